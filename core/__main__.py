@@ -1,0 +1,142 @@
+"""Beacon's command line: ``python -m core COMMAND``. Errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+
+def _progress_bar(label: str):
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_setup(_: argparse.Namespace) -> int:
+    from core.nlp.defaults import install_default_models
+    from core.storage import upgrade_database
+
+    upgrade_database()
+    installed = install_default_models()
+    print(f"database ready; default models installed: {', '.join(installed) or 'already present'}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from core.csv_scoring import score_csv
+    from core.storage import upgrade_database
+
+    upgrade_database()
+    n = score_csv(Path(args.input), Path(args.output), args.task, args.text_column, _progress_bar("scoring"))
+    print(f"scored {n} rows with the active {args.task!r} model -> {args.output}")
+    return 0
+
+
+def cmd_config_apply(args: argparse.Namespace) -> int:
+    from core.config_file import apply_config
+    from core.storage import upgrade_database
+
+    upgrade_database()
+    counts = apply_config(Path(args.file))
+    print("applied " + ", ".join(f"{n} {section}" for section, n in counts.items()))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from core.nlp import registry
+    from core.storage import upgrade_database
+
+    upgrade_database()
+    if args.action == "list":
+        rows = registry.list_versions(args.task)
+        for v in rows:
+            metrics = {k: round(v.metrics[k], 4) for k in ("accuracy", "macro_f1") if k in v.metrics}
+            flag = "*" if v.is_active else " "
+            print(
+                f"{flag} {v.task:<12} v{v.version:<3} {v.method:<5} {v.created_at:%Y-%m-%d %H:%M} {v.created_by} {metrics}"
+            )
+        if not rows:
+            print("no model versions yet; run `python -m core setup`")
+    elif args.action == "promote":
+        if args.version is None:
+            raise ValueError("promote needs --version N")
+        info = registry.promote(args.task, args.version)
+        print(f"{info.task} v{info.version} is now active")
+    elif args.action == "rollback":
+        info = registry.rollback(args.task)
+        print(f"{info.task} rolled back to v{info.version}")
+    return 0
+
+
+def cmd_build_defaults(args: argparse.Namespace) -> int:
+    from core.nlp.defaults import DEFAULT_MODELS, SHARED_DATA, build_default_model
+
+    tasks = [args.task] if args.task else list(DEFAULT_MODELS)
+    for task in tasks:
+        result = build_default_model(task, Path(args.data_dir or SHARED_DATA))
+        print(
+            json.dumps({"task": task, "accuracy": result.metrics["accuracy"], "macro_f1": result.metrics["macro_f1"]})
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="Beacon command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("setup", help="migrate the database and install the shipped default models").set_defaults(
+        func=cmd_setup
+    )
+
+    score = sub.add_parser("score", help="score a CSV file with a task's active model")
+    score.add_argument("--task", required=True)
+    score.add_argument("--input", required=True)
+    score.add_argument("--text-column", required=True)
+    score.add_argument("--output", required=True)
+    score.set_defaults(func=cmd_score)
+
+    config = sub.add_parser("config", help="apply feeds, watchlists and alert rules from YAML")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    apply = config_sub.add_parser("apply")
+    apply.add_argument("file")
+    apply.set_defaults(func=cmd_config_apply)
+
+    models = sub.add_parser("models", help="list, promote or roll back model versions; rebuild shipped defaults")
+    models_sub = models.add_subparsers(dest="action", required=True)
+    for action in ("list", "promote", "rollback"):
+        p = models_sub.add_parser(action)
+        p.add_argument("--task", required=action != "list")
+        if action == "promote":
+            p.add_argument("--version", type=int, required=True)
+        p.set_defaults(func=cmd_models, version=None) if action != "promote" else p.set_defaults(func=cmd_models)
+    build = models_sub.add_parser("build-defaults", help="retrain the shipped default models from their sources")
+    build.add_argument("--task")
+    build.add_argument("--data-dir", help="folder with the source datasets (default ../shared/data)")
+    build.set_defaults(func=cmd_build_defaults)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line for the user; no traceback for expected problems
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

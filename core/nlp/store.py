@@ -1,0 +1,123 @@
+"""Model files on disk: one folder per version with a manifest of file hashes, verified on load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from transformers.utils import logging as hf_logging
+
+from core.nlp.encoder import base_model_dir
+from core.nlp.model import MeanPoolClassifier
+
+MANIFEST = "manifest.json"
+METHODS = ("head", "lora", "full")
+hf_logging.set_verbosity_error()
+hf_logging.disable_progress_bar()
+
+
+class ModelFilesError(RuntimeError):
+    """A model version's files are missing or do not match their manifest."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    folder: Path
+    task: str
+    method: str
+    labels: list[str]
+    max_length: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def new_base_model(labels: list[str]) -> MeanPoolClassifier:
+    """The base encoder with a fresh head for ``labels``."""
+    return MeanPoolClassifier.from_pretrained(
+        str(base_model_dir()),
+        dtype=torch.float32,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+
+
+def save_model(
+    model: torch.nn.Module, folder: Path, task: str, method: str, labels: list[str], max_length: int
+) -> Path:
+    """Write a trained model. ``head``: only the linear head; ``lora``: the peft adapter (with the
+    head as a module to save); ``full``: every weight. A manifest with sha256 hashes goes last."""
+    if method not in METHODS:
+        raise ValueError(f"unknown training method {method!r}; use one of {', '.join(METHODS)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    if method == "head":
+        head = {k: v.detach().float().cpu().contiguous() for k, v in model.classifier.state_dict().items()}
+        save_file(head, str(folder / "head.safetensors"))
+    elif method == "lora":
+        model.save_pretrained(str(folder / "adapter"))
+    else:
+        model.save_pretrained(str(folder / "full"))
+    files = {
+        str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
+    }
+    manifest = {"task": task, "method": method, "labels": labels, "max_length": max_length, "files": files}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    return folder
+
+
+def verify_model_files(folder: Path) -> ModelFiles:
+    """Check the manifest and every file hash; raise ModelFilesError naming what is wrong."""
+    manifest_path = folder / MANIFEST
+    if not manifest_path.exists():
+        raise ModelFilesError(f"model folder {folder} has no {MANIFEST}; the version is incomplete or was deleted")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        files = manifest["files"]
+    except (ValueError, KeyError) as exc:
+        raise ModelFilesError(f"{manifest_path} is not a valid manifest: {exc}") from exc
+    for name, expected in files.items():
+        path = folder / name
+        if not path.exists():
+            raise ModelFilesError(f"model file {path} is missing")
+        if _sha256(path) != expected:
+            raise ModelFilesError(f"model file {path} is corrupt (checksum mismatch)")
+    return ModelFiles(
+        folder, manifest["task"], manifest["method"], list(manifest["labels"]), int(manifest["max_length"])
+    )
+
+
+def load_model(folder: Path) -> tuple[MeanPoolClassifier, ModelFiles]:
+    """Load a verified version as a plain (LoRA-merged) model on the CPU, in eval mode."""
+    info = verify_model_files(folder)
+    try:
+        if info.method == "full":
+            model = MeanPoolClassifier.from_pretrained(str(folder / "full"), dtype=torch.float32)
+        elif info.method == "lora":
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(new_base_model(info.labels), str(folder / "adapter")).merge_and_unload()
+        else:
+            model = new_base_model(info.labels)
+            model.classifier.load_state_dict(load_file(str(folder / "head.safetensors")))
+    except Exception as exc:  # a valid hash over an unreadable file is still a broken version
+        raise ModelFilesError(f"could not load model files in {folder}: {exc}") from exc
+    model.eval()
+    return model, info
+
+
+def copy_model_folder(source: Path, target: Path) -> None:
+    verify_model_files(source)
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target)

@@ -1,0 +1,330 @@
+"""Fine-tuning in plain PyTorch: head only (frozen encoder), LoRA (peft) or full; seeded, early-stopped."""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from core.nlp.classifier import TextClassifier
+from core.nlp.encoder import load_tokenizer, pick_device, use_all_cpu_cores
+from core.nlp.evaluation import classification_report
+from core.nlp.model import MeanPoolClassifier
+from core.nlp.store import new_base_model
+
+DEFAULT_LR = {"head": 1e-2, "lora": 1e-3, "full": 5e-5}
+DEFAULT_EPOCHS = {"head": 60, "lora": 4, "full": 4}
+
+
+class TrainingCancelled(Exception):
+    """Raised inside training when the user cancels; nothing is registered."""
+
+
+@dataclass
+class TrainingParams:
+    method: str = "head"
+    epochs: int | None = None
+    learning_rate: float | None = None
+    batch_size: int = 32
+    max_length: int = 128
+    lora_rank: int = 8
+    validation_share: float = 0.15
+    patience: int = 2
+    seed: int = 13
+
+    def resolved(self) -> TrainingParams:
+        if self.method not in DEFAULT_LR:
+            raise ValueError(f"unknown method {self.method!r}; use head, lora or full")
+        out = copy.copy(self)
+        out.epochs = self.epochs or DEFAULT_EPOCHS[self.method]
+        out.learning_rate = self.learning_rate or DEFAULT_LR[self.method]
+        if self.method == "head":
+            out.patience = max(self.patience, 8)
+        return out
+
+    def as_dict(self) -> dict:
+        return asdict(self.resolved())
+
+
+@dataclass
+class TrainingProgress:
+    epoch: int
+    epochs: int
+    step: int
+    total_steps: int
+    loss: float
+    val_accuracy: float | None = None
+    val_macro_f1: float | None = None
+
+
+@dataclass
+class TrainingResult:
+    model: MeanPoolClassifier
+    labels: list[str]
+    params: TrainingParams
+    metrics: dict
+    val_texts: list[str]
+    val_labels: list[str]
+    val_predictions: list[str]
+    val_confidences: list[float]
+    history: list[dict] = field(default_factory=list)
+    saveable: torch.nn.Module | None = None  # what store.save_model writes (the peft wrapper for LoRA)
+    duration_s: float = 0.0
+    device: str = "cpu"
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def stratified_split(labels: Sequence[str], share: float, seed: int) -> tuple[list[int], list[int]]:
+    """Indices (train, validation): ``share`` of each class (at least one when a class has 2+ rows)."""
+    rng = random.Random(seed)
+    by_label: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        by_label.setdefault(label, []).append(i)
+    train, val = [], []
+    for label in sorted(by_label):
+        idx = by_label[label]
+        rng.shuffle(idx)
+        n_val = min(len(idx) - 1, max(1, round(len(idx) * share))) if len(idx) > 1 else 0
+        val += idx[:n_val]
+        train += idx[n_val:]
+    return sorted(train), sorted(val)
+
+
+ProgressFn = Callable[[TrainingProgress], None]
+StopFn = Callable[[], bool]
+
+
+def train_classifier(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    params: TrainingParams,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    device: str = "auto",
+    label_order: Sequence[str] | None = None,
+) -> TrainingResult:
+    """Train one classifier; the best epoch on the validation split is kept (early stopping)."""
+    params = params.resolved()
+    seed_everything(params.seed)
+    use_all_cpu_cores()
+    label_list = list(label_order) if label_order else sorted(set(labels))
+    train_idx, val_idx = stratified_split(labels, params.validation_share, params.seed)
+    y = np.array([label_list.index(label) for label in labels])
+    dev = pick_device(device)
+    started = time.perf_counter()
+    model = new_base_model(label_list)
+    fit = _fit_head if params.method == "head" else _fit_encoder
+    history, saveable = fit(
+        model, list(texts), y, train_idx, val_idx, params, dev, progress, should_stop or (lambda: False)
+    )
+    model = model.to("cpu").float().eval()
+    result = _evaluate(model, texts, label_list, val_idx, labels)
+    result.params, result.history, result.saveable = params, history, saveable
+    result.duration_s = time.perf_counter() - started
+    result.device = dev.type
+    return result
+
+
+def _evaluate(
+    model: MeanPoolClassifier, texts: Sequence[str], label_list: list[str], val_idx: list[int], labels: Sequence[str]
+) -> TrainingResult:
+    val_texts = [texts[i] for i in val_idx]
+    val_labels = [labels[i] for i in val_idx]
+    scorer = TextClassifier(copy.deepcopy(model), label_list, precision="fp32")
+    probs = scorer.predict_proba(val_texts) if val_texts else np.zeros((0, len(label_list)))
+    preds = [label_list[i] for i in probs.argmax(axis=1)] if len(val_texts) else []
+    metrics = classification_report(val_labels, preds, label_list)
+    return TrainingResult(
+        model,
+        label_list,
+        TrainingParams(),
+        metrics,
+        val_texts,
+        val_labels,
+        preds,
+        probs.max(axis=1).tolist() if len(val_texts) else [],
+    )
+
+
+def _encode_frozen(
+    model: MeanPoolClassifier, texts: list[str], max_length: int, dev: torch.device, should_stop: StopFn
+) -> torch.Tensor:
+    tokenizer = load_tokenizer()
+    encoder = model.to(dev).eval()
+    dtype = torch.float16 if dev.type == "cuda" else torch.bfloat16 if _bf16_cpu() else torch.float32
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    out = torch.zeros(len(texts), model.config.hidden_size)
+    with torch.inference_mode(), torch.autocast(dev.type, dtype=dtype, enabled=dtype != torch.float32):
+        for start in range(0, len(order), 128):
+            if should_stop():
+                raise TrainingCancelled("training cancelled by the user")
+            idx = order[start : start + 128]
+            batch = tokenizer(
+                [texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+            ).to(dev)
+            out[torch.as_tensor(idx)] = encoder.embed(**batch).float().cpu()
+    return out
+
+
+def _bf16_cpu() -> bool:
+    from core.nlp.encoder import cpu_supports_bf16
+
+    return cpu_supports_bf16()
+
+
+def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> tuple[float, float]:
+    names = [str(i) for i in range(n_labels)]
+    report = classification_report([str(v) for v in y_true], [str(v) for v in y_pred], names)
+    return report["accuracy"], report["macro_f1"]
+
+
+def _fit_head(model, texts, y, train_idx, val_idx, params, dev, progress, should_stop):
+    """Frozen encoder: embed once, then train only the linear head on the cached embeddings."""
+    emb = _encode_frozen(model, texts, params.max_length, dev, should_stop)
+    head = model.classifier.to(dev).float()
+    x_train, y_train = emb[train_idx].to(dev), torch.as_tensor(y[train_idx], device=dev)
+    x_val, y_val = emb[val_idx].to(dev), y[val_idx]
+    optimizer = torch.optim.AdamW(head.parameters(), lr=params.learning_rate, weight_decay=1e-4)
+    steps_per_epoch = max(1, math.ceil(len(train_idx) / max(params.batch_size, 256)))
+    history = _epoch_loop(
+        params,
+        progress,
+        should_stop,
+        steps_per_epoch,
+        head,
+        step=lambda gen: _head_steps(head, optimizer, x_train, y_train, max(params.batch_size, 256), gen),
+        validate=lambda: head(x_val).argmax(dim=1).cpu().numpy() if len(val_idx) else np.array([]),
+        y_val=y_val,
+        n_labels=len(model.config.id2label),
+    )
+    return history, model
+
+
+def _head_steps(head, optimizer, x, y, batch_size, gen):  # noqa: ANN001, ANN202
+    perm = torch.randperm(len(x), generator=gen).to(x.device)
+    for start in range(0, len(x), batch_size):
+        idx = perm[start : start + batch_size]
+        loss = torch.nn.functional.cross_entropy(head(x[idx]), y[idx])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        yield float(loss.detach())
+
+
+def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, should_stop):
+    """LoRA or full fine-tuning of the encoder and head, mixed precision on CUDA."""
+    trainable = model
+    if params.method == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        config = LoraConfig(
+            r=params.lora_rank,
+            lora_alpha=2 * params.lora_rank,
+            lora_dropout=0.1,
+            target_modules=["query", "key", "value", "dense"],
+            modules_to_save=["classifier"],
+        )
+        trainable = get_peft_model(model, config)
+    trainable.to(dev)
+    tokenizer = load_tokenizer()
+    optimizer = torch.optim.AdamW(
+        [p for p in trainable.parameters() if p.requires_grad], lr=params.learning_rate, weight_decay=0.01
+    )
+    steps_per_epoch = max(1, math.ceil(len(train_idx) / params.batch_size))
+    total = steps_per_epoch * params.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / max(1, total // 10)) * max(0.0, 1 - s / total)
+    )
+    amp_dtype = torch.bfloat16 if dev.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float16
+
+    def encode(idx):  # noqa: ANN001, ANN202
+        return tokenizer(
+            [texts[i] for i in idx], padding=True, truncation=True, max_length=params.max_length, return_tensors="pt"
+        ).to(dev)
+
+    def steps(gen):  # noqa: ANN001, ANN202
+        trainable.train()
+        perm = torch.randperm(len(train_idx), generator=gen).tolist()
+        for start in range(0, len(perm), params.batch_size):
+            idx = [train_idx[i] for i in perm[start : start + params.batch_size]]
+            with torch.autocast("cuda", dtype=amp_dtype, enabled=dev.type == "cuda"):
+                loss = trainable(**encode(idx), labels=torch.as_tensor(y[idx], device=dev)).loss
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            yield float(loss.detach())
+
+    def validate():
+        trainable.eval()
+        preds = []
+        with torch.inference_mode(), torch.autocast("cuda", dtype=amp_dtype, enabled=dev.type == "cuda"):
+            for start in range(0, len(val_idx), 128):
+                preds.append(trainable(**encode(val_idx[start : start + 128])).logits.argmax(dim=1).cpu())
+        return torch.cat(preds).numpy() if preds else np.array([])
+
+    history = _epoch_loop(
+        params,
+        progress,
+        should_stop,
+        steps_per_epoch,
+        trainable,
+        steps,
+        validate,
+        y[val_idx],
+        len(model.config.id2label),
+    )
+    return history, trainable
+
+
+def _epoch_loop(params, progress, should_stop, steps_per_epoch, module, step, validate, y_val, n_labels) -> list[dict]:
+    """Run epochs, validate after each, keep the best weights, stop after ``patience`` epochs without gain."""
+    gen = torch.Generator().manual_seed(params.seed)
+    history: list[dict] = []
+    best_f1, best_state, stale, global_step = -1.0, None, 0, 0
+    total = steps_per_epoch * params.epochs
+    for epoch in range(1, params.epochs + 1):
+        losses = []
+        for loss in step(gen):
+            if should_stop():
+                raise TrainingCancelled("training cancelled by the user")
+            losses.append(loss)
+            global_step += 1
+            if progress and (global_step % 10 == 0 or global_step == total):
+                progress(TrainingProgress(epoch, params.epochs, global_step, total, loss))
+        acc, f1 = _macro_f1(y_val, validate(), n_labels) if len(y_val) else (0.0, 0.0)
+        history.append(
+            {
+                "epoch": epoch,
+                "step": global_step,
+                "loss": float(np.mean(losses)),
+                "val_accuracy": acc,
+                "val_macro_f1": f1,
+            }
+        )
+        if progress:
+            progress(TrainingProgress(epoch, params.epochs, global_step, total, float(np.mean(losses)), acc, f1))
+        if f1 > best_f1 + 1e-4:
+            best_f1, stale = f1, 0
+            best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        else:
+            stale += 1
+            if stale >= params.patience:
+                break
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    return history

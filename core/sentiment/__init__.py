@@ -1,0 +1,5 @@
+"""Financial news sentiment: scoring stored items, company tagging, trends and item queries."""
+
+from core.sentiment.scoring import score_pending_articles
+
+__all__ = ["score_pending_articles"]

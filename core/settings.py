@@ -1,0 +1,89 @@
+"""The one settings object: every tunable comes from an environment variable with a safe default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return _env(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in _env(name, "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    model_dir: Path
+    device: str  # "auto", "cpu" or "cuda"
+    base_url: str  # where the dashboard is reachable; used for links in emails
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str = field(repr=False)
+    smtp_from: str
+    smtp_starttls: bool
+    smtp_timeout_s: float
+    feed_timeout_s: float
+    feed_max_bytes: int
+    feed_allowed_hosts: tuple[str, ...]  # hosts/IPs exempt from the private-address block
+    crawl_interval_minutes: int
+    worker_tick_seconds: int
+    score_batch_size: int
+    email_max_attempts: int
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read settings once per process; tests call ``get_settings.cache_clear()`` after changing env."""
+    data_dir = Path(_env("BEACON_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
+    return Settings(
+        data_dir=data_dir,
+        database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'beacon.db'}"),
+        model_dir=Path(_env("BEACON_MODEL_DIR", str(data_dir / "models"))).resolve(),
+        device=_env("BEACON_DEVICE", "auto").lower(),
+        base_url=_env("BEACON_BASE_URL", "http://localhost:8501").rstrip("/"),
+        smtp_host=_env("SMTP_HOST", "localhost"),
+        smtp_port=_env_int("SMTP_PORT", 25),
+        smtp_user=_env("SMTP_USER", ""),
+        smtp_password=_env("SMTP_PASSWORD", ""),
+        smtp_from=_env("SMTP_FROM", "beacon@localhost"),
+        smtp_starttls=_env_bool("SMTP_STARTTLS", False),
+        smtp_timeout_s=_env_float("SMTP_TIMEOUT_S", 10.0),
+        feed_timeout_s=_env_float("BEACON_FEED_TIMEOUT_S", 10.0),
+        feed_max_bytes=_env_int("BEACON_FEED_MAX_BYTES", 5 * 1024 * 1024),
+        feed_allowed_hosts=_env_list("BEACON_FEED_ALLOWED_HOSTS"),
+        crawl_interval_minutes=_env_int("BEACON_CRAWL_INTERVAL_MINUTES", 15),
+        worker_tick_seconds=_env_int("BEACON_WORKER_TICK_SECONDS", 60),
+        score_batch_size=_env_int("BEACON_SCORE_BATCH_SIZE", 256),
+        email_max_attempts=_env_int("BEACON_EMAIL_MAX_ATTEMPTS", 5),
+    )

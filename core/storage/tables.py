@@ -1,0 +1,174 @@
+"""ORM tables: the only module that knows table layouts. Schema changes go through a migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+class Feed(Base):
+    """An RSS/Atom source registered by an analyst."""
+
+    __tablename__ = "feeds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    topics: Mapped[list] = mapped_column(default=list)  # user-given topic tags
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_fetched_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_status: Mapped[str | None] = mapped_column(String(20))  # ok | not_modified | empty | error
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_new_items: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    articles: Mapped[list[Article]] = relationship(back_populates="feed", cascade="all, delete-orphan")
+
+
+class Article(Base):
+    """One item of a feed, with its scores once the worker has scored it."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "guid", name="uq_article_feed_guid"),
+        Index("ix_articles_published", "published_at"),
+        Index("ix_articles_scored", "scored_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(String(1000))
+    link: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")  # plain text, HTML removed
+    published_at: Mapped[datetime] = mapped_column(DateTime)  # falls back to fetch time
+    fetched_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sentiment: Mapped[str | None] = mapped_column(String(20))
+    sentiment_confidence: Mapped[float | None] = mapped_column(Float)
+    prob_negative: Mapped[float | None] = mapped_column(Float)
+    prob_neutral: Mapped[float | None] = mapped_column(Float)
+    prob_positive: Mapped[float | None] = mapped_column(Float)
+    topic: Mapped[str | None] = mapped_column(String(100))
+    topic_confidence: Mapped[float | None] = mapped_column(Float)
+    companies: Mapped[list] = mapped_column(default=list)
+    sentiment_model_version: Mapped[int | None] = mapped_column(Integer)
+    topic_model_version: Mapped[int | None] = mapped_column(Integer)
+    scored_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    feed: Mapped[Feed] = relationship(back_populates="articles")
+    mentions: Mapped[list[CompanyMention]] = relationship(back_populates="article", cascade="all, delete-orphan")
+
+
+class CompanyMention(Base):
+    """A company or ticker found in an article (one row per article and company)."""
+
+    __tablename__ = "company_mentions"
+    __table_args__ = (UniqueConstraint("article_id", "company", name="uq_mention"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    company: Mapped[str] = mapped_column(String(200), index=True)
+
+    article: Mapped[Article] = relationship(back_populates="mentions")
+
+
+class Watchlist(Base):
+    __tablename__ = "watchlists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    companies: Mapped[list] = mapped_column(default=list)  # names, e.g. "Nokia"
+    tickers: Mapped[list] = mapped_column(default=list)  # e.g. "NOK"
+    keywords: Mapped[list] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AlertRule(Base):
+    """When to raise an alert: a scope, a window, a minimum count and a threshold or spike test."""
+
+    __tablename__ = "alert_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    scope_type: Mapped[str] = mapped_column(String(20))  # all | topic | company | watchlist | keyword | feed
+    scope_value: Mapped[str] = mapped_column(String(500), default="")
+    window_hours: Mapped[float] = mapped_column(Float, default=24.0)
+    min_items: Mapped[int] = mapped_column(Integer, default=5)
+    mode: Mapped[str] = mapped_column(String(20), default="share")  # share | spike
+    threshold: Mapped[float] = mapped_column(Float, default=0.5)  # share: min negative share; spike: factor
+    baseline_days: Mapped[int] = mapped_column(Integer, default=7)
+    cooldown_hours: Mapped[float] = mapped_column(Float, default=12.0)
+    recipients: Mapped[list] = mapped_column(default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    alerts: Mapped[list[Alert]] = relationship(back_populates="rule", cascade="all, delete-orphan")
+
+
+class Alert(Base):
+    """A fired rule and the state of its notification email."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("rule_id", "window_end", name="uq_alert_rule_window"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True)
+    fired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    window_end: Mapped[datetime] = mapped_column(DateTime)
+    scope_label: Mapped[str] = mapped_column(String(600))
+    item_count: Mapped[int] = mapped_column(Integer)
+    negative_count: Mapped[int] = mapped_column(Integer)
+    negative_share: Mapped[float] = mapped_column(Float)
+    baseline_share: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    article_ids: Mapped[list] = mapped_column(default=list)  # worst items first
+    recipients: Mapped[list] = mapped_column(default=list)
+    email_status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sending|sent|failed|none
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    email_last_error: Mapped[str | None] = mapped_column(Text)
+    email_next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    email_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    rule: Mapped[AlertRule] = relationship(back_populates="alerts")
+
+
+class ModelVersion(Base):
+    """A trained classifier for one task; exactly one version per task is active."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("task", "version", name="uq_model_task_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(20))  # head | lora | full
+    path: Mapped[str] = mapped_column(String(1000))  # folder relative to the model folder
+    labels: Mapped[list] = mapped_column(default=list)
+    params: Mapped[dict] = mapped_column(default=dict)
+    metrics: Mapped[dict] = mapped_column(default=dict)
+    data_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    device: Mapped[str] = mapped_column(String(50), default="cpu")
+    created_by: Mapped[str] = mapped_column(String(200), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    notes: Mapped[str] = mapped_column(Text, default="")

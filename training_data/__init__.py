@@ -1,0 +1,1 @@
+"""Project-authored training data (no third-party text), used to build the shipped default models."""
