@@ -68,3 +68,43 @@ def shared_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not available (../shared is absent)")
     return path
+
+
+TINY_SENTIMENT = [
+    ("Operating profit rose sharply to a record", "positive"),
+    ("Quarterly sales jumped and the outlook was raised", "positive"),
+    ("Shares soared after strong results", "positive"),
+    ("The company swung to a large loss and cut jobs", "negative"),
+    ("Sales fell and the dividend was cancelled", "negative"),
+    ("Shares plunged after a profit warning", "negative"),
+    ("The annual meeting is held in Helsinki on Tuesday", "neutral"),
+    ("The company is headquartered in Espoo", "neutral"),
+    ("The report will be published in April", "neutral"),
+] * 4
+TINY_TOPIC = [
+    ("Quarterly earnings beat estimates", "Earnings"),
+    ("Profit and revenue results for the quarter", "Earnings"),
+    ("The central bank raised interest rates", "Fed | Central Banks"),
+    ("Fed officials signal more rate hikes", "Fed | Central Banks"),
+] * 5
+
+
+@pytest.fixture(scope="session")
+def tiny_trained():
+    """Small head-only models trained in seconds; tests register them per database."""
+    from core.nlp.training import TrainingParams, train_classifier
+
+    out = {}
+    for task, rows in (("sentiment", TINY_SENTIMENT), ("topic", TINY_TOPIC)):
+        out[task] = train_classifier(
+            [t for t, _ in rows], [lab for _, lab in rows], TrainingParams(method="head", epochs=40, seed=1)
+        )
+    return out
+
+
+@pytest.fixture
+def tiny_models(db, tiny_trained):
+    """Register the tiny models as the active sentiment and topic versions of the test database."""
+    from core.nlp.registry import register_trained
+
+    return {task: register_trained(result, task, created_by="tests") for task, result in tiny_trained.items()}

@@ -1,0 +1,87 @@
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.nlp import registry
+from core.nlp.store import ModelFilesError
+from core.settings import REPO_ROOT, get_settings
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=REPO_ROOT, capture_output=True, text=True)
+
+
+def test_first_registered_version_is_active_and_recorded(tiny_models):
+    info = registry.active_version("sentiment")
+    assert info.version == 1 and info.method == "head" and info.created_by == "tests"
+    assert info.labels == ["negative", "neutral", "positive"]
+    assert "macro_f1" in info.metrics and info.duration_s > 0
+
+
+def test_promote_and_rollback(tiny_models, tiny_trained):
+    registry.register_trained(tiny_trained["sentiment"], "sentiment", activate=True)
+    assert registry.active_version("sentiment").version == 2
+    assert registry.rollback("sentiment").version == 1
+    assert registry.promote("sentiment", 2).version == 2
+    with pytest.raises(LookupError, match="no version 9"):
+        registry.promote("sentiment", 9)
+
+
+def test_active_classifier_follows_promotion_without_restart(tiny_models, tiny_trained):
+    first = registry.active_classifier("sentiment")
+    registry.register_trained(tiny_trained["sentiment"], "sentiment", activate=True)
+    second = registry.active_classifier("sentiment")
+    assert (first.version, second.version) == (1, 2)
+
+
+def test_corrupt_model_file_gives_a_clear_error(tiny_models):
+    folder = get_settings().model_dir / registry.active_version("topic").path
+    (folder / "head.safetensors").write_bytes(b"garbage")
+    registry._cache.clear()
+    with pytest.raises(ModelFilesError, match="corrupt"):
+        registry.active_classifier("topic")
+
+
+def test_cli_scores_a_csv_with_the_active_model(tiny_models, tmp_path: Path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,Profit rose to a record\n2,The company cut jobs after a loss\n")
+    out = tmp_path / "out.csv"
+    result = _cli("score", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert {"label", "confidence", "prob_negative", "prob_neutral", "prob_positive"} <= set(rows[0])
+    assert rows[0]["label"] == "positive" and rows[1]["label"] == "negative"
+    total = sum(float(rows[0][f"prob_{c}"]) for c in ("negative", "neutral", "positive"))
+    assert total == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("content", "column", "message"),
+    [
+        (b"id,body\n1,hello\n", "text", "no column named 'text'"),
+        (b"", "text", "the file is empty"),
+        ("text\nUnternehmensgew\xe4hr\n".encode("latin-1"), "text", "not valid UTF-8"),
+    ],
+)
+def test_cli_score_bad_input_one_line_error(tiny_models, tmp_path: Path, content, column, message):
+    src = tmp_path / "in.csv"
+    src.write_bytes(content)
+    out = tmp_path / "out.csv"
+    result = _cli("score", "--task", "sentiment", "--input", str(src), "--text-column", column, "--output", str(out))
+    assert result.returncode != 0
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_cli_models_list_promote_rollback(tiny_models, tiny_trained):
+    registry.register_trained(tiny_trained["sentiment"], "sentiment")
+    listed = _cli("models", "list", "--task", "sentiment")
+    assert listed.returncode == 0 and "v2" in listed.stdout and "* sentiment" in listed.stdout
+    assert _cli("models", "promote", "--task", "sentiment", "--version", "2").returncode == 0
+    assert registry.active_version("sentiment").version == 2
+    assert _cli("models", "rollback", "--task", "sentiment").returncode == 0
+    assert registry.active_version("sentiment").version == 1
