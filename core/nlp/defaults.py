@@ -56,19 +56,19 @@ DEFAULT_MODELS = {
     "sentiment": DefaultModelSpec(
         "sentiment",
         _sentiment_rows,
-        TrainingParams(method="lora", epochs=5, learning_rate=1e-3, batch_size=32, lora_rank=16, max_length=96),
+        TrainingParams(method="head", epochs=200, learning_rate=5e-3, batch_size=256, max_length=96, patience=15),
         "project-authored financial news sentences (training_data/) + twitter_fin_sentiment train (MIT)",
     ),
     "topic": DefaultModelSpec(
         "topic",
         _topic_rows,
-        TrainingParams(method="lora", epochs=5, learning_rate=1e-3, batch_size=32, lora_rank=16, max_length=96),
+        TrainingParams(method="head", epochs=200, learning_rate=5e-3, batch_size=256, max_length=96, patience=15),
         "twitter_fin_topic train (MIT)",
     ),
     "intent": DefaultModelSpec(
         "intent",
         _intent_rows,
-        TrainingParams(method="lora", epochs=8, learning_rate=1e-3, batch_size=32, lora_rank=16, max_length=64),
+        TrainingParams(method="head", epochs=200, learning_rate=5e-3, batch_size=256, max_length=64, patience=15),
         "banking77 train (CC BY 4.0, PolyAI)",
     ),
 }

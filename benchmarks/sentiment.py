@@ -1,0 +1,97 @@
+"""Shipped sentiment model: accuracy on Financial PhraseBank and scoring throughput of core's
+path against a plain Hugging Face pipeline on the same texts and model, in the same run.
+
+    .venv/bin/python benchmarks/sentiment.py [--model-dir shipped_models/sentiment] [--n 2000]
+
+Writes benchmarks/results/sentiment.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.nlp.classifier import TextClassifier  # noqa: E402
+from core.nlp.defaults import read_labelled_csv  # noqa: E402
+from core.nlp.encoder import load_tokenizer  # noqa: E402
+from core.nlp.evaluation import classification_report  # noqa: E402
+from core.nlp.store import load_model  # noqa: E402
+
+PHRASEBANK = ROOT.parent / "shared" / "data" / "financial_phrasebank"
+
+
+def accuracy(classifier: TextClassifier, path: Path) -> dict:
+    rows = read_labelled_csv(path)
+    preds = [p.label for p in classifier.predict([t for t, _ in rows])]
+    report = classification_report([lab for _, lab in rows], preds, classifier.labels)
+    return {"n": report["n"], "accuracy": round(report["accuracy"], 4), "macro_f1": round(report["macro_f1"], 4)}
+
+
+def throughput(texts: list[str], model_dir: Path) -> dict:
+    from transformers import pipeline
+
+    model, info = load_model(model_dir)
+    core_clf = TextClassifier(copy.deepcopy(model), info.labels, max_length=info.max_length, device="cpu")
+    pipe = pipeline("text-classification", model=copy.deepcopy(model), tokenizer=load_tokenizer(), device=-1)
+    core_clf.predict(texts[:64])
+    pipe(texts[:16], truncation=True, max_length=info.max_length)
+    start = time.perf_counter()
+    core_labels = [p.label for p in core_clf.predict(texts)]
+    core_s = time.perf_counter() - start
+    start = time.perf_counter()
+    pipe_labels = [r["label"] for r in pipe(texts, truncation=True, max_length=info.max_length)]
+    pipe_s = time.perf_counter() - start
+    agreement = sum(a == b for a, b in zip(core_labels, pipe_labels)) / len(texts)
+    return {
+        "texts": len(texts),
+        "core_texts_per_s": round(len(texts) / core_s, 1),
+        "pipeline_texts_per_s": round(len(texts) / pipe_s, 1),
+        "speedup": round(pipe_s / core_s, 2),
+        "label_agreement": round(agreement, 4),
+        "core_precision": str(core_clf.dtype).replace("torch.", ""),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model-dir", default=str(ROOT / "shipped_models" / "sentiment"))
+    parser.add_argument("--n", type=int, default=2000, help="texts for the throughput comparison")
+    args = parser.parse_args()
+    if not PHRASEBANK.exists():
+        sys.exit(f"error: {PHRASEBANK} not found (the benchmark needs ../shared/data)")
+    model, info = load_model(Path(args.model_dir))
+    classifier = TextClassifier(model, info.labels, max_length=info.max_length)
+    results = {
+        "model": str(Path(args.model_dir).relative_to(ROOT)),
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "device": str(classifier.device)},
+        "phrasebank_allagree_test": accuracy(classifier, PHRASEBANK / "allagree_test.csv"),
+        "phrasebank_50agree_test": accuracy(classifier, PHRASEBANK / "50agree_test.csv"),
+    }
+    texts = [t for t, _ in read_labelled_csv(PHRASEBANK / "50agree_test.csv")]
+    results["throughput_cpu"] = throughput((texts * (args.n // len(texts) + 1))[: args.n], Path(args.model_dir))
+    out = ROOT / "benchmarks" / "results" / "sentiment.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"{'measure':<32}{'value':>12}")
+    for split in ("phrasebank_allagree_test", "phrasebank_50agree_test"):
+        print(f"{split + ' accuracy':<32}{results[split]['accuracy']:>12}")
+        print(f"{split + ' macro-F1':<32}{results[split]['macro_f1']:>12}")
+    t = results["throughput_cpu"]
+    print(f"{'core texts/s':<32}{t['core_texts_per_s']:>12}")
+    print(f"{'pipeline texts/s':<32}{t['pipeline_texts_per_s']:>12}")
+    print(f"{'speedup (x)':<32}{t['speedup']:>12}")
+    print(f"{'label agreement':<32}{t['label_agreement']:>12}")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Alerts: rules, spike detection, notification emails and the alerts view."""
+
+from core.alerts.detect import detect_alerts
+from core.alerts.email import compose_alert_email
+from core.alerts.notify import recover_interrupted_sends, retry_alert_email, send_pending_alerts
+from core.alerts.rules import (
+    MODES,
+    SCOPE_TYPES,
+    delete_alert_rule,
+    list_alert_rules,
+    save_alert_rule,
+    validate_alert_rule,
+)
+from core.alerts.views import alert_items, list_alerts
+
+__all__ = [
+    "MODES",
+    "SCOPE_TYPES",
+    "alert_items",
+    "compose_alert_email",
+    "delete_alert_rule",
+    "detect_alerts",
+    "list_alert_rules",
+    "list_alerts",
+    "recover_interrupted_sends",
+    "retry_alert_email",
+    "save_alert_rule",
+    "send_pending_alerts",
+    "validate_alert_rule",
+]

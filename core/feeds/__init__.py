@@ -1,0 +1,26 @@
+"""Feeds: which URLs may be fetched, fetching, parsing, crawling and feed management."""
+
+from core.feeds.crawl import CrawlOutcome, crawl_due_feeds, crawl_feed
+from core.feeds.fetch import FetchResult, fetch_feed
+from core.feeds.manage import FeedView, add_feed, delete_feed, list_feeds, update_feed, upsert_feed
+from core.feeds.parse import FeedItem, parse_feed, plain_text
+from core.feeds.safety import FeedError, check_feed_url
+
+__all__ = [
+    "CrawlOutcome",
+    "FeedError",
+    "FeedItem",
+    "FeedView",
+    "FetchResult",
+    "add_feed",
+    "check_feed_url",
+    "crawl_due_feeds",
+    "crawl_feed",
+    "delete_feed",
+    "fetch_feed",
+    "list_feeds",
+    "parse_feed",
+    "plain_text",
+    "update_feed",
+    "upsert_feed",
+]
