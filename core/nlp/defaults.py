@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.nlp.registry import list_versions, register_version
 from core.nlp.store import copy_model_folder, save_model, verify_model_files
 from core.nlp.training import TrainingParams, TrainingResult, train_classifier
 from core.settings import REPO_ROOT
@@ -87,6 +86,8 @@ def build_default_model(
 
 def install_default_models(shipped_dir: Path = SHIPPED_DIR) -> list[str]:
     """Register each shipped model as the first version of its task if the task has none yet."""
+    from core.nlp.registry import list_versions, register_version  # needs the database; imported lazily
+
     installed = []
     for folder in sorted(p for p in shipped_dir.iterdir() if (p / "manifest.json").exists()):
         files = verify_model_files(folder)

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import select
 
-from core.nlp.registry import active_classifier
+from core.nlp.registry import NoActiveModel, active_classifier
 from core.sentiment.entities import CompanyDirectory, find_companies
 from core.settings import get_settings
 from core.storage import session_scope
@@ -39,7 +39,11 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
     loses at most the batch in flight and re-running never scores an article twice."""
     size = batch_size or get_settings().score_batch_size
     sentiment = active_classifier(SENTIMENT_TASK)
-    topic = active_classifier(TOPIC_TASK)
+    try:
+        topic = active_classifier(TOPIC_TASK)
+    except NoActiveModel:
+        topic = None  # items still get sentiment and companies; topic stays empty
+        log.warning("no active topic model; scoring sentiment only")
     directory = company_directory()
     pattern = directory.pattern()
     done = 0
@@ -52,9 +56,9 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
                 break
             texts = [article_text(a.title, a.summary) for a in batch]
             sentiments = sentiment.predict(texts)
-            topics = topic.predict(texts)
+            topics = topic.predict(texts) if topic else [None] * len(texts)
             for article, text, s, t in zip(batch, texts, sentiments, topics):
-                _apply_scores(article, s, t, sentiment.version, topic.version)
+                _apply_scores(article, s, t, sentiment.version, topic.version if topic else None)
                 for company in find_companies(text, directory, pattern):
                     article.mentions.append(CompanyMention(company=company[:200]))
                 article.companies = [m.company for m in article.mentions]
@@ -71,8 +75,8 @@ def _apply_scores(article: Article, s, t, sentiment_version: int | None, topic_v
     article.prob_negative = probs.get("negative")
     article.prob_neutral = probs.get("neutral")
     article.prob_positive = probs.get("positive")
-    article.topic = t.label
-    article.topic_confidence = t.confidence
+    article.topic = t.label if t else None
+    article.topic_confidence = t.confidence if t else None
     article.sentiment_model_version = sentiment_version
     article.topic_model_version = topic_version
     article.scored_at = utcnow()
