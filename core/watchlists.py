@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from core.storage import session_scope
-from core.storage.tables import Watchlist
+from core.storage.tables import AlertRule, Watchlist
+
+NAME_LIMIT = 200
+TICKER = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,14}$")
 
 
-def _terms(values) -> list[str]:
+def _entries(values: str | Iterable[str] | None) -> list[str]:
+    """Trimmed, non-empty entries without case-insensitive duplicates; a string is comma-separated."""
     if isinstance(values, str):
         values = values.split(",")
-    return [v.strip() for v in values or () if v and v.strip()]
+    seen: dict[str, str] = {}
+    for value in values or ():
+        text = " ".join(str(value).split())
+        if text:
+            seen.setdefault(text.lower(), text)
+    return list(seen.values())
 
 
-def save_watchlist(name: str, companies=(), tickers=(), keywords=()) -> int:
-    """Create or update the watchlist called ``name``."""
-    name = (name or "").strip()
+def _tickers(values: str | Iterable[str] | None) -> list[str]:
+    tickers = _entries([t.lstrip("$").upper() for t in _entries(values)])
+    bad = [t for t in tickers if not TICKER.match(t)]
+    if bad:
+        raise ValueError(f"{bad[0]!r} is not a ticker: use letters, digits, '.' or '-', e.g. NOK or BRK.B")
+    return tickers
+
+
+def _clean_name(name: str | None) -> str:
+    name = " ".join((name or "").split())
     if not name:
         raise ValueError("a watchlist needs a name")
-    companies, keywords = _terms(companies), _terms(keywords)
-    tickers = [t.lstrip("$").upper() for t in _terms(tickers)]
+    if len(name) > NAME_LIMIT:
+        raise ValueError(f"a watchlist name can have at most {NAME_LIMIT} characters")
+    return name
+
+
+def save_watchlist(
+    name: str,
+    companies: str | Iterable[str] = (),
+    tickers: str | Iterable[str] = (),
+    keywords: str | Iterable[str] = (),
+) -> int:
+    """Create or update (by name) a watchlist; returns its id. Lists may be comma-separated strings."""
+    name = _clean_name(name)
+    companies, keywords, tickers = _entries(companies), _entries(keywords), _tickers(tickers)
     if not (companies or tickers or keywords):
         raise ValueError(f"watchlist {name!r} needs at least one company, ticker or keyword")
     with session_scope() as session:
@@ -31,16 +62,44 @@ def save_watchlist(name: str, companies=(), tickers=(), keywords=()) -> int:
         return row.id
 
 
-def delete_watchlist(name: str) -> None:
+def delete_watchlist(name: str) -> bool:
+    """Delete a watchlist; False when there is none of that name. Refused while an alert rule uses it."""
     with session_scope() as session:
         row = session.scalar(select(Watchlist).where(Watchlist.name == name))
-        if row is not None:
-            session.delete(row)
+        if row is None:
+            return False
+        users = session.scalars(
+            select(AlertRule.name).where(AlertRule.scope_type == "watchlist", AlertRule.scope_value == name)
+        ).all()
+        if users:
+            raise ValueError(
+                f"watchlist {name!r} is used by alert rule(s) {', '.join(sorted(users))}: change or delete them first"
+            )
+        session.delete(row)
+        return True
 
 
 def list_watchlists() -> list[dict]:
     with session_scope() as session:
         return [
-            {"name": w.name, "companies": list(w.companies), "tickers": list(w.tickers), "keywords": list(w.keywords)}
+            {
+                "id": w.id,
+                "name": w.name,
+                "companies": list(w.companies),
+                "tickers": list(w.tickers),
+                "keywords": list(w.keywords),
+            }
             for w in session.scalars(select(Watchlist).order_by(Watchlist.name))
         ]
+
+
+def watchlist_terms() -> dict[str, list[str]]:
+    """Every company and ticker on any watchlist (for the company tagger), without duplicates."""
+    companies: dict[str, str] = {}
+    tickers: set[str] = set()
+    with session_scope() as session:
+        for watchlist in session.scalars(select(Watchlist)):
+            for company in watchlist.companies:
+                companies.setdefault(company.lower(), company)
+            tickers.update(watchlist.tickers)
+    return {"companies": sorted(companies.values(), key=str.lower), "tickers": sorted(tickers)}

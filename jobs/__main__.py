@@ -1,4 +1,8 @@
-"""``python -m jobs``: the Beacon worker. ``--once`` runs one forced cycle and exits."""
+"""``python -m jobs``: the Beacon worker (crawl, score, detect, notify on a timer).
+
+``python -m jobs --once`` runs one cycle with every feed crawled and exits. The exit status is
+non-zero only when the database cannot be reached; failing steps are logged, not fatal.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,30 @@ import os
 import sys
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+log = logging.getLogger("beacon.worker")
+DATABASE_UNREACHABLE = 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs", description="Beacon worker")
-    parser.add_argument("--once", action="store_true", help="run one crawl -> score -> detect -> notify cycle and exit")
+    parser = argparse.ArgumentParser(prog="python -m jobs", description="Beacon worker: crawl, score, detect, notify")
+    parser.add_argument("--once", action="store_true", help="run one cycle (crawling every feed) and exit")
+    parser.add_argument("--verbose", action="store_true", help="debug logging, with tracebacks of failed steps")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from core.storage import upgrade_database
 
     try:
         upgrade_database()
     except Exception as exc:
-        print(f"error: database unavailable: {exc}", file=sys.stderr)
-        return 2
+        log.error("the database is unreachable or could not be migrated: %s: %s", type(exc).__name__, exc)
+        return DATABASE_UNREACHABLE
     if args.once:
         from jobs.cycle import run_cycle
 

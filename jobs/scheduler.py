@@ -1,10 +1,11 @@
-"""The worker's scheduler: one coalesced cycle job, never two at once."""
+"""The worker's scheduler: one coalesced cycle job, never two at once, first run immediately."""
 
 from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -14,26 +15,42 @@ from jobs.cycle import run_cycle
 log = logging.getLogger("beacon.worker")
 
 
-def run_forever() -> None:
-    tick = get_settings().worker_tick_seconds
-    scheduler = BlockingScheduler(timezone="UTC")
+def build_scheduler(tick_seconds: int | None = None, job: Callable[[], object] = run_cycle) -> BlockingScheduler:
+    """A scheduler running ``job`` every tick. A run that is late (the previous one overran) is
+    merged into one (coalesce) and skipped if later than a tick; a run never overlaps another."""
+    tick = max(1, tick_seconds or get_settings().worker_tick_seconds)
+    scheduler = BlockingScheduler(timezone=UTC)
     scheduler.add_job(
-        run_cycle,
+        job,
         "interval",
         seconds=tick,
         id="cycle",
-        next_run_time=datetime.now(),
+        name="crawl, score, detect, notify",
+        next_run_time=datetime.now(UTC),
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=max(30, tick * 2),
+        misfire_grace_time=max(tick, 30),
         replace_existing=True,
     )
+    return scheduler
 
-    def stop(signum, _frame) -> None:
-        log.info("signal %s: stopping the worker", signum)
-        scheduler.shutdown(wait=False)
+
+def stop_on_signals(scheduler: BlockingScheduler) -> None:
+    """SIGTERM/SIGINT stop the scheduler; a cycle in progress is allowed to finish first (every step is
+    idempotent, so a hard kill loses nothing either; it only repeats work)."""
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("received %s: stopping the worker after the current cycle", signal.Signals(signum).name)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("worker started; cycle every %s s", tick)
+
+
+def run_forever() -> None:
+    scheduler = build_scheduler()
+    stop_on_signals(scheduler)
+    log.info("worker started: a cycle every %s s", get_settings().worker_tick_seconds)
     scheduler.start()
+    log.info("worker stopped")

@@ -1,8 +1,11 @@
-"""Alerts, watchlists and alert rules (UI only)."""
+"""Alerts, watchlists and alert rules. UI only: every decision and query lives in core."""
 
-import pandas as pd
+import html
+
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
+from core import dashboard as dash
 from core.alerts import (
     MODES,
     SCOPE_TYPES,
@@ -15,79 +18,202 @@ from core.alerts import (
 )
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
 
+# Opened by URL (e.g. an alert email link) on a fresh server, Streamlit's legacy pages/ folder mode
+# runs this file without streamlit_app.py (no wide layout, no migration, the wrong menu). Rerun it
+# through the app's st.navigation instead; pages keep their hash (their url_path), so the user
+# lands on this page.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+ITEM_COLUMNS = {
+    "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
+    "title": st.column_config.TextColumn("Title", width="large"),
+    "link": st.column_config.LinkColumn("Source", display_text="open ↗", width="small"),
+    "sentiment": st.column_config.TextColumn("Sentiment"),
+    "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
+    "prob_negative": st.column_config.ProgressColumn("P(negative)", min_value=0.0, max_value=1.0, format="%.2f"),
+    "feed": st.column_config.TextColumn("Feed"),
+}
+SHARE = st.column_config.ProgressColumn("Negative share", min_value=0.0, max_value=1.0, format="percent")
+
+
+def say(level: str, text: str) -> None:
+    """Show a message that may contain feed or user text: HTML-escaped, never raw HTML."""
+    getattr(st, level)(html.escape(text, quote=False))
+
+
+def confirm_delete(state_key: str, what: str, delete) -> None:
+    """A pending deletion (its name in session state) with Yes / Cancel buttons."""
+    name = st.session_state.get(state_key)
+    if name is None:
+        return
+    with st.container(border=True):
+        say("warning", f"Delete the {what} {name!r}? This cannot be undone.")
+        yes, no, _ = st.columns([1, 1, 4])
+        if yes.button("Yes, delete", type="primary", key=f"{state_key}_yes"):
+            delete(name)
+            st.session_state.pop(state_key, None)
+            st.session_state["alerts_report"] = f"Deleted the {what} {name!r}."
+            st.rerun()
+        if no.button("Cancel", key=f"{state_key}_no"):
+            st.session_state.pop(state_key, None)
+            st.rerun()
+
+
 st.title("Alerts")
-alerts_tab, watch_tab, rules_tab = st.tabs(["Alerts", "Watchlists", "Alert rules"])
+report = st.session_state.pop("alerts_report", None)
+if report:
+    say("success", report)
+alerts_tab, watch_tab, rules_tab = st.tabs(["Alerts", "Watchlists", "Alert rules"], key="view", bind="query-params")
 
-with alerts_tab:
-    alerts = list_alerts()
-    if not alerts:
-        st.info("No alerts have fired yet.")
-    else:
-        st.dataframe(pd.DataFrame(alerts).drop(columns=["reason"]), hide_index=True, width="stretch")
-        ids = [a["id"] for a in alerts]
-        preset = int(st.query_params.get("alert", ids[0])) if str(st.query_params.get("alert", "")).isdigit() else ids[0]
-        chosen = st.selectbox("Alert", ids, index=ids.index(preset) if preset in ids else 0)
-        alert = next(a for a in alerts if a["id"] == chosen)
-        st.write(alert["reason"])
-        if alert["email_status"] == "failed":
-            st.warning(f"Email failed: {alert['email_error']}")
-            if st.button("Retry email"):
-                retry_alert_email(chosen)
-                st.success("The email will be sent at the worker's next cycle.")
-        st.dataframe(
-            pd.DataFrame(alert_items(chosen)), hide_index=True, width="stretch",
-            column_config={"link": st.column_config.LinkColumn("Source", display_text="open")},
-        )
+if alerts_tab.open:
+    with alerts_tab:
+        alerts = list_alerts()
+        requested = dash.parse_alert_id(st.query_params.get("alert"))
+        if not alerts:
+            if list_alert_rules():
+                st.info("No alerts have fired yet. They appear here when one of your alert rules matches.")
+            else:
+                st.info("No alerts yet — create an alert rule in the Alert rules tab first.")
+        else:
+            st.dataframe(
+                dash.alerts_table(alerts), hide_index=True, width="stretch", key="alerts_table",
+                column_config={
+                    "id": st.column_config.NumberColumn("#", format="%d"),
+                    "fired_at": st.column_config.DatetimeColumn("Fired at (UTC)", format="YYYY-MM-DD HH:mm"),
+                    "rule": st.column_config.TextColumn("Rule"),
+                    "scope": st.column_config.TextColumn("Scope"),
+                    "items": st.column_config.NumberColumn("Items"),
+                    "negative_share": SHARE,
+                    "baseline_share": st.column_config.NumberColumn("Baseline share", format="percent"),
+                    "email": st.column_config.TextColumn("Email", width="large"),
+                },
+            )
+            by_id = {a["id"]: a for a in alerts}
+            ids = list(by_id)
+            if requested is not None and requested not in by_id:
+                st.warning(f"Alert #{requested} from the link was not found (it may have been deleted with its rule).")
+            chosen = by_id[
+                st.selectbox("Alert", ids, index=dash.alert_index(requested, ids), format_func=lambda i: dash.alert_label(by_id[i]))
+            ]
+            with st.container(border=True):
+                st.subheader(f"Alert #{chosen['id']}")
+                st.text(chosen["reason"])
+                m1, m2, m3 = st.columns(3)
+                m1.metric("Items in the window", chosen["items"])
+                m2.metric("Negative share", f"{chosen['negative_share']:.0%}")
+                baseline = chosen.get("baseline_share")
+                m3.metric("Baseline share", "–" if baseline is None else f"{baseline:.0%}")
+                status = chosen["email_status"]
+                if status == "failed":
+                    say("error", f"Email {dash.email_status_text(chosen)}")
+                    if st.button("Retry email", type="primary", key=f"retry_{chosen['id']}"):
+                        try:
+                            retry_alert_email(chosen["id"])
+                        except (LookupError, ValueError) as exc:
+                            say("error", dash.error_text(exc))
+                        else:
+                            st.success("Email queued again: the worker sends it within a minute.")
+                else:
+                    st.caption(html.escape(f"Email: {dash.email_status_text(chosen)}", quote=False))
+                params = dash.alert_dashboard_params(chosen["id"])
+                if params:
+                    st.page_link(
+                        "pages/financial_sentiment.py", label="Open these items in Financial sentiment",
+                        icon=":material/query_stats:", query_params=params,
+                    )
+                st.markdown("**Worst items**")
+                items = alert_items(chosen["id"])
+                if items:
+                    st.dataframe(items, hide_index=True, width="stretch", column_config=ITEM_COLUMNS, key="alert_items",
+                                 column_order=list(ITEM_COLUMNS))
+                else:
+                    st.info("The items of this alert are no longer stored (their feed may have been deleted).")
 
-with watch_tab:
-    with st.form("watchlist"):
-        name = st.text_input("Watchlist name")
-        companies = st.text_input("Companies (comma-separated)")
-        tickers = st.text_input("Tickers (comma-separated)")
-        keywords = st.text_input("Keywords (comma-separated)")
-        if st.form_submit_button("Save watchlist"):
-            try:
-                save_watchlist(name, companies, tickers, keywords)
-                st.success(f"Watchlist {name!r} saved.")
-            except ValueError as exc:
-                st.error(str(exc))
-    for w in list_watchlists():
-        cols = st.columns([6, 1])
-        cols[0].write(f"**{w['name']}** — companies: {', '.join(w['companies']) or '–'}; "
-                      f"tickers: {', '.join(w['tickers']) or '–'}; keywords: {', '.join(w['keywords']) or '–'}")
-        if cols[1].button("Delete", key=f"w{w['name']}"):
-            delete_watchlist(w["name"])
-            st.rerun()
+if watch_tab.open:
+    with watch_tab:
+        with st.form("watchlist", border=True):
+            st.subheader("Save a watchlist")
+            st.caption("Companies and tickers are tagged in new items; a watchlist can also be an alert rule's scope.")
+            name = st.text_input("Watchlist name")
+            w1, w2, w3 = st.columns(3)
+            companies = w1.text_input("Companies (comma-separated)", placeholder="Nokia, Apple")
+            tickers = w2.text_input("Tickers (comma-separated)", placeholder="NOK, AAPL")
+            keywords = w3.text_input("Keywords (comma-separated)", placeholder="layoffs, recall")
+            if st.form_submit_button("Save watchlist", type="primary"):
+                try:
+                    save_watchlist(name, companies, tickers, keywords)
+                except ValueError as exc:
+                    say("error", dash.error_text(exc))
+                else:
+                    say("success", f"Watchlist {name.strip()!r} saved.")
+        watchlists = list_watchlists()
+        if not watchlists:
+            st.info("No watchlists yet — save one above.")
+        else:
+            st.dataframe(dash.watchlists_table(watchlists), hide_index=True, width="stretch", key="watchlists_table")
+            d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
+            doomed = d1.selectbox("Watchlist", [w["name"] for w in watchlists], key="watchlist_pick")
+            if d2.button("Delete…", key="delete_watchlist", width="stretch"):
+                st.session_state["watchlist_delete"] = doomed
+            confirm_delete("watchlist_delete", "watchlist", delete_watchlist)
 
-with rules_tab:
-    with st.form("rule"):
-        name = st.text_input("Rule name")
-        c1, c2 = st.columns(2)
-        scope_type = c1.selectbox("Scope", SCOPE_TYPES)
-        scope_value = c2.text_input("Scope value (topic, company, watchlist, keyword or feed name)")
-        c3, c4, c5 = st.columns(3)
-        window = c3.number_input("Window (hours)", min_value=1.0, value=24.0)
-        min_items = c4.number_input("Minimum items", min_value=1, value=5)
-        cooldown = c5.number_input("Cooldown (hours)", min_value=0.0, value=12.0)
-        c6, c7, c8 = st.columns(3)
-        mode = c6.selectbox("Test", MODES, help="share: negative share ≥ threshold; spike: ≥ threshold × baseline")
-        threshold = c7.number_input("Threshold", min_value=0.01, value=0.5)
-        baseline = c8.number_input("Baseline (days)", min_value=1, value=7)
-        recipients = st.text_input("Recipients (comma-separated emails)")
-        if st.form_submit_button("Save rule"):
-            try:
-                save_alert_rule(
-                    name=name, scope_type=scope_type, scope_value=scope_value, window_hours=window,
-                    min_items=int(min_items), mode=mode, threshold=threshold, baseline_days=int(baseline),
-                    cooldown_hours=cooldown, recipients=recipients,
-                )
-                st.success(f"Rule {name!r} saved.")
-            except ValueError as exc:
-                st.error(str(exc))
-    rules = list_alert_rules()
-    if rules:
-        st.dataframe(pd.DataFrame(rules), hide_index=True, width="stretch")
-        doomed = st.selectbox("Delete a rule", ["—"] + [r["name"] for r in rules])
-        if doomed != "—" and st.button("Delete rule"):
-            delete_alert_rule(doomed)
-            st.rerun()
+if rules_tab.open:
+    with rules_tab:
+        with st.form("rule", border=True):
+            st.subheader("Save an alert rule")
+            st.caption("Saving a rule with an existing name updates that rule.")
+            r1, r2, r3 = st.columns([2, 1, 2])
+            name = r1.text_input("Rule name")
+            scope_type = r2.selectbox("Scope", SCOPE_TYPES, help="'all' watches every item; the others need a value.")
+            scope_value = r3.text_input("Scope value", help="The topic, company, watchlist, keyword or feed name to watch.")
+            c1, c2, c3 = st.columns(3)
+            window = c1.number_input("Window (hours)", min_value=0.5, value=24.0, step=1.0)
+            min_items = c2.number_input("Minimum items in the window", min_value=1, value=5, step=1)
+            cooldown = c3.number_input("Cooldown (hours)", min_value=0.0, value=12.0, step=1.0,
+                                       help="After an alert, the rule stays quiet this long.")
+            c4, c5, c6 = st.columns(3)
+            mode = c4.selectbox("Test", MODES, format_func={"share": "share: negative share ≥ threshold",
+                                                            "spike": "spike: share ≥ threshold × baseline"}.get)
+            threshold = c5.number_input("Threshold", min_value=0.01, value=0.5, step=0.05,
+                                        help="share: a fraction between 0 and 1 (0.5 = half the items negative); spike: a factor above 1.")
+            baseline = c6.number_input("Baseline (days)", min_value=1, value=7, step=1, help="Used by the spike test.")
+            recipients = st.text_input("Recipients (comma-separated emails)", placeholder="analyst@example.com, risk@example.com")
+            enabled = st.checkbox("Enabled", value=True)
+            if st.form_submit_button("Save rule", type="primary"):
+                try:
+                    save_alert_rule(
+                        name=name, scope_type=scope_type, scope_value=scope_value.strip(), window_hours=float(window),
+                        min_items=int(min_items), mode=mode, threshold=float(threshold), baseline_days=int(baseline),
+                        cooldown_hours=float(cooldown), recipients=recipients, enabled=enabled,
+                    )
+                except ValueError as exc:
+                    say("error", f"The rule was not saved: {dash.error_text(exc)}")
+                else:
+                    say("success", f"Rule {name.strip()!r} saved.")
+        known = {k: v for k, v in dash.scope_suggestions().items() if v}
+        if known:
+            with st.expander("Known scope values"):
+                for kind, values in known.items():
+                    st.text(f"{kind}: {', '.join(values)}")
+        rules = list_alert_rules()
+        if not rules:
+            st.info("No alert rules yet — save one above.")
+        else:
+            st.dataframe(
+                dash.rules_table(rules), hide_index=True, width="stretch", key="rules_table",
+                column_config={
+                    "name": st.column_config.TextColumn("Rule"),
+                    "enabled": st.column_config.CheckboxColumn("Enabled"),
+                    "test": st.column_config.TextColumn("Test", width="medium"),
+                    "window_hours": st.column_config.NumberColumn("Window (h)"),
+                    "min_items": st.column_config.NumberColumn("Min items"),
+                    "cooldown_hours": st.column_config.NumberColumn("Cooldown (h)"),
+                },
+            )
+            d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
+            doomed = d1.selectbox("Rule", [r["name"] for r in rules], key="rule_pick")
+            if d2.button("Delete…", key="delete_rule", width="stretch"):
+                st.session_state["rule_delete"] = doomed
+            confirm_delete("rule_delete", "alert rule", delete_alert_rule)

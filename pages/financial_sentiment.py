@@ -1,125 +1,236 @@
-"""Financial sentiment: items, trends and feeds (UI only; logic lives in core)."""
+"""Financial sentiment: items, trends and feeds. UI only: every decision and query lives in core."""
 
-from datetime import datetime, time, timedelta
+import html
 
 import plotly.express as px
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from core.feeds import add_feed, crawl_feed, delete_feed, list_feeds
-from core.nlp.registry import NoActiveModel
-from core.sentiment import score_pending_articles
-from core.sentiment.views import ArticleFilter, bucket_filter, filter_options, list_articles, sentiment_trend
+from core import dashboard as dash
+from core.feeds import FeedError, add_feed, delete_feed, list_feeds
+from core.sentiment.views import filter_options, list_articles, sentiment_trend
+
+# Opened by URL (e.g. an alert email link) on a fresh server, Streamlit's legacy pages/ folder mode
+# runs this file without streamlit_app.py (no wide layout, no migration, the wrong menu). Rerun it
+# through the app's st.navigation instead; pages keep their hash (their url_path), so the user
+# lands on this page.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+ITEM_LIMIT = 500
+ITEM_COLUMNS = {
+    "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
+    "title": st.column_config.TextColumn("Title", width="large"),
+    "link": st.column_config.LinkColumn("Source", display_text="open ↗", width="small"),
+    "sentiment": st.column_config.TextColumn("Sentiment"),
+    "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
+    "prob_negative": st.column_config.ProgressColumn("P(negative)", min_value=0.0, max_value=1.0, format="%.2f"),
+    "topic": st.column_config.TextColumn("Topic"),
+    "companies": st.column_config.TextColumn("Companies"),
+    "feed": st.column_config.TextColumn("Feed"),
+}
+
+
+def say(level: str, text: str) -> None:
+    """Show a message that may contain feed or user text: HTML-escaped, never raw HTML."""
+    getattr(st, level)(html.escape(text, quote=False))
+
+
+def open_tab(name: str) -> None:
+    st.session_state["tab"] = name
+
+
+def submit_feed() -> None:
+    """Add the feed from the form; on success empty the form and preselect the feed for Fetch now."""
+    state = st.session_state
+    try:
+        new_id = add_feed(state.feed_name, state.feed_url, state.feed_tags, int(state.feed_interval))
+    except (ValueError, FeedError) as exc:
+        state.feed_form_result = ("error", dash.error_text(exc))  # the form keeps its values to fix
+        return
+    name = " ".join(state.feed_name.split())
+    state.feed_form_result = ("success", f"Feed {name!r} added. The worker fetches it on schedule; Fetch now fetches it at once.")
+    state.feed_pick = new_id
+    state.feed_name = state.feed_url = state.feed_tags = ""
+
+
+def clicked_chart(chart: str) -> None:
+    """A chart click replaces any pick from the bucket list."""
+    st.session_state["t_clicked"] = chart
+    st.session_state["t_pick"] = None
+
+
+def show_items(frame, key: str) -> None:
+    st.dataframe(dash.items_table(frame), hide_index=True, width="stretch", column_config=ITEM_COLUMNS, key=key)
+
 
 st.title("Financial sentiment")
-params = st.query_params
+for notice in dash.model_notices():
+    getattr(st, notice.level)(notice.text)
+
 options = filter_options()
 feed_names = dict(options["feeds"])
+preset = dash.preset_from_query(st.query_params.to_dict(), options["feeds"])
 
 with st.sidebar:
     st.header("Filters")
-    today = datetime.utcnow().date()
-    default_start = datetime.fromisoformat(params["start"]).date() if "start" in params else today - timedelta(days=7)
-    start, end = st.date_input("Date range (UTC)", (default_start, today), key="range") or (default_start, today)
-    feeds = st.multiselect("Feeds", list(feed_names), format_func=feed_names.get)
-    preset_topic = [params["scope"]] if params.get("scope_type") == "topic" else []
-    topics = st.multiselect("Topics", sorted(set(options["topics"]) | set(preset_topic)), default=preset_topic)
-    preset_company = [params["scope"]] if params.get("scope_type") == "company" else []
-    companies = st.multiselect("Companies", sorted(set(options["companies"]) | set(preset_company)), default=preset_company)
-    keyword = st.text_input("Keyword", value=params.get("scope", "") if params.get("scope_type") == "keyword" else "")
-    sentiments = st.multiselect("Sentiment", ["negative", "neutral", "positive"])
+    st.caption("They apply to the Items and Trends tabs.")
+    picked = st.date_input("Date range (UTC)", (preset.start, preset.end), key="f_dates")
+    start, end = dash.date_range(picked, (preset.start, preset.end))
+    feed_ids = st.multiselect(
+        "Feeds", list(feed_names), default=[i for i in preset.feed_ids if i in feed_names], format_func=feed_names.get, key="f_feeds"
+    )
+    topics = st.multiselect("Topics", dash.with_values(options["topics"], preset.topics), default=preset.topics, key="f_topics")
+    companies = st.multiselect(
+        "Companies", dash.with_values(options["companies"], preset.companies), default=preset.companies, key="f_companies"
+    )
+    keyword = st.text_input("Keyword in title or summary", value=preset.keyword, key="f_keyword")
+    sentiments = st.multiselect("Sentiment", dash.SENTIMENTS, key="f_sentiments")
 
-flt = ArticleFilter(
-    start=datetime.combine(start, time.min), end=datetime.combine(end, time.min) + timedelta(days=1),
-    feed_ids=feeds, topics=topics, companies=companies, keyword=keyword, sentiments=sentiments,
-)
-LINKS = {"link": st.column_config.LinkColumn("Source", display_text="open")}
-CONF = {"confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f")}
+if preset.note:
+    say("info", preset.note)
+for problem in preset.problems:
+    say("warning", f"Part of the link was ignored: {problem}.")
 
+flt = dash.make_filter(start, end, feed_ids, topics, companies, keyword, sentiments)
+items_tab, trends_tab, feeds_tab = st.tabs(["Items", "Trends", "Feeds"], key="tab", bind="query-params")
 
-def show_items(frame) -> None:
-    if frame.empty:
-        st.info("No scored items match these filters. Add a feed in the Feeds tab or widen the date range.")
-        return
-    cols = ["published_at", "title", "sentiment", "confidence", "topic", "companies", "feed", "link"]
-    st.dataframe(frame[cols], hide_index=True, width="stretch", column_config={**LINKS, **CONF})
-
-
-items_tab, trends_tab, feeds_tab = st.tabs(["Items", "Trends", "Feeds"])
-
-with items_tab:
-    items = list_articles(flt)
-    counts = items["sentiment"].value_counts() if not items.empty else {}
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Items", len(items))
-    for col, label in ((c2, "negative"), (c3, "neutral"), (c4, "positive")):
-        col.metric(label.capitalize(), int(counts.get(label, 0)) if len(items) else 0)
-    show_items(items)
-
-with trends_tab:
-    g1, g2, g3 = st.columns(3)
-    group_by = g1.selectbox("Group by", ["topic", "company", "feed", "all"])
-    frequency = g2.selectbox("Resolution", ["day", "hour"])
-    metric = g3.selectbox("Measure", ["negative_share", "net_sentiment", "items"])
-    trend = sentiment_trend(flt, group_by, frequency)
-    if trend.empty:
-        st.info("No scored items in this range yet.")
-    else:
-        fig = px.line(trend, x="bucket", y=metric, color="group", markers=True, custom_data=["group"])
-        event = st.plotly_chart(fig, width="stretch", on_select="rerun", selection_mode="points", key="trend")
-        stacked = trend.melt(id_vars=["bucket", "group"], value_vars=["negative", "neutral", "positive"], var_name="sentiment", value_name="count")
-        st.plotly_chart(
-            px.bar(stacked, x="bucket", y="count", color="sentiment", barmode="stack",
-                   color_discrete_map={"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}),
-            width="stretch",
-        )
-        points = (event.selection.points if event else []) or []
-        choices = [f"{b:%Y-%m-%d %H:%M} · {g}" for b, g in zip(trend["bucket"], trend["group"])]
-        picked = st.selectbox("Show the items behind a point", ["—"] + choices)
-        if points:
-            point = points[0]
-            bucket, group = datetime.fromisoformat(str(point["x"])), point["customdata"][0]
-        elif picked != "—":
-            row = trend.iloc[choices.index(picked)]
-            bucket, group = row["bucket"].to_pydatetime(), row["group"]
+if items_tab.open:
+    with items_tab:
+        summary = dash.summarise(flt)
+        c1, c2, c3, c4, c5 = st.columns(5)
+        c1.metric("Items", summary.items, border=True)
+        c2.metric("Negative", summary.negative, border=True)
+        c3.metric("Neutral", summary.neutral, border=True)
+        c4.metric("Positive", summary.positive, border=True)
+        share = summary.negative_share
+        c5.metric("Negative share", "–" if share is None else f"{share:.0%}", border=True)
+        items = list_articles(flt, limit=ITEM_LIMIT)
+        if items.empty:
+            st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
+            if not feed_names:
+                st.button("Open the Feeds tab", on_click=open_tab, args=("Feeds",))
         else:
-            bucket = None
-        if bucket is not None:
-            st.subheader(f"Items: {group}, {bucket:%Y-%m-%d %H:%M}")
-            show_items(list_articles(bucket_filter(flt, group_by, group, bucket, frequency)))
+            if summary.items > len(items):
+                st.caption(f"Showing the newest {len(items)} of {summary.items} items; narrow the filters to see the rest.")
+            show_items(items, key="items_table")
 
-with feeds_tab:
-    with st.form("add_feed", clear_on_submit=False):
-        st.subheader("Add a feed")
-        name = st.text_input("Name")
-        url = st.text_input("RSS or Atom URL")
-        tags = st.text_input("Topic tags (comma-separated, optional)")
-        interval = st.number_input("Crawl every (minutes)", min_value=1, value=15)
-        if st.form_submit_button("Add feed"):
-            try:
-                add_feed(name, url, tags, int(interval))
-                st.success(f"Feed {name!r} added; the worker fetches it within a minute, or press Fetch now.")
-            except ValueError as exc:
-                st.error(str(exc))
-    feeds_now = list_feeds()
-    if not feeds_now:
-        st.info("No feeds yet — add one above.")
-    for feed in feeds_now:
-        with st.container(border=True):
-            left, mid, right = st.columns([5, 1, 1])
-            status = feed.last_status or "not fetched yet"
-            left.markdown(f"**{feed.name}** · {feed.articles} items · status: `{status}`")
-            left.text(feed.url)
-            if feed.last_error:
-                left.error(feed.last_error)
-            if mid.button("Fetch now", key=f"fetch{feed.id}"):
-                with st.spinner("Fetching and scoring…"):
-                    outcome = crawl_feed(feed.id)
-                    try:
-                        scored = score_pending_articles()
-                        st.toast(f"{outcome.new_items} new items, {scored} scored")
-                    except NoActiveModel as exc:
-                        st.error(f"{exc}. Run `make run` or `python -m core setup` first.")
+if trends_tab.open:
+    with trends_tab:
+        g1, g2, g3 = st.columns(3)
+        group_by = g1.selectbox("Group by", list(dash.GROUPINGS), format_func=dash.GROUPINGS.get, key="t_group")
+        frequency = g2.selectbox("Resolution", list(dash.FREQUENCIES), format_func=dash.FREQUENCIES.get, key="t_freq")
+        measure = g3.selectbox("Measure", list(dash.MEASURES), format_func=dash.MEASURES.get, key="t_measure")
+        trend = sentiment_trend(flt, group_by, frequency)
+        if trend.empty:
+            st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
+        else:
+            line = px.line(
+                dash.trend_chart_frame(trend), x="bucket", y=measure, color="series", markers=True,
+                custom_data=["group", "bucket_key"], hover_data=["items", "negative", "positive"],
+                labels={"bucket": "Time (UTC)", "series": dash.GROUPINGS[group_by], measure: dash.MEASURES[measure]},
+                title=f"{dash.MEASURES[measure]} by {dash.GROUPINGS[group_by].lower()}",
+            )
+            if measure == "negative_share":
+                line.update_yaxes(tickformat=".0%", range=[0, 1.02])
+            elif measure == "net_sentiment":
+                line.update_yaxes(range=[-1.05, 1.05])
+            line.update_traces(marker={"size": 9})
+            line_event = st.plotly_chart(
+                line, width="stretch", on_select=lambda: clicked_chart("trend"), selection_mode="points", key="trend_chart"
+            )
+            counts = px.bar(
+                dash.sentiment_counts(flt, frequency), x="bucket", y="items", color="sentiment",
+                custom_data=["sentiment", "bucket_key"], color_discrete_map=dash.SENTIMENT_COLORS,
+                category_orders={"sentiment": list(dash.SENTIMENTS)},
+                labels={"bucket": "Time (UTC)", "items": "Items", "sentiment": "Sentiment"},
+                title="Items per sentiment",
+            )
+            counts_event = st.plotly_chart(
+                counts, width="stretch", on_select=lambda: clicked_chart("count"), selection_mode="points", key="count_chart"
+            )
+            st.caption("Click a point or a bar to list the items behind it, or pick one below.")
+            drill = st.selectbox(
+                "Show the items for a time bucket and group", dash.drill_choices(trend, frequency), index=None,
+                format_func=lambda d: d.label(frequency), placeholder="Choose a bucket and group…", key="t_pick",
+            )
+            if drill is None:  # no pick: the chart clicked last decides
+                trend_drill = dash.drill_from_trend_point(line_event.selection.points)
+                count_drill = dash.drill_from_count_point(counts_event.selection.points)
+                if st.session_state.get("t_clicked") == "count":
+                    drill = count_drill or trend_drill
+                else:
+                    drill = trend_drill or count_drill
+            if drill is not None:
+                st.subheader(html.escape(f"Items: {drill.label(frequency)}", quote=False))
+                drilled = list_articles(dash.drill_filter(flt, group_by, drill, frequency), limit=ITEM_LIMIT)
+                if drilled.empty:
+                    st.info("No items behind this point (the filters may have changed).")
+                else:
+                    show_items(drilled, key="drill_table")
+
+if feeds_tab.open:
+    with feeds_tab:
+        with st.form("add_feed", border=True):
+            st.subheader("Add a feed")
+            a1, a2 = st.columns([1, 2])
+            a1.text_input("Name", placeholder="e.g. Markets wire", key="feed_name")
+            a2.text_input("RSS or Atom URL", placeholder="https://example.com/news.rss", key="feed_url")
+            a3, a4 = st.columns([2, 1])
+            a3.text_input("Topic tags (comma-separated, optional)", key="feed_tags")
+            a4.number_input("Fetch every (minutes)", min_value=1, value=dash.default_interval(), step=1, key="feed_interval")
+            st.form_submit_button("Add feed", type="primary", on_click=submit_feed)
+        result = st.session_state.pop("feed_form_result", None)
+        if result is not None:
+            say(*result)
+
+        feeds = list_feeds()
+        st.subheader("Your feeds")
+        report = st.session_state.pop("feed_report", None)
+        if report is not None:
+            say(report.level, report.text)
+        if not feeds:
+            st.info("No feeds yet — add one above with its RSS or Atom URL.")
+        else:
+            st.dataframe(
+                dash.feeds_table(feeds), hide_index=True, width="stretch", key="feeds_table",
+                column_config={
+                    "id": None,
+                    "name": st.column_config.TextColumn("Feed"),
+                    "status": st.column_config.TextColumn("Status"),
+                    "last_error": st.column_config.TextColumn("Last error", width="large"),
+                    "last_fetched_at": st.column_config.DatetimeColumn("Last fetched (UTC)", format="YYYY-MM-DD HH:mm"),
+                    "last_new_items": st.column_config.NumberColumn("New last time"),
+                    "items": st.column_config.NumberColumn("Items"),
+                    "interval_minutes": st.column_config.NumberColumn("Every (min)"),
+                    "topics": st.column_config.TextColumn("Topic tags"),
+                    "url": st.column_config.TextColumn("URL"),
+                },
+            )
+            by_id = {f.id: f for f in feeds}
+            if st.session_state.get("feed_pick") not in by_id:
+                st.session_state.pop("feed_pick", None)
+            m1, m2, m3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+            chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick")]
+            if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch"):
+                with st.spinner(f"Fetching and scoring {chosen.name}…"):
+                    st.session_state["feed_report"] = dash.fetch_now(chosen.id)
                 st.rerun()
-            if right.button("Delete", key=f"del{feed.id}"):
-                delete_feed(feed.id)
-                st.rerun()
+            if m3.button("Delete…", key="delete_feed", width="stretch"):
+                st.session_state["feed_delete"] = chosen.id
+            if chosen.last_status == "error" and chosen.last_error:
+                say("error", f"The last fetch of {chosen.name} failed: {chosen.last_error}")
+            doomed = by_id.get(st.session_state.get("feed_delete"))
+            if doomed is not None:
+                with st.container(border=True):
+                    say("warning", f"Delete the feed {doomed.name!r} and its {doomed.articles} items? This cannot be undone.")
+                    y, n, _ = st.columns([1, 1, 4])
+                    if y.button("Yes, delete", type="primary", key="confirm_delete"):
+                        delete_feed(doomed.id)
+                        st.session_state.pop("feed_delete", None)
+                        st.session_state["feed_report"] = dash.ActionReport("success", f"Deleted the feed {doomed.name!r}.")
+                        st.rerun()
+                    if n.button("Cancel", key="cancel_delete"):
+                        st.session_state.pop("feed_delete", None)
+                        st.rerun()

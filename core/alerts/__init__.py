@@ -1,6 +1,6 @@
 """Alerts: rules, spike detection, notification emails and the alerts view."""
 
-from core.alerts.detect import detect_alerts
+from core.alerts.detect import detect_alerts, scope_filter
 from core.alerts.email import compose_alert_email
 from core.alerts.notify import recover_interrupted_sends, retry_alert_email, send_pending_alerts
 from core.alerts.rules import (
@@ -11,13 +11,15 @@ from core.alerts.rules import (
     save_alert_rule,
     validate_alert_rule,
 )
-from core.alerts.views import alert_items, list_alerts
+from core.alerts.views import alert_detail, alert_items, dashboard_links, list_alerts
 
 __all__ = [
     "MODES",
     "SCOPE_TYPES",
+    "alert_detail",
     "alert_items",
     "compose_alert_email",
+    "dashboard_links",
     "delete_alert_rule",
     "detect_alerts",
     "list_alert_rules",
@@ -25,6 +27,7 @@ __all__ = [
     "recover_interrupted_sends",
     "retry_alert_email",
     "save_alert_rule",
+    "scope_filter",
     "send_pending_alerts",
     "validate_alert_rule",
 ]

@@ -1,68 +1,118 @@
-"""The alert email: plain text and HTML, worst items with links, and links back to the dashboard."""
+"""The alert email: plain text and HTML, the worst items with links, and links back to the dashboard.
+
+Everything that comes from feeds (titles, links, feed names) is HTML-escaped in the HTML part.
+"""
 
 from __future__ import annotations
 
 import html
+import re
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
-from urllib.parse import urlencode
+from email.utils import format_datetime
+from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from core.alerts.views import alert_articles, dashboard_links
 from core.settings import get_settings
 from core.storage import session_scope
-from core.storage.tables import Alert, Article
+from core.storage.tables import Alert, AlertRule
+
+SUBJECT_SCOPE_LIMIT = 80
 
 
-def dashboard_links(alert: Alert, scope_type: str, scope_value: str) -> dict[str, str]:
-    base = get_settings().base_url
-    query = urlencode(
-        {
-            "scope_type": scope_type,
-            "scope": scope_value,
-            "start": alert.window_start.isoformat(timespec="minutes"),
-            "end": alert.window_end.isoformat(timespec="minutes"),
-        }
+def web_link(link: str | None) -> str | None:
+    """The link if it is an absolute http(s) URL (never javascript: and the like), else None."""
+    parts = urlsplit((link or "").strip())
+    return link.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def subject_line(alert: Alert) -> str:
+    scope = re.sub(r"\s+", " ", alert.scope_label).strip()
+    if len(scope) > SUBJECT_SCOPE_LIMIT:
+        scope = scope[: SUBJECT_SCOPE_LIMIT - 1] + "…"
+    return f"[Beacon] Negative sentiment spike: {scope} ({alert.negative_share:.0%} negative, {alert.item_count} items)"
+
+
+def message_id(alert: Alert) -> str:
+    """Derived from the alert, so a resend after Retry carries the same id as the first email."""
+    domain = get_settings().smtp_from.rpartition("@")[2].strip("<> ") or "beacon.local"
+    return f"<beacon-alert-{alert.id}.{alert.fired_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+def _worst_items(session: Session, alert: Alert) -> list[dict]:
+    items = alert_articles(session, list(alert.article_ids))
+    for item in items:
+        item["title"] = " ".join((item["title"] or "").split()) or "(no title)"
+        item["link"] = web_link(item["link"])
+        item["sentiment"] = item["sentiment"] or ""
+    return items
+
+
+def _confidence(value: float | None) -> str:
+    return "" if value is None else f"{value:.0%}"
+
+
+def _text_body(alert: Alert, items: list[dict], links: dict[str, str]) -> str:
+    lines = [alert.reason, "", f"Worst items ({len(items)} of {alert.item_count}):"]
+    for item in items:
+        lines.append(
+            f"- {item['title']} [{item['sentiment']} {_confidence(item['confidence'])}, "
+            f"{item['published_at']:%Y-%m-%d %H:%M} UTC, {item['feed']}]"
+        )
+        if item["link"]:
+            lines.append(f"  {item['link']}")
+    lines += ["", f"Open these items in Beacon: {links['items']}", f"This alert in Beacon: {links['alert']}", ""]
+    return "\n".join(lines)
+
+
+def _html_row(item: dict) -> str:
+    title = html.escape(item["title"])
+    if item["link"]:
+        title = f'<a href="{html.escape(item["link"], quote=True)}">{title}</a>'
+    cells = [
+        title,
+        html.escape(item["feed"]),
+        html.escape(item["sentiment"]),
+        _confidence(item["confidence"]),
+        f"{item['published_at']:%Y-%m-%d %H:%M}",
+    ]
+    return "<tr>" + "".join(f'<td style="padding:4px 8px;border-bottom:1px solid #ddd">{c}</td>' for c in cells) + "</tr>"
+
+
+def _html_body(alert: Alert, items: list[dict], links: dict[str, str]) -> str:
+    header = "".join(
+        f'<th style="text-align:left;padding:4px 8px">{h}</th>'
+        for h in ("Item", "Feed", "Sentiment", "Confidence", "Published (UTC)")
     )
-    return {"items": f"{base}/financial_sentiment?{query}", "alert": f"{base}/alerts?alert={alert.id}"}
+    return (
+        "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">"
+        f"<p>{html.escape(alert.reason)}</p>"
+        f"<p>Worst items ({len(items)} of {alert.item_count}):</p>"
+        f'<table style="border-collapse:collapse"><tr>{header}</tr>{"".join(_html_row(i) for i in items)}</table>'
+        f'<p><a href="{html.escape(links["items"], quote=True)}">Open these items in Beacon</a>'
+        f' &middot; <a href="{html.escape(links["alert"], quote=True)}">View this alert</a></p>'
+        "</body></html>"
+    )
 
 
 def compose_alert_email(alert_id: int) -> EmailMessage:
+    """The notification for one alert, addressed to its recipients snapshot."""
     with session_scope() as session:
         alert = session.get(Alert, alert_id)
         if alert is None:
             raise LookupError(f"alert {alert_id} does not exist")
-        rule = alert.rule
-        by_id = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(alert.article_ids or [0])))}
-        worst = [by_id[i] for i in alert.article_ids if i in by_id]
-        links = dashboard_links(alert, rule.scope_type, rule.scope_value)
-        subject = (
-            f"[Beacon] Negative sentiment spike: {alert.scope_label} "
-            f"({alert.negative_share:.0%} negative, {alert.item_count} items)"
-        )
-        text_lines = [alert.reason, "", "Worst items:"]
-        rows = []
-        for a in worst:
-            text_lines.append(f"- {a.title} ({a.sentiment}, {a.sentiment_confidence or 0:.0%}) {a.link or ''}")
-            title = html.escape(a.title)
-            cell = f'<a href="{html.escape(a.link, quote=True)}">{title}</a>' if a.link else title
-            rows.append(
-                f"<tr><td>{cell}</td><td>{html.escape(a.sentiment or '')}</td>"
-                f"<td>{(a.sentiment_confidence or 0):.0%}</td><td>{a.published_at:%Y-%m-%d %H:%M}</td></tr>"
-            )
-        text_lines += ["", f"Items in the dashboard: {links['items']}", f"This alert: {links['alert']}"]
-        html_body = (
-            f"<p>{html.escape(alert.reason)}</p><table border='1' cellpadding='4'>"
-            "<tr><th>Item</th><th>Sentiment</th><th>Confidence</th><th>Published (UTC)</th></tr>"
-            + "".join(rows)
-            + f'</table><p><a href="{html.escape(links["items"], quote=True)}">Open these items in Beacon</a> · '
-            f'<a href="{html.escape(links["alert"], quote=True)}">View the alert</a></p>'
-        )
+        rule = session.get(AlertRule, alert.rule_id)
+        items = _worst_items(session, alert)
+        links = dashboard_links(alert.id, rule.scope_type, rule.scope_value, alert.window_start, alert.window_end)
         message = EmailMessage()
-        message["Subject"] = subject
+        message["Subject"] = subject_line(alert)
         message["From"] = get_settings().smtp_from
-        message["To"] = ", ".join(alert.recipients)
-        message["Message-ID"] = make_msgid(idstring=f"beacon-alert-{alert.id}")
-        message.set_content("\n".join(text_lines))
-        message.add_alternative(f"<html><body>{html_body}</body></html>", subtype="html")
+        if alert.recipients:
+            message["To"] = ", ".join(alert.recipients)
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Message-ID"] = message_id(alert)
+        message.set_content(_text_body(alert, items, links))
+        message.add_alternative(_html_body(alert, items, links), subtype="html")
         return message

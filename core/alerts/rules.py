@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
 
@@ -11,7 +12,12 @@ from core.storage.tables import AlertRule, Feed, Watchlist
 
 SCOPE_TYPES = ("all", "topic", "company", "watchlist", "keyword", "feed")
 MODES = ("share", "spike")
-EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+NAME_LIMIT = 200
+SCOPE_LIMIT = 500
+MAX_WINDOW_HOURS = 24 * 31
+MAX_BASELINE_DAYS = 365
 RULE_DEFAULTS = {
     "scope_value": "",
     "window_hours": 24.0,
@@ -25,35 +31,81 @@ RULE_DEFAULTS = {
 }
 
 
-def validate_alert_rule(rule: dict, extra_watchlists=(), extra_feeds=()) -> dict:
-    """A complete, checked rule (defaults filled in); ValueError names the first problem."""
-    r = {**RULE_DEFAULTS, **rule}
-    if not str(r.get("name", "")).strip():
-        raise ValueError("an alert rule needs a name")
-    if r["scope_type"] not in SCOPE_TYPES:
-        raise ValueError(f"scope_type must be one of {', '.join(SCOPE_TYPES)}")
-    if r["scope_type"] != "all" and not str(r["scope_value"]).strip():
-        raise ValueError(f"a {r['scope_type']} rule needs a scope value")
-    if r["mode"] not in MODES:
-        raise ValueError("mode must be 'share' (negative share threshold) or 'spike' (factor over baseline)")
-    if r["mode"] == "share" and not 0 < float(r["threshold"]) <= 1:
-        raise ValueError("for mode 'share' the threshold is a negative share between 0 and 1, e.g. 0.5")
-    if r["mode"] == "spike" and float(r["threshold"]) <= 1:
-        raise ValueError("for mode 'spike' the threshold is a factor above 1, e.g. 2 = twice the baseline share")
-    if float(r["window_hours"]) <= 0 or int(r["min_items"]) < 1 or int(r["baseline_days"]) < 1:
-        raise ValueError("window hours must be positive and minimum items and baseline days at least 1")
-    if float(r["cooldown_hours"]) < 0:
+def _number(rule: dict, key: str, kind: type) -> float | int:
+    value = rule[key]
+    if isinstance(value, bool):
+        raise ValueError(f"{key.replace('_', ' ')} must be a number")
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key.replace('_', ' ')} must be a number, got {value!r}") from None
+    if kind is int and number != float(value):
+        raise ValueError(f"{key.replace('_', ' ')} must be a whole number, got {value!r}")
+    return number
+
+
+def _text(value: object, what: str, limit: int) -> str:
+    text = str(value or "").strip()
+    if CONTROL.search(text):
+        raise ValueError(f"the {what} cannot contain line breaks or control characters")
+    if len(text) > limit:
+        raise ValueError(f"the {what} can have at most {limit} characters")
+    return text
+
+
+def _recipients(value: str | Iterable[str] | None) -> list[str]:
+    parts = re.split(r"[,;\s]+", value) if isinstance(value, str) else list(value or [])
+    recipients: dict[str, str] = {}
+    for part in parts:
+        address = str(part).strip()
+        if not address:
+            continue
+        if not EMAIL.match(address):
+            raise ValueError(f"not a valid email address: {address!r}")
+        recipients.setdefault(address.lower(), address)
+    return list(recipients.values())
+
+
+def _check_numbers(r: dict) -> None:
+    if r["mode"] == "share" and not 0 < r["threshold"] <= 1:
+        raise ValueError("for the 'share' test the threshold is the minimum negative share, above 0 and at most 1 (e.g. 0.5)")
+    if r["mode"] == "spike" and r["threshold"] <= 1:
+        raise ValueError("for the 'spike' test the threshold is a factor above 1 (e.g. 2 = twice the baseline share)")
+    if not 0 < r["window_hours"] <= MAX_WINDOW_HOURS:
+        raise ValueError(f"the window must be between 0 and {MAX_WINDOW_HOURS} hours")
+    if r["min_items"] < 1:
+        raise ValueError("the minimum number of items must be at least 1")
+    if not 1 <= r["baseline_days"] <= MAX_BASELINE_DAYS:
+        raise ValueError(f"the baseline must be between 1 and {MAX_BASELINE_DAYS} days")
+    if r["cooldown_hours"] < 0:
         raise ValueError("the cooldown cannot be negative")
-    recipients = r["recipients"].split(",") if isinstance(r["recipients"], str) else r["recipients"]
-    r["recipients"] = [x.strip() for x in recipients if x and x.strip()]
-    bad = [x for x in r["recipients"] if not EMAIL.match(x)]
-    if bad:
-        raise ValueError(f"not a valid email address: {bad[0]!r}")
+
+
+def validate_alert_rule(rule: dict, extra_watchlists: Collection[str] = (), extra_feeds: Collection[str] = ()) -> dict:
+    """A complete, checked rule (defaults filled in); ValueError names the first problem.
+    ``extra_*`` are names about to be created (a config file), accepted as existing."""
+    r = {**RULE_DEFAULTS, **rule}
+    r["name"] = _text(r.get("name"), "rule name", NAME_LIMIT)
+    if not r["name"]:
+        raise ValueError("an alert rule needs a name")
+    if r.get("scope_type") not in SCOPE_TYPES:
+        raise ValueError(f"the scope must be one of {', '.join(SCOPE_TYPES)}")
+    r["scope_value"] = "" if r["scope_type"] == "all" else _text(r["scope_value"], "scope value", SCOPE_LIMIT)
+    if r["scope_type"] != "all" and not r["scope_value"]:
+        raise ValueError(f"a {r['scope_type']} rule needs a scope value (which {r['scope_type']} to watch)")
+    if r["mode"] not in MODES:
+        raise ValueError("the test must be 'share' (negative share threshold) or 'spike' (factor over the baseline)")
+    for key, kind in (("window_hours", float), ("min_items", int), ("threshold", float),
+                      ("baseline_days", int), ("cooldown_hours", float)):
+        r[key] = _number(r, key, kind)
+    _check_numbers(r)
+    r["recipients"] = _recipients(r["recipients"])
+    r["enabled"] = bool(r["enabled"])
     _check_scope_exists(r, extra_watchlists, extra_feeds)
     return r
 
 
-def _check_scope_exists(r: dict, extra_watchlists, extra_feeds) -> None:
+def _check_scope_exists(r: dict, extra_watchlists: Collection[str], extra_feeds: Collection[str]) -> None:
     table = {"watchlist": (Watchlist, extra_watchlists), "feed": (Feed, extra_feeds)}.get(r["scope_type"])
     if not table:
         return
@@ -65,30 +117,51 @@ def _check_scope_exists(r: dict, extra_watchlists, extra_feeds) -> None:
             raise ValueError(f"there is no {r['scope_type']} named {r['scope_value']!r}")
 
 
-def save_alert_rule(**rule) -> int:
-    """Create or update (by name) an alert rule."""
-    r = validate_alert_rule(rule)
+def save_alert_rule(
+    name: str,
+    scope_type: str,
+    scope_value: str = "",
+    window_hours: float = 24.0,
+    min_items: int = 5,
+    mode: str = "share",
+    threshold: float = 0.5,
+    baseline_days: int = 7,
+    cooldown_hours: float = 12.0,
+    recipients: str | Iterable[str] = (),
+    enabled: bool = True,
+) -> int:
+    """Create or update (by name) an alert rule; returns its id. ``recipients`` may be comma-separated."""
+    r = validate_alert_rule(
+        {
+            "name": name, "scope_type": scope_type, "scope_value": scope_value, "window_hours": window_hours,
+            "min_items": min_items, "mode": mode, "threshold": threshold, "baseline_days": baseline_days,
+            "cooldown_hours": cooldown_hours, "recipients": recipients, "enabled": enabled,
+        }
+    )
     with session_scope() as session:
-        row = session.scalar(select(AlertRule).where(AlertRule.name == r["name"].strip()))
-        row = row or AlertRule(name=r["name"].strip())
+        row = session.scalar(select(AlertRule).where(AlertRule.name == r["name"])) or AlertRule(name=r["name"])
+        row.scope_type = r["scope_type"]
         for key in RULE_DEFAULTS:
             setattr(row, key, r[key])
-        row.scope_type = r["scope_type"]
         session.add(row)
         session.flush()
         return row.id
 
 
-def delete_alert_rule(name: str) -> None:
+def delete_alert_rule(name: str) -> bool:
+    """Delete a rule and its alert history; False when there is no rule of that name."""
     with session_scope() as session:
         row = session.scalar(select(AlertRule).where(AlertRule.name == name))
-        if row is not None:
-            session.delete(row)
+        if row is None:
+            return False
+        session.delete(row)
+        return True
+
+
+def rule_as_dict(rule: AlertRule) -> dict:
+    return {"id": rule.id, "name": rule.name, "scope_type": rule.scope_type, **{k: getattr(rule, k) for k in RULE_DEFAULTS}}
 
 
 def list_alert_rules() -> list[dict]:
     with session_scope() as session:
-        return [
-            {"name": r.name, "scope_type": r.scope_type, **{k: getattr(r, k) for k in RULE_DEFAULTS}}
-            for r in session.scalars(select(AlertRule).order_by(AlertRule.name))
-        ]
+        return [rule_as_dict(r) for r in session.scalars(select(AlertRule).order_by(AlertRule.name))]

@@ -3,7 +3,7 @@
 from core.feeds.crawl import CrawlOutcome, crawl_due_feeds, crawl_feed
 from core.feeds.fetch import FetchResult, fetch_feed
 from core.feeds.manage import FeedView, add_feed, delete_feed, list_feeds, update_feed, upsert_feed
-from core.feeds.parse import FeedItem, parse_feed, plain_text
+from core.feeds.parse import FeedItem, ParsedFeed, parse_feed, plain_text, read_feed, safe_link
 from core.feeds.safety import FeedError, check_feed_url
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "FeedItem",
     "FeedView",
     "FetchResult",
+    "ParsedFeed",
     "add_feed",
     "check_feed_url",
     "crawl_due_feeds",
@@ -21,6 +22,8 @@ __all__ = [
     "list_feeds",
     "parse_feed",
     "plain_text",
+    "read_feed",
+    "safe_link",
     "update_feed",
     "upsert_feed",
 ]

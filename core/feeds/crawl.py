@@ -1,21 +1,28 @@
-"""Crawl feeds: fetch, parse and store new items; each feed in its own transaction, errors recorded on the feed."""
+"""Crawl feeds: fetch, parse and store new items. The network part runs outside any database
+transaction; the items and the feed's new status are stored together in one transaction, so a
+failure never leaves a partial insert. Problems are recorded on the feed, never raised."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
-from core.feeds.fetch import fetch_feed
-from core.feeds.parse import FeedItem, parse_feed
+from core.feeds.fetch import FetchResult, fetch_feed
+from core.feeds.parse import FeedItem, ParsedFeed, read_feed
 from core.feeds.safety import FeedError
 from core.storage import session_scope
 from core.storage.tables import Article, Feed, utcnow
 
 log = logging.getLogger(__name__)
+
+CLOCK_SKEW = timedelta(hours=1)  # dates up to this far ahead are trusted; later ones become the fetch time
+INSERT_BATCH = 500  # rows per INSERT, well under SQLite's limit on bound parameters
+ETAG_LIMIT, LAST_MODIFIED_LIMIT, ERROR_LIMIT = 500, 100, 2000
 
 
 @dataclass(frozen=True)
@@ -24,24 +31,94 @@ class CrawlOutcome:
     feed_name: str
     status: str  # ok | not_modified | empty | error
     new_items: int
-    error: str | None = None
+    error: str | None = None  # the reason for 'error'; for 'ok', why a broken document's items were only recovered
 
 
-def _insert_ignoring_duplicates(session, rows: list[dict]) -> int:
-    """Insert articles; a (feed, guid) that already exists is skipped, even if another process
-    inserted it a moment ago."""
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    result = session.execute(insert(Article).values(rows).on_conflict_do_nothing(index_elements=["feed_id", "guid"]))
-    return max(result.rowcount or 0, 0)
+@dataclass(frozen=True)
+class _FeedTarget:
+    id: int
+    name: str
+    url: str
+    etag: str | None
+    last_modified: str | None
 
 
-def _rows(feed_id: int, items: list[FeedItem], now: datetime) -> list[dict]:
+def crawl_feed(feed_id: int, now: datetime | None = None) -> CrawlOutcome:
+    """Fetch one feed and store its new items. Never raises: problems are stored on the feed
+    (status 'error', ``last_error`` = the reason) and returned in the outcome."""
+    now = _naive_utc(now)
+    try:
+        target = _load_target(feed_id)
+    except Exception as exc:  # the database itself is unreachable
+        log.exception("cannot read feed %s", feed_id)
+        return CrawlOutcome(feed_id, "", "error", 0, f"the feed could not be read from the database ({exc})")
+    if target is None:
+        return CrawlOutcome(feed_id, "", "error", 0, f"feed {feed_id} does not exist (it may have been deleted)")
+    try:
+        fetched = fetch_feed(target.url, target.etag, target.last_modified)
+        parsed = read_feed(fetched.body, fetched.final_url, fetched.content_type) if fetched.status == "ok" else ParsedFeed([])
+        return _store(target, fetched, parsed, now)
+    except FeedError as exc:
+        return _record_error(target, now, str(exc))
+    except Exception as exc:  # a bug or an exotic document must not stop the other feeds
+        log.exception("unexpected error crawling feed %s", target.name)
+        return _record_error(target, now, f"{target.url}: unexpected error ({type(exc).__name__}: {exc})")
+
+
+def _load_target(feed_id: int) -> _FeedTarget | None:
+    with session_scope() as session:
+        feed = session.get(Feed, feed_id)
+        if feed is None:
+            return None
+        return _FeedTarget(feed.id, feed.name, feed.url, feed.etag, feed.last_modified)
+
+
+def _store(target: _FeedTarget, fetched: FetchResult, parsed: ParsedFeed, now: datetime) -> CrawlOutcome:
+    """Store new items and the feed's status in one transaction. A broken document whose items could
+    be recovered is 'ok', with the reason it is broken kept as ``last_error`` for the analyst."""
+    status = "not_modified" if fetched.status == "not_modified" else ("ok" if parsed.items else "empty")
+    with session_scope() as session:
+        feed = session.get(Feed, target.id, with_for_update=_locks_rows(session))
+        if feed is None:
+            raise FeedError(f"feed {target.id} was deleted while it was being fetched")
+        new = _insert_new_articles(session, target.id, parsed.items, now)
+        feed.etag = _fits(fetched.etag, ETAG_LIMIT)
+        feed.last_modified = _fits(fetched.last_modified, LAST_MODIFIED_LIMIT)
+        _set_status(feed, now, status, new, parsed.warning)
+    return CrawlOutcome(target.id, target.name, status, new, parsed.warning)
+
+
+def _locks_rows(session: Session) -> bool:
+    # On PostgreSQL two crawls of one feed queue up on its row; SQLite locks the whole file anyway.
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _fits(value: str | None, limit: int) -> str | None:
+    """A validator that does not fit its column is dropped, not cut: a cut ETag would never match."""
+    return value if value and len(value) <= limit else None
+
+
+def _record_error(target: _FeedTarget, now: datetime, error: str) -> CrawlOutcome:
+    log.warning("feed %s: %s", target.name, error)
+    try:
+        with session_scope() as session:
+            feed = session.get(Feed, target.id)
+            if feed is not None:
+                _set_status(feed, now, "error", 0, error[:ERROR_LIMIT])
+    except Exception:
+        log.exception("cannot record the error of feed %s", target.name)
+    return CrawlOutcome(target.id, target.name, "error", 0, error)
+
+
+def _set_status(feed: Feed, now: datetime, status: str, new: int, error: str | None) -> None:
+    feed.last_fetched_at, feed.last_status, feed.last_error, feed.last_new_items = now, status, error, new
+
+
+def _article_rows(feed_id: int, items: list[FeedItem], now: datetime) -> dict[str, dict]:
+    """One row per guid (the first occurrence wins), keyed by guid."""
     rows: dict[str, dict] = {}
     for item in items:
-        published = item.published_at if item.published_at and item.published_at <= now + timedelta(hours=1) else now
+        published = item.published_at if item.published_at and item.published_at <= now + CLOCK_SKEW else now
         rows.setdefault(
             item.guid,
             {
@@ -55,59 +132,51 @@ def _rows(feed_id: int, items: list[FeedItem], now: datetime) -> list[dict]:
                 "companies": [],
             },
         )
-    return list(rows.values())
+    return rows
 
 
-def crawl_feed(feed_id: int, now: datetime | None = None) -> CrawlOutcome:
-    """Fetch and store one feed. Never raises for feed problems: they are stored on the feed."""
-    now = now or utcnow()
-    with session_scope() as session:
-        feed = session.get(Feed, feed_id)
-        if feed is None:
-            raise LookupError(f"feed {feed_id} does not exist")
-        url, name, etag, modified = feed.url, feed.name, feed.etag, feed.last_modified
-    try:
-        fetched = fetch_feed(url, etag, modified)
-        items = parse_feed(fetched.body, url) if fetched.status == "ok" else []
-    except FeedError as exc:
-        return _record(feed_id, name, now, "error", 0, str(exc))
-    except Exception as exc:  # a bug or an exotic document must not stop the other feeds
-        log.exception("unexpected error crawling feed %s", name)
-        return _record(feed_id, name, now, "error", 0, f"{url}: unexpected error ({type(exc).__name__}: {exc})")
-    status = fetched.status if fetched.status == "not_modified" else ("ok" if items else "empty")
-    with session_scope() as session:
-        new = _insert_ignoring_duplicates(session, _rows(feed_id, items, now))
-        feed = session.get(Feed, feed_id)
-        if fetched.status == "ok":
-            feed.etag, feed.last_modified = fetched.etag, fetched.last_modified
-        _set_status(feed, now, status, new, None)
-    return CrawlOutcome(feed_id, name, status, new)
+def _stored_guids(session: Session, feed_id: int, guids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(guids), INSERT_BATCH):
+        batch = guids[start : start + INSERT_BATCH]
+        found.update(session.scalars(select(Article.guid).where(Article.feed_id == feed_id, Article.guid.in_(batch))))
+    return found
 
 
-def _set_status(feed: Feed, now: datetime, status: str, new: int, error: str | None) -> None:
-    feed.last_fetched_at, feed.last_status, feed.last_error, feed.last_new_items = now, status, error, new
-
-
-def _record(feed_id: int, name: str, now: datetime, status: str, new: int, error: str) -> CrawlOutcome:
-    log.warning("feed %s: %s", name, error)
-    with session_scope() as session:
-        feed = session.get(Feed, feed_id)
-        if feed is not None:
-            _set_status(feed, now, status, new, error[:2000])
-    return CrawlOutcome(feed_id, name, status, new, error)
+def _insert_new_articles(session: Session, feed_id: int, items: list[FeedItem], now: datetime) -> int:
+    """Insert the items not stored yet; one inserted a moment ago by another process is skipped too."""
+    rows = _article_rows(feed_id, items, now)
+    stored = _stored_guids(session, feed_id, list(rows))
+    new_rows = [row for guid, row in rows.items() if guid not in stored]
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    inserted = 0
+    for start in range(0, len(new_rows), INSERT_BATCH):
+        statement = insert(Article).values(new_rows[start : start + INSERT_BATCH])
+        statement = statement.on_conflict_do_nothing(index_elements=["feed_id", "guid"]).returning(Article.id)
+        inserted += len(session.execute(statement).all())  # rowcount is not reliable for this on every driver
+    return inserted
 
 
 def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
+    """Enabled feeds never fetched or whose interval has passed (all enabled feeds with ``force``)."""
     with session_scope() as session:
-        feeds = session.scalars(select(Feed).where(Feed.enabled).order_by(Feed.id)).all()
+        feeds = session.execute(select(Feed.id, Feed.last_fetched_at, Feed.interval_minutes).where(Feed.enabled).order_by(Feed.id))
         return [
-            f.id
-            for f in feeds
-            if force or f.last_fetched_at is None or f.last_fetched_at + timedelta(minutes=f.interval_minutes) <= now
+            feed_id
+            for feed_id, fetched_at, interval in feeds
+            if force or fetched_at is None or fetched_at + timedelta(minutes=interval) <= now
         ]
 
 
 def crawl_due_feeds(now: datetime | None = None, force: bool = False) -> list[CrawlOutcome]:
     """Crawl every enabled feed that is due (all of them with ``force``); one failure never stops the rest."""
-    now = now or utcnow()
+    now = _naive_utc(now)
     return [crawl_feed(feed_id, now) for feed_id in due_feed_ids(now, force)]
+
+
+def _naive_utc(moment: datetime | None) -> datetime:
+    """The database stores naive UTC times; accept an aware time too."""
+    if moment is None:
+        return utcnow()
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

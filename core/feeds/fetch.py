@@ -1,4 +1,4 @@
-"""HTTP fetching with time and size caps, conditional GET and redirect re-checks."""
+"""HTTP fetching with time and size caps, conditional GET and a safety check on every redirect."""
 
 from __future__ import annotations
 
@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 
 from core.feeds.safety import FeedError, check_feed_url
+from core.feeds.transport import checked_session
 from core.settings import get_settings
 
-USER_AGENT = "Beacon feed reader/0.1 (+https://example.invalid/beacon)"
+USER_AGENT = "Beacon-FeedReader/0.1 (Beacon analytics; RSS/Atom monitoring)"
+ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 MAX_REDIRECTS = 5
+CHUNK_BYTES = 16 * 1024
+REDIRECT_CODES = {301, 302, 303, 307, 308}
 
 
 @dataclass(frozen=True)
@@ -22,57 +27,121 @@ class FetchResult:
     etag: str | None
     last_modified: str | None
     final_url: str
+    content_type: str | None = None
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self, url: str) -> float:
+        remaining = self.end - time.monotonic()
+        if remaining <= 0:
+            raise FeedError(f"{url}: no complete answer within {self.seconds:g} s")
+        return remaining
 
 
 def fetch_feed(url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+    """GET a feed, following at most 5 redirects, each re-checked with ``check_feed_url``.
+    Raises FeedError for refused URLs, network failures, non-2xx answers, slowness and oversize bodies."""
     settings = get_settings()
-    deadline = time.monotonic() + settings.feed_timeout_s
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, application/xml, */*"}
+    deadline = _Deadline(settings.feed_timeout_s)
+    headers = _request_headers(etag, last_modified)
+    current = check_feed_url(url)
+    with checked_session() as session:
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop:
+                current = _check_redirect(url, current)
+            with _get(session, current, headers, deadline) as response:
+                if response.status_code in REDIRECT_CODES and response.headers.get("Location"):
+                    current = urljoin(current, response.headers["Location"])
+                    continue
+                return _result(response, current, etag, last_modified, deadline, settings.feed_max_bytes)
+    raise FeedError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _request_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    current = url
-    for _ in range(MAX_REDIRECTS + 1):
-        check_feed_url(current)
-        try:
-            response = requests.get(
-                current,
-                headers=headers,
-                stream=True,
-                allow_redirects=False,
-                timeout=(min(5.0, settings.feed_timeout_s), settings.feed_timeout_s),
-            )
-        except requests.Timeout as exc:
-            raise FeedError(f"{current}: no answer within {settings.feed_timeout_s:g} s") from exc
-        except requests.RequestException as exc:
-            raise FeedError(f"{current}: connection failed ({type(exc).__name__})") from exc
-        with response:
-            if response.is_redirect:
-                current = urljoin(current, response.headers.get("Location", ""))
-                continue
-            if response.status_code == 304:
-                return FetchResult("not_modified", b"", etag, last_modified, current)
-            if response.status_code >= 400:
-                raise FeedError(f"{current}: HTTP {response.status_code} {response.reason}")
-            body = _read_capped(response, current, settings.feed_max_bytes, deadline)
-            return FetchResult("ok", body, response.headers.get("ETag"), response.headers.get("Last-Modified"), current)
-    raise FeedError(f"{url}: more than {MAX_REDIRECTS} redirects")
+    return headers
 
 
-def _read_capped(response: requests.Response, url: str, max_bytes: int, deadline: float) -> bytes:
-    declared = response.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise FeedError(f"{url}: the feed is larger than the {max_bytes // 1024} KB limit")
-    chunks, size = [], 0
+def _check_redirect(original: str, target: str) -> str:
     try:
-        for chunk in response.iter_content(64 * 1024):
+        return check_feed_url(target)
+    except FeedError as exc:
+        raise FeedError(f"{original} redirected to a URL Beacon does not fetch: {exc}") from exc
+
+
+def _get(session: requests.Session, url: str, headers: dict[str, str], deadline: _Deadline) -> requests.Response:
+    left = deadline.left(url)
+    try:
+        return session.get(url, headers=headers, stream=True, allow_redirects=False, timeout=(min(left, 5.0), left))
+    except FeedError as exc:  # the connection reached an address Beacon does not fetch
+        raise FeedError(f"{url}: {exc}") from exc
+    except requests.Timeout as exc:
+        raise FeedError(f"{url}: no answer within {deadline.seconds:g} s") from exc
+    except requests.RequestException as exc:
+        raise FeedError(f"{url}: connection failed ({_short(exc)})") from exc
+
+
+def _result(
+    response: requests.Response, url: str, etag: str | None, last_modified: str | None, deadline: _Deadline, max_bytes: int
+) -> FetchResult:
+    content_type = response.headers.get("Content-Type")
+    if response.status_code == 304:
+        new_etag = response.headers.get("ETag") or etag
+        new_modified = response.headers.get("Last-Modified") or last_modified
+        return FetchResult("not_modified", b"", new_etag, new_modified, url, content_type)
+    if not 200 <= response.status_code < 300:
+        reason = f" {response.reason}" if response.reason else ""
+        raise FeedError(f"HTTP {response.status_code}{reason} from {url}")
+    body = _read_capped(response, url, max_bytes, deadline)
+    return FetchResult("ok", body, response.headers.get("ETag"), response.headers.get("Last-Modified"), url, content_type)
+
+
+def _too_big(url: str, max_bytes: int) -> FeedError:
+    return FeedError(f"{url}: the feed is larger than the {_size(max_bytes)} limit")
+
+
+def _read_capped(response: requests.Response, url: str, max_bytes: int, deadline: _Deadline) -> bytes:
+    """Read the (decompressed) body, stopping as soon as it passes ``max_bytes`` or the deadline."""
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_big(url, max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        # read1 returns whatever has arrived, so a server that drips bytes cannot outlive the deadline
+        while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
             size += len(chunk)
             if size > max_bytes:
-                raise FeedError(f"{url}: the feed is larger than the {max_bytes // 1024} KB limit")
-            if time.monotonic() > deadline:
-                raise FeedError(f"{url}: download took longer than the time limit")
+                raise _too_big(url, max_bytes)
             chunks.append(chunk)
-    except requests.RequestException as exc:
-        raise FeedError(f"{url}: the download was interrupted ({type(exc).__name__})") from exc
+            deadline.left(url)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        if isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError):
+            raise FeedError(f"{url}: no complete answer within {deadline.seconds:g} s") from exc
+        raise FeedError(f"{url}: the download was interrupted ({_short(exc)})") from exc
     return b"".join(chunks)
+
+
+def _short(exc: BaseException) -> str:
+    """The root cause of a network error ("Connection refused"), not the library's long wrapper text."""
+    for _ in range(10):
+        reason = getattr(exc, "reason", None)
+        inner = reason if isinstance(reason, BaseException) else exc.__cause__
+        if inner is None and exc.args and isinstance(exc.args[0], BaseException):
+            inner = exc.args[0]
+        if inner is None:
+            break
+        exc = inner
+    return (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)[:300]
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:g} MB" if n >= 1024 * 1024 else f"{n / 1024:g} KB" if n >= 1024 else f"{n} bytes"

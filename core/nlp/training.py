@@ -248,7 +248,9 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / max(1, total // 10)) * max(0.0, 1 - s / total)
     )
-    amp_dtype = torch.bfloat16 if dev.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float16
+    # Mixed precision: bf16 (fp16 on old GPUs) on CUDA, bf16 on CPUs with native bf16 units.
+    use_amp = dev.type == "cuda" or (dev.type == "cpu" and _bf16_cpu())
+    amp_dtype = torch.float16 if dev.type == "cuda" and not torch.cuda.is_bf16_supported() else torch.bfloat16
 
     def encode(idx):  # noqa: ANN001, ANN202
         return tokenizer(
@@ -257,10 +259,8 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
 
     def steps(gen):  # noqa: ANN001, ANN202
         trainable.train()
-        perm = torch.randperm(len(train_idx), generator=gen).tolist()
-        for start in range(0, len(perm), params.batch_size):
-            idx = [train_idx[i] for i in perm[start : start + params.batch_size]]
-            with torch.autocast("cuda", dtype=amp_dtype, enabled=dev.type == "cuda"):
+        for idx in _length_grouped_batches(texts, train_idx, params.batch_size, gen):
+            with torch.autocast(dev.type, dtype=amp_dtype, enabled=use_amp):
                 loss = trainable(**encode(idx), labels=torch.as_tensor(y[idx], device=dev)).loss
             optimizer.zero_grad()
             loss.backward()
@@ -272,10 +272,16 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
     def validate():
         trainable.eval()
         preds = []
-        with torch.inference_mode(), torch.autocast("cuda", dtype=amp_dtype, enabled=dev.type == "cuda"):
-            for start in range(0, len(val_idx), 128):
-                preds.append(trainable(**encode(val_idx[start : start + 128])).logits.argmax(dim=1).cpu())
-        return torch.cat(preds).numpy() if preds else np.array([])
+        order = sorted(range(len(val_idx)), key=lambda i: len(texts[val_idx[i]]))  # less padding
+        with torch.inference_mode(), torch.autocast(dev.type, dtype=amp_dtype, enabled=use_amp):
+            for start in range(0, len(order), 128):
+                batch = [val_idx[i] for i in order[start : start + 128]]
+                preds.append(trainable(**encode(batch)).logits.argmax(dim=1).cpu())
+        if not preds:
+            return np.array([])
+        out = np.empty(len(val_idx), dtype=np.int64)
+        out[order] = torch.cat(preds).numpy()
+        return out
 
     history = _epoch_loop(
         params,
@@ -289,6 +295,21 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
         len(model.config.id2label),
     )
     return history, trainable
+
+
+def _length_grouped_batches(
+    texts: Sequence[str], train_idx: list[int], batch_size: int, gen: torch.Generator
+) -> list[list[int]]:
+    """One epoch of shuffled batches whose texts have similar lengths (so little padding is computed):
+    shuffle, sort windows of 50 batches by length, cut them into batches, shuffle the batch order."""
+    perm = torch.randperm(len(train_idx), generator=gen).tolist()
+    window = batch_size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(perm), window):
+        chunk = sorted((train_idx[i] for i in perm[start : start + window]), key=lambda i: len(texts[i]))
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    order = torch.randperm(len(batches), generator=gen).tolist()
+    return [batches[j] for j in order]
 
 
 def _epoch_loop(params, progress, should_stop, steps_per_epoch, module, step, validate, y_val, n_labels) -> list[dict]:

@@ -1,0 +1,566 @@
+"""The decisions behind the dashboard pages, kept out of the UI (no streamlit here).
+
+Pages call these to turn links into filter presets, summarise and chart sentiment, resolve a chart
+click to the items behind it, run "Fetch now" on a feed, and shape feeds, alerts, rules and
+watchlists into display tables. Everything returned is plain data (dataclasses, dicts, DataFrames).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from core.feeds import FeedView, crawl_feed
+from core.nlp.registry import NoActiveModel, active_version
+from core.sentiment import score_pending_articles
+from core.sentiment.views import ArticleFilter, bucket_filter, filter_options, sentiment_trend
+from core.settings import get_settings
+from core.storage import session_scope
+from core.storage.tables import Alert, Article, utcnow
+from core.watchlists import list_watchlists
+
+log = logging.getLogger(__name__)
+
+SENTIMENTS = ("negative", "neutral", "positive")
+SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}
+GROUPINGS = {"topic": "Topic", "company": "Company", "feed": "Feed", "all": "All items"}
+FREQUENCIES = {"day": "Daily", "hour": "Hourly"}
+MEASURES = {"negative_share": "Negative share", "net_sentiment": "Net sentiment", "items": "Item count"}
+DEFAULT_DAYS = 7
+SETUP_HINT = "Install the default models with `make run` (or `python -m core setup`), then reload this page."
+FEED_STATUS = {
+    "ok": "OK",
+    "not_modified": "OK (unchanged)",
+    "empty": "no items in the feed",
+    "error": "error",
+    None: "not fetched yet",
+}
+EMAIL_STATUS = {
+    "pending": "pending",
+    "sending": "sending",
+    "sent": "sent",
+    "failed": "failed",
+    "none": "no recipients",
+}
+
+
+# --- start-up ---------------------------------------------------------------------------------
+
+
+def database_label() -> str:
+    """The database URL with any password hidden, for messages."""
+    try:
+        return make_url(get_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: say so without echoing it
+        return "(the DATABASE_URL setting cannot be parsed)"
+
+
+def database_problem(exc: BaseException) -> str:
+    """What to tell the user when the database cannot be opened or migrated (plain text)."""
+    detail = (str(exc).strip().splitlines() or [""])[0][:300]
+    try:
+        password = make_url(get_settings().database_url).password
+    except Exception:
+        password = None
+    if password:
+        detail = detail.replace(str(password), "***")
+    return (
+        f"Beacon cannot open its database {database_label()}: {type(exc).__name__}"
+        + (f" ({detail})" if detail else "")
+        + ". Check DATABASE_URL (and that the database server is running), then restart Beacon."
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    level: str  # error | warning | info | success (the st.* function to show it with)
+    text: str  # trusted text written by Beacon (may contain Markdown); never feed or user content
+
+
+def model_notices() -> list[Notice]:
+    """What to tell the user about missing models: without a sentiment model nothing can be scored."""
+    notices = []
+    try:
+        active_version("sentiment")
+    except NoActiveModel:
+        notices.append(Notice("warning", f"No active sentiment model yet, so new items cannot be scored. {SETUP_HINT}"))
+        return notices
+    try:
+        active_version("topic")
+    except NoActiveModel:
+        notices.append(Notice("info", f"No active topic model: items get sentiment and companies but no topic. {SETUP_HINT}"))
+    return notices
+
+
+def default_interval() -> int:
+    return get_settings().crawl_interval_minutes
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+def today() -> date:
+    """Today in UTC (stored times are naive UTC)."""
+    return utcnow().date()
+
+
+@dataclass
+class FilterPreset:
+    """Initial filter values, from the page defaults or a link (e.g. from an alert email)."""
+
+    start: date
+    end: date
+    feed_ids: list[int] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)
+    keyword: str = ""
+    note: str = ""  # plain text: what the link preset (contains user content; show it as text)
+    problems: list[str] = field(default_factory=list)  # plain text: link parts that were ignored
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is None else parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def _first(params: Mapping[str, object], key: str) -> str:
+    value = params.get(key)
+    if isinstance(value, list | tuple):
+        value = value[0] if value else ""
+    return str(value or "").strip()
+
+
+def preset_from_query(
+    params: Mapping[str, object], feeds: Sequence[tuple[int, str]] = (), on: date | None = None, days: int = DEFAULT_DAYS
+) -> FilterPreset:
+    """Filter values for ``?scope_type=topic&scope=Earnings&start=...&end=...`` (the alert email
+    link); without parameters, the last ``days`` days. Unusable parts are listed in ``problems``."""
+    on = on or today()
+    preset = FilterPreset(start=on - timedelta(days=days), end=on)
+    start_raw, end_raw = _first(params, "start"), _first(params, "end")
+    start, end = _parse_when(start_raw), _parse_when(end_raw)
+    if start_raw and start is None:
+        preset.problems.append(f"the start date {start_raw!r} is not a date")
+    if end_raw and end is None:
+        preset.problems.append(f"the end date {end_raw!r} is not a date")
+    if start:
+        preset.start = start.date()
+        preset.end = max(on, preset.start)
+    if end:
+        # A window ending exactly at midnight does not reach into that day; a bare date is inclusive.
+        has_time = len(end_raw) > 10
+        last = end - timedelta(microseconds=1) if has_time and end.time() == time.min and (start is None or end > start) else end
+        preset.end = last.date()
+        if not start:
+            preset.start = min(preset.start, preset.end)
+    if preset.start > preset.end:
+        preset.problems.append("the link's start date is after its end date; the dates were swapped")
+        preset.start, preset.end = preset.end, preset.start
+    scope_type, scope = _first(params, "scope_type"), _first(params, "scope")
+    described = _apply_scope(preset, scope_type, scope, feeds)
+    if described or start or end:
+        parts = [described] if described else []
+        if start or end:
+            parts.append(f"{preset.start:%Y-%m-%d} to {preset.end:%Y-%m-%d}")
+        preset.note = "Filters set by the link you opened: " + ", ".join(parts) + "."
+    return preset
+
+
+def _apply_scope(preset: FilterPreset, scope_type: str, scope: str, feeds: Sequence[tuple[int, str]]) -> str:
+    if not scope_type or scope_type == "all":
+        return "all items" if scope_type == "all" else ""
+    if not scope:
+        preset.problems.append(f"the link names a {scope_type} scope without a value")
+        return ""
+    if scope_type == "topic":
+        preset.topics = [scope]
+    elif scope_type == "company":
+        preset.companies = [scope]
+    elif scope_type == "keyword":
+        preset.keyword = scope
+    elif scope_type == "feed":
+        preset.feed_ids = [feed_id for feed_id, name in feeds if name == scope]
+        if not preset.feed_ids:
+            preset.problems.append(f"there is no feed named {scope!r} any more")
+            return ""
+    elif scope_type == "watchlist":
+        watchlist = next((w for w in list_watchlists() if w["name"] == scope), None)
+        if watchlist is None:
+            preset.problems.append(f"there is no watchlist named {scope!r} any more")
+            return ""
+        preset.companies = list(dict.fromkeys(watchlist["companies"] + watchlist["tickers"]))
+        if watchlist["keywords"] and not preset.companies and len(watchlist["keywords"]) == 1:
+            preset.keyword = watchlist["keywords"][0]
+        elif watchlist["keywords"]:
+            preset.problems.append(
+                f"the watchlist's keywords ({', '.join(watchlist['keywords'])}) are not applied; "
+                "only its companies and tickers are"
+            )
+    else:
+        preset.problems.append(f"unknown scope type {scope_type!r}")
+        return ""
+    return f"{scope_type} {scope!r}"
+
+
+def with_values(options: Iterable[str], extra: Iterable[str]) -> list[str]:
+    """Options for a multiselect that must also offer the preset values (sorted, unique)."""
+    return sorted({*options, *extra}, key=str.lower)
+
+
+def make_filter(
+    start: date,
+    end: date | None = None,
+    feed_ids: Iterable[int] = (),
+    topics: Iterable[str] = (),
+    companies: Iterable[str] = (),
+    keyword: str = "",
+    sentiments: Iterable[str] = (),
+) -> ArticleFilter:
+    """The filter for a date range picked in the UI: both days inclusive, in UTC."""
+    end = end or start
+    if end < start:
+        start, end = end, start
+    return ArticleFilter(
+        start=datetime.combine(start, time.min),
+        end=datetime.combine(end, time.min) + timedelta(days=1),
+        feed_ids=list(feed_ids),
+        topics=list(topics),
+        companies=list(companies),
+        keyword=keyword or "",
+        sentiments=list(sentiments),
+    )
+
+
+def date_range(picked: object, fallback: tuple[date, date]) -> tuple[date, date]:
+    """The (start, end) of a date-range widget value, which is a 1-tuple while the user is still
+    picking the second date."""
+    if isinstance(picked, date):
+        return picked, picked
+    values = [v for v in (picked or ()) if isinstance(v, date)]
+    if not values:
+        return fallback
+    return (values[0], values[-1]) if values[0] <= values[-1] else (values[-1], values[0])
+
+
+# --- summaries and charts ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    items: int
+    negative: int
+    neutral: int
+    positive: int
+
+    @property
+    def negative_share(self) -> float | None:
+        return self.negative / self.items if self.items else None
+
+    @property
+    def net_sentiment(self) -> float | None:
+        return (self.positive - self.negative) / self.items if self.items else None
+
+
+def summarise(flt: ArticleFilter) -> Summary:
+    """Counts of all scored items matching the filter (not capped like the item table)."""
+    trend = sentiment_trend(flt, "all", "day")
+    if trend.empty:
+        return Summary(0, 0, 0, 0)
+    return Summary(*(int(trend[col].sum()) for col in ("items", "negative", "neutral", "positive")))
+
+
+def unscored_count() -> int:
+    """Items stored but not scored yet (e.g. no sentiment model, or the worker is behind)."""
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(Article).where(Article.scored_at.is_(None))) or 0)
+
+
+def empty_items_message(feed_count: int, unscored: int) -> str:
+    if not feed_count:
+        return "No feeds yet — add one in the Feeds tab."
+    if unscored:
+        return (
+            f"{unscored} stored items are waiting to be scored. They appear here once the worker "
+            "(`python -m jobs`) scores them, or press Fetch now in the Feeds tab."
+        )
+    return "No scored items match these filters. Widen the date range or clear some filters, or fetch a feed in the Feeds tab."
+
+
+def _bucket_key(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def trend_chart_frame(trend: pd.DataFrame) -> pd.DataFrame:
+    """The trend with a ``bucket_key`` column (ISO text) the chart carries as custom data, so a
+    clicked point can be mapped back to its bucket and group exactly, and a ``series`` column: the
+    group name HTML-escaped, because Plotly renders tags such as ``<a>`` and ``<b>`` in legends and
+    group names come from feeds and users."""
+    frame = trend.copy()
+    frame["bucket_key"] = _bucket_key(frame["bucket"]) if not frame.empty else []
+    frame["series"] = [html.escape(str(g)) for g in frame["group"]]
+    return frame
+
+
+def sentiment_counts(flt: ArticleFilter, frequency: str) -> pd.DataFrame:
+    """Items per bucket and sentiment (long form, for a stacked bar), each item counted once."""
+    trend = sentiment_trend(flt, "all", frequency)
+    if trend.empty:
+        return pd.DataFrame(columns=["bucket", "sentiment", "items", "bucket_key"])
+    long = trend[["bucket", *SENTIMENTS]].melt(id_vars=["bucket"], var_name="sentiment", value_name="items")
+    long["bucket_key"] = _bucket_key(long["bucket"])
+    return long
+
+
+@dataclass(frozen=True)
+class Drill:
+    """The items behind one chart point: a time bucket, a group (or all items) and maybe a sentiment."""
+
+    bucket: datetime
+    group: str | None = None
+    sentiment: str | None = None
+
+    def label(self, frequency: str) -> str:
+        when = f"{self.bucket:%Y-%m-%d}" if frequency == "day" else f"{self.bucket:%Y-%m-%d %H:00}"
+        parts = [when, self.group or "all items"]
+        if self.sentiment:
+            parts.append(self.sentiment)
+        return " · ".join(parts)
+
+
+def drill_from_trend_point(points: Sequence[Mapping] | None) -> Drill | None:
+    """The first clicked point of the trend line chart (custom data: group, bucket_key)."""
+    for point in points or ():
+        data = point.get("customdata") or []
+        bucket = _parse_when(str(data[1])) if len(data) > 1 else _parse_when(str(point.get("x", "")))
+        if bucket is not None and data:
+            return Drill(bucket, group=str(data[0]))
+    return None
+
+
+def drill_from_count_point(points: Sequence[Mapping] | None) -> Drill | None:
+    """The first clicked bar of the sentiment count chart (custom data: sentiment, bucket_key)."""
+    for point in points or ():
+        data = point.get("customdata") or []
+        bucket = _parse_when(str(data[1])) if len(data) > 1 else _parse_when(str(point.get("x", "")))
+        if bucket is not None and data and data[0] in SENTIMENTS:
+            return Drill(bucket, group=None, sentiment=str(data[0]))
+    return None
+
+
+def drill_choices(trend: pd.DataFrame, frequency: str) -> list[Drill]:
+    """Every point of the trend, newest first: the keyboard-friendly alternative to clicking."""
+    if trend.empty:
+        return []
+    rows = trend.sort_values(["bucket", "items"], ascending=[False, False])
+    return [Drill(pd.Timestamp(b).to_pydatetime(), group=str(g)) for b, g in zip(rows["bucket"], rows["group"])]
+
+
+def drill_filter(flt: ArticleFilter, group_by: str, drill: Drill, frequency: str) -> ArticleFilter:
+    narrowed = bucket_filter(flt, group_by if drill.group is not None else "all", drill.group or "", drill.bucket, frequency)
+    if drill.sentiment:
+        narrowed.sentiments = [drill.sentiment]
+    return narrowed
+
+
+# --- items table ------------------------------------------------------------------------------
+
+ITEM_COLUMNS = ["published_at", "title", "link", "sentiment", "confidence", "prob_negative", "topic", "companies", "feed"]
+
+
+def items_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns the item tables show, in order."""
+    return frame.reindex(columns=ITEM_COLUMNS)
+
+
+# --- feeds ------------------------------------------------------------------------------------
+
+
+def feeds_table(feeds: Sequence[FeedView]) -> pd.DataFrame:
+    rows = [
+        {
+            "id": f.id,
+            "name": f.name,
+            "status": ("paused · " if not f.enabled else "") + FEED_STATUS.get(f.last_status, f.last_status or ""),
+            "last_error": f.last_error or "",
+            "last_fetched_at": f.last_fetched_at,
+            "last_new_items": f.last_new_items,
+            "items": f.articles,
+            "interval_minutes": f.interval_minutes,
+            "topics": ", ".join(f.topics),
+            "url": f.url,
+        }
+        for f in feeds
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=["id", "name", "status", "items", "last_fetched_at", "last_new_items", "interval_minutes", "last_error", "topics", "url"],
+    )
+
+
+@dataclass(frozen=True)
+class ActionReport:
+    level: str  # success | info | warning | error
+    text: str  # plain text (contains feed content: show it escaped or as text)
+    new_items: int = 0
+    scored: int = 0
+
+
+def fetch_now(feed_id: int) -> ActionReport:
+    """Crawl one feed now and score whatever is unscored. Never raises: problems become the report."""
+    outcome = crawl_feed(feed_id)
+    name = outcome.feed_name or f"feed {feed_id}"
+    if outcome.status == "error":
+        return ActionReport("error", f"Fetching {name} failed: {outcome.error}")
+    try:
+        scored = score_pending_articles()
+    except NoActiveModel:
+        return ActionReport(
+            "warning",
+            f"{name}: {outcome.new_items} new items stored, but none could be scored because there is no active "
+            "sentiment model. Run `make run` or `python -m core setup`.",
+            outcome.new_items,
+        )
+    except Exception as exc:  # a broken model folder must not break the page
+        log.exception("scoring after fetching feed %s failed", feed_id)
+        return ActionReport("error", f"{name}: {outcome.new_items} new items stored, but scoring failed ({type(exc).__name__}: {exc}).")
+    if outcome.status == "not_modified":
+        text = f"{name} has not changed since the last fetch; {scored} items scored."
+    elif outcome.status == "empty":
+        text = f"{name} answered, but the feed has no items."
+    else:
+        text = f"{name}: {outcome.new_items} new items, {scored} scored."
+    if outcome.error:  # a broken document whose items could still be read
+        return ActionReport("warning", f"{text} The feed document has problems: {outcome.error}", outcome.new_items, scored)
+    return ActionReport("info" if outcome.status == "empty" else "success", text, outcome.new_items, scored)
+
+
+# --- alerts, rules, watchlists ----------------------------------------------------------------
+
+
+def email_status_text(alert: Mapping) -> str:
+    status = alert.get("email_status")
+    text = EMAIL_STATUS.get(status, str(status or ""))
+    if status == "failed":
+        attempts = alert.get("email_attempts") or 0
+        text = f"failed after {attempts} attempt{'s' if attempts != 1 else ''}"
+        if alert.get("email_error"):
+            text += f": {alert['email_error']}"
+    elif status == "pending" and alert.get("email_error"):
+        text = f"retrying (last error: {alert['email_error']})"
+    return text
+
+
+def alerts_table(alerts: Sequence[Mapping]) -> pd.DataFrame:
+    rows = [
+        {
+            "id": a["id"],
+            "fired_at": a["fired_at"],
+            "rule": a["rule"],
+            "scope": a["scope"],
+            "items": a["items"],
+            "negative_share": a["negative_share"],
+            "baseline_share": a.get("baseline_share"),
+            "email": email_status_text(a),
+        }
+        for a in alerts
+    ]
+    return pd.DataFrame(rows, columns=["id", "fired_at", "rule", "scope", "items", "negative_share", "baseline_share", "email"])
+
+
+def alert_label(alert: Mapping) -> str:
+    fired = alert["fired_at"]
+    when = f"{fired:%Y-%m-%d %H:%M}" if isinstance(fired, datetime) else str(fired)
+    return f"#{alert['id']} · {when} · {alert['rule']} · {alert['scope']}"
+
+
+def parse_alert_id(value: object) -> int | None:
+    text = str(value or "").strip().lstrip("#")
+    return int(text) if text.isdigit() else None
+
+
+def alert_index(requested: object, ids: Sequence[int]) -> int:
+    """Index of the alert asked for by ``?alert=ID`` among ``ids`` (0 when absent or unknown)."""
+    wanted = parse_alert_id(requested)
+    return ids.index(wanted) if wanted in ids else 0
+
+
+def alert_dashboard_params(alert_id: int) -> dict[str, str] | None:
+    """Query parameters of the Financial sentiment view behind an alert (as in its email)."""
+    with session_scope() as session:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            return None
+        return {
+            "scope_type": alert.rule.scope_type,
+            "scope": alert.rule.scope_value,
+            "start": alert.window_start.isoformat(timespec="minutes"),
+            "end": alert.window_end.isoformat(timespec="minutes"),
+        }
+
+
+def rules_table(rules: Sequence[Mapping]) -> pd.DataFrame:
+    rows = []
+    for r in rules:
+        test = (
+            f"negative share ≥ {r['threshold']:.0%}"
+            if r["mode"] == "share"
+            else f"negative share ≥ {r['threshold']:g} × the {r['baseline_days']}-day baseline"
+        )
+        rows.append(
+            {
+                "name": r["name"],
+                "enabled": bool(r["enabled"]),
+                "scope": "all items" if r["scope_type"] == "all" else f"{r['scope_type']}: {r['scope_value']}",
+                "test": test,
+                "window_hours": r["window_hours"],
+                "min_items": r["min_items"],
+                "cooldown_hours": r["cooldown_hours"],
+                "recipients": ", ".join(r["recipients"] or []),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["name", "enabled", "scope", "test", "window_hours", "min_items", "cooldown_hours", "recipients"]
+    )
+
+
+def watchlists_table(watchlists: Sequence[Mapping]) -> pd.DataFrame:
+    rows = [
+        {
+            "name": w["name"],
+            "companies": ", ".join(w["companies"]),
+            "tickers": ", ".join(w["tickers"]),
+            "keywords": ", ".join(w["keywords"]),
+        }
+        for w in watchlists
+    ]
+    return pd.DataFrame(rows, columns=["name", "companies", "tickers", "keywords"])
+
+
+def scope_suggestions() -> dict[str, list[str]]:
+    """Known values per alert scope type, to help fill in a rule."""
+    options = filter_options()
+    return {
+        "topic": list(options["topics"]),
+        "company": list(options["companies"])[:20],
+        "watchlist": [w["name"] for w in list_watchlists()],
+        "feed": [name for _, name in options["feeds"]],
+    }
+
+
+def error_text(exc: BaseException) -> str:
+    """A user-facing message from a validation error: its text, first letter capitalised."""
+    text = str(exc).strip() or type(exc).__name__
+    return text[0].upper() + text[1:]

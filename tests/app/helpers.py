@@ -1,0 +1,74 @@
+"""Helpers for the page tests: run a page through the app with AppTest, open a tab, find tables and widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+TAB_KEYS = {"financial_sentiment.py": "tab", "alerts.py": "view"}  # each page's tabs are bound to this query parameter
+
+
+def open_page(name: str, tab: str | None = None, **query: str) -> AppTest:
+    """Run the app on ``pages/<name>`` (through streamlit_app.py, so page links resolve), on ``tab``
+    (the page's tab query parameter) with ``query`` params."""
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.switch_page(f"pages/{name}")
+    at.beacon_tab_key = TAB_KEYS[name]  # remembered for switch_tab
+    if tab:
+        at.query_params[TAB_KEYS[name]] = tab
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def switch_tab(at: AppTest, tab: str) -> AppTest:
+    """Open another tab of a running page (the tabs are bound to session state under their key)."""
+    key = at.beacon_tab_key
+    at.query_params[key] = tab  # the tabs are bound to this query parameter
+    at.session_state[key] = tab
+    return at.run()
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def widget(elements, label: str):
+    """The widget with this exact label (AppTest lists widgets in page order)."""
+    matches = [e for e in elements if e.label == label]
+    assert matches, f"no widget labelled {label!r}; found {[e.label for e in elements]}"
+    return matches[0]
+
+
+def button(at: AppTest, label: str):
+    return widget(at.button, label)
+
+
+TABLE_MARKERS = {  # a column only that table has (st.dataframe without selection has no key in AppTest)
+    "items_table": "confidence",
+    "feeds_table": "last_error",
+    "alerts_table": "email",
+    "alert_items": "prob_negative",
+    "watchlists_table": "tickers",
+    "rules_table": "test",
+}
+
+
+def tables(at: AppTest, name: str):
+    """The DataFrames of the tables of one kind, in page order."""
+    return [frame.value for frame in at.dataframe if TABLE_MARKERS[name] in frame.value.columns]
+
+
+def table(at: AppTest, name: str):
+    """The first table of a kind (``drill_table``: the items table below the trend charts)."""
+    found = tables(at, "items_table")[-1:] if name == "drill_table" else tables(at, name)
+    assert found, f"no {name}; tables: {[list(f.value.columns) for f in at.dataframe]}"
+    return found[0]
+
+
+def assert_no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+

@@ -1,0 +1,174 @@
+"""The Alerts page (alerts, watchlists, alert rules) with AppTest against a real, migrated database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.alerts import list_alert_rules, save_alert_rule
+from core.storage import session_scope
+from core.storage.tables import Alert, AlertRule, Article, utcnow
+from core.watchlists import list_watchlists
+from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, table, texts, widget
+
+PAGE = "alerts.py"
+
+
+def fill_rule(at, name="Earnings drop", scope_type="topic", scope_value="Earnings", mode="share", threshold=0.5,
+              recipients="risk@example.com", enabled=True):
+    widget(at.text_input, "Rule name").input(name)
+    widget(at.selectbox, "Scope").set_value(scope_type)
+    widget(at.text_input, "Scope value").input(scope_value)
+    widget(at.selectbox, "Test").set_value(mode)
+    widget(at.number_input, "Threshold").set_value(threshold)
+    widget(at.text_input, "Recipients (comma-separated emails)").input(recipients)
+    widget(at.checkbox, "Enabled").set_value(enabled)
+    return button(at, "Save rule").click().run()
+
+
+def fill_watchlist(at, name="Nordics", companies="Nokia, Kone", tickers="$nok", keywords=""):
+    widget(at.text_input, "Watchlist name").input(name)
+    widget(at.text_input, "Companies (comma-separated)").input(companies)
+    widget(at.text_input, "Tickers (comma-separated)").input(tickers)
+    widget(at.text_input, "Keywords (comma-separated)").input(keywords)
+    return button(at, "Save watchlist").click().run()
+
+
+def test_empty_database_shows_empty_states(db):
+    at = open_page(PAGE)
+    assert_no_exception(at)
+    assert "No alerts yet — create an alert rule in the Alert rules tab first." in texts(at.info)
+    switch_tab(at, "Watchlists")
+    assert "No watchlists yet — save one above." in texts(at.info)
+    switch_tab(at, "Alert rules")
+    assert "No alert rules yet — save one above." in texts(at.info)
+    assert_no_exception(at)
+
+
+def test_watchlist_form_validates_and_saves(db):
+    at = open_page(PAGE, tab="Watchlists")
+    fill_watchlist(at, name="", companies="Nokia")
+    assert "A watchlist needs a name" in texts(at.error)
+    fill_watchlist(at, name="Empty", companies="", tickers="", keywords="")
+    assert any("needs at least one company, ticker or keyword" in e for e in texts(at.error)), texts(at.error)
+    assert list_watchlists() == []
+
+    fill_watchlist(at)
+    assert_no_exception(at)
+    assert "Watchlist 'Nordics' saved." in texts(at.success)
+    [saved] = list_watchlists()
+    assert {k: saved[k] for k in ("name", "companies", "tickers", "keywords")} == {
+        "name": "Nordics", "companies": ["Nokia", "Kone"], "tickers": ["NOK"], "keywords": [],
+    }
+    shown = table(at, "watchlists_table")
+    assert shown.to_dict("records") == [{"name": "Nordics", "companies": "Nokia, Kone", "tickers": "NOK", "keywords": ""}]
+
+    button(at, "Delete…").click().run()
+    assert any("Delete the watchlist 'Nordics'?" in w for w in texts(at.warning))
+    button(at, "Yes, delete").click().run()
+    assert_no_exception(at)
+    assert list_watchlists() == []
+    assert "Deleted the watchlist 'Nordics'." in texts(at.success)
+
+
+def test_alert_rule_form_validates_and_saves(db):
+    at = open_page(PAGE, tab="Alert rules")
+    fill_rule(at, recipients="not-an-email")
+    assert any(e.startswith("The rule was not saved: ") and "'not-an-email'" in e for e in texts(at.error)), texts(at.error)
+    fill_rule(at, scope_value="")
+    assert any(e.startswith("The rule was not saved: A topic rule needs a scope value") for e in texts(at.error)), texts(at.error)
+    fill_rule(at, threshold=1.5)
+    assert any("threshold" in e and "share" in e for e in texts(at.error)), texts(at.error)
+    fill_rule(at, mode="spike", threshold=0.5)
+    assert any("factor" in e.lower() for e in texts(at.error)), texts(at.error)
+    fill_rule(at, scope_type="watchlist", scope_value="Nobody")
+    assert any("no watchlist named 'nobody'" in e.lower() for e in texts(at.error)), texts(at.error)
+    fill_rule(at, name="  ")
+    assert any(e.startswith("The rule was not saved: ") and "name" in e for e in texts(at.error)), texts(at.error)
+    assert list_alert_rules() == []
+
+    fill_rule(at, recipients="risk@example.com, ir@example.com", mode="spike", threshold=2.0, enabled=False)
+    assert_no_exception(at)
+    assert "Rule 'Earnings drop' saved." in texts(at.success)
+    [rule] = list_alert_rules()
+    assert (rule["name"], rule["scope_type"], rule["scope_value"], rule["mode"], rule["threshold"], rule["enabled"]) == (
+        "Earnings drop", "topic", "Earnings", "spike", 2.0, False,
+    )
+    assert rule["recipients"] == ["risk@example.com", "ir@example.com"]
+    shown = table(at, "rules_table").iloc[0]
+    assert shown["scope"] == "topic: Earnings"
+    assert shown["test"] == "negative share ≥ 2 × the 7-day baseline"
+    assert shown["recipients"] == "risk@example.com, ir@example.com"
+    assert not shown["enabled"]
+
+    button(at, "Delete…").click().run()
+    button(at, "Cancel").click().run()
+    assert len(list_alert_rules()) == 1
+    button(at, "Delete…").click().run()
+    button(at, "Yes, delete").click().run()
+    assert list_alert_rules() == []
+    assert_no_exception(at)
+
+
+def _seed_alerts(seed) -> tuple[int, int]:
+    """Two alerts of one rule: the older one's email failed, the newer one's was sent."""
+    seed(
+        [
+            ("Shares plunged after a profit warning", "negative", "Earnings", []),
+            ("Sales fell and the dividend was cancelled", "negative", "Earnings", []),
+        ]
+    )
+    save_alert_rule(name="Earnings drop", scope_type="topic", scope_value="Earnings", recipients="risk@example.com")
+    now = utcnow()
+    with session_scope() as session:
+        rule_id = session.scalar(select(AlertRule.id))
+        worst = list(session.scalars(select(Article.id).order_by(Article.id)))
+        common = dict(rule_id=rule_id, scope_label="topic Earnings", item_count=2, negative_count=2, negative_share=1.0,
+                      article_ids=worst, recipients=["risk@example.com"])
+        failed = Alert(fired_at=now - timedelta(hours=5), window_start=now - timedelta(hours=29), window_end=now - timedelta(hours=5),
+                       reason="100% of 2 items about topic Earnings were negative (threshold 50%)", email_status="failed",
+                       email_attempts=3, email_last_error="SMTP 550 mailbox unavailable", **common)
+        sent = Alert(fired_at=now, window_start=now - timedelta(hours=24), window_end=now, reason="newest alert",
+                     email_status="sent", email_attempts=1, **common)
+        session.add_all([failed, sent])
+        session.flush()
+        return failed.id, sent.id
+
+
+def test_alerts_table_detail_and_retry_of_a_failed_email(seed):
+    failed_id, sent_id = _seed_alerts(seed)
+    at = open_page(PAGE, alert=str(failed_id))
+    assert_no_exception(at)
+    shown = table(at, "alerts_table")
+    assert list(shown["id"]) == [sent_id, failed_id]  # newest first
+    assert list(shown["email"]) == ["sent", "failed after 3 attempts: SMTP 550 mailbox unavailable"]
+    assert list(shown["scope"]) == ["topic Earnings"] * 2
+
+    assert widget(at.selectbox, "Alert").value == failed_id
+    assert "100% of 2 items about topic Earnings were negative (threshold 50%)" in texts(at.text)
+    assert "Email failed after 3 attempts: SMTP 550 mailbox unavailable" in texts(at.error)
+    worst = table(at, "alert_items")
+    assert list(worst["title"]) == ["Shares plunged after a profit warning", "Sales fell and the dividend was cancelled"]
+    assert all(link.startswith("https://example.com/") for link in worst["link"])
+    [link] = at.get("page_link")
+    assert link.proto.label == "Open these items in Financial sentiment"
+    assert "scope_type=topic" in link.proto.query_string and "scope=Earnings" in link.proto.query_string
+
+    button(at, "Retry email").click().run()
+    assert_no_exception(at)
+    assert "Email queued again: the worker sends it within a minute." in texts(at.success)
+    with session_scope() as session:
+        alert = session.get(Alert, failed_id)
+        assert (alert.email_status, alert.email_attempts) == ("pending", 0)
+
+
+def test_alert_link_to_an_unknown_alert_falls_back_to_the_newest(seed):
+    _, sent_id = _seed_alerts(seed)
+    at = open_page(PAGE, alert="999")
+    assert_no_exception(at)
+    assert any("Alert #999 from the link was not found" in w for w in texts(at.warning))
+    assert widget(at.selectbox, "Alert").value == sent_id
+    assert "newest alert" in texts(at.text)
+    assert not any(b.label == "Retry email" for b in at.button)
+    assert "Email: sent" in texts(at.caption)

@@ -1,0 +1,39 @@
+"""The app entry point: navigation, one-time migration, and a clear message when the database is unusable."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from core.settings import get_settings
+from core.storage import reset_engines
+from tests.app.helpers import ROOT, assert_no_exception, texts
+
+
+def test_the_app_opens_on_financial_sentiment_and_navigates_to_alerts(db):
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    assert_no_exception(at)
+    assert texts(at.title) == ["Financial sentiment"]
+    at.switch_page("pages/alerts.py").run()
+    assert_no_exception(at)
+    assert texts(at.title) == ["Alerts"]
+
+
+def test_the_app_migrates_a_fresh_database_on_start(beacon_env):
+    from core.feeds import list_feeds
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    assert_no_exception(at)
+    assert list_feeds() == []  # the tables exist: the app ran the migrations itself
+
+
+def test_an_unusable_database_shows_what_to_fix_instead_of_a_traceback(beacon_env, monkeypatch):
+    blocker = beacon_env / "not-a-folder"
+    blocker.write_text("a file where the database folder should be")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{blocker / 'beacon.db'}")
+    get_settings.cache_clear()
+    reset_engines()
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    assert_no_exception(at)
+    [error] = texts(at.error)
+    assert error.startswith("Beacon cannot open its database sqlite:///") and "Check DATABASE_URL" in error
+    assert not at.title  # no page ran

@@ -1,0 +1,87 @@
+"""core.dashboard: the page decisions that need no browser (link presets, chart clicks, tables)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from core import dashboard as dash
+from core.watchlists import save_watchlist
+
+TODAY = date(2024, 5, 10)
+
+
+def test_without_a_link_the_filter_is_the_last_seven_days():
+    preset = dash.preset_from_query({}, on=TODAY)
+    assert (preset.start, preset.end) == (date(2024, 5, 3), TODAY)
+    assert (preset.topics, preset.companies, preset.feed_ids, preset.keyword, preset.note, preset.problems) == ([], [], [], "", "", [])
+
+
+def test_an_alert_email_link_presets_scope_and_window():
+    preset = dash.preset_from_query(
+        {"scope_type": "company", "scope": "Nokia", "start": "2024-05-01T06:00", "end": "2024-05-02T00:00"}, on=TODAY
+    )
+    assert (preset.start, preset.end) == (date(2024, 5, 1), date(2024, 5, 1))  # ends at midnight: not into May 2nd
+    assert preset.companies == ["Nokia"] and preset.problems == []
+    assert preset.note == "Filters set by the link you opened: company 'Nokia', 2024-05-01 to 2024-05-01."
+
+    keyword = dash.preset_from_query({"scope_type": "keyword", "scope": "recall"}, on=TODAY)
+    assert keyword.keyword == "recall" and (keyword.start, keyword.end) == (date(2024, 5, 3), TODAY)
+    feed = dash.preset_from_query({"scope_type": "feed", "scope": "Wire"}, feeds=[(3, "Wire"), (4, "Other")], on=TODAY)
+    assert feed.feed_ids == [3]
+
+
+def test_a_watchlist_link_filters_on_its_companies_and_tickers(db):
+    save_watchlist("Nordics", "Nokia, Kone", "NOK", "layoffs")
+    preset = dash.preset_from_query({"scope_type": "watchlist", "scope": "Nordics"}, on=TODAY)
+    assert preset.companies == ["Nokia", "Kone", "NOK"]
+    assert any("keywords" in p for p in preset.problems)
+
+
+def test_broken_link_parts_are_reported_not_raised():
+    preset = dash.preset_from_query({"scope_type": "planet", "scope": "Mars", "start": "soon", "end": "2024-05-01"}, on=TODAY)
+    assert any("unknown scope type 'planet'" in p for p in preset.problems)
+    assert any("'soon'" in p for p in preset.problems)
+    assert preset.end == date(2024, 5, 1) and preset.start <= preset.end
+    swapped = dash.preset_from_query({"start": "2024-05-05", "end": "2024-05-02T12:00"}, on=TODAY)
+    assert (swapped.start, swapped.end) == (date(2024, 5, 2), date(2024, 5, 5))
+    assert swapped.problems
+
+
+def test_date_range_widget_values():
+    fallback = (date(2024, 1, 1), date(2024, 1, 7))
+    assert dash.date_range((date(2024, 2, 1),), fallback) == (date(2024, 2, 1), date(2024, 2, 1))  # still picking
+    assert dash.date_range((date(2024, 2, 9), date(2024, 2, 1)), fallback) == (date(2024, 2, 1), date(2024, 2, 9))
+    assert dash.date_range((), fallback) == fallback
+    flt = dash.make_filter(date(2024, 2, 1), date(2024, 2, 2), sentiments=["negative"])
+    assert (flt.start, flt.end, flt.sentiments) == (datetime(2024, 2, 1), datetime(2024, 2, 3), ["negative"])
+
+
+def test_a_clicked_chart_point_maps_back_to_its_bucket_and_group():
+    # The shape Streamlit hands back for a clicked plotly point (selection.points[i]).
+    point = {"curve_number": 1, "point_number": 0, "point_index": 0, "x": "2024-05-01", "y": 0.5,
+             "legendgroup": "Earnings", "customdata": ["Earnings", "2024-05-01T00:00:00", 4, 2, 1]}
+    assert dash.drill_from_trend_point([point]) == dash.Drill(datetime(2024, 5, 1), "Earnings")
+    bar = {"x": "2024-05-01 13:00", "y": 3, "customdata": ["negative", "2024-05-01T13:00:00"]}
+    drill = dash.drill_from_count_point([bar])
+    assert drill == dash.Drill(datetime(2024, 5, 1, 13), None, "negative")
+    assert drill.label("hour") == "2024-05-01 13:00 · all items · negative"
+    assert dash.drill_from_trend_point([]) is None and dash.drill_from_count_point([{"customdata": ["x"]}]) is None
+
+
+def test_chart_series_names_are_escaped_for_plotly():
+    import pandas as pd
+
+    trend = pd.DataFrame({"bucket": [pd.Timestamp("2024-05-01")], "group": ['<a href="x">Feed</a>'], "items": [1]})
+    frame = dash.trend_chart_frame(trend)
+    assert frame["series"][0] == "&lt;a href=&quot;x&quot;&gt;Feed&lt;/a&gt;"
+    assert frame["group"][0] == '<a href="x">Feed</a>'  # the click hands back the real name
+    assert frame["bucket_key"][0] == "2024-05-01T00:00:00"
+
+
+def test_email_status_and_alert_selection():
+    failed = {"email_status": "failed", "email_attempts": 1, "email_error": "SMTP down"}
+    assert dash.email_status_text(failed) == "failed after 1 attempt: SMTP down"
+    assert dash.email_status_text({"email_status": "none"}) == "no recipients"
+    assert dash.alert_index("7", [9, 7, 3]) == 1
+    assert dash.alert_index("#3", [9, 7, 3]) == 2
+    assert dash.alert_index("x", [9, 7]) == 0 and dash.alert_index(None, [9]) == 0

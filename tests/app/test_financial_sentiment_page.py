@@ -1,0 +1,247 @@
+"""The Financial sentiment page (Items, Trends, Feeds) with AppTest against a real, migrated database."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from core.feeds import list_feeds
+from core.storage.tables import utcnow
+from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, table, texts, widget
+from tests.support.feed_server import FeedRoute, serve_feeds
+
+PAGE = "financial_sentiment.py"
+SCORED = [
+    ("Shares plunged after a profit warning", "negative", "Earnings", ["NOK"]),
+    ("Sales fell and the dividend was cancelled", "negative", "Earnings", []),
+    ("Operating profit rose to a record", "positive", "Earnings", ["NOK"]),
+    ("The central bank held rates", "neutral", "Fed | Central Banks", []),
+]
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def fill_feed_form(at, name: str, url: str, tags: str = "", interval: int | None = None):
+    widget(at.text_input, "Name").input(name)
+    widget(at.text_input, "RSS or Atom URL").input(url)
+    if tags:
+        widget(at.text_input, "Topic tags (comma-separated, optional)").input(tags)
+    if interval is not None:
+        widget(at.number_input, "Fetch every (minutes)").set_value(interval)
+    return button(at, "Add feed").click().run()
+
+
+def test_empty_database_shows_empty_states_and_the_setup_command(db):
+    at = open_page(PAGE)
+    assert_no_exception(at)
+    assert "No feeds yet — add one in the Feeds tab." in texts(at.info)
+    assert any("python -m core setup" in w and "make run" in w for w in texts(at.warning))
+    assert metrics(at) == {"Items": "0", "Negative": "0", "Neutral": "0", "Positive": "0", "Negative share": "–"}
+
+    switch_tab(at, "Trends")
+    assert_no_exception(at)
+    assert "No feeds yet — add one in the Feeds tab." in texts(at.info)
+    assert not at.get("plotly_chart")
+
+    switch_tab(at, "Feeds")
+    assert_no_exception(at)
+    assert "No feeds yet — add one above with its RSS or Atom URL." in texts(at.info)
+
+
+def test_the_empty_state_button_opens_the_feeds_tab(db):
+    at = open_page(PAGE)
+    button(at, "Open the Feeds tab").click().run()
+    assert_no_exception(at)
+    assert any(b.label == "Add feed" for b in at.button)
+
+
+def test_a_bad_feed_url_shows_the_reason_and_stores_nothing(db):
+    at = open_page(PAGE, tab="Feeds")
+    fill_feed_form(at, "Bad", "ftp://example.com/feed.xml")
+    assert_no_exception(at)
+    assert any("only http:// and https://" in e for e in texts(at.error)), texts(at.error)
+    assert list_feeds() == []
+
+    fill_feed_form(at, "Private", "http://10.1.2.3/feed.xml")
+    assert any("cannot be used" in e for e in texts(at.error)), texts(at.error)
+    assert list_feeds() == []
+
+    fill_feed_form(at, "", "http://127.0.0.1:9/feed.xml")
+    assert "Please give the feed a name." in texts(at.error)
+    assert list_feeds() == []
+    assert not at.success
+
+
+def test_adding_a_valid_feed_stores_it_and_fetch_now_scores_its_items(tiny_models):
+    routes = {
+        "/news.rss": _rss(
+            [
+                {"title": "Shares plunged after a profit warning", "link": "https://example.com/a"},
+                {"title": "Quarterly sales jumped and the outlook was raised", "link": "https://example.com/b"},
+            ]
+        )
+    }
+    with serve_feeds(routes) as base:
+        at = open_page(PAGE, tab="Feeds")
+        fill_feed_form(at, "Markets wire", base + "/news.rss", tags="Markets, Nordics", interval=30)
+        assert_no_exception(at)
+        assert not at.error, texts(at.error)
+        assert any("Markets wire" in s and "added" in s for s in texts(at.success))
+        [feed] = list_feeds()
+        assert (feed.name, feed.url, feed.topics, feed.interval_minutes) == ("Markets wire", base + "/news.rss", ["Markets", "Nordics"], 30)
+        shown = table(at, "feeds_table")
+        assert list(shown["name"]) == ["Markets wire"]
+        assert list(shown["status"]) == ["not fetched yet"]
+        assert at.selectbox(key="feed_pick").value == feed.id  # the new feed is the one Fetch now acts on
+
+        button(at, "Fetch now").click().run()
+        assert_no_exception(at)
+        assert "Markets wire: 2 new items, 2 scored." in texts(at.success)
+        shown = table(at, "feeds_table")
+        assert list(shown["items"]) == [2] and list(shown["status"]) == ["OK"]
+
+    switch_tab(at, "Items")
+    assert_no_exception(at)
+    items = table(at, "items_table")
+    assert sorted(items["title"]) == ["Quarterly sales jumped and the outlook was raised", "Shares plunged after a profit warning"]
+    assert set(items["sentiment"]) <= {"negative", "neutral", "positive"} and items["sentiment"].notna().all()
+    assert items["confidence"].between(0, 1).all()
+    assert set(items["link"]) == {"https://example.com/a", "https://example.com/b"}
+    assert metrics(at)["Items"] == "2"
+
+
+def test_fetch_now_shows_why_a_feed_failed(db):
+    with serve_feeds({"/gone.rss": FeedRoute(b"gone", status=404)}) as base:
+        at = open_page(PAGE, tab="Feeds")
+        fill_feed_form(at, "Gone", base + "/gone.rss")
+        button(at, "Fetch now").click().run()
+    assert_no_exception(at)
+    assert any(e.startswith("Fetching Gone failed:") and "404" in e for e in texts(at.error)), texts(at.error)
+    shown = table(at, "feeds_table")
+    assert list(shown["status"]) == ["error"]
+    assert "404" in shown["last_error"][0]
+    assert any("The last fetch of Gone failed" in e for e in texts(at.error))
+
+
+def test_fetch_now_without_a_model_stores_items_and_says_how_to_install_one(db):
+    with serve_feeds({"/n.rss": _rss([{"title": "Profit rose", "link": "https://example.com/p"}])}) as base:
+        at = open_page(PAGE, tab="Feeds")
+        fill_feed_form(at, "News", base + "/n.rss")
+        button(at, "Fetch now").click().run()
+    assert_no_exception(at)
+    assert any("1 new items stored" in w and "python -m core setup" in w for w in texts(at.warning)), texts(at.warning)
+    switch_tab(at, "Items")
+    assert any("1 stored items are waiting to be scored" in i for i in texts(at.info)), texts(at.info)
+
+
+def test_deleting_a_feed_asks_for_confirmation(seed):
+    seed(SCORED[:1], feed_name="<b>Wire</b>")
+    at = open_page(PAGE, tab="Feeds")
+    button(at, "Delete…").click().run()
+    warning = next(w for w in texts(at.warning) if w.startswith("Delete the feed"))
+    assert "&lt;b&gt;Wire&lt;/b&gt;" in warning and "<b>" not in warning  # feed text is escaped, never HTML
+    assert len(list_feeds()) == 1
+    button(at, "Cancel").click().run()
+    assert not any(w.startswith("Delete the feed") for w in texts(at.warning))
+    assert len(list_feeds()) == 1
+
+    button(at, "Delete…").click().run()
+    button(at, "Yes, delete").click().run()
+    assert_no_exception(at)
+    assert list_feeds() == []
+    assert any("Deleted the feed" in s for s in texts(at.success))
+    assert "No feeds yet — add one above with its RSS or Atom URL." in texts(at.info)
+
+
+def test_items_tab_lists_and_filters_scored_items(seed):
+    seed(SCORED)
+    seed([("Old news about a profit warning", "negative", "Earnings", [])], feed_name="Archive", hours_ago=24 * 30)
+    at = open_page(PAGE)
+    assert_no_exception(at)
+    items = table(at, "items_table")
+    assert sorted(items["title"]) == sorted(t for t, *_ in SCORED)  # the 30-day-old item is outside the last 7 days
+    assert list(items.columns[:5]) == ["published_at", "title", "link", "sentiment", "confidence"]
+    assert metrics(at) == {"Items": "4", "Negative": "2", "Neutral": "1", "Positive": "1", "Negative share": "50%"}
+
+    at.multiselect(key="f_sentiments").set_value(["negative"]).run()
+    negatives = ["Sales fell and the dividend was cancelled", "Shares plunged after a profit warning"]
+    assert sorted(table(at, "items_table")["title"]) == negatives
+    at.multiselect(key="f_sentiments").set_value([]).run()
+
+    at.multiselect(key="f_companies").set_value(["NOK"]).run()
+    assert sorted(table(at, "items_table")["title"]) == ["Operating profit rose to a record", "Shares plunged after a profit warning"]
+    at.multiselect(key="f_companies").set_value([]).run()
+
+    at.text_input(key="f_keyword").input("central bank").run()
+    assert list(table(at, "items_table")["title"]) == ["The central bank held rates"]
+    assert metrics(at)["Items"] == "1"
+
+    at.text_input(key="f_keyword").input("").run()
+    today = utcnow().date()
+    at.date_input(key="f_dates").set_value((today - timedelta(days=40), today)).run()
+    assert len(table(at, "items_table")) == 5
+
+
+def test_trends_chart_the_items_and_drill_down_to_a_point(seed):
+    seed(SCORED)
+    at = open_page(PAGE, tab="Trends")
+    assert_no_exception(at)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2  # the trend line and the stacked sentiment counts
+    line, counts = (json.loads(chart.proto.spec) for chart in charts)
+    assert {trace["name"] for trace in line["data"]} == {"Earnings", "Fed | Central Banks"}
+    assert line["layout"]["title"]["text"] == "Negative share by topic"
+    earnings = next(trace for trace in line["data"] if trace["name"] == "Earnings")
+    assert earnings["customdata"][0][0] == "Earnings"  # what a click hands back: group, bucket, ...
+    assert {trace["name"] for trace in counts["data"]} == {"negative", "neutral", "positive"}
+    assert counts["layout"]["barmode"] == "relative"
+
+    pick = at.selectbox(key="t_pick")
+    labels = [o for o in pick.options]
+    assert len(labels) == 2 and any(label.endswith("Earnings") for label in labels)
+    earnings = next(i for i, label in enumerate(labels) if label.endswith("Earnings"))
+    pick.select_index(earnings).run()
+    assert_no_exception(at)
+    drilled = table(at, "drill_table")
+    assert sorted(drilled["title"]) == sorted(t for t, _, topic, _ in SCORED if topic == "Earnings")
+
+    at.selectbox(key="t_group").set_value("company").run()
+    assert_no_exception(at)
+    assert [o for o in at.selectbox(key="t_pick").options][0].endswith("NOK")
+    at.selectbox(key="t_measure").set_value("items").run()
+    at.selectbox(key="t_freq").set_value("hour").run()
+    assert_no_exception(at)
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_an_alert_email_link_presets_the_filters(seed):
+    seed(SCORED)
+    start = (utcnow() - timedelta(days=1)).replace(microsecond=0)
+    end = utcnow() + timedelta(hours=1)
+    at = open_page(
+        PAGE, scope_type="topic", scope="Fed | Central Banks",
+        start=start.isoformat(timespec="minutes"), end=end.isoformat(timespec="minutes"),
+    )
+    assert_no_exception(at)
+    assert at.multiselect(key="f_topics").value == ["Fed | Central Banks"]
+    assert at.date_input(key="f_dates").value == (start.date(), end.date())
+    assert list(table(at, "items_table")["title"]) == ["The central bank held rates"]
+    assert any(i.startswith("Filters set by the link you opened: topic") for i in texts(at.info))
+
+
+def test_a_broken_link_is_ignored_with_a_warning(seed):
+    seed(SCORED)
+    at = open_page(PAGE, scope_type="feed", scope="No such feed", start="yesterday")
+    assert_no_exception(at)
+    warnings = texts(at.warning)
+    assert any("start date" in w for w in warnings) and any("No such feed" in w for w in warnings), warnings
+    assert len(table(at, "items_table")) == len(SCORED)
+
+
+def _rss(items: list[dict]) -> bytes:
+    from tests.support.feed_server import rss_feed
+
+    now = utcnow()
+    return rss_feed([{**item, "pubDate": (now - timedelta(minutes=5)).strftime("%a, %d %b %Y %H:%M:%S GMT")} for item in items])

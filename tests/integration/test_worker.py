@@ -1,0 +1,119 @@
+"""The worker process: ``python -m jobs --once``, exit status, the scheduler, and SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from core.alerts import list_alerts, save_alert_rule
+from core.settings import REPO_ROOT
+from core.storage.tables import utcnow
+from jobs.scheduler import build_scheduler
+from tests.support.smtp_server import free_port, smtp_server
+from tests.unit.test_alert_detect import add_article, add_feed
+
+
+def worker_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SMTP_", "BEACON_"))}
+    env.update(DATABASE_URL=database_url, BEACON_DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1", **extra)
+    return env
+
+
+def wait_for(path: Path, text: str, process: subprocess.Popen, seconds: float = 120) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        log = path.read_text(errors="replace") if path.exists() else ""
+        if text in log:
+            return log
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not logged; log so far:\n{path.read_text(errors='replace')}")
+
+
+def _alert_ready() -> None:
+    """Recent scored items and a rule that fires on them (the worker's detect and notify steps do the rest)."""
+    feed, now = add_feed(), utcnow()
+    for sentiment in ("negative", "negative", "neutral"):
+        add_article(feed, sentiment, title=f"Acme {sentiment}", now=now)
+    save_alert_rule(name="All", scope_type="all", min_items=3, threshold=0.5, recipients=["risk@example.com"])
+
+
+def test_once_runs_a_cycle_sends_the_alert_and_exits_zero(db, beacon_env):
+    _alert_ready()
+    with smtp_server() as server:
+        env = worker_env(db, beacon_env, SMTP_HOST="127.0.0.1", SMTP_PORT=str(server.port))
+        done = subprocess.run(
+            [sys.executable, "-m", "jobs", "--once"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        assert len(server.messages) == 1
+    for step in ("crawl", "score", "recover", "detect", "notify"):
+        assert f"step {step} " in done.stderr
+    assert "cycle done" in done.stderr
+    assert list_alerts()[0]["email_status"] == "sent"
+
+
+def test_once_exits_non_zero_when_the_database_is_unreachable(beacon_env):
+    url = f"postgresql+psycopg://beacon:pw@127.0.0.1:{free_port()}/beacon"
+    done = subprocess.run(
+        [sys.executable, "-m", "jobs", "--once"], cwd=REPO_ROOT, env=worker_env(url, beacon_env),
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 2
+    assert "database is unreachable" in done.stderr and "step crawl" not in done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_worker_runs_at_once_and_stops_cleanly_on_sigterm(db, beacon_env, tmp_path):
+    log_path = tmp_path / "worker.log"
+    env = worker_env(db, beacon_env, BEACON_WORKER_TICK_SECONDS="3600", SMTP_PORT=str(free_port()))
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
+    try:
+        wait_for(log_path, "cycle done", process)  # the first cycle runs immediately, not after a tick
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    log = log_path.read_text()
+    assert "received SIGTERM" in log and "worker stopped" in log
+    assert log.count("cycle done") == 1
+
+
+def test_scheduler_runs_the_cycle_at_once_and_never_twice_at_the_same_time():
+    calls, running, overlaps = [], [0], []
+    lock = threading.Lock()
+
+    def slow_cycle() -> None:
+        with lock:
+            running[0] += 1
+            overlaps.append(running[0] > 1)
+        calls.append(time.monotonic())
+        time.sleep(1.5)  # longer than the tick
+        with lock:
+            running[0] -= 1
+
+    scheduler = build_scheduler(tick_seconds=1, job=slow_cycle)
+    job = scheduler.get_job("cycle")
+    assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 1
+    thread = threading.Thread(target=scheduler.start, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        scheduler.shutdown(wait=True)
+        thread.join(timeout=10)
+    assert calls and calls[0] - started < 1.0
+    assert len(calls) >= 2 and not any(overlaps)

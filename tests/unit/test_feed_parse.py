@@ -1,0 +1,284 @@
+"""Parsing feed documents: formats, plain-text summaries, safe links, and refusing hostile or broken XML."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+
+from core.feeds import FeedError, parse_feed, plain_text, read_feed
+from tests.conftest import shared_data
+
+URL = "https://news.example.com/feed.xml"
+
+RSS20 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Markets</title><link>https://news.example.com/</link><description>d</description>
+<item>
+  <title>Acme profit &amp; sales rise</title>
+  <link>https://news.example.com/a/1</link>
+  <guid isPermaLink="false">acme-1</guid>
+  <description>&lt;p&gt;Acme &lt;b&gt;beat&lt;/b&gt; estimates.&lt;/p&gt;&lt;p&gt;Shares   rose.&lt;/p&gt;</description>
+  <pubDate>Tue, 05 Mar 2024 14:30:00 +0200</pubDate>
+</item>
+<item>
+  <title>Second item</title>
+  <link>https://news.example.com/a/2</link>
+  <pubDate>Tue, 05 Mar 2024 10:00:00 GMT</pubDate>
+</item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://filings.example.com/">
+  <title>Filings</title><id>urn:filings</id><updated>2024-03-05T10:00:00Z</updated>
+  <entry>
+    <id>urn:filing:42</id>
+    <title type="html">8-K &lt;i&gt;current&lt;/i&gt; report</title>
+    <link rel="alternate" href="/filings/42"/>
+    <updated>2024-03-05T10:00:00-05:00</updated>
+    <content type="html">&lt;div&gt;Item 2.02 Results of Operations&lt;/div&gt;</content>
+  </entry>
+</feed>"""
+
+RSS091 = b"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+<rss version="0.91"><channel><title>Old news</title><link>http://old.example.com/</link><description>d</description>
+<language>en</language>
+<item><title>Caf\xe9 chain expands</title><link>http://old.example.com/1</link><description>First</description></item>
+<item><title>Second</title><link>http://old.example.com/2</link></item>
+</channel></rss>"""
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title></item></channel></rss>"""
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><title>t</title><item><title>&xxe;</title><link>https://e.com/1</link></item></channel></rss>"""
+
+
+def _rss_item(inner: str) -> bytes:
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>{inner}</item></channel></rss>'.encode()
+
+
+def _refused_fast(body: bytes) -> str:
+    started = time.perf_counter()
+    with pytest.raises(FeedError) as caught:
+        parse_feed(body, URL)
+    assert time.perf_counter() - started < 1.0
+    return str(caught.value)
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+def test_rss_20_items_have_plain_text_fields_and_utc_dates():
+    first, second = parse_feed(RSS20, URL)
+    assert first.guid == "acme-1" and first.link == "https://news.example.com/a/1"
+    assert first.title == "Acme profit & sales rise"
+    assert first.summary == "Acme beat estimates. Shares rose."
+    assert first.published_at == datetime(2024, 3, 5, 12, 30)  # +02:00 converted to naive UTC
+    assert second.guid == "https://news.example.com/a/2"  # no guid: the link identifies the item
+    assert second.published_at == datetime(2024, 3, 5, 10, 0)
+
+
+def test_atom_entries_use_content_when_there_is_no_summary_and_resolve_relative_links():
+    (entry,) = parse_feed(ATOM, URL)
+    assert entry.guid == "urn:filing:42"
+    assert entry.title == "8-K current report"
+    assert entry.summary == "Item 2.02 Results of Operations"
+    assert entry.link == "https://filings.example.com/filings/42"
+    assert entry.published_at == datetime(2024, 3, 5, 15, 0)
+
+
+def test_rss_091_with_an_external_doctype_is_read():
+    items = parse_feed(RSS091, URL)
+    assert [i.title for i in items] == ["Café chain expands", "Second"]
+    assert items[0].published_at is None  # the crawler falls back to the fetch time
+
+
+def test_utf16_feeds_are_read():
+    items = parse_feed(RSS20.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"), URL)
+    assert len(items) == 2 and items[0].title == "Acme profit & sales rise"
+
+
+def test_a_plain_text_title_keeps_its_angle_brackets():
+    (item,) = parse_feed(_rss_item("<title>Profit&lt;Loss at AT&amp;T</title><link>https://e.com/1</link>"), URL)
+    assert item.title == "Profit<Loss at AT&T"
+
+
+def test_a_feed_without_items_is_empty_not_an_error():
+    body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title><link>https://e.com/</link></channel></rss>'
+    assert parse_feed(body, URL) == []
+
+
+def test_an_empty_atom_feed_is_empty_not_an_error():
+    assert parse_feed(b'<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>', URL) == []
+
+
+# --- identity, dates and links -----------------------------------------------------------------
+
+
+def test_an_item_without_id_or_link_gets_a_stable_hash_guid():
+    body = _rss_item("<title>Only a title</title><pubDate>Tue, 05 Mar 2024 10:00:00 GMT</pubDate>")
+    (first,), (again,) = parse_feed(body, URL), parse_feed(body, URL)
+    assert first.guid.startswith("sha1:") and first.guid == again.guid and first.link is None
+
+
+def test_a_very_long_guid_is_hashed_to_fit_its_column():
+    (item,) = parse_feed(_rss_item(f"<title>t</title><guid isPermaLink='false'>{'x' * 3000}</guid>"), URL)
+    assert item.guid.startswith("sha1:") and len(item.guid) < 100
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,hi", "mailto:a@b.c", "ftp://e.com/x"]
+)
+def test_only_http_links_are_kept(link):
+    (item,) = parse_feed(_rss_item(f"<title>t</title><link>{link}</link><guid>g1</guid>"), URL)
+    assert item.link is None and item.guid == "g1"
+
+
+def test_a_relative_rss_link_is_made_absolute_against_the_feed_url():
+    (item,) = parse_feed(_rss_item("<title>t</title><link>/markets/3</link>"), URL)
+    assert item.link == "https://news.example.com/markets/3"
+
+
+def test_an_unparseable_date_becomes_none():
+    (item,) = parse_feed(_rss_item("<title>t</title><pubDate>sometime soon</pubDate>"), URL)
+    assert item.published_at is None
+
+
+# --- summaries -----------------------------------------------------------------------------------
+
+
+def test_script_and_style_are_removed_from_summaries():
+    description = "&lt;script&gt;alert('x')&lt;/script&gt;&lt;style&gt;p{}&lt;/style&gt;Safe &lt;img src=x onerror=alert(1)&gt;text"
+    (item,) = parse_feed(_rss_item(f"<title>t</title><description>{description}</description>"), URL)
+    assert item.summary == "Safe text"
+    assert "script" not in item.summary and "alert" not in item.summary and "<" not in item.summary
+
+
+def test_cdata_html_in_a_summary_is_flattened():
+    body = _rss_item("<title>t</title><description><![CDATA[<p>One&nbsp;&amp; <a href='x'>two</a></p><br/>three]]></description>")
+    (item,) = parse_feed(body, URL)
+    assert item.summary == "One & two three"
+
+
+def test_long_summaries_are_capped():
+    (item,) = parse_feed(_rss_item(f"<title>t</title><description>{'word ' * 2000}</description>"), URL)
+    assert 1500 < len(item.summary) <= 2000 and item.summary.endswith("…")
+
+
+def test_plain_text_removes_control_characters():
+    assert plain_text("a\x00b\x07 <b>c</b>") == "ab c"
+
+
+# --- refused and broken documents ---------------------------------------------------------------
+
+
+def test_billion_laughs_is_refused_fast():
+    assert "entities" in _refused_fast(BILLION_LAUGHS)
+
+
+def test_external_entities_are_refused_fast():
+    message = _refused_fast(XXE)
+    assert "entities" in message and "root:" not in message
+
+
+def test_a_dtd_hidden_behind_a_long_prolog_is_refused():
+    body = b'<?xml version="1.0"?>' + b"<!--" + b"padding " * 50_000 + b"-->" + XXE.split(b"?>", 1)[1]
+    assert "entities" in _refused_fast(body)
+
+
+def test_a_utf16_entity_declaration_is_refused():
+    assert "entities" in _refused_fast(BILLION_LAUGHS.decode().replace('<?xml version="1.0"?>', "").encode("utf-16"))
+
+
+def test_a_huge_entity_free_prolog_is_refused_fast():
+    assert "comments" in _refused_fast(b"<!---->" * 200_000 + b"<rss/>")
+
+
+@pytest.mark.parametrize("body", [b"", b"   \n\t ", b"\x00\x00"])
+def test_an_empty_response_is_reported(body):
+    with pytest.raises(FeedError, match="the response was empty"):
+        parse_feed(body, URL)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<!DOCTYPE html><html><head><title>Welcome</title></head><body><p>Hi</p></body></html>",
+        b"<html><body>Log in to continue</body></html>",
+        b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body><p>x</p></body></html>',
+        b"\n\n  <!-- a CMS comment -->\n<!doctype HTML>\n<html lang='en'><body></body></html>",
+    ],
+)
+def test_an_html_page_is_reported_as_not_a_feed(body):
+    with pytest.raises(FeedError, match="the URL returned an HTML page, not an RSS/Atom feed") as caught:
+        parse_feed(body, URL)
+    assert URL in str(caught.value)
+
+
+def test_xml_that_is_not_a_feed_names_its_root_element():
+    body = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://e.com/</loc></url></urlset>'
+    with pytest.raises(FeedError, match="root element <urlset>, not an RSS/Atom feed"):
+        parse_feed(body, URL)
+
+
+def test_text_that_is_not_xml_is_reported():
+    with pytest.raises(FeedError, match="not"):
+        parse_feed(b'{"error": "rate limited"}', URL)
+
+
+def test_malformed_xml_without_items_says_what_is_wrong():
+    with pytest.raises(FeedError, match="not well-formed XML and has no items .*line 1") as caught:
+        parse_feed(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Broken</title></chan', URL)
+    assert URL in str(caught.value)
+
+
+def test_a_malformed_feed_with_items_keeps_them_and_says_why():
+    two_items = "<title>Tom & Jerry</title><link>https://e.com/1</link></item><item><title>Two</title>"
+    parsed = read_feed(_rss_item(two_items), URL)
+    assert [i.title for i in parsed.items] == ["Tom & Jerry", "Two"]
+    assert "not well-formed" in parsed.warning and "2 items were recovered" in parsed.warning
+
+
+def test_a_body_that_looks_like_a_local_path_is_not_opened_as_a_file(tmp_path):
+    secret = tmp_path / "local.rss"
+    secret.write_bytes(RSS20)
+    with pytest.raises(FeedError):
+        parse_feed(str(secret).encode(), URL)
+
+
+# --- the shared corpus (skipped when ../shared is absent) ---------------------------------------
+
+
+def test_every_corpus_document_parses_or_fails_with_a_reason():
+    root = shared_data("feeds")
+    outcomes = {}
+    for path in sorted(root.rglob("*.xml")):
+        try:
+            outcomes[path] = len(parse_feed(path.read_bytes(), URL))
+        except FeedError as exc:
+            assert URL in str(exc) and len(str(exc)) > len(URL) + 10
+            outcomes[path] = "error"
+    assert len(outcomes) > 300
+    real = [p for p in root.glob("*.xml")]
+    assert real and all(isinstance(outcomes[p], int) and outcomes[p] > 0 for p in real)
+    assert outcomes[root / "not_a_feed" / "bloomberg_news_sitemap_2026-03.xml"] == "error"
+
+
+def test_a_bracket_inside_a_quoted_doctype_id_is_not_an_internal_subset():
+    body = RSS091.replace(b"rss-0.91.dtd", b"rss-[0.91].dtd")
+    assert len(parse_feed(body, URL)) == 2

@@ -1,0 +1,60 @@
+"""Watchlists: validation, storage and the terms the company tagger uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.alerts import save_alert_rule
+from core.watchlists import delete_watchlist, list_watchlists, save_watchlist, watchlist_terms
+
+
+def test_save_cleans_entries_and_updates_by_name(db):
+    watchlist_id = save_watchlist(" Nordics ", companies="Nokia, Kone ,nokia,", tickers=["$nok", " kne "], keywords=[])
+    assert save_watchlist("Nordics", companies=["Nokia"], keywords=["5G"]) == watchlist_id
+    assert list_watchlists() == [{"id": watchlist_id, "name": "Nordics", "companies": ["Nokia"], "tickers": [], "keywords": ["5G"]}]
+
+
+def test_tickers_are_upper_case_without_dollar(db):
+    save_watchlist("Tech", tickers="$aapl, msft, brk.b, $AAPL")
+    assert list_watchlists()[0]["tickers"] == ["AAPL", "MSFT", "BRK.B"]
+
+
+@pytest.mark.parametrize(
+    ("name", "entries", "message"),
+    [
+        ("", {"companies": ["Nokia"]}, "needs a name"),
+        ("x" * 201, {"companies": ["Nokia"]}, "at most 200"),
+        ("Empty", {}, "at least one company, ticker or keyword"),
+        ("Empty", {"companies": " , ", "tickers": ["$"]}, "at least one company, ticker or keyword"),
+        ("Bad", {"tickers": ["NO K"]}, "not a ticker"),
+    ],
+)
+def test_invalid_watchlists_are_refused(db, name, entries, message):
+    with pytest.raises(ValueError, match=message):
+        save_watchlist(name, **entries)
+    assert list_watchlists() == []
+
+
+def test_delete(db):
+    save_watchlist("Nordics", companies=["Nokia"])
+    assert delete_watchlist("Nordics") is True
+    assert delete_watchlist("Nordics") is False
+    assert list_watchlists() == []
+
+
+def test_delete_is_refused_while_a_rule_uses_it(db):
+    save_watchlist("Nordics", companies=["Nokia"])
+    save_alert_rule(name="Nordic news", scope_type="watchlist", scope_value="Nordics")
+    with pytest.raises(ValueError, match="used by alert rule"):
+        delete_watchlist("Nordics")
+    assert [w["name"] for w in list_watchlists()] == ["Nordics"]
+
+
+def test_terms_across_watchlists(db):
+    save_watchlist("A", companies=["Nokia", "Kone"], tickers=["NOK"])
+    save_watchlist("B", companies=["nokia", "Wärtsilä"], tickers=["$kne", "NOK"], keywords=["layoffs"])
+    assert watchlist_terms() == {"companies": ["Kone", "Nokia", "Wärtsilä"], "tickers": ["KNE", "NOK"]}
+
+
+def test_terms_without_watchlists(db):
+    assert watchlist_terms() == {"companies": [], "tickers": []}
