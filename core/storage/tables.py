@@ -172,3 +172,45 @@ class ModelVersion(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime)
     notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class TrainingRun(Base):
+    """A fine-tuning job started from Model Studio or the CLI, with its live progress and result."""
+
+    __tablename__ = "training_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(100), index=True)
+    method: Mapped[str] = mapped_column(String(20))  # head | lora | full
+    params: Mapped[dict] = mapped_column(default=dict)
+    labels: Mapped[list] = mapped_column(default=list)
+    data_path: Mapped[str] = mapped_column(String(1000))  # cleaned training rows (CSV: text,label)
+    data_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    # queued | running | succeeded | failed | cancelled | interrupted
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    progress: Mapped[list] = mapped_column(default=list)  # [{epoch, step, total_steps, loss, val_*}]
+    error: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str] = mapped_column(String(50), default="")
+    created_by: Mapped[str] = mapped_column(String(200), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    model_version: Mapped[int | None] = mapped_column(Integer)  # the registered version on success
+    result: Mapped[dict] = mapped_column(default=dict)  # metrics, comparison with the active version, worst rows
+
+
+class LabelCorrection(Base):
+    """A reviewer's fix of an article's sentiment or topic; the newest one per article and field counts."""
+
+    __tablename__ = "label_corrections"
+    __table_args__ = (UniqueConstraint("article_id", "field", name="uq_correction_article_field"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(20))  # sentiment | topic
+    old_label: Mapped[str | None] = mapped_column(String(100))
+    new_label: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)  # the scored text, kept so training does not depend on the article
+    created_by: Mapped[str] = mapped_column(String(200), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
