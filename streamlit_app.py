@@ -35,7 +35,10 @@ PAGES = {
         ),
         st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
     ],
-    # Later sections: "Models" (Model Studio, Batch scoring), "Support" (Customer service),
+    "Models": [
+        st.Page("pages/model_studio.py", title="Model Studio", icon=":material/model_training:", url_path="model_studio"),
+    ],
+    # Later sections: "Models" (Batch scoring), "Support" (Customer service),
     # "Merchandising" (Recommendations). Add their st.Page entries here.
 }
 st.navigation(PAGES).run()

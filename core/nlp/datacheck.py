@@ -1,0 +1,200 @@
+"""The data check shown before training: what is in a labelled file, what will be dropped and why,
+and whether training can start. Row numbers are the file's line numbers (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+MIN_EXAMPLES_PER_CLASS = 5  # 1 for validation + enough left to learn from
+MAX_LABELS = 200
+
+
+class LabelledFileError(ValueError):
+    """The labelled file cannot be read or lacks a column; the message says what and where."""
+
+
+@dataclass
+class DataCheck:
+    """The outcome of checking a labelled table; ``problems`` block training, ``warnings`` do not."""
+
+    rows_total: int
+    texts: list[str]
+    labels: list[str]
+    class_counts: dict[str, int]
+    dropped: pd.DataFrame  # columns: row, reason, text, label
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def rows_kept(self) -> int:
+        return len(self.texts)
+
+    @property
+    def label_list(self) -> list[str]:
+        return sorted(self.class_counts)
+
+    def drop_summary(self) -> dict[str, int]:
+        """How many rows each reason drops, e.g. {"empty text": 3}."""
+        return self.dropped["reason"].value_counts().to_dict() if len(self.dropped) else {}
+
+    def fingerprint(self) -> str:
+        return data_fingerprint(self.texts, self.labels)
+
+
+def data_fingerprint(texts: list[str], labels: list[str]) -> str:
+    """sha256 over the sorted (text, label) pairs: the same rows in any order give the same print."""
+    digest = hashlib.sha256()
+    for text, label in sorted(zip(texts, labels)):
+        digest.update(text.encode("utf-8") + b"\x1f" + label.encode("utf-8") + b"\x1e")
+    return digest.hexdigest()
+
+
+def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.DataFrame:
+    """Read a CSV (UTF-8, UTF-8 with BOM, or Latin-1) with every cell as text; raise LabelledFileError."""
+    if isinstance(source, Path):
+        name = name or str(source)
+        if not source.exists():
+            raise LabelledFileError(f"{name}: file not found")
+        raw = source.read_bytes()
+    else:
+        raw = source if isinstance(source, bytes) else source.read()
+    name = name or "the file"
+    if not raw.strip():
+        raise LabelledFileError(f"{name}: the file is empty")
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise LabelledFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def suggest_columns(frame: pd.DataFrame) -> tuple[str | None, str | None]:
+    """Guess (text column, label column): the longest average text, and the column with the fewest
+    distinct values among the rest."""
+    columns = list(frame.columns)
+    if not columns:
+        return None, None
+    sample = frame.head(500)
+    lengths = {c: sample[c].astype(str).str.len().mean() for c in columns}
+    text = max(columns, key=lambda c: (c.lower() in {"text", "sentence", "message"}, lengths[c]))
+    others = [c for c in columns if c != text]
+    if not others:
+        return text, None
+    label = min(others, key=lambda c: (c.lower() not in {"label", "labels", "class", "intent"}, sample[c].nunique()))
+    return text, label
+
+
+def check_labelled_data(
+    frame: pd.DataFrame,
+    text_column: str,
+    label_column: str,
+    min_per_class: int = MIN_EXAMPLES_PER_CLASS,
+    known_labels: list[str] | None = None,
+) -> DataCheck:
+    """Clean and check a labelled table. Dropped rows: empty text, empty label, a text that appears
+    with two or more labels (all its rows), repeated text with the same label (all but the first)."""
+    for column in (text_column, label_column):
+        if column not in frame.columns:
+            raise LabelledFileError(f"no column named {column!r}; columns are: {', '.join(map(str, frame.columns))}")
+    if text_column == label_column:
+        raise LabelledFileError("the text column and the label column must be different columns")
+    table = pd.DataFrame(
+        {
+            "row": range(2, len(frame) + 2),
+            "text": frame[text_column].fillna("").astype(str).str.strip(),
+            "label": frame[label_column].fillna("").astype(str).str.strip(),
+        }
+    )
+    dropped: list[pd.DataFrame] = []
+
+    def drop(mask: pd.Series, reason: pd.Series | str) -> None:
+        nonlocal table
+        part = table[mask].copy()
+        part["reason"] = reason if isinstance(reason, str) else reason[mask]
+        dropped.append(part)
+        table = table[~mask]
+
+    drop(table["text"] == "", "empty text")
+    drop(table["label"] == "", "empty label")
+    labels_per_text = table.groupby("text")["label"].agg(lambda s: sorted(set(s)))
+    conflicting = table["text"].map(labels_per_text).map(len) > 1
+    reasons = "text appears with labels " + table["text"].map(labels_per_text).map(" and ".join)
+    drop(conflicting, reasons)
+    first_row = table.groupby("text")["row"].transform("min")
+    drop(table["row"] != first_row, "duplicate of row " + first_row.astype(str))
+
+    check = DataCheck(
+        rows_total=len(frame),
+        texts=table["text"].tolist(),
+        labels=table["label"].tolist(),
+        class_counts=dict(sorted(table["label"].value_counts().items())),
+        dropped=_dropped_frame(dropped),
+    )
+    _judge(check, min_per_class, known_labels)
+    return check
+
+
+def _dropped_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    columns = ["row", "reason", "text", "label"]
+    frames = [p[columns] for p in parts if len(p)]
+    return pd.concat(frames).sort_values("row").reset_index(drop=True) if frames else pd.DataFrame(columns=columns)
+
+
+def _judge(check: DataCheck, min_per_class: int, known_labels: list[str] | None) -> None:
+    counts = check.class_counts
+    if check.rows_total == 0:
+        check.problems.append("the file has a header but no rows")
+    if len(counts) < 2:
+        check.problems.append(f"training needs at least 2 classes; the usable rows have {len(counts)}")
+    if len(counts) > MAX_LABELS:
+        check.problems.append(f"{len(counts)} different labels is more than the {MAX_LABELS} supported; is the label column right?")
+    small = {label: n for label, n in counts.items() if n < min_per_class}
+    for label, n in small.items():
+        check.problems.append(
+            f"class {label!r} has {n} usable example{'s' if n != 1 else ''}; at least {min_per_class} are needed "
+            f"(add {min_per_class - n} more or remove the class)"
+        )
+    summary = check.drop_summary()
+    if summary:
+        parts = ", ".join(f"{n} {kind}" for kind, n in _grouped(summary).items())
+        check.warnings.append(f"{len(check.dropped)} of {check.rows_total} rows will be dropped ({parts})")
+    if known_labels and counts:
+        new = sorted(set(counts) - set(known_labels))
+        missing = sorted(set(known_labels) - set(counts))
+        if new or missing:
+            check.warnings.append(
+                "the labels differ from the active version's"
+                + (f"; new: {', '.join(new)}" if new else "")
+                + (f"; not in this file: {', '.join(missing)}" if missing else "")
+                + " (the new version predicts only this file's labels)"
+            )
+    if counts and max(counts.values()) > 20 * min(counts.values()):
+        check.warnings.append("the classes are very unbalanced (largest > 20x smallest); the small ones may be predicted poorly")
+
+
+def _grouped(summary: dict[str, int]) -> dict[str, int]:
+    """Fold per-row reasons ("duplicate of row 4", "text appears with labels a and b") into kinds."""
+    kinds = {"duplicate": "duplicate text", "text appears": "conflicting labels"}
+    out: dict[str, int] = {}
+    for reason, n in summary.items():
+        kind = next((v for k, v in kinds.items() if reason.startswith(k)), reason)
+        out[kind] = out.get(kind, 0) + n
+    return out

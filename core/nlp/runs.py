@@ -1,0 +1,338 @@
+"""Training runs: queued from Model Studio or the CLI, executed outside the Streamlit script in
+their own process, visible (progress, cancel, result) through the ``training_runs`` table.
+
+Life of a run: ``queued`` -> ``running`` -> ``succeeded`` | ``failed`` | ``cancelled``; a running
+run whose process died (no heartbeat for ``STALE_AFTER``) becomes ``interrupted``. A failed,
+cancelled or interrupted run registers nothing, so the active model is untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from core.nlp.datacheck import DataCheck
+from core.nlp.evaluation import classification_report
+from core.nlp.training import TrainingCancelled, TrainingParams, TrainingProgress, TrainingResult, train_classifier
+from core.settings import REPO_ROOT, get_settings
+from core.storage import session_scope
+from core.storage.tables import TrainingRun, utcnow
+
+log = logging.getLogger("beacon.training")
+
+FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
+STALE_AFTER = timedelta(seconds=90)
+HEARTBEAT_SECONDS = 5.0
+CANCEL_CHECK_SECONDS = 1.0  # how often a running run looks for a cancel request
+WORST_EXAMPLES = 20
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A training run as plain data for pages and the CLI."""
+
+    id: int
+    task: str
+    method: str
+    status: str
+    params: dict
+    labels: list[str]
+    row_count: int
+    progress: list[dict]
+    error: str | None
+    device: str
+    created_by: str
+    created_at: object
+    started_at: object
+    finished_at: object
+    model_version: int | None
+    result: dict
+    cancel_requested: bool
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+def _view(row: TrainingRun) -> RunView:
+    return RunView(
+        row.id, row.task, row.method, row.status, dict(row.params), list(row.labels), row.row_count,
+        list(row.progress), row.error, row.device, row.created_by, row.created_at, row.started_at,
+        row.finished_at, row.model_version, dict(row.result), row.cancel_requested,
+    )  # fmt: skip
+
+
+def runs_dir() -> Path:
+    path = get_settings().data_dir / "training_runs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: str = "local user") -> int:
+    """Store the checked rows and queue a run; raises ValueError when the check has problems."""
+    task = validate_task_name(task)
+    if not check.ok:
+        raise ValueError("the data check found problems: " + "; ".join(check.problems))
+    resolved = params.resolved()
+    with session_scope() as session:
+        row = TrainingRun(
+            task=task,
+            method=resolved.method,
+            params=resolved.as_dict(),
+            labels=check.label_list,
+            data_path="",
+            data_fingerprint=check.fingerprint(),
+            row_count=check.rows_kept,
+            created_by=created_by,
+        )
+        session.add(row)
+        session.flush()
+        run_id = row.id
+        path = runs_dir() / f"run-{run_id}.csv"
+        _write_rows(path, check.texts, check.labels)
+        row.data_path = str(path)
+    log.info("training run %s queued: task %s, %s, %s rows", run_id, task, resolved.method, check.rows_kept)
+    return run_id
+
+
+def validate_task_name(task: str) -> str:
+    task = (task or "").strip().lower()
+    if not task or not all(c.isalnum() or c in "_-" for c in task) or len(task) > 50:
+        raise ValueError("a task name needs 1-50 letters, digits, '-' or '_' (for example 'complaint_type')")
+    return task
+
+
+def _write_rows(path: Path, texts: list[str], labels: list[str]) -> None:
+    tmp = path.with_suffix(".partial")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        writer.writerows(zip(texts, labels))
+    tmp.replace(path)
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["text"] for r in rows], [r["label"] for r in rows]
+
+
+def launch_run(run_id: int) -> subprocess.Popen:
+    """Start ``python -m core train-run RUN_ID`` in its own session: it outlives a page reload or a
+    closed tab, and a Streamlit rerun cannot start it twice (the run is claimed atomically)."""
+    log_path = runs_dir() / f"run-{run_id}.log"
+    with log_path.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "core", "train-run", str(run_id)],
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+        )
+
+
+def _claim(run_id: int) -> bool:
+    now = utcnow()
+    with session_scope() as session:
+        claimed = session.execute(
+            update(TrainingRun)
+            .where(TrainingRun.id == run_id, TrainingRun.status == "queued")
+            .values(status="running", started_at=now, heartbeat_at=now)
+        ).rowcount
+    return bool(claimed)
+
+
+def _set(run_id: int, **values: object) -> None:
+    with session_scope() as session:
+        session.execute(update(TrainingRun).where(TrainingRun.id == run_id).values(**values))
+
+
+def _cancel_requested(run_id: int) -> bool:
+    with session_scope() as session:
+        return bool(session.scalar(select(TrainingRun.cancel_requested).where(TrainingRun.id == run_id)))
+
+
+class _RunReporter:
+    """Progress points and cancellation checks for one run, throttled to keep the database quiet."""
+
+    def __init__(self, run_id: int, echo=None) -> None:  # noqa: ANN001 - echo: callable(TrainingProgress)
+        self.run_id = run_id
+        self.points: list[dict] = []
+        self.echo = echo
+        self._last_write = 0.0
+        self._last_cancel_check = 0.0
+        self._cancelled = False
+
+    def progress(self, p: TrainingProgress) -> None:
+        point = {"epoch": p.epoch, "epochs": p.epochs, "step": p.step, "total_steps": p.total_steps, "loss": round(p.loss, 5)}
+        if p.val_macro_f1 is not None:
+            point |= {"val_accuracy": p.val_accuracy, "val_macro_f1": p.val_macro_f1}
+        self.points.append(point)
+        if self.echo:
+            self.echo(p)
+        if p.val_macro_f1 is not None or time.monotonic() - self._last_write > 2.0:
+            self._last_write = time.monotonic()
+            _set(self.run_id, progress=list(self.points), heartbeat_at=utcnow())
+
+    def should_stop(self) -> bool:
+        if not self._cancelled and time.monotonic() - self._last_cancel_check >= CANCEL_CHECK_SECONDS:
+            self._last_cancel_check = time.monotonic()
+            self._cancelled = _cancel_requested(self.run_id)
+        return self._cancelled
+
+
+def _heartbeat(run_id: int, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_SECONDS):
+        try:
+            _set(run_id, heartbeat_at=utcnow())
+        except Exception:  # a missed heartbeat only risks a false "interrupted"; training goes on
+            log.warning("run %s: heartbeat failed", run_id, exc_info=True)
+
+
+def execute_run(run_id: int, echo=None) -> RunView:  # noqa: ANN001 - echo: callable(TrainingProgress)
+    """Claim and run a queued run to its end. Never raises for training problems: they become the
+    run's status and error. Returns the finished run."""
+    if not _claim(run_id):
+        return get_run(run_id)
+    with session_scope() as session:
+        run = _view(session.get(TrainingRun, run_id))
+        data_path = Path(session.get(TrainingRun, run_id).data_path)
+        fingerprint = session.get(TrainingRun, run_id).data_fingerprint
+    stop = threading.Event()
+    threading.Thread(target=_heartbeat, args=(run_id, stop), daemon=True).start()
+    reporter = _RunReporter(run_id, echo)
+    try:
+        texts, labels = _read_rows(data_path)
+        params = TrainingParams(**run.params)
+        from core.nlp.encoder import pick_device
+
+        _set(run_id, device=pick_device(get_settings().device).type)
+        result = train_classifier(
+            texts, labels, params, reporter.progress, reporter.should_stop, device=get_settings().device, label_order=run.labels
+        )
+        _finish_success(run, result, fingerprint)
+    except TrainingCancelled:
+        _set(run_id, status="cancelled", finished_at=utcnow(), progress=reporter.points)
+    except Exception as exc:
+        log.exception("training run %s failed", run_id)
+        _set(run_id, status="failed", finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}", progress=reporter.points)
+    finally:
+        stop.set()
+    return get_run(run_id)
+
+
+def _finish_success(run: RunView, result: TrainingResult, fingerprint: str) -> None:
+    from core.nlp import registry
+
+    previous = _active_or_none(run.task)
+    comparison = compare_on_validation(previous, result) if previous else None
+    info = registry.register_trained(
+        result, run.task, created_by=run.created_by, data_fingerprint=fingerprint, notes=f"training run {run.id}"
+    )
+    summary = {
+        "metrics": result.metrics,
+        "compared_with": comparison,
+        "worst_examples": worst_examples(result),
+        "duration_s": round(result.duration_s, 1),
+        "activated": info.is_active,
+    }
+    _set(run.id, status="succeeded", finished_at=utcnow(), model_version=info.version, result=summary, device=result.device)
+
+
+def _active_or_none(task: str):  # noqa: ANN202 - VersionInfo | None
+    from core.nlp import registry
+
+    try:
+        return registry.active_version(task)
+    except registry.NoActiveModel:
+        return None
+
+
+def compare_on_validation(active, result: TrainingResult) -> dict:  # noqa: ANN001 - active: VersionInfo
+    """Score the active version on the new run's validation rows, so both numbers use the same rows."""
+    from core.nlp import registry
+
+    classifier = registry.load_version(active)
+    predictions = [p.label for p in classifier.predict(result.val_texts)]
+    labels = list(dict.fromkeys([*result.labels, *classifier.labels]))
+    report = classification_report(result.val_labels, predictions, labels)
+    return {"version": active.version, "method": active.method, **{k: report[k] for k in ("accuracy", "macro_f1", "per_class", "n")}}
+
+
+def worst_examples(result: TrainingResult, limit: int = WORST_EXAMPLES) -> list[dict]:
+    """Validation rows the new model got wrong, most confident mistakes first."""
+    wrong = [
+        {"text": text, "label": truth, "predicted": pred, "confidence": round(conf, 4)}
+        for text, truth, pred, conf in zip(result.val_texts, result.val_labels, result.val_predictions, result.val_confidences)
+        if truth != pred
+    ]
+    return sorted(wrong, key=lambda r: -r["confidence"])[:limit]
+
+
+def request_cancel(run_id: int) -> RunView:
+    """Cancel a queued run at once, or ask a running one to stop at its next step."""
+    with session_scope() as session:
+        row = session.get(TrainingRun, run_id)
+        if row is None:
+            raise LookupError(f"there is no training run {run_id}")
+        if row.status == "queued":
+            row.status, row.finished_at = "cancelled", utcnow()
+        elif row.status == "running":
+            row.cancel_requested = True
+        return _view(row)
+
+
+def mark_interrupted_runs(now=None) -> int:  # noqa: ANN001 - datetime
+    """Runs whose process stopped sending heartbeats are shown as interrupted, never as running."""
+    cutoff = (now or utcnow()) - STALE_AFTER
+    with session_scope() as session:
+        return session.execute(
+            update(TrainingRun)
+            .where(TrainingRun.status == "running", TrainingRun.heartbeat_at < cutoff)
+            .values(
+                status="interrupted",
+                finished_at=now or utcnow(),
+                error="the training process stopped without finishing (machine restart or killed); start the run again",
+            )
+        ).rowcount
+
+
+def get_run(run_id: int) -> RunView:
+    with session_scope() as session:
+        row = session.get(TrainingRun, run_id)
+        if row is None:
+            raise LookupError(f"there is no training run {run_id}")
+        return _view(row)
+
+
+def list_runs(limit: int = 50) -> list[RunView]:
+    mark_interrupted_runs()
+    with session_scope() as session:
+        rows = session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit))
+        return [_view(r) for r in rows]
+
+
+def run_queued(older_than: timedelta = timedelta(seconds=30)) -> list[int]:
+    """Worker fallback: run queued runs whose launcher process never claimed them."""
+    cutoff = utcnow() - older_than
+    with session_scope() as session:
+        ids = list(
+            session.scalars(
+                select(TrainingRun.id).where(TrainingRun.status == "queued", TrainingRun.created_at < cutoff).order_by(TrainingRun.id)
+            )
+        )
+    for run_id in ids:
+        execute_run(run_id)
+    return ids

@@ -1,0 +1,65 @@
+"""Reviewer corrections of an item's sentiment or topic: stored, applied to the item, and offered as
+extra training rows for the next model version (continuous learning from reviewers)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.sentiment.scoring import article_text
+from core.storage import session_scope
+from core.storage.tables import Article, LabelCorrection, utcnow
+
+CORRECTABLE = ("sentiment", "topic")
+
+
+def correct_label(article_id: int, field: str, new_label: str, allowed: list[str], user: str = "local user") -> None:
+    """Record that ``field`` of the article should be ``new_label`` and show it on the item at once.
+    A second correction of the same item and field replaces the first."""
+    if field not in CORRECTABLE:
+        raise ValueError(f"only {' or '.join(CORRECTABLE)} can be corrected, not {field!r}")
+    new_label = (new_label or "").strip()
+    if new_label not in allowed:
+        raise ValueError(f"{new_label!r} is not a {field} label; choose one of: {', '.join(allowed)}")
+    with session_scope() as session:
+        article = session.get(Article, article_id)
+        if article is None:
+            raise LookupError(f"there is no item {article_id}")
+        correction = session.scalar(
+            select(LabelCorrection).where(LabelCorrection.article_id == article_id, LabelCorrection.field == field)
+        )
+        if correction is None:
+            correction = LabelCorrection(article_id=article_id, field=field, old_label=getattr(article, field))
+            session.add(correction)
+        correction.new_label, correction.created_by, correction.created_at = new_label, user, utcnow()
+        correction.text = article_text(article.title, article.summary)
+        setattr(article, field, new_label)
+
+
+def correction_count(field: str) -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(LabelCorrection).where(LabelCorrection.field == field)) or 0
+
+
+def corrections_for_training(field: str) -> list[tuple[str, str]]:
+    """(text, corrected label) rows for the training set of the ``field`` task, oldest first."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(LabelCorrection.text, LabelCorrection.new_label)
+            .where(LabelCorrection.field == field)
+            .order_by(LabelCorrection.created_at, LabelCorrection.id)
+        ).all()
+    return [(text, label) for text, label in rows if text.strip()]
+
+
+def corrected_fields(article_ids: list[int]) -> dict[int, list[str]]:
+    """Which fields of these items a reviewer corrected, for a "reviewed" marker in tables."""
+    if not article_ids:
+        return {}
+    with session_scope() as session:
+        rows = session.execute(
+            select(LabelCorrection.article_id, LabelCorrection.field).where(LabelCorrection.article_id.in_(article_ids))
+        ).all()
+    out: dict[int, list[str]] = {}
+    for article_id, field in rows:
+        out.setdefault(article_id, []).append(field)
+    return out

@@ -1,0 +1,236 @@
+"""What the Model Studio page shows and decides: tasks to train, the data check with optional
+reviewer corrections, start/cancel/promote actions, and tables and chart frames for runs and
+versions. The page only lays these out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.nlp import registry
+from core.nlp.datacheck import DataCheck, check_labelled_data
+from core.nlp.encoder import pick_device
+from core.nlp.runs import RunView, launch_run, queue_run, request_cancel
+from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
+from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
+from core.settings import get_settings
+
+METHODS = {
+    "head": "Head only — frozen encoder, fastest (a minute on CPU)",
+    "lora": "LoRA — small adapters in the encoder, best quality per minute",
+    "full": "Full fine-tuning — every weight, slowest, needs the most data",
+}
+NEW_TASK = "➕ New task…"
+STATUS_ICONS = {
+    "queued": "⏳ queued",
+    "running": "🔄 running",
+    "succeeded": "✅ succeeded",
+    "failed": "❌ failed",
+    "cancelled": "⏹ cancelled",
+    "interrupted": "⚠️ interrupted",
+}
+
+
+def task_choices() -> list[str]:
+    """Existing tasks (those with versions), the usual ones first, then the "new task" entry."""
+    known = registry.list_tasks()
+    usual = [t for t in ("sentiment", "topic", "intent") if t in known]
+    return usual + [t for t in known if t not in usual] + [NEW_TASK]
+
+
+def active_labels(task: str) -> list[str] | None:
+    try:
+        return registry.active_version(task).labels
+    except registry.NoActiveModel:
+        return None
+
+
+def corrections_available(task: str) -> int:
+    """How many reviewer corrections could join this task's training data."""
+    return correction_count(task) if task in CORRECTABLE else 0
+
+
+def with_corrections(frame: pd.DataFrame, text_column: str, label_column: str, task: str) -> pd.DataFrame:
+    """The uploaded rows plus the task's reviewer corrections, appended in the same two columns."""
+    rows = corrections_for_training(task) if task in CORRECTABLE else []
+    if not rows:
+        return frame
+    extra = pd.DataFrame(rows, columns=[text_column, label_column])
+    return pd.concat([frame[[text_column, label_column]], extra], ignore_index=True)
+
+
+def run_data_check(frame: pd.DataFrame, text_column: str, label_column: str, task: str, add_corrections: bool) -> DataCheck:
+    table = with_corrections(frame, text_column, label_column, task) if add_corrections else frame
+    return check_labelled_data(table, text_column, label_column, known_labels=active_labels(task))
+
+
+def default_params(method: str) -> dict:
+    return {"epochs": DEFAULT_EPOCHS[method], "learning_rate": DEFAULT_LR[method], "batch_size": 32, "max_length": 128, "lora_rank": 8}
+
+
+@dataclass(frozen=True)
+class Plan:
+    device: str
+    estimate_s: float
+
+    @property
+    def estimate_text(self) -> str:
+        return duration_text(self.estimate_s)
+
+
+def training_plan(rows: int, params: TrainingParams) -> Plan:
+    device = pick_device(get_settings().device)
+    label = "CUDA GPU" if device.type == "cuda" else f"CPU ({_cores()} cores)"
+    return Plan(label, estimate_training_seconds(rows, params, get_settings().device))
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 90:
+        return f"about {max(10, round(seconds, -1)):.0f} seconds"
+    if seconds < 5400:
+        return f"about {round(seconds / 60):.0f} minutes"
+    return f"about {seconds / 3600:.1f} hours"
+
+
+def start_training(check: DataCheck, task: str, params: TrainingParams, user: str, launch: bool = True) -> int:
+    """Queue the run and start its process; the page can be closed right after."""
+    run_id = queue_run(check, task, params, created_by=user)
+    if launch:
+        launch_run(run_id)
+    return run_id
+
+
+def cancel_training(run_id: int) -> str:
+    run = request_cancel(run_id)
+    if run.status == "cancelled":
+        return "The run was cancelled before it started."
+    if run.status == "running":
+        return "Cancelling: the run stops at its next training step and registers nothing."
+    return f"The run has already {run.status}."
+
+
+def runs_table(runs: Sequence[RunView]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "run": r.id,
+                "task": r.task,
+                "method": r.method,
+                "status": STATUS_ICONS.get(r.status, r.status),
+                "rows": r.row_count,
+                "version": f"v{r.model_version}" if r.model_version else "",
+                "macro-F1": r.result.get("metrics", {}).get("macro_f1"),
+                "created": r.created_at,
+                "by": r.created_by,
+            }
+            for r in runs
+        ],
+        columns=["run", "task", "method", "status", "rows", "version", "macro-F1", "created", "by"],
+    )
+
+
+def run_fraction(run: RunView) -> tuple[float, str]:
+    """Progress bar value and its caption."""
+    if run.status == "queued":
+        return 0.0, "waiting for the training process to start"
+    if not run.progress:
+        return 0.0, "loading the encoder and preparing batches"
+    last = run.progress[-1]
+    fraction = min(1.0, last["step"] / max(1, last["total_steps"]))
+    if run.finished:
+        fraction = 1.0 if run.status == "succeeded" else fraction
+    return fraction, f"epoch {last['epoch']}/{last['epochs']} · step {last['step']}/{last['total_steps']} · loss {last['loss']:.4f}"
+
+
+def progress_frame(run: RunView) -> pd.DataFrame:
+    """Loss per logged step and validation scores per epoch, long format for one plotly chart."""
+    rows = []
+    for p in run.progress:
+        rows.append({"step": p["step"], "measure": "training loss", "value": p["loss"]})
+        if "val_macro_f1" in p:
+            rows.append({"step": p["step"], "measure": "validation macro-F1", "value": p["val_macro_f1"]})
+            rows.append({"step": p["step"], "measure": "validation accuracy", "value": p["val_accuracy"]})
+    return pd.DataFrame(rows, columns=["step", "measure", "value"])
+
+
+def per_class_table(run: RunView) -> pd.DataFrame:
+    """Per-class precision/recall/F1 of the new version beside the active version's F1 on the same rows."""
+    per_class = run.result.get("metrics", {}).get("per_class", {})
+    old = (run.result.get("compared_with") or {}).get("per_class", {})
+    rows = [
+        {
+            "class": label,
+            "precision": m["precision"],
+            "recall": m["recall"],
+            "F1": m["f1"],
+            "F1 of active version": old.get(label, {}).get("f1"),
+            "validation rows": m["support"],
+        }
+        for label, m in per_class.items()
+    ]
+    return pd.DataFrame(rows, columns=["class", "precision", "recall", "F1", "F1 of active version", "validation rows"])
+
+
+def confusion_frame(run: RunView) -> pd.DataFrame:
+    metrics = run.result.get("metrics", {})
+    labels = metrics.get("labels", [])
+    return pd.DataFrame(metrics.get("confusion_matrix", []), index=labels, columns=labels)
+
+
+def headline(run: RunView) -> dict[str, tuple[float, float | None]]:
+    """accuracy and macro-F1 of the new version and (when there was one) the active version."""
+    new = run.result.get("metrics", {})
+    old = run.result.get("compared_with") or {}
+    return {k: (new.get(k, 0.0), old.get(k)) for k in ("accuracy", "macro_f1")}
+
+
+PARAM_KEYS = ("epochs", "learning_rate", "batch_size", "max_length", "lora_rank")
+
+
+def versions_table(task: str) -> pd.DataFrame:
+    rows = [
+        {
+            "version": v.version,
+            "active": "✅" if v.is_active else "",
+            "method": v.method,
+            "accuracy": v.metrics.get("accuracy"),
+            "macro-F1": v.metrics.get("macro_f1"),
+            "labels": len(v.labels),
+            "params": ", ".join(f"{k}={v.params[k]}" for k in PARAM_KEYS if k in v.params),
+            "data fingerprint": v.data_fingerprint[:12],
+            "duration (s)": round(v.duration_s, 1),
+            "device": v.device,
+            "created": v.created_at,
+            "by": v.created_by,
+        }
+        for v in registry.list_versions(task)
+    ]
+    return pd.DataFrame(rows)
+
+
+def is_active(task: str, version: int | None) -> bool:
+    try:
+        return version is not None and registry.active_version(task).version == version
+    except registry.NoActiveModel:
+        return False
+
+
+def promote_version(task: str, version: int) -> str:
+    info = registry.promote(task, version)
+    return (
+        f"{info.task} v{info.version} is now active: the dashboards, batch scoring, the CLI and the worker "
+        "use it from their next request."
+    )
+
+
+def rollback_task(task: str) -> str:
+    info = registry.rollback(task)
+    return f"Rolled back: {info.task} v{info.version} is active again."

@@ -1,0 +1,216 @@
+"""Model Studio: upload labelled data, check it, train (head / LoRA / full), follow the run, compare
+and promote versions. UI only: every decision lives in core.studio and core.nlp."""
+
+import html
+
+import plotly.express as px
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from core import studio
+from core.nlp.datacheck import LabelledFileError, read_labelled_file, suggest_columns
+from core.nlp.runs import get_run, list_runs
+from core.nlp.training import TrainingParams
+
+if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+USER = "local user"  # accounts arrive with the security issue
+
+
+def say(level: str, text: str) -> None:
+    getattr(st, level)(html.escape(text, quote=False))
+
+
+def show_run(run_id: int) -> None:
+    run = get_run(run_id)
+    st.subheader(f"Run {run.id}: {run.task} · {run.method}")
+    status = studio.STATUS_ICONS.get(run.status, run.status)
+    st.caption(f"{status} · {run.row_count} rows · device {run.device or '–'} · by {run.created_by}")
+    fraction, caption = studio.run_fraction(run)
+    st.progress(fraction, text=caption)
+    curve = studio.progress_frame(run)
+    if not curve.empty:
+        chart = px.line(curve, x="step", y="value", color="measure", markers=True, title="Training loss and validation scores")
+        st.plotly_chart(chart, width="stretch", key=f"curve_{run.id}")
+    if run.status in ("queued", "running"):
+        if st.button("Cancel this run", key=f"cancel_{run.id}"):
+            say("info", studio.cancel_training(run.id))
+        return
+    if run.status in ("failed", "interrupted"):
+        say("error", f"The run {run.status}: {run.error or 'no reason recorded'}. The active model is unchanged.")
+    elif run.status == "cancelled":
+        st.info("The run was cancelled; nothing was registered and the active model is unchanged.")
+    else:
+        show_result(run)
+
+
+def show_result(run) -> None:  # noqa: ANN001 - RunView
+    scores = studio.headline(run)
+    cols = st.columns(3)
+    for col, (name, (new, old)) in zip(cols, scores.items()):
+        delta = None if old is None else f"{new - old:+.3f} vs active v{run.result['compared_with']['version']}"
+        col.metric(f"{'Accuracy' if name == 'accuracy' else 'Macro-F1'} (validation)", f"{new:.3f}", delta, border=True)
+    cols[2].metric("Registered as", f"v{run.model_version}", "active" if run.result.get("activated") else "not active yet", border=True)
+    if run.result.get("compared_with"):
+        st.caption(f"The active version was scored on the same {run.result['metrics']['n']} validation rows.")
+    st.dataframe(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}")
+    matrix = studio.confusion_frame(run)
+    if not matrix.empty:
+        heat = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues", labels={"x": "predicted", "y": "true", "color": "rows"})
+        heat.update_layout(title="Confusion matrix (validation rows)")
+        st.plotly_chart(heat, width="stretch", key=f"confusion_{run.id}")
+    worst = run.result.get("worst_examples", [])
+    st.markdown("**Most confident mistakes**")
+    if worst:
+        st.dataframe(worst, hide_index=True, width="stretch", key=f"worst_{run.id}")
+    else:
+        st.caption("No validation row was misclassified.")
+    if not studio.is_active(run.task, run.model_version) and st.button(
+        f"Promote v{run.model_version} to active", type="primary", key=f"promote_{run.id}"
+    ):
+        st.session_state["studio_message"] = ("success", studio.promote_version(run.task, run.model_version))
+        st.rerun()
+
+
+@st.fragment(run_every=2)
+def live_run(run_id: int) -> None:
+    """Re-reads the run every 2 s while it trains; stops refreshing once it has finished."""
+    show_run(run_id)
+    if get_run(run_id).finished and st.session_state.get("studio_live") == run_id:
+        st.session_state["studio_live"] = None
+        st.rerun()
+
+
+def train_tab() -> None:
+    upload = st.file_uploader("Labelled CSV (a text column and a label column)", type=["csv"], key="studio_upload")
+    if upload is None:
+        st.info("Upload a CSV with one example per row: the text and its label (for example an export of reviewed tickets).")
+        return
+    try:
+        frame = read_labelled_file(upload.getvalue(), upload.name)
+    except LabelledFileError as exc:
+        say("error", str(exc))
+        return
+    st.dataframe(frame.head(5), hide_index=True, width="stretch", key="studio_preview")
+    text_guess, label_guess = suggest_columns(frame)
+    columns = list(frame.columns)
+    c1, c2 = st.columns(2)
+    text_col = c1.selectbox("Text column", columns, index=columns.index(text_guess) if text_guess else 0, key="studio_text")
+    label_idx = columns.index(label_guess) if label_guess in columns else min(1, len(columns) - 1)
+    label_col = c2.selectbox("Label column", columns, index=label_idx, key="studio_label")
+
+    t1, t2 = st.columns(2)
+    task = t1.selectbox("Task", studio.task_choices(), key="studio_task")
+    if task == studio.NEW_TASK:
+        task = t2.text_input("New task name", placeholder="e.g. complaint_type", key="studio_new_task")
+    corrections = studio.corrections_available(task)
+    add_corrections = corrections > 0 and st.checkbox(
+        f"Add the {corrections} reviewer corrections of {task} items to the training data", value=True, key="studio_corrections"
+    )
+    method = st.radio("Method", list(studio.METHODS), format_func=studio.METHODS.get, horizontal=False, key="studio_method")
+    defaults = studio.default_params(method)
+    with st.expander("Advanced settings"):
+        a1, a2, a3 = st.columns(3)
+        epochs = a1.number_input("Epochs (at most; early stopping)", 1, 500, defaults["epochs"], key=f"studio_epochs_{method}")
+        lr = a2.number_input("Learning rate", 1e-6, 1.0, defaults["learning_rate"], format="%.6f", key=f"studio_lr_{method}")
+        batch = a3.number_input("Batch size", 4, 512, defaults["batch_size"], key="studio_batch")
+        b1, b2 = st.columns(2)
+        max_length = b1.number_input("Max length (tokens)", 16, 512, defaults["max_length"], key="studio_maxlen")
+        rank = b2.number_input("LoRA rank", 1, 128, defaults["lora_rank"], key="studio_rank", disabled=method != "lora")
+
+    check = studio.run_data_check(frame, text_col, label_col, task, add_corrections)
+    st.subheader("Data check")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Rows in file", check.rows_total, border=True)
+    m2.metric("Usable rows", check.rows_kept, border=True)
+    m3.metric("Dropped rows", len(check.dropped), border=True)
+    m4.metric("Classes", len(check.class_counts), border=True)
+    if check.class_counts:
+        counts = px.bar(x=list(check.class_counts), y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
+        counts.update_layout(title="Rows per class", height=300)
+        st.plotly_chart(counts, width="stretch", key="studio_class_counts")
+    for problem in check.problems:
+        say("error", problem)
+    for warning in check.warnings:
+        say("warning", warning)
+    if len(check.dropped):
+        with st.expander(f"Rows that will be dropped ({len(check.dropped)})"):
+            st.dataframe(check.dropped, hide_index=True, width="stretch", key="studio_dropped")
+            st.download_button("Download the dropped rows", check.dropped.to_csv(index=False), "dropped_rows.csv", "text/csv")
+
+    params = TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
+                            max_length=int(max_length), lora_rank=int(rank))  # fmt: skip
+    plan = studio.training_plan(check.rows_kept, params)
+    st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}**")
+    if st.button("Start training", type="primary", disabled=not check.ok or not task, key="studio_start"):
+        try:
+            run_id = studio.start_training(check, task, params, USER)
+        except ValueError as exc:
+            say("error", str(exc))
+            return
+        st.session_state["studio_live"] = run_id
+        st.session_state["studio_run_pick"] = run_id
+        say("success", f"Training run {run_id} started. It keeps running if you close this page; follow it under Runs.")
+
+
+def runs_tab() -> None:
+    runs = list_runs()
+    if not runs:
+        st.info("No training runs yet. Start one under Train.")
+        return
+    st.dataframe(studio.runs_table(runs), hide_index=True, width="stretch", key="studio_runs")
+    ids = [r.id for r in runs]
+    if st.session_state.get("studio_run_pick") not in ids:
+        st.session_state["studio_run_pick"] = ids[0]
+    run_id = st.selectbox("Run", ids, format_func=lambda i: f"Run {i}", key="studio_run_pick")
+    if not get_run(run_id).finished:
+        live_run(run_id)
+    else:
+        show_run(run_id)
+
+
+def versions_tab() -> None:
+    tasks = [t for t in studio.task_choices() if t != studio.NEW_TASK]
+    if not tasks:
+        st.info("No model versions yet: run `python -m core setup` to install the default models.")
+        return
+    task = st.selectbox("Task", tasks, key="studio_versions_task")
+    table = studio.versions_table(task)
+    st.dataframe(table, hide_index=True, width="stretch", key="studio_versions")
+    if len(table) > 1:
+        chart = px.bar(table.sort_values("version"), x="version", y="macro-F1", color="active", title="Validation macro-F1 per version")
+        chart.update_xaxes(type="category")
+        st.plotly_chart(chart, width="stretch", key="studio_versions_chart")
+        st.caption("Each version is scored on its own validation split; compare two versions on the same rows in the run's result.")
+    p1, p2, p3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    version = p1.selectbox("Version", table["version"].tolist(), key="studio_version_pick")
+    action = None
+    if p2.button("Promote", type="primary", key="studio_promote", width="stretch"):
+        action = lambda: studio.promote_version(task, int(version))  # noqa: E731
+    if p3.button("Roll back", key="studio_rollback", width="stretch"):
+        action = lambda: studio.rollback_task(task)  # noqa: E731
+    if action is not None:
+        try:
+            st.session_state["studio_message"] = ("success", action())
+        except (LookupError, ValueError, RuntimeError) as exc:
+            st.session_state["studio_message"] = ("error", str(exc))
+        st.rerun()
+
+
+st.title("Model Studio")
+st.caption("Teach Beacon your own labels: check the data, train, compare with the active version, promote.")
+message = st.session_state.pop("studio_message", None)
+if message:
+    say(*message)
+train, runs, versions = st.tabs(["Train", "Runs", "Versions"], key="studio", bind="query-params")
+if train.open:
+    with train:
+        train_tab()
+if runs.open:
+    with runs:
+        runs_tab()
+if versions.open:
+    with versions:
+        versions_tab()

@@ -1,0 +1,103 @@
+"""The data check before training: every problem a labelled file can have gets its own message."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core.nlp.datacheck import (
+    LabelledFileError,
+    check_labelled_data,
+    data_fingerprint,
+    read_labelled_file,
+    suggest_columns,
+)
+
+
+def frame(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["text", "label"])
+
+
+def balanced(n: int = 5) -> list[tuple[str, str]]:
+    return [(f"good news number {i}", "pos") for i in range(n)] + [(f"bad news number {i}", "neg") for i in range(n)]
+
+
+def test_a_clean_file_passes_with_counts():
+    check = check_labelled_data(frame(balanced()), "text", "label")
+    assert check.ok and check.problems == [] and check.warnings == []
+    assert check.rows_total == check.rows_kept == 10
+    assert check.class_counts == {"neg": 5, "pos": 5}
+    assert check.dropped.empty
+
+
+def test_empty_texts_and_labels_are_dropped_with_their_row_numbers():
+    rows = balanced() + [("   ", "pos"), ("no label here", "")]
+    check = check_labelled_data(frame(rows), "text", "label")
+    assert check.ok
+    assert check.dropped[["row", "reason"]].values.tolist() == [[12, "empty text"], [13, "empty label"]]
+    assert "2 of 12 rows will be dropped (1 empty text, 1 empty label)" in check.warnings
+
+
+def test_a_text_with_two_labels_is_dropped_entirely():
+    rows = balanced() + [("profit flat", "pos"), ("profit flat", "neg")]
+    check = check_labelled_data(frame(rows), "text", "label")
+    conflicts = check.dropped[check.dropped["text"] == "profit flat"]
+    assert conflicts["row"].tolist() == [12, 13]
+    assert set(conflicts["reason"]) == {"text appears with labels neg and pos"}
+    assert "profit flat" not in check.texts
+
+
+def test_repeated_texts_keep_the_first_row():
+    rows = balanced() + [("good news number 0", "pos")]
+    check = check_labelled_data(frame(rows), "text", "label")
+    assert check.dropped[["row", "reason"]].values.tolist() == [[12, "duplicate of row 2"]]
+    assert check.texts.count("good news number 0") == 1
+    assert check.ok
+
+
+def test_a_class_with_too_few_examples_blocks_training_and_says_how_many_are_needed():
+    rows = balanced() + [("rates unchanged", "neutral"), ("meeting on Tuesday", "neutral")]
+    check = check_labelled_data(frame(rows), "text", "label", min_per_class=5)
+    assert not check.ok
+    assert check.problems == ["class 'neutral' has 2 usable examples; at least 5 are needed (add 3 more or remove the class)"]
+
+
+def test_one_class_is_not_enough():
+    check = check_labelled_data(frame([(f"text {i}", "only") for i in range(8)]), "text", "label")
+    assert not check.ok
+    assert "training needs at least 2 classes; the usable rows have 1" in check.problems
+
+
+def test_labels_that_differ_from_the_active_version_are_named():
+    check = check_labelled_data(frame(balanced()), "text", "label", known_labels=["neg", "neutral", "pos"])
+    assert any("not in this file: neutral" in w for w in check.warnings)
+
+
+def test_missing_or_identical_columns_are_refused():
+    with pytest.raises(LabelledFileError, match="no column named 'label'; columns are: text, tag"):
+        check_labelled_data(pd.DataFrame({"text": ["a"], "tag": ["b"]}), "text", "label")
+    with pytest.raises(LabelledFileError, match="must be different"):
+        check_labelled_data(frame(balanced()), "text", "text")
+
+
+def test_the_fingerprint_ignores_row_order_but_not_labels():
+    texts, labels = ["a", "b"], ["x", "y"]
+    assert data_fingerprint(texts, labels) == data_fingerprint(texts[::-1], labels[::-1])
+    assert data_fingerprint(texts, labels) != data_fingerprint(texts, ["y", "x"])
+
+
+def test_reading_files(tmp_path):
+    semicolons = "sentence;label\nUmsatz stieg;pos\nVerlust;neg\n".encode("latin-1")
+    table = read_labelled_file(semicolons, "de.csv")
+    assert list(table.columns) == ["sentence", "label"] and table["sentence"].tolist() == ["Umsatz stieg", "Verlust"]
+    bom = "\ufefftext,label\nhello,x\n".encode()
+    assert list(read_labelled_file(bom).columns) == ["text", "label"]
+    with pytest.raises(LabelledFileError, match="empty.csv: the file is empty"):
+        read_labelled_file(b"  \n", "empty.csv")
+    with pytest.raises(LabelledFileError, match="file not found"):
+        read_labelled_file(tmp_path / "missing.csv")
+
+
+def test_column_suggestions():
+    table = pd.DataFrame({"id": ["1", "2"], "body": ["a long customer message", "another long one"], "intent": ["a", "b"]})
+    assert suggest_columns(table) == ("body", "intent")
