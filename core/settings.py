@@ -60,6 +60,13 @@ class Settings:
     worker_tick_seconds: int
     score_batch_size: int
     email_max_attempts: int
+    # Batch scoring (core.scoring)
+    upload_max_mb: float = 200.0  # largest accepted upload (page and run creation)
+    scoring_chunk_rows: int = 4096  # rows read, scored and written per chunk (bounds memory; resume point)
+    scoring_batch_size: int = 0  # rows per forward pass; 0 = the classifier's default (64 on CPU, 256 on CUDA)
+    scoring_precision: str = "auto"  # auto (bf16 on capable CPUs, fp16 on CUDA) | fp32 | bf16
+    scoring_heartbeat_s: float = 5.0  # how often a running scoring process reports it is alive
+    scoring_stale_s: float = 60.0  # a running run silent for longer is shown as interrupted
 
 
 @lru_cache(maxsize=1)
@@ -86,4 +93,10 @@ def get_settings() -> Settings:
         worker_tick_seconds=_env_int("BEACON_WORKER_TICK_SECONDS", 60),
         score_batch_size=_env_int("BEACON_SCORE_BATCH_SIZE", 256),
         email_max_attempts=_env_int("BEACON_EMAIL_MAX_ATTEMPTS", 5),
+        upload_max_mb=_env_float("BEACON_UPLOAD_MAX_MB", 200.0),
+        scoring_chunk_rows=max(1, _env_int("BEACON_SCORING_CHUNK_ROWS", 4096)),
+        scoring_batch_size=_env_int("BEACON_SCORING_BATCH_SIZE", 0),
+        scoring_precision=_env("BEACON_SCORING_PRECISION", "auto").lower(),
+        scoring_heartbeat_s=_env_float("BEACON_SCORING_HEARTBEAT_S", 5.0),
+        scoring_stale_s=_env_float("BEACON_SCORING_STALE_S", 60.0),
     )

@@ -214,3 +214,36 @@ class LabelCorrection(Base):
     text: Mapped[str] = mapped_column(Text)  # the scored text, kept so training does not depend on the article
     created_by: Mapped[str] = mapped_column(String(200), default="system")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ScoringRun(Base):
+    """A batch scoring of an uploaded file: its options, live progress (a checkpoint per chunk) and result."""
+
+    __tablename__ = "scoring_runs"
+    __table_args__ = (Index("ix_scoring_runs_created_at", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    # queued | running | succeeded | failed | cancelled | interrupted
+    file_name: Mapped[str] = mapped_column(String(500))  # the name the user uploaded
+    input_path: Mapped[str] = mapped_column(String(1000))  # the stored upload, relative to the data folder
+    input_spec: Mapped[dict] = mapped_column(default=dict)  # kind, encoding, delimiter, columns
+    text_column: Mapped[str] = mapped_column(String(500))
+    tasks: Mapped[list] = mapped_column(default=list)
+    model_versions: Mapped[dict] = mapped_column(default=dict)  # task -> version, fixed when the run is created
+    mask_pii: Mapped[bool] = mapped_column(Boolean, default=False)
+    total_rows: Mapped[int | None] = mapped_column(Integer)  # records in the file (counted before scoring)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)  # records consumed, good and bad (resume point)
+    parts_done: Mapped[int] = mapped_column(Integer, default=0)  # chunks written
+    rows_ok: Mapped[int] = mapped_column(Integer, default=0)
+    rows_empty: Mapped[int] = mapped_column(Integer, default=0)
+    rows_bad: Mapped[int] = mapped_column(Integer, default=0)  # unparseable rows, in the error report
+    label_counts: Mapped[dict] = mapped_column(default=dict)  # task -> label -> rows
+    scoring_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # time spent scoring, over all attempts
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200), default="local user")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
