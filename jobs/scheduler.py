@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from core.nlp.runs import mark_interrupted_runs, run_queued
 from core.settings import get_settings
 from jobs.cycle import run_cycle
 
@@ -48,8 +49,30 @@ def stop_on_signals(scheduler: BlockingScheduler) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
+def training_job() -> None:
+    """Mark training runs whose process died as interrupted; run queued ones nobody started."""
+    try:
+        interrupted = mark_interrupted_runs()
+        started = run_queued()
+    except Exception as exc:  # logged, retried next tick; never stops the worker
+        log.error("training job failed: %s: %s", type(exc).__name__, exc)
+        return
+    if interrupted or started:
+        log.info("training: %s runs marked interrupted, queued runs executed: %s", interrupted, started)
+
+
+def add_training_job(scheduler: BlockingScheduler, tick_seconds: int | None = None) -> None:
+    """Training runs on its own job, so a long run never delays crawling and alerting."""
+    tick = max(1, tick_seconds or get_settings().worker_tick_seconds)
+    scheduler.add_job(
+        training_job, "interval", seconds=tick, id="training", name="training runs", coalesce=True,
+        max_instances=1, misfire_grace_time=max(tick, 30), replace_existing=True,
+    )  # fmt: skip
+
+
 def run_forever() -> None:
     scheduler = build_scheduler()
+    add_training_job(scheduler)
     stop_on_signals(scheduler)
     log.info("worker started: a cycle every %s s", get_settings().worker_tick_seconds)
     scheduler.start()

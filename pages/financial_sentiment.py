@@ -8,6 +8,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from core import dashboard as dash
 from core.feeds import FeedError, add_feed, delete_feed, list_feeds
+from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.sentiment.views import filter_options, list_articles, sentiment_trend
 
 # Opened by URL (e.g. an alert email link) on a fresh server, Streamlit's legacy pages/ folder mode
@@ -65,6 +66,30 @@ def show_items(frame, key: str) -> None:
     st.dataframe(dash.items_table(frame), hide_index=True, width="stretch", column_config=ITEM_COLUMNS, key=key)
 
 
+def correction_form(items) -> None:  # noqa: ANN001 - DataFrame of listed items
+    """Reviewers fix a wrong sentiment or topic; the fix shows at once and can train the next model."""
+    with st.expander("Correct an item's sentiment or topic"):
+        titles = dict(zip(items["id"], items["title"]))
+        c1, c2, c3 = st.columns([3, 1, 1])
+        item = c1.selectbox("Item", list(titles), format_func=lambda i: titles[i][:120], key="fix_item")
+        field = c2.radio("Field", CORRECTABLE, key="fix_field", horizontal=True)
+        choices = label_choices(field)
+        label = c3.selectbox("Right label", choices, key=f"fix_label_{field}")
+        if st.button("Save correction", key="fix_save", disabled=not choices):
+            try:
+                correct_label(int(item), field, label, choices)
+            except (ValueError, LookupError) as exc:
+                say("error", str(exc))
+            else:
+                st.session_state["fix_result"] = (
+                    f"Saved: this item's {field} is now {label!r}. Model Studio can add it to the next training set."
+                )
+                st.rerun()
+        done = st.session_state.pop("fix_result", None)
+        if done:
+            say("success", done)
+
+
 st.title("Financial sentiment")
 for notice in dash.model_notices():
     getattr(st, notice.level)(notice.text)
@@ -115,6 +140,7 @@ if items_tab.open:
             if summary.items > len(items):
                 st.caption(f"Showing the newest {len(items)} of {summary.items} items; narrow the filters to see the rest.")
             show_items(items, key="items_table")
+            correction_form(items)
 
 if trends_tab.open:
     with trends_tab:

@@ -35,6 +35,17 @@ def correct_label(article_id: int, field: str, new_label: str, allowed: list[str
         setattr(article, field, new_label)
 
 
+def label_choices(field: str) -> list[str]:
+    """The labels a reviewer may pick: those of the task's active model (sentiment and topic tasks
+    share their field's name)."""
+    from core.nlp import registry
+
+    try:
+        return registry.active_version(field).labels
+    except registry.NoActiveModel:
+        return ["negative", "neutral", "positive"] if field == "sentiment" else []
+
+
 def correction_count(field: str) -> int:
     with session_scope() as session:
         return session.scalar(select(func.count()).select_from(LabelCorrection).where(LabelCorrection.field == field)) or 0

@@ -7,7 +7,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-TAB_KEYS = {"financial_sentiment.py": "tab", "alerts.py": "view"}  # each page's tabs are bound to this query parameter
+# each page's tabs are bound to this query parameter
+TAB_KEYS = {"financial_sentiment.py": "tab", "alerts.py": "view", "model_studio.py": "studio"}
 
 
 def open_page(name: str, tab: str | None = None, **query: str) -> AppTest:

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 from core.feeds import list_feeds
+from core.sentiment.views import ArticleFilter, list_articles
 from core.storage.tables import utcnow
 from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, table, texts, widget
 from tests.support.feed_server import FeedRoute, serve_feeds
@@ -245,3 +246,24 @@ def _rss(items: list[dict]) -> bytes:
 
     now = utcnow()
     return rss_feed([{**item, "pubDate": (now - timedelta(minutes=5)).strftime("%a, %d %b %Y %H:%M:%S GMT")} for item in items])
+
+
+def test_a_reviewer_corrects_an_items_sentiment_and_it_becomes_training_data(seed, tiny_models):
+    from core.sentiment.corrections import corrections_for_training
+    from core.studio import corrections_available
+
+    seed(SCORED)
+    at = open_page(PAGE)
+    listed = list_articles(ArticleFilter())
+    target = int(listed[listed["title"] == "The central bank held rates"]["id"].iloc[0])
+    at.selectbox(key="fix_item").set_value(target)
+    at.radio(key="fix_field").set_value("sentiment")
+    at = at.run()
+    at.selectbox(key="fix_label_sentiment").set_value("negative")
+    at = button(at, "Save correction").click().run()
+    assert_no_exception(at)
+    assert any("this item's sentiment is now 'negative'" in s for s in texts(at.success))
+    fixed = table(at, "items_table")
+    assert fixed[fixed["title"] == "The central bank held rates"]["sentiment"].iloc[0] == "negative"
+    assert corrections_for_training("sentiment") == [("The central bank held rates", "negative")]
+    assert corrections_available("sentiment") == 1

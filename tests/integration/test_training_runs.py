@@ -187,3 +187,20 @@ def test_cli_train_refuses_bad_data_in_one_line(tiny_models, tmp_path, content, 
     assert done.returncode == 1
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
+
+
+def test_the_worker_job_runs_forgotten_queued_runs_and_marks_dead_ones(tiny_models):
+    from jobs.scheduler import add_training_job, build_scheduler, training_job
+
+    forgotten, dead = queue(epochs=5), queue(epochs=5)
+    with session_scope() as session:
+        session.get(TrainingRun, forgotten).created_at = utcnow() - timedelta(minutes=2)
+        row = session.get(TrainingRun, dead)
+        row.status, row.heartbeat_at = "running", utcnow() - timedelta(minutes=5)
+    training_job()
+    assert get_run(forgotten).status == "succeeded"
+    assert get_run(dead).status == "interrupted"
+    scheduler = build_scheduler(tick_seconds=5, job=lambda: None)
+    add_training_job(scheduler, tick_seconds=5)
+    job = scheduler.get_job("training")
+    assert job.max_instances == 1 and job.coalesce is True

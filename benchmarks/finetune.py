@@ -1,0 +1,100 @@
+"""Fine-tuning quality and cost per method, through core's own training path (train_classifier).
+
+    .venv/bin/python benchmarks/finetune.py [--datasets phrasebank,banking77] [--methods head,lora,full]
+
+- phrasebank: Financial PhraseBank 50agree_train -> allagree_test and 50agree_test (nested splits,
+  no test sentence is in training; see ../shared/data/financial_phrasebank/README.md)
+- banking77: train -> test
+
+Each (dataset, method) result is merged into benchmarks/results/finetune.json with its accuracy,
+macro-F1, training time, device and parameters, so slow methods can be run separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.nlp.classifier import TextClassifier  # noqa: E402
+from core.nlp.defaults import read_labelled_csv  # noqa: E402
+from core.nlp.evaluation import classification_report  # noqa: E402
+from core.nlp.training import TrainingParams, train_classifier  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "benchmarks" / "results" / "finetune.json"
+DATASETS = {
+    "phrasebank": ("financial_phrasebank", "50agree_train.csv", ["allagree_test.csv", "50agree_test.csv"], 128),
+    "banking77": ("banking77", "train.csv", ["test.csv"], 64),
+}
+PARAMS = {  # the product's defaults (core.nlp.training) except where a dataset needs more epochs
+    ("phrasebank", "head"): {},
+    ("phrasebank", "lora"): {"epochs": 4, "learning_rate": 1e-3, "lora_rank": 8},
+    ("phrasebank", "full"): {"epochs": 3, "learning_rate": 5e-5},
+    ("banking77", "head"): {},
+    ("banking77", "lora"): {"epochs": 12, "learning_rate": 2e-3, "lora_rank": 16, "patience": 4},
+    ("banking77", "full"): {"epochs": 6, "learning_rate": 1e-4, "patience": 3},
+}
+
+
+def run_one(dataset: str, method: str, device: str) -> dict:
+    folder, train_file, test_files, max_length = DATASETS[dataset]
+    rows = read_labelled_csv(DATA / folder / train_file)
+    params = TrainingParams(method=method, max_length=max_length, validation_share=0.1, **PARAMS[(dataset, method)])
+    started = time.perf_counter()
+    result = train_classifier([t for t, _ in rows], [lab for _, lab in rows], params, device=device)
+    train_s = time.perf_counter() - started
+    classifier = TextClassifier(result.model, result.labels, max_length=max_length, device=device)
+    scores = {}
+    for name in test_files:
+        test = read_labelled_csv(DATA / folder / name)
+        predictions = [p.label for p in classifier.predict([t for t, _ in test])]
+        report = classification_report([lab for _, lab in test], predictions, result.labels)
+        scores[name.removesuffix(".csv")] = {k: round(report[k], 4) for k in ("accuracy", "macro_f1")} | {"n": report["n"]}
+    return {
+        "test": scores,
+        "validation_macro_f1": round(result.metrics["macro_f1"], 4),
+        "train_rows": len(rows),
+        "epochs_run": len(result.history),
+        "train_seconds": round(train_s, 1),
+        "device": result.device,
+        "params": result.params.as_dict(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--datasets", default="phrasebank,banking77")
+    parser.add_argument("--methods", default="head,lora,full")
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args()
+    if not DATA.exists():
+        sys.exit(f"error: {DATA} not found (the benchmark needs ../shared/data)")
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["machine"] = {"cpu_count": os.cpu_count(), "platform": platform.platform()}
+    for dataset in args.datasets.split(","):
+        for method in args.methods.split(","):
+            print(f"training {dataset} / {method} ...", flush=True)
+            results.setdefault(dataset, {})[method] = run_one(dataset, method, args.device)
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=2))  # after each one: slow runs keep what finished
+    print(f"{'dataset':<12}{'method':<7}{'test split':<16}{'accuracy':>9}{'macro-F1':>9}{'train s':>9}  device")
+    for dataset in DATASETS:
+        for method, r in results.get(dataset, {}).items():
+            for split, s in r["test"].items():
+                print(f"{dataset:<12}{method:<7}{split:<16}{s['accuracy']:>9}{s['macro_f1']:>9}{r['train_seconds']:>9}  {r['device']}")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
