@@ -1,0 +1,128 @@
+"""Writing scored rows: Excel-safe CSV, Parquet, and the error report of unparseable rows.
+
+A CSV cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return could be run as a
+formula by a spreadsheet (CSV injection); such text cells get a leading single quote. Numbers
+written by Beacon (confidences, probabilities) are not text cells and are left alone. Parquet is
+typed, so nothing is neutralised there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from core.scoring.reading import BadRow
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ERROR_COLUMNS = ["line", "problem", "content"]
+FORMATS = ("csv", "parquet")
+
+
+def excel_safe(value: object) -> object:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would treat as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def excel_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(excel_safe)
+    return out
+
+
+def csv_text(frame: pd.DataFrame, header: bool) -> str:
+    return excel_safe_frame(frame).to_csv(index=False, header=header, lineterminator="\n")
+
+
+def arrow_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+class CsvSink:
+    """Appends scored chunks to one CSV file (UTF-8, Excel-safe)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = path.open("w", encoding="utf-8", newline="")
+        self._header = True
+
+    def write(self, frame: pd.DataFrame, schema: pa.Schema) -> None:
+        self._fh.write(csv_text(frame, self._header))
+        self._header = False
+
+    def close(self, schema: pa.Schema | None = None) -> None:
+        if self._header and schema is not None:
+            self._fh.write(",".join(excel_safe(c) for c in schema.names) + "\n")
+        self._fh.close()
+
+
+class ParquetSink:
+    """Appends scored chunks to one Parquet file (one row group per chunk)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, frame: pd.DataFrame, schema: pa.Schema) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(str(self.path), schema)
+        self._writer.write_table(arrow_table(frame, schema))
+
+    def close(self, schema: pa.Schema | None = None) -> None:
+        if self._writer is None and schema is not None:
+            self._writer = pq.ParquetWriter(str(self.path), schema)
+        if self._writer is not None:
+            self._writer.close()
+
+
+def make_sink(path: Path, fmt: str) -> CsvSink | ParquetSink:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown output format {fmt!r}; use csv or parquet")
+    return CsvSink(path) if fmt == "csv" else ParquetSink(path)
+
+
+class ErrorWriter:
+    """The error report: one CSV row per record that could not be parsed (created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._fh: io.TextIOBase | None = None
+        self._writer = None
+
+    def write(self, rows: Iterable[BadRow]) -> None:
+        for row in rows:
+            if self._writer is None:
+                self._fh = self.path.open("w", encoding="utf-8", newline="")
+                self._writer = csv.writer(self._fh)
+                self._writer.writerow(ERROR_COLUMNS)
+            self._writer.writerow([row.line, row.problem, excel_safe(row.raw)])
+            self.count += 1
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def write_error_rows(path: Path, rows: list[BadRow]) -> None:
+    """One chunk's bad rows as a small CSV (no header), written atomically."""
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerows([row.line, row.problem, excel_safe(row.raw)] for row in rows)
+    tmp.replace(path)
+
+
+def concat_files(paths: Iterable[Path], header: list[str]) -> Iterator[bytes]:
+    yield (",".join(header) + "\n").encode()
+    for path in paths:
+        yield path.read_bytes()

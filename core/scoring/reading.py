@@ -1,0 +1,381 @@
+"""Streaming input: CSV (plain or gzip) and Excel files read chunk by chunk with bounded memory.
+
+What is detected and how:
+- format: ``.xlsx`` (or a ZIP signature) is read with openpyxl in read-only mode; ``.gz`` (or the
+  gzip signature) is decompressed on the fly; everything else is CSV text.
+- encoding: a byte-order mark decides (UTF-8 BOM, UTF-16 LE/BE); otherwise UTF-8 when the bytes
+  decode as UTF-8, else Windows-1252/Latin-1 (``encoding="auto"``), or an error naming the line
+  (``encoding="utf-8"``, the command line's default, which never guesses).
+- delimiter: comma, semicolon, tab or pipe, whichever splits the first records into the most
+  consistent number of fields (quotes respected).
+- quoted fields may contain delimiters and newlines (Python's csv module).
+- a record whose number of fields differs from the header is not scored; it is reported with its
+  line number (``BadRow``) so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+SAMPLE_BYTES = 256 * 1024
+MAX_FIELD_CHARS = 1_000_000  # a longer field is almost always an unclosed quote swallowing the file
+ENCODINGS = ("auto", "utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1")
+
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+
+class InputFileError(ValueError):
+    """The input file cannot be scored as asked; the message names the file, the problem and where."""
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int  # 1-based physical line where the record starts (the header is line 1)
+    problem: str
+    raw: str  # the record as read, shortened
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How to read one file: found by ``inspect_input`` and stored with a run so a resume reads it alike."""
+
+    path: Path
+    kind: str  # csv | csv.gz | xlsx
+    encoding: str  # the codec used ("" for xlsx)
+    delimiter: str  # "" for xlsx
+    columns: list[str]
+
+    def describe(self) -> str:
+        if self.kind == "xlsx":
+            return "Excel workbook (first sheet)"
+        enc = {"utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "utf-8": "UTF-8", "cp1252": "Windows-1252 (Latin-1)"}
+        return f"{'gzip-compressed ' if self.kind == 'csv.gz' else ''}CSV, {enc.get(self.encoding, self.encoding)}, " + (
+            f"{DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}-separated"
+        )
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "encoding": self.encoding, "delimiter": self.delimiter, "columns": list(self.columns)}
+
+    @classmethod
+    def from_dict(cls, path: Path, data: dict) -> InputSpec:
+        return cls(Path(path), data["kind"], data["encoding"], data["delimiter"], list(data["columns"]))
+
+
+@dataclass
+class Chunk:
+    """Consecutive records of the file: the good rows (aligned to the columns) and the bad ones."""
+
+    index: int
+    first_record: int  # records consumed before this chunk (resume point)
+    records: int = 0  # records consumed by this chunk, good and bad
+    rows: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    bad: list[BadRow] = field(default_factory=list)
+
+    def frame(self, columns: list[str]) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=columns, dtype=object) if self.rows else pd.DataFrame(columns=columns)
+
+
+def detect_kind(path: Path) -> str:
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    name = path.name.lower()
+    if name.endswith(".xls"):
+        raise InputFileError(f"{path.name}: old Excel .xls files are not supported; save it as .xlsx or CSV")
+    if name.endswith(".xlsx") or magic.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if name.endswith(".gz") or magic.startswith(b"\x1f\x8b"):
+        return "csv.gz"
+    return "csv"
+
+
+def _open_binary(path: Path, kind: str) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if kind == "csv.gz" else path.open("rb")
+
+
+def _line_of_byte(data: bytes, offset: int, lines_before: int = 0) -> int:
+    return lines_before + data.count(b"\n", 0, offset) + 1
+
+
+def detect_encoding(sample: bytes, mode: str = "auto", complete: bool = False, name: str = "") -> str:
+    """The codec for a file starting with ``sample`` (see the module docstring)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if mode not in ("auto", "utf-8"):
+        return mode
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if mode == "utf-8":
+            raise _not_utf8(name, sample, exc.start) from exc
+    if sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4:
+        return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _not_utf8(name: str, data: bytes, offset: int, lines_before: int = 0, byte_base: int = 0) -> InputFileError:
+    return InputFileError(
+        f"{name}: not valid UTF-8 (line {_line_of_byte(data, offset, lines_before)}, byte {byte_base + offset}); "
+        "save the file as UTF-8 or choose another encoding (command line: --encoding auto or --encoding latin-1)"
+    )
+
+
+def validate_encoding(path: Path, kind: str, encoding: str, name: str) -> None:
+    """Decode the whole file once; raise ``InputFileError`` with the line of the first bad byte."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = 0
+    offset = 0
+    with _open_binary(path, kind) as fh:
+        while block := fh.read(1 << 20):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                if encoding.startswith("utf-8"):
+                    raise _not_utf8(name, block, max(exc.start, 0), lines, offset) from exc
+                raise InputFileError(f"{name}: cannot be decoded as {encoding} near byte {offset}: {exc.reason}") from exc
+            lines += block.count(b"\n")
+            offset += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise InputFileError(f"{name}: the file ends in the middle of a {encoding} character") from exc
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma, semicolon, tab or pipe: the one giving the most consistent field count (>= 2) over the
+    first records; comma when every candidate yields a single column."""
+    complete = text.rsplit("\n", 1)[0] if "\n" in text else text
+    best, best_score = ",", (0.0, 0)
+    for delim in DELIMITERS:
+        try:
+            records = [r for r in csv.reader(io.StringIO(complete), delimiter=delim) if r][:50]
+        except csv.Error:
+            continue
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        consistency = sum(len(r) == width for r in records) / len(records)
+        score = (round(consistency, 3), width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _unique_columns(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, raw in enumerate(header):
+        name = (raw or "").strip() or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        out.append(name)
+    return out
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, validate: bool = True) -> InputSpec:
+    """Find the format, encoding, delimiter and header of a file (reads only the start of the file,
+    plus one decoding pass over all of it when ``validate``)."""
+    name = name or path.name
+    if not path.exists():
+        raise InputFileError(f"{name}: file not found")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{name}: the file is empty")
+    kind = detect_kind(path)
+    if kind == "xlsx":
+        return InputSpec(path, kind, "", "", _xlsx_header(path, name))
+    try:
+        with _open_binary(path, kind) as fh:
+            sample = fh.read(SAMPLE_BYTES)
+            complete = not fh.read(1)
+    except (OSError, EOFError) as exc:
+        raise InputFileError(f"{name}: cannot be read as {kind}: {exc}") from exc
+    if not sample.strip():
+        raise InputFileError(f"{name}: the file is empty")
+    codec = detect_encoding(sample, encoding, complete, name)
+    if validate and not complete:
+        try:
+            validate_encoding(path, kind, codec, name)
+        except InputFileError:
+            if encoding != "auto" or codec not in ("utf-8", "utf-8-sig"):
+                raise
+            codec = "cp1252"  # valid UTF-8 at the start only: fall back like a short file would
+            try:
+                validate_encoding(path, kind, codec, name)
+            except InputFileError:
+                codec = "latin-1"
+    text = sample.decode(codec, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next((r for r in reader if r), None)
+    if header is None or not any(h.strip() for h in header):
+        raise InputFileError(f"{name}: the file has no header row")
+    return InputSpec(path, kind, codec, delimiter, _unique_columns(header))
+
+
+def _xlsx_header(path: Path, name: str) -> list[str]:
+    for row in _xlsx_rows(path, name):
+        if any(cell.strip() for cell in row):
+            return _unique_columns(row)
+    raise InputFileError(f"{name}: the workbook's first sheet is empty")
+
+
+def _xlsx_rows(path: Path, name: str) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
+        raise InputFileError(f"{name}: not a readable .xlsx workbook: {exc}") from exc
+    try:
+        sheet = book.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield [_cell_text(v) for v in values]
+    finally:
+        book.close()
+
+
+def _records(spec: InputSpec, name: str) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(line, fields, problem) for every record after the header, in file order. ``fields`` is None
+    for a record that could not be parsed; blank lines are skipped and yield nothing."""
+    if spec.kind == "xlsx":
+        rows = _xlsx_rows(spec.path, name)
+        header_line = 0
+        for header_line, row in enumerate(rows, start=1):  # noqa: B007 - the header's line is used below
+            if any(cell.strip() for cell in row):
+                break
+        else:
+            return
+        width = len(spec.columns)
+        for line, row in enumerate(rows, start=header_line + 1):
+            while row and not row[-1].strip() and len(row) > width:
+                row = row[:-1]  # openpyxl pads rows to the sheet's widest row
+            if not any(cell.strip() for cell in row):
+                continue
+            yield line, row + [""] * (width - len(row)), ""
+        return
+    raw = _open_binary(spec.path, spec.kind)
+    text = io.TextIOWrapper(raw, encoding=spec.encoding, newline="", errors="strict")
+    try:
+        reader = csv.reader(text, delimiter=spec.delimiter)
+        last_line = 0
+        header_seen = False
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                start = last_line + 1
+                last_line = reader.line_num
+                yield start, None, f"cannot be parsed: {exc}"
+                continue
+            except UnicodeDecodeError as exc:
+                raise InputFileError(f"{name}: cannot be decoded as {spec.encoding} after line {last_line}: {exc.reason}") from exc
+            start = last_line + 1
+            last_line = reader.line_num
+            if not fields or (len(fields) == 1 and not fields[0].strip() and len(spec.columns) > 1):
+                continue
+            if not header_seen:
+                header_seen = True
+                continue
+            yield start, fields, ""
+    finally:
+        text.close()
+
+
+def count_records(spec: InputSpec, name: str | None = None) -> int:
+    """How many records (good and bad) ``iter_chunks`` will yield: one cheap parse without scoring."""
+    return sum(1 for _ in _records(spec, name or spec.path.name))
+
+
+def iter_chunks(
+    spec: InputSpec, chunk_rows: int, skip_records: int = 0, first_index: int = 0, name: str | None = None
+) -> Iterator[Chunk]:
+    """Chunks of ``chunk_rows`` records numbered from ``first_index``; the first ``skip_records``
+    records are read but not returned (resuming an interrupted run). Records with the wrong number
+    of fields become ``BadRow``s."""
+    name = name or spec.path.name
+    width = len(spec.columns)
+    chunk_rows = max(1, chunk_rows)
+    index = first_index
+    consumed = 0
+    chunk = Chunk(index=index, first_record=skip_records)
+    for line, fields, problem in _records(spec, name):
+        consumed += 1
+        if consumed <= skip_records:
+            continue
+        chunk.records += 1
+        if fields is None:
+            chunk.bad.append(BadRow(line, problem, ""))
+        elif len(fields) != width:
+            chunk.bad.append(
+                BadRow(
+                    line,
+                    f"{len(fields)} fields, the header has {width} (check quotes and the delimiter)",
+                    spec.delimiter.join(fields)[:500],
+                )
+            )
+        else:
+            chunk.rows.append(fields)
+            chunk.lines.append(line)
+        if chunk.records >= chunk_rows:
+            yield chunk
+            index += 1
+            chunk = Chunk(index=index, first_record=consumed)
+    if chunk.records:
+        yield chunk
+
+
+def preview(spec: InputSpec, rows: int = 20, name: str | None = None) -> tuple[pd.DataFrame, list[BadRow]]:
+    """The first ``rows`` good rows and the bad rows met on the way."""
+    good: list[list[str]] = []
+    bad: list[BadRow] = []
+    for chunk in iter_chunks(spec, rows, name=name):
+        good.extend(chunk.rows)
+        bad.extend(chunk.bad)
+        if len(good) >= rows:
+            break
+    return pd.DataFrame(good[:rows], columns=spec.columns, dtype=object), bad
+
+
+def suggest_text_column(frame: pd.DataFrame) -> str | None:
+    """The column with the longest average text (numbers-only columns lose to any text column)."""
+    best, best_len = None, -1.0
+    for column in frame.columns:
+        values = frame[column].astype(str)
+        if values.empty:
+            continue
+        numeric = values.str.fullmatch(r"[\d\s.,:+\-/%$€£]*").mean() > 0.8
+        mean_len = values.str.len().mean() * (0.01 if numeric else 1.0)
+        if mean_len > best_len:
+            best, best_len = column, mean_len
+    return best or (list(frame.columns)[0] if len(frame.columns) else None)
