@@ -285,7 +285,7 @@ def _records(spec: InputSpec, name: str) -> Iterator[tuple[int, list[str] | None
     raw = _open_binary(spec.path, spec.kind)
     text = io.TextIOWrapper(raw, encoding=spec.encoding, newline="", errors="strict")
     try:
-        reader = csv.reader(text, delimiter=spec.delimiter)
+        reader = csv.reader(text, delimiter=spec.delimiter, strict=True)
         last_line = 0
         header_seen = False
         while True:
@@ -296,7 +296,7 @@ def _records(spec: InputSpec, name: str) -> Iterator[tuple[int, list[str] | None
             except csv.Error as exc:
                 start = last_line + 1
                 last_line = reader.line_num
-                yield start, None, f"cannot be parsed: {exc}"
+                yield start, None, f"cannot be parsed: {exc} (check the quotes from this line on)"
                 continue
             except UnicodeDecodeError as exc:
                 raise InputFileError(f"{name}: cannot be decoded as {spec.encoding} after line {last_line}: {exc.reason}") from exc

@@ -377,6 +377,14 @@ class _Monitor:
             except Exception as exc:  # a missed heartbeat only risks a false "interrupted"
                 log.warning("scoring run %s heartbeat failed: %s", self.run_id, exc)
 
+    def should_stop(self) -> bool:
+        """Checked before each chunk: a cancel request stops the run before it scores another chunk."""
+        if not self.cancel.is_set():
+            with session_scope() as session:
+                if session.scalar(select(ScoringRun.cancel_requested).where(ScoringRun.id == self.run_id)):
+                    self.cancel.set()
+        return self.cancel.is_set()
+
     def beat(self) -> None:
         with session_scope() as session:
             row = _row(session, self.run_id)
@@ -421,9 +429,11 @@ def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = Non
         try:
             monitor.beat()
             spec = InputSpec.from_dict(data_dir / _input_path(run_id), view.input_spec)
-            if view.total_rows is None:
+            total = view.total_rows
+            if total is None:
                 total = count_records(spec, view.file_name)
                 _set(run_id, total_rows=total, heartbeat_at=utcnow())
+            done = view.rows_done
             models = models or load_task_models(view.tasks, view.model_versions)
             layout = make_layout(spec.columns, models)
             schema = layout.schema()
@@ -433,7 +443,7 @@ def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = Non
             seconds = view.scoring_seconds
             for chunk in score_chunks(
                 spec, view.text_column, models, mask_pii=view.mask_pii, skip_records=view.rows_done,
-                first_index=view.parts_done, name=view.file_name, should_stop=monitor.cancel.is_set,
+                first_index=view.parts_done, name=view.file_name, should_stop=monitor.should_stop,
             ):  # fmt: skip
                 part = _part_path(run_id, chunk.index)
                 tmp = part.with_suffix(".tmp")
@@ -456,9 +466,10 @@ def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = Non
                     if row.cancel_requested:
                         monitor.cancel.set()
                     current = _view(row)
+                done = chunk.records_done
                 if on_chunk:
                     on_chunk(current)
-            final = "cancelled" if monitor.cancel.is_set() else "succeeded"
+            final = "cancelled" if monitor.cancel.is_set() and done < total else "succeeded"
             _set(run_id, status=final, finished_at=utcnow(), heartbeat_at=utcnow())
         except Exception as exc:
             log.exception("scoring run %s failed", run_id)

@@ -1,0 +1,152 @@
+"""Reading crafted input files: encodings, delimiters, quoted newlines, ragged rows, size limit."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+from pathlib import Path
+
+import pytest
+
+from core.scoring.reading import (
+    InputFileError,
+    count_records,
+    inspect_input,
+    iter_chunks,
+    preview,
+    suggest_text_column,
+)
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def all_rows(path: Path, chunk_rows: int = 1000, encoding: str = "auto"):
+    spec = inspect_input(path, encoding)
+    good, bad = [], []
+    for chunk in iter_chunks(spec, chunk_rows):
+        good.extend(zip(chunk.lines, chunk.rows))
+        bad.extend(chunk.bad)
+    return spec, good, bad
+
+
+def test_utf8_bom_is_detected_and_stripped_from_the_header(tmp_path):
+    path = write(tmp_path, "bom.csv", codecs.BOM_UTF8 + "id,text\n1,Café résumé\n".encode())
+    spec, good, _ = all_rows(path)
+    assert spec.encoding == "utf-8-sig" and spec.columns == ["id", "text"]  # not "\ufeffid"
+    assert good == [(2, ["1", "Café résumé"])]
+    assert "UTF-8 with BOM" in spec.describe()
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_bom(tmp_path, codec):
+    bom = codecs.BOM_UTF16_LE if codec.endswith("le") else codecs.BOM_UTF16_BE
+    path = write(tmp_path, "u16.csv", bom + "id\ttext\n1\tGrüße aus Köln\n2\tZürich\n".encode(codec))
+    spec, good, bad = all_rows(path)
+    assert (spec.encoding, spec.delimiter) == ("utf-16", "\t")
+    assert [r for _, r in good] == [["1", "Grüße aus Köln"], ["2", "Zürich"]] and not bad
+
+
+def test_latin1_falls_back_in_auto_mode_and_is_refused_with_its_line_in_utf8_mode(tmp_path):
+    path = write(tmp_path, "latin.csv", "id,text\n1,plain\n2,Unternehmensgewähr\n".encode("latin-1"))
+    spec, good, _ = all_rows(path)
+    assert spec.encoding == "cp1252" and good[1][1] == ["2", "Unternehmensgewähr"]
+    with pytest.raises(InputFileError, match=r"not valid UTF-8 \(line 3, byte \d+\)"):
+        inspect_input(path, "utf-8")
+
+
+def test_invalid_utf8_after_the_sample_is_found_with_its_line(tmp_path):
+    body = b"id,text\n" + b"".join(b"%d,plain ascii text number %d\n" % (i, i) for i in range(20000))
+    path = write(tmp_path, "late.csv", body + b"20000,caf\xe9\n")
+    with pytest.raises(InputFileError, match=r"not valid UTF-8 \(line 20002,"):
+        inspect_input(path, "utf-8")
+    assert inspect_input(path, "auto").encoding == "cp1252"  # auto mode re-decides on the whole file
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [(",", "comma"), (";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
+def test_delimiter_sniffing(tmp_path, delimiter, name):
+    rows = [["id", "text", "amount"], ["1", "Sales rose, again", "1,5"], ["2", "Flat", "2,0"]]
+    lines = "\n".join(delimiter.join(f'"{c}"' if ("," in c and delimiter == ",") else c for c in r) for r in rows)
+    spec, good, bad = all_rows(write(tmp_path, "d.csv", (lines + "\n").encode()))
+    assert spec.delimiter == delimiter and name in spec.describe()
+    assert [r for _, r in good] == rows[1:] and not bad
+
+
+def test_quoted_newlines_stay_in_one_field_and_line_numbers_follow_the_file(tmp_path):
+    data = b'id;text\n1;"first line\nsecond line; with a semicolon"\n2;next\n'
+    spec, good, bad = all_rows(write(tmp_path, "q.csv", data))
+    assert spec.delimiter == ";"
+    assert good == [(2, ["1", "first line\nsecond line; with a semicolon"]), (4, ["2", "next"])] and not bad
+
+
+def test_ragged_rows_are_reported_with_their_line_numbers_not_dropped(tmp_path):
+    data = b"id,text,source\n1,ok,a\n2,too,many,fields,here\n3,fine,b\n4,short\n\n5,last,c\n"
+    spec, good, bad = all_rows(write(tmp_path, "r.csv", data), chunk_rows=2)
+    assert [r[0] for _, r in good] == ["1", "3", "5"]
+    assert [(b.line, b.problem) for b in bad] == [
+        (3, "5 fields, the header has 3 (check quotes and the delimiter)"),
+        (5, "2 fields, the header has 3 (check quotes and the delimiter)"),
+    ]
+    assert bad[0].raw == "2,too,many,fields,here"
+    assert count_records(spec) == 5  # every record counted: 3 good + 2 bad (the blank line is no record)
+
+
+def test_an_unclosed_quote_is_reported_not_swallowing_the_file_silently(tmp_path):
+    data = b'id,text\n1,"never closed\n' + b"2,more\n" * 10
+    _, good, bad = all_rows(write(tmp_path, "u.csv", data))
+    assert not good and len(bad) == 1 and bad[0].line == 2
+
+
+def test_gzip_and_xlsx_inputs(tmp_path):
+    gz = write(tmp_path, "in.csv.gz", gzip.compress(b"id,text\n1,hello\n2,world\n"))
+    spec, good, _ = all_rows(gz)
+    assert spec.kind == "csv.gz" and [r for _, r in good] == [["1", "hello"], ["2", "world"]]
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "text", "score"])
+    sheet.append([1, "Profit rose", 2.5])
+    sheet.append([2, None, 3.0])
+    book.save(tmp_path / "in.xlsx")
+    spec, good, bad = all_rows(tmp_path / "in.xlsx")
+    assert spec.kind == "xlsx" and spec.columns == ["id", "text", "score"]
+    assert good == [(2, ["1", "Profit rose", "2.5"]), (3, ["2", "", "3"])] and not bad
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.csv", b"", "empty.csv: the file is empty"),
+        ("blank.csv", b"\n\n  \n", "blank.csv: the file is empty"),
+        ("old.xls", b"\xd0\xcf\x11\xe0", "old Excel .xls files are not supported"),
+        ("bad.xlsx", b"PK\x03\x04 not really a zip", "bad.xlsx: not a readable .xlsx workbook"),
+    ],
+)
+def test_unreadable_files_say_what_is_wrong(tmp_path, name, data, message):
+    with pytest.raises(InputFileError, match=message.replace(".", r"\.")):
+        inspect_input(write(tmp_path, name, data))
+
+
+def test_resume_skips_records_already_done(tmp_path):
+    data = b"id,text\n" + b"".join(b"%d,row %d\n" % (i, i) for i in range(10))
+    spec = inspect_input(write(tmp_path, "s.csv", data))
+    chunks = list(iter_chunks(spec, 4, skip_records=4, first_index=1))
+    assert [c.index for c in chunks] == [1, 2]
+    assert [c.first_record for c in chunks] == [4, 8]
+    assert [r[0] for c in chunks for r in c.rows] == [str(i) for i in range(4, 10)]
+
+
+def test_duplicate_and_blank_header_names_are_made_unique(tmp_path):
+    spec = inspect_input(write(tmp_path, "h.csv", b"text,,text\na,b,c\n"))
+    assert spec.columns == ["text", "column_2", "text.1"]
+
+
+def test_the_longest_text_column_is_suggested(tmp_path):
+    data = b"id,date,comment,amount\n1,2024-01-01,The service was slow and nobody called me back,1200.50\n2,2024-01-02,Great,99\n"
+    frame, bad = preview(inspect_input(write(tmp_path, "p.csv", data)))
+    assert suggest_text_column(frame) == "comment" and not bad
