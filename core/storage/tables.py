@@ -247,3 +247,39 @@ class ScoringRun(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RecDataset(Base):
+    """A dataset version for recommendations: one upload of interactions plus catalogue, cleaned by the data check."""
+
+    __tablename__ = "rec_datasets"
+    id: Mapped[int] = mapped_column(primary_key=True)  # the dataset version shown to users
+    name: Mapped[str] = mapped_column(String(200))
+    interactions_file: Mapped[str] = mapped_column(String(500))  # the names the user uploaded
+    items_file: Mapped[str] = mapped_column(String(500))
+    folder: Mapped[str] = mapped_column(String(1000))  # cleaned tables, relative to the data folder
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    mapping: Mapped[dict] = mapped_column(default=dict)  # field -> column, for both files
+    stats: Mapped[dict] = mapped_column(default=dict)  # counts from the data check
+    issues: Mapped[list] = mapped_column(default=list)  # [level, message] from the data check
+    nightly_export: Mapped[bool] = mapped_column(Boolean, default=False)  # refit + export top-N every night
+    export_k: Mapped[int] = mapped_column(Integer, default=20)
+    last_export_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(200), default="local user")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RecEvaluation(Base):
+    """One offline comparison of the recommenders on a dataset version, with the protocol and seed that produced it."""
+
+    __tablename__ = "rec_evaluations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("rec_datasets.id", ondelete="CASCADE"), index=True)
+    protocol: Mapped[str] = mapped_column(String(20))  # random | last
+    seed: Mapped[int] = mapped_column(Integer)
+    test_ratio: Mapped[float | None] = mapped_column(Float)
+    k: Mapped[int] = mapped_column(Integer)
+    results: Mapped[list] = mapped_column(default=list)  # one dict per model: metrics, fit/eval seconds
+    meta: Mapped[dict] = mapped_column(default=dict)  # sizes, cold-start set-up, text weight
+    created_by: Mapped[str] = mapped_column(String(200), default="local user")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

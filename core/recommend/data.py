@@ -1,0 +1,335 @@
+"""Reading the interactions and catalogue files, column mapping, the data check, and the in-memory dataset."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+INTERACTION_FIELDS = {"user": True, "item": True, "rating": False, "event": False, "timestamp": False}
+ITEM_FIELDS = {"item": True, "title": True, "description": False, "category": False, "tags": False, "price": False}
+FIELD_NAMES = {"user": "user", "item": "item", "rating": "rating", "event": "event type", "timestamp": "timestamp",
+               "title": "title", "description": "description", "category": "category", "tags": "tags", "price": "price"}
+_SYNONYMS = {
+    "user": ["user", "userid", "customer", "customerid", "visitor", "visitorid", "client", "member", "uid"],
+    "item": ["item", "itemid", "movieid", "product", "productid", "sku", "article", "articleid", "movie", "iid"],
+    "rating": ["rating", "score", "stars", "value", "grade"],
+    "event": ["event", "eventtype", "action", "type", "interaction"],
+    "timestamp": ["timestamp", "time", "ts", "date", "datetime", "createdat", "eventtime"],
+    "title": ["title", "name", "productname", "itemname", "label"],
+    "description": ["description", "desc", "summary", "text", "body", "overview"],
+    "category": ["category", "categories", "genres", "genre", "department", "section"],
+    "tags": ["tags", "tag", "keywords"],
+    "price": ["price", "cost", "amount"],
+}
+MAX_LISTED = 5  # line numbers / values quoted per message
+
+
+class RecommendFileError(ValueError):
+    """A file that cannot be read as a table; the message names the file."""
+
+
+def read_table(source: Path | bytes, name: str = "") -> pd.DataFrame:
+    """Read a CSV (comma, semicolon or tab; UTF-8 or Latin-1) with every cell as text."""
+    if isinstance(source, Path):
+        name = name or source.name
+        if not source.exists():
+            raise RecommendFileError(f"{name}: file not found")
+        raw = source.read_bytes()
+    else:
+        raw = source
+    name = name or "the file"
+    if not raw.strip():
+        raise RecommendFileError(f"{name}: the file is empty")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    first = text[:20000].splitlines()
+    try:
+        delimiter = csv.Sniffer().sniff("\n".join(first[:20]), delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise RecommendFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise RecommendFileError(f"{name}: the file has a header but no rows")
+    return frame
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def suggest_mapping(frame: pd.DataFrame, kind: str) -> dict[str, str | None]:
+    """Guess which column holds each field (``kind``: "interactions" or "items"); None when nothing fits."""
+    fields = INTERACTION_FIELDS if kind == "interactions" else ITEM_FIELDS
+    taken: set[str] = set()
+    mapping: dict[str, str | None] = {fld: None for fld in fields}
+    for fld in fields:  # exact names first, for every field, so "event_time" is not taken as the event type
+        for synonym in _SYNONYMS[fld]:
+            found = next((c for c in frame.columns if _norm(c) == synonym and c not in taken), None)
+            if found:
+                mapping[fld] = found
+                taken.add(found)
+                break
+    for fld in fields:
+        if mapping[fld] is None:
+            found = next((c for c in frame.columns if c not in taken and any(_norm(c).startswith(s) for s in _SYNONYMS[fld][:2])), None)
+            if found:
+                mapping[fld] = found
+                taken.add(found)
+    return mapping
+
+
+@dataclass
+class Issue:
+    level: str  # error | warning | info
+    message: str
+
+
+@dataclass
+class DataCheck:
+    """What the check found, plus the cleaned tables (used only when there is no error)."""
+
+    issues: list[Issue] = field(default_factory=list)
+    stats: dict[str, float | int | str] = field(default_factory=dict)
+    interactions: pd.DataFrame | None = None  # user, item, rating, event, timestamp (float seconds)
+    items: pd.DataFrame | None = None  # item, title, description, category, tags, price
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.level == "error" for i in self.issues)
+
+    def add(self, level: str, message: str) -> None:
+        self.issues.append(Issue(level, message))
+
+    def messages(self, level: str) -> list[str]:
+        return [i.message for i in self.issues if i.level == level]
+
+
+def _lines(index: pd.Index | np.ndarray) -> str:
+    lines = [int(i) + 2 for i in list(index)[:MAX_LISTED]]  # line 1 is the header
+    more = ", ..." if len(index) > MAX_LISTED else ""
+    return ("line " if len(lines) == 1 else "lines ") + ", ".join(map(str, lines)) + more
+
+
+def _values(values: pd.Series) -> str:
+    uniq = list(dict.fromkeys(values.tolist()))
+    return ", ".join(repr(v) for v in uniq[:MAX_LISTED]) + (", ..." if len(uniq) > MAX_LISTED else "")
+
+
+def _parse_timestamps(values: pd.Series) -> pd.Series:
+    """Seconds since the epoch from Unix seconds or date/time text; NaN where unreadable."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().sum() >= max(1, int(0.9 * (values != "").sum())):
+        return numeric.astype(float)
+    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
+    return pd.Series(np.where(parsed.notna(), parsed.astype("int64") / 1e9, np.nan), index=values.index)
+
+
+def _check_mapping(check: DataCheck, frame: pd.DataFrame, mapping: dict[str, str | None], fields: dict[str, bool], name: str) -> bool:
+    good = True
+    for fld, required in fields.items():
+        column = mapping.get(fld)
+        if column and column not in frame.columns:
+            check.add("error", f"{name}: there is no column {column!r} (columns: {', '.join(frame.columns)})")
+            good = False
+        elif required and not column:
+            check.add("error", f"{name}: choose the column that holds the {FIELD_NAMES[fld]}")
+            good = False
+    return good
+
+
+def _clean_items(check: DataCheck, frame: pd.DataFrame, mapping: dict[str, str | None], name: str) -> pd.DataFrame:
+    out = pd.DataFrame({fld: frame[col].str.strip() if (col := mapping.get(fld)) else "" for fld in ITEM_FIELDS}, index=frame.index)
+    empty = out.index[out["item"] == ""]
+    if len(empty):
+        check.add("warning", f"{name}: {len(empty)} rows have no item id in column {mapping['item']!r} ({_lines(empty)}); they are skipped")
+        out = out.drop(index=empty)
+    dup = out.index[out["item"].duplicated()]
+    if len(dup):
+        check.add("warning", f"{name}: {len(dup)} items appear twice in column {mapping['item']!r} ({_lines(dup)}); the first row is kept")
+        out = out.drop(index=dup)
+    untitled = out.index[out["title"] == ""]
+    if len(untitled):
+        check.add("warning", f"{name}: {len(untitled)} items have no title in column {mapping['title']!r} ({_lines(untitled)}); "
+                             "their text comes from the other columns")
+    if mapping.get("price"):
+        price = pd.to_numeric(out["price"], errors="coerce")
+        bad = out.index[price.isna() & (out["price"] != "")]
+        if len(bad):
+            check.add("warning", f"{name}: {len(bad)} prices in column {mapping['price']!r} are not numbers "
+                                 f"({_lines(bad)}); they are ignored")
+        out["price"] = price
+    return out.reset_index(drop=True)
+
+
+def check_data(
+    interactions: pd.DataFrame,
+    items: pd.DataFrame,
+    interaction_mapping: dict[str, str | None],
+    item_mapping: dict[str, str | None],
+    interactions_name: str = "interactions",
+    items_name: str = "catalogue",
+) -> DataCheck:
+    """Check both files before anything is fitted: unknown items, users with one interaction, duplicate rows,
+    the rating scale, unreadable timestamps. Every message names the file, the column and the lines."""
+    check = DataCheck()
+    ok = _check_mapping(check, interactions, interaction_mapping, INTERACTION_FIELDS, interactions_name)
+    ok = _check_mapping(check, items, item_mapping, ITEM_FIELDS, items_name) and ok
+    if not ok:
+        return check
+    catalogue = _clean_items(check, items, item_mapping, items_name)
+    m = interaction_mapping
+    frame = pd.DataFrame({fld: interactions[col].str.strip() if (col := m.get(fld)) else "" for fld in INTERACTION_FIELDS},
+                         index=interactions.index)
+    rows_in_file = len(frame)
+    for fld in ("user", "item"):
+        empty = frame.index[frame[fld] == ""]
+        if len(empty):
+            check.add("warning", f"{interactions_name}: {len(empty)} rows have an empty {FIELD_NAMES[fld]} in column {m[fld]!r} "
+                                 f"({_lines(empty)}); they are skipped")
+            frame = frame.drop(index=empty)
+    if m.get("rating"):
+        rating = pd.to_numeric(frame["rating"], errors="coerce")
+        bad = frame.index[rating.isna()]
+        if len(bad):
+            check.add("warning", f"{interactions_name}: {len(bad)} ratings in column {m['rating']!r} are not numbers "
+                                 f"({_lines(bad)}: {_values(frame.loc[bad, 'rating'])}); those rows are skipped")
+            frame, rating = frame.drop(index=bad), rating.drop(index=bad)
+        frame["rating"] = rating.astype(float)
+        if len(rating):
+            low, high, distinct = float(rating.min()), float(rating.max()), int(rating.nunique())
+            check.stats["rating scale"] = f"{low:g} to {high:g} ({distinct} distinct values)"
+            check.add("info", f"ratings in column {m['rating']!r} range from {low:g} to {high:g} with {distinct} distinct values; "
+                              "every interaction counts as relevant, whatever its rating")
+            negative = frame.index[rating < 0]
+            if len(negative):
+                check.add("warning", f"{interactions_name}: {len(negative)} ratings in column {m['rating']!r} are negative "
+                                     f"({_lines(negative)})")
+    else:
+        frame["rating"] = 1.0
+    if m.get("timestamp"):
+        ts = _parse_timestamps(frame["timestamp"])
+        bad = frame.index[ts.isna()]
+        if len(bad):
+            check.add("warning", f"{interactions_name}: {len(bad)} timestamps in column {m['timestamp']!r} cannot be read "
+                                 f"({_lines(bad)}: {_values(frame.loc[bad, 'timestamp'])}); those rows are skipped")
+            frame, ts = frame.drop(index=bad), ts.drop(index=bad)
+        frame["timestamp"] = ts
+    else:
+        frame["timestamp"] = np.nan
+    dup = frame.index[frame.duplicated(keep="first")]
+    if len(dup):
+        check.add("warning", f"{interactions_name}: {len(dup)} rows repeat an earlier row exactly ({_lines(dup)}); the repeats are skipped")
+        frame = frame.drop(index=dup)
+    repeated = frame.index[frame.duplicated(subset=["user", "item"], keep="last")]
+    if len(repeated):
+        check.add("info", f"{interactions_name}: {len(repeated)} rows are a repeated interaction of the same user and item "
+                          f"({_lines(repeated)}); they are merged into one (the latest is kept)")
+        frame = frame.sort_values("timestamp", kind="stable").drop_duplicates(subset=["user", "item"], keep="last").sort_index()
+    known = frame["item"].isin(set(catalogue["item"]))
+    unknown = frame.index[~known]
+    if len(unknown):
+        check.add("warning", f"{interactions_name}: {len(unknown)} rows name items that are not in the catalogue "
+                             f"({_lines(unknown)}: items {_values(frame.loc[unknown, 'item'])}); they are skipped")
+        frame = frame[known]
+    per_user = frame.groupby("user")["item"].size()
+    single = per_user[per_user == 1]
+    if len(single):
+        check.add("warning", f"{len(single)} users have only one interaction (users {_values(single.index.to_series())}); "
+                             "they are used for training but cannot be evaluated")
+    if frame.empty:
+        check.add("error", f"{interactions_name}: no usable interactions are left after the check")
+    elif frame["user"].nunique() < 2 or frame["item"].nunique() < 2:
+        check.add("error", f"{interactions_name}: at least 2 users and 2 items with interactions are needed")
+    no_history = int((~catalogue["item"].isin(set(frame["item"]))).sum())
+    check.stats.update({
+        "interaction rows": rows_in_file, "usable interactions": len(frame), "users": int(frame["user"].nunique()),
+        "catalogue items": len(catalogue), "items with interactions": int(frame["item"].nunique()),
+        "items without interactions": no_history,
+        "users with one interaction": len(single),
+    })
+    if not m.get("timestamp"):
+        check.add("info", "no timestamp column: the leave-last-out protocol is not available, only the random split")
+    check.interactions = frame.reset_index(drop=True)
+    check.items = catalogue
+    return check
+
+
+def item_text(items: pd.DataFrame) -> list[str]:
+    """The text that describes an item: title, category, tags and description."""
+    parts = []
+    for title, category, tags, description in zip(items["title"], items["category"], items["tags"], items["description"]):
+        fields = [str(title or "")]
+        if category:
+            fields.append(str(category).replace("|", ", "))
+        if tags:
+            fields.append(str(tags).replace("|", ", "))
+        if description:
+            fields.append(str(description))
+        parts.append(". ".join(f for f in fields if f))
+    return parts
+
+
+@dataclass
+class Dataset:
+    """Interactions as index arrays over the users and the whole catalogue (items without interactions included)."""
+
+    users: np.ndarray  # user ids (str), position = user index
+    items: pd.DataFrame  # catalogue, position = item index
+    user_idx: np.ndarray
+    item_idx: np.ndarray
+    timestamps: np.ndarray  # float seconds; NaN when unknown
+    version: int | None = None
+
+    @classmethod
+    def from_frames(cls, interactions: pd.DataFrame, items: pd.DataFrame, version: int | None = None) -> Dataset:
+        items = items.reset_index(drop=True)
+        for col in ITEM_FIELDS:
+            if col not in items.columns:
+                items[col] = ""
+        items[["title", "description", "category", "tags"]] = items[["title", "description", "category", "tags"]].fillna("")
+        item_pos = pd.Series(np.arange(len(items)), index=items["item"].astype(str))
+        users, user_idx = np.unique(interactions["user"].astype(str).to_numpy(), return_inverse=True)
+        item_idx = item_pos.loc[interactions["item"].astype(str)].to_numpy()
+        ts = pd.to_numeric(interactions.get("timestamp", pd.Series(np.nan, index=interactions.index)), errors="coerce")
+        return cls(users.astype(str), items, user_idx.astype(np.int64), item_idx.astype(np.int64), ts.to_numpy(dtype=float), version)
+
+    @property
+    def n_users(self) -> int:
+        return len(self.users)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    @property
+    def has_timestamps(self) -> bool:
+        return bool(np.isfinite(self.timestamps).any())
+
+    def matrix(self, mask: np.ndarray | None = None) -> sparse.csr_matrix:
+        """Binary user × item matrix of the interactions (only those where ``mask`` is true)."""
+        rows, cols = (self.user_idx, self.item_idx) if mask is None else (self.user_idx[mask], self.item_idx[mask])
+        data = np.ones(len(rows), dtype=np.float32)
+        return sparse.csr_matrix((data, (rows, cols)), shape=(self.n_users, self.n_items))
+
+    def texts(self) -> list[str]:
+        return item_text(self.items)
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for value in (self.users.tolist(), self.item_idx[:1000].tolist(), len(self.item_idx)):
+            digest.update(repr(value).encode())
+        return digest.hexdigest()[:16]

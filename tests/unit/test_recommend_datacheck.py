@@ -1,0 +1,74 @@
+"""The data check on crafted files: each problem is named with its file, column and lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.recommend.data import RecommendFileError, check_data, read_table, suggest_mapping
+
+ITEMS = b"product_id,name,genre\nA,Alpha shoes,shoes\nB,Beta boots,shoes\nC,Gamma hat,hats\nA,Alpha again,shoes\n"
+
+
+def run(interactions: bytes, items: bytes = ITEMS):
+    inter, cat = read_table(interactions, "clicks.csv"), read_table(items, "catalogue.csv")
+    return check_data(inter, cat, suggest_mapping(inter, "interactions"), suggest_mapping(cat, "items"), "clicks.csv", "catalogue.csv")
+
+
+def test_mapping_is_suggested_from_column_names():
+    inter = read_table(b"customer_id;sku;stars;event_time\n1;A;5;2024-01-01\n", "x.csv")
+    assert suggest_mapping(inter, "interactions") == {"user": "customer_id", "item": "sku", "rating": "stars", "event": None,
+                                                      "timestamp": "event_time"}
+    assert suggest_mapping(read_table(ITEMS), "items")["title"] == "name"
+    assert suggest_mapping(read_table(ITEMS), "items")["category"] == "genre"
+
+
+def test_unknown_items_duplicates_single_users_and_rating_scale_are_reported():
+    check = run(b"user,item,rating\n"
+                b"u1,A,5\n"   # line 2
+                b"u1,B,4\n"   # line 3
+                b"u1,B,4\n"   # line 4 exact repeat
+                b"u2,Z,3\n"   # line 5 unknown item
+                b"u2,A,x\n"   # line 6 rating not a number
+                b"u2,C,1\n"   # line 7
+                b"u3,A,2\n")  # line 8: u3 (and u2, after the check) have one interaction
+    assert check.ok
+    warnings = check.messages("warning")
+    assert "catalogue.csv: 1 items appear twice in column 'product_id' (line 5); the first row is kept" in warnings
+    assert "clicks.csv: 1 rows repeat an earlier row exactly (line 4); the repeats are skipped" in warnings
+    assert "clicks.csv: 1 rows name items that are not in the catalogue (line 5: items 'Z'); they are skipped" in warnings
+    assert ("clicks.csv: 1 ratings in column 'rating' are not numbers (line 6: 'x'); those rows are skipped") in warnings
+    assert any(m.startswith("2 users have only one interaction (users 'u2', 'u3')") for m in warnings)
+    assert any("range from 1 to 5 with 5 distinct values" in m for m in check.messages("info"))
+    assert check.stats["usable interactions"] == 4 and check.stats["users"] == 3
+    assert check.stats["items without interactions"] == 0
+    assert sorted(check.interactions["item"]) == ["A", "A", "B", "C"]
+
+
+def test_missing_required_column_is_an_error_that_names_the_field():
+    inter = read_table(b"who,when\n1,2\n")
+    cat = read_table(ITEMS)
+    check = check_data(inter, cat, suggest_mapping(inter, "interactions"), suggest_mapping(cat, "items"), "clicks.csv")
+    assert not check.ok
+    assert "clicks.csv: choose the column that holds the user" in check.messages("error")
+    assert "clicks.csv: choose the column that holds the item" in check.messages("error")
+
+
+def test_no_known_item_at_all_is_an_error():
+    check = run(b"user,item\nu1,X\nu2,Y\n")
+    assert not check.ok
+    assert "clicks.csv: no usable interactions are left after the check" in check.messages("error")
+
+
+def test_unreadable_timestamps_and_empty_ids_name_their_lines():
+    check = run(b"user,item,timestamp\nu1,A,1700000000\nu1,B,yesterday-ish\n,C,1700000001\nu2,A,1700000002\nu2,C,1700000003\n")
+    warnings = check.messages("warning")
+    assert "clicks.csv: 1 rows have an empty user in column 'user' (line 4); they are skipped" in warnings
+    assert ("clicks.csv: 1 timestamps in column 'timestamp' cannot be read (line 3: 'yesterday-ish'); those rows are skipped"
+            in warnings)
+
+
+@pytest.mark.parametrize("content, message", [(b"  \n", "clicks.csv: the file is empty"),
+                                              (b"user,item\n", "clicks.csv: the file has a header but no rows")])
+def test_unreadable_files_are_reported_by_name(content, message):
+    with pytest.raises(RecommendFileError, match=message):
+        read_table(content, "clicks.csv")
