@@ -103,7 +103,7 @@ class ErrorWriter:
         for row in rows:
             if self._writer is None:
                 self._fh = self.path.open("w", encoding="utf-8", newline="")
-                self._writer = csv.writer(self._fh)
+                self._writer = csv.writer(self._fh, lineterminator="\n")
                 self._writer.writerow(ERROR_COLUMNS)
             self._writer.writerow([row.line, row.problem, excel_safe(row.raw)])
             self.count += 1
@@ -117,7 +117,7 @@ def write_error_rows(path: Path, rows: list[BadRow]) -> None:
     """One chunk's bad rows as a small CSV (no header), written atomically."""
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csv.writer(fh, lineterminator="\n")
         writer.writerows([row.line, row.problem, excel_safe(row.raw)] for row in rows)
     tmp.replace(path)
 
