@@ -38,6 +38,9 @@ PAGES = {
     "Models": [
         st.Page("pages/model_studio.py", title="Model Studio", icon=":material/model_training:", url_path="model_studio"),
     ],
+    "Merchandising": [
+        st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:", url_path="recommendations"),
+    ],
     # Later sections: "Models" (Batch scoring), "Support" (Customer service),
     # "Merchandising" (Recommendations). Add their st.Page entries here.
 }

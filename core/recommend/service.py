@@ -111,10 +111,12 @@ class Recommender:
     def recommend(self, user: str, n: int = 10) -> pd.DataFrame:
         rows = np.array([self.user_index(user)])
         _, top, scores, reasons = next(self._batches(rows, n))
-        items = top[0]
+        keep = np.isfinite(scores[0])  # fewer unseen items than n: never list what the user already has
+        items = top[0][keep]
         return pd.DataFrame({
             "rank": np.arange(1, len(items) + 1), "item": self.ds.items["item"].to_numpy()[items], "title": self.titles[items],
-            "category": self.ds.items["category"].to_numpy()[items], "score": np.round(scores[0], 4), "reason": reasons[0],
+            "category": self.ds.items["category"].to_numpy()[items], "score": np.round(scores[0][keep], 4),
+            "reason": [r for r, k in zip(reasons[0], keep) if k],
         })
 
     def export_all(self, n: int = 20) -> pd.DataFrame:
@@ -122,11 +124,12 @@ class Recommender:
         parts = []
         item_ids = self.ds.items["item"].to_numpy()
         for rows, top, scores, reasons in self._batches(np.arange(self.ds.n_users), n):
-            parts.append(pd.DataFrame({
+            frame = pd.DataFrame({
                 "user": np.repeat(self.ds.users[rows], top.shape[1]), "rank": np.tile(np.arange(1, top.shape[1] + 1), len(rows)),
                 "item": item_ids[top.ravel()], "title": self.titles[top.ravel()], "score": np.round(scores.ravel(), 5),
                 "reason": [reason for row in reasons for reason in row],
-            }))
+            })
+            parts.append(frame[np.isfinite(frame["score"].to_numpy())])  # never an item the user already has
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["user", "rank", "item", "title", "score", "reason"])
 
     # -- items ----------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 # each page's tabs are bound to this query parameter
-TAB_KEYS = {"financial_sentiment.py": "tab", "alerts.py": "view", "model_studio.py": "studio"}
+TAB_KEYS = {"financial_sentiment.py": "tab", "alerts.py": "view", "model_studio.py": "studio", "recommendations.py": "rec"}
 
 
 def open_page(name: str, tab: str | None = None, **query: str) -> AppTest:

@@ -1,0 +1,173 @@
+"""Question embeddings and the per-version FAQ index (cosine over normalised mean-pooled MiniLM vectors).
+
+Design choice (documented in README "Customer service"): retrieval embeds with the *base* encoder
+(all-MiniLM-L6-v2, a sentence-similarity model), not with the intent model's encoder. The shipped intent
+model is a LoRA merged into its own encoder, tuned for 77-way classification; embedding the FAQ with it would
+tie every knowledge-base version to one intent model version (a promotion in Model Studio would force
+re-embedding every KB). So one base-encoder pass per question serves retrieval, and it also serves intent and
+sentiment whenever their active model is head-only (a frozen base encoder + linear head): their head is
+applied to the same pooled vector (``TaskScorer``). A LoRA/full model needs its own pass.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from core.nlp.encoder import BASE_MODEL_NAME, load_tokenizer, pick_device, use_all_cpu_cores
+from core.nlp.registry import NoActiveModel, active_classifier, active_version
+
+ENCODER_NAME = BASE_MODEL_NAME
+MAX_LENGTH = 128
+_STOPWORDS = frozenset(
+    "a an the i me my we our you your it its is are was were be been am do does did to of in on at for from by "
+    "with and or not no can could would should will how what when where why which who this that there here "
+    "have has had get got please just so if as about into".split()
+)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class Encoder:
+    """The base encoder: mean-pooled token states (as the sentence model was trained), fp32."""
+
+    def __init__(self, device: str = "auto") -> None:
+        from core.nlp.store import new_base_model
+
+        use_all_cpu_cores()
+        self.device = pick_device(device)
+        self.model = new_base_model(["_"]).to(self.device).eval()  # the head is unused; only ``embed``
+        self.tokenizer = load_tokenizer()
+        self.lock = threading.Lock()
+
+    def pooled(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Mean-pooled (not normalised) vectors, shape (n, 384), rows in input order."""
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        with self.lock, torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                batch = self.tokenizer(
+                    [texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt"
+                ).to(self.device)
+                vec = self.model.embed(batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids"))
+                out[idx] = vec.float().cpu().numpy()
+        return out
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        return normalise(self.pooled(texts, batch_size))
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+@lru_cache(maxsize=2)
+def _encoder(device: str) -> Encoder:
+    return Encoder(device)
+
+
+def get_encoder() -> Encoder:
+    """One encoder per process (and device setting)."""
+    from core.settings import get_settings
+
+    return _encoder(get_settings().device)
+
+
+@dataclass(frozen=True)
+class TaskScores:
+    task: str
+    version: int | None
+    labels: list[str]
+    probabilities: np.ndarray  # (n, len(labels))
+    shared_pass: bool  # True when computed from the retrieval pass (head-only model)
+
+
+def score_task(task: str, texts: Sequence[str], pooled: np.ndarray) -> TaskScores | None:
+    """Class probabilities of the task's active model, or None when the task has no active model. A head-only
+    model is applied to ``pooled`` (the retrieval pass); other models run their own pass."""
+    try:
+        info = active_version(task)
+        clf = active_classifier(task)
+    except NoActiveModel:
+        return None
+    if info.method == "head":
+        head = clf.model.classifier
+        weight = head.weight.detach().float().cpu().numpy()
+        bias = head.bias.detach().float().cpu().numpy()
+        logits = pooled @ weight.T + bias
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        return TaskScores(task, info.version, list(clf.labels), probs.astype(np.float32), True)
+    return TaskScores(task, info.version, list(clf.labels), clf.predict_proba(list(texts)), False)
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
+
+
+def lexical_overlap(a: str, b: str) -> float:
+    """Jaccard overlap of content words (0..1)."""
+    wa, wb = content_words(a), content_words(b)
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / len(wa | wb)
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    id: int
+    question: str
+    answer: str
+    category: str
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: IndexEntry
+    similarity: float  # cosine
+    score: float  # ranking score (cosine + re-ranking bonus)
+
+
+class KBIndex:
+    """The entries of one knowledge-base version and their normalised question vectors."""
+
+    def __init__(self, entries: list[IndexEntry], matrix: np.ndarray, rerank_weight: float = 0.0) -> None:
+        self.entries = entries
+        self.matrix = matrix.astype(np.float32) if len(entries) else np.zeros((0, 384), dtype=np.float32)
+        self.rerank_weight = rerank_weight
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def search(self, vector: np.ndarray, question: str, k: int = 3, candidates: int = 10) -> list[Match]:
+        """The ``k`` best entries for one normalised question vector (cosine; top ``candidates`` re-ranked by
+        lexical overlap when ``rerank_weight`` > 0). A same-answer duplicate never appears twice."""
+        if not self.entries:
+            return []
+        sims = self.matrix @ vector
+        top = np.argsort(-sims)[: max(candidates, k * 3)]
+        scored = [
+            (float(sims[i]) + (self.rerank_weight * lexical_overlap(question, self.entries[i].question) if self.rerank_weight else 0.0), i)
+            for i in top
+        ]
+        scored.sort(key=lambda pair: -pair[0])
+        out: list[Match] = []
+        seen_answers: set[str] = set()
+        for score, i in scored:
+            entry = self.entries[i]
+            if entry.answer in seen_answers:
+                continue
+            seen_answers.add(entry.answer)
+            out.append(Match(entry, float(sims[i]), score))
+            if len(out) == k:
+                break
+        return out

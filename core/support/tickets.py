@@ -1,0 +1,182 @@
+"""Ticket analytics: intent distribution, sentiment over time, deflection rate and clusters of the questions
+the knowledge base could not answer confidently (exportable so the team can write the missing FAQ entries)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.privacy import mask_personal_data
+from core.support.decision import Policy
+from core.support.kb import RowIssue, load_kb
+from core.support.retrieval import content_words
+
+MAX_TICKETS = 50_000
+MAX_CLUSTERED = 3_000  # agglomerative clustering is quadratic; a larger unanswered set is sampled
+CLUSTER_DISTANCE = 0.65  # cosine distance at which clusters stop merging (average linkage; tuned on crafted tickets)
+
+
+class TicketFileError(ValueError):
+    """The ticket export or the chosen columns cannot be used."""
+
+
+@dataclass
+class TicketReport:
+    scored: pd.DataFrame  # one row per usable ticket: text (masked), timestamp, intent, sentiment, action, ...
+    problems: list[RowIssue] = field(default_factory=list)
+    clusters: pd.DataFrame = field(default_factory=pd.DataFrame)  # cluster, label, size, examples
+
+    @property
+    def deflection_rate(self) -> float:
+        return float((self.scored["action"] == "answer").mean()) if len(self.scored) else 0.0
+
+    def intent_distribution(self) -> pd.DataFrame:
+        counts = self.scored["intent"].fillna("(no intent model)").value_counts()
+        return pd.DataFrame({"intent": counts.index, "tickets": counts.values})
+
+    def sentiment_over_time(self, freq: str = "D") -> pd.DataFrame:
+        dated = self.scored.dropna(subset=["timestamp"])
+        if dated.empty:
+            return pd.DataFrame(columns=["period", "sentiment", "tickets", "share"])
+        period = dated["timestamp"].dt.to_period(freq).dt.start_time
+        frame = dated.assign(period=period).groupby(["period", "sentiment"]).size().reset_index(name="tickets")
+        frame["share"] = frame["tickets"] / frame.groupby("period")["tickets"].transform("sum")
+        return frame
+
+    def clusters_csv(self) -> str:
+        return self.clusters.to_csv(index=False)
+
+
+def _parse_time(value: str) -> pd.Timestamp | None:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if pd.isna(stamp):
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp
+
+
+def prepare_tickets(
+    frame: pd.DataFrame,
+    text_col: str,
+    time_col: str | None = None,
+    channel_col: str | None = None,
+    agent_col: str | None = None,
+    resolved_col: str | None = None,
+) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Validate the export: rows without text are skipped, unreadable timestamps are reported (the ticket is
+    still analysed, only left out of the time chart). Every problem names its line and column."""
+    roles = (("text", text_col), ("timestamp", time_col), ("channel", channel_col), ("agent", agent_col), ("resolved", resolved_col))
+    for role, col in roles:
+        if col is not None and col not in frame.columns:
+            raise TicketFileError(f"the {role} column {col!r} is not in the file; columns: {', '.join(map(repr, frame.columns))}")
+    if len(frame) > MAX_TICKETS:
+        raise TicketFileError(f"the file has {len(frame)} rows; at most {MAX_TICKETS} tickets are analysed at once")
+    problems: list[RowIssue] = []
+    rows = []
+    for i, record in enumerate(frame.to_dict("records")):
+        line = i + 2
+        text = " ".join(str(record.get(text_col) or "").split())
+        if not text:
+            problems.append(RowIssue(line, text_col, "", "empty message; skipped"))
+            continue
+        stamp = None
+        if time_col:
+            raw = str(record.get(time_col) or "").strip()
+            stamp = _parse_time(raw) if raw else None
+            if stamp is None:
+                problems.append(RowIssue(line, time_col, text[:80], f"{raw!r} is not a date/time; left out of the time chart"))
+        rows.append({
+            "line": line, "text": text, "timestamp": stamp,
+            "channel": str(record.get(channel_col) or "") if channel_col else "",
+            "agent": str(record.get(agent_col) or "") if agent_col else "",
+            "resolved": str(record.get(resolved_col) or "") if resolved_col else "",
+        })  # fmt: skip
+    out = pd.DataFrame(rows, columns=["line", "text", "timestamp", "channel", "agent", "resolved"])
+    out["timestamp"] = pd.to_datetime(out["timestamp"])
+    if out.empty:
+        raise TicketFileError(f"no ticket has text in column {text_col!r}")
+    return out, problems
+
+
+def cluster_label(texts: list[str], top: int = 3) -> str:
+    """The most frequent content words of a cluster's messages."""
+    counts = Counter(w for t in texts for w in content_words(t) if not w.isdigit())
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:top]
+    return ", ".join(w for w, _ in ranked) or "(no words)"
+
+
+def cluster_unanswered(texts: list[str], vectors: np.ndarray, top: int = 10, examples: int = 3) -> pd.DataFrame:
+    """Group similar unanswered messages (average-linkage agglomerative clustering on cosine distance); the
+    ``top`` largest groups with a label, size and examples (personal data masked)."""
+    columns = ["cluster", "label", "size", "examples"]
+    if not texts:
+        return pd.DataFrame(columns=columns)
+    idx = np.arange(len(texts))
+    if len(idx) > MAX_CLUSTERED:
+        idx = np.sort(np.random.default_rng(13).choice(idx, MAX_CLUSTERED, replace=False))
+    if len(idx) == 1:
+        labels = np.zeros(1, dtype=int)
+    else:
+        from sklearn.cluster import AgglomerativeClustering
+
+        labels = AgglomerativeClustering(
+            n_clusters=None, distance_threshold=CLUSTER_DISTANCE, metric="cosine", linkage="average"
+        ).fit_predict(vectors[idx])
+    scale = len(texts) / len(idx)
+    groups: dict[int, list[int]] = {}
+    for pos, label in zip(idx, labels):
+        groups.setdefault(int(label), []).append(int(pos))
+    ranked = sorted(groups.values(), key=lambda g: (-len(g), g[0]))[:top]
+    rows = []
+    for n, members in enumerate(ranked, start=1):
+        centre = vectors[members].mean(axis=0)
+        closest = sorted(members, key=lambda m: -float(vectors[m] @ centre))
+        member_texts = [texts[m] for m in members]
+        rows.append({
+            "cluster": n, "label": cluster_label(member_texts), "size": int(round(len(members) * scale)),
+            "examples": " | ".join(mask_personal_data(texts[m]) for m in closest[:examples]),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def analyse_tickets(
+    frame: pd.DataFrame,
+    text_col: str,
+    kb_name: str | None = None,
+    time_col: str | None = None,
+    channel_col: str | None = None,
+    agent_col: str | None = None,
+    resolved_col: str | None = None,
+    policy: Policy | None = None,
+) -> TicketReport:
+    """Score every ticket with the same path as the ask box; without a knowledge base nothing is deflected."""
+    from core.support.assistant import RERANK_WEIGHT, analyse
+
+    tickets, problems = prepare_tickets(frame, text_col, time_col, channel_col, agent_col, resolved_col)
+    index = load_kb(kb_name, RERANK_WEIGHT).index if kb_name else None
+    texts = tickets["text"].tolist()
+    analysis = analyse(texts, index, policy, k=1)
+    intents, sentiments, negatives = [], [], []
+    for i in range(len(texts)):
+        intents.append(analysis.intent_of(i)[0])
+        label, negative = analysis.sentiment_of(i)
+        sentiments.append(label or "(no sentiment model)")
+        negatives.append(negative)
+    tickets["intent"] = intents
+    tickets["sentiment"] = sentiments
+    tickets["p_negative"] = negatives
+    tickets["action"] = [d.action for d in analysis.decisions]
+    tickets["reasons"] = [", ".join(d.reasons) for d in analysis.decisions]
+    tickets["confidence"] = [d.confidence for d in analysis.decisions]
+    tickets["matched_question"] = [m[0].entry.question if m else "" for m in analysis.matches]
+    unanswered = [i for i, d in enumerate(analysis.decisions) if d.escalate]
+    clusters = cluster_unanswered([texts[i] for i in unanswered], analysis.vectors[unanswered])
+    tickets["text"] = [mask_personal_data(t) for t in texts]
+    return TicketReport(tickets, problems, clusters)

@@ -1,0 +1,185 @@
+"""Recommendations: upload interactions and a catalogue, check them, compare recommenders offline, explore
+per-user top-N with reasons, similar items and new items, export. UI only: logic lives in core.recommend."""
+
+import html
+
+import plotly.express as px
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from core.recommend import store, workflow
+from core.recommend.data import FIELD_NAMES, INTERACTION_FIELDS, ITEM_FIELDS, RecommendFileError, read_table, suggest_mapping
+from core.recommend.evaluate import EvalConfig
+from core.recommend.split import PROTOCOLS
+from core.settings import get_settings
+
+if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+USER = "local user"
+NONE = "(none)"
+
+
+def say(level: str, text: str) -> None:
+    getattr(st, level)(html.escape(text, quote=False))
+
+
+@st.cache_resource(show_spinner="Fitting the recommender…", max_entries=4)
+def recommender(database_url: str, dataset_id: int, evaluations: int):  # noqa: ANN201 - core Recommender
+    return workflow.fit_recommender(dataset_id)
+
+
+def current_recommender(dataset_id: int):  # noqa: ANN201
+    return recommender(get_settings().database_url, dataset_id, len(store.list_evaluations(dataset_id)))
+
+
+def mapping_widgets(frame, kind: str, fields: dict, file_key: str) -> dict:
+    suggested = suggest_mapping(frame, kind)
+    mapping = {}
+    cols = st.columns(len(fields))
+    for col, (fld, required) in zip(cols, fields.items()):
+        options = ([] if required else [NONE]) + list(frame.columns)
+        default = suggested.get(fld)
+        index = options.index(default) if default in options else 0
+        label = f"{'Item id' if fld == 'item' and kind == 'items' else FIELD_NAMES[fld].capitalize()} column"
+        choice = col.selectbox(label, options, index=index, key=f"rec_map_{kind}_{fld}_{file_key}")
+        mapping[fld] = None if choice == NONE else choice
+    return mapping
+
+
+def read_upload(upload):  # noqa: ANN001, ANN201
+    try:
+        return read_table(upload.getvalue(), upload.name)
+    except RecommendFileError as exc:
+        say("error", str(exc))
+        return None
+
+
+def data_tab() -> None:
+    st.markdown("Upload **interactions** (user, item, optional rating / event type / timestamp) and the **catalogue** "
+                "(item, title, optional description / category / tags / price).")
+    left, right = st.columns(2)
+    inter_file = left.file_uploader("Interactions (CSV)", type=["csv", "txt"], key="rec_interactions")
+    items_file = right.file_uploader("Catalogue (CSV)", type=["csv", "txt"], key="rec_items")
+    if inter_file is None or items_file is None:
+        st.info("Upload both files to see the column mapping and the data check.")
+        return
+    inter, items = read_upload(inter_file), read_upload(items_file)
+    if inter is None or items is None:
+        return
+    st.markdown(f"**Columns of {html.escape(inter_file.name)}**")
+    inter_map = mapping_widgets(inter, "interactions", INTERACTION_FIELDS, inter_file.file_id)
+    st.markdown(f"**Columns of {html.escape(items_file.name)}**")
+    item_map = mapping_widgets(items, "items", ITEM_FIELDS, items_file.file_id)
+    check = workflow.check_files(inter, items, inter_map, item_map, inter_file.name, items_file.name)
+    st.subheader("Data check")
+    if check.stats:
+        cols = st.columns(4)
+        for i, name in enumerate(("usable interactions", "users", "catalogue items", "items without interactions")):
+            cols[i].metric(name.capitalize(), f"{check.stats.get(name, 0):,}", border=True)
+    for level in ("error", "warning", "info"):
+        for message in check.messages(level):
+            say(level, message)
+    name = st.text_input("Dataset name", value=inter_file.name.rsplit(".", 1)[0], key="rec_dataset_name")
+    if st.button("Save as dataset version", disabled=not check.ok, type="primary"):
+        info = store.save_dataset(check, name, inter_file.name, items_file.name, {"interactions": inter_map, "items": item_map}, USER)
+        st.session_state["rec_version"] = info.id
+        say("success", f"Saved as dataset version v{info.id}. Evaluate it on the Evaluate tab.")
+
+
+def pick_version(key: str):  # noqa: ANN201
+    versions = store.list_datasets()
+    if not versions:
+        st.info("No dataset yet: upload interactions and a catalogue on the Data tab.")
+        return None
+    ids = [v.id for v in versions]
+    wanted = st.session_state.get("rec_version")
+    index = ids.index(wanted) if wanted in ids else 0
+    labels = {v.id: v.label for v in versions}
+    chosen = st.selectbox("Dataset version", ids, index=index, format_func=labels.get, key=key)
+    st.session_state["rec_version"] = chosen
+    return next(v for v in versions if v.id == chosen)
+
+
+def evaluate_tab() -> None:
+    info = pick_version("rec_eval_version")
+    if info is None:
+        return
+    protocols = ["random"] + (["last"] if info.stats.get("usable interactions") else [])
+    protocol = st.radio("Evaluation protocol", protocols, format_func=PROTOCOLS.get, key="rec_protocol")
+    cols = st.columns(3)
+    ratio = cols[0].slider("Held-out share per user", 0.1, 0.5, 0.25, 0.05, key="rec_ratio", disabled=protocol != "random")
+    seed = int(cols[1].number_input("Split seed", 0, 10**6, 42, key="rec_seed"))
+    k = int(cols[2].selectbox("List length (k)", [5, 10, 20], index=1, key="rec_k"))
+    if st.button("Evaluate", type="primary"):
+        status = st.status("Evaluating…")
+        try:
+            workflow.evaluate_version(info.id, EvalConfig(protocol=protocol, test_ratio=ratio, seed=seed, k=k), status.write, USER)
+            status.update(label="Evaluation finished", state="complete")
+        except ValueError as exc:
+            status.update(label="Evaluation failed", state="error")
+            say("error", str(exc))
+    evaluations = store.list_evaluations(info.id)
+    if not evaluations:
+        st.info("Not evaluated yet: choose a protocol and press Evaluate.")
+        return
+    latest = evaluations[0]
+    st.subheader(f"Results (evaluation {latest.id})")
+    say("caption", workflow.protocol_statement(latest.meta))
+    st.dataframe(workflow.results_table(latest.results, latest.k), hide_index=True, width="stretch", key="rec_results")
+    chart = px.bar(workflow.chart_frame(latest.results, latest.k), x="metric", y="value", color="model", barmode="group",
+                   title="Models side by side")
+    st.plotly_chart(chart, width="stretch", key="rec_chart")
+    say("caption", workflow.cold_statement(latest.meta))
+
+
+def explore_tab() -> None:
+    info = pick_version("rec_explore_version")
+    if info is None:
+        return
+    rec = current_recommender(info.id)
+    n = int(st.number_input("Items per list", 1, 100, 10, key="rec_n"))
+    st.subheader("A user's recommendations")
+    user = st.selectbox("User", rec.ds.users.tolist(), key="rec_user")
+    if user is not None:
+        left, right = st.columns(2)
+        left.markdown("**History**")
+        left.dataframe(rec.history(user), hide_index=True, width="stretch", key="rec_history")
+        right.markdown(f"**Top {n}**")
+        right.dataframe(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top")
+    st.subheader("Similar items")
+    titles = dict(zip(rec.ds.items["item"].astype(str), rec.titles))
+    item = st.selectbox("Item", list(titles), format_func=lambda i: f"{titles[i]} ({i})", key="rec_item")
+    if item is not None:
+        st.dataframe(rec.similar_items(item, n), hide_index=True, width="stretch", key="rec_similar")
+    st.subheader("A new catalogue item")
+    cols = st.columns(3)
+    title = cols[0].text_input("New item title", key="rec_new_title")
+    category = cols[1].text_input("Category", key="rec_new_category")
+    tags = cols[2].text_input("Tags", key="rec_new_tags")
+    description = st.text_area("Description", key="rec_new_description")
+    if st.button("Find users for this item"):
+        try:
+            st.dataframe(rec.users_for_new_item(title, description, category, tags, n), hide_index=True, width="stretch",
+                         key="rec_new_users")
+        except ValueError as exc:
+            say("error", str(exc))
+    st.subheader("Export")
+    export_k = int(st.number_input("Items per user in the export", 1, 200, 20, key="rec_export_k"))
+    st.download_button(f"Download top-{export_k} for all users (CSV)", workflow.export_csv(rec, export_k),
+                       file_name=f"recommendations_v{info.id}_top{export_k}.csv", mime="text/csv", key="rec_download")
+    nightly = st.checkbox("Refit and export every night (worker)", value=info.nightly_export, key=f"rec_nightly_{info.id}")
+    if nightly != info.nightly_export:
+        store.set_nightly_export(info.id, nightly, export_k)
+        say("success", f"Nightly export {'on' if nightly else 'off'} for dataset v{info.id}.")
+
+
+st.title("Recommendations")
+data, evaluation, explore = st.tabs(["Data", "Evaluate", "Explore"], key="rec", bind="query-params")
+with data:
+    data_tab()
+with evaluation:
+    evaluate_tab()
+with explore:
+    explore_tab()

@@ -1,0 +1,88 @@
+"""Recommendations page: upload -> data check -> save a version -> evaluate -> a user's top-N with reasons."""
+
+from __future__ import annotations
+
+from core.recommend import store
+from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts, widget
+
+ITEMS = ("sku,name,department,notes\n"
+         + "".join(f"s{i},Trail running shoe {i},shoes,light grippy shoe for mountain trails\n" for i in range(6))
+         + "".join(f"h{i},Wool winter hat {i},hats,warm knitted hat for cold days\n" for i in range(6))
+         + "new1,Carbon race shoe,shoes,fast road racing shoe\n")
+
+
+def interactions() -> str:
+    rows = ["customer,sku,stars,ts"]
+    for u in range(10):
+        pool = "s" if u % 2 == 0 else "h"
+        for j in range(5):
+            rows.append(f"c{u},{pool}{(u + j) % 6},{(u + j) % 5 + 1},{1700000000 + 100 * u + j}")
+    rows.append("c0,ghost,5,1700000999")  # not in the catalogue
+    return "\n".join(rows) + "\n"
+
+
+def upload_both(at):
+    at.file_uploader(key="rec_interactions").set_value(("clicks.csv", interactions().encode(), "text/csv"))
+    at.file_uploader(key="rec_items").set_value(("catalogue.csv", ITEMS.encode(), "text/csv"))
+    return at.run()
+
+
+def test_without_files_the_page_says_what_to_upload(db):
+    at = open_page("recommendations.py", "Data")
+    assert_no_exception(at)
+    assert any("Upload both files" in t for t in texts(at.info))
+
+
+def test_upload_check_evaluate_and_recommend(db):
+    at = upload_both(open_page("recommendations.py", "Data"))
+    assert_no_exception(at)
+    assert widget(at.selectbox, "User column").value == "customer"
+    assert widget(at.selectbox, "Item column").value == "sku"
+    assert widget(at.selectbox, "Title column").value == "name"
+    assert widget(at.selectbox, "Category column").value == "department"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Usable interactions"] == "50" and metrics["Items without interactions"] == "1"
+    assert any("1 rows name items that are not in the catalogue (line 52: items 'ghost')" in t for t in texts(at.warning))
+    at = button(at, "Save as dataset version").click().run()
+    assert_no_exception(at)
+    assert any("Saved as dataset version v1" in t for t in texts(at.success))
+    assert [d.id for d in store.list_datasets()] == [1]
+
+    at = switch_tab(at, "Evaluate")
+    widget(at.radio, "Evaluation protocol").set_value("last")
+    at = button(at, "Evaluate").click().run()
+    assert_no_exception(at)
+    results = [f.value for f in at.dataframe if "NDCG@10" in f.value.columns][0]
+    assert results["model"].tolist() == ["Popularity", "Item-kNN (collaborative)", "EASE (collaborative)", "Item text (MiniLM)",
+                                         "Hybrid (EASE + text)"]
+    assert {"Recall@10", "Recall@20", "Hit rate@10", "Catalogue coverage@10", "Cold-start Recall@20"} <= set(results.columns)
+    captions = " ".join(c.value for c in at.caption)
+    assert "leave-last-out by time" in captions and "split seed 42" in captions and "Dataset v1" in captions
+    stored = store.list_evaluations(1)[0]
+    assert (stored.protocol, stored.seed, stored.dataset_id) == ("last", 42, 1)
+
+    at = switch_tab(at, "Explore")
+    assert_no_exception(at)
+    widget(at.selectbox, "User").set_value("c0")
+    at = at.run()
+    top = [f.value for f in at.dataframe if "reason" in f.value.columns][0]
+    history = [f.value for f in at.dataframe if "when" in f.value.columns][0]
+    assert set(top["item"]).isdisjoint(set(history["item"]))  # nothing the user already has
+    assert top["item"].iloc[0].startswith("s")  # a shoe person gets shoes first
+    assert any(r.startswith("because you liked Trail running shoe") for r in top["reason"])
+    assert any(r == "new item similar to " + t for r in top["reason"] for t in history["title"]) or "new1" not in set(top["item"])
+    widget(at.text_input, "New item title").set_value("Alpine trail shoe")
+    widget(at.text_area, "Description").set_value("grippy shoe for mountain running")
+    at = button(at, "Find users for this item").click().run()
+    assert_no_exception(at)
+    users = [f.value for f in at.dataframe if "history size" in f.value.columns][0]
+    assert set(users["user"].head(3)) <= {"c0", "c2", "c4", "c6", "c8"}  # the shoe buyers
+
+
+def test_a_broken_file_is_reported_not_raised(db):
+    at = open_page("recommendations.py", "Data")
+    at.file_uploader(key="rec_interactions").set_value(("clicks.csv", b"   ", "text/csv"))
+    at.file_uploader(key="rec_items").set_value(("catalogue.csv", ITEMS.encode(), "text/csv"))
+    at = at.run()
+    assert_no_exception(at)
+    assert any("clicks.csv: the file is empty" in t for t in texts(at.error))

@@ -1,0 +1,140 @@
+"""Knowledge bases, ask, logging and ticket analytics on a real database (SQLite, and PostgreSQL when set)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from core.storage import session_scope
+from core.storage.tables import SupportInteraction
+
+FAQ = pd.DataFrame(
+    {
+        "question": ["How do I reset my PIN?", "My card has not arrived yet", "How do I close my account?",
+                     "What fees do you charge for foreign currency payments?"],
+        "answer": ["Open the app, go to Cards and choose Reset PIN.", "Cards arrive within 5 working days.",
+                   "Go to Settings and choose Close account.", "We charge 1% on foreign currency payments."],
+        "category": ["cards", "cards", "accounts", "fees"],
+    }
+)  # fmt: skip
+INTENT_ROWS = [
+    ("I forgot my PIN", "change_pin"), ("how can I change my pin number", "change_pin"), ("reset the PIN of my card", "change_pin"),
+    ("new pin please", "change_pin"), ("my pin is blocked, how do I set a new one", "change_pin"),
+    ("my card still has not arrived", "card_arrival"), ("where is my new card", "card_arrival"), ("card delivery is late", "card_arrival"),
+    ("when will my card come", "card_arrival"), ("the card you sent never arrived", "card_arrival"),
+    ("I want to close my account", "terminate_account"), ("delete my account please", "terminate_account"),
+    ("how to cancel my account", "terminate_account"), ("shut down my bank account", "terminate_account"),
+    ("I am leaving, close everything", "terminate_account"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_intent():
+    from core.nlp.training import TrainingParams, train_classifier
+
+    rows = INTENT_ROWS * 3
+    return train_classifier([t for t, _ in rows], [lab for _, lab in rows], TrainingParams(method="head", epochs=60, seed=1))
+
+
+@pytest.fixture
+def models(tiny_models, tiny_intent):
+    from core.nlp.registry import register_trained
+
+    register_trained(tiny_intent, "intent", created_by="tests")
+    return tiny_models
+
+
+def policy():
+    from core.support.decision import Policy
+
+    return Policy(confidence_threshold=0.6, intent_threshold=0.0, negative_threshold=1.01)
+
+
+def test_import_versions_incremental_embedding_and_rollback(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.support import kb as kbmod
+    from core.support.retrieval import Encoder
+
+    embedded: list[list[str]] = []
+    original = Encoder.encode
+    monkeypatch.setattr(Encoder, "encode", lambda self, texts, batch_size=64: (embedded.append(list(texts)), original(self, texts))[1])
+
+    first = kbmod.import_faq("Cards", FAQ, "question", "answer", "category")
+    assert (first.version, len(first.added), first.embedded) == (1, 4, 4)
+    again = kbmod.import_faq("Cards", FAQ, "question", "answer", "category")
+    assert again.version is None and again.unchanged == 4 and len(embedded) == 1  # no change: no version, no encoding
+
+    change = FAQ.copy()
+    change.loc[1, "answer"] = "Cards arrive within 3 working days."
+    change.loc[len(change)] = ["Can I get a virtual card?", "Yes, in the app under Cards.", "cards"]
+    second = kbmod.import_faq("Cards", change, "question", "answer", "category")
+    assert (second.version, second.added, second.updated) == (2, ["Can I get a virtual card?"], ["My card has not arrived yet"])
+    assert embedded[-1] == ["Can I get a virtual card?"]  # the updated answer reused its question's vector
+    entries = kbmod.kb_entries("Cards")
+    assert len(entries) == 5 and "3 working days" in entries.loc[entries.question == "My card has not arrived yet", "answer"].item()
+
+    kbmod.import_faq("Loans", FAQ.head(1), "question", "answer")  # a second KB coexists
+    assert {k.name: k.entries for k in kbmod.list_kbs()} == {"Cards": 5, "Loans": 1}
+
+    assert kbmod.rollback_kb("Cards") == 3  # a rollback is a new version with version 1's entries
+    entries = kbmod.kb_entries("Cards")
+    assert len(entries) == 4 and "5 working days" in entries.loc[entries.question == "My card has not arrived yet", "answer"].item()
+    assert kbmod.load_kb("Cards").version == 3 and len(kbmod.load_kb("Cards").index) == 4
+    versions = kbmod.kb_versions("Cards")
+    assert versions["version"].tolist() == [3, 2, 1] and versions["active"].tolist() == [True, False, False]
+    with pytest.raises(LookupError, match="no version 9"):
+        kbmod.rollback_kb("Cards", 9)
+
+
+def test_ask_answers_escalates_logs_masked_and_stores_feedback(db, models) -> None:
+    from core.support.assistant import ask, interaction_log, record_feedback
+    from core.support.kb import import_faq
+
+    import_faq("Cards", FAQ, "question", "answer", "category")
+    good = ask("Cards", "I forgot my PIN, how can I reset it? Mail me at jane.doe@example.com", policy=policy())
+    assert good.decision.action == "answer" and good.matched_question == "How do I reset my PIN?"
+    assert good.answer.startswith("Open the app") and good.intent == "change_pin" and good.intent_model_version == 1
+    assert good.sentiment in {"negative", "neutral", "positive"} and good.sentiment_task == "sentiment"
+    assert len(good.alternatives) == 2 and good.alternatives[0]["question"] != good.matched_question
+    assert "[EMAIL]" in good.question and "jane.doe" not in good.question
+
+    bad = ask("Cards", "What is the weather on Mars tomorrow?", policy=policy())
+    assert bad.decision.escalate and bad.decision.reasons == ["low similarity"] and bad.answer == "Escalate to an agent."
+
+    record_feedback(good.interaction_id, helpful=True)
+    record_feedback(bad.interaction_id, helpful=False)
+    with session_scope() as session:
+        rows = {r.id: r for r in session.scalars(select(SupportInteraction))}
+    assert rows[good.interaction_id].feedback == 1 and rows[bad.interaction_id].feedback == -1
+    assert "jane.doe" not in rows[good.interaction_id].question and rows[bad.interaction_id].action == "escalate"
+    log = interaction_log()
+    assert log["feedback"].tolist() == ["👎", "👍"]
+    with pytest.raises(ValueError, match="empty"):
+        ask("Cards", "   ")
+    with pytest.raises(LookupError, match="no knowledge base named 'Nope'"):
+        ask("Nope", "hello")
+
+
+def test_ticket_analytics_find_the_unanswered_clusters(db, models) -> None:
+    from core.support.kb import import_faq
+    from core.support.tickets import analyse_tickets
+
+    import_faq("Cards", FAQ, "question", "answer", "category")
+    answered = ["I forgot my PIN, how can I reset it?", "how do I reset my pin", "my card has not arrived yet, where is it?"]
+    crypto = ["Can I buy bitcoin with my account?", "Do you support buying bitcoin?", "How do I buy bitcoin in the app?",
+              "bitcoin purchase possible?"]  # fmt: skip
+    mortgage = ["What is the mortgage interest rate?", "mortgage rates for a new house", "How high are your mortgage interest rates?"]
+    texts = answered + crypto + mortgage
+    frame = pd.DataFrame({"text": texts, "ts": [f"2024-03-0{1 + i % 3} 10:00" for i in range(len(texts))], "channel": "chat"})
+    frame.loc[len(frame)] = ["call me on +44 20 7946 0958 about bitcoin", "not a date", "phone"]
+    report = analyse_tickets(frame, "text", kb_name="Cards", time_col="ts", channel_col="channel", policy=policy())
+    assert report.deflection_rate == pytest.approx(3 / 11)
+    assert [(p.line, p.column) for p in report.problems] == [(12, "ts")]
+    top = report.clusters.head(2)
+    assert "bitcoin" in top["label"].iloc[0] and top["size"].iloc[0] == 5
+    assert "mortgage" in top["label"].iloc[1] and top["size"].iloc[1] == 3
+    assert "7946" not in report.clusters_csv() and "7946" not in report.scored.to_csv()
+    assert report.scored["text"].iloc[-1] == "call me on [PHONE] about bitcoin"
+    assert set(report.intent_distribution()["intent"]) <= {"change_pin", "card_arrival", "terminate_account"}
+    over_time = report.sentiment_over_time()
+    assert over_time["tickets"].sum() == 10 and over_time["period"].nunique() == 3  # the undated ticket is left out

@@ -1,0 +1,123 @@
+"""The one answer-or-escalate decision and the FAQ import rules (pure logic, no database, no model)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.support.decision import LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE, Policy, answer_confidence, decide
+from core.support.kb import FaqFileError, check_faq, read_faq_file, suggest_faq_columns
+from core.support.retrieval import IndexEntry, KBIndex, lexical_overlap
+from core.support.tickets import TicketFileError, cluster_label, cluster_unanswered, prepare_tickets
+
+POLICY = Policy(confidence_threshold=0.6, intent_threshold=0.3, negative_threshold=0.9)
+
+
+def test_confident_match_is_answered() -> None:
+    d = decide(0.85, 0.9, 0.1, POLICY)
+    assert d.action == "answer" and d.reasons == [] and d.confidence == pytest.approx(0.85)
+
+
+@pytest.mark.parametrize(
+    ("similarity", "intent", "negative", "reasons"),
+    [
+        (0.4, 0.9, 0.1, [LOW_SIMILARITY]),
+        (0.9, 0.1, 0.1, [UNKNOWN_INTENT]),
+        (0.9, 0.9, 0.95, [VERY_NEGATIVE]),
+        (0.2, 0.05, 0.99, [LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE]),
+        (None, 0.9, 0.1, ["empty knowledge base"]),
+    ],
+)
+def test_escalation_reasons(similarity, intent, negative, reasons) -> None:
+    d = decide(similarity, intent, negative, POLICY)
+    assert d.escalate and d.reasons == reasons
+    assert "escalate to an agent" in d.explanation()
+
+
+def test_weak_intent_lowers_confidence_below_threshold() -> None:
+    # similarity alone passes, but the intent model barely recognises the question: (0.7 + 0.35) / 2 < 0.6
+    assert answer_confidence(0.7, 0.35) == pytest.approx(0.525)
+    assert decide(0.7, 0.35, None, POLICY).reasons == [UNKNOWN_INTENT]
+    assert decide(0.7, None, None, POLICY).action == "answer"  # no intent model: similarity only
+
+
+def test_threshold_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.settings import get_settings
+
+    monkeypatch.setenv("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", "0.95")
+    get_settings.cache_clear()
+    try:
+        assert decide(0.9).reasons == [LOW_SIMILARITY]
+    finally:
+        monkeypatch.delenv("BEACON_SUPPORT_CONFIDENCE_THRESHOLD")
+        get_settings.cache_clear()
+    assert decide(0.9).action == "answer"
+
+
+def _faq(text: str) -> pd.DataFrame:
+    return read_faq_file(text.encode("utf-8"), "faq.csv")
+
+
+def test_import_rules_on_a_crafted_file() -> None:
+    frame = _faq(
+        "question,answer,category\n"
+        "How do I reset my PIN?,Use the app.,cards\n"  # line 2: ok
+        "What is the card limit?,,cards\n"  # line 3: empty answer
+        ",Orphan answer,cards\n"  # line 4: empty question
+        "how do I reset my pin,Use the app.,cards\n"  # line 5: repeat of line 2 (case, punctuation)
+        "Can I close my account?,Yes in settings.,accounts\n"  # line 6: conflicts with line 7
+        "can i close my account,No you cannot.,accounts\n"  # line 7
+        "Where is my card?,It arrives in 5 days.,cards\n"  # line 8: ok
+    )
+    check = check_faq(frame, "question", "answer", "category")
+    assert [r["line"] for r in check.rows] == [2, 8]
+    rejected = {r.line: (r.column, r.reason) for r in check.rejected}
+    assert rejected[3] == ("answer", "empty answer")
+    assert rejected[4] == ("question", "empty question")
+    assert "repeated row" in rejected[5][1] and "line 2" in rejected[5][1]
+    assert [f.line for f in check.flagged] == [6, 7]
+    assert all("different answers on lines 6, 7" in f.reason for f in check.flagged)
+
+
+def test_column_picker_and_missing_columns() -> None:
+    frame = _faq("Frage;Antwort\nWo ist meine Karte?;Unterwegs.\n")
+    assert suggest_faq_columns(frame)[:2] == ("Frage", "Antwort")
+    with pytest.raises(FaqFileError, match="answer column 'answer' is not in the file"):
+        check_faq(frame, "Frage", "answer")
+    with pytest.raises(FaqFileError, match="empty"):
+        read_faq_file(b"  \n", "empty.csv")
+
+
+def test_index_search_and_lexical_rerank() -> None:
+    entries = [IndexEntry(1, "reset my pin", "A", ""), IndexEntry(2, "card limit", "B", ""), IndexEntry(3, "pin reset", "A", "")]
+    matrix = np.eye(3, dtype=np.float32)
+    vec = np.array([0.5, 0.6, 0.1], dtype=np.float32)
+    plain = KBIndex(entries, matrix).search(vec, "how do I reset my pin", k=2)
+    assert [m.entry.id for m in plain] == [2, 1]
+    reranked = KBIndex(entries, matrix, rerank_weight=0.5).search(vec, "how do I reset my pin", k=3)
+    assert [m.entry.id for m in reranked] == [1, 2]  # entry 3 has the same answer as entry 1: not repeated
+    assert lexical_overlap("reset my PIN", "pin reset") == 1.0
+
+
+def test_ticket_problems_name_line_and_column() -> None:
+    frame = pd.read_csv(io.StringIO("message,when\nhello,2024-01-02\n,2024-01-03\nhi,yesterday\n"), dtype=str, keep_default_na=False)
+    tickets, problems = prepare_tickets(frame, "message", "when")
+    assert tickets["text"].tolist() == ["hello", "hi"]
+    assert [(p.line, p.column) for p in problems] == [(3, "message"), (4, "when")]
+    assert "'yesterday' is not a date" in problems[1].reason
+    with pytest.raises(TicketFileError, match="timestamp column 'date'"):
+        prepare_tickets(frame, "message", "date")
+
+
+def test_clusters_group_similar_vectors() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=16), rng.normal(size=16)
+    vectors = np.stack([a + 0.01 * rng.normal(size=16) for _ in range(4)] + [b + 0.01 * rng.normal(size=16) for _ in range(2)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = ["refund refund late"] * 4 + ["crypto wallet", "crypto"]
+    clusters = cluster_unanswered(texts, vectors.astype(np.float32))
+    assert clusters["size"].tolist() == [4, 2]
+    assert "refund" in clusters["label"].iloc[0] and cluster_label(["crypto wallet"]) == "crypto, wallet"
