@@ -67,6 +67,10 @@ class Settings:
     scoring_precision: str = "auto"  # auto (bf16 on capable CPUs, fp16 on CUDA) | fp32 | bf16
     scoring_heartbeat_s: float = 5.0  # how often a running scoring process reports it is alive
     scoring_stale_s: float = 60.0  # a running run silent for longer is shown as interrupted
+    # Customer service (core.support): the escalation policy, see core.support.decision.decide
+    support_confidence_threshold: float = 0.6  # answer only when the answer confidence reaches this
+    support_intent_threshold: float = 0.3  # below this intent probability the intent counts as unknown
+    support_negative_threshold: float = 0.9  # P(negative) at or above this escalates (very negative customer)
 
 
 @lru_cache(maxsize=1)
@@ -99,4 +103,7 @@ def get_settings() -> Settings:
         scoring_precision=_env("BEACON_SCORING_PRECISION", "auto").lower(),
         scoring_heartbeat_s=_env_float("BEACON_SCORING_HEARTBEAT_S", 5.0),
         scoring_stale_s=_env_float("BEACON_SCORING_STALE_S", 60.0),
+        support_confidence_threshold=_env_float("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", 0.6),
+        support_intent_threshold=_env_float("BEACON_SUPPORT_INTENT_THRESHOLD", 0.3),
+        support_negative_threshold=_env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9),
     )

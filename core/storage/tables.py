@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -282,4 +283,72 @@ class RecEvaluation(Base):
     results: Mapped[list] = mapped_column(default=list)  # one dict per model: metrics, fit/eval seconds
     meta: Mapped[dict] = mapped_column(default=dict)  # sizes, cold-start set-up, text weight
     created_by: Mapped[str] = mapped_column(String(200), default="local user")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class KnowledgeBase(Base):
+    """A named FAQ knowledge base (e.g. "Cards"); ``active_version`` is the version answers come from."""
+
+    __tablename__ = "support_kbs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    active_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class KnowledgeBaseEntry(Base):
+    """One FAQ entry (immutable): a changed answer is a new row; versions list the rows they contain.
+    ``embedding`` is the question's normalised float32 vector, reused when the question text is unchanged."""
+
+    __tablename__ = "support_kb_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kb_id: Mapped[int] = mapped_column(ForeignKey("support_kbs.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    question_key: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the normalised question
+    answer: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(200), default="")
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    encoder: Mapped[str] = mapped_column(String(100))  # which encoder produced the embedding
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class KnowledgeBaseVersion(Base):
+    """A snapshot of a knowledge base after one change (an import or a rollback)."""
+
+    __tablename__ = "support_kb_versions"
+    __table_args__ = (UniqueConstraint("kb_id", "version", name="uq_support_kb_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kb_id: Mapped[int] = mapped_column(ForeignKey("support_kbs.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    entry_ids: Mapped[list] = mapped_column(default=list)
+    report: Mapped[dict] = mapped_column(default=dict)  # added / updated / unchanged / rejected rows with reasons
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(200), default="local user")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SupportInteraction(Base):
+    """A question asked (ask box, CLI), the decision given, and the user's feedback. Texts are PII-masked."""
+
+    __tablename__ = "support_interactions"
+    __table_args__ = (Index("ix_support_interactions_created_at", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kb_id: Mapped[int | None] = mapped_column(ForeignKey("support_kbs.id", ondelete="SET NULL"), index=True)
+    kb_version: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20), default="ask")  # ask | cli
+    question: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(20))  # answer | escalate
+    reasons: Mapped[list] = mapped_column(default=list)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    similarity: Mapped[float] = mapped_column(Float, default=0.0)
+    entry_id: Mapped[int | None] = mapped_column(Integer)
+    matched_question: Mapped[str] = mapped_column(Text, default="")
+    intent: Mapped[str | None] = mapped_column(String(200))
+    intent_confidence: Mapped[float | None] = mapped_column(Float)
+    intent_model_version: Mapped[int | None] = mapped_column(Integer)
+    sentiment: Mapped[str | None] = mapped_column(String(50))
+    sentiment_negative: Mapped[float | None] = mapped_column(Float)
+    alternatives: Mapped[list] = mapped_column(default=list)
+    feedback: Mapped[int | None] = mapped_column(Integer)  # 1 thumbs up, -1 thumbs down
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
