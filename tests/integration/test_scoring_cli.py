@@ -1,0 +1,75 @@
+"""`python -m core score` with the batch scoring options: several tasks, masking, Parquet, bad rows, progress."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from core.__main__ import main
+from core.settings import REPO_ROOT
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=REPO_ROOT, capture_output=True, text=True)
+
+
+def test_several_tasks_masking_parquet_bad_rows_and_progress(tiny_models, tmp_path: Path):
+    src = tmp_path / "export.csv"
+    src.write_bytes(
+        codecs.BOM_UTF8
+        + (
+            b'id;text\n1;"Profit rose to a record;\nmail ir@example.com"\n2;The company cut jobs after a loss\n'
+            b"3;\n4;too;many;fields\n5;Quarterly earnings beat estimates\n"
+        )
+    )
+    out = tmp_path / "scored.parquet"
+    result = _cli("score", "--tasks", "sentiment,topic", "--mask-pii", "--input", str(src), "--text-column", "text", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    frame = pq.read_table(out).to_pandas()
+    assert list(frame["id"]) == ["1", "2", "3", "5"]
+    assert list(frame["status"]) == ["ok", "ok", "empty", "ok"]
+    assert frame.loc[0, "text"] == "Profit rose to a record;\nmail [EMAIL]"
+    assert frame.loc[1, "sentiment_label"] == "negative" and frame.loc[3, "topic_label"] == "Earnings"
+    assert pd.isna(frame.loc[2, "sentiment_label"]) and pd.isna(frame.loc[2, "topic_confidence"])  # no guess for empty text
+    assert {"sentiment_prob_positive", "topic_prob_Earnings", "topic_confidence"} <= set(frame.columns)
+    assert "scored 4 rows (1 empty)" in result.stdout and "sentiment v1, topic v1" in result.stdout
+    assert "warning: 1 rows could not be parsed (lines 6)" in result.stderr
+    assert "5/5 rows" in result.stderr and "rows/s" in result.stderr  # the progress bar
+    errors = list(csv.reader((tmp_path / "scored.parquet.errors.csv").open()))
+    problem = "4 fields, the header has 2 (check quotes and the delimiter)"
+    assert errors == [["line", "problem", "content"], ["6", problem, "4;too;many;fields"]]
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_repeated_task_option_utf16_input_and_excel_safe_csv(tiny_models, tmp_path: Path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_bytes(codecs.BOM_UTF16_LE + "id\ttext\n1\t=1+1 profit rose\n2\tShares plunged after a warning\n".encode("utf-16-le"))
+    out = tmp_path / "out.csv"
+    args = ["score", "--task", "sentiment", "--task", "topic", "--input", str(src), "--text-column", "text", "--output", str(out)]
+    assert main([*args, "--quiet"]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["text"] == "'=1+1 profit rose" and rows[1]["sentiment_label"] == "negative"
+    assert capsys.readouterr().err == ""  # --quiet: no progress bar
+
+
+def test_latin1_needs_encoding_auto_and_unknown_tasks_fail_cleanly(tiny_models, tmp_path: Path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_bytes("text\nUnternehmensgewähr stieg\n".encode("latin-1"))
+    out = tmp_path / "out.csv"
+    base = ["score", "--input", str(src), "--text-column", "text", "--output", str(out), "--quiet"]
+    assert main([*base, "--task", "sentiment"]) == 1
+    assert "not valid UTF-8 (line 2, byte 20)" in capsys.readouterr().err and not out.exists()
+    assert main([*base, "--task", "sentiment", "--encoding", "auto"]) == 0
+    assert list(csv.DictReader(out.open()))[0]["text"] == "Unternehmensgewähr stieg"
+    out.unlink()
+    assert main([*base, "--task", "nosuchtask", "--encoding", "auto"]) == 1
+    err = capsys.readouterr().err
+    assert "no active model for task 'nosuchtask'" in err and len(err.strip().splitlines()) == 1 and not out.exists()
+    assert main(["score", "--input", str(src), "--text-column", "text", "--output", str(out)]) == 1
+    assert "name at least one task" in capsys.readouterr().err
