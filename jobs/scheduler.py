@@ -70,9 +70,30 @@ def add_training_job(scheduler: BlockingScheduler, tick_seconds: int | None = No
     )  # fmt: skip
 
 
+def recommendations_job() -> None:
+    """Nightly: refit and export top-N for every dataset version marked for it (an export is replaced atomically)."""
+    from core.recommend.workflow import nightly_refit_export
+
+    try:
+        written = nightly_refit_export()
+    except Exception as exc:  # logged, retried next night; never stops the worker
+        log.error("recommendations export failed: %s: %s", type(exc).__name__, exc)
+        return
+    if written:
+        log.info("recommendations exported: %s", ", ".join(map(str, written)))
+
+
+def add_recommendations_job(scheduler: BlockingScheduler, hour: int = 2) -> None:
+    scheduler.add_job(
+        recommendations_job, "cron", hour=hour, minute=0, id="recommendations", name="nightly recommendations export",
+        coalesce=True, max_instances=1, misfire_grace_time=3600, replace_existing=True,
+    )  # fmt: skip
+
+
 def run_forever() -> None:
     scheduler = build_scheduler()
     add_training_job(scheduler)
+    add_recommendations_job(scheduler)
     stop_on_signals(scheduler)
     log.info("worker started: a cycle every %s s", get_settings().worker_tick_seconds)
     scheduler.start()

@@ -100,3 +100,17 @@ def test_a_check_with_errors_cannot_be_saved(db):
     with pytest.raises(ValueError, match="no usable interactions"):
         store.save_dataset(check, "bad", "a.csv", "b.csv", {})
     assert store.list_datasets() == []
+
+
+def test_the_worker_schedules_the_nightly_export(db, files):
+    from jobs.scheduler import add_recommendations_job, build_scheduler, recommendations_job
+
+    scheduler = build_scheduler(job=lambda: None)
+    add_recommendations_job(scheduler)
+    job = scheduler.get_job("recommendations")
+    assert job is not None and "hour='2'" in str(job.trigger)
+    check, mapping = workflow.load_files(*files)
+    info = store.save_dataset(check, "shop", "r.csv", "i.csv", mapping)
+    store.set_nightly_export(info.id, True, 2)
+    recommendations_job()
+    assert store.get_dataset(info.id).last_export_at is not None
