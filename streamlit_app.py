@@ -37,6 +37,7 @@ PAGES = {
     ],
     "Models": [
         st.Page("pages/model_studio.py", title="Model Studio", icon=":material/model_training:", url_path="model_studio"),
+        st.Page("pages/batch_scoring.py", title="Batch scoring", icon=":material/table_view:", url_path="batch_scoring"),
     ],
     "Merchandising": [
         st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:", url_path="recommendations"),

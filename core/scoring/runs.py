@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 import os
 import re
 import shutil
@@ -149,6 +150,11 @@ def _error_path(run_id: int, index: int) -> Path:
 
 def size_limit_bytes() -> int:
     return int(get_settings().upload_max_mb * 1024 * 1024)
+
+
+def upload_limit_mb() -> int:
+    """The limit in whole MB for the upload widget (the exact check is ``check_upload_size``)."""
+    return max(1, math.ceil(get_settings().upload_max_mb))
 
 
 def size_limit_text() -> str:
@@ -617,3 +623,73 @@ def class_shares(run: RunView) -> pd.DataFrame:
         for label, n in sorted(counts.items(), key=lambda kv: -kv[1]):
             records.append({"task": task, "label": label, "rows": n, "share": n / total if total else 0.0})
     return pd.DataFrame(records, columns=["task", "label", "rows", "share"])
+
+
+# ---------------------------------------------------------------- what pages show
+
+
+STATUS_ICONS = {
+    "queued": "⏳ queued",
+    "running": "▶️ running",
+    "succeeded": "✅ complete",
+    "failed": "❌ failed",
+    "cancelled": "⏹️ cancelled",
+    "interrupted": "⚠️ interrupted",
+}
+
+
+def current_user() -> str:
+    """The signed-in user's name when accounts are enabled, else ``local user``."""
+    try:
+        from core.auth import current_actor
+    except ImportError:
+        return DEFAULT_USER
+    actor = current_actor()
+    return getattr(actor, "username", None) or DEFAULT_USER
+
+
+def progress_text(run: RunView) -> str:
+    """'12,288 of 100,000 rows · 612 rows/s · about 2m 23s left' (what is known so far)."""
+    from core.scoring.batch import format_duration
+
+    if run.status == "queued":
+        return "waiting for the scoring process to start…"
+    if run.total_rows is None:
+        return "counting the rows of the file…"
+    parts = [f"{run.rows_done:,} of {run.total_rows:,} rows"]
+    if run.rows_per_s:
+        parts.append(f"{run.rows_per_s:,.0f} rows/s")
+    if run.status == "running" and run.seconds_left is not None and run.rows_done < run.total_rows:
+        parts.append(f"about {format_duration(run.seconds_left)} left")
+    return " · ".join(parts)
+
+
+def status_note(run: RunView) -> tuple[str, str] | None:
+    """(level, message) explaining a run that did not complete, or None."""
+    kept = f"The {run.rows_ok + run.rows_empty:,} rows scored before that are kept and can be downloaded."
+    if run.status == "interrupted":
+        return "warning", f"This run was interrupted (its process stopped) after {run.rows_done:,} rows. {kept} Resume to continue."
+    if run.status == "failed":
+        return "error", f"This run failed: {run.error or 'no reason recorded'}. {kept}"
+    if run.status == "cancelled":
+        return "info", f"This run was cancelled after {run.rows_done:,} of {run.total_rows or 0:,} rows. {kept}"
+    return None
+
+
+def runs_table(limit: int = 50) -> pd.DataFrame:
+    """Past runs for the page: who ran what, when, with which models, and how far it got."""
+    records = [
+        {
+            "run": r.id,
+            "started": r.created_at,
+            "by": r.created_by,
+            "file": r.file_name,
+            "models": r.models_text,
+            "masked": r.mask_pii,
+            "status": STATUS_ICONS.get(r.status, r.status),
+            "rows": r.rows_ok + r.rows_empty,
+            "not parsed": r.rows_bad,
+        }
+        for r in list_runs(limit)
+    ]
+    return pd.DataFrame(records, columns=["run", "started", "by", "file", "models", "masked", "status", "rows", "not parsed"])

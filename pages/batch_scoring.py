@@ -1,0 +1,226 @@
+"""Batch scoring: upload a file, pick the text column and tasks, score it in a background process,
+follow it, see per-class charts and the lowest-confidence rows, download CSV/Parquet. UI only: every
+decision, query and file operation lives in core.scoring."""
+
+import html
+
+import plotly.express as px
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from core.scoring import runs
+from core.scoring.reading import InputFileError
+
+if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+UPLOAD_KEY = "scoring_saved_upload"  # (file id, stored path) of the current upload
+
+
+def say(level: str, text: str) -> None:
+    """Show a message that may contain file or user text: HTML-escaped, never raw HTML."""
+    getattr(st, level)(html.escape(text, quote=False))
+
+
+def open_run(run_id: int | None) -> None:
+    if run_id is None:
+        st.query_params.pop("run", None)
+    else:
+        st.query_params["run"] = str(run_id)
+
+
+def selected_run() -> int | None:
+    raw = st.query_params.get("run")
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def saved_upload(upload):  # noqa: ANN001, ANN201 - UploadedFile -> Path
+    """Store the uploaded file once per upload (reruns reuse it)."""
+    saved = st.session_state.get(UPLOAD_KEY)
+    if saved and saved[0] == upload.file_id and saved[1].exists():
+        return saved[1]
+    runs.check_upload_size(upload.size, upload.name)
+    path = runs.save_upload(upload.name, upload)
+    st.session_state[UPLOAD_KEY] = (upload.file_id, path)
+    return path
+
+
+def new_run_form() -> None:
+    limit = runs.size_limit_text()
+    upload = st.file_uploader(
+        f"File to score: .csv, .csv.gz or .xlsx, up to {limit}",
+        type=["csv", "gz", "xlsx", "tsv", "txt"],
+        max_upload_size=runs.upload_limit_mb(),
+        key="scoring_upload",
+        help="Comma, semicolon, tab or pipe separated; UTF-8, UTF-16 or Latin-1. The limit is set with BEACON_UPLOAD_MAX_MB.",
+    )
+    if upload is None:
+        st.caption(f"Files up to {limit}. Rows are read and scored in chunks, so large files are fine.")
+        return
+    try:
+        path = saved_upload(upload)
+        check = runs.check_upload(path, upload.name)
+    except InputFileError as exc:
+        say("error", str(exc))
+        return
+    st.caption(html.escape(f"{upload.name}: {check.description}, {len(check.spec.columns)} columns", quote=False))
+    st.dataframe(check.preview, hide_index=True, width="stretch", key="scoring_preview")
+    if check.bad_rows:
+        lines = ", ".join(str(b.line) for b in check.bad_rows[:10])
+        say("warning", f"Some rows in the preview cannot be parsed (lines {lines}); they will be listed in the error report.")
+    tasks = runs.available_tasks()
+    if not tasks:
+        st.warning("No task has an active model yet. Run `python -m core setup` or train one in Model Studio.")
+        return
+    columns = check.spec.columns
+    c1, c2 = st.columns(2)
+    guess = columns.index(check.suggested_column) if check.suggested_column in columns else 0
+    text_column = c1.selectbox("Text column", columns, index=guess, key="scoring_text_column", help="Suggested: the longest texts")
+    default = ["sentiment"] if "sentiment" in tasks else tasks[:1]
+    chosen = c2.multiselect("Tasks (scored in one pass)", tasks, default=default, key="scoring_tasks")
+    mask = st.checkbox(
+        "Mask personal data first (e-mails, phone, card and account numbers, IBANs); the masked text is what is stored",
+        key="scoring_mask",
+    )
+    if st.button("Start scoring", type="primary", disabled=not chosen, key="scoring_start"):
+        try:
+            run_id = runs.create_run(path, upload.name, text_column, chosen, mask_pii=mask, user=runs.current_user())
+        except (InputFileError, LookupError, ValueError) as exc:
+            say("error", str(exc))
+            return
+        runs.start_run(run_id)
+        st.session_state.pop(UPLOAD_KEY, None)
+        open_run(run_id)
+        st.rerun()
+
+
+def show_progress(run) -> None:  # noqa: ANN001 - RunView
+    st.progress(run.fraction_done, text=runs.progress_text(run))
+    if st.button("Cancel this run", key=f"scoring_cancel_{run.id}"):
+        runs.request_cancel(run.id)
+        st.rerun()
+
+
+@st.fragment(run_every=2)
+def live_progress(run_id: int) -> None:
+    """Re-reads the run every 2 s while it is queued or running; a full rerun shows the result."""
+    run = runs.get_run(run_id)
+    show_progress(run)
+    if run.finished:
+        st.rerun()
+
+
+def show_charts(run) -> None:  # noqa: ANN001 - RunView
+    shares = runs.class_shares(run)
+    if shares.empty:
+        return
+    cols = st.columns(len(run.tasks))
+    for col, task in zip(cols, run.tasks):
+        frame = shares[shares.task == task]
+        chart = px.bar(
+            frame, x="label", y="rows", text=frame["share"].map("{:.1%}".format), title=f"{task}: rows per class",
+            labels={"label": task, "rows": "rows"},
+        )  # fmt: skip
+        col.plotly_chart(chart, width="stretch", key=f"scoring_chart_{run.id}_{task}")
+
+
+def show_table(run) -> None:  # noqa: ANN001 - RunView
+    c1, c2 = st.columns([1, 2])
+    lowest = c1.toggle("Lowest confidence first", key=f"scoring_lowest_{run.id}")
+    task = run.tasks[0]
+    if len(run.tasks) > 1 and lowest:
+        task = c2.selectbox("Confidence of", run.tasks, key=f"scoring_conf_task_{run.id}")
+    table = runs.result_table(run.id, task=task, lowest_first=lowest, limit=1000)
+    shown = "the 1,000 lowest-confidence rows" if lowest else "the first 1,000 rows"
+    st.caption(f"Showing {shown if run.rows_ok + run.rows_empty > 1000 else 'all rows'}; download the file for everything.")
+    config = {
+        col: st.column_config.ProgressColumn(col, min_value=0.0, max_value=1.0, format="%.3f")
+        for col in runs.result_columns(run).values()
+    }
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config, key=f"scoring_table_{run.id}")
+
+
+def show_downloads(run) -> None:  # noqa: ANN001 - RunView
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        "Download CSV (Excel-safe)", data=lambda: runs.export_path(run.id, "csv").read_bytes(),
+        file_name=runs.download_name(run, "csv"), mime="text/csv", key=f"scoring_csv_{run.id}",
+    )  # fmt: skip
+    c2.download_button(
+        "Download Parquet", data=lambda: runs.export_path(run.id, "parquet").read_bytes(),
+        file_name=runs.download_name(run, "parquet"), mime="application/vnd.apache.parquet", key=f"scoring_parquet_{run.id}",
+    )  # fmt: skip
+    if run.rows_bad:
+        c3.download_button(
+            f"Error report ({run.rows_bad:,} rows not parsed)", data=lambda: runs.error_report(run.id) or b"",
+            file_name=runs.download_name(run, "csv").replace("-scored-", "-errors-"), mime="text/csv",
+            key=f"scoring_errors_{run.id}",
+        )  # fmt: skip
+
+
+def show_run(run_id: int) -> None:
+    try:
+        run = runs.get_run(run_id)
+    except LookupError as exc:
+        say("warning", str(exc))
+        open_run(None)
+        return
+    st.subheader(html.escape(f"Run {run.id}: {run.file_name}", quote=False))
+    masked = " · personal data masked" if run.mask_pii else ""
+    st.caption(
+        html.escape(
+            f"{runs.STATUS_ICONS.get(run.status, run.status)} · by {run.created_by} · {run.created_at:%Y-%m-%d %H:%M} UTC · "
+            f"{run.models_text} · text column {run.text_column!r}{masked}",
+            quote=False,
+        )
+    )
+    if not run.finished:
+        live_progress(run.id)
+        return
+    note = runs.status_note(run)
+    if note:
+        say(*note)
+        if run.resumable and st.button("Resume", type="primary", key=f"scoring_resume_{run.id}"):
+            runs.resume_run(run.id)
+            st.rerun()
+    else:
+        st.progress(1.0, text=runs.progress_text(run))
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Rows scored", f"{run.rows_ok:,}", border=True)
+    m2.metric("Empty texts (status 'empty')", f"{run.rows_empty:,}", border=True)
+    m3.metric("Rows not parsed", f"{run.rows_bad:,}", border=True)
+    if run.parts_done == 0:
+        return
+    show_charts(run)
+    show_table(run)
+    show_downloads(run)
+    if run.rows_bad:
+        st.markdown("**Rows that could not be parsed** (first 20; the error report has all of them)")
+        st.dataframe(runs.error_sample(run.id), hide_index=True, width="stretch", key=f"scoring_errors_table_{run.id}")
+
+
+def past_runs() -> None:
+    table = runs.runs_table()
+    if table.empty:
+        st.caption("No scoring runs yet.")
+        return
+    st.dataframe(table, hide_index=True, width="stretch", key="scoring_runs_table")
+    ids = list(table["run"])
+    current = selected_run()
+    choice = st.selectbox(
+        "Open a past run", ids, index=ids.index(current) if current in ids else None, key="scoring_open",
+        format_func=lambda i: f"Run {i}", placeholder="choose a run",
+    )  # fmt: skip
+    if choice is not None and choice != current:
+        open_run(int(choice))
+        st.rerun()
+
+
+st.title("Batch scoring")
+with st.expander("Score a new file", expanded=selected_run() is None):
+    new_run_form()
+if selected_run() is not None:
+    show_run(selected_run())
+st.subheader("Past runs")
+past_runs()
