@@ -8,6 +8,7 @@ import streamlit as st
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from core import auth  # noqa: E402
 from core.dashboard import database_problem  # noqa: E402
 from core.settings import get_settings  # noqa: E402
 from core.storage import upgrade_database  # noqa: E402
@@ -17,6 +18,7 @@ from core.storage import upgrade_database  # noqa: E402
 def _prepare_database(database_url: str) -> bool:
     """Migrate the schema once per process and database (later sessions reuse the result)."""
     upgrade_database(database_url)
+    auth.create_admin_from_environment()  # BEACON_ADMIN_USER / BEACON_ADMIN_PASSWORD on the first start
     return True
 
 
@@ -26,6 +28,65 @@ try:
 except Exception as exc:  # an unreachable or broken database: say which one, not a traceback
     st.error(html.escape(database_problem(exc), quote=False))
     st.stop()
+
+TOKEN = "beacon_token"
+
+
+def sign_in_form(expired: bool) -> None:
+    st.title("Beacon")
+    if auth.user_count() == 0:
+        st.warning(
+            "No accounts exist yet. An administrator creates the first one on the server with "
+            "`python -m core users create --admin NAME` (or BEACON_ADMIN_USER and BEACON_ADMIN_PASSWORD on first start)."
+        )
+        return
+    if expired:
+        st.info("Your session has expired; please sign in again.")
+    with st.form("sign_in"):
+        username = st.text_input("Username", key="sign_in_user")
+        password = st.text_input("Password", type="password", key="sign_in_password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            st.session_state[TOKEN], _ = auth.sign_in(username, password)
+        except auth.SignInError as exc:
+            st.error(html.escape(str(exc), quote=False))
+            return
+        st.rerun()
+
+
+def signed_in_actor() -> auth.Actor | None:
+    """The signed-in user (password sessions or the company identity provider), else a sign-in screen."""
+    if get_settings().auth_mode == "oidc":
+        if not st.user.is_logged_in:
+            st.title("Beacon")
+            st.button("Sign in with your company account", type="primary", on_click=st.login)
+            return None
+        return auth.identity_provider_actor(st.user.get("email", ""))
+    token = st.session_state.get(TOKEN)
+    actor = auth.resume(token)
+    if actor is None:
+        sign_in_form(expired=token is not None)
+    return actor
+
+
+def sign_out() -> None:
+    if get_settings().auth_mode == "oidc":
+        st.logout()
+    auth.sign_out(st.session_state.pop(TOKEN, None))
+
+
+try:
+    actor = signed_in_actor()
+except auth.SignInError as exc:
+    st.error(html.escape(str(exc), quote=False))
+    st.stop()
+if actor is None:
+    st.stop()
+auth.set_actor(actor)  # every core action in this script run checks this user's role
+with st.sidebar:
+    st.caption(html.escape(f"Signed in as {actor.username} ({actor.role})", quote=False))
+    st.button("Sign out", key="sign_out", on_click=sign_out)
 
 PAGES = {
     "Monitoring": [
@@ -42,7 +103,19 @@ PAGES = {
     "Merchandising": [
         st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:", url_path="recommendations"),
     ],
+    "Support": [
+        st.Page("pages/customer_service.py", title="Customer service", icon=":material/support_agent:", url_path="customer_service"),
+    ],
     # Later sections: "Models" (Batch scoring), "Support" (Customer service),
     # "Merchandising" (Recommendations). Add their st.Page entries here.
 }
-st.navigation(PAGES).run()
+PAGES["Admin"] = [
+    st.Page(
+        "pages/admin.py", title="Users and audit log", icon=":material/admin_panel_settings:", url_path="admin",
+        visibility="visible" if actor.can("admin") else "hidden",  # core refuses non-admins anyway
+    )
+]
+try:
+    st.navigation(PAGES).run()
+except auth.PermissionDenied as exc:  # a role check in core refused an action: say so, no traceback
+    st.error(html.escape(str(exc), quote=False))

@@ -23,12 +23,51 @@ def _progress_bar(label: str):
 
 
 def cmd_setup(_: argparse.Namespace) -> int:
+    from core.auth import create_admin_from_environment, user_count
     from core.nlp.defaults import install_default_models
     from core.storage import upgrade_database
 
     upgrade_database()
     installed = install_default_models()
     print(f"database ready; default models installed: {', '.join(installed) or 'already present'}")
+    if create_admin_from_environment():
+        print("created the first admin from BEACON_ADMIN_USER")
+    elif user_count() == 0:
+        print("no accounts yet: create the first admin with `python -m core users create --admin NAME`")
+    return 0
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """From stdin (--password-stdin, for scripts) or asked twice on the terminal; never an argument."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from core import auth
+    from core.storage import upgrade_database
+
+    upgrade_database()
+    if args.action == "list":
+        for user in auth.list_users():
+            print(f"{user.username:<30} {user.role:<8} {'active' if user.active else 'disabled'}")
+        return 0
+    role = "admin" if args.admin else args.role
+    if args.action == "create":
+        auth.create_user(args.name, _new_password(args), role)
+        print(f"created {args.name} ({role})")
+    elif args.action == "set-role":
+        auth.set_role(args.name, role)
+        print(f"{args.name} is now {role}")
+    elif args.action == "reset-password":
+        auth.reset_password(args.name, _new_password(args))
+        print(f"password of {args.name} reset; their open sessions ended")
     return 0
 
 
@@ -261,6 +300,17 @@ def build_parser() -> argparse.ArgumentParser:
     train_run.add_argument("run_id", type=int)
     train_run.set_defaults(func=cmd_train_run)
 
+    users = sub.add_parser("users", help="create users, change roles, reset passwords (acts as an admin)")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    users_sub.add_parser("list").set_defaults(func=cmd_users)
+    for action in ("create", "set-role", "reset-password"):
+        p = users_sub.add_parser(action)
+        p.add_argument("--admin", action="store_true", help="the admin role (same as --role admin)")
+        p.add_argument("--role", choices=("viewer", "analyst", "admin"), default="viewer")
+        p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        p.add_argument("name")
+        p.set_defaults(func=cmd_users)
+
     models = sub.add_parser("models", help="list, promote or roll back model versions; rebuild shipped defaults")
     models_sub = models.add_subparsers(dest="action", required=True)
     for action in ("list", "promote", "rollback"):
@@ -292,8 +342,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notes, not for users
     args = build_parser().parse_args(argv)
+    from core.auth import CLI, acting_as
+
     try:
-        return args.func(args)
+        with acting_as(CLI):  # whoever runs the command line has the server's files: an admin
+            return args.func(args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

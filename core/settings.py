@@ -67,6 +67,13 @@ class Settings:
     scoring_precision: str = "auto"  # auto (bf16 on capable CPUs, fp16 on CUDA) | fp32 | bf16
     scoring_heartbeat_s: float = 5.0  # how often a running scoring process reports it is alive
     scoring_stale_s: float = 60.0  # a running run silent for longer is shown as interrupted
+    # Accounts (core.auth)
+    auth_mode: str = "password"  # password | oidc (Streamlit's st.login, configured under [auth] in .streamlit/secrets.toml)
+    session_hours: float = 8.0  # a sign-in expires after this long without activity
+    login_max_failures: int = 5  # failed sign-ins in a row before the account is locked
+    lockout_minutes: float = 15.0
+    admin_username: str = ""  # BEACON_ADMIN_USER + BEACON_ADMIN_PASSWORD create the first admin on first start
+    admin_password: str = field(default="", repr=False)
     # Customer service (core.support): the escalation policy, see core.support.decision.decide
     support_confidence_threshold: float = 0.6  # answer only when the answer confidence reaches this
     support_intent_threshold: float = 0.3  # below this intent probability the intent counts as unknown
@@ -103,6 +110,12 @@ def get_settings() -> Settings:
         scoring_precision=_env("BEACON_SCORING_PRECISION", "auto").lower(),
         scoring_heartbeat_s=_env_float("BEACON_SCORING_HEARTBEAT_S", 5.0),
         scoring_stale_s=_env_float("BEACON_SCORING_STALE_S", 60.0),
+        auth_mode=_env("BEACON_AUTH_MODE", "password").lower(),
+        session_hours=_env_float("BEACON_SESSION_HOURS", 8.0),
+        login_max_failures=max(1, _env_int("BEACON_LOGIN_MAX_FAILURES", 5)),
+        lockout_minutes=_env_float("BEACON_LOCKOUT_MINUTES", 15.0),
+        admin_username=_env("BEACON_ADMIN_USER", ""),
+        admin_password=_env("BEACON_ADMIN_PASSWORD", ""),
         support_confidence_threshold=_env_float("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", 0.6),
         support_intent_threshold=_env_float("BEACON_SUPPORT_INTENT_THRESHOLD", 0.3),
         support_negative_threshold=_env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9),

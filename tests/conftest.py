@@ -29,6 +29,16 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def acting_admin() -> Iterator[None]:
+    """Core actions check the acting user's role; tests act as an admin unless they say otherwise
+    (the role-matrix test switches actors with ``core.auth.acting_as``)."""
+    from core.auth.roles import Actor, acting_as
+
+    with acting_as(Actor("tests", "admin")):
+        yield
+
+
 @pytest.fixture
 def beacon_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point settings at a temporary data folder; the model folder is shared across tests

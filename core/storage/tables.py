@@ -250,42 +250,6 @@ class ScoringRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class RecDataset(Base):
-    """A dataset version for recommendations: one upload of interactions plus catalogue, cleaned by the data check."""
-
-    __tablename__ = "rec_datasets"
-    id: Mapped[int] = mapped_column(primary_key=True)  # the dataset version shown to users
-    name: Mapped[str] = mapped_column(String(200))
-    interactions_file: Mapped[str] = mapped_column(String(500))  # the names the user uploaded
-    items_file: Mapped[str] = mapped_column(String(500))
-    folder: Mapped[str] = mapped_column(String(1000))  # cleaned tables, relative to the data folder
-    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
-    mapping: Mapped[dict] = mapped_column(default=dict)  # field -> column, for both files
-    stats: Mapped[dict] = mapped_column(default=dict)  # counts from the data check
-    issues: Mapped[list] = mapped_column(default=list)  # [level, message] from the data check
-    nightly_export: Mapped[bool] = mapped_column(Boolean, default=False)  # refit + export top-N every night
-    export_k: Mapped[int] = mapped_column(Integer, default=20)
-    last_export_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_by: Mapped[str] = mapped_column(String(200), default="local user")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class RecEvaluation(Base):
-    """One offline comparison of the recommenders on a dataset version, with the protocol and seed that produced it."""
-
-    __tablename__ = "rec_evaluations"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("rec_datasets.id", ondelete="CASCADE"), index=True)
-    protocol: Mapped[str] = mapped_column(String(20))  # random | last
-    seed: Mapped[int] = mapped_column(Integer)
-    test_ratio: Mapped[float | None] = mapped_column(Float)
-    k: Mapped[int] = mapped_column(Integer)
-    results: Mapped[list] = mapped_column(default=list)  # one dict per model: metrics, fit/eval seconds
-    meta: Mapped[dict] = mapped_column(default=dict)  # sizes, cold-start set-up, text weight
-    created_by: Mapped[str] = mapped_column(String(200), default="local user")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
 class KnowledgeBase(Base):
     """A named FAQ knowledge base (e.g. "Cards"); ``active_version`` is the version answers come from."""
 
@@ -352,3 +316,81 @@ class SupportInteraction(Base):
     feedback: Mapped[int | None] = mapped_column(Integer)  # 1 thumbs up, -1 thumbs down
     feedback_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RecDataset(Base):
+    """A dataset version for recommendations: one upload of interactions plus catalogue, cleaned by the data check."""
+
+    __tablename__ = "rec_datasets"
+    id: Mapped[int] = mapped_column(primary_key=True)  # the dataset version shown to users
+    name: Mapped[str] = mapped_column(String(200))
+    interactions_file: Mapped[str] = mapped_column(String(500))  # the names the user uploaded
+    items_file: Mapped[str] = mapped_column(String(500))
+    folder: Mapped[str] = mapped_column(String(1000))  # cleaned tables, relative to the data folder
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    mapping: Mapped[dict] = mapped_column(default=dict)  # field -> column, for both files
+    stats: Mapped[dict] = mapped_column(default=dict)  # counts from the data check
+    issues: Mapped[list] = mapped_column(default=list)  # [level, message] from the data check
+    nightly_export: Mapped[bool] = mapped_column(Boolean, default=False)  # refit + export top-N every night
+    export_k: Mapped[int] = mapped_column(Integer, default=20)
+    last_export_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(200), default="local user")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RecEvaluation(Base):
+    """One offline comparison of the recommenders on a dataset version, with the protocol and seed that produced it."""
+
+    __tablename__ = "rec_evaluations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("rec_datasets.id", ondelete="CASCADE"), index=True)
+    protocol: Mapped[str] = mapped_column(String(20))  # random | last
+    seed: Mapped[int] = mapped_column(Integer)
+    test_ratio: Mapped[float | None] = mapped_column(Float)
+    k: Mapped[int] = mapped_column(Integer)
+    results: Mapped[list] = mapped_column(default=list)  # one dict per model: metrics, fit/eval seconds
+    meta: Mapped[dict] = mapped_column(default=dict)  # sizes, cold-start set-up, text weight
+    created_by: Mapped[str] = mapped_column(String(200), default="local user")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(Base):
+    """A person who signs in; the role decides what they may change (viewer < analyst < admin)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300), default="")  # argon2id; "" for identity-provider users
+    role: Mapped[str] = mapped_column(String(20), default="viewer")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LoginSession(Base):
+    """A signed-in browser session; only the token's sha256 is stored."""
+
+    __tablename__ = "login_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEvent(Base):
+    """Who did what and when: sign-ins, uploads, scoring, training, promotions, feed/rule/user changes."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(500), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")  # ok | refused | failed
+    detail: Mapped[dict] = mapped_column(default=dict)

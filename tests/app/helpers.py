@@ -8,13 +8,36 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 # each page's tabs are bound to this query parameter
-TAB_KEYS = {"financial_sentiment.py": "tab", "alerts.py": "view", "model_studio.py": "studio", "recommendations.py": "rec"}
+TAB_KEYS = {
+    "financial_sentiment.py": "tab",
+    "alerts.py": "view",
+    "model_studio.py": "studio",
+    "recommendations.py": "rec",
+    "customer_service.py": "cs_view",
+    "admin.py": "admin",
+}
 
 
-def open_page(name: str, tab: str | None = None, **query: str) -> AppTest:
-    """Run the app on ``pages/<name>`` (through streamlit_app.py, so page links resolve), on ``tab``
-    (the page's tab query parameter) with ``query`` params."""
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+PASSWORD = "correct horse battery"
+
+
+def sign_in_as(at: AppTest, role: str = "admin") -> AppTest:
+    """Create (once) a user with ``role`` and put a real signed-in session into the app's state."""
+    from core.auth import create_user, sign_in
+
+    username = f"test-{role}"
+    try:
+        create_user(username, PASSWORD, role)
+    except ValueError:
+        pass  # created by an earlier call in this test
+    at.session_state["beacon_token"], _ = sign_in(username, PASSWORD)
+    return at
+
+
+def open_page(name: str, tab: str | None = None, role: str = "admin", **query: str) -> AppTest:
+    """Run the app on ``pages/<name>`` (through streamlit_app.py, so page links resolve) signed in with
+    ``role``, on ``tab`` (the page's tab query parameter) with ``query`` params."""
+    at = sign_in_as(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60), role)
     at.switch_page(f"pages/{name}")
     at.beacon_tab_key = TAB_KEYS[name]  # remembered for switch_tab
     if tab:

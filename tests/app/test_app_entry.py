@@ -6,11 +6,11 @@ from streamlit.testing.v1 import AppTest
 
 from core.settings import get_settings
 from core.storage import reset_engines
-from tests.app.helpers import ROOT, assert_no_exception, texts
+from tests.app.helpers import ROOT, assert_no_exception, sign_in_as, texts
 
 
 def test_the_app_opens_on_financial_sentiment_and_navigates_to_alerts(db):
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    at = sign_in_as(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)).run()
     assert_no_exception(at)
     assert texts(at.title) == ["Financial sentiment"]
     at.switch_page("pages/alerts.py").run()

@@ -43,6 +43,7 @@ HEADLINES = [
     "Operating profit rose sharply to a record",
     "The annual meeting is held in Helsinki on Tuesday",
 ]
+E2E_USER, E2E_PASSWORD = "e2e-admin", "a long e2e password"
 SLOW = 180_000  # ms: the first Fetch now loads the encoder on CPU
 
 
@@ -78,12 +79,14 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float
 def beacon(beacon_env: Path) -> Iterator[dict]:
     """A migrated database with the shipped models, a feed server, and `streamlit run` on a free port."""
     _requirements()
+    from core.auth import create_user
     from core.nlp.defaults import install_default_models
     from core.settings import get_settings
     from core.storage import upgrade_database
 
     upgrade_database()
     assert install_default_models(), "no default model was installed"
+    create_user(E2E_USER, E2E_PASSWORD, "admin")
     _seed_raw_article()
     now = utcnow()
     items = [
@@ -183,6 +186,15 @@ def _open_tab(page, name: str) -> None:
     _settled(page)
 
 
+def _sign_in(page) -> None:
+    """The app opens on its sign-in form; sign in as the test admin and wait for the page to run."""
+    page.get_by_role("textbox", name="Username").fill(E2E_USER)
+    page.get_by_role("textbox", name="Password").fill(E2E_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {E2E_USER}").wait_for(timeout=SLOW)
+    _settled(page)
+
+
 def _assert_app_navigation(page) -> None:
     """The sidebar is Beacon's st.navigation (sections, titles), not Streamlit's pages/ folder list."""
     nav = page.get_by_test_id("stSidebarNav")
@@ -201,6 +213,7 @@ def test_add_fetch_and_see_scored_items_and_trends(beacon, browser_page, tmp_pat
 
     page = browser_page
     page.goto(beacon["url"])
+    _sign_in(page)
     expect(page.get_by_role("heading", name="Financial sentiment")).to_be_visible()
     _settled(page)
     _assert_app_navigation(page)
@@ -285,6 +298,7 @@ def test_alerts_page_shows_a_fired_alert_and_its_rules(beacon, browser_page, tmp
     page = browser_page
     # A fresh server opened straight on an alert link (as from the email) still runs through the app.
     page.goto(f"{beacon['url']}/alerts?alert={alert_id}")
+    _sign_in(page)
     expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
     _settled(page)
     _assert_app_navigation(page)

@@ -1,0 +1,113 @@
+"""User accounts: created by an admin (or the first one from the command line / environment)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from core.auth.audit import record
+from core.auth.passwords import hash_password
+from core.auth.roles import check_role, require
+from core.settings import get_settings
+from core.storage import session_scope
+from core.storage.tables import LoginSession, User
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
+
+
+@dataclass(frozen=True)
+class UserView:
+    username: str
+    role: str
+    active: bool
+    locked_until: object
+    last_login_at: object
+    created_at: object
+
+
+def _view(user: User) -> UserView:
+    return UserView(user.username, user.role, user.active, user.locked_until, user.last_login_at, user.created_at)
+
+
+def check_username(username: str) -> str:
+    username = (username or "").strip()
+    if not USERNAME.match(username):
+        raise ValueError("a username needs 2-100 letters, digits or . _ @ - and must start with a letter or digit")
+    return username
+
+
+def _insert_user(username: str, password: str, role: str) -> None:
+    username, role = check_username(username), check_role(role)
+    password_hash = hash_password(password) if password else ""
+    with session_scope() as session:
+        if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+            raise ValueError(f"a user named {username!r} already exists")
+        session.add(User(username=username, password_hash=password_hash, role=role))
+
+
+def create_user(username: str, password: str, role: str = "viewer") -> None:
+    """Admin only. The password is hashed (argon2id); it is never stored or logged in plain text."""
+    require("admin", "create users")
+    _insert_user(username, password, role)
+    record("user created", username, detail={"role": role})
+
+
+def create_first_admin(username: str, password: str) -> bool:
+    """Bootstrap: create an admin only while there are no users at all (CLI and environment)."""
+    with session_scope() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            return False
+    _insert_user(username, password, "admin")
+    record("user created", username, detail={"role": "admin", "bootstrap": True}, username="setup")
+    return True
+
+
+def create_admin_from_environment() -> bool:
+    """BEACON_ADMIN_USER and BEACON_ADMIN_PASSWORD create the first admin on the first start."""
+    settings = get_settings()
+    if not (settings.admin_username and settings.admin_password):
+        return False
+    return create_first_admin(settings.admin_username, settings.admin_password)
+
+
+def _update(username: str, action: str, **values: object) -> None:
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise LookupError(f"there is no user {username!r}")
+        for key, value in values.items():
+            setattr(user, key, value)
+        if values.get("active") is False or "password_hash" in values:
+            for login in session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)):
+                login.revoked = True  # a disabled account or a new password ends open sessions
+    record(action, username, detail={k: v for k, v in values.items() if k != "password_hash"})
+
+
+def set_role(username: str, role: str) -> None:
+    require("admin", "change roles")
+    _update(username, "role changed", role=check_role(role))
+
+
+def set_active(username: str, active: bool) -> None:
+    actor = require("admin", "enable or disable users")
+    if not active and username == actor.username:
+        raise ValueError("you cannot disable your own account")
+    _update(username, "user enabled" if active else "user disabled", active=active)
+
+
+def reset_password(username: str, password: str) -> None:
+    require("admin", "reset passwords")
+    _update(username, "password reset", password_hash=hash_password(password), failed_logins=0, locked_until=None)
+
+
+def list_users() -> list[UserView]:
+    require("admin", "list users")
+    with session_scope() as session:
+        return [_view(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def user_count() -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(User)) or 0

@@ -1,0 +1,81 @@
+"""Admin: users and roles, and the audit log. UI only; every action checks the admin role in core.auth."""
+
+import html
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from core import auth
+from core.auth.roles import ROLE_HELP, ROLES
+
+if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
+def say(level: str, text: str) -> None:
+    getattr(st, level)(html.escape(text, quote=False))
+
+
+def act(action, success: str) -> None:  # noqa: ANN001 - a no-argument callable
+    try:
+        action()
+    except (ValueError, LookupError, PermissionError) as exc:
+        st.session_state["admin_message"] = ("error", str(exc))
+    else:
+        st.session_state["admin_message"] = ("success", success)
+
+
+st.title("Users and audit log")
+message = st.session_state.pop("admin_message", None)
+if message:
+    say(*message)
+users_tab, audit_tab = st.tabs(["Users", "Audit log"], key="admin", bind="query-params")
+
+if users_tab.open:
+    with users_tab:
+        users = auth.list_users()
+        st.dataframe(pd.DataFrame([u.__dict__ for u in users]), hide_index=True, width="stretch", key="admin_users")
+        st.caption(" · ".join(f"**{role}**: {ROLE_HELP[role]}" for role in ROLES))
+        with st.form("new_user", clear_on_submit=True):
+            st.subheader("Add a user")
+            c1, c2, c3 = st.columns(3)
+            name = c1.text_input("Username", key="new_user_name")
+            password = c2.text_input("Initial password (10+ characters)", type="password", key="new_user_password")
+            role = c3.selectbox("Role", ROLES, key="new_user_role")
+            if st.form_submit_button("Add user", type="primary"):
+                act(lambda: auth.create_user(name, password, role), f"Added {name} as {role}.")
+                st.rerun()
+        if users:
+            st.subheader("Change a user")
+            names = [u.username for u in users]
+            d1, d2 = st.columns([2, 1], vertical_alignment="bottom")
+            chosen = d1.selectbox("User", names, key="admin_pick")
+            new_role = d2.selectbox("Role", ROLES, index=ROLES.index(next(u.role for u in users if u.username == chosen)), key="admin_role")
+            e1, e2, e3 = st.columns(3)
+            if e1.button("Save role", key="admin_save_role", width="stretch"):
+                act(lambda: auth.set_role(chosen, new_role), f"{chosen} is now {new_role}.")
+                st.rerun()
+            active = next(u.active for u in users if u.username == chosen)
+            if e2.button("Disable" if active else "Enable", key="admin_toggle", width="stretch"):
+                act(lambda: auth.set_active(chosen, not active), f"{chosen} is {'disabled' if active else 'enabled'}.")
+                st.rerun()
+            with e3.popover("Reset password", width="stretch"):
+                new_password = st.text_input("New password", type="password", key="admin_new_password")
+                if st.button("Set password", key="admin_set_password"):
+                    act(lambda: auth.reset_password(chosen, new_password), f"The password of {chosen} was reset; their sessions ended.")
+                    st.rerun()
+
+if audit_tab.open:
+    with audit_tab:
+        f1, f2 = st.columns(2)
+        who = f1.text_input("User", key="audit_user")
+        what = f2.text_input("Action (exact, e.g. signed in)", key="audit_action")
+        events = pd.DataFrame(auth.list_events(username=who.strip(), action=what.strip()))
+        if events.empty:
+            st.info("No matching events.")
+        else:
+            events["detail"] = events["detail"].map(str)
+            st.dataframe(events, hide_index=True, width="stretch", key="audit_table")
+            st.download_button("Download the log (CSV)", events.to_csv(index=False), "beacon_audit.csv", "text/csv")

@@ -1,0 +1,94 @@
+"""Signing in to the app: no default account, wrong passwords refused, lockout, expiry, roles in the menu."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+from streamlit.testing.v1 import AppTest
+
+from core.auth import create_user, list_events
+from core.storage import session_scope
+from core.storage.tables import LoginSession, utcnow
+from tests.app.helpers import PASSWORD, ROOT, assert_no_exception, button, open_page, texts, widget
+
+
+def fresh_app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+
+
+def submit(at: AppTest, username: str, password: str) -> AppTest:
+    widget(at.text_input, "Username").input(username)
+    widget(at.text_input, "Password").input(password)
+    return button(at, "Sign in").click().run()
+
+
+def test_without_accounts_the_app_says_how_to_create_the_first_admin(db):
+    at = fresh_app().run()
+    assert_no_exception(at)
+    assert any("python -m core users create --admin NAME" in w for w in texts(at.warning))
+    assert not at.text_input  # no sign-in form, no default password to guess
+
+
+def test_sign_in_with_the_right_password_opens_the_dashboard(db):
+    create_user("maria", PASSWORD, "viewer")
+    at = submit(fresh_app().run(), "maria", PASSWORD)
+    assert_no_exception(at)
+    assert texts(at.title) == ["Financial sentiment"]
+    assert any("Signed in as maria (viewer)" in c for c in texts(at.sidebar.caption))
+    assert [e["action"] for e in list_events(username="maria")] == ["signed in"]
+
+
+def test_a_wrong_password_is_refused_without_saying_whether_the_user_exists(db):
+    create_user("maria", PASSWORD, "viewer")
+    at = submit(fresh_app().run(), "maria", "not the password")
+    assert texts(at.error) == ["wrong username or password"]
+    at = submit(fresh_app().run(), "nobody", "not the password")
+    assert texts(at.error) == ["wrong username or password"]
+    assert texts(at.title) == ["Beacon"]
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(db):
+    create_user("maria", PASSWORD, "viewer")
+    at = fresh_app().run()
+    for _ in range(5):
+        at = submit(at, "maria", "guess guess guess")
+    at = submit(at, "maria", PASSWORD)
+    assert any("the account is locked after 5 failed sign-ins" in e for e in texts(at.error))
+    assert texts(at.title) == ["Beacon"]
+
+
+def test_an_expired_session_asks_to_sign_in_again(db):
+    at = open_page("financial_sentiment.py", role="analyst")
+    assert texts(at.title) == ["Financial sentiment"]
+    with session_scope() as session:
+        session.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(minutes=1)))
+    at = at.run()
+    assert texts(at.title) == ["Beacon"]
+    assert "Your session has expired; please sign in again." in texts(at.info)
+
+
+def test_sign_out_ends_the_session(db):
+    at = open_page("financial_sentiment.py", role="viewer")
+    at = at.sidebar.button(key="sign_out").click().run()
+    assert texts(at.title) == ["Beacon"]
+    assert [e["action"] for e in list_events(username="test-viewer")][:1] == ["signed out"]
+
+
+def test_only_admins_see_the_admin_page_and_it_manages_users(db):
+    at = open_page("admin.py", "Users")
+    assert_no_exception(at)
+    assert texts(at.title) == ["Users and audit log"]
+    widget(at.text_input, "Username").input("li")
+    widget(at.text_input, "Initial password (10+ characters)").input("a-long-password")
+    widget(at.selectbox, "Role").set_value("analyst")
+    at = button(at, "Add user").click().run()
+    assert_no_exception(at)
+    assert "Added li as analyst." in texts(at.success)
+    users = [f.value for f in at.dataframe if "role" in f.value.columns][0]
+    assert dict(zip(users["username"], users["role"]))["li"] == "analyst"
+
+    viewer = open_page("admin.py", "Users", role="viewer")
+    assert_no_exception(viewer)
+    assert "test-viewer is a viewer and cannot list users; this needs the admin role" in texts(viewer.error)
+    assert not [f for f in viewer.dataframe if "role" in f.value.columns]
