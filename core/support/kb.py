@@ -63,7 +63,7 @@ class ImportReport:
     def summary(self) -> str:
         head = f"{self.kb}: {len(self.added)} added, {len(self.updated)} updated, {self.unchanged} unchanged, "
         head += f"{len(self.rejected)} rejected, {len(self.flagged)} flagged for review"
-        return head + (f" -> version {self.version}" if self.version else " (no change, no new version)")
+        return head + (f"; now version {self.version}" if self.version else "; nothing changed, no new version")
 
     def issues_frame(self) -> pd.DataFrame:
         rows = [{"status": "rejected", **asdict(i)} for i in self.rejected]

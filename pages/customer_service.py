@@ -1,0 +1,228 @@
+"""Customer service: ask the FAQ assistant, manage knowledge bases, analyse ticket exports.
+UI only: retrieval, intent, sentiment, the escalation decision and analytics live in core.support."""
+
+import html
+
+import plotly.express as px
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from core.settings import get_settings
+from core.support.assistant import ask, interaction_log, record_feedback
+from core.support.decision import Policy
+from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
+from core.support.tickets import TicketFileError, analyse_tickets
+
+if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+USER = "local user"
+NONE = "(none)"
+
+
+def say(level: str, text: str) -> None:
+    """Show a message that may contain user text: HTML-escaped, never raw HTML."""
+    getattr(st, level)(html.escape(text, quote=False))
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def kb_picker(key: str) -> str | None:
+    names = [k.name for k in list_kbs()]
+    if not names:
+        st.info("No knowledge base yet: import an FAQ CSV under **Knowledge bases**.")
+        return None
+    return st.selectbox("Knowledge base", names, key=key)
+
+
+def show_answer(item: dict) -> None:
+    with st.chat_message("user"):
+        st.markdown(esc(item["question"]))
+    with st.chat_message("assistant"):
+        if item["action"] == "escalate":
+            say("warning", f"Escalate to an agent — {', '.join(item['reasons'])} (confidence {item['confidence']:.2f}).")
+        else:
+            st.markdown(esc(item["answer"]))
+            st.caption(f"Matched FAQ question: {esc(item['matched_question'])}")
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Confidence", f"{item['confidence']:.2f}", border=True)
+        intent = item["intent"] or "no intent model"
+        conf = "" if item["intent_confidence"] is None else f" ({item['intent_confidence']:.2f})"
+        c2.metric("Intent", intent, conf.strip(" ()") or None, delta_color="off", border=True)
+        c3.metric("Customer sentiment", item["sentiment"] or "–", f"model: {item['sentiment_task']}", delta_color="off", border=True)
+        if item["alternatives"]:
+            with st.expander("Next alternatives"):
+                for alt in item["alternatives"]:
+                    st.markdown(f"**{esc(alt['question'])}** (similarity {alt['similarity']:.2f})  \n{esc(alt['answer'])}")
+        if item["interaction_id"] is not None:
+            b1, b2, _ = st.columns([1, 1, 6])
+            if b1.button("👍", key=f"cs_up_{item['interaction_id']}", help="The answer was right"):
+                record_feedback(item["interaction_id"], True)
+                st.session_state.setdefault("cs_feedback", {})[item["interaction_id"]] = "👍"
+            if b2.button("👎", key=f"cs_down_{item['interaction_id']}", help="The answer was wrong or should have been escalated"):
+                record_feedback(item["interaction_id"], False)
+                st.session_state.setdefault("cs_feedback", {})[item["interaction_id"]] = "👎"
+            given = st.session_state.get("cs_feedback", {}).get(item["interaction_id"])
+            if given:
+                st.caption(f"Feedback stored: {given}")
+
+
+def ask_tab() -> None:
+    kb = kb_picker("cs_ask_kb")
+    settings = get_settings()
+    threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
+                          settings.support_confidence_threshold, 0.01, key="cs_threshold")  # fmt: skip
+    history = st.session_state.setdefault("cs_history", [])
+    question = st.chat_input("Ask a customer question", key="cs_question", disabled=kb is None)
+    if question and kb:
+        policy = Policy(threshold, settings.support_intent_threshold, settings.support_negative_threshold)
+        try:
+            history.append(ask(kb, question, policy=policy).as_dict())
+        except (ValueError, LookupError) as exc:
+            say("error", str(exc))
+    for item in reversed(history[-10:]):
+        show_answer(item)
+
+
+def kb_tab() -> None:
+    st.subheader("Import an FAQ")
+    name = st.text_input("Knowledge base name", placeholder="e.g. Cards", key="cs_kb_name")
+    upload = st.file_uploader("FAQ CSV (question, answer, optional category)", type=["csv"], key="cs_faq_upload")
+    if upload is not None:
+        try:
+            frame = read_faq_file(upload.getvalue(), upload.name)
+        except FaqFileError as exc:
+            say("error", str(exc))
+            frame = None
+        if frame is not None:
+            st.dataframe(frame.head(5), hide_index=True, width="stretch", key="cs_faq_preview")
+            columns = list(frame.columns)
+            q_guess, a_guess, c_guess = suggest_faq_columns(frame)
+            c1, c2, c3 = st.columns(3)
+            q_col = c1.selectbox("Question column", columns, index=columns.index(q_guess) if q_guess else 0, key="cs_q_col")
+            a_col = c2.selectbox("Answer column", columns, index=columns.index(a_guess) if a_guess else 0, key="cs_a_col")
+            options = [NONE, *columns]
+            cat = c3.selectbox("Category column (optional)", options, index=options.index(c_guess) if c_guess else 0, key="cs_c_col")
+            if st.button("Import", type="primary", key="cs_import"):
+                try:
+                    report = import_faq(name, frame, q_col, a_col, None if cat == NONE else cat, created_by=USER, file_name=upload.name)
+                except (FaqFileError, ValueError) as exc:
+                    say("error", str(exc))
+                else:
+                    st.session_state["cs_import_report"] = report
+                    st.rerun()  # the knowledge base pickers above list the new knowledge base
+    report = st.session_state.get("cs_import_report")
+    if report is not None:
+        say("success" if report.version else "info", report.summary())
+        m = st.columns(5)
+        for col, (label, value) in zip(m, (("Added", len(report.added)), ("Updated", len(report.updated)), ("Unchanged", report.unchanged),
+                                            ("Rejected", len(report.rejected)), ("Flagged for review", len(report.flagged)))):  # fmt: skip
+            col.metric(label, value, border=True)
+        issues = report.issues_frame()
+        if len(issues):
+            st.markdown("**Rows not imported** (line numbers count the header as line 1)")
+            st.dataframe(issues, hide_index=True, width="stretch", key="cs_import_issues")
+
+    kbs = list_kbs()
+    if not kbs:
+        return
+    st.subheader("Knowledge bases")
+    st.dataframe([{"name": k.name, "active version": k.active_version, "entries": k.entries, "versions": k.versions} for k in kbs],
+                 hide_index=True, width="stretch", key="cs_kbs")  # fmt: skip
+    pick = st.selectbox("Show knowledge base", [k.name for k in kbs], key="cs_kb_pick")
+    versions = kb_versions(pick)
+    st.dataframe(versions, hide_index=True, width="stretch", key="cs_versions")
+    older = [int(v) for v in versions.loc[~versions["active"], "version"]]
+    if older:
+        target = st.selectbox("Roll back to version", older, key="cs_rollback_version")
+        if st.button("Roll back", key="cs_rollback"):
+            new = rollback_kb(pick, target, created_by=USER)
+            say("success", f"{pick}: version {target}'s entries are active again as version {new}.")
+            st.rerun()
+    with st.expander("Entries of the active version"):
+        st.dataframe(kb_entries(pick), hide_index=True, width="stretch", key="cs_entries")
+
+
+def tickets_tab() -> None:
+    upload = st.file_uploader("Ticket export CSV (message text, timestamp; optional channel, agent, resolved)", type=["csv"],
+                              key="cs_tickets_upload")  # fmt: skip
+    if upload is None:
+        st.info("Upload an export of customer messages to see intents, sentiment over time, the deflection rate and unanswered questions.")
+        return
+    try:
+        frame = read_faq_file(upload.getvalue(), upload.name)
+    except FaqFileError as exc:
+        say("error", str(exc))
+        return
+    columns = list(frame.columns)
+    options = [NONE, *columns]
+    lower = [c.lower() for c in columns]
+
+    def guess(*names: str) -> int:
+        return next((options.index(columns[lower.index(n)]) for n in names if n in lower), 0)
+
+    c1, c2 = st.columns(2)
+    text_col = c1.selectbox("Text column", columns, index=max(0, guess("text", "message", "body") - 1), key="cs_t_text")
+    time_col = c2.selectbox("Timestamp column", options, index=guess("timestamp", "time", "date", "created_at"), key="cs_t_time")
+    d1, d2, d3 = st.columns(3)
+    channel = d1.selectbox("Channel column", options, index=guess("channel"), key="cs_t_channel")
+    agent = d2.selectbox("Agent column", options, index=guess("agent"), key="cs_t_agent")
+    resolved = d3.selectbox("Resolved column", options, index=guess("resolved"), key="cs_t_resolved")
+    kb = kb_picker("cs_t_kb")
+    if st.button("Analyse tickets", type="primary", key="cs_analyse"):
+        opt = {c: (None if v == NONE else v) for c, v in (("time_col", time_col), ("channel_col", channel), ("agent_col", agent),
+                                                          ("resolved_col", resolved))}  # fmt: skip
+        try:
+            with st.spinner("Scoring tickets…"):
+                st.session_state["cs_ticket_report"] = analyse_tickets(frame, text_col, kb_name=kb, **opt)
+        except (TicketFileError, ValueError, LookupError) as exc:
+            say("error", str(exc))
+            return
+    report = st.session_state.get("cs_ticket_report")
+    if report is None:
+        return
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Tickets analysed", len(report.scored), border=True)
+    m2.metric("Deflection rate", f"{report.deflection_rate:.0%}", help="Share the knowledge base would answer confidently", border=True)
+    m3.metric("Unanswered clusters", len(report.clusters), border=True)
+    for problem in report.problems[:20]:
+        say("warning", f"line {problem.line}, column {problem.column!r}: {problem.reason}")
+    if len(report.problems) > 20:
+        st.caption(f"… and {len(report.problems) - 20} more rows with problems")
+    intents = report.intent_distribution()
+    bars = px.bar(intents.head(20), x="intent", y="tickets", title="Intent distribution (top 20)")
+    st.plotly_chart(bars, width="stretch", key="cs_intents")
+    trend = report.sentiment_over_time()
+    if len(trend):
+        chart = px.line(trend, x="period", y="share", color="sentiment", markers=True, title="Customer sentiment over time (share per day)")
+        st.plotly_chart(chart, width="stretch", key="cs_sentiment_trend")
+    st.subheader("Questions the knowledge base could not answer")
+    st.dataframe(report.clusters, hide_index=True, width="stretch", key="cs_clusters")
+    st.download_button("Download the unanswered clusters (CSV)", report.clusters_csv(), "unanswered_clusters.csv", "text/csv",
+                       key="cs_dl_clusters")  # fmt: skip
+    st.download_button("Download all scored tickets (CSV)", report.scored.to_csv(index=False), "scored_tickets.csv", "text/csv",
+                       key="cs_dl_tickets")  # fmt: skip
+
+
+def log_tab() -> None:
+    log = interaction_log()
+    if log.empty:
+        st.info("No questions asked yet.")
+        return
+    st.caption("The latest questions asked here or on the command line (personal data masked), with the decision and feedback.")
+    st.dataframe(log, hide_index=True, width="stretch", key="cs_log")
+
+
+st.title("Customer service")
+ask_t, kb_t, tickets_t, log_t = st.tabs(["Ask", "Knowledge bases", "Tickets", "Log"], key="cs_view", bind="query-params")
+with ask_t:
+    ask_tab()
+with kb_t:
+    kb_tab()
+with tickets_t:
+    tickets_tab()
+with log_t:
+    log_tab()

@@ -1,0 +1,102 @@
+"""Customer service page: FAQ upload -> import report -> ask -> escalate -> feedback; ticket upload."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.storage import session_scope
+from core.storage.tables import SupportInteraction
+from tests.app.helpers import assert_no_exception, open_page, texts
+from tests.integration.test_support_kb import INTENT_ROWS
+
+FAQ_CSV = (
+    "question,answer,category\n"
+    "How do I reset my PIN?,\"Open the app, go to Cards and choose Reset PIN.\",cards\n"
+    "My card has not arrived yet,Cards arrive within 5 working days.,cards\n"
+    "How do I close my account?,Go to Settings and choose Close account.,accounts\n"
+    "What is the card limit?,,cards\n"
+    "Can I pay abroad?,Yes.,cards\n"
+    "can i pay abroad,No.,cards\n"
+).encode()
+
+
+@pytest.fixture(scope="module")
+def tiny_intent():
+    from core.nlp.training import TrainingParams, train_classifier
+
+    rows = INTENT_ROWS * 3
+    return train_classifier([t for t, _ in rows], [lab for _, lab in rows], TrainingParams(method="head", epochs=60, seed=1))
+
+
+@pytest.fixture
+def models(tiny_models, tiny_intent, monkeypatch: pytest.MonkeyPatch):
+    from core.nlp.registry import register_trained
+    from core.settings import get_settings
+
+    register_trained(tiny_intent, "intent", created_by="tests")
+    monkeypatch.setenv("BEACON_SUPPORT_NEGATIVE_THRESHOLD", "1.01")  # the tiny news-sentiment model is not a customer model
+    get_settings.cache_clear()
+    return tiny_models
+
+
+def import_faq_through_the_page(at):
+    at.text_input(key="cs_kb_name").set_value("Cards")
+    at.file_uploader(key="cs_faq_upload").set_value(("faq.csv", FAQ_CSV, "text/csv"))
+    at.run()
+    at.button(key="cs_import").click()
+    return at.run()
+
+
+def test_upload_ask_escalate_and_feedback(models):
+    at = open_page("customer_service.py", "Knowledge bases")
+    assert_no_exception(at)
+    assert any("No knowledge base yet" in t for t in texts(at.info))
+    at = import_faq_through_the_page(at)
+    assert_no_exception(at)
+    assert any("Cards: 3 added, 0 updated, 0 unchanged, 1 rejected, 2 flagged for review; now version 1" in t for t in texts(at.success))
+    issues = next(f.value for f in at.dataframe if "reason" in f.value.columns)
+    assert issues[["line", "column", "reason"]].values.tolist()[0] == [5, "answer", "empty answer"]
+    assert issues["line"].tolist()[1:] == [6, 7] and issues["status"].tolist()[1:] == ["flagged for review"] * 2
+
+    at.chat_input(key="cs_question").set_value("I forgot my PIN, how can I reset it? Call +44 20 7946 0958").run()
+    assert_no_exception(at)
+    assert any("Open the app, go to Cards and choose Reset PIN." in m for m in texts(at.markdown))
+    assert any("Matched FAQ question: How do I reset my PIN?" in c for c in texts(at.caption))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Intent"] == "change_pin" and metrics["Customer sentiment"] in {"negative", "neutral", "positive"}
+
+    at.chat_input(key="cs_question").set_value("What is the weather on Mars tomorrow?").run()
+    assert_no_exception(at)
+    assert any(t.startswith("Escalate to an agent — low similarity") for t in texts(at.warning))
+
+    with session_scope() as session:
+        rows = session.scalars(select(SupportInteraction).order_by(SupportInteraction.id)).all()
+    assert [r.action for r in rows] == ["answer", "escalate"]
+    assert "[PHONE]" in rows[0].question and "7946" not in rows[0].question
+    at.button(key=f"cs_down_{rows[1].id}").click().run()
+    assert_no_exception(at)
+    with session_scope() as session:
+        assert session.get(SupportInteraction, rows[1].id).feedback == -1
+    assert any("Feedback stored: 👎" in c for c in texts(at.caption))
+
+
+def test_bad_files_say_what_is_wrong(models):
+    at = open_page("customer_service.py", "Knowledge bases")
+    at.file_uploader(key="cs_faq_upload").set_value(("faq.csv", b"  ", "text/csv"))
+    at.run()
+    assert_no_exception(at)
+    assert any("faq.csv: the file is empty" in t for t in texts(at.error))
+    at = import_faq_through_the_page(at)
+    tickets = b"message,when\nwhere is my new card,2024-03-01\nCan I buy bitcoin?,not a date\n"
+    at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", tickets, "text/csv"))
+    at.run()
+    assert at.selectbox(key="cs_t_text").value == "message"
+    at.selectbox(key="cs_t_time").set_value("when")
+    at.button(key="cs_analyse").click().run()
+    assert_no_exception(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tickets analysed"] == "2"
+    assert any("line 3, column 'when': 'not a date' is not a date/time" in t for t in texts(at.warning))
+    clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
+    assert "bitcoin" in " ".join(clusters["examples"])
