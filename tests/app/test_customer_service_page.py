@@ -11,14 +11,14 @@ from tests.app.helpers import assert_no_exception, open_page, texts
 from tests.integration.test_support_kb import INTENT_ROWS
 
 FAQ_CSV = (
-    "question,answer,category\n"
-    "How do I reset my PIN?,\"Open the app, go to Cards and choose Reset PIN.\",cards\n"
-    "My card has not arrived yet,Cards arrive within 5 working days.,cards\n"
-    "How do I close my account?,Go to Settings and choose Close account.,accounts\n"
-    "What is the card limit?,,cards\n"
-    "Can I pay abroad?,Yes.,cards\n"
-    "can i pay abroad,No.,cards\n"
-).encode()
+    b"question,answer,category\n"
+    b"How do I reset my PIN?,\"Open the app, go to Cards and choose Reset PIN.\",cards\n"
+    b"My card has not arrived yet,Cards arrive within 5 working days.,cards\n"
+    b"How do I close my account?,Go to Settings and choose Close account.,accounts\n"
+    b"What is the card limit?,,cards\n"
+    b"Can I pay abroad?,Yes.,cards\n"
+    b"can i pay abroad,No.,cards\n"
+)
 
 
 @pytest.fixture(scope="module")
