@@ -1,0 +1,129 @@
+"""The Batch scoring page (AppTest): upload -> preview -> run in a background process -> result; bad files; interrupted runs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.scoring import runs
+from core.settings import get_settings
+from core.storage import session_scope
+from core.storage.tables import ScoringRun, utcnow
+from tests.app import helpers
+from tests.app.helpers import assert_no_exception, texts
+
+CSV = (
+    b"ticket;date;comment\n"
+    b"1;2024-01-02;Operating profit rose sharply to a record, thanks! mail me at ann@example.com\n"
+    b"2;2024-01-03;The company swung to a large loss and cut jobs\n"
+    b"3;2024-01-04;\n"
+    b"4;2024-01-05;Shares soared after strong results\n"
+    b"5;2024-01-06;too;many\n"
+)
+
+
+def open_batch_page(**query: str) -> AppTest:
+    at = AppTest.from_file(str(helpers.ROOT / "streamlit_app.py"), default_timeout=60)
+    if hasattr(helpers, "sign_in_as"):  # accounts enabled: sign in as a user allowed to score
+        at = helpers.sign_in_as(at, "admin")
+    at.switch_page("pages/batch_scoring.py")
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def wait_until_finished(run_id: int, timeout: float = 180) -> runs.RunView:
+    deadline = time.monotonic() + timeout
+    while not (run := runs.get_run(run_id)).finished:
+        assert time.monotonic() < deadline, (runs.run_dir(run_id) / "process.log").read_text()
+        time.sleep(0.2)
+    return run
+
+
+def test_upload_preview_run_and_result(tiny_models):
+    at = open_batch_page()
+    assert_no_exception(at)
+    assert texts(at.title) == ["Batch scoring"]
+    uploader = at.file_uploader[0]
+    assert "up to 200 MB" in uploader.label  # the limit is stated
+    uploader.upload("tickets.csv", CSV, "text/csv")
+    at.run()
+    assert_no_exception(at)
+    assert any("CSV, UTF-8, semicolon-separated, 3 columns" in c for c in texts(at.caption))
+    assert list(at.dataframe[0].value.columns) == ["ticket", "date", "comment"]
+    assert any("(lines 6)" in w for w in texts(at.warning))  # the ragged row is reported in the preview
+    assert helpers.widget(at.selectbox, "Text column").value == "comment"  # longest texts suggested
+    assert helpers.widget(at.multiselect, "Tasks (scored in one pass)").value == ["sentiment"]
+    helpers.widget(at.multiselect, "Tasks (scored in one pass)").set_value(["sentiment", "topic"])
+    at.checkbox[0].check()
+    helpers.button(at, "Start scoring").click()
+    at.run()
+    assert_no_exception(at)
+    run_id = int(at.query_params["run"][0] if isinstance(at.query_params["run"], list) else at.query_params["run"])
+    run = wait_until_finished(run_id)  # scored by `python -m core score-run`, outside the script
+    assert run.status == "succeeded" and run.created_by != ""
+    at.run()
+    assert_no_exception(at)
+    assert any("complete" in c and "sentiment v1, topic v1" in c and "masked" in c for c in texts(at.caption))
+    assert [m.value for m in at.metric] == ["3", "1", "1"]  # scored, empty, not parsed
+    assert len(at.get("plotly_chart")) == 2  # one class chart per task
+    table = [f.value for f in at.dataframe if "sentiment_label" in f.value.columns][0]
+    assert list(table["ticket"]) == ["1", "2", "3", "4"] and list(table["status"]) == ["ok", "ok", "empty", "ok"]
+    assert "[EMAIL]" in table.loc[0, "comment"] and "ann@example.com" not in table.loc[0, "comment"]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download CSV (Excel-safe)", "Download Parquet", "Error report (1 rows not parsed)"]
+    helpers.widget(at.toggle, "Lowest confidence first").set_value(True)
+    at.run()
+    lowest = [f.value for f in at.dataframe if "sentiment_label" in f.value.columns][0]
+    assert len(lowest) == 3 and lowest["sentiment_confidence"].is_monotonic_increasing  # empty text has no confidence
+    past = [f.value for f in at.dataframe if "models" in f.value.columns][0]
+    assert list(past["run"]) == [run_id] and past.loc[0, "models"] == "sentiment v1, topic v1"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "level", "message"),
+    [
+        ("empty.csv", b"", "error", "empty.csv: the file is empty"),
+        ("big.csv", b"id,text\n" + b"1,lorem ipsum dolor\n" * 1000, "error", "over the upload limit of 0.01 MB (BEACON_UPLOAD_MAX_MB)"),
+        ("broken.xlsx", b"PK\x03\x04garbage", "error", "broken.xlsx: not a readable .xlsx workbook"),
+    ],
+)
+def test_bad_files_say_what_is_wrong_without_crashing(tiny_models, monkeypatch, name, content, level, message):
+    monkeypatch.setenv("BEACON_UPLOAD_MAX_MB", "0.01")
+    get_settings.cache_clear()
+    at = open_batch_page()
+    assert "up to 0.01 MB" in at.file_uploader[0].label
+    at.file_uploader[0].upload(name, content, "text/csv")
+    at.run()
+    assert_no_exception(at)
+    assert any(message in m for m in texts(getattr(at, level))), texts(getattr(at, level))
+    assert not [b for b in at.button if b.label == "Start scoring"]
+
+
+def test_latin1_file_is_read_and_its_encoding_shown(tiny_models):
+    at = open_batch_page()
+    at.file_uploader[0].upload("latin.csv", "id\ttext\n1\tGewinn für Köln\n".encode("latin-1"), "text/csv")
+    at.run()
+    assert_no_exception(at)
+    assert any("Windows-1252 (Latin-1), tab-separated" in c for c in texts(at.caption))
+    assert at.dataframe[0].value.loc[0, "text"] == "Gewinn für Köln"
+
+
+def test_a_run_whose_process_died_is_shown_interrupted_with_resume(tiny_models, tmp_path, monkeypatch):
+    path = runs.save_upload("in.csv", b"id,text\n1,Profit rose\n2,Shares fell\n")
+    run_id = runs.create_run(path, "in.csv", "text", ["sentiment"])
+    with session_scope() as session:  # a process that claimed the run and then died long ago
+        row = session.get(ScoringRun, run_id)
+        row.status, row.total_rows, row.heartbeat_at = "running", 2, utcnow().replace(year=2020)
+    started: list[int] = []
+    monkeypatch.setattr(runs, "start_run", started.append)
+    at = open_batch_page(run=str(run_id))
+    assert_no_exception(at)
+    assert any("interrupted" in w and "Resume to continue" in w for w in texts(at.warning))
+    assert not any("complete" in c for c in texts(at.caption))
+    helpers.button(at, "Resume").click()
+    at.run()
+    assert_no_exception(at)
+    assert started == [run_id] and runs.get_run(run_id).status == "queued"
