@@ -250,6 +250,35 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_answer(args: argparse.Namespace) -> int:
+    from core.storage import upgrade_database
+    from core.support.assistant import ask
+
+    upgrade_database()
+    result = ask(args.kb, args.question, source="cli")
+    print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    from core.storage import upgrade_database
+    from core.support import kb
+
+    upgrade_database()
+    if args.action == "import":
+        report = kb.import_faq_file(args.name, Path(args.file), args.question_column, args.answer_column, args.category_column)
+        print(report.summary())
+        for issue in report.rejected + report.flagged:
+            print(f"  line {issue.line}, column {issue.column!r}: {issue.reason}", file=sys.stderr)
+    elif args.action == "list":
+        for info in kb.list_kbs():
+            print(f"{info.name}: version {info.active_version}, {info.entries} entries, {info.versions} versions")
+    else:
+        version = kb.rollback_kb(args.name, args.version, created_by="cli")
+        print(f"{args.name}: rolled back; now version {version}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="Beacon command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -335,6 +364,23 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--export", help="write top-k recommendations for every user to this CSV")
     rec.add_argument("--save", metavar="NAME", help="also store the files as a dataset version (and the evaluation)")
     rec.set_defaults(func=cmd_recommend)
+    answer = sub.add_parser("answer", help="answer a customer question from a knowledge base (or escalate); prints JSON")
+    answer.add_argument("--kb", required=True, help="knowledge base name")
+    answer.add_argument("question")
+    answer.set_defaults(func=cmd_answer)
+    kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, roll back")
+    kb_sub = kbp.add_subparsers(dest="action", required=True)
+    kb_import = kb_sub.add_parser("import", help="import an FAQ CSV (question, answer, optional category); a change is a new version")
+    kb_import.add_argument("--name", required=True, help="knowledge base name (created on first import)")
+    kb_import.add_argument("file")
+    kb_import.add_argument("--question-column")
+    kb_import.add_argument("--answer-column")
+    kb_import.add_argument("--category-column")
+    kb_sub.add_parser("list")
+    kb_roll = kb_sub.add_parser("rollback", help="make an earlier version's entries current again (as a new version)")
+    kb_roll.add_argument("--name", required=True)
+    kb_roll.add_argument("--version", type=int, help="default: the version before the active one")
+    kbp.set_defaults(func=cmd_kb)
     return parser
 
 
@@ -342,17 +388,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notes, not for users
     args = build_parser().parse_args(argv)
-    from core.auth import CLI, acting_as
+    from core.auth import CLI, roles, set_process_actor
 
+    previous = roles._process_actor  # restored afterwards: tests call main() in their own process
+    set_process_actor(CLI)  # whoever runs the command line has the server's files: an admin
     try:
-        with acting_as(CLI):  # whoever runs the command line has the server's files: an admin
-            return args.func(args)
+        return args.func(args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # one line for the user; no traceback for expected problems
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        set_process_actor(previous)
 
 
 if __name__ == "__main__":

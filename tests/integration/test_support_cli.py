@@ -1,0 +1,30 @@
+"""CLI: `python -m core kb import` and `python -m core answer` (in-process, on the test database)."""
+
+from __future__ import annotations
+
+import json
+
+from core.__main__ import main
+
+
+def test_kb_import_answer_and_rollback(db, tmp_path, capsys) -> None:
+    faq = tmp_path / "faq.csv"
+    faq.write_text("question,answer\nHow do I reset my PIN?,Open the app and choose Reset PIN.\nWhere is my card?,\n")
+    assert main(["kb", "import", "--name", "Cards", str(faq)]) == 0
+    out = capsys.readouterr()
+    assert "Cards: 1 added" in out.out and "line 3, column 'answer': empty answer" in out.err
+
+    assert main(["answer", "--kb", "Cards", "I forgot my PIN, mail me at a.b@example.com"]) == 0
+    decision = json.loads(capsys.readouterr().out)
+    assert decision["action"] == "answer" and decision["answer"] == "Open the app and choose Reset PIN."
+    assert decision["question"] == "I forgot my PIN, mail me at [EMAIL]"
+
+    assert main(["answer", "--kb", "Cards", "Recommend a good pizza place in Rome"]) == 0
+    assert json.loads(capsys.readouterr().out)["reasons"] == ["low similarity"]
+
+    faq.write_text("question,answer\nHow do I reset my PIN?,Call us.\n")
+    assert main(["kb", "import", "--name", "Cards", str(faq)]) == 0
+    assert main(["kb", "rollback", "--name", "Cards"]) == 0
+    assert "now version 3" in capsys.readouterr().out
+    assert main(["answer", "--kb", "Missing", "hello"]) == 1
+    assert "no knowledge base named 'Missing'" in capsys.readouterr().err
