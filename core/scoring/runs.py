@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -210,10 +211,19 @@ class UploadCheck:
 
 
 def check_upload(path: Path, name: str | None = None, rows: int = 20) -> UploadCheck:
-    """Inspect a stored upload; raises ``InputFileError`` (with the problem and where) when unreadable."""
+    """Inspect a stored upload; raises ``InputFileError`` (with the problem and where) when unreadable.
+    The result is remembered per file version, so page reruns do not decode a large file again."""
     name = name or path.name
-    check_upload_size(path.stat().st_size if path.exists() else 0, name)
-    spec = inspect_input(path, "auto", name=name)
+    if not path.exists():
+        raise InputFileError(f"{name}: the uploaded file is gone; upload it again")
+    stat = path.stat()
+    check_upload_size(stat.st_size, name)
+    return _check_upload(str(path), stat.st_mtime_ns, stat.st_size, name, rows)
+
+
+@lru_cache(maxsize=16)
+def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -> UploadCheck:
+    spec = inspect_input(Path(path), "auto", name=name)
     frame, bad = preview(spec, rows, name=name)
     return UploadCheck(spec, spec.describe(), frame, bad, suggest_text_column(frame) if len(frame.columns) else None)
 
