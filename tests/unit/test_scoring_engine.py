@@ -45,7 +45,7 @@ def test_empty_texts_are_not_sent_to_the_model_and_get_status_empty():
     out, counts = score_frame(frame, "text", [model], layout, mask_pii=True)
     assert clf.seen == ["good news", "bad news for [EMAIL]"]  # masked before scoring, empties skipped
     assert list(out["status"]) == ["ok", "empty", "empty", "ok"]
-    assert list(out["label"].where(out["label"].notna(), None)) == ["positive", None, None, "negative"]
+    assert [None if pd.isna(v) else v for v in out["label"]] == ["positive", None, None, "negative"]
     assert np.isnan(out.loc[1, "confidence"]) and out.loc[0, "confidence"] == np.float32(0.9)
     assert out.loc[3, "text"] == "bad news for [EMAIL]"
     assert counts == {"sentiment": {"positive": 1, "negative": 1}}
