@@ -70,6 +70,28 @@ def add_training_job(scheduler: BlockingScheduler, tick_seconds: int | None = No
     )  # fmt: skip
 
 
+def scoring_job() -> None:
+    """Batch scoring runs: mark those whose process died as interrupted; execute queued ones nobody started."""
+    from core.scoring import runs as scoring_runs
+
+    try:
+        started = scoring_runs.run_queued()  # first: a queued run nobody started is run, not written off
+        interrupted = scoring_runs.mark_interrupted_runs()
+    except Exception as exc:  # logged, retried next tick; never stops the worker
+        log.error("scoring job failed: %s: %s", type(exc).__name__, exc)
+        return
+    if interrupted or started:
+        log.info("scoring: %s runs marked interrupted, queued runs executed: %s", interrupted, started)
+
+
+def add_scoring_job(scheduler: BlockingScheduler, tick_seconds: int | None = None) -> None:
+    tick = max(1, tick_seconds or get_settings().worker_tick_seconds)
+    scheduler.add_job(
+        scoring_job, "interval", seconds=tick, id="scoring", name="batch scoring runs", coalesce=True,
+        max_instances=1, misfire_grace_time=max(tick, 30), replace_existing=True,
+    )  # fmt: skip
+
+
 def recommendations_job() -> None:
     """Nightly: refit and export top-N for every dataset version marked for it (an export is replaced atomically)."""
     from core.recommend.workflow import nightly_refit_export
@@ -93,6 +115,7 @@ def add_recommendations_job(scheduler: BlockingScheduler, hour: int = 2) -> None
 def run_forever() -> None:
     scheduler = build_scheduler()
     add_training_job(scheduler)
+    add_scoring_job(scheduler)
     add_recommendations_job(scheduler)
     stop_on_signals(scheduler)
     log.info("worker started: a cycle every %s s", get_settings().worker_tick_seconds)

@@ -340,6 +340,21 @@ def mark_interrupted_runs(stale_after_s: float | None = None) -> int:
         return result.rowcount or 0
 
 
+def run_queued(older_than_s: float = 30.0) -> list[int]:
+    """Worker fallback: execute queued runs whose launched process never claimed them (a second
+    start of the same run is harmless: the claim is atomic)."""
+    cutoff = utcnow() - timedelta(seconds=older_than_s)
+    with session_scope() as session:
+        ids = list(
+            session.scalars(
+                select(ScoringRun.id).where(ScoringRun.status == "queued", ScoringRun.heartbeat_at < cutoff).order_by(ScoringRun.id)
+            )
+        )
+    for run_id in ids:
+        execute_run(run_id)
+    return ids
+
+
 def get_run(run_id: int) -> RunView:
     mark_interrupted_runs()
     with session_scope() as session:

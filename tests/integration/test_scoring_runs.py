@@ -143,3 +143,17 @@ def test_schema_matches_the_migrations(db):
     assert "scoring_runs" in Base.metadata.tables
     mine = [d for d in diffs if "scoring_runs" in repr(d)]  # other issues' tables may still be in progress
     assert mine == []
+
+
+def test_the_worker_runs_queued_runs_nobody_started(tiny_models, tmp_path):
+    from core.storage import session_scope
+    from core.storage.tables import ScoringRun, utcnow
+    from jobs.scheduler import scoring_job
+
+    run_id = runs.create_run(upload(tmp_path, 4), "in.csv", "text", ["sentiment"])
+    scoring_job()
+    assert runs.get_run(run_id).status == "queued"  # just queued: its own process may still be starting
+    with session_scope() as session:
+        session.get(ScoringRun, run_id).heartbeat_at = utcnow().replace(year=2020)
+    scoring_job()  # the launched process never claimed it: the worker runs it instead of writing it off
+    assert runs.get_run(run_id).status == "succeeded" and len(scored(run_id)) == 4
