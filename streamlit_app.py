@@ -76,14 +76,24 @@ def sign_out() -> None:
     auth.sign_out(st.session_state.pop(TOKEN, None))
 
 
+def session_actor() -> auth.Actor | None:
+    """The signed-in user of the session being served (widget callbacks run before this script)."""
+    if get_settings().auth_mode == "oidc":
+        return st.session_state.get("beacon_actor")
+    return auth.resume(st.session_state.get(TOKEN))
+
+
+auth.set_actor_provider(session_actor)
 try:
     actor = signed_in_actor()
 except auth.SignInError as exc:
     st.error(html.escape(str(exc), quote=False))
     st.stop()
 if actor is None:
+    st.session_state.pop("beacon_actor", None)
     st.stop()
 auth.set_actor(actor)  # every core action in this script run checks this user's role
+st.session_state["beacon_actor"] = actor
 with st.sidebar:
     st.caption(html.escape(f"Signed in as {actor.username} ({actor.role})", quote=False))
     st.button("Sign out", key="sign_out", on_click=sign_out)

@@ -109,6 +109,9 @@ def _check_values(path: Path, plan: ConfigPlan) -> None:
 
 def apply_config(path: Path) -> dict[str, int]:
     """Check the whole file, then create or update each entry by name. Returns counts per section."""
+    from core.auth import record, require
+
+    require("admin", "apply configuration files")
     from core.alerts import save_alert_rule
     from core.feeds import upsert_feed
     from core.watchlists import save_watchlist
@@ -120,4 +123,6 @@ def apply_config(path: Path) -> dict[str, int]:
         save_watchlist(**watchlist)
     for rule in plan.alert_rules:
         save_alert_rule(**rule)
-    return {"feeds": len(plan.feeds), "watchlists": len(plan.watchlists), "alert_rules": len(plan.alert_rules)}
+    counts = {"feeds": len(plan.feeds), "watchlists": len(plan.watchlists), "alert_rules": len(plan.alert_rules)}
+    record("configuration applied", str(path), detail=counts)
+    return counts

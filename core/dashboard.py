@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from core.auth import record, require
 from core.feeds import FeedView, crawl_feed
 from core.nlp.registry import NoActiveModel, active_version
 from core.sentiment import score_pending_articles
@@ -419,7 +420,10 @@ class ActionReport:
 
 
 def fetch_now(feed_id: int) -> ActionReport:
-    """Crawl one feed now and score whatever is unscored. Never raises: problems become the report."""
+    """Crawl one feed now and score whatever is unscored. Problems become the report; only a role
+    that may not fetch raises (PermissionDenied)."""
+    require("analyst", "fetch feeds")
+    record("feed fetched", str(feed_id))
     outcome = crawl_feed(feed_id)
     name = outcome.feed_name or f"feed {feed_id}"
     if outcome.status == "error":

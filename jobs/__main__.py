@@ -29,10 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    from core.auth import WORKER, set_actor
+    from core.auth import WORKER, set_process_actor
     from core.storage import upgrade_database
 
-    set_actor(WORKER)  # the worker's own actions (crawl, score, alerts, training runs) act as an admin
+    set_process_actor(WORKER)  # the worker's own actions (crawl, score, alerts, training runs) act as an admin
 
     try:
         upgrade_database()

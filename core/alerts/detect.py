@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, case, false, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.auth import requires
 from core.sentiment.entities import canonical_company
 from core.storage import session_scope
 from core.storage.tables import Alert, AlertRule, Article, CompanyMention, Feed, Watchlist, utcnow
@@ -193,6 +194,7 @@ def _detect_for_rule(rule_id: int, now: datetime) -> int | None:
         return alert.id
 
 
+@requires("analyst", "run alert detection")
 def detect_alerts(now: datetime | None = None) -> list[int]:
     """Evaluate every enabled rule for the window ending ``now``; return the ids of the new alerts.
     A rule that fails is logged and skipped; the others are still evaluated."""

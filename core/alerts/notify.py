@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from core.alerts.detect import naive_utc
 from core.alerts.email import compose_alert_email
+from core.auth import requires
 from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Alert
@@ -130,6 +131,7 @@ def _send_one(alert_id: int, now: datetime) -> bool | None:
     return True
 
 
+@requires("analyst", "send alert emails")
 def send_pending_alerts(now: datetime | None = None) -> dict[str, int]:
     """Send every due alert email once. When the server is unreachable the round stops after the
     first failure; the other alerts wait for the next round rather than each waiting for a timeout."""
@@ -162,6 +164,7 @@ def recover_interrupted_sends(now: datetime | None = None) -> int:
         return len(stuck)
 
 
+@requires("analyst", "retry alert emails")
 def retry_alert_email(alert_id: int) -> None:
     """Queue a failed alert email again (the Retry button); it goes out at the worker's next cycle."""
     with session_scope() as session:

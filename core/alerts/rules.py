@@ -7,6 +7,9 @@ from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
 
+from core.auth import requires
+from core.auth.audit import record
+from core.auth.ownership import require_owner
 from core.storage import session_scope
 from core.storage.tables import AlertRule, Feed, Watchlist
 
@@ -117,6 +120,7 @@ def _check_scope_exists(r: dict, extra_watchlists: Collection[str], extra_feeds:
             raise ValueError(f"there is no {r['scope_type']} named {r['scope_value']!r}")
 
 
+@requires("analyst", "save alert rules")
 def save_alert_rule(
     name: str,
     scope_type: str,
@@ -139,23 +143,30 @@ def save_alert_rule(
         }
     )
     with session_scope() as session:
-        row = session.scalar(select(AlertRule).where(AlertRule.name == r["name"])) or AlertRule(name=r["name"])
+        row = session.scalar(select(AlertRule).where(AlertRule.name == r["name"]))
+        actor = require_owner("alert rule", r["name"], row.owner if row else None)
+        row = row or AlertRule(name=r["name"], owner=actor.username)
         row.scope_type = r["scope_type"]
         for key in RULE_DEFAULTS:
             setattr(row, key, r[key])
         session.add(row)
         session.flush()
-        return row.id
+        rule_id = row.id
+    record("alert rule saved", r["name"], detail={"scope": f"{r['scope_type']}:{r['scope_value']}", "recipients": r["recipients"]})
+    return rule_id
 
 
+@requires("analyst", "delete alert rules")
 def delete_alert_rule(name: str) -> bool:
     """Delete a rule and its alert history; False when there is no rule of that name."""
     with session_scope() as session:
         row = session.scalar(select(AlertRule).where(AlertRule.name == name))
         if row is None:
             return False
+        require_owner("alert rule", name, row.owner)
         session.delete(row)
-        return True
+    record("alert rule deleted", name)
+    return True
 
 
 def rule_as_dict(rule: AlertRule) -> dict:

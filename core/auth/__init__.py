@@ -12,6 +12,8 @@ from core.auth.roles import (
     require,
     requires,
     set_actor,
+    set_actor_provider,
+    set_process_actor,
 )
 from core.auth.sessions import SignInError, identity_provider_actor, resume, sign_in, sign_out
 from core.auth.users import (
@@ -26,7 +28,31 @@ from core.auth.users import (
 )
 
 __all__ = [
-    "CLI", "ROLES", "WORKER", "Actor", "PermissionDenied", "SignInError", "acting_as", "create_admin_from_environment",
-    "create_first_admin", "create_user", "current_actor", "identity_provider_actor", "list_events", "list_users", "record",
-    "require", "requires", "reset_password", "resume", "set_active", "set_actor", "set_role", "sign_in", "sign_out", "user_count",
-]  # fmt: skip
+    "CLI",
+    "ROLES",
+    "WORKER",
+    "Actor",
+    "PermissionDenied",
+    "SignInError",
+    "acting_as",
+    "create_admin_from_environment",
+    "create_first_admin",
+    "create_user",
+    "current_actor",
+    "identity_provider_actor",
+    "list_events",
+    "list_users",
+    "record",
+    "require",
+    "requires",
+    "reset_password",
+    "resume",
+    "set_active",
+    "set_actor",
+    "set_actor_provider",
+    "set_process_actor",
+    "set_role",
+    "sign_in",
+    "sign_out",
+    "user_count",
+]

@@ -41,6 +41,8 @@ class PermissionDenied(PermissionError):
 
 
 _actor: ContextVar[Actor | None] = ContextVar("beacon_actor", default=None)
+_process_actor: Actor | None = None  # single-user processes (worker, CLI): seen by all their threads
+_provider: Callable[[], Actor | None] | None = None  # the app: who is signed in to the session running now
 
 
 def check_role(role: str) -> str:
@@ -51,7 +53,27 @@ def check_role(role: str) -> str:
 
 
 def current_actor() -> Actor | None:
-    return _actor.get()
+    actor = _actor.get()
+    if actor is None and _provider is not None:
+        try:
+            actor = _provider()
+        except Exception:  # no session in this thread: nobody is signed in here
+            actor = None
+    return actor or _process_actor
+
+
+def set_actor_provider(provider: Callable[[], Actor | None] | None) -> None:
+    """The app registers how to find the signed-in user of the session being served, so widget
+    callbacks and fragment reruns (which run before or without the page script) are checked too."""
+    global _provider
+    _provider = provider
+
+
+def set_process_actor(actor: Actor | None) -> None:
+    """For the worker and the command line only: every thread of the process acts as ``actor``
+    (scheduler jobs run in pool threads, which do not inherit context variables). Never in the app."""
+    global _process_actor
+    _process_actor = actor
 
 
 def set_actor(actor: Actor | None) -> None:
@@ -70,7 +92,7 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
 
 def require(role: str, action: str) -> Actor:
     """The acting user if their role reaches ``role``; otherwise a refusal (audited) naming the role needed."""
-    actor = _actor.get()
+    actor = current_actor()
     if actor is None:
         raise PermissionDenied(f"sign in to {action}")
     if not actor.can(role):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.auth import requires
 from core.feeds.fetch import FetchResult, fetch_feed
 from core.feeds.parse import FeedItem, ParsedFeed, read_feed
 from core.feeds.safety import FeedError
@@ -43,6 +44,7 @@ class _FeedTarget:
     last_modified: str | None
 
 
+@requires("analyst", "fetch feeds")
 def crawl_feed(feed_id: int, now: datetime | None = None) -> CrawlOutcome:
     """Fetch one feed and store its new items. Never raises: problems are stored on the feed
     (status 'error', ``last_error`` = the reason) and returned in the outcome."""
@@ -169,6 +171,7 @@ def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
         ]
 
 
+@requires("analyst", "fetch feeds")
 def crawl_due_feeds(now: datetime | None = None, force: bool = False) -> list[CrawlOutcome]:
     """Crawl every enabled feed that is due (all of them with ``force``); one failure never stops the rest."""
     now = _naive_utc(now)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.auth import record, requires
 from core.feeds.safety import FeedError, check_feed_url
 from core.settings import get_settings
 from core.storage import session_scope
@@ -90,6 +91,7 @@ def _duplicate() -> ValueError:
     return ValueError("A feed with this name or URL already exists.")
 
 
+@requires("admin", "add feeds")
 def add_feed(name: str, url: str, topics: str | Iterable[str] = (), interval_minutes: int | None = None) -> int:
     """Register a feed; returns its id. Raises ValueError for a missing name, a URL Beacon may not
     fetch, an interval under one minute, or a name or URL already in use."""
@@ -101,11 +103,14 @@ def add_feed(name: str, url: str, topics: str | Iterable[str] = (), interval_min
             feed = Feed(name=name, url=url, topics=tags, interval_minutes=interval, enabled=True)
             session.add(feed)
             session.flush()
-            return feed.id
+            feed_id = feed.id
     except IntegrityError as exc:  # another user added the same feed a moment ago
         raise _duplicate() from exc
+    record("feed added", name, detail={"url": url})
+    return feed_id
 
 
+@requires("admin", "add or change feeds")
 def upsert_feed(name: str, url: str, topics: str | Iterable[str] = (), interval_minutes: int | None = None, enabled: bool = True) -> int:
     """Create the feed, or update the one with the same name (used by ``config apply``)."""
     name, url = _clean_name(name), _clean_url(url)
@@ -119,11 +124,14 @@ def upsert_feed(name: str, url: str, topics: str | Iterable[str] = (), interval_
                 session.add(feed)
             _apply(feed, name=name, url=url, topics=tags, interval_minutes=interval, enabled=bool(enabled))
             session.flush()
-            return feed.id
+            feed_id = feed.id
     except IntegrityError as exc:
         raise _duplicate() from exc
+    record("feed saved", name, detail={"url": url})
+    return feed_id
 
 
+@requires("admin", "change feeds")
 def update_feed(feed_id: int, **changes: object) -> None:
     """Change some of: name, url, topics, interval_minutes, enabled. A new URL forgets the old
     URL's caching validators so the next fetch is a full one."""
@@ -138,8 +146,10 @@ def update_feed(feed_id: int, **changes: object) -> None:
                 raise ValueError(f"Feed {feed_id} does not exist (it may have been deleted).")
             _check_unique(session, cleaned.get("name", feed.name), cleaned.get("url", feed.url), feed_id)
             _apply(feed, **cleaned)
+            name = feed.name
     except IntegrityError as exc:
         raise _duplicate() from exc
+    record("feed changed", name, detail={k: v for k, v in cleaned.items()})
 
 
 def _clean_changes(changes: dict[str, object]) -> dict[str, object]:
@@ -160,11 +170,15 @@ def _apply(feed: Feed, **values: object) -> None:
         setattr(feed, key, value)
 
 
+@requires("admin", "delete feeds")
 def delete_feed(feed_id: int) -> None:
     """Remove a feed and its articles; removing a feed that is already gone does nothing."""
     with session_scope() as session:
         # One DELETE; the database cascades to articles and their mentions without loading them.
+        name = session.scalar(select(Feed.name).where(Feed.id == feed_id))
         session.execute(delete(Feed).where(Feed.id == feed_id))
+    if name is not None:
+        record("feed deleted", name)
 
 
 def list_feeds() -> list[FeedView]:

@@ -12,8 +12,11 @@ from typing import BinaryIO
 
 import pandas as pd
 
+from core.settings import get_settings
+
 MIN_EXAMPLES_PER_CLASS = 5  # 1 for validation + enough left to learn from
 MAX_LABELS = 200
+MAX_TRAINING_ROWS = 500_000  # more rows than this belong in a batch job, not an interactive upload
 
 
 class LabelledFileError(ValueError):
@@ -70,6 +73,10 @@ def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.Da
     else:
         raw = source if isinstance(source, bytes) else source.read()
     name = name or "the file"
+    limit_mb = get_settings().upload_max_mb
+    if len(raw) > limit_mb * 1024 * 1024:
+        size = len(raw) / 1024 / 1024
+        raise LabelledFileError(f"{name}: {size:.1f} MB is over the upload limit of {limit_mb:g} MB (BEACON_UPLOAD_MAX_MB)")
     if not raw.strip():
         raise LabelledFileError(f"{name}: the file is empty")
     for encoding in ("utf-8-sig", "latin-1"):
@@ -83,6 +90,10 @@ def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.Da
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise LabelledFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) > MAX_TRAINING_ROWS:
+        raise LabelledFileError(
+            f"{name}: {len(frame):,} rows is over the limit of {MAX_TRAINING_ROWS:,} training rows; sample the file first"
+        )
     return frame
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.auth import requires
 from core.nlp.encoder import BASE_MODEL_NAME
 from core.nlp.evaluation import classification_report
 from core.nlp.store import copy_model_folder, save_model, verify_model_files
@@ -134,6 +135,7 @@ def build_default_model(
     return result
 
 
+@requires("admin", "install the default models")
 def install_default_models(shipped_dir: Path = SHIPPED_DIR) -> list[str]:
     """Register each shipped model as the first version of its task if the task has none yet."""
     from core.nlp.registry import list_versions, register_version  # needs the database; imported lazily

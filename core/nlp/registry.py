@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from core.auth import record, require, requires
 from core.nlp.classifier import TextClassifier
 from core.nlp.store import load_model, save_model, verify_model_files
 from core.settings import get_settings
@@ -68,6 +69,7 @@ def version_folder(task: str, version: int) -> Path:
     return get_settings().model_dir / task / f"v{version}"
 
 
+@requires("analyst", "register model versions")
 def register_version(
     model_folder_writer,
     task: str,
@@ -169,17 +171,21 @@ def active_version(task: str) -> VersionInfo:
 
 def promote(task: str, version: int) -> VersionInfo:
     """Make ``version`` the active one for ``task`` (also used to roll back to any earlier version)."""
+    require("admin", "promote models")
     with session_scope() as session:
         row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version))
         if row is None:
             raise LookupError(f"task {task!r} has no version {version}")
         verify_model_files(get_settings().model_dir / row.path)
         _activate(session, row)
-        return _info(row)
+        info = _info(row)
+    record("model promoted", f"{task} v{version}")
+    return info
 
 
 def rollback(task: str) -> VersionInfo:
     """Re-activate the version that was active before the current one."""
+    require("admin", "roll back models")
     with session_scope() as session:
         rows = session.scalars(
             select(ModelVersion)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from core.auth import record, requires
 from core.nlp.datacheck import DataCheck
 from core.nlp.evaluation import classification_report
 from core.nlp.training import TrainingCancelled, TrainingParams, TrainingProgress, TrainingResult, train_classifier
@@ -78,6 +79,7 @@ def runs_dir() -> Path:
     return path
 
 
+@requires("analyst", "train models")
 def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: str = "local user") -> int:
     """Store the checked rows and queue a run; raises ValueError when the check has problems."""
     task = validate_task_name(task)
@@ -101,6 +103,7 @@ def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: s
         path = runs_dir() / f"run-{run_id}.csv"
         _write_rows(path, check.texts, check.labels)
         row.data_path = str(path)
+    record("training started", f"run {run_id}", detail={"task": task, "method": resolved.method, "rows": check.rows_kept})
     log.info("training run %s queued: task %s, %s, %s rows", run_id, task, resolved.method, check.rows_kept)
     return run_id
 
@@ -281,6 +284,7 @@ def worst_examples(result: TrainingResult, limit: int = WORST_EXAMPLES) -> list[
     return sorted(wrong, key=lambda r: -r["confidence"])[:limit]
 
 
+@requires("analyst", "cancel training runs")
 def request_cancel(run_id: int) -> RunView:
     """Cancel a queued run at once, or ask a running one to stop at its next step."""
     with session_scope() as session:

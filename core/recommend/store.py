@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import select
 
+from core.auth import record, require
 from core.recommend.data import DataCheck, Dataset
 from core.recommend.evaluate import EvalResult
 from core.settings import get_settings
@@ -50,6 +51,7 @@ def _fingerprint(check: DataCheck) -> str:
 def save_dataset(check: DataCheck, name: str, interactions_file: str, items_file: str, mapping: dict,
                  created_by: str = "local user") -> DatasetInfo:
     """Store a checked upload as a new dataset version; refuse one whose check found errors."""
+    created_by = require("analyst", "upload recommendation data").username
     if not check.ok or check.interactions is None or check.items is None:
         raise ValueError("the data check found errors; fix them before saving: " + "; ".join(check.messages("error")))
     with session_scope() as session:
@@ -70,7 +72,9 @@ def save_dataset(check: DataCheck, name: str, interactions_file: str, items_file
             shutil.rmtree(target, ignore_errors=True)
             raise
         row.folder = str(folder)
-        return _info(row)
+        info = _info(row)
+    record("recommendation data uploaded", info.name, detail={"dataset": info.id, "files": [interactions_file, items_file]})
+    return info
 
 
 def list_datasets() -> list[DatasetInfo]:
@@ -99,6 +103,8 @@ def load_dataset(dataset_id: int) -> Dataset:
 
 
 def set_nightly_export(dataset_id: int, enabled: bool, k: int = 20) -> None:
+    require("analyst", "schedule exports")
+    record("nightly export " + ("on" if enabled else "off"), f"dataset {dataset_id}", detail={"k": k})
     with session_scope() as session:
         row = session.get(RecDataset, dataset_id)
         if row is None:
@@ -119,6 +125,7 @@ def nightly_datasets() -> list[DatasetInfo]:
 
 
 def save_evaluation(dataset_id: int, result: EvalResult, created_by: str = "local user") -> int:
+    created_by = require("analyst", "evaluate recommenders").username
     meta = result.meta
     with session_scope() as session:
         row = RecEvaluation(dataset_id=dataset_id, protocol=meta["protocol"], seed=meta["seed"], test_ratio=meta.get("test_ratio"),

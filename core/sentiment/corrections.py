@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core.auth import record, requires
 from core.sentiment.scoring import article_text
 from core.storage import session_scope
 from core.storage.tables import Article, LabelCorrection, utcnow
@@ -12,6 +13,7 @@ from core.storage.tables import Article, LabelCorrection, utcnow
 CORRECTABLE = ("sentiment", "topic")
 
 
+@requires("analyst", "correct labels")
 def correct_label(article_id: int, field: str, new_label: str, allowed: list[str], user: str = "local user") -> None:
     """Record that ``field`` of the article should be ``new_label`` and show it on the item at once.
     A second correction of the same item and field replaces the first."""
@@ -33,6 +35,7 @@ def correct_label(article_id: int, field: str, new_label: str, allowed: list[str
         correction.new_label, correction.created_by, correction.created_at = new_label, user, utcnow()
         correction.text = article_text(article.title, article.summary)
         setattr(article, field, new_label)
+    record("label corrected", f"item {article_id}", detail={"field": field, "label": new_label})
 
 
 def label_choices(field: str) -> list[str]:

@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy import select
 
+from core.auth import requires
 from core.nlp.registry import NoActiveModel, active_classifier
 from core.sentiment.entities import CompanyDirectory, find_companies
 from core.settings import get_settings
@@ -34,6 +35,7 @@ def company_directory() -> CompanyDirectory:
     return directory
 
 
+@requires("analyst", "score items")
 def score_pending_articles(batch_size: int | None = None, limit: int | None = None) -> int:
     """Score every unscored article in batches, each batch in its own transaction, so a crash
     loses at most the batch in flight and re-running never scores an article twice."""

@@ -101,6 +101,7 @@ class Watchlist(Base):
     companies: Mapped[list] = mapped_column(default=list)  # names, e.g. "Nokia"
     tickers: Mapped[list] = mapped_column(default=list)  # e.g. "NOK"
     keywords: Mapped[list] = mapped_column(default=list)
+    owner: Mapped[str] = mapped_column(String(100), default="")  # who may change it besides admins
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -120,6 +121,7 @@ class AlertRule(Base):
     cooldown_hours: Mapped[float] = mapped_column(Float, default=12.0)
     recipients: Mapped[list] = mapped_column(default=list)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    owner: Mapped[str] = mapped_column(String(100), default="")  # who may change it besides admins
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     alerts: Mapped[list[Alert]] = relationship(back_populates="rule", cascade="all, delete-orphan")

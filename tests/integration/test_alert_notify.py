@@ -22,6 +22,7 @@ from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Alert
 from tests.support.smtp_server import SmtpServer, free_port, smtp_server
+from tests.support.threads import thread_as_current_user
 from tests.unit.test_alert_detect import NOW, add_article, add_feed
 
 LATER = NOW + timedelta(minutes=1)
@@ -186,7 +187,7 @@ def test_concurrent_notify_runs_send_each_alert_once(server):
         barrier.wait()
         results.append(send_pending_alerts(LATER))
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
+    threads = [thread_as_current_user(run) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Article, Feed, utcnow
 from tests.support.feed_server import FeedRoute, FeedServer, atom_feed, redirect, rss_feed
+from tests.support.threads import thread_as_current_user
 
 NOW = datetime(2024, 3, 5, 12, 0)
 
@@ -240,7 +242,7 @@ def test_a_feed_deleted_during_its_fetch_is_an_error_outcome(server):
 
     server.routes["/news.rss"] = FeedRoute(rss_feed(_items(1)), delay_s=0.5)
     feed_id = add_feed("News", server.url("/news.rss"))
-    threading.Timer(0.1, delete_feed, args=(feed_id,)).start()
+    threading.Timer(0.1, contextvars.copy_context().run, args=(delete_feed, feed_id)).start()
     outcome = crawl_feed(feed_id, now=NOW)
     assert outcome.status == "error" and "deleted" in outcome.error and _count() == 0
 
@@ -249,7 +251,7 @@ def test_two_crawls_of_one_feed_at_once_store_each_item_once(server):
     server.routes["/news.rss"] = FeedRoute(rss_feed(_items(*range(1, 41))), delay_s=0.3)
     feed_id = add_feed("News", server.url("/news.rss"))
     outcomes = []
-    threads = [threading.Thread(target=lambda: outcomes.append(crawl_feed(feed_id, now=NOW))) for _ in range(2)]
+    threads = [thread_as_current_user(lambda: outcomes.append(crawl_feed(feed_id, now=NOW))) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -12,6 +12,7 @@ from core.alerts import detect_alerts, save_alert_rule
 from core.storage import session_scope
 from core.storage.tables import Alert, AlertRule, Article, CompanyMention, Feed
 from core.watchlists import save_watchlist
+from tests.support.threads import thread_as_current_user
 
 NOW = datetime(2024, 6, 3, 12, 0)
 _guids = itertools.count()
@@ -298,7 +299,7 @@ def test_concurrent_detect_runs_store_one_alert(feed):
         barrier.wait()
         results.append(detect_alerts(NOW + timedelta(seconds=offset)))
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    threads = [thread_as_current_user(run, i) for i in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

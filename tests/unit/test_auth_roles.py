@@ -21,6 +21,8 @@ def test_no_signed_in_user_is_refused(monkeypatch):
     from core.auth import roles
 
     monkeypatch.setattr(roles, "_actor", roles.ContextVar("fresh", default=None))
+    monkeypatch.setattr(roles, "_provider", None)
+    monkeypatch.setattr(roles, "_process_actor", None)
     with pytest.raises(PermissionDenied, match="sign in to upload files"):
         upload()
 

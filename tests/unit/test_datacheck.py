@@ -101,3 +101,20 @@ def test_reading_files(tmp_path):
 def test_column_suggestions():
     table = pd.DataFrame({"id": ["1", "2"], "body": ["a long customer message", "another long one"], "intent": ["a", "b"]})
     assert suggest_columns(table) == ("body", "intent")
+
+
+def test_uploads_over_the_size_or_row_limit_are_refused(monkeypatch):
+    from core.nlp import datacheck
+    from core.settings import get_settings
+
+    monkeypatch.setenv("BEACON_UPLOAD_MAX_MB", "0.001")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(LabelledFileError, match="big.csv: .* MB is over the upload limit of 0.001 MB"):
+            read_labelled_file(b"text,label\n" + b"x,y\n" * 1000, "big.csv")
+    finally:
+        monkeypatch.delenv("BEACON_UPLOAD_MAX_MB")
+        get_settings.cache_clear()
+    monkeypatch.setattr(datacheck, "MAX_TRAINING_ROWS", 3)
+    with pytest.raises(LabelledFileError, match="4 rows is over the limit of 3 training rows"):
+        read_labelled_file(b"text,label\na,x\nb,x\nc,y\nd,y\n", "rows.csv")

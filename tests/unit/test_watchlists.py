@@ -11,7 +11,8 @@ from core.watchlists import delete_watchlist, list_watchlists, save_watchlist, w
 def test_save_cleans_entries_and_updates_by_name(db):
     watchlist_id = save_watchlist(" Nordics ", companies="Nokia, Kone ,nokia,", tickers=["$nok", " kne "], keywords=[])
     assert save_watchlist("Nordics", companies=["Nokia"], keywords=["5G"]) == watchlist_id
-    assert list_watchlists() == [{"id": watchlist_id, "name": "Nordics", "companies": ["Nokia"], "tickers": [], "keywords": ["5G"]}]
+    expected = {"id": watchlist_id, "name": "Nordics", "companies": ["Nokia"], "tickers": [], "keywords": ["5G"], "owner": "tests"}
+    assert list_watchlists() == [expected]
 
 
 def test_tickers_are_upper_case_without_dollar(db):

@@ -56,9 +56,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_events_at", "audit_events", ["at"])
     op.create_index("ix_audit_events_username", "audit_events", ["username"])
+    for table in ("watchlists", "alert_rules"):  # analysts change only what they own
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("owner", sa.String(length=100), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    for table in ("watchlists", "alert_rules"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("owner")
     op.drop_index("ix_audit_events_username", table_name="audit_events")
     op.drop_index("ix_audit_events_at", table_name="audit_events")
     op.drop_table("audit_events")
