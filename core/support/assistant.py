@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from core.auth import requires
 from core.nlp.registry import NoActiveModel, active_version
 from core.privacy import mask_personal_data
 from core.storage import session_scope
@@ -113,6 +114,7 @@ class AskResult:
         }  # fmt: skip
 
 
+@requires("viewer", "ask the assistant")
 def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None = None, log: bool = True) -> AskResult:
     """Answer ``question`` from knowledge base ``kb_name`` or escalate; logged with personal data masked."""
     question = " ".join((question or "").split())
@@ -150,6 +152,7 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
     return result
 
 
+@requires("viewer", "give feedback on answers")
 def record_feedback(interaction_id: int, helpful: bool) -> None:
     """Store thumbs up (``helpful``) or down on a logged answer; a second click replaces the first."""
     with session_scope() as session:

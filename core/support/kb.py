@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
+from core.auth import record as record_event
+from core.auth import require
 from core.nlp.datacheck import LabelledFileError, read_labelled_file
 from core.storage import session_scope
 from core.storage.tables import KnowledgeBase, KnowledgeBaseEntry, KnowledgeBaseVersion
@@ -184,7 +186,9 @@ def import_faq(
     file_name: str = "",
 ) -> ImportReport:
     """Create or update knowledge base ``name`` from an FAQ table; a change creates and activates a new version."""
+    created_by = require("analyst", "import FAQs").username
     name = _kb_name(name)
+    record_event("FAQ uploaded", name, detail={"file": file_name, "rows": len(frame)})
     check = check_faq(frame, question_col, answer_col, category_col)
     with session_scope() as session:
         kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
@@ -253,6 +257,8 @@ def import_faq_file(name: str, path: Path, question_col: str | None = None, answ
 def rollback_kb(name: str, version: int | None = None, created_by: str = "local user") -> int:
     """Make the entries of ``version`` (default: the version before the active one) current again, as a new
     version (history is kept, so a rollback can itself be rolled back). Returns the new version number."""
+    created_by = require("analyst", "roll back knowledge bases").username
+    record_event("knowledge base rolled back", name, detail={"to_version": version})
     with session_scope() as session:
         kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
         if kb is None:

@@ -50,9 +50,18 @@ def _actions(tmp: Path) -> dict[str, tuple[str, Callable[[str], object]]]:
     from core.nlp import registry
     from core.nlp.runs import queue_run, request_cancel
     from core.nlp.training import TrainingParams
+    from core.recommend import store as rec_store
+    from core.recommend import workflow
     from core.sentiment.corrections import correct_label
+    from core.support.assistant import record_feedback
+    from core.support.kb import import_faq, rollback_kb
     from core.watchlists import delete_watchlist, save_watchlist
+    from tests.integration.test_recommend_cli_store import ITEMS, interactions
 
+    faq = pd.DataFrame({"question": ["How do I reset my PIN?"], "answer": ["In the app, under Cards."]})
+    (tmp / "r.csv").write_text(interactions())
+    (tmp / "i.csv").write_text(ITEMS)
+    rec_check, rec_mapping = workflow.load_files(tmp / "r.csv", tmp / "i.csv")
     config = tmp / "beacon.yaml"
     config.write_text("watchlists:\n  - {name: FromFile, companies: [Acme]}\n")
     return {
@@ -78,6 +87,11 @@ def _actions(tmp: Path) -> dict[str, tuple[str, Callable[[str], object]]]:
         "reset a password": ("admin", lambda r: auth.reset_password("victim", PASSWORD + "!")),
         "disable a user": ("admin", lambda r: auth.set_active("victim", True)),
         "read the audit log": ("admin", lambda r: auth.list_events()),
+        "import an FAQ": ("analyst", lambda r: import_faq(f"KB-{r}", faq)),
+        "roll back a knowledge base": ("analyst", lambda r: rollback_kb(f"KB-{r}")),
+        "give feedback on an answer": ("viewer", lambda r: record_feedback(999_999, True)),
+        "upload recommendation data": ("analyst", lambda r: rec_store.save_dataset(rec_check, f"D-{r}", "r.csv", "i.csv", rec_mapping)),
+        "schedule a nightly export": ("analyst", lambda r: rec_store.set_nightly_export(999_999, True)),
     }
 
 
