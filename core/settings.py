@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+SECRETS_FILES = (REPO_ROOT / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
+
+
+def _secret(name: str, default: str = "") -> str:
+    """A secret from the environment, else from Streamlit's secrets.toml (top-level key of the same
+    name, as Streamlit reads it). Secrets are never written to the database or logs."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    for path in SECRETS_FILES:
+        if path.is_file():
+            try:
+                found = tomllib.loads(path.read_text(encoding="utf-8")).get(name)
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ValueError(f"{path} is not valid TOML: {exc}") from exc
+            if found:
+                return str(found)
+    return default
 
 
 def _env(name: str, default: str) -> str:
@@ -42,7 +63,7 @@ def _env_list(name: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password
     model_dir: Path
     device: str  # "auto", "cpu" or "cuda"
     base_url: str  # where the dashboard is reachable; used for links in emails
@@ -86,14 +107,14 @@ def get_settings() -> Settings:
     data_dir = Path(_env("BEACON_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
     return Settings(
         data_dir=data_dir,
-        database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'beacon.db'}"),
+        database_url=_secret("DATABASE_URL", f"sqlite:///{data_dir / 'beacon.db'}"),
         model_dir=Path(_env("BEACON_MODEL_DIR", str(data_dir / "models"))).resolve(),
         device=_env("BEACON_DEVICE", "auto").lower(),
         base_url=_env("BEACON_BASE_URL", "http://localhost:8501").rstrip("/"),
         smtp_host=_env("SMTP_HOST", "localhost"),
         smtp_port=_env_int("SMTP_PORT", 25),
         smtp_user=_env("SMTP_USER", ""),
-        smtp_password=_env("SMTP_PASSWORD", ""),
+        smtp_password=_secret("SMTP_PASSWORD"),
         smtp_from=_env("SMTP_FROM", "beacon@localhost"),
         smtp_starttls=_env_bool("SMTP_STARTTLS", False),
         smtp_timeout_s=_env_float("SMTP_TIMEOUT_S", 10.0),
@@ -115,7 +136,7 @@ def get_settings() -> Settings:
         login_max_failures=max(1, _env_int("BEACON_LOGIN_MAX_FAILURES", 5)),
         lockout_minutes=_env_float("BEACON_LOCKOUT_MINUTES", 15.0),
         admin_username=_env("BEACON_ADMIN_USER", ""),
-        admin_password=_env("BEACON_ADMIN_PASSWORD", ""),
+        admin_password=_secret("BEACON_ADMIN_PASSWORD"),
         support_confidence_threshold=_env_float("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", 0.6),
         support_intent_threshold=_env_float("BEACON_SUPPORT_INTENT_THRESHOLD", 0.3),
         support_negative_threshold=_env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9),

@@ -1,0 +1,36 @@
+"""Secrets come from the environment or Streamlit's secrets.toml and never show in the settings' repr."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import settings as settings_module
+from core.settings import get_settings
+
+
+@pytest.fixture
+def secrets_file(tmp_path, monkeypatch):
+    path = tmp_path / "secrets.toml"
+    monkeypatch.setattr(settings_module, "SECRETS_FILES", (path,))
+    for name in ("SMTP_PASSWORD", "DATABASE_URL", "BEACON_ADMIN_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def test_secrets_toml_is_read_when_the_environment_has_none(secrets_file, monkeypatch):
+    secrets_file.write_text('SMTP_PASSWORD = "s3cret-from-toml"\nDATABASE_URL = "postgresql+psycopg://app:pw-in-url@db/beacon"\n')
+    settings = get_settings()
+    assert settings.smtp_password == "s3cret-from-toml"
+    assert settings.database_url.endswith("@db/beacon")
+    assert "s3cret-from-toml" not in repr(settings) and "pw-in-url" not in repr(settings)
+    monkeypatch.setenv("SMTP_PASSWORD", "from-env")
+    get_settings.cache_clear()
+    assert get_settings().smtp_password == "from-env"  # the environment wins
+
+
+def test_a_broken_secrets_file_is_named(secrets_file):
+    secrets_file.write_text("SMTP_PASSWORD = \n")
+    with pytest.raises(ValueError, match="secrets.toml is not valid TOML"):
+        get_settings()
