@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 PORT ?= 8501
 
-.PHONY: install install-dev setup run app worker test lint browser clean
+.PHONY: install install-dev setup admin run app worker test lint browser clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ install-dev: $(VENV)/.installed-dev
 # Migrate the database and register the shipped default models (idempotent).
 setup: install
 	$(PY) -m core setup
+
+# The first admin account (asks for a name and a password; there is no default account).
+admin: setup
+	@read -p "admin username: " name; $(PY) -m core users create --admin "$$name"
 
 # The app and the worker together; Ctrl-C stops both.
 run: setup
