@@ -7,6 +7,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from core.auth import requires
+from core.auth.audit import record
+from core.auth.ownership import require_owner
 from core.storage import session_scope
 from core.storage.tables import AlertRule, Watchlist
 
@@ -43,6 +46,7 @@ def _clean_name(name: str | None) -> str:
     return name
 
 
+@requires("analyst", "save watchlists")
 def save_watchlist(
     name: str,
     companies: str | Iterable[str] = (),
@@ -55,19 +59,25 @@ def save_watchlist(
     if not (companies or tickers or keywords):
         raise ValueError(f"watchlist {name!r} needs at least one company, ticker or keyword")
     with session_scope() as session:
-        row = session.scalar(select(Watchlist).where(Watchlist.name == name)) or Watchlist(name=name)
+        row = session.scalar(select(Watchlist).where(Watchlist.name == name))
+        actor = require_owner("watchlist", name, row.owner if row else None)
+        row = row or Watchlist(name=name, owner=actor.username)
         row.companies, row.tickers, row.keywords = companies, tickers, keywords
         session.add(row)
         session.flush()
-        return row.id
+        watchlist_id = row.id
+    record("watchlist saved", name, detail={"companies": companies, "tickers": tickers, "keywords": keywords})
+    return watchlist_id
 
 
+@requires("analyst", "delete watchlists")
 def delete_watchlist(name: str) -> bool:
     """Delete a watchlist; False when there is none of that name. Refused while an alert rule uses it."""
     with session_scope() as session:
         row = session.scalar(select(Watchlist).where(Watchlist.name == name))
         if row is None:
             return False
+        require_owner("watchlist", name, row.owner)
         users = session.scalars(
             select(AlertRule.name).where(AlertRule.scope_type == "watchlist", AlertRule.scope_value == name)
         ).all()
@@ -76,7 +86,8 @@ def delete_watchlist(name: str) -> bool:
                 f"watchlist {name!r} is used by alert rule(s) {', '.join(sorted(users))}: change or delete them first"
             )
         session.delete(row)
-        return True
+    record("watchlist deleted", name)
+    return True
 
 
 def list_watchlists() -> list[dict]:
@@ -88,6 +99,7 @@ def list_watchlists() -> list[dict]:
                 "companies": list(w.companies),
                 "tickers": list(w.tickers),
                 "keywords": list(w.keywords),
+                "owner": w.owner,
             }
             for w in session.scalars(select(Watchlist).order_by(Watchlist.name))
         ]
