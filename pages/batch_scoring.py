@@ -85,7 +85,7 @@ def new_run_form() -> None:
     )
     if st.button("Start scoring", type="primary", disabled=not chosen, key="scoring_start"):
         try:
-            run_id = runs.create_run(path, upload.name, text_column, chosen, mask_pii=mask, user=runs.current_user())
+            run_id = runs.create_run(path, upload.name, text_column, chosen, mask_pii=mask)
         except (InputFileError, LookupError, ValueError) as exc:
             say("error", str(exc))
             return

@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select, update
 
+from core.auth import current_actor, record, requires
 from core.scoring.engine import TaskModel, load_task_models, make_layout, merge_counts, score_chunks
 from core.scoring.export import ERROR_COLUMNS, arrow_table, concat_files, csv_text, write_error_rows
 from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, preview, suggest_text_column
@@ -176,6 +177,7 @@ def _safe_name(name: str) -> str:
     return base[:120]
 
 
+@requires("analyst", "upload files for scoring")
 def save_upload(name: str, data: bytes | BinaryIO) -> Path:
     """Store an uploaded file under the data folder, enforcing the size limit while copying."""
     check_upload_size(len(data) if isinstance(data, bytes) else 0, name)
@@ -238,13 +240,13 @@ def available_tasks() -> list[str]:
 # ---------------------------------------------------------------- creating, starting, resuming
 
 
+@requires("analyst", "score files")
 def create_run(
     upload_path: Path,
     file_name: str,
     text_column: str,
     tasks: list[str],
     mask_pii: bool = False,
-    user: str = DEFAULT_USER,
 ) -> int:
     """Queue a run for a stored upload (moved into the run's folder); the active model versions are
     fixed now, so a later promotion does not change a resumed run."""
@@ -265,7 +267,7 @@ def create_run(
             tasks=list(versions),
             model_versions=versions,
             mask_pii=bool(mask_pii),
-            created_by=(user or DEFAULT_USER)[:200],
+            created_by=current_user()[:200],
             heartbeat_at=utcnow(),
         )
         session.add(row)
@@ -278,6 +280,7 @@ def create_run(
         if upload_path.parent.parent.name == "scoring_uploads":
             shutil.rmtree(upload_path.parent, ignore_errors=True)
         row.input_path = str(target.relative_to(get_settings().data_dir))
+    record("scoring started", file_name, detail={"run": run_id, "tasks": versions, "mask_pii": bool(mask_pii)})
     log.info("scoring run %s queued: %s, tasks %s", run_id, file_name, versions)
     return run_id
 
@@ -299,6 +302,7 @@ def start_run(run_id: int) -> subprocess.Popen:
         )
 
 
+@requires("analyst", "cancel scoring runs")
 def request_cancel(run_id: int) -> RunView:
     """Ask a queued or running run to stop after its current chunk (a queued one stops at once)."""
     with session_scope() as session:
@@ -310,6 +314,7 @@ def request_cancel(run_id: int) -> RunView:
         return _view(row)
 
 
+@requires("analyst", "resume scoring runs")
 def resume_run(run_id: int, launch: bool = True) -> RunView:
     """Queue an interrupted, failed or cancelled run again; it continues after its last finished chunk."""
     with session_scope() as session:
@@ -664,11 +669,7 @@ STATUS_ICONS = {
 
 
 def current_user() -> str:
-    """The signed-in user's name when accounts are enabled, else ``local user``."""
-    try:
-        from core.auth import current_actor
-    except ImportError:
-        return DEFAULT_USER
+    """The acting user's name (the signed-in user in the app, ``cli`` or ``worker`` elsewhere)."""
     actor = current_actor()
     return getattr(actor, "username", None) or DEFAULT_USER
 

@@ -52,11 +52,17 @@ def _actions(tmp: Path) -> dict[str, tuple[str, Callable[[str], object]]]:
     from core.nlp.training import TrainingParams
     from core.recommend import store as rec_store
     from core.recommend import workflow
+    from core.scoring import runs as scoring
     from core.sentiment.corrections import correct_label
     from core.support.assistant import record_feedback
     from core.support.kb import import_faq, rollback_kb
     from core.watchlists import delete_watchlist, save_watchlist
     from tests.integration.test_recommend_cli_store import ITEMS, interactions
+
+    def scoring_upload(role: str) -> Path:
+        path = tmp / f"score-{role}.csv"
+        path.write_text("text\nProfit rose\n")
+        return path
 
     faq = pd.DataFrame({"question": ["How do I reset my PIN?"], "answer": ["In the app, under Cards."]})
     (tmp / "r.csv").write_text(interactions())
@@ -92,6 +98,10 @@ def _actions(tmp: Path) -> dict[str, tuple[str, Callable[[str], object]]]:
         "give feedback on an answer": ("viewer", lambda r: record_feedback(999_999, True)),
         "upload recommendation data": ("analyst", lambda r: rec_store.save_dataset(rec_check, f"D-{r}", "r.csv", "i.csv", rec_mapping)),
         "schedule a nightly export": ("analyst", lambda r: rec_store.set_nightly_export(999_999, True)),
+        "upload a file for scoring": ("analyst", lambda r: scoring.save_upload(f"s-{r}.csv", b"text\nProfit rose\n")),
+        "score a file": ("analyst", lambda r: scoring.create_run(scoring_upload(r), "s.csv", "text", ["sentiment"])),
+        "cancel a scoring run": ("analyst", lambda r: scoring.request_cancel(999_999)),
+        "resume a scoring run": ("analyst", lambda r: scoring.resume_run(999_999, launch=False)),
     }
 
 

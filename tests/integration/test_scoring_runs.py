@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from core.auth import Actor, acting_as
 from core.scoring import runs
 from core.settings import get_settings
 
@@ -40,7 +41,8 @@ def scored(run_id: int, fmt: str = "csv") -> pd.DataFrame:
 
 def test_a_run_scores_every_row_with_empty_status_masking_and_counts(tiny_models, tmp_path, small_chunks):
     path = upload(tmp_path, 25, extra=[("25", ""), ("26", "   "), ("27", "=HYPERLINK(x) mail me: jo@example.com"), ("28", "a,b,c")])
-    run_id = runs.create_run(path, "in.csv", "text", ["sentiment", "topic"], mask_pii=True, user="ana")
+    with acting_as(Actor("ana", "analyst")):
+        run_id = runs.create_run(path, "in.csv", "text", ["sentiment", "topic"], mask_pii=True)
     run = runs.execute_run(run_id)
     assert run.status == "succeeded" and run.created_by == "ana"
     assert (run.total_rows, run.rows_done, run.rows_ok, run.rows_empty, run.rows_bad) == (29, 29, 26, 2, 1)
