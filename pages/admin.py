@@ -8,6 +8,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from core import auth
 from core.auth.roles import ROLE_HELP, ROLES
+from core.downloads import safe_csv
 
 if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
     PagesManager.uses_pages_directory = False
@@ -78,4 +79,4 @@ if audit_tab.open:
         else:
             events["detail"] = events["detail"].map(str)
             st.dataframe(events, hide_index=True, width="stretch", key="audit_table")
-            st.download_button("Download the log (CSV)", events.to_csv(index=False), "beacon_audit.csv", "text/csv")
+            st.download_button("Download the log (CSV)", safe_csv(events), "beacon_audit.csv", "text/csv")

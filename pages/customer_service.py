@@ -7,6 +7,7 @@ import plotly.express as px
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from core.downloads import safe_csv
 from core.settings import get_settings
 from core.support.assistant import ask, interaction_log, record_feedback
 from core.support.decision import Policy
@@ -203,7 +204,7 @@ def tickets_tab() -> None:
     st.dataframe(report.clusters, hide_index=True, width="stretch", key="cs_clusters")
     st.download_button("Download the unanswered clusters (CSV)", report.clusters_csv(), "unanswered_clusters.csv", "text/csv",
                        key="cs_dl_clusters")  # fmt: skip
-    st.download_button("Download all scored tickets (CSV)", report.scored.to_csv(index=False), "scored_tickets.csv", "text/csv",
+    st.download_button("Download all scored tickets (CSV)", safe_csv(report.scored), "scored_tickets.csv", "text/csv",
                        key="cs_dl_tickets")  # fmt: skip
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core import studio
+from core.downloads import safe_csv
 from core.nlp.datacheck import LabelledFileError, read_labelled_file, suggest_columns
 from core.nlp.runs import get_run, list_runs
 from core.nlp.training import TrainingParams
@@ -138,7 +139,7 @@ def train_tab() -> None:
     if len(check.dropped):
         with st.expander(f"Rows that will be dropped ({len(check.dropped)})"):
             st.dataframe(check.dropped, hide_index=True, width="stretch", key="studio_dropped")
-            st.download_button("Download the dropped rows", check.dropped.to_csv(index=False), "dropped_rows.csv", "text/csv")
+            st.download_button("Download the dropped rows", safe_csv(check.dropped), "dropped_rows.csv", "text/csv")
 
     params = TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
                             max_length=int(max_length), lora_rank=int(rank))  # fmt: skip

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from pathlib import Path
 
 import pandas as pd
 
+from core.downloads import safe_csv
 from core.recommend import store
 from core.recommend.data import ITEM_FIELDS, DataCheck, Dataset, check_data, read_table
 from core.recommend.embeddings import item_embeddings
@@ -73,9 +73,7 @@ def fit_recommender(dataset_id: int, text_weight: float | None = None) -> Recomm
 
 
 def export_csv(recommender: Recommender, n: int = 20) -> bytes:
-    buffer = io.StringIO()
-    recommender.export_all(n).to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
+    return safe_csv(recommender.export_all(n))
 
 
 def load_files(interactions: Path, items: Path) -> tuple[DataCheck, dict]:

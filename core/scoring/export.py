@@ -17,26 +17,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.downloads import FORMULA_PREFIXES, excel_safe, excel_safe_frame  # noqa: F401 - re-exported
 from core.scoring.reading import BadRow
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ERROR_COLUMNS = ["line", "problem", "content"]
 FORMATS = ("csv", "parquet")
-
-
-def excel_safe(value: object) -> object:
-    """``value`` with a leading ``'`` when it is text a spreadsheet would treat as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def excel_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(excel_safe)
-    return out
 
 
 def csv_text(frame: pd.DataFrame, header: bool) -> str:

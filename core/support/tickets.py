@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.downloads import safe_csv
 from core.privacy import mask_personal_data
 from core.support.decision import Policy
 from core.support.kb import RowIssue, load_kb
@@ -47,7 +48,7 @@ class TicketReport:
         return frame
 
     def clusters_csv(self) -> str:
-        return self.clusters.to_csv(index=False)
+        return safe_csv(self.clusters).decode("utf-8")
 
 
 def _parse_time(value: str) -> pd.Timestamp | None:
