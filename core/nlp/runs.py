@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import logging
-import os
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -22,10 +20,11 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from core.auth import record, requires
+from core.background import start_detached
 from core.nlp.datacheck import DataCheck
 from core.nlp.evaluation import classification_report
 from core.nlp.training import TrainingCancelled, TrainingParams, TrainingProgress, TrainingResult, train_classifier
-from core.settings import REPO_ROOT, get_settings
+from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import TrainingRun, utcnow
 
@@ -133,17 +132,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[str]]:
 def launch_run(run_id: int) -> subprocess.Popen:
     """Start ``python -m core train-run RUN_ID`` in its own session: it outlives a page reload or a
     closed tab, and a Streamlit rerun cannot start it twice (the run is claimed atomically)."""
-    log_path = runs_dir() / f"run-{run_id}.log"
-    with log_path.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "core", "train-run", str(run_id)],
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
-        )
+    return start_detached(["train-run", str(run_id)], runs_dir() / f"run-{run_id}.log")
 
 
 def _claim(run_id: int) -> bool:

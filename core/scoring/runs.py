@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -36,10 +35,11 @@ import pyarrow.parquet as pq
 from sqlalchemy import select, update
 
 from core.auth import current_actor, record, requires
+from core.background import start_detached
 from core.scoring.engine import TaskModel, load_task_models, make_layout, merge_counts, score_chunks
 from core.scoring.export import ERROR_COLUMNS, arrow_table, concat_files, csv_text, write_error_rows
 from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, preview, suggest_text_column
-from core.settings import REPO_ROOT, get_settings
+from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import ScoringRun, utcnow
 
@@ -288,18 +288,7 @@ def create_run(
 def start_run(run_id: int) -> subprocess.Popen:
     """Start ``python -m core score-run RUN_ID`` in its own session: it outlives a page reload or a
     closed tab, and a second start cannot score the run twice (the run is claimed atomically)."""
-    log_path = run_dir(run_id) / "process.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "core", "score-run", str(run_id)],
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
-        )
+    return start_detached(["score-run", str(run_id)], run_dir(run_id) / "process.log")
 
 
 @requires("analyst", "cancel scoring runs")
