@@ -319,7 +319,7 @@ def kb_entries(name: str) -> pd.DataFrame:
                             columns=["question", "answer", "category"])  # fmt: skip
 
 
-_index_cache: dict[tuple[str, int, int], KBIndex] = {}
+_index_cache: dict[tuple, KBIndex] = {}
 _index_lock = threading.Lock()
 
 
@@ -340,11 +340,14 @@ def load_kb(name: str, rerank_weight: float = 0.0) -> LoadedKB:
         kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
         if kb is None:
             raise LookupError(f"no knowledge base named {name!r}; import an FAQ first (python -m core kb import --name NAME faq.csv)")
-        key = (get_settings().database_url, kb.id, kb.active_version or 0)
+        version = _version(session, kb, kb.active_version)
+        # The version row's creation time is in the key: a database recreated at the same URL (a restored
+        # backup, a test) reuses ids and version numbers, and must not get another database's index.
+        key = (get_settings().database_url, kb.id, kb.active_version or 0, version.created_at if version else None)
         with _index_lock:
             index = _index_cache.get(key)
         if index is None:
-            entries = _entries_of(session, _version(session, kb, kb.active_version))
+            entries = _entries_of(session, version)
             vectors = [np.frombuffer(e.embedding, dtype=np.float32) for e in entries]
             matrix = np.stack(vectors) if vectors else np.zeros((0, 384), np.float32)
             index = KBIndex([IndexEntry(e.id, e.question, e.answer, e.category) for e in entries], matrix)
