@@ -20,6 +20,9 @@ case "${1:-}" in
       rm -rf "$PGDIR"; mkdir -p "$PGDIR"; [ "$(id -u)" = 0 ] && chown postgres "$PGDIR"
       as_pg "$bin/initdb -D $PGDIR -A trust -U postgres" >/dev/null 2>&1 || { echo "initdb failed" >&2; exit 0; }
     fi
+    if as_pg "$bin/pg_ctl -D $PGDIR status" >/dev/null 2>&1; then  # left running by an earlier run: reuse it
+      echo "postgresql+psycopg://postgres@127.0.0.1:$PORT/postgres"; exit 0
+    fi
     as_pg "$bin/pg_ctl -D $PGDIR -o '-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off' -l $PGDIR/log -w start" >/dev/null 2>&1 \
       || { echo "PostgreSQL did not start; see $PGDIR/log" >&2; exit 0; }
     echo "postgresql+psycopg://postgres@127.0.0.1:$PORT/postgres" ;;
