@@ -47,7 +47,7 @@ def submit_feed() -> None:
     state = st.session_state
     try:
         new_id = add_feed(state.feed_name, state.feed_url, state.feed_tags, int(state.feed_interval))
-    except (ValueError, FeedError) as exc:
+    except (ValueError, FeedError, PermissionError) as exc:  # PermissionError: the role may not add feeds
         state.feed_form_result = ("error", dash.error_text(exc))  # the form keeps its values to fix
         return
     name = " ".join(state.feed_name.split())

@@ -92,3 +92,15 @@ def test_only_admins_see_the_admin_page_and_it_manages_users(db):
     assert_no_exception(viewer)
     assert "test-viewer is a viewer and cannot list users; this needs the admin role" in texts(viewer.error)
     assert not [f for f in viewer.dataframe if "role" in f.value.columns]
+
+
+def test_a_viewer_is_told_they_cannot_add_a_feed_and_nothing_is_stored(db):
+    from core.feeds import list_feeds
+
+    at = open_page("financial_sentiment.py", "Feeds", role="viewer")
+    widget(at.text_input, "Name").input("Wire")
+    widget(at.text_input, "RSS or Atom URL").input("http://127.0.0.1:9/wire.rss")
+    at = button(at, "Add feed").click().run()
+    assert_no_exception(at)
+    assert any("test-viewer is a viewer and cannot add feeds; this needs the admin role" in e.lower() for e in texts(at.error))
+    assert list_feeds() == []
