@@ -61,13 +61,18 @@ def training_job() -> None:
         log.info("training: %s runs marked interrupted, queued runs executed: %s", interrupted, started)
 
 
-def add_training_job(scheduler: BlockingScheduler, tick_seconds: int | None = None) -> None:
-    """Training runs on its own job, so a long run never delays crawling and alerting."""
+def _add_tick_job(scheduler: BlockingScheduler, job: Callable[[], object], job_id: str, name: str, tick_seconds: int | None) -> None:
+    """A job on the worker's tick that never overlaps itself and merges late runs into one."""
     tick = max(1, tick_seconds or get_settings().worker_tick_seconds)
     scheduler.add_job(
-        training_job, "interval", seconds=tick, id="training", name="training runs", coalesce=True,
+        job, "interval", seconds=tick, id=job_id, name=name, coalesce=True,
         max_instances=1, misfire_grace_time=max(tick, 30), replace_existing=True,
     )  # fmt: skip
+
+
+def add_training_job(scheduler: BlockingScheduler, tick_seconds: int | None = None) -> None:
+    """Training runs on its own job, so a long run never delays crawling and alerting."""
+    _add_tick_job(scheduler, training_job, "training", "training runs", tick_seconds)
 
 
 def scoring_job() -> None:
@@ -85,11 +90,7 @@ def scoring_job() -> None:
 
 
 def add_scoring_job(scheduler: BlockingScheduler, tick_seconds: int | None = None) -> None:
-    tick = max(1, tick_seconds or get_settings().worker_tick_seconds)
-    scheduler.add_job(
-        scoring_job, "interval", seconds=tick, id="scoring", name="batch scoring runs", coalesce=True,
-        max_instances=1, misfire_grace_time=max(tick, 30), replace_existing=True,
-    )  # fmt: skip
+    _add_tick_job(scheduler, scoring_job, "scoring", "batch scoring runs", tick_seconds)
 
 
 def recommendations_job() -> None:
