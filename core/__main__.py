@@ -233,7 +233,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         from core.storage import upgrade_database
 
         upgrade_database()
-        ds.version = store.save_dataset(check, args.save, Path(args.interactions).name, Path(args.items).name, mapping, "cli").id
+        ds.version = store.save_dataset(check, args.save, Path(args.interactions).name, Path(args.items).name, mapping).id
     embeddings = item_embeddings(ds.texts())
     text_weight = None
     if args.evaluate:
@@ -241,7 +241,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         result = evaluate(ds, embeddings, cfg)
         text_weight = result.meta["text_weight"]
         if ds.version is not None:
-            store.save_evaluation(ds.version, result, "cli")
+            store.save_evaluation(ds.version, result)
         print(json.dumps({"setup": result.meta, "models": result.rows}, indent=2))
     if args.export:
         recommender = Recommender(ds, embeddings, 0.2 if text_weight is None else max(text_weight, 0.05))

@@ -100,9 +100,9 @@ def duration_text(seconds: float) -> str:
     return f"about {seconds / 3600:.1f} hours"
 
 
-def start_training(check: DataCheck, task: str, params: TrainingParams, user: str, launch: bool = True) -> int:
-    """Queue the run and start its process; the page can be closed right after."""
-    run_id = queue_run(check, task, params, created_by=user)
+def start_training(check: DataCheck, task: str, params: TrainingParams, launch: bool = True) -> int:
+    """Queue the run for the signed-in user and start its process; the page can be closed right after."""
+    run_id = queue_run(check, task, params)
     if launch:
         launch_run(run_id)
     return run_id

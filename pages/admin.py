@@ -1,22 +1,15 @@
 """Admin: users and roles, and the audit log. UI only; every action checks the admin role in core.auth."""
 
-import html
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from core import auth
 from core.auth.roles import ROLE_HELP, ROLES
 from core.downloads import safe_csv
+from ui import say, use_app_navigation
 
-if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
-    PagesManager.uses_pages_directory = False
-    st.rerun()
-
-
-def say(level: str, text: str) -> None:
-    getattr(st, level)(html.escape(text, quote=False))
+use_app_navigation()
 
 
 def act(action, success: str) -> None:  # noqa: ANN001 - a no-argument callable

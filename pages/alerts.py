@@ -3,7 +3,6 @@
 import html
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from core import dashboard as dash
 from core.alerts import (
@@ -17,14 +16,9 @@ from core.alerts import (
     save_alert_rule,
 )
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
+from ui import say, use_app_navigation
 
-# Opened by URL (e.g. an alert email link) on a fresh server, Streamlit's legacy pages/ folder mode
-# runs this file without streamlit_app.py (no wide layout, no migration, the wrong menu). Rerun it
-# through the app's st.navigation instead; pages keep their hash (their url_path), so the user
-# lands on this page.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+use_app_navigation()
 
 ITEM_COLUMNS = {
     "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
@@ -36,11 +30,6 @@ ITEM_COLUMNS = {
     "feed": st.column_config.TextColumn("Feed"),
 }
 SHARE = st.column_config.ProgressColumn("Negative share", min_value=0.0, max_value=1.0, format="percent")
-
-
-def say(level: str, text: str) -> None:
-    """Show a message that may contain feed or user text: HTML-escaped, never raw HTML."""
-    getattr(st, level)(html.escape(text, quote=False))
 
 
 def confirm_delete(state_key: str, what: str, delete) -> None:

@@ -6,21 +6,14 @@ import html
 
 import plotly.express as px
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from core.scoring import runs
 from core.scoring.reading import InputFileError
+from ui import say, use_app_navigation
 
-if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+use_app_navigation()
 
 UPLOAD_KEY = "scoring_saved_upload"  # (file id, stored path) of the current upload
-
-
-def say(level: str, text: str) -> None:
-    """Show a message that may contain file or user text: HTML-escaped, never raw HTML."""
-    getattr(st, level)(html.escape(text, quote=False))
 
 
 def open_run(run_id: int | None) -> None:

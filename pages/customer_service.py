@@ -5,7 +5,6 @@ import html
 
 import plotly.express as px
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from core.downloads import safe_csv
 from core.settings import get_settings
@@ -13,18 +12,12 @@ from core.support.assistant import ask, interaction_log, record_feedback
 from core.support.decision import Policy
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
 from core.support.tickets import TicketFileError, analyse_tickets
+from ui import say, use_app_navigation
 
-if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+use_app_navigation()
 
 USER = "local user"
 NONE = "(none)"
-
-
-def say(level: str, text: str) -> None:
-    """Show a message that may contain user text: HTML-escaped, never raw HTML."""
-    getattr(st, level)(html.escape(text, quote=False))
 
 
 def esc(text: object) -> str:

@@ -4,20 +4,14 @@ import html
 
 import plotly.express as px
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from core import dashboard as dash
 from core.feeds import FeedError, add_feed, delete_feed, list_feeds
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.sentiment.views import filter_options, list_articles, sentiment_trend
+from ui import say, use_app_navigation
 
-# Opened by URL (e.g. an alert email link) on a fresh server, Streamlit's legacy pages/ folder mode
-# runs this file without streamlit_app.py (no wide layout, no migration, the wrong menu). Rerun it
-# through the app's st.navigation instead; pages keep their hash (their url_path), so the user
-# lands on this page.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+use_app_navigation()
 
 ITEM_LIMIT = 500
 ITEM_COLUMNS = {
@@ -31,11 +25,6 @@ ITEM_COLUMNS = {
     "companies": st.column_config.TextColumn("Companies"),
     "feed": st.column_config.TextColumn("Feed"),
 }
-
-
-def say(level: str, text: str) -> None:
-    """Show a message that may contain feed or user text: HTML-escaped, never raw HTML."""
-    getattr(st, level)(html.escape(text, quote=False))
 
 
 def open_tab(name: str) -> None:

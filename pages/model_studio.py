@@ -1,27 +1,19 @@
 """Model Studio: upload labelled data, check it, train (head / LoRA / full), follow the run, compare
 and promote versions. UI only: every decision lives in core.studio and core.nlp."""
 
-import html
 
 import plotly.express as px
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from core import studio
 from core.downloads import safe_csv
 from core.nlp.datacheck import LabelledFileError, read_labelled_file, suggest_columns
 from core.nlp.runs import get_run, list_runs
 from core.nlp.training import TrainingParams
+from ui import say, use_app_navigation
 
-if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+use_app_navigation()
 
-USER = "local user"  # accounts arrive with the security issue
-
-
-def say(level: str, text: str) -> None:
-    getattr(st, level)(html.escape(text, quote=False))
 
 
 def show_run(run_id: int) -> None:
@@ -147,7 +139,7 @@ def train_tab() -> None:
     st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}**")
     if st.button("Start training", type="primary", disabled=not check.ok or not task, key="studio_start"):
         try:
-            run_id = studio.start_training(check, task, params, USER)
+            run_id = studio.start_training(check, task, params)
         except ValueError as exc:
             say("error", str(exc))
             return

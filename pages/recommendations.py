@@ -5,24 +5,17 @@ import html
 
 import plotly.express as px
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from core.recommend import store, workflow
 from core.recommend.data import FIELD_NAMES, INTERACTION_FIELDS, ITEM_FIELDS, RecommendFileError, read_table, suggest_mapping
 from core.recommend.evaluate import EvalConfig
 from core.recommend.split import PROTOCOLS
 from core.settings import get_settings
+from ui import say, use_app_navigation
 
-if PagesManager.uses_pages_directory:  # opened by URL on a fresh server: run through st.navigation
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+use_app_navigation()
 
-USER = "local user"
 NONE = "(none)"
-
-
-def say(level: str, text: str) -> None:
-    getattr(st, level)(html.escape(text, quote=False))
 
 
 @st.cache_resource(show_spinner="Fitting the recommender…", max_entries=4)
@@ -83,7 +76,7 @@ def data_tab() -> None:
             say(level, message)
     name = st.text_input("Dataset name", value=inter_file.name.rsplit(".", 1)[0], key="rec_dataset_name")
     if st.button("Save as dataset version", disabled=not check.ok, type="primary"):
-        info = store.save_dataset(check, name, inter_file.name, items_file.name, {"interactions": inter_map, "items": item_map}, USER)
+        info = store.save_dataset(check, name, inter_file.name, items_file.name, {"interactions": inter_map, "items": item_map})
         st.session_state["rec_version"] = info.id
         say("success", f"Saved as dataset version v{info.id}. Evaluate it on the Evaluate tab.")
 
@@ -115,7 +108,7 @@ def evaluate_tab() -> None:
     if st.button("Evaluate", type="primary"):
         status = st.status("Evaluating…")
         try:
-            workflow.evaluate_version(info.id, EvalConfig(protocol=protocol, test_ratio=ratio, seed=seed, k=k), status.write, USER)
+            workflow.evaluate_version(info.id, EvalConfig(protocol=protocol, test_ratio=ratio, seed=seed, k=k), status.write)
             status.update(label="Evaluation finished", state="complete")
         except ValueError as exc:
             status.update(label="Evaluation failed", state="error")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from core.auth import record, requires
+from core.auth import record, require, requires
 from core.background import start_detached
 from core.nlp.datacheck import DataCheck
 from core.nlp.evaluation import classification_report
@@ -78,9 +78,11 @@ def runs_dir() -> Path:
     return path
 
 
-@requires("analyst", "train models")
-def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: str = "local user") -> int:
-    """Store the checked rows and queue a run; raises ValueError when the check has problems."""
+def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: str | None = None) -> int:
+    """Store the checked rows and queue a run for the acting user (or ``created_by``); raises
+    ValueError when the check has problems."""
+    actor = require("analyst", "train models")
+    created_by = created_by or actor.username
     task = validate_task_name(task)
     if not check.ok:
         raise ValueError("the data check found problems: " + "; ".join(check.problems))

@@ -48,8 +48,7 @@ def _fingerprint(check: DataCheck) -> str:
     return digest.hexdigest()
 
 
-def save_dataset(check: DataCheck, name: str, interactions_file: str, items_file: str, mapping: dict,
-                 created_by: str = "local user") -> DatasetInfo:
+def save_dataset(check: DataCheck, name: str, interactions_file: str, items_file: str, mapping: dict) -> DatasetInfo:
     """Store a checked upload as a new dataset version; refuse one whose check found errors."""
     created_by = require("analyst", "upload recommendation data").username
     if not check.ok or check.interactions is None or check.items is None:
@@ -124,7 +123,7 @@ def nightly_datasets() -> list[DatasetInfo]:
         return [_info(r) for r in session.scalars(select(RecDataset).where(RecDataset.nightly_export.is_(True)))]
 
 
-def save_evaluation(dataset_id: int, result: EvalResult, created_by: str = "local user") -> int:
+def save_evaluation(dataset_id: int, result: EvalResult) -> int:
     created_by = require("analyst", "evaluate recommenders").username
     meta = result.meta
     with session_scope() as session:

@@ -31,11 +31,11 @@ def check_files(interactions: pd.DataFrame, items: pd.DataFrame, interaction_map
     return check_data(interactions, items, clean[0], clean[1], interactions_name, items_name)
 
 
-def evaluate_version(dataset_id: int, cfg: EvalConfig, progress: Progress | None = None, created_by: str = "local user") -> int:
+def evaluate_version(dataset_id: int, cfg: EvalConfig, progress: Progress | None = None) -> int:
     """Evaluate every model on a dataset version and store the result (with protocol, seed and version); returns its id."""
     ds = store.load_dataset(dataset_id)
     result = evaluate(ds, item_embeddings(ds.texts()), cfg, progress)
-    return store.save_evaluation(dataset_id, result, created_by)
+    return store.save_evaluation(dataset_id, result)
 
 
 def results_table(rows: list[dict], k: int = 10) -> pd.DataFrame:

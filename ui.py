@@ -1,0 +1,21 @@
+"""Streamlit helpers shared by the pages (UI only; core/ never imports this)."""
+
+import html
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+
+def use_app_navigation() -> None:
+    """Call first in every page. Opened by URL (e.g. an alert email link) on a fresh server,
+    Streamlit's legacy pages/ folder mode runs the page file without streamlit_app.py (no sign-in,
+    no migration, the wrong menu). Rerun it through the app's st.navigation instead; pages keep their
+    url_path, so the user lands on the same page."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def say(level: str, text: str) -> None:
+    """Show a message that may contain feed, file or user text: HTML-escaped, never raw HTML."""
+    getattr(st, level)(html.escape(text, quote=False))
