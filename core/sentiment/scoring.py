@@ -40,6 +40,9 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
     """Score every unscored article in batches, each batch in its own transaction, so a crash
     loses at most the batch in flight and re-running never scores an article twice."""
     size = batch_size or get_settings().score_batch_size
+    with session_scope() as session:  # nothing to do: no model load (the worker asks every tick)
+        if session.scalar(select(Article.id).where(Article.scored_at.is_(None)).limit(1)) is None:
+            return 0
     sentiment = active_classifier(SENTIMENT_TASK)
     try:
         topic = active_classifier(TOPIC_TASK)
