@@ -3,7 +3,8 @@
 Import rules (``check_faq``), per row of the file (line numbers count the header as line 1):
 - an empty question or an empty answer is rejected (the reason names the line and column);
 - the same question (case, spacing and trailing punctuation ignored) twice in the file with the *same*
-  answer: the repeat is rejected as a repeated row;
+  answer (``answer_key``: case, quotes, punctuation and spacing ignored): the repeat is rejected as a
+  repeated row;
 - the same question twice in the file with *different* answers: every such row is flagged for review and
   none is imported (the team decides which answer is right; nothing is silently merged);
 - a question already in the knowledge base with a different answer or category is *updated*; with the same
@@ -27,7 +28,7 @@ from core.auth import require
 from core.nlp.datacheck import LabelledFileError, read_labelled_file
 from core.storage import session_scope
 from core.storage.tables import KnowledgeBase, KnowledgeBaseEntry, KnowledgeBaseVersion
-from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, get_encoder
+from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, answer_key, get_encoder
 
 MAX_NAME = 200
 
@@ -130,7 +131,7 @@ def check_faq(frame: pd.DataFrame, question_col: str, answer_col: str, category_
             continue
         by_key.setdefault(question_key(question), []).append({"line": line, "question": question, "answer": answer, "category": category})
     for rows in by_key.values():
-        answers = {" ".join(r["answer"].split()) for r in rows}
+        answers = {answer_key(r["answer"]) for r in rows}
         if len(answers) > 1:
             lines = ", ".join(str(r["line"]) for r in rows)
             for r in rows:

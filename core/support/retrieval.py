@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +32,7 @@ _STOPWORDS = frozenset(
     "have has had get got please just so if as about into".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
+_ANY_WORD = re.compile(r"\w+")
 
 
 class Encoder:
@@ -122,6 +124,12 @@ def lexical_overlap(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb)
 
 
+def answer_key(answer: str) -> str:
+    """What makes two FAQ answers the same answer: only their words count, not case, curly or straight
+    quotes, punctuation or spacing (FAQ exports often hold one answer typed twice in different styles)."""
+    return " ".join(_ANY_WORD.findall(unicodedata.normalize("NFKC", answer).casefold()))
+
+
 @dataclass(frozen=True)
 class IndexEntry:
     id: int
@@ -150,7 +158,7 @@ class KBIndex:
 
     def search(self, vector: np.ndarray, question: str, k: int = 3, candidates: int = 10) -> list[Match]:
         """The ``k`` best entries for one normalised question vector (cosine; top ``candidates`` re-ranked by
-        lexical overlap when ``rerank_weight`` > 0). A same-answer duplicate never appears twice."""
+        lexical overlap when ``rerank_weight`` > 0). The same answer (``answer_key``) never appears twice."""
         if not self.entries:
             return []
         sims = self.matrix @ vector
@@ -164,9 +172,10 @@ class KBIndex:
         seen_answers: set[str] = set()
         for score, i in scored:
             entry = self.entries[i]
-            if entry.answer in seen_answers:
+            key = answer_key(entry.answer)
+            if key in seen_answers:
                 continue
-            seen_answers.add(entry.answer)
+            seen_answers.add(key)
             out.append(Match(entry, float(sims[i]), score))
             if len(out) == k:
                 break

@@ -10,6 +10,7 @@ Set BEACON_E2E_SCREENSHOTS=/some/folder to keep a screenshot of every page and t
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import socket
@@ -324,3 +325,75 @@ def test_alerts_page_shows_a_fired_alert_and_its_rules(beacon, browser_page, tmp
     _assert_inert(page)
 
 
+
+
+FAQ_ROWS = [
+    ("How do I block a lost or stolen card", "Freeze the card in the app under Cards > Freeze and call us to order a new one.", "cards"),
+    ("What is the daily ATM withdrawal limit", "You can withdraw up to 500 EUR a day from ATMs.", "cards"),
+    ("How do I reset my online banking password", "Use Forgot password on the sign-in page; a reset link is emailed to you.", "accounts"),
+    ("How do I close my account", f"{PAYLOAD} Visit a branch with your ID to close the account.", "accounts"),
+    ("When is the interest on my savings paid", "Interest is paid on the first working day of each month.", "savings"),
+]
+
+
+def test_import_an_faq_and_ask_a_question(beacon, browser_page, tmp_path):
+    """Customer service in the browser: import an FAQ CSV, then ask a covered and an off-topic question."""
+    from playwright.sync_api import expect
+
+    faq = tmp_path / "cards_faq.csv"
+    with faq.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([("question", "answer", "category"), *FAQ_ROWS])
+    page = browser_page
+    page.goto(f"{beacon['url']}/customer_service")
+    _sign_in(page)
+    expect(page.get_by_role("heading", name="Customer service")).to_be_visible()
+    _settled(page)
+    expect(page.get_by_text("No knowledge base yet").first).to_be_visible()
+
+    # Knowledge bases: name, upload, the guessed columns, Import; the report counts the five entries.
+    _open_tab(page, "Knowledge bases")
+    page.get_by_label("Knowledge base name", exact=True).fill("Cards")
+    uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="FAQ CSV")
+    uploader.locator("input[type=file]").set_input_files(str(faq))
+    _settled(page)
+    expect(page.locator("[data-testid=stDataFrame]").first).to_be_visible()  # the preview
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Cards: 5 added, 0 updated", exact=False)).to_be_visible(timeout=SLOW)
+    _settled(page)
+    added = page.locator("[data-testid=stMetric]").filter(has_text="Added").first
+    expect(added.locator("[data-testid=stMetricValue]")).to_have_text("5")
+    _shot(page, "customer_service_kb", tmp_path)
+    _assert_inert(page)
+
+    # Ask: a covered question gets the FAQ answer, its matched question and the detected intent.
+    _open_tab(page, "Ask")
+    chat = page.get_by_placeholder("Ask a customer question")
+    expect(chat).to_be_enabled()
+    chat.fill("my card was stolen, how can I block it?")
+    chat.press("Enter")
+    expect(page.get_by_text("Matched FAQ question: How do I block a lost or stolen card")).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("Freeze the card in the app", exact=False).first).to_be_visible()
+    intent = page.locator("[data-testid=stMetric]").filter(has_text="Intent").first
+    expect(intent.locator("[data-testid=stMetricValue]")).not_to_have_text("no intent model")
+    _settled(page)
+
+    # An off-topic question is handed to a person, with the reason.
+    chat.fill("what is the weather like on the moon tomorrow")
+    chat.press("Enter")
+    expect(page.get_by_text(re.compile(r"Escalate to an agent — .*(low similarity|unknown intent)"))).to_be_visible(timeout=SLOW)
+    _settled(page)
+    _shot(page, "customer_service_ask", tmp_path)
+
+    # Thumbs up on the first answer is stored and shown in the Log tab.
+    page.get_by_role("button", name="👍").last.click()
+    expect(page.get_by_text("Feedback stored: 👍")).to_be_visible()
+    _settled(page)
+    _open_tab(page, "Log")
+    expect(page.get_by_role("tabpanel", name="Log").locator("[data-testid=stDataFrame]")).to_be_visible()
+    _assert_inert(page)
+
+    from core.support.assistant import interaction_log
+
+    log = interaction_log()
+    assert list(log["action"]) == ["escalate", "answer"]
+    assert list(log["feedback"]) == ["", "👍"]

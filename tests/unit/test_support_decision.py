@@ -10,7 +10,7 @@ import pytest
 
 from core.support.decision import LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE, Policy, answer_confidence, decide
 from core.support.kb import FaqFileError, check_faq, read_faq_file, suggest_faq_columns
-from core.support.retrieval import IndexEntry, KBIndex, lexical_overlap
+from core.support.retrieval import IndexEntry, KBIndex, answer_key, lexical_overlap
 from core.support.tickets import TicketFileError, cluster_label, cluster_unanswered, prepare_tickets
 
 POLICY = Policy(confidence_threshold=0.6, intent_threshold=0.3, negative_threshold=0.9)
@@ -82,6 +82,23 @@ def test_import_rules_on_a_crafted_file() -> None:
     assert all("different answers on lines 6, 7" in f.reason for f in check.flagged)
 
 
+def test_one_answer_typed_in_two_styles_is_a_repeat_not_a_conflict() -> None:
+    frame = _faq(
+        "question,answer\n"
+        'What are the fees?,"See the \u201cFees & Charges\u201d page."\n'  # curly quotes
+        "what are the fees,See the Fees & Charges page\n"  # straight, no final full stop
+        "what are the fees?,See the Fees page.\n"  # really different: review all three
+        "Where is my card?,It arrives in 5 days.\n"
+        "Where is my card,it ARRIVES in 5 days!\n"
+    )
+    check = check_faq(frame, "question", "answer")
+    assert [f.line for f in check.flagged] == [2, 3, 4]
+    assert [r["line"] for r in check.rows] == [5]
+    assert [(r.line, "repeated row" in r.reason) for r in check.rejected] == [(6, True)]
+    assert answer_key("See the \u201cFees & Charges\u201d page.") == answer_key("see the fees  & charges page")
+    assert answer_key("Gebühren: siehe Seite") != answer_key("Gebuhren: siehe Seite")  # letters beyond ASCII count
+
+
 def test_column_picker_and_missing_columns() -> None:
     frame = _faq("Frage;Antwort\nWo ist meine Karte?;Unterwegs.\n")
     assert suggest_faq_columns(frame)[:2] == ("Frage", "Antwort")
@@ -99,6 +116,9 @@ def test_index_search_and_lexical_rerank() -> None:
     assert [m.entry.id for m in plain] == [2, 1]
     reranked = KBIndex(entries, matrix, rerank_weight=0.5).search(vec, "how do I reset my pin", k=3)
     assert [m.entry.id for m in reranked] == [1, 2]  # entry 3 has the same answer as entry 1: not repeated
+    styled = [IndexEntry(1, "q1", "Call us.", ""), IndexEntry(2, "q2", "call us", ""), IndexEntry(3, "q3", "Write to us.", "")]
+    found = KBIndex(styled, np.eye(3, dtype=np.float32)).search(np.array([0.9, 0.8, 0.1], dtype=np.float32), "q", k=3)
+    assert [m.entry.id for m in found] == [1, 3]  # "call us" is the same answer as "Call us." in another style
     assert lexical_overlap("reset my PIN", "pin reset") == 1.0
 
 
