@@ -1,5 +1,5 @@
 """Recommenders on MovieLens small (../shared/data/movielens_small): popularity, item-kNN, EASE, item text (MiniLM
-over title + genres + tags) and the hybrid, under two protocols:
+over title + genres + tags), item text tuned on behaviour and the hybrid, under two protocols:
 
 * random: the protocol of Microsoft's `recommenders` benchmark: stratified random 75/25 split per user,
   top-10 over all items the user has not rated in training, binary relevance (every held-out rating counts);
@@ -82,6 +82,7 @@ def main() -> int:
         best = max((r for r in rows if r["model"] != "popularity"), key=lambda r: r["ndcg@10"])
         classic = max((r for r in rows if r["model"] in ("ease", "itemknn")), key=lambda r: r["ndcg@10"])
         text_row = next(r for r in rows if r["model"] == "text")
+        tuned_row = next(r for r in rows if r["model"] == "text_tuned")
         random_cold = result.meta["cold_random_recall@20"]
         report["protocols"][protocol] = {
             "meta": result.meta, "evaluation_seconds_all_models": round(total, 2),
@@ -91,6 +92,9 @@ def main() -> int:
                 "best_beats_classic": best["ndcg@10"] > classic["ndcg@10"] if best is not classic else False,
                 "best_classic": classic["model"],
                 "text_cold_recall@20_vs_random": round(text_row["cold_recall@20"] / random_cold, 2) if random_cold else None,
+                "tuned_text_cold_recall@20_vs_random": round(tuned_row["cold_recall@20"] / random_cold, 2) if random_cold else None,
+                "tuned_vs_plain_text_cold_recall@20": round(tuned_row["cold_recall@20"] / text_row["cold_recall@20"], 3),
+                "tuned_vs_plain_text_ndcg@10": round(tuned_row["ndcg@10"] / text_row["ndcg@10"], 3),
             },
         }
         print(f"\n{protocol}: {result.meta['protocol_text']}; seed {args.seed}; all models evaluated in {total:.1f} s")

@@ -12,11 +12,13 @@ import numpy as np
 from scipy import sparse
 
 from core.recommend import metrics
+from core.recommend.behaviour import BehaviourTuning, tune_text_projection
 from core.recommend.data import Dataset
 from core.recommend.models import EASE, MODEL_LABELS, Hybrid, ItemKNN, Popularity, Ranker, TextKNN, mask_seen, top_k
 from core.recommend.split import PROTOCOLS, cold_items, make_split, split_random
 
-ALL_MODELS = ("popularity", "itemknn", "ease", "text", "hybrid")
+ALL_MODELS = ("popularity", "itemknn", "ease", "text", "text_tuned", "hybrid")
+TEXT_MODELS = ("text", "text_tuned", "hybrid")  # the models that need item-text embeddings
 TEXT_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 COLD_K = 20
 Progress = Callable[[str], None]
@@ -45,8 +47,10 @@ class EvalResult:
         return pd.DataFrame(self.rows)
 
 
-def build_models(names: tuple[str, ...], embeddings: np.ndarray | None, cfg: EvalConfig, text: TextKNN | None = None) -> dict[str, Ranker]:
-    """Unfitted rankers by name; ``text`` (already fitted: it does not depend on interactions) is shared when given."""
+def build_models(names: tuple[str, ...], embeddings: np.ndarray | None, cfg: EvalConfig, text: TextKNN | None = None,
+                 tuned: TextKNN | None = None) -> dict[str, Ranker]:
+    """Unfitted rankers by name; ``text`` and ``tuned`` (the text model and the one tuned on behaviour, already
+    fitted) are shared when given."""
     models: dict[str, Ranker] = {}
     for name in names:
         if name == "popularity":
@@ -55,17 +59,31 @@ def build_models(names: tuple[str, ...], embeddings: np.ndarray | None, cfg: Eva
             models[name] = EASE(l2=cfg.ease_l2)
         elif name == "itemknn":
             models[name] = ItemKNN()
-        elif name in ("text", "hybrid"):
+        elif name in TEXT_MODELS:
             if embeddings is None:
                 raise ValueError(f"the {MODEL_LABELS[name]} model needs item-text embeddings")
         else:
             raise ValueError(f"unknown model {name!r}; choose from {', '.join(ALL_MODELS)}")
-    if "text" in names or "hybrid" in names:
+    if any(name in names for name in TEXT_MODELS):
         models["text"] = text or TextKNN(embeddings)
+    if "text_tuned" in names:
+        if tuned is None:
+            raise ValueError("the text model tuned on behaviour must be fitted first (tuned_text_model)")
+        models["text_tuned"] = tuned
     if "hybrid" in names:
         models.setdefault("ease", EASE(l2=cfg.ease_l2))
-        models["hybrid"] = Hybrid(models["ease"], models["text"], 0.2 if cfg.text_weight is None else cfg.text_weight)
+        weight = 0.2 if cfg.text_weight is None else cfg.text_weight
+        models["hybrid"] = Hybrid(models["ease"], models["text"], weight, cold_text=tuned)
     return models
+
+
+def tuned_text_model(ds: Dataset, train_mask: np.ndarray, embeddings: np.ndarray, seed: int) -> TextKNN:
+    """The item-text model tuned on the training interactions ``train_mask`` (core.recommend.behaviour)."""
+    projection = tune_text_projection(
+        embeddings, ds.user_idx[train_mask], ds.item_idx[train_mask], ds.timestamps[train_mask] if ds.has_timestamps else None,
+        BehaviourTuning(seed=seed),
+    )
+    return TextKNN(projection.apply(embeddings), name="text_tuned").fit()
 
 
 def rank_users(model: Ranker, train: sparse.csr_matrix, users: np.ndarray, k: int, batch: int = 1024,
@@ -116,6 +134,21 @@ def choose_text_weight(ds: Dataset, train_mask: np.ndarray, text: TextKNN, cfg: 
     return best
 
 
+def _fit_all(models: dict[str, Ranker], train: sparse.csr_matrix, fit_seconds: dict, say: Progress) -> None:
+    """Fit the rankers that learn from interactions (the text models are fitted already) and time them."""
+    for name, model in models.items():
+        if name in ("text", "text_tuned", "hybrid"):
+            continue
+        say(f"fitting {MODEL_LABELS[name]}")
+        started = time.perf_counter()
+        model.fit(train)
+        fit_seconds[name] = time.perf_counter() - started
+    if "hybrid" in models:
+        models["hybrid"].fit(train)
+        parts = ("ease", "text", "text_tuned") if models["hybrid"].cold_text is not None else ("ease", "text")
+        fit_seconds["hybrid"] = sum(fit_seconds.get(part, 0.0) for part in parts)
+
+
 def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progress: Progress | None = None) -> EvalResult:
     """Compare the models under one protocol. Deterministic for a given dataset, config and seed."""
     say = progress or (lambda _msg: None)
@@ -126,40 +159,40 @@ def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progre
     test_users = np.flatnonzero(np.diff(split.test.indptr) > 0)
     if len(test_users) == 0:
         raise ValueError("no user has a held-out interaction: every user needs at least two interactions")
-    text, fit_seconds = None, {}
-    if "text" in cfg.models or "hybrid" in cfg.models:
+    text, tuned, fit_seconds = None, None, {}
+    if any(name in cfg.models for name in TEXT_MODELS):
         if embeddings is None:
             raise ValueError("the item-text and hybrid models need item-text embeddings")
         say(f"fitting {MODEL_LABELS['text']}")
         started = time.perf_counter()
         text = TextKNN(embeddings).fit()
         fit_seconds["text"] = time.perf_counter() - started
+    if "text_tuned" in cfg.models or "hybrid" in cfg.models:
+        say(f"fitting {MODEL_LABELS['text_tuned']}")
+        started = time.perf_counter()
+        tuned = tuned_text_model(ds, ~split.test_mask, embeddings, cfg.seed)
+        fit_seconds["text_tuned"] = time.perf_counter() - started
     text_weight = cfg.text_weight
     if "hybrid" in cfg.models and text_weight is None:
         say("choosing the hybrid's text weight on a validation part of the training data")
         text_weight = choose_text_weight(ds, ~split.test_mask, text, cfg)
     cfg_used = EvalConfig(**{**cfg.__dict__, "text_weight": text_weight})
-    models = build_models(cfg.models, embeddings, cfg_used, text)
-    for name, model in models.items():
-        if name in ("hybrid", "text"):
-            continue
-        say(f"fitting {MODEL_LABELS[name]}")
-        started = time.perf_counter()
-        model.fit(split.train)
-        fit_seconds[name] = time.perf_counter() - started
-    if "hybrid" in models:
-        fit_seconds["hybrid"] = fit_seconds["ease"] + fit_seconds["text"]
+    models = build_models(cfg.models, embeddings, cfg_used, text, tuned)
+    _fit_all(models, split.train, fit_seconds, say)
 
     # Cold start: items held out of training entirely; each user's held-out cold items ranked among all cold items.
     cold = cold_items(ds, cfg.cold_share, cfg.seed)
     is_cold = np.isin(ds.item_idx, cold)
     cold_train, cold_test = ds.matrix(~is_cold), ds.matrix(is_cold)
     cold_users = np.flatnonzero((np.diff(cold_test.indptr) > 0) & (np.diff(cold_train.indptr) > 0))
-    cold_models = build_models(cfg.models, embeddings, cfg_used, text) if len(cold_users) else {}
-    for name, model in cold_models.items():
-        if name not in ("hybrid", "text"):
-            say(f"fitting {MODEL_LABELS[name]} without the cold-start items")
-            model.fit(cold_train)
+    cold_models = {}
+    if len(cold_users):
+        cold_tuned = None
+        if tuned is not None:
+            say(f"fitting {MODEL_LABELS['text_tuned']} without the cold-start items")
+            cold_tuned = tuned_text_model(ds, ~is_cold, embeddings, cfg.seed)
+        cold_models = build_models(cfg.models, embeddings, cfg_used, text, cold_tuned)
+        _fit_all(cold_models, cold_train, {}, lambda msg: say(f"{msg} without the cold-start items"))
     random_recall = min(COLD_K, len(cold)) / len(cold) if len(cold) else 0.0
 
     rows = []

@@ -12,6 +12,7 @@ MODEL_LABELS = {
     "ease": "EASE (collaborative)",
     "itemknn": "Item-kNN (collaborative)",
     "text": "Item text (MiniLM)",
+    "text_tuned": "Item text tuned on behaviour",
     "hybrid": "Hybrid (EASE + text)",
 }
 
@@ -135,9 +136,9 @@ class TextKNN(Ranker):
 
     name = "text"
 
-    def __init__(self, embeddings: np.ndarray, neighbours: int = 50, chunk: int = 2048) -> None:
+    def __init__(self, embeddings: np.ndarray, neighbours: int = 50, chunk: int = 2048, name: str = "text") -> None:
         self.embeddings = embeddings.astype(np.float32)
-        self.k, self.chunk = neighbours, chunk
+        self.k, self.chunk, self.name = neighbours, chunk, name
 
     def fit(self, train: sparse.csr_matrix | None = None) -> TextKNN:
         n = len(self.embeddings)
@@ -178,22 +179,31 @@ def _row_scale(scores: np.ndarray) -> np.ndarray:
 
 class Hybrid(Ranker):
     """A blend of a collaborative ranker and the text ranker: (1 - w)·cf + w·text on per-user scaled scores.
-    Items without training interactions get their score from text alone."""
+    Items without training interactions get their score from text alone: from ``cold_text`` (the text model
+    tuned on behaviour) when given. The plain text model stays in the blend for the other items: it adds what
+    behaviour does not already say (the tuned one measured worse there, benchmarks/results/recommend.json)."""
 
     name = "hybrid"
 
-    def __init__(self, cf: Ranker, text: TextKNN, text_weight: float = 0.2) -> None:
-        self.cf, self.text, self.text_weight = cf, text, text_weight
+    def __init__(self, cf: Ranker, text: TextKNN, text_weight: float = 0.2, cold_text: TextKNN | None = None) -> None:
+        self.cf, self.text, self.text_weight, self.cold_text = cf, text, text_weight, cold_text
+        self.unseen = np.zeros(0, dtype=bool)
 
     def fit(self, train: sparse.csr_matrix) -> Hybrid:
-        return self  # the parts are fitted by the caller (they are shared with the single-model rows)
+        """Note which items have no training interactions; the parts are fitted by the caller (shared with
+        the single-model rows)."""
+        self.unseen = _column_counts(train) == 0
+        return self
 
     def blend(self, cf: np.ndarray, text: np.ndarray, weight: float | None = None) -> np.ndarray:
         w = self.text_weight if weight is None else weight
         return (1.0 - w) * _row_scale(cf) + w * _row_scale(text)
 
     def score(self, history: sparse.csr_matrix) -> np.ndarray:
-        return self.blend(self.cf.score(history), self.text.score(history))
+        scores = self.blend(self.cf.score(history), self.text.score(history))
+        if self.cold_text is not None and self.unseen.any():
+            scores[:, self.unseen] = self.text_weight * _row_scale(self.cold_text.score(history))[:, self.unseen]
+        return scores
 
 
 def mask_seen(scores: np.ndarray, history: sparse.csr_matrix) -> np.ndarray:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from core.recommend.behaviour import tune_text_projection
 from core.recommend.data import Dataset, item_text
 from core.recommend.embeddings import embed_texts, item_embeddings
 from core.recommend.models import EASE, Hybrid, Popularity, TextKNN, mask_seen, top_k
@@ -21,7 +22,8 @@ def _first_category(value: str) -> str:
 
 
 class Recommender:
-    """The hybrid (EASE + item text) fitted on all interactions of a dataset version."""
+    """The hybrid (EASE + item text; the text model tuned on behaviour for items nobody has interacted with)
+    fitted on all interactions of a dataset version."""
 
     def __init__(self, ds: Dataset, embeddings: np.ndarray, text_weight: float = DEFAULT_TEXT_WEIGHT, l2: float = 300.0) -> None:
         self.ds = ds
@@ -30,7 +32,11 @@ class Recommender:
         self.popularity = Popularity().fit(self.matrix)
         self.ease = EASE(l2=l2).fit(self.matrix)
         self.text = TextKNN(embeddings).fit()
-        self.hybrid = Hybrid(self.ease, self.text, text_weight)
+        timestamps = ds.timestamps if ds.has_timestamps else None
+        self.projection = tune_text_projection(embeddings, ds.user_idx, ds.item_idx, timestamps)
+        self.tuned_embeddings = self.projection.apply(embeddings)
+        self.tuned = TextKNN(self.tuned_embeddings, name="text_tuned").fit()
+        self.hybrid = Hybrid(self.ease, self.text, text_weight, cold_text=self.tuned).fit(self.matrix)
         self.titles = ds.items["title"].astype(str).where(ds.items["title"].astype(str) != "", ds.items["item"].astype(str)).to_numpy()
         self.user_pos = pd.Series(np.arange(ds.n_users), index=ds.users)
         self.item_pos = pd.Series(np.arange(ds.n_items), index=ds.items["item"].astype(str).to_numpy())
@@ -83,11 +89,12 @@ class Recommender:
         for r in range(top.shape[1]):  # positions in the list (N), not users × items
             items = top[:, r]
             cf = self._cf_weights(items).T * seen  # (batch, n_items): contribution of each history item
-            txt = self.text.weights[:, items].T.toarray() * seen
+            is_new = counts[items] == 0
+            text_weights = np.where(is_new[:, None], self.tuned.weights[:, items].T.toarray(), self.text.weights[:, items].T.toarray())
+            txt = text_weights * seen  # a new item is ranked by the tuned text model, so it explains it
             best_cf, best_txt = cf.argmax(axis=1), txt.argmax(axis=1)
             has_cf = cf[np.arange(len(items)), best_cf] > 0
             has_txt = txt[np.arange(len(items)), best_txt] > 0
-            is_new = counts[items] == 0
             categories = [_first_category(c) for c in self.ds.items["category"].to_numpy()[items]]
             for b in range(len(items)):
                 if is_new[b]:
@@ -151,12 +158,12 @@ class Recommender:
         if not (title or "").strip():
             raise ValueError("give the new item a title")
         text = item_text(pd.DataFrame({"title": [title.strip()], "description": [description], "category": [category], "tags": [tags]}))[0]
-        vector = embed_texts([text])[0]
-        raw = self.text.score_new_item(vector, self.matrix)
+        vector = self.projection.apply(embed_texts([text]))[0]  # the text model tuned on behaviour
+        raw = self.tuned.score_new_item(vector, self.matrix)
         sizes = np.diff(self.matrix.indptr).astype(np.float32)
         score = raw / np.sqrt(np.maximum(sizes, 1.0))
         order = np.argsort(-score, kind="stable")[:n]
-        sims = self.embeddings @ vector
+        sims = self.tuned_embeddings @ vector
         closest = []
         for u in order:  # n users, for the explanation
             hist = self.matrix.indices[self.matrix.indptr[u] : self.matrix.indptr[u + 1]]

@@ -54,6 +54,7 @@ def test_upload_check_evaluate_and_recommend(db):
     assert_no_exception(at)
     results = [f.value for f in at.dataframe if "NDCG@10" in f.value.columns][0]
     assert results["model"].tolist() == ["Popularity", "Item-kNN (collaborative)", "EASE (collaborative)", "Item text (MiniLM)",
+                                         "Item text tuned on behaviour",
                                          "Hybrid (EASE + text)"]
     assert {"Recall@10", "Recall@20", "Hit rate@10", "Catalogue coverage@10", "Cold-start Recall@20"} <= set(results.columns)
     captions = " ".join(c.value for c in at.caption)

@@ -30,7 +30,7 @@ def test_cli_evaluate_prints_the_comparison_and_stores_it(db, files, capsys):
     out = capsys.readouterr()
     assert code == 0, out.err
     report = json.loads(out.out)
-    assert [m["model"] for m in report["models"]] == ["popularity", "itemknn", "ease", "text", "hybrid"]
+    assert [m["model"] for m in report["models"]] == ["popularity", "itemknn", "ease", "text", "text_tuned", "hybrid"]
     assert {"ndcg@5", "recall@5", "recall@20", "hit_rate@5", "coverage@5", "cold_recall@20", "fit_s"} <= set(report["models"][0])
     assert report["setup"]["protocol"] == "random" and report["setup"]["seed"] == 42 and report["setup"]["test_ratio"] == 0.25
     assert report["setup"]["dataset_version"] == 1

@@ -70,9 +70,11 @@ def test_evaluate_compares_all_models_with_protocol_and_cold_start():
     ds, emb = clustered(n_items=200)
     result = evaluate(ds, emb, EvalConfig(protocol="random", test_ratio=0.25, seed=5, k=5, cold_share=0.2, ease_l2=10.0))
     table = result.table().set_index("model")
-    assert list(table.index) == ["popularity", "itemknn", "ease", "text", "hybrid"]
+    assert list(table.index) == ["popularity", "itemknn", "ease", "text", "text_tuned", "hybrid"]
     assert table.loc["ease", "ndcg@5"] > 1.5 * table.loc["popularity", "ndcg@5"]
     assert table.loc["text", "cold_recall@20"] > result.meta["cold_random_recall@20"]
+    assert table.loc["text_tuned", "cold_recall@20"] > result.meta["cold_random_recall@20"]
+    assert table.loc["hybrid", "cold_recall@20"] == table.loc["text_tuned", "cold_recall@20"]  # cold items: tuned text
     assert result.meta["protocol"] == "random" and result.meta["seed"] == 5 and result.meta["test_ratio"] == 0.25
     again = evaluate(ds, emb, EvalConfig(protocol="random", test_ratio=0.25, seed=5, k=5, cold_share=0.2, ease_l2=10.0))
     assert again.table()["ndcg@5"].tolist() == result.table()["ndcg@5"].tolist()  # seeded: reproducible
