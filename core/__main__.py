@@ -274,7 +274,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
         for info in kb.list_kbs():
             print(f"{info.name}: version {info.active_version}, {info.entries} entries, {info.versions} versions")
     else:
-        version = kb.rollback_kb(args.name, args.version, created_by="cli")
+        version = kb.rollback_kb(args.name, args.version)
         print(f"{args.name}: rolled back; now version {version}")
     return 0
 

@@ -16,7 +16,6 @@ from ui import say, use_app_navigation
 
 use_app_navigation()
 
-USER = "local user"
 NONE = "(none)"
 
 
@@ -102,7 +101,7 @@ def kb_tab() -> None:
             cat = c3.selectbox("Category column (optional)", options, index=options.index(c_guess) if c_guess else 0, key="cs_c_col")
             if st.button("Import", type="primary", key="cs_import"):
                 try:
-                    report = import_faq(name, frame, q_col, a_col, None if cat == NONE else cat, created_by=USER, file_name=upload.name)
+                    report = import_faq(name, frame, q_col, a_col, None if cat == NONE else cat, file_name=upload.name)
                 except (FaqFileError, ValueError) as exc:
                     say("error", str(exc))
                 else:
@@ -133,7 +132,7 @@ def kb_tab() -> None:
     if older:
         target = st.selectbox("Roll back to version", older, key="cs_rollback_version")
         if st.button("Roll back", key="cs_rollback"):
-            new = rollback_kb(pick, target, created_by=USER)
+            new = rollback_kb(pick, target)
             say("success", f"{pick}: version {target}'s entries are active again as version {new}.")
             st.rerun()
     with st.expander("Entries of the active version"):

@@ -183,10 +183,10 @@ def import_faq(
     question_col: str = "question",
     answer_col: str = "answer",
     category_col: str | None = None,
-    created_by: str = "local user",
     file_name: str = "",
 ) -> ImportReport:
-    """Create or update knowledge base ``name`` from an FAQ table; a change creates and activates a new version."""
+    """Create or update knowledge base ``name`` from an FAQ table; a change creates and activates a new version
+    recorded as made by the acting user."""
     created_by = require("analyst", "import FAQs").username
     name = _kb_name(name)
     record_event("FAQ uploaded", name, detail={"file": file_name, "rows": len(frame)})
@@ -248,14 +248,14 @@ def import_faq(
 
 
 def import_faq_file(name: str, path: Path, question_col: str | None = None, answer_col: str | None = None,
-                    category_col: str | None = None, created_by: str = "cli") -> ImportReport:  # fmt: skip
+                    category_col: str | None = None) -> ImportReport:  # fmt: skip
     frame = read_faq_file(path, str(path))
     q, a, c = suggest_faq_columns(frame)
     return import_faq(name, frame, question_col or q or "question", answer_col or a or "answer",
-                      category_col if category_col else c, created_by=created_by, file_name=path.name)  # fmt: skip
+                      category_col if category_col else c, file_name=path.name)  # fmt: skip
 
 
-def rollback_kb(name: str, version: int | None = None, created_by: str = "local user") -> int:
+def rollback_kb(name: str, version: int | None = None) -> int:
     """Make the entries of ``version`` (default: the version before the active one) current again, as a new
     version (history is kept, so a rollback can itself be rolled back). Returns the new version number."""
     created_by = require("analyst", "roll back knowledge bases").username
