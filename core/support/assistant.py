@@ -21,7 +21,7 @@ from core.support.retrieval import KBIndex, Match, TaskScores, get_encoder, norm
 INTENT_TASK = "intent"
 # Lexical re-ranking of the top-10 cosine matches (Jaccard of content words): benchmarks/support.py measures
 # accuracy@1 with and without it on the customer FAQ; the weight below is the measured better one.
-RERANK_WEIGHT = 0.0
+RERANK_WEIGHT = 0.2
 MAX_QUESTION_CHARS = 2000
 
 
