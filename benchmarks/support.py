@@ -61,14 +61,15 @@ def faq_accuracy(intent_clf) -> dict:  # noqa: ANN001
     import numpy as np
     import torch
 
+    from core.nlp.sentence_encoder import get_sentence_encoder, normalise
     from core.support.assistant import RERANK_WEIGHT
     from core.support.kb import question_key
-    from core.support.retrieval import IndexEntry, KBIndex, answer_key, get_encoder, normalise
+    from core.support.retrieval import IndexEntry, KBIndex, answer_key
 
     with (DATA / "customer_faq" / "faq.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     questions = [r["question"] for r in rows]
-    base = get_encoder().encode(questions)
+    base = get_sentence_encoder().encode(questions)
 
     def intent_encoder_vectors() -> np.ndarray:  # the alternative: embed with the intent model's own (LoRA) encoder
         tok = intent_clf.tokenizer
@@ -127,9 +128,9 @@ def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: i
 
     from core.nlp.classifier import TextClassifier
     from core.nlp.defaults import DEFAULT_MODELS, read_labelled_csv
+    from core.nlp.sentence_encoder import get_sentence_encoder, normalise
     from core.nlp.training import TrainingParams, train_classifier
     from core.support.decision import answer_confidence
-    from core.support.retrieval import get_encoder, normalise
 
     train = read_labelled_csv(DATA / "banking77" / "train.csv")
     test = read_labelled_csv(DATA / "banking77" / "test.csv")
@@ -142,7 +143,7 @@ def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: i
     result = train_classifier([t for t, _ in known_train], [lab for _, lab in known_train], TrainingParams(method="head"), device="cpu")
     w = result.model.classifier.weight.detach().float().numpy()
     b = result.model.classifier.bias.detach().float().numpy()
-    enc = get_encoder()
+    enc = get_sentence_encoder()
     kb = normalise(enc.pooled([t for t, _ in known_train]))  # the "FAQ": known-intent training questions
     pooled = enc.pooled(test_texts)
     logits = pooled @ w.T + b

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from core.auth import requires
 from core.nlp.registry import NoActiveModel, active_version
+from core.nlp.sentence_encoder import get_sentence_encoder, normalise
 from core.privacy import mask_personal_data
 from core.storage import session_scope
 from core.storage.tables import KnowledgeBase, SupportInteraction, utcnow
 from core.support.decision import Decision, Policy, decide
 from core.support.kb import load_kb
-from core.support.retrieval import KBIndex, Match, TaskScores, get_encoder, normalise, score_task
+from core.support.retrieval import KBIndex, Match, TaskScores, score_task
 
 INTENT_TASK = "intent"
 # Lexical re-ranking of the top-10 cosine matches (Jaccard of content words): benchmarks/support.py measures
@@ -65,7 +66,7 @@ def analyse(texts: Sequence[str], index: KBIndex | None, policy: Policy | None =
     """Retrieval, intent, sentiment and the decision for each text."""
     policy = policy or Policy.from_settings()
     texts = list(texts)
-    pooled = get_encoder().pooled(texts)
+    pooled = get_sentence_encoder().pooled(texts)
     vectors = normalise(pooled)
     intent = score_task(INTENT_TASK, texts, pooled)
     sentiment = score_task(sentiment_task(), texts, pooled)

@@ -26,9 +26,10 @@ from sqlalchemy import func, select
 from core.auth import record as record_event
 from core.auth import require
 from core.nlp.datacheck import LabelledFileError, read_labelled_file
+from core.nlp.sentence_encoder import get_sentence_encoder
 from core.storage import session_scope
 from core.storage.tables import KnowledgeBase, KnowledgeBaseEntry, KnowledgeBaseVersion
-from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, answer_key, get_encoder
+from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, answer_key
 
 MAX_NAME = 200
 
@@ -226,7 +227,7 @@ def import_faq(
         }
         missing = [q for q in texts if q not in known]
         if missing:
-            for q, vec in zip(missing, get_encoder().encode(missing)):
+            for q, vec in zip(missing, get_sentence_encoder().encode(missing)):
                 known[q] = vec.astype(np.float32).tobytes()
         report.embedded = len(missing)
         position = {eid: i for i, eid in enumerate(entry_ids)}

@@ -12,20 +12,16 @@ applied to the same pooled vector (``TaskScorer``). A LoRA/full model needs its 
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import torch
 
-from core.nlp.encoder import BASE_MODEL_NAME, load_tokenizer, pick_device, use_all_cpu_cores
+from core.nlp.encoder import BASE_MODEL_NAME
 from core.nlp.registry import NoActiveModel, active_classifier, active_version
 
 ENCODER_NAME = BASE_MODEL_NAME
-MAX_LENGTH = 128
 _STOPWORDS = frozenset(
     "a an the i me my we our you your it its is are was were be been am do does did to of in on at for from by "
     "with and or not no can could would should will how what when where why which who this that there here "
@@ -33,54 +29,6 @@ _STOPWORDS = frozenset(
 )
 _WORD = re.compile(r"[a-z0-9]+")
 _ANY_WORD = re.compile(r"\w+")
-
-
-class Encoder:
-    """The base encoder: mean-pooled token states (as the sentence model was trained), fp32."""
-
-    def __init__(self, device: str = "auto") -> None:
-        from core.nlp.store import new_base_model
-
-        use_all_cpu_cores()
-        self.device = pick_device(device)
-        self.model = new_base_model(["_"]).to(self.device).eval()  # the head is unused; only ``embed``
-        self.tokenizer = load_tokenizer()
-        self.lock = threading.Lock()
-
-    def pooled(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Mean-pooled (not normalised) vectors, shape (n, 384), rows in input order."""
-        texts = [t if isinstance(t, str) else "" for t in texts]
-        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        with self.lock, torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                idx = order[start : start + batch_size]
-                batch = self.tokenizer(
-                    [texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt"
-                ).to(self.device)
-                vec = self.model.embed(batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids"))
-                out[idx] = vec.float().cpu().numpy()
-        return out
-
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        return normalise(self.pooled(texts, batch_size))
-
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
-
-
-@lru_cache(maxsize=2)
-def _encoder(device: str) -> Encoder:
-    return Encoder(device)
-
-
-def get_encoder() -> Encoder:
-    """One encoder per process (and device setting)."""
-    from core.settings import get_settings
-
-    return _encoder(get_settings().device)
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,8 @@ def policy():
 
 
 def test_import_versions_incremental_embedding_and_rollback(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.nlp.sentence_encoder import SentenceEncoder as Encoder
     from core.support import kb as kbmod
-    from core.support.retrieval import Encoder
 
     embedded: list[list[str]] = []
     original = Encoder.encode

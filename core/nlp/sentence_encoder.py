@@ -1,0 +1,69 @@
+"""The base sentence encoder (all-MiniLM-L6-v2, mean-pooled as it was trained), one per process.
+
+Every feature that embeds text with the *base* encoder uses this: FAQ retrieval and the shared intent/sentiment
+pass in customer service, item-text embeddings in recommendations. Task classifiers load their own (fine-tuned)
+encoders through ``core.nlp.store``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from core.nlp.encoder import load_tokenizer, pick_device, use_all_cpu_cores
+
+MAX_LENGTH = 128
+
+
+class SentenceEncoder:
+    """Mean-pooled token states of the base encoder, fp32; thread-safe (one lock around the model)."""
+
+    def __init__(self, device: str = "auto") -> None:
+        from core.nlp.store import new_base_model
+
+        use_all_cpu_cores()
+        self.device = pick_device(device)
+        self.model = new_base_model(["_"]).to(self.device).eval()  # the head is unused; only ``embed``
+        self.tokenizer = load_tokenizer()
+        self.lock = threading.Lock()
+
+    def pooled(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Mean-pooled (not normalised) vectors, shape (n, 384), rows in input order; batches are sorted by length
+        (little padding). A missing or empty text gets the vector of a blank."""
+        texts = [t if isinstance(t, str) and t else " " for t in texts]
+        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        with self.lock, torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                batch = self.tokenizer(
+                    [texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt"
+                ).to(self.device)
+                vec = self.model.embed(batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids"))
+                out[idx] = vec.float().cpu().numpy()
+        return out
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Unit-length vectors (cosine similarity is a dot product)."""
+        return normalise(self.pooled(texts, batch_size))
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+@lru_cache(maxsize=2)
+def _sentence_encoder(device: str) -> SentenceEncoder:
+    return SentenceEncoder(device)
+
+
+def get_sentence_encoder() -> SentenceEncoder:
+    """One encoder per process (and device setting)."""
+    from core.settings import get_settings
+
+    return _sentence_encoder(get_settings().device)
