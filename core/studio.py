@@ -80,10 +80,10 @@ class Plan:
         return duration_text(self.estimate_s)
 
 
-def training_plan(rows: int, params: TrainingParams) -> Plan:
+def training_plan(texts: Sequence[str], params: TrainingParams) -> Plan:
     device = pick_device(get_settings().device)
     label = "CUDA GPU" if device.type == "cuda" else f"CPU ({_cores()} cores)"
-    return Plan(label, estimate_training_seconds(rows, params, get_settings().device))
+    return Plan(label, estimate_training_seconds(texts, params, get_settings().device))
 
 
 def _cores() -> int:

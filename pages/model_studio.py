@@ -135,7 +135,7 @@ def train_tab() -> None:
 
     params = TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
                             max_length=int(max_length), lora_rank=int(rank))  # fmt: skip
-    plan = studio.training_plan(check.rows_kept, params)
+    plan = studio.training_plan(check.texts, params)
     st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}**")
     if st.button("Start training", type="primary", disabled=not check.ok or not task, key="studio_start"):
         try:
