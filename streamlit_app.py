@@ -30,6 +30,16 @@ except Exception as exc:  # an unreachable or broken database: say which one, no
     st.stop()
 
 TOKEN = "beacon_token"
+COOKIE = "beacon_session"  # the same token in the browser, so a reload or a new tab stays signed in
+COOKIE_CHANGE = "beacon_cookie_change"  # the token to store in the cookie on the next run, "" to remove it
+SIGNED_OUT = "beacon_signed_out"  # this tab signed out: its cookie (read once per tab) is no longer used
+
+
+def write_session_cookie(token: str) -> None:
+    """Store (or, with "", remove) the session cookie: a session cookie, gone when the browser closes. The server
+    keeps the real expiry (idle timeout, sign-out), so a stale cookie only leads to the sign-in form."""
+    value = f"{COOKIE}={token}; path=/; SameSite=Strict" if token else f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
+    st.html(f"<script>document.cookie = {value!r};</script>", unsafe_allow_javascript=True)
 
 
 def sign_in_form(expired: bool) -> None:
@@ -49,6 +59,8 @@ def sign_in_form(expired: bool) -> None:
     if submitted:
         try:
             st.session_state[TOKEN], _ = auth.sign_in(username, password)
+            st.session_state[COOKIE_CHANGE] = st.session_state[TOKEN]
+            st.session_state.pop(SIGNED_OUT, None)
         except auth.SignInError as exc:
             st.error(html.escape(str(exc), quote=False))
             return
@@ -64,9 +76,16 @@ def signed_in_actor() -> auth.Actor | None:
             return None
         return auth.identity_provider_actor(st.user.get("email", ""))
     token = st.session_state.get(TOKEN)
+    if token is None and not st.session_state.get(SIGNED_OUT):
+        cookie = st.context.cookies.get(COOKIE)  # a reload, a bookmark or a link opened in a new tab
+        token = cookie if isinstance(cookie, str) else None  # (AppTest has no browser: no cookies)
     actor = auth.resume(token)
     if actor is None:
+        if COOKIE_CHANGE in st.session_state:
+            write_session_cookie(st.session_state.pop(COOKIE_CHANGE))
         sign_in_form(expired=token is not None)
+    else:
+        st.session_state[TOKEN] = token
     return actor
 
 
@@ -74,6 +93,8 @@ def sign_out() -> None:
     if get_settings().auth_mode == "oidc":
         st.logout()
     auth.sign_out(st.session_state.pop(TOKEN, None))
+    st.session_state[SIGNED_OUT] = True
+    st.session_state[COOKIE_CHANGE] = ""
 
 
 def session_actor() -> auth.Actor | None:
@@ -97,6 +118,8 @@ st.session_state["beacon_actor"] = actor
 with st.sidebar:
     st.caption(html.escape(f"Signed in as {actor.username} ({actor.role})", quote=False))
     st.button("Sign out", key="sign_out", on_click=sign_out)
+    if COOKIE_CHANGE in st.session_state:
+        write_session_cookie(st.session_state.pop(COOKIE_CHANGE))
 
 PAGES = {
     "Monitoring": [
@@ -116,8 +139,6 @@ PAGES = {
     "Support": [
         st.Page("pages/customer_service.py", title="Customer service", icon=":material/support_agent:", url_path="customer_service"),
     ],
-    # Later sections: "Models" (Batch scoring), "Support" (Customer service),
-    # "Merchandising" (Recommendations). Add their st.Page entries here.
 }
 PAGES["Admin"] = [
     st.Page(

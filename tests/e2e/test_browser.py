@@ -327,6 +327,34 @@ def test_alerts_page_shows_a_fired_alert_and_its_rules(beacon, browser_page, tmp
 
 
 
+def test_a_reload_keeps_the_user_signed_in_until_they_sign_out(beacon, browser_page):
+    """The session token lives in a browser session cookie: a reload or a link opened in a new tab stays
+    signed in; signing out removes it, and a revoked token in an old cookie is refused by the server."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.goto(beacon["url"])
+    _sign_in(page)
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "beacon_session"]
+    page.goto(f"{beacon['url']}/alerts")
+    expect(page.get_by_text(f"Signed in as {E2E_USER}")).to_be_visible(timeout=SLOW)
+    expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+    second_tab = page.context.new_page()
+    second_tab.goto(f"{beacon['url']}/model_studio")
+    expect(second_tab.get_by_text(f"Signed in as {E2E_USER}")).to_be_visible(timeout=SLOW)
+    second_tab.close()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=SLOW)
+    _settled(page)
+    assert not [c for c in page.context.cookies() if c["name"] == "beacon_session"]
+    page.reload()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=SLOW)
+    page.context.add_cookies([cookie])  # a copy of the old cookie: its session was revoked on sign-out
+    page.reload()
+    expect(page.get_by_text("Your session has expired; please sign in again.")).to_be_visible(timeout=SLOW)
+
+
 FAQ_ROWS = [
     ("How do I block a lost or stolen card", "Freeze the card in the app under Cards > Freeze and call us to order a new one.", "cards"),
     ("What is the daily ATM withdrawal limit", "You can withdraw up to 500 EUR a day from ATMs.", "cards"),
