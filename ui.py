@@ -19,3 +19,17 @@ def use_app_navigation() -> None:
 def say(level: str, text: str) -> None:
     """Show a message that may contain feed, file or user text: HTML-escaped, never raw HTML."""
     getattr(st, level)(html.escape(text, quote=False))
+
+
+# How a news item (Article) is shown in a table, wherever items are listed (Financial sentiment, an alert's items).
+ARTICLE_COLUMNS = {
+    "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
+    "title": st.column_config.TextColumn("Title", width="large"),
+    "link": st.column_config.LinkColumn("Source", display_text="open ↗", width="small"),
+    "sentiment": st.column_config.TextColumn("Sentiment"),
+    "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
+    "prob_negative": st.column_config.ProgressColumn("P(negative)", min_value=0.0, max_value=1.0, format="%.2f"),
+    "topic": st.column_config.TextColumn("Topic"),
+    "companies": st.column_config.TextColumn("Companies"),
+    "feed": st.column_config.TextColumn("Feed"),
+}

@@ -16,19 +16,10 @@ from core.alerts import (
     save_alert_rule,
 )
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
-from ui import say, use_app_navigation
+from ui import ARTICLE_COLUMNS, say, use_app_navigation
 
 use_app_navigation()
 
-ITEM_COLUMNS = {
-    "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
-    "title": st.column_config.TextColumn("Title", width="large"),
-    "link": st.column_config.LinkColumn("Source", display_text="open ↗", width="small"),
-    "sentiment": st.column_config.TextColumn("Sentiment"),
-    "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
-    "prob_negative": st.column_config.ProgressColumn("P(negative)", min_value=0.0, max_value=1.0, format="%.2f"),
-    "feed": st.column_config.TextColumn("Feed"),
-}
 SHARE = st.column_config.ProgressColumn("Negative share", min_value=0.0, max_value=1.0, format="percent")
 
 
@@ -115,8 +106,8 @@ if alerts_tab.open:
                 st.markdown("**Worst items**")
                 items = alert_items(chosen["id"])
                 if items:
-                    st.dataframe(items, hide_index=True, width="stretch", column_config=ITEM_COLUMNS, key="alert_items",
-                                 column_order=list(ITEM_COLUMNS))
+                    st.dataframe(items, hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key="alert_items",
+                                 column_order=[c for c in ARTICLE_COLUMNS if c in items[0]])
                 else:
                     st.info("The items of this alert are no longer stored (their feed may have been deleted).")
 

@@ -9,22 +9,11 @@ from core import dashboard as dash
 from core.feeds import FeedError, add_feed, delete_feed, list_feeds
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.sentiment.views import filter_options, list_articles, sentiment_trend
-from ui import say, use_app_navigation
+from ui import ARTICLE_COLUMNS, say, use_app_navigation
 
 use_app_navigation()
 
 ITEM_LIMIT = 500
-ITEM_COLUMNS = {
-    "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
-    "title": st.column_config.TextColumn("Title", width="large"),
-    "link": st.column_config.LinkColumn("Source", display_text="open ↗", width="small"),
-    "sentiment": st.column_config.TextColumn("Sentiment"),
-    "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
-    "prob_negative": st.column_config.ProgressColumn("P(negative)", min_value=0.0, max_value=1.0, format="%.2f"),
-    "topic": st.column_config.TextColumn("Topic"),
-    "companies": st.column_config.TextColumn("Companies"),
-    "feed": st.column_config.TextColumn("Feed"),
-}
 
 
 def open_tab(name: str) -> None:
@@ -52,7 +41,7 @@ def clicked_chart(chart: str) -> None:
 
 
 def show_items(frame, key: str) -> None:
-    st.dataframe(dash.items_table(frame), hide_index=True, width="stretch", column_config=ITEM_COLUMNS, key=key)
+    st.dataframe(dash.items_table(frame), hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key=key)
 
 
 def correction_form(items) -> None:  # noqa: ANN001 - DataFrame of listed items
