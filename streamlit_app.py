@@ -35,9 +35,13 @@ COOKIE_CHANGE = "beacon_cookie_change"  # the token to store in the cookie on th
 SIGNED_OUT = "beacon_signed_out"  # this tab signed out: its cookie (read once per tab) is no longer used
 
 
-def write_session_cookie(token: str) -> None:
-    """Store (or, with "", remove) the session cookie: a session cookie, gone when the browser closes. The server
-    keeps the real expiry (idle timeout, sign-out), so a stale cookie only leads to the sign-in form."""
+def write_pending_session_cookie() -> None:
+    """Store (or remove, after a sign-out) the session cookie when a change is pending: a session cookie, gone
+    when the browser closes. The server keeps the real expiry (idle timeout, sign-out), so a stale cookie only
+    leads to the sign-in form."""
+    if COOKIE_CHANGE not in st.session_state:
+        return
+    token = st.session_state.pop(COOKIE_CHANGE)
     value = f"{COOKIE}={token}; path=/; SameSite=Strict" if token else f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
     st.html(f"<script>document.cookie = {value!r};</script>", unsafe_allow_javascript=True)
 
@@ -81,8 +85,7 @@ def signed_in_actor() -> auth.Actor | None:
         token = cookie if isinstance(cookie, str) else None  # (AppTest has no browser: no cookies)
     actor = auth.resume(token)
     if actor is None:
-        if COOKIE_CHANGE in st.session_state:
-            write_session_cookie(st.session_state.pop(COOKIE_CHANGE))
+        write_pending_session_cookie()
         sign_in_form(expired=token is not None)
     else:
         st.session_state[TOKEN] = token
@@ -118,8 +121,7 @@ st.session_state["beacon_actor"] = actor
 with st.sidebar:
     st.caption(html.escape(f"Signed in as {actor.username} ({actor.role})", quote=False))
     st.button("Sign out", key="sign_out", on_click=sign_out)
-    if COOKIE_CHANGE in st.session_state:
-        write_session_cookie(st.session_state.pop(COOKIE_CHANGE))
+    write_pending_session_cookie()
 
 PAGES = {
     "Monitoring": [

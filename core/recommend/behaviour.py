@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from core.nlp.encoder import use_all_cpu_cores
+from core.nlp.sentence_encoder import normalise
+from core.recommend.data import Dataset
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,7 @@ class TextProjection:
 
     def apply(self, embeddings: np.ndarray) -> np.ndarray:
         """Project item-text embeddings and scale them back to unit length."""
-        out = np.asarray(embeddings, dtype=np.float32) @ self.weight.T
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return normalise(np.asarray(embeddings, dtype=np.float32) @ self.weight.T)
 
 
 def later_pairs(user_idx: np.ndarray, item_idx: np.ndarray, timestamps: np.ndarray | None, n: int, window: int,
@@ -100,3 +100,12 @@ def tune_text_projection(embeddings: np.ndarray, user_idx: np.ndarray, item_idx:
             loss.backward()
             optimiser.step()
     return TextProjection(layer.weight.detach().numpy().astype(np.float32))
+
+
+def tune_on_dataset(ds: Dataset, embeddings: np.ndarray, interactions: np.ndarray | None = None,
+                    seed: int = BehaviourTuning.seed) -> TextProjection:
+    """The projection tuned on a dataset's interactions (all of them, or the boolean mask ``interactions``),
+    in time order when the dataset has timestamps."""
+    keep = np.ones(len(ds.user_idx), dtype=bool) if interactions is None else interactions
+    timestamps = ds.timestamps[keep] if ds.has_timestamps else None
+    return tune_text_projection(embeddings, ds.user_idx[keep], ds.item_idx[keep], timestamps, BehaviourTuning(seed=seed))

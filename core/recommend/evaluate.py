@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from core.recommend import metrics
-from core.recommend.behaviour import BehaviourTuning, tune_text_projection
+from core.recommend.behaviour import tune_on_dataset
 from core.recommend.data import Dataset
 from core.recommend.models import EASE, MODEL_LABELS, Hybrid, ItemKNN, Popularity, Ranker, TextKNN, mask_seen, top_k
 from core.recommend.split import PROTOCOLS, cold_items, make_split, split_random
@@ -79,10 +79,7 @@ def build_models(names: tuple[str, ...], embeddings: np.ndarray | None, cfg: Eva
 
 def tuned_text_model(ds: Dataset, train_mask: np.ndarray, embeddings: np.ndarray, seed: int) -> TextKNN:
     """The item-text model tuned on the training interactions ``train_mask`` (core.recommend.behaviour)."""
-    projection = tune_text_projection(
-        embeddings, ds.user_idx[train_mask], ds.item_idx[train_mask], ds.timestamps[train_mask] if ds.has_timestamps else None,
-        BehaviourTuning(seed=seed),
-    )
+    projection = tune_on_dataset(ds, embeddings, train_mask, seed)
     return TextKNN(projection.apply(embeddings), name="text_tuned").fit()
 
 
@@ -137,7 +134,7 @@ def choose_text_weight(ds: Dataset, train_mask: np.ndarray, text: TextKNN, cfg: 
 def _fit_all(models: dict[str, Ranker], train: sparse.csr_matrix, fit_seconds: dict, say: Progress) -> None:
     """Fit the rankers that learn from interactions (the text models are fitted already) and time them."""
     for name, model in models.items():
-        if name in ("text", "text_tuned", "hybrid"):
+        if name in TEXT_MODELS:
             continue
         say(f"fitting {MODEL_LABELS[name]}")
         started = time.perf_counter()

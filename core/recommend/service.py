@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from core.recommend.behaviour import tune_text_projection
+from core.recommend.behaviour import tune_on_dataset
 from core.recommend.data import Dataset, item_text
 from core.recommend.embeddings import embed_texts, item_embeddings
 from core.recommend.models import EASE, Hybrid, Popularity, TextKNN, mask_seen, top_k
@@ -32,8 +32,7 @@ class Recommender:
         self.popularity = Popularity().fit(self.matrix)
         self.ease = EASE(l2=l2).fit(self.matrix)
         self.text = TextKNN(embeddings).fit()
-        timestamps = ds.timestamps if ds.has_timestamps else None
-        self.projection = tune_text_projection(embeddings, ds.user_idx, ds.item_idx, timestamps)
+        self.projection = tune_on_dataset(ds, embeddings)
         self.tuned_embeddings = self.projection.apply(embeddings)
         self.tuned = TextKNN(self.tuned_embeddings, name="text_tuned").fit()
         self.hybrid = Hybrid(self.ease, self.text, text_weight, cold_text=self.tuned).fit(self.matrix)
