@@ -31,17 +31,13 @@ except Exception as exc:  # an unreachable or broken database: say which one, no
 
 TOKEN = "beacon_token"
 COOKIE = "beacon_session"  # the same token in the browser, so a reload or a new tab stays signed in
-COOKIE_CHANGE = "beacon_cookie_change"  # the token to store in the cookie on the next run, "" to remove it
 SIGNED_OUT = "beacon_signed_out"  # this tab signed out: its cookie (read once per tab) is no longer used
 
 
-def write_pending_session_cookie() -> None:
-    """Store (or remove, after a sign-out) the session cookie when a change is pending: a session cookie, gone
-    when the browser closes. The server keeps the real expiry (idle timeout, sign-out), so a stale cookie only
-    leads to the sign-in form."""
-    if COOKIE_CHANGE not in st.session_state:
-        return
-    token = st.session_state.pop(COOKIE_CHANGE)
+def write_session_cookie(token: str | None) -> None:
+    """Keep the browser's session cookie in step with this tab: the token while signed in (written on every run, so
+    a run cut short by a page switch cannot lose it), removed on the sign-in form. A session cookie, gone when the
+    browser closes; the server keeps the real expiry (idle timeout, sign-out)."""
     value = f"{COOKIE}={token}; path=/; SameSite=Strict" if token else f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
     st.html(f"<script>document.cookie = {value!r};</script>", unsafe_allow_javascript=True)
 
@@ -63,7 +59,6 @@ def sign_in_form(expired: bool) -> None:
     if submitted:
         try:
             st.session_state[TOKEN], _ = auth.sign_in(username, password)
-            st.session_state[COOKIE_CHANGE] = st.session_state[TOKEN]
             st.session_state.pop(SIGNED_OUT, None)
         except auth.SignInError as exc:
             st.error(html.escape(str(exc), quote=False))
@@ -85,7 +80,7 @@ def signed_in_actor() -> auth.Actor | None:
         token = cookie if isinstance(cookie, str) else None  # (AppTest has no browser: no cookies)
     actor = auth.resume(token)
     if actor is None:
-        write_pending_session_cookie()
+        write_session_cookie(None)
         sign_in_form(expired=token is not None)
     else:
         st.session_state[TOKEN] = token
@@ -97,7 +92,6 @@ def sign_out() -> None:
         st.logout()
     auth.sign_out(st.session_state.pop(TOKEN, None))
     st.session_state[SIGNED_OUT] = True
-    st.session_state[COOKIE_CHANGE] = ""
 
 
 def session_actor() -> auth.Actor | None:
@@ -121,14 +115,23 @@ st.session_state["beacon_actor"] = actor
 with st.sidebar:
     st.caption(html.escape(f"Signed in as {actor.username} ({actor.role})", quote=False))
     st.button("Sign out", key="sign_out", on_click=sign_out)
-    write_pending_session_cookie()
+    if get_settings().auth_mode != "oidc":
+        write_session_cookie(st.session_state[TOKEN])
 
+DASHBOARD = st.Page("pages/financial_sentiment.py", title="Financial sentiment", icon=":material/monitoring:",
+                    url_path="financial_sentiment")
+
+
+def open_dashboard() -> None:
+    st.switch_page(DASHBOARD)
+
+
+# The start page ("/") only forwards to the dashboard. Streamlit serves a default page at "/" only, so making the
+# dashboard the default would leave its own URL (/financial_sentiment, used by alert e-mails) "not found".
 PAGES = {
     "Monitoring": [
-        st.Page(
-            "pages/financial_sentiment.py", title="Financial sentiment", icon=":material/monitoring:",
-            url_path="financial_sentiment", default=True,
-        ),
+        st.Page(open_dashboard, title="Start", url_path="start", default=True, visibility="hidden"),
+        DASHBOARD,
         st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
     ],
     "Models": [

@@ -339,6 +339,10 @@ def test_a_reload_keeps_the_user_signed_in_until_they_sign_out(beacon, browser_p
     page.goto(f"{beacon['url']}/alerts")
     expect(page.get_by_text(f"Signed in as {E2E_USER}")).to_be_visible(timeout=SLOW)
     expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+    page.goto(f"{beacon['url']}/financial_sentiment?scope_type=all")  # an alert e-mail's link, already signed in
+    expect(page.get_by_role("heading", name="Financial sentiment")).to_be_visible(timeout=SLOW)
+    _settled(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
     second_tab = page.context.new_page()
     second_tab.goto(f"{beacon['url']}/model_studio")
     expect(second_tab.get_by_text(f"Signed in as {E2E_USER}")).to_be_visible(timeout=SLOW)
