@@ -170,8 +170,12 @@ def active_version(task: str) -> VersionInfo:
 
 
 def promote(task: str, version: int) -> VersionInfo:
-    """Make ``version`` the active one for ``task`` (also used to roll back to any earlier version)."""
+    """Make ``version`` the active one for ``task`` (any version, earlier ones included)."""
     require("admin", "promote models")
+    return _make_active(task, version, "model promoted")
+
+
+def _make_active(task: str, version: int, action: str, detail: dict | None = None) -> VersionInfo:
     with session_scope() as session:
         row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version))
         if row is None:
@@ -179,7 +183,7 @@ def promote(task: str, version: int) -> VersionInfo:
         verify_model_files(get_settings().model_dir / row.path)
         _activate(session, row)
         info = _info(row)
-    record("model promoted", f"{task} v{version}")
+    record(action, f"{task} v{version}", detail=detail)
     return info
 
 
@@ -196,8 +200,8 @@ def rollback(task: str) -> VersionInfo:
         previous = next((r for r in rows if not r.is_active), None)
         if current is None or previous is None:
             raise LookupError(f"task {task!r} has no earlier active version to roll back to")
-        version = previous.version
-    return promote(task, version)
+        version, current_version = previous.version, current.version
+    return _make_active(task, version, "model rolled back", {"from_version": current_version})
 
 
 _cache: dict[tuple[str, str], TextClassifier] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.auth import record, requires
+from core.auth import record, require
 from core.sentiment.scoring import article_text
 from core.storage import session_scope
 from core.storage.tables import Article, LabelCorrection, utcnow
@@ -13,10 +13,10 @@ from core.storage.tables import Article, LabelCorrection, utcnow
 CORRECTABLE = ("sentiment", "topic")
 
 
-@requires("analyst", "correct labels")
-def correct_label(article_id: int, field: str, new_label: str, allowed: list[str], user: str = "local user") -> None:
-    """Record that ``field`` of the article should be ``new_label`` and show it on the item at once.
-    A second correction of the same item and field replaces the first."""
+def correct_label(article_id: int, field: str, new_label: str, allowed: list[str]) -> None:
+    """Record, as the signed-in user, that ``field`` of the article should be ``new_label`` and show it
+    on the item at once. A second correction of the same item and field replaces the first."""
+    user = require("analyst", "correct labels").username
     if field not in CORRECTABLE:
         raise ValueError(f"only {' or '.join(CORRECTABLE)} can be corrected, not {field!r}")
     new_label = (new_label or "").strip()

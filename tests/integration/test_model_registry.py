@@ -30,6 +30,16 @@ def test_promote_and_rollback(tiny_models, tiny_trained):
         registry.promote("sentiment", 9)
 
 
+def test_the_audit_log_names_a_rollback_as_a_rollback(tiny_models, tiny_trained):
+    from core.auth import list_events
+
+    registry.register_trained(tiny_trained["sentiment"], "sentiment", activate=True)
+    registry.rollback("sentiment")
+    registry.promote("sentiment", 2)
+    events = [(e["action"], e["target"], e["detail"]) for e in list_events(action="") if e["action"].startswith("model ")]
+    assert events == [("model promoted", "sentiment v2", {}), ("model rolled back", "sentiment v1", {"from_version": 2})]
+
+
 def test_active_classifier_follows_promotion_without_restart(tiny_models, tiny_trained):
     first = registry.active_classifier("sentiment")
     registry.register_trained(tiny_trained["sentiment"], "sentiment", activate=True)
