@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
+from core.scoring.content import SAMPLE_BYTES, check_text
 from core.settings import get_settings
 
 MIN_EXAMPLES_PER_CLASS = 5  # 1 for validation + enough left to learn from
@@ -79,6 +80,7 @@ def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.Da
         raise LabelledFileError(f"{name}: {size:.1f} MB is over the upload limit of {limit_mb:g} MB (BEACON_UPLOAD_MAX_MB)")
     if not raw.strip():
         raise LabelledFileError(f"{name}: the file is empty")
+    check_text(raw[:SAMPLE_BYTES], name, error=LabelledFileError)  # an image, archive or program renamed .csv
     for encoding in ("utf-8-sig", "latin-1"):
         try:
             text = raw.decode(encoding)

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from core.scoring.content import SAMPLE_BYTES, check_text
+
 INTERACTION_FIELDS = {"user": True, "item": True, "rating": False, "event": False, "timestamp": False}
 ITEM_FIELDS = {"item": True, "title": True, "description": False, "category": False, "tags": False, "price": False}
 FIELD_NAMES = {"user": "user", "item": "item", "rating": "rating", "event": "event type", "timestamp": "timestamp",
@@ -48,6 +50,7 @@ def read_table(source: Path | bytes, name: str = "") -> pd.DataFrame:
     name = name or "the file"
     if not raw.strip():
         raise RecommendFileError(f"{name}: the file is empty")
+    check_text(raw[:SAMPLE_BYTES], name, error=RecommendFileError)  # an image, archive or program renamed .csv
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

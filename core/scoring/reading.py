@@ -1,6 +1,8 @@
 """Streaming input: CSV (plain or gzip) and Excel files read chunk by chunk with bounded memory.
 
 What is detected and how:
+- content: images, PDFs, archives, programs and other binary data are refused with one message
+  (``core.scoring.content``, the check every upload path uses), also inside a .gz or a ZIP.
 - format: ``.xlsx`` (or a ZIP signature) is read with openpyxl in read-only mode; ``.gz`` (or the
   gzip signature) is decompressed on the fly; everything else is CSV text.
 - encoding: a byte-order mark decides (UTF-8 BOM, UTF-16 LE/BE); otherwise UTF-8 when the bytes
@@ -19,11 +21,14 @@ import codecs
 import csv
 import gzip
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from core.scoring.content import GZIP, ZIP, check_text, not_text_message
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -208,7 +213,10 @@ def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, v
     if path.stat().st_size == 0:
         raise InputFileError(f"{name}: the file is empty")
     kind = detect_kind(path)
+    with path.open("rb") as fh:
+        check_text(fh.read(SAMPLE_BYTES), name, allow=(ZIP, GZIP), error=InputFileError)  # unpacked ones are checked below
     if kind == "xlsx":
+        _check_workbook(path, name)
         return InputSpec(path, kind, "", "", _xlsx_header(path, name))
     try:
         with _open_binary(path, kind) as fh:
@@ -218,6 +226,7 @@ def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, v
         raise InputFileError(f"{name}: cannot be read as {kind}: {exc}") from exc
     if not sample.strip():
         raise InputFileError(f"{name}: the file is empty")
+    check_text(sample, name, error=InputFileError)
     codec = detect_encoding(sample, encoding, complete, name)
     if validate and not complete:
         try:
@@ -239,6 +248,18 @@ def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, v
     if header is None or not any(h.strip() for h in header):
         raise InputFileError(f"{name}: the file has no header row")
     return InputSpec(path, kind, codec, delimiter, _unique_columns(header))
+
+
+def _check_workbook(path: Path, name: str) -> None:
+    """A ZIP file that opens but holds no workbook (any other archive) is refused like other non-text files;
+    one that does not open is left to openpyxl, whose error names the problem."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return
+    if "xl/workbook.xml" not in names:
+        raise InputFileError(not_text_message(name, "a ZIP archive (not an Excel workbook)"))
 
 
 def _xlsx_header(path: Path, name: str) -> list[str]:

@@ -73,3 +73,22 @@ def test_latin1_needs_encoding_auto_and_unknown_tasks_fail_cleanly(tiny_models, 
     assert "no active model for task 'nosuchtask'" in err and len(err.strip().splitlines()) == 1 and not out.exists()
     assert main(["score", "--input", str(src), "--text-column", "text", "--output", str(out)]) == 1
     assert "name at least one task" in capsys.readouterr().err
+
+
+def test_a_png_renamed_csv_is_refused_with_one_message_and_nothing_written(tiny_models, tmp_path: Path, capsys):
+    from tests.unit.test_scoring_content import MESSAGE, png_bytes
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    src = folder / "photo.csv"
+    src.write_bytes(png_bytes())
+    out = folder / "scored.csv"
+    for encoding in ("utf-8", "auto"):  # the default refuses non-UTF-8; auto would read the bytes as Latin-1
+        result = _cli("score", "--task", "sentiment", "--input", str(src), "--text-column", "\x89PNG", "--output", str(out),
+                      "--encoding", encoding)  # fmt: skip
+        assert result.returncode == 1, result.stdout
+        assert result.stderr.strip() == f"error: {MESSAGE.replace('photo.csv', str(src))}"
+        assert list(folder.iterdir()) == [src]  # no output, no partial, no error report
+    train = ["train", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--label-column", "label"]
+    assert main(train) == 1  # `core train` (and `core kb import`) read through the same check
+    assert capsys.readouterr().err.strip() == f"error: {MESSAGE.replace('photo.csv', str(src))}"
