@@ -14,8 +14,11 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import nh3
 
+from core.feeds.limits import ParseLimits, limits_refusal
+from core.feeds.mojibake import repair_mojibake
 from core.feeds.prolog import Prolog, read_prolog
 from core.feeds.safety import FeedError
+from core.settings import get_settings
 
 SUMMARY_LIMIT = 2000
 TITLE_LIMIT = 1000
@@ -26,6 +29,7 @@ _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Block-level tags separate words, so they become spaces instead of vanishing ("<p>a</p><p>b</p>" -> "a b").
 _BLOCK_TAG = re.compile(r"<(?=/?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article|hr)\b)", re.I)
+_WHOLE_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _SAX_POSITION = re.compile(r"^<unknown>:(\d+):(\d+): (.*)$")
 _HTML_ROOTS = {"html", "head", "body"}
 # feedparser flags these on documents that are fine to read.
@@ -49,9 +53,10 @@ class ParsedFeed:
 
 def plain_text(fragment: str) -> str:
     """HTML fragment -> plain text: tags (and script/style content) removed, entities decoded,
-    whitespace collapsed. The result is text, not HTML: escape it again before showing it as HTML."""
+    UTF-8 mojibake repaired, whitespace collapsed. The result is text, not HTML: escape it again
+    before showing it as HTML."""
     cleaned = nh3.clean(_BLOCK_TAG.sub(" <", fragment or ""), tags=set(), clean_content_tags={"script", "style"})
-    return _tidy(html.unescape(cleaned))
+    return _tidy(repair_mojibake(html.unescape(cleaned)))
 
 
 def _tidy(text: str) -> str:
@@ -79,6 +84,8 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedF
     prolog = read_prolog(body)
     if prolog.refusal:
         raise FeedError(f"{url}: the document was refused because {prolog.refusal}")
+    if too_big := limits_refusal(body, _parse_limits()):
+        raise FeedError(f"{url}: the document was refused because {too_big}")
     parsed = _feedparser(body, content_type)
     entries = parsed.get("entries") or []
     if not parsed.get("version") and _looks_like_html(prolog, body):
@@ -87,6 +94,11 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedF
         return ParsedFeed([_item(entry, url) for entry in entries], _recovered_warning(parsed, url, len(entries)))
     _raise_unless_feed(parsed, url, prolog.root)
     return ParsedFeed([])
+
+
+def _parse_limits() -> ParseLimits:
+    settings = get_settings()
+    return ParseLimits(settings.feed_max_depth, settings.feed_max_elements, settings.feed_parse_timeout_s)
 
 
 def _looks_like_html(prolog: Prolog, body: bytes) -> bool:
@@ -146,14 +158,20 @@ def _item(entry: feedparser.FeedParserDict, feed_url: str) -> FeedItem:
 
 def _text_of(entry: feedparser.FeedParserDict, key: str) -> str:
     value = entry.get(key) or ""
-    kind = (entry.get(f"{key}_detail") or {}).get("type", "text/html")
-    return plain_text(value) if "html" in kind else _tidy(value)
+    return _clean(value, (entry.get(f"{key}_detail") or {}).get("type", "text/html"))
+
+
+def _clean(value: str, kind: str) -> str:
+    """One clean form whatever the declared type: text that carries tags ("<script>...</script> - shares
+    plunge") is stripped like HTML; text without a whole tag keeps its angle brackets ("Profit<Loss")."""
+    if "html" in kind or _WHOLE_TAG.search(value):
+        return plain_text(value)
+    return _tidy(repair_mojibake(value))
 
 
 def _content_text(entry: feedparser.FeedParserDict) -> str:
     for content in entry.get("content") or ():
-        text = plain_text(content.get("value", "")) if "html" in content.get("type", "text/html") else _tidy(content.get("value", ""))
-        if text:
+        if text := _clean(content.get("value", ""), content.get("type", "text/html")):
             return text
     return ""
 

@@ -282,3 +282,98 @@ def test_every_corpus_document_parses_or_fails_with_a_reason():
 def test_a_bracket_inside_a_quoted_doctype_id_is_not_an_internal_subset():
     body = RSS091.replace(b"rss-0.91.dtd", b"rss-[0.91].dtd")
     assert len(parse_feed(body, URL)) == 2
+
+
+def test_a_dtd_late_in_the_document_declares_nothing():
+    """Past the prolog's 64 KB entity scan, after the root element: read as text, never expanded."""
+    late = '<!DOCTYPE x [<!ENTITY e "EXPANDED"><!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    body = _rss_item(f"<description>{'x' * 70_000}</description></item>{late}<item><title>a &e; b &xxe;</title>")
+    try:
+        titles = [item.title for item in read_feed(body, URL).items]
+    except FeedError as exc:  # refusing it is as good
+        assert URL in str(exc)
+        return
+    assert not any("EXPANDED" in title or "root:" in title for title in titles)
+
+
+# --- one clean form for titles, repaired encodings ---------------------------------------------
+
+
+def test_a_text_title_with_markup_is_stored_without_it():
+    body = _rss_item("<title>&lt;script&gt;alert(1)&lt;/script&gt; - shares &lt;b&gt;plunge&lt;/b&gt;</title><link>https://e.com/1</link>")
+    (item,) = parse_feed(body, URL)
+    assert item.title == "- shares plunge"
+
+
+def test_an_atom_text_title_with_markup_is_stored_like_an_html_one():
+    atom = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id>
+    <updated>2024-01-01T00:00:00Z</updated>
+    <entry><id>urn:1</id><title type="text">&lt;img src=x onerror=alert(1)&gt;Acme &lt;i&gt;wins&lt;/i&gt;</title>
+    <updated>2024-01-01T00:00:00Z</updated></entry>
+    <entry><id>urn:2</id><title type="html">&lt;img src=x onerror=alert(1)&gt;Acme &lt;i&gt;wins&lt;/i&gt;</title>
+    <updated>2024-01-01T00:00:00Z</updated></entry></feed>"""
+    text, html_typed = parse_feed(atom.encode(), URL)
+    assert text.title == html_typed.title == "Acme wins"
+
+
+def test_mojibake_in_a_recovered_feed_is_repaired():
+    # UTF-8 read as Latin-1 (C1 control characters), as Windows-1252, and as a repr'd capture (literal \x escapes)
+    items = "".join(
+        f"<item><title>{title}</title><link>https://e.com/{n}</link></item>"
+        for n, title in enumerate(["Hamasâ\x80\x99s offer", "Hamasâ€™s reply", r"Income gapsâ\x80\x94aren’t they?"])
+    )
+    body = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t & t</title>{items}</channel></rss>'.encode()
+    parsed = read_feed(body, URL)
+    assert parsed.warning and "3 items were recovered" in parsed.warning  # the bare "&" breaks it
+    assert [item.title for item in parsed.items] == ["Hamas’s offer", "Hamas’s reply", "Income gaps—aren’t they?"]
+
+
+@pytest.mark.parametrize("title", ["Café – Ã is a letter", "SÃO PAULO (Reuters)", r"C:\x80\path", "Â", "naïve £5 ±2"])
+def test_text_that_only_looks_odd_is_left_as_it_is(title):
+    (item,) = parse_feed(_rss_item(f"<title>{title}</title><link>https://e.com/1</link>"), URL)
+    assert item.title == title
+
+
+def test_the_damaged_economist_capture_is_read_without_mojibake():
+    path = shared_data("feeds", "real_malformed", "economist_finance_2023_python_bytes_repr.xml")
+    parsed = read_feed(path.read_bytes(), URL)
+    texts = [text for item in parsed.items for text in (item.title, item.summary)]
+    assert parsed.warning and len(parsed.items) > 10
+    assert not [text for text in texts if "â" in text or "\\x" in text]
+    assert any("inexorably—aren’t they" in text for text in texts)
+
+
+# --- bounded parsing ----------------------------------------------------------------------------
+
+
+def test_deeply_nested_elements_are_refused_fast():
+    body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>' + b"<a>" * 1_500_000
+    message = _refused_fast(body)
+    assert "nested more than 100 deep" in message and "BEACON_FEED_MAX_DEPTH" in message
+
+
+def test_too_many_elements_are_refused_fast():
+    body = _rss_item("<title>t</title>" + "<a/>" * 1_000_000)
+    message = _refused_fast(body)
+    assert "more than 100,000 elements" in message and "BEACON_FEED_MAX_ELEMENTS" in message
+
+
+def test_too_many_elements_are_refused_in_a_document_that_is_not_well_formed():
+    body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Tom & Jerry</title>' + b"<item><a>x</b></item>" * 300_000
+    assert "elements" in _refused_fast(body)
+
+
+def test_the_parse_limits_are_settings(monkeypatch):
+    from core.settings import get_settings
+
+    monkeypatch.setenv("BEACON_FEED_MAX_DEPTH", "3")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(FeedError, match="nested more than 3 deep"):
+            parse_feed(RSS20.replace(b"<title>Second item</title>", b"<title>x<a><b/></a></title>"), URL)
+        monkeypatch.setenv("BEACON_FEED_MAX_DEPTH", "5")
+        get_settings.cache_clear()
+        assert len(parse_feed(RSS20, URL)) == 2
+    finally:
+        monkeypatch.delenv("BEACON_FEED_MAX_DEPTH")
+        get_settings.cache_clear()
