@@ -289,6 +289,12 @@ def unscored_count() -> int:
         return int(session.scalar(select(func.count()).select_from(Article).where(Article.scored_at.is_(None))) or 0)
 
 
+def _unscored_in_feed(feed_id: int) -> int:
+    with session_scope() as session:
+        query = select(func.count()).select_from(Article).where(Article.feed_id == feed_id, Article.scored_at.is_(None))
+        return int(session.scalar(query) or 0)
+
+
 def empty_items_message(feed_count: int, unscored: int) -> str:
     if not feed_count:
         return "No feeds yet — add one in the Feeds tab."
@@ -437,15 +443,22 @@ def fetch_now(feed_id: int) -> ActionReport:
             "sentiment model. Run `make run` or `python -m core setup`.",
             outcome.new_items,
         )
-    except Exception as exc:  # a broken model folder must not break the page
+    except Exception:  # a broken model folder must not break the page, nor show it a raw exception
         log.exception("scoring after fetching feed %s failed", feed_id)
-        return ActionReport("error", f"{name}: {outcome.new_items} new items stored, but scoring failed ({type(exc).__name__}: {exc}).")
+        return ActionReport(
+            "error",
+            f"{name}: {outcome.new_items} new items stored, but they could not be scored now; the worker tries again "
+            "at its next cycle (the reason is in the app's log).",
+            outcome.new_items,
+        )
+    waiting = _unscored_in_feed(feed_id)  # the worker may have scored some of them at the same moment
+    scoring = "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
     if outcome.status == "not_modified":
-        text = f"{name} has not changed since the last fetch; {scored} items scored."
+        text = f"{name} has not changed since the last fetch; its items are {scoring}."
     elif outcome.status == "empty":
         text = f"{name} answered, but the feed has no items."
     else:
-        text = f"{name}: {outcome.new_items} new items, {scored} scored."
+        text = f"{name}: {outcome.new_items} new items, {scoring}."
     if outcome.error:  # a broken document whose items could still be read
         return ActionReport("warning", f"{text} The feed document has problems: {outcome.error}", outcome.new_items, scored)
     return ActionReport("info" if outcome.status == "empty" else "success", text, outcome.new_items, scored)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.auth import requires
 from core.nlp.registry import NoActiveModel, active_classifier
@@ -35,14 +36,54 @@ def company_directory() -> CompanyDirectory:
     return directory
 
 
+@dataclass(frozen=True)
+class ItemScores:
+    """What scoring found for one stored item, ready to be written."""
+
+    article_id: int
+    values: dict
+    companies: list[str]
+
+
+def _pending_items(size: int) -> list[tuple[int, str]]:
+    """The oldest unscored items: (id, the text the models read)."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(Article.id, Article.title, Article.summary).where(Article.scored_at.is_(None)).order_by(Article.id).limit(size)
+        ).all()
+    return [(article_id, article_text(title, summary)) for article_id, title, summary in rows]
+
+
+def _store_scores(scored: list[ItemScores]) -> int:
+    """Write the scores of the items no one has scored meanwhile; returns how many this call wrote.
+    The update matches an item only while it is unscored, and only the call whose update matched adds
+    its companies, in the same transaction: when the worker and the page (or two workers) score the
+    same items at once, each item is written by exactly one of them and neither sees an error."""
+    written = 0
+    with session_scope() as session:
+        for item in scored:  # in id order, so two writers lock rows in the same order (no deadlock)
+            result = session.execute(
+                update(Article)
+                .where(Article.id == item.article_id, Article.scored_at.is_(None))
+                .values(**item.values, companies=item.companies, scored_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                continue  # scored by someone else (or deleted with its feed) since we read it
+            session.add_all(CompanyMention(article_id=item.article_id, company=company) for company in item.companies)
+            session.flush()
+            written += 1
+    return written
+
+
 @requires("analyst", "score items")
 def score_pending_articles(batch_size: int | None = None, limit: int | None = None) -> int:
-    """Score every unscored article in batches, each batch in its own transaction, so a crash
-    loses at most the batch in flight and re-running never scores an article twice."""
+    """Score every unscored article in batches and return how many this call scored. Each batch is
+    written in its own transaction, so a crash loses at most the batch in flight; items another process
+    scored meanwhile are left as they are (see ``_store_scores``), so scoring never writes an item twice."""
     size = batch_size or get_settings().score_batch_size
-    with session_scope() as session:  # nothing to do: no model load (the worker asks every tick)
-        if session.scalar(select(Article.id).where(Article.scored_at.is_(None)).limit(1)) is None:
-            return 0
+    if not _pending_items(1):  # nothing to do: no model load (the worker asks every tick)
+        return 0
     sentiment = active_classifier(SENTIMENT_TASK)
     try:
         topic = active_classifier(TOPIC_TASK)
@@ -53,35 +94,36 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
     pattern = directory.pattern()
     done = 0
     while limit is None or done < limit:
-        with session_scope() as session:
-            batch = session.scalars(
-                select(Article).where(Article.scored_at.is_(None)).order_by(Article.id).limit(size)
-            ).all()
-            if not batch:
-                break
-            texts = [article_text(a.title, a.summary) for a in batch]
-            sentiments = sentiment.predict(texts)
-            topics = topic.predict(texts) if topic else [None] * len(texts)
-            for article, text, s, t in zip(batch, texts, sentiments, topics):
-                _apply_scores(article, s, t, sentiment.version, topic.version if topic else None)
-                for company in find_companies(text, directory, pattern):
-                    article.mentions.append(CompanyMention(company=company[:200]))
-                article.companies = [m.company for m in article.mentions]
-            done += len(batch)
+        batch = _pending_items(size)
+        if not batch:
+            break
+        texts = [text for _, text in batch]
+        sentiments = sentiment.predict(texts)
+        topics = topic.predict(texts) if topic else [None] * len(texts)
+        scored = [
+            ItemScores(
+                article_id,
+                _score_values(s, t, sentiment.version, topic.version if topic else None),
+                list(dict.fromkeys(company[:200] for company in find_companies(text, directory, pattern))),
+            )
+            for (article_id, text), s, t in zip(batch, sentiments, topics)
+        ]
+        done += _store_scores(scored)
     if done:
         log.info("scored %d articles", done)
     return done
 
 
-def _apply_scores(article: Article, s, t, sentiment_version: int | None, topic_version: int | None) -> None:
+def _score_values(s, t, sentiment_version: int | None, topic_version: int | None) -> dict:
     probs = s.probabilities
-    article.sentiment = s.label
-    article.sentiment_confidence = s.confidence
-    article.prob_negative = probs.get("negative")
-    article.prob_neutral = probs.get("neutral")
-    article.prob_positive = probs.get("positive")
-    article.topic = t.label if t else None
-    article.topic_confidence = t.confidence if t else None
-    article.sentiment_model_version = sentiment_version
-    article.topic_model_version = topic_version
-    article.scored_at = utcnow()
+    return {
+        "sentiment": s.label,
+        "sentiment_confidence": s.confidence,
+        "prob_negative": probs.get("negative"),
+        "prob_neutral": probs.get("neutral"),
+        "prob_positive": probs.get("positive"),
+        "topic": t.label if t else None,
+        "topic_confidence": t.confidence if t else None,
+        "sentiment_model_version": sentiment_version,
+        "topic_model_version": topic_version,
+    }

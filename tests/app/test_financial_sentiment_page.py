@@ -99,7 +99,7 @@ def test_adding_a_valid_feed_stores_it_and_fetch_now_scores_its_items(tiny_model
 
         button(at, "Fetch now").click().run()
         assert_no_exception(at)
-        assert "Markets wire: 2 new items, 2 scored." in texts(at.success)
+        assert "Markets wire: 2 new items, all scored." in texts(at.success)
         shown = table(at, "feeds_table")
         assert list(shown["items"]) == [2] and list(shown["status"]) == ["OK"]
 
