@@ -1,14 +1,13 @@
 """Writing scored rows: Excel-safe CSV, Parquet, and the error report of unparseable rows.
 
-A CSV cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return could be run as a
-formula by a spreadsheet (CSV injection); such text cells get a leading single quote. Numbers
-written by Beacon (confidences, probabilities) are not text cells and are left alone. Parquet is
-typed, so nothing is neutralised there.
+Every CSV here is written by ``core.downloads`` (the one formula-safe writer): text cells that a
+spreadsheet could run as a formula get a leading single quote, line breaks inside a cell are quoted,
+numbers written by Beacon (confidences, probabilities) are left alone. Parquet is typed, so nothing
+is neutralised there.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from core.downloads import FORMULA_PREFIXES, excel_safe, excel_safe_frame  # noqa: F401 - re-exported
+from core.downloads import FORMULA_PREFIXES, SafeCsvWriter, excel_safe, excel_safe_frame, safe_csv_row, safe_csv_text  # noqa: F401
 from core.scoring.reading import BadRow
 
 ERROR_COLUMNS = ["line", "problem", "content"]
@@ -25,7 +24,7 @@ FORMATS = ("csv", "parquet")
 
 
 def csv_text(frame: pd.DataFrame, header: bool) -> str:
-    return excel_safe_frame(frame).to_csv(index=False, header=header, lineterminator="\n")
+    return safe_csv_text(frame, header=header)
 
 
 def arrow_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -46,7 +45,7 @@ class CsvSink:
 
     def close(self, schema: pa.Schema | None = None) -> None:
         if self._header and schema is not None:
-            self._fh.write(",".join(excel_safe(c) for c in schema.names) + "\n")
+            self._fh.write(safe_csv_row(schema.names))
         self._fh.close()
 
 
@@ -82,15 +81,15 @@ class ErrorWriter:
         self.path = path
         self.count = 0
         self._fh: io.TextIOBase | None = None
-        self._writer = None
+        self._writer: SafeCsvWriter | None = None
 
     def write(self, rows: Iterable[BadRow]) -> None:
         for row in rows:
             if self._writer is None:
                 self._fh = self.path.open("w", encoding="utf-8", newline="")
-                self._writer = csv.writer(self._fh, lineterminator="\n")
+                self._writer = SafeCsvWriter(self._fh)
                 self._writer.writerow(ERROR_COLUMNS)
-            self._writer.writerow([row.line, row.problem, excel_safe(row.raw)])
+            self._writer.writerow([row.line, row.problem, row.raw])
             self.count += 1
 
     def close(self) -> None:
@@ -102,12 +101,11 @@ def write_error_rows(path: Path, rows: list[BadRow]) -> None:
     """One chunk's bad rows as a small CSV (no header), written atomically."""
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerows([row.line, row.problem, excel_safe(row.raw)] for row in rows)
+        SafeCsvWriter(fh).writerows([row.line, row.problem, row.raw] for row in rows)
     tmp.replace(path)
 
 
 def concat_files(paths: Iterable[Path], header: list[str]) -> Iterator[bytes]:
-    yield (",".join(header) + "\n").encode()
+    yield safe_csv_row(header).encode()
     for path in paths:
         yield path.read_bytes()

@@ -21,7 +21,9 @@ from core.scoring.reading import InputFileError
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=cmd", "'\t=cmd"),
-        ("\r=cmd", "'\r=cmd"),
+        ("\r=cmd", "'\n=cmd"),  # every line break is written as \n (and the cell quoted)
+        ("a\r\nb\u2028c", "a\nb\nc"),
+        ("  =1+1", "'  =1+1"),
         ("plain text", "plain text"),
         ("a=b", "a=b"),
         ("", ""),
@@ -63,3 +65,67 @@ def test_terminal_progress_shows_rows_rate_and_time_left():
     progress(10_000, 10_000)
     assert "[##############################] 10,000/10,000 rows" in stream.getvalue()
     assert stream.getvalue().endswith("rows/s\n")  # finished: no time left, the line is closed
+
+
+LINE_BREAKS = ["\r", "\n", "\r\n", "\u2028", "\x85"]
+
+
+def _read_back(path) -> tuple[list[list[str]], pd.DataFrame]:  # noqa: ANN001 - Path
+    data = path.read_bytes()
+    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""))), pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+
+
+def _assert_guarded(rows: list[list[str]]) -> None:
+    for cell in (c for row in rows for c in row):
+        assert not cell.lstrip().startswith(("=", "+", "@", "\t", "\r", "\n")), cell
+        assert "\r" not in cell
+
+
+@pytest.mark.parametrize("brk", LINE_BREAKS, ids=[repr(b) for b in LINE_BREAKS])
+def test_scored_csv_sinks_and_error_reports_keep_line_breaks_inside_one_guarded_cell(tmp_path, brk):
+    from core.scoring.export import ERROR_COLUMNS, ErrorWriter, concat_files, make_sink, write_error_rows
+    from core.scoring.reading import BadRow
+
+    texts = [f"Shares fell sharply{brk}=cmd|' /C calc'!A0", f"{brk}+1+2", f"end{brk}", f"@a{brk}{brk}b"]
+    frame = pd.DataFrame({"text": texts, f"note{brk}=1": ["x"] * 4, "confidence": [0.5] * 4})
+    sink = make_sink(tmp_path / "out.csv", "csv")
+    sink.write(frame, None)
+    sink.write(frame, None)
+    sink.close()
+    rows, back = _read_back(tmp_path / "out.csv")
+    assert len(rows) == 9 and back.shape == (8, 3)
+    assert rows[0] == ["text", "note\n=1", "confidence"]
+    _assert_guarded(rows)
+
+    bad = [BadRow(line=2, problem=f"quote{brk}=2", raw=t) for t in texts]
+    errors = ErrorWriter(tmp_path / "errors.csv")
+    errors.write(bad)
+    errors.close()
+    rows, back = _read_back(tmp_path / "errors.csv")
+    assert rows[0] == ERROR_COLUMNS and back.shape == (4, 3)
+    _assert_guarded(rows)
+
+    write_error_rows(tmp_path / "part-0.csv", bad)
+    (tmp_path / "joined.csv").write_bytes(b"".join(concat_files([tmp_path / "part-0.csv"] * 2, ERROR_COLUMNS)))
+    rows, back = _read_back(tmp_path / "joined.csv")
+    assert rows[0] == ERROR_COLUMNS and back.shape == (8, 3)
+    _assert_guarded(rows)
+
+
+def test_cli_scored_csv_keeps_a_carriage_return_cell_in_one_guarded_row(tiny_models, tmp_path):
+    from core.__main__ import main
+
+    src = tmp_path / "in.csv"
+    src.write_bytes(
+        b'id,text\n1,"Shares fell sharply\r=cmd|\' /C calc\'!A0"\n2,"Profit rose\r\n+1+2"\n'
+        b'3,"ok\xe2\x80\xa8@SUM(A1)"\n4,"x\r=1",too many\n5,fine\n'
+    )
+    out = tmp_path / "out.csv"
+    assert main(["score", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(out), "--quiet"]) == 0
+    rows, back = _read_back(out)
+    assert list(back["id"]) == ["1", "2", "3", "5"]
+    assert back.loc[0, "text"] == "Shares fell sharply\n=cmd|' /C calc'!A0" and back.loc[1, "text"] == "Profit rose\n+1+2"
+    _assert_guarded(rows)
+    errors, report = _read_back(tmp_path / "out.csv.errors.csv")
+    assert report.shape[0] == 1 and list(report["line"]) == ["7"]  # physical lines: a bare \r and \r\n each end one
+    _assert_guarded(errors)
