@@ -13,6 +13,7 @@ from core.storage import session_scope
 from core.storage.tables import ScoringRun, utcnow
 from tests.app import helpers
 from tests.app.helpers import assert_no_exception, texts
+from tests.unit.test_scoring_content import png_bytes
 
 CSV = (
     b"ticket;date;comment\n"
@@ -88,6 +89,7 @@ def test_upload_preview_run_and_result(tiny_models):
         ("empty.csv", b"", "error", "empty.csv: the file is empty"),
         ("big.csv", b"id,text\n" + b"1,lorem ipsum dolor\n" * 1000, "error", "over the upload limit of 0.01 MB (BEACON_UPLOAD_MAX_MB)"),
         ("broken.xlsx", b"PK\x03\x04garbage", "error", "broken.xlsx: not a readable .xlsx workbook"),
+        ("photo.csv", png_bytes(), "error", "photo.csv is a PNG image, not a text table (CSV); nothing was read."),
     ],
 )
 def test_bad_files_say_what_is_wrong_without_crashing(tiny_models, monkeypatch, name, content, level, message):
