@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 
 from core.auth.audit import record
 from core.auth.passwords import hash_password, verify_password
@@ -22,49 +22,108 @@ WRONG = "wrong username or password"
 
 
 class SignInError(Exception):
-    """Sign-in refused; the message is safe to show (it never says whether the user exists)."""
+    """Sign-in refused; the message is safe to show (it never says whether the user exists or is locked)."""
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign_in(username: str, password: str, now=None) -> tuple[str, Actor]:  # noqa: ANN001 - datetime
-    """A new session token and the actor, or SignInError. Failures are counted and audited."""
+def refusal() -> str:
+    """The one answer a visitor gets for a wrong password, an unknown or disabled user and a locked account alike."""
     settings = get_settings()
-    now = now or utcnow()
-    username = (username or "").strip()
+    return (f"{WRONG} (after {settings.login_max_failures} failed sign-ins in a row an account is locked "
+            f"for {settings.lockout_minutes:g} minutes)")  # fmt: skip
+
+
+def _open(now: datetime) -> ColumnElement[bool]:
+    return or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+def _start_attempt(username: str, now: datetime) -> tuple[int, int, str] | None:
+    """Count the attempt before checking the password, in one atomic UPDATE: (user id, attempt number, hash), or None
+    when the user is unknown, disabled or locked. Concurrent attempts get distinct numbers, so no failure is lost."""
+    with session_scope() as session:
+        row = session.execute(
+            update(User)
+            .where(func.lower(User.username) == username.lower(), User.active.is_(True), _open(now))
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.id, User.failed_logins, User.password_hash)
+            .execution_options(synchronize_session=False)
+        ).first()
+    return tuple(row) if row else None
+
+
+def _lock(user_id: int, now: datetime) -> None:
+    minutes = get_settings().lockout_minutes
+    with session_scope() as session:
+        session.execute(
+            update(User).where(User.id == user_id, _open(now))
+            .values(locked_until=now + timedelta(minutes=minutes), failed_logins=0)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+
+
+def _open_session(user_id: int, now: datetime) -> tuple[str, Actor] | None:
+    """Reset the counter and open a session, unless a concurrent failure locked the account meanwhile (then None)."""
+    with session_scope() as session:
+        row = session.execute(
+            update(User).where(User.id == user_id, _open(now))
+            .values(failed_logins=0, locked_until=None, last_login_at=now)
+            .returning(User.username, User.role)
+            .execution_options(synchronize_session=False)
+        ).first()  # fmt: skip
+        if row is None:
+            return None
+        token = secrets.token_urlsafe(32)
+        session.add(LoginSession(token_hash=_digest(token), user_id=user_id, created_at=now, last_seen_at=now,
+                                 expires_at=now + timedelta(hours=get_settings().session_hours)))  # fmt: skip
+    return token, Actor(row.username, row.role)
+
+
+def _why_not_started(username: str, now: datetime) -> str:
     with session_scope() as session:
         user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-        if user is None or not user.active:
-            verify_password("", password or "")  # same cost as a real check
-            outcome = None
-        elif user.locked_until and user.locked_until > now:
-            outcome = (
-                f"the account is locked after {settings.login_max_failures} failed sign-ins; "
-                f"try again after {user.locked_until:%H:%M} UTC"
-            )
-        elif not verify_password(user.password_hash, password or ""):
-            user.failed_logins += 1
-            if user.failed_logins >= settings.login_max_failures:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                user.failed_logins = 0
-            outcome = None
-        else:
-            user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-            token = secrets.token_urlsafe(32)
-            session.add(LoginSession(token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
-                                     expires_at=now + timedelta(hours=settings.session_hours)))  # fmt: skip
-            actor = Actor(user.username, user.role)
-            outcome = "ok"
-    if outcome == "ok":
-        record("signed in", username=actor.username)
-        return token, actor
-    record("sign-in failed", outcome="refused", username=username or "(empty)", detail={"locked": bool(outcome)})
-    raise SignInError(outcome or WRONG)
+    if user is None:
+        return "unknown user"
+    return "disabled" if not user.active else "locked"
 
 
-def resume(token: str | None, now=None) -> Actor | None:  # noqa: ANN001 - datetime
+def _refuse(username: str, reason: str) -> SignInError:
+    record("sign-in failed", outcome="refused", username=username or "(empty)", detail={"reason": reason})
+    return SignInError(refusal())
+
+
+def sign_in(username: str, password: str, now: datetime | None = None) -> tuple[str, Actor]:
+    """A new session token and the actor, or SignInError (one message for every refusal; the audit log keeps the reason).
+
+    Every attempt is counted before its password is checked, so attempts running at the same time cannot check more
+    than ``login_max_failures`` passwords between lockouts, and a right password is refused once a concurrent failure
+    has locked the account."""
+    limit = get_settings().login_max_failures
+    now = now or utcnow()
+    username = (username or "").strip()
+    attempt = _start_attempt(username, now) if username else None
+    if attempt is None:
+        verify_password("", password or "")  # same cost as a real check
+        raise _refuse(username, _why_not_started(username, now) if username else "unknown user")
+    user_id, number, password_hash = attempt
+    if number > limit:  # more attempts at once than the limit allows: lock without checking this one
+        verify_password("", password or "")
+        _lock(user_id, now)
+        raise _refuse(username, "locked")
+    if not verify_password(password_hash, password or ""):
+        if number >= limit:
+            _lock(user_id, now)
+        raise _refuse(username, "wrong password")
+    opened = _open_session(user_id, now)
+    if opened is None:
+        raise _refuse(username, "locked")
+    record("signed in", username=opened[1].username)
+    return opened
+
+
+def resume(token: str | None, now: datetime | None = None) -> Actor | None:
     """The actor of a live session (and slide its expiry), or None when expired, revoked or unknown."""
     if not token:
         return None

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from core.auth import create_user, list_events
+from core.auth.sessions import refusal
 from core.storage import session_scope
 from core.storage.tables import LoginSession, utcnow
 from tests.app.helpers import PASSWORD, ROOT, assert_no_exception, button, open_page, texts, widget
@@ -42,9 +43,9 @@ def test_sign_in_with_the_right_password_opens_the_dashboard(db):
 def test_a_wrong_password_is_refused_without_saying_whether_the_user_exists(db):
     create_user("maria", PASSWORD, "viewer")
     at = submit(fresh_app().run(), "maria", "not the password")
-    assert texts(at.error) == ["wrong username or password"]
+    assert texts(at.error) == [refusal()] and refusal().startswith("wrong username or password")
     at = submit(fresh_app().run(), "nobody", "not the password")
-    assert texts(at.error) == ["wrong username or password"]
+    assert texts(at.error) == [refusal()]
     assert texts(at.title) == ["Beacon"]
 
 
@@ -54,8 +55,10 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(db):
     for _ in range(5):
         at = submit(at, "maria", "guess guess guess")
     at = submit(at, "maria", PASSWORD)
-    assert any("the account is locked after 5 failed sign-ins" in e for e in texts(at.error))
+    assert texts(at.error) == [refusal()]  # the same answer as for an unknown user: nobody learns the account exists
+    assert "after 5 failed sign-ins in a row an account is locked for 15 minutes" in refusal()
     assert texts(at.title) == ["Beacon"]
+    assert list_events(username="maria", action="sign-in failed")[0]["detail"] == {"reason": "locked"}
 
 
 def test_an_expired_session_asks_to_sign_in_again(db):

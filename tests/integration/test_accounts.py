@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from core.auth.roles import Actor, PermissionDenied, acting_as
 from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import LoginSession, User, utcnow
+from tests.support.threads import thread_as_current_user
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -47,8 +49,9 @@ def test_lockout_after_five_failures_then_unlock_after_the_lockout_time(db):
     for _ in range(5):
         with pytest.raises(auth.SignInError, match="wrong username or password"):
             auth.sign_in("ana", "wrong password!", now=now)
-    with pytest.raises(auth.SignInError, match="locked"):
+    with pytest.raises(auth.SignInError, match="wrong username or password"):
         auth.sign_in("ana", PASSWORD, now=now + timedelta(minutes=1))
+    assert auth.list_events(action="sign-in failed")[0]["detail"] == {"reason": "locked"}
     minutes = get_settings().lockout_minutes
     token, _ = auth.sign_in("ana", PASSWORD, now=now + timedelta(minutes=minutes + 1))
     assert auth.resume(token) is not None
@@ -111,3 +114,91 @@ def test_the_first_admin_can_come_from_the_environment_once(db, monkeypatch):
     assert auth.create_admin_from_environment() is False  # never again once users exist
     assert auth.sign_in("boss", PASSWORD)[1].role == "admin"
     assert PASSWORD not in repr(get_settings())  # secrets never appear in logs of the settings
+
+
+def _sign_in_at_once(username: str, passwords: list[str], release: threading.Barrier | None = None) -> list[str]:
+    """Call sign_in from one thread per password, all released together; each thread's outcome ("ok" or the error)."""
+    release = release or threading.Barrier(len(passwords))
+    outcomes = [""] * len(passwords)
+
+    def attempt(i: int) -> None:
+        release.wait()
+        try:
+            auth.sign_in(username, passwords[i])
+            outcomes[i] = "ok"
+        except auth.SignInError as exc:
+            outcomes[i] = str(exc)
+
+    threads = [thread_as_current_user(attempt, i) for i in range(len(passwords))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return outcomes
+
+
+def _is_the_one_refusal(answer: str) -> bool:
+    """Wrong password, unknown user or locked account: the visitor gets one and the same answer."""
+    return answer.startswith("wrong username or password")
+
+
+def _locked(username: str) -> bool:
+    with session_scope() as session:
+        locked_until = session.scalar(select(User.locked_until).where(User.username == username))
+    return locked_until is not None and locked_until > utcnow()
+
+
+def _checked_wrong_passwords(username: str) -> int:
+    return sum(e["detail"].get("reason") == "wrong password" for e in auth.list_events(username=username, action="sign-in failed"))
+
+
+def test_concurrent_wrong_passwords_lock_the_account_and_never_check_more_than_the_limit(db):
+    auth.create_user("ana", PASSWORD, "viewer")
+    limit = get_settings().login_max_failures
+    outcomes = _sign_in_at_once("ana", ["wrong password!"] * 29 + [PASSWORD])
+    assert outcomes.count("ok") <= 1
+    assert all(o == "ok" or _is_the_one_refusal(o) for o in outcomes), set(outcomes)
+    assert _locked("ana")  # 29 wrong passwords lock the account whatever the order
+    # each failure is counted: at most `limit` guesses are checked per lock (one success may restart the count once)
+    assert _checked_wrong_passwords("ana") <= 2 * limit - 1
+    with pytest.raises(auth.SignInError):
+        auth.sign_in("ana", PASSWORD)
+
+
+def test_the_right_password_after_a_burst_of_wrong_ones_is_refused(db):
+    """Eleven wrong passwords submitted at once, then the right one: the account locks, the right one cannot get in."""
+    auth.create_user("ana", PASSWORD, "viewer")
+    release = threading.Barrier(12)
+    right: list[str] = []
+
+    def right_password_last() -> None:
+        release.wait()
+        try:
+            auth.sign_in("ana", PASSWORD)
+            right.append("ok")
+        except auth.SignInError as exc:
+            right.append(str(exc))
+
+    late = thread_as_current_user(right_password_last)
+    late.start()
+    outcomes = _sign_in_at_once("ana", ["wrong password!"] * 11, release)
+    late.join(120)
+    assert all(map(_is_the_one_refusal, outcomes)), set(outcomes)
+    assert len(right) == 1 and _is_the_one_refusal(right[0]), right
+    assert _locked("ana")
+    assert _checked_wrong_passwords("ana") <= get_settings().login_max_failures
+
+
+def test_a_locked_account_and_an_unknown_user_get_the_same_answer_but_the_audit_log_tells_them_apart(db):
+    auth.create_user("ana", PASSWORD, "viewer")
+    for _ in range(get_settings().login_max_failures):
+        with pytest.raises(auth.SignInError):
+            auth.sign_in("ana", "wrong password!")
+    answers = []
+    for username, password in (("ana", PASSWORD), ("nobody", PASSWORD), ("ana", "wrong password!")):
+        with pytest.raises(auth.SignInError) as refused:
+            auth.sign_in(username, password)
+        answers.append(str(refused.value))
+    assert _is_the_one_refusal(answers[0]) and answers == [answers[0]] * 3, answers
+    reasons = [e["detail"]["reason"] for e in auth.list_events(action="sign-in failed")[:3]]
+    assert reasons == ["locked", "unknown user", "locked"]
