@@ -12,6 +12,7 @@ import pandas as pd
 from core.nlp import registry
 from core.nlp.datacheck import DataCheck, check_labelled_data
 from core.nlp.encoder import pick_device
+from core.nlp.evaluation import classification_report
 from core.nlp.runs import RunView, launch_run, queue_run, request_cancel
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
@@ -64,6 +65,14 @@ def with_corrections(frame: pd.DataFrame, text_column: str, label_column: str, t
 def run_data_check(frame: pd.DataFrame, text_column: str, label_column: str, task: str, add_corrections: bool) -> DataCheck:
     table = with_corrections(frame, text_column, label_column, task) if add_corrections else frame
     return check_labelled_data(table, text_column, label_column, known_labels=active_labels(task))
+
+
+def check_counts(frame: pd.DataFrame, check: DataCheck) -> dict[str, int]:
+    """The data check's headline numbers; reviewer corrections are counted apart from the file's rows."""
+    counts = {"Rows in file": len(frame)}
+    if check.rows_total > len(frame):
+        counts["Reviewer corrections"] = check.rows_total - len(frame)
+    return counts | {"Usable rows": check.rows_kept, "Dropped rows": len(check.dropped), "Classes": len(check.class_counts)}
 
 
 def default_params(method: str) -> dict:
@@ -185,6 +194,21 @@ def confusion_frame(run: RunView) -> pd.DataFrame:
     return pd.DataFrame(metrics.get("confusion_matrix", []), index=labels, columns=labels)
 
 
+def version_state(run: RunView) -> str:
+    """What the result card says about the run's version now (it may have been promoted since)."""
+    if is_active(run.task, run.model_version):
+        return "active"
+    return "no longer active" if run.result.get("activated") else "not active yet"
+
+
+def comparison_text(run: RunView) -> str:
+    """Which version the run's scores are compared with, and on which rows."""
+    old = run.result.get("compared_with")
+    if not old:
+        return ""
+    return f"v{old['version']} (active when this run finished) was scored on the same {run.result['metrics']['n']} validation rows."
+
+
 def headline(run: RunView) -> dict[str, tuple[float, float | None]]:
     """accuracy and macro-F1 of the new version and (when there was one) the active version."""
     new = run.result.get("metrics", {})
@@ -221,6 +245,61 @@ def is_active(task: str, version: int | None) -> bool:
         return version is not None and registry.active_version(task).version == version
     except registry.NoActiveModel:
         return False
+
+
+MEASURES = {"accuracy": "Accuracy", "macro_f1": "Macro-F1"}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A candidate version and the active one, scored on the same validation rows."""
+
+    task: str
+    candidate: int
+    active: int
+    rows: int
+    scores: dict[str, tuple[float, float]]  # measure -> (candidate, active)
+
+    @property
+    def worse(self) -> bool:
+        return any(new < old for new, old in self.scores.values())
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [{"measure": MEASURES[k], f"v{self.candidate} (to promote)": new, f"v{self.active} (active)": old, "difference": new - old}
+             for k, (new, old) in self.scores.items()]
+        ).round(4)
+
+    def summary(self) -> str:
+        lower = [MEASURES[k] for k, (new, old) in self.scores.items() if new < old]
+        if not lower:
+            return f"v{self.candidate} scores at least as well as active v{self.active} on the same {self.rows} validation rows."
+        return (f"v{self.candidate} scores lower {' and '.join(lower)} than active v{self.active} on the same {self.rows} "
+                f"validation rows. Promote it anyway?")
+
+
+def compare_for_promotion(task: str, version: int) -> Comparison | None:
+    """Score ``version`` and the active version on the same validation rows (the candidate's, else the active
+    version's); None when there is nothing to compare (no active version, the same one, or no rows kept)."""
+    candidate = registry.get_version(task, version)
+    try:
+        active = registry.active_version(task)
+    except registry.NoActiveModel:
+        return None
+    if active.version == version:
+        return None
+    rows = registry.validation_rows(candidate) or registry.validation_rows(active)
+    if rows is None:
+        return None
+    texts, truth = rows
+    scores = {}
+    for info in (candidate, active):
+        classifier = registry.active_classifier(task) if info.is_active else registry.load_version(info)
+        predicted = [p.label for p in classifier.predict(texts)]
+        report = classification_report(truth, predicted, list(dict.fromkeys([*info.labels, *truth])))
+        scores[info.version] = report
+    return Comparison(task, version, active.version, len(texts),
+                      {k: (scores[version][k], scores[active.version][k]) for k in MEASURES})
 
 
 def promote_version(task: str, version: int) -> str:

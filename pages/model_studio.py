@@ -6,6 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from core import studio
+from core.auth import current_actor
 from core.downloads import safe_csv
 from core.nlp.datacheck import LabelledFileError, read_labelled_file, suggest_columns
 from core.nlp.runs import get_run, list_runs
@@ -28,7 +29,7 @@ def show_run(run_id: int) -> None:
         chart = px.line(curve, x="step", y="value", color="measure", markers=True, title="Training loss and validation scores")
         st.plotly_chart(chart, width="stretch", key=f"curve_{run.id}")
     if run.status in ("queued", "running"):
-        if st.button("Cancel this run", key=f"cancel_{run.id}"):
+        if may("analyst") and st.button("Cancel this run", key=f"cancel_{run.id}"):
             say("info", studio.cancel_training(run.id))
         return
     if run.status in ("failed", "interrupted"):
@@ -43,11 +44,12 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
     scores = studio.headline(run)
     cols = st.columns(3)
     for col, (name, (new, old)) in zip(cols, scores.items()):
-        delta = None if old is None else f"{new - old:+.3f} vs active v{run.result['compared_with']['version']}"
-        col.metric(f"{'Accuracy' if name == 'accuracy' else 'Macro-F1'} (validation)", f"{new:.3f}", delta, border=True)
-    cols[2].metric("Registered as", f"v{run.model_version}", "active" if run.result.get("activated") else "not active yet", border=True)
+        delta = None if old is None else f"{new - old:+.3f} vs v{run.result['compared_with']['version']}"
+        col.metric(f"{studio.MEASURES[name]} (validation)", f"{new:.3f}", delta, border=True)
+    state = studio.version_state(run)
+    cols[2].metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off", border=True)
     if run.result.get("compared_with"):
-        st.caption(f"The active version was scored on the same {run.result['metrics']['n']} validation rows.")
+        st.caption(studio.comparison_text(run))
     st.dataframe(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}")
     matrix = studio.confusion_frame(run)
     if not matrix.empty:
@@ -60,11 +62,54 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
         st.dataframe(worst, hide_index=True, width="stretch", key=f"worst_{run.id}")
     else:
         st.caption("No validation row was misclassified.")
-    if not studio.is_active(run.task, run.model_version) and st.button(
-        f"Promote v{run.model_version} to active", type="primary", key=f"promote_{run.id}"
-    ):
-        st.session_state["studio_message"] = ("success", studio.promote_version(run.task, run.model_version))
-        st.rerun()
+    if not studio.is_active(run.task, run.model_version):
+        if may("admin"):
+            promote_button(run.task, run.model_version, f"Promote v{run.model_version} to active", f"promote_{run.id}")
+        else:
+            st.caption("Promoting a version needs the admin role.")
+
+
+def may(role: str) -> bool:
+    """Whether the signed-in user's role reaches ``role`` (viewers get read-only views)."""
+    actor = current_actor()
+    return actor is not None and actor.can(role)
+
+
+def promote(task: str, version: int) -> None:
+    try:
+        st.session_state["studio_message"] = ("success", studio.promote_version(task, version))
+    except (LookupError, ValueError, RuntimeError, PermissionError) as exc:
+        st.session_state["studio_message"] = ("error", str(exc))
+    st.rerun()
+
+
+def promote_button(task: str, version: int, label: str, key: str, **button_args: object) -> None:
+    """Promote at once when the version is at least as good as the active one on the same validation rows;
+    otherwise show the comparison and ask for confirmation first."""
+    pending = st.session_state.get("studio_confirm")
+    if pending is not None and pending.candidate == version and pending.task == task and st.session_state.get("studio_confirm_key") == key:
+        say("warning", pending.summary())
+        st.dataframe(pending.table(), hide_index=True, width="stretch", key=f"{key}_comparison")
+        yes, no = st.columns(2)
+        if yes.button(f"Yes, promote v{version}", type="primary", key=f"{key}_confirm", width="stretch"):
+            st.session_state.pop("studio_confirm", None)
+            promote(task, version)
+        if no.button(f"Keep v{pending.active} active", key=f"{key}_keep", width="stretch"):
+            st.session_state.pop("studio_confirm", None)
+            st.session_state["studio_message"] = ("info", f"Nothing changed: {task} v{pending.active} stays active.")
+            st.rerun()
+        return
+    if st.button(label, type="primary", key=key, **button_args):
+        try:
+            with st.spinner(f"Scoring v{version} and the active version on the same validation rows…"):
+                comparison = studio.compare_for_promotion(task, version)
+        except (LookupError, ValueError, RuntimeError) as exc:
+            say("error", str(exc))
+            return
+        if comparison is not None and comparison.worse:
+            st.session_state["studio_confirm"], st.session_state["studio_confirm_key"] = comparison, key
+            st.rerun()
+        promote(task, version)
 
 
 @st.fragment(run_every=2)
@@ -77,6 +122,10 @@ def live_run(run_id: int) -> None:
 
 
 def train_tab() -> None:
+    if not may("analyst"):
+        st.info("You are signed in as a viewer: you can follow training runs and compare versions under Runs and Versions. "
+                "Training a model needs the analyst role; ask an admin to change your role.")
+        return
     upload = st.file_uploader("Labelled CSV (a text column and a label column)", type=["csv"], key="studio_upload")
     if upload is None:
         st.info("Upload a CSV with one example per row: the text and its label (for example an export of reviewed tickets).")
@@ -115,11 +164,9 @@ def train_tab() -> None:
 
     check = studio.run_data_check(frame, text_col, label_col, task, add_corrections)
     st.subheader("Data check")
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Rows in file", check.rows_total, border=True)
-    m2.metric("Usable rows", check.rows_kept, border=True)
-    m3.metric("Dropped rows", len(check.dropped), border=True)
-    m4.metric("Classes", len(check.class_counts), border=True)
+    counts = studio.check_counts(frame, check)
+    for col, (name, value) in zip(st.columns(len(counts)), counts.items()):
+        col.metric(name, value, border=True)
     if check.class_counts:
         counts = px.bar(x=list(check.class_counts), y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
         counts.update_layout(title="Rows per class", height=300)
@@ -177,19 +224,19 @@ def versions_tab() -> None:
         chart.update_xaxes(type="category")
         st.plotly_chart(chart, width="stretch", key="studio_versions_chart")
         st.caption("Each version is scored on its own validation split; compare two versions on the same rows in the run's result.")
-    p1, p2, p3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    version = p1.selectbox("Version", table["version"].tolist(), key="studio_version_pick")
-    action = None
-    if p2.button("Promote", type="primary", key="studio_promote", width="stretch"):
-        action = lambda: studio.promote_version(task, int(version))  # noqa: E731
-    if p3.button("Roll back", key="studio_rollback", width="stretch"):
-        action = lambda: studio.rollback_task(task)  # noqa: E731
-    if action is not None:
+    if not may("admin"):
+        st.caption("Promoting and rolling back versions needs the admin role.")
+        return
+    p1, p2 = st.columns([3, 1], vertical_alignment="bottom")
+    version = int(p1.selectbox("Version", table["version"].tolist(), key="studio_version_pick"))
+    if p2.button("Roll back", key="studio_rollback", width="stretch", help="Re-activate the version that was active before"):
         try:
-            st.session_state["studio_message"] = ("success", action())
-        except (LookupError, ValueError, RuntimeError) as exc:
+            st.session_state["studio_message"] = ("success", studio.rollback_task(task))
+        except (LookupError, ValueError, RuntimeError, PermissionError) as exc:
             st.session_state["studio_message"] = ("error", str(exc))
         st.rerun()
+    if not studio.is_active(task, version):
+        promote_button(task, version, f"Promote v{version}", "studio_promote")
 
 
 st.title("Model Studio")

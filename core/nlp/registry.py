@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from core.auth import record, require, requires
 from core.nlp.classifier import TextClassifier
-from core.nlp.store import load_model, save_model, verify_model_files
+from core.nlp.store import load_model, read_validation_rows, save_model, verify_model_files, write_validation_rows
 from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import ModelVersion, utcnow
@@ -124,6 +124,7 @@ def register_trained(result, task: str, **kwargs) -> VersionInfo:  # result: tra
     method = result.params.method
 
     def write(folder: Path) -> None:
+        write_validation_rows(folder, result.val_texts, result.val_labels)
         save_model(result.saveable, folder, task, method, result.labels, result.params.max_length)
 
     kwargs.setdefault("metrics", result.metrics)
@@ -167,6 +168,19 @@ def active_version(task: str) -> VersionInfo:
                 f"no active model for task {task!r}; run `python -m core setup` or train one in Model Studio"
             )
         return _info(row)
+
+
+def get_version(task: str, version: int) -> VersionInfo:
+    with session_scope() as session:
+        row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version))
+        if row is None:
+            raise LookupError(f"task {task!r} has no version {version}")
+        return _info(row)
+
+
+def validation_rows(info: VersionInfo) -> tuple[list[str], list[str]] | None:
+    """(texts, labels) the version was validated on, when they were kept with it."""
+    return read_validation_rows(get_settings().model_dir / info.path)
 
 
 def promote(task: str, version: int) -> VersionInfo:

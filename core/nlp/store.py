@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -16,6 +17,7 @@ from core.nlp.encoder import base_model_dir
 from core.nlp.model import MeanPoolClassifier
 
 MANIFEST = "manifest.json"
+VALIDATION_ROWS = "validation.csv"  # the version's validation rows (text,label), to compare versions on the same rows
 METHODS = ("head", "lora", "full")
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()
@@ -114,6 +116,25 @@ def load_model(folder: Path) -> tuple[MeanPoolClassifier, ModelFiles]:
         raise ModelFilesError(f"could not load model files in {folder}: {exc}") from exc
     model.eval()
     return model, info
+
+
+def write_validation_rows(folder: Path, texts: list[str], labels: list[str]) -> None:
+    """Keep a version's validation rows beside its weights (written before the manifest, so hashed with them)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / VALIDATION_ROWS).open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        writer.writerows(zip(texts, labels))
+
+
+def read_validation_rows(folder: Path) -> tuple[list[str], list[str]] | None:
+    """The validation rows stored with a version, or None for versions saved without them."""
+    path = folder / VALIDATION_ROWS
+    if not path.exists():
+        return None
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return ([r["text"] for r in rows], [r["label"] for r in rows]) if rows else None
 
 
 def copy_model_folder(source: Path, target: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from core.nlp import registry
 from core.nlp.runs import get_run, list_runs
 from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts, widget
@@ -60,12 +62,21 @@ def test_train_follow_and_promote(tiny_models):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Registered as"] == "v2"
     assert "Accuracy (validation)" in metrics and "Macro-F1 (validation)" in metrics
-    assert [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0].endswith("vs active v1")
+    assert [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0].endswith("vs v1")
+    assert metrics_delta(at, "Registered as") == "not active yet"
     at = button(at, "Promote v2 to active").click().run()
     assert_no_exception(at)
     assert registry.active_version("sentiment").version == 2
     assert any("sentiment v2 is now active" in t for t in texts(at.success))
+    assert metrics_delta(at, "Registered as") == "active"  # the card follows the promotion
+    assert [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0].endswith("vs v1")  # not "vs active v1"
+    assert any("v1 (active when this run finished) was scored on the same" in c for c in texts(at.caption))
+    assert not [b for b in at.button if b.label == "Promote v2 to active"]
     assert [r.status for r in list_runs()] == ["succeeded"]
+
+
+def metrics_delta(at, label: str) -> str:
+    return [m.delta for m in at.metric if m.label == label][0]
 
 
 def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
@@ -75,9 +86,96 @@ def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
     versions = [f.value for f in at.dataframe if "data fingerprint" in f.value.columns][0]
     assert versions["version"].tolist() == [2, 1]
     widget(at.selectbox, "Version").set_value(2)
-    at = button(at, "Promote").click().run()
+    at = at.run()
+    at = button(at, "Promote v2").click().run()
+    if registry.active_version("sentiment").version == 1:  # v2 scored lower on the same rows: confirm
+        at = button(at, "Yes, promote v2").click().run()
     assert registry.active_version("sentiment").version == 2
     at = button(at, "Roll back").click().run()
     assert_no_exception(at)
     assert registry.active_version("sentiment").version == 1
     assert any("Rolled back: sentiment v1 is active again" in t for t in texts(at.success))
+
+
+@pytest.fixture(scope="module")
+def worse_sentiment():
+    """A head that barely trained (one epoch, a tiny learning rate): measurably worse than the tiny sentiment
+    model on the same validation rows."""
+    from core.nlp.training import TrainingParams, train_classifier
+    from tests.conftest import TINY_SENTIMENT
+
+    return train_classifier([t for t, _ in TINY_SENTIMENT], [lab for _, lab in TINY_SENTIMENT],
+                            TrainingParams(method="head", epochs=1, learning_rate=1e-6, seed=1))
+
+
+def test_promoting_a_worse_version_shows_the_comparison_and_asks_first(tiny_models, worse_sentiment):
+    from core.auth import list_events
+
+    registry.register_trained(worse_sentiment, "sentiment", created_by="ana")
+    at = open_page("model_studio.py", "Versions")
+    widget(at.selectbox, "Version").set_value(2)
+    at = button(at.run(), "Promote v2").click().run()
+    assert_no_exception(at)
+    assert registry.active_version("sentiment").version == 1  # nothing changed yet
+    warning = next(t for t in texts(at.warning) if "Promote it anyway?" in t)
+    assert "v2 scores lower" in warning and "than active v1 on the same" in warning
+    comparison = next(f.value for f in at.dataframe if "v2 (to promote)" in f.value.columns)
+    assert comparison["measure"].tolist() == ["Accuracy", "Macro-F1"]
+    assert (comparison["v2 (to promote)"] < comparison["v1 (active)"]).any()
+
+    at = button(at, "Keep v1 active").click().run()
+    assert registry.active_version("sentiment").version == 1
+    assert any("Nothing changed: sentiment v1 stays active" in t for t in texts(at.info))
+
+    at = button(at, "Promote v2").click().run()
+    at = button(at, "Yes, promote v2").click().run()
+    assert_no_exception(at)
+    assert registry.active_version("sentiment").version == 2
+    assert any("sentiment v2 is now active" in t for t in texts(at.success))
+    assert [e["target"] for e in list_events(action="model promoted")] == ["sentiment v2"]
+
+
+def test_a_better_version_is_promoted_without_a_question(tiny_models, worse_sentiment, tiny_trained):
+    registry.register_trained(worse_sentiment, "sentiment", created_by="ana", activate=True)  # v2, active and worse
+    at = open_page("model_studio.py", "Versions")
+    widget(at.selectbox, "Version").set_value(1)
+    at = button(at.run(), "Promote v1").click().run()
+    assert_no_exception(at)
+    assert registry.active_version("sentiment").version == 1
+    assert not [b for b in at.button if b.label.startswith("Yes, promote")]
+
+
+def test_a_viewer_gets_read_only_views(tiny_models, tiny_trained):
+    registry.register_trained(tiny_trained["sentiment"], "sentiment", created_by="ana")
+    at = open_page("model_studio.py", "Train", role="viewer")
+    assert_no_exception(at)
+    assert not at.get("file_uploader")
+    assert any("You are signed in as a viewer" in t for t in texts(at.info))
+    at = switch_tab(at, "Versions")
+    assert_no_exception(at)
+    assert [f.value for f in at.dataframe if "data fingerprint" in f.value.columns]  # the versions are shown
+    assert not [b.label for b in at.button if b.label != "Sign out"], "a viewer sees no promote or roll-back buttons"
+    assert any("needs the admin role" in c for c in texts(at.caption))
+
+
+def test_reviewer_corrections_are_counted_apart_from_the_file_rows(tiny_models):
+    from core.sentiment.corrections import correct_label
+    from core.storage import session_scope
+    from core.storage.tables import Article, Feed, utcnow
+
+    with session_scope() as session:
+        feed = Feed(name="Wire", url="http://127.0.0.1:9/w.rss", topics=[])
+        session.add(feed)
+        session.flush()
+        article = Article(feed_id=feed.id, guid="g", link="https://example.com/g", title="Profit collapsed", summary="",
+                          published_at=utcnow(), sentiment="positive")
+        session.add(article)
+        session.flush()
+        article_id = article.id
+    correct_label(article_id, "sentiment", "negative", ["negative", "neutral", "positive"])
+    at = upload(open_page("model_studio.py", "Train"), labelled().to_csv(index=False).encode())
+    assert_no_exception(at)
+    assert widget(at.checkbox, "Add the 1 reviewer corrections of sentiment items to the training data").value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows in file"] == str(len(labelled())) and metrics["Reviewer corrections"] == "1"
+    assert metrics["Usable rows"] == str(len(labelled()) + 1)
