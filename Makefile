@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 PORT ?= 8501
+# The app and the worker learn the port (alert email links default to http://localhost:$(PORT)).
+run app worker: export STREAMLIT_SERVER_PORT = $(PORT)
 
 .PHONY: install install-dev setup admin run app worker test lint browser clean
 

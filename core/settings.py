@@ -105,6 +105,12 @@ class Settings:
     feed_parse_timeout_s: float = 5.0  # time to read the document's structure
 
 
+def app_port() -> int:
+    """The port the app is started on (`make run` passes its PORT as STREAMLIT_SERVER_PORT to the app and
+    the worker); the default of BEACON_BASE_URL, so alert email links reach the app without configuration."""
+    return _env_int("STREAMLIT_SERVER_PORT", 8501)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Read settings once per process; tests call ``get_settings.cache_clear()`` after changing env."""
@@ -114,7 +120,7 @@ def get_settings() -> Settings:
         database_url=_secret("DATABASE_URL", f"sqlite:///{data_dir / 'beacon.db'}"),
         model_dir=Path(_env("BEACON_MODEL_DIR", str(data_dir / "models"))).resolve(),
         device=_env("BEACON_DEVICE", "auto").lower(),
-        base_url=_env("BEACON_BASE_URL", "http://localhost:8501").rstrip("/"),
+        base_url=_env("BEACON_BASE_URL", f"http://localhost:{app_port()}").rstrip("/"),
         smtp_host=_env("SMTP_HOST", "localhost"),
         smtp_port=_env_int("SMTP_PORT", 25),
         smtp_user=_env("SMTP_USER", ""),

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, case, false, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.alerts.rules import MIN_COOLDOWN_HOURS
 from core.auth import requires
 from core.sentiment.entities import canonical_company
 from core.storage import session_scope
@@ -116,18 +117,34 @@ def worst_article_ids(session: Session, conditions: list, limit: int = WORST_ITE
     return list(session.scalars(query))
 
 
-def _share_reason(rule: AlertRule, label: str, stats: WindowStats) -> str:
+SCOPE_PHRASES = {
+    "topic": "on the topic {value!r}",
+    "company": "mentioning {value}",
+    "watchlist": "matching the watchlist {value!r}",
+    "keyword": "containing {value!r}",
+    "feed": "from the feed {value!r}",
+}
+
+
+def items_phrase(scope_type: str, scope_value: str, items: int) -> str:
+    """'all 50 items' or 'the 50 items on the topic 'Earnings'', for an alert's reason."""
+    if scope_type == "all":
+        return f"all {items} items"
+    return f"the {items} items " + SCOPE_PHRASES.get(scope_type, scope_type + " {value!r}").format(value=scope_value)
+
+
+def _share_reason(rule: AlertRule, stats: WindowStats) -> str:
     return (
-        f"{stats.negative_share:.0%} of the {stats.items} items about {label} in the last {rule.window_hours:g} hours "
-        f"were negative, at or above the rule's threshold of {rule.threshold:.0%}."
+        f"{stats.negative_share:.0%} of {items_phrase(rule.scope_type, rule.scope_value, stats.items)} in the last "
+        f"{rule.window_hours:g} hours were negative, at or above the rule's threshold of {rule.threshold:.0%}."
     )
 
 
-def _spike_reason(rule: AlertRule, label: str, stats: WindowStats, baseline: float) -> str:
+def _spike_reason(rule: AlertRule, stats: WindowStats, baseline: float) -> str:
     factor = f"{stats.negative_share / baseline:.1f} times" if baseline else "up from none in"
     return (
-        f"{stats.negative_share:.0%} of the {stats.items} items about {label} in the last {rule.window_hours:g} hours "
-        f"were negative, {factor} the {rule.baseline_days}-day baseline of {baseline:.0%} "
+        f"{stats.negative_share:.0%} of {items_phrase(rule.scope_type, rule.scope_value, stats.items)} in the last "
+        f"{rule.window_hours:g} hours were negative, {factor} the {rule.baseline_days}-day baseline of {baseline:.0%} "
         f"(the rule fires at {rule.threshold:g} times and at least {SPIKE_MIN_DELTA:.0%} points above)."
     )
 
@@ -152,12 +169,12 @@ def evaluate_rule(session: Session, rule: AlertRule, now: datetime) -> Alert | N
     if rule.mode == "share":
         if share < rule.threshold:
             return None
-        reason = _share_reason(rule, label, stats)
+        reason = _share_reason(rule, stats)
     else:
         baseline = _spike_baseline(session, rule, scope, start)
         if baseline is None or share < max(baseline * rule.threshold, baseline + SPIKE_MIN_DELTA):
             return None
-        reason = _spike_reason(rule, label, stats, baseline)
+        reason = _spike_reason(rule, stats, baseline)
     return Alert(
         rule_id=rule.id, fired_at=utcnow(), window_start=start, window_end=now, scope_label=label[:600],
         item_count=stats.items, negative_count=stats.negatives, negative_share=share, baseline_share=baseline,
@@ -166,10 +183,36 @@ def evaluate_rule(session: Session, rule: AlertRule, now: datetime) -> Alert | N
     )
 
 
-def cooling_down(session: Session, rule: AlertRule, now: datetime) -> bool:
-    """True when the rule already fired for a window ending within the cooldown (or at/after ``now``)."""
-    last = session.scalar(select(func.max(Alert.window_end)).where(Alert.rule_id == rule.id))
-    return last is not None and (last >= now or now - last < timedelta(hours=rule.cooldown_hours))
+def last_alert(session: Session, rule_id: int) -> Alert | None:
+    """The rule's alert for the latest window."""
+    return session.scalar(select(Alert).where(Alert.rule_id == rule_id).order_by(Alert.window_end.desc(), Alert.id.desc()).limit(1))
+
+
+def cooldown_hours(rule: AlertRule) -> float:
+    """The rule's cooldown, at least the minimum (rules stored before the minimum existed may have less)."""
+    return max(float(rule.cooldown_hours or 0.0), MIN_COOLDOWN_HOURS)
+
+
+def _has_new_items(session: Session, rule: AlertRule, now: datetime, last: Alert, late_scoring: bool) -> bool:
+    """Whether the window ending ``now`` holds an item the last alert did not count: published after its
+    window ended or, with ``late_scoring``, scored after it fired (an older item scored late)."""
+    start = now - timedelta(hours=rule.window_hours)
+    newer = Article.published_at > last.window_end
+    if late_scoring:
+        newer = or_(newer, Article.scored_at > last.fired_at)
+    conditions = _in_scope(scope_filter(session, rule.scope_type, rule.scope_value), start, now, end_inclusive=True)
+    return session.scalar(select(Article.id).where(*conditions, newer).limit(1)) is not None
+
+
+def stays_quiet(session: Session, rule: AlertRule, now: datetime, last: Alert | None, late_scoring: bool = True) -> bool:
+    """True when the rule must not raise an alert for the window ending ``now``: it is still cooling
+    down after its last alert, or the window holds the same evidence (no item the last alert did not
+    count), which would only repeat that alert."""
+    if last is None:
+        return False
+    if last.window_end >= now or now - last.window_end < timedelta(hours=cooldown_hours(rule)):
+        return True
+    return not _has_new_items(session, rule, now, last, late_scoring)
 
 
 def _lock_for_writing(session: Session) -> None:
@@ -183,7 +226,7 @@ def _detect_for_rule(rule_id: int, now: datetime) -> int | None:
     with session_scope() as session:
         _lock_for_writing(session)
         rule = session.scalar(select(AlertRule).where(AlertRule.id == rule_id, AlertRule.enabled).with_for_update())
-        if rule is None or cooling_down(session, rule, now):
+        if rule is None or stays_quiet(session, rule, now, last_alert(session, rule.id)):
             return None
         alert = evaluate_rule(session, rule, now)
         if alert is None:

@@ -32,7 +32,9 @@ def subject_line(alert: Alert) -> str:
     scope = re.sub(r"\s+", " ", alert.scope_label).strip()
     if len(scope) > SUBJECT_SCOPE_LIMIT:
         scope = scope[: SUBJECT_SCOPE_LIMIT - 1] + "…"
-    return f"[Beacon] Negative sentiment spike: {scope} ({alert.negative_share:.0%} negative, {alert.item_count} items)"
+    # a spike alert always has the baseline it was compared with; a share alert has none
+    kind = "High negative share" if alert.baseline_share is None else "Negative sentiment spike"
+    return f"[Beacon] {kind}: {scope} ({alert.negative_share:.0%} negative, {alert.item_count} items)"
 
 
 def message_id(alert: Alert) -> str:

@@ -21,6 +21,7 @@ NAME_LIMIT = 200
 SCOPE_LIMIT = 500
 MAX_WINDOW_HOURS = 24 * 31
 MAX_BASELINE_DAYS = 365
+MIN_COOLDOWN_HOURS = 1.0  # a rule stays quiet at least this long after an alert, whatever it is set to
 RULE_DEFAULTS = {
     "scope_value": "",
     "window_hours": 24.0,
@@ -80,8 +81,10 @@ def _check_numbers(r: dict) -> None:
         raise ValueError("the minimum number of items must be at least 1")
     if not 1 <= r["baseline_days"] <= MAX_BASELINE_DAYS:
         raise ValueError(f"the baseline must be between 1 and {MAX_BASELINE_DAYS} days")
-    if r["cooldown_hours"] < 0:
-        raise ValueError("the cooldown cannot be negative")
+    if r["cooldown_hours"] < MIN_COOLDOWN_HOURS:
+        raise ValueError(
+            f"the cooldown must be at least {MIN_COOLDOWN_HOURS:g} hour, so one burst of news raises one alert, not one per worker cycle"
+        )
 
 
 def validate_alert_rule(rule: dict, extra_watchlists: Collection[str] = (), extra_feeds: Collection[str] = ()) -> dict:

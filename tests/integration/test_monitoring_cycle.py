@@ -61,7 +61,7 @@ def test_cycle_crawls_scores_alerts_and_emails_once(tiny_models, smtp):
     assert alert["email_status"] == "sent" and alert["items"] == 5
     assert len(smtp) == 1  # the second cycle sent nothing again
     message = smtp[0]
-    assert "Negative sentiment spike" in message["Subject"] and message["To"] == "risk@example.com"
+    assert "High negative share" in message["Subject"] and message["To"] == "risk@example.com"
     parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in message.walk() if not p.is_multipart()}
     assert "profit warning" in parts["text/plain"] and "/financial_sentiment?" in parts["text/plain"]
     assert "<a href=" in parts["text/html"] and "/alerts?alert=" in parts["text/html"]

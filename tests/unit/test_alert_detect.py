@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.alerts import detect_alerts, save_alert_rule
 from core.storage import session_scope
-from core.storage.tables import Alert, AlertRule, Article, CompanyMention, Feed
+from core.storage.tables import Alert, AlertRule, Article, CompanyMention, Feed, utcnow
 from core.watchlists import save_watchlist
 from tests.support.threads import thread_as_current_user
 
@@ -134,7 +134,7 @@ def test_repeated_detect_creates_nothing_new(feed):
     for _ in range(3):
         add_article(feed)
     rule(name="with cooldown")
-    rule(name="without cooldown", cooldown_hours=0)
+    rule(name="shortest cooldown", cooldown_hours=1)
     first = detect_alerts(NOW)
     assert len(first) == 2
     assert detect_alerts(NOW) == []
@@ -154,12 +154,61 @@ def test_cooldown_blocks_new_alerts_until_it_has_passed(feed):
     assert [a.window_end for a in alerts()] == [NOW, NOW + timedelta(hours=12)]
 
 
-def test_cooldown_zero_fires_again_for_a_later_window(feed):
+def test_the_same_evidence_never_raises_a_second_alert(feed):
+    """Cooldown over, but no item the first alert did not count: a new alert would only repeat it."""
     for _ in range(3):
         add_article(feed)
-    rule(cooldown_hours=0)
+    rule(cooldown_hours=1)
     assert len(detect_alerts(NOW)) == 1
-    assert len(detect_alerts(NOW + timedelta(minutes=1))) == 1
+    assert detect_alerts(NOW + timedelta(hours=2)) == []
+    assert detect_alerts(NOW + timedelta(hours=3)) == []
+    add_article(feed, hours_ago=-3.5)  # a new negative item, published after the first alert's window
+    assert len(detect_alerts(NOW + timedelta(hours=4))) == 1
+    assert [a.item_count for a in alerts()] == [3, 4]
+
+
+def test_an_older_item_scored_after_the_alert_is_new_evidence(feed):
+    for _ in range(3):
+        add_article(feed)
+    rule(cooldown_hours=1)
+    assert len(detect_alerts(NOW)) == 1
+    late = add_article(feed, hours_ago=5, scored=False)  # published inside the first window, scored only now
+    with session_scope() as session:
+        article = session.get(Article, late)
+        article.sentiment, article.scored_at = "negative", utcnow()
+    assert len(detect_alerts(NOW + timedelta(hours=2))) == 1
+
+
+def test_a_stored_rule_with_cooldown_zero_waits_the_minimum(feed):
+    for _ in range(3):
+        add_article(feed)
+    rule_id = rule(cooldown_hours=1)
+    with session_scope() as session:  # stored before the minimum existed
+        session.get(AlertRule, rule_id).cooldown_hours = 0
+    assert len(detect_alerts(NOW)) == 1
+    add_article(feed, hours_ago=-0.25)
+    assert detect_alerts(NOW + timedelta(minutes=30)) == []
+    assert len(detect_alerts(NOW + timedelta(hours=1))) == 1
+
+
+def test_reasons_read_naturally_for_every_scope(feed):
+    for _ in range(3):
+        add_article(feed, topic="Earnings")
+    rule(name="everything")
+    rule(name="earnings", scope_type="topic", scope_value="Earnings")
+    detect_alerts(NOW)
+    reasons = {a.rule.name: a.reason for a in _alerts_with_rules()}
+    assert reasons["everything"].startswith("100% of all 3 items in the last 24 hours were negative"), reasons
+    assert reasons["earnings"].startswith("100% of the 3 items on the topic 'Earnings' in the last 24 hours"), reasons
+    assert not any("about all items" in r for r in reasons.values())
+
+
+def _alerts_with_rules() -> list[Alert]:
+    with session_scope() as session:
+        found = list(session.scalars(select(Alert).order_by(Alert.id)))
+        for alert in found:
+            alert.rule.name  # noqa: B018 - loaded while the session is open
+        return found
 
 
 def test_timezone_aware_now_is_accepted(feed):

@@ -42,7 +42,7 @@ def _parts(message) -> dict[str, str]:
 
 def test_subject_headers_and_both_parts(alert_id):
     message = compose_alert_email(alert_id)
-    assert message["Subject"] == "[Beacon] Negative sentiment spike: topic: M&A deals (75% negative, 4 items)"
+    assert message["Subject"] == "[Beacon] High negative share: topic: M&A deals (75% negative, 4 items)"
     assert message["To"] == "risk@example.com, ir@example.org"
     assert message["From"] == "Beacon <alerts@example.com>"
     assert message["Message-ID"].startswith(f"<beacon-alert-{alert_id}.") and message["Message-ID"].endswith("@example.com>")
@@ -81,6 +81,33 @@ def test_links_back_to_the_dashboard(alert_id):
     assert f"https://beacon.example.com/alerts?alert={alert_id}" in text
     assert f'href="https://beacon.example.com/alerts?alert={alert_id}"' in body
     assert 'href="https://beacon.example.com/financial_sentiment?scope_type=topic&amp;scope=M%26A+deals' in body
+
+
+def test_a_spike_alert_is_called_a_spike(db):
+    feed = add_feed()
+    for hours_ago in range(24, 34):  # baseline: 1 in 10 negative, the day before the window
+        add_article(feed, "negative" if hours_ago == 24 else "neutral", hours_ago=hours_ago + 1)
+    for i in range(5):
+        add_article(feed, "negative" if i < 3 else "neutral")
+    save_alert_rule(name="Spike", scope_type="all", mode="spike", threshold=2, min_items=5)
+    [created] = detect_alerts(NOW)
+    message = compose_alert_email(created)
+    assert message["Subject"] == "[Beacon] Negative sentiment spike: all items (60% negative, 5 items)"
+    assert _parts(message)["text/plain"].startswith("60% of all 5 items in the last 24 hours were negative, 6.0 times")
+
+
+def test_links_default_to_the_port_the_app_runs_on(db, monkeypatch):
+    """`make run PORT=8600` passes the port to the app and the worker; the email links follow it."""
+    monkeypatch.delenv("BEACON_BASE_URL", raising=False)
+    monkeypatch.setenv("STREAMLIT_SERVER_PORT", "8600")
+    get_settings.cache_clear()
+    feed = add_feed()
+    for _ in range(3):
+        add_article(feed)
+    save_alert_rule(name="All", scope_type="all", min_items=3, recipients=["risk@example.com"])
+    [created] = detect_alerts(NOW)
+    text = _parts(compose_alert_email(created))["text/plain"]
+    assert f"http://localhost:8600/alerts?alert={created}" in text and "localhost:8501" not in text
 
 
 def test_unknown_alert(db):

@@ -43,6 +43,8 @@ def test_all_scope_needs_no_value_and_drops_one(db):
         ({"min_items": 2.5}, "whole number"),
         ({"baseline_days": 0}, "baseline"),
         ({"cooldown_hours": -1}, "cooldown"),
+        ({"cooldown_hours": 0}, "cooldown must be at least 1 hour"),
+        ({"cooldown_hours": 0.5}, "cooldown must be at least 1 hour"),
         ({"recipients": ["risk@example.com", "not-an-email"]}, "not a valid email address: 'not-an-email'"),
         ({"recipients": "risk@example"}, "not a valid email address"),
         ({"scope_type": "watchlist", "scope_value": "Nordics"}, "no watchlist named 'Nordics'"),
