@@ -5,6 +5,8 @@ import html
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from core.auth import current_actor
+
 
 def use_app_navigation() -> None:
     """Call first in every page. Opened by URL (e.g. an alert email link) on a fresh server,
@@ -14,6 +16,13 @@ def use_app_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def may(role: str) -> bool:
+    """Whether the signed-in user's role reaches ``role``: pages show viewers read-only views instead of forms
+    that core would refuse (core still checks every action)."""
+    actor = current_actor()
+    return actor is not None and actor.can(role)
 
 
 def say(level: str, text: str) -> None:
