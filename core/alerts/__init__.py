@@ -3,6 +3,7 @@
 from core.alerts.detect import detect_alerts, scope_filter
 from core.alerts.email import compose_alert_email
 from core.alerts.notify import recover_interrupted_sends, retry_alert_email, send_pending_alerts
+from core.alerts.preview import RulePreview, preview_alert_rule, stored_item_span
 from core.alerts.rules import (
     MODES,
     SCOPE_TYPES,
@@ -15,6 +16,7 @@ from core.alerts.views import alert_detail, alert_items, dashboard_links, list_a
 
 __all__ = [
     "MODES",
+    "RulePreview",
     "SCOPE_TYPES",
     "alert_detail",
     "alert_items",
@@ -24,10 +26,12 @@ __all__ = [
     "detect_alerts",
     "list_alert_rules",
     "list_alerts",
+    "preview_alert_rule",
     "recover_interrupted_sends",
     "retry_alert_email",
     "save_alert_rule",
     "scope_filter",
     "send_pending_alerts",
+    "stored_item_span",
     "validate_alert_rule",
 ]
