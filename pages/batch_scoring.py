@@ -14,6 +14,8 @@ from ui import say, use_app_navigation
 use_app_navigation()
 
 UPLOAD_KEY = "scoring_saved_upload"  # (file id, stored path) of the current upload
+FORM_KEY = "scoring_form"  # a new number empties the upload form once a run has started
+OPEN_KEY = "scoring_open"  # the "Open a past run" box, kept equal to the open run
 
 
 def open_run(run_id: int | None) -> None:
@@ -45,7 +47,7 @@ def new_run_form() -> None:
         f"File to score: .csv, .csv.gz or .xlsx, up to {limit}",
         type=["csv", "gz", "xlsx", "tsv", "txt"],
         max_upload_size=runs.upload_limit_mb(),
-        key="scoring_upload",
+        key=f"scoring_upload_{st.session_state.get(FORM_KEY, 0)}",
         help="Comma, semicolon, tab or pipe separated; UTF-8, UTF-16 or Latin-1. The limit is set with BEACON_UPLOAD_MAX_MB.",
     )
     if upload is None:
@@ -84,22 +86,31 @@ def new_run_form() -> None:
             return
         runs.start_run(run_id)
         st.session_state.pop(UPLOAD_KEY, None)
+        st.session_state[FORM_KEY] = st.session_state.get(FORM_KEY, 0) + 1
         open_run(run_id)
         st.rerun()
 
 
-def show_progress(run) -> None:  # noqa: ANN001 - RunView
-    st.progress(run.fraction_done, text=runs.progress_text(run))
-    if st.button("Cancel this run", key=f"scoring_cancel_{run.id}"):
-        runs.request_cancel(run.id)
-        st.rerun()
+def run_caption(run) -> None:  # noqa: ANN001 - RunView
+    masked = " · personal data masked" if run.mask_pii else ""
+    st.caption(
+        html.escape(
+            f"{runs.status_text(run)} · by {run.created_by} · {run.created_at:%Y-%m-%d %H:%M} UTC · "
+            f"{run.models_text} · text column {run.text_column!r}{masked}",
+            quote=False,
+        )
+    )
 
 
 @st.fragment(run_every=2)
 def live_progress(run_id: int) -> None:
-    """Re-reads the run every 2 s while it is queued or running; a full rerun shows the result."""
+    """Re-reads the run every 2 s while it is queued or running (status, stage, progress); a full rerun shows the result."""
     run = runs.get_run(run_id)
-    show_progress(run)
+    run_caption(run)
+    st.progress(run.fraction_done, text=runs.progress_text(run))
+    if runs.can_score() and st.button("Cancel this run", key=f"scoring_cancel_{run.id}"):
+        runs.request_cancel(run.id)
+        st.rerun()
     if run.finished:
         st.rerun()
 
@@ -160,21 +171,14 @@ def show_run(run_id: int) -> None:
         open_run(None)
         return
     st.subheader(html.escape(f"Run {run.id}: {run.file_name}", quote=False))
-    masked = " · personal data masked" if run.mask_pii else ""
-    st.caption(
-        html.escape(
-            f"{runs.STATUS_ICONS.get(run.status, run.status)} · by {run.created_by} · {run.created_at:%Y-%m-%d %H:%M} UTC · "
-            f"{run.models_text} · text column {run.text_column!r}{masked}",
-            quote=False,
-        )
-    )
     if not run.finished:
         live_progress(run.id)
         return
+    run_caption(run)
     note = runs.status_note(run)
     if note:
         say(*note)
-        if run.resumable and st.button("Resume", type="primary", key=f"scoring_resume_{run.id}"):
+        if run.resumable and runs.can_score() and st.button("Resume", type="primary", key=f"scoring_resume_{run.id}"):
             runs.resume_run(run.id)
             st.rerun()
     else:
@@ -193,26 +197,47 @@ def show_run(run_id: int) -> None:
         st.dataframe(runs.error_sample(run.id), hide_index=True, width="stretch", key=f"scoring_errors_table_{run.id}")
 
 
+def runs_table(table) -> None:  # noqa: ANN001 - DataFrame
+    st.dataframe(table, hide_index=True, width="stretch", key="scoring_runs_table")
+
+
+@st.fragment(run_every=2)
+def live_runs_table() -> None:
+    """Past runs re-read every 2 s while a run is queued or running, so statuses and row counts stay current."""
+    runs_table(runs.runs_table())
+    if not runs.any_active():
+        st.rerun()  # the last active run finished: show the page as it is now
+
+
+def open_chosen_run() -> None:
+    choice = st.session_state.get(OPEN_KEY)
+    if choice is not None:
+        open_run(int(choice))
+
+
 def past_runs() -> None:
     table = runs.runs_table()
     if table.empty:
         st.caption("No scoring runs yet.")
         return
-    st.dataframe(table, hide_index=True, width="stretch", key="scoring_runs_table")
+    if runs.any_active():
+        live_runs_table()
+    else:
+        runs_table(table)
     ids = list(table["run"])
     current = selected_run()
-    choice = st.selectbox(
-        "Open a past run", ids, index=ids.index(current) if current in ids else None, key="scoring_open",
-        format_func=lambda i: f"Run {i}", placeholder="choose a run",
+    st.session_state[OPEN_KEY] = current if current in ids else None  # follows the open run (e.g. one just started)
+    st.selectbox(
+        "Open a past run", ids, key=OPEN_KEY, on_change=open_chosen_run, format_func=lambda i: f"Run {i}", placeholder="choose a run",
     )  # fmt: skip
-    if choice is not None and choice != current:
-        open_run(int(choice))
-        st.rerun()
 
 
 st.title("Batch scoring")
-with st.expander("Score a new file", expanded=selected_run() is None):
-    new_run_form()
+if runs.can_score():
+    with st.expander("Score a new file", expanded=selected_run() is None):
+        new_run_form()
+else:
+    st.info("You can open past runs, see their results and download them. Uploading and scoring files needs the analyst role.")
 if selected_run() is not None:
     show_run(selected_run())
 st.subheader("Past runs")

@@ -2,13 +2,14 @@
 
 Life of a run: ``queued`` -> ``running`` -> ``succeeded`` | ``failed`` | ``cancelled``. The page
 queues it and starts ``python -m core score-run RUN_ID`` in its own session (``start_run``), so
-closing or reloading the browser tab does not stop it. The process claims the run atomically,
-then per chunk writes ``parts/part-NNNNNN.parquet`` (and ``errors/errors-NNNNNN.csv`` for rows
-that could not be parsed) and only then records the chunk in the row (``rows_done``,
-``parts_done``, counts). A run whose process died stops sending heartbeats and is shown as
-``interrupted``, never as complete; ``resume_run`` continues after the last recorded chunk,
-dropping any part written after it, so no row is scored twice or lost. A cancelled or failed
-run keeps (and can export) the chunks already written.
+closing or reloading the browser tab does not stop it. The process claims the run atomically
+before it imports the model code, and records its ``stage`` (starting, reading the file, loading
+the model, scoring) so the page says what it is doing from the first second. Then per chunk it
+writes ``parts/part-NNNNNN.parquet`` (and ``errors/errors-NNNNNN.csv`` for rows that could not be
+parsed) and only then records the chunk in the row (``rows_done``, ``parts_done``, counts). A run
+whose process died stops sending heartbeats and is shown as ``interrupted``, never as complete;
+``resume_run`` continues after the last recorded chunk, dropping any part written after it, so no
+row is scored twice or lost. A cancelled or failed run keeps (and can export) the chunks already written.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -36,12 +37,14 @@ from sqlalchemy import select, update
 
 from core.auth import current_actor, record, requires
 from core.background import start_detached
-from core.scoring.engine import TaskModel, load_task_models, make_layout, merge_counts, score_chunks
 from core.scoring.export import ERROR_COLUMNS, arrow_table, concat_files, csv_text, write_error_rows
 from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, preview, suggest_text_column
 from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import ScoringRun, utcnow
+
+if TYPE_CHECKING:
+    from core.scoring.engine import TaskModel
 
 log = logging.getLogger("beacon.scoring")
 
@@ -50,6 +53,11 @@ FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
 RESUMABLE = ("interrupted", "failed", "cancelled")
 DEFAULT_USER = "local user"
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".gz", ".xlsx")
+# what an active run is doing (ScoringRun.stage), in the order they happen
+STARTING = "starting the scoring process"
+READING = "reading the file"
+LOADING = "loading the model"
+SCORING = "scoring"
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class RunView:
 
     id: int
     status: str
+    stage: str | None
     file_name: str
     text_column: str
     tasks: list[str]
@@ -114,7 +123,7 @@ class RunView:
 
 def _view(row: ScoringRun) -> RunView:
     return RunView(
-        row.id, row.status, row.file_name, row.text_column, list(row.tasks), dict(row.model_versions), row.mask_pii,
+        row.id, row.status, row.stage, row.file_name, row.text_column, list(row.tasks), dict(row.model_versions), row.mask_pii,
         row.total_rows, row.rows_done, row.parts_done, row.rows_ok, row.rows_empty, row.rows_bad,
         dict(row.label_counts), row.scoring_seconds, row.cancel_requested, row.error, row.created_by, row.created_at,
         row.started_at, row.heartbeat_at, row.finished_at, dict(row.input_spec),
@@ -269,6 +278,7 @@ def create_run(
             mask_pii=bool(mask_pii),
             created_by=current_user()[:200],
             heartbeat_at=utcnow(),
+            stage=STARTING,
         )
         session.add(row)
         session.flush()
@@ -297,7 +307,7 @@ def request_cancel(run_id: int) -> RunView:
     with session_scope() as session:
         row = _row(session, run_id)
         if row.status == "queued":
-            row.status, row.finished_at, row.cancel_requested = "cancelled", utcnow(), True
+            row.status, row.finished_at, row.cancel_requested, row.stage = "cancelled", utcnow(), True, None
         elif row.status == "running":
             row.cancel_requested = True
         return _view(row)
@@ -311,7 +321,7 @@ def resume_run(run_id: int, launch: bool = True) -> RunView:
         if row.status not in RESUMABLE:
             raise ValueError(f"scoring run {run_id} is {row.status}; only interrupted, failed or cancelled runs can be resumed")
         row.status, row.cancel_requested, row.error, row.finished_at = "queued", False, None, None
-        row.heartbeat_at = utcnow()
+        row.heartbeat_at, row.stage = utcnow(), STARTING
         view = _view(row)
     if launch:
         start_run(run_id)
@@ -327,6 +337,7 @@ def mark_interrupted_runs(stale_after_s: float | None = None) -> int:
             .where(ScoringRun.status.in_(ACTIVE), ScoringRun.heartbeat_at < limit)
             .values(
                 status="interrupted",
+                stage=None,
                 finished_at=utcnow(),
                 error="the scoring process stopped without finishing (no heartbeat); resume to continue",
             )
@@ -425,7 +436,7 @@ def _claim(run_id: int) -> bool:
         claimed = session.execute(
             update(ScoringRun)
             .where(ScoringRun.id == run_id, ScoringRun.status == "queued")
-            .values(status="running", pid=os.getpid(), started_at=now, heartbeat_at=now)
+            .values(status="running", stage=READING, pid=os.getpid(), started_at=now, heartbeat_at=now)
         )
         return bool(claimed.rowcount)
 
@@ -443,6 +454,8 @@ def _drop_unrecorded_parts(run_id: int, parts_done: int) -> None:
 def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = None) -> RunView:  # noqa: ANN001
     """Score a queued run in this process (``python -m core score-run``); returns its final state.
     ``on_chunk(view)`` is called after every recorded chunk (tests, terminal progress)."""
+    from core.scoring.engine import load_task_models, make_layout, merge_counts, score_chunks  # imports torch: after the claim
+
     if not _claim(run_id):
         view = get_run(run_id)
         log.warning("scoring run %s is %s, not queued; nothing to do", run_id, view.status)
@@ -459,7 +472,9 @@ def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = Non
                 total = count_records(spec, view.file_name)
                 _set(run_id, total_rows=total, heartbeat_at=utcnow())
             done = view.rows_done
+            _set(run_id, stage=LOADING, heartbeat_at=utcnow())
             models = models or load_task_models(view.tasks, view.model_versions)
+            _set(run_id, stage=SCORING, heartbeat_at=utcnow())
             layout = make_layout(spec.columns, models)
             schema = layout.schema()
             _drop_unrecorded_parts(run_id, view.parts_done)
@@ -495,10 +510,10 @@ def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = Non
                 if on_chunk:
                     on_chunk(current)
             final = "cancelled" if monitor.cancel.is_set() and done < total else "succeeded"
-            _set(run_id, status=final, finished_at=utcnow(), heartbeat_at=utcnow())
+            _set(run_id, status=final, stage=None, finished_at=utcnow(), heartbeat_at=utcnow())
         except Exception as exc:
             log.exception("scoring run %s failed", run_id)
-            _set(run_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000] if not isinstance(exc, ValueError)
+            _set(run_id, status="failed", stage=None, error=f"{type(exc).__name__}: {exc}"[:2000] if not isinstance(exc, ValueError)
                  else str(exc)[:2000], finished_at=utcnow())  # fmt: skip
     return get_run(run_id)
 
@@ -601,6 +616,7 @@ def export_path(run_id: int, fmt: str) -> Path:
 def _planned_schema(run: RunView) -> pa.Schema:
     """The output schema of a run that has written nothing yet (labels from the registry)."""
     from core.nlp import registry
+    from core.scoring.engine import make_layout
 
     pairs = []
     for task in run.tasks:
@@ -657,18 +673,44 @@ STATUS_ICONS = {
 }
 
 
+def can_score() -> bool:
+    """Whether the acting user may upload, score, cancel and resume (analysts and admins); viewers get read-only views."""
+    actor = current_actor()
+    return actor is not None and actor.can("analyst")
+
+
+def any_active() -> bool:
+    """Whether some run is queued or running (the page then keeps its list of runs live)."""
+    mark_interrupted_runs()
+    with session_scope() as session:
+        return session.scalar(select(ScoringRun.id).where(ScoringRun.status.in_(ACTIVE)).limit(1)) is not None
+
+
 def current_user() -> str:
     """The acting user's name (the signed-in user in the app, ``cli`` or ``worker`` elsewhere)."""
     actor = current_actor()
     return getattr(actor, "username", None) or DEFAULT_USER
 
 
-def progress_text(run: RunView) -> str:
-    """'12,288 of 100,000 rows · 612 rows/s · about 2m 23s left' (what is known so far)."""
+def status_text(run: RunView) -> str:
+    """'▶️ running · loading the model': the status and, while a run is active, what it is doing."""
+    icon = STATUS_ICONS.get(run.status, run.status)
+    return f"{icon} · {run.stage}" if run.status in ACTIVE and run.stage else icon
+
+
+def progress_text(run: RunView, now: datetime | None = None) -> str:
+    """What an active run is doing before it scores ('Loading the model… · 3,000 rows to score · 12s so far'),
+    then '12,288 of 100,000 rows · 612 rows/s · about 2m 23s left' (what is known so far)."""
     from core.scoring.batch import format_duration
 
-    if run.status == "queued":
-        return "waiting for the scoring process to start…"
+    if run.status in ACTIVE and run.stage != SCORING:
+        stage = run.stage or (STARTING if run.status == "queued" else READING)
+        parts = [f"{stage[0].upper()}{stage[1:]}…"]
+        if run.total_rows is not None:
+            parts.append(f"{run.total_rows - run.rows_done:,} rows to score")
+        since = (run.started_at if run.status == "running" else run.heartbeat_at) or run.created_at  # queued: since (re)queued
+        parts.append(f"{format_duration(max(0.0, ((now or utcnow()) - since).total_seconds()))} so far")
+        return " · ".join(parts)
     if run.total_rows is None:
         return "counting the rows of the file…"
     parts = [f"{run.rows_done:,} of {run.total_rows:,} rows"]
@@ -701,7 +743,7 @@ def runs_table(limit: int = 50) -> pd.DataFrame:
             "file": r.file_name,
             "models": r.models_text,
             "masked": r.mask_pii,
-            "status": STATUS_ICONS.get(r.status, r.status),
+            "status": status_text(r),
             "rows": r.rows_ok + r.rows_empty,
             "not parsed": r.rows_bad,
         }

@@ -227,6 +227,7 @@ class ScoringRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     # queued | running | succeeded | failed | cancelled | interrupted
+    stage: Mapped[str | None] = mapped_column(String(100))  # what an active run is doing now, e.g. "loading the model"
     file_name: Mapped[str] = mapped_column(String(500))  # the name the user uploaded
     input_path: Mapped[str] = mapped_column(String(1000))  # the stored upload, relative to the data folder
     input_spec: Mapped[dict] = mapped_column(default=dict)  # kind, encoding, delimiter, columns
@@ -396,3 +397,37 @@ class AuditEvent(Base):
     target: Mapped[str] = mapped_column(String(500), default="")
     outcome: Mapped[str] = mapped_column(String(20), default="ok")  # ok | refused | failed
     detail: Mapped[dict] = mapped_column(default=dict)
+
+
+class WorkerStatus(Base):
+    """What the worker's last cycle did, written at the end of every cycle (one row per worker name).
+    A row that stops changing means the worker is stopped or cannot write to the database."""
+
+    __tablename__ = "worker_status"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_cycle_at: Mapped[datetime] = mapped_column(DateTime)
+    failed_steps: Mapped[list] = mapped_column(JSON, default=list)  # step names, e.g. ["crawl"]
+    tick_seconds: Mapped[int] = mapped_column(Integer)
+
+
+class RecJob(Base):
+    """A recommendation job run outside the page (saving a dataset version, evaluating one), with the stage it
+    is in and its progress for the page to poll. Life and status words as in ``core.run_state``."""
+
+    __tablename__ = "rec_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # save | evaluate
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    stage: Mapped[str] = mapped_column(String(200), default="waiting for the job process to start")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1
+    params: Mapped[dict] = mapped_column(default=dict)  # save: name, file names, mapping; evaluate: protocol, seed, ...
+    dataset_id: Mapped[int | None] = mapped_column(Integer)  # evaluate: the version; save: the version written
+    result: Mapped[dict] = mapped_column(default=dict)  # save: dataset id; evaluate: evaluation id
+    folder: Mapped[str] = mapped_column(String(1000), default="")  # the job's files, relative to the data folder
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

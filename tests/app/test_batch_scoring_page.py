@@ -129,3 +129,93 @@ def test_a_run_whose_process_died_is_shown_interrupted_with_resume(tiny_models, 
     at.run()
     assert_no_exception(at)
     assert started == [run_id] and runs.get_run(run_id).status == "queued"
+
+
+def start_through_the_page(at: AppTest, name: str, content: bytes) -> int:
+    uploader = at.file_uploader[0]
+    uploader.upload(name, content, "text/csv")
+    at.run()
+    helpers.button(at, "Start scoring").click()
+    at.run()
+    assert_no_exception(at)
+    return runs.list_runs()[0].id  # the run just created
+
+
+def open_run_id(at: AppTest) -> int:
+    raw = at.query_params["run"]
+    return int(raw[0] if isinstance(raw, list) else raw)
+
+
+def past_runs_table(at: AppTest):
+    return [f.value for f in at.dataframe if "models" in f.value.columns][0]
+
+
+def test_a_second_upload_opens_its_own_run_and_past_runs_are_current(tiny_models):
+    at = open_batch_page()
+    first = start_through_the_page(at, "first.csv", CSV)
+    wait_until_finished(first)
+    at.run()
+    assert any(f"Run {first}: first.csv" in s for s in texts(at.subheader))
+    second = start_through_the_page(at, "second.csv", b"id,text\n1,Shares soared after strong results\n")
+    assert second != first and open_run_id(at) == second  # the new run opens itself
+    assert any(f"Run {second}: second.csv" in s for s in texts(at.subheader)), texts(at.subheader)  # not back to run 1
+    assert not any(f"Run {first}:" in s for s in texts(at.subheader))
+    assert at.selectbox(key="scoring_open").value == second
+    assert at.file_uploader[0].value is None  # the form is empty again for the next file
+    wait_until_finished(second)
+    at.run()
+    assert_no_exception(at)
+    assert any(f"Run {second}: second.csv" in s for s in texts(at.subheader))
+    past = past_runs_table(at)
+    assert dict(zip(past["run"], past["status"])) == {first: "✅ complete", second: "✅ complete"}
+    assert dict(zip(past["run"], past["rows"])) == {first: 4, second: 1}
+    at.selectbox(key="scoring_open").set_value(first)  # opening another run still works
+    at.run()
+    assert any(f"Run {first}: first.csv" in s for s in texts(at.subheader))
+
+
+def queue_run(rows: int = 2) -> int:
+    lines = "".join(f"{i},Profit rose {i}\n" for i in range(rows))
+    return runs.create_run(runs.save_upload("in.csv", f"id,text\n{lines}".encode()), "in.csv", "text", ["sentiment"])
+
+
+def progress_texts(at: AppTest) -> list[str]:
+    return [p.proto.text for p in at.get("progress")]
+
+
+def test_an_active_run_says_what_it_is_doing(tiny_models):
+    run_id = queue_run()
+    at = open_batch_page(run=str(run_id))
+    assert_no_exception(at)
+    assert any(t.startswith("Starting the scoring process…") for t in progress_texts(at)), progress_texts(at)
+    with session_scope() as session:  # the process has claimed it, counted 3,000 rows and is loading the model
+        row = session.get(ScoringRun, run_id)
+        row.status, row.stage, row.total_rows, row.started_at, row.heartbeat_at = "running", runs.LOADING, 3000, utcnow(), utcnow()
+    at.run()
+    assert_no_exception(at)
+    assert any("▶️ running · loading the model" in c for c in texts(at.caption)), texts(at.caption)  # not "queued"
+    assert any(t.startswith("Loading the model… · 3,000 rows to score") for t in progress_texts(at)), progress_texts(at)
+    past = past_runs_table(at)
+    assert past.loc[0, "status"] == "▶️ running · loading the model"
+
+
+def test_viewers_see_runs_and_downloads_but_no_forms_or_actions(tiny_models):
+    done = queue_run()
+    runs.execute_run(done)
+    active = queue_run()
+    at = helpers.sign_in_as(AppTest.from_file(str(helpers.ROOT / "streamlit_app.py"), default_timeout=60), "viewer")
+    at.switch_page("pages/batch_scoring.py")
+    at.query_params["run"] = str(active)
+    at.run()
+    assert_no_exception(at)
+    assert not at.file_uploader and not [b for b in at.button if b.label in ("Start scoring", "Cancel this run")]
+    assert any("needs the analyst role" in i for i in texts(at.info))
+    assert any(t.startswith("Starting the scoring process…") for t in progress_texts(at))  # progress is still shown
+    with session_scope() as session:  # its process died: interrupted, resumable, but not by a viewer
+        session.get(ScoringRun, active).heartbeat_at = utcnow().replace(year=2020)
+    at.run()
+    assert any("interrupted" in w for w in texts(at.warning)) and not [b for b in at.button if b.label == "Resume"]
+    at.selectbox(key="scoring_open").set_value(done)
+    at.run()
+    assert_no_exception(at)
+    assert [b.label for b in at.get("download_button")] == ["Download CSV (Excel-safe)", "Download Parquet"]

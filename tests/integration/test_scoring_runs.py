@@ -159,3 +159,43 @@ def test_the_worker_runs_queued_runs_nobody_started(tiny_models, tmp_path):
         session.get(ScoringRun, run_id).heartbeat_at = utcnow().replace(year=2020)
     scoring_job()  # the launched process never claimed it: the worker runs it instead of writing it off
     assert runs.get_run(run_id).status == "succeeded" and len(scored(run_id)) == 4
+
+
+def test_a_run_says_what_it_is_doing_from_the_first_second(tiny_models, tmp_path, small_chunks, monkeypatch):
+    from core.scoring import engine
+
+    run_id = runs.create_run(upload(tmp_path, 25), "in.csv", "text", ["sentiment"])
+    queued = runs.get_run(run_id)
+    assert (queued.status, queued.stage) == ("queued", runs.STARTING)  # before the process has started
+    assert runs.progress_text(queued).startswith("Starting the scoring process… · ")
+    assert runs.runs_table().loc[0, "status"] == "⏳ queued · starting the scoring process"
+    seen: list[tuple[str, str | None, str]] = []
+
+    def spy(real):  # records the run as the page would show it when each step starts, then does the real work
+        def step(*args, **kwargs):
+            run = runs.get_run(run_id)
+            seen.append((run.status, run.stage, runs.progress_text(run)))
+            return real(*args, **kwargs)
+
+        return step
+
+    monkeypatch.setattr(runs, "count_records", spy(runs.count_records))
+    monkeypatch.setattr(engine, "load_task_models", spy(engine.load_task_models))
+    chunks: list[runs.RunView] = []
+    final = runs.execute_run(run_id, on_chunk=chunks.append)
+    assert [s[:2] for s in seen] == [("running", runs.READING), ("running", runs.LOADING)]
+    assert seen[0][2].startswith("Reading the file… · ")
+    assert seen[1][2].startswith("Loading the model… · 25 rows to score · ")  # not "0 of 25 rows"
+    assert chunks[0].stage == runs.SCORING and runs.progress_text(chunks[0]).startswith("10 of 25 rows")
+    assert (final.status, final.stage) == ("succeeded", None) and runs.status_text(final) == "✅ complete"
+
+
+def test_the_scoring_process_claims_its_run_before_loading_the_model_code():
+    import subprocess
+    import sys
+
+    from core.settings import REPO_ROOT
+
+    code = "import sys, core.__main__, core.scoring.runs; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # torch (seconds to import) comes after the claim, inside execute_run
