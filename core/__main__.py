@@ -250,6 +250,15 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recommend_job(args: argparse.Namespace) -> int:
+    from core.recommend.jobs import execute_job
+
+    logging.getLogger("beacon.recommend").setLevel(logging.INFO)
+    job = execute_job(args.job_id)
+    print(f"recommendation job {job.id}: {job.status}" + (f" ({job.error})" if job.error else ""))
+    return 0 if job.status == "succeeded" else 1
+
+
 def cmd_answer(args: argparse.Namespace) -> int:
     from core.storage import upgrade_database
     from core.support.assistant import ask
@@ -364,6 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--export", help="write top-k recommendations for every user to this CSV")
     rec.add_argument("--save", metavar="NAME", help="also store the files as a dataset version (and the evaluation)")
     rec.set_defaults(func=cmd_recommend)
+    rec_job = sub.add_parser("recommend-job", help="execute a queued recommendation job (save or evaluate; started by the app)")
+    rec_job.add_argument("job_id", type=int)
+    rec_job.set_defaults(func=cmd_recommend_job)
     answer = sub.add_parser("answer", help="answer a customer question from a knowledge base (or escalate); prints JSON")
     answer.add_argument("--kb", required=True, help="knowledge base name")
     answer.add_argument("question")

@@ -6,16 +6,23 @@ import html
 import plotly.express as px
 import streamlit as st
 
-from core.recommend import store, workflow
+from core.recommend import jobs, store, workflow
 from core.recommend.data import FIELD_NAMES, INTERACTION_FIELDS, ITEM_FIELDS, RecommendFileError, read_table, suggest_mapping
 from core.recommend.evaluate import EvalConfig
 from core.recommend.split import PROTOCOLS
 from core.settings import get_settings
-from ui import say, use_app_navigation
+from ui import may, say, use_app_navigation
 
 use_app_navigation()
 
 NONE = "(none)"
+COLUMN_LABELS = {  # table columns in the user's words
+    "version": "Dataset version", "name": "Name", "interactions": "Interactions", "users": "Users", "catalogue items": "Catalogue items",
+    "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"), "item": "Item id", "title": "Title",
+    "category": "Category", "when": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"), "rank": "Rank",
+    "score": "Score", "reason": "Why recommended", "text similarity": "Text similarity", "user": "User", "history size": "Items in history",
+    "similarity": "Similarity",
+}
 
 
 @st.cache_resource(show_spinner="Fitting the recommender…", max_entries=4)
@@ -50,6 +57,16 @@ def read_upload(upload):  # noqa: ANN001, ANN201
 
 
 def data_tab() -> None:
+    if not may("analyst"):
+        st.info("You are signed in as a viewer: you can look at the dataset versions, their evaluations and the "
+                "recommendations. Uploading data needs the analyst role; ask an admin to change your role.")
+        versions = store.list_datasets()
+        if versions:
+            st.dataframe([{"version": f"v{v.id}", "name": v.name, "interactions": v.stats.get("usable interactions"),
+                           "users": v.stats.get("users"), "catalogue items": v.stats.get("catalogue items"), "created": v.created_at}
+                          for v in versions], hide_index=True, width="stretch", key="rec_versions",
+                         column_config=COLUMN_LABELS)  # fmt: skip
+        return
     st.markdown("Upload **interactions** (user, item, optional rating / event type / timestamp) and the **catalogue** "
                 "(item, title, optional description / category / tags / price).")
     left, right = st.columns(2)
@@ -75,10 +92,49 @@ def data_tab() -> None:
         for message in check.messages(level):
             say(level, message)
     name = st.text_input("Dataset name", value=inter_file.name.rsplit(".", 1)[0], key="rec_dataset_name")
-    if st.button("Save as dataset version", disabled=not check.ok, type="primary"):
-        info = store.save_dataset(check, name, inter_file.name, items_file.name, {"interactions": inter_map, "items": item_map})
-        st.session_state["rec_version"] = info.id
-        say("success", f"Saved as dataset version v{info.id}. Evaluate it on the Evaluate tab.")
+    saving = job_running("rec_save_job")
+    if st.button("Save as dataset version", disabled=not check.ok or saving, type="primary"):
+        try:
+            st.session_state["rec_save_job"] = jobs.queue_save(
+                name, (inter_file.name, inter_file.getvalue()), (items_file.name, items_file.getvalue()),
+                {"interactions": inter_map, "items": item_map},
+            )
+        except (ValueError, PermissionError) as exc:
+            say("error", str(exc))
+        else:
+            st.rerun()  # the button turns disabled while the job runs
+    if st.session_state.get("rec_save_job"):
+        job_panel(st.session_state["rec_save_job"])
+
+
+def job_running(key: str) -> bool:
+    job_id = st.session_state.get(key)
+    return bool(job_id) and not jobs.get_job(job_id).finished
+
+
+def job_panel(job_id: int) -> None:
+    """A job's stage and progress while it runs (polled), then its outcome."""
+    job = jobs.get_job(job_id)
+    if not job.finished:
+        live_job(job_id)
+        return
+    if job.status != "succeeded":
+        say("error", f"{job.title} {job.status}: {job.error or 'no reason recorded'}. Nothing was changed.")
+    elif job.kind == "save":
+        if st.session_state.get("rec_saved_job") != job.id:  # select the new version once, then leave the pickers alone
+            st.session_state["rec_saved_job"], st.session_state["rec_version"] = job.id, job.dataset_id
+        say("success", f"Saved as dataset version v{job.dataset_id} in {job.elapsed_s:.0f} s. Evaluate it on the Evaluate tab.")
+    else:
+        st.caption(f"Evaluated in {job.elapsed_s:.0f} s.")
+
+
+@st.fragment(run_every=1)
+def live_job(job_id: int) -> None:
+    job = jobs.get_job(job_id)
+    st.progress(job.progress, text=f"{job.title}: {job.caption}")
+    st.caption("It runs in its own process: you can leave this page and come back.")
+    if job.finished:
+        st.rerun()
 
 
 def pick_version(key: str):  # noqa: ANN201
@@ -99,20 +155,30 @@ def evaluate_tab() -> None:
     info = pick_version("rec_eval_version")
     if info is None:
         return
+    if not may("analyst"):
+        st.caption("Running an evaluation needs the analyst role; the latest stored results are shown below.")
+        show_results(info)
+        return
     protocols = ["random"] + (["last"] if info.stats.get("usable interactions") else [])
     protocol = st.radio("Evaluation protocol", protocols, format_func=PROTOCOLS.get, key="rec_protocol")
     cols = st.columns(3)
     ratio = cols[0].slider("Held-out share per user", 0.1, 0.5, 0.25, 0.05, key="rec_ratio", disabled=protocol != "random")
     seed = int(cols[1].number_input("Split seed", 0, 10**6, 42, key="rec_seed"))
     k = int(cols[2].selectbox("List length (k)", [5, 10, 20], index=1, key="rec_k"))
-    if st.button("Evaluate", type="primary"):
-        status = st.status("Evaluating…")
+    latest = jobs.latest_job("evaluate", info.id)
+    if st.button("Evaluate", type="primary", disabled=latest is not None and not latest.finished):
         try:
-            workflow.evaluate_version(info.id, EvalConfig(protocol=protocol, test_ratio=ratio, seed=seed, k=k), status.write)
-            status.update(label="Evaluation finished", state="complete")
-        except ValueError as exc:
-            status.update(label="Evaluation failed", state="error")
+            jobs.queue_evaluate(info.id, EvalConfig(protocol=protocol, test_ratio=ratio, seed=seed, k=k))
+        except (ValueError, PermissionError) as exc:
             say("error", str(exc))
+        else:
+            st.rerun()  # the button turns disabled while the job runs
+    if latest is not None and (not latest.finished or latest.status != "succeeded"):
+        job_panel(latest.id)
+    show_results(info)
+
+
+def show_results(info) -> None:  # noqa: ANN001 - DatasetInfo
     evaluations = store.list_evaluations(info.id)
     if not evaluations:
         st.info("Not evaluated yet: choose a protocol and press Evaluate.")
@@ -138,14 +204,14 @@ def explore_tab() -> None:
     if user is not None:
         left, right = st.columns(2)
         left.markdown("**History**")
-        left.dataframe(rec.history(user), hide_index=True, width="stretch", key="rec_history")
+        left.dataframe(rec.history(user), hide_index=True, width="stretch", key="rec_history", column_config=COLUMN_LABELS)
         right.markdown(f"**Top {n}**")
-        right.dataframe(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top")
+        right.dataframe(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top", column_config=COLUMN_LABELS)
     st.subheader("Similar items")
     titles = dict(zip(rec.ds.items["item"].astype(str), rec.titles))
     item = st.selectbox("Item", list(titles), format_func=lambda i: f"{titles[i]} ({i})", key="rec_item")
     if item is not None:
-        st.dataframe(rec.similar_items(item, n), hide_index=True, width="stretch", key="rec_similar")
+        st.dataframe(rec.similar_items(item, n), hide_index=True, width="stretch", key="rec_similar", column_config=COLUMN_LABELS)
     st.subheader("A new catalogue item")
     cols = st.columns(3)
     title = cols[0].text_input("New item title", key="rec_new_title")
@@ -155,13 +221,16 @@ def explore_tab() -> None:
     if st.button("Find users for this item"):
         try:
             st.dataframe(rec.users_for_new_item(title, description, category, tags, n), hide_index=True, width="stretch",
-                         key="rec_new_users")
+                         key="rec_new_users", column_config=COLUMN_LABELS)
         except ValueError as exc:
             say("error", str(exc))
     st.subheader("Export")
     export_k = int(st.number_input("Items per user in the export", 1, 200, 20, key="rec_export_k"))
     st.download_button(f"Download top-{export_k} for all users (CSV)", workflow.export_csv(rec, export_k),
                        file_name=f"recommendations_v{info.id}_top{export_k}.csv", mime="text/csv", key="rec_download")
+    if not may("analyst"):
+        st.caption(f"Nightly refit and export: {'on' if info.nightly_export else 'off'} (changing it needs the analyst role).")
+        return
     nightly = st.checkbox("Refit and export every night (worker)", value=info.nightly_export, key=f"rec_nightly_{info.id}")
     if nightly != info.nightly_export:
         store.set_nightly_export(info.id, nightly, export_k)

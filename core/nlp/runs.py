@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import logging
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from core import run_state
 from core.auth import record, require, requires
 from core.background import start_detached
 from core.nlp.datacheck import DataCheck
@@ -30,7 +30,7 @@ from core.storage.tables import TrainingRun, utcnow
 
 log = logging.getLogger("beacon.training")
 
-FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
+FINISHED = run_state.FINISHED
 STALE_AFTER = timedelta(seconds=90)
 HEARTBEAT_SECONDS = 5.0
 CANCEL_CHECK_SECONDS = 1.0  # how often a running run looks for a cancel request
@@ -137,20 +137,8 @@ def launch_run(run_id: int) -> subprocess.Popen:
     return start_detached(["train-run", str(run_id)], runs_dir() / f"run-{run_id}.log")
 
 
-def _claim(run_id: int) -> bool:
-    now = utcnow()
-    with session_scope() as session:
-        claimed = session.execute(
-            update(TrainingRun)
-            .where(TrainingRun.id == run_id, TrainingRun.status == "queued")
-            .values(status="running", started_at=now, heartbeat_at=now)
-        ).rowcount
-    return bool(claimed)
-
-
 def _set(run_id: int, **values: object) -> None:
-    with session_scope() as session:
-        session.execute(update(TrainingRun).where(TrainingRun.id == run_id).values(**values))
+    run_state.set_fields(TrainingRun, run_id, **values)
 
 
 def _cancel_requested(run_id: int) -> bool:
@@ -187,26 +175,23 @@ class _RunReporter:
         return self._cancelled
 
 
-def _heartbeat(run_id: int, stop: threading.Event) -> None:
-    while not stop.wait(HEARTBEAT_SECONDS):
-        try:
-            _set(run_id, heartbeat_at=utcnow())
-        except Exception:  # a missed heartbeat only risks a false "interrupted"; training goes on
-            log.warning("run %s: heartbeat failed", run_id, exc_info=True)
-
-
 def execute_run(run_id: int, echo=None) -> RunView:  # noqa: ANN001 - echo: callable(TrainingProgress)
     """Claim and run a queued run to its end. Never raises for training problems: they become the
     run's status and error. Returns the finished run."""
-    if not _claim(run_id):
+    if not run_state.claim(TrainingRun, run_id):
         return get_run(run_id)
     with session_scope() as session:
         run = _view(session.get(TrainingRun, run_id))
         data_path = Path(session.get(TrainingRun, run_id).data_path)
         fingerprint = session.get(TrainingRun, run_id).data_fingerprint
-    stop = threading.Event()
-    threading.Thread(target=_heartbeat, args=(run_id, stop), daemon=True).start()
     reporter = _RunReporter(run_id, echo)
+    with run_state.Heartbeat(TrainingRun, run_id, HEARTBEAT_SECONDS):
+        _train(run, data_path, fingerprint, reporter)
+    return get_run(run_id)
+
+
+def _train(run: RunView, data_path: Path, fingerprint: str, reporter: _RunReporter) -> None:
+    run_id = run.id
     try:
         texts, labels = _read_rows(data_path)
         params = TrainingParams(**run.params)
@@ -222,9 +207,6 @@ def execute_run(run_id: int, echo=None) -> RunView:  # noqa: ANN001 - echo: call
     except Exception as exc:
         log.exception("training run %s failed", run_id)
         _set(run_id, status="failed", finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}", progress=reporter.points)
-    finally:
-        stop.set()
-    return get_run(run_id)
 
 
 def _finish_success(run: RunView, result: TrainingResult, fingerprint: str) -> None:
@@ -291,17 +273,9 @@ def request_cancel(run_id: int) -> RunView:
 
 def mark_interrupted_runs(now=None) -> int:  # noqa: ANN001 - datetime
     """Runs whose process stopped sending heartbeats are shown as interrupted, never as running."""
-    cutoff = (now or utcnow()) - STALE_AFTER
-    with session_scope() as session:
-        return session.execute(
-            update(TrainingRun)
-            .where(TrainingRun.status == "running", TrainingRun.heartbeat_at < cutoff)
-            .values(
-                status="interrupted",
-                finished_at=now or utcnow(),
-                error="the training process stopped without finishing (machine restart or killed); start the run again",
-            )
-        ).rowcount
+    return run_state.mark_interrupted(
+        TrainingRun, STALE_AFTER, "the training process stopped without finishing (machine restart or killed); start the run again", now
+    )
 
 
 def get_run(run_id: int) -> RunView:

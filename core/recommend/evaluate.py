@@ -146,6 +146,15 @@ def _fit_all(models: dict[str, Ranker], train: sparse.csr_matrix, fit_seconds: d
         fit_seconds["hybrid"] = sum(fit_seconds.get(part, 0.0) for part in parts)
 
 
+def evaluation_steps(cfg: EvalConfig) -> int:
+    """How many progress messages ``evaluate`` sends (with the cold-start part), for a progress bar."""
+    text = int(any(name in cfg.models for name in TEXT_MODELS))
+    tuned = int("text_tuned" in cfg.models or "hybrid" in cfg.models)
+    weight = int("hybrid" in cfg.models and cfg.text_weight is None)
+    fits = sum(name not in TEXT_MODELS for name in cfg.models)
+    return text + tuned + weight + fits + (tuned + fits) + len(cfg.models)
+
+
 def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progress: Progress | None = None) -> EvalResult:
     """Compare the models under one protocol. Deterministic for a given dataset, config and seed."""
     say = progress or (lambda _msg: None)

@@ -33,8 +33,11 @@ def check_files(interactions: pd.DataFrame, items: pd.DataFrame, interaction_map
 
 def evaluate_version(dataset_id: int, cfg: EvalConfig, progress: Progress | None = None) -> int:
     """Evaluate every model on a dataset version and store the result (with protocol, seed and version); returns its id."""
+    say = progress or (lambda _stage: None)
     ds = store.load_dataset(dataset_id)
+    say("embedding the item texts")
     result = evaluate(ds, item_embeddings(ds.texts()), cfg, progress)
+    say("storing the results")
     return store.save_evaluation(dataset_id, result)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from core.recommend import store
+import time
+
+from core.recommend import jobs, store
 from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts, widget
 
 ITEMS = ("sku,name,department,notes\n"
@@ -19,6 +21,16 @@ def interactions() -> str:
             rows.append(f"c{u},{pool}{(u + j) % 6},{(u + j) % 5 + 1},{1700000000 + 100 * u + j}")
     rows.append("c0,ghost,5,1700000999")  # not in the catalogue
     return "\n".join(rows) + "\n"
+
+
+def finish(at, job_id: int, seconds: float = 240):
+    """Wait for a recommendation job's own process, then run the page again."""
+    deadline = time.monotonic() + seconds
+    while not jobs.get_job(job_id).finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+    job = jobs.get_job(job_id)
+    assert (job.status, job.progress, job.stage) == ("succeeded", 1.0, "done"), job.error
+    return at.run()
 
 
 def upload_both(at):
@@ -45,12 +57,21 @@ def test_upload_check_evaluate_and_recommend(db):
     assert any("1 rows name items that are not in the catalogue (line 52: items 'ghost')" in t for t in texts(at.warning))
     at = button(at, "Save as dataset version").click().run()
     assert_no_exception(at)
+    assert any(p.text.startswith("Saving the dataset version: ") for p in at.get("progress"))  # the page run did not wait
+    at = finish(at, jobs.latest_job("save").id)
     assert any("Saved as dataset version v1" in t for t in texts(at.success))
     assert [d.id for d in store.list_datasets()] == [1]
+    assert store.list_datasets()[0].name == "clicks"
+    log = (jobs.jobs_dir() / "job-1.log").read_text()
+    assert [stage for stage in jobs.SAVE_STEPS if f"recommendation job 1: {stage}" in log] == list(jobs.SAVE_STEPS), log
 
     at = switch_tab(at, "Evaluate")
     widget(at.radio, "Evaluation protocol").set_value("last")
     at = button(at, "Evaluate").click().run()
+    assert_no_exception(at)
+    assert any(p.text.startswith("Evaluating the recommenders: ") for p in at.get("progress"))
+    assert button(at, "Evaluate").disabled  # one evaluation of a version at a time
+    at = finish(at, jobs.latest_job("evaluate", 1).id)
     assert_no_exception(at)
     results = [f.value for f in at.dataframe if "NDCG@10" in f.value.columns][0]
     assert results["model"].tolist() == ["Popularity", "Item-kNN (collaborative)", "EASE (collaborative)", "Item text (MiniLM)",
@@ -87,3 +108,27 @@ def test_a_broken_file_is_reported_not_raised(db):
     at = at.run()
     assert_no_exception(at)
     assert any("clicks.csv: the file is empty" in t for t in texts(at.error))
+
+
+def test_a_viewer_sees_the_versions_and_results_but_no_forms(db):
+    from core.recommend import workflow
+    from core.recommend.data import read_table
+
+    check = workflow.check_files(read_table(interactions().encode(), "clicks.csv"), read_table(ITEMS.encode(), "catalogue.csv"),
+                                 {"user": "customer", "item": "sku", "rating": "stars", "timestamp": "ts"},
+                                 {"item": "sku", "title": "name", "category": "department", "description": "notes"},
+                                 "clicks.csv", "catalogue.csv")
+    store.save_dataset(check, "clicks", "clicks.csv", "catalogue.csv", {})
+    at = open_page("recommendations.py", "Data", role="viewer")
+    assert_no_exception(at)
+    assert not at.get("file_uploader")
+    assert any("You are signed in as a viewer" in t for t in texts(at.info))
+    versions = next(f for f in at.dataframe if "interactions" in f.value.columns)
+    assert versions.value["version"].tolist() == ["v1"]
+    at = switch_tab(at, "Evaluate")
+    assert_no_exception(at)
+    assert not [b for b in at.button if b.label == "Evaluate"]
+    assert any("needs the analyst role" in c.value for c in at.caption)
+    at = switch_tab(at, "Explore")
+    assert_no_exception(at)
+    assert not at.checkbox and any("Nightly refit and export: off" in c.value for c in at.caption)

@@ -1,0 +1,223 @@
+"""Recommendation jobs: saving an upload as a dataset version and evaluating a version take minutes on a CPU, so
+they run in their own ``python -m core recommend-job JOB_ID`` process (started with ``core.background``), not in
+the page's script run. The job row holds the stage in words and the progress; the page polls it. Lifecycle
+(claim, heartbeat, interrupted) from ``core.run_state``, shared with training runs."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from core import run_state
+from core.auth import Actor, acting_as, require
+from core.background import start_detached
+from core.recommend.evaluate import EvalConfig
+from core.settings import get_settings
+from core.storage import session_scope
+from core.storage.tables import RecJob, utcnow
+
+log = logging.getLogger("beacon.recommend")
+
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER = timedelta(seconds=90)
+INTERRUPTED = "the job process stopped without finishing (machine restart or killed); start it again"
+KINDS = {"save": "Saving the dataset version", "evaluate": "Evaluating the recommenders"}
+SAVE_STEPS = ("reading the uploaded files", "checking the data", "writing the dataset version", "embedding the item texts")
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    kind: str
+    status: str
+    stage: str
+    progress: float
+    params: dict
+    dataset_id: int | None
+    result: dict
+    error: str | None
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in run_state.FINISHED
+
+    @property
+    def title(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def elapsed_s(self) -> float:
+        start = self.started_at or self.created_at
+        return max(0.0, ((self.finished_at or utcnow()) - start).total_seconds())
+
+    @property
+    def caption(self) -> str:
+        """What the progress bar says: the stage and how long it has been going."""
+        if self.status == "queued":
+            return f"waiting for the job process to start ({self.elapsed_s:.0f} s)"
+        return f"{self.stage} · {self.elapsed_s:.0f} s"
+
+
+def _view(row: RecJob) -> JobView:
+    return JobView(row.id, row.kind, row.status, row.stage, row.progress, dict(row.params), row.dataset_id, dict(row.result),
+                   row.error, row.created_by, row.created_at, row.started_at, row.finished_at)
+
+
+def jobs_dir() -> Path:
+    path = get_settings().data_dir / "recommend" / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------- queueing (page, CLI)
+
+
+def queue_save(name: str, interactions: tuple[str, bytes], items: tuple[str, bytes], mapping: dict, launch: bool = True) -> int:
+    """Keep both uploaded files with the job and start the process that checks and saves them as a dataset version.
+    ``interactions`` and ``items`` are (file name, content); ``mapping`` is {"interactions": {...}, "items": {...}}."""
+    actor = require("analyst", "upload recommendation data")
+    params = {"name": name, "interactions_file": interactions[0], "items_file": items[0], "mapping": mapping}
+    job_id = _insert("save", params, None, actor.username)
+    folder = jobs_dir() / str(job_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "interactions.upload").write_bytes(interactions[1])
+    (folder / "items.upload").write_bytes(items[1])
+    run_state.set_fields(RecJob, job_id, folder=str(folder.relative_to(get_settings().data_dir)))
+    if launch:
+        start(job_id)
+    return job_id
+
+
+def queue_evaluate(dataset_id: int, cfg: EvalConfig, launch: bool = True) -> int:
+    """Start the process that evaluates every recommender on a dataset version and stores the result."""
+    from core.recommend import store
+
+    actor = require("analyst", "evaluate recommenders")
+    store.get_dataset(dataset_id)  # a clear error for a version that does not exist
+    params = {"protocol": cfg.protocol, "test_ratio": cfg.test_ratio, "seed": cfg.seed, "k": cfg.k}
+    job_id = _insert("evaluate", params, dataset_id, actor.username)
+    if launch:
+        start(job_id)
+    return job_id
+
+
+def _insert(kind: str, params: dict, dataset_id: int | None, created_by: str) -> int:
+    with session_scope() as session:
+        row = RecJob(kind=kind, params=params, dataset_id=dataset_id, created_by=created_by, result={}, folder="")
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def start(job_id: int) -> subprocess.Popen:
+    return start_detached(["recommend-job", str(job_id)], jobs_dir() / f"job-{job_id}.log")
+
+
+def get_job(job_id: int) -> JobView:
+    run_state.mark_interrupted(RecJob, STALE_AFTER, INTERRUPTED)
+    with session_scope() as session:
+        row = session.get(RecJob, job_id)
+        if row is None:
+            raise LookupError(f"there is no recommendation job {job_id}")
+        return _view(row)
+
+
+def latest_job(kind: str, dataset_id: int | None = None) -> JobView | None:
+    """The newest job of a kind (for one dataset version when given), so a reopened page finds a running job."""
+    run_state.mark_interrupted(RecJob, STALE_AFTER, INTERRUPTED)
+    query = select(RecJob).where(RecJob.kind == kind).order_by(RecJob.id.desc()).limit(1)
+    if dataset_id is not None:
+        query = query.where(RecJob.dataset_id == dataset_id)
+    with session_scope() as session:
+        row = session.scalar(query)
+        return _view(row) if row else None
+
+
+def run_queued(older_than: timedelta = timedelta(seconds=30)) -> list[int]:
+    """Worker fallback: run queued jobs whose launched process never claimed them."""
+    cutoff = utcnow() - older_than
+    with session_scope() as session:
+        ids = list(session.scalars(select(RecJob.id).where(RecJob.status == "queued", RecJob.created_at < cutoff).order_by(RecJob.id)))
+    for job_id in ids:
+        execute_job(job_id)
+    return ids
+
+
+# ---------------------------------------------------------------- executing (in the job process)
+
+
+class _Stages:
+    """Writes the stage in words and the progress (a share of the expected steps) as the job goes."""
+
+    def __init__(self, job_id: int, total_steps: int) -> None:
+        self.job_id, self.total, self.done = job_id, max(1, total_steps), 0
+
+    def __call__(self, stage: str) -> None:
+        run_state.set_fields(RecJob, self.job_id, stage=stage[:200], progress=min(0.99, self.done / self.total), heartbeat_at=utcnow())
+        self.done += 1
+        log.info("recommendation job %s: %s", self.job_id, stage)
+
+
+def execute_job(job_id: int) -> JobView:
+    """Claim and run a queued job to its end, acting as the user who started it. Problems become the job's
+    status and error, never an exception."""
+    if not run_state.claim(RecJob, job_id):
+        return get_job(job_id)
+    job = get_job(job_id)
+    with run_state.Heartbeat(RecJob, job_id, HEARTBEAT_SECONDS), acting_as(Actor(job.created_by, "analyst")):
+        try:
+            result, dataset_id = (_save if job.kind == "save" else _evaluate)(job)
+            run_state.set_fields(RecJob, job_id, status="succeeded", stage="done", progress=1.0, result=result, dataset_id=dataset_id,
+                                 finished_at=utcnow())
+        except Exception as exc:
+            log.exception("recommendation job %s failed", job_id)
+            message = str(exc) if isinstance(exc, (ValueError, LookupError, OSError)) else f"{type(exc).__name__}: {exc}"
+            run_state.set_fields(RecJob, job_id, status="failed", error=message, finished_at=utcnow())
+    return get_job(job_id)
+
+
+def _save(job: JobView) -> tuple[dict, int]:
+    from core.recommend import store, workflow
+    from core.recommend.data import read_table
+    from core.recommend.embeddings import item_embeddings
+
+    step = _Stages(job.id, len(SAVE_STEPS))
+    folder = get_settings().data_dir / _folder(job.id)
+    p = job.params
+    step(SAVE_STEPS[0])
+    inter = read_table((folder / "interactions.upload").read_bytes(), p["interactions_file"])
+    items = read_table((folder / "items.upload").read_bytes(), p["items_file"])
+    step(SAVE_STEPS[1])
+    check = workflow.check_files(inter, items, p["mapping"]["interactions"], p["mapping"]["items"], p["interactions_file"], p["items_file"])
+    step(SAVE_STEPS[2])
+    info = store.save_dataset(check, p["name"], p["interactions_file"], p["items_file"], p["mapping"])
+    step(SAVE_STEPS[3])  # done now, so Evaluate and Explore find the embeddings cached
+    item_embeddings(workflow.dataset_from_check(check).texts())
+    shutil.rmtree(folder, ignore_errors=True)  # the uploads are in the dataset version now
+    return {"dataset_id": info.id}, info.id
+
+
+def _evaluate(job: JobView) -> tuple[dict, int]:
+    from core.recommend import workflow
+    from core.recommend.evaluate import evaluation_steps
+
+    cfg = EvalConfig(**job.params)
+    step = _Stages(job.id, 3 + evaluation_steps(cfg))
+    step("loading the dataset version")
+    evaluation_id = workflow.evaluate_version(job.dataset_id, cfg, step)
+    return {"evaluation_id": evaluation_id}, job.dataset_id
+
+
+def _folder(job_id: int) -> str:
+    with session_scope() as session:
+        return session.get(RecJob, job_id).folder
