@@ -6,12 +6,11 @@ import plotly.express as px
 import streamlit as st
 
 from core import studio
-from core.auth import current_actor
 from core.downloads import safe_csv
 from core.nlp.datacheck import LabelledFileError, read_labelled_file, suggest_columns
 from core.nlp.runs import get_run, list_runs
 from core.nlp.training import TrainingParams
-from ui import say, use_app_navigation
+from ui import may, say, use_app_navigation
 
 use_app_navigation()
 
@@ -67,12 +66,6 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
             promote_button(run.task, run.model_version, f"Promote v{run.model_version} to active", f"promote_{run.id}")
         else:
             st.caption("Promoting a version needs the admin role.")
-
-
-def may(role: str) -> bool:
-    """Whether the signed-in user's role reaches ``role`` (viewers get read-only views)."""
-    actor = current_actor()
-    return actor is not None and actor.can(role)
 
 
 def promote(task: str, version: int) -> None:
