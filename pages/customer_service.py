@@ -12,11 +12,23 @@ from core.support.assistant import ask, interaction_log, record_feedback
 from core.support.decision import Policy
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
 from core.support.tickets import TicketFileError, analyse_tickets
-from ui import say, use_app_navigation
+from ui import may, say, use_app_navigation
 
 use_app_navigation()
 
 NONE = "(none)"
+WHEN = "YYYY-MM-DD HH:mm"
+COLUMN_LABELS = {  # table columns in the user's words
+    "asked_at": st.column_config.DatetimeColumn("Asked (UTC)", format=WHEN), "kb": "Knowledge base", "question": "Question",
+    "action": "Decision", "reasons": "Why escalated", "confidence": st.column_config.NumberColumn("Confidence", format="%.2f"),
+    "intent": "Intent", "sentiment": "Customer sentiment", "feedback": "Feedback", "source": "Asked from",
+    "name": "Knowledge base", "active version": "Active version", "entries": "Entries", "versions": "Versions",
+    "version": "Version", "active": "Active", "note": "Note", "added": "Added", "updated": "Updated", "rejected": "Rejected",
+    "flagged": "Flagged for review", "created_by": "Imported by",
+    "created_at": st.column_config.DatetimeColumn("Imported (UTC)", format=WHEN),
+    "answer": "Answer", "category": "Category", "status": "Status", "line": "Line", "column": "Column", "reason": "Reason",
+    "cluster": "Cluster", "label": "Topic", "size": "Tickets", "examples": "Example questions",
+}
 
 
 def esc(text: object) -> str:
@@ -81,6 +93,15 @@ def ask_tab() -> None:
 
 
 def kb_tab() -> None:
+    if may("analyst"):
+        import_section()
+    else:
+        st.info("You are signed in as a viewer: you can ask questions and look at the knowledge bases. Importing an FAQ "
+                "or rolling back needs the analyst role; ask an admin to change your role.")
+    kbs_section()
+
+
+def import_section() -> None:
     st.subheader("Import an FAQ")
     name = st.text_input("Knowledge base name", placeholder="e.g. Cards", key="cs_kb_name")
     upload = st.file_uploader("FAQ CSV (question, answer, optional category)", type=["csv"], key="cs_faq_upload")
@@ -117,26 +138,28 @@ def kb_tab() -> None:
         issues = report.issues_frame()
         if len(issues):
             st.markdown("**Rows not imported** (line numbers count the header as line 1)")
-            st.dataframe(issues, hide_index=True, width="stretch", key="cs_import_issues")
+            st.dataframe(issues, hide_index=True, width="stretch", key="cs_import_issues", column_config=COLUMN_LABELS)
 
+
+def kbs_section() -> None:
     kbs = list_kbs()
     if not kbs:
         return
     st.subheader("Knowledge bases")
     st.dataframe([{"name": k.name, "active version": k.active_version, "entries": k.entries, "versions": k.versions} for k in kbs],
-                 hide_index=True, width="stretch", key="cs_kbs")  # fmt: skip
+                 hide_index=True, width="stretch", key="cs_kbs", column_config=COLUMN_LABELS)  # fmt: skip
     pick = st.selectbox("Show knowledge base", [k.name for k in kbs], key="cs_kb_pick")
     versions = kb_versions(pick)
-    st.dataframe(versions, hide_index=True, width="stretch", key="cs_versions")
+    st.dataframe(versions, hide_index=True, width="stretch", key="cs_versions", column_config=COLUMN_LABELS)
     older = [int(v) for v in versions.loc[~versions["active"], "version"]]
-    if older:
+    if older and may("analyst"):
         target = st.selectbox("Roll back to version", older, key="cs_rollback_version")
         if st.button("Roll back", key="cs_rollback"):
             new = rollback_kb(pick, target)
             say("success", f"{pick}: version {target}'s entries are active again as version {new}.")
             st.rerun()
     with st.expander("Entries of the active version"):
-        st.dataframe(kb_entries(pick), hide_index=True, width="stretch", key="cs_entries")
+        st.dataframe(kb_entries(pick), hide_index=True, width="stretch", key="cs_entries", column_config=COLUMN_LABELS)
 
 
 def tickets_tab() -> None:
@@ -193,7 +216,7 @@ def tickets_tab() -> None:
         chart = px.line(trend, x="period", y="share", color="sentiment", markers=True, title="Customer sentiment over time (share per day)")
         st.plotly_chart(chart, width="stretch", key="cs_sentiment_trend")
     st.subheader("Questions the knowledge base could not answer")
-    st.dataframe(report.clusters, hide_index=True, width="stretch", key="cs_clusters")
+    st.dataframe(report.clusters, hide_index=True, width="stretch", key="cs_clusters", column_config=COLUMN_LABELS)
     st.download_button("Download the unanswered clusters (CSV)", report.clusters_csv(), "unanswered_clusters.csv", "text/csv",
                        key="cs_dl_clusters")  # fmt: skip
     st.download_button("Download all scored tickets (CSV)", safe_csv(report.scored), "scored_tickets.csv", "text/csv",
@@ -206,7 +229,7 @@ def log_tab() -> None:
         st.info("No questions asked yet.")
         return
     st.caption("The latest questions asked here or on the command line (personal data masked), with the decision and feedback.")
-    st.dataframe(log, hide_index=True, width="stretch", key="cs_log")
+    st.dataframe(log, hide_index=True, width="stretch", key="cs_log", column_config=COLUMN_LABELS)
 
 
 st.title("Customer service")

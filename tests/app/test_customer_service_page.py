@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.storage import session_scope
 from core.storage.tables import SupportInteraction
-from tests.app.helpers import assert_no_exception, open_page, texts
+from tests.app.helpers import assert_no_exception, open_page, switch_tab, texts
 from tests.integration.test_support_kb import INTENT_ROWS
 
 FAQ_CSV = (
@@ -100,3 +100,33 @@ def test_bad_files_say_what_is_wrong(models):
     assert any("line 3, column 'when': 'not a date' is not a date/time" in t for t in texts(at.warning))
     clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
     assert "bitcoin" in " ".join(clusters["examples"])
+
+
+def column_labels(frame_element) -> dict:
+    """The headers a table shows: each column's configured label (the raw name when none is set)."""
+    import json
+
+    config = json.loads(frame_element.proto.columns or "{}")
+    return {col: config.get(col, {}).get("label", col) for col in frame_element.value.columns}
+
+
+def test_tables_speak_in_words_and_a_viewer_gets_read_only_views(models):
+    import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
+    at = open_page("customer_service.py", "Ask", role="viewer")
+    at.chat_input(key="cs_question").set_value("How do I reset my PIN?").run()
+    assert_no_exception(at)
+    assert any("Open the app, go to Cards and choose Reset PIN." in m for m in texts(at.markdown))  # a viewer may ask
+
+    at = switch_tab(at, "Log")
+    log = next(f for f in at.dataframe if "asked_at" in f.value.columns)
+    labels = column_labels(log)
+    assert labels["asked_at"] == "Asked (UTC)" and labels["kb"] == "Knowledge base" and labels["action"] == "Decision"
+    assert not [label for label in labels.values() if "_" in label or label != label[:1].upper() + label[1:]], labels
+
+    at = switch_tab(at, "Knowledge bases")
+    assert_no_exception(at)
+    assert any("You are signed in as a viewer" in t for t in texts(at.info))
+    assert not [u for u in at.get("file_uploader") if u.key == "cs_faq_upload"]
+    assert not [b for b in at.button if b.label in ("Import", "Roll back")]
+    versions = next(f for f in at.dataframe if "created_by" in f.value.columns)
+    assert column_labels(versions)["created_by"] == "Imported by"
