@@ -12,16 +12,19 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from core.alerts.preview import RulePreview
+from core.alerts.rules import MIN_COOLDOWN_HOURS, RULE_DEFAULTS
 from core.auth import record, require
 from core.feeds import FeedView, crawl_feed
 from core.nlp.registry import NoActiveModel, active_version
 from core.sentiment import score_pending_articles
-from core.sentiment.views import ArticleFilter, bucket_filter, filter_options, sentiment_trend
+from core.sentiment.views import ArticleFilter, bucket_filter, filter_options, sentiment_trend, stored_item_span
 from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Alert, Article, utcnow
@@ -35,6 +38,7 @@ GROUPINGS = {"topic": "Topic", "company": "Company", "feed": "Feed", "all": "All
 FREQUENCIES = {"day": "Daily", "hour": "Hourly"}
 MEASURES = {"negative_share": "Negative share", "net_sentiment": "Net sentiment", "items": "Item count"}
 DEFAULT_DAYS = 7
+ITEMS_TAB = "Items"  # the Financial sentiment tab an alert link opens
 SETUP_HINT = "Install the default models with `make run` (or `python -m core setup`), then reload this page."
 FEED_STATUS = {
     "ok": "OK",
@@ -81,7 +85,7 @@ def database_problem(exc: BaseException) -> str:
 
 @dataclass(frozen=True)
 class Notice:
-    level: str  # error | warning | info | success (the st.* function to show it with)
+    level: str  # error | warning | info | success | caption (the st.* function to show it with)
     text: str  # trusted text written by Beacon (may contain Markdown); never feed or user content
 
 
@@ -122,6 +126,7 @@ class FilterPreset:
     topics: list[str] = field(default_factory=list)
     companies: list[str] = field(default_factory=list)
     keyword: str = ""
+    sentiments: list[str] = field(default_factory=list)
     note: str = ""  # plain text: what the link preset (contains user content; show it as text)
     problems: list[str] = field(default_factory=list)  # plain text: link parts that were ignored
 
@@ -170,6 +175,7 @@ def preset_from_query(
     if preset.start > preset.end:
         preset.problems.append("the link's start date is after its end date; the dates were swapped")
         preset.start, preset.end = preset.end, preset.start
+    _apply_filter_params(preset, params, feeds)
     scope_type, scope = _first(params, "scope_type"), _first(params, "scope")
     described = _apply_scope(preset, scope_type, scope, feeds)
     if described or start or end:
@@ -178,6 +184,49 @@ def preset_from_query(
             parts.append(f"{preset.start:%Y-%m-%d} to {preset.end:%Y-%m-%d}")
         preset.note = "Filters set by the link you opened: " + ", ".join(parts) + "."
     return preset
+
+
+def _all(params: Mapping[str, object], key: str) -> list[str]:
+    value = params.get(key)
+    values = value if isinstance(value, list | tuple) else [value]
+    return list(dict.fromkeys(str(v).strip() for v in values if str(v or "").strip()))
+
+
+def _apply_filter_params(preset: FilterPreset, params: Mapping[str, object], feeds: Sequence[tuple[int, str]]) -> None:
+    """The filters the page keeps in its URL (see ``filter_query``), so they survive a reload."""
+    ids = {name: feed_id for feed_id, name in feeds}
+    for name in _all(params, "feed"):
+        if name in ids:
+            preset.feed_ids.append(ids[name])
+        else:
+            preset.problems.append(f"there is no feed named {name!r} any more")
+    preset.topics = _all(params, "topic")
+    preset.companies = _all(params, "company")
+    preset.keyword = _first(params, "q")
+    preset.sentiments = [s for s in _all(params, "sentiment") if s in SENTIMENTS]
+
+
+def filter_query(
+    start: date, end: date, feed_names: Iterable[str] = (), topics: Iterable[str] = (), companies: Iterable[str] = (),
+    keyword: str = "", sentiments: Iterable[str] = (),
+) -> dict[str, str | list[str]]:
+    """The page's filters as URL query parameters (read back by ``preset_from_query``); empty ones left out."""
+    params: dict[str, str | list[str]] = {"start": start.isoformat(), "end": end.isoformat()}
+    for key, values in (("feed", feed_names), ("topic", topics), ("company", companies), ("sentiment", sentiments)):
+        if list(values):
+            params[key] = list(values)
+    if keyword.strip():
+        params["q"] = keyword.strip()
+    return params
+
+
+FILTER_PARAMS = ("start", "end", "feed", "topic", "company", "q", "sentiment")
+LINK_PARAMS = ("scope_type", "scope")  # only in links (alert emails, the Alerts page): applied once, then replaced
+
+
+def opened_from_link(params: Mapping[str, object]) -> bool:
+    """Whether the page was opened by an alert's link, whose filters replace the current ones (once)."""
+    return bool(_first(params, "scope_type"))
 
 
 def _apply_scope(preset: FilterPreset, scope_type: str, scope: str, feeds: Sequence[tuple[int, str]]) -> str:
@@ -304,6 +353,45 @@ def empty_items_message(feed_count: int, unscored: int) -> str:
             "(`python -m jobs`) scores them, or press Fetch now in the Feeds tab."
         )
     return "No scored items match these filters. Widen the date range or clear some filters, or fetch a feed in the Feeds tab."
+
+
+def hidden_older_items(flt: ArticleFilter) -> int:
+    """Items the other filters match that are older than the date range (the Items tab says so)."""
+    if flt.start is None:
+        return 0
+    older = ArticleFilter(**{**flt.__dict__, "start": None, "end": flt.start})
+    return summarise(older).items
+
+
+def all_dates() -> tuple[date, date]:
+    """A date range holding every stored item (the 'Show all' of a date filter)."""
+    span = stored_item_span()
+    return (span[0], max(span[1], today())) if span else (today() - timedelta(days=DEFAULT_DAYS), today())
+
+
+def older_items_message(hidden: int) -> str:
+    return f"{hidden} older item{'s are' if hidden != 1 else ' is'} hidden by the date filter."
+
+
+BUCKET = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
+TICK_FORMAT = {"day": "%Y-%m-%d", "hour": "%Y-%m-%d %H:%M"}
+MAX_FIXED_TICKS = 12
+
+
+def time_axis(buckets: Iterable[object], frequency: str) -> dict:
+    """Plotly x-axis settings for a chart of time buckets: whole days (or hours) as labels, half a bucket
+    of room on each side, and one tick per bucket when there are few; without them, one day of data
+    gets ticks such as 23:59:59.999."""
+    times = sorted(pd.to_datetime(list(buckets)))
+    step = BUCKET[frequency]
+    axis: dict = {"tickformat": TICK_FORMAT[frequency]}
+    if not times:
+        return axis
+    first, last = times[0].to_pydatetime(), times[-1].to_pydatetime()
+    axis["range"] = [(first - step / 2).isoformat(), (last + step / 2).isoformat()]
+    if (last - first) / step < MAX_FIXED_TICKS:
+        axis.update(tick0=first.isoformat(), dtick=int(step.total_seconds() * 1000))
+    return axis
 
 
 def _bucket_key(values: pd.Series) -> pd.Series:
@@ -525,6 +613,7 @@ def alert_dashboard_params(alert_id: int) -> dict[str, str] | None:
             "scope": alert.rule.scope_value,
             "start": alert.window_start.isoformat(timespec="minutes"),
             "end": alert.window_end.isoformat(timespec="minutes"),
+            "tab": ITEMS_TAB,  # the items, whichever tab of that page was used last
         }
 
 
@@ -551,6 +640,51 @@ def rules_table(rules: Sequence[Mapping]) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["name", "enabled", "scope", "test", "window_hours", "min_items", "cooldown_hours", "recipients"]
     )
+
+
+def rule_form_values(rule: Mapping | None) -> dict:
+    """What the rule form starts with: the rule being edited, or the defaults for a new one."""
+    values = {"name": "", "scope_type": "all", **RULE_DEFAULTS}
+    if rule:
+        values.update({k: rule[k] for k in values if k in rule})
+    values["recipients"] = ", ".join(values["recipients"] or [])
+    values["cooldown_hours"] = max(float(values["cooldown_hours"]), MIN_COOLDOWN_HOURS)
+    return values
+
+
+def default_preview_period(days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    """The last ``days`` days, or the last ``days`` days with stored items when they are older (the
+    sample feeds), so a first preview has something to look at."""
+    span = stored_item_span()
+    end = today() if span is None or span[1] >= today() - timedelta(days=days) else span[1]
+    return end - timedelta(days=days - 1), end
+
+
+def preview_table(preview: RulePreview) -> pd.DataFrame:
+    rows = [
+        {"window_end": f.window_end, "items": f.items, "negative_share": f.negative_share, "baseline_share": f.baseline_share,
+         "reason": f.reason}
+        for f in preview.firings
+    ]
+    return pd.DataFrame(rows, columns=["window_end", "items", "negative_share", "baseline_share", "reason"])
+
+
+def alert_link_notice(app_port: int | None) -> Notice:
+    """Where alert emails link to, and a warning when that cannot be this app: a localhost address on
+    another port than the one the app runs on (BEACON_BASE_URL unset or stale)."""
+    base = get_settings().base_url
+    parts = urlsplit(base)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = None
+    if app_port and parts.hostname in ("localhost", "127.0.0.1", "::1") and port != app_port:
+        return Notice(
+            "warning",
+            f"Alert emails link to {base}, but this app runs on port {app_port}, so their links will not open Beacon. "
+            "Set BEACON_BASE_URL to the address people open Beacon at, then restart the app and the worker.",
+        )
+    return Notice("caption", f"Alert emails link to {base} (set by BEACON_BASE_URL).")
 
 
 def watchlists_table(watchlists: Sequence[Mapping]) -> pd.DataFrame:

@@ -6,21 +6,49 @@ import streamlit as st
 
 from core import dashboard as dash
 from core.alerts import (
+    MIN_COOLDOWN_HOURS,
     MODES,
     SCOPE_TYPES,
     alert_items,
     delete_alert_rule,
     list_alert_rules,
     list_alerts,
+    preview_alert_rule,
     retry_alert_email,
     save_alert_rule,
 )
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
-from ui import ARTICLE_COLUMNS, say, use_app_navigation
+from ui import ARTICLE_COLUMNS, may, say, use_app_navigation
 
 use_app_navigation()
 
 SHARE = st.column_config.ProgressColumn("Negative share", min_value=0.0, max_value=1.0, format="percent")
+BASELINE = st.column_config.NumberColumn("Baseline share", format="percent")
+WATCHLIST_COLUMNS = {
+    "name": st.column_config.TextColumn("Watchlist"),
+    "companies": st.column_config.TextColumn("Companies"),
+    "tickers": st.column_config.TextColumn("Tickers"),
+    "keywords": st.column_config.TextColumn("Keywords"),
+}
+RULE_COLUMNS = {
+    "name": st.column_config.TextColumn("Rule"),
+    "enabled": st.column_config.CheckboxColumn("Enabled"),
+    "scope": st.column_config.TextColumn("Scope"),
+    "test": st.column_config.TextColumn("Test", width="medium"),
+    "window_hours": st.column_config.NumberColumn("Window (h)"),
+    "min_items": st.column_config.NumberColumn("Min items"),
+    "cooldown_hours": st.column_config.NumberColumn("Cooldown (h)"),
+    "recipients": st.column_config.TextColumn("Recipients"),
+}
+PREVIEW_COLUMNS = {
+    "window_end": st.column_config.DatetimeColumn("Would have fired at (UTC)", format="YYYY-MM-DD HH:mm"),
+    "items": st.column_config.NumberColumn("Items"),
+    "negative_share": SHARE,
+    "baseline_share": BASELINE,
+    "reason": st.column_config.TextColumn("Why", width="large"),
+}
+NEW_RULE = "➕ New rule"
+TESTS = {"share": "share: negative share ≥ threshold", "spike": "spike: share ≥ threshold × baseline"}
 
 
 def confirm_delete(state_key: str, what: str, delete) -> None:
@@ -32,8 +60,12 @@ def confirm_delete(state_key: str, what: str, delete) -> None:
         say("warning", f"Delete the {what} {name!r}? This cannot be undone.")
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button("Yes, delete", type="primary", key=f"{state_key}_yes"):
-            delete(name)
             st.session_state.pop(state_key, None)
+            try:
+                delete(name)
+            except (PermissionError, ValueError) as exc:  # PermissionError: another analyst's rule or watchlist
+                st.session_state["alerts_problem"] = dash.error_text(exc)
+                st.rerun()
             st.session_state["alerts_report"] = f"Deleted the {what} {name!r}."
             st.rerun()
         if no.button("Cancel", key=f"{state_key}_no"):
@@ -42,9 +74,14 @@ def confirm_delete(state_key: str, what: str, delete) -> None:
 
 
 st.title("Alerts")
+link_notice = dash.alert_link_notice(st.get_option("server.port"))
+say(link_notice.level, link_notice.text)
 report = st.session_state.pop("alerts_report", None)
 if report:
     say("success", report)
+problem = st.session_state.pop("alerts_problem", None)
+if problem:
+    say("error", problem)
 alerts_tab, watch_tab, rules_tab = st.tabs(["Alerts", "Watchlists", "Alert rules"], key="view", bind="query-params")
 
 if alerts_tab.open:
@@ -66,7 +103,7 @@ if alerts_tab.open:
                     "scope": st.column_config.TextColumn("Scope"),
                     "items": st.column_config.NumberColumn("Items"),
                     "negative_share": SHARE,
-                    "baseline_share": st.column_config.NumberColumn("Baseline share", format="percent"),
+                    "baseline_share": BASELINE,
                     "email": st.column_config.TextColumn("Email", width="large"),
                 },
             )
@@ -88,7 +125,7 @@ if alerts_tab.open:
                 status = chosen["email_status"]
                 if status == "failed":
                     say("error", f"Email {dash.email_status_text(chosen)}")
-                    if st.button("Retry email", type="primary", key=f"retry_{chosen['id']}"):
+                    if may("analyst") and st.button("Retry email", type="primary", key=f"retry_{chosen['id']}"):
                         try:
                             retry_alert_email(chosen["id"])
                         except (LookupError, ValueError) as exc:
@@ -113,87 +150,124 @@ if alerts_tab.open:
 
 if watch_tab.open:
     with watch_tab:
-        with st.form("watchlist", border=True):
-            st.subheader("Save a watchlist")
-            st.caption("Companies and tickers are tagged in new items; a watchlist can also be an alert rule's scope.")
-            name = st.text_input("Watchlist name")
-            w1, w2, w3 = st.columns(3)
-            companies = w1.text_input("Companies (comma-separated)", placeholder="Nokia, Apple")
-            tickers = w2.text_input("Tickers (comma-separated)", placeholder="NOK, AAPL")
-            keywords = w3.text_input("Keywords (comma-separated)", placeholder="layoffs, recall")
-            if st.form_submit_button("Save watchlist", type="primary"):
-                try:
-                    save_watchlist(name, companies, tickers, keywords)
-                except ValueError as exc:
-                    say("error", dash.error_text(exc))
-                else:
-                    say("success", f"Watchlist {name.strip()!r} saved.")
+        if may("analyst"):
+            with st.form("watchlist", border=True):
+                st.subheader("Save a watchlist")
+                st.caption("Companies and tickers are tagged in new items; a watchlist can also be an alert rule's scope.")
+                name = st.text_input("Watchlist name")
+                w1, w2, w3 = st.columns(3)
+                companies = w1.text_input("Companies (comma-separated)", placeholder="Nokia, Apple")
+                tickers = w2.text_input("Tickers (comma-separated)", placeholder="NOK, AAPL")
+                keywords = w3.text_input("Keywords (comma-separated)", placeholder="layoffs, recall")
+                if st.form_submit_button("Save watchlist", type="primary"):
+                    try:
+                        save_watchlist(name, companies, tickers, keywords)
+                    except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's watchlist
+                        say("error", dash.error_text(exc))
+                    else:
+                        say("success", f"Watchlist {name.strip()!r} saved.")
+        else:
+            st.info("You are signed in as a viewer: you can read the watchlists. Analysts and admins create and change them.")
         watchlists = list_watchlists()
         if not watchlists:
-            st.info("No watchlists yet — save one above.")
+            st.info("No watchlists yet — save one above." if may("analyst") else "No watchlists yet.")
         else:
-            st.dataframe(dash.watchlists_table(watchlists), hide_index=True, width="stretch", key="watchlists_table")
-            d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
-            doomed = d1.selectbox("Watchlist", [w["name"] for w in watchlists], key="watchlist_pick")
-            if d2.button("Delete…", key="delete_watchlist", width="stretch"):
-                st.session_state["watchlist_delete"] = doomed
-            confirm_delete("watchlist_delete", "watchlist", delete_watchlist)
+            st.dataframe(dash.watchlists_table(watchlists), hide_index=True, width="stretch", key="watchlists_table",
+                         column_config=WATCHLIST_COLUMNS)
+            if may("analyst"):
+                d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
+                doomed = d1.selectbox("Watchlist", [w["name"] for w in watchlists], key="watchlist_pick")
+                if d2.button("Delete…", key="delete_watchlist", width="stretch"):
+                    st.session_state["watchlist_delete"] = doomed
+                confirm_delete("watchlist_delete", "watchlist", delete_watchlist)
+
+def rule_form(rules: list[dict]) -> None:
+    """Create a rule, or edit one in place (the form starts with its values), and try it on a past period."""
+    by_name = {r["name"]: r for r in rules}
+    if st.session_state.get("rule_edit") not in (NEW_RULE, *by_name):
+        st.session_state.pop("rule_edit", None)  # the rule was deleted meanwhile
+    editing = st.selectbox("Rule to edit", [NEW_RULE, *by_name], key="rule_edit",
+                           help="Pick a rule to change it here, or start a new one.")
+    rule = by_name.get(editing)
+    v = dash.rule_form_values(rule)
+    k = f"_{rule['id']}" if rule else "_new"  # fresh widgets (with this rule's values) for each rule picked
+    with st.form(f"rule{k}", border=True):
+        st.subheader(f"Edit the rule {editing!r}" if rule else "New alert rule")
+        r1, r2, r3 = st.columns([2, 1, 2])
+        name = r1.text_input("Rule name", value=v["name"], key=f"rule_name{k}", disabled=rule is not None,
+                             help="A rule keeps its name; to rename one, save a new rule and delete the old one.")
+        scope_type = r2.selectbox("Scope", SCOPE_TYPES, index=SCOPE_TYPES.index(v["scope_type"]), key=f"rule_scope{k}",
+                                  help="'all' watches every item; the others need a value.")
+        scope_value = r3.text_input("Scope value", value=v["scope_value"], key=f"rule_value{k}",
+                                    help="The topic, company, watchlist, keyword or feed name to watch.")
+        c1, c2, c3 = st.columns(3)
+        window = c1.number_input("Window (hours)", min_value=0.5, value=float(v["window_hours"]), step=1.0, key=f"rule_window{k}")
+        min_items = c2.number_input("Minimum items in the window", min_value=1, value=int(v["min_items"]), step=1, key=f"rule_min{k}")
+        cooldown = c3.number_input("Cooldown (hours)", min_value=MIN_COOLDOWN_HOURS, value=float(v["cooldown_hours"]), step=1.0,
+                                   key=f"rule_cooldown{k}",
+                                   help="After an alert the rule stays quiet this long (at least 1 hour), and it never "
+                                        "fires again on the same items.")
+        c4, c5, c6 = st.columns(3)
+        mode = c4.selectbox("Test", MODES, index=MODES.index(v["mode"]), format_func=TESTS.get, key=f"rule_mode{k}")
+        threshold = c5.number_input("Threshold", min_value=0.01, value=float(v["threshold"]), step=0.05, key=f"rule_threshold{k}",
+                                    help="share: a fraction between 0 and 1 (0.5 = half the items negative); spike: a factor above 1.")
+        baseline = c6.number_input("Baseline (days)", min_value=1, value=int(v["baseline_days"]), step=1, key=f"rule_baseline{k}",
+                                   help="Used by the spike test.")
+        recipients = st.text_input("Recipients (comma-separated emails)", value=v["recipients"], key=f"rule_recipients{k}",
+                                   placeholder="analyst@example.com, risk@example.com")
+        enabled = st.checkbox("Enabled", value=bool(v["enabled"]), key=f"rule_enabled{k}")
+        p1, p2 = st.columns([2, 3], vertical_alignment="bottom")
+        period = p1.date_input("Try it on the period (UTC)", dash.default_preview_period(), key=f"rule_period{k}",
+                               help="Any past period with stored items, e.g. the dates of the sample feeds.")
+        p2.caption("Try the rule shows whether and when it would have fired on the stored items, without saving it.")
+        b1, b2, _ = st.columns([1, 1, 3])
+        save = b1.form_submit_button("Save rule", type="primary")
+        preview = b2.form_submit_button("Try the rule")
+    fields = {
+        "name": name, "scope_type": scope_type, "scope_value": scope_value.strip(), "window_hours": float(window),
+        "min_items": int(min_items), "mode": mode, "threshold": float(threshold), "baseline_days": int(baseline),
+        "cooldown_hours": float(cooldown), "recipients": recipients, "enabled": enabled,
+    }
+    if save:
+        try:
+            save_alert_rule(**fields)
+        except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's rule
+            say("error", f"The rule was not saved: {dash.error_text(exc)}")
+        else:
+            say("success", f"Rule {name.strip()!r} saved.")
+    if preview:
+        first, last = dash.date_range(period, dash.default_preview_period())
+        try:
+            tried = preview_alert_rule(fields, first, last)
+        except ValueError as exc:
+            say("error", f"The rule could not be tried: {dash.error_text(exc)}")
+        else:
+            say("success" if tried.firings else "info", tried.summary())
+            if tried.firings:
+                st.dataframe(dash.preview_table(tried), hide_index=True, width="stretch", key="preview_table",
+                             column_config=PREVIEW_COLUMNS)
+
 
 if rules_tab.open:
     with rules_tab:
-        with st.form("rule", border=True):
-            st.subheader("Save an alert rule")
-            st.caption("Saving a rule with an existing name updates that rule.")
-            r1, r2, r3 = st.columns([2, 1, 2])
-            name = r1.text_input("Rule name")
-            scope_type = r2.selectbox("Scope", SCOPE_TYPES, help="'all' watches every item; the others need a value.")
-            scope_value = r3.text_input("Scope value", help="The topic, company, watchlist, keyword or feed name to watch.")
-            c1, c2, c3 = st.columns(3)
-            window = c1.number_input("Window (hours)", min_value=0.5, value=24.0, step=1.0)
-            min_items = c2.number_input("Minimum items in the window", min_value=1, value=5, step=1)
-            cooldown = c3.number_input("Cooldown (hours)", min_value=0.0, value=12.0, step=1.0,
-                                       help="After an alert, the rule stays quiet this long.")
-            c4, c5, c6 = st.columns(3)
-            mode = c4.selectbox("Test", MODES, format_func={"share": "share: negative share ≥ threshold",
-                                                            "spike": "spike: share ≥ threshold × baseline"}.get)
-            threshold = c5.number_input("Threshold", min_value=0.01, value=0.5, step=0.05,
-                                        help="share: a fraction between 0 and 1 (0.5 = half the items negative); spike: a factor above 1.")
-            baseline = c6.number_input("Baseline (days)", min_value=1, value=7, step=1, help="Used by the spike test.")
-            recipients = st.text_input("Recipients (comma-separated emails)", placeholder="analyst@example.com, risk@example.com")
-            enabled = st.checkbox("Enabled", value=True)
-            if st.form_submit_button("Save rule", type="primary"):
-                try:
-                    save_alert_rule(
-                        name=name, scope_type=scope_type, scope_value=scope_value.strip(), window_hours=float(window),
-                        min_items=int(min_items), mode=mode, threshold=float(threshold), baseline_days=int(baseline),
-                        cooldown_hours=float(cooldown), recipients=recipients, enabled=enabled,
-                    )
-                except ValueError as exc:
-                    say("error", f"The rule was not saved: {dash.error_text(exc)}")
-                else:
-                    say("success", f"Rule {name.strip()!r} saved.")
-        known = {k: v for k, v in dash.scope_suggestions().items() if v}
-        if known:
-            with st.expander("Known scope values"):
-                for kind, values in known.items():
-                    st.text(f"{kind}: {', '.join(values)}")
+        rules = list_alert_rules()
+        if may("analyst"):
+            rule_form(rules)
+            known = {k: v for k, v in dash.scope_suggestions().items() if v}
+            if known:
+                with st.expander("Known scope values"):
+                    for kind, values in known.items():
+                        st.text(f"{kind}: {', '.join(values)}")
+        else:
+            st.info("You are signed in as a viewer: you can read the alert rules. Analysts and admins create, change and try them.")
         rules = list_alert_rules()
         if not rules:
-            st.info("No alert rules yet — save one above.")
+            st.info("No alert rules yet — save one above." if may("analyst") else "No alert rules yet.")
         else:
-            st.dataframe(
-                dash.rules_table(rules), hide_index=True, width="stretch", key="rules_table",
-                column_config={
-                    "name": st.column_config.TextColumn("Rule"),
-                    "enabled": st.column_config.CheckboxColumn("Enabled"),
-                    "test": st.column_config.TextColumn("Test", width="medium"),
-                    "window_hours": st.column_config.NumberColumn("Window (h)"),
-                    "min_items": st.column_config.NumberColumn("Min items"),
-                    "cooldown_hours": st.column_config.NumberColumn("Cooldown (h)"),
-                },
-            )
-            d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
-            doomed = d1.selectbox("Rule", [r["name"] for r in rules], key="rule_pick")
-            if d2.button("Delete…", key="delete_rule", width="stretch"):
-                st.session_state["rule_delete"] = doomed
-            confirm_delete("rule_delete", "alert rule", delete_alert_rule)
+            st.dataframe(dash.rules_table(rules), hide_index=True, width="stretch", key="rules_table", column_config=RULE_COLUMNS)
+            if may("analyst"):
+                d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
+                doomed = d1.selectbox("Rule", [r["name"] for r in rules], key="rule_pick")
+                if d2.button("Delete…", key="delete_rule", width="stretch"):
+                    st.session_state["rule_delete"] = doomed
+                confirm_delete("rule_delete", "alert rule", delete_alert_rule)

@@ -3,8 +3,9 @@
 from core.alerts.detect import detect_alerts, scope_filter
 from core.alerts.email import compose_alert_email
 from core.alerts.notify import recover_interrupted_sends, retry_alert_email, send_pending_alerts
-from core.alerts.preview import RulePreview, preview_alert_rule, stored_item_span
+from core.alerts.preview import RulePreview, preview_alert_rule
 from core.alerts.rules import (
+    MIN_COOLDOWN_HOURS,
     MODES,
     SCOPE_TYPES,
     delete_alert_rule,
@@ -15,6 +16,7 @@ from core.alerts.rules import (
 from core.alerts.views import alert_detail, alert_items, dashboard_links, list_alerts
 
 __all__ = [
+    "MIN_COOLDOWN_HOURS",
     "MODES",
     "RulePreview",
     "SCOPE_TYPES",
@@ -32,6 +34,5 @@ __all__ = [
     "save_alert_rule",
     "scope_filter",
     "send_pending_alerts",
-    "stored_item_span",
     "validate_alert_rule",
 ]

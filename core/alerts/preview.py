@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
-
 from core.alerts.detect import evaluate_rule, stays_quiet
 from core.alerts.rules import validate_alert_rule
 from core.storage import session_scope
-from core.storage.tables import Alert, AlertRule, Article
+from core.storage.tables import Alert, AlertRule
 
 MAX_STEPS = 500  # windows evaluated per preview; longer periods use a coarser step
 MAX_PREVIEW_DAYS = 366
@@ -86,11 +84,3 @@ def preview_alert_rule(rule: dict, first_day: date, last_day: date) -> RulePrevi
             moment += step
     return RulePreview(start, end, step, windows, firings)
 
-
-def stored_item_span() -> tuple[date, date] | None:
-    """The first and last publication day of the scored items (to pick a preview period), or None."""
-    with session_scope() as session:
-        first, last = session.execute(
-            select(func.min(Article.published_at), func.max(Article.published_at)).where(Article.scored_at.is_not(None))
-        ).one()
-    return (first.date(), last.date()) if first and last else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import func, literal, or_, select
@@ -155,3 +155,12 @@ def filter_options() -> dict[str, list]:
             )
         )
     return {"feeds": feeds, "topics": topics, "companies": companies}
+
+
+def stored_item_span() -> tuple[date, date] | None:
+    """The first and last publication day of the scored items, or None when there are none."""
+    with session_scope() as session:
+        first, last = session.execute(
+            select(func.min(Article.published_at), func.max(Article.published_at)).where(Article.scored_at.is_not(None))
+        ).one()
+    return (first.date(), last.date()) if first and last else None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from core.alerts import list_alert_rules, save_alert_rule
+from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Alert, AlertRule, Article, utcnow
-from core.watchlists import list_watchlists
+from core.watchlists import list_watchlists, save_watchlist
 from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, table, texts, widget
 
 PAGE = "alerts.py"
@@ -172,3 +174,97 @@ def test_alert_link_to_an_unknown_alert_falls_back_to_the_newest(seed):
     assert "newest alert" in texts(at.text)
     assert not any(b.label == "Retry email" for b in at.button)
     assert "Email: sent" in texts(at.caption)
+
+
+def headers(frame) -> list[str]:
+    """The column headers a table shows: the configured label, else the raw column name."""
+    config = json.loads(frame.proto.columns or "{}")
+    shown = [c for c in frame.value.columns if not (c in config and config[c].get("hidden"))]
+    return [(config.get(c) or {}).get("label") or c for c in shown]
+
+
+def test_tables_have_headers_in_words(seed):
+    _seed_alerts(seed)
+    save_watchlist("Nordics", "Nokia", "NOK", "")
+    at = open_page(PAGE)
+    for tab in ("Alerts", "Watchlists", "Alert rules"):
+        switch_tab(at, tab)
+        assert_no_exception(at)
+        assert at.dataframe
+        for frame in at.dataframe:
+            raw = [h for h in headers(frame) if "_" in h or (h.isalpha() and h.islower())]
+            assert not raw, f"{tab}: raw column names {raw} in {headers(frame)}"
+
+
+def page_buttons(at) -> list[str]:
+    return [b.label for b in at.button if b.label != "Sign out"]
+
+
+def test_viewers_get_read_only_views(seed):
+    failed_id, _ = _seed_alerts(seed)
+    save_watchlist("Nordics", "Nokia", "NOK", "")
+    at = open_page(PAGE, role="viewer", alert=str(failed_id))
+    assert_no_exception(at)
+    assert any("Email failed after 3 attempts" in e for e in texts(at.error))
+    assert not page_buttons(at)  # no Retry for a viewer (core would refuse it)
+    switch_tab(at, "Watchlists")
+    assert any("signed in as a viewer" in i for i in texts(at.info))
+    assert not at.text_input and not page_buttons(at)
+    assert table(at, "watchlists_table")["name"].tolist() == ["Nordics"]
+    switch_tab(at, "Alert rules")
+    assert_no_exception(at)
+    assert any("signed in as a viewer" in i for i in texts(at.info))
+    assert not at.text_input and not at.number_input and not page_buttons(at)
+    assert table(at, "rules_table")["name"].tolist() == ["Earnings drop"]
+
+
+def test_a_rule_is_edited_in_place(db):
+    save_alert_rule(name="Earnings drop", scope_type="topic", scope_value="Earnings", threshold=0.6, min_items=4,
+                    cooldown_hours=6, recipients="risk@example.com")
+    at = open_page(PAGE, tab="Alert rules")
+    widget(at.selectbox, "Rule to edit").set_value("Earnings drop").run()
+    assert_no_exception(at)
+    assert widget(at.text_input, "Rule name").value == "Earnings drop"
+    assert widget(at.text_input, "Scope value").value == "Earnings"
+    assert widget(at.number_input, "Threshold").value == 0.6
+    assert widget(at.number_input, "Minimum items in the window").value == 4
+    assert widget(at.number_input, "Cooldown (hours)").value == 6
+    assert widget(at.text_input, "Recipients (comma-separated emails)").value == "risk@example.com"
+    widget(at.number_input, "Threshold").set_value(0.7)
+    button(at, "Save rule").click().run()
+    assert_no_exception(at)
+    assert "Rule 'Earnings drop' saved." in texts(at.success)
+    [rule] = list_alert_rules()
+    assert (rule["threshold"], rule["min_items"], rule["scope_value"], rule["recipients"]) == (0.7, 4, "Earnings", ["risk@example.com"])
+
+
+def test_a_rule_is_tried_on_a_past_period_without_saving(seed):
+    seed([(f"Shares plunged {i}", "negative", "Earnings", []) for i in range(4)], hours_ago=24 * 120)  # months old
+    old = (utcnow() - timedelta(days=120)).date()
+    at = open_page(PAGE, tab="Alert rules")
+    fill = {"Rule name": "Try me", "Scope value": ""}
+    for label, value in fill.items():
+        widget(at.text_input, label).input(value)
+    widget(at.number_input, "Minimum items in the window").set_value(3)
+    widget(at.date_input, "Try it on the period (UTC)").set_value((old - timedelta(days=2), old + timedelta(days=2)))
+    button(at, "Try the rule").click().run()
+    assert_no_exception(at)
+    assert any(s.startswith("This rule would have fired 1 time from ") for s in texts(at.success)), texts(at.success) + texts(at.info)
+    [shown] = [f.value for f in at.dataframe if "reason" in f.value.columns]
+    assert shown["items"].tolist() == [4] and shown["window_end"].iloc[0].date() == old
+    assert list_alert_rules() == []  # trying saves nothing
+    with session_scope() as session:
+        assert session.scalar(select(Alert.id)) is None
+
+    widget(at.date_input, "Try it on the period (UTC)").set_value((old - timedelta(days=30), old - timedelta(days=20)))
+    button(at, "Try the rule").click().run()
+    assert any(i.startswith("This rule would not have fired") for i in texts(at.info)), texts(at.info)
+
+
+def test_the_email_link_address_is_shown_and_a_wrong_port_warned(db, monkeypatch):
+    at = open_page(PAGE)
+    assert "Alert emails link to http://localhost:8501 (set by BEACON_BASE_URL)." in texts(at.caption)
+    monkeypatch.setenv("BEACON_BASE_URL", "http://localhost:8600")
+    get_settings.cache_clear()
+    at = open_page(PAGE)
+    assert any(w.startswith("Alert emails link to http://localhost:8600, but this app runs on port 8501") for w in texts(at.warning))

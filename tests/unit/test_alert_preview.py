@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.alerts import preview_alert_rule, save_alert_rule, stored_item_span
+from core.alerts import preview_alert_rule, save_alert_rule
 from core.alerts.detect import detect_alerts
+from core.sentiment.views import stored_item_span
 from core.storage import session_scope
 from core.storage.tables import Alert
 from tests.unit.test_alert_detect import NOW, add_article, add_feed
