@@ -1,6 +1,7 @@
 """Streamlit helpers shared by the pages (UI only; core/ never imports this)."""
 
 import html
+import re
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -25,9 +26,38 @@ def may(role: str) -> bool:
     return actor is not None and actor.can(role)
 
 
+# Streamlit renders messages, captions, labels and headers as GitHub-flavoured Markdown. Outside text
+# (feed names and errors, uploaded file names and cells, link parameters, user names, exception
+# messages) must show as typed, never as a link, an image, a heading or HTML.
+# An invisible word joiner after http / www / @ stops GFM turning a bare URL or e-mail address into a
+# link; after a colon before a letter it stops Streamlit's :red[...] / :material/icon: / :emoji: syntax.
+_WORD_JOINER = "\u2060"
+_BARE_LINK = re.compile(r"(?i)https?(?=:)|www(?=\.)|@|:(?=[a-z+-])")
+_ALWAYS = re.compile(r"([\\`*\[\]~$|])")  # links, images, code, emphasis, strike-through, maths, tables, :color[...]
+_LONE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # snake_case stays as is (no emphasis inside words)
+_BLOCK_START = re.compile(r"(?m)^([ \t]*)([#+=-])")  # headings, lists, setext underlines, thematic breaks
+_NUMBERED = re.compile(r"(?m)^([ \t]*\d+)([.)])")  # numbered lists
+_INDENT = re.compile(r"(?m)^[ \t]+")  # four spaces would start a code block: keep the indent as no-break spaces
+
+
+def plain(text: object) -> str:
+    """``text`` made inert for Streamlit's Markdown: it shows as written, with nothing interpreted
+    (no link, bare URL or e-mail link, image, HTML, heading, list, code, maths or emphasis). Use it
+    for every piece of outside text put into a message, caption, label, header or spinner."""
+    out = re.sub(r"\r\n?", "\n", str(text))
+    out = _BARE_LINK.sub(lambda m: m.group() + _WORD_JOINER, out)
+    out = html.escape(out, quote=False)  # raw HTML, <autolinks> and &entities; show as typed
+    out = _ALWAYS.sub(r"\\\1", out)
+    out = _LONE_UNDERSCORE.sub(r"\\_", out)
+    out = _BLOCK_START.sub(r"\1\\\2", out)
+    out = _NUMBERED.sub(r"\1\\\2", out)
+    return _INDENT.sub(lambda m: "\u00a0" * len(m.group()), out)
+
+
 def say(level: str, text: str) -> None:
-    """Show a message that may contain feed, file or user text: HTML-escaped, never raw HTML."""
-    getattr(st, level)(html.escape(text, quote=False))
+    """Show a message whose whole text may contain feed, file or user text: shown as plain text, never
+    as Markdown or HTML (``st.error`` / ``st.warning`` / ``st.info`` / ``st.success``)."""
+    getattr(st, level)(plain(text))
 
 
 # How a news item (Article) is shown in a table, wherever items are listed (Financial sentiment, an alert's items).
