@@ -2,6 +2,7 @@
 
 import html
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -22,7 +23,8 @@ def _prepare_database(database_url: str) -> bool:
     return True
 
 
-st.set_page_config(page_title="Beacon", page_icon=":material/radar:", layout="wide")
+ICON = Path(__file__).resolve().parent / "assets" / "beacon_icon.png"  # shipped: nothing is fetched from a font server
+st.set_page_config(page_title="Beacon", page_icon=str(ICON), layout="wide")
 try:
     _prepare_database(get_settings().database_url)
 except Exception as exc:  # an unreachable or broken database: say which one, not a traceback
@@ -42,12 +44,43 @@ def write_session_cookie(token: str | None) -> None:
     st.html(f"<script>document.cookie = {value!r};</script>", unsafe_allow_javascript=True)
 
 
+def first_admin_form(setup_token: str) -> None:
+    """The page behind the one-time setup link printed by `make run`: create the first admin, then sign in as them."""
+    st.subheader("Create the first admin")
+    st.caption("This one-time link works until the first admin exists. The admin then adds everyone else on the Admin page.")
+    with st.form("first_admin"):
+        username = st.text_input("Admin username", key="setup_user")
+        password = st.text_input("Password (10+ characters)", type="password", key="setup_password")
+        repeated = st.text_input("Password again", type="password", key="setup_password_again")
+        submitted = st.form_submit_button("Create the admin and sign in", type="primary")
+    if submitted:
+        try:
+            auth.create_first_admin_with_token(setup_token, username, password, repeated)
+            st.session_state[TOKEN], _ = auth.sign_in(username, password)
+        except (ValueError, auth.SetupLinkError, auth.SignInError) as exc:
+            st.error(html.escape(str(exc), quote=False))
+            return
+        st.session_state.pop(SIGNED_OUT, None)
+        st.query_params.pop(auth.SETUP_PARAM, None)
+        st.rerun()
+
+
 def sign_in_form(expired: bool) -> None:
+    """The sign-in screen (the requested page and its query stay in the address, so sign-in leads there)."""
     st.title("Beacon")
+    if get_settings().auth_mode == "oidc":
+        st.button("Sign in with your company account", type="primary", on_click=st.login)
+        return
+    write_session_cookie(None)
+    setup_token = st.query_params.get(auth.SETUP_PARAM)
+    if setup_token and auth.setup_token_valid(setup_token):
+        first_admin_form(setup_token)
+        return
     if auth.user_count() == 0:
-        st.warning(
-            "No accounts exist yet. An administrator creates the first one on the server with "
-            "`python -m core users create --admin NAME` (or BEACON_ADMIN_USER and BEACON_ADMIN_PASSWORD on first start)."
+        stale = "This setup link is not valid any more (a newer one was printed). " if setup_token else ""
+        st.info(
+            f"{stale}No account exists yet. To create the first admin, open the one-time setup link that `make run` "
+            "printed in the terminal where Beacon was started."
         )
         return
     if expired:
@@ -63,28 +96,24 @@ def sign_in_form(expired: bool) -> None:
         except auth.SignInError as exc:
             st.error(html.escape(str(exc), quote=False))
             return
+        st.query_params.pop(auth.SETUP_PARAM, None)
         st.rerun()
 
 
-def signed_in_actor() -> auth.Actor | None:
-    """The signed-in user (password sessions or the company identity provider), else a sign-in screen."""
+def signed_in_actor() -> tuple[auth.Actor | None, bool]:
+    """The signed-in user (password sessions or the company identity provider), and whether a session just expired."""
     if get_settings().auth_mode == "oidc":
         if not st.user.is_logged_in:
-            st.title("Beacon")
-            st.button("Sign in with your company account", type="primary", on_click=st.login)
-            return None
-        return auth.identity_provider_actor(st.user.get("email", ""))
+            return None, False
+        return auth.identity_provider_actor(st.user.get("email", "")), False
     token = st.session_state.get(TOKEN)
     if token is None and not st.session_state.get(SIGNED_OUT):
         cookie = st.context.cookies.get(COOKIE)  # a reload, a bookmark or a link opened in a new tab
         token = cookie if isinstance(cookie, str) else None  # (AppTest has no browser: no cookies)
     actor = auth.resume(token)
-    if actor is None:
-        write_session_cookie(None)
-        sign_in_form(expired=token is not None)
-    else:
+    if actor is not None:
         st.session_state[TOKEN] = token
-    return actor
+    return actor, actor is None and token is not None
 
 
 def sign_out() -> None:
@@ -101,23 +130,6 @@ def session_actor() -> auth.Actor | None:
     return auth.resume(st.session_state.get(TOKEN))
 
 
-auth.set_actor_provider(session_actor)
-try:
-    actor = signed_in_actor()
-except auth.SignInError as exc:
-    st.error(html.escape(str(exc), quote=False))
-    st.stop()
-if actor is None:
-    st.session_state.pop("beacon_actor", None)
-    st.stop()
-auth.set_actor(actor)  # every core action in this script run checks this user's role
-st.session_state["beacon_actor"] = actor
-with st.sidebar:
-    st.caption(html.escape(f"Signed in as {actor.username} ({actor.role})", quote=False))
-    st.button("Sign out", key="sign_out", on_click=sign_out)
-    if get_settings().auth_mode != "oidc":
-        write_session_cookie(st.session_state[TOKEN])
-
 DASHBOARD = st.Page("pages/financial_sentiment.py", title="Financial sentiment", icon=":material/monitoring:",
                     url_path="financial_sentiment")
 
@@ -126,32 +138,58 @@ def open_dashboard() -> None:
     st.switch_page(DASHBOARD)
 
 
-# The start page ("/") only forwards to the dashboard. Streamlit serves a default page at "/" only, so making the
-# dashboard the default would leave its own URL (/financial_sentiment, used by alert e-mails) "not found".
-PAGES = {
-    "Monitoring": [
-        st.Page(open_dashboard, title="Start", url_path="start", default=True, visibility="hidden"),
-        DASHBOARD,
-        st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
-    ],
-    "Models": [
-        st.Page("pages/model_studio.py", title="Model Studio", icon=":material/model_training:", url_path="model_studio"),
-        st.Page("pages/batch_scoring.py", title="Batch scoring", icon=":material/table_view:", url_path="batch_scoring"),
-    ],
-    "Merchandising": [
-        st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:", url_path="recommendations"),
-    ],
-    "Support": [
-        st.Page("pages/customer_service.py", title="Customer service", icon=":material/support_agent:", url_path="customer_service"),
-    ],
-}
-PAGES["Admin"] = [
-    st.Page(
-        "pages/admin.py", title="Users and audit log", icon=":material/admin_panel_settings:", url_path="admin",
-        visibility="visible" if actor.can("admin") else "hidden",  # core refuses non-admins anyway
-    )
-]
+def app_pages(actor: auth.Actor | None) -> dict[str, list]:
+    """Beacon's menu. The start page ("/") only forwards to the dashboard: Streamlit serves a default page at "/" only,
+    so making the dashboard the default would leave its own URL (/financial_sentiment, used by alert e-mails) "not found"."""
+    return {
+        "Monitoring": [
+            st.Page(open_dashboard, title="Start", url_path="start", default=True, visibility="hidden"),
+            DASHBOARD,
+            st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
+        ],
+        "Models": [
+            st.Page("pages/model_studio.py", title="Model Studio", icon=":material/model_training:", url_path="model_studio"),
+            st.Page("pages/batch_scoring.py", title="Batch scoring", icon=":material/table_view:", url_path="batch_scoring"),
+        ],
+        "Merchandising": [
+            st.Page("pages/recommendations.py", title="Recommendations", icon=":material/recommend:", url_path="recommendations"),
+        ],
+        "Support": [
+            st.Page("pages/customer_service.py", title="Customer service", icon=":material/support_agent:", url_path="customer_service"),
+        ],
+        "Admin": [
+            st.Page(
+                "pages/admin.py", title="Users and audit log", icon=":material/admin_panel_settings:", url_path="admin",
+                visibility="visible" if actor and actor.can("admin") else "hidden",  # core refuses non-admins anyway
+            )
+        ],
+    }
+
+
+auth.set_actor_provider(session_actor)
 try:
-    st.navigation(PAGES).run()
+    actor, expired = signed_in_actor()
+    problem = None
+except auth.SignInError as exc:
+    actor, expired, problem = None, False, str(exc)
+# Always declared, so the address a visitor opened (an alert e-mail's link) is kept through the sign-in form;
+# the menu shows only to a signed-in user (no stale menu after sign-out, no file-name menu before sign-in).
+navigation = st.navigation(app_pages(actor), position="sidebar" if actor else "hidden")
+if actor is None:
+    st.session_state.pop("beacon_actor", None)
+    if problem:
+        st.error(html.escape(problem, quote=False))
+    else:
+        sign_in_form(expired)
+    st.stop()
+auth.set_actor(actor)  # every core action in this script run checks this user's role
+st.session_state["beacon_actor"] = actor
+with st.sidebar:
+    st.caption(html.escape(f"Signed in as {actor.username} ({actor.role})", quote=False))
+    st.button("Sign out", key="sign_out", on_click=sign_out)
+    if get_settings().auth_mode != "oidc":
+        write_session_cookie(st.session_state[TOKEN])
+try:
+    navigation.run()
 except auth.PermissionDenied as exc:  # a role check in core refused an action: say so, no traceback
     st.error(html.escape(str(exc), quote=False))

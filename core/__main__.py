@@ -23,7 +23,7 @@ def _progress_bar(label: str):
 
 
 def cmd_setup(_: argparse.Namespace) -> int:
-    from core.auth import create_admin_from_environment, user_count
+    from core.auth import create_admin_from_environment, issue_setup_token, setup_link
     from core.nlp.defaults import install_default_models
     from core.storage import upgrade_database
 
@@ -32,8 +32,9 @@ def cmd_setup(_: argparse.Namespace) -> int:
     print(f"database ready; default models installed: {', '.join(installed) or 'already present'}")
     if create_admin_from_environment():
         print("created the first admin from BEACON_ADMIN_USER")
-    elif user_count() == 0:
-        print("no accounts yet: create the first admin with `python -m core users create --admin NAME`")
+    elif (token := issue_setup_token()) is not None:
+        print(f"no accounts yet: open {setup_link(token)} once to create the first admin in the browser "
+              "(this link works until an admin exists; or run `make admin`)")  # fmt: skip
     return 0
 
 

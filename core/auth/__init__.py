@@ -16,6 +16,7 @@ from core.auth.roles import (
     set_process_actor,
 )
 from core.auth.sessions import SignInError, identity_provider_actor, resume, sign_in, sign_out
+from core.auth.setup import SETUP_PARAM, SetupLinkError, create_first_admin_with_token, issue_setup_token, setup_link, setup_token_valid
 from core.auth.users import (
     create_admin_from_environment,
     create_first_admin,
@@ -33,13 +34,17 @@ __all__ = [
     "WORKER",
     "Actor",
     "PermissionDenied",
+    "SETUP_PARAM",
+    "SetupLinkError",
     "SignInError",
     "acting_as",
     "create_admin_from_environment",
     "create_first_admin",
+    "create_first_admin_with_token",
     "create_user",
     "current_actor",
     "identity_provider_actor",
+    "issue_setup_token",
     "list_events",
     "list_users",
     "record",
@@ -52,6 +57,8 @@ __all__ = [
     "set_actor_provider",
     "set_process_actor",
     "set_role",
+    "setup_link",
+    "setup_token_valid",
     "sign_in",
     "sign_out",
     "user_count",

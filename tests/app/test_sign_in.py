@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from core.auth import create_user, list_events
+from core.auth import create_user, issue_setup_token, list_events, setup_token_valid, user_count
 from core.auth.sessions import refusal
 from core.storage import session_scope
 from core.storage.tables import LoginSession, utcnow
@@ -24,11 +24,40 @@ def submit(at: AppTest, username: str, password: str) -> AppTest:
     return button(at, "Sign in").click().run()
 
 
-def test_without_accounts_the_app_says_how_to_create_the_first_admin(db):
-    at = fresh_app().run()
+def test_without_accounts_the_app_points_to_the_setup_link_and_nobody_can_create_an_admin_without_it(db):
+    issue_setup_token()
+    for query in ({}, {"setup": "made-up-token"}):
+        at = fresh_app()
+        at.query_params.update(query)
+        at = at.run()
+        assert_no_exception(at)
+        assert any("open the one-time setup link that `make run` printed" in i for i in texts(at.info))
+        assert not at.text_input  # no form, no default password to guess
+    assert user_count() == 0
+
+
+def test_the_setup_link_creates_the_first_admin_in_the_browser_and_signs_them_in(db):
+    token = issue_setup_token()
+    at = fresh_app()
+    at.query_params["setup"] = token
+    at = at.run()
+    assert texts(at.subheader) == ["Create the first admin"]
+    widget(at.text_input, "Admin username").input("root")
+    widget(at.text_input, "Password (10+ characters)").input(PASSWORD)
+    widget(at.text_input, "Password again").input(PASSWORD + "!")
+    at = button(at, "Create the admin and sign in").click().run()
+    assert texts(at.error) == ["the two passwords differ"] and user_count() == 0  # nothing created, the link still works
+    widget(at.text_input, "Password again").input(PASSWORD)
+    at = button(at, "Create the admin and sign in").click().run()
     assert_no_exception(at)
-    assert any("python -m core users create --admin NAME" in w for w in texts(at.warning))
-    assert not at.text_input  # no sign-in form, no default password to guess
+    assert texts(at.title) == ["Financial sentiment"]
+    assert any("Signed in as root (admin)" in c for c in texts(at.sidebar.caption))
+    assert "setup" not in at.query_params
+    assert not setup_token_valid(token)
+    again = fresh_app()
+    again.query_params["setup"] = token
+    again = again.run()
+    assert not again.subheader and [t.label for t in again.text_input] == ["Username", "Password"]  # the sign-in form
 
 
 def test_sign_in_with_the_right_password_opens_the_dashboard(db):
@@ -107,3 +136,18 @@ def test_a_viewer_is_told_they_cannot_add_a_feed_and_nothing_is_stored(db):
     assert_no_exception(at)
     assert any("test-viewer is a viewer and cannot add feeds; this needs the admin role" in e.lower() for e in texts(at.error))
     assert list_feeds() == []
+
+
+def test_a_link_opened_before_signing_in_opens_its_page_and_query_after_sign_in(db):
+    """An alert e-mail's link in a browser that is not signed in: after sign-in the visitor is where the link pointed.
+    (AppTest keeps the page between runs by itself; the browser test pins what a real browser does.)"""
+    create_user("maria", PASSWORD, "viewer")
+    at = fresh_app()
+    at.switch_page("pages/alerts.py")
+    at.query_params["alert"] = "1"
+    at = at.run()
+    assert texts(at.title) == ["Beacon"]  # the sign-in form first
+    at = submit(at, "maria", PASSWORD)
+    assert_no_exception(at)
+    assert texts(at.title) == ["Alerts"]
+    assert at.query_params["alert"] == "1"

@@ -202,3 +202,44 @@ def test_a_locked_account_and_an_unknown_user_get_the_same_answer_but_the_audit_
     assert _is_the_one_refusal(answers[0]) and answers == [answers[0]] * 3, answers
     reasons = [e["detail"]["reason"] for e in auth.list_events(action="sign-in failed")[:3]]
     assert reasons == ["locked", "unknown user", "locked"]
+
+
+def test_the_setup_link_creates_the_first_admin_once_and_only_with_its_token(db):
+    token = auth.issue_setup_token()
+    stored = get_settings().data_dir / "setup_token"
+    assert stored.stat().st_mode & 0o777 == 0o600 and token not in stored.read_text()  # only a digest, owner-only
+    assert auth.setup_link(token) == f"{get_settings().base_url}/?setup={token}"
+    assert auth.setup_token_valid(token) and not auth.setup_token_valid(token[:-1] + "x") and not auth.setup_token_valid("")
+    with pytest.raises(auth.SetupLinkError):
+        auth.create_first_admin_with_token("made-up-token", "mallory", PASSWORD)
+    with pytest.raises(ValueError, match="at least 10 characters"):
+        auth.create_first_admin_with_token(token, "root", "short")
+    assert auth.user_count() == 0 and auth.setup_token_valid(token)  # bad input loses nothing: the link still works
+    auth.create_first_admin_with_token(token, "root", PASSWORD)
+    assert auth.sign_in("root", PASSWORD)[1] == Actor("root", "admin")
+    assert not auth.setup_token_valid(token) and not stored.exists()
+    with pytest.raises(auth.SetupLinkError):
+        auth.create_first_admin_with_token(token, "eve", PASSWORD)
+    assert auth.issue_setup_token() is None  # an account exists: no new link
+    events = [(e["user"], e["action"], e["target"], e["outcome"]) for e in auth.list_events(action="first admin created")]
+    assert events == [("setup", "first admin created", "eve", "refused"), ("setup", "first admin created", "mallory", "refused")]
+    [created] = auth.list_events(action="user created")
+    assert (created["user"], created["target"], created["detail"]) == ("setup", "root", {"role": "admin", "via": "setup link"})
+
+
+def test_a_newer_setup_link_replaces_the_older_one_and_an_admin_from_the_command_line_ends_it(db):
+    first, second = auth.issue_setup_token(), auth.issue_setup_token()
+    assert not auth.setup_token_valid(first) and auth.setup_token_valid(second)
+    assert auth.create_first_admin("boss", PASSWORD)
+    assert not auth.setup_token_valid(second)
+
+
+def test_setup_prints_a_one_time_link_while_no_account_exists(db):
+    done = subprocess.run([sys.executable, "-m", "core", "setup"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stdout.splitlines() if "/?setup=" in line]
+    token = line.split("/?setup=", 1)[1].split()[0]
+    assert auth.setup_token_valid(token)
+    auth.create_first_admin_with_token(token, "root", PASSWORD)
+    again = subprocess.run([sys.executable, "-m", "core", "setup"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert again.returncode == 0 and "setup=" not in again.stdout
