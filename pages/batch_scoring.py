@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.scoring import runs
 from core.scoring.reading import InputFileError
-from ui import say, use_app_navigation
+from ui import may, say, use_app_navigation
 
 use_app_navigation()
 
@@ -108,7 +108,7 @@ def live_progress(run_id: int) -> None:
     run = runs.get_run(run_id)
     run_caption(run)
     st.progress(run.fraction_done, text=runs.progress_text(run))
-    if runs.can_score() and st.button("Cancel this run", key=f"scoring_cancel_{run.id}"):
+    if may("analyst") and st.button("Cancel this run", key=f"scoring_cancel_{run.id}"):
         runs.request_cancel(run.id)
         st.rerun()
     if run.finished:
@@ -178,7 +178,7 @@ def show_run(run_id: int) -> None:
     note = runs.status_note(run)
     if note:
         say(*note)
-        if run.resumable and runs.can_score() and st.button("Resume", type="primary", key=f"scoring_resume_{run.id}"):
+        if run.resumable and may("analyst") and st.button("Resume", type="primary", key=f"scoring_resume_{run.id}"):
             runs.resume_run(run.id)
             st.rerun()
     else:
@@ -233,7 +233,7 @@ def past_runs() -> None:
 
 
 st.title("Batch scoring")
-if runs.can_score():
+if may("analyst"):
     with st.expander("Score a new file", expanded=selected_run() is None):
         new_run_form()
 else:

@@ -673,12 +673,6 @@ STATUS_ICONS = {
 }
 
 
-def can_score() -> bool:
-    """Whether the acting user may upload, score, cancel and resume (analysts and admins); viewers get read-only views."""
-    actor = current_actor()
-    return actor is not None and actor.can("analyst")
-
-
 def any_active() -> bool:
     """Whether some run is queued or running (the page then keeps its list of runs live)."""
     mark_interrupted_runs()
