@@ -21,7 +21,38 @@ def act(action, success: str) -> None:  # noqa: ANN001 - a no-argument callable
         st.session_state["admin_message"] = ("success", success)
 
 
+USER_COLUMNS = {
+    "username": st.column_config.TextColumn("User"),
+    "role": st.column_config.TextColumn("Role"),
+    "active": st.column_config.CheckboxColumn("Active"),
+    "locked_until": st.column_config.DatetimeColumn("Locked until (UTC)", format="YYYY-MM-DD HH:mm"),
+    "last_login_at": st.column_config.DatetimeColumn("Last sign-in (UTC)", format="YYYY-MM-DD HH:mm"),
+    "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
+}
+AUDIT_COLUMNS = {
+    "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "user": st.column_config.TextColumn("User"),
+    "action": st.column_config.TextColumn("Action"),
+    "target": st.column_config.TextColumn("Target"),
+    "outcome": st.column_config.TextColumn("Outcome"),
+    "detail": st.column_config.TextColumn("Detail", width="large"),
+}
+
+
+def read_only_view(actor: auth.Actor) -> None:
+    """What a non-admin sees here: their role and whom to ask, no forms they could not use."""
+    admins = ", ".join(auth.admin_names()) or "an admin"
+    say("info", f"Managing users and reading the audit log needs the admin role. You are signed in as {actor.username}, "
+                f"a {actor.role}: you can {ROLE_HELP[actor.role]}. To change your role, ask {admins}.")  # fmt: skip
+    st.caption(" · ".join(f"**{role}**: {ROLE_HELP[role]}" for role in ROLES))
+
+
 st.title("Users and audit log")
+actor = auth.current_actor()
+if actor is None or not actor.can("admin"):  # the app signs everyone in before a page runs
+    if actor is not None:
+        read_only_view(actor)
+    st.stop()
 message = st.session_state.pop("admin_message", None)
 if message:
     say(*message)
@@ -30,7 +61,8 @@ users_tab, audit_tab = st.tabs(["Users", "Audit log"], key="admin", bind="query-
 if users_tab.open:
     with users_tab:
         users = auth.list_users()
-        st.dataframe(pd.DataFrame([u.__dict__ for u in users]), hide_index=True, width="stretch", key="admin_users")
+        st.dataframe(pd.DataFrame([u.__dict__ for u in users]), hide_index=True, width="stretch", key="admin_users",
+                     column_config=USER_COLUMNS)  # fmt: skip
         st.caption(" · ".join(f"**{role}**: {ROLE_HELP[role]}" for role in ROLES))
         with st.form("new_user", clear_on_submit=True):
             st.subheader("Add a user")
@@ -71,5 +103,5 @@ if audit_tab.open:
             st.info("No matching events.")
         else:
             events["detail"] = events["detail"].map(str)
-            st.dataframe(events, hide_index=True, width="stretch", key="audit_table")
+            st.dataframe(events, hide_index=True, width="stretch", key="audit_table", column_config=AUDIT_COLUMNS)
             st.download_button("Download the log (CSV)", safe_csv(events), "beacon_audit.csv", "text/csv")

@@ -18,6 +18,7 @@ from core.auth.roles import (
 from core.auth.sessions import SignInError, identity_provider_actor, resume, sign_in, sign_out
 from core.auth.setup import SETUP_PARAM, SetupLinkError, create_first_admin_with_token, issue_setup_token, setup_link, setup_token_valid
 from core.auth.users import (
+    admin_names,
     create_admin_from_environment,
     create_first_admin,
     create_user,
@@ -38,6 +39,7 @@ __all__ = [
     "SetupLinkError",
     "SignInError",
     "acting_as",
+    "admin_names",
     "create_admin_from_environment",
     "create_first_admin",
     "create_first_admin_with_token",

@@ -108,6 +108,13 @@ def list_users() -> list[UserView]:
         return [_view(u) for u in session.scalars(select(User).order_by(User.username))]
 
 
+def admin_names() -> list[str]:
+    """The active admins, for anyone signed in (whom to ask for a role or an account)."""
+    require("viewer", "see who the admins are")
+    with session_scope() as session:
+        return list(session.scalars(select(User.username).where(User.role == "admin", User.active.is_(True)).order_by(User.username)))
+
+
 def user_count() -> int:
     with session_scope() as session:
         return session.scalar(select(func.count()).select_from(User)) or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -11,7 +12,13 @@ from core.auth import create_user, issue_setup_token, list_events, setup_token_v
 from core.auth.sessions import refusal
 from core.storage import session_scope
 from core.storage.tables import LoginSession, utcnow
-from tests.app.helpers import PASSWORD, ROOT, assert_no_exception, button, open_page, texts, widget
+from tests.app.helpers import PASSWORD, ROOT, assert_no_exception, button, open_page, switch_tab, texts, widget
+
+
+def column_labels(frame) -> dict[str, str]:
+    """The headers a table shows: each column's configured label (the raw name when none is set)."""
+    config = json.loads(frame.proto.columns or "{}")
+    return {col: config.get(col, {}).get("label", col) for col in frame.value.columns}
 
 
 def fresh_app() -> AppTest:
@@ -117,13 +124,26 @@ def test_only_admins_see_the_admin_page_and_it_manages_users(db):
     at = button(at, "Add user").click().run()
     assert_no_exception(at)
     assert "Added li as analyst." in texts(at.success)
-    users = [f.value for f in at.dataframe if "role" in f.value.columns][0]
-    assert dict(zip(users["username"], users["role"]))["li"] == "analyst"
+    [users] = [f for f in at.dataframe if "role" in f.value.columns]
+    assert dict(zip(users.value["username"], users.value["role"]))["li"] == "analyst"
+    assert column_labels(users) == {"username": "User", "role": "Role", "active": "Active", "locked_until": "Locked until (UTC)",
+                                    "last_login_at": "Last sign-in (UTC)", "created_at": "Created (UTC)"}  # fmt: skip
+    audit = switch_tab(at, "Audit log")
+    [events] = [f for f in audit.dataframe if "outcome" in f.value.columns]
+    assert set(column_labels(events).values()) == {"When (UTC)", "User", "Action", "Target", "Outcome", "Detail"}
 
-    viewer = open_page("admin.py", "Users", role="viewer")
-    assert_no_exception(viewer)
-    assert "test-viewer is a viewer and cannot list users; this needs the admin role" in texts(viewer.error)
-    assert not [f for f in viewer.dataframe if "role" in f.value.columns]
+
+def test_a_non_admin_on_the_admin_page_gets_a_read_only_view_without_forms(db):
+    create_user("root", PASSWORD, "admin")
+    for tab in ("Users", "Audit log"):
+        viewer = open_page("admin.py", tab, role="viewer")
+        assert_no_exception(viewer)
+        assert not viewer.error  # told up front, not after submitting a form
+        [info] = texts(viewer.info)
+        assert "needs the admin role" in info and "signed in as test-viewer, a viewer" in info and "ask root" in info
+        assert not viewer.text_input and not viewer.main.button and not viewer.selectbox and not viewer.dataframe
+        assert not viewer.get("form")
+    assert list_events(action="list users") == []  # nothing was even attempted on their behalf
 
 
 def test_a_viewer_is_told_they_cannot_add_a_feed_and_nothing_is_stored(db):
