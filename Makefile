@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 PORT ?= 8501
+# Links Beacon prints (the first-start setup link) and sends (alert e-mails); set it when users reach Beacon elsewhere.
+export BEACON_BASE_URL ?= http://localhost:$(PORT)
 # The app and the worker learn the port (alert email links default to http://localhost:$(PORT)).
 run app worker: export STREAMLIT_SERVER_PORT = $(PORT)
 
@@ -24,11 +26,13 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-# Migrate the database and register the shipped default models (idempotent).
+# Migrate the database and register the shipped default models (idempotent); while no account exists, print the
+# one-time setup link that creates the first admin in the browser.
 setup: install
 	$(PY) -m core setup
 
-# The first admin account (asks for a name and a password; there is no default account).
+# The first admin account on the terminal (asks for a name and a password; there is no default account),
+# instead of the setup link that `make run` prints.
 admin: setup
 	@read -p "admin username: " name; $(PY) -m core users create --admin "$$name"
 
