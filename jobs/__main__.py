@@ -1,7 +1,8 @@
 """``python -m jobs``: the Beacon worker (crawl, score, detect, notify on a timer).
 
 ``python -m jobs --once`` runs one cycle with every feed crawled and exits. The exit status is
-non-zero only when the database cannot be reached; failing steps are logged, not fatal.
+non-zero only when the database cannot be reached (2) or is damaged (3); failing steps are logged,
+not fatal. A SQLite database is checked (``PRAGMA quick_check``) before anything else runs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 log = logging.getLogger("beacon.worker")
 DATABASE_UNREACHABLE = 2
+DATABASE_DAMAGED = 3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,9 +33,15 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from core.auth import WORKER, set_process_actor
     from core.storage import upgrade_database
+    from core.storage.integrity import DatabaseDamaged, check_database
 
     set_process_actor(WORKER)  # the worker's own actions (crawl, score, alerts, training runs) act as an admin
 
+    try:
+        check_database()
+    except DatabaseDamaged as exc:
+        log.critical("not starting: %s", exc)
+        return DATABASE_DAMAGED
     try:
         upgrade_database()
     except Exception as exc:
@@ -42,12 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.once:
         from jobs.cycle import run_cycle
 
-        run_cycle(force_crawl=True)
+        try:
+            run_cycle(force_crawl=True)
+        except DatabaseDamaged as exc:
+            log.critical("stopping: %s", exc)
+            return DATABASE_DAMAGED
         return 0
     from jobs.scheduler import run_forever
 
-    run_forever()
-    return 0
+    return run_forever()
 
 
 if __name__ == "__main__":

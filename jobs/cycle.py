@@ -1,6 +1,10 @@
 """One worker cycle: crawl -> score -> recover/detect -> notify.
 
-Each step is idempotent and isolated: a failing step is logged and the next one still runs.
+Each step is idempotent and isolated: a failing step is logged and the next one still runs. A step
+whose results could not be written to the database counts as failed. After a disk-level database
+error the file's integrity is checked, and a damaged database stops the cycle (``DatabaseDamaged``).
+The finished cycle is recorded for the pages' health notice; when even that cannot be written, the
+log says so and the pages show the worker as not reporting.
 """
 
 from __future__ import annotations
@@ -11,13 +15,24 @@ from collections.abc import Callable
 
 from core.alerts import detect_alerts, recover_interrupted_sends, send_pending_alerts
 from core.feeds import crawl_due_feeds
+from core.health import record_cycle
 from core.sentiment import score_pending_articles
+from core.storage.integrity import check_database, is_disk_error, short_reason
 
 log = logging.getLogger("beacon.worker")
 
 
+class NotStored(Exception):
+    """A step did its work but could not write the results (or the errors) to the database."""
+
+
 def _crawl(force: bool) -> dict:
     outcomes = crawl_due_feeds(force=force)
+    unstored = [o for o in outcomes if o.database_error]
+    if unstored:
+        raise NotStored(
+            f"{len(unstored)} of {len(outcomes)} feeds could not store their result in the database ({unstored[0].database_error})"
+        )
     return {
         "feeds": len(outcomes),
         "new_items": sum(o.new_items for o in outcomes),
@@ -34,6 +49,8 @@ def _step(name: str, action: Callable[[], object], summary: dict) -> None:
         summary["failed_steps"].append(name)
         log.error("step %s failed after %.1fs: %s: %s", name, time.monotonic() - started, type(exc).__name__, exc)
         log.debug("step %s traceback", name, exc_info=True)
+        if is_disk_error(exc):
+            check_database()  # raises DatabaseDamaged, which stops the worker, when the file is damaged
         return
     summary[name] = result
     log.info("step %s done in %.1fs: %s", name, time.monotonic() - started, result)
@@ -48,8 +65,21 @@ def run_cycle(force_crawl: bool = False) -> dict:
     _step("recover", recover_interrupted_sends, summary)
     _step("detect", detect_alerts, summary)
     _step("notify", send_pending_alerts, summary)
-    log.info("cycle done in %.1fs: %s", time.monotonic() - started, _headline(summary))
+    summary["recorded"] = _record(summary["failed_steps"])
+    level = logging.INFO if summary["recorded"] and not summary["failed_steps"] else logging.ERROR
+    log.log(level, "cycle done in %.1fs: %s", time.monotonic() - started, _headline(summary))
     return summary
+
+
+def _record(failed_steps: list[str]) -> bool:
+    try:
+        record_cycle(failed_steps)
+    except Exception as exc:  # the database cannot be written: say so here, the pages see the record go stale
+        log.error("the cycle could not be recorded in the database: %s", short_reason(exc))
+        if is_disk_error(exc):
+            check_database()
+        return False
+    return True
 
 
 def _headline(summary: dict) -> str:
@@ -62,4 +92,8 @@ def _headline(summary: dict) -> str:
         f"{len(summary['detect'])} new alerts" if ok("detect") else "detection failed",
         f"{summary['notify']['sent']} emails sent, {summary['notify']['failed']} failed" if ok("notify") else "notify failed",
     ]
+    if summary["failed_steps"]:
+        parts.append(f"FAILED steps: {', '.join(summary['failed_steps'])}")
+    if not summary.get("recorded", True):
+        parts.append("the database could not be written")
     return ", ".join(parts)

@@ -11,9 +11,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from core.nlp.runs import mark_interrupted_runs, run_queued
 from core.settings import get_settings
+from core.storage.integrity import DatabaseDamaged
 from jobs.cycle import run_cycle
 
 log = logging.getLogger("beacon.worker")
+DATABASE_DAMAGED = 3  # the worker's exit status when it stops on a damaged database
 
 
 def build_scheduler(tick_seconds: int | None = None, job: Callable[[], object] = run_cycle) -> BlockingScheduler:
@@ -113,8 +115,27 @@ def add_recommendations_job(scheduler: BlockingScheduler, hour: int = 2) -> None
     )  # fmt: skip
 
 
-def run_forever() -> None:
-    scheduler = build_scheduler()
+class _StopOnDamage:
+    """The cycle job; a damaged database stops the worker (every further write could spread the damage)."""
+
+    def __init__(self) -> None:
+        self.scheduler: BlockingScheduler | None = None
+        self.damage: DatabaseDamaged | None = None
+
+    def __call__(self) -> None:
+        try:
+            run_cycle()
+        except DatabaseDamaged as exc:
+            self.damage = exc
+            log.critical("stopping the worker: %s", exc)
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+
+
+def run_forever() -> int:
+    """Run until SIGTERM/SIGINT (0) or until the database is found damaged (``DATABASE_DAMAGED``)."""
+    cycle = _StopOnDamage()
+    scheduler = cycle.scheduler = build_scheduler(job=cycle)
     add_training_job(scheduler)
     add_scoring_job(scheduler)
     add_recommendations_job(scheduler)
@@ -122,3 +143,4 @@ def run_forever() -> None:
     log.info("worker started: a cycle every %s s", get_settings().worker_tick_seconds)
     scheduler.start()
     log.info("worker stopped")
+    return DATABASE_DAMAGED if cycle.damage else 0

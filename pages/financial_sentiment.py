@@ -7,9 +7,10 @@ import streamlit as st
 
 from core import dashboard as dash
 from core.feeds import FeedError, add_feed, delete_feed, list_feeds
+from core.health import worker_health
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.sentiment.views import filter_options, list_articles, sentiment_trend
-from ui import ARTICLE_COLUMNS, say, use_app_navigation
+from ui import ARTICLE_COLUMNS, may, say, use_app_navigation
 
 use_app_navigation()
 
@@ -68,33 +69,103 @@ def correction_form(items) -> None:  # noqa: ANN001 - DataFrame of listed items
             say("success", done)
 
 
+def feed_actions(by_id: dict) -> None:
+    """Fetch now (analysts and admins) and Delete (admins) for the feed picked."""
+    m1, m2, m3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick")]
+    if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch"):
+        with st.spinner(f"Fetching and scoring {chosen.name}…"):
+            st.session_state["feed_report"] = dash.fetch_now(chosen.id)
+        st.rerun()
+    if may("admin") and m3.button("Delete…", key="delete_feed", width="stretch"):
+        st.session_state["feed_delete"] = chosen.id
+    if chosen.last_status == "error" and chosen.last_error:
+        say("error", f"The last fetch of {chosen.name} failed: {chosen.last_error}")
+    doomed = by_id.get(st.session_state.get("feed_delete"))
+    if doomed is not None:
+        with st.container(border=True):
+            say("warning", f"Delete the feed {doomed.name!r} and its {doomed.articles} items? This cannot be undone.")
+            y, n, _ = st.columns([1, 1, 4])
+            if y.button("Yes, delete", type="primary", key="confirm_delete"):
+                delete_feed(doomed.id)
+                st.session_state.pop("feed_delete", None)
+                st.session_state["feed_report"] = dash.ActionReport("success", f"Deleted the feed {doomed.name!r}.")
+                st.rerun()
+            if n.button("Cancel", key="cancel_delete"):
+                st.session_state.pop("feed_delete", None)
+                st.rerun()
+
+
 st.title("Financial sentiment")
 for notice in dash.model_notices():
     getattr(st, notice.level)(notice.text)
+if not (worker := worker_health()).ok:
+    getattr(st, worker.level)(worker.text)
 
 options = filter_options()
 feed_names = dict(options["feeds"])
-preset = dash.preset_from_query(st.query_params.to_dict(), options["feeds"])
+FILTER_KEYS = ("f_dates", "f_feeds", "f_topics", "f_companies", "f_keyword", "f_sentiments")
+
+
+def use_filters(preset: dash.FilterPreset, from_link: bool) -> None:
+    """Put a preset into the filter widgets: a new session starts with the URL's filters, and an alert's
+    link replaces the current ones and opens the Items tab, whichever tab was used last."""
+    state = st.session_state
+    state.f_dates = (preset.start, preset.end)
+    state.f_feeds = [i for i in preset.feed_ids if i in feed_names]
+    state.f_topics, state.f_companies = list(preset.topics), list(preset.companies)
+    state.f_keyword, state.f_sentiments = preset.keyword, list(preset.sentiments)
+    notes = [("info", preset.note)] if from_link and preset.note else []
+    state.f_messages = notes + [("warning", f"Part of the link was ignored: {problem}.") for problem in preset.problems]
+    if from_link:
+        state.tab = dash.ITEMS_TAB
+
+
+def forget_link_messages() -> None:
+    st.session_state.pop("f_messages", None)
+
+
+def show_all_dates() -> None:
+    st.session_state.f_dates = dash.all_dates()
+    forget_link_messages()
+
+
+def keep_filters_in_url(wanted: dict) -> None:
+    """The filters live in the URL too, so a reload or a bookmark keeps them; an alert link's own
+    parameters are replaced by them once applied."""
+    for key in (*dash.FILTER_PARAMS, *dash.LINK_PARAMS):
+        value = wanted.get(key)
+        values = value if isinstance(value, list) else [value] if value else []
+        if st.query_params.get_all(key) != values:
+            if values:
+                st.query_params[key] = value
+            else:
+                del st.query_params[key]
+
+
+params = {key: st.query_params.get_all(key) for key in st.query_params}
+link = dash.opened_from_link(params)
+link_signature = repr(sorted(params.items())) if link else None
+if link_signature != st.session_state.get("f_link") or "f_dates" not in st.session_state:
+    use_filters(dash.preset_from_query(params, options["feeds"]), from_link=link)
+st.session_state["f_link"] = link_signature
 
 with st.sidebar:
     st.header("Filters")
     st.caption("They apply to the Items and Trends tabs.")
-    picked = st.date_input("Date range (UTC)", (preset.start, preset.end), key="f_dates")
-    start, end = dash.date_range(picked, (preset.start, preset.end))
-    feed_ids = st.multiselect(
-        "Feeds", list(feed_names), default=[i for i in preset.feed_ids if i in feed_names], format_func=feed_names.get, key="f_feeds"
-    )
-    topics = st.multiselect("Topics", dash.with_values(options["topics"], preset.topics), default=preset.topics, key="f_topics")
-    companies = st.multiselect(
-        "Companies", dash.with_values(options["companies"], preset.companies), default=preset.companies, key="f_companies"
-    )
-    keyword = st.text_input("Keyword in title or summary", value=preset.keyword, key="f_keyword")
-    sentiments = st.multiselect("Sentiment", dash.SENTIMENTS, key="f_sentiments")
+    picked = st.date_input("Date range (UTC)", key="f_dates", on_change=forget_link_messages)
+    start, end = dash.date_range(picked, dash.all_dates())
+    feed_ids = st.multiselect("Feeds", list(feed_names), format_func=feed_names.get, key="f_feeds", on_change=forget_link_messages)
+    topics = st.multiselect("Topics", dash.with_values(options["topics"], st.session_state.f_topics), key="f_topics",
+                            on_change=forget_link_messages)
+    companies = st.multiselect("Companies", dash.with_values(options["companies"], st.session_state.f_companies), key="f_companies",
+                               on_change=forget_link_messages)
+    keyword = st.text_input("Keyword in title or summary", key="f_keyword", on_change=forget_link_messages)
+    sentiments = st.multiselect("Sentiment", dash.SENTIMENTS, key="f_sentiments", on_change=forget_link_messages)
 
-if preset.note:
-    say("info", preset.note)
-for problem in preset.problems:
-    say("warning", f"Part of the link was ignored: {problem}.")
+for level, message in st.session_state.get("f_messages", []):
+    say(level, message)
+keep_filters_in_url(dash.filter_query(start, end, [feed_names[i] for i in feed_ids], topics, companies, keyword, sentiments))
 
 flt = dash.make_filter(start, end, feed_ids, topics, companies, keyword, sentiments)
 items_tab, trends_tab, feeds_tab = st.tabs(["Items", "Trends", "Feeds"], key="tab", bind="query-params")
@@ -111,14 +182,20 @@ if items_tab.open:
         c5.metric("Negative share", "–" if share is None else f"{share:.0%}", border=True)
         items = list_articles(flt, limit=ITEM_LIMIT)
         if items.empty:
-            st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
+            hidden = dash.hidden_older_items(flt)
+            if hidden:
+                say("info", dash.older_items_message(hidden))
+                st.button("Show all dates", on_click=show_all_dates, key="show_all_items")
+            else:
+                st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
             if not feed_names:
                 st.button("Open the Feeds tab", on_click=open_tab, args=("Feeds",))
         else:
             if summary.items > len(items):
                 st.caption(f"Showing the newest {len(items)} of {summary.items} items; narrow the filters to see the rest.")
             show_items(items, key="items_table")
-            correction_form(items)
+            if may("analyst"):
+                correction_form(items)
 
 if trends_tab.open:
     with trends_tab:
@@ -128,7 +205,12 @@ if trends_tab.open:
         measure = g3.selectbox("Measure", list(dash.MEASURES), format_func=dash.MEASURES.get, key="t_measure")
         trend = sentiment_trend(flt, group_by, frequency)
         if trend.empty:
-            st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
+            hidden = dash.hidden_older_items(flt)
+            if hidden:
+                say("info", dash.older_items_message(hidden))
+                st.button("Show all dates", on_click=show_all_dates, key="show_all_trends")
+            else:
+                st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
         else:
             line = px.line(
                 dash.trend_chart_frame(trend), x="bucket", y=measure, color="series", markers=True,
@@ -141,6 +223,7 @@ if trends_tab.open:
             elif measure == "net_sentiment":
                 line.update_yaxes(range=[-1.05, 1.05])
             line.update_traces(marker={"size": 9})
+            line.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
             line_event = st.plotly_chart(
                 line, width="stretch", on_select=lambda: clicked_chart("trend"), selection_mode="points", key="trend_chart"
             )
@@ -151,6 +234,7 @@ if trends_tab.open:
                 labels={"bucket": "Time (UTC)", "items": "Items", "sentiment": "Sentiment"},
                 title="Items per sentiment",
             )
+            counts.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
             counts_event = st.plotly_chart(
                 counts, width="stretch", on_select=lambda: clicked_chart("count"), selection_mode="points", key="count_chart"
             )
@@ -176,15 +260,21 @@ if trends_tab.open:
 
 if feeds_tab.open:
     with feeds_tab:
-        with st.form("add_feed", border=True):
-            st.subheader("Add a feed")
-            a1, a2 = st.columns([1, 2])
-            a1.text_input("Name", placeholder="e.g. Markets wire", key="feed_name")
-            a2.text_input("RSS or Atom URL", placeholder="https://example.com/news.rss", key="feed_url")
-            a3, a4 = st.columns([2, 1])
-            a3.text_input("Topic tags (comma-separated, optional)", key="feed_tags")
-            a4.number_input("Fetch every (minutes)", min_value=1, value=dash.default_interval(), step=1, key="feed_interval")
-            st.form_submit_button("Add feed", type="primary", on_click=submit_feed)
+        if may("admin"):
+            with st.form("add_feed", border=True):
+                st.subheader("Add a feed")
+                a1, a2 = st.columns([1, 2])
+                a1.text_input("Name", placeholder="e.g. Markets wire", key="feed_name")
+                a2.text_input("RSS or Atom URL", placeholder="https://example.com/news.rss", key="feed_url")
+                a3, a4 = st.columns([2, 1])
+                a3.text_input("Topic tags (comma-separated, optional)", key="feed_tags")
+                a4.number_input("Fetch every (minutes)", min_value=1, value=dash.default_interval(), step=1, key="feed_interval")
+                st.form_submit_button("Add feed", type="primary", on_click=submit_feed)
+        elif may("analyst"):
+            st.info("Admins add and delete feeds; as an analyst you can fetch a feed now.")
+        else:
+            st.info("You are signed in as a viewer: you can see the feeds and their status. Admins add and delete feeds; "
+                    "analysts can fetch them now.")
         result = st.session_state.pop("feed_form_result", None)
         if result is not None:
             say(*result)
@@ -195,7 +285,7 @@ if feeds_tab.open:
         if report is not None:
             say(report.level, report.text)
         if not feeds:
-            st.info("No feeds yet — add one above with its RSS or Atom URL.")
+            st.info("No feeds yet — add one above with its RSS or Atom URL." if may("admin") else "No feeds yet.")
         else:
             st.dataframe(
                 dash.feeds_table(feeds), hide_index=True, width="stretch", key="feeds_table",
@@ -215,26 +305,6 @@ if feeds_tab.open:
             by_id = {f.id: f for f in feeds}
             if st.session_state.get("feed_pick") not in by_id:
                 st.session_state.pop("feed_pick", None)
-            m1, m2, m3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-            chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick")]
-            if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch"):
-                with st.spinner(f"Fetching and scoring {chosen.name}…"):
-                    st.session_state["feed_report"] = dash.fetch_now(chosen.id)
-                st.rerun()
-            if m3.button("Delete…", key="delete_feed", width="stretch"):
-                st.session_state["feed_delete"] = chosen.id
-            if chosen.last_status == "error" and chosen.last_error:
-                say("error", f"The last fetch of {chosen.name} failed: {chosen.last_error}")
-            doomed = by_id.get(st.session_state.get("feed_delete"))
-            if doomed is not None:
-                with st.container(border=True):
-                    say("warning", f"Delete the feed {doomed.name!r} and its {doomed.articles} items? This cannot be undone.")
-                    y, n, _ = st.columns([1, 1, 4])
-                    if y.button("Yes, delete", type="primary", key="confirm_delete"):
-                        delete_feed(doomed.id)
-                        st.session_state.pop("feed_delete", None)
-                        st.session_state["feed_report"] = dash.ActionReport("success", f"Deleted the feed {doomed.name!r}.")
-                        st.rerun()
-                    if n.button("Cancel", key="cancel_delete"):
-                        st.session_state.pop("feed_delete", None)
-                        st.rerun()
+            if may("analyst"):
+                feed_actions(by_id)
+

@@ -5,11 +5,12 @@ failure never leaves a partial insert. Problems are recorded on the feed, never 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.auth import requires
@@ -17,6 +18,7 @@ from core.feeds.fetch import FetchResult, fetch_feed
 from core.feeds.parse import FeedItem, ParsedFeed, read_feed
 from core.feeds.safety import FeedError
 from core.storage import session_scope
+from core.storage.integrity import short_reason
 from core.storage.tables import Article, Feed, utcnow
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class CrawlOutcome:
     status: str  # ok | not_modified | empty | error
     new_items: int
     error: str | None = None  # the reason for 'error'; for 'ok', why a broken document's items were only recovered
+    database_error: str | None = None  # the database could not be read or written: the feed may still show an old status
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ def crawl_feed(feed_id: int, now: datetime | None = None) -> CrawlOutcome:
         target = _load_target(feed_id)
     except Exception as exc:  # the database itself is unreachable
         log.exception("cannot read feed %s", feed_id)
-        return CrawlOutcome(feed_id, "", "error", 0, f"the feed could not be read from the database ({exc})")
+        reason = short_reason(exc)
+        return CrawlOutcome(feed_id, "", "error", 0, f"the feed could not be read from the database ({reason})", reason)
     if target is None:
         return CrawlOutcome(feed_id, "", "error", 0, f"feed {feed_id} does not exist (it may have been deleted)")
     try:
@@ -64,6 +68,9 @@ def crawl_feed(feed_id: int, now: datetime | None = None) -> CrawlOutcome:
         return _record_error(target, now, str(exc))
     except Exception as exc:  # a bug or an exotic document must not stop the other feeds
         log.exception("unexpected error crawling feed %s", target.name)
+        if isinstance(exc, SQLAlchemyError):  # storing failed: said on the outcome even if the error could be recorded
+            outcome = _record_error(target, now, f"{target.url}: the items could not be stored ({short_reason(exc)})")
+            return replace(outcome, database_error=outcome.database_error or short_reason(exc))
         return _record_error(target, now, f"{target.url}: unexpected error ({type(exc).__name__}: {exc})")
 
 
@@ -107,8 +114,9 @@ def _record_error(target: _FeedTarget, now: datetime, error: str) -> CrawlOutcom
             feed = session.get(Feed, target.id)
             if feed is not None:
                 _set_status(feed, now, "error", 0, error[:ERROR_LIMIT])
-    except Exception:
-        log.exception("cannot record the error of feed %s", target.name)
+    except Exception as exc:
+        log.error("cannot record the error of feed %s in the database: %s", target.name, short_reason(exc))
+        return CrawlOutcome(target.id, target.name, "error", 0, error, short_reason(exc))
     return CrawlOutcome(target.id, target.name, "error", 0, error)
 
 

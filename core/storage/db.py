@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import get_settings
+from core.storage.integrity import is_disk_error, is_not_writable
 
 
 def _make_engine(url: str) -> Engine:
@@ -26,6 +27,14 @@ def _make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine, "handle_error")
+        def _fresh_connections_after_disk_errors(context) -> None:
+            # A connection opened while the file was read-only stays read-only, and one that met a damaged
+            # page may keep stale state: drop the pool, so the next session opens new connections and the
+            # worker recovers by itself once the file is writable (or restored) again.
+            if is_not_writable(context.original_exception) or is_disk_error(context.original_exception):
+                context.is_disconnect = True
 
         return engine
     return create_engine(url, pool_pre_ping=True)
