@@ -1,0 +1,106 @@
+"""The Financial sentiment page's filters and links: an alert's link opens the Items tab, the filters
+survive a reload, older items hidden by the date filter are announced, the time axis shows whole days,
+and viewers get a read-only Feeds tab."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl
+
+from core.alerts import save_alert_rule
+from core.storage import session_scope
+from core.storage.tables import Alert, AlertRule, utcnow
+from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, table, texts, widget
+
+PAGE = "financial_sentiment.py"
+ROWS = [
+    ("Shares plunged after a profit warning", "negative", "Earnings", ["NOK"]),
+    ("The central bank held rates", "neutral", "Fed | Central Banks", []),
+]
+
+
+def page_buttons(at) -> list[str]:
+    return [b.label for b in at.button if b.label != "Sign out"]
+
+
+def test_the_alert_link_opens_the_items_tab_even_after_the_feeds_tab(seed):
+    seed(ROWS)
+    save_alert_rule(name="Earnings drop", scope_type="topic", scope_value="Earnings")
+    now = utcnow()
+    with session_scope() as session:
+        rule_id = session.query(AlertRule.id).scalar()
+        session.add(Alert(rule_id=rule_id, fired_at=now, window_start=now - timedelta(hours=24), window_end=now + timedelta(hours=1),
+                          scope_label="topic: Earnings", item_count=1, negative_count=1, negative_share=1.0, reason="r",
+                          article_ids=[], recipients=[], email_status="none"))
+    at = open_page(PAGE, tab="Feeds")  # the last tab used on this page
+    at.switch_page("pages/alerts.py")
+    at.query_params.clear()
+    at.run()
+    [link] = at.get("page_link")
+    assert "tab=Items" in link.proto.query_string
+    at.query_params.clear()
+    at.query_params.update(dict(parse_qsl(link.proto.query_string)))
+    at.switch_page(f"pages/{PAGE}")
+    at.run()
+    assert_no_exception(at)
+    assert at.session_state["tab"] == "Items"
+    assert table(at, "items_table")["title"].tolist() == ["Shares plunged after a profit warning"]
+    assert at.multiselect(key="f_topics").value == ["Earnings"]
+
+
+def test_filters_survive_a_reload(seed):
+    seed(ROWS)
+    at = open_page(PAGE)
+    at.multiselect(key="f_topics").set_value(["Earnings"]).run()
+    at.text_input(key="f_keyword").input("profit").run()
+    at.multiselect(key="f_sentiments").set_value(["negative"]).run()
+    kept = dict(at.query_params)
+    assert kept["topic"] == "Earnings" and kept["q"] == "profit" and kept["sentiment"] == "negative"
+    assert {"start", "end"} <= set(kept)
+
+    reloaded = open_page(PAGE, **{k: v for k, v in kept.items() if k != "tab"})  # a new session on the same URL
+    assert_no_exception(reloaded)
+    assert reloaded.multiselect(key="f_topics").value == ["Earnings"]
+    assert reloaded.text_input(key="f_keyword").value == "profit"
+    assert reloaded.multiselect(key="f_sentiments").value == ["negative"]
+    assert table(reloaded, "items_table")["title"].tolist() == ["Shares plunged after a profit warning"]
+    assert not reloaded.info  # a reload is not a link: no "Filters set by the link" note
+
+
+def test_older_items_hidden_by_the_date_filter_are_announced(seed):
+    seed(ROWS, hours_ago=24 * 60)  # the sample feeds are months old
+    at = open_page(PAGE)
+    assert_no_exception(at)
+    assert "2 older items are hidden by the date filter." in texts(at.info)
+    button(at, "Show all dates").click().run()
+    assert_no_exception(at)
+    assert sorted(table(at, "items_table")["title"]) == sorted(t for t, *_ in ROWS)
+    switch_tab(at, "Trends")
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_one_day_of_data_gets_whole_day_ticks(seed):
+    seed(ROWS)
+    at = open_page(PAGE, tab="Trends")
+    assert_no_exception(at)
+    for chart in at.get("plotly_chart"):
+        axis = json.loads(chart.proto.spec)["layout"]["xaxis"]
+        assert axis["tickformat"] == "%Y-%m-%d" and axis["dtick"] == 24 * 3600 * 1000
+        low, high = (datetime.fromisoformat(v) for v in axis["range"])
+        assert high - low == timedelta(days=1)  # the day's bucket with half a day either side
+
+
+def test_viewers_get_a_read_only_feeds_tab(seed):
+    seed(ROWS)
+    at = open_page(PAGE, tab="Feeds", role="viewer")
+    assert_no_exception(at)
+    assert any("signed in as a viewer" in i for i in texts(at.info))
+    assert [t.key for t in at.text_input] == ["f_keyword"] and not page_buttons(at)  # only the sidebar filter
+    assert table(at, "feeds_table")["name"].tolist() == ["Wire"]
+    switch_tab(at, "Items")
+    assert not any(e.label == "Correct an item's sentiment or topic" for e in at.expander)
+
+    analyst = open_page(PAGE, tab="Feeds", role="analyst")
+    assert page_buttons(analyst) == ["Fetch now"]  # adding and deleting feeds is for admins
+    widget(analyst.selectbox, "Feed")
