@@ -1,0 +1,64 @@
+"""Recommendation jobs (save a dataset version, evaluate one): run outside the page, stage and progress recorded,
+acting as the user who started them; problems become the job's status and error."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core import run_state
+from core.auth import Actor, acting_as, create_user
+from core.recommend import jobs, store
+from core.recommend.evaluate import EvalConfig, evaluate, evaluation_steps
+from core.storage.tables import RecJob, utcnow
+from tests.app.test_recommendations_page import ITEMS, interactions
+
+MAPPING = {"interactions": {"user": "customer", "item": "sku", "rating": "stars", "timestamp": "ts"},
+           "items": {"item": "sku", "title": "name", "category": "department", "description": "notes"}}
+
+
+def queue_save(mapping: dict = MAPPING) -> int:
+    return jobs.queue_save("clicks", ("clicks.csv", interactions().encode()), ("catalogue.csv", ITEMS.encode()), mapping, launch=False)
+
+
+def test_a_save_job_saves_as_the_user_who_started_it_and_an_evaluation_follows(db):
+    create_user("rita", "a long password here", "analyst")
+    with acting_as(Actor("rita", "analyst")):
+        job_id = queue_save()
+    assert jobs.get_job(job_id).status == "queued" and store.list_datasets() == []
+    job = jobs.execute_job(job_id)
+    assert (job.status, job.stage, job.progress, job.error) == ("succeeded", "done", 1.0, None)
+    [dataset] = store.list_datasets()
+    assert job.dataset_id == dataset.id and dataset.name == "clicks"
+    from core.auth import list_events
+
+    assert [e["user"] for e in list_events(action="recommendation data uploaded")] == ["rita"]
+
+    evaluation = jobs.execute_job(jobs.queue_evaluate(dataset.id, EvalConfig(protocol="last"), launch=False))
+    assert evaluation.status == "succeeded", evaluation.error
+    assert store.list_evaluations(dataset.id)[0].id == evaluation.result["evaluation_id"]
+
+
+def test_a_job_that_cannot_finish_says_why_and_saves_nothing(db):
+    broken = {"interactions": {**MAPPING["interactions"], "user": "no_such_column"}, "items": MAPPING["items"]}
+    job = jobs.execute_job(queue_save(broken))
+    assert job.status == "failed" and "the data check found errors" in job.error and "no_such_column" in job.error
+    assert store.list_datasets() == []
+
+
+def test_a_silent_job_is_shown_as_interrupted(db):
+    job_id = queue_save()
+    assert run_state.claim(RecJob, job_id) and not run_state.claim(RecJob, job_id)  # claimed once
+    run_state.set_fields(RecJob, job_id, heartbeat_at=utcnow() - timedelta(minutes=5))
+    job = jobs.get_job(job_id)
+    assert job.status == "interrupted" and "start it again" in job.error
+
+
+def test_the_progress_steps_match_the_evaluation_messages(db):
+    job = jobs.execute_job(queue_save())
+    ds = store.load_dataset(job.dataset_id)
+    from core.recommend.embeddings import item_embeddings
+
+    messages: list[str] = []
+    cfg = EvalConfig(protocol="last")
+    evaluate(ds, item_embeddings(ds.texts()), cfg, messages.append)
+    assert len(messages) == evaluation_steps(cfg), messages
