@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -57,6 +59,16 @@ def switch_tab(at: AppTest, tab: str) -> AppTest:
 
 def texts(elements) -> list[str]:
     return [e.value for e in elements]
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of a message made plain by ui.plain / ui.say: Markdown escapes, HTML entities
+    and the invisible word joiners (which stop bare URLs becoming links) removed."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown)).replace("\u2060", "")
+
+
+def shown_texts(elements) -> list[str]:
+    return [shown(e.value) for e in elements]
 
 
 def widget(elements, label: str):

@@ -12,7 +12,7 @@ from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Alert, AlertRule, Article, utcnow
 from core.watchlists import list_watchlists, save_watchlist
-from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, table, texts, widget
+from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, table, texts, widget
 
 PAGE = "alerts.py"
 
@@ -263,8 +263,8 @@ def test_a_rule_is_tried_on_a_past_period_without_saving(seed):
 
 def test_the_email_link_address_is_shown_and_a_wrong_port_warned(db, monkeypatch):
     at = open_page(PAGE)
-    assert "Alert emails link to http://localhost:8501 (set by BEACON_BASE_URL)." in texts(at.caption)
+    assert "Alert emails link to http://localhost:8501 (set by BEACON_BASE_URL)." in shown_texts(at.caption)
     monkeypatch.setenv("BEACON_BASE_URL", "http://localhost:8600")
     get_settings.cache_clear()
     at = open_page(PAGE)
-    assert any(w.startswith("Alert emails link to http://localhost:8600, but this app runs on port 8501") for w in texts(at.warning))
+    assert any(w.startswith("Alert emails link to http://localhost:8600, but this app runs on port 8501") for w in shown_texts(at.warning))

@@ -3,14 +3,13 @@ dashboard link cannot put a clickable link (or an image, a heading...) on a page
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.app.helpers import assert_no_exception, button, open_page, widget
+from tests.app.helpers import assert_no_exception, button, open_page, shown, widget
 
 PAGE = "financial_sentiment.py"
 EVIL = "https://evil.example/login"
@@ -19,12 +18,6 @@ SCOPE = f"[Your session expired - sign in here]({EVIL})"
 # What makes a Markdown link in what Streamlit renders: [text](url), <url>, or a bare URL / www. address
 # (GitHub-flavoured Markdown links those by itself).
 LINK = re.compile(r"(?<!\\)\]\(|<https?:|https?://|www\.", re.IGNORECASE)
-
-
-def shown(markdown: str) -> str:
-    """The text a reader sees for Markdown that has only escapes in it: escapes, entities and the
-    invisible word joiners removed."""
-    return html.unescape(re.sub(r"\\(.)", r"\1", markdown)).replace("\u2060", "")
 
 
 def markdown_bodies(at) -> list[str]:  # noqa: ANN001 - AppTest
