@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import socket
 import time
+import zlib
 
 import pytest
 
@@ -176,3 +177,23 @@ def test_a_compression_bomb_is_stopped_at_the_cap(server, monkeypatch):
     server.routes["/bomb.rss"] = FeedRoute(bomb, headers={"Content-Encoding": "gzip"})
     with pytest.raises(FeedError, match="larger than"):
         fetch_feed(server.url("/bomb.rss"))
+
+
+def test_a_deflate_bomb_is_stopped_at_the_cap(server, monkeypatch):
+    _settings(monkeypatch, BEACON_FEED_MAX_BYTES="100000")
+    bomb = zlib.compress(b"\0" * 50_000_000, 9)  # about 50 KB on the wire
+    server.routes["/bomb.rss"] = FeedRoute(bomb, headers={"Content-Encoding": "deflate"})
+    with pytest.raises(FeedError, match="larger than"):
+        fetch_feed(server.url("/bomb.rss"))
+
+
+def test_a_50_mb_body_is_cut_off_at_the_default_5_mb_cap(server):
+    def fifty_megabytes():
+        for _ in range(50):
+            yield b"<!-- padding -->" * 65_536  # 1 MB
+
+    server.routes["/big.rss"] = FeedRoute(fifty_megabytes, send_length=False)
+    started = time.monotonic()
+    with pytest.raises(FeedError, match="larger than the 5 MB limit"):
+        fetch_feed(server.url("/big.rss"))
+    assert time.monotonic() - started < 10

@@ -50,6 +50,11 @@ def test_a_bad_port_is_refused_with_a_reason(nothing_allowed):
         "http://127.0.0.1/feed",  # loopback
         "http://127.1.2.3:8080/feed",
         "http://2130706433/feed",  # 127.0.0.1 written as one number
+        "http://0177.0.0.1/feed",  # octal
+        "http://0x7f.0.0.1/feed",  # hex
+        "http://0x7f000001/feed",  # one hex number
+        "http://127.1/feed",  # short form
+        "http://0xa9.0xfe.0xa9.0xfe/latest/meta-data/",  # metadata in hex
         "http://10.0.0.5/feed",  # private
         "http://172.16.3.4/feed",
         "http://172.31.255.1/feed",
