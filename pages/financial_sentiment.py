@@ -1,7 +1,5 @@
 """Financial sentiment: items, trends and feeds. UI only: every decision and query lives in core."""
 
-import html
-
 import plotly.express as px
 import streamlit as st
 
@@ -10,7 +8,7 @@ from core.feeds import FeedError, add_feed, delete_feed, list_feeds
 from core.health import worker_health
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.sentiment.views import filter_options, list_articles, sentiment_trend
-from ui import ARTICLE_COLUMNS, may, say, use_app_navigation
+from ui import ARTICLE_COLUMNS, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -74,7 +72,7 @@ def feed_actions(by_id: dict) -> None:
     m1, m2, m3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick")]
     if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch"):
-        with st.spinner(f"Fetching and scoring {chosen.name}…"):
+        with st.spinner(f"Fetching and scoring {plain(chosen.name)}…"):
             st.session_state["feed_report"] = dash.fetch_now(chosen.id)
         st.rerun()
     if may("admin") and m3.button("Delete…", key="delete_feed", width="stretch"):
@@ -251,7 +249,7 @@ if trends_tab.open:
                 else:
                     drill = trend_drill or count_drill
             if drill is not None:
-                st.subheader(html.escape(f"Items: {drill.label(frequency)}", quote=False))
+                st.subheader(plain(f"Items: {drill.label(frequency)}"))
                 drilled = list_articles(dash.drill_filter(flt, group_by, drill, frequency), limit=ITEM_LIMIT)
                 if drilled.empty:
                     st.info("No items behind this point (the filters may have changed).")
