@@ -1,7 +1,5 @@
 """Alerts, watchlists and alert rules. UI only: every decision and query lives in core."""
 
-import html
-
 import streamlit as st
 
 from core import dashboard as dash
@@ -18,7 +16,7 @@ from core.alerts import (
     save_alert_rule,
 )
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
-from ui import ARTICLE_COLUMNS, may, say, use_app_navigation
+from ui import ARTICLE_COLUMNS, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -133,7 +131,7 @@ if alerts_tab.open:
                         else:
                             st.success("Email queued again: the worker sends it within a minute.")
                 else:
-                    st.caption(html.escape(f"Email: {dash.email_status_text(chosen)}", quote=False))
+                    st.caption(plain(f"Email: {dash.email_status_text(chosen)}"))
                 params = dash.alert_dashboard_params(chosen["id"])
                 if params:
                     st.page_link(
@@ -192,7 +190,7 @@ def rule_form(rules: list[dict]) -> None:
     v = dash.rule_form_values(rule)
     k = f"_{rule['id']}" if rule else "_new"  # fresh widgets (with this rule's values) for each rule picked
     with st.form(f"rule{k}", border=True):
-        st.subheader(f"Edit the rule {editing!r}" if rule else "New alert rule")
+        st.subheader(plain(f"Edit the rule {editing!r}") if rule else "New alert rule")
         r1, r2, r3 = st.columns([2, 1, 2])
         name = r1.text_input("Rule name", value=v["name"], key=f"rule_name{k}", disabled=rule is not None,
                              help="A rule keeps its name; to rename one, save a new rule and delete the old one.")
