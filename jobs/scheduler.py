@@ -52,10 +52,12 @@ def stop_on_signals(scheduler: BlockingScheduler) -> None:
 
 
 def training_job() -> None:
-    """Mark training runs whose process died as interrupted; run queued ones nobody started."""
+    """Mark training runs whose process died as interrupted; run queued ones (and queued recommendation jobs) nobody started."""
+    from core.recommend import jobs as recommend_jobs
+
     try:
         interrupted = mark_interrupted_runs()
-        started = run_queued()
+        started = run_queued() + recommend_jobs.run_queued()
     except Exception as exc:  # logged, retried next tick; never stops the worker
         log.error("training job failed: %s: %s", type(exc).__name__, exc)
         return

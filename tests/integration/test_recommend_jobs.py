@@ -62,3 +62,12 @@ def test_the_progress_steps_match_the_evaluation_messages(db):
     cfg = EvalConfig(protocol="last")
     evaluate(ds, item_embeddings(ds.texts()), cfg, messages.append)
     assert len(messages) == evaluation_steps(cfg), messages
+
+
+def test_the_worker_runs_a_job_whose_process_never_started(db):
+    from jobs.scheduler import training_job
+
+    job_id = queue_save()
+    run_state.set_fields(RecJob, job_id, created_at=utcnow() - timedelta(minutes=2))
+    training_job()
+    assert jobs.get_job(job_id).status == "succeeded"
