@@ -2,14 +2,12 @@
 follow it, see per-class charts and the lowest-confidence rows, download CSV/Parquet. UI only: every
 decision, query and file operation lives in core.scoring."""
 
-import html
-
 import plotly.express as px
 import streamlit as st
 
 from core.scoring import runs
 from core.scoring.reading import InputFileError
-from ui import may, say, use_app_navigation
+from ui import may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -59,7 +57,7 @@ def new_run_form() -> None:
     except InputFileError as exc:
         say("error", str(exc))
         return
-    st.caption(html.escape(f"{upload.name}: {check.description}, {len(check.spec.columns)} columns", quote=False))
+    st.caption(plain(f"{upload.name}: {check.description}, {len(check.spec.columns)} columns"))
     st.dataframe(check.preview, hide_index=True, width="stretch", key="scoring_preview")
     if check.bad_rows:
         lines = ", ".join(str(b.line) for b in check.bad_rows[:10])
@@ -94,10 +92,9 @@ def new_run_form() -> None:
 def run_caption(run) -> None:  # noqa: ANN001 - RunView
     masked = " · personal data masked" if run.mask_pii else ""
     st.caption(
-        html.escape(
+        plain(
             f"{runs.status_text(run)} · by {run.created_by} · {run.created_at:%Y-%m-%d %H:%M} UTC · "
-            f"{run.models_text} · text column {run.text_column!r}{masked}",
-            quote=False,
+            f"{run.models_text} · text column {run.text_column!r}{masked}"
         )
     )
 
@@ -170,7 +167,7 @@ def show_run(run_id: int) -> None:
         say("warning", str(exc))
         open_run(None)
         return
-    st.subheader(html.escape(f"Run {run.id}: {run.file_name}", quote=False))
+    st.subheader(plain(f"Run {run.id}: {run.file_name}"))
     if not run.finished:
         live_progress(run.id)
         return
