@@ -1,8 +1,6 @@
 """Customer service: ask the FAQ assistant, manage knowledge bases, analyse ticket exports.
 UI only: retrieval, intent, sentiment, the escalation decision and analytics live in core.support."""
 
-import html
-
 import plotly.express as px
 import streamlit as st
 
@@ -12,7 +10,7 @@ from core.support.assistant import ask, interaction_log, record_feedback
 from core.support.decision import Policy
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
 from core.support.tickets import TicketFileError, analyse_tickets
-from ui import may, say, use_app_navigation
+from ui import may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -31,10 +29,6 @@ COLUMN_LABELS = {  # table columns in the user's words
 }
 
 
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=False)
-
-
 def kb_picker(key: str) -> str | None:
     names = [k.name for k in list_kbs()]
     if not names:
@@ -45,13 +39,13 @@ def kb_picker(key: str) -> str | None:
 
 def show_answer(item: dict) -> None:
     with st.chat_message("user"):
-        st.markdown(esc(item["question"]))
+        st.markdown(plain(item["question"]))
     with st.chat_message("assistant"):
         if item["action"] == "escalate":
             say("warning", f"Escalate to an agent — {', '.join(item['reasons'])} (confidence {item['confidence']:.2f}).")
         else:
-            st.markdown(esc(item["answer"]))
-            st.caption(f"Matched FAQ question: {esc(item['matched_question'])}")
+            st.markdown(plain(item["answer"]))
+            st.caption(f"Matched FAQ question: {plain(item['matched_question'])}")
         c1, c2, c3 = st.columns(3)
         c1.metric("Confidence", f"{item['confidence']:.2f}", border=True)
         intent = item["intent"] or "no intent model"
@@ -61,7 +55,7 @@ def show_answer(item: dict) -> None:
         if item["alternatives"]:
             with st.expander("Next alternatives"):
                 for alt in item["alternatives"]:
-                    st.markdown(f"**{esc(alt['question'])}** (similarity {alt['similarity']:.2f})  \n{esc(alt['answer'])}")
+                    st.markdown(f"**{plain(alt['question'])}** (similarity {alt['similarity']:.2f})  \n{plain(alt['answer'])}")
         if item["interaction_id"] is not None:
             b1, b2, _ = st.columns([1, 1, 6])
             if b1.button("👍", key=f"cs_up_{item['interaction_id']}", help="The answer was right"):
