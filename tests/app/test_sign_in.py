@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
@@ -146,17 +147,17 @@ def test_a_non_admin_on_the_admin_page_gets_a_read_only_view_without_forms(db):
     assert list_events(action="list users") == []  # nothing was even attempted on their behalf
 
 
-def test_a_viewer_is_told_they_cannot_add_a_feed_and_nothing_is_stored(db):
-    from core.feeds import list_feeds
+def test_a_viewer_gets_no_add_feed_form_and_core_refuses_them_anyway(db):
+    from core.auth import Actor, PermissionDenied, acting_as
+    from core.feeds import add_feed, list_feeds
 
     at = open_page("financial_sentiment.py", "Feeds", role="viewer")
-    widget(at.text_input, "Name").input("Wire")
-    widget(at.text_input, "RSS or Atom URL").input("http://127.0.0.1:9/wire.rss")
-    at = button(at, "Add feed").click().run()
     assert_no_exception(at)
-    assert any("test-viewer is a viewer and cannot add feeds; this needs the admin role" in e.lower() for e in texts(at.error))
+    assert not [b for b in at.button if b.label == "Add feed"]  # told up front, not after submitting
+    assert any("signed in as a viewer" in i for i in texts(at.info))
+    with acting_as(Actor("test-viewer", "viewer")), pytest.raises(PermissionDenied, match="this needs the admin role"):
+        add_feed("Wire", "http://127.0.0.1:9/wire.rss")
     assert list_feeds() == []
-
 
 def test_a_link_opened_before_signing_in_opens_its_page_and_query_after_sign_in(db):
     """An alert e-mail's link in a browser that is not signed in: after sign-in the visitor is where the link pointed.
