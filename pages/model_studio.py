@@ -14,6 +14,15 @@ from ui import may, say, use_app_navigation
 
 use_app_navigation()
 
+COLUMN_LABELS = {  # table columns in the user's words
+    "run": "Run", "task": "Task", "method": "Method", "status": "Status", "rows": "Rows", "version": "Version", "by": "By",
+    "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"), "active": "Active",
+    "accuracy": "Accuracy", "labels": "Classes", "params": "Settings", "data fingerprint": "Data fingerprint",
+    "duration (s)": "Duration (s)", "device": "Device", "class": "Class", "precision": "Precision", "recall": "Recall",
+    "validation rows": "Validation rows", "text": "Text", "label": "Label", "predicted": "Predicted", "confidence": "Confidence",
+    "row": "Line", "reason": "Reason", "measure": "Measure", "difference": "Difference",
+}
+
 
 
 def show_run(run_id: int) -> None:
@@ -49,7 +58,7 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
     cols[2].metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off", border=True)
     if run.result.get("compared_with"):
         st.caption(studio.comparison_text(run))
-    st.dataframe(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}")
+    st.dataframe(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}", column_config=COLUMN_LABELS)
     matrix = studio.confusion_frame(run)
     if not matrix.empty:
         heat = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues", labels={"x": "predicted", "y": "true", "color": "rows"})
@@ -58,7 +67,7 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
     worst = run.result.get("worst_examples", [])
     st.markdown("**Most confident mistakes**")
     if worst:
-        st.dataframe(worst, hide_index=True, width="stretch", key=f"worst_{run.id}")
+        st.dataframe(worst, hide_index=True, width="stretch", key=f"worst_{run.id}", column_config=COLUMN_LABELS)
     else:
         st.caption("No validation row was misclassified.")
     if not studio.is_active(run.task, run.model_version):
@@ -82,7 +91,7 @@ def promote_button(task: str, version: int, label: str, key: str, **button_args:
     pending = st.session_state.get("studio_confirm")
     if pending is not None and pending.candidate == version and pending.task == task and st.session_state.get("studio_confirm_key") == key:
         say("warning", pending.summary())
-        st.dataframe(pending.table(), hide_index=True, width="stretch", key=f"{key}_comparison")
+        st.dataframe(pending.table(), hide_index=True, width="stretch", key=f"{key}_comparison", column_config=COLUMN_LABELS)
         yes, no = st.columns(2)
         if yes.button(f"Yes, promote v{version}", type="primary", key=f"{key}_confirm", width="stretch"):
             st.session_state.pop("studio_confirm", None)
@@ -170,7 +179,7 @@ def train_tab() -> None:
         say("warning", warning)
     if len(check.dropped):
         with st.expander(f"Rows that will be dropped ({len(check.dropped)})"):
-            st.dataframe(check.dropped, hide_index=True, width="stretch", key="studio_dropped")
+            st.dataframe(check.dropped, hide_index=True, width="stretch", key="studio_dropped", column_config=COLUMN_LABELS)
             st.download_button("Download the dropped rows", safe_csv(check.dropped), "dropped_rows.csv", "text/csv")
 
     params = TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
@@ -193,7 +202,7 @@ def runs_tab() -> None:
     if not runs:
         st.info("No training runs yet. Start one under Train.")
         return
-    st.dataframe(studio.runs_table(runs), hide_index=True, width="stretch", key="studio_runs")
+    st.dataframe(studio.runs_table(runs), hide_index=True, width="stretch", key="studio_runs", column_config=COLUMN_LABELS)
     ids = [r.id for r in runs]
     if st.session_state.get("studio_run_pick") not in ids:
         st.session_state["studio_run_pick"] = ids[0]
@@ -211,7 +220,7 @@ def versions_tab() -> None:
         return
     task = st.selectbox("Task", tasks, key="studio_versions_task")
     table = studio.versions_table(task)
-    st.dataframe(table, hide_index=True, width="stretch", key="studio_versions")
+    st.dataframe(table, hide_index=True, width="stretch", key="studio_versions", column_config=COLUMN_LABELS)
     if len(table) > 1:
         chart = px.bar(table.sort_values("version"), x="version", y="macro-F1", color="active", title="Validation macro-F1 per version")
         chart.update_xaxes(type="category")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -75,6 +76,11 @@ def test_train_follow_and_promote(tiny_models):
     assert [r.status for r in list_runs()] == ["succeeded"]
 
 
+def column_labels(frame_element) -> dict:
+    config = json.loads(frame_element.proto.columns or "{}")
+    return {col: config.get(col, {}).get("label", col) for col in frame_element.value.columns}
+
+
 def metrics_delta(at, label: str) -> str:
     return [m.delta for m in at.metric if m.label == label][0]
 
@@ -83,8 +89,9 @@ def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
     registry.register_trained(tiny_trained["sentiment"], "sentiment", created_by="ana")
     at = open_page("model_studio.py", "Versions")
     assert_no_exception(at)
-    versions = [f.value for f in at.dataframe if "data fingerprint" in f.value.columns][0]
-    assert versions["version"].tolist() == [2, 1]
+    versions = [f for f in at.dataframe if "data fingerprint" in f.value.columns][0]
+    assert versions.value["version"].tolist() == [2, 1]
+    assert {"Created (UTC)", "Data fingerprint", "Settings"} <= set(column_labels(versions).values())
     widget(at.selectbox, "Version").set_value(2)
     at = at.run()
     at = button(at, "Promote v2").click().run()
