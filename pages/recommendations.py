@@ -1,8 +1,6 @@
 """Recommendations: upload interactions and a catalogue, check them, compare recommenders offline, explore
 per-user top-N with reasons, similar items and new items, export. UI only: logic lives in core.recommend."""
 
-import html
-
 import plotly.express as px
 import streamlit as st
 
@@ -11,7 +9,7 @@ from core.recommend.data import FIELD_NAMES, INTERACTION_FIELDS, ITEM_FIELDS, Re
 from core.recommend.evaluate import EvalConfig
 from core.recommend.split import PROTOCOLS
 from core.settings import get_settings
-from ui import may, say, use_app_navigation
+from ui import may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -78,9 +76,9 @@ def data_tab() -> None:
     inter, items = read_upload(inter_file), read_upload(items_file)
     if inter is None or items is None:
         return
-    st.markdown(f"**Columns of {html.escape(inter_file.name)}**")
+    st.markdown(f"**Columns of {plain(inter_file.name)}**")
     inter_map = mapping_widgets(inter, "interactions", INTERACTION_FIELDS, inter_file.file_id)
-    st.markdown(f"**Columns of {html.escape(items_file.name)}**")
+    st.markdown(f"**Columns of {plain(items_file.name)}**")
     item_map = mapping_widgets(items, "items", ITEM_FIELDS, items_file.file_id)
     check = workflow.check_files(inter, items, inter_map, item_map, inter_file.name, items_file.name)
     st.subheader("Data check")
