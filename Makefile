@@ -5,8 +5,6 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 PORT ?= 8501
-# Links Beacon prints (the first-start setup link) and sends (alert e-mails); set it when users reach Beacon elsewhere.
-export BEACON_BASE_URL ?= http://localhost:$(PORT)
 # The app and the worker learn the port (alert email links default to http://localhost:$(PORT)).
 run app worker: export STREAMLIT_SERVER_PORT = $(PORT)
 
