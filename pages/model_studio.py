@@ -10,7 +10,7 @@ from core.downloads import safe_csv
 from core.nlp.datacheck import LabelledFileError, read_labelled_file, suggest_columns
 from core.nlp.runs import get_run, list_runs
 from core.nlp.training import TrainingParams
-from ui import may, say, use_app_navigation
+from ui import may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -29,7 +29,7 @@ def show_run(run_id: int) -> None:
     run = get_run(run_id)
     st.subheader(f"Run {run.id}: {run.task} · {run.method}")
     status = studio.STATUS_ICONS.get(run.status, run.status)
-    st.caption(f"{status} · {run.row_count} rows · device {run.device or '–'} · by {run.created_by}")
+    st.caption(f"{status} · {run.row_count} rows · device {run.device or '–'} · by {plain(run.created_by)}")
     fraction, caption = studio.run_fraction(run)
     st.progress(fraction, text=caption)
     curve = studio.progress_frame(run)
@@ -151,7 +151,7 @@ def train_tab() -> None:
         task = t2.text_input("New task name", placeholder="e.g. complaint_type", key="studio_new_task")
     corrections = studio.corrections_available(task)
     add_corrections = corrections > 0 and st.checkbox(
-        f"Add the {corrections} reviewer corrections of {task} items to the training data", value=True, key="studio_corrections"
+        f"Add the {corrections} reviewer corrections of {plain(task)} items to the training data", value=True, key="studio_corrections"
     )
     method = st.radio("Method", list(studio.METHODS), format_func=studio.METHODS.get, horizontal=False, key="studio_method")
     defaults = studio.default_params(method)
