@@ -1,6 +1,5 @@
 """Beacon: page navigation and one-time start-up (database migration). Run with `make run`."""
 
-import html
 import os
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from core import auth  # noqa: E402
 from core.dashboard import database_problem  # noqa: E402
 from core.settings import get_settings  # noqa: E402
 from core.storage import upgrade_database  # noqa: E402
+from ui import plain  # noqa: E402
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -28,7 +28,7 @@ st.set_page_config(page_title="Beacon", page_icon=str(ICON), layout="wide")
 try:
     _prepare_database(get_settings().database_url)
 except Exception as exc:  # an unreachable or broken database: say which one, not a traceback
-    st.error(html.escape(database_problem(exc), quote=False))
+    st.error(plain(database_problem(exc)))
     st.stop()
 
 TOKEN = "beacon_token"
@@ -58,7 +58,7 @@ def first_admin_form(setup_token: str) -> None:
             auth.create_first_admin_with_token(setup_token, username, password, repeated)
             st.session_state[TOKEN], _ = auth.sign_in(username, password)
         except (ValueError, auth.SetupLinkError, auth.SignInError) as exc:
-            st.error(html.escape(str(exc), quote=False))
+            st.error(plain(str(exc)))
             return
         st.session_state.pop(SIGNED_OUT, None)
         st.query_params.pop(auth.SETUP_PARAM, None)
@@ -94,7 +94,7 @@ def sign_in_form(expired: bool) -> None:
             st.session_state[TOKEN], _ = auth.sign_in(username, password)
             st.session_state.pop(SIGNED_OUT, None)
         except auth.SignInError as exc:
-            st.error(html.escape(str(exc), quote=False))
+            st.error(plain(str(exc)))
             return
         st.query_params.pop(auth.SETUP_PARAM, None)
         st.rerun()
@@ -178,18 +178,18 @@ navigation = st.navigation(app_pages(actor), position="sidebar" if actor else "h
 if actor is None:
     st.session_state.pop("beacon_actor", None)
     if problem:
-        st.error(html.escape(problem, quote=False))
+        st.error(plain(problem))
     else:
         sign_in_form(expired)
     st.stop()
 auth.set_actor(actor)  # every core action in this script run checks this user's role
 st.session_state["beacon_actor"] = actor
 with st.sidebar:
-    st.caption(html.escape(f"Signed in as {actor.username} ({actor.role})", quote=False))
+    st.caption(plain(f"Signed in as {actor.username} ({actor.role})"))
     st.button("Sign out", key="sign_out", on_click=sign_out)
     if get_settings().auth_mode != "oidc":
         write_session_cookie(st.session_state[TOKEN])
 try:
     navigation.run()
 except auth.PermissionDenied as exc:  # a role check in core refused an action: say so, no traceback
-    st.error(html.escape(str(exc), quote=False))
+    st.error(plain(str(exc)))
