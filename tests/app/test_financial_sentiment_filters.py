@@ -104,3 +104,19 @@ def test_viewers_get_a_read_only_feeds_tab(seed):
     analyst = open_page(PAGE, tab="Feeds", role="analyst")
     assert page_buttons(analyst) == ["Fetch now"]  # adding and deleting feeds is for admins
     widget(analyst.selectbox, "Feed")
+
+
+def test_tables_have_headers_in_words(seed):
+    seed(ROWS)
+    at = open_page(PAGE)
+    for tab in ("Items", "Trends", "Feeds"):
+        switch_tab(at, tab)
+        if tab == "Trends":
+            at.selectbox(key="t_pick").select_index(0).run()  # the drill-down table
+        assert_no_exception(at)
+        assert at.dataframe, tab
+        for frame in at.dataframe:
+            config = json.loads(frame.proto.columns or "{}")
+            shown = [(config.get(c) or {}).get("label") or c for c in frame.value.columns if not (config.get(c) or {}).get("hidden")]
+            raw = [h for h in shown if "_" in h or (h.isalpha() and h.islower())]
+            assert not raw, f"{tab}: raw column names {raw} in {shown}"
