@@ -1,0 +1,14 @@
+"""Beacon's command line, one module per area; ``core/__main__.py`` only builds the parser and dispatches.
+
+- ``setup``     — ``setup``: migrate the database, install the default models, the first admin.
+- ``users``     — ``users list|create|set-role|reset-password``.
+- ``score``     — ``score`` (a file with the active models) and ``score-run`` (a queued batch scoring run).
+- ``config``    — ``config apply`` (feeds, watchlists and alert rules from YAML).
+- ``train``     — ``train`` (fine-tune and register a version) and ``train-run`` (a queued training run).
+- ``models``    — ``models list|promote|rollback|build-defaults``.
+- ``recommend`` — ``recommend`` (check, compare, export) and ``recommend-job`` (a queued recommendation job).
+- ``support``   — ``answer`` (a customer question) and ``kb import|list|rollback`` (FAQ knowledge bases).
+
+Each module has ``register(subparsers)``, which adds its commands with their ``cmd_*`` functions. The
+functions import their core modules when they run, so ``python -m core --help`` stays light (no torch).
+"""

@@ -1,0 +1,57 @@
+"""``python -m core answer`` (a customer question from a knowledge base) and ``kb import|list|rollback`` (FAQ knowledge bases)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def cmd_answer(args: argparse.Namespace) -> int:
+    from core.storage import upgrade_database
+    from core.support.assistant import ask
+
+    upgrade_database()
+    result = ask(args.kb, args.question, source="cli")
+    print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    from core.storage import upgrade_database
+    from core.support import kb
+
+    upgrade_database()
+    if args.action == "import":
+        report = kb.import_faq_file(args.name, Path(args.file), args.question_column, args.answer_column, args.category_column)
+        print(report.summary())
+        for issue in report.rejected + report.flagged:
+            print(f"  line {issue.line}, column {issue.column!r}: {issue.reason}", file=sys.stderr)
+    elif args.action == "list":
+        for info in kb.list_kbs():
+            print(f"{info.name}: version {info.active_version}, {info.entries} entries, {info.versions} versions")
+    else:
+        version = kb.rollback_kb(args.name, args.version)
+        print(f"{args.name}: rolled back; now version {version}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    answer = sub.add_parser("answer", help="answer a customer question from a knowledge base (or escalate); prints JSON")
+    answer.add_argument("--kb", required=True, help="knowledge base name")
+    answer.add_argument("question")
+    answer.set_defaults(func=cmd_answer)
+    kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, roll back")
+    kb_sub = kbp.add_subparsers(dest="action", required=True)
+    kb_import = kb_sub.add_parser("import", help="import an FAQ CSV (question, answer, optional category); a change is a new version")
+    kb_import.add_argument("--name", required=True, help="knowledge base name (created on first import)")
+    kb_import.add_argument("file")
+    kb_import.add_argument("--question-column")
+    kb_import.add_argument("--answer-column")
+    kb_import.add_argument("--category-column")
+    kb_sub.add_parser("list")
+    kb_roll = kb_sub.add_parser("rollback", help="make an earlier version's entries current again (as a new version)")
+    kb_roll.add_argument("--name", required=True)
+    kb_roll.add_argument("--version", type=int, help="default: the version before the active one")
+    kbp.set_defaults(func=cmd_kb)

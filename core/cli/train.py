@@ -1,0 +1,99 @@
+"""``python -m core train`` (fine-tune a task model and register it) and ``train-run`` (a queued training run)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+
+def _summary(run: Any) -> dict[str, Any]:
+    """The JSON line printed after a successful training run."""
+    metrics = run.result["metrics"]
+    summary = {
+        "run": run.id,
+        "task": run.task,
+        "version": run.model_version,
+        "active": run.result.get("activated", False),
+        "accuracy": round(metrics["accuracy"], 4),
+        "macro_f1": round(metrics["macro_f1"], 4),
+        "validation_rows": metrics["n"],
+        "device": run.device,
+        "duration_s": run.result["duration_s"],
+    }
+    if run.result.get("compared_with"):
+        old = run.result["compared_with"]
+        summary["active_version_on_same_rows"] = {
+            "version": old["version"],
+            "accuracy": round(old["accuracy"], 4),
+            "macro_f1": round(old["macro_f1"], 4),
+        }
+    return summary
+
+
+def _echo(p: Any) -> None:
+    """One line per training progress report (a ``TrainingProgress``)."""
+    line = f"epoch {p.epoch}/{p.epochs} step {p.step}/{p.total_steps} loss {p.loss:.4f}"
+    if p.val_macro_f1 is not None:
+        line += f" val accuracy {p.val_accuracy:.4f} val macro-F1 {p.val_macro_f1:.4f}"
+    print(line, flush=True)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from core.nlp.datacheck import check_labelled_data, read_labelled_file
+    from core.nlp.runs import execute_run, queue_run
+    from core.nlp.training import TrainingParams
+    from core.storage import upgrade_database
+
+    upgrade_database()
+    frame = read_labelled_file(Path(args.input))
+    check = check_labelled_data(frame, args.text_column, args.label_column)
+    print(f"data check: {check.rows_kept} of {check.rows_total} rows usable; classes: {check.class_counts}")
+    for warning in check.warnings:
+        print(f"warning: {warning}")
+    if not check.ok:
+        raise ValueError("; ".join(check.problems))
+    params = TrainingParams(
+        method=args.method,
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        lora_rank=args.lora_rank,
+    )
+    run_id = queue_run(check, args.task, params, created_by=args.user)
+    run = execute_run(run_id, echo=_echo)
+    if run.status != "succeeded":
+        raise RuntimeError(f"training run {run_id} {run.status}: {run.error or ''}".strip())
+    print(json.dumps(_summary(run)))
+    return 0
+
+
+def cmd_train_run(args: argparse.Namespace) -> int:
+    from core.nlp.runs import execute_run
+
+    logging.getLogger("beacon.training").setLevel(logging.INFO)
+    run = execute_run(args.run_id)
+    print(f"training run {run.id}: {run.status}")
+    return 0 if run.status == "succeeded" else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    train = sub.add_parser("train", help="fine-tune a task model on a labelled CSV and register it as a new version")
+    train.add_argument("--task", required=True, help="an existing task (sentiment, topic, intent) or a new name")
+    train.add_argument("--input", required=True)
+    train.add_argument("--text-column", required=True)
+    train.add_argument("--label-column", required=True)
+    train.add_argument("--method", choices=("head", "lora", "full"), default="head")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--max-length", type=int, default=128)
+    train.add_argument("--lora-rank", type=int, default=8)
+    train.add_argument("--user", default="cli", help="recorded as the version's creator")
+    train.set_defaults(func=cmd_train)
+    train_run = sub.add_parser("train-run", help="execute a queued training run (started by Model Studio)")
+    train_run.add_argument("run_id", type=int)
+    train_run.set_defaults(func=cmd_train_run)

@@ -1,0 +1,53 @@
+"""``python -m core users``: list users, create them, change roles, reset passwords (acts as an admin)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """From stdin (--password-stdin, for scripts) or asked twice on the terminal; never an argument."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from core import auth
+    from core.storage import upgrade_database
+
+    upgrade_database()
+    if args.action == "list":
+        for user in auth.list_users():
+            print(f"{user.username:<30} {user.role:<8} {'active' if user.active else 'disabled'}")
+        return 0
+    role = "admin" if args.admin else args.role
+    if args.action == "create":
+        auth.create_user(args.name, _new_password(args), role)
+        print(f"created {args.name} ({role})")
+    elif args.action == "set-role":
+        auth.set_role(args.name, role)
+        print(f"{args.name} is now {role}")
+    elif args.action == "reset-password":
+        auth.reset_password(args.name, _new_password(args))
+        print(f"password of {args.name} reset; their open sessions ended")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    users = sub.add_parser("users", help="create users, change roles, reset passwords (acts as an admin)")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    users_sub.add_parser("list").set_defaults(func=cmd_users)
+    for action in ("create", "set-role", "reset-password"):
+        p = users_sub.add_parser(action)
+        p.add_argument("--admin", action="store_true", help="the admin role (same as --role admin)")
+        p.add_argument("--role", choices=("viewer", "analyst", "admin"), default="viewer")
+        p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        p.add_argument("name")
+        p.set_defaults(func=cmd_users)
