@@ -99,7 +99,7 @@ def add_scoring_job(scheduler: BlockingScheduler, tick_seconds: int | None = Non
 
 def recommendations_job() -> None:
     """Nightly: refit and export top-N for every dataset version marked for it (an export is replaced atomically)."""
-    from core.recommend.workflow import nightly_refit_export
+    from core.recommend.service import nightly_refit_export
 
     try:
         written = nightly_refit_export()

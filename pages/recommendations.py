@@ -4,11 +4,12 @@ per-user top-N with reasons, similar items and new items, export. UI only: logic
 import plotly.express as px
 import streamlit as st
 
-from core.recommend import jobs, store, workflow
-from core.recommend.data import FIELD_NAMES, INTERACTION_FIELDS, ITEM_FIELDS, RecommendFileError, read_table, suggest_mapping
+from core.recommend import jobs, service, store
+from core.recommend.data import FIELD_NAMES, INTERACTION_FIELDS, ITEM_FIELDS, RecommendFileError, check_files, read_table, suggest_mapping
 from core.recommend.evaluate import EvalConfig
 from core.recommend.split import PROTOCOLS
 from core.settings import get_settings
+from core.views import recommendations
 from ui import may, plain, say, use_app_navigation
 
 use_app_navigation()
@@ -25,7 +26,7 @@ COLUMN_LABELS = {  # table columns in the user's words
 
 @st.cache_resource(show_spinner="Fitting the recommender…", max_entries=4)
 def recommender(database_url: str, dataset_id: int, evaluations: int):  # noqa: ANN201 - core Recommender
-    return workflow.fit_recommender(dataset_id)
+    return service.fit_recommender(dataset_id)
 
 
 def current_recommender(dataset_id: int):  # noqa: ANN201
@@ -80,7 +81,7 @@ def data_tab() -> None:
     inter_map = mapping_widgets(inter, "interactions", INTERACTION_FIELDS, inter_file.file_id)
     st.markdown(f"**Columns of {plain(items_file.name)}**")
     item_map = mapping_widgets(items, "items", ITEM_FIELDS, items_file.file_id)
-    check = workflow.check_files(inter, items, inter_map, item_map, inter_file.name, items_file.name)
+    check = check_files(inter, items, inter_map, item_map, inter_file.name, items_file.name)
     st.subheader("Data check")
     if check.stats:
         cols = st.columns(4)
@@ -183,12 +184,12 @@ def show_results(info) -> None:  # noqa: ANN001 - DatasetInfo
         return
     latest = evaluations[0]
     st.subheader(f"Results (evaluation {latest.id})")
-    say("caption", workflow.protocol_statement(latest.meta))
-    st.dataframe(workflow.results_table(latest.results, latest.k), hide_index=True, width="stretch", key="rec_results")
-    chart = px.bar(workflow.chart_frame(latest.results, latest.k), x="metric", y="value", color="model", barmode="group",
+    say("caption", recommendations.protocol_statement(latest.meta))
+    st.dataframe(recommendations.results_table(latest.results, latest.k), hide_index=True, width="stretch", key="rec_results")
+    chart = px.bar(recommendations.chart_frame(latest.results, latest.k), x="metric", y="value", color="model", barmode="group",
                    title="Models side by side")
     st.plotly_chart(chart, width="stretch", key="rec_chart")
-    say("caption", workflow.cold_statement(latest.meta))
+    say("caption", recommendations.cold_statement(latest.meta))
 
 
 def explore_tab() -> None:
@@ -224,7 +225,7 @@ def explore_tab() -> None:
             say("error", str(exc))
     st.subheader("Export")
     export_k = int(st.number_input("Items per user in the export", 1, 200, 20, key="rec_export_k"))
-    st.download_button(f"Download top-{export_k} for all users (CSV)", workflow.export_csv(rec, export_k),
+    st.download_button(f"Download top-{export_k} for all users (CSV)", service.export_csv(rec, export_k),
                        file_name=f"recommendations_v{info.id}_top{export_k}.csv", mime="text/csv", key="rec_download")
     if not may("analyst"):
         st.caption(f"Nightly refit and export: {'on' if info.nightly_export else 'off'} (changing it needs the analyst role).")

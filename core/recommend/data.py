@@ -336,3 +336,21 @@ class Dataset:
         for value in (self.users.tolist(), self.item_idx[:1000].tolist(), len(self.item_idx)):
             digest.update(repr(value).encode())
         return digest.hexdigest()[:16]
+
+
+def check_files(interactions: pd.DataFrame, items: pd.DataFrame, interaction_mapping: dict, item_mapping: dict,
+                interactions_name: str, items_name: str) -> DataCheck:
+    """``check_data`` with the column mappings as a form gives them (an empty choice means "not mapped")."""
+    clean = {k: (v or None) for k, v in interaction_mapping.items()}, {k: (v or None) for k, v in item_mapping.items()}
+    return check_data(interactions, items, clean[0], clean[1], interactions_name, items_name)
+
+
+def load_files(interactions: Path, items: Path) -> tuple[DataCheck, dict]:
+    """Read and check two files with suggested column mappings (command line)."""
+    inter, cat = read_table(interactions), read_table(items)
+    mapping = {"interactions": suggest_mapping(inter, "interactions"), "items": suggest_mapping(cat, "items")}
+    return check_data(inter, cat, mapping["interactions"], mapping["items"], interactions.name, items.name), mapping
+
+
+def dataset_from_check(check: DataCheck) -> Dataset:
+    return Dataset.from_frames(check.interactions, check.items)

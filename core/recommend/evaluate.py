@@ -14,7 +14,7 @@ from scipy import sparse
 from core.recommend import metrics
 from core.recommend.behaviour import tune_on_dataset
 from core.recommend.data import Dataset
-from core.recommend.models import EASE, MODEL_LABELS, Hybrid, ItemKNN, Popularity, Ranker, TextKNN, mask_seen, top_k
+from core.recommend.models import DEFAULT_TEXT_WEIGHT, EASE, MODEL_LABELS, Hybrid, ItemKNN, Popularity, Ranker, TextKNN, mask_seen, top_k
 from core.recommend.split import PROTOCOLS, cold_items, make_split, split_random
 
 ALL_MODELS = ("popularity", "itemknn", "ease", "text", "text_tuned", "hybrid")
@@ -72,7 +72,7 @@ def build_models(names: tuple[str, ...], embeddings: np.ndarray | None, cfg: Eva
         models["text_tuned"] = tuned
     if "hybrid" in names:
         models.setdefault("ease", EASE(l2=cfg.ease_l2))
-        weight = 0.2 if cfg.text_weight is None else cfg.text_weight
+        weight = DEFAULT_TEXT_WEIGHT if cfg.text_weight is None else cfg.text_weight
         models["hybrid"] = Hybrid(models["ease"], models["text"], weight, cold_text=tuned)
     return models
 

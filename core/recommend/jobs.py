@@ -187,8 +187,8 @@ def execute_job(job_id: int) -> JobView:
 
 
 def _save(job: JobView) -> tuple[dict, int]:
-    from core.recommend import store, workflow
-    from core.recommend.data import read_table
+    from core.recommend import store
+    from core.recommend.data import check_files, dataset_from_check, read_table
     from core.recommend.embeddings import item_embeddings
 
     step = _Stages(job.id, len(SAVE_STEPS))
@@ -198,23 +198,23 @@ def _save(job: JobView) -> tuple[dict, int]:
     inter = read_table((folder / "interactions.upload").read_bytes(), p["interactions_file"])
     items = read_table((folder / "items.upload").read_bytes(), p["items_file"])
     step(SAVE_STEPS[1])
-    check = workflow.check_files(inter, items, p["mapping"]["interactions"], p["mapping"]["items"], p["interactions_file"], p["items_file"])
+    check = check_files(inter, items, p["mapping"]["interactions"], p["mapping"]["items"], p["interactions_file"], p["items_file"])
     step(SAVE_STEPS[2])
     info = store.save_dataset(check, p["name"], p["interactions_file"], p["items_file"], p["mapping"])
     step(SAVE_STEPS[3])  # done now, so Evaluate and Explore find the embeddings cached
-    item_embeddings(workflow.dataset_from_check(check).texts())
+    item_embeddings(dataset_from_check(check).texts())
     shutil.rmtree(folder, ignore_errors=True)  # the uploads are in the dataset version now
     return {"dataset_id": info.id}, info.id
 
 
 def _evaluate(job: JobView) -> tuple[dict, int]:
-    from core.recommend import workflow
     from core.recommend.evaluate import evaluation_steps
+    from core.recommend.service import evaluate_version
 
     cfg = EvalConfig(**job.params)
     step = _Stages(job.id, 3 + evaluation_steps(cfg))
     step("loading the dataset version")
-    evaluation_id = workflow.evaluate_version(job.dataset_id, cfg, step)
+    evaluation_id = evaluate_version(job.dataset_id, cfg, step)
     return {"evaluation_id": evaluation_id}, job.dataset_id
 
 

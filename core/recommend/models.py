@@ -171,6 +171,16 @@ class TextKNN(Ranker):
         return np.asarray(history @ weights).ravel()
 
 
+DEFAULT_TEXT_WEIGHT = 0.2  # the hybrid's text weight when no evaluation has chosen one
+MIN_SERVING_TEXT_WEIGHT = 0.05  # a served hybrid keeps some text, or items nobody has interacted with would all score 0
+
+
+def serving_text_weight(chosen: float | None) -> float:
+    """The text weight a fitted recommender serves with: the one an evaluation chose (``None``: the default), at
+    least ``MIN_SERVING_TEXT_WEIGHT``. Evaluation itself compares the weights as chosen, 0 included."""
+    return DEFAULT_TEXT_WEIGHT if chosen is None else max(chosen, MIN_SERVING_TEXT_WEIGHT)
+
+
 def _row_scale(scores: np.ndarray) -> np.ndarray:
     """Scale each row to a maximum absolute value of 1 so two rankers' scores can be blended."""
     top = np.abs(scores).max(axis=1, keepdims=True)
@@ -185,7 +195,7 @@ class Hybrid(Ranker):
 
     name = "hybrid"
 
-    def __init__(self, cf: Ranker, text: TextKNN, text_weight: float = 0.2, cold_text: TextKNN | None = None) -> None:
+    def __init__(self, cf: Ranker, text: TextKNN, text_weight: float = DEFAULT_TEXT_WEIGHT, cold_text: TextKNN | None = None) -> None:
         self.cf, self.text, self.text_weight, self.cold_text = cf, text, text_weight, cold_text
         self.unseen = np.zeros(0, dtype=bool)
 

@@ -1,20 +1,27 @@
 """The fitted recommender behind the page, the CLI and the nightly export: top-N per user with a reason per
-item, similar items, and which users a new (text-only) item would suit."""
+item, similar items, and which users a new (text-only) item would suit; and the steps on a stored dataset
+version (evaluate it, fit it, the nightly refit and export)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from core.downloads import safe_csv
+from core.recommend import store
 from core.recommend.behaviour import tune_on_dataset
 from core.recommend.data import Dataset, item_text
 from core.recommend.embeddings import embed_texts, item_embeddings
-from core.recommend.models import EASE, Hybrid, Popularity, TextKNN, mask_seen, top_k
+from core.recommend.evaluate import EvalConfig, Progress, evaluate
+from core.recommend.models import DEFAULT_TEXT_WEIGHT, EASE, Hybrid, Popularity, TextKNN, mask_seen, serving_text_weight, top_k
+from core.settings import get_settings
 
-DEFAULT_TEXT_WEIGHT = 0.2
+log = logging.getLogger("beacon.recommend")
 
 
 def _first_category(value: str) -> str:
@@ -171,3 +178,44 @@ class Recommender:
             "user": self.ds.users[order], "score": np.round(score[order], 4),
             "reason": [f"new item similar to {c}" if c else "" for c in closest], "history size": sizes[order].astype(int),
         })
+
+
+def evaluate_version(dataset_id: int, cfg: EvalConfig, progress: Progress | None = None) -> int:
+    """Evaluate every model on a dataset version and store the result (with protocol, seed and version); returns its id."""
+    say = progress or (lambda _stage: None)
+    ds = store.load_dataset(dataset_id)
+    say("embedding the item texts")
+    result = evaluate(ds, item_embeddings(ds.texts()), cfg, progress)
+    say("storing the results")
+    return store.save_evaluation(dataset_id, result)
+
+
+def fit_recommender(dataset_id: int, text_weight: float | None = None) -> Recommender:
+    """The hybrid fitted on all interactions of a version; uses the text weight of its latest evaluation when there is one."""
+    ds = store.load_dataset(dataset_id)
+    if text_weight is None:
+        evaluations = store.list_evaluations(dataset_id)
+        text_weight = evaluations[0].meta.get("text_weight") if evaluations else None
+    return Recommender(ds, item_embeddings(ds.texts()), serving_text_weight(text_weight))
+
+
+def export_csv(recommender: Recommender, n: int = 20) -> bytes:
+    return safe_csv(recommender.export_all(n))
+
+
+def nightly_refit_export() -> list[Path]:
+    """Worker job: refit every dataset version marked for it and write its top-N CSV under the data folder."""
+    written = []
+    for info in store.nightly_datasets():
+        try:
+            recommender = fit_recommender(info.id)
+            path = get_settings().data_dir / "recommend" / "exports" / f"dataset_{info.id}_top{info.export_k}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(export_csv(recommender, info.export_k))
+            tmp.replace(path)  # a crash mid-write leaves the previous export intact
+            store.mark_exported(info.id)
+            written.append(path)
+        except Exception:  # one broken version must not stop the others
+            log.exception("nightly recommendation export of dataset v%s failed", info.id)
+    return written

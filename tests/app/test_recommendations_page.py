@@ -111,10 +111,9 @@ def test_a_broken_file_is_reported_not_raised(db):
 
 
 def test_a_viewer_sees_the_versions_and_results_but_no_forms(db):
-    from core.recommend import workflow
-    from core.recommend.data import read_table
+    from core.recommend.data import check_files, read_table
 
-    check = workflow.check_files(read_table(interactions().encode(), "clicks.csv"), read_table(ITEMS.encode(), "catalogue.csv"),
+    check = check_files(read_table(interactions().encode(), "clicks.csv"), read_table(ITEMS.encode(), "catalogue.csv"),
                                  {"user": "customer", "item": "sku", "rating": "stars", "timestamp": "ts"},
                                  {"item": "sku", "title": "name", "category": "department", "description": "notes"},
                                  "clicks.csv", "catalogue.csv")

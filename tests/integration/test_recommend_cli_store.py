@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from core.__main__ import main
-from core.recommend import embeddings, store, workflow
+from core.recommend import embeddings, service, store
+from core.recommend.data import load_files
 from core.recommend.evaluate import EvalConfig
 from tests.app.test_recommendations_page import ITEMS, interactions
 
@@ -74,19 +75,19 @@ def test_item_embeddings_are_computed_once_per_catalogue_text(beacon_env, monkey
 
 def test_versions_evaluations_and_nightly_export(db, files):
     inter, items = files
-    check, mapping = workflow.load_files(*files)
+    check, mapping = load_files(*files)
     first = store.save_dataset(check, "shop", inter.name, items.name, mapping)
     second = store.save_dataset(check, "shop again", inter.name, items.name, mapping)
     assert [d.id for d in store.list_datasets()] == [second.id, first.id]
     ds = store.load_dataset(first.id)
     assert ds.version == first.id and len(ds.user_idx) == 50 and ds.n_items == 13 and ds.has_timestamps
-    eval_id = workflow.evaluate_version(first.id, EvalConfig(protocol="last", seed=3, k=5))
+    eval_id = service.evaluate_version(first.id, EvalConfig(protocol="last", seed=3, k=5))
     stored = store.list_evaluations(first.id)[0]
     assert stored.id == eval_id and (stored.protocol, stored.seed, stored.meta["dataset_version"]) == ("last", 3, first.id)
     assert store.list_evaluations(second.id) == []
-    assert workflow.nightly_refit_export() == []  # nothing asked for yet
+    assert service.nightly_refit_export() == []  # nothing asked for yet
     store.set_nightly_export(first.id, True, 4)
-    written = workflow.nightly_refit_export()
+    written = service.nightly_refit_export()
     assert [p.name for p in written] == [f"dataset_{first.id}_top4.csv"]
     assert pd.read_csv(written[0]).groupby("user").size().max() == 4
     assert store.get_dataset(first.id).last_export_at is not None
@@ -109,7 +110,7 @@ def test_the_worker_schedules_the_nightly_export(db, files):
     add_recommendations_job(scheduler)
     job = scheduler.get_job("recommendations")
     assert job is not None and "hour='2'" in str(job.trigger)
-    check, mapping = workflow.load_files(*files)
+    check, mapping = load_files(*files)
     info = store.save_dataset(check, "shop", "r.csv", "i.csv", mapping)
     store.set_nightly_export(info.id, True, 2)
     recommendations_job()

@@ -51,7 +51,7 @@ def _actions(tmp: Path) -> dict[str, tuple[str, Callable[[str], object]]]:
     from core.nlp.runs import queue_run, request_cancel
     from core.nlp.training import TrainingParams
     from core.recommend import store as rec_store
-    from core.recommend import workflow
+    from core.recommend.data import load_files
     from core.scoring import runs as scoring
     from core.sentiment.corrections import correct_label
     from core.support.assistant import record_feedback
@@ -67,7 +67,7 @@ def _actions(tmp: Path) -> dict[str, tuple[str, Callable[[str], object]]]:
     faq = pd.DataFrame({"question": ["How do I reset my PIN?"], "answer": ["In the app, under Cards."]})
     (tmp / "r.csv").write_text(interactions())
     (tmp / "i.csv").write_text(ITEMS)
-    rec_check, rec_mapping = workflow.load_files(tmp / "r.csv", tmp / "i.csv")
+    rec_check, rec_mapping = load_files(tmp / "r.csv", tmp / "i.csv")
     config = tmp / "beacon.yaml"
     config.write_text("watchlists:\n  - {name: FromFile, companies: [Acme]}\n")
     return {
