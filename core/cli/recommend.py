@@ -10,20 +10,22 @@ from pathlib import Path
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from core.recommend import store, workflow
+    from core.recommend import store
+    from core.recommend.data import dataset_from_check, load_files
     from core.recommend.embeddings import item_embeddings
     from core.recommend.evaluate import EvalConfig, evaluate
-    from core.recommend.service import Recommender
+    from core.recommend.models import serving_text_weight
+    from core.recommend.service import Recommender, export_csv
 
     if not (args.evaluate or args.export):
         raise ValueError("say what to do: --evaluate (print the model comparison as JSON) and/or --export FILE (top-k per user)")
-    check, mapping = workflow.load_files(Path(args.interactions), Path(args.items))
+    check, mapping = load_files(Path(args.interactions), Path(args.items))
     for level in ("warning", "info"):
         for message in check.messages(level):
             print(f"{level}: {message}", file=sys.stderr)
     if not check.ok:
         raise ValueError("; ".join(check.messages("error")))
-    ds = workflow.dataset_from_check(check)
+    ds = dataset_from_check(check)
     if args.save:
         from core.storage import upgrade_database
 
@@ -39,8 +41,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             store.save_evaluation(ds.version, result)
         print(json.dumps({"setup": result.meta, "models": result.rows}, indent=2))
     if args.export:
-        recommender = Recommender(ds, embeddings, 0.2 if text_weight is None else max(text_weight, 0.05))
-        Path(args.export).write_bytes(workflow.export_csv(recommender, args.k))
+        recommender = Recommender(ds, embeddings, serving_text_weight(text_weight))
+        Path(args.export).write_bytes(export_csv(recommender, args.k))
         print(f"wrote top-{args.k} recommendations for {ds.n_users} users -> {args.export}", file=sys.stderr)
     return 0
 
