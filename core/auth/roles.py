@@ -106,6 +106,10 @@ def require(role: str, action: str) -> Actor:
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# Every function decorated with ``@requires``, in import order: the role-matrix test checks that each
+# one has a case (``tests/integration/test_role_matrix.py``), so a new protected action cannot be missed.
+PROTECTED_ACTIONS: list[Callable[..., object]] = []
+
 
 def requires(role: str, action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorator form of ``require`` for core actions."""
@@ -117,6 +121,8 @@ def requires(role: str, action: str) -> Callable[[Callable[P, R]], Callable[P, R
             return func(*args, **kwargs)
 
         checked.required_role = role  # type: ignore[attr-defined]  # read by the role-matrix test
+        checked.action = action  # type: ignore[attr-defined]
+        PROTECTED_ACTIONS.append(checked)
         return checked
 
     return wrap
