@@ -14,7 +14,19 @@ from scipy import sparse
 from core.recommend import metrics
 from core.recommend.behaviour import tune_on_dataset
 from core.recommend.data import Dataset
-from core.recommend.models import DEFAULT_TEXT_WEIGHT, EASE, MODEL_LABELS, Hybrid, ItemKNN, Popularity, Ranker, TextKNN, mask_seen, top_k
+from core.recommend.models import (
+    DEFAULT_TEXT_WEIGHT,
+    EASE,
+    MODEL_LABELS,
+    Hybrid,
+    ItemKNN,
+    Popularity,
+    Ranker,
+    TextKNN,
+    mask_seen,
+    top_k,
+    top_k_random_ties,
+)
 from core.recommend.split import PROTOCOLS, cold_items, make_split, split_random
 
 ALL_MODELS = ("popularity", "itemknn", "ease", "text", "text_tuned", "hybrid")
@@ -84,14 +96,18 @@ def tuned_text_model(ds: Dataset, train_mask: np.ndarray, embeddings: np.ndarray
 
 
 def rank_users(model: Ranker, train: sparse.csr_matrix, users: np.ndarray, k: int, batch: int = 1024,
-               candidates: np.ndarray | None = None) -> np.ndarray:
-    """Top-k item indices for ``users``, excluding their training items; over all items or only ``candidates``."""
+               candidates: np.ndarray | None = None, tie_seed: int | None = None) -> np.ndarray:
+    """Top-k item indices for ``users``, excluding their training items; over all items or only ``candidates``.
+    Equal scores among ``candidates`` are ranked in a random order drawn from ``tie_seed`` when given (the same
+    order for every model), by item position otherwise."""
     out = np.zeros((len(users), min(k, train.shape[1] if candidates is None else len(candidates))), dtype=np.int64)
+    rng = np.random.default_rng(tie_seed) if tie_seed is not None else None
     for start in range(0, len(users), batch):
         history = train[users[start : start + batch]]
         scores = mask_seen(model.score(history), history)
         if candidates is not None:
-            out[start : start + batch] = candidates[top_k(scores[:, candidates], k)]
+            among = scores[:, candidates]
+            out[start : start + batch] = candidates[top_k(among, k) if rng is None else top_k_random_ties(among, k, rng)]
         else:
             out[start : start + batch] = top_k(scores, k)
     return out
@@ -186,7 +202,8 @@ def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progre
     models = build_models(cfg.models, embeddings, cfg_used, text, tuned)
     _fit_all(models, split.train, fit_seconds, say)
 
-    # Cold start: items held out of training entirely; each user's held-out cold items ranked among all cold items.
+    # Cold start: items held out of training entirely; each user's held-out cold items ranked among all cold items,
+    # equal scores in a seeded random order (a model that knows nothing about cold items scores at the random level).
     cold = cold_items(ds, cfg.cold_share, cfg.seed)
     is_cold = np.isin(ds.item_idx, cold)
     cold_train, cold_test = ds.matrix(~is_cold), ds.matrix(is_cold)
@@ -208,7 +225,7 @@ def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progre
         topk = rank_users(models[name], split.train, test_users, max(k, 20))
         row = {"model": name, "name": MODEL_LABELS[name], **_ranking_metrics(topk, split.test[test_users], k, ds.n_items)}
         if len(cold_users):
-            cold_top = rank_users(cold_models[name], cold_train, cold_users, COLD_K, candidates=cold)
+            cold_top = rank_users(cold_models[name], cold_train, cold_users, COLD_K, candidates=cold, tie_seed=cfg.seed)
             rel = metrics.relevance(cold_top, cold_test[cold_users])
             row["cold_recall@20"] = float(metrics.recall_at_k(rel, np.diff(cold_test[cold_users].indptr), COLD_K).mean())
         else:
@@ -228,6 +245,7 @@ def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progre
         "text_weight": text_weight, "cold_items": len(cold), "cold_users": len(cold_users),
         "cold_random_recall@20": random_recall,
         "cold_protocol": f"{len(cold)} items ({cfg.cold_share:.0%} of items with interactions, seed {cfg.seed}) removed from "
-                         "training entirely; each user's interactions with them ranked among all of them",
+                         "training entirely; each user's interactions with them ranked among all of them (equal scores in a random order, "
+                         f"seed {cfg.seed})",
     }
     return EvalResult(rows, meta)

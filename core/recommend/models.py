@@ -229,3 +229,12 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     order = np.lexsort((part, -np.take_along_axis(scores, part, axis=1)), axis=1)
     return np.take_along_axis(part, order, axis=1)
+
+
+def top_k_random_ties(scores: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of the k best items per row, best first, equal scores in a random order drawn from ``rng`` (for
+    evaluation: a model that cannot tell items apart must score at the random level, not at whatever level the
+    catalogue's order happens to reach). Sorts whole rows: meant for small candidate sets."""
+    k = min(k, scores.shape[1])
+    order = np.lexsort((rng.random(scores.shape), -scores), axis=1)
+    return order[:, :k]

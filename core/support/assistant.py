@@ -7,14 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 
 from core.auth import requires
 from core.nlp.registry import NoActiveModel, active_version
 from core.nlp.sentence_encoder import get_sentence_encoder, normalise
 from core.privacy import mask_personal_data
-from core.storage import session_scope
-from core.storage.tables import KnowledgeBase, SupportInteraction, utcnow
+from core.repositories import knowledge_bases as kb_store
 from core.support.decision import Decision, Policy, decide
 from core.support.kb import load_kb
 from core.support.retrieval import KBIndex, Match, TaskScores, score_task
@@ -139,41 +137,28 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
         alternatives=[{"question": m.entry.question, "answer": m.entry.answer, "similarity": round(m.similarity, 4)} for m in matches[1:3]],
     )  # fmt: skip
     if log:
-        with session_scope() as session:
-            row = SupportInteraction(
-                kb_id=kb.id, kb_version=kb.version, source=source, question=result.question, action=decision.action,
-                reasons=list(decision.reasons), confidence=decision.confidence, similarity=result.similarity,
-                entry_id=best.entry.id if best else None, matched_question=result.matched_question, intent=intent,
-                intent_confidence=intent_conf, intent_model_version=result.intent_model_version, sentiment=sentiment,
-                sentiment_negative=negative, alternatives=result.alternatives,
-            )  # fmt: skip
-            session.add(row)
-            session.flush()
-            result.interaction_id = row.id
+        result.interaction_id = kb_store.log_question({
+            "kb_id": kb.id, "kb_version": kb.version, "source": source, "question": result.question, "action": decision.action,
+            "reasons": list(decision.reasons), "confidence": decision.confidence, "similarity": result.similarity,
+            "entry_id": best.entry.id if best else None, "matched_question": result.matched_question, "intent": intent,
+            "intent_confidence": intent_conf, "intent_model_version": result.intent_model_version, "sentiment": sentiment,
+            "sentiment_negative": negative, "alternatives": result.alternatives,
+        })  # fmt: skip
     return result
 
 
 @requires("viewer", "give feedback on answers")
 def record_feedback(interaction_id: int, helpful: bool) -> None:
     """Store thumbs up (``helpful``) or down on a logged answer; a second click replaces the first."""
-    with session_scope() as session:
-        row = session.get(SupportInteraction, interaction_id)
-        if row is None:
-            raise LookupError(f"no logged question with id {interaction_id}")
-        row.feedback = 1 if helpful else -1
-        row.feedback_at = utcnow()
+    kb_store.set_feedback(interaction_id, helpful)
 
 
 def interaction_log(limit: int = 200, kb_name: str | None = None) -> pd.DataFrame:
     """The latest logged questions (masked), newest first."""
-    with session_scope() as session:
-        query = select(SupportInteraction, KnowledgeBase.name).outerjoin(KnowledgeBase, KnowledgeBase.id == SupportInteraction.kb_id)
-        if kb_name:
-            query = query.where(KnowledgeBase.name == kb_name)
-        rows = session.execute(query.order_by(SupportInteraction.id.desc()).limit(limit)).all()
-        return pd.DataFrame(
-            [{"asked_at": r.created_at, "kb": name, "question": r.question, "action": r.action, "reasons": ", ".join(r.reasons),
-              "confidence": r.confidence, "intent": r.intent, "sentiment": r.sentiment,
-              "feedback": {1: "👍", -1: "👎"}.get(r.feedback, ""), "source": r.source} for r, name in rows],
-            columns=["asked_at", "kb", "question", "action", "reasons", "confidence", "intent", "sentiment", "feedback", "source"],
-        )  # fmt: skip
+    rows = kb_store.logged_questions(limit, kb_name)
+    return pd.DataFrame(
+        [{"asked_at": r.created_at, "kb": name, "question": r.question, "action": r.action, "reasons": ", ".join(r.reasons),
+          "confidence": r.confidence, "intent": r.intent, "sentiment": r.sentiment,
+          "feedback": {1: "👍", -1: "👎"}.get(r.feedback, ""), "source": r.source} for r, name in rows],
+        columns=["asked_at", "kb", "question", "action", "reasons", "confidence", "intent", "sentiment", "feedback", "source"],
+    )  # fmt: skip

@@ -21,14 +21,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
 
 from core.auth import record as record_event
 from core.auth import require
 from core.nlp.datacheck import LabelledFileError, read_labelled_file
 from core.nlp.sentence_encoder import get_sentence_encoder
-from core.storage import session_scope
-from core.storage.tables import KnowledgeBase, KnowledgeBaseEntry, KnowledgeBaseVersion
+from core.repositories import knowledge_bases as kb_store
 from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, answer_key
 
 MAX_NAME = 200
@@ -158,24 +156,36 @@ def _kb_name(name: str) -> str:
     return clean
 
 
-def _entries_of(session, version: KnowledgeBaseVersion | None) -> list[KnowledgeBaseEntry]:
-    if version is None or not version.entry_ids:
-        return []
-    rows = {e.id: e for e in session.scalars(select(KnowledgeBaseEntry).where(KnowledgeBaseEntry.id.in_(version.entry_ids)))}
-    return [rows[i] for i in version.entry_ids if i in rows]
+IMPORT_ATTEMPTS = 3  # a concurrent import of the same knowledge base makes an import start over, at most this often
 
 
-def _version(session, kb: KnowledgeBase, number: int | None) -> KnowledgeBaseVersion | None:
-    if number is None:
-        return None
-    return session.scalar(select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb.id, KnowledgeBaseVersion.version == number))
+def _changes(check: FaqCheck, current: tuple[kb_store.Entry, ...], report: ImportReport,
+             category_col: str | None) -> list[tuple[dict, kb_store.Entry | None]]:  # fmt: skip
+    """The added and updated rows, each with the entry it replaces (None for a new question); counts them in ``report``."""
+    by_key = {e.question_key: e for e in current}
+    changed: list[tuple[dict, kb_store.Entry | None]] = []
+    for row in check.rows:
+        old = by_key.get(question_key(row["question"]))
+        if old is None:
+            changed.append((row, None))
+            report.added.append(row["question"])
+        elif " ".join(old.answer.split()) != " ".join(row["answer"].split()) or (category_col and old.category != row["category"]):
+            changed.append((row, old))
+            report.updated.append(row["question"])
+        else:
+            report.unchanged += 1
+    return changed
 
 
-def _add_version(session, kb: KnowledgeBase, entry_ids: list[int], report: dict, note: str, created_by: str) -> int:
-    latest = session.scalar(select(func.max(KnowledgeBaseVersion.version)).where(KnowledgeBaseVersion.kb_id == kb.id)) or 0
-    session.add(KnowledgeBaseVersion(kb_id=kb.id, version=latest + 1, entry_ids=entry_ids, report=report, note=note, created_by=created_by))
-    kb.active_version = latest + 1
-    return latest + 1
+def _embeddings(kb_id: int | None, questions: list[str]) -> tuple[dict[str, bytes], int]:
+    """A vector per question: a stored one of the same question text in this knowledge base, else a new one (the
+    encoder runs here, before any write transaction is opened). Returns them and how many were new."""
+    known = kb_store.stored_embeddings(kb_id, questions, ENCODER_NAME)
+    missing = [q for q in questions if q not in known]
+    if missing:
+        for q, vec in zip(missing, get_sentence_encoder().encode(missing)):
+            known[q] = vec.astype(np.float32).tobytes()
+    return known, len(missing)
 
 
 def import_faq(
@@ -190,62 +200,30 @@ def import_faq(
     recorded as made by the acting user."""
     created_by = require("analyst", "import FAQs").username
     name = _kb_name(name)
-    record_event("FAQ uploaded", name, detail={"file": file_name, "rows": len(frame)})
     check = check_faq(frame, question_col, answer_col, category_col)
-    with session_scope() as session:
-        kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
-        if kb is None:
-            kb = KnowledgeBase(name=name)
-            session.add(kb)
-            session.flush()
-        current = _entries_of(session, _version(session, kb, kb.active_version))
+    record_event("FAQ uploaded", name, detail={"file": file_name, "rows": len(frame)})
+    for attempt in range(IMPORT_ATTEMPTS):
+        current = kb_store.active_version(name, with_entries=True)
         report = ImportReport(kb=name, version=None, rejected=check.rejected, flagged=check.flagged)
-        by_key = {e.question_key: e for e in current}
-        entry_ids = [e.id for e in current]
-        new_rows: list[tuple[dict, KnowledgeBaseEntry | None]] = []  # (row, entry it replaces)
-        for row in check.rows:
-            old = by_key.get(question_key(row["question"]))
-            if old is None:
-                new_rows.append((row, None))
-                report.added.append(row["question"])
-            elif " ".join(old.answer.split()) != " ".join(row["answer"].split()) or (category_col and old.category != row["category"]):
-                new_rows.append((row, old))
-                report.updated.append(row["question"])
-            else:
-                report.unchanged += 1
-        if not new_rows:
+        changed = _changes(check, current.entries, report, category_col)
+        if not changed:
             return report
-        # Reuse any stored vector of the same question text in this KB; embed only the rest.
-        texts = sorted({row["question"] for row, _ in new_rows})
-        known = {
-            q: emb
-            for q, emb in session.execute(
-                select(KnowledgeBaseEntry.question, KnowledgeBaseEntry.embedding).where(
-                    KnowledgeBaseEntry.kb_id == kb.id, KnowledgeBaseEntry.question.in_(texts), KnowledgeBaseEntry.encoder == ENCODER_NAME
-                )
-            )
-        }
-        missing = [q for q in texts if q not in known]
-        if missing:
-            for q, vec in zip(missing, get_sentence_encoder().encode(missing)):
-                known[q] = vec.astype(np.float32).tobytes()
-        report.embedded = len(missing)
-        position = {eid: i for i, eid in enumerate(entry_ids)}
-        for row, old in new_rows:
-            entry = KnowledgeBaseEntry(
-                kb_id=kb.id, question=row["question"], question_key=question_key(row["question"]), answer=row["answer"],
-                category=row["category"] if category_col or old is None else old.category,
-                embedding=known[row["question"]], encoder=ENCODER_NAME,
-            )  # fmt: skip
-            session.add(entry)
-            session.flush()
-            if old is not None:
-                entry_ids[position[old.id]] = entry.id
-            else:
-                entry_ids.append(entry.id)
+        known, report.embedded = _embeddings(current.kb_id, sorted({row["question"] for row, _ in changed}))
+        rows = [
+            kb_store.NewEntry(row["question"], question_key(row["question"]), row["answer"],
+                              row["category"] if category_col or old is None else old.category, known[row["question"]],
+                              old.id if old is not None else None)
+            for row, old in changed
+        ]  # fmt: skip
         note = f"import of {file_name}" if file_name else "import"
-        report.version = _add_version(session, kb, entry_ids, report.as_dict(), note, created_by)
-        return report
+        try:
+            report.version = kb_store.add_import_version(name, current.version, [e.id for e in current.entries], rows, ENCODER_NAME,
+                                                         report.as_dict(), note, created_by)  # fmt: skip
+            return report
+        except kb_store.VersionChanged:
+            if attempt == IMPORT_ATTEMPTS - 1:
+                raise RuntimeError(f"knowledge base {name!r} kept changing during the import; try again") from None
+    raise AssertionError("unreachable")
 
 
 def import_faq_file(name: str, path: Path, question_col: str | None = None, answer_col: str | None = None,
@@ -260,68 +238,32 @@ def rollback_kb(name: str, version: int | None = None) -> int:
     """Make the entries of ``version`` (default: the version before the active one) current again, as a new
     version (history is kept, so a rollback can itself be rolled back). Returns the new version number."""
     created_by = require("analyst", "roll back knowledge bases").username
-    record_event("knowledge base rolled back", name, detail={"to_version": version})
-    with session_scope() as session:
-        kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
-        if kb is None:
-            raise LookupError(f"no knowledge base named {name!r}")
-        if version is None:
-            version = (kb.active_version or 0) - 1
-        target = _version(session, kb, version)
-        if target is None or version < 1:
-            raise LookupError(f"knowledge base {name!r} has no version {version} to roll back to")
-        report = {"rollback_to": version, "entries": len(target.entry_ids)}
-        return _add_version(session, kb, list(target.entry_ids), report, f"rollback to version {version}", created_by)
+    target, new_version = kb_store.add_rollback_version(name, version, created_by)
+    record_event("knowledge base rolled back", name, detail={"to_version": target})
+    return new_version
 
 
-@dataclass(frozen=True)
-class KBInfo:
-    id: int
-    name: str
-    active_version: int | None
-    entries: int
-    versions: int
+KBInfo = kb_store.KBSummary
 
 
 def list_kbs() -> list[KBInfo]:
-    with session_scope() as session:
-        out = []
-        for kb in session.scalars(select(KnowledgeBase).order_by(KnowledgeBase.name)):
-            versions = session.scalars(select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb.id)).all()
-            active = next((v for v in versions if v.version == kb.active_version), None)
-            out.append(KBInfo(kb.id, kb.name, kb.active_version, len(active.entry_ids) if active else 0, len(versions)))
-        return out
+    return kb_store.list_kbs()
 
 
 def kb_versions(name: str) -> pd.DataFrame:
-    with session_scope() as session:
-        kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
-        if kb is None:
-            raise LookupError(f"no knowledge base named {name!r}")
-        rows = [
-            {"version": v.version, "active": v.version == kb.active_version, "entries": len(v.entry_ids), "note": v.note,
-             "added": v.report.get("added", 0), "updated": v.report.get("updated", 0),
-             "rejected": len(v.report.get("rejected", [])), "flagged": len(v.report.get("flagged", [])),
-             "created_by": v.created_by, "created_at": v.created_at}
-            for v in session.scalars(
-                select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb.id).order_by(KnowledgeBaseVersion.version.desc())
-            )
-        ]  # fmt: skip
-        return pd.DataFrame(rows)
+    return pd.DataFrame(kb_store.version_history(name))
 
 
 def kb_entries(name: str) -> pd.DataFrame:
     """The active version's entries."""
-    with session_scope() as session:
-        kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
-        if kb is None:
-            raise LookupError(f"no knowledge base named {name!r}")
-        entries = _entries_of(session, _version(session, kb, kb.active_version))
-        return pd.DataFrame([{"question": e.question, "answer": e.answer, "category": e.category} for e in entries],
-                            columns=["question", "answer", "category"])  # fmt: skip
+    kb = kb_store.active_version(name, with_entries=True)
+    if kb.kb_id is None:
+        raise LookupError(f"no knowledge base named {name!r}")
+    return pd.DataFrame([{"question": e.question, "answer": e.answer, "category": e.category} for e in kb.entries],
+                        columns=["question", "answer", "category"])  # fmt: skip
 
 
-_index_cache: dict[tuple, KBIndex] = {}
+_index_cache: dict[tuple, KBIndex] = {}  # never changed in place: an entry is replaced by a new dict
 _index_lock = threading.Lock()
 
 
@@ -333,29 +275,35 @@ class LoadedKB:
     index: KBIndex
 
 
+def _embedding_size() -> int:
+    """The length of the base encoder's vectors (for an empty index)."""
+    return int(get_sentence_encoder().model.config.hidden_size)
+
+
+def _build_index(kb_id: int, version: int | None) -> KBIndex:
+    entries = kb_store.version_entries(kb_id, version)
+    if entries:
+        matrix = np.stack([np.frombuffer(e.embedding, dtype=np.float32) for e in entries])
+    else:
+        matrix = np.zeros((0, _embedding_size()), np.float32)
+    return KBIndex([IndexEntry(e.id, e.question, e.answer, e.category) for e in entries], matrix)
+
+
 def load_kb(name: str, rerank_weight: float = 0.0) -> LoadedKB:
     """The active version's index, built once per process and version (a new version or rollback is picked up
-    at the next call)."""
+    at the next call). Each caller gets its own index object with its ``rerank_weight``; the cached vectors are shared."""
     from core.settings import get_settings
 
-    with session_scope() as session:
-        kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
-        if kb is None:
-            raise LookupError(f"no knowledge base named {name!r}; import an FAQ first (python -m core kb import --name NAME faq.csv)")
-        version = _version(session, kb, kb.active_version)
-        # The version row's creation time is in the key: a database recreated at the same URL (a restored
-        # backup, a test) reuses ids and version numbers, and must not get another database's index.
-        key = (get_settings().database_url, kb.id, kb.active_version or 0, version.created_at if version else None)
+    global _index_cache
+    kb = kb_store.active_version(name)
+    if kb.kb_id is None:
+        raise LookupError(f"no knowledge base named {name!r}; import an FAQ first (python -m core kb import --name NAME faq.csv)")
+    # The version row's creation time is in the key: a database recreated at the same URL (a restored
+    # backup, a test) reuses ids and version numbers, and must not get another database's index.
+    key = (get_settings().database_url, kb.kb_id, kb.version or 0, kb.created_at)
+    index = _index_cache.get(key)
+    if index is None:
+        index = _build_index(kb.kb_id, kb.version)
         with _index_lock:
-            index = _index_cache.get(key)
-        if index is None:
-            entries = _entries_of(session, version)
-            vectors = [np.frombuffer(e.embedding, dtype=np.float32) for e in entries]
-            matrix = np.stack(vectors) if vectors else np.zeros((0, 384), np.float32)
-            index = KBIndex([IndexEntry(e.id, e.question, e.answer, e.category) for e in entries], matrix)
-            with _index_lock:
-                for stale in [k for k in _index_cache if k[:2] == key[:2]]:
-                    del _index_cache[stale]
-                _index_cache[key] = index
-        index.rerank_weight = rerank_weight
-        return LoadedKB(kb.id, kb.name, kb.active_version, index)
+            _index_cache = {**{k: v for k, v in _index_cache.items() if k[:2] != key[:2]}, key: index}
+    return LoadedKB(kb.kb_id, kb.name, kb.version, index.with_rerank_weight(rerank_weight))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.nlp.encoder import BASE_MODEL_NAME
+from core.nlp.base_model import BASE_MODEL_NAME
 from core.nlp.registry import NoActiveModel, active_classifier, active_version
 
 ENCODER_NAME = BASE_MODEL_NAME
@@ -94,12 +94,17 @@ class Match:
 
 
 class KBIndex:
-    """The entries of one knowledge-base version and their normalised question vectors."""
+    """The entries of one knowledge-base version and their normalised question vectors (one row per entry; an
+    empty index has a (0, embedding size) matrix). Never changed after it is built: a cached index is shared."""
 
     def __init__(self, entries: list[IndexEntry], matrix: np.ndarray, rerank_weight: float = 0.0) -> None:
         self.entries = entries
-        self.matrix = matrix.astype(np.float32) if len(entries) else np.zeros((0, 384), dtype=np.float32)
+        self.matrix = matrix.astype(np.float32, copy=False)
         self.rerank_weight = rerank_weight
+
+    def with_rerank_weight(self, rerank_weight: float) -> KBIndex:
+        """The same entries and vectors (shared, not copied) with another re-ranking weight."""
+        return KBIndex(self.entries, self.matrix, rerank_weight)
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -86,6 +86,62 @@ def test_import_versions_incremental_embedding_and_rollback(db, monkeypatch: pyt
         kbmod.rollback_kb("Cards", 9)
 
 
+def test_the_encoder_runs_before_any_transaction_is_open(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import contextmanager
+
+    from core.nlp.sentence_encoder import SentenceEncoder as Encoder
+    from core.repositories import knowledge_bases as repository
+    from core.support import kb as kbmod
+
+    open_sessions: list[int] = [0]
+    during_encoding: list[int] = []
+    real_scope, real_encode = repository.session_scope, Encoder.encode
+
+    @contextmanager
+    def counted_scope(*args, **kwargs):
+        open_sessions[0] += 1
+        try:
+            with real_scope(*args, **kwargs) as session:
+                yield session
+        finally:
+            open_sessions[0] -= 1
+
+    def encode(self, texts, batch_size=None):
+        during_encoding.append(open_sessions[0])
+        return real_encode(self, texts)
+
+    monkeypatch.setattr(repository, "session_scope", counted_scope)
+    monkeypatch.setattr(Encoder, "encode", encode)
+    assert kbmod.import_faq("Cards", FAQ, "question", "answer", "category").version == 1  # a new knowledge base
+    changed = FAQ.copy()
+    changed.loc[len(changed)] = ["Can I get a virtual card?", "Yes, in the app under Cards.", "cards"]
+    assert kbmod.import_faq("Cards", changed, "question", "answer", "category").version == 2
+    assert during_encoding == [0, 0]
+
+
+def test_refused_input_leaves_no_audit_row(db) -> None:
+    from core.auth import list_events
+    from core.support import kb as kbmod
+
+    with pytest.raises(kbmod.FaqFileError, match="not in the file"):
+        kbmod.import_faq("Cards", FAQ, "no such column", "answer")
+    with pytest.raises(LookupError):
+        kbmod.rollback_kb("Cards")
+    kbmod.import_faq("Cards", FAQ, "question", "answer")
+    with pytest.raises(LookupError, match="no version 7"):
+        kbmod.rollback_kb("Cards", 7)
+    assert [(e["action"], e["target"]) for e in list_events()] == [("FAQ uploaded", "Cards")]
+
+
+def test_each_caller_gets_its_own_rerank_weight_over_shared_vectors(db) -> None:
+    from core.support import kb as kbmod
+
+    kbmod.import_faq("Cards", FAQ, "question", "answer")
+    plain, reranked = kbmod.load_kb("Cards"), kbmod.load_kb("Cards", 0.2)
+    assert (plain.index.rerank_weight, reranked.index.rerank_weight) == (0.0, 0.2)  # the first one is not changed by the second call
+    assert plain.index.matrix is reranked.index.matrix and plain.index.matrix.shape == (4, 384)
+
+
 def test_ask_answers_escalates_logs_masked_and_stores_feedback(db, models) -> None:
     from core.support.assistant import ask, interaction_log, record_feedback
     from core.support.kb import import_faq

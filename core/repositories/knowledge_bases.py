@@ -1,0 +1,209 @@
+"""FAQ knowledge bases: every query on ``support_kbs``, their versions and entries, and the logged questions
+(``support_interactions``). The import rules and the index live in ``core.support``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.storage import session_scope
+from core.storage.tables import KnowledgeBase, KnowledgeBaseEntry, KnowledgeBaseVersion, SupportInteraction, utcnow
+
+
+class VersionChanged(Exception):
+    """The knowledge base got a new version between reading it and writing the next one (a concurrent import)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    question: str
+    question_key: str
+    answer: str
+    category: str
+    embedding: bytes = b""
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    question: str
+    question_key: str
+    answer: str
+    category: str
+    embedding: bytes
+    replaces: int | None  # the id of the entry it updates, None for a new question
+
+
+@dataclass(frozen=True)
+class ActiveVersion:
+    kb_id: int | None  # None: no knowledge base of that name yet
+    name: str
+    version: int | None
+    created_at: datetime | None
+    entries: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class KBSummary:
+    id: int
+    name: str
+    active_version: int | None
+    entries: int
+    versions: int
+
+
+def _missing(name: str) -> LookupError:
+    return LookupError(f"no knowledge base named {name!r}")
+
+
+def _kb(session: Session, name: str) -> KnowledgeBase | None:
+    return session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
+
+
+def _version(session: Session, kb_id: int, number: int | None) -> KnowledgeBaseVersion | None:
+    if number is None:
+        return None
+    return session.scalar(select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb_id, KnowledgeBaseVersion.version == number))
+
+
+def _entries(session: Session, version: KnowledgeBaseVersion | None, with_embeddings: bool) -> tuple[Entry, ...]:
+    if version is None or not version.entry_ids:
+        return ()
+    rows = {e.id: e for e in session.scalars(select(KnowledgeBaseEntry).where(KnowledgeBaseEntry.id.in_(version.entry_ids)))}
+    return tuple(
+        Entry(e.id, e.question, e.question_key, e.answer, e.category, e.embedding if with_embeddings else b"")
+        for e in (rows[i] for i in version.entry_ids if i in rows)
+    )
+
+
+def _add_version(session: Session, kb: KnowledgeBase, entry_ids: list[int], report: dict, note: str, created_by: str) -> int:
+    latest = session.scalar(select(func.max(KnowledgeBaseVersion.version)).where(KnowledgeBaseVersion.kb_id == kb.id)) or 0
+    session.add(KnowledgeBaseVersion(kb_id=kb.id, version=latest + 1, entry_ids=entry_ids, report=report, note=note, created_by=created_by))
+    kb.active_version = latest + 1
+    return latest + 1
+
+
+def active_version(name: str, with_entries: bool = False, with_embeddings: bool = False) -> ActiveVersion:
+    """The knowledge base's active version (``kb_id`` None when there is no knowledge base of that name)."""
+    with session_scope() as session:
+        kb = _kb(session, name)
+        if kb is None:
+            return ActiveVersion(None, name, None, None)
+        version = _version(session, kb.id, kb.active_version)
+        entries = _entries(session, version, with_embeddings) if with_entries else ()
+        return ActiveVersion(kb.id, kb.name, kb.active_version, version.created_at if version else None, entries)
+
+
+def version_entries(kb_id: int, number: int | None) -> tuple[Entry, ...]:
+    """The entries of one version, with their embeddings, in the version's order."""
+    with session_scope() as session:
+        return _entries(session, _version(session, kb_id, number), with_embeddings=True)
+
+
+def stored_embeddings(kb_id: int | None, questions: list[str], encoder: str) -> dict[str, bytes]:
+    """Vectors already stored in this knowledge base for these exact question texts (by the same encoder)."""
+    if kb_id is None or not questions:
+        return {}
+    query = select(KnowledgeBaseEntry.question, KnowledgeBaseEntry.embedding).where(
+        KnowledgeBaseEntry.kb_id == kb_id, KnowledgeBaseEntry.question.in_(questions), KnowledgeBaseEntry.encoder == encoder
+    )
+    with session_scope() as session:
+        return dict(session.execute(query).tuples().all())
+
+
+def add_import_version(name: str, based_on: int | None, base_entry_ids: list[int], rows: list[NewEntry], encoder: str,
+                       report: dict, note: str, created_by: str) -> int:  # fmt: skip
+    """Store the new and updated entries and make a version of them the active one; creates the knowledge base when
+    it is new. Raises VersionChanged when its active version is no longer ``based_on``."""
+    with session_scope() as session:
+        kb = _kb(session, name)
+        if kb is None:
+            kb = KnowledgeBase(name=name)
+            session.add(kb)
+            session.flush()
+        if kb.active_version != based_on:
+            raise VersionChanged(name)
+        entry_ids = list(base_entry_ids)
+        position = {eid: i for i, eid in enumerate(entry_ids)}
+        for row in rows:
+            entry = KnowledgeBaseEntry(kb_id=kb.id, question=row.question, question_key=row.question_key, answer=row.answer,
+                                       category=row.category, embedding=row.embedding, encoder=encoder)  # fmt: skip
+            session.add(entry)
+            session.flush()
+            if row.replaces is not None:
+                entry_ids[position[row.replaces]] = entry.id
+            else:
+                entry_ids.append(entry.id)
+        return _add_version(session, kb, entry_ids, report, note, created_by)
+
+
+def add_rollback_version(name: str, version: int | None, created_by: str) -> tuple[int, int]:
+    """Make the entries of ``version`` (None: the one before the active one) current again as a new version.
+    Returns (the version rolled back to, the new version number)."""
+    with session_scope() as session:
+        kb = _kb(session, name)
+        if kb is None:
+            raise _missing(name)
+        if version is None:
+            version = (kb.active_version or 0) - 1
+        target = _version(session, kb.id, version)
+        if target is None or version < 1:
+            raise LookupError(f"knowledge base {name!r} has no version {version} to roll back to")
+        report = {"rollback_to": version, "entries": len(target.entry_ids)}
+        return version, _add_version(session, kb, list(target.entry_ids), report, f"rollback to version {version}", created_by)
+
+
+def list_kbs() -> list[KBSummary]:
+    with session_scope() as session:
+        out = []
+        for kb in session.scalars(select(KnowledgeBase).order_by(KnowledgeBase.name)):
+            versions = session.scalars(select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb.id)).all()
+            active = next((v for v in versions if v.version == kb.active_version), None)
+            out.append(KBSummary(kb.id, kb.name, kb.active_version, len(active.entry_ids) if active else 0, len(versions)))
+        return out
+
+
+def version_history(name: str) -> list[dict]:
+    """Every version of a knowledge base, newest first."""
+    with session_scope() as session:
+        kb = _kb(session, name)
+        if kb is None:
+            raise _missing(name)
+        query = select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb.id).order_by(KnowledgeBaseVersion.version.desc())
+        return [
+            {"version": v.version, "active": v.version == kb.active_version, "entries": len(v.entry_ids), "note": v.note,
+             "added": v.report.get("added", 0), "updated": v.report.get("updated", 0),
+             "rejected": len(v.report.get("rejected", [])), "flagged": len(v.report.get("flagged", [])),
+             "created_by": v.created_by, "created_at": v.created_at}
+            for v in session.scalars(query)
+        ]  # fmt: skip
+
+
+def log_question(values: dict) -> int:
+    """Store one asked question (already masked) and the decision given; returns its id."""
+    with session_scope() as session:
+        row = SupportInteraction(**values)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def set_feedback(interaction_id: int, helpful: bool) -> None:
+    with session_scope() as session:
+        row = session.get(SupportInteraction, interaction_id)
+        if row is None:
+            raise LookupError(f"no logged question with id {interaction_id}")
+        row.feedback = 1 if helpful else -1
+        row.feedback_at = utcnow()
+
+
+def logged_questions(limit: int = 200, kb_name: str | None = None) -> list[tuple[SupportInteraction, str | None]]:
+    """The latest logged questions with their knowledge base's name, newest first (detached rows)."""
+    with session_scope() as session:
+        query = select(SupportInteraction, KnowledgeBase.name).outerjoin(KnowledgeBase, KnowledgeBase.id == SupportInteraction.kb_id)
+        if kb_name:
+            query = query.where(KnowledgeBase.name == kb_name)
+        return [(row, name) for row, name in session.execute(query.order_by(SupportInteraction.id.desc()).limit(limit)).all()]
