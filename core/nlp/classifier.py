@@ -8,12 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.nlp.encoder import (
-    cpu_supports_bf16,
-    load_tokenizer,
-    pick_device,
-    use_all_cpu_cores,
-)
+from core.nlp.base_model import load_tokenizer
+from core.nlp.device import choose_device, inference_batch_size, inference_dtype, place
 from core.nlp.model import MeanPoolClassifier
 
 ProgressCallback = Callable[[int, int], None]
@@ -26,19 +22,10 @@ class Prediction:
     probabilities: dict[str, float]
 
 
-def choose_precision(device: torch.device, preference: str = "auto") -> torch.dtype:
-    """fp16 on CUDA, bf16 on CPUs with native bf16 units, fp32 otherwise (or when asked)."""
-    if preference == "fp32":
-        return torch.float32
-    if device.type == "cuda":
-        return torch.float16
-    if preference == "bf16" or (preference == "auto" and cpu_supports_bf16()):
-        return torch.bfloat16
-    return torch.float32
-
-
 class TextClassifier:
-    """Scores texts with one task model. Create once per process; ``predict`` is thread-compatible."""
+    """Scores texts with one task model on the device and in the precision ``core.nlp.device`` chooses. Create once
+    per process (``core.nlp.registry.load_version`` keeps it in the loaded-models cache); ``predict`` is
+    thread-compatible."""
 
     def __init__(
         self,
@@ -50,16 +37,21 @@ class TextClassifier:
         task: str = "",
         version: int | None = None,
     ) -> None:
-        use_all_cpu_cores()
-        self.device = pick_device(device)
-        self.dtype = choose_precision(self.device, precision)
-        self.model = model.to(self.device, dtype=self.dtype).eval()
+        self.device = torch.device(choose_device(device))
+        self.dtype = inference_dtype(self.device.type, precision)
+        self.model = place(model, self.device.type, self.dtype)
         self.tokenizer = load_tokenizer()
         self.labels = list(labels)
         self.max_length = max_length
         self.task = task
         self.version = version
-        self.batch_size = 256 if self.device.type == "cuda" else 64
+
+    @property
+    def batch_size(self) -> int:
+        """Texts per forward pass (``BEACON_SCORING_BATCH_SIZE``, else the device's default)."""
+        from core.settings import get_settings
+
+        return inference_batch_size(self.device.type, get_settings().scoring_batch_size)
 
     def predict_proba(
         self, texts: Sequence[str], batch_size: int | None = None, progress: ProgressCallback | None = None

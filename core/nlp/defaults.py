@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.auth import requires
-from core.nlp.encoder import BASE_MODEL_NAME
+from core.nlp.base_model import BASE_MODEL_NAME
 from core.nlp.evaluation import classification_report
 from core.nlp.store import copy_model_folder, save_model, verify_model_files
 from core.nlp.training import TrainingParams, TrainingResult, train_classifier

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 import torch
 
-from core.nlp.encoder import load_tokenizer, pick_device, use_all_cpu_cores
+from core.nlp.base_model import load_tokenizer
+from core.nlp.device import choose_device, inference_batch_size, loaded, place
 
 MAX_LENGTH = 128
 
@@ -25,18 +25,18 @@ class SentenceEncoder:
     def __init__(self, device: str = "auto") -> None:
         from core.nlp.store import new_base_model
 
-        use_all_cpu_cores()
-        self.device = pick_device(device)
-        self.model = new_base_model(["_"]).to(self.device).eval()  # the head is unused; only ``embed``
+        self.device = torch.device(choose_device(device))
+        self.model = place(new_base_model(["_"]), self.device.type)  # fp32; the head is unused, only ``embed``
         self.tokenizer = load_tokenizer()
         self.lock = threading.Lock()
 
-    def pooled(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def pooled(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Mean-pooled (not normalised) vectors, shape (n, 384), rows in input order; batches are sorted by length
         (little padding). A missing or empty text gets the vector of a blank."""
         texts = [t if isinstance(t, str) and t else " " for t in texts]
         out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
+        batch_size = batch_size or inference_batch_size(self.device.type)
         with self.lock, torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 idx = order[start : start + batch_size]
@@ -47,7 +47,7 @@ class SentenceEncoder:
                 out[idx] = vec.float().cpu().numpy()
         return out
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Unit-length vectors (cosine similarity is a dot product)."""
         return normalise(self.pooled(texts, batch_size))
 
@@ -57,13 +57,9 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
-@lru_cache(maxsize=2)
-def _sentence_encoder(device: str) -> SentenceEncoder:
-    return SentenceEncoder(device)
-
-
 def get_sentence_encoder() -> SentenceEncoder:
-    """One encoder per process (and device setting)."""
+    """One encoder per process and device setting, kept in the loaded-models cache."""
     from core.settings import get_settings
 
-    return _sentence_encoder(get_settings().device)
+    device = get_settings().device
+    return loaded.get(("base sentence encoder", device), lambda: SentenceEncoder(device))

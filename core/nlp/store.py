@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers.utils import logging as hf_logging
 
-from core.nlp.encoder import base_model_dir
+from core.nlp.base_model import base_model_dir
 from core.nlp.model import MeanPoolClassifier
 
 MANIFEST = "manifest.json"

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
+from core.nlp.base_model import load_tokenizer
 from core.nlp.classifier import TextClassifier
-from core.nlp.encoder import load_tokenizer, pick_device, use_all_cpu_cores
+from core.nlp.device import autocast, choose_device, inference_batch_size, inference_dtype, place, training_dtype
 from core.nlp.evaluation import classification_report
 from core.nlp.model import MeanPoolClassifier
 from core.nlp.store import new_base_model
@@ -120,18 +121,17 @@ def train_classifier(
     """Train one classifier; the best epoch on the validation split is kept (early stopping)."""
     params = params.resolved()
     seed_everything(params.seed)
-    use_all_cpu_cores()
     label_list = list(label_order) if label_order else sorted(set(labels))
     train_idx, val_idx = stratified_split(labels, params.validation_share, params.seed)
     y = np.array([label_list.index(label) for label in labels])
-    dev = pick_device(device)
+    dev = torch.device(choose_device(device))
     started = time.perf_counter()
     model = new_base_model(label_list)
     fit = _fit_head if params.method == "head" else _fit_encoder
     history, saveable = fit(
         model, list(texts), y, train_idx, val_idx, params, dev, progress, should_stop or (lambda: False)
     )
-    model = model.to("cpu").float().eval()
+    model = place(model, "cpu", torch.float32)
     result = _evaluate(model, texts, label_list, val_idx, labels)
     result.params, result.history, result.saveable = params, history, saveable
     result.duration_s = time.perf_counter() - started
@@ -164,26 +164,20 @@ def _encode_frozen(
     model: MeanPoolClassifier, texts: list[str], max_length: int, dev: torch.device, should_stop: StopFn
 ) -> torch.Tensor:
     tokenizer = load_tokenizer()
-    encoder = model.to(dev).eval()
-    dtype = torch.float16 if dev.type == "cuda" else torch.bfloat16 if _bf16_cpu() else torch.float32
+    encoder = place(model, dev.type)
+    size = inference_batch_size(dev.type)
     order = np.argsort([len(t) for t in texts], kind="stable")
     out = torch.zeros(len(texts), model.config.hidden_size)
-    with torch.inference_mode(), torch.autocast(dev.type, dtype=dtype, enabled=dtype != torch.float32):
-        for start in range(0, len(order), 128):
+    with torch.inference_mode(), autocast(dev.type, inference_dtype(dev.type)):
+        for start in range(0, len(order), size):
             if should_stop():
                 raise TrainingCancelled("training cancelled by the user")
-            idx = order[start : start + 128]
+            idx = order[start : start + size]
             batch = tokenizer(
                 [texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt"
             ).to(dev)
             out[torch.as_tensor(idx)] = encoder.embed(**batch).float().cpu()
     return out
-
-
-def _bf16_cpu() -> bool:
-    from core.nlp.encoder import cpu_supports_bf16
-
-    return cpu_supports_bf16()
 
 
 def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> tuple[float, float]:
@@ -195,7 +189,7 @@ def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> tuple[fl
 def _fit_head(model, texts, y, train_idx, val_idx, params, dev, progress, should_stop):
     """Frozen encoder: embed once, then train only the linear head on the cached embeddings."""
     emb = _encode_frozen(model, texts, params.max_length, dev, should_stop)
-    head = model.classifier.to(dev).float()
+    head = place(model.classifier, dev.type, torch.float32, train=True)
     x_train, y_train = emb[train_idx].to(dev), torch.as_tensor(y[train_idx], device=dev)
     x_val, y_val = emb[val_idx].to(dev), y[val_idx]
     optimizer = torch.optim.AdamW(head.parameters(), lr=params.learning_rate, weight_decay=1e-4)
@@ -239,7 +233,7 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
             modules_to_save=["classifier"],
         )
         trainable = get_peft_model(model, config)
-    trainable.to(dev)
+    place(trainable, dev.type, train=True)
     tokenizer = load_tokenizer()
     optimizer = torch.optim.AdamW(
         [p for p in trainable.parameters() if p.requires_grad], lr=params.learning_rate, weight_decay=0.01
@@ -249,9 +243,8 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / max(1, total // 10)) * max(0.0, 1 - s / total)
     )
-    # Mixed precision: bf16 (fp16 on old GPUs) on CUDA, bf16 on CPUs with native bf16 units.
-    use_amp = dev.type == "cuda" or (dev.type == "cpu" and _bf16_cpu())
-    amp_dtype = torch.float16 if dev.type == "cuda" and not torch.cuda.is_bf16_supported() else torch.bfloat16
+    amp_dtype = training_dtype(dev.type)
+    size = inference_batch_size(dev.type)
 
     def encode(idx):  # noqa: ANN001, ANN202
         return tokenizer(
@@ -261,7 +254,7 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
     def steps(gen):  # noqa: ANN001, ANN202
         trainable.train()
         for idx in _length_grouped_batches(texts, train_idx, params.batch_size, gen):
-            with torch.autocast(dev.type, dtype=amp_dtype, enabled=use_amp):
+            with autocast(dev.type, amp_dtype):
                 loss = trainable(**encode(idx), labels=torch.as_tensor(y[idx], device=dev)).loss
             optimizer.zero_grad()
             loss.backward()
@@ -274,9 +267,9 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
         trainable.eval()
         preds = []
         order = sorted(range(len(val_idx)), key=lambda i: len(texts[val_idx[i]]))  # less padding
-        with torch.inference_mode(), torch.autocast(dev.type, dtype=amp_dtype, enabled=use_amp):
-            for start in range(0, len(order), 128):
-                batch = [val_idx[i] for i in order[start : start + 128]]
+        with torch.inference_mode(), autocast(dev.type, amp_dtype):
+            for start in range(0, len(order), size):
+                batch = [val_idx[i] for i in order[start : start + size]]
                 preds.append(trainable(**encode(batch)).logits.argmax(dim=1).cpu())
         if not preds:
             return np.array([])
@@ -379,6 +372,6 @@ def estimate_training_seconds(texts: Sequence[str], params: TrainingParams, devi
     else:
         train_s = per_row * _CPU_SECONDS_PER_TOKEN[p.method]
         seconds = p.epochs * rows * ((1 - p.validation_share) * train_s + p.validation_share * encode_s)
-    if pick_device(device).type == "cuda":
+    if choose_device(device) == "cuda":
         seconds /= _CUDA_SPEEDUP
     return seconds + 10.0  # loading the encoder and saving the version

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.nlp.encoder import use_all_cpu_cores
+from core.nlp.device import use_all_cpu_cores
 from core.nlp.sentence_encoder import normalise
 from core.recommend.data import Dataset
 

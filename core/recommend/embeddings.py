@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.nlp.encoder import BASE_MODEL_NAME
+from core.nlp.base_model import BASE_MODEL_NAME
 from core.nlp.sentence_encoder import MAX_LENGTH, get_sentence_encoder
 from core.settings import get_settings
 

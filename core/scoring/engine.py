@@ -2,8 +2,8 @@
 
 Hot path: every task's ``TextClassifier.predict_proba`` gets the whole chunk's non-empty texts
 (thousands of rows) and sorts them by length, so each batch is padded to similar lengths; one
-tokenizer call per batch; ``torch.inference_mode``; bf16 weights on CPUs with native bf16 units
-(``choose_precision``; the benchmark checks label agreement with fp32), fp16 on CUDA.
+tokenizer call per batch; ``torch.inference_mode``; device, precision (bf16 weights on CPUs with native bf16
+units; the benchmark checks label agreement with fp32) and batch size are decided in ``core.nlp.device``.
 
 Several tasks do not share one encoder pass: the shipped task models are LoRA adapters merged
 into their own copy of the encoder (and custom models may be fully fine-tuned), so the encoder
@@ -13,7 +13,6 @@ models on a frozen common encoder.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,17 +40,11 @@ class TaskModel:
         return list(self.classifier.labels)
 
 
-_models: dict[tuple, TextClassifier] = {}
-_models_lock = threading.Lock()
-
-
 def load_task_models(tasks: Sequence[str], versions: dict[str, int] | None = None) -> list[TaskModel]:
     """The classifiers for ``tasks``: the given versions (a resumed run keeps its versions) or the
-    active ones. Loaded once per process, version and precision."""
+    active ones, from the loaded-models cache (``core.nlp.registry.load_version``)."""
     from core.nlp import registry
-    from core.nlp.store import load_model
 
-    settings = get_settings()
     if not tasks:
         raise ValueError("choose at least one task to score")
     out = []
@@ -63,20 +56,7 @@ def load_task_models(tasks: Sequence[str], versions: dict[str, int] | None = Non
             info = matches[0]
         else:
             info = registry.active_version(task)
-        key = (str(settings.model_dir), info.id, info.path, settings.device, settings.scoring_precision)
-        with _models_lock:
-            if key not in _models:
-                model, files = load_model(settings.model_dir / info.path)
-                _models[key] = TextClassifier(
-                    model,
-                    files.labels,
-                    max_length=files.max_length,
-                    device=settings.device,
-                    precision=settings.scoring_precision,
-                    task=task,
-                    version=info.version,
-                )
-            out.append(TaskModel(task, info.version, _models[key]))
+        out.append(TaskModel(task, info.version, registry.load_version(info)))
     return out
 
 
@@ -148,13 +128,12 @@ def score_frame(
     nonempty = texts.str.strip().ne("").to_numpy()
     out["status"] = np.where(nonempty, STATUS_OK, STATUS_EMPTY)
     idx = np.flatnonzero(nonempty)
-    batch = batch_size or get_settings().scoring_batch_size or None
     counts: dict[str, dict[str, int]] = {}
     for m in models:
         cols = layout.task_columns[m.task]
         probs = np.full((len(out), len(m.labels)), np.nan, dtype=np.float32)
         if len(idx):
-            probs[idx] = m.classifier.predict_proba(texts.iloc[idx].tolist(), batch_size=batch)
+            probs[idx] = m.classifier.predict_proba(texts.iloc[idx].tolist(), batch_size=batch_size)
         best = np.where(nonempty, np.nan_to_num(probs, nan=-1.0).argmax(axis=1), -1)
         labels = np.array(m.labels, dtype=object)
         out[cols["label"]] = np.where(best >= 0, labels[np.clip(best, 0, None)], None)

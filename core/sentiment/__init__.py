@@ -1,5 +1,5 @@
 """Financial news sentiment: scoring stored items, company tagging, trends and item queries."""
 
-from core.sentiment.scoring import score_pending_articles
+from core.sentiment.score_items import score_pending_articles
 
 __all__ = ["score_pending_articles"]

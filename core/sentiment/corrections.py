@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.auth import record, require
-from core.sentiment.scoring import article_text
+from core.sentiment.score_items import article_text
 from core.storage import session_scope
 from core.storage.tables import Article, LabelCorrection, utcnow
 

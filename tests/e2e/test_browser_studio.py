@@ -43,7 +43,7 @@ def test_promoting_a_worse_version_asks_first_then_the_card_says_active(beacon, 
     from playwright.sync_api import expect
 
     from core.nlp import registry
-    from core.studio import compare_for_promotion
+    from core.views.model_studio import compare_for_promotion
 
     run_id = train_a_weak_candidate()
     assert compare_for_promotion("sentiment", 2).worse  # the set-up: v2 really is worse on the shared rows

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.nlp import registry
+from core.nlp.device import loaded
 from core.nlp.store import ModelFilesError
 from core.settings import REPO_ROOT, get_settings
 
@@ -50,7 +51,7 @@ def test_active_classifier_follows_promotion_without_restart(tiny_models, tiny_t
 def test_corrupt_model_file_gives_a_clear_error(tiny_models):
     folder = get_settings().model_dir / registry.active_version("topic").path
     (folder / "head.safetensors").write_bytes(b"garbage")
-    registry._cache.clear()
+    loaded.clear()  # the loaded-models cache holds the sound copy
     with pytest.raises(ModelFilesError, match="corrupt"):
         registry.active_classifier("topic")
 

@@ -56,7 +56,7 @@ def test_six_hard_kills_mid_crawl_and_mid_scoring_lose_and_repeat_nothing(tiny_m
         add_feed("Acme", feeds.url("/acme.rss"))
         save_alert_rule(name="All", scope_type="all", min_items=3, threshold=0.5, recipients=["risk@example.com"])
         env = worker_env(
-            db, beacon_env, BEACON_WORKER_TICK_SECONDS="1", BEACON_SCORE_BATCH_SIZE="8", BEACON_FEED_ALLOWED_HOSTS="127.0.0.1",
+            db, beacon_env, BEACON_WORKER_TICK_SECONDS="1", BEACON_SCORING_BATCH_SIZE="8", BEACON_FEED_ALLOWED_HOSTS="127.0.0.1",
             SMTP_HOST=mail.host, SMTP_PORT=str(mail.port),
         )  # fmt: skip
         log = (tmp_path / "worker.log").open("w")

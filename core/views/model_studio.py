@@ -11,10 +11,11 @@ import pandas as pd
 
 from core.nlp import registry
 from core.nlp.datacheck import DataCheck, check_labelled_data
-from core.nlp.encoder import pick_device
+from core.nlp.device import choose_device, machine
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import RunView, launch_run, queue_run, request_cancel
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
+from core.runs import status_label
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
 
@@ -24,14 +25,6 @@ METHODS = {
     "full": "Full fine-tuning — every weight, slowest, needs the most data",
 }
 NEW_TASK = "➕ New task…"
-STATUS_ICONS = {
-    "queued": "⏳ queued",
-    "running": "🔄 running",
-    "succeeded": "✅ succeeded",
-    "failed": "❌ failed",
-    "cancelled": "⏹ cancelled",
-    "interrupted": "⚠️ interrupted",
-}
 
 
 def task_choices() -> list[str]:
@@ -90,15 +83,9 @@ class Plan:
 
 
 def training_plan(texts: Sequence[str], params: TrainingParams) -> Plan:
-    device = pick_device(get_settings().device)
-    label = "CUDA GPU" if device.type == "cuda" else f"CPU ({_cores()} cores)"
+    device = choose_device(get_settings().device)
+    label = "CUDA GPU" if device == "cuda" else f"CPU ({machine().cpu_cores} cores)"
     return Plan(label, estimate_training_seconds(texts, params, get_settings().device))
-
-
-def _cores() -> int:
-    import os
-
-    return os.cpu_count() or 1
 
 
 def duration_text(seconds: float) -> str:
@@ -133,7 +120,7 @@ def runs_table(runs: Sequence[RunView]) -> pd.DataFrame:
                 "run": r.id,
                 "task": r.task,
                 "method": r.method,
-                "status": STATUS_ICONS.get(r.status, r.status),
+                "status": status_label(r.status),
                 "rows": r.row_count,
                 "version": f"v{r.model_version}" if r.model_version else "",
                 "macro-F1": r.result.get("metrics", {}).get("macro_f1"),
@@ -294,7 +281,7 @@ def compare_for_promotion(task: str, version: int) -> Comparison | None:
     texts, truth = rows
     scores = {}
     for info in (candidate, active):
-        classifier = registry.active_classifier(task) if info.is_active else registry.load_version(info)
+        classifier = registry.load_version(info)
         predicted = [p.label for p in classifier.predict(texts)]
         report = classification_report(truth, predicted, list(dict.fromkeys([*info.labels, *truth])))
         scores[info.version] = report

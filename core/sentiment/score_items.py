@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from core.auth import requires
+from core.nlp.device import configured_batch_size
 from core.nlp.registry import NoActiveModel, active_classifier
 from core.sentiment.entities import CompanyDirectory, find_companies
-from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Article, CompanyMention, Watchlist, utcnow
 
@@ -81,7 +81,6 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
     """Score every unscored article in batches and return how many this call scored. Each batch is
     written in its own transaction, so a crash loses at most the batch in flight; items another process
     scored meanwhile are left as they are (see ``_store_scores``), so scoring never writes an item twice."""
-    size = batch_size or get_settings().score_batch_size
     if not _pending_items(1):  # nothing to do: no model load (the worker asks every tick)
         return 0
     sentiment = active_classifier(SENTIMENT_TASK)
@@ -90,6 +89,7 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
     except NoActiveModel:
         topic = None  # items still get sentiment and companies; topic stays empty
         log.warning("no active topic model; scoring sentiment only")
+    size = batch_size or configured_batch_size()
     directory = company_directory()
     pattern = directory.pattern()
     done = 0

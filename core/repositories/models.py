@@ -1,0 +1,122 @@
+"""Model versions: every query on ``model_versions`` (the registry's rows; the files live under the model folder,
+see ``core.nlp.store``). One version per task is active."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from core.storage import session_scope
+from core.storage.tables import ModelVersion, utcnow
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: int
+    task: str
+    version: int
+    method: str
+    labels: list[str]
+    params: dict
+    metrics: dict
+    data_fingerprint: str
+    duration_s: float
+    device: str
+    created_by: str
+    created_at: object
+    is_active: bool
+    path: str
+    notes: str
+
+
+def _info(row: ModelVersion) -> VersionInfo:
+    return VersionInfo(
+        row.id,
+        row.task,
+        row.version,
+        row.method,
+        list(row.labels),
+        dict(row.params),
+        dict(row.metrics),
+        row.data_fingerprint,
+        row.duration_s,
+        row.device,
+        row.created_by,
+        row.created_at,
+        row.is_active,
+        row.path,
+        row.notes,
+    )
+
+
+def latest_version_number(task: str) -> int:
+    """The highest version number of ``task`` (0 when it has none)."""
+    with session_scope() as session:
+        return session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.task == task)) or 0
+
+
+def add_version(task: str, version: int, *, activate: bool, **fields: object) -> VersionInfo:
+    """Insert a version row; it becomes the active one when ``activate`` or when the task has no active version."""
+    with session_scope() as session:
+        row = ModelVersion(task=task, version=version, **fields)
+        session.add(row)
+        session.flush()
+        has_active = session.scalar(select(ModelVersion.id).where(ModelVersion.task == task, ModelVersion.is_active))
+        if activate or not has_active:
+            _activate(session, row)
+        return _info(row)
+
+
+def _activate(session, row: ModelVersion) -> None:  # noqa: ANN001 - SQLAlchemy session
+    for other in session.scalars(select(ModelVersion).where(ModelVersion.task == row.task, ModelVersion.is_active)):
+        other.is_active = False
+    row.is_active = True
+    row.activated_at = utcnow()
+
+
+def activate_version(task: str, version: int) -> VersionInfo:
+    """Make ``version`` the task's only active version."""
+    with session_scope() as session:
+        row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version))
+        if row is None:
+            raise LookupError(f"task {task!r} has no version {version}")
+        _activate(session, row)
+        return _info(row)
+
+
+def list_versions(task: str | None = None) -> list[VersionInfo]:
+    """Versions by task, newest first."""
+    with session_scope() as session:
+        query = select(ModelVersion).order_by(ModelVersion.task, ModelVersion.version.desc())
+        if task:
+            query = query.where(ModelVersion.task == task)
+        return [_info(row) for row in session.scalars(query)]
+
+
+def list_tasks() -> list[str]:
+    with session_scope() as session:
+        return list(session.scalars(select(ModelVersion.task).distinct().order_by(ModelVersion.task)))
+
+
+def find_active(task: str) -> VersionInfo | None:
+    with session_scope() as session:
+        row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.is_active))
+        return _info(row) if row is not None else None
+
+
+def find_version(task: str, version: int) -> VersionInfo | None:
+    with session_scope() as session:
+        row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version))
+        return _info(row) if row is not None else None
+
+
+def activation_history(task: str) -> list[VersionInfo]:
+    """The task's versions that were ever active, most recently activated first."""
+    with session_scope() as session:
+        rows = session.scalars(
+            select(ModelVersion)
+            .where(ModelVersion.task == task, ModelVersion.activated_at.is_not(None))
+            .order_by(ModelVersion.activated_at.desc(), ModelVersion.id.desc())
+        ).all()
+        return [_info(row) for row in rows]
