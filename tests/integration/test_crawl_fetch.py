@@ -1,4 +1,7 @@
-"""Fetching over real HTTP on 127.0.0.1: conditional GET, redirects, time and size limits, SSRF checks."""
+"""Fetching over real HTTP on 127.0.0.1: conditional GET, redirects, time and size limits, SSRF checks.
+
+Time limits are checked against what the server would take (its delay, its drip, its endless body), not
+against fixed wall-clock bounds, so a loaded machine does not fail them."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import zlib
 
 import pytest
 
-from core.feeds import FeedError, fetch_feed
+from core.feeds import FeedError, fetch_feed, transport
 from core.settings import get_settings
 from tests.support.feed_server import FeedRoute, FeedServer, redirect, rss_feed
 
@@ -78,12 +81,19 @@ def test_too_many_redirects_are_refused(server):
 @pytest.mark.parametrize(
     "target", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/feed", "http://[::1]:9/feed", "file:///etc/passwd"]
 )
-def test_a_redirect_to_a_private_address_or_another_scheme_is_refused(server, target):
+def test_a_redirect_to_a_private_address_or_another_scheme_is_refused(server, target, monkeypatch):
+    connected = []
+    new_conn = transport._CheckedHTTPConnection._new_conn
+
+    def recording_new_conn(self: transport._CheckedHTTPConnection) -> object:
+        connected.append(f"{self.host}:{self.port}")
+        return new_conn(self)
+
+    monkeypatch.setattr(transport._CheckedHTTPConnection, "_new_conn", recording_new_conn)
     server.routes["/evil.rss"] = redirect(target)
-    started = time.monotonic()
     with pytest.raises(FeedError, match="redirected to a URL Beacon does not fetch"):
         fetch_feed(server.url("/evil.rss"))
-    assert time.monotonic() - started < 2  # refused before connecting anywhere
+    assert connected == [server.base_url.removeprefix("http://")]  # refused before connecting anywhere else
 
 
 def test_a_private_address_is_refused_before_any_request(server, monkeypatch):
@@ -115,20 +125,22 @@ def test_a_name_that_turns_private_between_check_and_connect_is_refused(server, 
 
 def test_a_server_that_does_not_answer_in_time_is_an_error(server, monkeypatch):
     _settings(monkeypatch, BEACON_FEED_TIMEOUT_S="0.5")
-    server.routes["/slow.rss"] = FeedRoute(FEED, delay_s=5)
+    server.routes["/slow.rss"] = FeedRoute(FEED, delay_s=30)
     started = time.monotonic()
     with pytest.raises(FeedError, match=r"within 0\.5 s"):
         fetch_feed(server.url("/slow.rss"))
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 30  # gave up at its deadline, not when the server answered
 
 
 def test_a_server_that_drips_its_body_is_stopped_at_the_deadline(server, monkeypatch):
     _settings(monkeypatch, BEACON_FEED_TIMEOUT_S="1")
-    server.routes["/drip.rss"] = FeedRoute(FEED, chunk_size=10, chunk_delay_s=0.2)  # each chunk is in time, the whole is not
+    route = FeedRoute(FEED, chunk_size=10, chunk_delay_s=0.5)  # each chunk is in time, the whole is not
+    server.routes["/drip.rss"] = route
+    whole_drip_s = len(FEED) / route.chunk_size * route.chunk_delay_s  # about 14 s
     started = time.monotonic()
     with pytest.raises(FeedError, match="within 1 s"):
         fetch_feed(server.url("/drip.rss"))
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < whole_drip_s / 2  # stopped at the deadline, not at the end of the drip
 
 
 def test_a_declared_length_over_the_cap_is_refused_without_reading(server, monkeypatch):
@@ -146,10 +158,8 @@ def test_an_endless_body_is_cut_off_at_the_cap(server, monkeypatch):
             yield b"<item>" + b"x" * 4090
 
     server.routes["/endless.rss"] = FeedRoute(endless, send_length=False)
-    started = time.monotonic()
-    with pytest.raises(FeedError, match="larger than the 97.6562 KB limit"):
+    with pytest.raises(FeedError, match="larger than the 97.6562 KB limit"):  # not "no complete answer within 10 s"
         fetch_feed(server.url("/endless.rss"))
-    assert time.monotonic() - started < 3
 
 
 def test_a_body_cut_short_is_an_error(server):
@@ -188,12 +198,14 @@ def test_a_deflate_bomb_is_stopped_at_the_cap(server, monkeypatch):
 
 
 def test_a_50_mb_body_is_cut_off_at_the_default_5_mb_cap(server):
+    megabytes_sent = []
+
     def fifty_megabytes():
-        for _ in range(50):
+        for n in range(50):
+            megabytes_sent.append(n)
             yield b"<!-- padding -->" * 65_536  # 1 MB
 
     server.routes["/big.rss"] = FeedRoute(fifty_megabytes, send_length=False)
-    started = time.monotonic()
     with pytest.raises(FeedError, match="larger than the 5 MB limit"):
         fetch_feed(server.url("/big.rss"))
-    assert time.monotonic() - started < 10
+    assert len(megabytes_sent) < 50  # the reading stopped at the cap; the server never got to send the rest
