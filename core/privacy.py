@@ -15,7 +15,6 @@ IBAN = "[IBAN]"
 CARD = "[CARD]"
 PHONE = "[PHONE]"
 ACCOUNT = "[ACCOUNT]"
-PLACEHOLDERS = (EMAIL, IBAN, CARD, PHONE, ACCOUNT)
 
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 # Printed (groups of four, spaces) or electronic (no spaces) form; checked with ISO 13616 mod 97.

@@ -34,7 +34,6 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SAMPLE_BYTES = 256 * 1024
 MAX_FIELD_CHARS = 1_000_000  # a longer field is almost always an unclosed quote swallowing the file
-ENCODINGS = ("auto", "utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1")
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 

@@ -63,17 +63,3 @@ def corrections_for_training(field: str) -> list[tuple[str, str]]:
             .order_by(LabelCorrection.created_at, LabelCorrection.id)
         ).all()
     return [(text, label) for text, label in rows if text.strip()]
-
-
-def corrected_fields(article_ids: list[int]) -> dict[int, list[str]]:
-    """Which fields of these items a reviewer corrected, for a "reviewed" marker in tables."""
-    if not article_ids:
-        return {}
-    with session_scope() as session:
-        rows = session.execute(
-            select(LabelCorrection.article_id, LabelCorrection.field).where(LabelCorrection.article_id.in_(article_ids))
-        ).all()
-    out: dict[int, list[str]] = {}
-    for article_id, field in rows:
-        out.setdefault(article_id, []).append(field)
-    return out
