@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -89,31 +90,43 @@ def test_worker_runs_at_once_and_stops_cleanly_on_sigterm(db, beacon_env, tmp_pa
     assert log.count("cycle done") == 1
 
 
-def test_scheduler_runs_the_cycle_at_once_and_never_twice_at_the_same_time():
-    calls, running, overlaps = [], [0], []
+def _run_scheduler_until(scheduler, done: Callable[[], bool], seconds: float = 60) -> None:  # noqa: ANN001 - BlockingScheduler
+    thread = threading.Thread(target=scheduler.start, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + seconds
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+        thread.join(timeout=30)
+
+
+def test_scheduler_runs_the_first_cycle_at_once_not_after_a_tick():
+    calls = []
+    scheduler = build_scheduler(tick_seconds=3600, job=lambda: calls.append(time.monotonic()))
+    _run_scheduler_until(scheduler, lambda: bool(calls))
+    assert len(calls) == 1  # at start: the first tick is an hour away (the wait allows a minute, for a loaded machine)
+
+
+def test_scheduler_never_runs_the_cycle_twice_at_the_same_time():
+    spans, running, overlaps = [], [0], []
     lock = threading.Lock()
 
     def slow_cycle() -> None:
         with lock:
             running[0] += 1
             overlaps.append(running[0] > 1)
-        calls.append(time.monotonic())
+        began = time.monotonic()
         time.sleep(1.5)  # longer than the tick
         with lock:
             running[0] -= 1
+        spans.append((began, time.monotonic()))
 
     scheduler = build_scheduler(tick_seconds=1, job=slow_cycle)
     job = scheduler.get_job("cycle")
     assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 1
-    thread = threading.Thread(target=scheduler.start, daemon=True)
-    started = time.monotonic()
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while len(calls) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        scheduler.shutdown(wait=True)
-        thread.join(timeout=10)
-    assert calls and calls[0] - started < 1.0
-    assert len(calls) >= 2 and not any(overlaps)
+    _run_scheduler_until(scheduler, lambda: len(spans) >= 2)
+    assert len(spans) >= 2 and not any(overlaps)
+    assert spans[1][0] >= spans[0][1]  # the second cycle began after the first had ended
