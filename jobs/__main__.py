@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 log = logging.getLogger("beacon.worker")
 DATABASE_UNREACHABLE = 2
 DATABASE_DAMAGED = 3
