@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from core.storage import session_scope
-from core.storage.tables import AuditEvent
+from core.repositories import users as accounts
 
 
 def record(action: str, target: str = "", outcome: str = "ok", detail: dict | None = None, username: str | None = None) -> None:
@@ -14,8 +11,7 @@ def record(action: str, target: str = "", outcome: str = "ok", detail: dict | No
 
     actor = current_actor()
     who = username or (actor.username if actor else "anonymous")
-    with session_scope() as session:
-        session.add(AuditEvent(username=who, action=action, target=str(target)[:500], outcome=outcome, detail=detail or {}))
+    accounts.add_event(who, action, str(target), outcome, detail or {})
 
 
 def list_events(limit: int = 500, username: str = "", action: str = "") -> list[dict]:
@@ -23,13 +19,4 @@ def list_events(limit: int = 500, username: str = "", action: str = "") -> list[
     from core.auth.roles import require
 
     require("admin", "read the audit log")
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-    if username:
-        query = query.where(AuditEvent.username == username)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    with session_scope() as session:
-        return [
-            {"at": e.at, "user": e.username, "action": e.action, "target": e.target, "outcome": e.outcome, "detail": e.detail}
-            for e in session.scalars(query)
-        ]
+    return accounts.events(limit, username, action)

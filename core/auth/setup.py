@@ -14,14 +14,11 @@ import os
 import secrets
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from core.auth.audit import record
 from core.auth.passwords import check_password_rules
 from core.auth.users import _insert_user, check_username
+from core.repositories import users as accounts
 from core.settings import get_settings
-from core.storage import session_scope
-from core.storage.tables import User
 
 SETUP_PARAM = "setup"  # the query parameter of the setup link
 
@@ -39,13 +36,11 @@ def _digest(token: str) -> str:
 
 
 def _admin_exists() -> bool:
-    with session_scope() as session:
-        return bool(session.scalar(select(func.count()).select_from(User).where(User.role == "admin")))
+    return bool(accounts.count_users("admin"))
 
 
 def _account_exists() -> bool:
-    with session_scope() as session:
-        return bool(session.scalar(select(func.count()).select_from(User)))
+    return bool(accounts.count_users())
 
 
 def issue_setup_token() -> str | None:

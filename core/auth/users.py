@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
-from sqlalchemy import func, select
 
 from core.auth.audit import record
 from core.auth.passwords import hash_password
 from core.auth.roles import check_role, require
+from core.repositories import users as accounts
+from core.repositories.users import UserView
 from core.settings import get_settings
-from core.storage import session_scope
-from core.storage.tables import LoginSession, User
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
-
-
-@dataclass(frozen=True)
-class UserView:
-    username: str
-    role: str
-    active: bool
-    locked_until: object
-    last_login_at: object
-    created_at: object
-
-
-def _view(user: User) -> UserView:
-    return UserView(user.username, user.role, user.active, user.locked_until, user.last_login_at, user.created_at)
 
 
 def check_username(username: str) -> str:
@@ -40,11 +23,7 @@ def check_username(username: str) -> str:
 
 def _insert_user(username: str, password: str, role: str) -> None:
     username, role = check_username(username), check_role(role)
-    password_hash = hash_password(password) if password else ""
-    with session_scope() as session:
-        if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-            raise ValueError(f"a user named {username!r} already exists")
-        session.add(User(username=username, password_hash=password_hash, role=role))
+    accounts.add_user(username, hash_password(password) if password else "", role)
 
 
 def create_user(username: str, password: str, role: str = "viewer") -> None:
@@ -56,9 +35,8 @@ def create_user(username: str, password: str, role: str = "viewer") -> None:
 
 def create_first_admin(username: str, password: str) -> bool:
     """Bootstrap: create an admin only while there are no users at all (CLI and environment)."""
-    with session_scope() as session:
-        if session.scalar(select(func.count()).select_from(User)):
-            return False
+    if accounts.count_users():
+        return False
     _insert_user(username, password, "admin")
     record("user created", username, detail={"role": "admin", "bootstrap": True}, username="setup")
     return True
@@ -73,15 +51,8 @@ def create_admin_from_environment() -> bool:
 
 
 def _update(username: str, action: str, **values: object) -> None:
-    with session_scope() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise LookupError(f"there is no user {username!r}")
-        for key, value in values.items():
-            setattr(user, key, value)
-        if values.get("active") is False or "password_hash" in values:
-            for login in session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)):
-                login.revoked = True  # a disabled account or a new password ends open sessions
+    # a disabled account or a new password ends open sessions
+    accounts.update_user(username, values, end_sessions=values.get("active") is False or "password_hash" in values)
     record(action, username, detail={k: v for k, v in values.items() if k != "password_hash"})
 
 
@@ -104,17 +75,14 @@ def reset_password(username: str, password: str) -> None:
 
 def list_users() -> list[UserView]:
     require("admin", "list users")
-    with session_scope() as session:
-        return [_view(u) for u in session.scalars(select(User).order_by(User.username))]
+    return accounts.all_users()
 
 
 def admin_names() -> list[str]:
     """The active admins, for anyone signed in (whom to ask for a role or an account)."""
     require("viewer", "see who the admins are")
-    with session_scope() as session:
-        return list(session.scalars(select(User.username).where(User.role == "admin", User.active.is_(True)).order_by(User.username)))
+    return accounts.active_admin_names()
 
 
 def user_count() -> int:
-    with session_scope() as session:
-        return session.scalar(select(func.count()).select_from(User)) or 0
+    return accounts.count_users()
