@@ -27,7 +27,7 @@ def texts_fingerprint(texts: list[str]) -> str:
     return digest.hexdigest()[:24]
 
 
-def embed_texts(texts: list[str], batch_size: int = 128) -> np.ndarray:
+def embed_texts(texts: list[str], batch_size: int | None = None) -> np.ndarray:
     """(len(texts), 384) float32, unit length rows, from the one base sentence encoder."""
     return get_sentence_encoder().encode(texts, batch_size)
 
