@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from core.nlp.runs import mark_interrupted_runs, run_queued
+from core.runs import RunKind, tend
 from core.settings import get_settings
 from core.storage.integrity import DatabaseDamaged
 from jobs.cycle import run_cycle
@@ -51,18 +51,28 @@ def stop_on_signals(scheduler: BlockingScheduler) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
+def _tend_runs(area: str, kinds: list[tuple[RunKind, Callable[[int], object]]]) -> None:
+    """The worker's step for background runs, the same for every kind (``core.runs.tend``): runs whose process died
+    become interrupted, then queued runs nobody started are run here, oldest first."""
+    try:
+        done = [(kind.name, *tend(kind, execute)) for kind, execute in kinds]
+    except Exception as exc:  # logged, retried next tick; never stops the worker
+        log.error("%s job failed: %s: %s", area, type(exc).__name__, exc)
+        return
+    for name, interrupted, started in done:
+        if interrupted or started:
+            log.info("%ss: %s marked interrupted, queued ones executed: %s", name, interrupted, started)
+
+
 def training_job() -> None:
-    """Mark training runs whose process died as interrupted; run queued ones (and queued recommendation jobs) nobody started."""
+    """Training runs and recommendation jobs: mark those whose process died as interrupted; run queued ones nobody started."""
+    from core.nlp import runs as training_runs
     from core.recommend import jobs as recommend_jobs
 
-    try:
-        interrupted = mark_interrupted_runs()
-        started = run_queued() + recommend_jobs.run_queued()
-    except Exception as exc:  # logged, retried next tick; never stops the worker
-        log.error("training job failed: %s: %s", type(exc).__name__, exc)
-        return
-    if interrupted or started:
-        log.info("training: %s runs marked interrupted, queued runs executed: %s", interrupted, started)
+    _tend_runs(
+        "training",
+        [(training_runs.TRAINING, training_runs.execute_run), (recommend_jobs.RECOMMENDATION_JOB, recommend_jobs.execute_job)],
+    )
 
 
 def _add_tick_job(scheduler: BlockingScheduler, job: Callable[[], object], job_id: str, name: str, tick_seconds: int | None) -> None:
@@ -80,17 +90,10 @@ def add_training_job(scheduler: BlockingScheduler, tick_seconds: int | None = No
 
 
 def scoring_job() -> None:
-    """Batch scoring runs: mark those whose process died as interrupted; execute queued ones nobody started."""
+    """Batch scoring runs: mark those whose process died as interrupted; run queued ones nobody started."""
     from core.scoring import runs as scoring_runs
 
-    try:
-        started = scoring_runs.run_queued()  # first: a queued run nobody started is run, not written off
-        interrupted = scoring_runs.mark_interrupted_runs()
-    except Exception as exc:  # logged, retried next tick; never stops the worker
-        log.error("scoring job failed: %s: %s", type(exc).__name__, exc)
-        return
-    if interrupted or started:
-        log.info("scoring: %s runs marked interrupted, queued runs executed: %s", interrupted, started)
+    _tend_runs("scoring", [(scoring_runs.SCORING_RUN, scoring_runs.execute_run)])
 
 
 def add_scoring_job(scheduler: BlockingScheduler, tick_seconds: int | None = None) -> None:

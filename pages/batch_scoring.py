@@ -1,12 +1,13 @@
 """Batch scoring: upload a file, pick the text column and tasks, score it in a background process,
 follow it, see per-class charts and the lowest-confidence rows, download CSV/Parquet. UI only: every
-decision, query and file operation lives in core.scoring."""
+decision, query and file operation lives in core.scoring.runs and core.views.batch_scoring."""
 
 import plotly.express as px
 import streamlit as st
 
 from core.scoring import runs
 from core.scoring.reading import InputFileError
+from core.views import batch_scoring
 from ui import may, plain, say, use_app_navigation
 
 use_app_navigation()
@@ -44,7 +45,7 @@ def new_run_form() -> None:
     upload = st.file_uploader(
         f"File to score: .csv, .csv.gz or .xlsx, up to {limit}",
         type=["csv", "gz", "xlsx", "tsv", "txt"],
-        max_upload_size=runs.upload_limit_mb(),
+        max_upload_size=batch_scoring.upload_limit_mb(),
         key=f"scoring_upload_{st.session_state.get(FORM_KEY, 0)}",
         help="Comma, semicolon, tab or pipe separated; UTF-8, UTF-16 or Latin-1. The limit is set with BEACON_UPLOAD_MAX_MB.",
     )
@@ -53,7 +54,7 @@ def new_run_form() -> None:
         return
     try:
         path = saved_upload(upload)
-        check = runs.check_upload(path, upload.name)
+        check = batch_scoring.check_upload(path, upload.name)
     except InputFileError as exc:
         say("error", str(exc))
         return
@@ -62,7 +63,7 @@ def new_run_form() -> None:
     if check.bad_rows:
         lines = ", ".join(str(b.line) for b in check.bad_rows[:10])
         say("warning", f"Some rows in the preview cannot be parsed (lines {lines}); they will be listed in the error report.")
-    tasks = runs.available_tasks()
+    tasks = batch_scoring.available_tasks()
     if not tasks:
         st.warning("No task has an active model yet. Run `python -m core setup` or train one in Model Studio.")
         return
@@ -93,7 +94,7 @@ def run_caption(run) -> None:  # noqa: ANN001 - RunView
     masked = " · personal data masked" if run.mask_pii else ""
     st.caption(
         plain(
-            f"{runs.status_text(run)} · by {run.created_by} · {run.created_at:%Y-%m-%d %H:%M} UTC · "
+            f"{batch_scoring.status_text(run)} · by {run.created_by} · {run.created_at:%Y-%m-%d %H:%M} UTC · "
             f"{run.models_text} · text column {run.text_column!r}{masked}"
         )
     )
@@ -104,7 +105,7 @@ def live_progress(run_id: int) -> None:
     """Re-reads the run every 2 s while it is queued or running (status, stage, progress); a full rerun shows the result."""
     run = runs.get_run(run_id)
     run_caption(run)
-    st.progress(run.fraction_done, text=runs.progress_text(run))
+    st.progress(run.fraction_done, text=batch_scoring.progress_text(run))
     if may("analyst") and st.button("Cancel this run", key=f"scoring_cancel_{run.id}"):
         runs.request_cancel(run.id)
         st.rerun()
@@ -113,7 +114,7 @@ def live_progress(run_id: int) -> None:
 
 
 def show_charts(run) -> None:  # noqa: ANN001 - RunView
-    shares = runs.class_shares(run)
+    shares = batch_scoring.class_shares(run)
     if shares.empty:
         return
     cols = st.columns(len(run.tasks))
@@ -172,14 +173,14 @@ def show_run(run_id: int) -> None:
         live_progress(run.id)
         return
     run_caption(run)
-    note = runs.status_note(run)
+    note = batch_scoring.status_note(run)
     if note:
         say(*note)
         if run.resumable and may("analyst") and st.button("Resume", type="primary", key=f"scoring_resume_{run.id}"):
             runs.resume_run(run.id)
             st.rerun()
     else:
-        st.progress(1.0, text=runs.progress_text(run))
+        st.progress(1.0, text=batch_scoring.progress_text(run))
     m1, m2, m3 = st.columns(3)
     m1.metric("Rows scored", f"{run.rows_ok:,}", border=True)
     m2.metric("Empty texts (status 'empty')", f"{run.rows_empty:,}", border=True)
@@ -191,7 +192,7 @@ def show_run(run_id: int) -> None:
     show_downloads(run)
     if run.rows_bad:
         st.markdown("**Rows that could not be parsed** (first 20; the error report has all of them)")
-        st.dataframe(runs.error_sample(run.id), hide_index=True, width="stretch", key=f"scoring_errors_table_{run.id}")
+        st.dataframe(batch_scoring.error_sample(run.id), hide_index=True, width="stretch", key=f"scoring_errors_table_{run.id}")
 
 
 def runs_table(table) -> None:  # noqa: ANN001 - DataFrame
@@ -201,8 +202,8 @@ def runs_table(table) -> None:  # noqa: ANN001 - DataFrame
 @st.fragment(run_every=2)
 def live_runs_table() -> None:
     """Past runs re-read every 2 s while a run is queued or running, so statuses and row counts stay current."""
-    runs_table(runs.runs_table())
-    if not runs.any_active():
+    runs_table(batch_scoring.runs_table())
+    if not batch_scoring.any_active():
         st.rerun()  # the last active run finished: show the page as it is now
 
 
@@ -213,11 +214,11 @@ def open_chosen_run() -> None:
 
 
 def past_runs() -> None:
-    table = runs.runs_table()
+    table = batch_scoring.runs_table()
     if table.empty:
         st.caption("No scoring runs yet.")
         return
-    if runs.any_active():
+    if batch_scoring.any_active():
         live_runs_table()
     else:
         runs_table(table)

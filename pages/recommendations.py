@@ -8,6 +8,7 @@ from core.recommend import jobs, service, store
 from core.recommend.data import FIELD_NAMES, INTERACTION_FIELDS, ITEM_FIELDS, RecommendFileError, check_files, read_table, suggest_mapping
 from core.recommend.evaluate import EvalConfig
 from core.recommend.split import PROTOCOLS
+from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
 from ui import may, plain, say, use_app_navigation
@@ -118,7 +119,7 @@ def job_panel(job_id: int) -> None:
         live_job(job_id)
         return
     if job.status != "succeeded":
-        say("error", f"{job.title} {job.status}: {job.error or 'no reason recorded'}. Nothing was changed.")
+        say("error", f"{job.title} · {status_label(job.status)}: {job.error or 'no reason recorded'}. Nothing was changed.")
     elif job.kind == "save":
         if st.session_state.get("rec_saved_job") != job.id:  # select the new version once, then leave the pickers alone
             st.session_state["rec_saved_job"], st.session_state["rec_version"] = job.id, job.dataset_id

@@ -1,9 +1,9 @@
 """Training runs: queued from Model Studio or the CLI, executed outside the Streamlit script in
 their own process, visible (progress, cancel, result) through the ``training_runs`` table.
 
-Life of a run: ``queued`` -> ``running`` -> ``succeeded`` | ``failed`` | ``cancelled``; a running
-run whose process died (no heartbeat for ``STALE_AFTER``) becomes ``interrupted``. A failed,
-cancelled or interrupted run registers nothing, so the active model is untouched.
+The life of a run (queued, claimed once, heartbeat, interrupted, cancel, the cap on runs at once) is
+``core.runs``'s; this module plugs in the work: the training itself and registering the new version. A
+failed, cancelled or interrupted run registers nothing, so the active model is untouched.
 """
 
 from __future__ import annotations
@@ -13,26 +13,21 @@ import logging
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
-from core import run_state
+from core import runs as lifecycle
 from core.auth import record, require, requires
-from core.background import start_detached
 from core.nlp.datacheck import DataCheck
 from core.nlp.evaluation import classification_report
 from core.nlp.training import TrainingCancelled, TrainingParams, TrainingProgress, TrainingResult, train_classifier
+from core.repositories import runs as run_rows
 from core.settings import get_settings
-from core.storage import session_scope
 from core.storage.tables import TrainingRun, utcnow
 
 log = logging.getLogger("beacon.training")
 
-FINISHED = run_state.FINISHED
-STALE_AFTER = timedelta(seconds=90)
-HEARTBEAT_SECONDS = 5.0
+FINISHED = lifecycle.FINISHED
 CANCEL_CHECK_SECONDS = 1.0  # how often a running run looks for a cancel request
 WORST_EXAMPLES = 20
 
@@ -78,6 +73,12 @@ def runs_dir() -> Path:
     return path
 
 
+TRAINING = lifecycle.RunKind(
+    "training run", TrainingRun, "train-run", lambda run_id: runs_dir() / f"run-{run_id}.log",
+    "the training process stopped without finishing (machine restart or killed); start the run again",
+)  # fmt: skip
+
+
 def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: str | None = None) -> int:
     """Store the checked rows and queue a run for the acting user (or ``created_by``); raises
     ValueError when the check has problems."""
@@ -87,23 +88,23 @@ def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: s
     if not check.ok:
         raise ValueError("the data check found problems: " + "; ".join(check.problems))
     resolved = params.resolved()
-    with session_scope() as session:
-        row = TrainingRun(
-            task=task,
-            method=resolved.method,
-            params=resolved.as_dict(),
-            labels=check.label_list,
-            data_path="",
-            data_fingerprint=check.fingerprint(),
-            row_count=check.rows_kept,
-            created_by=created_by,
-        )
-        session.add(row)
-        session.flush()
-        run_id = row.id
-        path = runs_dir() / f"run-{run_id}.csv"
+    row = TrainingRun(
+        task=task,
+        method=resolved.method,
+        params=resolved.as_dict(),
+        labels=check.label_list,
+        data_path="",
+        data_fingerprint=check.fingerprint(),
+        row_count=check.rows_kept,
+        created_by=created_by,
+    )
+
+    def store_rows(row: TrainingRun) -> None:  # in the insert's transaction: no run without its rows
+        path = runs_dir() / f"run-{row.id}.csv"
         _write_rows(path, check.texts, check.labels)
         row.data_path = str(path)
+
+    run_id = run_rows.insert(row, store_rows)
     record("training started", f"run {run_id}", detail={"task": task, "method": resolved.method, "rows": check.rows_kept})
     log.info("training run %s queued: task %s, %s, %s rows", run_id, task, resolved.method, check.rows_kept)
     return run_id
@@ -131,31 +132,25 @@ def _read_rows(path: Path) -> tuple[list[str], list[str]]:
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
-def launch_run(run_id: int) -> subprocess.Popen:
-    """Start ``python -m core train-run RUN_ID`` in its own session: it outlives a page reload or a
-    closed tab, and a Streamlit rerun cannot start it twice (the run is claimed atomically)."""
-    return start_detached(["train-run", str(run_id)], runs_dir() / f"run-{run_id}.log")
+def launch_run(run_id: int) -> subprocess.Popen | None:
+    """Start ``python -m core train-run RUN_ID`` in its own session (None while the cap on runs at once is
+    reached: the worker runs it later); a Streamlit rerun cannot start it twice (the run is claimed once)."""
+    return lifecycle.launch(TRAINING, run_id)
 
 
 def _set(run_id: int, **values: object) -> None:
-    run_state.set_fields(TrainingRun, run_id, **values)
-
-
-def _cancel_requested(run_id: int) -> bool:
-    with session_scope() as session:
-        return bool(session.scalar(select(TrainingRun.cancel_requested).where(TrainingRun.id == run_id)))
+    lifecycle.update(TRAINING, run_id, **values)
 
 
 class _RunReporter:
     """Progress points and cancellation checks for one run, throttled to keep the database quiet."""
 
-    def __init__(self, run_id: int, echo=None) -> None:  # noqa: ANN001 - echo: callable(TrainingProgress)
+    def __init__(self, run_id: int, heartbeat: lifecycle.Heartbeat, echo=None) -> None:  # noqa: ANN001 - echo: callable(TrainingProgress)
         self.run_id = run_id
+        self.heartbeat = heartbeat
         self.points: list[dict] = []
         self.echo = echo
         self._last_write = 0.0
-        self._last_cancel_check = 0.0
-        self._cancelled = False
 
     def progress(self, p: TrainingProgress) -> None:
         point = {"epoch": p.epoch, "epochs": p.epochs, "step": p.step, "total_steps": p.total_steps, "loss": round(p.loss, 5)}
@@ -169,24 +164,19 @@ class _RunReporter:
             _set(self.run_id, progress=list(self.points), heartbeat_at=utcnow())
 
     def should_stop(self) -> bool:
-        if not self._cancelled and time.monotonic() - self._last_cancel_check >= CANCEL_CHECK_SECONDS:
-            self._last_cancel_check = time.monotonic()
-            self._cancelled = _cancel_requested(self.run_id)
-        return self._cancelled
+        return self.heartbeat.should_stop(every_s=CANCEL_CHECK_SECONDS)
 
 
 def execute_run(run_id: int, echo=None) -> RunView:  # noqa: ANN001 - echo: callable(TrainingProgress)
     """Claim and run a queued run to its end. Never raises for training problems: they become the
     run's status and error. Returns the finished run."""
-    if not run_state.claim(TrainingRun, run_id):
+    if not lifecycle.claim(TRAINING, run_id):
         return get_run(run_id)
-    with session_scope() as session:
-        run = _view(session.get(TrainingRun, run_id))
-        data_path = Path(session.get(TrainingRun, run_id).data_path)
-        fingerprint = session.get(TrainingRun, run_id).data_fingerprint
-    reporter = _RunReporter(run_id, echo)
-    with run_state.Heartbeat(TrainingRun, run_id, HEARTBEAT_SECONDS):
-        _train(run, data_path, fingerprint, reporter)
+    run, data_path, fingerprint = run_rows.get(
+        TrainingRun, run_id, lambda r: (_view(r), Path(r.data_path), r.data_fingerprint), TRAINING.missing(run_id)
+    )
+    with lifecycle.Heartbeat(TRAINING, run_id) as heartbeat:
+        _train(run, data_path, fingerprint, _RunReporter(run_id, heartbeat, echo))
     return get_run(run_id)
 
 
@@ -195,18 +185,18 @@ def _train(run: RunView, data_path: Path, fingerprint: str, reporter: _RunReport
     try:
         texts, labels = _read_rows(data_path)
         params = TrainingParams(**run.params)
-        from core.nlp.encoder import pick_device
+        from core.nlp.device import choose_device
 
-        _set(run_id, device=pick_device(get_settings().device).type)
+        _set(run_id, device=choose_device(get_settings().device))
         result = train_classifier(
             texts, labels, params, reporter.progress, reporter.should_stop, device=get_settings().device, label_order=run.labels
         )
         _finish_success(run, result, fingerprint)
     except TrainingCancelled:
-        _set(run_id, status="cancelled", finished_at=utcnow(), progress=reporter.points)
+        lifecycle.finish(TRAINING, run_id, lifecycle.CANCELLED, progress=reporter.points)
     except Exception as exc:
         log.exception("training run %s failed", run_id)
-        _set(run_id, status="failed", finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}", progress=reporter.points)
+        lifecycle.finish(TRAINING, run_id, lifecycle.FAILED, error=f"{type(exc).__name__}: {exc}", progress=reporter.points)
 
 
 def _finish_success(run: RunView, result: TrainingResult, fingerprint: str) -> None:
@@ -224,7 +214,7 @@ def _finish_success(run: RunView, result: TrainingResult, fingerprint: str) -> N
         "duration_s": round(result.duration_s, 1),
         "activated": info.is_active,
     }
-    _set(run.id, status="succeeded", finished_at=utcnow(), model_version=info.version, result=summary, device=result.device)
+    lifecycle.finish(TRAINING, run.id, lifecycle.SUCCEEDED, model_version=info.version, result=summary, device=result.device)
 
 
 def _active_or_none(task: str):  # noqa: ANN202 - VersionInfo | None
@@ -260,48 +250,19 @@ def worst_examples(result: TrainingResult, limit: int = WORST_EXAMPLES) -> list[
 @requires("analyst", "cancel training runs")
 def request_cancel(run_id: int) -> RunView:
     """Cancel a queued run at once, or ask a running one to stop at its next step."""
-    with session_scope() as session:
-        row = session.get(TrainingRun, run_id)
-        if row is None:
-            raise LookupError(f"there is no training run {run_id}")
-        if row.status == "queued":
-            row.status, row.finished_at = "cancelled", utcnow()
-        elif row.status == "running":
-            row.cancel_requested = True
-        return _view(row)
+    lifecycle.request_cancel(TRAINING, run_id)
+    return get_run(run_id)
 
 
-def mark_interrupted_runs(now=None) -> int:  # noqa: ANN001 - datetime
+def mark_interrupted_runs(now: datetime | None = None) -> int:
     """Runs whose process stopped sending heartbeats are shown as interrupted, never as running."""
-    return run_state.mark_interrupted(
-        TrainingRun, STALE_AFTER, "the training process stopped without finishing (machine restart or killed); start the run again", now
-    )
+    return lifecycle.mark_interrupted(TRAINING, now)
 
 
 def get_run(run_id: int) -> RunView:
-    with session_scope() as session:
-        row = session.get(TrainingRun, run_id)
-        if row is None:
-            raise LookupError(f"there is no training run {run_id}")
-        return _view(row)
+    return run_rows.get(TrainingRun, run_id, _view, TRAINING.missing(run_id))
 
 
 def list_runs(limit: int = 50) -> list[RunView]:
     mark_interrupted_runs()
-    with session_scope() as session:
-        rows = session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit))
-        return [_view(r) for r in rows]
-
-
-def run_queued(older_than: timedelta = timedelta(seconds=30)) -> list[int]:
-    """Worker fallback: run queued runs whose launcher process never claimed them."""
-    cutoff = utcnow() - older_than
-    with session_scope() as session:
-        ids = list(
-            session.scalars(
-                select(TrainingRun.id).where(TrainingRun.status == "queued", TrainingRun.created_at < cutoff).order_by(TrainingRun.id)
-            )
-        )
-    for run_id in ids:
-        execute_run(run_id)
-    return ids
+    return run_rows.newest(TrainingRun, _view, limit)

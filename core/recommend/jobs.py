@@ -1,7 +1,7 @@
 """Recommendation jobs: saving an upload as a dataset version and evaluating a version take minutes on a CPU, so
-they run in their own ``python -m core recommend-job JOB_ID`` process (started with ``core.background``), not in
-the page's script run. The job row holds the stage in words and the progress; the page polls it. Lifecycle
-(claim, heartbeat, interrupted) from ``core.run_state``, shared with training runs."""
+they run in their own ``python -m core recommend-job JOB_ID`` process (started with ``core.runs.launch``), not in
+the page's script run. The job row holds the stage in words and the progress; the page polls it. The lifecycle
+(claim once, heartbeat, interrupted, the cap on runs at once) is ``core.runs``'s, shared by every run kind."""
 
 from __future__ import annotations
 
@@ -9,23 +9,18 @@ import logging
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
-from core import run_state
+from core import runs as lifecycle
 from core.auth import Actor, acting_as, require
-from core.background import start_detached
 from core.recommend.evaluate import EvalConfig
+from core.repositories import runs as run_rows
 from core.settings import get_settings
-from core.storage import session_scope
 from core.storage.tables import RecJob, utcnow
 
 log = logging.getLogger("beacon.recommend")
 
-HEARTBEAT_SECONDS = 5.0
-STALE_AFTER = timedelta(seconds=90)
 INTERRUPTED = "the job process stopped without finishing (machine restart or killed); start it again"
 KINDS = {"save": "Saving the dataset version", "evaluate": "Evaluating the recommenders"}
 SAVE_STEPS = ("reading the uploaded files", "checking the data", "writing the dataset version", "embedding the item texts")
@@ -49,7 +44,7 @@ class JobView:
 
     @property
     def finished(self) -> bool:
-        return self.status in run_state.FINISHED
+        return self.status in lifecycle.FINISHED
 
     @property
     def title(self) -> str:
@@ -79,6 +74,11 @@ def jobs_dir() -> Path:
     return path
 
 
+RECOMMENDATION_JOB = lifecycle.RunKind(
+    "recommendation job", RecJob, "recommend-job", lambda job_id: jobs_dir() / f"job-{job_id}.log", INTERRUPTED
+)
+
+
 # ---------------------------------------------------------------- queueing (page, CLI)
 
 
@@ -92,7 +92,7 @@ def queue_save(name: str, interactions: tuple[str, bytes], items: tuple[str, byt
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "interactions.upload").write_bytes(interactions[1])
     (folder / "items.upload").write_bytes(items[1])
-    run_state.set_fields(RecJob, job_id, folder=str(folder.relative_to(get_settings().data_dir)))
+    lifecycle.update(RECOMMENDATION_JOB, job_id, folder=str(folder.relative_to(get_settings().data_dir)))
     if launch:
         start(job_id)
     return job_id
@@ -112,45 +112,25 @@ def queue_evaluate(dataset_id: int, cfg: EvalConfig, launch: bool = True) -> int
 
 
 def _insert(kind: str, params: dict, dataset_id: int | None, created_by: str) -> int:
-    with session_scope() as session:
-        row = RecJob(kind=kind, params=params, dataset_id=dataset_id, created_by=created_by, result={}, folder="")
-        session.add(row)
-        session.flush()
-        return row.id
+    return run_rows.insert(RecJob(kind=kind, params=params, dataset_id=dataset_id, created_by=created_by, result={}, folder=""))
 
 
-def start(job_id: int) -> subprocess.Popen:
-    return start_detached(["recommend-job", str(job_id)], jobs_dir() / f"job-{job_id}.log")
+def start(job_id: int) -> subprocess.Popen | None:
+    """Start the job's own process (None while the cap on runs at once is reached: the worker runs it later)."""
+    return lifecycle.launch(RECOMMENDATION_JOB, job_id)
 
 
 def get_job(job_id: int) -> JobView:
-    run_state.mark_interrupted(RecJob, STALE_AFTER, INTERRUPTED)
-    with session_scope() as session:
-        row = session.get(RecJob, job_id)
-        if row is None:
-            raise LookupError(f"there is no recommendation job {job_id}")
-        return _view(row)
+    lifecycle.mark_interrupted(RECOMMENDATION_JOB)
+    return run_rows.get(RecJob, job_id, _view, RECOMMENDATION_JOB.missing(job_id))
 
 
 def latest_job(kind: str, dataset_id: int | None = None) -> JobView | None:
     """The newest job of a kind (for one dataset version when given), so a reopened page finds a running job."""
-    run_state.mark_interrupted(RecJob, STALE_AFTER, INTERRUPTED)
-    query = select(RecJob).where(RecJob.kind == kind).order_by(RecJob.id.desc()).limit(1)
-    if dataset_id is not None:
-        query = query.where(RecJob.dataset_id == dataset_id)
-    with session_scope() as session:
-        row = session.scalar(query)
-        return _view(row) if row else None
-
-
-def run_queued(older_than: timedelta = timedelta(seconds=30)) -> list[int]:
-    """Worker fallback: run queued jobs whose launched process never claimed them."""
-    cutoff = utcnow() - older_than
-    with session_scope() as session:
-        ids = list(session.scalars(select(RecJob.id).where(RecJob.status == "queued", RecJob.created_at < cutoff).order_by(RecJob.id)))
-    for job_id in ids:
-        execute_job(job_id)
-    return ids
+    lifecycle.mark_interrupted(RECOMMENDATION_JOB)
+    which = {"kind": kind} if dataset_id is None else {"kind": kind, "dataset_id": dataset_id}
+    found = run_rows.newest(RecJob, _view, 1, **which)
+    return found[0] if found else None
 
 
 # ---------------------------------------------------------------- executing (in the job process)
@@ -163,7 +143,8 @@ class _Stages:
         self.job_id, self.total, self.done = job_id, max(1, total_steps), 0
 
     def __call__(self, stage: str) -> None:
-        run_state.set_fields(RecJob, self.job_id, stage=stage[:200], progress=min(0.99, self.done / self.total), heartbeat_at=utcnow())
+        progress = min(0.99, self.done / self.total)
+        lifecycle.update(RECOMMENDATION_JOB, self.job_id, stage=stage[:200], progress=progress, heartbeat_at=utcnow())
         self.done += 1
         log.info("recommendation job %s: %s", self.job_id, stage)
 
@@ -171,18 +152,19 @@ class _Stages:
 def execute_job(job_id: int) -> JobView:
     """Claim and run a queued job to its end, acting as the user who started it. Problems become the job's
     status and error, never an exception."""
-    if not run_state.claim(RecJob, job_id):
+    if not lifecycle.claim(RECOMMENDATION_JOB, job_id):
         return get_job(job_id)
     job = get_job(job_id)
-    with run_state.Heartbeat(RecJob, job_id, HEARTBEAT_SECONDS), acting_as(Actor(job.created_by, "analyst")):
+    with lifecycle.Heartbeat(RECOMMENDATION_JOB, job_id), acting_as(Actor(job.created_by, "analyst")):
         try:
             result, dataset_id = (_save if job.kind == "save" else _evaluate)(job)
-            run_state.set_fields(RecJob, job_id, status="succeeded", stage="done", progress=1.0, result=result, dataset_id=dataset_id,
-                                 finished_at=utcnow())
+            lifecycle.finish(
+                RECOMMENDATION_JOB, job_id, lifecycle.SUCCEEDED, stage="done", progress=1.0, result=result, dataset_id=dataset_id
+            )
         except Exception as exc:
             log.exception("recommendation job %s failed", job_id)
             message = str(exc) if isinstance(exc, (ValueError, LookupError, OSError)) else f"{type(exc).__name__}: {exc}"
-            run_state.set_fields(RecJob, job_id, status="failed", error=message, finished_at=utcnow())
+            lifecycle.finish(RECOMMENDATION_JOB, job_id, lifecycle.FAILED, error=message)
     return get_job(job_id)
 
 
@@ -219,5 +201,4 @@ def _evaluate(job: JobView) -> tuple[dict, int]:
 
 
 def _folder(job_id: int) -> str:
-    with session_scope() as session:
-        return session.get(RecJob, job_id).folder
+    return run_rows.get(RecJob, job_id, lambda row: row.folder, RECOMMENDATION_JOB.missing(job_id))

@@ -1,46 +1,44 @@
 """Scoring runs: an uploaded file scored outside the Streamlit script, with a checkpoint per chunk.
 
-Life of a run: ``queued`` -> ``running`` -> ``succeeded`` | ``failed`` | ``cancelled``. The page
-queues it and starts ``python -m core score-run RUN_ID`` in its own session (``start_run``), so
-closing or reloading the browser tab does not stop it. The process claims the run atomically
-before it imports the model code, and records its ``stage`` (starting, reading the file, loading
-the model, scoring) so the page says what it is doing from the first second. Then per chunk it
-writes ``parts/part-NNNNNN.parquet`` (and ``errors/errors-NNNNNN.csv`` for rows that could not be
-parsed) and only then records the chunk in the row (``rows_done``, ``parts_done``, counts). A run
-whose process died stops sending heartbeats and is shown as ``interrupted``, never as complete;
-``resume_run`` continues after the last recorded chunk, dropping any part written after it, so no
-row is scored twice or lost. A cancelled or failed run keeps (and can export) the chunks already written.
+The life of a run (queued, claimed once, heartbeat, interrupted, cancel, resume, the cap on runs at
+once) is ``core.runs``'s; this module plugs in the work. The page queues a run and starts
+``python -m core score-run RUN_ID`` in its own session (``start_run``), so closing or reloading the
+browser tab does not stop it. The process claims the run before it imports the model code, and
+records its ``stage`` (starting, reading the file, loading the model, scoring) so the page says
+what it is doing from the first second. Then per chunk it writes ``parts/part-NNNNNN.parquet``
+(and ``errors/errors-NNNNNN.csv`` for rows that could not be parsed) and only then records the
+chunk in the row (``rows_done``, ``parts_done``, counts). A run whose process died stops sending
+heartbeats and is shown as ``interrupted``, never as complete; ``resume_run`` continues after the
+last recorded chunk, dropping any part written after it, so no row is scored twice or lost. A
+cancelled or failed run keeps (and can export) the chunks already written. What the Batch scoring
+page shows of a run is in ``core.views.batch_scoring``.
 """
 
 from __future__ import annotations
 
 import heapq
 import logging
-import math
 import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import select, update
 
+from core import runs as lifecycle
 from core.auth import current_actor, record, requires
-from core.background import start_detached
+from core.repositories import runs as run_rows
 from core.scoring.export import ERROR_COLUMNS, arrow_table, concat_files, csv_text, write_error_rows
-from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, preview, suggest_text_column
+from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input
 from core.settings import get_settings
-from core.storage import session_scope
 from core.storage.tables import ScoringRun, utcnow
 
 if TYPE_CHECKING:
@@ -48,9 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("beacon.scoring")
 
-ACTIVE = ("queued", "running")
-FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
-RESUMABLE = ("interrupted", "failed", "cancelled")
 DEFAULT_USER = "local user"
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".gz", ".xlsx")
 # what an active run is doing (ScoringRun.stage), in the order they happen
@@ -91,11 +86,11 @@ class RunView:
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED
+        return self.status in lifecycle.FINISHED
 
     @property
     def resumable(self) -> bool:
-        return self.status in RESUMABLE and (self.total_rows is None or self.rows_done < self.total_rows)
+        return self.status in lifecycle.RESUMABLE and (self.total_rows is None or self.rows_done < self.total_rows)
 
     @property
     def rows_per_s(self) -> float | None:
@@ -143,6 +138,12 @@ def run_dir(run_id: int) -> Path:
     return runs_dir() / str(run_id)
 
 
+SCORING_RUN = lifecycle.RunKind(
+    "scoring run", ScoringRun, "score-run", lambda run_id: run_dir(run_id) / "process.log",
+    "the scoring process stopped without finishing (no heartbeat); resume to continue", on_interrupted={"stage": None},
+)  # fmt: skip
+
+
 def _parts_dir(run_id: int) -> Path:
     return run_dir(run_id) / "parts"
 
@@ -161,11 +162,6 @@ def _error_path(run_id: int, index: int) -> Path:
 
 def size_limit_bytes() -> int:
     return int(get_settings().upload_max_mb * 1024 * 1024)
-
-
-def upload_limit_mb() -> int:
-    """The limit in whole MB for the upload widget (the exact check is ``check_upload_size``)."""
-    return max(1, math.ceil(get_settings().upload_max_mb))
 
 
 def size_limit_text() -> str:
@@ -210,42 +206,6 @@ def save_upload(name: str, data: bytes | BinaryIO) -> Path:
     return path
 
 
-@dataclass(frozen=True)
-class UploadCheck:
-    """What the page shows before a run: how the file is read, its first rows and a text column."""
-
-    spec: InputSpec
-    description: str
-    preview: pd.DataFrame
-    bad_rows: list  # BadRow in the previewed part
-    suggested_column: str | None
-
-
-def check_upload(path: Path, name: str | None = None, rows: int = 20) -> UploadCheck:
-    """Inspect a stored upload; raises ``InputFileError`` (with the problem and where) when unreadable.
-    The result is remembered per file version, so page reruns do not decode a large file again."""
-    name = name or path.name
-    if not path.exists():
-        raise InputFileError(f"{name}: the uploaded file is gone; upload it again")
-    stat = path.stat()
-    check_upload_size(stat.st_size, name)
-    return _check_upload(str(path), stat.st_mtime_ns, stat.st_size, name, rows)
-
-
-@lru_cache(maxsize=16)
-def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -> UploadCheck:
-    spec = inspect_input(Path(path), "auto", name=name)
-    frame, bad = preview(spec, rows, name=name)
-    return UploadCheck(spec, spec.describe(), frame, bad, suggest_text_column(frame) if len(frame.columns) else None)
-
-
-def available_tasks() -> list[str]:
-    """Every task that has an active model version."""
-    from core.nlp import registry
-
-    return [v.task for v in registry.list_versions() if v.is_active]
-
-
 # ---------------------------------------------------------------- creating, starting, resuming
 
 
@@ -267,178 +227,76 @@ def create_run(
     if text_column not in spec.columns:
         raise InputFileError(f"{file_name}: no column named {text_column!r}; columns are: {', '.join(spec.columns)}")
     versions = {task: registry.active_version(task).version for task in dict.fromkeys(tasks)}
-    with session_scope() as session:
-        row = ScoringRun(
-            file_name=file_name[:500],
-            input_path="",
-            input_spec=spec.as_dict(),
-            text_column=text_column,
-            tasks=list(versions),
-            model_versions=versions,
-            mask_pii=bool(mask_pii),
-            created_by=current_user()[:200],
-            heartbeat_at=utcnow(),
-            stage=STARTING,
-        )
-        session.add(row)
-        session.flush()
-        run_id = row.id
-        folder = run_dir(run_id)
+    row = ScoringRun(
+        file_name=file_name[:500],
+        input_path="",
+        input_spec=spec.as_dict(),
+        text_column=text_column,
+        tasks=list(versions),
+        model_versions=versions,
+        mask_pii=bool(mask_pii),
+        created_by=current_user()[:200],
+        stage=STARTING,
+    )
+
+    def move_upload(row: ScoringRun) -> None:  # in the insert's transaction: no run without its input
+        folder = run_dir(row.id)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"input-{_safe_name(upload_path.name)}"
         shutil.move(str(upload_path), target)
         if upload_path.parent.parent.name == "scoring_uploads":
             shutil.rmtree(upload_path.parent, ignore_errors=True)
         row.input_path = str(target.relative_to(get_settings().data_dir))
+
+    run_id = run_rows.insert(row, move_upload)
     record("scoring started", file_name, detail={"run": run_id, "tasks": versions, "mask_pii": bool(mask_pii)})
     log.info("scoring run %s queued: %s, tasks %s", run_id, file_name, versions)
     return run_id
 
 
-def start_run(run_id: int) -> subprocess.Popen:
-    """Start ``python -m core score-run RUN_ID`` in its own session: it outlives a page reload or a
-    closed tab, and a second start cannot score the run twice (the run is claimed atomically)."""
-    return start_detached(["score-run", str(run_id)], run_dir(run_id) / "process.log")
+def start_run(run_id: int) -> subprocess.Popen | None:
+    """Start ``python -m core score-run RUN_ID`` in its own session (None while the cap on runs at once is
+    reached: the worker runs it later); a second start cannot score the run twice (the run is claimed once)."""
+    return lifecycle.launch(SCORING_RUN, run_id)
 
 
 @requires("analyst", "cancel scoring runs")
 def request_cancel(run_id: int) -> RunView:
     """Ask a queued or running run to stop after its current chunk (a queued one stops at once)."""
-    with session_scope() as session:
-        row = _row(session, run_id)
-        if row.status == "queued":
-            row.status, row.finished_at, row.cancel_requested, row.stage = "cancelled", utcnow(), True, None
-        elif row.status == "running":
-            row.cancel_requested = True
-        return _view(row)
+    lifecycle.request_cancel(SCORING_RUN, run_id, cancel_requested=True, stage=None)
+    return get_run(run_id)
 
 
 @requires("analyst", "resume scoring runs")
 def resume_run(run_id: int, launch: bool = True) -> RunView:
     """Queue an interrupted, failed or cancelled run again; it continues after its last finished chunk."""
-    with session_scope() as session:
-        row = _row(session, run_id)
-        if row.status not in RESUMABLE:
-            raise ValueError(f"scoring run {run_id} is {row.status}; only interrupted, failed or cancelled runs can be resumed")
-        row.status, row.cancel_requested, row.error, row.finished_at = "queued", False, None, None
-        row.heartbeat_at, row.stage = utcnow(), STARTING
-        view = _view(row)
+    lifecycle.requeue(SCORING_RUN, run_id, stage=STARTING)
+    view = get_run(run_id)
     if launch:
         start_run(run_id)
     return view
 
 
 def mark_interrupted_runs(stale_after_s: float | None = None) -> int:
-    """Queued or running runs with no heartbeat for ``BEACON_SCORING_STALE_S`` become interrupted."""
-    limit = utcnow() - timedelta(seconds=stale_after_s if stale_after_s is not None else get_settings().scoring_stale_s)
-    with session_scope() as session:
-        result = session.execute(
-            update(ScoringRun)
-            .where(ScoringRun.status.in_(ACTIVE), ScoringRun.heartbeat_at < limit)
-            .values(
-                status="interrupted",
-                stage=None,
-                finished_at=utcnow(),
-                error="the scoring process stopped without finishing (no heartbeat); resume to continue",
-            )
-        )
-        return result.rowcount or 0
-
-
-def run_queued(older_than_s: float = 30.0) -> list[int]:
-    """Worker fallback: execute queued runs whose launched process never claimed them (a second
-    start of the same run is harmless: the claim is atomic)."""
-    cutoff = utcnow() - timedelta(seconds=older_than_s)
-    with session_scope() as session:
-        ids = list(
-            session.scalars(
-                select(ScoringRun.id).where(ScoringRun.status == "queued", ScoringRun.heartbeat_at < cutoff).order_by(ScoringRun.id)
-            )
-        )
-    for run_id in ids:
-        execute_run(run_id)
-    return ids
+    """Running runs with no heartbeat for ``BEACON_RUN_STALE_S`` (or ``stale_after_s``) become interrupted."""
+    return lifecycle.mark_interrupted(SCORING_RUN, stale_s=stale_after_s)
 
 
 def get_run(run_id: int) -> RunView:
     mark_interrupted_runs()
-    with session_scope() as session:
-        return _view(_row(session, run_id))
+    return run_rows.get(ScoringRun, run_id, _view, SCORING_RUN.missing(run_id))
 
 
 def list_runs(limit: int = 50) -> list[RunView]:
     mark_interrupted_runs()
-    with session_scope() as session:
-        rows = session.scalars(select(ScoringRun).order_by(ScoringRun.created_at.desc(), ScoringRun.id.desc()).limit(limit))
-        return [_view(r) for r in rows]
-
-
-def _row(session, run_id: int) -> ScoringRun:  # noqa: ANN001 - Session
-    row = session.get(ScoringRun, run_id)
-    if row is None:
-        raise LookupError(f"no scoring run {run_id}")
-    return row
+    return run_rows.newest(ScoringRun, _view, limit)
 
 
 def _set(run_id: int, **values: object) -> None:
-    with session_scope() as session:
-        session.execute(update(ScoringRun).where(ScoringRun.id == run_id).values(**values))
+    lifecycle.update(SCORING_RUN, run_id, **values)
 
 
 # ---------------------------------------------------------------- executing (in the score-run process)
-
-
-class _Monitor:
-    """Heartbeat thread: tells the database the process is alive and picks up cancel requests."""
-
-    def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
-        self.cancel = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"scoring-heartbeat-{run_id}", daemon=True)
-
-    def __enter__(self) -> _Monitor:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        interval = get_settings().scoring_heartbeat_s
-        while not self._stop.wait(interval):
-            try:
-                self.beat()
-            except Exception as exc:  # a missed heartbeat only risks a false "interrupted"
-                log.warning("scoring run %s heartbeat failed: %s", self.run_id, exc)
-
-    def should_stop(self) -> bool:
-        """Checked before each chunk: a cancel request stops the run before it scores another chunk."""
-        if not self.cancel.is_set():
-            with session_scope() as session:
-                if session.scalar(select(ScoringRun.cancel_requested).where(ScoringRun.id == self.run_id)):
-                    self.cancel.set()
-        return self.cancel.is_set()
-
-    def beat(self) -> None:
-        with session_scope() as session:
-            row = _row(session, self.run_id)
-            if row.status == "running":
-                row.heartbeat_at = utcnow()
-            if row.cancel_requested:
-                self.cancel.set()
-
-
-def _claim(run_id: int) -> bool:
-    now = utcnow()
-    with session_scope() as session:
-        claimed = session.execute(
-            update(ScoringRun)
-            .where(ScoringRun.id == run_id, ScoringRun.status == "queued")
-            .values(status="running", stage=READING, pid=os.getpid(), started_at=now, heartbeat_at=now)
-        )
-        return bool(claimed.rowcount)
 
 
 def _drop_unrecorded_parts(run_id: int, parts_done: int) -> None:
@@ -456,17 +314,14 @@ def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = Non
     ``on_chunk(view)`` is called after every recorded chunk (tests, terminal progress)."""
     from core.scoring.engine import load_task_models, make_layout, merge_counts, score_chunks  # imports torch: after the claim
 
-    if not _claim(run_id):
+    if not lifecycle.claim(SCORING_RUN, run_id, stage=READING, pid=os.getpid()):
         view = get_run(run_id)
-        log.warning("scoring run %s is %s, not queued; nothing to do", run_id, view.status)
+        log.warning("scoring run %s is %s, not claimed; nothing to do now", run_id, view.status)
         return view
-    with session_scope() as session:
-        view = _view(_row(session, run_id))
-    data_dir = get_settings().data_dir
-    with _Monitor(run_id) as monitor:
+    view, input_path = run_rows.get(ScoringRun, run_id, lambda row: (_view(row), row.input_path), SCORING_RUN.missing(run_id))
+    with lifecycle.Heartbeat(SCORING_RUN, run_id) as monitor:
         try:
-            monitor.beat()
-            spec = InputSpec.from_dict(data_dir / _input_path(run_id), view.input_spec)
+            spec = InputSpec.from_dict(get_settings().data_dir / input_path, view.input_spec)
             total = view.total_rows
             if total is None:
                 total = count_records(spec, view.file_name)
@@ -492,35 +347,36 @@ def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = Non
                 if chunk.bad:
                     write_error_rows(_error_path(run_id, chunk.index), chunk.bad)
                 counts = merge_counts(counts, chunk.counts)
-                now_s = time.perf_counter()
-                with session_scope() as session:
-                    row = _row(session, run_id)
-                    row.rows_done = chunk.records_done
-                    row.parts_done = chunk.index + 1
-                    row.rows_ok += chunk.ok
-                    row.rows_empty += chunk.empty
-                    row.rows_bad += len(chunk.bad)
-                    row.label_counts = counts
-                    row.scoring_seconds = seconds + (now_s - started)
-                    row.heartbeat_at = utcnow()
-                    if row.cancel_requested:
-                        monitor.cancel.set()
-                    current = _view(row)
+                current = _record_chunk(run_id, chunk, counts, seconds + (time.perf_counter() - started))
+                if current.cancel_requested:
+                    monitor.cancel.set()
                 done = chunk.records_done
                 if on_chunk:
                     on_chunk(current)
-            final = "cancelled" if monitor.cancel.is_set() and done < total else "succeeded"
-            _set(run_id, status=final, stage=None, finished_at=utcnow(), heartbeat_at=utcnow())
+            final = lifecycle.CANCELLED if monitor.cancel.is_set() and done < total else lifecycle.SUCCEEDED
+            lifecycle.finish(SCORING_RUN, run_id, final, stage=None, heartbeat_at=utcnow())
         except Exception as exc:
             log.exception("scoring run %s failed", run_id)
-            _set(run_id, status="failed", stage=None, error=f"{type(exc).__name__}: {exc}"[:2000] if not isinstance(exc, ValueError)
-                 else str(exc)[:2000], finished_at=utcnow())  # fmt: skip
+            error = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            lifecycle.finish(SCORING_RUN, run_id, lifecycle.FAILED, stage=None, error=error[:2000])
     return get_run(run_id)
 
 
-def _input_path(run_id: int) -> str:
-    with session_scope() as session:
-        return _row(session, run_id).input_path
+def _record_chunk(run_id: int, chunk, counts: dict, scoring_seconds: float) -> RunView:  # noqa: ANN001 - a ScoredChunk
+    """The checkpoint: a chunk's files are written, now the row says so (the resume point moves past it)."""
+
+    def record_it(row: ScoringRun) -> RunView:
+        row.rows_done = chunk.records_done
+        row.parts_done = chunk.index + 1
+        row.rows_ok += chunk.ok
+        row.rows_empty += chunk.empty
+        row.rows_bad += len(chunk.bad)
+        row.label_counts = counts
+        row.scoring_seconds = scoring_seconds
+        row.heartbeat_at = utcnow()
+        return _view(row)
+
+    return run_rows.change(ScoringRun, run_id, record_it, SCORING_RUN.missing(run_id))
 
 
 # ---------------------------------------------------------------- results
@@ -639,108 +495,7 @@ def error_report(run_id: int) -> bytes | None:
     return b"".join(concat_files(paths, ERROR_COLUMNS))
 
 
-def error_sample(run_id: int, limit: int = 20) -> pd.DataFrame:
-    """The first unparseable rows (for showing on the page)."""
-    data = error_report(run_id)
-    if not data:
-        return pd.DataFrame(columns=ERROR_COLUMNS)
-    import io
-
-    return pd.read_csv(io.BytesIO(data), nrows=limit, dtype=str, keep_default_na=False)
-
-
-def class_shares(run: RunView) -> pd.DataFrame:
-    """task, label, rows, share: the per-class counts of the scored rows (empty texts excluded)."""
-    records = []
-    for task in run.tasks:
-        counts = run.label_counts.get(task, {})
-        total = sum(counts.values())
-        for label, n in sorted(counts.items(), key=lambda kv: -kv[1]):
-            records.append({"task": task, "label": label, "rows": n, "share": n / total if total else 0.0})
-    return pd.DataFrame(records, columns=["task", "label", "rows", "share"])
-
-
-# ---------------------------------------------------------------- what pages show
-
-
-STATUS_ICONS = {
-    "queued": "⏳ queued",
-    "running": "▶️ running",
-    "succeeded": "✅ complete",
-    "failed": "❌ failed",
-    "cancelled": "⏹️ cancelled",
-    "interrupted": "⚠️ interrupted",
-}
-
-
-def any_active() -> bool:
-    """Whether some run is queued or running (the page then keeps its list of runs live)."""
-    mark_interrupted_runs()
-    with session_scope() as session:
-        return session.scalar(select(ScoringRun.id).where(ScoringRun.status.in_(ACTIVE)).limit(1)) is not None
-
-
 def current_user() -> str:
     """The acting user's name (the signed-in user in the app, ``cli`` or ``worker`` elsewhere)."""
     actor = current_actor()
     return getattr(actor, "username", None) or DEFAULT_USER
-
-
-def status_text(run: RunView) -> str:
-    """'▶️ running · loading the model': the status and, while a run is active, what it is doing."""
-    icon = STATUS_ICONS.get(run.status, run.status)
-    return f"{icon} · {run.stage}" if run.status in ACTIVE and run.stage else icon
-
-
-def progress_text(run: RunView, now: datetime | None = None) -> str:
-    """What an active run is doing before it scores ('Loading the model… · 3,000 rows to score · 12s so far'),
-    then '12,288 of 100,000 rows · 612 rows/s · about 2m 23s left' (what is known so far)."""
-    from core.scoring.batch import format_duration
-
-    if run.status in ACTIVE and run.stage != SCORING:
-        stage = run.stage or (STARTING if run.status == "queued" else READING)
-        parts = [f"{stage[0].upper()}{stage[1:]}…"]
-        if run.total_rows is not None:
-            parts.append(f"{run.total_rows - run.rows_done:,} rows to score")
-        since = (run.started_at if run.status == "running" else run.heartbeat_at) or run.created_at  # queued: since (re)queued
-        parts.append(f"{format_duration(max(0.0, ((now or utcnow()) - since).total_seconds()))} so far")
-        return " · ".join(parts)
-    if run.total_rows is None:
-        return "counting the rows of the file…"
-    parts = [f"{run.rows_done:,} of {run.total_rows:,} rows"]
-    if run.rows_per_s:
-        parts.append(f"{run.rows_per_s:,.0f} rows/s")
-    if run.status == "running" and run.seconds_left is not None and run.rows_done < run.total_rows:
-        parts.append(f"about {format_duration(run.seconds_left)} left")
-    return " · ".join(parts)
-
-
-def status_note(run: RunView) -> tuple[str, str] | None:
-    """(level, message) explaining a run that did not complete, or None."""
-    kept = f"The {run.rows_ok + run.rows_empty:,} rows scored before that are kept and can be downloaded."
-    if run.status == "interrupted":
-        return "warning", f"This run was interrupted (its process stopped) after {run.rows_done:,} rows. {kept} Resume to continue."
-    if run.status == "failed":
-        return "error", f"This run failed: {run.error or 'no reason recorded'}. {kept}"
-    if run.status == "cancelled":
-        return "info", f"This run was cancelled after {run.rows_done:,} of {run.total_rows or 0:,} rows. {kept}"
-    return None
-
-
-def runs_table(limit: int = 50) -> pd.DataFrame:
-    """Past runs for the page: who ran what, when, with which models, and how far it got."""
-    records = [
-        {
-            "run": r.id,
-            "started": r.created_at,
-            "by": r.created_by,
-            "file": r.file_name,
-            "models": r.models_text,
-            "masked": r.mask_pii,
-            "status": status_text(r),
-            "rows": r.rows_ok + r.rows_empty,
-            "not parsed": r.rows_bad,
-        }
-        for r in list_runs(limit)
-    ]
-    return pd.DataFrame(records, columns=["run", "started", "by", "file", "models", "masked", "status", "rows", "not parsed"])

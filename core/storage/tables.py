@@ -413,7 +413,7 @@ class WorkerStatus(Base):
 
 class RecJob(Base):
     """A recommendation job run outside the page (saving a dataset version, evaluating one), with the stage it
-    is in and its progress for the page to poll. Life and status words as in ``core.run_state``."""
+    is in and its progress for the page to poll. Life and status words as in ``core.runs``."""
 
     __tablename__ = "rec_jobs"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -211,8 +211,9 @@ def test_viewers_see_runs_and_downloads_but_no_forms_or_actions(tiny_models):
     assert not at.file_uploader and not [b for b in at.button if b.label in ("Start scoring", "Cancel this run")]
     assert any("needs the analyst role" in i for i in texts(at.info))
     assert any(t.startswith("Starting the scoring process…") for t in progress_texts(at))  # progress is still shown
-    with session_scope() as session:  # its process died: interrupted, resumable, but not by a viewer
-        session.get(ScoringRun, active).heartbeat_at = utcnow().replace(year=2020)
+    with session_scope() as session:  # its process claimed it and died: interrupted, resumable, but not by a viewer
+        row = session.get(ScoringRun, active)
+        row.status, row.heartbeat_at = "running", utcnow().replace(year=2020)
     at.run()
     assert any("interrupted" in w for w in texts(at.warning)) and not [b for b in at.button if b.label == "Resume"]
     at.selectbox(key="scoring_open").set_value(done)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import run_state
+from core import runs as lifecycle
 from core.auth import Actor, acting_as, create_user
 from core.recommend import jobs, store
 from core.recommend.evaluate import EvalConfig, evaluate, evaluation_steps
-from core.storage.tables import RecJob, utcnow
+from core.storage.tables import utcnow
 from tests.app.test_recommendations_page import ITEMS, interactions
 
 MAPPING = {"interactions": {"user": "customer", "item": "sku", "rating": "stars", "timestamp": "ts"},
@@ -47,8 +47,8 @@ def test_a_job_that_cannot_finish_says_why_and_saves_nothing(db):
 
 def test_a_silent_job_is_shown_as_interrupted(db):
     job_id = queue_save()
-    assert run_state.claim(RecJob, job_id) and not run_state.claim(RecJob, job_id)  # claimed once
-    run_state.set_fields(RecJob, job_id, heartbeat_at=utcnow() - timedelta(minutes=5))
+    assert lifecycle.claim(jobs.RECOMMENDATION_JOB, job_id) and not lifecycle.claim(jobs.RECOMMENDATION_JOB, job_id)  # claimed once
+    lifecycle.update(jobs.RECOMMENDATION_JOB, job_id, heartbeat_at=utcnow() - timedelta(minutes=5))
     job = jobs.get_job(job_id)
     assert job.status == "interrupted" and "start it again" in job.error
 
@@ -68,6 +68,6 @@ def test_the_worker_runs_a_job_whose_process_never_started(db):
     from jobs.scheduler import training_job
 
     job_id = queue_save()
-    run_state.set_fields(RecJob, job_id, created_at=utcnow() - timedelta(minutes=2))
+    lifecycle.update(jobs.RECOMMENDATION_JOB, job_id, created_at=utcnow() - timedelta(minutes=2))
     training_job()
     assert jobs.get_job(job_id).status == "succeeded"

@@ -14,6 +14,7 @@ import pytest
 from core.auth import Actor, acting_as
 from core.scoring import runs
 from core.settings import get_settings
+from core.views import batch_scoring
 
 TEXTS = ["Operating profit rose sharply to a record", "The company swung to a large loss and cut jobs"]
 
@@ -57,7 +58,7 @@ def test_a_run_scores_every_row_with_empty_status_masking_and_counts(tiny_models
     # masked text is what is stored and exported; the formula-like cell is neutralised in CSV only
     assert out.loc[out["id"] == "27", "text"].item() == "'=HYPERLINK(x) mail me: [EMAIL]"
     assert scored(run_id, "parquet").loc[27, "text"] == "=HYPERLINK(x) mail me: [EMAIL]"
-    shares = runs.class_shares(run)
+    shares = batch_scoring.class_shares(run)
     assert shares[shares.task == "sentiment"]["rows"].sum() == 26
     assert sum(run.label_counts["topic"].values()) == 26
     report = runs.error_report(run_id).decode()
@@ -167,14 +168,14 @@ def test_a_run_says_what_it_is_doing_from_the_first_second(tiny_models, tmp_path
     run_id = runs.create_run(upload(tmp_path, 25), "in.csv", "text", ["sentiment"])
     queued = runs.get_run(run_id)
     assert (queued.status, queued.stage) == ("queued", runs.STARTING)  # before the process has started
-    assert runs.progress_text(queued).startswith("Starting the scoring process… · ")
-    assert runs.runs_table().loc[0, "status"] == "⏳ queued · starting the scoring process"
+    assert batch_scoring.progress_text(queued).startswith("Starting the scoring process… · ")
+    assert batch_scoring.runs_table().loc[0, "status"] == "⏳ queued · starting the scoring process"
     seen: list[tuple[str, str | None, str]] = []
 
     def spy(real):  # records the run as the page would show it when each step starts, then does the real work
         def step(*args, **kwargs):
             run = runs.get_run(run_id)
-            seen.append((run.status, run.stage, runs.progress_text(run)))
+            seen.append((run.status, run.stage, batch_scoring.progress_text(run)))
             return real(*args, **kwargs)
 
         return step
@@ -186,8 +187,8 @@ def test_a_run_says_what_it_is_doing_from_the_first_second(tiny_models, tmp_path
     assert [s[:2] for s in seen] == [("running", runs.READING), ("running", runs.LOADING)]
     assert seen[0][2].startswith("Reading the file… · ")
     assert seen[1][2].startswith("Loading the model… · 25 rows to score · ")  # not "0 of 25 rows"
-    assert chunks[0].stage == runs.SCORING and runs.progress_text(chunks[0]).startswith("10 of 25 rows")
-    assert (final.status, final.stage) == ("succeeded", None) and runs.status_text(final) == "✅ complete"
+    assert chunks[0].stage == runs.SCORING and batch_scoring.progress_text(chunks[0]).startswith("10 of 25 rows")
+    assert (final.status, final.stage) == ("succeeded", None) and batch_scoring.status_text(final) == "✅ complete"
 
 
 def test_the_scoring_process_claims_its_run_before_loading_the_model_code():

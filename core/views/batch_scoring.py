@@ -1,0 +1,146 @@
+"""What the Batch scoring page shows and decides: the upload check before a run, a run's status and progress in
+words, the note on a run that did not complete, the class shares and the table of past runs. The runs themselves
+(create, start, cancel, resume, results, exports) are ``core.scoring.runs``."""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from core import runs as lifecycle
+from core.scoring.export import ERROR_COLUMNS
+from core.scoring.reading import InputFileError, InputSpec, inspect_input, preview, suggest_text_column
+from core.scoring.runs import READING, SCORING, SCORING_RUN, STARTING, RunView, check_upload_size, error_report, list_runs
+from core.settings import get_settings
+from core.storage.tables import utcnow
+
+
+def upload_limit_mb() -> int:
+    """The limit in whole MB for the upload widget (the exact check is ``check_upload_size``)."""
+    return max(1, math.ceil(get_settings().upload_max_mb))
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """What the page shows before a run: how the file is read, its first rows and a text column."""
+
+    spec: InputSpec
+    description: str
+    preview: pd.DataFrame
+    bad_rows: list  # BadRow in the previewed part
+    suggested_column: str | None
+
+
+def check_upload(path: Path, name: str | None = None, rows: int = 20) -> UploadCheck:
+    """Inspect a stored upload; raises ``InputFileError`` (with the problem and where) when unreadable.
+    The result is remembered per file version, so page reruns do not decode a large file again."""
+    name = name or path.name
+    if not path.exists():
+        raise InputFileError(f"{name}: the uploaded file is gone; upload it again")
+    stat = path.stat()
+    check_upload_size(stat.st_size, name)
+    return _check_upload(str(path), stat.st_mtime_ns, stat.st_size, name, rows)
+
+
+@lru_cache(maxsize=16)
+def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -> UploadCheck:
+    spec = inspect_input(Path(path), "auto", name=name)
+    frame, bad = preview(spec, rows, name=name)
+    return UploadCheck(spec, spec.describe(), frame, bad, suggest_text_column(frame) if len(frame.columns) else None)
+
+
+def available_tasks() -> list[str]:
+    """Every task that has an active model version."""
+    from core.nlp import registry
+
+    return [v.task for v in registry.list_versions() if v.is_active]
+
+
+def error_sample(run_id: int, limit: int = 20) -> pd.DataFrame:
+    """The first unparseable rows (for showing on the page)."""
+    data = error_report(run_id)
+    if not data:
+        return pd.DataFrame(columns=ERROR_COLUMNS)
+    return pd.read_csv(io.BytesIO(data), nrows=limit, dtype=str, keep_default_na=False)
+
+
+def class_shares(run: RunView) -> pd.DataFrame:
+    """task, label, rows, share: the per-class counts of the scored rows (empty texts excluded)."""
+    records = []
+    for task in run.tasks:
+        counts = run.label_counts.get(task, {})
+        total = sum(counts.values())
+        for label, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            records.append({"task": task, "label": label, "rows": n, "share": n / total if total else 0.0})
+    return pd.DataFrame(records, columns=["task", "label", "rows", "share"])
+
+
+def any_active() -> bool:
+    """Whether some run is queued or running (the page then keeps its list of runs live)."""
+    return lifecycle.any_active(SCORING_RUN)
+
+
+def status_text(run: RunView) -> str:
+    """'▶️ running · loading the model': the status and, while a run is active, what it is doing."""
+    icon = lifecycle.status_label(run.status)
+    return f"{icon} · {run.stage}" if run.status in lifecycle.ACTIVE and run.stage else icon
+
+
+def progress_text(run: RunView, now: datetime | None = None) -> str:
+    """What an active run is doing before it scores ('Loading the model… · 3,000 rows to score · 12s so far'),
+    then '12,288 of 100,000 rows · 612 rows/s · about 2m 23s left' (what is known so far)."""
+    from core.scoring.batch import format_duration
+
+    if run.status in lifecycle.ACTIVE and run.stage != SCORING:
+        stage = run.stage or (STARTING if run.status == lifecycle.QUEUED else READING)
+        parts = [f"{stage[0].upper()}{stage[1:]}…"]
+        if run.total_rows is not None:
+            parts.append(f"{run.total_rows - run.rows_done:,} rows to score")
+        since = (run.started_at if run.status == lifecycle.RUNNING else run.heartbeat_at) or run.created_at  # queued: since (re)queued
+        parts.append(f"{format_duration(max(0.0, ((now or utcnow()) - since).total_seconds()))} so far")
+        return " · ".join(parts)
+    if run.total_rows is None:
+        return "counting the rows of the file…"
+    parts = [f"{run.rows_done:,} of {run.total_rows:,} rows"]
+    if run.rows_per_s:
+        parts.append(f"{run.rows_per_s:,.0f} rows/s")
+    if run.status == lifecycle.RUNNING and run.seconds_left is not None and run.rows_done < run.total_rows:
+        parts.append(f"about {format_duration(run.seconds_left)} left")
+    return " · ".join(parts)
+
+
+def status_note(run: RunView) -> tuple[str, str] | None:
+    """(level, message) explaining a run that did not complete, or None."""
+    kept = f"The {run.rows_ok + run.rows_empty:,} rows scored before that are kept and can be downloaded."
+    if run.status == lifecycle.INTERRUPTED:
+        return "warning", f"This run was interrupted (its process stopped) after {run.rows_done:,} rows. {kept} Resume to continue."
+    if run.status == lifecycle.FAILED:
+        return "error", f"This run failed: {run.error or 'no reason recorded'}. {kept}"
+    if run.status == lifecycle.CANCELLED:
+        return "info", f"This run was cancelled after {run.rows_done:,} of {run.total_rows or 0:,} rows. {kept}"
+    return None
+
+
+def runs_table(limit: int = 50) -> pd.DataFrame:
+    """Past runs for the page: who ran what, when, with which models, and how far it got."""
+    records = [
+        {
+            "run": r.id,
+            "started": r.created_at,
+            "by": r.created_by,
+            "file": r.file_name,
+            "models": r.models_text,
+            "masked": r.mask_pii,
+            "status": status_text(r),
+            "rows": r.rows_ok + r.rows_empty,
+            "not parsed": r.rows_bad,
+        }
+        for r in list_runs(limit)
+    ]
+    return pd.DataFrame(records, columns=["run", "started", "by", "file", "models", "masked", "status", "rows", "not parsed"])
