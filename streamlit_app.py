@@ -9,9 +9,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from core import auth  # noqa: E402
-from core.dashboard import database_problem  # noqa: E402
 from core.settings import get_settings  # noqa: E402
 from core.storage import upgrade_database  # noqa: E402
+from core.views.app import database_problem  # noqa: E402
 from ui import plain  # noqa: E402
 
 

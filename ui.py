@@ -2,11 +2,16 @@
 
 import html
 import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.auth import current_actor
+
+if TYPE_CHECKING:  # imported when called: the pages that do not draw charts stay light
+    from core.views import financial_sentiment as views
 
 
 def use_app_navigation() -> None:
@@ -72,3 +77,26 @@ ARTICLE_COLUMNS = {
     "companies": st.column_config.TextColumn("Companies"),
     "feed": st.column_config.TextColumn("Feed"),
 }
+
+
+def _first_custom_data(points: Sequence[Mapping] | None) -> Iterator[tuple[object, object]]:
+    """(first custom value, bucket key) of each clicked Plotly point (``event.selection.points``); the
+    charts carry the bucket key as their second custom value, else the point's x is used."""
+    for point in points or ():
+        data = point.get("customdata") or []
+        if data:
+            yield data[0], data[1] if len(data) > 1 else point.get("x", "")
+
+
+def drill_from_trend_point(points: Sequence[Mapping] | None) -> "views.Drill | None":
+    """The first clicked point of the trend line chart (custom data: group, bucket_key)."""
+    from core.views import financial_sentiment as views
+
+    return next((d for group, key in _first_custom_data(points) if (d := views.drill_at(group, key))), None)
+
+
+def drill_from_count_point(points: Sequence[Mapping] | None) -> "views.Drill | None":
+    """The first clicked bar of the sentiment count chart (custom data: sentiment, bucket_key)."""
+    from core.views import financial_sentiment as views
+
+    return next((d for sentiment, key in _first_custom_data(points) if (d := views.sentiment_drill_at(sentiment, key))), None)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import select
-
 from core.auth import requires
 from core.auth.audit import record
 from core.auth.ownership import require_owner
-from core.storage import session_scope
-from core.storage.tables import AlertRule, Watchlist
+from core.repositories import items
 
 NAME_LIMIT = 200
 TICKER = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,14}$")
@@ -58,14 +55,9 @@ def save_watchlist(
     companies, keywords, tickers = _entries(companies), _entries(keywords), _tickers(tickers)
     if not (companies or tickers or keywords):
         raise ValueError(f"watchlist {name!r} needs at least one company, ticker or keyword")
-    with session_scope() as session:
-        row = session.scalar(select(Watchlist).where(Watchlist.name == name))
-        actor = require_owner("watchlist", name, row.owner if row else None)
-        row = row or Watchlist(name=name, owner=actor.username)
-        row.companies, row.tickers, row.keywords = companies, tickers, keywords
-        session.add(row)
-        session.flush()
-        watchlist_id = row.id
+    watchlist_id = items.save_watchlist(
+        name, companies, tickers, keywords, lambda owner: require_owner("watchlist", name, owner).username
+    )
     record("watchlist saved", name, detail={"companies": companies, "tickers": tickers, "keywords": keywords})
     return watchlist_id
 
@@ -73,45 +65,28 @@ def save_watchlist(
 @requires("analyst", "delete watchlists")
 def delete_watchlist(name: str) -> bool:
     """Delete a watchlist; False when there is none of that name. Refused while an alert rule uses it."""
-    with session_scope() as session:
-        row = session.scalar(select(Watchlist).where(Watchlist.name == name))
-        if row is None:
-            return False
-        require_owner("watchlist", name, row.owner)
-        users = session.scalars(
-            select(AlertRule.name).where(AlertRule.scope_type == "watchlist", AlertRule.scope_value == name)
-        ).all()
-        if users:
-            raise ValueError(
-                f"watchlist {name!r} is used by alert rule(s) {', '.join(sorted(users))}: change or delete them first"
-            )
-        session.delete(row)
+    if not items.delete_watchlist(name, lambda owner, rules: _check_delete(name, owner, rules)):
+        return False
     record("watchlist deleted", name)
     return True
 
 
+def _check_delete(name: str, owner: str | None, rules: list[str]) -> None:
+    require_owner("watchlist", name, owner)
+    if rules:
+        raise ValueError(f"watchlist {name!r} is used by alert rule(s) {', '.join(sorted(rules))}: change or delete them first")
+
+
 def list_watchlists() -> list[dict]:
-    with session_scope() as session:
-        return [
-            {
-                "id": w.id,
-                "name": w.name,
-                "companies": list(w.companies),
-                "tickers": list(w.tickers),
-                "keywords": list(w.keywords),
-                "owner": w.owner,
-            }
-            for w in session.scalars(select(Watchlist).order_by(Watchlist.name))
-        ]
+    return items.list_watchlists()
 
 
 def watchlist_terms() -> dict[str, list[str]]:
     """Every company and ticker on any watchlist (for the company tagger), without duplicates."""
     companies: dict[str, str] = {}
     tickers: set[str] = set()
-    with session_scope() as session:
-        for watchlist in session.scalars(select(Watchlist)):
-            for company in watchlist.companies:
-                companies.setdefault(company.lower(), company)
-            tickers.update(watchlist.tickers)
+    for names, symbols in items.watchlist_entries():
+        for company in names:
+            companies.setdefault(company.lower(), company)
+        tickers.update(symbols)
     return {"companies": sorted(companies.values(), key=str.lower), "tickers": sorted(tickers)}

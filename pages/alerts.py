@@ -2,12 +2,10 @@
 
 import streamlit as st
 
-from core import dashboard as dash
 from core.alerts import (
     MIN_COOLDOWN_HOURS,
     MODES,
     SCOPE_TYPES,
-    alert_items,
     delete_alert_rule,
     list_alert_rules,
     list_alerts,
@@ -15,6 +13,7 @@ from core.alerts import (
     retry_alert_email,
     save_alert_rule,
 )
+from core.views import alerts as dash
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
 from ui import ARTICLE_COLUMNS, may, plain, say, use_app_navigation
 
@@ -139,7 +138,7 @@ if alerts_tab.open:
                         icon=":material/query_stats:", query_params=params,
                     )
                 st.markdown("**Worst items**")
-                items = alert_items(chosen["id"])
+                items = dash.alert_items(chosen["id"])
                 if items:
                     st.dataframe(items, hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key="alert_items",
                                  column_order=[c for c in ARTICLE_COLUMNS if c in items[0]])

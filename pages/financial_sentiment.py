@@ -3,12 +3,11 @@
 import plotly.express as px
 import streamlit as st
 
-from core import dashboard as dash
 from core.feeds import FeedError, add_feed, delete_feed, list_feeds
 from core.health import worker_health
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
-from core.sentiment.views import filter_options, list_articles, sentiment_trend
-from ui import ARTICLE_COLUMNS, may, plain, say, use_app_navigation
+from core.views import financial_sentiment as dash
+from ui import ARTICLE_COLUMNS, drill_from_count_point, drill_from_trend_point, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -100,7 +99,7 @@ for notice in dash.model_notices():
 if not (worker := worker_health()).ok:
     getattr(st, worker.level)(worker.text)
 
-options = filter_options()
+options = dash.filter_options()
 feed_names = dict(options["feeds"])
 FILTER_KEYS = ("f_dates", "f_feeds", "f_topics", "f_companies", "f_keyword", "f_sentiments")
 
@@ -178,7 +177,7 @@ if items_tab.open:
         c4.metric("Positive", summary.positive, border=True)
         share = summary.negative_share
         c5.metric("Negative share", "–" if share is None else f"{share:.0%}", border=True)
-        items = list_articles(flt, limit=ITEM_LIMIT)
+        items = dash.list_articles(flt, limit=ITEM_LIMIT)
         if items.empty:
             hidden = dash.hidden_older_items(flt)
             if hidden:
@@ -201,7 +200,7 @@ if trends_tab.open:
         group_by = g1.selectbox("Group by", list(dash.GROUPINGS), format_func=dash.GROUPINGS.get, key="t_group")
         frequency = g2.selectbox("Resolution", list(dash.FREQUENCIES), format_func=dash.FREQUENCIES.get, key="t_freq")
         measure = g3.selectbox("Measure", list(dash.MEASURES), format_func=dash.MEASURES.get, key="t_measure")
-        trend = sentiment_trend(flt, group_by, frequency)
+        trend = dash.sentiment_trend(flt, group_by, frequency)
         if trend.empty:
             hidden = dash.hidden_older_items(flt)
             if hidden:
@@ -242,15 +241,15 @@ if trends_tab.open:
                 format_func=lambda d: d.label(frequency), placeholder="Choose a bucket and group…", key="t_pick",
             )
             if drill is None:  # no pick: the chart clicked last decides
-                trend_drill = dash.drill_from_trend_point(line_event.selection.points)
-                count_drill = dash.drill_from_count_point(counts_event.selection.points)
+                trend_drill = drill_from_trend_point(line_event.selection.points)
+                count_drill = drill_from_count_point(counts_event.selection.points)
                 if st.session_state.get("t_clicked") == "count":
                     drill = count_drill or trend_drill
                 else:
                     drill = trend_drill or count_drill
             if drill is not None:
                 st.subheader(plain(f"Items: {drill.label(frequency)}"))
-                drilled = list_articles(dash.drill_filter(flt, group_by, drill, frequency), limit=ITEM_LIMIT)
+                drilled = dash.list_articles(dash.drill_filter(flt, group_by, drill, frequency), limit=ITEM_LIMIT)
                 if drilled.empty:
                     st.info("No items behind this point (the filters may have changed).")
                 else:

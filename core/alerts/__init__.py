@@ -1,7 +1,8 @@
-"""Alerts: rules, spike detection, notification emails and the alerts view."""
+"""Alerts: rules, the spike decision, detection, notification emails and the rule preview. What the Alerts page
+shows is in ``core.views.alerts``; the SQL is in ``core.repositories.alerts``."""
 
-from core.alerts.detect import detect_alerts, scope_filter
-from core.alerts.email import compose_alert_email
+from core.alerts.detect import detect_alerts
+from core.alerts.email import compose_alert_email, dashboard_links
 from core.alerts.notify import recover_interrupted_sends, retry_alert_email, send_pending_alerts
 from core.alerts.preview import RulePreview, preview_alert_rule
 from core.alerts.rules import (
@@ -13,15 +14,13 @@ from core.alerts.rules import (
     save_alert_rule,
     validate_alert_rule,
 )
-from core.alerts.views import alert_detail, alert_items, dashboard_links, list_alerts
+from core.repositories.alerts import list_alerts
 
 __all__ = [
     "MIN_COOLDOWN_HOURS",
     "MODES",
     "RulePreview",
     "SCOPE_TYPES",
-    "alert_detail",
-    "alert_items",
     "compose_alert_email",
     "dashboard_links",
     "delete_alert_rule",
@@ -32,7 +31,6 @@ __all__ = [
     "recover_interrupted_sends",
     "retry_alert_email",
     "save_alert_rule",
-    "scope_filter",
     "send_pending_alerts",
     "validate_alert_rule",
 ]

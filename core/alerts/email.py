@@ -10,14 +10,11 @@ import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from sqlalchemy.orm import Session
-
-from core.alerts.views import alert_articles, dashboard_links
+from core.repositories import alerts as alert_rows
+from core.repositories.items import articles_in_order
 from core.settings import get_settings
-from core.storage import session_scope
-from core.storage.tables import Alert, AlertRule
 
 SUBJECT_SCOPE_LIMIT = 80
 
@@ -28,23 +25,38 @@ def web_link(link: str | None) -> str | None:
     return link.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
-def subject_line(alert: Alert) -> str:
-    scope = re.sub(r"\s+", " ", alert.scope_label).strip()
+def dashboard_links(alert_id: int, scope_type: str, scope_value: str, start: datetime, end: datetime) -> dict[str, str]:
+    """Links to the items behind an alert in the sentiment view, and to the alert in the alerts view."""
+    base = get_settings().base_url
+    query = urlencode(
+        {
+            "scope_type": scope_type,
+            "scope": scope_value,
+            "start": start.isoformat(timespec="minutes"),
+            "end": end.isoformat(timespec="minutes"),
+        }
+    )
+    return {"items": f"{base}/financial_sentiment?{query}", "alert": f"{base}/alerts?{urlencode({'alert': alert_id})}"}
+
+
+def subject_line(alert: dict) -> str:
+    """The subject of an alert's email (``alert`` as from ``core.repositories.alerts.get_alert``)."""
+    scope = re.sub(r"\s+", " ", alert["scope"]).strip()
     if len(scope) > SUBJECT_SCOPE_LIMIT:
         scope = scope[: SUBJECT_SCOPE_LIMIT - 1] + "…"
     # a spike alert always has the baseline it was compared with; a share alert has none
-    kind = "High negative share" if alert.baseline_share is None else "Negative sentiment spike"
-    return f"[Beacon] {kind}: {scope} ({alert.negative_share:.0%} negative, {alert.item_count} items)"
+    kind = "High negative share" if alert["baseline_share"] is None else "Negative sentiment spike"
+    return f"[Beacon] {kind}: {scope} ({alert['negative_share']:.0%} negative, {alert['items']} items)"
 
 
-def message_id(alert: Alert) -> str:
+def message_id(alert: dict) -> str:
     """Derived from the alert, so a resend after Retry carries the same id as the first email."""
     domain = get_settings().smtp_from.rpartition("@")[2].strip("<> ") or "beacon.local"
-    return f"<beacon-alert-{alert.id}.{alert.fired_at:%Y%m%d%H%M%S}@{domain}>"
+    return f"<beacon-alert-{alert['id']}.{alert['fired_at']:%Y%m%d%H%M%S}@{domain}>"
 
 
-def _worst_items(session: Session, alert: Alert) -> list[dict]:
-    items = alert_articles(session, list(alert.article_ids))
+def _worst_items(article_ids: list[int]) -> list[dict]:
+    items = articles_in_order(article_ids)
     for item in items:
         item["title"] = " ".join((item["title"] or "").split()) or "(no title)"
         item["link"] = web_link(item["link"])
@@ -56,8 +68,8 @@ def _confidence(value: float | None) -> str:
     return "" if value is None else f"{value:.0%}"
 
 
-def _text_body(alert: Alert, items: list[dict], links: dict[str, str]) -> str:
-    lines = [alert.reason, "", f"Worst items ({len(items)} of {alert.item_count}):"]
+def _text_body(alert: dict, items: list[dict], links: dict[str, str]) -> str:
+    lines = [alert["reason"], "", f"Worst items ({len(items)} of {alert['items']}):"]
     for item in items:
         lines.append(
             f"- {item['title']} [{item['sentiment']} {_confidence(item['confidence'])}, "
@@ -83,15 +95,15 @@ def _html_row(item: dict) -> str:
     return "<tr>" + "".join(f'<td style="padding:4px 8px;border-bottom:1px solid #ddd">{c}</td>' for c in cells) + "</tr>"
 
 
-def _html_body(alert: Alert, items: list[dict], links: dict[str, str]) -> str:
+def _html_body(alert: dict, items: list[dict], links: dict[str, str]) -> str:
     header = "".join(
         f'<th style="text-align:left;padding:4px 8px">{h}</th>'
         for h in ("Item", "Feed", "Sentiment", "Confidence", "Published (UTC)")
     )
     return (
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">"
-        f"<p>{html.escape(alert.reason)}</p>"
-        f"<p>Worst items ({len(items)} of {alert.item_count}):</p>"
+        f"<p>{html.escape(alert['reason'])}</p>"
+        f"<p>Worst items ({len(items)} of {alert['items']}):</p>"
         f'<table style="border-collapse:collapse"><tr>{header}</tr>{"".join(_html_row(i) for i in items)}</table>'
         f'<p><a href="{html.escape(links["items"], quote=True)}">Open these items in Beacon</a>'
         f' &middot; <a href="{html.escape(links["alert"], quote=True)}">View this alert</a></p>'
@@ -101,20 +113,19 @@ def _html_body(alert: Alert, items: list[dict], links: dict[str, str]) -> str:
 
 def compose_alert_email(alert_id: int) -> EmailMessage:
     """The notification for one alert, addressed to its recipients snapshot."""
-    with session_scope() as session:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
-            raise LookupError(f"alert {alert_id} does not exist")
-        rule = session.get(AlertRule, alert.rule_id)
-        items = _worst_items(session, alert)
-        links = dashboard_links(alert.id, rule.scope_type, rule.scope_value, alert.window_start, alert.window_end)
-        message = EmailMessage()
-        message["Subject"] = subject_line(alert)
-        message["From"] = get_settings().smtp_from
-        if alert.recipients:
-            message["To"] = ", ".join(alert.recipients)
-        message["Date"] = format_datetime(datetime.now(UTC))
-        message["Message-ID"] = message_id(alert)
-        message.set_content(_text_body(alert, items, links))
-        message.add_alternative(_html_body(alert, items, links), subtype="html")
-        return message
+    alert = alert_rows.get_alert(alert_id)
+    if alert is None:
+        raise LookupError(f"alert {alert_id} does not exist")
+    rule = alert["rule_row"]
+    items = _worst_items(alert["article_ids"])
+    links = dashboard_links(alert["id"], rule["scope_type"], rule["scope_value"], alert["window_start"], alert["window_end"])
+    message = EmailMessage()
+    message["Subject"] = subject_line(alert)
+    message["From"] = get_settings().smtp_from
+    if alert["recipients"]:
+        message["To"] = ", ".join(alert["recipients"])
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = message_id(alert)
+    message.set_content(_text_body(alert, items, links))
+    message.add_alternative(_html_body(alert, items, links), subtype="html")
+    return message

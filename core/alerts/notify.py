@@ -13,14 +13,11 @@ import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
-
 from core.alerts.detect import naive_utc
 from core.alerts.email import compose_alert_email
 from core.auth import requires
+from core.repositories import alerts as alert_rows
 from core.settings import get_settings
-from core.storage import session_scope
-from core.storage.tables import Alert
 
 log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=10)
@@ -29,33 +26,14 @@ INTERRUPTED = "worker stopped while sending; not retried automatically to avoid 
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    return and_(
-        Alert.email_attempts < get_settings().email_max_attempts,
-        or_(
-            Alert.email_status == "pending",
-            and_(Alert.email_status == "failed", Alert.email_next_attempt_at <= now),
-        ),
-    )
-
-
 def due_alert_ids(now: datetime | None = None) -> list[int]:
     """Alerts whose email should be (re)sent now, oldest first."""
-    with session_scope() as session:
-        return list(session.scalars(select(Alert.id).where(_due(naive_utc(now))).order_by(Alert.id)))
+    return alert_rows.due_email_ids(naive_utc(now), get_settings().email_max_attempts)
 
 
 def _claim(alert_id: int, now: datetime) -> bool:
     """Mark the alert 'sending' if it is still due; False when another run got it first."""
-    with session_scope() as session:
-        result = session.execute(
-            update(Alert)
-            .where(Alert.id == alert_id, _due(now))
-            # while 'sending', email_next_attempt_at holds when the send started (see recover_interrupted_sends)
-            .values(email_status="sending", email_attempts=Alert.email_attempts + 1, email_next_attempt_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
+    return alert_rows.claim_email(alert_id, now, get_settings().email_max_attempts)
 
 
 def _deliver(message: EmailMessage) -> dict:
@@ -93,25 +71,21 @@ def describe_error(exc: BaseException) -> str:
 
 def _mark_sent(alert_id: int, now: datetime, refused: dict) -> None:
     note = f"refused by the mail server: {', '.join(sorted(refused))}" if refused else None
-    with session_scope() as session:
-        alert = session.get(Alert, alert_id)
-        alert.email_status, alert.email_sent_at = "sent", now
-        alert.email_next_attempt_at, alert.email_last_error = None, note
-    log.info("alert %s: email sent to %d recipient(s)", alert_id, len(alert.recipients) - len(refused))
+    recipients = alert_rows.mark_email_sent(alert_id, now, note)
+    log.info("alert %s: email sent to %d recipient(s)", alert_id, recipients - len(refused))
+
+
+def next_attempt(attempts: int, max_attempts: int, now: datetime, error: str) -> tuple[datetime | None, str]:
+    """When to try a failed email again (exponential backoff: 1, 2, 4… minutes) and the error to show;
+    no next attempt once ``max_attempts`` are used up."""
+    if attempts >= max_attempts:
+        return None, f"gave up after {attempts} attempts: {error}"
+    return now + timedelta(minutes=2 ** (attempts - 1)), error
 
 
 def _mark_failed(alert_id: int, now: datetime, error: str) -> None:
     max_attempts = get_settings().email_max_attempts
-    with session_scope() as session:
-        alert = session.get(Alert, alert_id)
-        alert.email_status = "failed"
-        if alert.email_attempts >= max_attempts:
-            alert.email_next_attempt_at = None
-            alert.email_last_error = f"gave up after {alert.email_attempts} attempts: {error}"
-        else:
-            alert.email_next_attempt_at = now + timedelta(minutes=2 ** (alert.email_attempts - 1))
-            alert.email_last_error = error
-        attempts = alert.email_attempts
+    attempts = alert_rows.mark_email_failed(alert_id, lambda done: next_attempt(done, max_attempts, now, error))
     log.warning("alert %s: email attempt %d failed: %s", alert_id, attempts, error)
 
 
@@ -149,32 +123,22 @@ def send_pending_alerts(now: datetime | None = None) -> dict[str, int]:
 
 def recover_interrupted_sends(now: datetime | None = None) -> int:
     """Alerts stuck in 'sending' for more than 10 minutes become 'failed' and wait for a person's Retry."""
-    now = naive_utc(now)
-    with session_scope() as session:
-        stuck = session.scalars(
-            select(Alert).where(
-                Alert.email_status == "sending",
-                or_(Alert.email_next_attempt_at.is_(None), Alert.email_next_attempt_at < now - STUCK_AFTER),
-            )
-        ).all()
-        for alert in stuck:
-            # no next attempt time: never picked up automatically
-            alert.email_status, alert.email_next_attempt_at, alert.email_last_error = "failed", None, INTERRUPTED
-            log.warning("alert %s: %s", alert.id, INTERRUPTED)
-        return len(stuck)
+    stuck = alert_rows.stuck_sending_to_failed(naive_utc(now) - STUCK_AFTER, INTERRUPTED)
+    for alert_id in stuck:  # no next attempt time: never picked up automatically
+        log.warning("alert %s: %s", alert_id, INTERRUPTED)
+    return len(stuck)
+
+
+def _check_retry(alert_id: int, email: dict) -> None:
+    if not email["recipients"]:
+        raise ValueError("this alert has no recipients, so there is no email to send")
+    if email["email_status"] == "sent":
+        raise ValueError(f"the email for alert {alert_id} was already sent at {email['email_sent_at']:%Y-%m-%d %H:%M} UTC")
+    if email["email_status"] == "sending":
+        raise ValueError(f"the email for alert {alert_id} is being sent right now")
 
 
 @requires("analyst", "retry alert emails")
 def retry_alert_email(alert_id: int) -> None:
     """Queue a failed alert email again (the Retry button); it goes out at the worker's next cycle."""
-    with session_scope() as session:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
-            raise LookupError(f"alert {alert_id} does not exist")
-        if not alert.recipients:
-            raise ValueError("this alert has no recipients, so there is no email to send")
-        if alert.email_status == "sent":
-            raise ValueError(f"the email for alert {alert_id} was already sent at {alert.email_sent_at:%Y-%m-%d %H:%M} UTC")
-        if alert.email_status == "sending":
-            raise ValueError(f"the email for alert {alert_id} is being sent right now")
-        alert.email_status, alert.email_attempts, alert.email_next_attempt_at = "pending", 0, None
+    alert_rows.requeue_email(alert_id, lambda email: _check_retry(alert_id, email))

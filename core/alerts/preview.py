@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from core.alerts.detect import evaluate_rule, stays_quiet
+from core.alerts.detect import Firing, evaluate_rule, stays_quiet
 from core.alerts.rules import validate_alert_rule
+from core.repositories.alerts import unsaved_rule
 from core.storage import session_scope
-from core.storage.tables import Alert, AlertRule
 
 MAX_STEPS = 500  # windows evaluated per preview; longer periods use a coarser step
 MAX_PREVIEW_DAYS = 366
@@ -51,10 +51,9 @@ class RulePreview:
         )
 
 
-def _transient_rule(rule: dict) -> AlertRule:
+def _transient_rule(rule: dict):  # an unsaved rule row
     r = validate_alert_rule({**rule, "name": str(rule.get("name") or "").strip() or "preview"})
-    return AlertRule(name=r["name"], scope_type=r["scope_type"], **{k: r[k] for k in (
-        "scope_value", "window_hours", "min_items", "mode", "threshold", "baseline_days", "cooldown_hours", "recipients", "enabled")})
+    return unsaved_rule(**r)
 
 
 def preview_alert_rule(rule: dict, first_day: date, last_day: date) -> RulePreview:
@@ -70,17 +69,17 @@ def preview_alert_rule(rule: dict, first_day: date, last_day: date) -> RulePrevi
     hours = max(1, -(-int((end - start).total_seconds() // 3600) // MAX_STEPS))  # 1 hour, coarser for long periods
     step = timedelta(hours=hours)
     firings: list[PreviewFiring] = []
-    last: Alert | None = None
+    last: Firing | None = None
     windows = 0
     with session_scope() as session:
         moment = start + step
         while moment <= end:
             windows += 1
             if not stays_quiet(session, candidate, moment, last, late_scoring=False):
-                alert = evaluate_rule(session, candidate, moment)
-                if alert is not None:
-                    firings.append(PreviewFiring(moment, alert.item_count, alert.negative_share, alert.baseline_share, alert.reason))
-                    last = alert
+                firing = evaluate_rule(session, candidate, moment)
+                if firing is not None:
+                    firings.append(PreviewFiring(moment, firing.counts.items, firing.negative_share, firing.baseline_share, firing.reason))
+                    last = firing
             moment += step
     return RulePreview(start, end, step, windows, firings)
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import select
-
 from core.auth import requires
 from core.auth.audit import record
 from core.auth.ownership import require_owner
-from core.storage import session_scope
-from core.storage.tables import AlertRule, Feed, Watchlist
+from core.repositories import alerts as alert_rows
 
 SCOPE_TYPES = ("all", "topic", "company", "watchlist", "keyword", "feed")
 MODES = ("share", "spike")
@@ -112,15 +109,11 @@ def validate_alert_rule(rule: dict, extra_watchlists: Collection[str] = (), extr
 
 
 def _check_scope_exists(r: dict, extra_watchlists: Collection[str], extra_feeds: Collection[str]) -> None:
-    table = {"watchlist": (Watchlist, extra_watchlists), "feed": (Feed, extra_feeds)}.get(r["scope_type"])
-    if not table:
+    extra = {"watchlist": extra_watchlists, "feed": extra_feeds}.get(r["scope_type"])
+    if extra is None or r["scope_value"] in extra:
         return
-    model, extra = table
-    if r["scope_value"] in extra:
-        return
-    with session_scope() as session:
-        if session.scalar(select(model.id).where(model.name == r["scope_value"])) is None:
-            raise ValueError(f"there is no {r['scope_type']} named {r['scope_value']!r}")
+    if not alert_rows.scope_exists(r["scope_type"], r["scope_value"]):
+        raise ValueError(f"there is no {r['scope_type']} named {r['scope_value']!r}")
 
 
 @requires("analyst", "save alert rules")
@@ -145,16 +138,7 @@ def save_alert_rule(
             "cooldown_hours": cooldown_hours, "recipients": recipients, "enabled": enabled,
         }
     )
-    with session_scope() as session:
-        row = session.scalar(select(AlertRule).where(AlertRule.name == r["name"]))
-        actor = require_owner("alert rule", r["name"], row.owner if row else None)
-        row = row or AlertRule(name=r["name"], owner=actor.username)
-        row.scope_type = r["scope_type"]
-        for key in RULE_DEFAULTS:
-            setattr(row, key, r[key])
-        session.add(row)
-        session.flush()
-        rule_id = row.id
+    rule_id = alert_rows.save_rule(r, lambda owner: require_owner("alert rule", r["name"], owner).username)
     record("alert rule saved", r["name"], detail={"scope": f"{r['scope_type']}:{r['scope_value']}", "recipients": r["recipients"]})
     return rule_id
 
@@ -162,20 +146,11 @@ def save_alert_rule(
 @requires("analyst", "delete alert rules")
 def delete_alert_rule(name: str) -> bool:
     """Delete a rule and its alert history; False when there is no rule of that name."""
-    with session_scope() as session:
-        row = session.scalar(select(AlertRule).where(AlertRule.name == name))
-        if row is None:
-            return False
-        require_owner("alert rule", name, row.owner)
-        session.delete(row)
+    if not alert_rows.delete_rule(name, lambda owner: require_owner("alert rule", name, owner)):
+        return False
     record("alert rule deleted", name)
     return True
 
 
-def rule_as_dict(rule: AlertRule) -> dict:
-    return {"id": rule.id, "name": rule.name, "scope_type": rule.scope_type, **{k: getattr(rule, k) for k in RULE_DEFAULTS}}
-
-
 def list_alert_rules() -> list[dict]:
-    with session_scope() as session:
-        return [rule_as_dict(r) for r in session.scalars(select(AlertRule).order_by(AlertRule.name))]
+    return alert_rows.list_rules()

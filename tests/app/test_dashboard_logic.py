@@ -1,10 +1,13 @@
-"""core.dashboard: the page decisions that need no browser (link presets, chart clicks, tables)."""
+"""core.views (Financial sentiment and Alerts pages) and ui.py's chart-click parsing: the page decisions that need
+no browser (link presets, chart clicks, tables)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from core import dashboard as dash
+import ui
+from core.views import alerts as alert_views
+from core.views import financial_sentiment as dash
 from core.watchlists import save_watchlist
 
 TODAY = date(2024, 5, 10)
@@ -60,12 +63,15 @@ def test_a_clicked_chart_point_maps_back_to_its_bucket_and_group():
     # The shape Streamlit hands back for a clicked plotly point (selection.points[i]).
     point = {"curve_number": 1, "point_number": 0, "point_index": 0, "x": "2024-05-01", "y": 0.5,
              "legendgroup": "Earnings", "customdata": ["Earnings", "2024-05-01T00:00:00", 4, 2, 1]}
-    assert dash.drill_from_trend_point([point]) == dash.Drill(datetime(2024, 5, 1), "Earnings")
+    assert ui.drill_from_trend_point([point]) == dash.Drill(datetime(2024, 5, 1), "Earnings")
     bar = {"x": "2024-05-01 13:00", "y": 3, "customdata": ["negative", "2024-05-01T13:00:00"]}
-    drill = dash.drill_from_count_point([bar])
+    drill = ui.drill_from_count_point([bar])
     assert drill == dash.Drill(datetime(2024, 5, 1, 13), None, "negative")
     assert drill.label("hour") == "2024-05-01 13:00 · all items · negative"
-    assert dash.drill_from_trend_point([]) is None and dash.drill_from_count_point([{"customdata": ["x"]}]) is None
+    assert ui.drill_from_trend_point([]) is None and ui.drill_from_count_point([{"customdata": ["x"]}]) is None
+    # the page's parsing hands plain values to core: group (or sentiment) and bucket key
+    assert dash.drill_at("Earnings", "2024-05-01T00:00:00") == dash.Drill(datetime(2024, 5, 1), "Earnings")
+    assert dash.sentiment_drill_at("joy", "2024-05-01T00:00:00") is None and dash.drill_at("Earnings", "soon") is None
 
 
 def test_chart_series_names_are_escaped_for_plotly():
@@ -80,8 +86,8 @@ def test_chart_series_names_are_escaped_for_plotly():
 
 def test_email_status_and_alert_selection():
     failed = {"email_status": "failed", "email_attempts": 1, "email_error": "SMTP down"}
-    assert dash.email_status_text(failed) == "failed after 1 attempt: SMTP down"
-    assert dash.email_status_text({"email_status": "none"}) == "no recipients"
-    assert dash.alert_index("7", [9, 7, 3]) == 1
-    assert dash.alert_index("#3", [9, 7, 3]) == 2
-    assert dash.alert_index("x", [9, 7]) == 0 and dash.alert_index(None, [9]) == 0
+    assert alert_views.email_status_text(failed) == "failed after 1 attempt: SMTP down"
+    assert alert_views.email_status_text({"email_status": "none"}) == "no recipients"
+    assert alert_views.alert_index("7", [9, 7, 3]) == 1
+    assert alert_views.alert_index("#3", [9, 7, 3]) == 2
+    assert alert_views.alert_index("x", [9, 7]) == 0 and alert_views.alert_index(None, [9]) == 0

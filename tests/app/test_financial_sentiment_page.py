@@ -6,8 +6,8 @@ import json
 from datetime import timedelta
 
 from core.feeds import list_feeds
-from core.sentiment.views import ArticleFilter, list_articles
 from core.storage.tables import utcnow
+from core.views.financial_sentiment import ArticleFilter, list_articles
 from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, table, texts, widget
 from tests.support.feed_server import FeedRoute, serve_feeds
 
@@ -250,7 +250,7 @@ def _rss(items: list[dict]) -> bytes:
 
 def test_a_reviewer_corrects_an_items_sentiment_and_it_becomes_training_data(seed, tiny_models):
     from core.sentiment.corrections import corrections_for_training
-    from core.studio import corrections_available
+    from core.views.model_studio import corrections_available
 
     seed(SCORED)
     at = open_page(PAGE)

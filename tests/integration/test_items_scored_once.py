@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 import core.sentiment.scoring as scoring
-from core.dashboard import fetch_now
 from core.feeds import add_feed
 from core.sentiment import score_pending_articles
 from core.storage import session_scope
 from core.storage.tables import Article, CompanyMention, Feed, utcnow
+from core.views.financial_sentiment import fetch_now
 from tests.support.feed_server import rss_feed, serve_feeds
 from tests.support.threads import thread_as_current_user
 

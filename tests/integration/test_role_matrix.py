@@ -105,7 +105,6 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     from core.alerts import delete_alert_rule, detect_alerts, retry_alert_email, save_alert_rule, send_pending_alerts
     from core.auth.ownership import require_owner
     from core.config_file import apply_config
-    from core.dashboard import fetch_now
     from core.feeds import add_feed, crawl_due_feeds, crawl_feed, delete_feed, update_feed, upsert_feed
     from core.nlp import registry
     from core.nlp import runs as training
@@ -120,6 +119,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     from core.sentiment.corrections import correct_label
     from core.support.assistant import ask, record_feedback
     from core.support.kb import import_faq, rollback_kb
+    from core.views.financial_sentiment import fetch_now
     from core.watchlists import delete_watchlist, save_watchlist
     from tests.app.test_recommendations_page import ITEMS, interactions
 

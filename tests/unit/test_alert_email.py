@@ -6,8 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from core.alerts import alert_detail, compose_alert_email, detect_alerts, list_alerts, save_alert_rule
+from core.alerts import compose_alert_email, detect_alerts, list_alerts, save_alert_rule
 from core.settings import get_settings
+from core.views.alerts import alert_detail
 from tests.unit.test_alert_detect import NOW, add_article, add_feed
 
 SCRIPT_TITLE = "<script>alert('x')</script> M&A talks collapse"

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from core.alerts import preview_alert_rule, save_alert_rule
 from core.alerts.detect import detect_alerts
-from core.sentiment.views import stored_item_span
 from core.storage import session_scope
 from core.storage.tables import Alert
+from core.views.financial_sentiment import stored_item_span
 from tests.unit.test_alert_detect import NOW, add_article, add_feed
 
 RULE = {"name": "Try", "scope_type": "all", "window_hours": 24, "min_items": 3, "mode": "share", "threshold": 0.5,

@@ -1,8 +1,8 @@
-"""The decisions behind the dashboard pages, kept out of the UI (no streamlit here).
-
-Pages call these to turn links into filter presets, summarise and chart sentiment, resolve a chart
-click to the items behind it, run "Fetch now" on a feed, and shape feeds, alerts, rules and
-watchlists into display tables. Everything returned is plain data (dataclasses, dicts, DataFrames).
+"""What the Financial sentiment page shows and decides (no streamlit here): links and the page's URL
+turned into filter presets, the filtered items, sentiment summaries and trends, a chart point resolved
+to the items behind it (from plain values: the page reads Plotly's click payload), "Fetch now" on a feed,
+and the feeds table. Everything returned is plain data (dataclasses, dicts, DataFrames); the SQL is in
+``core.repositories.items``.
 """
 
 from __future__ import annotations
@@ -12,23 +12,19 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlsplit
 
 import pandas as pd
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
-from core.alerts.preview import RulePreview
-from core.alerts.rules import MIN_COOLDOWN_HOURS, RULE_DEFAULTS
 from core.auth import record, require
 from core.feeds import FeedView, crawl_feed
 from core.nlp.registry import NoActiveModel, active_version
+from core.repositories import items
+from core.repositories.items import ArticleFilter
 from core.sentiment import score_pending_articles
-from core.sentiment.views import ArticleFilter, bucket_filter, filter_options, sentiment_trend, stored_item_span
 from core.settings import get_settings
-from core.storage import session_scope
-from core.storage.tables import Alert, Article, utcnow
-from core.watchlists import list_watchlists
+from core.views.app import DEFAULT_DAYS, Notice, date_range, error_text, today
+
+__all__ = ["ArticleFilter", "date_range", "error_text"]  # shared names the page reaches through this module
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +33,6 @@ SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2
 GROUPINGS = {"topic": "Topic", "company": "Company", "feed": "Feed", "all": "All items"}
 FREQUENCIES = {"day": "Daily", "hour": "Hourly"}
 MEASURES = {"negative_share": "Negative share", "net_sentiment": "Net sentiment", "items": "Item count"}
-DEFAULT_DAYS = 7
 ITEMS_TAB = "Items"  # the Financial sentiment tab an alert link opens
 SETUP_HINT = "Install the default models with `make run` (or `python -m core setup`), then reload this page."
 FEED_STATUS = {
@@ -47,46 +42,13 @@ FEED_STATUS = {
     "error": "error",
     None: "not fetched yet",
 }
-EMAIL_STATUS = {
-    "pending": "pending",
-    "sending": "sending",
-    "sent": "sent",
-    "failed": "failed",
-    "none": "no recipients",
-}
+PANDAS_FREQUENCY = {"day": "D", "hour": "h"}
+ARTICLE_COLUMNS = [
+    "id", "published_at", "feed", "title", "link", "sentiment", "confidence", "prob_negative", "topic", "companies", "summary",
+]
 
 
 # --- start-up ---------------------------------------------------------------------------------
-
-
-def database_label() -> str:
-    """The database URL with any password hidden, for messages."""
-    try:
-        return make_url(get_settings().database_url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL: say so without echoing it
-        return "(the DATABASE_URL setting cannot be parsed)"
-
-
-def database_problem(exc: BaseException) -> str:
-    """What to tell the user when the database cannot be opened or migrated (plain text)."""
-    detail = (str(exc).strip().splitlines() or [""])[0][:300]
-    try:
-        password = make_url(get_settings().database_url).password
-    except Exception:
-        password = None
-    if password:
-        detail = detail.replace(str(password), "***")
-    return (
-        f"Beacon cannot open its database {database_label()}: {type(exc).__name__}"
-        + (f" ({detail})" if detail else "")
-        + ". Check DATABASE_URL (and that the database server is running), then restart Beacon."
-    )
-
-
-@dataclass(frozen=True)
-class Notice:
-    level: str  # error | warning | info | success | caption (the st.* function to show it with)
-    text: str  # trusted text written by Beacon (may contain Markdown); never feed or user content
 
 
 def model_notices() -> list[Notice]:
@@ -109,11 +71,6 @@ def default_interval() -> int:
 
 
 # --- filters ----------------------------------------------------------------------------------
-
-
-def today() -> date:
-    """Today in UTC (stored times are naive UTC)."""
-    return utcnow().date()
 
 
 @dataclass
@@ -247,7 +204,7 @@ def _apply_scope(preset: FilterPreset, scope_type: str, scope: str, feeds: Seque
             preset.problems.append(f"there is no feed named {scope!r} any more")
             return ""
     elif scope_type == "watchlist":
-        watchlist = next((w for w in list_watchlists() if w["name"] == scope), None)
+        watchlist = next((w for w in items.list_watchlists() if w["name"] == scope), None)
         if watchlist is None:
             preset.problems.append(f"there is no watchlist named {scope!r} any more")
             return ""
@@ -294,15 +251,58 @@ def make_filter(
     )
 
 
-def date_range(picked: object, fallback: tuple[date, date]) -> tuple[date, date]:
-    """The (start, end) of a date-range widget value, which is a 1-tuple while the user is still
-    picking the second date."""
-    if isinstance(picked, date):
-        return picked, picked
-    values = [v for v in (picked or ()) if isinstance(v, date)]
-    if not values:
-        return fallback
-    return (values[0], values[-1]) if values[0] <= values[-1] else (values[-1], values[0])
+# --- the items, their trend and filter options ---------------------------------------------------
+
+
+def list_articles(flt: ArticleFilter, limit: int = 500) -> pd.DataFrame:
+    """Scored items, newest first, as plain rows for a table."""
+    return pd.DataFrame(items.scored_articles(flt, limit), columns=ARTICLE_COLUMNS)
+
+
+def sentiment_trend(flt: ArticleFilter, group_by: str = "topic", frequency: str = "day", top: int = 8) -> pd.DataFrame:
+    """Per time bucket and group: item counts per sentiment, negative share and net sentiment
+    ((positive - negative) / items). Only the ``top`` largest groups are kept so charts stay legible."""
+    if group_by not in GROUPINGS:
+        raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
+    columns = ["bucket", "group", "items", "negative", "neutral", "positive", "negative_share", "net_sentiment"]
+    frame = pd.DataFrame(items.scored_sentiments(flt, group_by), columns=["published_at", "sentiment", "group"])
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    largest = frame["group"].value_counts().head(top).index
+    frame = frame[frame["group"].isin(largest)]
+    frame["bucket"] = pd.to_datetime(frame["published_at"]).dt.floor(PANDAS_FREQUENCY[frequency])
+    counts = pd.crosstab([frame["bucket"], frame["group"]], frame["sentiment"])
+    for label in SENTIMENTS:
+        if label not in counts:
+            counts[label] = 0
+    counts = counts[list(SENTIMENTS)].reset_index()
+    counts["items"] = counts[list(SENTIMENTS)].sum(axis=1)
+    counts["negative_share"] = counts["negative"] / counts["items"]
+    counts["net_sentiment"] = (counts["positive"] - counts["negative"]) / counts["items"]
+    return counts[columns].sort_values(["bucket", "group"]).reset_index(drop=True)
+
+
+def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetime, frequency: str) -> ArticleFilter:
+    """The filter for the items behind one point of a trend chart (click-through)."""
+    narrowed = ArticleFilter(**{**flt.__dict__, "start": bucket, "end": bucket + BUCKET[frequency]})
+    if group_by == "topic":
+        narrowed.topics = [group]
+    elif group_by == "company":
+        narrowed.companies = [group]
+    elif group_by == "feed":
+        narrowed.feed_ids = items.feed_ids_named(group)
+    return narrowed
+
+
+def filter_options() -> dict[str, list]:
+    """Values for the page's filter widgets: feeds (id, name), topics, the most mentioned companies."""
+    return items.filter_options()
+
+
+def stored_item_span() -> tuple[date, date] | None:
+    """The first and last publication day of the scored items, or None when there are none."""
+    span = items.scored_span()
+    return (span[0].date(), span[1].date()) if span else None
 
 
 # --- summaries and charts ---------------------------------------------------------------------
@@ -334,14 +334,7 @@ def summarise(flt: ArticleFilter) -> Summary:
 
 def unscored_count() -> int:
     """Items stored but not scored yet (e.g. no sentiment model, or the worker is behind)."""
-    with session_scope() as session:
-        return int(session.scalar(select(func.count()).select_from(Article).where(Article.scored_at.is_(None))) or 0)
-
-
-def _unscored_in_feed(feed_id: int) -> int:
-    with session_scope() as session:
-        query = select(func.count()).select_from(Article).where(Article.feed_id == feed_id, Article.scored_at.is_(None))
-        return int(session.scalar(query) or 0)
+    return items.unscored_count()
 
 
 def empty_items_message(feed_count: int, unscored: int) -> str:
@@ -435,24 +428,16 @@ class Drill:
         return " · ".join(parts)
 
 
-def drill_from_trend_point(points: Sequence[Mapping] | None) -> Drill | None:
-    """The first clicked point of the trend line chart (custom data: group, bucket_key)."""
-    for point in points or ():
-        data = point.get("customdata") or []
-        bucket = _parse_when(str(data[1])) if len(data) > 1 else _parse_when(str(point.get("x", "")))
-        if bucket is not None and data:
-            return Drill(bucket, group=str(data[0]))
-    return None
+def drill_at(group: object, bucket_key: object) -> Drill | None:
+    """The trend point of ``group`` at the bucket ``bucket_key`` (ISO text, as carried by the chart)."""
+    bucket = _parse_when(str(bucket_key or ""))
+    return None if bucket is None else Drill(bucket, group=str(group))
 
 
-def drill_from_count_point(points: Sequence[Mapping] | None) -> Drill | None:
-    """The first clicked bar of the sentiment count chart (custom data: sentiment, bucket_key)."""
-    for point in points or ():
-        data = point.get("customdata") or []
-        bucket = _parse_when(str(data[1])) if len(data) > 1 else _parse_when(str(point.get("x", "")))
-        if bucket is not None and data and data[0] in SENTIMENTS:
-            return Drill(bucket, group=None, sentiment=str(data[0]))
-    return None
+def sentiment_drill_at(sentiment: object, bucket_key: object) -> Drill | None:
+    """The bar of the sentiment count chart for ``sentiment`` at the bucket ``bucket_key``."""
+    bucket = _parse_when(str(bucket_key or ""))
+    return Drill(bucket, group=None, sentiment=str(sentiment)) if bucket is not None and sentiment in SENTIMENTS else None
 
 
 def drill_choices(trend: pd.DataFrame, frequency: str) -> list[Drill]:
@@ -539,7 +524,7 @@ def fetch_now(feed_id: int) -> ActionReport:
             "at its next cycle (the reason is in the app's log).",
             outcome.new_items,
         )
-    waiting = _unscored_in_feed(feed_id)  # the worker may have scored some of them at the same moment
+    waiting = items.unscored_count(feed_id)  # the worker may have scored some of them at the same moment
     scoring = "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
     if outcome.status == "not_modified":
         text = f"{name} has not changed since the last fetch; its items are {scoring}."
@@ -550,168 +535,3 @@ def fetch_now(feed_id: int) -> ActionReport:
     if outcome.error:  # a broken document whose items could still be read
         return ActionReport("warning", f"{text} The feed document has problems: {outcome.error}", outcome.new_items, scored)
     return ActionReport("info" if outcome.status == "empty" else "success", text, outcome.new_items, scored)
-
-
-# --- alerts, rules, watchlists ----------------------------------------------------------------
-
-
-def email_status_text(alert: Mapping) -> str:
-    status = alert.get("email_status")
-    text = EMAIL_STATUS.get(status, str(status or ""))
-    if status == "failed":
-        attempts = alert.get("email_attempts") or 0
-        text = f"failed after {attempts} attempt{'s' if attempts != 1 else ''}"
-        if alert.get("email_error"):
-            text += f": {alert['email_error']}"
-    elif status == "pending" and alert.get("email_error"):
-        text = f"retrying (last error: {alert['email_error']})"
-    return text
-
-
-def alerts_table(alerts: Sequence[Mapping]) -> pd.DataFrame:
-    rows = [
-        {
-            "id": a["id"],
-            "fired_at": a["fired_at"],
-            "rule": a["rule"],
-            "scope": a["scope"],
-            "items": a["items"],
-            "negative_share": a["negative_share"],
-            "baseline_share": a.get("baseline_share"),
-            "email": email_status_text(a),
-        }
-        for a in alerts
-    ]
-    return pd.DataFrame(rows, columns=["id", "fired_at", "rule", "scope", "items", "negative_share", "baseline_share", "email"])
-
-
-def alert_label(alert: Mapping) -> str:
-    fired = alert["fired_at"]
-    when = f"{fired:%Y-%m-%d %H:%M}" if isinstance(fired, datetime) else str(fired)
-    return f"#{alert['id']} · {when} · {alert['rule']} · {alert['scope']}"
-
-
-def parse_alert_id(value: object) -> int | None:
-    text = str(value or "").strip().lstrip("#")
-    return int(text) if text.isdigit() else None
-
-
-def alert_index(requested: object, ids: Sequence[int]) -> int:
-    """Index of the alert asked for by ``?alert=ID`` among ``ids`` (0 when absent or unknown)."""
-    wanted = parse_alert_id(requested)
-    return ids.index(wanted) if wanted in ids else 0
-
-
-def alert_dashboard_params(alert_id: int) -> dict[str, str] | None:
-    """Query parameters of the Financial sentiment view behind an alert (as in its email)."""
-    with session_scope() as session:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
-            return None
-        return {
-            "scope_type": alert.rule.scope_type,
-            "scope": alert.rule.scope_value,
-            "start": alert.window_start.isoformat(timespec="minutes"),
-            "end": alert.window_end.isoformat(timespec="minutes"),
-            "tab": ITEMS_TAB,  # the items, whichever tab of that page was used last
-        }
-
-
-def rules_table(rules: Sequence[Mapping]) -> pd.DataFrame:
-    rows = []
-    for r in rules:
-        test = (
-            f"negative share ≥ {r['threshold']:.0%}"
-            if r["mode"] == "share"
-            else f"negative share ≥ {r['threshold']:g} × the {r['baseline_days']}-day baseline"
-        )
-        rows.append(
-            {
-                "name": r["name"],
-                "enabled": bool(r["enabled"]),
-                "scope": "all items" if r["scope_type"] == "all" else f"{r['scope_type']}: {r['scope_value']}",
-                "test": test,
-                "window_hours": r["window_hours"],
-                "min_items": r["min_items"],
-                "cooldown_hours": r["cooldown_hours"],
-                "recipients": ", ".join(r["recipients"] or []),
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["name", "enabled", "scope", "test", "window_hours", "min_items", "cooldown_hours", "recipients"]
-    )
-
-
-def rule_form_values(rule: Mapping | None) -> dict:
-    """What the rule form starts with: the rule being edited, or the defaults for a new one."""
-    values = {"name": "", "scope_type": "all", **RULE_DEFAULTS}
-    if rule:
-        values.update({k: rule[k] for k in values if k in rule})
-    values["recipients"] = ", ".join(values["recipients"] or [])
-    values["cooldown_hours"] = max(float(values["cooldown_hours"]), MIN_COOLDOWN_HOURS)
-    return values
-
-
-def default_preview_period(days: int = DEFAULT_DAYS) -> tuple[date, date]:
-    """The last ``days`` days, or the last ``days`` days with stored items when they are older (the
-    sample feeds), so a first preview has something to look at."""
-    span = stored_item_span()
-    end = today() if span is None or span[1] >= today() - timedelta(days=days) else span[1]
-    return end - timedelta(days=days - 1), end
-
-
-def preview_table(preview: RulePreview) -> pd.DataFrame:
-    rows = [
-        {"window_end": f.window_end, "items": f.items, "negative_share": f.negative_share, "baseline_share": f.baseline_share,
-         "reason": f.reason}
-        for f in preview.firings
-    ]
-    return pd.DataFrame(rows, columns=["window_end", "items", "negative_share", "baseline_share", "reason"])
-
-
-def alert_link_notice(app_port: int | None) -> Notice:
-    """Where alert emails link to, and a warning when that cannot be this app: a localhost address on
-    another port than the one the app runs on (BEACON_BASE_URL unset or stale)."""
-    base = get_settings().base_url
-    parts = urlsplit(base)
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        port = None
-    if app_port and parts.hostname in ("localhost", "127.0.0.1", "::1") and port != app_port:
-        return Notice(
-            "warning",
-            f"Alert emails link to {base}, but this app runs on port {app_port}, so their links will not open Beacon. "
-            "Set BEACON_BASE_URL to the address people open Beacon at, then restart the app and the worker.",
-        )
-    return Notice("caption", f"Alert emails link to {base} (set by BEACON_BASE_URL).")
-
-
-def watchlists_table(watchlists: Sequence[Mapping]) -> pd.DataFrame:
-    rows = [
-        {
-            "name": w["name"],
-            "companies": ", ".join(w["companies"]),
-            "tickers": ", ".join(w["tickers"]),
-            "keywords": ", ".join(w["keywords"]),
-        }
-        for w in watchlists
-    ]
-    return pd.DataFrame(rows, columns=["name", "companies", "tickers", "keywords"])
-
-
-def scope_suggestions() -> dict[str, list[str]]:
-    """Known values per alert scope type, to help fill in a rule."""
-    options = filter_options()
-    return {
-        "topic": list(options["topics"]),
-        "company": list(options["companies"])[:20],
-        "watchlist": [w["name"] for w in list_watchlists()],
-        "feed": [name for _, name in options["feeds"]],
-    }
-
-
-def error_text(exc: BaseException) -> str:
-    """A user-facing message from a validation error: its text, first letter capitalised."""
-    text = str(exc).strip() or type(exc).__name__
-    return text[0].upper() + text[1:]

@@ -1,0 +1,205 @@
+"""What the Alerts page shows and decides (no streamlit here): the alerts, one alert with its worst items
+and links, alert rules and the rule form, the rule preview, watchlists, and where alert emails link to.
+Everything returned is plain data; the SQL is in ``core.repositories``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from core.alerts.email import dashboard_links
+from core.alerts.preview import RulePreview
+from core.alerts.rules import MIN_COOLDOWN_HOURS, RULE_DEFAULTS
+from core.repositories import alerts as alert_rows
+from core.repositories import items
+from core.settings import get_settings
+from core.views.app import DEFAULT_DAYS, Notice, date_range, error_text, today
+from core.views.financial_sentiment import ITEMS_TAB, filter_options, stored_item_span
+
+__all__ = ["date_range", "error_text"]  # shared names the page reaches through this module
+
+EMAIL_STATUS = {
+    "pending": "pending",
+    "sending": "sending",
+    "sent": "sent",
+    "failed": "failed",
+    "none": "no recipients",
+}
+
+
+def alert_items(alert_id: int) -> list[dict]:
+    """The worst items of an alert, worst first (items deleted since are left out)."""
+    alert = alert_rows.get_alert(alert_id)
+    return [] if alert is None else items.articles_in_order(alert["article_ids"])
+
+
+def alert_detail(alert_id: int) -> dict:
+    """One alert with its rule, recipients, worst items and dashboard links."""
+    alert = alert_rows.get_alert(alert_id)
+    if alert is None:
+        raise LookupError(f"alert {alert_id} does not exist")
+    rule = alert.pop("rule_row")
+    return {
+        **{k: v for k, v in alert.items() if k != "article_ids"},
+        "rule": rule,
+        "articles": items.articles_in_order(alert["article_ids"]),
+        "links": dashboard_links(alert["id"], rule["scope_type"], rule["scope_value"], alert["window_start"], alert["window_end"]),
+    }
+
+
+def email_status_text(alert: Mapping) -> str:
+    status = alert.get("email_status")
+    text = EMAIL_STATUS.get(status, str(status or ""))
+    if status == "failed":
+        attempts = alert.get("email_attempts") or 0
+        text = f"failed after {attempts} attempt{'s' if attempts != 1 else ''}"
+        if alert.get("email_error"):
+            text += f": {alert['email_error']}"
+    elif status == "pending" and alert.get("email_error"):
+        text = f"retrying (last error: {alert['email_error']})"
+    return text
+
+
+def alerts_table(alerts: Sequence[Mapping]) -> pd.DataFrame:
+    rows = [
+        {
+            "id": a["id"],
+            "fired_at": a["fired_at"],
+            "rule": a["rule"],
+            "scope": a["scope"],
+            "items": a["items"],
+            "negative_share": a["negative_share"],
+            "baseline_share": a.get("baseline_share"),
+            "email": email_status_text(a),
+        }
+        for a in alerts
+    ]
+    return pd.DataFrame(rows, columns=["id", "fired_at", "rule", "scope", "items", "negative_share", "baseline_share", "email"])
+
+
+def alert_label(alert: Mapping) -> str:
+    fired = alert["fired_at"]
+    when = f"{fired:%Y-%m-%d %H:%M}" if isinstance(fired, datetime) else str(fired)
+    return f"#{alert['id']} · {when} · {alert['rule']} · {alert['scope']}"
+
+
+def parse_alert_id(value: object) -> int | None:
+    text = str(value or "").strip().lstrip("#")
+    return int(text) if text.isdigit() else None
+
+
+def alert_index(requested: object, ids: Sequence[int]) -> int:
+    """Index of the alert asked for by ``?alert=ID`` among ``ids`` (0 when absent or unknown)."""
+    wanted = parse_alert_id(requested)
+    return ids.index(wanted) if wanted in ids else 0
+
+
+def alert_dashboard_params(alert_id: int) -> dict[str, str] | None:
+    """Query parameters of the Financial sentiment view behind an alert (as in its email)."""
+    alert = alert_rows.get_alert(alert_id)
+    if alert is None:
+        return None
+    return {
+        "scope_type": alert["rule_row"]["scope_type"],
+        "scope": alert["rule_row"]["scope_value"],
+        "start": alert["window_start"].isoformat(timespec="minutes"),
+        "end": alert["window_end"].isoformat(timespec="minutes"),
+        "tab": ITEMS_TAB,  # the items, whichever tab of that page was used last
+    }
+
+
+def rules_table(rules: Sequence[Mapping]) -> pd.DataFrame:
+    rows = []
+    for r in rules:
+        test = (
+            f"negative share ≥ {r['threshold']:.0%}"
+            if r["mode"] == "share"
+            else f"negative share ≥ {r['threshold']:g} × the {r['baseline_days']}-day baseline"
+        )
+        rows.append(
+            {
+                "name": r["name"],
+                "enabled": bool(r["enabled"]),
+                "scope": "all items" if r["scope_type"] == "all" else f"{r['scope_type']}: {r['scope_value']}",
+                "test": test,
+                "window_hours": r["window_hours"],
+                "min_items": r["min_items"],
+                "cooldown_hours": r["cooldown_hours"],
+                "recipients": ", ".join(r["recipients"] or []),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["name", "enabled", "scope", "test", "window_hours", "min_items", "cooldown_hours", "recipients"]
+    )
+
+
+def rule_form_values(rule: Mapping | None) -> dict:
+    """What the rule form starts with: the rule being edited, or the defaults for a new one."""
+    values = {"name": "", "scope_type": "all", **RULE_DEFAULTS}
+    if rule:
+        values.update({k: rule[k] for k in values if k in rule})
+    values["recipients"] = ", ".join(values["recipients"] or [])
+    values["cooldown_hours"] = max(float(values["cooldown_hours"]), MIN_COOLDOWN_HOURS)
+    return values
+
+
+def default_preview_period(days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    """The last ``days`` days, or the last ``days`` days with stored items when they are older (the
+    sample feeds), so a first preview has something to look at."""
+    span = stored_item_span()
+    end = today() if span is None or span[1] >= today() - timedelta(days=days) else span[1]
+    return end - timedelta(days=days - 1), end
+
+
+def preview_table(preview: RulePreview) -> pd.DataFrame:
+    rows = [
+        {"window_end": f.window_end, "items": f.items, "negative_share": f.negative_share, "baseline_share": f.baseline_share,
+         "reason": f.reason}
+        for f in preview.firings
+    ]
+    return pd.DataFrame(rows, columns=["window_end", "items", "negative_share", "baseline_share", "reason"])
+
+
+def alert_link_notice(app_port: int | None) -> Notice:
+    """Where alert emails link to, and a warning when that cannot be this app: a localhost address on
+    another port than the one the app runs on (BEACON_BASE_URL unset or stale)."""
+    base = get_settings().base_url
+    parts = urlsplit(base)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = None
+    if app_port and parts.hostname in ("localhost", "127.0.0.1", "::1") and port != app_port:
+        return Notice(
+            "warning",
+            f"Alert emails link to {base}, but this app runs on port {app_port}, so their links will not open Beacon. "
+            "Set BEACON_BASE_URL to the address people open Beacon at, then restart the app and the worker.",
+        )
+    return Notice("caption", f"Alert emails link to {base} (set by BEACON_BASE_URL).")
+
+
+def watchlists_table(watchlists: Sequence[Mapping]) -> pd.DataFrame:
+    rows = [
+        {
+            "name": w["name"],
+            "companies": ", ".join(w["companies"]),
+            "tickers": ", ".join(w["tickers"]),
+            "keywords": ", ".join(w["keywords"]),
+        }
+        for w in watchlists
+    ]
+    return pd.DataFrame(rows, columns=["name", "companies", "tickers", "keywords"])
+
+
+def scope_suggestions() -> dict[str, list[str]]:
+    """Known values per alert scope type, to help fill in a rule."""
+    options = filter_options()
+    return {
+        "topic": list(options["topics"]),
+        "company": list(options["companies"])[:20],
+        "watchlist": [w["name"] for w in items.list_watchlists()],
+        "feed": [name for _, name in options["feeds"]],
+    }

@@ -1,0 +1,66 @@
+"""What the app shell (``streamlit_app.py``) shows, and what every page shares: start-up messages about the
+database, notices, the user-facing text of a validation error, and dates as the UI picks them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.engine import make_url
+
+from core.settings import get_settings
+from core.storage.tables import utcnow
+
+DEFAULT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Notice:
+    level: str  # error | warning | info | success | caption (the st.* function to show it with)
+    text: str  # trusted text written by Beacon (may contain Markdown); never feed or user content
+
+
+def database_label() -> str:
+    """The database URL with any password hidden, for messages."""
+    try:
+        return make_url(get_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: say so without echoing it
+        return "(the DATABASE_URL setting cannot be parsed)"
+
+
+def database_problem(exc: BaseException) -> str:
+    """What to tell the user when the database cannot be opened or migrated (plain text)."""
+    detail = (str(exc).strip().splitlines() or [""])[0][:300]
+    try:
+        password = make_url(get_settings().database_url).password
+    except Exception:
+        password = None
+    if password:
+        detail = detail.replace(str(password), "***")
+    return (
+        f"Beacon cannot open its database {database_label()}: {type(exc).__name__}"
+        + (f" ({detail})" if detail else "")
+        + ". Check DATABASE_URL (and that the database server is running), then restart Beacon."
+    )
+
+
+def today() -> date:
+    """Today in UTC (stored times are naive UTC)."""
+    return utcnow().date()
+
+
+def date_range(picked: object, fallback: tuple[date, date]) -> tuple[date, date]:
+    """The (start, end) of a date-range widget value, which is a 1-tuple while the user is still
+    picking the second date."""
+    if isinstance(picked, date):
+        return picked, picked
+    values = [v for v in (picked or ()) if isinstance(v, date)]
+    if not values:
+        return fallback
+    return (values[0], values[-1]) if values[0] <= values[-1] else (values[-1], values[0])
+
+
+def error_text(exc: BaseException) -> str:
+    """A user-facing message from a validation error: its text, first letter capitalised."""
+    text = str(exc).strip() or type(exc).__name__
+    return text[0].upper() + text[1:]
