@@ -1,12 +1,12 @@
 """Admin: users and roles, and the audit log. UI only; every action checks the admin role in core.auth."""
 
 
-import pandas as pd
 import streamlit as st
 
 from core import auth
-from core.auth.roles import ROLE_HELP, ROLES
+from core.auth.roles import ROLES
 from core.downloads import safe_csv
+from core.views import admin as view
 from ui import say, use_app_navigation
 
 use_app_navigation()
@@ -41,10 +41,8 @@ AUDIT_COLUMNS = {
 
 def read_only_view(actor: auth.Actor) -> None:
     """What a non-admin sees here: their role and whom to ask, no forms they could not use."""
-    admins = ", ".join(auth.admin_names()) or "an admin"
-    say("info", f"Managing users and reading the audit log needs the admin role. You are signed in as {actor.username}, "
-                f"a {actor.role}: you can {ROLE_HELP[actor.role]}. To change your role, ask {admins}.")  # fmt: skip
-    st.caption(" · ".join(f"**{role}**: {ROLE_HELP[role]}" for role in ROLES))
+    say("info", view.read_only_message(actor, auth.admin_names()))
+    st.caption(view.roles_caption())
 
 
 st.title("Users and audit log")
@@ -61,9 +59,9 @@ users_tab, audit_tab = st.tabs(["Users", "Audit log"], key="admin", bind="query-
 if users_tab.open:
     with users_tab:
         users = auth.list_users()
-        st.dataframe(pd.DataFrame([u.__dict__ for u in users]), hide_index=True, width="stretch", key="admin_users",
+        st.dataframe(view.users_frame(users), hide_index=True, width="stretch", key="admin_users",
                      column_config=USER_COLUMNS)  # fmt: skip
-        st.caption(" · ".join(f"**{role}**: {ROLE_HELP[role]}" for role in ROLES))
+        st.caption(view.roles_caption())
         with st.form("new_user", clear_on_submit=True):
             st.subheader("Add a user")
             c1, c2, c3 = st.columns(3)
@@ -98,10 +96,9 @@ if audit_tab.open:
         f1, f2 = st.columns(2)
         who = f1.text_input("User", key="audit_user")
         what = f2.text_input("Action (exact, e.g. signed in)", key="audit_action")
-        events = pd.DataFrame(auth.list_events(username=who.strip(), action=what.strip()))
+        events = view.audit_frame(auth.list_events(username=who.strip(), action=what.strip()))
         if events.empty:
             st.info("No matching events.")
         else:
-            events["detail"] = events["detail"].map(str)
             st.dataframe(events, hide_index=True, width="stretch", key="audit_table", column_config=AUDIT_COLUMNS)
             st.download_button("Download the log (CSV)", safe_csv(events), "beacon_audit.csv", "text/csv")

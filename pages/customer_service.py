@@ -7,9 +7,9 @@ import streamlit as st
 from core.downloads import safe_csv
 from core.settings import get_settings
 from core.support.assistant import ask, interaction_log, record_feedback
-from core.support.decision import Policy
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
 from core.support.tickets import TicketFileError, analyse_tickets
+from core.views import customer_service as view
 from ui import may, plain, say, use_app_navigation
 
 use_app_navigation()
@@ -77,9 +77,8 @@ def ask_tab() -> None:
     history = st.session_state.setdefault("cs_history", [])
     question = st.chat_input("Ask a customer question", key="cs_question", disabled=kb is None)
     if question and kb:
-        policy = Policy(threshold, settings.support_intent_threshold, settings.support_negative_threshold)
         try:
-            history.append(ask(kb, question, policy=policy).as_dict())
+            history.append(ask(kb, question, policy=view.ask_policy(threshold)).as_dict())
         except (ValueError, LookupError) as exc:
             say("error", str(exc))
     for item in reversed(history[-10:]):
@@ -126,8 +125,7 @@ def import_section() -> None:
     if report is not None:
         say("success" if report.version else "info", report.summary())
         m = st.columns(5)
-        for col, (label, value) in zip(m, (("Added", len(report.added)), ("Updated", len(report.updated)), ("Unchanged", report.unchanged),
-                                            ("Rejected", len(report.rejected)), ("Flagged for review", len(report.flagged)))):  # fmt: skip
+        for col, (label, value) in zip(m, view.import_counts(report)):
             col.metric(label, value, border=True)
         issues = report.issues_frame()
         if len(issues):
@@ -140,12 +138,11 @@ def kbs_section() -> None:
     if not kbs:
         return
     st.subheader("Knowledge bases")
-    st.dataframe([{"name": k.name, "active version": k.active_version, "entries": k.entries, "versions": k.versions} for k in kbs],
-                 hide_index=True, width="stretch", key="cs_kbs", column_config=COLUMN_LABELS)  # fmt: skip
+    st.dataframe(view.kb_rows(kbs), hide_index=True, width="stretch", key="cs_kbs", column_config=COLUMN_LABELS)
     pick = st.selectbox("Show knowledge base", [k.name for k in kbs], key="cs_kb_pick")
     versions = kb_versions(pick)
     st.dataframe(versions, hide_index=True, width="stretch", key="cs_versions", column_config=COLUMN_LABELS)
-    older = [int(v) for v in versions.loc[~versions["active"], "version"]]
+    older = view.rollback_choices(versions)
     if older and may("analyst"):
         target = st.selectbox("Roll back to version", older, key="cs_rollback_version")
         if st.button("Roll back", key="cs_rollback"):
@@ -169,14 +166,14 @@ def tickets_tab() -> None:
         return
     columns = list(frame.columns)
     options = [NONE, *columns]
-    lower = [c.lower() for c in columns]
+    guesses = view.guess_ticket_columns(columns)
 
-    def guess(*names: str) -> int:
-        return next((options.index(columns[lower.index(n)]) for n in names if n in lower), 0)
+    def guess(role: str) -> int:
+        return options.index(guesses[role]) if guesses[role] else 0
 
     c1, c2 = st.columns(2)
-    text_col = c1.selectbox("Text column", columns, index=max(0, guess("text", "message", "body") - 1), key="cs_t_text")
-    time_col = c2.selectbox("Timestamp column", options, index=guess("timestamp", "time", "date", "created_at"), key="cs_t_time")
+    text_col = c1.selectbox("Text column", columns, index=max(0, guess("text") - 1), key="cs_t_text")
+    time_col = c2.selectbox("Timestamp column", options, index=guess("timestamp"), key="cs_t_time")
     d1, d2, d3 = st.columns(3)
     channel = d1.selectbox("Channel column", options, index=guess("channel"), key="cs_t_channel")
     agent = d2.selectbox("Agent column", options, index=guess("agent"), key="cs_t_agent")
@@ -198,10 +195,11 @@ def tickets_tab() -> None:
     m1.metric("Tickets analysed", len(report.scored), border=True)
     m2.metric("Deflection rate", f"{report.deflection_rate:.0%}", help="Share the knowledge base would answer confidently", border=True)
     m3.metric("Unanswered clusters", len(report.clusters), border=True)
-    for problem in report.problems[:20]:
-        say("warning", f"line {problem.line}, column {problem.column!r}: {problem.reason}")
-    if len(report.problems) > 20:
-        st.caption(f"… and {len(report.problems) - 20} more rows with problems")
+    shown, more = view.problem_lines(report.problems)
+    for line in shown:
+        say("warning", line)
+    if more:
+        st.caption(f"… and {more} more rows with problems")
     intents = report.intent_distribution()
     bars = px.bar(intents.head(20), x="intent", y="tickets", title="Intent distribution (top 20)")
     st.plotly_chart(bars, width="stretch", key="cs_intents")

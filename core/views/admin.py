@@ -1,0 +1,30 @@
+"""What the Admin page (users and the audit log) shows (no streamlit here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.auth.roles import ROLE_HELP, ROLES, Actor
+from core.repositories.users import UserView
+
+
+def roles_caption() -> str:
+    return " · ".join(f"**{role}**: {ROLE_HELP[role]}" for role in ROLES)
+
+
+def read_only_message(actor: Actor, admins: list[str]) -> str:
+    """What a non-admin reads here: their role, what it allows, and whom to ask for another."""
+    return (f"Managing users and reading the audit log needs the admin role. You are signed in as {actor.username}, "
+            f"a {actor.role}: you can {ROLE_HELP[actor.role]}. To change your role, ask {', '.join(admins) or 'an admin'}.")  # fmt: skip
+
+
+def users_frame(users: list[UserView]) -> pd.DataFrame:
+    return pd.DataFrame([u.__dict__ for u in users])
+
+
+def audit_frame(events: list[dict]) -> pd.DataFrame:
+    """The audit events as a table, the detail as text (empty frame when there are none)."""
+    frame = pd.DataFrame(events)
+    if not frame.empty:
+        frame["detail"] = frame["detail"].map(str)
+    return frame

@@ -1,0 +1,32 @@
+"""What the Customer service page decides, without streamlit or a database."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.support.kb import RowIssue
+from core.views import customer_service as view
+
+
+def test_ticket_columns_are_guessed_by_name_and_the_text_falls_back_to_the_first_column():
+    guesses = view.guess_ticket_columns(["Id", "Message", "Created_At", "Agent"])
+    assert guesses == {"text": "Message", "timestamp": "Created_At", "channel": None, "agent": "Agent", "resolved": None}
+    assert view.guess_ticket_columns(["body text", "when"])["text"] == "body text"
+    assert view.guess_ticket_columns([])["text"] is None
+
+
+def test_only_versions_other_than_the_active_one_can_be_rolled_back_to():
+    versions = pd.DataFrame({"version": [3, 2, 1], "active": [True, False, False]})
+    assert view.rollback_choices(versions) == [2, 1]
+    assert view.rollback_choices(pd.DataFrame()) == []
+
+
+def test_ticket_problems_are_shown_up_to_a_limit_with_the_rest_counted():
+    problems = [RowIssue(line, "when", "text", "not a date") for line in range(2, 27)]
+    shown, more = view.problem_lines(problems)
+    assert len(shown) == 20 and more == 5 and shown[0] == "line 2, column 'when': not a date"
+
+
+def test_the_ask_box_policy_takes_the_pages_threshold():
+    policy = view.ask_policy(0.42)
+    assert policy.confidence_threshold == 0.42 and 0 < policy.intent_threshold < 1
