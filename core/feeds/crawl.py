@@ -8,23 +8,19 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from core.auth import requires
 from core.feeds.fetch import FetchResult, fetch_feed
 from core.feeds.parse import FeedItem, ParsedFeed, read_feed
 from core.feeds.safety import FeedError
-from core.storage import session_scope
+from core.repositories import items
 from core.storage.integrity import short_reason
-from core.storage.tables import Article, Feed, utcnow
+from core.storage.tables import utcnow
 
 log = logging.getLogger(__name__)
 
 CLOCK_SKEW = timedelta(hours=1)  # dates up to this far ahead are trusted; later ones become the fetch time
-INSERT_BATCH = 500  # rows per INSERT, well under SQLite's limit on bound parameters
 ETAG_LIMIT, LAST_MODIFIED_LIMIT, ERROR_LIMIT = 500, 100, 2000
 
 
@@ -75,31 +71,19 @@ def crawl_feed(feed_id: int, now: datetime | None = None) -> CrawlOutcome:
 
 
 def _load_target(feed_id: int) -> _FeedTarget | None:
-    with session_scope() as session:
-        feed = session.get(Feed, feed_id)
-        if feed is None:
-            return None
-        return _FeedTarget(feed.id, feed.name, feed.url, feed.etag, feed.last_modified)
+    feed = items.get_feed(feed_id)
+    return None if feed is None else _FeedTarget(feed.id, feed.name, feed.url, feed.etag, feed.last_modified)
 
 
 def _store(target: _FeedTarget, fetched: FetchResult, parsed: ParsedFeed, now: datetime) -> CrawlOutcome:
     """Store new items and the feed's status in one transaction. A broken document whose items could
     be recovered is 'ok', with the reason it is broken kept as ``last_error`` for the analyst."""
     status = "not_modified" if fetched.status == "not_modified" else ("ok" if parsed.items else "empty")
-    with session_scope() as session:
-        feed = session.get(Feed, target.id, with_for_update=_locks_rows(session))
-        if feed is None:
-            raise FeedError(f"feed {target.id} was deleted while it was being fetched")
-        new = _insert_new_articles(session, target.id, parsed.items, now)
-        feed.etag = _fits(fetched.etag, ETAG_LIMIT)
-        feed.last_modified = _fits(fetched.last_modified, LAST_MODIFIED_LIMIT)
-        _set_status(feed, now, status, new, parsed.warning)
+    validators = (_fits(fetched.etag, ETAG_LIMIT), _fits(fetched.last_modified, LAST_MODIFIED_LIMIT))
+    new = items.store_crawl(target.id, _article_rows(target.id, parsed.items, now), validators, status, parsed.warning, now)
+    if new is None:
+        raise FeedError(f"feed {target.id} was deleted while it was being fetched")
     return CrawlOutcome(target.id, target.name, status, new, parsed.warning)
-
-
-def _locks_rows(session: Session) -> bool:
-    # On PostgreSQL two crawls of one feed queue up on its row; SQLite locks the whole file anyway.
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _fits(value: str | None, limit: int) -> str | None:
@@ -110,18 +94,11 @@ def _fits(value: str | None, limit: int) -> str | None:
 def _record_error(target: _FeedTarget, now: datetime, error: str) -> CrawlOutcome:
     log.warning("feed %s: %s", target.name, error)
     try:
-        with session_scope() as session:
-            feed = session.get(Feed, target.id)
-            if feed is not None:
-                _set_status(feed, now, "error", 0, error[:ERROR_LIMIT])
+        items.record_feed_error(target.id, now, error[:ERROR_LIMIT])
     except Exception as exc:
         log.error("cannot record the error of feed %s in the database: %s", target.name, short_reason(exc))
         return CrawlOutcome(target.id, target.name, "error", 0, error, short_reason(exc))
     return CrawlOutcome(target.id, target.name, "error", 0, error)
-
-
-def _set_status(feed: Feed, now: datetime, status: str, new: int, error: str | None) -> None:
-    feed.last_fetched_at, feed.last_status, feed.last_error, feed.last_new_items = now, status, error, new
 
 
 def _article_rows(feed_id: int, items: list[FeedItem], now: datetime) -> dict[str, dict]:
@@ -145,38 +122,13 @@ def _article_rows(feed_id: int, items: list[FeedItem], now: datetime) -> dict[st
     return rows
 
 
-def _stored_guids(session: Session, feed_id: int, guids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(guids), INSERT_BATCH):
-        batch = guids[start : start + INSERT_BATCH]
-        found.update(session.scalars(select(Article.guid).where(Article.feed_id == feed_id, Article.guid.in_(batch))))
-    return found
-
-
-def _insert_new_articles(session: Session, feed_id: int, items: list[FeedItem], now: datetime) -> int:
-    """Insert the items not stored yet; one inserted a moment ago by another process is skipped too."""
-    rows = _article_rows(feed_id, items, now)
-    stored = _stored_guids(session, feed_id, list(rows))
-    new_rows = [row for guid, row in rows.items() if guid not in stored]
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    inserted = 0
-    for start in range(0, len(new_rows), INSERT_BATCH):
-        statement = insert(Article).values(new_rows[start : start + INSERT_BATCH])
-        statement = statement.on_conflict_do_nothing(index_elements=["feed_id", "guid"]).returning(Article.id)
-        inserted += len(session.execute(statement).all())  # rowcount is not reliable for this on every driver
-    return inserted
-
-
 def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
     """Enabled feeds never fetched or whose interval has passed (all enabled feeds with ``force``)."""
-    with session_scope() as session:
-        feeds = session.execute(select(Feed.id, Feed.last_fetched_at, Feed.interval_minutes).where(Feed.enabled).order_by(Feed.id))
-        return [
-            feed_id
-            for feed_id, fetched_at, interval in feeds
-            if force or fetched_at is None or fetched_at + timedelta(minutes=interval) <= now
-        ]
+    return [
+        feed_id
+        for feed_id, fetched_at, interval in items.enabled_feed_schedule()
+        if force or fetched_at is None or fetched_at + timedelta(minutes=interval) <= now
+    ]
 
 
 @requires("analyst", "fetch feeds")

@@ -3,40 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from core.auth import record, requires
 from core.feeds.safety import FeedError, check_feed_url
+from core.repositories import items
+from core.repositories.items import FeedTaken, FeedView
 from core.settings import get_settings
-from core.storage import session_scope
-from core.storage.tables import Article, Feed
+
+__all__ = ["FeedView", "add_feed", "delete_feed", "list_feeds", "update_feed", "upsert_feed"]
 
 NAME_LIMIT = 200  # the column size of Feed.name
 TOPIC_LIMIT = 100
 EDITABLE = {"name", "url", "topics", "interval_minutes", "enabled"}
-
-
-@dataclass(frozen=True)
-class FeedView:
-    """A feed as plain data, safe to keep after the database session is closed."""
-
-    id: int
-    name: str
-    url: str
-    topics: list[str]
-    enabled: bool
-    interval_minutes: int
-    last_fetched_at: datetime | None
-    last_status: str | None  # ok | not_modified | empty | error; None before the first fetch
-    last_error: str | None
-    articles: int
-    last_new_items: int = 0
-    created_at: datetime | None = None
 
 
 def _clean_name(name: str) -> str:
@@ -78,17 +56,19 @@ def _clean_interval(interval_minutes: int | str | None) -> int:
     return interval
 
 
-def _check_unique(session: Session, name: str, url: str, feed_id: int | None = None) -> None:
-    others = select(Feed.name).where(Feed.id != feed_id) if feed_id is not None else select(Feed.name)
-    if session.scalar(others.where(func.lower(Feed.name) == name.lower())) is not None:
-        raise ValueError(f"A feed named {name!r} already exists; please choose another name.")
-    owner = session.scalar(others.where(Feed.url == url))
-    if owner is not None:
-        raise ValueError(f"The feed {owner!r} already uses this URL.")
-
-
-def _duplicate() -> ValueError:
+def _taken(exc: FeedTaken) -> ValueError:
+    if exc.field == "name":
+        return ValueError(f"A feed named {exc.other!r} already exists; please choose another name.")
+    if exc.field == "url":
+        return ValueError(f"The feed {exc.other!r} already uses this URL.")
     return ValueError("A feed with this name or URL already exists.")
+
+
+def _save(values: dict, feed_id: int | None = None, by_name: bool = False) -> tuple[int, str] | None:
+    try:
+        return items.save_feed(values, feed_id, by_name)
+    except FeedTaken as exc:
+        raise _taken(exc) from exc
 
 
 @requires("admin", "add feeds")
@@ -97,15 +77,7 @@ def add_feed(name: str, url: str, topics: str | Iterable[str] = (), interval_min
     fetch, an interval under one minute, or a name or URL already in use."""
     name, url = _clean_name(name), _clean_url(url)
     tags, interval = _clean_topics(topics), _clean_interval(interval_minutes)
-    try:
-        with session_scope() as session:
-            _check_unique(session, name, url)
-            feed = Feed(name=name, url=url, topics=tags, interval_minutes=interval, enabled=True)
-            session.add(feed)
-            session.flush()
-            feed_id = feed.id
-    except IntegrityError as exc:  # another user added the same feed a moment ago
-        raise _duplicate() from exc
+    feed_id, _ = _save({"name": name, "url": url, "topics": tags, "interval_minutes": interval, "enabled": True})
     record("feed added", name, detail={"url": url})
     return feed_id
 
@@ -115,18 +87,8 @@ def upsert_feed(name: str, url: str, topics: str | Iterable[str] = (), interval_
     """Create the feed, or update the one with the same name (used by ``config apply``)."""
     name, url = _clean_name(name), _clean_url(url)
     tags, interval = _clean_topics(topics), _clean_interval(interval_minutes)
-    try:
-        with session_scope() as session:
-            feed = session.scalar(select(Feed).where(Feed.name == name))
-            _check_unique(session, name, url, feed.id if feed else None)
-            if feed is None:
-                feed = Feed(name=name)
-                session.add(feed)
-            _apply(feed, name=name, url=url, topics=tags, interval_minutes=interval, enabled=bool(enabled))
-            session.flush()
-            feed_id = feed.id
-    except IntegrityError as exc:
-        raise _duplicate() from exc
+    values = {"name": name, "url": url, "topics": tags, "interval_minutes": interval, "enabled": bool(enabled)}
+    feed_id, _ = _save(values, by_name=True)
     record("feed saved", name, detail={"url": url})
     return feed_id
 
@@ -139,16 +101,10 @@ def update_feed(feed_id: int, **changes: object) -> None:
     if unknown:
         raise ValueError(f"Unknown feed setting(s): {', '.join(sorted(unknown))}.")
     cleaned = _clean_changes(changes)
-    try:
-        with session_scope() as session:
-            feed = session.get(Feed, feed_id)
-            if feed is None:
-                raise ValueError(f"Feed {feed_id} does not exist (it may have been deleted).")
-            _check_unique(session, cleaned.get("name", feed.name), cleaned.get("url", feed.url), feed_id)
-            _apply(feed, **cleaned)
-            name = feed.name
-    except IntegrityError as exc:
-        raise _duplicate() from exc
+    saved = _save(cleaned, feed_id=feed_id)
+    if saved is None:
+        raise ValueError(f"Feed {feed_id} does not exist (it may have been deleted).")
+    name = saved[1]
     record("feed changed", name, detail={k: v for k, v in cleaned.items()})
 
 
@@ -163,43 +119,14 @@ def _clean_changes(changes: dict[str, object]) -> dict[str, object]:
     return {key: cleaners[key](value) for key, value in changes.items()}
 
 
-def _apply(feed: Feed, **values: object) -> None:
-    if "url" in values and values["url"] != feed.url:
-        feed.etag = feed.last_modified = None
-    for key, value in values.items():
-        setattr(feed, key, value)
-
-
 @requires("admin", "delete feeds")
 def delete_feed(feed_id: int) -> None:
     """Remove a feed and its articles; removing a feed that is already gone does nothing."""
-    with session_scope() as session:
-        # One DELETE; the database cascades to articles and their mentions without loading them.
-        name = session.scalar(select(Feed.name).where(Feed.id == feed_id))
-        session.execute(delete(Feed).where(Feed.id == feed_id))
+    name = items.delete_feed(feed_id)
     if name is not None:
         record("feed deleted", name)
 
 
 def list_feeds() -> list[FeedView]:
     """All feeds by name, with their last crawl result and how many articles each has."""
-    with session_scope() as session:
-        counts = dict(session.execute(select(Article.feed_id, func.count()).group_by(Article.feed_id)).all())
-        return [_view(feed, counts.get(feed.id, 0)) for feed in session.scalars(select(Feed).order_by(Feed.name))]
-
-
-def _view(feed: Feed, articles: int) -> FeedView:
-    return FeedView(
-        id=feed.id,
-        name=feed.name,
-        url=feed.url,
-        topics=list(feed.topics or []),
-        enabled=bool(feed.enabled),
-        interval_minutes=feed.interval_minutes,
-        last_fetched_at=feed.last_fetched_at,
-        last_status=feed.last_status,
-        last_error=feed.last_error,
-        articles=articles,
-        last_new_items=feed.last_new_items or 0,
-        created_at=feed.created_at,
-    )
+    return items.list_feeds()

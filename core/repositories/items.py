@@ -1,5 +1,6 @@
-"""The SQL of feeds, their items (articles), company mentions and watchlists: the filtered item queries of
-the Financial sentiment page, the items in an alert rule's scope, and watchlist rows. The rules (what a
+"""The SQL of feeds, their items (articles), company mentions and watchlists: feed rows and a crawl's write,
+the filtered item queries of the Financial sentiment page, the items in an alert rule's scope, and
+watchlist rows. The rules (what a
 filter means, how a trend is bucketed, the spike test) live elsewhere in core; this module only reads and
 writes rows."""
 
@@ -9,12 +10,176 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, case, delete, false, func, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.sentiment.entities import canonical_company
 from core.storage import session_scope
 from core.storage.tables import Article, CompanyMention, Feed, Watchlist, utcnow
+
+# --- feeds -------------------------------------------------------------------------------------
+
+INSERT_BATCH = 500  # rows per INSERT, well under SQLite's limit on bound parameters
+
+
+@dataclass(frozen=True)
+class FeedView:
+    """A feed as plain data, safe to keep after the database session is closed."""
+
+    id: int
+    name: str
+    url: str
+    topics: list[str]
+    enabled: bool
+    interval_minutes: int
+    last_fetched_at: datetime | None
+    last_status: str | None  # ok | not_modified | empty | error; None before the first fetch
+    last_error: str | None
+    articles: int
+    last_new_items: int = 0
+    created_at: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class FeedTaken(Exception):
+    """Another feed has this name (``field`` 'name') or URL ('url', ``other`` its name); 'either' when the
+    database refused a duplicate a concurrent user added."""
+
+    def __init__(self, field: str, other: str | None = None) -> None:
+        super().__init__(field, other)
+        self.field, self.other = field, other
+
+
+def _view(feed: Feed, articles: int = 0) -> FeedView:
+    return FeedView(
+        id=feed.id, name=feed.name, url=feed.url, topics=list(feed.topics or []), enabled=bool(feed.enabled),
+        interval_minutes=feed.interval_minutes, last_fetched_at=feed.last_fetched_at, last_status=feed.last_status,
+        last_error=feed.last_error, articles=articles, last_new_items=feed.last_new_items or 0, created_at=feed.created_at,
+        etag=feed.etag, last_modified=feed.last_modified,
+    )
+
+
+def list_feeds() -> list[FeedView]:
+    """All feeds by name, with their last crawl result and how many articles each has."""
+    with session_scope() as session:
+        counts = dict(session.execute(select(Article.feed_id, func.count()).group_by(Article.feed_id)).all())
+        return [_view(feed, counts.get(feed.id, 0)) for feed in session.scalars(select(Feed).order_by(Feed.name))]
+
+
+def get_feed(feed_id: int) -> FeedView | None:
+    """The feed (without its article count), or None."""
+    with session_scope() as session:
+        feed = session.get(Feed, feed_id)
+        return None if feed is None else _view(feed)
+
+
+def _check_unique(session: Session, name: str, url: str, feed_id: int | None = None) -> None:
+    others = select(Feed.name).where(Feed.id != feed_id) if feed_id is not None else select(Feed.name)
+    if session.scalar(others.where(func.lower(Feed.name) == name.lower())) is not None:
+        raise FeedTaken("name", name)
+    owner = session.scalar(others.where(Feed.url == url))
+    if owner is not None:
+        raise FeedTaken("url", owner)
+
+
+def _apply(feed: Feed, **values: object) -> None:
+    if "url" in values and values["url"] != feed.url:  # a new URL forgets the old one's caching validators
+        feed.etag = feed.last_modified = None
+    for key, value in values.items():
+        setattr(feed, key, value)
+
+
+def save_feed(values: dict, feed_id: int | None = None, by_name: bool = False) -> tuple[int, str] | None:
+    """Write a feed: a new one (neither ``feed_id`` nor ``by_name``), the one with ``feed_id`` (None when it
+    does not exist), or the one named ``values['name']`` (created when missing). Returns (id, name).
+    FeedTaken when another feed has the name (case-insensitively) or the URL."""
+    try:
+        with session_scope() as session:
+            if feed_id is not None:
+                feed = session.get(Feed, feed_id)
+                if feed is None:
+                    return None
+            else:
+                feed = session.scalar(select(Feed).where(Feed.name == values["name"])) if by_name else None
+            _check_unique(session, values.get("name", feed.name if feed else ""), values.get("url", feed.url if feed else ""),
+                          feed.id if feed else None)
+            if feed is None:
+                feed = Feed(name=values["name"], enabled=True)
+                session.add(feed)
+            _apply(feed, **values)
+            session.flush()
+            return feed.id, feed.name
+    except IntegrityError as exc:  # another user added the same feed a moment ago
+        raise FeedTaken("either") from exc
+
+
+def delete_feed(feed_id: int) -> str | None:
+    """Delete the feed and (by the database's cascade, without loading them) its articles and mentions;
+    returns its name, None when it was already gone."""
+    with session_scope() as session:
+        name = session.scalar(select(Feed.name).where(Feed.id == feed_id))
+        session.execute(delete(Feed).where(Feed.id == feed_id))
+    return name
+
+
+def enabled_feed_schedule() -> list[tuple[int, datetime | None, int]]:
+    """(id, last fetched at, interval in minutes) of every enabled feed, by id."""
+    with session_scope() as session:
+        return [tuple(row) for row in session.execute(
+            select(Feed.id, Feed.last_fetched_at, Feed.interval_minutes).where(Feed.enabled).order_by(Feed.id)
+        )]
+
+
+def _set_status(feed: Feed, now: datetime, status: str, new: int, error: str | None) -> None:
+    feed.last_fetched_at, feed.last_status, feed.last_error, feed.last_new_items = now, status, error, new
+
+
+def _stored_guids(session: Session, feed_id: int, guids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(guids), INSERT_BATCH):
+        batch = guids[start : start + INSERT_BATCH]
+        found.update(session.scalars(select(Article.guid).where(Article.feed_id == feed_id, Article.guid.in_(batch))))
+    return found
+
+
+def _insert_new_articles(session: Session, feed_id: int, rows: dict[str, dict]) -> int:
+    """Insert the rows (keyed by guid) not stored yet; one inserted a moment ago by another process is skipped too."""
+    stored = _stored_guids(session, feed_id, list(rows))
+    new_rows = [row for guid, row in rows.items() if guid not in stored]
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
+    inserted = 0
+    for start in range(0, len(new_rows), INSERT_BATCH):
+        statement = insert(Article).values(new_rows[start : start + INSERT_BATCH])
+        statement = statement.on_conflict_do_nothing(index_elements=["feed_id", "guid"]).returning(Article.id)
+        inserted += len(session.execute(statement).all())  # rowcount is not reliable for this on every driver
+    return inserted
+
+
+def store_crawl(feed_id: int, rows: dict[str, dict], validators: tuple[str | None, str | None], status: str,
+                warning: str | None, now: datetime) -> int | None:
+    """In one transaction: insert the new item rows (keyed by guid), keep the feed's caching validators
+    (ETag, Last-Modified) and its new status. Returns how many items were new; None when the feed is gone."""
+    with session_scope() as session:
+        # On PostgreSQL two crawls of one feed queue up on its row; SQLite locks the whole file anyway.
+        feed = session.get(Feed, feed_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+        if feed is None:
+            return None
+        new = _insert_new_articles(session, feed_id, rows)
+        feed.etag, feed.last_modified = validators
+        _set_status(feed, now, status, new, warning)
+        return new
+
+
+def record_feed_error(feed_id: int, now: datetime, error: str) -> None:
+    """Store a failed fetch on the feed (nothing when the feed is gone)."""
+    with session_scope() as session:
+        feed = session.get(Feed, feed_id)
+        if feed is not None:
+            _set_status(feed, now, "error", 0, error)
+
 
 # --- the items of the Financial sentiment page -------------------------------------------------
 
