@@ -13,7 +13,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-import core.sentiment.scoring as scoring
+import core.sentiment.score_items as scoring
 from core.feeds import add_feed
 from core.sentiment import score_pending_articles
 from core.storage import session_scope
