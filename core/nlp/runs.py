@@ -27,7 +27,6 @@ from core.storage.tables import TrainingRun, utcnow
 
 log = logging.getLogger("beacon.training")
 
-FINISHED = lifecycle.FINISHED
 CANCEL_CHECK_SECONDS = 1.0  # how often a running run looks for a cancel request
 WORST_EXAMPLES = 20
 
@@ -56,7 +55,7 @@ class RunView:
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED
+        return self.status in lifecycle.FINISHED
 
 
 def _view(row: TrainingRun) -> RunView:
