@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, delete, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, case, delete, false, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.sentiment.entities import canonical_company
 from core.storage import session_scope
-from core.storage.tables import Article, CompanyMention, Feed, Watchlist, utcnow
+from core.storage.tables import Article, CompanyMention, Feed, LabelCorrection, Watchlist, utcnow
 
 # --- feeds -------------------------------------------------------------------------------------
 
@@ -179,6 +179,86 @@ def record_feed_error(feed_id: int, now: datetime, error: str) -> None:
         feed = session.get(Feed, feed_id)
         if feed is not None:
             _set_status(feed, now, "error", 0, error)
+
+
+# --- scoring stored items ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemScores:
+    """What scoring found for one stored item, ready to be written."""
+
+    article_id: int
+    values: dict
+    companies: list[str]
+
+
+def unscored_items(size: int) -> list[tuple[int, str, str]]:
+    """The oldest unscored items: (id, title, summary)."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(Article.id, Article.title, Article.summary).where(Article.scored_at.is_(None)).order_by(Article.id).limit(size)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def store_item_scores(scored: list[ItemScores]) -> int:
+    """Write the scores of the items no one has scored meanwhile; returns how many this call wrote.
+    The update matches an item only while it is unscored, and only the call whose update matched adds
+    its companies, in the same transaction: when the worker and the page (or two workers) score the
+    same items at once, each item is written by exactly one of them and neither sees an error."""
+    written = 0
+    with session_scope() as session:
+        for item in scored:  # in id order, so two writers lock rows in the same order (no deadlock)
+            result = session.execute(
+                update(Article)
+                .where(Article.id == item.article_id, Article.scored_at.is_(None))
+                .values(**item.values, companies=item.companies, scored_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                continue  # scored by someone else (or deleted with its feed) since we read it
+            session.add_all(CompanyMention(article_id=item.article_id, company=company) for company in item.companies)
+            session.flush()
+            written += 1
+    return written
+
+
+# --- reviewer corrections of an item's labels ---------------------------------------------------
+
+
+def store_correction(article_id: int, field: str, new_label: str, user: str, text_of: Callable[[str, str], str]) -> None:
+    """Keep the correction (replacing an earlier one of the same item and field) and show the label on the
+    item. ``text_of(title, summary)`` is the text kept for training. LookupError when there is no such item."""
+    with session_scope() as session:
+        article = session.get(Article, article_id)
+        if article is None:
+            raise LookupError(f"there is no item {article_id}")
+        correction = session.scalar(
+            select(LabelCorrection).where(LabelCorrection.article_id == article_id, LabelCorrection.field == field)
+        )
+        if correction is None:
+            correction = LabelCorrection(article_id=article_id, field=field, old_label=getattr(article, field))
+            session.add(correction)
+        correction.new_label, correction.created_by, correction.created_at = new_label, user, utcnow()
+        correction.text = text_of(article.title, article.summary)
+        setattr(article, field, new_label)
+
+
+def correction_count(field: str) -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(LabelCorrection).where(LabelCorrection.field == field)) or 0
+
+
+def corrected_labels(field: str) -> list[tuple[str, str]]:
+    """(text, corrected label) of every correction of ``field``, oldest first."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(LabelCorrection.text, LabelCorrection.new_label)
+            .where(LabelCorrection.field == field)
+            .order_by(LabelCorrection.created_at, LabelCorrection.id)
+        ).all()
+    return [tuple(row) for row in rows]
 
 
 # --- the items of the Financial sentiment page -------------------------------------------------

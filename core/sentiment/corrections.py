@@ -3,12 +3,9 @@ extra training rows for the next model version (continuous learning from reviewe
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from core.auth import record, require
+from core.repositories import items
 from core.sentiment.score_items import article_text
-from core.storage import session_scope
-from core.storage.tables import Article, LabelCorrection, utcnow
 
 CORRECTABLE = ("sentiment", "topic")
 
@@ -22,19 +19,7 @@ def correct_label(article_id: int, field: str, new_label: str, allowed: list[str
     new_label = (new_label or "").strip()
     if new_label not in allowed:
         raise ValueError(f"{new_label!r} is not a {field} label; choose one of: {', '.join(allowed)}")
-    with session_scope() as session:
-        article = session.get(Article, article_id)
-        if article is None:
-            raise LookupError(f"there is no item {article_id}")
-        correction = session.scalar(
-            select(LabelCorrection).where(LabelCorrection.article_id == article_id, LabelCorrection.field == field)
-        )
-        if correction is None:
-            correction = LabelCorrection(article_id=article_id, field=field, old_label=getattr(article, field))
-            session.add(correction)
-        correction.new_label, correction.created_by, correction.created_at = new_label, user, utcnow()
-        correction.text = article_text(article.title, article.summary)
-        setattr(article, field, new_label)
+    items.store_correction(article_id, field, new_label, user, article_text)
     record("label corrected", f"item {article_id}", detail={"field": field, "label": new_label})
 
 
@@ -50,16 +35,10 @@ def label_choices(field: str) -> list[str]:
 
 
 def correction_count(field: str) -> int:
-    with session_scope() as session:
-        return session.scalar(select(func.count()).select_from(LabelCorrection).where(LabelCorrection.field == field)) or 0
+    return items.correction_count(field)
 
 
 def corrections_for_training(field: str) -> list[tuple[str, str]]:
     """(text, corrected label) rows for the training set of the ``field`` task, oldest first."""
-    with session_scope() as session:
-        rows = session.execute(
-            select(LabelCorrection.text, LabelCorrection.new_label)
-            .where(LabelCorrection.field == field)
-            .order_by(LabelCorrection.created_at, LabelCorrection.id)
-        ).all()
+    rows = items.corrected_labels(field)
     return [(text, label) for text, label in rows if text.strip()]

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-
-from sqlalchemy import select, update
 
 from core.auth import requires
 from core.nlp.device import configured_batch_size
 from core.nlp.registry import NoActiveModel, active_classifier
+from core.repositories import items
 from core.sentiment.entities import CompanyDirectory, find_companies
-from core.storage import session_scope
-from core.storage.tables import Article, CompanyMention, Watchlist, utcnow
 
 log = logging.getLogger(__name__)
 SENTIMENT_TASK = "sentiment"
@@ -30,57 +26,21 @@ def article_text(title: str, summary: str, limit: int = 600) -> str:
 
 def company_directory() -> CompanyDirectory:
     directory = CompanyDirectory()
-    with session_scope() as session:
-        for watchlist in session.scalars(select(Watchlist)):
-            directory.add(watchlist.companies, watchlist.tickers)
+    for companies, tickers in items.watchlist_entries():
+        directory.add(companies, tickers)
     return directory
-
-
-@dataclass(frozen=True)
-class ItemScores:
-    """What scoring found for one stored item, ready to be written."""
-
-    article_id: int
-    values: dict
-    companies: list[str]
 
 
 def _pending_items(size: int) -> list[tuple[int, str]]:
     """The oldest unscored items: (id, the text the models read)."""
-    with session_scope() as session:
-        rows = session.execute(
-            select(Article.id, Article.title, Article.summary).where(Article.scored_at.is_(None)).order_by(Article.id).limit(size)
-        ).all()
-    return [(article_id, article_text(title, summary)) for article_id, title, summary in rows]
-
-
-def _store_scores(scored: list[ItemScores]) -> int:
-    """Write the scores of the items no one has scored meanwhile; returns how many this call wrote.
-    The update matches an item only while it is unscored, and only the call whose update matched adds
-    its companies, in the same transaction: when the worker and the page (or two workers) score the
-    same items at once, each item is written by exactly one of them and neither sees an error."""
-    written = 0
-    with session_scope() as session:
-        for item in scored:  # in id order, so two writers lock rows in the same order (no deadlock)
-            result = session.execute(
-                update(Article)
-                .where(Article.id == item.article_id, Article.scored_at.is_(None))
-                .values(**item.values, companies=item.companies, scored_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount != 1:
-                continue  # scored by someone else (or deleted with its feed) since we read it
-            session.add_all(CompanyMention(article_id=item.article_id, company=company) for company in item.companies)
-            session.flush()
-            written += 1
-    return written
+    return [(article_id, article_text(title, summary)) for article_id, title, summary in items.unscored_items(size)]
 
 
 @requires("analyst", "score items")
 def score_pending_articles(batch_size: int | None = None, limit: int | None = None) -> int:
     """Score every unscored article in batches and return how many this call scored. Each batch is
     written in its own transaction, so a crash loses at most the batch in flight; items another process
-    scored meanwhile are left as they are (see ``_store_scores``), so scoring never writes an item twice."""
+    scored meanwhile are left as they are (see ``core.repositories.items.store_item_scores``), so scoring never writes an item twice."""
     if not _pending_items(1):  # nothing to do: no model load (the worker asks every tick)
         return 0
     sentiment = active_classifier(SENTIMENT_TASK)
@@ -101,14 +61,14 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
         sentiments = sentiment.predict(texts)
         topics = topic.predict(texts) if topic else [None] * len(texts)
         scored = [
-            ItemScores(
+            items.ItemScores(
                 article_id,
                 _score_values(s, t, sentiment.version, topic.version if topic else None),
                 list(dict.fromkeys(company[:200] for company in find_companies(text, directory, pattern))),
             )
             for (article_id, text), s, t in zip(batch, sentiments, topics)
         ]
-        done += _store_scores(scored)
+        done += items.store_item_scores(scored)
     if done:
         log.info("scored %d articles", done)
     return done
