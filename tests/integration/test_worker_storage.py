@@ -52,7 +52,15 @@ def _damage_an_index(database: Path) -> None:
 
 
 @pytest.fixture
-def stored(db, beacon_env):
+def sqlite_db(db: str) -> str:
+    """The SQLite file's own faults (a damaged page, a read-only file); PostgreSQL relies on its server."""
+    if not db.startswith("sqlite"):
+        pytest.skip("a fault in the SQLite file; PostgreSQL relies on the server's own guarantees")
+    return db
+
+
+@pytest.fixture
+def stored(sqlite_db, beacon_env):
     """A feed (served on 127.0.0.1) with two stored items."""
     with FeedServer({"/news.rss": _items(1, 2)}) as server:
         feed_id = add_feed("News", server.url("/news.rss"))
@@ -61,11 +69,11 @@ def stored(db, beacon_env):
         yield server, feed_id
 
 
-def test_a_damaged_database_stops_the_worker_at_start_and_says_what_to_do(stored, db, beacon_env):
+def test_a_damaged_database_stops_the_worker_at_start_and_says_what_to_do(stored, sqlite_db, beacon_env):
     _damage_an_index(beacon_env / "beacon.db")
     assert integrity_problems()
     done = subprocess.run(
-        [sys.executable, "-m", "jobs", "--once"], cwd=REPO_ROOT, env=worker_env(db, beacon_env),
+        [sys.executable, "-m", "jobs", "--once"], cwd=REPO_ROOT, env=worker_env(sqlite_db, beacon_env),
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 3
@@ -124,7 +132,7 @@ def _last_cycle() -> tuple:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
-def test_a_read_only_database_is_reported_and_the_worker_recovers_when_it_is_writable_again(db, beacon_env, tmp_path):
+def test_a_read_only_database_is_reported_and_the_worker_recovers_when_it_is_writable_again(sqlite_db, beacon_env, tmp_path):
     """The database file is made read-only (see ``read_only``) before the worker starts; the cycles say
     they failed and cannot record themselves; once the file is writable again the same worker process
     stores the feed's items on a later tick, without a restart."""
@@ -135,7 +143,7 @@ def test_a_read_only_database_is_reported_and_the_worker_recovers_when_it_is_wri
         add_feed("News", server.url("/news.rss"))
         reset_engines()
         log_path = tmp_path / "worker.log"
-        env = worker_env(db, beacon_env, BEACON_WORKER_TICK_SECONDS="1", BEACON_FEED_ALLOWED_HOSTS="127.0.0.1")
+        env = worker_env(sqlite_db, beacon_env, BEACON_WORKER_TICK_SECONDS="1", BEACON_FEED_ALLOWED_HOSTS="127.0.0.1")
         with read_only(database) as make_writable, log_path.open("w") as log:
             process = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
             _read_only_then_writable(process, log_path, before, make_writable)
