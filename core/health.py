@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.repositories import worker
 from core.settings import get_settings
-from core.storage import session_scope
-from core.storage.tables import WorkerStatus, utcnow
+from core.storage.tables import utcnow
 
 log = logging.getLogger(__name__)
 WORKER = "worker"
@@ -33,21 +33,14 @@ class WorkerHealth:
 
 def record_cycle(failed_steps: list[str], now: datetime | None = None) -> None:
     """Store that a cycle finished now with these failed steps. Raises the database's error when it cannot."""
-    with session_scope() as session:
-        row = session.get(WorkerStatus, WORKER) or WorkerStatus(name=WORKER)
-        row.last_cycle_at = now or utcnow()
-        row.failed_steps = list(failed_steps)
-        row.tick_seconds = get_settings().worker_tick_seconds
-        session.add(row)
+    worker.save_cycle(WORKER, now or utcnow(), failed_steps, get_settings().worker_tick_seconds)
 
 
 def worker_health(now: datetime | None = None) -> WorkerHealth:
     """What a page should say about the worker."""
     now = now or utcnow()
     try:
-        with session_scope() as session:
-            row = session.get(WorkerStatus, WORKER)
-            status = None if row is None else (row.last_cycle_at, list(row.failed_steps or []), row.tick_seconds)
+        status = worker.last_cycle(WORKER)
     except SQLAlchemyError as exc:
         log.warning("cannot read the worker's status: %s", exc)
         return WorkerHealth("error", "Beacon cannot read its database right now, so the worker's state is unknown.")
