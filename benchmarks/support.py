@@ -61,6 +61,7 @@ def faq_accuracy(intent_clf) -> dict:  # noqa: ANN001
     import numpy as np
     import torch
 
+    from core.nlp.base_model import tokenize
     from core.nlp.sentence_encoder import get_sentence_encoder, normalise
     from core.support.assistant import RERANK_WEIGHT
     from core.support.kb import question_key
@@ -72,11 +73,10 @@ def faq_accuracy(intent_clf) -> dict:  # noqa: ANN001
     base = get_sentence_encoder().encode(questions)
 
     def intent_encoder_vectors() -> np.ndarray:  # the alternative: embed with the intent model's own (LoRA) encoder
-        tok = intent_clf.tokenizer
         out = []
         with torch.inference_mode():
             for s in range(0, len(questions), 64):
-                b = tok(questions[s : s + 64], padding=True, truncation=True, max_length=128, return_tensors="pt")
+                b = tokenize(questions[s : s + 64], 128, intent_clf.device)
                 out.append(intent_clf.model.embed(b["input_ids"], b["attention_mask"]).float().numpy())
         return normalise(np.concatenate(out))
 

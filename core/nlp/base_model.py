@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import BatchEncoding
 
 BASE_MODEL_NAME = "all-MiniLM-L6-v2"
 
@@ -33,3 +39,8 @@ def load_tokenizer(path: str | None = None):  # noqa: ANN201 - transformers toke
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(path or str(base_model_dir()))
+
+
+def tokenize(texts: Sequence[str], max_length: int, device: torch.device | str) -> BatchEncoding:
+    """Token ids and attention masks of ``texts`` (padded to the longest, cut at ``max_length`` tokens) on ``device``."""
+    return load_tokenizer()(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(device)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.nlp.base_model import load_tokenizer
-from core.nlp.device import choose_device, inference_batch_size, inference_dtype, place
+from core.nlp.base_model import tokenize
+from core.nlp.device import choose_device, inference_batch_size, inference_dtype, length_sorted_batches, place
 from core.nlp.model import MeanPoolClassifier
 
 ProgressCallback = Callable[[int, int], None]
@@ -40,7 +40,6 @@ class TextClassifier:
         self.device = torch.device(choose_device(device))
         self.dtype = inference_dtype(self.device.type, precision)
         self.model = place(model, self.device.type, self.dtype)
-        self.tokenizer = load_tokenizer()
         self.labels = list(labels)
         self.max_length = max_length
         self.task = task
@@ -60,20 +59,10 @@ class TextClassifier:
         texts = [t if isinstance(t, str) else "" for t in texts]
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         size = batch_size or self.batch_size
-        # Sorting by length keeps padding, and so wasted compute, small within each batch.
-        order = np.argsort([len(t) for t in texts], kind="stable")
         done = 0
         with torch.inference_mode():
-            for start in range(0, len(order), size):
-                idx = order[start : start + size]
-                batch = self.tokenizer(
-                    [texts[i] for i in idx],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                ).to(self.device)
-                logits = self.model(**batch).logits
+            for idx in length_sorted_batches(texts, size):
+                logits = self.model(**tokenize([texts[i] for i in idx], self.max_length, self.device)).logits
                 out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
                 done += len(idx)
                 if progress:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from core.nlp.base_model import load_tokenizer
-from core.nlp.device import choose_device, inference_batch_size, loaded, place
+from core.nlp.base_model import tokenize
+from core.nlp.device import choose_device, inference_batch_size, length_sorted_batches, loaded, place
 
 MAX_LENGTH = 128
 
@@ -27,7 +27,6 @@ class SentenceEncoder:
 
         self.device = torch.device(choose_device(device))
         self.model = place(new_base_model(["_"]), self.device.type)  # fp32; the head is unused, only ``embed``
-        self.tokenizer = load_tokenizer()
         self.lock = threading.Lock()
 
     def pooled(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
@@ -35,14 +34,10 @@ class SentenceEncoder:
         (little padding). A missing or empty text gets the vector of a blank."""
         texts = [t if isinstance(t, str) and t else " " for t in texts]
         out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
-        order = np.argsort([len(t) for t in texts], kind="stable")
         batch_size = batch_size or inference_batch_size(self.device.type)
         with self.lock, torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                idx = order[start : start + batch_size]
-                batch = self.tokenizer(
-                    [texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt"
-                ).to(self.device)
+            for idx in length_sorted_batches(texts, batch_size):
+                batch = tokenize([texts[i] for i in idx], MAX_LENGTH, self.device)
                 vec = self.model.embed(batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids"))
                 out[idx] = vec.float().cpu().numpy()
         return out

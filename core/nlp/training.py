@@ -13,9 +13,17 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from core.nlp.base_model import load_tokenizer
+from core.nlp.base_model import tokenize
 from core.nlp.classifier import TextClassifier
-from core.nlp.device import autocast, choose_device, inference_batch_size, inference_dtype, place, training_dtype
+from core.nlp.device import (
+    autocast,
+    choose_device,
+    inference_batch_size,
+    inference_dtype,
+    length_sorted_batches,
+    place,
+    training_dtype,
+)
 from core.nlp.evaluation import classification_report
 from core.nlp.model import MeanPoolClassifier
 from core.nlp.store import new_base_model
@@ -163,19 +171,13 @@ def _evaluate(
 def _encode_frozen(
     model: MeanPoolClassifier, texts: list[str], max_length: int, dev: torch.device, should_stop: StopFn
 ) -> torch.Tensor:
-    tokenizer = load_tokenizer()
     encoder = place(model, dev.type)
-    size = inference_batch_size(dev.type)
-    order = np.argsort([len(t) for t in texts], kind="stable")
     out = torch.zeros(len(texts), model.config.hidden_size)
     with torch.inference_mode(), autocast(dev.type, inference_dtype(dev.type)):
-        for start in range(0, len(order), size):
+        for idx in length_sorted_batches(texts, inference_batch_size(dev.type)):
             if should_stop():
                 raise TrainingCancelled("training cancelled by the user")
-            idx = order[start : start + size]
-            batch = tokenizer(
-                [texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt"
-            ).to(dev)
+            batch = tokenize([texts[i] for i in idx], max_length, dev)
             out[torch.as_tensor(idx)] = encoder.embed(**batch).float().cpu()
     return out
 
@@ -234,7 +236,6 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
         )
         trainable = get_peft_model(model, config)
     place(trainable, dev.type, train=True)
-    tokenizer = load_tokenizer()
     optimizer = torch.optim.AdamW(
         [p for p in trainable.parameters() if p.requires_grad], lr=params.learning_rate, weight_decay=0.01
     )
@@ -244,18 +245,16 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
         optimizer, lambda s: min(1.0, (s + 1) / max(1, total // 10)) * max(0.0, 1 - s / total)
     )
     amp_dtype = training_dtype(dev.type)
-    size = inference_batch_size(dev.type)
+    val_texts = [texts[i] for i in val_idx]
 
-    def encode(idx):  # noqa: ANN001, ANN202
-        return tokenizer(
-            [texts[i] for i in idx], padding=True, truncation=True, max_length=params.max_length, return_tensors="pt"
-        ).to(dev)
+    def encode(batch_texts):  # noqa: ANN001, ANN202
+        return tokenize(batch_texts, params.max_length, dev)
 
     def steps(gen):  # noqa: ANN001, ANN202
         trainable.train()
         for idx in _length_grouped_batches(texts, train_idx, params.batch_size, gen):
             with autocast(dev.type, amp_dtype):
-                loss = trainable(**encode(idx), labels=torch.as_tensor(y[idx], device=dev)).loss
+                loss = trainable(**encode([texts[i] for i in idx]), labels=torch.as_tensor(y[idx], device=dev)).loss
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable.parameters(), 1.0)
@@ -265,16 +264,10 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
 
     def validate():
         trainable.eval()
-        preds = []
-        order = sorted(range(len(val_idx)), key=lambda i: len(texts[val_idx[i]]))  # less padding
+        out = np.empty(len(val_texts), dtype=np.int64)
         with torch.inference_mode(), autocast(dev.type, amp_dtype):
-            for start in range(0, len(order), size):
-                batch = [val_idx[i] for i in order[start : start + size]]
-                preds.append(trainable(**encode(batch)).logits.argmax(dim=1).cpu())
-        if not preds:
-            return np.array([])
-        out = np.empty(len(val_idx), dtype=np.int64)
-        out[order] = torch.cat(preds).numpy()
+            for idx in length_sorted_batches(val_texts, inference_batch_size(dev.type)):
+                out[idx] = trainable(**encode([val_texts[i] for i in idx])).logits.argmax(dim=1).cpu().numpy()
         return out
 
     history = _epoch_loop(
