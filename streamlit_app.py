@@ -1,18 +1,14 @@
 """Beacon: page navigation and one-time start-up (database migration). Run with `make run`."""
 
-import os
 from pathlib import Path
 
 import streamlit as st
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-from core import auth  # noqa: E402
-from core.settings import get_settings  # noqa: E402
-from core.storage import upgrade_database  # noqa: E402
-from core.views.app import database_problem  # noqa: E402
-from ui import plain  # noqa: E402
+from core import auth
+from core.settings import get_settings
+from core.storage import upgrade_database
+from core.views.app import database_problem
+from ui import plain
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
