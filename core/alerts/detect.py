@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
@@ -24,20 +24,13 @@ from core.repositories import alerts as alert_rows
 from core.repositories import items
 from core.repositories.items import ScopeWindow
 from core.storage import session_scope
-from core.storage.tables import utcnow
+from core.storage.tables import naive_utc, utcnow
 
 if TYPE_CHECKING:
     from core.storage.tables import Alert, AlertRule
 
 log = logging.getLogger(__name__)
 WORST_ITEMS = 10
-
-
-def naive_utc(moment: datetime | None) -> datetime:
-    """The database stores naive UTC; accept aware datetimes too."""
-    if moment is None:
-        return utcnow()
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def scope_label(scope_type: str, scope_value: str) -> str:

@@ -13,11 +13,11 @@ import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from core.alerts.detect import naive_utc
 from core.alerts.email import compose_alert_email
 from core.auth import requires
 from core.repositories import alerts as alert_rows
 from core.settings import get_settings
+from core.storage.tables import naive_utc
 
 log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=10)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,7 +16,7 @@ from core.feeds.parse import FeedItem, ParsedFeed, read_feed
 from core.feeds.safety import FeedError
 from core.repositories import items
 from core.storage.integrity import short_reason
-from core.storage.tables import utcnow
+from core.storage.tables import naive_utc
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class _FeedTarget:
 def crawl_feed(feed_id: int, now: datetime | None = None) -> CrawlOutcome:
     """Fetch one feed and store its new items. Never raises: problems are stored on the feed
     (status 'error', ``last_error`` = the reason) and returned in the outcome."""
-    now = _naive_utc(now)
+    now = naive_utc(now)
     try:
         target = _load_target(feed_id)
     except Exception as exc:  # the database itself is unreachable
@@ -134,12 +134,5 @@ def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
 @requires("analyst", "fetch feeds")
 def crawl_due_feeds(now: datetime | None = None, force: bool = False) -> list[CrawlOutcome]:
     """Crawl every enabled feed that is due (all of them with ``force``); one failure never stops the rest."""
-    now = _naive_utc(now)
+    now = naive_utc(now)
     return [crawl_feed(feed_id, now) for feed_id in due_feed_ids(now, force)]
-
-
-def _naive_utc(moment: datetime | None) -> datetime:
-    """The database stores naive UTC times; accept an aware time too."""
-    if moment is None:
-        return utcnow()
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -10,4 +10,5 @@ core calls them instead of building SQL:
 - ``recommend_data``: recommendation dataset versions and their evaluations
 - ``models``: model version rows of the registry
 - ``worker``: the worker's status row (its last cycle)
+- ``owned``: the shared save/delete of rows an analyst owns by name (watchlists, alert rules)
 """

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from core.repositories.owned import delete_owned, save_owned
 from core.storage import session_scope
 from core.storage.tables import Alert, AlertRule, Feed, Watchlist
 
@@ -40,27 +41,13 @@ def rule_owner(name: str) -> tuple[bool, str | None]:
 def save_rule(rule: dict, check_owner: Callable[[str | None], str]) -> int:
     """Create or update (by name) the rule; ``check_owner(current owner)`` runs inside the transaction
     and returns the owner of a new rule (it raises when the user may not change the rule)."""
-    with session_scope() as session:
-        row = session.scalar(select(AlertRule).where(AlertRule.name == rule["name"]))
-        owner = check_owner(row.owner if row else None)
-        row = row or AlertRule(name=rule["name"], owner=owner)
-        row.scope_type = rule["scope_type"]
-        for key in RULE_FIELDS:
-            setattr(row, key, rule[key])
-        session.add(row)
-        session.flush()
-        return row.id
+    values = {"scope_type": rule["scope_type"], **{key: rule[key] for key in RULE_FIELDS}}
+    return save_owned(AlertRule, rule["name"], check_owner, values)
 
 
 def delete_rule(name: str, check_owner: Callable[[str | None], object]) -> bool:
     """Delete the rule and its alerts; False when there is none. ``check_owner`` as in ``save_rule``."""
-    with session_scope() as session:
-        row = session.scalar(select(AlertRule).where(AlertRule.name == name))
-        if row is None:
-            return False
-        check_owner(row.owner)
-        session.delete(row)
-    return True
+    return delete_owned(AlertRule, name, lambda _session, owner: check_owner(owner))
 
 
 def rules_using_watchlist(session: Session, name: str) -> list[str]:

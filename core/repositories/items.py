@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.repositories.owned import delete_owned, save_owned
 from core.sentiment.entities import canonical_company
 from core.storage import session_scope
 from core.storage.tables import Article, CompanyMention, Feed, LabelCorrection, Watchlist, utcnow
@@ -508,14 +509,7 @@ def save_watchlist(name: str, companies: list[str], tickers: list[str], keywords
                    check_owner: Callable[[str | None], str]) -> int:
     """Create or update (by name); ``check_owner(current owner)`` runs inside the transaction and returns
     the owner of a new watchlist (it raises when the user may not change it)."""
-    with session_scope() as session:
-        row = session.scalar(select(Watchlist).where(Watchlist.name == name))
-        owner = check_owner(row.owner if row else None)
-        row = row or Watchlist(name=name, owner=owner)
-        row.companies, row.tickers, row.keywords = companies, tickers, keywords
-        session.add(row)
-        session.flush()
-        return row.id
+    return save_owned(Watchlist, name, check_owner, {"companies": companies, "tickers": tickers, "keywords": keywords})
 
 
 def delete_watchlist(name: str, check: Callable[[str | None, list[str]], None]) -> bool:
@@ -523,13 +517,7 @@ def delete_watchlist(name: str, check: Callable[[str | None, list[str]], None]) 
     runs inside the transaction and raises to refuse."""
     from core.repositories.alerts import rules_using_watchlist
 
-    with session_scope() as session:
-        row = session.scalar(select(Watchlist).where(Watchlist.name == name))
-        if row is None:
-            return False
-        check(row.owner, rules_using_watchlist(session, name))
-        session.delete(row)
-    return True
+    return delete_owned(Watchlist, name, lambda session, owner: check(owner, rules_using_watchlist(session, name)))
 
 
 def watchlist_entries() -> list[tuple[list[str], list[str]]]:

@@ -24,6 +24,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def naive_utc(moment: datetime | None) -> datetime:
+    """The database stores naive UTC times: ``moment`` as one (aware times converted), now when None."""
+    if moment is None:
+        return utcnow()
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {dict: JSON, list: JSON}
 
