@@ -26,7 +26,6 @@ Life of a run::
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -112,8 +111,7 @@ def start_detached(command: list[str], log_path: Path) -> subprocess.Popen:
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+            start_new_session=True,  # the hub stays offline there too: core/nlp/__init__.py sets it
         )
 
 
