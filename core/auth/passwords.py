@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -20,6 +22,11 @@ def check_password_rules(password: str) -> None:
 def hash_password(password: str) -> str:
     check_password_rules(password)
     return _hasher.hash(password)
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a session or setup token: its sha256, so a copy of the stored digests cannot be used to sign in."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def verify_password(stored_hash: str, password: str) -> bool:

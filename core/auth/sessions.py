@@ -5,12 +5,11 @@ Only a token's sha256 is stored, so a copy of the database cannot be used to sig
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from core.auth.audit import record
-from core.auth.passwords import hash_password, verify_password
+from core.auth.passwords import hash_password, token_digest, verify_password
 from core.auth.roles import Actor
 from core.repositories import users as accounts
 from core.settings import get_settings
@@ -21,10 +20,6 @@ WRONG = "wrong username or password"
 
 class SignInError(Exception):
     """Sign-in refused; the message is safe to show (it never says whether the user exists or is locked)."""
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def refusal() -> str:
@@ -41,7 +36,7 @@ def _lock(user_id: int, now: datetime) -> None:
 def _open_session(user_id: int, now: datetime) -> tuple[str, Actor] | None:
     """Reset the counter and open a session, unless a concurrent failure locked the account meanwhile (then None)."""
     token = secrets.token_urlsafe(32)
-    opened = accounts.open_session(user_id, now, _digest(token), now + timedelta(hours=get_settings().session_hours))
+    opened = accounts.open_session(user_id, now, token_digest(token), now + timedelta(hours=get_settings().session_hours))
     return (token, Actor(*opened)) if opened else None
 
 
@@ -85,14 +80,14 @@ def resume(token: str | None, now: datetime | None = None) -> Actor | None:
     if not token:
         return None
     now = now or utcnow()
-    found = accounts.resume_session(_digest(token), now, now + timedelta(hours=get_settings().session_hours))
+    found = accounts.resume_session(token_digest(token), now, now + timedelta(hours=get_settings().session_hours))
     return Actor(*found) if found else None
 
 
 def sign_out(token: str | None) -> None:
     if not token:
         return
-    username = accounts.end_session(_digest(token))
+    username = accounts.end_session(token_digest(token))
     if username is not None:
         record("signed out", username=username)
 

@@ -8,14 +8,13 @@ removes it.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
 from pathlib import Path
 
 from core.auth.audit import record
-from core.auth.passwords import check_password_rules
+from core.auth.passwords import check_password_rules, token_digest
 from core.auth.users import _insert_user, check_username
 from core.repositories import users as accounts
 from core.settings import get_settings
@@ -29,10 +28,6 @@ class SetupLinkError(Exception):
 
 def _token_file() -> Path:
     return get_settings().data_dir / "setup_token"
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _admin_exists() -> bool:
@@ -54,7 +49,7 @@ def issue_setup_token() -> str | None:
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as out:
-        out.write(_digest(token))
+        out.write(token_digest(token))
     os.chmod(partial, 0o600)  # also when an old partial file had other permissions
     os.replace(partial, path)
     return token
@@ -70,7 +65,7 @@ def setup_token_valid(token: str | None) -> bool:
     if not token or not path.exists():
         return False
     stored = path.read_text().strip()
-    return hmac.compare_digest(stored.encode(), _digest(token).encode()) and not _admin_exists()
+    return hmac.compare_digest(stored.encode(), token_digest(token).encode()) and not _admin_exists()
 
 
 def create_first_admin_with_token(token: str | None, username: str, password: str, repeated: str | None = None) -> None:
