@@ -48,6 +48,17 @@ def test_active_classifier_follows_promotion_without_restart(tiny_models, tiny_t
     assert (first.version, second.version) == (1, 2)
 
 
+def test_one_loaded_copy_serves_item_scoring_and_batch_scoring_within_the_bound(tiny_models, monkeypatch):
+    from core.scoring.engine import load_task_models
+
+    loaded.clear()
+    assert load_task_models(["sentiment"])[0].classifier is registry.active_classifier("sentiment")
+    monkeypatch.setenv("BEACON_MAX_LOADED_MODELS", "1")
+    get_settings.cache_clear()
+    registry.active_classifier("topic")
+    assert len(loaded.keys()) == 1  # the sentiment model made room
+
+
 def test_corrupt_model_file_gives_a_clear_error(tiny_models):
     folder = get_settings().model_dir / registry.active_version("topic").path
     (folder / "head.safetensors").write_bytes(b"garbage")
