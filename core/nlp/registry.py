@@ -98,8 +98,13 @@ def list_tasks() -> list[str]:
     return model_rows.list_tasks()
 
 
+def find_active(task: str) -> VersionInfo | None:
+    """The task's active version, or None when it has none yet."""
+    return model_rows.find_active(task)
+
+
 def active_version(task: str) -> VersionInfo:
-    info = model_rows.find_active(task)
+    info = find_active(task)
     if info is None:
         raise NoActiveModel(f"no active model for task {task!r}; run `python -m core setup` or train one in Model Studio")
     return info

@@ -201,7 +201,7 @@ def _train(run: RunView, data_path: Path, fingerprint: str, reporter: _RunReport
 def _finish_success(run: RunView, result: TrainingResult, fingerprint: str) -> None:
     from core.nlp import registry
 
-    previous = _active_or_none(run.task)
+    previous = registry.find_active(run.task)
     comparison = compare_on_validation(previous, result) if previous else None
     info = registry.register_trained(
         result, run.task, created_by=run.created_by, data_fingerprint=fingerprint, notes=f"training run {run.id}"
@@ -214,15 +214,6 @@ def _finish_success(run: RunView, result: TrainingResult, fingerprint: str) -> N
         "activated": info.is_active,
     }
     lifecycle.finish(TRAINING, run.id, lifecycle.SUCCEEDED, model_version=info.version, result=summary, device=result.device)
-
-
-def _active_or_none(task: str):  # noqa: ANN202 - VersionInfo | None
-    from core.nlp import registry
-
-    try:
-        return registry.active_version(task)
-    except registry.NoActiveModel:
-        return None
 
 
 def compare_on_validation(active, result: TrainingResult) -> dict:  # noqa: ANN001 - active: VersionInfo

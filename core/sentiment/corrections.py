@@ -28,10 +28,10 @@ def label_choices(field: str) -> list[str]:
     share their field's name)."""
     from core.nlp import registry
 
-    try:
-        return registry.active_version(field).labels
-    except registry.NoActiveModel:
-        return ["negative", "neutral", "positive"] if field == "sentiment" else []
+    active = registry.find_active(field)
+    if active:
+        return active.labels
+    return ["negative", "neutral", "positive"] if field == "sentiment" else []
 
 
 def correction_count(field: str) -> int:

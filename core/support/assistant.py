@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.auth import requires
-from core.nlp.registry import NoActiveModel, active_version
+from core.nlp.registry import find_active
 from core.nlp.sentence_encoder import get_sentence_encoder, normalise
 from core.privacy import mask_personal_data
 from core.repositories import knowledge_bases as kb_store
@@ -28,11 +28,7 @@ def sentiment_task() -> str:
     """A ``customer_sentiment`` model when one is active; otherwise the active ``sentiment`` model, which is
     trained on *financial news* (not customer messages) and is used as the best available stand-in. Train a
     ``customer_sentiment`` task in Model Studio to replace it."""
-    try:
-        active_version("customer_sentiment")
-        return "customer_sentiment"
-    except NoActiveModel:
-        return "sentiment"
+    return "customer_sentiment" if find_active("customer_sentiment") else "sentiment"
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.nlp.base_model import BASE_MODEL_NAME
-from core.nlp.registry import NoActiveModel, active_classifier, active_version
+from core.nlp.registry import find_active, load_version
 
 ENCODER_NAME = BASE_MODEL_NAME
 _STOPWORDS = frozenset(
@@ -43,11 +43,10 @@ class TaskScores:
 def score_task(task: str, texts: Sequence[str], pooled: np.ndarray) -> TaskScores | None:
     """Class probabilities of the task's active model, or None when the task has no active model. A head-only
     model is applied to ``pooled`` (the retrieval pass); other models run their own pass."""
-    try:
-        info = active_version(task)
-        clf = active_classifier(task)
-    except NoActiveModel:
+    info = find_active(task)
+    if info is None:
         return None
+    clf = load_version(info)
     if info.method == "head":
         head = clf.model.classifier
         weight = head.weight.detach().float().cpu().numpy()

@@ -35,10 +35,8 @@ def task_choices() -> list[str]:
 
 
 def active_labels(task: str) -> list[str] | None:
-    try:
-        return registry.active_version(task).labels
-    except registry.NoActiveModel:
-        return None
+    active = registry.find_active(task)
+    return active.labels if active else None
 
 
 def corrections_available(task: str) -> int:
@@ -228,10 +226,8 @@ def versions_table(task: str) -> pd.DataFrame:
 
 
 def is_active(task: str, version: int | None) -> bool:
-    try:
-        return version is not None and registry.active_version(task).version == version
-    except registry.NoActiveModel:
-        return False
+    active = registry.find_active(task)
+    return active is not None and version is not None and active.version == version
 
 
 MEASURES = {"accuracy": "Accuracy", "macro_f1": "Macro-F1"}
@@ -269,11 +265,8 @@ def compare_for_promotion(task: str, version: int) -> Comparison | None:
     """Score ``version`` and the active version on the same validation rows (the candidate's, else the active
     version's); None when there is nothing to compare (no active version, the same one, or no rows kept)."""
     candidate = registry.get_version(task, version)
-    try:
-        active = registry.active_version(task)
-    except registry.NoActiveModel:
-        return None
-    if active.version == version:
+    active = registry.find_active(task)
+    if active is None or active.version == version:
         return None
     rows = registry.validation_rows(candidate) or registry.validation_rows(active)
     if rows is None:
