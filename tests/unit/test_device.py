@@ -116,3 +116,13 @@ def test_the_bound_setting(monkeypatch):
         assert get_settings().max_loaded_models == 3
     finally:
         get_settings.cache_clear()
+
+
+def test_autocast_is_off_for_plain_fp32_and_on_for_bf16():
+    from core.nlp.device import autocast
+
+    for dtype in (None, torch.float32):
+        with autocast("cpu", dtype):
+            assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.float32
+    with autocast("cpu", torch.bfloat16):
+        assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.bfloat16
