@@ -232,6 +232,7 @@ if trends_tab.open:
                 title="Items per sentiment",
             )
             counts.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
+            counts.update_traces(width=dash.bar_width(frequency))
             counts_event = st.plotly_chart(
                 counts, width="stretch", on_select=lambda: clicked_chart("count"), selection_mode="points", key="count_chart"
             )

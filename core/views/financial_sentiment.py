@@ -17,7 +17,7 @@ import pandas as pd
 
 from core.auth import record, require
 from core.feeds import FeedView, crawl_feed
-from core.nlp.registry import NoActiveModel, active_version
+from core.nlp.registry import NoActiveModel, find_active
 from core.repositories import items
 from core.repositories.items import ArticleFilter
 from core.sentiment import score_pending_articles
@@ -54,14 +54,10 @@ ARTICLE_COLUMNS = [
 def model_notices() -> list[Notice]:
     """What to tell the user about missing models: without a sentiment model nothing can be scored."""
     notices = []
-    try:
-        active_version("sentiment")
-    except NoActiveModel:
+    if find_active("sentiment") is None:
         notices.append(Notice("warning", f"No active sentiment model yet, so new items cannot be scored. {SETUP_HINT}"))
         return notices
-    try:
-        active_version("topic")
-    except NoActiveModel:
+    if find_active("topic") is None:
         notices.append(Notice("info", f"No active topic model: items get sentiment and companies but no topic. {SETUP_HINT}"))
     return notices
 
@@ -385,6 +381,12 @@ def time_axis(buckets: Iterable[object], frequency: str) -> dict:
     if (last - first) / step < MAX_FIXED_TICKS:
         axis.update(tick0=first.isoformat(), dtick=int(step.total_seconds() * 1000))
     return axis
+
+
+def bar_width(frequency: str) -> int:
+    """Width of a bar on a time axis, in milliseconds: most of its bucket. Plotly sizes date bars from the
+    gaps between them, so a single bucket (one day of data) was drawn as a hairline."""
+    return int(BUCKET[frequency].total_seconds() * 1000 * 0.8)
 
 
 def _bucket_key(values: pd.Series) -> pd.Series:
