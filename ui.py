@@ -2,7 +2,7 @@
 
 import html
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -57,6 +57,12 @@ def plain(text: object) -> str:
     out = _BLOCK_START.sub(r"\1\\\2", out)
     out = _NUMBERED.sub(r"\1\\\2", out)
     return _INDENT.sub(lambda m: "\u00a0" * len(m.group()), out)
+
+
+def chart_labels(values: Iterable[object]) -> list[object]:
+    """Class, intent and task names from uploads, HTML-escaped for a Plotly chart: Plotly renders tags such as
+    ``<a href>`` and ``<b>`` in axis labels, legends and titles."""
+    return [html.escape(v, quote=False) if isinstance(v, str) else v for v in values]
 
 
 def say(level: str, text: str) -> None:

@@ -8,7 +8,7 @@ import streamlit as st
 from core.scoring import runs
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
-from ui import may, plain, say, use_app_navigation
+from ui import chart_labels, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -120,9 +120,11 @@ def show_charts(run) -> None:  # noqa: ANN001 - RunView
     cols = st.columns(len(run.tasks))
     for col, task in zip(cols, run.tasks):
         frame = shares[shares.task == task]
+        frame = frame.assign(label=chart_labels(frame["label"]))
+        (name,) = chart_labels([task])
         chart = px.bar(
-            frame, x="label", y="rows", text=frame["share"].map("{:.1%}".format), title=f"{task}: rows per class",
-            labels={"label": task, "rows": "rows"},
+            frame, x="label", y="rows", text=frame["share"].map("{:.1%}".format), title=f"{name}: rows per class",
+            labels={"label": name, "rows": "rows"},
         )  # fmt: skip
         col.plotly_chart(chart, width="stretch", key=f"scoring_chart_{run.id}_{task}")
 

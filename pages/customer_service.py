@@ -10,7 +10,7 @@ from core.support.assistant import ask, interaction_log, record_feedback
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
 from core.support.tickets import TicketFileError, analyse_tickets
 from core.views import customer_service as view
-from ui import may, plain, say, use_app_navigation
+from ui import chart_labels, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -201,7 +201,8 @@ def tickets_tab() -> None:
     if more:
         st.caption(f"… and {more} more rows with problems")
     intents = report.intent_distribution()
-    bars = px.bar(intents.head(20), x="intent", y="tickets", title="Intent distribution (top 20)")
+    top = intents.head(20)
+    bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="intent", y="tickets", title="Intent distribution (top 20)")
     st.plotly_chart(bars, width="stretch", key="cs_intents")
     trend = report.sentiment_over_time()
     if len(trend):

@@ -11,7 +11,7 @@ from core.nlp.runs import get_run, list_runs
 from core.nlp.training import TrainingParams
 from core.runs import status_label
 from core.views import model_studio as studio
-from ui import may, plain, say, use_app_navigation
+from ui import chart_labels, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -62,6 +62,7 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
     st.dataframe(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}", column_config=COLUMN_LABELS)
     matrix = studio.confusion_frame(run)
     if not matrix.empty:
+        matrix = matrix.set_axis(chart_labels(matrix.index), axis=0).set_axis(chart_labels(matrix.columns), axis=1)
         heat = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues", labels={"x": "predicted", "y": "true", "color": "rows"})
         heat.update_layout(title="Confusion matrix (validation rows)")
         st.plotly_chart(heat, width="stretch", key=f"confusion_{run.id}")
@@ -171,7 +172,7 @@ def train_tab() -> None:
     for col, (name, value) in zip(st.columns(len(counts)), counts.items()):
         col.metric(name, value, border=True)
     if check.class_counts:
-        counts = px.bar(x=list(check.class_counts), y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
+        counts = px.bar(x=chart_labels(check.class_counts), y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
         counts.update_layout(title="Rows per class", height=300)
         st.plotly_chart(counts, width="stretch", key="studio_class_counts")
     for problem in check.problems:

@@ -186,3 +186,13 @@ def test_reviewer_corrections_are_counted_apart_from_the_file_rows(tiny_models):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rows in file"] == str(len(labelled())) and metrics["Reviewer corrections"] == "1"
     assert metrics["Usable rows"] == str(len(labelled()) + 1)
+
+
+def test_labels_from_the_file_are_text_in_the_charts_not_html(tiny_models):
+    """Plotly renders tags such as <a href> in axis labels; a class name from an upload must show as typed."""
+    label = "<a href='https://evil.example/login'>pos</a>"
+    rows = "text,label\n" + "".join(f'good {i},"{label}"\nbad {i},neg\n' for i in range(6))
+    at = upload(open_page("model_studio.py", "Train"), rows.encode())
+    assert_no_exception(at)
+    spec = next(c for c in at.get("plotly_chart") if c.key == "studio_class_counts").proto.spec
+    assert "evil.example" in spec and "<a href" not in json.loads(spec)["data"][0]["x"][0]
