@@ -104,11 +104,7 @@ def any_active(table: type) -> bool:
 
 def get(table: type, run_id: int, view: Callable[[object], T], missing: str) -> T:
     """The run as ``view(row)``; LookupError(``missing``) when there is none."""
-    with session_scope() as session:
-        row = session.get(table, run_id)
-        if row is None:
-            raise LookupError(missing)
-        return view(row)
+    return change(table, run_id, view, missing)  # the same transaction; ``view`` only reads
 
 
 def newest(table: type, view: Callable[[object], T], limit: int = 50, **equal: object) -> list[T]:
