@@ -160,7 +160,8 @@ def preview_table(preview: RulePreview) -> pd.DataFrame:
          "reason": f.reason}
         for f in preview.firings
     ]
-    return pd.DataFrame(rows, columns=["window_end", "items", "negative_share", "baseline_share", "reason"])
+    frame = pd.DataFrame(rows, columns=["window_end", "items", "negative_share", "baseline_share", "reason"])
+    return frame.astype({"baseline_share": float})  # a share rule has no baseline: an empty cell, not "None"
 
 
 def alert_link_notice(app_port: int | None) -> Notice:

@@ -78,3 +78,15 @@ def test_an_invalid_rule_or_period_is_refused(feed):
         preview_alert_rule({**RULE, "threshold": 3}, date(2024, 6, 1), date(2024, 6, 2))
     with pytest.raises(ValueError, match="at most 366 days"):
         preview_alert_rule(RULE, date(2022, 1, 1), date(2024, 1, 1))
+
+
+def test_a_share_rule_firing_shows_no_baseline_as_an_empty_cell_not_none():
+    from datetime import datetime
+
+    from core.alerts.preview import PreviewFiring, RulePreview
+    from core.views.alerts import preview_table
+
+    start = datetime(2026, 11, 1)
+    fired = PreviewFiring(start + timedelta(hours=5), 6, 0.5, None, "50% of all 6 items were negative")
+    table = preview_table(RulePreview(start, start + timedelta(days=1), timedelta(hours=1), 24, [fired]))
+    assert table["baseline_share"].dtype == float and table["baseline_share"].isna().all()
