@@ -504,8 +504,9 @@ def fetch_now(feed_id: int) -> ActionReport:
     """Crawl one feed now and score whatever is unscored. Problems become the report; only a role
     that may not fetch raises (PermissionDenied)."""
     require("analyst", "fetch feeds")
-    record("feed fetched", str(feed_id))
     outcome = crawl_feed(feed_id)
+    if outcome.feed_name:  # audited once the feed is known to exist (an unknown id fetches nothing)
+        record("feed fetched", str(feed_id))
     name = outcome.feed_name or f"feed {feed_id}"
     if outcome.status == "error":
         return ActionReport("error", f"Fetching {name} failed: {outcome.error}")

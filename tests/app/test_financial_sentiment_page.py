@@ -267,3 +267,12 @@ def test_a_reviewer_corrects_an_items_sentiment_and_it_becomes_training_data(see
     assert fixed[fixed["title"] == "The central bank held rates"]["sentiment"].iloc[0] == "negative"
     assert corrections_for_training("sentiment") == [("The central bank held rates", "negative")]
     assert corrections_available("sentiment") == 1
+
+
+def test_fetch_now_of_a_feed_that_does_not_exist_says_so_and_audits_nothing(db):
+    from core.auth import list_events
+    from core.views.financial_sentiment import fetch_now
+
+    report = fetch_now(9999)
+    assert report.level == "error" and "does not exist" in report.text
+    assert not list_events(action="feed fetched")
