@@ -4,6 +4,7 @@
 - ``users``     — ``users list|create|set-role|reset-password``.
 - ``score``     — ``score`` (a file with the active models) and ``score-run`` (a queued batch scoring run).
 - ``config``    — ``config apply`` (feeds, watchlists and alert rules from YAML).
+- ``feeds``     — ``feeds import-opml|export-opml`` (the feed list as OPML).
 - ``train``     — ``train`` (fine-tune and register a version) and ``train-run`` (a queued training run).
 - ``models``    — ``models list|promote|rollback|build-defaults``.
 - ``recommend`` — ``recommend`` (check, compare, export) and ``recommend-job`` (a queued recommendation job).

@@ -68,6 +68,12 @@ def _normalise(url: str) -> tuple[str, str, int]:
     return urlunsplit((scheme, "@".join(netloc), parts.path or "/", parts.query, "")), host, port
 
 
+def normalise_feed_url(url: str) -> str:
+    """The URL as Beacon stores it (scheme and host lower-cased, fragment dropped), without resolving the
+    host; FeedError when it is not an http(s) URL with a host."""
+    return _normalise((url or "").strip())[0]
+
+
 def _resolve(url: str, host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
