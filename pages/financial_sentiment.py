@@ -209,17 +209,24 @@ if trends_tab.open:
             else:
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
         else:
+            share, marked = measure == "negative_share", dash.mark_thin(trend)
             line = px.line(
-                dash.trend_chart_frame(trend), x="bucket", y=measure, color="series", markers=True,
-                custom_data=["group", "bucket_key"], hover_data=["items", "negative", "positive"],
-                labels={"bucket": "Time (UTC)", "series": dash.GROUPINGS[group_by], measure: dash.MEASURES[measure]},
+                dash.trend_chart_frame(marked), x="bucket", y=measure, color="series", markers=True,
+                custom_data=["group", "bucket_key", "thin"],
+                hover_data={"items": True, "negative": True, "positive": True, "interval": share, "note": True},
+                error_y="error_plus" if share else None, error_y_minus="error_minus" if share else None,
+                labels={"bucket": "Time (UTC)", "series": dash.GROUPINGS[group_by], measure: dash.MEASURES[measure],
+                        "items": "Items", "negative": "Negative", "positive": "Positive", "interval": "95% interval", "note": "Note"},
                 title=f"{dash.MEASURES[measure]} by {dash.GROUPINGS[group_by].lower()}",
             )
-            if measure == "negative_share":
+            if share:
                 line.update_yaxes(tickformat=".0%", range=[0, 1.02])
             elif measure == "net_sentiment":
                 line.update_yaxes(range=[-1.05, 1.05])
             line.update_traces(marker={"size": 9})
+            if share:
+                line.update_traces(error_y={"thickness": 1.5, "width": 4})
+            line.for_each_trace(lambda t: t.update(marker=dash.marker_styles(bool(row[2]) for row in t.customdata)))
             line.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
             line_event = st.plotly_chart(
                 line, width="stretch", on_select=lambda: clicked_chart("trend"), selection_mode="points", key="trend_chart"
@@ -236,7 +243,28 @@ if trends_tab.open:
             counts_event = st.plotly_chart(
                 counts, width="stretch", on_select=lambda: clicked_chart("count"), selection_mode="points", key="count_chart"
             )
-            st.caption("Click a point or a bar to list the items behind it, or pick one below.")
+            thin = int(marked["thin"].sum())
+            st.caption(
+                (f"Hollow, faded points: buckets with fewer than {dash.thin_threshold()} items (thin data, {thin} here). " if thin else "")
+                + ("Bars: the 95% (Wilson) interval of the negative share. " if share else "")
+                + "Click a point or a bar to list the items behind it, or pick one below."
+            )
+            if st.toggle(f"Compare {' with '.join(dash.COMPARE_NAMES[frequency])}", key="t_compare"):
+                comparison = dash.compare_periods(flt, group_by, frequency)
+                st.caption(comparison.caption())
+                st.dataframe(
+                    comparison.table, hide_index=True, width="stretch", key="compare_table",
+                    column_config={
+                        "group": st.column_config.TextColumn(dash.GROUPINGS[group_by]),
+                        "items": st.column_config.NumberColumn(f"Items {comparison.names[0]}"),
+                        "previous_items": st.column_config.NumberColumn(f"Items {comparison.names[1]}"),
+                        "negative_share": st.column_config.NumberColumn(f"Negative {comparison.names[0]}", format="percent"),
+                        "previous_share": st.column_config.NumberColumn(f"Negative {comparison.names[1]}", format="percent"),
+                        "change_points": st.column_config.NumberColumn("Change (points)", format="%+.1f"),
+                        "direction": st.column_config.TextColumn("Direction"),
+                        "note": st.column_config.TextColumn("Note"),
+                    },
+                )
             drill = st.selectbox(
                 "Show the items for a time bucket and group", dash.drill_choices(trend, frequency), index=None,
                 format_func=lambda d: d.label(frequency), placeholder="Choose a bucket and group…", key="t_pick",

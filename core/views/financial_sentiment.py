@@ -22,6 +22,7 @@ from core.repositories import items
 from core.repositories.items import ArticleFilter
 from core.sentiment import score_pending_articles
 from core.settings import get_settings
+from core.stats import wilson_interval
 from core.views.app import DEFAULT_DAYS, Notice, date_range, error_text, today
 
 __all__ = ["ArticleFilter", "date_range", "error_text"]  # shared names the page reaches through this module
@@ -276,6 +277,119 @@ def sentiment_trend(flt: ArticleFilter, group_by: str = "topic", frequency: str 
     counts["negative_share"] = counts["negative"] / counts["items"]
     counts["net_sentiment"] = (counts["positive"] - counts["negative"]) / counts["items"]
     return counts[columns].sort_values(["bucket", "group"]).reset_index(drop=True)
+
+
+def _percent(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def mark_thin(trend: pd.DataFrame, min_items: int | None = None) -> pd.DataFrame:
+    """The trend with what a chart needs to be honest about each bucket: the negative share's 95 % Wilson
+    interval (``negative_low``, ``negative_high``, and as error bar lengths ``error_plus``, ``error_minus``),
+    ``thin`` for a bucket with fewer than ``min_items`` items (the setting BEACON_TREND_MIN_ITEMS), and a
+    ``note`` for the hover text ("thin data: only 1 item")."""
+    min_items = get_settings().trend_min_items if min_items is None else min_items
+    frame = trend.copy()
+    intervals = [wilson_interval(int(neg), int(n)) or (0.0, 1.0) for neg, n in zip(frame["negative"], frame["items"])]
+    frame["negative_low"] = [low for low, _ in intervals]
+    frame["negative_high"] = [high for _, high in intervals]
+    frame["error_plus"] = (frame["negative_high"] - frame["negative_share"]).clip(lower=0.0)
+    frame["error_minus"] = (frame["negative_share"] - frame["negative_low"]).clip(lower=0.0)
+    frame["interval"] = [f"{_percent(low)}–{_percent(high)}" for low, high in intervals]
+    frame["thin"] = frame["items"] < min_items
+    frame["note"] = [
+        f"thin data: only {n} item{'s' if n != 1 else ''}" if thin else "" for n, thin in zip(frame["items"].astype(int), frame["thin"])
+    ]
+    return frame
+
+
+def thin_threshold() -> int:
+    """Buckets with fewer items than this are thin data (BEACON_TREND_MIN_ITEMS)."""
+    return get_settings().trend_min_items
+
+
+THIN_MARKER = {"symbol": "circle-open", "opacity": 0.45}  # how a thin bucket's point is drawn
+FULL_MARKER = {"symbol": "circle", "opacity": 1.0}
+
+
+def marker_styles(thin: Iterable[bool]) -> dict[str, list]:
+    """Per-point marker symbols and opacities for a chart trace: thin buckets hollow and faded."""
+    styles = [THIN_MARKER if t else FULL_MARKER for t in thin]
+    return {"symbol": [s["symbol"] for s in styles], "opacity": [s["opacity"] for s in styles]}
+
+
+# --- period over period ---------------------------------------------------------------------------
+
+COMPARE_PERIOD = {"day": timedelta(days=7), "hour": timedelta(days=1)}  # this week vs last; hourly: this day vs the one before
+COMPARE_NAMES = {"day": ("this week", "last week"), "hour": ("this day", "the day before")}
+COMPARE_COLUMNS = ["group", "items", "previous_items", "negative_share", "previous_share", "change_points", "direction", "note"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Negative share per group in the period ending with the date filter's end and in the period before."""
+
+    start: datetime  # the current period: [start, end)
+    end: datetime
+    previous_start: datetime  # the previous period: [previous_start, start)
+    names: tuple[str, str]
+    table: pd.DataFrame  # COMPARE_COLUMNS
+
+    def caption(self) -> str:
+        return (
+            f"{self.names[0].capitalize()} ({_days(self.start, self.end)}) against {self.names[1]} "
+            f"({_days(self.previous_start, self.start)}), UTC, with the filters applied; the change is in percentage "
+            "points of negative share."
+        )
+
+
+def _days(start: datetime, end: datetime) -> str:
+    first, last = start.date(), (end - timedelta(microseconds=1)).date()
+    return f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
+def compare_counts(
+    current: Mapping[str, tuple[int, int]], previous: Mapping[str, tuple[int, int]], min_items: int | None = None, top: int = 8
+) -> pd.DataFrame:
+    """Per group, from (items, negative) in the current and the previous period: items, negative shares,
+    the change in percentage points and its direction. A group without items in one of the periods has no
+    change; one with fewer than ``min_items`` in either is noted as thin data. The ``top`` largest groups."""
+    min_items = get_settings().trend_min_items if min_items is None else min_items
+    groups = sorted(set(current) | set(previous), key=lambda g: (-(current.get(g, (0, 0))[0] + previous.get(g, (0, 0))[0]), str(g)))
+    rows = []
+    for group in groups[:top]:
+        (n, neg), (pn, pneg) = current.get(group, (0, 0)), previous.get(group, (0, 0))
+        share, before = (neg / n if n else None), (pneg / pn if pn else None)
+        change = None if share is None or before is None else round((share - before) * 100, 1)
+        if change is None:
+            direction = "new this period" if before is None else "no items this period"
+        else:
+            direction = "▲ more negative" if change > 0 else "▼ less negative" if change < 0 else "= unchanged"
+        thin = [name for name, count in (("this period", n), ("the previous period", pn)) if 0 < count < min_items]
+        note = "thin data in " + " and ".join(thin) if thin else ""
+        rows.append([group, n, pn, share, before, change, direction, note])
+    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+
+def compare_periods(flt: ArticleFilter, group_by: str, frequency: str, top: int = 8) -> Comparison:
+    """This week against last week (hourly: this day against the day before), per group, with the other
+    filters applied; the current period ends with the date filter's last day."""
+    if group_by not in GROUPINGS:
+        raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
+    period = COMPARE_PERIOD[frequency]
+    end = flt.end or datetime.combine(today(), time.min) + timedelta(days=1)
+    start, previous_start = end - period, end - 2 * period
+    window = ArticleFilter(**{**flt.__dict__, "start": previous_start, "end": end})
+    current: dict[str, list[int]] = {}
+    previous: dict[str, list[int]] = {}
+    for published_at, sentiment, group in items.scored_sentiments(window, group_by):
+        if group is None:
+            continue
+        counts = (current if published_at >= start else previous).setdefault(str(group), [0, 0])
+        counts[0] += 1
+        counts[1] += sentiment == "negative"
+    table = compare_counts({g: tuple(c) for g, c in current.items()}, {g: tuple(c) for g, c in previous.items()}, top=top)
+    return Comparison(start, end, previous_start, COMPARE_NAMES[frequency], table)
 
 
 def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetime, frequency: str) -> ArticleFilter:

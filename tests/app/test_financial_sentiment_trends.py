@@ -1,0 +1,101 @@
+"""Honest trends on the Financial sentiment page: a one-item bucket is drawn as thin data (hollow, faded,
+with a Wilson interval spanning most of [0, 1]) and still drills down to its item; the Compare toggle shows
+this week against last week per group."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+import ui
+from tests.app.helpers import assert_no_exception, open_page, table
+
+PAGE = "financial_sentiment.py"
+ONE_NEGATIVE = [("Shares plunged after a profit warning", "negative", "Earnings", [])]
+SIX_FED = [(f"The central bank comment {i}", "negative" if i < 2 else "neutral", "Fed", []) for i in range(6)]
+
+
+def compare_table(at):
+    found = [frame.value for frame in at.dataframe if "previous_share" in frame.value.columns]
+    return found[0] if found else None
+
+
+def values(data) -> list:
+    """A Plotly spec's array: a plain list, or a typed array ({"dtype", "bdata"}) as Plotly 6 writes numbers."""
+    if isinstance(data, dict) and "bdata" in data:
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
+    return list(data)
+
+
+def trend_spec(at) -> dict:
+    return json.loads(next(c for c in at.get("plotly_chart") if c.key == "trend_chart").proto.spec)
+
+
+def test_a_one_item_bucket_is_thin_with_a_wide_interval_and_still_drills_down(seed):
+    seed(ONE_NEGATIVE + SIX_FED)
+    at = open_page(PAGE, tab="Trends")
+    assert_no_exception(at)
+    traces = {trace["name"]: trace for trace in trend_spec(at)["data"]}
+    earnings, fed = traces["Earnings"], traces["Fed"]
+
+    assert values(earnings["y"]) == [1.0]  # the share is still 100 % ...
+    assert earnings["marker"]["symbol"] == ["circle-open"] and values(earnings["marker"]["opacity"]) == [0.45]  # ... drawn as thin
+    low = 1.0 - values(earnings["error_y"]["arrayminus"])[0]
+    high = 1.0 + values(earnings["error_y"]["array"])[0]
+    assert earnings["error_y"].get("visible", True) is not False
+    assert high == 1.0 and low == pytest.approx(0.2065, abs=1e-3) and high - low > 0.75  # most of [0, 1]
+    hover = earnings["hovertemplate"]
+    assert "95% interval" in hover and "Items" in hover and "Note" in hover
+    assert "thin data: only 1 item" in earnings["customdata"][0] and "21%–100%" in earnings["customdata"][0]
+
+    assert fed["marker"]["symbol"] == ["circle"] and values(fed["marker"]["opacity"]) == [1.0]  # six items: not thin
+    assert "" in fed["customdata"][0] and 6 in fed["customdata"][0]
+    assert any("Hollow, faded points" in c.value and "fewer than 5 items" in c.value for c in at.caption)
+
+    # a click on the thin point still lists its item (custom data: group, bucket key, ...)
+    drill = ui.drill_from_trend_point([{"customdata": earnings["customdata"][0]}])
+    assert drill is not None and drill.group == "Earnings"
+    picks = list(at.selectbox(key="t_pick").options)
+    at.selectbox(key="t_pick").select_index(next(i for i, p in enumerate(picks) if p.endswith("Earnings"))).run()
+    assert table(at, "drill_table")["title"].tolist() == ["Shares plunged after a profit warning"]
+
+
+def test_other_measures_mark_thin_buckets_without_share_intervals(seed):
+    seed(ONE_NEGATIVE + SIX_FED)
+    at = open_page(PAGE, tab="Trends")
+    at.selectbox(key="t_measure").set_value("items").run()
+    assert_no_exception(at)
+    earnings = next(t for t in trend_spec(at)["data"] if t["name"] == "Earnings")
+    assert earnings["marker"]["symbol"] == ["circle-open"]
+    assert "error_y" not in earnings  # an item count is not an estimate: no interval
+
+
+def test_compare_shows_this_week_against_last_week(seed):
+    # this week: Earnings 2 of 4 negative, Fed 1 of 5; last week (nine days ago): Earnings 1 of 4, Fed 3 of 5
+    seed([(f"e{i}", "negative" if i < 2 else "neutral", "Earnings", []) for i in range(4)]
+         + [(f"f{i}", "negative" if i < 1 else "positive", "Fed", []) for i in range(5)], feed_name="Now", hours_ago=0.01)
+    seed([(f"old e{i}", "negative" if i < 1 else "neutral", "Earnings", []) for i in range(4)]
+         + [(f"old f{i}", "negative" if i < 3 else "positive", "Fed", []) for i in range(5)], feed_name="Before", hours_ago=24 * 9)
+    at = open_page(PAGE, tab="Trends")
+    assert compare_table(at) is None  # one click away, not shown until asked for
+    toggle = at.toggle(key="t_compare")
+    assert toggle.label == "Compare this week with last week"
+    toggle.set_value(True).run()
+    assert_no_exception(at)
+    compared = compare_table(at).set_index("group")
+    assert compared.loc["Earnings", ["items", "previous_items"]].tolist() == [4, 4]
+    assert compared.loc["Earnings", ["negative_share", "previous_share"]].tolist() == [0.5, 0.25]
+    assert compared.loc["Earnings", "change_points"] == 25.0 and compared.loc["Earnings", "direction"] == "▲ more negative"
+    assert compared.loc["Fed", ["items", "previous_items"]].tolist() == [5, 5]
+    assert compared.loc["Fed", "change_points"] == -40.0 and compared.loc["Fed", "direction"] == "▼ less negative"
+    assert compared.loc["Earnings", "note"] == "thin data in this period and the previous period"
+    assert any(c.value.startswith("This week (") and "against last week (" in c.value for c in at.caption)
+
+    at.selectbox(key="t_freq").set_value("hour").run()
+    assert_no_exception(at)
+    assert at.toggle(key="t_compare").label == "Compare this day with the day before"
+    hourly = compare_table(at).set_index("group")
+    assert hourly.loc["Earnings", "previous_items"] == 0 and hourly.loc["Earnings", "direction"] == "new this period"

@@ -1,0 +1,98 @@
+"""Honest trends: the Wilson interval of a negative share, thin buckets marked as such, and the
+period-over-period comparison's numbers (pure functions, no database)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core.stats import wilson_interval
+from core.views import financial_sentiment as dash
+
+
+@pytest.mark.parametrize(
+    ("negative", "items", "low", "high"),
+    [
+        (5, 10, 0.2366, 0.7634),  # the textbook value for 5 of 10
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (1, 1, 0.2065, 1.0),  # one negative item is not a confident 100 %
+        (0, 1, 0.0, 0.7935),
+        (81, 263, 0.2553, 0.3662),
+    ],
+)
+def test_wilson_interval_known_values(negative, items, low, high):
+    got = wilson_interval(negative, items)
+    assert got == pytest.approx((low, high), abs=1e-4)
+    assert 0.0 <= got[0] <= negative / items <= got[1] <= 1.0
+
+
+def test_wilson_interval_of_no_items_and_bad_counts():
+    assert wilson_interval(0, 0) is None
+    with pytest.raises(ValueError, match="0 <= successes <= n, got 3 of 2"):
+        wilson_interval(3, 2)
+    with pytest.raises(ValueError):
+        wilson_interval(-1, 2)
+    assert wilson_interval(1000, 1000)[1] == 1.0 and wilson_interval(0, 1000)[0] == 0.0  # exact bounds, no rounding inside
+
+
+def test_wilson_interval_narrows_with_more_items():
+    widths = [high - low for low, high in (wilson_interval(n // 2, n) for n in (2, 10, 100, 1000))]
+    assert widths == sorted(widths, reverse=True) and widths[-1] < 0.07
+
+
+def _trend(rows):
+    frame = pd.DataFrame(rows, columns=["group", "items", "negative"])
+    frame["negative_share"] = frame["negative"] / frame["items"]
+    return frame
+
+
+def test_buckets_under_the_minimum_are_thin_with_their_interval():
+    marked = dash.mark_thin(_trend([("Earnings", 1, 1), ("Fed", 4, 2), ("Markets", 5, 1), ("Big", 400, 100)]), min_items=5)
+    assert marked["thin"].tolist() == [True, True, False, False]
+    assert marked["note"].tolist() == ["thin data: only 1 item", "thin data: only 4 items", "", ""]
+    one = marked.iloc[0]
+    assert one["negative_share"] == 1.0 and one["negative_high"] == 1.0 and one["negative_low"] == pytest.approx(0.2065, abs=1e-4)
+    assert one["error_plus"] == 0.0 and one["error_minus"] == pytest.approx(0.7935, abs=1e-4)  # the bar reaches down to 21 %
+    assert one["interval"] == "21%–100%"
+    big = marked.iloc[3]
+    assert big["negative_high"] - big["negative_low"] < 0.1
+    assert dash.mark_thin(_trend([("Earnings", 1, 1)]), min_items=1)["thin"].tolist() == [False]
+
+
+def test_the_minimum_comes_from_the_setting(monkeypatch):
+    from core.settings import get_settings
+
+    monkeypatch.setenv("BEACON_TREND_MIN_ITEMS", "2")
+    get_settings.cache_clear()
+    try:
+        assert dash.mark_thin(_trend([("a", 1, 0), ("b", 2, 0)]))["thin"].tolist() == [True, False]
+        assert dash.thin_threshold() == 2
+    finally:
+        monkeypatch.delenv("BEACON_TREND_MIN_ITEMS")
+        get_settings.cache_clear()
+    assert dash.thin_threshold() == 5
+
+
+def test_thin_points_are_drawn_hollow_and_faded():
+    styles = dash.marker_styles([True, False])
+    assert styles == {"symbol": ["circle-open", "circle"], "opacity": [0.45, 1.0]}
+
+
+def test_period_comparison_numbers_and_direction():
+    table = dash.compare_counts(
+        {"Earnings": (10, 6), "Fed": (8, 2), "Steady": (6, 3), "New": (5, 5)},
+        {"Earnings": (10, 3), "Fed": (8, 4), "Steady": (6, 3), "Gone": (7, 1)},
+        min_items=5,
+    ).set_index("group")
+    assert table.loc["Earnings", ["items", "previous_items"]].tolist() == [10, 10]
+    assert table.loc["Earnings", "negative_share"] == 0.6 and table.loc["Earnings", "previous_share"] == 0.3
+    assert table.loc["Earnings", "change_points"] == 30.0 and table.loc["Earnings", "direction"] == "▲ more negative"
+    assert table.loc["Fed", "change_points"] == -25.0 and table.loc["Fed", "direction"] == "▼ less negative"
+    assert table.loc["Steady", "change_points"] == 0.0 and table.loc["Steady", "direction"] == "= unchanged"
+    assert pd.isna(table.loc["New", "change_points"]) and table.loc["New", "direction"] == "new this period"
+    assert pd.isna(table.loc["Gone", "change_points"]) and table.loc["Gone", "direction"] == "no items this period"
+    assert list(table.index)[:2] == ["Earnings", "Fed"]  # largest first
+
+    thin = dash.compare_counts({"A": (2, 1)}, {"A": (9, 1)}, min_items=5)
+    assert thin["note"].tolist() == ["thin data in this period"]
