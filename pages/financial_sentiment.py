@@ -4,6 +4,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.feeds import FeedError, add_feed, delete_feed, list_feeds
+from core.feeds.opml import export_opml, import_opml
 from core.health import worker_health
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.views import financial_sentiment as dash
@@ -64,6 +65,28 @@ def correction_form(items) -> None:  # noqa: ANN001 - DataFrame of listed items
         done = st.session_state.pop("fix_result", None)
         if done:
             say("success", done)
+
+
+def opml_section() -> None:
+    """Feeds in bulk (admins): import an OPML file from a feed reader, export the feed list as OPML."""
+    with st.expander("Import or export feeds (OPML)", expanded=bool(st.session_state.get("opml_upload"))):
+        upload = st.file_uploader("OPML file from a feed reader (folders become topic tags)", type=["opml", "xml"], key="opml_upload")
+        b1, b2 = st.columns(2)
+        if b1.button("Import feeds", type="primary", key="opml_import", disabled=upload is None, width="stretch"):
+            try:
+                report = import_opml(upload.getvalue())
+            except (ValueError, PermissionError) as exc:  # OpmlError is a ValueError: the file as a whole is unreadable
+                say("error", f"{upload.name}: {dash.error_text(exc)}")
+            else:
+                say(report.level, report.summary())
+                if report.rows():
+                    st.dataframe(report.rows(), hide_index=True, width="stretch", key="opml_report", column_config={
+                        "line": st.column_config.NumberColumn("Line"), "title": st.column_config.TextColumn("Outline"),
+                        "url": st.column_config.TextColumn("URL"), "outcome": st.column_config.TextColumn("Outcome"),
+                        "reason": st.column_config.TextColumn("Reason", width="large"),
+                    })
+        b2.download_button("Export OPML", export_opml(), file_name="beacon-feeds.opml", mime="text/x-opml", key="opml_export",
+                           width="stretch")
 
 
 def feed_actions(by_id: dict) -> None:
@@ -296,6 +319,7 @@ if feeds_tab.open:
                 a3.text_input("Topic tags (comma-separated, optional)", key="feed_tags")
                 a4.number_input("Fetch every (minutes)", min_value=1, value=dash.default_interval(), step=1, key="feed_interval")
                 st.form_submit_button("Add feed", type="primary", on_click=submit_feed)
+            opml_section()
         elif may("analyst"):
             st.info("Admins add and delete feeds; as an analyst you can fetch a feed now.")
         else:

@@ -72,6 +72,11 @@ class ImportReport:
         """One line per skipped or rejected entry, in file order."""
         return [entry.text() for entry in sorted(self.skipped + self.rejected, key=lambda e: e.line)]
 
+    def rows(self) -> list[dict[str, object]]:
+        """The same, as table rows: line, outline title, URL, outcome, reason."""
+        ordered = sorted(self.skipped + self.rejected, key=lambda e: e.line)
+        return [{"line": e.line, "title": e.title, "url": e.url, "outcome": e.outcome, "reason": e.reason} for e in ordered]
+
     @property
     def level(self) -> str:
         if self.rejected:
