@@ -13,10 +13,12 @@ from core.__main__ import build_parser, main
 from core.settings import REPO_ROOT
 
 COMMANDS = [
-    "setup", "score", "score-run", "config", "train", "train-run", "users", "models", "recommend", "recommend-job", "answer", "kb",
+    "setup", "score", "score-run", "config", "feeds", "train", "train-run", "users", "models", "recommend", "recommend-job", "answer",
+    "kb",
 ]  # fmt: skip
 SUBCOMMANDS = {
     "config": ["apply"],
+    "feeds": ["import-opml", "export-opml"],
     "users": ["list", "create", "set-role", "reset-password"],
     "models": ["list", "promote", "rollback", "build-defaults"],
     "kb": ["import", "list", "rollback"],
