@@ -6,12 +6,18 @@ from core.alerts import (
     MIN_COOLDOWN_HOURS,
     MODES,
     SCOPE_TYPES,
+    SNOOZE_PERIODS,
+    acknowledge_alert,
+    assign_alert,
     delete_alert_rule,
     list_alert_rules,
     list_alerts,
+    mark_false_alarm,
     preview_alert_rule,
+    resolve_alert,
     retry_alert_email,
     save_alert_rule,
+    snooze_alert,
 )
 from core.views import alerts as dash
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
@@ -36,6 +42,9 @@ RULE_COLUMNS = {
     "min_items": st.column_config.NumberColumn("Min items"),
     "cooldown_hours": st.column_config.NumberColumn("Cooldown (h)"),
     "recipients": st.column_config.TextColumn("Recipients"),
+    "alerts": st.column_config.NumberColumn("Alerts"),
+    "false_alarm_rate": st.column_config.NumberColumn("False-alarm rate", format="percent",
+                                                      help="Alerts of the rule marked a false alarm, of all its alerts"),
 }
 PREVIEW_COLUMNS = {
     "window_end": st.column_config.DatetimeColumn("Would have fired at (UTC)", format="YYYY-MM-DD HH:mm"),
@@ -70,6 +79,40 @@ def confirm_delete(state_key: str, what: str, delete) -> None:
             st.rerun()
 
 
+def workflow_step(action, alert_id: int, done: str, value_key: str | None = None) -> None:
+    """Button callback: run one workflow action on the alert (with the value of the widget under ``value_key``),
+    before the page runs again. It runs even when the alert changed meanwhile, so core says why it refuses."""
+    args = () if value_key is None else (st.session_state.get(value_key) or "",)
+    try:
+        action(alert_id, *args)
+    except (LookupError, ValueError, PermissionError) as exc:
+        st.session_state["alerts_problem"] = dash.error_text(exc)
+    else:
+        st.session_state["alerts_report"] = f"Alert #{alert_id} {done.format(*args)}."
+
+
+def alert_workflow(alert: dict, rates: dict) -> None:
+    """The alert's state, who changed it when, its rule's false-alarm rate, and (for analysts) the workflow controls."""
+    st.text(dash.state_text(alert))
+    st.caption(plain(f"False-alarm rate of the rule {alert['rule']!r}: {dash.false_alarm_rate_text(rates.get(alert['rule_id']))}"))
+    if not may("analyst") or not dash.can_change(alert):
+        return
+    key = alert["id"]
+    a1, a2, a3, a4, a5 = st.columns([1, 2, 1, 1, 2], vertical_alignment="bottom")
+    if alert["state"] != "acknowledged":
+        a1.button("Acknowledge", key=f"ack_{key}", type="primary", on_click=workflow_step, args=(acknowledge_alert, key, "acknowledged"))
+    a2.selectbox("Snooze for", list(SNOOZE_PERIODS), key=f"snooze_period_{key}")
+    a3.button("Snooze", key=f"snooze_{key}", on_click=workflow_step, args=(snooze_alert, key, "snoozed for {}", f"snooze_period_{key}"))
+    a4.button("Resolve", key=f"resolve_{key}", on_click=workflow_step, args=(resolve_alert, key, "resolved"))
+    a5.button("False alarm", key=f"false_alarm_{key}", on_click=workflow_step, args=(mark_false_alarm, key, "marked a false alarm"),
+              help="The alert should not have fired; counted in the rule's false-alarm rate")
+    users = dash.assignable_users()
+    u1, u2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
+    u1.selectbox("Assign to", users, index=users.index(alert["assignee"]) if alert["assignee"] in users else None,
+                 key=f"assignee_{key}", placeholder="Pick a user")
+    u2.button("Assign", key=f"assign_{key}", on_click=workflow_step, args=(assign_alert, key, "assigned to {}", f"assignee_{key}"))
+
+
 st.title("Alerts")
 link_notice = dash.alert_link_notice(st.get_option("server.port"))
 say(link_notice.level, link_notice.text)
@@ -101,6 +144,7 @@ if alerts_tab.open:
                     "items": st.column_config.NumberColumn("Items"),
                     "negative_share": SHARE,
                     "baseline_share": BASELINE,
+                    "state": st.column_config.TextColumn("State", width="medium"),
                     "email": st.column_config.TextColumn("Email", width="large"),
                 },
             )
@@ -119,6 +163,7 @@ if alerts_tab.open:
                 m2.metric("Negative share", f"{chosen['negative_share']:.0%}")
                 baseline = chosen.get("baseline_share")
                 m3.metric("Baseline share", "–" if baseline is None else f"{baseline:.0%}")
+                alert_workflow(chosen, dash.false_alarm_rates())
                 status = chosen["email_status"]
                 if status == "failed":
                     say("error", f"Email {dash.email_status_text(chosen)}")
@@ -261,7 +306,8 @@ if rules_tab.open:
         if not rules:
             st.info("No alert rules yet — save one above." if may("analyst") else "No alert rules yet.")
         else:
-            st.dataframe(dash.rules_table(rules), hide_index=True, width="stretch", key="rules_table", column_config=RULE_COLUMNS)
+            st.dataframe(dash.rules_table(rules, dash.false_alarm_rates()), hide_index=True, width="stretch", key="rules_table",
+                         column_config=RULE_COLUMNS)
             if may("analyst"):
                 d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
                 doomed = d1.selectbox("Rule", [r["name"] for r in rules], key="rule_pick")

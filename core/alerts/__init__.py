@@ -14,6 +14,7 @@ from core.alerts.rules import (
     save_alert_rule,
     validate_alert_rule,
 )
+from core.alerts.workflow import SNOOZE_PERIODS, acknowledge_alert, assign_alert, mark_false_alarm, resolve_alert, snooze_alert
 from core.repositories.alerts import list_alerts
 
 __all__ = [
@@ -21,16 +22,22 @@ __all__ = [
     "MODES",
     "RulePreview",
     "SCOPE_TYPES",
+    "SNOOZE_PERIODS",
+    "acknowledge_alert",
+    "assign_alert",
     "compose_alert_email",
     "dashboard_links",
     "delete_alert_rule",
     "detect_alerts",
     "list_alert_rules",
     "list_alerts",
+    "mark_false_alarm",
     "preview_alert_rule",
     "recover_interrupted_sends",
+    "resolve_alert",
     "retry_alert_email",
     "save_alert_rule",
     "send_pending_alerts",
+    "snooze_alert",
     "validate_alert_rule",
 ]

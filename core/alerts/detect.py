@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.alerts.rules import MIN_COOLDOWN_HOURS
 from core.alerts.spike import Counts, SpikeDecision, alert_reason, decide_spike
+from core.alerts.workflow import holds_back
 from core.auth import requires
 from core.repositories import alerts as alert_rows
 from core.repositories import items
@@ -103,10 +104,21 @@ def stays_quiet(session: Session, rule: AlertRule, now: datetime, last: Alert | 
     return not _has_new_items(session, rule, now, last, late_scoring)
 
 
+def held_back_by_workflow(rule: AlertRule, last: Alert | None, now: datetime) -> bool:
+    """The rule's latest alert was acknowledged or snoozed: no new alert within the cooldown counted from
+    that change, nor while the snooze lasts (``core.alerts.workflow.holds_back``)."""
+    if last is None:
+        return False
+    return holds_back(last.state, last.state_changed_at, last.snoozed_until, cooldown_hours(rule), now)
+
+
 def _detect_for_rule(rule_id: int, now: datetime) -> int | None:
     with session_scope() as session:
         rule = alert_rows.lock_enabled_rule(session, rule_id)
-        if rule is None or stays_quiet(session, rule, now, alert_rows.last_alert(session, rule.id)):
+        if rule is None:
+            return None
+        last = alert_rows.last_alert(session, rule.id)
+        if stays_quiet(session, rule, now, last) or held_back_by_workflow(rule, last, now):
             return None
         firing = evaluate_rule(session, rule, now)
         if firing is None:

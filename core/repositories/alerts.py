@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from core.repositories.owned import delete_owned, save_owned
@@ -113,6 +113,12 @@ def _alert_row(alert: Alert, rule_name: str) -> dict:
         "email_error": alert.email_last_error,
         "email_sent_at": alert.email_sent_at,
         "email_next_attempt_at": alert.email_next_attempt_at,
+        "rule_id": alert.rule_id,
+        "state": alert.state,
+        "assignee": alert.assignee,
+        "snoozed_until": alert.snoozed_until,
+        "state_changed_by": alert.state_changed_by,
+        "state_changed_at": alert.state_changed_at,
     }
 
 
@@ -141,6 +147,31 @@ def get_alert(alert_id: int) -> dict | None:
             "recipients": list(alert.recipients),
             "article_ids": list(alert.article_ids),
         }
+
+
+def change_alert(alert_id: int, change: Callable[[dict], dict]) -> dict:
+    """Change an alert's workflow fields: ``change(the alert as a dict)`` runs in the transaction, with the
+    alert row locked, and returns the fields to set (it raises to refuse). Returns the alert as changed.
+    LookupError when the alert does not exist."""
+    with session_scope() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("BEGIN IMMEDIATE"))  # no row locks: two changes cannot both read the old state
+        alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update())
+        if alert is None:
+            raise LookupError(f"alert #{alert_id} does not exist")
+        rule_name = session.scalar(select(AlertRule.name).where(AlertRule.id == alert.rule_id))
+        for key, value in change(_alert_row(alert, rule_name)).items():
+            setattr(alert, key, value)
+        session.flush()
+        return _alert_row(alert, rule_name)
+
+
+def alert_counts_by_rule() -> dict[int, tuple[int, int]]:
+    """rule id -> (its alerts marked a false alarm, all its alerts), for rules with at least one alert."""
+    false_alarms = func.sum(case((Alert.state == "false_alarm", 1), else_=0))
+    query = select(Alert.rule_id, false_alarms, func.count()).group_by(Alert.rule_id)
+    with session_scope() as session:
+        return {rule_id: (int(marked or 0), int(total)) for rule_id, marked, total in session.execute(query)}
 
 
 # --- email delivery ---------------------------------------------------------------------------

@@ -85,6 +85,12 @@ def active_admin_names() -> list[str]:
         return list(session.scalars(select(User.username).where(User.role == "admin", User.active.is_(True)).order_by(User.username)))
 
 
+def active_usernames() -> list[str]:
+    """Every active account's name (whom an alert can be assigned to)."""
+    with session_scope() as session:
+        return list(session.scalars(select(User.username).where(User.active.is_(True)).order_by(User.username)))
+
+
 # -- signing in -------------------------------------------------------------------------------------------------
 def _open(now: datetime) -> ColumnElement[bool]:
     return or_(User.locked_until.is_(None), User.locked_until <= now)

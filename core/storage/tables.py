@@ -157,6 +157,11 @@ class Alert(Base):
     email_last_error: Mapped[str | None] = mapped_column(Text)
     email_next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     email_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(20), default="open", server_default="open")  # core.alerts.workflow.STATES
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    state_changed_by: Mapped[str | None] = mapped_column(String(100))
+    state_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     rule: Mapped[AlertRule] = relationship(back_populates="alerts")
 

@@ -13,9 +13,12 @@ import pandas as pd
 from core.alerts.email import dashboard_links
 from core.alerts.preview import RulePreview
 from core.alerts.rules import MIN_COOLDOWN_HOURS, RULE_DEFAULTS
+from core.alerts.workflow import FINAL, STATE_LABELS
 from core.repositories import alerts as alert_rows
 from core.repositories import items
+from core.repositories import users as accounts
 from core.settings import get_settings
+from core.storage.tables import utcnow
 from core.views.app import DEFAULT_DAYS, Notice, date_range, error_text, today
 from core.views.financial_sentiment import ITEMS_TAB, filter_options, stored_item_span
 
@@ -73,11 +76,13 @@ def alerts_table(alerts: Sequence[Mapping]) -> pd.DataFrame:
             "items": a["items"],
             "negative_share": a["negative_share"],
             "baseline_share": a.get("baseline_share"),
+            "state": state_label(a),
             "email": email_status_text(a),
         }
         for a in alerts
     ]
-    return pd.DataFrame(rows, columns=["id", "fired_at", "rule", "scope", "items", "negative_share", "baseline_share", "email"])
+    columns = ["id", "fired_at", "rule", "scope", "items", "negative_share", "baseline_share", "state", "email"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def alert_label(alert: Mapping) -> str:
@@ -111,9 +116,57 @@ def alert_dashboard_params(alert_id: int) -> dict[str, str] | None:
     }
 
 
-def rules_table(rules: Sequence[Mapping]) -> pd.DataFrame:
+def state_label(alert: Mapping) -> str:
+    """An alert's workflow state in words: 'snoozed until 2026-12-01 09:00' (or '… (over)' once it has passed),
+    with the assignee."""
+    state = alert.get("state") or "open"
+    text = STATE_LABELS.get(state, state)
+    until = alert.get("snoozed_until")
+    if state == "snoozed" and isinstance(until, datetime):
+        text += f" until {until:%Y-%m-%d %H:%M} UTC" + (" (over)" if until <= utcnow() else "")
+    if alert.get("assignee"):
+        text += f" · assigned to {alert['assignee']}"
+    return text
+
+
+def state_text(alert: Mapping) -> str:
+    """The state and who changed it when, for the alert detail."""
+    text = f"State: {state_label(alert)}"
+    changed = alert.get("state_changed_at")
+    if alert.get("state_changed_by") and isinstance(changed, datetime):
+        text += f" (by {alert['state_changed_by']}, {changed:%Y-%m-%d %H:%M} UTC)"
+    return text
+
+
+def can_change(alert: Mapping) -> bool:
+    """Whether the workflow can still change this alert (resolved and false alarms are final)."""
+    return (alert.get("state") or "open") not in FINAL
+
+
+def assignable_users() -> list[str]:
+    """Active users an alert can be assigned to."""
+    return accounts.active_usernames()
+
+
+def false_alarm_rates() -> dict[int, tuple[int, int]]:
+    """rule id -> (false alarms, alerts) of that rule."""
+    return alert_rows.alert_counts_by_rule()
+
+
+def false_alarm_rate_text(counts: tuple[int, int] | None) -> str:
+    if not counts or not counts[1]:
+        return "no alerts yet"
+    marked, total = counts
+    return f"{marked / total:.0%} ({marked} of {total} alert{'s' if total != 1 else ''} marked a false alarm)"
+
+
+def rules_table(rules: Sequence[Mapping], rates: Mapping[int, tuple[int, int]] | None = None) -> pd.DataFrame:
+    """The rules; with ``rates`` (``false_alarm_rates()``) each rule's alert count and false-alarm rate, so a
+    noisy rule stands out."""
+    rates = rates or {}
     rows = []
     for r in rules:
+        marked, total = rates.get(r.get("id"), (0, 0))
         test = (
             f"negative share ≥ {r['threshold']:.0%}"
             if r["mode"] == "share"
@@ -129,11 +182,13 @@ def rules_table(rules: Sequence[Mapping]) -> pd.DataFrame:
                 "min_items": r["min_items"],
                 "cooldown_hours": r["cooldown_hours"],
                 "recipients": ", ".join(r["recipients"] or []),
+                "alerts": total,
+                "false_alarm_rate": marked / total if total else None,
             }
         )
-    return pd.DataFrame(
-        rows, columns=["name", "enabled", "scope", "test", "window_hours", "min_items", "cooldown_hours", "recipients"]
-    )
+    columns = ["name", "enabled", "scope", "test", "window_hours", "min_items", "cooldown_hours", "recipients", "alerts",
+               "false_alarm_rate"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns).astype({"false_alarm_rate": float})
 
 
 def rule_form_values(rule: Mapping | None) -> dict:

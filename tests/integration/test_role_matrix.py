@@ -93,6 +93,23 @@ def _article_id() -> int:
         return session.query(Article.id).first()[0]
 
 
+_alerts_made = iter(range(1, 1_000_000))
+
+
+def _alert(role: str) -> int:
+    """A fired alert of a new rule (for the alert workflow actions)."""
+    from core.alerts import save_alert_rule
+    from core.storage.tables import Alert
+
+    rule_id = save_alert_rule(f"AW-{role}-{next(_alerts_made)}", "all")
+    with session_scope() as session:
+        alert = Alert(rule_id=rule_id, window_start=utcnow(), window_end=utcnow(), scope_label="all items", item_count=1,
+                      negative_count=1, negative_share=1.0, reason="seeded", email_status="none")  # fmt: skip
+        session.add(alert)
+        session.flush()
+        return alert.id
+
+
 def _labelled_check():
     from core.nlp.datacheck import check_labelled_data
 
@@ -104,6 +121,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     """protected function -> how to call it; each call uses names unique to the role."""
     from core import auth
     from core.alerts import delete_alert_rule, detect_alerts, retry_alert_email, save_alert_rule, send_pending_alerts
+    from core.alerts.workflow import acknowledge_alert, assign_alert, mark_false_alarm, resolve_alert, snooze_alert
     from core.auth.ownership import require_owner
     from core.config_file import apply_config
     from core.feeds import add_feed, crawl_due_feeds, crawl_feed, delete_feed, update_feed, upsert_feed
@@ -181,6 +199,11 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         delete_alert_rule: Case(delete_alert_rule, setup=alert_rule),
         detect_alerts: Case(lambda r: detect_alerts()),
         send_pending_alerts: Case(lambda r: send_pending_alerts()),
+        acknowledge_alert: Case(acknowledge_alert, setup=_alert),
+        assign_alert: Case(lambda alert: assign_alert(alert, "victim"), setup=_alert),
+        snooze_alert: Case(lambda alert: snooze_alert(alert, "1 hour"), setup=_alert),
+        resolve_alert: Case(resolve_alert, setup=_alert),
+        mark_false_alarm: Case(mark_false_alarm, setup=_alert),
         retry_alert_email: Case(lambda r: retry_alert_email(999_999), expect=LookupError),
         # models and training
         install_default_models: Case(lambda r: install_default_models(no_shipped_models)),
