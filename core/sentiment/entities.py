@@ -1,90 +1,22 @@
-"""Company and ticker tagging without network lookups: cashtags, exchange-qualified tickers,
-tickers in parentheses, a built-in list of well-known companies, and the users' watchlists."""
+"""Company and ticker tagging without network lookups: cashtags, exchange-qualified tickers, tickers in
+parentheses, the gazetteer of index constituents (``core.sentiment.gazetteer``: pytickersymbols names
+normalised by cleanco, plus documented aliases) and the users' watchlists.
+
+Gazetteer names are found as an analyst reads them: written with a capital ("apple" is fruit), and a name
+that is also an ordinary word or surname (Apple, Shell, Gates, Ford) only with company context: a
+possessive or a company word next to it (Apple's, Shell shares, Target Corp), or in running text where
+the next word is lower-case and the word before is not part of a longer capitalised name ("Apple takes
+wraps off ...", not "Bill Gates", not a Title Case headline "Apple Slices With Peanut Butter")."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-# Well-known issuers (name variants -> ticker). Deliberately small; watchlists extend it.
-KNOWN_COMPANIES: dict[str, str] = {
-    "apple": "AAPL",
-    "microsoft": "MSFT",
-    "alphabet": "GOOGL",
-    "google": "GOOGL",
-    "amazon": "AMZN",
-    "meta platforms": "META",
-    "facebook": "META",
-    "tesla": "TSLA",
-    "nvidia": "NVDA",
-    "netflix": "NFLX",
-    "intel": "INTC",
-    "amd": "AMD",
-    "ibm": "IBM",
-    "oracle": "ORCL",
-    "salesforce": "CRM",
-    "adobe": "ADBE",
-    "jpmorgan": "JPM",
-    "jp morgan": "JPM",
-    "goldman sachs": "GS",
-    "morgan stanley": "MS",
-    "citigroup": "C",
-    "bank of america": "BAC",
-    "wells fargo": "WFC",
-    "berkshire hathaway": "BRK.B",
-    "visa": "V",
-    "mastercard": "MA",
-    "paypal": "PYPL",
-    "exxon": "XOM",
-    "exxonmobil": "XOM",
-    "chevron": "CVX",
-    "boeing": "BA",
-    "airbus": "AIR.PA",
-    "walmart": "WMT",
-    "costco": "COST",
-    "disney": "DIS",
-    "coca-cola": "KO",
-    "pepsico": "PEP",
-    "mcdonald's": "MCD",
-    "nike": "NKE",
-    "starbucks": "SBUX",
-    "pfizer": "PFE",
-    "moderna": "MRNA",
-    "johnson & johnson": "JNJ",
-    "merck": "MRK",
-    "ford": "F",
-    "general motors": "GM",
-    "uber": "UBER",
-    "airbnb": "ABNB",
-    "spotify": "SPOT",
-    "nokia": "NOK",
-    "ericsson": "ERIC",
-    "samsung": "005930.KS",
-    "toyota": "TM",
-    "sony": "SONY",
-    "alibaba": "BABA",
-    "tencent": "0700.HK",
-    "shell": "SHEL",
-    "bp": "BP",
-    "hsbc": "HSBA.L",
-    "barclays": "BARC.L",
-    "ubs": "UBS",
-    "deutsche bank": "DBK.DE",
-    "volkswagen": "VOW3.DE",
-    "siemens": "SIE.DE",
-    "sap": "SAP",
-    "nestle": "NESN.SW",
-    "novo nordisk": "NVO",
-    "astrazeneca": "AZN",
-    "broadcom": "AVGO",
-    "qualcomm": "QCOM",
-    "palantir": "PLTR",
-    "snowflake": "SNOW",
-    "coinbase": "COIN",
-    "blackrock": "BLK",
-    "carnival": "CCL",
-}
+from core.sentiment.gazetteer import AMBIGUOUS, gazetteer
+
 _COMMON_WORDS = {
     "A",
     "I",
@@ -116,50 +48,174 @@ _COMMON_WORDS = {
     "INC",
     "PLC",
     "LTD",
+    "IT",
+    "ECB",
+    "IMF",
+    "OPEC",
+    "UN",
+    "UAE",
+    "FBI",
+    "DOJ",
+    "FDA",
+    "ESG",
+    "EV",
+    "CPI",
 }
-CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,5}(?:\.[A-Za-z]{1,2})?)\b")
+CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,5}(?:[.-][A-Za-z]{1,2})?)\b")
 EXCHANGE_TICKER = re.compile(r"\((?:NYSE|NASDAQ|Nasdaq|NYSEARCA|AMEX|LSE|TSX|OTC|HEL|STO)\s*:\s*([A-Z][A-Z.]{0,6})\)")
 PAREN_TICKER = re.compile(r"\(([A-Z]{2,5})\)")
+# Words next to an ambiguous name that make it the company ("Shell shares", "Target Corp", "Apple CEO").
+_CUES = frozenset(
+    "inc inc. corp corp. corporation co co. plc ltd ag se nv sa shares stock stocks ceo chief boss executives earnings "
+    "revenue profit sales results quarterly shareholders investors".split()
+)
+_POSSESSIVE = re.compile(r"['’]s?(?!\w)")
+_NEXT_WORD = re.compile(r"[\s,]+([^\s,]+)")
+_PREV_WORD = re.compile(r"(\S+)\s+$")
+_LIST_GAP = re.compile(r"\s*(?:,|&|and)\s*|,\s*(?:and\s+)?")
 
 
 @dataclass
 class CompanyDirectory:
-    """Names and tickers to look for; built once per scoring run from the defaults and watchlists."""
+    """The users' own names and tickers (watchlists), on top of the gazetteer; built once per scoring run."""
 
-    names: dict[str, str] = field(default_factory=lambda: dict(KNOWN_COMPANIES))
-    tickers: set[str] = field(default_factory=lambda: set(KNOWN_COMPANIES.values()))
+    names: dict[str, str] = field(default_factory=dict)  # lower-case watchlist name -> the name as written
+    tickers: set[str] = field(default_factory=set)
 
     def add(self, names: Iterable[str] = (), tickers: Iterable[str] = ()) -> None:
+        known = _gazetteer_names()
         for name in names:
-            if name.strip():
-                self.names.setdefault(name.strip().lower(), name.strip())
+            name = name.strip()
+            if name and _lower(name) not in known:  # a gazetteer name keeps its ticker and its guard
+                self.names.setdefault(_lower(name), name)
         for ticker in tickers:
             if ticker.strip():
                 self.tickers.add(ticker.strip().lstrip("$").upper())
 
-    def pattern(self) -> re.Pattern:
-        alternatives = sorted(self.names, key=len, reverse=True)
-        return re.compile(r"(?<![\w])(" + "|".join(re.escape(n) for n in alternatives) + r")(?![\w])", re.IGNORECASE)
+    def pattern(self) -> re.Pattern | None:
+        """The watchlist names' matcher (the gazetteer's is compiled once per process)."""
+        return _word_pattern(self.names) if self.names else None
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """One regex alternation for many literal words, as a character trie (fast with thousands of names)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [("['’]" if ch == "'" else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+def _word_pattern(lower_names: Iterable[str]) -> re.Pattern:
+    return re.compile(r"(?<![\w])(" + _alternation(lower_names) + r")(?![\w])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_names() -> dict[str, tuple[str, str]]:
+    """lower-case name (straight apostrophe) -> (the name as written, company key)."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, key in gazetteer().names.items():
+        out.setdefault(name.lower(), (name, key))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_pattern() -> re.Pattern:
+    return _word_pattern(_gazetteer_names())
+
+
+def _lower(text: str) -> str:
+    return text.lower().replace("’", "'")
+
+
+def _sentence_start(before: str) -> bool:
+    stripped = before.rstrip()
+    return not stripped or stripped[-1] in ".!?:;\"“”'‘(—–-|"
+
+
+def _company_context(text: str, start: int, end: int, companies: list[tuple[int, int]]) -> bool:
+    """Whether an ambiguous name at text[start:end] reads as the company (see the module docstring);
+    ``companies`` are the spans of unambiguous company names in the text."""
+    after = text[end:]
+    if _POSSESSIVE.match(after):
+        return True
+    following = _NEXT_WORD.match(after)
+    if following and following.group(1).strip(".,:;").lower() in _CUES:
+        return True
+    if following and following.group(1) == "of":
+        return False  # "the Oracle of Omaha"
+    if any(_LIST_GAP.fullmatch(text[e:start]) or _LIST_GAP.fullmatch(text[end:s]) for s, e in companies):
+        return True  # in a list of companies: "Twitter, Amazon, Alphabet, Apple, Intel & more"
+    before = text[:start]
+    previous = _PREV_WORD.search(before)
+    if previous and not _sentence_start(before) and previous.group(1)[:1].isupper():
+        return False  # part of a longer name ("Bill Gates", "Big Apple") or a Title Case headline
+    return bool(following) and following.group(1)[:1].islower()
+
+
+def _gazetteer_matches(text: str) -> list[str]:
+    names = _gazetteer_names()
+    matches = []
+    for match in _gazetteer_pattern().finditer(text):
+        written = match.group(1)
+        name, key = names[_lower(written)]
+        if any(c.isupper() for c in written):  # "apple", "shell": a word, not a name
+            matches.append((match.start(1), match.end(1), written, name, key))
+    accepted = {i for i, (_, _, _, name, _) in enumerate(matches) if name not in AMBIGUOUS}
+    grew = True
+    while grew:  # an ambiguous name next to an accepted one in a list is accepted too ("Amazon, Apple, Intel")
+        sure = [(matches[i][0], matches[i][1]) for i in accepted]
+        grew = False
+        for i, (start, end, written, name, _) in enumerate(matches):
+            if i not in accepted and written[:1] == name[:1] and _company_context(text, start, end, sure):
+                accepted.add(i)
+                grew = True
+    return [matches[i][4] for i in sorted(accepted)]
+
+
+def _symbol_key(ticker: str) -> str:
+    symbol = ticker.upper().replace("-", ".")
+    return gazetteer().symbols.get(symbol, symbol)
 
 
 def find_companies(text: str, directory: CompanyDirectory, pattern: re.Pattern | None = None) -> list[str]:
-    """Canonical companies mentioned in ``text``: tickers upper-case, watchlist names as written."""
+    """Companies mentioned in ``text``: gazetteer companies and tickers by their key (upper-case
+    ticker), watchlist names as written. ``pattern`` is ``directory.pattern()`` compiled once by the caller."""
     found: dict[str, None] = {}
     for match in CASHTAG.finditer(text):
-        found[match.group(1).upper()] = None
+        found[_symbol_key(match.group(1))] = None
     for match in EXCHANGE_TICKER.finditer(text):
-        found[match.group(1).upper()] = None
+        found[_symbol_key(match.group(1))] = None
+    keys = gazetteer().keys
     for match in PAREN_TICKER.finditer(text):
         ticker = match.group(1)
-        if ticker in directory.tickers and ticker not in _COMMON_WORDS:
-            found[ticker] = None
-    for match in (pattern or directory.pattern()).finditer(text):
-        found[directory.names[match.group(1).lower()]] = None
+        if ticker not in _COMMON_WORDS and (ticker in directory.tickers or _symbol_key(ticker) in keys):
+            found[_symbol_key(ticker) if ticker not in directory.tickers else ticker] = None
+    for key in _gazetteer_matches(text):
+        found[key] = None
+    watchlist = pattern if pattern is not None else directory.pattern()
+    if watchlist is not None:
+        for match in watchlist.finditer(text):
+            found[directory.names[_lower(match.group(1))]] = None
     return list(found)
 
 
 def canonical_company(value: str) -> str:
-    """The key a company is stored under: the ticker for well-known names, else the text as given
-    (tickers upper-cased, ``$`` removed). Use it to match user input against stored mentions."""
+    """The key a company is stored under: the gazetteer company's key for any of its names or symbols,
+    else the text as given (tickers upper-cased, ``$`` removed). Use it to match user input against stored mentions."""
     cleaned = value.strip().lstrip("$")
-    return KNOWN_COMPANIES.get(cleaned.lower(), cleaned.upper() if cleaned.isupper() or len(cleaned) <= 5 else cleaned)
+    if hit := _gazetteer_names().get(_lower(cleaned)):
+        return hit[1]
+    if cleaned.isupper() or len(cleaned) <= 5:
+        return _symbol_key(cleaned)
+    return cleaned
