@@ -10,10 +10,10 @@ import logging
 import sys
 import warnings
 
-from core.cli import config, feeds, models, recommend, score, setup, support, train, users
+from core.cli import config, digest, feeds, models, recommend, score, setup, support, train, users
 
 # In the order ``--help`` lists them.
-AREAS = (setup, score, config, feeds, train, users, models, recommend, support)
+AREAS = (setup, score, config, feeds, train, users, models, recommend, support, digest)
 
 
 def build_parser() -> argparse.ArgumentParser:

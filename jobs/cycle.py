@@ -1,4 +1,4 @@
-"""One worker cycle: crawl -> score -> recover/detect -> notify.
+"""One worker cycle: crawl -> score -> recover/detect -> notify -> digests.
 
 Each step is idempotent and isolated: a failing step is logged and the next one still runs. A step
 whose results could not be written to the database counts as failed. After a disk-level database
@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from core.alerts import detect_alerts, recover_interrupted_sends, send_pending_alerts
+from core.digests import send_due_digests
 from core.feeds import crawl_due_feeds
 from core.health import record_cycle
 from core.sentiment import score_pending_articles
@@ -65,6 +66,7 @@ def run_cycle(force_crawl: bool = False) -> dict:
     _step("recover", recover_interrupted_sends, summary)
     _step("detect", detect_alerts, summary)
     _step("notify", send_pending_alerts, summary)
+    _step("digests", send_due_digests, summary)
     summary["recorded"] = _record(summary["failed_steps"])
     level = logging.INFO if summary["recorded"] and not summary["failed_steps"] else logging.ERROR
     log.log(level, "cycle done in %.1fs: %s", time.monotonic() - started, _headline(summary))

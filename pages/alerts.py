@@ -21,6 +21,7 @@ from core.alerts import (
 )
 from core.views import alerts as dash
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
+from pages.alerts_digests import digests_tab as show_digests
 from ui import ARTICLE_COLUMNS, may, plain, say, use_app_navigation
 
 use_app_navigation()
@@ -122,7 +123,9 @@ if report:
 problem = st.session_state.pop("alerts_problem", None)
 if problem:
     say("error", problem)
-alerts_tab, watch_tab, rules_tab = st.tabs(["Alerts", "Watchlists", "Alert rules"], key="view", bind="query-params")
+alerts_tab, watch_tab, rules_tab, digests_tab = st.tabs(
+    ["Alerts", "Watchlists", "Alert rules", "Digests"], key="view", bind="query-params"
+)
 
 if alerts_tab.open:
     with alerts_tab:
@@ -314,3 +317,7 @@ if rules_tab.open:
                 if d2.button("Delete…", key="delete_rule", width="stretch"):
                     st.session_state["rule_delete"] = doomed
                 confirm_delete("rule_delete", "alert rule", delete_alert_rule)
+
+if digests_tab.open:
+    with digests_tab:
+        show_digests()

@@ -36,7 +36,7 @@ def _claim(alert_id: int, now: datetime) -> bool:
     return alert_rows.claim_email(alert_id, now, get_settings().email_max_attempts)
 
 
-def _deliver(message: EmailMessage) -> dict:
+def deliver(message: EmailMessage) -> dict:
     """Send over SMTP; returns the refused recipients (empty when all accepted)."""
     s = get_settings()
     smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s)
@@ -97,7 +97,7 @@ def _send_one(alert_id: int, now: datetime) -> bool | None:
         _mark_failed(alert_id, now, f"could not compose the email: {type(exc).__name__}: {exc}")
         return False
     try:
-        refused = _deliver(message)
+        refused = deliver(message)
     except (smtplib.SMTPException, OSError) as exc:
         _mark_failed(alert_id, now, describe_error(exc))
         return False if isinstance(exc, MESSAGE_ERRORS) else None

@@ -443,3 +443,42 @@ class RecJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DigestSubscription(Base):
+    """A digest: a scope, a schedule in the subscriber's time zone (daily at a time, or weekly on a day) and recipients."""
+
+    __tablename__ = "digest_subscriptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    scope_type: Mapped[str] = mapped_column(String(20))  # all | topic | company | watchlist | keyword
+    scope_value: Mapped[str] = mapped_column(String(500), default="")
+    frequency: Mapped[str] = mapped_column(String(10), default="daily")  # daily | weekly
+    weekday: Mapped[int | None] = mapped_column(Integer)  # weekly: 0 = Monday … 6 = Sunday
+    send_time: Mapped[str] = mapped_column(String(5), default="08:00")  # HH:MM, local to time_zone
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")  # a zoneinfo name
+    recipients: Mapped[list] = mapped_column(default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    owner: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    sends: Mapped[list[DigestSend]] = relationship(back_populates="subscription", cascade="all, delete-orphan")
+
+
+class DigestSend(Base):
+    """One period of a digest, claimed once across workers (unique subscription + period) and sent at most once."""
+
+    __tablename__ = "digest_sends"
+    __table_args__ = (UniqueConstraint("subscription_id", "period_key", name="uq_digest_send_period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("digest_subscriptions.id", ondelete="CASCADE"), index=True)
+    period_key: Mapped[str] = mapped_column(String(40))  # the local date the digest is due on
+    period_start: Mapped[datetime] = mapped_column(DateTime)
+    period_end: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="sending")  # sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)  # while 'sending': when the send started
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    subscription: Mapped[DigestSubscription] = relationship(back_populates="sends")

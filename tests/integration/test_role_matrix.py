@@ -124,6 +124,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     from core.alerts.workflow import acknowledge_alert, assign_alert, mark_false_alarm, resolve_alert, snooze_alert
     from core.auth.ownership import require_owner
     from core.config_file import apply_config
+    from core.digests import delete_digest_subscription, save_digest_subscription, send_due_digests
     from core.feeds import add_feed, crawl_due_feeds, crawl_feed, delete_feed, update_feed, upsert_feed
     from core.feeds.opml import export_opml, import_opml
     from core.nlp import registry
@@ -155,6 +156,10 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     def alert_rule(role: str) -> str:
         save_alert_rule(f"RD-{role}", "all", recipients="a@example.com")
         return f"RD-{role}"
+
+    def digest(role: str) -> str:
+        save_digest_subscription(f"DD-{role}", "all", recipients="a@example.com")
+        return f"DD-{role}"
 
     def knowledge_base(role: str) -> str:
         import_faq(f"KA-{role}", faq)
@@ -199,12 +204,16 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         delete_alert_rule: Case(delete_alert_rule, setup=alert_rule),
         detect_alerts: Case(lambda r: detect_alerts()),
         send_pending_alerts: Case(lambda r: send_pending_alerts()),
+        retry_alert_email: Case(lambda r: retry_alert_email(999_999), expect=LookupError),
+        # digests
+        save_digest_subscription: Case(lambda r: save_digest_subscription(f"DG-{r}", "all", recipients="a@example.com")),
+        delete_digest_subscription: Case(delete_digest_subscription, setup=digest),
+        send_due_digests: Case(lambda r: send_due_digests()),
         acknowledge_alert: Case(acknowledge_alert, setup=_alert),
         assign_alert: Case(lambda alert: assign_alert(alert, "victim"), setup=_alert),
         snooze_alert: Case(lambda alert: snooze_alert(alert, "1 hour"), setup=_alert),
         resolve_alert: Case(resolve_alert, setup=_alert),
         mark_false_alarm: Case(mark_false_alarm, setup=_alert),
-        retry_alert_email: Case(lambda r: retry_alert_email(999_999), expect=LookupError),
         # models and training
         install_default_models: Case(lambda r: install_default_models(no_shipped_models)),
         registry.register_version: Case(lambda r: registry.register_trained(tiny_trained["sentiment"], f"matrix-{r}")),

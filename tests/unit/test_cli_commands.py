@@ -15,6 +15,7 @@ from core.settings import REPO_ROOT
 COMMANDS = [
     "setup", "score", "score-run", "config", "feeds", "train", "train-run", "users", "models", "recommend", "recommend-job", "answer",
     "kb",
+    "digest",
 ]  # fmt: skip
 SUBCOMMANDS = {
     "config": ["apply"],
@@ -22,6 +23,7 @@ SUBCOMMANDS = {
     "users": ["list", "create", "set-role", "reset-password"],
     "models": ["list", "promote", "rollback", "build-defaults"],
     "kb": ["import", "list", "rollback"],
+    "digest": ["preview"],
 }
 
 

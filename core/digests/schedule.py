@@ -1,0 +1,94 @@
+"""When a digest is due: pure functions of a schedule and a UTC instant.
+
+A schedule is daily at HH:MM or weekly on a weekday at HH:MM, in the subscriber's time zone. The period a digest
+covers runs from the previous scheduled moment to this one, so on the days the clocks change a daily period is
+23 or 25 hours long. A local time that does not exist on a spring-forward day (02:30 in Europe) is taken with the
+offset before the change (it falls at 03:30 local); one that occurs twice on a fall-back day is its first occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+FREQUENCIES = ("daily", "weekly")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    frequency: str  # daily | weekly
+    send_time: str  # HH:MM in time_zone
+    time_zone: str  # a zoneinfo name
+    weekday: int | None = None  # weekly: 0 = Monday … 6 = Sunday
+
+    def describe(self) -> str:
+        day = "every day" if self.frequency == "daily" else f"every {WEEKDAYS[self.weekday]}"
+        return f"{day} at {self.send_time} ({self.time_zone})"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The items a digest covers, published from ``start`` up to (not including) ``end``; naive UTC. ``key`` is the
+    local date the digest is due on: one digest per subscription and key."""
+
+    key: str
+    start: datetime
+    end: datetime
+
+
+def parse_time(text: str) -> time:
+    match = TIME.match(str(text or "").strip())
+    if not match:
+        raise ValueError(f"the send time must be HH:MM on a 24-hour clock (e.g. 08:00), got {text!r}")
+    return time(int(match[1]), int(match[2]))
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(name or "").strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}: use a name such as Europe/Berlin, America/New_York or UTC") from None
+
+
+def check_schedule(schedule: Schedule) -> None:
+    """ValueError naming the first problem of the schedule."""
+    if schedule.frequency not in FREQUENCIES:
+        raise ValueError(f"the schedule must be one of {', '.join(FREQUENCIES)}, got {schedule.frequency!r}")
+    if schedule.frequency == "weekly" and schedule.weekday not in range(7):
+        raise ValueError("a weekly digest needs a weekday, 0 (Monday) to 6 (Sunday)")
+    parse_time(schedule.send_time)
+    zone(schedule.time_zone)
+
+
+def _moment(schedule: Schedule, day: date) -> datetime:
+    """The scheduled moment on the local ``day``, as naive UTC."""
+    local = datetime.combine(day, parse_time(schedule.send_time), tzinfo=zone(schedule.time_zone))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def _step(schedule: Schedule) -> timedelta:
+    return timedelta(days=1 if schedule.frequency == "daily" else 7)
+
+
+def due_period(schedule: Schedule, now: datetime) -> Period:
+    """The latest period whose digest is due at ``now`` (naive UTC or aware): it ends at the last scheduled moment
+    at or before ``now``."""
+    now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+    day = now.replace(tzinfo=UTC).astimezone(zone(schedule.time_zone)).date()
+    if schedule.frequency == "weekly":
+        day -= timedelta(days=(day.weekday() - schedule.weekday) % 7)
+    if _moment(schedule, day) > now:
+        day -= _step(schedule)
+    return Period(day.isoformat(), _moment(schedule, day - _step(schedule)), _moment(schedule, day))
+
+
+def previous_periods(schedule: Schedule, period: Period, count: int) -> list[Period]:
+    """``count`` periods ending with ``period``, oldest first."""
+    periods = [period]
+    while len(periods) < count:
+        periods.insert(0, due_period(schedule, periods[0].start))
+    return periods

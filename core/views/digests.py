@@ -1,0 +1,76 @@
+"""What the Alerts page's Digests tab shows and decides: the subscriptions table, the form's starting values, the
+schedule in words and the preview text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from core.digests import get_digest_subscription, preview_digest
+from core.digests.schedule import WEEKDAYS
+from core.digests.subscriptions import schedule_of
+from core.repositories import digests as digest_rows
+from core.views.app import error_text
+
+__all__ = ["error_text"]
+
+NEW = "➕ New digest"
+COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Helsinki",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Asia/Singapore",
+    "Australia/Sydney",
+)
+
+
+def subscriptions_table(subs: Sequence[Mapping]) -> pd.DataFrame:
+    rows = []
+    for s in subs:
+        sends = digest_rows.sends_of(s["id"], limit=1)
+        last = sends[0] if sends else None
+        last_text = "never sent" if last is None else f"{last['period']}: {last['status']}"
+        if last and last["error"]:
+            last_text += f" ({last['error']})"
+        rows.append({
+            "name": s["name"],
+            "enabled": s["enabled"],
+            "scope": "all items" if s["scope_type"] == "all" else f"{s['scope_type']}: {s['scope_value']}",
+            "schedule": schedule_of(s).describe(),
+            "recipients": ", ".join(s["recipients"]),
+            "last": last_text,
+            "owner": s["owner"],
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=["name", "enabled", "scope", "schedule", "recipients", "last", "owner"])
+
+
+def form_values(sub: Mapping | None) -> dict:
+    """The form's starting values: the subscription's, or a new daily 08:00 UTC digest of all items."""
+    if sub is None:
+        return {
+            "name": "",
+            "scope_type": "all",
+            "scope_value": "",
+            "frequency": "daily",
+            "weekday": 0,
+            "send_time": "08:00",
+            "time_zone": "UTC",
+            "recipients": "",
+            "enabled": True,
+        }
+    return {**sub, "weekday": sub["weekday"] or 0, "recipients": ", ".join(sub["recipients"])}
+
+
+def weekday_name(index: int) -> str:
+    return WEEKDAYS[index]
+
+
+def preview_text(name: str) -> str:
+    """The plain text of the digest due now for the subscription named ``name``."""
+    return preview_digest(get_digest_subscription(name))

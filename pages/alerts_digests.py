@@ -1,0 +1,112 @@
+"""The Alerts page's Digests tab (UI only): add, edit, delete and preview digest subscriptions; viewers read them."""
+
+import streamlit as st
+
+from core.digests import FREQUENCIES, SCOPE_TYPES, delete_digest_subscription, list_digest_subscriptions, save_digest_subscription
+from core.views import digests as view
+from ui import may, plain, say
+
+COLUMNS = {
+    "name": st.column_config.TextColumn("Digest"),
+    "enabled": st.column_config.CheckboxColumn("Enabled"),
+    "scope": st.column_config.TextColumn("Scope"),
+    "schedule": st.column_config.TextColumn("Schedule"),
+    "recipients": st.column_config.TextColumn("Recipients"),
+    "last": st.column_config.TextColumn("Last period", width="medium"),
+    "owner": st.column_config.TextColumn("Owner"),
+}
+
+
+def _form(subs: list[dict]) -> None:
+    by_name = {s["name"]: s for s in subs}
+    if st.session_state.get("digest_edit") not in (view.NEW, *by_name):
+        st.session_state.pop("digest_edit", None)  # deleted meanwhile
+    editing = st.selectbox("Digest to edit", [view.NEW, *by_name], key="digest_edit")
+    sub = by_name.get(editing)
+    v = view.form_values(sub)
+    k = f"_{sub['id']}" if sub else "_new"
+    with st.form(f"digest{k}", border=True):
+        st.subheader(plain(f"Edit the digest {editing!r}") if sub else "New digest")
+        c1, c2, c3 = st.columns([2, 1, 2])
+        name = c1.text_input("Digest name", value=v["name"], key=f"digest_name{k}")
+        scope_type = c2.selectbox("Digest scope", SCOPE_TYPES, index=SCOPE_TYPES.index(v["scope_type"]), key=f"digest_scope{k}")
+        scope_value = c3.text_input(
+            "Digest scope value",
+            value=v["scope_value"],
+            key=f"digest_value{k}",
+            help="The topic, company, watchlist or keyword; empty for all items.",
+        )
+        s1, s2, s3, s4 = st.columns(4)
+        frequency = s1.selectbox("Frequency", FREQUENCIES, index=FREQUENCIES.index(v["frequency"]), key=f"digest_freq{k}")
+        weekday = s2.selectbox("Weekday (weekly)", range(7), index=v["weekday"], format_func=view.weekday_name, key=f"digest_day{k}")
+        send_time = s3.text_input("Send time (HH:MM)", value=v["send_time"], key=f"digest_time{k}")
+        time_zone = s4.text_input(
+            "Time zone", value=v["time_zone"], key=f"digest_tz{k}", help=f"A time zone name, e.g. {', '.join(view.COMMON_ZONES[:5])}."
+        )
+        recipients = st.text_input("Digest recipients (comma-separated emails)", value=v["recipients"], key=f"digest_to{k}")
+        enabled = st.checkbox("Digest enabled", value=v["enabled"], key=f"digest_on{k}")
+        if st.form_submit_button("Save digest", type="primary"):
+            try:
+                save_digest_subscription(
+                    name,
+                    scope_type,
+                    scope_value,
+                    frequency,
+                    send_time,
+                    time_zone,
+                    weekday if frequency == "weekly" else None,
+                    recipients,
+                    enabled,
+                )
+            except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's digest
+                say("error", view.error_text(exc))
+            else:
+                say("success", f"Digest {name.strip()!r} saved.")
+
+
+def digests_tab() -> None:
+    if may("analyst"):
+        _form(list_digest_subscriptions())
+    else:
+        st.info("You are signed in as a viewer: you can read the digests and preview them. Analysts and admins create and change them.")
+    subs = list_digest_subscriptions()
+    if not subs:
+        st.info("No digests yet — save one above." if may("analyst") else "No digests yet.")
+        return
+    st.dataframe(view.subscriptions_table(subs), hide_index=True, width="stretch", key="digests_table", column_config=COLUMNS)
+    p1, p2, p3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    chosen = p1.selectbox("Digest", [s["name"] for s in subs], key="digest_pick")
+    if p2.button("Preview", key="digest_preview", width="stretch"):
+        try:
+            st.session_state["digest_preview_text"] = view.preview_text(chosen)
+        except (LookupError, ValueError) as exc:
+            say("error", view.error_text(exc))
+    if may("analyst") and p3.button("Delete…", key="digest_delete", width="stretch"):
+        st.session_state["digest_doomed"] = chosen
+    _confirm_delete()
+    text = st.session_state.get("digest_preview_text")
+    if text:
+        st.caption("The digest due now (nothing is sent):")
+        st.code(text, language=None)
+
+
+def _confirm_delete() -> None:
+    name = st.session_state.get("digest_doomed")
+    if name is None:
+        return
+    with st.container(border=True):
+        say("warning", f"Delete the digest {name!r} and its send history? This cannot be undone.")
+        yes, no, _ = st.columns([1, 1, 4])
+        if yes.button("Yes, delete", type="primary", key="digest_delete_yes"):
+            st.session_state.pop("digest_doomed", None)
+            try:
+                delete_digest_subscription(name)
+            except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's digest
+                st.session_state["alerts_problem"] = view.error_text(exc)
+            else:
+                st.session_state.pop("digest_preview_text", None)
+                st.session_state["alerts_report"] = f"Deleted the digest {name!r}."
+            st.rerun()
+        if no.button("Cancel", key="digest_delete_no"):
+            st.session_state.pop("digest_doomed", None)
+            st.rerun()

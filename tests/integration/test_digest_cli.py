@@ -1,0 +1,34 @@
+"""``python -m core digest preview``: prints the digest due at a moment, sends nothing; an unknown name fails in one line."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.__main__ import main
+from tests.integration.test_digest_send import DUE, seed_items, sends, subscribe
+
+
+def test_preview_prints_the_digest_and_sends_nothing(db, capsys):
+    seed_items()
+    subscribe()
+    assert main(["digest", "preview", "--subscription", "Morning", "--at", (DUE + timedelta(hours=2)).isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[Beacon] Daily digest Morning: all items (3 items, 67% negative)")
+    assert "Items: 3 (+1 since the previous digest)" in out and "Acme <b>plunges</b>" in out and "Trend:" in out
+    assert sends() == []
+
+
+def test_preview_of_an_unknown_subscription_names_the_known_ones(db, capsys):
+    subscribe()
+    assert main(["digest", "preview", "--subscription", "Evening"]) == 1
+    assert capsys.readouterr().err.strip() == "error: there is no digest subscription named 'Evening' (known: 'Morning')"
+
+
+def test_preview_with_a_bad_moment_is_refused(db, capsys):
+    subscribe()
+    with pytest.raises(SystemExit) as exited:
+        main(["digest", "preview", "--subscription", "Morning", "--at", "yesterday"])
+    assert exited.value.code == 2
+    assert "not an ISO date and time" in capsys.readouterr().err
