@@ -82,7 +82,7 @@ def alerts_table(alerts: Sequence[Mapping]) -> pd.DataFrame:
         for a in alerts
     ]
     columns = ["id", "fired_at", "rule", "scope", "items", "negative_share", "baseline_share", "state", "email"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns).astype({"baseline_share": float})  # a share rule has none: empty, not "None"
 
 
 def alert_label(alert: Mapping) -> str:

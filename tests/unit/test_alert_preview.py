@@ -90,3 +90,14 @@ def test_a_share_rule_firing_shows_no_baseline_as_an_empty_cell_not_none():
     fired = PreviewFiring(start + timedelta(hours=5), 6, 0.5, None, "50% of all 6 items were negative")
     table = preview_table(RulePreview(start, start + timedelta(days=1), timedelta(hours=1), 24, [fired]))
     assert table["baseline_share"].dtype == float and table["baseline_share"].isna().all()
+
+
+def test_the_alerts_table_shows_a_share_rules_missing_baseline_as_an_empty_cell():
+    from datetime import datetime
+
+    from core.views.alerts import alerts_table
+
+    alert = {"id": 1, "fired_at": datetime(2026, 11, 1), "rule": "R", "scope": "all items", "items": 32, "negative_share": 0.5,
+             "baseline_share": None, "state": "open", "email_status": "sent"}
+    table = alerts_table([alert])
+    assert table["baseline_share"].dtype == float and table["baseline_share"].isna().all()
