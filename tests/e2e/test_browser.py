@@ -89,7 +89,9 @@ def test_add_fetch_and_see_scored_items_and_trends(beacon, browser_page, tmp_pat
     assert_inert(page)
 
     # The keyboard alternative: pick a bucket and group from the list.
-    page.get_by_label("Show the items for a time bucket and group").click()
+    picker = page.get_by_label("Show the items for a time bucket and group")
+    picker.scroll_into_view_if_needed()  # at the viewport's bottom edge (below the Compare toggle) its list did not open
+    picker.click()
     option = page.get_by_role("option").last
     picked = option.inner_text().strip()
     option.click()
