@@ -21,7 +21,7 @@ from core.alerts import (
 )
 from core.views import alerts as dash
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
-from pages.alerts_digests import digests_tab as show_digests
+from digests_ui import digests_tab as show_digests
 from ui import ARTICLE_COLUMNS, may, plain, say, use_app_navigation
 
 use_app_navigation()

@@ -1,4 +1,5 @@
-"""The Alerts page's Digests tab (UI only): add, edit, delete and preview digest subscriptions; viewers read them."""
+"""The Alerts page's Digests tab (Streamlit widgets only; beside ui.py so that pages do not import each other):
+add, edit, delete and preview digest subscriptions; viewers read them."""
 
 import streamlit as st
 
