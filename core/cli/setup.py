@@ -13,6 +13,7 @@ def cmd_setup(_: argparse.Namespace) -> int:
     upgrade_database()
     installed = install_default_models()
     print(f"database ready; default models installed: {', '.join(installed) or 'already present'}")
+    print(_install_accurate_encoder())
     if create_admin_from_environment():
         print("created the first admin from BEACON_ADMIN_USER")
     elif (token := issue_setup_token()) is not None:
@@ -21,5 +22,17 @@ def cmd_setup(_: argparse.Namespace) -> int:
     return 0
 
 
+def _install_accurate_encoder() -> str:
+    """Assemble and verify the accurate base encoder; a problem is one line and the fast encoder keeps working."""
+    from core.nlp.accurate_encoder import install
+    from core.nlp.base_model import BaseEncoderUnavailable
+
+    try:
+        return install()
+    except BaseEncoderUnavailable as exc:
+        return f"{exc} (the fast encoder keeps working)"
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("setup", help="migrate the database and install the shipped default models").set_defaults(func=cmd_setup)
+    help_text = "migrate the database, install the shipped default models and the accurate base encoder"
+    sub.add_parser("setup", help=help_text).set_defaults(func=cmd_setup)

@@ -10,7 +10,7 @@ import torch
 
 from core.nlp.base_model import tokenize
 from core.nlp.device import choose_device, inference_batch_size, inference_dtype, length_sorted_batches, place
-from core.nlp.model import MeanPoolClassifier
+from core.nlp.model import MeanPoolClassifier, base_of
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -39,6 +39,7 @@ class TextClassifier:
     ) -> None:
         self.device = torch.device(choose_device(device))
         self.dtype = inference_dtype(self.device.type, precision)
+        self.base = base_of(model)  # the base encoder, whose tokenizer the texts go through
         self.model = place(model, self.device.type, self.dtype)
         self.labels = list(labels)
         self.max_length = max_length
@@ -62,7 +63,7 @@ class TextClassifier:
         done = 0
         with torch.inference_mode():
             for idx in length_sorted_batches(texts, size):
-                logits = self.model(**tokenize([texts[i] for i in idx], self.max_length, self.device)).logits
+                logits = self.model(**tokenize([texts[i] for i in idx], self.max_length, self.device, self.base)).logits
                 out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
                 done += len(idx)
                 if progress:

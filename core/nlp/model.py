@@ -1,10 +1,11 @@
-"""The classifier network: the MiniLM encoder, mean pooling (as the sentence encoder was trained), a linear head."""
+"""The classifier network: a base encoder (MiniLM for ``fast``, MPNet for ``accurate``), mean pooling (as the
+sentence encoders were trained), a linear head."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from transformers import BertModel, BertPreTrainedModel
+from transformers import BertModel, BertPreTrainedModel, MPNetModel, MPNetPreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 
@@ -13,19 +14,16 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
 
 
-class MeanPoolClassifier(BertPreTrainedModel):
-    """A Hugging Face model (save/load/pipeline compatible) that classifies mean-pooled embeddings."""
+class _MeanPoolHead:
+    """Shared by both classifiers: ``embed`` (mean-pooled token states) and ``forward`` (logits, optional loss)."""
 
-    def __init__(self, config) -> None:
-        super().__init__(config)
-        self.num_labels = config.num_labels
-        self.bert = BertModel(config, add_pooling_layer=False)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
-        self.post_init()
+    base = "fast"
+
+    def _encoder_outputs(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN202
+        raise NotImplementedError
 
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids=None) -> torch.Tensor:
-        out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+        out = self._encoder_outputs(input_ids, attention_mask, token_type_ids)
         return mean_pool(out.last_hidden_state, attention_mask)
 
     def forward(
@@ -40,3 +38,52 @@ class MeanPoolClassifier(BertPreTrainedModel):
         logits = self.classifier(self.dropout(pooled))
         loss = nn.functional.cross_entropy(logits.float(), labels) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits)
+
+
+class MeanPoolClassifier(_MeanPoolHead, BertPreTrainedModel):
+    """The ``fast`` classifier (MiniLM, a BERT architecture); a Hugging Face model (save/load/pipeline compatible)."""
+
+    base = "fast"
+
+    def __init__(self, config) -> None:
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def _encoder_outputs(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN202
+        return self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+
+
+class MPNetMeanPoolClassifier(_MeanPoolHead, MPNetPreTrainedModel):
+    """The ``accurate`` classifier (all-mpnet-base-v2). MPNet has no token type ids; they are ignored."""
+
+    base = "accurate"
+
+    def __init__(self, config) -> None:
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.mpnet = MPNetModel(config, add_pooling_layer=False)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def _encoder_outputs(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN202
+        return self.mpnet(input_ids=input_ids, attention_mask=attention_mask)
+
+
+CLASSIFIERS = {"fast": MeanPoolClassifier, "accurate": MPNetMeanPoolClassifier}
+
+
+def classifier_class(base: str) -> type[MeanPoolClassifier] | type[MPNetMeanPoolClassifier]:
+    from core.nlp.base_model import base_encoder
+
+    return CLASSIFIERS[base_encoder(base).key]
+
+
+def base_of(model: torch.nn.Module) -> str:
+    """Which base encoder a (possibly peft-wrapped) classifier is built on."""
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return getattr(inner, "base", "fast")

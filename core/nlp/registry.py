@@ -73,9 +73,11 @@ def register_trained(result, task: str, **kwargs) -> VersionInfo:  # result: tra
     """Register a ``TrainingResult``; its metrics, params, duration and device are recorded."""
     method = result.params.method
 
+    fingerprint = kwargs.get("data_fingerprint", "")
+
     def write(folder: Path) -> None:
         write_validation_rows(folder, result.val_texts, result.val_labels)
-        save_model(result.saveable, folder, task, method, result.labels, result.params.max_length)
+        save_model(result.saveable, folder, task, method, result.labels, result.params.max_length, fingerprint)
 
     kwargs.setdefault("metrics", result.metrics)
     return register_version(

@@ -13,8 +13,8 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers.utils import logging as hf_logging
 
-from core.nlp.base_model import base_model_dir
-from core.nlp.model import MeanPoolClassifier
+from core.nlp.base_model import DEFAULT_BASE, BaseEncoderUnavailable, base_encoder, base_model_dir
+from core.nlp.model import MeanPoolClassifier, base_of, classifier_class
 
 MANIFEST = "manifest.json"
 VALIDATION_ROWS = "validation.csv"  # the version's validation rows (text,label), to compare versions on the same rows
@@ -34,6 +34,8 @@ class ModelFiles:
     method: str
     labels: list[str]
     max_length: int
+    base: str = DEFAULT_BASE  # the base encoder ("fast" for versions saved before the accurate one existed)
+    data_fingerprint: str = ""  # sha256 of the training rows (``core.nlp.datacheck.data_fingerprint``)
 
 
 def _sha256(path: Path) -> str:
@@ -44,10 +46,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def new_base_model(labels: list[str]) -> MeanPoolClassifier:
-    """The base encoder with a fresh head for ``labels``."""
-    return MeanPoolClassifier.from_pretrained(
-        str(base_model_dir()),
+def new_base_model(labels: list[str], base: str = DEFAULT_BASE) -> MeanPoolClassifier:
+    """The base encoder ``base`` (fast or accurate) with a fresh head for ``labels``."""
+    return classifier_class(base).from_pretrained(
+        str(base_model_dir(base)),
         dtype=torch.float32,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
@@ -56,10 +58,18 @@ def new_base_model(labels: list[str]) -> MeanPoolClassifier:
 
 
 def save_model(
-    model: torch.nn.Module, folder: Path, task: str, method: str, labels: list[str], max_length: int
+    model: torch.nn.Module,
+    folder: Path,
+    task: str,
+    method: str,
+    labels: list[str],
+    max_length: int,
+    data_fingerprint: str = "",
 ) -> Path:
     """Write a trained model. ``head``: only the linear head; ``lora``: the peft adapter (with the
-    head as a module to save); ``full``: every weight. A manifest with sha256 hashes goes last."""
+    head as a module to save); ``full``: every weight. A manifest with sha256 hashes, the base encoder and the
+    training data's fingerprint goes last. peft's generated model card (``adapter/README.md``) is not kept: nothing
+    in the folder is left unhashed."""
     if method not in METHODS:
         raise ValueError(f"unknown training method {method!r}; use one of {', '.join(METHODS)}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -68,12 +78,16 @@ def save_model(
         save_file(head, str(folder / "head.safetensors"))
     elif method == "lora":
         model.save_pretrained(str(folder / "adapter"))
+        (folder / "adapter" / "README.md").unlink(missing_ok=True)
     else:
         model.save_pretrained(str(folder / "full"))
     files = {
         str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST
     }
-    manifest = {"task": task, "method": method, "labels": labels, "max_length": max_length, "files": files}
+    manifest = {"task": task, "method": method, "base": base_of(model), "labels": labels, "max_length": max_length}
+    if data_fingerprint:
+        manifest["data_fingerprint"] = data_fingerprint
+    manifest["files"] = files
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return folder
 
@@ -94,9 +108,15 @@ def verify_model_files(folder: Path) -> ModelFiles:
             raise ModelFilesError(f"model file {path} is missing")
         if _sha256(path) != expected:
             raise ModelFilesError(f"model file {path} is corrupt (checksum mismatch)")
+    base = manifest.get("base", DEFAULT_BASE)
+    try:
+        base_encoder(base)
+    except ValueError as exc:
+        raise ModelFilesError(f"{manifest_path}: {exc}") from None
     return ModelFiles(
-        folder, manifest["task"], manifest["method"], list(manifest["labels"]), int(manifest["max_length"])
-    )
+        folder, manifest["task"], manifest["method"], list(manifest["labels"]), int(manifest["max_length"]), base,
+        str(manifest.get("data_fingerprint", "")),
+    )  # fmt: skip
 
 
 def load_model(folder: Path) -> tuple[MeanPoolClassifier, ModelFiles]:
@@ -104,14 +124,17 @@ def load_model(folder: Path) -> tuple[MeanPoolClassifier, ModelFiles]:
     info = verify_model_files(folder)
     try:
         if info.method == "full":
-            model = MeanPoolClassifier.from_pretrained(str(folder / "full"), dtype=torch.float32)
+            model = classifier_class(info.base).from_pretrained(str(folder / "full"), dtype=torch.float32)
         elif info.method == "lora":
             from peft import PeftModel
 
-            model = PeftModel.from_pretrained(new_base_model(info.labels), str(folder / "adapter")).merge_and_unload()
+            base_model = new_base_model(info.labels, info.base)
+            model = PeftModel.from_pretrained(base_model, str(folder / "adapter")).merge_and_unload()
         else:
-            model = new_base_model(info.labels)
+            model = new_base_model(info.labels, info.base)
             model.classifier.load_state_dict(load_file(str(folder / "head.safetensors")))
+    except BaseEncoderUnavailable:
+        raise
     except Exception as exc:  # a valid hash over an unreadable file is still a broken version
         raise ModelFilesError(f"could not load model files in {folder}: {exc}") from exc
     model.eval()

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from core.nlp.base_model import tokenize
+from core.nlp.base_model import base_encoder, tokenize
 from core.nlp.classifier import TextClassifier
 from core.nlp.device import (
     autocast,
@@ -47,10 +47,12 @@ class TrainingParams:
     validation_share: float = 0.15
     patience: int = 2
     seed: int = 13
+    base: str = "fast"  # the base encoder: fast (all-MiniLM-L6-v2) or accurate (all-mpnet-base-v2)
 
     def resolved(self) -> TrainingParams:
         if self.method not in DEFAULT_LR:
             raise ValueError(f"unknown method {self.method!r}; use head, lora or full")
+        base_encoder(self.base)  # a clear error for an unknown base
         out = copy.copy(self)
         out.epochs = self.epochs or DEFAULT_EPOCHS[self.method]
         out.learning_rate = self.learning_rate or DEFAULT_LR[self.method]
@@ -134,7 +136,7 @@ def train_classifier(
     y = np.array([label_list.index(label) for label in labels])
     dev = torch.device(choose_device(device))
     started = time.perf_counter()
-    model = new_base_model(label_list)
+    model = new_base_model(label_list, params.base)
     fit = _fit_head if params.method == "head" else _fit_encoder
     history, saveable = fit(
         model, list(texts), y, train_idx, val_idx, params, dev, progress, should_stop or (lambda: False)
@@ -177,7 +179,7 @@ def _encode_frozen(
         for idx in length_sorted_batches(texts, inference_batch_size(dev.type)):
             if should_stop():
                 raise TrainingCancelled("training cancelled by the user")
-            batch = tokenize([texts[i] for i in idx], max_length, dev)
+            batch = tokenize([texts[i] for i in idx], max_length, dev, model.base)
             out[torch.as_tensor(idx)] = encoder.embed(**batch).float().cpu()
     return out
 
@@ -231,7 +233,7 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
             r=params.lora_rank,
             lora_alpha=2 * params.lora_rank,
             lora_dropout=0.1,
-            target_modules=["query", "key", "value", "dense"],
+            target_modules=list(base_encoder(params.base).lora_targets),
             modules_to_save=["classifier"],
         )
         trainable = get_peft_model(model, config)
@@ -248,7 +250,7 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
     val_texts = [texts[i] for i in val_idx]
 
     def encode(batch_texts):  # noqa: ANN001, ANN202
-        return tokenize(batch_texts, params.max_length, dev)
+        return tokenize(batch_texts, params.max_length, dev, params.base)
 
     def steps(gen):  # noqa: ANN001, ANN202
         trainable.train()

