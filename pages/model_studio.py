@@ -19,7 +19,8 @@ COLUMN_LABELS = {  # table columns in the user's words
     "run": "Run", "task": "Task", "method": "Method", "status": "Status", "rows": "Rows", "version": "Version", "by": "By",
     "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"), "active": "Active",
     "accuracy": "Accuracy", "labels": "Classes", "params": "Settings", "data fingerprint": "Data fingerprint",
-    "duration (s)": "Duration (s)", "device": "Device", "class": "Class", "precision": "Precision", "recall": "Recall",
+    "duration (s)": "Duration (s)", "device": "Device", "base": "Base encoder",
+    "class": "Class", "precision": "Precision", "recall": "Recall",
     "validation rows": "Validation rows", "text": "Text", "label": "Label", "predicted": "Predicted", "confidence": "Confidence",
     "row": "Line", "reason": "Reason", "measure": "Measure", "difference": "Difference",
 }
@@ -156,6 +157,10 @@ def train_tab() -> None:
         f"Add the {corrections} reviewer corrections of {plain(task)} items to the training data", value=True, key="studio_corrections"
     )
     method = st.radio("Method", list(studio.METHODS), format_func=studio.METHODS.get, horizontal=False, key="studio_method")
+    bases = studio.base_choices()
+    base = st.radio("Base encoder", bases, format_func=studio.BASES.get, horizontal=True, key="studio_base")
+    if "accurate" not in bases:
+        st.caption(studio.ACCURATE_MISSING)
     defaults = studio.default_params(method)
     with st.expander("Advanced settings"):
         a1, a2, a3 = st.columns(3)
@@ -185,9 +190,10 @@ def train_tab() -> None:
             st.download_button("Download the dropped rows", safe_csv(check.dropped), "dropped_rows.csv", "text/csv")
 
     params = TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
-                            max_length=int(max_length), lora_rank=int(rank))  # fmt: skip
+                            max_length=int(max_length), lora_rank=int(rank), base=base)  # fmt: skip
     plan = studio.training_plan(check.texts, params)
-    st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}**")
+    st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}** "
+               f"(estimate on this device by base encoder: {plan.per_base_text})")  # fmt: skip
     if st.button("Start training", type="primary", disabled=not check.ok or not task, key="studio_start"):
         try:
             run_id = studio.start_training(check, task, params)

@@ -62,13 +62,29 @@ def cmd_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         max_length=args.max_length,
         lora_rank=args.lora_rank,
+        base=args.base,
     )
+    print(f"{estimate_line(check.texts, params)}", flush=True)
     run_id = queue_run(check, args.task, params, created_by=args.user)
     run = execute_run(run_id, echo=_echo)
     if run.status != "succeeded":
         raise RuntimeError(f"training run {run_id} {run.status}: {run.error or ''}".strip())
     print(json.dumps(_summary(run)))
     return 0
+
+
+def estimate_line(texts: list[str], params: Any) -> str:
+    """One line: the chosen base encoder, the device and the estimated training time (``TrainingParams``)."""
+    from core.nlp.base_model import base_encoder
+    from core.nlp.device import choose_device
+    from core.nlp.training import estimate_training_seconds
+    from core.settings import get_settings
+
+    device = get_settings().device
+    seconds = estimate_training_seconds(texts, params, device)
+    name = base_encoder(params.base).name
+    where = f"base encoder: {params.base} ({name}); device: {choose_device(device)}"
+    return f"{where}; estimated training time: {seconds / 60:.1f} minutes (estimate)"
 
 
 def cmd_train_run(args: argparse.Namespace) -> int:
@@ -92,6 +108,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--max-length", type=int, default=128)
     train.add_argument("--lora-rank", type=int, default=8)
+    base_help = "base encoder: fast (all-MiniLM-L6-v2) or accurate (all-mpnet-base-v2, about 4-7x slower on a CPU)"
+    train.add_argument("--base", choices=("fast", "accurate"), default="fast", help=base_help)
     train.add_argument("--user", default="cli", help="recorded as the version's creator")
     train.set_defaults(func=cmd_train)
     train_run = sub.add_parser("train-run", help="execute a queued training run (started by Model Studio)")

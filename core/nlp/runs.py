@@ -87,6 +87,7 @@ def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: s
     if not check.ok:
         raise ValueError("the data check found problems: " + "; ".join(check.problems))
     resolved = params.resolved()
+    _require_base(resolved.base)
     row = TrainingRun(
         task=task,
         method=resolved.method,
@@ -107,6 +108,16 @@ def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: s
     record("training started", f"run {run_id}", detail={"task": task, "method": resolved.method, "rows": check.rows_kept})
     log.info("training run %s queued: task %s, %s, %s rows", run_id, task, resolved.method, check.rows_kept)
     return run_id
+
+
+def _require_base(base: str) -> None:
+    """Refuse to queue a run whose base encoder is not installed (it would only fail in the background)."""
+    from core.nlp.base_model import BaseEncoderUnavailable, base_model_dir
+
+    try:
+        base_model_dir(base)
+    except BaseEncoderUnavailable as exc:
+        raise ValueError(str(exc)) from None
 
 
 def validate_task_name(task: str) -> str:

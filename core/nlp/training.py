@@ -225,18 +225,7 @@ def _head_steps(head, optimizer, x, y, batch_size, gen):  # noqa: ANN001, ANN202
 
 def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, should_stop):
     """LoRA or full fine-tuning of the encoder and head, mixed precision on CUDA."""
-    trainable = model
-    if params.method == "lora":
-        from peft import LoraConfig, get_peft_model
-
-        config = LoraConfig(
-            r=params.lora_rank,
-            lora_alpha=2 * params.lora_rank,
-            lora_dropout=0.1,
-            target_modules=list(base_encoder(params.base).lora_targets),
-            modules_to_save=["classifier"],
-        )
-        trainable = get_peft_model(model, config)
+    trainable = _lora_wrapped(model, params) if params.method == "lora" else model
     place(trainable, dev.type, train=True)
     optimizer = torch.optim.AdamW(
         [p for p in trainable.parameters() if p.requires_grad], lr=params.learning_rate, weight_decay=0.01
@@ -284,6 +273,21 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
         len(model.config.id2label),
     )
     return history, trainable
+
+
+def _lora_wrapped(model: MeanPoolClassifier, params: TrainingParams) -> torch.nn.Module:
+    """``model`` with LoRA adapters on its base encoder's attention and feed-forward projections (the head trains in
+    full, saved with the adapter)."""
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(
+        r=params.lora_rank,
+        lora_alpha=2 * params.lora_rank,
+        lora_dropout=0.1,
+        target_modules=list(base_encoder(params.base).lora_targets),
+        modules_to_save=["classifier"],
+    )
+    return get_peft_model(model, config)
 
 
 def _length_grouped_batches(
@@ -345,6 +349,9 @@ def _epoch_loop(params, progress, should_stop, steps_per_epoch, module, step, va
 # LoRA costs about what full fine-tuning does) and one inference pass (head-only training, validation).
 _CPU_SECONDS_PER_TOKEN = {"lora": 4.6e-4, "full": 4.4e-4, "encode": 6e-5}
 _CUDA_SPEEDUP = 40.0
+# How much longer each pass takes per token on the accurate encoder (all-mpnet-base-v2) than on the fast one,
+# measured side by side on this 2-core CPU with benchmarks/base_encoders.py (benchmarks/results/base_encoders.json).
+_SLOWDOWN = {"fast": {"lora": 1.0, "full": 1.0, "encode": 1.0}, "accurate": {"lora": 3.95, "full": 3.9, "encode": 6.75}}
 
 
 def mean_tokens(texts: Sequence[str], max_length: int) -> float:
@@ -357,15 +364,16 @@ def mean_tokens(texts: Sequence[str], max_length: int) -> float:
 
 def estimate_training_seconds(texts: Sequence[str], params: TrainingParams, device: str = "auto") -> float:
     """A rough wall-clock estimate shown before training starts: the tokens each pass reads times the measured
-    seconds per token, for every epoch (early stopping can end sooner)."""
+    seconds per token of the chosen base encoder, for every epoch (early stopping can end sooner)."""
     p = params.resolved()
     rows = len(texts)
+    slowdown = _SLOWDOWN[base_encoder(p.base).key]
     per_row = mean_tokens(texts, p.max_length) * 2 / max(1, os.cpu_count() or 1)
-    encode_s = per_row * _CPU_SECONDS_PER_TOKEN["encode"]
+    encode_s = per_row * _CPU_SECONDS_PER_TOKEN["encode"] * slowdown["encode"]
     if p.method == "head":
         seconds = rows * encode_s + 0.002 * p.epochs * rows / 1000
     else:
-        train_s = per_row * _CPU_SECONDS_PER_TOKEN[p.method]
+        train_s = per_row * _CPU_SECONDS_PER_TOKEN[p.method] * slowdown[p.method]
         seconds = p.epochs * rows * ((1 - p.validation_share) * train_s + p.validation_share * encode_s)
     if choose_device(device) == "cuda":
         seconds /= _CUDA_SPEEDUP

@@ -5,7 +5,7 @@ versions. The page only lays these out."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -25,6 +25,18 @@ METHODS = {
     "full": "Full fine-tuning — every weight, slowest, needs the most data",
 }
 NEW_TASK = "➕ New task…"
+BASES = {
+    "fast": "Fast — all-MiniLM-L6-v2 (22M parameters)",
+    "accurate": "Accurate — all-mpnet-base-v2 (110M parameters; 4-7x slower to train and score on a CPU)",
+}
+ACCURATE_MISSING = "The accurate base encoder is not installed here: an admin runs `python -m core setup` to assemble it."
+
+
+def base_choices() -> list[str]:
+    """The base encoders a run can use on this installation: fast always, accurate once assembled and verified."""
+    from core.nlp.sentence_encoder import accurate_encoder_available
+
+    return list(BASES) if accurate_encoder_available() else ["fast"]
 
 
 def task_choices() -> list[str]:
@@ -74,16 +86,25 @@ def default_params(method: str) -> dict:
 class Plan:
     device: str
     estimate_s: float
+    per_base: dict[str, float] = field(default_factory=dict)  # the estimate with each available base encoder
 
     @property
     def estimate_text(self) -> str:
         return duration_text(self.estimate_s)
 
+    @property
+    def per_base_text(self) -> str:
+        """e.g. "fast about 3 minutes · accurate about 12 minutes" (estimates on this device)."""
+        return " · ".join(f"{base} {duration_text(seconds)}" for base, seconds in self.per_base.items())
+
 
 def training_plan(texts: Sequence[str], params: TrainingParams) -> Plan:
+    """The device training runs on and the estimated time there, for the chosen and for each available base."""
     device = choose_device(get_settings().device)
     label = "CUDA GPU" if device == "cuda" else f"CPU ({machine().cpu_cores} cores)"
-    return Plan(label, estimate_training_seconds(texts, params, get_settings().device))
+    per_base = {b: estimate_training_seconds(texts, replace(params, base=b), device) for b in base_choices()}
+    chosen = per_base.get(params.base) or estimate_training_seconds(texts, params, device)
+    return Plan(label, chosen, per_base)
 
 
 def duration_text(seconds: float) -> str:
@@ -210,6 +231,7 @@ def versions_table(task: str) -> pd.DataFrame:
             "version": v.version,
             "active": "✅" if v.is_active else "",
             "method": v.method,
+            "base": v.base,
             "accuracy": v.metrics.get("accuracy"),
             "macro-F1": v.metrics.get("macro_f1"),
             "labels": len(v.labels),

@@ -11,6 +11,7 @@ from core.nlp import registry
 from core.nlp.runs import get_run, list_runs
 from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts, widget
 from tests.integration.test_training_runs import labelled
+from tests.support.accurate_encoder import accurate_model_dir_fixture, assembled_fixture  # noqa: F401 - fixtures
 
 
 def upload(at, content: bytes, name: str = "labelled.csv"):
@@ -196,3 +197,30 @@ def test_labels_from_the_file_are_text_in_the_charts_not_html(tiny_models):
     assert_no_exception(at)
     spec = next(c for c in at.get("plotly_chart") if c.key == "studio_class_counts").proto.spec
     assert "evil.example" in spec and "<a href" not in json.loads(spec)["data"][0]["x"][0]
+
+
+def test_without_the_accurate_encoder_only_the_fast_base_is_offered(tiny_models):
+    at = upload(open_page("model_studio.py", "Train"), labelled().to_csv(index=False).encode())
+    assert_no_exception(at)
+    assert widget(at.radio, "Base encoder").options == ["Fast — all-MiniLM-L6-v2 (22M parameters)"]
+    assert any("accurate base encoder is not installed here" in c for c in texts(at.caption))
+
+
+def test_the_accurate_base_is_offered_with_its_estimate_and_recorded_on_the_version(tiny_models, accurate_model_dir):
+    at = upload(open_page("model_studio.py", "Train"), labelled().to_csv(index=False).encode())
+    base = widget(at.radio, "Base encoder")
+    assert [o.split(" — ")[0] for o in base.options] == ["Fast", "Accurate"]
+    caption = next(c for c in texts(at.caption) if "estimated training time" in c)
+    assert "estimate on this device by base encoder: fast about" in caption and " · accurate about" in caption
+    at = base.set_value("accurate").run()
+    at = button(at, "Start training").click().run()
+    assert_no_exception(at)
+    deadline = time.monotonic() + 180
+    while not get_run(1).finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert get_run(1).status == "succeeded", get_run(1).error
+    assert registry.get_version("sentiment", 2).base == "accurate"
+    at = switch_tab(at, "Versions")
+    assert_no_exception(at)
+    table = next(df for df in at.dataframe if "base" in df.value.columns).value
+    assert dict(zip(table["version"], table["base"])) == {1: "fast", 2: "accurate"}

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -15,29 +17,7 @@ import pytest
 
 from core.nlp import accurate_encoder as acc
 from core.nlp.base_model import BaseEncoderUnavailable
-
-
-@pytest.fixture(scope="session")
-def assembled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The encoder assembled once from the real packages (about 2 s)."""
-    try:
-        parts = acc.package_parts()
-    except BaseEncoderUnavailable as exc:
-        pytest.skip(str(exc))
-    return acc.assemble(parts, tmp_path_factory.mktemp("base") / "all-mpnet-base-v2")
-
-
-@pytest.fixture
-def accurate_model_dir(assembled: Path, beacon_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Settings whose model folder holds the assembled encoder (a copy-free link to the session's one)."""
-    from core.settings import get_settings
-
-    model_dir = beacon_env / "models"
-    (model_dir / "base").mkdir(parents=True)
-    (model_dir / "base" / "all-mpnet-base-v2").symlink_to(assembled, target_is_directory=True)
-    monkeypatch.setenv("BEACON_MODEL_DIR", str(model_dir))
-    get_settings.cache_clear()
-    return model_dir
+from tests.support.accurate_encoder import accurate_model_dir_fixture, assembled_fixture  # noqa: F401 - fixtures
 
 
 def test_assembled_folder_holds_exactly_the_pinned_files_and_matches_them(assembled: Path):
@@ -176,3 +156,39 @@ def test_setup_assembles_the_accurate_encoder_once_and_says_why_not_in_one_line(
         "`python -m core setup` (the fast encoder keeps working)"
     ]
     assert not accurate_encoder_available()
+
+
+def _cli_train(csv_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    from core.settings import REPO_ROOT
+
+    args = ["train", "--task", "sentiment", "--input", str(csv_path), "--text-column", "text", "--label-column", "label"]
+    return subprocess.run([sys.executable, "-m", "core", *args, *extra], cwd=REPO_ROOT, capture_output=True, text=True)
+
+
+def test_cli_trains_on_the_accurate_base_and_the_version_scores_with_it(tiny_models, accurate_model_dir: Path, tmp_path: Path):
+    from core.nlp import registry
+    from tests.integration.test_training_runs import labelled
+
+    src = tmp_path / "labelled.csv"
+    labelled().to_csv(src, index=False)
+    done = _cli_train(src, "--method", "head", "--epochs", "20", "--base", "accurate")
+    assert done.returncode == 0, done.stderr
+    assert "base encoder: accurate (all-mpnet-base-v2); device: cpu; estimated training time:" in done.stdout
+    newest = registry.get_version("sentiment", 2)
+    assert newest.base == "accurate" and registry.get_version("sentiment", 1).base == "fast"
+    classifier = registry.load_version(newest)
+    assert classifier.base == "accurate" and classifier.model.config.hidden_size == 768
+    assert classifier.predict(["Shares plunged after a profit warning"])[0].label in newest.labels
+
+
+def test_cli_refuses_the_accurate_base_when_it_is_not_installed_in_one_line(tiny_models, tmp_path: Path):
+    from core.nlp import registry
+    from tests.integration.test_training_runs import labelled
+
+    src = tmp_path / "labelled.csv"
+    labelled().to_csv(src, index=False)
+    done = _cli_train(src, "--method", "head", "--base", "accurate")
+    assert done.returncode == 1
+    assert "the accurate base encoder (all-mpnet-base-v2) is not installed" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert [v.version for v in registry.list_versions("sentiment")] == [1]

@@ -31,3 +31,15 @@ def test_head_only_is_far_cheaper_than_fine_tuning() -> None:
     head = TrainingParams(method="head")
     assert estimate_training_seconds(texts, head, "cpu") < 120  # the budget for head-only Banking77 on 2 cores
     assert work(texts, TrainingParams(method="lora", epochs=4)) > 10 * work(texts, head)
+
+
+def test_the_accurate_base_is_estimated_slower_by_its_measured_factor() -> None:
+    texts = ["Operating profit fell sharply after the company issued a profit warning"] * 2000
+    for method, factor in (("head", 6.75), ("lora", 3.95), ("full", 3.9)):  # benchmarks/results/base_encoders.json
+        fast, accurate = TrainingParams(method=method), TrainingParams(method=method, base="accurate")
+        assert work(texts, accurate) == pytest.approx(factor * work(texts, fast), rel=0.1)  # head: plus the head epochs
+
+
+def test_an_unknown_base_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown base encoder 'huge'; use one of fast, accurate"):
+        estimate_training_seconds(["a"], TrainingParams(base="huge"), "cpu")
