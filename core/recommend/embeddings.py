@@ -1,5 +1,5 @@
-"""Item-text embeddings from the base encoder (mean-pooled MiniLM, L2-normalised), computed once per
-catalogue text and cached on disk under the data folder."""
+"""Item-text embeddings from a base encoder (``BEACON_RECOMMEND_BASE``: fast MiniLM or accurate MPNet; mean-pooled,
+L2-normalised), computed once per catalogue text and base and cached on disk under the data folder."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.nlp.base_model import BASE_MODEL_NAME
+from core.nlp.base_model import base_encoder
 from core.nlp.sentence_encoder import MAX_LENGTH, get_sentence_encoder
 from core.settings import get_settings
 
@@ -20,16 +20,21 @@ def cache_dir() -> Path:
     return get_settings().data_dir / "recommend" / "embeddings"
 
 
+def item_text_base() -> str:
+    """The base encoder item texts are embedded with (the ``BEACON_RECOMMEND_BASE`` setting)."""
+    return base_encoder(get_settings().recommend_base).key
+
+
 def texts_fingerprint(texts: list[str]) -> str:
-    digest = hashlib.sha256(f"{BASE_MODEL_NAME}|{MAX_LENGTH}".encode())
+    digest = hashlib.sha256(f"{base_encoder(item_text_base()).name}|{MAX_LENGTH}".encode())
     for text in texts:
         digest.update(text.encode("utf-8", "replace") + b"\x00")
     return digest.hexdigest()[:24]
 
 
 def embed_texts(texts: list[str], batch_size: int | None = None) -> np.ndarray:
-    """(len(texts), 384) float32, unit length rows, from the one base sentence encoder."""
-    return get_sentence_encoder().encode(texts, batch_size)
+    """(len(texts), hidden size) float32, unit length rows, from the configured base sentence encoder."""
+    return get_sentence_encoder(item_text_base()).encode(texts, batch_size)
 
 
 def item_embeddings(texts: list[str]) -> np.ndarray:

@@ -192,3 +192,21 @@ def test_cli_refuses_the_accurate_base_when_it_is_not_installed_in_one_line(tiny
     assert "the accurate base encoder (all-mpnet-base-v2) is not installed" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
+
+
+def test_recommendation_item_text_uses_the_configured_base(accurate_model_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    from core.recommend.embeddings import item_embeddings, texts_fingerprint
+    from core.settings import get_settings
+
+    items = ["Wireless noise-cancelling headphones", "Stainless steel kettle", "Bluetooth earbuds with charging case"]
+    fast_print = texts_fingerprint(items)
+    assert item_embeddings(items).shape == (3, 384)
+    monkeypatch.setenv("BEACON_RECOMMEND_BASE", "accurate")
+    get_settings.cache_clear()
+    vectors = item_embeddings(items)
+    assert vectors.shape == (3, 768) and texts_fingerprint(items) != fast_print  # cached apart from the fast vectors
+    assert vectors[0] @ vectors[2] > vectors[0] @ vectors[1]
+    monkeypatch.setenv("BEACON_RECOMMEND_BASE", "huge")
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="unknown base encoder 'huge'"):
+        item_embeddings(items)
