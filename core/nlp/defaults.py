@@ -16,18 +16,35 @@ from pathlib import Path
 
 from core.auth import requires
 from core.nlp.base_model import BASE_MODEL_NAME
+from core.nlp.classifier import TextClassifier
+from core.nlp.datacheck import data_fingerprint
 from core.nlp.evaluation import classification_report
-from core.nlp.store import copy_model_folder, save_model, verify_model_files
-from core.nlp.training import TrainingParams, TrainingResult, train_classifier
+from core.nlp.store import copy_model_folder, load_model, save_model, verify_model_files
+from core.nlp.training import TrainingParams, TrainingResult, stratified_split, train_classifier
 from core.settings import REPO_ROOT
 
 SHIPPED_DIR = REPO_ROOT / "shipped_models"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
+class DefaultModelDataMissing(FileNotFoundError):
+    """A dataset a default model is built or measured from is not there; nothing is trained on less."""
+
+
 def read_labelled_csv(path: Path, text_column: str = "text", label_column: str = "label") -> list[tuple[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
         return [(row[text_column], row[label_column]) for row in csv.DictReader(fh) if row[text_column].strip()]
+
+
+def _source(data_dir: Path, *parts: str) -> list[tuple[str, str]]:
+    """The rows of a source dataset; ``DefaultModelDataMissing`` (one line, naming the file) when it is absent."""
+    path = data_dir.joinpath(*parts)
+    if not path.is_file():
+        raise DefaultModelDataMissing(
+            f"{path} is missing: the default models are built and measured from it (see shipped_models/README.md); "
+            "put the dataset there or pass --data-dir"
+        )
+    return read_labelled_csv(path)
 
 
 def _sentiment_rows(data_dir: Path) -> list[tuple[str, str]]:
@@ -37,16 +54,15 @@ def _sentiment_rows(data_dir: Path) -> list[tuple[str, str]]:
 
 
 def _twitter_sentiment_rows(data_dir: Path) -> list[tuple[str, str]]:
-    twitter = data_dir / "twitter_fin_sentiment" / "train.csv"  # MIT licence
-    return read_labelled_csv(twitter) if twitter.exists() else []
+    return _source(data_dir, "twitter_fin_sentiment", "train.csv")  # MIT licence
 
 
 def _topic_rows(data_dir: Path) -> list[tuple[str, str]]:
-    return read_labelled_csv(data_dir / "twitter_fin_topic" / "train.csv")  # MIT licence
+    return _source(data_dir, "twitter_fin_topic", "train.csv")  # MIT licence
 
 
 def _intent_rows(data_dir: Path) -> list[tuple[str, str]]:
-    return read_labelled_csv(data_dir / "banking77" / "train.csv")  # CC BY 4.0
+    return _source(data_dir, "banking77", "train.csv")  # CC BY 4.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,7 @@ class DefaultModelSpec:
     rows: Callable[[Path], list[tuple[str, str]]]
     params: TrainingParams
     sources: str
+    test_sets: tuple[tuple[str, str], ...] = ()  # (name in metrics.json "evaluation", file under the data folder)
 
 
 # LoRA adapters (peft; attention and feed-forward projections, head saved alongside), built and
@@ -66,12 +83,17 @@ DEFAULT_MODELS = {
         _sentiment_rows,
         TrainingParams(method="lora", epochs=4, learning_rate=1e-3, batch_size=32, lora_rank=8, max_length=96),
         "project-authored financial news sentences (training_data/) + twitter_fin_sentiment train (MIT)",
+        (
+            ("phrasebank_allagree_test", "financial_phrasebank/allagree_test.csv"),  # measured only, never trained on
+            ("phrasebank_50agree_test", "financial_phrasebank/50agree_test.csv"),
+        ),
     ),
     "topic": DefaultModelSpec(
         "topic",
         _topic_rows,
         TrainingParams(method="lora", epochs=3, learning_rate=1e-3, batch_size=32, lora_rank=8, max_length=96, validation_share=0.1),
         "twitter_fin_topic train (MIT)",
+        (("twitter_fin_topic_valid", "twitter_fin_topic/valid.csv"),),
     ),
     "intent": DefaultModelSpec(
         "intent",
@@ -87,18 +109,75 @@ DEFAULT_MODELS = {
             patience=4,
         ),
         "banking77 train (CC BY 4.0, PolyAI)",
+        (("banking77_test", "banking77/test.csv"),),
     ),
 }
+
+
+def training_rows(task: str, data_dir: Path = SHARED_DATA) -> list[tuple[str, str]]:
+    """Every row a default model is trained on (``DefaultModelDataMissing`` when a source file is absent)."""
+    return DEFAULT_MODELS[task].rows(data_dir)
+
+
+def training_fingerprint(task: str, data_dir: Path = SHARED_DATA) -> str:
+    """sha256 of the (text, label) rows ``task`` is built from (``core.nlp.datacheck.data_fingerprint``)."""
+    rows = training_rows(task, data_dir)
+    return data_fingerprint([t for t, _ in rows], [lab for _, lab in rows])
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries that build and load the models (recorded with every rebuild)."""
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("torch", "transformers", "peft")}
+
+
+def _scores(classifier: TextClassifier, rows: list[tuple[str, str]], labels: list[str]) -> dict:
+    predicted = [p.label for p in classifier.predict([t for t, _ in rows])] if rows else []
+    return classification_report([lab for _, lab in rows], predicted, labels)
+
+
+def measure_default_model(task: str, folder: Path, data_dir: Path = SHARED_DATA) -> dict:
+    """Every quality number of a default model's metrics.json, measured on its saved files in the product's default
+    precision: the validation split ``train_classifier`` held out (the same rows, split the same way), per-class
+    validation scores, for sentiment the tweets-only validation rows, and the held-out test sets."""
+    spec = DEFAULT_MODELS[task]
+    rows = training_rows(task, data_dir)
+    model, files = load_model(folder)
+    classifier = TextClassifier(model, files.labels, max_length=files.max_length, device="cpu")
+    params = spec.params.resolved()
+    _, val_idx = stratified_split([lab for _, lab in rows], params.validation_share, params.seed)
+    validation = _scores(classifier, [rows[i] for i in val_idx], files.labels)
+    out = {
+        "accuracy": validation["accuracy"],  # top level as in trained versions' metrics (validation split)
+        "macro_f1": validation["macro_f1"],
+        "validation": {k: validation[k] for k in ("accuracy", "macro_f1", "n")},
+        "validation_per_class": validation.get("per_class", {}),
+        "precision": str(classifier.dtype).removeprefix("torch."),
+    }
+    if task == "sentiment":
+        twitter = {t for t, _ in _twitter_sentiment_rows(data_dir)}
+        tweets = _scores(classifier, [rows[i] for i in val_idx if rows[i][0] in twitter], files.labels)
+        out["validation_twitter"] = {k: tweets[k] for k in ("accuracy", "macro_f1", "n")}
+    out["evaluation"] = {}
+    for name, relative in spec.test_sets:
+        report = _scores(classifier, _source(data_dir, *relative.split("/")), files.labels)
+        out["evaluation"][name] = {k: report[k] for k in ("accuracy", "macro_f1", "n")}
+    return out
 
 
 def build_default_model(
     task: str, data_dir: Path = SHARED_DATA, out_dir: Path = SHIPPED_DIR, device: str = "auto", progress=None
 ) -> TrainingResult:
-    """Retrain a shipped model from its sources and write it to ``out_dir/<task>`` (replacing what was
-    there) with a ``metrics.json`` of its validation scores, training parameters and device."""
+    """Retrain a shipped model from its sources and write it to ``out_dir/<task>`` (replacing what was there) with its
+    data fingerprint in the manifest and a ``metrics.json`` of how it was built (parameters, rows, device, library
+    versions, history) and its measured quality (``measure_default_model``). A missing source stops the build."""
     spec = DEFAULT_MODELS[task]
-    rows = spec.rows(data_dir)
-    result = train_classifier([t for t, _ in rows], [lab for _, lab in rows], spec.params, progress, device=device)
+    rows = training_rows(task, data_dir)
+    texts, labels = [t for t, _ in rows], [lab for _, lab in rows]
+    for _, relative in spec.test_sets:  # fail before an hour of training, not after
+        _source(data_dir, *relative.split("/"))
+    result = train_classifier(texts, labels, spec.params, progress, device=device)
     peft_config = getattr(result.saveable, "peft_config", None)
     if peft_config:  # record the base model by name, not by the build machine's path
         for config in peft_config.values():
@@ -108,31 +187,35 @@ def build_default_model(
     building = out_dir / f".{task}.building"
     if building.exists():
         shutil.rmtree(building)
-    save_model(result.saveable, building, task, spec.params.method, result.labels, spec.params.max_length)
-    metrics = {  # top-level accuracy/macro_f1 as in trained versions' metrics (validation split)
-        "accuracy": result.metrics["accuracy"],
-        "macro_f1": result.metrics["macro_f1"],
-        "validation": {k: result.metrics[k] for k in ("accuracy", "macro_f1", "n")},
-        "validation_per_class": result.metrics.get("per_class", {}),
+    fingerprint = data_fingerprint(texts, labels)
+    save_model(result.saveable, building, task, spec.params.method, result.labels, spec.params.max_length, fingerprint)
+    built = {
         "params": result.params.as_dict(),
         "train_rows": len(rows),
+        "data_fingerprint": fingerprint,
         "sources": spec.sources,
         "device": result.device,
         "duration_s": round(result.duration_s, 1),
+        "built_with": library_versions(),
         "history": result.history,
     }
-    if task == "sentiment":
-        twitter = {t for t, _ in _twitter_sentiment_rows(data_dir)}
-        idx = [i for i, text in enumerate(result.val_texts) if text in twitter]
-        if idx:
-            report = classification_report([result.val_labels[i] for i in idx], [result.val_predictions[i] for i in idx], result.labels)
-            metrics["validation_twitter"] = {k: report[k] for k in ("accuracy", "macro_f1", "n")}
-    (building / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    (building / "metrics.json").write_text(json.dumps(built | measure_default_model(task, building, data_dir), indent=1))
     target = out_dir / task
     if target.exists():
         shutil.rmtree(target)
     building.rename(target)
     return result
+
+
+def remeasure_default_model(task: str, data_dir: Path = SHARED_DATA, shipped_dir: Path = SHIPPED_DIR) -> tuple[dict, dict]:
+    """Measure a shipped model again and rewrite the quality numbers in its metrics.json (how it was built is kept);
+    (previous, new) metrics. Stops with ``DefaultModelDataMissing`` when a dataset is absent."""
+    folder = shipped_dir / task
+    path = folder / "metrics.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    measured = measure_default_model(task, folder, data_dir)
+    path.write_text(json.dumps(previous | measured, indent=1))
+    return previous, measured
 
 
 @requires("admin", "install the default models")

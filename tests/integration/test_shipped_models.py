@@ -1,0 +1,85 @@
+"""Reproducible shipped models (issue 13.6): each manifest records its base encoder and the fingerprint of the exact
+rows it was trained on, every number in metrics.json comes from committed code, the adapter's generated README is
+not in the folder or the checksum, and a rebuild without its data stops with a clear error."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core.nlp.defaults import DEFAULT_MODELS, SHARED_DATA, SHIPPED_DIR, DefaultModelDataMissing, build_default_model
+from core.nlp.store import verify_model_files
+from tests.conftest import shared_data
+
+
+@pytest.mark.parametrize("task", list(DEFAULT_MODELS))
+def test_manifest_records_base_and_the_training_data_fingerprint(task: str) -> None:
+    from core.nlp.defaults import training_fingerprint
+
+    files = verify_model_files(SHIPPED_DIR / task)
+    assert files.base == "fast"
+    shared_data()  # skips when ../shared is absent
+    assert files.data_fingerprint == training_fingerprint(task)
+
+
+@pytest.mark.parametrize("task", list(DEFAULT_MODELS))
+def test_no_unhashed_file_in_a_shipped_folder(task: str) -> None:
+    folder = SHIPPED_DIR / task
+    manifest = json.loads((folder / "manifest.json").read_text())
+    on_disk = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} - {"manifest.json", "metrics.json"}
+    assert on_disk == set(manifest["files"]) and not any(name.endswith("README.md") for name in on_disk)
+
+
+def test_the_intent_metrics_are_reproduced_by_committed_code() -> None:
+    from core.nlp.defaults import measure_default_model
+
+    shared_data("banking77", "test.csv")
+    recorded = json.loads((SHIPPED_DIR / "intent" / "metrics.json").read_text())
+    measured = measure_default_model("intent", SHIPPED_DIR / "intent")
+    for key in ("accuracy", "macro_f1", "validation", "validation_per_class", "evaluation", "precision"):
+        assert rounded(measured[key]) == rounded(recorded[key]), key
+
+
+def rounded(value: object) -> object:
+    """Numbers to 6 decimals, in nested dicts too (the same model on another CPU may differ in the last bits)."""
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    return round(value, 6) if isinstance(value, float) else value
+
+
+def test_a_lora_version_is_saved_without_peft_s_generated_readme(tmp_path: Path) -> None:
+    from core.nlp.store import save_model
+    from core.nlp.training import TrainingParams, train_classifier
+    from tests.conftest import TINY_SENTIMENT
+
+    texts, labels = [t for t, _ in TINY_SENTIMENT], [lab for _, lab in TINY_SENTIMENT]
+    result = train_classifier(texts, labels, TrainingParams(method="lora", epochs=1, batch_size=8, max_length=16, seed=1))
+    save_model(result.saveable, tmp_path / "v1", "sentiment", "lora", result.labels, 16, "f" * 64)
+    assert not (tmp_path / "v1" / "adapter" / "README.md").exists()
+    assert verify_model_files(tmp_path / "v1").data_fingerprint == "f" * 64
+
+
+@pytest.mark.parametrize(("task", "missing"), [("sentiment", "twitter_fin_sentiment/train.csv"), ("topic", "twitter_fin_topic/train.csv")])
+def test_a_rebuild_without_its_data_stops_with_a_clear_error(task: str, missing: str, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    if SHARED_DATA.exists():  # every source except the one removed
+        shutil.copytree(SHARED_DATA, data, ignore=shutil.ignore_patterns("movielens_small", "feeds", "customer_faq"))
+        (data / missing).unlink()
+    out = tmp_path / "shipped"
+    out.mkdir()
+    with pytest.raises(DefaultModelDataMissing, match=rf"{data / missing} is missing: the default models are built"):
+        build_default_model(task, data, out)
+    assert list(out.iterdir()) == []
+
+
+def test_cli_rebuild_without_data_is_one_line_and_builds_nothing(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from core.__main__ import main
+
+    before = {p: p.stat().st_mtime_ns for p in SHIPPED_DIR.rglob("*") if p.is_file()}
+    assert main(["models", "build-defaults", "--data-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / 'twitter_fin_sentiment' / 'train.csv'} is missing") and err.count("\n") == 1
+    assert before == {p: p.stat().st_mtime_ns for p in SHIPPED_DIR.rglob("*") if p.is_file()}
