@@ -19,7 +19,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         for v in rows:
             metrics = {k: round(v.metrics[k], 4) for k in ("accuracy", "macro_f1") if k in v.metrics}
             flag = "*" if v.is_active else " "
-            print(f"{flag} {v.task:<12} v{v.version:<3} {v.method:<5} {v.created_at:%Y-%m-%d %H:%M} {v.created_by} {metrics}")
+            print(f"{flag} {v.task:<12} v{v.version:<3} {v.method:<5} {v.base:<8} {v.created_at:%Y-%m-%d %H:%M} {v.created_by} {metrics}")
         if not rows:
             print("no model versions yet; run `python -m core setup`")
     elif args.action == "promote":

@@ -179,6 +179,11 @@ def test_cli_trains_on_the_accurate_base_and_the_version_scores_with_it(tiny_mod
     classifier = registry.load_version(newest)
     assert classifier.base == "accurate" and classifier.model.config.hidden_size == 768
     assert classifier.predict(["Shares plunged after a profit warning"])[0].label in newest.labels
+    from core.settings import REPO_ROOT
+
+    command = [sys.executable, "-m", "core", "models", "list", "--task", "sentiment"]
+    listed = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+    assert "v2   head  accurate" in listed.stdout and "v1   head  fast" in listed.stdout, listed.stdout
 
 
 def test_cli_refuses_the_accurate_base_when_it_is_not_installed_in_one_line(tiny_models, tmp_path: Path):
