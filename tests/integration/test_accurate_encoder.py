@@ -215,3 +215,23 @@ def test_recommendation_item_text_uses_the_configured_base(accurate_model_dir: P
     get_settings.cache_clear()
     with pytest.raises(ValueError, match="unknown base encoder 'huge'"):
         item_embeddings(items)
+
+
+@pytest.mark.parametrize("method", ["lora", "full"])
+def test_fine_tuning_on_the_accurate_base_saves_and_loads(accurate_model_dir: Path, tmp_path: Path, method: str):
+    from core.nlp.classifier import TextClassifier
+    from core.nlp.store import load_model, save_model
+    from core.nlp.training import TrainingParams, train_classifier
+    from tests.conftest import TINY_SENTIMENT
+
+    texts, labels = [t for t, _ in TINY_SENTIMENT], [lab for _, lab in TINY_SENTIMENT]
+    params = TrainingParams(method=method, epochs=1, batch_size=8, max_length=16, seed=1, base="accurate")
+    result = train_classifier(texts, labels, params)
+    if method == "lora":  # adapters on MPNet's attention (q, k, v, o) and feed-forward (dense) projections
+        wrapped = {name.split(".")[-1] for name, _ in result.saveable.named_modules() if name.endswith(("q", "k", "v", "o", "dense"))}
+        assert wrapped == {"q", "k", "v", "o", "dense"}
+    save_model(result.saveable, tmp_path / "v1", "sentiment", method, result.labels, 16)
+    model, files = load_model(tmp_path / "v1")
+    assert files.base == "accurate"
+    probs = TextClassifier(model, files.labels, max_length=16, precision="fp32").predict_proba(result.val_texts)
+    assert np.allclose(probs.max(axis=1), result.val_confidences, atol=1e-3)
