@@ -1,6 +1,7 @@
-"""Text models: the base encoder and its files (``base_model``), where and how models run (``device``: device,
-precision, batch size, the one bounded cache of loaded models), the classifier network (``model``) and its
-inference path (``classifier``), the base sentence encoder (``sentence_encoder``), training (``training``,
+"""Text models: the two base encoders, fast and accurate, and their files (``base_model``; the accurate one assembled
+and verified by ``accurate_encoder``), where and how models run (``device``: device, precision, batch size, the one
+bounded cache of loaded models), the classifier networks (``model``) and their inference path (``classifier``), the
+base sentence encoders (``sentence_encoder``), training (``training``,
 ``datacheck``, ``evaluation``), model files (``store``), the registry of versions (``registry``) and the shipped
 defaults (``defaults``).
 
