@@ -114,6 +114,9 @@ class Settings:
     feed_max_depth: int = 100  # element nesting
     feed_max_elements: int = 100_000  # elements in one document (real feeds have a few thousand)
     feed_parse_timeout_s: float = 5.0  # time to read the document's structure
+    # Crawling (core.feeds.crawl): feeds fetched at once per worker, and at most this many requests at once to one host
+    crawl_concurrency: int = 16
+    crawl_per_host: int = 2
     # Trends (Financial sentiment): a time bucket with fewer items is drawn as thin data (faded, hollow, with its interval)
     trend_min_items: int = 5
 
@@ -169,5 +172,7 @@ def get_settings() -> Settings:
         feed_max_depth=max(1, _env_int("BEACON_FEED_MAX_DEPTH", 100)),
         feed_max_elements=max(1, _env_int("BEACON_FEED_MAX_ELEMENTS", 100_000)),
         feed_parse_timeout_s=_env_float("BEACON_FEED_PARSE_TIMEOUT_S", 5.0),
+        crawl_concurrency=max(1, _env_int("BEACON_CRAWL_CONCURRENCY", 16)),
+        crawl_per_host=max(1, _env_int("BEACON_CRAWL_PER_HOST", 2)),
         trend_min_items=max(1, _env_int("BEACON_TREND_MIN_ITEMS", 5)),
     )

@@ -4,9 +4,13 @@ failure never leaves a partial insert. Problems are recorded on the feed, never 
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,6 +19,7 @@ from core.feeds.fetch import FetchResult, fetch_feed
 from core.feeds.parse import FeedItem, ParsedFeed, read_feed
 from core.feeds.safety import FeedError
 from core.repositories import items
+from core.settings import get_settings
 from core.storage.integrity import short_reason
 from core.storage.tables import naive_utc
 
@@ -133,6 +138,43 @@ def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
 
 @requires("analyst", "fetch feeds")
 def crawl_due_feeds(now: datetime | None = None, force: bool = False) -> list[CrawlOutcome]:
-    """Crawl every enabled feed that is due (all of them with ``force``); one failure never stops the rest."""
+    """Crawl every enabled feed that is due (all of them with ``force``); one failure never stops the rest.
+    Feeds are fetched concurrently (``BEACON_CRAWL_CONCURRENCY`` at once) with never more than
+    ``BEACON_CRAWL_PER_HOST`` requests at once to one host; each feed is stored in its own transaction.
+    Outcomes come back by feed id."""
     now = naive_utc(now)
-    return [crawl_feed(feed_id, now) for feed_id in due_feed_ids(now, force)]
+    settings = get_settings()
+    feeds = items.crawl_targets(due_feed_ids(now, force))
+    outcomes = _crawl_concurrently(feeds, now, settings.crawl_concurrency, settings.crawl_per_host)
+    return sorted(outcomes, key=lambda outcome: outcome.feed_id)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _crawl_concurrently(feeds: list[tuple[int, str]], now: datetime, concurrency: int, per_host: int) -> list[CrawlOutcome]:
+    """Crawl (id, url) pairs on ``concurrency`` threads; a feed whose host already has ``per_host`` requests
+    in flight waits (without holding a thread) until one of them ends."""
+    waiting: deque[tuple[int, str]] = deque(feeds)
+    busy: Counter[str] = Counter()
+    running: dict[Future, str] = {}
+    outcomes: list[CrawlOutcome] = []
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="crawl") as pool:
+        while waiting or running:
+            for _ in range(len(waiting)):
+                if len(running) >= concurrency:
+                    break
+                feed_id, url = waiting.popleft()
+                host = _host(url)
+                if busy[host] >= per_host:
+                    waiting.append((feed_id, url))  # its host is busy: try the next feed
+                    continue
+                busy[host] += 1
+                # threads do not inherit context variables: each crawl acts as the caller
+                running[pool.submit(contextvars.copy_context().run, crawl_feed, feed_id, now)] = host
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                busy[running.pop(future)] -= 1
+                outcomes.append(future.result())  # crawl_feed never raises
+    return outcomes

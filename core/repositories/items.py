@@ -134,6 +134,16 @@ def enabled_feed_schedule() -> list[tuple[int, datetime | None, int]]:
         )]
 
 
+def crawl_targets(feed_ids: list[int]) -> list[tuple[int, str]]:
+    """(id, URL) of the feeds with these ids that still exist, in the given order."""
+    urls: dict[int, str] = {}
+    with session_scope() as session:
+        for start in range(0, len(feed_ids), INSERT_BATCH):
+            batch = feed_ids[start : start + INSERT_BATCH]
+            urls.update({row.id: row.url for row in session.execute(select(Feed.id, Feed.url).where(Feed.id.in_(batch)))})
+    return [(feed_id, urls[feed_id]) for feed_id in feed_ids if feed_id in urls]
+
+
 def _set_status(feed: Feed, now: datetime, status: str, new: int, error: str | None) -> None:
     feed.last_fetched_at, feed.last_status, feed.last_error, feed.last_new_items = now, status, error, new
 

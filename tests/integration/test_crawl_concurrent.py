@@ -1,0 +1,130 @@
+"""Concurrent crawling over real HTTP: a bounded pool, a per-host limit, slow and failing hosts
+(SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import func, select
+
+from core.feeds import add_feed, crawl_due_feeds
+from core.settings import get_settings
+from core.storage import session_scope
+from core.storage.tables import Article
+from tests.support.feed_server import rss_feed
+
+NOW = datetime(2024, 3, 5, 12, 0)
+HOSTS = ("127.0.0.1", "127.0.0.2")
+
+
+class CountingServer:
+    """Serves ``/<feed>.rss`` (two items each) on one loopback address after ``delay_s``, counting how many
+    requests it answers at once. ``/slow-*`` never answers within the test's timeout, ``/fail-*`` answers 500
+    and ``/bad-*`` sends a broken document."""
+
+    def __init__(self, host: str, delay_s: float) -> None:
+        self.delay_s, self.in_flight, self.most_at_once, self.lock = delay_s, 0, 0, threading.Lock()
+        self.stop = threading.Event()
+        self.httpd = ThreadingHTTPServer((host, 0), self._handler())
+        self.httpd.daemon_threads, self.httpd.block_on_close = True, False
+        self.base_url = f"http://{host}:{self.httpd.server_address[1]}"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                with server.lock:
+                    server.in_flight += 1
+                    server.most_at_once = max(server.most_at_once, server.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+            def _answer(self) -> None:
+                name = self.path.strip("/").removesuffix(".rss")
+                if server.stop.wait(30 if name.startswith("slow-") else server.delay_s):
+                    return
+                status, body = 200, rss_feed([{"title": f"{name} {n}", "link": f"https://news.example.com/{name}/{n}",
+                                               "pubDate": datetime(2024, 3, 5, 9, n, tzinfo=UTC)} for n in (1, 2)])
+                if name.startswith("fail-"):
+                    status, body = 500, b"down"
+                elif name.startswith("bad-"):
+                    body = b"<html><body>not a feed"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        return Handler
+
+    def __enter__(self) -> CountingServer:
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def crawl_env(db, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("BEACON_FEED_ALLOWED_HOSTS", ",".join(HOSTS))
+    monkeypatch.setenv("BEACON_FEED_TIMEOUT_S", "1")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _limits(monkeypatch: pytest.MonkeyPatch, concurrency: int, per_host: int) -> None:
+    monkeypatch.setenv("BEACON_CRAWL_CONCURRENCY", str(concurrency))
+    monkeypatch.setenv("BEACON_CRAWL_PER_HOST", str(per_host))
+    get_settings.cache_clear()
+
+
+def _stored() -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(Article))
+
+
+def test_never_more_than_the_per_host_limit_at_once_to_one_host(crawl_env, monkeypatch):
+    _limits(monkeypatch, concurrency=8, per_host=2)
+    with CountingServer(HOSTS[0], 0.2) as first, CountingServer(HOSTS[1], 0.2) as second:
+        for n in range(8):
+            add_feed(f"A{n}", f"{first.base_url}/a{n}.rss")
+            add_feed(f"B{n}", f"{second.base_url}/b{n}.rss")
+        started = time.monotonic()
+        outcomes = crawl_due_feeds(now=NOW)
+        took = time.monotonic() - started
+    assert [o.status for o in outcomes] == ["ok"] * 16 and _stored() == 32
+    assert first.most_at_once == 2 and second.most_at_once == 2  # the limit is reached and never passed
+    assert took < 0.2 * 16 / 2  # both hosts were fetched at the same time (sequentially: 3.2 s)
+
+
+def test_slow_and_failing_hosts_do_not_hold_up_the_others(crawl_env, monkeypatch):
+    _limits(monkeypatch, concurrency=16, per_host=16)
+    with CountingServer(HOSTS[0], 0.3) as server:
+        good = [add_feed(f"Good {n}", f"{server.base_url}/good-{n}.rss") for n in range(30)]
+        slow = [add_feed(f"Slow {n}", f"{server.base_url}/slow-{n}.rss") for n in range(3)]
+        failing = add_feed("Failing", f"{server.base_url}/fail-1.rss")
+        broken = add_feed("Broken", f"{server.base_url}/bad-1.rss")
+        started = time.monotonic()
+        outcomes = {o.feed_id: o for o in crawl_due_feeds(now=NOW)}
+        took = time.monotonic() - started
+    assert all(outcomes[feed].status == "ok" and outcomes[feed].new_items == 2 for feed in good) and _stored() == 60
+    assert all(outcomes[feed].status == "error" and "within 1 s" in outcomes[feed].error for feed in slow)
+    assert "HTTP 500" in outcomes[failing].error and outcomes[broken].status == "error"
+    assert server.most_at_once <= 16
+    assert took < 4, f"the crawl took {took:.1f} s (one after another: over 13 s)"
+
