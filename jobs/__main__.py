@@ -1,8 +1,9 @@
 """``python -m jobs``: the Beacon worker (crawl, score, detect, notify on a timer).
 
 ``python -m jobs --once`` runs one cycle with every feed crawled and exits. The exit status is
-non-zero only when the database cannot be reached (2) or is damaged (3); failing steps are logged,
-not fatal. A SQLite database is checked (``PRAGMA quick_check``) before anything else runs.
+non-zero only when the database cannot be reached (2) or is damaged (3), or when another worker already
+runs on the same SQLite database (4: SQLite supports one worker; use PostgreSQL for several); failing steps
+are logged, not fatal. A SQLite database is checked (``PRAGMA quick_check``) before anything else runs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 log = logging.getLogger("beacon.worker")
 DATABASE_UNREACHABLE = 2
 DATABASE_DAMAGED = 3
+SECOND_WORKER_ON_SQLITE = 4
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +46,23 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         log.error("the database is unreachable or could not be migrated: %s: %s", type(exc).__name__, exc)
         return DATABASE_UNREACHABLE
-    if args.once:
+    from core.leases import claim_sole_worker, release_sole_worker
+
+    other = claim_sole_worker()
+    if other:
+        log.error("not starting: another worker (%s) already runs on this SQLite database, which supports one worker; "
+                  "stop it, or use PostgreSQL to run several (README: Running several workers)", other)  # fmt: skip
+        return SECOND_WORKER_ON_SQLITE
+    try:
+        return _run(args.once)
+    finally:
+        release_sole_worker()
+
+
+def _run(once: bool) -> int:
+    from core.storage.integrity import DatabaseDamaged
+
+    if once:
         from jobs.cycle import run_cycle
 
         try:

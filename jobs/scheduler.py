@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from core.leases import renew_sole_worker
 from core.runs import RunKind, tend
 from core.settings import get_settings
 from core.storage.integrity import DatabaseDamaged
@@ -100,12 +101,24 @@ def add_scoring_job(scheduler: BlockingScheduler, tick_seconds: int | None = Non
     _add_tick_job(scheduler, scoring_job, "scoring", "batch scoring runs", tick_seconds)
 
 
-def recommendations_job() -> None:
-    """Nightly: refit and export top-N for every dataset version marked for it (an export is replaced atomically)."""
+NIGHTLY_EXPORT_HOUR = 2
+NIGHTLY_EXPORT_LEASE = timedelta(hours=6)  # longer than any export; a worker killed mid-export frees it after this
+
+
+def nightly_period(now: datetime, hour: int = NIGHTLY_EXPORT_HOUR) -> str:
+    """The night an export at ``now`` belongs to: the UTC date of the latest ``hour``:00 at or before ``now``."""
+    return (now - timedelta(hours=hour)).date().isoformat()
+
+
+def recommendations_job(now: datetime | None = None) -> None:
+    """Nightly: refit and export top-N for every dataset version marked for it (an export is replaced atomically).
+    Every worker fires this job; a lease lets exactly one of them run it per night (``core.leases``)."""
+    from core.leases import run_once_per_period
     from core.recommend.service import nightly_refit_export
 
+    period = nightly_period(now or datetime.now(UTC))
     try:
-        written = nightly_refit_export()
+        ran, written = run_once_per_period("nightly-recommendations-export", period, nightly_refit_export, NIGHTLY_EXPORT_LEASE)
     except Exception as exc:  # logged, retried next night; never stops the worker
         log.error("recommendations export failed: %s: %s", type(exc).__name__, exc)
         return
@@ -113,7 +126,7 @@ def recommendations_job() -> None:
         log.info("recommendations exported: %s", ", ".join(map(str, written)))
 
 
-def add_recommendations_job(scheduler: BlockingScheduler, hour: int = 2) -> None:
+def add_recommendations_job(scheduler: BlockingScheduler, hour: int = NIGHTLY_EXPORT_HOUR) -> None:
     scheduler.add_job(
         recommendations_job, "cron", hour=hour, minute=0, id="recommendations", name="nightly recommendations export",
         coalesce=True, max_instances=1, misfire_grace_time=3600, replace_existing=True,
@@ -130,6 +143,7 @@ class _StopOnDamage:
     def __call__(self) -> None:
         try:
             run_cycle()
+            renew_sole_worker()
         except DatabaseDamaged as exc:
             self.damage = exc
             log.critical("stopping the worker: %s", exc)

@@ -423,6 +423,20 @@ class WorkerStatus(Base):
     tick_seconds: Mapped[int] = mapped_column(Integer)
 
 
+class JobLease(Base):
+    """A lease on one period of a job that must run once across all workers (the nightly export), or on
+    the sole-worker slot of a SQLite database. Whoever inserts the row (or takes over an expired, unfinished
+    one) holds it until ``expires_at``; ``done_at`` marks the period as done (``core.leases``)."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    period: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class RecJob(Base):
     """A recommendation job run outside the page (saving a dataset version, evaluating one), with the stage it
     is in and its progress for the page to poll. Life and status words as in ``core.runs``."""
