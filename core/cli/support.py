@@ -12,9 +12,35 @@ def cmd_answer(args: argparse.Namespace) -> int:
     from core.storage import upgrade_database
     from core.support.assistant import ask
 
+    if (args.question is None) == (args.input is None):
+        print("error: give either a question or --input FILE (with --text-column and --output)", file=sys.stderr)
+        return 2
+    if args.input is not None:
+        if not args.text_column or not args.output:
+            print("error: --input needs --text-column COL and --output FILE", file=sys.stderr)
+            return 2
+        return _answer_file(args)
     upgrade_database()
     result = ask(args.kb, args.question, source="cli")
     print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _answer_file(args: argparse.Namespace) -> int:
+    from core.scoring.reading import InputFileError
+    from core.storage import upgrade_database
+    from core.support.batch import answer_file
+
+    upgrade_database()
+    try:
+        report = answer_file(args.kb, Path(args.input), args.text_column, Path(args.output), args.expected_column)
+    except InputFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    for problem in report.unreadable:
+        print(f"  {problem}", file=sys.stderr)
+    print(f"wrote {args.output}")
     return 0
 
 
@@ -38,9 +64,14 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    answer = sub.add_parser("answer", help="answer a customer question from a knowledge base (or escalate); prints JSON")
+    answer = sub.add_parser("answer", help="answer a customer question from a knowledge base (or escalate; prints JSON), "
+                                           "or every row of a file (--input ... --output ...)")  # fmt: skip
     answer.add_argument("--kb", required=True, help="knowledge base name")
-    answer.add_argument("question")
+    answer.add_argument("question", nargs="?", help="one question (or use --input)")
+    answer.add_argument("--input", help="a CSV/Excel file of past questions: one output row per input row, in input order")
+    answer.add_argument("--text-column", help="the column holding the question (with --input)")
+    answer.add_argument("--output", help="where to write the answers CSV (with --input)")
+    answer.add_argument("--expected-column", help="optional: a column with the expected answer; adds 'correct' (yes/no)")
     answer.set_defaults(func=cmd_answer)
     kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, roll back")
     kb_sub = kbp.add_subparsers(dest="action", required=True)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from core.nlp.base_model import BASE_MODEL_NAME
 from core.nlp.registry import find_active, load_version
@@ -77,6 +78,55 @@ def answer_key(answer: str) -> str:
     return " ".join(_ANY_WORD.findall(unicodedata.normalize("NFKC", answer).casefold()))
 
 
+def bm25_tokens(text: str) -> list[str]:
+    """Lower-case content words (stop words dropped), repeats kept: what BM25 counts."""
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+
+
+class BM25:
+    """Okapi BM25 over a fixed list of documents (a sparse documents x terms weight matrix, built once).
+    ``scores(query)`` sums, for each distinct query term, ``idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avglen))``."""
+
+    def __init__(self, documents: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
+        self.vocabulary: dict[str, int] = {}
+        rows, cols, counts = [], [], []
+        lengths = np.zeros(len(documents), dtype=np.float32)
+        for d, text in enumerate(documents):
+            tokens = bm25_tokens(text)
+            lengths[d] = len(tokens)
+            tf: dict[int, int] = {}
+            for t in tokens:
+                j = self.vocabulary.setdefault(t, len(self.vocabulary))
+                tf[j] = tf.get(j, 0) + 1
+            rows += [d] * len(tf)
+            cols += list(tf)
+            counts += list(tf.values())
+        n, shape = len(documents), (len(documents), max(1, len(self.vocabulary)))
+        tf_matrix = sparse.csr_matrix((np.array(counts, np.float32), (rows, cols)), shape=shape)
+        df = np.bincount(np.array(cols, dtype=np.int64), minlength=shape[1]).astype(np.float32)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        norm = k1 * (1 - b + b * lengths / max(float(lengths.mean()) if n else 1.0, 1e-6))
+        coo = tf_matrix.tocoo()
+        weights = idf[coo.col] * coo.data * (k1 + 1) / (coo.data + norm[coo.row])
+        self.weights = sparse.csc_matrix((weights.astype(np.float32), (coo.row, coo.col)), shape=shape)
+
+    def scores(self, query: str) -> np.ndarray:
+        """One BM25 score per document (0 where no query term occurs)."""
+        terms = sorted({self.vocabulary[t] for t in bm25_tokens(query) if t in self.vocabulary})
+        if not terms:
+            return np.zeros(self.weights.shape[0], dtype=np.float32)
+        return np.asarray(self.weights[:, terms].sum(axis=1)).ravel()
+
+
+def fuse(similarities: np.ndarray, lexical: np.ndarray, lexical_weight: float) -> np.ndarray:
+    """The hybrid ranking score: cosine similarity plus ``lexical_weight`` times the BM25 score scaled to 0..1 by
+    the best BM25 score for this question (so the weight means the same on every knowledge base)."""
+    if not lexical_weight:
+        return similarities
+    top = float(lexical.max()) if lexical.size else 0.0
+    return similarities + (lexical_weight * lexical / top if top > 0 else 0.0)
+
+
 @dataclass(frozen=True)
 class IndexEntry:
     id: int
@@ -89,21 +139,32 @@ class IndexEntry:
 class Match:
     entry: IndexEntry
     similarity: float  # cosine
-    score: float  # ranking score (cosine + re-ranking bonus)
+    score: float  # ranking score (cosine + lexical bonus + re-ranking bonus)
+    lexical: float = 0.0  # BM25 score over the entry's question and answer, scaled 0..1 by the best for this question
 
 
 class KBIndex:
     """The entries of one knowledge-base version and their normalised question vectors (one row per entry; an
     empty index has a (0, embedding size) matrix). Never changed after it is built: a cached index is shared."""
 
-    def __init__(self, entries: list[IndexEntry], matrix: np.ndarray, rerank_weight: float = 0.0) -> None:
+    def __init__(self, entries: list[IndexEntry], matrix: np.ndarray, rerank_weight: float = 0.0, lexical_weight: float = 0.0,
+                 _bm25: list | None = None) -> None:  # fmt: skip
         self.entries = entries
         self.matrix = matrix.astype(np.float32, copy=False)
         self.rerank_weight = rerank_weight
+        self.lexical_weight = lexical_weight
+        self._bm25 = _bm25 if _bm25 is not None else []  # built on first use, shared by the copies of this index
 
-    def with_rerank_weight(self, rerank_weight: float) -> KBIndex:
-        """The same entries and vectors (shared, not copied) with another re-ranking weight."""
-        return KBIndex(self.entries, self.matrix, rerank_weight)
+    def with_rerank_weight(self, rerank_weight: float, lexical_weight: float | None = None) -> KBIndex:
+        """The same entries, vectors and BM25 index (shared, not copied) with other weights."""
+        lexical = self.lexical_weight if lexical_weight is None else lexical_weight
+        return KBIndex(self.entries, self.matrix, rerank_weight, lexical, self._bm25)
+
+    def bm25(self) -> BM25:
+        """BM25 over each entry's question (counted twice: it is what a customer's wording resembles) and answer."""
+        if not self._bm25:
+            self._bm25.append(BM25([f"{e.question} {e.question} {e.answer}" for e in self.entries]))
+        return self._bm25[0]
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -114,11 +175,12 @@ class KBIndex:
         if not self.entries:
             return []
         sims = self.matrix @ vector
-        top = np.argsort(-sims)[: max(candidates, k * 3)]
-        scored = [
-            (float(sims[i]) + (self.rerank_weight * lexical_overlap(question, self.entries[i].question) if self.rerank_weight else 0.0), i)
-            for i in top
-        ]
+        lexical = self.bm25().scores(question) if self.lexical_weight else np.zeros_like(sims)
+        top_lexical = float(lexical.max()) if lexical.size and lexical.max() > 0 else 1.0
+        hybrid = fuse(sims, lexical, self.lexical_weight)
+        top = np.argsort(-hybrid)[: max(candidates, k * 3)]
+        rerank = self.rerank_weight
+        scored = [(float(hybrid[i]) + (rerank * lexical_overlap(question, self.entries[i].question) if rerank else 0.0), i) for i in top]
         scored.sort(key=lambda pair: -pair[0])
         out: list[Match] = []
         seen_answers: set[str] = set()
@@ -128,7 +190,7 @@ class KBIndex:
             if key in seen_answers:
                 continue
             seen_answers.add(key)
-            out.append(Match(entry, float(sims[i]), score))
+            out.append(Match(entry, float(sims[i]), score, float(lexical[i]) / top_lexical))
             if len(out) == k:
                 break
         return out

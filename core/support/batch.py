@@ -1,0 +1,124 @@
+"""Batch answering: a file of past customer questions in, the same rows out (input order, input columns kept) with
+what the assistant would have done for each: ``action`` (answer | escalate), ``answer`` (the FAQ answer or the
+escalation text), ``matched_question``, ``confidence``, ``reasons``, ``intent``, ``sentiment``; with an expected
+answer column also ``correct`` (the answer given is the expected one, ``answer_key`` rule; empty when escalated).
+
+Reading is the batch-scoring reader (``core.scoring.reading``: CSV/Excel, encodings, delimiters); a record that
+cannot be read (wrong number of fields) still gets its output row, escalated, with the line and the problem in
+``reasons``, so nothing is lost. Batch answers are not logged as interactions (they are a test, not customers).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.downloads import SafeCsvWriter
+from core.scoring.reading import InputFileError, inspect_input, iter_chunks
+from core.support.assistant import ESCALATE_TEXT, MAX_QUESTION_CHARS, RERANK_WEIGHT, analyse
+from core.support.decision import Policy
+from core.support.kb import load_kb
+from core.support.retrieval import answer_key
+
+ADDED_COLUMNS = ["action", "answer", "matched_question", "confidence", "reasons", "intent", "sentiment"]
+CHUNK_ROWS = 256
+
+
+@dataclass
+class BatchReport:
+    rows: int = 0
+    answered: int = 0
+    escalated: int = 0
+    right: int = 0  # answered with the expected answer (only with an expected column)
+    wrong: int = 0  # answered with another answer (only with an expected column)
+    unreadable: list[str] = field(default_factory=list)  # "line N: problem"
+
+    def summary(self) -> str:
+        text = f"{self.rows} rows: {self.answered} answered, {self.escalated} escalated"
+        if self.right or self.wrong:
+            text += f"; of the answered, {self.right} right and {self.wrong} wrong (expected answer column)"
+        return text + (f"; {len(self.unreadable)} unreadable rows (escalated, see reasons)" if self.unreadable else "")
+
+
+def _columns(columns: list[str], text_column: str, expected_column: str | None, name: str) -> None:
+    for role, col in (("text", text_column), ("expected answer", expected_column)):
+        if col is not None and col not in columns:
+            raise InputFileError(f"{name}: the {role} column {col!r} is not in the file; columns: {', '.join(map(repr, columns))}")
+    clash = [c for c in ADDED_COLUMNS + ["correct"] if c in columns]
+    if clash:
+        names = ", ".join(map(repr, clash))
+        raise InputFileError(f"{name}: the file already has column(s) {names} that the answers would overwrite; rename them")
+
+
+def _answer_rows(texts: list[str], index, policy: Policy) -> list[list[object]]:  # noqa: ANN001 - KBIndex
+    """The added cells for each text (an empty text is escalated without a model pass)."""
+    asked = [i for i, t in enumerate(texts) if t.strip()]
+    out: list[list[object]] = [["escalate", ESCALATE_TEXT, "", 0.0, "empty question", "", ""] for _ in texts]
+    if not asked:
+        return out
+    analysis = analyse([" ".join(texts[i].split())[:MAX_QUESTION_CHARS] for i in asked], index, policy)
+    for j, i in enumerate(asked):
+        decision, matches = analysis.decisions[j], analysis.matches[j]
+        best = matches[0] if matches else None
+        answer = best.entry.answer if best is not None and not decision.escalate else ESCALATE_TEXT
+        out[i] = [decision.action, answer, best.entry.question if best else "", decision.confidence, ", ".join(decision.reasons),
+                  analysis.intent_of(j)[0] or "", analysis.sentiment_of(j)[0] or ""]  # fmt: skip
+    return out
+
+
+def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expected_column: str | None = None,
+                policy: Policy | None = None, progress: Callable[[int], None] | None = None,
+                name: str | None = None) -> BatchReport:  # fmt: skip
+    """Answer every row of ``source`` from knowledge base ``kb_name`` and write ``output`` (see the module docstring).
+    ``progress`` is called with the number of rows done after each chunk."""
+    name = name or source.name
+    spec = inspect_input(source, name=name)
+    _columns(spec.columns, text_column, expected_column, name)
+    index = load_kb(kb_name, RERANK_WEIGHT).index
+    policy = policy or Policy.from_settings()
+    col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
+    report = BatchReport()
+    header = spec.columns + ADDED_COLUMNS + (["correct"] if expected is not None else [])
+    with output.open("w", encoding="utf-8", newline="") as fh:
+        writer = SafeCsvWriter(fh)
+        writer.writerow(header)
+        for chunk in iter_chunks(spec, CHUNK_ROWS, name=name):
+            answers = iter(_answer_rows([row[col] for row in chunk.rows], index, policy))
+            rows = iter(chunk.rows)
+            records = sorted([(line, None) for line in chunk.lines] + [(b.line, b) for b in chunk.bad], key=lambda r: r[0])
+            for line, bad in records:
+                if bad is not None:
+                    report.unreadable.append(f"line {line}: {bad.problem}")
+                    reason = f"unreadable row (line {line}: {bad.problem})"
+                    row, added = [""] * len(spec.columns), ["escalate", ESCALATE_TEXT, "", 0.0, reason, "", ""]
+                else:
+                    row, added = next(rows), next(answers)
+                correct = _correct(added, row[expected]) if expected is not None else None
+                _count(report, added, correct)
+                writer.writerow(row + added + ([correct] if correct is not None else []))
+            if progress:
+                progress(report.rows)
+    return report
+
+
+def _correct(added: list[object], expected: str) -> str:
+    """"yes" / "no" when the row was answered and an expected answer is given, else ""."""
+    if added[0] != "answer" or not expected.strip():
+        return ""
+    return "yes" if answer_key(str(added[1])) == answer_key(expected) else "no"
+
+
+def _count(report: BatchReport, added: list[object], correct: str | None) -> None:
+    report.rows += 1
+    report.answered += added[0] == "answer"
+    report.escalated += added[0] != "answer"
+    report.right += correct == "yes"
+    report.wrong += correct == "no"
+
+
+def read_answers(path: Path) -> list[dict]:
+    """The rows of a written answers file (for the page and tests)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))

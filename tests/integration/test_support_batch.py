@@ -1,0 +1,69 @@
+"""`python -m core answer --input ... --output ...`: every input row answered or escalated, in input order, with the
+input's columns kept (in-process, on the test database, with the shipped models)."""
+
+from __future__ import annotations
+
+import csv
+
+from core.__main__ import main
+
+FAQ = (
+    "question,answer\n"
+    "How do I reset my PIN?,Open the app and choose Reset PIN.\n"
+    "How can I block a lost card?,Call us at once and we block the card.\n"
+    "What are your opening hours?,We are open 9 to 5 on weekdays.\n"
+)
+
+
+def _rows(path) -> list[dict]:  # noqa: ANN001
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_answer_file_keeps_rows_order_and_columns(db, tmp_path, capsys) -> None:
+    from core.nlp.defaults import install_default_models
+
+    install_default_models()  # the shipped intent and sentiment models fill the intent and sentiment columns
+    faq = tmp_path / "faq.csv"
+    faq.write_text(FAQ)
+    assert main(["kb", "import", "--name", "Bank", str(faq)]) == 0
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text(
+        "ticket,text,expected\n"
+        "t1,Recommend a good pizza place in Rome,\n"
+        "t2,I forgot my PIN how do I reset it,Open the app and choose Reset PIN.\n"
+        "t3,,\n"
+        "t4,I lost my card please block it,We are open 9 to 5 on weekdays.\n"
+        "t5,broken,row,with,too,many\n"
+    )
+    out = tmp_path / "answers.csv"
+    assert main(["answer", "--kb", "Bank", "--input", str(tickets), "--text-column", "text", "--output", str(out),
+                 "--expected-column", "expected"]) == 0  # fmt: skip
+    printed = capsys.readouterr()
+    assert "5 rows: 2 answered, 3 escalated; of the answered, 1 right and 1 wrong" in printed.out
+    assert "line 6:" in printed.err
+    rows = _rows(out)
+    assert list(rows[0]) == ["ticket", "text", "expected", "action", "answer", "matched_question", "confidence", "reasons",
+                             "intent", "sentiment", "correct"]  # fmt: skip
+    assert [r["ticket"] for r in rows] == ["t1", "t2", "t3", "t4", ""]
+    assert [r["action"] for r in rows] == ["escalate", "answer", "escalate", "answer", "escalate"]
+    assert rows[0]["reasons"] == "low similarity" and rows[0]["answer"] == "Escalate to an agent."
+    assert rows[1]["answer"] == "Open the app and choose Reset PIN." and rows[1]["matched_question"] == "How do I reset my PIN?"
+    assert rows[1]["correct"] == "yes" and rows[3]["correct"] == "no" and rows[0]["correct"] == ""
+    assert rows[2]["reasons"] == "empty question"
+    assert rows[4]["reasons"].startswith("unreadable row (line 6:")
+    assert rows[1]["intent"] and rows[1]["sentiment"] and float(rows[1]["confidence"]) > 0.6
+
+
+def test_answer_file_bad_column_is_a_clear_error(db, tmp_path, capsys) -> None:
+    faq = tmp_path / "faq.csv"
+    faq.write_text(FAQ)
+    assert main(["kb", "import", "--name", "Bank", str(faq)]) == 0
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("id,body\n1,How do I reset my PIN?\n")
+    out = tmp_path / "answers.csv"
+    assert main(["answer", "--kb", "Bank", "--input", str(tickets), "--text-column", "text", "--output", str(out)]) == 1
+    assert "tickets.csv: the text column 'text' is not in the file; columns: 'id', 'body'" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["answer", "--kb", "Bank", "--input", str(tickets), "--output", str(out)]) == 2
+    assert "--input needs --text-column COL and --output FILE" in capsys.readouterr().err
