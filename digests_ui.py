@@ -1,9 +1,16 @@
 """The Alerts page's Digests tab (Streamlit widgets only; beside ui.py so that pages do not import each other):
-add, edit, delete and preview digest subscriptions; viewers read them."""
+add, edit, delete and preview digest subscriptions, and send a failed period again (Retry); viewers read them."""
 
 import streamlit as st
 
-from core.digests import FREQUENCIES, SCOPE_TYPES, delete_digest_subscription, list_digest_subscriptions, save_digest_subscription
+from core.digests import (
+    FREQUENCIES,
+    SCOPE_TYPES,
+    delete_digest_subscription,
+    list_digest_subscriptions,
+    retry_digest,
+    save_digest_subscription,
+)
 from core.views import digests as view
 from ui import may, plain, say
 
@@ -85,6 +92,8 @@ def digests_tab() -> None:
     if may("analyst") and p3.button("Delete…", key="digest_delete", width="stretch"):
         st.session_state["digest_doomed"] = chosen
     _confirm_delete()
+    if may("analyst"):
+        _retry(chosen)
     text = st.session_state.get("digest_preview_text")
     if text:
         st.caption("The digest due now (nothing is sent):")
@@ -110,4 +119,31 @@ def _confirm_delete() -> None:
             st.rerun()
         if no.button("Cancel", key="digest_delete_no"):
             st.session_state.pop("digest_doomed", None)
+            st.rerun()
+
+
+def _retry(name: str) -> None:
+    """Failed or interrupted periods of the chosen digest, and a Retry button that queues one once more."""
+    sends = view.retryable_sends(name)
+    if not sends:
+        return
+    with st.container(border=True):
+        st.caption(plain(f"Periods of {name!r} that were not sent; Retry queues one for the worker's next round (once)."))
+        by_label = {s["label"]: s for s in sends}
+        label = st.selectbox("Period to send again", list(by_label), key="digest_retry_period")
+        send = by_label[label]
+        if send["interrupted"]:
+            say(
+                "warning",
+                "A worker stopped while sending this digest, so it may have gone out already. Retry only if its recipients did not get it.",
+            )
+        if st.button("Retry", key="digest_retry"):
+            try:
+                retry_digest(name, send["period"])
+            except (LookupError, ValueError, PermissionError) as exc:
+                st.session_state["alerts_problem"] = view.error_text(exc)
+            else:
+                st.session_state["alerts_report"] = (
+                    f"The digest {name!r} for {send['period']} is queued; the worker sends it at its next round."
+                )
             st.rerun()

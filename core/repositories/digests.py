@@ -110,13 +110,69 @@ def mark_failed(send_id: int, plan: Callable[[int], tuple[datetime | None, str]]
         return send.attempts
 
 
+def _send_dict(s: DigestSend) -> dict:
+    return {
+        "id": s.id,
+        "period": s.period_key,
+        "status": s.status,
+        "attempts": s.attempts,
+        "sent_at": s.sent_at,
+        "next_attempt_at": s.next_attempt_at,
+        "error": s.error,
+    }
+
+
 def sends_of(subscription_id: int, limit: int = 50) -> list[dict]:
     with session_scope() as session:
         query = select(DigestSend).where(DigestSend.subscription_id == subscription_id).order_by(DigestSend.period_end.desc()).limit(limit)
-        return [
-            {"period": s.period_key, "status": s.status, "attempts": s.attempts, "sent_at": s.sent_at, "error": s.error}
-            for s in session.scalars(query)
-        ]
+        return [_send_dict(s) for s in session.scalars(query)]
+
+
+def requeue_send(subscription_id: int, period_key: str, check: Callable[[dict], None]) -> dict:
+    """Queue a period's digest again ('queued'); ``check(send)`` raises to refuse. The update is conditional on the
+    state that was checked, so a send that finished (or was queued by someone else) meanwhile is not queued.
+    LookupError when the period has no send; returns the send as it was."""
+    with session_scope() as session:
+        row = session.scalar(select(DigestSend).where(DigestSend.subscription_id == subscription_id, DigestSend.period_key == period_key))
+        if row is None:
+            raise LookupError(f"no digest send for the period {period_key}")
+        before = _send_dict(row)
+        check(before)
+        result = session.execute(
+            update(DigestSend)
+            .where(DigestSend.id == row.id, DigestSend.status == before["status"], DigestSend.attempts == before["attempts"])
+            .values(status="queued", next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise ValueError(f"the digest for {period_key} changed meanwhile; look again")
+        return before
+
+
+def queued_send_ids() -> list[int]:
+    with session_scope() as session:
+        return list(session.scalars(select(DigestSend.id).where(DigestSend.status == "queued").order_by(DigestSend.id)))
+
+
+def claim_queued(send_id: int, now: datetime) -> tuple[int, str, datetime, datetime] | None:
+    """Take a queued send for sending (one worker wins); (subscription id, period key, start, end), or None."""
+    with session_scope() as session:
+        result = session.execute(
+            update(DigestSend)
+            .where(DigestSend.id == send_id, DigestSend.status == "queued")
+            .values(status="sending", attempts=DigestSend.attempts + 1, next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None
+        s = session.get(DigestSend, send_id)
+        return s.subscription_id, s.period_key, s.period_start, s.period_end
+
+
+def subscription_by_id(subscription_id: int) -> dict | None:
+    with session_scope() as session:
+        row = session.get(DigestSubscription, subscription_id)
+        return _as_dict(row) if row else None
 
 
 # --- what a digest shows ------------------------------------------------------------------------

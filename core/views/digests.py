@@ -4,13 +4,16 @@ schedule in words and the preview text."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import pandas as pd
 
 from core.digests import get_digest_subscription, preview_digest
 from core.digests.schedule import WEEKDAYS
+from core.digests.send import retry_problem
 from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
+from core.storage.tables import naive_utc
 from core.views.app import error_text
 
 __all__ = ["error_text"]
@@ -35,7 +38,8 @@ def subscriptions_table(subs: Sequence[Mapping]) -> pd.DataFrame:
     for s in subs:
         sends = digest_rows.sends_of(s["id"], limit=1)
         last = sends[0] if sends else None
-        last_text = "never sent" if last is None else f"{last['period']}: {last['status']}"
+        status = last and ("queued to send again" if last["status"] == "queued" else last["status"])
+        last_text = "never sent" if last is None else f"{last['period']}: {status}"
         if last and last["error"]:
             last_text += f" ({last['error']})"
         rows.append({
@@ -74,3 +78,19 @@ def weekday_name(index: int) -> str:
 def preview_text(name: str) -> str:
     """The plain text of the digest due now for the subscription named ``name``."""
     return preview_digest(get_digest_subscription(name))
+
+
+def retryable_sends(name: str, now: datetime | None = None) -> list[dict]:
+    """The recent periods of the digest ``name`` that an analyst can send again (failed, or left 'sending' by a
+    stopped worker), newest first, each with ``label`` for the picker and ``interrupted`` when it may have gone out."""
+    sub = get_digest_subscription(name)
+    if sub is None:
+        return []
+    now = naive_utc(now)
+    found = []
+    for send in digest_rows.sends_of(sub["id"], limit=20):
+        if retry_problem(send, now) is None:
+            interrupted = send["status"] == "sending"
+            reason = "interrupted while sending" if interrupted else (send["error"] or "failed")
+            found.append({**send, "interrupted": interrupted, "label": f"{send['period']}: {reason}"})
+    return found

@@ -74,3 +74,58 @@ def test_viewer_reads_and_previews_but_cannot_change(db):
     assert [t.label for t in at.text_input if t.label == "Digest name"] == []
     button(at, "Preview").click().run()
     assert at.code[0].value.startswith("[Beacon] Daily digest Morning")
+
+
+def _failed_send(name: str, period: str, status: str = "failed", error: str | None = "the mail server refused every recipient") -> None:
+    from datetime import timedelta
+
+    from core.storage import session_scope
+    from core.storage.tables import DigestSend, DigestSubscription, utcnow
+
+    end = utcnow() - timedelta(days=1)
+    with session_scope() as session:
+        sub_id = session.query(DigestSubscription.id).filter_by(name=name).scalar()
+        started = end if status == "sending" else None  # a worker that stopped a day ago
+        session.add(
+            DigestSend(
+                subscription_id=sub_id,
+                period_key=period,
+                period_start=end - timedelta(days=1),
+                period_end=end,
+                status=status,
+                attempts=5,
+                next_attempt_at=started,
+                error=error,
+            )
+        )
+
+
+def test_analyst_retries_a_failed_digest_once_and_viewer_cannot(db):
+    from core.auth import list_events
+    from core.repositories import digests as digest_rows
+
+    save_digest_subscription("Morning", "all", recipients="risk@example.com")
+    _failed_send("Morning", "2024-06-03")
+    at = open_page(PAGE, tab="Digests", role="viewer")
+    assert_no_exception(at)
+    assert "2024-06-03: failed (the mail server refused every recipient)" in at.dataframe[0].value["last"].tolist()
+    assert [b for b in at.button if b.label == "Retry"] == []
+
+    at = open_page(PAGE, tab="Digests", role="analyst")
+    assert widget(at.selectbox, "Period to send again").value == "2024-06-03: the mail server refused every recipient"
+    button(at, "Retry").click().run()
+    assert_no_exception(at)
+    assert any("queued; the worker sends it at its next round" in t for t in shown_texts(at.success))
+    [send] = digest_rows.sends_of(digest_rows.get_subscription("Morning")["id"])
+    assert send["status"] == "queued"
+    assert [b for b in at.button if b.label == "Retry"] == []  # nothing left to retry
+    assert at.dataframe[0].value["last"].tolist() == ["2024-06-03: queued to send again (the mail server refused every recipient)"]
+    assert [e["target"] for e in list_events() if e["action"] == "digest retry queued"] == ["Morning 2024-06-03"]
+
+
+def test_an_interrupted_digest_warns_that_it_may_have_gone_out(db):
+    save_digest_subscription("Morning", "all", recipients="risk@example.com")
+    _failed_send("Morning", "2024-06-03", status="sending", error=None)
+    at = open_page(PAGE, tab="Digests", role="analyst")
+    assert widget(at.selectbox, "Period to send again").value == "2024-06-03: interrupted while sending"
+    assert any("may have gone out already" in t for t in shown_texts(at.warning))

@@ -190,3 +190,90 @@ def test_the_worker_cycle_sends_a_due_digest_once(server, monkeypatch):
     first, second = jobs.cycle.run_cycle(), jobs.cycle.run_cycle()  # the second is a restarted worker's first cycle
     assert first["digests"] == {"sent": 1, "failed": 0} and second["digests"] == {"sent": 0, "failed": 0}
     assert len(server.messages) == 1 and "digests" not in first["failed_steps"]
+
+
+def test_a_failed_period_is_retried_once_by_an_analyst_and_audited(db, monkeypatch):
+    from core.auth import Actor, acting_as, list_events
+    from core.digests import retry_digest
+
+    port = free_port()
+    use_smtp(monkeypatch, port, BEACON_EMAIL_MAX_ATTEMPTS="1")
+    subscribe()
+    assert send_due_digests(DUE) == {"sent": 0, "failed": 1}
+    [send] = sends()
+    assert send.status == "failed" and send.next_attempt_at is None  # failed for good: no automatic attempt left
+    later = DUE + timedelta(days=1, hours=1)
+    with smtp_server(port=port) as server:
+        # the next day's digest goes out; the failed period stays failed until someone retries it
+        assert send_due_digests(later) == {"sent": 1, "failed": 0}
+        assert sends()[0].status == "failed"
+        with acting_as(Actor("ann", "analyst")):
+            retry_digest("Morning", "2024-06-03", later)
+            with pytest.raises(ValueError, match="already queued"):
+                retry_digest("Morning", "2024-06-03", later)
+            with pytest.raises(ValueError, match="already sent at 2024-06-04 .* not sent twice"):
+                retry_digest("Morning", "2024-06-04", later)
+        assert sends()[0].status == "queued"
+        assert send_due_digests(later + timedelta(minutes=1)) == {"sent": 1, "failed": 0}
+        assert send_due_digests(later + timedelta(minutes=2)) == {"sent": 0, "failed": 0}
+        assert len(server.messages) == 2
+        assert [m["Subject"].startswith("[Beacon] Daily digest Morning") for m in server.messages] == [True, True]
+        with acting_as(Actor("ann", "analyst")), pytest.raises(ValueError, match="already sent"):
+            retry_digest("Morning", "2024-06-03", later)
+    first = sends()[0]
+    assert (first.status, first.attempts, first.error) == ("sent", 2, None)
+    [event] = [e for e in list_events() if e["action"] == "digest retry queued"]
+    assert (event["user"], event["target"], event["outcome"]) == ("ann", "Morning 2024-06-03", "ok")
+
+
+def test_a_retry_that_fails_again_waits_for_the_next_retry(db, monkeypatch):
+    from core.digests import retry_digest
+
+    port = free_port()
+    use_smtp(monkeypatch, port)
+    subscribe()
+    send_due_digests(DUE)
+    retry_digest("Morning", "2024-06-03", DUE)
+    assert send_due_digests(DUE + timedelta(seconds=10)) == {"sent": 0, "failed": 1}  # the one queued attempt
+    [send] = sends()
+    assert send.status == "failed" and send.attempts == 2 and send.next_attempt_at is None
+    assert send_due_digests(DUE + timedelta(hours=2)) == {"sent": 0, "failed": 0}  # no automatic attempt after a retry
+
+
+def test_a_period_left_sending_is_retried_only_after_it_is_stuck(server):
+    from core.digests import retry_digest
+
+    subscribe()
+    assert send_due_digests(DUE) == {"sent": 1, "failed": 0}
+    with session_scope() as session:  # as if a worker died between claiming (at DUE) and marking
+        send = session.scalars(select(DigestSend)).one()
+        send.status, send.next_attempt_at, send.sent_at = "sending", DUE, None
+    with pytest.raises(ValueError, match="being sent right now"):
+        retry_digest("Morning", "2024-06-03", DUE + timedelta(minutes=5))
+    with pytest.raises(LookupError, match="no digest send for the period 2024-06-02"):
+        retry_digest("Morning", "2024-06-02", DUE + timedelta(minutes=5))
+    with pytest.raises(LookupError, match="no digest named 'Nope'"):
+        retry_digest("Nope", "2024-06-03", DUE)
+    retry_digest("Morning", "2024-06-03", DUE + timedelta(minutes=11))
+    assert send_due_digests(DUE + timedelta(minutes=12)) == {"sent": 1, "failed": 0}
+    assert len(server.messages) == 2  # the analyst chose to send it again
+
+
+def test_concurrent_workers_send_a_queued_retry_once(server):
+    from core.digests import retry_digest
+
+    subscribe()
+    with session_scope() as session:  # an old period that failed for good
+        sub_id = session.scalars(select(DigestSubscription.id)).one()
+        start = DUE - timedelta(days=1)
+        session.add(
+            DigestSend(subscription_id=sub_id, period_key="2024-06-03", period_start=start, period_end=DUE, status="failed", attempts=5)
+        )
+    retry_digest("Morning", "2024-06-03", DUE + timedelta(hours=1))
+    results: list[dict] = []
+    threads = [thread_as_current_user(lambda: results.append(send_due_digests(DUE + timedelta(hours=1)))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r["sent"] for r in results) == 1 and len(server.messages) == 1

@@ -124,7 +124,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     from core.alerts.workflow import acknowledge_alert, assign_alert, mark_false_alarm, resolve_alert, snooze_alert
     from core.auth.ownership import require_owner
     from core.config_file import apply_config
-    from core.digests import delete_digest_subscription, save_digest_subscription, send_due_digests
+    from core.digests import delete_digest_subscription, retry_digest, save_digest_subscription, send_due_digests
     from core.feeds import add_feed, crawl_due_feeds, crawl_feed, delete_feed, update_feed, upsert_feed
     from core.feeds.opml import export_opml, import_opml
     from core.nlp import registry
@@ -209,6 +209,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         save_digest_subscription: Case(lambda r: save_digest_subscription(f"DG-{r}", "all", recipients="a@example.com")),
         delete_digest_subscription: Case(delete_digest_subscription, setup=digest),
         send_due_digests: Case(lambda r: send_due_digests()),
+        retry_digest: Case(lambda name: retry_digest(name, "1999-01-01"), setup=digest, expect=LookupError),
         acknowledge_alert: Case(acknowledge_alert, setup=_alert),
         assign_alert: Case(lambda alert: assign_alert(alert, "victim"), setup=_alert),
         snooze_alert: Case(lambda alert: snooze_alert(alert, "1 hour"), setup=_alert),
