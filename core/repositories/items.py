@@ -353,6 +353,46 @@ def scored_sentiments(flt: ArticleFilter, group_by: str) -> list[tuple[datetime,
         return [tuple(row) for row in session.execute(_filtered(query, flt)).all()]
 
 
+def _bucket(session: Session, frequency: str) -> ColumnElement:
+    """The start of an item's day or hour, computed by the database (PostgreSQL date_trunc, SQLite strftime)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc(frequency, Article.published_at)
+    return func.strftime("%Y-%m-%d %H:00:00" if frequency == "hour" else "%Y-%m-%d 00:00:00", Article.published_at)
+
+
+def _grouped(group_by: str):
+    """(select of the group column, the group column) for a trend grouped by company, feed, topic or all items."""
+    if group_by == "company":
+        group = CompanyMention.company
+        return select(group).select_from(Article).join(CompanyMention, CompanyMention.article_id == Article.id), group
+    if group_by == "feed":
+        return select(Feed.name).select_from(Article).join(Feed), Feed.name
+    if group_by == "topic":
+        return select(Article.topic).select_from(Article), Article.topic
+    return select(literal("all")).select_from(Article), None
+
+
+def sentiment_buckets(flt: ArticleFilter, group_by: str, frequency: str, top: int) -> list[tuple[object, str, str, int]]:
+    """(bucket start, group, sentiment, items) of the scored items matching the filter, counted by the database
+    for the ``top`` largest groups; grouped by company, an item counts once per company it mentions."""
+    base, group = _grouped(group_by)
+    with session_scope() as session:
+        groups: list[str] | None = None
+        if group is not None:
+            largest = _filtered(base.where(group.is_not(None)), flt).group_by(group)
+            groups = list(session.scalars(largest.order_by(func.count().desc(), group).limit(top)))
+            if not groups:
+                return []
+        bucket = _bucket(session, frequency).label("bucket")
+        label = group.label("group") if group is not None else literal("all").label("group")
+        query = _filtered(base.with_only_columns(bucket, label, Article.sentiment, func.count()), flt)
+        query = query.where(Article.sentiment.is_not(None))
+        if groups is not None:
+            query = query.where(group.in_(groups))
+        grouped = query.group_by(bucket, group) if group is not None else query.group_by(bucket)
+        return [tuple(row) for row in session.execute(grouped.group_by(Article.sentiment)).all()]
+
+
 def feed_ids_named(name: str) -> list[int]:
     with session_scope() as session:
         return list(session.scalars(select(Feed.id).where(Feed.name == name)))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -64,6 +65,10 @@ class Article(Base):
         UniqueConstraint("feed_id", "guid", name="uq_article_feed_guid"),
         Index("ix_articles_published", "published_at"),
         Index("ix_articles_scored", "scored_at"),
+        Index("ix_articles_scored_published", "published_at", "id", postgresql_where=text("scored_at IS NOT NULL"),
+              sqlite_where=text("scored_at IS NOT NULL")),
+        Index("ix_articles_topic_published", "topic", "published_at"),
+        Index("ix_articles_sentiment_published", "sentiment", "published_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
@@ -93,7 +98,10 @@ class CompanyMention(Base):
     """A company or ticker found in an article (one row per article and company)."""
 
     __tablename__ = "company_mentions"
-    __table_args__ = (UniqueConstraint("article_id", "company", name="uq_mention"),)
+    __table_args__ = (
+        UniqueConstraint("article_id", "company", name="uq_mention"),
+        Index("ix_company_mentions_company_article", "company", "article_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     company: Mapped[str] = mapped_column(String(200), index=True)

@@ -261,14 +261,14 @@ def sentiment_trend(flt: ArticleFilter, group_by: str = "topic", frequency: str 
     ((positive - negative) / items). Only the ``top`` largest groups are kept so charts stay legible."""
     if group_by not in GROUPINGS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
+    if frequency not in PANDAS_FREQUENCY:
+        raise ValueError(f"frequency must be one of {', '.join(PANDAS_FREQUENCY)}")
     columns = ["bucket", "group", "items", "negative", "neutral", "positive", "negative_share", "net_sentiment"]
-    frame = pd.DataFrame(items.scored_sentiments(flt, group_by), columns=["published_at", "sentiment", "group"])
+    frame = pd.DataFrame(items.sentiment_buckets(flt, group_by, frequency, top), columns=["bucket", "group", "sentiment", "n"])
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    largest = frame["group"].value_counts().head(top).index
-    frame = frame[frame["group"].isin(largest)]
-    frame["bucket"] = pd.to_datetime(frame["published_at"]).dt.floor(PANDAS_FREQUENCY[frequency])
-    counts = pd.crosstab([frame["bucket"], frame["group"]], frame["sentiment"])
+    frame["bucket"] = pd.to_datetime(frame["bucket"])  # counted in SQL; SQLite gives the bucket as text
+    counts = frame.groupby(["bucket", "group", "sentiment"])["n"].sum().unstack("sentiment", fill_value=0)
     for label in SENTIMENTS:
         if label not in counts:
             counts[label] = 0
