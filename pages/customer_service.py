@@ -1,12 +1,19 @@
 """Customer service: ask the FAQ assistant, manage knowledge bases, analyse ticket exports.
 UI only: retrieval, intent, sentiment, the escalation decision and analytics live in core.support."""
 
+import io
+import tempfile
+from pathlib import Path
+
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from core.downloads import safe_csv
+from core.scoring.reading import InputFileError, count_records, inspect_input
 from core.settings import get_settings
 from core.support.assistant import ask, interaction_log, record_feedback
+from core.support.batch import answer_file
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
 from core.support.tickets import TicketFileError, analyse_tickets
 from core.views import customer_service as view
@@ -216,6 +223,49 @@ def tickets_tab() -> None:
                        key="cs_dl_tickets")  # fmt: skip
 
 
+def past_questions_tab() -> None:
+    st.caption("Test the assistant on past questions before going live: each row is answered or escalated as the Ask box "
+               "would (nothing is logged), and the file comes back with the answers added.")
+    upload = st.file_uploader("Past questions (CSV or Excel; optionally with the expected answer)", type=["csv", "xlsx"],
+                              key="cs_batch_upload")  # fmt: skip
+    kb = kb_picker("cs_batch_kb")
+    if upload is None or kb is None:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="beacon-answers-"))
+    source = folder / Path(upload.name).name
+    source.write_bytes(upload.getvalue())
+    try:
+        columns = inspect_input(source, name=upload.name, validate=False).columns
+    except InputFileError as exc:
+        say("error", str(exc))
+        return
+    c1, c2 = st.columns(2)
+    text_col = c1.selectbox("Question column", columns, index=view.guess_question_column(columns), key="cs_b_text")
+    expected = c2.selectbox("Expected answer column (optional)", [NONE, *columns], key="cs_b_expected")
+    threshold = st.slider("Confidence threshold", 0.0, 1.0, get_settings().support_confidence_threshold, 0.01, key="cs_b_threshold")
+    if st.button("Answer the file", type="primary", key="cs_b_run"):
+        bar = st.progress(0.0, text="Answering…")
+        total = max(1, count_records(inspect_input(source, name=upload.name, validate=False)))
+        output = folder / "answers.csv"
+        try:
+            report = answer_file(kb, source, text_col, output, None if expected == NONE else expected, view.ask_policy(threshold),
+                                 progress=lambda done: bar.progress(min(1.0, done / total), text=f"{done} of {total} answered"),
+                                 name=upload.name)  # fmt: skip
+        except (InputFileError, LookupError) as exc:
+            say("error", str(exc))
+            return
+        st.session_state["cs_batch"] = (report, output.read_bytes())
+    if "cs_batch" not in st.session_state:
+        return
+    report, data = st.session_state["cs_batch"]
+    for col, (label, value) in zip(st.columns(len(view.batch_counts(report))), view.batch_counts(report)):
+        col.metric(label, value, border=True)
+    for problem in report.unreadable[: view.PROBLEMS_SHOWN]:
+        say("warning", problem)
+    st.dataframe(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False), hide_index=True, width="stretch", key="cs_b_table")
+    st.download_button("Download the answers (CSV)", data, "answers.csv", "text/csv", key="cs_b_download")
+
+
 def log_tab() -> None:
     log = interaction_log()
     if log.empty:
@@ -226,12 +276,15 @@ def log_tab() -> None:
 
 
 st.title("Customer service")
-ask_t, kb_t, tickets_t, log_t = st.tabs(["Ask", "Knowledge bases", "Tickets", "Log"], key="cs_view", bind="query-params")
+ask_t, kb_t, tickets_t, past_t, log_t = st.tabs(["Ask", "Knowledge bases", "Tickets", "Past questions", "Log"], key="cs_view",
+                                               bind="query-params")  # fmt: skip
 with ask_t:
     ask_tab()
 with kb_t:
     kb_tab()
 with tickets_t:
     tickets_tab()
+with past_t:
+    past_questions_tab()
 with log_t:
     log_tab()

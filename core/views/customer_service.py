@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.settings import get_settings
+from core.support.batch import BatchReport
 from core.support.decision import Policy
 from core.support.kb import ImportReport, KBInfo, RowIssue
 
@@ -54,3 +55,21 @@ def problem_lines(problems: list[RowIssue], shown: int = PROBLEMS_SHOWN) -> tupl
     """The first ``shown`` problems of a ticket export in words, and how many more there are."""
     lines = [f"line {p.line}, column {p.column!r}: {p.reason}" for p in problems[:shown]]
     return lines, max(0, len(problems) - shown)
+
+
+def batch_counts(report: BatchReport) -> list[tuple[str, str]]:
+    """The counts shown after answering a file of past questions (wrong only when an expected answer column was given)."""
+    share = lambda n: f"{n} ({n / report.rows:.0%})" if report.rows else "0"  # noqa: E731
+    counts = [("Questions", str(report.rows)), ("Answered", share(report.answered)), ("Escalated", share(report.escalated))]
+    if report.right or report.wrong:
+        counts += [("Answered right", share(report.right)), ("Answered wrong", share(report.wrong))]
+    return counts
+
+
+QUESTION_COLUMN_NAMES = ("question", "questions", "text", "message", "body", "query")
+
+
+def guess_question_column(columns: list[str]) -> int:
+    """The position of the likeliest question column of a past-questions file (by name, case ignored; else the first)."""
+    lower = [c.lower() for c in columns]
+    return next((lower.index(n) for n in QUESTION_COLUMN_NAMES if n in lower), 0)
