@@ -1,4 +1,4 @@
-"""One worker cycle: crawl -> score -> recover/detect -> notify -> digests.
+"""One worker cycle: crawl -> stories -> score -> recover/detect -> notify -> digests.
 
 Each step is idempotent and isolated: a failing step is logged and the next one still runs. A step
 whose results could not be written to the database counts as failed. After a disk-level database
@@ -19,6 +19,7 @@ from core.feeds import crawl_due_feeds
 from core.health import record_cycle
 from core.sentiment import score_pending_articles
 from core.storage.integrity import check_database, is_disk_error, short_reason
+from core.stories.assign import group_new_items
 
 log = logging.getLogger("beacon.worker")
 
@@ -62,6 +63,7 @@ def run_cycle(force_crawl: bool = False) -> dict:
     started = time.monotonic()
     summary: dict = {"failed_steps": []}
     _step("crawl", lambda: _crawl(force_crawl), summary)
+    _step("stories", group_new_items, summary)
     _step("score", score_pending_articles, summary)
     _step("recover", recover_interrupted_sends, summary)
     _step("detect", detect_alerts, summary)

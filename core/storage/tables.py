@@ -69,6 +69,7 @@ class Article(Base):
               sqlite_where=text("scored_at IS NOT NULL")),
         Index("ix_articles_topic_published", "topic", "published_at"),
         Index("ix_articles_sentiment_published", "sentiment", "published_at"),
+        Index("ix_articles_story", "story_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
@@ -89,9 +90,21 @@ class Article(Base):
     sentiment_model_version: Mapped[int | None] = mapped_column(Integer)
     topic_model_version: Mapped[int | None] = mapped_column(Integer)
     scored_at: Mapped[datetime | None] = mapped_column(DateTime)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL", name="fk_articles_story"))
 
     feed: Mapped[Feed] = relationship(back_populates="articles")
     mentions: Mapped[list[CompanyMention]] = relationship(back_populates="article", cascade="all, delete-orphan")
+
+
+class Story(Base):
+    """Items from several feeds that report the same news (core.stories); first seen and last seen times."""
+
+    __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_last_seen", "last_seen_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)  # the first item's title
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class CompanyMention(Base):
