@@ -16,6 +16,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     if not tasks:
         raise ValueError("name at least one task: --task sentiment (repeatable) or --tasks sentiment,topic")
     upgrade_database()
+    if args.engine == "ray":
+        return _score_on_ray(args, tasks)
     result = score_file(
         Path(args.input), Path(args.output), tasks, args.text_column, mask_pii=args.mask_pii, fmt=args.format,
         encoding=args.encoding, progress=None if args.quiet else TerminalProgress("scoring"),
@@ -26,6 +28,23 @@ def cmd_score(args: argparse.Namespace) -> int:
     if result.error_report:
         lines = ", ".join(map(str, result.first_bad_lines)) + (", ..." if result.rows_bad > len(result.first_bad_lines) else "")
         print(f"warning: {result.rows_bad} rows could not be parsed (lines {lines}); see {result.error_report}", file=sys.stderr)
+    return 0
+
+
+def _score_on_ray(args: argparse.Namespace, tasks: list[str]) -> int:
+    from core.scoring.batch import TerminalProgress
+    from core.scoring.ray_engine import score_with_ray
+
+    summary = score_with_ray(
+        args.input, Path(args.output), tasks, args.text_column, mask_pii=args.mask_pii, workers=args.workers,
+        progress=None if args.quiet else TerminalProgress("scoring on Ray"),
+    )  # fmt: skip
+    models = ", ".join(f"{task} v{v}" for task, v in summary.tasks.items())
+    empty = f" ({summary.rows_empty} empty)" if summary.rows_empty else ""
+    print(
+        f"scored {summary.rows} rows{empty} from {len(summary.inputs)} file(s) on Ray ({summary.workers} {summary.worker_resource} "
+        f"workers, {summary.rows_per_s:,.0f} rows/s) with {models} -> {args.output}/part-*.parquet, _summary.json"
+    )
     return 0
 
 
@@ -42,9 +61,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     score = sub.add_parser("score", help="score a CSV/.csv.gz/.xlsx file with the active model of one or more tasks")
     score.add_argument("--task", action="append", help="a task to score (repeatable)")
     score.add_argument("--tasks", action="append", help="comma-separated tasks, e.g. sentiment,topic")
-    score.add_argument("--input", required=True)
+    score.add_argument("--input", required=True, help="a file; with --engine ray also a folder or glob of .csv/.parquet files")
     score.add_argument("--text-column", required=True)
-    score.add_argument("--output", required=True)
+    score.add_argument("--output", required=True, help="a file; with --engine ray a folder for part-*.parquet and _summary.json")
+    score.add_argument(
+        "--engine", choices=["local", "ray"], default="local",
+        help="local (default): this process; ray: Ray Data with an actor pool on the cluster named by RAY_ADDRESS, else a local Ray",
+    )  # fmt: skip
+    score.add_argument("--workers", type=int, help="with --engine ray: scorer actors (default: one per GPU, else per CPU)")
     score.add_argument("--format", choices=["csv", "parquet"], help="output format (default: from the output name, else csv)")
     score.add_argument("--mask-pii", action="store_true", help="mask e-mails, phones, card/account numbers, IBANs first")
     score.add_argument(
