@@ -110,9 +110,10 @@ def nightly_period(now: datetime, hour: int = NIGHTLY_EXPORT_HOUR) -> str:
     return (now - timedelta(hours=hour)).date().isoformat()
 
 
-def recommendations_job(now: datetime | None = None) -> None:
+def recommendations_job(now: datetime | None = None) -> bool:
     """Nightly: refit and export top-N for every dataset version marked for it (an export is replaced atomically).
-    Every worker fires this job; a lease lets exactly one of them run it per night (``core.leases``)."""
+    Every worker fires this job; a lease lets exactly one of them run it per night (``core.leases``).
+    Returns whether this worker ran it."""
     from core.leases import run_once_per_period
     from core.recommend.service import nightly_refit_export
 
@@ -121,9 +122,10 @@ def recommendations_job(now: datetime | None = None) -> None:
         ran, written = run_once_per_period("nightly-recommendations-export", period, nightly_refit_export, NIGHTLY_EXPORT_LEASE)
     except Exception as exc:  # logged, retried next night; never stops the worker
         log.error("recommendations export failed: %s: %s", type(exc).__name__, exc)
-        return
+        return False
     if written:
         log.info("recommendations exported: %s", ", ".join(map(str, written)))
+    return ran
 
 
 def add_recommendations_job(scheduler: BlockingScheduler, hour: int = NIGHTLY_EXPORT_HOUR) -> None:

@@ -71,8 +71,8 @@ def test_the_scheduled_nightly_export_runs_once_per_night_across_workers(db):
     from jobs.scheduler import recommendations_job
 
     night = datetime(2026, 12, 1, 2, 0, 5)
-    recommendations_job(night)
-    recommendations_job(night + timedelta(seconds=1))  # a second worker's scheduler fires too
+    assert recommendations_job(night) is True
+    assert recommendations_job(night + timedelta(seconds=1)) is False  # a second worker's scheduler fires too
     holder, _expires, done = leases.lease("nightly-recommendations-export", "2026-12-01")
     assert done is not None
     assert leases.done_periods("nightly-recommendations-export") == ["2026-12-01"]
