@@ -378,7 +378,7 @@ def sentiment_buckets(flt: ArticleFilter, group_by: str, frequency: str, top: in
     base, group = _grouped(group_by)
     with session_scope() as session:
         groups: list[str] | None = None
-        if group is not None:
+        if group is not None and group_by != "topic":  # topics are few: one pass, the largest picked from its rows
             largest = _filtered(base.where(group.is_not(None)), flt).group_by(group)
             groups = list(session.scalars(largest.order_by(func.count().desc(), group).limit(top)))
             if not groups:
@@ -390,7 +390,15 @@ def sentiment_buckets(flt: ArticleFilter, group_by: str, frequency: str, top: in
         if groups is not None:
             query = query.where(group.in_(groups))
         grouped = query.group_by(bucket, group) if group is not None else query.group_by(bucket)
-        return [tuple(row) for row in session.execute(grouped.group_by(Article.sentiment)).all()]
+        rows = [tuple(row) for row in session.execute(grouped.group_by(Article.sentiment)).all()]
+    if group is not None and groups is None:
+        totals: dict[str, int] = {}
+        for _, name, _, n in rows:
+            if name is not None:
+                totals[name] = totals.get(name, 0) + n
+        keep = set(sorted(totals, key=lambda name: (-totals[name], name))[:top])
+        rows = [row for row in rows if row[1] in keep]
+    return rows
 
 
 def feed_ids_named(name: str) -> list[int]:
