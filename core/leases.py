@@ -20,8 +20,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core.repositories import leases
 from core.settings import get_settings
+from core.storage.integrity import short_reason
 from core.storage.tables import naive_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -64,15 +67,23 @@ def _sole_worker_lease_for() -> timedelta:
 
 def claim_sole_worker(now: datetime | None = None) -> str | None:
     """On SQLite: take the sole-worker slot. Returns None when this process holds it (or the database is
-    not SQLite), else the other worker's id (it renewed its lease recently, so it is running)."""
+    not SQLite, or cannot be written now: the cycles report that, and the slot is taken once it can), else
+    the other worker's id (it renewed its lease recently, so it is running)."""
     if not uses_sqlite():
         return None
-    now = naive_utc(now)
+    try:
+        return _claim_sole_worker(naive_utc(now))
+    except SQLAlchemyError as exc:
+        log.warning("cannot check for another worker on this SQLite database now: %s", short_reason(exc))
+        return None
+
+
+def _claim_sole_worker(now: datetime) -> str | None:
     if leases.claim(SOLE_WORKER, SOLE_WORKER_PERIOD, worker_id(), now, now + _sole_worker_lease_for()):
         return None
     held = leases.lease(SOLE_WORKER, SOLE_WORKER_PERIOD)
     if held is None:
-        return claim_sole_worker(now)  # released meanwhile: try again
+        return _claim_sole_worker(now)  # released meanwhile: try again
     if _is_gone(held[0]) and leases.take_over(SOLE_WORKER, SOLE_WORKER_PERIOD, held[0], worker_id(), now + _sole_worker_lease_for()):
         log.info("the previous worker (%s) is no longer running; this worker takes over", held[0])
         return None
@@ -98,15 +109,24 @@ def renew_sole_worker(now: datetime | None = None) -> None:
     if not uses_sqlite():
         return
     now = naive_utc(now)
-    if not leases.renew(SOLE_WORKER, SOLE_WORKER_PERIOD, worker_id(), now + _sole_worker_lease_for()):
+    try:
+        renewed = leases.renew(SOLE_WORKER, SOLE_WORKER_PERIOD, worker_id(), now + _sole_worker_lease_for())
+    except SQLAlchemyError as exc:  # the cycle's own record reports an unwritable database
+        log.debug("cannot renew the sole-worker lease: %s", short_reason(exc))
+        return
+    if not renewed:
         other = claim_sole_worker(now)
         if other:
             log.error("another worker (%s) runs on this SQLite database: SQLite supports one worker; stop one of them", other)
 
 
 def release_sole_worker() -> None:
-    if uses_sqlite():
+    if not uses_sqlite():
+        return
+    try:
         leases.release(SOLE_WORKER, SOLE_WORKER_PERIOD, worker_id())
+    except SQLAlchemyError as exc:  # it lapses by itself
+        log.warning("cannot give the sole-worker lease back: %s", short_reason(exc))
 
 
 def sole_worker_holder() -> tuple[str, datetime] | None:
