@@ -1,0 +1,155 @@
+"""Batch scoring at scale: the Ray engine (Ray Data, an actor pool of scorers on a local Ray with 2 CPU workers)
+against the local engine, on the same file, model and machine, in the same run.
+
+    .venv/bin/python benchmarks/scale_scoring.py [--rows 1000000] [--workers 2]
+
+1. builds a CSV of ``--rows`` rows (id, text, source) from the texts of ../shared/data (Financial PhraseBank and
+   twitter_fin_sentiment, repeated to size) in a temporary folder, with a temporary database holding the shipped
+   sentiment model as the active version (``core.nlp.defaults.install_default_models``);
+2. local engine: ``core.scoring.batch.score_file`` on all rows (model loaded first, as a run does);
+3. Ray engine: ``core.scoring.ray_engine.score_with_ray`` on a local Ray with ``--workers`` CPUs, one actor each;
+   timed for the whole job (actor start and model loading included) and in steady state (from the first finished
+   part to the last, the rate a long job runs at);
+4. label agreement row by row (joined on id), rows/s per worker, and a projection of cluster throughput.
+Writes benchmarks/results/scale_scoring.json with the load average (the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SHARED = ROOT.parent / "shared" / "data"
+SOURCES = [
+    ("financial_phrasebank", SHARED / "financial_phrasebank" / "50agree.csv"),
+    ("twitter_fin_sentiment", SHARED / "twitter_fin_sentiment" / "train.csv"),
+]
+RESULTS = ROOT / "benchmarks" / "results" / "scale_scoring.json"
+PROJECTED_WORKERS = (2, 8, 16, 32, 64, 128)
+
+
+def build_csv(path: Path, rows: int) -> None:
+    texts = []
+    for name, source in SOURCES:
+        with source.open(newline="", encoding="utf-8") as fh:
+            texts.extend((name, row["text"]) for row in csv.DictReader(fh) if row["text"].strip())
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "text", "source"])
+        for i in range(rows):
+            source, text = texts[i % len(texts)]
+            writer.writerow([i, text, source])
+
+
+def run_local(src: Path, out: Path) -> dict:
+    from core.nlp.registry import active_classifier
+    from core.scoring.batch import score_file
+
+    started = time.perf_counter()
+    active_classifier("sentiment").predict(["warm up the kernels"] * 64)
+    load_s = time.perf_counter() - started
+    result = score_file(src, out, ["sentiment"], "text")
+    return {"rows": result.rows, "seconds": round(result.seconds, 2), "model_load_s": round(load_s, 2),
+            "rows_per_s": round(result.rows / result.seconds, 1), "load_avg_1m": round(os.getloadavg()[0], 2)}  # fmt: skip
+
+
+def run_ray(src: Path, out: Path, workers: int) -> dict:
+    import ray
+
+    from core.scoring.ray_engine import score_with_ray
+
+    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    marks: list[tuple[float, int]] = []
+    started = time.perf_counter()
+    summary = score_with_ray(str(src), out, ["sentiment"], "text", progress=lambda done, total: marks.append((time.perf_counter(), done)))
+    wall = time.perf_counter() - started
+    ray.shutdown()
+    first = next((t, done) for t, done in marks if done > 0)
+    steady_s = marks[-1][0] - first[0]
+    steady = (summary.rows - first[1]) / steady_s if steady_s > 0 and summary.rows > first[1] else None
+    return {"rows": summary.rows, "workers": summary.workers, "worker_resource": summary.worker_resource, "parts": summary.parts,
+            "seconds": round(wall, 2), "rows_per_s": round(summary.rows / wall, 1), "first_part_after_s": round(first[0] - started, 2),
+            "steady_rows_per_s": round(steady, 1) if steady else None, "load_avg_1m": round(os.getloadavg()[0], 2)}  # fmt: skip
+
+
+def agreement(local_out: Path, ray_out: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    local = pq.read_table(local_out, columns=["id", "label"]).to_pandas().set_index("id")
+    remote = pq.read_table(ray_out, columns=["id", "label"]).to_pandas().set_index("id")
+    joined = local.join(remote, rsuffix="_ray", how="inner")
+    same = int((joined["label"] == joined["label_ray"]).sum())
+    return {"rows_compared": len(joined), "identical_labels": same, "identical_share": round(same / len(joined), 5)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not all(p.exists() for _, p in SOURCES):
+        sys.exit(f"needs {SHARED} (financial_phrasebank, twitter_fin_sentiment)")
+    with tempfile.TemporaryDirectory(prefix="beacon-scale-") as tmp:
+        folder = Path(tmp)
+        os.environ["BEACON_DATA_DIR"] = str(folder)
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'beacon.db'}"
+        from core.auth.roles import Actor, acting_as
+        from core.nlp.defaults import install_default_models
+        from core.storage import upgrade_database
+
+        upgrade_database()
+        with acting_as(Actor("benchmark", "admin")):
+            install_default_models()
+        src = folder / "rows.csv"
+        build_csv(src, args.rows)
+        load_before = [round(x, 2) for x in os.getloadavg()]
+        local = run_local(src, folder / "local.parquet")
+        ray_result = run_ray(src, folder / "ray", args.workers)
+        same = agreement(folder / "local.parquet", folder / "ray")
+    per_worker = (ray_result["steady_rows_per_s"] or ray_result["rows_per_s"]) / ray_result["workers"]
+    result = {
+        "rows_run": args.rows,
+        "note": f"run at {args.rows:,} rows (the target size is 1,000,000; --rows sets it)" if args.rows != 1_000_000 else "1,000,000 rows",
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()},
+        "load_avg_before": load_before,
+        "local": local,
+        "ray": ray_result,
+        "ratio_ray_to_local": round(ray_result["rows_per_s"] / local["rows_per_s"], 3),
+        "ratio_ray_to_local_steady": round(ray_result["steady_rows_per_s"] / local["rows_per_s"], 3)
+        if ray_result["steady_rows_per_s"]
+        else None,
+        "per_worker_basis": "steady"
+        if ray_result["steady_rows_per_s"]
+        else "whole job (actor start and model load included; too few parts for a steady rate)",
+        "labels": same,
+        "rows_per_s_per_worker": round(per_worker, 1),
+        "projected_rows_per_s": {str(n): round(per_worker * n) for n in PROJECTED_WORKERS},
+        "projection_note": "projected, not measured: rows/s per CPU worker here (per_worker_basis) times the workers, "
+        "assuming the same CPUs, "
+        "no other load and shared storage that keeps up; GPU workers are not measured here",
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{'engine':<8}{'rows':>10}{'seconds':>10}{'rows/s':>10}{'steady rows/s':>15}")
+    print(f"{'local':<8}{local['rows']:>10,}{local['seconds']:>10}{local['rows_per_s']:>10}{'':>15}")
+    print(
+        f"{'ray':<8}{ray_result['rows']:>10,}{ray_result['seconds']:>10}{ray_result['rows_per_s']:>10}{ray_result['steady_rows_per_s']!s:>15}"
+    )
+    print(f"ray/local {result['ratio_ray_to_local']} (steady {result['ratio_ray_to_local_steady']}), identical labels "
+          f"{same['identical_share']:.2%}, {per_worker:.0f} rows/s per worker -> {RESULTS}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
