@@ -24,6 +24,12 @@ VERY_NEGATIVE = "very negative sentiment"
 EMPTY_KB = "empty knowledge base"
 
 
+# The three operating points offered on the page: the most wrong answers (share of in-scope questions) each may
+# give. benchmarks/support.py picks each one's threshold on a validation split of the customer FAQ and reports
+# its answered / wrong / escalated shares on the test split (benchmarks/results/support.json).
+PRESET_MAX_WRONG = {"answer more": 0.08, "balanced": 0.05, "be more careful": 0.02}
+
+
 @dataclass(frozen=True)
 class Policy:
     confidence_threshold: float = 0.6  # answer only when answer_confidence >= this
