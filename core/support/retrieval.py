@@ -23,6 +23,7 @@ from core.nlp.base_model import BASE_MODEL_NAME
 from core.nlp.registry import find_active, load_version
 
 ENCODER_NAME = BASE_MODEL_NAME
+RETRIEVAL_BASE = "fast"  # the base encoder of get_sentence_encoder() that embeds questions for retrieval
 _STOPWORDS = frozenset(
     "a an the i me my we our you your it its is are was were be been am do does did to of in on at for from by "
     "with and or not no can could would should will how what when where why which who this that there here "
@@ -43,12 +44,12 @@ class TaskScores:
 
 def score_task(task: str, texts: Sequence[str], pooled: np.ndarray) -> TaskScores | None:
     """Class probabilities of the task's active model, or None when the task has no active model. A head-only
-    model is applied to ``pooled`` (the retrieval pass); other models run their own pass."""
+    model on the retrieval base is applied to ``pooled`` (the retrieval pass); other models run their own pass."""
     info = find_active(task)
     if info is None:
         return None
     clf = load_version(info)
-    if info.method == "head":
+    if info.method == "head" and info.base == RETRIEVAL_BASE:  # a head on another base needs its own encoder's pass
         head = clf.model.classifier
         weight = head.weight.detach().float().cpu().numpy()
         bias = head.bias.detach().float().cpu().numpy()

@@ -235,3 +235,21 @@ def test_fine_tuning_on_the_accurate_base_saves_and_loads(accurate_model_dir: Pa
     assert files.base == "accurate"
     probs = TextClassifier(model, files.labels, max_length=16, precision="fp32").predict_proba(result.val_texts)
     assert np.allclose(probs.max(axis=1), result.val_confidences, atol=1e-3)
+
+
+def test_customer_service_scores_an_accurate_head_with_its_own_pass(tiny_models, accurate_model_dir: Path, tmp_path: Path):
+    """Retrieval embeds on the fast base (384 values); a head-only version on the accurate base (768) must not be
+    applied to that pass (a shape error before the fix), but scored by its own encoder."""
+    from core.nlp import registry
+    from core.nlp.sentence_encoder import get_sentence_encoder
+    from core.support.retrieval import score_task
+    from tests.integration.test_training_runs import labelled
+
+    src = tmp_path / "labelled.csv"
+    labelled().to_csv(src, index=False)
+    assert _cli_train(src, "--method", "head", "--epochs", "20", "--base", "accurate").returncode == 0
+    registry.promote("sentiment", 2)
+    texts = ["Shares plunged after a profit warning", "Record quarterly profit lifts the stock"]
+    scores = score_task("sentiment", texts, get_sentence_encoder().pooled(texts))
+    assert scores is not None and scores.version == 2 and not scores.shared_pass
+    assert scores.probabilities.shape == (2, len(scores.labels))
