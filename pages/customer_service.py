@@ -241,7 +241,10 @@ def past_questions_tab() -> None:
         return
     c1, c2 = st.columns(2)
     text_col = c1.selectbox("Question column", columns, index=view.guess_question_column(columns), key="cs_b_text")
-    expected = c2.selectbox("Expected answer column (optional)", [NONE, *columns], key="cs_b_expected")
+    expected_options = [NONE, *columns]
+    guess = view.guess_expected_column(columns, text_col)
+    expected = c2.selectbox("Expected answer column (optional)", expected_options,
+                            index=expected_options.index(guess) if guess else 0, key="cs_b_expected")
     threshold = st.slider("Confidence threshold", 0.0, 1.0, get_settings().support_confidence_threshold, 0.01, key="cs_b_threshold")
     if st.button("Answer the file", type="primary", key="cs_b_run"):
         bar = st.progress(0.0, text="Answering…")

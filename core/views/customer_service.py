@@ -73,3 +73,12 @@ def guess_question_column(columns: list[str]) -> int:
     """The position of the likeliest question column of a past-questions file (by name, case ignored; else the first)."""
     lower = [c.lower() for c in columns]
     return next((lower.index(n) for n in QUESTION_COLUMN_NAMES if n in lower), 0)
+
+
+EXPECTED_ANSWER_COLUMN_NAMES = ("expected", "expected_answer", "expected answer", "answer", "correct_answer", "gold")
+
+
+def guess_expected_column(columns: list[str], question_column: str) -> str | None:
+    """The likeliest expected-answer column of a past-questions file (by name, case ignored), never the question column."""
+    by_lower = {c.lower(): c for c in columns if c != question_column}
+    return next((by_lower[n] for n in EXPECTED_ANSWER_COLUMN_NAMES if n in by_lower), None)

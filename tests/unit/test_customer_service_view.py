@@ -30,3 +30,10 @@ def test_ticket_problems_are_shown_up_to_a_limit_with_the_rest_counted():
 def test_the_ask_box_policy_takes_the_pages_threshold():
     policy = view.ask_policy(0.42)
     assert policy.confidence_threshold == 0.42 and 0 < policy.intent_threshold < 1
+
+
+def test_the_expected_answer_column_is_guessed_by_name_and_never_the_question_column():
+    assert view.guess_expected_column(["ticket", "question", "Expected"], "question") == "Expected"
+    assert view.guess_expected_column(["question", "answer"], "question") == "answer"
+    assert view.guess_expected_column(["answer", "notes"], "answer") is None  # the question column is not offered again
+    assert view.guess_expected_column(["id", "question"], "question") is None
