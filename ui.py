@@ -82,6 +82,7 @@ ARTICLE_COLUMNS = {
     "topic": st.column_config.TextColumn("Topic"),
     "companies": st.column_config.TextColumn("Companies"),
     "feed": st.column_config.TextColumn("Feed"),
+    "sources": st.column_config.NumberColumn("Sources", help="Reported by this many feeds (the item's story)", format="%d"),
 }
 
 

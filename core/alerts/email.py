@@ -64,6 +64,11 @@ def _worst_items(article_ids: list[int]) -> list[dict]:
     return items
 
 
+def reported_by(sources: int) -> str:
+    """How many feeds carried the item's story (syndicated copies are one story)."""
+    return f"reported by {sources} source{'s' if sources != 1 else ''}"
+
+
 def _confidence(value: float | None) -> str:
     return "" if value is None else f"{value:.0%}"
 
@@ -73,7 +78,7 @@ def _text_body(alert: dict, items: list[dict], links: dict[str, str]) -> str:
     for item in items:
         lines.append(
             f"- {item['title']} [{item['sentiment']} {_confidence(item['confidence'])}, "
-            f"{item['published_at']:%Y-%m-%d %H:%M} UTC, {item['feed']}]"
+            f"{item['published_at']:%Y-%m-%d %H:%M} UTC, {item['feed']}, {reported_by(item['sources'])}]"
         )
         if item["link"]:
             lines.append(f"  {item['link']}")
@@ -91,6 +96,7 @@ def _html_row(item: dict) -> str:
         html.escape(item["sentiment"]),
         _confidence(item["confidence"]),
         f"{item['published_at']:%Y-%m-%d %H:%M}",
+        reported_by(item["sources"]),
     ]
     return "<tr>" + "".join(f'<td style="padding:4px 8px;border-bottom:1px solid #ddd">{c}</td>' for c in cells) + "</tr>"
 
@@ -98,7 +104,7 @@ def _html_row(item: dict) -> str:
 def _html_body(alert: dict, items: list[dict], links: dict[str, str]) -> str:
     header = "".join(
         f'<th style="text-align:left;padding:4px 8px">{h}</th>'
-        for h in ("Item", "Feed", "Sentiment", "Confidence", "Published (UTC)")
+        for h in ("Item", "Feed", "Sentiment", "Confidence", "Published (UTC)", "Story")
     )
     return (
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">"

@@ -328,11 +328,24 @@ def _filtered(query, flt: ArticleFilter):
     return query
 
 
+def _sources_by_story(session: Session, articles: list[Article]) -> dict[int, int]:
+    """How many distinct feeds reported the story of each of these items (an item not grouped yet: its own feed)."""
+    from core.repositories.stories import story_sources
+
+    story_ids = sorted({a.story_id for a in articles if a.story_id is not None})
+    return story_sources(session, story_ids) if story_ids else {}
+
+
+def _sources(article: Article, by_story: dict[int, int]) -> int:
+    return by_story.get(article.story_id, 1) if article.story_id is not None else 1
+
+
 def scored_articles(flt: ArticleFilter, limit: int = 500) -> list[dict]:
     """Scored items matching the filter, newest first, as plain rows."""
     with session_scope() as session:
         query = _filtered(select(Article, Feed.name).join(Feed), flt)
         rows = session.execute(query.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)).all()
+        by_story = _sources_by_story(session, [a for a, _ in rows])
         return [
             {
                 "id": a.id,
@@ -346,6 +359,7 @@ def scored_articles(flt: ArticleFilter, limit: int = 500) -> list[dict]:
                 "topic": a.topic,
                 "companies": ", ".join(a.companies or []),
                 "summary": a.summary,
+                "sources": _sources(a, by_story),
             }
             for a, feed_name in rows
         ]
@@ -459,6 +473,7 @@ def articles_in_order(article_ids: list[int]) -> list[dict]:
             select(Article, Feed.name).join(Feed, Feed.id == Article.feed_id).where(Article.id.in_(article_ids or [-1]))
         ).all()
         by_id = {article.id: (article, feed) for article, feed in rows}
+        by_story = _sources_by_story(session, [article for article, _ in rows])
         return [
             {
                 "title": article.title,
@@ -468,6 +483,7 @@ def articles_in_order(article_ids: list[int]) -> list[dict]:
                 "prob_negative": article.prob_negative,
                 "published_at": article.published_at,
                 "feed": feed,
+                "sources": _sources(article, by_story),
             }
             for article, feed in (by_id[i] for i in article_ids if i in by_id)
         ]

@@ -46,6 +46,7 @@ FEED_STATUS = {
 PANDAS_FREQUENCY = {"day": "D", "hour": "h"}
 ARTICLE_COLUMNS = [
     "id", "published_at", "feed", "title", "link", "sentiment", "confidence", "prob_negative", "topic", "companies", "summary",
+    "sources",
 ]
 
 
@@ -573,7 +574,7 @@ def drill_filter(flt: ArticleFilter, group_by: str, drill: Drill, frequency: str
 
 # --- items table ------------------------------------------------------------------------------
 
-ITEM_COLUMNS = ["published_at", "title", "link", "sentiment", "confidence", "prob_negative", "topic", "companies", "feed"]
+ITEM_COLUMNS = ["published_at", "title", "link", "sentiment", "confidence", "prob_negative", "topic", "companies", "feed", "sources"]
 
 
 def items_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -652,3 +653,4 @@ def fetch_now(feed_id: int) -> ActionReport:
     if outcome.error:  # a broken document whose items could still be read
         return ActionReport("warning", f"{text} The feed document has problems: {outcome.error}", outcome.new_items, scored)
     return ActionReport("info" if outcome.status == "empty" else "success", text, outcome.new_items, scored)
+

@@ -105,3 +105,30 @@ def test_the_stories_tables_match_their_migration_and_downgrade(db):
         assert [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata) if "stor" in repr(d)] == []
     command.downgrade(alembic_config(db), "0013")
     command.upgrade(alembic_config(db), "head")
+
+
+def test_items_and_alert_emails_say_how_many_sources_reported_the_story(db):
+    from sqlalchemy import update
+
+    from core.alerts import email
+    from core.repositories import items
+    from core.views import financial_sentiment as view
+
+    with FeedServer({path: rss_feed(entries) for path, entries in FEEDS.items()}) as server:
+        for path in FEEDS:
+            add_feed(path.strip("/").split(".")[0], server.base_url + path)
+        crawl_due_feeds(force=True)
+    with session_scope() as session:
+        ids = list(session.scalars(select(Article.id).order_by(Article.id)))
+    ungrouped = {row["title"]: row["sources"] for row in items.articles_in_order(ids)}
+    assert set(ungrouped.values()) == {1}  # before grouping every item is its own source
+    group_new_items()
+    with session_scope() as session:
+        session.execute(update(Article).values(scored_at=datetime(2026, 3, 9), sentiment="negative", sentiment_confidence=0.9))
+    rows = items.articles_in_order(ids)
+    sources = {row["title"]: row["sources"] for row in rows}
+    assert sorted(sources.values()) == [1, 1, 3, 3, 3] and sources["Fed minutes show officials split on timing of next cut | Yahoo Finance"] == 1
+    listed = view.items_table(view.list_articles(view.ArticleFilter()))
+    assert sorted(listed["sources"]) == [1, 1, 3, 3, 3]
+    text = email._text_body({"reason": "Negative spike", "items": 5}, rows, {"items": "http://x/items", "alert": "http://x/a"})
+    assert text.count("reported by 3 sources]") == 3 and text.count("reported by 1 source]") == 2
