@@ -76,13 +76,13 @@ ARTICLE_COLUMNS = {
     "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),
     "title": st.column_config.TextColumn("Title", width="large"),
     "link": st.column_config.LinkColumn("Source", display_text="open ↗", width="small"),
+    "sources": st.column_config.NumberColumn("Sources", help="Reported by this many feeds (the item's story)", format="%d"),
     "sentiment": st.column_config.TextColumn("Sentiment"),
     "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="%.2f"),
     "prob_negative": st.column_config.ProgressColumn("P(negative)", min_value=0.0, max_value=1.0, format="%.2f"),
     "topic": st.column_config.TextColumn("Topic"),
     "companies": st.column_config.TextColumn("Companies"),
     "feed": st.column_config.TextColumn("Feed"),
-    "sources": st.column_config.NumberColumn("Sources", help="Reported by this many feeds (the item's story)", format="%d"),
 }
 
 

@@ -574,7 +574,7 @@ def drill_filter(flt: ArticleFilter, group_by: str, drill: Drill, frequency: str
 
 # --- items table ------------------------------------------------------------------------------
 
-ITEM_COLUMNS = ["published_at", "title", "link", "sentiment", "confidence", "prob_negative", "topic", "companies", "feed", "sources"]
+ITEM_COLUMNS = ["published_at", "title", "link", "sources", "sentiment", "confidence", "prob_negative", "topic", "companies", "feed"]
 
 
 def items_table(frame: pd.DataFrame) -> pd.DataFrame:

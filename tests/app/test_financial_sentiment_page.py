@@ -163,7 +163,7 @@ def test_items_tab_lists_and_filters_scored_items(seed):
     assert_no_exception(at)
     items = table(at, "items_table")
     assert sorted(items["title"]) == sorted(t for t, *_ in SCORED)  # the 30-day-old item is outside the last 7 days
-    assert list(items.columns[:5]) == ["published_at", "title", "link", "sentiment", "confidence"]
+    assert list(items.columns[:5]) == ["published_at", "title", "link", "sources", "sentiment"]
     assert metrics(at) == {"Items": "4", "Negative": "2", "Neutral": "1", "Positive": "1", "Negative share": "50%"}
 
     at.multiselect(key="f_sentiments").set_value(["negative"]).run()

@@ -127,7 +127,8 @@ def test_items_and_alert_emails_say_how_many_sources_reported_the_story(db):
         session.execute(update(Article).values(scored_at=datetime(2026, 3, 9), sentiment="negative", sentiment_confidence=0.9))
     rows = items.articles_in_order(ids)
     sources = {row["title"]: row["sources"] for row in rows}
-    assert sorted(sources.values()) == [1, 1, 3, 3, 3] and sources["Fed minutes show officials split on timing of next cut | Yahoo Finance"] == 1
+    assert sorted(sources.values()) == [1, 1, 3, 3, 3]
+    assert sources["Fed minutes show officials split on timing of next cut | Yahoo Finance"] == 1
     listed = view.items_table(view.list_articles(view.ArticleFilter()))
     assert sorted(listed["sources"]) == [1, 1, 3, 3, 3]
     text = email._text_body({"reason": "Negative spike", "items": 5}, rows, {"items": "http://x/items", "alert": "http://x/a"})
