@@ -127,18 +127,13 @@ def _article_rows(feed_id: int, items: list[FeedItem], now: datetime) -> dict[st
     return rows
 
 
-def due_feeds(now: datetime, force: bool = False) -> list[tuple[int, datetime | None]]:
-    """(id, last fetched at) of the enabled feeds never fetched or whose interval has passed (all enabled feeds
-    with ``force``)."""
+def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
+    """Enabled feeds never fetched or whose interval has passed (all enabled feeds with ``force``)."""
     return [
-        (feed_id, fetched_at)
+        feed_id
         for feed_id, fetched_at, interval in items.enabled_feed_schedule()
         if force or fetched_at is None or fetched_at + timedelta(minutes=interval) <= now
     ]
-
-
-def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
-    return [feed_id for feed_id, _ in due_feeds(now, force)]
 
 
 @requires("analyst", "fetch feeds")
@@ -146,11 +141,10 @@ def crawl_due_feeds(now: datetime | None = None, force: bool = False) -> list[Cr
     """Crawl every enabled feed that is due (all of them with ``force``); one failure never stops the rest.
     Feeds are fetched concurrently (``BEACON_CRAWL_CONCURRENCY`` at once) with never more than
     ``BEACON_CRAWL_PER_HOST`` requests at once to one host; each feed is stored in its own transaction.
-    Outcomes come back by feed id. Due feeds are claimed first (see ``items.claim_due_feeds``), so several
-    workers on one database fetch each due feed once; a feed whose worker dies mid-fetch waits one interval."""
+    Outcomes come back by feed id."""
     now = naive_utc(now)
     settings = get_settings()
-    feeds = items.crawl_targets(items.claim_due_feeds(due_feeds(now, force), now))
+    feeds = items.crawl_targets(due_feed_ids(now, force))
     outcomes = _crawl_concurrently(feeds, now, settings.crawl_concurrency, settings.crawl_per_host)
     return sorted(outcomes, key=lambda outcome: outcome.feed_id)
 

@@ -134,21 +134,6 @@ def enabled_feed_schedule() -> list[tuple[int, datetime | None, int]]:
         )]
 
 
-def claim_due_feeds(due: list[tuple[int, datetime | None]], now: datetime) -> list[int]:
-    """Claim due feeds for this crawl: each (id, last fetched at as read) is marked fetched at ``now`` only if
-    nobody has changed it since it was read, in one transaction. Two workers that read the same feeds claim
-    each once: on PostgreSQL the second UPDATE waits for the first one's row lock and then no longer matches;
-    SQLite runs one writer at a time. Returns the claimed ids, in the given order."""
-    claimed: list[int] = []
-    with session_scope() as session:
-        for feed_id, seen in due:
-            unchanged = Feed.last_fetched_at.is_(None) if seen is None else Feed.last_fetched_at == seen
-            done = session.execute(update(Feed).where(Feed.id == feed_id, Feed.enabled, unchanged).values(last_fetched_at=now))
-            if done.rowcount:
-                claimed.append(feed_id)
-    return claimed
-
-
 def crawl_targets(feed_ids: list[int]) -> list[tuple[int, str]]:
     """(id, URL) of the feeds with these ids that still exist, in the given order."""
     urls: dict[int, str] = {}
