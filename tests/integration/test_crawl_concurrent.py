@@ -22,6 +22,11 @@ NOW = datetime(2024, 3, 5, 12, 0)
 HOSTS = ("127.0.0.1", "127.0.0.2")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default listen backlog (5) drops connections when 16 arrive at once: a refused
+    # SYN is retried after 1 s, which is the test's fetch timeout, so good feeds timed out on a busy machine
+
+
 class CountingServer:
     """Serves ``/<feed>.rss`` (two items each) on one loopback address after ``delay_s``, counting how many
     requests it answers at once. ``/slow-*`` never answers within the test's timeout, ``/fail-*`` answers 500
@@ -30,7 +35,7 @@ class CountingServer:
     def __init__(self, host: str, delay_s: float) -> None:
         self.delay_s, self.in_flight, self.most_at_once, self.lock = delay_s, 0, 0, threading.Lock()
         self.stop = threading.Event()
-        self.httpd = ThreadingHTTPServer((host, 0), self._handler())
+        self.httpd = _Server((host, 0), self._handler())
         self.httpd.daemon_threads, self.httpd.block_on_close = True, False
         self.base_url = f"http://{host}:{self.httpd.server_address[1]}"
 
