@@ -17,7 +17,6 @@ Writes benchmarks/results/scale_scoring.json with the load average (the machine 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -31,26 +30,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SHARED = ROOT.parent / "shared" / "data"
-SOURCES = [
-    ("financial_phrasebank", SHARED / "financial_phrasebank" / "50agree.csv"),
-    ("twitter_fin_sentiment", SHARED / "twitter_fin_sentiment" / "train.csv"),
-]
+from benchmarks.batch_scoring import SHARED, SOURCES, build_csv  # noqa: E402 - the same texts and file as the local benchmark
+
 RESULTS = ROOT / "benchmarks" / "results" / "scale_scoring.json"
 PROJECTED_WORKERS = (2, 8, 16, 32, 64, 128)
-
-
-def build_csv(path: Path, rows: int) -> None:
-    texts = []
-    for name, source in SOURCES:
-        with source.open(newline="", encoding="utf-8") as fh:
-            texts.extend((name, row["text"]) for row in csv.DictReader(fh) if row["text"].strip())
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "text", "source"])
-        for i in range(rows):
-            source, text = texts[i % len(texts)]
-            writer.writerow([i, text, source])
 
 
 def run_local(src: Path, out: Path) -> dict:

@@ -34,35 +34,26 @@ def claim(name: str, period: str, holder: str, now: datetime, expires_at: dateti
 
 def take_over(name: str, period: str, old_holder: str, holder: str, expires_at: datetime) -> bool:
     """Take a lease from ``old_holder`` (known to be gone) in one conditional update; False when it changed hands meanwhile."""
-    with session_scope() as session:
-        result = session.execute(
-            update(JobLease)
-            .where(JobLease.name == name, JobLease.period == period, JobLease.holder == old_holder)
-            .values(holder=holder, expires_at=expires_at)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
+    return _update_held(name, period, old_holder, holder=holder, expires_at=expires_at)
 
 
 def renew(name: str, period: str, holder: str, expires_at: datetime) -> bool:
     """Extend a lease ``holder`` still holds; False when it lost it (someone took it over)."""
-    with session_scope() as session:
-        result = session.execute(
-            update(JobLease)
-            .where(JobLease.name == name, JobLease.period == period, JobLease.holder == holder)
-            .values(expires_at=expires_at)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
+    return _update_held(name, period, holder, expires_at=expires_at)
 
 
 def finish(name: str, period: str, holder: str, now: datetime) -> bool:
     """Mark the period done (no one claims it again); False when ``holder`` no longer holds it."""
+    return _update_held(name, period, holder, done_at=now)
+
+
+def _update_held(name: str, period: str, held_by: str, /, **values: object) -> bool:
+    """Change the lease only while ``held_by`` holds it (one conditional update); True when it did."""
     with session_scope() as session:
         result = session.execute(
             update(JobLease)
-            .where(JobLease.name == name, JobLease.period == period, JobLease.holder == holder)
-            .values(done_at=now)
+            .where(JobLease.name == name, JobLease.period == period, JobLease.holder == held_by)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
