@@ -61,12 +61,12 @@ def source_texts() -> list[tuple[str, str]]:
     return texts
 
 
-def build_csv(path: Path, rows: int, empty: bool = False) -> None:
+def build_csv(path: Path, rows: int, empty: bool = False, first_id: int = 0) -> None:
     texts = source_texts()
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["id", "text", "source"])
-        for i in range(rows):
+        for i in range(first_id, first_id + rows):
             source, text = texts[i % len(texts)]
             writer.writerow([i, "" if empty else text, source])
 

@@ -1,7 +1,7 @@
 """Batch scoring at scale: the Ray engine (Ray Data, an actor pool of scorers on a local Ray with 2 CPU workers)
 against the local engine, on the same file, model and machine, in the same run.
 
-    .venv/bin/python benchmarks/scale_scoring.py [--rows 1000000] [--workers 2]
+    .venv/bin/python benchmarks/scale_scoring.py [--rows 1000000] [--workers 2] [--segments 10]
 
 1. builds a CSV of ``--rows`` rows (id, text, source) from the texts of ../shared/data (Financial PhraseBank and
    twitter_fin_sentiment, repeated to size) in a temporary folder, with a temporary database holding the shipped
@@ -11,6 +11,9 @@ against the local engine, on the same file, model and machine, in the same run.
    timed for the whole job (actor start and model loading included) and in steady state (from the first finished
    part to the last, the rate a long job runs at);
 4. label agreement row by row (joined on id), rows/s per worker, and a projection of cluster throughput.
+With ``--segments N`` the rows are split into N files scored alternately (local then Ray, Ray then local, ...) and the
+totals summed, so a change in the machine's load during a long run falls on both engines alike; Ray is started once
+and each segment is a whole Ray job (its actors start and load the model again), so per-job overhead is counted N times.
 Writes benchmarks/results/scale_scoring.json with the load average (the machine may be shared).
 """
 
@@ -49,22 +52,25 @@ def run_local(src: Path, out: Path) -> dict:
 
 
 def run_ray(src: Path, out: Path, workers: int) -> dict:
-    import ray
-
     from core.scoring.ray_engine import score_with_ray
 
-    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
     marks: list[tuple[float, int]] = []
     started = time.perf_counter()
     summary = score_with_ray(str(src), out, ["sentiment"], "text", progress=lambda done, total: marks.append((time.perf_counter(), done)))
     wall = time.perf_counter() - started
-    ray.shutdown()
     first = next((t, done) for t, done in marks if done > 0)
     steady_s = marks[-1][0] - first[0]
     steady = (summary.rows - first[1]) / steady_s if steady_s > 0 and summary.rows > first[1] else None
     return {"rows": summary.rows, "workers": summary.workers, "worker_resource": summary.worker_resource, "parts": summary.parts,
             "seconds": round(wall, 2), "rows_per_s": round(summary.rows / wall, 1), "first_part_after_s": round(first[0] - started, 2),
             "steady_rows_per_s": round(steady, 1) if steady else None, "load_avg_1m": round(os.getloadavg()[0], 2)}  # fmt: skip
+
+
+def _total(runs) -> dict:  # noqa: ANN001 - the per-segment results of one engine
+    runs = list(runs)
+    rows, seconds = sum(r["rows"] for r in runs), sum(r["seconds"] for r in runs)
+    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds, 1),
+            "load_avg_1m": [r["load_avg_1m"] for r in runs]}  # fmt: skip
 
 
 def agreement(local_out: Path, ray_out: Path) -> dict:
@@ -81,6 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--segments", type=int, default=10, help="files scored alternately by the two engines")
     args = parser.parse_args()
     if not all(p.exists() for _, p in SOURCES):
         sys.exit(f"needs {SHARED} (financial_phrasebank, twitter_fin_sentiment)")
@@ -95,18 +102,41 @@ def main() -> None:
         upgrade_database()
         with acting_as(Actor("benchmark", "admin")):
             install_default_models()
-        src = folder / "rows.csv"
-        build_csv(src, args.rows)
         load_before = [round(x, 2) for x in os.getloadavg()]
-        local = run_local(src, folder / "local.parquet")
-        ray_result = run_ray(src, folder / "ray", args.workers)
-        same = agreement(folder / "local.parquet", folder / "ray")
+        import ray
+
+        ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False)
+        segments, agreements = [], []
+        for n in range(args.segments):
+            src = folder / f"rows-{n}.csv"
+            build_csv(src, args.rows // args.segments, first_id=n * (args.rows // args.segments))
+            order = ("local", "ray") if n % 2 == 0 else ("ray", "local")
+            done = {}
+            for engine in order:
+                if engine == "local":
+                    done["local"] = run_local(src, folder / f"local-{n}.parquet")
+                else:
+                    done["ray"] = run_ray(src, folder / f"ray-{n}", args.workers)
+            agreements.append(agreement(folder / f"local-{n}.parquet", folder / f"ray-{n}"))
+            segments.append({"segment": n, "order": list(order), **done})
+            print(f"segment {n + 1}/{args.segments}: local {done['local']['rows_per_s']} rows/s, ray {done['ray']['rows_per_s']} rows/s")
+            src.unlink()
+            (folder / f"local-{n}.parquet").unlink()
+        ray.shutdown()
+    local = _total(s["local"] for s in segments)
+    ray_result = {**_total(s["ray"] for s in segments), "workers": segments[0]["ray"]["workers"],
+                  "worker_resource": segments[0]["ray"]["worker_resource"], "parts": sum(s["ray"]["parts"] for s in segments),
+                  "steady_rows_per_s": None}  # fmt: skip
+    compared = sum(a["rows_compared"] for a in agreements)
+    same_rows = sum(a["identical_labels"] for a in agreements)
+    same = {"rows_compared": compared, "identical_labels": same_rows, "identical_share": round(same_rows / compared, 5)}
     per_worker = (ray_result["steady_rows_per_s"] or ray_result["rows_per_s"]) / ray_result["workers"]
     result = {
         "rows_run": args.rows,
         "note": f"run at {args.rows:,} rows (the target size is 1,000,000; --rows sets it)" if args.rows != 1_000_000 else "1,000,000 rows",
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()},
         "load_avg_before": load_before,
+        "segments": segments,
         "local": local,
         "ray": ray_result,
         "ratio_ray_to_local": round(ray_result["rows_per_s"] / local["rows_per_s"], 3),
