@@ -30,6 +30,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Ray starts its workers at nice 15 (its default `worker_niceness`): on a shared machine they would get a smaller
+# share of the CPU than the local engine's process at nice 0 and the ratio would measure the scheduler, not Ray.
+os.environ.setdefault("RAY_worker_niceness", "0")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
