@@ -27,6 +27,7 @@ SECTIONS = {
         "cooldown_hours": (int, float),
         "recipients": list,
         "enabled": bool,
+        "count_items": bool,
     },
 }
 REQUIRED = {"feeds": ("name", "url"), "watchlists": ("name",), "alert_rules": ("name", "scope_type")}

@@ -41,6 +41,7 @@ RULE_COLUMNS = {
     "test": st.column_config.TextColumn("Test", width="medium"),
     "window_hours": st.column_config.NumberColumn("Window (h)"),
     "min_items": st.column_config.NumberColumn("Min items"),
+    "counts": st.column_config.TextColumn("Counts", help="stories: a story carried by several feeds counts once; items: every item"),
     "cooldown_hours": st.column_config.NumberColumn("Cooldown (h)"),
     "recipients": st.column_config.TextColumn("Recipients"),
     "alerts": st.column_config.NumberColumn("Alerts"),
@@ -260,7 +261,11 @@ def rule_form(rules: list[dict]) -> None:
                                    help="Used by the spike test.")
         recipients = st.text_input("Recipients (comma-separated emails)", value=v["recipients"], key=f"rule_recipients{k}",
                                    placeholder="analyst@example.com, risk@example.com")
-        enabled = st.checkbox("Enabled", value=bool(v["enabled"]), key=f"rule_enabled{k}")
+        e1, e2 = st.columns([1, 3])
+        enabled = e1.checkbox("Enabled", value=bool(v["enabled"]), key=f"rule_enabled{k}")
+        count_items = e2.checkbox("Count items instead of stories", value=bool(v["count_items"]), key=f"rule_count_items{k}",
+                                  help="By default a story carried by several feeds counts once (through the first item of it "
+                                       "Beacon grouped); tick this to count every item, copies included.")
         p1, p2 = st.columns([2, 3], vertical_alignment="bottom")
         period = p1.date_input("Try it on the period (UTC)", dash.default_preview_period(), key=f"rule_period{k}",
                                help="Any past period with stored items, e.g. the dates of the sample feeds.")
@@ -271,7 +276,7 @@ def rule_form(rules: list[dict]) -> None:
     fields = {
         "name": name, "scope_type": scope_type, "scope_value": scope_value.strip(), "window_hours": float(window),
         "min_items": int(min_items), "mode": mode, "threshold": float(threshold), "baseline_days": int(baseline),
-        "cooldown_hours": float(cooldown), "recipients": recipients, "enabled": enabled,
+        "cooldown_hours": float(cooldown), "recipients": recipients, "enabled": enabled, "count_items": bool(count_items),
     }
     if save:
         try:

@@ -124,7 +124,7 @@ if not (worker := worker_health()).ok:
 
 options = dash.filter_options()
 feed_names = dict(options["feeds"])
-FILTER_KEYS = ("f_dates", "f_feeds", "f_topics", "f_companies", "f_keyword", "f_sentiments")
+FILTER_KEYS = ("f_dates", "f_feeds", "f_topics", "f_companies", "f_keyword", "f_sentiments", "f_count")
 
 
 def use_filters(preset: dash.FilterPreset, from_link: bool) -> None:
@@ -135,6 +135,7 @@ def use_filters(preset: dash.FilterPreset, from_link: bool) -> None:
     state.f_feeds = [i for i in preset.feed_ids if i in feed_names]
     state.f_topics, state.f_companies = list(preset.topics), list(preset.companies)
     state.f_keyword, state.f_sentiments = preset.keyword, list(preset.sentiments)
+    state.f_count = preset.count
     notes = [("info", preset.note)] if from_link and preset.note else []
     state.f_messages = notes + [("warning", f"Part of the link was ignored: {problem}.") for problem in preset.problems]
     if from_link:
@@ -173,6 +174,8 @@ st.session_state["f_link"] = link_signature
 with st.sidebar:
     st.header("Filters")
     st.caption("They apply to the Items and Trends tabs.")
+    count = st.radio("Count", list(dash.COUNTS), format_func=dash.COUNTS.get, key="f_count", horizontal=True, help=dash.COUNT_HELP,
+                     on_change=forget_link_messages)
     picked = st.date_input("Date range (UTC)", key="f_dates", on_change=forget_link_messages)
     start, end = dash.date_range(picked, dash.all_dates())
     feed_ids = st.multiselect("Feeds", list(feed_names), format_func=feed_names.get, key="f_feeds", on_change=forget_link_messages)
@@ -185,16 +188,17 @@ with st.sidebar:
 
 for level, message in st.session_state.get("f_messages", []):
     say(level, message)
-keep_filters_in_url(dash.filter_query(start, end, [feed_names[i] for i in feed_ids], topics, companies, keyword, sentiments))
+keep_filters_in_url(dash.filter_query(start, end, [feed_names[i] for i in feed_ids], topics, companies, keyword, sentiments, count))
 
-flt = dash.make_filter(start, end, feed_ids, topics, companies, keyword, sentiments)
+flt = dash.make_filter(start, end, feed_ids, topics, companies, keyword, sentiments, count)
+unit = dash.counted(flt)  # Stories | Items
 items_tab, trends_tab, feeds_tab = st.tabs(["Items", "Trends", "Feeds"], key="tab", bind="query-params")
 
 if items_tab.open:
     with items_tab:
         summary = dash.summarise(flt)
         c1, c2, c3, c4, c5 = st.columns(5)
-        c1.metric("Items", summary.items, border=True)
+        c1.metric(unit, summary.items, border=True)
         c2.metric("Negative", summary.negative, border=True)
         c3.metric("Neutral", summary.neutral, border=True)
         c4.metric("Positive", summary.positive, border=True)
@@ -212,7 +216,9 @@ if items_tab.open:
                 st.button("Open the Feeds tab", on_click=open_tab, args=("Feeds",))
         else:
             if summary.items > len(items):
-                st.caption(f"Showing the newest {len(items)} of {summary.items} items; narrow the filters to see the rest.")
+                st.caption(f"Showing the newest {len(items)} of {summary.items} {unit.lower()}; narrow the filters to see the rest.")
+            if flt.count_stories:
+                st.caption("One row per story: its first item, with how many feeds carried it (Sources).")
             show_items(items, key="items_table")
             if may("analyst"):
                 correction_form(items)
@@ -239,7 +245,7 @@ if trends_tab.open:
                 hover_data={"items": True, "negative": True, "positive": True, "interval": share, "note": True},
                 error_y="error_plus" if share else None, error_y_minus="error_minus" if share else None,
                 labels={"bucket": "Time (UTC)", "series": dash.GROUPINGS[group_by], measure: dash.MEASURES[measure],
-                        "items": "Items", "negative": "Negative", "positive": "Positive", "interval": "95% interval", "note": "Note"},
+                        "items": unit, "negative": "Negative", "positive": "Positive", "interval": "95% interval", "note": "Note"},
                 title=f"{dash.MEASURES[measure]} by {dash.GROUPINGS[group_by].lower()}",
             )
             if share:
@@ -258,8 +264,8 @@ if trends_tab.open:
                 dash.sentiment_counts(flt, frequency), x="bucket", y="items", color="sentiment",
                 custom_data=["sentiment", "bucket_key"], color_discrete_map=dash.SENTIMENT_COLORS,
                 category_orders={"sentiment": list(dash.SENTIMENTS)},
-                labels={"bucket": "Time (UTC)", "items": "Items", "sentiment": "Sentiment"},
-                title="Items per sentiment",
+                labels={"bucket": "Time (UTC)", "items": unit, "sentiment": "Sentiment"},
+                title=f"{unit} per sentiment",
             )
             counts.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
             counts.update_traces(width=dash.bar_width(frequency))
@@ -301,6 +307,9 @@ if trends_tab.open:
                     drill = trend_drill or count_drill
             if drill is not None:
                 st.subheader(plain(f"Items: {drill.label(frequency)}"))
+                if flt.count_stories:
+                    st.caption("The stories behind this point, one row each: the story's first item, with how many feeds "
+                               "carried it (Sources).")
                 drilled = dash.list_articles(dash.drill_filter(flt, group_by, drill, frequency), limit=ITEM_LIMIT)
                 if drilled.empty:
                     st.info("No items behind this point (the filters may have changed).")

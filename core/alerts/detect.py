@@ -63,20 +63,29 @@ def _counts(session: Session, window: ScopeWindow) -> Counts:
     return Counts(*items.count_in_window(session, window))
 
 
+def counts_stories(rule: AlertRule) -> bool:
+    """Whether the rule counts stories (each story once, through its lead item; the default) or every item."""
+    return not rule.count_items
+
+
 def evaluate_rule(session: Session, rule: AlertRule, now: datetime) -> Firing | None:
     """The alert this rule raises for the window ending ``now``, or None (too few items, test not met).
-    Does not look at the cooldown. The test itself is ``core.alerts.spike.decide_spike``."""
+    Does not look at the cooldown. The test itself is ``core.alerts.spike.decide_spike``. A syndicated story
+    counts once unless the rule counts items (``count_items``)."""
     start = now - timedelta(hours=rule.window_hours)
     scope = items.scope_filter(session, rule.scope_type, rule.scope_value)
-    window = ScopeWindow(scope, start, now)
+    stories = counts_stories(rule)
+    window = ScopeWindow(scope, start, now, stories=stories)
     counts = _counts(session, window)
     baseline = None
     if rule.mode == "spike" and counts.items >= rule.min_items:  # the baseline is only read when it can matter
-        baseline = _counts(session, ScopeWindow(scope, start - timedelta(days=rule.baseline_days), start, end_inclusive=False))
+        before = ScopeWindow(scope, start - timedelta(days=rule.baseline_days), start, end_inclusive=False, stories=stories)
+        baseline = _counts(session, before)
     decision = decide_spike(counts, baseline, rule.mode, rule.threshold, rule.min_items)
     if not decision.fires:
         return None
-    reason = alert_reason(decision, counts, rule.scope_type, rule.scope_value, rule.window_hours, rule.threshold, rule.baseline_days)
+    reason = alert_reason(decision, counts, rule.scope_type, rule.scope_value, rule.window_hours, rule.threshold, rule.baseline_days,
+                          unit="stories" if stories else "items")
     return Firing(start, now, counts, decision, reason, items.worst_in_window(session, window, WORST_ITEMS))
 
 
@@ -89,7 +98,7 @@ def _has_new_items(session: Session, rule: AlertRule, now: datetime, last: Alert
     """Whether the window ending ``now`` holds an item the last alert did not count: published after its
     window ended or, with ``late_scoring``, scored after it fired (an older item scored late)."""
     scope = items.scope_filter(session, rule.scope_type, rule.scope_value)
-    window = ScopeWindow(scope, now - timedelta(hours=rule.window_hours), now)
+    window = ScopeWindow(scope, now - timedelta(hours=rule.window_hours), now, stories=counts_stories(rule))
     return items.has_item_since(session, window, last.window_end, last.fired_at if late_scoring else None)
 
 

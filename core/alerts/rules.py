@@ -23,6 +23,7 @@ RULE_DEFAULTS = {
     "scope_value": "",
     "window_hours": 24.0,
     "min_items": 5,
+    "count_items": False,  # False: a story carried by several feeds counts once (through its lead item)
     "mode": "share",
     "threshold": 0.5,
     "baseline_days": 7,
@@ -104,6 +105,8 @@ def validate_alert_rule(rule: dict, extra_watchlists: Collection[str] = (), extr
     _check_numbers(r)
     r["recipients"] = _recipients(r["recipients"])
     r["enabled"] = bool(r["enabled"])
+    if not isinstance(r["count_items"], bool):
+        raise ValueError(f"count items must be true (count every item) or false (count stories), got {r['count_items']!r}")
     _check_scope_exists(r, extra_watchlists, extra_feeds)
     return r
 
@@ -129,13 +132,15 @@ def save_alert_rule(
     cooldown_hours: float = 12.0,
     recipients: str | Iterable[str] = (),
     enabled: bool = True,
+    count_items: bool = False,
 ) -> int:
-    """Create or update (by name) an alert rule; returns its id. ``recipients`` may be comma-separated."""
+    """Create or update (by name) an alert rule; returns its id. ``recipients`` may be comma-separated.
+    The rule counts stories (a story carried by several feeds once) unless ``count_items``."""
     r = validate_alert_rule(
         {
             "name": name, "scope_type": scope_type, "scope_value": scope_value, "window_hours": window_hours,
             "min_items": min_items, "mode": mode, "threshold": threshold, "baseline_days": baseline_days,
-            "cooldown_hours": cooldown_hours, "recipients": recipients, "enabled": enabled,
+            "cooldown_hours": cooldown_hours, "recipients": recipients, "enabled": enabled, "count_items": count_items,
         }
     )
     rule_id = alert_rows.save_rule(r, lambda owner: require_owner("alert rule", r["name"], owner).username)

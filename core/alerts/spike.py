@@ -22,7 +22,7 @@ SCOPE_PHRASES = {
 
 @dataclass(frozen=True)
 class Counts:
-    """Scored items in a period and how many of them are negative."""
+    """Scored items (or stories, each counted once) in a period and how many of them are negative."""
 
     items: int
     negatives: int
@@ -58,20 +58,21 @@ def decide_spike(window: Counts, baseline: Counts | None, mode: str, threshold: 
     return SpikeDecision(fires, "spike" if fires else "below the threshold", share, base)
 
 
-def items_phrase(scope_type: str, scope_value: str, items: int) -> str:
-    """'all 50 items' or 'the 50 items on the topic 'Earnings'', for an alert's reason."""
+def items_phrase(scope_type: str, scope_value: str, items: int, unit: str = "items") -> str:
+    """'all 50 items' or 'the 50 stories on the topic 'Earnings'', for an alert's reason (``unit``: what was counted)."""
     if scope_type == "all":
-        return f"all {items} items"
-    return f"the {items} items " + SCOPE_PHRASES.get(scope_type, scope_type + " {value!r}").format(value=scope_value)
+        return f"all {items} {unit}"
+    return f"the {items} {unit} " + SCOPE_PHRASES.get(scope_type, scope_type + " {value!r}").format(value=scope_value)
 
 
 def alert_reason(
     decision: SpikeDecision, window: Counts, scope_type: str, scope_value: str, window_hours: float, threshold: float,
-    baseline_days: int,
+    baseline_days: int, unit: str = "items",
 ) -> str:
-    """The sentence an alert carries: what was seen in the window against the rule's test."""
+    """The sentence an alert carries: what was seen in the window against the rule's test (``unit``: 'items' or
+    'stories', what the rule counts)."""
     seen = (
-        f"{decision.negative_share:.0%} of {items_phrase(scope_type, scope_value, window.items)} in the last "
+        f"{decision.negative_share:.0%} of {items_phrase(scope_type, scope_value, window.items, unit)} in the last "
         f"{window_hours:g} hours were negative"
     )
     if decision.baseline_share is None:

@@ -17,6 +17,7 @@ from core.storage.tables import Alert, AlertRule, Feed, Watchlist
 
 RULE_FIELDS = (
     "scope_value", "window_hours", "min_items", "mode", "threshold", "baseline_days", "cooldown_hours", "recipients", "enabled",
+    "count_items",
 )
 
 # --- rules ------------------------------------------------------------------------------------

@@ -119,11 +119,23 @@ def save_feed(values: dict, feed_id: int | None = None, by_name: bool = False) -
 
 def delete_feed(feed_id: int) -> str | None:
     """Delete the feed and (by the database's cascade, without loading them) its articles and mentions;
-    returns its name, None when it was already gone."""
+    returns its name, None when it was already gone. A story whose lead item goes with the feed is counted
+    through its first remaining item from then on."""
     with session_scope() as session:
         name = session.scalar(select(Feed.name).where(Feed.id == feed_id))
+        led = list(session.scalars(select(Article.story_id).where(Article.feed_id == feed_id, Article.story_lead,
+                                                                  Article.story_id.is_not(None))))
         session.execute(delete(Feed).where(Feed.id == feed_id))
+        _promote_leads(session, led)
     return name
+
+
+def _promote_leads(session: Session, story_ids: list[int]) -> None:
+    """Make the first remaining item of each of these stories its lead."""
+    for start in range(0, len(story_ids), INSERT_BATCH):
+        firsts = (select(func.min(Article.id)).where(Article.story_id.in_(story_ids[start : start + INSERT_BATCH]))
+                  .group_by(Article.story_id))
+        session.execute(update(Article).where(Article.id.in_(firsts)).values(story_lead=True).execution_options(synchronize_session=False))
 
 
 def enabled_feed_schedule() -> list[tuple[int, datetime | None, int]]:
@@ -286,6 +298,7 @@ class ArticleFilter:
     companies: list[str] = field(default_factory=list)
     keyword: str = ""
     sentiments: list[str] = field(default_factory=list)
+    count_stories: bool = False  # True: a story counts once, through its lead item (articles.story_lead)
 
     @classmethod
     def last_days(cls, days: int, **kwargs) -> ArticleFilter:
@@ -294,6 +307,8 @@ class ArticleFilter:
 
 def _filtered(query, flt: ArticleFilter):
     query = query.where(Article.scored_at.is_not(None))
+    if flt.count_stories:
+        query = query.where(Article.story_lead)
     if flt.start:
         query = query.where(Article.published_at >= flt.start)
     if flt.end:
@@ -533,9 +548,12 @@ class ScopeWindow:
     start: datetime
     end: datetime
     end_inclusive: bool = True
+    stories: bool = False  # count each story once, through its lead item (articles.story_lead)
 
     def conditions(self) -> list:
         conditions = [Article.scored_at.is_not(None), Article.published_at >= self.start]
+        if self.stories:
+            conditions.append(Article.story_lead)
         conditions.append(Article.published_at <= self.end if self.end_inclusive else Article.published_at < self.end)
         return conditions if self.scope is None else [*conditions, self.scope]
 

@@ -45,9 +45,11 @@ def new_story(session: Session, title: str, seen_at: datetime) -> int:
     return story.id
 
 
-def join_story(session: Session, article_id: int, story_id: int, seen_at: datetime) -> None:
-    """Put an ungrouped item into a story (repeatable: an item already grouped is left as it is)."""
-    session.execute(update(Article).where(Article.id == article_id, Article.story_id.is_(None)).values(story_id=story_id))
+def join_story(session: Session, article_id: int, story_id: int, seen_at: datetime, lead: bool = False) -> None:
+    """Put an ungrouped item into a story (repeatable: an item already grouped is left as it is). ``lead``: the
+    item started the story, so the story is counted through it (articles.story_lead); any other item is not."""
+    query = update(Article).where(Article.id == article_id, Article.story_id.is_(None))
+    session.execute(query.values(story_id=story_id, story_lead=lead))
     session.execute(update(Story).where(Story.id == story_id, Story.last_seen_at < seen_at).values(last_seen_at=seen_at))
     session.execute(update(Story).where(Story.id == story_id, Story.first_seen_at > seen_at).values(first_seen_at=seen_at))
 

@@ -16,7 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -70,6 +72,8 @@ class Article(Base):
         Index("ix_articles_topic_published", "topic", "published_at"),
         Index("ix_articles_sentiment_published", "sentiment", "published_at"),
         Index("ix_articles_story", "story_id"),
+        Index("ix_articles_lead_published", "published_at", "id", postgresql_where=text("scored_at IS NOT NULL AND story_lead"),
+              sqlite_where=text("scored_at IS NOT NULL AND story_lead = 1")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
@@ -91,6 +95,8 @@ class Article(Base):
     topic_model_version: Mapped[int | None] = mapped_column(Integer)
     scored_at: Mapped[datetime | None] = mapped_column(DateTime)
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL", name="fk_articles_story"))
+    # The item its story is counted by (the first item grouped into it); True for an item not in a story yet.
+    story_lead: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     feed: Mapped[Feed] = relationship(back_populates="articles")
     mentions: Mapped[list[CompanyMention]] = relationship(back_populates="article", cascade="all, delete-orphan")
@@ -143,6 +149,7 @@ class AlertRule(Base):
     scope_value: Mapped[str] = mapped_column(String(500), default="")
     window_hours: Mapped[float] = mapped_column(Float, default=24.0)
     min_items: Mapped[int] = mapped_column(Integer, default=5)
+    count_items: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # count items, not stories
     mode: Mapped[str] = mapped_column(String(20), default="share")  # share | spike
     threshold: Mapped[float] = mapped_column(Float, default=0.5)  # share: min negative share; spike: factor
     baseline_days: Mapped[int] = mapped_column(Integer, default=7)

@@ -35,9 +35,10 @@ def _group_batch(threshold: float, window_hours: float) -> int:
         for row in pending:
             item = _text(row)
             story_id = index.match(item)
-            if story_id is None:
+            lead = story_id is None  # the item that starts a story is the one it is counted by
+            if lead:
                 story_id = rows.new_story(session, item.title, item.published_at)
-            rows.join_story(session, row[0], story_id, item.published_at)
+            rows.join_story(session, row[0], story_id, item.published_at, lead=lead)
             index.add(item, story_id)
         return len(pending)
 

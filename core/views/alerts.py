@@ -180,13 +180,14 @@ def rules_table(rules: Sequence[Mapping], rates: Mapping[int, tuple[int, int]] |
                 "test": test,
                 "window_hours": r["window_hours"],
                 "min_items": r["min_items"],
+                "counts": "items" if r.get("count_items") else "stories",
                 "cooldown_hours": r["cooldown_hours"],
                 "recipients": ", ".join(r["recipients"] or []),
                 "alerts": total,
                 "false_alarm_rate": marked / total if total else None,
             }
         )
-    columns = ["name", "enabled", "scope", "test", "window_hours", "min_items", "cooldown_hours", "recipients", "alerts",
+    columns = ["name", "enabled", "scope", "test", "window_hours", "min_items", "counts", "cooldown_hours", "recipients", "alerts",
                "false_alarm_rate"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns).astype({"false_alarm_rate": float})
 

@@ -34,6 +34,13 @@ SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2
 GROUPINGS = {"topic": "Topic", "company": "Company", "feed": "Feed", "all": "All items"}
 FREQUENCIES = {"day": "Daily", "hour": "Hourly"}
 MEASURES = {"negative_share": "Negative share", "net_sentiment": "Net sentiment", "items": "Item count"}
+COUNTS = {"stories": "Stories", "items": "Items"}  # what the page counts: a story once (through its lead item), or every item
+DEFAULT_COUNT = "stories"
+COUNT_HELP = (
+    "Stories: an item carried by several feeds (a syndicated story) counts once, with the time, sentiment, topic and "
+    "companies of the first item Beacon grouped into it, and the Items table shows one row per story with its Sources. "
+    "Items: every item counts."
+)
 ITEMS_TAB = "Items"  # the Financial sentiment tab an alert link opens
 SETUP_HINT = "Install the default models with `make run` (or `python -m core setup`), then reload this page."
 FEED_STATUS = {
@@ -82,6 +89,7 @@ class FilterPreset:
     companies: list[str] = field(default_factory=list)
     keyword: str = ""
     sentiments: list[str] = field(default_factory=list)
+    count: str = DEFAULT_COUNT  # stories | items
     note: str = ""  # plain text: what the link preset (contains user content; show it as text)
     problems: list[str] = field(default_factory=list)  # plain text: link parts that were ignored
 
@@ -159,14 +167,22 @@ def _apply_filter_params(preset: FilterPreset, params: Mapping[str, object], fee
     preset.companies = _all(params, "company")
     preset.keyword = _first(params, "q")
     preset.sentiments = [s for s in _all(params, "sentiment") if s in SENTIMENTS]
+    count = _first(params, "count").lower()
+    if count in COUNTS:
+        preset.count = count
+    elif count:
+        preset.problems.append(f"count {count!r} is neither 'stories' nor 'items'; counting stories")
 
 
 def filter_query(
     start: date, end: date, feed_names: Iterable[str] = (), topics: Iterable[str] = (), companies: Iterable[str] = (),
-    keyword: str = "", sentiments: Iterable[str] = (),
+    keyword: str = "", sentiments: Iterable[str] = (), count: str = DEFAULT_COUNT,
 ) -> dict[str, str | list[str]]:
-    """The page's filters as URL query parameters (read back by ``preset_from_query``); empty ones left out."""
+    """The page's filters as URL query parameters (read back by ``preset_from_query``); empty ones and the
+    default count (stories) left out."""
     params: dict[str, str | list[str]] = {"start": start.isoformat(), "end": end.isoformat()}
+    if count != DEFAULT_COUNT:
+        params["count"] = count
     for key, values in (("feed", feed_names), ("topic", topics), ("company", companies), ("sentiment", sentiments)):
         if list(values):
             params[key] = list(values)
@@ -175,7 +191,7 @@ def filter_query(
     return params
 
 
-FILTER_PARAMS = ("start", "end", "feed", "topic", "company", "q", "sentiment")
+FILTER_PARAMS = ("start", "end", "feed", "topic", "company", "q", "sentiment", "count")
 LINK_PARAMS = ("scope_type", "scope")  # only in links (alert emails, the Alerts page): applied once, then replaced
 
 
@@ -233,8 +249,12 @@ def make_filter(
     companies: Iterable[str] = (),
     keyword: str = "",
     sentiments: Iterable[str] = (),
+    count: str = DEFAULT_COUNT,
 ) -> ArticleFilter:
-    """The filter for a date range picked in the UI: both days inclusive, in UTC."""
+    """The filter for a date range picked in the UI: both days inclusive, in UTC. ``count`` 'stories' (the
+    default) counts and lists each story once, through its lead item; 'items' every item."""
+    if count not in COUNTS:
+        raise ValueError(f"count must be one of {', '.join(COUNTS)}, got {count!r}")
     end = end or start
     if end < start:
         start, end = end, start
@@ -246,7 +266,13 @@ def make_filter(
         companies=list(companies),
         keyword=keyword or "",
         sentiments=list(sentiments),
+        count_stories=count == "stories",
     )
+
+
+def counted(flt: ArticleFilter) -> str:
+    """What the filter counts, for labels: 'Stories' or 'Items'."""
+    return COUNTS["stories" if flt.count_stories else "items"]
 
 
 # --- the items, their trend and filter options ---------------------------------------------------

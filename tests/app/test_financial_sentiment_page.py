@@ -39,7 +39,7 @@ def test_empty_database_shows_empty_states_and_the_setup_command(db):
     assert_no_exception(at)
     assert "No feeds yet — add one in the Feeds tab." in texts(at.info)
     assert any("python -m core setup" in w and "make run" in w for w in texts(at.warning))
-    assert metrics(at) == {"Items": "0", "Negative": "0", "Neutral": "0", "Positive": "0", "Negative share": "–"}
+    assert metrics(at) == {"Stories": "0", "Negative": "0", "Neutral": "0", "Positive": "0", "Negative share": "–"}
 
     switch_tab(at, "Trends")
     assert_no_exception(at)
@@ -110,7 +110,7 @@ def test_adding_a_valid_feed_stores_it_and_fetch_now_scores_its_items(tiny_model
     assert set(items["sentiment"]) <= {"negative", "neutral", "positive"} and items["sentiment"].notna().all()
     assert items["confidence"].between(0, 1).all()
     assert set(items["link"]) == {"https://example.com/a", "https://example.com/b"}
-    assert metrics(at)["Items"] == "2"
+    assert metrics(at)["Stories"] == "2"
 
 
 def test_fetch_now_shows_why_a_feed_failed(db):
@@ -164,7 +164,7 @@ def test_items_tab_lists_and_filters_scored_items(seed):
     items = table(at, "items_table")
     assert sorted(items["title"]) == sorted(t for t, *_ in SCORED)  # the 30-day-old item is outside the last 7 days
     assert list(items.columns[:5]) == ["published_at", "title", "link", "sources", "sentiment"]
-    assert metrics(at) == {"Items": "4", "Negative": "2", "Neutral": "1", "Positive": "1", "Negative share": "50%"}
+    assert metrics(at) == {"Stories": "4", "Negative": "2", "Neutral": "1", "Positive": "1", "Negative share": "50%"}
 
     at.multiselect(key="f_sentiments").set_value(["negative"]).run()
     negatives = ["Sales fell and the dividend was cancelled", "Shares plunged after a profit warning"]
@@ -177,7 +177,7 @@ def test_items_tab_lists_and_filters_scored_items(seed):
 
     at.text_input(key="f_keyword").input("central bank").run()
     assert list(table(at, "items_table")["title"]) == ["The central bank held rates"]
-    assert metrics(at)["Items"] == "1"
+    assert metrics(at)["Stories"] == "1"
 
     at.text_input(key="f_keyword").input("").run()
     today = utcnow().date()

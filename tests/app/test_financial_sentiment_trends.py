@@ -48,7 +48,7 @@ def test_a_one_item_bucket_is_thin_with_a_wide_interval_and_still_drills_down(se
     assert earnings["error_y"].get("visible", True) is not False
     assert high == 1.0 and low == pytest.approx(0.2065, abs=1e-3) and high - low > 0.75  # most of [0, 1]
     hover = earnings["hovertemplate"]
-    assert "95% interval" in hover and "Items" in hover and "Note" in hover
+    assert "95% interval" in hover and "Stories" in hover and "Note" in hover  # stories: the default count
     assert "thin data: only 1 item" in earnings["customdata"][0] and "21%–100%" in earnings["customdata"][0]
 
     assert fed["marker"]["symbol"] == ["circle"] and values(fed["marker"]["opacity"]) == [1.0]  # six items: not thin

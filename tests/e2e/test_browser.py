@@ -69,7 +69,7 @@ def test_add_fetch_and_see_scored_items_and_trends(beacon, browser_page, tmp_pat
 
     # Items: the summary counts the scored items; the grid is drawn.
     open_tab(page, "Items")
-    items_metric = page.locator("[data-testid=stMetric]").filter(has_text="Items").first
+    items_metric = page.locator("[data-testid=stMetric]").filter(has_text="Stories").first  # the default count: stories
     expect(items_metric.locator("[data-testid=stMetricValue]")).to_have_text(str(new + 1))  # + the seeded item
     expect(page.locator("[data-testid=stDataFrame]").first).to_be_visible()
     shot(page, "financial_sentiment_items", tmp_path)

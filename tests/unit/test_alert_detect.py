@@ -84,7 +84,7 @@ def test_share_rule_fires_with_counts_reason_and_worst_items(feed):
     assert alert.article_ids[:3] == [ids[1], ids[2], ids[0]]  # highest prob_negative first
     assert (alert.window_start, alert.window_end) == (NOW - timedelta(hours=24), NOW)
     assert alert.recipients == ["risk@example.com"] and alert.email_status == "pending"
-    assert "75%" in alert.reason and "4 items" in alert.reason and "60%" in alert.reason
+    assert "75%" in alert.reason and "4 stories" in alert.reason and "60%" in alert.reason
     assert alert.reason.endswith(".") and alert.reason.count(". ") == 0  # one sentence
 
 
@@ -198,8 +198,8 @@ def test_reasons_read_naturally_for_every_scope(feed):
     rule(name="earnings", scope_type="topic", scope_value="Earnings")
     detect_alerts(NOW)
     reasons = {a.rule.name: a.reason for a in _alerts_with_rules()}
-    assert reasons["everything"].startswith("100% of all 3 items in the last 24 hours were negative"), reasons
-    assert reasons["earnings"].startswith("100% of the 3 items on the topic 'Earnings' in the last 24 hours"), reasons
+    assert reasons["everything"].startswith("100% of all 3 stories in the last 24 hours were negative"), reasons
+    assert reasons["earnings"].startswith("100% of the 3 stories on the topic 'Earnings' in the last 24 hours"), reasons
     assert not any("about all items" in r for r in reasons.values())
 
 

@@ -94,7 +94,7 @@ def test_a_spike_alert_is_called_a_spike(db):
     [created] = detect_alerts(NOW)
     message = compose_alert_email(created)
     assert message["Subject"] == "[Beacon] Negative sentiment spike: all items (60% negative, 5 items)"
-    assert _parts(message)["text/plain"].startswith("60% of all 5 items in the last 24 hours were negative, 6.0 times")
+    assert _parts(message)["text/plain"].startswith("60% of all 5 stories in the last 24 hours were negative, 6.0 times")
 
 
 def test_links_default_to_the_port_the_app_runs_on(db, monkeypatch):
