@@ -6,7 +6,10 @@ Gazetteer names are found as an analyst reads them: written with a capital ("app
 that is also an ordinary word or surname (Apple, Shell, Gates, Ford) only with company context: a
 possessive or a company word next to it (Apple's, Shell shares, Target Corp), or in running text where
 the next word is lower-case and the word before is not part of a longer capitalised name ("Apple takes
-wraps off ...", not "Bill Gates", not a Title Case headline "Apple Slices With Peanut Butter")."""
+wraps off ...", not "Bill Gates", not a Title Case headline "Apple Slices With Peanut Butter"). Short names
+(Chipotle, Robinhood) are guarded the same way and are a person before a verb of saying ("Icahn says"); names
+from the SEC list made of ordinary words (Gap, Snap, Clean Energy) need a company word after them ("Gap Inc",
+"Snap shares"), a possessive or a list of companies: running text alone is not enough."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from core.sentiment.gazetteer import AMBIGUOUS, gazetteer
+from core.sentiment.gazetteer import Gazetteer, gazetteer
 
 _COMMON_WORDS = {
     "A",
@@ -69,6 +72,9 @@ _CUES = frozenset(
     "inc inc. corp corp. corporation co co. plc ltd ag se nv sa shares stock stocks ceo chief boss executives earnings "
     "revenue profit sales results quarterly shareholders investors".split()
 )
+_SAYS = frozenset("says said tells told thinks believes writes wrote tweeted argues predicts".split())
+# The company words that make an ordinary-word SEC name the company ("Snap shares", "Gap Inc", "Chewy founder").
+_STRICT_CUES = frozenset("inc inc. corp corp. corporation co co. plc ltd shares stock ceo chief boss executives earnings founder".split())
 _POSSESSIVE = re.compile(r"['’]s?(?!\w)")
 _NEXT_WORD = re.compile(r"[\s,]+([^\s,]+)")
 _PREV_WORD = re.compile(r"(\S+)\s+$")
@@ -120,18 +126,18 @@ def _word_pattern(lower_names: Iterable[str]) -> re.Pattern:
     return re.compile(r"(?<![\w])(" + _alternation(lower_names) + r")(?![\w])", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def _gazetteer_names() -> dict[str, tuple[str, str]]:
+@lru_cache(maxsize=2)
+def _gazetteer_names(gaz: Gazetteer | None = None) -> dict[str, tuple[str, str]]:
     """lower-case name (straight apostrophe) -> (the name as written, company key)."""
     out: dict[str, tuple[str, str]] = {}
-    for name, key in gazetteer().names.items():
+    for name, key in (gaz or gazetteer()).names.items():
         out.setdefault(name.lower(), (name, key))
     return out
 
 
-@lru_cache(maxsize=1)
-def _gazetteer_pattern() -> re.Pattern:
-    return _word_pattern(_gazetteer_names())
+@lru_cache(maxsize=2)
+def _gazetteer_pattern(gaz: Gazetteer | None = None) -> re.Pattern:
+    return _word_pattern(_gazetteer_names(gaz))
 
 
 def _lower(text: str) -> str:
@@ -143,19 +149,25 @@ def _sentence_start(before: str) -> bool:
     return not stripped or stripped[-1] in ".!?:;\"“”'‘(—–-|"
 
 
-def _company_context(text: str, start: int, end: int, companies: list[tuple[int, int]]) -> bool:
-    """Whether an ambiguous name at text[start:end] reads as the company (see the module docstring);
-    ``companies`` are the spans of unambiguous company names in the text."""
+def _company_context(text: str, start: int, end: int, companies: list[tuple[int, int]], kind: str = "ambiguous") -> bool:
+    """Whether a guarded name at text[start:end] reads as the company (see the module docstring); ``companies``
+    are the spans of unguarded company names in the text. ``kind``: "ambiguous" (the reviewed AMBIGUOUS names),
+    "short" (a first-word short name, maybe a surname: followed by a verb of saying it is the person, "Icahn
+    says"), "word" (an SEC name made of ordinary words, "Gap", "Snap", "Clean Energy": only a possessive, a
+    company word after it or a list of companies will do, never running text alone)."""
     after = text[end:]
-    if _POSSESSIVE.match(after):
-        return True
     following = _NEXT_WORD.match(after)
-    if following and following.group(1).strip(".,:;").lower() in _CUES:
+    next_word = following.group(1).strip(".,:;").lower() if following else ""
+    if kind == "short" and next_word in _SAYS:
+        return False
+    if _POSSESSIVE.match(after) or next_word in (_STRICT_CUES if kind == "word" else _CUES):
         return True
-    if following and following.group(1) == "of":
+    if next_word == "of":
         return False  # "the Oracle of Omaha"
     if any(_LIST_GAP.fullmatch(text[e:start]) or _LIST_GAP.fullmatch(text[end:s]) for s, e in companies):
         return True  # in a list of companies: "Twitter, Amazon, Alphabet, Apple, Intel & more"
+    if kind == "word":
+        return False
     before = text[:start]
     previous = _PREV_WORD.search(before)
     if previous and not _sentence_start(before) and previous.group(1)[:1].isupper():
@@ -163,45 +175,50 @@ def _company_context(text: str, start: int, end: int, companies: list[tuple[int,
     return bool(following) and following.group(1)[:1].islower()
 
 
-def _gazetteer_matches(text: str) -> list[str]:
-    names = _gazetteer_names()
+def _kind(gaz: Gazetteer, name: str) -> str:
+    return "word" if name in gaz.words else "short" if name in gaz.short else "ambiguous"
+
+
+def _gazetteer_matches(text: str, gaz: Gazetteer | None = None) -> list[str]:
+    names, gaz = _gazetteer_names(gaz), gaz or gazetteer()
     matches = []
-    for match in _gazetteer_pattern().finditer(text):
+    for match in _gazetteer_pattern(gaz).finditer(text):
         written = match.group(1)
         name, key = names[_lower(written)]
         if any(c.isupper() for c in written):  # "apple", "shell": a word, not a name
             matches.append((match.start(1), match.end(1), written, name, key))
-    accepted = {i for i, (_, _, _, name, _) in enumerate(matches) if name not in AMBIGUOUS}
+    accepted = {i for i, (_, _, _, name, _) in enumerate(matches) if name not in gaz.guarded}
     grew = True
     while grew:  # an ambiguous name next to an accepted one in a list is accepted too ("Amazon, Apple, Intel")
         sure = [(matches[i][0], matches[i][1]) for i in accepted]
         grew = False
         for i, (start, end, written, name, _) in enumerate(matches):
-            if i not in accepted and written[:1] == name[:1] and _company_context(text, start, end, sure):
+            if i not in accepted and written[:1] == name[:1] and _company_context(text, start, end, sure, _kind(gaz, name)):
                 accepted.add(i)
                 grew = True
     return [matches[i][4] for i in sorted(accepted)]
 
 
-def _symbol_key(ticker: str) -> str:
+def _symbol_key(ticker: str, gaz: Gazetteer | None = None) -> str:
     symbol = ticker.upper().replace("-", ".")
-    return gazetteer().symbols.get(symbol, symbol)
+    return (gaz or gazetteer()).symbols.get(symbol, symbol)
 
 
-def find_companies(text: str, directory: CompanyDirectory, pattern: re.Pattern | None = None) -> list[str]:
+def find_companies(text: str, directory: CompanyDirectory, pattern: re.Pattern | None = None, gaz: Gazetteer | None = None) -> list[str]:
     """Companies mentioned in ``text``: gazetteer companies and tickers by their key (upper-case
-    ticker), watchlist names as written. ``pattern`` is ``directory.pattern()`` compiled once by the caller."""
+    ticker), watchlist names as written. ``pattern`` is ``directory.pattern()`` compiled once by the caller;
+    ``gaz`` another gazetteer than the product's (the benchmark's baseline)."""
     found: dict[str, None] = {}
     for match in CASHTAG.finditer(text):
-        found[_symbol_key(match.group(1))] = None
+        found[_symbol_key(match.group(1), gaz)] = None
     for match in EXCHANGE_TICKER.finditer(text):
-        found[_symbol_key(match.group(1))] = None
-    keys = gazetteer().keys
+        found[_symbol_key(match.group(1), gaz)] = None
+    keys = (gaz or gazetteer()).keys
     for match in PAREN_TICKER.finditer(text):
         ticker = match.group(1)
-        if ticker not in _COMMON_WORDS and (ticker in directory.tickers or _symbol_key(ticker) in keys):
-            found[_symbol_key(ticker) if ticker not in directory.tickers else ticker] = None
-    for key in _gazetteer_matches(text):
+        if ticker not in _COMMON_WORDS and (ticker in directory.tickers or _symbol_key(ticker, gaz) in keys):
+            found[_symbol_key(ticker, gaz) if ticker not in directory.tickers else ticker] = None
+    for key in _gazetteer_matches(text, gaz):
         found[key] = None
     watchlist = pattern if pattern is not None else directory.pattern()
     if watchlist is not None:

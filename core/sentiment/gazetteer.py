@@ -1,6 +1,16 @@
-"""The company gazetteer: index constituents from ``pytickersymbols`` (bundled data, no network) with
-their names normalised by ``cleanco``, plus a small documented alias list for the short names analysts
-and headlines use. Built once per process (``gazetteer()``).
+"""The company gazetteer, built once per process (``gazetteer()``) from bundled data only (no network):
+
+- index constituents from ``pytickersymbols`` (names and Yahoo symbols of the world's main indices),
+- every company the SEC lists with a NYSE, Nasdaq or Cboe ticker (``company_tickers.parquet`` shipped in
+  ``edgartools``, read as a file without importing ``edgar``: small and mid caps, recent IPOs, foreign ADRs),
+- short names: the first word of a longer name when one company alone uses it and it is no English word, given
+  name or place ("Chipotle Mexican Grill" -> "Chipotle"),
+- a small documented alias list for the short names analysts and headlines use.
+
+Names are normalised by ``cleanco``. Names that could be something else are found only with company context
+(``entities.find_companies``): the reviewed ``AMBIGUOUS`` names, the short names (never a person's: "Icahn
+says") and the SEC names made of ordinary English words (``words``: "Gap", "Snap", "Clean Energy", by Webster's
+word list in ``english-words``), which need a company word, a possessive or a list of companies.
 
 Every company has one key, the ticker mentions are stored under:
 - the ticker the earlier hand-written list used, when it is one of the company's symbols (stored mentions
@@ -11,12 +21,16 @@ Any other Yahoo symbol of the company (``UL``, ``BRK-B``, ``HSBC``) maps to that
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import distribution
 
+import pyarrow.parquet as pq
 from cleanco import basename
+from english_words import get_english_words_set
 from pytickersymbols import PyTickerSymbols
 
 # Short names and well-known issuers outside the indices pytickersymbols covers (name -> ticker).
@@ -89,7 +103,7 @@ AMBIGUOUS = frozenset(
 # Names never matched as words: an index, not the company ("Nasdaq closes higher"), or too short to tell.
 NOT_NAMES = frozenset(
     "Nasdaq NOW LY BD M3 Sto News Investor TF1 RPC PNE MLP MBB NSK NTN IMI DCC SSE SMC CTS HNI City Employers Minerals "
-    "Partners Bancorp Core Integer Hub Indus Qt".split()
+    "Partners Bancorp Core Integer Hub Indus Qt Dow".split()
 )
 _SHORT_OK = frozenset({"BP", "HP", "3M", "GM", "GE", "J&J", "VW"})
 # Trailing words dropped to get the name headlines use ("Volkswagen Group" -> "Volkswagen").
@@ -99,11 +113,31 @@ _GENERIC_TAIL = re.compile(
 )
 
 
-@dataclass(frozen=True)
+# The SEC list's exchanges kept: OTC quotes are left out (mostly shells and foreign ordinaries whose primary
+# listing the list does not give), and so are rows without an exchange.
+SEC_EXCHANGES = frozenset({"NYSE", "Nasdaq", "CBOE"})
+# SEC names that are not an operating company a headline would name: blank-check companies, funds, trusts of units.
+_NOT_A_COMPANY = re.compile(r"\b(?:Acquisition|Capital Corp|ETF|Fund|Trust|Royalty|Merger|SPAC|Units?)\b", re.IGNORECASE)
+_STATE_SUFFIX = re.compile(r"\s*[/\\][A-Z]{2,3}[/\\]?\s*$|\s*/ADR\s*$|\s*\(?The\)?$", re.IGNORECASE)
+# English function words: an SEC name that is one of them ("Here", "Now") is never matched.
+FUNCTION_WORDS = frozenset(
+    "here there where what when which who why how this that these those now then just also even ever only very still yet "
+    "again above below after before over under about into onto upon within without across along around among between "
+    "beyond both each every either neither other another some any many much more most few less least all none one two "
+    "three first last next same such own our your their his her its we you they them us yes no not nor or and but if so "
+    "as at by for from in of on to up with do does did done be is are was were been being have has had can could may "
+    "might must shall should will would today tomorrow yesterday".split()
+)
+
+
+@dataclass(frozen=True, eq=False)
 class Gazetteer:
     names: dict[str, str]  # name as written (capitalised) -> company key
     symbols: dict[str, str]  # any known Yahoo symbol (upper-case, "." for "-") -> company key
     keys: frozenset[str]
+    guarded: frozenset[str] = AMBIGUOUS  # names found only with company context (AMBIGUOUS, short names, words)
+    short: frozenset[str] = frozenset()  # first-word short names: guarded, and never a person's ("Icahn says")
+    words: frozenset[str] = frozenset()  # SEC names made of ordinary words: found only with a company word or in a list
 
 
 def _symbol(value: str) -> str:
@@ -130,10 +164,32 @@ def _variants(name: str) -> set[str]:
     return {v for v in out if v and v not in NOT_NAMES and (len(v) >= 3 or v in _SHORT_OK)}
 
 
+def _sec_listings() -> list[dict]:
+    """The SEC's company tickers as shipped in edgartools (cik, ticker, exchange, name), largest companies first."""
+    path = distribution("edgartools").locate_file("edgar/reference/data/company_tickers.parquet")
+    return pq.read_table(path, columns=["cik", "ticker", "exchange", "name"]).to_pylist()
+
+
+def _sec_name(name: str) -> str:
+    """An SEC name as a headline writes it: state and ADR suffixes dropped, capitals only where the SEC list
+    has mixed case ("MICRON TECHNOLOGY INC" -> "Micron Technology Inc")."""
+    name = _STATE_SUFFIX.sub("", name.strip()).strip(" ,.")
+    return name.title() if name.isupper() else name
+
+
 @lru_cache(maxsize=1)
-def gazetteer() -> Gazetteer:
-    names: dict[str, str] = {}
-    symbols: dict[str, str] = {}
+def ordinary_words() -> frozenset[str]:
+    """English words and given names, lower-cased (Webster's 2nd, public domain, from english-words): "unity",
+    "titan", "lincoln"."""
+    return frozenset(get_english_words_set(["web2"], lower=True))
+
+
+def _is_ordinary(name: str) -> bool:
+    words = ordinary_words()
+    return all(w.lower() in words for w in re.findall(r"[^\W\d_]+", name))
+
+
+def _index_constituents(names: dict[str, str], symbols: dict[str, str]) -> None:
     stocks = sorted(PyTickerSymbols().get_all_stocks(), key=lambda s: (s.get("name") or "", s.get("symbol") or ""))
     for stock in stocks:
         if not stock.get("name") or not stock.get("symbol"):
@@ -146,11 +202,85 @@ def gazetteer() -> Gazetteer:
             symbols.setdefault(s, key)
         for variant in _variants(stock["name"]):
             names.setdefault(variant, key)
+
+
+def _sec_companies(names: dict[str, str], symbols: dict[str, str]) -> set[str]:
+    """Adds the SEC list's exchange-listed companies; returns their new names that are ordinary words."""
+    by_cik: dict[str, list[dict]] = {}
+    for row in _sec_listings():
+        if row["exchange"] in SEC_EXCHANGES and row["name"] and not _NOT_A_COMPANY.search(row["name"]):
+            by_cik.setdefault(row["cik"], []).append(row)
+    common: set[str] = set()
+    for rows in by_cik.values():
+        own = [_symbol(r["ticker"]) for r in rows]
+        key = next((symbols[s] for s in own if s in symbols), own[0])  # a constituent keeps its key
+        for s in own:
+            symbols.setdefault(s, key)
+        for variant in _variants(_sec_name(rows[0]["name"])):
+            if variant not in names and variant.lower() not in FUNCTION_WORDS:
+                names[variant] = key
+                if _is_ordinary(variant):
+                    common.add(variant)
+    return common
+
+
+@lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """Words of country, US state and Canadian province names (edgartools' reference files), lower-case, plus the
+    regions and currency words headlines use: a short name that is one of them is a place, not a company."""
+    words = set("asia asian europe european euro africa african america american pacific atlantic arctic swiss london".split())
+    for file, column in (("iso3166.csv", "Name"), ("place_codes.csv", "Place")):
+        with open(distribution("edgartools").locate_file(f"edgar/reference/data/{file}"), newline="", encoding="utf-8") as f:
+            words |= {w.lower() for row in csv.DictReader(f) for w in re.findall(r"[^\W\d_]+", row[column])}
+    return frozenset(words)
+
+
+def _short_names(names: dict[str, str]) -> dict[str, str]:
+    """First words of longer names that are used by one company only, are no English word, given name or place,
+    as analysts shorten them ("Chipotle Mexican Grill" -> "Chipotle", "Oppenheimer Holdings" -> "Oppenheimer")."""
+    first: dict[str, set[str]] = {}
+    anywhere: dict[str, set[str]] = {}
+    for name, key in names.items():
+        words = name.split()
+        for word in words:
+            anywhere.setdefault(word.lower(), set()).add(key)
+        if len(words) > 1 and re.fullmatch(r"[A-Z][a-z]{3,}", words[0]):
+            first.setdefault(words[0], set()).add(key)
+    skip = ordinary_words() | place_words()
+    return {
+        word: next(iter(keys))
+        for word, keys in first.items()
+        if len(anywhere[word.lower()]) == 1 and word not in names and word.lower() not in skip and word not in NOT_NAMES
+    }
+
+
+def build_gazetteer(sec_listings: bool = True) -> Gazetteer:
+    """The gazetteer from the index constituents, the SEC's listed companies, the short names and the aliases;
+    ``sec_listings=False``: the earlier index-only gazetteer (no SEC names, no short names), the benchmark's baseline."""
+    names: dict[str, str] = {}
+    symbols: dict[str, str] = {}
+    _index_constituents(names, symbols)
+    for adr, key in ADR_SYMBOLS.items():  # before the SEC list, whose own rows for these ADRs would make new keys
+        symbols.setdefault(adr, key)
+    for ticker in ALIASES.values():
+        symbols.setdefault(ticker, ticker)
+    common = _sec_companies(names, symbols) if sec_listings else set()
+    shorts = _short_names(names) if sec_listings else {}
+    names.update(shorts)
     for alias, ticker in ALIASES.items():
         key = symbols.get(ticker, ticker)
         names[alias] = key
         names.setdefault(_fold(alias), key)
-        symbols.setdefault(ticker, key)
-    for adr, key in ADR_SYMBOLS.items():
-        symbols.setdefault(adr, key)
-    return Gazetteer(names=names, symbols=symbols, keys=frozenset(symbols.values()))
+    return Gazetteer(
+        names=names,
+        symbols=symbols,
+        keys=frozenset(symbols.values()),
+        guarded=AMBIGUOUS | common | set(shorts),
+        words=frozenset(common),
+        short=frozenset(shorts),
+    )
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    return build_gazetteer()

@@ -3,16 +3,21 @@
 import pytest
 
 from benchmarks import entities as bench
-from core.sentiment.entities import CompanyDirectory, find_companies
 
 pytestmark = pytest.mark.skipif(not bench.FEEDS.is_dir(), reason="../shared/data/feeds is not here")
 
 
-def test_every_labelled_item_is_found_and_the_gazetteer_beats_the_hand_list():
-    items = bench.load_items("all")
-    assert len(items) == 240  # the first sample (180) and the second validation draw (60)
-    directory, old = CompanyDirectory(), bench.hand.CompanyDirectory()
-    new = bench.score(items, lambda text: find_companies(text, directory))
-    baseline = bench.score(items, lambda text: bench.hand.find_companies(text, old))
+def test_every_labelled_item_is_found_and_the_tagger_beats_both_baselines():
+    assert len(bench.load_items("all")) == 240  # the first sample (180) and the second validation draw (60)
+    result = bench.evaluate("validation", bench.taggers())
+    new = result["gazetteer"]
     assert new["precision"] >= 0.90
-    assert new["recall"] > baseline["recall"] and new["true_positives"] > baseline["true_positives"]
+    for baseline in ("index_gazetteer_baseline", "hand_list_baseline"):
+        assert new["true_positives"] > result[baseline]["true_positives"]
+
+
+def test_test_split_reports_numbers_only_never_its_errors():
+    result = bench.evaluate("test", bench.taggers())
+    assert result["items"] == 90
+    assert all("errors" not in result[name] for name in ("gazetteer", "index_gazetteer_baseline", "hand_list_baseline"))
+    assert "errors" in bench.evaluate("validation", bench.taggers())["gazetteer"]

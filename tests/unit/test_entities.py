@@ -3,7 +3,7 @@ import time
 import pytest
 
 from core.sentiment.entities import CompanyDirectory, canonical_company, find_companies
-from core.sentiment.gazetteer import gazetteer, normalised_name
+from core.sentiment.gazetteer import build_gazetteer, gazetteer, normalised_name
 
 
 def test_cashtags_exchange_tickers_and_known_names():
@@ -70,6 +70,50 @@ def test_gazetteer_covers_index_constituents_beyond_the_old_hand_list():
     assert find_companies("Volkswagen needs deep cuts, CEO says", directory) == ["VOW3.DE"]
 
 
+def test_companies_outside_the_indices_come_from_the_sec_list():
+    directory, index_only = CompanyDirectory(), build_gazetteer(sec_listings=False)
+    for text, found in [
+        ("Nebius plans a convertible debt sale to fund data centers", ["NBIS"]),
+        ("American Airlines adds premium seats in profit push", ["AAL"]),
+        ("KKR makes takeover bid for energy distributor UGI", ["KKR", "UGI"]),
+    ]:
+        assert find_companies(text, directory) == found
+        assert find_companies(text, directory, gaz=index_only) == []  # the index constituents alone miss them
+
+
+def test_short_names_are_the_first_word_of_a_one_company_name():
+    directory = CompanyDirectory()
+    assert find_companies("Robinhood lands a new valuation", directory) == ["HOOD"]  # Robinhood Markets
+    assert find_companies("Analysts name Chipotle, Amazon and Netflix their top picks", directory) == ["CMG", "AMZN", "NFLX"]
+    assert find_companies("Ultragenyx's gene therapy wins approval", directory) == ["RARE"]
+    assert find_companies("Carl Icahn sells stake", directory) == []  # a surname after a given name is the person
+    assert find_companies("Asia shares fall as oil climbs", directory) == []  # places are never short names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gap between rich and poor widens",
+        "Snap election called in Japan",
+        "Bullish investors pile into tech",
+        "Elastic demand for oil",
+        "Here's why stocks fell",
+        "Dow closes higher as tech rallies",
+        "Clean Energy stocks rally",
+    ],
+)
+def test_sec_names_that_are_ordinary_words_need_a_company_word(text):
+    assert find_companies(text, CompanyDirectory()) == []
+
+
+def test_sec_names_that_are_ordinary_words_are_found_with_a_company_word():
+    directory = CompanyDirectory()
+    assert find_companies("Gap Inc cuts its forecast", directory) == ["GAP"]
+    assert find_companies("Snap shares jump on upgrade", directory) == ["SNAP"]
+    assert find_companies("Chewy founder defends the company", directory) == ["CHWY"]
+    assert find_companies("Stocks to watch: Snap, Apple, Intel", directory) == ["SNAP", "AAPL", "INTC"]
+
+
 def test_cleanco_normalisation_strips_legal_forms_and_generic_words():
     assert normalised_name("Apple Inc.") == "Apple"
     assert normalised_name("Meta Platforms, Inc.") == "Meta Platforms"
@@ -89,7 +133,7 @@ def test_any_symbol_of_a_company_maps_to_its_one_key():
 
 def test_gazetteer_is_built_once_and_tagging_is_fast():
     assert gazetteer() is gazetteer()
-    assert len(gazetteer().keys) > 1500
+    assert len(gazetteer().keys) > 5000  # index constituents and the SEC's exchange-listed companies
     directory = CompanyDirectory()
     text = "Citi, HSBC, StanChart adopt Ant International's forex AI tool - Reuters. " * 4
     find_companies(text, directory)
