@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.repositories import company_counts
 from core.repositories.owned import delete_owned, save_owned
 from core.sentiment.entities import canonical_company
 from core.storage import session_scope
@@ -401,11 +402,23 @@ def _grouped(group_by: str):
     return select(literal("all")).select_from(Article), None
 
 
+def _from_daily_counts(session: Session, flt: ArticleFilter, group_by: str, frequency: str, top: int) -> list[tuple] | None:
+    """A daily trend by company over whole days, narrowed by sentiment at most, read from the daily per-company
+    counts where they are kept (PostgreSQL); None: count from the items."""
+    if group_by != "company" or frequency != "day" or flt.feed_ids or flt.topics or flt.companies or flt.keyword.strip():
+        return None
+    days = company_counts.whole_days(flt.start, flt.end)
+    return None if days is None else company_counts.counted_by_day(session, days, flt.sentiments, flt.count_stories, top)
+
+
 def sentiment_buckets(flt: ArticleFilter, group_by: str, frequency: str, top: int) -> list[tuple[object, str, str, int]]:
     """(bucket start, group, sentiment, items) of the scored items matching the filter, counted by the database
     for the ``top`` largest groups; grouped by company, an item counts once per company it mentions."""
     base, group = _grouped(group_by)
     with session_scope() as session:
+        counted = _from_daily_counts(session, flt, group_by, frequency, top)
+        if counted is not None:
+            return counted
         groups: list[str] | None = None
         if group is not None and group_by != "topic":  # topics are few: one pass, the largest picked from its rows
             largest = _filtered(base.where(group.is_not(None)), flt).group_by(group)
