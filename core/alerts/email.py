@@ -25,17 +25,15 @@ def web_link(link: str | None) -> str | None:
     return link.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
-def dashboard_links(alert_id: int, scope_type: str, scope_value: str, start: datetime, end: datetime) -> dict[str, str]:
-    """Links to the items behind an alert in the sentiment view, and to the alert in the alerts view."""
+def dashboard_links(
+    alert_id: int, scope_type: str, scope_value: str, start: datetime, end: datetime, count_items: bool = False
+) -> dict[str, str]:
+    """Links to the items behind an alert in the sentiment view (counting items there when the rule does), and to
+    the alert in the alerts view."""
     base = get_settings().base_url
-    query = urlencode(
-        {
-            "scope_type": scope_type,
-            "scope": scope_value,
-            "start": start.isoformat(timespec="minutes"),
-            "end": end.isoformat(timespec="minutes"),
-        }
-    )
+    params = {"scope_type": scope_type, "scope": scope_value, "start": start.isoformat(timespec="minutes"),
+              "end": end.isoformat(timespec="minutes")}
+    query = urlencode({**params, "count": "items"} if count_items else params)
     return {"items": f"{base}/financial_sentiment?{query}", "alert": f"{base}/alerts?{urlencode({'alert': alert_id})}"}
 
 
@@ -46,7 +44,8 @@ def subject_line(alert: dict) -> str:
         scope = scope[: SUBJECT_SCOPE_LIMIT - 1] + "…"
     # a spike alert always has the baseline it was compared with; a share alert has none
     kind = "High negative share" if alert["baseline_share"] is None else "Negative sentiment spike"
-    return f"[Beacon] {kind}: {scope} ({alert['negative_share']:.0%} negative, {alert['items']} items)"
+    counted = "items" if (alert.get("rule_row") or {}).get("count_items") else "stories"  # what the rule counts
+    return f"[Beacon] {kind}: {scope} ({alert['negative_share']:.0%} negative, {alert['items']} {counted})"
 
 
 def message_id(alert: dict) -> str:
@@ -124,7 +123,8 @@ def compose_alert_email(alert_id: int) -> EmailMessage:
         raise LookupError(f"alert {alert_id} does not exist")
     rule = alert["rule_row"]
     items = _worst_items(alert["article_ids"])
-    links = dashboard_links(alert["id"], rule["scope_type"], rule["scope_value"], alert["window_start"], alert["window_end"])
+    links = dashboard_links(alert["id"], rule["scope_type"], rule["scope_value"], alert["window_start"], alert["window_end"],
+                            bool(rule.get("count_items")))
     message = EmailMessage()
     message["Subject"] = subject_line(alert)
     message["From"] = get_settings().smtp_from

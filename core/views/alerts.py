@@ -49,7 +49,8 @@ def alert_detail(alert_id: int) -> dict:
         **{k: v for k, v in alert.items() if k != "article_ids"},
         "rule": rule,
         "articles": items.articles_in_order(alert["article_ids"]),
-        "links": dashboard_links(alert["id"], rule["scope_type"], rule["scope_value"], alert["window_start"], alert["window_end"]),
+        "links": dashboard_links(alert["id"], rule["scope_type"], rule["scope_value"], alert["window_start"], alert["window_end"],
+                                 bool(rule.get("count_items"))),
     }
 
 

@@ -65,7 +65,7 @@ def test_alert_email_arrives_with_both_parts_and_the_worst_items(server):
 
     [message] = server.messages
     assert server.envelopes == [("beacon@localhost", ["risk@example.com", "ir@example.org"])]
-    assert message["Subject"] == "[Beacon] High negative share: all items (67% negative, 3 items)"
+    assert message["Subject"] == "[Beacon] High negative share: all items (67% negative, 3 stories)"
     text = message.get_body(("plain",)).get_content()
     body = message.get_body(("html",)).get_content()
     assert text.index("Acme <b>plunges</b>") < text.index("Acme cuts jobs")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from core.alerts import detect_alerts, list_alert_rules, save_alert_rule
+from core.alerts import compose_alert_email, detect_alerts, list_alert_rules, save_alert_rule
 from core.alerts.rules import validate_alert_rule
 from core.repositories import items
 from core.storage import session_scope
@@ -125,6 +125,9 @@ def test_spike_detection_counts_a_syndicated_story_once_unless_the_rule_counts_i
     [alert] = _alerts("items")
     assert (alert.item_count, alert.negative_count) == (5, 5)
     assert "all 5 items" in alert.reason and sorted(alert.article_ids) == sorted(story)
+    message = compose_alert_email(alert.id)
+    assert message["Subject"].endswith("(100% negative, 5 items)")
+    assert "count=items" in message.get_body(("plain",)).get_content()  # its link opens the page counting items
 
 
 def test_a_spike_rule_on_stories_fires_when_enough_stories_turn_negative(db):
@@ -136,6 +139,9 @@ def test_a_spike_rule_on_stories_fires_when_enough_stories_turn_negative(db):
     [alert] = _alerts("stories")
     assert (alert.item_count, alert.negative_count) == (3, 3) and "all 3 stories" in alert.reason
     assert len(alert.article_ids) == 3  # the worst stories, each once (its lead item)
+    message = compose_alert_email(alert.id)
+    assert message["Subject"].endswith("(100% negative, 3 stories)")
+    assert "count=" not in message.get_body(("plain",)).get_content()  # the page counts stories by default
 
 
 def test_the_rule_option_is_stored_listed_and_checked(db):

@@ -43,7 +43,7 @@ def _parts(message) -> dict[str, str]:
 
 def test_subject_headers_and_both_parts(alert_id):
     message = compose_alert_email(alert_id)
-    assert message["Subject"] == "[Beacon] High negative share: topic: M&A deals (75% negative, 4 items)"
+    assert message["Subject"] == "[Beacon] High negative share: topic: M&A deals (75% negative, 4 stories)"
     assert message["To"] == "risk@example.com, ir@example.org"
     assert message["From"] == "Beacon <alerts@example.com>"
     assert message["Message-ID"].startswith(f"<beacon-alert-{alert_id}.") and message["Message-ID"].endswith("@example.com>")
@@ -93,7 +93,7 @@ def test_a_spike_alert_is_called_a_spike(db):
     save_alert_rule(name="Spike", scope_type="all", mode="spike", threshold=2, min_items=5)
     [created] = detect_alerts(NOW)
     message = compose_alert_email(created)
-    assert message["Subject"] == "[Beacon] Negative sentiment spike: all items (60% negative, 5 items)"
+    assert message["Subject"] == "[Beacon] Negative sentiment spike: all items (60% negative, 5 stories)"
     assert _parts(message)["text/plain"].startswith("60% of all 5 stories in the last 24 hours were negative, 6.0 times")
 
 
