@@ -95,6 +95,9 @@ class Settings:
     # texts per forward pass, and news items scored per batch; 0 = the device's default (64 on CPU, 256 on CUDA)
     scoring_batch_size: int = 0
     scoring_precision: str = "auto"  # auto (fp16 on CUDA, bf16 on capable CPUs) | fp32 | bf16 (fp16 on GPUs without bf16)
+    # the Ray cluster the Batch scoring page may send runs to: "" (the page offers the local engine only), "local" (a
+    # local Ray on the machine that runs the run), or a Ray address ("auto", "ray://head:10001", "head:6379")
+    ray_address: str = ""
     # Background runs (core.runs): training, scoring, recommendation jobs
     run_heartbeat_s: float = 5.0  # how often a running run's process reports it is alive
     run_stale_s: float = 60.0  # a running run silent for longer is shown as interrupted
@@ -157,6 +160,7 @@ def get_settings() -> Settings:
         scoring_chunk_rows=max(1, _env_int("BEACON_SCORING_CHUNK_ROWS", 4096)),
         scoring_batch_size=_env_int("BEACON_SCORING_BATCH_SIZE", 0),
         scoring_precision=_env("BEACON_SCORING_PRECISION", "auto").lower(),
+        ray_address=_env("BEACON_RAY_ADDRESS", "").strip(),
         run_heartbeat_s=_env_float("BEACON_RUN_HEARTBEAT_S", 5.0),
         run_stale_s=_env_float("BEACON_RUN_STALE_S", 60.0),
         max_run_processes=max(1, _env_int("BEACON_MAX_RUN_PROCESSES", 2)),

@@ -77,9 +77,14 @@ def new_run_form() -> None:
         "Mask personal data first (e-mails, phone, card and account numbers, IBANs); the masked text is what is stored",
         key="scoring_mask",
     )
+    engines = batch_scoring.engine_choices()  # empty unless BEACON_RAY_ADDRESS offers a Ray cluster
+    engine = "local"
+    if engines:
+        label = st.radio("Engine", list(engines), horizontal=True, key="scoring_engine", help=batch_scoring.engine_help())
+        engine = engines[label]
     if st.button("Start scoring", type="primary", disabled=not chosen, key="scoring_start"):
         try:
-            run_id = runs.create_run(path, upload.name, text_column, chosen, mask_pii=mask)
+            run_id = runs.create_run(path, upload.name, text_column, chosen, mask_pii=mask, engine=engine)
         except (InputFileError, LookupError, ValueError) as exc:
             say("error", str(exc))
             return
@@ -95,7 +100,7 @@ def run_caption(run) -> None:  # noqa: ANN001 - RunView
     st.caption(
         plain(
             f"{batch_scoring.status_text(run)} · by {run.created_by} · {run.created_at:%Y-%m-%d %H:%M} UTC · "
-            f"{run.models_text} · text column {run.text_column!r}{masked}"
+            f"{run.models_text} · text column {run.text_column!r}{masked}{batch_scoring.engine_text(run)}"
         )
     )
 

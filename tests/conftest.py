@@ -118,3 +118,15 @@ def tiny_models(db, tiny_trained):
     from core.nlp.registry import register_trained
 
     return {task: register_trained(result, task, created_by="tests") for task, result in tiny_trained.items()}
+
+
+@pytest.fixture(scope="session")
+def local_ray() -> Iterator[str]:
+    """One local Ray (2 CPUs) for the whole test run, started at most once; yields its address. The engine in this
+    process joins it instead of starting its own, and a run's own process joins it through BEACON_RAY_ADDRESS.
+    Only this Ray is shut down at the end (never `ray stop`: other Ray instances on the machine are not ours)."""
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray.get_runtime_context().gcs_address
+    ray.shutdown()

@@ -1,14 +1,17 @@
 """Batch scoring of large inputs on Ray: a folder or glob of CSV / Parquet files, scored by an actor pool.
 
-The only module that imports ``ray``. Ray Data reads the files; each actor of the pool loads the task
-models once with the local engine's loader (``core.nlp.registry.load_version``: same files, device and
-precision decisions of ``core.nlp.device``) and scores blocks with the local engine's ``score_frame``, so
-every output row keeps its input columns and gets the same ``status``, ``label``, ``confidence`` and
-``prob_<class>`` columns as the local engine. Each actor writes its blocks as ``part-*.parquet`` under the
-output folder and hands back a small summary row; the driver streams those rows for progress and label
-counts (stopping the stream cancels the job), then writes ``_summary.json``.
+The only module that imports ``ray``. Ray Data reads the files (streamed in blocks of ``block_rows`` rows); each
+actor of the pool loads the task models once with the local engine's loader (``core.nlp.registry.load_version``:
+same files, device and precision decisions of ``core.nlp.device``) and scores blocks with the local engine's
+``score_frame``, so every output row keeps its input columns and gets the same ``status``, ``label``,
+``confidence`` and ``prob_<class>`` columns as the local engine. Each actor writes its blocks as hidden
+``.pending-part-*.parquet`` files under the output folder and hands back a small summary row; the driver streams
+those rows for progress and label counts, naming each counted part ``part-*.parquet`` (stopping the stream cancels
+the job: parts still in flight are never named, so the folder holds exactly the rows the summary counts), then
+writes ``_summary.json``.
 
-The cluster is the one named by ``RAY_ADDRESS`` (Ray's own convention); with none, a local Ray is started.
+The cluster is the one given (the Batch scoring page's runs: ``BEACON_RAY_ADDRESS``), else the one named by
+``RAY_ADDRESS`` (Ray's own convention); with none, a local Ray is started.
 On a cluster the workers need this project installed and the model folder (``BEACON_MODEL_DIR``) and the
 output folder at the same paths (shared storage). One GPU per actor when the cluster has GPUs, else one CPU.
 """
@@ -18,9 +21,11 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,6 +37,7 @@ from core.scoring.reading import InputFileError
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 SUMMARY = "_summary.json"  # leading underscore: Parquet readers of the folder skip it
+PENDING = ".pending-"  # a part written by an actor but not yet counted by the driver (a leading dot: readers skip it)
 # settings the actors need to load and run the models exactly as this process would
 MODEL_ENV = ("BEACON_MODEL_DIR", "BEACON_BASE_MODEL_DIR", "BEACON_DEVICE", "BEACON_SCORING_PRECISION", "BEACON_SCORING_BATCH_SIZE",
              "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")  # fmt: skip
@@ -39,10 +45,15 @@ MODEL_ENV = ("BEACON_MODEL_DIR", "BEACON_BASE_MODEL_DIR", "BEACON_DEVICE", "BEAC
 READ_ARGS = {"num_cpus": 0}
 ProgressFn = Callable[[int, int | None], None]
 StopCheck = Callable[[], bool]
+PartFn = Callable[[str, int, int, dict], None]  # (part file name, rows, empty rows, label counts per task)
 
 
 class ScoringCancelled(RuntimeError):
     """The job was stopped on request; the parts written so far stay in the output folder."""
+
+
+class ClusterUnreachable(RuntimeError):
+    """The Ray cluster cannot be joined (a wrong address, the head is down, a timeout)."""
 
 
 @dataclass
@@ -143,12 +154,10 @@ class Scorer:
         texts = batch.select([self.text_column]).to_pandas()
         scored, counts = score_frame(texts, self.text_column, self.models, self.text_layout, self.mask_pii)
         table = scored_table(batch, scored, self.layout, self.text_column, self.mask_pii)
-        part = self.output / f"part-{uuid.uuid4().hex}.parquet"
-        tmp = part.with_suffix(".tmp")
-        pq.write_table(table, tmp)
-        tmp.replace(part)
+        part = f"part-{uuid.uuid4().hex}.parquet"
+        pq.write_table(table, self.output / f"{PENDING}{part}")  # hidden until the driver has counted it
         empty = int((scored["status"] == STATUS_EMPTY).sum())
-        return {"part": [part.name], "rows": [len(scored)], "empty": [empty], "counts": [json.dumps(counts)]}
+        return {"part": [part], "rows": [len(scored)], "empty": [empty], "counts": [json.dumps(counts)]}
 
 
 def scored_table(batch: pa.Table, scored, layout, text_column: str, mask_pii: bool) -> pa.Table:  # noqa: ANN001
@@ -166,17 +175,45 @@ def scored_table(batch: pa.Table, scored, layout, text_column: str, mask_pii: bo
 # ---------------------------------------------------------------- the driver
 
 
-def connect() -> str:
-    """Join the cluster named by ``RAY_ADDRESS`` (Ray's own convention) or start a local Ray; says which."""
+def connect(address: str | None = None) -> str:
+    """Join the cluster at ``address`` (``local``: start a local Ray), else the one named by ``RAY_ADDRESS`` (Ray's own
+    convention), else start a local Ray; says which. Nothing is done when this process has joined one already."""
     import ray
 
-    address = os.environ.get("RAY_ADDRESS", "").strip()
+    address = (address if address is not None else os.environ.get("RAY_ADDRESS", "")).strip()
     if not ray.is_initialized():
         if address:
-            ray.init(address=address, log_to_driver=False)
+            ray.init(address=address, log_to_driver=False, **({"include_dashboard": False} if address == "local" else {}))
         else:
             ray.init(include_dashboard=False, log_to_driver=False)
-    return address or "local Ray"
+    return address if address and address != "local" else "local Ray"
+
+
+@contextmanager
+def ray_session(address: str) -> Iterator[str]:
+    """``with ray_session(address) as where:`` joins the cluster at ``address`` (``local``: a local Ray) for the
+    block, and leaves it afterwards only if this block joined it (a process that had joined one keeps it)."""
+    import ray
+
+    joined = not ray.is_initialized()
+    try:
+        where = connect(address)
+    except Exception as exc:  # Ray's own errors (timeouts, bad addresses) become one line naming the address
+        raise ClusterUnreachable(f"cannot reach the Ray cluster at {address!r}: {one_line(exc)}") from exc
+    try:
+        yield where
+    finally:
+        if joined:
+            ray.shutdown()
+
+
+def one_line(exc: BaseException) -> str:
+    """An error (a Ray task's error carries the remote traceback) as its one telling line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Cancelled|Unreachable): ", line)]
+    return (errors[-1] if errors else lines[0])[:500]
 
 
 def pool_plan(resources: dict[str, float], workers: int | None = None) -> tuple[int, str, float]:
@@ -211,9 +248,15 @@ def score_with_ray(
     block_rows: int | None = None,
     progress: ProgressFn | None = None,
     should_stop: StopCheck | None = None,
+    on_part: PartFn | None = None,
+    keep_order: bool = False,
+    address: str | None = None,
 ) -> RaySummary:
     """Score the files of ``pattern`` on Ray into ``output`` (a folder of ``part-*.parquet`` and ``_summary.json``).
-    ``should_stop()`` is asked after each finished part; when it says so the job stops (``ScoringCancelled``)."""
+    ``should_stop()`` is asked after each finished part; when it says so the job stops (``ScoringCancelled``).
+    ``on_part(name, rows, empty, counts)`` hears of each finished part as it arrives; with ``keep_order`` the parts
+    arrive in the order of the input rows (Ray Data's ``preserve_order``), so they can be numbered in file order.
+    ``address``: the cluster (see ``connect``); by default ``RAY_ADDRESS``'s, else a local Ray."""
     from core.nlp import registry
     from core.scoring.engine import merge_counts
     from core.settings import get_settings
@@ -229,10 +272,15 @@ def score_with_ray(
         raise InputFileError(f"{output}: the output folder already holds scored parts; choose an empty folder")
     import ray
 
-    where = connect()
+    where = connect(address)
     actors, resource, cpus = pool_plan(ray.cluster_resources(), workers)
     dataset, total = _read(files, input_columns)
     rows = block_rows or get_settings().scoring_chunk_rows
+    # Ray Data reads small files as one block and large ones in blocks of ~128 MB; blocks of ``rows`` rows (streamed,
+    # no shuffle) keep every actor busy on any input and bring progress back part by part
+    dataset = dataset.repartition(target_num_rows_per_block=rows)
+    if keep_order:
+        dataset.context.execution_options.preserve_order = True  # the dataset's own copy of the context
     args = dict(env=_model_env(), infos=infos, input_columns=input_columns, text_column=text_column, output=str(output.resolve()),
                 mask_pii=mask_pii, threads=max(1, round(cpus)))  # fmt: skip
     scored = dataset.map_batches(
@@ -244,17 +292,22 @@ def score_with_ray(
     started = time.perf_counter()
     if progress:
         progress(0, total)
-    for batch in scored.iter_batches(batch_size=None, batch_format="pandas"):
-        for part in batch.itertuples(index=False):
-            summary.parts += 1
-            summary.rows += int(part.rows)
-            summary.rows_empty += int(part.empty)
-            summary.counts = merge_counts(summary.counts, json.loads(part.counts))
+    for part in (row for batch in scored.iter_batches(batch_size=None, batch_format="pandas") for row in batch.itertuples(index=False)):
+        counts = json.loads(part.counts)
+        (output / f"{PENDING}{part.part}").replace(output / part.part)  # counted: now part of the result
+        summary.parts += 1
+        summary.rows += int(part.rows)
+        summary.rows_empty += int(part.empty)
+        summary.counts = merge_counts(summary.counts, counts)
+        if on_part:
+            on_part(str(part.part), int(part.rows), int(part.empty), counts)
         if progress:
             progress(summary.rows, total)
         if should_stop and should_stop():
             summary.cancelled = True
             break
+    for uncounted in output.glob(f"{PENDING}*"):  # parts in flight when the job was stopped: not in the result
+        uncounted.unlink(missing_ok=True)
     summary.seconds = round(time.perf_counter() - started, 2)
     summary.rows_ok = summary.rows - summary.rows_empty
     summary.rows_per_s = round(summary.rows / summary.seconds, 1) if summary.seconds else 0.0

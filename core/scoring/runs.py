@@ -53,6 +53,12 @@ STARTING = "starting the scoring process"
 READING = "reading the file"
 LOADING = "loading the model"
 SCORING = "scoring"
+CONNECTING = "connecting to the Ray cluster"  # a Ray run (core.scoring.ray_runs), after reading the file
+LOCAL, RAY = "local", "ray"  # the engines a run can be scored by (ScoringRun.engine)
+
+
+class RunError(RuntimeError):
+    """A run cannot go on; its message is the one line the page shows (e.g. the Ray cluster cannot be reached)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class RunView:
     heartbeat_at: datetime | None
     finished_at: datetime | None
     input_spec: dict
+    engine: str = LOCAL
 
     @property
     def finished(self) -> bool:
@@ -121,7 +128,7 @@ def _view(row: ScoringRun) -> RunView:
         row.id, row.status, row.stage, row.file_name, row.text_column, list(row.tasks), dict(row.model_versions), row.mask_pii,
         row.total_rows, row.rows_done, row.parts_done, row.rows_ok, row.rows_empty, row.rows_bad,
         dict(row.label_counts), row.scoring_seconds, row.cancel_requested, row.error, row.created_by, row.created_at,
-        row.started_at, row.heartbeat_at, row.finished_at, dict(row.input_spec),
+        row.started_at, row.heartbeat_at, row.finished_at, dict(row.input_spec), row.engine or LOCAL,
     )  # fmt: skip
 
 
@@ -216,13 +223,19 @@ def create_run(
     text_column: str,
     tasks: list[str],
     mask_pii: bool = False,
+    engine: str = LOCAL,
 ) -> int:
     """Queue a run for a stored upload (moved into the run's folder); the active model versions are
-    fixed now, so a later promotion does not change a resumed run."""
+    fixed now, so a later promotion does not change a resumed run. ``engine`` ``ray`` scores it on the Ray
+    cluster of ``BEACON_RAY_ADDRESS`` (``core.scoring.ray_runs``)."""
     from core.nlp import registry
 
     if not tasks:
         raise ValueError("choose at least one task")
+    if engine not in (LOCAL, RAY):
+        raise ValueError(f"unknown engine {engine!r}; use {LOCAL} or {RAY}")
+    if engine == RAY and not get_settings().ray_address:
+        raise ValueError("the Ray engine is not configured here (set BEACON_RAY_ADDRESS); score the file with the local engine")
     spec = inspect_input(upload_path, "auto", name=file_name)
     if text_column not in spec.columns:
         raise InputFileError(f"{file_name}: no column named {text_column!r}; columns are: {', '.join(spec.columns)}")
@@ -235,6 +248,7 @@ def create_run(
         tasks=list(versions),
         model_versions=versions,
         mask_pii=bool(mask_pii),
+        engine=engine,
         created_by=current_user()[:200],
         stage=STARTING,
     )
@@ -249,8 +263,8 @@ def create_run(
         row.input_path = str(target.relative_to(get_settings().data_dir))
 
     run_id = run_rows.insert(row, move_upload)
-    record("scoring started", file_name, detail={"run": run_id, "tasks": versions, "mask_pii": bool(mask_pii)})
-    log.info("scoring run %s queued: %s, tasks %s", run_id, file_name, versions)
+    record("scoring started", file_name, detail={"run": run_id, "tasks": versions, "mask_pii": bool(mask_pii), "engine": engine})
+    log.info("scoring run %s queued: %s, tasks %s, engine %s", run_id, file_name, versions, engine)
     return run_id
 
 
@@ -326,6 +340,11 @@ def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = Non
             if total is None:
                 total = count_records(spec, view.file_name)
                 _set(run_id, total_rows=total, heartbeat_at=utcnow())
+            if view.engine == RAY:
+                from core.scoring.ray_runs import score_on_ray
+
+                score_on_ray(view, spec, total, monitor, on_chunk)
+                return get_run(run_id)
             done = view.rows_done
             _set(run_id, stage=LOADING, heartbeat_at=utcnow())
             models = models or load_task_models(view.tasks, view.model_versions)
@@ -357,7 +376,7 @@ def execute_run(run_id: int, on_chunk=None, models: list[TaskModel] | None = Non
             lifecycle.finish(SCORING_RUN, run_id, final, stage=None, heartbeat_at=utcnow())
         except Exception as exc:
             log.exception("scoring run %s failed", run_id)
-            error = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            error = str(exc) if isinstance(exc, (ValueError, RunError)) else f"{type(exc).__name__}: {exc}"
             lifecycle.finish(SCORING_RUN, run_id, lifecycle.FAILED, stage=None, error=error[:2000])
     return get_run(run_id)
 

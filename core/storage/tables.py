@@ -297,6 +297,7 @@ class ScoringRun(Base):
     tasks: Mapped[list] = mapped_column(default=list)
     model_versions: Mapped[dict] = mapped_column(default=dict)  # task -> version, fixed when the run is created
     mask_pii: Mapped[bool] = mapped_column(Boolean, default=False)
+    engine: Mapped[str] = mapped_column(String(20), default="local", server_default="local")  # local | ray (BEACON_RAY_ADDRESS)
     total_rows: Mapped[int | None] = mapped_column(Integer)  # records in the file (counted before scoring)
     rows_done: Mapped[int] = mapped_column(Integer, default=0)  # records consumed, good and bad (resume point)
     parts_done: Mapped[int] = mapped_column(Integer, default=0)  # chunks written

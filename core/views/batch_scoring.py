@@ -16,7 +16,7 @@ import pandas as pd
 from core import runs as lifecycle
 from core.scoring.export import ERROR_COLUMNS
 from core.scoring.reading import InputFileError, InputSpec, inspect_input, preview, suggest_text_column
-from core.scoring.runs import READING, SCORING, SCORING_RUN, STARTING, RunView, check_upload_size, error_report, list_runs
+from core.scoring.runs import LOCAL, RAY, READING, SCORING, SCORING_RUN, STARTING, RunView, check_upload_size, error_report, list_runs
 from core.settings import get_settings
 from core.storage.tables import utcnow
 
@@ -60,6 +60,29 @@ def available_tasks() -> list[str]:
     from core.nlp import registry
 
     return [v.task for v in registry.list_versions() if v.is_active]
+
+
+ENGINE_LABELS = {LOCAL: "Local (default)", RAY: "Ray cluster"}
+
+
+def engine_choices() -> dict[str, str]:
+    """What the page offers under "Engine" for a new run (label -> engine): nothing (the local engine, no choice
+    shown) unless ``BEACON_RAY_ADDRESS`` names a Ray cluster."""
+    return {ENGINE_LABELS[LOCAL]: LOCAL, ENGINE_LABELS[RAY]: RAY} if get_settings().ray_address else {}
+
+
+def engine_help() -> str:
+    address = get_settings().ray_address
+    where = "a local Ray on the machine that runs the run" if address == "local" else f"the Ray cluster at {address}"
+    return (
+        f"Local: this server scores the file. Ray cluster: {where} (BEACON_RAY_ADDRESS) scores it with one worker per GPU "
+        "or CPU; worth it for large files (starting the workers takes a while). Both give the same columns and labels."
+    )
+
+
+def engine_text(run: RunView) -> str:
+    """' · on the Ray cluster' for a run scored on Ray, '' for a local one (as the page has always shown it)."""
+    return " · on the Ray cluster" if run.engine == RAY else ""
 
 
 def error_sample(run_id: int, limit: int = 20) -> pd.DataFrame:
@@ -118,8 +141,11 @@ def progress_text(run: RunView, now: datetime | None = None) -> str:
 def status_note(run: RunView) -> tuple[str, str] | None:
     """(level, message) explaining a run that did not complete, or None."""
     kept = f"The {run.rows_ok + run.rows_empty:,} rows scored before that are kept and can be downloaded."
+    if run.engine == RAY:
+        kept += " Resume scores the whole file again on Ray (a Ray run starts over)."
     if run.status == lifecycle.INTERRUPTED:
-        return "warning", f"This run was interrupted (its process stopped) after {run.rows_done:,} rows. {kept} Resume to continue."
+        again = "" if run.engine == RAY else " Resume to continue."
+        return "warning", f"This run was interrupted (its process stopped) after {run.rows_done:,} rows. {kept}{again}"
     if run.status == lifecycle.FAILED:
         return "error", f"This run failed: {run.error or 'no reason recorded'}. {kept}"
     if run.status == lifecycle.CANCELLED:
@@ -128,7 +154,8 @@ def status_note(run: RunView) -> tuple[str, str] | None:
 
 
 def runs_table(limit: int = 50) -> pd.DataFrame:
-    """Past runs for the page: who ran what, when, with which models, and how far it got."""
+    """Past runs for the page: who ran what, when, with which models (and engine, once a run used Ray), how far it got."""
+    listed = list_runs(limit)
     records = [
         {
             "run": r.id,
@@ -140,7 +167,11 @@ def runs_table(limit: int = 50) -> pd.DataFrame:
             "status": status_text(r),
             "rows": r.rows_ok + r.rows_empty,
             "not parsed": r.rows_bad,
+            "engine": "Ray" if r.engine == RAY else "local",
         }
-        for r in list_runs(limit)
+        for r in listed
     ]
-    return pd.DataFrame(records, columns=["run", "started", "by", "file", "models", "masked", "status", "rows", "not parsed"])
+    columns = ["run", "started", "by", "file", "models", "masked", "status", "rows", "not parsed"]
+    if any(r.engine == RAY for r in listed):
+        columns.insert(columns.index("models") + 1, "engine")
+    return pd.DataFrame(records, columns=columns)

@@ -1,5 +1,6 @@
-"""The Ray engine (core.scoring.ray_engine) on one local Ray started once for the test run (2 CPUs): the same
-labels and columns as the local engine on the same file, the CLI, progress, cancel and clear errors for bad input."""
+"""The Ray engine (core.scoring.ray_engine) on one local Ray started once for the test run (2 CPUs, ``local_ray`` in
+tests/conftest.py): the same labels and columns as the local engine on the same file, the CLI, progress, cancel and
+clear errors for bad input."""
 
 from __future__ import annotations
 
@@ -15,15 +16,6 @@ from core.scoring.reading import InputFileError
 from tests.conftest import TINY_SENTIMENT, TINY_TOPIC
 
 ray = pytest.importorskip("ray")
-
-
-@pytest.fixture(scope="session")
-def local_ray():
-    """One local Ray (2 CPUs) for the whole test run; the engine joins it instead of starting its own."""
-    if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 def _input(folder: Path, rows: int = 300) -> pd.DataFrame:
