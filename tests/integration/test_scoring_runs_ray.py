@@ -5,6 +5,8 @@ engine's labels, cancel and resume, and a clear one-line error."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from core import runs as lifecycle
 from core.scoring import runs
 from core.scoring.ray_runs import ray_summary_path
-from core.settings import get_settings
+from core.settings import REPO_ROOT, get_settings
 
 TEXTS = ["Operating profit rose sharply to a record", "The company swung to a large loss and cut jobs",
          "The annual meeting is held in Helsinki on Tuesday", "Fed officials signal more rate hikes"]  # fmt: skip
@@ -126,3 +128,32 @@ def test_the_engine_column_matches_its_migration_and_downgrades(db):
     assert "engine" not in {c["name"] for c in inspect(get_engine()).get_columns("scoring_runs")}
     upgrade_database()
     assert "engine" in {c["name"] for c in inspect(get_engine()).get_columns("scoring_runs")}
+
+
+def test_a_cluster_that_cannot_be_reached_fails_the_run_with_one_line(tiny_models, monkeypatch, tmp_path):
+    """The run's own process (`python -m core score-run`, no Ray joined yet) cannot reach the configured cluster."""
+    monkeypatch.setenv("BEACON_RAY_ADDRESS", "ray://127.0.0.1:1")  # nothing listens there: Ray's client gives up after 30 s
+    get_settings.cache_clear()
+    run_id = runs.create_run(upload(tmp_path, "in.csv"), "in.csv", "text", ["sentiment"], engine="ray")
+    done = subprocess.run([sys.executable, "-m", "core", "score-run", str(run_id)], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=240)  # fmt: skip
+    assert done.returncode == 1, done.stderr[-3000:]
+    run = runs.get_run(run_id)
+    assert run.status == "failed" and run.rows_bad == 1 and run.rows_ok == 0
+    assert run.error == "cannot reach the Ray cluster at 'ray://127.0.0.1:1': ray client connection timeout"
+
+
+def test_a_failing_ray_task_is_told_in_one_line(local_ray):
+    """What a run records when a Ray worker fails: the remote error's own line, not Ray's traceback."""
+    import ray
+
+    from core.scoring.ray_engine import one_line
+
+    @ray.remote(num_cpus=0)
+    def broken() -> None:
+        raise LookupError("task 'sentiment' has no version 3 any more")
+
+    with pytest.raises(Exception) as failed:  # noqa: PT011 - Ray wraps it in its own error class
+        ray.get(broken.remote())
+    assert "\n" in str(failed.value)  # Ray's message carries the remote traceback
+    assert one_line(failed.value) == "LookupError: task 'sentiment' has no version 3 any more"
