@@ -18,15 +18,17 @@ from core.auth import requires
 from core.feeds.fetch import FetchResult, fetch_feed
 from core.feeds.parse import FeedItem, ParsedFeed, read_feed
 from core.feeds.safety import FeedError
-from core.repositories import items
+from core.leases import _is_gone, worker_id
+from core.repositories import claims, items
 from core.settings import get_settings
 from core.storage.integrity import short_reason
-from core.storage.tables import naive_utc
+from core.storage.tables import naive_utc, utcnow
 
 log = logging.getLogger(__name__)
 
 CLOCK_SKEW = timedelta(hours=1)  # dates up to this far ahead are trusted; later ones become the fetch time
 ETAG_LIMIT, LAST_MODIFIED_LIMIT, ERROR_LIMIT = 500, 100, 2000
+STORE_ALLOWANCE_S = 60.0  # storing a feed's items, in a feed's crawl claim (see claim_seconds)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,11 @@ def crawl_feed(feed_id: int, now: datetime | None = None) -> CrawlOutcome:
         return CrawlOutcome(feed_id, "", "error", 0, f"the feed could not be read from the database ({reason})", reason)
     if target is None:
         return CrawlOutcome(feed_id, "", "error", 0, f"feed {feed_id} does not exist (it may have been deleted)")
+    return _crawl_target(target, now)
+
+
+def _crawl_target(target: _FeedTarget, now: datetime) -> CrawlOutcome:
+    """Fetch, parse and store one feed; never raises."""
     try:
         fetched = fetch_feed(target.url, target.etag, target.last_modified)
         parsed = read_feed(fetched.body, fetched.final_url, fetched.content_type) if fetched.status == "ok" else ParsedFeed([])
@@ -127,13 +134,30 @@ def _article_rows(feed_id: int, items: list[FeedItem], now: datetime) -> dict[st
     return rows
 
 
-def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
-    """Enabled feeds never fetched or whose interval has passed (all enabled feeds with ``force``)."""
+def due_feeds(now: datetime, force: bool = False, wall_clock: datetime | None = None) -> list[claims.ScheduledFeed]:
+    """Enabled feeds never fetched or whose interval has passed at ``now`` (all enabled feeds with ``force``),
+    less those another worker holds a live claim on at ``wall_clock`` (the real time now: a claim's expiry is
+    real time even when the crawl's ``now`` is given)."""
+    wall_clock = wall_clock or utcnow()
     return [
-        feed_id
-        for feed_id, fetched_at, interval in items.enabled_feed_schedule()
-        if force or fetched_at is None or fetched_at + timedelta(minutes=interval) <= now
+        feed
+        for feed in claims.crawl_schedule()
+        if (force or feed.last_fetched_at is None or feed.last_fetched_at + timedelta(minutes=feed.interval_minutes) <= now)
+        and (feed.claimed_until is None or feed.claimed_until <= wall_clock or _is_gone(feed.claimed_by or ""))
     ]
+
+
+def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
+    return [feed.id for feed in due_feeds(now, force)]
+
+
+def claim_seconds() -> float:
+    """How long a feed's crawl claim lasts: a thread claims a feed when it starts on it, so one fetch (its time
+    cap), one parse (its cap) and storing (a generous minute) — the queue length and concurrency do not add to it.
+    A worker killed mid-crawl leaves its feeds claimed this long at most (at once on the same host: a dead
+    process's claims are taken over)."""
+    settings = get_settings()
+    return settings.feed_timeout_s + settings.feed_parse_timeout_s + STORE_ALLOWANCE_S
 
 
 @requires("analyst", "fetch feeds")
@@ -141,40 +165,69 @@ def crawl_due_feeds(now: datetime | None = None, force: bool = False) -> list[Cr
     """Crawl every enabled feed that is due (all of them with ``force``); one failure never stops the rest.
     Feeds are fetched concurrently (``BEACON_CRAWL_CONCURRENCY`` at once) with never more than
     ``BEACON_CRAWL_PER_HOST`` requests at once to one host; each feed is stored in its own transaction.
-    Outcomes come back by feed id."""
+    Several workers on one database share the work: each feed is claimed (``claims.claim_feed``) when a thread
+    starts on it and the claim ends when its result is stored, so each due feed is fetched once per cycle; a feed
+    another worker claimed is left out. Outcomes (of the feeds this call fetched) come back by feed id."""
     now = naive_utc(now)
     settings = get_settings()
-    feeds = items.crawl_targets(due_feed_ids(now, force))
+    feeds = [_Due(feed.id, feed.name, feed.url, feed.last_fetched_at, feed.claimed_by) for feed in due_feeds(now, force)]
     outcomes = _crawl_concurrently(feeds, now, settings.crawl_concurrency, settings.crawl_per_host)
-    return sorted(outcomes, key=lambda outcome: outcome.feed_id)
+    return sorted((outcome for outcome in outcomes if outcome is not None), key=lambda outcome: outcome.feed_id)
+
+
+@dataclass(frozen=True)
+class _Due:
+    id: int
+    name: str
+    url: str
+    last_fetched_at: datetime | None  # as read: the claim needs it unchanged
+    claimed_by: str | None  # an expired claim's holder, or a dead process's on this host, as read
+
+
+def _crawl_claimed(feed: _Due, now: datetime) -> CrawlOutcome | None:
+    """Claim the feed, then crawl it; None when another worker has it or fetched it since it was read. A claim
+    that cannot be written (the database is read-only, unreachable) is this feed's error, as storing would be."""
+    wall_clock = utcnow()
+    try:
+        gone = frozenset([feed.claimed_by]) if feed.claimed_by and _is_gone(feed.claimed_by) else frozenset()
+        claimed = claims.claim_feed(feed.id, feed.last_fetched_at, worker_id(), wall_clock,
+                                    wall_clock + timedelta(seconds=claim_seconds()), gone)
+    except SQLAlchemyError as exc:
+        reason = short_reason(exc)
+        log.error("cannot claim feed %s for fetching: %s", feed.name, reason)
+        return CrawlOutcome(feed.id, feed.name, "error", 0, f"{feed.url}: the feed could not be claimed for fetching ({reason})", reason)
+    if claimed is None:
+        return None
+    target = _FeedTarget(claimed.id, claimed.name, claimed.url, claimed.etag, claimed.last_modified)
+    return _crawl_target(target, now)
 
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _crawl_concurrently(feeds: list[tuple[int, str]], now: datetime, concurrency: int, per_host: int) -> list[CrawlOutcome]:
-    """Crawl (id, url) pairs on ``concurrency`` threads; a feed whose host already has ``per_host`` requests
+def _crawl_concurrently(feeds: list[_Due], now: datetime, concurrency: int, per_host: int) -> list[CrawlOutcome | None]:
+    """Claim and crawl due feeds on ``concurrency`` threads; a feed whose host already has ``per_host`` requests
     in flight waits (without holding a thread) until one of them ends."""
-    waiting: deque[tuple[int, str]] = deque(feeds)
+    waiting: deque[_Due] = deque(feeds)
     busy: Counter[str] = Counter()
     running: dict[Future, str] = {}
-    outcomes: list[CrawlOutcome] = []
+    outcomes: list[CrawlOutcome | None] = []
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="crawl") as pool:
         while waiting or running:
             for _ in range(len(waiting)):
                 if len(running) >= concurrency:
                     break
-                feed_id, url = waiting.popleft()
-                host = _host(url)
+                feed = waiting.popleft()
+                host = _host(feed.url)
                 if busy[host] >= per_host:
-                    waiting.append((feed_id, url))  # its host is busy: try the next feed
+                    waiting.append(feed)  # its host is busy: try the next feed
                     continue
                 busy[host] += 1
                 # threads do not inherit context variables: each crawl acts as the caller
-                running[pool.submit(contextvars.copy_context().run, crawl_feed, feed_id, now)] = host
+                running[pool.submit(contextvars.copy_context().run, _crawl_claimed, feed, now)] = host
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 busy[running.pop(future)] -= 1
-                outcomes.append(future.result())  # crawl_feed never raises
+                outcomes.append(future.result())  # _crawl_claimed never raises
     return outcomes

@@ -158,7 +158,9 @@ def crawl_targets(feed_ids: list[int]) -> list[tuple[int, str]]:
 
 
 def _set_status(feed: Feed, now: datetime, status: str, new: int, error: str | None) -> None:
+    """The crawl's result; a worker's claim on the feed ends with it (core/repositories/claims.py)."""
     feed.last_fetched_at, feed.last_status, feed.last_error, feed.last_new_items = now, status, error, new
+    feed.crawl_claimed_until = feed.crawl_claimed_by = None
 
 
 def _stored_guids(session: Session, feed_id: int, guids: list[str]) -> set[str]:
@@ -231,20 +233,26 @@ def store_item_scores(scored: list[ItemScores]) -> int:
     The update matches an item only while it is unscored, and only the call whose update matched adds
     its companies, in the same transaction: when the worker and the page (or two workers) score the
     same items at once, each item is written by exactly one of them and neither sees an error."""
-    written = 0
     with session_scope() as session:
-        for item in scored:  # in id order, so two writers lock rows in the same order (no deadlock)
-            result = session.execute(
-                update(Article)
-                .where(Article.id == item.article_id, Article.scored_at.is_(None))
-                .values(**item.values, companies=item.companies, scored_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount != 1:
-                continue  # scored by someone else (or deleted with its feed) since we read it
-            session.add_all(CompanyMention(article_id=item.article_id, company=company) for company in item.companies)
-            session.flush()
-            written += 1
+        return write_item_scores(session, scored)
+
+
+def write_item_scores(session: Session, scored: list[ItemScores]) -> int:
+    """``store_item_scores`` in the caller's transaction (the one holding the batch's claim, see
+    ``core.repositories.claims.pending_batch``)."""
+    written = 0
+    for item in scored:  # in id order, so two writers lock rows in the same order (no deadlock)
+        result = session.execute(
+            update(Article)
+            .where(Article.id == item.article_id, Article.scored_at.is_(None))
+            .values(**item.values, companies=item.companies, scored_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            continue  # scored by someone else (or deleted with its feed) since we read it
+        session.add_all(CompanyMention(article_id=item.article_id, company=company) for company in item.companies)
+        session.flush()
+        written += 1
     return written
 
 

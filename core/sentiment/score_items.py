@@ -7,7 +7,7 @@ import logging
 from core.auth import requires
 from core.nlp.device import configured_batch_size
 from core.nlp.registry import NoActiveModel, active_classifier
-from core.repositories import items
+from core.repositories import claims, items
 from core.sentiment.entities import CompanyDirectory, find_companies
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,12 @@ def _pending_items(size: int) -> list[tuple[int, str]]:
 
 @requires("analyst", "score items")
 def score_pending_articles(batch_size: int | None = None, limit: int | None = None) -> int:
-    """Score every unscored article in batches and return how many this call scored. Each batch is
-    written in its own transaction, so a crash loses at most the batch in flight; items another process
-    scored meanwhile are left as they are (see ``core.repositories.items.store_item_scores``), so scoring never writes an item twice."""
+    """Score every unscored article in batches and return how many this call scored. Each batch is claimed
+    and written in its own transaction (``claims.pending_batch``: on PostgreSQL two workers score disjoint
+    batches, and a killed worker's batch is pending again at once; when the rest is held by others this call
+    waits for it, so what was pending when it started is scored when it returns), so a crash loses at most the batch in
+    flight; items another process scored meanwhile are left as they are (see
+    ``core.repositories.items.write_item_scores``), so scoring never writes an item twice."""
     if not _pending_items(1):  # nothing to do: no model load (the worker asks every tick)
         return 0
     sentiment = active_classifier(SENTIMENT_TASK)
@@ -52,26 +55,34 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
     size = batch_size or configured_batch_size()
     directory = company_directory()
     pattern = directory.pattern()
-    done = 0
+    done, wait = 0, False
     while limit is None or done < limit:
-        batch = _pending_items(size)
-        if not batch:
-            break
-        texts = [text for _, text in batch]
-        sentiments = sentiment.predict(texts)
-        topics = topic.predict(texts) if topic else [None] * len(texts)
-        scored = [
-            items.ItemScores(
-                article_id,
-                _score_values(s, t, sentiment.version, topic.version if topic else None),
-                list(dict.fromkeys(company[:200] for company in find_companies(text, directory, pattern))),
-            )
-            for (article_id, text), s, t in zip(batch, sentiments, topics)
-        ]
-        done += items.store_item_scores(scored)
+        with claims.pending_batch(size, wait) as (session, rows):  # claimed until the batch is written
+            if not rows and wait:
+                break
+            # none left unclaimed: wait once for the batches other workers hold (scored then, or pending if one died)
+            wait = not rows
+            if rows:
+                batch = [(article_id, article_text(title, summary)) for article_id, title, summary in rows]
+                done += items.write_item_scores(session, _scores(batch, sentiment, topic, directory, pattern))
     if done:
         log.info("scored %d articles", done)
     return done
+
+
+def _scores(batch: list[tuple[int, str]], sentiment, topic, directory: CompanyDirectory, pattern) -> list[items.ItemScores]:
+    """What the models and the company directory find for a batch of (id, text)."""
+    texts = [text for _, text in batch]
+    sentiments = sentiment.predict(texts)
+    topics = topic.predict(texts) if topic else [None] * len(texts)
+    return [
+        items.ItemScores(
+            article_id,
+            _score_values(s, t, sentiment.version, topic.version if topic else None),
+            list(dict.fromkeys(company[:200] for company in find_companies(text, directory, pattern))),
+        )
+        for (article_id, text), s, t in zip(batch, sentiments, topics)
+    ]
 
 
 def _score_values(s, t, sentiment_version: int | None, topic_version: int | None) -> dict:

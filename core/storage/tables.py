@@ -55,6 +55,9 @@ class Feed(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_new_items: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A worker fetching the feed holds it until then (core/repositories/claims.py); cleared when the result is stored
+    crawl_claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    crawl_claimed_by: Mapped[str | None] = mapped_column(String(200))
 
     articles: Mapped[list[Article]] = relationship(back_populates="feed", cascade="all, delete-orphan")
 

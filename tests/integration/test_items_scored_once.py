@@ -3,7 +3,9 @@ Fetch now): every item is written once, its companies once, and neither side see
 
 The two scorers run in threads with their own database connections (as two processes would). To make
 them collide every time, each waits after predicting its first batch until the other has predicted
-too, so both hold the same unscored items when they write."""
+too. On SQLite (one worker, no row locks) both then hold the same unscored items when they write; on
+PostgreSQL each batch is claimed (``FOR UPDATE SKIP LOCKED``), so the two predict disjoint items, and a
+scorer that finds everything claimed waits for the other's batch instead of predicting it."""
 
 from __future__ import annotations
 
@@ -28,9 +30,10 @@ ITEMS = 24
 class MeetAfterFirstPrediction:
     """Wraps the real active classifiers: a thread's first prediction waits for the other thread's."""
 
-    def __init__(self, parties: int = 2) -> None:
-        self.barrier = threading.Barrier(parties, timeout=20)
+    def __init__(self, parties: int = 2, timeout: float = 20) -> None:
+        self.barrier = threading.Barrier(parties, timeout=timeout)
         self.waited: set[int] = set()
+        self.predicted: dict[int, list[str]] = {}  # thread -> the texts it predicted (sentiment)
         self.real = scoring.active_classifier
 
     def active_classifier(self, task: str):
@@ -43,6 +46,8 @@ class MeetAfterFirstPrediction:
             def predict(self, texts):
                 result = classifier.predict(texts)
                 me = threading.get_ident()
+                if task == scoring.SENTIMENT_TASK:
+                    meeting.predicted.setdefault(me, []).extend(texts)
                 if task == scoring.SENTIMENT_TASK and me not in meeting.waited:
                     meeting.waited.add(me)
                     try:
@@ -83,15 +88,21 @@ def score_in_two_threads(batch_size: int) -> tuple[list[int], list[BaseException
 
 
 @pytest.mark.parametrize("batch_size", [ITEMS, 5])
-def test_two_scorers_at_once_score_every_item_once(tiny_models, monkeypatch, batch_size):
+def test_two_scorers_at_once_score_every_item_once(db, tiny_models, monkeypatch, batch_size):
     add_unscored()
-    meeting = MeetAfterFirstPrediction()
+    claimed = db.startswith("postgresql")  # batches are claimed: one batch of every item leaves the other nothing
+    meeting = MeetAfterFirstPrediction(timeout=3 if claimed and batch_size == ITEMS else 20)
     monkeypatch.setattr(scoring, "active_classifier", meeting.active_classifier)
 
     done, errors = score_in_two_threads(batch_size)
 
     assert errors == [], [f"{type(e).__name__}: {e}" for e in errors]
-    assert len(meeting.waited) == 2  # both predicted the same first batch before either wrote
+    if claimed:  # disjoint batches: no item predicted twice; with batches of 5 both held one at the same time
+        predicted = [text for texts in meeting.predicted.values() for text in texts]
+        assert len(predicted) == len(set(predicted)) == ITEMS
+        assert len(meeting.waited) == (2 if batch_size < ITEMS else 1)
+    else:
+        assert len(meeting.waited) == 2  # both predicted the same first batch before either wrote
     assert sum(done) == ITEMS  # each item written by exactly one of them
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Article).where(Article.scored_at.is_(None))) == 0
@@ -101,11 +112,13 @@ def test_two_scorers_at_once_score_every_item_once(tiny_models, monkeypatch, bat
     assert set(companies.values()) == {("AAPL", "JPM")}
 
 
-def test_fetch_now_while_the_worker_scores_tells_the_truth(tiny_models, monkeypatch):
+def test_fetch_now_while_the_worker_scores_tells_the_truth(db, tiny_models, monkeypatch):
     """The page's Fetch now and the worker score the same new items at the same moment: the page
-    reports the items as scored (by whichever side wrote them), never an error."""
+    reports the items as scored (by whichever side wrote them), never an error. On PostgreSQL the one that
+    claimed the batch second waits for the other's batch instead of predicting it."""
     items = [{"title": f"$JPM item {i} shares plunged", "link": f"https://example.com/{i}"} for i in range(12)]
-    meeting = MeetAfterFirstPrediction()
+    claimed = db.startswith("postgresql")
+    meeting = MeetAfterFirstPrediction(timeout=3 if claimed else 20)
     monkeypatch.setattr(scoring, "active_classifier", meeting.active_classifier)
 
     def worker_cycles() -> None:  # the worker asks for unscored items until it finds the new ones
@@ -120,7 +133,7 @@ def test_fetch_now_while_the_worker_scores_tells_the_truth(tiny_models, monkeypa
         worker.start()
         report = fetch_now(feed_id)
         worker.join(timeout=120)
-    assert len(meeting.waited) == 2  # the page and the worker predicted the same items before either wrote
+    assert len(meeting.waited) == (1 if claimed else 2)  # without claims both predicted the same items before either wrote
     assert report.level == "success", report.text
     assert "12 new items" in report.text and "all scored" in report.text, report.text
     assert "Error" not in report.text and "failed" not in report.text
