@@ -13,13 +13,25 @@ from datetime import timedelta
 from core.repositories import stories as rows
 from core.storage import session_scope
 from core.stories.cluster import DEFAULT_THRESHOLD, DEFAULT_WINDOW_HOURS, ItemText, StoryIndex
+from core.stories.embeddings import story_text, worker_cache
 
 BATCH = 2000
 
 
 def _text(row: rows.ItemRow) -> ItemText:
     _, _, title, summary, link, published_at, feed = row
-    return ItemText(title or "", summary or "", link, published_at, feed)
+    vector = worker_cache.vectors([story_text(title or "", summary or "")])[0]
+    return ItemText(title or "", summary or "", link, published_at, feed, vector)
+
+
+def _embed_next_batch(window_hours: float) -> None:
+    """Embed the next batch and its window (the worker's cache keeps them) before the grouping lock is taken."""
+    with session_scope() as session:
+        pending = rows.ungrouped_items(session, BATCH)
+        if pending:
+            window = timedelta(hours=window_hours)
+            found = pending + rows.grouped_items_between(session, pending[0][5] - window, pending[-1][5] + window)
+            worker_cache.vectors([story_text(row[2] or "", row[3] or "") for row in found])
 
 
 def _group_batch(threshold: float, window_hours: float) -> int:
@@ -47,6 +59,7 @@ def group_new_items(threshold: float = DEFAULT_THRESHOLD, window_hours: float = 
     """Group every item not in a story yet; returns how many were grouped."""
     total = 0
     while True:
+        _embed_next_batch(window_hours)
         done = _group_batch(threshold, window_hours)
         total += done
         if done < BATCH:

@@ -48,6 +48,15 @@ def normalise_title(title: str) -> str:
     return normalise_text(strip_publisher(html.unescape(title or "")))
 
 
+def column_name(title: str) -> str:
+    """The first words of a recurring column's label ('Morning Bid: ...', 'Stocks making the biggest moves midday: ...'
+    -> 'morning bid', 'stocks making the biggest'); '' for a headline without a short label before a colon. Two
+    editions of one column read alike but are different stories."""
+    label, colon, _ = strip_publisher(html.unescape(title or "")).partition(":")
+    words = normalise_text(label).split()
+    return " ".join(words[:4]) if colon and 1 <= len(words) <= 8 else ""
+
+
 def _stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"

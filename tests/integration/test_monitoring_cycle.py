@@ -19,7 +19,7 @@ NEGATIVE = [
     "Acme swung to a large loss and cut 500 jobs",
     "Acme shares plunged after a profit warning",
     "Acme sales fell and the dividend was cancelled",
-    "Acme issued a profit warning as demand collapsed",
+    "Acme warned that demand collapsed and slashed its outlook",  # four different events (not one story)
 ]
 
 
