@@ -22,6 +22,7 @@ import glob
 import json
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -189,21 +190,28 @@ def connect(address: str | None = None) -> str:
     return address if address and address != "local" else "local Ray"
 
 
+@dataclass
+class RaySession:
+    where: str  # the cluster's address, or "local Ray"
+    stay_joined: bool = False  # set when Ray Data may still be stopping (a cancelled job): leaving then could end the process
+
+
 @contextmanager
-def ray_session(address: str) -> Iterator[str]:
-    """``with ray_session(address) as where:`` joins the cluster at ``address`` (``local``: a local Ray) for the
-    block, and leaves it afterwards only if this block joined it (a process that had joined one keeps it)."""
+def ray_session(address: str) -> Iterator[RaySession]:
+    """``with ray_session(address) as session:`` joins the cluster at ``address`` (``local``: a local Ray) for the
+    block, and leaves it afterwards if this block joined it (a process that had joined one keeps it), unless the
+    block set ``session.stay_joined`` (the process then stays joined and a later session reuses the connection)."""
     import ray
 
     joined = not ray.is_initialized()
     try:
-        where = connect(address)
+        session = RaySession(connect(address))
     except Exception as exc:  # Ray's own errors (timeouts, bad addresses) become one line naming the address
         raise ClusterUnreachable(f"cannot reach the Ray cluster at {address!r}: {one_line(exc)}") from exc
     try:
-        yield where
+        yield session
     finally:
-        if joined:
+        if joined and not session.stay_joined:
             ray.shutdown()
 
 
@@ -292,20 +300,24 @@ def score_with_ray(
     started = time.perf_counter()
     if progress:
         progress(0, total)
-    for part in (row for batch in scored.iter_batches(batch_size=None, batch_format="pandas") for row in batch.itertuples(index=False)):
-        counts = json.loads(part.counts)
-        (output / f"{PENDING}{part.part}").replace(output / part.part)  # counted: now part of the result
-        summary.parts += 1
-        summary.rows += int(part.rows)
-        summary.rows_empty += int(part.empty)
-        summary.counts = merge_counts(summary.counts, counts)
-        if on_part:
-            on_part(str(part.part), int(part.rows), int(part.empty), counts)
-        if progress:
-            progress(summary.rows, total)
-        if should_stop and should_stop():
-            summary.cancelled = True
-            break
+    batches = iter(scored.iter_batches(batch_size=None, batch_format="pandas"))  # the generator itself, to close it
+    try:
+        for part in (row for batch in batches for row in batch.itertuples(index=False)):
+            counts = json.loads(part.counts)
+            (output / f"{PENDING}{part.part}").replace(output / part.part)  # counted: now part of the result
+            summary.parts += 1
+            summary.rows += int(part.rows)
+            summary.rows_empty += int(part.empty)
+            summary.counts = merge_counts(summary.counts, counts)
+            if on_part:
+                on_part(str(part.part), int(part.rows), int(part.empty), counts)
+            if progress:
+                progress(summary.rows, total)
+            if should_stop and should_stop():
+                summary.cancelled = True
+                break
+    finally:
+        _stop_stream(batches)
     for uncounted in output.glob(f"{PENDING}*"):  # parts in flight when the job was stopped: not in the result
         uncounted.unlink(missing_ok=True)
     summary.seconds = round(time.perf_counter() - started, 2)
@@ -315,6 +327,15 @@ def score_with_ray(
     if summary.cancelled:
         raise ScoringCancelled(f"stopped after {summary.rows:,} of {total:,} rows; the parts written so far are in {output}")
     return summary
+
+
+def _stop_stream(batches) -> None:  # noqa: ANN001 - the generator of Dataset.iter_batches
+    """End the stream now (Ray Data shuts its executor down when the generator is closed) and give the executor's
+    thread time to stop: it joins it for 2 s only, and Ray shut down under a thread still using it ends the process."""
+    batches.close()
+    for thread in threading.enumerate():
+        if thread.name.startswith("StreamingExecutor-") and thread is not threading.current_thread():
+            thread.join(timeout=30)
 
 
 def _read(files: Sequence[Path], columns: list[str]):  # noqa: ANN202 - a ray.data.Dataset

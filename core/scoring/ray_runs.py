@@ -6,8 +6,10 @@
 1. *Reading the file*: the upload (any format the page accepts: CSV dialects, ``.gz``, ``.xlsx``) is read by the
    local reader in chunks into Parquet files under the run's folder (``ray-input/``); rows that cannot be parsed go
    to the run's error report, as locally. So Ray reads one clean format, and both engines see the same rows.
-2. *Connecting to the Ray cluster* of ``BEACON_RAY_ADDRESS`` (``local``: a local Ray on this machine; left again
-   after the run). A cluster that cannot be reached fails the run with one line naming the address.
+2. *Connecting to the Ray cluster* of ``BEACON_RAY_ADDRESS`` (``local``: a local Ray on this machine). The run's end
+   is recorded before the process leaves the cluster; after a cancelled job it stays joined (Ray Data may still be
+   stopping its threads, and shutting Ray down under them ends the process), and its next Ray run reuses the
+   connection. A cluster that cannot be reached fails the run with one line naming the address.
 3. *Scoring*: ``core.scoring.ray_engine.score_with_ray`` with the run's tasks, model versions and masking, the parts
    arriving in file order. Each finished part is moved to the run's ``parts/part-NNNNNN.parquet`` and recorded as a
    checkpoint (rows done, counts), exactly like a local chunk, so progress, the table, the downloads and the error
@@ -98,7 +100,7 @@ def write_input(view: RunView, spec: InputSpec, should_stop: Callable[[], bool])
 def score_on_ray(view: RunView, spec: InputSpec, total: int, monitor: lifecycle.Heartbeat, on_chunk=None) -> None:  # noqa: ANN001
     """Score a claimed run on the Ray cluster of ``BEACON_RAY_ADDRESS`` and finish it (succeeded or cancelled);
     an error (the cluster cannot be reached, a bad column) is raised for ``execute_run`` to record as one line."""
-    from core.scoring.ray_engine import SUMMARY, ClusterUnreachable, ScoringCancelled, one_line, ray_session, score_with_ray
+    from core.scoring.ray_engine import SUMMARY
 
     run_id = view.id
     address = get_settings().ray_address
@@ -109,32 +111,43 @@ def score_on_ray(view: RunView, spec: InputSpec, total: int, monitor: lifecycle.
         bad = write_input(view, spec, monitor.should_stop)
         _set(run_id, rows_bad=bad, rows_done=bad, stage=CONNECTING, heartbeat_at=utcnow())
         if not monitor.should_stop() and any(_input_dir(run_id).iterdir()):
-            try:
-                session = ray_session(address)
-                session.__enter__()
-            except ClusterUnreachable as exc:
-                raise RunError(str(exc)) from exc
-            try:
-                _set(run_id, stage=WORKERS, heartbeat_at=utcnow())
-                score_with_ray(str(_input_dir(run_id)), _output_dir(run_id), view.tasks, view.text_column,
-                               versions=view.model_versions, mask_pii=view.mask_pii, should_stop=monitor.should_stop,
-                               on_part=PartRecorder(run_id, bad, monitor, on_chunk), keep_order=True, address=address)  # fmt: skip
-            except ScoringCancelled:
-                pass
-            except (ValueError, RunError):
-                raise
-            except Exception as exc:  # Ray's errors carry remote tracebacks: the page gets their telling line
-                raise RunError(f"the Ray job failed: {one_line(exc)}") from exc
-            finally:
-                session.__exit__(None, None, None)
-        done = get_run(run_id)
-        final = lifecycle.CANCELLED if monitor.should_stop() and done.rows_done < total else lifecycle.SUCCEEDED
-        lifecycle.finish(SCORING_RUN, run_id, final, stage=None, heartbeat_at=utcnow())
+            _score_on_cluster(view, address, total, PartRecorder(run_id, bad, monitor, on_chunk))
+        else:
+            _finish(run_id, total, monitor)
     finally:
         if (_output_dir(run_id) / SUMMARY).exists():  # the Ray job's own account: workers, rows/s, the cluster
             (_output_dir(run_id) / SUMMARY).replace(ray_summary_path(run_id))
         for folder in (_input_dir(run_id), _output_dir(run_id)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _score_on_cluster(view: RunView, address: str, total: int, recorder: PartRecorder) -> None:
+    """Join the cluster, run the Ray job and record the run's end before leaving the cluster."""
+    from core.scoring.ray_engine import ClusterUnreachable, ScoringCancelled, one_line, ray_session, score_with_ray
+
+    monitor = recorder.monitor
+    try:
+        with ray_session(address) as session:
+            _set(view.id, stage=WORKERS, heartbeat_at=utcnow())
+            try:
+                score_with_ray(str(_input_dir(view.id)), _output_dir(view.id), view.tasks, view.text_column,
+                               versions=view.model_versions, mask_pii=view.mask_pii, should_stop=monitor.should_stop,
+                               on_part=recorder, keep_order=True, address=address)  # fmt: skip
+            except ScoringCancelled:
+                session.stay_joined = True  # Ray Data may still be stopping its threads
+            except (ValueError, RunError):
+                raise
+            except Exception as exc:  # Ray's errors carry remote tracebacks: the page gets their telling line
+                raise RunError(f"the Ray job failed: {one_line(exc)}") from exc
+            _finish(view.id, total, monitor)  # recorded while still joined: leaving the cluster is the last step
+    except ClusterUnreachable as exc:
+        raise RunError(str(exc)) from exc
+
+
+def _finish(run_id: int, total: int, monitor: lifecycle.Heartbeat) -> None:
+    done = get_run(run_id)
+    final = lifecycle.CANCELLED if monitor.should_stop() and done.rows_done < total else lifecycle.SUCCEEDED
+    lifecycle.finish(SCORING_RUN, run_id, final, stage=None, heartbeat_at=utcnow())
 
 
 class PartRecorder:
