@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.repositories import company_counts
+from core.repositories import daily_counts
 from core.repositories.owned import delete_owned, save_owned
 from core.sentiment.entities import canonical_company
 from core.storage import session_scope
@@ -411,12 +411,14 @@ def _grouped(group_by: str):
 
 
 def _from_daily_counts(session: Session, flt: ArticleFilter, group_by: str, frequency: str, top: int) -> list[tuple] | None:
-    """A daily trend by company over whole days, narrowed by sentiment at most, read from the daily per-company
-    counts where they are kept (PostgreSQL); None: count from the items."""
-    if group_by != "company" or frequency != "day" or flt.feed_ids or flt.topics or flt.companies or flt.keyword.strip():
+    """A daily trend of all items, per topic or per company over whole days, narrowed by sentiment at most, read from
+    the daily counts where they are kept (PostgreSQL); None: count from the items."""
+    if group_by not in daily_counts.GROUPINGS or frequency != "day":
         return None
-    days = company_counts.whole_days(flt.start, flt.end)
-    return None if days is None else company_counts.counted_by_day(session, days, flt.sentiments, flt.count_stories, top)
+    if flt.feed_ids or flt.topics or flt.companies or flt.keyword.strip():
+        return None
+    days = daily_counts.whole_days(flt.start, flt.end)
+    return None if days is None else daily_counts.counted_by_day(session, group_by, days, flt.sentiments, flt.count_stories, top)
 
 
 def sentiment_buckets(flt: ArticleFilter, group_by: str, frequency: str, top: int) -> list[tuple[object, str, str, int]]:

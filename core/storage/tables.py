@@ -131,24 +131,25 @@ class CompanyMention(Base):
     article: Mapped[Article] = relationship(back_populates="mentions")
 
 
-class CompanyDailyCount(Base):
-    """Scored items per day, company, sentiment ('' without a label) and story lead; kept current on PostgreSQL by triggers
-    that mark changed days stale (core/repositories/company_counts.py)."""
+class DailyCount(Base):
+    """Scored items per day, grouping (all, topic, company), key, sentiment ('' without a label) and story lead; kept
+    current on PostgreSQL by triggers that mark changed days stale (core/repositories/daily_counts.py)."""
 
-    __tablename__ = "company_daily_counts"
-    __table_args__ = (Index("ix_company_daily_counts_company_day", "company", "day"),)
+    __tablename__ = "daily_counts"
+    __table_args__ = (Index("ix_daily_counts_grouping_day", "grouping", "day"),)
     day: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
-    company: Mapped[str] = mapped_column(String(200), primary_key=True)
+    grouping: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
     sentiment: Mapped[str] = mapped_column(String(20), primary_key=True)
     story_lead: Mapped[bool] = mapped_column(Boolean, primary_key=True)  # the items a stories-mode trend counts
     items: Mapped[int] = mapped_column(Integer)
 
 
-class CompanyCountStaleDay(Base):
-    """A day whose items changed since ``company_daily_counts`` was counted (appended by triggers; one day may
-    appear many times)."""
+class DailyCountStaleDay(Base):
+    """A day whose items changed since ``daily_counts`` was counted (appended by triggers; one day may appear many
+    times)."""
 
-    __tablename__ = "company_count_stale_days"
+    __tablename__ = "daily_count_stale_days"
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[datetime] = mapped_column(DateTime, index=True)
 
