@@ -1,6 +1,7 @@
 """What a digest says: counts and negative share with the change since the previous digest, the most negative
-items with links, the alerts fired in the period and a small trend table (HTML and plain text: a table renders in
-every mail client and needs no image library). Stories are not built yet, so the digest lists items.
+stories with links and how many sources reported each, the alerts fired in the period and a small trend table (HTML
+and plain text: a table renders in every mail client and needs no image library). It counts stories, as the
+Financial sentiment page does by default: syndicated copies of one story count once.
 
 Everything from feeds (titles, links, feed names) is HTML-escaped in the HTML part."""
 
@@ -13,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from core.alerts.detect import scope_label
-from core.alerts.email import dashboard_links, web_link
+from core.alerts.email import dashboard_links, reported_by, web_link
 from core.digests.schedule import Period, previous_periods
 from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
@@ -57,7 +58,7 @@ def _share(value: float | None) -> str:
 def share_change(now: float | None, before: float | None) -> str:
     """The change of the negative share in percentage points, or why there is none."""
     if now is None or before is None:
-        return "no change to show (no items in one of the periods)"
+        return "no change to show (no stories in one of the periods)"
     points = round((now - before) * 100)
     return "unchanged" if points == 0 else f"{points:+d} pp"
 
@@ -83,7 +84,7 @@ def build_digest(subscription: dict, period: Period) -> Digest:
 
 def subject_line(d: Digest) -> str:
     kind = "Daily" if d.subscription["frequency"] == "daily" else "Weekly"
-    return f"[Beacon] {kind} digest {d.subscription['name']}: {d.scope} ({d.counts.items} items, {_share(d.counts.share)} negative)"
+    return f"[Beacon] {kind} digest {d.subscription['name']}: {d.scope} ({d.counts.items} stories, {_share(d.counts.share)} negative)"
 
 
 def _period_text(period: Period) -> str:
@@ -96,21 +97,21 @@ def digest_text(d: Digest) -> str:
         subject_line(d),
         f"Scope: {d.scope}. Period: {_period_text(d.period)} (due {d.period.key}).",
         "",
-        f"Items: {c.items} ({count_change(c.items, p.items)} since the previous digest)",
+        f"Stories: {c.items} ({count_change(c.items, p.items)} since the previous digest)",
         f"Negative: {c.negative}, share {_share(c.share)} ({share_change(c.share, p.share)} since the previous digest, "
         f"which had {_share(p.share)} of {p.items})",
         "",
-        f"Most negative items ({len(d.top)}):" if d.top else "Most negative items: none in this period.",
+        f"Most negative stories ({len(d.top)}):" if d.top else "Most negative stories: none in this period.",
     ]
     for item in d.top:
-        lines.append(f"- {item['title']} [{item['feed']}, {item['published_at']:%Y-%m-%d %H:%M} UTC]")
+        lines.append(f"- {item['title']} [{item['feed']}, {item['published_at']:%Y-%m-%d %H:%M} UTC, {reported_by(item['sources'])}]")
         if item["link"]:
             lines.append(f"  {item['link']}")
     lines += ["", f"Alerts fired ({len(d.alerts)}):" if d.alerts else "Alerts fired: none."]
     lines += [f"- {a['fired_at']:%Y-%m-%d %H:%M} UTC {a['rule']}: {a['reason']}" for a in d.alerts]
-    lines += ["", "Trend:", f"{'period':<12} {'items':>6} {'negative':>9}"]
-    lines += [f"{q.key:<12} {n.items:>6} {_share(n.share):>9}" for q, n in d.trend]
-    lines += ["", f"Open these items in Beacon: {d.link}", ""]
+    lines += ["", "Trend:", f"{'period':<12} {'stories':>7} {'negative':>9}"]
+    lines += [f"{q.key:<12} {n.items:>7} {_share(n.share):>9}" for q, n in d.trend]
+    lines += ["", f"Open these stories in Beacon: {d.link}", ""]
     return "\n".join(lines)
 
 
@@ -128,7 +129,7 @@ def digest_html(d: Digest) -> str:
             title = f'<a href="{html.escape(item["link"], quote=True)}">{title}</a>'
         rows.append(
             f"<tr><td {CELL}>{title}</td><td {CELL}>{html.escape(item['feed'])}</td>"
-            f"<td {CELL}>{item['published_at']:%Y-%m-%d %H:%M}</td></tr>"
+            f"<td {CELL}>{item['published_at']:%Y-%m-%d %H:%M}</td><td {CELL}>{reported_by(item['sources'])}</td></tr>"
         )
     alerts = "".join(f"<li>{a['fired_at']:%Y-%m-%d %H:%M} UTC {html.escape(a['rule'])}: {html.escape(a['reason'])}</li>" for a in d.alerts)
     trend = "".join(
@@ -139,15 +140,15 @@ def digest_html(d: Digest) -> str:
         '<!DOCTYPE html><html><body style="font-family:sans-serif">'
         f"<h2>{html.escape(subject_line(d))}</h2>"
         f"<p>Scope: {html.escape(d.scope)}. Period: {_period_text(d.period)}.</p>"
-        f"<p><b>{c.items}</b> items ({count_change(c.items, p.items)} since the previous digest); "
+        f"<p><b>{c.items}</b> stories ({count_change(c.items, p.items)} since the previous digest); "
         f"<b>{_share(c.share)}</b> negative ({share_change(c.share, p.share)}; previously {_share(p.share)} of {p.items}).</p>"
-        f"<h3>Most negative items</h3>"
+        f"<h3>Most negative stories</h3>"
         + (f'<table style="border-collapse:collapse">{"".join(rows)}</table>' if rows else "<p>None in this period.</p>")
         + "<h3>Alerts fired</h3>"
         + (f"<ul>{alerts}</ul>" if alerts else "<p>None.</p>")
-        + f'<h3>Trend</h3><table style="border-collapse:collapse"><tr><th {CELL}>Period</th><th {CELL}>Items</th>'
+        + f'<h3>Trend</h3><table style="border-collapse:collapse"><tr><th {CELL}>Period</th><th {CELL}>Stories</th>'
         f"<th {CELL}>Negative</th><th {CELL}></th></tr>{trend}</table>"
-        f'<p><a href="{html.escape(d.link, quote=True)}">Open these items in Beacon</a></p>'
+        f'<p><a href="{html.escape(d.link, quote=True)}">Open these stories in Beacon</a></p>'
         "</body></html>"
     )
 

@@ -179,16 +179,18 @@ def subscription_by_id(subscription_id: int) -> dict | None:
 
 
 def counts(scope_type: str, scope_value: str, start: datetime, end: datetime) -> tuple[int, int]:
-    """(scored items, negative items) of the scope published in [start, end)."""
+    """(scored stories, negative stories) of the scope published in [start, end): a story counts once, through its
+    lead item, as the Financial sentiment page counts by default."""
     with session_scope() as session:
-        window = items.ScopeWindow(items.scope_filter(session, scope_type, scope_value), start, end, end_inclusive=False)
+        window = items.ScopeWindow(items.scope_filter(session, scope_type, scope_value), start, end, end_inclusive=False, stories=True)
         return items.count_in_window(session, window)
 
 
 def worst_negative(scope_type: str, scope_value: str, start: datetime, end: datetime, limit: int) -> list[dict]:
-    """The most negative items of the scope in [start, end), as ``items.articles_in_order`` rows; negative ones only."""
+    """The most negative stories of the scope in [start, end) (their lead items, each with its sources), as
+    ``items.articles_in_order`` rows; negative ones only."""
     with session_scope() as session:
-        window = items.ScopeWindow(items.scope_filter(session, scope_type, scope_value), start, end, end_inclusive=False)
+        window = items.ScopeWindow(items.scope_filter(session, scope_type, scope_value), start, end, end_inclusive=False, stories=True)
         ids = items.worst_in_window(session, window, limit * 3)
     return [row for row in items.articles_in_order(ids) if row["sentiment"] == "negative"][:limit]
 

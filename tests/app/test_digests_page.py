@@ -56,7 +56,7 @@ def test_add_edit_preview_and_delete_a_digest(db):
     assert (sub["frequency"], sub["weekday"]) == ("weekly", 4)
 
     button(at, "Preview").click().run()
-    assert at.code and at.code[0].value.startswith("[Beacon] Weekly digest Morning: all items (0 items")
+    assert at.code and at.code[0].value.startswith("[Beacon] Weekly digest Morning: all items (0 stories")
 
     button(at, "Delete…").click().run()
     button(at, "Yes, delete").click().run()

@@ -15,8 +15,8 @@ def test_preview_prints_the_digest_and_sends_nothing(db, capsys):
     subscribe()
     assert main(["digest", "preview", "--subscription", "Morning", "--at", (DUE + timedelta(hours=2)).isoformat()]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("[Beacon] Daily digest Morning: all items (3 items, 67% negative)")
-    assert "Items: 3 (+1 since the previous digest)" in out and "Acme <b>plunges</b>" in out and "Trend:" in out
+    assert out.startswith("[Beacon] Daily digest Morning: all items (3 stories, 67% negative)")
+    assert "Stories: 3 (+1 since the previous digest)" in out and "Acme <b>plunges</b>" in out and "Trend:" in out
     assert sends() == []
 
 

@@ -68,14 +68,14 @@ def test_digest_is_sent_at_its_time_once_with_counts_change_items_alerts_and_tre
     assert send_due_digests(DUE) == {"sent": 1, "failed": 0}
     [message] = server.messages
     assert server.envelopes == [("beacon@localhost", ["risk@example.com"])]
-    assert message["Subject"] == "[Beacon] Daily digest Morning: all items (3 items, 67% negative)"
+    assert message["Subject"] == "[Beacon] Daily digest Morning: all items (3 stories, 67% negative)"
     text = message.get_body(("plain",)).get_content()
     body = message.get_body(("html",)).get_content()
-    assert "Items: 3 (+1 since the previous digest)" in text
+    assert "Stories: 3 (+1 since the previous digest)" in text
     assert "share 67% (+17 pp since the previous digest, which had 50% of 2)" in text
     assert text.index("Acme <b>plunges</b>") < text.index("Acme cuts jobs") and "Acme meeting" not in text
     assert "Alerts fired (1):" in text and "all negative:" in text
-    assert "2024-06-03        3       67%" in text and "2024-06-02        2       50%" in text
+    assert "2024-06-03         3       67%" in text and "2024-06-02         2       50%" in text
     assert "Acme &lt;b&gt;plunges&lt;/b&gt;" in body and "<b>plunges" not in body and "<table" in body
     assert "/financial_sentiment?scope_type=all" in text
     [send] = sends()
@@ -155,7 +155,7 @@ def test_preview_sends_nothing(server):
             "recipients": sub.recipients,
         }
     text = preview_digest(row, DUE + timedelta(hours=1))
-    assert "Items: 3" in text and server.messages == [] and sends() == []
+    assert "Stories: 3" in text and server.messages == [] and sends() == []
 
 
 @pytest.mark.parametrize(
@@ -277,3 +277,18 @@ def test_concurrent_workers_send_a_queued_retry_once(server):
     for t in threads:
         t.join()
     assert sum(r["sent"] for r in results) == 1 and len(server.messages) == 1
+
+
+def test_a_digest_counts_a_syndicated_story_once_and_says_how_many_sources_reported_it(server):
+    from tests.integration.test_story_counts import NOW, STORY, seed_story
+
+    seed_story(copies=4, others=2)  # one negative story carried by four feeds, two other (positive) items
+    sub_id = save_digest_subscription("Wire watch", "all", send_time="07:00", time_zone="UTC", recipients="risk@example.com")
+    with session_scope() as session:
+        session.get(DigestSubscription, sub_id).created_at = NOW - timedelta(days=2)
+    assert send_due_digests(NOW.replace(hour=7) + timedelta(days=1)) == {"sent": 1, "failed": 0}  # covers NOW's morning on
+    [message] = server.messages
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"].endswith("(3 stories, 33% negative)")  # the story once: not 4 negative items of 6
+    assert text.count(STORY) == 1 and "reported by 4 sources" in text
+    assert "reported by 4 sources" in message.get_body(("html",)).get_content()
