@@ -248,7 +248,8 @@ def rule_form(rules: list[dict]) -> None:
                                     help="The topic, company, watchlist, keyword or feed name to watch.")
         c1, c2, c3 = st.columns(3)
         window = c1.number_input("Window (hours)", min_value=0.5, value=float(v["window_hours"]), step=1.0, key=f"rule_window{k}")
-        min_items = c2.number_input("Minimum items in the window", min_value=1, value=int(v["min_items"]), step=1, key=f"rule_min{k}")
+        min_items = c2.number_input("Minimum stories in the window", min_value=1, value=int(v["min_items"]), step=1, key=f"rule_min{k}",
+                                    help="Items instead, when the rule counts items")
         cooldown = c3.number_input("Cooldown (hours)", min_value=MIN_COOLDOWN_HOURS, value=float(v["cooldown_hours"]), step=1.0,
                                    key=f"rule_cooldown{k}",
                                    help="After an alert the rule stays quiet this long (at least 1 hour), and it never "

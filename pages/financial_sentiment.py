@@ -238,7 +238,7 @@ if trends_tab.open:
             else:
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
         else:
-            share, marked = measure == "negative_share", dash.mark_thin(trend)
+            share, marked = measure == "negative_share", dash.mark_thin(trend, stories=flt.count_stories)
             line = px.line(
                 dash.trend_chart_frame(marked), x="bucket", y=measure, color="series", markers=True,
                 custom_data=["group", "bucket_key", "thin"],
@@ -274,7 +274,8 @@ if trends_tab.open:
             )
             thin = int(marked["thin"].sum())
             st.caption(
-                (f"Hollow, faded points: buckets with fewer than {dash.thin_threshold()} items (thin data, {thin} here). " if thin else "")
+                (f"Hollow, faded points: buckets with fewer than {dash.thin_threshold()} {unit.lower()} (thin data, {thin} here). "
+                 if thin else "")
                 + ("Bars: the 95% (Wilson) interval of the negative share. " if share else "")
                 + "Click a point or a bar to list the items behind it, or pick one below."
             )

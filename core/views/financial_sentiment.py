@@ -310,11 +310,11 @@ def _percent(share: float) -> str:
     return f"{share:.0%}"
 
 
-def mark_thin(trend: pd.DataFrame, min_items: int | None = None) -> pd.DataFrame:
+def mark_thin(trend: pd.DataFrame, min_items: int | None = None, stories: bool = False) -> pd.DataFrame:
     """The trend with what a chart needs to be honest about each bucket: the negative share's 95 % Wilson
     interval (``negative_low``, ``negative_high``, and as error bar lengths ``error_plus``, ``error_minus``),
     ``thin`` for a bucket with fewer than ``min_items`` items (the setting BEACON_TREND_MIN_ITEMS), and a
-    ``note`` for the hover text ("thin data: only 1 item")."""
+    ``note`` for the hover text ("thin data: only 1 item", or "1 story" when the trend counts stories)."""
     min_items = get_settings().trend_min_items if min_items is None else min_items
     frame = trend.copy()
     intervals = [wilson_interval(int(neg), int(n)) or (0.0, 1.0) for neg, n in zip(frame["negative"], frame["items"])]
@@ -324,8 +324,9 @@ def mark_thin(trend: pd.DataFrame, min_items: int | None = None) -> pd.DataFrame
     frame["error_minus"] = (frame["negative_share"] - frame["negative_low"]).clip(lower=0.0)
     frame["interval"] = [f"{_percent(low)}–{_percent(high)}" for low, high in intervals]
     frame["thin"] = frame["items"] < min_items
+    one, many = ("story", "stories") if stories else ("item", "items")
     frame["note"] = [
-        f"thin data: only {n} item{'s' if n != 1 else ''}" if thin else "" for n, thin in zip(frame["items"].astype(int), frame["thin"])
+        f"thin data: only {n} {one if n == 1 else many}" if thin else "" for n, thin in zip(frame["items"].astype(int), frame["thin"])
     ]
     return frame
 

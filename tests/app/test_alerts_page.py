@@ -227,7 +227,7 @@ def test_a_rule_is_edited_in_place(db):
     assert widget(at.text_input, "Rule name").value == "Earnings drop"
     assert widget(at.text_input, "Scope value").value == "Earnings"
     assert widget(at.number_input, "Threshold").value == 0.6
-    assert widget(at.number_input, "Minimum items in the window").value == 4
+    assert widget(at.number_input, "Minimum stories in the window").value == 4
     assert widget(at.number_input, "Cooldown (hours)").value == 6
     assert widget(at.text_input, "Recipients (comma-separated emails)").value == "risk@example.com"
     widget(at.number_input, "Threshold").set_value(0.7)
@@ -246,7 +246,7 @@ def test_a_rule_is_tried_on_a_past_period_without_saving(seed):
     fill = {"Rule name": "Try me", "Scope value": ""}
     for label, value in fill.items():
         widget(at.text_input, label).input(value)
-    widget(at.number_input, "Minimum items in the window").set_value(3)
+    widget(at.number_input, "Minimum stories in the window").set_value(3)
     widget(at.date_input, "Try it on the period (UTC)").set_value((old - timedelta(days=2), old + timedelta(days=2)))
     button(at, "Try the rule").click().run()
     assert_no_exception(at)

@@ -49,11 +49,11 @@ def test_a_one_item_bucket_is_thin_with_a_wide_interval_and_still_drills_down(se
     assert high == 1.0 and low == pytest.approx(0.2065, abs=1e-3) and high - low > 0.75  # most of [0, 1]
     hover = earnings["hovertemplate"]
     assert "95% interval" in hover and "Stories" in hover and "Note" in hover  # stories: the default count
-    assert "thin data: only 1 item" in earnings["customdata"][0] and "21%–100%" in earnings["customdata"][0]
+    assert "thin data: only 1 story" in earnings["customdata"][0] and "21%–100%" in earnings["customdata"][0]
 
     assert fed["marker"]["symbol"] == ["circle"] and values(fed["marker"]["opacity"]) == [1.0]  # six items: not thin
     assert "" in fed["customdata"][0] and 6 in fed["customdata"][0]
-    assert any("Hollow, faded points" in c.value and "fewer than 5 items" in c.value for c in at.caption)
+    assert any("Hollow, faded points" in c.value and "fewer than 5 stories" in c.value for c in at.caption)
 
     # a click on the thin point still lists its item (custom data: group, bucket key, ...)
     drill = ui.drill_from_trend_point([{"customdata": earnings["customdata"][0]}])

@@ -51,6 +51,8 @@ def test_buckets_under_the_minimum_are_thin_with_their_interval():
     marked = dash.mark_thin(_trend([("Earnings", 1, 1), ("Fed", 4, 2), ("Markets", 5, 1), ("Big", 400, 100)]), min_items=5)
     assert marked["thin"].tolist() == [True, True, False, False]
     assert marked["note"].tolist() == ["thin data: only 1 item", "thin data: only 4 items", "", ""]
+    stories = dash.mark_thin(_trend([("Earnings", 1, 1), ("Fed", 4, 2)]), min_items=5, stories=True)
+    assert stories["note"].tolist() == ["thin data: only 1 story", "thin data: only 4 stories"]  # what the trend counts
     one = marked.iloc[0]
     assert one["negative_share"] == 1.0 and one["negative_high"] == 1.0 and one["negative_low"] == pytest.approx(0.2065, abs=1e-4)
     assert one["error_plus"] == 0.0 and one["error_minus"] == pytest.approx(0.7935, abs=1e-4)  # the bar reaches down to 21 %
