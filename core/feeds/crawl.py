@@ -147,10 +147,6 @@ def due_feeds(now: datetime, force: bool = False, wall_clock: datetime | None = 
     ]
 
 
-def due_feed_ids(now: datetime, force: bool = False) -> list[int]:
-    return [feed.id for feed in due_feeds(now, force)]
-
-
 def claim_seconds() -> float:
     """How long a feed's crawl claim lasts: a thread claims a feed when it starts on it, so one fetch (its time
     cap), one parse (its cap) and storing (a generous minute) — the queue length and concurrency do not add to it.

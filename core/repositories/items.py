@@ -139,24 +139,6 @@ def _promote_leads(session: Session, story_ids: list[int]) -> None:
         session.execute(update(Article).where(Article.id.in_(firsts)).values(story_lead=True).execution_options(synchronize_session=False))
 
 
-def enabled_feed_schedule() -> list[tuple[int, datetime | None, int]]:
-    """(id, last fetched at, interval in minutes) of every enabled feed, by id."""
-    with session_scope() as session:
-        return [tuple(row) for row in session.execute(
-            select(Feed.id, Feed.last_fetched_at, Feed.interval_minutes).where(Feed.enabled).order_by(Feed.id)
-        )]
-
-
-def crawl_targets(feed_ids: list[int]) -> list[tuple[int, str]]:
-    """(id, URL) of the feeds with these ids that still exist, in the given order."""
-    urls: dict[int, str] = {}
-    with session_scope() as session:
-        for start in range(0, len(feed_ids), INSERT_BATCH):
-            batch = feed_ids[start : start + INSERT_BATCH]
-            urls.update({row.id: row.url for row in session.execute(select(Feed.id, Feed.url).where(Feed.id.in_(batch)))})
-    return [(feed_id, urls[feed_id]) for feed_id in feed_ids if feed_id in urls]
-
-
 def _set_status(feed: Feed, now: datetime, status: str, new: int, error: str | None) -> None:
     """The crawl's result; a worker's claim on the feed ends with it (core/repositories/claims.py)."""
     feed.last_fetched_at, feed.last_status, feed.last_error, feed.last_new_items = now, status, error, new
