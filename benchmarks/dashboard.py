@@ -148,6 +148,18 @@ def queries(legacy: bool) -> dict[str, Callable[[], object]]:
     }
 
 
+def recount_every_day() -> float:
+    """The items were loaded by SQL after the migration: the triggers marked every day stale; the first daily trend
+    recounts them all (timed here, once, instead of inside a query's warm-up run)."""
+    from core.repositories import daily_counts
+    from core.storage import session_scope
+
+    started = time.perf_counter()
+    with session_scope() as session:
+        daily_counts.recount_stale_days(session)
+    return time.perf_counter() - started
+
+
 def run_all(runs: int, legacy: bool) -> dict:
     results = {}
     for name, fn in queries(legacy).items():
@@ -194,8 +206,10 @@ def main() -> None:
             table, columns = definition.split(" ", 1)
             conn.execute(f"CREATE INDEX {name} ON {table} {columns}")
         conn.execute("ANALYZE")
-        print(f"after (indexes, counts in SQL; {args.runs} runs):", flush=True)
         reset_engines()
+        recount_s = recount_every_day()
+        print(f"daily counts: the first view after the bulk load recounts every day in {recount_s:.1f} s", flush=True)
+        print(f"after (indexes, counts in SQL, daily counts; {args.runs} runs):", flush=True)
         after = run_all(args.runs, legacy=False)
     reset_engines()
     with psycopg.connect(plain, autocommit=True) as admin:
@@ -212,7 +226,9 @@ def main() -> None:
         "stories": f"{GROUPED_SHARE:.0%} of the items in stories of {STORY_SIZE}; the page counts stories by default (its lead "
                    "items, articles.story_lead); the '(items)' queries count every item (Count: Items)",
         "before": "migration 0013 and 0015 indexes dropped; trend/KPIs by loading every matching row into pandas (the old path)",
-        "after": "migration 0013 and 0015 indexes; counts per bucket, group and sentiment in SQL (items.sentiment_buckets)",
+        "after": "migration 0013 and 0015 indexes; counts per bucket, group and sentiment in SQL (items.sentiment_buckets); "
+                 "daily trends of all items, per topic and per company over whole days from daily_counts (migration 0016)",
+        "daily_counts_recount_after_bulk_load_s": round(recount_s, 2),
         "target": "every query p95 < 1 s",
         "met": all(r["p95_s"] < 1 for r in after.values()),
         "queries": {name: {"before": before[name], "after": after[name], "speed_up": round(before[name]["p95_s"] / after[name]["p95_s"], 1)}

@@ -136,7 +136,10 @@ class DailyCount(Base):
     current on PostgreSQL by triggers that mark changed days stale (core/repositories/daily_counts.py)."""
 
     __tablename__ = "daily_counts"
-    __table_args__ = (Index("ix_daily_counts_grouping_day", "grouping", "day"),)
+    __table_args__ = (
+        Index("ix_daily_counts_grouping_day", "grouping", "day"),
+        Index("ix_daily_counts_grouping_key_day", "grouping", "key", "day"),  # the largest groups' days
+    )
     day: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     grouping: Mapped[str] = mapped_column(String(10), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)

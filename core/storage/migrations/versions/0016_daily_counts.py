@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("items", sa.Integer(), nullable=False),
     )
     op.create_index("ix_daily_counts_grouping_day", "daily_counts", ["grouping", "day"])
+    op.create_index("ix_daily_counts_grouping_key_day", "daily_counts", ["grouping", "key", "day"])  # the top groups' days
     # A log, not a set: writers only append (a unique day would make concurrent writers wait on each other and
     # could deadlock with row locks); the recount reads the distinct days and deletes the rows it read.
     op.create_table(
@@ -112,5 +113,6 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS beacon_mark_mention_days()")
     op.drop_index("ix_daily_count_stale_days_day", table_name="daily_count_stale_days")
     op.drop_table("daily_count_stale_days")
+    op.drop_index("ix_daily_counts_grouping_key_day", table_name="daily_counts")
     op.drop_index("ix_daily_counts_grouping_day", table_name="daily_counts")
     op.drop_table("daily_counts")
