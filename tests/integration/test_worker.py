@@ -42,8 +42,10 @@ def wait_for(path: Path, text: str, process: subprocess.Popen, seconds: float = 
 def _alert_ready() -> None:
     """Recent scored items and a rule that fires on them (the worker's detect and notify steps do the rest)."""
     feed, now = add_feed(), utcnow()
-    for sentiment in ("negative", "negative", "neutral"):
-        add_article(feed, sentiment, title=f"Acme {sentiment}", now=now)
+    events = [("negative", "Acme recalls two million cars"), ("negative", "Acme finance chief resigns"),
+              ("neutral", "Acme opens a plant in Ohio")]  # three events: three stories, not one
+    for sentiment, title in events:
+        add_article(feed, sentiment, title=title, now=now)
     save_alert_rule(name="All", scope_type="all", min_items=3, threshold=0.5, recipients=["risk@example.com"])
 
 

@@ -40,9 +40,10 @@ def add_article(
 ) -> int:
     if prob_negative is None:
         prob_negative = 0.9 if sentiment == "negative" else 0.05
+    guid = f"g{next(_guids)}"
     with session_scope() as session:
-        article = Article(
-            feed_id=feed_id, guid=f"g{next(_guids)}", link="https://example.com/a", title=title, summary=summary,
+        article = Article(  # each item its own link: items sharing a link are one story (core/stories)
+            feed_id=feed_id, guid=guid, link=f"https://example.com/a/{guid}", title=title, summary=summary,
             published_at=now - timedelta(hours=hours_ago), topic=topic, companies=list(companies),
         )
         if scored:

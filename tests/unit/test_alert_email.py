@@ -58,7 +58,7 @@ def test_feed_content_is_escaped_in_html(alert_id):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; M&amp;A talks collapse" in body
     assert "Wire &lt;b&gt;" in body and "Wire <b>" not in body
     assert "javascript:" not in body  # unsafe links are shown as plain titles
-    assert '<a href="https://example.com/a">' in body
+    assert '<a href="https://example.com/a/g' in body
 
 
 def test_plain_text_lists_the_worst_items_first(alert_id):
