@@ -44,6 +44,7 @@ MODEL_ENV = ("BEACON_MODEL_DIR", "BEACON_BASE_MODEL_DIR", "BEACON_DEVICE", "BEAC
              "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")  # fmt: skip
 # reading is light next to scoring: read tasks take no CPU slot, so a pool with one actor per CPU never starves them
 READ_ARGS = {"num_cpus": 0}
+QUOTED_NEWLINES = pcsv.ParseOptions(newlines_in_values=True)  # a quoted text may span lines (posts, tickets), as the local reader allows
 ProgressFn = Callable[[int, int | None], None]
 StopCheck = Callable[[], bool]
 PartFn = Callable[[str, int, int, dict], None]  # (part file name, rows, empty rows, label counts per task)
@@ -347,7 +348,7 @@ def _read(files: Sequence[Path], columns: list[str]):  # noqa: ANN202 - a ray.da
         total = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
         return ray.data.read_parquet(paths, ray_remote_args=READ_ARGS), total
     convert = pcsv.ConvertOptions(column_types={c: pa.string() for c in columns}, strings_can_be_null=False)
-    dataset = ray.data.read_csv(paths, convert_options=convert, ray_remote_args=READ_ARGS)
+    dataset = ray.data.read_csv(paths, convert_options=convert, parse_options=QUOTED_NEWLINES, ray_remote_args=READ_ARGS)
     first_column = pcsv.ConvertOptions(include_columns=columns[:1], column_types={columns[0]: pa.string()})
-    total = sum(pcsv.read_csv(p, convert_options=first_column).num_rows for p in paths)
+    total = sum(pcsv.read_csv(p, convert_options=first_column, parse_options=QUOTED_NEWLINES).num_rows for p in paths)
     return dataset, total

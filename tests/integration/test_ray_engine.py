@@ -20,7 +20,7 @@ ray = pytest.importorskip("ray")
 
 def _input(folder: Path, rows: int = 300) -> pd.DataFrame:
     texts = [t for t, _ in TINY_SENTIMENT + TINY_TOPIC] + ["", "Shares plunged after a warning"]
-    text = [texts[i % len(texts)] + ("" if i % 7 else f" {i}") for i in range(rows)]
+    text = [texts[i % len(texts)] + ("" if i % 7 else f" {i}") + ("\nand a second line" if i % 11 == 3 else "") for i in range(rows)]
     frame = pd.DataFrame({"id": [f"{i:05d}" for i in range(rows)], "text": text})
     frame.loc[5, "text"] = ""
     frame["status"] = "from the export"  # clashes with an output column: renamed input_status, as locally
@@ -85,3 +85,14 @@ def test_bad_input_names_the_file_or_column(tiny_models, tmp_path: Path):
     (tmp_path / "broken.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(InputFileError, match=r"broken\.parquet: cannot be read"):
         score_with_ray(str(tmp_path / "broken.parquet"), tmp_path / "o3", ["sentiment"], "text")
+
+
+def test_quoted_texts_spanning_lines_are_read_in_files_of_several_blocks(local_ray, tmp_path: Path):
+    from core.scoring.ray_engine import _read
+
+    rows = 40_000  # ~2.5 MB: more than one of pyarrow's 1 MB parse blocks, so a quoted newline meets a block edge
+    frame = pd.DataFrame({"id": range(rows), "text": [f"Post {i} says the outlook\nis weaker than hoped, line two" for i in range(rows)]})
+    frame.to_csv(tmp_path / "posts.csv", index=False)
+    dataset, total = _read([tmp_path / "posts.csv"], ["id", "text"])
+    assert total == rows and dataset.count() == rows
+    assert dataset.take(1)[0]["text"] == "Post 0 says the outlook\nis weaker than hoped, line two"
