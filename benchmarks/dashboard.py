@@ -236,7 +236,7 @@ def main() -> None:
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "load_average_at_start": load_at_start,
-        "note": "2-core machine shared with other engineers' work while it ran (a long 1M-row benchmark ran in the background)",
+        "note": "2-core machine; see the load averages for what else ran",
     }, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 
