@@ -84,13 +84,13 @@ def _claim_sole_worker(now: datetime) -> str | None:
     held = leases.lease(SOLE_WORKER, SOLE_WORKER_PERIOD)
     if held is None:
         return _claim_sole_worker(now)  # released meanwhile: try again
-    if _is_gone(held[0]) and leases.take_over(SOLE_WORKER, SOLE_WORKER_PERIOD, held[0], worker_id(), now + _sole_worker_lease_for()):
+    if holder_is_gone(held[0]) and leases.take_over(SOLE_WORKER, SOLE_WORKER_PERIOD, held[0], worker_id(), now + _sole_worker_lease_for()):
         log.info("the previous worker (%s) is no longer running; this worker takes over", held[0])
         return None
     return held[0]
 
 
-def _is_gone(holder: str) -> bool:
+def holder_is_gone(holder: str) -> bool:
     """Whether ``holder`` (host:pid) was a process on this host that no longer runs (it was killed)."""
     host, _, pid = holder.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():

@@ -18,7 +18,7 @@ from core.auth import requires
 from core.feeds.fetch import FetchResult, fetch_feed
 from core.feeds.parse import FeedItem, ParsedFeed, read_feed
 from core.feeds.safety import FeedError
-from core.leases import _is_gone, worker_id
+from core.leases import holder_is_gone, worker_id
 from core.repositories import claims, items
 from core.settings import get_settings
 from core.storage.integrity import short_reason
@@ -143,7 +143,7 @@ def due_feeds(now: datetime, force: bool = False, wall_clock: datetime | None = 
         feed
         for feed in claims.crawl_schedule()
         if (force or feed.last_fetched_at is None or feed.last_fetched_at + timedelta(minutes=feed.interval_minutes) <= now)
-        and (feed.claimed_until is None or feed.claimed_until <= wall_clock or _is_gone(feed.claimed_by or ""))
+        and (feed.claimed_until is None or feed.claimed_until <= wall_clock or holder_is_gone(feed.claimed_by or ""))
     ]
 
 
@@ -166,26 +166,16 @@ def crawl_due_feeds(now: datetime | None = None, force: bool = False) -> list[Cr
     another worker claimed is left out. Outcomes (of the feeds this call fetched) come back by feed id."""
     now = naive_utc(now)
     settings = get_settings()
-    feeds = [_Due(feed.id, feed.name, feed.url, feed.last_fetched_at, feed.claimed_by) for feed in due_feeds(now, force)]
-    outcomes = _crawl_concurrently(feeds, now, settings.crawl_concurrency, settings.crawl_per_host)
+    outcomes = _crawl_concurrently(due_feeds(now, force), now, settings.crawl_concurrency, settings.crawl_per_host)
     return sorted((outcome for outcome in outcomes if outcome is not None), key=lambda outcome: outcome.feed_id)
 
 
-@dataclass(frozen=True)
-class _Due:
-    id: int
-    name: str
-    url: str
-    last_fetched_at: datetime | None  # as read: the claim needs it unchanged
-    claimed_by: str | None  # an expired claim's holder, or a dead process's on this host, as read
-
-
-def _crawl_claimed(feed: _Due, now: datetime) -> CrawlOutcome | None:
+def _crawl_claimed(feed: claims.ScheduledFeed, now: datetime) -> CrawlOutcome | None:
     """Claim the feed, then crawl it; None when another worker has it or fetched it since it was read. A claim
     that cannot be written (the database is read-only, unreachable) is this feed's error, as storing would be."""
     wall_clock = utcnow()
     try:
-        gone = frozenset([feed.claimed_by]) if feed.claimed_by and _is_gone(feed.claimed_by) else frozenset()
+        gone = frozenset([feed.claimed_by]) if feed.claimed_by and holder_is_gone(feed.claimed_by) else frozenset()
         claimed = claims.claim_feed(feed.id, feed.last_fetched_at, worker_id(), wall_clock,
                                     wall_clock + timedelta(seconds=claim_seconds()), gone)
     except SQLAlchemyError as exc:
@@ -202,10 +192,10 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _crawl_concurrently(feeds: list[_Due], now: datetime, concurrency: int, per_host: int) -> list[CrawlOutcome | None]:
+def _crawl_concurrently(feeds: list[claims.ScheduledFeed], now: datetime, concurrency: int, per_host: int) -> list[CrawlOutcome | None]:
     """Claim and crawl due feeds on ``concurrency`` threads; a feed whose host already has ``per_host`` requests
     in flight waits (without holding a thread) until one of them ends."""
-    waiting: deque[_Due] = deque(feeds)
+    waiting: deque[claims.ScheduledFeed] = deque(feeds)
     busy: Counter[str] = Counter()
     running: dict[Future, str] = {}
     outcomes: list[CrawlOutcome | None] = []

@@ -41,6 +41,7 @@ from core.scoring.runs import (  # the run's files and row, as for local chunks
     RunError,
     RunView,
     _error_path,
+    _errors_dir,
     _part_path,
     _parts_dir,
     _set,
@@ -70,10 +71,10 @@ def ray_summary_path(run_id: int) -> Path:
 
 def _start_over(run_id: int) -> None:
     """Forget earlier attempts: their parts, error rows and counts (a resumed Ray run scores the whole file again)."""
-    for folder in (_parts_dir(run_id), _parts_dir(run_id).parent / "errors", _input_dir(run_id), _output_dir(run_id)):
+    for folder in (_parts_dir(run_id), _errors_dir(run_id), _input_dir(run_id), _output_dir(run_id)):
         shutil.rmtree(folder, ignore_errors=True)
     _parts_dir(run_id).mkdir(parents=True)
-    (_parts_dir(run_id).parent / "errors").mkdir()
+    _errors_dir(run_id).mkdir()
     _set(run_id, rows_done=0, parts_done=0, rows_ok=0, rows_empty=0, rows_bad=0, label_counts={}, scoring_seconds=0.0,
          heartbeat_at=utcnow())  # fmt: skip
 

@@ -164,10 +164,14 @@ def _variants(name: str) -> set[str]:
     return {v for v in out if v and v not in NOT_NAMES and (len(v) >= 3 or v in _SHORT_OK)}
 
 
+def _edgar_data(file: str):  # noqa: ANN202 - a path inside the installed package
+    """A reference file shipped in edgartools, read as data (the package itself is never imported)."""
+    return distribution("edgartools").locate_file(f"edgar/reference/data/{file}")
+
+
 def _sec_listings() -> list[dict]:
     """The SEC's company tickers as shipped in edgartools (cik, ticker, exchange, name), largest companies first."""
-    path = distribution("edgartools").locate_file("edgar/reference/data/company_tickers.parquet")
-    return pq.read_table(path, columns=["cik", "ticker", "exchange", "name"]).to_pylist()
+    return pq.read_table(_edgar_data("company_tickers.parquet"), columns=["cik", "ticker", "exchange", "name"]).to_pylist()
 
 
 def _sec_name(name: str) -> str:
@@ -230,7 +234,7 @@ def place_words() -> frozenset[str]:
     regions and currency words headlines use: a short name that is one of them is a place, not a company."""
     words = set("asia asian europe european euro africa african america american pacific atlantic arctic swiss london".split())
     for file, column in (("iso3166.csv", "Name"), ("place_codes.csv", "Place")):
-        with open(distribution("edgartools").locate_file(f"edgar/reference/data/{file}"), newline="", encoding="utf-8") as f:
+        with open(_edgar_data(file), newline="", encoding="utf-8") as f:
             words |= {w.lower() for row in csv.DictReader(f) for w in re.findall(r"[^\W\d_]+", row[column])}
     return frozenset(words)
 

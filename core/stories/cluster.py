@@ -114,19 +114,19 @@ class StoryIndex:
 
     def add(self, item: ItemText, key: object) -> None:
         """Record that ``item`` belongs to the story ``key`` (a new one or the one ``match`` returned)."""
-        words = item_words(item)
+        words, column = item_words(item), column_name(item.title)
         story = self._stories.get(key)
         if story is None:
             story = self._stories[key] = _Story(key, item.published_at)
         story.last_seen = max(story.last_seen, item.published_at)
         if len(story.members) < MEMBERS_KEPT:
             story.members.append(words)
-            story.columns.append(column_name(item.title))
+            story.columns.append(column)
             story.headlines.add(normalise_title(item.title))
             for word in words[0] or words[1]:
                 self._by_word[word].add(key)
         if item.vector is not None and self.cosine is not None:
-            self._vectors.add(item.vector, item.published_at, column_name(item.title), words[0], key)
+            self._vectors.add(item.vector, item.published_at, column, words[0], key)
         link = canonical_link(item.link)
         if link:
             self._by_link[link] = key
