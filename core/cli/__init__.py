@@ -6,7 +6,7 @@
 - ``config``    — ``config apply`` (feeds, watchlists and alert rules from YAML).
 - ``feeds``     — ``feeds import-opml|export-opml`` (the feed list as OPML).
 - ``train``     — ``train`` (fine-tune and register a version) and ``train-run`` (a queued training run).
-- ``models``    — ``models list|promote|rollback|build-defaults``.
+- ``models``    — ``models list|promote|rollback|distil|build-defaults``.
 - ``recommend`` — ``recommend`` (check, compare, export) and ``recommend-job`` (a queued recommendation job).
 - ``support``   — ``answer`` (a customer question) and ``kb import|list|rollback`` (FAQ knowledge bases).
 

@@ -1,10 +1,13 @@
-"""``python -m core models``: list, promote or roll back model versions; rebuild the shipped defaults."""
+"""``python -m core models``: list, promote or roll back model versions; distil a version into a fast student;
+rebuild the shipped defaults."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 DEFAULT_TASKS = ("sentiment", "topic", "intent")  # core.nlp.defaults.DEFAULT_MODELS (not imported here: it loads torch)
 
@@ -29,6 +32,61 @@ def cmd_models(args: argparse.Namespace) -> int:
         info = registry.rollback(args.task)
         print(f"{info.task} rolled back to v{info.version}")
     return 0
+
+
+def cmd_distil(args: argparse.Namespace) -> int:
+    """Distil a version into a fast student and print teacher and student side by side. Input problems (the file,
+    its column, too few texts, no such version) print one line and exit 2; nothing is registered then."""
+    from core.nlp.distil import DistilDataError, distil
+    from core.scoring.reading import InputFileError
+    from core.storage import upgrade_database
+
+    upgrade_database()
+    try:
+        texts = _unlabelled_texts(Path(args.unlabelled), args.text_column) if args.unlabelled else None
+        result = distil(args.task, args.from_version, texts, int8=not args.no_int8, progress=_echo_epoch)
+    except (InputFileError, DistilDataError, LookupError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(side_by_side_table(result.comparison()))
+    sources = ", ".join(f"{n} from {name}" for name, n in result.sources.items())
+    print(f"distilled on {result.texts} texts ({sources}); int8: {result.int8['reason']}")
+    v = result.version
+    print(f"student registered as {v.task} v{v.version} (not active); make it active with "
+          f"`python -m core models promote --task {v.task} --version {v.version}`")  # fmt: skip
+    return 0
+
+
+def _unlabelled_texts(path: Path, column: str) -> list[str]:
+    """The texts of one column of a CSV (or gzipped CSV, or Excel) file, read as batch scoring reads uploads;
+    InputFileError naming the file (and the column) when it cannot. Rows with the wrong number of fields are skipped."""
+    from core.scoring.reading import InputFileError, inspect_input, iter_chunks
+
+    spec = inspect_input(path, name=str(path))
+    if column not in spec.columns:
+        raise InputFileError(f"{path}: no column {column!r} (columns: {', '.join(spec.columns)}); use --text-column")
+    at = spec.columns.index(column)
+    return [row[at] for chunk in iter_chunks(spec, 5000, name=str(path)) for row in chunk.rows]
+
+
+def _echo_epoch(p: Any) -> None:
+    """One line per finished epoch of the student (a ``TrainingProgress``)."""
+    if p.val_macro_f1 is not None:
+        print(f"student epoch {p.epoch}/{p.epochs}: agreement with the teacher {p.val_accuracy:.4f}", flush=True)
+
+
+def side_by_side_table(comparison: dict) -> str:
+    """Teacher and student in two columns: base, method, precision, accuracy, macro-F1, texts/s, size."""
+    teacher, student = comparison["teacher"], comparison["student"]
+    rows = [
+        ("", f"teacher v{teacher['version']}", "student" + (f" v{student['version']}" if student.get("version") else "")),
+        *((key, str(teacher[key]), str(student[key])) for key in ("base", "method", "precision")),
+        *((name, f"{teacher[key]:.4f}", f"{student[key]:.4f}") for name, key in (("accuracy", "accuracy"), ("macro-F1", "macro_f1"))),
+        ("texts/s", f"{teacher['texts_per_s']:.1f}", f"{student['texts_per_s']:.1f}"),
+        ("size (MB)", f"{teacher['size_mb']:.1f}", f"{student['size_mb']:.1f}"),
+    ]
+    lines = [f"{a:<11}{b:>14}{c:>14}" for a, b, c in rows]
+    return "\n".join(lines + [f"on the teacher's {comparison['validation_rows']} held-out rows; same label {comparison['agreement']:.2%}"])
 
 
 def cmd_build_defaults(args: argparse.Namespace) -> int:
@@ -69,6 +127,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         if action == "promote":
             p.add_argument("--version", type=int, required=True)
         p.set_defaults(func=cmd_models)
+    distil = models_sub.add_parser("distil", help="distil a version into a fast student (registered, not active)")
+    distil.add_argument("--task", required=True)
+    distil.add_argument("--from-version", type=int, required=True, help="the teacher: a version of the task")
+    distil.add_argument("--unlabelled", help="a CSV (or .csv.gz, .xlsx) of in-domain texts (default: the project's own texts)")
+    distil.add_argument("--text-column", default="text", help="the column of --unlabelled holding the texts (default: text)")
+    distil.add_argument("--no-int8", action="store_true", help="keep the student in fp32 (no int8 quantisation)")
+    distil.set_defaults(func=cmd_distil)
     build = models_sub.add_parser("build-defaults", help="retrain the shipped default models from their sources")
     build.add_argument("--task", choices=DEFAULT_TASKS)
     build.add_argument("--data-dir", help="folder with the source datasets (default ../shared/data)")

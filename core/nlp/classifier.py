@@ -37,6 +37,8 @@ class TextClassifier:
         task: str = "",
         version: int | None = None,
     ) -> None:
+        if getattr(model, "quantisation", "") == "int8":  # dynamic int8 layers run on the CPU with fp32 activations
+            device, precision = "cpu", "fp32"
         self.device = torch.device(choose_device(device))
         self.dtype = inference_dtype(self.device.type, precision)
         self.base = base_of(model)  # the base encoder, whose tokenizer the texts go through

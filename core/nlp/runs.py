@@ -2,8 +2,9 @@
 their own process, visible (progress, cancel, result) through the ``training_runs`` table.
 
 The life of a run (queued, claimed once, heartbeat, interrupted, cancel, the cap on runs at once) is
-``core.runs``'s; this module plugs in the work: the training itself and registering the new version. A
-failed, cancelled or interrupted run registers nothing, so the active model is untouched.
+``core.runs``'s; this module plugs in the work: the training itself and registering the new version, or, for a
+compression run (method ``distil``), ``core.nlp.distil`` distilling a version into a fast student. A failed,
+cancelled or interrupted run registers nothing, so the active model is untouched.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ log = logging.getLogger("beacon.training")
 
 CANCEL_CHECK_SECONDS = 1.0  # how often a running run looks for a cancel request
 WORST_EXAMPLES = 20
+DISTIL = "distil"  # the method of a compression run: a version distilled into a fast student
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,22 @@ def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: s
     return run_id
 
 
+def queue_distil_run(task: str, version: int, int8: bool = True, created_by: str | None = None) -> int:
+    """Queue a compression run of ``task`` version ``version`` (distilled over the project's own texts for the task
+    and the teacher's training texts); ValueError at once when the version cannot be compared with a student."""
+    from core.nlp import registry
+
+    actor = require("analyst", "train models")
+    info = registry.get_version(task, version)
+    if registry.validation_rows(info) is None:
+        raise ValueError(f"{task} v{version} has no stored validation rows, so a student could not be compared with it")
+    row = TrainingRun(task=task, method=DISTIL, params={"from_version": version, "int8": int8}, labels=list(info.labels),
+                      data_path="", created_by=created_by or actor.username)  # fmt: skip
+    run_id = run_rows.insert(row)
+    record("compression started", f"run {run_id}", detail={"task": task, "from_version": version})
+    return run_id
+
+
 def _require_base(base: str) -> None:
     """Refuse to queue a run whose base encoder is not installed (it would only fail in the background)."""
     from core.nlp.base_model import BaseEncoderUnavailable, base_model_dir
@@ -186,7 +204,10 @@ def execute_run(run_id: int, echo=None) -> RunView:  # noqa: ANN001 - echo: call
         TrainingRun, run_id, lambda r: (_view(r), Path(r.data_path), r.data_fingerprint), TRAINING.missing(run_id)
     )
     with lifecycle.Heartbeat(TRAINING, run_id) as heartbeat:
-        _train(run, data_path, fingerprint, _RunReporter(run_id, heartbeat, echo))
+        if run.method == DISTIL:
+            _distil(run, _RunReporter(run_id, heartbeat, echo))
+        else:
+            _train(run, data_path, fingerprint, _RunReporter(run_id, heartbeat, echo))
     return get_run(run_id)
 
 
@@ -207,6 +228,27 @@ def _train(run: RunView, data_path: Path, fingerprint: str, reporter: _RunReport
     except Exception as exc:
         log.exception("training run %s failed", run_id)
         lifecycle.finish(TRAINING, run_id, lifecycle.FAILED, error=f"{type(exc).__name__}: {exc}", progress=reporter.points)
+
+
+def _distil(run: RunView, reporter: _RunReporter) -> None:
+    """A compression run's work: the student is registered (not active); the result holds the side by side."""
+    from core.nlp.device import choose_device
+    from core.nlp.distil import distil
+
+    try:
+        _set(run.id, device=choose_device(get_settings().device))
+        result = distil(run.task, int(run.params["from_version"]), int8=bool(run.params.get("int8", True)),
+                        progress=reporter.progress, should_stop=reporter.should_stop, created_by=run.created_by,
+                        notes=f"compression run {run.id}")  # fmt: skip
+        metrics = {k: v for k, v in result.version.metrics.items() if k not in ("comparison", "distilled_from")}
+        summary = {"metrics": metrics, "distilled": result.comparison(), "duration_s": round(result.duration_s, 1), "activated": False}
+        lifecycle.finish(TRAINING, run.id, lifecycle.SUCCEEDED, model_version=result.version.version, result=summary,
+                         row_count=result.texts, progress=reporter.points)  # fmt: skip
+    except TrainingCancelled:
+        lifecycle.finish(TRAINING, run.id, lifecycle.CANCELLED, progress=reporter.points)
+    except Exception as exc:
+        log.exception("compression run %s failed", run.id)
+        lifecycle.finish(TRAINING, run.id, lifecycle.FAILED, error=f"{type(exc).__name__}: {exc}", progress=reporter.points)
 
 
 def _finish_success(run: RunView, result: TrainingResult, fingerprint: str) -> None:

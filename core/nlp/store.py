@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from core.nlp.model import MeanPoolClassifier, base_of, classifier_class
 MANIFEST = "manifest.json"
 VALIDATION_ROWS = "validation.csv"  # the version's validation rows (text,label), to compare versions on the same rows
 METHODS = ("head", "lora", "full")
+INT8 = "int8"  # the manifest's ``quantisation`` for a version scored with dynamic int8 linear layers
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()
 
@@ -36,6 +38,7 @@ class ModelFiles:
     max_length: int
     base: str = DEFAULT_BASE  # the base encoder ("fast" for versions saved before the accurate one existed)
     data_fingerprint: str = ""  # sha256 of the training rows (``core.nlp.datacheck.data_fingerprint``)
+    quantisation: str = ""  # "int8": load_model quantises the linear layers (a distilled student that passed its check)
 
 
 def _sha256(path: Path) -> str:
@@ -65,11 +68,13 @@ def save_model(
     labels: list[str],
     max_length: int,
     data_fingerprint: str = "",
+    quantisation: dict | None = None,
 ) -> Path:
     """Write a trained model. ``head``: only the linear head; ``lora``: the peft adapter (with the
     head as a module to save); ``full``: every weight. A manifest with sha256 hashes, the base encoder and the
-    training data's fingerprint goes last. peft's generated model card (``adapter/README.md``) is not kept: nothing
-    in the folder is left unhashed."""
+    training data's fingerprint goes last. ``quantisation`` ({"quantisation": "int8", "int8_agreement": ...}) is
+    recorded in the manifest: the weights stay fp32 and ``load_model`` quantises them. peft's generated model card
+    (``adapter/README.md``) is not kept: nothing in the folder is left unhashed."""
     if method not in METHODS:
         raise ValueError(f"unknown training method {method!r}; use one of {', '.join(METHODS)}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,6 +92,7 @@ def save_model(
     manifest = {"task": task, "method": method, "base": base_of(model), "labels": labels, "max_length": max_length}
     if data_fingerprint:
         manifest["data_fingerprint"] = data_fingerprint
+    manifest |= quantisation or {}
     manifest["files"] = files
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return folder
@@ -109,18 +115,22 @@ def verify_model_files(folder: Path) -> ModelFiles:
         if _sha256(path) != expected:
             raise ModelFilesError(f"model file {path} is corrupt (checksum mismatch)")
     base = manifest.get("base", DEFAULT_BASE)
+    quantisation = str(manifest.get("quantisation", ""))
+    if quantisation not in ("", INT8):
+        raise ModelFilesError(f"{manifest_path}: unknown quantisation {quantisation!r}; this version of Beacon knows int8")
     try:
         base_encoder(base)
     except ValueError as exc:
         raise ModelFilesError(f"{manifest_path}: {exc}") from None
     return ModelFiles(
         folder, manifest["task"], manifest["method"], list(manifest["labels"]), int(manifest["max_length"]), base,
-        str(manifest.get("data_fingerprint", "")),
+        str(manifest.get("data_fingerprint", "")), quantisation,
     )  # fmt: skip
 
 
-def load_model(folder: Path) -> tuple[MeanPoolClassifier, ModelFiles]:
-    """Load a verified version as a plain (LoRA-merged) model on the CPU, in eval mode."""
+def load_model(folder: Path, quantised: bool = True) -> tuple[MeanPoolClassifier, ModelFiles]:
+    """Load a verified version as a plain (LoRA-merged) model on the CPU, in eval mode; int8 when its manifest says so
+    (unless ``quantised`` is False: the fp32 weights, for comparisons)."""
     info = verify_model_files(folder)
     try:
         if info.method == "full":
@@ -138,7 +148,19 @@ def load_model(folder: Path) -> tuple[MeanPoolClassifier, ModelFiles]:
     except Exception as exc:  # a valid hash over an unreadable file is still a broken version
         raise ModelFilesError(f"could not load model files in {folder}: {exc}") from exc
     model.eval()
-    return model, info
+    return (quantise_int8(model) if quantised and info.quantisation == INT8 else model), info
+
+
+def quantise_int8(model: MeanPoolClassifier) -> MeanPoolClassifier:
+    """A copy of ``model`` whose linear layers compute in int8 (PyTorch dynamic quantisation: int8 weights per output
+    channel, activations quantised per batch). It runs on the CPU (``model.quantisation`` tells the classifier)."""
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():  # torch marks its eager quantisation API as moving to torchao; it works as is
+        warnings.simplefilter("ignore")
+        quantised = quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+    quantised.quantisation = INT8
+    return quantised.eval()
 
 
 def write_validation_rows(folder: Path, texts: list[str], labels: list[str]) -> None:

@@ -127,19 +127,26 @@ def train_classifier(
     should_stop: StopFn | None = None,
     device: str = "auto",
     label_order: Sequence[str] | None = None,
+    soft_targets: np.ndarray | None = None,
 ) -> TrainingResult:
-    """Train one classifier; the best epoch on the validation split is kept (early stopping)."""
+    """Train one classifier; the best epoch on the validation split is kept (early stopping). With
+    ``soft_targets`` (one probability row per text, columns in ``label_order``: a teacher's predictions, for
+    distillation) the loss is the cross-entropy against those probabilities instead of the hard ``labels``;
+    ``labels`` then only split the rows and measure validation (agreement with the teacher's labels)."""
     params = params.resolved()
     seed_everything(params.seed)
     label_list = list(label_order) if label_order else sorted(set(labels))
     train_idx, val_idx = stratified_split(labels, params.validation_share, params.seed)
     y = np.array([label_list.index(label) for label in labels])
+    targets = y if soft_targets is None else np.asarray(soft_targets, dtype=np.float32)
+    if targets.shape[0] != len(y) or (soft_targets is not None and targets.shape != (len(y), len(label_list))):
+        raise ValueError(f"soft targets need one row per text and one column per label: {targets.shape} for {len(y)} texts")
     dev = torch.device(choose_device(device))
     started = time.perf_counter()
     model = new_base_model(label_list, params.base)
     fit = _fit_head if params.method == "head" else _fit_encoder
     history, saveable = fit(
-        model, list(texts), y, train_idx, val_idx, params, dev, progress, should_stop or (lambda: False)
+        model, list(texts), y, targets, train_idx, val_idx, params, dev, progress, should_stop or (lambda: False)
     )
     model = place(model, "cpu", torch.float32)
     result = _evaluate(model, texts, label_list, val_idx, labels)
@@ -190,11 +197,12 @@ def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> tuple[fl
     return report["accuracy"], report["macro_f1"]
 
 
-def _fit_head(model, texts, y, train_idx, val_idx, params, dev, progress, should_stop):
-    """Frozen encoder: embed once, then train only the linear head on the cached embeddings."""
+def _fit_head(model, texts, y, targets, train_idx, val_idx, params, dev, progress, should_stop):
+    """Frozen encoder: embed once, then train only the linear head on the cached embeddings (``targets``: label
+    indices, or probability rows for soft targets; cross-entropy takes either)."""
     emb = _encode_frozen(model, texts, params.max_length, dev, should_stop)
     head = place(model.classifier, dev.type, torch.float32, train=True)
-    x_train, y_train = emb[train_idx].to(dev), torch.as_tensor(y[train_idx], device=dev)
+    x_train, y_train = emb[train_idx].to(dev), torch.as_tensor(targets[train_idx], device=dev)
     x_val, y_val = emb[val_idx].to(dev), y[val_idx]
     optimizer = torch.optim.AdamW(head.parameters(), lr=params.learning_rate, weight_decay=1e-4)
     steps_per_epoch = max(1, math.ceil(len(train_idx) / max(params.batch_size, 256)))
@@ -205,9 +213,10 @@ def _fit_head(model, texts, y, train_idx, val_idx, params, dev, progress, should
         steps_per_epoch,
         head,
         step=lambda gen: _head_steps(head, optimizer, x_train, y_train, max(params.batch_size, 256), gen),
-        validate=lambda: head(x_val).argmax(dim=1).cpu().numpy() if len(val_idx) else np.array([]),
+        validate=lambda: torch.softmax(head(x_val).detach().float(), dim=1).cpu().numpy(),
         y_val=y_val,
         n_labels=len(model.config.id2label),
+        soft_val=_soft_rows(targets, val_idx),
     )
     return history, model
 
@@ -223,7 +232,7 @@ def _head_steps(head, optimizer, x, y, batch_size, gen):  # noqa: ANN001, ANN202
         yield float(loss.detach())
 
 
-def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, should_stop):
+def _fit_encoder(model, texts, y, targets, train_idx, val_idx, params, dev, progress, should_stop):
     """LoRA or full fine-tuning of the encoder and head, mixed precision on CUDA."""
     trainable = _lora_wrapped(model, params) if params.method == "lora" else model
     place(trainable, dev.type, train=True)
@@ -245,7 +254,7 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
         trainable.train()
         for idx in _length_grouped_batches(texts, train_idx, params.batch_size, gen):
             with autocast(dev.type, amp_dtype):
-                loss = trainable(**encode([texts[i] for i in idx]), labels=torch.as_tensor(y[idx], device=dev)).loss
+                loss = trainable(**encode([texts[i] for i in idx]), labels=torch.as_tensor(targets[idx], device=dev)).loss
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable.parameters(), 1.0)
@@ -255,10 +264,10 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
 
     def validate():
         trainable.eval()
-        out = np.empty(len(val_texts), dtype=np.int64)
+        out = np.empty((len(val_texts), len(model.config.id2label)), dtype=np.float32)
         with torch.inference_mode(), autocast(dev.type, amp_dtype):
             for idx in length_sorted_batches(val_texts, inference_batch_size(dev.type)):
-                out[idx] = trainable(**encode([val_texts[i] for i in idx])).logits.argmax(dim=1).cpu().numpy()
+                out[idx] = torch.softmax(trainable(**encode([val_texts[i] for i in idx])).logits.float(), dim=1).cpu().numpy()
         return out
 
     history = _epoch_loop(
@@ -271,8 +280,14 @@ def _fit_encoder(model, texts, y, train_idx, val_idx, params, dev, progress, sho
         validate,
         y[val_idx],
         len(model.config.id2label),
+        _soft_rows(targets, val_idx),
     )
     return history, trainable
+
+
+def _soft_rows(targets: np.ndarray, idx: list[int]) -> np.ndarray | None:
+    """The soft targets of rows ``idx`` (None when training on hard labels)."""
+    return targets[idx] if targets.ndim == 2 else None
 
 
 def _lora_wrapped(model: MeanPoolClassifier, params: TrainingParams) -> torch.nn.Module:
@@ -305,11 +320,13 @@ def _length_grouped_batches(
     return [batches[j] for j in order]
 
 
-def _epoch_loop(params, progress, should_stop, steps_per_epoch, module, step, validate, y_val, n_labels) -> list[dict]:
-    """Run epochs, validate after each, keep the best weights, stop after ``patience`` epochs without gain."""
+def _epoch_loop(params, progress, should_stop, steps_per_epoch, module, step, validate, y_val, n_labels, soft_val=None) -> list[dict]:
+    """Run epochs, validate after each (``validate`` returns probability rows), keep the best weights, stop after
+    ``patience`` epochs without gain. Best: the highest validation macro-F1, or with soft targets (``soft_val``) the
+    lowest validation cross-entropy against them (the student whose probabilities follow the teacher's)."""
     gen = torch.Generator().manual_seed(params.seed)
     history: list[dict] = []
-    best_f1, best_state, stale, global_step = -1.0, None, 0, 0
+    best, best_state, stale, global_step = -math.inf, None, 0, 0
     total = steps_per_epoch * params.epochs
     for epoch in range(1, params.epochs + 1):
         losses = []
@@ -320,20 +337,18 @@ def _epoch_loop(params, progress, should_stop, steps_per_epoch, module, step, va
             global_step += 1
             if progress and (global_step % 10 == 0 or global_step == total):
                 progress(TrainingProgress(epoch, params.epochs, global_step, total, loss))
-        acc, f1 = _macro_f1(y_val, validate(), n_labels) if len(y_val) else (0.0, 0.0)
-        history.append(
-            {
-                "epoch": epoch,
-                "step": global_step,
-                "loss": float(np.mean(losses)),
-                "val_accuracy": acc,
-                "val_macro_f1": f1,
-            }
-        )
+        probs = validate() if len(y_val) else np.zeros((0, n_labels))
+        acc, f1 = _macro_f1(y_val, probs.argmax(axis=1), n_labels) if len(y_val) else (0.0, 0.0)
+        record = {"epoch": epoch, "step": global_step, "loss": float(np.mean(losses)), "val_accuracy": acc, "val_macro_f1": f1}
+        score = f1
+        if soft_val is not None and len(y_val):
+            record["val_soft_loss"] = float(-(soft_val * np.log(np.clip(probs, 1e-9, 1.0))).sum(axis=1).mean())
+            score = -record["val_soft_loss"]
+        history.append(record)
         if progress:
             progress(TrainingProgress(epoch, params.epochs, global_step, total, float(np.mean(losses)), acc, f1))
-        if f1 > best_f1 + 1e-4:
-            best_f1, stale = f1, 0
+        if score > best + 1e-4:
+            best, stale = score, 0
             best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
         else:
             stale += 1

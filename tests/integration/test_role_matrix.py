@@ -127,6 +127,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     from core.digests import delete_digest_subscription, retry_digest, save_digest_subscription, send_due_digests
     from core.feeds import add_feed, crawl_due_feeds, crawl_feed, delete_feed, update_feed, upsert_feed
     from core.feeds.opml import export_opml, import_opml
+    from core.nlp import distil as distillation
     from core.nlp import registry
     from core.nlp import runs as training
     from core.nlp.defaults import install_default_models
@@ -224,6 +225,8 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         training.request_cancel: Case(
             training.request_cancel, setup=lambda r: training.queue_run(_labelled_check(), "sentiment", TrainingParams())
         ),
+        training.queue_distil_run: Case(lambda r: training.queue_distil_run("sentiment", 1)),
+        distillation.distil: Case(lambda r: distillation.distil("sentiment", 1, ["one text"]), expect=distillation.DistilDataError),
         # batch scoring
         scoring.save_upload: Case(lambda r: scoring.save_upload(f"s-{r}.csv", b"text\nProfit rose\n")),
         scoring.create_run: Case(lambda r: scoring.create_run(scoring_upload(r), "s.csv", "text", ["sentiment"])),
