@@ -1,5 +1,6 @@
 """Model Studio: upload labelled data, check it, train (head / LoRA / full), follow the run, compare
-and promote versions. UI only: every decision lives in core.views.model_studio and core.nlp."""
+and promote versions, compress a version (distil it into the fast encoder). UI only: every decision lives in
+core.views.model_studio and core.nlp."""
 
 
 import plotly.express as px
@@ -24,6 +25,7 @@ COLUMN_LABELS = {  # table columns in the user's words
     "validation rows": "Validation rows", "text": "Text", "label": "Label", "predicted": "Predicted", "confidence": "Confidence",
     "row": "Line", "reason": "Reason", "measure": "Measure", "difference": "Difference",
 }
+COMPRESS = "Compress (distil into the fast encoder)"
 
 
 
@@ -46,8 +48,28 @@ def show_run(run_id: int) -> None:
         say("error", f"The run {run.status}: {run.error or 'no reason recorded'}. The active model is unchanged.")
     elif run.status == "cancelled":
         st.info("The run was cancelled; nothing was registered and the active model is unchanged.")
+    elif studio.is_compression(run):
+        show_compression(run)
     else:
         show_result(run)
+
+
+def show_compression(run) -> None:  # noqa: ANN001 - RunView
+    """A finished compression run: teacher and student side by side, and the student to promote."""
+    st.markdown("**Teacher and student side by side**")
+    st.dataframe(studio.side_by_side(run), hide_index=True, width="stretch", key=f"side_by_side_{run.id}", column_config=COLUMN_LABELS)
+    st.caption(plain(studio.compression_text(run)))
+    state = studio.version_state(run)
+    st.metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off", border=True)
+    promote_student(run)
+
+
+def promote_student(run) -> None:  # noqa: ANN001 - RunView
+    if not studio.is_active(run.task, run.model_version):
+        if may("admin"):
+            promote_button(run.task, run.model_version, f"Promote v{run.model_version} to active", f"promote_{run.id}")
+        else:
+            st.caption("Promoting a version needs the admin role.")
 
 
 def show_result(run) -> None:  # noqa: ANN001 - RunView
@@ -73,11 +95,7 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
         st.dataframe(worst, hide_index=True, width="stretch", key=f"worst_{run.id}", column_config=COLUMN_LABELS)
     else:
         st.caption("No validation row was misclassified.")
-    if not studio.is_active(run.task, run.model_version):
-        if may("admin"):
-            promote_button(run.task, run.model_version, f"Promote v{run.model_version} to active", f"promote_{run.id}")
-        else:
-            st.caption("Promoting a version needs the admin role.")
+    promote_student(run)
 
 
 def promote(task: str, version: int) -> None:
@@ -221,6 +239,18 @@ def runs_tab() -> None:
         show_run(run_id)
 
 
+def start_compression(task: str, version: int) -> None:
+    try:
+        run_id = studio.start_compression(task, version)
+    except (LookupError, ValueError, PermissionError) as exc:
+        say("error", str(exc))
+        return
+    st.session_state["studio_live"] = run_id
+    st.session_state["studio_run_pick"] = run_id
+    say("success", f"Compression run {run_id} started: {task} v{version} is distilled into the fast encoder. "
+                   "It keeps running if you close this page; follow it under Runs.")  # fmt: skip
+
+
 def versions_tab() -> None:
     tasks = [t for t in studio.task_choices() if t != studio.NEW_TASK]
     if not tasks:
@@ -234,12 +264,17 @@ def versions_tab() -> None:
         chart.update_xaxes(type="category")
         st.plotly_chart(chart, width="stretch", key="studio_versions_chart")
         st.caption("Each version is scored on its own validation split; compare two versions on the same rows in the run's result.")
+    if not may("analyst"):
+        st.caption("Promoting and rolling back versions needs the admin role; compressing a version needs the analyst role.")
+        return
+    p1, p2, p3 = st.columns([3, 2, 1], vertical_alignment="bottom")
+    version = int(p1.selectbox("Version", table["version"].tolist(), key="studio_version_pick"))
+    if p2.button(COMPRESS, key="studio_compress", width="stretch", help=studio.COMPRESS_HELP):
+        start_compression(task, version)
     if not may("admin"):
         st.caption("Promoting and rolling back versions needs the admin role.")
         return
-    p1, p2 = st.columns([3, 1], vertical_alignment="bottom")
-    version = int(p1.selectbox("Version", table["version"].tolist(), key="studio_version_pick"))
-    if p2.button("Roll back", key="studio_rollback", width="stretch", help="Re-activate the version that was active before"):
+    if p3.button("Roll back", key="studio_rollback", width="stretch", help="Re-activate the version that was active before"):
         try:
             st.session_state["studio_message"] = ("success", studio.rollback_task(task))
         except (LookupError, ValueError, RuntimeError, PermissionError) as exc:

@@ -13,7 +13,7 @@ from core.nlp import registry
 from core.nlp.datacheck import DataCheck, check_labelled_data
 from core.nlp.device import choose_device, machine
 from core.nlp.evaluation import classification_report
-from core.nlp.runs import RunView, launch_run, queue_run, request_cancel
+from core.nlp.runs import DISTIL, RunView, launch_run, queue_distil_run, queue_run, request_cancel
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
 from core.runs import status_label
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
@@ -121,6 +121,56 @@ def start_training(check: DataCheck, task: str, params: TrainingParams, launch: 
     if launch:
         launch_run(run_id)
     return run_id
+
+
+COMPRESS_HELP = (
+    "Distil this version into a student on the fast encoder (int8 on a CPU when it gives the same labels): it labels "
+    "the project's own texts for the task, the student learns those labels, and both are compared side by side on "
+    "this version's validation rows. The student is registered as a new version, not active."
+)
+
+
+def start_compression(task: str, version: int, launch: bool = True) -> int:
+    """Queue a compression run of ``version`` for the signed-in user and start its process."""
+    run_id = queue_distil_run(task, version)
+    if launch:
+        launch_run(run_id)
+    return run_id
+
+
+def is_compression(run: RunView) -> bool:
+    return run.method == DISTIL
+
+
+def side_by_side(run: RunView) -> pd.DataFrame:
+    """A finished compression run's teacher and student in two columns: base, method, precision, accuracy,
+    macro-F1, texts/s, size (MB)."""
+    distilled = run.result.get("distilled") or {}
+    teacher, student = distilled.get("teacher"), distilled.get("student")
+    if not teacher or not student:
+        return pd.DataFrame()
+    names = {"base": "Base encoder", "method": "Method", "precision": "Precision", "accuracy": "Accuracy",
+             "macro_f1": "Macro-F1", "texts_per_s": "Texts/s", "size_mb": "Size (MB)"}  # fmt: skip
+    rounding = {"accuracy": 4, "macro_f1": 4, "texts_per_s": 1, "size_mb": 1}
+    columns = {f"teacher v{teacher['version']}": teacher, f"student v{run.model_version}": student}
+    rows = [{"measure": label} | {col: _shown(side[key], rounding.get(key)) for col, side in columns.items()}
+            for key, label in names.items()]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _shown(value: object, digits: int | None) -> str:
+    return f"{value:.{digits}f}" if digits is not None and isinstance(value, (int, float)) else str(value)
+
+
+def compression_text(run: RunView) -> str:
+    """Where the numbers come from: the rows, the texts the teacher labelled, int8 kept or why not."""
+    d = run.result.get("distilled") or {}
+    if not d:
+        return ""
+    sources = ", ".join(f"{n} from {name}" for name, n in d.get("sources", {}).items())
+    return (f"Both scored on the teacher's {d['validation_rows']} held-out validation rows (same label on "
+            f"{d['agreement']:.1%}); texts/s measured in this run on the same texts. The student learned the teacher's "
+            f"labels on {d['texts']} texts ({sources}). int8: {d['int8']['reason']}.")  # fmt: skip
 
 
 def cancel_training(run_id: int) -> str:
