@@ -2,9 +2,12 @@
 unknown intents, and the latency of one ask on CPU with a 1,500-entry knowledge base.
 
     .venv/bin/python benchmarks/support.py [--latency-asks 200] [--escalation-lora-epochs 4]
+    .venv/bin/python benchmarks/support.py --only-faq          # the FAQ section alone
+    .venv/bin/python benchmarks/support.py --operating-points  # only rewrite core/support/operating_points.json
 
 Needs ../shared/data (banking77, customer_faq); reads it in place (nothing is copied into the repository).
-Writes benchmarks/results/support.json.
+Writes benchmarks/results/support.json and, from its FAQ section, core/support/operating_points.json (the page's
+"answer more / balanced / be more careful" thresholds and their measured effect, for the ask path the product uses).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "benchmarks" / "results" / "support.json"
+POINTS_OUT = ROOT / "core" / "support" / "operating_points.json"
 sys.path.insert(0, str(ROOT))
 
 
@@ -140,8 +144,9 @@ def faq_accuracy(encoders: dict) -> dict:
     """FAQ answer accuracy and the answer/escalate operating points, per base encoder and retrieval setting.
     Everything is chosen on the validation set (``validation_faq``, Banking77 train): the base encoder, the BM25
     weight and the re-rank weight by accuracy@1, then each preset's similarity threshold. The customer FAQ test
-    split is reported once for the chosen setting and for the baseline (MiniLM, re-rank 0.2, no BM25: what shipped
-    before). ``encoders`` maps a base name to a function returning normalised vectors."""
+    split is reported once for the chosen setting and for the baseline: the ask path the product runs
+    (``product_ask_path``; MiniLM, re-rank 0.2, no BM25), whose thresholds become core/support/operating_points.json.
+    ``encoders`` maps a base name to a function returning normalised vectors."""
     from core.support.decision import PRESET_MAX_WRONG
     from core.support.retrieval import answer_key
 
@@ -158,6 +163,9 @@ def faq_accuracy(encoders: dict) -> dict:
                          "test_kb": faq_vecs[indexed], "test_q": faq_vecs[test]}  # fmt: skip
         vectors[base]["seconds"] = round(time.perf_counter() - started, 1)
     grid = [(b, lex, rr) for b in encoders for lex in (0.0, 0.1, 0.2, 0.3, 0.5) for rr in (0.0, 0.2)]
+    product = product_ask_path()
+    baseline = (product["base"], product["lexical_weight"], product["rerank_weight"])  # the ask path as the product runs it
+    grid += [baseline] if baseline not in grid else []
     val_runs, validation = {}, {}
     for b, lex, rr in grid:
         val_runs[(b, lex, rr)] = outcomes(val_kb, vectors[b]["val_kb"], val_queries, vectors[b]["val_q"], lex, rr)
@@ -175,13 +183,63 @@ def faq_accuracy(encoders: dict) -> dict:
                 "validation": {n: operating_point(val_runs[setting], t) for n, t in thresholds.items()},
                 "test": {n: operating_point(test_out, t) for n, t in thresholds.items()}}  # fmt: skip
 
-    baseline = ("fast", 0.0, 0.2)
     return {"validation_set": f"Banking77 train: {len(val_kb)} FAQ questions (3 per known intent), {len(val_queries)} asked "
                               f"({sum(q['answer'] is None for q in val_queries)} of 10 held-out intents)",
             "validation_accuracy_at_1": validation, "preset_max_wrong": PRESET_MAX_WRONG,
             "embedding_seconds": {b: v["seconds"] for b, v in vectors.items()},
             "chosen": report(best), "baseline_minilm_before": report(baseline) | {"test_at_shipped_threshold_0.6": None},
             "same_answer_rule": "answer_key (case, quotes, punctuation, spacing ignored)"}  # fmt: skip
+
+
+def product_ask_path() -> dict:
+    """The retrieval of the product's ask path, read from the code that runs it: the base encoder that embeds
+    questions and the weights of the index ``load_kb(name, RERANK_WEIGHT)`` gives ``ask`` and ``answer_file``."""
+    import numpy as np
+
+    from core.support.assistant import RERANK_WEIGHT
+    from core.support.retrieval import RETRIEVAL_BASE, KBIndex
+
+    index = KBIndex([], np.zeros((0, 1), np.float32)).with_rerank_weight(RERANK_WEIGHT)
+    return {"base": RETRIEVAL_BASE, "lexical_weight": index.lexical_weight, "rerank_weight": index.rerank_weight}
+
+
+def operating_points_file(faq: dict) -> dict:
+    """core/support/operating_points.json from the FAQ section of support.json: the validation thresholds and effect
+    of each preset for the setting that is the product's ask path (and, reported only, its customer FAQ test shares)."""
+    path = product_ask_path()
+    key = next((k for k in ("baseline_minilm_before", "chosen") if {x: faq[k][x] for x in path} == path), None)
+    if key is None:
+        sys.exit(f"error: no FAQ setting in {OUT} is the product's ask path {path}; rerun: benchmarks/support.py --only-faq")
+    setting = faq[key]
+    points = {}
+    for name, v in setting["validation"].items():
+        test = {"questions": setting["queries"], "answered": setting["test"][name]["answered"], "wrong": setting["test"][name]["wrong"]}
+        points[name] = {"threshold": v["threshold"], "max_wrong": faq["preset_max_wrong"][name], "answered": v["answered"],
+                        "wrong": v["wrong"], "escalated": v["escalated"], "unknown_escalated": v["unknown_escalated"],
+                        "customer_faq_test": test}  # fmt: skip
+    return {
+        "note": "Written by `python benchmarks/support.py --operating-points` (also by a full or --only-faq run) from the FAQ "
+                f"section of benchmarks/results/support.json (faq.{key}). Each threshold is the lowest similarity at which at "
+                "most max_wrong of the in-scope validation questions get a wrong answer; shares are of in-scope validation "
+                "questions, unknown_escalated of the questions of held-out intents. The thresholds apply to the answer "
+                "confidence of core.support.decision (the similarity, lowered when an active intent model is unsure), so with "
+                "an intent model the product escalates at least as often as measured. customer_faq_test is reported only: "
+                "the thresholds were not tuned on it, and they did not transfer to it.",
+        "source": f"benchmarks/results/support.json faq.{key}",
+        "ask_path": path,
+        "validation_set": faq["validation_set"],
+        "points": points,
+    }  # fmt: skip
+
+
+def write_operating_points(faq: dict) -> None:
+    data = operating_points_file(faq)
+    POINTS_OUT.write_text(json.dumps(data, indent=2) + "\n")
+    print(f"{'operating point':<18}{'threshold':>10}{'answered':>10}{'wrong':>8}{'unknown escalated':>19}{'FAQ test wrong':>16}")
+    for name, p in data["points"].items():
+        print(f"{name:<18}{p['threshold']:>10.4f}{p['answered']:>10.1%}{p['wrong']:>8.1%}{p['unknown_escalated']:>19.0%}"
+              f"{p['customer_faq_test']['wrong']:>16.1%}")  # fmt: skip
+    print(f"wrote {POINTS_OUT}")
 
 
 def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: int = 0) -> dict:
@@ -327,9 +385,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-asks", type=int, default=200)
     parser.add_argument("--only-faq", action="store_true", help="rerun only the FAQ section and keep the other sections of the JSON")
+    parser.add_argument("--operating-points", action="store_true",
+                        help=f"only rewrite {POINTS_OUT.relative_to(ROOT)} from the FAQ section of {OUT.relative_to(ROOT)} (seconds)")
     parser.add_argument("--escalation-lora-epochs", type=int, default=0,
                         help="also train a LoRA intent model on the known intents (about 6 min on 2 idle cores for 4 epochs)")
     args = parser.parse_args()
+    if args.operating_points:
+        if not OUT.exists():
+            sys.exit(f"error: {OUT} not found; run benchmarks/support.py --only-faq first")
+        write_operating_points(json.loads(OUT.read_text())["faq"])
+        return 0
     _require_data()
     os.environ["BEACON_DEVICE"] = "cpu"
     if args.only_faq:
@@ -337,6 +402,7 @@ def main() -> int:
         results["faq"] = faq_section()
         OUT.write_text(json.dumps(results, indent=2) + "\n")
         print(f"wrote {OUT} (faq section only)")
+        write_operating_points(results["faq"])
         return 0
     results: dict = {"platform": platform.platform(), "cpu_count": os.cpu_count()}
     intent = intent_accuracy()
@@ -352,6 +418,7 @@ def main() -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {OUT}")
+    write_operating_points(results["faq"])
     return 0
 
 

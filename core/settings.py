@@ -113,6 +113,7 @@ class Settings:
     support_confidence_threshold: float = 0.6  # answer only when the answer confidence reaches this
     support_intent_threshold: float = 0.3  # below this intent probability the intent counts as unknown
     support_negative_threshold: float = 0.9  # P(negative) at or above this escalates (very negative customer)
+    support_operating_point: str = "balanced"  # answer more | balanced | be more careful | custom (core.support.operating_points)
     # Feed parsing bounds (core.feeds.limits): a document past them is refused before it is parsed
     feed_max_depth: int = 100  # element nesting
     feed_max_elements: int = 100_000  # elements in one document (real feeds have a few thousand)
@@ -173,6 +174,8 @@ def get_settings() -> Settings:
         support_confidence_threshold=_env_float("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", 0.6),
         support_intent_threshold=_env_float("BEACON_SUPPORT_INTENT_THRESHOLD", 0.3),
         support_negative_threshold=_env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9),
+        support_operating_point=_env("BEACON_SUPPORT_OPERATING_POINT",  # a confidence threshold set alone means "custom"
+                                     "custom" if _env("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", "") else "balanced"),
         feed_max_depth=max(1, _env_int("BEACON_FEED_MAX_DEPTH", 100)),
         feed_max_elements=max(1, _env_int("BEACON_FEED_MAX_ELEMENTS", 100_000)),
         feed_parse_timeout_s=_env_float("BEACON_FEED_PARSE_TIMEOUT_S", 5.0),

@@ -14,6 +14,7 @@ from core.scoring.reading import InputFileError, count_records, inspect_input
 from core.settings import get_settings
 from core.support.assistant import ask, interaction_log, record_feedback
 from core.support.batch import answer_file
+from core.support.decision import Policy
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
 from core.support.tickets import TicketFileError, analyse_tickets
 from core.views import customer_service as view
@@ -53,6 +54,8 @@ def show_answer(item: dict) -> None:
         else:
             st.markdown(plain(item["answer"]))
             st.caption(f"Matched FAQ question: {plain(item['matched_question'])}")
+        if item.get("policy"):
+            st.caption(f"Decided at the operating point {item['policy']}")
         c1, c2, c3 = st.columns(3)
         c1.metric("Confidence", f"{item['confidence']:.2f}", border=True)
         intent = item["intent"] or "no intent model"
@@ -76,16 +79,30 @@ def show_answer(item: dict) -> None:
                 st.caption(f"Feedback stored: {given}")
 
 
+def operating_point_choice(key: str) -> Policy:
+    """The "Answer more <-> Be more careful" choice with its measured effect, and a custom threshold for experts."""
+    start, custom_on, problem = view.default_choice()
+    if problem:
+        say("error", problem)
+    point = st.select_slider(view.CHOICE_LABEL, options=list(view.OPERATING_POINTS), value=start,
+                             format_func=view.operating_point_label, key=f"{key}_point")  # fmt: skip
+    with st.expander("Custom threshold", expanded=custom_on):
+        custom = st.checkbox("Use a custom confidence threshold instead", value=custom_on, key=f"{key}_custom")
+        threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
+                              get_settings().support_confidence_threshold, 0.01, key=f"{key}_threshold")  # fmt: skip
+    st.caption(view.effect_text(point, threshold if custom else None))
+    st.caption(view.caveat_text())
+    return view.chosen_policy(point, threshold if custom else None)
+
+
 def ask_tab() -> None:
     kb = kb_picker("cs_ask_kb")
-    settings = get_settings()
-    threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
-                          settings.support_confidence_threshold, 0.01, key="cs_threshold")  # fmt: skip
+    policy = operating_point_choice("cs")
     history = st.session_state.setdefault("cs_history", [])
     question = st.chat_input("Ask a customer question", key="cs_question", disabled=kb is None)
     if question and kb:
         try:
-            history.append(ask(kb, question, policy=view.ask_policy(threshold)).as_dict())
+            history.append(ask(kb, question, policy=policy).as_dict() | {"policy": policy.describe()})
         except (ValueError, LookupError) as exc:
             say("error", str(exc))
     for item in reversed(history[-10:]):
@@ -245,13 +262,13 @@ def past_questions_tab() -> None:
     guess = view.guess_expected_column(columns, text_col)
     expected = c2.selectbox("Expected answer column (optional)", expected_options,
                             index=expected_options.index(guess) if guess else 0, key="cs_b_expected")
-    threshold = st.slider("Confidence threshold", 0.0, 1.0, get_settings().support_confidence_threshold, 0.01, key="cs_b_threshold")
+    policy = operating_point_choice("cs_b")
     if st.button("Answer the file", type="primary", key="cs_b_run"):
         bar = st.progress(0.0, text="Answering…")
         total = max(1, count_records(inspect_input(source, name=upload.name, validate=False)))
         output = folder / "answers.csv"
         try:
-            report = answer_file(kb, source, text_col, output, None if expected == NONE else expected, view.ask_policy(threshold),
+            report = answer_file(kb, source, text_col, output, None if expected == NONE else expected, policy,
                                  progress=lambda done: bar.progress(min(1.0, done / total), text=f"{done} of {total} answered"),
                                  name=upload.name)  # fmt: skip
         except (InputFileError, LookupError) as exc:
@@ -261,6 +278,7 @@ def past_questions_tab() -> None:
     if "cs_batch" not in st.session_state:
         return
     report, data = st.session_state["cs_batch"]
+    st.caption(view.batch_policy_text(report))
     for col, (label, value) in zip(st.columns(len(view.batch_counts(report))), view.batch_counts(report)):
         col.metric(label, value, border=True)
     for problem in report.unreadable[: view.PROBLEMS_SHOWN]:

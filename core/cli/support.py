@@ -6,6 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.support.decision import Policy
 
 
 def cmd_answer(args: argparse.Namespace) -> int:
@@ -20,10 +24,27 @@ def cmd_answer(args: argparse.Namespace) -> int:
             print("error: --input needs --text-column COL and --output FILE", file=sys.stderr)
             return 2
         return _answer_file(args)
+    policy = _policy(args)
+    if policy is None:
+        return 2
     upgrade_database()
-    result = ask(args.kb, args.question, source="cli")
-    print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    result = ask(args.kb, args.question, source="cli", policy=policy)
+    print(json.dumps(result.as_dict() | {"operating_point": policy.describe()}, indent=2, ensure_ascii=False))
     return 0
+
+
+def _policy(args: argparse.Namespace) -> Policy | None:
+    """--threshold (a custom threshold), else --operating-point, else the settings (BEACON_SUPPORT_OPERATING_POINT); None
+    after printing the problem (a name that is not an operating point)."""
+    from core.support.decision import Policy
+
+    try:
+        if args.threshold is not None:
+            return Policy.for_operating_point("custom", args.threshold)
+        return Policy.for_operating_point(args.operating_point) if args.operating_point else Policy.from_settings()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 def _answer_file(args: argparse.Namespace) -> int:
@@ -31,9 +52,12 @@ def _answer_file(args: argparse.Namespace) -> int:
     from core.storage import upgrade_database
     from core.support.batch import answer_file
 
+    policy = _policy(args)
+    if policy is None:
+        return 2
     upgrade_database()
     try:
-        report = answer_file(args.kb, Path(args.input), args.text_column, Path(args.output), args.expected_column)
+        report = answer_file(args.kb, Path(args.input), args.text_column, Path(args.output), args.expected_column, policy)
     except InputFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -72,6 +96,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     answer.add_argument("--text-column", help="the column holding the question (with --input)")
     answer.add_argument("--output", help="where to write the answers CSV (with --input)")
     answer.add_argument("--expected-column", help="optional: a column with the expected answer; adds 'correct' (yes/no)")
+    choice = answer.add_mutually_exclusive_group()
+    choice.add_argument("--operating-point", help="answer more | balanced | be more careful (default: BEACON_SUPPORT_OPERATING_POINT, "
+                                                  "else balanced); see operating_points.json for each one's measured effect")
+    choice.add_argument("--threshold", type=float, help="a custom confidence threshold instead of an operating point (experts)")
     answer.set_defaults(func=cmd_answer)
     kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, roll back")
     kb_sub = kbp.add_subparsers(dest="action", required=True)

@@ -5,7 +5,8 @@ answer column also ``correct`` (the answer given is the expected one, ``answer_k
 
 Reading is the batch-scoring reader (``core.scoring.reading``: CSV/Excel, encodings, delimiters); a record that
 cannot be read (wrong number of fields) still gets its output row, escalated, with the line and the problem in
-``reasons``, so nothing is lost. Batch answers are not logged as interactions (they are a test, not customers).
+``reasons``, so nothing is lost. Batch answers are not logged as interactions (they are a test, not customers). The
+report names the operating point (or custom threshold) the rows were answered with.
 """
 
 from __future__ import annotations
@@ -34,12 +35,14 @@ class BatchReport:
     right: int = 0  # answered with the expected answer (only with an expected column)
     wrong: int = 0  # answered with another answer (only with an expected column)
     unreadable: list[str] = field(default_factory=list)  # "line N: problem"
+    operating_point: str = ""  # the policy the rows were answered with, in words (Policy.describe)
 
     def summary(self) -> str:
         text = f"{self.rows} rows: {self.answered} answered, {self.escalated} escalated"
         if self.right or self.wrong:
             text += f"; of the answered, {self.right} right and {self.wrong} wrong (expected answer column)"
-        return text + (f"; {len(self.unreadable)} unreadable rows (escalated, see reasons)" if self.unreadable else "")
+        text += f"; {len(self.unreadable)} unreadable rows (escalated, see reasons)" if self.unreadable else ""
+        return text + (f"; operating point: {self.operating_point}" if self.operating_point else "")
 
 
 def _columns(columns: list[str], text_column: str, expected_column: str | None, name: str) -> None:
@@ -79,7 +82,7 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     index = load_kb(kb_name, RERANK_WEIGHT).index
     policy = policy or Policy.from_settings()
     col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
-    report = BatchReport()
+    report = BatchReport(operating_point=policy.describe())
     header = spec.columns + ADDED_COLUMNS + (["correct"] if expected is not None else [])
     with output.open("w", encoding="utf-8", newline="") as fh:
         writer = SafeCsvWriter(fh)

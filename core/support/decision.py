@@ -1,5 +1,7 @@
 """The one answer-or-escalate decision. Every caller (ask box, CLI, ticket analytics, benchmark) uses
-``decide``; thresholds come from one ``Policy`` (settings), never from scattered constants.
+``decide``; thresholds come from one ``Policy`` (settings or the page's choice), never from scattered constants.
+The confidence threshold is one of three measured operating points ("answer more", "balanced" — the default, a
+wrong answer being worse than an escalation — "be more careful"; core/support/operating_points.py) or a custom one.
 
 Scores going in:
 - ``similarity``: cosine similarity (normalised mean-pooled MiniLM embeddings) between the question and
@@ -25,8 +27,8 @@ EMPTY_KB = "empty knowledge base"
 
 
 # The three operating points offered on the page: the most wrong answers (share of in-scope questions) each may
-# give. benchmarks/support.py picks each one's threshold on a validation split of the customer FAQ and reports
-# its answered / wrong / escalated shares on the test split (benchmarks/results/support.json).
+# give. benchmarks/support.py picks each one's threshold on a validation split carved from Banking77 train and
+# writes them, with their measured effect, to core/support/operating_points.json (see operating_points.py).
 PRESET_MAX_WRONG = {"answer more": 0.08, "balanced": 0.05, "be more careful": 0.02}
 
 
@@ -35,13 +37,37 @@ class Policy:
     confidence_threshold: float = 0.6  # answer only when answer_confidence >= this
     intent_threshold: float = 0.3  # top intent probability below this: the intent is unknown
     negative_threshold: float = 0.9  # P(negative) at or above this: hand the customer to a person
+    operating_point: str = "custom"  # the measured point the confidence threshold comes from, or "custom" (set by hand)
 
     @classmethod
     def from_settings(cls) -> Policy:
+        """The policy of the settings: the operating point ``BEACON_SUPPORT_OPERATING_POINT`` (default "balanced"), or
+        "custom" with ``BEACON_SUPPORT_CONFIDENCE_THRESHOLD`` (what a deployment that sets only the threshold gets)."""
         from core.settings import get_settings
 
+        return cls.for_operating_point(get_settings().support_operating_point)
+
+    @classmethod
+    def for_operating_point(cls, name: str, threshold: float | None = None) -> Policy:
+        """The policy at operating point ``name`` ("answer more", "balanced", "be more careful": its measured
+        threshold), or "custom" with ``threshold`` (default: the settings' confidence threshold). The intent and
+        sentiment thresholds come from the settings. A bad name is a ValueError naming the choices."""
+        from core.settings import get_settings
+        from core.support.operating_points import CUSTOM, operating_point, point_name
+
         s = get_settings()
-        return cls(s.support_confidence_threshold, s.support_intent_threshold, s.support_negative_threshold)
+        name = point_name(name)
+        if name == CUSTOM:
+            chosen = s.support_confidence_threshold if threshold is None else float(threshold)
+        else:
+            chosen = operating_point(name).threshold
+        return cls(chosen, s.support_intent_threshold, s.support_negative_threshold, name)
+
+    def describe(self) -> str:
+        """The policy in words: "balanced (threshold 0.74)" or "custom threshold 0.60"."""
+        if self.operating_point == "custom":
+            return f"custom threshold {self.confidence_threshold:.2f}"
+        return f"{self.operating_point} (threshold {self.confidence_threshold:.2f})"
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
-"""What the Customer service page shows and decides (no streamlit here): the policy of the ask box, the knowledge-base
-tables, which versions can be rolled back to, the column guesses for a ticket export and the import summary."""
+"""What the Customer service page shows and decides (no streamlit here): the "answer more <-> be more careful" choice of
+the ask box and the past-questions tab (its measured effect in words, the policy it gives), the knowledge-base tables,
+which versions can be rolled back to, the column guesses for a ticket export and the import summary."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from core.settings import get_settings
+from core.support import operating_points as points
 from core.support.batch import BatchReport
 from core.support.decision import Policy
 from core.support.kb import ImportReport, KBInfo, RowIssue
@@ -20,10 +22,64 @@ TICKET_COLUMN_NAMES = {  # role -> the column names it is guessed from, in order
 PROBLEMS_SHOWN = 20
 
 
+OPERATING_POINTS = points.NAMES  # the choice's stops, from "answer more" to "be more careful"
+CHOICE_LABEL = "Answer more ↔ Be more careful"
+
+
 def ask_policy(confidence_threshold: float) -> Policy:
-    """The decision policy with the threshold chosen on the page; the intent and sentiment thresholds from the settings."""
-    settings = get_settings()
-    return Policy(confidence_threshold, settings.support_intent_threshold, settings.support_negative_threshold)
+    """The decision policy with a custom threshold set on the page; the intent and sentiment thresholds from the settings."""
+    return Policy.for_operating_point(points.CUSTOM, confidence_threshold)
+
+
+def chosen_policy(point: str, custom_threshold: float | None = None) -> Policy:
+    """The policy of the page's choice: the operating point ``point``, or the custom threshold when one is given."""
+    return ask_policy(custom_threshold) if custom_threshold is not None else Policy.for_operating_point(point)
+
+
+def operating_point_label(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def default_choice() -> tuple[str, bool, str | None]:
+    """Where the choice starts, from the settings: (operating point, custom threshold on, a problem to show or None).
+    With "custom" in the settings the custom threshold is on and the choice rests at the default point; a name that
+    is not an operating point is a problem in words, and the choice starts at the default point."""
+    try:
+        name = points.point_name(get_settings().support_operating_point)
+    except ValueError as exc:
+        return points.DEFAULT, False, f"{exc}; using {points.DEFAULT!r} until the setting is fixed"
+    return (points.DEFAULT, True, None) if name == points.CUSTOM else (name, False, None)
+
+
+def _percent(share: float, digits: int = 0) -> str:
+    return f"{share * 100:.{digits}f} %"
+
+
+def effect_text(point: str, custom_threshold: float | None = None) -> str:
+    """The measured effect of an operating point in words (or what a custom threshold means)."""
+    if custom_threshold is not None:
+        return (f"Custom threshold {custom_threshold:.2f} is in use instead of the choice above: its effect was not measured; "
+                "try it on your past questions first (Past questions tab).")  # fmt: skip
+    p = points.operating_point(point)
+    return (f"On a validation set of bank questions: answers {_percent(p.answered)} of the questions the FAQ covers, "
+            f"gives a wrong answer to {_percent(p.wrong, 1)} of them, and escalates {_percent(p.unknown_escalated)} of the "
+            f"questions it has no answer for (threshold {p.threshold:.2f}).")  # fmt: skip
+
+
+def caveat_text() -> str:
+    """The honest limit of those numbers: they were measured on Banking77 questions, and did not carry over to the
+    customer FAQ test questions."""
+    p = points.operating_point(points.DEFAULT)
+    text = "Measured on Banking77 questions, not on your FAQ"
+    if p.test_wrong is not None:
+        text += (f": on a customer FAQ's test questions the {points.DEFAULT} point gave a wrong answer to "
+                 f"{_percent(p.test_wrong)} of them, so check on your own past questions (Past questions tab)")  # fmt: skip
+    return text + "."
+
+
+def batch_policy_text(report: BatchReport) -> str:
+    """Which operating point a file of past questions was answered with."""
+    return f"Answered with the operating point {report.operating_point}." if report.operating_point else ""
 
 
 def kb_rows(kbs: list[KBInfo]) -> list[dict]:

@@ -14,7 +14,8 @@ def test_kb_import_answer_and_rollback(db, tmp_path, capsys) -> None:
     out = capsys.readouterr()
     assert "Cards: 1 added" in out.out and "line 3, column 'answer': empty answer" in out.err
 
-    assert main(["answer", "--kb", "Cards", "I forgot my PIN, mail me at a.b@example.com"]) == 0
+    # at the custom threshold 0.6, the default before the operating points (test_support_operating_point_cli tests those)
+    assert main(["answer", "--kb", "Cards", "--threshold", "0.6", "I forgot my PIN, mail me at a.b@example.com"]) == 0
     decision = json.loads(capsys.readouterr().out)
     assert decision["action"] == "answer" and decision["answer"] == "Open the app and choose Reset PIN."
     assert decision["question"] == "I forgot my PIN, mail me at [EMAIL]"

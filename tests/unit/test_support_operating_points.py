@@ -1,0 +1,129 @@
+"""The three operating points of the ask path ("answer more", "balanced", "be more careful"): where they come from
+(the benchmark's validation tuning, for the retrieval the product runs), the policy each one gives, the settings'
+precedence, and the effect the page states in words. No database, no model."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.support import operating_points as points
+from core.support.batch import BatchReport
+from core.support.decision import Policy, decide
+from core.views import customer_service as view
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def plain_settings(monkeypatch: pytest.MonkeyPatch):
+    """No support setting from the shell; settings read afresh in and after each test."""
+    from core.settings import get_settings
+
+    for name in ("BEACON_SUPPORT_OPERATING_POINT", "BEACON_SUPPORT_CONFIDENCE_THRESHOLD"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+def _set(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
+    from core.settings import get_settings
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+
+
+def _benchmark():
+    spec = importlib.util.spec_from_file_location("support_benchmark", ROOT / "benchmarks" / "support.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_points_are_measured_for_the_ask_path_the_product_runs() -> None:
+    from core.support.assistant import RERANK_WEIGHT
+    from core.support.retrieval import RETRIEVAL_BASE, KBIndex
+
+    index = KBIndex([], np.zeros((0, 4), np.float32)).with_rerank_weight(RERANK_WEIGHT)  # as load_kb gives it to ask
+    assert points.measured()["ask_path"] == {"base": RETRIEVAL_BASE, "lexical_weight": index.lexical_weight,
+                                             "rerank_weight": index.rerank_weight}  # fmt: skip
+
+
+def test_the_points_file_is_what_the_benchmark_writes_from_its_validation_tuning() -> None:
+    results = json.loads((ROOT / "benchmarks" / "results" / "support.json").read_text())
+    assert _benchmark().operating_points_file(results["faq"]) == points.measured()
+
+
+def test_more_careful_points_answer_less_and_wrongly_less_and_escalate_more_unknown_questions() -> None:
+    more, balanced, careful = points.operating_points()
+    assert [p.name for p in (more, balanced, careful)] == ["answer more", "balanced", "be more careful"]
+    assert more.threshold < balanced.threshold < careful.threshold
+    assert more.answered > balanced.answered > careful.answered and more.wrong > balanced.wrong > careful.wrong
+    assert more.unknown_escalated <= balanced.unknown_escalated <= careful.unknown_escalated
+    assert all(p.wrong <= p.max_wrong for p in (more, balanced, careful))
+
+
+def test_each_point_gives_its_threshold_and_custom_takes_one_by_hand() -> None:
+    careful = Policy.for_operating_point("Be-More-Careful")
+    assert careful.confidence_threshold == points.operating_point("be more careful").threshold
+    assert careful.operating_point == "be more careful" and careful.describe().startswith("be more careful (threshold 0.")
+    similarity = (points.operating_point("answer more").threshold + careful.confidence_threshold) / 2
+    assert decide(similarity, policy=careful).escalate and not decide(similarity, policy=Policy.for_operating_point("answer more")).escalate
+    custom = Policy.for_operating_point("custom", 0.42)
+    assert (custom.confidence_threshold, custom.operating_point, custom.describe()) == (0.42, "custom", "custom threshold 0.42")
+    assert Policy.for_operating_point("custom").confidence_threshold == 0.6  # the settings' threshold
+    with pytest.raises(ValueError, match="unknown operating point 'sometimes'.*'answer more', 'balanced', 'be more careful', 'custom'"):
+        Policy.for_operating_point("sometimes")
+
+
+def test_settings_default_to_balanced_and_an_explicit_threshold_alone_means_custom(plain_settings) -> None:
+    assert Policy.from_settings().operating_point == "balanced"
+    assert Policy.from_settings().confidence_threshold == points.operating_point("balanced").threshold
+    _set(plain_settings, BEACON_SUPPORT_CONFIDENCE_THRESHOLD="0.55")
+    assert (Policy.from_settings().operating_point, Policy.from_settings().confidence_threshold) == ("custom", 0.55)
+    _set(plain_settings, BEACON_SUPPORT_OPERATING_POINT="answer more")  # both set: the operating point wins
+    assert Policy.from_settings().confidence_threshold == points.operating_point("answer more").threshold
+    _set(plain_settings, BEACON_SUPPORT_OPERATING_POINT="custom")
+    assert Policy.from_settings().confidence_threshold == 0.55
+
+
+def test_the_page_starts_where_the_settings_say_and_names_a_bad_setting(plain_settings) -> None:
+    assert view.default_choice() == ("balanced", False, None)
+    _set(plain_settings, BEACON_SUPPORT_OPERATING_POINT="be_more_careful")
+    assert view.default_choice() == ("be more careful", False, None)
+    _set(plain_settings, BEACON_SUPPORT_OPERATING_POINT="custom")
+    assert view.default_choice() == ("balanced", True, None)
+    _set(plain_settings, BEACON_SUPPORT_OPERATING_POINT="often")
+    start, custom, problem = view.default_choice()
+    assert (start, custom) == ("balanced", False) and problem.startswith("unknown operating point 'often'")
+    assert "using 'balanced'" in problem
+
+
+def test_the_effect_is_stated_in_words_from_the_measured_numbers() -> None:
+    p = points.operating_point("balanced")
+    text = view.effect_text("balanced")
+    assert text.startswith("On a validation set of bank questions: ")
+    assert f"answers {p.answered * 100:.0f} % of the questions the FAQ covers" in text
+    assert f"gives a wrong answer to {p.wrong * 100:.1f} % of them" in text
+    assert f"escalates {p.unknown_escalated * 100:.0f} % of the questions it has no answer for" in text
+    assert view.effect_text("balanced") != view.effect_text("be more careful")
+    custom = view.effect_text("balanced", 0.5)
+    assert custom.startswith("Custom threshold 0.50 is in use") and "not measured" in custom
+    assert f"{p.test_wrong * 100:.0f} %" in view.caveat_text() and "not on your FAQ" in view.caveat_text()
+    assert [view.operating_point_label(n) for n in view.OPERATING_POINTS] == ["Answer more", "Balanced", "Be more careful"]
+
+
+def test_the_pages_choice_gives_the_policy_and_the_batch_result_names_it() -> None:
+    assert view.chosen_policy("answer more") == Policy.for_operating_point("answer more")
+    assert view.chosen_policy("answer more", 0.3) == Policy.for_operating_point("custom", 0.3)
+    threshold = points.operating_point("balanced").threshold
+    report = BatchReport(rows=2, answered=1, escalated=1, operating_point=Policy.for_operating_point("balanced").describe())
+    assert report.summary() == f"2 rows: 1 answered, 1 escalated; operating point: balanced (threshold {threshold:.2f})"
+    assert view.batch_policy_text(report) == f"Answered with the operating point balanced (threshold {threshold:.2f})."
+    assert view.batch_policy_text(BatchReport()) == ""
