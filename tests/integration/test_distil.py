@@ -148,6 +148,15 @@ def test_too_few_texts_say_how_many_and_from_where(teacher):
         unlabelled_pool("custom", info, ["a", "b", " c ", "a", " ", None])
 
 
+def test_a_lora_student_learns_the_teachers_labels_and_loads_merged(teacher):
+    result = distil("sentiment", teacher, UNLABELLED, int8=False, method="lora")
+    assert result.version.method == "lora" and (get_settings().model_dir / result.version.path / "adapter").is_dir()
+    loaded_teacher = registry.load_version(registry.get_version("sentiment", teacher))
+    student = registry.load_version(result.version)
+    same = np.mean([a == b for a, b in zip(_labels(loaded_teacher, UNLABELLED), _labels(student, UNLABELLED))])
+    assert same >= 0.8  # chance is about a third
+
+
 # ---------------------------------------------------------------- the command line
 
 
