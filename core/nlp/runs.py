@@ -120,7 +120,8 @@ def queue_distil_run(task: str, version: int, int8: bool = True, created_by: str
     actor = require("analyst", "train models")
     info = registry.get_version(task, version)
     if registry.validation_rows(info) is None:
-        raise ValueError(f"{task} v{version} has no stored validation rows, so a student could not be compared with it")
+        raise ValueError(f"{task} v{version} has no stored validation rows, so a student could not be compared with it; "
+                         "compress a version trained under Train (or with `python -m core train`)")
     row = TrainingRun(task=task, method=DISTIL, params={"from_version": version, "int8": int8}, labels=list(info.labels),
                       data_path="", created_by=created_by or actor.username)  # fmt: skip
     run_id = run_rows.insert(row)

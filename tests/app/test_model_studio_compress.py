@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from core.nlp import registry
-from core.nlp.runs import get_run
+from core.nlp.runs import get_run, list_runs
 from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, texts
 from tests.integration.test_distil import UNLABELLED
 from tests.unit.test_alert_detect import add_article, add_feed
@@ -66,3 +66,17 @@ def test_compressing_without_enough_texts_fails_the_run_with_the_reason(tiny_mod
     assert_no_exception(at)
     assert any("The run failed: DistilDataError: only" in t for t in shown_texts(at.error))
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
+
+
+def test_compressing_a_shipped_default_says_what_to_compress_instead(db):
+    from core.auth.roles import Actor, acting_as
+    from core.nlp.defaults import install_default_models
+
+    with acting_as(Actor("setup", "admin")):
+        install_default_models()  # shipped versions keep no validation rows: nothing to compare a student on
+    at = open_page("model_studio.py", "Versions")
+    at = button(at, COMPRESS).click().run()
+    assert_no_exception(at)
+    error = " ".join(texts(at.error))
+    assert "has no stored validation rows" in error and "compress a version trained under Train" in error
+    assert list_runs() == []  # nothing queued
