@@ -91,7 +91,7 @@ def operating_point_choice(key: str) -> Policy:
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
                               get_settings().support_confidence_threshold, 0.01, key=f"{key}_threshold")  # fmt: skip
     st.caption(view.effect_text(point, threshold if custom else None))
-    st.caption(view.caveat_text())
+    st.caption(view.caveat_text(point))
     return view.chosen_policy(point, threshold if custom else None)
 
 

@@ -66,13 +66,13 @@ def effect_text(point: str, custom_threshold: float | None = None) -> str:
             f"questions it has no answer for (threshold {p.threshold:.2f}).")  # fmt: skip
 
 
-def caveat_text() -> str:
+def caveat_text(point: str = points.DEFAULT) -> str:
     """The honest limit of those numbers: they were measured on Banking77 questions, and did not carry over to the
-    customer FAQ test questions."""
-    p = points.operating_point(points.DEFAULT)
+    customer FAQ test questions (the figure of the chosen operating point)."""
+    p = points.operating_point(point)
     text = "Measured on Banking77 questions, not on your FAQ"
     if p.test_wrong is not None:
-        text += (f": on a customer FAQ's test questions the {points.DEFAULT} point gave a wrong answer to "
+        text += (f": on a customer FAQ's test questions the {point} point gave a wrong answer to "
                  f"{_percent(p.test_wrong)} of them, so check on your own past questions (Past questions tab)")  # fmt: skip
     return text + "."
 
