@@ -10,7 +10,7 @@ import torch
 
 from core.nlp.base_model import tokenize
 from core.nlp.device import choose_device, inference_batch_size, inference_dtype, length_sorted_batches, place
-from core.nlp.model import MeanPoolClassifier, base_of
+from core.nlp.model import INT8, MeanPoolClassifier, base_of
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -37,7 +37,7 @@ class TextClassifier:
         task: str = "",
         version: int | None = None,
     ) -> None:
-        if getattr(model, "quantisation", "") == "int8":  # dynamic int8 layers run on the CPU with fp32 activations
+        if getattr(model, "quantisation", "") == INT8:  # dynamic int8 layers run on the CPU with fp32 activations
             device, precision = "cpu", "fp32"
         self.device = torch.device(choose_device(device))
         self.dtype = inference_dtype(self.device.type, precision)

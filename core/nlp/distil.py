@@ -12,7 +12,6 @@ and the result says why.
 from __future__ import annotations
 
 import copy
-import csv
 import io
 import time
 from collections.abc import Iterable, Sequence
@@ -199,6 +198,7 @@ def project_texts(task: str) -> list[tuple[str, list[str]]]:
 
 def teacher_training_texts(teacher: VersionInfo) -> list[str]:
     """The texts of the training run that produced ``teacher``, when its rows are still stored."""
+    from core.nlp.runs import read_run_rows
     from core.repositories import runs as run_rows
     from core.storage.tables import TrainingRun
 
@@ -206,8 +206,7 @@ def teacher_training_texts(teacher: VersionInfo) -> list[str]:
     path = Path(paths[0]) if paths and paths[0] else None
     if path is None or not path.exists():
         return []
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [row.get("text") or "" for row in csv.DictReader(fh)]
+    return read_run_rows(path)[0]
 
 
 # ---------------------------------------------------------------- the student: int8, measurement, registration

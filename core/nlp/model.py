@@ -8,6 +8,8 @@ from torch import nn
 from transformers import BertModel, BertPreTrainedModel, MPNetModel, MPNetPreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+INT8 = "int8"  # a model's ``quantisation`` (and its manifest's) when its linear layers compute in int8
+
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     mask = attention_mask.unsqueeze(-1).to(hidden.dtype)

@@ -155,7 +155,8 @@ def _write_rows(path: Path, texts: list[str], labels: list[str]) -> None:
     tmp.replace(path)
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[str]]:
+def read_run_rows(path: Path) -> tuple[list[str], list[str]]:
+    """The (texts, labels) a training run stored for itself."""
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     return [r["text"] for r in rows], [r["label"] for r in rows]
@@ -215,7 +216,7 @@ def execute_run(run_id: int, echo=None) -> RunView:  # noqa: ANN001 - echo: call
 def _train(run: RunView, data_path: Path, fingerprint: str, reporter: _RunReporter) -> None:
     run_id = run.id
     try:
-        texts, labels = _read_rows(data_path)
+        texts, labels = read_run_rows(data_path)
         params = TrainingParams(**run.params)
         from core.nlp.device import choose_device
 

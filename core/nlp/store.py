@@ -15,12 +15,11 @@ from safetensors.torch import load_file, save_file
 from transformers.utils import logging as hf_logging
 
 from core.nlp.base_model import DEFAULT_BASE, BaseEncoderUnavailable, base_encoder, base_model_dir
-from core.nlp.model import MeanPoolClassifier, base_of, classifier_class
+from core.nlp.model import INT8, MeanPoolClassifier, base_of, classifier_class
 
 MANIFEST = "manifest.json"
 VALIDATION_ROWS = "validation.csv"  # the version's validation rows (text,label), to compare versions on the same rows
 METHODS = ("head", "lora", "full")
-INT8 = "int8"  # the manifest's ``quantisation`` for a version scored with dynamic int8 linear layers
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()
 

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from core.support.decision import PRESET_MAX_WRONG
+
 POINTS_FILE = Path(__file__).with_name("operating_points.json")
-NAMES = ("answer more", "balanced", "be more careful")  # from the most answered to the most careful
+NAMES = tuple(PRESET_MAX_WRONG)  # from the most answered to the most careful
 DEFAULT = "balanced"  # a wrong answer is worse than an escalation
 CUSTOM = "custom"
 
