@@ -86,7 +86,8 @@ def pipeline_rate(model, base: str, texts: list[str], max_length: int) -> float:
     return round(len(texts) / (time.perf_counter() - start), 1)
 
 
-def run(max_texts: int, speed_texts: int, train_rows: int = 0) -> dict:
+def run(max_texts: int, speed_texts: int, train_rows: int = 0, method: str = "head", layers: int | None = None,
+        validation_only: bool = False) -> dict:
     from core.auth.roles import Actor, acting_as
     from core.nlp import accurate_encoder, registry
     from core.nlp.defaults import read_labelled_csv
@@ -113,7 +114,10 @@ def run(max_texts: int, speed_texts: int, train_rows: int = 0) -> dict:
         teacher_train_s = time.perf_counter() - started
         teacher_info = registry.register_trained(teacher_result, "sentiment", created_by="benchmark")
         print(f"teacher trained in {teacher_train_s:.0f} s; distilling over {len(unlabelled)} texts ...", flush=True)
-        result = distil("sentiment", teacher_info.version, unlabelled)
+        result = distil("sentiment", teacher_info.version, unlabelled, method=method, layers=layers)
+        if validation_only:  # tuning: the teacher's held-out rows (carved from the training file), no test split
+            return {"validation": result.comparison(), "agreement": result.agreement, "int8": result.int8,
+                    "distil_s": round(result.duration_s, 1), "texts": result.texts}  # fmt: skip
         models = {"teacher": registry.load_version(teacher_info), "student": registry.load_version(result.version)}
         speed = (test_texts * (speed_texts // len(test_texts) + 1))[:speed_texts]
         out = {}
@@ -151,6 +155,10 @@ def main() -> None:
     parser.add_argument("--max-texts", type=int, default=8000, help="unlabelled texts the teacher labels")
     parser.add_argument("--speed-texts", type=int, default=1000, help="texts timed for texts/s")
     parser.add_argument("--train-rows", type=int, default=0, help="only the first N training rows (a quick check; 0: all)")
+    parser.add_argument("--student-method", choices=("head", "lora", "full"), default="head")
+    parser.add_argument("--student-layers", type=int, default=None, help="a smaller student: the first N layers")
+    parser.add_argument("--validation-only", action="store_true",
+                        help="print teacher and student on the teacher's validation rows; no test split, nothing written")
     args = parser.parse_args()
     if not PHRASEBANK.exists():
         sys.exit(f"error: {DATA} not found (the benchmark needs ../shared/data)")
@@ -159,7 +167,11 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/beacon.db"
         os.environ.setdefault("BEACON_DEVICE", "cpu")
         os.environ.setdefault("BEACON_SCORING_BATCH_SIZE", str(BATCH))  # core's path in batches of 32 too
-        results = run(args.max_texts, args.speed_texts, args.train_rows)
+        results = run(args.max_texts, args.speed_texts, args.train_rows, args.student_method, args.student_layers,
+                      args.validation_only)  # fmt: skip
+    if args.validation_only:
+        print(json.dumps(results, indent=1))
+        return
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
     print(f"{'':<34}{'teacher':>12}{'student':>12}")

@@ -44,8 +44,10 @@ def cmd_distil(args: argparse.Namespace) -> int:
     upgrade_database()
     try:
         texts = _unlabelled_texts(Path(args.unlabelled), args.text_column) if args.unlabelled else None
-        result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=args.student_method, progress=_echo_epoch)
-    except (InputFileError, DistilDataError, LookupError) as exc:
+        method = args.student_method or ("full" if args.student_layers else "head")
+        result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=method,
+                        layers=args.student_layers, progress=_echo_epoch)  # fmt: skip
+    except (InputFileError, DistilDataError, LookupError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(side_by_side_table(result.comparison()))
@@ -133,8 +135,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     distil.add_argument("--unlabelled", help="a CSV (or .csv.gz, .xlsx) of in-domain texts (default: the project's own texts)")
     distil.add_argument("--text-column", default="text", help="the column of --unlabelled holding the texts (default: text)")
     distil.add_argument("--no-int8", action="store_true", help="keep the student in fp32 (no int8 quantisation)")
-    distil.add_argument("--student-method", choices=("head", "lora", "full"), default="head",
-                        help="how the student learns: head on the frozen fast encoder (default, fastest), lora or full")  # fmt: skip
+    distil.add_argument("--student-method", choices=("head", "lora", "full"),
+                        help="how the student learns: head on the frozen fast encoder (the default, fastest to train), "
+                        "lora or full (the default with --student-layers)")  # fmt: skip
+    distil.add_argument("--student-layers", type=int, help="a smaller, faster student: only the fast encoder's first N "
+                        "of its 6 layers, trained in full")  # fmt: skip
     distil.set_defaults(func=cmd_distil)
     build = models_sub.add_parser("build-defaults", help="retrain the shipped default models from their sources")
     build.add_argument("--task", choices=DEFAULT_TASKS)

@@ -40,6 +40,9 @@ SPEED_TEXTS = 512  # texts each model scores for texts/s
 # A head student trains on cached embeddings, so epochs are cheap: its probabilities settle on the teacher's slowly
 # after the first steps overshoot, so it gets more epochs and more patience than a head trained on labels.
 HEAD_STUDENT = {"epochs": 300, "patience": 20}
+# A student with fewer layers than the fast encoder trains in full; it starts further from the teacher, so it gets
+# a higher learning rate and more epochs than a full fine-tune on labels (set on the teacher's validation rows).
+SMALL_STUDENT = {"epochs": 6, "learning_rate": 1e-4}
 
 
 class DistilDataError(ValueError):
@@ -96,6 +99,7 @@ def distil(
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
     method: str = "head",
+    layers: int | None = None,
     min_agreement: float = MIN_INT8_AGREEMENT,
     created_by: str | None = None,
     notes: str = "",
@@ -104,10 +108,14 @@ def distil(
 
     Unlabelled texts: ``unlabelled_texts``, else the project's own texts for the task (stored feed items for
     sentiment and topic, the knowledge bases' questions for intent), always plus the teacher's training texts when
-    its training run's rows are stored; never the teacher's held-out rows, on which both are measured. Raises
+    its training run's rows are stored; never the teacher's held-out rows, on which both are measured. ``layers``:
+    a smaller student that keeps only the fast encoder's first N layers (trained in full). Raises
     DistilDataError before anything is trained when there are fewer than ``MIN_TEXTS`` distinct texts;
     TrainingCancelled when ``should_stop`` says so (nothing is registered)."""
     actor = require("analyst", "train models")
+    student = HEAD_STUDENT if method == "head" else SMALL_STUDENT if layers else {}
+    params = TrainingParams(method=method, base=student_base, layers=layers, **student)
+    params.resolved()  # a clear error for an impossible student before the teacher scores anything
     started = time.perf_counter()
     stop = should_stop or (lambda: False)
     teacher_info = registry.get_version(task, from_version)
@@ -121,7 +129,6 @@ def distil(
     teacher = registry.load_version(teacher_info)
     soft = teacher.predict_proba(texts, progress=lambda done, total: _check_stop(stop))
     hard = [teacher.labels[i] for i in soft.argmax(axis=1)]
-    params = TrainingParams(method=method, base=student_base, **(HEAD_STUDENT if method == "head" else {}))
     trained = train_classifier(
         texts, hard, params, progress, stop, device=get_settings().device, label_order=teacher.labels, soft_targets=soft
     )
@@ -257,7 +264,7 @@ def _side_by_side(
     measured, predictions = [], []
     for version, base, method, classifier in (
         (teacher_info.version, teacher_info.base, teacher_info.method, teacher),
-        (None, trained.params.base, trained.params.method, student),
+        (None, trained.params.base, _method_name(trained.params), student),
     ):
         predicted = [classifier.labels[i] for i in classifier.predict_proba(texts).argmax(axis=1)]
         report = classification_report(truth, predicted, teacher.labels)
@@ -269,6 +276,10 @@ def _side_by_side(
         measured.append((side, report))
     agreement = float(np.mean([a == b for a, b in zip(*predictions)])) if texts else 0.0
     return measured[0], measured[1], agreement
+
+
+def _method_name(params: TrainingParams) -> str:
+    return f"{params.method}, {params.layers} layers" if params.layers else params.method
 
 
 def _precision(classifier: TextClassifier) -> str:

@@ -25,7 +25,7 @@ from core.nlp.device import (
     training_dtype,
 )
 from core.nlp.evaluation import classification_report
-from core.nlp.model import MeanPoolClassifier
+from core.nlp.model import MeanPoolClassifier, keep_first_layers
 from core.nlp.store import new_base_model
 
 DEFAULT_LR = {"head": 1e-2, "lora": 1e-3, "full": 5e-5}
@@ -48,11 +48,17 @@ class TrainingParams:
     patience: int = 2
     seed: int = 13
     base: str = "fast"  # the base encoder: fast (all-MiniLM-L6-v2) or accurate (all-mpnet-base-v2)
+    layers: int | None = None  # keep only the encoder's first N transformer layers (a smaller, faster model); full only
 
     def resolved(self) -> TrainingParams:
         if self.method not in DEFAULT_LR:
             raise ValueError(f"unknown method {self.method!r}; use head, lora or full")
-        base_encoder(self.base)  # a clear error for an unknown base
+        encoder = base_encoder(self.base)  # a clear error for an unknown base
+        if self.layers is not None and not 1 <= self.layers <= encoder.layers:
+            raise ValueError(f"a model on the {encoder.key} encoder keeps 1 to {encoder.layers} layers, not {self.layers}")
+        if self.layers is not None and self.method != "full":
+            raise ValueError("a model with fewer layers is trained in full (method full): head and lora versions are "
+                             "rebuilt from the whole base encoder when they load")  # fmt: skip
         out = copy.copy(self)
         out.epochs = self.epochs or DEFAULT_EPOCHS[self.method]
         out.learning_rate = self.learning_rate or DEFAULT_LR[self.method]
@@ -144,6 +150,8 @@ def train_classifier(
     dev = torch.device(choose_device(device))
     started = time.perf_counter()
     model = new_base_model(label_list, params.base)
+    if params.layers is not None:
+        model = keep_first_layers(model, params.layers)
     fit = _fit_head if params.method == "head" else _fit_encoder
     history, saveable = fit(
         model, list(texts), y, targets, train_idx, val_idx, params, dev, progress, should_stop or (lambda: False)

@@ -157,6 +157,29 @@ def test_a_lora_student_learns_the_teachers_labels_and_loads_merged(teacher):
     assert same >= 0.8  # chance is about a third
 
 
+def test_a_smaller_student_keeps_its_first_layers_and_loads_as_saved(teacher):
+    result = distil("sentiment", teacher, UNLABELLED, int8=False, method="full", layers=2)
+    folder = get_settings().model_dir / result.version.path
+    assert json.loads((folder / "full" / "config.json").read_text())["num_hidden_layers"] == 2
+    model, _ = load_model(folder)
+    assert len(model.bert.encoder.layer) == 2
+    assert result.student.method == "full, 2 layers" and result.version.params["layers"] == 2
+    full_size = model_size_mb(load_model(get_settings().model_dir / registry.get_version("sentiment", teacher).path)[0])
+    assert result.student.size_mb < 0.85 * full_size  # 2 of 6 transformer layers (the embeddings are most of the rest)
+    loaded_teacher = registry.load_version(registry.get_version("sentiment", teacher))
+    student = registry.load_version(result.version)
+    same = np.mean([a == b for a, b in zip(_labels(loaded_teacher, UNLABELLED), _labels(student, UNLABELLED))])
+    assert same >= 0.8  # chance is about a third
+
+
+def test_fewer_layers_are_only_trained_in_full(teacher):
+    with pytest.raises(ValueError, match="trained in full"):
+        distil("sentiment", teacher, UNLABELLED, method="lora", layers=3)
+    with pytest.raises(ValueError, match="keeps 1 to 6 layers, not 9"):
+        distil("sentiment", teacher, UNLABELLED, method="full", layers=9)
+    assert [v.version for v in registry.list_versions("sentiment")] == [teacher]
+
+
 # ---------------------------------------------------------------- the command line
 
 
