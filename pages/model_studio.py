@@ -8,9 +8,10 @@ import streamlit as st
 
 from core.downloads import safe_csv
 from core.nlp.datacheck import LabelledFileError, read_labelled_file, suggest_columns
-from core.nlp.runs import get_run, list_runs
+from core.nlp.runs import TextsFile, get_run, list_runs
 from core.nlp.training import TrainingParams
 from core.runs import status_label
+from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
 from ui import chart_labels, may, plain, say, use_app_navigation
 
@@ -26,6 +27,7 @@ COLUMN_LABELS = {  # table columns in the user's words
     "row": "Line", "reason": "Reason", "measure": "Measure", "difference": "Difference",
 }
 COMPRESS = "Compress (distil into the fast encoder)"
+TEXTS_KEY = "studio_texts_saved"  # (file id, stored path) of the current file of in-domain texts
 
 
 
@@ -59,6 +61,7 @@ def show_compression(run) -> None:  # noqa: ANN001 - RunView
     st.markdown("**Teacher and student side by side**")
     st.dataframe(studio.side_by_side(run), hide_index=True, width="stretch", key=f"side_by_side_{run.id}", column_config=COLUMN_LABELS)
     st.caption(plain(studio.compression_text(run)))
+    st.caption(plain(studio.compression_settings(run)))
     state = studio.version_state(run)
     st.metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off", border=True)
     promote_student(run)
@@ -239,9 +242,31 @@ def runs_tab() -> None:
         show_run(run_id)
 
 
-def start_compression(task: str, version: int) -> None:
+def compression_choices() -> tuple[str, TextsFile | None, bool]:
+    """The student and the optional file of in-domain texts for "Compress"; False when the file cannot be used."""
+    student = st.radio("Student", list(studio.STUDENT_CHOICES), format_func=studio.STUDENT_CHOICES.get, key="studio_student")
+    upload = st.file_uploader("In-domain texts (optional): .csv, .csv.gz or .xlsx", type=["csv", "gz", "xlsx"],
+                              key="studio_texts_upload", help=studio.TEXTS_HELP)  # fmt: skip
+    if upload is None:
+        st.caption("Without a file the student learns on the project's own texts for the task.")
+        return student, None, True
+    saved = st.session_state.get(TEXTS_KEY)
     try:
-        run_id = studio.start_compression(task, version)
+        path, check = studio.texts_upload(upload.name, upload.getvalue(), saved[1] if saved and saved[0] == upload.file_id else None)
+    except InputFileError as exc:
+        say("error", str(exc))
+        return student, None, False
+    st.session_state[TEXTS_KEY] = (upload.file_id, path)
+    columns = check.spec.columns
+    guess = columns.index(check.suggested_column) if check.suggested_column in columns else 0
+    column = st.selectbox("Text column", columns, index=guess, key="studio_texts_column", help="Suggested: the longest texts")
+    st.caption(plain(f"{upload.name}: {check.description}, {len(columns)} columns"))
+    return student, TextsFile(path, upload.name, column), True
+
+
+def start_compression(task: str, version: int, student: str, texts: TextsFile | None) -> None:
+    try:
+        run_id = studio.start_compression(task, version, student=student, texts=texts)
     except (LookupError, ValueError, PermissionError) as exc:
         say("error", str(exc))
         return
@@ -269,8 +294,10 @@ def versions_tab() -> None:
         return
     p1, p2, p3 = st.columns([3, 2, 1], vertical_alignment="bottom")
     version = int(p1.selectbox("Version", table["version"].tolist(), key="studio_version_pick"))
-    if p2.button(COMPRESS, key="studio_compress", width="stretch", help=studio.COMPRESS_HELP):
-        start_compression(task, version)
+    with st.expander("Compress: the student and the texts it learns from"):
+        student, texts, usable = compression_choices()
+    if p2.button(COMPRESS, key="studio_compress", width="stretch", help=studio.COMPRESS_HELP, disabled=not usable):
+        start_compression(task, version, student, texts)
     if not may("admin"):
         st.caption("Promoting and rolling back versions needs the admin role.")
         return

@@ -38,12 +38,14 @@ def cmd_distil(args: argparse.Namespace) -> int:
     """Distil a version into a fast student and print teacher and student side by side. Input problems (the file,
     its column, too few texts, no such version) print one line and exit 2; nothing is registered then."""
     from core.nlp.distil import DistilDataError, distil
+    from core.nlp.runs import read_unlabelled_texts
     from core.scoring.reading import InputFileError
     from core.storage import upgrade_database
 
     upgrade_database()
     try:
-        texts = _unlabelled_texts(Path(args.unlabelled), args.text_column) if args.unlabelled else None
+        path = Path(args.unlabelled) if args.unlabelled else None
+        texts = read_unlabelled_texts(path, args.text_column, hint="use --text-column") if path else None
         method = args.student_method or ("full" if args.student_layers else "head")
         result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=method,
                         layers=args.student_layers, progress=_echo_epoch)  # fmt: skip
@@ -57,18 +59,6 @@ def cmd_distil(args: argparse.Namespace) -> int:
     print(f"student registered as {v.task} v{v.version} (not active); make it active with "
           f"`python -m core models promote --task {v.task} --version {v.version}`")  # fmt: skip
     return 0
-
-
-def _unlabelled_texts(path: Path, column: str) -> list[str]:
-    """The texts of one column of a CSV (or gzipped CSV, or Excel) file, read as batch scoring reads uploads;
-    InputFileError naming the file (and the column) when it cannot. Rows with the wrong number of fields are skipped."""
-    from core.scoring.reading import InputFileError, inspect_input, iter_chunks
-
-    spec = inspect_input(path, name=str(path))
-    if column not in spec.columns:
-        raise InputFileError(f"{path}: no column {column!r} (columns: {', '.join(spec.columns)}); use --text-column")
-    at = spec.columns.index(column)
-    return [row[at] for chunk in iter_chunks(spec, 5000, name=str(path)) for row in chunk.rows]
 
 
 def _echo_epoch(p: Any) -> None:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
+import shutil
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -112,20 +115,111 @@ def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: s
     return run_id
 
 
-def queue_distil_run(task: str, version: int, int8: bool = True, created_by: str | None = None) -> int:
-    """Queue a compression run of ``task`` version ``version`` (distilled over the project's own texts for the task
-    and the teacher's training texts); ValueError at once when the version cannot be compared with a student."""
+@dataclass(frozen=True)
+class Student:
+    """A kind of student a compression run trains (the CLI spells the same as --student-method/--student-layers)."""
+
+    method: str  # head, lora or full (core.nlp.distil)
+    layers: int | None = None  # only the fast encoder's first N layers (trained in full)
+
+
+STUDENTS = {"quick": Student("head"), "closer": Student("full"), "smallest": Student("full", 4)}
+DEFAULT_STUDENT = "quick"
+GIVEN_TEXTS = "given texts"  # how core.nlp.distil names texts passed to it in a result's sources
+
+
+@dataclass(frozen=True)
+class TextsFile:
+    """Unlabelled in-domain texts for a compression run: a file (CSV, .csv.gz or .xlsx) and the column holding them."""
+
+    path: Path
+    name: str  # the file's name as the user gave it (messages and the run's params name it)
+    column: str
+
+    def describe(self) -> str:
+        return f"{self.name}, column {self.column}"
+
+
+COLUMN_HINT = "choose the column that holds the texts"
+
+
+def read_unlabelled_texts(path: Path, column: str, name: str | None = None, hint: str = COLUMN_HINT) -> list[str]:
+    """The texts of one column of a CSV (or gzipped CSV, or Excel) file, read as batch scoring reads uploads;
+    InputFileError naming the file (and the column) when it cannot, or when the column holds no texts (only blanks
+    and numbers). Rows with the wrong number of fields are skipped."""
+    from core.scoring.reading import InputFileError, inspect_input, iter_chunks
+
+    name = name or str(path)
+    spec = inspect_input(path, name=name)
+    if column not in spec.columns:
+        raise InputFileError(f"{name}: no column {column!r} (columns: {', '.join(spec.columns)}); {hint}")
+    at = spec.columns.index(column)
+    texts = [row[at] for chunk in iter_chunks(spec, 5000, name=name) for row in chunk.rows]
+    if not any(_is_text(t) for t in texts):
+        raise InputFileError(f"{name}: column {column!r} holds no texts (only blanks or numbers); {hint}")
+    return texts
+
+
+def _is_text(value: str) -> bool:
+    value = value.strip().replace(",", "").replace(" ", "")
+    try:
+        float(value)
+    except ValueError:
+        return bool(value)
+    return False
+
+
+@requires("analyst", "upload texts for compression")
+def stage_texts_file(name: str, data: bytes) -> Path:
+    """Keep an uploaded file of in-domain texts among the training runs' data until a compression run copies it;
+    InputFileError when it is over the upload limit (BEACON_UPLOAD_MAX_MB)."""
+    from core.scoring.runs import check_upload_size
+
+    check_upload_size(len(data), name)
+    folder = runs_dir() / "uploads" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    path = folder / _safe_name(name)
+    path.write_bytes(data)
+    return path
+
+
+def _safe_name(name: str) -> str:
+    return (re.sub(r"[^\w.\-]+", "_", Path(name).name).strip("._") or "texts")[:120]
+
+
+def queue_distil_run(
+    task: str, version: int, int8: bool = True, created_by: str | None = None, student: str = DEFAULT_STUDENT,
+    texts: TextsFile | None = None,
+) -> int:  # fmt: skip
+    """Queue a compression run of ``task`` version ``version`` into a ``student`` (a key of STUDENTS), distilled over
+    ``texts`` (a file, copied beside the training runs' rows so the run does not depend on the upload) or else the
+    project's own texts for the task, plus the teacher's training texts. ValueError at once (nothing queued) when
+    the version cannot be compared with a student, the student is unknown or the file or its column cannot be read."""
     from core.nlp import registry
 
     actor = require("analyst", "train models")
+    if student not in STUDENTS:
+        raise ValueError(f"no student {student!r}; choose one of {', '.join(STUDENTS)}")
     info = registry.get_version(task, version)
     if registry.validation_rows(info) is None:
         raise ValueError(f"{task} v{version} has no stored validation rows, so a student could not be compared with it; "
                          "compress a version trained under Train (or with `python -m core train`)")
-    row = TrainingRun(task=task, method=DISTIL, params={"from_version": version, "int8": int8}, labels=list(info.labels),
-                      data_path="", created_by=created_by or actor.username)  # fmt: skip
-    run_id = run_rows.insert(row)
-    record("compression started", f"run {run_id}", detail={"task": task, "from_version": version})
+    if texts is not None:
+        read_unlabelled_texts(texts.path, texts.column, texts.name)  # a clear error now rather than a failed run
+    kind = STUDENTS[student]
+    params = {"from_version": version, "int8": int8, "student": student, "method": kind.method, "layers": kind.layers,
+              "texts": {"file": texts.name, "column": texts.column} if texts else None}  # fmt: skip
+    row = TrainingRun(task=task, method=DISTIL, params=params, labels=list(info.labels), data_path="",
+                      created_by=created_by or actor.username)  # fmt: skip
+
+    def store_texts(row: TrainingRun) -> None:  # in the insert's transaction: no run without its texts
+        path = runs_dir() / f"run-{row.id}-texts-{_safe_name(texts.name)}"
+        shutil.copyfile(texts.path, path)
+        row.data_path = str(path)
+
+    run_id = run_rows.insert(row, store_texts if texts else None)
+    record("compression started", f"run {run_id}", detail={"task": task, "from_version": version, "student": student,
+                                                           "texts": texts.name if texts else "project"})  # fmt: skip
     return run_id
 
 
@@ -207,7 +301,7 @@ def execute_run(run_id: int, echo=None) -> RunView:  # noqa: ANN001 - echo: call
     )
     with lifecycle.Heartbeat(TRAINING, run_id) as heartbeat:
         if run.method == DISTIL:
-            _distil(run, _RunReporter(run_id, heartbeat, echo))
+            _distil(run, data_path, _RunReporter(run_id, heartbeat, echo))
         else:
             _train(run, data_path, fingerprint, _RunReporter(run_id, heartbeat, echo))
     return get_run(run_id)
@@ -232,18 +326,26 @@ def _train(run: RunView, data_path: Path, fingerprint: str, reporter: _RunReport
         lifecycle.finish(TRAINING, run_id, lifecycle.FAILED, error=f"{type(exc).__name__}: {exc}", progress=reporter.points)
 
 
-def _distil(run: RunView, reporter: _RunReporter) -> None:
-    """A compression run's work: the student is registered (not active); the result holds the side by side."""
+def _distil(run: RunView, data_path: Path, reporter: _RunReporter) -> None:
+    """A compression run's work: the student is registered (not active); the result holds the side by side, its
+    sources naming the run's texts file when it had one."""
     from core.nlp.device import choose_device
     from core.nlp.distil import distil
 
     try:
         _set(run.id, device=choose_device(get_settings().device))
-        result = distil(run.task, int(run.params["from_version"]), int8=bool(run.params.get("int8", True)),
+        given = run.params.get("texts")
+        texts = read_unlabelled_texts(data_path, given["column"], given["file"]) if given else None
+        result = distil(run.task, int(run.params["from_version"]), texts, int8=bool(run.params.get("int8", True)),
+                        method=run.params.get("method", "head"), layers=run.params.get("layers"),
                         progress=reporter.progress, should_stop=reporter.should_stop, created_by=run.created_by,
                         notes=f"compression run {run.id}")  # fmt: skip
         metrics = {k: v for k, v in result.version.metrics.items() if k not in ("comparison", "distilled_from")}
-        summary = {"metrics": metrics, "distilled": result.comparison(), "duration_s": round(result.duration_s, 1), "activated": False}
+        distilled = result.comparison()
+        if given:
+            name = f"{given['file']} (column {given['column']})"
+            distilled["sources"] = {name if source == GIVEN_TEXTS else source: n for source, n in distilled["sources"].items()}
+        summary = {"metrics": metrics, "distilled": distilled, "duration_s": round(result.duration_s, 1), "activated": False}
         lifecycle.finish(TRAINING, run.id, lifecycle.SUCCEEDED, model_version=result.version.version, result=summary,
                          row_count=result.texts, progress=reporter.points)  # fmt: skip
     except TrainingCancelled:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -13,11 +14,23 @@ from core.nlp import registry
 from core.nlp.datacheck import DataCheck, check_labelled_data
 from core.nlp.device import choose_device, machine
 from core.nlp.evaluation import classification_report
-from core.nlp.runs import DISTIL, RunView, launch_run, queue_distil_run, queue_run, request_cancel
+from core.nlp.runs import (
+    DEFAULT_STUDENT,
+    DISTIL,
+    STUDENTS,
+    RunView,
+    TextsFile,
+    launch_run,
+    queue_distil_run,
+    queue_run,
+    request_cancel,
+    stage_texts_file,
+)
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
 from core.runs import status_label
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
+from core.views.batch_scoring import UploadCheck, check_upload
 
 METHODS = {
     "head": "Head only — frozen encoder, fastest (a minute on CPU)",
@@ -125,17 +138,49 @@ def start_training(check: DataCheck, task: str, params: TrainingParams, launch: 
 
 COMPRESS_HELP = (
     "Distil this version into a student on the fast encoder (int8 on a CPU when it gives the same labels): it labels "
-    "the project's own texts for the task, the student learns those labels, and both are compared side by side on "
-    "this version's validation rows. The student is registered as a new version, not active."
+    "in-domain texts (your file, else the project's own texts for the task) and its own training texts, the student "
+    "learns those labels, and both are compared side by side on this version's validation rows. The student is "
+    "registered as a new version, not active."
+)
+_SMALLEST = STUDENTS["smallest"].layers
+STUDENT_CHOICES = {  # the keys of core.nlp.runs.STUDENTS, in the user's words with their effect
+    "quick": "Quick: a new head on the fast encoder (minutes; furthest from the teacher)",
+    "closer": "Closer: the whole fast encoder fine-tuned on the teacher's labels (longer: every weight trains)",
+    "smallest": f"Smallest and fastest: the fast encoder's first {_SMALLEST} of 6 layers, fine-tuned (about as long to train "
+    f"as Closer; {6 - _SMALLEST} fewer layers per text, so it scores up to {6 / _SMALLEST:.1f}x faster)",
+}
+TEXTS_HELP = (
+    "Optional: a CSV (.csv, .csv.gz) or Excel (.xlsx) file of unlabelled texts like the ones this model will score "
+    "(tickets, headlines). Without one, the project's own texts for the task are used (stored feed items for "
+    "sentiment and topic, knowledge-base questions for intent). The file is kept with the run."
 )
 
 
-def start_compression(task: str, version: int, launch: bool = True) -> int:
-    """Queue a compression run of ``version`` for the signed-in user and start its process."""
-    run_id = queue_distil_run(task, version)
+def texts_upload(name: str, data: bytes, staged: Path | None = None) -> tuple[Path, UploadCheck]:
+    """Keep an uploaded file of in-domain texts with the training runs' data (once: ``staged`` is the copy kept
+    for this upload before) and read its columns (suggested: the longest texts); InputFileError naming the file
+    when it is unreadable or over the upload limit."""
+    path = staged if staged is not None and staged.exists() else stage_texts_file(name, data)
+    return path, check_upload(path, name)
+
+
+def start_compression(task: str, version: int, launch: bool = True, student: str = DEFAULT_STUDENT,
+                      texts: TextsFile | None = None) -> int:  # fmt: skip
+    """Queue a compression run of ``version`` into ``student`` over ``texts`` (else the project's own texts) for the
+    signed-in user and start its process."""
+    run_id = queue_distil_run(task, version, student=student, texts=texts)
     if launch:
         launch_run(run_id)
     return run_id
+
+
+def compression_settings(run: RunView) -> str:
+    """What a compression run was asked for: the student and where the texts came from."""
+    student = STUDENT_CHOICES.get(run.params.get("student", DEFAULT_STUDENT), "").split(":")[0] or "Quick"
+    method = run.params.get("method", "head") + (f", {run.params['layers']} layers" if run.params.get("layers") else "")
+    given = run.params.get("texts")
+    source = f"the file {given['file']} (column {given['column']})" if given else "the project's own texts for the task"
+    return f"Student: {student} ({method}). Texts: {source}, plus the teacher's training texts when stored."
 
 
 def is_compression(run: RunView) -> bool:

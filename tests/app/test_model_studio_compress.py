@@ -1,17 +1,33 @@
 """Model Studio's "Compress" action: a version distilled into the fast encoder in its own process (a training run of
-method distil), the side-by-side result, and the student promoted like any version."""
+method distil) into the chosen student, over an uploaded file of in-domain texts or the project's own texts; the
+side-by-side result, and the student promoted like any version."""
 
 from __future__ import annotations
 
+import shutil
 import time
 
+import pandas as pd
+import pytest
+
+from core.__main__ import main
 from core.nlp import registry
-from core.nlp.runs import get_run, list_runs
+from core.nlp.runs import TextsFile, get_run, list_runs, queue_distil_run, runs_dir
+from core.scoring.reading import InputFileError
 from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, texts
 from tests.integration.test_distil import UNLABELLED
 from tests.unit.test_alert_detect import add_article, add_feed
 
 COMPRESS = "Compress (distil into the fast encoder)"
+SMALLEST = "Smallest and fastest: the fast encoder's first 4 of 6 layers"
+NEWS = pd.DataFrame({"id": range(len(UNLABELLED)), "headline": UNLABELLED}).to_csv(index=False).encode()
+
+
+def wait_for(run_id: int, seconds: float = 240):  # noqa: ANN201 - RunView
+    deadline = time.monotonic() + seconds
+    while not get_run(run_id).finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return get_run(run_id)
 
 
 def test_compress_a_version_follow_the_run_and_promote_the_student(tiny_models):
@@ -22,6 +38,8 @@ def test_compress_a_version_follow_the_run_and_promote_the_student(tiny_models):
     at = button(at, COMPRESS).click().run()
     assert_no_exception(at)
     assert any("Compression run 1 started: sentiment v1" in t for t in texts(at.success))
+    assert get_run(1).params | {"int8": True} == {"from_version": 1, "int8": True, "student": "quick", "method": "head",
+                                                  "layers": None, "texts": None}  # the default: a head, the project's texts
 
     deadline = time.monotonic() + 240
     while not get_run(1).finished and time.monotonic() < deadline:
@@ -37,6 +55,7 @@ def test_compress_a_version_follow_the_run_and_promote_the_student(tiny_models):
     assert table["student v2"].tolist()[0] == "fast"
     caption = next(c for c in shown_texts(at.caption) if "held-out validation rows" in c)
     assert f"labels on {len(UNLABELLED)} texts ({len(UNLABELLED)} from stored feed items" in caption and "int8:" in caption
+    assert "Student: Quick (head). Texts: the project's own texts for the task" in " ".join(shown_texts(at.caption))
     assert not registry.get_version("sentiment", 2).is_active
     assert {m.label: m.delta for m in at.metric}["Registered as"] == "not active yet"
 
@@ -80,3 +99,70 @@ def test_compressing_a_shipped_default_says_what_to_compress_instead(db):
     error = " ".join(texts(at.error))
     assert "has no stored validation rows" in error and "compress a version trained under Train" in error
     assert list_runs() == []  # nothing queued
+
+
+def test_the_chosen_student_learns_from_the_uploaded_file_kept_with_the_run(tiny_models):
+    at = open_page("model_studio.py", "Versions")
+    at.radio(key="studio_student").set_value("smallest")
+    at.file_uploader(key="studio_texts_upload").upload("news.csv", NEWS, "text/csv")
+    at = at.run()
+    assert_no_exception(at)
+    assert any(option.startswith(SMALLEST) for option in at.radio(key="studio_student").options)
+    assert at.selectbox(key="studio_texts_column").value == "headline"  # suggested: the longest texts
+    at = button(at, COMPRESS).click().run()
+    assert_no_exception(at)
+    run = get_run(1)
+    assert (run.params["student"], run.params["method"], run.params["layers"]) == ("smallest", "full", 4)
+    assert run.params["texts"] == {"file": "news.csv", "column": "headline"}
+    shutil.rmtree(runs_dir() / "uploads")  # the run reads its own copy, not the upload
+    assert [p.name for p in runs_dir().glob("run-1-texts-*")] == ["run-1-texts-news.csv"]
+
+    run = wait_for(1, 420)
+    assert run.status == "succeeded", run.error
+    assert run.result["distilled"]["sources"] == {"news.csv (column headline)": len(UNLABELLED), "the teacher's training texts": 0}
+    at = switch_tab(at, "Runs")
+    assert_no_exception(at)
+    table = next(f.value for f in at.dataframe if "teacher v1" in f.value.columns)
+    assert table["student v2"].tolist()[:2] == ["fast", "full, 4 layers"]
+    captions = " ".join(shown_texts(at.caption))
+    assert f"({len(UNLABELLED)} from news.csv (column headline)" in captions
+    assert "Student: Smallest and fastest (full, 4 layers). Texts: the file news.csv (column headline)" in captions
+
+
+def test_a_column_without_texts_is_refused_with_the_file_and_column_and_nothing_is_queued(tiny_models):
+    at = open_page("model_studio.py", "Versions")
+    at.file_uploader(key="studio_texts_upload").upload("news.csv", NEWS, "text/csv")
+    at = at.run()
+    at.selectbox(key="studio_texts_column").set_value("id")
+    at = button(at.run(), COMPRESS).click().run()
+    assert_no_exception(at)
+    assert "news.csv: column 'id' holds no texts (only blanks or numbers); choose the column that holds the texts" in shown_texts(at.error)
+    assert list_runs() == []
+
+
+def test_an_unreadable_file_is_named_and_cannot_be_compressed_on(tiny_models):
+    at = open_page("model_studio.py", "Versions")
+    at.file_uploader(key="studio_texts_upload").upload("news.csv", b"\x89PNG\r\n\x1a\n\x00\x00binary", "text/csv")
+    at = at.run()
+    assert_no_exception(at)
+    [error] = shown_texts(at.error)
+    assert error.startswith("news.csv is a PNG image, not a text table (CSV); nothing was read.")
+    assert button(at, COMPRESS).disabled
+    assert list_runs() == []
+
+
+def test_a_missing_column_is_refused_before_anything_is_queued(tiny_models, tmp_path):
+    path = tmp_path / "upload.csv"
+    path.write_bytes(NEWS)
+    with pytest.raises(InputFileError, match=r"news\.csv: no column 'text' \(columns: id, headline\)"):
+        queue_distil_run("sentiment", 1, texts=TextsFile(path, "news.csv", "text"))
+    assert list_runs() == [] and not list(runs_dir().glob("run-*"))
+
+
+def test_cli_refuses_a_column_without_texts_with_the_same_reader(tiny_models, tmp_path, capsys):
+    path = tmp_path / "texts.csv"
+    path.write_bytes(NEWS)
+    code = main(["models", "distil", "--task", "sentiment", "--from-version", "1", "--unlabelled", str(path), "--text-column", "id"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{path}: column 'id' holds no texts (only blanks or numbers); use --text-column" in err
+    assert [v.version for v in registry.list_versions("sentiment")] == [1]
