@@ -126,7 +126,7 @@ def _word_pattern(lower_names: Iterable[str]) -> re.Pattern:
     return re.compile(r"(?<![\w])(" + _alternation(lower_names) + r")(?![\w])", re.IGNORECASE)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _gazetteer_names(gaz: Gazetteer | None = None) -> dict[str, tuple[str, str]]:
     """lower-case name (straight apostrophe) -> (the name as written, company key)."""
     out: dict[str, tuple[str, str]] = {}
@@ -135,7 +135,7 @@ def _gazetteer_names(gaz: Gazetteer | None = None) -> dict[str, tuple[str, str]]
     return out
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _gazetteer_pattern(gaz: Gazetteer | None = None) -> re.Pattern:
     return _word_pattern(_gazetteer_names(gaz))
 

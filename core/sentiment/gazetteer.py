@@ -5,17 +5,22 @@
   ``edgartools``, read as a file without importing ``edgar``: small and mid caps, recent IPOs, foreign ADRs),
 - short names: the first word of a longer name when one company alone uses it and it is no English word, given
   name or place ("Chipotle Mexican Grill" -> "Chipotle"),
+- listings on other home markets (Tokyo, Hong Kong, Shanghai/Shenzhen, Seoul, Taiwan, Toronto, Sydney, Oslo,
+  Sao Paulo) from the ``stocks.csv`` that ``investpy`` 1.0.8 ships (investing.com's list, a 2021 snapshot; read as
+  a file without importing ``investpy``), only on markets whose symbols there are the exchange's own codes,
 - a small documented alias list for the short names analysts and headlines use.
 
 Names are normalised by ``cleanco``. Names that could be something else are found only with company context
 (``entities.find_companies``): the reviewed ``AMBIGUOUS`` names, the short names (never a person's: "Icahn
-says") and the SEC names made of ordinary English words (``words``: "Gap", "Snap", "Clean Energy", by Webster's
-word list in ``english-words``), which need a company word, a possessive or a list of companies.
+says"), the one-word names of other markets' listings, and the SEC and other markets' names made of ordinary English
+words or places (``words``: "Gap", "Snap", "Clean Energy", "China Mobile", by Webster's word list in
+``english-words``), which need a company word, a possessive or a list of companies.
 
 Every company has one key, the ticker mentions are stored under:
 - the ticker the earlier hand-written list used, when it is one of the company's symbols (stored mentions
   and saved filters keep matching), else
-- pytickersymbols' primary symbol (e.g. ``SIE.DE``, ``7203.T``, ``AAPL``), ``-`` written as ``.``.
+- pytickersymbols' primary symbol (e.g. ``SIE.DE``, ``7203.T``, ``AAPL``), ``-`` written as ``.``, else
+- the SEC ticker, else the Yahoo-style symbol of the other market's listing (``1211.HK``, ``CF.TO``, ``012450.KS``).
 Any other Yahoo symbol of the company (``UL``, ``BRK-B``, ``HSBC``) maps to that key.
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import distribution
@@ -258,9 +264,141 @@ def _short_names(names: dict[str, str]) -> dict[str, str]:
     }
 
 
-def build_gazetteer(sec_listings: bool = True) -> Gazetteer:
-    """The gazetteer from the index constituents, the SEC's listed companies, the short names and the aliases;
-    ``sec_listings=False``: the earlier index-only gazetteer (no SEC names, no short names), the benchmark's baseline."""
+def _with_class(match: re.Match, market: str) -> str:
+    """A ticker with its share class as Yahoo writes it: "TECKb" -> "TECK-B.TO" (stored as "TECK.B.TO")."""
+    return match[1] + (f"-{match[2].upper()}" if match[2] else "") + market
+
+
+# Other home markets in investpy's stocks.csv whose symbols there are the exchange's own codes: numbers in Asia and
+# Riyadh, the exchange tickers in Toronto, Sydney, Oslo, Stockholm and Sao Paulo (checked where pytickersymbols
+# lists the same shares: Tokyo 192 of 195, Stockholm 27 of 29). Elsewhere (India, Denmark, Finland, Germany, France,
+# Italy, Singapore, South Africa ...) they are often Reuters codes ("HDBK" for HDFC Bank, not NSE's "HDFCBANK"), so those
+# markets are left out rather than stored under a symbol nobody writes. market -> (ISIN countries of the companies
+# whose home market it is, the symbol as investpy writes it, its Yahoo-style symbols: the key first). Hong Kong
+# comes before mainland China: a Chinese company listed in both is quoted by its Hong Kong listing in English news.
+_MARKETS: dict[str, tuple[frozenset[str], re.Pattern, Callable[[re.Match], list[str]]]] = {
+    "hong kong": (frozenset({"HK", "KY", "BM", "CN", "VG"}), re.compile(r"\d{1,5}"), lambda m: [f"{int(m[0]):04d}.HK"]),
+    "china": (frozenset({"CN"}), re.compile(r"\d{6}"), lambda m: [m[0] + (".SS" if m[0][0] in "69" else ".SZ")]),
+    "japan": (frozenset({"JP"}), re.compile(r"\d{4}"), lambda m: [f"{m[0]}.T"]),
+    # the list does not say KOSPI or KOSDAQ (".KQ"), nor TWSE or TPEx (".TWO"): the code is unique, both map to the key
+    "south korea": (frozenset({"KR"}), re.compile(r"\d{6}"), lambda m: [f"{m[0]}.KS", f"{m[0]}.KQ"]),
+    "taiwan": (frozenset({"TW", "KY"}), re.compile(r"\d{4}"), lambda m: [f"{m[0]}.TW", f"{m[0]}.TWO"]),
+    "canada": (frozenset({"CA"}), re.compile(r"([A-Z]{1,5})([a-c])?"), lambda m: [_with_class(m, ".TO")]),
+    "australia": (frozenset({"AU", "NZ"}), re.compile(r"[A-Z0-9]{3}"), lambda m: [f"{m[0]}.AX"]),
+    "norway": (frozenset({"NO"}), re.compile(r"[A-Z]{2,6}"), lambda m: [f"{m[0]}.OL"]),
+    "sweden": (frozenset({"SE"}), re.compile(r"([A-Z][A-Z0-9]{0,5})([a-d])?"), lambda m: [_with_class(m, ".ST")]),
+    "saudi arabia": (frozenset({"SA"}), re.compile(r"\d{4}"), lambda m: [f"{m[0]}.SR"]),
+    # ordinary shares end in 3-8 or 11 (units); 31-35 and 39 are depositary receipts of foreign companies (BDRs)
+    "brazil": (frozenset({"BR"}), re.compile(r"[A-Z]{4}(?:[3-8]|11)"), lambda m: [f"{m[0]}.SA"]),
+}
+# Rows that are not a company's ordinary shares: preference shares, depositary receipts, funds, warrants, units.
+_NOT_A_SHARE = re.compile(
+    r"\b(?:Pref|Prf|Pfd|Preferred|ADR|GDR|DRC|BDR|ETF|Fund|Trust|REIT|Warrants?|Rights|Units?|Notes|Debentures?|Receipts?)\b",
+    re.IGNORECASE,
+)
+# A share class or trading line at the end of a listed name ("BYD Co Ltd-H", "Teck Resources Ltd B", "Vale SA ON").
+_SHARE_CLASS = re.compile(r"[\s,-]+(?:(?i:Class|Cl|Ser\.?|Series)\s+)?(?:[A-Z]|ON|PN|N1|N2)\.?$")
+
+
+def _listing_name(full_name: str) -> str:
+    """A listed name without its share class and legal forms ("BYD Co Ltd-H" -> "BYD")."""
+    name = full_name.strip()
+    while (shorter := _SHARE_CLASS.sub("", name)) != name:
+        name = shorter
+    for _ in range(2):  # cleanco takes one legal form a pass: "Hanwha Aerospace Co Ltd" -> "... Co" -> "..."
+        name, previous = basename(name).strip(" ,.-"), name
+        if name == previous or len(name) < 3:
+            break
+    return re.sub(r"^The\s+", "", name)
+
+
+def _listing_variants(name: str) -> set[str]:
+    """``_variants`` of a name ``_listing_name`` cleaned already (without running cleanco on it again)."""
+    out = {name, _GENERIC_TAIL.sub("", name)}
+    out |= {_fold(v) for v in out}
+    return {v for v in out if v not in NOT_NAMES and (len(v) >= 3 or v in _SHORT_OK)}
+
+
+@lru_cache(maxsize=1)
+def world_listings() -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+    """(market, name, key, Yahoo-style symbols) of the ordinary shares on the markets above, home companies only,
+    from the stocks.csv that investpy 1.0.8 ships (the package is never imported); one row per market and name."""
+    with open(distribution("investpy").locate_file("investpy/resources/stocks.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    order = {market: i for i, market in enumerate(_MARKETS)}
+    out: dict[tuple[str, str], tuple[str, str, str, tuple[str, ...]]] = {}
+    for row in sorted((r for r in rows if r["country"] in _MARKETS), key=lambda r: (order[r["country"]], len(r["symbol"]), r["symbol"])):
+        homes, pattern, yahoo = _MARKETS[row["country"]]
+        match = pattern.fullmatch(row["symbol"])
+        receipt = row["isin"][6:9] == "BDR" or _NOT_A_SHARE.search(row["full_name"] + " " + row["name"])
+        if match and row["isin"][:2] in homes and not receipt:
+            name = _listing_name(row["full_name"])
+            symbols = tuple(_symbol(s) for s in yahoo(match))
+            out.setdefault((row["country"], name), (row["country"], name, symbols[0], symbols))
+    return tuple(out.values())
+
+
+def _is_plain_word(word: str) -> bool:
+    """An English word or given name, plurals too (Webster's list has "star", not "stars")."""
+    words = ordinary_words()
+    return word in words or (word.endswith("s") and word[:-1] in words) or (word.endswith("es") and word[:-2] in words)
+
+
+def _first_words(names: dict[str, str], by_variant: dict[str, dict[str, set[str]]]) -> dict[str, set[str]]:
+    """The first word of every longer name -> the companies whose names start with it."""
+    starts: dict[str, set[str]] = {}
+    for name, key in names.items():
+        if " " in name:
+            starts.setdefault(name.split()[0], set()).add(key)
+    for name, markets in by_variant.items():
+        if " " in name:
+            starts.setdefault(name.split()[0], set()).update(*markets.values())
+    return starts
+
+
+def _world_companies(names: dict[str, str], symbols: dict[str, str]) -> tuple[set[str], set[str]]:
+    """Adds the other markets' listings whose names no earlier source has; returns their names that need a company word,
+    a possessive or a list (made of ordinary words or places, "China Mobile", or one word in capitals, "ZTE") and their
+    other one-word names (company context needed, "Keyera"). Left out: a name two companies use (unless one company
+    listed in Hong Kong and mainland China), a place alone, a one-word name that is an English word, a business
+    group's name, and capitals that are a ticker the earlier sources know."""
+    by_variant: dict[str, dict[str, set[str]]] = {}
+    symbols_of: dict[str, tuple[str, ...]] = {}
+    for market, name, key, own in world_listings():
+        symbols_of[key] = own
+        for variant in _listing_variants(name):
+            by_variant.setdefault(variant, {}).setdefault(market, set()).add(key)
+    places, starts = place_words(), _first_words(names, by_variant)
+    common: set[str] = set()
+    single: set[str] = set()
+    for variant, markets in by_variant.items():
+        if variant in names or variant in ALIASES or variant.lower() in FUNCTION_WORDS or any(len(keys) > 1 for keys in markets.values()):
+            continue
+        if len(markets) > 1 and set(markets) != {"hong kong", "china"}:
+            continue
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", variant)]
+        keys = [next(iter(keys)) for keys in markets.values()]  # the first market's listing is the key
+        one_word, acronym = " " not in variant, " " not in variant and variant.isupper()
+        if all(w in places for w in words) or (one_word and (_is_plain_word(words[0]) or len(starts.get(variant, set()) - set(keys)) >= 2)):
+            continue  # a place ("Asia shares"), a word ("Stars") or a business group's name (Hanwha, Tata: several listed companies)
+        if acronym and variant in symbols:
+            continue  # a ticker the earlier sources know: "PNC", "KHC" in English news are the US companies
+        key = symbols.get(keys[0], keys[0])
+        for other in keys:
+            for s in symbols_of[other]:
+                symbols.setdefault(s, key)
+        names[variant] = key
+        if acronym or all(_is_plain_word(w) or w in places for w in words):
+            common.add(variant)  # "China Mobile", and capitals that are often an abbreviation ("CDS spreads", "EPS")
+        elif one_word:
+            single.add(variant)
+    return common, single
+
+
+def build_gazetteer(sec_listings: bool = True, other_markets: bool = True) -> Gazetteer:
+    """The gazetteer from the index constituents, the SEC's listed companies, the short names, the other markets'
+    listings and the aliases. Baselines for the benchmark: ``other_markets=False``, the gazetteer before the other
+    markets; ``sec_listings=False`` too, the earlier index-only gazetteer (no SEC names, no short names)."""
     names: dict[str, str] = {}
     symbols: dict[str, str] = {}
     _index_constituents(names, symbols)
@@ -271,6 +409,7 @@ def build_gazetteer(sec_listings: bool = True) -> Gazetteer:
     common = _sec_companies(names, symbols) if sec_listings else set()
     shorts = _short_names(names) if sec_listings else {}
     names.update(shorts)
+    world_common, world_single = _world_companies(names, symbols) if sec_listings and other_markets else (set(), set())
     for alias, ticker in ALIASES.items():
         key = symbols.get(ticker, ticker)
         names[alias] = key
@@ -279,8 +418,8 @@ def build_gazetteer(sec_listings: bool = True) -> Gazetteer:
         names=names,
         symbols=symbols,
         keys=frozenset(symbols.values()),
-        guarded=AMBIGUOUS | common | set(shorts),
-        words=frozenset(common),
+        guarded=AMBIGUOUS | common | set(shorts) | world_common | world_single,
+        words=frozenset(common | world_common),
         short=frozenset(shorts),
     )
 

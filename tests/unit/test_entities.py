@@ -1,9 +1,10 @@
+import re
 import time
 
 import pytest
 
 from core.sentiment.entities import CompanyDirectory, canonical_company, find_companies
-from core.sentiment.gazetteer import build_gazetteer, gazetteer, normalised_name
+from core.sentiment.gazetteer import build_gazetteer, gazetteer, normalised_name, world_listings
 
 
 def test_cashtags_exchange_tickers_and_known_names():
@@ -153,3 +154,47 @@ def test_watchlist_name_that_is_a_gazetteer_name_keeps_the_ticker_and_its_guard(
 @pytest.mark.parametrize("text", ["a US visa rule", "What Comes Next for the Fed", "the shell company", "the next target"])
 def test_common_words_alone_are_not_companies(text):
     assert find_companies(text, CompanyDirectory()) == []
+
+
+def test_listings_of_other_markets_are_tagged_with_their_exchange_symbols():
+    directory, before = CompanyDirectory(), build_gazetteer(other_markets=False)
+    for text, found in [
+        ("Xiaomi unveils its first electric car", ["1810.HK"]),  # Hong Kong
+        ("SK Hynix to buy back, cancel $29 billion worth of treasury shares", ["000660.KS"]),  # Seoul
+        ("Hyundai Motor's union stages first full strike in a decade", ["005380.KS"]),
+        ("Canaccord Genuity's strategist sees a pullback", ["CF.TO"]),  # Toronto
+        ("Geely Automobile lifts its sales target", ["0175.HK"]),
+        ("China Mobile shares rise after results", ["0941.HK"]),  # ordinary words and a place: with a company word
+    ]:
+        assert find_companies(text, directory) == found
+        assert find_companies(text, directory, gaz=before) == []  # the indices and the SEC list alone miss them
+
+
+def test_other_markets_symbols_map_to_one_key():
+    assert canonical_company("000660.KQ") == canonical_company("SK Hynix") == "000660.KS"  # KOSPI or KOSDAQ: one code
+    assert canonical_company("600036.SS") == canonical_company("China Merchants Bank") == "3968.HK"  # Hong Kong first
+    assert canonical_company("Atlas Copco") == "ATCO.A.ST"  # an index constituent keeps its key
+    suffixes = {key.rsplit(".", 1)[-1] for _, _, key, _ in world_listings()}
+    assert suffixes == {"HK", "SS", "SZ", "T", "KS", "TW", "TO", "AX", "OL", "ST", "SR", "SA"}  # never Reuters codes (India)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Asia shares fall as oil climbs",  # a company named after a place
+        "U.S. Army picks Hanwha defence unit for artillery",  # a business group: several listed Hanwha companies
+        "Optimism in Ridley Scott's thriller 'The Dog Stars'",  # a one-word name that is an English word
+        "CDS spreads widen as EPS estimates fall",  # capitals that are often an abbreviation need a company word
+        "China Mobile to cut prices",  # ordinary words and places without a company word
+        "PNC raises its dividend",  # capitals that are a US ticker stay the US company's, not a foreign namesake
+    ],
+)
+def test_names_of_other_markets_that_could_be_something_else_are_not_tagged(text):
+    assert find_companies(text, CompanyDirectory()) == []
+
+
+def test_depositary_receipts_and_preference_shares_are_not_companies():
+    found = find_companies("Stocks making the biggest moves: Twitter, Starbucks, Alphabet", CompanyDirectory())
+    assert found == ["SBUX", "GOOGL"]  # Twitter's Brazilian depositary receipt (TWTR34) is not Twitter
+    assert not any(re.search(r"3\d\.SA$", key) for _, _, key, _ in world_listings())
+    assert all("Pref" not in name for _, name, _, _ in world_listings())
