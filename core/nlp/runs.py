@@ -171,7 +171,7 @@ def _is_text(value: str) -> bool:
 
 @requires("analyst", "upload texts for compression")
 def stage_texts_file(name: str, data: bytes) -> Path:
-    """Keep an uploaded file of in-domain texts among the training runs' data until a compression run copies it;
+    """Keep an uploaded file of in-domain texts among the training runs' data until a compression run takes it;
     InputFileError when it is over the upload limit (BEACON_UPLOAD_MAX_MB)."""
     from core.scoring.runs import check_upload_size
 
@@ -192,7 +192,7 @@ def queue_distil_run(
     texts: TextsFile | None = None,
 ) -> int:  # fmt: skip
     """Queue a compression run of ``task`` version ``version`` into a ``student`` (a key of STUDENTS), distilled over
-    ``texts`` (a file, copied beside the training runs' rows so the run does not depend on the upload) or else the
+    ``texts`` (a file, kept beside the training runs' rows so the run does not depend on the upload) or else the
     project's own texts for the task, plus the teacher's training texts. ValueError at once (nothing queued) when
     the version cannot be compared with a student, the student is unknown or the file or its column cannot be read."""
     from core.nlp import registry
@@ -214,7 +214,11 @@ def queue_distil_run(
 
     def store_texts(row: TrainingRun) -> None:  # in the insert's transaction: no run without its texts
         path = runs_dir() / f"run-{row.id}-texts-{_safe_name(texts.name)}"
-        shutil.copyfile(texts.path, path)
+        if texts.path.parent.parent == runs_dir() / "uploads":  # an upload kept by stage_texts_file: the run takes it
+            shutil.move(texts.path, path)
+            shutil.rmtree(texts.path.parent, ignore_errors=True)
+        else:
+            shutil.copyfile(texts.path, path)
         row.data_path = str(path)
 
     run_id = run_rows.insert(row, store_texts if texts else None)

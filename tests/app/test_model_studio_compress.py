@@ -4,7 +4,6 @@ side-by-side result, and the student promoted like any version."""
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pandas as pd
@@ -114,8 +113,8 @@ def test_the_chosen_student_learns_from_the_uploaded_file_kept_with_the_run(tiny
     run = get_run(1)
     assert (run.params["student"], run.params["method"], run.params["layers"]) == ("smallest", "full", 4)
     assert run.params["texts"] == {"file": "news.csv", "column": "headline"}
-    shutil.rmtree(runs_dir() / "uploads")  # the run reads its own copy, not the upload
-    assert [p.name for p in runs_dir().glob("run-1-texts-*")] == ["run-1-texts-news.csv"]
+    assert [p.name for p in runs_dir().glob("run-1-texts-*")] == ["run-1-texts-news.csv"]  # the run's own copy
+    assert not list((runs_dir() / "uploads").iterdir())  # taken from the upload kept for the page
 
     run = wait_for(1, 420)
     assert run.status == "succeeded", run.error
