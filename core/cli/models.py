@@ -37,7 +37,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_distil(args: argparse.Namespace) -> int:
     """Distil a version into a fast student and print teacher and student side by side. Input problems (the file,
     its column, too few texts, no such version) print one line and exit 2; nothing is registered then."""
-    from core.nlp.distil import DistilDataError, distil
+    from core.nlp.distil import GIVEN_TEXTS, DistilDataError, distil
     from core.nlp.runs import read_unlabelled_texts
     from core.scoring.reading import InputFileError
     from core.storage import upgrade_database
@@ -48,7 +48,8 @@ def cmd_distil(args: argparse.Namespace) -> int:
         texts = read_unlabelled_texts(path, args.text_column, hint="use --text-column") if path else None
         method = args.student_method or ("full" if args.student_layers else "head")
         result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=method,
-                        layers=args.student_layers, progress=_echo_epoch)  # fmt: skip
+                        layers=args.student_layers, texts_name=f"{path.name} (column {args.text_column})" if path else GIVEN_TEXTS,
+                        progress=_echo_epoch)  # fmt: skip
     except (InputFileError, DistilDataError, LookupError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

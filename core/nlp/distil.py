@@ -32,6 +32,7 @@ from core.nlp.training import ProgressFn, StopFn, TrainingCancelled, TrainingPar
 from core.repositories.models import VersionInfo
 from core.settings import get_settings
 
+GIVEN_TEXTS = "given texts"  # how the sources name texts passed in without a name (e.g. a file's name and column)
 MIN_TEXTS = 50  # fewer distinct unlabelled texts than this teach a student nothing reliable
 MAX_TEXTS = 20_000  # texts the teacher labels at most (the first ones, after removing duplicates)
 MIN_INT8_AGREEMENT = 0.99  # share of identical labels fp32 vs int8 needed to keep int8
@@ -100,6 +101,7 @@ def distil(
     should_stop: StopFn | None = None,
     method: str = "head",
     layers: int | None = None,
+    texts_name: str = GIVEN_TEXTS,
     min_agreement: float = MIN_INT8_AGREEMENT,
     created_by: str | None = None,
     notes: str = "",
@@ -109,7 +111,8 @@ def distil(
     Unlabelled texts: ``unlabelled_texts``, else the project's own texts for the task (stored feed items for
     sentiment and topic, the knowledge bases' questions for intent), always plus the teacher's training texts when
     its training run's rows are stored; never the teacher's held-out rows, on which both are measured. ``layers``:
-    a smaller student that keeps only the fast encoder's first N layers (trained in full). Raises
+    a smaller student that keeps only the fast encoder's first N layers (trained in full). ``texts_name``: what the
+    sources call ``unlabelled_texts`` (e.g. the file and column they came from). Raises
     DistilDataError before anything is trained when there are fewer than ``MIN_TEXTS`` distinct texts;
     TrainingCancelled when ``should_stop`` says so (nothing is registered)."""
     actor = require("analyst", "train models")
@@ -125,7 +128,7 @@ def distil(
             f"{task} v{from_version} has no stored validation rows, so teacher and student cannot be compared; "
             "distil a version trained in Model Studio or with `python -m core train`"
         )
-    texts, sources = unlabelled_pool(task, teacher_info, unlabelled_texts, exclude=held_out[0])
+    texts, sources = unlabelled_pool(task, teacher_info, unlabelled_texts, exclude=held_out[0], given_name=texts_name)
     teacher = registry.load_version(teacher_info)
     soft = teacher.predict_proba(texts, progress=lambda done, total: _check_stop(stop))
     hard = [teacher.labels[i] for i in soft.argmax(axis=1)]
@@ -155,11 +158,11 @@ def _check_stop(stop: StopFn) -> None:
 
 
 def unlabelled_pool(
-    task: str, teacher: VersionInfo, given: Sequence[str] | None = None, exclude: Iterable[str] = ()
+    task: str, teacher: VersionInfo, given: Sequence[str] | None = None, exclude: Iterable[str] = (), given_name: str = GIVEN_TEXTS
 ) -> tuple[list[str], dict[str, int]]:
     """(texts, how many came from each source): stripped, deduplicated, at most ``MAX_TEXTS``, without the texts in
     ``exclude``; DistilDataError when fewer than ``MIN_TEXTS`` remain."""
-    parts = [("given texts", list(given))] if given is not None else project_texts(task)
+    parts = [(given_name, list(given))] if given is not None else project_texts(task)
     parts.append(("the teacher's training texts", teacher_training_texts(teacher)))
     excluded, seen, out, sources = set(exclude), set(), [], {}
     for name, candidates in parts:

@@ -125,7 +125,6 @@ class Student:
 
 STUDENTS = {"quick": Student("head"), "closer": Student("full"), "smallest": Student("full", 4)}
 DEFAULT_STUDENT = "quick"
-GIVEN_TEXTS = "given texts"  # how core.nlp.distil names texts passed to it in a result's sources
 
 
 @dataclass(frozen=True)
@@ -334,7 +333,7 @@ def _distil(run: RunView, data_path: Path, reporter: _RunReporter) -> None:
     """A compression run's work: the student is registered (not active); the result holds the side by side, its
     sources naming the run's texts file when it had one."""
     from core.nlp.device import choose_device
-    from core.nlp.distil import distil
+    from core.nlp.distil import GIVEN_TEXTS, distil
 
     try:
         _set(run.id, device=choose_device(get_settings().device))
@@ -342,13 +341,11 @@ def _distil(run: RunView, data_path: Path, reporter: _RunReporter) -> None:
         texts = read_unlabelled_texts(data_path, given["column"], given["file"]) if given else None
         result = distil(run.task, int(run.params["from_version"]), texts, int8=bool(run.params.get("int8", True)),
                         method=run.params.get("method", "head"), layers=run.params.get("layers"),
+                        texts_name=f"{given['file']} (column {given['column']})" if given else GIVEN_TEXTS,
                         progress=reporter.progress, should_stop=reporter.should_stop, created_by=run.created_by,
                         notes=f"compression run {run.id}")  # fmt: skip
         metrics = {k: v for k, v in result.version.metrics.items() if k not in ("comparison", "distilled_from")}
         distilled = result.comparison()
-        if given:
-            name = f"{given['file']} (column {given['column']})"
-            distilled["sources"] = {name if source == GIVEN_TEXTS else source: n for source, n in distilled["sources"].items()}
         summary = {"metrics": metrics, "distilled": distilled, "duration_s": round(result.duration_s, 1), "activated": False}
         lifecycle.finish(TRAINING, run.id, lifecycle.SUCCEEDED, model_version=result.version.version, result=summary,
                          row_count=result.texts, progress=reporter.points)  # fmt: skip

@@ -212,9 +212,10 @@ def test_cli_distils_from_a_file_and_prints_the_side_by_side(teacher_without_run
     assert code == 0, err
     for expected in ("teacher v1", "student v2", "accuracy", "macro-F1", "texts/s", "size (MB)", "(not active)"):
         assert expected in out
-    assert f"distilled on {len(UNLABELLED)} texts ({len(UNLABELLED)} from given texts" in out
+    assert f"distilled on {len(UNLABELLED)} texts ({len(UNLABELLED)} from texts.csv (column headline)" in out
     info = registry.get_version("sentiment", 2)
     assert not info.is_active and info.params["quantisation"] == "fp32"
+    assert info.metrics["comparison"]["sources"]["texts.csv (column headline)"] == len(UNLABELLED)  # the version's own record
 
 
 @pytest.mark.parametrize(
