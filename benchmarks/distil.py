@@ -4,7 +4,8 @@ adds them, the feed captures' items and the Twitter financial news TRAIN texts; 
 measured on the PhraseBank all-agree test split, with texts/s against a plain transformers pipeline (batch 32, the
 same texts, this run) and the host's matmul rates.
 
-    .venv/bin/python benchmarks/distil.py [--max-texts 8000] [--speed-texts 1000]
+    .venv/bin/python benchmarks/distil.py [--max-texts 20000] [--speed-texts 1000] [--student-method full --student-layers 3]
+                                          [--validation-only]
 
 Writes benchmarks/results/distil.json. Needs ../shared/data (exits with a message when it is absent) and the
 accurate encoder (`python -m core setup`). Runs in a temporary data folder: the product's database is untouched.
@@ -93,7 +94,7 @@ def run(max_texts: int, speed_texts: int, train_rows: int = 0, method: str = "he
     from core.nlp.defaults import read_labelled_csv
     from core.nlp.distil import distil, texts_per_second
     from core.nlp.evaluation import classification_report
-    from core.nlp.store import load_model
+    from core.nlp.store import load_model, new_base_model
     from core.nlp.training import TrainingParams, train_classifier
     from core.settings import get_settings
     from core.storage import upgrade_database
@@ -131,13 +132,16 @@ def run(max_texts: int, speed_texts: int, train_rows: int = 0, method: str = "he
             out[name] |= {k: side[name][k] for k in ("base", "method", "precision", "size_mb")}
         student_plain, _ = load_model(get_settings().model_dir / result.version.path, quantised=False)
         teacher_plain, _ = load_model(get_settings().model_dir / teacher_info.path)
+        fast_plain = new_base_model(list(teacher_plain.config.id2label.values()), "fast").eval()  # 6 layers, as shipped
         pipelines = {"teacher_fp32": pipeline_rate(teacher_plain, "accurate", speed, 128),
+                     "fast_encoder_fp32": pipeline_rate(fast_plain, "fast", speed, 128),
                      "student_fp32": pipeline_rate(student_plain, "fast", speed, 128)}  # fmt: skip
     return {
         "teacher": out["teacher"], "student": out["student"],
         "macro_f1_gap_points": round(100 * (out["teacher"]["macro_f1"] - out["student"]["macro_f1"]), 2),
         "pipeline_batch32_texts_per_s": pipelines,
         "student_speedup_vs_teacher_pipeline": round(out["student"]["texts_per_s"] / pipelines["teacher_fp32"], 2),
+        "student_speedup_vs_fast_encoder_pipeline": round(out["student"]["texts_per_s"] / pipelines["fast_encoder_fp32"], 2),
         "student_speedup_vs_student_pipeline": round(out["student"]["texts_per_s"] / pipelines["student_fp32"], 2),
         "int8": result.int8, "distilled_on": {"texts": result.texts, "sources_before_held_out_rows_removed": sources},
         "held_out_validation": {"rows": result.validation_rows, "agreement": round(result.agreement, 4)},
@@ -152,11 +156,13 @@ def run(max_texts: int, speed_texts: int, train_rows: int = 0, method: str = "he
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--max-texts", type=int, default=8000, help="unlabelled texts the teacher labels")
+    parser.add_argument("--max-texts", type=int, default=20000, help="unlabelled texts the teacher labels")
     parser.add_argument("--speed-texts", type=int, default=1000, help="texts timed for texts/s")
     parser.add_argument("--train-rows", type=int, default=0, help="only the first N training rows (a quick check; 0: all)")
-    parser.add_argument("--student-method", choices=("head", "lora", "full"), default="head")
-    parser.add_argument("--student-layers", type=int, default=None, help="a smaller student: the first N layers")
+    # chosen on the teacher's validation rows (carved from the training file; no test split read): teacher macro-F1
+    # 0.803 there, a 4-layer student over 8,000 texts 0.801, a 3-layer one over 20,000 texts 0.803 (and faster)
+    parser.add_argument("--student-method", choices=("head", "lora", "full"), default="full")
+    parser.add_argument("--student-layers", type=int, default=3, help="a smaller student: the first N layers (0: all 6)")
     parser.add_argument("--validation-only", action="store_true",
                         help="print teacher and student on the teacher's validation rows; no test split, nothing written")
     args = parser.parse_args()
@@ -167,7 +173,7 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/beacon.db"
         os.environ.setdefault("BEACON_DEVICE", "cpu")
         os.environ.setdefault("BEACON_SCORING_BATCH_SIZE", str(BATCH))  # core's path in batches of 32 too
-        results = run(args.max_texts, args.speed_texts, args.train_rows, args.student_method, args.student_layers,
+        results = run(args.max_texts, args.speed_texts, args.train_rows, args.student_method, args.student_layers or None,
                       args.validation_only)  # fmt: skip
     if args.validation_only:
         print(json.dumps(results, indent=1))
@@ -178,9 +184,11 @@ def main() -> None:
     for key in ("base", "precision", "accuracy", "macro_f1", "texts_per_s", "size_mb"):
         print(f"{key:<34}{results['teacher'][key]!s:>12}{results['student'][key]!s:>12}")
     p = results["pipeline_batch32_texts_per_s"]
-    print(f"{'plain pipeline texts/s (batch 32)':<34}{p['teacher_fp32']:>12}{p['student_fp32']:>12}")
+    print(f"{'plain pipeline texts/s (batch 32)':<34}{p['teacher_fp32']:>12}{p['student_fp32']:>12}"
+          f"   (the 6-layer fast encoder's: {p['fast_encoder_fp32']})")  # fmt: skip
     print(f"macro-F1 gap {results['macro_f1_gap_points']} points; student vs teacher pipeline x"
-          f"{results['student_speedup_vs_teacher_pipeline']}, vs its own pipeline x{results['student_speedup_vs_student_pipeline']}")
+          f"{results['student_speedup_vs_teacher_pipeline']}, vs the fast encoder's x{results['student_speedup_vs_fast_encoder_pipeline']},"
+          f" vs its own pipeline x{results['student_speedup_vs_student_pipeline']}")
     print(f"int8: {results['int8']['reason']}; matmul GFLOP/s {results['matmul_gflops']}")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 

@@ -244,7 +244,9 @@ def runs_tab() -> None:
 
 def compression_choices() -> tuple[str, TextsFile | None, bool]:
     """The student and the optional file of in-domain texts for "Compress"; False when the file cannot be used."""
-    student = st.radio("Student", list(studio.STUDENT_CHOICES), format_func=studio.STUDENT_CHOICES.get, key="studio_student")
+    kinds = list(studio.STUDENT_CHOICES)
+    student = st.radio("Student", kinds, index=kinds.index(studio.DEFAULT_STUDENT), format_func=studio.STUDENT_CHOICES.get,
+                       key="studio_student")  # fmt: skip
     upload = st.file_uploader("In-domain texts (optional): .csv, .csv.gz or .xlsx", type=["csv", "gz", "xlsx"],
                               key="studio_texts_upload", help=studio.TEXTS_HELP)  # fmt: skip
     if upload is None:

@@ -38,7 +38,7 @@ def cmd_distil(args: argparse.Namespace) -> int:
     """Distil a version into a fast student and print teacher and student side by side. Input problems (the file,
     its column, too few texts, no such version) print one line and exit 2; nothing is registered then."""
     from core.nlp.distil import GIVEN_TEXTS, DistilDataError, distil
-    from core.nlp.runs import read_unlabelled_texts
+    from core.nlp.runs import DEFAULT_STUDENT, STUDENTS, read_unlabelled_texts
     from core.scoring.reading import InputFileError
     from core.storage import upgrade_database
 
@@ -46,10 +46,12 @@ def cmd_distil(args: argparse.Namespace) -> int:
     try:
         path = Path(args.unlabelled) if args.unlabelled else None
         texts = read_unlabelled_texts(path, args.text_column, hint="use --text-column") if path else None
-        method = args.student_method or ("full" if args.student_layers else "head")
-        result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=method,
-                        layers=args.student_layers, texts_name=f"{path.name} (column {args.text_column})" if path else GIVEN_TEXTS,
-                        progress=_echo_epoch)  # fmt: skip
+        default = STUDENTS[DEFAULT_STUDENT]  # as Model Studio's default: the smallest student
+        method = args.student_method or ("full" if args.student_layers else default.method)
+        layers = args.student_layers or (default.layers if args.student_method is None else None)
+        name = f"{path.name} (column {args.text_column})" if path else GIVEN_TEXTS
+        result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=method, layers=layers,
+                        texts_name=name, progress=_echo_epoch)  # fmt: skip
     except (InputFileError, DistilDataError, LookupError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -127,10 +129,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     distil.add_argument("--text-column", default="text", help="the column of --unlabelled holding the texts (default: text)")
     distil.add_argument("--no-int8", action="store_true", help="keep the student in fp32 (no int8 quantisation)")
     distil.add_argument("--student-method", choices=("head", "lora", "full"),
-                        help="how the student learns: head on the frozen fast encoder (the default, fastest to train), "
-                        "lora or full (the default with --student-layers)")  # fmt: skip
+                        help="how the student learns: full (the default: the fast encoder's first 3 layers fine-tuned), "
+                        "head (a head on the frozen fast encoder, fastest to train, furthest from the teacher) or lora; "
+                        "full or lora without --student-layers keep all 6 layers")  # fmt: skip
     distil.add_argument("--student-layers", type=int, help="a smaller, faster student: only the fast encoder's first N "
-                        "of its 6 layers, trained in full")  # fmt: skip
+                        "of its 6 layers, trained in full (default 3)")  # fmt: skip
     distil.set_defaults(func=cmd_distil)
     build = models_sub.add_parser("build-defaults", help="retrain the shipped default models from their sources")
     build.add_argument("--task", choices=DEFAULT_TASKS)

@@ -18,7 +18,7 @@ from tests.integration.test_distil import UNLABELLED
 from tests.unit.test_alert_detect import add_article, add_feed
 
 COMPRESS = "Compress (distil into the fast encoder)"
-SMALLEST = "Smallest and fastest: the fast encoder's first 4 of 6 layers"
+SMALLEST = "Smallest and fastest (recommended): the fast encoder's first 3 of 6 layers"
 NEWS = pd.DataFrame({"id": range(len(UNLABELLED)), "headline": UNLABELLED}).to_csv(index=False).encode()
 
 
@@ -37,8 +37,8 @@ def test_compress_a_version_follow_the_run_and_promote_the_student(tiny_models):
     at = button(at, COMPRESS).click().run()
     assert_no_exception(at)
     assert any("Compression run 1 started: sentiment v1" in t for t in texts(at.success))
-    assert get_run(1).params | {"int8": True} == {"from_version": 1, "int8": True, "student": "quick", "method": "head",
-                                                  "layers": None, "texts": None}  # the default: a head, the project's texts
+    assert get_run(1).params | {"int8": True} == {"from_version": 1, "int8": True, "student": "smallest", "method": "full",
+                                                  "layers": 3, "texts": None}  # the default: 3 layers, the project's texts
 
     deadline = time.monotonic() + 240
     while not get_run(1).finished and time.monotonic() < deadline:
@@ -54,7 +54,8 @@ def test_compress_a_version_follow_the_run_and_promote_the_student(tiny_models):
     assert table["student v2"].tolist()[0] == "fast"
     caption = next(c for c in shown_texts(at.caption) if "held-out validation rows" in c)
     assert f"labels on {len(UNLABELLED)} texts ({len(UNLABELLED)} from stored feed items" in caption and "int8:" in caption
-    assert "Student: Quick (head). Texts: the project's own texts for the task" in " ".join(shown_texts(at.caption))
+    settings = "Student: Smallest and fastest (full, 3 layers). Texts: the project's own texts for the task"
+    assert settings in " ".join(shown_texts(at.caption))
     assert not registry.get_version("sentiment", 2).is_active
     assert {m.label: m.delta for m in at.metric}["Registered as"] == "not active yet"
 
@@ -102,7 +103,7 @@ def test_compressing_a_shipped_default_says_what_to_compress_instead(db):
 
 def test_the_chosen_student_learns_from_the_uploaded_file_kept_with_the_run(tiny_models):
     at = open_page("model_studio.py", "Versions")
-    at.radio(key="studio_student").set_value("smallest")
+    at.radio(key="studio_student").set_value("quick")
     at.file_uploader(key="studio_texts_upload").upload("news.csv", NEWS, "text/csv")
     at = at.run()
     assert_no_exception(at)
@@ -111,7 +112,7 @@ def test_the_chosen_student_learns_from_the_uploaded_file_kept_with_the_run(tiny
     at = button(at, COMPRESS).click().run()
     assert_no_exception(at)
     run = get_run(1)
-    assert (run.params["student"], run.params["method"], run.params["layers"]) == ("smallest", "full", 4)
+    assert (run.params["student"], run.params["method"], run.params["layers"]) == ("quick", "head", None)
     assert run.params["texts"] == {"file": "news.csv", "column": "headline"}
     assert [p.name for p in runs_dir().glob("run-1-texts-*")] == ["run-1-texts-news.csv"]  # the run's own copy
     assert not list((runs_dir() / "uploads").iterdir())  # taken from the upload kept for the page
@@ -122,10 +123,10 @@ def test_the_chosen_student_learns_from_the_uploaded_file_kept_with_the_run(tiny
     at = switch_tab(at, "Runs")
     assert_no_exception(at)
     table = next(f.value for f in at.dataframe if "teacher v1" in f.value.columns)
-    assert table["student v2"].tolist()[:2] == ["fast", "full, 4 layers"]
+    assert table["student v2"].tolist()[:2] == ["fast", "head"]
     captions = " ".join(shown_texts(at.caption))
     assert f"({len(UNLABELLED)} from news.csv (column headline)" in captions
-    assert "Student: Smallest and fastest (full, 4 layers). Texts: the file news.csv (column headline)" in captions
+    assert "Student: Quick (head). Texts: the file news.csv (column headline)" in captions
 
 
 def test_a_column_without_texts_is_refused_with_the_file_and_column_and_nothing_is_queued(tiny_models):

@@ -215,6 +215,7 @@ def test_cli_distils_from_a_file_and_prints_the_side_by_side(teacher_without_run
     assert f"distilled on {len(UNLABELLED)} texts ({len(UNLABELLED)} from texts.csv (column headline)" in out
     info = registry.get_version("sentiment", 2)
     assert not info.is_active and info.params["quantisation"] == "fp32"
+    assert (info.method, info.params["layers"]) == ("full", 3)  # the default student, as Model Studio's
     assert info.metrics["comparison"]["sources"]["texts.csv (column headline)"] == len(UNLABELLED)  # the version's own record
 
 
