@@ -262,6 +262,9 @@ def run_fraction(run: RunView) -> tuple[float, str]:
     fraction = min(1.0, last["step"] / max(1, last["total_steps"]))
     if run.finished:
         fraction = 1.0 if run.status == "succeeded" else fraction
+    if run.status == "succeeded" and last["epoch"] < last["epochs"]:  # early stopping: the bar is full, say why
+        return fraction, (f"stopped early after epoch {last['epoch']} of {last['epochs']}: the validation score stopped "
+                          f"improving (the best epoch is kept) · loss {last['loss']:.4f}")  # fmt: skip
     return fraction, f"epoch {last['epoch']}/{last['epochs']} · step {last['step']}/{last['total_steps']} · loss {last['loss']:.4f}"
 
 

@@ -1,0 +1,25 @@
+"""The progress caption of a training or compression run in Model Studio (core.views.model_studio.run_fraction)."""
+
+from __future__ import annotations
+
+from core.nlp.runs import RunView
+from core.views.model_studio import run_fraction
+
+
+def _run(status: str, epoch: int, epochs: int, step: int, total: int) -> RunView:
+    point = {"epoch": epoch, "epochs": epochs, "step": step, "total_steps": total, "loss": 0.25}
+    return RunView(1, "sentiment", "head", status, {}, ["a", "b"], 10, [point], None, "cpu", "t", None, None, None, None, {}, False)
+
+
+def test_a_run_that_stopped_early_says_so_under_its_full_bar():
+    fraction, caption = run_fraction(_run("succeeded", 66, 300, 660, 3000))
+    assert fraction == 1.0
+    assert caption.startswith("stopped early after epoch 66 of 300: the validation score stopped improving")
+
+
+def test_a_run_that_trained_every_epoch_or_is_still_going_shows_epoch_and_step():
+    assert run_fraction(_run("succeeded", 6, 6, 18, 18)) == (1.0, "epoch 6/6 · step 18/18 · loss 0.2500")
+    fraction, caption = run_fraction(_run("running", 2, 6, 6, 18))
+    assert abs(fraction - 1 / 3) < 1e-9 and caption.startswith("epoch 2/6 · step 6/18")
+    fraction, caption = run_fraction(_run("failed", 2, 6, 6, 18))
+    assert abs(fraction - 1 / 3) < 1e-9 and caption.startswith("epoch 2/6")  # a failed run is not "stopped early"
