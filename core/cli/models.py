@@ -47,8 +47,9 @@ def cmd_distil(args: argparse.Namespace) -> int:
         path = Path(args.unlabelled) if args.unlabelled else None
         texts = read_unlabelled_texts(path, args.text_column, hint="use --text-column") if path else None
         default = STUDENTS[DEFAULT_STUDENT]  # as Model Studio's default: the smallest student
-        method = args.student_method or ("full" if args.student_layers else default.method)
-        layers = args.student_layers or (default.layers if args.student_method is None else None)
+        given_layers = args.student_layers is not None
+        method = args.student_method or ("full" if given_layers else default.method)
+        layers = args.student_layers if given_layers else default.layers if args.student_method is None else None
         name = f"{path.name} (column {args.text_column})" if path else GIVEN_TEXTS
         result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=method, layers=layers,
                         texts_name=name, progress=_echo_epoch)  # fmt: skip

@@ -234,6 +234,16 @@ def test_cli_input_problems_print_one_line_exit_2_and_register_nothing(teacher_w
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
 
 
+@pytest.mark.parametrize(
+    "flags, expected",
+    [(("--student-layers", "0"), "keeps 1 to 6 layers, not 0"), (("--student-method", "lora", "--student-layers", "3"), "trained in full")],
+)
+def test_cli_impossible_students_print_one_line_exit_2(teacher_without_run, capsys, flags, expected):
+    code, _, err = _cli(capsys, "--from-version", "1", *flags)
+    assert code == 2 and expected in err and len(err.strip().splitlines()) == 1, err
+    assert [v.version for v in registry.list_versions("sentiment")] == [1]
+
+
 def test_cli_unknown_version_exits_2(teacher_without_run, capsys):
     code, _, err = _cli(capsys, "--from-version", "7")
     assert code == 2 and "task 'sentiment' has no version 7" in err
