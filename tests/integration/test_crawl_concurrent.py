@@ -24,7 +24,7 @@ HOSTS = ("127.0.0.1", "127.0.0.2")
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default listen backlog (5) drops connections when 16 arrive at once: a refused
-    # SYN is retried after 1 s, which is the test's fetch timeout, so good feeds timed out on a busy machine
+    # SYN is retried after 1 s, which was the test's fetch timeout, so good feeds timed out on a busy machine
 
 
 class CountingServer:
@@ -86,7 +86,9 @@ class CountingServer:
 @pytest.fixture
 def crawl_env(db, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("BEACON_FEED_ALLOWED_HOSTS", ",".join(HOSTS))
-    monkeypatch.setenv("BEACON_FEED_TIMEOUT_S", "1")
+    # 2 s: good feeds answer after 0.3 s, but 16 fetches, parsing and writes share 2 busy cores in the full suite
+    # (with 1 s a good feed timed out there once); slow feeds never answer within it
+    monkeypatch.setenv("BEACON_FEED_TIMEOUT_S", "2")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -128,8 +130,8 @@ def test_slow_and_failing_hosts_do_not_hold_up_the_others(crawl_env, monkeypatch
         outcomes = {o.feed_id: o for o in crawl_due_feeds(now=NOW)}
         took = time.monotonic() - started
     assert all(outcomes[feed].status == "ok" and outcomes[feed].new_items == 2 for feed in good) and _stored() == 60
-    assert all(outcomes[feed].status == "error" and "within 1 s" in outcomes[feed].error for feed in slow)
+    assert all(outcomes[feed].status == "error" and "within 2 s" in outcomes[feed].error for feed in slow)
     assert "HTTP 500" in outcomes[failing].error and outcomes[broken].status == "error"
     assert server.most_at_once <= 16
-    assert took < 4, f"the crawl took {took:.1f} s (one after another: over 13 s)"
+    assert took < 6, f"the crawl took {took:.1f} s (one after another: over 15 s)"
 
