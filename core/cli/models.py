@@ -38,7 +38,7 @@ def cmd_distil(args: argparse.Namespace) -> int:
     """Distil a version into a fast student and print teacher and student side by side. Input problems (the file,
     its column, too few texts, no such version) print one line and exit 2; nothing is registered then."""
     from core.nlp.distil import GIVEN_TEXTS, DistilDataError, distil
-    from core.nlp.runs import DEFAULT_STUDENT, STUDENTS, read_unlabelled_texts
+    from core.nlp.runs import read_unlabelled_texts, student_for, texts_label
     from core.scoring.reading import InputFileError
     from core.storage import upgrade_database
 
@@ -46,13 +46,10 @@ def cmd_distil(args: argparse.Namespace) -> int:
     try:
         path = Path(args.unlabelled) if args.unlabelled else None
         texts = read_unlabelled_texts(path, args.text_column, hint="use --text-column") if path else None
-        default = STUDENTS[DEFAULT_STUDENT]  # as Model Studio's default: the smallest student
-        given_layers = args.student_layers is not None
-        method = args.student_method or ("full" if given_layers else default.method)
-        layers = args.student_layers if given_layers else default.layers if args.student_method is None else None
-        name = f"{path.name} (column {args.text_column})" if path else GIVEN_TEXTS
-        result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=method, layers=layers,
-                        texts_name=name, progress=_echo_epoch)  # fmt: skip
+        student = student_for(args.student_method, args.student_layers)  # no flags: Model Studio's default
+        name = texts_label(path.name, args.text_column) if path else GIVEN_TEXTS
+        result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=student.method,
+                        layers=student.layers, texts_name=name, progress=_echo_epoch)  # fmt: skip
     except (InputFileError, DistilDataError, LookupError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -88,11 +88,9 @@ def classifier_class(base: str) -> type[MeanPoolClassifier] | type[MPNetMeanPool
 def keep_first_layers(model: MeanPoolClassifier | MPNetMeanPoolClassifier, layers: int) -> MeanPoolClassifier | MPNetMeanPoolClassifier:
     """``model`` with only its encoder's first ``layers`` transformer layers (fewer layers score proportionally
     faster; dropping the top layers is the reduction that loses least, Sajjad et al. 2023, "On the effect of dropping
-    layers of pre-trained transformer models"). The config records the count, so the saved model loads as it is."""
+    layers of pre-trained transformer models"). The config records the count, so the saved model loads as it is;
+    ``TrainingParams`` checks the count."""
     encoder = (model.bert if isinstance(model, MeanPoolClassifier) else model.mpnet).encoder
-    total = len(encoder.layer)
-    if not 1 <= layers <= total:
-        raise ValueError(f"a {model.base} model keeps 1 to {total} layers, not {layers}")
     encoder.layer = encoder.layer[:layers]
     model.config.num_hidden_layers = layers
     return model

@@ -129,6 +129,14 @@ STUDENTS = {"smallest": Student("full", 3), "closer": Student("full"), "quick": 
 DEFAULT_STUDENT = "smallest"
 
 
+def student_for(method: str | None = None, layers: int | None = None) -> Student:
+    """The student the command's flags ask for: none, the default; ``layers`` alone, trained in full; ``method``
+    alone, that method on all of the fast encoder's layers."""
+    if method is None and layers is None:
+        return STUDENTS[DEFAULT_STUDENT]
+    return Student(method or "full", layers)
+
+
 @dataclass(frozen=True)
 class TextsFile:
     """Unlabelled in-domain texts for a compression run: a file (CSV, .csv.gz or .xlsx) and the column holding them."""
@@ -137,8 +145,10 @@ class TextsFile:
     name: str  # the file's name as the user gave it (messages and the run's params name it)
     column: str
 
-    def describe(self) -> str:
-        return f"{self.name}, column {self.column}"
+
+def texts_label(name: str, column: str) -> str:
+    """How a file of in-domain texts is named in a student's sources and a run's settings."""
+    return f"{name} (column {column})"
 
 
 COLUMN_HINT = "choose the column that holds the texts"
@@ -343,12 +353,11 @@ def _distil(run: RunView, data_path: Path, reporter: _RunReporter) -> None:
         texts = read_unlabelled_texts(data_path, given["column"], given["file"]) if given else None
         result = distil(run.task, int(run.params["from_version"]), texts, int8=bool(run.params.get("int8", True)),
                         method=run.params.get("method", "head"), layers=run.params.get("layers"),
-                        texts_name=f"{given['file']} (column {given['column']})" if given else GIVEN_TEXTS,
+                        texts_name=texts_label(given["file"], given["column"]) if given else GIVEN_TEXTS,
                         progress=reporter.progress, should_stop=reporter.should_stop, created_by=run.created_by,
                         notes=f"compression run {run.id}")  # fmt: skip
         metrics = {k: v for k, v in result.version.metrics.items() if k not in ("comparison", "distilled_from")}
-        distilled = result.comparison()
-        summary = {"metrics": metrics, "distilled": distilled, "duration_s": round(result.duration_s, 1), "activated": False}
+        summary = {"metrics": metrics, "distilled": result.comparison(), "duration_s": round(result.duration_s, 1), "activated": False}
         lifecycle.finish(TRAINING, run.id, lifecycle.SUCCEEDED, model_version=result.version.version, result=summary,
                          row_count=result.texts, progress=reporter.points)  # fmt: skip
     except TrainingCancelled:

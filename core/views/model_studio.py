@@ -25,6 +25,7 @@ from core.nlp.runs import (
     queue_run,
     request_cancel,
     stage_texts_file,
+    texts_label,
 )
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
 from core.runs import status_label
@@ -184,7 +185,7 @@ def compression_settings(run: RunView) -> str:
     student = STUDENT_NAMES[run.params.get("student", "quick")]  # runs from before the choice trained a head
     method = run.params.get("method", "head") + (f", {run.params['layers']} layers" if run.params.get("layers") else "")
     given = run.params.get("texts")
-    source = f"the file {given['file']} (column {given['column']})" if given else "the project's own texts for the task"
+    source = f"the file {texts_label(given['file'], given['column'])}" if given else "the project's own texts for the task"
     return f"Student: {student} ({method}). Texts: {source}, plus the teacher's training texts when stored."
 
 
