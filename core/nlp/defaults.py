@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.auth import requires
-from core.nlp.base_model import BASE_MODEL_NAME
+from core.nlp.base_model import base_encoder
 from core.nlp.classifier import TextClassifier
 from core.nlp.datacheck import data_fingerprint
 from core.nlp.evaluation import classification_report
@@ -180,10 +180,11 @@ def build_default_model(
     result = train_classifier(texts, labels, spec.params, progress, device=device)
     peft_config = getattr(result.saveable, "peft_config", None)
     if peft_config:  # record the base model by name, not by the build machine's path
+        name = base_encoder(spec.params.base).name
         for config in peft_config.values():
-            config.base_model_name_or_path = BASE_MODEL_NAME
+            config.base_model_name_or_path = name
         base = result.saveable.get_base_model()
-        base.config._name_or_path = base.name_or_path = BASE_MODEL_NAME
+        base.config._name_or_path = base.name_or_path = name
     building = out_dir / f".{task}.building"
     if building.exists():
         shutil.rmtree(building)

@@ -70,6 +70,9 @@ ALIASES: dict[str, str] = {
     "SoftBank Group": "9984.T",
     "SoftBank": "9984.T",  # the investor; the data's "SoftBank" is its mobile unit SoftBank Corp (9434.T)
     "Samsung SDI": "006400.KS",  # not Samsung Electronics
+    # the carmaker; the listing rule leaves capitals out when they are a US ticker (Boyd Gaming's), but news writes
+    # Boyd Gaming by name and BYD for the carmaker
+    "BYD": "1211.HK",
     # cleanco strips "SE", so Porsche SE (the holding, in the data) would take the bare name headlines use for
     # the carmaker Porsche AG (not in the data)
     "Porsche": "P911.DE",

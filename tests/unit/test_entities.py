@@ -170,6 +170,12 @@ def test_listings_of_other_markets_are_tagged_with_their_exchange_symbols():
         assert find_companies(text, directory, gaz=before) == []  # the indices and the SEC list alone miss them
 
 
+def test_byd_in_news_is_the_carmaker_not_boyd_gamings_ticker():
+    assert find_companies("China car sales: BYD falls to fourth as EV subsidies fade", CompanyDirectory()) == ["1211.HK"]
+    assert canonical_company("BYD") == "1211.HK"
+    assert canonical_company("Boyd Gaming") == "BYD"
+
+
 def test_other_markets_symbols_map_to_one_key():
     assert canonical_company("000660.KQ") == canonical_company("SK Hynix") == "000660.KS"  # KOSPI or KOSDAQ: one code
     assert canonical_company("600036.SS") == canonical_company("China Merchants Bank") == "3968.HK"  # Hong Kong first
