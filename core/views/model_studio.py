@@ -334,7 +334,7 @@ def versions_table(task: str) -> pd.DataFrame:
         {
             "version": v.version,
             "active": "✅" if v.is_active else "",
-            "method": v.method,
+            "method": v.method + (f", first {v.params['layers']} layers" if v.params.get("layers") else ""),
             "base": v.base,
             "accuracy": v.metrics.get("accuracy"),
             "macro-F1": v.metrics.get("macro_f1"),

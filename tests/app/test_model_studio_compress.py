@@ -64,6 +64,9 @@ def test_compress_a_version_follow_the_run_and_promote_the_student(tiny_models):
         at = button(at, "Yes, promote v2").click().run()
     assert_no_exception(at)
     assert registry.active_version("sentiment").version == 2
+    at = switch_tab(at, "Versions")
+    versions = next(f.value for f in at.dataframe if "data fingerprint" in f.value.columns)
+    assert versions.set_index("version").loc[2, "method"] == "full, first 3 layers"  # not just "full" like v1's peers
 
 
 def test_an_analyst_may_compress_but_not_promote(tiny_models):
