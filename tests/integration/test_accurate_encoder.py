@@ -59,6 +59,21 @@ def test_missing_folder_or_file_is_a_one_line_error(assembled: Path, tmp_path: P
         acc.verified_folder(folder)
 
 
+def test_a_shared_copy_named_by_the_setting_is_used_and_still_verified(assembled: Path, beacon_env: Path, monkeypatch):
+    from core.settings import get_settings
+
+    monkeypatch.setenv("BEACON_ACCURATE_MODEL_DIR", str(assembled))
+    get_settings.cache_clear()
+    assert acc.encoder_folder() == assembled and acc.verified_folder() == assembled  # not <model dir>/base/...
+    copy = beacon_env / "shared-copy"
+    shutil.copytree(assembled, copy)
+    (copy / "tokenizer.json").write_text("{}")
+    monkeypatch.setenv("BEACON_ACCURATE_MODEL_DIR", str(copy))
+    get_settings.cache_clear()
+    with pytest.raises(BaseEncoderUnavailable, match="tokenizer.json"):
+        acc.verified_folder()
+
+
 def _split_zip(tmp_path: Path, members: dict[str, bytes], pieces: int = 3) -> list[Path]:
     whole = tmp_path / "whole.zip"
     with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -20,12 +20,12 @@ def test_manifest_records_base_and_the_training_data_fingerprint(task: str) -> N
     from core.nlp.defaults import training_fingerprint
 
     files = verify_model_files(SHIPPED_DIR / task)
-    assert files.base == "fast"
+    assert files.base == DEFAULT_MODELS[task].params.base  # sentiment: accurate; topic, intent: fast
     shared_data()  # skips when ../shared is absent
     assert files.data_fingerprint == training_fingerprint(task)
 
 
-@pytest.mark.parametrize("task", list(DEFAULT_MODELS))
+@pytest.mark.parametrize("task", [*DEFAULT_MODELS, "sentiment-fast"])
 def test_no_unhashed_file_in_a_shipped_folder(task: str) -> None:
     folder = SHIPPED_DIR / task
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -83,3 +83,17 @@ def test_cli_rebuild_without_data_is_one_line_and_builds_nothing(tmp_path: Path,
     err = capsys.readouterr().err
     assert err.startswith(f"error: {tmp_path / 'twitter_fin_sentiment' / 'train.csv'} is missing") and err.count("\n") == 1
     assert before == {p: p.stat().st_mtime_ns for p in SHIPPED_DIR.rglob("*") if p.is_file()}
+
+
+def test_setup_installs_the_accurate_sentiment_default_active_and_the_fast_one_beside_it(db) -> None:
+    from core.nlp.defaults import install_default_models
+    from core.nlp.registry import active_version, list_versions
+
+    assert install_default_models() == ["sentiment", "intent", "topic"]
+    sentiment = {v.version: v for v in list_versions("sentiment")}
+    assert (sentiment[1].base, sentiment[1].is_active) == ("fast", False)  # the earlier default, one click to promote
+    assert (sentiment[2].base, sentiment[2].is_active) == ("accurate", True)
+    assert active_version("sentiment").version == 2 and "earlier default" in sentiment[1].notes
+    assert [v.base for v in list_versions("intent")] == ["fast"] and active_version("topic").base == "fast"
+    assert install_default_models() == []  # a task with versions is left alone
+    assert len(list_versions("sentiment")) == 2

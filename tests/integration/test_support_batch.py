@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from core.__main__ import main
+from tests.support.accurate_encoder import assembled_fixture, shared_accurate_encoder_fixture  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.usefixtures("shared_accurate_encoder")  # the shipped sentiment model is on the accurate encoder
 
 FAQ = (
     "question,answer\n"

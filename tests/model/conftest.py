@@ -8,6 +8,7 @@ import pytest
 from core.nlp.classifier import TextClassifier
 from core.nlp.defaults import SHIPPED_DIR
 from core.nlp.store import load_model
+from tests.support.accurate_encoder import assembled_fixture, shared_accurate_encoder_fixture  # noqa: F401 - fixtures
 
 
 def shipped(task: str) -> TextClassifier:
@@ -15,8 +16,8 @@ def shipped(task: str) -> TextClassifier:
     return TextClassifier(model, files.labels, max_length=files.max_length, device="cpu", task=task)
 
 
-@pytest.fixture(scope="session")
-def sentiment() -> TextClassifier:
+@pytest.fixture(scope="module")
+def sentiment(shared_accurate_encoder: object) -> TextClassifier:  # on the accurate encoder (skips without its packages)
     return shipped("sentiment")
 
 

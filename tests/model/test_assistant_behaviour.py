@@ -7,6 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.usefixtures("shared_accurate_encoder")  # the shipped sentiment model (conftest)
+
 FAQ = pd.DataFrame(
     [
         ("How do I change my card PIN?", "Open the app, choose Card, then Change PIN.", "cards"),

@@ -1,9 +1,11 @@
 """Fixtures for tests that need the accurate base encoder: assembled once per session from the installed packages
 (about 2 s), then linked into each test's model folder. Import ``assembled_fixture`` and ``accurate_model_dir_fixture``
-into a test module; tests ask for ``assembled`` and ``accurate_model_dir``."""
+into a test module; tests ask for ``assembled`` and ``accurate_model_dir``. ``shared_accurate_encoder`` (module scope)
+lets every test of a module load models on the accurate encoder, such as the shipped sentiment model."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,16 @@ def accurate_model_dir_fixture(assembled: Path, beacon_env: Path, monkeypatch: p
     monkeypatch.setenv("BEACON_MODEL_DIR", str(model_dir))
     get_settings.cache_clear()
     return model_dir
+
+
+@pytest.fixture(scope="module", name="shared_accurate_encoder")
+def shared_accurate_encoder_fixture(assembled: Path) -> Iterator[Path]:
+    """``BEACON_ACCURATE_MODEL_DIR`` pointing at the session's assembled copy for a module's tests: models on the
+    accurate encoder (the shipped sentiment model) load and score whatever data folder a test uses."""
+    from core.settings import get_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BEACON_ACCURATE_MODEL_DIR", str(assembled))
+        get_settings.cache_clear()
+        yield assembled
+    get_settings.cache_clear()

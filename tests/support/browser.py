@@ -73,8 +73,9 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float 
 
 
 @pytest.fixture
-def beacon(beacon_env: Path) -> Iterator[dict]:
-    """A migrated database with the shipped models, a feed server, and `streamlit run` on a free port."""
+def beacon(beacon_env: Path, shared_accurate_encoder: Path) -> Iterator[dict]:
+    """A migrated database with the shipped models (sentiment on the accurate encoder: its assembled copy is shared
+    through BEACON_ACCURATE_MODEL_DIR, which the app inherits), a feed server, and `streamlit run` on a free port."""
     requirements()
     from core.auth import create_user
     from core.nlp.defaults import install_default_models
