@@ -235,6 +235,7 @@ def install_default_models(shipped_dir: Path = SHIPPED_DIR) -> list[str]:
     for folder, files in verified:
         if files.task not in empty:
             continue
+        built = _shipped_metrics(folder)
         register_version(
             lambda target, src=folder: copy_model_folder(src, target),
             files.task,
@@ -242,7 +243,9 @@ def install_default_models(shipped_dir: Path = SHIPPED_DIR) -> list[str]:
             files.labels,
             params={"max_length": files.max_length, "source": "shipped", "base": files.base},
             data_fingerprint=files.data_fingerprint,
-            metrics=_shipped_metrics(folder),
+            metrics=built,
+            duration_s=built.get("duration_s", 0.0),  # the build's training time, as trained versions show theirs
+            device=built.get("device", "cpu"),
             created_by="beacon (shipped default)",
             activate=folder.name == files.task,
             notes=_shipped_notes(folder, files.task),

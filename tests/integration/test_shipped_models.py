@@ -94,6 +94,7 @@ def test_setup_installs_the_accurate_sentiment_default_active_and_the_fast_one_b
     assert (sentiment[1].base, sentiment[1].is_active) == ("fast", False)  # the earlier default, one click to promote
     assert (sentiment[2].base, sentiment[2].is_active) == ("accurate", True)
     assert active_version("sentiment").version == 2 and "earlier default" in sentiment[1].notes
+    assert sentiment[2].duration_s > 600 and sentiment[1].duration_s > 600  # the builds' training time, not 0
     assert [v.base for v in list_versions("intent")] == ["fast"] and active_version("topic").base == "fast"
     assert install_default_models() == []  # a task with versions is left alone
     assert len(list_versions("sentiment")) == 2
