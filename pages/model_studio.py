@@ -287,7 +287,10 @@ def versions_tab() -> None:
     table = studio.versions_table(task)
     st.dataframe(table, hide_index=True, width="stretch", key="studio_versions", column_config=COLUMN_LABELS)
     if len(table) > 1:
-        chart = px.bar(table.sort_values("version"), x="version", y="macro-F1", color="active", title="Validation macro-F1 per version")
+        shown = table.sort_values("version").assign(state=lambda t: t["active"].map(lambda a: "active" if a else "not active"))
+        chart = px.bar(shown, x="version", y="macro-F1", color="state", hover_data=["base", "method"],
+                       title="Validation macro-F1 per version", labels={"state": ""},
+                       color_discrete_map={"active": "#1c64d1", "not active": "#9fbbe0"})
         chart.update_xaxes(type="category")
         st.plotly_chart(chart, width="stretch", key="studio_versions_chart")
         st.caption("Each version is scored on its own validation split; compare two versions on the same rows in the run's result.")
