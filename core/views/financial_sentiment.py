@@ -23,6 +23,7 @@ from core.repositories.items import ArticleFilter
 from core.sentiment import score_pending_articles
 from core.settings import get_settings
 from core.stats import wilson_interval
+from core.stories.assign import group_new_items
 from core.views.app import DEFAULT_DAYS, Notice, date_range, error_text, today
 
 __all__ = ["ArticleFilter", "date_range", "error_text"]  # shared names the page reaches through this module
@@ -642,6 +643,15 @@ class ActionReport:
     scored: int = 0
 
 
+def _group_into_stories() -> None:
+    """Put the fetched items into stories now, as the worker would at its next cycle, so the Items tab counts the
+    stories right away (not one story per item until then). A failure is logged; the worker groups them later."""
+    try:
+        group_new_items()
+    except Exception:
+        log.exception("grouping new items into stories after a fetch failed; the worker groups them at its next cycle")
+
+
 def fetch_now(feed_id: int) -> ActionReport:
     """Crawl one feed now and score whatever is unscored. Problems become the report; only a role
     that may not fetch raises (PermissionDenied)."""
@@ -652,6 +662,7 @@ def fetch_now(feed_id: int) -> ActionReport:
     name = outcome.feed_name or f"feed {feed_id}"
     if outcome.status == "error":
         return ActionReport("error", f"Fetching {name} failed: {outcome.error}")
+    _group_into_stories()
     try:
         scored = score_pending_articles()
     except NoActiveModel:

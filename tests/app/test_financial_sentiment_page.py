@@ -113,6 +113,27 @@ def test_adding_a_valid_feed_stores_it_and_fetch_now_scores_its_items(tiny_model
     assert metrics(at)["Stories"] == "2"
 
 
+def test_fetch_now_groups_the_same_story_at_once_not_at_the_workers_next_cycle(tiny_models):
+    routes = {
+        "/news.rss": _rss(
+            [
+                {"title": "Acme recalls 20,000 cars over a brake fault", "link": "https://example.com/acme?utm_source=rss"},
+                {"title": "Acme recalls 20,000 cars over a brake fault - Wire", "link": "https://example.com/acme-wire"},
+                {"title": "Quarterly sales jumped and the outlook was raised", "link": "https://example.com/b"},
+            ]
+        )
+    }
+    with serve_feeds(routes) as base:
+        at = open_page(PAGE, tab="Feeds")
+        fill_feed_form(at, "Markets wire", base + "/news.rss")
+        button(at, "Fetch now").click().run()
+        assert "Markets wire: 3 new items, all scored." in texts(at.success)
+    switch_tab(at, "Items")
+    assert_no_exception(at)
+    assert metrics(at)["Stories"] == "2"  # the recall, carried twice, is one story without a worker running
+    assert len(table(at, "items_table")) == 2  # one row per story
+
+
 def test_fetch_now_shows_why_a_feed_failed(db):
     with serve_feeds({"/gone.rss": FeedRoute(b"gone", status=404)}) as base:
         at = open_page(PAGE, tab="Feeds")
