@@ -182,7 +182,7 @@ with st.sidebar:
     topics = st.multiselect("Topics", dash.with_values(options["topics"], st.session_state.f_topics), key="f_topics",
                             on_change=forget_link_messages)
     companies = st.multiselect("Companies", dash.with_values(options["companies"], st.session_state.f_companies), key="f_companies",
-                               on_change=forget_link_messages)
+                               format_func=dash.company_label, on_change=forget_link_messages)
     keyword = st.text_input("Keyword in title or summary", key="f_keyword", on_change=forget_link_messages)
     sentiments = st.multiselect("Sentiment", dash.SENTIMENTS, key="f_sentiments", on_change=forget_link_messages)
 

@@ -227,6 +227,22 @@ def find_companies(text: str, directory: CompanyDirectory, pattern: re.Pattern |
     return list(found)
 
 
+@lru_cache(maxsize=1)
+def _names_by_key() -> dict[str, str]:
+    """Each gazetteer company's key -> the name it was first listed under (index constituents first: "Meta Platforms")."""
+    out: dict[str, str] = {}
+    for name, key in gazetteer().names.items():
+        out.setdefault(key, name)
+    return out
+
+
+def company_label(key: str) -> str:
+    """How a stored company reads to a person: "Meta Platforms (META)" for a gazetteer key; a watchlist name or a
+    ticker the gazetteer does not know as it is."""
+    name = _names_by_key().get(key)
+    return f"{name} ({key})" if name and name.lower() != key.lower() else key
+
+
 def canonical_company(value: str) -> str:
     """The key a company is stored under: the gazetteer company's key for any of its names or symbols,
     else the text as given (tickers upper-cased, ``$`` removed). Use it to match user input against stored mentions."""

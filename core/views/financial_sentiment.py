@@ -20,7 +20,7 @@ from core.feeds import FeedView, crawl_feed
 from core.nlp.registry import NoActiveModel, find_active
 from core.repositories import items
 from core.repositories.items import ArticleFilter
-from core.sentiment import score_pending_articles
+from core.sentiment import entities, score_pending_articles
 from core.settings import get_settings
 from core.stats import wilson_interval
 from core.stories.assign import group_new_items
@@ -431,6 +431,11 @@ def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetim
     elif group_by == "feed":
         narrowed.feed_ids = items.feed_ids_named(group)
     return narrowed
+
+
+def company_label(key: str) -> str:
+    """A company filter option as a person reads it: name and ticker ("Meta Platforms (META)")."""
+    return entities.company_label(key)
 
 
 def filter_options() -> dict[str, list]:

@@ -122,3 +122,15 @@ def test_tables_have_headers_in_words(seed):
             shown = [(config.get(c) or {}).get("label") or c for c in frame.value.columns if not (config.get(c) or {}).get("hidden")]
             raw = [h for h in shown if "_" in h or (h.isalpha() and h.islower())]
             assert not raw, f"{tab}: raw column names {raw} in {shown}"
+
+
+def test_the_companies_filter_reads_as_names_and_filters_by_the_stored_key(seed):
+    seed([("Meta plans layoffs", "negative", None, ["META"]), ("Meta shares fall", "negative", None, ["META"]),
+          ("Acme Watch opens a store", "positive", None, ["Acme Watch"])])
+    at = open_page(PAGE)
+    assert_no_exception(at)
+    box = at.multiselect(key="f_companies")
+    assert sorted(box.options) == ["Acme Watch", "Meta Platforms (META)"]  # a watchlist name stays as written
+    box.set_value(["META"]).run()
+    assert sorted(table(at, "items_table")["title"]) == ["Meta plans layoffs", "Meta shares fall"]
+    assert "META" in str(dict(at.query_params)) and "Platforms" not in str(dict(at.query_params))  # links keep the key
