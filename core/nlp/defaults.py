@@ -190,6 +190,8 @@ def build_default_model(
     if building.exists():
         shutil.rmtree(building)
     fingerprint = data_fingerprint(texts, labels)
+    if peft_config:  # the adapter (and head) stored in fp16: half the size in the repository, loaded into fp32 as before
+        result.saveable.half()
     save_model(result.saveable, building, task, spec.params.method, result.labels, spec.params.max_length, fingerprint)
     built = {
         "params": result.params.as_dict(),
