@@ -186,12 +186,11 @@ def build_default_model(
             config.base_model_name_or_path = name
         base = result.saveable.get_base_model()
         base.config._name_or_path = base.name_or_path = name
+        result.saveable.half()  # adapter and head stored in fp16: half the size in the repository, loaded into fp32 as before
     building = out_dir / f".{task}.building"
     if building.exists():
         shutil.rmtree(building)
     fingerprint = data_fingerprint(texts, labels)
-    if peft_config:  # the adapter (and head) stored in fp16: half the size in the repository, loaded into fp32 as before
-        result.saveable.half()
     save_model(result.saveable, building, task, spec.params.method, result.labels, spec.params.max_length, fingerprint)
     built = {
         "params": result.params.as_dict(),
@@ -233,7 +232,6 @@ def install_default_models(shipped_dir: Path = SHIPPED_DIR) -> list[str]:
     folders.sort(key=lambda p: p.name in DEFAULT_MODELS)  # stable: a task's other folders before its default
     verified = [(folder, verify_model_files(folder)) for folder in folders]
     empty = {files.task for _, files in verified if not list_versions(files.task)}
-    installed: list[str] = []
     for folder, files in verified:
         if files.task not in empty:
             continue
@@ -252,8 +250,7 @@ def install_default_models(shipped_dir: Path = SHIPPED_DIR) -> list[str]:
             activate=folder.name == files.task,
             notes=_shipped_notes(folder, files.task),
         )
-        installed += [] if files.task in installed else [files.task]
-    return installed
+    return list(dict.fromkeys(files.task for _, files in verified if files.task in empty))
 
 
 def _shipped_notes(folder: Path, task: str) -> str:
