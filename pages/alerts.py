@@ -59,6 +59,16 @@ NEW_RULE = "➕ New rule"
 TESTS = {"share": "share: negative share ≥ threshold", "spike": "spike: share ≥ threshold × baseline"}
 
 
+def delete_picker(label: str, names: list[str], key: str, what: str, delete) -> None:
+    """Pick one of ``names`` and press Delete…; the deletion waits for a confirmation (``confirm_delete``).
+    Widget keys: ``<key>_pick``, ``delete_<key>``; the pending name sits in ``<key>_delete``."""
+    d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
+    doomed = d1.selectbox(label, names, key=f"{key}_pick")
+    if d2.button("Delete…", key=f"delete_{key}", width="stretch"):
+        st.session_state[f"{key}_delete"] = doomed
+    confirm_delete(f"{key}_delete", what, delete)
+
+
 def confirm_delete(state_key: str, what: str, delete) -> None:
     """A pending deletion (its name in session state) with Yes / Cancel buttons."""
     name = st.session_state.get(state_key)
@@ -221,11 +231,7 @@ if watch_tab.open:
             st.dataframe(dash.watchlists_table(watchlists), hide_index=True, width="stretch", key="watchlists_table",
                          column_config=WATCHLIST_COLUMNS)
             if may("analyst"):
-                d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
-                doomed = d1.selectbox("Watchlist", [w["name"] for w in watchlists], key="watchlist_pick")
-                if d2.button("Delete…", key="delete_watchlist", width="stretch"):
-                    st.session_state["watchlist_delete"] = doomed
-                confirm_delete("watchlist_delete", "watchlist", delete_watchlist)
+                delete_picker("Watchlist", [w["name"] for w in watchlists], "watchlist", "watchlist", delete_watchlist)
 
 def rule_form(rules: list[dict]) -> None:
     """Create a rule, or edit one in place (the form starts with its values), and try it on a past period."""
@@ -318,11 +324,7 @@ if rules_tab.open:
             st.dataframe(dash.rules_table(rules, dash.false_alarm_rates()), hide_index=True, width="stretch", key="rules_table",
                          column_config=RULE_COLUMNS)
             if may("analyst"):
-                d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
-                doomed = d1.selectbox("Rule", [r["name"] for r in rules], key="rule_pick")
-                if d2.button("Delete…", key="delete_rule", width="stretch"):
-                    st.session_state["rule_delete"] = doomed
-                confirm_delete("rule_delete", "alert rule", delete_alert_rule)
+                delete_picker("Rule", [r["name"] for r in rules], "rule", "alert rule", delete_alert_rule)
 
 if digests_tab.open:
     with digests_tab:
