@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEFAULT_TASKS = ("sentiment", "topic", "intent")  # core.nlp.defaults.DEFAULT_MODELS (not imported here: it loads torch)
+# core.nlp.defaults.DEFAULT_MODELS (not imported here: it loads torch)
+DEFAULT_TASKS = ("sentiment", "topic", "intent", "customer_sentiment")
 
 
 def cmd_models(args: argparse.Namespace) -> int:

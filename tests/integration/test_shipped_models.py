@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from core.nlp.defaults import DEFAULT_MODELS, SHARED_DATA, SHIPPED_DIR, DefaultModelDataMissing, build_default_model
@@ -89,12 +90,34 @@ def test_setup_installs_the_accurate_sentiment_default_active_and_the_fast_one_b
     from core.nlp.defaults import install_default_models
     from core.nlp.registry import active_version, list_versions
 
-    assert install_default_models() == ["sentiment", "intent", "topic"]
+    assert install_default_models() == ["sentiment", "customer_sentiment", "intent", "topic"]
     sentiment = {v.version: v for v in list_versions("sentiment")}
     assert (sentiment[1].base, sentiment[1].is_active) == ("fast", False)  # the earlier default, one click to promote
     assert (sentiment[2].base, sentiment[2].is_active) == ("accurate", True)
     assert active_version("sentiment").version == 2 and "earlier default" in sentiment[1].notes
     assert sentiment[2].duration_s > 600 and sentiment[1].duration_s > 600  # the builds' training time, not 0
     assert [v.base for v in list_versions("intent")] == ["fast"] and active_version("topic").base == "fast"
+    customer = list_versions("customer_sentiment")
+    assert [(v.method, v.base, v.is_active) for v in customer] == [("head", "fast", True)]
     assert install_default_models() == []  # a task with versions is left alone
     assert len(list_versions("sentiment")) == 2
+
+
+def test_the_customer_service_page_reads_the_customers_tone_with_the_shipped_customer_sentiment_model(db) -> None:
+    """Installed by setup, the customer_sentiment head replaces the financial-news model on the ask path and reads the
+    retrieval pass's vectors (no encoder pass of its own): an upset customer is negative, a plain question neutral."""
+    from core.nlp.defaults import install_default_models
+    from core.support.assistant import analyse, ask, sentiment_task
+    from core.support.kb import import_faq
+
+    install_default_models()
+    assert sentiment_task() == "customer_sentiment"
+    faq = pd.DataFrame({"question": ["How do I reset my PIN?", "Where is my refund?"],
+                        "answer": ["Open the app and choose Card, then PIN.", "Refunds take 5 working days."]})  # fmt: skip
+    import_faq("Cards", faq, "question", "answer")
+    upset = ask("Cards", "Where is my refund?? I have been waiting for weeks and nobody answers, this is a joke")
+    plain = ask("Cards", "How can I reset my PIN?")
+    assert (upset.sentiment_task, upset.sentiment) == ("customer_sentiment", "negative")
+    assert (plain.sentiment_task, plain.sentiment) == ("customer_sentiment", "neutral")
+    assert upset.sentiment_negative > 0.5 > plain.sentiment_negative
+    assert analyse(["How can I reset my PIN?"], None).sentiment.shared_pass  # computed from the retrieval pass's vectors

@@ -29,3 +29,8 @@ def topic() -> TextClassifier:
 @pytest.fixture(scope="session")
 def intent() -> TextClassifier:
     return shipped("intent")
+
+
+@pytest.fixture(scope="session")
+def customer_sentiment() -> TextClassifier:
+    return shipped("customer_sentiment")
