@@ -15,9 +15,7 @@ import pytest
         ("Absolutely disgraceful service, I want to close my account today", "negative"),
         ("why is this STILL not sorted?? i reported it last month", "negative"),
         ("Can I get a paper copy of my January bill?", "neutral"),
-        pytest.param("The parcel tracking page says delivered but nothing came to my door.", "neutral",
-                     marks=pytest.mark.xfail(strict=True, reason="known weakness of the shipped head (negative 0.68): a "
-                                             "plain report of a lost delivery reads as a complaint")),
+        ("The parcel tracking page says delivered but nothing came to my door.", "neutral"),
         ("My direct debit to the gym went out twice this month, could you look into it?", "neutral"),
         ("What documents do I need to add my partner to the policy?", "neutral"),
         ("Brilliant, the replacement phone arrived this morning, thank you for sorting it so quickly", "positive"),
@@ -33,9 +31,7 @@ def test_minimum_functionality(customer_sentiment, text: str, expected: str) -> 
     [
         "I was billed {amount} for a subscription I cancelled, could you refund it?",
         "This is the second time you have charged me {amount} by mistake and I am really annoyed.",
-        pytest.param("Thank you, the {amount} credit shows on my account now.",
-                     marks=pytest.mark.xfail(strict=True, reason="known weakness of the shipped head: with £4.99 the "
-                                             "thanks reads negative (0.52); with $120, EUR 1,250 or 30 dollars positive")),
+        "Thank you, the {amount} credit shows on my account now.",
     ],
 )
 def test_invariance_to_amounts(customer_sentiment, template: str) -> None:
