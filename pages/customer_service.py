@@ -16,8 +16,9 @@ from core.support.assistant import ask, interaction_log, record_feedback
 from core.support.batch import answer_file
 from core.support.decision import Policy
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
-from core.support.tickets import TicketFileError, analyse_tickets
+from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
+from core.views.financial_sentiment import SENTIMENT_COLORS
 from ui import chart_labels, may, plain, say, use_app_navigation
 
 use_app_navigation()
@@ -230,7 +231,10 @@ def tickets_tab() -> None:
     st.plotly_chart(bars, width="stretch", key="cs_intents")
     trend = report.sentiment_over_time()
     if len(trend):
-        chart = px.line(trend, x="period", y="share", color="sentiment", markers=True, title="Customer sentiment over time (share per day)")
+        unit = PERIOD_NAMES[report.trend_period()]
+        chart = px.bar(trend, x="period", y="tickets", color="sentiment", color_discrete_map=SENTIMENT_COLORS,
+                       hover_data={"share": ":.0%"}, title=f"Customer sentiment over time (tickets per {unit})",
+                       category_orders={"sentiment": list(SENTIMENT_COLORS)})  # fmt: skip
         st.plotly_chart(chart, width="stretch", key="cs_sentiment_trend")
     st.subheader("Questions the knowledge base could not answer")
     st.dataframe(report.clusters, hide_index=True, width="stretch", key="cs_clusters", column_config=COLUMN_LABELS)

@@ -38,17 +38,38 @@ class TicketReport:
         counts = self.scored["intent"].fillna("(no intent model)").value_counts()
         return pd.DataFrame({"intent": counts.index, "tickets": counts.values})
 
-    def sentiment_over_time(self, freq: str = "D") -> pd.DataFrame:
+    def trend_period(self) -> str:
+        """The period of the sentiment trend for these tickets ("D", "W" or "M"; ``trend_frequency``)."""
+        dated = self.scored["timestamp"].dropna()
+        return trend_frequency(dated) if len(dated) else "D"
+
+    def sentiment_over_time(self, freq: str | None = None) -> pd.DataFrame:
+        """Tickets per period and sentiment, every period of the span and every sentiment present (0 where none),
+        with each sentiment's share of the period's tickets (0 in an empty period); by default per ``trend_period``."""
         dated = self.scored.dropna(subset=["timestamp"])
         if dated.empty:
             return pd.DataFrame(columns=["period", "sentiment", "tickets", "share"])
-        period = dated["timestamp"].dt.to_period(freq).dt.start_time
-        frame = dated.assign(period=period).groupby(["period", "sentiment"]).size().reset_index(name="tickets")
-        frame["share"] = frame["tickets"] / frame.groupby("period")["tickets"].transform("sum")
+        freq = freq or self.trend_period()
+        periods = dated["timestamp"].dt.to_period(freq)
+        counts = dated.assign(period=periods).groupby(["period", "sentiment"]).size().unstack(fill_value=0)
+        counts = counts.reindex(pd.period_range(periods.min(), periods.max(), freq=freq), fill_value=0)
+        counts.index = counts.index.start_time
+        frame = counts.rename_axis(index="period", columns="sentiment").stack().reset_index(name="tickets")
+        totals = frame.groupby("period")["tickets"].transform("sum")
+        frame["share"] = (frame["tickets"] / totals.where(totals > 0)).fillna(0.0)
         return frame
 
     def clusters_csv(self) -> str:
         return safe_csv(self.clusters).decode("utf-8")
+
+
+def trend_frequency(stamps: pd.Series) -> str:
+    """The pandas period for a trend over ``stamps``: "D" up to 31 days, "W" up to 26 weeks, else "M"."""
+    span = stamps.max() - stamps.min()
+    return "D" if span <= pd.Timedelta(days=31) else "W" if span <= pd.Timedelta(weeks=26) else "M"
+
+
+PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}
 
 
 def _parse_time(value: str) -> pd.Timestamp | None:
