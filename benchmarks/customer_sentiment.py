@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from core.nlp.classifier import TextClassifier  # noqa: E402
-from core.nlp.defaults import SHARED_DATA, _customer_tone_sample  # noqa: E402
+from core.nlp.defaults import SHARED_DATA, customer_tone_sample  # noqa: E402
 from core.nlp.evaluation import classification_report  # noqa: E402
 from core.nlp.store import load_model  # noqa: E402
 from core.support.decision import Policy  # noqa: E402
@@ -87,7 +87,7 @@ def measure(folder: Path, sample: list[tuple[str, str]], dev: list[tuple[str, st
 
 
 def main() -> int:
-    rows, dev = _customer_tone_sample(SHARED_DATA), read_dev()
+    rows, dev = customer_tone_sample(SHARED_DATA), read_dev()
     models = {**MODELS, **{f"candidate {p}": Path(p) for p in sys.argv[1:]}}  # extra folders: candidates, not written
     results = {name: measure(folder, rows, dev) for name, folder in models.items() if (folder / "manifest.json").exists()}
     counts = {lab: sum(1 for _, x in rows if x == lab) for lab in ("negative", "neutral", "positive")}

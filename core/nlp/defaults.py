@@ -74,7 +74,7 @@ def _customer_sentiment_rows(data_dir: Path) -> list[tuple[str, str]]:  # noqa: 
 CUSTOMER_TONE_LABELS = REPO_ROOT / "benchmarks" / "labels" / "customer_sentiment_sample.csv"
 
 
-def _customer_tone_sample(data_dir: Path) -> list[tuple[str, str]]:
+def customer_tone_sample(data_dir: Path) -> list[tuple[str, str]]:
     """300 Banking77 test messages with the customer's tone labelled by hand (benchmarks/labels/README.md); the
     texts are read from the dataset, the repository holds only row numbers and labels."""
     texts = [t for t, _ in _source(data_dir, "banking77", "test.csv")]
@@ -144,7 +144,7 @@ DEFAULT_MODELS = {
         _customer_sentiment_rows,
         TrainingParams(method="lora", base="fast", epochs=4, learning_rate=1e-3, batch_size=32, lora_rank=8, max_length=128),
         "project-authored customer-support messages (training_data/customer_messages.py)",
-        (("banking77_test_tone_sample", _customer_tone_sample),),  # measured only, never trained on
+        (("banking77_test_tone_sample", customer_tone_sample),),  # measured only, never trained on
     ),
 }
 
