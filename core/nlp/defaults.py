@@ -101,13 +101,13 @@ class DefaultModelSpec:
 
 # LoRA adapters (peft; attention and feed-forward projections, head saved alongside), built and
 # measured as recorded in shipped_models/README.md. On a 2-core CPU a build takes 35-60 minutes per
-# task on the fast encoder, about 60 on the accurate one; on a GPU about a minute. Sentiment sits on the
+# task on the fast encoder, about 50 on the accurate one; on a GPU about a minute. Sentiment sits on the
 # accurate encoder (its targets are not reachable on the fast one); topic and intent on the fast one.
 DEFAULT_MODELS = {
     "sentiment": DefaultModelSpec(
         "sentiment",
         _sentiment_rows,
-        TrainingParams(method="lora", base="accurate", epochs=5, learning_rate=1e-3, batch_size=32, lora_rank=12, max_length=96),
+        TrainingParams(method="lora", base="accurate", epochs=4, learning_rate=1e-3, batch_size=32, lora_rank=8, max_length=96),
         "project-authored financial news sentences (training_data/) + twitter_fin_sentiment train (MIT)",
         (
             ("phrasebank_allagree_test", "financial_phrasebank/allagree_test.csv"),  # measured only, never trained on
