@@ -18,7 +18,7 @@ from core.support.decision import Policy
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
 from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
-from core.views.financial_sentiment import SENTIMENT_COLORS
+from core.views.app import SENTIMENT_COLORS
 from ui import chart_labels, may, plain, say, use_app_navigation
 
 use_app_navigation()

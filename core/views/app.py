@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from core.settings import get_settings
 from core.storage.tables import utcnow
 
+SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}  # one colour per sentiment in every chart
 DEFAULT_DAYS = 7
 
 

@@ -24,14 +24,13 @@ from core.sentiment import entities, score_pending_articles
 from core.settings import get_settings
 from core.stats import wilson_interval
 from core.stories.assign import group_new_items
-from core.views.app import DEFAULT_DAYS, Notice, date_range, error_text, today
+from core.views.app import DEFAULT_DAYS, SENTIMENT_COLORS, Notice, date_range, error_text, today
 
-__all__ = ["ArticleFilter", "date_range", "error_text"]  # shared names the page reaches through this module
+__all__ = ["SENTIMENT_COLORS", "ArticleFilter", "date_range", "error_text"]  # shared names the page reaches through this module
 
 log = logging.getLogger(__name__)
 
 SENTIMENTS = ("negative", "neutral", "positive")
-SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}
 GROUPINGS = {"topic": "Topic", "company": "Company", "feed": "Feed", "all": "All items"}
 FREQUENCIES = {"day": "Daily", "hour": "Hourly"}
 MEASURES = {"negative_share": "Negative share", "net_sentiment": "Net sentiment", "items": "Item count"}
