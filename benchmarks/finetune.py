@@ -55,6 +55,12 @@ PARAMS = {  # the product's defaults (core.nlp.training) except where a dataset 
 TRIED = RESULTS.with_name("finetune_tried.json")
 
 
+def _print_epoch(p) -> None:  # noqa: ANN001 - core.nlp.training.TrainingProgress
+    """One line per finished epoch (slow runs show where they are)."""
+    if p.val_macro_f1 is not None:
+        print(f"  epoch {p.epoch}/{p.epochs}: loss {p.loss:.4f}, validation macro-F1 {p.val_macro_f1:.4f}", flush=True)
+
+
 def run_one(dataset: str, method: str, device: str, base: str = "fast", overrides: dict | None = None,
             test_if_validation_above: float | None = None) -> dict:
     """Train and test one configuration. With ``test_if_validation_above``, the test sets are read only when the
@@ -64,7 +70,7 @@ def run_one(dataset: str, method: str, device: str, base: str = "fast", override
     settings = PARAMS[(dataset, method)] | (overrides or {})
     params = TrainingParams(method=method, max_length=max_length, validation_share=0.1, base=base, **settings)
     started = time.perf_counter()
-    result = train_classifier([t for t, _ in rows], [lab for _, lab in rows], params, device=device)
+    result = train_classifier([t for t, _ in rows], [lab for _, lab in rows], params, device=device, progress=_print_epoch)
     train_s = time.perf_counter() - started
     validation = round(result.metrics["macro_f1"], 4)
     scores = {}
