@@ -67,6 +67,10 @@ def test_train_follow_and_promote(tiny_models):
     assert [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0].endswith("vs v1")
     assert metrics_delta(at, "Registered as") == "not active yet"
     at = button(at, "Promote v2 to active").click().run()
+    if registry.active_version("sentiment").version == 1:  # v2 scored lower on its 3 validation rows (the host's
+        # arithmetic decides a tie-break this small): the page asks first, as it should
+        assert any("Promote it anyway?" in t for t in texts(at.warning))
+        at = button(at, "Yes, promote v2").click().run()
     assert_no_exception(at)
     assert registry.active_version("sentiment").version == 2
     assert any("sentiment v2 is now active" in t for t in texts(at.success))
