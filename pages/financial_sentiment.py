@@ -89,8 +89,8 @@ def opml_section() -> None:
                            width="stretch")
 
 
-def feed_actions(by_id: dict) -> None:
-    """Fetch now (analysts and admins) and Delete (admins) for the feed picked."""
+def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
+    """Fetch now (analysts and admins) and Delete (admins) for the feed picked; ``report``: the one just shown."""
     m1, m2, m3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick")]
     if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch"):
@@ -99,8 +99,8 @@ def feed_actions(by_id: dict) -> None:
         st.rerun()
     if may("admin") and m3.button("Delete…", key="delete_feed", width="stretch"):
         st.session_state["feed_delete"] = chosen.id
-    if chosen.last_status == "error" and chosen.last_error:
-        say("error", f"The last fetch of {chosen.name} failed: {chosen.last_error}")
+    if problem := dash.last_fetch_problem(chosen, report):
+        say("error", problem)
     doomed = by_id.get(st.session_state.get("feed_delete"))
     if doomed is not None:
         with st.container(border=True):
@@ -366,5 +366,5 @@ if feeds_tab.open:
             if st.session_state.get("feed_pick") not in by_id:
                 st.session_state.pop("feed_pick", None)
             if may("analyst"):
-                feed_actions(by_id)
+                feed_actions(by_id, report)
 

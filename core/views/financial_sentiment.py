@@ -645,6 +645,15 @@ class ActionReport:
     text: str  # plain text (contains feed content: show it escaped or as text)
     new_items: int = 0
     scored: int = 0
+    failed_feed: int | None = None  # a Fetch now that failed: the feed whose error this report already says
+
+
+def last_fetch_problem(feed: FeedView, report: ActionReport | None) -> str | None:
+    """The line under the feed picker when the picked feed's last fetch failed, unless the report just shown is that
+    failure (the same error twice on one screen says nothing more)."""
+    if feed.last_status != "error" or not feed.last_error or (report is not None and report.failed_feed == feed.id):
+        return None
+    return f"The last fetch of {feed.name} failed: {feed.last_error}"
 
 
 def _group_into_stories() -> None:
@@ -665,7 +674,7 @@ def fetch_now(feed_id: int) -> ActionReport:
         record("feed fetched", str(feed_id))
     name = outcome.feed_name or f"feed {feed_id}"
     if outcome.status == "error":
-        return ActionReport("error", f"Fetching {name} failed: {outcome.error}")
+        return ActionReport("error", f"Fetching {name} failed: {outcome.error}", failed_feed=feed_id)
     _group_into_stories()
     try:
         scored = score_pending_articles()

@@ -144,7 +144,10 @@ def test_fetch_now_shows_why_a_feed_failed(db):
     shown = table(at, "feeds_table")
     assert list(shown["status"]) == ["error"]
     assert "404" in shown["last_error"][0]
-    assert any("The last fetch of Gone failed" in e for e in texts(at.error))
+    assert not any("The last fetch of Gone failed" in e for e in texts(at.error))  # said once, by the fetch report
+    at.run()  # back on the tab later: the stored failure is shown under the feed picker
+    assert [e for e in texts(at.error) if "Gone" in e] == [e for e in texts(at.error) if e.startswith("The last fetch of Gone failed:")]
+    assert any("The last fetch of Gone failed" in e and "404" in e for e in texts(at.error))
 
 
 def test_fetch_now_without_a_model_stores_items_and_says_how_to_install_one(db):

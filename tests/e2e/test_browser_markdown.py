@@ -78,9 +78,9 @@ def test_a_feed_servers_error_reason_is_not_a_link_in_the_feeds_tab(beacon, brow
         expect(page.get_by_text("added. The worker fetches it on schedule", exact=False)).to_be_visible()
         settled(page)
         page.get_by_role("button", name="Fetch now").click()
-        expect(page.get_by_text("The last fetch of Locked wire failed", exact=False)).to_be_visible(timeout=SLOW)
+        expect(page.get_by_text("Fetching Locked wire failed", exact=False)).to_be_visible(timeout=SLOW)
         settled(page)
-    error = page.locator("[data-testid=stAlertContentError]").filter(has_text="The last fetch of Locked wire failed")
+    error = page.locator("[data-testid=stAlertContentError]").filter(has_text="Fetching Locked wire failed")
     assert "[Session expired - sign in again](" in error.inner_text().replace("\u2060", "")  # shown as typed
     assert page.locator(f'a[href="{EVIL}"]').count() == 0
     assert evil_links(page) == []
