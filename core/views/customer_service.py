@@ -36,6 +36,15 @@ def chosen_policy(point: str, custom_threshold: float | None = None) -> Policy:
     return ask_policy(custom_threshold) if custom_threshold is not None else Policy.for_operating_point(point)
 
 
+def intent_name(label: str | None) -> str:
+    """An intent label as a support team reads it: ``card_payment_wrong_exchange_rate`` → "Card payment wrong exchange
+    rate" (the model's labels are identifiers; a label already in words is kept as written)."""
+    if not label:
+        return "no intent model"
+    words = " ".join(label.replace("_", " ").split())
+    return words[:1].upper() + words[1:] if "_" in label else label
+
+
 def operating_point_label(name: str) -> str:
     return name[:1].upper() + name[1:]
 

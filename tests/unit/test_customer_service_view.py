@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from core.support.kb import RowIssue
 from core.views import customer_service as view
@@ -37,3 +38,16 @@ def test_the_expected_answer_column_is_guessed_by_name_and_never_the_question_co
     assert view.guess_expected_column(["question", "answer"], "question") == "answer"
     assert view.guess_expected_column(["answer", "notes"], "answer") is None  # the question column is not offered again
     assert view.guess_expected_column(["id", "question"], "question") is None
+
+
+@pytest.mark.parametrize(
+    ("label", "shown"),
+    [
+        ("card_payment_wrong_exchange_rate", "Card payment wrong exchange rate"),
+        ("Refund_not_showing_up", "Refund not showing up"),
+        ("Billing question", "Billing question"),  # a label a team wrote in words stays as written
+        (None, "no intent model"),
+    ],
+)
+def test_intent_names_read_as_words(label: str | None, shown: str) -> None:
+    assert view.intent_name(label) == shown
