@@ -57,11 +57,13 @@ def show_answer(item: dict) -> None:
             st.caption(f"Matched FAQ question: {plain(item['matched_question'])}")
         if item.get("policy"):
             st.caption(f"Decided at the operating point {item['policy']}")
-        c1, c2, c3 = st.columns([1, 2, 1])  # intent names run long ("Card payment wrong exchange rate")
+        c1, c2, c3 = st.columns([1, 2, 1])  # intent names run long ("Card payment wrong exchange rate"): not a metric
         c1.metric("Confidence", f"{item['confidence']:.2f}", border=True)
-        conf = None if item["intent_confidence"] is None else f"model confidence {item['intent_confidence']:.2f}"
-        c2.metric("Intent", view.intent_name(item["intent"]), conf, delta_color="off", delta_arrow="off", border=True,
-                  help=f"The intent model's label: {item['intent']}" if item["intent"] else None)  # fmt: skip
+        with c2.container(border=True, height="stretch"):  # a card whose text wraps
+            st.caption("Intent", help=f"The intent model's label: {item['intent']}" if item["intent"] else None)
+            st.markdown(f"**{plain(view.intent_name(item['intent']))}**")
+            if item["intent_confidence"] is not None:
+                st.caption(f"model confidence {item['intent_confidence']:.2f}")
         c3.metric("Customer sentiment", item["sentiment"] or "–", f"model: {item['sentiment_task']}", delta_color="off",
                   delta_arrow="off", border=True)  # fmt: skip
         if item["alternatives"]:
