@@ -157,7 +157,7 @@ def evaluate_tab() -> None:
         return
     if not may("analyst"):
         st.caption("Running an evaluation needs the analyst role; the latest stored results are shown below.")
-        show_results(info)
+        show_results(info, running=False, may_evaluate=False)
         return
     protocols = ["random"] + (["last"] if info.stats.get("usable interactions") else [])
     protocol = st.radio("Evaluation protocol", protocols, format_func=PROTOCOLS.get, key="rec_protocol")
@@ -173,15 +173,16 @@ def evaluate_tab() -> None:
             say("error", str(exc))
         else:
             st.rerun()  # the button turns disabled while the job runs
-    if latest is not None and (not latest.finished or latest.status != "succeeded"):
+    running = latest is not None and not latest.finished
+    if latest is not None and (running or latest.status != "succeeded"):
         job_panel(latest.id)
-    show_results(info)
+    show_results(info, running)
 
 
-def show_results(info) -> None:  # noqa: ANN001 - DatasetInfo
+def show_results(info, running: bool, may_evaluate: bool = True) -> None:  # noqa: ANN001 - DatasetInfo
     evaluations = store.list_evaluations(info.id)
     if not evaluations:
-        st.info("Not evaluated yet: choose a protocol and press Evaluate.")
+        st.info(recommendations.no_results_text(running, may_evaluate))
         return
     latest = evaluations[0]
     st.subheader(f"Results (evaluation {latest.id})")

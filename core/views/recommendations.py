@@ -26,6 +26,16 @@ def chart_frame(rows: list[dict], k: int = 10) -> pd.DataFrame:
     return table.melt(id_vars="model", value_vars=[m for m in metrics if m in table.columns], var_name="metric", value_name="value")
 
 
+def no_results_text(running: bool, may_evaluate: bool = True) -> str:
+    """What the Evaluate tab says before a dataset version has results: while its first evaluation runs, that they are
+    on the way (not "press Evaluate" under a running progress bar); to a viewer, who has no Evaluate button, who can."""
+    if running:
+        return "The results appear here when this evaluation finishes."
+    if not may_evaluate:
+        return "Not evaluated yet: an analyst or admin can run an evaluation here."
+    return "Not evaluated yet: choose a protocol and press Evaluate."
+
+
 def protocol_statement(meta: dict) -> str:
     """The evaluation set-up in words, shown next to every result."""
     split = meta["protocol_text"] + (f", {meta['test_ratio']:.0%} held out" if meta.get("test_ratio") else "")

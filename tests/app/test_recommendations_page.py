@@ -71,6 +71,8 @@ def test_upload_check_evaluate_and_recommend(db):
     assert_no_exception(at)
     assert any(p.text.startswith("Evaluating the recommenders: ") for p in at.get("progress"))
     assert button(at, "Evaluate").disabled  # one evaluation of a version at a time
+    assert "The results appear here when this evaluation finishes." in texts(at.info)  # not "press Evaluate"
+    assert not any(t.startswith("Not evaluated yet") for t in texts(at.info))
     at = finish(at, jobs.latest_job("evaluate", 1).id)
     assert_no_exception(at)
     results = [f.value for f in at.dataframe if "NDCG@10" in f.value.columns][0]
@@ -128,6 +130,7 @@ def test_a_viewer_sees_the_versions_and_results_but_no_forms(db):
     assert_no_exception(at)
     assert not [b for b in at.button if b.label == "Evaluate"]
     assert any("needs the analyst role" in c.value for c in at.caption)
+    assert "Not evaluated yet: an analyst or admin can run an evaluation here." in texts(at.info)
     at = switch_tab(at, "Explore")
     assert_no_exception(at)
     assert not at.checkbox and any("Nightly refit and export: off" in c.value for c in at.caption)
