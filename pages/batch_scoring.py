@@ -43,7 +43,7 @@ def saved_upload(upload):  # noqa: ANN001, ANN201 - UploadedFile -> Path
 def new_run_form() -> None:
     limit = runs.size_limit_text()
     upload = st.file_uploader(
-        f"File to score: .csv, .csv.gz or .xlsx, up to {limit}",
+        f"File to score: .csv (or .tsv, .txt), .csv.gz or .xlsx, up to {limit}",
         type=["csv", "gz", "xlsx", "tsv", "txt"],
         max_upload_size=batch_scoring.upload_limit_mb(),
         key=f"scoring_upload_{st.session_state.get(FORM_KEY, 0)}",
@@ -127,10 +127,11 @@ def show_charts(run) -> None:  # noqa: ANN001 - RunView
         frame = shares[shares.task == task]
         frame = frame.assign(label=chart_labels(frame["label"]))
         (name,) = chart_labels([task])
+        colors = batch_scoring.class_colors(frame["label"])
         chart = px.bar(
             frame, x="label", y="rows", text=frame["share"].map("{:.1%}".format), title=f"{name}: rows per class",
-            labels={"label": name, "rows": "rows"},
-        )  # fmt: skip
+            labels={"label": name, "rows": "rows"}, color="label" if colors else None, color_discrete_map=colors or {},
+        ).update_layout(showlegend=False)  # fmt: skip
         col.plotly_chart(chart, width="stretch", key=f"scoring_chart_{run.id}_{task}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -19,6 +20,7 @@ from core.scoring.reading import InputFileError, InputSpec, inspect_input, previ
 from core.scoring.runs import LOCAL, RAY, READING, SCORING, SCORING_RUN, STARTING, RunView, check_upload_size, error_report, list_runs
 from core.settings import get_settings
 from core.storage.tables import utcnow
+from core.views.app import SENTIMENT_COLORS
 
 
 def upload_limit_mb() -> int:
@@ -175,3 +177,9 @@ def runs_table(limit: int = 50) -> pd.DataFrame:
     if any(r.engine == RAY for r in listed):
         columns.insert(columns.index("models") + 1, "engine")
     return pd.DataFrame(records, columns=columns)
+
+
+def class_colors(labels: Iterable[str]) -> dict[str, str] | None:
+    """Sentiment classes in the colours every other chart gives them (red, grey, green); None for other classes."""
+    labels = set(labels)
+    return SENTIMENT_COLORS if labels and labels <= SENTIMENT_COLORS.keys() else None

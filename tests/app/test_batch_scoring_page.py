@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -11,6 +12,7 @@ from core.scoring import runs
 from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import ScoringRun, utcnow
+from core.views.app import SENTIMENT_COLORS
 from tests.app import helpers
 from tests.app.helpers import assert_no_exception, texts
 from tests.unit.test_scoring_content import png_bytes
@@ -70,6 +72,10 @@ def test_upload_preview_run_and_result(tiny_models):
     assert any("complete" in c and "sentiment v1, topic v1" in c and "masked" in c for c in texts(at.caption))
     assert [m.value for m in at.metric] == ["3", "1", "1"]  # scored, empty, not parsed
     assert len(at.get("plotly_chart")) == 2  # one class chart per task
+    sentiment_chart, topic_chart = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+    bars = {t["name"]: t["marker"]["color"] for t in sentiment_chart["data"]}
+    assert bars and bars == {label: SENTIMENT_COLORS[label] for label in bars}  # red, grey, green as on every page
+    assert len(topic_chart["data"]) == 1  # other classes: one series in the default colour
     table = [f.value for f in at.dataframe if "sentiment_label" in f.value.columns][0]
     assert list(table["ticket"]) == ["1", "2", "3", "4"] and list(table["status"]) == ["ok", "ok", "empty", "ok"]
     assert "[EMAIL]" in table.loc[0, "comment"] and "ann@example.com" not in table.loc[0, "comment"]
