@@ -40,7 +40,8 @@ class RulePreview:
 
     def summary(self) -> str:
         period = f"{self.start:%Y-%m-%d} to {(self.end - timedelta(seconds=1)):%Y-%m-%d}"
-        every = f"{self.step.total_seconds() / 3600:g} hours"
+        hours = self.step.total_seconds() / 3600
+        every = "hour" if hours == 1 else f"{hours:g} hours"
         if not self.firings:
             return f"This rule would not have fired from {period} (a window ending every {every}, {self.windows} in all)."
         count = len(self.firings)

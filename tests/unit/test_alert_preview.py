@@ -37,6 +37,7 @@ def test_a_burst_fires_once_when_it_happened(feed):
     assert preview.firings[0].items == 3 and preview.firings[0].negative_share == 1.0
     assert preview.windows == 5 * 24 and preview.step == timedelta(hours=1)
     assert "would have fired 1 time from 2024-06-01 to 2024-06-05, first at 2024-06-03 12:00 UTC" in preview.summary()
+    assert "(a window ending every hour, cooldown" in preview.summary()  # not "every 1 hours"
     assert stored_alerts() == 0  # a preview stores nothing
 
 
