@@ -209,19 +209,21 @@ if watch_tab.open:
         if may("analyst"):
             with st.form("watchlist", border=True):
                 st.subheader("Save a watchlist")
-                st.caption("Companies and tickers are tagged in new items; a watchlist can also be an alert rule's scope.")
+                st.caption("Companies and tickers are tagged in new items; a watchlist can also be an alert rule's scope. "
+                           "Saving under an existing watchlist's name replaces its lists.")
                 name = st.text_input("Watchlist name")
                 w1, w2, w3 = st.columns(3)
                 companies = w1.text_input("Companies (comma-separated)", placeholder="Nokia, Apple")
                 tickers = w2.text_input("Tickers (comma-separated)", placeholder="NOK, AAPL")
                 keywords = w3.text_input("Keywords (comma-separated)", placeholder="layoffs, recall")
                 if st.form_submit_button("Save watchlist", type="primary"):
+                    existed = name.strip() in {w["name"] for w in list_watchlists()}
                     try:
                         save_watchlist(name, companies, tickers, keywords)
                     except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's watchlist
                         say("error", dash.error_text(exc))
                     else:
-                        say("success", f"Watchlist {name.strip()!r} saved.")
+                        say("success", dash.watchlist_saved_text(name, existed))
         else:
             st.info("You are signed in as a viewer: you can read the watchlists. Analysts and admins create and change them.")
         watchlists = list_watchlists()
@@ -236,6 +238,8 @@ if watch_tab.open:
 def rule_form(rules: list[dict]) -> None:
     """Create a rule, or edit one in place (the form starts with its values), and try it on a past period."""
     by_name = {r["name"]: r for r in rules}
+    if (saved := st.session_state.pop("rule_saved", None)) in by_name:  # a new rule just saved: edit it from now on
+        st.session_state["rule_edit"] = saved
     if st.session_state.get("rule_edit") not in (NEW_RULE, *by_name):
         st.session_state.pop("rule_edit", None)  # the rule was deleted meanwhile
     editing = st.selectbox("Rule to edit", [NEW_RULE, *by_name], key="rule_edit",
@@ -285,13 +289,20 @@ def rule_form(rules: list[dict]) -> None:
         "min_items": int(min_items), "mode": mode, "threshold": float(threshold), "baseline_days": int(baseline),
         "cooldown_hours": float(cooldown), "recipients": recipients, "enabled": enabled, "count_items": bool(count_items),
     }
-    if save:
+    if save and rule is None and (taken := dash.new_rule_name_taken(name, list(by_name))):
+        say("error", taken)
+    elif save:
         try:
             save_alert_rule(**fields)
         except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's rule
             say("error", f"The rule was not saved: {dash.error_text(exc)}")
         else:
+            if rule is None:  # show the saved rule in the form, so a second Save changes it rather than asking again
+                st.session_state["rule_saved"] = st.session_state["rule_saved_text"] = name.strip()
+                st.rerun()
             say("success", f"Rule {name.strip()!r} saved.")
+    if (just_saved := st.session_state.pop("rule_saved_text", None)) and not save:
+        say("success", f"Rule {just_saved!r} saved.")
     if preview:
         first, last = dash.date_range(period, dash.default_preview_period())
         try:

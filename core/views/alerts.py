@@ -193,6 +193,23 @@ def rules_table(rules: Sequence[Mapping], rates: Mapping[int, tuple[int, int]] |
     return pd.DataFrame(rows, columns=columns).astype({"false_alarm_rate": float})
 
 
+def watchlist_saved_text(name: str, existed: bool) -> str:
+    """The Save watchlist outcome: a watchlist saved under an existing name replaced that one's lists, and says so."""
+    if existed:
+        return f"Watchlist {name.strip()!r} updated: its companies, tickers and keywords are now the ones entered."
+    return f"Watchlist {name.strip()!r} saved."
+
+
+def new_rule_name_taken(name: str, existing: Sequence[str]) -> str | None:
+    """Why a rule saved from the New rule form must not be stored: its name is another rule's, which saving by name
+    would silently overwrite (changes to a rule go through Rule to edit). None when the name is free."""
+    name = name.strip()
+    if name not in existing:
+        return None
+    return (f"A rule named {name!r} already exists. To change it, pick it under Rule to edit; for a new rule, "
+            "choose another name. Nothing was saved.")
+
+
 def rule_form_values(rule: Mapping | None) -> dict:
     """What the rule form starts with: the rule being edited, or the defaults for a new one."""
     values = {"name": "", "scope_type": "all", **RULE_DEFAULTS}

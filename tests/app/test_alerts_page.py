@@ -65,6 +65,9 @@ def test_watchlist_form_validates_and_saves(db):
     }
     shown = table(at, "watchlists_table")
     assert shown.to_dict("records") == [{"name": "Nordics", "companies": "Nokia, Kone", "tickers": "NOK", "keywords": ""}]
+    fill_watchlist(at, companies="Nokia", tickers="")  # the same name again: its lists are replaced, and it says so
+    assert "Watchlist 'Nordics' updated: its companies, tickers and keywords are now the ones entered." in texts(at.success)
+    assert [(w["companies"], w["tickers"]) for w in list_watchlists()] == [(["Nokia"], [])]
 
     button(at, "Delete…").click().run()
     assert any("Delete the watchlist 'Nordics'?" in w for w in texts(at.warning))
@@ -236,6 +239,27 @@ def test_a_rule_is_edited_in_place(db):
     assert "Rule 'Earnings drop' saved." in texts(at.success)
     [rule] = list_alert_rules()
     assert (rule["threshold"], rule["min_items"], rule["scope_value"], rule["recipients"]) == (0.7, 4, "Earnings", ["risk@example.com"])
+
+
+def test_a_new_rule_does_not_overwrite_one_of_the_same_name_and_a_saved_rule_is_then_edited(db):
+    save_alert_rule(name="Earnings drop", scope_type="topic", scope_value="Earnings", threshold=0.6, recipients="risk@example.com")
+    at = open_page(PAGE, tab="Alert rules")
+    fill_rule(at, name="Earnings drop", scope_value="Dividends", threshold=0.3)  # the New rule form, a name in use
+    assert_no_exception(at)
+    assert any(e.startswith("A rule named 'Earnings drop' already exists.") and "Nothing was saved" in e for e in texts(at.error))
+    [rule] = list_alert_rules()
+    assert (rule["scope_value"], rule["threshold"]) == ("Earnings", 0.6)  # untouched
+
+    fill_rule(at, name="Dividend cuts", scope_value="Dividends", threshold=0.3)
+    assert_no_exception(at)
+    assert "Rule 'Dividend cuts' saved." in texts(at.success)
+    assert widget(at.selectbox, "Rule to edit").value == "Dividend cuts"  # the form now edits the saved rule
+    assert widget(at.text_input, "Rule name").disabled
+    widget(at.number_input, "Threshold").set_value(0.4)
+    button(at, "Save rule").click().run()
+    assert_no_exception(at)
+    assert "Rule 'Dividend cuts' saved." in texts(at.success)
+    assert {r["name"]: r["threshold"] for r in list_alert_rules()} == {"Earnings drop": 0.6, "Dividend cuts": 0.4}
 
 
 def test_a_rule_is_tried_on_a_past_period_without_saving(seed):
