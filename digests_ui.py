@@ -12,6 +12,7 @@ from core.digests import (
     save_digest_subscription,
 )
 from core.views import digests as view
+from core.views.app import new_name_taken
 from ui import may, plain, say
 
 COLUMNS = {
@@ -27,6 +28,8 @@ COLUMNS = {
 
 def _form(subs: list[dict]) -> None:
     by_name = {s["name"]: s for s in subs}
+    if (saved := st.session_state.pop("digest_saved", None)) in by_name:  # a new digest just saved: edit it from now on
+        st.session_state["digest_edit"] = saved
     if st.session_state.get("digest_edit") not in (view.NEW, *by_name):
         st.session_state.pop("digest_edit", None)  # deleted meanwhile
     editing = st.selectbox("Digest to edit", [view.NEW, *by_name], key="digest_edit")
@@ -36,7 +39,8 @@ def _form(subs: list[dict]) -> None:
     with st.form(f"digest{k}", border=True):
         st.subheader(plain(f"Edit the digest {editing!r}") if sub else "New digest")
         c1, c2, c3 = st.columns([2, 1, 2])
-        name = c1.text_input("Digest name", value=v["name"], key=f"digest_name{k}")
+        name = c1.text_input("Digest name", value=v["name"], key=f"digest_name{k}", disabled=sub is not None,
+                             help="A digest keeps its name; to rename one, save a new digest and delete the old one.")
         scope_type = c2.selectbox("Digest scope", SCOPE_TYPES, index=SCOPE_TYPES.index(v["scope_type"]), key=f"digest_scope{k}")
         scope_value = c3.text_input(
             "Digest scope value",
@@ -53,23 +57,24 @@ def _form(subs: list[dict]) -> None:
         )
         recipients = st.text_input("Digest recipients (comma-separated emails)", value=v["recipients"], key=f"digest_to{k}")
         enabled = st.checkbox("Digest enabled", value=v["enabled"], key=f"digest_on{k}")
-        if st.form_submit_button("Save digest", type="primary"):
-            try:
-                save_digest_subscription(
-                    name,
-                    scope_type,
-                    scope_value,
-                    frequency,
-                    send_time,
-                    time_zone,
-                    weekday if frequency == "weekly" else None,
-                    recipients,
-                    enabled,
-                )
-            except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's digest
-                say("error", view.error_text(exc))
-            else:
-                say("success", f"Digest {name.strip()!r} saved.")
+        save = st.form_submit_button("Save digest", type="primary")
+    if save and sub is None and (taken := new_name_taken("digest", name, list(by_name), "Digest to edit")):
+        say("error", taken)
+    elif save:
+        try:
+            save_digest_subscription(
+                name, scope_type, scope_value, frequency, send_time, time_zone, weekday if frequency == "weekly" else None,
+                recipients, enabled,
+            )  # fmt: skip
+        except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's digest
+            say("error", view.error_text(exc))
+        else:
+            if sub is None:  # show the saved digest in the form, so a second Save changes it
+                st.session_state["digest_saved"] = st.session_state["digest_saved_text"] = name.strip()
+                st.rerun()
+            say("success", f"Digest {name.strip()!r} saved.")
+    if (just_saved := st.session_state.pop("digest_saved_text", None)) and not save:
+        say("success", f"Digest {just_saved!r} saved.")
 
 
 def digests_tab() -> None:

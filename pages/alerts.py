@@ -20,6 +20,7 @@ from core.alerts import (
     snooze_alert,
 )
 from core.views import alerts as dash
+from core.views.app import new_name_taken
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
 from digests_ui import digests_tab as show_digests
 from ui import ARTICLE_COLUMNS, may, plain, say, use_app_navigation
@@ -289,7 +290,7 @@ def rule_form(rules: list[dict]) -> None:
         "min_items": int(min_items), "mode": mode, "threshold": float(threshold), "baseline_days": int(baseline),
         "cooldown_hours": float(cooldown), "recipients": recipients, "enabled": enabled, "count_items": bool(count_items),
     }
-    if save and rule is None and (taken := dash.new_rule_name_taken(name, list(by_name))):
+    if save and rule is None and (taken := new_name_taken("rule", name, list(by_name), "Rule to edit")):
         say("error", taken)
     elif save:
         try:

@@ -200,16 +200,6 @@ def watchlist_saved_text(name: str, existed: bool) -> str:
     return f"Watchlist {name.strip()!r} saved."
 
 
-def new_rule_name_taken(name: str, existing: Sequence[str]) -> str | None:
-    """Why a rule saved from the New rule form must not be stored: its name is another rule's, which saving by name
-    would silently overwrite (changes to a rule go through Rule to edit). None when the name is free."""
-    name = name.strip()
-    if name not in existing:
-        return None
-    return (f"A rule named {name!r} already exists. To change it, pick it under Rule to edit; for a new rule, "
-            "choose another name. Nothing was saved.")
-
-
 def rule_form_values(rule: Mapping | None) -> dict:
     """What the rule form starts with: the rule being edited, or the defaults for a new one."""
     values = {"name": "", "scope_type": "all", **RULE_DEFAULTS}

@@ -3,6 +3,7 @@ database, notices, the user-facing text of a validation error, and dates as the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,3 +66,13 @@ def error_text(exc: BaseException) -> str:
     """A user-facing message from a validation error: its text, first letter capitalised."""
     text = str(exc).strip() or type(exc).__name__
     return text[0].upper() + text[1:]
+
+
+def new_name_taken(kind: str, name: str, existing: Sequence[str], picker: str) -> str | None:
+    """Why a ``kind`` (rule, digest) saved from a "New" form must not be stored: its name is one that exists, and
+    saving by name would silently overwrite that one (changes go through ``picker``). None when the name is free."""
+    name = name.strip()
+    if name not in existing:
+        return None
+    return (f"A {kind} named {name!r} already exists. To change it, pick it under {picker}; for a new {kind}, "
+            "choose another name. Nothing was saved.")

@@ -65,6 +65,18 @@ def test_add_edit_preview_and_delete_a_digest(db):
     assert "Deleted the digest 'Morning'." in shown_texts(at.success)
 
 
+def test_a_new_digest_does_not_overwrite_one_of_the_same_name(db):
+    save_digest_subscription("Morning", "all", recipients="risk@example.com", send_time="08:00", time_zone="UTC")
+    at = open_page(PAGE, tab="Digests")
+    fill(at, send_time="17:30")  # the New digest form, a name in use
+    assert_no_exception(at)
+    assert any(e.startswith("A digest named 'Morning' already exists.") for e in shown_texts(at.error)), shown_texts(at.error)
+    [sub] = list_digest_subscriptions()
+    assert (sub["send_time"], sub["time_zone"]) == ("08:00", "UTC")  # untouched
+    widget(at.selectbox, "Digest to edit").set_value("Morning").run()
+    assert widget(at.text_input, "Digest name").disabled  # a digest keeps its name (no silent copy on "rename")
+
+
 def test_viewer_reads_and_previews_but_cannot_change(db):
     save_digest_subscription("Morning", "all", recipients="risk@example.com")
     at = open_page(PAGE, tab="Digests", role="viewer")
