@@ -13,7 +13,7 @@ from core.digests import (
 )
 from core.views import digests as view
 from core.views.app import new_name_taken
-from ui import may, plain, say
+from ui import may, open_for_editing, picked_after_save, plain, say
 
 COLUMNS = {
     "name": st.column_config.TextColumn("Digest"),
@@ -28,8 +28,7 @@ COLUMNS = {
 
 def _form(subs: list[dict]) -> None:
     by_name = {s["name"]: s for s in subs}
-    if (saved := st.session_state.pop("digest_saved", None)) in by_name:  # a new digest just saved: edit it from now on
-        st.session_state["digest_edit"] = saved
+    just_saved = picked_after_save("digest_edit", by_name)
     if st.session_state.get("digest_edit") not in (view.NEW, *by_name):
         st.session_state.pop("digest_edit", None)  # deleted meanwhile
     editing = st.selectbox("Digest to edit", [view.NEW, *by_name], key="digest_edit")
@@ -69,11 +68,10 @@ def _form(subs: list[dict]) -> None:
         except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's digest
             say("error", view.error_text(exc))
         else:
-            if sub is None:  # show the saved digest in the form, so a second Save changes it
-                st.session_state["digest_saved"] = st.session_state["digest_saved_text"] = name.strip()
-                st.rerun()
+            if sub is None:
+                open_for_editing("digest_edit", name)
             say("success", f"Digest {name.strip()!r} saved.")
-    if (just_saved := st.session_state.pop("digest_saved_text", None)) and not save:
+    if just_saved:
         say("success", f"Digest {just_saved!r} saved.")
 
 

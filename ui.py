@@ -86,6 +86,23 @@ ARTICLE_COLUMNS = {
 }
 
 
+def open_for_editing(picker_key: str, name: str) -> None:
+    """After a "New ..." form saved ``name``: rerun with it picked in the picker keyed ``picker_key`` (see
+    ``picked_after_save``), so the form now edits it and a second Save changes it."""
+    st.session_state[f"{picker_key}_saved"] = name.strip()
+    st.rerun()
+
+
+def picked_after_save(picker_key: str, names: Iterable[str]) -> str | None:
+    """Call before drawing the picker: the name ``open_for_editing`` saved, now picked (once), for the page to say it
+    was saved; None otherwise."""
+    saved = st.session_state.pop(f"{picker_key}_saved", None)
+    if saved not in set(names):
+        return None
+    st.session_state[picker_key] = saved
+    return saved
+
+
 def _first_custom_data(points: Sequence[Mapping] | None) -> Iterator[tuple[object, object]]:
     """(first custom value, bucket key) of each clicked Plotly point (``event.selection.points``); the
     charts carry the bucket key as their second custom value, else the point's x is used."""

@@ -23,7 +23,7 @@ from core.views import alerts as dash
 from core.views.app import new_name_taken
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
 from digests_ui import digests_tab as show_digests
-from ui import ARTICLE_COLUMNS, may, plain, say, use_app_navigation
+from ui import ARTICLE_COLUMNS, may, open_for_editing, picked_after_save, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -239,8 +239,7 @@ if watch_tab.open:
 def rule_form(rules: list[dict]) -> None:
     """Create a rule, or edit one in place (the form starts with its values), and try it on a past period."""
     by_name = {r["name"]: r for r in rules}
-    if (saved := st.session_state.pop("rule_saved", None)) in by_name:  # a new rule just saved: edit it from now on
-        st.session_state["rule_edit"] = saved
+    just_saved = picked_after_save("rule_edit", by_name)
     if st.session_state.get("rule_edit") not in (NEW_RULE, *by_name):
         st.session_state.pop("rule_edit", None)  # the rule was deleted meanwhile
     editing = st.selectbox("Rule to edit", [NEW_RULE, *by_name], key="rule_edit",
@@ -298,11 +297,10 @@ def rule_form(rules: list[dict]) -> None:
         except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's rule
             say("error", f"The rule was not saved: {dash.error_text(exc)}")
         else:
-            if rule is None:  # show the saved rule in the form, so a second Save changes it rather than asking again
-                st.session_state["rule_saved"] = st.session_state["rule_saved_text"] = name.strip()
-                st.rerun()
+            if rule is None:
+                open_for_editing("rule_edit", name)
             say("success", f"Rule {name.strip()!r} saved.")
-    if (just_saved := st.session_state.pop("rule_saved_text", None)) and not save:
+    if just_saved:
         say("success", f"Rule {just_saved!r} saved.")
     if preview:
         first, last = dash.date_range(period, dash.default_preview_period())
