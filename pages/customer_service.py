@@ -12,7 +12,7 @@ import streamlit as st
 from core.downloads import safe_csv
 from core.scoring.reading import InputFileError, count_records, inspect_input
 from core.settings import get_settings
-from core.support.assistant import ask, interaction_log, record_feedback
+from core.support.assistant import FEEDBACK_WORDS, ask, interaction_log, record_feedback
 from core.support.batch import answer_file
 from core.support.decision import Policy
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
@@ -71,13 +71,14 @@ def show_answer(item: dict) -> None:
                 for alt in item["alternatives"]:
                     st.markdown(f"**{plain(alt['question'])}** (similarity {alt['similarity']:.2f})  \n{plain(alt['answer'])}")
         if item["interaction_id"] is not None:
-            b1, b2, _ = st.columns([1, 1, 6])
-            if b1.button("👍", key=f"cs_up_{item['interaction_id']}", help="The answer was right"):
-                record_feedback(item["interaction_id"], True)
-                st.session_state.setdefault("cs_feedback", {})[item["interaction_id"]] = "👍"
-            if b2.button("👎", key=f"cs_down_{item['interaction_id']}", help="The answer was wrong or should have been escalated"):
-                record_feedback(item["interaction_id"], False)
-                st.session_state.setdefault("cs_feedback", {})[item["interaction_id"]] = "👎"
+            b1, b2, _ = st.columns([1, 1, 4])
+            for column, helpful, key, icon, tip in (
+                (b1, True, "cs_up", ":material/thumb_up:", "The answer was right"),
+                (b2, False, "cs_down", ":material/thumb_down:", "The answer was wrong or should have been escalated"),
+            ):
+                if column.button(FEEDBACK_WORDS[helpful].capitalize(), icon=icon, key=f"{key}_{item['interaction_id']}", help=tip):
+                    record_feedback(item["interaction_id"], helpful)
+                    st.session_state.setdefault("cs_feedback", {})[item["interaction_id"]] = FEEDBACK_WORDS[helpful]
             given = st.session_state.get("cs_feedback", {}).get(item["interaction_id"])
             if given:
                 st.caption(f"Feedback stored: {given}")
@@ -300,7 +301,7 @@ def log_tab() -> None:
         st.info("No questions asked yet.")
         return
     st.caption("The latest questions asked here or on the command line (personal data masked), with the decision and feedback.")
-    st.dataframe(log, hide_index=True, width="stretch", key="cs_log", column_config=COLUMN_LABELS)
+    st.dataframe(view.readable_log(log), hide_index=True, width="stretch", key="cs_log", column_config=COLUMN_LABELS)
 
 
 st.title("Customer service")

@@ -143,6 +143,9 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
     return result
 
 
+FEEDBACK_WORDS = {True: "helpful", False: "not helpful"}  # words, not emoji: a table, a CSV and every browser show them
+
+
 @requires("viewer", "give feedback on answers")
 def record_feedback(interaction_id: int, helpful: bool) -> None:
     """Store thumbs up (``helpful``) or down on a logged answer; a second click replaces the first."""
@@ -155,6 +158,6 @@ def interaction_log(limit: int = 200, kb_name: str | None = None) -> pd.DataFram
     return pd.DataFrame(
         [{"asked_at": r.created_at, "kb": name, "question": r.question, "action": r.action, "reasons": ", ".join(r.reasons),
           "confidence": r.confidence, "intent": r.intent, "sentiment": r.sentiment,
-          "feedback": {1: "👍", -1: "👎"}.get(r.feedback, ""), "source": r.source} for r, name in rows],
+          "feedback": FEEDBACK_WORDS[r.feedback > 0] if r.feedback else "", "source": r.source} for r, name in rows],
         columns=["asked_at", "kb", "question", "action", "reasons", "confidence", "intent", "sentiment", "feedback", "source"],
     )  # fmt: skip

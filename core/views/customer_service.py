@@ -45,6 +45,11 @@ def intent_name(label: str | None) -> str:
     return words[:1].upper() + words[1:] if "_" in label else label
 
 
+def readable_log(log: pd.DataFrame) -> pd.DataFrame:
+    """The question log as the Log tab shows it: intents in words, as on the Ask tab."""
+    return log.assign(intent=[intent_name(label) if isinstance(label, str) and label else "" for label in log["intent"]])
+
+
 def operating_point_label(name: str) -> str:
     return name[:1].upper() + name[1:]
 

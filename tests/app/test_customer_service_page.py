@@ -86,7 +86,11 @@ def test_upload_ask_escalate_and_feedback(models, monkeypatch: pytest.MonkeyPatc
     assert_no_exception(at)
     with session_scope() as session:
         assert session.get(SupportInteraction, rows[1].id).feedback == -1
-    assert any("Feedback stored: 👎" in c for c in texts(at.caption))
+    assert any("Feedback stored: not helpful" in c for c in texts(at.caption))
+
+    log = next(f.value for f in open_page("customer_service.py", "Log").dataframe if "feedback" in f.value.columns)
+    assert log["feedback"].tolist() == ["not helpful", ""]
+    assert log["intent"].iloc[1] == "Change pin"  # in words, as on the Ask tab (the model's label is change_pin)
 
 
 def test_bad_files_say_what_is_wrong(models):

@@ -249,8 +249,8 @@ def test_import_an_faq_and_ask_a_question(beacon, browser_page, tmp_path):
     shot(page, "customer_service_ask", tmp_path)
 
     # Thumbs up on the first answer is stored and shown in the Log tab.
-    page.get_by_role("button", name="👍").last.click()
-    expect(page.get_by_text("Feedback stored: 👍")).to_be_visible()
+    page.get_by_role("button", name="Helpful", exact=True).last.click()
+    expect(page.get_by_text("Feedback stored: helpful")).to_be_visible()
     settled(page)
     open_tab(page, "Log")
     expect(page.get_by_role("tabpanel", name="Log").locator("[data-testid=stDataFrame]")).to_be_visible()
@@ -260,4 +260,4 @@ def test_import_an_faq_and_ask_a_question(beacon, browser_page, tmp_path):
 
     log = interaction_log()
     assert list(log["action"]) == ["escalate", "answer"]
-    assert list(log["feedback"]) == ["", "👍"]
+    assert list(log["feedback"]) == ["", "helpful"]

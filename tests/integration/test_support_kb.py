@@ -164,7 +164,7 @@ def test_ask_answers_escalates_logs_masked_and_stores_feedback(db, models) -> No
     assert rows[good.interaction_id].feedback == 1 and rows[bad.interaction_id].feedback == -1
     assert "jane.doe" not in rows[good.interaction_id].question and rows[bad.interaction_id].action == "escalate"
     log = interaction_log()
-    assert log["feedback"].tolist() == ["👎", "👍"]
+    assert log["feedback"].tolist() == ["not helpful", "helpful"]
     with pytest.raises(ValueError, match="empty"):
         ask("Cards", "   ")
     with pytest.raises(LookupError, match="no knowledge base named 'Nope'"):

@@ -51,3 +51,10 @@ def test_the_expected_answer_column_is_guessed_by_name_and_never_the_question_co
 )
 def test_intent_names_read_as_words(label: str | None, shown: str) -> None:
     assert view.intent_name(label) == shown
+
+
+def test_the_log_shows_intents_in_words_and_keeps_the_rest() -> None:
+    log = pd.DataFrame({"question": ["a", "b"], "intent": ["card_arrival", None]})
+    shown = view.readable_log(log)
+    assert shown["intent"].tolist() == ["Card arrival", ""]
+    assert shown["question"].tolist() == ["a", "b"] and log["intent"].iloc[0] == "card_arrival"  # the log itself is kept
