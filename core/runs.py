@@ -45,21 +45,21 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "queued", "running"
 ACTIVE = (QUEUED, RUNNING)
 FINISHED = (SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
 RESUMABLE = (INTERRUPTED, FAILED, CANCELLED)
-# what every page shows for a run's status
-STATUS_ICONS = {
-    QUEUED: "⏳ queued",
-    RUNNING: "▶️ running",
-    SUCCEEDED: "✅ complete",
-    FAILED: "❌ failed",
-    CANCELLED: "⏹️ cancelled",
-    INTERRUPTED: "⚠️ interrupted",
+# what every page shows for a run's status: words, not emoji (a browser without an emoji font draws those as boxes)
+STATUS_WORDS = {
+    QUEUED: "queued",
+    RUNNING: "running",
+    SUCCEEDED: "complete",
+    FAILED: "failed",
+    CANCELLED: "cancelled",
+    INTERRUPTED: "interrupted",
 }
 PICK_UP_AFTER = timedelta(seconds=30)  # a queued run nobody claimed for this long is run by the worker
 
 
 def status_label(status: str) -> str:
-    """'▶️ running': the status as every page shows it."""
-    return STATUS_ICONS.get(status, status)
+    """'complete' for succeeded: the status as every page shows it."""
+    return STATUS_WORDS.get(status, status)
 
 
 @dataclass(frozen=True, eq=False)  # one object per kind, compared by identity

@@ -56,7 +56,7 @@ PREVIEW_COLUMNS = {
     "baseline_share": BASELINE,
     "reason": st.column_config.TextColumn("Why", width="large"),
 }
-NEW_RULE = "➕ New rule"
+NEW_RULE = "+ New rule"
 TESTS = {"share": "share: negative share ≥ threshold", "spike": "spike: share ≥ threshold × baseline"}
 
 

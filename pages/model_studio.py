@@ -63,7 +63,8 @@ def show_compression(run) -> None:  # noqa: ANN001 - RunView
     st.caption(plain(studio.compression_text(run)))
     st.caption(plain(studio.compression_settings(run)))
     state = studio.version_state(run)
-    st.metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off", border=True)
+    st.metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off",
+              delta_arrow="off", border=True)  # a state, not a change
     promote_student(run)
 
 
@@ -82,7 +83,8 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
         delta = None if old is None else f"{new - old:+.3f} vs v{run.result['compared_with']['version']}"
         col.metric(f"{studio.MEASURES[name]} (validation)", f"{new:.3f}", delta, border=True)
     state = studio.version_state(run)
-    cols[2].metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off", border=True)
+    cols[2].metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off",
+                   delta_arrow="off", border=True)  # a state, not a change
     if run.result.get("compared_with"):
         st.caption(studio.comparison_text(run))
     st.dataframe(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}", column_config=COLUMN_LABELS)

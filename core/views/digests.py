@@ -18,7 +18,7 @@ from core.views.app import error_text
 
 __all__ = ["error_text"]
 
-NEW = "➕ New digest"
+NEW = "+ New digest"
 COMMON_ZONES = (
     "UTC",
     "Europe/London",

@@ -38,7 +38,7 @@ METHODS = {
     "lora": "LoRA — small adapters in the encoder, best quality per minute",
     "full": "Full fine-tuning — every weight, slowest, needs the most data",
 }
-NEW_TASK = "➕ New task…"
+NEW_TASK = "+ New task…"
 BASES = {
     "fast": "Fast — all-MiniLM-L6-v2 (22M parameters)",
     "accurate": "Accurate — all-mpnet-base-v2 (110M parameters; 4-7x slower to train and score on a CPU)",
@@ -333,7 +333,7 @@ def versions_table(task: str) -> pd.DataFrame:
     rows = [
         {
             "version": v.version,
-            "active": "✅" if v.is_active else "",
+            "active": v.is_active,
             "method": v.method + (f", first {v.params['layers']} layers" if v.params.get("layers") else ""),
             "base": v.base,
             "accuracy": v.metrics.get("accuracy"),

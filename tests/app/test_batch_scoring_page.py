@@ -173,7 +173,7 @@ def test_a_second_upload_opens_its_own_run_and_past_runs_are_current(tiny_models
     assert_no_exception(at)
     assert any(f"Run {second}: second.csv" in s for s in texts(at.subheader))
     past = past_runs_table(at)
-    assert dict(zip(past["run"], past["status"])) == {first: "✅ complete", second: "✅ complete"}
+    assert dict(zip(past["run"], past["status"])) == {first: "complete", second: "complete"}
     assert dict(zip(past["run"], past["rows"])) == {first: 4, second: 1}
     at.selectbox(key="scoring_open").set_value(first)  # opening another run still works
     at.run()
@@ -199,10 +199,10 @@ def test_an_active_run_says_what_it_is_doing(tiny_models):
         row.status, row.stage, row.total_rows, row.started_at, row.heartbeat_at = "running", runs.LOADING, 3000, utcnow(), utcnow()
     at.run()
     assert_no_exception(at)
-    assert any("▶️ running · loading the model" in c for c in texts(at.caption)), texts(at.caption)  # not "queued"
+    assert any("running · loading the model" in c for c in texts(at.caption)), texts(at.caption)  # not "queued"
     assert any(t.startswith("Loading the model… · 3,000 rows to score") for t in progress_texts(at)), progress_texts(at)
     past = past_runs_table(at)
-    assert past.loc[0, "status"] == "▶️ running · loading the model"
+    assert past.loc[0, "status"] == "running · loading the model"
 
 
 def test_viewers_see_runs_and_downloads_but_no_forms_or_actions(tiny_models):

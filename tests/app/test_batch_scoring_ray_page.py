@@ -67,7 +67,7 @@ def test_a_ray_run_shows_progress_and_can_be_cancelled_like_a_local_one(tiny_mod
         time.sleep(0.2)
     at.run()
     assert_no_exception(at)
-    assert any("▶️ running · scoring" in c and "on the Ray cluster" in c for c in texts(at.caption)), texts(at.caption)
+    assert any("running · scoring" in c and "on the Ray cluster" in c for c in texts(at.caption)), texts(at.caption)
     assert any(" of 3,000 rows" in t for t in progress_texts(at)), progress_texts(at)
     helpers.button(at, "Cancel this run").click()
     at.run()

@@ -169,7 +169,7 @@ def test_a_run_says_what_it_is_doing_from_the_first_second(tiny_models, tmp_path
     queued = runs.get_run(run_id)
     assert (queued.status, queued.stage) == ("queued", runs.STARTING)  # before the process has started
     assert batch_scoring.progress_text(queued).startswith("Starting the scoring process… · ")
-    assert batch_scoring.runs_table().loc[0, "status"] == "⏳ queued · starting the scoring process"
+    assert batch_scoring.runs_table().loc[0, "status"] == "queued · starting the scoring process"
     seen: list[tuple[str, str | None, str]] = []
 
     def spy(real):  # records the run as the page would show it when each step starts, then does the real work
@@ -188,7 +188,7 @@ def test_a_run_says_what_it_is_doing_from_the_first_second(tiny_models, tmp_path
     assert seen[0][2].startswith("Reading the file… · ")
     assert seen[1][2].startswith("Loading the model… · 25 rows to score · ")  # not "0 of 25 rows"
     assert chunks[0].stage == runs.SCORING and batch_scoring.progress_text(chunks[0]).startswith("10 of 25 rows")
-    assert (final.status, final.stage) == ("succeeded", None) and batch_scoring.status_text(final) == "✅ complete"
+    assert (final.status, final.stage) == ("succeeded", None) and batch_scoring.status_text(final) == "complete"
 
 
 def test_the_scoring_process_claims_its_run_before_loading_the_model_code():
