@@ -292,6 +292,7 @@ def versions_tab() -> None:
         shown = table.sort_values("version").assign(state=lambda t: t["active"].map(lambda a: "active" if a else "not active"))
         chart = px.bar(shown, x="version", y="macro-F1", color="state", hover_data=["base", "method"],
                        title="Validation macro-F1 per version", labels={"state": ""},
+                       category_orders={"version": shown["version"].tolist()},  # v1, v2, v3 whichever is active
                        color_discrete_map={"active": "#1c64d1", "not active": "#9fbbe0"})
         chart.update_xaxes(type="category")
         st.plotly_chart(chart, width="stretch", key="studio_versions_chart")

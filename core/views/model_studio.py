@@ -329,6 +329,13 @@ def headline(run: RunView) -> dict[str, tuple[float, float | None]]:
 PARAM_KEYS = ("epochs", "learning_rate", "batch_size", "max_length", "lora_rank")
 
 
+def settings_text(method: str, params: dict) -> str:
+    """The training settings a version was built with, e.g. "epochs=4, learning_rate=0.001, lora_rank=8"; the LoRA rank
+    only for LoRA versions (head and full versions record the form's default, which they never used)."""
+    keys = [k for k in PARAM_KEYS if k in params and (k != "lora_rank" or method == "lora")]
+    return ", ".join(f"{k}={params[k]}" for k in keys)
+
+
 def versions_table(task: str) -> pd.DataFrame:
     rows = [
         {
@@ -339,7 +346,7 @@ def versions_table(task: str) -> pd.DataFrame:
             "accuracy": v.metrics.get("accuracy"),
             "macro-F1": v.metrics.get("macro_f1"),
             "labels": len(v.labels),
-            "params": ", ".join(f"{k}={v.params[k]}" for k in PARAM_KEYS if k in v.params),
+            "params": settings_text(v.method, v.params),
             "data fingerprint": v.data_fingerprint[:12],
             "duration (s)": round(v.duration_s, 1),
             "device": v.device,

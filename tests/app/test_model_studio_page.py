@@ -99,6 +99,8 @@ def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
     assert {"Created (UTC)", "Data fingerprint", "Settings"} <= set(column_labels(versions).values())
     chart = json.loads(next(c for c in at.get("plotly_chart") if c.key == "studio_versions_chart").proto.spec)
     assert sorted(trace["name"] for trace in chart["data"]) == ["active", "not active"]  # words, not an emoji glyph
+    assert chart["layout"]["xaxis"]["categoryarray"] == [1, 2]  # by version, not grouped by active / not active
+    assert versions.value["active"].tolist() == [False, True]
     widget(at.selectbox, "Version").set_value(2)
     at = at.run()
     at = button(at, "Promote v2").click().run()

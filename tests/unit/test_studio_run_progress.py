@@ -23,3 +23,11 @@ def test_a_run_that_trained_every_epoch_or_is_still_going_shows_epoch_and_step()
     assert abs(fraction - 1 / 3) < 1e-9 and caption.startswith("epoch 2/6 · step 6/18")
     fraction, caption = run_fraction(_run("failed", 2, 6, 6, 18))
     assert abs(fraction - 1 / 3) < 1e-9 and caption.startswith("epoch 2/6")  # a failed run is not "stopped early"
+
+
+def test_version_settings_name_the_lora_rank_only_for_lora_versions() -> None:
+    from core.views.model_studio import settings_text
+
+    params = {"epochs": 60, "learning_rate": 0.01, "lora_rank": 8, "seed": 13}
+    assert settings_text("head", params) == "epochs=60, learning_rate=0.01"
+    assert settings_text("lora", params) == "epochs=60, learning_rate=0.01, lora_rank=8"
