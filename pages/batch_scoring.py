@@ -131,7 +131,7 @@ def show_charts(run) -> None:  # noqa: ANN001 - RunView
         chart = px.bar(
             frame, x="label", y="rows", text=frame["share"].map("{:.1%}".format), title=f"{name}: rows per class",
             labels={"label": name, "rows": "rows"}, color="label" if colors else None, color_discrete_map=colors or {},
-        ).update_layout(showlegend=False)  # fmt: skip
+        ).update_layout(showlegend=False).update_xaxes(type="category")  # fmt: skip
         col.plotly_chart(chart, width="stretch", key=f"scoring_chart_{run.id}_{task}")
 
 

@@ -232,6 +232,7 @@ def tickets_tab() -> None:
     intents = report.intent_distribution()
     top = intents.head(20)
     bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="intent", y="tickets", title="Intent distribution (top 20)")
+    bars.update_xaxes(type="category")
     st.plotly_chart(bars, width="stretch", key="cs_intents")
     trend = report.sentiment_over_time()
     if len(trend):

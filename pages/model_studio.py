@@ -92,7 +92,7 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
     if not matrix.empty:
         matrix = matrix.set_axis(chart_labels(matrix.index), axis=0).set_axis(chart_labels(matrix.columns), axis=1)
         heat = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues", labels={"x": "predicted", "y": "true", "color": "rows"})
-        heat.update_layout(title="Confusion matrix (validation rows)")
+        heat.update_layout(title="Confusion matrix (validation rows)").update_xaxes(type="category").update_yaxes(type="category")
         st.plotly_chart(heat, width="stretch", key=f"confusion_{run.id}")
     worst = run.result.get("worst_examples", [])
     st.markdown("**Most confident mistakes**")
@@ -201,7 +201,7 @@ def train_tab() -> None:
         col.metric(name, value, border=True)
     if check.class_counts:
         counts = px.bar(x=chart_labels(check.class_counts), y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
-        counts.update_layout(title="Rows per class", height=300)
+        counts.update_layout(title="Rows per class", height=300).update_xaxes(type="category")  # labels such as 0/1 are names
         st.plotly_chart(counts, width="stretch", key="studio_class_counts")
     for problem in check.problems:
         say("error", problem)

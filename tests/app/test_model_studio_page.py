@@ -207,6 +207,14 @@ def test_labels_from_the_file_are_text_in_the_charts_not_html(tiny_models):
     assert "evil.example" in spec and "<a href" not in json.loads(spec)["data"][0]["x"][0]
 
 
+def test_numeric_labels_are_drawn_as_classes_not_on_a_number_line(tiny_models):
+    rows = "text,label\n" + "".join(f"good {i},1\nbad {i},2\n" for i in range(6))
+    at = upload(open_page("model_studio.py", "Train"), rows.encode())
+    assert_no_exception(at)
+    spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == "studio_class_counts").proto.spec)
+    assert spec["layout"]["xaxis"]["type"] == "category"  # two bars "1" and "2", not an axis from 0.5 to 2.5
+
+
 def test_without_the_accurate_encoder_only_the_fast_base_is_offered(tiny_models):
     at = upload(open_page("model_studio.py", "Train"), labelled().to_csv(index=False).encode())
     assert_no_exception(at)
