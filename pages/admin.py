@@ -94,9 +94,10 @@ if users_tab.open:
 if audit_tab.open:
     with audit_tab:
         f1, f2 = st.columns(2)
-        who = f1.text_input("User", key="audit_user")
-        what = f2.text_input("Action (exact, e.g. signed in)", key="audit_action")
-        events = view.audit_frame(auth.list_events(username=who.strip(), action=what.strip()))
+        users, actions = auth.event_filter_choices()
+        who = f1.selectbox("User", [view.ANYONE, *users], key="audit_user")
+        what = f2.selectbox("Action", [view.ANY_ACTION, *actions], key="audit_action")
+        events = view.audit_frame(auth.list_events(username=view.chosen_filter(who), action=view.chosen_filter(what)))
         if events.empty:
             st.info("No matching events.")
         else:

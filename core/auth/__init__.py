@@ -1,6 +1,6 @@
 """Accounts: users and roles, password sign-in with lockout, expiring sessions, and the audit log."""
 
-from core.auth.audit import list_events, record
+from core.auth.audit import event_filter_choices, list_events, record
 from core.auth.roles import (
     CLI,
     ROLES,
@@ -47,6 +47,7 @@ __all__ = [
     "current_actor",
     "identity_provider_actor",
     "issue_setup_token",
+    "event_filter_choices",
     "list_events",
     "list_users",
     "record",

@@ -14,6 +14,14 @@ def record(action: str, target: str = "", outcome: str = "ok", detail: dict | No
     accounts.add_event(who, action, str(target), outcome, detail or {})
 
 
+def event_filter_choices() -> tuple[list[str], list[str]]:
+    """(users, actions) found in the audit log, for its filters."""
+    from core.auth.roles import require
+
+    require("admin", "read the audit log")
+    return accounts.event_filter_values()
+
+
 def list_events(limit: int = 500, username: str = "", action: str = "") -> list[dict]:
     """Newest first; optional exact filters on user and action."""
     from core.auth.roles import require

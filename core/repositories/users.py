@@ -42,6 +42,14 @@ def events(limit: int, username: str = "", action: str = "") -> list[dict]:
         ]
 
 
+def event_filter_values() -> tuple[list[str], list[str]]:
+    """The users and the actions the audit log holds (sorted), for its filters."""
+    with session_scope() as session:
+        users = session.scalars(select(AuditEvent.username).distinct().order_by(AuditEvent.username)).all()
+        actions = session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return list(users), list(actions)
+
+
 # -- accounts ---------------------------------------------------------------------------------------------------
 def _named(username: str) -> ColumnElement[bool]:
     return func.lower(User.username) == username.lower()

@@ -22,9 +22,22 @@ def users_frame(users: list[UserView]) -> pd.DataFrame:
     return pd.DataFrame([u.__dict__ for u in users])
 
 
+ANYONE, ANY_ACTION = "(anyone)", "(any action)"
+
+
+def detail_text(detail: dict | None) -> str:
+    """An event's detail as a reader scans it: "task: sentiment · method: head · rows: 300" ("" when there is none)."""
+    return " · ".join(f"{key.replace('_', ' ')}: {value}" for key, value in (detail or {}).items())
+
+
 def audit_frame(events: list[dict]) -> pd.DataFrame:
     """The audit events as a table, the detail as text (empty frame when there are none)."""
     frame = pd.DataFrame(events)
     if not frame.empty:
-        frame["detail"] = frame["detail"].map(str)
+        frame["detail"] = frame["detail"].map(detail_text)
     return frame
+
+
+def chosen_filter(picked: str) -> str:
+    """The filter value for the audit query: "" for the (anyone) / (any action) choices."""
+    return "" if picked in (ANYONE, ANY_ACTION) else picked

@@ -132,6 +132,12 @@ def test_only_admins_see_the_admin_page_and_it_manages_users(db):
     audit = switch_tab(at, "Audit log")
     [events] = [f for f in audit.dataframe if "outcome" in f.value.columns]
     assert set(column_labels(events).values()) == {"When (UTC)", "User", "Action", "Target", "Outcome", "Detail"}
+    assert "role: analyst" in events.value.loc[events.value["target"] == "li", "detail"].tolist()  # words, not {'role': ...}
+    assert "user created" in widget(audit.selectbox, "Action").options  # the actions the log holds, to pick from
+    widget(audit.selectbox, "Action").set_value("user created")
+    audit = audit.run()
+    [events] = [f for f in audit.dataframe if "outcome" in f.value.columns]
+    assert set(events.value["action"]) == {"user created"} and "li" in events.value["target"].tolist()
 
 
 def test_a_non_admin_on_the_admin_page_gets_a_read_only_view_without_forms(db):

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from core.views import admin as view
+
+
+def test_event_details_read_as_words() -> None:
+    assert view.detail_text({"task": "sentiment", "rows": 300, "base_model": "fast"}) == "task: sentiment · rows: 300 · base model: fast"
+    assert view.detail_text({}) == "" and view.detail_text(None) == ""
+
+
+def test_the_any_choices_filter_nothing() -> None:
+    assert view.chosen_filter(view.ANYONE) == "" and view.chosen_filter(view.ANY_ACTION) == ""
+    assert view.chosen_filter("signed in") == "signed in"
