@@ -229,10 +229,10 @@ def tickets_tab() -> None:
         say("warning", line)
     if more:
         st.caption(f"… and {more} more rows with problems")
-    intents = report.intent_distribution()
-    top = intents.head(20)
-    bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="intent", y="tickets", title="Intent distribution (top 20)")
-    bars.update_xaxes(type="category")
+    top = view.top_intents(report.intent_distribution())
+    bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="tickets", y="intent", orientation="h",
+                  title=f"What customers ask about most (top {len(top)} intents)", height=120 + 24 * len(top))
+    bars.update_yaxes(type="category", autorange="reversed", title=None)  # the most asked on top
     st.plotly_chart(bars, width="stretch", key="cs_intents")
     trend = report.sentiment_over_time()
     if len(trend):

@@ -12,12 +12,13 @@ from core.support.batch import BatchReport
 from core.support.decision import Policy
 from core.support.kb import ImportReport, KBInfo, RowIssue
 
-TICKET_COLUMN_NAMES = {  # role -> the column names it is guessed from, in order of preference
-    "text": ("text", "message", "body"),
-    "timestamp": ("timestamp", "time", "date", "created_at"),
-    "channel": ("channel",),
-    "agent": ("agent",),
-    "resolved": ("resolved",),
+TICKET_COLUMN_NAMES = {  # role -> the column names it is guessed from, in order of preference (as help desks export them)
+    "text": ("text", "message", "body", "description", "content", "comment", "question"),
+    "timestamp": ("timestamp", "created at", "created", "created time", "created date", "date created", "time", "date",
+                  "datetime", "opened at", "submitted at", "sent at"),
+    "channel": ("channel", "via", "source"),
+    "agent": ("agent", "assignee", "agent name", "owner"),
+    "resolved": ("resolved", "solved", "is resolved"),
 }
 PROBLEMS_SHOWN = 20
 
@@ -43,6 +44,12 @@ def intent_name(label: str | None) -> str:
         return "no intent model"
     words = " ".join(label.replace("_", " ").split())
     return words[:1].upper() + words[1:] if "_" in label else label
+
+
+def top_intents(distribution: pd.DataFrame, shown: int = 20) -> pd.DataFrame:
+    """The most frequent intents of a ticket export (``TicketReport.intent_distribution``), most first, named in words."""
+    top = distribution.sort_values("tickets", ascending=False, kind="stable").head(shown)
+    return top.assign(intent=[intent_name(label) for label in top["intent"]])
 
 
 def readable_log(log: pd.DataFrame) -> pd.DataFrame:
@@ -108,8 +115,9 @@ def rollback_choices(versions: pd.DataFrame) -> list[int]:
 
 
 def guess_ticket_columns(columns: list[str]) -> dict[str, str | None]:
-    """The likeliest column of the export for each role (by name, case ignored); the text falls back to the first column."""
-    lower = [c.lower() for c in columns]
+    """The likeliest column of the export for each role (by name; case, underscores and hyphens ignored); the text falls
+    back to the first column."""
+    lower = [" ".join(c.lower().replace("_", " ").replace("-", " ").split()) for c in columns]
     guesses = {role: next((columns[lower.index(n)] for n in names if n in lower), None) for role, names in TICKET_COLUMN_NAMES.items()}
     if guesses["text"] is None and columns:
         guesses["text"] = columns[0]

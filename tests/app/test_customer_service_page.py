@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -112,6 +114,8 @@ def test_bad_files_say_what_is_wrong(models):
     assert any("line 3, column 'when': 'not a date' is not a date/time" in t for t in texts(at.warning))
     clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
     assert "bitcoin" in " ".join(clusters["examples"])
+    intents = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_intents").proto.spec)["data"][0]
+    assert intents["orientation"] == "h" and all("_" not in name for name in intents["y"])  # intents in words
 
 
 def column_labels(frame_element) -> dict:

@@ -14,6 +14,9 @@ def test_ticket_columns_are_guessed_by_name_and_the_text_falls_back_to_the_first
     assert guesses == {"text": "Message", "timestamp": "Created_At", "channel": None, "agent": "Agent", "resolved": None}
     assert view.guess_ticket_columns(["body text", "when"])["text"] == "body text"
     assert view.guess_ticket_columns([])["text"] is None
+    helpdesk = view.guess_ticket_columns(["Ticket ID", "Subject", "Description", "Created", "Via", "Assignee", "Solved"])
+    assert helpdesk == {"text": "Description", "timestamp": "Created", "channel": "Via", "agent": "Assignee", "resolved": "Solved"}
+    assert view.guess_ticket_columns(["message", "created-time"])["timestamp"] == "created-time"
 
 
 def test_only_versions_other_than_the_active_one_can_be_rolled_back_to():
@@ -58,3 +61,9 @@ def test_the_log_shows_intents_in_words_and_keeps_the_rest() -> None:
     shown = view.readable_log(log)
     assert shown["intent"].tolist() == ["Card arrival", ""]
     assert shown["question"].tolist() == ["a", "b"] and log["intent"].iloc[0] == "card_arrival"  # the log itself is kept
+
+
+def test_the_ticket_intent_chart_names_the_most_asked_intents_in_words() -> None:
+    distribution = pd.DataFrame({"intent": ["card_arrival", "(no intent model)", "lost_or_stolen_card"], "tickets": [2, 1, 5]})
+    top = view.top_intents(distribution, shown=2)
+    assert top["intent"].tolist() == ["Lost or stolen card", "Card arrival"] and top["tickets"].tolist() == [5, 2]
