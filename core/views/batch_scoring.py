@@ -113,8 +113,8 @@ def any_active() -> bool:
 
 def status_text(run: RunView) -> str:
     """'running · loading the model': the status and, while a run is active, what it is doing."""
-    icon = lifecycle.status_label(run.status)
-    return f"{icon} · {run.stage}" if run.status in lifecycle.ACTIVE and run.stage else icon
+    label = lifecycle.status_label(run.status)
+    return f"{label} · {run.stage}" if run.status in lifecycle.ACTIVE and run.stage else label
 
 
 def progress_text(run: RunView, now: datetime | None = None) -> str:
