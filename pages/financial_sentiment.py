@@ -90,14 +90,18 @@ def opml_section() -> None:
 
 
 def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
-    """Fetch now (analysts and admins) and Delete (admins) for the feed picked; ``report``: the one just shown."""
-    m1, m2, m3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    """Fetch now (the feed picked) and Fetch all (analysts and admins), Delete (admins); ``report``: the one just shown."""
+    m1, m2, m3, m4 = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick")]
-    if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch"):
+    if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch", help="Fetch and score the feed picked"):
         with st.spinner(f"Fetching and scoring {plain(chosen.name)}…"):
             st.session_state["feed_report"] = dash.fetch_now(chosen.id)
         st.rerun()
-    if may("admin") and m3.button("Delete…", key="delete_feed", width="stretch"):
+    if m3.button("Fetch all", key="fetch_all", width="stretch", help="Fetch and score every enabled feed now"):
+        with st.spinner(f"Fetching and scoring all {len(by_id)} feeds…"):
+            st.session_state["feed_report"] = dash.fetch_all_now()
+        st.rerun()
+    if may("admin") and m4.button("Delete…", key="delete_feed", width="stretch"):
         st.session_state["feed_delete"] = chosen.id
     if problem := dash.last_fetch_problem(chosen, report):
         say("error", problem)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 
 from core.auth import record, require
-from core.feeds import FeedView, crawl_feed
+from core.feeds import FeedView, crawl_due_feeds, crawl_feed
 from core.nlp.registry import NoActiveModel, find_active
 from core.repositories import items
 from core.repositories.items import ArticleFilter
@@ -665,6 +665,51 @@ def _group_into_stories() -> None:
         log.exception("grouping new items into stories after a fetch failed; the worker groups them at its next cycle")
 
 
+def _score_fetched(fetched: str, new_items: int) -> int | ActionReport:
+    """Score what a fetch stored: the number scored, or the report that says why nothing could be."""
+    try:
+        return score_pending_articles()
+    except NoActiveModel:
+        return ActionReport(
+            "warning",
+            f"{fetched}: {new_items} new items stored, but none could be scored because there is no active "
+            "sentiment model. Run `make run` or `python -m core setup`.",
+            new_items,
+        )
+    except Exception:  # a broken model folder must not break the page, nor show it a raw exception
+        log.exception("scoring after fetching %s failed", fetched)
+        return ActionReport(
+            "error",
+            f"{fetched}: {new_items} new items stored, but they could not be scored now; the worker tries again "
+            "at its next cycle (the reason is in the app's log).",
+            new_items,
+        )
+
+
+def fetch_all_now() -> ActionReport:
+    """Crawl every enabled feed now, concurrently as the worker's cycle does (a feed another worker is fetching at
+    this moment is left to it), and score what is unscored. A failed feed never stops the rest; the report names it."""
+    require("analyst", "fetch feeds")
+    outcomes = crawl_due_feeds(force=True)
+    record("feeds fetched", "all enabled feeds", detail={"feeds": len(outcomes)})
+    if not outcomes:
+        return ActionReport("info", "No feed was fetched: there is no enabled feed, or another worker is fetching them now.")
+    new_items = sum(o.new_items for o in outcomes)
+    failed = [o for o in outcomes if o.status == "error"]
+    fetched = f"{len(outcomes) - len(failed)} of {len(outcomes)} feeds fetched"
+    _group_into_stories()
+    scored = _score_fetched(fetched, new_items)
+    if isinstance(scored, ActionReport):
+        return scored
+    waiting = items.unscored_count()
+    scoring = "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
+    text = f"{fetched}: {new_items} new items, {scoring}."
+    if failed:
+        problems = "; ".join(f"{o.feed_name}: {o.error}" for o in failed)
+        return ActionReport("warning", f"{text} Failed: {problems}", new_items, scored)
+    return ActionReport("success", text, new_items, scored)
+
+
 def fetch_now(feed_id: int) -> ActionReport:
     """Crawl one feed now and score whatever is unscored. Problems become the report; only a role
     that may not fetch raises (PermissionDenied)."""
@@ -676,23 +721,9 @@ def fetch_now(feed_id: int) -> ActionReport:
     if outcome.status == "error":
         return ActionReport("error", f"Fetching {name} failed: {outcome.error}", failed_feed=feed_id)
     _group_into_stories()
-    try:
-        scored = score_pending_articles()
-    except NoActiveModel:
-        return ActionReport(
-            "warning",
-            f"{name}: {outcome.new_items} new items stored, but none could be scored because there is no active "
-            "sentiment model. Run `make run` or `python -m core setup`.",
-            outcome.new_items,
-        )
-    except Exception:  # a broken model folder must not break the page, nor show it a raw exception
-        log.exception("scoring after fetching feed %s failed", feed_id)
-        return ActionReport(
-            "error",
-            f"{name}: {outcome.new_items} new items stored, but they could not be scored now; the worker tries again "
-            "at its next cycle (the reason is in the app's log).",
-            outcome.new_items,
-        )
+    scored = _score_fetched(name, outcome.new_items)
+    if isinstance(scored, ActionReport):
+        return scored
     waiting = items.unscored_count(feed_id)  # the worker may have scored some of them at the same moment
     scoring = "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
     if outcome.status == "not_modified":

@@ -150,6 +150,25 @@ def test_fetch_now_shows_why_a_feed_failed(db):
     assert any("The last fetch of Gone failed" in e and "404" in e for e in texts(at.error))
 
 
+def test_fetch_all_fetches_every_feed_and_names_the_one_that_failed(tiny_models):
+    routes = {
+        "/a.rss": _rss([{"title": "Profit rose to a record", "link": "https://example.com/a1"},
+                        {"title": "The bank held rates", "link": "https://example.com/a2"}]),
+        "/b.rss": _rss([{"title": "Shares plunged after a profit warning", "link": "https://example.com/b1"}]),
+        "/gone.rss": FeedRoute(b"gone", status=404),
+    }
+    with serve_feeds(routes) as base:
+        at = open_page(PAGE, tab="Feeds")
+        for name, path in (("Wire A", "/a.rss"), ("Wire B", "/b.rss"), ("Gone", "/gone.rss")):
+            at = fill_feed_form(at, name, base + path)
+        at = button(at, "Fetch all").click().run()
+    assert_no_exception(at)
+    [report] = [w for w in texts(at.warning) if "feeds fetched" in w]
+    assert report.startswith("2 of 3 feeds fetched: 3 new items, all scored. Failed: Gone:") and "404" in report
+    assert len(list_articles(ArticleFilter())) == 3
+    assert {f.name: f.last_status for f in list_feeds()} == {"Wire A": "ok", "Wire B": "ok", "Gone": "error"}
+
+
 def test_fetch_now_without_a_model_stores_items_and_says_how_to_install_one(db):
     with serve_feeds({"/n.rss": _rss([{"title": "Profit rose", "link": "https://example.com/p"}])}) as base:
         at = open_page(PAGE, tab="Feeds")
