@@ -645,13 +645,13 @@ class ActionReport:
     text: str  # plain text (contains feed content: show it escaped or as text)
     new_items: int = 0
     scored: int = 0
-    failed_feed: int | None = None  # a Fetch now that failed: the feed whose error this report already says
+    failed_feeds: tuple[int, ...] = ()  # feeds whose fetch failed: this report already says their errors
 
 
 def last_fetch_problem(feed: FeedView, report: ActionReport | None) -> str | None:
     """The line under the feed picker when the picked feed's last fetch failed, unless the report just shown is that
     failure (the same error twice on one screen says nothing more)."""
-    if feed.last_status != "error" or not feed.last_error or (report is not None and report.failed_feed == feed.id):
+    if feed.last_status != "error" or not feed.last_error or (report is not None and feed.id in report.failed_feeds):
         return None
     return f"The last fetch of {feed.name} failed: {feed.last_error}"
 
@@ -706,7 +706,7 @@ def fetch_all_now() -> ActionReport:
     text = f"{fetched}: {new_items} new items, {scoring}."
     if failed:
         problems = "; ".join(f"{o.feed_name}: {o.error}" for o in failed)
-        return ActionReport("warning", f"{text} Failed: {problems}", new_items, scored)
+        return ActionReport("warning", f"{text} Failed: {problems}", new_items, scored, tuple(o.feed_id for o in failed))
     return ActionReport("success", text, new_items, scored)
 
 
@@ -719,7 +719,7 @@ def fetch_now(feed_id: int) -> ActionReport:
         record("feed fetched", str(feed_id))
     name = outcome.feed_name or f"feed {feed_id}"
     if outcome.status == "error":
-        return ActionReport("error", f"Fetching {name} failed: {outcome.error}", failed_feed=feed_id)
+        return ActionReport("error", f"Fetching {name} failed: {outcome.error}", failed_feeds=(feed_id,))
     _group_into_stories()
     scored = _score_fetched(name, outcome.new_items)
     if isinstance(scored, ActionReport):

@@ -167,6 +167,11 @@ def test_fetch_all_fetches_every_feed_and_names_the_one_that_failed(tiny_models)
     assert report.startswith("2 of 3 feeds fetched: 3 new items, all scored. Failed: Gone:") and "404" in report
     assert len(list_articles(ArticleFilter())) == 3
     assert {f.name: f.last_status for f in list_feeds()} == {"Wire A": "ok", "Wire B": "ok", "Gone": "error"}
+    gone = next(f.id for f in list_feeds() if f.name == "Gone")
+    assert at.selectbox(key="feed_pick").value == gone  # the last feed added is picked, under the report
+    assert not any("The last fetch of Gone failed" in e for e in texts(at.error))  # the report above says it once
+    at = at.run()  # back on the tab later: the stored failure shows under the picker
+    assert any("The last fetch of Gone failed" in e for e in texts(at.error))
 
 
 def test_fetch_now_without_a_model_stores_items_and_says_how_to_install_one(db):
