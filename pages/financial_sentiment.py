@@ -212,7 +212,7 @@ if items_tab.open:
         if items.empty:
             hidden = dash.hidden_older_items(flt)
             if hidden:
-                say("info", dash.older_items_message(hidden))
+                say("info", dash.older_items_message(hidden, unit))
                 st.button("Show all dates", on_click=show_all_dates, key="show_all_items")
             else:
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
@@ -237,7 +237,7 @@ if trends_tab.open:
         if trend.empty:
             hidden = dash.hidden_older_items(flt)
             if hidden:
-                say("info", dash.older_items_message(hidden))
+                say("info", dash.older_items_message(hidden, unit))
                 st.button("Show all dates", on_click=show_all_dates, key="show_all_trends")
             else:
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))

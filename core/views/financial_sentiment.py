@@ -505,8 +505,10 @@ def all_dates() -> tuple[date, date]:
     return (span[0], max(span[1], today())) if span else (today() - timedelta(days=DEFAULT_DAYS), today())
 
 
-def older_items_message(hidden: int) -> str:
-    return f"{hidden} older item{'s are' if hidden != 1 else ' is'} hidden by the date filter."
+def older_items_message(hidden: int, unit: str = "Items") -> str:
+    """``unit``: what the page counts (``counted``), so the number reads as the tab's own: "3 older stories are hidden"."""
+    noun = {"Stories": ("story", "stories")}.get(unit, ("item", "items"))
+    return f"{hidden} older {noun[0] + ' is' if hidden == 1 else noun[1] + ' are'} hidden by the date filter."
 
 
 BUCKET = {"day": timedelta(days=1), "hour": timedelta(hours=1)}

@@ -72,7 +72,7 @@ def test_older_items_hidden_by_the_date_filter_are_announced(seed):
     seed(ROWS, hours_ago=24 * 60)  # the sample feeds are months old
     at = open_page(PAGE)
     assert_no_exception(at)
-    assert "2 older items are hidden by the date filter." in texts(at.info)
+    assert "2 older stories are hidden by the date filter." in texts(at.info)  # what the page counts (stories by default)
     button(at, "Show all dates").click().run()
     assert_no_exception(at)
     assert sorted(table(at, "items_table")["title"]) == sorted(t for t, *_ in ROWS)
@@ -104,7 +104,7 @@ def test_viewers_get_a_read_only_feeds_tab(seed):
     assert not any(e.label == "Correct an item's sentiment or topic" for e in at.expander)
 
     analyst = open_page(PAGE, tab="Feeds", role="analyst")
-    assert page_buttons(analyst) == ["Fetch now"]  # adding and deleting feeds is for admins
+    assert page_buttons(analyst) == ["Fetch now", "Fetch all"]  # adding and deleting feeds is for admins
     widget(analyst.selectbox, "Feed")
 
 

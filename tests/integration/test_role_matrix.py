@@ -141,7 +141,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     from core.sentiment.corrections import correct_label
     from core.support.assistant import ask, record_feedback
     from core.support.kb import import_faq, rollback_kb
-    from core.views.financial_sentiment import fetch_now
+    from core.views.financial_sentiment import fetch_all_now, fetch_now
     from core.watchlists import delete_watchlist, save_watchlist
     from tests.app.test_recommendations_page import ITEMS, interactions
 
@@ -192,6 +192,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         crawl_feed: Case(lambda r: crawl_feed(_feed(f"K-{r}"))),
         crawl_due_feeds: Case(lambda r: crawl_due_feeds()),
         fetch_now: Case(lambda r: fetch_now(_feed(f"N-{r}"))),
+        fetch_all_now: Case(lambda r: fetch_all_now()),
         apply_config: Case(lambda r: apply_config(config)),
         import_opml: Case(lambda r: import_opml(f'<opml><body><outline text="O-{r}" xmlUrl="http://127.0.0.1:9/o-{r}.rss"/></body></opml>'.encode())),
         export_opml: Case(lambda r: export_opml()),
@@ -241,6 +242,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         auth.list_users: Case(lambda r: auth.list_users()),
         auth.admin_names: Case(lambda r: auth.admin_names()),
         auth.list_events: Case(lambda r: auth.list_events()),
+        auth.event_filter_choices: Case(lambda r: auth.event_filter_choices()),
         # customer service
         import_faq: Case(lambda r: import_faq(f"KB-{r}", faq)),
         rollback_kb: Case(rollback_kb, setup=knowledge_base_with_two_versions),
