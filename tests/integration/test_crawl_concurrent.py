@@ -27,13 +27,43 @@ class _Server(ThreadingHTTPServer):
     # SYN is retried after 1 s, which was the test's fetch timeout, so good feeds timed out on a busy machine
 
 
+class InFlight:
+    """Requests in flight at once, counted across servers (and the most seen); when slow requests started and when
+    the others were answered."""
+
+    def __init__(self) -> None:
+        self.now, self.most, self.lock = 0, 0, threading.Lock()
+        self.slow_started: list[float] = []
+        self.answered: list[float] = []
+
+    def started(self, slow: bool) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            if slow:
+                self.slow_started.append(time.monotonic())
+
+    def ended(self, slow: bool) -> None:
+        with self.lock:
+            self.now -= 1
+            if not slow:
+                self.answered.append(time.monotonic())
+
+    def answered_while_a_slow_one_waited(self, client_timeout_s: float) -> int:
+        """Feeds answered while the crawler still waited for a slow one (within its timeout, less a margin): none when
+        feeds are fetched one after another, since the next request only starts once the slow one timed out."""
+        window = client_timeout_s * 0.75
+        return sum(any(0 <= done - start < window for start in self.slow_started) for done in self.answered)
+
+
 class CountingServer:
     """Serves ``/<feed>.rss`` (two items each) on one loopback address after ``delay_s``, counting how many
-    requests it answers at once. ``/slow-*`` never answers within the test's timeout, ``/fail-*`` answers 500
-    and ``/bad-*`` sends a broken document."""
+    requests it answers at once (also across servers, in ``overall``). ``/slow-*`` never answers within the
+    test's timeout, ``/fail-*`` answers 500 and ``/bad-*`` sends a broken document."""
 
-    def __init__(self, host: str, delay_s: float) -> None:
+    def __init__(self, host: str, delay_s: float, overall: InFlight | None = None) -> None:
         self.delay_s, self.in_flight, self.most_at_once, self.lock = delay_s, 0, 0, threading.Lock()
+        self.overall = overall or InFlight()
         self.stop = threading.Event()
         self.httpd = _Server((host, 0), self._handler())
         self.httpd.daemon_threads, self.httpd.block_on_close = True, False
@@ -44,12 +74,15 @@ class CountingServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
+                slow = "/slow-" in self.path
                 with server.lock:
                     server.in_flight += 1
                     server.most_at_once = max(server.most_at_once, server.in_flight)
+                server.overall.started(slow)
                 try:
                     self._answer()
                 finally:
+                    server.overall.ended(slow)
                     with server.lock:
                         server.in_flight -= 1
 
@@ -107,16 +140,15 @@ def _stored() -> int:
 
 def test_never_more_than_the_per_host_limit_at_once_to_one_host(crawl_env, monkeypatch):
     _limits(monkeypatch, concurrency=8, per_host=2)
-    with CountingServer(HOSTS[0], 0.2) as first, CountingServer(HOSTS[1], 0.2) as second:
+    both = InFlight()
+    with CountingServer(HOSTS[0], 0.2, both) as first, CountingServer(HOSTS[1], 0.2, both) as second:
         for n in range(8):
             add_feed(f"A{n}", f"{first.base_url}/a{n}.rss")
             add_feed(f"B{n}", f"{second.base_url}/b{n}.rss")
-        started = time.monotonic()
         outcomes = crawl_due_feeds(now=NOW)
-        took = time.monotonic() - started
     assert [o.status for o in outcomes] == ["ok"] * 16 and _stored() == 32
     assert first.most_at_once == 2 and second.most_at_once == 2  # the limit is reached and never passed
-    assert took < 0.2 * 16 / 2  # both hosts were fetched at the same time (sequentially: 3.2 s)
+    assert both.most > 2  # the two hosts were fetched at the same time, not one after the other
 
 
 def test_slow_and_failing_hosts_do_not_hold_up_the_others(crawl_env, monkeypatch):
@@ -126,12 +158,12 @@ def test_slow_and_failing_hosts_do_not_hold_up_the_others(crawl_env, monkeypatch
         slow = [add_feed(f"Slow {n}", f"{server.base_url}/slow-{n}.rss") for n in range(3)]
         failing = add_feed("Failing", f"{server.base_url}/fail-1.rss")
         broken = add_feed("Broken", f"{server.base_url}/bad-1.rss")
-        started = time.monotonic()
         outcomes = {o.feed_id: o for o in crawl_due_feeds(now=NOW)}
-        took = time.monotonic() - started
     assert all(outcomes[feed].status == "ok" and outcomes[feed].new_items == 2 for feed in good) and _stored() == 60
     assert all(outcomes[feed].status == "error" and "within 2 s" in outcomes[feed].error for feed in slow)
     assert "HTTP 500" in outcomes[failing].error and outcomes[broken].status == "error"
     assert server.most_at_once <= 16
-    assert took < 6, f"the crawl took {took:.1f} s (one after another: over 15 s)"
+    # other feeds were answered while the slow ones waited (one after another, none would be); the crawl itself is not
+    # timed here: its speed is measured in benchmarks/crawl.py
+    assert server.overall.answered_while_a_slow_one_waited(client_timeout_s=2) > 0
 
