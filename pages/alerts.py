@@ -278,7 +278,7 @@ def rule_form(rules: list[dict]) -> None:
                                   help="By default a story carried by several feeds counts once (through the first item of it "
                                        "Beacon grouped); tick this to count every item, copies included.")
         p1, p2 = st.columns([2, 3], vertical_alignment="bottom")
-        period = p1.date_input("Try it on the period (UTC)", dash.default_preview_period(), key=f"rule_period{k}",
+        period = p1.date_input("Try it on the period (UTC)", dash.default_preview_period(), key="rule_period",  # kept across rules
                                help="Any past period with stored items, e.g. the dates of the sample feeds.")
         p2.caption("Try the rule shows whether and when it would have fired on the stored items, without saving it.")
         b1, b2, _ = st.columns([1, 1, 3])

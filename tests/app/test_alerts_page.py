@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -250,9 +250,12 @@ def test_a_new_rule_does_not_overwrite_one_of_the_same_name_and_a_saved_rule_is_
     [rule] = list_alert_rules()
     assert (rule["scope_value"], rule["threshold"]) == ("Earnings", 0.6)  # untouched
 
+    period = (date(2026, 3, 1), date(2026, 3, 9))  # the period the analyst was trying the rule on
+    widget(at.date_input, "Try it on the period (UTC)").set_value(period)
     fill_rule(at, name="Dividend cuts", scope_value="Dividends", threshold=0.3)
     assert_no_exception(at)
     assert "Rule 'Dividend cuts' saved." in texts(at.success)
+    assert widget(at.date_input, "Try it on the period (UTC)").value == period  # kept when the saved rule opens
     assert widget(at.selectbox, "Rule to edit").value == "Dividend cuts"  # the form now edits the saved rule
     assert widget(at.text_input, "Rule name").disabled
     widget(at.number_input, "Threshold").set_value(0.4)
