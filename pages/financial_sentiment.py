@@ -98,7 +98,7 @@ def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
             st.session_state["feed_report"] = dash.fetch_now(chosen.id)
         st.rerun()
     if m3.button("Fetch all", key="fetch_all", width="stretch", help="Fetch and score every enabled feed now"):
-        with st.spinner(f"Fetching and scoring all {len(by_id)} feeds…"):
+        with st.spinner("Fetching and scoring every enabled feed…"):
             st.session_state["feed_report"] = dash.fetch_all_now()
         st.rerun()
     if may("admin") and m4.button("Delete…", key="delete_feed", width="stretch"):
@@ -212,7 +212,7 @@ if items_tab.open:
         if items.empty:
             hidden = dash.hidden_older_items(flt)
             if hidden:
-                say("info", dash.older_items_message(hidden, unit))
+                say("info", dash.older_items_message(hidden, flt.count_stories))
                 st.button("Show all dates", on_click=show_all_dates, key="show_all_items")
             else:
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
@@ -237,7 +237,7 @@ if trends_tab.open:
         if trend.empty:
             hidden = dash.hidden_older_items(flt)
             if hidden:
-                say("info", dash.older_items_message(hidden, unit))
+                say("info", dash.older_items_message(hidden, flt.count_stories))
                 st.button("Show all dates", on_click=show_all_dates, key="show_all_trends")
             else:
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))

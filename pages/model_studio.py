@@ -62,9 +62,7 @@ def show_compression(run) -> None:  # noqa: ANN001 - RunView
     st.dataframe(studio.side_by_side(run), hide_index=True, width="stretch", key=f"side_by_side_{run.id}", column_config=COLUMN_LABELS)
     st.caption(plain(studio.compression_text(run)))
     st.caption(plain(studio.compression_settings(run)))
-    state = studio.version_state(run)
-    st.metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off",
-              delta_arrow="off", border=True)  # a state, not a change
+    registered_as(st.container(), run)
     promote_student(run)
 
 
@@ -76,15 +74,20 @@ def promote_student(run) -> None:  # noqa: ANN001 - RunView
             st.caption("Promoting a version needs the admin role.")
 
 
+def registered_as(container, run) -> None:  # noqa: ANN001 - a Streamlit container, a RunView
+    """The card naming the version a run registered and whether it is active (a state, so no arrow)."""
+    state = studio.version_state(run)
+    container.metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off",
+                     delta_arrow="off", border=True)
+
+
 def show_result(run) -> None:  # noqa: ANN001 - RunView
     scores = studio.headline(run)
     cols = st.columns(3)
     for col, (name, (new, old)) in zip(cols, scores.items()):
         delta = None if old is None else f"{new - old:+.3f} vs v{run.result['compared_with']['version']}"
         col.metric(f"{studio.MEASURES[name]} (validation)", f"{new:.3f}", delta, border=True)
-    state = studio.version_state(run)
-    cols[2].metric("Registered as", f"v{run.model_version}", state, delta_color="normal" if state == "active" else "off",
-                   delta_arrow="off", border=True)  # a state, not a change
+    registered_as(cols[2], run)
     if run.result.get("compared_with"):
         st.caption(studio.comparison_text(run))
     st.dataframe(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}", column_config=COLUMN_LABELS)

@@ -505,9 +505,9 @@ def all_dates() -> tuple[date, date]:
     return (span[0], max(span[1], today())) if span else (today() - timedelta(days=DEFAULT_DAYS), today())
 
 
-def older_items_message(hidden: int, unit: str = "Items") -> str:
-    """``unit``: what the page counts (``counted``), so the number reads as the tab's own: "3 older stories are hidden"."""
-    noun = {"Stories": ("story", "stories")}.get(unit, ("item", "items"))
+def older_items_message(hidden: int, count_stories: bool = False) -> str:
+    """In what the page counts (the filter's ``count_stories``): "3 older stories are hidden by the date filter"."""
+    noun = ("story", "stories") if count_stories else ("item", "items")
     return f"{hidden} older {noun[0] + ' is' if hidden == 1 else noun[1] + ' are'} hidden by the date filter."
 
 
@@ -688,6 +688,10 @@ def _score_fetched(fetched: str, new_items: int) -> int | ActionReport:
         )
 
 
+def _scoring_text(waiting: int) -> str:
+    return "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
+
+
 def fetch_all_now() -> ActionReport:
     """Crawl every enabled feed now, concurrently as the worker's cycle does (a feed another worker is fetching at
     this moment is left to it), and score what is unscored. A failed feed never stops the rest; the report names it."""
@@ -703,9 +707,7 @@ def fetch_all_now() -> ActionReport:
     scored = _score_fetched(fetched, new_items)
     if isinstance(scored, ActionReport):
         return scored
-    waiting = items.unscored_count()
-    scoring = "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
-    text = f"{fetched}: {new_items} new items, {scoring}."
+    text = f"{fetched}: {new_items} new items, {_scoring_text(items.unscored_count())}."
     if failed:
         problems = "; ".join(f"{o.feed_name}: {o.error}" for o in failed)
         return ActionReport("warning", f"{text} Failed: {problems}", new_items, scored, tuple(o.feed_id for o in failed))
@@ -726,8 +728,7 @@ def fetch_now(feed_id: int) -> ActionReport:
     scored = _score_fetched(name, outcome.new_items)
     if isinstance(scored, ActionReport):
         return scored
-    waiting = items.unscored_count(feed_id)  # the worker may have scored some of them at the same moment
-    scoring = "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
+    scoring = _scoring_text(items.unscored_count(feed_id))  # the worker may have scored some of them at the same moment
     if outcome.status == "not_modified":
         text = f"{name} has not changed since the last fetch; its items are {scoring}."
     elif outcome.status == "empty":
