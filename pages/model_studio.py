@@ -145,10 +145,10 @@ def promote_button(task: str, version: int, label: str, key: str, **button_args:
 
 @st.fragment(run_every=2)
 def live_run(run_id: int) -> None:
-    """Re-reads the run every 2 s while it trains; stops refreshing once it has finished."""
+    """Re-reads the run every 2 s while it trains; once it has finished the whole page reruns, so the runs table says so
+    too (it said "queued" beside a finished run when the page was opened while the run was going) and the refresh stops."""
     show_run(run_id)
-    if get_run(run_id).finished and st.session_state.get("studio_live") == run_id:
-        st.session_state["studio_live"] = None
+    if get_run(run_id).finished:
         st.rerun()
 
 
@@ -226,7 +226,6 @@ def train_tab() -> None:
         except ValueError as exc:
             say("error", str(exc))
             return
-        st.session_state["studio_live"] = run_id
         st.session_state["studio_run_pick"] = run_id
         say("success", f"Training run {run_id} started. It keeps running if you close this page; follow it under Runs.")
 
@@ -277,7 +276,6 @@ def start_compression(task: str, version: int, student: str, texts: TextsFile | 
     except (LookupError, ValueError, PermissionError) as exc:
         say("error", str(exc))
         return
-    st.session_state["studio_live"] = run_id
     st.session_state["studio_run_pick"] = run_id
     say("success", f"Compression run {run_id} started: {task} v{version} is distilled into the fast encoder. "
                    "It keeps running if you close this page; follow it under Runs.")  # fmt: skip
