@@ -1,11 +1,12 @@
-"""Batch scoring: upload a file, pick the text column and tasks, score it in a background process,
-follow it, see per-class charts and the lowest-confidence rows, download CSV/Parquet. UI only: every
-decision, query and file operation lives in core.scoring.runs and core.views.batch_scoring."""
+"""Batch scoring: upload a file, pick the text column and tasks, score it in a background process, follow it, see
+per-class charts, the agreement with labels the file already had and the lowest-confidence rows, download CSV/Parquet.
+UI only: every decision, query and file operation lives in core.scoring and core.views.batch_scoring."""
 
 import plotly.express as px
 import streamlit as st
 
 from core.scoring import runs
+from core.scoring.agreement import label_agreements
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
 from ui import chart_labels, may, plain, say, use_app_navigation
@@ -135,6 +136,21 @@ def show_charts(run) -> None:  # noqa: ANN001 - RunView
         col.plotly_chart(chart, width="stretch", key=f"scoring_chart_{run.id}_{task}")
 
 
+def show_agreement(run) -> None:  # noqa: ANN001 - RunView
+    for agreement in label_agreements(run.id):
+        st.markdown(f"**{plain(agreement.task)}: against your labels**")
+        say("caption", batch_scoring.agreement_text(agreement))
+        m1, m2 = st.columns(2)
+        m1.metric("Same label as your column", f"{agreement.accuracy:.1%}", border=True)
+        m2.metric("Macro-F1 (every class counts the same)", f"{agreement.macro_f1:.3f}", border=True)
+        matrix = batch_scoring.agreement_confusion(agreement)
+        matrix = matrix.set_axis(chart_labels(matrix.index), axis=0).set_axis(chart_labels(matrix.columns), axis=1)
+        heat = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues",
+                         labels={"x": "the model's label", "y": "your label", "color": "rows"})  # fmt: skip
+        heat.update_layout(title="Your labels against the model's").update_xaxes(type="category").update_yaxes(type="category")
+        st.plotly_chart(heat, width="stretch", key=f"scoring_agreement_{run.id}_{agreement.task}")
+
+
 def show_table(run) -> None:  # noqa: ANN001 - RunView
     c1, c2 = st.columns([1, 2])
     lowest = c1.toggle("Lowest confidence first", key=f"scoring_lowest_{run.id}")
@@ -196,6 +212,7 @@ def show_run(run_id: int) -> None:
     if run.parts_done == 0:
         return
     show_charts(run)
+    show_agreement(run)
     show_table(run)
     show_downloads(run)
     if run.rows_bad:

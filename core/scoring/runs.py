@@ -42,7 +42,7 @@ from core.settings import get_settings
 from core.storage.tables import ScoringRun, utcnow
 
 if TYPE_CHECKING:
-    from core.scoring.engine import TaskModel
+    from core.scoring.engine import Layout, TaskModel
 
 log = logging.getLogger("beacon.scoring")
 
@@ -401,7 +401,8 @@ def _record_chunk(run_id: int, chunk, counts: dict, scoring_seconds: float) -> R
 # ---------------------------------------------------------------- results
 
 
-def _parts(run: RunView) -> list[Path]:
+def result_parts(run: RunView) -> list[Path]:
+    """The run's scored chunks written so far, in file order (Parquet, the result's columns)."""
     return [p for i in range(run.parts_done) if (p := _part_path(run.id, i)).exists()]
 
 
@@ -416,7 +417,7 @@ def result_table(run_id: int, task: str | None = None, lowest_first: bool = Fals
     """Up to ``limit`` scored rows with a ``row`` number (1-based, file order): the first ones, or the
     lowest-confidence ones for ``task`` (empty texts, which have no confidence, last)."""
     run = get_run(run_id)
-    parts = _parts(run)
+    parts = result_parts(run)
     if not parts:
         return pd.DataFrame()
     if not lowest_first:
@@ -471,7 +472,7 @@ def export_path(run_id: int, fmt: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     for old in target.parent.glob(f"scored-*.{fmt}"):
         old.unlink()
-    parts = _parts(run)
+    parts = result_parts(run)
     schema = pq.read_schema(parts[0]) if parts else _planned_schema(run)
     tmp = target.with_suffix(".tmp")
     if fmt == "csv":
@@ -490,14 +491,19 @@ def export_path(run_id: int, fmt: str) -> Path:
 
 def _planned_schema(run: RunView) -> pa.Schema:
     """The output schema of a run that has written nothing yet (labels from the registry)."""
+    return run_layout(run).schema()
+
+
+def run_layout(run: RunView) -> Layout:
+    """The run's output columns: which result column holds each input column and each task's label."""
     from core.nlp import registry
     from core.scoring.engine import make_layout
 
     pairs = []
     for task in run.tasks:
         found = [v for v in registry.list_versions(task) if v.version == run.model_versions.get(task)]
-        pairs.append((task, found[0].labels if found else []))
-    return make_layout(run.input_spec.get("columns", []), pairs).schema()
+        pairs.append((task, found[0].labels if found else sorted(run.label_counts.get(task, {}))))
+    return make_layout(run.input_spec.get("columns", []), pairs)
 
 
 def download_name(run: RunView, fmt: str) -> str:

@@ -1,6 +1,7 @@
 """What the Batch scoring page shows and decides: the upload check before a run, a run's status and progress in
-words, the note on a run that did not complete, the class shares and the table of past runs. The runs themselves
-(create, start, cancel, resume, results, exports) are ``core.scoring.runs``."""
+words, the note on a run that did not complete, the class shares, the agreement with a label column the file already
+had, and the table of past runs. The runs themselves (create, start, cancel, resume, results, exports) are
+``core.scoring.runs``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from core import runs as lifecycle
+from core.scoring.agreement import LabelAgreement
 from core.scoring.export import ERROR_COLUMNS
 from core.scoring.reading import InputFileError, InputSpec, inspect_input, preview, suggest_text_column
 from core.scoring.runs import LOCAL, RAY, READING, SCORING, SCORING_RUN, STARTING, RunView, check_upload_size, error_report, list_runs
@@ -183,3 +185,21 @@ def class_colors(labels: Iterable[str]) -> dict[str, str] | None:
     """Sentiment classes in the colours every other chart gives them (red, grey, green); None for other classes."""
     labels = set(labels)
     return SENTIMENT_COLORS if labels and labels <= SENTIMENT_COLORS.keys() else None
+
+
+def agreement_confusion(agreement: LabelAgreement) -> pd.DataFrame:
+    """The comparison's confusion matrix for a heat map: rows the file's labels, columns the model's."""
+    return pd.DataFrame(agreement.confusion, index=agreement.labels, columns=agreement.labels)
+
+
+def agreement_text(agreement: LabelAgreement) -> str:
+    """What was compared, in words: 'Your column 'label' has the sentiment classes: the model gives the same label
+    to 412 of 496 rows (83.1 %); 4 rows were not compared (no such label, or an empty text).'"""
+    same = round(agreement.accuracy * agreement.compared)
+    text = (
+        f"Your column '{agreement.column}' holds the {agreement.task} classes, so Beacon compared it with the model: "
+        f"the model gives the same label to {same:,} of {agreement.compared:,} rows ({agreement.accuracy:.1%})"
+    )
+    if agreement.not_compared:
+        text += f"; {agreement.not_compared:,} rows were not compared (no such label in the column, or an empty text)"
+    return text + ". Rows where they differ are worth a look before you act on the scores or train a new version on them."

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -226,3 +228,22 @@ def test_viewers_see_runs_and_downloads_but_no_forms_or_actions(tiny_models):
     at.run()
     assert_no_exception(at)
     assert [b.label for b in at.get("download_button")] == ["Download CSV (Excel-safe)", "Download Parquet"]
+
+
+def test_a_file_with_labels_shows_how_the_model_agrees_with_them(tiny_models):
+    rows = "".join(f"{i},Shares soared after strong results {i},positive\n" for i in range(3))
+    rows += "3,The company swung to a large loss and cut jobs,positive\n4,The company swung to a large loss and cut jobs,Negative\n"
+    run_id = runs.create_run(runs.save_upload("labelled.csv", f"id,text,label\n{rows}".encode()), "labelled.csv", "text", ["sentiment"])
+    runs.execute_run(run_id)
+    at = open_batch_page(run=str(run_id))
+    assert_no_exception(at)
+    assert "**sentiment: against your labels**" in texts(at.markdown)
+    said = [c for c in texts(at.caption) if "Your column 'label' holds the sentiment classes" in c]
+    assert said and "the same label to 4 of 5 rows (80.0%)" in said[0]
+    assert {m.label: m.value for m in at.metric}["Same label as your column"] == "80.0%"
+    heat = json.loads(at.get("plotly_chart")[1].proto.spec)  # after the class chart
+    assert heat["layout"]["title"]["text"] == "Your labels against the model's"
+    trace = heat["data"][0]
+    z = np.frombuffer(base64.b64decode(trace["z"]["bdata"]), dtype=trace["z"]["dtype"]).reshape(len(trace["y"]), len(trace["x"]))
+    assert z[trace["y"].index("positive"), trace["x"].index("negative")] == 1  # the row the file calls positive
+    assert z[trace["y"].index("positive"), trace["x"].index("positive")] == 3 and z.sum() == 5

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.auth import Actor, acting_as
-from core.scoring import runs
+from core.scoring import agreement, runs
 from core.settings import get_settings
 from core.views import batch_scoring
 
@@ -200,3 +200,24 @@ def test_the_scoring_process_claims_its_run_before_loading_the_model_code():
     code = "import sys, core.__main__, core.scoring.runs; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"  # torch (seconds to import) comes after the claim, inside execute_run
+
+
+def test_a_label_column_in_the_file_is_compared_with_the_models_labels(tiny_models, tmp_path, small_chunks):
+    rows = [("Operating profit rose sharply to a record", "Positive"), ("The company swung to a large loss and cut jobs", "negative")] * 12
+    rows[2] = (rows[2][0], "negative")  # a row the file labels differently from the model
+    rows += [("Shares fell", ""), ("Profit rose", "unsure"), ("", "positive")]  # not compared: no label, another label, empty text
+    path = runs.save_upload("labelled.csv", ("id,text,label\n" + "".join(f'{i},"{t}",{lab}\n' for i, (t, lab) in enumerate(rows))).encode())
+    run = runs.execute_run(runs.create_run(path, "labelled.csv", "text", ["sentiment", "topic"]))
+    assert run.status == "succeeded" and run.parts_done == 3  # compared across chunks
+    (found,) = agreement.label_agreements(run.id)  # topic's classes are not a column of the file
+    assert (found.task, found.column, found.compared, found.not_compared) == ("sentiment", "label", 24, 3)
+    assert found.accuracy == pytest.approx(23 / 24)
+    matrix = dict(zip(found.labels, found.confusion))
+    assert matrix["positive"][found.labels.index("positive")] == 11 and matrix["negative"][found.labels.index("positive")] == 1
+    assert "same label to 23 of 24 rows (95.8%)" in batch_scoring.agreement_text(found)
+
+
+def test_no_comparison_without_a_column_of_the_tasks_classes(tiny_models, tmp_path):
+    path = runs.save_upload("plain.csv", b"id,text,team\n1,Profit rose,positive\n2,Shares fell,sales\n3,Costs cut,ops\n")
+    run = runs.execute_run(runs.create_run(path, "plain.csv", "text", ["sentiment"]))
+    assert run.status == "succeeded" and agreement.label_agreements(run.id) == []  # 'team' is mostly not a class

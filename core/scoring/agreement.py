@@ -1,0 +1,92 @@
+"""How a finished scoring run agrees with labels the uploaded file already had: a column whose values are the
+task's classes (a file someone labelled by hand, or an older tool's output) is compared with the model's labels, so
+a team can see how far to trust a model on its own data before acting on it or training a new version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import pyarrow.parquet as pq
+
+from core.nlp.evaluation import classification_report
+from core.scoring.engine import STATUS_OK
+from core.scoring.runs import get_run, result_parts, run_dir, run_layout
+
+MIN_SHARE = 0.95  # of a column's filled cells that must be the task's classes for it to count as labels
+
+
+@dataclass(frozen=True)
+class LabelAgreement:
+    """The model's labels for ``task`` against the file's column ``column`` (rows: the file's label)."""
+
+    task: str
+    column: str
+    labels: list[str]
+    compared: int  # scored rows whose column holds one of the task's classes
+    not_compared: int  # the other rows: no or another label in the column, or an empty text
+    accuracy: float
+    macro_f1: float
+    confusion: list[list[int]]  # rows = the file's label, columns = the model's, in ``labels`` order
+
+
+def _canonical(labels: list[str]) -> dict[str, str]:
+    return {label.strip().casefold(): label for label in labels}
+
+
+def _label_column(first_part, input_columns: dict[str, str], text_column: str, labels: list[str]) -> tuple[str, str] | None:  # noqa: ANN001
+    """The input column most of whose filled cells are the task's classes (its name in the file and in the result),
+    judged on the first chunk; None when no column qualifies."""
+    known = _canonical(labels)
+    best, best_hits = None, 0
+    for name, result_name in input_columns.items():
+        if name == text_column:
+            continue
+        cells = [str(v).strip().casefold() for v in first_part.column(result_name).to_pylist() if v is not None and str(v).strip()]
+        hits = sum(c in known for c in cells)
+        if cells and hits / len(cells) >= MIN_SHARE and hits > best_hits:
+            best, best_hits = (name, result_name), hits
+    return best
+
+
+def label_agreements(run_id: int) -> list[LabelAgreement]:
+    """One agreement per task whose classes appear as a column of the uploaded file; [] when none does or the run
+    has written nothing. Remembered per run (its folder and creation time) and number of chunks written."""
+    run = get_run(run_id)
+    return list(_agreements(run_id, str(run_dir(run_id)), run.created_at, run.parts_done)) if run.parts_done else []
+
+
+@lru_cache(maxsize=32)
+def _agreements(run_id: int, _folder: str, _created: datetime, _parts_done: int) -> tuple[LabelAgreement, ...]:
+    run = get_run(run_id)
+    parts = result_parts(run)
+    if not parts:
+        return ()
+    layout = run_layout(run)
+    input_columns = dict(zip(layout.input_columns, layout.output_input_columns))
+    first = pq.read_table(parts[0], columns=list(input_columns.values()))
+    found = []
+    for task, columns in layout.task_columns.items():
+        labels = [key.removeprefix("prob:") for key in columns if key.startswith("prob:")]
+        column = _label_column(first, input_columns, run.text_column, labels)
+        if column is not None:
+            found.append(_compare(parts, task, labels, column, columns["label"]))
+    return tuple(found)
+
+
+def _compare(parts: list, task: str, labels: list[str], column: tuple[str, str], label_column: str) -> LabelAgreement:
+    """``column``: the file's label column as the user named it and as the result names it."""
+    (name, column), known = column, _canonical(labels)
+    given, predicted, skipped = [], [], 0
+    for path in parts:
+        table = pq.read_table(path, columns=[column, label_column, "status"]).to_pydict()
+        for value, label, status in zip(table[column], table[label_column], table["status"]):
+            truth = known.get(str(value or "").strip().casefold())
+            if status != STATUS_OK or truth is None:
+                skipped += 1
+                continue
+            given.append(truth)
+            predicted.append(label)
+    report = classification_report(given, predicted, labels)
+    return LabelAgreement(task, name, labels, len(given), skipped, report["accuracy"], report["macro_f1"], report["confusion_matrix"])
