@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.scoring import runs
-from core.scoring.agreement import label_agreements
+from core.scoring.agreement import disagreements, label_agreements
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
 from ui import chart_labels, may, plain, say, use_app_navigation
@@ -157,9 +157,16 @@ def show_table(run) -> None:  # noqa: ANN001 - RunView
     task = run.tasks[0]
     if len(run.tasks) > 1 and lowest:
         task = c2.selectbox("Confidence of", run.tasks, key=f"scoring_conf_task_{run.id}")
-    table = runs.result_table(run.id, task=task, lowest_first=lowest, limit=1000)
-    shown = "the 1,000 lowest-confidence rows" if lowest else "the first 1,000 rows"
-    st.caption(f"Showing {shown if run.rows_ok + run.rows_empty > 1000 else 'all rows'}; download the file for everything.")
+    compared = {a.task: a for a in label_agreements(run.id)}
+    if compared and c1.toggle("Only rows where your label differs", key=f"scoring_differs_{run.id}"):
+        agreement = compared.get(task) or next(iter(compared.values()))
+        table = disagreements(run.id, agreement)
+        st.caption(f"{len(table):,} rows (at most 1,000) where the {agreement.task} model's label differs from your column "
+                   f"'{plain(agreement.column)}', in file order.")  # fmt: skip
+    else:
+        table = runs.result_table(run.id, task=task, lowest_first=lowest, limit=1000)
+        shown = "the 1,000 lowest-confidence rows" if lowest else "the first 1,000 rows"
+        st.caption(f"Showing {shown if run.rows_ok + run.rows_empty > 1000 else 'all rows'}; download the file for everything.")
     config = {
         col: st.column_config.ProgressColumn(col, min_value=0.0, max_value=1.0, format="%.3f")
         for col in runs.result_columns(run).values()

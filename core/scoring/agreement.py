@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from core.nlp.evaluation import classification_report
@@ -29,6 +30,7 @@ class LabelAgreement:
     accuracy: float
     macro_f1: float
     confusion: list[list[int]]  # rows = the file's label, columns = the model's, in ``labels`` order
+    result_columns: tuple[str, str]  # the file's label column and the model's label column, as the result names them
 
 
 def _canonical(labels: list[str]) -> dict[str, str]:
@@ -89,4 +91,24 @@ def _compare(parts: list, task: str, labels: list[str], column: tuple[str, str],
             given.append(truth)
             predicted.append(label)
     report = classification_report(given, predicted, labels)
-    return LabelAgreement(task, name, labels, len(given), skipped, report["accuracy"], report["macro_f1"], report["confusion_matrix"])
+    return LabelAgreement(task, name, labels, len(given), skipped, report["accuracy"], report["macro_f1"], report["confusion_matrix"],
+                          (column, label_column))  # fmt: skip
+
+
+def disagreements(run_id: int, agreement: LabelAgreement, limit: int = 1000) -> pd.DataFrame:
+    """Up to ``limit`` scored rows, in file order with their 1-based ``row`` number, where the model's label is not
+    the one the file's column gives."""
+    known = _canonical(agreement.labels)
+    given_column, label_column = agreement.result_columns
+    frames, offset, kept = [], 0, 0
+    for path in result_parts(get_run(run_id)):
+        frame = pq.read_table(path).to_pandas()
+        frame.insert(0, "row", range(offset + 1, offset + len(frame) + 1))
+        offset += len(frame)
+        given = frame[given_column].fillna("").astype(str).str.strip().str.casefold().map(known)
+        differs = (frame["status"] == STATUS_OK) & given.notna() & (given != frame[label_column])
+        frames.append(frame[differs].head(limit - kept))
+        kept += len(frames[-1])
+        if kept >= limit:
+            break
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -247,3 +247,8 @@ def test_a_file_with_labels_shows_how_the_model_agrees_with_them(tiny_models):
     z = np.frombuffer(base64.b64decode(trace["z"]["bdata"]), dtype=trace["z"]["dtype"]).reshape(len(trace["y"]), len(trace["x"]))
     assert z[trace["y"].index("positive"), trace["x"].index("negative")] == 1  # the row the file calls positive
     assert z[trace["y"].index("positive"), trace["x"].index("positive")] == 3 and z.sum() == 5
+    at.toggle(key=f"scoring_differs_{run_id}").set_value(True)
+    at.run()
+    assert_no_exception(at)
+    table = [f.value for f in at.dataframe if "input_label" in f.value.columns][0]
+    assert list(table["row"]) == [4] and list(table["label"]) == ["negative"] and list(table["input_label"]) == ["positive"]

@@ -215,6 +215,9 @@ def test_a_label_column_in_the_file_is_compared_with_the_models_labels(tiny_mode
     matrix = dict(zip(found.labels, found.confusion))
     assert matrix["positive"][found.labels.index("positive")] == 11 and matrix["negative"][found.labels.index("positive")] == 1
     assert "same label to 23 of 24 rows (95.8%)" in batch_scoring.agreement_text(found)
+    differ = agreement.disagreements(run.id, found)
+    assert list(differ["row"]) == [3] and list(differ["id"]) == ["2"]
+    assert list(differ["sentiment_label"]) == ["positive"] and list(differ["label"]) == ["negative"]  # model's, file's
 
 
 def test_no_comparison_without_a_column_of_the_tasks_classes(tiny_models, tmp_path):
