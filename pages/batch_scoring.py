@@ -74,6 +74,13 @@ def new_run_form() -> None:
     text_column = c1.selectbox("Text column", columns, index=guess, key="scoring_text_column", help="Suggested: the longest texts")
     default = ["sentiment"] if "sentiment" in tasks else tasks[:1]
     chosen = c2.multiselect("Tasks (scored in one pass)", tasks, default=default, key="scoring_tasks")
+    versions = {}
+    for task in chosen:
+        choices = batch_scoring.version_choices(task)
+        if len(choices) > 1:
+            versions[task] = st.selectbox(f"{plain(task)} version", list(choices), format_func=choices.get, key=f"scoring_version_{task}",
+                                          help="The active version unless you pick another: to try a version on your own file "
+                                               "before promoting it in Model Studio.")  # fmt: skip
     mask = st.checkbox(
         "Mask personal data first (e-mails, phone, card and account numbers, IBANs); the masked text is what is stored",
         key="scoring_mask",
@@ -85,7 +92,7 @@ def new_run_form() -> None:
         engine = engines[label]
     if st.button("Start scoring", type="primary", disabled=not chosen, key="scoring_start"):
         try:
-            run_id = runs.create_run(path, upload.name, text_column, chosen, mask_pii=mask, engine=engine)
+            run_id = runs.create_run(path, upload.name, text_column, chosen, mask_pii=mask, engine=engine, versions=versions)
         except (InputFileError, LookupError, ValueError) as exc:
             say("error", str(exc))
             return

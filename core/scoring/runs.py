@@ -224,10 +224,12 @@ def create_run(
     tasks: list[str],
     mask_pii: bool = False,
     engine: str = LOCAL,
+    versions: dict[str, int] | None = None,
 ) -> int:
-    """Queue a run for a stored upload (moved into the run's folder); the active model versions are
-    fixed now, so a later promotion does not change a resumed run. ``engine`` ``ray`` scores it on the Ray
-    cluster of ``BEACON_RAY_ADDRESS`` (``core.scoring.ray_runs``)."""
+    """Queue a run for a stored upload (moved into the run's folder); the model versions are fixed now (the active
+    ones, or those ``versions`` names for some tasks, to try a version before promoting it), so a later promotion
+    does not change a resumed run. ``engine`` ``ray`` scores it on the Ray cluster of ``BEACON_RAY_ADDRESS``
+    (``core.scoring.ray_runs``)."""
     from core.nlp import registry
 
     if not tasks:
@@ -239,7 +241,11 @@ def create_run(
     spec = inspect_input(upload_path, "auto", name=file_name)
     if text_column not in spec.columns:
         raise InputFileError(f"{file_name}: no column named {text_column!r}; columns are: {', '.join(spec.columns)}")
-    versions = {task: registry.active_version(task).version for task in dict.fromkeys(tasks)}
+    chosen = {task: int(v) for task, v in (versions or {}).items()}
+    if set(chosen) - set(tasks):
+        raise ValueError(f"a version was given for {', '.join(sorted(set(chosen) - set(tasks)))}, which is not among the tasks to score")
+    versions = {task: registry.get_version(task, chosen[task]).version if task in chosen else registry.active_version(task).version
+                for task in dict.fromkeys(tasks)}  # fmt: skip
     row = ScoringRun(
         file_name=file_name[:500],
         input_path="",

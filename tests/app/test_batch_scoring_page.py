@@ -252,3 +252,23 @@ def test_a_file_with_labels_shows_how_the_model_agrees_with_them(tiny_models):
     assert_no_exception(at)
     table = [f.value for f in at.dataframe if "input_label" in f.value.columns][0]
     assert list(table["row"]) == [4] and list(table["label"]) == ["negative"] and list(table["input_label"]) == ["positive"]
+
+
+def test_a_version_other_than_the_active_one_can_be_tried(tiny_models, tiny_trained):
+    from core.nlp import registry
+
+    at = open_batch_page()
+    at.file_uploader[0].upload("one.csv", b"id,text\n1,Shares soared after strong results\n", "text/csv")
+    at.run()
+    assert not [s for s in at.selectbox if s.label == "sentiment version"]  # one version: nothing to choose
+    registry.register_trained(tiny_trained["sentiment"], "sentiment", created_by="tests")  # v2, not active
+    at.run()
+    picker = helpers.widget(at.selectbox, "sentiment version")
+    assert picker.value == 1 and picker.options[0].startswith("v1 · active · ")  # the active one by default
+    picker.set_value(2)
+    helpers.button(at.run(), "Start scoring").click()
+    at.run()
+    assert_no_exception(at)
+    run = wait_until_finished(open_run_id(at))
+    assert run.status == "succeeded" and run.model_versions == {"sentiment": 2}
+    assert registry.active_version("sentiment").version == 1

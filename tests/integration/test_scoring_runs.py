@@ -224,3 +224,17 @@ def test_no_comparison_without_a_column_of_the_tasks_classes(tiny_models, tmp_pa
     path = runs.save_upload("plain.csv", b"id,text,team\n1,Profit rose,positive\n2,Shares fell,sales\n3,Costs cut,ops\n")
     run = runs.execute_run(runs.create_run(path, "plain.csv", "text", ["sentiment"]))
     assert run.status == "succeeded" and agreement.label_agreements(run.id) == []  # 'team' is mostly not a class
+
+
+def test_a_run_can_use_a_version_that_is_not_active(tiny_models, tiny_trained, tmp_path):
+    from core.nlp import registry
+
+    registry.register_trained(tiny_trained["sentiment"], "sentiment", created_by="tests")  # v2, not active
+    run_id = runs.create_run(upload(tmp_path, 3), "in.csv", "text", ["sentiment", "topic"], versions={"sentiment": 2})
+    run = runs.execute_run(run_id)
+    assert run.status == "succeeded" and run.model_versions == {"sentiment": 2, "topic": 1}  # topic: the active one
+    assert registry.active_version("sentiment").version == 1  # trying a version changes nothing
+    with pytest.raises(LookupError, match="has no version 9"):
+        runs.create_run(upload(tmp_path, 3, name="b.csv"), "b.csv", "text", ["sentiment"], versions={"sentiment": 9})
+    with pytest.raises(ValueError, match="intent, which is not among the tasks"):
+        runs.create_run(upload(tmp_path, 3, name="c.csv"), "c.csv", "text", ["sentiment"], versions={"intent": 1})
