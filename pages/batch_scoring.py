@@ -78,9 +78,10 @@ def new_run_form() -> None:
     for task in chosen:
         choices = batch_scoring.version_choices(task)
         if len(choices) > 1:
-            versions[task] = st.selectbox(f"{plain(task)} version", list(choices), format_func=choices.get, key=f"scoring_version_{task}",
-                                          help="The active version unless you pick another: to try a version on your own file "
-                                               "before promoting it in Model Studio.")  # fmt: skip
+            versions[task] = st.selectbox(
+                f"Version of {plain(task)}", list(choices), format_func=choices.get, key=f"scoring_version_{task}",
+                help="The active version unless you pick another: to try a version on your own file before promoting it in Model Studio.",
+            )  # fmt: skip
     mask = st.checkbox(
         "Mask personal data first (e-mails, phone, card and account numbers, IBANs); the masked text is what is stored",
         key="scoring_mask",
@@ -168,7 +169,8 @@ def show_table(run) -> None:  # noqa: ANN001 - RunView
     if compared and c1.toggle("Only rows where your label differs", key=f"scoring_differs_{run.id}"):
         agreement = compared.get(task) or next(iter(compared.values()))
         table = disagreements(run.id, agreement)
-        st.caption(f"{len(table):,} rows (at most 1,000) where the {agreement.task} model's label differs from your column "
+        first = "The first 1,000 rows" if len(table) >= 1000 else f"{len(table):,} rows"
+        st.caption(f"{first} where the {plain(agreement.task)} model's label differs from your column "
                    f"'{plain(agreement.column)}', in file order.")  # fmt: skip
     else:
         table = runs.result_table(run.id, task=task, lowest_first=lowest, limit=1000)

@@ -260,10 +260,10 @@ def test_a_version_other_than_the_active_one_can_be_tried(tiny_models, tiny_trai
     at = open_batch_page()
     at.file_uploader[0].upload("one.csv", b"id,text\n1,Shares soared after strong results\n", "text/csv")
     at.run()
-    assert not [s for s in at.selectbox if s.label == "sentiment version"]  # one version: nothing to choose
+    assert not [s for s in at.selectbox if s.label == "Version of sentiment"]  # one version: nothing to choose
     registry.register_trained(tiny_trained["sentiment"], "sentiment", created_by="tests")  # v2, not active
     at.run()
-    picker = helpers.widget(at.selectbox, "sentiment version")
+    picker = helpers.widget(at.selectbox, "Version of sentiment")
     assert picker.value == 1 and picker.options[0].startswith("v1 · active · ")  # the active one by default
     picker.set_value(2)
     helpers.button(at.run(), "Start scoring").click()
