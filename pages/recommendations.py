@@ -24,6 +24,8 @@ COLUMN_LABELS = {  # table columns in the user's words
     "similarity": "Similarity",
 }
 
+TOP_COLUMNS = ("rank", "title", "reason", "score", "category", "item")  # the reason next to the title, not scrolled off
+
 
 @st.cache_resource(show_spinner="Fitting the recommender…", max_entries=4)
 def recommender(database_url: str, dataset_id: int, evaluations: int):  # noqa: ANN201 - core Recommender
@@ -56,16 +58,21 @@ def read_upload(upload):  # noqa: ANN001, ANN201
         return None
 
 
+def saved_versions() -> None:
+    versions = store.list_datasets()
+    if versions:
+        st.markdown("**Saved dataset versions** (evaluate them on the Evaluate tab, see recommendations on Explore)")
+        st.dataframe([{"version": f"v{v.id}", "name": v.name, "interactions": v.stats.get("usable interactions"),
+                       "users": v.stats.get("users"), "catalogue items": v.stats.get("catalogue items"), "created": v.created_at}
+                      for v in versions], hide_index=True, width="stretch", key="rec_versions",
+                     column_config=COLUMN_LABELS)  # fmt: skip
+
+
 def data_tab() -> None:
     if not may("analyst"):
         st.info("You are signed in as a viewer: you can look at the dataset versions, their evaluations and the "
                 "recommendations. Uploading data needs the analyst role; ask an admin to change your role.")
-        versions = store.list_datasets()
-        if versions:
-            st.dataframe([{"version": f"v{v.id}", "name": v.name, "interactions": v.stats.get("usable interactions"),
-                           "users": v.stats.get("users"), "catalogue items": v.stats.get("catalogue items"), "created": v.created_at}
-                          for v in versions], hide_index=True, width="stretch", key="rec_versions",
-                         column_config=COLUMN_LABELS)  # fmt: skip
+        saved_versions()
         return
     st.markdown("Upload **interactions** (user, item, optional rating / event type / timestamp) and the **catalogue** "
                 "(item, title, optional description / category / tags / price).")
@@ -74,6 +81,7 @@ def data_tab() -> None:
     items_file = right.file_uploader("Catalogue (CSV)", type=["csv", "txt"], key="rec_items")
     if inter_file is None or items_file is None:
         st.info("Upload both files to see the column mapping and the data check.")
+        saved_versions()
         return
     inter, items = read_upload(inter_file), read_upload(items_file)
     if inter is None or items is None:
@@ -203,11 +211,12 @@ def explore_tab() -> None:
     st.subheader("A user's recommendations")
     user = st.selectbox("User", rec.ds.users.tolist(), key="rec_user")
     if user is not None:
-        left, right = st.columns(2)
-        left.markdown("**History**")
-        left.dataframe(rec.history(user), hide_index=True, width="stretch", key="rec_history", column_config=COLUMN_LABELS)
-        right.markdown(f"**Top {n}**")
-        right.dataframe(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top", column_config=COLUMN_LABELS)
+        st.markdown(f"**Top {n}**, each with why it is recommended")
+        st.dataframe(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top", column_config=COLUMN_LABELS,
+                     column_order=TOP_COLUMNS)  # fmt: skip
+        history = rec.history(user)
+        with st.expander(f"History of {plain(user)}: {len(history):,} items, latest first"):
+            st.dataframe(history, hide_index=True, width="stretch", key="rec_history", column_config=COLUMN_LABELS)
     st.subheader("Similar items")
     titles = dict(zip(rec.ds.items["item"].astype(str), rec.titles))
     item = st.selectbox("Item", list(titles), format_func=lambda i: f"{titles[i]} ({i})", key="rec_item")

@@ -62,6 +62,10 @@ def test_upload_check_evaluate_and_recommend(db):
     assert any("Saved as dataset version v1" in t for t in texts(at.success))
     assert [d.id for d in store.list_datasets()] == [1]
     assert store.list_datasets()[0].name == "clicks"
+    saved = open_page("recommendations.py", "Data")  # coming back later: the saved version is listed
+    assert_no_exception(saved)
+    listed = [f.value for f in saved.dataframe if "catalogue items" in f.value.columns][0]
+    assert listed["version"].tolist() == ["v1"] and listed["interactions"].tolist() == [50]
     log = (jobs.jobs_dir() / "job-1.log").read_text()
     assert [stage for stage in jobs.SAVE_STEPS if f"recommendation job 1: {stage}" in log] == list(jobs.SAVE_STEPS), log
 
@@ -89,7 +93,9 @@ def test_upload_check_evaluate_and_recommend(db):
     assert_no_exception(at)
     widget(at.selectbox, "User").set_value("c0")
     at = at.run()
-    top = [f.value for f in at.dataframe if "reason" in f.value.columns][0]
+    shown = [f for f in at.dataframe if "reason" in f.value.columns][0]
+    top = shown.value
+    assert list(shown.proto.column_order)[:3] == ["rank", "title", "reason"]  # why it is recommended, in view
     history = [f.value for f in at.dataframe if "when" in f.value.columns][0]
     assert set(top["item"]).isdisjoint(set(history["item"]))  # nothing the user already has
     assert top["item"].iloc[0].startswith("s")  # a shoe person gets shoes first
