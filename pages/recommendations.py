@@ -215,7 +215,7 @@ def explore_tab() -> None:
         st.dataframe(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top", column_config=COLUMN_LABELS,
                      column_order=TOP_COLUMNS)  # fmt: skip
         history = rec.history(user)
-        with st.expander(f"History of {plain(user)}: {len(history):,} items, latest first"):
+        with st.expander(f"History of user {plain(user)}: {len(history):,} items, latest first"):
             st.dataframe(history, hide_index=True, width="stretch", key="rec_history", column_config=COLUMN_LABELS)
     st.subheader("Similar items")
     titles = dict(zip(rec.ds.items["item"].astype(str), rec.titles))
