@@ -1,4 +1,5 @@
-"""``python -m core score`` (a file with the active models of one or more tasks) and ``score-run`` (a queued batch run)."""
+"""``python -m core score`` (a file with the active models of one or more tasks, or chosen versions) and ``score-run``
+(a queued batch run)."""
 
 from __future__ import annotations
 
@@ -15,29 +16,44 @@ def cmd_score(args: argparse.Namespace) -> int:
     tasks = [t.strip() for group in (args.task or []) + (args.tasks or []) for t in group.split(",") if t.strip()]
     if not tasks:
         raise ValueError("name at least one task: --task sentiment (repeatable) or --tasks sentiment,topic")
+    versions = chosen_versions(args.version or [], tasks)
     upgrade_database()
     if args.engine == "ray":
-        return _score_on_ray(args, tasks)
+        return _score_on_ray(args, tasks, versions)
     result = score_file(
         Path(args.input), Path(args.output), tasks, args.text_column, mask_pii=args.mask_pii, fmt=args.format,
-        encoding=args.encoding, progress=None if args.quiet else TerminalProgress("scoring"),
+        encoding=args.encoding, progress=None if args.quiet else TerminalProgress("scoring"), versions=versions,
     )  # fmt: skip
     models = ", ".join(f"{task} v{v}" for task, v in result.versions.items())
     empty = f" ({result.rows_empty} empty)" if result.rows_empty else ""
-    print(f"scored {result.rows} rows{empty} with the active {', '.join(map(repr, tasks))} model ({models}) -> {args.output}")
+    which = "" if versions else "active "
+    print(f"scored {result.rows} rows{empty} with the {which}{', '.join(map(repr, tasks))} model ({models}) -> {args.output}")
     if result.error_report:
         lines = ", ".join(map(str, result.first_bad_lines)) + (", ..." if result.rows_bad > len(result.first_bad_lines) else "")
         print(f"warning: {result.rows_bad} rows could not be parsed (lines {lines}); see {result.error_report}", file=sys.stderr)
     return 0
 
 
-def _score_on_ray(args: argparse.Namespace, tasks: list[str]) -> int:
+def chosen_versions(given: list[str], tasks: list[str]) -> dict[str, int]:
+    """``--version sentiment=1`` (repeatable) as {task: version}; a clear error for anything else."""
+    versions = {}
+    for item in given:
+        task, _, number = item.partition("=")
+        if not number.strip().isdigit():
+            raise ValueError(f"--version {item!r}: write TASK=N, e.g. --version sentiment=1")
+        if task.strip() not in tasks:
+            raise ValueError(f"--version {item!r}: {task.strip()!r} is not among the tasks to score ({', '.join(tasks)})")
+        versions[task.strip()] = int(number)
+    return versions
+
+
+def _score_on_ray(args: argparse.Namespace, tasks: list[str], versions: dict[str, int]) -> int:
     from core.scoring.batch import TerminalProgress
     from core.scoring.ray_engine import score_with_ray
 
     summary = score_with_ray(
         args.input, Path(args.output), tasks, args.text_column, mask_pii=args.mask_pii, workers=args.workers,
-        progress=None if args.quiet else TerminalProgress("scoring on Ray"),
+        progress=None if args.quiet else TerminalProgress("scoring on Ray"), versions=versions,
     )  # fmt: skip
     models = ", ".join(f"{task} v{v}" for task, v in summary.tasks.items())
     empty = f" ({summary.rows_empty} empty)" if summary.rows_empty else ""
@@ -63,6 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     score.add_argument("--tasks", action="append", help="comma-separated tasks, e.g. sentiment,topic")
     score.add_argument("--input", required=True, help="a file; with --engine ray also a folder or glob of .csv/.parquet files")
     score.add_argument("--text-column", required=True)
+    score.add_argument("--version", action="append", metavar="TASK=N",
+                       help="score TASK with its version N instead of the active one (repeatable), e.g. sentiment=1")  # fmt: skip
     score.add_argument("--output", required=True, help="a file; with --engine ray a folder for part-*.parquet and _summary.json")
     score.add_argument(
         "--engine", choices=["local", "ray"], default="local",

@@ -55,17 +55,19 @@ def score_file(
     encoding: str = "utf-8",
     progress: ProgressFn | None = None,
     models: list[TaskModel] | None = None,
+    versions: dict[str, int] | None = None,
     chunk_rows: int | None = None,
     batch_size: int | None = None,
 ) -> FileResult:
     """Score ``input_path`` into ``output_path`` chunk by chunk. The output appears only when the
     whole file was scored (it is written to ``<output>.partial`` first); rows that could not be
-    parsed go to ``<output>.errors.csv`` with their line numbers."""
+    parsed go to ``<output>.errors.csv`` with their line numbers. ``versions``: a version other than the active
+    one for some tasks."""
     name = str(input_path)
     spec = inspect_input(input_path, encoding, name=name)
     if text_column not in spec.columns:
         raise InputFileError(f"{name}: no column named {text_column!r}; columns are: {', '.join(spec.columns)}")
-    models = models or load_task_models(tasks)
+    models = models or load_task_models(tasks, versions)
     fmt = output_format(output_path, fmt)
     schema = make_layout(spec.columns, models).schema()
     total = count_records(spec, name) if progress else None

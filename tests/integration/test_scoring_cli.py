@@ -92,3 +92,22 @@ def test_a_png_renamed_csv_is_refused_with_one_message_and_nothing_written(tiny_
     train = ["train", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--label-column", "label"]
     assert main(train) == 1  # `core train` (and `core kb import`) read through the same check
     assert capsys.readouterr().err.strip() == f"error: {MESSAGE.replace('photo.csv', str(src))}"
+
+
+def test_a_version_other_than_the_active_one_is_scored_when_named(tiny_models, tiny_trained, tmp_path: Path, capsys):
+    from core.nlp import registry
+
+    registry.register_trained(tiny_trained["sentiment"], "sentiment", created_by="tests")  # v2, not active
+    src = tmp_path / "in.csv"
+    src.write_text("text\nShares plunged after a warning\n")
+    out = tmp_path / "out.csv"
+    base = ["score", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(out), "--quiet"]
+    assert main([*base, "--version", "sentiment=2"]) == 0
+    assert "with the 'sentiment' model (sentiment v2)" in capsys.readouterr().out
+    assert list(csv.DictReader(out.open()))[0]["label"] == "negative"
+    assert main([*base, "--version", "sentiment=7"]) == 1
+    assert "task 'sentiment' has no version 7" in capsys.readouterr().err
+    assert main([*base, "--version", "topic=1"]) == 1
+    assert "'topic' is not among the tasks to score (sentiment)" in capsys.readouterr().err
+    assert main([*base, "--version", "sentiment"]) == 1
+    assert "write TASK=N" in capsys.readouterr().err
