@@ -236,8 +236,15 @@ def show_run(run_id: int) -> None:
         st.dataframe(batch_scoring.error_sample(run.id), hide_index=True, width="stretch", key=f"scoring_errors_table_{run.id}")
 
 
+RUN_COLUMNS = {  # the past runs' columns in the user's words
+    "run": "Run", "started": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"), "by": "By",
+    "file": "File", "models": "Models", "engine": "Engine", "masked": "Masked", "status": "Status", "rows": "Rows",
+    "not parsed": "Not parsed",
+}  # fmt: skip
+
+
 def runs_table(table) -> None:  # noqa: ANN001 - DataFrame
-    st.dataframe(table, hide_index=True, width="stretch", key="scoring_runs_table")
+    st.dataframe(table, hide_index=True, width="stretch", key="scoring_runs_table", column_config=RUN_COLUMNS)
 
 
 @st.fragment(run_every=2)
