@@ -40,7 +40,8 @@ def show_run(run_id: int) -> None:
     st.progress(fraction, text=caption)
     curve = studio.progress_frame(run)
     if not curve.empty:
-        chart = px.line(curve, x="step", y="value", color="measure", markers=True, title="Training loss and validation scores")
+        chart = px.line(curve, x="step", y="value", color="measure", markers=True, title="Training loss and validation scores",
+                        labels={"step": "training step (batches seen)", "value": "", "measure": ""})  # fmt: skip
         st.plotly_chart(chart, width="stretch", key=f"curve_{run.id}")
     if run.status in ("queued", "running"):
         if may("analyst") and st.button("Cancel this run", key=f"cancel_{run.id}"):
