@@ -65,6 +65,16 @@ def chart_labels(values: Iterable[object]) -> list[object]:
     return [html.escape(v, quote=False) if isinstance(v, str) else v for v in values]
 
 
+def confusion_chart(matrix, title: str, predicted: str = "predicted", true: str = "true"):  # noqa: ANN001, ANN201 - DataFrame -> Figure
+    """A confusion matrix (rows: the true labels, columns: the predicted ones) as a heat map with counts, the labels
+    drawn as categories and made safe for Plotly."""
+    import plotly.express as px
+
+    matrix = matrix.set_axis(chart_labels(matrix.index), axis=0).set_axis(chart_labels(matrix.columns), axis=1)
+    heat = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues", labels={"x": predicted, "y": true, "color": "rows"})
+    return heat.update_layout(title=title).update_xaxes(type="category").update_yaxes(type="category")
+
+
 def say(level: str, text: str) -> None:
     """Show a message whose whole text may contain feed, file or user text: shown as plain text, never
     as Markdown or HTML (``st.error`` / ``st.warning`` / ``st.info`` / ``st.success``)."""

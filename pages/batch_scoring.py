@@ -9,7 +9,7 @@ from core.scoring import runs
 from core.scoring.agreement import disagreements, label_agreements
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
-from ui import chart_labels, may, plain, say, use_app_navigation
+from ui import chart_labels, confusion_chart, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -151,11 +151,8 @@ def show_agreement(run) -> None:  # noqa: ANN001 - RunView
         m1, m2 = st.columns(2)
         m1.metric("Same label as your column", f"{agreement.accuracy:.1%}", border=True)
         m2.metric("Macro-F1 (every class counts the same)", f"{agreement.macro_f1:.3f}", border=True)
-        matrix = batch_scoring.agreement_confusion(agreement)
-        matrix = matrix.set_axis(chart_labels(matrix.index), axis=0).set_axis(chart_labels(matrix.columns), axis=1)
-        heat = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues",
-                         labels={"x": "the model's label", "y": "your label", "color": "rows"})  # fmt: skip
-        heat.update_layout(title="Your labels against the model's").update_xaxes(type="category").update_yaxes(type="category")
+        heat = confusion_chart(batch_scoring.agreement_confusion(agreement), "Your labels against the model's",
+                               predicted="the model's label", true="your label")  # fmt: skip
         st.plotly_chart(heat, width="stretch", key=f"scoring_agreement_{run.id}_{agreement.task}")
 
 

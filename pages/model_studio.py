@@ -13,7 +13,7 @@ from core.nlp.training import TrainingParams
 from core.runs import status_label
 from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
-from ui import chart_labels, may, plain, say, use_app_navigation
+from ui import chart_labels, confusion_chart, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -94,10 +94,7 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
     st.dataframe(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}", column_config=COLUMN_LABELS)
     matrix = studio.confusion_frame(run)
     if not matrix.empty:
-        matrix = matrix.set_axis(chart_labels(matrix.index), axis=0).set_axis(chart_labels(matrix.columns), axis=1)
-        heat = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues", labels={"x": "predicted", "y": "true", "color": "rows"})
-        heat.update_layout(title="Confusion matrix (validation rows)").update_xaxes(type="category").update_yaxes(type="category")
-        st.plotly_chart(heat, width="stretch", key=f"confusion_{run.id}")
+        st.plotly_chart(confusion_chart(matrix, "Confusion matrix (validation rows)"), width="stretch", key=f"confusion_{run.id}")
     worst = run.result.get("worst_examples", [])
     st.markdown("**Most confident mistakes**")
     if worst:

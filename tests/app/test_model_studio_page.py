@@ -66,6 +66,9 @@ def test_train_follow_and_promote(tiny_models):
     assert "Accuracy (validation)" in metrics and "Macro-F1 (validation)" in metrics
     assert [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0].endswith("vs v1")
     assert metrics_delta(at, "Registered as") == "not active yet"
+    heat = json.loads(next(c for c in at.get("plotly_chart") if c.key == "confusion_1").proto.spec)
+    assert heat["layout"]["title"]["text"] == "Confusion matrix (validation rows)" and heat["data"][0]["type"] == "heatmap"
+    assert heat["layout"]["xaxis"]["type"] == "category" and set(heat["data"][0]["y"]) <= {"negative", "neutral", "positive"}
     at = button(at, "Promote v2 to active").click().run()
     if registry.active_version("sentiment").version == 1:  # v2 scored lower on its 3 validation rows (the host's
         # arithmetic decides a tie-break this small): the page asks first, as it should
