@@ -37,18 +37,25 @@ def _canonical(labels: list[str]) -> dict[str, str]:
     return {label.strip().casefold(): label for label in labels}
 
 
-def _label_column(first_part, input_columns: dict[str, str], text_column: str, labels: list[str]) -> tuple[str, str] | None:  # noqa: ANN001
+def _label_column(parts: list, input_columns: dict[str, str], text_column: str, labels: list[str]) -> tuple[str, str] | None:
     """The input column most of whose filled cells are the task's classes (its name in the file and in the result),
-    judged on the first chunk; None when no column qualifies."""
+    or None. Each column is judged on the first chunk where it has filled cells (so labels that start further down
+    count); only the columns still empty so far are read from later chunks."""
     known = _canonical(labels)
+    pending = {name: result for name, result in input_columns.items() if name != text_column}
     best, best_hits = None, 0
-    for name, result_name in input_columns.items():
-        if name == text_column:
-            continue
-        cells = [str(v).strip().casefold() for v in first_part.column(result_name).to_pylist() if v is not None and str(v).strip()]
-        hits = sum(c in known for c in cells)
-        if cells and hits / len(cells) >= MIN_SHARE and hits > best_hits:
-            best, best_hits = (name, result_name), hits
+    for path in parts:
+        if not pending:
+            break
+        table = pq.read_table(path, columns=list(pending.values()))
+        for name, result_name in list(pending.items()):
+            cells = [str(v).strip().casefold() for v in table.column(result_name).to_pylist() if v is not None and str(v).strip()]
+            if not cells:
+                continue  # judged on a later chunk
+            del pending[name]
+            hits = sum(c in known for c in cells)
+            if hits / len(cells) >= MIN_SHARE and hits > best_hits:
+                best, best_hits = (name, result_name), hits
     return best
 
 
@@ -67,11 +74,10 @@ def _agreements(run_id: int, _folder: str, _created: datetime, _parts_done: int)
         return ()
     layout = run_layout(run)
     input_columns = dict(zip(layout.input_columns, layout.output_input_columns))
-    first = pq.read_table(parts[0], columns=list(input_columns.values()))
     found = []
     for task, columns in layout.task_columns.items():
         labels = [key.removeprefix("prob:") for key in columns if key.startswith("prob:")]
-        column = _label_column(first, input_columns, run.text_column, labels)
+        column = _label_column(parts, input_columns, run.text_column, labels)
         if column is not None:
             found.append(_compare(parts, task, labels, column, columns["label"]))
     return tuple(found)

@@ -238,3 +238,12 @@ def test_a_run_can_use_a_version_that_is_not_active(tiny_models, tiny_trained, t
         runs.create_run(upload(tmp_path, 3, name="b.csv"), "b.csv", "text", ["sentiment"], versions={"sentiment": 9})
     with pytest.raises(ValueError, match="intent, which is not among the tasks"):
         runs.create_run(upload(tmp_path, 3, name="c.csv"), "c.csv", "text", ["sentiment"], versions={"intent": 1})
+
+
+def test_labels_that_start_after_the_first_chunk_are_still_compared(tiny_models, tmp_path, small_chunks):
+    rows = [("Operating profit rose sharply to a record", "")] * 12 + [("The company swung to a large loss and cut jobs", "negative")] * 5
+    content = "id,text,notes,label\n" + "".join(f'{i},"{t}",see ticket {i},{lab}\n' for i, (t, lab) in enumerate(rows))
+    run = runs.execute_run(runs.create_run(runs.save_upload("late.csv", content.encode()), "late.csv", "text", ["sentiment"]))
+    assert run.parts_done == 2  # the first chunk of 10 rows has no label at all
+    (found,) = agreement.label_agreements(run.id)
+    assert (found.column, found.compared, found.not_compared, found.accuracy) == ("label", 5, 12, 1.0)
