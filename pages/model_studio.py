@@ -295,7 +295,8 @@ def versions_tab() -> None:
                        color_discrete_map={"active": "#1c64d1", "not active": "#9fbbe0"})
         chart.update_xaxes(type="category")
         st.plotly_chart(chart, width="stretch", key="studio_versions_chart")
-        st.caption("Each version is scored on its own validation split; compare two versions on the same rows in the run's result.")
+        st.caption("Each version is scored on its own validation split; compare two versions on the same rows in the run's result, "
+                   "or on a labelled file of your own: Batch scoring lets you pick the version and compares with your labels.")  # fmt: skip
     if not may("analyst"):
         st.caption("Promoting and rolling back versions needs the admin role; compressing a version needs the analyst role.")
         return
