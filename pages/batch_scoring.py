@@ -144,8 +144,8 @@ def show_charts(run) -> None:  # noqa: ANN001 - RunView
         col.plotly_chart(chart, width="stretch", key=f"scoring_chart_{run.id}_{task}")
 
 
-def show_agreement(run) -> None:  # noqa: ANN001 - RunView
-    for agreement in label_agreements(run.id):
+def show_agreement(run, agreements: list) -> None:  # noqa: ANN001 - RunView, LabelAgreement
+    for agreement in agreements:
         st.markdown(f"**{plain(agreement.task)}: against your labels**")
         say("caption", batch_scoring.agreement_text(agreement))
         m1, m2 = st.columns(2)
@@ -156,13 +156,13 @@ def show_agreement(run) -> None:  # noqa: ANN001 - RunView
         st.plotly_chart(heat, width="stretch", key=f"scoring_agreement_{run.id}_{agreement.task}")
 
 
-def show_table(run) -> None:  # noqa: ANN001 - RunView
+def show_table(run, agreements: list) -> None:  # noqa: ANN001 - RunView
     c1, c2 = st.columns([1, 2])
     lowest = c1.toggle("Lowest confidence first", key=f"scoring_lowest_{run.id}")
     task = run.tasks[0]
     if len(run.tasks) > 1 and lowest:
         task = c2.selectbox("Confidence of", run.tasks, key=f"scoring_conf_task_{run.id}")
-    compared = {a.task: a for a in label_agreements(run.id)}
+    compared = {a.task: a for a in agreements}
     if compared and c1.toggle("Only rows where your label differs", key=f"scoring_differs_{run.id}"):
         agreement = compared.get(task) or next(iter(compared.values()))
         table = disagreements(run.id, agreement)
@@ -225,8 +225,9 @@ def show_run(run_id: int) -> None:
     if run.parts_done == 0:
         return
     show_charts(run)
-    show_agreement(run)
-    show_table(run)
+    agreements = label_agreements(run.id)
+    show_agreement(run, agreements)
+    show_table(run, agreements)
     show_downloads(run)
     if run.rows_bad:
         st.markdown("**Rows that could not be parsed** (first 20; the error report has all of them)")

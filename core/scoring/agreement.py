@@ -37,6 +37,11 @@ def _canonical(labels: list[str]) -> dict[str, str]:
     return {label.strip().casefold(): label for label in labels}
 
 
+def _as_labels(cells: pd.Series, known: dict[str, str]) -> pd.Series:
+    """The task's class each cell names (case and surrounding spaces ignored); NaN for an empty cell or another value."""
+    return cells.fillna("").astype(str).str.strip().str.casefold().map(known)
+
+
 def _label_column(parts: list, input_columns: dict[str, str], text_column: str, labels: list[str]) -> tuple[str, str] | None:
     """The input column most of whose filled cells are the task's classes (its name in the file and in the result),
     or None. Each column is judged on the first chunk where it has filled cells (so labels that start further down
@@ -47,14 +52,14 @@ def _label_column(parts: list, input_columns: dict[str, str], text_column: str, 
     for path in parts:
         if not pending:
             break
-        table = pq.read_table(path, columns=list(pending.values()))
+        frame = pq.read_table(path, columns=list(pending.values())).to_pandas()
         for name, result_name in list(pending.items()):
-            cells = [str(v).strip().casefold() for v in table.column(result_name).to_pylist() if v is not None and str(v).strip()]
-            if not cells:
+            filled = int(frame[result_name].fillna("").astype(str).str.strip().ne("").sum())
+            if not filled:
                 continue  # judged on a later chunk
             del pending[name]
-            hits = sum(c in known for c in cells)
-            if hits / len(cells) >= MIN_SHARE and hits > best_hits:
+            hits = int(_as_labels(frame[result_name], known).notna().sum())
+            if hits / filled >= MIN_SHARE and hits > best_hits:
                 best, best_hits = (name, result_name), hits
     return best
 
@@ -88,14 +93,12 @@ def _compare(parts: list, task: str, labels: list[str], column: tuple[str, str],
     (name, column), known = column, _canonical(labels)
     given, predicted, skipped = [], [], 0
     for path in parts:
-        table = pq.read_table(path, columns=[column, label_column, "status"]).to_pydict()
-        for value, label, status in zip(table[column], table[label_column], table["status"]):
-            truth = known.get(str(value or "").strip().casefold())
-            if status != STATUS_OK or truth is None:
-                skipped += 1
-                continue
-            given.append(truth)
-            predicted.append(label)
+        frame = pq.read_table(path, columns=[column, label_column, "status"]).to_pandas()
+        truth = _as_labels(frame[column], known)
+        compared = (frame["status"] == STATUS_OK) & truth.notna()
+        given += truth[compared].tolist()
+        predicted += frame.loc[compared, label_column].tolist()
+        skipped += int((~compared).sum())
     report = classification_report(given, predicted, labels)
     return LabelAgreement(task, name, labels, len(given), skipped, report["accuracy"], report["macro_f1"], report["confusion_matrix"],
                           (column, label_column))  # fmt: skip
@@ -111,7 +114,7 @@ def disagreements(run_id: int, agreement: LabelAgreement, limit: int = 1000) -> 
         frame = pq.read_table(path).to_pandas()
         frame.insert(0, "row", range(offset + 1, offset + len(frame) + 1))
         offset += len(frame)
-        given = frame[given_column].fillna("").astype(str).str.strip().str.casefold().map(known)
+        given = _as_labels(frame[given_column], known)
         differs = (frame["status"] == STATUS_OK) & given.notna() & (given != frame[label_column])
         frames.append(frame[differs].head(limit - kept))
         kept += len(frames[-1])

@@ -507,8 +507,11 @@ def run_layout(run: RunView) -> Layout:
 
     pairs = []
     for task in run.tasks:
-        found = [v for v in registry.list_versions(task) if v.version == run.model_versions.get(task)]
-        pairs.append((task, found[0].labels if found else sorted(run.label_counts.get(task, {}))))
+        try:
+            labels = registry.get_version(task, run.model_versions.get(task)).labels
+        except LookupError:  # the version was deleted since: the classes the run counted
+            labels = sorted(run.label_counts.get(task, {}))
+        pairs.append((task, labels))
     return make_layout(run.input_spec.get("columns", []), pairs)
 
 
