@@ -12,9 +12,10 @@ import streamlit as st
 from core.downloads import safe_csv
 from core.scoring.reading import InputFileError, count_records, inspect_input
 from core.settings import get_settings
-from core.support.assistant import FEEDBACK_WORDS, ask, interaction_log, record_feedback
+from core.support.assistant import FEEDBACK_WORDS, ask, record_feedback
 from core.support.batch import answer_file
 from core.support.decision import Policy
+from core.support.insights import MAX_QUESTIONS, PERIODS, question_insights
 from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
 from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
@@ -24,6 +25,8 @@ from ui import chart_labels, may, plain, say, use_app_navigation
 use_app_navigation()
 
 NONE = "(none)"
+ALL_KBS = "All knowledge bases"
+LOG_ROWS = 200
 WHEN = "YYYY-MM-DD HH:mm"
 COLUMN_LABELS = {  # table columns in the user's words
     "asked_at": st.column_config.DatetimeColumn("Asked (UTC)", format=WHEN), "kb": "Knowledge base", "question": "Question",
@@ -35,6 +38,7 @@ COLUMN_LABELS = {  # table columns in the user's words
     "created_at": st.column_config.DatetimeColumn("Imported (UTC)", format=WHEN),
     "answer": "Answer", "category": "Category", "status": "Status", "line": "Line", "column": "Column", "reason": "Reason",
     "cluster": "Cluster", "label": "Topic", "size": "Tickets", "examples": "Example questions",
+    "matched_question": "Matched FAQ question",
 }
 
 
@@ -297,12 +301,49 @@ def past_questions_tab() -> None:
 
 
 def log_tab() -> None:
-    log = interaction_log()
-    if log.empty:
-        st.info("No questions asked yet.")
+    c1, c2 = st.columns(2)
+    kbs = [ALL_KBS, *(k.name for k in list_kbs())]
+    kb = c1.selectbox("Knowledge base", kbs, key="cs_log_kb")
+    period = c2.selectbox("Period", list(PERIODS), index=1, key="cs_log_period")
+    insights = question_insights(None if kb == ALL_KBS else kb, PERIODS[period])
+    if not insights.asked:
+        st.info(f"No questions asked in this period ({period.lower()}). Questions asked on the **Ask** tab or with "
+                "`python -m core ask` appear here.")  # fmt: skip
         return
-    st.caption("The latest questions asked here or on the command line (personal data masked), with the decision and feedback.")
-    st.dataframe(view.readable_log(log), hide_index=True, width="stretch", key="cs_log", column_config=COLUMN_LABELS)
+    if insights.capped:
+        st.caption(f"The newest {MAX_QUESTIONS:,} questions of the period are analysed.")
+    for col, (label, value) in zip(st.columns(4), view.log_counts(insights)):
+        col.metric(label, value, border=True)
+    top = view.log_intents(insights)
+    bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="questions", y="intent", color="decision",
+                  orientation="h", color_discrete_map=view.DECISION_COLORS, height=140 + 24 * top["intent"].nunique(),
+                  title="What customers ask about most (top intents)")  # fmt: skip
+    bars.update_yaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(top["intent"]))[::-1], title=None)
+    st.plotly_chart(bars, width="stretch", key="cs_log_intents")
+    daily = insights.per_day()
+    chart = px.bar(daily, x="day", y="questions", color="decision", color_discrete_map=view.DECISION_COLORS,
+                   title="Questions per day (UTC)")  # fmt: skip
+    chart.update_xaxes(title=None)
+    st.plotly_chart(chart, width="stretch", key="cs_log_daily")
+    st.subheader("What goes unanswered")
+    st.caption("Escalated questions grouped by meaning, largest group first: the FAQ entries worth writing next.")
+    with st.spinner("Grouping the escalated questions…"):
+        clusters = insights.unanswered_clusters()
+    if clusters.empty:
+        st.caption("No question was escalated in this period.")
+    else:
+        st.dataframe(clusters, hide_index=True, width="stretch", key="cs_log_clusters", column_config=COLUMN_LABELS)
+        st.download_button("Download the unanswered groups (CSV)", insights.clusters_csv(), "unanswered_questions.csv",
+                           "text/csv", key="cs_log_dl_clusters")  # fmt: skip
+    wrong = insights.not_helpful_answers()
+    if len(wrong):
+        st.subheader("Answers marked not helpful")
+        st.caption("Check these FAQ entries: a user said the answer was wrong or should have been escalated.")
+        st.dataframe(wrong, hide_index=True, width="stretch", key="cs_log_not_helpful", column_config=COLUMN_LABELS)
+    st.subheader("Questions asked")
+    st.caption("The latest questions of the period (personal data masked), with the decision and feedback.")
+    st.dataframe(view.readable_log(insights.questions.head(LOG_ROWS)), hide_index=True, width="stretch", key="cs_log",
+                 column_config=COLUMN_LABELS)  # fmt: skip
 
 
 st.title("Customer service")

@@ -200,10 +200,16 @@ def set_feedback(interaction_id: int, helpful: bool) -> None:
         row.feedback_at = utcnow()
 
 
-def logged_questions(limit: int = 200, kb_name: str | None = None) -> list[tuple[SupportInteraction, str | None]]:
-    """The latest logged questions with their knowledge base's name, newest first (detached rows)."""
+def logged_questions(
+    limit: int = 200, kb_name: str | None = None, since: datetime | None = None
+) -> list[tuple[SupportInteraction, str | None]]:
+    """The latest logged questions with their knowledge base's name, newest first (detached rows); only those
+    asked at or after ``since`` (UTC) when given."""
     with session_scope() as session:
         query = select(SupportInteraction, KnowledgeBase.name).outerjoin(KnowledgeBase, KnowledgeBase.id == SupportInteraction.kb_id)
         if kb_name:
             query = query.where(KnowledgeBase.name == kb_name)
-        return [(row, name) for row, name in session.execute(query.order_by(SupportInteraction.id.desc()).limit(limit)).all()]
+        if since is not None:
+            query = query.where(SupportInteraction.created_at >= since)
+        query = query.order_by(SupportInteraction.created_at.desc(), SupportInteraction.id.desc()).limit(limit)
+        return [(row, name) for row, name in session.execute(query).all()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -152,12 +153,16 @@ def record_feedback(interaction_id: int, helpful: bool) -> None:
     kb_store.set_feedback(interaction_id, helpful)
 
 
-def interaction_log(limit: int = 200, kb_name: str | None = None) -> pd.DataFrame:
-    """The latest logged questions (masked), newest first."""
-    rows = kb_store.logged_questions(limit, kb_name)
+def interaction_log(limit: int = 200, kb_name: str | None = None, since: datetime | None = None) -> pd.DataFrame:
+    """The latest logged questions (masked), newest first; only those asked at or after ``since`` (UTC) when given."""
+    rows = kb_store.logged_questions(limit, kb_name, since)
     return pd.DataFrame(
         [{"asked_at": r.created_at, "kb": name, "question": r.question, "action": r.action, "reasons": ", ".join(r.reasons),
-          "confidence": r.confidence, "intent": r.intent, "sentiment": r.sentiment,
+          "confidence": r.confidence, "matched_question": r.matched_question, "intent": r.intent, "sentiment": r.sentiment,
           "feedback": FEEDBACK_WORDS[r.feedback > 0] if r.feedback else "", "source": r.source} for r, name in rows],
-        columns=["asked_at", "kb", "question", "action", "reasons", "confidence", "intent", "sentiment", "feedback", "source"],
+        columns=LOG_COLUMNS,
     )  # fmt: skip
+
+
+LOG_COLUMNS = ["asked_at", "kb", "question", "action", "reasons", "confidence", "matched_question", "intent", "sentiment",
+               "feedback", "source"]  # fmt: skip

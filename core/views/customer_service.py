@@ -1,6 +1,7 @@
 """What the Customer service page shows and decides (no streamlit here): the "answer more <-> be more careful" choice of
 the ask box and the past-questions tab (its measured effect in words, the policy it gives), the knowledge-base tables,
-which versions can be rolled back to, the column guesses for a ticket export and the import summary."""
+which versions can be rolled back to, the column guesses for a ticket export, the import summary and the Log tab's
+headline numbers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from core.settings import get_settings
 from core.support import operating_points as points
 from core.support.batch import BatchReport
 from core.support.decision import Policy
+from core.support.insights import NO_INTENT, QuestionInsights
 from core.support.kb import ImportReport, KBInfo, RowIssue
 
 TICKET_COLUMN_NAMES = {  # role -> the column names it is guessed from, in order of preference (as help desks export them)
@@ -55,6 +57,25 @@ def top_intents(distribution: pd.DataFrame, shown: int = 20) -> pd.DataFrame:
 def readable_log(log: pd.DataFrame) -> pd.DataFrame:
     """The question log as the Log tab shows it: intents in words, as on the Ask tab."""
     return log.assign(intent=[intent_name(label) if isinstance(label, str) and label else "" for label in log["intent"]])
+
+
+DECISION_COLORS = {"answered": "#2ca02c", "escalated": "#ff7f0e"}
+
+
+def log_counts(insights: QuestionInsights) -> list[tuple[str, str]]:
+    """The Log tab's headline numbers: asked, answered and escalated (with their shares), marked not helpful."""
+    asked = insights.asked
+    answered, escalated = insights.count("answer"), insights.count("escalate")
+    return [
+        ("Questions asked", f"{asked:,}"), ("Answered", f"{answered:,} ({_percent(answered / asked)})"),
+        ("Escalated", f"{escalated:,} ({_percent(escalated / asked)})"), ("Marked not helpful", f"{insights.not_helpful:,}"),
+    ]  # fmt: skip
+
+
+def log_intents(insights: QuestionInsights) -> pd.DataFrame:
+    """The most asked intents by decision, named in words as on the Ask tab."""
+    counts = insights.intent_counts()
+    return counts.assign(intent=[intent_name(label) if label != NO_INTENT else label for label in counts["intent"]])
 
 
 def operating_point_label(name: str) -> str:
