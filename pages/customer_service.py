@@ -38,7 +38,7 @@ COLUMN_LABELS = {  # table columns in the user's words
     "created_at": st.column_config.DatetimeColumn("Imported (UTC)", format=WHEN),
     "answer": "Answer", "category": "Category", "status": "Status", "line": "Line", "column": "Column", "reason": "Reason",
     "cluster": "Cluster", "label": "Topic", "size": "Tickets", "examples": "Example questions",
-    "matched_question": "Matched FAQ question",
+    "matched_question": "Closest FAQ question",
 }
 
 
@@ -317,12 +317,12 @@ def log_tab() -> None:
     top = view.log_intents(insights)
     bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="questions", y="intent", color="decision",
                   orientation="h", color_discrete_map=view.DECISION_COLORS, height=140 + 24 * top["intent"].nunique(),
-                  title="What customers ask about most (top intents)")  # fmt: skip
+                  labels={"decision": "Decision"}, title="What customers ask about most (top intents)")  # fmt: skip
     bars.update_yaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(top["intent"]))[::-1], title=None)
     st.plotly_chart(bars, width="stretch", key="cs_log_intents")
     daily = insights.per_day()
     chart = px.bar(daily, x="day", y="questions", color="decision", color_discrete_map=view.DECISION_COLORS,
-                   title="Questions per day (UTC)")  # fmt: skip
+                   labels={"decision": "Decision"}, title="Questions per day (UTC)")  # fmt: skip
     chart.update_xaxes(title=None)
     st.plotly_chart(chart, width="stretch", key="cs_log_daily")
     st.subheader("What goes unanswered")
@@ -332,7 +332,8 @@ def log_tab() -> None:
     if clusters.empty:
         st.caption("No question was escalated in this period.")
     else:
-        st.dataframe(clusters, hide_index=True, width="stretch", key="cs_log_clusters", column_config=COLUMN_LABELS)
+        st.dataframe(clusters, hide_index=True, width="stretch", key="cs_log_clusters",
+                     column_config=COLUMN_LABELS | {"size": "Questions"})  # fmt: skip
         st.download_button("Download the unanswered groups (CSV)", insights.clusters_csv(), "unanswered_questions.csv",
                            "text/csv", key="cs_log_dl_clusters")  # fmt: skip
     wrong = insights.not_helpful_answers()
@@ -349,13 +350,7 @@ def log_tab() -> None:
 st.title("Customer service")
 ask_t, kb_t, tickets_t, past_t, log_t = st.tabs(["Ask", "Knowledge bases", "Tickets", "Past questions", "Log"], key="cs_view",
                                                bind="query-params")  # fmt: skip
-with ask_t:
-    ask_tab()
-with kb_t:
-    kb_tab()
-with tickets_t:
-    tickets_tab()
-with past_t:
-    past_questions_tab()
-with log_t:
-    log_tab()
+for tab, draw in ((ask_t, ask_tab), (kb_t, kb_tab), (tickets_t, tickets_tab), (past_t, past_questions_tab), (log_t, log_tab)):
+    if tab.open:  # only the open tab runs: the Log tab's grouping must not slow down every question asked
+        with tab:
+            draw()

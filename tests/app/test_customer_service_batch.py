@@ -38,7 +38,7 @@ def test_a_missing_file_column_or_kb_says_so(models):  # noqa: F811
     at = switch_tab(open_page("customer_service.py", "Ask"), "Past questions")
     assert_no_exception(at)
     assert any("No knowledge base yet" in t for t in texts(at.info))
-    at = import_faq_through_the_page(at)
+    at = import_faq_through_the_page(switch_tab(at, "Knowledge bases"))
     at = switch_tab(at, "Past questions")
     at.file_uploader(key="cs_batch_upload").set_value(("past.csv", b" ", "text/csv"))
     at.run()

@@ -57,16 +57,17 @@ def test_upload_ask_escalate_and_feedback(models, monkeypatch: pytest.MonkeyPatc
     # operating points are tested in test_customer_service_operating_point.py
     monkeypatch.setenv("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", "0.6")
     get_settings.cache_clear()
-    at = open_page("customer_service.py", "Knowledge bases")
+    at = open_page("customer_service.py", "Ask")
     assert_no_exception(at)
     assert any("No knowledge base yet" in t for t in texts(at.info))
-    at = import_faq_through_the_page(at)
+    at = import_faq_through_the_page(switch_tab(at, "Knowledge bases"))
     assert_no_exception(at)
     assert any("Cards: 3 added, 0 updated, 0 unchanged, 1 rejected, 2 flagged for review; now version 1" in t for t in texts(at.success))
     issues = next(f.value for f in at.dataframe if "reason" in f.value.columns)
     assert issues[["line", "column", "reason"]].values.tolist()[0] == [5, "answer", "empty answer"]
     assert issues["line"].tolist()[1:] == [6, 7] and issues["status"].tolist()[1:] == ["flagged for review"] * 2
 
+    at = switch_tab(at, "Ask")
     at.chat_input(key="cs_question").set_value("I forgot my PIN, how can I reset it? Call +44 20 7946 0958").run()
     assert_no_exception(at)
     assert any("Open the app, go to Cards and choose Reset PIN." in m for m in texts(at.markdown))
@@ -101,7 +102,7 @@ def test_bad_files_say_what_is_wrong(models):
     at.run()
     assert_no_exception(at)
     assert any("faq.csv: the file is empty" in t for t in texts(at.error))
-    at = import_faq_through_the_page(at)
+    at = switch_tab(import_faq_through_the_page(at), "Tickets")
     tickets = b"message,when\nwhere is my new card,2024-03-01\nCan I buy bitcoin?,not a date\n"
     at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", tickets, "text/csv"))
     at.run()
@@ -146,3 +147,35 @@ def test_tables_speak_in_words_and_a_viewer_gets_read_only_views(models):
     assert not [b for b in at.button if b.label in ("Import", "Roll back")]
     versions = next(f for f in at.dataframe if "created_by" in f.value.columns)
     assert column_labels(versions)["created_by"] == "Imported by"
+
+
+def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
+    import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
+    at = open_page("customer_service.py", "Log")
+    assert any("No questions asked in this period" in t for t in texts(at.info))
+
+    at = open_page("customer_service.py", "Ask")
+    for question in ("How do I reset my PIN?", "What is the weather on Mars tomorrow?", "Will it rain on Mars tomorrow?"):
+        at.chat_input(key="cs_question").set_value(question).run()
+    with session_scope() as session:
+        answered = session.scalars(select(SupportInteraction).where(SupportInteraction.action == "answer")).first()
+    at.button(key=f"cs_down_{answered.id}").click().run()
+
+    at = switch_tab(at, "Log")
+    assert_no_exception(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Questions asked"] == "3" and metrics["Marked not helpful"] == "1"
+    assert metrics["Escalated"] == "2 (67 %)" and metrics["Answered"] == "1 (33 %)"
+    intents = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_log_intents").proto.spec)["data"]
+    assert {trace["name"] for trace in intents} == {"answered", "escalated"}
+    assert all("_" not in name for trace in intents for name in trace["y"])  # intents in words
+    clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
+    assert clusters["size"].sum() == 2 and "Mars" in " ".join(clusters["examples"])
+    wrong = next(f.value for f in at.dataframe if "matched_question" in f.value.columns and "feedback" not in f.value.columns)
+    assert wrong["question"].tolist() == ["How do I reset my PIN?"]
+
+    at.selectbox(key="cs_log_kb").set_value("Cards").run()
+    assert {m.label: m.value for m in at.metric}["Questions asked"] == "3"
+    at.selectbox(key="cs_log_period").set_value("Last 7 days").run()
+    assert_no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Questions asked"] == "3"

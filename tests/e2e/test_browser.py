@@ -253,7 +253,14 @@ def test_import_an_faq_and_ask_a_question(beacon, browser_page, tmp_path):
     expect(page.get_by_text("Feedback stored: helpful")).to_be_visible()
     settled(page)
     open_tab(page, "Log")
-    expect(page.get_by_role("tabpanel", name="Log").locator("[data-testid=stDataFrame]")).to_be_visible()
+    log_panel = page.get_by_role("tabpanel", name="Log")
+    asked = log_panel.locator("[data-testid=stMetric]").filter(has_text="Questions asked")
+    expect(asked.locator("[data-testid=stMetricValue]")).to_have_text("2", timeout=SLOW)
+    escalated = log_panel.locator("[data-testid=stMetric]").filter(has_text="Escalated")
+    expect(escalated.locator("[data-testid=stMetricValue]")).to_have_text("1 (50 %)")
+    expect(log_panel.get_by_role("heading", name="What goes unanswered")).to_be_visible(timeout=SLOW)
+    expect(log_panel.locator("[data-testid=stDataFrame]").last).to_be_visible()
+    shot(page, "customer_service_log", tmp_path)
     assert_inert(page)
 
     from core.support.assistant import interaction_log
