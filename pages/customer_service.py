@@ -226,7 +226,8 @@ def tickets_tab() -> None:
         return
     m1, m2, m3 = st.columns(3)
     m1.metric("Tickets analysed", len(report.scored), border=True)
-    m2.metric("Deflection rate", f"{report.deflection_rate:.0%}", help="Share the knowledge base would answer confidently", border=True)
+    m2.metric("Deflection rate", view.percent(report.deflection_rate), help="Share the knowledge base would answer confidently",
+              border=True)  # fmt: skip
     m3.metric("Unanswered clusters", len(report.clusters), border=True)
     shown, more = view.problem_lines(report.problems)
     for line in shown:

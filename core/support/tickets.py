@@ -3,6 +3,8 @@ the knowledge base could not answer confidently (exportable so the team can writ
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -127,11 +129,29 @@ def prepare_tickets(
     return out, problems
 
 
+_CONTRACTIONS = re.compile(r"(n[’']t|[’'](s|re|ll|ve|d|m))\b", re.IGNORECASE)  # "didn't" -> "did", not "didn" and "t"
+
+
+def cluster_labels(groups: list[list[str]], top: int = 3) -> list[str]:
+    """Each group's most distinctive content words (class-based TF-IDF, as BERTopic names topics): frequent in the
+    group and rare in the others, so a word most messages share ("card" at a card issuer) does not name every group.
+    Contraction tails ("t" of "didn't") and numbers are not words here."""
+    counts = [Counter(w for t in texts for w in content_words(_CONTRACTIONS.sub(" ", t)) if len(w) > 1 and not w.isdigit())
+              for texts in groups]  # fmt: skip
+    overall: Counter[str] = Counter()
+    for count in counts:
+        overall.update(count)
+    average = sum(overall.values()) / max(1, len(groups))
+    labels = []
+    for count in counts:
+        ranked = sorted(count.items(), key=lambda pair: (-pair[1] * math.log(1 + average / overall[pair[0]]), pair[0]))
+        labels.append(", ".join(w for w, _ in ranked[:top]) or "(no words)")
+    return labels
+
+
 def cluster_label(texts: list[str], top: int = 3) -> str:
-    """The most frequent content words of a cluster's messages."""
-    counts = Counter(w for t in texts for w in content_words(t) if not w.isdigit())
-    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:top]
-    return ", ".join(w for w, _ in ranked) or "(no words)"
+    """The most frequent content words of one group of messages."""
+    return cluster_labels([texts], top)[0]
 
 
 def cluster_unanswered(texts: list[str], vectors: np.ndarray, top: int = 10, examples: int = 3) -> pd.DataFrame:
@@ -155,14 +175,14 @@ def cluster_unanswered(texts: list[str], vectors: np.ndarray, top: int = 10, exa
     groups: dict[int, list[int]] = {}
     for pos, label in zip(idx, labels):
         groups.setdefault(int(label), []).append(int(pos))
-    ranked = sorted(groups.values(), key=lambda g: (-len(g), g[0]))[:top]
+    ranked = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+    names = cluster_labels([[texts[m] for m in members] for members in ranked])
     rows = []
-    for n, members in enumerate(ranked, start=1):
+    for n, (members, label) in enumerate(zip(ranked[:top], names), start=1):
         centre = vectors[members].mean(axis=0)
         closest = sorted(members, key=lambda m: -float(vectors[m] @ centre))
-        member_texts = [texts[m] for m in members]
         rows.append({
-            "cluster": n, "label": cluster_label(member_texts), "size": int(round(len(members) * scale)),
+            "cluster": n, "label": label, "size": int(round(len(members) * scale)),
             "examples": " | ".join(mask_personal_data(texts[m]) for m in closest[:examples]),
         })  # fmt: skip
     return pd.DataFrame(rows, columns=columns)

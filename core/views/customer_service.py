@@ -67,8 +67,8 @@ def log_counts(insights: QuestionInsights) -> list[tuple[str, str]]:
     asked = insights.asked
     answered, escalated = insights.count("answer"), insights.count("escalate")
     return [
-        ("Questions asked", f"{asked:,}"), ("Answered", f"{answered:,} ({_percent(answered / asked)})"),
-        ("Escalated", f"{escalated:,} ({_percent(escalated / asked)})"), ("Marked not helpful", f"{insights.not_helpful:,}"),
+        ("Questions asked", f"{asked:,}"), ("Answered", f"{answered:,} ({percent(answered / asked)})"),
+        ("Escalated", f"{escalated:,} ({percent(escalated / asked)})"), ("Marked not helpful", f"{insights.not_helpful:,}"),
     ]  # fmt: skip
 
 
@@ -93,7 +93,8 @@ def default_choice() -> tuple[str, bool, str | None]:
     return (points.DEFAULT, True, None) if name == points.CUSTOM else (name, False, None)
 
 
-def _percent(share: float, digits: int = 0) -> str:
+def percent(share: float, digits: int = 0) -> str:
+    """A share as the pages write it: 0.034 -> "3 %"."""
     return f"{share * 100:.{digits}f} %"
 
 
@@ -103,8 +104,8 @@ def effect_text(point: str, custom_threshold: float | None = None) -> str:
         return (f"Custom threshold {custom_threshold:.2f} is in use instead of the choice above: its effect was not measured; "
                 "try it on your past questions first (Past questions tab).")  # fmt: skip
     p = points.operating_point(point)
-    return (f"On a validation set of bank questions: answers {_percent(p.answered)} of the questions the FAQ covers, "
-            f"gives a wrong answer to {_percent(p.wrong, 1)} of them, and escalates {_percent(p.unknown_escalated)} of the "
+    return (f"On a validation set of bank questions: answers {percent(p.answered)} of the questions the FAQ covers, "
+            f"gives a wrong answer to {percent(p.wrong, 1)} of them, and escalates {percent(p.unknown_escalated)} of the "
             f"questions it has no answer for (threshold {p.threshold:.2f}).")  # fmt: skip
 
 
@@ -115,7 +116,7 @@ def caveat_text(point: str = points.DEFAULT) -> str:
     text = "Measured on Banking77 questions, not on your FAQ"
     if p.test_wrong is not None:
         text += (f": on a customer FAQ's test questions the {point} point gave a wrong answer to "
-                 f"{_percent(p.test_wrong)} of them, so check on your own past questions (Past questions tab)")  # fmt: skip
+                 f"{percent(p.test_wrong)} of them, so check on your own past questions (Past questions tab)")  # fmt: skip
     return text + "."
 
 

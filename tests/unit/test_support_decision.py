@@ -141,3 +141,18 @@ def test_clusters_group_similar_vectors() -> None:
     clusters = cluster_unanswered(texts, vectors.astype(np.float32))
     assert clusters["size"].tolist() == [4, 2]
     assert "refund" in clusters["label"].iloc[0] and cluster_label(["crypto wallet"]) == "crypto, wallet"
+
+
+def test_cluster_names_are_the_words_that_set_a_group_apart() -> None:
+    from core.support.tickets import cluster_labels
+
+    groups = [
+        ["my card didn't arrive", "the card has not arrived", "card still not arrived", "new card not arrived"],
+        ["my card was charged twice", "card charged twice for one payment", "double charge on my card"],
+        ["card pin blocked", "I don't know my card pin"],
+    ]
+    names = cluster_labels(groups, top=2)
+    assert names[0].split(", ")[0] == "arrived" and "charged" in names[1] and names[2].startswith("pin")
+    assert not [name for name in names if name.startswith("card")]  # the most frequent word, but shared by every group
+    assert not [w for name in cluster_labels(groups, top=5) for w in name.split(", ") if w in {"t", "didn", "don"}]  # contractions
+    assert cluster_labels([["card card card"]])[0] == "card"  # one group: its most frequent words
