@@ -100,7 +100,7 @@ def digests_tab() -> None:
     text = st.session_state.get("digest_preview_text")
     if text:
         st.caption("The digest due now (nothing is sent):")
-        st.code(text, language=None)
+        st.code(text, language=None, wrap_lines=True)
 
 
 def _confirm_delete() -> None:

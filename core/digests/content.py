@@ -55,12 +55,15 @@ def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def share_change(now: float | None, before: float | None) -> str:
-    """The change of the negative share in percentage points, or why there is none."""
-    if now is None or before is None:
-        return "no change to show (no stories in one of the periods)"
+def share_change(now: float | None, before: float | None, before_items: int) -> str:
+    """The negative share's change since the previous digest, in percentage points, or why there is none to show."""
+    if now is None:
+        return "no stories in this period"
+    if before is None:
+        return "no stories in the previous digest's period to compare with"
     points = round((now - before) * 100)
-    return "unchanged" if points == 0 else f"{points:+d} pp"
+    change = "unchanged" if points == 0 else f"{points:+d} pp"
+    return f"{change} since the previous digest, which had {_share(before)} of {before_items}"
 
 
 def count_change(now: int, before: int) -> str:
@@ -98,8 +101,7 @@ def digest_text(d: Digest) -> str:
         f"Scope: {d.scope}. Period: {_period_text(d.period)} (due {d.period.key}).",
         "",
         f"Stories: {c.items} ({count_change(c.items, p.items)} since the previous digest)",
-        f"Negative: {c.negative}, share {_share(c.share)} ({share_change(c.share, p.share)} since the previous digest, "
-        f"which had {_share(p.share)} of {p.items})",
+        f"Negative: {c.negative}, share {_share(c.share)} ({share_change(c.share, p.share, p.items)})",
         "",
         f"Most negative stories ({len(d.top)}):" if d.top else "Most negative stories: none in this period.",
     ]
@@ -141,7 +143,7 @@ def digest_html(d: Digest) -> str:
         f"<h2>{html.escape(subject_line(d))}</h2>"
         f"<p>Scope: {html.escape(d.scope)}. Period: {_period_text(d.period)}.</p>"
         f"<p><b>{c.items}</b> stories ({count_change(c.items, p.items)} since the previous digest); "
-        f"<b>{_share(c.share)}</b> negative ({share_change(c.share, p.share)}; previously {_share(p.share)} of {p.items}).</p>"
+        f"<b>{_share(c.share)}</b> negative ({html.escape(share_change(c.share, p.share, p.items))}).</p>"
         f"<h3>Most negative stories</h3>"
         + (f'<table style="border-collapse:collapse">{"".join(rows)}</table>' if rows else "<p>None in this period.</p>")
         + "<h3>Alerts fired</h3>"
