@@ -28,7 +28,7 @@ from ui import ARTICLE_COLUMNS, may, open_for_editing, picked_after_save, plain,
 use_app_navigation()
 
 SHARE = st.column_config.ProgressColumn("Negative share", min_value=0.0, max_value=1.0, format="percent")
-BASELINE = st.column_config.NumberColumn("Baseline share", format="percent")
+BASELINE = st.column_config.TextColumn("Baseline share", help="Spike rules: the negative share over the baseline days; – for a share rule")
 WATCHLIST_COLUMNS = {
     "name": st.column_config.TextColumn("Watchlist"),
     "companies": st.column_config.TextColumn("Companies"),
@@ -156,7 +156,7 @@ if alerts_tab.open:
                     "fired_at": st.column_config.DatetimeColumn("Fired at (UTC)", format="YYYY-MM-DD HH:mm"),
                     "rule": st.column_config.TextColumn("Rule"),
                     "scope": st.column_config.TextColumn("Scope"),
-                    "items": st.column_config.NumberColumn("Items"),
+                    "items": st.column_config.NumberColumn("Stories or items", help="What the rule counts: stories by default"),
                     "negative_share": SHARE,
                     "baseline_share": BASELINE,
                     "state": st.column_config.TextColumn("State", width="medium"),
@@ -311,8 +311,9 @@ def rule_form(rules: list[dict]) -> None:
         else:
             say("success" if tried.firings else "info", tried.summary())
             if tried.firings:
+                counted = st.column_config.NumberColumn("Items" if fields["count_items"] else "Stories")
                 st.dataframe(dash.preview_table(tried), hide_index=True, width="stretch", key="preview_table",
-                             column_config=PREVIEW_COLUMNS)
+                             column_config=PREVIEW_COLUMNS | {"items": counted})  # fmt: skip
 
 
 if rules_tab.open:

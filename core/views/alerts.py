@@ -76,14 +76,20 @@ def alerts_table(alerts: Sequence[Mapping]) -> pd.DataFrame:
             "scope": a["scope"],
             "items": a["items"],
             "negative_share": a["negative_share"],
-            "baseline_share": a.get("baseline_share"),
+            "baseline_share": share_text(a.get("baseline_share")),
             "state": state_label(a),
             "email": email_status_text(a),
         }
         for a in alerts
     ]
     columns = ["id", "fired_at", "rule", "scope", "items", "negative_share", "baseline_share", "state", "email"]
-    return pd.DataFrame(rows, columns=columns).astype({"baseline_share": float})  # a share rule has none: empty, not "None"
+    return pd.DataFrame(rows, columns=columns)
+
+
+def share_text(share: float | None) -> str:
+    """A share for a table cell: "12%", or "–" where there is none (a share rule has no baseline; a browser shows
+    an empty number cell as "None")."""
+    return "–" if share is None or pd.isna(share) else f"{share:.0%}"
 
 
 def alert_label(alert: Mapping) -> str:
@@ -220,12 +226,11 @@ def default_preview_period(days: int = DEFAULT_DAYS) -> tuple[date, date]:
 
 def preview_table(preview: RulePreview) -> pd.DataFrame:
     rows = [
-        {"window_end": f.window_end, "items": f.items, "negative_share": f.negative_share, "baseline_share": f.baseline_share,
+        {"window_end": f.window_end, "items": f.items, "negative_share": f.negative_share, "baseline_share": share_text(f.baseline_share),
          "reason": f.reason}
         for f in preview.firings
     ]
-    frame = pd.DataFrame(rows, columns=["window_end", "items", "negative_share", "baseline_share", "reason"])
-    return frame.astype({"baseline_share": float})  # a share rule has no baseline: an empty cell, not "None"
+    return pd.DataFrame(rows, columns=["window_end", "items", "negative_share", "baseline_share", "reason"])
 
 
 def alert_link_notice(app_port: int | None) -> Notice:

@@ -81,7 +81,7 @@ def test_an_invalid_rule_or_period_is_refused(feed):
         preview_alert_rule(RULE, date(2022, 1, 1), date(2024, 1, 1))
 
 
-def test_a_share_rule_firing_shows_no_baseline_as_an_empty_cell_not_none():
+def test_a_share_rule_firing_shows_no_baseline_as_a_dash_not_none():
     from datetime import datetime
 
     from core.alerts.preview import PreviewFiring, RulePreview
@@ -90,15 +90,15 @@ def test_a_share_rule_firing_shows_no_baseline_as_an_empty_cell_not_none():
     start = datetime(2026, 11, 1)
     fired = PreviewFiring(start + timedelta(hours=5), 6, 0.5, None, "50% of all 6 items were negative")
     table = preview_table(RulePreview(start, start + timedelta(days=1), timedelta(hours=1), 24, [fired]))
-    assert table["baseline_share"].dtype == float and table["baseline_share"].isna().all()
+    assert table["baseline_share"].tolist() == ["–"]
 
 
-def test_the_alerts_table_shows_a_share_rules_missing_baseline_as_an_empty_cell():
+def test_the_alerts_table_shows_a_share_rules_missing_baseline_as_a_dash_and_a_spike_rules_as_a_share():
     from datetime import datetime
 
     from core.views.alerts import alerts_table
 
     alert = {"id": 1, "fired_at": datetime(2026, 11, 1), "rule": "R", "scope": "all items", "items": 32, "negative_share": 0.5,
              "baseline_share": None, "state": "open", "email_status": "sent"}
-    table = alerts_table([alert])
-    assert table["baseline_share"].dtype == float and table["baseline_share"].isna().all()
+    table = alerts_table([alert, alert | {"id": 2, "baseline_share": 0.125}])
+    assert table["baseline_share"].tolist() == ["–", "12%"]
