@@ -195,8 +195,11 @@ def show_results(info, running: bool, may_evaluate: bool = True) -> None:  # noq
     latest = evaluations[0]
     st.subheader(f"Results (evaluation {latest.id})")
     say("caption", recommendations.protocol_statement(latest.meta))
-    st.dataframe(recommendations.results_table(latest.results, latest.k), hide_index=True, width="stretch", key="rec_results")
-    chart = px.bar(recommendations.chart_frame(latest.results, latest.k), x="metric", y="value", color="model", barmode="group",
+    helps = recommendations.column_help(latest.k)
+    st.dataframe(recommendations.results_table(latest.results, latest.k), hide_index=True, width="stretch", key="rec_results",
+                 column_config={"Model": st.column_config.TextColumn("Model", pinned=True)}
+                 | {name: st.column_config.NumberColumn(name, help=text) for name, text in helps.items()})  # fmt: skip
+    chart = px.bar(recommendations.chart_frame(latest.results, latest.k), x="metric", y="value", color="Model", barmode="group",
                    title="Models side by side")
     st.plotly_chart(chart, width="stretch", key="rec_chart")
     say("caption", recommendations.cold_statement(latest.meta))
@@ -249,9 +252,7 @@ def explore_tab() -> None:
 
 st.title("Recommendations")
 data, evaluation, explore = st.tabs(["Data", "Evaluate", "Explore"], key="rec", bind="query-params")
-with data:
-    data_tab()
-with evaluation:
-    evaluate_tab()
-with explore:
-    explore_tab()
+for tab, draw in ((data, data_tab), (evaluation, evaluate_tab), (explore, explore_tab)):
+    if tab.open:  # only the open tab runs: Explore fits a recommender, which a click on Data must not wait for
+        with tab:
+            draw()

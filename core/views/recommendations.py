@@ -5,25 +5,43 @@ from __future__ import annotations
 
 import pandas as pd
 
-COLUMN_NAMES = {  # result keys -> the words on the page
-    "name": "model", "ndcg@10": "NDCG@10", "recall@10": "Recall@10", "recall@20": "Recall@20", "hit_rate@10": "Hit rate@10",
-    "coverage@10": "Catalogue coverage@10", "cold_recall@20": "Cold-start Recall@20", "ndcg@10_vs_popularity": "NDCG@10 vs popularity",
-    "fit_s": "fit (s)", "eval_s": "evaluate (s)",
+COLUMN_NAMES = {  # result keys -> the words on the page (short: the table must fit without scrolling sideways)
+    "name": "Model", "ndcg@10": "NDCG@10", "recall@10": "Recall@10", "recall@20": "Recall@20", "hit_rate@10": "Hit rate@10",
+    "coverage@10": "Coverage@10", "cold_recall@20": "Cold-start Recall@20", "ndcg@10_vs_popularity": "× popularity",
+    "fit_s": "Fit (s)", "eval_s": "Evaluate (s)",
 }  # fmt: skip
-CHART_METRICS = ("NDCG@10", "Recall@10", "Recall@20", "Hit rate@10", "Catalogue coverage@10", "Cold-start Recall@20")
+COLUMN_HELP = {  # the same columns explained (the table's tooltips)
+    "Coverage@10": "Catalogue coverage: the share of the catalogue that appears in at least one user's list",
+    "Cold-start Recall@20": "Recall@20 on items removed from training entirely (new catalogue items)",
+    "× popularity": "NDCG@10 as a multiple of the Popularity baseline's (above 1: better than recommending best-sellers)",
+    "Fit (s)": "Seconds to train the model", "Evaluate (s)": "Seconds to rank every test user's list",
+}
+CHART_METRICS = ("NDCG@10", "Recall@10", "Recall@20", "Hit rate@10", "Coverage@10", "Cold-start Recall@20")
+SECONDS = ("Fit (s)", "Evaluate (s)")
+
+
+def _at_k(label: str, k: int) -> str:
+    return label.replace("@10", f"@{k}").replace("NDCG@10", f"NDCG@{k}")
 
 
 def results_table(rows: list[dict], k: int = 10) -> pd.DataFrame:
+    """One row per model: its metrics (3 decimals), its NDCG as a multiple of popularity's and its times (1 decimal)."""
     frame = pd.DataFrame(rows)
-    names = {key.replace("@10", f"@{k}"): label.replace("@10", f"@{k}") for key, label in COLUMN_NAMES.items()}
+    names = {_at_k(key, k): _at_k(label, k) for key, label in COLUMN_NAMES.items()}
     frame = frame[[c for c in names if c in frame.columns]].rename(columns=names)
-    return frame.round(4)
+    times = [c for c in SECONDS if c in frame.columns]
+    return frame.round(3).round({c: 1 for c in times}) if times else frame.round(3)
+
+
+def column_help(k: int = 10) -> dict[str, str]:
+    """The results table's tooltips, keyed by its column names for lists of length ``k``."""
+    return {_at_k(label, k): _at_k(text, k) for label, text in COLUMN_HELP.items()}
 
 
 def chart_frame(rows: list[dict], k: int = 10) -> pd.DataFrame:
     table = results_table(rows, k)
-    metrics = [m.replace("@10", f"@{k}") if "Recall@20" not in m else m for m in CHART_METRICS]
-    return table.melt(id_vars="model", value_vars=[m for m in metrics if m in table.columns], var_name="metric", value_name="value")
+    metrics = [_at_k(m, k) if "Recall@20" not in m else m for m in CHART_METRICS]
+    return table.melt(id_vars="Model", value_vars=[m for m in metrics if m in table.columns], var_name="metric", value_name="value")
 
 
 def no_results_text(running: bool, may_evaluate: bool = True) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from core.recommend import jobs, store
@@ -79,11 +80,17 @@ def test_upload_check_evaluate_and_recommend(db):
     assert not any(t.startswith("Not evaluated yet") for t in texts(at.info))
     at = finish(at, jobs.latest_job("evaluate", 1).id)
     assert_no_exception(at)
-    results = [f.value for f in at.dataframe if "NDCG@10" in f.value.columns][0]
-    assert results["model"].tolist() == ["Popularity", "Item-kNN (collaborative)", "EASE (collaborative)", "Item text (MiniLM)",
+    table = [f for f in at.dataframe if "NDCG@10" in f.value.columns][0]
+    results = table.value
+    assert results["Model"].tolist() == ["Popularity", "Item-kNN (collaborative)", "EASE (collaborative)", "Item text (MiniLM)",
                                          "Item text tuned on behaviour",
                                          "Hybrid (EASE + text)"]
-    assert {"Recall@10", "Recall@20", "Hit rate@10", "Catalogue coverage@10", "Cold-start Recall@20"} <= set(results.columns)
+    wanted = {"Recall@10", "Recall@20", "Hit rate@10", "Coverage@10", "Cold-start Recall@20", "× popularity", "Fit (s)"}
+    assert wanted <= set(results.columns)
+    config = json.loads(table.proto.columns)
+    assert config["Model"]["pinned"] is True  # the model stays in view when the table scrolls sideways
+    assert "Popularity baseline" in config["× popularity"]["help"] and "catalogue" in config["Coverage@10"]["help"]
+    assert results.loc[results["Model"] == "Popularity", "× popularity"].item() == 1.0
     captions = " ".join(c.value for c in at.caption)
     assert "leave-last-out by time" in captions and "split seed 42" in captions and "Dataset v1" in captions
     stored = store.list_evaluations(1)[0]
