@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.scoring import runs
-from core.scoring.agreement import disagreements, label_agreements
+from core.scoring.agreement import disagreements, label_agreements, review_file
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
 from ui import chart_labels, confusion_chart, may, plain, say, use_app_navigation
@@ -154,6 +154,14 @@ def show_agreement(run, agreements: list) -> None:  # noqa: ANN001 - RunView, La
         heat = confusion_chart(batch_scoring.agreement_confusion(agreement), "Your labels against the model's",
                                predicted="the model's label", true="your label")  # fmt: skip
         st.plotly_chart(heat, width="stretch", key=f"scoring_agreement_{run.id}_{agreement.task}")
+        if agreement.differing:
+            st.download_button(
+                f"Download the {agreement.differing:,} row{'s' * (agreement.differing != 1)} where your label differs (CSV, to review)",
+                data=lambda a=agreement: review_file(run.id, a), file_name=runs.download_name(run, "csv").replace("-scored-", "-review-"),
+                mime="text/csv", key=f"scoring_review_{run.id}_{agreement.task}",
+                help="Row, text, your label, the model's label and confidence. Correct the label where the model was right; "
+                     "the file trains a new version in Model Studio as it is (text and label columns).",
+            )  # fmt: skip
 
 
 def show_table(run, agreements: list) -> None:  # noqa: ANN001 - RunView

@@ -11,6 +11,7 @@ from functools import lru_cache
 import pandas as pd
 import pyarrow.parquet as pq
 
+from core.downloads import safe_csv
 from core.nlp.evaluation import classification_report
 from core.scoring.engine import STATUS_OK
 from core.scoring.runs import get_run, result_parts, run_dir, run_layout
@@ -31,6 +32,11 @@ class LabelAgreement:
     macro_f1: float
     confusion: list[list[int]]  # rows = the file's label, columns = the model's, in ``labels`` order
     result_columns: tuple[str, str]  # the file's label column and the model's label column, as the result names them
+
+    @property
+    def differing(self) -> int:
+        """Compared rows where the model's label is not the file's."""
+        return self.compared - sum(self.confusion[i][i] for i in range(len(self.labels)))
 
 
 def _canonical(labels: list[str]) -> dict[str, str]:
@@ -104,9 +110,9 @@ def _compare(parts: list, task: str, labels: list[str], column: tuple[str, str],
                           (column, label_column))  # fmt: skip
 
 
-def disagreements(run_id: int, agreement: LabelAgreement, limit: int = 1000) -> pd.DataFrame:
-    """Up to ``limit`` scored rows, in file order with their 1-based ``row`` number, where the model's label is not
-    the one the file's column gives."""
+def disagreements(run_id: int, agreement: LabelAgreement, limit: int | None = 1000) -> pd.DataFrame:
+    """Up to ``limit`` (all when None) scored rows, in file order with their 1-based ``row`` number, where the model's
+    label is not the one the file's column gives."""
     known = _canonical(agreement.labels)
     given_column, label_column = agreement.result_columns
     frames, offset, kept = [], 0, 0
@@ -116,8 +122,30 @@ def disagreements(run_id: int, agreement: LabelAgreement, limit: int = 1000) -> 
         offset += len(frame)
         given = _as_labels(frame[given_column], known)
         differs = (frame["status"] == STATUS_OK) & given.notna() & (given != frame[label_column])
-        frames.append(frame[differs].head(limit - kept))
+        frames.append(frame[differs] if limit is None else frame[differs].head(limit - kept))
         kept += len(frames[-1])
-        if kept >= limit:
+        if limit is not None and kept >= limit:
             break
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+REVIEW_COLUMNS = ["row", "text", "label", "model_label", "model_confidence"]
+
+
+def review_file(run_id: int, agreement: LabelAgreement) -> bytes:
+    """Every row where the model's label differs from the file's, as a CSV to review: ``label`` is the file's label
+    (as the task names it; correct it where the model was right), next to the model's label and confidence. With
+    ``text`` and ``label`` it is a labelled file Model Studio trains on as it is."""
+    run = get_run(run_id)
+    layout = run_layout(run)
+    text_column = dict(zip(layout.input_columns, layout.output_input_columns))[run.text_column]
+    confidence_column = layout.task_columns[agreement.task]["confidence"]
+    given_column, label_column = agreement.result_columns
+    rows = disagreements(run_id, agreement, limit=None)
+    if rows.empty:
+        return safe_csv(pd.DataFrame(columns=REVIEW_COLUMNS))
+    review = pd.DataFrame({
+        "row": rows["row"], "text": rows[text_column], "label": _as_labels(rows[given_column], _canonical(agreement.labels)),
+        "model_label": rows[label_column], "model_confidence": rows[confidence_column].round(4),
+    })  # fmt: skip
+    return safe_csv(review[REVIEW_COLUMNS])

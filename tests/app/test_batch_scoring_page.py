@@ -247,6 +247,8 @@ def test_a_file_with_labels_shows_how_the_model_agrees_with_them(tiny_models):
     z = np.frombuffer(base64.b64decode(trace["z"]["bdata"]), dtype=trace["z"]["dtype"]).reshape(len(trace["y"]), len(trace["x"]))
     assert z[trace["y"].index("positive"), trace["x"].index("negative")] == 1  # the row the file calls positive
     assert z[trace["y"].index("positive"), trace["x"].index("positive")] == 3 and z.sum() == 5
+    review = [d for d in at.get("download_button") if d.proto.label.startswith("Download the 1 row where your label differs")]
+    assert review and "trains a new version in Model Studio" in review[0].proto.help
     at.toggle(key=f"scoring_differs_{run_id}").set_value(True)
     at.run()
     assert_no_exception(at)
