@@ -301,6 +301,30 @@ def past_questions_tab() -> None:
     st.download_button("Download the answers (CSV)", data, "answers.csv", "text/csv", key="cs_b_download")
 
 
+def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
+    """Write the FAQ entry a group of escalated questions needs, straight into a knowledge base (a new version)."""
+    with st.expander("Write the missing answer"):
+        group = st.selectbox("Group", clusters["cluster"].tolist(), format_func=lambda n: view.group_label(clusters, n),
+                             key="cs_log_group")  # fmt: skip
+        with st.form("cs_log_answer", clear_on_submit=True):
+            question = st.text_input("Question", view.group_question(clusters, group), key=f"cs_log_question_{group}")
+            answer = st.text_area("Answer", key="cs_log_answer_text")
+            c1, c2 = st.columns(2)
+            category = c1.text_input("Category (optional)", key="cs_log_category")
+            names = [k.name for k in list_kbs()]
+            target = c2.selectbox("Add to knowledge base", names, index=names.index(kb) if kb in names else 0, key="cs_log_target")
+            if st.form_submit_button("Add to the knowledge base", type="primary"):
+                entry = pd.DataFrame({"question": [question], "answer": [answer], "category": [category]})
+                try:
+                    report = import_faq(target, entry, "question", "answer", "category" if category.strip() else None,
+                                        file_name="the Log tab")  # fmt: skip
+                except (FaqFileError, ValueError) as exc:
+                    say("error", str(exc))
+                else:
+                    problems = "; ".join(f"{r.column}: {r.reason}" for r in report.rejected)
+                    say("success" if report.version else "warning", report.summary() + (f" ({problems})" if problems else ""))
+
+
 def log_tab() -> None:
     c1, c2 = st.columns(2)
     kbs = [ALL_KBS, *(k.name for k in list_kbs())]
@@ -337,6 +361,8 @@ def log_tab() -> None:
                      column_config=COLUMN_LABELS | {"size": "Questions"})  # fmt: skip
         st.download_button("Download the unanswered groups (CSV)", insights.clusters_csv(), "unanswered_questions.csv",
                            "text/csv", key="cs_log_dl_clusters")  # fmt: skip
+        if may("analyst"):
+            missing_answer_form(clusters, None if kb == ALL_KBS else kb)
     wrong = insights.not_helpful_answers()
     if len(wrong):
         st.subheader("Answers marked not helpful")

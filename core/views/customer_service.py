@@ -78,6 +78,18 @@ def log_intents(insights: QuestionInsights) -> pd.DataFrame:
     return counts.assign(intent=[intent_name(label) if label != NO_INTENT else label for label in counts["intent"]])
 
 
+def group_label(clusters: pd.DataFrame, number: int) -> str:
+    """An unanswered group as a choice: its number, words and size."""
+    row = clusters.loc[clusters["cluster"] == number].iloc[0]
+    return f"Group {number}: {row['label']} ({row['size']} questions)"
+
+
+def group_question(clusters: pd.DataFrame, number: int) -> str:
+    """The group's example closest to its centre (listed first), as the suggested question of a new FAQ entry."""
+    examples = clusters.loc[clusters["cluster"] == number, "examples"].iloc[0]
+    return str(examples).split(" | ")[0]
+
+
 def operating_point_label(name: str) -> str:
     return name[:1].upper() + name[1:]
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from core.storage import session_scope
 from core.storage.tables import SupportInteraction
-from tests.app.helpers import assert_no_exception, open_page, switch_tab, texts
+from core.support.kb import kb_entries
+from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts
 from tests.integration.test_support_kb import INTENT_ROWS
 
 FAQ_CSV = (
@@ -176,6 +177,14 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
 
     at.selectbox(key="cs_log_kb").set_value("Cards").run()
     assert {m.label: m.value for m in at.metric}["Questions asked"] == "3"
+    suggested = at.text_input(key="cs_log_question_1").value  # the group's most typical question, editable
+    assert suggested in {"What is the weather on Mars tomorrow?", "Will it rain on Mars tomorrow?"}
+    at.text_area(key="cs_log_answer_text").set_value("We do not forecast the weather; see a weather service.")
+    at = button(at, "Add to the knowledge base").click().run()
+    assert_no_exception(at)
+    assert any("Cards: 1 added" in t and "now version 2" in t for t in texts(at.success))
+    entries = kb_entries("Cards")
+    assert suggested in entries["question"].tolist() and len(entries) == 4  # the FAQ's three entries and the new one
     at.selectbox(key="cs_log_period").set_value("Last 7 days").run()
     assert_no_exception(at)
     assert {m.label: m.value for m in at.metric}["Questions asked"] == "3"
