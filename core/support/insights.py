@@ -11,7 +11,7 @@ import pandas as pd
 
 from core.downloads import safe_csv
 from core.storage.tables import utcnow
-from core.support.assistant import interaction_log
+from core.support.assistant import FEEDBACK_WORDS, interaction_log
 from core.support.tickets import cluster_unanswered
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "All time": None}  # the page's choice -> days back (None: everything)
@@ -36,7 +36,7 @@ class QuestionInsights:
 
     @property
     def not_helpful(self) -> int:
-        return int((self.questions["feedback"] == "not helpful").sum())
+        return int((self.questions["feedback"] == FEEDBACK_WORDS[False]).sum())
 
     def intent_counts(self, shown: int = 15) -> pd.DataFrame:
         """Questions per intent and decision for the ``shown`` most asked intents, most asked first."""
@@ -71,7 +71,7 @@ class QuestionInsights:
 
     def not_helpful_answers(self) -> pd.DataFrame:
         """Answers a user marked not helpful, newest first: the FAQ entries to check."""
-        wrong = self.questions[self.questions["feedback"] == "not helpful"]
+        wrong = self.questions[self.questions["feedback"] == FEEDBACK_WORDS[False]]
         return wrong[["asked_at", "kb", "question", "action", "matched_question"]].reset_index(drop=True)
 
     def clusters_csv(self) -> bytes:
