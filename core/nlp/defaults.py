@@ -172,14 +172,19 @@ def _scores(classifier: TextClassifier, rows: list[tuple[str, str]], labels: lis
     return classification_report([lab for _, lab in rows], predicted, labels)
 
 
-def measure_default_model(task: str, folder: Path, data_dir: Path = SHARED_DATA) -> dict:
+PRECISION_NAMES = {"bfloat16": "bf16", "float32": "fp32"}  # metrics.json's "precision" -> BEACON_SCORING_PRECISION
+
+
+def measure_default_model(task: str, folder: Path, data_dir: Path = SHARED_DATA, precision: str = "auto") -> dict:
     """Every quality number of a default model's metrics.json, measured on its saved files in the product's default
-    precision: the validation split ``train_classifier`` held out (the same rows, split the same way), per-class
-    validation scores, for sentiment the tweets-only validation rows, and the held-out test sets."""
+    precision (``auto``: bf16 on CPUs with native bf16, else fp32) or the one asked for (``bf16``/``fp32``, e.g. the
+    recorded one on a host that would pick the other): the validation split ``train_classifier`` held out (the same
+    rows, split the same way), per-class validation scores, for sentiment the tweets-only validation rows, and the
+    held-out test sets."""
     spec = DEFAULT_MODELS[task]
     rows = training_rows(task, data_dir)
     model, files = load_model(folder)
-    classifier = TextClassifier(model, files.labels, max_length=files.max_length, device="cpu")
+    classifier = TextClassifier(model, files.labels, max_length=files.max_length, device="cpu", precision=precision)
     params = spec.params.resolved()
     _, val_idx = stratified_split([lab for _, lab in rows], params.validation_share, params.seed)
     validation = _scores(classifier, [rows[i] for i in val_idx], files.labels)
