@@ -24,3 +24,8 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
     low = 0.0 if successes == 0 else max(0.0, centre - half)
     high = 1.0 if successes == n else min(1.0, centre + half)
     return low, high
+
+
+def share_text(share: float | None) -> str:
+    """A share as tables and digests write it: "12%", or "–" where there is none (no items; a share rule's baseline)."""
+    return "–" if share is None or math.isnan(share) else f"{share:.0%}"

@@ -19,6 +19,7 @@ from core.digests.schedule import Period, previous_periods
 from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
 from core.settings import get_settings
+from core.stats import share_text
 
 TOP_ITEMS = 5
 TREND_PERIODS = {"daily": 7, "weekly": 8}
@@ -51,10 +52,6 @@ class Digest:
         return scope_label(self.subscription["scope_type"], self.subscription["scope_value"])
 
 
-def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
 def share_change(now: float | None, before: float | None, before_items: int) -> str:
     """The negative share's change since the previous digest, in percentage points, or why there is none to show."""
     if now is None:
@@ -63,7 +60,7 @@ def share_change(now: float | None, before: float | None, before_items: int) -> 
         return "no stories in the previous digest's period to compare with"
     points = round((now - before) * 100)
     change = "unchanged" if points == 0 else f"{points:+d} pp"
-    return f"{change} since the previous digest, which had {_share(before)} of {before_items}"
+    return f"{change} since the previous digest, which had {share_text(before)} of {before_items}"
 
 
 def count_change(now: int, before: int) -> str:
@@ -87,7 +84,7 @@ def build_digest(subscription: dict, period: Period) -> Digest:
 
 def subject_line(d: Digest) -> str:
     kind = "Daily" if d.subscription["frequency"] == "daily" else "Weekly"
-    return f"[Beacon] {kind} digest {d.subscription['name']}: {d.scope} ({d.counts.items} stories, {_share(d.counts.share)} negative)"
+    return f"[Beacon] {kind} digest {d.subscription['name']}: {d.scope} ({d.counts.items} stories, {share_text(d.counts.share)} negative)"
 
 
 def _period_text(period: Period) -> str:
@@ -101,7 +98,7 @@ def digest_text(d: Digest) -> str:
         f"Scope: {d.scope}. Period: {_period_text(d.period)} (due {d.period.key}).",
         "",
         f"Stories: {c.items} ({count_change(c.items, p.items)} since the previous digest)",
-        f"Negative: {c.negative}, share {_share(c.share)} ({share_change(c.share, p.share, p.items)})",
+        f"Negative: {c.negative}, share {share_text(c.share)} ({share_change(c.share, p.share, p.items)})",
         "",
         f"Most negative stories ({len(d.top)}):" if d.top else "Most negative stories: none in this period.",
     ]
@@ -112,7 +109,7 @@ def digest_text(d: Digest) -> str:
     lines += ["", f"Alerts fired ({len(d.alerts)}):" if d.alerts else "Alerts fired: none."]
     lines += [f"- {a['fired_at']:%Y-%m-%d %H:%M} UTC {a['rule']}: {a['reason']}" for a in d.alerts]
     lines += ["", "Trend:", f"{'period':<12} {'stories':>7} {'negative':>9}"]
-    lines += [f"{q.key:<12} {n.items:>7} {_share(n.share):>9}" for q, n in d.trend]
+    lines += [f"{q.key:<12} {n.items:>7} {share_text(n.share):>9}" for q, n in d.trend]
     lines += ["", f"Open these stories in Beacon: {d.link}", ""]
     return "\n".join(lines)
 
@@ -135,7 +132,7 @@ def digest_html(d: Digest) -> str:
         )
     alerts = "".join(f"<li>{a['fired_at']:%Y-%m-%d %H:%M} UTC {html.escape(a['rule'])}: {html.escape(a['reason'])}</li>" for a in d.alerts)
     trend = "".join(
-        f"<tr><td {CELL}>{q.key}</td><td {CELL}>{n.items}</td><td {CELL}>{_share(n.share)}</td><td {CELL}>{_bar(n.share)}</td></tr>"
+        f"<tr><td {CELL}>{q.key}</td><td {CELL}>{n.items}</td><td {CELL}>{share_text(n.share)}</td><td {CELL}>{_bar(n.share)}</td></tr>"
         for q, n in d.trend
     )
     return (
@@ -143,7 +140,7 @@ def digest_html(d: Digest) -> str:
         f"<h2>{html.escape(subject_line(d))}</h2>"
         f"<p>Scope: {html.escape(d.scope)}. Period: {_period_text(d.period)}.</p>"
         f"<p><b>{c.items}</b> stories ({count_change(c.items, p.items)} since the previous digest); "
-        f"<b>{_share(c.share)}</b> negative ({html.escape(share_change(c.share, p.share, p.items))}).</p>"
+        f"<b>{share_text(c.share)}</b> negative ({html.escape(share_change(c.share, p.share, p.items))}).</p>"
         f"<h3>Most negative stories</h3>"
         + (f'<table style="border-collapse:collapse">{"".join(rows)}</table>' if rows else "<p>None in this period.</p>")
         + "<h3>Alerts fired</h3>"

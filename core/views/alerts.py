@@ -18,6 +18,7 @@ from core.repositories import alerts as alert_rows
 from core.repositories import items
 from core.repositories import users as accounts
 from core.settings import get_settings
+from core.stats import share_text
 from core.storage.tables import utcnow
 from core.views.app import DEFAULT_DAYS, Notice, date_range, error_text, today
 from core.views.financial_sentiment import ITEMS_TAB, filter_options, stored_item_span
@@ -85,11 +86,6 @@ def alerts_table(alerts: Sequence[Mapping]) -> pd.DataFrame:
     columns = ["id", "fired_at", "rule", "scope", "items", "negative_share", "baseline_share", "state", "email"]
     return pd.DataFrame(rows, columns=columns)
 
-
-def share_text(share: float | None) -> str:
-    """A share for a table cell: "12%", or "–" where there is none (a share rule has no baseline; a browser shows
-    an empty number cell as "None")."""
-    return "–" if share is None or pd.isna(share) else f"{share:.0%}"
 
 
 def alert_label(alert: Mapping) -> str:
