@@ -81,11 +81,7 @@ class QuestionInsights:
 @lru_cache(maxsize=8)
 def _clusters(texts: tuple[str, ...], top: int) -> pd.DataFrame:
     """Cached per set of questions: the Log tab is redrawn on every click, the embedding is the slow part."""
-    from core.nlp.sentence_encoder import get_sentence_encoder, normalise
-
-    if not texts:
-        return cluster_unanswered([], None)  # type: ignore[arg-type] - no vectors needed for no texts
-    return cluster_unanswered(list(texts), normalise(get_sentence_encoder().pooled(list(texts))), top=top)
+    return cluster_unanswered(list(texts), top=top)
 
 
 def question_insights(kb_name: str | None = None, days: int | None = None, now: datetime | None = None) -> QuestionInsights:

@@ -154,36 +154,44 @@ def cluster_label(texts: list[str], top: int = 3) -> str:
     return cluster_labels([texts], top)[0]
 
 
-def cluster_unanswered(texts: list[str], vectors: np.ndarray, top: int = 10, examples: int = 3) -> pd.DataFrame:
+def cluster_unanswered(texts: list[str], vectors: np.ndarray | None = None, top: int = 10, examples: int = 3) -> pd.DataFrame:
     """Group similar unanswered messages (average-linkage agglomerative clustering on cosine distance); the
-    ``top`` largest groups with a label, size and examples (personal data masked)."""
+    ``top`` largest groups with a label, size and examples (personal data masked). ``vectors``: the texts' normalised
+    embeddings when the caller has them; otherwise only the texts clustered (at most MAX_CLUSTERED) are embedded."""
     columns = ["cluster", "label", "size", "examples"]
     if not texts:
         return pd.DataFrame(columns=columns)
     idx = np.arange(len(texts))
     if len(idx) > MAX_CLUSTERED:
         idx = np.sort(np.random.default_rng(13).choice(idx, MAX_CLUSTERED, replace=False))
-    if len(idx) == 1:
+    sample = [texts[i] for i in idx]
+    if vectors is None:
+        from core.nlp.sentence_encoder import get_sentence_encoder, normalise
+
+        sample_vectors = normalise(get_sentence_encoder().pooled(sample))
+    else:
+        sample_vectors = vectors[idx]
+    if len(sample) == 1:
         labels = np.zeros(1, dtype=int)
     else:
         from sklearn.cluster import AgglomerativeClustering
 
         labels = AgglomerativeClustering(
             n_clusters=None, distance_threshold=CLUSTER_DISTANCE, metric="cosine", linkage="average"
-        ).fit_predict(vectors[idx])
-    scale = len(texts) / len(idx)
+        ).fit_predict(sample_vectors)
+    scale = len(texts) / len(sample)
     groups: dict[int, list[int]] = {}
-    for pos, label in zip(idx, labels):
-        groups.setdefault(int(label), []).append(int(pos))
+    for pos, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(pos)
     ranked = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
-    names = cluster_labels([[texts[m] for m in members] for members in ranked])
+    names = cluster_labels([[sample[m] for m in members] for members in ranked])
     rows = []
     for n, (members, label) in enumerate(zip(ranked[:top], names), start=1):
-        centre = vectors[members].mean(axis=0)
-        closest = sorted(members, key=lambda m: -float(vectors[m] @ centre))
+        centre = sample_vectors[members].mean(axis=0)
+        closest = sorted(members, key=lambda m: -float(sample_vectors[m] @ centre))
         rows.append({
             "cluster": n, "label": label, "size": int(round(len(members) * scale)),
-            "examples": " | ".join(mask_personal_data(texts[m]) for m in closest[:examples]),
+            "examples": " | ".join(mask_personal_data(sample[m]) for m in closest[:examples]),
         })  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
