@@ -321,8 +321,7 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
                 except (FaqFileError, ValueError) as exc:
                     say("error", str(exc))
                 else:
-                    problems = "; ".join(f"{r.column}: {r.reason}" for r in report.rejected)
-                    say("success" if report.version else "warning", report.summary() + (f" ({problems})" if problems else ""))
+                    say("success" if report.version else "warning", view.added_entry_text(report))
 
 
 def log_tab() -> None:
@@ -333,7 +332,7 @@ def log_tab() -> None:
     insights = question_insights(None if kb == ALL_KBS else kb, PERIODS[period])
     if not insights.asked:
         st.info(f"No questions asked in this period ({period.lower()}). Questions asked on the **Ask** tab or with "
-                "`python -m core ask` appear here.")  # fmt: skip
+                '`python -m core answer --kb NAME "question"` appear here.')  # fmt: skip
         return
     if insights.capped:
         st.caption(f"The newest {MAX_QUESTIONS:,} questions of the period are analysed.")

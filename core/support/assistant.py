@@ -153,6 +153,10 @@ def record_feedback(interaction_id: int, helpful: bool) -> None:
     kb_store.set_feedback(interaction_id, helpful)
 
 
+LOG_COLUMNS = ["asked_at", "kb", "question", "action", "reasons", "confidence", "matched_question", "intent", "sentiment",
+               "feedback", "source"]  # fmt: skip
+
+
 def interaction_log(limit: int = 200, kb_name: str | None = None, since: datetime | None = None) -> pd.DataFrame:
     """The latest logged questions (masked), newest first; only those asked at or after ``since`` (UTC) when given."""
     rows = kb_store.logged_questions(limit, kb_name, since)
@@ -162,7 +166,3 @@ def interaction_log(limit: int = 200, kb_name: str | None = None, since: datetim
           "feedback": FEEDBACK_WORDS[r.feedback > 0] if r.feedback else "", "source": r.source} for r, name in rows],
         columns=LOG_COLUMNS,
     )  # fmt: skip
-
-
-LOG_COLUMNS = ["asked_at", "kb", "question", "action", "reasons", "confidence", "matched_question", "intent", "sentiment",
-               "feedback", "source"]  # fmt: skip

@@ -57,11 +57,8 @@ class QuestionInsights:
         counts = (self.questions.assign(day=days, decision=self.questions["action"].map(DECISIONS))
                   .groupby(["day", "decision"]).size().unstack(fill_value=0))  # fmt: skip
         last = max(days.max(), pd.Timestamp(self.until).floor("D"))
-        counts = counts.reindex(pd.date_range(first, last, freq="D"), fill_value=0)
-        for decision in DECISIONS.values():
-            if decision not in counts.columns:
-                counts[decision] = 0
-        counts = counts[list(DECISIONS.values())].rename_axis(index="day", columns="decision")
+        counts = counts.reindex(index=pd.date_range(first, last, freq="D"), columns=list(DECISIONS.values()), fill_value=0)
+        counts = counts.rename_axis(index="day", columns="decision")
         return counts.stack().rename("questions").reset_index()
 
     def unanswered_clusters(self, top: int = 10) -> pd.DataFrame:

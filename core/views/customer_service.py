@@ -90,6 +90,12 @@ def group_question(clusters: pd.DataFrame, number: int) -> str:
     return str(examples).split(" | ")[0]
 
 
+def added_entry_text(report: ImportReport) -> str:
+    """The outcome of adding one FAQ entry from the Log tab, with why it was refused if it was (e.g. an empty answer)."""
+    problems = "; ".join(f"{r.column}: {r.reason}" for r in report.rejected)
+    return report.summary() + (f" ({problems})" if problems else "")
+
+
 def operating_point_label(name: str) -> str:
     return name[:1].upper() + name[1:]
 

@@ -24,7 +24,7 @@ SECONDS = ("Fit (s)", "Rank (s)")
 
 
 def _at_k(label: str, k: int) -> str:
-    return label.replace("@10", f"@{k}").replace("NDCG@10", f"NDCG@{k}")
+    return label.replace("@10", f"@{k}")
 
 
 def results_table(rows: list[dict], k: int = 10) -> pd.DataFrame:
@@ -32,8 +32,7 @@ def results_table(rows: list[dict], k: int = 10) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     names = {_at_k(key, k): _at_k(label, k) for key, label in COLUMN_NAMES.items()}
     frame = frame[[c for c in names if c in frame.columns]].rename(columns=names)
-    times = [c for c in SECONDS if c in frame.columns]
-    return frame.round(3).round({c: 1 for c in times}) if times else frame.round(3)
+    return frame.round(3).round({c: 1 for c in SECONDS if c in frame.columns})
 
 
 def column_help(k: int = 10) -> dict[str, str]:
