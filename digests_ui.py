@@ -35,7 +35,7 @@ def _form(subs: list[dict]) -> None:
     sub = by_name.get(editing)
     v = view.form_values(sub)
     k = f"_{sub['id']}" if sub else "_new"
-    with st.form(f"digest{k}", border=True):
+    with st.container(border=True, key=f"digest{k}"):  # not a form: the weekday shows only for a weekly digest
         st.subheader(plain(f"Edit the digest {editing!r}") if sub else "New digest")
         c1, c2, c3 = st.columns([2, 1, 2])
         name = c1.text_input("Digest name", value=v["name"], key=f"digest_name{k}", disabled=sub is not None,
@@ -49,20 +49,22 @@ def _form(subs: list[dict]) -> None:
         )
         s1, s2, s3, s4 = st.columns(4)
         frequency = s1.selectbox("Frequency", FREQUENCIES, index=FREQUENCIES.index(v["frequency"]), key=f"digest_freq{k}")
-        weekday = s2.selectbox("Weekday (weekly)", range(7), index=v["weekday"], format_func=view.weekday_name, key=f"digest_day{k}")
+        weekday = None
+        if frequency == "weekly":
+            weekday = s2.selectbox("Weekday", range(7), index=v["weekday"], format_func=view.weekday_name, key=f"digest_day{k}")
         send_time = s3.text_input("Send time (HH:MM)", value=v["send_time"], key=f"digest_time{k}")
         time_zone = s4.text_input(
             "Time zone", value=v["time_zone"], key=f"digest_tz{k}", help=f"A time zone name, e.g. {', '.join(view.COMMON_ZONES[:5])}."
         )
         recipients = st.text_input("Digest recipients (comma-separated emails)", value=v["recipients"], key=f"digest_to{k}")
         enabled = st.checkbox("Digest enabled", value=v["enabled"], key=f"digest_on{k}")
-        save = st.form_submit_button("Save digest", type="primary")
+        save = st.button("Save digest", type="primary", key=f"digest_save{k}")
     if save and sub is None and (taken := new_name_taken("digest", name, list(by_name), "Digest to edit")):
         say("error", taken)
     elif save:
         try:
             save_digest_subscription(
-                name, scope_type, scope_value, frequency, send_time, time_zone, weekday if frequency == "weekly" else None,
+                name, scope_type, scope_value, frequency, send_time, time_zone, weekday,
                 recipients, enabled,
             )  # fmt: skip
         except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's digest
