@@ -47,15 +47,15 @@ def _form(subs: list[dict]) -> None:
             key=f"digest_value{k}",
             help="The topic, company, watchlist or keyword; empty for all items.",
         )
-        s1, s2, s3, s4 = st.columns(4)
+        s1, s2, s3, s4 = st.columns(4)  # the weekday last: a daily digest leaves its place empty at the end of the row
         frequency = s1.selectbox("Frequency", FREQUENCIES, index=FREQUENCIES.index(v["frequency"]), key=f"digest_freq{k}")
-        weekday = None
-        if frequency == "weekly":
-            weekday = s2.selectbox("Weekday", range(7), index=v["weekday"], format_func=view.weekday_name, key=f"digest_day{k}")
-        send_time = s3.text_input("Send time (HH:MM)", value=v["send_time"], key=f"digest_time{k}")
-        time_zone = s4.text_input(
+        send_time = s2.text_input("Send time (HH:MM)", value=v["send_time"], key=f"digest_time{k}")
+        time_zone = s3.text_input(
             "Time zone", value=v["time_zone"], key=f"digest_tz{k}", help=f"A time zone name, e.g. {', '.join(view.COMMON_ZONES[:5])}."
         )
+        weekday = None
+        if frequency == "weekly":
+            weekday = s4.selectbox("Weekday", range(7), index=v["weekday"], format_func=view.weekday_name, key=f"digest_day{k}")
         recipients = st.text_input("Digest recipients (comma-separated emails)", value=v["recipients"], key=f"digest_to{k}")
         enabled = st.checkbox("Digest enabled", value=v["enabled"], key=f"digest_on{k}")
         save = st.button("Save digest", type="primary", key=f"digest_save{k}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import os
 import random
@@ -385,9 +386,39 @@ def mean_tokens(texts: Sequence[str], max_length: int) -> float:
     return min(float(max_length), 2 + sum(min(len(t), 4 * max_length) for t in texts) / len(texts) / 4)
 
 
-def estimate_training_seconds(texts: Sequence[str], params: TrainingParams, device: str = "auto") -> float:
+_CALIBRATION_TEXT = "The company reported a sharp fall in quarterly profit and cut its full-year outlook"
+
+
+@functools.lru_cache(maxsize=1)
+def host_speed_factor() -> float:
+    """How many times slower than the reference 2-core CPU this host runs the encoder (1.0: as fast; measured once
+    per process). The per-token constants above come from one host; a CPU without native bf16, or a busy one, runs
+    several times slower, and the estimate shown before training would be as many times too short. Times one
+    batch of the fast encoder in the precision training uses, after one warm-up batch, and compares it with what
+    the constants predict for it."""
+    from core.nlp.sentence_encoder import get_sentence_encoder
+
+    encoder = get_sentence_encoder("fast")
+    if encoder.device.type != "cpu":
+        return 1.0
+    texts = [_CALIBRATION_TEXT] * 64
+    batch = tokenize(texts, 128, "cpu", "fast")
+    with encoder.lock, torch.inference_mode(), autocast("cpu", inference_dtype("cpu")):
+        encoder.model.embed(**batch)
+        started = time.perf_counter()
+        encoder.model.embed(**batch)
+        measured = time.perf_counter() - started
+    cores = max(1, os.cpu_count() or 1)
+    predicted = len(texts) * batch["input_ids"].shape[1] * 2 / cores * _CPU_SECONDS_PER_TOKEN["encode"]
+    return min(20.0, max(0.2, measured / predicted))
+
+
+def estimate_training_seconds(
+    texts: Sequence[str], params: TrainingParams, device: str = "auto", host_factor: float | None = None
+) -> float:
     """A rough wall-clock estimate shown before training starts: the tokens each pass reads times the measured
-    seconds per token of the chosen base encoder, for every epoch (early stopping can end sooner)."""
+    seconds per token of the chosen base encoder, for every epoch (early stopping can end sooner), scaled on a CPU
+    by ``host_factor`` (default: ``host_speed_factor()``, measured on this host)."""
     p = params.resolved()
     rows = len(texts)
     slowdown = _SLOWDOWN[base_encoder(p.base).key]
@@ -399,5 +430,8 @@ def estimate_training_seconds(texts: Sequence[str], params: TrainingParams, devi
         train_s = per_row * _CPU_SECONDS_PER_TOKEN[p.method] * slowdown[p.method]
         seconds = p.epochs * rows * ((1 - p.validation_share) * train_s + p.validation_share * encode_s)
     if choose_device(device) == "cuda":
-        seconds /= _CUDA_SPEEDUP
-    return seconds + 10.0  # loading the encoder and saving the version
+        return seconds / _CUDA_SPEEDUP + 10.0
+    factor = (host_speed_factor() if host_factor is None else host_factor) if rows else 1.0
+    # Starting the run, loading the encoder and saving the version: 10 s on the reference host; partly imports and
+    # disk, which a slower CPU stretches less than the encoder's arithmetic.
+    return seconds * factor + 10.0 * math.sqrt(factor)
