@@ -244,7 +244,7 @@ if trends_tab.open:
         else:
             share, marked = measure == "negative_share", dash.mark_thin(trend, stories=flt.count_stories)
             line = px.line(
-                dash.trend_chart_frame(marked), x="bucket", y=measure, color="series", markers=True,
+                dash.trend_chart_frame(marked, frequency), x="bucket", y=measure, color="series", markers=True,
                 custom_data=["group", "bucket_key", "thin"],
                 hover_data={"items": True, "negative": True, "positive": True, "interval": share, "note": True},
                 error_y="error_plus" if share else None, error_y_minus="error_minus" if share else None,

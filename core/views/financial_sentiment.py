@@ -542,15 +542,28 @@ def _bucket_key(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).dt.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def trend_chart_frame(trend: pd.DataFrame) -> pd.DataFrame:
+def trend_chart_frame(trend: pd.DataFrame, frequency: str | None = None) -> pd.DataFrame:
     """The trend with a ``bucket_key`` column (ISO text) the chart carries as custom data, so a
     clicked point can be mapped back to its bucket and group exactly, and a ``series`` column: the
     group name HTML-escaped, because Plotly renders tags such as ``<a>`` and ``<b>`` in legends and
-    group names come from feeds and users."""
-    frame = trend.copy()
+    group names come from feeds and users. With the ``frequency``, a group's line breaks where it has
+    no items (an empty row after each gap): a line drawn across empty days or years shows a trend where
+    there was no data."""
+    frame = _gaps_broken(trend, BUCKET[frequency]) if frequency and not trend.empty else trend.copy()
     frame["bucket_key"] = _bucket_key(frame["bucket"]) if not frame.empty else []
     frame["series"] = [html.escape(str(g)) for g in frame["group"]]
     return frame
+
+
+def _gaps_broken(trend: pd.DataFrame, step: timedelta) -> pd.DataFrame:
+    """``trend`` with, per group, an empty row (no values) one bucket after each bucket whose next one is further away."""
+    frame = trend.sort_values(["group", "bucket"], kind="stable")
+    later = frame.groupby("group", sort=False)["bucket"].shift(-1)
+    ends = frame.loc[(later - frame["bucket"]) > step, ["group", "bucket"]]
+    if ends.empty:
+        return frame.reset_index(drop=True)
+    gaps = ends.assign(bucket=ends["bucket"] + step)
+    return pd.concat([frame, gaps]).sort_values(["group", "bucket"], kind="stable").reset_index(drop=True)
 
 
 def sentiment_counts(flt: ArticleFilter, frequency: str) -> pd.DataFrame:

@@ -84,6 +84,23 @@ def test_chart_series_names_are_escaped_for_plotly():
     assert frame["bucket_key"][0] == "2024-05-01T00:00:00"
 
 
+def test_a_trend_line_breaks_where_a_group_has_no_items():
+    """A line from one item years ago to today's items draws a trend where there was no data (walked: a 2016 item
+    joined to 2026 by one straight line after "Show all dates"); a gap of more than one bucket breaks the line."""
+    import pandas as pd
+
+    days = pd.to_datetime(["2016-06-06", "2026-11-20", "2026-11-21", "2026-11-24"])
+    trend = pd.DataFrame({"bucket": [*days, days[1]], "group": ["Markets"] * 4 + ["Macro"], "items": [1, 3, 2, 4, 5],
+                          "negative_share": [0.0, 1 / 3, 0.5, 0.25, 0.2]})  # fmt: skip
+    frame = dash.trend_chart_frame(trend, "day")
+    markets = frame[frame["group"] == "Markets"]
+    assert markets["bucket"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2016-06-06", "2016-06-07", "2026-11-20", "2026-11-21", "2026-11-22", "2026-11-24"]  # fmt: skip
+    assert markets["negative_share"].isna().tolist() == [False, True, False, False, True, False]
+    assert frame[frame["group"] == "Macro"]["items"].tolist() == [5]  # one bucket: nothing to break
+    assert dash.trend_chart_frame(trend)["bucket"].tolist() == trend["bucket"].tolist()  # no frequency: as it was
+
+
 def test_email_status_and_alert_selection():
     failed = {"email_status": "failed", "email_attempts": 1, "email_error": "SMTP down"}
     assert alert_views.email_status_text(failed) == "failed after 1 attempt: SMTP down"
