@@ -233,7 +233,8 @@ def runs_tab() -> None:
     if not runs:
         st.info("No training runs yet. Start one under Train.")
         return
-    st.dataframe(studio.runs_table(runs), hide_index=True, width="stretch", key="studio_runs", column_config=COLUMN_LABELS)
+    st.dataframe(studio.runs_table(runs), hide_index=True, width="stretch", key="studio_runs",
+                 column_config=COLUMN_LABELS | {"macro-F1": st.column_config.TextColumn("Macro-F1", alignment="right")})  # fmt: skip
     ids = [r.id for r in runs]
     if st.session_state.get("studio_run_pick") not in ids:
         st.session_state["studio_run_pick"] = ids[0]

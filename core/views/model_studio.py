@@ -233,6 +233,11 @@ def cancel_training(run_id: int) -> str:
     return f"The run has already {run.status}."
 
 
+def _score_text(value: float | None) -> str:
+    """A run's score as the Runs table shows it: "–" until the run has one (a running or failed run), not "None"."""
+    return "–" if value is None else f"{value:.4f}"
+
+
 def runs_table(runs: Sequence[RunView]) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -243,7 +248,7 @@ def runs_table(runs: Sequence[RunView]) -> pd.DataFrame:
                 "status": status_label(r.status),
                 "rows": r.row_count,
                 "version": f"v{r.model_version}" if r.model_version else "",
-                "macro-F1": r.result.get("metrics", {}).get("macro_f1"),
+                "macro-F1": _score_text(r.result.get("metrics", {}).get("macro_f1")),
                 "created": r.created_at,
                 "by": r.created_by,
             }

@@ -31,3 +31,15 @@ def test_version_settings_name_the_lora_rank_only_for_lora_versions() -> None:
     params = {"epochs": 60, "learning_rate": 0.01, "lora_rank": 8, "seed": 13}
     assert settings_text("head", params) == "epochs=60, learning_rate=0.01"
     assert settings_text("lora", params) == "epochs=60, learning_rate=0.01, lora_rank=8"
+
+
+def test_the_runs_table_shows_a_dash_until_a_run_has_a_score() -> None:
+    from dataclasses import replace
+
+    from core.views.model_studio import runs_table
+
+    running = _run("running", 2, 6, 6, 18)
+    done = replace(running, id=2, status="succeeded", model_version=3, result={"metrics": {"macro_f1": 0.82186}})
+    table = runs_table([running, done])
+    assert table["macro-F1"].tolist() == ["–", "0.8219"]  # not a greyed "None" while the run trains
+    assert table["version"].tolist() == ["", "v3"]
