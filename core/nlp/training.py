@@ -386,6 +386,12 @@ def mean_tokens(texts: Sequence[str], max_length: int) -> float:
     return min(float(max_length), 2 + sum(min(len(t), 4 * max_length) for t in texts) / len(texts) / 4)
 
 
+def _reference_seconds_per_row(tokens: float, kind: str) -> float:
+    """Seconds one text of ``tokens`` tokens takes in a pass of ``kind`` (encode, lora, full) on the fast encoder on
+    the reference host, spread over this host's cores as the measured constants assume (2 cores there)."""
+    return tokens * 2 / max(1, os.cpu_count() or 1) * _CPU_SECONDS_PER_TOKEN[kind]
+
+
 _CALIBRATION_TEXT = "The company reported a sharp fall in quarterly profit and cut its full-year outlook"
 
 
@@ -411,8 +417,7 @@ def host_speed_factor() -> float:
         started = time.perf_counter()
         encoder.model.embed(**batch)
         measured = time.perf_counter() - started
-    cores = max(1, os.cpu_count() or 1)
-    predicted = len(texts) * batch["input_ids"].shape[1] * 2 / cores * _CPU_SECONDS_PER_TOKEN["encode"]
+    predicted = len(texts) * _reference_seconds_per_row(batch["input_ids"].shape[1], "encode")
     return min(20.0, max(0.2, measured / predicted))
 
 
@@ -425,12 +430,12 @@ def estimate_training_seconds(
     p = params.resolved()
     rows = len(texts)
     slowdown = _SLOWDOWN[base_encoder(p.base).key]
-    per_row = mean_tokens(texts, p.max_length) * 2 / max(1, os.cpu_count() or 1)
-    encode_s = per_row * _CPU_SECONDS_PER_TOKEN["encode"] * slowdown["encode"]
+    tokens = mean_tokens(texts, p.max_length)
+    encode_s = _reference_seconds_per_row(tokens, "encode") * slowdown["encode"]
     if p.method == "head":
         seconds = rows * encode_s + 0.002 * p.epochs * rows / 1000
     else:
-        train_s = per_row * _CPU_SECONDS_PER_TOKEN[p.method] * slowdown[p.method]
+        train_s = _reference_seconds_per_row(tokens, p.method) * slowdown[p.method]
         seconds = p.epochs * rows * ((1 - p.validation_share) * train_s + p.validation_share * encode_s)
     if choose_device(device) == "cuda":
         return seconds / _CUDA_SPEEDUP + 10.0

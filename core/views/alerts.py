@@ -87,7 +87,6 @@ def alerts_table(alerts: Sequence[Mapping]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-
 def alert_label(alert: Mapping) -> str:
     fired = alert["fired_at"]
     when = f"{fired:%Y-%m-%d %H:%M}" if isinstance(fired, datetime) else str(fired)
