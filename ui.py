@@ -24,6 +24,16 @@ def use_app_navigation() -> None:
         st.rerun()
 
 
+def example_download(kind: str, where=st) -> None:  # noqa: ANN001 - st or a column
+    """A quiet download link for the example file ``kind`` (core.examples), shown next to an empty uploader so a new
+    user sees the expected format and can try the page at once."""
+    from core.examples import EXAMPLES, example_csv
+
+    example = EXAMPLES[kind]
+    where.download_button(f"{example.label} (CSV)", example_csv(kind), example.file_name, "text/csv", type="tertiary",
+                          icon=":material/download:", key=f"example_{kind}", help="Download it, look at it, upload it here")
+
+
 def may(role: str) -> bool:
     """Whether the signed-in user's role reaches ``role``: pages show viewers read-only views instead of forms
     that core would refuse (core still checks every action)."""

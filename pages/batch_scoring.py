@@ -9,7 +9,7 @@ from core.scoring import runs
 from core.scoring.agreement import disagreements, label_agreements, review_file
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
-from ui import chart_labels, confusion_chart, may, plain, say, use_app_navigation
+from ui import chart_labels, confusion_chart, example_download, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -52,6 +52,7 @@ def new_run_form() -> None:
     )
     if upload is None:
         st.caption(f"Files up to {limit}. Rows are read and scored in chunks, so large files are fine.")
+        example_download("batch")
         return
     try:
         path = saved_upload(upload)

@@ -20,7 +20,7 @@ from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, l
 from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
-from ui import chart_labels, may, plain, say, use_app_navigation
+from ui import chart_labels, example_download, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -131,7 +131,9 @@ def import_section() -> None:
     st.subheader("Import an FAQ")
     name = st.text_input("Knowledge base name", placeholder="e.g. Cards", key="cs_kb_name")
     upload = st.file_uploader("FAQ CSV (question, answer, optional category)", type=["csv"], key="cs_faq_upload")
-    if upload is not None:
+    if upload is None:
+        example_download("faq")
+    else:
         try:
             frame = read_faq_file(upload.getvalue(), upload.name)
         except FaqFileError as exc:
@@ -191,6 +193,7 @@ def tickets_tab() -> None:
                               key="cs_tickets_upload")  # fmt: skip
     if upload is None:
         st.info("Upload an export of customer messages to see intents, sentiment over time, the deflection rate and unanswered questions.")
+        example_download("tickets")
         return
     try:
         frame = read_faq_file(upload.getvalue(), upload.name)
@@ -259,6 +262,8 @@ def past_questions_tab() -> None:
                "would (nothing is logged), and the file comes back with the answers added.")
     upload = st.file_uploader("Past questions (CSV or Excel; optionally with the expected answer)", type=["csv", "xlsx"],
                               key="cs_batch_upload")  # fmt: skip
+    if upload is None:
+        example_download("past_questions")
     kb = kb_picker("cs_batch_kb")
     if upload is None or kb is None:
         return

@@ -13,7 +13,7 @@ from core.nlp.training import TrainingParams
 from core.runs import status_label
 from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
-from ui import chart_labels, confusion_chart, may, plain, say, use_app_navigation
+from ui import chart_labels, confusion_chart, example_download, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -158,6 +158,7 @@ def train_tab() -> None:
     upload = st.file_uploader("Labelled CSV (a text column and a label column)", type=["csv"], key="studio_upload")
     if upload is None:
         st.info("Upload a CSV with one example per row: the text and its label (for example an export of reviewed tickets).")
+        example_download("labelled")
         return
     try:
         frame = read_labelled_file(upload.getvalue(), upload.name)

@@ -11,7 +11,7 @@ from core.recommend.split import PROTOCOLS
 from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
-from ui import may, plain, say, use_app_navigation
+from ui import example_download, may, plain, say, use_app_navigation
 
 use_app_navigation()
 
@@ -80,6 +80,10 @@ def data_tab() -> None:
     inter_file = left.file_uploader("Interactions (CSV)", type=["csv", "txt"], key="rec_interactions")
     items_file = right.file_uploader("Catalogue (CSV)", type=["csv", "txt"], key="rec_items")
     if inter_file is None or items_file is None:
+        if inter_file is None:
+            example_download("interactions", left)
+        if items_file is None:
+            example_download("catalogue", right)
         st.info("Upload both files to see the column mapping and the data check.")
         saved_versions()
         return

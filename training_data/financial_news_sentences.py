@@ -681,9 +681,10 @@ def _tidy(text: str) -> str:
     return re.sub(r"\s+", " ", text).replace(" , .", " .").strip()
 
 
-def financial_news_sentences(n_per_label: int = 2000, seed: int = 7, neutral_ratio: float = 1.25) -> list[tuple[str, str]]:
+def financial_news_sentences(n_per_label: int = 2000, seed: int = 7, neutral_ratio: float = 1.25,
+                             plain_share: float = 0.25) -> list[tuple[str, str]]:
     """``n_per_label`` positive and negative sentences and ``neutral_ratio`` times as many neutral ones (news
-    is mostly neutral), as (text, label) rows, de-duplicated."""
+    is mostly neutral), as (text, label) rows, de-duplicated; ``plain_share`` of them in ordinary typography."""
     rng = random.Random(seed)
     makers = {"positive": _positive, "negative": _negative, "neutral": _neutral}
     rows: list[tuple[str, str]] = []
@@ -694,7 +695,7 @@ def financial_news_sentences(n_per_label: int = 2000, seed: int = 7, neutral_rat
         while len(seen) < wanted and attempts < wanted * 50:
             attempts += 1
             text = _tidy(make(rng))
-            if rng.random() < 0.25:
+            if rng.random() < plain_share:
                 text = _plain_style(text)
             if text not in seen:
                 seen.add(text)

@@ -61,6 +61,13 @@ def texts(elements) -> list[str]:
     return [e.value for e in elements]
 
 
+def download_labels(at: AppTest, examples: bool = False) -> list[str]:
+    """The labels of the page's download buttons; the example-file links under empty uploaders (ui.example_download)
+    only when ``examples``."""
+    labels = [b.label for b in at.get("download_button")]
+    return [label for label in labels if label.startswith("Example ") == examples]
+
+
 def shown(markdown: str) -> str:
     """What a reader sees of a message made plain by ui.plain / ui.say: Markdown escapes, HTML entities
     and the invisible word joiners (which stop bare URLs becoming links) removed."""

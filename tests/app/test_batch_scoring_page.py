@@ -81,7 +81,7 @@ def test_upload_preview_run_and_result(tiny_models):
     table = [f.value for f in at.dataframe if "sentiment_label" in f.value.columns][0]
     assert list(table["ticket"]) == ["1", "2", "3", "4"] and list(table["status"]) == ["ok", "ok", "empty", "ok"]
     assert "[EMAIL]" in table.loc[0, "comment"] and "ann@example.com" not in table.loc[0, "comment"]
-    labels = [b.label for b in at.get("download_button")]
+    labels = helpers.download_labels(at)
     assert labels == ["Download CSV (Excel-safe)", "Download Parquet", "Error report (1 rows not parsed)"]
     helpers.widget(at.toggle, "Lowest confidence first").set_value(True)
     at.run()
@@ -227,7 +227,7 @@ def test_viewers_see_runs_and_downloads_but_no_forms_or_actions(tiny_models):
     at.selectbox(key="scoring_open").set_value(done)
     at.run()
     assert_no_exception(at)
-    assert [b.label for b in at.get("download_button")] == ["Download CSV (Excel-safe)", "Download Parquet"]
+    assert helpers.download_labels(at) == ["Download CSV (Excel-safe)", "Download Parquet"]
 
 
 def test_a_file_with_labels_shows_how_the_model_agrees_with_them(tiny_models):

@@ -76,7 +76,7 @@ def test_a_ray_run_shows_progress_and_can_be_cancelled_like_a_local_one(tiny_mod
     at.run()
     assert_no_exception(at)
     assert any("cancelled after" in i and "Resume scores the whole file again on Ray" in i for i in texts(at.info)), texts(at.info)
-    assert [b.label for b in at.get("download_button")] == ["Download CSV (Excel-safe)", "Download Parquet"]
+    assert helpers.download_labels(at) == ["Download CSV (Excel-safe)", "Download Parquet"]
     assert past_runs_table(at).loc[0, "engine"] == "Ray"
     job = json.loads(ray_summary_path(run_id).read_text())  # scored by the Ray job, which was stopped
     assert job["cancelled"] and job["cluster"] == local_ray and job["workers"] == 2
