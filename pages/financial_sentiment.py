@@ -150,9 +150,25 @@ def forget_link_messages() -> None:
     st.session_state.pop("f_messages", None)
 
 
-def show_all_dates() -> None:
-    st.session_state.f_dates = dash.all_dates()
+def show_dates(dates: tuple) -> None:
+    st.session_state.f_dates = dates
     forget_link_messages()
+
+
+def older_items_notice(flt, tab: str) -> bool:  # noqa: ANN001 - ArticleFilter
+    """When the date range hides older items: say how many and offer the newest week that has some, or every date.
+    Whether it said so."""
+    hidden = dash.hidden_older_items(flt)
+    if not hidden:
+        return False
+    say("info", dash.older_items_message(hidden, flt.count_stories))
+    row = st.container(horizontal=True)
+    newest = dash.newest_older_week(flt)
+    if newest:
+        row.button(f"Show the newest week with items ({newest[0]:%-d %b} – {newest[1]:%-d %b %Y})", on_click=show_dates,
+                   args=(newest,), type="primary", key=f"show_newest_{tab}")
+    row.button("Show all dates", on_click=show_dates, args=(dash.all_dates(),), key=f"show_all_{tab}")
+    return True
 
 
 def keep_filters_in_url(wanted: dict) -> None:
@@ -210,11 +226,7 @@ if items_tab.open:
         c5.metric("Negative share", "–" if share is None else f"{share:.0%}", border=True)
         items = dash.list_articles(flt, limit=ITEM_LIMIT)
         if items.empty:
-            hidden = dash.hidden_older_items(flt)
-            if hidden:
-                say("info", dash.older_items_message(hidden, flt.count_stories))
-                st.button("Show all dates", on_click=show_all_dates, key="show_all_items")
-            else:
+            if not older_items_notice(flt, "items"):
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
             if not feed_names:
                 st.button("Open the Feeds tab", on_click=open_tab, args=("Feeds",))
@@ -235,11 +247,7 @@ if trends_tab.open:
         measure = g3.selectbox("Measure", list(dash.MEASURES), format_func=dash.MEASURES.get, key="t_measure")
         trend = dash.sentiment_trend(flt, group_by, frequency)
         if trend.empty:
-            hidden = dash.hidden_older_items(flt)
-            if hidden:
-                say("info", dash.older_items_message(hidden, flt.count_stories))
-                st.button("Show all dates", on_click=show_all_dates, key="show_all_trends")
-            else:
+            if not older_items_notice(flt, "trends"):
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
         else:
             share, marked = measure == "negative_share", dash.mark_thin(trend, stories=flt.count_stories)

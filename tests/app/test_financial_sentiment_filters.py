@@ -80,6 +80,24 @@ def test_older_items_hidden_by_the_date_filter_are_announced(seed):
     assert len(at.get("plotly_chart")) == 2
 
 
+def test_the_newest_week_with_items_skips_an_outlier_years_older(seed):
+    """Months-old feeds with one item from years before: the first button lands on the newest week that has items
+    (what "Show all dates" would stretch over years), in the URL like any date range."""
+    seed(ROWS, hours_ago=24 * 60)
+    seed([("Archived profile from long ago", "neutral", "Earnings", [])], feed_name="Archive", hours_ago=24 * 800)
+    at = open_page(PAGE)
+    newest = (utcnow() - timedelta(hours=24 * 60)).date()
+    label = next(b for b in page_buttons(at) if b.startswith("Show the newest week with items"))
+    assert label.endswith(f"{newest:%-d %b %Y})")
+    button(at, label).click().run()
+    assert_no_exception(at)
+    assert at.date_input(key="f_dates").value == (newest - timedelta(days=7), newest)
+    assert (at.query_params["start"], at.query_params["end"]) == (f"{newest - timedelta(days=7)}", f"{newest}")
+    assert sorted(table(at, "items_table")["title"]) == sorted(t for t, *_ in ROWS)  # not the archived one
+    trends = button(switch_tab(open_page(PAGE), "Trends"), "Show all dates").click().run()  # still one click away
+    assert trends.date_input(key="f_dates").value[0] == (utcnow() - timedelta(hours=24 * 800)).date()
+
+
 def test_one_day_of_data_gets_whole_day_ticks(seed):
     seed(ROWS)
     at = open_page(PAGE, tab="Trends")
