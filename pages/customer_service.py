@@ -88,7 +88,7 @@ def show_answer(item: dict) -> None:
                 st.caption(f"Feedback stored: {given}")
 
 
-def operating_point_choice(key: str) -> Policy:
+def operating_point_choice(key: str, on_past_questions: bool = False) -> Policy:
     """The "Answer more <-> Be more careful" choice with its measured effect, and a custom threshold for experts."""
     start, custom_on, problem = view.default_choice()
     if problem:
@@ -99,8 +99,8 @@ def operating_point_choice(key: str) -> Policy:
         custom = st.checkbox("Use a custom confidence threshold instead", value=custom_on, key=f"{key}_custom")
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
                               get_settings().support_confidence_threshold, 0.01, key=f"{key}_threshold")  # fmt: skip
-    st.caption(view.effect_text(point, threshold if custom else None))
-    st.caption(view.caveat_text(point))
+    st.caption(view.effect_text(point, threshold if custom else None, on_past_questions))
+    st.caption(view.caveat_text(point, on_past_questions))
     return view.chosen_policy(point, threshold if custom else None)
 
 
@@ -281,7 +281,7 @@ def past_questions_tab() -> None:
     guess = view.guess_expected_column(columns, text_col)
     expected = c2.selectbox("Expected answer column (optional)", expected_options,
                             index=expected_options.index(guess) if guess else 0, key="cs_b_expected")
-    policy = operating_point_choice("cs_b")
+    policy = operating_point_choice("cs_b", on_past_questions=True)
     if st.button("Answer the file", type="primary", key="cs_b_run"):
         bar = st.progress(0.0, text="Answering…")
         total = max(1, count_records(inspect_input(source, name=upload.name, validate=False)))

@@ -116,25 +116,29 @@ def percent(share: float, digits: int = 0) -> str:
     return f"{share * 100:.{digits}f} %"
 
 
-def effect_text(point: str, custom_threshold: float | None = None) -> str:
+PAST_QUESTIONS_HINT = {False: "(Past questions tab)", True: "(as this tab does)"}  # where the page shows it: elsewhere / there
+
+
+def effect_text(point: str, custom_threshold: float | None = None, on_past_questions: bool = False) -> str:
     """The measured effect of an operating point in words (or what a custom threshold means)."""
     if custom_threshold is not None:
         return (f"Custom threshold {custom_threshold:.2f} is in use instead of the choice above: its effect was not measured; "
-                "try it on your past questions first (Past questions tab).")  # fmt: skip
+                f"try it on your past questions first {PAST_QUESTIONS_HINT[on_past_questions]}.")  # fmt: skip
     p = points.operating_point(point)
     return (f"On a validation set of bank questions: answers {percent(p.answered)} of the questions the FAQ covers, "
             f"gives a wrong answer to {percent(p.wrong, 1)} of them, and escalates {percent(p.unknown_escalated)} of the "
             f"questions it has no answer for (threshold {p.threshold:.2f}).")  # fmt: skip
 
 
-def caveat_text(point: str = points.DEFAULT) -> str:
+def caveat_text(point: str = points.DEFAULT, on_past_questions: bool = False) -> str:
     """The honest limit of those numbers: they were measured on Banking77 questions, and did not carry over to the
     customer FAQ test questions (the figure of the chosen operating point)."""
     p = points.operating_point(point)
     text = "Measured on Banking77 questions, not on your FAQ"
     if p.test_wrong is not None:
         text += (f": on a customer FAQ's test questions the {point} point gave a wrong answer to "
-                 f"{percent(p.test_wrong)} of them, so check on your own past questions (Past questions tab)")  # fmt: skip
+                 f"{percent(p.test_wrong)} of them, so check on your own past questions "
+                 f"{PAST_QUESTIONS_HINT[on_past_questions]}")  # fmt: skip
     return text + "."
 
 

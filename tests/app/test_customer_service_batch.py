@@ -21,6 +21,8 @@ def test_past_questions_are_answered_counted_and_downloadable(models):  # noqa: 
     at.run()
     assert_no_exception(at)
     assert at.selectbox(key="cs_b_text").value == "question"
+    caveat = next(c for c in texts(at.caption) if c.startswith("Measured on Banking77 questions"))
+    assert caveat.endswith("(as this tab does).")  # not "(Past questions tab)" while on that tab
     at.selectbox(key="cs_b_expected").set_value("expected")
     at.button(key="cs_b_run").click().run()
     assert_no_exception(at)

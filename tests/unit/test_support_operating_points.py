@@ -116,6 +116,8 @@ def test_the_effect_is_stated_in_words_from_the_measured_numbers() -> None:
     custom = view.effect_text("balanced", 0.5)
     assert custom.startswith("Custom threshold 0.50 is in use") and "not measured" in custom
     assert f"{p.test_wrong * 100:.0f} %" in view.caveat_text() and "not on your FAQ" in view.caveat_text()
+    assert view.caveat_text().endswith("(Past questions tab).")
+    assert view.caveat_text(on_past_questions=True).endswith("(as this tab does).")
     careful = points.operating_point("be more careful")
     assert f"the be more careful point gave a wrong answer to {careful.test_wrong * 100:.0f} %" in view.caveat_text("be more careful")
     assert [view.operating_point_label(n) for n in view.OPERATING_POINTS] == ["Answer more", "Balanced", "Be more careful"]
