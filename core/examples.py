@@ -9,6 +9,7 @@ from the templates here. Deterministic: the same bytes on every call.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -71,6 +72,8 @@ PAST_QUESTIONS = [
     ("can I open a joint account with my partner?", None),
 ]
 
+BANK_WORDS = re.compile(r"\b(card|cards|transfer|transfers|bank|account|atm|cash|pin|top.?up|exchange rate|direct debit|statement)\b",
+                        re.IGNORECASE)
 SHOP_CATEGORIES = {  # category -> (product nouns, what they are for)
     "Kitchen": (["chef's knife", "frying pan", "coffee grinder", "cutting board", "kettle", "stock pot", "spice rack", "tea set"],
                 "cooking at home"),
@@ -109,8 +112,9 @@ def example_tickets() -> pd.DataFrame:
     from training_data.customer_messages import customer_messages
 
     rng = random.Random(11)
-    messages = [text for text, _ in customer_messages(n_per_label=60, seed=11)]
+    messages = [text for text, _ in customer_messages(n_per_label=300, seed=11) if BANK_WORDS.search(text)]
     rng.shuffle(messages)
+    messages = messages[:180]  # a bank's export, like the example FAQ (the generator also writes telecom, travel, ...)
     start = datetime(2026, 9, 1, 8, 0)
     rows = []
     for i, text in enumerate(messages):
