@@ -161,16 +161,18 @@ def example_interactions() -> pd.DataFrame:
     categories = list(by_category)
     start = datetime(2026, 8, 1)
     rows = []
+
+    def pick(liked: list[str]) -> str:
+        shelf = by_category[rng.choice(liked) if rng.random() < 0.85 else rng.choice(categories)]
+        return shelf[min(int(rng.expovariate(0.35)), len(shelf) - 1)]  # a few best sellers per department
+
     for user in range(1, 151):
         liked = rng.sample(categories, rng.choice([1, 2]))
         seen: set[str] = set()
         for _ in range(rng.randint(5, 12)):
-            for _try in range(50):  # one row per user and item: an export of what each shopper did last
-                shelf = by_category[rng.choice(liked) if rng.random() < 0.85 else rng.choice(categories)]
-                item = shelf[min(int(rng.expovariate(0.35)), len(shelf) - 1)]  # a few best sellers per department
-                if item not in seen:
-                    break
-            if item in seen:
+            # one row per user and item (an export of what each shopper did last): the first new pick of up to 50
+            item = next((i for i in (pick(liked) for _ in range(50)) if i not in seen), None)
+            if item is None:
                 continue
             seen.add(item)
             event = rng.choices(["view", "cart", "purchase"], weights=[6, 2, 1])[0]

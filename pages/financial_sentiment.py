@@ -155,19 +155,22 @@ def show_dates(dates: tuple) -> None:
     forget_link_messages()
 
 
+def show_all_dates() -> None:
+    show_dates(dash.all_dates())
+
+
 def older_items_notice(flt, tab: str) -> bool:  # noqa: ANN001 - ArticleFilter
     """When the date range hides older items: say how many and offer the newest week that has some, or every date.
     Whether it said so."""
     hidden = dash.hidden_older_items(flt)
-    if not hidden:
+    if not hidden.count:
         return False
-    say("info", dash.older_items_message(hidden, flt.count_stories))
+    say("info", dash.older_items_message(hidden.count, flt.count_stories))
     row = st.container(horizontal=True)
-    newest = dash.newest_older_week(flt)
-    if newest:
-        row.button(f"Show the newest week with items ({newest[0]:%-d %b} – {newest[1]:%-d %b %Y})", on_click=show_dates,
-                   args=(newest,), type="primary", key=f"show_newest_{tab}")
-    row.button("Show all dates", on_click=show_dates, args=(dash.all_dates(),), key=f"show_all_{tab}")
+    start, end = hidden.newest_week
+    row.button(f"Show the newest week with items ({start:%-d %b} – {end:%-d %b %Y})", on_click=show_dates,
+               args=(hidden.newest_week,), type="primary", key=f"show_newest_{tab}")
+    row.button("Show all dates", on_click=show_all_dates, key=f"show_all_{tab}")
     return True
 
 

@@ -491,27 +491,24 @@ def empty_items_message(feed_count: int, unscored: int) -> str:
     return "No scored items match these filters. Widen the date range or clear some filters, or fetch a feed in the Feeds tab."
 
 
-def _older_than_range(flt: ArticleFilter) -> ArticleFilter:
-    return ArticleFilter(**{**flt.__dict__, "start": None, "end": flt.start})
+@dataclass(frozen=True)
+class HiddenOlder:
+    """What the date range hides: how many older items the other filters match, and a range as long as the default
+    one ending on the newest day that holds some (where an analyst opening months-old feeds wants to land)."""
+
+    count: int
+    newest_week: tuple[date, date] | None
 
 
-def hidden_older_items(flt: ArticleFilter) -> int:
-    """Items the other filters match that are older than the date range (the Items tab says so)."""
+def hidden_older_items(flt: ArticleFilter) -> HiddenOlder:
+    """Items the other filters match that are older than the date range (the Items and Trends tabs say so)."""
     if flt.start is None:
-        return 0
-    return summarise(_older_than_range(flt)).items
-
-
-def newest_older_week(flt: ArticleFilter) -> tuple[date, date] | None:
-    """A date range as long as the default one, ending on the newest day that holds items the other filters match
-    before the date range: where an analyst opening months-old feeds wants to land (None when there are none)."""
-    if flt.start is None:
-        return None
-    days = sentiment_trend(_older_than_range(flt), "all", "day")
+        return HiddenOlder(0, None)
+    days = sentiment_trend(ArticleFilter(**{**flt.__dict__, "start": None, "end": flt.start}), "all", "day")
     if days.empty:
-        return None
+        return HiddenOlder(0, None)
     newest = pd.Timestamp(days["bucket"].max()).date()
-    return newest - timedelta(days=DEFAULT_DAYS), newest
+    return HiddenOlder(int(days["items"].sum()), (newest - timedelta(days=DEFAULT_DAYS), newest))
 
 
 def all_dates() -> tuple[date, date]:
