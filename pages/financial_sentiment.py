@@ -104,7 +104,7 @@ def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
     if may("admin") and m4.button("Delete…", key="delete_feed", width="stretch"):
         st.session_state["feed_delete"] = chosen.id
     if problem := dash.last_fetch_problem(chosen, report):
-        say("error", problem)
+        say(*problem)
     doomed = by_id.get(st.session_state.get("feed_delete"))
     if doomed is not None:
         with st.container(border=True):
@@ -368,7 +368,7 @@ if feeds_tab.open:
                     "id": None,
                     "name": st.column_config.TextColumn("Feed"),
                     "status": st.column_config.TextColumn("Status"),
-                    "last_error": st.column_config.TextColumn("Last error", width="large"),
+                    "last_error": st.column_config.TextColumn("Last problem", width="large"),
                     "last_fetched_at": st.column_config.DatetimeColumn("Last fetched (UTC)", format="YYYY-MM-DD HH:mm"),
                     "last_new_items": st.column_config.NumberColumn("New last time"),
                     "items": st.column_config.NumberColumn("Items"),

@@ -649,8 +649,8 @@ def feeds_table(feeds: Sequence[FeedView]) -> pd.DataFrame:
         {
             "id": f.id,
             "name": f.name,
-            "status": ("paused · " if not f.enabled else "") + FEED_STATUS.get(f.last_status, f.last_status or ""),
-            "last_error": f.last_error or "",
+            "status": ("paused · " if not f.enabled else "") + feed_status(f),
+            "last_error": feed_problem(f),
             "last_fetched_at": f.last_fetched_at,
             "last_new_items": f.last_new_items,
             "items": f.articles,
@@ -662,8 +662,22 @@ def feeds_table(feeds: Sequence[FeedView]) -> pd.DataFrame:
     ]
     return pd.DataFrame(
         rows,
-        columns=["id", "name", "status", "items", "last_fetched_at", "last_new_items", "interval_minutes", "last_error", "topics", "url"],
+        columns=["id", "name", "status", "last_error", "items", "last_fetched_at", "last_new_items", "interval_minutes", "topics", "url"],
     )
+
+
+def feed_status(feed: FeedView) -> str:
+    """The status in words; a fetch that stored the items of a broken document says so (its problem is kept)."""
+    if feed.last_status == "ok" and feed.last_error:
+        return "OK, with a problem"
+    return FEED_STATUS.get(feed.last_status, feed.last_status or "")
+
+
+def feed_problem(feed: FeedView) -> str:
+    """The last fetch's problem without the feed's own URL, which the row already shows: the narrow column then starts
+    with what went wrong ("HTTP 404 File not found", "the URL returned an HTML page…") instead of the address."""
+    text = feed.last_error or ""
+    return text.removeprefix(f"{feed.url}: ").removesuffix(f" from {feed.url}")
 
 
 @dataclass(frozen=True)
@@ -672,15 +686,20 @@ class ActionReport:
     text: str  # plain text (contains feed content: show it escaped or as text)
     new_items: int = 0
     scored: int = 0
-    failed_feeds: tuple[int, ...] = ()  # feeds whose fetch failed: this report already says their errors
+    problem_feeds: tuple[int, ...] = ()  # feeds whose failure or broken document this report already says
 
 
-def last_fetch_problem(feed: FeedView, report: ActionReport | None) -> str | None:
-    """The line under the feed picker when the picked feed's last fetch failed, unless the report just shown is that
-    failure (the same error twice on one screen says nothing more)."""
-    if feed.last_status != "error" or not feed.last_error or (report is not None and feed.id in report.failed_feeds):
+def last_fetch_problem(feed: FeedView, report: ActionReport | None) -> tuple[str, str] | None:
+    """The (level, text) line under the feed picker when the picked feed's last fetch failed, or stored only what it
+    could recover from a broken document; not when the report just shown is that failure (the same error twice on one
+    screen says nothing more)."""
+    if not feed.last_error or (report is not None and feed.id in report.problem_feeds):
         return None
-    return f"The last fetch of {feed.name} failed: {feed.last_error}"
+    if feed.last_status == "error":
+        return "error", f"The last fetch of {feed.name} failed: {feed.last_error}"
+    if feed.last_status == "ok":
+        return "warning", f"The last fetch of {feed.name} stored what it could: {feed.last_error}"
+    return None
 
 
 def _group_into_stories() -> None:
@@ -748,7 +767,7 @@ def fetch_now(feed_id: int) -> ActionReport:
         record("feed fetched", str(feed_id))
     name = outcome.feed_name or f"feed {feed_id}"
     if outcome.status == "error":
-        return ActionReport("error", f"Fetching {name} failed: {outcome.error}", failed_feeds=(feed_id,))
+        return ActionReport("error", f"Fetching {name} failed: {outcome.error}", problem_feeds=(feed_id,))
     _group_into_stories()
     scored = _score_fetched(name, outcome.new_items)
     if isinstance(scored, ActionReport):
@@ -761,6 +780,8 @@ def fetch_now(feed_id: int) -> ActionReport:
     else:
         text = f"{name}: {outcome.new_items} new items, {scoring}."
     if outcome.error:  # a broken document whose items could still be read
-        return ActionReport("warning", f"{text} The feed document has problems: {outcome.error}", outcome.new_items, scored)
+        return ActionReport(
+            "warning", f"{text} The feed document has problems: {outcome.error}", outcome.new_items, scored, (feed_id,)
+        )
     return ActionReport("info" if outcome.status == "empty" else "success", text, outcome.new_items, scored)
 

@@ -134,6 +134,25 @@ def test_fetch_now_groups_the_same_story_at_once_not_at_the_workers_next_cycle(t
     assert len(table(at, "items_table")) == 2  # one row per story
 
 
+def test_a_feed_read_from_a_broken_document_is_ok_with_its_problem_said(tiny_models):
+    good = _rss([{"title": "Shares plunged after a profit warning", "link": "https://example.com/a"},
+                 {"title": "Sales jumped", "link": "https://example.com/b"}])
+    with serve_feeds({"/broken.rss": good.replace(b"Sales jumped", b"Sales & margins jumped")}) as base:  # a raw &
+        at = open_page(PAGE, tab="Feeds")
+        fill_feed_form(at, "Broken", base + "/broken.rss")
+        button(at, "Fetch now").click().run()
+    assert_no_exception(at)
+    [report] = [w for w in texts(at.warning) if "Broken" in w]  # said once, by the fetch report
+    assert "2 new items" in report and "not well-formed XML" in report
+    shown = table(at, "feeds_table")
+    assert list(shown["status"]) == ["OK, with a problem"] and list(shown["items"]) == [2]
+    assert shown["last_error"][0].startswith("the document is not well-formed XML")
+    at.run()  # back on the tab later: the stored problem is shown under the feed picker, as a warning
+    assert any(w.startswith("The last fetch of Broken stored what it could: ") and "2 items were recovered" in w
+               for w in texts(at.warning)), texts(at.warning)
+    assert not [e for e in texts(at.error) if "Broken" in e]
+
+
 def test_fetch_now_shows_why_a_feed_failed(db):
     with serve_feeds({"/gone.rss": FeedRoute(b"gone", status=404)}) as base:
         at = open_page(PAGE, tab="Feeds")
@@ -143,7 +162,7 @@ def test_fetch_now_shows_why_a_feed_failed(db):
     assert any(e.startswith("Fetching Gone failed:") and "404" in e for e in texts(at.error)), texts(at.error)
     shown = table(at, "feeds_table")
     assert list(shown["status"]) == ["error"]
-    assert "404" in shown["last_error"][0]
+    assert "404" in shown["last_error"][0] and base not in shown["last_error"][0]  # the row already shows the URL
     assert not any("The last fetch of Gone failed" in e for e in texts(at.error))  # said once, by the fetch report
     at.run()  # back on the tab later: the stored failure is shown under the feed picker
     assert [e for e in texts(at.error) if "Gone" in e] == [e for e in texts(at.error) if e.startswith("The last fetch of Gone failed:")]
