@@ -66,7 +66,8 @@ class ImportReport:
     rejected: list[ReportLine] = field(default_factory=list)  # what add_feed refused, or no usable URL
 
     def summary(self) -> str:
-        return f"{len(self.added)} feeds added, {len(self.skipped)} already present (skipped), {len(self.rejected)} rejected."
+        added = f"{len(self.added)} feed{'s' if len(self.added) != 1 else ''} added"
+        return f"{added}, {len(self.skipped)} already present (skipped), {len(self.rejected)} rejected."
 
     def lines(self) -> list[str]:
         """One line per skipped or rejected entry, in file order."""

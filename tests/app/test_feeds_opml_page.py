@@ -39,7 +39,7 @@ def test_an_admin_imports_opml_and_sees_the_report(db):
     assert len(downloads(at)) == 1
     at = upload(at, "reader.opml", OPML)
     assert_no_exception(at)
-    assert "1 feeds added, 1 already present (skipped), 1 rejected." in texts(at.warning)
+    assert "1 feed added, 1 already present (skipped), 1 rejected." in texts(at.warning)
     report = next(frame.value for frame in at.dataframe if "reason" in frame.value.columns)
     assert report[["line", "title", "outcome"]].values.tolist() == [[7, "Intranet", "rejected"], [8, "Known", "skipped"]]
     assert "private or local address 10.1.2.3" in report["reason"][0]
