@@ -60,7 +60,7 @@ def new_run_form() -> None:
     except InputFileError as exc:
         say("error", str(exc))
         return
-    st.caption(plain(f"{upload.name}: {check.description}, {len(check.spec.columns)} columns"))
+    st.caption(plain(f"{upload.name}: {check.description}"))
     st.dataframe(check.preview, hide_index=True, width="stretch", key="scoring_preview")
     if check.bad_rows:
         lines = ", ".join(str(b.line) for b in check.bad_rows[:10])

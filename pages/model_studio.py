@@ -266,7 +266,7 @@ def compression_choices() -> tuple[str, TextsFile | None, bool]:
     columns = check.spec.columns
     guess = columns.index(check.suggested_column) if check.suggested_column in columns else 0
     column = st.selectbox("Text column", columns, index=guess, key="studio_texts_column", help="Suggested: the longest texts")
-    st.caption(plain(f"{upload.name}: {check.description}, {len(columns)} columns"))
+    st.caption(plain(f"{upload.name}: {check.description}"))
     return student, TextsFile(path, upload.name, column), True
 
 

@@ -56,7 +56,11 @@ def check_upload(path: Path, name: str | None = None, rows: int = 20) -> UploadC
 def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -> UploadCheck:
     spec = inspect_input(Path(path), "auto", name=name)
     frame, bad = preview(spec, rows, name=name)
-    return UploadCheck(spec, spec.describe(), frame, bad, suggest_text_column(frame) if len(frame.columns) else None)
+    if frame.empty and not bad:
+        heading = ", ".join(spec.columns)
+        raise InputFileError(f"{name}: the file has a header row ({heading}) but no data rows below it")
+    width = f"{len(spec.columns)} column{'s' if len(spec.columns) != 1 else ''}"
+    return UploadCheck(spec, f"{spec.describe()}, {width}", frame, bad, suggest_text_column(frame) if len(frame.columns) else None)
 
 
 def available_tasks() -> list[str]:

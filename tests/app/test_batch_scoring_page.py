@@ -98,6 +98,7 @@ def test_upload_preview_run_and_result(tiny_models):
         ("big.csv", b"id,text\n" + b"1,lorem ipsum dolor\n" * 1000, "error", "over the upload limit of 0.01 MB (BEACON_UPLOAD_MAX_MB)"),
         ("broken.xlsx", b"PK\x03\x04garbage", "error", "broken.xlsx: not a readable .xlsx workbook"),
         ("photo.csv", png_bytes(), "error", "photo.csv is a PNG image, not a text table (CSV); nothing was read."),
+        ("header.csv", b"id,text\n", "error", "header.csv: the file has a header row (id, text) but no data rows below it"),
     ],
 )
 def test_bad_files_say_what_is_wrong_without_crashing(tiny_models, monkeypatch, name, content, level, message):
@@ -117,7 +118,7 @@ def test_latin1_file_is_read_and_its_encoding_shown(tiny_models):
     at.file_uploader[0].upload("latin.csv", "id\ttext\n1\tGewinn für Köln\n".encode("latin-1"), "text/csv")
     at.run()
     assert_no_exception(at)
-    assert any("Windows-1252 (Latin-1), tab-separated" in c for c in texts(at.caption))
+    assert any("Windows-1252 (Latin-1), tab-separated, 2 columns" in c for c in texts(at.caption))
     assert at.dataframe[0].value.loc[0, "text"] == "Gewinn für Köln"
 
 
