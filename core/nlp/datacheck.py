@@ -13,6 +13,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from core.scoring.content import SAMPLE_BYTES, check_text
+from core.scoring.reading import sniff_delimiter
 from core.settings import get_settings
 
 MIN_EXAMPLES_PER_CLASS = 5  # 1 for validation + enough left to learn from
@@ -65,7 +66,8 @@ def data_fingerprint(texts: list[str], labels: list[str]) -> str:
 
 
 def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.DataFrame:
-    """Read a CSV (UTF-8, UTF-8 with BOM, or Latin-1) with every cell as text; raise LabelledFileError."""
+    """Read a CSV (UTF-8, UTF-8 with BOM, or Latin-1; comma, semicolon, tab or pipe) with every cell as text; raise
+    LabelledFileError. A one-column file stays one column (a free delimiter guess would split "text" at its "x")."""
     if isinstance(source, Path):
         name = name or str(source)
         if not source.exists():
@@ -88,7 +90,7 @@ def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.Da
         except UnicodeDecodeError:
             continue
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_delimiter(text[:20000]))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise LabelledFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]

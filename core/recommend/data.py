@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -14,6 +13,7 @@ import pandas as pd
 from scipy import sparse
 
 from core.scoring.content import SAMPLE_BYTES, check_text
+from core.scoring.reading import sniff_delimiter
 
 INTERACTION_FIELDS = {"user": True, "item": True, "rating": False, "event": False, "timestamp": False}
 ITEM_FIELDS = {"item": True, "title": True, "description": False, "category": False, "tags": False, "price": False}
@@ -55,13 +55,8 @@ def read_table(source: Path | bytes, name: str = "") -> pd.DataFrame:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-    first = text[:20000].splitlines()
     try:
-        delimiter = csv.Sniffer().sniff("\n".join(first[:20]), delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_delimiter(text[:20000]))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise RecommendFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -92,9 +92,13 @@ def _clean(value: object) -> str:
 def read_faq_file(source: Path | bytes, name: str = "") -> pd.DataFrame:
     """Read an FAQ CSV (comma/semicolon/tab, UTF-8 or Latin-1) with every cell as text."""
     try:
-        return read_labelled_file(source, name)
+        frame = read_labelled_file(source, name)
     except LabelledFileError as exc:
         raise FaqFileError(str(exc)) from exc
+    if frame.empty:
+        heading = ", ".join(frame.columns)
+        raise FaqFileError(f"{name or 'the file'}: the file has a header row ({heading}) but no data rows below it")
+    return frame
 
 
 def suggest_faq_columns(frame: pd.DataFrame) -> tuple[str | None, str | None, str | None]:

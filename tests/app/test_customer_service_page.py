@@ -120,6 +120,21 @@ def test_bad_files_say_what_is_wrong(models):
     assert intents["orientation"] == "h" and all("_" not in name for name in intents["y"])  # intents in words
 
 
+def test_a_one_column_ticket_file_is_read_and_a_header_only_file_refused(models):
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Tickets")
+    at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", b"text\nwhere is my new card\nmy card was stolen\n", "text/csv"))
+    at.run()
+    assert_no_exception(at)
+    assert at.selectbox(key="cs_t_text").options == ["text"]  # not 'Unnamed: 0', 'ex', 'Unnamed: 2'
+    at.button(key="cs_analyse").click().run()
+    assert {m.label: m.value for m in at.metric}["Tickets analysed"] == "2"
+    at.file_uploader(key="cs_tickets_upload").set_value(("empty_export.csv", b"text,timestamp\n", "text/csv"))
+    at.run()
+    assert_no_exception(at)
+    assert "empty_export.csv: the file has a header row (text, timestamp) but no data rows below it" in texts(at.error)
+    assert not [b for b in at.button if b.label == "Analyse tickets"]
+
+
 def column_labels(frame_element) -> dict:
     """The headers a table shows: each column's configured label (the raw name when none is set)."""
     import json

@@ -98,6 +98,18 @@ def test_reading_files(tmp_path):
         read_labelled_file(tmp_path / "missing.csv")
 
 
+@pytest.mark.parametrize("content", [b"text\nI lost my card\nWhere is my money\n", b"headline\nShares fall\n", b"message\n"])
+def test_a_one_column_file_stays_one_column(content):
+    # a free delimiter guess split "text" at its "x" into 'Unnamed: 0', 'ex', 'Unnamed: 2'
+    table = read_labelled_file(content, "one.csv")
+    assert list(table.columns) == [content.split(b"\n")[0].decode()]
+    assert table.iloc[:, 0].tolist() == [line.decode() for line in content.split(b"\n")[1:] if line]
+
+
+def test_pipe_separated_files_are_read():
+    assert read_labelled_file(b"text|label\nhello, world|x\n").to_dict("records") == [{"text": "hello, world", "label": "x"}]
+
+
 def test_column_suggestions():
     table = pd.DataFrame({"id": ["1", "2"], "body": ["a long customer message", "another long one"], "intent": ["a", "b"]})
     assert suggest_columns(table) == ("body", "intent")

@@ -106,6 +106,8 @@ def test_column_picker_and_missing_columns() -> None:
         check_faq(frame, "Frage", "answer")
     with pytest.raises(FaqFileError, match="empty"):
         read_faq_file(b"  \n", "empty.csv")
+    with pytest.raises(FaqFileError, match=r"faq.csv: the file has a header row \(question, answer\) but no data rows"):
+        read_faq_file(b"question,answer\n", "faq.csv")
 
 
 def test_index_search_and_lexical_rerank() -> None:
