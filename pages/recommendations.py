@@ -79,15 +79,17 @@ def data_tab() -> None:
     left, right = st.columns(2)
     inter_file = left.file_uploader("Interactions (CSV)", type=["csv", "txt"], key="rec_interactions")
     items_file = right.file_uploader("Catalogue (CSV)", type=["csv", "txt"], key="rec_items")
+    if inter_file is None:
+        example_download("interactions", left)
+    if items_file is None:
+        example_download("catalogue", right)
+    # each file is read as soon as it arrives, so a file that cannot be used is said before the other is chosen
+    inter = read_upload(inter_file) if inter_file is not None else None
+    items = read_upload(items_file) if items_file is not None else None
     if inter_file is None or items_file is None:
-        if inter_file is None:
-            example_download("interactions", left)
-        if items_file is None:
-            example_download("catalogue", right)
         st.info("Upload both files to see the column mapping and the data check.")
         saved_versions()
         return
-    inter, items = read_upload(inter_file), read_upload(items_file)
     if inter is None or items is None:
         return
     st.markdown(f"**Columns of {plain(inter_file.name)}**")

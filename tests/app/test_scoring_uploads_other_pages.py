@@ -37,3 +37,10 @@ def test_recommendations_data_upload(tiny_models):
     at.file_uploader(key="rec_interactions").set_value(PNG)
     at.file_uploader(key="rec_items").set_value(("items.csv", b"item,title\n1,Red shoes\n", "text/csv"))
     assert refused(at.run()), texts(at.error)
+
+
+def test_recommendations_says_a_bad_file_before_the_other_is_chosen(tiny_models):
+    at = open_page("recommendations.py", "Data")
+    at.file_uploader(key="rec_interactions").set_value(PNG)
+    assert refused(at.run()), texts(at.error)
+    assert "Upload both files to see the column mapping and the data check." in texts(at.info)  # still asked for both
