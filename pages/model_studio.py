@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.downloads import safe_csv
-from core.nlp.datacheck import LabelledFileError, read_labelled_file, suggest_columns
+from core.nlp.datacheck import LabelledFileError, suggest_columns
 from core.nlp.runs import TextsFile, get_run, list_runs
 from core.nlp.training import TrainingParams
 from core.runs import status_label
@@ -161,7 +161,7 @@ def train_tab() -> None:
         example_download("labelled")
         return
     try:
-        frame = read_labelled_file(upload.getvalue(), upload.name)
+        frame = studio.read_training_file(upload.getvalue(), upload.name)
     except LabelledFileError as exc:
         say("error", str(exc))
         return
@@ -196,7 +196,11 @@ def train_tab() -> None:
         max_length = b1.number_input("Max length (tokens)", 16, 512, defaults["max_length"], key="studio_maxlen")
         rank = b2.number_input("LoRA rank", 1, 128, defaults["lora_rank"], key="studio_rank", disabled=method != "lora")
 
-    check = studio.run_data_check(frame, text_col, label_col, task, add_corrections)
+    try:
+        check = studio.run_data_check(frame, text_col, label_col, task, add_corrections)
+    except LabelledFileError as exc:
+        say("error", str(exc))
+        return
     st.subheader("Data check")
     counts = studio.check_counts(frame, check)
     for col, (name, value) in zip(st.columns(len(counts)), counts.items()):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.nlp import registry
-from core.nlp.datacheck import DataCheck, check_labelled_data
+from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file
 from core.nlp.device import choose_device, machine
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
@@ -79,7 +79,20 @@ def with_corrections(frame: pd.DataFrame, text_column: str, label_column: str, t
     return pd.concat([frame[[text_column, label_column]], extra], ignore_index=True)
 
 
+def read_training_file(data: bytes, name: str) -> pd.DataFrame:
+    """An uploaded labelled CSV; LabelledFileError naming the file when it is unreadable or has a single column."""
+    frame = read_labelled_file(data, name)
+    if len(frame.columns) < 2:
+        raise LabelledFileError(
+            f"{name}: training needs a text column and a label column, but the file has one column ({frame.columns[0]!r})"
+        )
+    return frame
+
+
 def run_data_check(frame: pd.DataFrame, text_column: str, label_column: str, task: str, add_corrections: bool) -> DataCheck:
+    """The data check of the chosen columns; LabelledFileError when they cannot be checked (the same column twice)."""
+    if text_column == label_column:
+        raise LabelledFileError(f"the text and label columns are both {text_column!r}: pick the column that holds the labels")
     table = with_corrections(frame, text_column, label_column, task) if add_corrections else frame
     return check_labelled_data(table, text_column, label_column, known_labels=active_labels(task))
 

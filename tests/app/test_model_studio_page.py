@@ -43,6 +43,20 @@ def test_a_file_that_is_not_a_table_is_reported(tiny_models):
     assert any("the file is empty" in t for t in texts(at.error))
 
 
+def test_a_one_column_file_and_the_same_column_twice_are_said_not_crashed_on(tiny_models):
+    at = upload(open_page("model_studio.py", "Train"), b"text\nShares fall\nProfit up\n", "texts.csv")
+    assert_no_exception(at)
+    assert any("texts.csv: training needs a text column and a label column, but the file has one column ('text')" in t
+               for t in texts(at.error)), texts(at.error)
+    assert not [b for b in at.button if b.label == "Start training"]
+    at = upload(at, b"text,label\nShares fall,negative\nProfit up,positive\n")
+    widget(at.selectbox, "Label column").set_value("text")
+    at.run()
+    assert_no_exception(at)
+    assert "the text and label columns are both 'text': pick the column that holds the labels" in texts(at.error)
+    assert not [b for b in at.button if b.label == "Start training"]
+
+
 def test_train_follow_and_promote(tiny_models):
     at = open_page("model_studio.py", "Train")
     at = upload(at, labelled().to_csv(index=False).encode())
