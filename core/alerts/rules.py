@@ -57,13 +57,13 @@ def _text(value: object, what: str, limit: int) -> str:
 
 def _recipients(value: str | Iterable[str] | None) -> list[str]:
     parts = re.split(r"[,;\s]+", value) if isinstance(value, str) else list(value or [])
+    addresses = [str(part).strip() for part in parts if str(part).strip()]
+    invalid = [address for address in addresses if not EMAIL.match(address)]
+    if invalid:  # every one at once, so a pasted list is fixed in one go
+        listed = ", ".join(map(repr, invalid))
+        raise ValueError(f"not a valid email address: {listed}" if len(invalid) == 1 else f"not valid email addresses: {listed}")
     recipients: dict[str, str] = {}
-    for part in parts:
-        address = str(part).strip()
-        if not address:
-            continue
-        if not EMAIL.match(address):
-            raise ValueError(f"not a valid email address: {address!r}")
+    for address in addresses:
         recipients.setdefault(address.lower(), address)
     return list(recipients.values())
 

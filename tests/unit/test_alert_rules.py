@@ -47,6 +47,7 @@ def test_all_scope_needs_no_value_and_drops_one(db):
         ({"cooldown_hours": 0.5}, "cooldown must be at least 1 hour"),
         ({"recipients": ["risk@example.com", "not-an-email"]}, "not a valid email address: 'not-an-email'"),
         ({"recipients": "risk@example"}, "not a valid email address"),
+        ({"recipients": "risk team, analyst@example, ok@example.com"}, "not valid email addresses: 'risk', 'team', 'analyst@example'$"),
         ({"scope_type": "watchlist", "scope_value": "Nordics"}, "no watchlist named 'Nordics'"),
         ({"scope_type": "feed", "scope_value": "Wire"}, "no feed named 'Wire'"),
     ],
