@@ -204,10 +204,13 @@ def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progre
 
     # Cold start: items held out of training entirely; each user's held-out cold items ranked among all cold items,
     # equal scores in a seeded random order (a model that knows nothing about cold items scores at the random level).
+    # With COLD_K or fewer cold items any ranking puts all of them in the top COLD_K: every model would score 1.0, so
+    # the test is not run (its column stays empty and the page says why).
     cold = cold_items(ds, cfg.cold_share, cfg.seed)
+    cold_measured = len(cold) > COLD_K
     is_cold = np.isin(ds.item_idx, cold)
     cold_train, cold_test = ds.matrix(~is_cold), ds.matrix(is_cold)
-    cold_users = np.flatnonzero((np.diff(cold_test.indptr) > 0) & (np.diff(cold_train.indptr) > 0))
+    cold_users = np.flatnonzero((np.diff(cold_test.indptr) > 0) & (np.diff(cold_train.indptr) > 0)) if cold_measured else np.array([], int)
     cold_models = {}
     if len(cold_users):
         cold_tuned = None
@@ -243,7 +246,7 @@ def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progre
         "train_interactions": int(split.train.nnz), "test_interactions": int(split.test.nnz), "test_users": len(test_users),
         "ranking": "all items the user has not interacted with in training (no sampled negatives); binary relevance",
         "text_weight": text_weight, "cold_items": len(cold), "cold_users": len(cold_users),
-        "cold_random_recall@20": random_recall,
+        "cold_random_recall@20": random_recall, "cold_measured": cold_measured, "cold_share": cfg.cold_share,
         "cold_protocol": f"{len(cold)} items ({cfg.cold_share:.0%} of items with interactions, seed {cfg.seed}) removed from "
                          "training entirely; each user's interactions with them ranked among all of them (equal scores in a random order, "
                          f"seed {cfg.seed})",

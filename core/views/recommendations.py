@@ -3,7 +3,11 @@ in words (no streamlit here). The steps it starts live in ``core.recommend`` (``
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+
+from core.recommend.evaluate import COLD_K
 
 COLUMN_NAMES = {  # result keys -> the words on the page (short: the table must fit without scrolling sideways)
     "name": "Model", "ndcg@10": "NDCG@10", "recall@10": "Recall@10", "recall@20": "Recall@20", "hit_rate@10": "Hit rate@10",
@@ -32,6 +36,8 @@ def results_table(rows: list[dict], k: int = 10) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     names = {_at_k(key, k): _at_k(label, k) for key, label in COLUMN_NAMES.items()}
     frame = frame[[c for c in names if c in frame.columns]].rename(columns=names)
+    if "Cold-start Recall@20" in frame.columns and frame["Cold-start Recall@20"].isna().all():
+        frame = frame.drop(columns="Cold-start Recall@20")  # not measured on this dataset: the caption says why
     return frame.round(3).round({c: 1 for c in SECONDS if c in frame.columns})
 
 
@@ -64,5 +70,12 @@ def protocol_statement(meta: dict) -> str:
 
 
 def cold_statement(meta: dict) -> str:
+    if meta.get("cold_measured") is False:  # evaluations stored before the check always ran the test
+        share, k = meta["cold_share"], COLD_K
+        needed = math.ceil((k + 0.5) / share)  # items with interactions for round(share * n) > k
+        held = f"{meta['cold_items']} item{'s' if meta['cold_items'] != 1 else ''}"
+        return (f"Cold start: not measured on this dataset. Only {held} could be held out of training ({share:.0%} of the "
+                f"items with interactions), and ranking {held} puts all of them in any top {k}, so every model would score "
+                f"1.0. It is measured from about {needed} items with interactions.")  # fmt: skip
     return (f"Cold start: {meta['cold_protocol']}. Random ranking would reach Recall@20 = {meta['cold_random_recall@20']:.3f} "
             f"over {meta['cold_users']} users.")  # fmt: skip

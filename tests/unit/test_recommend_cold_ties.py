@@ -54,3 +54,18 @@ def test_random_ties_keep_the_better_scores_first_and_follow_the_seed():
     tied = np.zeros((2000, 10))
     picks = np.bincount(top_k_random_ties(tied, 1, np.random.default_rng(1))[:, 0], minlength=10)
     assert picks.min() > 120  # every tied item leads about as often (expected 200 each)
+
+
+def test_with_too_few_cold_items_the_test_is_not_run_and_the_page_says_why():
+    from core.views.recommendations import cold_statement, results_table
+
+    ds = popular_first(n_users=120, n_items=150)  # 10 % of the items with interactions: 15, fewer than a top 20
+    result = evaluate(ds, None, EvalConfig(seed=1, models=UNINFORMED))
+    assert result.meta["cold_items"] == 15 and result.meta["cold_measured"] is False
+    assert all(row["cold_recall@20"] is None for row in result.rows)  # not 1.0 for every model
+    assert "Cold-start Recall@20" not in results_table(result.rows).columns
+    said = cold_statement(result.meta)
+    assert said.startswith("Cold start: not measured on this dataset. Only 15 items could be held out") and "about 205" in said
+    measured = evaluate(ds, None, EvalConfig(seed=1, models=UNINFORMED, cold_share=0.3))  # 45 cold items: measured
+    assert measured.meta["cold_measured"] is True and all(row["cold_recall@20"] is not None for row in measured.rows)
+    assert "Cold-start Recall@20" in results_table(measured.rows).columns
