@@ -177,6 +177,8 @@ def store_crawl(feed_id: int, rows: dict[str, dict], validators: tuple[str | Non
             return None
         new = _insert_new_articles(session, feed_id, rows)
         feed.etag, feed.last_modified = validators
+        if status == "not_modified" and warning is None and feed.last_status in ("ok", "not_modified"):
+            warning = feed.last_error  # the same document as last time, with the same problems (if any)
         _set_status(feed, now, status, new, warning)
         return new
 

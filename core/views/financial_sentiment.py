@@ -668,8 +668,8 @@ def feeds_table(feeds: Sequence[FeedView]) -> pd.DataFrame:
 
 def feed_status(feed: FeedView) -> str:
     """The status in words; a fetch that stored the items of a broken document says so (its problem is kept)."""
-    if feed.last_status == "ok" and feed.last_error:
-        return "OK, with a problem"
+    if feed.last_status in ("ok", "not_modified") and feed.last_error:
+        return FEED_STATUS[feed.last_status] + ", with a problem"
     return FEED_STATUS.get(feed.last_status, feed.last_status or "")
 
 
@@ -697,7 +697,7 @@ def last_fetch_problem(feed: FeedView, report: ActionReport | None) -> tuple[str
         return None
     if feed.last_status == "error":
         return "error", f"The last fetch of {feed.name} failed: {feed.last_error}"
-    if feed.last_status == "ok":
+    if feed.last_status in ("ok", "not_modified"):
         return "warning", f"The last fetch of {feed.name} stored what it could: {feed.last_error}"
     return None
 

@@ -249,6 +249,19 @@ def test_a_recovered_broken_document_is_ok_with_a_warning(server):
     assert "not well-formed" in outcome.error and "2 items were recovered" in _feed(feed_id).last_error
 
 
+def test_an_unchanged_broken_document_keeps_its_problem_and_a_fixed_one_clears_it(server):
+    broken = rss_feed(_items(1, 2)).replace(b"Headline 1", b"Tom & Jerry")
+    server.routes["/news.rss"] = FeedRoute(broken, etag='"v1"')
+    feed_id = add_feed("News", server.url("/news.rss"))
+    crawl_feed(feed_id, now=NOW)
+    unchanged = crawl_feed(feed_id, now=NOW)  # 304: the same broken document
+    assert unchanged.status == "not_modified"
+    assert (_feed(feed_id).last_status, "2 items were recovered" in (_feed(feed_id).last_error or "")) == ("not_modified", True)
+    server.routes["/news.rss"] = FeedRoute(rss_feed(_items(1, 2)), etag='"v2"')
+    assert crawl_feed(feed_id, now=NOW).status == "ok" and _feed(feed_id).last_error is None
+    assert crawl_feed(feed_id, now=NOW).status == "not_modified" and _feed(feed_id).last_error is None
+
+
 def test_an_unknown_feed_is_an_error_outcome_not_an_exception(db):
     outcome = crawl_feed(12345)
     assert outcome.status == "error" and "does not exist" in outcome.error
