@@ -2,15 +2,13 @@
 UI only: retrieval, intent, sentiment, the escalation decision and analytics live in core.support."""
 
 import io
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from core.downloads import safe_csv
-from core.scoring.reading import InputFileError, count_records, inspect_input
+from core.scoring.reading import InputFileError, count_records
 from core.settings import get_settings
 from core.support.assistant import FEEDBACK_WORDS, ask, record_feedback
 from core.support.batch import answer_file
@@ -267,14 +265,15 @@ def past_questions_tab() -> None:
     kb = kb_picker("cs_batch_kb")
     if upload is None or kb is None:
         return
-    folder = Path(tempfile.mkdtemp(prefix="beacon-answers-"))
-    source = folder / Path(upload.name).name
-    source.write_bytes(upload.getvalue())
+    staged = st.session_state.get("cs_b_staged")
     try:
-        columns = inspect_input(source, name=upload.name, validate=False).columns
+        source, check = view.past_questions_upload(upload.name, upload.getvalue(),
+                                                   staged[1] if staged and staged[0] == upload.file_id else None)  # fmt: skip
     except InputFileError as exc:
         say("error", str(exc))
         return
+    st.session_state["cs_b_staged"] = (upload.file_id, source)
+    columns = check.spec.columns
     c1, c2 = st.columns(2)
     text_col = c1.selectbox("Question column", columns, index=view.guess_question_column(columns), key="cs_b_text")
     expected_options = [NONE, *columns]
@@ -284,8 +283,8 @@ def past_questions_tab() -> None:
     policy = operating_point_choice("cs_b", on_past_questions=True)
     if st.button("Answer the file", type="primary", key="cs_b_run"):
         bar = st.progress(0.0, text="Answering…")
-        total = max(1, count_records(inspect_input(source, name=upload.name, validate=False)))
-        output = folder / "answers.csv"
+        total = max(1, count_records(check.spec))
+        output = source.parent / "answers.csv"
         try:
             report = answer_file(kb, source, text_col, output, None if expected == NONE else expected, policy,
                                  progress=lambda done: bar.progress(min(1.0, done / total), text=f"{done} of {total} answered"),

@@ -5,6 +5,9 @@ headline numbers."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 
 from core.settings import get_settings
@@ -13,6 +16,7 @@ from core.support.batch import BatchReport
 from core.support.decision import Policy
 from core.support.insights import NO_INTENT, QuestionInsights
 from core.support.kb import ImportReport, KBInfo, RowIssue
+from core.views.batch_scoring import UploadCheck, check_upload
 
 TICKET_COLUMN_NAMES = {  # role -> the column names it is guessed from, in order of preference (as help desks export them)
     "text": ("text", "message", "body", "description", "content", "comment", "question"),
@@ -204,3 +208,13 @@ def guess_expected_column(columns: list[str], question_column: str) -> str | Non
     """The likeliest expected-answer column of a past-questions file (by name, case ignored), never the question column."""
     by_lower = {c.lower(): c for c in columns if c != question_column}
     return next((by_lower[n] for n in EXPECTED_ANSWER_COLUMN_NAMES if n in by_lower), None)
+
+
+def past_questions_upload(name: str, data: bytes, staged: Path | None = None) -> tuple[Path, UploadCheck]:
+    """Keep an uploaded file of past questions once per upload (``staged``: the copy kept for it before; the answers are
+    written beside it) and read its columns; InputFileError naming the file when it is unreadable, over the upload
+    limit, or has a header and no rows."""
+    if staged is None or not staged.exists():
+        staged = Path(tempfile.mkdtemp(prefix="beacon-answers-")) / Path(name).name
+        staged.write_bytes(data)
+    return staged, check_upload(staged, name)

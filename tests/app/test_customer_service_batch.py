@@ -48,3 +48,21 @@ def test_a_missing_file_column_or_kb_says_so(models):  # noqa: F811
     assert any("past.csv" in t for t in texts(at.error))
 
 
+
+
+def test_a_header_only_file_is_refused_and_reruns_reuse_one_copy_of_the_upload(models):  # noqa: F811
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
+    at.file_uploader(key="cs_batch_upload").set_value(("none.csv", b"question,expected\n", "text/csv"))
+    at.run()
+    assert_no_exception(at)
+    assert "none.csv: the file has a header row (question, expected) but no data rows below it" in texts(at.error)
+    assert not [b for b in at.button if b.label == "Answer the file"]
+    at.file_uploader(key="cs_batch_upload").set_value(("past.csv", PAST, "text/csv"))
+    at.run()
+    first = at.session_state["cs_b_staged"][1]
+    at.selectbox(key="cs_b_expected").set_value("expected").run()  # a rerun with the same file
+    assert at.session_state["cs_b_staged"][1] == first and first.read_bytes() == PAST  # not a new copy per rerun
+    at.button(key="cs_b_run").click().run()
+    assert_no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Questions"] == "3"
+    assert (first.parent / "answers.csv").exists()
