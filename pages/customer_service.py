@@ -10,7 +10,7 @@ import streamlit as st
 from core.downloads import safe_csv
 from core.scoring.reading import InputFileError, count_records
 from core.settings import get_settings
-from core.support.assistant import FEEDBACK_WORDS, ask, record_feedback
+from core.support.assistant import FEEDBACK_WORDS, MAX_QUESTION_CHARS, ask, record_feedback
 from core.support.batch import answer_file
 from core.support.decision import Policy
 from core.support.insights import MAX_QUESTIONS, PERIODS, question_insights
@@ -106,7 +106,7 @@ def ask_tab() -> None:
     kb = kb_picker("cs_ask_kb")
     policy = operating_point_choice("cs")
     history = st.session_state.setdefault("cs_history", [])
-    question = st.chat_input("Ask a customer question", key="cs_question", disabled=kb is None)
+    question = st.chat_input("Ask a customer question", key="cs_question", disabled=kb is None, max_chars=MAX_QUESTION_CHARS)
     if question and kb:
         try:
             history.append(ask(kb, question, policy=policy).as_dict() | {"policy": policy.describe()})

@@ -69,6 +69,7 @@ def test_upload_ask_escalate_and_feedback(models, monkeypatch: pytest.MonkeyPatc
     assert issues["line"].tolist()[1:] == [6, 7] and issues["status"].tolist()[1:] == ["flagged for review"] * 2
 
     at = switch_tab(at, "Ask")
+    assert at.chat_input(key="cs_question").proto.max_chars == 2000  # what the assistant reads; longer was cut silently
     at.chat_input(key="cs_question").set_value("I forgot my PIN, how can I reset it? Call +44 20 7946 0958").run()
     assert_no_exception(at)
     assert any("Open the app, go to Cards and choose Reset PIN." in m for m in texts(at.markdown))
