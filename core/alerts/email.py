@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 from core.repositories import alerts as alert_rows
 from core.repositories.items import articles_in_order
 from core.settings import get_settings
+from core.wording import count_of
 
 SUBJECT_SCOPE_LIMIT = 80
 
@@ -65,7 +66,7 @@ def _worst_items(article_ids: list[int]) -> list[dict]:
 
 def reported_by(sources: int) -> str:
     """How many feeds carried the item's story (syndicated copies are one story)."""
-    return f"reported by {sources} source{'s' if sources != 1 else ''}"
+    return f"reported by {count_of(sources, 'source')}"
 
 
 def _confidence(value: float | None) -> str:

@@ -14,6 +14,7 @@ from core.alerts.detect import Firing, evaluate_rule, stays_quiet
 from core.alerts.rules import validate_alert_rule
 from core.repositories.alerts import unsaved_rule
 from core.storage import session_scope
+from core.wording import count_of
 
 MAX_STEPS = 500  # windows evaluated per preview; longer periods use a coarser step
 MAX_PREVIEW_DAYS = 366
@@ -46,7 +47,7 @@ class RulePreview:
             return f"This rule would not have fired from {period} (a window ending every {every}, {self.windows} in all)."
         count = len(self.firings)
         return (
-            f"This rule would have fired {count} time{'s' if count != 1 else ''} from {period}, first at "
+            f"This rule would have fired {count_of(count, 'time')} from {period}, first at "
             f"{self.firings[0].window_end:%Y-%m-%d %H:%M} UTC (a window ending every {every}, cooldown and "
             "same-evidence check applied as the worker does)."
         )

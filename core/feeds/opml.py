@@ -26,6 +26,7 @@ from core.feeds.manage import add_feed, list_feeds
 from core.feeds.prolog import read_prolog
 from core.feeds.safety import FeedError, normalise_feed_url
 from core.settings import get_settings
+from core.wording import count_of
 
 __all__ = ["ImportReport", "OpmlEntry", "OpmlError", "ReportLine", "export_opml", "import_opml", "read_opml"]
 
@@ -66,8 +67,7 @@ class ImportReport:
     rejected: list[ReportLine] = field(default_factory=list)  # what add_feed refused, or no usable URL
 
     def summary(self) -> str:
-        added = f"{len(self.added)} feed{'s' if len(self.added) != 1 else ''} added"
-        return f"{added}, {len(self.skipped)} already present (skipped), {len(self.rejected)} rejected."
+        return f"{count_of(len(self.added), 'feed')} added, {len(self.skipped)} already present (skipped), {len(self.rejected)} rejected."
 
     def lines(self) -> list[str]:
         """One line per skipped or rejected entry, in file order."""

@@ -15,6 +15,7 @@ import pandas as pd
 from core.scoring.content import SAMPLE_BYTES, check_text
 from core.scoring.reading import sniff_delimiter
 from core.settings import get_settings
+from core.wording import count_of
 
 MIN_EXAMPLES_PER_CLASS = 5  # 1 for validation + enough left to learn from
 MAX_LABELS = 200
@@ -184,7 +185,7 @@ def _judge(check: DataCheck, min_per_class: int, known_labels: list[str] | None)
     small = {label: n for label, n in counts.items() if n < min_per_class}
     for label, n in small.items():
         check.problems.append(
-            f"class {label!r} has {n} usable example{'s' if n != 1 else ''}; at least {min_per_class} are needed "
+            f"class {label!r} has {count_of(n, 'usable example')}; at least {min_per_class} are needed "
             f"(add {min_per_class - n} more or remove the class)"
         )
     summary = check.drop_summary()

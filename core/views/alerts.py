@@ -22,6 +22,7 @@ from core.stats import share_text
 from core.storage.tables import utcnow
 from core.views.app import DEFAULT_DAYS, Notice, date_range, error_text, today
 from core.views.financial_sentiment import ITEMS_TAB, filter_options, stored_item_span
+from core.wording import count_of
 
 __all__ = ["date_range", "error_text"]  # shared names the page reaches through this module
 
@@ -60,7 +61,7 @@ def email_status_text(alert: Mapping) -> str:
     text = EMAIL_STATUS.get(status, str(status or ""))
     if status == "failed":
         attempts = alert.get("email_attempts") or 0
-        text = f"failed after {attempts} attempt{'s' if attempts != 1 else ''}"
+        text = f"failed after {count_of(attempts, 'attempt')}"
         if alert.get("email_error"):
             text += f": {alert['email_error']}"
     elif status == "pending" and alert.get("email_error"):
@@ -159,7 +160,7 @@ def false_alarm_rate_text(counts: tuple[int, int] | None) -> str:
     if not counts or not counts[1]:
         return "no alerts yet"
     marked, total = counts
-    return f"{marked / total:.0%} ({marked} of {total} alert{'s' if total != 1 else ''} marked a false alarm)"
+    return f"{marked / total:.0%} ({marked} of {count_of(total, 'alert')} marked a false alarm)"
 
 
 def rules_table(rules: Sequence[Mapping], rates: Mapping[int, tuple[int, int]] | None = None) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from core.scoring.runs import LOCAL, RAY, READING, SCORING, SCORING_RUN, STARTIN
 from core.settings import get_settings
 from core.storage.tables import utcnow
 from core.views.app import SENTIMENT_COLORS
+from core.wording import count_of
 
 
 def upload_limit_mb() -> int:
@@ -59,8 +60,8 @@ def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -
     if frame.empty and not bad:
         heading = ", ".join(spec.columns)
         raise InputFileError(f"{name}: the file has a header row ({heading}) but no data rows below it")
-    width = f"{len(spec.columns)} column{'s' if len(spec.columns) != 1 else ''}"
-    return UploadCheck(spec, f"{spec.describe()}, {width}", frame, bad, suggest_text_column(frame) if len(frame.columns) else None)
+    suggested = suggest_text_column(frame) if len(frame.columns) else None
+    return UploadCheck(spec, f"{spec.describe()}, {count_of(len(spec.columns), 'column')}", frame, bad, suggested)
 
 
 def available_tasks() -> list[str]:

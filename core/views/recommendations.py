@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from core.recommend.evaluate import COLD_K
+from core.wording import count_of
 
 COLUMN_NAMES = {  # result keys -> the words on the page (short: the table must fit without scrolling sideways)
     "name": "Model", "ndcg@10": "NDCG@10", "recall@10": "Recall@10", "recall@20": "Recall@20", "hit_rate@10": "Hit rate@10",
@@ -73,7 +74,7 @@ def cold_statement(meta: dict) -> str:
     if meta.get("cold_measured") is False:  # evaluations stored before the check always ran the test
         share, k = meta["cold_share"], COLD_K
         needed = math.ceil((k + 0.5) / share)  # items with interactions for round(share * n) > k
-        held = f"{meta['cold_items']} item{'s' if meta['cold_items'] != 1 else ''}"
+        held = count_of(meta["cold_items"], "item")
         return (f"Cold start: not measured on this dataset. Only {held} could be held out of training ({share:.0%} of the "
                 f"items with interactions), and ranking {held} puts all of them in any top {k}, so every model would score "
                 f"1.0. It is measured from about {needed} items with interactions.")  # fmt: skip
