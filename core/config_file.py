@@ -30,6 +30,7 @@ SECTIONS = {
         "count_items": bool,
     },
 }
+TYPE_WORDS = {str: "text", int: "a whole number", (int, float): "a number", list: "a list such as [a, b]", bool: "true or false"}
 REQUIRED = {"feeds": ("name", "url"), "watchlists": ("name",), "alert_rules": ("name", "scope_type")}
 
 
@@ -44,6 +45,16 @@ class ConfigPlan:
     alert_rules: list[dict] = field(default_factory=list)
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """Where and what, from the parser's mark: " at line 4, column 4: expected <block end>, but found ..." (the
+    parser's own text spans several lines and names an internal "<unicode string>")."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or not problem:
+        return ": " + " ".join(str(exc).split())
+    return f" at line {mark.line + 1}, column {mark.column + 1}: {problem} (check the indentation, brackets and quotes up to there)"
+
+
 def load_config(path: Path) -> ConfigPlan:
     """Parse and check the file; raises ConfigFileError naming the first problem."""
     try:
@@ -53,7 +64,7 @@ def load_config(path: Path) -> ConfigPlan:
     except UnicodeDecodeError as exc:
         raise ConfigFileError(f"{path}: not valid UTF-8") from exc
     except yaml.YAMLError as exc:
-        raise ConfigFileError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from exc
+        raise ConfigFileError(f"{path}: not valid YAML{_yaml_problem(exc)}") from exc
     if data is None:
         raise ConfigFileError(f"{path}: the file is empty")
     if not isinstance(data, dict):
@@ -80,10 +91,8 @@ def _check_entry(path: Path, section: str, index: int, entry: object, schema: di
         if key not in schema:
             raise ConfigFileError(f"{where}: unknown key {key!r}; allowed: {', '.join(schema)}")
         expected = schema[key]
-        if isinstance(value, bool) and expected is not bool:
-            raise ConfigFileError(f"{where}: {key!r} has the wrong type")
-        if not isinstance(value, expected):
-            raise ConfigFileError(f"{where}: {key!r} has the wrong type ({type(value).__name__})")
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
+            raise ConfigFileError(f"{where}: {key!r} has the wrong type: it must be {TYPE_WORDS[expected]}, not {value!r}")
     for key in REQUIRED[section]:
         if not entry.get(key):
             raise ConfigFileError(f"{where}: missing required key {key!r}")

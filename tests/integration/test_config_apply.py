@@ -93,7 +93,7 @@ def test_apply_updates_an_entry_matched_by_name(db, tmp_path: Path, capsys):
         (("url: http://127.0.0.1:9/markets.rss", "url: not a url"), "invalid URL"),
         (("feeds:", "fedes:"), "unknown section 'fedes'"),
         (("mode: spike", "mode: sometimes"), "alert_rules entry 1 (Big tech negative spike)"),
-        (("min_items: 5", "min_items: five"), "'min_items' has the wrong type"),
+        (("min_items: 5", "min_items: five"), "'min_items' has the wrong type: it must be a whole number, not 'five'"),
     ],
 )
 def test_a_bad_file_gets_a_one_line_error_and_changes_nothing(db, tmp_path: Path, capsys, change, message):
@@ -118,7 +118,8 @@ def test_a_bad_file_gets_a_one_line_error_and_changes_nothing(db, tmp_path: Path
     ("content", "message"),
     [
         (b"", "the file is empty"),
-        (b"feeds: [\n", "not valid YAML"),
+        (b"feeds: [\n", "not valid YAML at line 2, column 1: "),
+        (b"feeds:\n  - name: A\n    url: http://127.0.0.1:9/a.rss\n   topics: [a]\n", "not valid YAML at line 4, column 4: "),
         ("feeds:\n  - name: B\xf6rse\n".encode("latin-1"), "not valid UTF-8"),
         (b"- just\n- a list\n", "expected a mapping"),
     ],
