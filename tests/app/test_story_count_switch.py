@@ -21,15 +21,16 @@ STORY = "Oil tops $100 a barrel for first time since 2022 as Iran war widens"
 def seed_syndicated_story(db: str, copies: int = 5) -> None:
     """Five feeds carry one negative story; one more item is other, positive news. Grouped by the stories step."""
     now = utcnow()
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)  # one day for every copy, whatever the hour
     with session_scope() as session:
         feeds = [Feed(name=f"Wire {n}", url=f"https://wire{n}.example/rss") for n in range(copies)]
         session.add_all(feeds)
         session.flush()
         for n, feed in enumerate(feeds):
             session.add(Article(feed_id=feed.id, guid=f"s{n}", link=f"https://wire.example/oil?utm_source={n}", title=STORY,
-                                summary="", published_at=now - timedelta(hours=3, minutes=-5 * n)))
+                                summary="", published_at=noon + timedelta(minutes=5 * n)))
         session.add(Article(feed_id=feeds[0].id, guid="other", link="https://other.example/1", summary="",
-                            title="Apple unveils cheaper iPhone aimed at emerging markets", published_at=now - timedelta(hours=2)))
+                            title="Apple unveils cheaper iPhone aimed at emerging markets", published_at=noon + timedelta(hours=1)))
     group_new_items()
     with session_scope() as session:
         session.execute(update(Article).values(scored_at=now, sentiment="negative", sentiment_confidence=0.9, prob_negative=0.9,
