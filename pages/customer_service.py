@@ -128,7 +128,7 @@ def kb_tab() -> None:
 def import_section() -> None:
     st.subheader("Import an FAQ")
     name = st.text_input("Knowledge base name", placeholder="e.g. Cards", key="cs_kb_name")
-    upload = st.file_uploader("FAQ CSV (question, answer, optional category)", type=["csv"], key="cs_faq_upload")
+    upload = st.file_uploader("FAQ CSV or Excel file (question, answer, optional category)", type=["csv", "xlsx"], key="cs_faq_upload")
     if upload is None:
         example_download("faq")
     else:
@@ -187,8 +187,8 @@ def kbs_section() -> None:
 
 
 def tickets_tab() -> None:
-    upload = st.file_uploader("Ticket export CSV (message text, timestamp; optional channel, agent, resolved)", type=["csv"],
-                              key="cs_tickets_upload")  # fmt: skip
+    upload = st.file_uploader("Ticket export, CSV or Excel (message text, timestamp; optional channel, agent, resolved)",
+                              type=["csv", "xlsx"], key="cs_tickets_upload")  # fmt: skip
     if upload is None:
         st.info("Upload an export of customer messages to see intents, sentiment over time, the deflection rate and unanswered questions.")
         example_download("tickets")

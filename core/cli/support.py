@@ -103,7 +103,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     answer.set_defaults(func=cmd_answer)
     kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, roll back")
     kb_sub = kbp.add_subparsers(dest="action", required=True)
-    kb_import = kb_sub.add_parser("import", help="import an FAQ CSV (question, answer, optional category); a change is a new version")
+    kb_import = kb_sub.add_parser(
+        "import", help="import an FAQ CSV or .xlsx (question, answer, optional category); a change is a new version"
+    )
     kb_import.add_argument("--name", required=True, help="knowledge base name (created on first import)")
     kb_import.add_argument("file")
     kb_import.add_argument("--question-column")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -13,13 +14,14 @@ from typing import BinaryIO
 import pandas as pd
 
 from core.scoring.content import SAMPLE_BYTES, check_text
-from core.scoring.reading import sniff_delimiter
+from core.scoring.reading import InputFileError, inspect_input, preview, sniff_delimiter
 from core.settings import get_settings
 from core.wording import count_of
 
 MIN_EXAMPLES_PER_CLASS = 5  # 1 for validation + enough left to learn from
 MAX_LABELS = 200
 MAX_TRAINING_ROWS = 500_000  # more rows than this belong in a batch job, not an interactive upload
+WORKBOOK = b"PK\x03\x04"  # the ZIP signature an .xlsx file starts with
 
 
 class LabelledFileError(ValueError):
@@ -66,9 +68,37 @@ def data_fingerprint(texts: list[str], labels: list[str]) -> str:
     return digest.hexdigest()
 
 
+def _read_csv(raw: bytes, name: str) -> pd.DataFrame:
+    check_text(raw[:SAMPLE_BYTES], name, error=LabelledFileError)  # an image, archive or program renamed .csv
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_delimiter(text[:20000]))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise LabelledFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
+
+
+def _read_workbook(raw: bytes, name: str) -> pd.DataFrame:
+    """The first sheet of an .xlsx file, every cell as text, through the batch reader (which also refuses a ZIP that
+    is not a workbook)."""
+    with tempfile.TemporaryDirectory(prefix="beacon-workbook-") as folder:
+        path = Path(folder) / "upload.xlsx"
+        path.write_bytes(raw)
+        try:
+            frame, _ = preview(inspect_input(path, name=name), MAX_TRAINING_ROWS + 1, name=name)
+        except InputFileError as exc:
+            raise LabelledFileError(str(exc)) from exc
+    return frame.astype(str)
+
+
 def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.DataFrame:
-    """Read a CSV (UTF-8, UTF-8 with BOM, or Latin-1; comma, semicolon, tab or pipe) with every cell as text; raise
-    LabelledFileError. A one-column file stays one column (a free delimiter guess would split "text" at its "x")."""
+    """Read a CSV (UTF-8, UTF-8 with BOM, or Latin-1; comma, semicolon, tab or pipe) or an Excel .xlsx file (its first
+    sheet) with every cell as text; raise LabelledFileError. A one-column CSV stays one column (a free delimiter guess
+    would split "text" at its "x")."""
     if isinstance(source, Path):
         name = name or str(source)
         if not source.exists():
@@ -83,17 +113,7 @@ def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.Da
         raise LabelledFileError(f"{name}: {size:.1f} MB is over the upload limit of {limit_mb:g} MB (BEACON_UPLOAD_MAX_MB)")
     if not raw.strip():
         raise LabelledFileError(f"{name}: the file is empty")
-    check_text(raw[:SAMPLE_BYTES], name, error=LabelledFileError)  # an image, archive or program renamed .csv
-    for encoding in ("utf-8-sig", "latin-1"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_delimiter(text[:20000]))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise LabelledFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
+    frame = _read_workbook(raw, name) if raw.startswith(WORKBOOK) else _read_csv(raw, name)
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame) > MAX_TRAINING_ROWS:
         raise LabelledFileError(

@@ -136,6 +136,22 @@ def test_a_one_column_ticket_file_is_read_and_a_header_only_file_refused(models)
     assert not [b for b in at.button if b.label == "Analyse tickets"]
 
 
+def test_an_faq_kept_in_excel_is_imported(models):
+    from tests.unit.test_datacheck import workbook_bytes
+
+    at = open_page("customer_service.py", "Knowledge bases")
+    at.text_input(key="cs_kb_name").set_value("Cards")
+    rows = [["Question", "Answer"], ["How do I reset my PIN?", "Open the app and choose Reset PIN."],
+            ["Where is my new card?", "Cards arrive within 5 working days."]]
+    at.file_uploader(key="cs_faq_upload").set_value(("faq.xlsx", workbook_bytes(rows), "application/vnd.ms-excel"))
+    at.run()
+    assert (at.selectbox(key="cs_q_col").value, at.selectbox(key="cs_a_col").value) == ("Question", "Answer")
+    at.button(key="cs_import").click()
+    at.run()
+    assert_no_exception(at)
+    assert any(t.startswith("Cards: 2 added") for t in texts(at.success)), texts(at.success)
+
+
 def column_labels(frame_element) -> dict:
     """The headers a table shows: each column's configured label (the raw name when none is set)."""
     import json

@@ -57,6 +57,19 @@ def test_a_one_column_file_and_the_same_column_twice_are_said_not_crashed_on(tin
     assert not [b for b in at.button if b.label == "Start training"]
 
 
+def test_an_excel_file_gets_the_same_data_check(tiny_models):
+    from tests.unit.test_datacheck import workbook_bytes
+
+    rows = [["sentence", "label"]] + [[f"good news {i}", "pos"] for i in range(6)] + [[f"bad news {i}", "neg"] for i in range(6)]
+    at = open_page("model_studio.py", "Train")
+    at.file_uploader(key="studio_upload").set_value(("labelled.xlsx", workbook_bytes(rows), "application/vnd.ms-excel"))
+    at.run()
+    assert_no_exception(at)
+    assert (widget(at.selectbox, "Text column").value, widget(at.selectbox, "Label column").value) == ("sentence", "label")
+    assert {m.label: m.value for m in at.metric}["Usable rows"] == "12"
+    assert not button(at, "Start training").disabled
+
+
 def test_train_follow_and_promote(tiny_models):
     at = open_page("model_studio.py", "Train")
     at = upload(at, labelled().to_csv(index=False).encode())

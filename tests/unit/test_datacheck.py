@@ -130,3 +130,28 @@ def test_uploads_over_the_size_or_row_limit_are_refused(monkeypatch):
     monkeypatch.setattr(datacheck, "MAX_TRAINING_ROWS", 3)
     with pytest.raises(LabelledFileError, match="4 rows is over the limit of 3 training rows"):
         read_labelled_file(b"text,label\na,x\nb,x\nc,y\nd,y\n", "rows.csv")
+
+
+def workbook_bytes(rows: list[list]) -> bytes:
+    """An .xlsx file whose first sheet holds these rows (the first is the header)."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_excel_workbook_is_read_like_a_csv():
+    data = workbook_bytes([["text", "label", "score"], ["Profit up", "positive", 1], ["Loss widens", "negative", 2.5],
+                           ["No label", None, None]])
+    table = read_labelled_file(data, "labelled.xlsx")
+    assert table.to_dict("records") == [{"text": "Profit up", "label": "positive", "score": "1"},
+                                        {"text": "Loss widens", "label": "negative", "score": "2.5"},
+                                        {"text": "No label", "label": "", "score": ""}]
+    with pytest.raises(LabelledFileError, match="broken.xlsx: not a readable .xlsx workbook"):
+        read_labelled_file(b"PK\x03\x04garbage", "broken.xlsx")
