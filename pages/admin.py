@@ -25,8 +25,8 @@ USER_COLUMNS = {
     "username": st.column_config.TextColumn("User"),
     "role": st.column_config.TextColumn("Role"),
     "active": st.column_config.CheckboxColumn("Active"),
-    "locked_until": st.column_config.DatetimeColumn("Locked until (UTC)", format="YYYY-MM-DD HH:mm"),
-    "last_login_at": st.column_config.DatetimeColumn("Last sign-in (UTC)", format="YYYY-MM-DD HH:mm"),
+    "locked_until": st.column_config.TextColumn("Locked until (UTC)"),
+    "last_login_at": st.column_config.TextColumn("Last sign-in (UTC)"),
     "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
 }
 AUDIT_COLUMNS = {

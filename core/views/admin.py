@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 
 from core.auth.roles import ROLE_HELP, ROLES, Actor
@@ -19,7 +21,16 @@ def read_only_message(actor: Actor, admins: list[str]) -> str:
 
 
 def users_frame(users: list[UserView]) -> pd.DataFrame:
-    return pd.DataFrame([u.__dict__ for u in users])
+    """The users as a table; a sign-in or lock that never happened reads "never" / blank, not "None"."""
+    frame = pd.DataFrame([u.__dict__ for u in users])
+    if not frame.empty:
+        frame["last_login_at"] = [_minute(t) or "never" for t in frame["last_login_at"]]
+        frame["locked_until"] = [_minute(t) for t in frame["locked_until"]]
+    return frame
+
+
+def _minute(moment: object) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) and not pd.isna(moment) else ""
 
 
 ANYONE, ANY_ACTION = "(anyone)", "(any action)"

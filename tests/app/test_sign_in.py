@@ -127,6 +127,8 @@ def test_only_admins_see_the_admin_page_and_it_manages_users(db):
     assert "Added li as analyst." in texts(at.success)
     [users] = [f for f in at.dataframe if "role" in f.value.columns]
     assert dict(zip(users.value["username"], users.value["role"]))["li"] == "analyst"
+    li = users.value.set_index("username").loc["li"]
+    assert (li["last_login_at"], li["locked_until"]) == ("never", "")  # not "None" in the table
     assert column_labels(users) == {"username": "User", "role": "Role", "active": "Active", "locked_until": "Locked until (UTC)",
                                     "last_login_at": "Last sign-in (UTC)", "created_at": "Created (UTC)"}  # fmt: skip
     audit = switch_tab(at, "Audit log")
