@@ -77,8 +77,8 @@ def data_tab() -> None:
     st.markdown("Upload **interactions** (user, item, optional rating / event type / timestamp) and the **catalogue** "
                 "(item, title, optional description / category / tags / price).")
     left, right = st.columns(2)
-    inter_file = left.file_uploader("Interactions (CSV)", type=["csv", "txt"], key="rec_interactions")
-    items_file = right.file_uploader("Catalogue (CSV)", type=["csv", "txt"], key="rec_items")
+    inter_file = left.file_uploader("Interactions (CSV or Excel)", type=["csv", "txt", "xlsx"], key="rec_interactions")
+    items_file = right.file_uploader("Catalogue (CSV or Excel)", type=["csv", "txt", "xlsx"], key="rec_items")
     if inter_file is None:
         example_download("interactions", left)
     if items_file is None:

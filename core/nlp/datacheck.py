@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -14,14 +13,13 @@ from typing import BinaryIO
 import pandas as pd
 
 from core.scoring.content import SAMPLE_BYTES, check_text
-from core.scoring.reading import InputFileError, inspect_input, preview, sniff_delimiter
+from core.scoring.reading import WORKBOOK, InputFileError, read_workbook, sniff_delimiter
 from core.settings import get_settings
 from core.wording import count_of
 
 MIN_EXAMPLES_PER_CLASS = 5  # 1 for validation + enough left to learn from
 MAX_LABELS = 200
 MAX_TRAINING_ROWS = 500_000  # more rows than this belong in a batch job, not an interactive upload
-WORKBOOK = b"PK\x03\x04"  # the ZIP signature an .xlsx file starts with
 
 
 class LabelledFileError(ValueError):
@@ -83,16 +81,10 @@ def _read_csv(raw: bytes, name: str) -> pd.DataFrame:
 
 
 def _read_workbook(raw: bytes, name: str) -> pd.DataFrame:
-    """The first sheet of an .xlsx file, every cell as text, through the batch reader (which also refuses a ZIP that
-    is not a workbook)."""
-    with tempfile.TemporaryDirectory(prefix="beacon-workbook-") as folder:
-        path = Path(folder) / "upload.xlsx"
-        path.write_bytes(raw)
-        try:
-            frame, _ = preview(inspect_input(path, name=name), MAX_TRAINING_ROWS + 1, name=name)
-        except InputFileError as exc:
-            raise LabelledFileError(str(exc)) from exc
-    return frame.astype(str)
+    try:
+        return read_workbook(raw, name, MAX_TRAINING_ROWS + 1)
+    except InputFileError as exc:
+        raise LabelledFileError(str(exc)) from exc
 
 
 def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.DataFrame:

@@ -21,6 +21,7 @@ import codecs
 import csv
 import gzip
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ import pandas as pd
 from core.scoring.content import GZIP, ZIP, check_text, not_text_message
 
 DELIMITERS = (",", ";", "\t", "|")
+WORKBOOK = b"PK\x03\x04"  # the ZIP signature an .xlsx file starts with
+EXCEL_MAX_ROWS = 1_048_576  # rows one Excel sheet can hold
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SAMPLE_BYTES = 256 * 1024
 MAX_FIELD_CHARS = 1_000_000  # a longer field is almost always an unclosed quote swallowing the file
@@ -96,7 +99,7 @@ def detect_kind(path: Path) -> str:
     name = path.name.lower()
     if name.endswith(".xls"):
         raise InputFileError(f"{path.name}: old Excel .xls files are not supported; save it as .xlsx or CSV")
-    if name.endswith(".xlsx") or magic.startswith(b"PK\x03\x04"):
+    if name.endswith(".xlsx") or magic.startswith(WORKBOOK):
         return "xlsx"
     if name.endswith(".gz") or magic.startswith(b"\x1f\x8b"):
         return "csv.gz"
@@ -385,6 +388,16 @@ def preview(spec: InputSpec, rows: int = 20, name: str | None = None) -> tuple[p
         if len(good) >= rows:
             break
     return pd.DataFrame(good[:rows], columns=spec.columns, dtype=object), bad
+
+
+def read_workbook(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.DataFrame:
+    """The first sheet of an .xlsx file held in memory (at most ``max_rows`` rows), every cell as text; InputFileError
+    naming the file when it is not a readable workbook (a ZIP that is not one included)."""
+    with tempfile.TemporaryDirectory(prefix="beacon-workbook-") as folder:
+        path = Path(folder) / "upload.xlsx"
+        path.write_bytes(raw)
+        frame, _ = preview(inspect_input(path, name=name), max_rows, name=name)  # a workbook has no unparseable rows
+    return frame.astype(str)
 
 
 def suggest_text_column(frame: pd.DataFrame) -> str | None:

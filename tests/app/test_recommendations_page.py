@@ -46,6 +46,23 @@ def test_without_files_the_page_says_what_to_upload(db):
     assert any("Upload both files" in t for t in texts(at.info))
 
 
+def test_a_catalogue_kept_in_excel_is_checked_like_a_csv(db):
+    import csv
+    import io
+
+    from tests.unit.test_datacheck import workbook_bytes
+
+    at = open_page("recommendations.py", "Data")
+    at.file_uploader(key="rec_interactions").set_value(("clicks.csv", interactions().encode(), "text/csv"))
+    rows = list(csv.reader(io.StringIO(ITEMS)))
+    at.file_uploader(key="rec_items").set_value(("catalogue.xlsx", workbook_bytes(rows), "application/vnd.ms-excel"))
+    at.run()
+    assert_no_exception(at)
+    assert widget(at.selectbox, "Title column").value == "name"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Usable interactions"] == "50" and metrics["Items without interactions"] == "1"
+
+
 def test_upload_check_evaluate_and_recommend(db):
     at = upload_both(open_page("recommendations.py", "Data"))
     assert_no_exception(at)

@@ -72,3 +72,15 @@ def test_unreadable_timestamps_and_empty_ids_name_their_lines():
 def test_unreadable_files_are_reported_by_name(content, message):
     with pytest.raises(RecommendFileError, match=message):
         read_table(content, "clicks.csv")
+
+
+def test_a_catalogue_kept_in_excel_is_read_like_a_csv():
+    from tests.unit.test_datacheck import workbook_bytes
+
+    data = workbook_bytes([["sku", "name", "price"], ["s1", "Trail shoe", 89.5], ["s2", "Wool hat", None]])
+    assert read_table(data, "catalogue.xlsx").to_dict("records") == [
+        {"sku": "s1", "name": "Trail shoe", "price": "89.5"}, {"sku": "s2", "name": "Wool hat", "price": ""}]
+    with pytest.raises(RecommendFileError, match="broken.xlsx: not a readable .xlsx workbook"):
+        read_table(b"PK\x03\x04garbage", "broken.xlsx")
+    with pytest.raises(RecommendFileError, match="the file has a header but no rows"):
+        read_table(workbook_bytes([["user", "item"]]), "none.xlsx")
