@@ -162,13 +162,15 @@ def _fit_all(models: dict[str, Ranker], train: sparse.csr_matrix, fit_seconds: d
         fit_seconds["hybrid"] = sum(fit_seconds.get(part, 0.0) for part in parts)
 
 
-def evaluation_steps(cfg: EvalConfig) -> int:
-    """How many progress messages ``evaluate`` sends (with the cold-start part), for a progress bar."""
+def evaluation_steps(cfg: EvalConfig, ds: Dataset | None = None) -> int:
+    """How many progress messages ``evaluate`` sends, for a progress bar: with the cold-start part unless ``ds`` is
+    given and holds too few items for it (without ``ds``, the most it can send)."""
     text = int(any(name in cfg.models for name in TEXT_MODELS))
     tuned = int("text_tuned" in cfg.models or "hybrid" in cfg.models)
     weight = int("hybrid" in cfg.models and cfg.text_weight is None)
     fits = sum(name not in TEXT_MODELS for name in cfg.models)
-    return text + tuned + weight + fits + (tuned + fits) + len(cfg.models)
+    cold = tuned + fits if ds is None or len(cold_items(ds, cfg.cold_share, cfg.seed)) > COLD_K else 0
+    return text + tuned + weight + fits + cold + len(cfg.models)
 
 
 def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progress: Progress | None = None) -> EvalResult:
