@@ -5,15 +5,13 @@ and whether training can start. Row numbers are the file's line numbers (the hea
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 
-from core.scoring.content import SAMPLE_BYTES, check_text
-from core.scoring.reading import WORKBOOK, InputFileError, read_workbook, sniff_delimiter
+from core.scoring.reading import InputFileError, read_whole_table
 from core.settings import get_settings
 from core.wording import count_of
 
@@ -66,27 +64,6 @@ def data_fingerprint(texts: list[str], labels: list[str]) -> str:
     return digest.hexdigest()
 
 
-def _read_csv(raw: bytes, name: str) -> pd.DataFrame:
-    check_text(raw[:SAMPLE_BYTES], name, error=LabelledFileError)  # an image, archive or program renamed .csv
-    for encoding in ("utf-8-sig", "latin-1"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_delimiter(text[:20000]))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise LabelledFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
-
-
-def _read_workbook(raw: bytes, name: str) -> pd.DataFrame:
-    try:
-        return read_workbook(raw, name, MAX_TRAINING_ROWS + 1)
-    except InputFileError as exc:
-        raise LabelledFileError(str(exc)) from exc
-
-
 def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.DataFrame:
     """Read a CSV (UTF-8, UTF-8 with BOM, or Latin-1; comma, semicolon, tab or pipe) or an Excel .xlsx file (its first
     sheet) with every cell as text; raise LabelledFileError. A one-column CSV stays one column (a free delimiter guess
@@ -105,7 +82,10 @@ def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.Da
         raise LabelledFileError(f"{name}: {size:.1f} MB is over the upload limit of {limit_mb:g} MB (BEACON_UPLOAD_MAX_MB)")
     if not raw.strip():
         raise LabelledFileError(f"{name}: the file is empty")
-    frame = _read_workbook(raw, name) if raw.startswith(WORKBOOK) else _read_csv(raw, name)
+    try:
+        frame = read_whole_table(raw, name, MAX_TRAINING_ROWS + 1)
+    except InputFileError as exc:
+        raise LabelledFileError(str(exc)) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame) > MAX_TRAINING_ROWS:
         raise LabelledFileError(

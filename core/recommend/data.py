@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from core.scoring.content import SAMPLE_BYTES, check_text
-from core.scoring.reading import WORKBOOK, InputFileError, read_workbook, sniff_delimiter
+from core.scoring.reading import InputFileError, read_whole_table
 
 INTERACTION_FIELDS = {"user": True, "item": True, "rating": False, "event": False, "timestamp": False}
 ITEM_FIELDS = {"item": True, "title": True, "description": False, "category": False, "tags": False, "price": False}
@@ -38,18 +36,6 @@ class RecommendFileError(ValueError):
     """A file that cannot be read as a table; the message names the file."""
 
 
-def _read_csv(raw: bytes, name: str) -> pd.DataFrame:
-    check_text(raw[:SAMPLE_BYTES], name, error=RecommendFileError)  # an image, archive or program renamed .csv
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_delimiter(text[:20000]))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise RecommendFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
-
-
 def read_table(source: Path | bytes, name: str = "") -> pd.DataFrame:
     """Read a CSV (comma, semicolon, tab or pipe; UTF-8 or Latin-1) or an Excel .xlsx file (its first sheet) with
     every cell as text."""
@@ -63,13 +49,10 @@ def read_table(source: Path | bytes, name: str = "") -> pd.DataFrame:
     name = name or "the file"
     if not raw.strip():
         raise RecommendFileError(f"{name}: the file is empty")
-    if raw.startswith(WORKBOOK):
-        try:
-            frame = read_workbook(raw, name)
-        except InputFileError as exc:
-            raise RecommendFileError(str(exc)) from exc
-    else:
-        frame = _read_csv(raw, name)
+    try:
+        frame = read_whole_table(raw, name)
+    except InputFileError as exc:
+        raise RecommendFileError(str(exc)) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise RecommendFileError(f"{name}: the file has a header but no rows")

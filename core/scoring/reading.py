@@ -390,6 +390,23 @@ def preview(spec: InputSpec, rows: int = 20, name: str | None = None) -> tuple[p
     return pd.DataFrame(good[:rows], columns=spec.columns, dtype=object), bad
 
 
+def read_whole_table(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.DataFrame:
+    """A small upload read at once (training data, an FAQ, tickets, recommendation files), every cell as text: an
+    .xlsx workbook's first sheet, else a CSV in UTF-8 (with or without BOM) or Latin-1 with the delimiter this
+    module chooses; InputFileError naming the file when it cannot be read."""
+    if raw.startswith(WORKBOOK):
+        return read_workbook(raw, name, max_rows)
+    check_text(raw[:SAMPLE_BYTES], name, error=InputFileError)  # an image, archive or program renamed .csv
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_delimiter(text[:20000]))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise InputFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
+
+
 def read_workbook(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.DataFrame:
     """The first sheet of an .xlsx file held in memory (at most ``max_rows`` rows), every cell as text; InputFileError
     naming the file when it is not a readable workbook (a ZIP that is not one included)."""
