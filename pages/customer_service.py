@@ -216,17 +216,21 @@ def tickets_tab() -> None:
     if st.button("Analyse tickets", type="primary", key="cs_analyse"):
         opt = {c: (None if v == NONE else v) for c, v in (("time_col", time_col), ("channel_col", channel), ("agent_col", agent),
                                                           ("resolved_col", resolved))}  # fmt: skip
+        bar = st.progress(0.0, text="Scoring tickets…")
         try:
-            with st.spinner("Scoring tickets…"):
-                st.session_state["cs_ticket_report"] = analyse_tickets(frame, text_col, kb_name=kb, **opt)
+            st.session_state["cs_ticket_report"] = analyse_tickets(
+                frame, text_col, kb_name=kb, progress=lambda done, total: bar.progress(done / total, view.tickets_scored(done, total)),
+                **opt)  # fmt: skip
         except (TicketFileError, ValueError, LookupError) as exc:
             say("error", str(exc))
             return
+        finally:
+            bar.empty()
     report = st.session_state.get("cs_ticket_report")
     if report is None:
         return
     m1, m2, m3 = st.columns(3)
-    m1.metric("Tickets analysed", len(report.scored), border=True)
+    m1.metric("Tickets analysed", f"{len(report.scored):,}", border=True)
     m2.metric("Deflection rate", view.percent(report.deflection_rate), help="Share the knowledge base would answer confidently",
               border=True)  # fmt: skip
     m3.metric("Unanswered clusters", len(report.clusters), border=True)
@@ -248,9 +252,11 @@ def tickets_tab() -> None:
                        category_orders={"sentiment": list(SENTIMENT_COLORS)})  # fmt: skip
         st.plotly_chart(chart, width="stretch", key="cs_sentiment_trend")
     st.subheader("Questions the knowledge base could not answer")
-    st.dataframe(report.clusters, hide_index=True, width="stretch", key="cs_clusters", column_config=COLUMN_LABELS)
-    st.download_button("Download the unanswered clusters (CSV)", report.clusters_csv(), "unanswered_clusters.csv", "text/csv",
-                       key="cs_dl_clusters")  # fmt: skip
+    st.caption(view.clusters_caption(report))
+    if len(report.clusters):
+        st.dataframe(report.clusters, hide_index=True, width="stretch", key="cs_clusters", column_config=COLUMN_LABELS)
+        st.download_button("Download the unanswered clusters (CSV)", report.clusters_csv(), "unanswered_clusters.csv",
+                           "text/csv", key="cs_dl_clusters")  # fmt: skip
     st.download_button("Download all scored tickets (CSV)", safe_csv(report.scored), "scored_tickets.csv", "text/csv",
                        key="cs_dl_tickets")  # fmt: skip
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -34,7 +34,7 @@ def sentiment_task() -> str:
 
 @dataclass
 class Analysis:
-    """Scores for a batch of texts against one KB index (one encoder pass for all of them)."""
+    """Scores for a batch of texts against one KB index."""
 
     matches: list[list[Match]]
     intent: TaskScores | None
@@ -56,11 +56,47 @@ class Analysis:
         negative = float(row[labels.index("negative")]) if "negative" in labels else None
         return labels[int(row.argmax())], negative
 
+    @staticmethod
+    def joined(parts: list[Analysis]) -> Analysis:
+        """One analysis of the chunks' texts, in order."""
+        return Analysis(
+            [m for part in parts for m in part.matches], _joined_scores([p.intent for p in parts]),
+            _joined_scores([p.sentiment for p in parts]), [d for part in parts for d in part.decisions],
+            np.concatenate([part.vectors for part in parts]),
+        )
 
-def analyse(texts: Sequence[str], index: KBIndex | None, policy: Policy | None = None, k: int = 3) -> Analysis:
-    """Retrieval, intent, sentiment and the decision for each text."""
+
+def _joined_scores(parts: list[TaskScores | None]) -> TaskScores | None:
+    if len({None if p is None else (p.task, p.version) for p in parts}) > 1:
+        raise ModelChangedError("a model was promoted while the texts were scored; run it again")
+    if parts[0] is None:
+        return None
+    return replace(parts[0], probabilities=np.concatenate([p.probabilities for p in parts]))
+
+
+class ModelChangedError(LookupError):
+    """The active intent or sentiment model changed between the chunks of one batch (callers that handle a
+    missing model handle this too)."""
+
+
+ANALYSE_CHUNK = 256  # texts per encoder pass when a batch reports progress
+
+
+def analyse(texts: Sequence[str], index: KBIndex | None, policy: Policy | None = None, k: int = 3,
+            progress: Callable[[int], None] | None = None) -> Analysis:  # fmt: skip
+    """Retrieval, intent, sentiment and the decision for each text, in chunks of ``ANALYSE_CHUNK``; ``progress`` is
+    called with the number of texts done after each chunk."""
     policy = policy or Policy.from_settings()
     texts = list(texts)
+    parts = []
+    for start in range(0, max(1, len(texts)), ANALYSE_CHUNK):
+        parts.append(_analyse_chunk(texts[start:start + ANALYSE_CHUNK], index, policy, k))
+        if progress:
+            progress(min(len(texts), start + ANALYSE_CHUNK))
+    return parts[0] if len(parts) == 1 else Analysis.joined(parts)
+
+
+def _analyse_chunk(texts: list[str], index: KBIndex | None, policy: Policy, k: int) -> Analysis:
     pooled = get_sentence_encoder().pooled(texts)
     vectors = normalise(pooled)
     intent = score_task(INTENT_TASK, texts, pooled)

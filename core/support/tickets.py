@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -205,14 +206,16 @@ def analyse_tickets(
     agent_col: str | None = None,
     resolved_col: str | None = None,
     policy: Policy | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TicketReport:
-    """Score every ticket with the same path as the ask box; without a knowledge base nothing is deflected."""
+    """Score every ticket with the same path as the ask box; without a knowledge base nothing is deflected.
+    ``progress(done, total)`` is called as the tickets are scored."""
     from core.support.assistant import RERANK_WEIGHT, analyse
 
     tickets, problems = prepare_tickets(frame, text_col, time_col, channel_col, agent_col, resolved_col)
     index = load_kb(kb_name, RERANK_WEIGHT).index if kb_name else None
     texts = tickets["text"].tolist()
-    analysis = analyse(texts, index, policy, k=1)
+    analysis = analyse(texts, index, policy, k=1, progress=progress and (lambda done: progress(done, len(texts))))
     intents, sentiments, negatives = [], [], []
     for i in range(len(texts)):
         intents.append(analysis.intent_of(i)[0])

@@ -16,7 +16,9 @@ from core.support.batch import BatchReport
 from core.support.decision import Policy
 from core.support.insights import NO_INTENT, QuestionInsights
 from core.support.kb import ImportReport, KBInfo, RowIssue
+from core.support.tickets import MAX_CLUSTERED, TicketReport
 from core.views.batch_scoring import UploadCheck, check_upload
+from core.wording import count_of
 
 TICKET_COLUMN_NAMES = {  # role -> the column names it is guessed from, in order of preference (as help desks export them)
     "text": ("text", "message", "body", "description", "content", "comment", "question"),
@@ -170,6 +172,22 @@ def guess_ticket_columns(columns: list[str]) -> dict[str, str | None]:
     if guesses["text"] is None and columns:
         guesses["text"] = columns[0]
     return guesses
+
+
+def tickets_scored(done: int, total: int) -> str:
+    return f"Scoring tickets… {done:,} of {total:,}"
+
+
+def clusters_caption(report: TicketReport) -> str:
+    """What the unanswered-questions table shows: how many groups of how many tickets, and whether sizes are estimates."""
+    unanswered = int((report.scored["action"] != "answer").sum()) if len(report.scored) else 0
+    if not unanswered:
+        return "The knowledge base would answer every ticket."
+    groups = "The largest group" if len(report.clusters) == 1 else f"The {len(report.clusters)} largest groups"
+    text = f"{groups} of the {count_of(unanswered, 'ticket')} it would escalate"
+    if unanswered > MAX_CLUSTERED:
+        text += f"; the sizes are estimated from a sample of {MAX_CLUSTERED:,}"
+    return text + "."
 
 
 def import_counts(report: ImportReport) -> list[tuple[str, int]]:

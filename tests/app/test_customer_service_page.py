@@ -117,6 +117,7 @@ def test_bad_files_say_what_is_wrong(models):
     assert any("line 3, column 'when': 'not a date' is not a date/time" in t for t in texts(at.warning))
     clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
     assert "bitcoin" in " ".join(clusters["examples"])
+    assert any(c.endswith("ticket it would escalate.") or c.endswith("tickets it would escalate.") for c in texts(at.caption))
     intents = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_intents").proto.spec)["data"][0]
     assert intents["orientation"] == "h" and all("_" not in name for name in intents["y"])  # intents in words
 

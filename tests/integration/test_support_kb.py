@@ -194,3 +194,31 @@ def test_ticket_analytics_find_the_unanswered_clusters(db, models) -> None:
     assert set(report.intent_distribution()["intent"]) <= {"change_pin", "card_arrival", "terminate_account"}
     over_time = report.sentiment_over_time()
     assert over_time["tickets"].sum() == 10 and over_time["period"].nunique() == 3  # the undated ticket is left out
+
+
+def test_ticket_analytics_score_in_chunks_with_progress_and_the_same_result(db, models, tiny_intent,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from core.nlp.registry import register_trained
+    from core.support import assistant
+    from core.support.kb import import_faq
+    from core.support.tickets import analyse_tickets
+
+    import_faq("Cards", FAQ, "question", "answer", "category")
+    texts = ["I forgot my PIN", "where is my new card", "Can I buy bitcoin?", "close my account please", "mortgage rates?",
+             "my card never came", "how do I reset my pin", "do you sell gold?", "what fees for payments in dollars?"]  # fmt: skip
+    frame = pd.DataFrame({"text": texts})
+    whole = analyse_tickets(frame, "text", kb_name="Cards", policy=policy())
+
+    monkeypatch.setattr(assistant, "ANALYSE_CHUNK", 4)
+    seen: list[tuple[int, int]] = []
+    chunked = analyse_tickets(frame, "text", kb_name="Cards", policy=policy(), progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(4, 9), (8, 9), (9, 9)]
+    pd.testing.assert_frame_equal(chunked.scored, whole.scored, check_exact=False, atol=1e-5)
+    assert chunked.deflection_rate == whole.deflection_rate and len(chunked.clusters) == len(whole.clusters)
+
+    def promote_after_the_first_chunk(done: int, total: int) -> None:
+        if done == 4:
+            register_trained(tiny_intent, "intent", activate=True)
+
+    with pytest.raises(assistant.ModelChangedError, match="promoted while the texts were scored"):
+        analyse_tickets(frame, "text", kb_name="Cards", policy=policy(), progress=promote_after_the_first_chunk)

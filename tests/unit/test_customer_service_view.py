@@ -67,3 +67,18 @@ def test_the_ticket_intent_chart_names_the_most_asked_intents_in_words() -> None
     distribution = pd.DataFrame({"intent": ["card_arrival", "(no intent model)", "lost_or_stolen_card"], "tickets": [2, 1, 5]})
     top = view.top_intents(distribution, shown=2)
     assert top["intent"].tolist() == ["Lost or stolen card", "Card arrival"] and top["tickets"].tolist() == [5, 2]
+
+
+def test_the_unanswered_table_says_how_many_groups_of_how_many_tickets_and_when_sizes_are_estimates(monkeypatch):
+    from core.support.tickets import TicketReport
+
+    def report(actions: list[str], groups: int) -> TicketReport:
+        return TicketReport(pd.DataFrame({"action": actions}), clusters=pd.DataFrame({"cluster": range(1, groups + 1)}))
+
+    assert view.clusters_caption(report(["answer", "escalate", "escalate", "escalate"], 2)) == (
+        "The 2 largest groups of the 3 tickets it would escalate.")
+    assert view.clusters_caption(report(["escalate"], 1)) == "The largest group of the 1 ticket it would escalate."
+    assert view.clusters_caption(report(["answer", "answer"], 0)) == "The knowledge base would answer every ticket."
+    monkeypatch.setattr(view, "MAX_CLUSTERED", 2)
+    assert view.clusters_caption(report(["escalate"] * 1500, 1)).endswith(
+        "of the 1,500 tickets it would escalate; the sizes are estimated from a sample of 2.")

@@ -7,3 +7,7 @@ def test_one_is_singular_and_every_other_count_plural():
     assert [count_of(n, "feed") for n in (0, 1, 2)] == ["0 feeds", "1 feed", "2 feeds"]
     assert count_of(1, "usable example") == "1 usable example" and count_of(5, "usable example") == "5 usable examples"
     assert count_of(2, "query", "queries") == "2 queries" and count_of(1, "query", "queries") == "1 query"
+
+
+def test_large_counts_are_grouped_by_thousands():
+    assert count_of(1272, "interaction") == "1,272 interactions" and count_of(999, "item") == "999 items"
