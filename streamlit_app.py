@@ -5,9 +5,9 @@ from pathlib import Path
 import streamlit as st
 
 from core import auth
-from core.settings import get_settings
+from core.settings import SettingsError, get_settings
 from core.storage import upgrade_database
-from core.views.app import database_problem
+from core.views.app import database_problem, settings_problem
 from ui import plain
 
 
@@ -22,7 +22,12 @@ def _prepare_database(database_url: str) -> bool:
 ICON = Path(__file__).resolve().parent / "assets" / "beacon_icon.png"  # shipped: nothing is fetched from a font server
 st.set_page_config(page_title="Beacon", page_icon=str(ICON), layout="wide")
 try:
-    _prepare_database(get_settings().database_url)
+    database_url = get_settings().database_url
+except SettingsError as exc:  # a setting that cannot be used: name it, not the database
+    st.error(plain(settings_problem(exc)))
+    st.stop()
+try:
+    _prepare_database(database_url)
 except Exception as exc:  # an unreachable or broken database: say which one, not a traceback
     st.error(plain(database_problem(exc)))
     st.stop()

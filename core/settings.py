@@ -14,6 +14,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SECRETS_FILES = (REPO_ROOT / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
 
 
+class SettingsError(ValueError):
+    """A setting (environment variable or secrets.toml) that Beacon cannot use; the message names it."""
+
+
 def _secret(name: str, default: str = "") -> str:
     """A secret from the environment, else from Streamlit's secrets.toml (top-level key of the same
     name, as Streamlit reads it). Secrets are never written to the database or logs."""
@@ -25,7 +29,7 @@ def _secret(name: str, default: str = "") -> str:
             try:
                 found = tomllib.loads(path.read_text(encoding="utf-8")).get(name)
             except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise ValueError(f"{path} is not valid TOML: {exc}") from exc
+                raise SettingsError(f"{path} is not valid TOML: {exc}") from exc
             if found:
                 return str(found)
     return default
@@ -41,7 +45,7 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+        raise SettingsError(f"environment variable {name} must be a whole number, got {raw!r}") from exc
 
 
 def _env_float(name: str, default: float) -> float:
@@ -49,16 +53,37 @@ def _env_float(name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError as exc:
-        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from exc
+        raise SettingsError(f"environment variable {name} must be a number, got {raw!r}") from exc
 
 
 def _env_bool(name: str, default: bool) -> bool:
     return _env(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default).strip().lower()
+    if value not in choices:
+        raise SettingsError(f"environment variable {name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
 def _env_path(name: str) -> Path | None:
     value = _env(name, "")
     return Path(value).resolve() if value else None
+
+
+DATABASE_SCHEMES = ("sqlite", "postgresql")
+
+
+def _database_url(default: str) -> str:
+    """DATABASE_URL, which must name SQLite or PostgreSQL (the scheme alone is quoted: the rest may hold a password)."""
+    url = _secret("DATABASE_URL", default)
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme.split("+", 1)[0].lower() not in DATABASE_SCHEMES:
+        shown = f"'{scheme}://…'" if scheme else "an address without a scheme"
+        raise SettingsError(f"DATABASE_URL must be a SQLite (sqlite:///path/to/beacon.db) or PostgreSQL "
+                            f"(postgresql+psycopg://user:password@host/db) address, not {shown}")  # fmt: skip
+    return url
 
 
 def _env_list(name: str) -> tuple[str, ...]:
@@ -139,9 +164,9 @@ def get_settings() -> Settings:
     data_dir = Path(_env("BEACON_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
     return Settings(
         data_dir=data_dir,
-        database_url=_secret("DATABASE_URL", f"sqlite:///{data_dir / 'beacon.db'}"),
+        database_url=_database_url(f"sqlite:///{data_dir / 'beacon.db'}"),
         model_dir=Path(_env("BEACON_MODEL_DIR", str(data_dir / "models"))).resolve(),
-        device=_env("BEACON_DEVICE", "auto").lower(),
+        device=_env_choice("BEACON_DEVICE", "auto", ("auto", "cpu", "cuda")),
         base_url=_env("BEACON_BASE_URL", f"http://localhost:{app_port()}").rstrip("/"),
         smtp_host=_env("SMTP_HOST", "localhost"),
         smtp_port=_env_int("SMTP_PORT", 25),
@@ -159,16 +184,16 @@ def get_settings() -> Settings:
         base_model_dir=_env_path("BEACON_BASE_MODEL_DIR"),
         accurate_model_dir=_env_path("BEACON_ACCURATE_MODEL_DIR"),
         max_loaded_models=max(1, _env_int("BEACON_MAX_LOADED_MODELS", 8)),
-        recommend_base=_env("BEACON_RECOMMEND_BASE", "fast").lower(),
+        recommend_base=_env_choice("BEACON_RECOMMEND_BASE", "fast", ("fast", "accurate")),
         upload_max_mb=_env_float("BEACON_UPLOAD_MAX_MB", 200.0),
         scoring_chunk_rows=max(1, _env_int("BEACON_SCORING_CHUNK_ROWS", 4096)),
         scoring_batch_size=_env_int("BEACON_SCORING_BATCH_SIZE", 0),
-        scoring_precision=_env("BEACON_SCORING_PRECISION", "auto").lower(),
+        scoring_precision=_env_choice("BEACON_SCORING_PRECISION", "auto", ("auto", "fp32", "bf16")),
         ray_address=_env("BEACON_RAY_ADDRESS", "").strip(),
         run_heartbeat_s=_env_float("BEACON_RUN_HEARTBEAT_S", 5.0),
         run_stale_s=_env_float("BEACON_RUN_STALE_S", 60.0),
         max_run_processes=max(1, _env_int("BEACON_MAX_RUN_PROCESSES", 2)),
-        auth_mode=_env("BEACON_AUTH_MODE", "password").lower(),
+        auth_mode=_env_choice("BEACON_AUTH_MODE", "password", ("password", "oidc")),
         session_hours=_env_float("BEACON_SESSION_HOURS", 8.0),
         login_max_failures=max(1, _env_int("BEACON_LOGIN_MAX_FAILURES", 5)),
         lockout_minutes=_env_float("BEACON_LOCKOUT_MINUTES", 15.0),

@@ -1,9 +1,10 @@
 """``python -m jobs``: the Beacon worker (crawl, score, detect, notify on a timer).
 
 ``python -m jobs --once`` runs one cycle with every feed crawled and exits. The exit status is
-non-zero only when the database cannot be reached (2) or is damaged (3), or when another worker already
-runs on the same SQLite database (4: SQLite supports one worker; use PostgreSQL for several); failing steps
-are logged, not fatal. A SQLite database is checked (``PRAGMA quick_check``) before anything else runs.
+non-zero only when the database cannot be reached (2) or is damaged (3), when another worker already
+runs on the same SQLite database (4: SQLite supports one worker; use PostgreSQL for several), or when a setting
+cannot be used (5, e.g. ``SMTP_PORT=abc``); failing steps are logged, not fatal. A SQLite database is checked
+(``PRAGMA quick_check``) before anything else runs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ log = logging.getLogger("beacon.worker")
 DATABASE_UNREACHABLE = 2
 DATABASE_DAMAGED = 3
 SECOND_WORKER_ON_SQLITE = 4
+SETTINGS_INVALID = 5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,10 +33,16 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from core.auth import WORKER, set_process_actor
+    from core.settings import SettingsError, get_settings
     from core.storage import upgrade_database
     from core.storage.integrity import DatabaseDamaged, check_database
 
     set_process_actor(WORKER)  # the worker's own actions (crawl, score, alerts, training runs) act as an admin
+    try:
+        get_settings()
+    except SettingsError as exc:
+        log.error("not starting: %s", exc)
+        return SETTINGS_INVALID
 
     try:
         check_database()

@@ -46,6 +46,11 @@ def database_problem(exc: BaseException) -> str:
     )
 
 
+def settings_problem(exc: BaseException) -> str:
+    """What to tell the user when a setting cannot be used (plain text)."""
+    return f"Beacon cannot start: {exc}. Correct the setting, then restart Beacon."
+
+
 def today() -> date:
     """Today in UTC (stored times are naive UTC)."""
     return utcnow().date()

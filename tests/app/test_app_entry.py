@@ -37,3 +37,15 @@ def test_an_unusable_database_shows_what_to_fix_instead_of_a_traceback(beacon_en
     [error] = texts(at.error)
     assert error.startswith("Beacon cannot open its database sqlite:///") and "Check DATABASE_URL" in error
     assert not at.title  # no page ran
+
+
+def test_a_setting_that_cannot_be_used_is_named_not_blamed_on_the_database(beacon_env, monkeypatch):
+    monkeypatch.setenv("SMTP_PORT", "abc")
+    get_settings.cache_clear()
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    assert_no_exception(at)
+    [error] = texts(at.error)
+    assert error.startswith("Beacon cannot start: environment variable SMTP_PORT must be a whole number, got 'abc'.")
+    assert error.endswith("Correct the setting, then restart Beacon.")
+    assert "DATABASE_URL" not in error and not at.title  # no page ran
+    get_settings.cache_clear()

@@ -228,7 +228,7 @@ def test_recommendation_item_text_uses_the_configured_base(accurate_model_dir: P
     assert vectors[0] @ vectors[2] > vectors[0] @ vectors[1]
     monkeypatch.setenv("BEACON_RECOMMEND_BASE", "huge")
     get_settings.cache_clear()
-    with pytest.raises(ValueError, match="unknown base encoder 'huge'"):
+    with pytest.raises(ValueError, match="BEACON_RECOMMEND_BASE must be one of fast, accurate; got 'huge'"):
         item_embeddings(items)
 
 

@@ -74,6 +74,22 @@ def test_once_exits_non_zero_when_the_database_is_unreachable(beacon_env):
     assert "database is unreachable" in done.stderr and "step crawl" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [({"SMTP_PORT": "abc"}, "environment variable SMTP_PORT must be a whole number, got 'abc'"),
+     ({"DATABASE_URL": "mysql://beacon:pw-secret@db/beacon"}, "DATABASE_URL must be a SQLite (sqlite:///path/to/beacon.db) or "
+      "PostgreSQL (postgresql+psycopg://user:password@host/db) address, not 'mysql://…'")],
+)  # fmt: skip
+def test_a_setting_that_cannot_be_used_is_named_in_one_line_and_nothing_runs(beacon_env, setting, said):
+    env = worker_env(f"sqlite:///{beacon_env / 'beacon.db'}", beacon_env) | setting
+    done = subprocess.run([sys.executable, "-m", "jobs", "--once"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 5
+    assert f"not starting: {said}" in done.stderr
+    assert "Traceback" not in done.stderr and "pw-secret" not in done.stderr
+    assert not (beacon_env / "beacon.db").exists()  # nothing was created or migrated
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_worker_runs_at_once_and_stops_cleanly_on_sigterm(db, beacon_env, tmp_path):
     log_path = tmp_path / "worker.log"

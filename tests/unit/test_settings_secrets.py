@@ -34,3 +34,29 @@ def test_a_broken_secrets_file_is_named(secrets_file):
     secrets_file.write_text("SMTP_PASSWORD = \n")
     with pytest.raises(ValueError, match="secrets.toml is not valid TOML"):
         get_settings()
+
+
+@pytest.mark.parametrize("url", ["mysql://app:pw-in-url@db/beacon", "postgres://app:pw-in-url@db/beacon", "beacon.db"])
+def test_a_database_url_that_is_neither_sqlite_nor_postgresql_is_refused_without_its_password(secrets_file, monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(settings_module.SettingsError, match="DATABASE_URL must be a SQLite .* or PostgreSQL") as caught:
+        get_settings()
+    assert "pw-in-url" not in str(caught.value)
+
+
+def test_sqlite_and_postgresql_addresses_with_a_driver_are_accepted(secrets_file, monkeypatch):
+    for url in ("sqlite:////tmp/beacon.db", "postgresql+psycopg://app:pw@db/beacon", "postgresql://app:pw@db/beacon"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        assert get_settings().database_url == url
+
+
+@pytest.mark.parametrize(("name", "value"), [("BEACON_DEVICE", "gpu"), ("BEACON_AUTH_MODE", "odic"),
+                                             ("BEACON_SCORING_PRECISION", "int8"), ("BEACON_RECOMMEND_BASE", "huge")])
+def test_a_setting_with_a_fixed_set_of_values_names_them_instead_of_falling_back_silently(secrets_file, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(settings_module.SettingsError, match=f"{name} must be one of .*; got '{value}'"):
+        get_settings()
+    monkeypatch.setenv(name, "")  # blank: the default again
+    get_settings.cache_clear()
+    assert get_settings()
