@@ -67,6 +67,15 @@ def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _operating_point(value: str) -> str:
+    from core.support.operating_points import point_name  # the points' names live with the points
+
+    try:
+        return point_name(value)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def _env_path(name: str) -> Path | None:
     value = _env(name, "")
     return Path(value).resolve() if value else None
@@ -202,8 +211,8 @@ def get_settings() -> Settings:
         support_confidence_threshold=_env_float("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", 0.6),
         support_intent_threshold=_env_float("BEACON_SUPPORT_INTENT_THRESHOLD", 0.3),
         support_negative_threshold=_env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9),
-        support_operating_point=_env("BEACON_SUPPORT_OPERATING_POINT",  # a confidence threshold set alone means "custom"
-                                     "custom" if _env("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", "") else "balanced"),
+        support_operating_point=_operating_point(  # a confidence threshold set alone means "custom"
+            _env("BEACON_SUPPORT_OPERATING_POINT", "custom" if _env("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", "") else "balanced")),
         feed_max_depth=max(1, _env_int("BEACON_FEED_MAX_DEPTH", 100)),
         feed_max_elements=max(1, _env_int("BEACON_FEED_MAX_ELEMENTS", 100_000)),
         feed_parse_timeout_s=_env_float("BEACON_FEED_PARSE_TIMEOUT_S", 5.0),

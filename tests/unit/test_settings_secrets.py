@@ -60,3 +60,12 @@ def test_a_setting_with_a_fixed_set_of_values_names_them_instead_of_falling_back
     monkeypatch.setenv(name, "")  # blank: the default again
     get_settings.cache_clear()
     assert get_settings()
+
+
+def test_an_unknown_operating_point_stops_the_start_instead_of_the_ask_page(secrets_file, monkeypatch):
+    monkeypatch.setenv("BEACON_SUPPORT_OPERATING_POINT", "carefull")
+    with pytest.raises(settings_module.SettingsError, match="unknown operating point 'carefull'.*'be more careful'"):
+        get_settings()
+    monkeypatch.setenv("BEACON_SUPPORT_OPERATING_POINT", "Be-More-Careful")
+    get_settings.cache_clear()
+    assert get_settings().support_operating_point == "be more careful"
