@@ -218,7 +218,7 @@ def tickets_tab() -> None:
                                                           ("resolved_col", resolved))}  # fmt: skip
         bar = st.progress(0.0, text="Scoring tickets…")
         try:
-            st.session_state["cs_ticket_report"] = analyse_tickets(
+            st.session_state["cs_ticket_report"] = upload.file_id, analyse_tickets(
                 frame, text_col, kb_name=kb, progress=lambda done, total: bar.progress(done / total, view.tickets_scored(done, total)),
                 **opt)  # fmt: skip
         except (TicketFileError, ValueError, LookupError) as exc:
@@ -226,8 +226,8 @@ def tickets_tab() -> None:
             return
         finally:
             bar.empty()
-    report = st.session_state.get("cs_ticket_report")
-    if report is None:
+    shown_for, report = st.session_state.get("cs_ticket_report", (None, None))
+    if report is None or shown_for != upload.file_id:  # another file's results are not this file's
         return
     m1, m2, m3 = st.columns(3)
     m1.metric("Tickets analysed", f"{len(report.scored):,}", border=True)
@@ -298,10 +298,10 @@ def past_questions_tab() -> None:
         except (InputFileError, LookupError) as exc:
             say("error", str(exc))
             return
-        st.session_state["cs_batch"] = (report, output.read_bytes())
-    if "cs_batch" not in st.session_state:
+        st.session_state["cs_batch"] = (upload.file_id, report, output.read_bytes())
+    shown_for, report, data = st.session_state.get("cs_batch", (None, None, None))
+    if report is None or shown_for != upload.file_id:  # another file's answers are not this file's
         return
-    report, data = st.session_state["cs_batch"]
     st.caption(view.batch_policy_text(report))
     for col, (label, value) in zip(st.columns(len(view.batch_counts(report))), view.batch_counts(report)):
         col.metric(label, value, border=True)

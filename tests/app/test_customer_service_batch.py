@@ -66,3 +66,17 @@ def test_a_header_only_file_is_refused_and_reruns_reuse_one_copy_of_the_upload(m
     assert_no_exception(at)
     assert {m.label: m.value for m in at.metric}["Questions"] == "3"
     assert (first.parent / "answers.csv").exists()
+
+
+def test_another_file_does_not_show_the_previous_files_answers(models):  # noqa: F811
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
+    at.file_uploader(key="cs_batch_upload").set_value(("past.csv", PAST, "text/csv"))
+    at.run()
+    at.button(key="cs_b_run").click().run()
+    assert {m.label: m.value for m in at.metric}["Questions"] == "3"
+    at.file_uploader(key="cs_batch_upload").set_value(("other.csv", b"question\nwhere is my card\n", "text/csv"))
+    at.run()
+    assert_no_exception(at)
+    assert not at.metric and not [b for b in at.get("download_button") if b.proto.label == "Download the answers (CSV)"]
+    at.button(key="cs_b_run").click().run()
+    assert {m.label: m.value for m in at.metric}["Questions"] == "1"
