@@ -288,16 +288,18 @@ def past_questions_tab() -> None:
                             index=expected_options.index(guess) if guess else 0, key="cs_b_expected")
     policy = operating_point_choice("cs_b", on_past_questions=True)
     if st.button("Answer the file", type="primary", key="cs_b_run"):
-        bar = st.progress(0.0, text="Answering…")
+        bar = st.progress(0.0, text="Going through the questions…")
         total = max(1, count_records(check.spec))
         output = source.parent / "answers.csv"
         try:
             report = answer_file(kb, source, text_col, output, None if expected == NONE else expected, policy,
-                                 progress=lambda done: bar.progress(min(1.0, done / total), text=f"{done} of {total} answered"),
+                                 progress=lambda done: bar.progress(min(1.0, done / total), view.questions_done(done, total)),
                                  name=upload.name)  # fmt: skip
         except (InputFileError, LookupError) as exc:
             say("error", str(exc))
             return
+        finally:
+            bar.empty()
         st.session_state["cs_batch"] = (upload.file_id, report, output.read_bytes())
     shown_for, report, data = st.session_state.get("cs_batch", (None, None, None))
     if report is None or shown_for != upload.file_id:  # another file's answers are not this file's

@@ -178,6 +178,11 @@ def tickets_scored(done: int, total: int) -> str:
     return f"Scoring tickets… {done:,} of {total:,}"
 
 
+def questions_done(done: int, total: int) -> str:
+    """Progress of a past-questions file: questions gone through (answered or escalated, which the counts tell)."""
+    return f"Going through the questions… {min(done, total):,} of {total:,}"
+
+
 def clusters_caption(report: TicketReport) -> str:
     """What the unanswered-questions table shows: how many groups of how many tickets, and whether sizes are estimates."""
     unanswered = int((report.scored["action"] != "answer").sum()) if len(report.scored) else 0

@@ -28,6 +28,7 @@ def test_past_questions_are_answered_counted_and_downloadable(models):  # noqa: 
     assert_no_exception(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Questions"] == "3" and metrics["Escalated"] == "1 (33%)"
+    assert not at.get("progress")  # no "3 of 3 answered" left beside "Escalated 1"
     assert metrics["Answered right"] == "1 (33%)" and metrics["Answered wrong"] == "1 (33%)"
     table = next(f.value for f in at.dataframe if "action" in f.value.columns)
     assert table["id"].tolist() == ["1", "2", "3"] and table["action"].tolist() == ["answer", "escalate", "answer"]
