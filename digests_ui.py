@@ -12,6 +12,7 @@ from core.digests import (
     save_digest_subscription,
 )
 from core.views import digests as view
+from core.views.alerts import RECIPIENTS_HELP
 from core.views.app import new_name_taken
 from ui import may, open_for_editing, picked_after_save, plain, say
 
@@ -56,7 +57,8 @@ def _form(subs: list[dict]) -> None:
         weekday = None
         if frequency == "weekly":
             weekday = s4.selectbox("Weekday", range(7), index=v["weekday"], format_func=view.weekday_name, key=f"digest_day{k}")
-        recipients = st.text_input("Digest recipients (comma-separated emails)", value=v["recipients"], key=f"digest_to{k}")
+        recipients = st.text_input("Digest recipients (comma-separated emails)", value=v["recipients"], key=f"digest_to{k}",
+                                   help=RECIPIENTS_HELP)
         enabled = st.checkbox("Digest enabled", value=v["enabled"], key=f"digest_on{k}")
         save = st.button("Save digest", type="primary", key=f"digest_save{k}")
     if save and sub is None and (taken := new_name_taken("digest", name, list(by_name), "Digest to edit")):

@@ -271,7 +271,7 @@ def rule_form(rules: list[dict]) -> None:
         baseline = c6.number_input("Baseline (days)", min_value=1, value=int(v["baseline_days"]), step=1, key=f"rule_baseline{k}",
                                    help="Used by the spike test.")
         recipients = st.text_input("Recipients (comma-separated emails)", value=v["recipients"], key=f"rule_recipients{k}",
-                                   placeholder="analyst@example.com, risk@example.com")
+                                   placeholder="analyst@example.com, risk@example.com", help=dash.RECIPIENTS_HELP)
         e1, e2 = st.columns([1, 3])
         enabled = e1.checkbox("Enabled", value=bool(v["enabled"]), key=f"rule_enabled{k}")
         count_items = e2.checkbox("Count items instead of stories", value=bool(v["count_items"]), key=f"rule_count_items{k}",

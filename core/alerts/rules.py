@@ -55,8 +55,18 @@ def _text(value: object, what: str, limit: int) -> str:
     return text
 
 
+# One recipient in a pasted list: `Name <address>` or `"Last, First" <address>` as mail programs copy them (the
+# address kept), or a bare token; commas, semicolons and white space separate them.
+RECIPIENT = re.compile(r'(?:"[^"]*"|[^,;<>"@\n])*<([^<>]*)>|([^,;\s<>"]+)')
+
+
+def _split_recipients(text: str) -> list[str]:
+    return [m.group(2) if m.group(1) is None else m.group(1).strip() or m.group(0) for m in RECIPIENT.finditer(text)]
+
+
 def _recipients(value: str | Iterable[str] | None) -> list[str]:
-    parts = re.split(r"[,;\s]+", value) if isinstance(value, str) else list(value or [])
+    items = [value] if isinstance(value, str) else list(value or [])
+    parts = [part for item in items for part in _split_recipients(str(item))]
     addresses = [str(part).strip() for part in parts if str(part).strip()]
     invalid = [address for address in addresses if not EMAIL.match(address)]
     if invalid:  # every one at once, so a pasted list is fixed in one go

@@ -26,6 +26,8 @@ from core.wording import count_of
 
 __all__ = ["date_range", "error_text"]  # shared names the page reaches through this module
 
+RECIPIENTS_HELP = ("Separate addresses with commas or semicolons; a list copied from a mail program "
+                   "('Risk Team <risk@example.com>; …') works as it is.")
 EMAIL_STATUS = {
     "pending": "pending",
     "sending": "sending",

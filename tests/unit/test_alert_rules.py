@@ -77,3 +77,13 @@ def test_delete_rule(db):
     assert delete_alert_rule("Banks negative") is True
     assert delete_alert_rule("Banks negative") is False
     assert list_alert_rules() == []
+
+
+def test_recipients_pasted_from_a_mail_program_keep_their_addresses(db):
+    pasted = 'Risk Team <risk@example.com>; "Lima, Ana" <ana@example.com>\nops@example.com, "ANA@example.com" <Ana@Example.com>'
+    save_alert_rule(**{**VALID, "recipients": pasted})
+    assert list_alert_rules()[0]["recipients"] == ["risk@example.com", "ana@example.com", "ops@example.com"]
+    with pytest.raises(ValueError, match="not valid email addresses: 'Risk', 'Team', 'Ops <>'$"):
+        save_alert_rule(**{**VALID, "recipients": "Risk Team, ok@example.com, Ops <>"})
+    save_alert_rule(**{**VALID, "recipients": ["Risk Team <risk@example.com>", "ops@example.com"]})  # a YAML list likewise
+    assert list_alert_rules()[0]["recipients"] == ["risk@example.com", "ops@example.com"]
