@@ -5,7 +5,6 @@ import streamlit as st
 
 from core import auth
 from core.auth.roles import ROLES
-from core.downloads import safe_csv
 from core.views import admin as view
 from ui import say, use_app_navigation
 
@@ -97,9 +96,13 @@ if audit_tab.open:
         users, actions = auth.event_filter_choices()
         who = f1.selectbox("User", [view.ANYONE, *users], key="audit_user")
         what = f2.selectbox("Action", [view.ANY_ACTION, *actions], key="audit_action")
-        events = view.audit_frame(auth.list_events(username=view.chosen_filter(who), action=view.chosen_filter(what)))
+        user, action = view.chosen_filter(who), view.chosen_filter(what)
+        events = view.audit_frame(auth.list_events(username=user, action=action))
         if events.empty:
             st.info("No matching events.")
         else:
             st.dataframe(events, hide_index=True, width="stretch", key="audit_table", column_config=AUDIT_COLUMNS)
-            st.download_button("Download the log (CSV)", safe_csv(events), "beacon_audit.csv", "text/csv")
+            note = view.audit_caption(len(events), auth.count_events(user, action))
+            if note:
+                st.caption(note)
+            st.download_button("Download the log (CSV)", view.audit_download(user, action), "beacon_audit.csv", "text/csv")

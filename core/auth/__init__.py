@@ -1,6 +1,6 @@
 """Accounts: users and roles, password sign-in with lockout, expiring sessions, and the audit log."""
 
-from core.auth.audit import event_filter_choices, list_events, record
+from core.auth.audit import count_events, event_filter_choices, list_events, record
 from core.auth.roles import (
     CLI,
     ROLES,
@@ -43,6 +43,7 @@ __all__ = [
     "create_admin_from_environment",
     "create_first_admin",
     "create_first_admin_with_token",
+    "count_events",
     "create_user",
     "current_actor",
     "event_filter_choices",

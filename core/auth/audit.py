@@ -22,9 +22,17 @@ def event_filter_choices() -> tuple[list[str], list[str]]:
     return accounts.event_filter_values()
 
 
-def list_events(limit: int = 500, username: str = "", action: str = "") -> list[dict]:
-    """Newest first; optional exact filters on user and action."""
+def list_events(limit: int | None = 500, username: str = "", action: str = "") -> list[dict]:
+    """Newest first (every matching event when ``limit`` is None); optional exact filters on user and action."""
     from core.auth.roles import require
 
     require("admin", "read the audit log")
     return accounts.events(limit, username, action)
+
+
+def count_events(username: str = "", action: str = "") -> int:
+    """How many events match the filters (the table shows the newest ``list_events`` of them)."""
+    from core.auth.roles import require
+
+    require("admin", "read the audit log")
+    return accounts.event_count(username, action)

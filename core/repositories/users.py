@@ -28,18 +28,27 @@ def add_event(username: str, action: str, target: str, outcome: str, detail: dic
         session.add(AuditEvent(username=username, action=action, target=target[:500], outcome=outcome, detail=detail))
 
 
-def events(limit: int, username: str = "", action: str = "") -> list[dict]:
-    """Newest first; optional exact filters on user and action."""
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+def _matching(query, username: str, action: str):  # noqa: ANN001, ANN202 - a Select, narrowed
     if username:
         query = query.where(AuditEvent.username == username)
     if action:
         query = query.where(AuditEvent.action == action)
+    return query
+
+
+def events(limit: int | None, username: str = "", action: str = "") -> list[dict]:
+    """Newest first (all of them when ``limit`` is None); optional exact filters on user and action."""
+    query = _matching(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit), username, action)
     with session_scope() as session:
         return [
             {"at": e.at, "user": e.username, "action": e.action, "target": e.target, "outcome": e.outcome, "detail": e.detail}
             for e in session.scalars(query)
         ]
+
+
+def event_count(username: str = "", action: str = "") -> int:
+    with session_scope() as session:
+        return session.scalar(_matching(select(func.count(AuditEvent.id)), username, action)) or 0
 
 
 def event_filter_values() -> tuple[list[str], list[str]]:

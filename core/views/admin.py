@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
 
 from core.auth.roles import ROLE_HELP, ROLES, Actor
+from core.downloads import safe_csv
 from core.repositories.users import UserView
 
 
@@ -47,6 +49,27 @@ def audit_frame(events: list[dict]) -> pd.DataFrame:
     if not frame.empty:
         frame["detail"] = frame["detail"].map(detail_text)
     return frame
+
+
+def audit_caption(shown: int, total: int) -> str | None:
+    """Said under the audit table when it shows fewer events than match (the download has them all)."""
+    if total <= shown:
+        return None
+    return f"The newest {shown:,} of {total:,} matching events; the download has all {total:,}."
+
+
+def audit_download(username: str = "", action: str = "") -> Callable[[], bytes]:
+    """Every matching audit event as a CSV file, made when the download is asked for. It runs outside the page's
+    script run (Streamlit calls it from the server), so it acts as the admin who was shown the button."""
+    from core.auth import acting_as, current_actor, list_events
+
+    actor = current_actor()
+
+    def make() -> bytes:
+        with acting_as(actor):
+            return safe_csv(audit_frame(list_events(None, username, action)))
+
+    return make
 
 
 def chosen_filter(picked: str) -> str:

@@ -257,3 +257,28 @@ def test_setup_prints_a_one_time_link_while_no_account_exists(db):
     auth.create_first_admin_with_token(token, "root", PASSWORD)
     again = subprocess.run([sys.executable, "-m", "core", "setup"], cwd=REPO_ROOT, capture_output=True, text=True)
     assert again.returncode == 0 and "setup=" not in again.stdout
+
+
+def test_a_long_audit_log_says_what_the_table_leaves_out_and_the_download_has_every_event(db, monkeypatch):
+    from core.auth import roles
+    from core.views import admin as view
+
+    for i in range(505):
+        auth.record("feed added", f"feed {i}", username="ana")
+    auth.record("user created", "li", username="root")
+    shown = auth.list_events()
+    assert len(shown) == 500 and auth.count_events() == 506 and auth.count_events(username="ana") == 505
+    assert view.audit_caption(len(shown), auth.count_events()) == "The newest 500 of 506 matching events; the download has all 506."
+    assert view.audit_caption(1, 1) is None
+
+    monkeypatch.setattr(roles, "_process_actor", None)  # as in the app: nobody acts for the whole process
+    with acting_as(Actor("root", "admin")):
+        download = view.audit_download(username="ana")
+    made: list[bytes] = []
+    worker = threading.Thread(target=lambda: made.append(download()))  # Streamlit calls it from a server thread
+    worker.start()
+    worker.join()
+    lines = made[0].decode("utf-8").strip().splitlines()
+    assert len(lines) == 1 + 505 and all(",ana," in line for line in lines[1:])
+    with acting_as(Actor("vic", "viewer")), pytest.raises(PermissionDenied):
+        view.audit_download()()  # made for someone who is not an admin: refused, as the page would be
