@@ -239,6 +239,8 @@ if items_tab.open:
             if flt.count_stories:
                 st.caption("One row per story: its first item, with how many feeds carried it (Sources).")
             show_items(items, key="items_table")
+            st.download_button(dash.items_download_label(summary.items, flt.count_stories), dash.items_download(flt),
+                               "beacon_items.csv", "text/csv", key="items_download")  # fmt: skip
             if may("analyst"):
                 correction_form(items)
 

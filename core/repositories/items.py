@@ -333,8 +333,8 @@ def _sources(article: Article, by_story: dict[int, int]) -> int:
     return by_story.get(article.story_id, 1) if article.story_id is not None else 1
 
 
-def scored_articles(flt: ArticleFilter, limit: int = 500) -> list[dict]:
-    """Scored items matching the filter, newest first, as plain rows."""
+def scored_articles(flt: ArticleFilter, limit: int | None = 500) -> list[dict]:
+    """Scored items matching the filter, newest first (all of them when ``limit`` is None), as plain rows."""
     with session_scope() as session:
         query = _filtered(select(Article, Feed.name).join(Feed), flt)
         rows = session.execute(query.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)).all()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 
 from core.auth import record, require
+from core.downloads import safe_csv
 from core.feeds import FeedView, crawl_due_feeds, crawl_feed
 from core.nlp.registry import NoActiveModel, find_active
 from core.repositories import items
@@ -25,6 +26,7 @@ from core.settings import get_settings
 from core.stats import wilson_interval
 from core.stories.assign import group_new_items
 from core.views.app import DEFAULT_DAYS, SENTIMENT_COLORS, Notice, date_range, error_text, today
+from core.wording import count_of
 
 __all__ = ["SENTIMENT_COLORS", "ArticleFilter", "date_range", "error_text"]  # shared names the page reaches through this module
 
@@ -278,8 +280,8 @@ def counted(flt: ArticleFilter) -> str:
 # --- the items, their trend and filter options ---------------------------------------------------
 
 
-def list_articles(flt: ArticleFilter, limit: int = 500) -> pd.DataFrame:
-    """Scored items, newest first, as plain rows for a table."""
+def list_articles(flt: ArticleFilter, limit: int | None = 500) -> pd.DataFrame:
+    """Scored items, newest first (all of them when ``limit`` is None), as plain rows for a table."""
     return pd.DataFrame(items.scored_articles(flt, limit), columns=ARTICLE_COLUMNS)
 
 
@@ -639,6 +641,30 @@ ITEM_COLUMNS = ["published_at", "title", "link", "sources", "sentiment", "confid
 def items_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The columns the item tables show, in order."""
     return frame.reindex(columns=ITEM_COLUMNS)
+
+
+# The Items download: the table's columns and the summary, headed in words (opened in Excel by analysts).
+EXPORT_HEADERS = {
+    "published_at": "Published (UTC)", "title": "Title", "link": "Link", "sources": "Sources", "sentiment": "Sentiment",
+    "confidence": "Confidence", "prob_negative": "P(negative)", "topic": "Topic", "companies": "Companies", "feed": "Feed",
+    "summary": "Summary",
+}  # fmt: skip
+
+
+def items_download_label(count: int, stories: bool) -> str:
+    what = count_of(count, "story", "stories") if stories else count_of(count, "item")
+    return f"Download {'the' if count == 1 else 'all'} {what} (CSV)"
+
+
+def items_download(flt: ArticleFilter) -> Callable[[], bytes]:
+    """Every item (or story) the filters match, not only the newest the table lists, as a CSV file made when the
+    download is asked for."""
+
+    def make() -> bytes:
+        frame = list_articles(flt, limit=None).reindex(columns=list(EXPORT_HEADERS)).rename(columns=EXPORT_HEADERS)
+        return safe_csv(frame)
+
+    return make
 
 
 # --- feeds ------------------------------------------------------------------------------------

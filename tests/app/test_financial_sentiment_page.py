@@ -343,3 +343,27 @@ def test_fetch_now_of_a_feed_that_does_not_exist_says_so_and_audits_nothing(db):
     report = fetch_now(9999)
     assert report.level == "error" and "does not exist" in report.text
     assert not list_events(action="feed fetched")
+
+
+def test_the_items_the_filters_match_download_whole_with_headers_in_words(seed):
+    import io
+
+    import pandas as pd
+
+    from core.views import financial_sentiment as dash
+
+    seed(SCORED)
+    at = open_page(PAGE)
+    [download] = [b for b in at.get("download_button") if b.proto.label.startswith("Download")]
+    assert download.proto.label == "Download all 4 stories (CSV)"
+    at.multiselect(key="f_sentiments").set_value(["positive"]).run()
+    assert [b.proto.label for b in at.get("download_button") if b.proto.label.startswith("Download")] == ["Download the 1 story (CSV)"]
+
+    flt = ArticleFilter(count_stories=True)
+    assert len(list_articles(flt, limit=2)) == 2  # the table lists the newest few...
+    frame = pd.read_csv(io.BytesIO(dash.items_download(flt)()))  # ...the file has every match
+    assert len(frame) == 4 and set(frame["Title"]) == {t for t, *_ in SCORED}
+    assert list(frame.columns) == ["Published (UTC)", "Title", "Link", "Sources", "Sentiment", "Confidence", "P(negative)", "Topic",
+                                   "Companies", "Feed", "Summary"]  # fmt: skip
+    assert dash.items_download_label(1, stories=False) == "Download the 1 item (CSV)"
+    assert dash.items_download_label(1272, stories=False) == "Download all 1,272 items (CSV)"
