@@ -66,17 +66,17 @@ class Analysis:
         )
 
 
+class ModelChangedError(LookupError):
+    """The active intent or sentiment model changed between the chunks of one batch (callers that handle a
+    missing model handle this too)."""
+
+
 def _joined_scores(parts: list[TaskScores | None]) -> TaskScores | None:
     if len({None if p is None else (p.task, p.version) for p in parts}) > 1:
         raise ModelChangedError("a model was promoted while the texts were scored; run it again")
     if parts[0] is None:
         return None
     return replace(parts[0], probabilities=np.concatenate([p.probabilities for p in parts]))
-
-
-class ModelChangedError(LookupError):
-    """The active intent or sentiment model changed between the chunks of one batch (callers that handle a
-    missing model handle this too)."""
 
 
 ANALYSE_CHUNK = 256  # texts per encoder pass when a batch reports progress
