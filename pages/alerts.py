@@ -11,7 +11,6 @@ from core.alerts import (
     assign_alert,
     delete_alert_rule,
     list_alert_rules,
-    list_alerts,
     mark_false_alarm,
     preview_alert_rule,
     resolve_alert,
@@ -141,8 +140,9 @@ alerts_tab, watch_tab, rules_tab, digests_tab = st.tabs(
 
 if alerts_tab.open:
     with alerts_tab:
-        alerts = list_alerts()
         requested = dash.parse_alert_id(st.query_params.get("alert"))
+        listed = dash.alerts_to_show(requested)
+        alerts = listed.alerts
         if not alerts:
             if list_alert_rules():
                 st.info("No alerts have fired yet. They appear here when one of your alert rules matches.")
@@ -163,6 +163,8 @@ if alerts_tab.open:
                     "email": st.column_config.TextColumn("Email", width="large"),
                 },
             )
+            if listed.caption:
+                st.caption(listed.caption)
             by_id = {a["id"]: a for a in alerts}
             ids = list(by_id)
             if requested is not None and requested not in by_id:

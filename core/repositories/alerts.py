@@ -135,6 +135,11 @@ def list_alerts(limit: int = 200) -> list[dict]:
         return [_alert_row(alert, name) for alert, name in rows]
 
 
+def alert_count() -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count(Alert.id))) or 0
+
+
 def get_alert(alert_id: int) -> dict | None:
     """One alert with its rule (``rule_row``), recipients and worst item ids; None when it does not exist."""
     with session_scope() as session:

@@ -5,6 +5,7 @@ Everything returned is plain data; the SQL is in ``core.repositories``."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -99,6 +100,31 @@ def alert_label(alert: Mapping) -> str:
 def parse_alert_id(value: object) -> int | None:
     text = str(value or "").strip().lstrip("#")
     return int(text) if text.isdigit() else None
+
+
+ALERTS_SHOWN = 200  # the newest alerts listed; an older one opened by its link is listed too
+
+
+@dataclass(frozen=True)
+class AlertList:
+    alerts: list[dict]  # newest first; an older alert asked for by a link comes last
+    total: int  # alerts stored
+
+    @property
+    def caption(self) -> str | None:
+        if self.total <= ALERTS_SHOWN:
+            return None
+        return f"The newest {ALERTS_SHOWN:,} of {self.total:,} alerts; an older one opens from its link (?alert=number)."
+
+
+def alerts_to_show(requested: int | None) -> AlertList:
+    """The newest alerts, and the one a link (an alert email) asks for when it is older than those."""
+    alerts = alert_rows.list_alerts(ALERTS_SHOWN)
+    if requested is not None and requested not in {a["id"] for a in alerts}:
+        linked = alert_rows.get_alert(requested)
+        if linked is not None:
+            alerts.append(linked)
+    return AlertList(alerts, alert_rows.alert_count())
 
 
 def alert_index(requested: object, ids: Sequence[int]) -> int:

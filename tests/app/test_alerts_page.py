@@ -297,3 +297,17 @@ def test_the_email_link_address_is_shown_and_a_wrong_port_warned(db, monkeypatch
     get_settings.cache_clear()
     at = open_page(PAGE)
     assert any(w.startswith("Alert emails link to http://localhost:8600, but this app runs on port 8501") for w in shown_texts(at.warning))
+
+
+def test_a_link_to_an_alert_older_than_the_listed_ones_still_opens_it(seed, monkeypatch):
+    from core.views import alerts as dash
+
+    failed_id, sent_id = _seed_alerts(seed)
+    monkeypatch.setattr(dash, "ALERTS_SHOWN", 1)  # only the newest is listed, as the 200 newest of a long history
+    at = open_page(PAGE, alert=str(failed_id))
+    assert_no_exception(at)
+    assert not any("was not found" in w for w in texts(at.warning))  # it was found, not "deleted with its rule"
+    assert widget(at.selectbox, "Alert").value == failed_id
+    assert "100% of 2 items about topic Earnings were negative (threshold 50%)" in texts(at.text)
+    assert list(table(at, "alerts_table")["id"]) == [sent_id, failed_id]
+    assert "The newest 1 of 2 alerts; an older one opens from its link (?alert=number)." in texts(at.caption)
