@@ -28,13 +28,10 @@ USER_COLUMNS = {
     "last_login_at": st.column_config.TextColumn("Last sign-in (UTC)"),
     "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
 }
-AUDIT_COLUMNS = {
-    "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-    "user": st.column_config.TextColumn("User"),
-    "action": st.column_config.TextColumn("Action"),
-    "target": st.column_config.TextColumn("Target"),
-    "outcome": st.column_config.TextColumn("Outcome"),
-    "detail": st.column_config.TextColumn("Detail", width="large"),
+AUDIT_COLUMNS = {  # headed as the download is
+    "at": st.column_config.DatetimeColumn(view.AUDIT_HEADERS["at"], format="YYYY-MM-DD HH:mm:ss"),
+    **{key: st.column_config.TextColumn(view.AUDIT_HEADERS[key]) for key in ("user", "action", "target", "outcome")},
+    "detail": st.column_config.TextColumn(view.AUDIT_HEADERS["detail"], width="large"),
 }
 
 

@@ -40,7 +40,14 @@ ANYONE, ANY_ACTION = "(anyone)", "(any action)"
 
 def detail_text(detail: dict | None) -> str:
     """An event's detail as a reader scans it: "task: sentiment · method: head · rows: 300" ("" when there is none)."""
-    return " · ".join(f"{key.replace('_', ' ')}: {value}" for key, value in (detail or {}).items())
+    def shown(value: object) -> object:
+        return ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+
+    return " · ".join(f"{key.replace('_', ' ')}: {shown(value)}" for key, value in (detail or {}).items())
+
+
+AUDIT_HEADERS = {"at": "When (UTC)", "user": "User", "action": "Action", "target": "Target", "outcome": "Outcome",
+                 "detail": "Detail"}  # fmt: skip
 
 
 def audit_frame(events: list[dict]) -> pd.DataFrame:
@@ -67,7 +74,7 @@ def audit_download(username: str = "", action: str = "") -> Callable[[], bytes]:
 
     def make() -> bytes:
         with acting_as(actor):
-            return safe_csv(audit_frame(list_events(None, username, action)))
+            return safe_csv(audit_frame(list_events(None, username, action)).rename(columns=AUDIT_HEADERS))
 
     return make
 

@@ -280,5 +280,6 @@ def test_a_long_audit_log_says_what_the_table_leaves_out_and_the_download_has_ev
     worker.join()
     lines = made[0].decode("utf-8").strip().splitlines()
     assert len(lines) == 1 + 505 and all(",ana," in line for line in lines[1:])
+    assert lines[0] == "When (UTC),User,Action,Target,Outcome,Detail"  # headed as the table is
     with acting_as(Actor("vic", "viewer")), pytest.raises(PermissionDenied):
         view.audit_download()()  # made for someone who is not an admin: refused, as the page would be
