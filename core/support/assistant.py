@@ -65,6 +65,16 @@ class Analysis:
             np.concatenate([part.vectors for part in parts]),
         )
 
+    def reordered(self, positions: np.ndarray) -> Analysis:
+        """The same analysis with text ``positions[i]`` as text ``i``."""
+        pick = positions.tolist()
+
+        def scores(task: TaskScores | None) -> TaskScores | None:
+            return None if task is None else replace(task, probabilities=task.probabilities[positions])
+
+        return Analysis([self.matches[i] for i in pick], scores(self.intent), scores(self.sentiment),
+                        [self.decisions[i] for i in pick], self.vectors[positions])  # fmt: skip
+
 
 class ModelChangedError(LookupError):
     """The active intent or sentiment model changed between the chunks of one batch (callers that handle a
@@ -88,12 +98,19 @@ def analyse(texts: Sequence[str], index: KBIndex | None, policy: Policy | None =
     called with the number of texts done after each chunk."""
     policy = policy or Policy.from_settings()
     texts = list(texts)
+    if len(texts) <= ANALYSE_CHUNK:
+        analysis = _analyse_chunk(texts, index, policy, k)
+        if progress:
+            progress(len(texts))
+        return analysis
+    # shortest first, so each chunk's texts are of a length and the model passes pad little (as one pass would)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     parts = []
-    for start in range(0, max(1, len(texts)), ANALYSE_CHUNK):
-        parts.append(_analyse_chunk(texts[start:start + ANALYSE_CHUNK], index, policy, k))
+    for start in range(0, len(texts), ANALYSE_CHUNK):
+        parts.append(_analyse_chunk([texts[i] for i in order[start:start + ANALYSE_CHUNK]], index, policy, k))
         if progress:
             progress(min(len(texts), start + ANALYSE_CHUNK))
-    return parts[0] if len(parts) == 1 else Analysis.joined(parts)
+    return Analysis.joined(parts).reordered(np.argsort(order))
 
 
 def _analyse_chunk(texts: list[str], index: KBIndex | None, policy: Policy, k: int) -> Analysis:
