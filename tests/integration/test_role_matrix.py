@@ -242,6 +242,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         auth.list_users: Case(lambda r: auth.list_users()),
         auth.admin_names: Case(lambda r: auth.admin_names()),
         auth.list_events: Case(lambda r: auth.list_events()),
+        auth.count_events: Case(lambda r: auth.count_events()),
         auth.event_filter_choices: Case(lambda r: auth.event_filter_choices()),
         # customer service
         import_faq: Case(lambda r: import_faq(f"KB-{r}", faq)),
