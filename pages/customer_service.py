@@ -14,7 +14,17 @@ from core.support.assistant import FEEDBACK_WORDS, MAX_QUESTION_CHARS, ask, reco
 from core.support.batch import answer_file
 from core.support.decision import Policy
 from core.support.insights import MAX_QUESTIONS, PERIODS, question_insights
-from core.support.kb import FaqFileError, import_faq, kb_entries, kb_versions, list_kbs, read_faq_file, rollback_kb, suggest_faq_columns
+from core.support.kb import (
+    FaqFileError,
+    ImportConflict,
+    import_faq,
+    kb_entries,
+    kb_versions,
+    list_kbs,
+    read_faq_file,
+    rollback_kb,
+    suggest_faq_columns,
+)
 from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
@@ -149,7 +159,7 @@ def import_section() -> None:
             if st.button("Import", type="primary", key="cs_import"):
                 try:
                     report = import_faq(name, frame, q_col, a_col, None if cat == NONE else cat, file_name=upload.name)
-                except (FaqFileError, ValueError) as exc:
+                except (FaqFileError, ImportConflict, ValueError) as exc:
                     say("error", str(exc))
                 else:
                     st.session_state["cs_import_report"] = report
@@ -330,7 +340,7 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
                 try:
                     report = import_faq(target, entry, "question", "answer", "category" if category.strip() else None,
                                         file_name="the Log tab")  # fmt: skip
-                except (FaqFileError, ValueError) as exc:
+                except (FaqFileError, ImportConflict, ValueError) as exc:
                     say("error", str(exc))
                 else:
                     say("success" if report.version else "warning", view.added_entry_text(report))

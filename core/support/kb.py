@@ -163,6 +163,11 @@ def _kb_name(name: str) -> str:
 IMPORT_ATTEMPTS = 3  # a concurrent import of the same knowledge base makes an import start over, at most this often
 
 
+class ImportConflict(RuntimeError):
+    """Other imports or rollbacks of the same knowledge base kept landing while this one was prepared; nothing of
+    this import was stored."""
+
+
 def _changes(check: FaqCheck, current: tuple[kb_store.Entry, ...], report: ImportReport,
              category_col: str | None) -> list[tuple[dict, kb_store.Entry | None]]:  # fmt: skip
     """The added and updated rows, each with the entry it replaces (None for a new question); counts them in ``report``."""
@@ -226,7 +231,8 @@ def import_faq(
             return report
         except kb_store.VersionChanged:
             if attempt == IMPORT_ATTEMPTS - 1:
-                raise RuntimeError(f"knowledge base {name!r} kept changing during the import; try again") from None
+                raise ImportConflict(f"knowledge base {name!r} was changed by someone else {IMPORT_ATTEMPTS} times while "
+                                     "this import was prepared, so nothing was imported; import the file again") from None
     raise AssertionError("unreachable")
 
 

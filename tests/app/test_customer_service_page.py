@@ -122,6 +122,23 @@ def test_bad_files_say_what_is_wrong(models):
     assert intents["orientation"] == "h" and all("_" not in name for name in intents["y"])  # intents in words
 
 
+def test_an_import_crowded_out_by_concurrent_changes_says_so_on_the_page(models, monkeypatch: pytest.MonkeyPatch):
+    from core.support import kb as kbmod
+    from tests.integration.test_support_kb import _rollback_during_each_encoding
+
+    at = open_page("customer_service.py", "Knowledge bases")
+    import_faq_through_the_page(at)
+    kbmod.import_faq("Cards", kb_entries("Cards").assign(answer="Ask in a branch."), "question", "answer")
+    _rollback_during_each_encoding(monkeypatch, times=kbmod.IMPORT_ATTEMPTS)  # another analyst keeps rolling back
+    at = open_page("customer_service.py", "Knowledge bases")
+    at.text_input(key="cs_kb_name").set_value("Cards")
+    at.file_uploader(key="cs_faq_upload").set_value(("faq.csv", FAQ_CSV.replace(b"5 working", b"3 working"), "text/csv"))
+    at.run()
+    at.button(key="cs_import").click().run()
+    assert_no_exception(at)
+    assert any("was changed by someone else 3 times" in t and "import the file again" in t for t in texts(at.error))
+
+
 def test_a_one_column_ticket_file_is_read_and_a_header_only_file_refused(models):
     at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Tickets")
     at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", b"text\nwhere is my new card\nmy card was stolen\n", "text/csv"))

@@ -119,6 +119,52 @@ def test_the_encoder_runs_before_any_transaction_is_open(db, monkeypatch: pytest
     assert during_encoding == [0, 0]
 
 
+def _rollback_during_each_encoding(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
+    """Another analyst rolls "Cards" back while this import embeds its questions (before it writes), ``times`` times."""
+    from core.support import kb as kbmod
+
+    rolled: list[int] = []
+    real = kbmod._embeddings
+
+    def embeddings(kb_id, questions):
+        if len(rolled) < times:
+            rolled.append(kbmod.rollback_kb("Cards"))
+        return real(kb_id, questions)
+
+    monkeypatch.setattr(kbmod, "_embeddings", embeddings)
+    return rolled
+
+
+def test_an_import_that_meets_a_concurrent_change_starts_over_on_the_new_version(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.support import kb as kbmod
+
+    kbmod.import_faq("Cards", FAQ, "question", "answer", "category")
+    changed = FAQ.copy()
+    changed.loc[1, "answer"] = "Cards arrive within 3 working days."
+    kbmod.import_faq("Cards", changed, "question", "answer", "category")
+    rolled = _rollback_during_each_encoding(monkeypatch, times=1)
+    extra = pd.DataFrame({"question": ["Can I get a virtual card?"], "answer": ["Yes, in the app."], "category": ["cards"]})
+    report = kbmod.import_faq("Cards", extra, "question", "answer", "category")
+    assert rolled == [3] and report.version == 4  # built on the rolled-back version, not on version 2
+    entries = kbmod.kb_entries("Cards")
+    assert len(entries) == 5 and "5 working days" in entries.loc[entries.question == "My card has not arrived yet", "answer"].item()
+
+
+def test_an_import_that_keeps_meeting_changes_stops_with_a_clear_error_and_stores_nothing(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.support import kb as kbmod
+
+    kbmod.import_faq("Cards", FAQ, "question", "answer", "category")
+    kbmod.import_faq("Cards", FAQ.head(2), "question", "answer", "category")  # no change: still version 1
+    kbmod.import_faq("Cards", FAQ.assign(answer=FAQ.answer + " Thanks."), "question", "answer", "category")
+    rolled = _rollback_during_each_encoding(monkeypatch, times=kbmod.IMPORT_ATTEMPTS)
+    extra = pd.DataFrame({"question": ["Can I get a virtual card?"], "answer": ["Yes, in the app."], "category": ["cards"]})
+    with pytest.raises(kbmod.ImportConflict, match="changed by someone else 3 times .* nothing was imported; import the file again"):
+        kbmod.import_faq("Cards", extra, "question", "answer", "category")
+    assert rolled == [3, 4, 5]
+    assert kbmod.kb_versions("Cards")["version"].tolist() == [5, 4, 3, 2, 1]
+    assert "Can I get a virtual card?" not in kbmod.kb_entries("Cards").question.tolist()
+
+
 def test_refused_input_leaves_no_audit_row(db) -> None:
     from core.auth import list_events
     from core.support import kb as kbmod
