@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.storage import session_scope
 from core.storage.tables import RecDataset, RecEvaluation, utcnow
+from core.wording import count_of
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class DatasetInfo:
 
     @property
     def label(self) -> str:
-        return f"v{self.id} · {self.name} · {self.stats.get('usable interactions', '?')} interactions · {self.created_at:%Y-%m-%d %H:%M}"
+        usable = self.stats.get("usable interactions")
+        count = count_of(usable, "interaction") if isinstance(usable, int) else "? interactions"
+        return f"v{self.id} · {self.name} · {count} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,8 @@ def no_results_text(running: bool, may_evaluate: bool = True) -> str:
 def protocol_statement(meta: dict) -> str:
     """The evaluation set-up in words, shown next to every result."""
     split = meta["protocol_text"] + (f", {meta['test_ratio']:.0%} held out" if meta.get("test_ratio") else "")
-    return (f"Dataset v{meta['dataset_version']} · {split} · split seed {meta['seed']} · {meta['test_users']} users with "
-            f"{meta['test_interactions']} held-out interactions · ranked over {meta['ranking']}.")  # fmt: skip
+    return (f"Dataset v{meta['dataset_version']} · {split} · split seed {meta['seed']} · {count_of(meta['test_users'], 'user')} with "
+            f"{count_of(meta['test_interactions'], 'held-out interaction')} · ranked over {meta['ranking']}.")  # fmt: skip
 
 
 def cold_statement(meta: dict) -> str:
