@@ -6,3 +6,11 @@ from __future__ import annotations
 def count_of(n: int, noun: str, plural: str | None = None) -> str:
     """``count_of(1, "feed")`` -> "1 feed", ``count_of(3, "feed")`` -> "3 feeds", "1,272 items" (``plural`` for irregular nouns)."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def time_taken(seconds: float) -> str:
+    """A measured duration as people say it: "42 s", "26 min", "1 h 12 min"."""
+    if seconds < 90:
+        return f"{max(0, round(seconds)):.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"

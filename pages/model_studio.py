@@ -21,7 +21,7 @@ COLUMN_LABELS = {  # table columns in the user's words
     "run": "Run", "task": "Task", "method": "Method", "status": "Status", "rows": "Rows", "version": "Version", "by": "By",
     "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"), "active": "Active",
     "accuracy": "Accuracy", "labels": "Classes", "params": "Settings", "data fingerprint": "Data fingerprint",
-    "duration (s)": "Duration (s)", "device": "Device", "base": "Base encoder",
+    "training time": "Training time", "device": "Device", "base": "Base encoder",
     "class": "Class", "precision": "Precision", "recall": "Recall",
     "validation rows": "Validation rows", "text": "Text", "label": "Label", "predicted": "Predicted", "confidence": "Confidence",
     "row": "Line", "reason": "Reason", "measure": "Measure", "difference": "Difference",

@@ -32,6 +32,7 @@ from core.runs import status_label
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
 from core.views.batch_scoring import UploadCheck, check_upload
+from core.wording import time_taken
 
 METHODS = {
     "head": "Head only — frozen encoder, fastest (a minute on CPU)",
@@ -366,7 +367,7 @@ def versions_table(task: str) -> pd.DataFrame:
             "labels": len(v.labels),
             "params": settings_text(v.method, v.params),
             "data fingerprint": v.data_fingerprint[:12],
-            "duration (s)": round(v.duration_s, 1),
+            "training time": time_taken(v.duration_s),
             "device": v.device,
             "created": v.created_at,
             "by": v.created_by,

@@ -126,7 +126,7 @@ def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
     assert_no_exception(at)
     versions = [f for f in at.dataframe if "data fingerprint" in f.value.columns][0]
     assert versions.value["version"].tolist() == [2, 1]
-    assert {"Created (UTC)", "Data fingerprint", "Settings"} <= set(column_labels(versions).values())
+    assert {"Created (UTC)", "Data fingerprint", "Settings", "Training time"} <= set(column_labels(versions).values())
     chart = json.loads(next(c for c in at.get("plotly_chart") if c.key == "studio_versions_chart").proto.spec)
     assert sorted(trace["name"] for trace in chart["data"]) == ["active", "not active"]  # words, not an emoji glyph
     assert chart["layout"]["xaxis"]["categoryarray"] == [1, 2]  # by version, not grouped by active / not active

@@ -1,6 +1,6 @@
 """Counts in sentences: one word for one thing, the plural for any other number."""
 
-from core.wording import count_of
+from core.wording import count_of, time_taken
 
 
 def test_one_is_singular_and_every_other_count_plural():
@@ -11,3 +11,8 @@ def test_one_is_singular_and_every_other_count_plural():
 
 def test_large_counts_are_grouped_by_thousands():
     assert count_of(1272, "interaction") == "1,272 interactions" and count_of(999, "item") == "999 items"
+
+
+def test_a_measured_duration_reads_as_people_say_it():
+    assert [time_taken(s) for s in (0.4, 42, 89.6, 1559, 3420.2, 4320, 7260)] == [
+        "0 s", "42 s", "90 s", "26 min", "57 min", "1 h 12 min", "2 h 1 min"]  # fmt: skip
