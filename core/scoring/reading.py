@@ -23,7 +23,7 @@ import gzip
 import io
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -341,14 +341,20 @@ def count_records(spec: InputSpec, name: str | None = None) -> int:
 
 
 def iter_chunks(
-    spec: InputSpec, chunk_rows: int, skip_records: int = 0, first_index: int = 0, name: str | None = None
+    spec: InputSpec,
+    chunk_rows: int | Callable[[], int],
+    skip_records: int = 0,
+    first_index: int = 0,
+    name: str | None = None,
 ) -> Iterator[Chunk]:
     """Chunks of ``chunk_rows`` records numbered from ``first_index``; the first ``skip_records``
     records are read but not returned (resuming an interrupted run). Records with the wrong number
-    of fields become ``BadRow``s."""
+    of fields become ``BadRow``s. ``chunk_rows`` may be a function, asked for each chunk's size when the chunk
+    starts (after the one before was handled)."""
     name = name or spec.path.name
     width = len(spec.columns)
-    chunk_rows = max(1, chunk_rows)
+    size_of = chunk_rows if callable(chunk_rows) else lambda: chunk_rows
+    limit = max(1, size_of())
     index = first_index
     consumed = 0
     chunk = Chunk(index=index, first_record=skip_records)
@@ -370,10 +376,11 @@ def iter_chunks(
         else:
             chunk.rows.append(fields)
             chunk.lines.append(line)
-        if chunk.records >= chunk_rows:
+        if chunk.records >= limit:
             yield chunk
             index += 1
             chunk = Chunk(index=index, first_record=consumed)
+            limit = max(1, size_of())
     if chunk.records:
         yield chunk
 

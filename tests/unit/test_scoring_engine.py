@@ -53,3 +53,30 @@ def test_empty_texts_are_not_sent_to_the_model_and_get_status_empty():
         "sentiment": {"positive": 3, "negative": 1},
         "topic": {"a": 1},
     }
+
+
+def test_chunks_start_small_then_hold_about_twenty_seconds_of_scoring_up_to_the_configured_most():
+    from core.scoring.engine import CHUNK_SECONDS, FIRST_CHUNK_ROWS, ChunkSizes
+
+    slow = ChunkSizes(4096)
+    assert slow.next_rows() == FIRST_CHUNK_ROWS == 256
+    slow.measured(256, 16.0)  # 16 texts/s: the accurate model on a CPU without bf16
+    assert slow.next_rows() == 256  # 320 rows' worth, in steps of 256
+    slow.measured(256, 4.0)  # 512 rows in 20 s
+    assert slow.next_rows() == 512 and CHUNK_SECONDS == 20.0
+    fast = ChunkSizes(4096)
+    fast.measured(256, 0.4)
+    assert fast.next_rows() == 4096  # 12,800 rows' worth: the configured most
+    assert ChunkSizes(10).next_rows() == 10
+
+
+def test_a_file_is_scored_in_a_small_first_chunk_then_in_larger_ones(tmp_path):
+    from core.scoring.engine import score_chunks
+    from core.scoring.reading import inspect_input
+
+    path = tmp_path / "t.csv"
+    path.write_text("text\n" + "".join(f"good news {i}\n" for i in range(600)))
+    model = TaskModel("sentiment", 1, FixedClassifier())
+    chunks = list(score_chunks(inspect_input(path), "text", [model], chunk_rows=4096))
+    assert [c.records_done for c in chunks] == [256, 600]
+    assert [len(c.frame) for c in chunks] == [256, 344] and len(model.classifier.seen) == 600

@@ -150,3 +150,20 @@ def test_the_longest_text_column_is_suggested(tmp_path):
     data = b"id,date,comment,amount\n1,2024-01-01,The service was slow and nobody called me back,1200.50\n2,2024-01-02,Great,99\n"
     frame, bad = preview(inspect_input(write(tmp_path, "p.csv", data)))
     assert suggest_text_column(frame) == "comment" and not bad
+
+
+def test_chunk_sizes_can_change_from_one_chunk_to_the_next(tmp_path):
+    path = write(tmp_path, "t.csv", ("text\n" + "".join(f"row {i}\n" for i in range(10))).encode())
+    spec = inspect_input(path)
+    asked: list[int] = []
+    sizes = iter([2, 3, 100])
+
+    def next_size() -> int:
+        asked.append(len(seen))  # how many chunks the reader had handed out (and the caller handled) when asked
+        return next(sizes)
+
+    seen: list[list[str]] = []
+    for chunk in iter_chunks(spec, next_size, skip_records=1):
+        seen.append([row[0] for row in chunk.rows])
+    assert seen == [["row 1", "row 2"], ["row 3", "row 4", "row 5"], ["row 6", "row 7", "row 8", "row 9"]]
+    assert asked == [0, 1, 2]
