@@ -49,7 +49,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     upgrade_database()
     frame = read_labelled_file(Path(args.input))
-    check = check_labelled_data(frame, args.text_column, args.label_column)
+    check = check_labelled_data(frame, args.text_column, args.label_column, task=args.task)
     print(f"data check: {check.rows_kept} of {check.rows_total} rows usable; classes: {check.class_counts}")
     for warning in check.warnings:
         print(f"warning: {warning}")

@@ -5,6 +5,7 @@ and whether training can start. Row numbers are the file's line numbers (the hea
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -110,14 +111,36 @@ def suggest_columns(frame: pd.DataFrame) -> tuple[str | None, str | None]:
     return text, label
 
 
+# Tasks whose labels other parts of Beacon read: news monitoring, trends, digests and alerts count "negative" items
+# (and show "neutral" and "positive"); customer service escalates an upset customer on "negative".
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+LABELS_READ_BY_BEACON = {"sentiment": SENTIMENT_LABELS, "customer_sentiment": SENTIMENT_LABELS}
+LABELS_READ_BY = {"sentiment": "news monitoring, trends and alerts", "customer_sentiment": "customer service"}
+
+
+def labels_problem(task: str, labels: Iterable[str]) -> str | None:
+    """Why ``labels`` cannot be ``task``'s (a task whose labels Beacon reads: they must be among its labels and
+    include "negative"), or None."""
+    allowed = LABELS_READ_BY_BEACON.get(task)
+    if allowed is None:
+        return None
+    unknown = sorted(set(labels) - set(allowed))
+    if not unknown and "negative" in labels:
+        return None
+    found = f"these labels are not among them: {', '.join(unknown)}" if unknown else "the label 'negative' is missing"
+    return (f"the {task} task's labels are read by {LABELS_READ_BY[task]}, which know {', '.join(allowed)}; {found}. "
+            f"Rename them in the file (for example bearish to negative), or choose a new task to train your own labels")  # fmt: skip
+
+
 def check_labelled_data(
     frame: pd.DataFrame,
     text_column: str,
     label_column: str,
     min_per_class: int = MIN_EXAMPLES_PER_CLASS,
     known_labels: list[str] | None = None,
+    task: str | None = None,
 ) -> DataCheck:
-    """Clean and check a labelled table. Dropped rows: empty text, empty label, a text that appears
+    """Clean and check a labelled table for ``task``. Dropped rows: empty text, empty label, a text that appears
     with two or more labels (all its rows), repeated text with the same label (all but the first)."""
     for column in (text_column, label_column):
         if column not in frame.columns:
@@ -157,6 +180,9 @@ def check_labelled_data(
         dropped=_dropped_frame(dropped),
     )
     _judge(check, min_per_class, known_labels)
+    problem = labels_problem(task, check.class_counts) if task and check.class_counts else None
+    if problem:
+        check.problems.append(problem)
     return check
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from core.auth import record, require, requires
 from core.nlp.classifier import TextClassifier
+from core.nlp.datacheck import labels_problem
 from core.nlp.device import loaded
 from core.nlp.store import load_model, read_validation_rows, save_model, verify_model_files, write_validation_rows
 from core.repositories import models as model_rows
@@ -131,7 +132,11 @@ def promote(task: str, version: int) -> VersionInfo:
 
 
 def _make_active(task: str, version: int, action: str, detail: dict | None = None) -> VersionInfo:
-    verify_model_files(get_settings().model_dir / get_version(task, version).path)
+    info = get_version(task, version)
+    problem = labels_problem(task, info.labels)
+    if problem:
+        raise ValueError(f"{task} v{version} cannot be made active: {problem}")
+    verify_model_files(get_settings().model_dir / info.path)
     info = model_rows.activate_version(task, version)
     record(action, f"{task} v{version}", detail=detail)
     return info

@@ -95,7 +95,7 @@ def run_data_check(frame: pd.DataFrame, text_column: str, label_column: str, tas
     if text_column == label_column:
         raise LabelledFileError(f"the text and label columns are both {text_column!r}: pick the column that holds the labels")
     table = with_corrections(frame, text_column, label_column, task) if add_corrections else frame
-    return check_labelled_data(table, text_column, label_column, known_labels=active_labels(task))
+    return check_labelled_data(table, text_column, label_column, known_labels=active_labels(task), task=task)
 
 
 def check_counts(frame: pd.DataFrame, check: DataCheck) -> dict[str, int]:

@@ -60,13 +60,28 @@ def test_a_one_column_file_and_the_same_column_twice_are_said_not_crashed_on(tin
 def test_an_excel_file_gets_the_same_data_check(tiny_models):
     from tests.unit.test_datacheck import workbook_bytes
 
-    rows = [["sentence", "label"]] + [[f"good news {i}", "pos"] for i in range(6)] + [[f"bad news {i}", "neg"] for i in range(6)]
+    rows = [["sentence", "label"]] + [[f"good news {i}", "positive"] for i in range(6)] + [[f"bad news {i}", "negative"] for i in range(6)]
     at = open_page("model_studio.py", "Train")
     at.file_uploader(key="studio_upload").set_value(("labelled.xlsx", workbook_bytes(rows), "application/vnd.ms-excel"))
     at.run()
     assert_no_exception(at)
     assert (widget(at.selectbox, "Text column").value, widget(at.selectbox, "Label column").value) == ("sentence", "label")
     assert {m.label: m.value for m in at.metric}["Usable rows"] == "12"
+    assert not button(at, "Start training").disabled
+
+
+def test_bullish_and_bearish_cannot_become_the_sentiment_model_but_can_be_a_task_of_their_own(tiny_models):
+    table = labelled().assign(label=lambda f: f["label"].map({"positive": "bullish", "negative": "bearish"}).fillna(f["label"]))
+    at = upload(open_page("model_studio.py", "Train"), table.to_csv(index=False).encode())
+    assert widget(at.selectbox, "Task").value == "sentiment"
+    assert any("read by news monitoring, trends and alerts" in t and "bearish, bullish" in t for t in texts(at.error))
+    assert button(at, "Start training").disabled
+    widget(at.selectbox, "Task").set_value("+ New task…")
+    at.run()
+    at.text_input(key="studio_new_task").set_value("market_view")
+    at.run()
+    assert_no_exception(at)
+    assert not any("read by news monitoring" in t for t in texts(at.error))
     assert not button(at, "Start training").disabled
 
 

@@ -31,6 +31,18 @@ def test_promote_and_rollback(tiny_models, tiny_trained):
         registry.promote("sentiment", 9)
 
 
+def test_a_sentiment_version_without_the_labels_monitoring_reads_is_never_made_active(tiny_models, tiny_trained):
+    from core.nlp.training import TrainingParams, train_classifier
+
+    rows = [("shares soar on record profit", "bullish"), ("stock plunges after the loss", "bearish")] * 4
+    market_view = train_classifier([t for t, _ in rows], [lab for _, lab in rows], TrainingParams(method="head", epochs=5))
+    registry.register_trained(market_view, "sentiment")  # a version trained before the data check refused such labels
+    with pytest.raises(ValueError, match="sentiment v2 cannot be made active: .* not among them: bearish, bullish"):
+        registry.promote("sentiment", 2)
+    assert registry.active_version("sentiment").version == 1
+    assert registry.register_trained(market_view, "market view").is_active  # a task of the user's own takes any labels
+
+
 def test_the_audit_log_names_a_rollback_as_a_rollback(tiny_models, tiny_trained):
     from core.auth import list_events
 

@@ -73,6 +73,23 @@ def test_labels_that_differ_from_the_active_version_are_named():
     assert any("not in this file: neutral" in w for w in check.warnings)
 
 
+def test_tasks_whose_labels_beacon_reads_take_only_those_labels():
+    bullish = [(t, {"pos": "bullish", "neg": "bearish"}[lab]) for t, lab in balanced()]
+    check = check_labelled_data(frame(bullish), "text", "label", task="sentiment")
+    assert not check.ok
+    assert check.problems == [
+        "the sentiment task's labels are read by news monitoring, trends and alerts, which know negative, neutral, "
+        "positive; these labels are not among them: bearish, bullish. Rename them in the file (for example bearish "
+        "to negative), or choose a new task to train your own labels"]  # fmt: skip
+    no_negative = [(t, {"pos": "positive", "neg": "neutral"}[lab]) for t, lab in balanced()]
+    problems = check_labelled_data(frame(no_negative), "text", "label", task="customer_sentiment").problems
+    assert "read by customer service" in problems[0] and "the label 'negative' is missing" in problems[0]
+    two = [(t, {"pos": "positive", "neg": "negative"}[lab]) for t, lab in balanced()]
+    assert check_labelled_data(frame(two), "text", "label", task="sentiment").ok  # neutral may be left out
+    assert check_labelled_data(frame(bullish), "text", "label", task="market view").ok  # a task of the user's own
+    assert check_labelled_data(frame(bullish), "text", "label", task="topic").ok
+
+
 def test_missing_or_identical_columns_are_refused():
     with pytest.raises(LabelledFileError, match="no column named 'label'; columns are: text, tag"):
         check_labelled_data(pd.DataFrame({"text": ["a"], "tag": ["b"]}), "text", "label")
