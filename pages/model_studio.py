@@ -86,8 +86,9 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
     scores = studio.headline(run)
     cols = st.columns(3)
     for col, (name, (new, old)) in zip(cols, scores.items()):
-        delta = None if old is None else f"{new - old:+.3f} vs v{run.result['compared_with']['version']}"
-        col.metric(f"{studio.MEASURES[name]} (validation)", f"{new:.3f}", delta, border=True)
+        delta, changed = studio.versus(new, old, (run.result.get("compared_with") or {}).get("version"))
+        col.metric(f"{studio.MEASURES[name]} (validation)", f"{new:.3f}", delta, "normal" if changed else "off",
+                   delta_arrow="auto" if changed else "off", border=True)  # fmt: skip
     registered_as(cols[2], run)
     if run.result.get("compared_with"):
         st.caption(studio.comparison_text(run))

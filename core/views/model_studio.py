@@ -345,6 +345,17 @@ def headline(run: RunView) -> dict[str, tuple[float, float | None]]:
     return {k: (new.get(k, 0.0), old.get(k)) for k in ("accuracy", "macro_f1")}
 
 
+def versus(new: float, old: float | None, version: int | None) -> tuple[str | None, bool]:
+    """The change against the compared version as the score card shows it, and whether it is a change at all
+    ("same as v1" has no up arrow in green)."""
+    if old is None:
+        return None, False
+    change = round(new - old, 3)
+    if change == 0:
+        return f"same as v{version}", False
+    return f"{change:+.3f} vs v{version}", True
+
+
 PARAM_KEYS = ("epochs", "learning_rate", "batch_size", "max_length", "lora_rank")
 
 

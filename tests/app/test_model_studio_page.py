@@ -106,7 +106,8 @@ def test_train_follow_and_promote(tiny_models):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Registered as"] == "v2"
     assert "Accuracy (validation)" in metrics and "Macro-F1 (validation)" in metrics
-    assert [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0].endswith("vs v1")
+    versus_v1 = [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0]
+    assert versus_v1 == "same as v1" or versus_v1.endswith(" vs v1")
     assert metrics_delta(at, "Registered as") == "not active yet"
     heat = json.loads(next(c for c in at.get("plotly_chart") if c.key == "confusion_1").proto.spec)
     assert heat["layout"]["title"]["text"] == "Confusion matrix (validation rows)" and heat["data"][0]["type"] == "heatmap"
@@ -120,7 +121,7 @@ def test_train_follow_and_promote(tiny_models):
     assert registry.active_version("sentiment").version == 2
     assert any("sentiment v2 is now active" in t for t in texts(at.success))
     assert metrics_delta(at, "Registered as") == "active"  # the card follows the promotion
-    assert [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0].endswith("vs v1")  # not "vs active v1"
+    assert [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0] == versus_v1  # not "vs active v1"
     assert any("v1 (active when this run finished) was scored on the same" in c for c in texts(at.caption))
     assert not [b for b in at.button if b.label == "Promote v2 to active"]
     assert [r.status for r in list_runs()] == ["succeeded"]

@@ -43,3 +43,13 @@ def test_the_runs_table_shows_a_dash_until_a_run_has_a_score() -> None:
     table = runs_table([running, done])
     assert table["macro-F1"].tolist() == ["–", "0.8219"]  # not a greyed "None" while the run trains
     assert table["version"].tolist() == ["", "v3"]
+
+
+def test_a_score_card_says_same_when_nothing_changed_and_signs_a_change():
+    from core.views.model_studio import versus
+
+    assert versus(0.5496, 0.5496, 1) == ("same as v1", False)
+    assert versus(0.5501, 0.5497, 1) == ("same as v1", False)  # equal at the three decimals shown
+    assert versus(0.711, 0.690, 3) == ("+0.021 vs v3", True)
+    assert versus(0.690, 0.711, 3) == ("-0.021 vs v3", True)
+    assert versus(0.7, None, None) == (None, False)  # no version to compare with
