@@ -14,3 +14,12 @@ def time_taken(seconds: float) -> str:
         return f"{max(0, round(seconds)):.0f} s"
     minutes = round(seconds / 60)
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def rough_duration(seconds: float) -> str:
+    """An estimate before the work starts: "about 50 seconds", "about 3 minutes", "about 1.5 hours"."""
+    if seconds < 90:
+        return f"about {max(10, round(seconds, -1)):.0f} seconds"
+    if seconds < 5400:
+        return f"about {round(seconds / 60):.0f} minutes"
+    return f"about {seconds / 3600:.1f} hours"

@@ -92,6 +92,8 @@ def new_run_form() -> None:
     if engines:
         label = st.radio("Engine", list(engines), horizontal=True, key="scoring_engine", help=batch_scoring.engine_help())
         engine = engines[label]
+    if chosen and engine == "local":
+        st.caption(batch_scoring.scoring_estimate(path, check, text_column, chosen, versions))
     if st.button("Start scoring", type="primary", disabled=not chosen, key="scoring_start"):
         try:
             run_id = runs.create_run(path, upload.name, text_column, chosen, mask_pii=mask, engine=engine, versions=versions)

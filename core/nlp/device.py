@@ -53,6 +53,11 @@ def machine() -> Capabilities:
     )
 
 
+def device_label(device: str) -> str:
+    """The device in a user's words: "CUDA GPU" or "CPU (2 cores)"."""
+    return "CUDA GPU" if device == "cuda" else f"CPU ({machine().cpu_cores} cores)"
+
+
 def choose_device(preference: str = "auto", caps: Capabilities | None = None) -> str:
     """``cpu`` or ``cuda``: CUDA when present (or asked for), the CPU otherwise (``BEACON_DEVICE``)."""
     caps = caps or machine()

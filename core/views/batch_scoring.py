@@ -18,12 +18,12 @@ import pandas as pd
 from core import runs as lifecycle
 from core.scoring.agreement import LabelAgreement
 from core.scoring.export import ERROR_COLUMNS
-from core.scoring.reading import InputFileError, InputSpec, inspect_input, preview, suggest_text_column
+from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, preview, suggest_text_column
 from core.scoring.runs import LOCAL, RAY, READING, SCORING, SCORING_RUN, STARTING, RunView, check_upload_size, error_report, list_runs
 from core.settings import get_settings
 from core.storage.tables import utcnow
 from core.views.app import SENTIMENT_COLORS
-from core.wording import count_of
+from core.wording import count_of, rough_duration
 
 
 def upload_limit_mb() -> int:
@@ -62,6 +62,33 @@ def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -
         raise InputFileError(f"{name}: the file has a header row ({heading}) but no data rows below it")
     suggested = suggest_text_column(frame) if len(frame.columns) else None
     return UploadCheck(spec, f"{spec.describe()}, {count_of(len(spec.columns), 'column')}", frame, bad, suggested)
+
+
+def scoring_estimate(path: Path, check: UploadCheck, text_column: str, tasks: list[str], versions: dict[str, int]) -> str:
+    """Before a run: the file's rows and how long scoring them should take here, e.g. "3,000 rows · about 3 minutes
+    on this machine (CPU (2 cores))"; the estimate comes from the previewed texts, the chosen versions' base
+    encoders and this host's measured speed (``estimate_scoring_seconds``)."""
+    from core.nlp import registry
+    from core.nlp.device import choose_device, device_label
+    from core.nlp.training import estimate_scoring_seconds
+
+    stat = path.stat()
+    rows = _record_count(str(path), stat.st_mtime_ns, stat.st_size)
+    models = []
+    for task in tasks:
+        info = next((v for v in registry.list_versions(task) if v.version == versions.get(task)), None)
+        info = info or registry.active_version(task)
+        models.append((info.base, int(info.params.get("max_length") or 128)))
+    texts = check.preview[text_column].fillna("").astype(str).tolist() if text_column in check.preview else []
+    seconds = estimate_scoring_seconds(texts, rows, models)
+    device = device_label(choose_device(get_settings().device))
+    return f"{count_of(rows, 'row')} · {rough_duration(seconds)} on this machine ({device})"
+
+
+@lru_cache(maxsize=16)
+def _record_count(path: str, _mtime_ns: int, _size: int) -> int:
+    """Records in a stored upload, counted once per file version (a 200 MB file takes seconds)."""
+    return count_records(inspect_input(Path(path), "auto"))
 
 
 def available_tasks() -> list[str]:

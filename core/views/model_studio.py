@@ -12,7 +12,7 @@ import pandas as pd
 
 from core.nlp import registry
 from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file
-from core.nlp.device import choose_device, machine
+from core.nlp.device import choose_device, device_label
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
     DEFAULT_STUDENT,
@@ -32,7 +32,7 @@ from core.runs import status_label
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
 from core.views.batch_scoring import UploadCheck, check_upload
-from core.wording import time_taken
+from core.wording import rough_duration, time_taken
 
 METHODS = {
     "head": "Head only — frozen encoder, fastest (a minute on CPU)",
@@ -118,29 +118,21 @@ class Plan:
 
     @property
     def estimate_text(self) -> str:
-        return duration_text(self.estimate_s)
+        return rough_duration(self.estimate_s)
 
     @property
     def per_base_text(self) -> str:
         """e.g. "fast about 3 minutes · accurate about 12 minutes" (estimates on this device)."""
-        return " · ".join(f"{base} {duration_text(seconds)}" for base, seconds in self.per_base.items())
+        return " · ".join(f"{base} {rough_duration(seconds)}" for base, seconds in self.per_base.items())
 
 
 def training_plan(texts: Sequence[str], params: TrainingParams) -> Plan:
     """The device training runs on and the estimated time there, for the chosen and for each available base."""
     device = choose_device(get_settings().device)
-    label = "CUDA GPU" if device == "cuda" else f"CPU ({machine().cpu_cores} cores)"
+    label = device_label(device)
     per_base = {b: estimate_training_seconds(texts, replace(params, base=b), device) for b in base_choices()}
     chosen = per_base.get(params.base) or estimate_training_seconds(texts, params, device)
     return Plan(label, chosen, per_base)
-
-
-def duration_text(seconds: float) -> str:
-    if seconds < 90:
-        return f"about {max(10, round(seconds, -1)):.0f} seconds"
-    if seconds < 5400:
-        return f"about {round(seconds / 60):.0f} minutes"
-    return f"about {seconds / 3600:.1f} hours"
 
 
 def start_training(check: DataCheck, task: str, params: TrainingParams, launch: bool = True) -> int:

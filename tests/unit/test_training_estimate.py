@@ -63,3 +63,19 @@ def test_the_host_factor_is_measured_once_on_this_cpu() -> None:
 def test_an_unknown_base_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown base encoder 'huge'; use one of fast, accurate"):
         estimate_training_seconds(["a"], TrainingParams(base="huge"), "cpu")
+
+
+def test_a_scoring_estimate_grows_with_rows_models_and_the_accurate_base() -> None:
+    from core.nlp.training import estimate_scoring_seconds
+
+    def scoring(rows: int, models: list[tuple[str, int]], host_factor: float = 1.0) -> float:
+        fixed = 5.0 * len(models) * host_factor**0.5  # starting the process and loading each model
+        sample = ["Shares of the lender fell after it cut its outlook"] * 20
+        return estimate_scoring_seconds(sample, rows, models, "cpu", host_factor) - fixed
+
+    fast, accurate = [("fast", 96)], [("accurate", 96)]
+    assert scoring(4000, fast) == pytest.approx(2 * scoring(2000, fast))
+    assert scoring(2000, accurate) == pytest.approx(6.75 * scoring(2000, fast))  # benchmarks/results/base_encoders.json
+    assert scoring(2000, fast + accurate) == pytest.approx(scoring(2000, fast) + scoring(2000, accurate))  # a pass each
+    assert scoring(2000, fast, host_factor=6.0) == pytest.approx(6 * scoring(2000, fast))
+    assert estimate_scoring_seconds([], 0, fast, "cpu", 1.0) == 5.0
