@@ -220,13 +220,14 @@ items_tab, trends_tab, feeds_tab = st.tabs(["Items", "Trends", "Feeds"], key="ta
 if items_tab.open:
     with items_tab:
         summary = dash.summarise(flt)
-        c1, c2, c3, c4, c5 = st.columns(5)
-        c1.metric(unit, summary.items, border=True)
-        c2.metric("Negative", summary.negative, border=True)
-        c3.metric("Neutral", summary.neutral, border=True)
-        c4.metric("Positive", summary.positive, border=True)
-        share = summary.negative_share
-        c5.metric("Negative share", "–" if share is None else f"{share:.0%}", border=True)
+        if summary.items:  # five cards of 0 say nothing (and stack down a phone's screen): the message below does
+            c1, c2, c3, c4, c5 = st.columns(5)
+            c1.metric(unit, f"{summary.items:,}", border=True)
+            c2.metric("Negative", f"{summary.negative:,}", border=True)
+            c3.metric("Neutral", f"{summary.neutral:,}", border=True)
+            c4.metric("Positive", f"{summary.positive:,}", border=True)
+            share = summary.negative_share
+            c5.metric("Negative share", "–" if share is None else f"{share:.0%}", border=True)
         items = dash.list_articles(flt, limit=ITEM_LIMIT)
         if items.empty:
             if not older_items_notice(flt, "items"):
@@ -235,7 +236,7 @@ if items_tab.open:
                 st.button("Open the Feeds tab", on_click=open_tab, args=("Feeds",))
         else:
             if summary.items > len(items):
-                st.caption(f"Showing the newest {len(items)} of {summary.items} {unit.lower()}; narrow the filters to see the rest.")
+                st.caption(f"Showing the newest {len(items):,} of {summary.items:,} {unit.lower()}; narrow the filters to see the rest.")
             if flt.count_stories:
                 st.caption("One row per story: its first item, with how many feeds carried it (Sources).")
             show_items(items, key="items_table")
