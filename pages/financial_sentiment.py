@@ -89,17 +89,27 @@ def opml_section() -> None:
                            width="stretch")
 
 
+def scoring_bar():  # noqa: ANN201 - a progress callback
+    """A bar that appears once the fetched items are being scored and follows each batch."""
+    holder = st.empty()
+
+    def show(done: int, waiting: int) -> None:
+        holder.progress(done / max(1, waiting), text=dash.scoring_progress_text(done, waiting))
+
+    return show
+
+
 def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
     """Fetch now (the feed picked) and Fetch all (analysts and admins), Delete (admins); ``report``: the one just shown."""
     m1, m2, m3, m4 = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick")]
     if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch", help="Fetch and score the feed picked"):
         with st.spinner(f"Fetching and scoring {plain(chosen.name)}…"):
-            st.session_state["feed_report"] = dash.fetch_now(chosen.id)
+            st.session_state["feed_report"] = dash.fetch_now(chosen.id, scoring_bar())
         st.rerun()
     if m3.button("Fetch all", key="fetch_all", width="stretch", help="Fetch and score every enabled feed now"):
         with st.spinner("Fetching and scoring every enabled feed…"):
-            st.session_state["feed_report"] = dash.fetch_all_now()
+            st.session_state["feed_report"] = dash.fetch_all_now(scoring_bar())
         st.rerun()
     if may("admin") and m4.button("Delete…", key="delete_feed", width="stretch"):
         st.session_state["feed_delete"] = chosen.id

@@ -22,6 +22,7 @@ from core.nlp.registry import NoActiveModel, find_active
 from core.repositories import items
 from core.repositories.items import ArticleFilter
 from core.sentiment import entities, score_pending_articles
+from core.sentiment.score_items import ScoringProgress
 from core.settings import get_settings
 from core.stats import wilson_interval
 from core.stories.assign import group_new_items
@@ -737,10 +738,10 @@ def _group_into_stories() -> None:
         log.exception("grouping new items into stories after a fetch failed; the worker groups them at its next cycle")
 
 
-def _score_fetched(fetched: str, new_items: int) -> int | ActionReport:
+def _score_fetched(fetched: str, new_items: int, progress: ScoringProgress | None = None) -> int | ActionReport:
     """Score what a fetch stored: the number scored, or the report that says why nothing could be."""
     try:
-        return score_pending_articles()
+        return score_pending_articles(progress=progress)
     except NoActiveModel:
         return ActionReport(
             "warning",
@@ -758,11 +759,16 @@ def _score_fetched(fetched: str, new_items: int) -> int | ActionReport:
         )
 
 
+def scoring_progress_text(done: int, waiting: int) -> str:
+    """The Fetch now bar while the fetched items are scored: "Scoring the new items… 64 of 100"."""
+    return f"Scoring the new items… {done:,} of {waiting:,}"
+
+
 def _scoring_text(waiting: int) -> str:
     return "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
 
 
-def fetch_all_now() -> ActionReport:
+def fetch_all_now(progress: ScoringProgress | None = None) -> ActionReport:
     """Crawl every enabled feed now, concurrently as the worker's cycle does (a feed another worker is fetching at
     this moment is left to it), and score what is unscored. A failed feed never stops the rest; the report names it."""
     require("analyst", "fetch feeds")
@@ -774,7 +780,7 @@ def fetch_all_now() -> ActionReport:
     failed = [o for o in outcomes if o.status == "error"]
     fetched = f"{len(outcomes) - len(failed)} of {len(outcomes)} feeds fetched"
     _group_into_stories()
-    scored = _score_fetched(fetched, new_items)
+    scored = _score_fetched(fetched, new_items, progress)
     if isinstance(scored, ActionReport):
         return scored
     text = f"{fetched}: {new_items} new items, {_scoring_text(items.unscored_count())}."
@@ -784,9 +790,9 @@ def fetch_all_now() -> ActionReport:
     return ActionReport("success", text, new_items, scored)
 
 
-def fetch_now(feed_id: int) -> ActionReport:
-    """Crawl one feed now and score whatever is unscored. Problems become the report; only a role
-    that may not fetch raises (PermissionDenied)."""
+def fetch_now(feed_id: int, progress: ScoringProgress | None = None) -> ActionReport:
+    """Crawl one feed now and score whatever is unscored (``progress`` hears after each batch). Problems become the
+    report; only a role that may not fetch raises (PermissionDenied)."""
     require("analyst", "fetch feeds")
     outcome = crawl_feed(feed_id)
     if outcome.feed_name:  # audited once the feed is known to exist (an unknown id fetches nothing)
@@ -795,7 +801,7 @@ def fetch_now(feed_id: int) -> ActionReport:
     if outcome.status == "error":
         return ActionReport("error", f"Fetching {name} failed: {outcome.error}", problem_feeds=(feed_id,))
     _group_into_stories()
-    scored = _score_fetched(name, outcome.new_items)
+    scored = _score_fetched(name, outcome.new_items, progress)
     if isinstance(scored, ActionReport):
         return scored
     scoring = _scoring_text(items.unscored_count(feed_id))  # the worker may have scored some of them at the same moment

@@ -144,3 +144,13 @@ def test_fetch_now_while_the_worker_scores_tells_the_truth(db, tiny_models, monk
     assert "Error" not in report.text and "failed" not in report.text
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(CompanyMention)) == 12
+
+
+def test_fetch_now_reports_scoring_progress_batch_by_batch(db, tiny_models, monkeypatch):
+    monkeypatch.setattr(scoring, "configured_batch_size", lambda: 5)
+    items = [{"title": f"$JPM item {i} shares plunged", "link": f"https://example.com/{i}"} for i in range(12)]
+    heard: list[tuple[int, int]] = []
+    with serve_feeds({"/wire.rss": rss_feed(items)}) as base:
+        report = fetch_now(add_feed("Wire", base + "/wire.rss"), progress=lambda done, waiting: heard.append((done, waiting)))
+    assert "12 new items" in report.text and "all scored" in report.text, report.text
+    assert heard == [(5, 12), (10, 12), (12, 12)]
