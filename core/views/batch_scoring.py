@@ -66,7 +66,7 @@ def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -
 
 def scoring_estimate(path: Path, check: UploadCheck, text_column: str, tasks: list[str], versions: dict[str, int]) -> str:
     """Before a run: the file's rows and how long scoring them should take here, e.g. "3,000 rows · about 3 minutes
-    on this machine (CPU (2 cores))"; the estimate comes from the previewed texts, the chosen versions' base
+    here on the CPU (2 cores)"; the estimate comes from the previewed texts, the chosen versions' base
     encoders and this host's measured speed (``estimate_scoring_seconds``)."""
     from core.nlp import registry
     from core.nlp.device import choose_device, device_label
@@ -82,7 +82,7 @@ def scoring_estimate(path: Path, check: UploadCheck, text_column: str, tasks: li
     texts = check.preview[text_column].fillna("").astype(str).tolist() if text_column in check.preview else []
     seconds = estimate_scoring_seconds(texts, rows, models)
     device = device_label(choose_device(get_settings().device))
-    return f"{count_of(rows, 'row')} · {rough_duration(seconds)} on this machine ({device})"
+    return f"{count_of(rows, 'row')} · {rough_duration(seconds)} here on the {device}"
 
 
 @lru_cache(maxsize=16)

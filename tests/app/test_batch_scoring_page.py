@@ -60,7 +60,7 @@ def test_upload_preview_run_and_result(tiny_models):
     assert list(at.dataframe[0].value.columns) == ["ticket", "date", "comment"]
     assert any("(lines 6)" in w for w in texts(at.warning))  # the ragged row is reported in the preview
     assert helpers.widget(at.selectbox, "Text column").value == "comment"  # longest texts suggested
-    estimate = [c for c in texts(at.caption) if "on this machine (CPU (" in c]
+    estimate = [c for c in texts(at.caption) if "here on the CPU (" in c]
     assert len(estimate) == 1 and estimate[0].startswith("5 rows · about ")  # 5 records: 4 good, 1 ragged
     assert helpers.widget(at.multiselect, "Tasks (scored in one pass)").value == ["sentiment"]
     helpers.widget(at.multiselect, "Tasks (scored in one pass)").set_value(["sentiment", "topic"])
