@@ -4,6 +4,7 @@ extra training rows for the next model version (continuous learning from reviewe
 from __future__ import annotations
 
 from core.auth import record, require
+from core.nlp.datacheck import SENTIMENT_LABELS
 from core.repositories import items
 from core.sentiment.score_items import article_text
 
@@ -31,7 +32,7 @@ def label_choices(field: str) -> list[str]:
     active = registry.find_active(field)
     if active:
         return active.labels
-    return ["negative", "neutral", "positive"] if field == "sentiment" else []
+    return list(SENTIMENT_LABELS) if field == "sentiment" else []
 
 
 def correction_count(field: str) -> int:

@@ -76,8 +76,7 @@ def scoring_estimate(path: Path, check: UploadCheck, text_column: str, tasks: li
     rows = _record_count(str(path), stat.st_mtime_ns, stat.st_size)
     models = []
     for task in tasks:
-        info = next((v for v in registry.list_versions(task) if v.version == versions.get(task)), None)
-        info = info or registry.active_version(task)
+        info = registry.get_version(task, versions[task]) if task in versions else registry.active_version(task)
         models.append((info.base, int(info.params.get("max_length") or 128)))
     texts = check.preview[text_column].fillna("").astype(str).tolist() if text_column in check.preview else []
     seconds = estimate_scoring_seconds(texts, rows, models)

@@ -18,6 +18,7 @@ import pandas as pd
 from core.auth import record, require
 from core.downloads import safe_csv
 from core.feeds import FeedView, crawl_due_feeds, crawl_feed
+from core.nlp.datacheck import SENTIMENT_LABELS
 from core.nlp.registry import NoActiveModel, find_active
 from core.repositories import items
 from core.repositories.items import ArticleFilter
@@ -33,7 +34,7 @@ __all__ = ["SENTIMENT_COLORS", "ArticleFilter", "date_range", "error_text"]  # s
 
 log = logging.getLogger(__name__)
 
-SENTIMENTS = ("negative", "neutral", "positive")
+SENTIMENTS = SENTIMENT_LABELS
 GROUPINGS = {"topic": "Topic", "company": "Company", "feed": "Feed", "all": "All items"}
 FREQUENCIES = {"day": "Daily", "hour": "Hourly"}
 MEASURES = {"negative_share": "Negative share", "net_sentiment": "Net sentiment", "items": "Item count"}
