@@ -1,4 +1,4 @@
-"""How Beacon writes counts in sentences (one place, so every message says "1 feed" and "2 feeds")."""
+"""How Beacon writes counts and durations in sentences (one place, so every message says "1 feed" and "2 feeds")."""
 
 from __future__ import annotations
 
@@ -14,6 +14,16 @@ def time_taken(seconds: float) -> str:
         return f"{max(0, round(seconds)):.0f} s"
     minutes = round(seconds / 60)
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def clock_duration(seconds: float) -> str:
+    """A running clock on a progress line, where it changes every few seconds: "42s", "4m 20s", "1h 05m"."""
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
 def rough_duration(seconds: float) -> str:

@@ -12,6 +12,7 @@ from typing import TextIO
 from core.scoring.engine import TaskModel, load_task_models, make_layout, merge_counts, score_chunks
 from core.scoring.export import ErrorWriter, make_sink
 from core.scoring.reading import InputFileError, count_records, inspect_input
+from core.wording import clock_duration
 
 ProgressFn = Callable[[int, int | None], None]  # (records done, total records or None)
 
@@ -141,14 +142,5 @@ class TerminalProgress:
             bar = f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} rows"
         else:
             bar = f"{done:,} rows"
-        left = f", {format_duration((total - done) / rate)} left" if total and rate and done < total else ""
+        left = f", {clock_duration((total - done) / rate)} left" if total and rate and done < total else ""
         return f"{self.label} {bar}, {rate:,.0f} rows/s{left}"
-
-
-def format_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60:02d}s"
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"

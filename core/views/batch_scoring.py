@@ -23,7 +23,7 @@ from core.scoring.runs import LOCAL, RAY, READING, SCORING, SCORING_RUN, STARTIN
 from core.settings import get_settings
 from core.storage.tables import utcnow
 from core.views.app import SENTIMENT_COLORS
-from core.wording import count_of, rough_duration
+from core.wording import clock_duration, count_of, rough_duration
 
 
 def upload_limit_mb() -> int:
@@ -168,15 +168,13 @@ def status_text(run: RunView) -> str:
 def progress_text(run: RunView, now: datetime | None = None) -> str:
     """What an active run is doing before it scores ('Loading the model… · 3,000 rows to score · 12s so far'),
     then '12,288 of 100,000 rows · 612 rows/s · about 2m 23s left' (what is known so far)."""
-    from core.scoring.batch import format_duration
-
     if run.status in lifecycle.ACTIVE and run.stage != SCORING:
         stage = run.stage or (STARTING if run.status == lifecycle.QUEUED else READING)
         parts = [f"{stage[0].upper()}{stage[1:]}…"]
         if run.total_rows is not None:
             parts.append(f"{run.total_rows - run.rows_done:,} rows to score")
         since = (run.started_at if run.status == lifecycle.RUNNING else run.heartbeat_at) or run.created_at  # queued: since (re)queued
-        parts.append(f"{format_duration(max(0.0, ((now or utcnow()) - since).total_seconds()))} so far")
+        parts.append(f"{clock_duration(max(0.0, ((now or utcnow()) - since).total_seconds()))} so far")
         return " · ".join(parts)
     if run.total_rows is None:
         return "counting the rows of the file…"
@@ -184,7 +182,7 @@ def progress_text(run: RunView, now: datetime | None = None) -> str:
     if run.rows_per_s:
         parts.append(f"{run.rows_per_s:,.0f} rows/s")
     if run.status == lifecycle.RUNNING and run.seconds_left is not None and run.rows_done < run.total_rows:
-        parts.append(f"about {format_duration(run.seconds_left)} left")
+        parts.append(f"about {clock_duration(run.seconds_left)} left")
     return " · ".join(parts)
 
 

@@ -1,6 +1,6 @@
 """Counts in sentences: one word for one thing, the plural for any other number."""
 
-from core.wording import count_of, time_taken
+from core.wording import clock_duration, count_of, time_taken
 
 
 def test_one_is_singular_and_every_other_count_plural():
@@ -16,3 +16,8 @@ def test_large_counts_are_grouped_by_thousands():
 def test_a_measured_duration_reads_as_people_say_it():
     assert [time_taken(s) for s in (0.4, 42, 89.6, 1559, 3420.2, 4320, 7260)] == [
         "0 s", "42 s", "90 s", "26 min", "57 min", "1 h 12 min", "2 h 1 min"]  # fmt: skip
+
+
+def test_a_running_clock_keeps_its_width_and_never_goes_below_zero():
+    assert [clock_duration(s) for s in (-3, 0.4, 59.4, 60, 263, 3599, 3660, 7384)] == [
+        "0s", "0s", "59s", "1m 00s", "4m 23s", "59m 59s", "1h 01m", "2h 03m"]  # fmt: skip
