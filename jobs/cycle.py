@@ -3,8 +3,9 @@
 Each step is idempotent and isolated: a failing step is logged and the next one still runs. A step
 whose results could not be written to the database counts as failed. After a disk-level database
 error the file's integrity is checked, and a damaged database stops the cycle (``DatabaseDamaged``).
-The finished cycle is recorded for the pages' health notice; when even that cannot be written, the
-log says so and the pages show the worker as not reporting.
+Each step's start and the finished cycle are recorded for the pages' health notice (beside the scheduler's
+heartbeat, so a long step reads as busy, not stopped); when even that cannot be written, the log says so and
+the pages show the worker as not reporting.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from core.alerts import detect_alerts, recover_interrupted_sends, send_pending_alerts
 from core.digests import send_due_digests
 from core.feeds import crawl_due_feeds
-from core.health import record_cycle
+from core.health import record_cycle, record_step
 from core.sentiment import score_pending_articles
 from core.storage.integrity import check_database, is_disk_error, short_reason
 from core.stories.assign import group_new_items
@@ -43,6 +44,7 @@ def _crawl(force: bool) -> dict:
 
 
 def _step(name: str, action: Callable[[], object], summary: dict) -> None:
+    _note_step(name)
     started = time.monotonic()
     try:
         result = action()
@@ -73,6 +75,14 @@ def run_cycle(force_crawl: bool = False) -> dict:
     level = logging.INFO if summary["recorded"] and not summary["failed_steps"] else logging.ERROR
     log.log(level, "cycle done in %.1fs: %s", time.monotonic() - started, _headline(summary))
     return summary
+
+
+def _note_step(name: str) -> None:
+    """Tell the pages which step runs now (a long one is then shown as busy, not stopped); never stops the step."""
+    try:
+        record_step(name)
+    except Exception as exc:  # the step's own writes will fail and be reported if the database is the problem
+        log.warning("could not record that step %s started: %s", name, short_reason(exc))
 
 
 def _record(failed_steps: list[str]) -> bool:

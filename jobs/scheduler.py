@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from core.health import record_heartbeat
 from core.leases import renew_sole_worker
 from core.runs import RunKind, tend
 from core.settings import get_settings
@@ -37,6 +38,18 @@ def build_scheduler(tick_seconds: int | None = None, job: Callable[[], object] =
         replace_existing=True,
     )
     return scheduler
+
+
+def heartbeat() -> None:
+    """Tell the pages the worker runs, also while a long cycle holds the cycle job (logged, never raised)."""
+    try:
+        record_heartbeat()
+    except Exception as exc:  # the pages then see the heartbeat go stale, which is the point
+        log.warning("could not record the worker's heartbeat: %s", exc)
+
+
+def add_heartbeat_job(scheduler: BlockingScheduler, tick_seconds: int | None = None) -> None:
+    _add_tick_job(scheduler, heartbeat, "heartbeat", "worker heartbeat", tick_seconds)
 
 
 def stop_on_signals(scheduler: BlockingScheduler) -> None:
@@ -157,6 +170,7 @@ def run_forever() -> int:
     """Run until SIGTERM/SIGINT (0) or until the database is found damaged (``DATABASE_DAMAGED``)."""
     cycle = _StopOnDamage()
     scheduler = cycle.scheduler = build_scheduler(job=cycle)
+    add_heartbeat_job(scheduler)
     add_training_job(scheduler)
     add_scoring_job(scheduler)
     add_recommendations_job(scheduler)

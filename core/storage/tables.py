@@ -470,15 +470,19 @@ class AuditEvent(Base):
 
 
 class WorkerStatus(Base):
-    """What the worker's last cycle did, written at the end of every cycle (one row per worker name).
-    A row that stops changing means the worker is stopped or cannot write to the database."""
+    """What the worker's last cycle did, written at the end of every cycle (one row per worker name), the cycle
+    step in progress, and a heartbeat the running worker writes every tick, also during a long cycle. A heartbeat
+    that stops changing means the worker is stopped or cannot write to the database."""
 
     __tablename__ = "worker_status"
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    last_cycle_at: Mapped[datetime] = mapped_column(DateTime)
+    last_cycle_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # None before the first cycle ends
     failed_steps: Mapped[list] = mapped_column(JSON, default=list)  # step names, e.g. ["crawl"]
     tick_seconds: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # the worker's last heartbeat
+    busy_step: Mapped[str | None] = mapped_column(String(30), nullable=True)  # the cycle step started last
+    busy_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class JobLease(Base):

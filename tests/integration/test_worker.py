@@ -148,3 +148,30 @@ def test_scheduler_never_runs_the_cycle_twice_at_the_same_time():
     _run_scheduler_until(scheduler, lambda: len(spans) >= 2)
     assert len(spans) >= 2 and not any(overlaps)
     assert spans[1][0] >= spans[0][1]  # the second cycle began after the first had ended
+
+
+def test_the_heartbeat_goes_on_while_a_long_cycle_holds_the_cycle_job(db):
+    from core.health import record_step, worker_health
+    from core.repositories.worker import worker_record
+    from jobs.scheduler import add_heartbeat_job
+
+    released = threading.Event()
+
+    def long_cycle() -> None:
+        record_step("score")
+        released.wait(timeout=60)
+
+    scheduler = build_scheduler(tick_seconds=3600, job=long_cycle)
+    add_heartbeat_job(scheduler, tick_seconds=1)
+
+    def beats_after_the_step_began() -> bool:
+        record = worker_record("worker")
+        return bool(record and record.busy_since and record.seen_at and record.seen_at > record.busy_since)
+
+    try:
+        _run_scheduler_until(scheduler, beats_after_the_step_began, seconds=60)
+    finally:
+        released.set()
+    record = worker_record("worker")
+    assert record.busy_step == "score" and record.seen_at > record.busy_since and record.last_cycle_at is None
+    assert "has been scoring new items" in worker_health().text

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.feeds import add_feed
-from core.health import record_cycle, worker_health
+from core.health import record_cycle, record_heartbeat, record_step, worker_health
 from core.settings import REPO_ROOT
 from core.storage import reset_engines, session_scope
 from core.storage.integrity import DatabaseDamaged, integrity_problems
@@ -106,6 +106,52 @@ def test_the_health_notice_says_when_cycles_fail_or_stop_being_recorded(db):
     assert stale.level == "error" and "cannot write to the database" in stale.text and "10 min ago" in stale.text
 
 
+def test_a_long_cycle_step_reads_as_busy_while_the_heartbeat_goes_on_and_as_stopped_when_it_ends(db):
+    now = utcnow()
+    record_cycle([], now)
+    record_step("score", now + timedelta(minutes=1))  # the next cycle's scoring step, a large backlog
+    record_heartbeat(now + timedelta(minutes=9))
+    busy = worker_health(now + timedelta(minutes=10))
+    assert busy.ok and busy.level == "info", busy
+    assert "has been scoring new items since" in busy.text and "(9 min)" in busy.text
+    stuck = now + timedelta(minutes=45)
+    record_heartbeat(stuck)
+    long = worker_health(stuck)
+    assert long.level == "warning" and "44 min" in long.text and "worker's log" in long.text
+    stopped = worker_health(stuck + timedelta(minutes=5))  # no heartbeat for five minutes: the process is gone
+    assert stopped.level == "error" and "recorded no cycle since" in stopped.text
+    record_cycle([], stuck + timedelta(minutes=6))  # the cycle ended: the step is no longer in progress
+    record_heartbeat(stuck + timedelta(minutes=20))
+    assert worker_health(stuck + timedelta(minutes=20)).level == "error"  # alive, idle, and no cycle for 14 min
+
+
+def test_a_worker_busy_in_its_first_cycle_is_not_taken_for_one_never_started(db):
+    now = utcnow()
+    record_step("crawl", now)
+    record_heartbeat(now + timedelta(minutes=4))
+    first = worker_health(now + timedelta(minutes=4))
+    assert first.level == "info" and "has been fetching the feeds since" in first.text
+    assert "not finished a cycle yet" in worker_health(now + timedelta(minutes=10)).text  # heartbeat stale, no cycle
+
+
+def test_each_cycle_step_is_recorded_as_it_starts_and_cleared_when_the_cycle_is_recorded(db, monkeypatch):
+    import jobs.cycle as cycle
+    from core.repositories.worker import worker_record
+
+    seen = {}
+
+    def scoring_that_looks() -> int:  # the real step's place in the cycle, reading what the pages read
+        seen["during"] = worker_record("worker")
+        return 0
+
+    monkeypatch.setattr(cycle, "score_pending_articles", scoring_that_looks)
+    summary = run_cycle()
+    assert summary["recorded"] and not summary["failed_steps"], summary
+    during, after = seen["during"], worker_record("worker")
+    assert during.busy_step == "score" and during.busy_since is not None and during.seen_at == during.busy_since
+    assert after.busy_step is None and after.last_cycle_at >= during.busy_since and after.seen_at == after.last_cycle_at
+
+
 @contextmanager
 def read_only(path: Path) -> Iterator[Callable[[], None]]:
     """Make ``path`` read-only for this process and its children; yields the function that makes it
@@ -176,3 +222,33 @@ def _read_only_then_writable(process: subprocess.Popen, log_path: Path, before: 
     finally:
         process.kill()
         process.wait(timeout=30)
+
+
+def test_the_worker_status_columns_match_their_migration_and_downgrade(db):
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from core.storage import get_engine
+    from core.storage.migrate import alembic_config, upgrade_database
+    from core.storage.tables import Base
+
+    with get_engine().connect() as conn:
+        assert [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata) if "worker_status" in repr(d)] == []
+    now = utcnow()
+    record_cycle([], now)
+    record_step("crawl", now)  # the first cycle of a new worker has no finished cycle yet
+    with session_scope() as session:
+        session.add(WorkerStatus(name="a second worker", failed_steps=[], tick_seconds=60, seen_at=now))
+    ours = next(r for r in ScriptDirectory.from_config(alembic_config(db)).walk_revisions() if r.path.endswith("_worker_heartbeat.py"))
+    command.downgrade(alembic_config(db), ours.down_revision)
+    reset_engines()
+    assert {c["name"] for c in inspect(get_engine()).get_columns("worker_status")}.isdisjoint({"seen_at", "busy_step", "busy_since"})
+    with session_scope() as session:  # the row that could not stand without last_cycle_at is gone, the other kept
+        from sqlalchemy import text
+
+        assert session.execute(text("SELECT name FROM worker_status")).scalars().all() == ["worker"]
+    upgrade_database()
+    assert worker_health(now).level == "success"
