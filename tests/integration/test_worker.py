@@ -175,3 +175,33 @@ def test_the_heartbeat_goes_on_while_a_long_cycle_holds_the_cycle_job(db):
     record = worker_record("worker")
     assert record.busy_step == "score" and record.seen_at > record.busy_since and record.last_cycle_at is None
     assert "has been scoring new items" in worker_health().text
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_the_worker_process_beats_while_a_slow_feed_holds_its_crawl_step(db, beacon_env, tmp_path):
+    from core.feeds import add_feed as register_feed
+    from core.health import worker_health
+    from core.repositories.worker import worker_record
+    from tests.support.feed_server import FeedRoute, FeedServer, rss_feed
+
+    slow = FeedRoute(rss_feed([{"title": "Acme opens a plant", "link": "https://news.example.com/1"}]), delay_s=12)
+    with FeedServer({"/slow.rss": slow}) as feeds:
+        register_feed("Slow wire", feeds.url("/slow.rss"))
+        env = worker_env(db, beacon_env, BEACON_WORKER_TICK_SECONDS="1", BEACON_FEED_TIMEOUT_S="30",
+                         BEACON_FEED_ALLOWED_HOSTS="127.0.0.1", SMTP_PORT=str(free_port()))  # fmt: skip
+        log_path = tmp_path / "worker.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen([sys.executable, "-m", "jobs"], cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
+        try:
+            deadline, record = time.monotonic() + 120, None
+            while time.monotonic() < deadline:
+                record = worker_record("worker")
+                if record and record.busy_step == "crawl" and record.seen_at > record.busy_since:
+                    break  # a heartbeat written while the crawl step waits for the feed
+                time.sleep(0.2)
+            health = worker_health()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=90)
+    assert record and record.busy_step == "crawl" and record.seen_at > record.busy_since, (record, log_path.read_text()[-2000:])
+    assert record.last_cycle_at is None and "has been fetching the feeds" in health.text
