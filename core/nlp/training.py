@@ -422,18 +422,20 @@ def host_speed_factor() -> float:
 
 
 def estimate_scoring_seconds(
-    texts: Sequence[str], rows: int, models: Sequence[tuple[str, int]], device: str = "auto", host_factor: float | None = None
+    texts: Sequence[str], rows: int, models: Sequence[tuple[str, int]], device: str = "auto", host_factor: float | None = None,
+    start: bool = True,
 ) -> float:
     """A rough wall-clock estimate for scoring ``rows`` texts like ``texts`` (a sample) with each of ``models``
-    (base encoder, max_length), one pass per model, from the same per-token figures and host factor as training."""
+    (base encoder, max_length), one pass per model, from the same per-token figures and host factor as training;
+    ``start``: with the time to start the process and load each model."""
     seconds = 0.0
     for base, max_length in models:
         per_row = _reference_seconds_per_row(mean_tokens(texts, max_length), "encode")
         seconds += rows * per_row * _SLOWDOWN[base_encoder(base).key]["encode"]
     if choose_device(device) == "cuda":
-        return seconds / _CUDA_SPEEDUP + 5.0 * len(models)
+        return seconds / _CUDA_SPEEDUP + 5.0 * len(models) * start
     factor = (host_speed_factor() if host_factor is None else host_factor) if rows else 1.0
-    return seconds * factor + 5.0 * len(models) * math.sqrt(factor)  # starting the process and loading each model
+    return seconds * factor + 5.0 * len(models) * math.sqrt(factor) * start  # starting the process, loading each model
 
 
 def estimate_training_seconds(

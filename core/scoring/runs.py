@@ -37,7 +37,7 @@ from core import runs as lifecycle
 from core.auth import current_actor, record, requires
 from core.repositories import runs as run_rows
 from core.scoring.export import ERROR_COLUMNS, arrow_table, concat_files, csv_text, write_error_rows
-from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input
+from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, preview
 from core.settings import get_settings
 from core.storage.tables import ScoringRun, utcnow
 
@@ -310,6 +310,21 @@ def get_run(run_id: int) -> RunView:
 def list_runs(limit: int = 50) -> list[RunView]:
     mark_interrupted_runs()
     return run_rows.newest(ScoringRun, _view, limit)
+
+
+def finished_local_runs(limit: int = 20) -> list[RunView]:
+    """The newest runs that scored on this deployment's local engine and ended (complete or cancelled), for measuring
+    how fast scoring really goes here."""
+    done = (lifecycle.SUCCEEDED, lifecycle.CANCELLED)
+    return [run for run in run_rows.newest(ScoringRun, _view, limit * 2, engine=LOCAL) if run.status in done][:limit]
+
+
+def sample_texts(run_id: int, rows: int = 50) -> list[str]:
+    """The first texts of a run's stored upload (InputFileError when the file is gone or unreadable)."""
+    view, input_path = run_rows.get(ScoringRun, run_id, lambda row: (_view(row), row.input_path), SCORING_RUN.missing(run_id))
+    spec = InputSpec.from_dict(get_settings().data_dir / input_path, view.input_spec)
+    frame, _ = preview(spec, rows, name=view.file_name)
+    return frame[view.text_column].fillna("").astype(str).tolist() if view.text_column in frame else []
 
 
 def _set(run_id: int, **values: object) -> None:

@@ -66,22 +66,20 @@ def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -
 
 def scoring_estimate(path: Path, check: UploadCheck, text_column: str, tasks: list[str], versions: dict[str, int]) -> str:
     """Before a run: the file's rows and how long scoring them should take here, e.g. "3,000 rows · about 3 minutes
-    here on the CPU (2 cores)"; the estimate comes from the previewed texts, the chosen versions' base
-    encoders and this host's measured speed (``estimate_scoring_seconds``)."""
-    from core.nlp import registry
+    here on the CPU (2 cores), going by the last 2 runs"; from the previewed texts, the chosen versions' base
+    encoders, this host's measured speed and the newest comparable finished runs (``core.scoring.estimate``)."""
     from core.nlp.device import choose_device, device_label
-    from core.nlp.training import estimate_scoring_seconds
+    from core.scoring.estimate import estimate_run, models_of
 
     stat = path.stat()
     rows = _record_count(str(path), stat.st_mtime_ns, stat.st_size)
-    models = []
-    for task in tasks:
-        info = registry.get_version(task, versions[task]) if task in versions else registry.active_version(task)
-        models.append((info.base, int(info.params.get("max_length") or 128)))
     texts = check.preview[text_column].fillna("").astype(str).tolist() if text_column in check.preview else []
-    seconds = estimate_scoring_seconds(texts, rows, models)
+    estimate = estimate_run(texts, rows, models_of(tasks, versions))
     device = device_label(choose_device(get_settings().device))
-    return f"{count_of(rows, 'row')} · {rough_duration(seconds)} here on the {device}"
+    said = f"{count_of(rows, 'row')} · {rough_duration(estimate.seconds)} here on the {device}"
+    if estimate.runs_compared == 1:
+        return f"{said}, going by the last run"
+    return f"{said}, going by the last {estimate.runs_compared} runs" if estimate.runs_compared else said
 
 
 @lru_cache(maxsize=16)

@@ -277,3 +277,20 @@ def test_a_version_other_than_the_active_one_can_be_tried(tiny_models, tiny_trai
     run = wait_until_finished(open_run_id(at))
     assert run.status == "succeeded" and run.model_versions == {"sentiment": 2}
     assert registry.active_version("sentiment").version == 1
+
+
+def test_the_estimate_says_when_it_goes_by_past_runs_here(tiny_models):
+    from core.scoring.estimate import MIN_ROWS
+
+    def estimate_caption() -> str:
+        at = open_batch_page()
+        at.file_uploader[0].upload("tickets.csv", CSV, "text/csv")
+        at.run()
+        assert_no_exception(at)
+        return next(c for c in texts(at.caption) if "here on the CPU (" in c)
+
+    assert "going by" not in estimate_caption()  # nothing measured here yet
+    lines = ["id,text"] + [f"{i},Shares of the lender fell after it cut its outlook (report {i})" for i in range(MIN_ROWS)]
+    run_id = runs.create_run(runs.save_upload("past.csv", ("\n".join(lines) + "\n").encode()), "past.csv", "text", ["sentiment"])
+    assert runs.execute_run(run_id).status == "succeeded"
+    assert estimate_caption().endswith(", going by the last run")

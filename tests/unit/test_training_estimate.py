@@ -79,3 +79,11 @@ def test_a_scoring_estimate_grows_with_rows_models_and_the_accurate_base() -> No
     assert scoring(2000, fast + accurate) == pytest.approx(scoring(2000, fast) + scoring(2000, accurate))  # a pass each
     assert scoring(2000, fast, host_factor=6.0) == pytest.approx(6 * scoring(2000, fast))
     assert estimate_scoring_seconds([], 0, fast, "cpu", 1.0) == 5.0
+
+
+def test_a_scoring_estimate_without_the_start_is_the_scoring_alone() -> None:
+    from core.nlp.training import estimate_scoring_seconds
+
+    sample, fast = ["Shares of the lender fell after it cut its outlook"] * 20, [("fast", 96), ("fast", 64)]
+    whole = estimate_scoring_seconds(sample, 3000, fast, "cpu", 4.0)
+    assert whole - estimate_scoring_seconds(sample, 3000, fast, "cpu", 4.0, start=False) == pytest.approx(2 * 5.0 * 2.0)
