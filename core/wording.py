@@ -8,6 +8,16 @@ def count_of(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def sentence(text: str) -> str:
+    """A message part ("the file has a header but no rows", also printed after "data check: " on the command line)
+    as a sentence on a page: capital first letter, a full stop unless it already ends in punctuation."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else f"{text}."
+
+
 def time_taken(seconds: float) -> str:
     """A measured duration as people say it: "42 s", "26 min", "1 h 12 min"."""
     if seconds < 90:

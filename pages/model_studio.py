@@ -13,6 +13,7 @@ from core.nlp.training import TrainingParams
 from core.runs import status_label
 from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
+from core.wording import sentence
 from ui import chart_labels, confusion_chart, example_download, may, plain, say, use_app_navigation
 
 use_app_navigation()
@@ -211,9 +212,9 @@ def train_tab() -> None:
         counts.update_layout(title="Rows per class", height=300).update_xaxes(type="category")  # labels such as 0/1 are names
         st.plotly_chart(counts, width="stretch", key="studio_class_counts")
     for problem in check.problems:
-        say("error", problem)
+        say("error", sentence(problem))
     for warning in check.warnings:
-        say("warning", warning)
+        say("warning", sentence(warning))
     if len(check.dropped):
         with st.expander(f"Rows that will be dropped ({len(check.dropped)})"):
             st.dataframe(check.dropped, hide_index=True, width="stretch", key="studio_dropped", column_config=COLUMN_LABELS)

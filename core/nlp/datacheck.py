@@ -179,8 +179,8 @@ def check_labelled_data(
         class_counts=dict(sorted(table["label"].value_counts().items())),
         dropped=_dropped_frame(dropped),
     )
-    _judge(check, min_per_class, known_labels)
     problem = labels_problem(task, check.class_counts) if task and check.class_counts else None
+    _judge(check, min_per_class, None if problem else known_labels)  # refused labels need no "they differ" too
     if problem:
         check.problems.append(problem)
     return check

@@ -75,8 +75,8 @@ def test_labels_that_differ_from_the_active_version_are_named():
 
 def test_tasks_whose_labels_beacon_reads_take_only_those_labels():
     bullish = [(t, {"pos": "bullish", "neg": "bearish"}[lab]) for t, lab in balanced()]
-    check = check_labelled_data(frame(bullish), "text", "label", task="sentiment")
-    assert not check.ok
+    check = check_labelled_data(frame(bullish), "text", "label", task="sentiment", known_labels=["negative", "positive"])
+    assert not check.ok and not [w for w in check.warnings if "labels differ" in w]  # the refusal says it all
     assert check.problems == [
         "the sentiment task's labels are read by news monitoring, trends and alerts, which know negative, neutral, "
         "positive; these labels are not among them: bearish, bullish. Rename them in the file (for example bearish "

@@ -21,3 +21,12 @@ def test_a_measured_duration_reads_as_people_say_it():
 def test_a_running_clock_keeps_its_width_and_never_goes_below_zero():
     assert [clock_duration(s) for s in (-3, 0.4, 59.4, 60, 263, 3599, 3660, 7384)] == [
         "0s", "0s", "59s", "1m 00s", "4m 23s", "59m 59s", "1h 01m", "2h 03m"]  # fmt: skip
+
+
+def test_a_message_part_becomes_a_sentence_on_a_page():
+    from core.wording import sentence
+
+    assert sentence("the file has a header but no rows") == "The file has a header but no rows."
+    assert sentence("is the label column right?") == "Is the label column right?"
+    assert sentence("(the new version predicts only this file's labels)") == "(the new version predicts only this file's labels)."
+    assert sentence("  ") == ""
