@@ -63,7 +63,7 @@ def show_answer(item: dict) -> None:
         st.markdown(plain(item["question"]))
     with st.chat_message("assistant"):
         if item["action"] == "escalate":
-            say("warning", f"Escalate to an agent — {', '.join(item['reasons'])} (confidence {item['confidence']:.2f}).")
+            say("warning", view.escalation_text(item["reasons"], item["confidence"]))
         else:
             st.markdown(plain(item["answer"]))
             st.caption(f"Matched FAQ question: {plain(item['matched_question'])}")
@@ -74,8 +74,8 @@ def show_answer(item: dict) -> None:
         with c2.container(border=True, height="stretch"):  # a card whose text wraps
             st.caption("Intent", help=f"The intent model's label: {item['intent']}" if item["intent"] else None)
             st.markdown(f"**{plain(view.intent_name(item['intent']))}**")
-            if item["intent_confidence"] is not None:
-                st.caption(f"model confidence {item['intent_confidence']:.2f}")
+            if note := view.intent_note(item["action"], item["reasons"], item["intent_confidence"]):
+                st.caption(note)
         c3.metric("Customer sentiment", item["sentiment"] or "–", f"model: {item['sentiment_task']}", delta_color="off",
                   delta_arrow="off", border=True)  # fmt: skip
         if item["alternatives"]:

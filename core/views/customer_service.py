@@ -13,7 +13,7 @@ import pandas as pd
 from core.settings import get_settings
 from core.support import operating_points as points
 from core.support.batch import BatchReport
-from core.support.decision import Policy
+from core.support.decision import EMPTY_KB, LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE, Policy
 from core.support.insights import NO_INTENT, QuestionInsights
 from core.support.kb import ImportReport, KBInfo, RowIssue
 from core.support.tickets import MAX_CLUSTERED, TicketReport
@@ -43,6 +43,32 @@ def ask_policy(confidence_threshold: float) -> Policy:
 def chosen_policy(point: str, custom_threshold: float | None = None) -> Policy:
     """The policy of the page's choice: the operating point ``point``, or the custom threshold when one is given."""
     return ask_policy(custom_threshold) if custom_threshold is not None else Policy.for_operating_point(point)
+
+
+REASON_WORDS = {  # why the assistant escalated, as a support lead says it (the code stays in brackets and in the log)
+    LOW_SIMILARITY: "no FAQ entry is close enough to the question",
+    UNKNOWN_INTENT: "what the customer wants is unclear",
+    EMPTY_KB: "the knowledge base has no entries",
+    VERY_NEGATIVE: "the customer sounds very upset",
+}
+
+
+def escalation_text(reasons: list[str], confidence: float) -> str:
+    """The warning an escalated question gets: "Escalate to an agent — no FAQ entry is close enough to the question
+    (low similarity; confidence 0.17)."""
+    words = "; ".join(REASON_WORDS.get(reason, reason) for reason in reasons) or "no reason recorded"
+    return f"Escalate to an agent — {words} ({', '.join(reasons)}; confidence {confidence:.2f})."
+
+
+def intent_note(action: str, reasons: list[str], intent_confidence: float | None) -> str | None:
+    """The caption under the intent: its confidence, and when the question matched no FAQ entry, that the label is
+    only the nearest intent the model knows (a question about the weather still gets a bank intent)."""
+    if intent_confidence is None:
+        return None
+    note = f"model confidence {intent_confidence:.2f}"
+    if action == "escalate" and LOW_SIMILARITY in reasons:
+        note += " · only the nearest intent the model knows: the question matched no FAQ entry"
+    return note
 
 
 def intent_name(label: str | None) -> str:

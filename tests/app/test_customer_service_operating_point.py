@@ -12,6 +12,8 @@ from core.support.decision import Policy
 from tests.app.helpers import assert_no_exception, open_page, shown_texts, switch_tab, texts
 from tests.app.test_customer_service_page import import_faq_through_the_page
 
+LOW_SIMILARITY_ESCALATION = "Escalate to an agent — no FAQ entry is close enough to the question (low similarity; confidence "
+
 BETWEEN = "How do I change my PIN number?"  # near "How do I reset my PIN?", but not near enough for "be more careful"
 ANSWER = "Open the app, go to Cards and choose Reset PIN."
 
@@ -52,7 +54,7 @@ def test_be_more_careful_escalates_what_answer_more_answers(cards) -> None:
     assert any("not on your FAQ" in c for c in captions)
 
     at = ask_at(at, "be more careful")
-    assert any(t.startswith("Escalate to an agent — low similarity") for t in texts(at.warning))
+    assert any(t.startswith(LOW_SIMILARITY_ESCALATION) for t in texts(at.warning))
     assert not any(ANSWER in m for m in texts(at.markdown))
     assert any(c.startswith("Decided at the operating point be more careful (threshold") for c in shown_texts(at.caption))
 
@@ -69,7 +71,7 @@ def test_a_custom_threshold_replaces_the_choice(cards) -> None:
     at.slider(key="cs_threshold").set_value(0.99).run()
     assert any(c.startswith("Custom threshold 0.99 is in use") for c in shown_texts(at.caption))
     at = ask_at(at, "answer more")
-    assert any(t.startswith("Escalate to an agent — low similarity") for t in texts(at.warning))
+    assert any(t.startswith(LOW_SIMILARITY_ESCALATION) for t in texts(at.warning))
     assert any(c == "Decided at the operating point custom threshold 0.99" for c in shown_texts(at.caption))
 
 

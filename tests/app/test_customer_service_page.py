@@ -13,6 +13,8 @@ from core.support.kb import kb_entries
 from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts
 from tests.integration.test_support_kb import INTENT_ROWS
 
+LOW_SIMILARITY_ESCALATION = "Escalate to an agent — no FAQ entry is close enough to the question (low similarity; confidence "
+
 FAQ_CSV = (
     b"question,answer,category\n"
     b"How do I reset my PIN?,\"Open the app, go to Cards and choose Reset PIN.\",cards\n"
@@ -77,11 +79,12 @@ def test_upload_ask_escalate_and_feedback(models, monkeypatch: pytest.MonkeyPatc
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Customer sentiment"] in {"negative", "neutral", "positive"}
     assert "**Change pin**" in texts(at.markdown)  # the intent, in words
-    assert any(c.startswith("model confidence ") for c in texts(at.caption))
+    assert any(c.startswith("model confidence ") and "nearest intent" not in c for c in texts(at.caption))  # answered
 
     at.chat_input(key="cs_question").set_value("What is the weather on Mars tomorrow?").run()
     assert_no_exception(at)
-    assert any(t.startswith("Escalate to an agent — low similarity") for t in texts(at.warning))
+    assert any(t.startswith(LOW_SIMILARITY_ESCALATION) for t in texts(at.warning))
+    assert any(c.endswith("only the nearest intent the model knows: the question matched no FAQ entry") for c in texts(at.caption))
 
     with session_scope() as session:
         rows = session.scalars(select(SupportInteraction).order_by(SupportInteraction.id)).all()

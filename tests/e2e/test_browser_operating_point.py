@@ -51,7 +51,7 @@ def test_moving_the_choice_to_be_more_careful_escalates_what_answer_more_answers
     expect(choice).to_have_attribute("aria-valuetext", "Be more careful")
     settled(page)
     ask(page, BETWEEN)
-    expect(page.get_by_text(re.compile(r"Escalate to an agent — low similarity"))).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text(re.compile(r"Escalate to an agent — no FAQ entry .*\(low similarity"))).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Decided at the operating point be more careful", exact=False)).to_be_visible()
 
     choice.focus()
