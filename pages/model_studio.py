@@ -10,7 +10,6 @@ from core.downloads import safe_csv
 from core.nlp.datacheck import LabelledFileError, suggest_columns
 from core.nlp.runs import TextsFile, get_run, list_runs
 from core.nlp.training import TrainingParams
-from core.runs import status_label
 from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
 from core.wording import sentence
@@ -35,8 +34,7 @@ TEXTS_KEY = "studio_texts_saved"  # (file id, stored path) of the current file o
 def show_run(run_id: int) -> None:
     run = get_run(run_id)
     st.subheader(f"Run {run.id}: {run.task} · {run.method}")
-    status = status_label(run.status)
-    st.caption(f"{status} · {run.row_count} rows · device {run.device or '–'} · by {plain(run.created_by)}")
+    st.caption(plain(studio.run_caption(run)))
     fraction, caption = studio.run_fraction(run)
     st.progress(fraction, text=caption)
     curve = studio.progress_frame(run)

@@ -28,7 +28,7 @@ from core.nlp.runs import (
     texts_label,
 )
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
-from core.runs import status_label
+from core.runs import FINISHED, status_label
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
 from core.views.batch_scoring import UploadCheck, check_upload
@@ -262,6 +262,14 @@ def runs_table(runs: Sequence[RunView]) -> pd.DataFrame:
         ],
         columns=["run", "task", "method", "status", "rows", "version", "macro-F1", "created", "by"],
     )
+
+
+def run_caption(run: RunView) -> str:
+    """The line under a run's title: "complete · 300 rows · device cpu · by ann · took 14 s" (the time once it ended)."""
+    parts = [status_label(run.status), f"{run.row_count:,} rows", f"device {run.device or '–'}", f"by {run.created_by}"]
+    if run.status in FINISHED and run.started_at and run.finished_at:
+        parts.append(f"took {time_taken((run.finished_at - run.started_at).total_seconds())}")
+    return " · ".join(parts)
 
 
 def run_fraction(run: RunView) -> tuple[float, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -111,6 +112,7 @@ def test_train_follow_and_promote(tiny_models):
     versus_v1 = [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0]
     assert versus_v1 == "same as v1" or versus_v1.endswith(" vs v1")
     assert metrics_delta(at, "Registered as") == "not active yet"
+    assert any(re.fullmatch(r"complete · \d+ rows · device cpu · by .+ · took \d+ s", c) for c in texts(at.caption)), texts(at.caption)
     heat = json.loads(next(c for c in at.get("plotly_chart") if c.key == "confusion_1").proto.spec)
     assert heat["layout"]["title"]["text"] == "Confusion matrix (validation rows)" and heat["data"][0]["type"] == "heatmap"
     assert heat["layout"]["xaxis"]["type"] == "category" and set(heat["data"][0]["y"]) <= {"negative", "neutral", "positive"}
