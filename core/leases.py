@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 SOLE_WORKER = "sqlite-worker"
 SOLE_WORKER_PERIOD = "-"
+SCORER = "sqlite-scorer"  # the turn at scoring stored items on SQLite
+SCORER_LEASE = timedelta(minutes=2)  # renewed after every batch, which takes seconds
 SOLE_WORKER_MISSED_TICKS = 3  # a holder that has not renewed for this many ticks (and at least a minute) is gone
 
 
@@ -127,6 +129,36 @@ def release_sole_worker() -> None:
         leases.release(SOLE_WORKER, SOLE_WORKER_PERIOD, worker_id())
     except SQLAlchemyError as exc:  # it lapses by itself
         log.warning("cannot give the sole-worker lease back: %s", short_reason(exc))
+
+
+def take_scoring_turn() -> bool:
+    """Whether this process may score stored items now. SQLite has no row locks, so the worker's cycle and a page's
+    Fetch now picked the same batches and both ran the models on them (the second write was skipped, the work was
+    done twice); there, one process at a time holds the turn and the other follows its progress. Always True on
+    PostgreSQL, where ``FOR UPDATE SKIP LOCKED`` hands concurrent scorers disjoint batches."""
+    if not uses_sqlite():
+        return True
+    now = utcnow()
+    if leases.claim(SCORER, SOLE_WORKER_PERIOD, worker_id(), now, now + SCORER_LEASE):
+        return True
+    held = leases.lease(SCORER, SOLE_WORKER_PERIOD)
+    if held is None:  # given back meanwhile: the next call takes it
+        return False
+    return holder_is_gone(held[0]) and leases.take_over(SCORER, SOLE_WORKER_PERIOD, held[0], worker_id(), now + SCORER_LEASE)
+
+
+def renew_scoring_turn() -> None:
+    if uses_sqlite():
+        leases.renew(SCORER, SOLE_WORKER_PERIOD, worker_id(), utcnow() + SCORER_LEASE)
+
+
+def end_scoring_turn() -> None:
+    if not uses_sqlite():
+        return
+    try:
+        leases.release(SCORER, SOLE_WORKER_PERIOD, worker_id())
+    except SQLAlchemyError as exc:  # it lapses by itself; the scoring's own error, if any, is the one to report
+        log.warning("cannot give the scoring turn back: %s", short_reason(exc))
 
 
 def sole_worker_holder() -> tuple[str, datetime] | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from core.auth import requires
+from core.leases import end_scoring_turn, renew_scoring_turn, take_scoring_turn
 from core.nlp.device import configured_batch_size
 from core.nlp.registry import NoActiveModel, active_classifier
 from core.repositories import claims, items
@@ -14,6 +16,7 @@ from core.sentiment.entities import CompanyDirectory, find_companies
 log = logging.getLogger(__name__)
 SENTIMENT_TASK = "sentiment"
 TOPIC_TASK = "topic"
+TURN_POLL_S = 1.0  # how often a process waiting for the scoring turn looks at the other's progress
 
 
 def article_text(title: str, summary: str, limit: int = 600) -> str:
@@ -47,11 +50,38 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
     batches, and a killed worker's batch is pending again at once; when the rest is held by others this call
     waits for it, so what was pending when it started is scored when it returns), so a crash loses at most the batch in
     flight; items another process scored meanwhile are left as they are (see
-    ``core.repositories.items.write_item_scores``), so scoring never writes an item twice. ``progress`` hears after
-    each batch (Fetch now on a CPU without bf16 scores about 16 items a second)."""
+    ``core.repositories.items.write_item_scores``), so scoring never writes an item twice. On SQLite one process
+    scores at a time (``core.leases.take_scoring_turn``) and another follows its progress until the turn is free.
+    ``progress`` hears after each batch (Fetch now on a CPU without bf16 scores about 16 items a second)."""
     if not _pending_items(1):  # nothing to do: no model load (the worker asks every tick)
         return 0
     waiting = items.unscored_count() if progress else 0
+    if not _wait_for_turn(progress, waiting):
+        return 0  # another process scored them all
+    try:
+        already = max(0, waiting - items.unscored_count()) if progress else 0  # scored by another process meanwhile
+        done = _score_in_batches(batch_size, limit, lambda n: progress(already + n, max(waiting, already + n)) if progress else None)
+    finally:
+        end_scoring_turn()
+    if done:
+        log.info("scored %d articles", done)
+    return done
+
+
+def _wait_for_turn(progress: ScoringProgress | None, waiting: int) -> bool:
+    """Take the turn at scoring, following another process's progress while it holds it (SQLite); False when it
+    left nothing to score."""
+    while not take_scoring_turn():
+        time.sleep(TURN_POLL_S)
+        left = items.unscored_count()
+        if progress:
+            progress(max(0, waiting - left), max(waiting, 1))
+        if not left:
+            return False
+    return True
+
+
+def _score_in_batches(batch_size: int | None, limit: int | None, after_batch: Callable[[int], object]) -> int:
     sentiment = active_classifier(SENTIMENT_TASK)
     try:
         topic = active_classifier(TOPIC_TASK)
@@ -71,10 +101,9 @@ def score_pending_articles(batch_size: int | None = None, limit: int | None = No
             if rows:
                 batch = [(article_id, article_text(title, summary)) for article_id, title, summary in rows]
                 done += items.write_item_scores(session, _scores(batch, sentiment, topic, directory, pattern))
-                if progress:
-                    progress(done, max(waiting, done))
-    if done:
-        log.info("scored %d articles", done)
+        if rows:
+            renew_scoring_turn()
+            after_batch(done)
     return done
 
 
