@@ -18,7 +18,7 @@ from functools import lru_cache
 from core.nlp import registry
 from core.nlp.training import estimate_scoring_seconds
 from core.scoring.reading import InputFileError
-from core.scoring.runs import finished_local_runs, get_run, sample_texts
+from core.scoring.runs import RunView, finished_local_runs, sample_texts
 
 log = logging.getLogger(__name__)
 COMPARED_RUNS = 3  # the newest comparable runs whose speed corrects the estimate
@@ -58,7 +58,7 @@ def _past_ratios(bases: tuple[str, ...], device: str) -> list[float]:
     for run in finished_local_runs():
         if run.rows_ok < MIN_ROWS or run.scoring_seconds <= 0:  # rows_ok: the texts the models read
             continue
-        said = _figures_said(run.id, run.created_at, run.rows_ok, device)
+        said = _figures_said(run.id, run.created_at, _models_key(run), run.rows_ok, device)
         if said is not None and said[0] == bases:
             ratios.append(min(high, max(low, run.scoring_seconds / said[1])))
         if len(ratios) == COMPARED_RUNS:
@@ -66,14 +66,20 @@ def _past_ratios(bases: tuple[str, ...], device: str) -> list[float]:
     return ratios
 
 
+def _models_key(run: RunView) -> tuple[tuple[str, int], ...]:
+    """The run's (task, version) pairs in a form the cache below can key on."""
+    return tuple((task, int(run.model_versions[task])) for task in run.tasks if task in run.model_versions)
+
+
 @lru_cache(maxsize=256)
-def _figures_said(run_id: int, _created_at: datetime, rows: int, device: str) -> tuple[tuple[str, ...], float] | None:
+def _figures_said(
+    run_id: int, _created_at: datetime, versions: tuple[tuple[str, int], ...], rows: int, device: str
+) -> tuple[tuple[str, ...], float] | None:
     """(the run's base encoders, the scoring seconds the per-token figures give for its ``rows`` rows), or None when
     that cannot be known any more (a model version or the upload since deleted). Cached per run (an id with its
     creation time: SQLite may give a deleted run's id to the next one)."""
-    run = get_run(run_id)
     try:
-        models = models_of(run.tasks, run.model_versions)
+        models = models_of([task for task, _ in versions], dict(versions))
         texts = sample_texts(run_id)
     except (LookupError, InputFileError, OSError) as exc:
         log.debug("scoring run %s cannot correct the estimate: %s", run_id, exc)
