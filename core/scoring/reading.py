@@ -397,6 +397,13 @@ def preview(spec: InputSpec, rows: int = 20, name: str | None = None) -> tuple[p
     return pd.DataFrame(good[:rows], columns=spec.columns, dtype=object), bad
 
 
+def require_data_rows(spec: InputSpec, frame: pd.DataFrame, bad: list[BadRow], name: str) -> None:
+    """InputFileError when the previewed start of a file (``preview``) shows a header and nothing below it."""
+    if frame.empty and not bad:
+        heading = ", ".join(spec.columns)
+        raise InputFileError(f"{name}: the file has a header row ({heading}) but no data rows below it")
+
+
 def read_whole_table(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.DataFrame:
     """A small upload read at once (training data, an FAQ, tickets, recommendation files), every cell as text: an
     .xlsx workbook's first sheet, else a CSV in UTF-8 (with or without BOM) or Latin-1 with the delimiter this

@@ -18,7 +18,15 @@ import pandas as pd
 from core import runs as lifecycle
 from core.scoring.agreement import LabelAgreement
 from core.scoring.export import ERROR_COLUMNS
-from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, preview, suggest_text_column
+from core.scoring.reading import (
+    InputFileError,
+    InputSpec,
+    count_records,
+    inspect_input,
+    preview,
+    require_data_rows,
+    suggest_text_column,
+)
 from core.scoring.runs import LOCAL, RAY, READING, SCORING, SCORING_RUN, STARTING, RunView, check_upload_size, error_report, list_runs
 from core.settings import get_settings
 from core.storage.tables import utcnow
@@ -57,9 +65,7 @@ def check_upload(path: Path, name: str | None = None, rows: int = 20) -> UploadC
 def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -> UploadCheck:
     spec = inspect_input(Path(path), "auto", name=name)
     frame, bad = preview(spec, rows, name=name)
-    if frame.empty and not bad:
-        heading = ", ".join(spec.columns)
-        raise InputFileError(f"{name}: the file has a header row ({heading}) but no data rows below it")
+    require_data_rows(spec, frame, bad, name)
     suggested = suggest_text_column(frame) if len(frame.columns) else None
     return UploadCheck(spec, f"{spec.describe()}, {count_of(len(spec.columns), 'column')}", frame, bad, suggested)
 

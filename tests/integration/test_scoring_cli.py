@@ -94,6 +94,17 @@ def test_a_png_renamed_csv_is_refused_with_one_message_and_nothing_written(tiny_
     assert capsys.readouterr().err.strip() == f"error: {MESSAGE.replace('photo.csv', str(src))}"
 
 
+def test_a_header_without_rows_is_refused_before_any_model_loads(tmp_path: Path, capsys):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    src = folder / "export.csv"
+    src.write_text("id,text\n")
+    args = ["score", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(folder / "out.csv")]
+    assert main(args) == 1  # no models registered here: the file is refused first
+    assert capsys.readouterr().err.strip() == f"error: {src}: the file has a header row (id, text) but no data rows below it"
+    assert list(folder.iterdir()) == [src]
+
+
 def test_a_version_other_than_the_active_one_is_scored_when_named(tiny_models, tiny_trained, tmp_path: Path, capsys):
     from core.nlp import registry
 
