@@ -376,10 +376,10 @@ if feeds_tab.open:
             st.info("No feeds yet — add one above with its RSS or Atom URL." if may("admin") else "No feeds yet.")
         else:
             st.dataframe(
-                dash.feeds_table(feeds), hide_index=True, width="stretch", key="feeds_table",
+                dash.feeds_table(feeds), hide_index=True, width="stretch", key="feeds_table", placeholder="–",
                 column_config={
                     "id": None,
-                    "name": st.column_config.TextColumn("Feed"),
+                    "name": st.column_config.TextColumn("Feed", width="medium"),
                     "status": st.column_config.TextColumn("Status"),
                     "last_error": st.column_config.TextColumn("Last problem", width="large"),
                     "last_fetched_at": st.column_config.DatetimeColumn("Last fetched (UTC)", format="YYYY-MM-DD HH:mm"),

@@ -680,7 +680,7 @@ def feeds_table(feeds: Sequence[FeedView]) -> pd.DataFrame:
             "status": ("paused · " if not f.enabled else "") + feed_status(f),
             "last_error": feed_problem(f),
             "last_fetched_at": f.last_fetched_at,
-            "last_new_items": f.last_new_items,
+            "last_new_items": f.last_new_items if f.last_fetched_at else None,  # not 0 before the first fetch
             "items": f.articles,
             "interval_minutes": f.interval_minutes,
             "topics": ", ".join(f.topics),
@@ -688,10 +688,10 @@ def feeds_table(feeds: Sequence[FeedView]) -> pd.DataFrame:
         }
         for f in feeds
     ]
-    return pd.DataFrame(
-        rows,
-        columns=["id", "name", "status", "last_error", "items", "last_fetched_at", "last_new_items", "interval_minutes", "topics", "url"],
-    )
+    columns = ["id", "name", "status", "last_error", "items", "last_fetched_at", "last_new_items", "interval_minutes", "topics", "url"]
+    if not any(row["last_error"] for row in rows):
+        columns.remove("last_error")  # an empty wide column would push the URLs off the screen
+    return pd.DataFrame(rows, columns=columns).astype({"last_new_items": "Int64"})
 
 
 def feed_status(feed: FeedView) -> str:

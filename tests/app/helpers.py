@@ -91,7 +91,7 @@ def button(at: AppTest, label: str):
 
 TABLE_MARKERS = {  # a column only that table has (st.dataframe without selection has no key in AppTest)
     "items_table": "confidence",
-    "feeds_table": "last_error",
+    "feeds_table": "interval_minutes",
     "alerts_table": "email",
     "alert_items": "prob_negative",
     "watchlists_table": "tickers",

@@ -95,13 +95,15 @@ def test_adding_a_valid_feed_stores_it_and_fetch_now_scores_its_items(tiny_model
         shown = table(at, "feeds_table")
         assert list(shown["name"]) == ["Markets wire"]
         assert list(shown["status"]) == ["not fetched yet"]
+        assert shown["last_fetched_at"].isna().all() and shown["last_new_items"].isna().all()  # blank, not 0 new items
+        assert "last_error" not in shown.columns  # no feed has a problem: no empty wide column
         assert at.selectbox(key="feed_pick").value == feed.id  # the new feed is the one Fetch now acts on
 
         button(at, "Fetch now").click().run()
         assert_no_exception(at)
         assert "Markets wire: 2 new items, all scored." in texts(at.success)
         shown = table(at, "feeds_table")
-        assert list(shown["items"]) == [2] and list(shown["status"]) == ["OK"]
+        assert list(shown["items"]) == [2] and list(shown["status"]) == ["OK"] and list(shown["last_new_items"]) == [2]
 
     switch_tab(at, "Items")
     assert_no_exception(at)
