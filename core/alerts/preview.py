@@ -14,6 +14,7 @@ from core.alerts.detect import Firing, evaluate_rule, stays_quiet
 from core.alerts.rules import validate_alert_rule
 from core.repositories.alerts import unsaved_rule
 from core.storage import session_scope
+from core.storage.tables import utcnow
 from core.wording import count_of
 
 MAX_STEPS = 500  # windows evaluated per preview; longer periods use a coarser step
@@ -67,21 +68,28 @@ def preview_alert_rule(rule: dict, first_day: date, last_day: date) -> RulePrevi
         raise ValueError(f"preview at most {MAX_PREVIEW_DAYS} days at a time")
     candidate = _transient_rule(rule)
     start = datetime.combine(first_day, time.min)
-    end = datetime.combine(last_day, time.min) + timedelta(days=1)
+    end = min(datetime.combine(last_day, time.min) + timedelta(days=1), utcnow())  # a window never ends in the future
+    if end <= start:
+        raise ValueError(f"the period starts on {first_day:%Y-%m-%d}, after today (UTC): pick days up to today")
     hours = max(1, -(-int((end - start).total_seconds() // 3600) // MAX_STEPS))  # 1 hour, coarser for long periods
     step = timedelta(hours=hours)
     firings: list[PreviewFiring] = []
     last: Firing | None = None
     windows = 0
     with session_scope() as session:
-        moment = start + step
-        while moment <= end:
+        for moment in _window_ends(start, end, step):
             windows += 1
             if not stays_quiet(session, candidate, moment, last, late_scoring=False):
                 firing = evaluate_rule(session, candidate, moment)
                 if firing is not None:
                     firings.append(PreviewFiring(moment, firing.counts.items, firing.negative_share, firing.baseline_share, firing.reason))
                     last = firing
-            moment += step
     return RulePreview(start, end, step, windows, firings)
+
+
+def _window_ends(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+    """Every ``step`` after ``start`` up to ``end``, and ``end`` itself when the period is cut short at now."""
+    count = int((end - start) / step)
+    ends = [start + step * n for n in range(1, count + 1)]
+    return ends if ends and ends[-1] == end else [*ends, end]
 

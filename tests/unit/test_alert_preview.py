@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.alerts import preview_alert_rule, save_alert_rule
 from core.alerts.detect import detect_alerts
 from core.storage import session_scope
-from core.storage.tables import Alert
+from core.storage.tables import Alert, utcnow
 from core.views.financial_sentiment import stored_item_span
 from tests.unit.test_alert_detect import NOW, add_article, add_feed
 
@@ -72,6 +72,18 @@ def test_spike_rules_use_the_same_decision_as_the_worker(feed):
         assert preview.firings[0].window_end == NOW - timedelta(hours=1)  # the first hourly window holding the items
         assert preview.firings[0].reason == fired.reason
     assert stored_item_span() == (date(2024, 5, 31), date(2024, 6, 3))
+
+
+def test_today_is_tried_up_to_now_never_at_a_future_hour(feed):
+    now = utcnow()
+    for minutes in (10, 20, 30):
+        add_article(feed, hours_ago=minutes / 60, now=now)
+    preview = preview_alert_rule(RULE, now.date() - timedelta(days=1), now.date())
+    [fired] = preview.firings
+    assert now - timedelta(minutes=10) <= fired.window_end <= utcnow()  # fired "at 17:00" when it was 16:40 before
+    assert preview.end <= utcnow() and preview.windows == 24 + now.hour + (1 if now > now.replace(minute=0, second=0, microsecond=0) else 0)
+    with pytest.raises(ValueError, match="after today"):
+        preview_alert_rule(RULE, now.date() + timedelta(days=1), now.date() + timedelta(days=2))
 
 
 def test_an_invalid_rule_or_period_is_refused(feed):
