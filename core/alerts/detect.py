@@ -135,6 +135,7 @@ def _detect_for_rule(rule_id: int, now: datetime) -> int | None:
         alert_id = alert_rows.add_alert(
             session, rule_id=rule.id, fired_at=firing.fired_at, window_start=firing.window_start, window_end=now,
             scope_label=scope_label(rule.scope_type, rule.scope_value)[:600], item_count=firing.counts.items,
+            counted="items" if rule.count_items else "stories",
             negative_count=firing.counts.negatives, negative_share=firing.negative_share, baseline_share=firing.baseline_share,
             reason=firing.reason, article_ids=firing.article_ids, recipients=list(rule.recipients),
             email_status="pending" if rule.recipients else "none",

@@ -105,6 +105,7 @@ def _alert_row(alert: Alert, rule_name: str) -> dict:
         "window_start": alert.window_start,
         "window_end": alert.window_end,
         "items": alert.item_count,
+        "counted": alert.counted,
         "negatives": alert.negative_count,
         "negative_share": alert.negative_share,
         "baseline_share": alert.baseline_share,

@@ -202,7 +202,8 @@ class Alert(Base):
     window_start: Mapped[datetime] = mapped_column(DateTime)
     window_end: Mapped[datetime] = mapped_column(DateTime)
     scope_label: Mapped[str] = mapped_column(String(600))
-    item_count: Mapped[int] = mapped_column(Integer)
+    item_count: Mapped[int] = mapped_column(Integer)  # stories or items, as ``counted`` says
+    counted: Mapped[str | None] = mapped_column(String(10))  # stories | items (the rule's count_items then); empty before 0020
     negative_count: Mapped[int] = mapped_column(Integer)
     negative_share: Mapped[float] = mapped_column(Float)
     baseline_share: Mapped[float | None] = mapped_column(Float)

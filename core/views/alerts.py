@@ -72,6 +72,13 @@ def email_status_text(alert: Mapping) -> str:
     return text
 
 
+def counted_label(alert: Mapping) -> str:
+    """The label of the alert's count: what its rule counted when it fired (alerts from before 0020 do not say)."""
+    return {"stories": "Stories in the window", "items": "Items in the window"}.get(
+        alert.get("counted"), "Stories or items in the window"
+    )
+
+
 def alerts_table(alerts: Sequence[Mapping]) -> pd.DataFrame:
     rows = [
         {

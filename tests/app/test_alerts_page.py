@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from core.alerts import list_alert_rules, save_alert_rule
+from core.alerts import list_alert_rules, list_alerts, save_alert_rule
 from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Alert, AlertRule, Article, utcnow
@@ -166,6 +166,23 @@ def test_alerts_table_detail_and_retry_of_a_failed_email(seed):
     with session_scope() as session:
         alert = session.get(Alert, failed_id)
         assert (alert.email_status, alert.email_attempts) == ("pending", 0)
+
+
+def test_the_detail_says_what_the_rule_counted_when_it_fired(seed):
+    from core.alerts.detect import detect_alerts
+
+    seed([("Shares plunged after a profit warning", "negative", "Earnings", []),
+          ("Sales fell and the dividend was cancelled", "negative", "Earnings", [])])  # fmt: skip
+    common = dict(scope_type="topic", scope_value="Earnings", min_items=2)
+    save_alert_rule(name="Stories rule", **common)
+    save_alert_rule(name="Items rule", count_items=True, **common)
+    new_ids = detect_alerts(utcnow())
+    fired = {a["rule"]: a["id"] for a in list_alerts() if a["id"] in new_ids}
+    assert set(fired) == {"Stories rule", "Items rule"}
+    for rule, label in (("Stories rule", "Stories in the window"), ("Items rule", "Items in the window")):
+        at = open_page(PAGE, alert=str(fired[rule]))
+        assert_no_exception(at)
+        assert [m.label for m in at.metric][0] == label and at.metric[0].value == "2"
 
 
 def test_alert_link_to_an_unknown_alert_falls_back_to_the_newest(seed):
