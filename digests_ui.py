@@ -93,7 +93,7 @@ def digests_tab() -> None:
     chosen = p1.selectbox("Digest", [s["name"] for s in subs], key="digest_pick")
     if p2.button("Preview", key="digest_preview", width="stretch"):
         try:
-            st.session_state["digest_preview_text"] = view.preview_text(chosen)
+            st.session_state["digest_preview_shown"] = view.preview(chosen)
         except (LookupError, ValueError) as exc:
             say("error", view.error_text(exc))
     if may("analyst") and p3.button("Delete…", key="digest_delete", width="stretch"):
@@ -101,10 +101,10 @@ def digests_tab() -> None:
     _confirm_delete()
     if may("analyst"):
         _retry(chosen)
-    text = st.session_state.get("digest_preview_text")
-    if text:
-        st.caption("The digest due now (nothing is sent):")
-        st.code(text, language=None, wrap_lines=True)
+    shown = st.session_state.get("digest_preview_shown")
+    if shown:
+        st.caption(shown.caption)
+        st.code(shown.text, language=None, wrap_lines=True)
 
 
 def _confirm_delete() -> None:
@@ -121,7 +121,7 @@ def _confirm_delete() -> None:
             except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's digest
                 st.session_state["alerts_problem"] = view.error_text(exc)
             else:
-                st.session_state.pop("digest_preview_text", None)
+                st.session_state.pop("digest_preview_shown", None)
                 st.session_state["alerts_report"] = f"Deleted the digest {name!r}."
             st.rerun()
         if no.button("Cancel", key="digest_delete_no"):

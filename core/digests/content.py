@@ -20,6 +20,7 @@ from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
 from core.settings import get_settings
 from core.stats import share_text
+from core.wording import count_of
 
 TOP_ITEMS = 5
 TREND_PERIODS = {"daily": 7, "weekly": 8}
@@ -84,7 +85,8 @@ def build_digest(subscription: dict, period: Period) -> Digest:
 
 def subject_line(d: Digest) -> str:
     kind = "Daily" if d.subscription["frequency"] == "daily" else "Weekly"
-    return f"[Beacon] {kind} digest {d.subscription['name']}: {d.scope} ({d.counts.items} stories, {share_text(d.counts.share)} negative)"
+    counts = f"{count_of(d.counts.items, 'story', 'stories')}, {share_text(d.counts.share)} negative"
+    return f"[Beacon] {kind} digest {d.subscription['name']}: {d.scope} ({counts})"
 
 
 def _period_text(period: Period) -> str:
@@ -139,7 +141,7 @@ def digest_html(d: Digest) -> str:
         '<!DOCTYPE html><html><body style="font-family:sans-serif">'
         f"<h2>{html.escape(subject_line(d))}</h2>"
         f"<p>Scope: {html.escape(d.scope)}. Period: {_period_text(d.period)}.</p>"
-        f"<p><b>{c.items}</b> stories ({count_change(c.items, p.items)} since the previous digest); "
+        f"<p><b>{c.items}</b> {'story' if c.items == 1 else 'stories'} ({count_change(c.items, p.items)} since the previous digest); "
         f"<b>{share_text(c.share)}</b> negative ({html.escape(share_change(c.share, p.share, p.items))}).</p>"
         f"<h3>Most negative stories</h3>"
         + (f'<table style="border-collapse:collapse">{"".join(rows)}</table>' if rows else "<p>None in this period.</p>")

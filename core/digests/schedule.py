@@ -86,6 +86,14 @@ def due_period(schedule: Schedule, now: datetime) -> Period:
     return Period(day.isoformat(), _moment(schedule, day - _step(schedule)), _moment(schedule, day))
 
 
+def next_period(schedule: Schedule, now: datetime) -> Period:
+    """The period after the one due at ``now``: the digest that will go out next, which has begun and ends at the
+    next scheduled moment (stepped on the local calendar, so a day when the clocks change keeps its send time)."""
+    due = due_period(schedule, now)
+    day = date.fromisoformat(due.key) + _step(schedule)
+    return Period(day.isoformat(), due.end, _moment(schedule, day))
+
+
 def previous_periods(schedule: Schedule, period: Period, count: int) -> list[Period]:
     """``count`` periods ending with ``period``, oldest first."""
     periods = [period]

@@ -21,7 +21,7 @@ from core.alerts.notify import MESSAGE_ERRORS, STUCK_AFTER, deliver, describe_er
 from core.auth import requires
 from core.auth.audit import record
 from core.digests.content import build_digest, compose_digest_email, digest_text
-from core.digests.schedule import Period, due_period
+from core.digests.schedule import Period, due_period, next_period
 from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
 from core.settings import get_settings
@@ -116,6 +116,8 @@ def retry_digest(name: str, period_key: str, now: datetime | None = None) -> Non
     record("digest retry queued", f"{name} {period_key}", detail={"was": before["status"], "error": before["error"]})
 
 
-def preview_digest(sub: dict, now: datetime | None = None) -> str:
-    """The plain text of the digest that is due for ``sub`` at ``now`` (sends nothing)."""
-    return digest_text(build_digest(sub, due_period(schedule_of(sub), naive_utc(now))))
+def preview_digest(sub: dict, now: datetime | None = None, *, upcoming: bool = False) -> str:
+    """The plain text of the digest that is due for ``sub`` at ``now``, or with ``upcoming`` the next one with what has
+    been published so far (sends nothing)."""
+    schedule, now = schedule_of(sub), naive_utc(now)
+    return digest_text(build_digest(sub, next_period(schedule, now) if upcoming else due_period(schedule, now)))

@@ -4,12 +4,13 @@ schedule in words and the preview text."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
 
 from core.digests import get_digest_subscription, preview_digest
-from core.digests.schedule import WEEKDAYS
+from core.digests.schedule import WEEKDAYS, next_period
 from core.digests.send import retry_problem
 from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
@@ -75,9 +76,20 @@ def weekday_name(index: int) -> str:
     return WEEKDAYS[index]
 
 
-def preview_text(name: str) -> str:
-    """The plain text of the digest due now for the subscription named ``name``."""
-    return preview_digest(get_digest_subscription(name))
+@dataclass(frozen=True)
+class DigestPreview:
+    caption: str
+    text: str
+
+
+def preview(name: str, now: datetime | None = None) -> DigestPreview:
+    """The next digest of the subscription named ``name`` as it stands at ``now``: what has been published since the
+    last one (a preview of the digest already due would show a period that ended, often empty for a new digest)."""
+    sub = get_digest_subscription(name)
+    now = naive_utc(now)
+    due = next_period(schedule_of(sub), now).end
+    caption = f"The next digest, due {due:%Y-%m-%d %H:%M} UTC, with what has been published so far (nothing is sent):"
+    return DigestPreview(caption, preview_digest(sub, now, upcoming=True))
 
 
 def retryable_sends(name: str, now: datetime | None = None) -> list[dict]:

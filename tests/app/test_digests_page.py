@@ -142,3 +142,22 @@ def test_an_interrupted_digest_warns_that_it_may_have_gone_out(db):
     at = open_page(PAGE, tab="Digests", role="analyst")
     assert widget(at.selectbox, "Period to send again").value == "2024-06-03: interrupted while sending"
     assert any("may have gone out already" in t for t in shown_texts(at.warning))
+
+
+def test_preview_shows_the_next_digest_with_todays_stories(db):
+    from datetime import timedelta
+
+    from core.storage.tables import utcnow
+    from tests.unit.test_alert_detect import add_article, add_feed
+
+    now = utcnow()
+    add_article(add_feed(), title="Acme plunges after a profit warning", hours_ago=0.1, now=now)
+    send_at = now + timedelta(hours=12)  # the last digest went out about 12 hours ago, before the item
+    save_digest_subscription("Evening", "all", recipients="risk@example.com", send_time=f"{send_at:%H:%M}", time_zone="UTC")
+    at = open_page(PAGE, tab="Digests")
+    button(at, "Preview").click().run()
+    assert_no_exception(at)
+    assert f"The next digest, due {send_at:%Y-%m-%d %H:%M} UTC, with what has been published so far (nothing is sent):" in texts(at.caption)
+    assert at.code[0].value.startswith("[Beacon] Daily digest Evening: all items (1 story, 100% negative)")  # not the
+    assert "Stories: 1 " in at.code[0].value  # empty period that ended this morning
+    assert "Acme plunges after a profit warning" in at.code[0].value

@@ -32,3 +32,15 @@ def test_preview_with_a_bad_moment_is_refused(db, capsys):
         main(["digest", "preview", "--subscription", "Morning", "--at", "yesterday"])
     assert exited.value.code == 2
     assert "not an ISO date and time" in capsys.readouterr().err
+
+
+def test_preview_next_shows_the_digest_still_to_come_with_what_is_published_so_far(db, capsys):
+    seed_items()
+    subscribe()
+    before_send = (DUE - timedelta(hours=1)).isoformat()  # the 3 newest items are out, the digest holding them is not
+    assert main(["digest", "preview", "--subscription", "Morning", "--at", before_send]) == 0
+    assert capsys.readouterr().out.startswith("[Beacon] Daily digest Morning: all items (2 stories")  # the one due: yesterday's
+    assert main(["digest", "preview", "--subscription", "Morning", "--at", before_send, "--next"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[Beacon] Daily digest Morning: all items (3 stories") and "(due 2024-06-03)" in out
+    assert sends() == []

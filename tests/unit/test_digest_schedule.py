@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.digests.schedule import Schedule, check_schedule, due_period, previous_periods
+from core.digests.schedule import Schedule, check_schedule, due_period, next_period, previous_periods
 
 DAILY_BERLIN = Schedule("daily", "08:00", "Europe/Berlin")
 
@@ -49,6 +49,16 @@ def test_nonexistent_local_time_on_spring_forward_day_still_sends_once():
     period = due_period(night, datetime(2026, 3, 29, 1, 30))
     assert period.key == "2026-03-29" and period.end == datetime(2026, 3, 29, 1, 30)  # = 03:30 CEST
     assert due_period(night, datetime(2026, 3, 29, 1, 29)).key == "2026-03-28"
+
+
+def test_the_next_period_starts_where_the_due_one_ends_and_keeps_the_local_send_time():
+    due = due_period(DAILY_BERLIN, datetime(2026, 1, 15, 6, 59))
+    upcoming = next_period(DAILY_BERLIN, datetime(2026, 1, 15, 6, 59))
+    assert upcoming.key == "2026-01-15" and upcoming.start == due.end and upcoming.end == datetime(2026, 1, 15, 7, 0)
+    spring = next_period(DAILY_BERLIN, datetime(2026, 3, 28, 12, 0))  # ends on the 23-hour day: 08:00 CEST = 06:00 UTC
+    assert spring.key == "2026-03-29" and spring.end == datetime(2026, 3, 29, 6, 0) == due_period(DAILY_BERLIN, spring.end).end
+    weekly = Schedule("weekly", "07:30", "UTC", weekday=0)
+    assert next_period(weekly, datetime(2026, 1, 14, 12, 0)).end == datetime(2026, 1, 19, 7, 30)  # Wednesday → next Monday
 
 
 def test_weekly_on_a_weekday():
