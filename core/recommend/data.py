@@ -204,8 +204,8 @@ def check_data(
         if len(rating):
             low, high, distinct = float(rating.min()), float(rating.max()), int(rating.nunique())
             check.stats["rating scale"] = f"{low:g} to {high:g} ({distinct} distinct values)"
-            check.add("info", f"ratings in column {m['rating']!r} range from {low:g} to {high:g} with {distinct} distinct values; "
-                              "every interaction counts as relevant, whatever its rating")
+            check.add("info", f"{interactions_name}: the ratings in column {m['rating']!r} range from {low:g} to {high:g} "
+                              f"with {distinct} distinct values; every interaction counts as relevant, whatever its rating")
             negative = frame.index[rating < 0]
             if len(negative):
                 check.add("warning", f"{interactions_name}: {len(negative)} ratings in column {m['rating']!r} are negative "
@@ -240,7 +240,8 @@ def check_data(
     per_user = frame.groupby("user")["item"].size()
     single = per_user[per_user == 1]
     if len(single):
-        check.add("warning", f"{len(single)} users have only one interaction (users {_values(single.index.to_series())}); "
+        users = _values(single.index.to_series())
+        check.add("warning", f"{interactions_name}: {len(single)} users have only one interaction (users {users}); "
                              "they are used for training but cannot be evaluated")
     if frame.empty:
         check.add("error", f"{interactions_name}: no usable interactions are left after the check")
@@ -254,7 +255,8 @@ def check_data(
         "users with one interaction": len(single),
     })
     if not m.get("timestamp"):
-        check.add("info", "no timestamp column: the leave-last-out protocol is not available, only the random split")
+        check.add("info", f"{interactions_name}: no timestamp column, so the leave-last-out protocol is not available, "
+                          "only the random split")
     check.interactions = frame.reset_index(drop=True)
     check.items = catalogue
     return check

@@ -37,8 +37,11 @@ def test_unknown_items_duplicates_single_users_and_rating_scale_are_reported():
     assert "clicks.csv: 1 rows repeat an earlier row exactly (line 4); the repeats are skipped" in warnings
     assert "clicks.csv: 1 rows name items that are not in the catalogue (line 5: items 'Z'); they are skipped" in warnings
     assert ("clicks.csv: 1 ratings in column 'rating' are not numbers (line 6: 'x'); those rows are skipped") in warnings
-    assert any(m.startswith("2 users have only one interaction (users 'u2', 'u3')") for m in warnings)
-    assert any("range from 1 to 5 with 5 distinct values" in m for m in check.messages("info"))
+    single = "clicks.csv: 2 users have only one interaction (users 'u2', 'u3'); they are used for training but cannot be evaluated"
+    assert single in warnings
+    infos = check.messages("info")
+    assert any(m.startswith("clicks.csv: the ratings in column 'rating' range from 1 to 5 with 5 distinct values") for m in infos)
+    assert "clicks.csv: no timestamp column, so the leave-last-out protocol is not available, only the random split" in infos
     assert check.stats["usable interactions"] == 4 and check.stats["users"] == 3
     assert check.stats["items without interactions"] == 0
     assert sorted(check.interactions["item"]) == ["A", "A", "B", "C"]
