@@ -1,6 +1,8 @@
 """Recommendations: upload interactions and a catalogue, check them, compare recommenders offline, explore
 per-user top-N with reasons, similar items and new items, export. UI only: logic lives in core.recommend."""
 
+from functools import partial
+
 import plotly.express as px
 import streamlit as st
 
@@ -245,7 +247,8 @@ def explore_tab() -> None:
             say("error", str(exc))
     st.subheader("Export")
     export_k = int(st.number_input("Items per user in the export", 1, 200, 20, key="rec_export_k"))
-    st.download_button(f"Download top-{export_k} for all users (CSV)", service.export_csv(rec, export_k),
+    # built on click: ranking every user takes seconds, too long to repeat on each rerun of this tab
+    st.download_button(f"Download top-{export_k} for all users (CSV)", partial(service.export_csv, rec, export_k),
                        file_name=f"recommendations_v{info.id}_top{export_k}.csv", mime="text/csv", key="rec_download")
     if not may("analyst"):
         st.caption(f"Nightly refit and export: {'on' if info.nightly_export else 'off'} (changing it needs the analyst role).")

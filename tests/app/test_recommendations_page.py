@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from core.recommend import jobs, store
+from core.recommend import jobs, service, store
 from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts, widget
 
 ITEMS = ("sku,name,department,notes\n"
@@ -63,7 +63,7 @@ def test_a_catalogue_kept_in_excel_is_checked_like_a_csv(db):
     assert metrics["Usable interactions"] == "50" and metrics["Items without interactions"] == "1"
 
 
-def test_upload_check_evaluate_and_recommend(db):
+def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     at = upload_both(open_page("recommendations.py", "Data"))
     assert_no_exception(at)
     assert widget(at.selectbox, "User column").value == "customer"
@@ -116,6 +116,8 @@ def test_upload_check_evaluate_and_recommend(db):
     stored = store.list_evaluations(1)[0]
     assert (stored.protocol, stored.seed, stored.dataset_id) == ("last", 42, 1)
 
+    exports = []  # the all-users export ranks every user: built when its button is clicked, not on each rerun
+    monkeypatch.setattr(service, "export_csv", lambda *args: exports.append(args) or b"")
     at = switch_tab(at, "Explore")
     assert_no_exception(at)
     widget(at.selectbox, "User").set_value("c0")
@@ -134,6 +136,7 @@ def test_upload_check_evaluate_and_recommend(db):
     assert_no_exception(at)
     users = [f.value for f in at.dataframe if "history size" in f.value.columns][0]
     assert set(users["user"].head(3)) <= {"c0", "c2", "c4", "c6", "c8"}  # the shoe buyers
+    assert exports == [] and at.get("download_button")  # three reruns of the tab, no export built
 
 
 def test_a_broken_file_is_reported_not_raised(db):
