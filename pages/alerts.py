@@ -199,9 +199,9 @@ if alerts_tab.open:
                         "pages/financial_sentiment.py", label="Open these items in Financial sentiment",
                         icon=":material/query_stats:", query_params=params,
                     )
-                st.markdown("**Worst items**")
                 items = dash.alert_items(chosen["id"])
                 if items:
+                    st.markdown(f"**{plain(dash.items_heading(chosen, len(items)))}**")
                     st.dataframe(items, hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key="alert_items",
                                  column_order=[c for c in ARTICLE_COLUMNS if c in items[0]])
                 else:

@@ -18,6 +18,7 @@ from core.settings import get_settings
 from core.wording import count_of
 
 SUBJECT_SCOPE_LIMIT = 80
+ONE = {"stories": "story", "items": "item"}
 
 
 def web_link(link: str | None) -> str | None:
@@ -45,8 +46,21 @@ def subject_line(alert: dict) -> str:
         scope = scope[: SUBJECT_SCOPE_LIMIT - 1] + "…"
     # a spike alert always has the baseline it was compared with; a share alert has none
     kind = "High negative share" if alert["baseline_share"] is None else "Negative sentiment spike"
-    counted = "items" if (alert.get("rule_row") or {}).get("count_items") else "stories"  # what the rule counts
-    return f"[Beacon] {kind}: {scope} ({alert['negative_share']:.0%} negative, {alert['items']} {counted})"
+    return f"[Beacon] {kind}: {scope} ({alert['negative_share']:.0%} negative, {alert['items']} {_counted(alert)})"
+
+
+def _counted(alert: dict) -> str:
+    """What the alert's count is of: as stored when it fired, else (older alerts) what its rule counts now."""
+    return alert.get("counted") or ("items" if (alert.get("rule_row") or {}).get("count_items") else "stories")
+
+
+def items_heading(alert: dict, shown: int) -> str:
+    """Above the items of an alert: "The 5 stories, most negative first:" or "The 10 most negative of 42 stories:"
+    (the list can hold positive ones when few are negative, so it is not called the worst)."""
+    total, counted = alert["items"], _counted(alert)
+    if shown >= total:
+        return f"The {ONE[counted]}:" if total == 1 else f"The {total} {counted}, most negative first:"
+    return f"The {shown} most negative of {total} {counted}:"
 
 
 def message_id(alert: dict) -> str:
@@ -74,7 +88,7 @@ def _confidence(value: float | None) -> str:
 
 
 def _text_body(alert: dict, items: list[dict], links: dict[str, str]) -> str:
-    lines = [alert["reason"], "", f"Worst items ({len(items)} of {alert['items']}):"]
+    lines = [alert["reason"], "", items_heading(alert, len(items))]
     for item in items:
         lines.append(
             f"- {item['title']} [{item['sentiment']} {_confidence(item['confidence'])}, "
@@ -109,7 +123,7 @@ def _html_body(alert: dict, items: list[dict], links: dict[str, str]) -> str:
     return (
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">"
         f"<p>{html.escape(alert['reason'])}</p>"
-        f"<p>Worst items ({len(items)} of {alert['items']}):</p>"
+        f"<p>{items_heading(alert, len(items))}</p>"
         f'<table style="border-collapse:collapse"><tr>{header}</tr>{"".join(_html_row(i) for i in items)}</table>'
         f'<p><a href="{html.escape(links["items"], quote=True)}">Open these items in Beacon</a>'
         f' &middot; <a href="{html.escape(links["alert"], quote=True)}">View this alert</a></p>'

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from core.alerts.email import dashboard_links
+from core.alerts.email import dashboard_links, items_heading
 from core.alerts.preview import RulePreview
 from core.alerts.rules import MIN_COOLDOWN_HOURS, RULE_DEFAULTS
 from core.alerts.workflow import FINAL, STATE_LABELS
@@ -25,7 +25,7 @@ from core.views.app import DEFAULT_DAYS, Notice, date_range, error_text, today
 from core.views.financial_sentiment import ITEMS_TAB, filter_options, stored_item_span
 from core.wording import count_of
 
-__all__ = ["date_range", "error_text"]  # shared names the page reaches through this module
+__all__ = ["date_range", "error_text", "items_heading"]  # shared names the page reaches through this module
 
 RECIPIENTS_HELP = ("Separate addresses with commas or semicolons; a list copied from a mail program "
                    "('Risk Team <risk@example.com>; …') works as it is.")

@@ -183,6 +183,8 @@ def test_the_detail_says_what_the_rule_counted_when_it_fired(seed):
         at = open_page(PAGE, alert=str(fired[rule]))
         assert_no_exception(at)
         assert [m.label for m in at.metric][0] == label and at.metric[0].value == "2"
+        noun = label.split()[0].lower()
+        assert f"**The 2 {noun}, most negative first:**" in [m.value for m in at.markdown]
 
 
 def test_alert_link_to_an_unknown_alert_falls_back_to_the_newest(seed):

@@ -65,6 +65,7 @@ def test_plain_text_lists_the_worst_items_first(alert_id):
     text = _parts(compose_alert_email(alert_id))["text/plain"]
     lines = text.splitlines()
     assert lines[0] == list_alerts()[0]["reason"]
+    assert lines[2] == "The 4 stories, most negative first:"  # 'Deal closes' is neutral: not called one of the worst
     items = [line for line in lines if line.startswith("- ")]
     assert items[0].startswith(f"- {SCRIPT_TITLE} [negative 80%") and items[1].startswith("- Bank fined")
     assert "javascript:" not in text
@@ -123,3 +124,12 @@ def test_alert_detail_has_rule_items_and_links(alert_id):
     assert detail["articles"][0]["feed"] == "Wire <b>" and detail["articles"][0]["confidence"] == 0.8
     assert detail["links"]["alert"].endswith(f"/alerts?alert={alert_id}")
     assert list_alerts()[0]["id"] == alert_id and list_alerts()[0]["email_status"] == "pending"
+
+
+def test_the_items_heading_says_how_many_of_what_and_in_which_order():
+    from core.alerts.email import items_heading
+
+    assert items_heading({"items": 42, "counted": "stories"}, 10) == "The 10 most negative of 42 stories:"
+    assert items_heading({"items": 3, "counted": "items"}, 3) == "The 3 items, most negative first:"
+    assert items_heading({"items": 1, "counted": "stories"}, 1) == "The story:"
+    assert items_heading({"items": 2, "counted": None, "rule_row": {"count_items": True}}, 2) == "The 2 items, most negative first:"
