@@ -312,8 +312,8 @@ def _filtered(query, flt: ArticleFilter):
         query = query.where(Article.topic.in_(flt.topics))
     if flt.sentiments:
         query = query.where(Article.sentiment.in_(flt.sentiments))
-    if flt.companies:
-        keys = [canonical_company(c) for c in flt.companies]
+    if flt.companies:  # as given too: a watchlist's short name ("Acme") is stored as typed, not as the ticker ACME
+        keys = list(dict.fromkeys([c.strip() for c in flt.companies] + [canonical_company(c) for c in flt.companies]))
         query = query.where(Article.id.in_(select(CompanyMention.article_id).where(CompanyMention.company.in_(keys))))
     if flt.keyword.strip():
         like = f"%{flt.keyword.strip().lower()}%"  # bound parameter, never formatted into SQL

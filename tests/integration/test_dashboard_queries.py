@@ -59,6 +59,19 @@ def test_hourly_and_daily_buckets_are_counted_by_the_database(db):
     assert (str(bucket)[:10], group, sentiment, n) == ("2026-03-02", "all", "negative", 1)
 
 
+def test_a_watchlist_company_stored_as_typed_is_found_by_its_name(db):
+    seed()
+    with session_scope() as session:  # tagged through a watchlist: a short name the gazetteer does not know, kept as typed
+        feed_id = session.scalar(sa.select(Feed.id))
+        article = Article(feed_id=feed_id, guid="acme", title="Acme recalls cars", published_at=datetime(2026, 3, 2, 12),
+                          sentiment="negative", companies=["Acme"], scored_at=datetime(2026, 3, 2, 12))
+        article.mentions = [CompanyMention(company="Acme")]
+        session.add(article)
+    assert canonical_company("Acme") != "Acme"  # read as a ticker (ACME): matching the key alone missed the item
+    found = dash.list_articles(ArticleFilter(start=datetime(2026, 3, 1), companies=["Acme"]))
+    assert found["title"].tolist() == ["Acme recalls cars"]
+
+
 def test_the_dashboard_indexes_exist(db):
     inspector = sa.inspect(get_engine())
     names = {i["name"] for i in inspector.get_indexes("articles")} | {i["name"] for i in inspector.get_indexes("company_mentions")}
