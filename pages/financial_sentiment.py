@@ -138,7 +138,7 @@ if not (worker := worker_health()).ok:
 
 options = dash.filter_options()
 feed_names = dict(options["feeds"])
-FILTER_KEYS = ("f_dates", "f_feeds", "f_topics", "f_companies", "f_keyword", "f_sentiments", "f_count")
+FILTER_KEYS = ("f_dates", "f_feeds", "f_topics", "f_companies", "f_watchlist", "f_keyword", "f_sentiments", "f_count")
 
 
 def use_filters(preset: dash.FilterPreset, from_link: bool) -> None:
@@ -150,6 +150,7 @@ def use_filters(preset: dash.FilterPreset, from_link: bool) -> None:
     state.f_topics, state.f_companies = list(preset.topics), list(preset.companies)
     state.f_keyword, state.f_sentiments = preset.keyword, list(preset.sentiments)
     state.f_count = preset.count
+    state.f_watchlist = preset.watchlist or None
     notes = [("info", preset.note)] if from_link and preset.note else []
     state.f_messages = notes + [("warning", f"Part of the link was ignored: {problem}.") for problem in preset.problems]
     if from_link:
@@ -216,14 +217,18 @@ with st.sidebar:
                             on_change=forget_link_messages)
     companies = st.multiselect("Companies", dash.with_values(options["companies"], st.session_state.f_companies), key="f_companies",
                                format_func=dash.company_label, on_change=forget_link_messages)
+    watchlist = st.selectbox("Watchlist", dash.with_values(dash.watchlist_names(), filter(None, [st.session_state.get("f_watchlist")])),
+                             index=None, placeholder="Any", key="f_watchlist", on_change=forget_link_messages,
+                             help="Items naming one of the watchlist's companies or tickers, or holding one of its keywords")
     keyword = st.text_input("Keyword in title or summary", key="f_keyword", on_change=forget_link_messages)
     sentiments = st.multiselect("Sentiment", dash.SENTIMENTS, key="f_sentiments", on_change=forget_link_messages)
 
 for level, message in st.session_state.get("f_messages", []):
     say(level, message)
-keep_filters_in_url(dash.filter_query(start, end, [feed_names[i] for i in feed_ids], topics, companies, keyword, sentiments, count))
+keep_filters_in_url(dash.filter_query(start, end, [feed_names[i] for i in feed_ids], topics, companies, keyword, sentiments, count,
+                                      watchlist or ""))
 
-flt = dash.make_filter(start, end, feed_ids, topics, companies, keyword, sentiments, count)
+flt = dash.make_filter(start, end, feed_ids, topics, companies, keyword, sentiments, count, watchlist or "")
 unit = dash.counted(flt)  # Stories | Items
 items_tab, trends_tab, feeds_tab = st.tabs(["Items", "Trends", "Feeds"], key="tab", bind="query-params")
 

@@ -292,13 +292,14 @@ class ArticleFilter:
     keyword: str = ""
     sentiments: list[str] = field(default_factory=list)
     count_stories: bool = False  # True: a story counts once, through its lead item (articles.story_lead)
+    watchlist: str = ""  # a watchlist's name: items naming its companies or tickers, or holding one of its keywords
 
     @classmethod
     def last_days(cls, days: int, **kwargs) -> ArticleFilter:
         return cls(start=utcnow() - timedelta(days=days), **kwargs)
 
 
-def _filtered(query, flt: ArticleFilter):
+def _filtered(session: Session, query, flt: ArticleFilter):
     query = query.where(Article.scored_at.is_not(None))
     if flt.count_stories:
         query = query.where(Article.story_lead)
@@ -318,6 +319,8 @@ def _filtered(query, flt: ArticleFilter):
     if flt.keyword.strip():
         like = f"%{flt.keyword.strip().lower()}%"  # bound parameter, never formatted into SQL
         query = query.where(or_(func.lower(Article.title).like(like), func.lower(Article.summary).like(like)))
+    if flt.watchlist:
+        query = query.where(_watchlist(session, flt.watchlist))  # what an alert rule scoped to it counts
     return query
 
 
@@ -336,7 +339,7 @@ def _sources(article: Article, by_story: dict[int, int]) -> int:
 def scored_articles(flt: ArticleFilter, limit: int | None = 500) -> list[dict]:
     """Scored items matching the filter, newest first (all of them when ``limit`` is None), as plain rows."""
     with session_scope() as session:
-        query = _filtered(select(Article, Feed.name).join(Feed), flt)
+        query = _filtered(session, select(Article, Feed.name).join(Feed), flt)
         rows = session.execute(query.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)).all()
         by_story = _sources_by_story(session, [a for a, _ in rows])
         return [
@@ -372,7 +375,7 @@ def scored_sentiments(flt: ArticleFilter, group_by: str) -> list[tuple[datetime,
             query = select(Article.published_at, Article.sentiment, Article.topic.label("group"))
         else:
             query = select(Article.published_at, Article.sentiment, literal("all").label("group"))
-        return [tuple(row) for row in session.execute(_filtered(query, flt)).all()]
+        return [tuple(row) for row in session.execute(_filtered(session, query, flt)).all()]
 
 
 def _bucket(session: Session, frequency: str) -> ColumnElement:
@@ -399,7 +402,7 @@ def _from_daily_counts(session: Session, flt: ArticleFilter, group_by: str, freq
     the daily counts where they are kept (PostgreSQL); None: count from the items."""
     if group_by not in daily_counts.GROUPINGS or frequency != "day":
         return None
-    if flt.feed_ids or flt.topics or flt.companies or flt.keyword.strip():
+    if flt.feed_ids or flt.topics or flt.companies or flt.keyword.strip() or flt.watchlist:
         return None
     days = daily_counts.whole_days(flt.start, flt.end)
     return None if days is None else daily_counts.counted_by_day(session, group_by, days, flt.sentiments, flt.count_stories, top)
@@ -415,13 +418,13 @@ def sentiment_buckets(flt: ArticleFilter, group_by: str, frequency: str, top: in
             return counted
         groups: list[str] | None = None
         if group is not None and group_by != "topic":  # topics are few: one pass, the largest picked from its rows
-            largest = _filtered(base.where(group.is_not(None)), flt).group_by(group)
+            largest = _filtered(session, base.where(group.is_not(None)), flt).group_by(group)
             groups = list(session.scalars(largest.order_by(func.count().desc(), group).limit(top)))
             if not groups:
                 return []
         bucket = _bucket(session, frequency).label("bucket")
         label = group.label("group") if group is not None else literal("all").label("group")
-        query = _filtered(base.with_only_columns(bucket, label, Article.sentiment, func.count()), flt)
+        query = _filtered(session, base.with_only_columns(bucket, label, Article.sentiment, func.count()), flt)
         query = query.where(Article.sentiment.is_not(None))
         if groups is not None:
             query = query.where(group.in_(groups))

@@ -94,6 +94,7 @@ class FilterPreset:
     keyword: str = ""
     sentiments: list[str] = field(default_factory=list)
     count: str = DEFAULT_COUNT  # stories | items
+    watchlist: str = ""
     note: str = ""  # plain text: what the link preset (contains user content; show it as text)
     problems: list[str] = field(default_factory=list)  # plain text: link parts that were ignored
 
@@ -171,6 +172,7 @@ def _apply_filter_params(preset: FilterPreset, params: Mapping[str, object], fee
     preset.companies = _all(params, "company")
     preset.keyword = _first(params, "q")
     preset.sentiments = [s for s in _all(params, "sentiment") if s in SENTIMENTS]
+    _apply_watchlist(preset, _first(params, "watchlist"))
     count = _first(params, "count").lower()
     if count in COUNTS:
         preset.count = count
@@ -178,9 +180,24 @@ def _apply_filter_params(preset: FilterPreset, params: Mapping[str, object], fee
         preset.problems.append(f"count {count!r} is neither 'stories' nor 'items'; counting stories")
 
 
+def _apply_watchlist(preset: FilterPreset, name: str) -> bool:
+    """The watchlist filter, when a watchlist of that name exists (else a problem is noted); whether it was applied."""
+    if not name:
+        return False
+    if name not in watchlist_names():
+        preset.problems.append(f"there is no watchlist named {name!r} any more")
+        return False
+    preset.watchlist = name
+    return True
+
+
+def watchlist_names() -> list[str]:
+    return [w["name"] for w in items.list_watchlists()]
+
+
 def filter_query(
     start: date, end: date, feed_names: Iterable[str] = (), topics: Iterable[str] = (), companies: Iterable[str] = (),
-    keyword: str = "", sentiments: Iterable[str] = (), count: str = DEFAULT_COUNT,
+    keyword: str = "", sentiments: Iterable[str] = (), count: str = DEFAULT_COUNT, watchlist: str = "",
 ) -> dict[str, str | list[str]]:
     """The page's filters as URL query parameters (read back by ``preset_from_query``); empty ones and the
     default count (stories) left out."""
@@ -192,10 +209,12 @@ def filter_query(
             params[key] = list(values)
     if keyword.strip():
         params["q"] = keyword.strip()
+    if watchlist:
+        params["watchlist"] = watchlist
     return params
 
 
-FILTER_PARAMS = ("start", "end", "feed", "topic", "company", "q", "sentiment", "count")
+FILTER_PARAMS = ("start", "end", "feed", "topic", "company", "q", "sentiment", "count", "watchlist")
 LINK_PARAMS = ("scope_type", "scope")  # only in links (alert emails, the Alerts page): applied once, then replaced
 
 
@@ -222,18 +241,8 @@ def _apply_scope(preset: FilterPreset, scope_type: str, scope: str, feeds: Seque
             preset.problems.append(f"there is no feed named {scope!r} any more")
             return ""
     elif scope_type == "watchlist":
-        watchlist = next((w for w in items.list_watchlists() if w["name"] == scope), None)
-        if watchlist is None:
-            preset.problems.append(f"there is no watchlist named {scope!r} any more")
+        if not _apply_watchlist(preset, scope):
             return ""
-        preset.companies = list(dict.fromkeys(watchlist["companies"] + watchlist["tickers"]))
-        if watchlist["keywords"] and not preset.companies and len(watchlist["keywords"]) == 1:
-            preset.keyword = watchlist["keywords"][0]
-        elif watchlist["keywords"]:
-            preset.problems.append(
-                f"the watchlist's keywords ({', '.join(watchlist['keywords'])}) are not applied; "
-                "only its companies and tickers are"
-            )
     else:
         preset.problems.append(f"unknown scope type {scope_type!r}")
         return ""
@@ -254,6 +263,7 @@ def make_filter(
     keyword: str = "",
     sentiments: Iterable[str] = (),
     count: str = DEFAULT_COUNT,
+    watchlist: str = "",
 ) -> ArticleFilter:
     """The filter for a date range picked in the UI: both days inclusive, in UTC. ``count`` 'stories' (the
     default) counts and lists each story once, through its lead item; 'items' every item."""
@@ -271,6 +281,7 @@ def make_filter(
         keyword=keyword or "",
         sentiments=list(sentiments),
         count_stories=count == "stories",
+        watchlist=watchlist or "",
     )
 
 

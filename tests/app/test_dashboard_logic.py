@@ -33,11 +33,14 @@ def test_an_alert_email_link_presets_scope_and_window():
     assert feed.feed_ids == [3]
 
 
-def test_a_watchlist_link_filters_on_its_companies_and_tickers(db):
+def test_a_watchlist_link_filters_on_the_watchlist_itself(db):
     save_watchlist("Nordics", "Nokia, Kone", "NOK", "layoffs")
     preset = dash.preset_from_query({"scope_type": "watchlist", "scope": "Nordics"}, on=TODAY)
-    assert preset.companies == ["Nokia", "Kone", "NOK"]
-    assert any("keywords" in p for p in preset.problems)
+    assert preset.watchlist == "Nordics" and preset.companies == [] and preset.problems == []  # keywords included, as alerts do
+    assert dash.preset_from_query({"watchlist": "Nordics"}, on=TODAY).watchlist == "Nordics"  # the page's own URL
+    gone = dash.preset_from_query({"scope_type": "watchlist", "scope": "Baltics"}, on=TODAY)
+    assert gone.watchlist == "" and gone.problems == ["there is no watchlist named 'Baltics' any more"]
+    assert dash.filter_query(TODAY, TODAY, watchlist="Nordics")["watchlist"] == "Nordics"
 
 
 def test_broken_link_parts_are_reported_not_raised():

@@ -152,3 +152,33 @@ def test_the_companies_filter_reads_as_names_and_filters_by_the_stored_key(seed)
     box.set_value(["META"]).run()
     assert sorted(table(at, "items_table")["title"]) == ["Meta plans layoffs", "Meta shares fall"]
     assert "META" in str(dict(at.query_params)) and "Platforms" not in str(dict(at.query_params))  # links keep the key
+
+
+def test_an_alerts_link_shows_the_stories_the_alert_counted_keywords_included(seed):
+    from core.alerts import detect_alerts, list_alerts
+    from core.watchlists import save_watchlist
+
+    seed([("Acme shares plunge after a profit warning", "negative", "Earnings", ["Acme"]),
+          ("Carmaker recalls 20,000 cars over a brake fault", "negative", "Autos", []),  # only the keyword matches
+          ("Globex raises its guidance", "positive", "Earnings", ["Globex"]),
+          ("The central bank held rates", "neutral", "Fed | Central Banks", [])])  # fmt: skip
+    save_watchlist("Carmakers", "Acme, Globex", "", "recall")
+    save_alert_rule(name="Carmakers negative", scope_type="watchlist", scope_value="Carmakers", min_items=2)
+    [alert_id] = detect_alerts(utcnow())
+    [alert] = [a for a in list_alerts() if a["id"] == alert_id]
+    at = open_page("alerts.py", alert=str(alert_id))
+    [link] = at.get("page_link")
+    at.query_params.clear()
+    at.query_params.update(dict(parse_qsl(link.proto.query_string)))
+    at.switch_page(f"pages/{PAGE}")
+    at.run()
+    assert_no_exception(at)
+    assert not [w for w in texts(at.warning) if "link" in w], texts(at.warning)  # nothing of the link left out
+    shown = table(at, "items_table")["title"].tolist()
+    assert len(shown) == alert["items"] == 3 and "Carmaker recalls 20,000 cars over a brake fault" in shown
+    assert at.selectbox(key="f_watchlist").value == "Carmakers"
+    assert at.query_params["watchlist"] == "Carmakers"  # kept in the page's URL, so a reload keeps it
+    fresh = open_page(PAGE)  # the filter picked by hand, on a page opened without a link
+    assert len(table(fresh, "items_table")) == 4
+    fresh.selectbox(key="f_watchlist").set_value("Carmakers").run()
+    assert sorted(table(fresh, "items_table")["title"]) == sorted(shown)
