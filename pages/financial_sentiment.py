@@ -201,7 +201,9 @@ def keep_filters_in_url(wanted: dict) -> None:
 params = {key: st.query_params.get_all(key) for key in st.query_params}
 link = dash.opened_from_link(params)
 link_signature = repr(sorted(params.items())) if link else None
-if link_signature != st.session_state.get("f_link") or "f_dates" not in st.session_state:
+# a new session starts from the URL; a link (new, or the same one opened again) replaces the filters once. The run
+# after a link must not re-read the URL: it would undo the first filter the user changed.
+if (link and link_signature != st.session_state.get("f_link")) or "f_dates" not in st.session_state:
     use_filters(dash.preset_from_query(params, options["feeds"]), from_link=link)
 st.session_state["f_link"] = link_signature
 

@@ -178,6 +178,8 @@ def test_an_alerts_link_shows_the_stories_the_alert_counted_keywords_included(se
     assert len(shown) == alert["items"] == 3 and "Carmaker recalls 20,000 cars over a brake fault" in shown
     assert at.selectbox(key="f_watchlist").value == "Carmakers"
     assert at.query_params["watchlist"] == "Carmakers"  # kept in the page's URL, so a reload keeps it
+    at.multiselect(key="f_sentiments").set_value(["negative"]).run()  # the first change after the link is kept
+    assert len(table(at, "items_table")) == 2 and at.selectbox(key="f_watchlist").value == "Carmakers"
     fresh = open_page(PAGE)  # the filter picked by hand, on a page opened without a link
     assert len(table(fresh, "items_table")) == 4
     fresh.selectbox(key="f_watchlist").set_value("Carmakers").run()
