@@ -63,8 +63,8 @@ class ImportReport:
     embedded: int = 0  # questions that needed a new embedding
 
     def summary(self) -> str:
-        head = f"{self.kb}: {len(self.added)} added, {len(self.updated)} updated, {self.unchanged} unchanged, "
-        head += f"{len(self.rejected)} rejected, {len(self.flagged)} flagged for review"
+        head = f"{self.kb}: {len(self.added):,} added, {len(self.updated):,} updated, {self.unchanged:,} unchanged, "
+        head += f"{len(self.rejected):,} rejected, {len(self.flagged):,} flagged for review"
         return head + (f"; now version {self.version}" if self.version else "; nothing changed, no new version")
 
     def issues_frame(self) -> pd.DataFrame:

@@ -268,3 +268,10 @@ def test_ticket_analytics_score_in_chunks_with_progress_and_the_same_result(db, 
 
     with pytest.raises(assistant.ModelChangedError, match="promoted while the texts were scored"):
         analyse_tickets(frame, "text", kb_name="Cards", policy=policy(), progress=promote_after_the_first_chunk)
+
+
+def test_the_import_summary_reads_large_counts_with_separators():
+    from core.support.kb import ImportReport
+
+    report = ImportReport("Cards", 1, added=[f"q{i}" for i in range(1237)], unchanged=2048)
+    assert report.summary() == "Cards: 1,237 added, 0 updated, 2,048 unchanged, 0 rejected, 0 flagged for review; now version 1"
