@@ -61,14 +61,14 @@ def escalation_text(reasons: list[str], confidence: float) -> str:
 
 
 def intent_note(action: str, reasons: list[str], intent_confidence: float | None) -> str | None:
-    """The caption under the intent: its confidence, and when the question matched no FAQ entry, that the label is
-    only the nearest intent the model knows (a question about the weather still gets a bank intent)."""
+    """The caption under the intent: its confidence, or when the question matched no FAQ entry, that the label is only
+    the nearest intent the model knows (a question about the weather still gets a bank intent, often at a confidence
+    near 1, which would read as certainty)."""
     if intent_confidence is None:
         return None
-    note = f"model confidence {intent_confidence:.2f}"
     if action == "escalate" and LOW_SIMILARITY in reasons:
-        note += " · only the nearest intent the model knows: the question matched no FAQ entry"
-    return note
+        return "only the nearest intent the model knows: the question matched no FAQ entry"
+    return f"model confidence {intent_confidence:.2f}"
 
 
 def intent_name(label: str | None) -> str:
