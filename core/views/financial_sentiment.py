@@ -395,15 +395,16 @@ def compare_counts(
     current: Mapping[str, tuple[int, int]], previous: Mapping[str, tuple[int, int]], min_items: int | None = None, top: int = 8
 ) -> pd.DataFrame:
     """Per group, from (items, negative) in the current and the previous period: items, negative shares,
-    the change in percentage points and its direction. A group without items in one of the periods has no
+    the change in whole percentage points and its direction. A group without items in one of the periods has no
     change; one with fewer than ``min_items`` in either is noted as thin data. The ``top`` largest groups."""
     min_items = get_settings().trend_min_items if min_items is None else min_items
     groups = sorted(set(current) | set(previous), key=lambda g: (-(current.get(g, (0, 0))[0] + previous.get(g, (0, 0))[0]), str(g)))
     rows = []
     for group in groups[:top]:
         (n, neg), (pn, pneg) = current.get(group, (0, 0)), previous.get(group, (0, 0))
-        share, before = (neg / n if n else None), (pneg / pn if pn else None)
-        change = None if share is None or before is None else round((share - before) * 100, 1)
+        # whole percents, and the change between the shares as shown ("24%" beside "0%" is -24 points)
+        share, before = (round(neg / n, 2) if n else None), (round(pneg / pn, 2) if pn else None)
+        change = None if share is None or before is None else round((share - before) * 100)
         if change is None:
             direction = "new this period" if before is None else "no items this period"
         else:

@@ -93,6 +93,9 @@ def test_compare_shows_this_week_against_last_week(seed):
     assert compared.loc["Fed", "change_points"] == -40.0 and compared.loc["Fed", "direction"] == "▼ less negative"
     assert compared.loc["Earnings", "note"] == "thin data in this period and the previous period"
     assert any(c.value.startswith("This week (") and "against last week (" in c.value for c in at.caption)
+    [shown] = [f for f in at.dataframe if "previous_share" in f.value.columns]
+    labels = {name: column["label"] for name, column in json.loads(shown.proto.columns).items() if "label" in column}
+    assert (labels["items"], labels["previous_items"]) == ("Stories this week", "Stories last week")  # what is counted
 
     at.selectbox(key="t_freq").set_value("hour").run()
     assert_no_exception(at)

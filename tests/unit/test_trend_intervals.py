@@ -96,5 +96,8 @@ def test_period_comparison_numbers_and_direction():
     assert pd.isna(table.loc["Gone", "change_points"]) and table.loc["Gone", "direction"] == "no items this period"
     assert list(table.index)[:2] == ["Earnings", "Fed"]  # largest first
 
+    shown = dash.compare_counts({"A": (17, 4)}, {"A": (15, 1)}, min_items=5).iloc[0]  # 23.53 % and 6.67 %
+    assert (shown["negative_share"], shown["previous_share"], shown["change_points"]) == (0.24, 0.07, 17)  # whole percents
+
     thin = dash.compare_counts({"A": (2, 1)}, {"A": (9, 1)}, min_items=5)
     assert thin["note"].tolist() == ["thin data in this period"]
