@@ -151,3 +151,24 @@ def drill_from_count_point(points: Sequence[Mapping] | None) -> "views.Drill | N
     from core.views import financial_sentiment as views
 
     return next((d for sentiment, key in _first_custom_data(points) if (d := views.sentiment_drill_at(sentiment, key))), None)
+
+
+def draw_thin_points_apart(figure) -> None:  # noqa: ANN001 - a Plotly figure of the trend chart
+    """Lines join only the buckets with enough items: a thin bucket (custom data ``thin``, third) leaves a gap in its
+    series' line, and is drawn as a hollow, faded marker of the same colour in a trace of its own (same legend group,
+    hover, interval and custom data, so a click on it still drills down). A line from 0 % up to a one-item 100 %
+    and back read as a swing however the point was drawn."""
+    from core.views import financial_sentiment as views
+
+    apart = []
+    for trace in figure.data:
+        thin = [bool(row[2]) for row in trace.customdata]
+        trace.update(marker=views.marker_styles(thin))
+        if not any(thin):
+            continue
+        ys = list(trace.y)
+        ghost = type(trace)(trace)
+        ghost.update(y=[y if t else None for y, t in zip(ys, thin, strict=True)], mode="markers", showlegend=False)
+        trace.update(y=[None if t else y for y, t in zip(ys, thin, strict=True)])
+        apart.append(ghost)
+    figure.add_traces(apart)

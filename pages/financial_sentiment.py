@@ -8,7 +8,16 @@ from core.feeds.opml import export_opml, import_opml
 from core.health import worker_health
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.views import financial_sentiment as dash
-from ui import ARTICLE_COLUMNS, drill_from_count_point, drill_from_trend_point, may, plain, say, use_app_navigation
+from ui import (
+    ARTICLE_COLUMNS,
+    draw_thin_points_apart,
+    drill_from_count_point,
+    drill_from_trend_point,
+    may,
+    plain,
+    say,
+    use_app_navigation,
+)
 
 use_app_navigation()
 
@@ -290,7 +299,7 @@ if trends_tab.open:
             line.update_traces(marker={"size": 9})
             if share:
                 line.update_traces(error_y={"thickness": 1.5, "width": 4})
-            line.for_each_trace(lambda t: t.update(marker=dash.marker_styles(bool(row[2]) for row in t.customdata)))
+            draw_thin_points_apart(line)
             line.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
             line_event = st.plotly_chart(
                 line, width="stretch", on_select=lambda: clicked_chart("trend"), selection_mode="points", key="trend_chart"

@@ -102,3 +102,19 @@ def test_compare_shows_this_week_against_last_week(seed):
     assert at.toggle(key="t_compare").label == "Compare this day with the day before"
     hourly = compare_table(at).set_index("group")
     assert hourly.loc["Earnings", "previous_items"] == 0 and hourly.loc["Earnings", "direction"] == "new this period"
+
+
+def test_the_line_does_not_run_through_a_thin_bucket(seed):
+    # Earnings: six items two days ago, one (negative) yesterday, six today; the middle bucket is thin
+    seed([(f"a{i}", "negative" if i < 2 else "neutral", "Earnings", []) for i in range(6)], feed_name="Two days", hours_ago=48)
+    seed(ONE_NEGATIVE, feed_name="Yesterday", hours_ago=24)
+    seed([(f"c{i}", "negative" if i < 3 else "neutral", "Earnings", []) for i in range(6)], feed_name="Today", hours_ago=0.01)
+    at = open_page(PAGE, tab="Trends")
+    assert_no_exception(at)
+    line, *apart = [t for t in trend_spec(at)["data"] if t["name"] == "Earnings"]
+    shares = [None if v is None or v != v else round(v, 2) for v in values(line["y"])]
+    assert shares == [0.33, None, 0.5]  # the solid buckets, with a gap where the thin one is (no line up to 100 %)
+    [thin] = apart
+    assert [None if v is None or v != v else v for v in values(thin["y"])] == [None, 1.0, None]
+    assert thin["mode"] == "markers" and thin["showlegend"] is False and thin["legendgroup"] == line["legendgroup"]
+    assert "thin data: only 1 story" in thin["customdata"][1]  # hover and click-through kept
