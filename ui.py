@@ -153,6 +153,9 @@ def drill_from_count_point(points: Sequence[Mapping] | None) -> "views.Drill | N
     return next((d for sentiment, key in _first_custom_data(points) if (d := views.sentiment_drill_at(sentiment, key))), None)
 
 
+THIN_INTERVAL = "rgba(128, 128, 128, 0.35)"
+
+
 def draw_thin_points_apart(figure) -> None:  # noqa: ANN001 - a Plotly figure of the trend chart
     """Lines join only the buckets with enough items: a thin bucket (custom data ``thin``, third) leaves a gap in its
     series' line, and is drawn as a hollow, faded marker of the same colour in a trace of its own (same legend group,
@@ -169,16 +172,9 @@ def draw_thin_points_apart(figure) -> None:  # noqa: ANN001 - a Plotly figure of
         ys = list(trace.y)
         ghost = type(trace)(trace)
         ghost.update(y=[y if t else None for y, t in zip(ys, thin, strict=True)], mode="markers", showlegend=False)
-        if ghost.error_y.array is not None:  # its interval faded like the point, not a bold bar across the chart
-            ghost.update(error_y={"color": _faded(trace.line.color)})
+        if ghost.error_y.array is not None:  # a light grey interval, not a bold bar (the theme recolours the series)
+            ghost.update(error_y={"color": THIN_INTERVAL})
         trace.update(y=[None if t else y for y, t in zip(ys, thin, strict=True)])
         apart.append(ghost)
     figure.add_traces(apart)
 
-
-def _faded(colour: str | None, alpha: float = 0.35) -> str | None:
-    """A ``#rrggbb`` colour as rgba with ``alpha``; anything else unchanged."""
-    if not colour or not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
-        return colour
-    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red}, {green}, {blue}, {alpha})"
