@@ -298,8 +298,8 @@ def versions_tab() -> None:
         chart = px.bar(shown, x="version", y="macro-F1", color="state", hover_data=["base", "method"],
                        title="Validation macro-F1 per version", labels={"state": ""},
                        category_orders={"version": shown["version"].tolist()},  # v1, v2, v3 whichever is active
-                       color_discrete_map={"active": "#1c64d1", "not active": "#9fbbe0"})
-        chart.update_xaxes(type="category")
+                       color_discrete_map={"active": "#1c64d1", "not active": "#9fbbe0"}, text_auto=".3f")
+        chart.update_xaxes(type="category")  # the value on each bar: 0.902 and 0.931 look alike as bars from 0
         st.plotly_chart(chart, width="stretch", key="studio_versions_chart")
         st.caption("Each version is scored on its own validation split; compare two versions on the same rows in the run's result, "
                    "or on a labelled file of your own: Batch scoring lets you pick the version and compares with your labels.")  # fmt: skip

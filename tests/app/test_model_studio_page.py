@@ -150,6 +150,7 @@ def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
     chart = json.loads(next(c for c in at.get("plotly_chart") if c.key == "studio_versions_chart").proto.spec)
     assert sorted(trace["name"] for trace in chart["data"]) == ["active", "not active"]  # words, not an emoji glyph
     assert chart["layout"]["xaxis"]["categoryarray"] == [1, 2]  # by version, not grouped by active / not active
+    assert {trace.get("texttemplate") for trace in chart["data"]} == {"%{y:.3f}"}  # the value on each bar
     assert versions.value["active"].tolist() == [False, True]
     widget(at.selectbox, "Version").set_value(2)
     at = at.run()
