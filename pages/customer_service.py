@@ -362,14 +362,16 @@ def log_tab() -> None:
         col.metric(label, value, border=True)
     top = view.log_intents(insights)
     bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="questions", y="intent", color="decision",
-                  orientation="h", color_discrete_map=view.DECISION_COLORS, height=140 + 24 * top["intent"].nunique(),
+                  orientation="h", color_discrete_map=view.DECISION_COLORS, height=max(260, 140 + 24 * top["intent"].nunique()),
                   labels={"decision": "Decision"}, title="What customers ask about most (top intents)")  # fmt: skip
     bars.update_yaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(top["intent"]))[::-1], title=None)
+    bars.update_xaxes(dtick=view.count_tick(top.groupby("intent")["questions"].sum().max()))
     st.plotly_chart(bars, width="stretch", key="cs_log_intents")
     daily = insights.per_day()
     chart = px.bar(daily, x="day", y="questions", color="decision", color_discrete_map=view.DECISION_COLORS,
                    labels={"decision": "Decision"}, title="Questions per day (UTC)")  # fmt: skip
     chart.update_xaxes(title=None)
+    chart.update_yaxes(dtick=view.count_tick(daily.groupby("day")["questions"].sum().max()))
     st.plotly_chart(chart, width="stretch", key="cs_log_daily")
     st.subheader("What goes unanswered")
     st.caption("Escalated questions grouped by meaning, largest group first: the FAQ entries worth writing next.")

@@ -12,12 +12,14 @@ import pandas as pd
 from core.downloads import safe_csv
 from core.storage.tables import utcnow
 from core.support.assistant import FEEDBACK_WORDS, interaction_log
+from core.support.decision import LOW_SIMILARITY
 from core.support.tickets import cluster_unanswered
 
 PERIODS = {"Last 7 days": 7, "Last 30 days": 30, "All time": None}  # the page's choice -> days back (None: everything)
 MAX_QUESTIONS = 20_000  # the newest questions of the period are analysed; the page says when there were more
 DECISIONS = {"answer": "answered", "escalate": "escalated"}  # stored action -> the word on the page
 NO_INTENT = "(no intent model)"
+NO_MATCH = "(matched no FAQ entry)"  # an escalated question far from every entry: its intent is only the nearest one
 
 
 @dataclass
@@ -39,9 +41,11 @@ class QuestionInsights:
         return int((self.questions["feedback"] == FEEDBACK_WORDS[False]).sum())
 
     def intent_counts(self, shown: int = 15) -> pd.DataFrame:
-        """Questions per intent and decision for the ``shown`` most asked intents, most asked first."""
-        frame = self.questions.assign(intent=self.questions["intent"].fillna(NO_INTENT).replace("", NO_INTENT),
-                                      decision=self.questions["action"].map(DECISIONS))  # fmt: skip
+        """Questions per intent and decision for the ``shown`` most asked intents, most asked first; a question that
+        matched no FAQ entry counts under NO_MATCH, not under the nearest intent the model knows."""
+        intents = self.questions["intent"].fillna(NO_INTENT).replace("", NO_INTENT)
+        unmatched = self.questions["reasons"].fillna("").str.contains(LOW_SIMILARITY, regex=False)
+        frame = self.questions.assign(intent=intents.mask(unmatched, NO_MATCH), decision=self.questions["action"].map(DECISIONS))
         counts = frame.groupby(["intent", "decision"]).size().rename("questions").reset_index()
         order = counts.groupby("intent")["questions"].sum().sort_values(ascending=False, kind="stable").head(shown)
         counts = counts[counts["intent"].isin(order.index)]

@@ -223,9 +223,13 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Questions asked"] == "3" and metrics["Marked not helpful"] == "1"
     assert metrics["Escalated"] == "2 (67 %)" and metrics["Answered"] == "1 (33 %)"
-    intents = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_log_intents").proto.spec)["data"]
+    spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_log_intents").proto.spec)
+    intents = spec["data"]
     assert {trace["name"] for trace in intents} == {"answered", "escalated"}
     assert all("_" not in name for trace in intents for name in trace["y"])  # intents in words
+    escalated = next(trace for trace in intents if trace["name"] == "escalated")
+    assert set(escalated["y"]) == {"(matched no FAQ entry)"}  # the Mars questions: not the nearest bank intent
+    assert spec["layout"]["xaxis"]["dtick"] == 1  # whole questions on the axis
     clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
     assert clusters["size"].sum() == 2 and "Mars" in " ".join(clusters["examples"])
     wrong = next(f.value for f in at.dataframe if "matched_question" in f.value.columns and "feedback" not in f.value.columns)

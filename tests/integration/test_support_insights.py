@@ -13,11 +13,12 @@ from core.storage.tables import KnowledgeBase, SupportInteraction
 NOW = datetime(2026, 3, 10, 12, 0)
 
 
-def log(kb_id: int | None, question: str, action: str, intent: str | None, days_ago: float, feedback: int | None = None) -> None:
+def log(kb_id: int | None, question: str, action: str, intent: str | None, days_ago: float, feedback: int | None = None,
+        reasons: tuple[str, ...] = ()) -> None:
     with session_scope() as session:
         session.add(SupportInteraction(
             kb_id=kb_id, question=question, action=action, intent=intent, matched_question="How do I reset my PIN?",
-            feedback=feedback, created_at=NOW - timedelta(days=days_ago),
+            feedback=feedback, created_at=NOW - timedelta(days=days_ago), reasons=list(reasons),
         ))  # fmt: skip
 
 
@@ -92,3 +93,14 @@ def test_the_period_is_capped_at_the_newest_questions(db, monkeypatch) -> None:
     capped = insights.question_insights(days=None, now=NOW)
     assert capped.capped and capped.asked == 3 and "question 3" not in capped.questions["question"].tolist()
     assert kb_store.logged_questions(10, since=NOW - timedelta(days=1, hours=1))[-1][0].question == "question 1"
+
+
+def test_a_question_that_matched_no_entry_is_not_counted_under_the_nearest_intent(db) -> None:
+    from core.support.decision import LOW_SIMILARITY
+    from core.support.insights import NO_MATCH, question_insights
+
+    cards = make_kb("Cards")
+    log(cards, "I forgot my PIN", "answer", "change_pin", days_ago=1)
+    log(cards, "what's the weather tomorrow", "escalate", "card_arrival", days_ago=1, reasons=(LOW_SIMILARITY,))
+    counts = question_insights(days=7, now=NOW).intent_counts().set_index("intent")["questions"].to_dict()
+    assert counts == {"change_pin": 1, NO_MATCH: 1}  # not "card_arrival": the model knows no weather intent
