@@ -218,7 +218,7 @@ def explore_tab() -> None:
     if info is None:
         return
     rec = current_recommender(info.id)
-    n = int(st.number_input("Items per list", 1, 100, 10, key="rec_n"))
+    n = int(st.columns([1, 3])[0].number_input("Items per list", 1, 100, 10, key="rec_n"))
     st.subheader("A user's recommendations")
     user = st.selectbox("User", rec.ds.users.tolist(), key="rec_user")
     if user is not None:
@@ -246,7 +246,7 @@ def explore_tab() -> None:
         except ValueError as exc:
             say("error", str(exc))
     st.subheader("Export")
-    export_k = int(st.number_input("Items per user in the export", 1, 200, 20, key="rec_export_k"))
+    export_k = int(st.columns([1, 3])[0].number_input("Items per user in the export", 1, 200, 20, key="rec_export_k"))
     # built on click: ranking every user takes seconds, too long to repeat on each rerun of this tab
     st.download_button(f"Download top-{export_k} for all users (CSV)", partial(service.export_csv, rec, export_k),
                        file_name=f"recommendations_v{info.id}_top{export_k}.csv", mime="text/csv", key="rec_download")
