@@ -520,10 +520,22 @@ def _contains_any(words: list[str]) -> ColumnElement[bool]:
     return or_(false(), *clauses)
 
 
-def _topic(session: Session, topic: str) -> ColumnElement[bool]:
+def _feeds_tagged(session: Session, topic: str) -> list[tuple[int, str]]:
+    """(id, name) of the feeds whose topic tags include ``topic`` (case ignored)."""
     wanted = topic.strip().lower()
-    tagged_feeds = [f.id for f in session.execute(select(Feed.id, Feed.topics)) if wanted in {str(t).lower() for t in f.topics or []}]
-    return or_(func.lower(Article.topic) == wanted, Article.feed_id.in_(tagged_feeds))
+    rows = session.execute(select(Feed.id, Feed.name, Feed.topics).order_by(Feed.name))
+    return [(f.id, f.name) for f in rows if wanted in {str(t).lower() for t in f.topics or []}]
+
+
+def feeds_tagged(topic: str) -> list[str]:
+    """The names of the feeds tagged with ``topic``: an alert scoped to the topic counts all of their items."""
+    with session_scope() as session:
+        return [name for _, name in _feeds_tagged(session, topic)]
+
+
+def _topic(session: Session, topic: str) -> ColumnElement[bool]:
+    tagged_feeds = [feed_id for feed_id, _ in _feeds_tagged(session, topic)]
+    return or_(func.lower(Article.topic) == topic.strip().lower(), Article.feed_id.in_(tagged_feeds))
 
 
 def _watchlist(session: Session, name: str) -> ColumnElement[bool]:

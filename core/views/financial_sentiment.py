@@ -231,6 +231,11 @@ def _apply_scope(preset: FilterPreset, scope_type: str, scope: str, feeds: Seque
         return ""
     if scope_type == "topic":
         preset.topics = [scope]
+        if tagged := items.feeds_tagged(scope):
+            preset.problems.append(
+                f"the alert also counted every item of the feeds tagged {scope!r} ({', '.join(tagged)}); the Topics "
+                "filter shows the items the model put under the topic"
+            )
     elif scope_type == "company":
         preset.companies = [scope]
     elif scope_type == "keyword":

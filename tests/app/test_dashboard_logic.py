@@ -111,3 +111,15 @@ def test_email_status_and_alert_selection():
     assert alert_views.alert_index("7", [9, 7, 3]) == 1
     assert alert_views.alert_index("#3", [9, 7, 3]) == 2
     assert alert_views.alert_index("x", [9, 7]) == 0 and alert_views.alert_index(None, [9]) == 0
+
+
+def test_a_topic_link_says_when_tagged_feeds_count_for_the_alert_but_not_the_filter(db):
+    from tests.unit.test_alert_detect import add_feed
+
+    add_feed("Earnings wire", topics=("earnings",))
+    add_feed("Other")
+    preset = dash.preset_from_query({"scope_type": "topic", "scope": "Earnings"}, on=TODAY)
+    assert preset.topics == ["Earnings"]
+    assert preset.problems == ["the alert also counted every item of the feeds tagged 'Earnings' (Earnings wire); the Topics "
+                               "filter shows the items the model put under the topic"]
+    assert dash.preset_from_query({"scope_type": "topic", "scope": "Macro"}, on=TODAY).problems == []
