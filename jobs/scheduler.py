@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -52,17 +53,33 @@ def add_heartbeat_job(scheduler: BlockingScheduler, tick_seconds: int | None = N
     _add_tick_job(scheduler, heartbeat, "heartbeat", "worker heartbeat", tick_seconds)
 
 
-def stop_on_signals(scheduler: BlockingScheduler) -> None:
-    """SIGTERM/SIGINT stop the scheduler; a cycle in progress is allowed to finish first (every step is
-    idempotent, so a hard kill loses nothing either; it only repeats work)."""
+class Stopper:
+    """The SIGTERM/SIGINT handler: the scheduler stops, and a cycle in progress is allowed to finish first (every step
+    is idempotent, so a hard kill loses nothing either; it only repeats work). The waiting happens in a thread of its
+    own: a handler that waited would block the main thread wherever the signal caught it, possibly holding a lock the
+    running cycle needs next (an import's, for one), and the worker then never stopped."""
 
-    def stop(signum: int, _frame: object) -> None:
+    def __init__(self, scheduler: BlockingScheduler) -> None:
+        self.scheduler = scheduler
+        self.thread: threading.Thread | None = None
+
+    def __call__(self, signum: int, _frame: object) -> None:
         log.info("received %s: stopping the worker after the current cycle", signal.Signals(signum).name)
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
+        if self.thread is None and self.scheduler.running:
+            self.thread = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="worker stop")
+            self.thread.start()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    def join(self) -> None:
+        """Wait until the cycle that was running when the signal came has finished."""
+        if self.thread is not None:
+            self.thread.join()
+
+
+def stop_on_signals(scheduler: BlockingScheduler) -> Stopper:
+    stopper = Stopper(scheduler)
+    signal.signal(signal.SIGTERM, stopper)
+    signal.signal(signal.SIGINT, stopper)
+    return stopper
 
 
 def _tend_runs(area: str, kinds: list[tuple[RunKind, Callable[[int], object]]]) -> None:
@@ -174,8 +191,9 @@ def run_forever() -> int:
     add_training_job(scheduler)
     add_scoring_job(scheduler)
     add_recommendations_job(scheduler)
-    stop_on_signals(scheduler)
+    stopper = stop_on_signals(scheduler)
     log.info("worker started: a cycle every %s s", get_settings().worker_tick_seconds)
     scheduler.start()
+    stopper.join()  # the sole-worker slot is given back only after the last cycle
     log.info("worker stopped")
     return DATABASE_DAMAGED if cycle.damage else 0
