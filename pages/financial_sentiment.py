@@ -230,16 +230,16 @@ with st.sidebar:
                                format_func=dash.company_label, on_change=forget_link_messages)
     watchlist = st.selectbox("Watchlist", dash.with_values(dash.watchlist_names(), filter(None, [st.session_state.get("f_watchlist")])),
                              index=None, placeholder="Any", key="f_watchlist", on_change=forget_link_messages,
-                             help="Items naming one of the watchlist's companies or tickers, or holding one of its keywords")
+                             help="Items naming one of the watchlist's companies or tickers, or holding one of its keywords") or ""
     keyword = st.text_input("Keyword in title or summary", key="f_keyword", on_change=forget_link_messages)
     sentiments = st.multiselect("Sentiment", dash.SENTIMENTS, key="f_sentiments", on_change=forget_link_messages)
 
 for level, message in st.session_state.get("f_messages", []):
     say(level, message)
 keep_filters_in_url(dash.filter_query(start, end, [feed_names[i] for i in feed_ids], topics, companies, keyword, sentiments, count,
-                                      watchlist or ""))
+                                      watchlist))
 
-flt = dash.make_filter(start, end, feed_ids, topics, companies, keyword, sentiments, count, watchlist or "")
+flt = dash.make_filter(start, end, feed_ids, topics, companies, keyword, sentiments, count, watchlist)
 unit = dash.counted(flt)  # Stories | Items
 items_tab, trends_tab, feeds_tab = st.tabs(["Items", "Trends", "Feeds"], key="tab", bind="query-params")
 

@@ -6,7 +6,7 @@ writes rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -313,8 +313,8 @@ def _filtered(session: Session, query, flt: ArticleFilter):
         query = query.where(Article.topic.in_(flt.topics))
     if flt.sentiments:
         query = query.where(Article.sentiment.in_(flt.sentiments))
-    if flt.companies:  # as given too: a watchlist's short name ("Acme") is stored as typed, not as the ticker ACME
-        keys = list(dict.fromkeys([c.strip() for c in flt.companies] + [canonical_company(c) for c in flt.companies]))
+    if flt.companies:
+        keys = company_keys(flt.companies)
         query = query.where(Article.id.in_(select(CompanyMention.article_id).where(CompanyMention.company.in_(keys))))
     if flt.keyword.strip():
         like = f"%{flt.keyword.strip().lower()}%"  # bound parameter, never formatted into SQL
@@ -502,9 +502,15 @@ def articles_in_order(article_ids: list[int]) -> list[dict]:
 # --- the items in an alert rule's scope ---------------------------------------------------------
 
 
+def company_keys(companies: Iterable[str]) -> list[str]:
+    """What stored mentions of these companies look like: each as given and as its gazetteer key (a watchlist's
+    short name such as "Acme" is stored as typed, while its key reads it as the ticker ACME)."""
+    given = [c.strip() for c in companies if c.strip()]
+    return list(dict.fromkeys(given + [canonical_company(c) for c in given]))
+
+
 def _mentions_any(companies: list[str]) -> ColumnElement[bool]:
-    keys = {c.strip().lower() for c in companies if c.strip()}
-    keys |= {canonical_company(c).lower() for c in companies if c.strip()}
+    keys = {key.lower() for key in company_keys(companies)}
     mentioned = select(CompanyMention.article_id).where(func.lower(CompanyMention.company).in_(sorted(keys)))
     return Article.id.in_(mentioned)
 
