@@ -13,6 +13,7 @@ from core.alerts import (
     list_alert_rules,
     mark_false_alarm,
     preview_alert_rule,
+    reopen_alert,
     resolve_alert,
     retry_alert_email,
     save_alert_rule,
@@ -107,9 +108,13 @@ def alert_workflow(alert: dict, rates: dict) -> None:
     """The alert's state, who changed it when, its rule's false-alarm rate, and (for analysts) the workflow controls."""
     st.text(dash.state_text(alert))
     st.caption(plain(f"False-alarm rate of the rule {alert['rule']!r}: {dash.false_alarm_rate_text(rates.get(alert['rule_id']))}"))
-    if not may("analyst") or not dash.can_change(alert):
+    if not may("analyst"):
         return
     key = alert["id"]
+    if not dash.can_change(alert):
+        st.button("Reopen", key=f"reopen_{key}", on_click=workflow_step, args=(reopen_alert, key, "reopened"),
+                  help="Open the alert again (a mis-click, or the problem is back); it no longer counts as a false alarm")
+        return
     a1, a2, a3, a4, a5 = st.columns([1, 2, 1, 1, 2], vertical_alignment="bottom")
     if alert["state"] != "acknowledged":
         a1.button("Acknowledge", key=f"ack_{key}", type="primary", on_click=workflow_step, args=(acknowledge_alert, key, "acknowledged"))

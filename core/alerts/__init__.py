@@ -14,7 +14,15 @@ from core.alerts.rules import (
     save_alert_rule,
     validate_alert_rule,
 )
-from core.alerts.workflow import SNOOZE_PERIODS, acknowledge_alert, assign_alert, mark_false_alarm, resolve_alert, snooze_alert
+from core.alerts.workflow import (
+    SNOOZE_PERIODS,
+    acknowledge_alert,
+    assign_alert,
+    mark_false_alarm,
+    reopen_alert,
+    resolve_alert,
+    snooze_alert,
+)
 from core.repositories.alerts import list_alerts
 
 __all__ = [
@@ -34,6 +42,7 @@ __all__ = [
     "mark_false_alarm",
     "preview_alert_rule",
     "recover_interrupted_sends",
+    "reopen_alert",
     "resolve_alert",
     "retry_alert_email",
     "save_alert_rule",

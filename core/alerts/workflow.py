@@ -1,6 +1,7 @@
 """The alert workflow: an alert is open when it fires; an analyst acknowledges it, assigns it to a user, snoozes
-it for a period, resolves it or marks it a false alarm. Each change is checked here (which states it may come
-from, who may make it), stored with who and when on the alert, and written to the audit log.
+it for a period, resolves it or marks it a false alarm, and may reopen a resolved alert or a false alarm (a
+mis-click, or the problem came back), which takes it out of its rule's false-alarm rate. Each change is checked
+here (which states it may come from, who may make it), stored with who and when on the alert, and written to the audit log.
 
 A rule whose latest alert is acknowledged or snoozed raises no new alert within the rule's cooldown counted
 from that change, nor while the snooze lasts (``holds_back``, used by ``core.alerts.detect``). The false-alarm
@@ -26,8 +27,9 @@ STATE_LABELS = {
     "resolved": "resolved",
     "false_alarm": "false alarm",
 }
-PHRASES = {**STATE_LABELS, "false_alarm": "marked a false alarm"}  # "alert #3 is …", "… cannot be …"
-FINAL = ("resolved", "false_alarm")  # nothing more happens to such an alert
+PHRASES = {**STATE_LABELS, "false_alarm": "marked a false alarm"}  # "alert #3 is …"
+DONE = {**PHRASES, "open": "reopened"}  # "… cannot be …"
+FINAL = ("resolved", "false_alarm")  # closed: nothing more happens to such an alert unless it is reopened
 ACTIVE = tuple(s for s in STATES if s not in FINAL)
 # target state -> the states it may be reached from (snoozing again extends or shortens the snooze)
 TRANSITIONS = {
@@ -35,6 +37,7 @@ TRANSITIONS = {
     "snoozed": ACTIVE,
     "resolved": ACTIVE,
     "false_alarm": ACTIVE,
+    "open": FINAL,
 }
 SNOOZE_PERIODS = {
     "1 hour": timedelta(hours=1),
@@ -48,6 +51,7 @@ AUDIT_ACTIONS = {
     "snoozed": "alert snoozed",
     "resolved": "alert resolved",
     "false_alarm": "alert marked false alarm",
+    "open": "alert reopened",
 }
 
 
@@ -63,7 +67,7 @@ def _refuse_unless(alert: Mapping, state: str) -> None:
         if alert["state"] == state:
             raise ValueError(f"alert #{alert['id']} is already {current}")
         raise ValueError(
-            f"alert #{alert['id']} is {current} and cannot be {PHRASES[state]}; only an alert that is "
+            f"alert #{alert['id']} is {current} and cannot be {DONE[state]}; only an alert that is "
             f"{' or '.join(PHRASES[s] for s in allowed)} can"
         )
 
@@ -125,6 +129,12 @@ def resolve_alert(alert_id: int, now: datetime | None = None) -> dict:
 def mark_false_alarm(alert_id: int, now: datetime | None = None) -> dict:
     """The alert should not have fired: counted in its rule's false-alarm rate."""
     return _move(alert_id, "false_alarm", now)
+
+
+@requires("analyst", "reopen alerts")
+def reopen_alert(alert_id: int, now: datetime | None = None) -> dict:
+    """Reopen a resolved alert or a false alarm: it is open again (and no longer counts as a false alarm)."""
+    return _move(alert_id, "open", now)
 
 
 @requires("analyst", "assign alerts")

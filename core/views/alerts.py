@@ -172,12 +172,13 @@ def state_text(alert: Mapping) -> str:
     text = f"State: {state_label(alert)}"
     changed = alert.get("state_changed_at")
     if alert.get("state_changed_by") and isinstance(changed, datetime):
-        text += f" (by {alert['state_changed_by']}, {changed:%Y-%m-%d %H:%M} UTC)"
+        how = "reopened by" if (alert.get("state") or "open") == "open" else "by"  # an open alert changed was reopened
+        text += f" ({how} {alert['state_changed_by']}, {changed:%Y-%m-%d %H:%M} UTC)"
     return text
 
 
 def can_change(alert: Mapping) -> bool:
-    """Whether the workflow can still change this alert (resolved and false alarms are final)."""
+    """Whether the workflow can change this alert as it is (a resolved alert or a false alarm can only be reopened)."""
     return (alert.get("state") or "open") not in FINAL
 
 

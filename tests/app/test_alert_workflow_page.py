@@ -52,7 +52,8 @@ def test_an_analyst_acknowledges_assigns_snoozes_and_marks_a_false_alarm(seed):
     assert f"Alert #{failed_id} marked a false alarm." in texts(at.success)
     assert alert_state(failed_id)["state"] == "false_alarm"
     assert "False-alarm rate of the rule 'Earnings drop': 50% (1 of 2 alerts marked a false alarm)" in texts(at.caption)
-    assert not {"Acknowledge", "Snooze", "Resolve", "False alarm", "Assign"} & set(page_buttons(at))  # final
+    assert not {"Acknowledge", "Snooze", "Resolve", "False alarm", "Assign"} & set(page_buttons(at))  # closed
+    assert "Reopen" in page_buttons(at)
     assert list(table(at, "alerts_table").set_index("id").loc[[sent_id, failed_id], "state"]) == ["open", "false alarm · assigned to dana"]
 
     switch_tab(at, "Alert rules")
@@ -74,6 +75,20 @@ def test_a_change_made_meanwhile_elsewhere_is_refused_with_the_reason(seed):
     assert f"Alert #{failed_id} {refusal}" in texts(at.error)
     assert alert_state(failed_id)["state"] == "false_alarm"
     assert not any(b.label == "Resolve" for b in at.button)  # the page shows the state as it is now
+
+
+def test_a_false_alarm_marked_by_mistake_is_reopened(seed):
+    failed_id, _ = _seed_alerts(seed)
+    mark_false_alarm(failed_id)
+    at = open_page(PAGE, role="analyst", alert=str(failed_id))
+    assert "False-alarm rate of the rule 'Earnings drop': 50% (1 of 2 alerts marked a false alarm)" in texts(at.caption)
+    button(at, "Reopen").click().run()
+    assert_no_exception(at)
+    assert f"Alert #{failed_id} reopened." in texts(at.success)
+    assert alert_state(failed_id)["state"] == "open"
+    assert any(t.startswith("State: open (reopened by test-analyst, ") for t in texts(at.text)), texts(at.text)
+    assert "False-alarm rate of the rule 'Earnings drop': 0% (0 of 2 alerts marked a false alarm)" in texts(at.caption)
+    assert {"Acknowledge", "Resolve", "False alarm"} <= set(page_buttons(at)) and "Reopen" not in page_buttons(at)
 
 
 def test_viewers_see_the_state_read_only(seed):

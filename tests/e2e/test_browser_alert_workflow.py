@@ -1,6 +1,6 @@
-"""The alert workflow in a real browser: an alert fired through core is acknowledged and then marked a false
-alarm from its detail on the Alerts page in headless Chromium; the page shows the state with who and when and
-the rule's false-alarm rate, and the database and audit log hold the same."""
+"""The alert workflow in a real browser: an alert fired through core is acknowledged, marked a false alarm and
+then reopened (the mis-click undone) from its detail on the Alerts page in headless Chromium; the page shows the
+state with who and when and the rule's false-alarm rate, and the database and audit log hold the same."""
 
 from __future__ import annotations
 
@@ -43,11 +43,19 @@ def test_acknowledge_then_mark_a_false_alarm_in_the_browser(beacon, browser_page
     expect(page.get_by_text(f"Alert #{alert_id} marked a false alarm.")).to_be_visible()
     expect(page.get_by_text(re.compile(rf"^State: false alarm \(by {re.escape(E2E_USER)}, "))).to_be_visible()
     expect(page.get_by_text("False-alarm rate of the rule 'Any negative': 100% (1 of 1 alert marked a false alarm)")).to_be_visible()
-    expect(page.get_by_role("button", name="Resolve")).to_have_count(0)  # a false alarm is final
+    expect(page.get_by_role("button", name="Resolve")).to_have_count(0)  # a false alarm is closed: only Reopen
     shot(page, "alert_workflow", tmp_path)
     assert_inert(page)
-
     [alert] = [a for a in list_alerts() if a["id"] == alert_id]
     assert (alert["state"], alert["state_changed_by"]) == ("false_alarm", E2E_USER)
+
+    page.get_by_role("button", name="Reopen").click()
+    settled(page)
+    expect(page.get_by_text(f"Alert #{alert_id} reopened.")).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"^State: open \(reopened by {re.escape(E2E_USER)}, {when}\)$"))).to_be_visible()
+    expect(page.get_by_text("False-alarm rate of the rule 'Any negative': 0% (0 of 1 alert marked a false alarm)")).to_be_visible()
+    expect(page.get_by_role("button", name="Resolve")).to_be_visible()
+    [alert] = [a for a in list_alerts() if a["id"] == alert_id]
+    assert alert["state"] == "open"
     actions = [(e["user"], e["action"]) for e in list_events() if e["target"] == f"alert #{alert_id}"]
-    assert actions == [(E2E_USER, "alert marked false alarm"), (E2E_USER, "alert acknowledged")]
+    assert actions == [(E2E_USER, "alert reopened"), (E2E_USER, "alert marked false alarm"), (E2E_USER, "alert acknowledged")]

@@ -17,6 +17,7 @@ from core.alerts import (
     list_alert_rules,
     list_alerts,
     mark_false_alarm,
+    reopen_alert,
     resolve_alert,
     snooze_alert,
 )
@@ -105,6 +106,33 @@ def test_transitions_that_make_no_sense_are_refused_and_change_nothing(fired):
     assert [e["action"] for e in list_events() if e["action"].startswith("alert ") and "rule" not in e["action"]] == [
         "alert resolved", "alert acknowledged",
     ]
+
+
+def test_a_closed_alert_can_be_reopened_and_leaves_the_false_alarm_rate(fired):
+    _, alert_id = fired
+    with pytest.raises(ValueError, match=f"alert #{alert_id} is already open"):
+        reopen_alert(alert_id)
+    acknowledge_alert(alert_id, now=NOW)
+    refusal = "is acknowledged and cannot be reopened; only an alert that is resolved or marked a false alarm can"
+    with pytest.raises(ValueError, match=refusal):
+        reopen_alert(alert_id)
+    with acting_as(Actor("bo", "analyst")):
+        mark_false_alarm(alert_id, now=NOW + timedelta(hours=1))
+    rule_id = state(alert_id)["rule_id"]
+    assert dash.false_alarm_rates()[rule_id] == (1, 1)
+
+    with acting_as(Actor("ana", "analyst")):
+        reopen_alert(alert_id, now=NOW + timedelta(hours=2))
+    alert = state(alert_id)
+    assert (alert["state"], alert["state_changed_by"], alert["state_changed_at"]) == ("open", "ana", NOW + timedelta(hours=2))
+    assert dash.can_change(alert)
+    assert dash.false_alarm_rates()[rule_id] == (0, 1)
+    [event] = [e for e in list_events() if e["action"] == "alert reopened"]
+    assert (event["user"], event["target"], event["detail"]) == ("ana", f"alert #{alert_id}", {"rule": "r", "from": "false_alarm"})
+
+    resolve_alert(alert_id, now=NOW + timedelta(hours=3))  # and the workflow goes on from open
+    reopen_alert(alert_id, now=NOW + timedelta(hours=4))
+    assert state(alert_id)["state"] == "open"
 
 
 def test_bad_input_gets_a_specific_error(fired):

@@ -96,15 +96,15 @@ def _article_id() -> int:
 _alerts_made = iter(range(1, 1_000_000))
 
 
-def _alert(role: str) -> int:
-    """A fired alert of a new rule (for the alert workflow actions)."""
+def _alert(role: str, state: str = "open") -> int:
+    """A fired alert of a new rule in ``state`` (for the alert workflow actions)."""
     from core.alerts import save_alert_rule
     from core.storage.tables import Alert
 
     rule_id = save_alert_rule(f"AW-{role}-{next(_alerts_made)}", "all")
     with session_scope() as session:
         alert = Alert(rule_id=rule_id, window_start=utcnow(), window_end=utcnow(), scope_label="all items", item_count=1,
-                      negative_count=1, negative_share=1.0, reason="seeded", email_status="none")  # fmt: skip
+                      negative_count=1, negative_share=1.0, reason="seeded", email_status="none", state=state)  # fmt: skip
         session.add(alert)
         session.flush()
         return alert.id
@@ -121,7 +121,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     """protected function -> how to call it; each call uses names unique to the role."""
     from core import auth
     from core.alerts import delete_alert_rule, detect_alerts, retry_alert_email, save_alert_rule, send_pending_alerts
-    from core.alerts.workflow import acknowledge_alert, assign_alert, mark_false_alarm, resolve_alert, snooze_alert
+    from core.alerts.workflow import acknowledge_alert, assign_alert, mark_false_alarm, reopen_alert, resolve_alert, snooze_alert
     from core.auth.ownership import require_owner
     from core.config_file import apply_config
     from core.digests import delete_digest_subscription, retry_digest, save_digest_subscription, send_due_digests
@@ -217,6 +217,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         snooze_alert: Case(lambda alert: snooze_alert(alert, "1 hour"), setup=_alert),
         resolve_alert: Case(resolve_alert, setup=_alert),
         mark_false_alarm: Case(mark_false_alarm, setup=_alert),
+        reopen_alert: Case(reopen_alert, setup=lambda role: _alert(role, state="resolved")),
         # models and training
         install_default_models: Case(lambda r: install_default_models(no_shipped_models)),
         registry.register_version: Case(lambda r: registry.register_trained(tiny_trained["sentiment"], f"matrix-{r}")),
