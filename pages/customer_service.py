@@ -68,7 +68,7 @@ def show_answer(item: dict) -> None:
             st.markdown(plain(item["answer"]))
             st.caption(f"Matched FAQ question: {plain(item['matched_question'])}")
         if item.get("policy"):
-            st.caption(f"Decided at the operating point {item['policy']}")
+            st.caption(f"Decided at {view.policy_words(item['policy'])}")
         c1, c2, c3 = st.columns([1, 2, 1])  # intent names run long ("Card payment wrong exchange rate"): not a metric
         c1.metric("Confidence", f"{item['confidence']:.2f}", border=True)
         with c2.container(border=True, height="stretch"):  # a card whose text wraps
@@ -101,12 +101,17 @@ def operating_point_choice(key: str, on_past_questions: bool = False) -> Policy:
     start, custom_on, problem = view.default_choice()
     if problem:
         say("error", problem)
+    picked = st.session_state.pop(f"{key}_use_threshold", None)  # "Use this threshold" on the Past questions tab
+    if picked is not None:
+        st.session_state[f"{key}_custom"], st.session_state[f"{key}_threshold"] = True, picked
+        custom_on = True
     point = st.select_slider(view.CHOICE_LABEL, options=list(view.OPERATING_POINTS), value=start,
                              format_func=view.operating_point_label, key=f"{key}_point")  # fmt: skip
     with st.expander("Custom threshold", expanded=custom_on):
-        custom = st.checkbox("Use a custom confidence threshold instead", value=custom_on, key=f"{key}_custom")
+        custom = st.checkbox("Use a custom confidence threshold instead", value=picked is None and custom_on, key=f"{key}_custom")
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
-                              get_settings().support_confidence_threshold, 0.01, key=f"{key}_threshold")  # fmt: skip
+                              None if picked is not None else get_settings().support_confidence_threshold, 0.01,
+                              key=f"{key}_threshold")  # fmt: skip
     st.caption(view.effect_text(point, threshold if custom else None, on_past_questions))
     st.caption(view.caveat_text(point, on_past_questions))
     return view.chosen_policy(point, threshold if custom else None)
@@ -295,7 +300,9 @@ def past_questions_tab() -> None:
     expected_options = [NONE, *columns]
     guess = view.guess_expected_column(columns, text_col)
     expected = c2.selectbox("Expected answer column (optional)", expected_options,
-                            index=expected_options.index(guess) if guess else 0, key="cs_b_expected")
+                            index=expected_options.index(guess) if guess else 0, key="cs_b_expected",
+                            help="The FAQ answer each question should get; leave a cell empty where the FAQ has no answer "
+                                 "(answering such a question counts as wrong)")  # fmt: skip
     policy = operating_point_choice("cs_b", on_past_questions=True)
     if st.button("Answer the file", type="primary", key="cs_b_run"):
         bar = st.progress(0.0, text="Going through the questions…")
@@ -321,6 +328,40 @@ def past_questions_tab() -> None:
         say("warning", problem)
     st.dataframe(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False), hide_index=True, width="stretch", key="cs_b_table")
     st.download_button("Download the answers (CSV)", data, "answers.csv", "text/csv", key="cs_b_download")
+    thresholds_on_your_questions(report)
+
+
+def use_threshold(threshold: float) -> None:
+    """Button callback: the Ask box and this tab use ``threshold`` as their custom threshold (this session)."""
+    st.session_state["cs_use_threshold"] = st.session_state["cs_b_use_threshold"] = threshold
+    st.session_state["cs_b_report"] = f"The Ask box and this tab now use the custom threshold {threshold:.2f}."
+
+
+def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
+    """What each operating point, and every threshold, would have done on the file's questions with an expected answer."""
+    st.subheader("What each threshold would do on your questions")
+    if not view.checked_questions(report):
+        st.caption("Pick an expected answer column (the FAQ answer each question should get) to see how many questions "
+                   "each threshold answers right, answers wrong and escalates.")  # fmt: skip
+        return
+    st.dataframe(view.threshold_table(report), hide_index=True, key="cs_b_thresholds",
+                 column_config={"Threshold": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
+    figure = px.line(view.threshold_sweep(report), x="threshold", y="share", color="outcome", height=320,
+                     labels={"threshold": "Confidence threshold", "share": "Share of your past questions", "outcome": ""},
+                     color_discrete_map=view.OUTCOME_COLORS)  # fmt: skip
+    figure.update_yaxes(tickformat=".0%", range=[0, 1])
+    for point in view.OPERATING_POINTS:  # labels written upwards: the three points sit close together
+        figure.add_vline(x=view.point_threshold(point), line_dash="dot", line_color="grey", annotation_textangle=-90,
+                         annotation_text=view.operating_point_label(point), annotation_position="bottom left")  # fmt: skip
+    st.plotly_chart(figure, key="cs_b_sweep")
+    threshold, sentence = view.suggestion(report)
+    st.caption(sentence)
+    if threshold is not None:
+        st.button(f"Use threshold {threshold:.2f}", key="cs_b_use", on_click=use_threshold, args=(threshold,),
+                  help="Sets it as the custom threshold of the Ask box and of this tab, for this session")  # fmt: skip
+    done = st.session_state.pop("cs_b_report", None)
+    if done:
+        say("success", done)
 
 
 def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:

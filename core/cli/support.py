@@ -64,6 +64,10 @@ def _answer_file(args: argparse.Namespace) -> int:
     print(report.summary())
     for problem in report.unreadable:
         print(f"  {problem}", file=sys.stderr)
+    if report.checked:
+        from core.views.customer_service import suggestion
+
+        print(suggestion(report)[1])
     print(f"wrote {args.output}")
     return 0
 
@@ -95,7 +99,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     answer.add_argument("--input", help="a CSV/Excel file of past questions: one output row per input row, in input order")
     answer.add_argument("--text-column", help="the column holding the question (with --input)")
     answer.add_argument("--output", help="where to write the answers CSV (with --input)")
-    answer.add_argument("--expected-column", help="optional: a column with the expected answer; adds 'correct' (yes/no)")
+    answer.add_argument("--expected-column",
+                        help="optional: a column with the expected answer (empty: none in the FAQ, so answering is wrong); "
+                        "adds 'correct' (yes/no) and prints the suggested threshold")
     choice = answer.add_mutually_exclusive_group()
     choice.add_argument("--operating-point", help="answer more | balanced | be more careful (default: BEACON_SUPPORT_OPERATING_POINT, "
                                                   "else balanced); see operating_points.json for each one's measured effect")

@@ -1,27 +1,30 @@
 """Batch answering: a file of past customer questions in, the same rows out (input order, input columns kept) with
 what the assistant would have done for each: ``action`` (answer | escalate), ``answer`` (the FAQ answer or the
 escalation text), ``matched_question``, ``confidence``, ``reasons``, ``intent``, ``sentiment``; with an expected
-answer column also ``correct`` (the answer given is the expected one, ``answer_key`` rule; empty when escalated).
+answer column also ``correct`` (the answer given is the expected one, ``answer_key`` rule; empty when escalated). An
+empty expected answer means the FAQ has no answer to that question: answering it is wrong, escalating it is not.
 
 Reading is the batch-scoring reader (``core.scoring.reading``: CSV/Excel, encodings, delimiters); a record that
 cannot be read (wrong number of fields) still gets its output row, escalated, with the line and the problem in
 ``reasons``, so nothing is lost. Batch answers are not logged as interactions (they are a test, not customers). The
-report names the operating point (or custom threshold) the rows were answered with.
+report names the operating point (or custom threshold) the rows were answered with, and keeps each row's
+``RowOutcome`` so the page can show what other thresholds would have done (``core.support.threshold_effects``).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.downloads import SafeCsvWriter
 from core.scoring.reading import InputFileError, inspect_input, iter_chunks
 from core.support.assistant import ESCALATE_TEXT, MAX_QUESTION_CHARS, RERANK_WEIGHT, analyse
-from core.support.decision import Policy
+from core.support.decision import Policy, decide
 from core.support.kb import load_kb
 from core.support.retrieval import answer_key
+from core.support.threshold_effects import RowOutcome
 
 ADDED_COLUMNS = ["action", "answer", "matched_question", "confidence", "reasons", "intent", "sentiment"]
 CHUNK_ROWS = 256
@@ -33,13 +36,16 @@ class BatchReport:
     answered: int = 0
     escalated: int = 0
     right: int = 0  # answered with the expected answer (only with an expected column)
-    wrong: int = 0  # answered with another answer (only with an expected column)
+    wrong: int = 0  # answered with another answer, or answered though none was expected (only with an expected column)
+    checked: bool = False  # an expected answer column was given
     unreadable: list[str] = field(default_factory=list)  # "line N: problem"
     operating_point: str = ""  # the policy the rows were answered with, in words (Policy.describe)
+    threshold: float | None = None  # its confidence threshold
+    outcomes: list[RowOutcome] = field(default_factory=list, repr=False)  # one per row, in input order
 
     def summary(self) -> str:
         text = f"{self.rows} rows: {self.answered} answered, {self.escalated} escalated"
-        if self.right or self.wrong:
+        if self.checked:
             text += f"; of the answered, {self.right} right and {self.wrong} wrong (expected answer column)"
         text += f"; {len(self.unreadable)} unreadable rows (escalated, see reasons)" if self.unreadable else ""
         return text + (f"; operating point: {self.operating_point}" if self.operating_point else "")
@@ -55,19 +61,30 @@ def _columns(columns: list[str], text_column: str, expected_column: str | None, 
         raise InputFileError(f"{name}: the file already has column(s) {names} that the answers would overwrite; rename them")
 
 
-def _answer_rows(texts: list[str], index, policy: Policy) -> list[list[object]]:  # noqa: ANN001 - KBIndex
-    """The added cells for each text (an empty text is escalated without a model pass)."""
+@dataclass(frozen=True)
+class _Answered:
+    added: list[object]  # the cells added to the row (ADDED_COLUMNS)
+    best_answer: str  # the best match's answer, given or not ("" without a match)
+    held_back: bool  # escalated whatever the confidence threshold
+
+
+def _answer_rows(texts: list[str], index, policy: Policy) -> list[_Answered]:  # noqa: ANN001 - KBIndex
+    """What the assistant does with each text (an empty text is escalated without a model pass)."""
     asked = [i for i, t in enumerate(texts) if t.strip()]
-    out: list[list[object]] = [["escalate", ESCALATE_TEXT, "", 0.0, "empty question", "", ""] for _ in texts]
+    out = [_Answered(["escalate", ESCALATE_TEXT, "", 0.0, "empty question", "", ""], "", True) for _ in texts]
     if not asked:
         return out
     analysis = analyse([" ".join(texts[i].split())[:MAX_QUESTION_CHARS] for i in asked], index, policy)
+    any_threshold = replace(policy, confidence_threshold=0.0)
     for j, i in enumerate(asked):
         decision, matches = analysis.decisions[j], analysis.matches[j]
         best = matches[0] if matches else None
         answer = best.entry.answer if best is not None and not decision.escalate else ESCALATE_TEXT
-        out[i] = [decision.action, answer, best.entry.question if best else "", decision.confidence, ", ".join(decision.reasons),
-                  analysis.intent_of(j)[0] or "", analysis.sentiment_of(j)[0] or ""]  # fmt: skip
+        (intent, intent_conf), (sentiment, negative) = analysis.intent_of(j), analysis.sentiment_of(j)
+        held_back = decide(best.similarity if best else None, intent_conf, negative, any_threshold).escalate
+        added = [decision.action, answer, best.entry.question if best else "", decision.confidence, ", ".join(decision.reasons),
+                 intent or "", sentiment or ""]  # fmt: skip
+        out[i] = _Answered(added, best.entry.answer if best else "", held_back)
     return out
 
 
@@ -82,7 +99,7 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     index = load_kb(kb_name, RERANK_WEIGHT).index
     policy = policy or Policy.from_settings()
     col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
-    report = BatchReport(operating_point=policy.describe())
+    report = BatchReport(operating_point=policy.describe(), threshold=policy.confidence_threshold, checked=expected is not None)
     header = spec.columns + ADDED_COLUMNS + (["correct"] if expected is not None else [])
     with output.open("w", encoding="utf-8", newline="") as fh:
         writer = SafeCsvWriter(fh)
@@ -96,8 +113,11 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
                     report.unreadable.append(f"line {line}: {bad.problem}")
                     reason = f"unreadable row (line {line}: {bad.problem})"
                     row, added = [""] * len(spec.columns), ["escalate", ESCALATE_TEXT, "", 0.0, reason, "", ""]
+                    report.outcomes.append(RowOutcome(0.0, True, None))
                 else:
-                    row, added = next(rows), next(answers)
+                    row, answered = next(rows), next(answers)
+                    added = answered.added
+                    report.outcomes.append(_outcome(answered, row[expected] if expected is not None else None))
                 correct = _correct(added, row[expected]) if expected is not None else None
                 _count(report, added, correct)
                 writer.writerow(row + added + ([correct] if correct is not None else []))
@@ -106,11 +126,22 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     return report
 
 
+def _right(answer: str, expected: str) -> bool:
+    """Whether ``answer`` is the expected one; an empty expected answer (none in the FAQ) is never met."""
+    return bool(expected.strip()) and answer_key(answer) == answer_key(expected)
+
+
+def _outcome(answered: _Answered, expected: str | None) -> RowOutcome:
+    """The row's outcome at any threshold; ``right`` is None without an expected answer column."""
+    right = _right(answered.best_answer, expected) if expected is not None else None
+    return RowOutcome(float(answered.added[3]), answered.held_back, right)
+
+
 def _correct(added: list[object], expected: str) -> str:
-    """"yes" / "no" when the row was answered and an expected answer is given, else ""."""
-    if added[0] != "answer" or not expected.strip():
+    """"yes" / "no" when the row was answered (with an expected answer column), "" when it was escalated."""
+    if added[0] != "answer":
         return ""
-    return "yes" if answer_key(str(added[1])) == answer_key(expected) else "no"
+    return "yes" if _right(str(added[1]), expected) else "no"
 
 
 def _count(report: BatchReport, added: list[object], correct: str | None) -> None:

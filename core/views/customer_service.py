@@ -11,11 +11,13 @@ from pathlib import Path
 import pandas as pd
 
 from core.settings import get_settings
+from core.stats import wilson_interval
 from core.support import operating_points as points
 from core.support.batch import BatchReport
 from core.support.decision import EMPTY_KB, LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE, Policy
 from core.support.insights import NO_INTENT, QuestionInsights
 from core.support.kb import ImportReport, KBInfo, RowIssue
+from core.support.threshold_effects import MIN_CHECKED_FOR_SUGGESTION, suggest_threshold, threshold_effects
 from core.support.tickets import MAX_CLUSTERED, TicketReport
 from core.views.batch_scoring import UploadCheck, check_upload
 from core.wording import count_of
@@ -180,9 +182,15 @@ def caveat_text(point: str = points.DEFAULT, on_past_questions: bool = False) ->
     return text + "."
 
 
+def policy_words(described: str) -> str:
+    """A policy in words after "at": "the operating point balanced (threshold 0.74)" or "the custom threshold 0.60"
+    (``described``: ``Policy.describe``)."""
+    return f"the {described}" if described.startswith("custom") else f"the operating point {described}"
+
+
 def batch_policy_text(report: BatchReport) -> str:
     """Which operating point a file of past questions was answered with."""
-    return f"Answered with the operating point {report.operating_point}." if report.operating_point else ""
+    return f"Answered with {policy_words(report.operating_point)}." if report.operating_point else ""
 
 
 def kb_rows(kbs: list[KBInfo]) -> list[dict]:
@@ -242,9 +250,72 @@ def batch_counts(report: BatchReport) -> list[tuple[str, str]]:
     """The counts shown after answering a file of past questions (wrong only when an expected answer column was given)."""
     share = lambda n: f"{n} ({n / report.rows:.0%})" if report.rows else "0"  # noqa: E731
     counts = [("Questions", str(report.rows)), ("Answered", share(report.answered)), ("Escalated", share(report.escalated))]
-    if report.right or report.wrong:
+    if report.checked:
         counts += [("Answered right", share(report.right)), ("Answered wrong", share(report.wrong))]
     return counts
+
+
+OUTCOME_COLORS = {"Answered right": "#2a9d8f", "Answered wrong": "#d1495b", "Escalated": "#8d99ae"}
+
+
+def point_threshold(point: str) -> float:
+    """The confidence threshold of an operating point."""
+    return points.operating_point(point).threshold
+
+
+def checked_questions(report: BatchReport) -> int:
+    """How many rows came with an expected answer (what the threshold table can check)."""
+    return sum(o.right is not None for o in report.outcomes)
+
+
+def threshold_table(report: BatchReport) -> pd.DataFrame:
+    """What each operating point (and the threshold the file was answered with, when custom) would have done on the
+    file's questions: answered right, answered wrong, escalated, each as "5 (20 %)" of the checked questions."""
+    used = {points.operating_point(name).threshold: operating_point_label(name) for name in OPERATING_POINTS}
+    if report.threshold is not None and round(report.threshold, 4) not in {round(t, 4) for t in used}:
+        used[report.threshold] = "Custom (this file)"
+    effects = threshold_effects(report.outcomes, list(used))
+    cell = lambda n, share: f"{n} ({percent(share)})"  # noqa: E731
+    return pd.DataFrame({
+        "Choice": [used[t] for t in effects["threshold"]], "Threshold": effects["threshold"],
+        "Answered right": [cell(n, x) for n, x in zip(effects["right"], effects["right_share"])],
+        "Answered wrong": [cell(n, x) for n, x in zip(effects["wrong"], effects["wrong_share"])],
+        "Escalated": [cell(n, x) for n, x in zip(effects["escalated"], effects["escalated_share"])],
+    })  # fmt: skip
+
+
+def threshold_sweep(report: BatchReport) -> pd.DataFrame:
+    """Right, wrong and escalated shares of the checked questions at each threshold of the sweep, long form for a chart."""
+    effects = threshold_effects(report.outcomes)
+    long = effects.melt(id_vars="threshold", value_vars=["right_share", "wrong_share", "escalated_share"],
+                        var_name="outcome", value_name="share")  # fmt: skip
+    long["outcome"] = long["outcome"].map({"right_share": "Answered right", "wrong_share": "Answered wrong",
+                                           "escalated_share": "Escalated"})  # fmt: skip
+    return long
+
+
+def suggestion(report: BatchReport, point: str = points.DEFAULT) -> tuple[float | None, str]:
+    """(the threshold to offer or None, the sentence about it): the lowest threshold whose wrong answers on the file's
+    checked questions stay within the wrong-answer budget of ``point`` (the default: balanced, 5 %)."""
+    budget = points.operating_point(point).max_wrong
+    found = suggest_threshold(report.outcomes, budget)
+    checked = checked_questions(report)
+    yours = f"your {count_of(checked, 'past question')}"
+    if found is None and checked >= MIN_CHECKED_FOR_SUGGESTION:
+        return None, (f"On {yours} even the highest threshold gives more than {percent(budget)} wrong answers: check that "
+                      f"the expected answers are the FAQ's answers.")  # fmt: skip
+    if found is None:
+        return None, (f"Only {count_of(checked, 'past question')} with the expected answer column: add at least "
+                      f"{MIN_CHECKED_FOR_SUGGESTION} for a suggested threshold (fewer move the figures too much).")  # fmt: skip
+    if found.answered == 0:
+        return None, (f"On {yours} no threshold answers any of them with at most {percent(budget)} wrong: add FAQ entries "
+                      f"(or question wordings) for what customers ask.")  # fmt: skip
+    _, high = wilson_interval(found.wrong, checked)
+    return found.threshold, (
+        f"On {yours}, threshold {found.threshold:.2f} answers the most ({found.answered}, "
+        f"{percent(found.answered / checked)}) with at most {percent(budget)} wrong ({found.wrong} wrong), the "
+        f"wrong-answer budget of the {point} point. With {checked} questions the wrong share on new questions could "
+        f"still be up to {percent(high)} (95 % interval): more past questions narrow it.")  # fmt: skip
 
 
 QUESTION_COLUMN_NAMES = ("question", "questions", "text", "message", "body", "query")

@@ -3,6 +3,8 @@ escalated / wrong, download the file with the answers added (in the input's orde
 
 from __future__ import annotations
 
+import json
+
 from tests.app.helpers import assert_no_exception, open_page, switch_tab, texts
 from tests.app.test_customer_service_page import import_faq_through_the_page, models, tiny_intent  # noqa: F401 - fixtures
 
@@ -81,3 +83,59 @@ def test_another_file_does_not_show_the_previous_files_answers(models):  # noqa:
     assert not at.metric and not [b for b in at.get("download_button") if b.proto.label == "Download the answers (CSV)"]
     at.button(key="cs_b_run").click().run()
     assert {m.label: m.value for m in at.metric}["Questions"] == "1"
+
+
+def _many_past_questions() -> bytes:
+    """24 past questions: FAQ questions as asked (with their answer) and questions the FAQ has no answer for (empty)."""
+    known = [("How do I reset my PIN?", "\"Open the app, go to Cards and choose Reset PIN.\""),
+             ("My card has not arrived yet", "Cards arrive within 5 working days."),
+             ("How do I close my account?", "Go to Settings and choose Close account.")]  # fmt: skip
+    unknown = ["What is the weather on Mars tomorrow?", "Recommend a pizza place in Rome", "Who won the match last night?",
+               "Is the museum open on Sundays?", "What rhymes with orange?", "How tall is Mount Everest?"]  # fmt: skip
+    rows = [f"{q},{a}" for q, a in known * 6] + [f"{q}," for q in unknown]
+    return ("question,expected\n" + "\n".join(rows) + "\n").encode()
+
+
+def test_each_threshold_is_shown_on_the_past_questions_and_one_is_suggested_and_used(models):  # noqa: F811
+    from core.support import operating_points as points
+
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
+    at.file_uploader(key="cs_batch_upload").set_value(("past.csv", _many_past_questions(), "text/csv"))
+    at.run()
+    at.selectbox(key="cs_b_expected").set_value("expected")
+    at.button(key="cs_b_run").click().run()
+    assert_no_exception(at)
+    table = next(f.value for f in at.dataframe if "Choice" in f.value.columns)
+    assert table["Choice"].tolist() == ["Answer more", "Balanced", "Be more careful"]
+    assert table["Threshold"].tolist() == [points.operating_point(n).threshold for n in points.NAMES]
+    balanced = table.set_index("Choice").loc["Balanced"]
+    metrics = {m.label: m.value for m in at.metric}  # the file was answered at the balanced point: the same counts
+    assert balanced["Answered right"] == metrics["Answered right"].replace("%)", " %)")
+    assert balanced["Answered wrong"] == metrics["Answered wrong"].replace("%)", " %)")
+    sweep = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_b_sweep").proto.spec)
+    assert [line["name"] for line in sweep["data"]] == ["Answered right", "Answered wrong", "Escalated"]
+    assert sorted(round(v["x0"], 4) for v in sweep["layout"]["shapes"]) == sorted(table["Threshold"].tolist())
+
+    suggested = next(c for c in texts(at.caption) if c.startswith("On your 24 past questions, threshold "))
+    threshold = float(suggested.split("threshold ")[1].split(" ")[0])
+    assert "with at most 5 % wrong" in suggested and "With 24 questions the wrong share on new questions could still be up to" in suggested
+    at.button(key="cs_b_use").click().run()
+    assert_no_exception(at)
+    assert f"The Ask box and this tab now use the custom threshold {threshold:.2f}." in texts(at.success)
+    assert at.checkbox(key="cs_b_custom").value is True and at.slider(key="cs_b_threshold").value == threshold
+    assert f"Custom threshold {threshold:.2f} is in use" in " ".join(texts(at.caption))
+    at = switch_tab(at, "Ask")
+    assert_no_exception(at)
+    assert at.checkbox(key="cs_custom").value is True and at.slider(key="cs_threshold").value == threshold
+
+
+def test_a_few_past_questions_get_the_table_but_no_suggestion(models):  # noqa: F811
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
+    at.file_uploader(key="cs_batch_upload").set_value(("past.csv", PAST, "text/csv"))
+    at.run()
+    at.selectbox(key="cs_b_expected").set_value("expected")
+    at.button(key="cs_b_run").click().run()
+    assert_no_exception(at)
+    assert any(f for f in at.dataframe if "Choice" in f.value.columns)
+    assert "Only 3 past questions with the expected answer column: add at least 20 for a suggested threshold" in " ".join(texts(at.caption))
+    assert not [b for b in at.button if b.label.startswith("Use threshold")]

@@ -72,7 +72,7 @@ def test_a_custom_threshold_replaces_the_choice(cards) -> None:
     assert any(c.startswith("Custom threshold 0.99 is in use") for c in shown_texts(at.caption))
     at = ask_at(at, "answer more")
     assert any(t.startswith(LOW_SIMILARITY_ESCALATION) for t in texts(at.warning))
-    assert any(c == "Decided at the operating point custom threshold 0.99" for c in shown_texts(at.caption))
+    assert any(c == "Decided at the custom threshold 0.99" for c in shown_texts(at.caption))
 
 
 def test_past_questions_are_answered_at_the_chosen_point_and_the_result_says_which(cards) -> None:

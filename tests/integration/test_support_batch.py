@@ -72,3 +72,33 @@ def test_answer_file_bad_column_is_a_clear_error(db, tmp_path, capsys) -> None:
     assert not out.exists()
     assert main(["answer", "--kb", "Bank", "--input", str(tickets), "--output", str(out)]) == 2
     assert "--input needs --text-column COL and --output FILE" in capsys.readouterr().err
+
+
+def test_an_empty_expected_answer_means_none_in_the_faq_and_every_threshold_is_counted(db, tmp_path, capsys) -> None:
+    from core.support.batch import answer_file, read_answers
+    from core.support.decision import Policy
+    from core.support.threshold_effects import threshold_effects
+
+    faq = tmp_path / "faq.csv"
+    faq.write_text(FAQ)
+    assert main(["kb", "import", "--name", "Bank", str(faq)]) == 0
+    past = tmp_path / "past.csv"
+    past.write_text(
+        "question,expected\n"
+        "How do I reset my PIN?,Open the app and choose Reset PIN.\n"
+        "What are your opening hours?,\n"  # the team says the FAQ has no answer to it: answering it is wrong
+        "Recommend a good pizza place in Rome,\n"
+        "How can I block a lost card?,We are open 9 to 5 on weekdays.\n"
+    )
+    out = tmp_path / "answers.csv"
+    report = answer_file("Bank", past, "question", out, "expected", Policy.for_operating_point("custom", 0.5))
+    assert [r["correct"] for r in read_answers(out)] == ["yes", "no", "", "no"]
+    assert (report.checked, report.right, report.wrong) == (True, 1, 2)
+    [at_used] = threshold_effects(report.outcomes, [report.threshold]).to_dict("records")
+    assert (at_used["answered"], at_used["right"], at_used["wrong"]) == (report.answered, report.right, report.wrong)
+    [at_top] = threshold_effects(report.outcomes, [1.01]).to_dict("records")
+    assert (at_top["answered"], at_top["escalated"], at_top["checked"]) == (0, 4, 4)
+
+    assert main(["answer", "--kb", "Bank", "--input", str(past), "--text-column", "question", "--output", str(out),
+                 "--expected-column", "expected", "--threshold", "0.5"]) == 0  # fmt: skip
+    assert "Only 4 past questions with the expected answer column: add at least 20" in capsys.readouterr().out

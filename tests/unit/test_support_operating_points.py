@@ -131,3 +131,4 @@ def test_the_pages_choice_gives_the_policy_and_the_batch_result_names_it() -> No
     assert report.summary() == f"2 rows: 1 answered, 1 escalated; operating point: balanced (threshold {threshold:.2f})"
     assert view.batch_policy_text(report) == f"Answered with the operating point balanced (threshold {threshold:.2f})."
     assert view.batch_policy_text(BatchReport()) == ""
+    assert view.batch_policy_text(BatchReport(operating_point="custom threshold 0.40")) == "Answered with the custom threshold 0.40."
