@@ -131,14 +131,21 @@ def prepare_tickets(
 
 
 _CONTRACTIONS = re.compile(r"(n[’']t|[’'](s|re|ll|ve|d|m))\b", re.IGNORECASE)  # "didn't" -> "did", not "didn" and "t"
+# Words customers add to any message (greetings, thanks, emphasis, "I need"): they never name what a group is about.
+# Only for labels; retrieval keeps its own stop words (core.support.retrieval), which its benchmark tuned.
+_FILLER = frozenset(
+    "hi hello hey dear thanks thank thx pls plz ok okay yes yeah absolutely really very too also still already again "
+    "ever even anyone someone something anything everything guys team sir madam hope need want know tell help "
+    "asap urgent urgently".split()
+)
 
 
 def cluster_labels(groups: list[list[str]], top: int = 3) -> list[str]:
     """Each group's most distinctive content words (class-based TF-IDF, as BERTopic names topics): frequent in the
     group and rare in the others, so a word most messages share ("card" at a card issuer) does not name every group.
-    Contraction tails ("t" of "didn't") and numbers are not words here."""
-    counts = [Counter(w for t in texts for w in content_words(_CONTRACTIONS.sub(" ", t)) if len(w) > 1 and not w.isdigit())
-              for texts in groups]  # fmt: skip
+    Contraction tails ("t" of "didn't"), numbers and filler ("hi", "absolutely", "need") are not words here."""
+    counts = [Counter(w for t in texts for w in content_words(_CONTRACTIONS.sub(" ", t))
+                      if len(w) > 1 and not w.isdigit() and w not in _FILLER) for texts in groups]  # fmt: skip
     overall: Counter[str] = Counter()
     for count in counts:
         overall.update(count)

@@ -158,3 +158,5 @@ def test_cluster_names_are_the_words_that_set_a_group_apart() -> None:
     assert not [name for name in names if name.startswith("card")]  # the most frequent word, but shared by every group
     assert not [w for name in cluster_labels(groups, top=5) for w in name.split(", ") if w in {"t", "didn", "don"}]  # contractions
     assert cluster_labels([["card card card"]])[0] == "card"  # one group: its most frequent words
+    upset = ["This is the third time my order is late, absolutely useless service!!!", "hi, when will my parcel arrive?"]
+    assert cluster_labels([upset], top=3)[0] == "arrive, late, order"  # not "absolutely, arrive, hi"
