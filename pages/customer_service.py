@@ -326,6 +326,9 @@ def past_questions_tab() -> None:
         col.metric(label, value, border=True)
     for problem in report.unreadable[: view.PROBLEMS_SHOWN]:
         say("warning", problem)
+    expected_problem = view.expected_answers_problem(report, kb)
+    if expected_problem:
+        say("warning", expected_problem)
     st.dataframe(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False), hide_index=True, width="stretch", key="cs_b_table")
     st.download_button("Download the answers (CSV)", data, "answers.csv", "text/csv", key="cs_b_download")
     thresholds_on_your_questions(report)

@@ -38,6 +38,7 @@ class BatchReport:
     right: int = 0  # answered with the expected answer (only with an expected column)
     wrong: int = 0  # answered with another answer, or answered though none was expected (only with an expected column)
     checked: bool = False  # an expected answer column was given
+    not_in_kb: list[int] = field(default_factory=list)  # lines whose expected answer is no answer of the knowledge base
     unreadable: list[str] = field(default_factory=list)  # "line N: problem"
     operating_point: str = ""  # the policy the rows were answered with, in words (Policy.describe)
     threshold: float | None = None  # its confidence threshold
@@ -97,6 +98,7 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     spec = inspect_input(source, name=name)
     _columns(spec.columns, text_column, expected_column, name)
     index = load_kb(kb_name, RERANK_WEIGHT).index
+    kb_answers = {answer_key(e.answer) for e in index.entries}
     policy = policy or Policy.from_settings()
     col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
     report = BatchReport(operating_point=policy.describe(), threshold=policy.confidence_threshold, checked=expected is not None)
@@ -118,6 +120,8 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
                     row, answered = next(rows), next(answers)
                     added = answered.added
                     report.outcomes.append(_outcome(answered, row[expected] if expected is not None else None))
+                    if expected is not None and row[expected].strip() and answer_key(row[expected]) not in kb_answers:
+                        report.not_in_kb.append(line)
                 correct = _correct(added, row[expected]) if expected is not None else None
                 _count(report, added, correct)
                 writer.writerow(row + added + ([correct] if correct is not None else []))

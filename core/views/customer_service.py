@@ -263,6 +263,22 @@ def point_threshold(point: str) -> float:
     return points.operating_point(point).threshold
 
 
+LINES_NAMED = 10
+
+
+def expected_answers_problem(report: BatchReport, kb: str) -> str | None:
+    """A warning when expected answers are not answers of the knowledge base (agents' own replies, another FAQ): such
+    questions can never be answered right, so every answer to them counts as wrong. None when all are FAQ answers."""
+    if not report.not_in_kb:
+        return None
+    lines = ", ".join(map(str, report.not_in_kb[:LINES_NAMED])) + (", …" if len(report.not_in_kb) > LINES_NAMED else "")
+    one = len(report.not_in_kb) == 1
+    what = "1 expected answer is not an answer" if one else f"{len(report.not_in_kb):,} expected answers are not answers"
+    return (f"{what} of the knowledge base {kb!r} ({'line' if one else 'lines'} {lines}): those questions can never be answered "
+            f"right. The expected answer column should hold the FAQ answer each question should get (case, punctuation "
+            f"and spacing do not matter), or nothing where the FAQ has none.")
+
+
 def checked_questions(report: BatchReport) -> int:
     """How many rows came with an expected answer (what the threshold table can check)."""
     return sum(o.right is not None for o in report.outcomes)

@@ -139,3 +139,15 @@ def test_a_few_past_questions_get_the_table_but_no_suggestion(models):  # noqa: 
     assert any(f for f in at.dataframe if "Choice" in f.value.columns)
     assert "Only 3 past questions with the expected answer column: add at least 20 for a suggested threshold" in " ".join(texts(at.caption))
     assert not [b for b in at.button if b.label.startswith("Use threshold")]
+
+
+def test_expected_answers_that_are_not_faq_answers_are_pointed_out(models):  # noqa: F811
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
+    replies = b"question,expected\nI forgot my PIN how do I reset it,Hi! You can reset it in the app.\nWhat is the weather?,\n"
+    at.file_uploader(key="cs_batch_upload").set_value(("replies.csv", replies, "text/csv"))
+    at.run()
+    at.selectbox(key="cs_b_expected").set_value("expected")
+    at.button(key="cs_b_run").click().run()
+    assert_no_exception(at)
+    assert any(w.startswith("1 expected answer is not an answer of the knowledge base 'Cards' (line 2): those questions can "
+                            "never be answered right.") for w in texts(at.warning))  # fmt: skip

@@ -98,7 +98,15 @@ def test_an_empty_expected_answer_means_none_in_the_faq_and_every_threshold_is_c
     assert (at_used["answered"], at_used["right"], at_used["wrong"]) == (report.answered, report.right, report.wrong)
     [at_top] = threshold_effects(report.outcomes, [1.01]).to_dict("records")
     assert (at_top["answered"], at_top["escalated"], at_top["checked"]) == (0, 4, 4)
+    assert report.not_in_kb == []  # line 5's expected answer is another entry's answer: wrong, but an FAQ answer
 
     assert main(["answer", "--kb", "Bank", "--input", str(past), "--text-column", "question", "--output", str(out),
                  "--expected-column", "expected", "--threshold", "0.5"]) == 0  # fmt: skip
     assert "Only 4 past questions with the expected answer column: add at least 20" in capsys.readouterr().out
+
+    past.write_text("question,expected\nHow do I reset my PIN?,Sure! Just reset it in the app :)\n"
+                    "What are your opening hours?,\"open the app and choose reset pin\"\n")  # an agent's reply; the FAQ's, restyled
+    assert main(["answer", "--kb", "Bank", "--input", str(past), "--text-column", "question", "--output", str(out),
+                 "--expected-column", "expected"]) == 0  # fmt: skip
+    assert ("warning: 1 expected answer is not an answer of the knowledge base 'Bank' (line 2): those questions can never "
+            "be answered right.") in capsys.readouterr().err
