@@ -84,7 +84,7 @@ def _move(alert_id: int, state: str, now: datetime | None, **extra: object) -> d
         return {"state": state, "state_changed_by": who, "state_changed_at": now, "snoozed_until": snoozed_until}
 
     changed = alert_rows.change_alert(alert_id, change)
-    detail = {"rule": changed["rule"], "from": before["state"]}
+    detail = {"rule": changed["rule"], "from": STATE_LABELS.get(before["state"], before["state"])}  # in words: "false alarm"
     if changed["snoozed_until"] is not None:
         detail["snoozed_until"] = changed["snoozed_until"].isoformat(timespec="minutes")
     record(AUDIT_ACTIONS[state], f"alert #{alert_id}", detail=detail)

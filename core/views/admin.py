@@ -43,7 +43,8 @@ def detail_text(detail: dict | None) -> str:
     def shown(value: object) -> object:
         return ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
 
-    return " · ".join(f"{key.replace('_', ' ')}: {shown(value)}" for key, value in (detail or {}).items())
+    return " · ".join(f"{key.replace('_', ' ')}: {shown(value)}" for key, value in (detail or {}).items()
+                      if value not in ("", None, [], ()))  # "tickers: " says nothing
 
 
 AUDIT_HEADERS = {"at": "When (UTC)", "user": "User", "action": "Action", "target": "Target", "outcome": "Outcome",

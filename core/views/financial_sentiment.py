@@ -814,7 +814,7 @@ def fetch_now(feed_id: int, progress: ScoringProgress | None = None) -> ActionRe
     require("analyst", "fetch feeds")
     outcome = crawl_feed(feed_id)
     if outcome.feed_name:  # audited once the feed is known to exist (an unknown id fetches nothing)
-        record("feed fetched", str(feed_id))
+        record("feed fetched", outcome.feed_name, detail={"feed id": feed_id})
     name = outcome.feed_name or f"feed {feed_id}"
     if outcome.status == "error":
         return ActionReport("error", f"Fetching {name} failed: {outcome.error}", problem_feeds=(feed_id,))

@@ -128,7 +128,7 @@ def test_a_closed_alert_can_be_reopened_and_leaves_the_false_alarm_rate(fired):
     assert dash.can_change(alert)
     assert dash.false_alarm_rates()[rule_id] == (0, 1)
     [event] = [e for e in list_events() if e["action"] == "alert reopened"]
-    assert (event["user"], event["target"], event["detail"]) == ("ana", f"alert #{alert_id}", {"rule": "r", "from": "false_alarm"})
+    assert (event["user"], event["target"], event["detail"]) == ("ana", f"alert #{alert_id}", {"rule": "r", "from": "false alarm"})
 
     resolve_alert(alert_id, now=NOW + timedelta(hours=3))  # and the workflow goes on from open
     reopen_alert(alert_id, now=NOW + timedelta(hours=4))

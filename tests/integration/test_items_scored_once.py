@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 import core.sentiment.score_items as scoring
+from core.auth import list_events
 from core.feeds import add_feed
 from core.sentiment import score_pending_articles
 from core.storage import session_scope
@@ -149,9 +150,12 @@ def test_fetch_now_reports_scoring_progress_batch_by_batch(db, tiny_models, monk
     items = [{"title": f"$JPM item {i} shares plunged", "link": f"https://example.com/{i}"} for i in range(12)]
     heard: list[tuple[int, int]] = []
     with serve_feeds({"/wire.rss": rss_feed(items)}) as base:
-        report = fetch_now(add_feed("Wire", base + "/wire.rss"), progress=lambda done, waiting: heard.append((done, waiting)))
+        feed_id = add_feed("Wire", base + "/wire.rss")
+        report = fetch_now(feed_id, progress=lambda done, waiting: heard.append((done, waiting)))
     assert "12 new items" in report.text and "all scored" in report.text, report.text
     assert heard == [(5, 12), (10, 12), (12, 12)]
+    [fetched] = list_events(action="feed fetched")
+    assert (fetched["target"], fetched["detail"]) == ("Wire", {"feed id": feed_id})  # the audit log names the feed
 
 
 def test_a_scorer_follows_the_one_holding_the_turn_and_takes_over_from_a_killed_one(db, tiny_models):
