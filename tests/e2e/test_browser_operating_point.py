@@ -1,6 +1,7 @@
 """Customer service in a real browser: the "Answer more ↔ Be more careful" choice, moved with the keyboard, decides
 whether one question is answered or handed to an agent (shipped models; the question's best FAQ match lies between
-the two thresholds), and the measured effect is shown next to the choice.
+the two thresholds), and the measured effect is shown next to the choice; a threshold suggested from a file of past
+questions (Past questions tab) is taken into the Ask box.
 The fixtures (`beacon`, `browser_page`) and helpers live in `tests/support/browser.py`."""
 
 from __future__ import annotations
@@ -63,3 +64,39 @@ def test_moving_the_choice_to_be_more_careful_escalates_what_answer_more_answers
     expect(page.get_by_text("Open the app and choose Reset PIN.")).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Decided at the operating point answer more", exact=False)).to_be_visible()
     shot(page, "customer_service_operating_point", tmp_path)
+
+
+def test_a_threshold_suggested_from_past_questions_is_used_by_the_ask_box(beacon, browser_page, tmp_path):
+    from playwright.sync_api import expect
+
+    from core.support.kb import import_faq
+
+    import_faq("Cards", FAQ, "question", "answer")
+    rows = ([("How do I reset my PIN?", FAQ.answer[0]), ("What are your opening hours?", FAQ.answer[1])] * 10
+            + [("Recommend a pizza place in Rome", ""), ("Who won the match last night?", "")])  # fmt: skip
+    past = tmp_path / "past.csv"
+    pd.DataFrame(rows, columns=["question", "expected"]).to_csv(past, index=False)
+
+    page = browser_page
+    page.goto(f"{beacon['url']}/customer_service")
+    sign_in(page)
+    page.get_by_role("tab", name="Past questions").click()
+    settled(page)
+    page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(past))
+    settled(page)
+    page.get_by_role("button", name="Answer the file").click()
+    expect(page.get_by_role("heading", name="What each threshold would do on your questions")).to_be_visible(timeout=SLOW)
+    expect(page.locator("[data-testid=stPlotlyChart]").last).to_be_visible()
+    suggestion = page.get_by_text(re.compile(r"^On your 22 past questions, threshold \d\.\d\d answers the most"))
+    expect(suggestion).to_be_visible()
+    threshold = re.search(r"threshold (\d\.\d\d)", suggestion.inner_text()).group(1)
+    page.get_by_role("button", name=f"Use threshold {threshold}").click()
+    settled(page)
+    expect(page.get_by_text(f"The Ask box and this tab now use the custom threshold {threshold}.")).to_be_visible()
+    shot(page, "customer_service_threshold_suggested", tmp_path)
+
+    page.get_by_role("tab", name="Ask").click()
+    settled(page)
+    expect(page.get_by_text(f"Custom threshold {threshold} is in use instead of the choice above", exact=False)).to_be_visible()
+    ask(page, "How do I reset my PIN?")
+    expect(page.get_by_text(f"Decided at the custom threshold {threshold}")).to_be_visible(timeout=SLOW)
