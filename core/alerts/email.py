@@ -79,8 +79,15 @@ def _worst_items(article_ids: list[int]) -> list[dict]:
 
 
 def reported_by(sources: int) -> str:
-    """How many feeds carried the item's story (syndicated copies are one story)."""
-    return f"reported by {count_of(sources, 'source')}"
+    """How many feeds carried the item's story (syndicated copies are one story): "reported by 3 sources", or ""
+    for a story only its own feed carried (the feed is named beside it; "reported by 1 source" on every line
+    said nothing)."""
+    return f"reported by {count_of(sources, 'source')}" if sources and sources > 1 else ""
+
+
+def bracketed(*parts: str) -> str:
+    """"[a, b, c]" of the parts that say something."""
+    return "[" + ", ".join(p for p in parts if p) + "]"
 
 
 def _confidence(value: float | None) -> str:
@@ -90,10 +97,9 @@ def _confidence(value: float | None) -> str:
 def _text_body(alert: dict, items: list[dict], links: dict[str, str]) -> str:
     lines = [alert["reason"], "", items_heading(alert, len(items))]
     for item in items:
-        lines.append(
-            f"- {item['title']} [{item['sentiment']} {_confidence(item['confidence'])}, "
-            f"{item['published_at']:%Y-%m-%d %H:%M} UTC, {item['feed']}, {reported_by(item['sources'])}]"
-        )
+        when = f"{item['published_at']:%Y-%m-%d %H:%M} UTC"
+        sentiment = f"{item['sentiment']} {_confidence(item['confidence'])}".strip()
+        lines.append(f"- {item['title']} {bracketed(sentiment, when, item['feed'], reported_by(item['sources']))}")
         if item["link"]:
             lines.append(f"  {item['link']}")
     lines += ["", f"Open these items in Beacon: {links['items']}", f"This alert in Beacon: {links['alert']}", ""]

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from core.alerts.detect import scope_label
-from core.alerts.email import dashboard_links, reported_by, web_link
+from core.alerts.email import bracketed, dashboard_links, reported_by, web_link
 from core.digests.schedule import Period, previous_periods
 from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
@@ -105,7 +105,8 @@ def digest_text(d: Digest) -> str:
         f"Most negative stories ({len(d.top)}):" if d.top else "Most negative stories: none in this period.",
     ]
     for item in d.top:
-        lines.append(f"- {item['title']} [{item['feed']}, {item['published_at']:%Y-%m-%d %H:%M} UTC, {reported_by(item['sources'])}]")
+        when = f"{item['published_at']:%Y-%m-%d %H:%M} UTC"
+        lines.append(f"- {item['title']} {bracketed(item['feed'], when, reported_by(item['sources']))}")
         if item["link"]:
             lines.append(f"  {item['link']}")
     lines += ["", f"Alerts fired ({len(d.alerts)}):" if d.alerts else "Alerts fired: none."]
