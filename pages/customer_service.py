@@ -11,7 +11,7 @@ from core.downloads import safe_csv
 from core.scoring.reading import InputFileError, count_records
 from core.settings import get_settings
 from core.support.assistant import FEEDBACK_WORDS, MAX_QUESTION_CHARS, ask, record_feedback
-from core.support.batch import answer_file
+from core.support.batch import add_wordings, answer_file, missed_wordings
 from core.support.decision import Policy
 from core.support.insights import MAX_QUESTIONS, PERIODS, question_insights
 from core.support.kb import (
@@ -28,6 +28,7 @@ from core.support.kb import (
 from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
+from core.wording import count_of
 from ui import chart_labels, example_download, may, plain, say, use_app_navigation
 
 use_app_navigation()
@@ -332,6 +333,35 @@ def past_questions_tab() -> None:
     st.dataframe(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False), hide_index=True, width="stretch", key="cs_b_table")
     st.download_button("Download the answers (CSV)", data, "answers.csv", "text/csv", key="cs_b_download")
     thresholds_on_your_questions(report)
+    if report.checked and may("analyst"):
+        teach_missed_wordings(kb, source.parent / "answers.csv", text_col, expected)
+
+
+def teach_missed_wordings(kb: str, answers, question_col: str, expected_col: str) -> None:  # noqa: ANN001 - Path
+    """Offer the questions the assistant missed (their answer is in the FAQ) as new FAQ wordings of those answers."""
+    st.subheader("Teach the assistant what it missed")
+    done = st.session_state.pop("cs_b_taught", None)
+    if done:
+        say(*done)
+    try:
+        wordings = missed_wordings(kb, answers, question_col, expected_col)
+    except (LookupError, OSError) as exc:  # the knowledge base was deleted meanwhile, or the answers file is gone
+        say("warning", str(exc))
+        return
+    if not wordings:
+        st.caption("Nothing to add: every question whose answer is in the FAQ was answered with it.")
+        return
+    st.caption(view.missed_wordings_caption(len(wordings), kb))
+    st.dataframe(pd.DataFrame(wordings), hide_index=True, key="cs_b_missed",
+                 column_config={"question": "Past question", "answer": "FAQ answer it should get", "category": "Category"})  # fmt: skip
+    if st.button(f"Add {count_of(len(wordings), 'wording')} to {kb}", key="cs_b_teach"):
+        try:
+            report = add_wordings(kb, wordings)
+        except (FaqFileError, ImportConflict, ValueError, LookupError) as exc:
+            st.session_state["cs_b_taught"] = ("error", str(exc))
+        else:
+            st.session_state["cs_b_taught"] = ("success" if report.version else "warning", view.taught_text(report))
+        st.rerun()
 
 
 def use_threshold(threshold: float) -> None:

@@ -18,11 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pandas as pd
+
 from core.downloads import SafeCsvWriter
 from core.scoring.reading import InputFileError, inspect_input, iter_chunks
 from core.support.assistant import ESCALATE_TEXT, MAX_QUESTION_CHARS, RERANK_WEIGHT, analyse
-from core.support.decision import Policy, decide
-from core.support.kb import load_kb
+from core.support.decision import LOW_SIMILARITY, UNKNOWN_INTENT, Policy, decide
+from core.support.kb import ImportReport, import_faq, load_kb, question_key
 from core.support.retrieval import answer_key
 from core.support.threshold_effects import RowOutcome
 
@@ -160,3 +162,30 @@ def read_answers(path: Path) -> list[dict]:
     """The rows of a written answers file (for the page and tests)."""
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def missed_wordings(kb_name: str, answers: Path, question_column: str, expected_column: str) -> list[dict]:
+    """The past questions the assistant missed although the knowledge base holds their answer: escalated because no
+    entry was close enough (or the intent unclear), or answered with another answer. One row per new wording
+    (``question``, the entry's ``answer`` and ``category``), ready to be added as FAQ questions. Questions the
+    knowledge base already holds are left out (adding one would change that entry's answer)."""
+    index = load_kb(kb_name, RERANK_WEIGHT).index
+    entries = {answer_key(e.answer): e for e in index.entries}
+    held = {question_key(e.question) for e in index.entries}
+    wordings: dict[str, dict] = {}
+    for row in read_answers(answers):
+        question = " ".join(str(row.get(question_column) or "").split())
+        entry = entries.get(answer_key(row.get(expected_column) or "")) if (row.get(expected_column) or "").strip() else None
+        missed = row["correct"] == "no" or (row["action"] == "escalate" and any(
+            reason in row["reasons"] for reason in (LOW_SIMILARITY, UNKNOWN_INTENT)))  # fmt: skip
+        key = question_key(question)
+        if entry is None or not missed or not question or key in held or key in wordings:
+            continue
+        wordings[key] = {"question": question, "answer": entry.answer, "category": entry.category}
+    return list(wordings.values())
+
+
+def add_wordings(kb_name: str, wordings: list[dict]) -> ImportReport:
+    """Add the missed wordings (``missed_wordings``) to the knowledge base as FAQ questions: a new version."""
+    frame = pd.DataFrame(wordings, columns=["question", "answer", "category"])
+    return import_faq(kb_name, frame, "question", "answer", "category", file_name="past questions")

@@ -136,6 +136,21 @@ def added_entry_text(report: ImportReport) -> str:
     return report.summary() + (f" ({problems})" if problems else "")
 
 
+def missed_wordings_caption(count: int, kb: str) -> str:
+    """What adding the missed questions does."""
+    return (f"{count_of(count, 'past question')} went unanswered or got another answer although {kb!r} holds the answer. "
+            f"Added as questions of those entries (a new version of the knowledge base, which can be rolled back), the "
+            f"assistant recognises these wordings next time.")
+
+
+def taught_text(report: ImportReport) -> str:
+    """The outcome of adding missed wordings, with the caveat that the same file no longer tests anything new."""
+    if not report.version:
+        return added_entry_text(report)
+    return (f"{report.summary()}. Answering this file again now asks questions the knowledge base holds, so it "
+            f"will look better than it is: test on other past questions.")
+
+
 def operating_point_label(name: str) -> str:
     return name[:1].upper() + name[1:]
 

@@ -151,3 +151,38 @@ def test_expected_answers_that_are_not_faq_answers_are_pointed_out(models):  # n
     assert_no_exception(at)
     assert any(w.startswith("1 expected answer is not an answer of the knowledge base 'Cards' (line 2): those questions can "
                             "never be answered right.") for w in texts(at.warning))  # fmt: skip
+
+
+def test_missed_questions_are_added_to_the_knowledge_base_from_the_page(models):  # noqa: F811
+    from core.support.kb import kb_entries
+
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
+    missed = b"question,expected\nmy plastic card still did not show up in the post,Cards arrive within 5 working days.\n"
+    at.file_uploader(key="cs_batch_upload").set_value(("missed.csv", missed, "text/csv"))
+    at.run()
+    at.selectbox(key="cs_b_expected").set_value("expected")
+    at.button(key="cs_b_run").click().run()
+    assert_no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Escalated"] == "1 (100%)"
+    table = next(f.value for f in at.dataframe if "question" in f.value.columns and "answer" in f.value.columns
+                 and "action" not in f.value.columns)  # fmt: skip
+    assert table.to_dict("records") == [{"question": "my plastic card still did not show up in the post",
+                                         "answer": "Cards arrive within 5 working days.", "category": "cards"}]  # fmt: skip
+    at.button(key="cs_b_teach").click().run()
+    assert_no_exception(at)
+    assert any(s.startswith("Cards: 1 added, 0 updated") and "test on other past questions" in s for s in texts(at.success))
+    assert "my plastic card still did not show up in the post" in kb_entries("Cards")["question"].tolist()
+    assert "Nothing to add: every question whose answer is in the FAQ was answered with it." in texts(at.caption)
+
+
+def test_viewers_are_not_offered_to_change_the_knowledge_base(models):  # noqa: F811
+    import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
+    at = open_page("customer_service.py", "Past questions", role="viewer")
+    missed = b"question,expected\nmy plastic card still did not show up in the post,Cards arrive within 5 working days.\n"
+    at.file_uploader(key="cs_batch_upload").set_value(("missed.csv", missed, "text/csv"))
+    at.run()
+    at.selectbox(key="cs_b_expected").set_value("expected")
+    at.button(key="cs_b_run").click().run()
+    assert_no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Escalated"] == "1 (100%)"
+    assert not [b for b in at.button if b.key == "cs_b_teach"]

@@ -110,3 +110,39 @@ def test_an_empty_expected_answer_means_none_in_the_faq_and_every_threshold_is_c
                  "--expected-column", "expected"]) == 0  # fmt: skip
     assert ("warning: 1 expected answer is not an answer of the knowledge base 'Bank' (line 2): those questions can never "
             "be answered right.") in capsys.readouterr().err
+
+
+def test_missed_questions_whose_answer_is_in_the_faq_are_added_as_new_wordings(db, tmp_path) -> None:
+    from core.support.assistant import ask
+    from core.support.batch import add_wordings, answer_file, missed_wordings
+    from core.support.decision import Policy
+    from core.support.kb import kb_entries
+
+    faq = tmp_path / "faq.csv"
+    faq.write_text("question,answer,category\n" + "\n".join(FAQ.splitlines()[1:]).replace("\n", ",cards\n") + ",cards\n")
+    assert main(["kb", "import", "--name", "Bank", str(faq)]) == 0
+    past = tmp_path / "past.csv"
+    past.write_text(
+        "question,expected\n"
+        "How do I reset my PIN?,Open the app and choose Reset PIN.\n"  # answered right: nothing to learn
+        "my plastic went missing what now,Call us at once and we block the card.\n"  # missed, answer in the FAQ
+        "my plastic went missing what now,Call us at once and we block the card.\n"  # the same wording once
+        "Recommend a good pizza place in Rome,\n"  # no answer in the FAQ: nothing to add
+        "is the branch open on saturday,We open on Saturdays from 10.\n"  # an answer the FAQ does not hold
+        "How can I block a lost card?,We are open 9 to 5 on weekdays.\n"  # an FAQ question: never re-answered
+    )
+    out = tmp_path / "answers.csv"
+    policy = Policy.for_operating_point("custom", 0.9)
+    answer_file("Bank", past, "question", out, "expected", policy)
+    wordings = missed_wordings("Bank", out, "question", "expected")
+    assert wordings == [{"question": "my plastic went missing what now", "answer": "Call us at once and we block the card.",
+                         "category": "cards"}]  # fmt: skip
+
+    report = add_wordings("Bank", wordings)
+    assert (report.added, report.version) == (["my plastic went missing what now"], 2)
+    entries = kb_entries("Bank")
+    assert len(entries) == 4 and "my plastic went missing what now" in entries["question"].tolist()
+    result = ask("Bank", "my plastic went missing what now", policy=policy, log=False)
+    assert result.decision.action == "answer" and result.answer == "Call us at once and we block the card."
+    answer_file("Bank", past, "question", out, "expected", policy)
+    assert missed_wordings("Bank", out, "question", "expected") == []
