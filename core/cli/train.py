@@ -23,8 +23,8 @@ def _summary(run: Any) -> dict[str, Any]:
         "device": run.device,
         "duration_s": run.result["duration_s"],
     }
-    if run.result.get("compared_with"):
-        old = run.result["compared_with"]
+    old = run.result.get("compared_with")
+    if old and old.get("comparable", True):  # an active version with other labels is not compared
         summary["active_version_on_same_rows"] = {
             "version": old["version"],
             "accuracy": round(old["accuracy"], 4),

@@ -216,12 +216,21 @@ def _judge(check: DataCheck, min_per_class: int, known_labels: list[str] | None)
         if new or missing:
             check.warnings.append(
                 "the labels differ from the active version's"
-                + (f"; new: {', '.join(new)}" if new else "")
-                + (f"; not in this file: {', '.join(missing)}" if missing else "")
+                + (f"; new: {_some(new)}" if new else "")
+                + (f"; not in this file: {_some(missing)}" if missing else "")
                 + " (the new version predicts only this file's labels)"
             )
     if counts and max(counts.values()) > 20 * min(counts.values()):
         check.warnings.append("the classes are very unbalanced (largest > 20x smallest); the small ones may be predicted poorly")
+
+
+LABELS_NAMED = 10
+
+
+def _some(labels: list[str]) -> str:
+    """Up to ``LABELS_NAMED`` labels, and how many more (a bank's 77 intents would fill the page)."""
+    more = len(labels) - LABELS_NAMED
+    return ", ".join(labels[:LABELS_NAMED]) + (f" and {more} more" if more > 0 else "")
 
 
 def _grouped(summary: dict[str, int]) -> dict[str, int]:

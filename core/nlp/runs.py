@@ -386,14 +386,19 @@ def _finish_success(run: RunView, result: TrainingResult, fingerprint: str) -> N
 
 
 def compare_on_validation(active, result: TrainingResult) -> dict:  # noqa: ANN001 - active: VersionInfo
-    """Score the active version on the new run's validation rows, so both numbers use the same rows."""
+    """Score the active version on the new run's validation rows, so both numbers use the same rows. An active
+    version that predicts none of the new labels (another label set: a shop's intents after a bank's) is not scored:
+    its 0 would say nothing, so the result names it with ``comparable`` False."""
     from core.nlp import registry
 
+    if not set(result.labels) & set(active.labels):
+        return {"version": active.version, "method": active.method, "comparable": False, "labels": len(active.labels)}
     classifier = registry.load_version(active)
     predictions = [p.label for p in classifier.predict(result.val_texts)]
     labels = list(dict.fromkeys([*result.labels, *classifier.labels]))
     report = classification_report(result.val_labels, predictions, labels)
-    return {"version": active.version, "method": active.method, **{k: report[k] for k in ("accuracy", "macro_f1", "per_class", "n")}}
+    return {"version": active.version, "method": active.method, "comparable": True,
+            **{k: report[k] for k in ("accuracy", "macro_f1", "per_class", "n")}}
 
 
 def worst_examples(result: TrainingResult, limit: int = WORST_EXAMPLES) -> list[dict]:

@@ -335,6 +335,9 @@ def comparison_text(run: RunView) -> str:
     old = run.result.get("compared_with")
     if not old:
         return ""
+    if old.get("comparable") is False:
+        return (f"v{old['version']} (active when this run finished) predicts other labels ({old['labels']}, none of this "
+                f"file's), so it is not compared: its score on these rows would be 0 and say nothing.")
     return f"v{old['version']} (active when this run finished) was scored on the same {run.result['metrics']['n']} validation rows."
 
 

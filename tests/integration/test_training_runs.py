@@ -82,6 +82,22 @@ def test_the_first_version_of_a_new_task_becomes_active(db):
     assert registry.active_version("complaint_type").labels == ["negative", "neutral", "positive"]
 
 
+def test_a_version_with_other_labels_is_not_compared_with_the_active_one(db):
+    from core.cli.train import _summary
+    from core.views import model_studio as studio
+
+    first = check_labelled_data(labelled(), "text", "label")
+    assert execute_run(queue_run(first, "requests", TrainingParams(method="head", epochs=10))).result["activated"]
+    shop = labelled().assign(label=lambda f: f["label"].map({"positive": "Praise", "negative": "Complaint", "neutral": "Question"}))
+    run = execute_run(queue_run(check_labelled_data(shop, "text", "label"), "requests", TrainingParams(method="head", epochs=10)))
+    assert run.status == "succeeded", run.error
+    assert run.result["compared_with"] == {"version": 1, "method": "head", "comparable": False, "labels": 3}
+    assert studio.headline(run)["macro_f1"][1] is None  # no "+0.867 vs v1" over a version that cannot be right
+    assert studio.comparison_text(run) == ("v1 (active when this run finished) predicts other labels (3, none of this file's), "
+                                           "so it is not compared: its score on these rows would be 0 and say nothing.")
+    assert "active_version_on_same_rows" not in _summary(run)
+
+
 def test_a_queued_run_cancelled_never_trains(tiny_models):
     run_id = queue()
     assert request_cancel(run_id).status == "cancelled"

@@ -71,6 +71,9 @@ def test_one_class_is_not_enough():
 def test_labels_that_differ_from_the_active_version_are_named():
     check = check_labelled_data(frame(balanced()), "text", "label", known_labels=["neg", "neutral", "pos"])
     assert any("not in this file: neutral" in w for w in check.warnings)
+    bank = [f"intent_{i:02d}" for i in range(77)]
+    [warning] = check_labelled_data(frame(balanced()), "text", "label", known_labels=bank).warnings
+    assert "; not in this file: intent_00, intent_01, " in warning and "intent_09 and 67 more (the new version" in warning
 
 
 def test_tasks_whose_labels_beacon_reads_take_only_those_labels():
