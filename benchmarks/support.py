@@ -5,6 +5,7 @@ unknown intents, and the latency of one ask on CPU with a 1,500-entry knowledge 
     .venv/bin/python benchmarks/support.py --only-faq          # the FAQ section alone
     .venv/bin/python benchmarks/support.py --only-latency      # the ask latency alone
     .venv/bin/python benchmarks/support.py --only-escalation-encoders  # escalation: fast vs accurate encoder
+    .venv/bin/python benchmarks/support.py --only-escalation [--escalation-lora-epochs 4]  # the escalation section
     .venv/bin/python benchmarks/support.py --operating-points  # only rewrite core/support/operating_points.json
 
 Needs ../shared/data (banking77, customer_faq); reads it in place (nothing is copied into the repository).
@@ -255,7 +256,8 @@ def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: i
     from core.nlp.defaults import DEFAULT_MODELS, read_labelled_csv
     from core.nlp.sentence_encoder import get_sentence_encoder, normalise
     from core.nlp.training import TrainingParams, train_classifier
-    from core.support.decision import answer_confidence
+    from core.support.assistant import REFERENCE_SAMPLE
+    from core.support.decision import answer_confidence, relative_intent_confidence
 
     train = read_labelled_csv(DATA / "banking77" / "train.csv")
     test = read_labelled_csv(DATA / "banking77" / "test.csv")
@@ -282,7 +284,9 @@ def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: i
         return {"threshold": round(threshold, 4), "known_answered": round(float((s[~is_unknown] >= threshold).mean()), 4),
                 "unknown_escalated": round(float((s[is_unknown] < threshold).mean()), 4)}  # fmt: skip
 
-    confidence = np.array([answer_confidence(s, c) for s, c in zip(sim, probs.max(axis=1))])
+    step = max(1, len(known_train) // REFERENCE_SAMPLE)  # the product's reference: median top probability on FAQ questions
+    reference = _median_top_probability(enc.pooled([t for t, _ in known_train[::step][:REFERENCE_SAMPLE]]) @ w.T + b)
+    confidence = np.array([answer_confidence(s, relative_intent_confidence(c, reference)) for s, c in zip(sim, probs.max(axis=1))])
     out = {"intent_confidence": at_answered_share(probs.max(axis=1)), "similarity": at_answered_share(sim),
            "answer_confidence (used by decide)": at_answered_share(confidence)}  # fmt: skip
     threshold = out["answer_confidence (used by decide)"]["threshold"]
@@ -296,6 +300,7 @@ def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: i
     report = {"unknown_intents": sorted(unknown), "known_test": int((~is_unknown).sum()), "unknown_test": int(is_unknown.sum()),
               "model": "head-only on frozen MiniLM, 67 intents (core train_classifier)", "known_intent_accuracy": round(known_acc, 4),
               "unknown_escalated": out["answer_confidence (used by decide)"]["unknown_escalated"], "by_score": out,
+              "intent_reference": round(reference, 4),
               "per_unknown_intent": per_intent, "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
     if lora_epochs:
         params = dataclasses.replace(DEFAULT_MODELS["intent"].params, epochs=lora_epochs)
@@ -303,15 +308,26 @@ def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: i
         lora = train_classifier([t for t, _ in known_train], [lab for _, lab in known_train], params, device="cpu")
         clf = TextClassifier(lora.model, lora.labels, max_length=params.max_length, device="cpu")
         lora_probs = clf.predict_proba(test_texts)
-        lora_conf = np.array([answer_confidence(s, c) for s, c in zip(sim, lora_probs.max(axis=1))])
+        lora_reference = float(np.median(clf.predict_proba([t for t, _ in known_train[::step][:REFERENCE_SAMPLE]]).max(axis=1)))
+        lora_conf = np.array([answer_confidence(s, relative_intent_confidence(c, lora_reference))
+                              for s, c in zip(sim, lora_probs.max(axis=1))])
         report["lora_intent_model"] = {
             "model": f"LoRA as shipped (rank {params.lora_rank}), {lora_epochs} epochs on the 67 known intents",
             "known_intent_accuracy": round(float((np.array(lora.labels)[lora_probs.argmax(axis=1)] == test_labels)[~is_unknown].mean()), 4),
             "intent_confidence": at_answered_share(lora_probs.max(axis=1)),
             "answer_confidence (used by decide)": at_answered_share(lora_conf),
+            "intent_reference": round(lora_reference, 4),
             "train_seconds": round(time.perf_counter() - started, 1),
         }
     return report
+
+
+def _median_top_probability(logits):  # noqa: ANN001, ANN202 - numpy in, a float out
+    """The median top softmax probability of rows of logits (the intent reference of ``core.support.assistant``)."""
+    import numpy as np
+
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return float(np.median((probs / probs.sum(axis=1, keepdims=True)).max(axis=1)))
 
 
 def _softmax_head(x, y: list[str]):  # noqa: ANN001, ANN202 - numpy in, a predict_proba out
@@ -493,6 +509,8 @@ def main() -> int:
     parser.add_argument("--only-latency", action="store_true", help="rerun only the ask latency and keep the other sections")
     parser.add_argument("--only-escalation-encoders", action="store_true",
                         help="rerun only the escalation comparison of the fast and accurate encoders (about 12 min on 2 cores)")
+    parser.add_argument("--only-escalation", action="store_true",
+                        help="rerun only the escalation section (with --escalation-lora-epochs for the LoRA intent model too)")
     parser.add_argument("--operating-points", action="store_true",
                         help=f"only rewrite {POINTS_OUT.relative_to(ROOT)} from the FAQ section of {OUT.relative_to(ROOT)} (seconds)")
     parser.add_argument("--escalation-lora-epochs", type=int, default=0,
@@ -517,6 +535,13 @@ def main() -> int:
         results["latency"] = latency(args.latency_asks)
         OUT.write_text(json.dumps(results, indent=2) + "\n")
         print("latency", results["latency"], f"\nwrote {OUT} (latency section only)")
+        return 0
+    if args.only_escalation:
+        results = json.loads(OUT.read_text()) if OUT.exists() else {}
+        results["escalation"] = escalation(lora_epochs=args.escalation_lora_epochs)
+        OUT.write_text(json.dumps(results, indent=2) + "\n")
+        print("escalation", results["escalation"]["by_score"], results["escalation"].get("lora_intent_model"))
+        print(f"wrote {OUT} (escalation section only)")
         return 0
     if args.only_escalation_encoders:
         results = json.loads(OUT.read_text()) if OUT.exists() else {}

@@ -14,7 +14,7 @@ from core.nlp.registry import find_active
 from core.nlp.sentence_encoder import get_sentence_encoder, normalise
 from core.privacy import mask_personal_data
 from core.repositories import knowledge_bases as kb_store
-from core.support.decision import Decision, Policy, decide
+from core.support.decision import Decision, Policy, decide, relative_intent_confidence
 from core.support.kb import load_kb
 from core.support.retrieval import KBIndex, Match, TaskScores, score_task
 
@@ -41,6 +41,12 @@ class Analysis:
     sentiment: TaskScores | None
     decisions: list[Decision]
     vectors: np.ndarray
+    intent_reference: float | None = None  # how sure the intent model is of the knowledge base's own questions
+
+    def intent_evidence(self, i: int) -> float | None:
+        """The intent model's top probability for text ``i`` relative to ``intent_reference`` (at most 1): what
+        ``decide`` weighs (``core.support.decision.relative_intent_confidence``)."""
+        return relative_intent_confidence(self.intent_of(i)[1], self.intent_reference)
 
     def intent_of(self, i: int) -> tuple[str | None, float | None]:
         if self.intent is None:
@@ -62,7 +68,7 @@ class Analysis:
         return Analysis(
             [m for part in parts for m in part.matches], _joined_scores([p.intent for p in parts]),
             _joined_scores([p.sentiment for p in parts]), [d for part in parts for d in part.decisions],
-            np.concatenate([part.vectors for part in parts]),
+            np.concatenate([part.vectors for part in parts]), parts[0].intent_reference,
         )
 
     def reordered(self, positions: np.ndarray) -> Analysis:
@@ -73,7 +79,7 @@ class Analysis:
             return None if task is None else replace(task, probabilities=task.probabilities[positions])
 
         return Analysis([self.matches[i] for i in pick], scores(self.intent), scores(self.sentiment),
-                        [self.decisions[i] for i in pick], self.vectors[positions])  # fmt: skip
+                        [self.decisions[i] for i in pick], self.vectors[positions], self.intent_reference)  # fmt: skip
 
 
 class ModelChangedError(LookupError):
@@ -118,14 +124,37 @@ def _analyse_chunk(texts: list[str], index: KBIndex | None, policy: Policy, k: i
     vectors = normalise(pooled)
     intent = score_task(INTENT_TASK, texts, pooled)
     sentiment = score_task(sentiment_task(), texts, pooled)
-    analysis = Analysis([], intent, sentiment, [], vectors)
+    reference = intent_reference(index, intent.version) if intent is not None and index is not None else None
+    analysis = Analysis([], intent, sentiment, [], vectors, reference)
     for i, text in enumerate(texts):
         matches = index.search(vectors[i], text, k=k) if index is not None else []
         analysis.matches.append(matches)
-        _, intent_conf = analysis.intent_of(i)
         _, negative = analysis.sentiment_of(i)
-        analysis.decisions.append(decide(matches[0].similarity if matches else None, intent_conf, negative, policy))
+        decision = decide(matches[0].similarity if matches else None, analysis.intent_evidence(i), negative, policy)
+        analysis.decisions.append(decision)
     return analysis
+
+
+REFERENCE_SAMPLE = 200  # knowledge-base questions the intent reference is measured on (a median: a sample suffices)
+_references: dict[tuple[int, int | None], float | None] = {}
+
+
+def intent_reference(index: KBIndex, intent_version: int | None) -> float | None:
+    """The median top probability the active intent model gives the knowledge base's own questions (up to
+    ``REFERENCE_SAMPLE`` of them, evenly spread), measured once per knowledge-base version and intent version.
+    The shipped bank intent model is near 1 on a bank FAQ (and, overconfident, on others); a team's own few-class
+    model may sit near 0.4 on questions it places right, which the raw probability would count as doubt."""
+    if not index.entries:
+        return None
+    key = (hash(tuple(e.id for e in index.entries)), intent_version)
+    if key not in _references:
+        step = max(1, len(index.entries) // REFERENCE_SAMPLE)
+        sample = [e.question for e in index.entries[::step][:REFERENCE_SAMPLE]]
+        scores = score_task(INTENT_TASK, sample, get_sentence_encoder().pooled(sample))
+        if len(_references) > 64:
+            _references.clear()
+        _references[key] = None if scores is None else float(np.median(scores.probabilities.max(axis=1)))
+    return _references[key]
 
 
 ESCALATE_TEXT = "Escalate to an agent."

@@ -83,8 +83,8 @@ def _answer_rows(texts: list[str], index, policy: Policy) -> list[_Answered]:  #
         decision, matches = analysis.decisions[j], analysis.matches[j]
         best = matches[0] if matches else None
         answer = best.entry.answer if best is not None and not decision.escalate else ESCALATE_TEXT
-        (intent, intent_conf), (sentiment, negative) = analysis.intent_of(j), analysis.sentiment_of(j)
-        held_back = decide(best.similarity if best else None, intent_conf, negative, any_threshold).escalate
+        (intent, _), (sentiment, negative) = analysis.intent_of(j), analysis.sentiment_of(j)
+        held_back = decide(best.similarity if best else None, analysis.intent_evidence(j), negative, any_threshold).escalate
         added = [decision.action, answer, best.entry.question if best else "", decision.confidence, ", ".join(decision.reasons),
                  intent or "", sentiment or ""]  # fmt: skip
         out[i] = _Answered(added, best.entry.answer if best else "", held_back)

@@ -160,3 +160,12 @@ def test_cluster_names_are_the_words_that_set_a_group_apart() -> None:
     assert cluster_labels([["card card card"]])[0] == "card"  # one group: its most frequent words
     upset = ["This is the third time my order is late, absolutely useless service!!!", "hi, when will my parcel arrive?"]
     assert cluster_labels([upset], top=3)[0] == "arrive, late, order"  # not "absolutely, arrive, hi"
+
+
+def test_intent_confidence_is_weighed_relative_to_the_models_confidence_on_the_faq():
+    from core.support.decision import relative_intent_confidence
+
+    assert relative_intent_confidence(0.2, 0.4) == pytest.approx(0.5)  # half as sure as of the FAQ's own questions
+    assert relative_intent_confidence(0.5, 0.4) == 1.0  # surer than of those: no doubt at all
+    assert relative_intent_confidence(0.7, None) == 0.7 and relative_intent_confidence(0.7, 0.0) == 0.7  # no reference
+    assert relative_intent_confidence(None, 0.4) is None  # no intent model
