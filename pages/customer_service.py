@@ -75,7 +75,7 @@ def show_answer(item: dict) -> None:
         with c2.container(border=True, height="stretch"):  # a card whose text wraps
             st.caption("Intent", help=f"The intent model's label: {item['intent']}" if item["intent"] else None)
             st.markdown(f"**{plain(view.intent_name(item['intent']))}**")
-            if note := view.intent_note(item["action"], item["reasons"], item["intent_confidence"]):
+            if note := view.intent_note(item["action"], item["reasons"], item["intent_confidence"], item.get("intent_reference")):
                 st.caption(note)
         c3.metric("Customer sentiment", item["sentiment"] or "–", f"model: {item['sentiment_task']}", delta_color="off",
                   delta_arrow="off", border=True)  # fmt: skip

@@ -178,6 +178,7 @@ class AskResult:
     sentiment_task: str
     alternatives: list[dict] = field(default_factory=list)
     interaction_id: int | None = None
+    intent_reference: float | None = None  # the intent model's median top probability on the knowledge base's questions
 
     def as_dict(self) -> dict:
         return {
@@ -189,6 +190,7 @@ class AskResult:
             "intent_model_version": self.intent_model_version, "sentiment": self.sentiment,
             "sentiment_negative": None if self.sentiment_negative is None else round(self.sentiment_negative, 4),
             "sentiment_task": self.sentiment_task, "alternatives": self.alternatives, "interaction_id": self.interaction_id,
+            "intent_reference": None if self.intent_reference is None else round(self.intent_reference, 4),
         }  # fmt: skip
 
 
@@ -214,6 +216,7 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
         intent_model_version=analysis.intent.version if analysis.intent else None, sentiment=sentiment,
         sentiment_negative=negative, sentiment_task=analysis.sentiment.task if analysis.sentiment else sentiment_task(),
         alternatives=[{"question": m.entry.question, "answer": m.entry.answer, "similarity": round(m.similarity, 4)} for m in matches[1:3]],
+        intent_reference=analysis.intent_reference,
     )  # fmt: skip
     if log:
         result.interaction_id = kb_store.log_question({

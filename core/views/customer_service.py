@@ -62,15 +62,19 @@ def escalation_text(reasons: list[str], confidence: float) -> str:
     return f"Escalate to an agent — {words} ({', '.join(reasons)}; confidence {confidence:.2f})."
 
 
-def intent_note(action: str, reasons: list[str], intent_confidence: float | None) -> str | None:
+def intent_note(action: str, reasons: list[str], intent_confidence: float | None, reference: float | None = None) -> str | None:
     """The caption under the intent: its confidence, or when the question matched no FAQ entry, that the label is only
     the nearest intent the model knows (a question about the weather still gets a bank intent, often at a confidence
-    near 1, which would read as certainty)."""
+    near 1, which would read as certainty). A model that is unsure even of the FAQ's own questions (``reference``,
+    its median there, below 0.9) gets that figure beside it, so 0.37 does not read as doubt."""
     if intent_confidence is None:
         return None
     if action == "escalate" and LOW_SIMILARITY in reasons:
         return "only the nearest intent the model knows: the question matched no FAQ entry"
-    return f"model confidence {intent_confidence:.2f}"
+    text = f"model confidence {intent_confidence:.2f}"
+    if reference is not None and reference < 0.9:
+        text += f" (typical for this FAQ's own questions: {reference:.2f})"
+    return text
 
 
 def intent_name(label: str | None) -> str:

@@ -38,7 +38,7 @@ def shop(db):
 
 
 def test_a_few_class_intent_model_is_weighed_against_its_confidence_on_the_faq(shop):
-    from core.support.assistant import RERANK_WEIGHT, analyse
+    from core.support.assistant import RERANK_WEIGHT, analyse, ask
     from core.support.decision import UNKNOWN_INTENT, Policy, answer_confidence, decide
     from core.support.kb import load_kb
 
@@ -57,6 +57,8 @@ def test_a_few_class_intent_model_is_weighed_against_its_confidence_on_the_faq(s
     assert UNKNOWN_INTENT in decide(similarity, raw, None, policy).reasons  # what the raw probability did
     [decision] = analyse([question], index, policy).decisions
     assert decision.action == "answer", decision.reasons
+    shown = ask("Shop", question, policy=policy, log=False).as_dict()  # what the page shows beside the confidence
+    assert shown["action"] == "answer" and shown["intent_reference"] == pytest.approx(analysis.intent_reference, abs=1e-4)
 
 
 def test_the_reference_is_measured_once_per_knowledge_base_and_intent_version(shop, monkeypatch):

@@ -82,3 +82,12 @@ def test_the_unanswered_table_says_how_many_groups_of_how_many_tickets_and_when_
     monkeypatch.setattr(view, "MAX_CLUSTERED", 2)
     assert view.clusters_caption(report(["escalate"] * 1500, 1)).endswith(
         "of the 1,500 tickets it would escalate; the sizes are estimated from a sample of 2.")
+
+
+def test_an_unsure_intent_model_shows_what_it_gives_the_faq_beside_its_confidence():
+    from core.views.customer_service import intent_note
+
+    assert intent_note("answer", [], 0.37, 0.37) == "model confidence 0.37 (typical for this FAQ's own questions: 0.37)"
+    assert intent_note("answer", [], 0.95, 0.99) == "model confidence 0.95"  # a model sure of the FAQ: nothing to add
+    assert intent_note("answer", [], 0.95) == "model confidence 0.95"
+    assert intent_note("escalate", ["low similarity"], 0.9, 0.4).startswith("only the nearest intent")
