@@ -85,6 +85,18 @@ def test_another_file_does_not_show_the_previous_files_answers(models):  # noqa:
     assert {m.label: m.value for m in at.metric}["Questions"] == "1"
 
 
+def answered_with_expected(name: str, data: bytes, role: str = "admin"):  # noqa: ANN201 - AppTest
+    """The Past questions tab after answering ``data`` with its 'expected' column (the Cards FAQ imported first)."""
+    at = import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
+    at = switch_tab(at, "Past questions") if role == "admin" else open_page("customer_service.py", "Past questions", role=role)
+    at.file_uploader(key="cs_batch_upload").set_value((name, data, "text/csv"))
+    at.run()
+    at.selectbox(key="cs_b_expected").set_value("expected")
+    at.button(key="cs_b_run").click().run()
+    assert_no_exception(at)
+    return at
+
+
 def _many_past_questions() -> bytes:
     """24 past questions: FAQ questions as asked (with their answer) and questions the FAQ has no answer for (empty)."""
     known = [("How do I reset my PIN?", "\"Open the app, go to Cards and choose Reset PIN.\""),
@@ -99,12 +111,7 @@ def _many_past_questions() -> bytes:
 def test_each_threshold_is_shown_on_the_past_questions_and_one_is_suggested_and_used(models):  # noqa: F811
     from core.support import operating_points as points
 
-    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
-    at.file_uploader(key="cs_batch_upload").set_value(("past.csv", _many_past_questions(), "text/csv"))
-    at.run()
-    at.selectbox(key="cs_b_expected").set_value("expected")
-    at.button(key="cs_b_run").click().run()
-    assert_no_exception(at)
+    at = answered_with_expected("past.csv", _many_past_questions())
     table = next(f.value for f in at.dataframe if "Choice" in f.value.columns)
     assert table["Choice"].tolist() == ["Answer more", "Balanced", "Be more careful"]
     assert table["Threshold"].tolist() == [points.operating_point(n).threshold for n in points.NAMES]
@@ -130,25 +137,15 @@ def test_each_threshold_is_shown_on_the_past_questions_and_one_is_suggested_and_
 
 
 def test_a_few_past_questions_get_the_table_but_no_suggestion(models):  # noqa: F811
-    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
-    at.file_uploader(key="cs_batch_upload").set_value(("past.csv", PAST, "text/csv"))
-    at.run()
-    at.selectbox(key="cs_b_expected").set_value("expected")
-    at.button(key="cs_b_run").click().run()
-    assert_no_exception(at)
+    at = answered_with_expected("past.csv", PAST)
     assert any(f for f in at.dataframe if "Choice" in f.value.columns)
     assert "Only 3 past questions with the expected answer column: add at least 20 for a suggested threshold" in " ".join(texts(at.caption))
     assert not [b for b in at.button if b.label.startswith("Use threshold")]
 
 
 def test_expected_answers_that_are_not_faq_answers_are_pointed_out(models):  # noqa: F811
-    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
     replies = b"question,expected\nI forgot my PIN how do I reset it,Hi! You can reset it in the app.\nWhat is the weather?,\n"
-    at.file_uploader(key="cs_batch_upload").set_value(("replies.csv", replies, "text/csv"))
-    at.run()
-    at.selectbox(key="cs_b_expected").set_value("expected")
-    at.button(key="cs_b_run").click().run()
-    assert_no_exception(at)
+    at = answered_with_expected("replies.csv", replies)
     assert any(w.startswith("1 expected answer is not an answer of the knowledge base 'Cards' (line 2): those questions can "
                             "never be answered right.") for w in texts(at.warning))  # fmt: skip
 
@@ -156,13 +153,8 @@ def test_expected_answers_that_are_not_faq_answers_are_pointed_out(models):  # n
 def test_missed_questions_are_added_to_the_knowledge_base_from_the_page(models):  # noqa: F811
     from core.support.kb import kb_entries
 
-    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
     missed = b"question,expected\nmy plastic card still did not show up in the post,Cards arrive within 5 working days.\n"
-    at.file_uploader(key="cs_batch_upload").set_value(("missed.csv", missed, "text/csv"))
-    at.run()
-    at.selectbox(key="cs_b_expected").set_value("expected")
-    at.button(key="cs_b_run").click().run()
-    assert_no_exception(at)
+    at = answered_with_expected("missed.csv", missed)
     assert {m.label: m.value for m in at.metric}["Escalated"] == "1 (100%)"
     table = next(f.value for f in at.dataframe if "question" in f.value.columns and "answer" in f.value.columns
                  and "action" not in f.value.columns)  # fmt: skip
@@ -176,13 +168,7 @@ def test_missed_questions_are_added_to_the_knowledge_base_from_the_page(models):
 
 
 def test_viewers_are_not_offered_to_change_the_knowledge_base(models):  # noqa: F811
-    import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
-    at = open_page("customer_service.py", "Past questions", role="viewer")
     missed = b"question,expected\nmy plastic card still did not show up in the post,Cards arrive within 5 working days.\n"
-    at.file_uploader(key="cs_batch_upload").set_value(("missed.csv", missed, "text/csv"))
-    at.run()
-    at.selectbox(key="cs_b_expected").set_value("expected")
-    at.button(key="cs_b_run").click().run()
-    assert_no_exception(at)
+    at = answered_with_expected("missed.csv", missed, role="viewer")
     assert {m.label: m.value for m in at.metric}["Escalated"] == "1 (100%)"
     assert not [b for b in at.button if b.key == "cs_b_teach"]
