@@ -188,4 +188,4 @@ def missed_wordings(kb_name: str, answers: Path, question_column: str, expected_
 def add_wordings(kb_name: str, wordings: list[dict]) -> ImportReport:
     """Add the missed wordings (``missed_wordings``) to the knowledge base as FAQ questions: a new version."""
     frame = pd.DataFrame(wordings, columns=["question", "answer", "category"])
-    return import_faq(kb_name, frame, "question", "answer", "category", file_name="past questions")
+    return import_faq(kb_name, frame, "question", "answer", "category", file_name="the Past questions tab")
