@@ -136,7 +136,7 @@ def _analyse_chunk(texts: list[str], index: KBIndex | None, policy: Policy, k: i
 
 
 REFERENCE_SAMPLE = 200  # knowledge-base questions the intent reference is measured on (a median: a sample suffices)
-_references: dict[tuple[int, int | None], float | None] = {}
+_references: dict[tuple[str, int, int | None], float | None] = {}
 
 
 def intent_reference(index: KBIndex, intent_version: int | None) -> float | None:
@@ -146,7 +146,10 @@ def intent_reference(index: KBIndex, intent_version: int | None) -> float | None
     model may sit near 0.4 on questions it places right, which the raw probability would count as doubt."""
     if not index.entries:
         return None
-    key = (hash(tuple(e.id for e in index.entries)), intent_version)
+    from core.settings import get_settings
+
+    # the database too: another database (a test's, a restored copy) may reuse the same entry ids and version numbers
+    key = (get_settings().database_url, hash(tuple((e.id, e.question) for e in index.entries)), intent_version)
     if key not in _references:
         step = max(1, len(index.entries) // REFERENCE_SAMPLE)
         sample = [e.question for e in index.entries[::step][:REFERENCE_SAMPLE]]
