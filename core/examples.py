@@ -56,7 +56,8 @@ FAQ = [
      ["I got a text asking for my PIN, is it you?", "I think I've been scammed"]),
 ]
 
-# Questions as customers wrote them, with the answer a support agent gave (empty: none in the FAQ).
+# Questions as customers wrote them, with the answer a support agent gave (empty: none in the FAQ); 22 of them, so
+# Past questions can suggest a threshold (it needs 20).
 PAST_QUESTIONS = [
     ("hi, my wallet was stolen with my bank card in it", 0),
     ("the new card you sent me never came, it's been two weeks", 1),
@@ -68,6 +69,16 @@ PAST_QUESTIONS = [
     ("I have a new address", 8),
     ("can't remember my password", 11),
     ("someone called and asked for my PIN", 12),
+    ("can I block my card for now, I think I left it at a friend's", 0),
+    ("how do I turn on the card you just sent me", 3),
+    ("will my rent transfer to my landlord arrive today?", 4),
+    ("oops, I paid the wrong account, can I undo it?", 5),
+    ("what do you charge for taking money out at an ATM abroad", 6),
+    ("how do I put money into my account", 9),
+    ("the app won't let me sign in", 11),
+    ("I'd like to shut my account down", 10),
+    ("got an email asking for my password, is that really you?", 12),
+    ("why did my card not work when I paid online", 2),
     ("do you offer mortgages?", None),
     ("can I open a joint account with my partner?", None),
 ]

@@ -23,6 +23,9 @@ def test_past_questions_expect_answers_of_the_example_faq_or_none():
     expected = read("past_questions")["expected_answer"]
     assert set(expected) - {""} <= answers
     assert (expected == "").sum() == 2  # questions the FAQ does not cover, to show an escalation
+    from core.support.threshold_effects import MIN_CHECKED_FOR_SUGGESTION
+
+    assert len(expected) >= MIN_CHECKED_FOR_SUGGESTION  # enough for Past questions to suggest a threshold
 
 
 def test_interactions_name_catalogue_items_once_per_user_and_leave_new_items_untouched():
