@@ -131,12 +131,14 @@ def prepare_tickets(
 
 
 _CONTRACTIONS = re.compile(r"(n[’']t|[’'](s|re|ll|ve|d|m))\b", re.IGNORECASE)  # "didn't" -> "did", not "didn" and "t"
-# Words customers add to any message (greetings, thanks, emphasis, "I need"): they never name what a group is about.
+# Words customers add to any message (greetings, thanks, emphasis, exclamations, how they feel, "I need"): they never
+# name what a group is about.
 # Only for labels; retrieval keeps its own stop words (core.support.retrieval), which its benchmark tuned.
 _FILLER = frozenset(
     "hi hello hey dear thanks thank thx pls plz ok okay yes yeah absolutely really very too also still already again "
     "ever even anyone someone something anything everything guys team sir madam hope need want know tell help "
-    "asap urgent urgently".split()
+    "asap urgent urgently wow phew oh ugh omg lol great brilliant awesome amazing terrible awful pathetic shocking "
+    "impressed unhappy happy".split()
 )
 
 

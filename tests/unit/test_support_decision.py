@@ -160,6 +160,8 @@ def test_cluster_names_are_the_words_that_set_a_group_apart() -> None:
     assert cluster_labels([["card card card"]])[0] == "card"  # one group: its most frequent words
     upset = ["This is the third time my order is late, absolutely useless service!!!", "hi, when will my parcel arrive?"]
     assert cluster_labels([upset], top=3)[0] == "arrive, late, order"  # not "absolutely, arrive, hi"
+    relieved = ["Phew, my account has been upgraded back. What a relief!", "Wow, I'm back in my account, impressed"]
+    assert "wow" not in cluster_labels([relieved], top=3)[0] and "impressed" not in cluster_labels([relieved], top=3)[0]
 
 
 def test_intent_confidence_is_weighed_relative_to_the_models_confidence_on_the_faq():
