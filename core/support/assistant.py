@@ -136,28 +136,23 @@ def _analyse_chunk(texts: list[str], index: KBIndex | None, policy: Policy, k: i
 
 
 REFERENCE_SAMPLE = 200  # knowledge-base questions the intent reference is measured on (a median: a sample suffices)
-_references: dict[tuple[str, int, int | None], float | None] = {}
 
 
 def intent_reference(index: KBIndex, intent_version: int | None) -> float | None:
     """The median top probability the active intent model gives the knowledge base's own questions (up to
-    ``REFERENCE_SAMPLE`` of them, evenly spread), measured once per knowledge-base version and intent version.
-    The shipped bank intent model is near 1 on a bank FAQ (and, overconfident, on others); a team's own few-class
-    model may sit near 0.4 on questions it places right, which the raw probability would count as doubt."""
+    ``REFERENCE_SAMPLE`` of them, evenly spread), measured once per knowledge-base version (the index) and intent
+    version. The shipped bank intent model is near 1 on a bank FAQ (and, overconfident, on others); a team's own
+    few-class model may sit near 0.4 on questions it places right, which the raw probability would count as doubt."""
     if not index.entries:
         return None
-    from core.settings import get_settings
 
-    # the database too: another database (a test's, a restored copy) may reuse the same entry ids and version numbers
-    key = (get_settings().database_url, hash(tuple((e.id, e.question) for e in index.entries)), intent_version)
-    if key not in _references:
+    def measure() -> float | None:
         step = max(1, len(index.entries) // REFERENCE_SAMPLE)
         sample = [e.question for e in index.entries[::step][:REFERENCE_SAMPLE]]
         scores = score_task(INTENT_TASK, sample, get_sentence_encoder().pooled(sample))
-        if len(_references) > 64:
-            _references.clear()
-        _references[key] = None if scores is None else float(np.median(scores.probabilities.max(axis=1)))
-    return _references[key]
+        return None if scores is None else float(np.median(scores.probabilities.max(axis=1)))
+
+    return index.derived(("intent reference", intent_version), measure)
 
 
 ESCALATE_TEXT = "Escalate to an agent."

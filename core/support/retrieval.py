@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,23 +149,28 @@ class KBIndex:
     empty index has a (0, embedding size) matrix). Never changed after it is built: a cached index is shared."""
 
     def __init__(self, entries: list[IndexEntry], matrix: np.ndarray, rerank_weight: float = 0.0, lexical_weight: float = 0.0,
-                 _bm25: list | None = None) -> None:  # fmt: skip
+                 _derived: dict | None = None) -> None:  # fmt: skip
         self.entries = entries
         self.matrix = matrix.astype(np.float32, copy=False)
         self.rerank_weight = rerank_weight
         self.lexical_weight = lexical_weight
-        self._bm25 = _bm25 if _bm25 is not None else []  # built on first use, shared by the copies of this index
+        self._derived = _derived if _derived is not None else {}  # see ``derived``: shared by the copies of this index
 
     def with_rerank_weight(self, rerank_weight: float, lexical_weight: float | None = None) -> KBIndex:
-        """The same entries, vectors and BM25 index (shared, not copied) with other weights."""
+        """The same entries, vectors and derived values (BM25, intent references; shared, not copied) with other weights."""
         lexical = self.lexical_weight if lexical_weight is None else lexical_weight
-        return KBIndex(self.entries, self.matrix, rerank_weight, lexical, self._bm25)
+        return KBIndex(self.entries, self.matrix, rerank_weight, lexical, self._derived)
+
+    def derived(self, key: object, build: Callable[[], object]) -> object:
+        """A value computed from the entries (``build``), once per index under ``key``: the index is cached per
+        knowledge-base version (``core.support.kb.load_kb``), so a new version computes it again."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def bm25(self) -> BM25:
         """BM25 over each entry's question (counted twice: it is what a customer's wording resembles) and answer."""
-        if not self._bm25:
-            self._bm25.append(BM25([f"{e.question} {e.question} {e.answer}" for e in self.entries]))
-        return self._bm25[0]
+        return self.derived("bm25", lambda: BM25([f"{e.question} {e.question} {e.answer}" for e in self.entries]))
 
     def __len__(self) -> int:
         return len(self.entries)
