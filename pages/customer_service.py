@@ -334,18 +334,18 @@ def past_questions_tab() -> None:
     st.download_button("Download the answers (CSV)", data, "answers.csv", "text/csv", key="cs_b_download")
     thresholds_on_your_questions(report)
     if report.checked and may("analyst"):
-        teach_missed_wordings(kb, source.parent / "answers.csv", text_col, expected)
+        teach_missed_wordings(kb, report)
 
 
-def teach_missed_wordings(kb: str, answers, question_col: str, expected_col: str) -> None:  # noqa: ANN001 - Path
+def teach_missed_wordings(kb: str, report) -> None:  # noqa: ANN001 - BatchReport
     """Offer the questions the assistant missed (their answer is in the FAQ) as new FAQ wordings of those answers."""
     st.subheader("Teach the assistant what it missed")
     done = st.session_state.pop("cs_b_taught", None)
     if done:
         say(*done)
     try:
-        wordings = missed_wordings(kb, answers, question_col, expected_col)
-    except (LookupError, OSError) as exc:  # the knowledge base was deleted meanwhile, or the answers file is gone
+        wordings = missed_wordings(kb, report)
+    except LookupError as exc:  # the knowledge base was deleted meanwhile
         say("warning", str(exc))
         return
     if not wordings:
@@ -356,11 +356,11 @@ def teach_missed_wordings(kb: str, answers, question_col: str, expected_col: str
                  column_config={"question": "Past question", "answer": "FAQ answer it should get", "category": "Category"})  # fmt: skip
     if st.button(f"Add {count_of(len(wordings), 'wording')} to {kb}", key="cs_b_teach"):
         try:
-            report = add_wordings(kb, wordings)
+            imported = add_wordings(kb, wordings)
         except (FaqFileError, ImportConflict, ValueError, LookupError) as exc:
             st.session_state["cs_b_taught"] = ("error", str(exc))
         else:
-            st.session_state["cs_b_taught"] = ("success" if report.version else "warning", view.taught_text(report))
+            st.session_state["cs_b_taught"] = ("success" if imported.version else "warning", view.taught_text(imported))
         st.rerun()
 
 

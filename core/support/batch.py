@@ -41,6 +41,7 @@ class BatchReport:
     wrong: int = 0  # answered with another answer, or answered though none was expected (only with an expected column)
     checked: bool = False  # an expected answer column was given
     not_in_kb: list[int] = field(default_factory=list)  # lines whose expected answer is no answer of the knowledge base
+    missed: dict[str, dict] = field(default_factory=dict, repr=False)  # question key -> a wording it missed (missed_wordings)
     unreadable: list[str] = field(default_factory=list)  # "line N: problem"
     operating_point: str = ""  # the policy the rows were answered with, in words (Policy.describe)
     threshold: float | None = None  # its confidence threshold
@@ -100,7 +101,7 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     spec = inspect_input(source, name=name)
     _columns(spec.columns, text_column, expected_column, name)
     index = load_kb(kb_name, RERANK_WEIGHT).index
-    kb_answers = {answer_key(e.answer) for e in index.entries}
+    by_answer = {answer_key(e.answer): e for e in index.entries}
     policy = policy or Policy.from_settings()
     col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
     report = BatchReport(operating_point=policy.describe(), threshold=policy.confidence_threshold, checked=expected is not None)
@@ -122,9 +123,9 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
                     row, answered = next(rows), next(answers)
                     added = answered.added
                     report.outcomes.append(_outcome(answered, row[expected] if expected is not None else None))
-                    if expected is not None and row[expected].strip() and answer_key(row[expected]) not in kb_answers:
-                        report.not_in_kb.append(line)
                 correct = _correct(added, row[expected]) if expected is not None else None
+                if expected is not None and bad is None:
+                    _check_expected(report, line, row[col], row[expected], added, correct, by_answer)
                 _count(report, added, correct)
                 writer.writerow(row + added + ([correct] if correct is not None else []))
             if progress:
@@ -164,25 +165,30 @@ def read_answers(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def missed_wordings(kb_name: str, answers: Path, question_column: str, expected_column: str) -> list[dict]:
-    """The past questions the assistant missed although the knowledge base holds their answer: escalated because no
-    entry was close enough (or the intent unclear), or answered with another answer. One row per new wording
-    (``question``, the entry's ``answer`` and ``category``), ready to be added as FAQ questions. Questions the
-    knowledge base already holds are left out (adding one would change that entry's answer)."""
-    index = load_kb(kb_name, RERANK_WEIGHT).index
-    entries = {answer_key(e.answer): e for e in index.entries}
-    held = {question_key(e.question) for e in index.entries}
-    wordings: dict[str, dict] = {}
-    for row in read_answers(answers):
-        question = " ".join(str(row.get(question_column) or "").split())
-        entry = entries.get(answer_key(row.get(expected_column) or "")) if (row.get(expected_column) or "").strip() else None
-        missed = row["correct"] == "no" or (row["action"] == "escalate" and any(
-            reason in row["reasons"] for reason in (LOW_SIMILARITY, UNKNOWN_INTENT)))  # fmt: skip
-        key = question_key(question)
-        if entry is None or not missed or not question or key in held or key in wordings:
-            continue
-        wordings[key] = {"question": question, "answer": entry.answer, "category": entry.category}
-    return list(wordings.values())
+def _check_expected(report: BatchReport, line: int, question: str, expected: str, added: list[object], correct: str,
+                    by_answer: dict) -> None:  # fmt: skip
+    """Note an expected answer the knowledge base does not hold (``not_in_kb``), and a question the assistant missed
+    although the knowledge base holds its expected answer (``missed``): escalated because no entry was close enough
+    (or the intent unclear), or answered with another answer."""
+    if not expected.strip():
+        return
+    entry = by_answer.get(answer_key(expected))
+    if entry is None:
+        report.not_in_kb.append(line)
+        return
+    question, reasons = " ".join(question.split()), str(added[ADDED_COLUMNS.index("reasons")])
+    missed = correct == "no" or (added[0] == "escalate" and any(r in reasons for r in (LOW_SIMILARITY, UNKNOWN_INTENT)))
+    if missed and question:
+        report.missed.setdefault(question_key(question), {"question": question, "answer": entry.answer, "category": entry.category})
+
+
+def missed_wordings(kb_name: str, report: BatchReport) -> list[dict]:
+    """The questions of an answered file the assistant missed although the knowledge base holds their answer, one
+    row per new wording (``question``, the entry's ``answer`` and ``category``), ready to be added as FAQ questions.
+    Questions the knowledge base holds now are left out (adding one would change that entry's answer; after
+    ``add_wordings`` that is all of them)."""
+    held = {question_key(e.question) for e in load_kb(kb_name).index.entries}
+    return [wording for key, wording in report.missed.items() if key not in held]
 
 
 def add_wordings(kb_name: str, wordings: list[dict]) -> ImportReport:

@@ -133,8 +133,8 @@ def test_missed_questions_whose_answer_is_in_the_faq_are_added_as_new_wordings(d
     )
     out = tmp_path / "answers.csv"
     policy = Policy.for_operating_point("custom", 0.9)
-    answer_file("Bank", past, "question", out, "expected", policy)
-    wordings = missed_wordings("Bank", out, "question", "expected")
+    report = answer_file("Bank", past, "question", out, "expected", policy)
+    wordings = missed_wordings("Bank", report)
     assert wordings == [{"question": "my plastic went missing what now", "answer": "Call us at once and we block the card.",
                          "category": "cards"}]  # fmt: skip
 
@@ -144,5 +144,4 @@ def test_missed_questions_whose_answer_is_in_the_faq_are_added_as_new_wordings(d
     assert len(entries) == 4 and "my plastic went missing what now" in entries["question"].tolist()
     result = ask("Bank", "my plastic went missing what now", policy=policy, log=False)
     assert result.decision.action == "answer" and result.answer == "Call us at once and we block the card."
-    answer_file("Bank", past, "question", out, "expected", policy)
-    assert missed_wordings("Bank", out, "question", "expected") == []
+    assert missed_wordings("Bank", answer_file("Bank", past, "question", out, "expected", policy)) == []
