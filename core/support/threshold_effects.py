@@ -8,8 +8,8 @@ is then the best match's, right or wrong against the expected one. ``threshold_e
 thresholds and ``suggest_threshold`` finds the lowest threshold (the most answers) whose wrong answers stay within a
 budget, the same rule ``benchmarks/support.py`` uses to set the operating points on validation data.
 
-Rows with an empty expected answer are counted as asked but not checked (they may be questions the FAQ cannot
-answer, or simply unlabelled).
+With an expected-answer column every readable row is checked; an empty expected answer means the FAQ has none, so
+answering that row is wrong (``core.support.batch``). Without the column no row is checked.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ class Suggestion:
     max_wrong: float
 
 
+def checked_count(outcomes: Sequence[RowOutcome]) -> int:
+    """How many of the rows can be checked (an expected-answer column was given)."""
+    return sum(o.right is not None for o in outcomes)
+
+
 def threshold_effects(outcomes: Sequence[RowOutcome], thresholds: Iterable[float] = SWEEP) -> pd.DataFrame:
     """One row per threshold: ``answered`` (all questions), and of the checked questions (an expected answer given)
     ``checked``, ``right``, ``wrong``, ``escalated``, with their shares of the checked questions."""
@@ -50,10 +55,10 @@ def threshold_effects(outcomes: Sequence[RowOutcome], thresholds: Iterable[float
     free = ~np.array([o.held_back for o in outcomes], dtype=bool)
     checked = np.array([o.right is not None for o in outcomes], dtype=bool)
     right = np.array([bool(o.right) for o in outcomes], dtype=bool)
+    n_checked = int(checked.sum())
     rows = []
     for t in thresholds:
         answered = free & (confidence >= t - 1e-9)
-        n_checked = int(checked.sum())
         n_right, n_wrong = int((answered & checked & right).sum()), int((answered & checked & ~right).sum())
         rows.append({
             "threshold": float(t), "answered": int(answered.sum()), "checked": n_checked, "right": n_right,
@@ -69,7 +74,7 @@ def suggest_threshold(outcomes: Sequence[RowOutcome], max_wrong: float) -> Sugge
     """The lowest threshold of ``GRID`` (0.00 to 1.00 in steps of 0.01) at which at most ``max_wrong`` of the checked
     questions get a wrong answer (wrong answers only fall as the threshold rises), or None with fewer than
     ``MIN_CHECKED_FOR_SUGGESTION`` checked questions."""
-    checked = sum(o.right is not None for o in outcomes)
+    checked = checked_count(outcomes)
     if checked < MIN_CHECKED_FOR_SUGGESTION:
         return None
     effects = threshold_effects(outcomes, GRID)

@@ -17,7 +17,7 @@ from core.support.batch import BatchReport
 from core.support.decision import EMPTY_KB, LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE, Policy
 from core.support.insights import NO_INTENT, QuestionInsights
 from core.support.kb import ImportReport, KBInfo, RowIssue
-from core.support.threshold_effects import MIN_CHECKED_FOR_SUGGESTION, suggest_threshold, threshold_effects
+from core.support.threshold_effects import MIN_CHECKED_FOR_SUGGESTION, checked_count, suggest_threshold, threshold_effects
 from core.support.tickets import MAX_CLUSTERED, TicketReport
 from core.views.batch_scoring import UploadCheck, check_upload
 from core.wording import count_of
@@ -300,13 +300,13 @@ def expected_answers_problem(report: BatchReport, kb: str) -> str | None:
 
 def checked_questions(report: BatchReport) -> int:
     """How many rows came with an expected answer (what the threshold table can check)."""
-    return sum(o.right is not None for o in report.outcomes)
+    return checked_count(report.outcomes)
 
 
 def threshold_table(report: BatchReport) -> pd.DataFrame:
     """What each operating point (and the threshold the file was answered with, when custom) would have done on the
     file's questions: answered right, answered wrong, escalated, each as "5 (20 %)" of the checked questions."""
-    used = {points.operating_point(name).threshold: operating_point_label(name) for name in OPERATING_POINTS}
+    used = {point_threshold(name): operating_point_label(name) for name in OPERATING_POINTS}
     if report.threshold is not None and round(report.threshold, 4) not in {round(t, 4) for t in used}:
         used[report.threshold] = "Custom (this file)"
     effects = threshold_effects(report.outcomes, list(used))
