@@ -327,14 +327,14 @@ def past_questions_tab() -> None:
         col.metric(label, value, border=True)
     for problem in report.unreadable[: view.PROBLEMS_SHOWN]:
         say("warning", problem)
-    expected_problem = view.expected_answers_problem(report, kb)
+    expected_problem = view.expected_answers_problem(report, report.kb)
     if expected_problem:
         say("warning", expected_problem)
     st.dataframe(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False), hide_index=True, width="stretch", key="cs_b_table")
     st.download_button("Download the answers (CSV)", data, "answers.csv", "text/csv", key="cs_b_download")
     thresholds_on_your_questions(report)
     if report.checked and may("analyst"):
-        teach_missed_wordings(kb, report)
+        teach_missed_wordings(report.kb, report)  # the knowledge base the file was answered from, whatever is picked now
 
 
 def teach_missed_wordings(kb: str, report) -> None:  # noqa: ANN001 - BatchReport

@@ -34,6 +34,7 @@ CHUNK_ROWS = 256
 
 @dataclass
 class BatchReport:
+    kb: str = ""  # the knowledge base the rows were answered from
     rows: int = 0
     answered: int = 0
     escalated: int = 0
@@ -100,11 +101,13 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     name = name or source.name
     spec = inspect_input(source, name=name)
     _columns(spec.columns, text_column, expected_column, name)
-    index = load_kb(kb_name, RERANK_WEIGHT).index
+    loaded = load_kb(kb_name, RERANK_WEIGHT)
+    index = loaded.index
     by_answer = {answer_key(e.answer): e for e in index.entries}
     policy = policy or Policy.from_settings()
     col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
-    report = BatchReport(operating_point=policy.describe(), threshold=policy.confidence_threshold, checked=expected is not None)
+    report = BatchReport(kb=loaded.name, operating_point=policy.describe(), threshold=policy.confidence_threshold,
+                         checked=expected is not None)
     header = spec.columns + ADDED_COLUMNS + (["correct"] if expected is not None else [])
     with output.open("w", encoding="utf-8", newline="") as fh:
         writer = SafeCsvWriter(fh)
