@@ -273,9 +273,7 @@ def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: i
     enc = get_sentence_encoder()
     kb = normalise(enc.pooled([t for t, _ in known_train]))  # the "FAQ": known-intent training questions
     pooled = enc.pooled(test_texts)
-    logits = pooled @ w.T + b
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
+    probs = _softmax(pooled @ w.T + b)
     sims = normalise(pooled) @ kb.T
     sim, nearest = sims.max(axis=1), sims.argmax(axis=1)
 
@@ -285,7 +283,7 @@ def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: i
                 "unknown_escalated": round(float((s[is_unknown] < threshold).mean()), 4)}  # fmt: skip
 
     step = max(1, len(known_train) // REFERENCE_SAMPLE)  # the product's reference: median top probability on FAQ questions
-    reference = _median_top_probability(enc.pooled([t for t, _ in known_train[::step][:REFERENCE_SAMPLE]]) @ w.T + b)
+    reference = float(np.median(_softmax(enc.pooled([t for t, _ in known_train[::step][:REFERENCE_SAMPLE]]) @ w.T + b).max(axis=1)))
     confidence = np.array([answer_confidence(s, relative_intent_confidence(c, reference)) for s, c in zip(sim, probs.max(axis=1))])
     out = {"intent_confidence": at_answered_share(probs.max(axis=1)), "similarity": at_answered_share(sim),
            "answer_confidence (used by decide)": at_answered_share(confidence)}  # fmt: skip
@@ -322,12 +320,12 @@ def escalation(n_unknown: int = 10, answered_share: float = 0.90, lora_epochs: i
     return report
 
 
-def _median_top_probability(logits):  # noqa: ANN001, ANN202 - numpy in, a float out
-    """The median top softmax probability of rows of logits (the intent reference of ``core.support.assistant``)."""
+def _softmax(logits):  # noqa: ANN001, ANN202 - numpy in, numpy out
+    """Row-wise softmax of logits (a linear head's class probabilities)."""
     import numpy as np
 
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return float(np.median((probs / probs.sum(axis=1, keepdims=True)).max(axis=1)))
+    return probs / probs.sum(axis=1, keepdims=True)
 
 
 def _softmax_head(x, y: list[str]):  # noqa: ANN001, ANN202 - numpy in, a predict_proba out
