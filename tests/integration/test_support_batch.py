@@ -20,6 +20,13 @@ FAQ = (
 )
 
 
+def import_bank(tmp_path, text: str = FAQ) -> None:  # noqa: ANN001 - Path
+    """The 'Bank' knowledge base from ``text`` (an FAQ CSV), imported through the CLI."""
+    faq = tmp_path / "faq.csv"
+    faq.write_text(text)
+    assert main(["kb", "import", "--name", "Bank", str(faq)]) == 0
+
+
 def _rows(path) -> list[dict]:  # noqa: ANN001
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -29,9 +36,7 @@ def test_answer_file_keeps_rows_order_and_columns(db, tmp_path, capsys) -> None:
     from core.nlp.defaults import install_default_models
 
     install_default_models()  # the shipped intent and sentiment models fill the intent and sentiment columns
-    faq = tmp_path / "faq.csv"
-    faq.write_text(FAQ)
-    assert main(["kb", "import", "--name", "Bank", str(faq)]) == 0
+    import_bank(tmp_path)
     tickets = tmp_path / "tickets.csv"
     tickets.write_text(
         "ticket,text,expected\n"
@@ -61,9 +66,7 @@ def test_answer_file_keeps_rows_order_and_columns(db, tmp_path, capsys) -> None:
 
 
 def test_answer_file_bad_column_is_a_clear_error(db, tmp_path, capsys) -> None:
-    faq = tmp_path / "faq.csv"
-    faq.write_text(FAQ)
-    assert main(["kb", "import", "--name", "Bank", str(faq)]) == 0
+    import_bank(tmp_path)
     tickets = tmp_path / "tickets.csv"
     tickets.write_text("id,body\n1,How do I reset my PIN?\n")
     out = tmp_path / "answers.csv"
@@ -79,9 +82,7 @@ def test_an_empty_expected_answer_means_none_in_the_faq_and_every_threshold_is_c
     from core.support.decision import Policy
     from core.support.threshold_effects import threshold_effects
 
-    faq = tmp_path / "faq.csv"
-    faq.write_text(FAQ)
-    assert main(["kb", "import", "--name", "Bank", str(faq)]) == 0
+    import_bank(tmp_path)
     past = tmp_path / "past.csv"
     past.write_text(
         "question,expected\n"
@@ -118,9 +119,7 @@ def test_missed_questions_whose_answer_is_in_the_faq_are_added_as_new_wordings(d
     from core.support.decision import Policy
     from core.support.kb import kb_entries
 
-    faq = tmp_path / "faq.csv"
-    faq.write_text("question,answer,category\n" + "\n".join(FAQ.splitlines()[1:]).replace("\n", ",cards\n") + ",cards\n")
-    assert main(["kb", "import", "--name", "Bank", str(faq)]) == 0
+    import_bank(tmp_path, "question,answer,category\n" + "\n".join(FAQ.splitlines()[1:]).replace("\n", ",cards\n") + ",cards\n")
     past = tmp_path / "past.csv"
     past.write_text(
         "question,expected\n"
