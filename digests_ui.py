@@ -14,7 +14,7 @@ from core.digests import (
 from core.views import digests as view
 from core.views.alerts import RECIPIENTS_HELP
 from core.views.app import new_name_taken
-from ui import may, open_for_editing, picked_after_save, plain, say
+from ui import may, open_for_editing, picked_after_save, plain, say, table
 
 COLUMNS = {
     "name": st.column_config.TextColumn("Digest"),
@@ -88,7 +88,7 @@ def digests_tab() -> None:
     if not subs:
         st.info("No digests yet — save one above." if may("analyst") else "No digests yet.")
         return
-    st.dataframe(view.subscriptions_table(subs), hide_index=True, width="stretch", key="digests_table", column_config=COLUMNS)
+    table(view.subscriptions_table(subs), hide_index=True, width="stretch", key="digests_table", column_config=COLUMNS)
     p1, p2, p3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     chosen = p1.selectbox("Digest", [s["name"] for s in subs], key="digest_pick")
     if p2.button("Preview", key="digest_preview", width="stretch"):

@@ -98,6 +98,14 @@ def say(level: str, text: str) -> None:
     getattr(st, level)(plain(text))
 
 
+MISSING = "–"  # what a table shows for a missing value (Streamlit's default is the word "None")
+
+
+def table(data, **options):  # noqa: ANN001, ANN201 - what st.dataframe takes and returns
+    """Every table of the pages: ``st.dataframe`` with missing values shown as a dash, not "None"."""
+    return st.dataframe(data, **({"placeholder": MISSING} | options))
+
+
 # How a news item (Article) is shown in a table, wherever items are listed (Financial sentiment, an alert's items).
 ARTICLE_COLUMNS = {
     "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),

@@ -6,7 +6,7 @@ import streamlit as st
 from core import auth
 from core.auth.roles import ROLES
 from core.views import admin as view
-from ui import say, use_app_navigation
+from ui import say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -55,8 +55,8 @@ users_tab, audit_tab = st.tabs(["Users", "Audit log"], key="admin", bind="query-
 if users_tab.open:
     with users_tab:
         users = auth.list_users()
-        st.dataframe(view.users_frame(users), hide_index=True, width="stretch", key="admin_users",
-                     column_config=USER_COLUMNS)  # fmt: skip
+        table(view.users_frame(users), hide_index=True, width="stretch", key="admin_users",
+              column_config=USER_COLUMNS)  # fmt: skip
         st.caption(view.roles_caption())
         with st.form("new_user", clear_on_submit=True):
             st.subheader("Add a user")
@@ -98,7 +98,7 @@ if audit_tab.open:
         if events.empty:
             st.info("No matching events.")
         else:
-            st.dataframe(events, hide_index=True, width="stretch", key="audit_table", column_config=AUDIT_COLUMNS)
+            table(events, hide_index=True, width="stretch", key="audit_table", column_config=AUDIT_COLUMNS)
             note = view.audit_caption(len(events), auth.count_events(user, action))
             if note:
                 st.caption(note)

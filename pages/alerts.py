@@ -23,7 +23,7 @@ from core.views import alerts as dash
 from core.views.app import new_name_taken
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
 from digests_ui import digests_tab as show_digests
-from ui import ARTICLE_COLUMNS, may, open_for_editing, picked_after_save, plain, say, use_app_navigation
+from ui import ARTICLE_COLUMNS, may, open_for_editing, picked_after_save, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -154,7 +154,7 @@ if alerts_tab.open:
             else:
                 st.info("No alerts yet — create an alert rule in the Alert rules tab first.")
         else:
-            st.dataframe(
+            table(
                 dash.alerts_table(alerts), hide_index=True, width="stretch", key="alerts_table",
                 column_config={
                     "id": st.column_config.NumberColumn("#", format="%d"),
@@ -207,8 +207,8 @@ if alerts_tab.open:
                 items = dash.alert_items(chosen["id"])
                 if items:
                     st.markdown(f"**{plain(dash.items_heading(chosen, len(items)))}**")
-                    st.dataframe(items, hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key="alert_items",
-                                 column_order=[c for c in ARTICLE_COLUMNS if c in items[0]])
+                    table(items, hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key="alert_items",
+                          column_order=[c for c in ARTICLE_COLUMNS if c in items[0]])
                 else:
                     st.info("The items of this alert are no longer stored (their feed may have been deleted).")
 
@@ -238,8 +238,8 @@ if watch_tab.open:
         if not watchlists:
             st.info("No watchlists yet — save one above." if may("analyst") else "No watchlists yet.")
         else:
-            st.dataframe(dash.watchlists_table(watchlists), hide_index=True, width="stretch", key="watchlists_table",
-                         column_config=WATCHLIST_COLUMNS)
+            table(dash.watchlists_table(watchlists), hide_index=True, width="stretch", key="watchlists_table",
+                  column_config=WATCHLIST_COLUMNS)
             if may("analyst"):
                 delete_picker("Watchlist", [w["name"] for w in watchlists], "watchlist", "watchlist", delete_watchlist)
 
@@ -319,8 +319,8 @@ def rule_form(rules: list[dict]) -> None:
             say("success" if tried.firings else "info", tried.summary())
             if tried.firings:
                 counted = st.column_config.NumberColumn("Items" if fields["count_items"] else "Stories")
-                st.dataframe(dash.preview_table(tried), hide_index=True, width="stretch", key="preview_table",
-                             column_config=PREVIEW_COLUMNS | {"items": counted})  # fmt: skip
+                table(dash.preview_table(tried), hide_index=True, width="stretch", key="preview_table",
+                      column_config=PREVIEW_COLUMNS | {"items": counted})  # fmt: skip
 
 
 if rules_tab.open:
@@ -339,8 +339,8 @@ if rules_tab.open:
         if not rules:
             st.info("No alert rules yet — save one above." if may("analyst") else "No alert rules yet.")
         else:
-            st.dataframe(dash.rules_table(rules, dash.false_alarm_rates()), hide_index=True, width="stretch", key="rules_table",
-                         column_config=RULE_COLUMNS)
+            table(dash.rules_table(rules, dash.false_alarm_rates()), hide_index=True, width="stretch", key="rules_table",
+                  column_config=RULE_COLUMNS)
             if may("analyst"):
                 delete_picker("Rule", [r["name"] for r in rules], "rule", "alert rule", delete_alert_rule)
 

@@ -9,7 +9,7 @@ from core.scoring import runs
 from core.scoring.agreement import disagreements, label_agreements, review_file
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
-from ui import chart_labels, confusion_chart, example_download, may, plain, say, use_app_navigation
+from ui import chart_labels, confusion_chart, example_download, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -61,7 +61,7 @@ def new_run_form() -> None:
         say("error", str(exc))
         return
     st.caption(plain(f"{upload.name}: {check.description}"))
-    st.dataframe(check.preview, hide_index=True, width="stretch", key="scoring_preview")
+    table(check.preview, hide_index=True, width="stretch", key="scoring_preview")
     if check.bad_rows:
         lines = ", ".join(str(b.line) for b in check.bad_rows[:10])
         say("warning", f"Some rows in the preview cannot be parsed (lines {lines}); they will be listed in the error report.")
@@ -176,19 +176,19 @@ def show_table(run, agreements: list) -> None:  # noqa: ANN001 - RunView
     compared = {a.task: a for a in agreements}
     if compared and c1.toggle("Only rows where your label differs", key=f"scoring_differs_{run.id}"):
         agreement = compared.get(task) or next(iter(compared.values()))
-        table = disagreements(run.id, agreement)
-        first = "The first 1,000 rows" if len(table) >= 1000 else f"{len(table):,} rows"
+        rows = disagreements(run.id, agreement)
+        first = "The first 1,000 rows" if len(rows) >= 1000 else f"{len(rows):,} rows"
         st.caption(f"{first} where the {plain(agreement.task)} model's label differs from your column "
                    f"'{plain(agreement.column)}', in file order.")  # fmt: skip
     else:
-        table = runs.result_table(run.id, task=task, lowest_first=lowest, limit=1000)
+        rows = runs.result_table(run.id, task=task, lowest_first=lowest, limit=1000)
         shown = "the 1,000 lowest-confidence rows" if lowest else "the first 1,000 rows"
         st.caption(f"Showing {shown if run.rows_ok + run.rows_empty > 1000 else 'all rows'}; download the file for everything.")
     config = {
         col: st.column_config.ProgressColumn(col, min_value=0.0, max_value=1.0, format="%.3f")
         for col in runs.result_columns(run).values()
     }
-    st.dataframe(table, hide_index=True, width="stretch", column_config=config, key=f"scoring_table_{run.id}")
+    table(rows, hide_index=True, width="stretch", column_config=config, key=f"scoring_table_{run.id}")
 
 
 def show_downloads(run) -> None:  # noqa: ANN001 - RunView
@@ -242,7 +242,7 @@ def show_run(run_id: int) -> None:
     show_downloads(run)
     if run.rows_bad:
         st.markdown("**Rows that could not be parsed** (first 20; the error report has all of them)")
-        st.dataframe(batch_scoring.error_sample(run.id), hide_index=True, width="stretch", key=f"scoring_errors_table_{run.id}")
+        table(batch_scoring.error_sample(run.id), hide_index=True, width="stretch", key=f"scoring_errors_table_{run.id}")
 
 
 RUN_COLUMNS = {  # the past runs' columns in the user's words
@@ -252,8 +252,8 @@ RUN_COLUMNS = {  # the past runs' columns in the user's words
 }  # fmt: skip
 
 
-def runs_table(table) -> None:  # noqa: ANN001 - DataFrame
-    st.dataframe(table, hide_index=True, width="stretch", key="scoring_runs_table", column_config=RUN_COLUMNS)
+def runs_table(frame) -> None:  # noqa: ANN001 - DataFrame
+    table(frame, hide_index=True, width="stretch", key="scoring_runs_table", column_config=RUN_COLUMNS)
 
 
 @st.fragment(run_every=2)
@@ -271,15 +271,15 @@ def open_chosen_run() -> None:
 
 
 def past_runs() -> None:
-    table = batch_scoring.runs_table()
-    if table.empty:
+    past = batch_scoring.runs_table()
+    if past.empty:
         st.caption("No scoring runs yet.")
         return
     if batch_scoring.any_active():
         live_runs_table()
     else:
-        runs_table(table)
-    ids = list(table["run"])
+        runs_table(past)
+    ids = list(past["run"])
     current = selected_run()
     st.session_state[OPEN_KEY] = current if current in ids else None  # follows the open run (e.g. one just started)
     st.selectbox(

@@ -29,7 +29,7 @@ from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
 from core.wording import count_of
-from ui import chart_labels, example_download, may, plain, say, use_app_navigation
+from ui import chart_labels, example_download, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -154,7 +154,7 @@ def import_section() -> None:
             say("error", str(exc))
             frame = None
         if frame is not None:
-            st.dataframe(frame.head(5), hide_index=True, width="stretch", key="cs_faq_preview")
+            table(frame.head(5), hide_index=True, width="stretch", key="cs_faq_preview")
             columns = list(frame.columns)
             q_guess, a_guess, c_guess = suggest_faq_columns(frame)
             c1, c2, c3 = st.columns(3)
@@ -179,7 +179,7 @@ def import_section() -> None:
         issues = report.issues_frame()
         if len(issues):
             st.markdown("**Rows not imported** (line numbers count the header as line 1)")
-            st.dataframe(issues, hide_index=True, width="stretch", key="cs_import_issues", column_config=COLUMN_LABELS)
+            table(issues, hide_index=True, width="stretch", key="cs_import_issues", column_config=COLUMN_LABELS)
 
 
 def kbs_section() -> None:
@@ -187,10 +187,10 @@ def kbs_section() -> None:
     if not kbs:
         return
     st.subheader("Knowledge bases")
-    st.dataframe(view.kb_rows(kbs), hide_index=True, width="stretch", key="cs_kbs", column_config=COLUMN_LABELS)
+    table(view.kb_rows(kbs), hide_index=True, width="stretch", key="cs_kbs", column_config=COLUMN_LABELS)
     pick = st.selectbox("Show knowledge base", [k.name for k in kbs], key="cs_kb_pick")
     versions = kb_versions(pick)
-    st.dataframe(versions, hide_index=True, width="stretch", key="cs_versions", column_config=COLUMN_LABELS)
+    table(versions, hide_index=True, width="stretch", key="cs_versions", column_config=COLUMN_LABELS)
     older = view.rollback_choices(versions)
     if older and may("analyst"):
         target = st.selectbox("Roll back to version", older, key="cs_rollback_version")
@@ -199,7 +199,7 @@ def kbs_section() -> None:
             say("success", f"{pick}: version {target}'s entries are active again as version {new}.")
             st.rerun()
     with st.expander("Entries of the active version"):
-        st.dataframe(kb_entries(pick), hide_index=True, width="stretch", key="cs_entries", column_config=COLUMN_LABELS)
+        table(kb_entries(pick), hide_index=True, width="stretch", key="cs_entries", column_config=COLUMN_LABELS)
 
 
 def tickets_tab() -> None:
@@ -270,7 +270,7 @@ def tickets_tab() -> None:
     st.subheader("Questions the knowledge base could not answer")
     st.caption(view.clusters_caption(report))
     if len(report.clusters):
-        st.dataframe(report.clusters, hide_index=True, width="stretch", key="cs_clusters", column_config=COLUMN_LABELS)
+        table(report.clusters, hide_index=True, width="stretch", key="cs_clusters", column_config=COLUMN_LABELS)
         st.download_button("Download the unanswered clusters (CSV)", report.clusters_csv(), "unanswered_clusters.csv",
                            "text/csv", key="cs_dl_clusters")  # fmt: skip
     st.download_button("Download all scored tickets (CSV)", safe_csv(report.scored), "scored_tickets.csv", "text/csv",
@@ -330,7 +330,7 @@ def past_questions_tab() -> None:
     expected_problem = view.expected_answers_problem(report, report.kb)
     if expected_problem:
         say("warning", expected_problem)
-    st.dataframe(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False), hide_index=True, width="stretch", key="cs_b_table")
+    table(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False), hide_index=True, width="stretch", key="cs_b_table")
     st.download_button("Download the answers (CSV)", data, "answers.csv", "text/csv", key="cs_b_download")
     thresholds_on_your_questions(report)
     if report.checked and may("analyst"):
@@ -352,8 +352,8 @@ def teach_missed_wordings(kb: str, report) -> None:  # noqa: ANN001 - BatchRepor
         st.caption("Nothing to add: every question whose answer is in the FAQ was answered with it.")
         return
     st.caption(view.missed_wordings_caption(len(wordings), kb))
-    st.dataframe(pd.DataFrame(wordings), hide_index=True, key="cs_b_missed",
-                 column_config={"question": "Past question", "answer": "FAQ answer it should get", "category": "Category"})  # fmt: skip
+    table(pd.DataFrame(wordings), hide_index=True, key="cs_b_missed",
+          column_config={"question": "Past question", "answer": "FAQ answer it should get", "category": "Category"})  # fmt: skip
     if st.button(f"Add {count_of(len(wordings), 'wording')} to {kb}", key="cs_b_teach"):
         try:
             imported = add_wordings(kb, wordings)
@@ -377,8 +377,8 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
         st.caption("Pick an expected answer column (the FAQ answer each question should get) to see how many questions "
                    "each threshold answers right, answers wrong and escalates.")  # fmt: skip
         return
-    st.dataframe(view.threshold_table(report), hide_index=True, key="cs_b_thresholds",
-                 column_config={"Threshold": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
+    table(view.threshold_table(report), hide_index=True, key="cs_b_thresholds",
+          column_config={"Threshold": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
     figure = px.line(view.threshold_sweep(report), x="threshold", y="share", color="outcome", height=320,
                      labels={"threshold": "Confidence threshold", "share": "Share of your past questions", "outcome": ""},
                      color_discrete_map=view.OUTCOME_COLORS)  # fmt: skip
@@ -454,8 +454,8 @@ def log_tab() -> None:
     if clusters.empty:
         st.caption("No question was escalated in this period.")
     else:
-        st.dataframe(clusters, hide_index=True, width="stretch", key="cs_log_clusters",
-                     column_config=COLUMN_LABELS | {"size": "Questions"})  # fmt: skip
+        table(clusters, hide_index=True, width="stretch", key="cs_log_clusters",
+              column_config=COLUMN_LABELS | {"size": "Questions"})  # fmt: skip
         st.download_button("Download the unanswered groups (CSV)", insights.clusters_csv(), "unanswered_questions.csv",
                            "text/csv", key="cs_log_dl_clusters")  # fmt: skip
         if may("analyst"):
@@ -464,11 +464,11 @@ def log_tab() -> None:
     if len(wrong):
         st.subheader("Answers marked not helpful")
         st.caption("Check these FAQ entries: a user said the answer was wrong or should have been escalated.")
-        st.dataframe(wrong, hide_index=True, width="stretch", key="cs_log_not_helpful", column_config=COLUMN_LABELS)
+        table(wrong, hide_index=True, width="stretch", key="cs_log_not_helpful", column_config=COLUMN_LABELS)
     st.subheader("Questions asked")
     st.caption("The latest questions of the period (personal data masked), with the decision and feedback.")
-    st.dataframe(view.readable_log(insights.questions.head(LOG_ROWS)), hide_index=True, width="stretch", key="cs_log",
-                 column_config=COLUMN_LABELS)  # fmt: skip
+    table(view.readable_log(insights.questions.head(LOG_ROWS)), hide_index=True, width="stretch", key="cs_log",
+          column_config=COLUMN_LABELS)  # fmt: skip
 
 
 st.title("Customer service")

@@ -16,6 +16,7 @@ from ui import (
     may,
     plain,
     say,
+    table,
     use_app_navigation,
 )
 
@@ -49,7 +50,7 @@ def clicked_chart(chart: str) -> None:
 
 
 def show_items(frame, key: str) -> None:
-    st.dataframe(dash.items_table(frame), hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key=key)
+    table(dash.items_table(frame), hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key=key)
 
 
 def correction_form(items) -> None:  # noqa: ANN001 - DataFrame of listed items
@@ -89,7 +90,7 @@ def opml_section() -> None:
             else:
                 say(report.level, report.summary())
                 if report.rows():
-                    st.dataframe(report.rows(), hide_index=True, width="stretch", key="opml_report", column_config={
+                    table(report.rows(), hide_index=True, width="stretch", key="opml_report", column_config={
                         "line": st.column_config.NumberColumn("Line"), "title": st.column_config.TextColumn("Outline"),
                         "url": st.column_config.TextColumn("URL"), "outcome": st.column_config.TextColumn("Outcome"),
                         "reason": st.column_config.TextColumn("Reason", width="large"),
@@ -326,7 +327,7 @@ if trends_tab.open:
             if st.toggle(f"Compare {' with '.join(dash.COMPARE_NAMES[frequency])}", key="t_compare"):
                 comparison = dash.compare_periods(flt, group_by, frequency)
                 st.caption(comparison.caption())
-                st.dataframe(
+                table(
                     comparison.table, hide_index=True, width="stretch", key="compare_table",
                     column_config={
                         "group": st.column_config.TextColumn(dash.GROUPINGS[group_by]),
@@ -391,8 +392,8 @@ if feeds_tab.open:
         if not feeds:
             st.info("No feeds yet — add one above with its RSS or Atom URL." if may("admin") else "No feeds yet.")
         else:
-            st.dataframe(
-                dash.feeds_table(feeds), hide_index=True, width="stretch", key="feeds_table", placeholder="–",
+            table(
+                dash.feeds_table(feeds), hide_index=True, width="stretch", key="feeds_table",
                 column_config={
                     "id": None,
                     "name": st.column_config.TextColumn("Feed", width="medium"),

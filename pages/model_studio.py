@@ -13,7 +13,7 @@ from core.nlp.training import TrainingParams
 from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
 from core.wording import sentence
-from ui import chart_labels, confusion_chart, example_download, may, plain, say, use_app_navigation
+from ui import chart_labels, confusion_chart, example_download, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -59,7 +59,7 @@ def show_run(run_id: int) -> None:
 def show_compression(run) -> None:  # noqa: ANN001 - RunView
     """A finished compression run: teacher and student side by side, and the student to promote."""
     st.markdown("**Teacher and student side by side**")
-    st.dataframe(studio.side_by_side(run), hide_index=True, width="stretch", key=f"side_by_side_{run.id}", column_config=COLUMN_LABELS)
+    table(studio.side_by_side(run), hide_index=True, width="stretch", key=f"side_by_side_{run.id}", column_config=COLUMN_LABELS)
     st.caption(plain(studio.compression_text(run)))
     st.caption(plain(studio.compression_settings(run)))
     registered_as(st.container(), run)
@@ -91,14 +91,14 @@ def show_result(run) -> None:  # noqa: ANN001 - RunView
     registered_as(cols[2], run)
     if run.result.get("compared_with"):
         st.caption(studio.comparison_text(run))
-    st.dataframe(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}", column_config=COLUMN_LABELS)
+    table(studio.per_class_table(run), hide_index=True, width="stretch", key=f"per_class_{run.id}", column_config=COLUMN_LABELS)
     matrix = studio.confusion_frame(run)
     if not matrix.empty:
         st.plotly_chart(confusion_chart(matrix, "Confusion matrix (validation rows)"), width="stretch", key=f"confusion_{run.id}")
     worst = run.result.get("worst_examples", [])
     st.markdown("**Most confident mistakes**")
     if worst:
-        st.dataframe(worst, hide_index=True, width="stretch", key=f"worst_{run.id}", column_config=COLUMN_LABELS)
+        table(worst, hide_index=True, width="stretch", key=f"worst_{run.id}", column_config=COLUMN_LABELS)
     else:
         st.caption("No validation row was misclassified.")
     promote_student(run)
@@ -118,7 +118,7 @@ def promote_button(task: str, version: int, label: str, key: str, **button_args:
     pending = st.session_state.get("studio_confirm")
     if pending is not None and pending.candidate == version and pending.task == task and st.session_state.get("studio_confirm_key") == key:
         say("warning", pending.summary())
-        st.dataframe(pending.table(), hide_index=True, width="stretch", key=f"{key}_comparison", column_config=COLUMN_LABELS)
+        table(pending.table(), hide_index=True, width="stretch", key=f"{key}_comparison", column_config=COLUMN_LABELS)
         yes, no = st.columns(2)
         if yes.button(f"Yes, promote v{version}", type="primary", key=f"{key}_confirm", width="stretch"):
             st.session_state.pop("studio_confirm", None)
@@ -165,7 +165,7 @@ def train_tab() -> None:
     except LabelledFileError as exc:
         say("error", str(exc))
         return
-    st.dataframe(frame.head(5), hide_index=True, width="stretch", key="studio_preview")
+    table(frame.head(5), hide_index=True, width="stretch", key="studio_preview")
     text_guess, label_guess = suggest_columns(frame)
     columns = list(frame.columns)
     c1, c2 = st.columns(2)
@@ -215,7 +215,7 @@ def train_tab() -> None:
         say("warning", sentence(warning))
     if len(check.dropped):
         with st.expander(f"Rows that will be dropped ({len(check.dropped)})"):
-            st.dataframe(check.dropped, hide_index=True, width="stretch", key="studio_dropped", column_config=COLUMN_LABELS)
+            table(check.dropped, hide_index=True, width="stretch", key="studio_dropped", column_config=COLUMN_LABELS)
             st.download_button("Download the dropped rows", safe_csv(check.dropped), "dropped_rows.csv", "text/csv")
 
     params = TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
@@ -238,8 +238,8 @@ def runs_tab() -> None:
     if not runs:
         st.info("No training runs yet. Start one under Train.")
         return
-    st.dataframe(studio.runs_table(runs), hide_index=True, width="stretch", key="studio_runs",
-                 column_config=COLUMN_LABELS | {"macro-F1": st.column_config.TextColumn("Macro-F1", alignment="right")})  # fmt: skip
+    table(studio.runs_table(runs), hide_index=True, width="stretch", key="studio_runs",
+          column_config=COLUMN_LABELS | {"macro-F1": st.column_config.TextColumn("Macro-F1", alignment="right")})  # fmt: skip
     ids = [r.id for r in runs]
     if st.session_state.get("studio_run_pick") not in ids:
         st.session_state["studio_run_pick"] = ids[0]
@@ -291,10 +291,10 @@ def versions_tab() -> None:
         st.info("No model versions yet: run `python -m core setup` to install the default models.")
         return
     task = st.selectbox("Task", tasks, key="studio_versions_task")
-    table = studio.versions_table(task)
-    st.dataframe(table, hide_index=True, width="stretch", key="studio_versions", column_config=COLUMN_LABELS)
-    if len(table) > 1:
-        shown = table.sort_values("version").assign(state=lambda t: t["active"].map(lambda a: "active" if a else "not active"))
+    versions = studio.versions_table(task)
+    table(versions, hide_index=True, width="stretch", key="studio_versions", column_config=COLUMN_LABELS)
+    if len(versions) > 1:
+        shown = versions.sort_values("version").assign(state=lambda t: t["active"].map(lambda a: "active" if a else "not active"))
         chart = px.bar(shown, x="version", y="macro-F1", color="state", hover_data=["base", "method"],
                        title="Validation macro-F1 per version", labels={"state": ""},
                        category_orders={"version": shown["version"].tolist()},  # v1, v2, v3 whichever is active
@@ -307,7 +307,7 @@ def versions_tab() -> None:
         st.caption("Promoting and rolling back versions needs the admin role; compressing a version needs the analyst role.")
         return
     p1, p2, p3 = st.columns([3, 2, 1], vertical_alignment="bottom")
-    version = int(p1.selectbox("Version", table["version"].tolist(), key="studio_version_pick"))
+    version = int(p1.selectbox("Version", versions["version"].tolist(), key="studio_version_pick"))
     with st.expander("Compress: the student and the texts it learns from"):
         student, texts, usable = compression_choices()
     if p2.button(COMPRESS, key="studio_compress", width="stretch", help=studio.COMPRESS_HELP, disabled=not usable):

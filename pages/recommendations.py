@@ -13,7 +13,7 @@ from core.recommend.split import PROTOCOLS
 from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
-from ui import example_download, may, plain, say, use_app_navigation
+from ui import example_download, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -64,7 +64,7 @@ def saved_versions() -> None:
     versions = store.list_datasets()
     if versions:
         st.markdown("**Saved dataset versions** (evaluate them on the Evaluate tab, see recommendations on Explore)")
-        st.dataframe([{"version": f"v{v.id}", "name": v.name, "interactions": v.stats.get("usable interactions"),
+        table([{"version": f"v{v.id}", "name": v.name, "interactions": v.stats.get("usable interactions"),
                        "users": v.stats.get("users"), "catalogue items": v.stats.get("catalogue items"), "created": v.created_at}
                       for v in versions], hide_index=True, width="stretch", key="rec_versions",
                      column_config=COLUMN_LABELS)  # fmt: skip
@@ -204,9 +204,9 @@ def show_results(info, running: bool, may_evaluate: bool = True) -> None:  # noq
     st.subheader(f"Results (evaluation {latest.id})")
     say("caption", recommendations.protocol_statement(latest.meta))
     helps = recommendations.column_help(latest.k)
-    st.dataframe(recommendations.results_table(latest.results, latest.k), hide_index=True, width="stretch", key="rec_results",
-                 column_config={"Model": st.column_config.TextColumn("Model", pinned=True)}
-                 | {name: st.column_config.NumberColumn(name, help=text) for name, text in helps.items()})  # fmt: skip
+    table(recommendations.results_table(latest.results, latest.k), hide_index=True, width="stretch", key="rec_results",
+          column_config={"Model": st.column_config.TextColumn("Model", pinned=True)}
+          | {name: st.column_config.NumberColumn(name, help=text) for name, text in helps.items()})  # fmt: skip
     chart = px.bar(recommendations.chart_frame(latest.results, latest.k), x="metric", y="value", color="Model", barmode="group",
                    title="Models side by side")
     st.plotly_chart(chart, width="stretch", key="rec_chart")
@@ -223,16 +223,16 @@ def explore_tab() -> None:
     user = st.selectbox("User", rec.ds.users.tolist(), key="rec_user")
     if user is not None:
         st.markdown(f"**Top {n}**, each with why it is recommended")
-        st.dataframe(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top", column_config=COLUMN_LABELS,
-                     column_order=TOP_COLUMNS)  # fmt: skip
+        table(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top", column_config=COLUMN_LABELS,
+              column_order=TOP_COLUMNS)  # fmt: skip
         history = rec.history(user)
         with st.expander(f"History of user {plain(user)}: {len(history):,} items, latest first"):
-            st.dataframe(history, hide_index=True, width="stretch", key="rec_history", column_config=COLUMN_LABELS)
+            table(history, hide_index=True, width="stretch", key="rec_history", column_config=COLUMN_LABELS)
     st.subheader("Similar items")
     titles = dict(zip(rec.ds.items["item"].astype(str), rec.titles))
     item = st.selectbox("Item", list(titles), format_func=lambda i: f"{titles[i]} ({i})", key="rec_item")
     if item is not None:
-        st.dataframe(rec.similar_items(item, n), hide_index=True, width="stretch", key="rec_similar", column_config=COLUMN_LABELS)
+        table(rec.similar_items(item, n), hide_index=True, width="stretch", key="rec_similar", column_config=COLUMN_LABELS)
     st.subheader("A new catalogue item")
     cols = st.columns(3)
     title = cols[0].text_input("New item title", key="rec_new_title")
@@ -241,8 +241,8 @@ def explore_tab() -> None:
     description = st.text_area("Description", key="rec_new_description")
     if st.button("Find users for this item"):
         try:
-            st.dataframe(rec.users_for_new_item(title, description, category, tags, n), hide_index=True, width="stretch",
-                         key="rec_new_users", column_config=COLUMN_LABELS)
+            table(rec.users_for_new_item(title, description, category, tags, n), hide_index=True, width="stretch",
+                  key="rec_new_users", column_config=COLUMN_LABELS)
         except ValueError as exc:
             say("error", str(exc))
     st.subheader("Export")

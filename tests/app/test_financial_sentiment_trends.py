@@ -102,6 +102,9 @@ def test_compare_shows_this_week_against_last_week(seed):
     assert at.toggle(key="t_compare").label == "Compare this day with the day before"
     hourly = compare_table(at).set_index("group")
     assert hourly.loc["Earnings", "previous_items"] == 0 and hourly.loc["Earnings", "direction"] == "new this period"
+    assert hourly.loc["Earnings", ["previous_share", "change_points"]].isna().all()  # nothing to compare with ...
+    [shown] = [f for f in at.dataframe if "previous_share" in f.value.columns]
+    assert shown.proto.placeholder == "–"  # ... shown as a dash, not the word "None"
 
 
 def test_the_line_does_not_run_through_a_thin_bucket(seed):
