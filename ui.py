@@ -118,6 +118,7 @@ ARTICLE_COLUMNS = {
     "topic": st.column_config.TextColumn("Topic"),
     "companies": st.column_config.TextColumn("Companies"),
     "feed": st.column_config.TextColumn("Feed"),
+    "corrected": st.column_config.TextColumn("Corrected", help="A reviewer changed a label; the confidence columns stay the model's"),
 }
 
 

@@ -49,20 +49,30 @@ def clicked_chart(chart: str) -> None:
     st.session_state["t_pick"] = None
 
 
-def show_items(frame, key: str) -> None:
-    table(dash.items_table(frame), hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key=key)
+def show_items(frame, key: str, pickable: bool = False) -> list[int]:  # noqa: ANN001 - DataFrame of items
+    """The items table; ``pickable``: a row can be picked (its left edge), and the picked rows' positions are returned."""
+    picking = {"on_select": "rerun", "selection_mode": "single-row"} if pickable else {}
+    shown = table(dash.items_table(frame), hide_index=True, width="stretch", column_config=ARTICLE_COLUMNS, key=key, **picking)
+    return list(shown.selection.rows) if pickable else []
 
 
-def correction_form(items) -> None:  # noqa: ANN001 - DataFrame of listed items
-    """Reviewers fix a wrong sentiment or topic; the fix shows at once and can train the next model."""
-    with st.expander("Correct an item's sentiment or topic"):
+def correction_form(items, picked_rows: list[int]) -> None:  # noqa: ANN001 - DataFrame of listed items
+    """Reviewers fix a wrong sentiment or topic; the fix shows at once and can train the next model. A row picked in
+    the items table opens the form on that item."""
+    picked = dash.picked_item(items, picked_rows)
+    if picked != st.session_state.get("fix_picked"):  # a new pick (not on every rerun: the box may be changed after it)
+        st.session_state["fix_picked"] = picked
+        if picked is not None:
+            st.session_state["fix_item"] = picked
+    with st.expander("Correct an item's sentiment or topic", expanded=picked is not None):
         titles = dict(zip(items["id"], items["title"]))
         c1, c2, c3 = st.columns([3, 1, 1])
         item = c1.selectbox("Item", list(titles), format_func=lambda i: titles[i][:120], key="fix_item")
         field = c2.radio("Field", CORRECTABLE, key="fix_field", horizontal=True)
         choices = label_choices(field)
-        label = c3.selectbox("Right label", choices, key=f"fix_label_{field}")
-        if st.button("Save correction", key="fix_save", disabled=not choices):
+        label = c3.selectbox("Right label", choices, key=f"fix_label_{field}", index=None, placeholder="Pick the right label")
+        st.caption(dash.labels_now(items, item))
+        if st.button("Save correction", key="fix_save", disabled=label is None):
             try:
                 correct_label(int(item), field, label, choices)
             except (ValueError, LookupError) as exc:
@@ -266,11 +276,13 @@ if items_tab.open:
                 st.caption(f"Showing the newest {len(items):,} of {summary.items:,} {unit.lower()}; narrow the filters to see the rest.")
             if flt.count_stories:
                 st.caption("One row per story: its first item, with how many feeds carried it (Sources).")
-            show_items(items, key="items_table")
+            if may("analyst"):
+                st.caption("To correct an item's sentiment or topic, pick its row (the box at its left edge).")
+            picked_rows = show_items(items, key="items_table", pickable=may("analyst"))
             st.download_button(dash.items_download_label(summary.items, flt.count_stories), dash.items_download(flt),
                                "beacon_items.csv", "text/csv", key="items_download")  # fmt: skip
             if may("analyst"):
-                correction_form(items)
+                correction_form(items, picked_rows)
 
 if trends_tab.open:
     with trends_tab:

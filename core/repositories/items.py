@@ -336,12 +336,25 @@ def _sources(article: Article, by_story: dict[int, int]) -> int:
     return by_story.get(article.story_id, 1) if article.story_id is not None else 1
 
 
+def _corrections_of(session: Session, article_ids: list[int]) -> dict[int, dict[str, tuple[str | None, str]]]:
+    """Per item, its corrected fields: field -> (the label it had before, who corrected it)."""
+    found: dict[int, dict[str, tuple[str | None, str]]] = {}
+    for start in range(0, len(article_ids), 900):  # SQLite's limit on bound parameters
+        chunk = article_ids[start : start + 900]
+        query = select(LabelCorrection.article_id, LabelCorrection.field, LabelCorrection.old_label, LabelCorrection.created_by)
+        for article_id, which, old_label, user in session.execute(query.where(LabelCorrection.article_id.in_(chunk))):
+            found.setdefault(article_id, {})[which] = (old_label, user)
+    return found
+
+
 def scored_articles(flt: ArticleFilter, limit: int | None = 500) -> list[dict]:
-    """Scored items matching the filter, newest first (all of them when ``limit`` is None), as plain rows."""
+    """Scored items matching the filter, newest first (all of them when ``limit`` is None), as plain rows;
+    ``corrections``: the fields a reviewer corrected -> (the label before, who); empty when none."""
     with session_scope() as session:
         query = _filtered(session, select(Article, Feed.name).join(Feed), flt)
         rows = session.execute(query.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)).all()
         by_story = _sources_by_story(session, [a for a, _ in rows])
+        corrections = _corrections_of(session, [a.id for a, _ in rows])
         return [
             {
                 "id": a.id,
@@ -356,6 +369,7 @@ def scored_articles(flt: ArticleFilter, limit: int | None = 500) -> list[dict]:
                 "companies": ", ".join(a.companies or []),
                 "summary": a.summary,
                 "sources": _sources(a, by_story),
+                "corrections": corrections.get(a.id, {}),
             }
             for a, feed_name in rows
         ]

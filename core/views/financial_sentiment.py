@@ -57,7 +57,7 @@ FEED_STATUS = {
 PANDAS_FREQUENCY = {"day": "D", "hour": "h"}
 ARTICLE_COLUMNS = [
     "id", "published_at", "feed", "title", "link", "sentiment", "confidence", "prob_negative", "topic", "companies", "summary",
-    "sources",
+    "sources", "corrections",
 ]
 
 
@@ -299,8 +299,15 @@ def counted(flt: ArticleFilter) -> str:
 
 
 def list_articles(flt: ArticleFilter, limit: int | None = 500) -> pd.DataFrame:
-    """Scored items, newest first (all of them when ``limit`` is None), as plain rows for a table."""
-    return pd.DataFrame(items.scored_articles(flt, limit), columns=ARTICLE_COLUMNS)
+    """Scored items, newest first (all of them when ``limit`` is None), as plain rows for a table; ``corrected`` says
+    which labels a reviewer changed (the confidence columns stay the model's)."""
+    frame = pd.DataFrame(items.scored_articles(flt, limit), columns=ARTICLE_COLUMNS)
+    return frame.assign(corrected=frame["corrections"].map(corrected_text))
+
+
+def corrected_text(corrections: Mapping[str, tuple[str | None, str]]) -> str:
+    """A reviewer's corrections of one item in words: "sentiment (was negative, by ann)"; empty when none."""
+    return "; ".join(f"{field} (was {old or 'none'}, by {user})" for field, (old, user) in sorted(corrections.items()))
 
 
 def sentiment_trend(flt: ArticleFilter, group_by: str = "topic", frequency: str = "day", top: int = 8) -> pd.DataFrame:
@@ -654,7 +661,9 @@ def drill_filter(flt: ArticleFilter, group_by: str, drill: Drill, frequency: str
 
 # --- items table ------------------------------------------------------------------------------
 
-ITEM_COLUMNS = ["published_at", "title", "link", "sources", "sentiment", "confidence", "prob_negative", "topic", "companies", "feed"]
+ITEM_COLUMNS = [
+    "published_at", "title", "link", "sources", "sentiment", "confidence", "prob_negative", "topic", "companies", "feed", "corrected",
+]
 
 
 def items_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -662,11 +671,35 @@ def items_table(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reindex(columns=ITEM_COLUMNS)
 
 
+def picked_item(frame: pd.DataFrame, rows: list[int]) -> int | None:
+    """The id of the item in the first picked row of an items table (positions as Streamlit gives them), or None."""
+    return int(frame["id"].iloc[rows[0]]) if rows and 0 <= rows[0] < len(frame) else None
+
+
+def labels_now(frame: pd.DataFrame, item_id: int | None) -> str:
+    """What an item is labelled now, for the correction form ("Now: sentiment neutral (confidence 0.99), topic Macro")."""
+    match = frame[frame["id"] == item_id] if item_id is not None else frame.iloc[0:0]
+    if match.empty:
+        return ""
+    row = match.iloc[0]
+    fixed = row["corrections"] if isinstance(row.get("corrections"), Mapping) else {}
+    score = f"{row['confidence']:.2f}" if pd.notna(row["confidence"]) else ""
+    if "sentiment" in fixed:
+        old, user = fixed["sentiment"]
+        sentiment = f"{row['sentiment']}, corrected by {user} (the model said {old}{' at ' + score if score else ''})"
+    else:
+        sentiment = f"{row['sentiment']}{f' (confidence {score})' if score else ''}"
+    topic = row["topic"] if isinstance(row["topic"], str) and row["topic"] else "none"
+    if "topic" in fixed:
+        topic += f", corrected by {fixed['topic'][1]} (was {fixed['topic'][0] or 'none'})"
+    return f"Now: sentiment {sentiment}; topic {topic}."
+
+
 # The Items download: the table's columns and the summary, headed in words (opened in Excel by analysts).
 EXPORT_HEADERS = {
     "published_at": "Published (UTC)", "title": "Title", "link": "Link", "sources": "Sources", "sentiment": "Sentiment",
     "confidence": "Confidence", "prob_negative": "P(negative)", "topic": "Topic", "companies": "Companies", "feed": "Feed",
-    "summary": "Summary",
+    "corrected": "Corrected by a reviewer", "summary": "Summary",
 }  # fmt: skip
 
 

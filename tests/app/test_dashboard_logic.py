@@ -123,3 +123,22 @@ def test_a_topic_link_says_when_tagged_feeds_count_for_the_alert_but_not_the_fil
     assert preset.problems == ["the alert also counted every item of the feeds tagged 'Earnings' (Earnings wire); the Topics "
                                "filter shows the items the model put under the topic"]
     assert dash.preset_from_query({"scope_type": "topic", "scope": "Macro"}, on=TODAY).problems == []
+
+
+def test_a_picked_row_names_its_item_and_what_it_is_labelled_now():
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": [7, 3, 4], "title": ["a", "b", "c"], "sentiment": ["negative", "neutral", "positive"],
+                          "confidence": [0.914, None, 0.52], "topic": ["Earnings", None, "Macro"],
+                          "corrections": [{}, {}, {"sentiment": ("negative", "ann"), "topic": (None, "bo")}]})  # fmt: skip
+    assert dash.picked_item(frame, [1]) == 3
+    assert dash.picked_item(frame, []) is None
+    assert dash.picked_item(frame, [3]) is None  # a pick left over from a longer table
+    assert dash.labels_now(frame, 7) == "Now: sentiment negative (confidence 0.91); topic Earnings."
+    assert dash.labels_now(frame, 3) == "Now: sentiment neutral; topic none."
+    assert dash.labels_now(frame, 99) == ""
+    assert dash.labels_now(frame, 4) == (  # a corrected label is not given the model's confidence
+        "Now: sentiment positive, corrected by ann (the model said negative at 0.52); topic Macro, corrected by bo (was none)."
+    )
+    assert dash.corrected_text(frame["corrections"][2]) == "sentiment (was negative, by ann); topic (was none, by bo)"
+    assert dash.corrected_text({}) == ""

@@ -328,14 +328,51 @@ def test_a_reviewer_corrects_an_items_sentiment_and_it_becomes_training_data(see
     at.selectbox(key="fix_item").set_value(target)
     at.radio(key="fix_field").set_value("sentiment")
     at = at.run()
-    at.selectbox(key="fix_label_sentiment").set_value("negative")
+    assert button(at, "Save correction").disabled  # no label picked yet: nothing saved by a stray click
+    assert any(c.startswith("Now: sentiment neutral (confidence") and c.endswith("; topic Fed | Central Banks.") for c in texts(at.caption))
+    at = at.selectbox(key="fix_label_sentiment").set_value("negative").run()
     at = button(at, "Save correction").click().run()
     assert_no_exception(at)
     assert any("this item's sentiment is now 'negative'" in s for s in texts(at.success))
     fixed = table(at, "items_table")
     assert fixed[fixed["title"] == "The central bank held rates"]["sentiment"].iloc[0] == "negative"
+    assert fixed.set_index("title")["corrected"].to_dict() == {  # the confidence columns stay the model's: say so
+        "The central bank held rates": "sentiment (was neutral, by test-admin)", **{t: "" for t, *_ in SCORED[:3]}}
+    assert any(c.startswith("Now: sentiment negative, corrected by test-admin (the model said neutral") for c in texts(at.caption))
     assert corrections_for_training("sentiment") == [("The central bank held rates", "negative")]
     assert corrections_available("sentiment") == 1
+
+
+def test_picking_a_row_opens_the_correction_form_on_that_item(seed):
+    seed(SCORED)
+    at = open_page(PAGE, role="analyst")
+    shown = table(at, "items_table")
+    [form] = [e for e in at.expander if e.label == "Correct an item's sentiment or topic"]
+    assert not form.proto.expanded
+    row = shown.index[shown["title"] == "Operating profit rose to a record"][0]
+    at.session_state["items_table"] = {"selection": {"rows": [int(row)], "columns": [], "cells": []}}  # the row's box
+    at = at.run()
+    assert_no_exception(at)
+    [form] = [e for e in at.expander if e.label == "Correct an item's sentiment or topic"]
+    assert form.proto.expanded
+    picked = at.selectbox(key="fix_item")
+    assert picked.format_func(picked.value) == "Operating profit rose to a record"
+    assert any(c.startswith("Now: sentiment positive") and c.endswith("; topic Earnings.") for c in texts(at.caption))
+
+    listed = list_articles(ArticleFilter())
+    other = int(listed[listed["title"] == "The central bank held rates"]["id"].iloc[0])
+    at = at.selectbox(key="fix_item").set_value(other).run()  # the box changed after the pick stays changed
+    assert at.selectbox(key="fix_item").value == other
+    assert any(c.startswith("Now: sentiment neutral") for c in texts(at.caption))
+
+
+def test_viewers_cannot_pick_rows_to_correct(seed):
+    seed(SCORED)
+    at = open_page(PAGE, role="viewer")
+    assert_no_exception(at)
+    assert len(table(at, "items_table")) == len(SCORED)
+    assert not any("pick its row" in c for c in texts(at.caption))
+    assert [d for d in at.dataframe if "confidence" in d.value.columns][0].proto.selection_mode == []
 
 
 def test_fetch_now_of_a_feed_that_does_not_exist_says_so_and_audits_nothing(db):
@@ -366,6 +403,6 @@ def test_the_items_the_filters_match_download_whole_with_headers_in_words(seed):
     frame = pd.read_csv(io.BytesIO(dash.items_download(flt)()))  # ...the file has every match
     assert len(frame) == 4 and set(frame["Title"]) == {t for t, *_ in SCORED}
     assert list(frame.columns) == ["Published (UTC)", "Title", "Link", "Sources", "Sentiment", "Confidence", "P(negative)", "Topic",
-                                   "Companies", "Feed", "Summary"]  # fmt: skip
+                                   "Companies", "Feed", "Corrected by a reviewer", "Summary"]  # fmt: skip
     assert dash.items_download_label(1, stories=False) == "Download the 1 item (CSV)"
     assert dash.items_download_label(1272, stories=False) == "Download all 1,272 items (CSV)"
