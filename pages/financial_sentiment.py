@@ -3,7 +3,7 @@
 import plotly.express as px
 import streamlit as st
 
-from core.feeds import FeedError, add_feed, delete_feed, list_feeds
+from core.feeds import FeedError, add_feed, changed_settings, delete_feed, list_feeds, update_feed
 from core.feeds.opml import export_opml, import_opml
 from core.health import worker_health
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
@@ -119,9 +119,42 @@ def scoring_bar():  # noqa: ANN201 - a progress callback
     return show
 
 
+def feed_editor(feed) -> None:  # noqa: ANN001 - FeedView
+    """An admin changes a feed's name, URL, tags or interval, or pauses it; its items stay."""
+    with st.form(f"edit_feed_{feed.id}", border=True):
+        st.markdown(f"**Edit the feed {plain(feed.name)}**")
+        e1, e2 = st.columns([1, 2])
+        name = e1.text_input("Name", feed.name, key=f"fe_name_{feed.id}")
+        url = e2.text_input("RSS or Atom URL", feed.url, key=f"fe_url_{feed.id}")
+        e3, e4 = st.columns([2, 1])
+        tags = e3.text_input("Topic tags (comma-separated, optional)", ", ".join(feed.topics), key=f"fe_tags_{feed.id}")
+        interval = e4.number_input("Fetch every (minutes)", min_value=1, value=feed.interval_minutes, step=1, key=f"fe_interval_{feed.id}")
+        enabled = st.checkbox("Fetch on schedule (untick to pause the feed; its items stay)", feed.enabled, key=f"fe_enabled_{feed.id}")
+        b1, b2, _ = st.columns([1, 1, 4])
+        save = b1.form_submit_button("Save changes", type="primary", width="stretch")
+        cancel = b2.form_submit_button("Cancel", width="stretch")
+    if cancel:
+        st.session_state.pop("feed_edit", None)
+        st.rerun()
+    if save:
+        changes = changed_settings(feed, name=name, url=url, topics=tags, interval_minutes=interval, enabled=enabled)
+        if not changes:
+            say("info", "Nothing to save: the settings are as they were.")
+            return
+        try:
+            update_feed(feed.id, **changes)
+        except (ValueError, FeedError, PermissionError) as exc:  # the form keeps the values to fix
+            say("error", dash.error_text(exc))
+            return
+        st.session_state.pop("feed_edit", None)
+        st.session_state["feed_report"] = dash.ActionReport("success", dash.feed_saved_text(feed.name, changes))
+        st.rerun()
+
+
 def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
-    """Fetch now (the feed picked) and Fetch all (analysts and admins), Delete (admins); ``report``: the one just shown."""
-    m1, m2, m3, m4 = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+    """Fetch now (the feed picked) and Fetch all (analysts and admins), Edit and Delete (admins); ``report``: the one just
+    shown."""
+    m1, m2, m3, m4, m5 = st.columns([3, 1, 1, 1, 1], vertical_alignment="bottom")
     chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick")]
     if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch", help="Fetch and score the feed picked"):
         with st.spinner(f"Fetching and scoring {plain(chosen.name)}…"):
@@ -131,10 +164,18 @@ def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
         with st.spinner("Fetching and scoring every enabled feed…"):
             st.session_state["feed_report"] = dash.fetch_all_now(scoring_bar())
         st.rerun()
-    if may("admin") and m4.button("Delete…", key="delete_feed", width="stretch"):
+    if may("admin") and m4.button("Edit…", key="edit_feed", width="stretch", help="Rename, change the URL, tags or interval, pause"):
+        st.session_state["feed_edit"] = chosen.id
+        st.session_state.pop("feed_delete", None)
+    if may("admin") and m5.button("Delete…", key="delete_feed", width="stretch"):
         st.session_state["feed_delete"] = chosen.id
+        st.session_state.pop("feed_edit", None)
     if problem := dash.last_fetch_problem(chosen, report):
         say(*problem)
+    if st.session_state.get("feed_edit") not in (None, chosen.id):  # another feed picked: its editor is not this one
+        st.session_state.pop("feed_edit")
+    if st.session_state.get("feed_edit") == chosen.id:
+        feed_editor(chosen)
     doomed = by_id.get(st.session_state.get("feed_delete"))
     if doomed is not None:
         with st.container(border=True):
@@ -388,9 +429,9 @@ if feeds_tab.open:
                 st.form_submit_button("Add feed", type="primary", on_click=submit_feed)
             opml_section()
         elif may("analyst"):
-            st.info("Admins add and delete feeds; as an analyst you can fetch a feed now.")
+            st.info("Admins add, change and delete feeds; as an analyst you can fetch a feed now.")
         else:
-            st.info("You are signed in as a viewer: you can see the feeds and their status. Admins add and delete feeds; "
+            st.info("You are signed in as a viewer: you can see the feeds and their status. Admins add, change and delete feeds; "
                     "analysts can fetch them now.")
         result = st.session_state.pop("feed_form_result", None)
         if result is not None:

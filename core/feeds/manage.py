@@ -10,7 +10,7 @@ from core.repositories import items
 from core.repositories.items import FeedTaken, FeedView
 from core.settings import get_settings
 
-__all__ = ["FeedView", "add_feed", "delete_feed", "list_feeds", "update_feed", "upsert_feed"]
+__all__ = ["FeedView", "add_feed", "changed_settings", "delete_feed", "list_feeds", "update_feed", "upsert_feed"]
 
 NAME_LIMIT = 200  # the column size of Feed.name
 TOPIC_LIMIT = 100
@@ -106,6 +106,20 @@ def update_feed(feed_id: int, **changes: object) -> None:
         raise ValueError(f"Feed {feed_id} does not exist (it may have been deleted).")
     name = saved[1]
     record("feed changed", name, detail={k: v for k, v in cleaned.items()})
+
+
+def changed_settings(feed: FeedView, **proposed: object) -> dict[str, object]:
+    """The settings of ``proposed`` (name, url, topics, interval_minutes, enabled: as a form gives them) that differ
+    from the feed's, for ``update_feed``; whitespace and repeated tags are no change. Nothing is validated here."""
+    now = {"name": feed.name, "url": feed.url, "topics": feed.topics, "interval_minutes": feed.interval_minutes, "enabled": feed.enabled}
+    same = {
+        "name": lambda v: " ".join(str(v or "").split()),
+        "url": lambda v: str(v or "").strip(),
+        "topics": _clean_topics,
+        "interval_minutes": lambda v: int(v) if v is not None else None,
+        "enabled": bool,
+    }
+    return {key: value for key, value in proposed.items() if same[key](value) != now[key]}
 
 
 def _clean_changes(changes: dict[str, object]) -> dict[str, object]:

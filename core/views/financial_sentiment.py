@@ -758,6 +758,25 @@ def feed_problem(feed: FeedView) -> str:
     return text.removeprefix(f"{feed.url}: ").removesuffix(f" from {feed.url}")
 
 
+def feed_saved_text(name: str, changes: Mapping[str, object]) -> str:
+    """What saving a feed's settings did, in words (``changes``: the settings that changed, as given)."""
+    said = []
+    if "name" in changes:
+        said.append(f"renamed from {name!r}")
+    if "url" in changes:
+        said.append("new URL, fetched in full next time")
+    if "topics" in changes:
+        tags = ", ".join(t.strip() for t in str(changes["topics"]).split(",") if t.strip())
+        said.append(f"topic tags: {tags}" if tags else "no topic tags")
+    if "interval_minutes" in changes:
+        said.append(f"fetched every {count_of(int(changes['interval_minutes']), 'minute')}")
+    if "enabled" in changes:
+        said.append("resumed (the worker fetches it on schedule again)" if changes["enabled"] else
+                    "paused (the worker skips it until it is resumed; its items stay)")  # fmt: skip
+    shown = " ".join(str(changes.get("name", name)).split())
+    return f"Saved the feed {shown!r}: {'; '.join(said)}."
+
+
 @dataclass(frozen=True)
 class ActionReport:
     level: str  # success | info | warning | error

@@ -225,6 +225,62 @@ def test_deleting_a_feed_asks_for_confirmation(seed):
     assert "No feeds yet — add one above with its RSS or Atom URL." in texts(at.info)
 
 
+def test_an_admin_edits_a_feed_pauses_it_and_keeps_its_items(seed):
+    from core.auth import list_events
+
+    seed(SCORED[:2], feed_name="Wire")
+    [feed] = list_feeds()
+    at = open_page(PAGE, tab="Feeds")
+    button(at, "Edit…").click().run()
+    assert at.text_input(key=f"fe_name_{feed.id}").value == "Wire"
+    at.text_input(key=f"fe_url_{feed.id}").set_value("http://169.254.169.254/latest/meta-data/")  # not allowed
+    at = button(at, "Save changes").click().run()
+    assert_no_exception(at)
+    assert any("169.254.169.254" in e for e in texts(at.error)), texts(at.error)
+    assert list_feeds()[0].url == feed.url  # nothing saved; the form is still open with the values to fix
+    assert at.text_input(key=f"fe_url_{feed.id}").value.startswith("http://169.254")
+
+    at.text_input(key=f"fe_url_{feed.id}").set_value(feed.url)
+    at.text_input(key=f"fe_name_{feed.id}").set_value("  Markets   wire ")
+    at.number_input(key=f"fe_interval_{feed.id}").set_value(60)
+    at.checkbox(key=f"fe_enabled_{feed.id}").uncheck()
+    at = button(at, "Save changes").click().run()
+    assert_no_exception(at)
+    [saved] = list_feeds()
+    assert (saved.name, saved.interval_minutes, saved.enabled, saved.articles) == ("Markets wire", 60, False, 2)
+    [said] = [s for s in texts(at.success) if s.startswith("Saved the feed")]
+    assert said == ("Saved the feed 'Markets wire': renamed from 'Wire'; fetched every 60 minutes; "
+                    "paused (the worker skips it until it is resumed; its items stay).")  # fmt: skip
+    assert not [b for b in at.button if b.label == "Save changes"]  # the form closed
+    assert table(at, "feeds_table")["status"].iloc[0].startswith("paused · ")
+    [event] = list_events(action="feed changed")
+    assert event["target"] == "Markets wire" and event["detail"]["enabled"] is False
+
+    button(at, "Edit…").click().run()
+    at = button(at, "Save changes").click().run()
+    assert "Nothing to save: the settings are as they were." in texts(at.info)
+    assert len(list_events(action="feed changed")) == 1
+
+
+def test_the_feed_editor_follows_the_feed_picked(seed):
+    seed(SCORED[:1], feed_name="Wire")
+    seed(SCORED[1:2], feed_name="Desk")
+    by_name = {f.name: f.id for f in list_feeds()}
+    at = open_page(PAGE, tab="Feeds")
+    at.selectbox(key="feed_pick").set_value(by_name["Wire"]).run()
+    button(at, "Edit…").click().run()
+    assert at.text_input(key=f"fe_name_{by_name['Wire']}").value == "Wire"
+    at = at.selectbox(key="feed_pick").set_value(by_name["Desk"]).run()
+    assert_no_exception(at)
+    assert not [t for t in at.text_input if t.key.startswith("fe_name_")]  # not Wire's editor under Desk
+
+
+def test_analysts_cannot_edit_feeds(seed):
+    seed(SCORED[:1], feed_name="Wire")
+    at = open_page(PAGE, tab="Feeds", role="analyst")
+    assert not [b for b in at.button if b.label in ("Edit…", "Delete…")]
+
+
 def test_items_tab_lists_and_filters_scored_items(seed):
     seed(SCORED)
     seed([("Old news about a profit warning", "negative", "Earnings", [])], feed_name="Archive", hours_ago=24 * 30)

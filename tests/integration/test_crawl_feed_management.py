@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from core.feeds import FeedView, add_feed, crawl_feed, delete_feed, list_feeds, update_feed, upsert_feed
+from core.feeds import FeedView, add_feed, changed_settings, crawl_feed, delete_feed, list_feeds, update_feed, upsert_feed
 from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Article, CompanyMention, Feed
@@ -73,6 +73,15 @@ def test_a_feed_can_be_changed(db):
     update_feed(feed_id, name="World news", topics=["world"], interval_minutes=60, enabled=False)
     (view,) = list_feeds()
     assert (view.name, view.topics, view.interval_minutes, view.enabled) == ("World news", ["world"], 60, False)
+
+
+def test_only_real_changes_of_the_edit_form_are_saved(db):
+    add_feed("News", URL, topics=["markets", "fx"], interval_minutes=15)
+    (view,) = list_feeds()
+    as_shown = {"name": " News ", "url": f"{URL} ", "topics": "markets, fx, markets", "interval_minutes": 15, "enabled": True}
+    assert changed_settings(view, **as_shown) == {}  # spacing and a repeated tag are no change
+    edited = as_shown | {"topics": "fx", "enabled": False}
+    assert changed_settings(view, **edited) == {"topics": "fx", "enabled": False}
 
 
 def test_a_new_url_forgets_the_old_caching_validators(db):
