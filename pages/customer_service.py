@@ -17,6 +17,7 @@ from core.support.insights import MAX_QUESTIONS, PERIODS, question_insights
 from core.support.kb import (
     FaqFileError,
     ImportConflict,
+    delete_kb,
     import_faq,
     kb_entries,
     kb_versions,
@@ -184,6 +185,9 @@ def import_section() -> None:
 
 def kbs_section() -> None:
     kbs = list_kbs()
+    done = st.session_state.pop("cs_kb_result", None)  # what the last rollback or deletion did (said after its rerun)
+    if done:
+        say(*done)
     if not kbs:
         return
     st.subheader("Knowledge bases")
@@ -196,10 +200,36 @@ def kbs_section() -> None:
         target = st.selectbox("Roll back to version", older, key="cs_rollback_version")
         if st.button("Roll back", key="cs_rollback"):
             new = rollback_kb(pick, target)
-            say("success", f"{pick}: version {target}'s entries are active again as version {new}.")
+            st.session_state["cs_kb_result"] = ("success", f"{pick}: version {target}'s entries are active again as version {new}.")
             st.rerun()
     with st.expander("Entries of the active version"):
         table(kb_entries(pick), hide_index=True, width="stretch", key="cs_entries", column_config=COLUMN_LABELS)
+    if may("admin"):
+        delete_kb_section(next(k for k in kbs if k.name == pick))
+
+
+def delete_kb_section(kb) -> None:  # noqa: ANN001 - KBInfo
+    """Admins delete a knowledge base (a mistaken or retired one), after a confirmation naming what goes."""
+    if st.button("Delete this knowledge base…", key="cs_delete_kb"):
+        st.session_state["cs_kb_delete"] = kb.name
+    if st.session_state.get("cs_kb_delete") != kb.name:
+        return
+    with st.container(border=True):
+        say("warning", view.kb_delete_question(kb))
+        y, n, _ = st.columns([1, 1, 4])
+        if y.button("Yes, delete", type="primary", key="cs_confirm_delete_kb"):
+            st.session_state.pop("cs_kb_delete", None)
+            try:
+                gone = delete_kb(kb.name)
+            except (LookupError, PermissionError) as exc:
+                st.session_state["cs_kb_result"] = ("error", str(exc))
+            else:
+                st.session_state["cs_kb_result"] = ("success", view.kb_deleted_text(gone))
+                st.session_state.pop("cs_kb_pick", None)
+            st.rerun()
+        if n.button("Cancel", key="cs_cancel_delete_kb"):
+            st.session_state.pop("cs_kb_delete", None)
+            st.rerun()
 
 
 def tickets_tab() -> None:

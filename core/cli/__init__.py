@@ -8,7 +8,7 @@
 - ``train``     — ``train`` (fine-tune and register a version) and ``train-run`` (a queued training run).
 - ``models``    — ``models list|promote|rollback|distil|build-defaults``.
 - ``recommend`` — ``recommend`` (check, compare, export) and ``recommend-job`` (a queued recommendation job).
-- ``support``   — ``answer`` (a customer question) and ``kb import|list|rollback`` (FAQ knowledge bases).
+- ``support``   — ``answer`` (a customer question) and ``kb import|list|rollback|delete`` (FAQ knowledge bases).
 
 Each module has ``register(subparsers)``, which adds its commands with their ``cmd_*`` functions. The
 functions import their core modules when they run, so ``python -m core --help`` stays light (no torch).

@@ -1,4 +1,4 @@
-"""``python -m core answer`` (a customer question from a knowledge base) and ``kb import|list|rollback`` (FAQ knowledge bases)."""
+"""``python -m core answer`` (a customer question from a knowledge base) and ``kb import|list|rollback|delete`` (FAQ knowledge bases)."""
 
 from __future__ import annotations
 
@@ -88,6 +88,9 @@ def cmd_kb(args: argparse.Namespace) -> int:
     elif args.action == "list":
         for info in kb.list_kbs():
             print(f"{info.name}: version {info.active_version}, {info.entries} entries, {info.versions} versions")
+    elif args.action == "delete":
+        gone = kb.delete_kb(args.name)
+        print(f"deleted {gone.name} ({gone.versions} versions); the questions asked of it stay in the question log")
     else:
         version = kb.rollback_kb(args.name, args.version)
         print(f"{args.name}: rolled back; now version {version}")
@@ -110,7 +113,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                   "else balanced); see operating_points.json for each one's measured effect")
     choice.add_argument("--threshold", type=float, help="a custom confidence threshold instead of an operating point (experts)")
     answer.set_defaults(func=cmd_answer)
-    kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, roll back")
+    kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, roll back, delete")
     kb_sub = kbp.add_subparsers(dest="action", required=True)
     kb_import = kb_sub.add_parser(
         "import", help="import an FAQ CSV or .xlsx (question, answer, optional category); a change is a new version"
@@ -124,4 +127,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     kb_roll = kb_sub.add_parser("rollback", help="make an earlier version's entries current again (as a new version)")
     kb_roll.add_argument("--name", required=True)
     kb_roll.add_argument("--version", type=int, help="default: the version before the active one")
+    kb_delete = kb_sub.add_parser("delete", help="delete a knowledge base and all its versions (asked questions stay logged)")
+    kb_delete.add_argument("--name", required=True)
     kbp.set_defaults(func=cmd_kb)

@@ -156,14 +156,27 @@ def add_rollback_version(name: str, version: int | None, created_by: str) -> tup
         return version, _add_version(session, kb, list(target.entry_ids), report, f"rollback to version {version}", created_by)
 
 
+def _summary(session: Session, kb: KnowledgeBase) -> KBSummary:
+    versions = session.scalars(select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb.id)).all()
+    active = next((v for v in versions if v.version == kb.active_version), None)
+    return KBSummary(kb.id, kb.name, kb.active_version, len(active.entry_ids) if active else 0, len(versions))
+
+
 def list_kbs() -> list[KBSummary]:
     with session_scope() as session:
-        out = []
-        for kb in session.scalars(select(KnowledgeBase).order_by(KnowledgeBase.name)):
-            versions = session.scalars(select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb.id)).all()
-            active = next((v for v in versions if v.version == kb.active_version), None)
-            out.append(KBSummary(kb.id, kb.name, kb.active_version, len(active.entry_ids) if active else 0, len(versions)))
-        return out
+        return [_summary(session, kb) for kb in session.scalars(select(KnowledgeBase).order_by(KnowledgeBase.name))]
+
+
+def delete_kb(name: str) -> KBSummary | None:
+    """Delete a knowledge base with its versions and entries (the database cascades); the questions asked of it stay
+    in the question log without it. What was deleted, or None when there is no knowledge base of that name."""
+    with session_scope() as session:
+        kb = _kb(session, name)
+        if kb is None:
+            return None
+        gone = _summary(session, kb)
+        session.delete(kb)
+        return gone
 
 
 def version_history(name: str) -> list[dict]:

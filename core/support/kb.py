@@ -253,6 +253,17 @@ def rollback_kb(name: str, version: int | None = None) -> int:
     return new_version
 
 
+def delete_kb(name: str) -> kb_store.KBSummary:
+    """Delete a knowledge base with all its versions (admins); the questions already asked of it stay in the question
+    log. What was deleted; LookupError when there is no knowledge base of that name."""
+    require("admin", "delete knowledge bases")
+    gone = kb_store.delete_kb(name)
+    if gone is None:
+        raise LookupError(f"no knowledge base named {name!r} (it may have been deleted already)")
+    record_event("knowledge base deleted", name, detail={"versions": gone.versions, "entries": gone.entries})
+    return gone
+
+
 KBInfo = kb_store.KBSummary
 
 

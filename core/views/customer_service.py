@@ -216,6 +216,16 @@ def kb_rows(kbs: list[KBInfo]) -> list[dict]:
     return [{"name": k.name, "active version": k.active_version, "entries": k.entries, "versions": k.versions} for k in kbs]
 
 
+def kb_delete_question(kb: KBInfo) -> str:
+    return (f"Delete the knowledge base {kb.name!r} with its {count_of(kb.versions, 'version')} (the active one has "
+            f"{count_of(kb.entries, 'entry', 'entries')})? The questions already asked of it stay in the question log. "
+            "This cannot be undone.")  # fmt: skip
+
+
+def kb_deleted_text(kb: KBInfo) -> str:
+    return f"Deleted the knowledge base {kb.name!r} and its {count_of(kb.versions, 'version')}."
+
+
 def rollback_choices(versions: pd.DataFrame) -> list[int]:
     """The versions one can roll back to: every one but the active one, newest first (as ``kb_versions`` lists them)."""
     if versions.empty:

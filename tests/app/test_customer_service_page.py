@@ -201,9 +201,54 @@ def test_tables_speak_in_words_and_a_viewer_gets_read_only_views(models):
     assert_no_exception(at)
     assert any("You are signed in as a viewer" in t for t in texts(at.info))
     assert not [u for u in at.get("file_uploader") if u.key == "cs_faq_upload"]
-    assert not [b for b in at.button if b.label in ("Import", "Roll back")]
+    assert not [b for b in at.button if b.label in ("Import", "Roll back", "Delete this knowledge base…")]
     versions = next(f for f in at.dataframe if "created_by" in f.value.columns)
     assert column_labels(versions)["created_by"] == "Imported by"
+
+
+def test_an_admin_deletes_a_knowledge_base_and_the_question_log_keeps_its_questions(models):
+    from core.auth import list_events
+    from core.support.kb import list_kbs
+
+    at = import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
+    at = switch_tab(at, "Ask")
+    at.chat_input(key="cs_question").set_value("How do I reset my PIN?").run()
+    at = switch_tab(at, "Knowledge bases")
+    assert not [b for b in open_page("customer_service.py", "Knowledge bases", role="analyst").button
+                if b.label == "Delete this knowledge base…"]  # admins only  # fmt: skip
+
+    at = button(at, "Delete this knowledge base…").click().run()
+    [question] = [w for w in texts(at.warning) if w.startswith("Delete the knowledge base 'Cards'")]
+    assert "1 version" in question and "stay in the question log" in question
+    at = button(at, "Cancel").click().run()
+    assert [k.name for k in list_kbs()] == ["Cards"] and not any(w.startswith("Delete the") for w in texts(at.warning))
+
+    at = button(at, "Delete this knowledge base…").click().run()
+    at = button(at, "Yes, delete").click().run()
+    assert_no_exception(at)
+    assert list_kbs() == []
+    assert "Deleted the knowledge base 'Cards' and its 1 version." in texts(at.success)
+    [event] = list_events(action="knowledge base deleted")
+    assert event["target"] == "Cards" and event["detail"]["versions"] == 1
+    with session_scope() as session:
+        assert [(q.question, q.kb_id) for q in session.scalars(select(SupportInteraction))] == [("How do I reset my PIN?", None)]
+    at = switch_tab(at, "Ask")
+    assert_no_exception(at)
+    assert any("No knowledge base yet" in i for i in texts(at.info))
+
+
+def test_a_rollback_says_what_it_did_after_the_page_reloads(models):
+    import pandas as pd
+
+    from core.support.kb import import_faq
+
+    at = import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
+    import_faq("Cards", pd.DataFrame({"question": ["How do I close my account?"], "answer": ["Call us."]}))
+    at = switch_tab(at, "Ask")
+    at = switch_tab(at, "Knowledge bases")
+    at = button(at, "Roll back").click().run()
+    assert_no_exception(at)
+    assert "Cards: version 1's entries are active again as version 3." in texts(at.success)
 
 
 def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):

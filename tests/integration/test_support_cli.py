@@ -29,3 +29,9 @@ def test_kb_import_answer_and_rollback(db, tmp_path, capsys) -> None:
     assert "now version 3" in capsys.readouterr().out
     assert main(["answer", "--kb", "Missing", "hello"]) == 1
     assert "no knowledge base named 'Missing'" in capsys.readouterr().err
+
+    assert main(["kb", "delete", "--name", "Cards"]) == 0
+    assert "deleted Cards (3 versions)" in capsys.readouterr().out
+    assert main(["kb", "list"]) == 0 and capsys.readouterr().out == ""
+    assert main(["kb", "delete", "--name", "Cards"]) == 1
+    assert "no knowledge base named 'Cards'" in capsys.readouterr().err

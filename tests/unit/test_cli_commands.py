@@ -22,7 +22,7 @@ SUBCOMMANDS = {
     "feeds": ["import-opml", "export-opml"],
     "users": ["list", "create", "set-role", "reset-password"],
     "models": ["list", "promote", "rollback", "distil", "build-defaults", "measure-defaults"],
-    "kb": ["import", "list", "rollback"],
+    "kb": ["import", "list", "rollback", "delete"],
     "digest": ["preview"],
 }
 
