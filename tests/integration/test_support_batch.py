@@ -144,3 +144,15 @@ def test_missed_questions_whose_answer_is_in_the_faq_are_added_as_new_wordings(d
     result = ask("Bank", "my plastic went missing what now", policy=policy, log=False)
     assert result.decision.action == "answer" and result.answer == "Call us at once and we block the card."
     assert missed_wordings("Bank", answer_file("Bank", past, "question", out, "expected", policy)) == []
+
+
+def test_wordings_are_not_added_to_a_knowledge_base_deleted_since(db, tmp_path) -> None:
+    from core.support.batch import add_wordings
+    from core.support.kb import delete_kb, list_kbs
+
+    import_bank(tmp_path)
+    delete_kb("Bank")
+    wording = {"question": "my plastic went missing what now", "answer": "Call us at once and we block the card.", "category": ""}
+    with pytest.raises(LookupError, match="'Bank' no longer exists"):
+        add_wordings("Bank", [wording])
+    assert list_kbs() == []  # not re-created holding only the new wording
