@@ -226,6 +226,8 @@ def delete_kb_section(kb) -> None:  # noqa: ANN001 - KBInfo
             else:
                 st.session_state["cs_kb_result"] = ("success", view.kb_deleted_text(gone))
                 st.session_state.pop("cs_kb_pick", None)
+                if getattr(st.session_state.get("cs_import_report"), "kb", None) == kb.name:
+                    st.session_state.pop("cs_import_report")  # its import report is about a knowledge base that is gone
             st.rerun()
         if n.button("Cancel", key="cs_cancel_delete_kb"):
             st.session_state.pop("cs_kb_delete", None)
