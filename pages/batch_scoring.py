@@ -233,16 +233,42 @@ def show_run(run_id: int) -> None:
     m1.metric("Rows scored", f"{run.rows_ok:,}", border=True)
     m2.metric("Empty texts (status 'empty')", f"{run.rows_empty:,}", border=True)
     m3.metric("Rows not parsed", f"{run.rows_bad:,}", border=True)
-    if run.parts_done == 0:
+    if run.parts_done:
+        show_charts(run)
+        agreements = label_agreements(run.id)
+        show_agreement(run, agreements)
+        show_table(run, agreements)
+        show_downloads(run)
+        if run.rows_bad:
+            st.markdown("**Rows that could not be parsed** (first 20; the error report has all of them)")
+            table(batch_scoring.error_sample(run.id), hide_index=True, width="stretch", key=f"scoring_errors_table_{run.id}")
+    if batch_scoring.may_delete(run):
+        run_deletion(run)
+
+
+def run_deletion(run) -> None:  # noqa: ANN001 - RunView
+    """Delete a finished run (its uploaded file, scores and downloads), after a confirmation."""
+    asked = f"scoring_delete_{run.id}"
+    if st.button("Delete this run…", key=f"scoring_delete_ask_{run.id}"):
+        st.session_state[asked] = True
+    if not st.session_state.get(asked):
         return
-    show_charts(run)
-    agreements = label_agreements(run.id)
-    show_agreement(run, agreements)
-    show_table(run, agreements)
-    show_downloads(run)
-    if run.rows_bad:
-        st.markdown("**Rows that could not be parsed** (first 20; the error report has all of them)")
-        table(batch_scoring.error_sample(run.id), hide_index=True, width="stretch", key=f"scoring_errors_table_{run.id}")
+    with st.container(border=True):
+        say("warning", batch_scoring.delete_question(run))
+        y, n, _ = st.columns([1, 1, 4])
+        if y.button("Yes, delete", type="primary", key=f"scoring_delete_yes_{run.id}"):
+            st.session_state.pop(asked, None)
+            try:
+                runs.delete_run(run.id)
+            except (ValueError, LookupError, PermissionError) as exc:
+                say("error", str(exc))
+                return
+            st.session_state["scoring_deleted"] = f"Deleted run {run.id} ({run.file_name}) with its file and results."
+            open_run(None)
+            st.rerun()
+        if n.button("Cancel", key=f"scoring_delete_no_{run.id}"):
+            st.session_state.pop(asked, None)
+            st.rerun()
 
 
 RUN_COLUMNS = {  # the past runs' columns in the user's words
@@ -293,6 +319,8 @@ if may("analyst"):
         new_run_form()
 else:
     st.info("You can open past runs, see their results and download them. Uploading and scoring files needs the analyst role.")
+if deleted := st.session_state.pop("scoring_deleted", None):
+    say("success", deleted)
 if selected_run() is not None:
     show_run(selected_run())
 st.subheader("Past runs")

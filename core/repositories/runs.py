@@ -125,6 +125,18 @@ def change(table: type, run_id: int, edit: Callable[[object], T], missing: str) 
         return edit(row)
 
 
+def delete(table: type, run_id: int, check: Callable[[object], T], missing: str) -> T:
+    """Delete a run's row in one transaction after ``check(row)`` (which raises to refuse, or returns what the caller
+    keeps of the row); LookupError(``missing``) when there is none."""
+    with session_scope() as session:
+        row = session.get(table, run_id)
+        if row is None:
+            raise LookupError(missing)
+        kept = check(row)
+        session.delete(row)
+        return kept
+
+
 def insert(row: object, then: Callable[[object], None] | None = None) -> int:
     """Add a new run row and return its id; ``then(row)`` runs in the same transaction, once the id is known
     (it may fill in columns; when it raises, no row is stored)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from core import runs as lifecycle
+from core.auth import current_actor
 from core.scoring.agreement import LabelAgreement
 from core.scoring.export import ERROR_COLUMNS
 from core.scoring.reading import (
@@ -251,3 +252,16 @@ def agreement_text(agreement: LabelAgreement) -> str:
     if agreement.not_compared:
         text += f"; {agreement.not_compared:,} rows were not compared (no such label in the column, or an empty text)"
     return text + ". Rows where they differ are worth a look before you act on the scores or train a new version on them."
+
+
+def may_delete(run: RunView) -> bool:
+    """Whether the signed-in user may delete this run now: it has finished, and it is theirs (analysts) or any (admins)."""
+    actor = current_actor()
+    if actor is None or not run.finished or not actor.can("analyst"):
+        return False
+    return actor.can("admin") or run.created_by == actor.username
+
+
+def delete_question(run: RunView) -> str:
+    return (f"Delete run {run.id} ({run.file_name}): its uploaded file, its scores and downloads? The audit log keeps that "
+            "it ran. This cannot be undone.")  # fmt: skip

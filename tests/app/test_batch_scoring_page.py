@@ -294,3 +294,54 @@ def test_the_estimate_says_when_it_goes_by_past_runs_here(tiny_models):
     run_id = runs.create_run(runs.save_upload("past.csv", ("\n".join(lines) + "\n").encode()), "past.csv", "text", ["sentiment"])
     assert runs.execute_run(run_id).status == "succeeded"
     assert estimate_caption().endswith(", going by the last run")
+
+
+def open_run_as(role: str, run_id: int) -> AppTest:
+    at = helpers.sign_in_as(AppTest.from_file(str(helpers.ROOT / "streamlit_app.py"), default_timeout=60), role)
+    at.switch_page("pages/batch_scoring.py")
+    at.query_params["run"] = str(run_id)
+    return at.run()
+
+
+def test_an_analyst_deletes_their_finished_run_with_its_files(tiny_models):
+    from core.auth import list_events
+
+    done, other, active = queue_run(), queue_run(), queue_run()
+    runs.execute_run(done)
+    runs.execute_run(other)
+    with session_scope() as session:
+        session.get(ScoringRun, done).created_by = "test-analyst"
+        session.get(ScoringRun, other).created_by = "someone-else"
+    assert runs.run_dir(done).exists()
+
+    assert not [b for b in open_run_as("analyst", other).button if b.label == "Delete this run…"]  # not theirs
+    assert not [b for b in open_run_as("admin", active).button if b.label == "Delete this run…"]  # still queued
+    assert [b for b in open_run_as("admin", other).button if b.label == "Delete this run…"]  # admins: any finished run
+
+    at = open_run_as("analyst", done)
+    at = helpers.button(at, "Delete this run…").click().run()
+    [question] = [w for w in texts(at.warning) if w.startswith(f"Delete run {done} (in.csv)")]
+    assert "uploaded file" in question and "cannot be undone" in question
+    at = helpers.button(at, "Yes, delete").click().run()
+    assert_no_exception(at)
+    assert f"Deleted run {done} (in.csv) with its file and results." in texts(at.success)
+    assert "run" not in at.query_params and not any(s.startswith(f"Run {done}:") for s in (h.value for h in at.subheader))
+    with pytest.raises(LookupError):
+        runs.get_run(done)
+    assert not runs.run_dir(done).exists() and runs.run_dir(other).exists()
+    [event] = list_events(action="scoring run deleted")
+    assert event["user"] == "test-analyst" and event["detail"]["run"] == done
+
+
+def test_a_run_still_going_or_someone_elses_is_not_deleted(tiny_models):
+    from core.auth import Actor, PermissionDenied, acting_as
+
+    active = queue_run()
+    with pytest.raises(ValueError, match="is queued: cancel it"):
+        runs.delete_run(active)
+    assert runs.get_run(active).status == "queued" and runs.run_dir(active).exists()
+    with session_scope() as session:
+        session.get(ScoringRun, active).status = "succeeded"
+    with acting_as(Actor("not-the-owner", "analyst")), pytest.raises(PermissionDenied, match="only they or an admin"):
+        runs.delete_run(active)
+    assert runs.run_dir(active).exists()

@@ -162,6 +162,14 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         save_digest_subscription(f"DD-{role}", "all", recipients="a@example.com")
         return f"DD-{role}"
 
+    def finished_scoring_run(role: str) -> int:
+        from core.storage.tables import ScoringRun
+
+        run_id = scoring.create_run(scoring_upload(role), "s.csv", "text", ["sentiment"])
+        with session_scope() as session:
+            session.get(ScoringRun, run_id).status = "succeeded"  # created by the role's user: theirs to delete
+        return run_id
+
     def knowledge_base(role: str) -> str:
         import_faq(f"KA-{role}", faq)
         return f"KA-{role}"
@@ -235,6 +243,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         scoring.create_run: Case(lambda r: scoring.create_run(scoring_upload(r), "s.csv", "text", ["sentiment"])),
         scoring.request_cancel: Case(lambda r: scoring.request_cancel(999_999), expect=LookupError),
         scoring.resume_run: Case(lambda r: scoring.resume_run(999_999, launch=False), expect=LookupError),
+        scoring.delete_run: Case(scoring.delete_run, setup=finished_scoring_run),
         # users and audit
         auth.create_user: Case(lambda r: auth.create_user(f"u-{r}", PASSWORD, "viewer")),
         auth.set_role: Case(lambda r: auth.set_role("victim", "admin")),
