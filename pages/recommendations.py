@@ -30,12 +30,14 @@ TOP_COLUMNS = ("rank", "title", "reason", "score", "category", "item")  # the re
 
 
 @st.cache_resource(show_spinner="Fitting the recommender…", max_entries=4)
-def recommender(database_url: str, dataset_id: int, evaluations: int):  # noqa: ANN201 - core Recommender
+def recommender(database_url: str, dataset_id: int, created_at, evaluations: int):  # noqa: ANN001, ANN201 - core Recommender
     return service.fit_recommender(dataset_id)
 
 
 def current_recommender(dataset_id: int):  # noqa: ANN201
-    return recommender(get_settings().database_url, dataset_id, len(store.list_evaluations(dataset_id)))
+    # the creation time is in the key: SQLite gives a deleted newest version's id to the next upload
+    created_at = store.get_dataset(dataset_id).created_at
+    return recommender(get_settings().database_url, dataset_id, created_at, len(store.list_evaluations(dataset_id)))
 
 
 def mapping_widgets(frame, kind: str, fields: dict, file_key: str) -> dict:
@@ -65,9 +67,37 @@ def saved_versions() -> None:
     if versions:
         st.markdown("**Saved dataset versions** (evaluate them on the Evaluate tab, see recommendations on Explore)")
         table([{"version": f"v{v.id}", "name": v.name, "interactions": v.stats.get("usable interactions"),
-                       "users": v.stats.get("users"), "catalogue items": v.stats.get("catalogue items"), "created": v.created_at}
-                      for v in versions], hide_index=True, width="stretch", key="rec_versions",
-                     column_config=COLUMN_LABELS)  # fmt: skip
+                "users": v.stats.get("users"), "catalogue items": v.stats.get("catalogue items"), "created": v.created_at}
+               for v in versions], hide_index=True, width="stretch", key="rec_versions", column_config=COLUMN_LABELS)  # fmt: skip
+    if versions and may("admin"):
+        delete_version(versions)
+    done = st.session_state.pop("rec_deleted", None)
+    if done:
+        say("success", done)
+
+
+def delete_version(versions: list) -> None:
+    """Admins delete a dataset version (its data, evaluations and nightly export), after a confirmation."""
+    labels = {v.id: v.label for v in versions}
+    doomed = st.selectbox("Delete a dataset version", list(labels), index=None, format_func=labels.get,
+                          placeholder="Pick a version to delete", key="rec_delete_pick")  # fmt: skip
+    if doomed is None:
+        return
+    with st.container(border=True):
+        say("warning", f"Delete {labels[doomed]} with its uploaded data, evaluations and nightly export? This cannot be undone.")
+        y, n, _ = st.columns([1, 1, 4])
+        if y.button("Yes, delete", type="primary", key="rec_delete_yes"):
+            try:
+                gone = store.delete_dataset(doomed)
+            except (ValueError, PermissionError) as exc:
+                say("error", str(exc))
+                return
+            st.session_state["rec_deleted"] = f"Deleted {gone.label}."
+            st.session_state.pop("rec_delete_pick", None)
+            st.rerun()
+        if n.button("Cancel", key="rec_delete_no"):
+            st.session_state.pop("rec_delete_pick", None)
+            st.rerun()
 
 
 def data_tab() -> None:
@@ -159,6 +189,8 @@ def pick_version(key: str):  # noqa: ANN201
         st.info("No dataset yet: upload interactions and a catalogue on the Data tab.")
         return None
     ids = [v.id for v in versions]
+    if st.session_state.get(key) not in ids:
+        st.session_state.pop(key, None)  # a version deleted since it was picked
     wanted = st.session_state.get("rec_version")
     index = ids.index(wanted) if wanted in ids else 0
     labels = {v.id: v.label for v in versions}

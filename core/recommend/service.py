@@ -19,7 +19,6 @@ from core.recommend.data import Dataset, item_text
 from core.recommend.embeddings import embed_texts, item_embeddings
 from core.recommend.evaluate import EvalConfig, Progress, evaluate
 from core.recommend.models import DEFAULT_TEXT_WEIGHT, EASE, Hybrid, Popularity, TextKNN, mask_seen, serving_text_weight, top_k
-from core.settings import get_settings
 
 log = logging.getLogger("beacon.recommend")
 
@@ -209,7 +208,7 @@ def nightly_refit_export() -> list[Path]:
     for info in store.nightly_datasets():
         try:
             recommender = fit_recommender(info.id)
-            path = get_settings().data_dir / "recommend" / "exports" / f"dataset_{info.id}_top{info.export_k}.csv"
+            path = store.export_path(info.id, info.export_k)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             tmp.write_bytes(export_csv(recommender, info.export_k))

@@ -71,6 +71,25 @@ def load_dataset(dataset_id: int) -> Dataset:
     return Dataset.from_frames(interactions, items, version=dataset_id)
 
 
+def export_path(dataset_id: int, k: int) -> Path:
+    """Where the nightly export of a dataset version's top ``k`` per user is written."""
+    return get_settings().data_dir / "recommend" / "exports" / f"dataset_{dataset_id}_top{k}.csv"
+
+
+def delete_dataset(dataset_id: int) -> DatasetInfo:
+    """Delete a dataset version (admins): its cleaned tables, evaluations and nightly export file. ValueError when
+    there is no such version or a job is still working on it."""
+    require("admin", "delete recommendation data")
+    info = recommend_data.delete_dataset(dataset_id)
+    data_dir = get_settings().data_dir
+    if info.folder:
+        shutil.rmtree(data_dir / info.folder, ignore_errors=True)
+    for export in export_path(dataset_id, 0).parent.glob(f"dataset_{dataset_id}_top*.csv"):
+        export.unlink(missing_ok=True)
+    record("recommendation data deleted", info.name, detail={"dataset": dataset_id})
+    return info
+
+
 def set_nightly_export(dataset_id: int, enabled: bool, k: int = 20) -> None:
     require("analyst", "schedule exports")
     recommend_data.set_nightly_export(dataset_id, enabled, k)  # an unknown version raises before anything is audited
@@ -83,6 +102,6 @@ def save_evaluation(dataset_id: int, result: EvalResult) -> int:
 
 
 __all__ = [
-    "DatasetInfo", "StoredEvaluation", "get_dataset", "list_datasets", "list_evaluations", "load_dataset", "mark_exported",
-    "nightly_datasets", "save_dataset", "save_evaluation", "set_nightly_export",
+    "DatasetInfo", "StoredEvaluation", "delete_dataset", "export_path", "get_dataset", "list_datasets", "list_evaluations",
+    "load_dataset", "mark_exported", "nightly_datasets", "save_dataset", "save_evaluation", "set_nightly_export",
 ]  # fmt: skip

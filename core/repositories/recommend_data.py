@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core.storage import session_scope
-from core.storage.tables import RecDataset, RecEvaluation, utcnow
+from core.storage.tables import RecDataset, RecEvaluation, RecJob, utcnow
 from core.wording import count_of
 
 
@@ -78,6 +78,21 @@ def get_dataset(dataset_id: int) -> DatasetInfo:
         if row is None:
             raise _missing(dataset_id)
         return _info(row)
+
+
+def delete_dataset(dataset_id: int) -> DatasetInfo:
+    """Delete a dataset version and its evaluations (the database cascades); ValueError when there is none or a
+    recommendation job is still working on it. The caller removes its files."""
+    with session_scope() as session:
+        row = session.get(RecDataset, dataset_id)
+        if row is None:
+            raise _missing(dataset_id)
+        busy = select(RecJob.id).where(RecJob.dataset_id == dataset_id, RecJob.status.in_(("queued", "running"))).limit(1)
+        if session.scalar(busy) is not None:
+            raise ValueError(f"dataset version {dataset_id} is being evaluated right now; delete it once that has finished")
+        gone = _info(row)
+        session.delete(row)
+        return gone
 
 
 def set_nightly_export(dataset_id: int, enabled: bool, k: int) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from core.recommend import jobs, service, store
 from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts, widget
 
@@ -148,14 +150,57 @@ def test_a_broken_file_is_reported_not_raised(db):
     assert any("clicks.csv: the file is empty" in t for t in texts(at.error))
 
 
-def test_a_viewer_sees_the_versions_and_results_but_no_forms(db):
+def saved_dataset(name: str = "clicks") -> store.DatasetInfo:
     from core.recommend.data import check_files, read_table
 
     check = check_files(read_table(interactions().encode(), "clicks.csv"), read_table(ITEMS.encode(), "catalogue.csv"),
                                  {"user": "customer", "item": "sku", "rating": "stars", "timestamp": "ts"},
                                  {"item": "sku", "title": "name", "category": "department", "description": "notes"},
-                                 "clicks.csv", "catalogue.csv")
-    store.save_dataset(check, "clicks", "clicks.csv", "catalogue.csv", {})
+                                 "clicks.csv", "catalogue.csv")  # fmt: skip
+    return store.save_dataset(check, name, "clicks.csv", "catalogue.csv", {})
+
+
+def test_an_admin_deletes_a_dataset_version_with_its_files(db):
+    from core.auth import list_events
+    from core.settings import get_settings
+
+    first, second = saved_dataset("first"), saved_dataset("second")
+    export = store.export_path(first.id, 20)
+    export.parent.mkdir(parents=True, exist_ok=True)
+    export.write_text("user,item\n")
+    assert not [s for s in open_page("recommendations.py", "Data", role="analyst").selectbox if s.key == "rec_delete_pick"]
+
+    at = open_page("recommendations.py", "Explore")  # the Explore tab had the first version picked ...
+    at.selectbox(key="rec_explore_version").set_value(first.id).run()
+    at = switch_tab(at, "Data")
+    at = at.selectbox(key="rec_delete_pick").set_value(first.id).run()
+    [question] = [w for w in texts(at.warning) if w.startswith(f"Delete v{first.id} · first")]
+    assert "uploaded data, evaluations and nightly export" in question
+    at = button(at, "Yes, delete").click().run()
+    assert_no_exception(at)
+    assert f"Deleted {first.label}." in texts(at.success)
+    assert [v.id for v in store.list_datasets()] == [second.id]
+    assert not (get_settings().data_dir / first.folder).exists() and (get_settings().data_dir / second.folder).exists()
+    assert not export.exists()
+    [event] = list_events(action="recommendation data deleted")
+    assert event["target"] == "first" and event["detail"]["dataset"] == first.id
+    at = switch_tab(at, "Explore")  # ... and opens on a version that exists
+    assert_no_exception(at)
+    assert at.selectbox(key="rec_explore_version").value == second.id
+
+
+def test_a_dataset_version_being_evaluated_is_not_deleted(db):
+    from core.recommend.evaluate import EvalConfig
+
+    info = saved_dataset()
+    jobs.queue_evaluate(info.id, EvalConfig(), launch=False)
+    with pytest.raises(ValueError, match="being evaluated right now"):
+        store.delete_dataset(info.id)
+    assert [v.id for v in store.list_datasets()] == [info.id]
+
+
+def test_a_viewer_sees_the_versions_and_results_but_no_forms(db):
+    saved_dataset()
     at = open_page("recommendations.py", "Data", role="viewer")
     assert_no_exception(at)
     assert not at.get("file_uploader")

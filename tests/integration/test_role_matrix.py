@@ -263,6 +263,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         # recommendations
         rec_store.save_dataset: Case(lambda r: rec_store.save_dataset(rec_check, f"D-{r}", "r.csv", "i.csv", rec_mapping)),
         rec_store.set_nightly_export: Case(lambda ds: rec_store.set_nightly_export(ds, True), setup=dataset),
+        rec_store.delete_dataset: Case(rec_store.delete_dataset, setup=dataset),
         rec_store.save_evaluation: Case(
             lambda ds: rec_store.save_evaluation(ds, EvalResult(rows=[], meta={"protocol": "random", "seed": 1, "k": 10})), setup=dataset
         ),
