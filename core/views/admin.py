@@ -41,6 +41,10 @@ ANYONE, ANY_ACTION = "(anyone)", "(any action)"
 def detail_text(detail: dict | None) -> str:
     """An event's detail as a reader scans it: "task: sentiment · method: head · rows: 300" ("" when there is none)."""
     def shown(value: object) -> object:
+        if isinstance(value, bool):  # "enabled: no", not "enabled: False"
+            return "yes" if value else "no"
+        if isinstance(value, dict):  # "tasks: sentiment 2, topic 1", not a Python dict
+            return ", ".join(f"{key} {item}" for key, item in value.items())
         return ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
 
     return " · ".join(f"{key.replace('_', ' ')}: {shown(value)}" for key, value in (detail or {}).items()
