@@ -14,7 +14,7 @@ from core.digests import (
 from core.views import digests as view
 from core.views.alerts import RECIPIENTS_HELP
 from core.views.app import new_name_taken
-from ui import may, open_for_editing, picked_after_save, plain, say, table
+from ui import confirm_deletion, may, open_for_editing, picked_after_save, plain, say, table
 
 COLUMNS = {
     "name": st.column_config.TextColumn("Digest"),
@@ -111,22 +111,16 @@ def _confirm_delete() -> None:
     name = st.session_state.get("digest_doomed")
     if name is None:
         return
-    with st.container(border=True):
-        say("warning", f"Delete the digest {name!r} and its send history? This cannot be undone.")
-        yes, no, _ = st.columns([1, 1, 4])
-        if yes.button("Yes, delete", type="primary", key="digest_delete_yes"):
-            st.session_state.pop("digest_doomed", None)
-            try:
-                delete_digest_subscription(name)
-            except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's digest
-                st.session_state["alerts_problem"] = view.error_text(exc)
-            else:
-                st.session_state.pop("digest_preview_shown", None)
-                st.session_state["alerts_report"] = f"Deleted the digest {name!r}."
-            st.rerun()
-        if no.button("Cancel", key="digest_delete_no"):
-            st.session_state.pop("digest_doomed", None)
-            st.rerun()
+    if not confirm_deletion("digest_doomed", f"Delete the digest {name!r} and its send history? This cannot be undone."):
+        return
+    try:
+        delete_digest_subscription(name)
+    except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's digest
+        st.session_state["alerts_problem"] = view.error_text(exc)
+    else:
+        st.session_state.pop("digest_preview_shown", None)
+        st.session_state["alerts_report"] = f"Deleted the digest {name!r}."
+    st.rerun()
 
 
 def _retry(name: str) -> None:

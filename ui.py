@@ -106,6 +106,21 @@ def table(data, **options):  # noqa: ANN001, ANN201 - what st.dataframe takes an
     return st.dataframe(data, **({"placeholder": MISSING} | options))
 
 
+def confirm_deletion(state_key: str, question: str) -> bool:
+    """A pending deletion (``state_key`` set in session state) asked in a bordered box: **Yes, delete** clears the
+    pending state and returns True (the caller deletes, says so and reruns); **Cancel** clears it and reruns."""
+    with st.container(border=True):
+        say("warning", question)
+        yes, no, _ = st.columns([1, 1, 4])
+        if yes.button("Yes, delete", type="primary", key=f"{state_key}_yes"):
+            st.session_state.pop(state_key, None)
+            return True
+        if no.button("Cancel", key=f"{state_key}_no"):
+            st.session_state.pop(state_key, None)
+            st.rerun()
+    return False
+
+
 # How a news item (Article) is shown in a table, wherever items are listed (Financial sentiment, an alert's items).
 ARTICLE_COLUMNS = {
     "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),

@@ -23,7 +23,7 @@ from core.views import alerts as dash
 from core.views.app import new_name_taken
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
 from digests_ui import digests_tab as show_digests
-from ui import ARTICLE_COLUMNS, may, open_for_editing, picked_after_save, plain, say, table, use_app_navigation
+from ui import ARTICLE_COLUMNS, confirm_deletion, may, open_for_editing, picked_after_save, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -73,23 +73,15 @@ def delete_picker(label: str, names: list[str], key: str, what: str, delete) -> 
 def confirm_delete(state_key: str, what: str, delete) -> None:
     """A pending deletion (its name in session state) with Yes / Cancel buttons."""
     name = st.session_state.get(state_key)
-    if name is None:
+    if name is None or not confirm_deletion(state_key, f"Delete the {what} {name!r}? This cannot be undone."):
         return
-    with st.container(border=True):
-        say("warning", f"Delete the {what} {name!r}? This cannot be undone.")
-        yes, no, _ = st.columns([1, 1, 4])
-        if yes.button("Yes, delete", type="primary", key=f"{state_key}_yes"):
-            st.session_state.pop(state_key, None)
-            try:
-                delete(name)
-            except (PermissionError, ValueError) as exc:  # PermissionError: another analyst's rule or watchlist
-                st.session_state["alerts_problem"] = dash.error_text(exc)
-                st.rerun()
-            st.session_state["alerts_report"] = f"Deleted the {what} {name!r}."
-            st.rerun()
-        if no.button("Cancel", key=f"{state_key}_no"):
-            st.session_state.pop(state_key, None)
-            st.rerun()
+    try:
+        delete(name)
+    except (PermissionError, ValueError) as exc:  # PermissionError: another analyst's rule or watchlist
+        st.session_state["alerts_problem"] = dash.error_text(exc)
+        st.rerun()
+    st.session_state["alerts_report"] = f"Deleted the {what} {name!r}."
+    st.rerun()
 
 
 def workflow_step(action, alert_id: int, done: str, value_key: str | None = None) -> None:

@@ -9,7 +9,7 @@ from core.scoring import runs
 from core.scoring.agreement import disagreements, label_agreements, review_file
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
-from ui import chart_labels, confusion_chart, example_download, may, plain, say, table, use_app_navigation
+from ui import chart_labels, confirm_deletion, confusion_chart, example_download, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -251,24 +251,16 @@ def run_deletion(run) -> None:  # noqa: ANN001 - RunView
     asked = f"scoring_delete_{run.id}"
     if st.button("Delete this run…", key=f"scoring_delete_ask_{run.id}"):
         st.session_state[asked] = True
-    if not st.session_state.get(asked):
+    if not st.session_state.get(asked) or not confirm_deletion(asked, batch_scoring.delete_question(run)):
         return
-    with st.container(border=True):
-        say("warning", batch_scoring.delete_question(run))
-        y, n, _ = st.columns([1, 1, 4])
-        if y.button("Yes, delete", type="primary", key=f"scoring_delete_yes_{run.id}"):
-            st.session_state.pop(asked, None)
-            try:
-                runs.delete_run(run.id)
-            except (ValueError, LookupError, PermissionError) as exc:
-                say("error", str(exc))
-                return
-            st.session_state["scoring_deleted"] = f"Deleted run {run.id} ({run.file_name}) with its file and results."
-            open_run(None)
-            st.rerun()
-        if n.button("Cancel", key=f"scoring_delete_no_{run.id}"):
-            st.session_state.pop(asked, None)
-            st.rerun()
+    try:
+        runs.delete_run(run.id)
+    except (ValueError, LookupError, PermissionError) as exc:
+        say("error", str(exc))
+        return
+    st.session_state["scoring_deleted"] = f"Deleted run {run.id} ({run.file_name}) with its file and results."
+    open_run(None)
+    st.rerun()
 
 
 RUN_COLUMNS = {  # the past runs' columns in the user's words

@@ -30,7 +30,7 @@ from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
 from core.wording import count_of
-from ui import chart_labels, example_download, may, plain, say, table, use_app_navigation
+from ui import chart_labels, confirm_deletion, example_download, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -212,26 +212,18 @@ def delete_kb_section(kb) -> None:  # noqa: ANN001 - KBInfo
     """Admins delete a knowledge base (a mistaken or retired one), after a confirmation naming what goes."""
     if st.button("Delete this knowledge base…", key="cs_delete_kb"):
         st.session_state["cs_kb_delete"] = kb.name
-    if st.session_state.get("cs_kb_delete") != kb.name:
+    if st.session_state.get("cs_kb_delete") != kb.name or not confirm_deletion("cs_kb_delete", view.kb_delete_question(kb)):
         return
-    with st.container(border=True):
-        say("warning", view.kb_delete_question(kb))
-        y, n, _ = st.columns([1, 1, 4])
-        if y.button("Yes, delete", type="primary", key="cs_confirm_delete_kb"):
-            st.session_state.pop("cs_kb_delete", None)
-            try:
-                gone = delete_kb(kb.name)
-            except (LookupError, PermissionError) as exc:
-                st.session_state["cs_kb_result"] = ("error", str(exc))
-            else:
-                st.session_state["cs_kb_result"] = ("success", view.kb_deleted_text(gone))
-                st.session_state.pop("cs_kb_pick", None)
-                if getattr(st.session_state.get("cs_import_report"), "kb", None) == kb.name:
-                    st.session_state.pop("cs_import_report")  # its import report is about a knowledge base that is gone
-            st.rerun()
-        if n.button("Cancel", key="cs_cancel_delete_kb"):
-            st.session_state.pop("cs_kb_delete", None)
-            st.rerun()
+    try:
+        gone = delete_kb(kb.name)
+    except (LookupError, PermissionError) as exc:
+        st.session_state["cs_kb_result"] = ("error", str(exc))
+    else:
+        st.session_state["cs_kb_result"] = ("success", view.kb_deleted_text(gone))
+        st.session_state.pop("cs_kb_pick", None)
+        if getattr(st.session_state.get("cs_import_report"), "kb", None) == kb.name:
+            st.session_state.pop("cs_import_report")  # its import report is about a knowledge base that is gone
+    st.rerun()
 
 
 def tickets_tab() -> None:

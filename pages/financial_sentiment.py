@@ -10,6 +10,7 @@ from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.views import financial_sentiment as dash
 from ui import (
     ARTICLE_COLUMNS,
+    confirm_deletion,
     draw_thin_points_apart,
     drill_from_count_point,
     drill_from_trend_point,
@@ -177,18 +178,12 @@ def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
     if st.session_state.get("feed_edit") == chosen.id:
         feed_editor(chosen)
     doomed = by_id.get(st.session_state.get("feed_delete"))
-    if doomed is not None:
-        with st.container(border=True):
-            say("warning", f"Delete the feed {doomed.name!r} and its {doomed.articles} items? This cannot be undone.")
-            y, n, _ = st.columns([1, 1, 4])
-            if y.button("Yes, delete", type="primary", key="confirm_delete"):
-                delete_feed(doomed.id)
-                st.session_state.pop("feed_delete", None)
-                st.session_state["feed_report"] = dash.ActionReport("success", f"Deleted the feed {doomed.name!r}.")
-                st.rerun()
-            if n.button("Cancel", key="cancel_delete"):
-                st.session_state.pop("feed_delete", None)
-                st.rerun()
+    if doomed is not None and confirm_deletion(
+        "feed_delete", f"Delete the feed {doomed.name!r} and its {doomed.articles} items? This cannot be undone."
+    ):
+        delete_feed(doomed.id)
+        st.session_state["feed_report"] = dash.ActionReport("success", f"Deleted the feed {doomed.name!r}.")
+        st.rerun()
 
 
 st.title("Financial sentiment")

@@ -13,7 +13,7 @@ from core.recommend.split import PROTOCOLS
 from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
-from ui import example_download, may, plain, say, table, use_app_navigation
+from ui import confirm_deletion, example_download, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -81,23 +81,17 @@ def delete_version(versions: list) -> None:
     labels = {v.id: v.label for v in versions}
     doomed = st.selectbox("Delete a dataset version", list(labels), index=None, format_func=labels.get,
                           placeholder="Pick a version to delete", key="rec_delete_pick")  # fmt: skip
-    if doomed is None:
+    if doomed is None or not confirm_deletion(
+        "rec_delete_pick", f"Delete {labels[doomed]} with its uploaded data, evaluations and nightly export? This cannot be undone."
+    ):
         return
-    with st.container(border=True):
-        say("warning", f"Delete {labels[doomed]} with its uploaded data, evaluations and nightly export? This cannot be undone.")
-        y, n, _ = st.columns([1, 1, 4])
-        if y.button("Yes, delete", type="primary", key="rec_delete_yes"):
-            try:
-                gone = store.delete_dataset(doomed)
-            except (ValueError, PermissionError) as exc:
-                say("error", str(exc))
-                return
-            st.session_state["rec_deleted"] = f"Deleted {gone.label}."
-            st.session_state.pop("rec_delete_pick", None)
-            st.rerun()
-        if n.button("Cancel", key="rec_delete_no"):
-            st.session_state.pop("rec_delete_pick", None)
-            st.rerun()
+    try:
+        gone = store.delete_dataset(doomed)
+    except (ValueError, PermissionError) as exc:
+        say("error", str(exc))
+        return
+    st.session_state["rec_deleted"] = f"Deleted {gone.label}."
+    st.rerun()
 
 
 def data_tab() -> None:
