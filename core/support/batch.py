@@ -21,10 +21,11 @@ from pathlib import Path
 import pandas as pd
 
 from core.downloads import SafeCsvWriter
+from core.repositories import knowledge_bases as kb_store
 from core.scoring.reading import InputFileError, inspect_input, iter_chunks
 from core.support.assistant import ESCALATE_TEXT, MAX_QUESTION_CHARS, RERANK_WEIGHT, analyse
 from core.support.decision import LOW_SIMILARITY, UNKNOWN_INTENT, Policy, decide
-from core.support.kb import ImportReport, import_faq, list_kbs, load_kb, question_key
+from core.support.kb import ImportReport, import_faq, load_kb, question_key
 from core.support.retrieval import answer_key
 from core.support.threshold_effects import RowOutcome
 
@@ -197,7 +198,7 @@ def missed_wordings(kb_name: str, report: BatchReport) -> list[dict]:
 def add_wordings(kb_name: str, wordings: list[dict]) -> ImportReport:
     """Add the missed wordings (``missed_wordings``) to the knowledge base as FAQ questions: a new version.
     LookupError when the knowledge base was deleted since (an import would create a new one of only these)."""
-    if kb_name not in {kb.name for kb in list_kbs()}:
+    if kb_store.active_version(kb_name).kb_id is None:
         raise LookupError(f"the knowledge base {kb_name!r} no longer exists (it was deleted), so nothing was added")
     frame = pd.DataFrame(wordings, columns=["question", "answer", "category"])
     return import_faq(kb_name, frame, "question", "answer", "category", file_name="the Past questions tab")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from core import runs as lifecycle
 from core.auth import current_actor
+from core.auth.ownership import may_change
 from core.scoring.agreement import LabelAgreement
 from core.scoring.export import ERROR_COLUMNS
 from core.scoring.reading import (
@@ -256,10 +257,7 @@ def agreement_text(agreement: LabelAgreement) -> str:
 
 def may_delete(run: RunView) -> bool:
     """Whether the signed-in user may delete this run now: it has finished, and it is theirs (analysts) or any (admins)."""
-    actor = current_actor()
-    if actor is None or not run.finished or not actor.can("analyst"):
-        return False
-    return actor.can("admin") or run.created_by == actor.username
+    return run.finished and may_change(current_actor(), run.created_by)
 
 
 def delete_question(run: RunView) -> str:
