@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.downloads import safe_csv
 from core.nlp.datacheck import LabelledFileError, suggest_columns
-from core.nlp.runs import TextsFile, get_run, list_runs
+from core.nlp.runs import TextsFile, compression_refusal, get_run, list_runs
 from core.nlp.training import TrainingParams
 from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
@@ -308,9 +308,13 @@ def versions_tab() -> None:
         return
     p1, p2, p3 = st.columns([3, 2, 1], vertical_alignment="bottom")
     version = int(p1.selectbox("Version", versions["version"].tolist(), key="studio_version_pick"))
+    refusal = compression_refusal(task, version)
+    if refusal:
+        st.caption(plain(refusal))
     with st.expander("Compress: the student and the texts it learns from"):
         student, texts, usable = compression_choices()
-    if p2.button(COMPRESS, key="studio_compress", width="stretch", help=studio.COMPRESS_HELP, disabled=not usable):
+    if p2.button(COMPRESS, key="studio_compress", width="stretch", help=refusal or studio.COMPRESS_HELP,
+                 disabled=bool(refusal) or not usable):  # fmt: skip
         start_compression(task, version, student, texts)
     if not may("admin"):
         st.caption("Promoting and rolling back versions needs the admin role.")

@@ -160,6 +160,26 @@ def training_fingerprint(task: str, data_dir: Path = SHARED_DATA) -> str:
     return data_fingerprint([t for t, _ in rows], [lab for _, lab in rows])
 
 
+def shipped_split(
+    task: str, fingerprint: str, params: dict, data_dir: Path | None = None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]] | None:
+    """(training, validation) rows of a shipped model of ``task``, rebuilt from its sources the way
+    ``train_classifier`` split them (``params``: its recorded ``validation_share`` and ``seed``); None when a source is
+    absent or the sources no longer give the rows it was trained on (``fingerprint``), so a model is never compared
+    on other rows."""
+    if task not in DEFAULT_MODELS or "validation_share" not in params:
+        return None
+    try:
+        rows = training_rows(task, data_dir or SHARED_DATA)
+    except DefaultModelDataMissing:
+        return None
+    labels = [lab for _, lab in rows]
+    if data_fingerprint([t for t, _ in rows], labels) != fingerprint:
+        return None
+    train_idx, val_idx = stratified_split(labels, float(params["validation_share"]), int(params.get("seed", 13)))
+    return [rows[i] for i in train_idx], [rows[i] for i in val_idx]
+
+
 def library_versions() -> dict[str, str]:
     """The versions of the libraries that build and load the models (recorded with every rebuild)."""
     from importlib.metadata import version

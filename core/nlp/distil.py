@@ -179,8 +179,8 @@ def unlabelled_pool(
     if len(out) < MIN_TEXTS:
         found = ", ".join(f"{n} from {name}" for name, n in sources.items())
         raise DistilDataError(
-            f"only {len(out)} distinct texts to distil {task} on ({found}); at least {MIN_TEXTS} are needed: give a CSV "
-            "of in-domain texts (python -m core models distil --unlabelled FILE --text-column C)"
+            f"only {len(out)} distinct texts to distil {task} on ({found}); at least {MIN_TEXTS} are needed: give a file "
+            "of in-domain texts (Model Studio: under Compress; or python -m core models distil --unlabelled FILE --text-column C)"
         )
     return out, sources
 
@@ -208,7 +208,11 @@ def project_texts(task: str) -> list[tuple[str, list[str]]]:
 
 
 def teacher_training_texts(teacher: VersionInfo) -> list[str]:
-    """The texts of the training run that produced ``teacher``, when its rows are still stored."""
+    """The texts of the training run that produced ``teacher`` when its rows are still stored; for a shipped default,
+    its training rows rebuilt from its sources when they are here."""
+    shipped = registry.shipped_split(teacher)
+    if shipped is not None:
+        return [t for t, _ in shipped[0]]
     from core.nlp.runs import read_run_rows
     from core.repositories import runs as run_rows
     from core.storage.tables import TrainingRun

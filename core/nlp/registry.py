@@ -121,8 +121,30 @@ def get_version(task: str, version: int) -> VersionInfo:
 
 
 def validation_rows(info: VersionInfo) -> tuple[list[str], list[str]] | None:
-    """(texts, labels) the version was validated on, when they were kept with it."""
-    return read_validation_rows(get_settings().model_dir / info.path)
+    """(texts, labels) the version was validated on, when they were kept with it. A shipped default is installed
+    without them (its sources are datasets the repository may not copy): they are rebuilt from the sources when
+    those are here and kept with the version from then on."""
+    folder = get_settings().model_dir / info.path
+    stored = read_validation_rows(folder)
+    if stored is not None or info.params.get("source") != "shipped":
+        return stored
+    split = shipped_split(info)
+    if split is None:
+        return None
+    texts, labels = [t for t, _ in split[1]], [lab for _, lab in split[1]]
+    if folder.is_dir():
+        write_validation_rows(folder, texts, labels)
+    return texts, labels
+
+
+def shipped_split(info: VersionInfo) -> tuple[list[tuple[str, str]], list[tuple[str, str]]] | None:
+    """(training, validation) rows of a shipped default, rebuilt from its sources; None for other versions or when
+    the sources are not here (``core.nlp.defaults.shipped_split``)."""
+    if info.params.get("source") != "shipped":
+        return None
+    from core.nlp import defaults  # reads the datasets; only for shipped versions
+
+    return defaults.shipped_split(info.task, info.data_fingerprint, info.metrics.get("params") or {})
 
 
 def promote(task: str, version: int) -> VersionInfo:

@@ -198,6 +198,21 @@ def _safe_name(name: str) -> str:
     return (re.sub(r"[^\w.\-]+", "_", Path(name).name).strip("._") or "texts")[:120]
 
 
+def compression_refusal(task: str, version: int) -> str | None:
+    """Why ``version`` cannot be compressed (a student is measured on the rows its teacher was validated on), or None."""
+    from core.nlp import registry
+
+    info = registry.get_version(task, version)
+    if registry.validation_rows(info) is not None:
+        return None
+    if info.params.get("source") == "shipped":
+        return (f"{task} v{version} is a shipped default: the rows it was validated on are rebuilt from its training "
+                "datasets (shipped_models/README.md), which are not on this machine, so a student could not be compared "
+                "with it; compress a version trained under Train (or with `python -m core train`)")  # fmt: skip
+    return (f"{task} v{version} has no stored validation rows, so a student could not be compared with it; "
+            "compress a version trained under Train (or with `python -m core train`)")  # fmt: skip
+
+
 def queue_distil_run(
     task: str, version: int, int8: bool = True, created_by: str | None = None, student: str = DEFAULT_STUDENT,
     texts: TextsFile | None = None,
@@ -211,12 +226,16 @@ def queue_distil_run(
     actor = require("analyst", "train models")
     if student not in STUDENTS:
         raise ValueError(f"no student {student!r}; choose one of {', '.join(STUDENTS)}")
+    refusal = compression_refusal(task, version)
+    if refusal:
+        raise ValueError(refusal)
     info = registry.get_version(task, version)
-    if registry.validation_rows(info) is None:
-        raise ValueError(f"{task} v{version} has no stored validation rows, so a student could not be compared with it; "
-                         "compress a version trained under Train (or with `python -m core train`)")
     if texts is not None:
         read_unlabelled_texts(texts.path, texts.column, texts.name)  # a clear error now rather than a failed run
+    else:
+        from core.nlp.distil import unlabelled_pool
+
+        unlabelled_pool(task, info, exclude=registry.validation_rows(info)[0])  # too few texts: DistilDataError now
     kind = STUDENTS[student]
     params = {"from_version": version, "int8": int8, "student": student, "method": kind.method, "layers": kind.layers,
               "texts": {"file": texts.name, "column": texts.column} if texts else None}  # fmt: skip

@@ -11,6 +11,8 @@ import pytest
 
 from core.__main__ import main
 from core.nlp import registry
+from core.nlp.defaults import SHARED_DATA
+from core.nlp.distil import teacher_training_texts
 from core.nlp.runs import TextsFile, get_run, list_runs, queue_distil_run, runs_dir
 from core.scoring.reading import InputFileError
 from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, texts
@@ -77,31 +79,61 @@ def test_an_analyst_may_compress_but_not_promote(tiny_models):
     assert any("needs the admin role" in c for c in texts(at.caption))
 
 
-def test_compressing_without_enough_texts_fails_the_run_with_the_reason(tiny_models):
-    at = open_page("model_studio.py", "Versions")
-    at = button(at, COMPRESS).click().run()
-    deadline = time.monotonic() + 120
-    while not get_run(1).finished and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert get_run(1).status == "failed" and "at least 50 are needed" in get_run(1).error
-    at = switch_tab(at, "Runs")
-    assert_no_exception(at)
-    assert any("The run failed: DistilDataError: only" in t for t in shown_texts(at.error))
-    assert [v.version for v in registry.list_versions("sentiment")] == [1]
-
-
-def test_compressing_a_shipped_default_says_what_to_compress_instead(db):
-    from core.auth.roles import Actor, acting_as
-    from core.nlp.defaults import install_default_models
-
-    with acting_as(Actor("setup", "admin")):
-        install_default_models()  # shipped versions keep no validation rows: nothing to compare a student on
+def test_compressing_without_enough_texts_is_refused_at_once_with_the_reason(tiny_models):
     at = open_page("model_studio.py", "Versions")
     at = button(at, COMPRESS).click().run()
     assert_no_exception(at)
     error = " ".join(texts(at.error))
-    assert "has no stored validation rows" in error and "compress a version trained under Train" in error
+    assert "at least 50 are needed" in error and "0 from stored feed items" in error and "under Compress" in error
+    assert list_runs() == []  # nothing queued, no failed run to clear
+    assert [v.version for v in registry.list_versions("sentiment")] == [1]
+
+
+def install_shipped_defaults() -> None:
+    from core.auth.roles import Actor, acting_as
+    from core.nlp.defaults import install_default_models
+
+    with acting_as(Actor("setup", "admin")):
+        install_default_models()
+
+
+def test_a_shipped_default_without_its_datasets_cannot_be_compressed_and_the_page_says_why(db, tmp_path, monkeypatch):
+    monkeypatch.setattr("core.nlp.defaults.SHARED_DATA", tmp_path / "no-datasets")
+    install_shipped_defaults()  # installed without validation rows: they are rebuilt from the datasets, absent here
+    at = open_page("model_studio.py", "Versions")
+    assert_no_exception(at)
+    assert at.selectbox(key="studio_versions_task").value == "sentiment"
+    assert button(at, COMPRESS).disabled
+    reason = " ".join(shown_texts(at.caption))
+    assert "sentiment v2 is a shipped default" in reason and "not on this machine" in reason
+    with pytest.raises(ValueError, match="compress a version trained under Train"):
+        queue_distil_run("sentiment", 2)
     assert list_runs() == []  # nothing queued
+
+
+def test_a_shipped_default_built_from_project_texts_is_compared_on_the_rows_it_held_out(db, tmp_path, monkeypatch):
+    monkeypatch.setattr("core.nlp.defaults.SHARED_DATA", tmp_path / "no-datasets")
+    install_shipped_defaults()
+    info = registry.active_version("customer_sentiment")  # trained on training_data/customer_messages.py only
+    rows = registry.validation_rows(info)
+    assert rows is not None and len(rows[0]) == info.metrics["validation"]["n"]  # the split train_classifier held out
+    assert (registry.get_settings().model_dir / info.path / "validation.csv").exists()  # kept for next time
+    training = teacher_training_texts(info)  # the student learns on the rest of the build's rows
+    assert len(training) == info.metrics["train_rows"] - len(rows[0]) and not set(training) & set(rows[0])
+    at = open_page("model_studio.py", "Versions")
+    at.selectbox(key="studio_versions_task").set_value("customer_sentiment")
+    at = at.run()
+    assert_no_exception(at)
+    assert not button(at, COMPRESS).disabled
+    assert not any("shipped default" in c for c in shown_texts(at.caption))
+
+
+def test_rows_rebuilt_from_other_sources_are_not_used(db):
+    from core.nlp.defaults import shipped_split
+
+    params = {"validation_share": 0.15, "seed": 13}
+    assert shipped_split("customer_sentiment", "0" * 64, params) is None  # the sources changed since the build
+    assert shipped_split("no-such-task", "0" * 64, params) is None
 
 
 def test_the_chosen_student_learns_from_the_uploaded_file_kept_with_the_run(tiny_models):
@@ -169,3 +201,14 @@ def test_cli_refuses_a_column_without_texts_with_the_same_reader(tiny_models, tm
     err = capsys.readouterr().err
     assert code == 2 and f"{path}: column 'id' holds no texts (only blanks or numbers); use --text-column" in err
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "twitter_fin_sentiment" / "train.csv").is_file(), reason="needs ../shared/data")
+def test_the_shipped_sentiment_model_is_compared_on_its_validation_split_when_the_datasets_are_here(db):
+    install_shipped_defaults()
+    for info in registry.list_versions("sentiment"):  # v1 (fast) and v2 (accurate) held out the same 2,406 rows
+        rows = registry.validation_rows(info)
+        assert rows is not None and len(rows[0]) == info.metrics["validation"]["n"]
+    at = open_page("model_studio.py", "Versions")
+    assert_no_exception(at)
+    assert not button(at, COMPRESS).disabled

@@ -235,7 +235,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         training.request_cancel: Case(
             training.request_cancel, setup=lambda r: training.queue_run(_labelled_check(), "sentiment", TrainingParams())
         ),
-        training.queue_distil_run: Case(lambda r: training.queue_distil_run("sentiment", 1)),
+        training.queue_distil_run: Case(lambda r: training.queue_distil_run("sentiment", 1), expect=distillation.DistilDataError),
         training.stage_texts_file: Case(lambda r: training.stage_texts_file(f"t-{r}.csv", b"text\nProfit rose\n")),
         distillation.distil: Case(lambda r: distillation.distil("sentiment", 1, ["one text"]), expect=distillation.DistilDataError),
         # batch scoring
