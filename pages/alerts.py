@@ -142,9 +142,10 @@ if alerts_tab.open:
         alerts = listed.alerts
         if not alerts:
             if list_alert_rules():
-                st.info("No alerts have fired yet. They appear here when one of your alert rules matches.")
+                st.info("No alerts have fired yet. They appear here when an alert rule matches.")
             else:
-                st.info("No alerts yet — create an alert rule in the Alert rules tab first.")
+                st.info("No alerts yet — create an alert rule in the Alert rules tab first." if may("analyst") else
+                        "No alerts yet. They appear here once an analyst's alert rule matches.")  # fmt: skip
         else:
             table(
                 dash.alerts_table(alerts), hide_index=True, width="stretch", key="alerts_table",

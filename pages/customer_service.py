@@ -55,7 +55,8 @@ COLUMN_LABELS = {  # table columns in the user's words
 def kb_picker(key: str) -> str | None:
     names = [k.name for k in list_kbs()]
     if not names:
-        st.info("No knowledge base yet: import an FAQ CSV under **Knowledge bases**.")
+        st.info("No knowledge base yet: import an FAQ CSV under **Knowledge bases**." if may("analyst") else
+                "No knowledge base yet. An analyst imports the FAQ under **Knowledge bases**; then questions can be asked.")  # fmt: skip
         return None
     return st.selectbox("Knowledge base", names, key=key)
 

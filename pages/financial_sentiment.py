@@ -305,7 +305,7 @@ if items_tab.open:
         if items.empty:
             if not older_items_notice(flt, "items"):
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
-            if not feed_names:
+            if not feed_names and may("admin"):
                 st.button("Open the Feeds tab", on_click=open_tab, args=("Feeds",))
         else:
             if summary.items > len(items):

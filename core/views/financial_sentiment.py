@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 
-from core.auth import record, require
+from core.auth import current_actor, record, require
 from core.downloads import safe_csv
 from core.feeds import FeedView, crawl_due_feeds, crawl_feed
 from core.nlp.datacheck import SENTIMENT_LABELS
@@ -509,14 +509,21 @@ def unscored_count() -> int:
 
 
 def empty_items_message(feed_count: int, unscored: int) -> str:
+    """Why the Items or Trends tab is empty and what the signed-in user can do about it (admins add feeds, analysts
+    fetch them, viewers wait for both)."""
+    actor = current_actor()
     if not feed_count:
-        return "No feeds yet — add one in the Feeds tab."
+        if actor is not None and actor.can("admin"):
+            return "No feeds yet — add one in the Feeds tab."
+        return "No feeds yet. An admin adds RSS or Atom feeds in the Feeds tab; their items appear here once fetched and scored."
+    fetch = actor is not None and actor.can("analyst")
     if unscored:
         return (
             f"{unscored} stored items are waiting to be scored. They appear here once the worker "
-            "(`python -m jobs`) scores them, or press Fetch now in the Feeds tab."
+            "(`python -m jobs`) scores them" + (", or press Fetch now in the Feeds tab." if fetch else ".")
         )
-    return "No scored items match these filters. Widen the date range or clear some filters, or fetch a feed in the Feeds tab."
+    return ("No scored items match these filters. Widen the date range or clear some filters"
+            + (", or fetch a feed in the Feeds tab." if fetch else "."))  # fmt: skip
 
 
 @dataclass(frozen=True)

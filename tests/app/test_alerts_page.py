@@ -222,6 +222,13 @@ def page_buttons(at) -> list[str]:
     return [b.label for b in at.button if b.label != "Sign out"]
 
 
+def test_a_viewer_is_not_told_to_create_a_rule(db):
+    at = open_page(PAGE, role="viewer")
+    assert_no_exception(at)
+    assert "No alerts yet. They appear here once an analyst's alert rule matches." in texts(at.info)
+    assert not any("create an alert rule" in t for t in texts(at.info))
+
+
 def test_viewers_get_read_only_views(seed):
     failed_id, _ = _seed_alerts(seed)
     save_watchlist("Nordics", "Nokia", "NOK", "")

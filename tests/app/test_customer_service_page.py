@@ -184,6 +184,12 @@ def column_labels(frame_element) -> dict:
     return {col: config.get(col, {}).get("label", col) for col in frame_element.value.columns}
 
 
+def test_a_viewer_without_a_knowledge_base_is_told_who_imports_one(db):
+    at = open_page("customer_service.py", "Ask", role="viewer")
+    assert_no_exception(at)
+    assert any(t.startswith("No knowledge base yet. An analyst imports the FAQ") for t in texts(at.info))
+
+
 def test_tables_speak_in_words_and_a_viewer_gets_read_only_views(models):
     import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
     at = open_page("customer_service.py", "Ask", role="viewer")

@@ -10,6 +10,7 @@ from core.storage.tables import utcnow
 from core.views.financial_sentiment import ArticleFilter, list_articles
 from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, table, texts, widget
 from tests.support.feed_server import FeedRoute, serve_feeds
+from tests.unit.test_alert_detect import add_feed
 
 PAGE = "financial_sentiment.py"
 SCORED = [
@@ -49,6 +50,22 @@ def test_empty_database_shows_empty_states_and_the_setup_command(db):
     switch_tab(at, "Feeds")
     assert_no_exception(at)
     assert "No feeds yet — add one above with its RSS or Atom URL." in texts(at.info)
+
+
+def test_empty_states_tell_each_role_only_what_it_can_do(db):
+    at = open_page(PAGE, role="viewer")
+    assert_no_exception(at)
+    assert any(t.startswith("No feeds yet. An admin adds RSS or Atom feeds") for t in texts(at.info))
+    assert not [b for b in at.button if b.label == "Open the Feeds tab"]  # a viewer cannot add one there
+    switch_tab(at, "Trends")
+    assert any(t.startswith("No feeds yet. An admin adds") for t in texts(at.info))
+
+    add_feed("Wire")  # a feed without items yet
+    at = open_page(PAGE, role="viewer")
+    info = " ".join(texts(at.info))
+    assert "No scored items match these filters" in info and "fetch a feed" not in info  # viewers cannot fetch
+    at = open_page(PAGE, role="analyst")
+    assert "or fetch a feed in the Feeds tab." in " ".join(texts(at.info))
 
 
 def test_the_empty_state_button_opens_the_feeds_tab(db):
