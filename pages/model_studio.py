@@ -33,7 +33,7 @@ TEXTS_KEY = "studio_texts_saved"  # (file id, stored path) of the current file o
 
 def show_run(run_id: int) -> None:
     run = get_run(run_id)
-    st.subheader(f"Run {run.id}: {run.task} · {run.method}")
+    st.subheader(f"Run {run.id}: {run.task} · {studio.run_kind(run)}")
     st.caption(plain(studio.run_caption(run)))
     fraction, caption = studio.run_fraction(run)
     st.progress(fraction, text=caption)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import io
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -104,6 +104,7 @@ def distil(
     layers: int | None = None,
     texts_name: str = GIVEN_TEXTS,
     min_agreement: float = MIN_INT8_AGREEMENT,
+    labelling: Callable[[int, int], None] | None = None,
     created_by: str | None = None,
     notes: str = "",
 ) -> DistilResult:
@@ -115,7 +116,8 @@ def distil(
     a smaller student that keeps only the fast encoder's first N layers (trained in full). ``texts_name``: what the
     sources call ``unlabelled_texts`` (e.g. the file and column they came from). Raises
     DistilDataError before anything is trained when there are fewer than ``MIN_TEXTS`` distinct texts;
-    TrainingCancelled when ``should_stop`` says so (nothing is registered)."""
+    TrainingCancelled when ``should_stop`` says so (nothing is registered). ``labelling(done, total)``: how far the
+    teacher is in labelling the texts, before the student trains."""
     actor = require("analyst", "train models")
     student = HEAD_STUDENT if method == "head" else SMALL_STUDENT if layers else {}
     params = TrainingParams(method=method, base=student_base, layers=layers, **student)
@@ -131,7 +133,12 @@ def distil(
         )
     texts, sources = unlabelled_pool(task, teacher_info, unlabelled_texts, exclude=held_out[0], given_name=texts_name)
     teacher = registry.load_version(teacher_info)
-    soft = teacher.predict_proba(texts, progress=lambda done, total: _check_stop(stop))
+    def labelled(done: int, total: int) -> None:
+        _check_stop(stop)
+        if labelling:
+            labelling(done, total)
+
+    soft = teacher.predict_proba(texts, progress=labelled)
     hard = [teacher.labels[i] for i in soft.argmax(axis=1)]
     trained = train_classifier(
         texts, hard, params, progress, stop, device=get_settings().device, label_order=teacher.labels, soft_targets=soft

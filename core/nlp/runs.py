@@ -300,6 +300,9 @@ def _set(run_id: int, **values: object) -> None:
     lifecycle.update(TRAINING, run_id, **values)
 
 
+LABELLING = "labelling"  # a compression run's progress point while the teacher labels the texts
+
+
 class _RunReporter:
     """Progress points and cancellation checks for one run, throttled to keep the database quiet."""
 
@@ -320,6 +323,14 @@ class _RunReporter:
         if p.val_macro_f1 is not None or time.monotonic() - self._last_write > 2.0:
             self._last_write = time.monotonic()
             _set(self.run_id, progress=list(self.points), heartbeat_at=utcnow())
+
+    def labelling(self, done: int, total: int) -> None:
+        """A compression run's first stage (the teacher labels the texts): one point the page shows until training
+        reports its own."""
+        if done < total and time.monotonic() - self._last_write <= 2.0:
+            return
+        self._last_write = time.monotonic()
+        _set(self.run_id, progress=[{"stage": LABELLING, "done": done, "total": total}], heartbeat_at=utcnow())
 
     def should_stop(self) -> bool:
         return self.heartbeat.should_stop(every_s=CANCEL_CHECK_SECONDS)
@@ -373,7 +384,8 @@ def _distil(run: RunView, data_path: Path, reporter: _RunReporter) -> None:
         result = distil(run.task, int(run.params["from_version"]), texts, int8=bool(run.params.get("int8", True)),
                         method=run.params.get("method", "head"), layers=run.params.get("layers"),
                         texts_name=texts_label(given["file"], given["column"]) if given else GIVEN_TEXTS,
-                        progress=reporter.progress, should_stop=reporter.should_stop, created_by=run.created_by,
+                        progress=reporter.progress, should_stop=reporter.should_stop, labelling=reporter.labelling,
+                        created_by=run.created_by,
                         notes=f"compression run {run.id}")  # fmt: skip
         metrics = {k: v for k, v in result.version.metrics.items() if k not in ("comparison", "distilled_from")}
         summary = {"metrics": metrics, "distilled": result.comparison(), "duration_s": round(result.duration_s, 1), "activated": False}

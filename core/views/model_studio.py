@@ -17,6 +17,7 @@ from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
     DEFAULT_STUDENT,
     DISTIL,
+    LABELLING,
     STUDENTS,
     RunView,
     TextsFile,
@@ -244,13 +245,18 @@ def _score_text(value: float | None) -> str:
     return "–" if value is None else f"{value:.4f}"
 
 
+def run_kind(run: RunView) -> str:
+    """What a run does in the page's words: "compression" for a distillation, else its training method (lora, full, head)."""
+    return "compression" if run.method == DISTIL else run.method
+
+
 def runs_table(runs: Sequence[RunView]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 "run": r.id,
                 "task": r.task,
-                "method": r.method,
+                "method": run_kind(r),
                 "status": status_label(r.status),
                 "rows": r.row_count,
                 "version": f"v{r.model_version}" if r.model_version else "",
@@ -279,6 +285,9 @@ def run_fraction(run: RunView) -> tuple[float, str]:
     if not run.progress:
         return 0.0, "loading the encoder and preparing batches"
     last = run.progress[-1]
+    if last.get("stage") == LABELLING:
+        return (last["done"] / max(1, last["total"]),
+                f"the teacher labels the texts: {last['done']:,} of {last['total']:,} (then the student trains)")  # fmt: skip
     fraction = min(1.0, last["step"] / max(1, last["total_steps"]))
     if run.finished:
         fraction = 1.0 if run.status == "succeeded" else fraction
@@ -292,6 +301,8 @@ def progress_frame(run: RunView) -> pd.DataFrame:
     """Loss per logged step and validation scores per epoch, long format for one plotly chart."""
     rows = []
     for p in run.progress:
+        if "step" not in p:  # a compression run's labelling stage: no loss yet
+            continue
         rows.append({"step": p["step"], "measure": "training loss", "value": p["loss"]})
         if "val_macro_f1" in p:
             rows.append({"step": p["step"], "measure": "validation macro-F1", "value": p["val_macro_f1"]})

@@ -56,7 +56,9 @@ def _labels(classifier, texts: list[str]) -> list[str]:
 
 
 def test_the_student_is_registered_not_active_with_its_teacher_and_the_side_by_side(teacher):
-    result = distil("sentiment", teacher, UNLABELLED, int8=False)
+    labelled: list[tuple[int, int]] = []
+    result = distil("sentiment", teacher, UNLABELLED, int8=False, labelling=lambda done, total: labelled.append((done, total)))
+    assert labelled and labelled[-1] == (result.texts, result.texts)  # the teacher's labelling stage, reported to the end
 
     assert registry.active_version("sentiment").version == teacher  # the teacher stays active
     info = registry.get_version("sentiment", result.version.version)

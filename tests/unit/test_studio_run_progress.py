@@ -53,3 +53,16 @@ def test_a_score_card_says_same_when_nothing_changed_and_signs_a_change():
     assert versus(0.711, 0.690, 3) == ("+0.021 vs v3", True)
     assert versus(0.690, 0.711, 3) == ("-0.021 vs v3", True)
     assert versus(0.7, None, None) == (None, False)  # no version to compare with
+
+
+def test_a_compression_run_shows_the_teacher_labelling_before_the_student_trains():
+    from dataclasses import replace
+
+    from core.views.model_studio import progress_frame, run_kind
+
+    labelling = replace(_run("running", 1, 1, 0, 1), method="distil", progress=[{"stage": "labelling", "done": 4096, "total": 13642}])
+    fraction, caption = run_fraction(labelling)
+    assert abs(fraction - 4096 / 13642) < 1e-9
+    assert caption == "the teacher labels the texts: 4,096 of 13,642 (then the student trains)"
+    assert progress_frame(labelling).empty  # no loss to chart yet
+    assert run_kind(labelling) == "compression" and run_kind(_run("running", 1, 1, 0, 1)) == "head"
