@@ -98,6 +98,8 @@ def data_tab() -> None:
     if not may("analyst"):
         st.info("You are signed in as a viewer: you can look at the dataset versions, their evaluations and the "
                 "recommendations. Uploading data needs the analyst role; ask an admin to change your role.")
+        if not store.list_datasets():
+            st.caption("No dataset versions yet: they appear here once an analyst uploads interactions and a catalogue.")
         saved_versions()
         return
     st.markdown("Upload **interactions** (user, item, optional rating / event type / timestamp) and the **catalogue** "

@@ -200,8 +200,11 @@ def test_a_dataset_version_being_evaluated_is_not_deleted(db):
 
 
 def test_a_viewer_sees_the_versions_and_results_but_no_forms(db):
+    at = open_page("recommendations.py", "Data", role="viewer")
+    assert any(c.startswith("No dataset versions yet") for c in texts(at.caption))  # not an empty page under the notice
     saved_dataset()
     at = open_page("recommendations.py", "Data", role="viewer")
+    assert not any(c.startswith("No dataset versions yet") for c in texts(at.caption))
     assert_no_exception(at)
     assert not at.get("file_uploader")
     assert any("You are signed in as a viewer" in t for t in texts(at.info))
