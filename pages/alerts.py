@@ -57,6 +57,7 @@ PREVIEW_COLUMNS = {
     "reason": st.column_config.TextColumn("Why", width="large"),
 }
 NEW_RULE = "+ New rule"
+NEW_WATCHLIST = "+ New watchlist"
 TESTS = {"share": "share: negative share ≥ threshold", "spike": "spike: share ≥ threshold × baseline"}
 
 
@@ -205,26 +206,47 @@ if alerts_tab.open:
                 else:
                     st.info("The items of this alert are no longer stored (their feed may have been deleted).")
 
+def watchlist_form(watchlists: list[dict]) -> None:
+    """Create a watchlist, or change one's lists in place (the form starts with them)."""
+    by_name = {w["name"]: w for w in watchlists}
+    just_saved = picked_after_save("watch_edit", by_name)
+    if st.session_state.get("watch_edit") not in (NEW_WATCHLIST, *by_name):
+        st.session_state.pop("watch_edit", None)  # deleted meanwhile
+    editing = st.selectbox("Watchlist to edit", [NEW_WATCHLIST, *by_name], key="watch_edit",
+                           help="Pick a watchlist to change its lists here, or start a new one.")  # fmt: skip
+    watchlist = by_name.get(editing)
+    v = dash.watchlist_form_values(watchlist)
+    k = f"_{editing}" if watchlist else "_new"  # fresh widgets (with this watchlist's lists) for each one picked
+    with st.form(f"watchlist{k}", border=True):
+        st.subheader(plain(f"Edit the watchlist {editing!r}") if watchlist else "New watchlist")
+        st.caption("Companies and tickers are tagged in new items; a watchlist can also be an alert rule's scope.")
+        name = st.text_input("Watchlist name", value=v["name"], key=f"watch_name{k}", disabled=watchlist is not None,
+                             help="A watchlist keeps its name: alert rules and digests find it by name.")  # fmt: skip
+        w1, w2, w3 = st.columns(3)
+        companies = w1.text_input("Companies (comma-separated)", value=v["companies"], placeholder="Nokia, Apple",
+                                  key=f"watch_companies{k}")  # fmt: skip
+        tickers = w2.text_input("Tickers (comma-separated)", value=v["tickers"], placeholder="NOK, AAPL", key=f"watch_tickers{k}")
+        keywords = w3.text_input("Keywords (comma-separated)", value=v["keywords"], placeholder="layoffs, recall", key=f"watch_keywords{k}")
+        save = st.form_submit_button("Save watchlist", type="primary")
+    if save and watchlist is None and (taken := new_name_taken("watchlist", name, list(by_name), "Watchlist to edit")):
+        say("error", taken)
+    elif save:
+        try:
+            save_watchlist(name, companies, tickers, keywords)
+        except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's watchlist
+            say("error", dash.error_text(exc))
+        else:
+            if watchlist is None:
+                open_for_editing("watch_edit", name)
+            say("success", dash.watchlist_saved_text(name, existed=True))
+    if just_saved:
+        say("success", dash.watchlist_saved_text(just_saved, existed=False))
+
+
 if watch_tab.open:
     with watch_tab:
         if may("analyst"):
-            with st.form("watchlist", border=True):
-                st.subheader("Save a watchlist")
-                st.caption("Companies and tickers are tagged in new items; a watchlist can also be an alert rule's scope. "
-                           "Saving under an existing watchlist's name replaces its lists.")
-                name = st.text_input("Watchlist name")
-                w1, w2, w3 = st.columns(3)
-                companies = w1.text_input("Companies (comma-separated)", placeholder="Nokia, Apple")
-                tickers = w2.text_input("Tickers (comma-separated)", placeholder="NOK, AAPL")
-                keywords = w3.text_input("Keywords (comma-separated)", placeholder="layoffs, recall")
-                if st.form_submit_button("Save watchlist", type="primary"):
-                    existed = name.strip() in {w["name"] for w in list_watchlists()}
-                    try:
-                        save_watchlist(name, companies, tickers, keywords)
-                    except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's watchlist
-                        say("error", dash.error_text(exc))
-                    else:
-                        say("success", dash.watchlist_saved_text(name, existed))
+            watchlist_form(list_watchlists())
         else:
             st.info("You are signed in as a viewer: you can read the watchlists. Analysts and admins create and change them.")
         watchlists = list_watchlists()

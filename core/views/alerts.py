@@ -238,6 +238,13 @@ def watchlist_saved_text(name: str, existed: bool) -> str:
     return f"Watchlist {name.strip()!r} saved."
 
 
+def watchlist_form_values(watchlist: Mapping | None) -> dict[str, str]:
+    """What the watchlist form starts with: the watchlist being edited (its lists comma-separated), or blanks."""
+    if not watchlist:
+        return {"name": "", "companies": "", "tickers": "", "keywords": ""}
+    return {"name": watchlist["name"]} | {k: ", ".join(watchlist[k]) for k in ("companies", "tickers", "keywords")}
+
+
 def rule_form_values(rule: Mapping | None) -> dict:
     """What the rule form starts with: the rule being edited, or the defaults for a new one."""
     values = {"name": "", "scope_type": "all", **RULE_DEFAULTS}

@@ -65,9 +65,20 @@ def test_watchlist_form_validates_and_saves(db):
     }
     shown = table(at, "watchlists_table")
     assert shown.to_dict("records") == [{"name": "Nordics", "companies": "Nokia, Kone", "tickers": "NOK", "keywords": ""}]
-    fill_watchlist(at, companies="Nokia", tickers="")  # the same name again: its lists are replaced, and it says so
+    assert at.selectbox(key="watch_edit").value == "Nordics"  # once saved, the form edits it
+    assert widget(at.text_input, "Watchlist name").disabled  # it keeps its name: rules and digests find it by name
+    assert widget(at.text_input, "Companies (comma-separated)").value == "Nokia, Kone"
+    assert widget(at.text_input, "Tickers (comma-separated)").value == "NOK"
+    widget(at.text_input, "Companies (comma-separated)").input("Nokia")
+    widget(at.text_input, "Tickers (comma-separated)").input("")
+    at = button(at, "Save watchlist").click().run()
     assert "Watchlist 'Nordics' updated: its companies, tickers and keywords are now the ones entered." in texts(at.success)
     assert [(w["companies"], w["tickers"]) for w in list_watchlists()] == [(["Nokia"], [])]
+
+    at.selectbox(key="watch_edit").set_value("+ New watchlist").run()
+    fill_watchlist(at, companies="Kone")  # a new watchlist under a name that exists would overwrite it
+    assert any("A watchlist named 'Nordics' already exists" in e for e in texts(at.error))
+    assert [w["companies"] for w in list_watchlists()] == [["Nokia"]]
 
     button(at, "Delete…").click().run()
     assert any("Delete the watchlist 'Nordics'?" in w for w in texts(at.warning))
