@@ -56,7 +56,7 @@ def cmd_distil(args: argparse.Namespace) -> int:
         return 2
     print(side_by_side_table(result.comparison()))
     sources = ", ".join(f"{n} from {name}" for name, n in result.sources.items())
-    print(f"distilled on {result.texts} texts ({sources}); int8: {result.int8['reason']}")
+    print(f"distilled on {result.texts:,} texts ({sources}); {result.int8['reason']}")
     v = result.version
     print(f"student registered as {v.task} v{v.version} (not active); make it active with "
           f"`python -m core models promote --task {v.task} --version {v.version}`")  # fmt: skip

@@ -247,18 +247,18 @@ def _maybe_int8(
 ) -> tuple[torch.nn.Module, dict]:
     """The int8 student when the agreement check holds, else the fp32 one; with what was decided and why."""
     if not wanted:
-        return model, {"applied": False, "agreement": None, "reason": "int8 not asked for (--no-int8)"}
+        return model, {"applied": False, "agreement": None, "reason": "kept in fp32 (int8 not asked for)"}
     if choose_device(get_settings().device) != "cpu":
-        return model, {"applied": False, "agreement": None, "reason": "models score on the GPU here; int8 is for CPUs"}
+        return model, {"applied": False, "agreement": None, "reason": "kept in fp32: models score on the GPU here; int8 is for CPUs"}
     sample = texts[:CHECK_TEXTS]
     quantised = quantise_int8(model)
     fp32_labels = TextClassifier(model, labels, device="cpu", precision="fp32").predict_proba(sample).argmax(axis=1)
     int8_labels = TextClassifier(quantised, labels).predict_proba(sample).argmax(axis=1)
     agreement = float((fp32_labels == int8_labels).mean())
     if agreement >= min_agreement:
-        reason = f"{agreement:.2%} of {len(sample)} texts get the same label fp32 and int8 (needed {min_agreement:.0%})"
+        reason = f"kept in int8: {agreement:.2%} of {len(sample):,} texts get the same label as in fp32 (needed {min_agreement:.0%})"
         return quantised, {"applied": True, "agreement": agreement, "reason": reason}
-    reason = f"int8 refused: only {agreement:.2%} of {len(sample)} texts get the same label as fp32 (needed {min_agreement:.0%})"
+    reason = f"kept in fp32: in int8 only {agreement:.2%} of {len(sample):,} texts got the fp32 label (needed {min_agreement:.0%})"
     return model, {"applied": False, "agreement": agreement, "reason": reason}
 
 

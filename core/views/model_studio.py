@@ -225,10 +225,11 @@ def compression_text(run: RunView) -> str:
     d = run.result.get("distilled") or {}
     if not d:
         return ""
-    sources = ", ".join(f"{n} from {name}" for name, n in d.get("sources", {}).items())
-    return (f"Both scored on the teacher's {d['validation_rows']} held-out validation rows (same label on "
+    sources = ", ".join(f"{n:,} from {name}" for name, n in d.get("sources", {}).items())
+    precision = d["int8"]["reason"]
+    return (f"Both scored on the teacher's {d['validation_rows']:,} held-out validation rows (same label on "
             f"{d['agreement']:.1%}); texts/s measured in this run on the same texts. The student learned the teacher's "
-            f"labels on {d['texts']} texts ({sources}). int8: {d['int8']['reason']}.")  # fmt: skip
+            f"labels on {d['texts']:,} texts ({sources}). {precision[:1].upper()}{precision[1:]}.")  # fmt: skip
 
 
 def cancel_training(run_id: int) -> str:

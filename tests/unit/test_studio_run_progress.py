@@ -66,3 +66,17 @@ def test_a_compression_run_shows_the_teacher_labelling_before_the_student_trains
     assert caption == "the teacher labels the texts: 4,096 of 13,642 (then the student trains)"
     assert progress_frame(labelling).empty  # no loss to chart yet
     assert run_kind(labelling) == "compression" and run_kind(_run("running", 1, 1, 0, 1)) == "head"
+
+
+def test_a_compression_result_reads_as_sentences_with_grouped_numbers():
+    from dataclasses import replace
+
+    from core.views.model_studio import compression_text
+
+    distilled = {"validation_rows": 2406, "agreement": 0.817, "texts": 13634,
+                 "sources": {"stored feed items": 0, "the teacher's training texts": 13634},
+                 "int8": {"applied": False, "reason": "kept in fp32: in int8 only 94.45% of 2,000 texts got the fp32 label"}}  # fmt: skip
+    run = replace(_run("succeeded", 1, 1, 1, 1), method="distil", result={"distilled": distilled})
+    text = compression_text(run)
+    assert "the teacher's 2,406 held-out validation rows (same label on 81.7%)" in text
+    assert "labels on 13,634 texts (0 from stored feed items, 13,634 from the teacher's training texts). Kept in fp32: in int8" in text
