@@ -11,7 +11,7 @@ from core.auth.ownership import require_owner
 from core.repositories import items
 
 NAME_LIMIT = 200
-TICKER = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,14}$")
+TICKER = re.compile(r"^[A-Z0-9]{1,6}(?:[.\-][A-Z0-9]{1,3})?$")  # NOK, BRK.B, RDS-A, 7203.T, 005930.KS
 
 
 def _entries(values: str | Iterable[str] | None) -> list[str]:
@@ -30,7 +30,8 @@ def _tickers(values: str | Iterable[str] | None) -> list[str]:
     tickers = _entries([t.lstrip("$").upper() for t in _entries(values)])
     bad = [t for t in tickers if not TICKER.match(t)]
     if bad:
-        raise ValueError(f"{bad[0]!r} is not a ticker: use letters, digits, '.' or '-', e.g. NOK or BRK.B")
+        raise ValueError(f"{bad[0]!r} is not a ticker: up to 6 letters or digits, then optionally '.' or '-' and up to 3 "
+                         "more for a share class or market, e.g. NOK, BRK.B or 7203.T")  # fmt: skip
     return tickers
 
 

@@ -18,6 +18,8 @@ def test_save_cleans_entries_and_updates_by_name(db):
 def test_tickers_are_upper_case_without_dollar(db):
     save_watchlist("Tech", tickers="$aapl, msft, brk.b, $AAPL")
     assert list_watchlists()[0]["tickers"] == ["AAPL", "MSFT", "BRK.B"]
+    save_watchlist("Markets", tickers="RDS-A, 7203.T, 005930.KS")  # share classes and other markets' suffixes
+    assert {w["name"]: w["tickers"] for w in list_watchlists()}["Markets"] == ["RDS-A", "7203.T", "005930.KS"]
 
 
 @pytest.mark.parametrize(
@@ -28,6 +30,8 @@ def test_tickers_are_upper_case_without_dollar(db):
         ("Empty", {}, "at least one company, ticker or keyword"),
         ("Empty", {"companies": " , ", "tickers": ["$"]}, "at least one company, ticker or keyword"),
         ("Bad", {"tickers": ["NO K"]}, "not a ticker"),
+        ("Bad", {"tickers": ["TOO-LONG-TICKER"]}, "'TOO-LONG-TICKER' is not a ticker: up to 6 letters or digits"),
+        ("Bad", {"tickers": ["BRK..B"]}, "not a ticker"),
     ],
 )
 def test_invalid_watchlists_are_refused(db, name, entries, message):
