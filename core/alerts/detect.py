@@ -68,10 +68,18 @@ def counts_stories(rule: AlertRule) -> bool:
     return not rule.count_items
 
 
-def evaluate_rule(session: Session, rule: AlertRule, now: datetime) -> Firing | None:
-    """The alert this rule raises for the window ending ``now``, or None (too few items, test not met).
-    Does not look at the cooldown. The test itself is ``core.alerts.spike.decide_spike``. A syndicated story
-    counts once unless the rule counts items (``count_items``)."""
+@dataclass(frozen=True)
+class WindowCheck:
+    """One window of a rule tested: what it held and the decision (fired or why not)."""
+
+    window: ScopeWindow
+    counts: Counts
+    decision: SpikeDecision
+
+
+def check_window(session: Session, rule: AlertRule, now: datetime) -> WindowCheck:
+    """The rule's test on the window ending ``now`` (``core.alerts.spike.decide_spike``), without the cooldown. A
+    syndicated story counts once unless the rule counts items (``count_items``)."""
     start = now - timedelta(hours=rule.window_hours)
     scope = items.scope_filter(session, rule.scope_type, rule.scope_value)
     stories = counts_stories(rule)
@@ -81,12 +89,19 @@ def evaluate_rule(session: Session, rule: AlertRule, now: datetime) -> Firing | 
     if rule.mode == "spike" and counts.items >= rule.min_items:  # the baseline is only read when it can matter
         before = ScopeWindow(scope, start - timedelta(days=rule.baseline_days), start, end_inclusive=False, stories=stories)
         baseline = _counts(session, before)
-    decision = decide_spike(counts, baseline, rule.mode, rule.threshold, rule.min_items)
-    if not decision.fires:
+    return WindowCheck(window, counts, decide_spike(counts, baseline, rule.mode, rule.threshold, rule.min_items))
+
+
+def evaluate_rule(session: Session, rule: AlertRule, now: datetime, check: WindowCheck | None = None) -> Firing | None:
+    """The alert this rule raises for the window ending ``now`` (``check``: that window already tested), or None
+    (too few items, test not met). Does not look at the cooldown."""
+    check = check or check_window(session, rule, now)
+    if not check.decision.fires:
         return None
-    reason = alert_reason(decision, counts, rule.scope_type, rule.scope_value, rule.window_hours, rule.threshold, rule.baseline_days,
-                          unit="stories" if stories else "items")
-    return Firing(start, now, counts, decision, reason, items.worst_in_window(session, window, WORST_ITEMS))
+    reason = alert_reason(check.decision, check.counts, rule.scope_type, rule.scope_value, rule.window_hours, rule.threshold,
+                          rule.baseline_days, unit="stories" if check.window.stories else "items")  # fmt: skip
+    return Firing(check.window.start, now, check.counts, check.decision, reason,
+                  items.worst_in_window(session, check.window, WORST_ITEMS))  # fmt: skip
 
 
 def cooldown_hours(rule: AlertRule) -> float:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from core.alerts.detect import Firing, evaluate_rule, stays_quiet
+from core.alerts.detect import Firing, WindowCheck, check_window, evaluate_rule, stays_quiet
 from core.alerts.rules import validate_alert_rule
+from core.alerts.spike import SCOPE_PHRASES, SPIKE_MIN_DELTA
 from core.repositories.alerts import unsaved_rule
 from core.storage import session_scope
 from core.storage.tables import utcnow
@@ -39,13 +40,15 @@ class RulePreview:
     step: timedelta
     windows: int  # how many windows were evaluated
     firings: list[PreviewFiring] = field(default_factory=list)
+    near_miss: str = ""  # when it never fired: how close the busiest and the most negative windows came
 
     def summary(self) -> str:
         period = f"{self.start:%Y-%m-%d} to {(self.end - timedelta(seconds=1)):%Y-%m-%d}"
         hours = self.step.total_seconds() / 3600
         every = "hour" if hours == 1 else f"{hours:g} hours"
         if not self.firings:
-            return f"This rule would not have fired from {period} (a window ending every {every}, {self.windows} in all)."
+            return (f"This rule would not have fired from {period} (a window ending every {every}, {self.windows} in all)."
+                    + (f" {self.near_miss}" if self.near_miss else ""))  # fmt: skip
         count = len(self.firings)
         return (
             f"This rule would have fired {count_of(count, 'time')} from {period}, first at "
@@ -74,17 +77,49 @@ def preview_alert_rule(rule: dict, first_day: date, last_day: date) -> RulePrevi
     hours = max(1, -(-int((end - start).total_seconds() // 3600) // MAX_STEPS))  # 1 hour, coarser for long periods
     step = timedelta(hours=hours)
     firings: list[PreviewFiring] = []
+    checks: list[WindowCheck] = []
     last: Firing | None = None
     windows = 0
     with session_scope() as session:
         for moment in _window_ends(start, end, step):
             windows += 1
             if not stays_quiet(session, candidate, moment, last, late_scoring=False):
-                firing = evaluate_rule(session, candidate, moment)
+                checks.append(check := check_window(session, candidate, moment))
+                firing = evaluate_rule(session, candidate, moment, check)
                 if firing is not None:
                     firings.append(PreviewFiring(moment, firing.counts.items, firing.negative_share, firing.baseline_share, firing.reason))
                     last = firing
-    return RulePreview(start, end, step, windows, firings)
+    return RulePreview(start, end, step, windows, firings, "" if firings else near_miss(candidate, checks))
+
+
+def near_miss(rule, checks: list[WindowCheck]) -> str:  # noqa: ANN001 - an AlertRule row, saved or not
+    """Why a rule never fired over the windows checked, in the rule's terms: nothing in scope, never enough
+    stories in one window, or the most negative full window and the threshold it stayed under."""
+    unit = "stories" if not rule.count_items else "items"
+    scope = "" if rule.scope_type == "all" else " " + SCOPE_PHRASES.get(rule.scope_type, "{value!r}").format(value=rule.scope_value)
+    busiest = max((c.counts.items for c in checks), default=0)
+    if not busiest:
+        return (f"No scored {unit}{scope} were published in this period: check the scope value, or pick days with stored "
+                "items.")  # fmt: skip
+    if busiest < rule.min_items:
+        return (f"At most {busiest} {unit}{scope} fell in one {rule.window_hours:g}-hour window; the rule needs "
+                f"{rule.min_items}.")  # fmt: skip
+    full = [c for c in checks if c.counts.items >= rule.min_items]
+    worst = max(full, key=lambda c: c.decision.negative_share)
+    seen = f"The most negative window with at least {rule.min_items} {unit} was {worst.decision.negative_share:.0%} negative"
+    if rule.mode == "share":
+        return f"{seen}; the rule fires at {rule.threshold:.0%}."
+    measured = [c for c in full if c.decision.baseline_share is not None]
+    if not measured:
+        return (f"No window with at least {rule.min_items} {unit} had {rule.min_items} in the {rule.baseline_days} days "
+                "before it to compare with, so a spike could not be measured.")  # fmt: skip
+    def needed(c: WindowCheck) -> float:
+        return max(c.decision.baseline_share * rule.threshold, c.decision.baseline_share + SPIKE_MIN_DELTA)
+
+    worst = max(measured, key=lambda c: c.decision.negative_share - needed(c))
+    base = worst.decision.baseline_share
+    return (f"The closest window was {worst.decision.negative_share:.0%} negative against a baseline of {base:.0%}; the "
+            f"rule fires from {needed(worst):.0%}.")  # fmt: skip
 
 
 def _window_ends(start: datetime, end: datetime, step: timedelta) -> list[datetime]:

@@ -58,6 +58,30 @@ def test_a_quiet_period_says_so(feed):
     assert preview.summary().startswith("This rule would not have fired from 2024-01-01 to 2024-01-07")
 
 
+def test_a_rule_that_never_fires_says_how_close_it_came(feed):
+    day = date(2024, 6, 3)
+    topic = {**RULE, "scope_type": "topic", "scope_value": "Energy"}
+    assert preview_alert_rule(topic, day, day).summary().endswith(
+        "No scored stories on the topic 'Energy' were published in this period: check the scope value, or pick days with "
+        "stored items.")  # fmt: skip
+    for _ in range(2):
+        add_article(feed, hours_ago=2)
+    assert preview_alert_rule(RULE, day, day).summary().endswith(
+        "At most 2 stories fell in one 24-hour window; the rule needs 3.")
+    add_article(feed, "neutral", hours_ago=2)
+    add_article(feed, "neutral", hours_ago=2)  # 2 of 4 negative
+    strict = {**RULE, "threshold": 0.6}
+    assert preview_alert_rule(strict, day, day).summary().endswith(
+        "The most negative window with at least 3 stories was 50% negative; the rule fires at 60%.")
+    spike = {**RULE, "mode": "spike", "threshold": 2}
+    assert preview_alert_rule(spike, day, day).summary().endswith(
+        "No window with at least 3 stories had 3 in the 7 days before it to compare with, so a spike could not be measured.")
+    for i in range(4):
+        add_article(feed, "negative" if i < 2 else "neutral", hours_ago=72)  # baseline 50 %
+    assert preview_alert_rule(spike, day, day).summary().endswith(
+        "The closest window was 50% negative against a baseline of 50%; the rule fires from 100%.")
+
+
 def test_spike_rules_use_the_same_decision_as_the_worker(feed):
     for i in range(10):
         add_article(feed, "negative" if i == 0 else "neutral", hours_ago=72)  # baseline 10 %
