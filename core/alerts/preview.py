@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from core.alerts.detect import Firing, WindowCheck, check_window, evaluate_rule, stays_quiet
 from core.alerts.rules import validate_alert_rule
 from core.alerts.spike import SCOPE_PHRASES, SPIKE_MIN_DELTA
+from core.repositories import items
 from core.repositories.alerts import unsaved_rule
 from core.storage import session_scope
 from core.storage.tables import utcnow
@@ -89,18 +90,28 @@ def preview_alert_rule(rule: dict, first_day: date, last_day: date) -> RulePrevi
                 if firing is not None:
                     firings.append(PreviewFiring(moment, firing.counts.items, firing.negative_share, firing.baseline_share, firing.reason))
                     last = firing
-    return RulePreview(start, end, step, windows, firings, "" if firings else near_miss(candidate, checks))
+        if firings:
+            return RulePreview(start, end, step, windows, firings)
+        span = items.scope_span(session, items.scope_filter(session, candidate.scope_type, candidate.scope_value),
+                                stories=not candidate.count_items)  # fmt: skip
+    return RulePreview(start, end, step, windows, firings, near_miss(candidate, checks, span))
 
 
-def near_miss(rule, checks: list[WindowCheck]) -> str:  # noqa: ANN001 - an AlertRule row, saved or not
-    """Why a rule never fired over the windows checked, in the rule's terms: nothing in scope, never enough
-    stories in one window, or the most negative full window and the threshold it stayed under."""
+def near_miss(rule, checks: list[WindowCheck], span: tuple[int, datetime | None, datetime | None]) -> str:  # noqa: ANN001 - an AlertRule row
+    """Why a rule never fired over the windows checked, in the rule's terms: nothing in scope that period (and
+    when its stored items were published: ``span``, all of the scope's), never enough stories in one window, or the
+    most negative full window and the threshold it stayed under."""
     unit = "stories" if not rule.count_items else "items"
     scope = "" if rule.scope_type == "all" else " " + SCOPE_PHRASES.get(rule.scope_type, "{value!r}").format(value=rule.scope_value)
     busiest = max((c.counts.items for c in checks), default=0)
     if not busiest:
-        return (f"No scored {unit}{scope} were published in this period: check the scope value, or pick days with stored "
-                "items.")  # fmt: skip
+        stored, first, last = span
+        if not stored:
+            return f"No scored {unit}{scope} are stored at all: check the scope value (Known scope values lists them)."
+        days = f"{first:%Y-%m-%d}" + (f" to {last:%Y-%m-%d}" if last.date() != first.date() else "")
+        stored_text = count_of(stored, unit[:-3] + "y" if unit == "stories" else "item", unit)
+        verb = "is" if stored == 1 else "are"
+        return f"No scored {unit}{scope} were published in this period; the {stored_text} stored {verb} from {days}: try those days."
     if busiest < rule.min_items:
         return (f"At most {busiest} {unit}{scope} fell in one {rule.window_hours:g}-hour window; the rule needs "
                 f"{rule.min_items}.")  # fmt: skip

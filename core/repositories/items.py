@@ -19,7 +19,7 @@ from core.repositories import daily_counts
 from core.repositories.owned import delete_owned, save_owned
 from core.sentiment.entities import canonical_company
 from core.storage import session_scope
-from core.storage.tables import Article, CompanyMention, Feed, LabelCorrection, Watchlist, utcnow
+from core.storage.tables import Article, CompanyMention, Feed, LabelCorrection, Watchlist, naive_utc, utcnow
 
 # --- feeds -------------------------------------------------------------------------------------
 
@@ -605,6 +605,15 @@ def count_in_window(session: Session, window: ScopeWindow) -> tuple[int, int]:
     negatives = func.coalesce(func.sum(case((Article.sentiment == "negative", 1), else_=0)), 0)
     items, negative = session.execute(select(func.count(Article.id), negatives).where(*window.conditions())).one()
     return int(items), int(negative)
+
+
+def scope_span(session: Session, scope: ColumnElement[bool] | None, stories: bool) -> tuple[int, datetime | None, datetime | None]:
+    """(scored items, or stories, of a scope at any time; the first and last publication time among them)."""
+    conditions = [Article.scored_at.is_not(None), *([Article.story_lead] if stories else []), *([scope] if scope is not None else [])]
+    count, first, last = session.execute(
+        select(func.count(Article.id), func.min(Article.published_at), func.max(Article.published_at)).where(*conditions)
+    ).one()
+    return int(count), naive_utc(first) if first else None, naive_utc(last) if last else None
 
 
 def worst_in_window(session: Session, window: ScopeWindow, limit: int) -> list[int]:

@@ -62,8 +62,12 @@ def test_a_rule_that_never_fires_says_how_close_it_came(feed):
     day = date(2024, 6, 3)
     topic = {**RULE, "scope_type": "topic", "scope_value": "Energy"}
     assert preview_alert_rule(topic, day, day).summary().endswith(
-        "No scored stories on the topic 'Energy' were published in this period: check the scope value, or pick days with "
-        "stored items.")  # fmt: skip
+        "No scored stories on the topic 'Energy' are stored at all: check the scope value (Known scope values lists them).")
+    add_article(feed, hours_ago=24 * 30, topic="Energy")
+    add_article(feed, hours_ago=24 * 32, topic="Energy")
+    assert preview_alert_rule(topic, day, day).summary().endswith(
+        "No scored stories on the topic 'Energy' were published in this period; the 2 stories stored are from 2024-05-02 to "
+        "2024-05-04: try those days.")  # fmt: skip
     for _ in range(2):
         add_article(feed, hours_ago=2)
     assert preview_alert_rule(RULE, day, day).summary().endswith(
