@@ -55,7 +55,7 @@ def cmd_distil(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(side_by_side_table(result.comparison()))
-    sources = ", ".join(f"{n} from {name}" for name, n in result.sources.items())
+    sources = ", ".join(f"{n:,} from {name}" for name, n in result.sources.items())
     print(f"distilled on {result.texts:,} texts ({sources}); {result.int8['reason']}")
     v = result.version
     print(f"student registered as {v.task} v{v.version} (not active); make it active with "
