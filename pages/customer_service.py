@@ -122,10 +122,12 @@ def operating_point_choice(key: str, on_past_questions: bool = False) -> Policy:
 
 def ask_tab() -> None:
     kb = kb_picker("cs_ask_kb")
+    if kb is None:  # nothing to answer from: no slider or question box to try in vain
+        return
     policy = operating_point_choice("cs")
     history = st.session_state.setdefault("cs_history", [])
-    question = st.chat_input("Ask a customer question", key="cs_question", disabled=kb is None, max_chars=MAX_QUESTION_CHARS)
-    if question and kb:
+    question = st.chat_input("Ask a customer question", key="cs_question", max_chars=MAX_QUESTION_CHARS)
+    if question:
         try:
             history.append(ask(kb, question, policy=policy).as_dict() | {"policy": policy.describe()})
         except (ValueError, LookupError) as exc:

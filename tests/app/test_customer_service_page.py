@@ -188,6 +188,7 @@ def test_a_viewer_without_a_knowledge_base_is_told_who_imports_one(db):
     at = open_page("customer_service.py", "Ask", role="viewer")
     assert_no_exception(at)
     assert any(t.startswith("No knowledge base yet. An analyst imports the FAQ") for t in texts(at.info))
+    assert not at.get("chat_input") and not at.select_slider  # nothing to ask of, no operating point to set
 
 
 def test_tables_speak_in_words_and_a_viewer_gets_read_only_views(models):
