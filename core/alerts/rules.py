@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection, Iterable
 
@@ -125,8 +126,26 @@ def _check_scope_exists(r: dict, extra_watchlists: Collection[str], extra_feeds:
     extra = {"watchlist": extra_watchlists, "feed": extra_feeds}.get(r["scope_type"])
     if extra is None or r["scope_value"] in extra:
         return
-    if not alert_rows.scope_exists(r["scope_type"], r["scope_value"]):
-        raise ValueError(f"there is no {r['scope_type']} named {r['scope_value']!r}")
+    problem = unknown_scope(r["scope_type"], r["scope_value"])
+    if problem:
+        raise ValueError(problem)
+
+
+def unknown_scope(scope_type: str, value: str) -> str | None:
+    """Why a watchlist or feed scope cannot be used (none of that name, with the closest name or the ones there
+    are), or None when it exists."""
+    names = alert_rows.scope_names(scope_type)
+    if value in names:
+        return None
+    close = [n for n in names if n.casefold() == value.casefold()] or difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    if close:
+        hint = f": did you mean {close[0]!r}?"
+    elif names:
+        shown = ", ".join(repr(n) for n in names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        hint = f"; the {scope_type}s are {shown}"
+    else:
+        hint = f"; there are no {scope_type}s yet"
+    return f"there is no {scope_type} named {value!r}{hint}"
 
 
 @requires("analyst", "save alert rules")

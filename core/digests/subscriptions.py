@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from core.alerts.rules import NAME_LIMIT, SCOPE_LIMIT, _recipients, _text
+from core.alerts.rules import NAME_LIMIT, SCOPE_LIMIT, _recipients, _text, unknown_scope
 from core.auth import requires
 from core.auth.audit import record
 from core.auth.ownership import require_owner
 from core.digests.schedule import Schedule, check_schedule, parse_time, zone
-from core.repositories import alerts as alert_rows
 from core.repositories import digests as digest_rows
 
 SCOPE_TYPES = ("all", "topic", "company", "watchlist", "keyword")
@@ -35,8 +34,9 @@ def validate_subscription(sub: dict) -> dict:
     s["scope_value"] = "" if s["scope_type"] == "all" else _text(s["scope_value"], "scope value", SCOPE_LIMIT)
     if s["scope_type"] != "all" and not s["scope_value"]:
         raise ValueError(f"a {s['scope_type']} digest needs a scope value (which {s['scope_type']})")
-    if s["scope_type"] == "watchlist" and not alert_rows.scope_exists("watchlist", s["scope_value"]):
-        raise ValueError(f"there is no watchlist named {s['scope_value']!r}")
+    problem = unknown_scope("watchlist", s["scope_value"]) if s["scope_type"] == "watchlist" else None
+    if problem:
+        raise ValueError(problem)
     s["weekday"] = None if s["frequency"] == "daily" or s["weekday"] in (None, "") else _weekday(s["weekday"])
     s["send_time"] = str(s["send_time"]).strip()
     s["time_zone"] = str(s["time_zone"] or "").strip()

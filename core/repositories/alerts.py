@@ -55,11 +55,11 @@ def rules_using_watchlist(session: Session, name: str) -> list[str]:
     return list(session.scalars(select(AlertRule.name).where(AlertRule.scope_type == "watchlist", AlertRule.scope_value == name)))
 
 
-def scope_exists(scope_type: str, name: str) -> bool:
-    """Whether the watchlist or feed a rule names exists."""
+def scope_names(scope_type: str) -> list[str]:
+    """The names a watchlist or feed scope can take (what a rule or digest may name), sorted."""
     table = {"watchlist": Watchlist, "feed": Feed}[scope_type]
     with session_scope() as session:
-        return session.scalar(select(table.id).where(table.name == name)) is not None
+        return list(session.scalars(select(table.name).order_by(table.name)))
 
 
 def unsaved_rule(name: str, scope_type: str, **fields: object) -> AlertRule:

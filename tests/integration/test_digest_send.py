@@ -166,7 +166,7 @@ def test_preview_sends_nothing(server):
         ({"frequency": "weekly"}, "needs a weekday"),
         ({"recipients": "not-an-address"}, "not a valid email address"),
         ({"recipients": ""}, "at least one recipient"),
-        ({"scope_type": "watchlist", "scope_value": "Nope"}, "no watchlist named 'Nope'"),
+        ({"scope_type": "watchlist", "scope_value": "Nope"}, "no watchlist named 'Nope'; there are no watchlists yet"),
         ({"scope_type": "feed", "scope_value": "News"}, "scope must be one of all, topic, company, watchlist, keyword"),
         ({"scope_type": "company"}, "needs a scope value"),
     ],

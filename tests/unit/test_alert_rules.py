@@ -67,6 +67,21 @@ def test_watchlist_and_feed_scopes_must_exist(db):
     assert [r["name"] for r in list_alert_rules()] == ["f", "w"]
 
 
+def test_a_scope_that_does_not_exist_names_the_closest_or_the_ones_there_are(db):
+    def refusal(scope_type: str, value: str) -> str:
+        with pytest.raises(ValueError) as caught:
+            save_alert_rule(**{**VALID, "name": "x", "scope_type": scope_type, "scope_value": value})
+        return str(caught.value)
+
+    assert refusal("watchlist", "Big tech") == "there is no watchlist named 'Big tech'; there are no watchlists yet"
+    save_watchlist("Big tech", companies=["Apple"])
+    save_watchlist("Nordics", companies=["Nokia"])
+    assert refusal("watchlist", "Big tec") == "there is no watchlist named 'Big tec': did you mean 'Big tech'?"
+    assert refusal("watchlist", "nordics") == "there is no watchlist named 'nordics': did you mean 'Nordics'?"
+    assert refusal("watchlist", "Energy") == "there is no watchlist named 'Energy'; the watchlists are 'Big tech', 'Nordics'"
+    assert list_alert_rules() == []
+
+
 def test_validation_accepts_names_about_to_be_created(db):
     rule = {**VALID, "scope_type": "watchlist", "scope_value": "New list"}
     assert validate_alert_rule(rule, extra_watchlists={"New list"})["scope_value"] == "New list"
