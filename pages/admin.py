@@ -92,14 +92,15 @@ if audit_tab.open:
         f1, f2 = st.columns(2)
         users, actions = auth.event_filter_choices()
         who = f1.selectbox("User", [view.ANYONE, *users], key="audit_user")
-        what = f2.selectbox("Action", [view.ANY_ACTION, *actions], key="audit_action")
-        user, action = view.chosen_filter(who), view.chosen_filter(what)
-        events = view.audit_frame(auth.list_events(username=user, action=action))
+        what = f2.selectbox("Action", [view.ANY_ACTION, view.CHANGES_ONLY, *actions], key="audit_action")
+        user, action, excluded = view.chosen_filter(who), view.chosen_filter(what), view.excluded_actions(what)
+        events = view.audit_frame(auth.list_events(username=user, action=action, excluded=excluded))
         if events.empty:
             st.info("No matching events.")
         else:
             table(events, hide_index=True, width="stretch", key="audit_table", column_config=AUDIT_COLUMNS)
-            note = view.audit_caption(len(events), auth.count_events(user, action))
+            note = view.audit_caption(len(events), auth.count_events(user, action, excluded))
             if note:
                 st.caption(note)
-            st.download_button("Download the log (CSV)", view.audit_download(user, action), "beacon_audit.csv", "text/csv")
+            st.download_button("Download the log (CSV)", view.audit_download(user, action, excluded), "beacon_audit.csv",
+                               "text/csv")  # fmt: skip

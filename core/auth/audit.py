@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from core.repositories import users as accounts
 
 
@@ -22,17 +24,18 @@ def event_filter_choices() -> tuple[list[str], list[str]]:
     return accounts.event_filter_values()
 
 
-def list_events(limit: int | None = 500, username: str = "", action: str = "") -> list[dict]:
-    """Newest first (every matching event when ``limit`` is None); optional exact filters on user and action."""
+def list_events(limit: int | None = 500, username: str = "", action: str = "", excluded: Sequence[str] = ()) -> list[dict]:
+    """Newest first (every matching event when ``limit`` is None); optional exact filters on user and action, and
+    actions left out (``excluded``, e.g. sign-ins)."""
     from core.auth.roles import require
 
     require("admin", "read the audit log")
-    return accounts.events(limit, username, action)
+    return accounts.events(limit, username, action, excluded)
 
 
-def count_events(username: str = "", action: str = "") -> int:
+def count_events(username: str = "", action: str = "", excluded: Sequence[str] = ()) -> int:
     """How many events match the filters (the table shows the newest ``list_events`` of them)."""
     from core.auth.roles import require
 
     require("admin", "read the audit log")
-    return accounts.event_count(username, action)
+    return accounts.event_count(username, action, excluded)

@@ -3,6 +3,7 @@ The rules (roles, password checks, lockout, who may do what) live in ``core.auth
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,17 +29,21 @@ def add_event(username: str, action: str, target: str, outcome: str, detail: dic
         session.add(AuditEvent(username=username, action=action, target=target[:500], outcome=outcome, detail=detail))
 
 
-def _matching(query, username: str, action: str):  # noqa: ANN001, ANN202 - a Select, narrowed
+def _matching(query, username: str, action: str, excluded: Sequence[str] = ()):  # noqa: ANN001, ANN202 - a Select, narrowed
     if username:
         query = query.where(AuditEvent.username == username)
     if action:
         query = query.where(AuditEvent.action == action)
+    if excluded:
+        query = query.where(AuditEvent.action.not_in(list(excluded)))
     return query
 
 
-def events(limit: int | None, username: str = "", action: str = "") -> list[dict]:
-    """Newest first (all of them when ``limit`` is None); optional exact filters on user and action."""
-    query = _matching(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit), username, action)
+def events(limit: int | None, username: str = "", action: str = "", excluded: Sequence[str] = ()) -> list[dict]:
+    """Newest first (all of them when ``limit`` is None); optional exact filters on user and action, and actions
+    left out (``excluded``)."""
+    query = _matching(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit), username, action,
+                      excluded)  # fmt: skip
     with session_scope() as session:
         return [
             {"at": e.at, "user": e.username, "action": e.action, "target": e.target, "outcome": e.outcome, "detail": e.detail}
@@ -46,9 +51,9 @@ def events(limit: int | None, username: str = "", action: str = "") -> list[dict
         ]
 
 
-def event_count(username: str = "", action: str = "") -> int:
+def event_count(username: str = "", action: str = "", excluded: Sequence[str] = ()) -> int:
     with session_scope() as session:
-        return session.scalar(_matching(select(func.count(AuditEvent.id)), username, action)) or 0
+        return session.scalar(_matching(select(func.count(AuditEvent.id)), username, action, excluded)) or 0
 
 
 def event_filter_values() -> tuple[list[str], list[str]]:

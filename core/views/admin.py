@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -35,7 +35,8 @@ def _minute(moment: object) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) and not pd.isna(moment) else ""
 
 
-ANYONE, ANY_ACTION = "(anyone)", "(any action)"
+ANYONE, ANY_ACTION, CHANGES_ONLY = "(anyone)", "(any action)", "(changes: no sign-ins or sign-outs)"
+SESSION_ACTIONS = ("signed in", "signed out")  # routine; a refused sign-in ("sign-in failed") stays in the changes view
 
 
 def detail_text(detail: dict | None) -> str:
@@ -70,7 +71,7 @@ def audit_caption(shown: int, total: int) -> str | None:
     return f"The newest {shown:,} of {total:,} matching events; the download has all {total:,}."
 
 
-def audit_download(username: str = "", action: str = "") -> Callable[[], bytes]:
+def audit_download(username: str = "", action: str = "", excluded: Sequence[str] = ()) -> Callable[[], bytes]:
     """Every matching audit event as a CSV file, made when the download is asked for. It runs outside the page's
     script run (Streamlit calls it from the server), so it acts as the admin who was shown the button."""
     from core.auth import acting_as, current_actor, list_events
@@ -79,11 +80,16 @@ def audit_download(username: str = "", action: str = "") -> Callable[[], bytes]:
 
     def make() -> bytes:
         with acting_as(actor):
-            return safe_csv(audit_frame(list_events(None, username, action)).rename(columns=AUDIT_HEADERS))
+            return safe_csv(audit_frame(list_events(None, username, action, excluded)).rename(columns=AUDIT_HEADERS))
 
     return make
 
 
 def chosen_filter(picked: str) -> str:
-    """The filter value for the audit query: "" for the (anyone) / (any action) choices."""
-    return "" if picked in (ANYONE, ANY_ACTION) else picked
+    """The filter value for the audit query: "" for the (anyone) / (any action) / (changes) choices."""
+    return "" if picked in (ANYONE, ANY_ACTION, CHANGES_ONLY) else picked
+
+
+def excluded_actions(picked: str) -> tuple[str, ...]:
+    """The actions the Action choice leaves out: sign-ins and sign-outs for (changes), else none."""
+    return SESSION_ACTIONS if picked == CHANGES_ONLY else ()

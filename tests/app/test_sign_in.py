@@ -142,6 +142,26 @@ def test_only_admins_see_the_admin_page_and_it_manages_users(db):
     assert set(events.value["action"]) == {"user created"} and "li" in events.value["target"].tolist()
 
 
+def test_the_audit_log_shows_changes_without_the_routine_sign_ins(db):
+    from core.auth import Actor, acting_as, record
+
+    with acting_as(Actor("ann", "admin")):
+        for _ in range(3):
+            record("signed in")
+        record("sign-in failed", outcome="refused", username="mallory")
+        record("feed changed", "Wire", detail={"interval minutes": 30})
+        record("signed out")
+    audit = open_page("admin.py", "Audit log")
+    widget(audit.selectbox, "Action").set_value("(changes: no sign-ins or sign-outs)")
+    audit = audit.run()
+    assert_no_exception(audit)
+    [events] = [f for f in audit.dataframe if "outcome" in f.value.columns]
+    shown = events.value["action"].tolist()
+    assert {"feed changed", "sign-in failed"} <= set(shown)  # a refused sign-in is no routine
+    assert not {"signed in", "signed out"} & set(shown)
+    assert {e["action"] for e in list_events()} >= {"signed in", "signed out"}  # left out of the view, not the log
+
+
 def test_a_non_admin_on_the_admin_page_gets_a_read_only_view_without_forms(db):
     create_user("root", PASSWORD, "admin")
     for tab in ("Users", "Audit log"):
