@@ -112,6 +112,7 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     assert config["Model"]["pinned"] is True  # the model stays in view when the table scrolls sideways
     assert "Popularity baseline" in config["× popularity"]["help"] and "catalogue" in config["Coverage@10"]["help"]
     assert results.loc[results["Model"] == "Popularity", "× popularity"].item() == 1.0
+    assert "%.2f" in json.dumps(config["Fit (s)"]) and "%.2f" in json.dumps(config["Rank (s)"])  # 0.04 s, not "0"
     captions = " ".join(c.value for c in at.caption)
     assert "leave-last-out by time" in captions and "split seed 42" in captions and "Dataset v1" in captions
     assert "Cold start: not measured on this dataset. Only 1 item could be held out" in captions
