@@ -100,14 +100,25 @@ def _check_entry(path: Path, section: str, index: int, entry: object, schema: di
 
 
 def _check_values(path: Path, plan: ConfigPlan) -> None:
+    """Every value as the saving functions would check it, so applying writes nothing unless all of it can be."""
     from core.alerts import validate_alert_rule
-    from core.feeds import FeedError, check_feed_url
+    from core.feeds.manage import check_upsert
+    from core.watchlists import check_watchlist
 
+    urls: dict[str, str] = {}
     for index, feed in enumerate(plan.feeds, start=1):
+        where = f"{path}: feeds entry {index} ({feed['name']})"
         try:
-            check_feed_url(feed["url"])
-        except (FeedError, ValueError) as exc:
-            raise ConfigFileError(f"{path}: feeds entry {index} ({feed['name']}): invalid URL: {exc}") from exc
+            cleaned = check_upsert(**feed)
+        except ValueError as exc:
+            raise ConfigFileError(f"{where}: {exc}") from exc
+        if urls.setdefault(cleaned["url"], cleaned["name"]) != cleaned["name"]:
+            raise ConfigFileError(f"{where}: the feed {urls[cleaned['url']]!r} of this file has the same URL")
+    for index, watchlist in enumerate(plan.watchlists, start=1):
+        try:
+            check_watchlist(**watchlist)
+        except ValueError as exc:
+            raise ConfigFileError(f"{path}: watchlists entry {index} ({watchlist['name']}): {exc}") from exc
     watchlists = {w["name"] for w in plan.watchlists}
     feeds = {f["name"] for f in plan.feeds}
     for index, rule in enumerate(plan.alert_rules, start=1):

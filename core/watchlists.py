@@ -44,6 +44,17 @@ def _clean_name(name: str | None) -> str:
     return name
 
 
+def check_watchlist(
+    name: str, companies: str | Iterable[str] = (), tickers: str | Iterable[str] = (), keywords: str | Iterable[str] = ()
+) -> tuple[str, list[str], list[str], list[str]]:
+    """(name, companies, tickers, keywords) as ``save_watchlist`` stores them; ValueError for what it refuses."""
+    name = _clean_name(name)
+    companies, keywords, tickers = _entries(companies), _entries(keywords), _tickers(tickers)
+    if not (companies or tickers or keywords):
+        raise ValueError(f"watchlist {name!r} needs at least one company, ticker or keyword")
+    return name, companies, tickers, keywords
+
+
 @requires("analyst", "save watchlists")
 def save_watchlist(
     name: str,
@@ -52,10 +63,7 @@ def save_watchlist(
     keywords: str | Iterable[str] = (),
 ) -> int:
     """Create or update (by name) a watchlist; returns its id. Lists may be comma-separated strings."""
-    name = _clean_name(name)
-    companies, keywords, tickers = _entries(companies), _entries(keywords), _tickers(tickers)
-    if not (companies or tickers or keywords):
-        raise ValueError(f"watchlist {name!r} needs at least one company, ticker or keyword")
+    name, companies, tickers, keywords = check_watchlist(name, companies, tickers, keywords)
     watchlist_id = items.save_watchlist(
         name, companies, tickers, keywords, lambda owner: require_owner("watchlist", name, owner).username
     )

@@ -10,7 +10,7 @@ from core.repositories import items
 from core.repositories.items import FeedTaken, FeedView
 from core.settings import get_settings
 
-__all__ = ["FeedView", "add_feed", "changed_settings", "delete_feed", "list_feeds", "update_feed", "upsert_feed"]
+__all__ = ["FeedView", "add_feed", "changed_settings", "check_upsert", "delete_feed", "list_feeds", "update_feed", "upsert_feed"]
 
 NAME_LIMIT = 200  # the column size of Feed.name
 TOPIC_LIMIT = 100
@@ -82,12 +82,24 @@ def add_feed(name: str, url: str, topics: str | Iterable[str] = (), interval_min
     return feed_id
 
 
+def check_upsert(name: str, url: str, topics: str | Iterable[str] = (), interval_minutes: int | None = None,
+                 enabled: bool = True) -> dict:  # fmt: skip
+    """The settings ``upsert_feed`` would write, cleaned; ValueError (nothing written) for any it would refuse,
+    a name or URL another feed has included. ``config apply`` checks a whole file with it before writing."""
+    name, url = _clean_name(name), _clean_url(url)
+    values = {"name": name, "url": url, "topics": _clean_topics(topics), "interval_minutes": _clean_interval(interval_minutes),
+              "enabled": bool(enabled)}  # fmt: skip
+    clash = items.feed_clash(name, url)
+    if clash is not None:
+        raise _taken(clash)
+    return values
+
+
 @requires("admin", "add or change feeds")
 def upsert_feed(name: str, url: str, topics: str | Iterable[str] = (), interval_minutes: int | None = None, enabled: bool = True) -> int:
     """Create the feed, or update the one with the same name (used by ``config apply``)."""
-    name, url = _clean_name(name), _clean_url(url)
-    tags, interval = _clean_topics(topics), _clean_interval(interval_minutes)
-    values = {"name": name, "url": url, "topics": tags, "interval_minutes": interval, "enabled": bool(enabled)}
+    values = check_upsert(name, url, topics, interval_minutes, enabled)
+    name, url = values["name"], values["url"]
     feed_id, _ = _save(values, by_name=True)
     record("feed saved", name, detail={"url": url})
     return feed_id

@@ -87,6 +87,18 @@ def _check_unique(session: Session, name: str, url: str, feed_id: int | None = N
         raise FeedTaken("url", owner)
 
 
+def feed_clash(name: str, url: str) -> FeedTaken | None:
+    """What writing a feed by name (``save_feed(..., by_name=True)``) would run into: another feed with this name in
+    other letter case, or with this URL; None when it can be written."""
+    with session_scope() as session:
+        own = session.scalar(select(Feed.id).where(Feed.name == name))
+        try:
+            _check_unique(session, name, url, own)
+        except FeedTaken as exc:
+            return exc
+    return None
+
+
 def _apply(feed: Feed, **values: object) -> None:
     if "url" in values and values["url"] != feed.url:  # a new URL forgets the old one's caching validators
         feed.etag = feed.last_modified = None

@@ -89,8 +89,14 @@ def test_apply_updates_an_entry_matched_by_name(db, tmp_path: Path, capsys):
     ("change", "message"),
     [
         (("    interval_minutes: 30\n", "    interval_minutes: 30\n    colour: red\n"), "feeds entry 2: unknown key 'colour'"),
-        (("url: http://127.0.0.1:9/markets.rss", "url: ftp://example.com/feed.xml"), "feeds entry 2 (Markets): invalid URL"),
-        (("url: http://127.0.0.1:9/markets.rss", "url: not a url"), "invalid URL"),
+        (("url: http://127.0.0.1:9/markets.rss", "url: ftp://example.com/feed.xml"),
+         "feeds entry 2 (Markets): This feed URL cannot be used"),
+        (("url: http://127.0.0.1:9/markets.rss", "url: not a url"), "This feed URL cannot be used"),
+        (("interval_minutes: 30", "interval_minutes: 0"), "feeds entry 2 (Markets): The fetch interval must be a whole number"),
+        (("url: http://127.0.0.1:9/markets.rss", "url: http://127.0.0.1:9/extra.rss"),
+         "feeds entry 2 (Markets): the feed 'Extra' of this file has the same URL"),
+        (("tickers: [AAPL, MSFT]", "tickers: [AAPL, TOO-LONG-TICKER]"),
+         "watchlists entry 1 (Big tech): 'TOO-LONG-TICKER' is not a ticker"),  # found before any feed is written
         (("feeds:", "fedes:"), "unknown section 'fedes'"),
         (("mode: spike", "mode: sometimes"), "alert_rules entry 1 (Big tech negative spike)"),
         (("min_items: 5", "min_items: five"), "'min_items' has the wrong type: it must be a whole number, not 'five'"),
@@ -141,3 +147,16 @@ def test_the_command_exits_non_zero_with_one_line_on_a_bad_file(db, tmp_path: Pa
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert "unknown key 'colour'" in result.stderr
     assert _stored() == ([], [], [])
+
+
+def test_a_feed_whose_url_another_stored_feed_has_is_refused_before_anything_is_written(db, tmp_path: Path, capsys):
+    config = tmp_path / "beacon.yaml"
+    config.write_text(GOOD)
+    assert _apply_here(config, capsys).returncode == 0
+    before = _stored()
+    renamed = GOOD.replace("  - name: Markets\n", "  - name: Markets wire\n").replace("keywords: [antitrust]", "keywords: [fines]")
+    config.write_text(renamed.replace("feeds:\n", "feeds:\n  - {name: Extra, url: 'http://127.0.0.1:9/extra.rss'}\n", 1))
+    result = _apply_here(config, capsys)
+    assert result.returncode != 0
+    assert "feeds entry 2 (Markets wire): The feed 'Markets' already uses this URL." in result.stderr
+    assert _stored() == before  # not the Extra feed ahead of it, not the watchlist after it
