@@ -133,6 +133,7 @@ def distil(
         )
     texts, sources = unlabelled_pool(task, teacher_info, unlabelled_texts, exclude=held_out[0], given_name=texts_name)
     teacher = registry.load_version(teacher_info)
+
     def labelled(done: int, total: int) -> None:
         _check_stop(stop)
         if labelling:
