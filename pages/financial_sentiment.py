@@ -217,6 +217,14 @@ def forget_link_messages() -> None:
     st.session_state.pop("f_messages", None)
 
 
+def clear_narrowing() -> None:
+    """Every filter but the dates and the count back to "any"."""
+    state = st.session_state
+    state.f_feeds, state.f_topics, state.f_companies, state.f_sentiments = [], [], [], []
+    state.f_watchlist, state.f_keyword = None, ""
+    forget_link_messages()
+
+
 def show_dates(dates: tuple) -> None:
     st.session_state.f_dates = dates
     forget_link_messages()
@@ -288,6 +296,11 @@ keep_filters_in_url(dash.filter_query(start, end, [feed_names[i] for i in feed_i
 
 flt = dash.make_filter(start, end, feed_ids, topics, companies, keyword, sentiments, count, watchlist)
 unit = dash.counted(flt)  # Stories | Items
+narrowed = dash.narrowing_text(flt, feed_names)
+if narrowed:
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.caption(plain(narrowed))
+    row.button("Clear these filters", on_click=clear_narrowing, key="f_clear", help="Dates and the count stay as they are")
 items_tab, trends_tab, feeds_tab = st.tabs(["Items", "Trends", "Feeds"], key="tab", bind="query-params")
 
 if items_tab.open:

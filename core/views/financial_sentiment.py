@@ -460,6 +460,22 @@ def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetim
     return narrowed
 
 
+def narrowing_text(flt: ArticleFilter, feed_names: Mapping[int, str]) -> str | None:
+    """The filters besides dates and the count that narrow what the Items and Trends tabs show, in words ("Narrowed
+    to the watchlist 'Big tech' · sentiment negative"); None when there are none. They sit in the sidebar, out of
+    sight on a narrow screen or after opening a link."""
+    parts = [
+        f"feeds {', '.join(feed_names.get(i, str(i)) for i in flt.feed_ids)}" if flt.feed_ids else "",
+        f"topics {', '.join(flt.topics)}" if flt.topics else "",
+        f"companies {', '.join(company_label(c) for c in flt.companies)}" if flt.companies else "",
+        f"the watchlist {flt.watchlist!r}" if flt.watchlist else "",
+        f"the keyword {flt.keyword.strip()!r}" if flt.keyword.strip() else "",
+        f"sentiment {', '.join(flt.sentiments)}" if flt.sentiments else "",
+    ]
+    shown = [p for p in parts if p]
+    return "Narrowed to " + " · ".join(shown) if shown else None
+
+
 def company_label(key: str) -> str:
     """A company filter option as a person reads it: name and ticker ("Meta Platforms (META)")."""
     return entities.company_label(key)

@@ -49,6 +49,23 @@ def test_the_alert_link_opens_the_items_tab_even_after_the_feeds_tab(seed):
     assert at.multiselect(key="f_topics").value == ["Earnings"]
 
 
+def test_the_filters_that_narrow_the_view_are_named_above_the_tabs_and_cleared_in_one_click(seed):
+    seed(ROWS)
+    at = open_page(PAGE)
+    assert not [c for c in texts(at.caption) if c.startswith("Narrowed to")]  # nothing narrowed: nothing said
+    at.multiselect(key="f_topics").set_value(["Earnings"]).run()
+    at.multiselect(key="f_sentiments").set_value(["negative"]).run()
+    at.text_input(key="f_keyword").input(" profit ").run()
+    assert "Narrowed to topics Earnings · the keyword 'profit' · sentiment negative" in texts(at.caption)
+    dates = at.session_state["f_dates"]
+    at = button(at, "Clear these filters").click().run()
+    assert_no_exception(at)
+    assert not [c for c in texts(at.caption) if c.startswith("Narrowed to")]
+    assert at.multiselect(key="f_topics").value == [] and at.text_input(key="f_keyword").value == ""
+    assert at.session_state["f_dates"] == dates  # the dates stay
+    assert len(table(at, "items_table")) == 2
+
+
 def test_filters_survive_a_reload(seed):
     seed(ROWS)
     at = open_page(PAGE)
