@@ -53,7 +53,7 @@ def register_version(
         shutil.rmtree(folder)  # leftovers of an interrupted registration
     model_folder_writer(folder)
     verify_model_files(folder)
-    return model_rows.add_version(
+    info = model_rows.add_version(
         task,
         version,
         activate=activate,
@@ -68,6 +68,8 @@ def register_version(
         created_by=created_by,
         notes=notes,
     )
+    record("version registered", f"{task} v{version}", detail={"method": method, "active": activate, "notes": notes})
+    return info
 
 
 def register_trained(result, task: str, **kwargs) -> VersionInfo:  # result: training.TrainingResult

@@ -51,6 +51,8 @@ def test_the_audit_log_names_a_rollback_as_a_rollback(tiny_models, tiny_trained)
     registry.promote("sentiment", 2)
     events = [(e["action"], e["target"], e["detail"]) for e in list_events(action="") if e["action"].startswith("model ")]
     assert events == [("model promoted", "sentiment v2", {}), ("model rolled back", "sentiment v1", {"from_version": 2})]
+    registered = {e["target"]: e["detail"]["active"] for e in list_events(action="version registered")}
+    assert registered["sentiment v2"] is True  # a version that appears is in the log, however it was made
 
 
 def test_active_classifier_follows_promotion_without_restart(tiny_models, tiny_trained):
