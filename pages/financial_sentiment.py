@@ -245,7 +245,8 @@ def older_items_notice(flt, tab: str) -> bool:  # noqa: ANN001 - ArticleFilter
     start, end = hidden.newest_week
     row.button(f"Show the newest week with items ({start:%-d %b} – {end:%-d %b %Y})", on_click=show_dates,
                args=(hidden.newest_week,), type="primary", key=f"show_newest_{tab}")
-    row.button("Show all dates", on_click=show_all_dates, key=f"show_all_{tab}")
+    first = dash.all_dates()[0]  # an outlier years older stretches "all" over years: the label says from when
+    row.button(f"Show all dates (from {first:%-d %b %Y})", on_click=show_all_dates, key=f"show_all_{tab}")
     return True
 
 

@@ -90,7 +90,8 @@ def test_older_items_hidden_by_the_date_filter_are_announced(seed):
     at = open_page(PAGE)
     assert_no_exception(at)
     assert "2 older stories are hidden by the date filter." in texts(at.info)  # what the page counts (stories by default)
-    button(at, "Show all dates").click().run()
+    oldest = (utcnow() - timedelta(hours=24 * 60)).date()
+    button(at, f"Show all dates (from {oldest:%-d %b %Y})").click().run()
     assert_no_exception(at)
     assert sorted(table(at, "items_table")["title"]) == sorted(t for t, *_ in ROWS)
     switch_tab(at, "Trends")
@@ -111,8 +112,9 @@ def test_the_newest_week_with_items_skips_an_outlier_years_older(seed):
     assert at.date_input(key="f_dates").value == (newest - timedelta(days=7), newest)
     assert (at.query_params["start"], at.query_params["end"]) == (f"{newest - timedelta(days=7)}", f"{newest}")
     assert sorted(table(at, "items_table")["title"]) == sorted(t for t, *_ in ROWS)  # not the archived one
-    trends = button(switch_tab(open_page(PAGE), "Trends"), "Show all dates").click().run()  # still one click away
-    assert trends.date_input(key="f_dates").value[0] == (utcnow() - timedelta(hours=24 * 800)).date()
+    archived = (utcnow() - timedelta(hours=24 * 800)).date()  # the label says how far back "all" goes
+    trends = button(switch_tab(open_page(PAGE), "Trends"), f"Show all dates (from {archived:%-d %b %Y})").click().run()
+    assert trends.date_input(key="f_dates").value[0] == archived
 
 
 def test_one_day_of_data_gets_whole_day_ticks(seed):
