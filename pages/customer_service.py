@@ -24,7 +24,9 @@ from core.support.kb import (
     list_kbs,
     read_faq_file,
     rollback_kb,
+    set_team_threshold,
     suggest_faq_columns,
+    team_threshold,
 )
 from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
@@ -99,22 +101,49 @@ def show_answer(item: dict) -> None:
                 st.caption(f"Feedback stored: {given}")
 
 
-def operating_point_choice(key: str, on_past_questions: bool = False) -> Policy:
-    """The "Answer more <-> Be more careful" choice with its measured effect, and a custom threshold for experts."""
+def follow_team_threshold(key: str, kb: str, team) -> None:  # noqa: ANN001 - TeamThreshold | None
+    """When the knowledge base (or its team threshold) changes, the custom-threshold controls start from it again:
+    at the team threshold, or back at the settings' defaults for a base without one."""
+    followed = (kb, team.value if team else None)
+    if st.session_state.get(f"{key}_follows", followed) != followed or (team and f"{key}_follows" not in st.session_state):
+        if team:
+            st.session_state[f"{key}_custom"], st.session_state[f"{key}_threshold"] = True, team.value
+        else:
+            st.session_state.pop(f"{key}_custom", None)
+            st.session_state.pop(f"{key}_threshold", None)
+    st.session_state[f"{key}_follows"] = followed
+
+
+def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -> Policy:
+    """The "Answer more <-> Be more careful" choice with its measured effect, and a custom threshold for experts; it
+    starts at the knowledge base's team threshold when the team set one."""
     start, custom_on, problem = view.default_choice()
     if problem:
         say("error", problem)
+    team = team_threshold(kb)
+    follow_team_threshold(key, kb, team)
     picked = st.session_state.pop(f"{key}_use_threshold", None)  # "Use this threshold" on the Past questions tab
     if picked is not None:
         st.session_state[f"{key}_custom"], st.session_state[f"{key}_threshold"] = True, picked
-        custom_on = True
+    custom_on = custom_on or team is not None or picked is not None
     point = st.select_slider(view.CHOICE_LABEL, options=list(view.OPERATING_POINTS), value=start,
                              format_func=view.operating_point_label, key=f"{key}_point")  # fmt: skip
     with st.expander("Custom threshold", expanded=custom_on):
-        custom = st.checkbox("Use a custom confidence threshold instead", value=picked is None and custom_on, key=f"{key}_custom")
+        custom = st.checkbox("Use a custom confidence threshold instead", key=f"{key}_custom",
+                             value=custom_on and f"{key}_custom" not in st.session_state)  # fmt: skip
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
-                              None if picked is not None else get_settings().support_confidence_threshold, 0.01,
-                              key=f"{key}_threshold")  # fmt: skip
+                              None if f"{key}_threshold" in st.session_state else get_settings().support_confidence_threshold,
+                              0.01, key=f"{key}_threshold")  # fmt: skip
+    if team:
+        t1, t2 = st.columns([4, 1], vertical_alignment="center")
+        t1.caption(plain(view.team_threshold_text(kb, team)))
+        if may("analyst") and t2.button("Clear it", key=f"{key}_clear_team", help="Questions to this knowledge base go back to "
+                                        "the settings' operating point for everyone"):  # fmt: skip
+            st.session_state["cs_team_message"] = set_team_threshold(kb, None)
+            st.rerun()
+    done = st.session_state.pop("cs_team_message", None)
+    if done:
+        say("success", done)
     st.caption(view.effect_text(point, threshold if custom else None, on_past_questions))
     st.caption(view.caveat_text(point, on_past_questions))
     return view.chosen_policy(point, threshold if custom else None)
@@ -124,7 +153,7 @@ def ask_tab() -> None:
     kb = kb_picker("cs_ask_kb")
     if kb is None:  # nothing to answer from: no slider or question box to try in vain
         return
-    policy = operating_point_choice("cs")
+    policy = operating_point_choice("cs", kb)
     history = st.session_state.setdefault("cs_history", [])
     question = st.chat_input("Ask a customer question", key="cs_question", max_chars=MAX_QUESTION_CHARS)
     if question:
@@ -331,7 +360,7 @@ def past_questions_tab() -> None:
                             index=expected_options.index(guess) if guess else 0, key="cs_b_expected",
                             help="The FAQ answer each question should get; leave a cell empty where the FAQ has no answer "
                                  "(answering such a question counts as wrong)")  # fmt: skip
-    policy = operating_point_choice("cs_b", on_past_questions=True)
+    policy = operating_point_choice("cs_b", kb, on_past_questions=True)
     if st.button("Answer the file", type="primary", key="cs_b_run"):
         bar = st.progress(0.0, text="Going through the questions…")
         total = max(1, count_records(check.spec))
@@ -397,6 +426,14 @@ def use_threshold(threshold: float) -> None:
     st.session_state["cs_b_report"] = f"The Ask box and this tab now use the custom threshold {threshold:.2f}."
 
 
+def make_team_threshold(kb: str, threshold: float) -> None:
+    """Button callback: ``threshold`` becomes the knowledge base's team threshold (stored, for everyone)."""
+    try:
+        st.session_state["cs_b_report"] = set_team_threshold(kb, threshold)
+    except (ValueError, LookupError, PermissionError) as exc:  # e.g. the base was deleted meanwhile
+        st.session_state["cs_b_problem"] = str(exc)
+
+
 def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
     """What each operating point, and every threshold, would have done on the file's questions with an expected answer."""
     st.subheader("What each threshold would do on your questions")
@@ -417,11 +454,20 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
     threshold, sentence = view.suggestion(report)
     st.caption(sentence)
     if threshold is not None:
-        st.button(f"Use threshold {threshold:.2f}", key="cs_b_use", on_click=use_threshold, args=(threshold,),
+        b1, b2 = st.columns(2)
+        b1.button(f"Use threshold {threshold:.2f}", key="cs_b_use", on_click=use_threshold, args=(threshold,), width="stretch",
                   help="Sets it as the custom threshold of the Ask box and of this tab, for this session")  # fmt: skip
+        if may("analyst"):
+            b2.button(f"Make {threshold:.2f} the team threshold of {report.kb}", key="cs_b_team", on_click=make_team_threshold,
+                      args=(report.kb, threshold), width="stretch",
+                      help="Everyone's questions to this knowledge base are answered at it unless they choose otherwise: "
+                           "the Ask box starts at it, and so do batch answering and the command line")  # fmt: skip
     done = st.session_state.pop("cs_b_report", None)
     if done:
         say("success", done)
+    problem = st.session_state.pop("cs_b_problem", None)
+    if problem:
+        say("error", problem)
 
 
 def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:

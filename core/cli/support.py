@@ -34,14 +34,20 @@ def cmd_answer(args: argparse.Namespace) -> int:
 
 
 def _policy(args: argparse.Namespace) -> Policy | None:
-    """--threshold (a custom threshold), else --operating-point, else the settings (BEACON_SUPPORT_OPERATING_POINT); None
-    after printing the problem (a name that is not an operating point)."""
+    """--threshold (a custom threshold), else --operating-point, else the knowledge base's team threshold, else the
+    settings (BEACON_SUPPORT_OPERATING_POINT); None after printing the problem (a name that is not an operating point)."""
     from core.support.decision import Policy
 
     try:
         if args.threshold is not None:
             return Policy.for_operating_point("custom", args.threshold)
-        return Policy.for_operating_point(args.operating_point) if args.operating_point else Policy.from_settings()
+        if args.operating_point:
+            return Policy.for_operating_point(args.operating_point)
+        from core.storage import upgrade_database
+        from core.support.kb import policy_for
+
+        upgrade_database()  # the team threshold is stored with the knowledge base
+        return policy_for(args.kb)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
@@ -109,8 +115,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="optional: a column with the expected answer (empty: none in the FAQ, so answering is wrong); "
                         "adds 'correct' (yes/no) and prints the suggested threshold")
     choice = answer.add_mutually_exclusive_group()
-    choice.add_argument("--operating-point", help="answer more | balanced | be more careful (default: BEACON_SUPPORT_OPERATING_POINT, "
-                                                  "else balanced); see operating_points.json for each one's measured effect")
+    choice.add_argument("--operating-point", help="answer more | balanced | be more careful (default: the knowledge base's "
+                                                  "team threshold when one is set, else BEACON_SUPPORT_OPERATING_POINT, else "
+                                                  "balanced); see operating_points.json for each one's measured effect")
     choice.add_argument("--threshold", type=float, help="a custom confidence threshold instead of an operating point (experts)")
     answer.set_defaults(func=cmd_answer)
     kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, roll back, delete")

@@ -167,6 +167,33 @@ def list_kbs() -> list[KBSummary]:
         return [_summary(session, kb) for kb in session.scalars(select(KnowledgeBase).order_by(KnowledgeBase.name))]
 
 
+@dataclass(frozen=True)
+class TeamThreshold:
+    """The confidence threshold a team set for a knowledge base's questions, by whom and when."""
+
+    value: float
+    set_by: str
+    set_at: datetime
+
+
+def team_threshold(name: str) -> TeamThreshold | None:
+    with session_scope() as session:
+        kb = _kb(session, name)
+        if kb is None or kb.team_threshold is None:
+            return None
+        return TeamThreshold(kb.team_threshold, kb.team_threshold_by or "", kb.team_threshold_at or kb.created_at)
+
+
+def set_team_threshold(name: str, value: float | None, set_by: str) -> None:
+    """Store (or with None clear) a knowledge base's team threshold; LookupError when there is no such base."""
+    with session_scope() as session:
+        kb = _kb(session, name)
+        if kb is None:
+            raise _missing(name)
+        kb.team_threshold = value
+        kb.team_threshold_by, kb.team_threshold_at = (set_by, utcnow()) if value is not None else (None, None)
+
+
 def delete_kb(name: str) -> KBSummary | None:
     """Delete a knowledge base with its versions and entries (the database cascades); the questions asked of it stay
     in the question log without it. What was deleted, or None when there is no knowledge base of that name."""

@@ -332,6 +332,9 @@ class KnowledgeBase(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     active_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    team_threshold: Mapped[float | None] = mapped_column(Float)  # set by the team for its questions; None: the settings'
+    team_threshold_by: Mapped[str | None] = mapped_column(String(200))
+    team_threshold_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class KnowledgeBaseEntry(Base):

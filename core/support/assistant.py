@@ -15,7 +15,7 @@ from core.nlp.sentence_encoder import get_sentence_encoder, normalise
 from core.privacy import mask_personal_data
 from core.repositories import knowledge_bases as kb_store
 from core.support.decision import Decision, Policy, decide, relative_intent_confidence
-from core.support.kb import load_kb
+from core.support.kb import load_kb, policy_for
 from core.support.retrieval import KBIndex, Match, TaskScores, score_task
 
 INTENT_TASK = "intent"
@@ -194,13 +194,14 @@ class AskResult:
 
 @requires("viewer", "ask the assistant")
 def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None = None, log: bool = True) -> AskResult:
-    """Answer ``question`` from knowledge base ``kb_name`` or escalate; logged with personal data masked."""
+    """Answer ``question`` from knowledge base ``kb_name`` or escalate; logged with personal data masked. Without a
+    ``policy``: the base's team threshold when one is set, else the settings' operating point."""
     question = " ".join((question or "").split())
     if not question:
         raise ValueError("the question is empty")
     question = question[:MAX_QUESTION_CHARS]
     kb = load_kb(kb_name, RERANK_WEIGHT)
-    analysis = analyse([question], kb.index, policy)
+    analysis = analyse([question], kb.index, policy or policy_for(kb_name))  # none chosen: the base's team threshold
     decision = analysis.decisions[0]
     matches = analysis.matches[0]
     best = matches[0] if matches else None

@@ -25,7 +25,7 @@ from core.repositories import knowledge_bases as kb_store
 from core.scoring.reading import InputFileError, inspect_input, iter_chunks
 from core.support.assistant import ESCALATE_TEXT, MAX_QUESTION_CHARS, RERANK_WEIGHT, analyse
 from core.support.decision import LOW_SIMILARITY, UNKNOWN_INTENT, Policy, decide
-from core.support.kb import ImportReport, import_faq, load_kb, question_key
+from core.support.kb import ImportReport, import_faq, load_kb, policy_for, question_key
 from core.support.retrieval import answer_key
 from core.support.threshold_effects import RowOutcome
 
@@ -105,7 +105,7 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     loaded = load_kb(kb_name, RERANK_WEIGHT)
     index = loaded.index
     by_answer = {answer_key(e.answer): e for e in index.entries}
-    policy = policy or Policy.from_settings()
+    policy = policy or policy_for(kb_name)
     col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
     report = BatchReport(kb=loaded.name, operating_point=policy.describe(), threshold=policy.confidence_threshold,
                          checked=expected is not None)

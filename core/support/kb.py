@@ -264,6 +264,39 @@ def delete_kb(name: str) -> kb_store.KBSummary:
     return gone
 
 
+TeamThreshold = kb_store.TeamThreshold
+
+
+def team_threshold(name: str) -> TeamThreshold | None:
+    """The confidence threshold the team set for this knowledge base's questions, or None (the settings' policy)."""
+    return kb_store.team_threshold(name)
+
+
+def set_team_threshold(name: str, threshold: float | None) -> str:
+    """Make ``threshold`` the confidence threshold of every question asked of ``name`` that does not choose its own (the
+    Ask box's starting point, batch answering, the command line), or clear it with None. What was done, in words."""
+    actor = require("analyst", "set a knowledge base's threshold")
+    if threshold is not None:
+        threshold = float(threshold)
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"a confidence threshold is between 0 and 1, not {threshold:g}")
+        threshold = round(threshold, 2)
+    kb_store.set_team_threshold(name, threshold, actor.username)
+    if threshold is None:
+        record_event("knowledge base threshold cleared", name)
+        return f"{name} has no team threshold any more: its questions are answered at the settings' operating point."
+    record_event("knowledge base threshold set", name, detail={"threshold": threshold})
+    return f"{threshold:.2f} is now the team threshold of {name}: everyone's questions to it are answered at it by default."
+
+
+def policy_for(name: str):  # noqa: ANN201 - a Policy (core.support.decision)
+    """The policy questions to ``name`` get when none is chosen: its team threshold, else the settings'."""
+    from core.support.decision import Policy
+
+    team = kb_store.team_threshold(name)
+    return Policy.for_operating_point("custom", team.value) if team else Policy.from_settings()
+
+
 KBInfo = kb_store.KBSummary
 
 

@@ -16,7 +16,7 @@ from core.support import operating_points as points
 from core.support.batch import BatchReport
 from core.support.decision import EMPTY_KB, LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE, Policy
 from core.support.insights import NO_INTENT, QuestionInsights
-from core.support.kb import ImportReport, KBInfo, RowIssue
+from core.support.kb import ImportReport, KBInfo, RowIssue, TeamThreshold
 from core.support.threshold_effects import MIN_CHECKED_FOR_SUGGESTION, checked_count, suggest_threshold, threshold_effects
 from core.support.tickets import MAX_CLUSTERED, TicketReport
 from core.views.batch_scoring import UploadCheck, check_upload
@@ -168,6 +168,12 @@ def default_choice() -> tuple[str, bool, str | None]:
     except ValueError as exc:
         return points.DEFAULT, False, f"{exc}; using {points.DEFAULT!r} until the setting is fixed"
     return (points.DEFAULT, True, None) if name == points.CUSTOM else (name, False, None)
+
+
+def team_threshold_text(kb: str, team: TeamThreshold) -> str:
+    """Where the custom threshold starts from when the team set one for the knowledge base."""
+    return (f"{kb} has a team threshold: {team.value:.2f}, set by {team.set_by} on {team.set_at:%-d %b %Y}. Questions to it "
+            "are answered at it unless you choose otherwise here (for this session).")  # fmt: skip
 
 
 def percent(share: float, digits: int = 0) -> str:

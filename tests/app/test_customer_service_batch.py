@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.app.helpers import assert_no_exception, open_page, switch_tab, texts
+from tests.app.helpers import assert_no_exception, open_page, shown_texts, switch_tab, texts
 from tests.app.test_customer_service_page import import_faq_through_the_page, models, tiny_intent  # noqa: F401 - fixtures
 
 PAST = (
@@ -134,6 +134,32 @@ def test_each_threshold_is_shown_on_the_past_questions_and_one_is_suggested_and_
     at = switch_tab(at, "Ask")
     assert_no_exception(at)
     assert at.checkbox(key="cs_custom").value is True and at.slider(key="cs_threshold").value == threshold
+
+
+def test_the_suggested_threshold_becomes_the_team_threshold_everyone_starts_from(models):  # noqa: F811
+    from core.support.kb import team_threshold
+
+    at = answered_with_expected("past.csv", _many_past_questions())
+    suggested = next(c for c in texts(at.caption) if c.startswith("On your 24 past questions, threshold "))
+    threshold = float(suggested.split("threshold ")[1].split(" ")[0])
+    at.button(key="cs_b_team").click().run()
+    assert_no_exception(at)
+    assert f"{threshold:.2f} is now the team threshold of Cards: everyone's questions to it are answered at it by default." in \
+        shown_texts(at.success)  # fmt: skip
+    assert team_threshold("Cards").value == threshold
+
+    ask = open_page("customer_service.py", "Ask", role="viewer")  # a colleague's new session
+    assert_no_exception(ask)
+    assert ask.checkbox(key="cs_custom").value is True and ask.slider(key="cs_threshold").value == threshold
+    assert any(c.startswith(f"Cards has a team threshold: {threshold:.2f}, set by test-admin on") for c in shown_texts(ask.caption))
+    assert not [b for b in ask.button if b.label == "Clear it"]  # a viewer cannot change it
+
+    ask = open_page("customer_service.py", "Ask", role="analyst")
+    ask.button(key="cs_clear_team").click().run()
+    assert_no_exception(ask)
+    assert team_threshold("Cards") is None
+    assert "Cards has no team threshold any more: its questions are answered at the settings' operating point." in shown_texts(ask.success)
+    assert ask.checkbox(key="cs_custom").value is False  # back at the settings' choice
 
 
 def test_a_few_past_questions_get_the_table_but_no_suggestion(models):  # noqa: F811

@@ -140,7 +140,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     from core.sentiment import score_pending_articles
     from core.sentiment.corrections import correct_label
     from core.support.assistant import ask, record_feedback
-    from core.support.kb import delete_kb, import_faq, rollback_kb
+    from core.support.kb import delete_kb, import_faq, rollback_kb, set_team_threshold
     from core.views.financial_sentiment import fetch_all_now, fetch_now
     from core.watchlists import delete_watchlist, save_watchlist
     from tests.app.test_recommendations_page import ITEMS, interactions
@@ -258,6 +258,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         import_faq: Case(lambda r: import_faq(f"KB-{r}", faq)),
         rollback_kb: Case(rollback_kb, setup=knowledge_base_with_two_versions),
         delete_kb: Case(delete_kb, setup=knowledge_base),
+        set_team_threshold: Case(lambda name: set_team_threshold(name, 0.7), setup=knowledge_base),
         ask: Case(lambda name: ask(name, "How do I reset my PIN?"), setup=knowledge_base),
         record_feedback: Case(lambda r: record_feedback(999_999, True), expect=LookupError),
         # recommendations

@@ -1,0 +1,51 @@
+"""A knowledge base's team threshold: set once from the Past questions tab (or here), used by everyone's questions
+to that base that do not choose their own threshold (ask, batch answering, the command line), audited."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.__main__ import main
+from core.auth import Actor, PermissionDenied, acting_as, list_events
+from core.support.kb import policy_for, set_team_threshold, team_threshold
+from tests.integration.test_support_batch import import_bank
+
+
+def test_a_team_threshold_is_what_questions_without_their_own_get(db, tmp_path, capsys):
+    import_bank(tmp_path)
+    default = policy_for("Bank")
+    assert team_threshold("Bank") is None
+    with acting_as(Actor("ana", "analyst")):
+        said = set_team_threshold("Bank", 0.7777)
+    assert said == "0.78 is now the team threshold of Bank: everyone's questions to it are answered at it by default."
+    team = team_threshold("Bank")
+    assert (team.value, team.set_by) == (0.78, "ana")
+    assert (policy_for("Bank").confidence_threshold, policy_for("Bank").operating_point) == (0.78, "custom")
+    assert policy_for("Other") == default  # another base keeps the settings' policy
+
+    capsys.readouterr()
+    assert main(["answer", "--kb", "Bank", "How do I reset my PIN?"]) == 0
+    assert "0.78" in json.loads(capsys.readouterr().out)["operating_point"]  # the command line follows it
+    assert main(["answer", "--kb", "Bank", "--threshold", "0.3", "How do I reset my PIN?"]) == 0
+    assert "0.30" in json.loads(capsys.readouterr().out)["operating_point"]  # a threshold asked for still wins
+
+    with acting_as(Actor("ana", "analyst")):
+        assert "has no team threshold any more" in set_team_threshold("Bank", None)
+    assert team_threshold("Bank") is None and policy_for("Bank") == default
+    events = [(e["action"], e["target"], e["detail"]) for e in list_events() if "threshold" in e["action"]]
+    assert events == [("knowledge base threshold cleared", "Bank", {}),
+                      ("knowledge base threshold set", "Bank", {"threshold": 0.78})]  # fmt: skip
+
+
+def test_a_team_threshold_must_be_a_share_set_by_an_analyst_on_a_base_that_exists(db, tmp_path):
+    import_bank(tmp_path)
+    with acting_as(Actor("ana", "analyst")):
+        with pytest.raises(ValueError, match="between 0 and 1, not 1.5"):
+            set_team_threshold("Bank", 1.5)
+        with pytest.raises(LookupError, match="no knowledge base named 'Nope'"):
+            set_team_threshold("Nope", 0.5)
+    with acting_as(Actor("vera", "viewer")), pytest.raises(PermissionDenied):
+        set_team_threshold("Bank", 0.5)
+    assert team_threshold("Bank") is None
