@@ -203,8 +203,13 @@ def compression_refusal(task: str, version: int) -> str | None:
     from core.nlp import registry
 
     info = registry.get_version(task, version)
-    if registry.validation_rows(info) is not None:
+    return _refusal(info, registry.validation_rows(info))
+
+
+def _refusal(info, held_out: tuple[list[str], list[str]] | None) -> str | None:  # noqa: ANN001 - a VersionInfo
+    if held_out is not None:
         return None
+    task, version = info.task, info.version
     if info.params.get("source") == "shipped":
         return (f"{task} v{version} is a shipped default: the rows it was validated on are rebuilt from its training "
                 "datasets (shipped_models/README.md), which are not on this machine, so a student could not be compared "
@@ -226,16 +231,17 @@ def queue_distil_run(
     actor = require("analyst", "train models")
     if student not in STUDENTS:
         raise ValueError(f"no student {student!r}; choose one of {', '.join(STUDENTS)}")
-    refusal = compression_refusal(task, version)
+    info = registry.get_version(task, version)
+    held_out = registry.validation_rows(info)  # read once: the refusal and the pool both need it
+    refusal = _refusal(info, held_out)
     if refusal:
         raise ValueError(refusal)
-    info = registry.get_version(task, version)
     if texts is not None:
         read_unlabelled_texts(texts.path, texts.column, texts.name)  # a clear error now rather than a failed run
     else:
         from core.nlp.distil import unlabelled_pool
 
-        unlabelled_pool(task, info, exclude=registry.validation_rows(info)[0])  # too few texts: DistilDataError now
+        unlabelled_pool(task, info, exclude=held_out[0])  # too few texts: DistilDataError now
     kind = STUDENTS[student]
     params = {"from_version": version, "int8": int8, "student": student, "method": kind.method, "layers": kind.layers,
               "texts": {"file": texts.name, "column": texts.column} if texts else None}  # fmt: skip
