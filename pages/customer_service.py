@@ -104,13 +104,12 @@ def show_answer(item: dict) -> None:
 def follow_team_threshold(key: str, kb: str, team) -> None:  # noqa: ANN001 - TeamThreshold | None
     """When the knowledge base (or its team threshold) changes, the custom-threshold controls start from it again:
     at the team threshold, or back at the settings' defaults for a base without one."""
-    followed = (kb, team.value if team else None)
-    if st.session_state.get(f"{key}_follows", followed) != followed or (team and f"{key}_follows" not in st.session_state):
-        if team:
-            st.session_state[f"{key}_custom"], st.session_state[f"{key}_threshold"] = True, team.value
-        else:
-            st.session_state.pop(f"{key}_custom", None)
-            st.session_state.pop(f"{key}_threshold", None)
+    followed, before = (kb, team.value if team else None), st.session_state.get(f"{key}_follows")
+    if team and before != followed:
+        st.session_state[f"{key}_custom"], st.session_state[f"{key}_threshold"] = True, team.value
+    elif before is not None and before != followed:  # a base without one: the settings' defaults again
+        st.session_state.pop(f"{key}_custom", None)
+        st.session_state.pop(f"{key}_threshold", None)
     st.session_state[f"{key}_follows"] = followed
 
 
