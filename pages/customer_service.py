@@ -143,7 +143,7 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -
     done = st.session_state.pop("cs_team_message", None)
     if done:
         say("success", done)
-    st.caption(view.effect_text(point, threshold if custom else None, on_past_questions))
+    st.caption(view.effect_text(point, threshold if custom else None, on_past_questions, team.value if team else None))
     st.caption(view.caveat_text(point, on_past_questions))
     return view.chosen_policy(point, threshold if custom else None)
 

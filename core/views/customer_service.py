@@ -184,8 +184,14 @@ def percent(share: float, digits: int = 0) -> str:
 PAST_QUESTIONS_HINT = {False: "(Past questions tab)", True: "(as this tab does)"}  # where the page shows it: elsewhere / there
 
 
-def effect_text(point: str, custom_threshold: float | None = None, on_past_questions: bool = False) -> str:
-    """The measured effect of an operating point in words (or what a custom threshold means)."""
+def effect_text(point: str, custom_threshold: float | None = None, on_past_questions: bool = False,
+                team_threshold: float | None = None) -> str:
+    """The measured effect of an operating point in words (or what a custom threshold means: the knowledge base's
+    team threshold was picked on the team's own past questions, any other one was not measured)."""
+    if custom_threshold is not None and team_threshold is not None and round(custom_threshold, 2) == round(team_threshold, 2):
+        return (f"The team threshold {custom_threshold:.2f} is in use instead of the choice above: it was picked on the "
+                f"team's past questions; answer a file of them with it to see its effect "
+                f"{PAST_QUESTIONS_HINT[on_past_questions]}.")  # fmt: skip
     if custom_threshold is not None:
         return (f"Custom threshold {custom_threshold:.2f} is in use instead of the choice above: its effect was not measured; "
                 f"try it on your past questions first {PAST_QUESTIONS_HINT[on_past_questions]}.")  # fmt: skip

@@ -115,6 +115,9 @@ def test_the_effect_is_stated_in_words_from_the_measured_numbers() -> None:
     assert view.effect_text("balanced") != view.effect_text("be more careful")
     custom = view.effect_text("balanced", 0.5)
     assert custom.startswith("Custom threshold 0.50 is in use") and "not measured" in custom
+    team = view.effect_text("balanced", 0.5, team_threshold=0.5)
+    assert team.startswith("The team threshold 0.50 is in use") and "not measured" not in team
+    assert "not measured" in view.effect_text("balanced", 0.55, team_threshold=0.5)  # moved off the team's threshold
     assert f"{p.test_wrong * 100:.0f} %" in view.caveat_text() and "not on your FAQ" in view.caveat_text()
     assert view.caveat_text().endswith("(Past questions tab).")
     assert view.caveat_text(on_past_questions=True).endswith("(as this tab does).")
