@@ -174,7 +174,11 @@ def train_tab() -> None:
     label_col = c2.selectbox("Label column", columns, index=label_idx, key="studio_label")
 
     t1, t2 = st.columns(2)
-    task = t1.selectbox("Task", studio.task_choices(), key="studio_task")
+    choices, picked_for = studio.task_choices(), (upload.file_id, label_col)
+    if st.session_state.get("studio_task_for") != picked_for:  # a new file or label column: suggest its task again
+        st.session_state["studio_task"] = studio.suggested_task(frame[label_col])
+        st.session_state["studio_task_for"] = picked_for
+    task = t1.selectbox("Task", choices, key="studio_task")
     if task == studio.NEW_TASK:
         task = t2.text_input("New task name", placeholder="e.g. complaint_type", key="studio_new_task")
     corrections = studio.corrections_available(task)

@@ -62,6 +62,18 @@ def task_choices() -> list[str]:
     return usual + [t for t in known if t not in usual] + [NEW_TASK]
 
 
+def suggested_task(labels: pd.Series) -> str:
+    """The task a labelled file most likely trains: the one whose active version knows most of the file's labels
+    (the usual tasks first on a tie), or a new task when none knows any of them."""
+    in_file = {str(v).strip() for v in labels.dropna()} - {""}
+    best, shared = NEW_TASK, 0
+    for task in task_choices()[:-1]:
+        known = len(in_file & set(active_labels(task) or []))
+        if known > shared:
+            best, shared = task, known
+    return best
+
+
 def active_labels(task: str) -> list[str] | None:
     active = registry.find_active(task)
     return active.labels if active else None

@@ -88,6 +88,21 @@ def test_bullish_and_bearish_cannot_become_the_sentiment_model_but_can_be_a_task
     assert not button(at, "Start training").disabled
 
 
+def test_the_task_is_suggested_from_the_file_labels_and_follows_the_label_column(tiny_models):
+    rows = "text,topic,team\n" + "".join(f"results {i},Earnings,Billing\nrates {i},Fed | Central Banks,Cards\n" for i in range(6))
+    at = upload(open_page("model_studio.py", "Train"), rows.encode())
+    assert widget(at.selectbox, "Label column").value == "topic"
+    assert widget(at.selectbox, "Task").value == "topic"  # its labels are the topic model's, not sentiment's
+    assert not any("read by news monitoring" in t for t in texts(at.error))
+    widget(at.selectbox, "Label column").set_value("team")
+    at.run()
+    assert_no_exception(at)
+    assert widget(at.selectbox, "Task").value == "+ New task…"  # no task knows Billing or Cards
+    widget(at.selectbox, "Task").set_value("sentiment")
+    at.run()
+    assert widget(at.selectbox, "Task").value == "sentiment"  # the user's choice stays while the file and column do
+
+
 def test_train_follow_and_promote(tiny_models):
     at = open_page("model_studio.py", "Train")
     at = upload(at, labelled().to_csv(index=False).encode())
