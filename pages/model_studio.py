@@ -205,6 +205,9 @@ def train_tab() -> None:
     except LabelledFileError as exc:
         say("error", str(exc))
         return
+    small = studio.small_classes(check)
+    if small and st.checkbox(studio.leave_out_label(small), key="studio_leave_out"):
+        check = studio.run_data_check(frame, text_col, label_col, task, add_corrections, leave_out_small=True)
     st.subheader("Data check")
     counts = studio.check_counts(frame, check)
     for col, (name, value) in zip(st.columns(len(counts)), counts.items()):

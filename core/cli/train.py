@@ -42,19 +42,21 @@ def _echo(p: Any) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core.nlp.datacheck import check_labelled_data, read_labelled_file
+    from core.nlp.datacheck import MIN_EXAMPLES_PER_CLASS, check_labelled_data, read_labelled_file
     from core.nlp.runs import execute_run, queue_run
     from core.nlp.training import TrainingParams
     from core.storage import upgrade_database
 
     upgrade_database()
     frame = read_labelled_file(Path(args.input))
-    check = check_labelled_data(frame, args.text_column, args.label_column, task=args.task)
+    check = check_labelled_data(frame, args.text_column, args.label_column, task=args.task,
+                                leave_out_small=args.leave_out_small_classes)  # fmt: skip
     print(f"data check: {check.rows_kept} of {check.rows_total} rows usable; classes: {check.class_counts}")
     for warning in check.warnings:
         print(f"warning: {warning}")
     if not check.ok:
-        raise ValueError("; ".join(check.problems))
+        small = any(n < MIN_EXAMPLES_PER_CLASS for n in check.class_counts.values())
+        raise ValueError("; ".join(check.problems) + ("; or pass --leave-out-small-classes" if small else ""))
     params = TrainingParams(
         method=args.method,
         epochs=args.epochs,
@@ -110,6 +112,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--lora-rank", type=int, default=8)
     base_help = "base encoder: fast (all-MiniLM-L6-v2) or accurate (all-mpnet-base-v2, about 4-7x slower on a CPU)"
     train.add_argument("--base", choices=("fast", "accurate"), default="fast", help=base_help)
+    train.add_argument("--leave-out-small-classes", action="store_true",
+                       help="drop the classes with fewer than 5 usable examples instead of stopping")  # fmt: skip
     train.add_argument("--user", default="cli", help="recorded as the version's creator")
     train.set_defaults(func=cmd_train)
     train_run = sub.add_parser("train-run", help="execute a queued training run (started by Model Studio)")

@@ -139,9 +139,12 @@ def check_labelled_data(
     min_per_class: int = MIN_EXAMPLES_PER_CLASS,
     known_labels: list[str] | None = None,
     task: str | None = None,
+    leave_out_small: bool = False,
 ) -> DataCheck:
     """Clean and check a labelled table for ``task``. Dropped rows: empty text, empty label, a text that appears
-    with two or more labels (all its rows), repeated text with the same label (all but the first)."""
+    with two or more labels (all its rows), repeated text with the same label (all but the first), and with
+    ``leave_out_small`` the rows of a class with fewer than ``min_per_class`` usable examples (instead of a problem
+    that blocks training)."""
     for column in (text_column, label_column):
         if column not in frame.columns:
             raise LabelledFileError(f"no column named {column!r}; columns are: {', '.join(map(str, frame.columns))}")
@@ -171,6 +174,10 @@ def check_labelled_data(
     drop(conflicting, reasons)
     first_row = table.groupby("text")["row"].transform("min")
     drop(table["row"] != first_row, "duplicate of row " + first_row.astype(str))
+    if leave_out_small:
+        per_class = table["label"].map(table["label"].value_counts())
+        small = per_class < min_per_class
+        drop(small, "class left out: " + per_class.astype(str) + f" usable examples of the {min_per_class} needed")
 
     check = DataCheck(
         rows_total=len(frame),
@@ -235,7 +242,7 @@ def _some(labels: list[str]) -> str:
 
 def _grouped(summary: dict[str, int]) -> dict[str, int]:
     """Fold per-row reasons ("duplicate of row 4", "text appears with labels a and b") into kinds."""
-    kinds = {"duplicate": "duplicate text", "text appears": "conflicting labels"}
+    kinds = {"duplicate": "duplicate text", "text appears": "conflicting labels", "class left out": "in classes left out"}
     out: dict[str, int] = {}
     for reason, n in summary.items():
         kind = next((v for k, v in kinds.items() if reason.startswith(k)), reason)

@@ -11,7 +11,13 @@ from pathlib import Path
 import pandas as pd
 
 from core.nlp import registry
-from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file
+from core.nlp.datacheck import (
+    MIN_EXAMPLES_PER_CLASS,
+    DataCheck,
+    LabelledFileError,
+    check_labelled_data,
+    read_labelled_file,
+)
 from core.nlp.device import choose_device, device_label
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
@@ -103,12 +109,27 @@ def read_training_file(data: bytes, name: str) -> pd.DataFrame:
     return frame
 
 
-def run_data_check(frame: pd.DataFrame, text_column: str, label_column: str, task: str, add_corrections: bool) -> DataCheck:
-    """The data check of the chosen columns; LabelledFileError when they cannot be checked (the same column twice)."""
+def run_data_check(frame: pd.DataFrame, text_column: str, label_column: str, task: str, add_corrections: bool,
+                   leave_out_small: bool = False) -> DataCheck:  # fmt: skip
+    """The data check of the chosen columns; LabelledFileError when they cannot be checked (the same column twice).
+    ``leave_out_small``: the classes with too few examples are dropped instead of blocking training."""
     if text_column == label_column:
         raise LabelledFileError(f"the text and label columns are both {text_column!r}: pick the column that holds the labels")
     table = with_corrections(frame, text_column, label_column, task) if add_corrections else frame
-    return check_labelled_data(table, text_column, label_column, known_labels=active_labels(task), task=task)
+    return check_labelled_data(table, text_column, label_column, known_labels=active_labels(task), task=task,
+                               leave_out_small=leave_out_small)  # fmt: skip
+
+
+def small_classes(check: DataCheck) -> dict[str, int]:
+    """The classes with too few usable examples to train on, and their counts (those the data check refuses)."""
+    return {label: n for label, n in check.class_counts.items() if n < MIN_EXAMPLES_PER_CLASS}
+
+
+def leave_out_label(small: dict[str, int]) -> str:
+    """The checkbox that drops those classes: "Leave out the class with too few examples (IPO: 4)"."""
+    listed = ", ".join(f"{label}: {n}" for label, n in list(small.items())[:5]) + (" …" if len(small) > 5 else "")
+    noun = "class" if len(small) == 1 else f"{len(small)} classes"
+    return f"Leave out the {noun} with too few examples ({listed}); the model will not predict {'it' if len(small) == 1 else 'them'}"
 
 
 def check_counts(frame: pd.DataFrame, check: DataCheck) -> dict[str, int]:

@@ -38,6 +38,19 @@ def test_the_data_check_names_each_problem_and_blocks_training(tiny_models):
     assert button(at, "Start training").disabled
 
 
+def test_a_class_with_too_few_examples_can_be_left_out_from_the_page(tiny_models):
+    rows = "text,label\n" + "".join(f"good {i},positive\nbad {i},negative\n" for i in range(6)) + "a listing,ipo\n"
+    at = upload(open_page("model_studio.py", "Train"), rows.encode())
+    assert button(at, "Start training").disabled
+    leave_out = at.checkbox(key="studio_leave_out")
+    assert leave_out.label.startswith("Leave out the class with too few examples (ipo: 1)")
+    leave_out.check().run()
+    assert_no_exception(at)
+    assert not texts(at.error) and not button(at, "Start training").disabled
+    assert {m.label: m.value for m in at.metric}["Classes"] == "2"
+    assert any("1 of 13 rows will be dropped (1 in classes left out)" in t for t in texts(at.warning))
+
+
 def test_a_file_that_is_not_a_table_is_reported(tiny_models):
     at = upload(open_page("model_studio.py", "Train"), b"   ")
     assert_no_exception(at)

@@ -188,7 +188,7 @@ def test_cli_train_prints_progress_and_final_metrics(tiny_models, tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("text,label\na,x\nb,y\n", "class 'x' has 1 usable example; at least 5 are needed"),
+        ("text,label\na,x\nb,y\n", "class 'x' has 1 usable example; at least 5 are needed (add 4 more or remove the class); "),
         ("body,label\na,x\n", "no column named 'text'"),
     ],
 )
@@ -202,6 +202,7 @@ def test_cli_train_refuses_bad_data_in_one_line(tiny_models, tmp_path, content, 
     )  # fmt: skip
     assert done.returncode == 1
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert ("or pass --leave-out-small-classes" in done.stderr) == ("class 'x'" in message)
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
 
 

@@ -62,6 +62,24 @@ def test_a_class_with_too_few_examples_blocks_training_and_says_how_many_are_nee
     assert check.problems == ["class 'neutral' has 2 usable examples; at least 5 are needed (add 3 more or remove the class)"]
 
 
+def test_a_class_with_too_few_examples_can_be_left_out_with_its_rows_listed():
+    rows = balanced() + [("rates unchanged", "neutral"), ("meeting on Tuesday", "neutral"), ("rates unchanged", "neutral")]
+    check = check_labelled_data(frame(rows), "text", "label", min_per_class=5, leave_out_small=True)
+    assert check.ok and "neutral" not in check.class_counts and "rates unchanged" not in check.texts
+    assert check.dropped[["row", "reason"]].values.tolist() == [
+        [12, "class left out: 2 usable examples of the 5 needed"],
+        [13, "class left out: 2 usable examples of the 5 needed"],
+        [14, "duplicate of row 12"],  # counted after duplicates go
+    ]
+    assert "3 of 13 rows will be dropped (2 in classes left out, 1 duplicate text)" in check.warnings[0]
+
+
+def test_leaving_out_the_small_classes_can_leave_too_few_to_train():
+    rows = [(f"good {i}", "pos") for i in range(6)] + [("bad", "neg")]
+    check = check_labelled_data(frame(rows), "text", "label", leave_out_small=True)
+    assert "training needs at least 2 classes; the usable rows have 1" in check.problems
+
+
 def test_one_class_is_not_enough():
     check = check_labelled_data(frame([(f"text {i}", "only") for i in range(8)]), "text", "label")
     assert not check.ok
