@@ -344,7 +344,7 @@ def _epoch_loop(params, progress, should_stop, steps_per_epoch, module, step, va
                 raise TrainingCancelled("training cancelled by the user")
             losses.append(loss)
             global_step += 1
-            if progress and (global_step % 10 == 0 or global_step == total):
+            if progress and global_step % 10 == 0 and len(losses) < steps_per_epoch:  # an epoch's last step: reported below
                 progress(TrainingProgress(epoch, params.epochs, global_step, total, loss))
         probs = validate() if len(y_val) else np.zeros((0, n_labels))
         acc, f1 = _macro_f1(y_val, probs.argmax(axis=1), n_labels) if len(y_val) else (0.0, 0.0)

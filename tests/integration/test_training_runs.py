@@ -55,6 +55,8 @@ def test_a_run_registers_a_version_compares_it_and_the_cli_scorer_uses_it_after_
     assert run.result["compared_with"]["version"] == 1
     assert run.result["compared_with"]["n"] == run.result["metrics"]["n"] == 3
     assert run.progress and "val_macro_f1" in run.progress[-1]
+    steps = [p["step"] for p in run.progress]
+    assert len(steps) == len(set(steps))  # one loss per step on the chart, not a step's and its epoch's
     version = registry.list_versions("sentiment")[0]
     assert (version.version, version.created_by, version.method, version.is_active) == (2, "ana", "head", False)
     assert version.data_fingerprint == check_labelled_data(labelled(), "text", "label").fingerprint()
