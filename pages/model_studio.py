@@ -13,7 +13,7 @@ from core.nlp.training import TrainingParams
 from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
 from core.wording import sentence
-from ui import chart_labels, confusion_chart, example_download, may, plain, say, table, use_app_navigation
+from ui import chart_labels, confirm_deletion, confusion_chart, example_download, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -67,7 +67,10 @@ def show_compression(run) -> None:  # noqa: ANN001 - RunView
 
 
 def promote_student(run) -> None:  # noqa: ANN001 - RunView
-    if not studio.is_active(run.task, run.model_version):
+    deleted = studio.deleted_text(run.task, run.model_version)
+    if deleted:
+        st.caption(f"{deleted}: it can no longer be promoted.")
+    elif not studio.is_active(run.task, run.model_version):
         if may("admin"):
             promote_button(run.task, run.model_version, f"Promote v{run.model_version} to active", f"promote_{run.id}")
         else:
@@ -311,7 +314,7 @@ def versions_tab() -> None:
         st.caption("Each version is scored on its own validation split; compare two versions on the same rows in the run's result, "
                    "or on a labelled file of your own: Batch scoring lets you pick the version and compares with your labels.")  # fmt: skip
     if not may("analyst"):
-        st.caption("Promoting and rolling back versions needs the admin role; compressing a version needs the analyst role.")
+        st.caption("Promoting, rolling back and deleting versions needs the admin role; compressing a version needs the analyst role.")
         return
     p1, p2, p3 = st.columns([3, 2, 1], vertical_alignment="bottom")
     version = int(p1.selectbox("Version", versions["version"].tolist(), key="studio_version_pick"))
@@ -324,7 +327,7 @@ def versions_tab() -> None:
                  disabled=bool(refusal) or not usable):  # fmt: skip
         start_compression(task, version, student, texts)
     if not may("admin"):
-        st.caption("Promoting and rolling back versions needs the admin role.")
+        st.caption("Promoting, rolling back and deleting versions needs the admin role.")
         return
     if p3.button("Roll back", key="studio_rollback", width="stretch", help="Re-activate the version that was active before"):
         try:
@@ -334,6 +337,25 @@ def versions_tab() -> None:
         st.rerun()
     if not studio.is_active(task, version):
         promote_button(task, version, f"Promote v{version}", "studio_promote")
+    delete_version_section(task, version)
+
+
+def delete_version_section(task: str, version: int) -> None:
+    """Admins delete a version they no longer need (not the active one, nor one a queued or running run uses),
+    after a confirmation naming what goes."""
+    refusal = studio.deletion_refusal(task, version)
+    if st.button(f"Delete v{version}…", key="studio_delete", disabled=bool(refusal),
+                 help=plain(refusal) if refusal else "Remove a version you no longer need"):  # fmt: skip
+        st.session_state["studio_delete_pending"] = (task, version)
+    pending = st.session_state.get("studio_delete_pending")
+    if pending != (task, version) or not confirm_deletion("studio_delete_pending", studio.delete_question(task, version)):
+        return
+    try:
+        st.session_state["studio_message"] = ("success", studio.delete_version(task, version))
+        st.session_state.pop("studio_version_pick", None)
+    except (LookupError, ValueError, PermissionError) as exc:
+        st.session_state["studio_message"] = ("error", str(exc))
+    st.rerun()
 
 
 st.title("Model Studio")

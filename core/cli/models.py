@@ -1,4 +1,4 @@
-"""``python -m core models``: list, promote or roll back model versions; distil a version into a fast student;
+"""``python -m core models``: list, promote, roll back or delete model versions; distil a version into a fast student;
 rebuild the shipped defaults."""
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     elif args.action == "rollback":
         info = registry.rollback(args.task)
         print(f"{info.task} rolled back to v{info.version}")
+    elif args.action == "delete":
+        info = registry.delete_version(args.task, args.version)
+        print(f"{info.task} v{info.version} deleted (its files are removed; the number is not given again)")
     return 0
 
 
@@ -113,12 +116,13 @@ def cmd_measure_defaults(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    models = sub.add_parser("models", help="list, promote or roll back model versions; rebuild shipped defaults")
+    models = sub.add_parser("models", help="list, promote, roll back or delete model versions; rebuild shipped defaults")
     models_sub = models.add_subparsers(dest="action", required=True)
-    for action in ("list", "promote", "rollback"):
-        p = models_sub.add_parser(action)
+    for action in ("list", "promote", "rollback", "delete"):
+        deletable = "a version that is not active and that no queued or running run uses"
+        p = models_sub.add_parser(action, help=deletable if action == "delete" else None)
         p.add_argument("--task", required=action != "list")
-        if action == "promote":
+        if action in ("promote", "delete"):
             p.add_argument("--version", type=int, required=True)
         p.set_defaults(func=cmd_models)
     distil = models_sub.add_parser("distil", help="distil a version into a fast student (registered, not active)")

@@ -116,10 +116,59 @@ def active_version(task: str) -> VersionInfo:
 
 
 def get_version(task: str, version: int) -> VersionInfo:
+    """The version; LookupError when the task has no such version or it was deleted (saying when and by whom)."""
     info = model_rows.find_version(task, version)
     if info is None:
         raise LookupError(f"task {task!r} has no version {version}")
+    if info.deleted_at is not None:
+        raise LookupError(f"{task} {deleted_text(task, version)}")
     return info
+
+
+def deleted_text(task: str, version: int | None) -> str | None:
+    """"v3 was deleted by ana on 4 Dec 2026" when the version was deleted, else None."""
+    info = model_rows.find_version(task, version) if version is not None else None
+    if info is None or info.deleted_at is None:
+        return None
+    return f"v{version} was deleted by {info.deleted_by} on {info.deleted_at:%-d %b %Y}"
+
+
+def delete_version(task: str, version: int) -> VersionInfo:
+    """Delete a version that is neither active nor used by a queued or running run (admins): its files go, its row
+    stays marked deleted so the number is never given again and what was scored with it still names it. Audited.
+    ValueError saying why when it cannot go; LookupError when there is no such version."""
+    actor = require("admin", "delete model versions")
+    refusal = deletion_refusal(task, version)
+    if refusal:
+        raise ValueError(refusal)
+    info = model_rows.mark_deleted(task, version, actor.username)
+    shutil.rmtree(get_settings().model_dir / info.path, ignore_errors=True)
+    record("model version deleted", f"{task} v{version}", detail={"method": info.method, "base": info.base,
+                                                                   "created_by": info.created_by})  # fmt: skip
+    return info
+
+
+def deletion_refusal(task: str, version: int) -> str | None:
+    """Why the version cannot be deleted now (the active one, or one a queued or running run needs), or None."""
+    if get_version(task, version).is_active:
+        return f"{task} v{version} is the active version: promote another version first, then delete this one"
+    users = runs_using(task, version)
+    if users:
+        return f"{task} v{version} is in use by {' and '.join(users)}: wait for it to finish or cancel it first"
+    return None
+
+
+def runs_using(task: str, version: int) -> list[str]:
+    """The queued or running runs that need the version: scoring runs pinned to it, compressions of it."""
+    from core.repositories import runs as run_rows
+    from core.runs import FINISHED
+    from core.storage.tables import ScoringRun, TrainingRun
+
+    scoring = run_rows.unfinished(ScoringRun, lambda r: (r.id, dict(r.model_versions)), FINISHED)
+    training = run_rows.unfinished(TrainingRun, lambda r: (r.id, r.task, dict(r.params)), FINISHED)
+    return [f"scoring run {i}" for i, pinned in scoring if pinned.get(task) == version] + [
+        f"compression run {i}" for i, t, params in training if t == task and params.get("from_version") == version
+    ]
 
 
 def validation_rows(info: VersionInfo) -> tuple[list[str], list[str]] | None:

@@ -28,6 +28,8 @@ class VersionInfo:
     is_active: bool
     path: str
     notes: str
+    deleted_at: object = None  # set once the version was deleted (its files are gone; the row keeps its number)
+    deleted_by: str | None = None
 
     @property
     def base(self) -> str:
@@ -52,11 +54,17 @@ def _info(row: ModelVersion) -> VersionInfo:
         row.is_active,
         row.path,
         row.notes,
+        row.deleted_at,
+        row.deleted_by,
     )
 
 
+LIVE = ModelVersion.deleted_at.is_(None)
+
+
 def latest_version_number(task: str) -> int:
-    """The highest version number of ``task`` (0 when it has none)."""
+    """The highest version number of ``task`` (0 when it has none), deleted versions included: a number is never
+    given twice."""
     with session_scope() as session:
         return session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.task == task)) or 0
 
@@ -83,7 +91,7 @@ def _activate(session, row: ModelVersion) -> None:  # noqa: ANN001 - SQLAlchemy 
 def activate_version(task: str, version: int) -> VersionInfo:
     """Make ``version`` the task's only active version."""
     with session_scope() as session:
-        row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version))
+        row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version, LIVE))
         if row is None:
             raise LookupError(f"task {task!r} has no version {version}")
         _activate(session, row)
@@ -91,9 +99,9 @@ def activate_version(task: str, version: int) -> VersionInfo:
 
 
 def list_versions(task: str | None = None) -> list[VersionInfo]:
-    """Versions by task, newest first."""
+    """Versions by task, newest first (not the deleted ones)."""
     with session_scope() as session:
-        query = select(ModelVersion).order_by(ModelVersion.task, ModelVersion.version.desc())
+        query = select(ModelVersion).where(LIVE).order_by(ModelVersion.task, ModelVersion.version.desc())
         if task:
             query = query.where(ModelVersion.task == task)
         return [_info(row) for row in session.scalars(query)]
@@ -101,7 +109,7 @@ def list_versions(task: str | None = None) -> list[VersionInfo]:
 
 def list_tasks() -> list[str]:
     with session_scope() as session:
-        return list(session.scalars(select(ModelVersion.task).distinct().order_by(ModelVersion.task)))
+        return list(session.scalars(select(ModelVersion.task).where(LIVE).distinct().order_by(ModelVersion.task)))
 
 
 def find_active(task: str) -> VersionInfo | None:
@@ -111,6 +119,7 @@ def find_active(task: str) -> VersionInfo | None:
 
 
 def find_version(task: str, version: int) -> VersionInfo | None:
+    """The version, deleted or not (``deleted_at`` says which); None when the task never had it."""
     with session_scope() as session:
         row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version))
         return _info(row) if row is not None else None
@@ -121,7 +130,17 @@ def activation_history(task: str) -> list[VersionInfo]:
     with session_scope() as session:
         rows = session.scalars(
             select(ModelVersion)
-            .where(ModelVersion.task == task, ModelVersion.activated_at.is_not(None))
+            .where(ModelVersion.task == task, ModelVersion.activated_at.is_not(None), LIVE)
             .order_by(ModelVersion.activated_at.desc(), ModelVersion.id.desc())
         ).all()
         return [_info(row) for row in rows]
+
+
+def mark_deleted(task: str, version: int, by: str) -> VersionInfo:
+    """Mark a version deleted (the caller removes its files); LookupError when there is no such live version."""
+    with session_scope() as session:
+        row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version, LIVE))
+        if row is None:
+            raise LookupError(f"task {task!r} has no version {version}")
+        row.deleted_at, row.deleted_by = utcnow(), by
+        return _info(row)

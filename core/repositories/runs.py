@@ -146,3 +146,10 @@ def insert(row: object, then: Callable[[object], None] | None = None) -> int:
         if then is not None:
             then(row)
         return row.id
+
+
+def unfinished(table: type, view: Callable[[object], T], finished: tuple[str, ...]) -> list[T]:
+    """The runs of ``table`` whose status is not one of ``finished`` (queued or running), oldest first."""
+    query = select(table).where(table.status.not_in(finished)).order_by(table.created_at, table.id)
+    with session_scope() as session:
+        return [view(row) for row in session.scalars(query)]

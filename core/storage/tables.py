@@ -245,6 +245,8 @@ class ModelVersion(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime)
     notes: Mapped[str] = mapped_column(Text, default="")
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)  # files removed; the row keeps its number taken
+    deleted_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class TrainingRun(Base):

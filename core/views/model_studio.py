@@ -369,7 +369,9 @@ def confusion_frame(run: RunView) -> pd.DataFrame:
 
 
 def version_state(run: RunView) -> str:
-    """What the result card says about the run's version now (it may have been promoted since)."""
+    """What the result card says about the run's version now (it may have been promoted or deleted since)."""
+    if registry.deleted_text(run.task, run.model_version):
+        return "deleted"
     if is_active(run.task, run.model_version):
         return "active"
     return "no longer active" if run.result.get("activated") else "not active yet"
@@ -504,3 +506,26 @@ def promote_version(task: str, version: int) -> str:
 def rollback_task(task: str) -> str:
     info = registry.rollback(task)
     return f"Rolled back: {info.task} v{info.version} is active again."
+
+
+def deleted_text(task: str, version: int | None) -> str | None:
+    """"v3 was deleted by ana on 4 Dec 2026", or None while the version exists."""
+    return registry.deleted_text(task, version)
+
+
+def deletion_refusal(task: str, version: int) -> str | None:
+    """Why the version cannot be deleted now, or None (``registry.deletion_refusal``)."""
+    return registry.deletion_refusal(task, version)
+
+
+def delete_question(task: str, version: int) -> str:
+    """The confirmation naming what goes."""
+    info = registry.get_version(task, version)
+    return (f"Delete {task} v{version} ({info.method} on the {info.base} encoder, by {info.created_by})? Its files are "
+            f"removed and it can no longer be promoted or used for batch scoring; items and runs scored with it keep "
+            f"saying v{version}, and the number is not given to a new version. This cannot be undone.")  # fmt: skip
+
+
+def delete_version(task: str, version: int) -> str:
+    info = registry.delete_version(task, version)
+    return f"{info.task} v{info.version} is deleted."

@@ -192,6 +192,41 @@ def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
     assert any("Rolled back: sentiment v1 is active again" in t for t in texts(at.success))
 
 
+def test_versions_tab_deletes_a_version_after_a_confirmation_but_not_the_active_one(tiny_models, tiny_trained):
+    registry.register_trained(tiny_trained["sentiment"], "sentiment", created_by="ana")
+    at = open_page("model_studio.py", "Versions")
+    widget(at.selectbox, "Version").set_value(1)
+    at = at.run()
+    assert button(at, "Delete v1…").disabled  # the active version
+    widget(at.selectbox, "Version").set_value(2)
+    at = button(at.run(), "Delete v2…").click().run()
+    assert any(t.startswith("Delete sentiment v2 (head on the fast encoder, by ana)?") for t in texts(at.warning))
+    at = button(at, "Cancel").click().run()
+    assert [v.version for v in registry.list_versions("sentiment")] == [2, 1]
+    at = button(at, "Delete v2…").click().run()
+    at = button(at, "Yes, delete").click().run()
+    assert_no_exception(at)
+    assert "sentiment v2 is deleted." in texts(at.success)
+    assert [v.version for v in registry.list_versions("sentiment")] == [1]
+    assert widget(at.selectbox, "Version").options == ["1"]
+    viewer = open_page("model_studio.py", "Versions", role="analyst")
+    assert not [b for b in viewer.button if b.label.startswith("Delete")]
+
+
+def test_a_run_whose_version_was_deleted_says_so_instead_of_offering_promotion(tiny_models):
+    at = upload(open_page("model_studio.py", "Train"), labelled().to_csv(index=False).encode())
+    at = button(at, "Start training").click().run()
+    deadline = time.monotonic() + 120
+    while not get_run(1).finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+    registry.delete_version("sentiment", get_run(1).model_version)
+    at = switch_tab(at, "Runs")
+    assert_no_exception(at)
+    assert {m.label: m.delta for m in at.metric}["Registered as"] == "deleted"
+    assert any(c.startswith("v2 was deleted by ") and c.endswith(": it can no longer be promoted.") for c in texts(at.caption))
+    assert not [b for b in at.button if b.label.startswith("Promote")]
+
+
 @pytest.fixture(scope="module")
 def worse_sentiment():
     """A head that barely trained (one epoch, a tiny learning rate): measurably worse than the tiny sentiment

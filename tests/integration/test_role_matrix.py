@@ -231,6 +231,10 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         registry.register_version: Case(lambda r: registry.register_trained(tiny_trained["sentiment"], f"matrix-{r}")),
         registry.promote: Case(lambda r: registry.promote("sentiment", 1)),
         registry.rollback: Case(lambda r: registry.rollback("sentiment"), expect=LookupError),  # no earlier version
+        registry.delete_version: Case(
+            lambda v: registry.delete_version("sentiment", v),
+            setup=lambda r: registry.register_trained(tiny_trained["sentiment"], "sentiment").version,
+        ),
         training.queue_run: Case(lambda r: training.queue_run(_labelled_check(), "sentiment", TrainingParams())),
         training.request_cancel: Case(
             training.request_cancel, setup=lambda r: training.queue_run(_labelled_check(), "sentiment", TrainingParams())

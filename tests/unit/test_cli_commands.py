@@ -21,7 +21,7 @@ SUBCOMMANDS = {
     "config": ["apply"],
     "feeds": ["import-opml", "export-opml"],
     "users": ["list", "create", "set-role", "reset-password"],
-    "models": ["list", "promote", "rollback", "distil", "build-defaults", "measure-defaults"],
+    "models": ["list", "promote", "rollback", "delete", "distil", "build-defaults", "measure-defaults"],
     "kb": ["import", "list", "rollback", "delete"],
     "digest": ["preview"],
 }
