@@ -317,7 +317,10 @@ def versions_tab() -> None:
         st.caption("Promoting, rolling back and deleting versions needs the admin role; compressing a version needs the analyst role.")
         return
     p1, p2, p3 = st.columns([3, 2, 1], vertical_alignment="bottom")
-    version = int(p1.selectbox("Version", versions["version"].tolist(), key="studio_version_pick"))
+    choices = versions["version"].tolist()
+    if st.session_state.get("studio_version_pick") not in choices:  # another task's, or a version deleted since
+        st.session_state["studio_version_pick"] = choices[0]  # set, not left out: the browser shows it too
+    version = int(p1.selectbox("Version", choices, key="studio_version_pick"))
     refusal = compression_refusal(task, version)
     if refusal:
         st.caption(plain(refusal))
