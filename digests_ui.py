@@ -14,7 +14,7 @@ from core.digests import (
 from core.views import digests as view
 from core.views.alerts import RECIPIENTS_HELP
 from core.views.app import new_name_taken
-from ui import confirm_deletion, may, open_for_editing, picked_after_save, plain, say, table
+from ui import confirm_deletion, keep_choice, may, open_for_editing, picked_after_save, plain, say, table
 
 COLUMNS = {
     "name": st.column_config.TextColumn("Digest"),
@@ -30,8 +30,7 @@ COLUMNS = {
 def _form(subs: list[dict]) -> None:
     by_name = {s["name"]: s for s in subs}
     just_saved = picked_after_save("digest_edit", by_name)
-    if st.session_state.get("digest_edit") not in (view.NEW, *by_name):
-        st.session_state.pop("digest_edit", None)  # deleted meanwhile
+    keep_choice("digest_edit", [view.NEW, *by_name])  # deleted meanwhile
     editing = st.selectbox("Digest to edit", [view.NEW, *by_name], key="digest_edit")
     sub = by_name.get(editing)
     v = view.form_values(sub)

@@ -106,6 +106,14 @@ def table(data, **options):  # noqa: ANN001, ANN201 - what st.dataframe takes an
     return st.dataframe(data, **({"placeholder": MISSING} | options))
 
 
+def keep_choice(key: str, choices: Sequence, start: object = None) -> None:
+    """Before the picker ``key`` is drawn: a stored choice that is no longer among ``choices`` (deleted since, or
+    another task's) becomes ``start`` (when it is a choice) or the first choice. It is set, not dropped: a dropped
+    value leaves the browser showing the old one while the page acts on the first."""
+    if choices and st.session_state.get(key) not in choices:
+        st.session_state[key] = start if start in choices else choices[0]
+
+
 def confirm_deletion(state_key: str, question: str) -> bool:
     """A pending deletion (``state_key`` set in session state) asked in a bordered box: **Yes, delete** clears the
     pending state and returns True (the caller deletes, says so and reruns); **Cancel** clears it and reruns."""

@@ -23,7 +23,18 @@ from core.views import alerts as dash
 from core.views.app import new_name_taken
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
 from digests_ui import digests_tab as show_digests
-from ui import ARTICLE_COLUMNS, confirm_deletion, may, open_for_editing, picked_after_save, plain, say, table, use_app_navigation
+from ui import (
+    ARTICLE_COLUMNS,
+    confirm_deletion,
+    keep_choice,
+    may,
+    open_for_editing,
+    picked_after_save,
+    plain,
+    say,
+    table,
+    use_app_navigation,
+)
 
 use_app_navigation()
 
@@ -65,6 +76,7 @@ def delete_picker(label: str, names: list[str], key: str, what: str, delete) -> 
     """Pick one of ``names`` and press Delete…; the deletion waits for a confirmation (``confirm_delete``).
     Widget keys: ``<key>_pick``, ``delete_<key>``; the pending name sits in ``<key>_delete``."""
     d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
+    keep_choice(f"{key}_pick", names)  # the one just deleted is gone
     doomed = d1.selectbox(label, names, key=f"{key}_pick")
     if d2.button("Delete…", key=f"delete_{key}", width="stretch"):
         st.session_state[f"{key}_delete"] = doomed
@@ -210,8 +222,7 @@ def watchlist_form(watchlists: list[dict]) -> None:
     """Create a watchlist, or change one's lists in place (the form starts with them)."""
     by_name = {w["name"]: w for w in watchlists}
     just_saved = picked_after_save("watch_edit", by_name)
-    if st.session_state.get("watch_edit") not in (NEW_WATCHLIST, *by_name):
-        st.session_state.pop("watch_edit", None)  # deleted meanwhile
+    keep_choice("watch_edit", [NEW_WATCHLIST, *by_name])  # deleted meanwhile
     editing = st.selectbox("Watchlist to edit", [NEW_WATCHLIST, *by_name], key="watch_edit",
                            help="Pick a watchlist to change its lists here, or start a new one.")  # fmt: skip
     watchlist = by_name.get(editing)
@@ -262,8 +273,7 @@ def rule_form(rules: list[dict]) -> None:
     """Create a rule, or edit one in place (the form starts with its values), and try it on a past period."""
     by_name = {r["name"]: r for r in rules}
     just_saved = picked_after_save("rule_edit", by_name)
-    if st.session_state.get("rule_edit") not in (NEW_RULE, *by_name):
-        st.session_state.pop("rule_edit", None)  # the rule was deleted meanwhile
+    keep_choice("rule_edit", [NEW_RULE, *by_name])  # the rule was deleted meanwhile
     editing = st.selectbox("Rule to edit", [NEW_RULE, *by_name], key="rule_edit",
                            help="Pick a rule to change it here, or start a new one.")
     rule = by_name.get(editing)

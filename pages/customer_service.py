@@ -32,7 +32,7 @@ from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
 from core.wording import count_of
-from ui import chart_labels, confirm_deletion, example_download, may, plain, say, table, use_app_navigation
+from ui import chart_labels, confirm_deletion, example_download, keep_choice, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -223,6 +223,7 @@ def kbs_section() -> None:
         return
     st.subheader("Knowledge bases")
     table(view.kb_rows(kbs), hide_index=True, width="stretch", key="cs_kbs", column_config=COLUMN_LABELS)
+    keep_choice("cs_kb_pick", [k.name for k in kbs])  # a base deleted since
     pick = st.selectbox("Show knowledge base", [k.name for k in kbs], key="cs_kb_pick")
     versions = kb_versions(pick)
     table(versions, hide_index=True, width="stretch", key="cs_versions", column_config=COLUMN_LABELS)
@@ -251,7 +252,6 @@ def delete_kb_section(kb) -> None:  # noqa: ANN001 - KBInfo
         st.session_state["cs_kb_result"] = ("error", str(exc))
     else:
         st.session_state["cs_kb_result"] = ("success", view.kb_deleted_text(gone))
-        st.session_state.pop("cs_kb_pick", None)
         if getattr(st.session_state.get("cs_import_report"), "kb", None) == kb.name:
             st.session_state.pop("cs_import_report")  # its import report is about a knowledge base that is gone
     st.rerun()

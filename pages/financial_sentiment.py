@@ -14,6 +14,7 @@ from ui import (
     draw_thin_points_apart,
     drill_from_count_point,
     drill_from_trend_point,
+    keep_choice,
     may,
     plain,
     say,
@@ -470,8 +471,7 @@ if feeds_tab.open:
                 },
             )
             by_id = {f.id: f for f in feeds}
-            if st.session_state.get("feed_pick") not in by_id:
-                st.session_state.pop("feed_pick", None)
+            keep_choice("feed_pick", list(by_id))  # a feed deleted since
             if may("analyst"):
                 feed_actions(by_id, report)
 

@@ -13,7 +13,18 @@ from core.nlp.training import TrainingParams
 from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
 from core.wording import sentence
-from ui import chart_labels, confirm_deletion, confusion_chart, example_download, may, plain, say, table, use_app_navigation
+from ui import (
+    chart_labels,
+    confirm_deletion,
+    confusion_chart,
+    example_download,
+    keep_choice,
+    may,
+    plain,
+    say,
+    table,
+    use_app_navigation,
+)
 
 use_app_navigation()
 
@@ -318,8 +329,7 @@ def versions_tab() -> None:
         return
     p1, p2, p3 = st.columns([3, 2, 1], vertical_alignment="bottom")
     choices = versions["version"].tolist()
-    if st.session_state.get("studio_version_pick") not in choices:  # another task's, or a version deleted since
-        st.session_state["studio_version_pick"] = choices[0]  # set, not left out: the browser shows it too
+    keep_choice("studio_version_pick", choices)  # another task's, or a version deleted since
     version = int(p1.selectbox("Version", choices, key="studio_version_pick"))
     refusal = compression_refusal(task, version)
     if refusal:
@@ -355,7 +365,6 @@ def delete_version_section(task: str, version: int) -> None:
         return
     try:
         st.session_state["studio_message"] = ("success", studio.delete_version(task, version))
-        st.session_state.pop("studio_version_pick", None)
     except (LookupError, ValueError, PermissionError) as exc:
         st.session_state["studio_message"] = ("error", str(exc))
     st.rerun()

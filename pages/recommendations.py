@@ -13,7 +13,7 @@ from core.recommend.split import PROTOCOLS
 from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
-from ui import confirm_deletion, example_download, may, plain, say, table, use_app_navigation
+from ui import confirm_deletion, example_download, keep_choice, may, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -185,12 +185,9 @@ def pick_version(key: str):  # noqa: ANN201
         st.info("No dataset yet: upload interactions and a catalogue on the Data tab.")
         return None
     ids = [v.id for v in versions]
-    if st.session_state.get(key) not in ids:
-        st.session_state.pop(key, None)  # a version deleted since it was picked
-    wanted = st.session_state.get("rec_version")
-    index = ids.index(wanted) if wanted in ids else 0
+    keep_choice(key, ids, start=st.session_state.get("rec_version"))  # the other tab's pick; a version deleted since
     labels = {v.id: v.label for v in versions}
-    chosen = st.selectbox("Dataset version", ids, index=index, format_func=labels.get, key=key)
+    chosen = st.selectbox("Dataset version", ids, format_func=labels.get, key=key)
     st.session_state["rec_version"] = chosen
     return next(v for v in versions if v.id == chosen)
 

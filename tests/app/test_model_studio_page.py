@@ -208,7 +208,8 @@ def test_versions_tab_deletes_a_version_after_a_confirmation_but_not_the_active_
     assert_no_exception(at)
     assert "sentiment v2 is deleted." in texts(at.success)
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
-    assert widget(at.selectbox, "Version").options == ["1"]
+    picker = widget(at.selectbox, "Version")
+    assert (picker.value, picker.options, picker.proto.set_value) == (1, ["1"], True)  # the browser is told, not left at v2
     viewer = open_page("model_studio.py", "Versions", role="analyst")
     assert not [b for b in viewer.button if b.label.startswith("Delete")]
 
