@@ -23,6 +23,7 @@ COLUMNS = {
     "schedule": st.column_config.TextColumn("Schedule"),
     "recipients": st.column_config.TextColumn("Recipients"),
     "last": st.column_config.TextColumn("Last period", width="medium"),
+    "next": st.column_config.TextColumn("Next send", help="When the worker sends this digest next (UTC)"),
     "owner": st.column_config.TextColumn("Owner"),
 }
 
@@ -89,6 +90,7 @@ def digests_tab() -> None:
         return
     table(view.subscriptions_table(subs), hide_index=True, width="stretch", key="digests_table", column_config=COLUMNS)
     p1, p2, p3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    keep_choice("digest_pick", [s["name"] for s in subs])  # the one just deleted is gone
     chosen = p1.selectbox("Digest", [s["name"] for s in subs], key="digest_pick")
     if p2.button("Preview", key="digest_preview", width="stretch"):
         try:

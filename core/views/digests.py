@@ -10,7 +10,7 @@ from datetime import datetime
 import pandas as pd
 
 from core.digests import get_digest_subscription, preview_digest
-from core.digests.schedule import WEEKDAYS, next_period
+from core.digests.schedule import WEEKDAYS, due_period, next_period
 from core.digests.send import retry_problem
 from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
@@ -34,7 +34,20 @@ COMMON_ZONES = (
 )
 
 
-def subscriptions_table(subs: Sequence[Mapping]) -> pd.DataFrame:
+def next_send_text(sub: Mapping, last: Mapping | None, now: datetime | None = None) -> str:
+    """When the worker sends the digest next: its due period at the next cycle when that was not sent yet (and
+    ended after the digest was created), else the end of the next period, in UTC."""
+    if not sub["enabled"]:
+        return "– (disabled)"
+    now = naive_utc(now)
+    schedule = schedule_of(sub)
+    due = due_period(schedule, now)
+    if due.end >= sub["created_at"] and (last is None or last["period"] != due.key):
+        return "now: at the worker's next cycle"
+    return f"{next_period(schedule, now).end:%Y-%m-%d %H:%M} UTC"
+
+
+def subscriptions_table(subs: Sequence[Mapping], now: datetime | None = None) -> pd.DataFrame:
     rows = []
     for s in subs:
         sends = digest_rows.sends_of(s["id"], limit=1)
@@ -50,9 +63,10 @@ def subscriptions_table(subs: Sequence[Mapping]) -> pd.DataFrame:
             "schedule": schedule_of(s).describe(),
             "recipients": ", ".join(s["recipients"]),
             "last": last_text,
+            "next": next_send_text(s, last, now),
             "owner": s["owner"],
         })  # fmt: skip
-    return pd.DataFrame(rows, columns=["name", "enabled", "scope", "schedule", "recipients", "last", "owner"])
+    return pd.DataFrame(rows, columns=["name", "enabled", "scope", "schedule", "recipients", "last", "next", "owner"])
 
 
 def form_values(sub: Mapping | None) -> dict:

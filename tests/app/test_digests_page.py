@@ -45,6 +45,8 @@ def test_add_edit_preview_and_delete_a_digest(db):
     assert (sub["time_zone"], sub["send_time"], sub["recipients"]) == ("Europe/Berlin", "08:00", ["risk@example.com"])
     at.run()
     assert at.dataframe[0].value["schedule"].tolist() == ["every day at 08:00 (Europe/Berlin)"]
+    [upcoming] = at.dataframe[0].value["next"].tolist()  # its next 08:00 in Berlin, in UTC (a period before it is not sent)
+    assert upcoming.endswith((" 06:00 UTC", " 07:00 UTC")), upcoming
 
     widget(at.selectbox, "Digest to edit").set_value("Morning").run()
     assert widget(at.text_input, "Time zone").value == "Europe/Berlin"

@@ -98,3 +98,16 @@ def test_previous_periods_are_contiguous():
 def test_bad_schedules_are_refused_with_the_reason(schedule, message):
     with pytest.raises(ValueError, match=message):
         check_schedule(schedule)
+
+
+def test_the_next_send_is_the_due_period_until_it_was_sent_then_the_next_one():
+    from core.views.digests import next_send_text
+
+    sub = {"frequency": "daily", "send_time": "10:06", "time_zone": "Europe/Helsinki", "weekday": None, "enabled": True,
+           "created_at": datetime(2026, 12, 4, 7, 0)}  # fmt: skip
+    before = datetime(2026, 12, 4, 8, 0)  # 10:06 in Helsinki is 08:06 UTC
+    assert next_send_text(sub, None, before) == "2026-12-04 08:06 UTC"  # yesterday's period ended before it existed
+    after = datetime(2026, 12, 4, 8, 10)
+    assert next_send_text(sub, None, after) == "now: at the worker's next cycle"
+    assert next_send_text(sub, {"period": "2026-12-04"}, after) == "2026-12-05 08:06 UTC"
+    assert next_send_text(sub | {"enabled": False}, None, after) == "– (disabled)"
