@@ -15,6 +15,7 @@ from email.utils import format_datetime
 
 from core.alerts.detect import scope_label
 from core.alerts.email import bracketed, dashboard_links, reported_by, web_link
+from core.alerts.workflow import PHRASES
 from core.digests.schedule import Period, previous_periods
 from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
@@ -110,11 +111,20 @@ def digest_text(d: Digest) -> str:
         if item["link"]:
             lines.append(f"  {item['link']}")
     lines += ["", f"Alerts fired ({len(d.alerts)}):" if d.alerts else "Alerts fired: none."]
-    lines += [f"- {a['fired_at']:%Y-%m-%d %H:%M} UTC {a['rule']}: {a['reason']}" for a in d.alerts]
+    lines += [f"- {a['fired_at']:%Y-%m-%d %H:%M} UTC {a['rule']}: {a['reason']}{alert_state(a)}" for a in d.alerts]
     lines += ["", "Trend:", f"{'period':<12} {'stories':>7} {'negative':>9}"]
     lines += [f"{q.key:<12} {n.items:>7} {share_text(n.share):>9}" for q, n in d.trend]
     lines += ["", f"Open these stories in Beacon: {d.link}", ""]
     return "\n".join(lines)
+
+
+def alert_state(alert: dict) -> str:
+    """What the team did with a fired alert, for the digest: " (marked a false alarm by ana)"; nothing while open."""
+    state = alert.get("state") or "open"
+    if state == "open":
+        return ""
+    by = f" by {alert['state_changed_by']}" if alert.get("state_changed_by") else ""
+    return f" ({PHRASES.get(state, state)}{by})"
 
 
 def _bar(share: float | None) -> str:
@@ -133,7 +143,8 @@ def digest_html(d: Digest) -> str:
             f"<tr><td {CELL}>{title}</td><td {CELL}>{html.escape(item['feed'])}</td>"
             f"<td {CELL}>{item['published_at']:%Y-%m-%d %H:%M}</td><td {CELL}>{reported_by(item['sources'])}</td></tr>"
         )
-    alerts = "".join(f"<li>{a['fired_at']:%Y-%m-%d %H:%M} UTC {html.escape(a['rule'])}: {html.escape(a['reason'])}</li>" for a in d.alerts)
+    alerts = "".join(f"<li>{a['fired_at']:%Y-%m-%d %H:%M} UTC {html.escape(a['rule'])}: {html.escape(a['reason'] + alert_state(a))}</li>"
+                     for a in d.alerts)  # fmt: skip
     trend = "".join(
         f"<tr><td {CELL}>{q.key}</td><td {CELL}>{n.items}</td><td {CELL}>{share_text(n.share)}</td><td {CELL}>{_bar(n.share)}</td></tr>"
         for q, n in d.trend

@@ -210,6 +210,8 @@ def alerts_fired(scope_type: str, scope_value: str, start: datetime, end: dateti
                 "reason": a.reason,
                 "items": a.item_count,
                 "negative_share": a.negative_share,
+                "state": a.state,
+                "state_changed_by": a.state_changed_by,
             }
             for a, name in session.execute(query.order_by(Alert.window_end, Alert.id))
         ]

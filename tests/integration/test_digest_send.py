@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from core.alerts import detect_alerts, save_alert_rule
+from core.alerts import detect_alerts, mark_false_alarm, save_alert_rule
 from core.digests import delete_digest_subscription, preview_digest, save_digest_subscription, send_due_digests
 from core.storage import session_scope
 from core.storage.tables import DigestSend, DigestSubscription, utcnow
@@ -60,7 +60,8 @@ def server(db, monkeypatch) -> SmtpServer:
 def test_digest_is_sent_at_its_time_once_with_counts_change_items_alerts_and_trend(server):
     seed_items()
     save_alert_rule(name="all negative", scope_type="all", min_items=3, threshold=0.5)
-    detect_alerts(DUE - timedelta(hours=1))
+    [alert_id] = detect_alerts(DUE - timedelta(hours=1))
+    mark_false_alarm(alert_id, DUE - timedelta(minutes=30))
     subscribe()
     # 07:59 in Berlin: the period due then ended before the subscription existed
     assert send_due_digests(DUE - timedelta(minutes=1)) == {"sent": 0, "failed": 0}
@@ -75,6 +76,7 @@ def test_digest_is_sent_at_its_time_once_with_counts_change_items_alerts_and_tre
     assert "share 67% (+17 pp since the previous digest, which had 50% of 2)" in text
     assert text.index("Acme <b>plunges</b>") < text.index("Acme cuts jobs") and "Acme meeting" not in text
     assert "Alerts fired (1):" in text and "all negative:" in text
+    assert "(marked a false alarm by " in text and "(marked a false alarm by " in body  # what the team made of it
     assert "2024-06-03         3       67%" in text and "2024-06-02         2       50%" in text
     assert "Acme &lt;b&gt;plunges&lt;/b&gt;" in body and "<b>plunges" not in body and "<table" in body
     assert "/financial_sentiment?scope_type=all" in text
