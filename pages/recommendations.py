@@ -18,6 +18,8 @@ from ui import confirm_deletion, example_download, keep_choice, may, plain, say,
 use_app_navigation()
 
 NONE = "(none)"
+MIN_RATING_HELP = ("Empty: every interaction counts, whatever its rating. With a rating such as 4, only interactions rated 4 "
+                   "or more count as a user liking the item; the others are left out of training and evaluation.")
 COLUMN_LABELS = {  # table columns in the user's words
     "version": "Dataset version", "name": "Name", "interactions": "Interactions", "users": "Users", "catalogue items": "Catalogue items",
     "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"), "item": "Item id", "title": "Title",
@@ -124,7 +126,11 @@ def data_tab() -> None:
     inter_map = mapping_widgets(inter, "interactions", INTERACTION_FIELDS, inter_file.file_id)
     st.markdown(f"**Columns of {plain(items_file.name)}**")
     item_map = mapping_widgets(items, "items", ITEM_FIELDS, items_file.file_id)
-    check = check_files(inter, items, inter_map, item_map, inter_file.name, items_file.name)
+    min_rating = None
+    if inter_map.get("rating"):
+        min_rating = st.number_input("Count an interaction as relevant from rating", value=None, step=0.5, placeholder="every rating",
+                                     key=f"rec_min_rating_{inter_file.file_id}", help=MIN_RATING_HELP)  # fmt: skip
+    check = check_files(inter, items, inter_map, item_map, inter_file.name, items_file.name, min_rating)
     st.subheader("Data check")
     if check.stats:
         cols = st.columns(4)
@@ -139,7 +145,7 @@ def data_tab() -> None:
         try:
             st.session_state["rec_save_job"] = jobs.queue_save(
                 name, (inter_file.name, inter_file.getvalue()), (items_file.name, items_file.getvalue()),
-                {"interactions": inter_map, "items": item_map},
+                {"interactions": inter_map, "items": item_map} | ({"min_rating": min_rating} if min_rating is not None else {}),
             )
         except (ValueError, PermissionError) as exc:
             say("error", str(exc))

@@ -19,7 +19,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     if not (args.evaluate or args.export):
         raise ValueError("say what to do: --evaluate (print the model comparison as JSON) and/or --export FILE (top-k per user)")
-    check, mapping = load_files(Path(args.interactions), Path(args.items))
+    check, mapping = load_files(Path(args.interactions), Path(args.items), args.min_rating)
     for level in ("warning", "info"):
         for message in check.messages(level):
             print(f"{level}: {message}", file=sys.stderr)
@@ -60,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rec = sub.add_parser("recommend", help="check interactions + catalogue, compare recommenders (JSON), export top-k per user")
     rec.add_argument("--interactions", required=True, help="CSV: user, item, optional rating / event type / timestamp")
     rec.add_argument("--items", required=True, help="CSV: item, title, optional description / category / tags / price")
+    rec.add_argument("--min-rating", type=float, help="only interactions rated at least this count as relevant (default: all)")
     rec.add_argument("--evaluate", action="store_true", help="fit and compare all models on held-out data; print JSON")
     rec.add_argument("--protocol", choices=("random", "last"), default="random", help="random per-user split or leave-last-out")
     rec.add_argument("--test-ratio", type=float, default=0.25, help="held-out share per user (random protocol)")

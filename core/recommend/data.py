@@ -174,9 +174,11 @@ def check_data(
     item_mapping: dict[str, str | None],
     interactions_name: str = "interactions",
     items_name: str = "catalogue",
+    min_rating: float | None = None,
 ) -> DataCheck:
     """Check both files before anything is fitted: unknown items, users with one interaction, duplicate rows,
-    the rating scale, unreadable timestamps. Every message names the file, the column and the lines."""
+    the rating scale, unreadable timestamps. Every message names the file, the column and the lines. With a rating
+    column and ``min_rating``, only interactions rated at least that count (as relevant); the others are left out."""
     check = DataCheck()
     ok = _check_mapping(check, interactions, interaction_mapping, INTERACTION_FIELDS, interactions_name)
     ok = _check_mapping(check, items, item_mapping, ITEM_FIELDS, items_name) and ok
@@ -204,8 +206,16 @@ def check_data(
         if len(rating):
             low, high, distinct = float(rating.min()), float(rating.max()), int(rating.nunique())
             check.stats["rating scale"] = f"{low:g} to {high:g} ({distinct} distinct values)"
-            check.add("info", f"{interactions_name}: the ratings in column {m['rating']!r} range from {low:g} to {high:g} "
-                              f"with {distinct} distinct values; every interaction counts as relevant, whatever its rating")
+            scale = f"{interactions_name}: the ratings in column {m['rating']!r} range from {low:g} to {high:g} with {distinct} " \
+                    "distinct values"  # fmt: skip
+            if min_rating is None:
+                check.add("info", f"{scale}; every interaction counts as relevant, whatever its rating")
+            else:
+                kept = rating >= min_rating
+                check.stats["relevant from rating"] = min_rating
+                check.add("info", f"{scale}; interactions rated {min_rating:g} or more count as relevant: {int(kept.sum()):,} of "
+                                  f"{len(rating):,} (the other {int((~kept).sum()):,} are left out)")  # fmt: skip
+                frame, rating = frame[kept], rating[kept]
             negative = frame.index[rating < 0]
             if len(negative):
                 check.add("warning", f"{interactions_name}: {len(negative)} ratings in column {m['rating']!r} are negative "
@@ -330,17 +340,20 @@ class Dataset:
 
 
 def check_files(interactions: pd.DataFrame, items: pd.DataFrame, interaction_mapping: dict, item_mapping: dict,
-                interactions_name: str, items_name: str) -> DataCheck:
+                interactions_name: str, items_name: str, min_rating: float | None = None) -> DataCheck:  # fmt: skip
     """``check_data`` with the column mappings as a form gives them (an empty choice means "not mapped")."""
     clean = {k: (v or None) for k, v in interaction_mapping.items()}, {k: (v or None) for k, v in item_mapping.items()}
-    return check_data(interactions, items, clean[0], clean[1], interactions_name, items_name)
+    return check_data(interactions, items, clean[0], clean[1], interactions_name, items_name, min_rating)
 
 
-def load_files(interactions: Path, items: Path) -> tuple[DataCheck, dict]:
+def load_files(interactions: Path, items: Path, min_rating: float | None = None) -> tuple[DataCheck, dict]:
     """Read and check two files with suggested column mappings (command line)."""
     inter, cat = read_table(interactions), read_table(items)
     mapping = {"interactions": suggest_mapping(inter, "interactions"), "items": suggest_mapping(cat, "items")}
-    return check_data(inter, cat, mapping["interactions"], mapping["items"], interactions.name, items.name), mapping
+    if min_rating is not None:
+        mapping["min_rating"] = min_rating
+    check = check_data(inter, cat, mapping["interactions"], mapping["items"], interactions.name, items.name, min_rating)
+    return check, mapping
 
 
 def dataset_from_check(check: DataCheck) -> Dataset:

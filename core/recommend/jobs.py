@@ -84,7 +84,8 @@ RECOMMENDATION_JOB = lifecycle.RunKind(
 
 def queue_save(name: str, interactions: tuple[str, bytes], items: tuple[str, bytes], mapping: dict, launch: bool = True) -> int:
     """Keep both uploaded files with the job and start the process that checks and saves them as a dataset version.
-    ``interactions`` and ``items`` are (file name, content); ``mapping`` is {"interactions": {...}, "items": {...}}."""
+    ``interactions`` and ``items`` are (file name, content); ``mapping`` is {"interactions": {...}, "items": {...}} and
+    optionally "min_rating" (only interactions rated at least that count)."""
     actor = require("analyst", "upload recommendation data")
     params = {"name": name, "interactions_file": interactions[0], "items_file": items[0], "mapping": mapping}
     job_id = _insert("save", params, None, actor.username)
@@ -180,7 +181,8 @@ def _save(job: JobView) -> tuple[dict, int]:
     inter = read_table((folder / "interactions.upload").read_bytes(), p["interactions_file"])
     items = read_table((folder / "items.upload").read_bytes(), p["items_file"])
     step(SAVE_STEPS[1])
-    check = check_files(inter, items, p["mapping"]["interactions"], p["mapping"]["items"], p["interactions_file"], p["items_file"])
+    check = check_files(inter, items, p["mapping"]["interactions"], p["mapping"]["items"], p["interactions_file"], p["items_file"],
+                        p["mapping"].get("min_rating"))  # fmt: skip
     step(SAVE_STEPS[2])
     info = store.save_dataset(check, p["name"], p["interactions_file"], p["items_file"], p["mapping"])
     step(SAVE_STEPS[3])  # done now, so Evaluate and Explore find the embeddings cached

@@ -42,6 +42,19 @@ def upload_both(at):
     return at.run()
 
 
+def test_only_interactions_rated_from_a_chosen_rating_are_kept_in_the_saved_version(db):
+    at = upload_both(open_page("recommendations.py", "Data"))
+    assert widget(at.number_input, "Count an interaction as relevant from rating").value is None  # every rating by default
+    assert {m.label: m.value for m in at.metric}["Usable interactions"] == "50"
+    widget(at.number_input, "Count an interaction as relevant from rating").set_value(4.0).run()
+    assert_no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Usable interactions"] == "20"  # stars 4 and 5
+    assert any("interactions rated 4 or more count as relevant: 21 of 51 (the other 30 are left out)" in t for t in texts(at.info))
+    at = finish(button(at, "Save as dataset version").click().run(), jobs.latest_job("save").id)
+    [saved] = store.list_datasets()
+    assert saved.stats["usable interactions"] == 20 and saved.stats["relevant from rating"] == 4.0
+
+
 def test_without_files_the_page_says_what_to_upload(db):
     at = open_page("recommendations.py", "Data")
     assert_no_exception(at)

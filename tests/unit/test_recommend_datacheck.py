@@ -47,6 +47,19 @@ def test_unknown_items_duplicates_single_users_and_rating_scale_are_reported():
     assert sorted(check.interactions["item"]) == ["A", "A", "B", "C"]
 
 
+def test_only_interactions_rated_at_least_the_minimum_count_when_one_is_given():
+    inter, cat = read_table(b"user,item,rating\nu1,A,5\nu1,B,2\nu2,A,4\nu2,C,3.5\nu3,B,1\n"), read_table(ITEMS)
+    check = check_data(inter, cat, suggest_mapping(inter, "interactions"), suggest_mapping(cat, "items"), "clicks.csv",
+                       min_rating=3.5)  # fmt: skip
+    assert ("clicks.csv: the ratings in column 'rating' range from 1 to 5 with 5 distinct values; interactions rated 3.5 or "
+            "more count as relevant: 3 of 5 (the other 2 are left out)") in check.messages("info")  # fmt: skip
+    assert sorted(zip(check.interactions["user"], check.interactions["item"])) == [("u1", "A"), ("u2", "A"), ("u2", "C")]
+    assert check.stats["users"] == 2 and check.stats["relevant from rating"] == 3.5
+    everything = run(b"user,item,rating\nu1,A,5\nu1,B,2\n")
+    assert any(m.endswith("every interaction counts as relevant, whatever its rating") for m in everything.messages("info"))
+    assert everything.stats["usable interactions"] == 2
+
+
 def test_missing_required_column_is_an_error_that_names_the_field():
     inter = read_table(b"who,when\n1,2\n")
     cat = read_table(ITEMS)
