@@ -305,6 +305,7 @@ def tickets_tab() -> None:
     m2.metric("Deflection rate", view.percent(report.deflection_rate), help="Share the knowledge base would answer confidently",
               border=True)  # fmt: skip
     m3.metric("Unanswered clusters", len(report.clusters), border=True)
+    st.caption(view.tickets_policy_text(report))
     shown, more = view.problem_lines(report.problems)
     for line in shown:
         say("warning", line)

@@ -15,7 +15,7 @@ import pandas as pd
 from core.downloads import safe_csv
 from core.privacy import mask_personal_data
 from core.support.decision import Policy
-from core.support.kb import RowIssue, load_kb
+from core.support.kb import RowIssue, load_kb, policy_for
 from core.support.retrieval import content_words
 
 MAX_TICKETS = 50_000
@@ -32,6 +32,7 @@ class TicketReport:
     scored: pd.DataFrame  # one row per usable ticket: text (masked), timestamp, intent, sentiment, action, ...
     problems: list[RowIssue] = field(default_factory=list)
     clusters: pd.DataFrame = field(default_factory=pd.DataFrame)  # cluster, label, size, examples
+    operating_point: str = ""  # the policy the tickets were answered with (``Policy.describe``); empty without a knowledge base
 
     @property
     def deflection_rate(self) -> float:
@@ -217,12 +218,14 @@ def analyse_tickets(
     policy: Policy | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> TicketReport:
-    """Score every ticket with the same path as the ask box; without a knowledge base nothing is deflected.
+    """Score every ticket with the same path as the ask box; without a knowledge base nothing is deflected. Without
+    a ``policy`` the knowledge base's own applies (its team threshold, else the settings').
     ``progress(done, total)`` is called as the tickets are scored."""
     from core.support.assistant import RERANK_WEIGHT, analyse
 
     tickets, problems = prepare_tickets(frame, text_col, time_col, channel_col, agent_col, resolved_col)
     index = load_kb(kb_name, RERANK_WEIGHT).index if kb_name else None
+    policy = policy or (policy_for(kb_name) if kb_name else None)
     texts = tickets["text"].tolist()
     analysis = analyse(texts, index, policy, k=1, progress=progress and (lambda done: progress(done, len(texts))))
     intents, sentiments, negatives = [], [], []
@@ -241,4 +244,4 @@ def analyse_tickets(
     unanswered = [i for i, d in enumerate(analysis.decisions) if d.escalate]
     clusters = cluster_unanswered([texts[i] for i in unanswered], analysis.vectors[unanswered])
     tickets["text"] = [mask_personal_data(t) for t in texts]
-    return TicketReport(tickets, problems, clusters)
+    return TicketReport(tickets, problems, clusters, policy.describe() if policy else "")

@@ -219,6 +219,15 @@ def policy_words(described: str) -> str:
     return f"the {described}" if described.startswith("custom") else f"the operating point {described}"
 
 
+def tickets_policy_text(report: TicketReport) -> str:
+    """Which policy decided the deflection rate, and where to try another one."""
+    if not report.operating_point:
+        return "No knowledge base was chosen, so no ticket counts as answered."
+    return (f"Answered with {policy_words(report.operating_point)}: a wrong answer is worse than an escalation, so a "
+            "ticket is only counted as answered when the match is confident. To see how another operating point or "
+            "threshold does, answer a file of past questions with it (Past questions tab).")  # fmt: skip
+
+
 def batch_policy_text(report: BatchReport) -> str:
     """Which operating point a file of past questions was answered with."""
     return f"Answered with {policy_words(report.operating_point)}." if report.operating_point else ""

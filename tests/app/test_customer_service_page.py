@@ -121,6 +121,7 @@ def test_bad_files_say_what_is_wrong(models):
     clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
     assert "bitcoin" in " ".join(clusters["examples"])
     assert any(c.endswith("ticket it would escalate.") or c.endswith("tickets it would escalate.") for c in texts(at.caption))
+    assert any(c.startswith("Answered with the operating point balanced (threshold ") for c in texts(at.caption))  # the why
     intents = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_intents").proto.spec)["data"][0]
     assert intents["orientation"] == "h" and all("_" not in name for name in intents["y"])  # intents in words
 

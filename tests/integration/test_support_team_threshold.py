@@ -49,3 +49,20 @@ def test_a_team_threshold_must_be_a_share_set_by_an_analyst_on_a_base_that_exist
     with acting_as(Actor("vera", "viewer")), pytest.raises(PermissionDenied):
         set_team_threshold("Bank", 0.5)
     assert team_threshold("Bank") is None
+
+
+def test_a_ticket_analysis_answers_at_the_team_threshold_and_says_so(db, tmp_path):
+    import pandas as pd
+
+    from core.support.tickets import analyse_tickets
+
+    import_bank(tmp_path)
+    tickets = pd.DataFrame({"message": ["How do I reset my PIN?", "my card never came", "What time is it on Mars?"]})
+    before = analyse_tickets(tickets, "message", kb_name="Bank")
+    assert before.operating_point == policy_for("Bank").describe() and not before.operating_point.startswith("custom")
+    with acting_as(Actor("ana", "analyst")):
+        set_team_threshold("Bank", 0.0)  # every match answered
+    after = analyse_tickets(tickets, "message", kb_name="Bank")
+    assert after.operating_point == "custom threshold 0.00"
+    assert after.deflection_rate >= before.deflection_rate
+    assert analyse_tickets(tickets, "message").operating_point == ""  # no knowledge base, no policy
