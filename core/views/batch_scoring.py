@@ -238,8 +238,12 @@ def class_colors(labels: Iterable[str]) -> dict[str, str] | None:
 
 
 def agreement_confusion(agreement: LabelAgreement) -> pd.DataFrame:
-    """The comparison's confusion matrix for a heat map: rows the file's labels, columns the model's."""
-    return pd.DataFrame(agreement.confusion, index=agreement.labels, columns=agreement.labels)
+    """The comparison's confusion matrix for a heat map: rows the file's labels, columns the model's; only the labels
+    the file uses (as rows) or the model gave (as columns), so 3 labels of a 20-class task are not 20 rows of zeros."""
+    frame = pd.DataFrame(agreement.confusion, index=agreement.labels, columns=agreement.labels)
+    used = frame.index[frame.sum(axis=1) > 0]
+    given = [label for label in frame.columns if label in used or frame[label].sum() > 0]
+    return frame.loc[used, given]
 
 
 def agreement_text(agreement: LabelAgreement) -> str:
@@ -251,7 +255,8 @@ def agreement_text(agreement: LabelAgreement) -> str:
         f"the model gives the same label to {same:,} of {agreement.compared:,} rows ({agreement.accuracy:.1%})"
     )
     if agreement.not_compared:
-        text += f"; {agreement.not_compared:,} rows were not compared (no such label in the column, or an empty text)"
+        rows = "1 row was" if agreement.not_compared == 1 else f"{agreement.not_compared:,} rows were"
+        text += f"; {rows} not compared (no such label in the column, or an empty text)"
     return text + ". Rows where they differ are worth a look before you act on the scores or train a new version on them."
 
 
