@@ -30,6 +30,8 @@ def _summary(run: Any) -> dict[str, Any]:
             "accuracy": round(old["accuracy"], 4),
             "macro_f1": round(old["macro_f1"], 4),
         }
+        if old.get("seen") is not None:  # rows the active version was trained on: its scores there are optimistic
+            summary["active_version_on_same_rows"]["rows_in_its_training_data"] = old["seen"]
     return summary
 
 

@@ -289,6 +289,21 @@ def _write_rows(path: Path, texts: list[str], labels: list[str]) -> None:
     tmp.replace(path)
 
 
+def texts_seen_by(info) -> set[str] | None:  # noqa: ANN001 - VersionInfo
+    """The texts a version learned from, when Beacon still has them: a shipped default's training split (rebuilt
+    when its sources are here) or the cleaned file of the training run that registered it; None otherwise."""
+    from core.nlp import registry
+
+    split = registry.shipped_split(info)
+    if split is not None:
+        return {text.strip() for text, _ in split[0]}
+    runs = run_rows.newest(TrainingRun, lambda r: (r.data_path, r.method), limit=1, task=info.task, model_version=info.version,
+                           status=lifecycle.SUCCEEDED)  # fmt: skip
+    if not runs or runs[0][1] == DISTIL or not runs[0][0] or not Path(runs[0][0]).is_file():
+        return None  # a student learned from its teacher's labels on unlabelled texts, not from labelled rows
+    return {text.strip() for text in read_run_rows(Path(runs[0][0]))[0]}
+
+
 def read_run_rows(path: Path) -> tuple[list[str], list[str]]:
     """The (texts, labels) a training run stored for itself."""
     with path.open(newline="", encoding="utf-8") as fh:
@@ -434,7 +449,9 @@ def compare_on_validation(active, result: TrainingResult) -> dict:  # noqa: ANN0
     predictions = [p.label for p in classifier.predict(result.val_texts)]
     labels = list(dict.fromkeys([*result.labels, *classifier.labels]))
     report = classification_report(result.val_labels, predictions, labels)
+    seen = texts_seen_by(active)
     return {"version": active.version, "method": active.method, "comparable": True,
+            "seen": None if seen is None else sum(t.strip() in seen for t in result.val_texts),
             **{k: report[k] for k in ("accuracy", "macro_f1", "per_class", "n")}}
 
 

@@ -33,13 +33,14 @@ from core.nlp.runs import (
     request_cancel,
     stage_texts_file,
     texts_label,
+    texts_seen_by,
 )
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
 from core.runs import FINISHED, status_label
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
 from core.views.batch_scoring import UploadCheck, check_upload
-from core.wording import rough_duration, time_taken
+from core.wording import count_of, rough_duration, time_taken
 
 METHODS = {
     "head": "Head only — frozen encoder, fastest (a minute on CPU)",
@@ -385,7 +386,11 @@ def comparison_text(run: RunView) -> str:
     if old.get("comparable") is False:
         return (f"v{old['version']} (active when this run finished) predicts other labels ({old['labels']}, none of this "
                 f"file's), so it is not compared: its score on these rows would be 0 and say nothing.")
-    return f"v{old['version']} (active when this run finished) was scored on the same {run.result['metrics']['n']} validation rows."
+    text = f"v{old['version']} (active when this run finished) was scored on the same {run.result['metrics']['n']} validation rows."
+    if old.get("seen"):
+        text += (f" Careful: {count_of(old['seen'], 'of them was', 'of them were')} in v{old['version']}'s own training data, so "
+                 f"its scores here are optimistic (it has seen those rows).")  # fmt: skip
+    return text
 
 
 def headline(run: RunView) -> dict[str, tuple[float, float | None]]:
@@ -455,6 +460,7 @@ class Comparison:
     active: int
     rows: int
     scores: dict[str, tuple[float, float]]  # measure -> (candidate, active)
+    seen: int | None = None  # how many of the rows were in the active version's own training data (None: not known)
 
     @property
     def worse(self) -> bool:
@@ -468,10 +474,12 @@ class Comparison:
 
     def summary(self) -> str:
         lower = [MEASURES[k] for k, (new, old) in self.scores.items() if new < old]
+        seen = (f" {count_of(self.seen, 'of these rows was', 'of these rows were')} in v{self.active}'s own training data, "
+                f"so its scores are optimistic.") if self.seen else ""  # fmt: skip
         if not lower:
-            return f"v{self.candidate} scores at least as well as active v{self.active} on the same {self.rows} validation rows."
+            return f"v{self.candidate} scores at least as well as active v{self.active} on the same {self.rows} validation rows.{seen}"
         return (f"v{self.candidate} scores lower {' and '.join(lower)} than active v{self.active} on the same {self.rows} "
-                f"validation rows. Promote it anyway?")
+                f"validation rows.{seen} Promote it anyway?")
 
 
 def compare_for_promotion(task: str, version: int) -> Comparison | None:
@@ -491,8 +499,10 @@ def compare_for_promotion(task: str, version: int) -> Comparison | None:
         predicted = [p.label for p in classifier.predict(texts)]
         report = classification_report(truth, predicted, list(dict.fromkeys([*info.labels, *truth])))
         scores[info.version] = report
+    seen = texts_seen_by(active)
     return Comparison(task, version, active.version, len(texts),
-                      {k: (scores[version][k], scores[active.version][k]) for k in MEASURES})
+                      {k: (scores[version][k], scores[active.version][k]) for k in MEASURES},
+                      None if seen is None else sum(t.strip() in seen for t in texts))  # fmt: skip
 
 
 def promote_version(task: str, version: int) -> str:

@@ -223,3 +223,17 @@ def test_the_worker_job_runs_forgotten_queued_runs_and_marks_dead_ones(tiny_mode
     add_training_job(scheduler, tick_seconds=5)
     job = scheduler.get_job("training")
     assert job.max_instances == 1 and job.coalesce is True
+
+
+def test_a_comparison_says_how_many_rows_the_active_version_was_trained_on(tiny_models):
+    from core.views import model_studio as studio
+
+    first = execute_run(queue(epochs=5))
+    assert first.result["compared_with"]["seen"] is None  # v1 was registered without a training file: not known
+    registry.promote("sentiment", first.model_version)
+    second = execute_run(queue(epochs=5))  # the same file again
+    old = second.result["compared_with"]
+    assert (old["version"], old["seen"]) == (first.model_version, old["n"])  # every validation row was in v2's file
+    assert f"Careful: {old['n']} of them were in v{first.model_version}'s own training data" in studio.comparison_text(second)
+    promotion = studio.compare_for_promotion("sentiment", second.model_version)
+    assert promotion.seen == promotion.rows and f"were in v{first.model_version}'s own training data" in promotion.summary()
