@@ -448,7 +448,7 @@ if feeds_tab.open:
             say(*result)
 
         feeds = list_feeds()
-        st.subheader("Your feeds")
+        st.subheader("Monitored feeds")  # the team's, not one user's
         report = st.session_state.pop("feed_report", None)
         if report is not None:
             say(report.level, report.text)
