@@ -231,21 +231,11 @@ def test_resolved_and_false_alarms_do_not_hold_the_rule_back(fired):
 
 
 def test_the_counted_column_matches_its_migration_and_downgrades(db):
-    from alembic import command
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import inspect
+    from core.storage.migrate import upgrade_database
+    from tests.support.migrations import columns, downgrade_before, schema_differences
 
-    from core.storage import get_engine, reset_engines
-    from core.storage.migrate import alembic_config, upgrade_database
-    from core.storage.tables import Base
-
-    with get_engine().connect() as conn:
-        assert [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata) if "'alerts'" in repr(d)] == []
-    ours = next(r for r in ScriptDirectory.from_config(alembic_config(db)).walk_revisions() if r.path.endswith("_alert_counted.py"))
-    command.downgrade(alembic_config(db), ours.down_revision)
-    reset_engines()
-    assert "counted" not in {c["name"] for c in inspect(get_engine()).get_columns("alerts")}
+    assert schema_differences("'alerts'") == []
+    downgrade_before(db, "_alert_counted.py")
+    assert "counted" not in columns("alerts")
     upgrade_database()
-    assert "counted" in {c["name"] for c in inspect(get_engine()).get_columns("alerts")}
+    assert "counted" in columns("alerts")

@@ -134,20 +134,13 @@ def test_ranges_inside_a_day_and_other_filters_count_from_the_items(db):
 
 
 def test_the_tables_match_their_migration_and_downgrade(db):
-    from alembic import command
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from core.storage import reset_engines
-    from core.storage.migrate import alembic_config, upgrade_database
-    from core.storage.tables import Base
+    from core.storage.migrate import upgrade_database
+    from tests.support.migrations import downgrade_before, schema_differences
 
     ours = ("daily_counts", "daily_count_stale_days")
-    with get_engine().connect() as conn:
-        assert [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata) if any(t in repr(d) for t in ours)] == []
+    assert schema_differences(*ours) == []
     seed()
-    command.downgrade(alembic_config(db), "0015")
-    reset_engines()
+    downgrade_before(db, "0016_daily_counts.py")
     assert not set(ours) & set(sa.inspect(get_engine()).get_table_names())
     upgrade_database()
     if db.startswith("postgresql"):

@@ -114,19 +114,14 @@ def test_a_second_worker_on_one_sqlite_database_does_not_start_and_says_why(db, 
 
 
 def test_the_lease_table_matches_its_migration_and_downgrades(db):
-    from alembic import command
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
     from sqlalchemy import inspect
 
-    from core.storage import get_engine, reset_engines
-    from core.storage.migrate import alembic_config, upgrade_database
-    from core.storage.tables import Base
+    from core.storage import get_engine
+    from core.storage.migrate import upgrade_database
+    from tests.support.migrations import downgrade_before, schema_differences
 
-    with get_engine().connect() as conn:
-        assert [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata) if "job_leases" in repr(d)] == []
-    command.downgrade(alembic_config(db), "0011")
-    reset_engines()
+    assert schema_differences("job_leases") == []
+    downgrade_before(db, "0012_job_leases.py")
     assert "job_leases" not in inspect(get_engine()).get_table_names()
     upgrade_database()
     assert "job_leases" in inspect(get_engine()).get_table_names()

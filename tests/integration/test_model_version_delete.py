@@ -89,21 +89,11 @@ def test_the_cli_deletes_a_version_and_refuses_the_active_one_in_one_line(tiny_m
 
 
 def test_the_deleted_columns_match_their_migration_and_downgrade(db):
-    from alembic import command
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import inspect
+    from core.storage.migrate import upgrade_database
+    from tests.support.migrations import columns, downgrade_before, schema_differences
 
-    from core.storage import get_engine, reset_engines
-    from core.storage.migrate import alembic_config, upgrade_database
-    from core.storage.tables import Base
-
-    with get_engine().connect() as conn:
-        assert [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata) if "model_versions" in repr(d)] == []
-    ours = next(r for r in ScriptDirectory.from_config(alembic_config(db)).walk_revisions() if r.path.endswith("_model_version_deleted.py"))
-    command.downgrade(alembic_config(db), ours.down_revision)
-    reset_engines()
-    assert "deleted_at" not in {c["name"] for c in inspect(get_engine()).get_columns("model_versions")}
+    assert schema_differences("model_versions") == []
+    downgrade_before(db, "_model_version_deleted.py")
+    assert "deleted_at" not in columns("model_versions")
     upgrade_database()
-    assert {"deleted_at", "deleted_by"} <= {c["name"] for c in inspect(get_engine()).get_columns("model_versions")}
+    assert {"deleted_at", "deleted_by"} <= columns("model_versions")

@@ -110,24 +110,14 @@ def test_errors_reach_the_run_as_one_line(tiny_models, monkeypatch, tmp_path):
 
 
 def test_the_engine_column_matches_its_migration_and_downgrades(db):
-    from alembic import command
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import inspect
+    from core.storage.migrate import upgrade_database
+    from tests.support.migrations import columns, downgrade_before, schema_differences
 
-    from core.storage import get_engine, reset_engines
-    from core.storage.migrate import alembic_config, upgrade_database
-    from core.storage.tables import Base
-
-    with get_engine().connect() as conn:
-        assert [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata) if "scoring_runs" in repr(d)] == []
-    ours = next(r for r in ScriptDirectory.from_config(alembic_config(db)).walk_revisions() if r.path.endswith("_scoring_engine.py"))
-    command.downgrade(alembic_config(db), ours.down_revision)
-    reset_engines()
-    assert "engine" not in {c["name"] for c in inspect(get_engine()).get_columns("scoring_runs")}
+    assert schema_differences("scoring_runs") == []
+    downgrade_before(db, "_scoring_engine.py")
+    assert "engine" not in columns("scoring_runs")
     upgrade_database()
-    assert "engine" in {c["name"] for c in inspect(get_engine()).get_columns("scoring_runs")}
+    assert "engine" in columns("scoring_runs")
 
 
 def test_a_cluster_that_cannot_be_reached_fails_the_run_with_one_line(tiny_models, monkeypatch, tmp_path):

@@ -225,27 +225,17 @@ def _read_only_then_writable(process: subprocess.Popen, log_path: Path, before: 
 
 
 def test_the_worker_status_columns_match_their_migration_and_downgrade(db):
-    from alembic import command
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import inspect
+    from core.storage.migrate import upgrade_database
+    from tests.support.migrations import columns, downgrade_before, schema_differences
 
-    from core.storage import get_engine
-    from core.storage.migrate import alembic_config, upgrade_database
-    from core.storage.tables import Base
-
-    with get_engine().connect() as conn:
-        assert [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata) if "worker_status" in repr(d)] == []
+    assert schema_differences("worker_status") == []
     now = utcnow()
     record_cycle([], now)
     record_step("crawl", now)  # the first cycle of a new worker has no finished cycle yet
     with session_scope() as session:
         session.add(WorkerStatus(name="a second worker", failed_steps=[], tick_seconds=60, seen_at=now))
-    ours = next(r for r in ScriptDirectory.from_config(alembic_config(db)).walk_revisions() if r.path.endswith("_worker_heartbeat.py"))
-    command.downgrade(alembic_config(db), ours.down_revision)
-    reset_engines()
-    assert {c["name"] for c in inspect(get_engine()).get_columns("worker_status")}.isdisjoint({"seen_at", "busy_step", "busy_since"})
+    downgrade_before(db, "_worker_heartbeat.py")
+    assert columns("worker_status").isdisjoint({"seen_at", "busy_step", "busy_since"})
     with session_scope() as session:  # the row that could not stand without last_cycle_at is gone, the other kept
         from sqlalchemy import text
 
