@@ -31,6 +31,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
         upgrade_database()
         ds.version = store.save_dataset(check, args.save, Path(args.interactions).name, Path(args.items).name, mapping).id
+        print(f"saved as dataset version v{ds.version} ({args.save})", file=sys.stderr)
     embeddings = item_embeddings(ds.texts())
     text_weight = None
     if args.evaluate:

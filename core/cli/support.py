@@ -92,8 +92,11 @@ def cmd_kb(args: argparse.Namespace) -> int:
         for issue in report.rejected + report.flagged:
             print(f"  line {issue.line}, column {issue.column!r}: {issue.reason}", file=sys.stderr)
     elif args.action == "list":
-        for info in kb.list_kbs():
+        kbs = kb.list_kbs()
+        for info in kbs:
             print(f"{info.name}: version {info.active_version}, {info.entries} entries, {info.versions} versions")
+        if not kbs:
+            print("no knowledge bases yet; import an FAQ with `python -m core kb import --name NAME FILE`")
     elif args.action == "delete":
         gone = kb.delete_kb(args.name)
         print(f"deleted {gone.name} ({gone.versions} versions); the questions asked of it stay in the question log")
