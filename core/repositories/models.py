@@ -137,10 +137,14 @@ def activation_history(task: str) -> list[VersionInfo]:
 
 
 def mark_deleted(task: str, version: int, by: str) -> VersionInfo:
-    """Mark a version deleted (the caller removes its files); LookupError when there is no such live version."""
+    """Mark a version deleted (the caller removes its files); LookupError when there is no such live version,
+    ValueError when it is active (promoted since the caller looked: the row is locked for the check)."""
     with session_scope() as session:
-        row = session.scalar(select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version, LIVE))
+        query = select(ModelVersion).where(ModelVersion.task == task, ModelVersion.version == version, LIVE)
+        row = session.scalar(query.with_for_update())
         if row is None:
             raise LookupError(f"task {task!r} has no version {version}")
+        if row.is_active:
+            raise ValueError(f"{task} v{version} is the active version: promote another version first, then delete this one")
         row.deleted_at, row.deleted_by = utcnow(), by
         return _info(row)

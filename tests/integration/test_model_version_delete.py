@@ -97,3 +97,11 @@ def test_the_deleted_columns_match_their_migration_and_downgrade(db):
     assert "deleted_at" not in columns("model_versions")
     upgrade_database()
     assert {"deleted_at", "deleted_by"} <= columns("model_versions")
+
+
+def test_a_version_promoted_after_the_check_is_still_not_marked_deleted(tiny_models):
+    from core.repositories import models as model_rows
+
+    with pytest.raises(ValueError, match="sentiment v1 is the active version"):
+        model_rows.mark_deleted("sentiment", 1, "ana")  # what delete_version reaches if v1 was promoted meanwhile
+    assert registry.get_version("sentiment", 1).deleted_at is None
