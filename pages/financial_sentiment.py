@@ -387,6 +387,8 @@ if trends_tab.open:
                 + ("Bars: the 95% (Wilson) interval of the negative share. " if share else "")
                 + "Click a point or a bar to list the items behind it, or pick one below."
             )
+            st.download_button("Download the trend (CSV)", dash.trend_csv(marked, group_by, flt.count_stories), "trend.csv",
+                               "text/csv", key="t_download")  # fmt: skip
             if st.toggle(f"Compare {' with '.join(dash.COMPARE_NAMES[frequency])}", key="t_compare"):
                 comparison = dash.compare_periods(flt, group_by, frequency)
                 st.caption(comparison.caption())

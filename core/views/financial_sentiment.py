@@ -377,6 +377,23 @@ def marker_styles(thin: Iterable[bool]) -> dict[str, list]:
 
 COMPARE_PERIOD = {"day": timedelta(days=7), "hour": timedelta(days=1)}  # this week vs last; hourly: this day vs the one before
 COMPARE_NAMES = {"day": ("this week", "last week"), "hour": ("this day", "the day before")}
+def trend_csv(marked: pd.DataFrame, group_by: str, stories: bool) -> bytes:
+    """The trend behind the chart as a spreadsheet-safe CSV (``mark_thin``'s frame): one row per time bucket and
+    group with its counts, the negative share and its 95 % interval, and whether the bucket is thin."""
+    unit = "stories" if stories else "items"
+    frame = pd.DataFrame({
+        "bucket (UTC)": pd.to_datetime(marked["bucket"]).dt.strftime("%Y-%m-%d %H:%M"),
+        GROUPINGS[group_by].lower(): marked["group"],
+        unit: marked["items"],
+        **{label: marked[label] for label in SENTIMENTS},
+        "negative share": marked["negative_share"].round(4),
+        "negative share 95% low": marked["negative_low"].round(4),
+        "negative share 95% high": marked["negative_high"].round(4),
+        "thin (too few to read)": marked["thin"].map({True: "yes", False: "no"}),
+    })  # fmt: skip
+    return safe_csv(frame)
+
+
 COMPARE_COLUMNS = ["group", "items", "previous_items", "negative_share", "previous_share", "change_points", "direction", "note"]
 
 

@@ -101,3 +101,16 @@ def test_period_comparison_numbers_and_direction():
 
     thin = dash.compare_counts({"A": (2, 1)}, {"A": (9, 1)}, min_items=5)
     assert thin["note"].tolist() == ["thin data in this period"]
+
+
+def test_the_trend_download_has_the_counts_the_interval_and_the_thin_flag_per_bucket_and_group():
+    import io
+
+    trend = _trend([("Earnings", 1, 1), ("=Fed", 6, 3)]).assign(bucket=pd.to_datetime(["2026-12-01", "2026-12-02"]),
+                                                                 neutral=[0, 2], positive=[0, 1])  # fmt: skip
+    got = pd.read_csv(io.BytesIO(dash.trend_csv(dash.mark_thin(trend, min_items=5, stories=True), "topic", stories=True)))
+    assert got.columns.tolist() == ["bucket (UTC)", "topic", "stories", "negative", "neutral", "positive", "negative share",
+                                    "negative share 95% low", "negative share 95% high", "thin (too few to read)"]  # fmt: skip
+    assert got["bucket (UTC)"].tolist() == ["2026-12-01 00:00", "2026-12-02 00:00"]
+    assert got["thin (too few to read)"].tolist() == ["yes", "no"] and got["negative share 95% low"][0] == pytest.approx(0.2065)
+    assert got["topic"][1] == "'=Fed"  # a group name that looks like a formula stays text in a spreadsheet
