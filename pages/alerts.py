@@ -190,7 +190,7 @@ if alerts_tab.open:
                 m1.metric(dash.counted_label(chosen), chosen["items"])
                 m2.metric("Negative share", f"{chosen['negative_share']:.0%}")
                 baseline = chosen.get("baseline_share")
-                m3.metric("Baseline share", "–" if baseline is None else f"{baseline:.0%}")
+                m3.metric("Baseline share", "–" if baseline is None else f"{baseline:.0%}", help=BASELINE.get("help"))
                 alert_workflow(chosen, dash.false_alarm_rates())
                 status = chosen["email_status"]
                 if status == "failed":
