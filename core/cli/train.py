@@ -44,7 +44,7 @@ def _echo(p: Any) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core.nlp.datacheck import MIN_EXAMPLES_PER_CLASS, check_labelled_data, read_labelled_file
+    from core.nlp.datacheck import check_labelled_data, read_labelled_file, small_classes
     from core.nlp.runs import execute_run, queue_run
     from core.nlp.training import TrainingParams
     from core.storage import upgrade_database
@@ -57,8 +57,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     for warning in check.warnings:
         print(f"warning: {warning}")
     if not check.ok:
-        small = any(n < MIN_EXAMPLES_PER_CLASS for n in check.class_counts.values())
-        raise ValueError("; ".join(check.problems) + ("; or pass --leave-out-small-classes" if small else ""))
+        hint = "; or pass --leave-out-small-classes" if small_classes(check.class_counts) else ""
+        raise ValueError("; ".join(check.problems) + hint)
     params = TrainingParams(
         method=args.method,
         epochs=args.epochs,

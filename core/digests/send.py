@@ -80,12 +80,19 @@ def _claimed(now: datetime) -> Iterator[tuple[int, dict, Period, bool]]:
         sub = digest_rows.subscription_by_id(sub_id)
         yield send_id, sub, Period(key, start, end), True
     for sub in digest_rows.enabled_subscriptions():
-        period = due_period(schedule_of(sub), now)
-        if period.end < sub["created_at"] or not sub["recipients"]:
+        period = period_to_send(sub, now)
+        if period is None or not sub["recipients"]:
             continue
         send_id = digest_rows.claim_send(sub["id"], period.key, period.start, period.end, now, get_settings().email_max_attempts)
         if send_id is not None:
             yield send_id, sub, period, False
+
+
+def period_to_send(sub: dict, now: datetime) -> Period | None:
+    """The period the worker sends for ``sub`` at ``now``: its due one, unless that ended before the subscription
+    existed (a new subscription's first digest is the first period that ends after it was created)."""
+    period = due_period(schedule_of(sub), now)
+    return None if period.end < sub["created_at"] else period
 
 
 def retry_problem(send: dict, now: datetime) -> str | None:

@@ -199,6 +199,11 @@ def _dropped_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames).sort_values("row").reset_index(drop=True) if frames else pd.DataFrame(columns=columns)
 
 
+def small_classes(counts: dict[str, int], min_per_class: int = MIN_EXAMPLES_PER_CLASS) -> dict[str, int]:
+    """The classes with too few usable examples to train on, with their counts."""
+    return {label: n for label, n in counts.items() if n < min_per_class}
+
+
 def _judge(check: DataCheck, min_per_class: int, known_labels: list[str] | None) -> None:
     counts = check.class_counts
     if check.rows_total == 0:
@@ -207,8 +212,7 @@ def _judge(check: DataCheck, min_per_class: int, known_labels: list[str] | None)
         check.problems.append(f"training needs at least 2 classes; the usable rows have {len(counts)}")
     if len(counts) > MAX_LABELS:
         check.problems.append(f"{len(counts)} different labels is more than the {MAX_LABELS} supported; is the label column right?")
-    small = {label: n for label, n in counts.items() if n < min_per_class}
-    for label, n in small.items():
+    for label, n in small_classes(counts, min_per_class).items():
         check.problems.append(
             f"class {label!r} has {count_of(n, 'usable example')}; at least {min_per_class} are needed "
             f"(add {min_per_class - n} more or remove the class)"

@@ -121,16 +121,18 @@ def get_version(task: str, version: int) -> VersionInfo:
     if info is None:
         raise LookupError(f"task {task!r} has no version {version}")
     if info.deleted_at is not None:
-        raise LookupError(f"{task} {deleted_text(task, version)}")
+        raise LookupError(f"{task} {_deleted_words(info)}")
     return info
 
 
 def deleted_text(task: str, version: int | None) -> str | None:
     """"v3 was deleted by ana on 4 Dec 2026" when the version was deleted, else None."""
     info = model_rows.find_version(task, version) if version is not None else None
-    if info is None or info.deleted_at is None:
-        return None
-    return f"v{version} was deleted by {info.deleted_by} on {info.deleted_at:%-d %b %Y}"
+    return _deleted_words(info) if info is not None and info.deleted_at is not None else None
+
+
+def _deleted_words(info: VersionInfo) -> str:
+    return f"v{info.version} was deleted by {info.deleted_by} on {info.deleted_at:%-d %b %Y}"
 
 
 def delete_version(task: str, version: int) -> VersionInfo:
@@ -161,11 +163,10 @@ def deletion_refusal(task: str, version: int) -> str | None:
 def runs_using(task: str, version: int) -> list[str]:
     """The queued or running runs that need the version: scoring runs pinned to it, compressions of it."""
     from core.repositories import runs as run_rows
-    from core.runs import FINISHED
     from core.storage.tables import ScoringRun, TrainingRun
 
-    scoring = run_rows.unfinished(ScoringRun, lambda r: (r.id, dict(r.model_versions)), FINISHED)
-    training = run_rows.unfinished(TrainingRun, lambda r: (r.id, r.task, dict(r.params)), FINISHED)
+    scoring = run_rows.unfinished(ScoringRun, lambda r: (r.id, dict(r.model_versions)))
+    training = run_rows.unfinished(TrainingRun, lambda r: (r.id, r.task, dict(r.params)))
     return [f"scoring run {i}" for i, pinned in scoring if pinned.get(task) == version] + [
         f"compression run {i}" for i, t, params in training if t == task and params.get("from_version") == version
     ]

@@ -289,7 +289,14 @@ def _write_rows(path: Path, texts: list[str], labels: list[str]) -> None:
     tmp.replace(path)
 
 
-def texts_seen_by(info) -> set[str] | None:  # noqa: ANN001 - VersionInfo
+def rows_seen_by(info, texts: list[str]) -> int | None:  # noqa: ANN001 - VersionInfo
+    """How many of ``texts`` the version learned from (its scores on them are optimistic); None when Beacon no
+    longer has what it learned from."""
+    seen = _texts_seen_by(info)
+    return None if seen is None else sum(text.strip() in seen for text in texts)
+
+
+def _texts_seen_by(info) -> set[str] | None:  # noqa: ANN001 - VersionInfo
     """The texts a version learned from, when Beacon still has them: a shipped default's training split (rebuilt
     when its sources are here) or the cleaned file of the training run that registered it; None otherwise."""
     from core.nlp import registry
@@ -449,9 +456,8 @@ def compare_on_validation(active, result: TrainingResult) -> dict:  # noqa: ANN0
     predictions = [p.label for p in classifier.predict(result.val_texts)]
     labels = list(dict.fromkeys([*result.labels, *classifier.labels]))
     report = classification_report(result.val_labels, predictions, labels)
-    seen = texts_seen_by(active)
     return {"version": active.version, "method": active.method, "comparable": True,
-            "seen": None if seen is None else sum(t.strip() in seen for t in result.val_texts),
+            "seen": rows_seen_by(active, result.val_texts),
             **{k: report[k] for k in ("accuracy", "macro_f1", "per_class", "n")}}
 
 

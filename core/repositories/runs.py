@@ -97,9 +97,12 @@ def waiting_ids(table: type, queued_before: datetime) -> list[int]:
         return list(session.scalars(query))
 
 
+ACTIVE = ("queued", "running")  # a run that has not finished
+
+
 def any_active(table: type) -> bool:
     with session_scope() as session:
-        return session.scalar(select(table.id).where(table.status.in_(("queued", "running"))).limit(1)) is not None
+        return session.scalar(select(table.id).where(table.status.in_(ACTIVE)).limit(1)) is not None
 
 
 def get(table: type, run_id: int, view: Callable[[object], T], missing: str) -> T:
@@ -148,8 +151,8 @@ def insert(row: object, then: Callable[[object], None] | None = None) -> int:
         return row.id
 
 
-def unfinished(table: type, view: Callable[[object], T], finished: tuple[str, ...]) -> list[T]:
-    """The runs of ``table`` whose status is not one of ``finished`` (queued or running), oldest first."""
-    query = select(table).where(table.status.not_in(finished)).order_by(table.created_at, table.id)
+def unfinished(table: type, view: Callable[[object], T]) -> list[T]:
+    """The runs of ``table`` that are queued or running, oldest first."""
+    query = select(table).where(table.status.in_(ACTIVE)).order_by(table.created_at, table.id)
     with session_scope() as session:
         return [view(row) for row in session.scalars(query)]

@@ -255,8 +255,7 @@ def agreement_text(agreement: LabelAgreement) -> str:
         f"the model gives the same label to {same:,} of {agreement.compared:,} rows ({agreement.accuracy:.1%})"
     )
     if agreement.not_compared:
-        rows = "1 row was" if agreement.not_compared == 1 else f"{agreement.not_compared:,} rows were"
-        text += f"; {rows} not compared (no such label in the column, or an empty text)"
+        text += f"; {count_of(agreement.not_compared, 'row was', 'rows were')} not compared (no such label in the column, or an empty text)"
     return text + ". Rows where they differ are worth a look before you act on the scores or train a new version on them."
 
 

@@ -10,8 +10,8 @@ from datetime import datetime
 import pandas as pd
 
 from core.digests import get_digest_subscription, preview_digest
-from core.digests.schedule import WEEKDAYS, due_period, next_period
-from core.digests.send import retry_problem
+from core.digests.schedule import WEEKDAYS, next_period
+from core.digests.send import period_to_send, retry_problem
 from core.digests.subscriptions import schedule_of
 from core.repositories import digests as digest_rows
 from core.storage.tables import naive_utc
@@ -40,11 +40,10 @@ def next_send_text(sub: Mapping, last: Mapping | None, now: datetime | None = No
     if not sub["enabled"]:
         return "– (disabled)"
     now = naive_utc(now)
-    schedule = schedule_of(sub)
-    due = due_period(schedule, now)
-    if due.end >= sub["created_at"] and (last is None or last["period"] != due.key):
+    due = period_to_send(dict(sub), now)
+    if due is not None and (last is None or last["period"] != due.key):
         return "now: at the worker's next cycle"
-    return f"{next_period(schedule, now).end:%Y-%m-%d %H:%M} UTC"
+    return f"{next_period(schedule_of(sub), now).end:%Y-%m-%d %H:%M} UTC"
 
 
 def subscriptions_table(subs: Sequence[Mapping], now: datetime | None = None) -> pd.DataFrame:

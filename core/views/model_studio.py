@@ -11,13 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.nlp import registry
-from core.nlp.datacheck import (
-    MIN_EXAMPLES_PER_CLASS,
-    DataCheck,
-    LabelledFileError,
-    check_labelled_data,
-    read_labelled_file,
-)
+from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file
 from core.nlp.device import choose_device, device_label
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
@@ -31,9 +25,9 @@ from core.nlp.runs import (
     queue_distil_run,
     queue_run,
     request_cancel,
+    rows_seen_by,
     stage_texts_file,
     texts_label,
-    texts_seen_by,
 )
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
 from core.runs import FINISHED, status_label
@@ -119,11 +113,6 @@ def run_data_check(frame: pd.DataFrame, text_column: str, label_column: str, tas
     table = with_corrections(frame, text_column, label_column, task) if add_corrections else frame
     return check_labelled_data(table, text_column, label_column, known_labels=active_labels(task), task=task,
                                leave_out_small=leave_out_small)  # fmt: skip
-
-
-def small_classes(check: DataCheck) -> dict[str, int]:
-    """The classes with too few usable examples to train on, and their counts (those the data check refuses)."""
-    return {label: n for label, n in check.class_counts.items() if n < MIN_EXAMPLES_PER_CLASS}
 
 
 def leave_out_label(small: dict[str, int]) -> str:
@@ -499,10 +488,8 @@ def compare_for_promotion(task: str, version: int) -> Comparison | None:
         predicted = [p.label for p in classifier.predict(texts)]
         report = classification_report(truth, predicted, list(dict.fromkeys([*info.labels, *truth])))
         scores[info.version] = report
-    seen = texts_seen_by(active)
     return Comparison(task, version, active.version, len(texts),
-                      {k: (scores[version][k], scores[active.version][k]) for k in MEASURES},
-                      None if seen is None else sum(t.strip() in seen for t in texts))  # fmt: skip
+                      {k: (scores[version][k], scores[active.version][k]) for k in MEASURES}, rows_seen_by(active, texts))  # fmt: skip
 
 
 def promote_version(task: str, version: int) -> str:
