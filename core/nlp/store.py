@@ -41,11 +41,8 @@ class ModelFiles:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def new_base_model(labels: list[str], base: str = DEFAULT_BASE) -> MeanPoolClassifier:
