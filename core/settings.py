@@ -57,7 +57,10 @@ def _env_float(name: str, default: float) -> float:
 
 
 def _env_bool(name: str, default: bool) -> bool:
-    return _env(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+    value = _env(name, "1" if default else "0").strip().lower()
+    if value not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:  # "ture" must not quietly mean off
+        raise SettingsError(f"environment variable {name} must be 1 or 0 (true/false, yes/no, on/off); got {value!r}")
+    return value in {"1", "true", "yes", "on"}
 
 
 def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:

@@ -62,6 +62,18 @@ def test_a_setting_with_a_fixed_set_of_values_names_them_instead_of_falling_back
     assert get_settings()
 
 
+@pytest.mark.parametrize(("value", "expected"), [("yes", True), ("On", True), ("0", False), ("false", False)])
+def test_a_yes_no_setting_reads_the_usual_words(secrets_file, monkeypatch, value, expected):
+    monkeypatch.setenv("SMTP_STARTTLS", value)
+    assert get_settings().smtp_starttls is expected
+
+
+def test_a_misspelt_yes_no_setting_stops_the_start_instead_of_meaning_off(secrets_file, monkeypatch):
+    monkeypatch.setenv("SMTP_STARTTLS", "ture")
+    with pytest.raises(settings_module.SettingsError, match="SMTP_STARTTLS must be 1 or 0 .*got 'ture'"):
+        get_settings()
+
+
 def test_an_unknown_operating_point_stops_the_start_instead_of_the_ask_page(secrets_file, monkeypatch):
     monkeypatch.setenv("BEACON_SUPPORT_OPERATING_POINT", "carefull")
     with pytest.raises(settings_module.SettingsError, match="unknown operating point 'carefull'.*'be more careful'"):
