@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -40,20 +41,35 @@ def _env(name: str, default: str) -> str:
     return default if value is None or value == "" else value
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, low: int | None = None, high: int | None = None) -> int:
     raw = _env(name, str(default))
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise SettingsError(f"environment variable {name} must be a whole number, got {raw!r}") from exc
+    return _in_range(name, value, low, high)
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_float(name: str, default: float, low: float | None = None, high: float | None = None, above: float | None = None) -> float:
     raw = _env(name, str(default))
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError as exc:
         raise SettingsError(f"environment variable {name} must be a number, got {raw!r}") from exc
+    if not math.isfinite(value):
+        raise SettingsError(f"environment variable {name} must be a finite number, got {raw!r}")
+    if above is not None and value <= above:
+        raise SettingsError(f"environment variable {name} must be above {above:g}, got {raw!r}")
+    return _in_range(name, value, low, high)
+
+
+def _in_range(name: str, value: float, low: float | None, high: float | None) -> float:  # high only with low
+    """``value`` when it lies in [low, high]; a setting outside (a threshold given in percent, a port of 0) stops the
+    start with its name instead of quietly escalating everything or never connecting."""
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"at least {low:g}" if high is None else f"from {low:g} to {high:g}"
+        raise SettingsError(f"environment variable {name} must be {bounds}, got {value:g}")
+    return value
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -167,7 +183,7 @@ class Settings:
 def app_port() -> int:
     """The port the app is started on (`make run` passes its PORT as STREAMLIT_SERVER_PORT to the app and
     the worker); the default of BEACON_BASE_URL, so alert email links reach the app without configuration."""
-    return _env_int("STREAMLIT_SERVER_PORT", 8501)
+    return _env_int("STREAMLIT_SERVER_PORT", 8501, 1, 65535)
 
 
 @lru_cache(maxsize=1)
@@ -181,45 +197,45 @@ def get_settings() -> Settings:
         device=_env_choice("BEACON_DEVICE", "auto", ("auto", "cpu", "cuda")),
         base_url=_env("BEACON_BASE_URL", f"http://localhost:{app_port()}").rstrip("/"),
         smtp_host=_env("SMTP_HOST", "localhost"),
-        smtp_port=_env_int("SMTP_PORT", 25),
+        smtp_port=_env_int("SMTP_PORT", 25, 1, 65535),
         smtp_user=_env("SMTP_USER", ""),
         smtp_password=_secret("SMTP_PASSWORD"),
         smtp_from=_env("SMTP_FROM", "beacon@localhost"),
         smtp_starttls=_env_bool("SMTP_STARTTLS", False),
-        smtp_timeout_s=_env_float("SMTP_TIMEOUT_S", 10.0),
-        feed_timeout_s=_env_float("BEACON_FEED_TIMEOUT_S", 10.0),
-        feed_max_bytes=_env_int("BEACON_FEED_MAX_BYTES", 5 * 1024 * 1024),
+        smtp_timeout_s=_env_float("SMTP_TIMEOUT_S", 10.0, above=0),
+        feed_timeout_s=_env_float("BEACON_FEED_TIMEOUT_S", 10.0, above=0),
+        feed_max_bytes=_env_int("BEACON_FEED_MAX_BYTES", 5 * 1024 * 1024, 1),
         feed_allowed_hosts=_env_list("BEACON_FEED_ALLOWED_HOSTS"),
-        crawl_interval_minutes=_env_int("BEACON_CRAWL_INTERVAL_MINUTES", 15),
-        worker_tick_seconds=_env_int("BEACON_WORKER_TICK_SECONDS", 60),
-        email_max_attempts=_env_int("BEACON_EMAIL_MAX_ATTEMPTS", 5),
+        crawl_interval_minutes=_env_int("BEACON_CRAWL_INTERVAL_MINUTES", 15, 1),
+        worker_tick_seconds=_env_int("BEACON_WORKER_TICK_SECONDS", 60, 1),
+        email_max_attempts=_env_int("BEACON_EMAIL_MAX_ATTEMPTS", 5, 1),
         base_model_dir=_env_path("BEACON_BASE_MODEL_DIR"),
         accurate_model_dir=_env_path("BEACON_ACCURATE_MODEL_DIR"),
-        max_loaded_models=max(1, _env_int("BEACON_MAX_LOADED_MODELS", 8)),
+        max_loaded_models=_env_int("BEACON_MAX_LOADED_MODELS", 8, 1),
         recommend_base=_env_choice("BEACON_RECOMMEND_BASE", "fast", ("fast", "accurate")),
-        upload_max_mb=_env_float("BEACON_UPLOAD_MAX_MB", 200.0),
-        scoring_chunk_rows=max(1, _env_int("BEACON_SCORING_CHUNK_ROWS", 4096)),
-        scoring_batch_size=_env_int("BEACON_SCORING_BATCH_SIZE", 0),
+        upload_max_mb=_env_float("BEACON_UPLOAD_MAX_MB", 200.0, above=0),
+        scoring_chunk_rows=_env_int("BEACON_SCORING_CHUNK_ROWS", 4096, 1),
+        scoring_batch_size=_env_int("BEACON_SCORING_BATCH_SIZE", 0, 0),
         scoring_precision=_env_choice("BEACON_SCORING_PRECISION", "auto", ("auto", "fp32", "bf16")),
         ray_address=_env("BEACON_RAY_ADDRESS", "").strip(),
-        run_heartbeat_s=_env_float("BEACON_RUN_HEARTBEAT_S", 5.0),
-        run_stale_s=_env_float("BEACON_RUN_STALE_S", 60.0),
-        max_run_processes=max(1, _env_int("BEACON_MAX_RUN_PROCESSES", 2)),
+        run_heartbeat_s=_env_float("BEACON_RUN_HEARTBEAT_S", 5.0, above=0),
+        run_stale_s=_env_float("BEACON_RUN_STALE_S", 60.0, above=0),
+        max_run_processes=_env_int("BEACON_MAX_RUN_PROCESSES", 2, 1),
         auth_mode=_env_choice("BEACON_AUTH_MODE", "password", ("password", "oidc")),
-        session_hours=_env_float("BEACON_SESSION_HOURS", 8.0),
-        login_max_failures=max(1, _env_int("BEACON_LOGIN_MAX_FAILURES", 5)),
-        lockout_minutes=_env_float("BEACON_LOCKOUT_MINUTES", 15.0),
+        session_hours=_env_float("BEACON_SESSION_HOURS", 8.0, above=0),
+        login_max_failures=_env_int("BEACON_LOGIN_MAX_FAILURES", 5, 1),
+        lockout_minutes=_env_float("BEACON_LOCKOUT_MINUTES", 15.0, 0),
         admin_username=_env("BEACON_ADMIN_USER", ""),
         admin_password=_secret("BEACON_ADMIN_PASSWORD"),
-        support_confidence_threshold=_env_float("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", 0.6),
-        support_intent_threshold=_env_float("BEACON_SUPPORT_INTENT_THRESHOLD", 0.3),
-        support_negative_threshold=_env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9),
+        support_confidence_threshold=_env_float("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", 0.6, 0, 1),
+        support_intent_threshold=_env_float("BEACON_SUPPORT_INTENT_THRESHOLD", 0.3, 0, 1),
+        support_negative_threshold=_env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9, 0, 1),
         support_operating_point=_operating_point(  # a confidence threshold set alone means "custom"
             _env("BEACON_SUPPORT_OPERATING_POINT", "custom" if _env("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", "") else "balanced")),
-        feed_max_depth=max(1, _env_int("BEACON_FEED_MAX_DEPTH", 100)),
-        feed_max_elements=max(1, _env_int("BEACON_FEED_MAX_ELEMENTS", 100_000)),
-        feed_parse_timeout_s=_env_float("BEACON_FEED_PARSE_TIMEOUT_S", 5.0),
-        crawl_concurrency=max(1, _env_int("BEACON_CRAWL_CONCURRENCY", 16)),
-        crawl_per_host=max(1, _env_int("BEACON_CRAWL_PER_HOST", 2)),
-        trend_min_items=max(1, _env_int("BEACON_TREND_MIN_ITEMS", 5)),
+        feed_max_depth=_env_int("BEACON_FEED_MAX_DEPTH", 100, 1),
+        feed_max_elements=_env_int("BEACON_FEED_MAX_ELEMENTS", 100_000, 1),
+        feed_parse_timeout_s=_env_float("BEACON_FEED_PARSE_TIMEOUT_S", 5.0, above=0),
+        crawl_concurrency=_env_int("BEACON_CRAWL_CONCURRENCY", 16, 1),
+        crawl_per_host=_env_int("BEACON_CRAWL_PER_HOST", 2, 1),
+        trend_min_items=_env_int("BEACON_TREND_MIN_ITEMS", 5, 1),
     )

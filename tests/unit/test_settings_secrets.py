@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from core import settings as settings_module
@@ -71,6 +73,19 @@ def test_a_yes_no_setting_reads_the_usual_words(secrets_file, monkeypatch, value
 def test_a_misspelt_yes_no_setting_stops_the_start_instead_of_meaning_off(secrets_file, monkeypatch):
     monkeypatch.setenv("SMTP_STARTTLS", "ture")
     with pytest.raises(settings_module.SettingsError, match="SMTP_STARTTLS must be 1 or 0 .*got 'ture'"):
+        get_settings()
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", "60", "from 0 to 1, got 60"),  # a percent where a share is meant
+    ("SMTP_PORT", "0", "from 1 to 65535, got 0"),
+    ("BEACON_UPLOAD_MAX_MB", "-5", "above 0, got '-5'"),
+    ("BEACON_SESSION_HOURS", "nan", "a finite number, got 'nan'"),
+    ("BEACON_MAX_RUN_PROCESSES", "0", "at least 1, got 0"),
+])
+def test_a_number_outside_its_range_stops_the_start_with_the_range(secrets_file, monkeypatch, name, value, says):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(settings_module.SettingsError, match=f"{name} must be {re.escape(says)}"):
         get_settings()
 
 
