@@ -106,6 +106,20 @@ def table(data, **options):  # noqa: ANN001, ANN201 - what st.dataframe takes an
     return st.dataframe(data, **({"placeholder": MISSING} | options))
 
 
+TAB_PARAM = "tab"  # every page's open tab is in its address under this name: /model_studio?tab=Runs
+
+
+def page_tabs(labels: Sequence[str], old_param: str | None = None) -> Sequence:
+    """The page's tabs, the open one kept in the address as ``?tab=…`` so a link or a reload opens it again.
+    ``old_param``: the name an earlier Beacon gave that parameter on this page (``?studio=Runs``), still read so
+    saved links keep opening their tab."""
+    if old_param and old_param in st.query_params:
+        old = st.query_params.pop(old_param)
+        if labels and old in labels and TAB_PARAM not in st.query_params:
+            st.query_params[TAB_PARAM] = st.session_state[TAB_PARAM] = old  # the tabs read their state, not the address
+    return st.tabs(list(labels), key=TAB_PARAM, bind="query-params")
+
+
 def keep_choice(key: str, choices: Sequence, start: object = None) -> None:
     """Before the picker ``key`` is drawn: a stored choice that is no longer among ``choices`` (deleted since, or
     another task's) becomes ``start`` (when it is a choice) or the first choice. It is set, not dropped: a dropped

@@ -86,6 +86,14 @@ def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _negative_threshold() -> float:
+    """P(negative) at which a customer is handed to a person: from 0 to 1, or ``off`` (a team whose customers'
+    tone is not a reason to escalate)."""
+    if _env("BEACON_SUPPORT_NEGATIVE_THRESHOLD", "").strip().lower() == "off":
+        return math.inf
+    return _env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9, 0, 1)
+
+
 def _operating_point(value: str) -> str:
     from core.support.operating_points import point_name  # the points' names live with the points
 
@@ -229,7 +237,7 @@ def get_settings() -> Settings:
         admin_password=_secret("BEACON_ADMIN_PASSWORD"),
         support_confidence_threshold=_env_float("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", 0.6, 0, 1),
         support_intent_threshold=_env_float("BEACON_SUPPORT_INTENT_THRESHOLD", 0.3, 0, 1),
-        support_negative_threshold=_env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9, 0, 1),
+        support_negative_threshold=_negative_threshold(),
         support_operating_point=_operating_point(  # a confidence threshold set alone means "custom"
             _env("BEACON_SUPPORT_OPERATING_POINT", "custom" if _env("BEACON_SUPPORT_CONFIDENCE_THRESHOLD", "") else "balanced")),
         feed_max_depth=_env_int("BEACON_FEED_MAX_DEPTH", 100, 1),

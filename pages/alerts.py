@@ -29,6 +29,7 @@ from ui import (
     keep_choice,
     may,
     open_for_editing,
+    page_tabs,
     picked_after_save,
     plain,
     say,
@@ -144,9 +145,7 @@ if report:
 problem = st.session_state.pop("alerts_problem", None)
 if problem:
     say("error", problem)
-alerts_tab, watch_tab, rules_tab, digests_tab = st.tabs(
-    ["Alerts", "Watchlists", "Alert rules", "Digests"], key="view", bind="query-params"
-)
+alerts_tab, watch_tab, rules_tab, digests_tab = page_tabs(["Alerts", "Watchlists", "Alert rules", "Digests"], old_param="view")
 
 if alerts_tab.open:
     with alerts_tab:

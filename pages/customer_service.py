@@ -32,7 +32,7 @@ from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
 from core.wording import count_of
-from ui import chart_labels, confirm_deletion, example_download, keep_choice, may, plain, say, table, use_app_navigation
+from ui import chart_labels, confirm_deletion, example_download, keep_choice, may, page_tabs, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -546,8 +546,7 @@ def log_tab() -> None:
 
 
 st.title("Customer service")
-ask_t, kb_t, tickets_t, past_t, log_t = st.tabs(["Ask", "Knowledge bases", "Tickets", "Past questions", "Log"], key="cs_view",
-                                               bind="query-params")  # fmt: skip
+ask_t, kb_t, tickets_t, past_t, log_t = page_tabs(["Ask", "Knowledge bases", "Tickets", "Past questions", "Log"], old_param="cs_view")
 for tab, draw in ((ask_t, ask_tab), (kb_t, kb_tab), (tickets_t, tickets_tab), (past_t, past_questions_tab), (log_t, log_tab)):
     if tab.open:  # only the open tab runs: the Log tab's grouping must not slow down every question asked
         with tab:

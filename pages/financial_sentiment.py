@@ -16,6 +16,7 @@ from ui import (
     drill_from_trend_point,
     keep_choice,
     may,
+    page_tabs,
     plain,
     say,
     table,
@@ -303,7 +304,7 @@ if narrowed:
     row = st.container(horizontal=True, vertical_alignment="center")
     row.caption(plain(narrowed))
     row.button("Clear these filters", on_click=clear_narrowing, key="f_clear", help="Dates and the count stay as they are")
-items_tab, trends_tab, feeds_tab = st.tabs(["Items", "Trends", "Feeds"], key="tab", bind="query-params")
+items_tab, trends_tab, feeds_tab = page_tabs(["Items", "Trends", "Feeds"])
 
 if items_tab.open:
     with items_tab:

@@ -20,6 +20,7 @@ from ui import (
     example_download,
     keep_choice,
     may,
+    page_tabs,
     plain,
     say,
     table,
@@ -320,7 +321,7 @@ def versions_tab() -> None:
                        title="Validation macro-F1 per version", labels={"state": ""},
                        category_orders={"version": shown["version"].tolist()},  # v1, v2, v3 whichever is active
                        color_discrete_map={"active": "#1c64d1", "not active": "#9fbbe0"}, text_auto=".3f")
-        chart.update_xaxes(type="category")  # the value on each bar: 0.902 and 0.931 look alike as bars from 0
+        chart.update_xaxes(type="category", tickprefix="v")  # the value on each bar: 0.902 and 0.931 look alike as bars from 0
         st.plotly_chart(chart, width="stretch", key="studio_versions_chart")
         st.caption("Each version is scored on its own validation split; compare two versions on the same rows in the run's result, "
                    "or on a labelled file of your own: Batch scoring lets you pick the version and compares with your labels.")  # fmt: skip
@@ -375,7 +376,7 @@ st.caption("Teach Beacon your own labels: check the data, train, compare with th
 message = st.session_state.pop("studio_message", None)
 if message:
     say(*message)
-train, runs, versions = st.tabs(["Train", "Runs", "Versions"], key="studio", bind="query-params")
+train, runs, versions = page_tabs(["Train", "Runs", "Versions"], old_param="studio")
 if train.open:
     with train:
         train_tab()

@@ -13,7 +13,7 @@ from core.recommend.split import PROTOCOLS
 from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
-from ui import confirm_deletion, example_download, keep_choice, may, plain, say, table, use_app_navigation
+from ui import confirm_deletion, example_download, keep_choice, may, page_tabs, plain, say, table, use_app_navigation
 
 use_app_navigation()
 
@@ -292,7 +292,7 @@ def explore_tab() -> None:
 
 
 st.title("Recommendations")
-data, evaluation, explore = st.tabs(["Data", "Evaluate", "Explore"], key="rec", bind="query-params")
+data, evaluation, explore = page_tabs(["Data", "Evaluate", "Explore"], old_param="rec")
 for tab, draw in ((data, data_tab), (evaluation, evaluate_tab), (explore, explore_tab)):
     if tab.open:  # only the open tab runs: Explore fits a recommender, which a click on Data must not wait for
         with tab:

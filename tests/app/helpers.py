@@ -8,16 +8,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from ui import TAB_PARAM
+
 ROOT = Path(__file__).resolve().parents[2]
-# each page's tabs are bound to this query parameter
-TAB_KEYS = {
-    "financial_sentiment.py": "tab",
-    "alerts.py": "view",
-    "model_studio.py": "studio",
-    "recommendations.py": "rec",
-    "customer_service.py": "cs_view",
-    "admin.py": "admin",
-}
 
 
 PASSWORD = "correct horse battery"
@@ -41,9 +34,8 @@ def open_page(name: str, tab: str | None = None, role: str = "admin", **query: s
     ``role``, on ``tab`` (the page's tab query parameter) with ``query`` params."""
     at = sign_in_as(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60), role)
     at.switch_page(f"pages/{name}")
-    at.beacon_tab_key = TAB_KEYS[name]  # remembered for switch_tab
     if tab:
-        at.query_params[TAB_KEYS[name]] = tab
+        at.query_params[TAB_PARAM] = tab
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
@@ -51,9 +43,8 @@ def open_page(name: str, tab: str | None = None, role: str = "admin", **query: s
 
 def switch_tab(at: AppTest, tab: str) -> AppTest:
     """Open another tab of a running page (the tabs are bound to session state under their key)."""
-    key = at.beacon_tab_key
-    at.query_params[key] = tab  # the tabs are bound to this query parameter
-    at.session_state[key] = tab
+    at.query_params[TAB_PARAM] = tab  # the tabs are bound to this query parameter
+    at.session_state[TAB_PARAM] = tab
     return at.run()
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.settings import get_settings
 from core.storage import reset_engines
-from tests.app.helpers import ROOT, assert_no_exception, sign_in_as, texts
+from tests.app.helpers import ROOT, assert_no_exception, open_page, sign_in_as, texts
+from ui import TAB_PARAM
 
 
 def test_the_app_opens_on_financial_sentiment_and_navigates_to_alerts(db):
@@ -49,3 +51,27 @@ def test_a_setting_that_cannot_be_used_is_named_not_blamed_on_the_database(beaco
     assert error.endswith("Correct the setting, then restart Beacon.")
     assert "DATABASE_URL" not in error and not at.title  # no page ran
     get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("page", "tab", "shows"),
+    [("model_studio.py", "Runs", "No training runs yet"), ("alerts.py", "Digests", "No digests yet"),
+     ("customer_service.py", "Log", "No questions asked"), ("admin.py", "Audit log", "Download the log (CSV)")],
+)
+def test_every_page_keeps_its_open_tab_in_the_address_under_one_name(db, page, tab, shows):
+    at = open_page(page, tab)
+    assert_no_exception(at)
+    assert at.session_state[TAB_PARAM] == tab
+    assert shows in " ".join(texts(at.markdown) + texts(at.info) + texts(at.caption) + [b.label for b in at.get("download_button")])
+
+
+@pytest.mark.parametrize(
+    ("page", "old_param", "tab"),
+    [("model_studio.py", "studio", "Runs"), ("alerts.py", "view", "Digests"), ("recommendations.py", "rec", "Evaluate"),
+     ("customer_service.py", "cs_view", "Log"), ("admin.py", "admin", "Audit log")],
+)
+def test_a_link_saved_with_the_pages_old_tab_parameter_still_opens_its_tab(db, page, old_param, tab):
+    at = open_page(page, **{old_param: tab})
+    assert_no_exception(at)
+    assert at.session_state[TAB_PARAM] == tab
+    assert old_param not in at.query_params  # the address now says ?tab=…

@@ -40,7 +40,7 @@ def models(tiny_models, tiny_intent, monkeypatch: pytest.MonkeyPatch):
     from core.settings import get_settings
 
     register_trained(tiny_intent, "intent", created_by="tests")
-    monkeypatch.setenv("BEACON_SUPPORT_NEGATIVE_THRESHOLD", "1.01")  # the tiny news-sentiment model is not a customer model
+    monkeypatch.setenv("BEACON_SUPPORT_NEGATIVE_THRESHOLD", "off")  # the tiny news-sentiment model is not a customer model
     get_settings.cache_clear()
     return tiny_models
 

@@ -50,7 +50,7 @@ def test_promoting_a_worse_version_asks_first_then_the_card_says_active(beacon, 
     run_id, new, active = run.id, run.model_version, registry.active_version("sentiment").version
     assert compare_for_promotion("sentiment", new).worse  # the set-up: the new version really is worse on the shared rows
     page = browser_page
-    page.goto(f"{beacon['url']}/model_studio?studio=Runs")
+    page.goto(f"{beacon['url']}/model_studio?tab=Runs")
     sign_in(page)
     expect(page.get_by_role("heading", name="Model Studio")).to_be_visible()
     open_tab(page, "Runs")

@@ -96,3 +96,8 @@ def test_an_unknown_operating_point_stops_the_start_instead_of_the_ask_page(secr
     monkeypatch.setenv("BEACON_SUPPORT_OPERATING_POINT", "Be-More-Careful")
     get_settings.cache_clear()
     assert get_settings().support_operating_point == "be more careful"
+
+
+def test_the_negative_tone_escalation_can_be_turned_off(secrets_file, monkeypatch):
+    monkeypatch.setenv("BEACON_SUPPORT_NEGATIVE_THRESHOLD", "off")
+    assert get_settings().support_negative_threshold > 1  # no probability reaches it
