@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import func, select
@@ -17,12 +17,13 @@ from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Article
 from tests.support.feed_server import rss_feed
+from tests.support.servers import QuietHTTPServer
 
 NOW = datetime(2024, 3, 5, 12, 0)
 HOSTS = ("127.0.0.1", "127.0.0.2")
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(QuietHTTPServer):
     request_queue_size = 128  # the default listen backlog (5) drops connections when 16 arrive at once: a refused
     # SYN is retried after 1 s, which was the test's fetch timeout, so good feeds timed out on a busy machine
 
