@@ -98,6 +98,21 @@ def say(level: str, text: str) -> None:
     getattr(st, level)(plain(text))
 
 
+def say_pending(key: str, level: str = "success"):  # noqa: ANN201 - whatever the action left
+    """Say, once, the message an action left in session state under ``key`` before its rerun: a text (said at
+    ``level``), a ``(level, text)`` pair, or an object with ``level`` and ``text``. Returns it (None when none)."""
+    message = st.session_state.pop(key, None)
+    if message is None or message == "":
+        return message
+    if isinstance(message, tuple):
+        say(*message)
+    elif isinstance(message, str):
+        say(level, message)
+    else:
+        say(message.level, message.text)
+    return message
+
+
 MISSING = "–"  # what a table shows for a missing value (Streamlit's default is the word "None")
 
 

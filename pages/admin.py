@@ -6,7 +6,7 @@ import streamlit as st
 from core import auth
 from core.auth.roles import ROLES
 from core.views import admin as view
-from ui import page_tabs, say, table, use_app_navigation
+from ui import page_tabs, say, say_pending, table, use_app_navigation
 
 use_app_navigation()
 
@@ -47,9 +47,7 @@ if actor is None or not actor.can("admin"):  # the app signs everyone in before 
     if actor is not None:
         read_only_view(actor)
     st.stop()
-message = st.session_state.pop("admin_message", None)
-if message:
-    say(*message)
+say_pending("admin_message")
 users_tab, audit_tab = page_tabs(["Users", "Audit log"], old_param="admin")
 
 if users_tab.open:

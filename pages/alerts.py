@@ -33,6 +33,7 @@ from ui import (
     picked_after_save,
     plain,
     say,
+    say_pending,
     table,
     use_app_navigation,
 )
@@ -139,12 +140,8 @@ def alert_workflow(alert: dict, rates: dict) -> None:
 st.title("Alerts")
 link_notice = dash.alert_link_notice(st.get_option("server.port"))
 say(link_notice.level, link_notice.text)
-report = st.session_state.pop("alerts_report", None)
-if report:
-    say("success", report)
-problem = st.session_state.pop("alerts_problem", None)
-if problem:
-    say("error", problem)
+say_pending("alerts_report")
+say_pending("alerts_problem", "error")
 alerts_tab, watch_tab, rules_tab, digests_tab = page_tabs(["Alerts", "Watchlists", "Alert rules", "Digests"], old_param="view")
 
 if alerts_tab.open:

@@ -9,7 +9,7 @@ from core.scoring import runs
 from core.scoring.agreement import disagreements, label_agreements, review_file
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
-from ui import chart_labels, confirm_deletion, confusion_chart, example_download, may, plain, say, table, use_app_navigation
+from ui import chart_labels, confirm_deletion, confusion_chart, example_download, may, plain, say, say_pending, table, use_app_navigation
 
 use_app_navigation()
 
@@ -311,8 +311,7 @@ if may("analyst"):
         new_run_form()
 else:
     st.info("You can open past runs, see their results and download them. Uploading and scoring files needs the analyst role.")
-if deleted := st.session_state.pop("scoring_deleted", None):
-    say("success", deleted)
+say_pending("scoring_deleted")
 if selected_run() is not None:
     show_run(selected_run())
 st.subheader("Past runs")

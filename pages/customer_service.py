@@ -32,7 +32,19 @@ from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
 from core.wording import count_of
-from ui import chart_labels, confirm_deletion, example_download, keep_choice, may, page_tabs, plain, say, table, use_app_navigation
+from ui import (
+    chart_labels,
+    confirm_deletion,
+    example_download,
+    keep_choice,
+    may,
+    page_tabs,
+    plain,
+    say,
+    say_pending,
+    table,
+    use_app_navigation,
+)
 
 use_app_navigation()
 
@@ -140,9 +152,7 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -
                                         "the settings' operating point for everyone"):  # fmt: skip
             st.session_state["cs_team_message"] = set_team_threshold(kb, None)
             st.rerun()
-    done = st.session_state.pop("cs_team_message", None)
-    if done:
-        say("success", done)
+    say_pending("cs_team_message")
     st.caption(view.effect_text(point, threshold if custom else None, on_past_questions, team.value if team else None))
     if not custom:  # the caveat is about the point's Banking77 numbers, which a custom threshold does not use
         st.caption(view.caveat_text(point, on_past_questions))
@@ -217,9 +227,7 @@ def import_section() -> None:
 
 def kbs_section() -> None:
     kbs = list_kbs()
-    done = st.session_state.pop("cs_kb_result", None)  # what the last rollback or deletion did (said after its rerun)
-    if done:
-        say(*done)
+    say_pending("cs_kb_result")  # what the last rollback or deletion did
     if not kbs:
         return
     st.subheader("Knowledge bases")
@@ -397,9 +405,7 @@ def past_questions_tab() -> None:
 def teach_missed_wordings(kb: str, report) -> None:  # noqa: ANN001 - BatchReport
     """Offer the questions the assistant missed (their answer is in the FAQ) as new FAQ wordings of those answers."""
     st.subheader("Teach the assistant what it missed")
-    done = st.session_state.pop("cs_b_taught", None)
-    if done:
-        say(*done)
+    say_pending("cs_b_taught")
     try:
         wordings = missed_wordings(kb, report)
     except LookupError as exc:  # the knowledge base was deleted meanwhile
@@ -463,12 +469,8 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
                       args=(report.kb, threshold), width="stretch",
                       help="Everyone's questions to this knowledge base are answered at it unless they choose otherwise: "
                            "the Ask box starts at it, and so do batch answering and the command line")  # fmt: skip
-    done = st.session_state.pop("cs_b_report", None)
-    if done:
-        say("success", done)
-    problem = st.session_state.pop("cs_b_problem", None)
-    if problem:
-        say("error", problem)
+    say_pending("cs_b_report")
+    say_pending("cs_b_problem", "error")
 
 
 def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:

@@ -19,6 +19,7 @@ from ui import (
     page_tabs,
     plain,
     say,
+    say_pending,
     table,
     use_app_navigation,
 )
@@ -85,9 +86,7 @@ def correction_form(items, picked_rows: list[int]) -> None:  # noqa: ANN001 - Da
                     f"Saved: this item's {field} is now {label!r}. Model Studio can add it to the next training set."
                 )
                 st.rerun()
-        done = st.session_state.pop("fix_result", None)
-        if done:
-            say("success", done)
+        say_pending("fix_result")
 
 
 def opml_section() -> None:
@@ -446,15 +445,11 @@ if feeds_tab.open:
         else:
             st.info("You are signed in as a viewer: you can see the feeds and their status. Admins add, change and delete feeds; "
                     "analysts can fetch them now.")
-        result = st.session_state.pop("feed_form_result", None)
-        if result is not None:
-            say(*result)
+        say_pending("feed_form_result")
 
         feeds = list_feeds()
         st.subheader("Monitored feeds")  # the team's, not one user's
-        report = st.session_state.pop("feed_report", None)
-        if report is not None:
-            say(report.level, report.text)
+        report = say_pending("feed_report")
         if not feeds:
             st.info("No feeds yet — add one above with its RSS or Atom URL." if may("admin") else "No feeds yet.")
         else:

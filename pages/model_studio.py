@@ -23,6 +23,7 @@ from ui import (
     page_tabs,
     plain,
     say,
+    say_pending,
     table,
     use_app_navigation,
 )
@@ -373,9 +374,7 @@ def delete_version_section(task: str, version: int) -> None:
 
 st.title("Model Studio")
 st.caption("Teach Beacon your own labels: check the data, train, compare with the active version, promote.")
-message = st.session_state.pop("studio_message", None)
-if message:
-    say(*message)
+say_pending("studio_message")
 train, runs, versions = page_tabs(["Train", "Runs", "Versions"], old_param="studio")
 if train.open:
     with train:

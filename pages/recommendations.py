@@ -13,7 +13,7 @@ from core.recommend.split import PROTOCOLS
 from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
-from ui import confirm_deletion, example_download, keep_choice, may, page_tabs, plain, say, table, use_app_navigation
+from ui import confirm_deletion, example_download, keep_choice, may, page_tabs, plain, say, say_pending, table, use_app_navigation
 
 use_app_navigation()
 
@@ -73,9 +73,7 @@ def saved_versions() -> None:
                for v in versions], hide_index=True, width="stretch", key="rec_versions", column_config=COLUMN_LABELS)  # fmt: skip
     if versions and may("admin"):
         delete_version(versions)
-    done = st.session_state.pop("rec_deleted", None)
-    if done:
-        say("success", done)
+    say_pending("rec_deleted")
 
 
 def delete_version(versions: list) -> None:
