@@ -67,6 +67,23 @@ def show_run(run_id: int) -> None:
         show_compression(run)
     else:
         show_result(run)
+    if studio.may_delete_run(run):
+        run_deletion(run)
+
+
+def run_deletion(run) -> None:  # noqa: ANN001 - RunView
+    """Delete an ended run (the rows or texts Beacon kept for it, its log), after a confirmation."""
+    asked = f"studio_delete_run_{run.id}"
+    if st.button("Delete this run…", key=f"studio_delete_run_ask_{run.id}"):
+        st.session_state[asked] = True
+    if not st.session_state.get(asked) or not confirm_deletion(asked, studio.delete_run_question(run)):
+        return
+    try:
+        st.session_state["studio_message"] = ("success", studio.delete_training_run(run))
+    except (ValueError, LookupError, PermissionError) as exc:
+        say("error", str(exc))
+        return
+    st.rerun()
 
 
 def show_compression(run) -> None:  # noqa: ANN001 - RunView
@@ -264,8 +281,7 @@ def runs_tab() -> None:
     table(studio.runs_table(runs), hide_index=True, width="stretch", key="studio_runs",
           column_config=COLUMN_LABELS | {"macro-F1": st.column_config.TextColumn("Macro-F1", alignment="right")})  # fmt: skip
     ids = [r.id for r in runs]
-    if st.session_state.get("studio_run_pick") not in ids:
-        st.session_state["studio_run_pick"] = ids[0]
+    keep_choice("studio_run_pick", ids)  # the newest, or a run deleted since
     run_id = st.selectbox("Run", ids, format_func=lambda i: f"Run {i}", key="studio_run_pick")
     if not get_run(run_id).finished:
         live_run(run_id)

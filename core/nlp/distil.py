@@ -216,20 +216,11 @@ def project_texts(task: str) -> list[tuple[str, list[str]]]:
 
 
 def teacher_training_texts(teacher: VersionInfo) -> list[str]:
-    """The texts of the training run that produced ``teacher`` when its rows are still stored; for a shipped default,
-    its training rows rebuilt from its sources when they are here."""
-    shipped = registry.shipped_split(teacher)
-    if shipped is not None:
-        return [t for t, _ in shipped[0]]
-    from core.nlp.runs import read_run_rows
-    from core.repositories import runs as run_rows
-    from core.storage.tables import TrainingRun
+    """The labelled texts ``teacher`` learned from when Beacon still has them (``core.nlp.runs.texts_learned_from``);
+    none for a teacher that is itself a student."""
+    from core.nlp.runs import texts_learned_from
 
-    paths = run_rows.newest(TrainingRun, lambda r: r.data_path, 1, task=teacher.task, model_version=teacher.version)
-    path = Path(paths[0]) if paths and paths[0] else None
-    if path is None or not path.exists():
-        return []
-    return read_run_rows(path)[0]
+    return texts_learned_from(teacher) or []
 
 
 # ---------------------------------------------------------------- the student: int8, measurement, registration

@@ -292,23 +292,27 @@ def _write_rows(path: Path, texts: list[str], labels: list[str]) -> None:
 def rows_seen_by(info, texts: list[str]) -> int | None:  # noqa: ANN001 - VersionInfo
     """How many of ``texts`` the version learned from (its scores on them are optimistic); None when Beacon no
     longer has what it learned from."""
-    seen = _texts_seen_by(info)
-    return None if seen is None else sum(text.strip() in seen for text in texts)
+    learned = texts_learned_from(info)
+    if learned is None:
+        return None
+    seen = {text.strip() for text in learned}
+    return sum(text.strip() in seen for text in texts)
 
 
-def _texts_seen_by(info) -> set[str] | None:  # noqa: ANN001 - VersionInfo
-    """The texts a version learned from, when Beacon still has them: a shipped default's training split (rebuilt
-    when its sources are here) or the cleaned file of the training run that registered it; None otherwise."""
+def texts_learned_from(info) -> list[str] | None:  # noqa: ANN001 - VersionInfo
+    """The labelled texts a version learned from, when Beacon still has them: a shipped default's training split
+    (rebuilt when its sources are here) or the cleaned rows of the training run that registered it; None otherwise
+    (its run was deleted, or it is a student, which learned from its teacher's labels on unlabelled texts)."""
     from core.nlp import registry
 
     split = registry.shipped_split(info)
     if split is not None:
-        return {text.strip() for text, _ in split[0]}
+        return [text for text, _ in split[0]]
     runs = run_rows.newest(TrainingRun, lambda r: (r.data_path, r.method), limit=1, task=info.task, model_version=info.version,
                            status=lifecycle.SUCCEEDED)  # fmt: skip
     if not runs or runs[0][1] == DISTIL or not runs[0][0] or not Path(runs[0][0]).is_file():
-        return None  # a student learned from its teacher's labels on unlabelled texts, not from labelled rows
-    return {text.strip() for text in read_run_rows(Path(runs[0][0]))[0]}
+        return None
+    return read_run_rows(Path(runs[0][0]))[0]
 
 
 def read_run_rows(path: Path) -> tuple[list[str], list[str]]:
@@ -476,6 +480,35 @@ def request_cancel(run_id: int) -> RunView:
     """Cancel a queued run at once, or ask a running one to stop at its next step."""
     lifecycle.request_cancel(TRAINING, run_id)
     return get_run(run_id)
+
+
+def delete_run(run_id: int) -> RunView:
+    """Delete a finished training or compression run with the rows, texts and log Beacon kept for it: analysts their
+    own runs, admins any. The version it registered stays, with its own validation rows; comparisons then no longer
+    know which rows that version learned from. ValueError while it is queued or running; LookupError when there is
+    no such run."""
+    from core.auth.ownership import require_owner
+
+    require("analyst", "delete training runs")
+
+    def check(row: TrainingRun) -> RunView:
+        run = _view(row)
+        require_owner("training run", f"run {run.id} ({run.task})", run.created_by)
+        if not run.finished:
+            raise ValueError(f"run {run.id} is {run.status}: cancel it and wait until it has stopped, then delete it")
+        return run
+
+    run = run_rows.delete(TrainingRun, run_id, check, f"there is no training run {run_id} (it may have been deleted)")
+    for path in run_files(run_id):
+        path.unlink(missing_ok=True)
+    record("training run deleted", f"run {run_id}", detail={"task": run.task, "rows": run.row_count, "version": run.model_version})
+    return run
+
+
+def run_files(run_id: int) -> list[Path]:
+    """What Beacon keeps on disk for a run: its cleaned rows or texts file, and its log."""
+    folder = runs_dir()
+    return sorted([*folder.glob(f"run-{run_id}.*"), *folder.glob(f"run-{run_id}-*")])
 
 
 def mark_interrupted_runs(now: datetime | None = None) -> int:

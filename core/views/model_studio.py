@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.auth import current_actor
+from core.auth.ownership import may_change
 from core.nlp import registry
 from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file
 from core.nlp.device import choose_device, device_label
@@ -21,6 +23,7 @@ from core.nlp.runs import (
     STUDENTS,
     RunView,
     TextsFile,
+    delete_run,
     launch_run,
     queue_distil_run,
     queue_run,
@@ -503,6 +506,28 @@ def promote_version(task: str, version: int) -> str:
 def rollback_task(task: str) -> str:
     info = registry.rollback(task)
     return f"Rolled back: {info.task} v{info.version} is active again."
+
+
+def may_delete_run(run: RunView) -> bool:
+    """Whether the signed-in user may delete this run now: it has ended, and it is theirs (analysts) or any (admins)."""
+    return run.finished and may_change(current_actor(), run.created_by)
+
+
+def delete_run_question(run: RunView) -> str:
+    """The confirmation before a run is deleted: what goes, and what stays."""
+    kept = (f"the {count_of(run.row_count, 'labelled row')} Beacon kept for it" if not is_compression(run)
+            else "the texts file it learned from" if run.params.get("texts") else "its record")  # fmt: skip
+    text = f"Delete run {run.id} ({run.task} · {run_kind(run)}): {kept} and its log?"
+    if run.model_version is not None and not registry.deleted_text(run.task, run.model_version):
+        text += (f" v{run.model_version}, which it registered, stays; comparisons will no longer say which rows "
+                 f"v{run.model_version} learned from.")  # fmt: skip
+    return text + " The audit log keeps that it ran. This cannot be undone."
+
+
+def delete_training_run(run: RunView) -> str:
+    """Delete the run; what to say once it is gone."""
+    delete_run(run.id)
+    return f"Deleted run {run.id} ({run.task} · {run_kind(run)}) with the data Beacon kept for it."
 
 
 def deleted_text(task: str, version: int | None) -> str | None:

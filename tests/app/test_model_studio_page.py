@@ -355,3 +355,27 @@ def test_the_accurate_base_is_offered_with_its_estimate_and_recorded_on_the_vers
     assert_no_exception(at)
     table = next(df for df in at.dataframe if "base" in df.value.columns).value
     assert dict(zip(table["version"], table["base"])) == {1: "fast", 2: "accurate"}
+
+
+def test_an_ended_run_is_deleted_after_a_confirmation_and_the_picker_moves_on(tiny_models):
+    from core.storage import session_scope
+    from core.storage.tables import TrainingRun
+    from tests.integration.test_training_runs import queue
+
+    first, second = queue(), queue()
+    with session_scope() as session:
+        for run_id in (first, second):
+            session.get(TrainingRun, run_id).status = "failed"
+    at = open_page("model_studio.py", "Runs")
+    assert widget(at.selectbox, "Run").value == second
+    at = button(at, "Delete this run…").click().run()
+    [question] = [t for t in texts(at.warning) if t.startswith("Delete run")]
+    assert question.startswith(f"Delete run {second} (sentiment · head): the 24 labelled rows Beacon kept for it and its log?")
+    at = button(at, "Yes, delete").click().run()
+    assert_no_exception(at)
+    assert f"Deleted run {second} (sentiment · head) with the data Beacon kept for it." in texts(at.success)
+    assert [r.id for r in list_runs()] == [first]
+    picker = widget(at.selectbox, "Run")
+    assert (picker.value, picker.proto.set_value) == (first, True)  # the browser is told, not left on the deleted run
+    someone_else = open_page("model_studio.py", "Runs", role="analyst")  # the runs are ana's
+    assert not [b for b in someone_else.button if b.label.startswith("Delete")]

@@ -170,6 +170,14 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
             session.get(ScoringRun, run_id).status = "succeeded"  # created by the role's user: theirs to delete
         return run_id
 
+    def finished_training_run(role: str) -> int:
+        from core.storage.tables import TrainingRun
+
+        run_id = training.queue_run(_labelled_check(), "sentiment", TrainingParams())
+        with session_scope() as session:
+            session.get(TrainingRun, run_id).status = "failed"  # queued by the role's user: theirs to delete
+        return run_id
+
     def knowledge_base(role: str) -> str:
         import_faq(f"KA-{role}", faq)
         return f"KA-{role}"
@@ -239,6 +247,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         training.request_cancel: Case(
             training.request_cancel, setup=lambda r: training.queue_run(_labelled_check(), "sentiment", TrainingParams())
         ),
+        training.delete_run: Case(training.delete_run, setup=finished_training_run),
         training.queue_distil_run: Case(lambda r: training.queue_distil_run("sentiment", 1), expect=distillation.DistilDataError),
         training.stage_texts_file: Case(lambda r: training.stage_texts_file(f"t-{r}.csv", b"text\nProfit rose\n")),
         distillation.distil: Case(lambda r: distillation.distil("sentiment", 1, ["one text"]), expect=distillation.DistilDataError),
