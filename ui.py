@@ -2,7 +2,7 @@
 
 import html
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -141,6 +141,23 @@ def keep_choice(key: str, choices: Sequence, start: object = None) -> None:
     value leaves the browser showing the old one while the page acts on the first."""
     if choices and st.session_state.get(key) not in choices:
         st.session_state[key] = start if start in choices else choices[0]
+
+
+def delete_after_confirmation(key: str, label: str, question: str, delete: Callable[[], str], said_after: str) -> None:
+    """A **label** button ("Delete this run…") that asks ``question``; on **Yes, delete** it calls ``delete()``, keeps
+    what it returns to be said after the rerun under ``said_after`` (``say_pending``) and reruns. A refusal (the run
+    started again, another analyst's, gone already) is said here."""
+    asked = f"{key}_asked"
+    if st.button(label, key=f"{key}_ask"):
+        st.session_state[asked] = True
+    if not st.session_state.get(asked) or not confirm_deletion(asked, question):
+        return
+    try:
+        st.session_state[said_after] = ("success", delete())
+    except (ValueError, LookupError, PermissionError) as exc:
+        say("error", str(exc))
+        return
+    st.rerun()
 
 
 def confirm_deletion(state_key: str, question: str) -> bool:

@@ -34,12 +34,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from core.repositories import runs as run_rows
 from core.settings import REPO_ROOT, get_settings
 from core.storage.tables import utcnow
 
 log = logging.getLogger("beacon.runs")
+T = TypeVar("T")
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "queued", "running", "succeeded", "failed", "cancelled", "interrupted"
 ACTIVE = (QUEUED, RUNNING)
@@ -211,6 +213,22 @@ def requeue(kind: RunKind, run_id: int, **values: object) -> None:
 
 
 # ---------------------------------------------------------------- stale runs and the worker
+
+
+def delete_ended(kind: RunKind, run_id: int, view: Callable[[object], T], named: Callable[[T], str]) -> T:
+    """Delete an ended run's row and return what ``view`` made of it: analysts their own runs, admins any
+    (``named(run)`` is what a refusal calls it). ValueError while it is queued or running; LookupError when there is
+    none. The caller removes the run's files once the row is gone."""
+    from core.auth.ownership import require_owner
+
+    def check(row: object) -> T:
+        run = view(row)
+        require_owner(kind.name, named(run), row.created_by)
+        if row.status not in FINISHED:
+            raise ValueError(f"run {run_id} is {row.status}: cancel it and wait until it has stopped, then delete it")
+        return run
+
+    return run_rows.delete(kind.table, run_id, check, f"{kind.missing(run_id)} (it may have been deleted)")
 
 
 def mark_interrupted(kind: RunKind, now: datetime | None = None, stale_s: float | None = None) -> int:

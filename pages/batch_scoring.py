@@ -9,7 +9,18 @@ from core.scoring import runs
 from core.scoring.agreement import disagreements, label_agreements, review_file
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
-from ui import chart_labels, confirm_deletion, confusion_chart, example_download, may, plain, say, say_pending, table, use_app_navigation
+from ui import (
+    chart_labels,
+    confusion_chart,
+    delete_after_confirmation,
+    example_download,
+    may,
+    plain,
+    say,
+    say_pending,
+    table,
+    use_app_navigation,
+)
 
 use_app_navigation()
 
@@ -248,19 +259,14 @@ def show_run(run_id: int) -> None:
 
 def run_deletion(run) -> None:  # noqa: ANN001 - RunView
     """Delete a finished run (its uploaded file, scores and downloads), after a confirmation."""
-    asked = f"scoring_delete_{run.id}"
-    if st.button("Delete this run…", key=f"scoring_delete_ask_{run.id}"):
-        st.session_state[asked] = True
-    if not st.session_state.get(asked) or not confirm_deletion(asked, batch_scoring.delete_question(run)):
-        return
-    try:
+
+    def delete() -> str:
         runs.delete_run(run.id)
-    except (ValueError, LookupError, PermissionError) as exc:
-        say("error", str(exc))
-        return
-    st.session_state["scoring_deleted"] = f"Deleted run {run.id} ({run.file_name}) with its file and results."
-    open_run(None)
-    st.rerun()
+        open_run(None)
+        return f"Deleted run {run.id} ({run.file_name}) with its file and results."
+
+    delete_after_confirmation(f"scoring_delete_{run.id}", "Delete this run…", batch_scoring.delete_question(run), delete,
+                              said_after="scoring_deleted")  # fmt: skip
 
 
 RUN_COLUMNS = {  # the past runs' columns in the user's words

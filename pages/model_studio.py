@@ -17,6 +17,7 @@ from ui import (
     chart_labels,
     confirm_deletion,
     confusion_chart,
+    delete_after_confirmation,
     example_download,
     keep_choice,
     may,
@@ -68,22 +69,8 @@ def show_run(run_id: int) -> None:
     else:
         show_result(run)
     if studio.may_delete_run(run):
-        run_deletion(run)
-
-
-def run_deletion(run) -> None:  # noqa: ANN001 - RunView
-    """Delete an ended run (the rows or texts Beacon kept for it, its log), after a confirmation."""
-    asked = f"studio_delete_run_{run.id}"
-    if st.button("Delete this run…", key=f"studio_delete_run_ask_{run.id}"):
-        st.session_state[asked] = True
-    if not st.session_state.get(asked) or not confirm_deletion(asked, studio.delete_run_question(run)):
-        return
-    try:
-        st.session_state["studio_message"] = ("success", studio.delete_training_run(run))
-    except (ValueError, LookupError, PermissionError) as exc:
-        say("error", str(exc))
-        return
-    st.rerun()
+        delete_after_confirmation(f"studio_delete_run_{run.id}", "Delete this run…", studio.delete_run_question(run),
+                                  lambda: studio.delete_training_run(run), said_after="studio_message")  # fmt: skip
 
 
 def show_compression(run) -> None:  # noqa: ANN001 - RunView

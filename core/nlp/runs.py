@@ -487,18 +487,8 @@ def delete_run(run_id: int) -> RunView:
     own runs, admins any. The version it registered stays, with its own validation rows; comparisons then no longer
     know which rows that version learned from. ValueError while it is queued or running; LookupError when there is
     no such run."""
-    from core.auth.ownership import require_owner
-
     require("analyst", "delete training runs")
-
-    def check(row: TrainingRun) -> RunView:
-        run = _view(row)
-        require_owner("training run", f"run {run.id} ({run.task})", run.created_by)
-        if not run.finished:
-            raise ValueError(f"run {run.id} is {run.status}: cancel it and wait until it has stopped, then delete it")
-        return run
-
-    run = run_rows.delete(TrainingRun, run_id, check, f"there is no training run {run_id} (it may have been deleted)")
+    run = lifecycle.delete_ended(TRAINING, run_id, _view, lambda run: f"run {run.id} ({run.task})")
     for path in run_files(run_id):
         path.unlink(missing_ok=True)
     record("training run deleted", f"run {run_id}", detail={"task": run.task, "rows": run.row_count, "version": run.model_version})

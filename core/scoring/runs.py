@@ -300,18 +300,8 @@ def resume_run(run_id: int, launch: bool = True) -> RunView:
 def delete_run(run_id: int) -> RunView:
     """Delete a finished run with its uploaded file and results (the run's folder): analysts their own runs, admins any
     run. ValueError while it is queued or running; LookupError when there is no such run."""
-    from core.auth.ownership import require_owner
-
     require("analyst", "delete scoring runs")
-
-    def check(row: ScoringRun) -> RunView:
-        run = _view(row)
-        require_owner("scoring run", f"run {run.id} ({run.file_name})", run.created_by)
-        if not run.finished:
-            raise ValueError(f"run {run.id} is {run.status}: cancel it and wait until it has stopped, then delete it")
-        return run
-
-    run = run_rows.delete(ScoringRun, run_id, check, f"there is no scoring run {run_id} (it may have been deleted)")
+    run = lifecycle.delete_ended(SCORING_RUN, run_id, _view, lambda run: f"run {run.id} ({run.file_name})")
     shutil.rmtree(run_dir(run_id), ignore_errors=True)
     record("scoring run deleted", run.file_name, detail={"run": run_id, "rows": run.rows_done})
     return run
