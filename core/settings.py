@@ -91,7 +91,10 @@ def _negative_threshold() -> float:
     tone is not a reason to escalate)."""
     if _env("BEACON_SUPPORT_NEGATIVE_THRESHOLD", "").strip().lower() == "off":
         return math.inf
-    return _env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9, 0, 1)
+    try:
+        return _env_float("BEACON_SUPPORT_NEGATIVE_THRESHOLD", 0.9, 0, 1)
+    except SettingsError as exc:
+        raise SettingsError(f"{exc} (or off, so that the customer's tone never escalates)") from None
 
 
 def _operating_point(value: str) -> str:

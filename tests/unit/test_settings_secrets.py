@@ -101,3 +101,7 @@ def test_an_unknown_operating_point_stops_the_start_instead_of_the_ask_page(secr
 def test_the_negative_tone_escalation_can_be_turned_off(secrets_file, monkeypatch):
     monkeypatch.setenv("BEACON_SUPPORT_NEGATIVE_THRESHOLD", "off")
     assert get_settings().support_negative_threshold > 1  # no probability reaches it
+    monkeypatch.setenv("BEACON_SUPPORT_NEGATIVE_THRESHOLD", "1.01")  # how it was turned off before "off"
+    get_settings.cache_clear()
+    with pytest.raises(settings_module.SettingsError, match=r"from 0 to 1, got 1.01 \(or off, so that"):
+        get_settings()
