@@ -185,78 +185,107 @@ def check_data(
     if not ok:
         return check
     catalogue = _clean_items(check, items, item_mapping, items_name)
-    m = interaction_mapping
+    m, name = interaction_mapping, interactions_name
     frame = pd.DataFrame({fld: interactions[col].str.strip() if (col := m.get(fld)) else "" for fld in INTERACTION_FIELDS},
                          index=interactions.index)
     rows_in_file = len(frame)
-    for fld in ("user", "item"):
-        empty = frame.index[frame[fld] == ""]
-        if len(empty):
-            check.add("warning", f"{interactions_name}: {len(empty)} rows have an empty {FIELD_NAMES[fld]} in column {m[fld]!r} "
-                                 f"({_lines(empty)}); they are skipped")
-            frame = frame.drop(index=empty)
-    if m.get("rating"):
-        rating = pd.to_numeric(frame["rating"], errors="coerce")
-        bad = frame.index[rating.isna()]
-        if len(bad):
-            check.add("warning", f"{interactions_name}: {len(bad)} ratings in column {m['rating']!r} are not numbers "
-                                 f"({_lines(bad)}: {_values(frame.loc[bad, 'rating'])}); those rows are skipped")
-            frame, rating = frame.drop(index=bad), rating.drop(index=bad)
-        frame["rating"] = rating.astype(float)
-        if len(rating):
-            low, high, distinct = float(rating.min()), float(rating.max()), int(rating.nunique())
-            check.stats["rating scale"] = f"{low:g} to {high:g} ({distinct} distinct values)"
-            scale = f"{interactions_name}: the ratings in column {m['rating']!r} range from {low:g} to {high:g} with {distinct} " \
-                    "distinct values"  # fmt: skip
-            if min_rating is None:
-                check.add("info", f"{scale}; every interaction counts as relevant, whatever its rating")
-            else:
-                kept = rating >= min_rating
-                check.stats["relevant from rating"] = min_rating
-                check.add("info", f"{scale}; interactions rated {min_rating:g} or more count as relevant: {int(kept.sum()):,} of "
-                                  f"{len(rating):,} (the other {int((~kept).sum()):,} are left out)")  # fmt: skip
-                frame, rating = frame[kept], rating[kept]
-            negative = frame.index[rating < 0]
-            if len(negative):
-                check.add("warning", f"{interactions_name}: {len(negative)} ratings in column {m['rating']!r} are negative "
-                                     f"({_lines(negative)})")
-    else:
-        frame["rating"] = 1.0
-    if m.get("timestamp"):
-        ts = _parse_timestamps(frame["timestamp"])
-        bad = frame.index[ts.isna()]
-        if len(bad):
-            check.add("warning", f"{interactions_name}: {len(bad)} timestamps in column {m['timestamp']!r} cannot be read "
-                                 f"({_lines(bad)}: {_values(frame.loc[bad, 'timestamp'])}); those rows are skipped")
-            frame, ts = frame.drop(index=bad), ts.drop(index=bad)
-        frame["timestamp"] = ts
-    else:
-        frame["timestamp"] = np.nan
-    dup = frame.index[frame.duplicated(keep="first")]
-    if len(dup):
-        check.add("warning", f"{interactions_name}: {len(dup)} rows repeat an earlier row exactly ({_lines(dup)}); the repeats are skipped")
-        frame = frame.drop(index=dup)
-    repeated = frame.index[frame.duplicated(subset=["user", "item"], keep="last")]
-    if len(repeated):
-        check.add("info", f"{interactions_name}: {len(repeated)} rows are a repeated interaction of the same user and item "
-                          f"({_lines(repeated)}); they are merged into one (the latest is kept)")
-        frame = frame.sort_values("timestamp", kind="stable").drop_duplicates(subset=["user", "item"], keep="last").sort_index()
+    frame = _without_empty_ids(check, frame, m, name)
+    frame = _with_ratings(check, frame, m, name, min_rating)
+    frame = _with_timestamps(check, frame, m, name)
+    frame = _without_repeats(check, frame, name)
     known = frame["item"].isin(set(catalogue["item"]))
     unknown = frame.index[~known]
     if len(unknown):
-        check.add("warning", f"{interactions_name}: {len(unknown)} rows name items that are not in the catalogue "
+        check.add("warning", f"{name}: {len(unknown)} rows name items that are not in the catalogue "
                              f"({_lines(unknown)}: items {_values(frame.loc[unknown, 'item'])}); they are skipped")
         frame = frame[known]
+    _judge_interactions(check, frame, catalogue, rows_in_file, name, has_timestamps=bool(m.get("timestamp")))
+    check.interactions = frame.reset_index(drop=True)
+    check.items = catalogue
+    return check
+
+
+def _without_empty_ids(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None], name: str) -> pd.DataFrame:
+    for fld in ("user", "item"):
+        empty = frame.index[frame[fld] == ""]
+        if len(empty):
+            check.add("warning", f"{name}: {len(empty)} rows have an empty {FIELD_NAMES[fld]} in column {m[fld]!r} "
+                                 f"({_lines(empty)}); they are skipped")
+            frame = frame.drop(index=empty)
+    return frame
+
+
+def _with_ratings(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None], name: str, min_rating: float | None) -> pd.DataFrame:
+    """The rating column as numbers (rows without one skipped; every rating 1.0 without the column), the scale said,
+    and only the interactions rated at least ``min_rating`` when it is given."""
+    if not m.get("rating"):
+        return frame.assign(rating=1.0)
+    rating = pd.to_numeric(frame["rating"], errors="coerce")
+    bad = frame.index[rating.isna()]
+    if len(bad):
+        check.add("warning", f"{name}: {len(bad)} ratings in column {m['rating']!r} are not numbers "
+                             f"({_lines(bad)}: {_values(frame.loc[bad, 'rating'])}); those rows are skipped")
+        frame, rating = frame.drop(index=bad), rating.drop(index=bad)
+    frame["rating"] = rating.astype(float)
+    if not len(rating):
+        return frame
+    low, high, distinct = float(rating.min()), float(rating.max()), int(rating.nunique())
+    check.stats["rating scale"] = f"{low:g} to {high:g} ({distinct} distinct values)"
+    scale = f"{name}: the ratings in column {m['rating']!r} range from {low:g} to {high:g} with {distinct} distinct values"
+    if min_rating is None:
+        check.add("info", f"{scale}; every interaction counts as relevant, whatever its rating")
+    else:
+        kept = rating >= min_rating
+        check.stats["relevant from rating"] = min_rating
+        check.add("info", f"{scale}; interactions rated {min_rating:g} or more count as relevant: {int(kept.sum()):,} of "
+                          f"{len(rating):,} (the other {int((~kept).sum()):,} are left out)")  # fmt: skip
+        frame, rating = frame[kept], rating[kept]
+    negative = frame.index[rating < 0]
+    if len(negative):
+        check.add("warning", f"{name}: {len(negative)} ratings in column {m['rating']!r} are negative ({_lines(negative)})")
+    return frame
+
+
+def _with_timestamps(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None], name: str) -> pd.DataFrame:
+    if not m.get("timestamp"):
+        return frame.assign(timestamp=np.nan)
+    ts = _parse_timestamps(frame["timestamp"])
+    bad = frame.index[ts.isna()]
+    if len(bad):
+        check.add("warning", f"{name}: {len(bad)} timestamps in column {m['timestamp']!r} cannot be read "
+                             f"({_lines(bad)}: {_values(frame.loc[bad, 'timestamp'])}); those rows are skipped")
+        frame, ts = frame.drop(index=bad), ts.drop(index=bad)
+    frame["timestamp"] = ts
+    return frame
+
+
+def _without_repeats(check: DataCheck, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Exact repeats skipped; the same user and item again merged into one interaction (the latest kept)."""
+    dup = frame.index[frame.duplicated(keep="first")]
+    if len(dup):
+        check.add("warning", f"{name}: {len(dup)} rows repeat an earlier row exactly ({_lines(dup)}); the repeats are skipped")
+        frame = frame.drop(index=dup)
+    repeated = frame.index[frame.duplicated(subset=["user", "item"], keep="last")]
+    if len(repeated):
+        check.add("info", f"{name}: {len(repeated)} rows are a repeated interaction of the same user and item "
+                          f"({_lines(repeated)}); they are merged into one (the latest is kept)")
+        frame = frame.sort_values("timestamp", kind="stable").drop_duplicates(subset=["user", "item"], keep="last").sort_index()
+    return frame
+
+
+def _judge_interactions(check: DataCheck, frame: pd.DataFrame, catalogue: pd.DataFrame, rows_in_file: int, name: str,
+                        has_timestamps: bool) -> None:  # fmt: skip
+    """Whether enough is left to fit and evaluate on, and the counts the page shows."""
     per_user = frame.groupby("user")["item"].size()
     single = per_user[per_user == 1]
     if len(single):
         users = _values(single.index.to_series())
-        check.add("warning", f"{interactions_name}: {len(single)} users have only one interaction (users {users}); "
+        check.add("warning", f"{name}: {len(single)} users have only one interaction (users {users}); "
                              "they are used for training but cannot be evaluated")
     if frame.empty:
-        check.add("error", f"{interactions_name}: no usable interactions are left after the check")
+        check.add("error", f"{name}: no usable interactions are left after the check")
     elif frame["user"].nunique() < 2 or frame["item"].nunique() < 2:
-        check.add("error", f"{interactions_name}: at least 2 users and 2 items with interactions are needed")
+        check.add("error", f"{name}: at least 2 users and 2 items with interactions are needed")
     no_history = int((~catalogue["item"].isin(set(frame["item"]))).sum())
     check.stats.update({
         "interaction rows": rows_in_file, "usable interactions": len(frame), "users": int(frame["user"].nunique()),
@@ -264,12 +293,9 @@ def check_data(
         "items without interactions": no_history,
         "users with one interaction": len(single),
     })
-    if not m.get("timestamp"):
-        check.add("info", f"{interactions_name}: no timestamp column, so the leave-last-out protocol is not available, "
+    if not has_timestamps:
+        check.add("info", f"{name}: no timestamp column, so the leave-last-out protocol is not available, "
                           "only the random split")
-    check.interactions = frame.reset_index(drop=True)
-    check.items = catalogue
-    return check
 
 
 def item_text(items: pd.DataFrame) -> list[str]:
