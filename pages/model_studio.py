@@ -210,15 +210,7 @@ def train_tab() -> None:
     base = st.radio("Base encoder", bases, format_func=studio.BASES.get, horizontal=True, key="studio_base")
     if "accurate" not in bases:
         st.caption(studio.ACCURATE_MISSING)
-    defaults = studio.default_params(method)
-    with st.expander("Advanced settings"):
-        a1, a2, a3 = st.columns(3)
-        epochs = a1.number_input("Epochs (at most; early stopping)", 1, 500, defaults["epochs"], key=f"studio_epochs_{method}")
-        lr = a2.number_input("Learning rate", 1e-6, 1.0, defaults["learning_rate"], format="%.6f", key=f"studio_lr_{method}")
-        batch = a3.number_input("Batch size", 4, 512, defaults["batch_size"], key="studio_batch")
-        b1, b2 = st.columns(2)
-        max_length = b1.number_input("Max length (tokens)", 16, 512, defaults["max_length"], key="studio_maxlen")
-        rank = b2.number_input("LoRA rank", 1, 128, defaults["lora_rank"], key="studio_rank", disabled=method != "lora")
+    params = advanced_settings(method, base)
 
     try:
         check = studio.run_data_check(frame, text_col, label_col, task, add_corrections)
@@ -228,25 +220,7 @@ def train_tab() -> None:
     small = small_classes(check.class_counts)
     if small and st.checkbox(studio.leave_out_label(small), key="studio_leave_out"):
         check = studio.run_data_check(frame, text_col, label_col, task, add_corrections, leave_out_small=True)
-    st.subheader("Data check")
-    counts = studio.check_counts(frame, check)
-    for col, (name, value) in zip(st.columns(len(counts)), counts.items()):
-        col.metric(name, value, border=True)
-    if check.class_counts:
-        counts = px.bar(x=chart_labels(check.class_counts), y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
-        counts.update_layout(title="Rows per class", height=300).update_xaxes(type="category")  # labels such as 0/1 are names
-        st.plotly_chart(counts, width="stretch", key="studio_class_counts")
-    for problem in check.problems:
-        say("error", sentence(problem))
-    for warning in check.warnings:
-        say("warning", sentence(warning))
-    if len(check.dropped):
-        with st.expander(f"Rows that will be dropped ({len(check.dropped)})"):
-            table(check.dropped, hide_index=True, width="stretch", key="studio_dropped", column_config=COLUMN_LABELS)
-            st.download_button("Download the dropped rows", safe_csv(check.dropped), "dropped_rows.csv", "text/csv")
-
-    params = TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
-                            max_length=int(max_length), lora_rank=int(rank), base=base)  # fmt: skip
+    show_data_check(frame, check)
     plan = studio.training_plan(check.texts, params)
     st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}** "
                f"(estimate on this device by base encoder: {plan.per_base_text})")  # fmt: skip
@@ -258,6 +232,41 @@ def train_tab() -> None:
             return
         st.session_state["studio_run_pick"] = run_id
         say("success", f"Training run {run_id} started. It keeps running if you close this page; follow it under Runs.")
+
+
+def advanced_settings(method: str, base: str) -> TrainingParams:
+    """The run's settings: the method's defaults, changed under **Advanced settings**."""
+    defaults = studio.default_params(method)
+    with st.expander("Advanced settings"):
+        a1, a2, a3 = st.columns(3)
+        epochs = a1.number_input("Epochs (at most; early stopping)", 1, 500, defaults["epochs"], key=f"studio_epochs_{method}")
+        lr = a2.number_input("Learning rate", 1e-6, 1.0, defaults["learning_rate"], format="%.6f", key=f"studio_lr_{method}")
+        batch = a3.number_input("Batch size", 4, 512, defaults["batch_size"], key="studio_batch")
+        b1, b2 = st.columns(2)
+        max_length = b1.number_input("Max length (tokens)", 16, 512, defaults["max_length"], key="studio_maxlen")
+        rank = b2.number_input("LoRA rank", 1, 128, defaults["lora_rank"], key="studio_rank", disabled=method != "lora")
+    return TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
+                          max_length=int(max_length), lora_rank=int(rank), base=base)  # fmt: skip
+
+
+def show_data_check(frame, check) -> None:  # noqa: ANN001 - DataFrame, DataCheck
+    """The counts, rows per class, every problem and warning, and the rows that will be dropped."""
+    st.subheader("Data check")
+    counts = studio.check_counts(frame, check)
+    for col, (name, value) in zip(st.columns(len(counts)), counts.items()):
+        col.metric(name, value, border=True)
+    if check.class_counts:
+        chart = px.bar(x=chart_labels(check.class_counts), y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
+        chart.update_layout(title="Rows per class", height=300).update_xaxes(type="category")  # labels such as 0/1 are names
+        st.plotly_chart(chart, width="stretch", key="studio_class_counts")
+    for problem in check.problems:
+        say("error", sentence(problem))
+    for warning in check.warnings:
+        say("warning", sentence(warning))
+    if len(check.dropped):
+        with st.expander(f"Rows that will be dropped ({len(check.dropped)})"):
+            table(check.dropped, hide_index=True, width="stretch", key="studio_dropped", column_config=COLUMN_LABELS)
+            st.download_button("Download the dropped rows", safe_csv(check.dropped), "dropped_rows.csv", "text/csv")
 
 
 def runs_tab() -> None:
