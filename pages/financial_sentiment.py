@@ -380,13 +380,7 @@ if trends_tab.open:
             counts_event = st.plotly_chart(
                 counts, width="stretch", on_select=lambda: clicked_chart("count"), selection_mode="points", key="count_chart"
             )
-            thin = int(marked["thin"].sum())
-            st.caption(
-                (f"Hollow, faded points: buckets with fewer than {dash.thin_threshold()} {unit.lower()} (thin data, {thin} here). "
-                 if thin else "")
-                + ("Bars: the 95% (Wilson) interval of the negative share. " if share else "")
-                + "Click a point or a bar to list the items behind it, or pick one below."
-            )
+            st.caption(dash.trend_caption(marked, unit, share))
             st.download_button("Download the trend (CSV)", dash.trend_csv(marked, group_by, flt.count_stories), "trend.csv",
                                "text/csv", key="t_download")  # fmt: skip
             if st.toggle(f"Compare {' with '.join(dash.COMPARE_NAMES[frequency])}", key="t_compare"):

@@ -358,6 +358,17 @@ def mark_thin(trend: pd.DataFrame, min_items: int | None = None, stories: bool =
     return frame
 
 
+def trend_caption(marked: pd.DataFrame, unit: str, share: bool) -> str:
+    """What the Trends chart's marks mean: thin buckets, the interval bars, how to hide lines when there are many,
+    and how to reach the items."""
+    thin = int(marked["thin"].sum())
+    parts = [f"Hollow, faded points: buckets with fewer than {thin_threshold()} {unit.lower()} (thin data, {thin} here). "
+             if thin else "", "Bars: the 95% (Wilson) interval of the negative share. " if share else ""]  # fmt: skip
+    if marked["group"].nunique() > 3:
+        parts.append("Click a name in the legend to hide its line; double-click it to show that line alone. ")
+    return "".join(parts) + "Click a point or a bar to list the items behind it, or pick one below."
+
+
 def thin_threshold() -> int:
     """Buckets with fewer items than this are thin data (BEACON_TREND_MIN_ITEMS)."""
     return get_settings().trend_min_items

@@ -114,3 +114,14 @@ def test_the_trend_download_has_the_counts_the_interval_and_the_thin_flag_per_bu
     assert got["bucket (UTC)"].tolist() == ["2026-12-01 00:00", "2026-12-02 00:00"]
     assert got["thin (too few to read)"].tolist() == ["yes", "no"] and got["negative share 95% low"][0] == pytest.approx(0.2065)
     assert got["topic"][1] == "'=Fed"  # a group name that looks like a formula stays text in a spreadsheet
+
+
+def test_the_trend_caption_explains_thin_points_intervals_and_hiding_lines_when_there_are_many():
+    four = dash.mark_thin(_trend([("Earnings", 1, 1), ("Fed", 4, 2), ("Markets", 5, 1), ("Big", 400, 100)]), min_items=5)
+    caption = dash.trend_caption(four, "Stories", share=True)
+    assert "fewer than 5 stories (thin data, 2 here)" in caption and "95% (Wilson) interval" in caption
+    assert "double-click it to show that line alone" in caption  # four lines: say how to thin them out
+    two = dash.mark_thin(_trend([("Markets", 5, 1), ("Big", 400, 100)]), min_items=5)
+    caption = dash.trend_caption(two, "Items", share=False)
+    assert "Hollow" not in caption and "Wilson" not in caption and "legend" not in caption
+    assert caption.endswith("Click a point or a bar to list the items behind it, or pick one below.")
