@@ -62,7 +62,7 @@ def new_run_form() -> None:
         help="Comma, semicolon, tab or pipe separated; UTF-8, UTF-16 or Latin-1. The limit is set with BEACON_UPLOAD_MAX_MB.",
     )
     if upload is None:
-        st.caption(f"Files up to {limit}. Rows are read and scored in chunks, so large files are fine.")
+        st.caption("Rows are read and scored in chunks, so a file of millions of rows is fine.")
         example_download("batch")
         return
     try:
