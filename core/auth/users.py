@@ -51,8 +51,9 @@ def create_admin_from_environment() -> bool:
 
 
 def _update(username: str, action: str, **values: object) -> None:
-    # a disabled account or a new password ends open sessions
-    accounts.update_user(username, values, end_sessions=values.get("active") is False or "password_hash" in values)
+    # a disabled account or a new password ends open sessions; a role change or a disabled account must leave an admin
+    accounts.update_user(username, values, end_sessions=values.get("active") is False or "password_hash" in values,
+                         keep_an_admin="role" in values or values.get("active") is False)  # fmt: skip
     record(action, username, detail={k: v for k, v in values.items() if k != "password_hash"})
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from core.storage import session_scope
 from core.storage.tables import AuditEvent, LoginSession, User
@@ -83,14 +83,23 @@ def add_user(username: str, password_hash: str, role: str) -> None:
         session.add(User(username=username, password_hash=password_hash, role=role))
 
 
-def update_user(username: str, values: dict, end_sessions: bool = False) -> None:
-    """Change an account's fields (LookupError when there is none); ``end_sessions`` revokes its open sessions."""
+def update_user(username: str, values: dict, end_sessions: bool = False, keep_an_admin: bool = False) -> None:
+    """Change an account's fields (LookupError when there is none); ``end_sessions`` revokes its open sessions.
+    ``keep_an_admin``: ValueError, and nothing changed, when no active admin would be left."""
     with session_scope() as session:
+        if keep_an_admin:  # the admins' rows locked first: two admins cannot demote each other at the same moment
+            session.scalars(select(User.id).where(_ACTIVE_ADMIN).with_for_update()).all()
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise LookupError(f"there is no user {username!r}")
+        was_admin = user.role == "admin" and user.active
         for key, value in values.items():
             setattr(user, key, value)
+        if keep_an_admin and was_admin:
+            session.flush()
+            if not session.scalar(select(func.count()).select_from(User).where(_ACTIVE_ADMIN)):
+                raise ValueError(f"{username} is the only active admin: make another user an admin first, so that "
+                                 "someone can still manage users, feeds and models")  # fmt: skip
         if end_sessions:
             revoke = update(LoginSession).where(LoginSession.user_id == user.id).values(revoked=True)
             session.execute(revoke.execution_options(synchronize_session=False))
@@ -102,9 +111,12 @@ def all_users() -> list[UserView]:
                 for u in session.scalars(select(User).order_by(User.username))]  # fmt: skip
 
 
+_ACTIVE_ADMIN = and_(User.role == "admin", User.active.is_(True))
+
+
 def active_admin_names() -> list[str]:
     with session_scope() as session:
-        return list(session.scalars(select(User.username).where(User.role == "admin", User.active.is_(True)).order_by(User.username)))
+        return list(session.scalars(select(User.username).where(_ACTIVE_ADMIN).order_by(User.username)))
 
 
 def active_usernames() -> list[str]:

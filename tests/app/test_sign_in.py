@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from core.auth import create_user, issue_setup_token, list_events, setup_token_valid, user_count
+from core.auth import create_user, issue_setup_token, list_events, list_users, setup_token_valid, user_count
 from core.auth.sessions import refusal
 from core.storage import session_scope
 from core.storage.tables import LoginSession, utcnow
@@ -160,6 +160,16 @@ def test_the_audit_log_shows_changes_without_the_routine_sign_ins(db):
     assert {"feed changed", "sign-in failed"} <= set(shown)  # a refused sign-in is no routine
     assert not {"signed in", "signed out"} & set(shown)
     assert {e["action"] for e in list_events()} >= {"signed in", "signed out"}  # left out of the view, not the log
+
+
+def test_the_only_admin_cannot_demote_themselves_from_the_admin_page(db):
+    at = open_page("admin.py", "Users")  # test-admin is the only admin account
+    at.selectbox(key="admin_pick").set_value("test-admin")
+    at.selectbox(key="admin_role").set_value("viewer")
+    at = at.button(key="admin_save_role").click().run()
+    assert_no_exception(at)
+    assert any(e.startswith("test-admin is the only active admin: make another user an admin first") for e in texts(at.error))
+    assert [u.role for u in list_users() if u.username == "test-admin"] == ["admin"]
 
 
 def test_a_non_admin_on_the_admin_page_gets_a_read_only_view_without_forms(db):
