@@ -80,10 +80,10 @@ def delete_watchlist(name: str) -> bool:
     return True
 
 
-def _check_delete(name: str, owner: str | None, rules: list[str]) -> None:
+def _check_delete(name: str, owner: str | None, watchers: list[str]) -> None:
     require_owner("watchlist", name, owner)
-    if rules:
-        raise ValueError(f"watchlist {name!r} is used by alert rule(s) {', '.join(sorted(rules))}: change or delete them first")
+    if watchers:
+        raise ValueError(f"watchlist {name!r} is used by {' and '.join(watchers)}: change or delete them first")
 
 
 def list_watchlists() -> list[dict]:

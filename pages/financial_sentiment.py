@@ -182,8 +182,12 @@ def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
     if doomed is not None and confirm_deletion(
         "feed_delete", f"Delete the feed {doomed.name!r} and its {doomed.articles} items? This cannot be undone."
     ):
-        delete_feed(doomed.id)
-        st.session_state["feed_report"] = dash.ActionReport("success", f"Deleted the feed {doomed.name!r}.")
+        try:
+            delete_feed(doomed.id)
+        except (ValueError, PermissionError) as exc:  # an alert rule watches it
+            st.session_state["feed_report"] = dash.ActionReport("error", dash.error_text(exc))
+        else:
+            st.session_state["feed_report"] = dash.ActionReport("success", f"Deleted the feed {doomed.name!r}.")
         st.rerun()
 
 

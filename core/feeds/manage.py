@@ -147,10 +147,16 @@ def _clean_changes(changes: dict[str, object]) -> dict[str, object]:
 
 @requires("admin", "delete feeds")
 def delete_feed(feed_id: int) -> None:
-    """Remove a feed and its articles; removing a feed that is already gone does nothing."""
-    name = items.delete_feed(feed_id)
+    """Remove a feed and its articles; removing a feed that is already gone does nothing. ValueError while an
+    alert rule watches it (the rule would never fire again)."""
+    name = items.delete_feed(feed_id, _check_unwatched)
     if name is not None:
         record("feed deleted", name)
+
+
+def _check_unwatched(name: str, watchers: list[str]) -> None:
+    if watchers:
+        raise ValueError(f"The feed {name!r} is watched by {' and '.join(watchers)}: change or delete them first.")
 
 
 def list_feeds() -> list[FeedView]:

@@ -51,8 +51,19 @@ def delete_rule(name: str, check_owner: Callable[[str | None], object]) -> bool:
     return delete_owned(AlertRule, name, lambda _session, owner: check_owner(owner))
 
 
-def rules_using_watchlist(session: Session, name: str) -> list[str]:
-    return list(session.scalars(select(AlertRule.name).where(AlertRule.scope_type == "watchlist", AlertRule.scope_value == name)))
+def rules_using(session: Session, scope_type: str, name: str) -> list[str]:
+    """The names of the alert rules that watch the watchlist or feed ``name``."""
+    where = (AlertRule.scope_type == scope_type, AlertRule.scope_value == name)
+    return list(session.scalars(select(AlertRule.name).where(*where).order_by(AlertRule.name)))
+
+
+def rename_scope(session: Session, scope_type: str, old: str, new: str) -> list[str]:
+    """Point the rules that watch ``old`` (a feed being renamed) at ``new``; returns their names."""
+    names = rules_using(session, scope_type, old)
+    if names:
+        session.execute(update(AlertRule).where(AlertRule.scope_type == scope_type, AlertRule.scope_value == old)
+                        .values(scope_value=new))  # fmt: skip
+    return names
 
 
 def scope_names(scope_type: str) -> list[str]:

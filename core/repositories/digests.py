@@ -62,6 +62,12 @@ def _retry_due(now: datetime, max_attempts: int):
     )
 
 
+def digests_using(session, scope_type: str, name: str) -> list[str]:  # noqa: ANN001 - the caller's Session
+    """The names of the digests whose scope is the watchlist ``name``."""
+    where = (DigestSubscription.scope_type == scope_type, DigestSubscription.scope_value == name)
+    return list(session.scalars(select(DigestSubscription.name).where(*where).order_by(DigestSubscription.name)))
+
+
 def claim_send(subscription_id: int, key: str, start: datetime, end: datetime, now: datetime, max_attempts: int) -> int | None:
     """Claim the period for sending: insert its row ('sending'), or take a failed one whose retry is due. The unique
     (subscription, period) constraint lets only one worker insert it. Returns the row id, None when the period is

@@ -123,6 +123,10 @@ def save_feed(values: dict, feed_id: int | None = None, by_name: bool = False) -
             if feed is None:
                 feed = Feed(name=values["name"], enabled=True)
                 session.add(feed)
+            elif values.get("name", feed.name) != feed.name:  # renamed: the alert rules that watch it follow
+                from core.repositories.alerts import rename_scope
+
+                rename_scope(session, "feed", feed.name, values["name"])
             _apply(feed, **values)
             session.flush()
             return feed.id, feed.name
@@ -130,12 +134,15 @@ def save_feed(values: dict, feed_id: int | None = None, by_name: bool = False) -
         raise FeedTaken("either") from exc
 
 
-def delete_feed(feed_id: int) -> str | None:
+def delete_feed(feed_id: int, check: Callable[[str, list[str]], None] | None = None) -> str | None:
     """Delete the feed and (by the database's cascade, without loading them) its articles and mentions;
-    returns its name, None when it was already gone. A story whose lead item goes with the feed is counted
-    through its first remaining item from then on."""
+    returns its name, None when it was already gone. ``check(name, what watches it)`` runs inside the transaction
+    and raises to refuse. A story whose lead item goes with the feed is counted through its first remaining item
+    from then on."""
     with session_scope() as session:
         name = session.scalar(select(Feed.name).where(Feed.id == feed_id))
+        if name is not None and check is not None:
+            check(name, _watchers(session, "feed", name))
         led = list(session.scalars(select(Article.story_id).where(Article.feed_id == feed_id, Article.story_lead,
                                                                   Article.story_id.is_not(None))))
         session.execute(delete(Feed).where(Feed.id == feed_id))
@@ -668,11 +675,18 @@ def save_watchlist(name: str, companies: list[str], tickers: list[str], keywords
 
 
 def delete_watchlist(name: str, check: Callable[[str | None, list[str]], None]) -> bool:
-    """Delete the watchlist; False when there is none. ``check(owner, names of the alert rules using it)``
-    runs inside the transaction and raises to refuse."""
-    from core.repositories.alerts import rules_using_watchlist
+    """Delete the watchlist; False when there is none. ``check(owner, what watches it)`` ("alert rule 'X'",
+    "digest 'Y'") runs inside the transaction and raises to refuse."""
+    return delete_owned(Watchlist, name, lambda session, owner: check(owner, _watchers(session, "watchlist", name)))
 
-    return delete_owned(Watchlist, name, lambda session, owner: check(owner, rules_using_watchlist(session, name)))
+
+def _watchers(session: Session, scope_type: str, name: str) -> list[str]:
+    """The alert rules and digests that watch the watchlist or feed ``name``, in words."""
+    from core.repositories.alerts import rules_using
+    from core.repositories.digests import digests_using
+
+    return ([f"alert rule {n!r}" for n in rules_using(session, scope_type, name)]
+            + [f"digest {n!r}" for n in digests_using(session, scope_type, name)])  # fmt: skip
 
 
 def watchlist_entries() -> list[tuple[list[str], list[str]]]:

@@ -242,6 +242,19 @@ def test_deleting_a_feed_asks_for_confirmation(seed):
     assert "No feeds yet — add one above with its RSS or Atom URL." in texts(at.info)
 
 
+def test_a_feed_an_alert_rule_watches_is_kept_and_the_page_says_which_rule(seed):
+    from core.alerts import save_alert_rule
+
+    seed(SCORED[:1], feed_name="Wire")
+    save_alert_rule(name="Wire watch", scope_type="feed", scope_value="Wire")
+    at = open_page(PAGE, tab="Feeds")
+    button(at, "Delete…").click().run()
+    button(at, "Yes, delete").click().run()
+    assert_no_exception(at)
+    assert any("The feed 'Wire' is watched by alert rule 'Wire watch': change or delete them first." in e for e in texts(at.error))
+    assert [f.name for f in list_feeds()] == ["Wire"]
+
+
 def test_an_admin_edits_a_feed_pauses_it_and_keeps_its_items(seed):
     from core.auth import list_events
 

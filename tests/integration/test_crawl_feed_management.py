@@ -137,6 +137,18 @@ def test_deleting_a_feed_removes_its_articles(db):
     assert [v.name for v in list_feeds()] == ["Keep"]
 
 
+def test_a_feed_an_alert_rule_watches_is_not_deleted_and_a_renamed_one_keeps_its_rules(db):
+    from core.alerts import list_alert_rules, save_alert_rule
+
+    feed_id = add_feed("Wire", URL)
+    save_alert_rule(name="Wire watch", scope_type="feed", scope_value="Wire")
+    update_feed(feed_id, name="Wire (EU)")  # the rule follows the feed's new name
+    assert [(r["name"], r["scope_value"]) for r in list_alert_rules()] == [("Wire watch", "Wire (EU)")]
+    with pytest.raises(ValueError, match=r"The feed 'Wire \(EU\)' is watched by alert rule 'Wire watch': change or delete them first"):
+        delete_feed(feed_id)
+    assert [v.name for v in list_feeds()] == ["Wire (EU)"]
+
+
 def test_the_list_shows_the_last_crawl_and_the_article_count(db):
     routes = {"/news.rss": rss_feed([{"title": "One", "link": "https://e.com/1"}]), "/bad.rss": FeedRoute(b"", status=404)}
     with serve_feeds(routes) as base_url:

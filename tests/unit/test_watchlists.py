@@ -55,6 +55,19 @@ def test_delete_is_refused_while_a_rule_uses_it(db):
     assert [w["name"] for w in list_watchlists()] == ["Nordics"]
 
 
+def test_delete_is_refused_while_a_digest_uses_it_and_names_everything_that_does(db):
+    from core.digests import save_digest_subscription
+
+    save_watchlist("Nordics", companies=["Nokia"])
+    save_digest_subscription("Morning Nordics", "watchlist", "Nordics", recipients="a@example.com")
+    with pytest.raises(ValueError, match="watchlist 'Nordics' is used by digest 'Morning Nordics': change or delete them first"):
+        delete_watchlist("Nordics")
+    save_alert_rule(name="Nordic news", scope_type="watchlist", scope_value="Nordics")
+    with pytest.raises(ValueError, match="used by alert rule 'Nordic news' and digest 'Morning Nordics'"):
+        delete_watchlist("Nordics")
+    assert [w["name"] for w in list_watchlists()] == ["Nordics"]
+
+
 def test_terms_across_watchlists(db):
     save_watchlist("A", companies=["Nokia", "Kone"], tickers=["NOK"])
     save_watchlist("B", companies=["nokia", "Wärtsilä"], tickers=["$kne", "NOK"], keywords=["layoffs"])
