@@ -12,7 +12,7 @@ from core.digests import (
     save_digest_subscription,
 )
 from core.views import digests as view
-from core.views.alerts import RECIPIENTS_HELP
+from core.views.alerts import RECIPIENTS_HELP, scope_warning
 from core.views.app import new_name_taken
 from ui import confirm_deletion, keep_choice, may, open_for_editing, picked_after_save, plain, say, table
 
@@ -75,8 +75,12 @@ def _form(subs: list[dict]) -> None:
             if sub is None:
                 open_for_editing("digest_edit", name)
             say("success", f"Digest {name.strip()!r} saved.")
+            if warning := scope_warning(scope_type, scope_value):
+                say("warning", warning)
     if just_saved:
         say("success", f"Digest {just_saved!r} saved.")
+        if warning := scope_warning(by_name[just_saved]["scope_type"], by_name[just_saved]["scope_value"]):
+            say("warning", warning)
 
 
 def digests_tab() -> None:

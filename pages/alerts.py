@@ -328,8 +328,12 @@ def rule_form(rules: list[dict]) -> None:
             if rule is None:
                 open_for_editing("rule_edit", name)
             say("success", f"Rule {name.strip()!r} saved.")
+            if warning := dash.scope_warning(fields["scope_type"], fields["scope_value"]):
+                say("warning", warning)
     if just_saved:
         say("success", f"Rule {just_saved!r} saved.")
+        if warning := dash.scope_warning(by_name[just_saved]["scope_type"], by_name[just_saved]["scope_value"]):
+            say("warning", warning)
     if preview:
         first, last = dash.date_range(period, dash.default_preview_period())
         try:
@@ -338,6 +342,8 @@ def rule_form(rules: list[dict]) -> None:
             say("error", f"The rule could not be tried: {dash.error_text(exc)}")
         else:
             say("success" if tried.firings else "info", tried.summary())
+            if not tried.firings and (warning := dash.scope_warning(fields["scope_type"], fields["scope_value"])):
+                say("warning", warning)
             if tried.firings:
                 counted = st.column_config.NumberColumn("Items" if fields["count_items"] else "Stories")
                 table(dash.preview_table(tried), hide_index=True, width="stretch", key="preview_table",

@@ -131,6 +131,23 @@ def _check_scope_exists(r: dict, extra_watchlists: Collection[str], extra_feeds:
         raise ValueError(problem)
 
 
+def unknown_topic(value: str) -> str | None:
+    """Why a topic rule (or digest) would never match, or None: no item has the topic, no feed is tagged with it and
+    the active topic model does not give it (case ignored). A warning, not a refusal: a new topic model may bring it."""
+    from core.nlp import registry
+    from core.repositories import items
+
+    known = items.known_topics()
+    active = registry.find_active("topic")
+    known |= set(active.labels) if active else set()
+    if not known or value.strip().casefold() in {k.casefold() for k in known}:
+        return None
+    by_folded = {k.casefold(): k for k in known}
+    close = difflib.get_close_matches(value.strip().casefold(), sorted(by_folded), n=1, cutoff=0.6)
+    hint = f"did you mean {by_folded[close[0]]!r}?" if close else "the topics are " + ", ".join(repr(k) for k in sorted(known)[:12])
+    return f"No item, feed tag or topic model has the topic {value.strip()!r}, so nothing matches it until one does; {hint}"
+
+
 def unknown_scope(scope_type: str, value: str) -> str | None:
     """Why a watchlist or feed scope cannot be used (none of that name, with the closest name or the ones there
     are), or None when it exists."""

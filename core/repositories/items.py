@@ -566,6 +566,15 @@ def _feeds_tagged(session: Session, topic: str) -> list[tuple[int, str]]:
     return [(f.id, f.name) for f in rows if wanted in {str(t).lower() for t in f.topics or []}]
 
 
+def known_topics() -> set[str]:
+    """Every topic an item has been given and every feed's topic tag."""
+    with session_scope() as session:
+        topics = {t for t in session.scalars(select(Article.topic).distinct()) if t}
+        for tags in session.scalars(select(Feed.topics)):
+            topics.update(str(t) for t in tags or [])
+    return topics
+
+
 def feeds_tagged(topic: str) -> list[str]:
     """The names of the feeds tagged with ``topic``: an alert scoped to the topic counts all of their items."""
     with session_scope() as session:

@@ -303,6 +303,13 @@ def watchlists_table(watchlists: Sequence[Mapping]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "companies", "tickers", "keywords"])
 
 
+def scope_warning(scope_type: str, scope_value: str) -> str | None:
+    """Why a rule or digest of this scope would match nothing yet (a topic nothing has), or None."""
+    from core.alerts.rules import unknown_topic
+
+    return unknown_topic(scope_value) if scope_type == "topic" and scope_value.strip() else None
+
+
 def scope_suggestions() -> dict[str, list[str]]:
     """Known values per alert scope type, to help fill in a rule."""
     options = filter_options()

@@ -302,6 +302,17 @@ def test_a_new_rule_does_not_overwrite_one_of_the_same_name_and_a_saved_rule_is_
     assert {r["name"]: r["threshold"] for r in list_alert_rules()} == {"Earnings drop": 0.6, "Dividend cuts": 0.4}
 
 
+def test_a_topic_rule_that_nothing_has_is_saved_with_a_warning_naming_the_closest_topic(seed):
+    seed([("Shares plunged", "negative", "Earnings", [])])
+    at = fill_rule(open_page(PAGE, tab="Alert rules"), name="Typo", scope_value="Earning")
+    assert_no_exception(at)
+    assert "Rule 'Typo' saved." in texts(at.success)
+    assert any(w.startswith("No item, feed tag or topic model has the topic 'Earning'") and w.endswith("did you mean 'Earnings'?")
+               for w in texts(at.warning)), texts(at.warning)  # fmt: skip
+    at = fill_rule(open_page(PAGE, tab="Alert rules"), name="Right", scope_value="earnings")  # case is ignored
+    assert "Rule 'Right' saved." in texts(at.success) and not [w for w in texts(at.warning) if w.startswith("No item")]
+
+
 def test_a_rule_is_tried_on_a_past_period_without_saving(seed):
     seed([(f"Shares plunged {i}", "negative", "Earnings", []) for i in range(4)], hours_ago=24 * 120)  # months old
     seeded_at = utcnow() - timedelta(days=120)

@@ -163,3 +163,14 @@ def test_preview_shows_the_next_digest_with_todays_stories(db):
     assert at.code[0].value.startswith("[Beacon] Daily digest Evening: all items (1 story, 100% negative)")  # not the
     assert "Stories: 1 " in at.code[0].value  # empty period that ended this morning
     assert "Acme plunges after a profit warning" in at.code[0].value
+
+
+def test_a_topic_digest_that_nothing_has_is_saved_with_a_warning(db):
+    from core.feeds import add_feed
+
+    add_feed("Wire", "http://127.0.0.1:9/wire.rss", topics="Earnings")  # a feed's topic tag is a topic too
+    at = fill(open_page(PAGE, tab="Digests"), name="Typo", scope_type="topic", scope_value="Earning")
+    assert_no_exception(at)
+    assert "Digest 'Typo' saved." in texts(at.success)
+    assert any(w.startswith("No item, feed tag or topic model has the topic 'Earning'") and w.endswith("did you mean 'Earnings'?")
+               for w in texts(at.warning)), texts(at.warning)  # fmt: skip
