@@ -57,6 +57,12 @@ def rules_using(session: Session, scope_type: str, name: str) -> list[str]:
     return list(session.scalars(select(AlertRule.name).where(*where).order_by(AlertRule.name)))
 
 
+def rules_watching(scope_type: str, name: str) -> list[str]:
+    """The names of the alert rules that watch the watchlist or feed ``name``."""
+    with session_scope() as session:
+        return rules_using(session, scope_type, name)
+
+
 def rename_scope(session: Session, scope_type: str, old: str, new: str) -> list[str]:
     """Point the rules that watch ``old`` (a feed being renamed) at ``new``; returns their names."""
     names = rules_using(session, scope_type, old)

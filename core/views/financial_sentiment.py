@@ -20,6 +20,7 @@ from core.downloads import safe_csv
 from core.feeds import FeedView, crawl_due_feeds, crawl_feed
 from core.nlp.datacheck import SENTIMENT_LABELS
 from core.nlp.registry import NoActiveModel, find_active
+from core.repositories import alerts as alert_rows
 from core.repositories import items
 from core.repositories.items import ArticleFilter
 from core.sentiment import entities, score_pending_articles
@@ -813,7 +814,9 @@ def feed_saved_text(name: str, changes: Mapping[str, object]) -> str:
     """What saving a feed's settings did, in words (``changes``: the settings that changed, as given)."""
     said = []
     if "name" in changes:
-        said.append(f"renamed from {name!r}")
+        following = [f"alert rule {r!r}" for r in alert_rows.rules_watching("feed", " ".join(str(changes["name"]).split()))]
+        verb = "watches" if len(following) == 1 else "watch"
+        said.append(f"renamed from {name!r}" + (f" ({' and '.join(following)} {verb} it by its new name)" if following else ""))
     if "url" in changes:
         said.append("new URL, fetched in full next time")
     if "topics" in changes:

@@ -11,6 +11,7 @@ from core.feeds import FeedView, add_feed, changed_settings, crawl_feed, delete_
 from core.settings import get_settings
 from core.storage import session_scope
 from core.storage.tables import Article, CompanyMention, Feed
+from core.views.financial_sentiment import feed_saved_text
 from tests.support.feed_server import FeedRoute, rss_feed, serve_feeds
 
 URL = "http://127.0.0.1:8123/news.rss"
@@ -144,6 +145,8 @@ def test_a_feed_an_alert_rule_watches_is_not_deleted_and_a_renamed_one_keeps_its
     save_alert_rule(name="Wire watch", scope_type="feed", scope_value="Wire")
     update_feed(feed_id, name="Wire (EU)")  # the rule follows the feed's new name
     assert [(r["name"], r["scope_value"]) for r in list_alert_rules()] == [("Wire watch", "Wire (EU)")]
+    said = feed_saved_text("Wire", {"name": "Wire (EU)"})
+    assert said == "Saved the feed 'Wire (EU)': renamed from 'Wire' (alert rule 'Wire watch' watches it by its new name)."
     with pytest.raises(ValueError, match=r"The feed 'Wire \(EU\)' is watched by alert rule 'Wire watch': change or delete them first"):
         delete_feed(feed_id)
     assert [v.name for v in list_feeds()] == ["Wire (EU)"]
