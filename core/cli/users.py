@@ -1,4 +1,5 @@
-"""``python -m core users``: list users, create them, change roles, reset passwords (acts as an admin)."""
+"""``python -m core users``: list users, create them, change roles, reset passwords, disable or enable them (acts as an
+admin)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def cmd_users(args: argparse.Namespace) -> int:
         for user in auth.list_users():
             print(f"{user.username:<30} {user.role:<8} {'active' if user.active else 'disabled'}")
         return 0
+    if args.action in ("disable", "enable"):
+        auth.set_active(args.name, args.action == "enable")
+        print(f"{args.name} is {args.action}d" + ("; their open sessions ended" if args.action == "disable" else ""))
+        return 0
     role = "admin" if args.admin else args.role
     if args.action == "create":
         auth.create_user(args.name, _new_password(args), role)
@@ -41,9 +46,13 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    users = sub.add_parser("users", help="create users, change roles, reset passwords (acts as an admin)")
+    users = sub.add_parser("users", help="create users, change roles, reset passwords, disable or enable (acts as an admin)")
     users_sub = users.add_subparsers(dest="action", required=True)
     users_sub.add_parser("list").set_defaults(func=cmd_users)
+    for action, what in (("disable", "sign-in refused and open sessions ended, e.g. a lost laptop"), ("enable", "allowed again")):
+        p = users_sub.add_parser(action, help=f"{action} an account ({what})")
+        p.add_argument("name")
+        p.set_defaults(func=cmd_users)
     for action in ("create", "set-role", "reset-password"):
         p = users_sub.add_parser(action)
         p.add_argument("--admin", action="store_true", help="the admin role (same as --role admin)")

@@ -107,6 +107,19 @@ def test_cli_creates_the_first_admin_without_a_default_password(db):
     assert short.returncode == 1 and "at least 10 characters" in short.stderr
 
 
+def test_cli_disables_an_account_ending_its_sessions_and_enables_it_again(db):
+    auth.create_user("ana", PASSWORD, "analyst")
+    token, _ = auth.sign_in("ana", PASSWORD)
+    done = subprocess.run([sys.executable, "-m", "core", "users", "disable", "ana"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ana is disabled; their open sessions ended", done.stderr
+    assert auth.resume(token) is None
+    with pytest.raises(auth.SignInError):
+        auth.sign_in("ana", PASSWORD)
+    done = subprocess.run([sys.executable, "-m", "core", "users", "enable", "ana"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ana is enabled"
+    assert auth.sign_in("ana", PASSWORD)[1] == Actor("ana", "analyst")
+
+
 def test_the_first_admin_can_come_from_the_environment_once(db, monkeypatch):
     monkeypatch.setenv("BEACON_ADMIN_USER", "boss")
     monkeypatch.setenv("BEACON_ADMIN_PASSWORD", PASSWORD)

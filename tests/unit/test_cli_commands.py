@@ -20,7 +20,7 @@ COMMANDS = [
 SUBCOMMANDS = {
     "config": ["apply"],
     "feeds": ["import-opml", "export-opml"],
-    "users": ["list", "create", "set-role", "reset-password"],
+    "users": ["list", "disable", "enable", "create", "set-role", "reset-password"],
     "models": ["list", "promote", "rollback", "delete", "distil", "build-defaults", "measure-defaults"],
     "kb": ["import", "list", "rollback", "delete"],
     "digest": ["preview"],
