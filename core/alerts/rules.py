@@ -148,6 +148,25 @@ def unknown_topic(value: str) -> str | None:
     return f"No item, feed tag or topic model has the topic {value.strip()!r}, so nothing matches it until one does; {hint}"
 
 
+def untagged_company(value: str) -> str | None:
+    """Why a company rule (or digest) would match nothing, or None: Beacon tags a company in new items only when its
+    company list, a watchlist or a cashtag ($TICKER) names it; a name in none of them, that no stored item mentions,
+    is never tagged. A ticker-like value is left alone (a cashtag can tag any ticker)."""
+    from core.repositories import items
+    from core.sentiment.entities import closest_company_name, in_company_list
+    from core.watchlists import watchlist_terms
+
+    cleaned = value.strip()
+    terms = watchlist_terms()
+    if (not cleaned or re.fullmatch(r"\$?[A-Z0-9.\-]{1,6}", cleaned) or in_company_list(cleaned)
+            or cleaned.casefold() in {c.casefold() for c in terms["companies"]} or items.company_mentioned(cleaned)):  # fmt: skip
+        return None
+    close = closest_company_name(cleaned)
+    hint = f"did you mean {close!r}? Or add" if close else "add"
+    return (f"Beacon does not tag {cleaned!r}: it is not in its company list or a watchlist and no stored item mentions "
+            f"it, so nothing matches until it does; {hint} it to a watchlist (Watchlists tab) to have it tagged in new items")
+
+
 def unknown_scope(scope_type: str, value: str) -> str | None:
     """Why a watchlist or feed scope cannot be used (none of that name, with the closest name or the ones there
     are), or None when it exists."""

@@ -542,6 +542,13 @@ def company_keys(companies: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(given + [canonical_company(c) for c in given]))
 
 
+def company_mentioned(company: str) -> bool:
+    """Whether any stored item mentions this company (by name as typed or its key)."""
+    keys = sorted({key.lower() for key in company_keys([company])})
+    with session_scope() as session:
+        return session.scalar(select(CompanyMention.id).where(func.lower(CompanyMention.company).in_(keys)).limit(1)) is not None
+
+
 def _mentions_any(companies: list[str]) -> ColumnElement[bool]:
     keys = {key.lower() for key in company_keys(companies)}
     mentioned = select(CompanyMention.article_id).where(func.lower(CompanyMention.company).in_(sorted(keys)))

@@ -13,6 +13,7 @@ from the SEC list made of ordinary words (Gap, Snap, Clean Energy) need a compan
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -241,6 +242,22 @@ def company_label(key: str) -> str:
     ticker the gazetteer does not know as it is."""
     name = _names_by_key().get(key)
     return f"{name} ({key})" if name and name.lower() != key.lower() else key
+
+
+def in_company_list(value: str) -> bool:
+    """Whether the company list (the gazetteer) has this name or ticker, case ignored: Beacon tags it in new items."""
+    cleaned = value.strip().lstrip("$")
+    return _lower(cleaned) in _gazetteer_names() or cleaned.upper().replace("-", ".") in gazetteer().symbols
+
+
+def closest_company_name(value: str) -> str | None:
+    """The company list's name nearest to ``value`` (a typo), or None when none is close."""
+    wanted = _lower(value.strip())
+    if not wanted:
+        return None
+    candidates = [n for n in _gazetteer_names() if n[:1] == wanted[:1]]  # the same first letter: fast enough on save
+    [close] = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.8) or [None]
+    return _gazetteer_names()[close][0] if close else None
 
 
 def canonical_company(value: str) -> str:

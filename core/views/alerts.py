@@ -304,10 +304,12 @@ def watchlists_table(watchlists: Sequence[Mapping]) -> pd.DataFrame:
 
 
 def scope_warning(scope_type: str, scope_value: str) -> str | None:
-    """Why a rule or digest of this scope would match nothing yet (a topic nothing has), or None."""
-    from core.alerts.rules import unknown_topic
+    """Why a rule or digest of this scope would match nothing yet (a topic nothing has, a company Beacon does not
+    tag), or None."""
+    from core.alerts.rules import unknown_topic, untagged_company
 
-    return unknown_topic(scope_value) if scope_type == "topic" and scope_value.strip() else None
+    check = {"topic": unknown_topic, "company": untagged_company}.get(scope_type)
+    return check(scope_value) if check and scope_value.strip() else None
 
 
 def scope_suggestions() -> dict[str, list[str]]:

@@ -76,3 +76,16 @@ def test_terms_across_watchlists(db):
 
 def test_terms_without_watchlists(db):
     assert watchlist_terms() == {"companies": [], "tickers": []}
+
+
+def test_a_company_beacon_cannot_tag_is_named_with_the_way_to_have_it_tagged(db):
+    from core.alerts.rules import untagged_company
+
+    assert untagged_company("Meta") is None and untagged_company("meta platforms") is None  # in the company list
+    assert untagged_company("$ACME") is None and untagged_company("ACME") is None  # a cashtag can tag any ticker
+    warning = untagged_company("OpenAI")
+    assert warning.startswith("Beacon does not tag 'OpenAI': it is not in its company list or a watchlist")
+    assert warning.endswith("add it to a watchlist (Watchlists tab) to have it tagged in new items")
+    assert "did you mean 'Meta'? Or add it to a watchlist" in untagged_company("Metta")
+    save_watchlist("AI labs", companies=["OpenAI"])
+    assert untagged_company("openai") is None  # a watchlist name is tagged
