@@ -14,7 +14,7 @@ from core.nlp.runs import TRAINING
 from core.recommend.jobs import RECOMMENDATION_JOB
 from core.repositories import runs as run_rows
 from core.scoring.runs import SCORING_RUN
-from core.settings import get_settings
+from core.settings import SettingsError, get_settings
 from core.storage.tables import RecJob, ScoringRun, TrainingRun, utcnow
 
 KINDS = [TRAINING, SCORING_RUN, RECOMMENDATION_JOB]
@@ -135,9 +135,12 @@ def test_no_more_runs_run_at_once_than_the_cap(db, cap, monkeypatch):
     assert started == [["train-run", str(fourth)]]
 
 
-def test_the_cap_defaults_to_two_and_is_at_least_one(db, cap):
+def test_the_cap_defaults_to_two_and_a_cap_of_zero_stops_the_start(db, cap):
     assert get_settings().max_run_processes == 2
-    cap(0)
+    cap(0)  # no run could ever start: said at start, not left to queue for ever
+    with pytest.raises(SettingsError, match="BEACON_MAX_RUN_PROCESSES must be at least 1, got 0"):
+        get_settings()
+    cap(1)
     assert get_settings().max_run_processes == 1
 
 
