@@ -140,9 +140,9 @@ def unknown_topic(value: str) -> str | None:
     known = items.known_topics()
     active = registry.find_active("topic")
     known |= set(active.labels) if active else set()
-    if not known or value.strip().casefold() in {k.casefold() for k in known}:
-        return None
     by_folded = {k.casefold(): k for k in known}
+    if not known or value.strip().casefold() in by_folded:
+        return None
     close = difflib.get_close_matches(value.strip().casefold(), sorted(by_folded), n=1, cutoff=0.6)
     hint = f"did you mean {by_folded[close[0]]!r}?" if close else "the topics are " + ", ".join(repr(k) for k in sorted(known)[:12])
     return f"No item, feed tag or topic model has the topic {value.strip()!r}, so nothing matches it until one does; {hint}"

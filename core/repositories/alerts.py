@@ -63,13 +63,10 @@ def rules_watching(scope_type: str, name: str) -> list[str]:
         return rules_using(session, scope_type, name)
 
 
-def rename_scope(session: Session, scope_type: str, old: str, new: str) -> list[str]:
-    """Point the rules that watch ``old`` (a feed being renamed) at ``new``; returns their names."""
-    names = rules_using(session, scope_type, old)
-    if names:
-        session.execute(update(AlertRule).where(AlertRule.scope_type == scope_type, AlertRule.scope_value == old)
-                        .values(scope_value=new))  # fmt: skip
-    return names
+def rename_scope(session: Session, scope_type: str, old: str, new: str) -> None:
+    """Point the rules that watch ``old`` (a feed being renamed) at ``new``."""
+    session.execute(update(AlertRule).where(AlertRule.scope_type == scope_type, AlertRule.scope_value == old)
+                    .values(scope_value=new))  # fmt: skip
 
 
 def scope_names(scope_type: str) -> list[str]:

@@ -544,9 +544,8 @@ def company_keys(companies: Iterable[str]) -> list[str]:
 
 def company_mentioned(company: str) -> bool:
     """Whether any stored item mentions this company (by name as typed or its key)."""
-    keys = sorted({key.lower() for key in company_keys([company])})
     with session_scope() as session:
-        return session.scalar(select(CompanyMention.id).where(func.lower(CompanyMention.company).in_(keys)).limit(1)) is not None
+        return session.scalar(select(Article.id).where(_mentions_any([company])).limit(1)) is not None
 
 
 def _mentions_any(companies: list[str]) -> ColumnElement[bool]:

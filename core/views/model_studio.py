@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.auth import current_actor
-from core.auth.ownership import may_change
 from core.nlp import registry
 from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file
 from core.nlp.device import choose_device, device_label
@@ -37,6 +35,7 @@ from core.runs import FINISHED, status_label
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
 from core.views.batch_scoring import UploadCheck, check_upload
+from core.views.batch_scoring import may_delete as may_delete_run  # noqa: F401 - one rule for every run: ended, and theirs or an admin's
 from core.wording import count_of, rough_duration, time_taken
 
 METHODS = {
@@ -506,11 +505,6 @@ def promote_version(task: str, version: int) -> str:
 def rollback_task(task: str) -> str:
     info = registry.rollback(task)
     return f"Rolled back: {info.task} v{info.version} is active again."
-
-
-def may_delete_run(run: RunView) -> bool:
-    """Whether the signed-in user may delete this run now: it has ended, and it is theirs (analysts) or any (admins)."""
-    return run.finished and may_change(current_actor(), run.created_by)
 
 
 def delete_run_question(run: RunView) -> str:
