@@ -71,15 +71,23 @@ def file_signature(head: bytes) -> str | None:
     return None
 
 
+def utf16_without_bom(sample: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when ``sample`` looks like UTF-16 text saved without a byte-order mark (every
+    other byte NUL, as Latin-script text has), else None. Such bytes are also valid UTF-8, so ask this first."""
+    even_nuls, odd_nuls = sample[0::2].count(0), sample[1::2].count(0)
+    if len(sample) >= 4 and max(even_nuls, odd_nuls) > len(sample) // 4 and min(even_nuls, odd_nuls) < len(sample) // 64 + 1:
+        return "utf-16-le" if odd_nuls > even_nuls else "utf-16-be"
+    return None
+
+
 def _decode_sample(sample: bytes) -> str:
     """The sample as text the way a reader would decode it (never fails)."""
     if sample.startswith(codecs.BOM_UTF8):
         return sample[3:].decode("utf-8", errors="replace")
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return sample.decode("utf-16", errors="replace")
-    even_nuls, odd_nuls = sample[0::2].count(0), sample[1::2].count(0)
-    if len(sample) >= 4 and max(even_nuls, odd_nuls) > len(sample) // 4 and min(even_nuls, odd_nuls) < len(sample) // 64 + 1:
-        return sample.decode("utf-16-le" if odd_nuls > even_nuls else "utf-16-be", errors="replace")  # UTF-16 without BOM
+    if utf16 := utf16_without_bom(sample):
+        return sample.decode(utf16, errors="replace")
     try:
         return codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:

@@ -5,9 +5,10 @@ What is detected and how:
   (``core.scoring.content``, the check every upload path uses), also inside a .gz or a ZIP.
 - format: ``.xlsx`` (or a ZIP signature) is read with openpyxl in read-only mode; ``.gz`` (or the
   gzip signature) is decompressed on the fly; everything else is CSV text.
-- encoding: a byte-order mark decides (UTF-8 BOM, UTF-16 LE/BE); otherwise UTF-8 when the bytes
+- encoding: a byte-order mark decides (UTF-8 BOM, UTF-16 LE/BE), and so does UTF-16 saved without one
+  (every other byte NUL, which would otherwise pass as UTF-8 full of NULs); otherwise UTF-8 when the bytes
   decode as UTF-8, else Windows-1252/Latin-1 (``encoding="auto"``), or an error naming the line
-  (``encoding="utf-8"``, the command line's default, which never guesses).
+  (``encoding="utf-8"``, the command line's default, which never guesses between those).
 - delimiter: comma, semicolon, tab or pipe, whichever splits the first records into the most
   consistent number of fields (quotes respected).
 - quoted fields may contain delimiters and newlines (Python's csv module).
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.scoring.content import GZIP, ZIP, check_text, not_text_message
+from core.scoring.content import GZIP, ZIP, check_text, not_text_message, utf16_without_bom
 
 DELIMITERS = (",", ";", "\t", "|")
 WORKBOOK = b"PK\x03\x04"  # the ZIP signature an .xlsx file starts with
@@ -122,14 +123,14 @@ def detect_encoding(sample: bytes, mode: str = "auto", complete: bool = False, n
         return "utf-16"
     if mode not in ("auto", "utf-8"):
         return mode
+    if utf16 := utf16_without_bom(sample[:SAMPLE_BYTES]):
+        return utf16
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
         return "utf-8"
     except UnicodeDecodeError as exc:
         if mode == "utf-8":
             raise _not_utf8(name, sample, exc.start) from exc
-    if sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4:
-        return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
     try:
         sample.decode("cp1252")
         return "cp1252"
@@ -406,15 +407,17 @@ def require_data_rows(spec: InputSpec, frame: pd.DataFrame, bad: list[BadRow], n
 
 def read_whole_table(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.DataFrame:
     """A small upload read at once (training data, an FAQ, tickets, recommendation files), every cell as text: an
-    .xlsx workbook's first sheet, else a CSV in UTF-8 (with or without BOM) or Latin-1 with the delimiter this
-    module chooses; InputFileError naming the file when it cannot be read."""
+    .xlsx workbook's first sheet, else a CSV in the encoding ``detect_encoding`` finds (UTF-8 or UTF-16 by their
+    byte-order marks, UTF-8, then Windows-1252/Latin-1) with the delimiter this module chooses; InputFileError naming
+    the file when it cannot be read."""
     if raw.startswith(WORKBOOK):
         return read_workbook(raw, name, max_rows)
     check_text(raw[:SAMPLE_BYTES], name, error=InputFileError)  # an image, archive or program renamed .csv
+    encoding = detect_encoding(raw, "auto", complete=True, name=name)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:  # e.g. a UTF-16 file cut short in the middle of a character
+        raise InputFileError(f"{name}: cannot be decoded as {encoding} near byte {exc.start}: {exc.reason}") from exc
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_delimiter(text[:20000]))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:

@@ -14,6 +14,7 @@ from core.scoring.reading import (
     inspect_input,
     iter_chunks,
     preview,
+    read_whole_table,
     suggest_text_column,
 )
 
@@ -48,6 +49,31 @@ def test_utf16_with_bom(tmp_path, codec):
     spec, good, bad = all_rows(path)
     assert (spec.encoding, spec.delimiter) == ("utf-16", "\t")
     assert [r for _, r in good] == [["1", "Grüße aus Köln"], ["2", "Zürich"]] and not bad
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("mode", ["auto", "utf-8"])
+def test_utf16_without_bom_is_read_as_utf16_not_as_utf8_full_of_nuls(tmp_path, codec, mode):
+    path = write(tmp_path, "u16.csv", "id,text\n1,Grüße aus Köln\n".encode(codec))
+    spec, good, bad = all_rows(path, encoding=mode)
+    assert (spec.encoding, spec.columns) == (codec, ["id", "text"])
+    assert [r for _, r in good] == [["1", "Grüße aus Köln"]] and not bad
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig", "cp1252"])
+def test_a_small_upload_is_read_in_its_encoding(codec):
+    """Training data, FAQs and recommendation files are read whole: UTF-16 (as Excel's "Unicode text" saves it)
+    gave columns named "\x00t\x00e…" before."""
+    raw = "text;label\nprofit warning – ‘cut’;negative\n".encode(codec)
+    frame = read_whole_table(raw, "labels.csv")
+    assert list(frame.columns) == ["text", "label"]
+    assert frame.to_dict("records") == [{"text": "profit warning – ‘cut’", "label": "negative"}]
+
+
+def test_a_utf16_upload_cut_mid_character_is_refused_with_the_byte():
+    raw = codecs.BOM_UTF16_LE + ("text\n" + "a complaint about fees\n" * 50).encode("utf-16-le") + b"d"
+    with pytest.raises(InputFileError, match=r"labels.csv: cannot be decoded as utf-16 near byte \d+"):
+        read_whole_table(raw, "labels.csv")
 
 
 def test_latin1_falls_back_in_auto_mode_and_is_refused_with_its_line_in_utf8_mode(tmp_path):
