@@ -253,6 +253,7 @@ class TrainingRun(Base):
     """A fine-tuning job started from Model Studio or the CLI, with its live progress and result."""
 
     __tablename__ = "training_runs"
+    __table_args__ = {"sqlite_autoincrement": True}  # a deleted run's number is never given to another (0023)
     id: Mapped[int] = mapped_column(primary_key=True)
     task: Mapped[str] = mapped_column(String(100), index=True)
     method: Mapped[str] = mapped_column(String(20))  # head | lora | full
@@ -295,7 +296,7 @@ class ScoringRun(Base):
     """A batch scoring of an uploaded file: its options, live progress (a checkpoint per chunk) and result."""
 
     __tablename__ = "scoring_runs"
-    __table_args__ = (Index("ix_scoring_runs_created_at", "created_at"),)
+    __table_args__ = (Index("ix_scoring_runs_created_at", "created_at"), {"sqlite_autoincrement": True})  # see 0023
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     # queued | running | succeeded | failed | cancelled | interrupted
