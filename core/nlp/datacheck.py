@@ -66,7 +66,7 @@ def data_fingerprint(texts: list[str], labels: list[str]) -> str:
 
 
 def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.DataFrame:
-    """Read a CSV (UTF-8, UTF-8 with BOM, or Latin-1; comma, semicolon, tab or pipe) or an Excel .xlsx file (its first
+    """Read a CSV (UTF-8, UTF-16 or Windows-1252/Latin-1; comma, semicolon, tab or pipe) or an Excel .xlsx file (its first
     sheet) with every cell as text; raise LabelledFileError. A one-column CSV stays one column (a free delimiter guess
     would split "text" at its "x")."""
     if isinstance(source, Path):

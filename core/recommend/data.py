@@ -37,7 +37,7 @@ class RecommendFileError(ValueError):
 
 
 def read_table(source: Path | bytes, name: str = "") -> pd.DataFrame:
-    """Read a CSV (comma, semicolon, tab or pipe; UTF-8 or Latin-1) or an Excel .xlsx file (its first sheet) with
+    """Read a CSV (comma, semicolon, tab or pipe; UTF-8, UTF-16 or Latin-1) or an Excel .xlsx file (its first sheet) with
     every cell as text."""
     if isinstance(source, Path):
         name = name or source.name

@@ -90,7 +90,7 @@ def _clean(value: object) -> str:
 
 
 def read_faq_file(source: Path | bytes, name: str = "") -> pd.DataFrame:
-    """Read an FAQ CSV (comma/semicolon/tab, UTF-8 or Latin-1) with every cell as text."""
+    """Read an FAQ CSV (comma/semicolon/tab/pipe; UTF-8, UTF-16 or Windows-1252/Latin-1) with every cell as text."""
     try:
         frame = read_labelled_file(source, name)
     except LabelledFileError as exc:
