@@ -66,7 +66,8 @@ class InputSpec:
     def describe(self) -> str:
         if self.kind == "xlsx":
             return "Excel workbook (first sheet)"
-        enc = {"utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "utf-8": "UTF-8", "cp1252": "Windows-1252 (Latin-1)"}
+        enc = {"utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "utf-16-le": "UTF-16 (little-endian, no BOM)",
+               "utf-16-be": "UTF-16 (big-endian, no BOM)", "utf-8": "UTF-8", "cp1252": "Windows-1252 (Latin-1)"}
         return f"{'gzip-compressed ' if self.kind == 'csv.gz' else ''}CSV, {enc.get(self.encoding, self.encoding)}, " + (
             f"{DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}-separated"
         )

@@ -57,6 +57,7 @@ def test_utf16_without_bom_is_read_as_utf16_not_as_utf8_full_of_nuls(tmp_path, c
     path = write(tmp_path, "u16.csv", "id,text\n1,Grüße aus Köln\n".encode(codec))
     spec, good, bad = all_rows(path, encoding=mode)
     assert (spec.encoding, spec.columns) == (codec, ["id", "text"])
+    assert "UTF-16 (" in spec.describe() and "no BOM" in spec.describe()
     assert [r for _, r in good] == [["1", "Grüße aus Köln"]] and not bad
 
 
