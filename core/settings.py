@@ -97,6 +97,16 @@ def _negative_threshold() -> float:
         raise SettingsError(f"{exc} (or off, so that the customer's tone never escalates)") from None
 
 
+def _keep_items_days() -> int | None:
+    """Whole days of feed items to keep, or None (unset, ``forever``) to keep every item."""
+    if _env("BEACON_KEEP_ITEMS_DAYS", "").strip().lower() in ("", "forever"):
+        return None
+    try:
+        return _env_int("BEACON_KEEP_ITEMS_DAYS", 0, 1, 36_500)
+    except SettingsError as exc:
+        raise SettingsError(f"{exc} (or forever, to keep every item)") from None
+
+
 def _operating_point(value: str) -> str:
     from core.support.operating_points import point_name  # the points' names live with the points
 
@@ -189,6 +199,9 @@ class Settings:
     crawl_per_host: int = 2
     # Trends (Financial sentiment): a time bucket with fewer items is drawn as thin data (faded, hollow, with its interval)
     trend_min_items: int = 5
+    # Feed items published more than this many whole days ago are deleted by the worker (core.sentiment.retention);
+    # None keeps every item
+    keep_items_days: int | None = None
 
 
 def app_port() -> int:
@@ -249,4 +262,5 @@ def get_settings() -> Settings:
         crawl_concurrency=_env_int("BEACON_CRAWL_CONCURRENCY", 16, 1),
         crawl_per_host=_env_int("BEACON_CRAWL_PER_HOST", 2, 1),
         trend_min_items=_env_int("BEACON_TREND_MIN_ITEMS", 5, 1),
+        keep_items_days=_keep_items_days(),
     )

@@ -1,4 +1,4 @@
-"""One worker cycle: crawl -> stories -> score -> recover/detect -> notify -> digests.
+"""One worker cycle: crawl -> stories -> score -> recover/detect -> notify -> digests -> retention (old items deleted).
 
 Each step is idempotent and isolated: a failing step is logged and the next one still runs. A step
 whose results could not be written to the database counts as failed. After a disk-level database
@@ -19,6 +19,7 @@ from core.digests import send_due_digests
 from core.feeds import crawl_due_feeds
 from core.health import record_cycle, record_step
 from core.sentiment import score_pending_articles
+from core.sentiment.retention import delete_old_items
 from core.storage.integrity import check_database, is_disk_error, short_reason
 from core.stories.assign import group_new_items
 
@@ -71,6 +72,7 @@ def run_cycle(force_crawl: bool = False) -> dict:
     _step("detect", detect_alerts, summary)
     _step("notify", send_pending_alerts, summary)
     _step("digests", send_due_digests, summary)
+    _step("retention", delete_old_items, summary)
     summary["recorded"] = _record(summary["failed_steps"])
     level = logging.INFO if summary["recorded"] and not summary["failed_steps"] else logging.ERROR
     log.log(level, "cycle done in %.1fs: %s", time.monotonic() - started, _headline(summary))
@@ -106,6 +108,8 @@ def _headline(summary: dict) -> str:
         f"{len(summary['detect'])} new alerts" if ok("detect") else "detection failed",
         f"{summary['notify']['sent']} emails sent, {summary['notify']['failed']} failed" if ok("notify") else "notify failed",
     ]
+    if ok("retention") and isinstance(summary.get("retention"), dict) and summary["retention"]["deleted"]:
+        parts.append(f"{summary['retention']['deleted']} items older than {summary['retention']['before']} deleted")
     if summary["failed_steps"]:
         parts.append(f"FAILED steps: {', '.join(summary['failed_steps'])}")
     if not summary.get("recorded", True):

@@ -283,6 +283,8 @@ with st.sidebar:
     count = st.radio("Count", list(dash.COUNTS), format_func=dash.COUNTS.get, key="f_count", horizontal=True, help=dash.COUNT_HELP,
                      on_change=forget_link_messages)
     picked = st.date_input("Date range (UTC)", key="f_dates", on_change=forget_link_messages)
+    if kept := dash.retention_note():
+        st.caption(kept)
     start, end = dash.date_range(picked, dash.all_dates())
     feed_ids = st.multiselect("Feeds", list(feed_names), format_func=feed_names.get, key="f_feeds", on_change=forget_link_messages)
     topics = st.multiselect("Topics", dash.with_values(options["topics"], st.session_state.f_topics), key="f_topics",

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.repositories import daily_counts
+from core.repositories import stories as story_rows
 from core.repositories.owned import delete_owned, save_owned
 from core.sentiment.entities import canonical_company
 from core.storage import session_scope
@@ -148,6 +149,26 @@ def delete_feed(feed_id: int, check: Callable[[str, list[str]], None] | None = N
         session.execute(delete(Feed).where(Feed.id == feed_id))
         _promote_leads(session, led)
     return name
+
+
+def delete_items_published_before(cutoff: datetime, limit: int) -> int:
+    """Delete up to ``limit`` items published before ``cutoff``, oldest first, with their company mentions (the
+    database cascades); items a reviewer corrected stay, since their corrections are training data. A story whose lead
+    item goes is counted through its first remaining item, and a story left without items goes too. Returns how many
+    items were deleted."""
+    corrected = select(LabelCorrection.article_id)
+    query = (select(Article.id, Article.story_id, Article.story_lead)
+             .where(Article.published_at < cutoff, Article.id.not_in(corrected))
+             .order_by(Article.published_at, Article.id).limit(limit))  # fmt: skip
+    with session_scope() as session:
+        story_rows.lock_grouping(session)  # an item is never grouped into a story that is being deleted
+        rows = session.execute(query).all()
+        ids = [row.id for row in rows]
+        for start in range(0, len(ids), INSERT_BATCH):
+            session.execute(delete(Article).where(Article.id.in_(ids[start : start + INSERT_BATCH])))
+        _promote_leads(session, sorted({row.story_id for row in rows if row.story_id is not None and row.story_lead}))
+        story_rows.delete_empty(session, sorted({row.story_id for row in rows if row.story_id is not None}))
+    return len(ids)
 
 
 def _promote_leads(session: Session, story_ids: list[int]) -> None:

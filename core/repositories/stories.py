@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.orm import Session
 
 from core.storage.tables import Article, Feed, Story
@@ -59,3 +59,10 @@ def story_sources(session: Session, story_ids: list[int]) -> dict[int, int]:
     query = (select(Article.story_id, func.count(func.distinct(Article.feed_id)))
              .where(Article.story_id.in_(story_ids)).group_by(Article.story_id))
     return {int(k): int(n) for k, n in session.execute(query)}
+
+
+def delete_empty(session: Session, story_ids: list[int], batch: int = 500) -> None:
+    """Delete those of these stories that no item belongs to any more."""
+    for start in range(0, len(story_ids), batch):
+        empty = ~exists().where(Article.story_id == Story.id)
+        session.execute(delete(Story).where(Story.id.in_(story_ids[start : start + batch]), empty))

@@ -359,6 +359,15 @@ def mark_thin(trend: pd.DataFrame, min_items: int | None = None, stories: bool =
     return frame
 
 
+def retention_note() -> str | None:
+    """What the page says about deleted items (under the date range), or None when every item is kept."""
+    days = get_settings().keep_items_days
+    if days is None:
+        return None
+    return (f"Items are kept for {days:,} day{'s' if days != 1 else ''} (BEACON_KEEP_ITEMS_DAYS): the worker deletes "
+            "older ones, except items whose label a reviewer corrected.")
+
+
 def trend_caption(marked: pd.DataFrame, unit: str, share: bool) -> str:
     """What the Trends chart's marks mean: thin buckets, the interval bars, how to hide lines when there are many,
     and how to reach the items."""

@@ -492,3 +492,16 @@ def test_the_items_the_filters_match_download_whole_with_headers_in_words(seed):
                                    "Companies", "Feed", "Corrected by a reviewer", "Summary"]  # fmt: skip
     assert dash.items_download_label(1, stories=False) == "Download the 1 item (CSV)"
     assert dash.items_download_label(1272, stories=False) == "Download all 1,272 items (CSV)"
+
+
+def test_the_filters_say_how_long_items_are_kept_when_old_ones_are_deleted(seed, monkeypatch):
+    from core.settings import get_settings
+
+    seed(SCORED)
+    at = open_page(PAGE)
+    assert not [t for t in texts(at.sidebar.caption) if "Items are kept" in t]  # every item kept: nothing to say
+    monkeypatch.setenv("BEACON_KEEP_ITEMS_DAYS", "90")
+    get_settings.cache_clear()
+    at = open_page(PAGE)
+    assert_no_exception(at)
+    assert [t for t in texts(at.sidebar.caption) if t.startswith("Items are kept for 90 days (BEACON_KEEP_ITEMS_DAYS)")]

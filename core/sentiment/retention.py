@@ -1,0 +1,28 @@
+"""Keeping feed items for a set number of days (``BEACON_KEEP_ITEMS_DAYS``): the worker deletes older items a batch
+per cycle, so a first run over years of items never holds up crawling. Unset, every item is kept."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.repositories import items
+from core.settings import get_settings
+from core.storage.tables import naive_utc
+
+BATCH = 5_000  # items deleted per worker cycle at most
+
+
+def oldest_day_kept(days: int, now: datetime | None = None) -> datetime:
+    """The first (UTC) day whose items are kept: whole days, so a kept day's counts are never half deleted."""
+    today = naive_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=days)
+
+
+def delete_old_items(now: datetime | None = None, limit: int = BATCH) -> dict | str:
+    """The worker's retention step: what it deleted, or why it deleted nothing."""
+    days = get_settings().keep_items_days
+    if days is None:
+        return "every item kept (BEACON_KEEP_ITEMS_DAYS not set)"
+    first_kept = oldest_day_kept(days, now)
+    return {"deleted": items.delete_items_published_before(first_kept, limit), "before": first_kept.date().isoformat()}
+
