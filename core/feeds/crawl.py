@@ -20,6 +20,7 @@ from core.feeds.parse import FeedItem, ParsedFeed, read_feed
 from core.feeds.safety import FeedError
 from core.leases import holder_is_gone, worker_id
 from core.repositories import claims, items
+from core.sentiment.retention import first_day_kept
 from core.settings import get_settings
 from core.storage.integrity import short_reason
 from core.storage.tables import naive_utc, utcnow
@@ -39,6 +40,7 @@ class CrawlOutcome:
     new_items: int
     error: str | None = None  # the reason for 'error'; for 'ok', why a broken document's items were only recovered
     database_error: str | None = None  # the database could not be read or written: the feed may still show an old status
+    too_old: int = 0  # items of the document published before the first day kept (BEACON_KEEP_ITEMS_DAYS): not stored
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,21 @@ def _store(target: _FeedTarget, fetched: FetchResult, parsed: ParsedFeed, now: d
     be recovered is 'ok', with the reason it is broken kept as ``last_error`` for the analyst."""
     status = "not_modified" if fetched.status == "not_modified" else ("ok" if parsed.items else "empty")
     validators = (_fits(fetched.etag, ETAG_LIMIT), _fits(fetched.last_modified, LAST_MODIFIED_LIMIT))
-    new = items.store_crawl(target.id, _article_rows(target.id, parsed.items, now), validators, status, parsed.warning, now)
+    rows, too_old = _kept(_article_rows(target.id, parsed.items, now), now)
+    new = items.store_crawl(target.id, rows, validators, status, parsed.warning, now)
     if new is None:
         raise FeedError(f"feed {target.id} was deleted while it was being fetched")
-    return CrawlOutcome(target.id, target.name, status, new, parsed.warning)
+    return CrawlOutcome(target.id, target.name, status, new, parsed.warning, too_old=too_old)
+
+
+def _kept(rows: dict[str, dict], now: datetime) -> tuple[dict[str, dict], int]:
+    """The rows published on or after the first day kept, and how many are older (the worker would delete them
+    again at its next cycle, and the next fetch would store them again)."""
+    first = first_day_kept(now)
+    if first is None:
+        return rows, 0
+    kept = {guid: row for guid, row in rows.items() if row["published_at"] >= first}
+    return kept, len(rows) - len(kept)
 
 
 def _fits(value: str | None, limit: int) -> str | None:

@@ -1,5 +1,6 @@
 """Keeping feed items for a set number of days (``BEACON_KEEP_ITEMS_DAYS``): the worker deletes older items a batch
-per cycle, so a first run over years of items never holds up crawling. Unset, every item is kept."""
+per cycle, so a first run over years of items never holds up crawling, and the crawler does not store them again from
+a feed document that still lists them. Unset, every item is kept."""
 
 from __future__ import annotations
 
@@ -18,11 +19,15 @@ def oldest_day_kept(days: int, now: datetime | None = None) -> datetime:
     return today - timedelta(days=days)
 
 
+def first_day_kept(now: datetime | None = None) -> datetime | None:
+    """The first day whose items are kept under the settings, or None when every item is kept."""
+    days = get_settings().keep_items_days
+    return None if days is None else oldest_day_kept(days, now)
+
+
 def delete_old_items(now: datetime | None = None, limit: int = BATCH) -> dict | str:
     """The worker's retention step: what it deleted, or why it deleted nothing."""
-    days = get_settings().keep_items_days
-    if days is None:
+    first_kept = first_day_kept(now)
+    if first_kept is None:
         return "every item kept (BEACON_KEEP_ITEMS_DAYS not set)"
-    first_kept = oldest_day_kept(days, now)
     return {"deleted": items.delete_items_published_before(first_kept, limit), "before": first_kept.date().isoformat()}
-

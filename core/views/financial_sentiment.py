@@ -17,13 +17,14 @@ import pandas as pd
 
 from core.auth import current_actor, record, require
 from core.downloads import safe_csv
-from core.feeds import FeedView, crawl_due_feeds, crawl_feed
+from core.feeds import CrawlOutcome, FeedView, crawl_due_feeds, crawl_feed
 from core.nlp.datacheck import SENTIMENT_LABELS
 from core.nlp.registry import NoActiveModel, find_active
 from core.repositories import alerts as alert_rows
 from core.repositories import items
 from core.repositories.items import ArticleFilter
 from core.sentiment import entities, score_pending_articles
+from core.sentiment.retention import first_day_kept
 from core.sentiment.score_items import ScoringProgress
 from core.settings import get_settings
 from core.stats import wilson_interval
@@ -901,6 +902,18 @@ def _scoring_text(waiting: int) -> str:
     return "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
 
 
+def _too_old_text(outcomes: list[CrawlOutcome]) -> str:
+    """' 12 items published before 4 Dec 2025 were not stored: …' when the feeds listed items older than the days kept."""
+    too_old = sum(o.too_old for o in outcomes)
+    first = first_day_kept()
+    if not too_old or first is None:
+        return ""
+    were = "item published before {day} was" if too_old == 1 else "items published before {day} were"
+    days = get_settings().keep_items_days
+    return (f" {too_old:,} {were.format(day=f'{first:%d %b %Y}'.lstrip('0'))} not stored: items are kept for {days:,} "
+            f"day{'s' if days != 1 else ''} (BEACON_KEEP_ITEMS_DAYS).")
+
+
 def fetch_all_now(progress: ScoringProgress | None = None) -> ActionReport:
     """Crawl every enabled feed now, concurrently as the worker's cycle does (a feed another worker is fetching at
     this moment is left to it), and score what is unscored. A failed feed never stops the rest; the report names it."""
@@ -916,7 +929,7 @@ def fetch_all_now(progress: ScoringProgress | None = None) -> ActionReport:
     scored = _score_fetched(fetched, new_items, progress)
     if isinstance(scored, ActionReport):
         return scored
-    text = f"{fetched}: {new_items} new items, {_scoring_text(items.unscored_count())}."
+    text = f"{fetched}: {new_items} new items, {_scoring_text(items.unscored_count())}.{_too_old_text(outcomes)}"
     if failed:
         problems = "; ".join(f"{o.feed_name}: {o.error}" for o in failed)
         return ActionReport("warning", f"{text} Failed: {problems}", new_items, scored, tuple(o.feed_id for o in failed))
@@ -943,7 +956,7 @@ def fetch_now(feed_id: int, progress: ScoringProgress | None = None) -> ActionRe
     elif outcome.status == "empty":
         text = f"{name} answered, but the feed has no items."
     else:
-        text = f"{name}: {outcome.new_items} new items, {scoring}."
+        text = f"{name}: {outcome.new_items} new items, {scoring}.{_too_old_text([outcome])}"
     if outcome.error:  # a broken document whose items could still be read
         return ActionReport(
             "warning", f"{text} The feed document has problems: {outcome.error}", outcome.new_items, scored, (feed_id,)

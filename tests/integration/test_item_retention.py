@@ -144,3 +144,33 @@ def test_the_daily_counts_forget_the_deleted_days(db, keep_days):
     after = as_counter(from_table(RANGE))
     assert after == counted_from_items(RANGE) and after != before
     assert {day for day, _, _ in after} and all(day >= "2026-03-04" for day, _, _ in after)
+
+
+def test_a_feed_that_still_lists_old_items_does_not_store_them_again_and_fetch_now_says_why(tiny_models, keep_days):
+    """Deleted at one cycle, stored again at the next fetch of a document that still lists them: the crawler skips
+    items published before the first day kept, and Fetch now tells the analyst why a feed gave fewer items."""
+    from core.auth.roles import Actor, acting_as
+    from core.feeds import crawl_feed
+    from core.views.financial_sentiment import fetch_now
+    from tests.support.feed_server import rss_feed, serve_feeds
+    from tests.unit.test_alert_detect import add_feed
+
+    now = utcnow()
+    dated = [("Nokia cuts 14,000 jobs", 400), ("Brent jumps 6%", 40), ("Fed holds rates", 2), ("Airbus raises target", 0)]
+    document = rss_feed([{"title": title, "link": f"https://wire.example/{n}",
+                          "pubDate": (now - timedelta(days=age)).strftime("%a, %d %b %Y %H:%M:%S GMT")}
+                         for n, (title, age) in enumerate(dated)])  # fmt: skip
+    keep_days("30")
+    with serve_feeds({"/wire.rss": document}) as base:
+        feed_id = add_feed("Wire")
+        with session_scope() as session:
+            session.get(Feed, feed_id).url = base + "/wire.rss"
+        outcome = crawl_feed(feed_id)
+        assert (outcome.new_items, outcome.too_old) == (2, 2)
+        with acting_as(Actor("ana", "analyst")):
+            report = fetch_now(feed_id)
+    with session_scope() as session:
+        assert sorted(session.scalars(select(Article.title))) == ["Airbus raises target", "Fed holds rates"]
+    assert "Wire: 0 new items" in report.text
+    assert "2 items published before " in report.text
+    assert report.text.endswith("were not stored: items are kept for 30 days (BEACON_KEEP_ITEMS_DAYS).")
