@@ -365,8 +365,7 @@ def retention_note() -> str | None:
     days = get_settings().keep_items_days
     if days is None:
         return None
-    return (f"Items are kept for {days:,} day{'s' if days != 1 else ''} (BEACON_KEEP_ITEMS_DAYS): the worker deletes "
-            "older ones, except items whose label a reviewer corrected.")
+    return f"Items are kept for {days:,} day{'s' if days != 1 else ''} (BEACON_KEEP_ITEMS_DAYS); the worker deletes older ones."
 
 
 def trend_caption(marked: pd.DataFrame, unit: str, share: bool) -> str:
