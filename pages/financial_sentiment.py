@@ -353,11 +353,12 @@ if trends_tab.open:
                 st.info(dash.empty_items_message(len(feed_names), dash.unscored_count()))
         else:
             share, marked = measure == "negative_share", dash.mark_thin(trend, stories=flt.count_stories)
+            bars = dash.interval_bars(marked, share)
             line = px.line(
                 dash.trend_chart_frame(marked, frequency), x="bucket", y=measure, color="series", markers=True,
                 custom_data=["group", "bucket_key", "thin"],
                 hover_data={"items": True, "negative": True, "positive": True, "interval": share, "note": True},
-                error_y="error_plus" if share else None, error_y_minus="error_minus" if share else None,
+                error_y="error_plus" if bars else None, error_y_minus="error_minus" if bars else None,
                 labels={"bucket": "Time (UTC)", "series": dash.GROUPINGS[group_by], measure: dash.MEASURES[measure],
                         "items": unit, "negative": "Negative", "positive": "Positive", "interval": "95% interval", "note": "Note"},
                 title=f"{dash.MEASURES[measure]} by {dash.GROUPINGS[group_by].lower()}",
@@ -367,7 +368,7 @@ if trends_tab.open:
             elif measure == "net_sentiment":
                 line.update_yaxes(range=[-1.05, 1.05])
             line.update_traces(marker={"size": 9})
-            if share:
+            if bars:
                 line.update_traces(error_y={"thickness": 1.5, "width": 4})
             draw_thin_points_apart(line)
             line.update_xaxes(**dash.time_axis(trend["bucket"], frequency))

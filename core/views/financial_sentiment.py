@@ -368,13 +368,28 @@ def retention_note() -> str | None:
     return f"Items are kept for {days:,} day{'s' if days != 1 else ''} (BEACON_KEEP_ITEMS_DAYS); the worker deletes older ones."
 
 
+MAX_LINES_WITH_BARS = 3  # more lines' interval bars overlap into a thicket: their intervals are in the hover instead
+
+
+def interval_bars(marked: pd.DataFrame, share: bool) -> bool:
+    """Whether the trend chart draws each point's 95% interval as a bar: for the negative share, up to three lines."""
+    return share and marked["group"].nunique() <= MAX_LINES_WITH_BARS
+
+
 def trend_caption(marked: pd.DataFrame, unit: str, share: bool) -> str:
     """What the Trends chart's marks mean: thin buckets, the interval bars, how to hide lines when there are many,
     and how to reach the items."""
     thin = int(marked["thin"].sum())
+    if not share:
+        interval = ""
+    elif interval_bars(marked, share):
+        interval = "Bars: the 95% (Wilson) interval of the negative share. "
+    else:
+        interval = (f"Each point's 95% (Wilson) interval is in its hover; with {MAX_LINES_WITH_BARS} lines or fewer "
+                    "(narrow the filters) it is drawn as a bar. ")
     parts = [f"Hollow, faded points: buckets with fewer than {thin_threshold()} {unit.lower()} (thin data, {thin} here). "
-             if thin else "", "Bars: the 95% (Wilson) interval of the negative share. " if share else ""]  # fmt: skip
-    if marked["group"].nunique() > 3:
+             if thin else "", interval]  # fmt: skip
+    if marked["group"].nunique() > MAX_LINES_WITH_BARS:
         parts.append("Click a name in the legend to hide its line; double-click it to show that line alone. ")
     return "".join(parts) + "Click a point or a bar to list the items behind it, or pick one below."
 

@@ -122,3 +122,15 @@ def test_the_line_does_not_run_through_a_thin_bucket(seed):
     assert thin["mode"] == "markers" and thin["showlegend"] is False and thin["legendgroup"] == line["legendgroup"]
     assert "thin data: only 1 story" in thin["customdata"][1]  # hover and click-through kept
     assert thin["error_y"]["color"] == "rgba(128, 128, 128, 0.35)"  # a faded interval
+
+
+def test_with_more_than_three_lines_the_intervals_move_into_the_hover(seed):
+    seed([(f"{topic} news {i}", "negative" if i < 2 else "neutral", topic, [])
+          for topic in ("Earnings", "Fed", "Markets", "Energy") for i in range(6)])  # fmt: skip
+    at = open_page(PAGE, tab="Trends")
+    assert_no_exception(at)
+    traces = trend_spec(at)["data"]
+    assert {t["name"] for t in traces} == {"Earnings", "Fed", "Markets", "Energy"}
+    assert all("error_y" not in t or t["error_y"].get("visible") is False for t in traces)  # no thicket of bars
+    assert all("95% interval" in t["hovertemplate"] for t in traces)  # the interval is still one hover away
+    assert any("interval is in its hover" in c.value for c in at.caption)

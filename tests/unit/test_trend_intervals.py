@@ -119,8 +119,12 @@ def test_the_trend_download_has_the_counts_the_interval_and_the_thin_flag_per_bu
 def test_the_trend_caption_explains_thin_points_intervals_and_hiding_lines_when_there_are_many():
     four = dash.mark_thin(_trend([("Earnings", 1, 1), ("Fed", 4, 2), ("Markets", 5, 1), ("Big", 400, 100)]), min_items=5)
     caption = dash.trend_caption(four, "Stories", share=True)
-    assert "fewer than 5 stories (thin data, 2 here)" in caption and "95% (Wilson) interval" in caption
+    assert "fewer than 5 stories (thin data, 2 here)" in caption and "95% (Wilson) interval is in its hover" in caption
     assert "double-click it to show that line alone" in caption  # four lines: say how to thin them out
+    assert not dash.interval_bars(four, share=True)  # four lines' bars would overlap into a thicket
+    three = dash.mark_thin(_trend([("Earnings", 1, 1), ("Fed", 4, 2), ("Big", 400, 100)]), min_items=5)
+    assert dash.interval_bars(three, share=True) and not dash.interval_bars(three, share=False)
+    assert "Bars: the 95% (Wilson) interval" in dash.trend_caption(three, "Stories", share=True)
     two = dash.mark_thin(_trend([("Markets", 5, 1), ("Big", 400, 100)]), min_items=5)
     caption = dash.trend_caption(two, "Items", share=False)
     assert "Hollow" not in caption and "Wilson" not in caption and "legend" not in caption
