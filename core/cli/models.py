@@ -19,11 +19,13 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     upgrade_database()
     if args.action == "list":
-        rows = registry.list_versions(args.task)
+        rows = registry.list_versions(args.task, deleted_too=args.deleted)
         for v in rows:
             metrics = {k: round(v.metrics[k], 4) for k in ("accuracy", "macro_f1") if k in v.metrics}
             flag = "*" if v.is_active else " "
-            print(f"{flag} {v.task:<12} v{v.version:<3} {v.method:<5} {v.base:<8} {v.created_at:%Y-%m-%d %H:%M} {v.created_by} {metrics}")
+            gone = f" [deleted by {v.deleted_by} on {v.deleted_at:%Y-%m-%d}]" if v.deleted_at is not None else ""
+            made = f"{v.created_at:%Y-%m-%d %H:%M} {v.created_by}"
+            print(f"{flag} {v.task:<12} v{v.version:<3} {v.method:<5} {v.base:<8} {made} {metrics}{gone}")
         if not rows:
             print("no model versions yet; run `python -m core setup`")
     elif args.action == "promote":
@@ -122,6 +124,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         deletable = "a version that is not active and that no queued or running run uses"
         p = models_sub.add_parser(action, help=deletable if action == "delete" else None)
         p.add_argument("--task", required=action != "list")
+        if action == "list":
+            p.add_argument("--deleted", action="store_true", help="also list deleted versions (who deleted them, and when)")
         if action in ("promote", "delete"):
             p.add_argument("--version", type=int, required=True)
         p.set_defaults(func=cmd_models)

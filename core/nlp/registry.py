@@ -95,8 +95,9 @@ def register_trained(result, task: str, **kwargs) -> VersionInfo:  # result: tra
     )
 
 
-def list_versions(task: str | None = None) -> list[VersionInfo]:
-    return model_rows.list_versions(task)
+def list_versions(task: str | None = None, deleted_too: bool = False) -> list[VersionInfo]:
+    """A task's versions (every task's without ``task``), newest first; deleted ones only with ``deleted_too``."""
+    return model_rows.list_versions(task, deleted_too)
 
 
 def list_tasks() -> list[str]:

@@ -98,10 +98,12 @@ def activate_version(task: str, version: int) -> VersionInfo:
         return _info(row)
 
 
-def list_versions(task: str | None = None) -> list[VersionInfo]:
-    """Versions by task, newest first (not the deleted ones)."""
+def list_versions(task: str | None = None, deleted_too: bool = False) -> list[VersionInfo]:
+    """Versions by task, newest first (the deleted ones only with ``deleted_too``)."""
     with session_scope() as session:
-        query = select(ModelVersion).where(LIVE).order_by(ModelVersion.task, ModelVersion.version.desc())
+        query = select(ModelVersion).order_by(ModelVersion.task, ModelVersion.version.desc())
+        if not deleted_too:
+            query = query.where(LIVE)
         if task:
             query = query.where(ModelVersion.task == task)
         return [_info(row) for row in session.scalars(query)]

@@ -12,7 +12,7 @@ from core.auth import list_events
 from core.nlp import registry
 from core.settings import REPO_ROOT, get_settings
 from core.storage import session_scope
-from core.storage.tables import ScoringRun, TrainingRun
+from core.storage.tables import ScoringRun, TrainingRun, utcnow
 
 
 def _second_version(tiny_trained) -> int:
@@ -86,6 +86,12 @@ def test_the_cli_deletes_a_version_and_refuses_the_active_one_in_one_line(tiny_m
     assert done.returncode == 0, done.stderr
     assert f"sentiment v{version} deleted" in done.stdout
     assert version not in [v.version for v in registry.list_versions("sentiment")]
+    listing = [sys.executable, "-m", "core", "models", "list", "--task", "sentiment"]
+    shown = subprocess.run(listing, cwd=REPO_ROOT, capture_output=True, text=True).stdout
+    assert f" v{version} " not in shown and " v1 " in shown
+    shown = subprocess.run([*listing, "--deleted"], cwd=REPO_ROOT, capture_output=True, text=True).stdout
+    [line] = [line for line in shown.splitlines() if f" v{version} " in line]
+    assert line.endswith(f"[deleted by cli on {utcnow():%Y-%m-%d}]")  # a number scoring runs name is found again
 
 
 def test_the_deleted_columns_match_their_migration_and_downgrade(db):
