@@ -916,6 +916,13 @@ def _scoring_text(waiting: int) -> str:
     return "all scored" if not waiting else f"{waiting} still waiting to be scored by the worker"
 
 
+def _new_items_text(new_items: int, waiting: int) -> str:
+    """"3 new items, all scored"; "no new items" when the fetch found none and nothing waits to be scored."""
+    if not new_items and not waiting:
+        return "no new items"
+    return f"{new_items:,} new item{'' if new_items == 1 else 's'}, {_scoring_text(waiting)}"
+
+
 def _too_old_text(outcomes: list[CrawlOutcome]) -> str:
     """' 12 items published before 4 Dec 2025 were not stored: …' when the feeds listed items older than the days kept."""
     too_old = sum(o.too_old for o in outcomes)
@@ -943,7 +950,7 @@ def fetch_all_now(progress: ScoringProgress | None = None) -> ActionReport:
     scored = _score_fetched(fetched, new_items, progress)
     if isinstance(scored, ActionReport):
         return scored
-    text = f"{fetched}: {new_items} new items, {_scoring_text(items.unscored_count())}.{_too_old_text(outcomes)}"
+    text = f"{fetched}: {_new_items_text(new_items, items.unscored_count())}.{_too_old_text(outcomes)}"
     if failed:
         problems = "; ".join(f"{o.feed_name}: {o.error}" for o in failed)
         return ActionReport("warning", f"{text} Failed: {problems}", new_items, scored, tuple(o.feed_id for o in failed))
@@ -964,13 +971,13 @@ def fetch_now(feed_id: int, progress: ScoringProgress | None = None) -> ActionRe
     scored = _score_fetched(name, outcome.new_items, progress)
     if isinstance(scored, ActionReport):
         return scored
-    scoring = _scoring_text(items.unscored_count(feed_id))  # the worker may have scored some of them at the same moment
+    waiting = items.unscored_count(feed_id)  # the worker may have scored some of them at the same moment
     if outcome.status == "not_modified":
-        text = f"{name} has not changed since the last fetch; its items are {scoring}."
+        text = f"{name} has not changed since the last fetch; its items are {_scoring_text(waiting)}."
     elif outcome.status == "empty":
         text = f"{name} answered, but the feed has no items."
     else:
-        text = f"{name}: {outcome.new_items} new items, {scoring}.{_too_old_text([outcome])}"
+        text = f"{name}: {_new_items_text(outcome.new_items, waiting)}.{_too_old_text([outcome])}"
     if outcome.error:  # a broken document whose items could still be read
         return ActionReport(
             "warning", f"{text} The feed document has problems: {outcome.error}", outcome.new_items, scored, (feed_id,)

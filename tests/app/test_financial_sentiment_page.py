@@ -121,6 +121,8 @@ def test_adding_a_valid_feed_stores_it_and_fetch_now_scores_its_items(tiny_model
         assert "Markets wire: 2 new items, all scored." in texts(at.success)
         shown = table(at, "feeds_table")
         assert list(shown["items"]) == [2] and list(shown["status"]) == ["OK"] and list(shown["last_new_items"]) == [2]
+        button(at, "Fetch now").click().run()  # the same document again: nothing new (not "0 new items, all scored")
+        assert "Markets wire: no new items." in texts(at.success)
 
     switch_tab(at, "Items")
     assert_no_exception(at)
