@@ -169,7 +169,7 @@ def job_panel(job_id: int) -> None:
     elif job.kind == "save":
         if st.session_state.get("rec_saved_job") != job.id:  # select the new version once, then leave the pickers alone
             st.session_state["rec_saved_job"], st.session_state["rec_version"] = job.id, job.dataset_id
-        say("success", f"Saved as dataset version v{job.dataset_id} in {job.elapsed_s:.0f} s. Evaluate it on the Evaluate tab.")
+        say("success", recommendations.saved_text(job.dataset_id, job.result, job.elapsed_s))
     else:
         st.caption(f"Evaluated in {job.elapsed_s:.0f} s.")
 

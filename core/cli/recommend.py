@@ -30,8 +30,12 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         from core.storage import upgrade_database
 
         upgrade_database()
-        ds.version = store.save_dataset(check, args.save, Path(args.interactions).name, Path(args.items).name, mapping).id
-        print(f"saved as dataset version v{ds.version} ({args.save})", file=sys.stderr)
+        saved = store.save_dataset(check, args.save, Path(args.interactions).name, Path(args.items).name, mapping)
+        ds.version = saved.id
+        if saved.already_saved:
+            print(f"the same data is dataset version {saved.label}: nothing new saved", file=sys.stderr)
+        else:
+            print(f"saved as dataset version v{ds.version} ({args.save})", file=sys.stderr)
     embeddings = item_embeddings(ds.texts())
     text_weight = None
     if args.evaluate:

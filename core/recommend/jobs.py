@@ -188,7 +188,7 @@ def _save(job: JobView) -> tuple[dict, int]:
     step(SAVE_STEPS[3])  # done now, so Evaluate and Explore find the embeddings cached
     item_embeddings(dataset_from_check(check).texts())
     shutil.rmtree(folder, ignore_errors=True)  # the uploads are in the dataset version now
-    return {"dataset_id": info.id}, info.id
+    return {"dataset_id": info.id, "already_saved": info.already_saved, "saved_as": info.label}, info.id
 
 
 def _evaluate(job: JobView) -> tuple[dict, int]:

@@ -4,7 +4,9 @@ under the data folder. The rows are read and written by ``core.repositories.reco
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -25,10 +27,12 @@ from core.repositories.recommend_data import (
 from core.settings import get_settings
 
 
-def _fingerprint(check: DataCheck) -> str:
-    digest = hashlib.sha256()
-    digest.update(pd.util.hash_pandas_object(check.interactions[["user", "item"]], index=False).values.tobytes())
-    digest.update(pd.util.hash_pandas_object(check.items[["item", "title"]], index=False).values.tobytes())
+def _fingerprint(check: DataCheck, mapping: dict) -> str:
+    """Every cleaned cell of both tables, their column names and the column mapping: equal only for the same data."""
+    digest = hashlib.sha256(json.dumps(mapping, sort_keys=True, default=str).encode())
+    for frame in (check.interactions, check.items):
+        digest.update(json.dumps(list(map(str, frame.columns))).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
     return digest.hexdigest()
 
 
@@ -49,13 +53,17 @@ def _table_writer(check: DataCheck):  # noqa: ANN202 - a callback for recommend_
 
 
 def save_dataset(check: DataCheck, name: str, interactions_file: str, items_file: str, mapping: dict) -> DatasetInfo:
-    """Store a checked upload as a new dataset version; refuse one whose check found errors."""
+    """Store a checked upload as a new dataset version; refuse one whose check found errors. The same data (cells and
+    column mapping) saved before is not stored twice: its version comes back with ``already_saved``."""
     created_by = require("analyst", "upload recommendation data").username
     if not check.ok or check.interactions is None or check.items is None:
         raise ValueError("the data check found errors; fix them before saving: " + "; ".join(check.messages("error")))
+    fingerprint = _fingerprint(check, mapping)
+    if (same := recommend_data.find_dataset(fingerprint)) is not None:
+        return replace(same, already_saved=True)
     values = {
         "name": name.strip() or interactions_file, "interactions_file": interactions_file, "items_file": items_file,
-        "fingerprint": _fingerprint(check), "mapping": mapping, "stats": dict(check.stats),
+        "fingerprint": fingerprint, "mapping": mapping, "stats": dict(check.stats),
         "issues": [[i.level, i.message] for i in check.issues], "created_by": created_by,
     }  # fmt: skip
     info = recommend_data.add_dataset(values, _table_writer(check))

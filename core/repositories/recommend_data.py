@@ -26,6 +26,7 @@ class DatasetInfo:
     last_export_at: datetime | None
     created_at: datetime
     folder: str = ""
+    already_saved: bool = False  # save_dataset found the same data saved as this version, and saved nothing new
 
     @property
     def label(self) -> str:
@@ -65,6 +66,14 @@ def add_dataset(row_values: dict, write_tables: Callable[[int], str]) -> Dataset
         session.flush()
         row.folder = write_tables(row.id)
         return _info(row)
+
+
+def find_dataset(fingerprint: str) -> DatasetInfo | None:
+    """The newest dataset version whose data has this fingerprint, or None."""
+    query = select(RecDataset).where(RecDataset.fingerprint == fingerprint).order_by(RecDataset.id.desc()).limit(1)
+    with session_scope() as session:
+        row = session.scalar(query)
+        return _info(row) if row is not None else None
 
 
 def list_datasets() -> list[DatasetInfo]:

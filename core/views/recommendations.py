@@ -81,3 +81,11 @@ def cold_statement(meta: dict) -> str:
                 f"1.0. It is measured from about {needed} items with interactions.")  # fmt: skip
     return (f"Cold start: {meta['cold_protocol']}. Random ranking would reach Recall@20 = {meta['cold_random_recall@20']:.3f} "
             f"over {meta['cold_users']} users.")  # fmt: skip
+
+
+def saved_text(dataset_id: int, result: dict, seconds: float) -> str:
+    """What the Data tab says once a save has finished: the new version, or the version that already holds the data."""
+    if result.get("already_saved"):
+        return (f"These files hold the same data as dataset version {result.get('saved_as') or f'v{dataset_id}'}: nothing new "
+                "was saved. Evaluate it on the Evaluate tab.")
+    return f"Saved as dataset version v{dataset_id} in {seconds:.0f} s. Evaluate it on the Evaluate tab."

@@ -95,6 +95,11 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     assert any("Saved as dataset version v1" in t for t in texts(at.success))
     assert [d.id for d in store.list_datasets()] == [1]
     assert store.list_datasets()[0].name == "clicks"
+    at = button(at, "Save as dataset version").click().run()  # the same files saved again (a second click, tomorrow)
+    at = finish(at, jobs.latest_job("save").id)
+    [again] = [t for t in texts(at.success) if "same data" in t]
+    assert again.startswith("These files hold the same data as dataset version v1 · clicks") and "nothing new was saved" in again
+    assert [d.id for d in store.list_datasets()] == [1]
     saved = open_page("recommendations.py", "Data")  # coming back later: the saved version is listed
     assert_no_exception(saved)
     listed = [f.value for f in saved.dataframe if "catalogue items" in f.value.columns][0]
@@ -165,9 +170,11 @@ def test_a_broken_file_is_reported_not_raised(db):
 
 
 def saved_dataset(name: str = "clicks") -> store.DatasetInfo:
+    """A dataset version of its own (the same data is saved once): its customers include one named ``name``."""
     from core.recommend.data import check_files, read_table
 
-    check = check_files(read_table(interactions().encode(), "clicks.csv"), read_table(ITEMS.encode(), "catalogue.csv"),
+    own = f"{name},s1,4,1700009999\n"
+    check = check_files(read_table((interactions() + own).encode(), "clicks.csv"), read_table(ITEMS.encode(), "catalogue.csv"),
                                  {"user": "customer", "item": "sku", "rating": "stars", "timestamp": "ts"},
                                  {"item": "sku", "title": "name", "category": "department", "description": "notes"},
                                  "clicks.csv", "catalogue.csv")  # fmt: skip

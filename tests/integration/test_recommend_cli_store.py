@@ -4,6 +4,7 @@ cache and the nightly export."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -77,8 +78,14 @@ def test_versions_evaluations_and_nightly_export(db, files):
     inter, items = files
     check, mapping = load_files(*files)
     first = store.save_dataset(check, "shop", inter.name, items.name, mapping)
-    second = store.save_dataset(check, "shop again", inter.name, items.name, mapping)
-    assert [d.id for d in store.list_datasets()] == [second.id, first.id]
+    assert not first.already_saved
+    again = store.save_dataset(check, "shop again", inter.name, items.name, mapping)  # the same files saved twice
+    assert (again.id, again.name, again.already_saved) == (first.id, "shop", True)
+    assert [d.id for d in store.list_datasets()] == [first.id]  # not stored twice
+    changed = check.items.copy()
+    changed.loc[changed.index[0], "description"] += " (new season)"  # one description changed: other data
+    second = store.save_dataset(replace(check, items=changed), "shop again", inter.name, items.name, mapping)
+    assert not second.already_saved and [d.id for d in store.list_datasets()] == [second.id, first.id]
     ds = store.load_dataset(first.id)
     assert ds.version == first.id and len(ds.user_idx) == 50 and ds.n_items == 13 and ds.has_timestamps
     eval_id = service.evaluate_version(first.id, EvalConfig(protocol="last", seed=3, k=5))

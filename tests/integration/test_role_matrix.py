@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,8 +188,10 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         import_faq(f"KR-{role}", faq.assign(answer="In the app, under Cards, then PIN."))
         return f"KR-{role}"
 
-    def dataset(role: str) -> int:
-        return rec_store.save_dataset(rec_check, f"DS-{role}", "r.csv", "i.csv", rec_mapping).id
+    cases = itertools.count()
+
+    def dataset(role: str) -> int:  # a version of its own for each case (the same data is saved once)
+        return rec_store.save_dataset(rec_check, f"DS-{role}", "r.csv", "i.csv", {**rec_mapping, "case": next(cases)}).id
 
     faq = pd.DataFrame({"question": ["How do I reset my PIN?"], "answer": ["In the app, under Cards."]})
     (tmp / "r.csv").write_text(interactions())
