@@ -365,7 +365,7 @@ def retention_note() -> str | None:
     days = get_settings().keep_items_days
     if days is None:
         return None
-    return f"Items are kept for {days:,} day{'s' if days != 1 else ''} (BEACON_KEEP_ITEMS_DAYS); the worker deletes older ones."
+    return f"Items are kept for {count_of(days, 'day')} (BEACON_KEEP_ITEMS_DAYS); the worker deletes older ones."
 
 
 MAX_LINES_WITH_BARS = 3  # more lines' interval bars overlap into a thicket: their intervals are in the hover instead
@@ -920,7 +920,7 @@ def _new_items_text(new_items: int, waiting: int) -> str:
     """"3 new items, all scored"; "no new items" when the fetch found none and nothing waits to be scored."""
     if not new_items and not waiting:
         return "no new items"
-    return f"{new_items:,} new item{'' if new_items == 1 else 's'}, {_scoring_text(waiting)}"
+    return f"{count_of(new_items, 'new item')}, {_scoring_text(waiting)}"
 
 
 def _too_old_text(outcomes: list[CrawlOutcome]) -> str:
@@ -929,10 +929,10 @@ def _too_old_text(outcomes: list[CrawlOutcome]) -> str:
     first = first_day_kept()
     if not too_old or first is None:
         return ""
-    were = "item published before {day} was" if too_old == 1 else "items published before {day} were"
-    days = get_settings().keep_items_days
-    return (f" {too_old:,} {were.format(day=f'{first:%d %b %Y}'.lstrip('0'))} not stored: items are kept for {days:,} "
-            f"day{'s' if days != 1 else ''} (BEACON_KEEP_ITEMS_DAYS).")
+    day = f"{first:%d %b %Y}".lstrip("0")
+    were = "was" if too_old == 1 else "were"
+    kept = count_of(get_settings().keep_items_days, "day")
+    return f" {count_of(too_old, 'item')} published before {day} {were} not stored: items are kept for {kept} (BEACON_KEEP_ITEMS_DAYS)."
 
 
 def fetch_all_now(progress: ScoringProgress | None = None) -> ActionReport:
