@@ -321,8 +321,14 @@ def tickets_tab() -> None:
     if more:
         st.caption(f"… and {more} more rows with problems")
     top = view.top_intents(report.intent_distribution())
-    bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="tickets", y="intent", orientation="h",
-                  title=f"What customers ask about most (top {len(top)} intents)", height=120 + 24 * len(top))
+    top = top.assign(intent=chart_labels(top["intent"]))
+    size = {"orientation": "h", "height": 120 + 24 * len(top)}
+    if report.operating_point:  # answered with a knowledge base: each intent's answered and escalated tickets
+        bars = px.bar(view.intent_outcomes(top), x="tickets", y="intent", color="outcome", color_discrete_map=view.OUTCOME_COLORS,
+                      category_orders={"intent": list(top["intent"]), "outcome": list(view.OUTCOME_COLORS)},
+                      title=f"What customers ask about most (top {len(top)} intents) and what the FAQ answers", **size)
+    else:
+        bars = px.bar(top, x="tickets", y="intent", title=f"What customers ask about most (top {len(top)} intents)", **size)
     bars.update_yaxes(type="category", autorange="reversed", title=None)  # the most asked on top
     st.plotly_chart(bars, width="stretch", key="cs_intents")
     trend = report.sentiment_over_time()

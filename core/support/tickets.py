@@ -39,8 +39,12 @@ class TicketReport:
         return float((self.scored["action"] == "answer").mean()) if len(self.scored) else 0.0
 
     def intent_distribution(self) -> pd.DataFrame:
-        counts = self.scored["intent"].fillna("(no intent model)").value_counts()
-        return pd.DataFrame({"intent": counts.index, "tickets": counts.values})
+        """intent, tickets, answered: how many tickets of each intent, and how many of those the knowledge base
+        would answer (0 without one), most asked first."""
+        intents = self.scored["intent"].fillna("(no intent model)")
+        counts = intents.value_counts()
+        answered = intents[self.scored["action"] == "answer"].value_counts().reindex(counts.index, fill_value=0)
+        return pd.DataFrame({"intent": counts.index, "tickets": counts.values, "answered": answered.values})
 
     def trend_period(self) -> str:
         """The period of the sentiment trend for these tickets ("D", "W" or "M"; ``trend_frequency``)."""

@@ -92,6 +92,19 @@ def top_intents(distribution: pd.DataFrame, shown: int = 20) -> pd.DataFrame:
     return top.assign(intent=[intent_name(label) for label in top["intent"]])
 
 
+ANSWERED, ESCALATED = "answered from the FAQ", "escalated"
+OUTCOME_COLORS = {ANSWERED: "#2ca02c", ESCALATED: "#9e9e9e"}
+
+
+def intent_outcomes(top: pd.DataFrame) -> pd.DataFrame:
+    """intent, outcome, tickets: each of the top intents (``top_intents``) split into the tickets the knowledge base
+    would answer and those it would escalate, for a stacked bar: what customers ask most and what goes unanswered."""
+    answered = top["answered"] if "answered" in top.columns else pd.Series(0, index=top.index)
+    rows = [(intent, outcome, n) for intent, total, done in zip(top["intent"], top["tickets"], answered, strict=True)
+            for outcome, n in ((ANSWERED, int(done)), (ESCALATED, int(total - done)))]  # fmt: skip
+    return pd.DataFrame(rows, columns=["intent", "outcome", "tickets"])
+
+
 def readable_log(log: pd.DataFrame) -> pd.DataFrame:
     """The question log as the Log tab shows it: intents in words, as on the Ask tab."""
     return log.assign(intent=[intent_name(label) if isinstance(label, str) and label else "" for label in log["intent"]])

@@ -122,7 +122,9 @@ def test_bad_files_say_what_is_wrong(models):
     assert "bitcoin" in " ".join(clusters["examples"])
     assert any(c.endswith("ticket it would escalate.") or c.endswith("tickets it would escalate.") for c in texts(at.caption))
     assert any(c.startswith("Answered with the operating point balanced (threshold ") for c in texts(at.caption))  # the why
-    intents = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_intents").proto.spec)["data"][0]
+    traces = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_intents").proto.spec)["data"]
+    assert [t["name"] for t in traces] == ["answered from the FAQ", "escalated"]  # what is asked, and what goes unanswered
+    intents = traces[0]
     assert intents["orientation"] == "h" and all("_" not in name for name in intents["y"])  # intents in words
 
 

@@ -69,6 +69,23 @@ def test_the_ticket_intent_chart_names_the_most_asked_intents_in_words() -> None
     assert top["intent"].tolist() == ["Lost or stolen card", "Card arrival"] and top["tickets"].tolist() == [5, 2]
 
 
+def test_the_ticket_intent_chart_splits_each_intent_into_answered_and_escalated_tickets() -> None:
+    from core.support.tickets import TicketReport
+
+    scored = pd.DataFrame({"intent": ["card_arrival", "card_arrival", "card_arrival", "change_pin", None],
+                           "action": ["answer", "escalate", "answer", "escalate", "escalate"]})  # fmt: skip
+    distribution = TicketReport(scored).intent_distribution()
+    assert distribution.to_dict("list") == {"intent": ["card_arrival", "change_pin", "(no intent model)"], "tickets": [3, 1, 1],
+                                            "answered": [2, 0, 0]}  # fmt: skip
+    bars = view.intent_outcomes(view.top_intents(distribution, shown=2))
+    assert bars.to_dict("records") == [
+        {"intent": "Card arrival", "outcome": "answered from the FAQ", "tickets": 2},
+        {"intent": "Card arrival", "outcome": "escalated", "tickets": 1},
+        {"intent": "Change pin", "outcome": "answered from the FAQ", "tickets": 0},
+        {"intent": "Change pin", "outcome": "escalated", "tickets": 1},
+    ]
+
+
 def test_the_unanswered_table_says_how_many_groups_of_how_many_tickets_and_when_sizes_are_estimates(monkeypatch):
     from core.support.tickets import TicketReport
 
