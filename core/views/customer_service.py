@@ -93,7 +93,7 @@ def top_intents(distribution: pd.DataFrame, shown: int = 20) -> pd.DataFrame:
 
 
 ANSWERED, ESCALATED = "answered from the FAQ", "escalated"
-OUTCOME_COLORS = {ANSWERED: "#2ca02c", ESCALATED: "#9e9e9e"}
+TICKET_OUTCOME_COLORS = {ANSWERED: "#2a9d8f", ESCALATED: "#8d99ae"}  # as Past questions' answered and escalated
 
 
 def intent_outcomes(top: pd.DataFrame) -> pd.DataFrame:

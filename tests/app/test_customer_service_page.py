@@ -124,6 +124,7 @@ def test_bad_files_say_what_is_wrong(models):
     assert any(c.startswith("Answered with the operating point balanced (threshold ") for c in texts(at.caption))  # the why
     traces = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_intents").proto.spec)["data"]
     assert [t["name"] for t in traces] == ["answered from the FAQ", "escalated"]  # what is asked, and what goes unanswered
+    assert [t["marker"]["color"] for t in traces] == ["#2a9d8f", "#8d99ae"]  # the Past questions tab's colours
     intents = traces[0]
     assert intents["orientation"] == "h" and all("_" not in name for name in intents["y"])  # intents in words
 
