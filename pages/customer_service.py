@@ -326,6 +326,7 @@ def tickets_tab() -> None:
     if report.operating_point:  # answered with a knowledge base: each intent's answered and escalated tickets
         bars = px.bar(view.intent_outcomes(top), x="tickets", y="intent", color="outcome",
                       color_discrete_map=view.TICKET_OUTCOME_COLORS, category_orders={"outcome": list(view.TICKET_OUTCOME_COLORS)},
+                      labels={"outcome": "Outcome"},
                       title=f"What customers ask about most (top {len(top)} intents) and what the FAQ answers", **size)
     else:
         bars = px.bar(top, x="tickets", y="intent", title=f"What customers ask about most (top {len(top)} intents)", **size)
