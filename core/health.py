@@ -40,6 +40,7 @@ STEP_WORDS = {  # what each cycle step is doing, in a user's words
     "detect": "checking the alert rules",
     "notify": "sending alert emails",
     "digests": "sending digests",
+    "retention": "deleting items older than the days kept",
 }
 LONG_STEP = timedelta(minutes=30)  # a step busy for longer than this is worth a warning
 

@@ -72,3 +72,15 @@ def test_cycle_crawls_scores_detects_and_emails_once(tiny_models, server):
     assert "topic: industrials" in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert "https://news.example.com/" in text and f"/alerts?alert={alert['id']}" in text
+
+
+def test_every_cycle_step_is_named_in_words_for_the_busy_notice(db, monkeypatch):
+    """The Financial sentiment page says what a long step is doing ("has been deleting items older than …"); a step
+    without words would show its code name."""
+    from core.health import STEP_WORDS
+    from jobs import cycle
+
+    started: list[str] = []
+    monkeypatch.setattr(cycle, "_note_step", started.append)
+    cycle.run_cycle()
+    assert started and set(started) <= set(STEP_WORDS), set(started) - set(STEP_WORDS)
