@@ -1,4 +1,4 @@
-"""Admin: users and roles, and the audit log. UI only; every action checks the admin role in core.auth."""
+"""Admin: users and roles, the audit log, and the settings Beacon runs with. UI only; every action checks the admin role in core.auth."""
 
 
 import streamlit as st
@@ -35,6 +35,13 @@ AUDIT_COLUMNS = {  # headed as the download is
 }
 
 
+SETTINGS_COLUMNS = {
+    "setting": st.column_config.TextColumn("Setting"),
+    "value": st.column_config.TextColumn("Value", width="large"),
+    "variable": st.column_config.TextColumn("Set with"),
+}
+
+
 def read_only_view(actor: auth.Actor) -> None:
     """What a non-admin sees here: their role and whom to ask, no forms they could not use."""
     say("info", view.read_only_message(actor, auth.admin_names()))
@@ -48,7 +55,7 @@ if actor is None or not actor.can("admin"):  # the app signs everyone in before 
         read_only_view(actor)
     st.stop()
 say_pending("admin_message")
-users_tab, audit_tab = page_tabs(["Users", "Audit log"], old_param="admin")
+users_tab, audit_tab, settings_tab = page_tabs(["Users", "Audit log", "Settings"], old_param="admin")
 
 if users_tab.open:
     with users_tab:
@@ -102,3 +109,9 @@ if audit_tab.open:
                 st.caption(note)
             st.download_button("Download the log (CSV)", view.audit_download(user, action, excluded), "beacon_audit.csv",
                                "text/csv")  # fmt: skip
+
+if settings_tab.open:
+    with settings_tab:
+        st.caption("What this Beacon runs with. Each is set in the environment of the app and the worker (README, "
+                   "Configuration); restart both after changing one.")
+        table(view.configuration(), hide_index=True, width="stretch", key="settings_table", column_config=SETTINGS_COLUMNS)

@@ -10,6 +10,8 @@ import pandas as pd
 from core.auth.roles import ROLE_HELP, ROLES, Actor
 from core.downloads import safe_csv
 from core.repositories.users import UserView
+from core.settings import get_settings
+from core.wording import count_of
 
 
 def roles_caption() -> str:
@@ -93,3 +95,41 @@ def chosen_filter(picked: str) -> str:
 def excluded_actions(picked: str) -> tuple[str, ...]:
     """The actions the Action choice leaves out: sign-ins and sign-outs for (changes), else none."""
     return SESSION_ACTIONS if picked == CHANGES_ONLY else ()
+
+
+def configuration() -> pd.DataFrame:
+    """What this Beacon runs with, in words, for the Settings tab (secrets never shown: the database password is
+    hidden, the SMTP password is only said to be set): setting, value, and the variable that changes it."""
+    from core.nlp.device import choose_device, device_label
+    from core.support.decision import Policy
+    from core.views.app import database_label
+
+    s = get_settings()
+    try:
+        device = device_label(choose_device(s.device))
+    except RuntimeError as exc:  # BEACON_DEVICE=cuda without a GPU: models cannot load, say why
+        device = str(exc)
+    policy = Policy.from_settings()
+    email = f"{s.smtp_host}:{s.smtp_port}, from {s.smtp_from}" + (", STARTTLS" if s.smtp_starttls else "")
+    if s.smtp_user:
+        email += f", signed in as {s.smtp_user}" + (" (password set)" if s.smtp_password else " (no password)")
+    rows = [
+        ("Database", database_label(), "DATABASE_URL"),
+        ("Data folder (uploads, runs, models)", str(s.data_dir), "BEACON_DATA_DIR"),
+        ("Models run on", f"{device} ({s.device})", "BEACON_DEVICE"),
+        ("Address in email links", s.base_url, "BEACON_BASE_URL"),
+        ("Alert and digest email", email, "SMTP_HOST, SMTP_PORT, SMTP_FROM, SMTP_STARTTLS, SMTP_USER, SMTP_PASSWORD"),
+        ("Worker cycle", f"every {count_of(s.worker_tick_seconds, 'second')}", "BEACON_WORKER_TICK_SECONDS"),
+        ("New feeds fetched", f"every {count_of(s.crawl_interval_minutes, 'minute')} (each feed can change it)",
+         "BEACON_CRAWL_INTERVAL_MINUTES"),
+        ("Feed items kept", count_of(s.keep_items_days, "day") if s.keep_items_days else "every item (forever)",
+         "BEACON_KEEP_ITEMS_DAYS"),
+        ("Customer service operating point", policy.describe(), "BEACON_SUPPORT_OPERATING_POINT"),
+        ("Largest upload", f"{s.upload_max_mb:g} MB", "BEACON_UPLOAD_MAX_MB"),
+        ("Batch scoring on Ray", s.ray_address or "off (this server scores every file)", "BEACON_RAY_ADDRESS"),
+        ("Background runs at once", str(s.max_run_processes), "BEACON_MAX_RUN_PROCESSES"),
+        ("Sign-in", f"{'single sign-on (OIDC)' if s.auth_mode == 'oidc' else 'password'}, sessions end after "
+         f"{s.session_hours:g} h idle, locked for {s.lockout_minutes:g} min after {s.login_max_failures} failures",
+         "BEACON_AUTH_MODE, BEACON_SESSION_HOURS, BEACON_LOCKOUT_MINUTES, BEACON_LOGIN_MAX_FAILURES"),
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["setting", "value", "variable"])

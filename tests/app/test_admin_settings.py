@@ -1,0 +1,49 @@
+"""The Admin page's Settings tab: what this Beacon runs with, in words, with the variable that sets each, and no
+secret shown."""
+
+from __future__ import annotations
+
+import os
+
+from core.settings import get_settings
+from tests.app.helpers import assert_no_exception, open_page, texts
+
+
+def settings_table(at) -> dict[str, str]:
+    [frame] = [f.value for f in at.dataframe if "variable" in f.value.columns]
+    return dict(zip(frame["setting"], frame["value"], strict=True))
+
+
+def test_an_admin_reads_the_settings_in_words_without_secrets(db, monkeypatch):
+    monkeypatch.setenv("BEACON_KEEP_ITEMS_DAYS", "365")
+    monkeypatch.setenv("SMTP_HOST", "mail.example.com")
+    monkeypatch.setenv("SMTP_USER", "beacon")
+    monkeypatch.setenv("SMTP_PASSWORD", "s3cret-smtp")
+    monkeypatch.setenv("BEACON_SUPPORT_OPERATING_POINT", "be more careful")
+    get_settings.cache_clear()
+    at = open_page("admin.py", "Settings")
+    assert_no_exception(at)
+    shown = settings_table(at)
+    assert shown["Feed items kept"] == "365 days"
+    assert shown["Alert and digest email"] == "mail.example.com:25, from beacon@localhost, signed in as beacon (password set)"
+    assert shown["Customer service operating point"].startswith("be more careful (threshold ")
+    assert shown["Models run on"] in (f"CPU ({os.cpu_count()} cores) (auto)", "CUDA GPU (auto)")
+    assert shown["Database"].startswith("sqlite:///")
+    assert "s3cret-smtp" not in " ".join(shown.values())
+    assert any("restart both after changing one" in c for c in texts(at.caption))
+
+
+def test_a_database_password_is_hidden(db, monkeypatch):
+    from core.views import admin as view
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://beacon:pa55word@db.internal:5432/beacon")
+    get_settings.cache_clear()
+    shown = dict(zip(view.configuration()["setting"], view.configuration()["value"], strict=True))
+    assert shown["Database"] == "postgresql+psycopg://beacon:***@db.internal:5432/beacon"
+    assert shown["Feed items kept"] == "every item (forever)"
+
+
+def test_only_admins_see_the_settings(db):
+    at = open_page("admin.py", "Settings", role="analyst")
+    assert_no_exception(at)
+    assert not [f for f in at.dataframe if "variable" in f.value.columns]
