@@ -115,5 +115,5 @@ if settings_tab.open:
         st.caption("What this Beacon runs with. Each is set in the environment of the app and the worker (README, "
                    "Configuration); restart both after changing one.")
         settings = view.configuration()
-        table(settings, hide_index=True, width="stretch", height=36 * (len(settings) + 1) + 3, key="settings_table",
+        table(settings, hide_index=True, width="stretch", height=35 * (len(settings) + 1) + 3, key="settings_table",
               column_config=SETTINGS_COLUMNS)  # every row at once, no scrolling

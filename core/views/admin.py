@@ -118,7 +118,7 @@ def configuration() -> pd.DataFrame:
         ("Data folder (uploads, runs, models)", str(s.data_dir), "BEACON_DATA_DIR"),
         ("Models run on", f"{device} ({s.device})", "BEACON_DEVICE"),
         ("Address in email links", s.base_url, "BEACON_BASE_URL"),
-        ("Alert and digest email", email, "SMTP_HOST, SMTP_PORT, SMTP_FROM, SMTP_STARTTLS, SMTP_USER, SMTP_PASSWORD"),
+        ("Alert and digest email", email, "SMTP_HOST, SMTP_PORT, SMTP_FROM, …"),
         ("Worker cycle", f"every {count_of(s.worker_tick_seconds, 'second')}", "BEACON_WORKER_TICK_SECONDS"),
         ("New feeds fetched", f"every {count_of(s.crawl_interval_minutes, 'minute')} (each feed can change it)",
          "BEACON_CRAWL_INTERVAL_MINUTES"),
@@ -130,6 +130,6 @@ def configuration() -> pd.DataFrame:
         ("Background runs at once", str(s.max_run_processes), "BEACON_MAX_RUN_PROCESSES"),
         ("Sign-in", f"{'single sign-on (OIDC)' if s.auth_mode == 'oidc' else 'password'}, sessions end after "
          f"{s.session_hours:g} h idle, locked for {s.lockout_minutes:g} min after {s.login_max_failures} failures",
-         "BEACON_AUTH_MODE, BEACON_SESSION_HOURS, BEACON_LOCKOUT_MINUTES, BEACON_LOGIN_MAX_FAILURES"),
+         "BEACON_AUTH_MODE, BEACON_SESSION_HOURS, …"),
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=["setting", "value", "variable"])
