@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy.engine import make_url
+
 from core.settings import get_settings
 from tests.app.helpers import assert_no_exception, open_page, texts
 
@@ -28,7 +30,7 @@ def test_an_admin_reads_the_settings_in_words_without_secrets(db, monkeypatch):
     assert shown["Alert and digest email"] == "mail.example.com:25, from beacon@localhost, signed in as beacon (password set)"
     assert shown["Customer service operating point"].startswith("be more careful (threshold ")
     assert shown["Models run on"] in (f"CPU ({os.cpu_count()} cores) (auto)", "CUDA GPU (auto)")
-    assert shown["Database"].startswith("sqlite:///")
+    assert shown["Database"] == make_url(db).render_as_string(hide_password=True)  # the test database, SQLite or PostgreSQL
     assert "s3cret-smtp" not in " ".join(shown.values())
     assert any("restart both after changing one" in c for c in texts(at.caption))
 
