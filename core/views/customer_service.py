@@ -99,8 +99,7 @@ TICKET_OUTCOME_COLORS = {ANSWERED: "#2a9d8f", ESCALATED: "#8d99ae"}  # as Past q
 def intent_outcomes(top: pd.DataFrame) -> pd.DataFrame:
     """intent, outcome, tickets: each of the top intents (``top_intents``) split into the tickets the knowledge base
     would answer and those it would escalate, for a stacked bar: what customers ask most and what goes unanswered."""
-    answered = top["answered"] if "answered" in top.columns else pd.Series(0, index=top.index)
-    rows = [(intent, outcome, n) for intent, total, done in zip(top["intent"], top["tickets"], answered, strict=True)
+    rows = [(intent, outcome, n) for intent, total, done in zip(top["intent"], top["tickets"], top["answered"], strict=True)
             for outcome, n in ((ANSWERED, int(done)), (ESCALATED, int(total - done)))]  # fmt: skip
     return pd.DataFrame(rows, columns=["intent", "outcome", "tickets"])
 
