@@ -102,7 +102,10 @@ def test_two_scorers_at_once_score_every_item_once(db, tiny_models, monkeypatch,
     predicted = [text for texts in meeting.predicted.values() for text in texts]
     assert len(predicted) == len(set(predicted)) == ITEMS  # no item predicted twice
     if postgres:  # disjoint batches; with batches of 5 both held one at the same time
-        assert len(meeting.waited) == (2 if batch_size < ITEMS else 1)
+        # A batch as large as the backlog is usually claimed whole by one scorer, but two claims that start
+        # together may split the rows between them (SKIP LOCKED passes over what the other locked first):
+        # either way no item is predicted twice (asserted above).
+        assert (len(meeting.waited) == 2) if batch_size < ITEMS else (len(meeting.waited) in (1, 2))
     else:  # one scorer at a time: the other found everything scored when its turn came
         assert len(meeting.waited) == 1 and sorted(done) == [0, ITEMS]
     assert sum(done) == ITEMS  # each item written by exactly one of them
