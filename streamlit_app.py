@@ -160,7 +160,7 @@ def app_pages(actor: auth.Actor | None) -> dict[str, list]:
         ],
         "Admin": [
             st.Page(
-                "pages/admin.py", title="Users and audit log", icon=":material/admin_panel_settings:", url_path="admin",
+                "pages/admin.py", title="Users, audit log and settings", icon=":material/admin_panel_settings:", url_path="admin",
                 visibility="visible" if actor and actor.can("admin") else "hidden",  # core refuses non-admins anyway
             )
         ],

@@ -48,7 +48,7 @@ def read_only_view(actor: auth.Actor) -> None:
     st.caption(view.roles_caption())
 
 
-st.title("Users and audit log")
+st.title("Users, audit log and settings")
 actor = auth.current_actor()
 if actor is None or not actor.can("admin"):  # the app signs everyone in before a page runs
     if actor is not None:

@@ -118,7 +118,7 @@ def test_sign_out_ends_the_session(db):
 def test_only_admins_see_the_admin_page_and_it_manages_users(db):
     at = open_page("admin.py", "Users")
     assert_no_exception(at)
-    assert texts(at.title) == ["Users and audit log"]
+    assert texts(at.title) == ["Users, audit log and settings"]
     widget(at.text_input, "Username").input("li")
     widget(at.text_input, "Initial password (10+ characters)").input("a-long-password")
     widget(at.selectbox, "Role").set_value("analyst")
