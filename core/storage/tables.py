@@ -195,7 +195,8 @@ class Alert(Base):
     """A fired rule and the state of its notification email."""
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("rule_id", "window_end", name="uq_alert_rule_window"),)
+    # a deleted alert's number (in an email's ?alert= link) is never given to another (0024)
+    __table_args__ = (UniqueConstraint("rule_id", "window_end", name="uq_alert_rule_window"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True)
     fired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -402,6 +403,7 @@ class RecDataset(Base):
     """A dataset version for recommendations: one upload of interactions plus catalogue, cleaned by the data check."""
 
     __tablename__ = "rec_datasets"
+    __table_args__ = {"sqlite_autoincrement": True}  # a deleted version's number is never given to another (0024)
     id: Mapped[int] = mapped_column(primary_key=True)  # the dataset version shown to users
     name: Mapped[str] = mapped_column(String(200))
     interactions_file: Mapped[str] = mapped_column(String(500))  # the names the user uploaded
