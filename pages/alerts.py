@@ -74,21 +74,25 @@ NEW_WATCHLIST = "+ New watchlist"
 TESTS = {"share": "share: negative share ≥ threshold", "spike": "spike: share ≥ threshold × baseline"}
 
 
-def delete_picker(label: str, names: list[str], key: str, what: str, delete) -> None:
-    """Pick one of ``names`` and press Delete…; the deletion waits for a confirmation (``confirm_delete``).
-    Widget keys: ``<key>_pick``, ``delete_<key>``; the pending name sits in ``<key>_delete``."""
+def delete_picker(label: str, names: list[str], key: str, what: str, delete, question=None) -> None:
+    """Pick one of ``names`` and press Delete…; the deletion waits for a confirmation (``confirm_delete``, asking
+    ``question(name)`` when given). Widget keys: ``<key>_pick``, ``delete_<key>``; the pending name sits in
+    ``<key>_delete``."""
     d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
     keep_choice(f"{key}_pick", names)  # the one just deleted is gone
     doomed = d1.selectbox(label, names, key=f"{key}_pick")
     if d2.button("Delete…", key=f"delete_{key}", width="stretch"):
         st.session_state[f"{key}_delete"] = doomed
-    confirm_delete(f"{key}_delete", what, delete)
+    confirm_delete(f"{key}_delete", what, delete, question)
 
 
-def confirm_delete(state_key: str, what: str, delete) -> None:
+def confirm_delete(state_key: str, what: str, delete, question=None) -> None:
     """A pending deletion (its name in session state) with Yes / Cancel buttons."""
     name = st.session_state.get(state_key)
-    if name is None or not confirm_deletion(state_key, f"Delete the {what} {name!r}? This cannot be undone."):
+    if name is None:
+        return
+    asked = question(name) if question else f"Delete the {what} {name!r}? This cannot be undone."
+    if not confirm_deletion(state_key, asked):
         return
     try:
         delete(name)
@@ -149,6 +153,8 @@ if alerts_tab.open:
         requested = dash.parse_alert_id(st.query_params.get("alert"))
         listed = dash.alerts_to_show(requested)
         alerts = listed.alerts
+        if requested is not None and requested not in {a["id"] for a in alerts}:
+            st.warning(f"Alert #{requested} from the link was not found (it may have been deleted with its rule).")
         if not alerts:
             if list_alert_rules():
                 st.info("No alerts have fired yet. They appear here when an alert rule matches.")
@@ -174,8 +180,6 @@ if alerts_tab.open:
                 st.caption(listed.caption)
             by_id = {a["id"]: a for a in alerts}
             ids = list(by_id)
-            if requested is not None and requested not in by_id:
-                st.warning(f"Alert #{requested} from the link was not found (it may have been deleted with its rule).")
             chosen = by_id[
                 st.selectbox("Alert", ids, index=dash.alert_index(requested, ids), format_func=lambda i: dash.alert_label(by_id[i]))
             ]
@@ -369,7 +373,8 @@ if rules_tab.open:
             table(dash.rules_table(rules, dash.false_alarm_rates()), hide_index=True, width="stretch", key="rules_table",
                   column_config=RULE_COLUMNS)
             if may("analyst"):
-                delete_picker("Rule", [r["name"] for r in rules], "rule", "alert rule", delete_alert_rule)
+                delete_picker("Rule", [r["name"] for r in rules], "rule", "alert rule", delete_alert_rule,
+                              dash.rule_deletion_question)
 
 if digests_tab.open:
     with digests_tab:

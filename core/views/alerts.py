@@ -199,6 +199,15 @@ def false_alarm_rate_text(counts: tuple[int, int] | None) -> str:
     return f"{marked / total:.0%} ({marked} of {count_of(total, 'alert')} marked a false alarm)"
 
 
+def rule_deletion_question(name: str) -> str:
+    """The confirmation before a rule is deleted, saying how many fired alerts go with it."""
+    rule_id = next((r["id"] for r in alert_rows.list_rules() if r["name"] == name), None)
+    total = alert_rows.alert_counts_by_rule().get(rule_id, (0, 0))[1]
+    goes = (f" Its {count_of(total, 'fired alert')} {'is' if total == 1 else 'are'} deleted with it; a link to "
+            f"{'it' if total == 1 else 'one'} in an email will say it was not found.") if total else ""
+    return f"Delete the alert rule {name!r}?{goes} This cannot be undone."
+
+
 def rules_table(rules: Sequence[Mapping], rates: Mapping[int, tuple[int, int]] | None = None) -> pd.DataFrame:
     """The rules; with ``rates`` (``false_alarm_rates()``) each rule's alert count and false-alarm rate, so a
     noisy rule stands out."""

@@ -119,6 +119,7 @@ def test_alert_rule_form_validates_and_saves(db):
     assert not shown["enabled"]
 
     button(at, "Delete…").click().run()
+    assert "Delete the alert rule 'Earnings drop'? This cannot be undone." in texts(at.warning)  # no alerts to lose
     button(at, "Cancel").click().run()
     assert len(list_alert_rules()) == 1
     button(at, "Delete…").click().run()
@@ -177,6 +178,21 @@ def test_alerts_table_detail_and_retry_of_a_failed_email(seed):
     with session_scope() as session:
         alert = session.get(Alert, failed_id)
         assert (alert.email_status, alert.email_attempts) == ("pending", 0)
+
+
+def test_deleting_a_rule_says_its_alerts_go_with_it_and_their_links_then_say_so(seed):
+    failed_id, sent_id = _seed_alerts(seed)
+    at = open_page(PAGE, tab="Alert rules")
+    button(at, "Delete…").click().run()
+    asked = "Delete the alert rule 'Earnings drop'? Its 2 fired alerts are deleted with it"
+    assert any(w.startswith(asked) for w in texts(at.warning)), texts(at.warning)
+    button(at, "Yes, delete").click().run()
+    assert_no_exception(at)
+    assert list_alerts() == []
+    at = open_page(PAGE, alert=str(sent_id))  # the link in the alert's email
+    assert_no_exception(at)
+    assert f"Alert #{sent_id} from the link was not found (it may have been deleted with its rule)." in texts(at.warning)
+    assert not [s for s in at.selectbox if s.label == "Alert"]
 
 
 def test_the_detail_says_what_the_rule_counted_when_it_fired(seed):
