@@ -41,6 +41,7 @@ STEP_WORDS = {  # what each cycle step is doing, in a user's words
     "notify": "sending alert emails",
     "digests": "sending digests",
     "retention": "deleting items older than the days kept",
+    "question_log": "deleting asked questions older than the days kept",
 }
 LONG_STEP = timedelta(minutes=30)  # a step busy for longer than this is worth a warning
 

@@ -97,14 +97,14 @@ def _negative_threshold() -> float:
         raise SettingsError(f"{exc} (or off, so that the customer's tone never escalates)") from None
 
 
-def _keep_items_days() -> int | None:
-    """Whole days of feed items to keep, or None (unset, ``forever``) to keep every item."""
-    if _env("BEACON_KEEP_ITEMS_DAYS", "").strip().lower() in ("", "forever"):
+def _keep_days(name: str, what: str) -> int | None:
+    """Whole days of ``what`` to keep (``name``), or None (unset, ``forever``) to keep all of them."""
+    if _env(name, "").strip().lower() in ("", "forever"):
         return None
     try:
-        return _env_int("BEACON_KEEP_ITEMS_DAYS", 0, 1, 36_500)
+        return _env_int(name, 0, 1, 36_500)
     except SettingsError as exc:
-        raise SettingsError(f"{exc} (or forever, to keep every item)") from None
+        raise SettingsError(f"{exc} (or forever, to keep every {what})") from None
 
 
 def _operating_point(value: str) -> str:
@@ -202,6 +202,9 @@ class Settings:
     # Feed items published more than this many whole days ago are deleted by the worker (core.sentiment.retention);
     # None keeps every item
     keep_items_days: int | None = None
+    # Questions asked of the customer-service assistant (its log) older than this many whole days are deleted by the
+    # worker (core.support.retention); None keeps every question
+    keep_questions_days: int | None = None
 
 
 def app_port() -> int:
@@ -262,5 +265,6 @@ def get_settings() -> Settings:
         crawl_concurrency=_env_int("BEACON_CRAWL_CONCURRENCY", 16, 1),
         crawl_per_host=_env_int("BEACON_CRAWL_PER_HOST", 2, 1),
         trend_min_items=_env_int("BEACON_TREND_MIN_ITEMS", 5, 1),
-        keep_items_days=_keep_items_days(),
+        keep_items_days=_keep_days("BEACON_KEEP_ITEMS_DAYS", "item"),
+        keep_questions_days=_keep_days("BEACON_KEEP_QUESTIONS_DAYS", "question"),
     )

@@ -1,4 +1,5 @@
-"""One worker cycle: crawl -> stories -> score -> recover/detect -> notify -> digests -> retention (old items deleted).
+"""One worker cycle: crawl -> stories -> score -> recover/detect -> notify -> digests -> retention (old items deleted) -> question_log
+(old asked questions deleted).
 
 Each step is idempotent and isolated: a failing step is logged and the next one still runs. A step
 whose results could not be written to the database counts as failed. After a disk-level database
@@ -22,6 +23,7 @@ from core.sentiment import score_pending_articles
 from core.sentiment.retention import delete_old_items
 from core.storage.integrity import check_database, is_disk_error, short_reason
 from core.stories.assign import group_new_items
+from core.support.retention import delete_old_questions
 
 log = logging.getLogger("beacon.worker")
 
@@ -73,6 +75,7 @@ def run_cycle(force_crawl: bool = False) -> dict:
     _step("notify", send_pending_alerts, summary)
     _step("digests", send_due_digests, summary)
     _step("retention", delete_old_items, summary)
+    _step("question_log", delete_old_questions, summary)
     summary["recorded"] = _record(summary["failed_steps"])
     level = logging.INFO if summary["recorded"] and not summary["failed_steps"] else logging.ERROR
     log.log(level, "cycle done in %.1fs: %s", time.monotonic() - started, _headline(summary))
@@ -108,8 +111,9 @@ def _headline(summary: dict) -> str:
         f"{len(summary['detect'])} new alerts" if ok("detect") else "detection failed",
         f"{summary['notify']['sent']} emails sent, {summary['notify']['failed']} failed" if ok("notify") else "notify failed",
     ]
-    if ok("retention") and isinstance(summary.get("retention"), dict) and summary["retention"]["deleted"]:
-        parts.append(f"{summary['retention']['deleted']} items older than {summary['retention']['before']} deleted")
+    for step, what in (("retention", "items"), ("question_log", "asked questions")):
+        if ok(step) and isinstance(summary.get(step), dict) and summary[step]["deleted"]:
+            parts.append(f"{summary[step]['deleted']} {what} older than {summary[step]['before']} deleted")
     if summary["failed_steps"]:
         parts.append(f"FAILED steps: {', '.join(summary['failed_steps'])}")
     if not summary.get("recorded", True):

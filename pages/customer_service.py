@@ -508,6 +508,8 @@ def log_tab() -> None:
     kbs = [ALL_KBS, *(k.name for k in list_kbs())]
     kb = c1.selectbox("Knowledge base", kbs, key="cs_log_kb")
     period = c2.selectbox("Period", list(PERIODS), index=1, key="cs_log_period")
+    if kept := view.question_retention_note():
+        st.caption(kept)
     insights = question_insights(None if kb == ALL_KBS else kb, PERIODS[period])
     if not insights.asked:
         st.info(f"No questions asked in this period ({period.lower()}). Questions asked on the **Ask** tab or with "

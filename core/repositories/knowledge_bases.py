@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.storage import session_scope
@@ -253,3 +253,13 @@ def logged_questions(
             query = query.where(SupportInteraction.created_at >= since)
         query = query.order_by(SupportInteraction.created_at.desc(), SupportInteraction.id.desc()).limit(limit)
         return [(row, name) for row, name in session.execute(query).all()]
+
+
+def delete_questions_asked_before(cutoff: datetime, limit: int) -> int:
+    """Delete up to ``limit`` logged questions asked before ``cutoff`` (UTC), oldest first; how many went."""
+    with session_scope() as session:
+        query = select(SupportInteraction.id).where(SupportInteraction.created_at < cutoff).order_by(SupportInteraction.id)
+        ids = list(session.scalars(query.limit(limit)))
+        if ids:
+            session.execute(delete(SupportInteraction).where(SupportInteraction.id.in_(ids)))
+        return len(ids)

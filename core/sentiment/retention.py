@@ -4,19 +4,13 @@ a feed document that still lists them. Unset, every item is kept."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from core.repositories import items
+from core.retention import oldest_day_kept
 from core.settings import get_settings
-from core.storage.tables import naive_utc
 
 BATCH = 5_000  # items deleted per worker cycle at most
-
-
-def oldest_day_kept(days: int, now: datetime | None = None) -> datetime:
-    """The first (UTC) day whose items are kept: whole days, so a kept day's counts are never half deleted."""
-    today = naive_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=days)
 
 
 def first_day_kept(now: datetime | None = None) -> datetime | None:

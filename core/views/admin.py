@@ -124,6 +124,8 @@ def configuration() -> pd.DataFrame:
          "BEACON_CRAWL_INTERVAL_MINUTES"),
         ("Feed items kept", count_of(s.keep_items_days, "day") if s.keep_items_days else "every item (forever)",
          "BEACON_KEEP_ITEMS_DAYS"),
+        ("Questions asked of the assistant kept", count_of(s.keep_questions_days, "day") if s.keep_questions_days
+         else "every question (forever)", "BEACON_KEEP_QUESTIONS_DAYS"),
         ("Customer service operating point", policy.describe(), "BEACON_SUPPORT_OPERATING_POINT"),
         ("Largest upload", f"{s.upload_max_mb:g} MB", "BEACON_UPLOAD_MAX_MB"),
         ("Batch scoring on Ray", s.ray_address or "off (this server scores every file)", "BEACON_RAY_ADDRESS"),

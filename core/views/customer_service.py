@@ -422,3 +422,11 @@ def past_questions_upload(name: str, data: bytes, staged: Path | None = None) ->
         staged = Path(tempfile.mkdtemp(prefix="beacon-answers-")) / Path(name).name
         staged.write_bytes(data)
     return staged, check_upload(staged, name)
+
+
+def question_retention_note() -> str | None:
+    """What the Log tab says about deleted questions, or None when every question is kept."""
+    days = get_settings().keep_questions_days
+    if days is None:
+        return None
+    return f"Questions are kept for {count_of(days, 'day')} (BEACON_KEEP_QUESTIONS_DAYS); the worker deletes older ones."
