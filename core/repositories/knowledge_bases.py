@@ -260,6 +260,7 @@ def delete_questions_asked_before(cutoff: datetime, limit: int) -> int:
     with session_scope() as session:
         query = select(SupportInteraction.id).where(SupportInteraction.created_at < cutoff).order_by(SupportInteraction.id)
         ids = list(session.scalars(query.limit(limit)))
-        if ids:
-            session.execute(delete(SupportInteraction).where(SupportInteraction.id.in_(ids)))
-        return len(ids)
+        if not ids:
+            return 0
+        # rowcount, not len(ids): another worker may have deleted some of them meanwhile
+        return session.execute(delete(SupportInteraction).where(SupportInteraction.id.in_(ids))).rowcount
