@@ -106,8 +106,12 @@ def show_answer(item: dict) -> None:
                 (b2, False, "cs_down", ":material/thumb_down:", "The answer was wrong or should have been escalated"),
             ):
                 if column.button(FEEDBACK_WORDS[helpful].capitalize(), icon=icon, key=f"{key}_{item['interaction_id']}", help=tip):
-                    record_feedback(item["interaction_id"], helpful)
-                    st.session_state.setdefault("cs_feedback", {})[item["interaction_id"]] = FEEDBACK_WORDS[helpful]
+                    try:
+                        record_feedback(item["interaction_id"], helpful)
+                    except LookupError as exc:
+                        st.warning(str(exc))
+                    else:
+                        st.session_state.setdefault("cs_feedback", {})[item["interaction_id"]] = FEEDBACK_WORDS[helpful]
             given = st.session_state.get("cs_feedback", {}).get(item["interaction_id"])
             if given:
                 st.caption(f"Feedback stored: {given}")

@@ -14,9 +14,11 @@ from core.nlp.registry import find_active
 from core.nlp.sentence_encoder import get_sentence_encoder, normalise
 from core.privacy import mask_personal_data
 from core.repositories import knowledge_bases as kb_store
+from core.settings import get_settings
 from core.support.decision import Decision, Policy, decide, relative_intent_confidence
 from core.support.kb import load_kb, policy_for
 from core.support.retrieval import KBIndex, Match, TaskScores, score_task
+from core.wording import count_of
 
 INTENT_TASK = "intent"
 # Lexical re-ranking of the top-10 cosine matches (Jaccard of content words): benchmarks/support.py measures
@@ -233,8 +235,14 @@ FEEDBACK_WORDS = {True: "helpful", False: "not helpful"}  # words, not emoji: a 
 
 @requires("viewer", "give feedback on answers")
 def record_feedback(interaction_id: int, helpful: bool) -> None:
-    """Store thumbs up (``helpful``) or down on a logged answer; a second click replaces the first."""
-    kb_store.set_feedback(interaction_id, helpful)
+    """Store thumbs up (``helpful``) or down on a logged answer; a second click replaces the first. LookupError, in
+    words, when the question has left the log meanwhile (``BEACON_KEEP_QUESTIONS_DAYS``)."""
+    try:
+        kb_store.set_feedback(interaction_id, helpful)
+    except LookupError:
+        days = get_settings().keep_questions_days
+        kept = f" (questions are kept for {count_of(days, 'day')})" if days else ""
+        raise LookupError(f"The feedback was not stored: this question is no longer in the log{kept}.") from None
 
 
 LOG_COLUMNS = ["asked_at", "kb", "question", "action", "reasons", "confidence", "matched_question", "intent", "sentiment",

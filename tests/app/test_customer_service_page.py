@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from core.storage import session_scope
 from core.storage.tables import SupportInteraction
 from core.support.kb import kb_entries
+from core.support.retention import delete_old_questions
 from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts
 from tests.integration.test_support_kb import INTENT_ROWS
 
@@ -99,6 +101,16 @@ def test_upload_ask_escalate_and_feedback(models, monkeypatch: pytest.MonkeyPatc
     log = next(f.value for f in open_page("customer_service.py", "Log").dataframe if "feedback" in f.value.columns)
     assert log["feedback"].tolist() == ["not helpful", ""]
     assert log["intent"].iloc[1] == "Change pin"  # in words, as on the Ask tab (the model's label is change_pin)
+
+    # The worker deleted the first question meanwhile (kept for 1 day): feedback on it says so, and the page stays up
+    monkeypatch.setenv("BEACON_KEEP_QUESTIONS_DAYS", "1")
+    get_settings.cache_clear()
+    with session_scope() as session:
+        session.get(SupportInteraction, rows[0].id).created_at -= timedelta(days=3)
+    assert delete_old_questions()["deleted"] == 1
+    at.button(key=f"cs_up_{rows[0].id}").click().run()
+    assert_no_exception(at)
+    assert "The feedback was not stored: this question is no longer in the log (questions are kept for 1 day)." in texts(at.warning)
 
 
 def test_bad_files_say_what_is_wrong(models):
