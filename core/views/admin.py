@@ -130,8 +130,9 @@ def configuration() -> pd.DataFrame:
         ("Largest upload", f"{s.upload_max_mb:g} MB", "BEACON_UPLOAD_MAX_MB"),
         ("Batch scoring on Ray", s.ray_address or "off (this server scores every file)", "BEACON_RAY_ADDRESS"),
         ("Background runs at once", str(s.max_run_processes), "BEACON_MAX_RUN_PROCESSES"),
-        ("Sign-in", f"{'single sign-on (OIDC)' if s.auth_mode == 'oidc' else 'password'}, sessions end after "
-         f"{s.session_hours:g} h idle, locked for {s.lockout_minutes:g} min after {s.login_max_failures} failures",
-         "BEACON_AUTH_MODE, BEACON_SESSION_HOURS, …"),
+        ("Sign-in", "single sign-on (OIDC)" if s.auth_mode == "oidc" else "password", "BEACON_AUTH_MODE"),
+        ("Sessions end", f"after {s.session_hours:g} h without activity", "BEACON_SESSION_HOURS"),
+        ("Account locked", f"for {s.lockout_minutes:g} min after {count_of(s.login_max_failures, 'failed sign-in')} in a row",
+         "BEACON_LOCKOUT_MINUTES, BEACON_LOGIN_MAX_FAILURES"),
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=["setting", "value", "variable"])

@@ -22,6 +22,7 @@ def test_an_admin_reads_the_settings_in_words_without_secrets(db, monkeypatch):
     monkeypatch.setenv("SMTP_USER", "beacon")
     monkeypatch.setenv("SMTP_PASSWORD", "s3cret-smtp")
     monkeypatch.setenv("BEACON_SUPPORT_OPERATING_POINT", "be more careful")
+    monkeypatch.setenv("BEACON_LOGIN_MAX_FAILURES", "3")
     get_settings.cache_clear()
     at = open_page("admin.py", "Settings")
     assert_no_exception(at)
@@ -31,6 +32,8 @@ def test_an_admin_reads_the_settings_in_words_without_secrets(db, monkeypatch):
     assert shown["Customer service operating point"].startswith("be more careful (threshold ")
     assert shown["Models run on"] in (f"CPU ({os.cpu_count()} cores) (auto)", "CUDA GPU (auto)")
     assert shown["Database"] == make_url(db).render_as_string(hide_password=True)  # the test database, SQLite or PostgreSQL
+    assert (shown["Sign-in"], shown["Sessions end"]) == ("password", "after 8 h without activity")
+    assert shown["Account locked"] == "for 15 min after 3 failed sign-ins in a row"
     assert "s3cret-smtp" not in " ".join(shown.values())
     assert any("restart both after changing one" in c for c in texts(at.caption))
 
