@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.auth import list_events
 from core.repositories import items
 from core.sentiment.retention import delete_old_items, oldest_day_kept
 from core.settings import SettingsError, get_settings
@@ -115,6 +116,9 @@ def test_the_worker_cycle_deletes_old_items_and_says_so(db, keep_days, caplog):
     assert "retention" not in summary["failed_steps"] and summary["retention"]["deleted"] > 0
     assert f"{summary['retention']['deleted']} items older than" in caplog.text
     assert counts()["articles"] == 2  # this week's (none corrected)
+    [event] = list_events(action="old feed items deleted")  # deleted without anyone's click: on record
+    assert event["target"] == f"{summary['retention']['deleted']} items"
+    assert event["detail"] == {"published_before": summary["retention"]["before"], "setting": "BEACON_KEEP_ITEMS_DAYS"}
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "ninety", "36501"])

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from core.auth import WORKER, acting_as, list_events
 from core.repositories.knowledge_bases import log_question
 from core.settings import SettingsError, get_settings
 from core.storage import session_scope
@@ -64,11 +65,14 @@ def test_the_worker_cycle_deletes_old_questions_and_says_so(db, keep_days, caplo
 
     ask_on_days(10, 9, 0, now=utcnow())
     keep_days("3")
-    with caplog.at_level("INFO", logger="beacon.worker"):
+    with caplog.at_level("INFO", logger="beacon.worker"), acting_as(WORKER):
         summary = run_cycle()
     assert "question_log" not in summary["failed_steps"] and summary["question_log"]["deleted"] == 2
     assert "2 asked questions older than" in caplog.text
     assert questions_left() == ["asked 0 days ago"]
+    [event] = list_events(action="old asked questions deleted")  # deleted without anyone's click: on record
+    assert (event["user"], event["target"]) == ("worker", "2 questions")
+    assert event["detail"] == {"asked_before": summary["question_log"]["before"], "setting": "BEACON_KEEP_QUESTIONS_DAYS"}
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "thirty", "36501"])
