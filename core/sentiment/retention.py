@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.auth import record
 from core.repositories import items
-from core.retention import oldest_day_kept
+from core.retention import BATCH, KeptFor, delete_expired, oldest_day_kept
 from core.settings import get_settings
-from core.wording import count_of
 
-BATCH = 5_000  # items deleted per worker cycle at most
+ITEMS = KeptFor("BEACON_KEEP_ITEMS_DAYS", "item", "old feed items deleted", "published_before")
 
 
 def first_day_kept(now: datetime | None = None) -> datetime | None:
@@ -23,12 +21,4 @@ def first_day_kept(now: datetime | None = None) -> datetime | None:
 
 def delete_old_items(now: datetime | None = None, limit: int = BATCH) -> dict | str:
     """The worker's retention step: what it deleted, or why it deleted nothing."""
-    first_kept = first_day_kept(now)
-    if first_kept is None:
-        return "every item kept (BEACON_KEEP_ITEMS_DAYS not set)"
-    deleted = items.delete_items_published_before(first_kept, limit)
-    before = first_kept.date().isoformat()
-    if deleted:  # data deleted without anyone's click: the audit log says when, how much and why
-        record("old feed items deleted", count_of(deleted, "item"),
-               detail={"published_before": before, "setting": "BEACON_KEEP_ITEMS_DAYS"})
-    return {"deleted": deleted, "before": before}
+    return delete_expired(ITEMS, get_settings().keep_items_days, items.delete_items_published_before, now, limit)

@@ -6,25 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.auth import record
 from core.repositories import knowledge_bases as kb_store
-from core.retention import oldest_day_kept
+from core.retention import BATCH, KeptFor, delete_expired
 from core.settings import get_settings
-from core.wording import count_of
 
-BATCH = 5_000  # questions deleted per worker cycle at most
+QUESTIONS = KeptFor("BEACON_KEEP_QUESTIONS_DAYS", "question", "old asked questions deleted", "asked_before")
 
 
 def delete_old_questions(now: datetime | None = None, limit: int = BATCH) -> dict | str:
     """The worker's question-log step: what it deleted, or why it deleted nothing."""
-    days = get_settings().keep_questions_days
-    if days is None:
-        return "every question kept (BEACON_KEEP_QUESTIONS_DAYS not set)"
-    first_kept = oldest_day_kept(days, now)
-    deleted = kb_store.delete_questions_asked_before(first_kept, limit)
-    before = first_kept.date().isoformat()
-    if deleted:  # data deleted without anyone's click: the audit log says when, how much and why
-        record("old asked questions deleted", count_of(deleted, "question"),
-               detail={"asked_before": before, "setting": "BEACON_KEEP_QUESTIONS_DAYS"})
-    return {"deleted": deleted, "before": before}
-
+    return delete_expired(QUESTIONS, get_settings().keep_questions_days, kb_store.delete_questions_asked_before, now, limit)
