@@ -68,3 +68,4 @@ def test_the_migration_keeps_alerts_datasets_and_their_evaluations(db, files):  
     assert save(check, mapping, " three") == datasets[1] + 1
     assert delete_alert_rule("Desk") is True
     assert fire("Newsroom") == alerts[1] + 1
+

@@ -1,0 +1,80 @@
+"""Schema migrations on SQLite are all-or-nothing: a start cut off midway leaves the database as it was (before,
+a table rebuild's CREATE TABLE committed on its own and every later start failed on the leftover table), and two
+processes starting on a new database at once both come up (before, one failed on a table the other had made)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from core.alerts import delete_alert_rule
+from core.recommend import service, store
+from core.recommend.data import load_files
+from core.recommend.evaluate import EvalConfig
+from core.storage import get_engine
+from core.storage.migrate import upgrade_database
+from tests.integration.test_link_numbers import fire, save
+from tests.integration.test_recommend_cli_store import files  # noqa: F401 - a fixture
+from tests.support.migrations import downgrade_before
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CRASH_MIDWAY = """
+import os
+from alembic import op
+from core.storage.migrate import upgrade_database
+
+real_execute = op.execute
+
+
+def execute(statement, *args, **kwargs):
+    if str(statement).startswith("INSERT INTO rec_evaluations"):
+        os._exit(3)  # the process dies after both tables were rebuilt, before the evaluations are back
+    return real_execute(statement, *args, **kwargs)
+
+
+op.execute = execute
+upgrade_database()
+"""
+
+
+def test_a_migration_cut_off_midway_leaves_the_database_as_it_was(db, files):  # noqa: F811
+    if get_engine().dialect.name != "sqlite":
+        pytest.skip("the rebuild runs on SQLite only")
+    downgrade_before(db, "_alert_and_dataset_numbers_never_reused.py")
+    alert = fire("Wire")
+    check, mapping = load_files(*files)
+    dataset = save(check, mapping, " one")
+    evaluation = service.evaluate_version(dataset, EvalConfig(protocol="last", seed=3, k=5))
+    get_engine().dispose()
+
+    crashed = subprocess.run([sys.executable, "-c", CRASH_MIDWAY], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert crashed.returncode == 3, crashed.stderr
+
+    with get_engine().connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0023"
+        assert "AUTOINCREMENT" not in conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'alerts'")).scalar()
+    assert [e.id for e in store.list_evaluations(dataset)] == [evaluation]
+    upgrade_database()  # the next start finishes the job
+    assert [e.id for e in store.list_evaluations(dataset)] == [evaluation]
+    assert [d.id for d in store.list_datasets()] == [dataset]
+    assert delete_alert_rule("Wire") is True
+    assert fire("Desk") == alert + 1
+
+
+def test_two_processes_starting_on_a_new_database_at_once_both_come_up(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    start = [sys.executable, "-c", f"from core.storage.migrate import upgrade_database; upgrade_database({url!r})"]
+    both = [subprocess.Popen(start, cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for process in both:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        assert "AUTOINCREMENT" in conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'alerts'")).scalar()
+    engine.dispose()
