@@ -1,6 +1,7 @@
 """Schema migrations on SQLite are all-or-nothing: a start cut off midway leaves the database as it was (before,
 a table rebuild's CREATE TABLE committed on its own and every later start failed on the leftover table), and two
-processes starting on a new database at once both come up (before, one failed on a table the other had made)."""
+processes starting on a new database at once both come up (before, one failed on a table the other had made), and
+a start on an up-to-date database does not wait for the worker's write lock."""
 
 from __future__ import annotations
 
@@ -78,3 +79,17 @@ def test_two_processes_starting_on_a_new_database_at_once_both_come_up(tmp_path)
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
         assert "AUTOINCREMENT" in conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'alerts'")).scalar()
     engine.dispose()
+
+
+def test_a_start_on_an_up_to_date_database_does_not_wait_for_the_writer(db):
+    import sqlite3
+
+    if get_engine().dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    writer = sqlite3.connect(db.split("///", 1)[1], isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the worker in the middle of a write
+    try:
+        upgrade_database()  # waiting for the lock would fail here after the 30 s busy timeout
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
