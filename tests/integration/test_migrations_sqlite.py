@@ -1,7 +1,8 @@
 """Schema migrations on SQLite are all-or-nothing: a start cut off midway leaves the database as it was (before,
 a table rebuild's CREATE TABLE committed on its own and every later start failed on the leftover table), and two
 processes starting on a new database at once both come up (before, one failed on a table the other had made), and
-a start on an up-to-date database does not wait for the worker's write lock."""
+a start on an up-to-date database does not wait for the worker's write lock. Table rebuilds keep the rows that refer
+to the rebuilt table (before, foreign keys' ON DELETE CASCADE deleted them when the old table was dropped)."""
 
 from __future__ import annotations
 
@@ -26,19 +27,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CRASH_MIDWAY = """
 import os
-from alembic import op
+from sqlalchemy import Engine, event
 from core.storage.migrate import upgrade_database
 
-real_execute = op.execute
+
+@event.listens_for(Engine, "before_cursor_execute")
+def crash(conn, cursor, statement, *args):
+    if "_alembic_tmp_rec_datasets RENAME" in statement:
+        os._exit(3)  # the process dies with alerts rebuilt and rec_datasets dropped, before its copy takes its place
 
 
-def execute(statement, *args, **kwargs):
-    if str(statement).startswith("INSERT INTO rec_evaluations"):
-        os._exit(3)  # the process dies after both tables were rebuilt, before the evaluations are back
-    return real_execute(statement, *args, **kwargs)
-
-
-op.execute = execute
 upgrade_database()
 """
 
@@ -93,3 +91,48 @@ def test_a_start_on_an_up_to_date_database_does_not_wait_for_the_writer(db):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+OLD_ROWS = [
+    "INSERT INTO feeds (id, name, url, topics, enabled, interval_minutes, last_new_items, created_at) "
+    "VALUES (1, 'Wire', 'http://127.0.0.1/feed', '[]', 1, 30, 0, '2026-01-01 00:00:00')",
+    "INSERT INTO articles (id, feed_id, guid, title, summary, published_at, fetched_at, companies) "
+    "VALUES (1, 1, 'g1', 'Acme falls', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '[\"Acme\"]')",
+    "INSERT INTO company_mentions (article_id, company) VALUES (1, 'Acme')",
+    "INSERT INTO label_corrections (article_id, field, new_label, text, created_by, created_at) "
+    "VALUES (1, 'sentiment', 'negative', 'Acme falls', 'ann', '2026-01-01 00:00:00')",
+    "INSERT INTO label_corrections (article_id, field, new_label, text, created_by, created_at) "  # already pointing
+    "VALUES (99, 'topic', 'Markets', 'gone', 'ann', '2026-01-01 00:00:00')",  # nowhere: left as it was, not refused
+]
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        got = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("articles", "company_mentions", "label_corrections")}
+    engine.dispose()
+    return got
+
+
+def test_an_old_database_keeps_its_company_mentions_and_corrections_through_table_rebuilds(tmp_path):
+    """0014 rebuilt `articles`; with foreign keys on, dropping the old table deleted every company mention and every
+    reviewer correction (training data) that referred to it."""
+    import sqlite3
+
+    from alembic import command
+
+    from core.storage.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    command.upgrade(alembic_config(url), "0013")
+    old = sqlite3.connect(tmp_path / "old.sqlite")
+    for statement in OLD_ROWS:
+        old.execute(statement)
+    old.commit()
+    old.close()
+
+    upgrade_database(url)
+    assert counts(url) == {"articles": 1, "company_mentions": 1, "label_corrections": 2}
+    with get_engine(url).begin() as conn:  # the connection that ran the upgrade enforces foreign keys again
+        conn.execute(text("DELETE FROM articles WHERE id = 1"))
+    assert counts(url) == {"articles": 0, "company_mentions": 0, "label_corrections": 1}

@@ -10,13 +10,37 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _begin_before_ddl(connection: Connection) -> None:
-    # Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so a table rebuild's CREATE TABLE
-    # would commit on its own: a process cut off midway left "_alembic_tmp_<table>" behind and every later
-    # start failed on it. With the driver's own transaction handling off and an explicit BEGIN, a migration
-    # either completes or leaves the database as it was.
-    connection.connection.driver_connection.isolation_level = None
-    event.listen(connection, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+class BrokenReferences(RuntimeError):
+    """The upgrade would leave rows that point at rows that do not exist; it was rolled back."""
+
+
+def _sqlite_upgrade_mode(connection: Connection, on: bool) -> None:
+    driver = connection.connection.driver_connection
+    if on:
+        # Rebuilding a table drops it, and with foreign keys on SQLite first deletes every row that refers to it
+        # with ON DELETE CASCADE (0014's rebuild of articles emptied company_mentions and label_corrections):
+        # references are checked once, at the end, instead. Python's sqlite3 opens a transaction only before
+        # INSERT/UPDATE/DELETE, so a rebuild's CREATE TABLE committed on its own and a start cut off midway left
+        # "_alembic_tmp_<table>" behind: the driver's own handling is off and the upgrade is one transaction
+        # that takes the write lock at once (a second process starting at the same time waits for it).
+        driver.isolation_level = None
+        driver.execute("PRAGMA foreign_keys=OFF")  # not possible inside a transaction
+        event.listen(connection, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    else:  # the pooled connection goes back as the rest of the app expects it
+        driver.execute("PRAGMA foreign_keys=ON")
+        driver.isolation_level = ""
+
+
+def _broken_references(connection: Connection) -> set[tuple]:
+    return {tuple(row) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")}
+
+
+def _refuse_new_broken_references(connection: Connection, before: set[tuple]) -> None:
+    broken = sorted(_broken_references(connection) - before, key=str)
+    if broken:
+        table, row, parent = broken[0][:3]
+        raise BrokenReferences(f"the database upgrade would leave {len(broken)} row(s) referring to missing rows (first: "
+                               f"{table} row {row} → {parent}); nothing was changed")
 
 
 def run_migrations() -> None:
@@ -24,14 +48,19 @@ def run_migrations() -> None:
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
-            _begin_before_ddl(connection)
+            _sqlite_upgrade_mode(connection, on=True)
         try:
-            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite)
+            # transactional_ddl: Alembic would otherwise give SQLite a transaction per migration file
+            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite,
+                              transactional_ddl=True)
             with context.begin_transaction():
+                before = _broken_references(connection) if sqlite else set()
                 context.run_migrations()
+                if sqlite:
+                    _refuse_new_broken_references(connection, before)
         finally:
-            if sqlite:  # the pooled connection goes back as the rest of the app expects it
-                connection.connection.driver_connection.isolation_level = ""
+            if sqlite:
+                _sqlite_upgrade_mode(connection, on=False)
 
 
 run_migrations()

@@ -3,8 +3,8 @@ must not open another rule's alert after the alert's rule (and with it the newes
 recommendation dataset version's number must not name a second dataset once the newest one was deleted.
 PostgreSQL sequences never reuse a number, so nothing changes there.
 
-Rebuilding a table drops the old one, and with foreign keys on SQLite deletes the rows that refer to it with ON
-DELETE CASCADE first: rec_evaluations are copied aside and put back. Nothing refers to alerts.
+Rebuilding a table drops the old one; the upgrade runs with SQLite's foreign keys off (env.py), so the
+rec_evaluations that refer to rec_datasets stay.
 
 Revision ID: 0024
 Revises: 0023
@@ -19,21 +19,16 @@ down_revision = "0023"
 branch_labels = None
 depends_on = None
 
-TABLES = {"alerts": (), "rec_datasets": ("rec_evaluations",)}  # table -> tables whose rows cascade from it
+TABLES = ("alerts", "rec_datasets")
 
 
 def _rebuild(autoincrement: bool) -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    for table, children in TABLES.items():
-        for child in children:
-            op.execute(f"CREATE TEMP TABLE keep_{child} AS SELECT * FROM {child}")
+    for table in TABLES:
         # The copy into the rebuilt table starts its counter at the highest number in use.
         with op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_autoincrement": autoincrement}):
             pass
-        for child in children:  # same table, same column order
-            op.execute(f"INSERT INTO {child} SELECT * FROM keep_{child} WHERE id NOT IN (SELECT id FROM {child})")
-            op.execute(f"DROP TABLE keep_{child}")
 
 
 def upgrade() -> None:
