@@ -136,3 +136,31 @@ def test_an_old_database_keeps_its_company_mentions_and_corrections_through_tabl
     with get_engine(url).begin() as conn:  # the connection that ran the upgrade enforces foreign keys again
         conn.execute(text("DELETE FROM articles WHERE id = 1"))
     assert counts(url) == {"articles": 0, "company_mentions": 0, "label_corrections": 1}
+
+
+def test_mentions_lost_by_an_earlier_upgrade_are_restored_from_the_items(tmp_path):
+    import sqlite3
+
+    from alembic import command
+
+    from core.storage.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'lost.sqlite'}"
+    command.upgrade(alembic_config(url), "0024")
+    old = sqlite3.connect(tmp_path / "lost.sqlite")
+    old.execute(OLD_ROWS[0])
+    item = ("INSERT INTO articles (id, feed_id, guid, title, summary, published_at, fetched_at, companies, scored_at) "
+            "VALUES (?, 1, ?, 't', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00', ?, ?)")
+    old.execute(item, (1, "lost", '["Acme", "BETA"]', "2026-01-01 00:01:00"))  # its mentions went in the old upgrade
+    old.execute(item, (2, "kept", '["Acme"]', "2026-01-01 00:01:00"))
+    old.execute("INSERT INTO company_mentions (article_id, company) VALUES (2, 'Acme')")
+    old.execute(item, (3, "unscored", '["Acme"]', None))  # not scored: its mentions are written when it is
+    old.commit()
+    old.close()
+
+    upgrade_database(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        mentions = conn.execute(text("SELECT article_id, company FROM company_mentions ORDER BY article_id, company")).all()
+    engine.dispose()
+    assert [tuple(m) for m in mentions] == [(1, "Acme"), (1, "BETA"), (2, "Acme")]
