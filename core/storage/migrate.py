@@ -23,9 +23,29 @@ def alembic_config(database_url: str | None = None) -> Config:
     return cfg
 
 
+class UpgradeRefused(RuntimeError):
+    """The database is sound but this Beacon will not upgrade it; the message says why and what to do."""
+
+
+class DatabaseNewerThanBeacon(UpgradeRefused):
+    """The database was upgraded by a newer Beacon: this version does not know its schema and changes nothing."""
+
+
+class BrokenReferences(UpgradeRefused):
+    """The upgrade would leave rows that point at rows that do not exist; it was rolled back."""
+
+
 def _is_current(cfg: Config, database_url: str) -> bool:
+    scripts = ScriptDirectory.from_config(cfg)
     with get_engine(database_url).connect() as conn:
-        return MigrationContext.configure(conn).get_current_heads() == tuple(ScriptDirectory.from_config(cfg).get_heads())
+        current = MigrationContext.configure(conn).get_current_heads()
+    known = {script.revision for script in scripts.walk_revisions()}
+    unknown = [revision for revision in current if revision not in known]
+    if unknown:
+        raise DatabaseNewerThanBeacon(
+            f"the database was upgraded by a newer version of Beacon (schema {unknown[0]}; this version knows up to "
+            f"{scripts.get_current_head()}): run that version again, or restore a backup made before the upgrade")
+    return current == tuple(scripts.get_heads())
 
 
 def upgrade_database(database_url: str | None = None) -> None:

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy.engine import make_url
 
 from core.settings import get_settings
+from core.storage.migrate import UpgradeRefused
 from core.storage.tables import utcnow
 
 SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}  # one colour per sentiment in every chart
@@ -32,6 +33,8 @@ def database_label() -> str:
 
 def database_problem(exc: BaseException) -> str:
     """What to tell the user when the database cannot be opened or migrated (plain text)."""
+    if isinstance(exc, UpgradeRefused):  # reachable and sound: the address is not the problem
+        return f"Beacon cannot use its database {database_label()}: {exc}."
     detail = (str(exc).strip().splitlines() or [""])[0][:300]
     try:
         password = make_url(get_settings().database_url).password

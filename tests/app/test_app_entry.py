@@ -41,6 +41,24 @@ def test_an_unusable_database_shows_what_to_fix_instead_of_a_traceback(beacon_en
     assert not at.title  # no page ran
 
 
+def test_a_database_upgraded_by_a_newer_beacon_is_named_as_such_and_left_unchanged(db):
+    import streamlit as st
+    from sqlalchemy import text
+
+    from core.storage import get_engine
+
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0999'"))  # a later release's schema
+    st.cache_resource.clear()  # another test's app may have prepared this same PostgreSQL database already
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    assert_no_exception(at)
+    [error] = texts(at.error)
+    assert "was upgraded by a newer version of Beacon (schema 0999; this version knows up to" in error
+    assert "restore a backup" in error and "DATABASE_URL" not in error and not at.title
+    with get_engine().connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0999"
+
+
 def test_a_setting_that_cannot_be_used_is_named_not_blamed_on_the_database(beacon_env, monkeypatch):
     monkeypatch.setenv("SMTP_PORT", "abc")
     get_settings.cache_clear()

@@ -4,14 +4,11 @@ from alembic import context
 from sqlalchemy import Connection, event
 
 from core.storage.db import get_engine
+from core.storage.migrate import BrokenReferences
 from core.storage.tables import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-
-class BrokenReferences(RuntimeError):
-    """The upgrade would leave rows that point at rows that do not exist; it was rolled back."""
 
 
 def _sqlite_upgrade_mode(connection: Connection, on: bool) -> None:
@@ -40,7 +37,7 @@ def _refuse_new_broken_references(connection: Connection, before: set[tuple]) ->
     if broken:
         table, row, parent = broken[0][:3]
         raise BrokenReferences(f"the database upgrade would leave {len(broken)} row(s) referring to missing rows (first: "
-                               f"{table} row {row} → {parent}); nothing was changed")
+                               f"{table} row {row} → {parent}); nothing was changed: restore a backup, or report it")
 
 
 def run_migrations() -> None:
