@@ -21,17 +21,6 @@ def _prepare_database(database_url: str) -> bool:
 
 ICON = Path(__file__).resolve().parent / "assets" / "beacon_icon.png"  # shipped: nothing is fetched from a font server
 st.set_page_config(page_title="Beacon", page_icon=str(ICON), layout="wide")
-try:
-    database_url = get_settings().database_url
-except SettingsError as exc:  # a setting that cannot be used: name it, not the database
-    st.error(plain(settings_problem(exc)))
-    st.stop()
-try:
-    _prepare_database(database_url)
-except Exception as exc:  # an unreachable or broken database: say which one, not a traceback
-    st.error(plain(database_problem(exc)))
-    st.stop()
-
 TOKEN = "beacon_token"
 COOKIE = "beacon_session"  # the same token in the browser, so a reload or a new tab stays signed in
 SIGNED_OUT = "beacon_signed_out"  # this tab signed out: its cookie (read once per tab) is no longer used
@@ -166,6 +155,23 @@ def app_pages(actor: auth.Actor | None) -> dict[str, list]:
         ],
     }
 
+
+def cannot_start(message: str) -> None:
+    """Stop every page with one message. The navigation is declared (hidden) first: without it Streamlit lists the
+    files of pages/ in the sidebar, and the address the user opened would be lost."""
+    st.navigation(app_pages(None), position="hidden")
+    st.error(plain(message))
+    st.stop()
+
+
+try:
+    database_url = get_settings().database_url
+except SettingsError as exc:  # a setting that cannot be used: name it, not the database
+    cannot_start(settings_problem(exc))
+try:
+    _prepare_database(database_url)
+except Exception as exc:  # an unreachable or broken database: say which one, not a traceback
+    cannot_start(database_problem(exc))
 
 auth.set_actor_provider(session_actor)
 try:
