@@ -8,6 +8,7 @@ from core.storage.migrate import BrokenReferences
 from core.storage.tables import Base
 
 config = context.config
+UPGRADE_LOCK = 7_301_500  # pg_advisory_xact_lock key: one upgrade at a time when several workers start together
 target_metadata = Base.metadata
 
 
@@ -51,6 +52,8 @@ def run_migrations() -> None:
             context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite,
                               transactional_ddl=True)
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":  # the others wait, then find the schema current
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
                 before = _broken_references(connection) if sqlite else set()
                 context.run_migrations()
                 if sqlite:
