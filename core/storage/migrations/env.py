@@ -8,8 +8,8 @@ from core.storage.migrate import BrokenReferences
 from core.storage.tables import Base
 
 config = context.config
-UPGRADE_LOCK = 7_301_500  # pg_advisory_xact_lock key: one upgrade at a time when several workers start together
 target_metadata = Base.metadata
+UPGRADE_LOCK = 7_301_500  # pg_advisory_xact_lock key: one upgrade at a time when several workers start together
 
 
 def _sqlite_upgrade_mode(connection: Connection, on: bool) -> None:
