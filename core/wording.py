@@ -8,6 +8,11 @@ def count_of(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def one_or_many(n: int, one: str, many: str) -> str:
+    """The words that agree with a count: ``one_or_many(1, "is", "are")`` -> "is" (for verbs and pronouns after ``count_of``)."""
+    return one if n == 1 else many
+
+
 def sentence(text: str) -> str:
     """A message part ("the file has a header but no rows", also printed after "data check: " on the command line)
     as a sentence on a page: capital first letter, a full stop unless it already ends in punctuation."""

@@ -8,6 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
+from core.wording import count_of, one_or_many
+
 
 def cmd_score(args: argparse.Namespace) -> int:
     from core.scoring.batch import TerminalProgress, score_file
@@ -27,10 +29,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     models = ", ".join(f"{task} v{v}" for task, v in result.versions.items())
     empty = f" ({result.rows_empty} empty)" if result.rows_empty else ""
     which = "" if versions else "active "
-    print(f"scored {result.rows} rows{empty} with the {which}{', '.join(map(repr, tasks))} model ({models}) -> {args.output}")
+    print(f"scored {count_of(result.rows, 'row')}{empty} with the {which}{', '.join(map(repr, tasks))} model ({models}) -> {args.output}")
     if result.error_report:
         lines = ", ".join(map(str, result.first_bad_lines)) + (", ..." if result.rows_bad > len(result.first_bad_lines) else "")
-        print(f"warning: {result.rows_bad} rows could not be parsed (lines {lines}); see {result.error_report}", file=sys.stderr)
+        line_word = one_or_many(len(result.first_bad_lines), "line", "lines")
+        print(f"warning: {count_of(result.rows_bad, 'row')} could not be parsed ({line_word} {lines}); "
+              f"see {result.error_report}", file=sys.stderr)  # fmt: skip
     return 0
 
 

@@ -19,6 +19,7 @@ from core.feeds.mojibake import repair_mojibake
 from core.feeds.prolog import Prolog, read_prolog
 from core.feeds.safety import FeedError
 from core.settings import get_settings
+from core.wording import count_of, one_or_many
 
 SUMMARY_LIMIT = 2000
 TITLE_LIMIT = 1000
@@ -133,7 +134,8 @@ def _recovered_warning(parsed: feedparser.FeedParserDict, url: str, count: int) 
     problem = _problem(parsed)
     if problem is None:
         return None
-    return f"{url}: the document is not well-formed XML ({_describe(problem)}); {count} items were recovered"
+    recovered = f"{count_of(count, 'item')} {one_or_many(count, 'was', 'were')} recovered"
+    return f"{url}: the document is not well-formed XML ({_describe(problem)}); {recovered}"
 
 
 def _describe(problem: BaseException) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import sparse
 
 from core.scoring.reading import InputFileError, read_whole_table
+from core.wording import count_of, one_or_many
 
 INTERACTION_FIELDS = {"user": True, "item": True, "rating": False, "event": False, "timestamp": False}
 ITEM_FIELDS = {"item": True, "title": True, "description": False, "category": False, "tags": False, "price": False}
@@ -121,6 +122,14 @@ def _values(values: pd.Series) -> str:
     return ", ".join(repr(v) for v in uniq[:MAX_LISTED]) + (", ..." if len(uniq) > MAX_LISTED else "")
 
 
+def _items(values: pd.Series) -> str:
+    return ("item " if values.nunique() == 1 else "items ") + _values(values)
+
+
+def _skipped(rows: int) -> str:
+    return one_or_many(rows, "that row is skipped", "those rows are skipped")
+
+
 def _parse_timestamps(values: pd.Series) -> pd.Series:
     """Seconds since the epoch from Unix seconds or date/time text; NaN where unreadable."""
     numeric = pd.to_numeric(values, errors="coerce")
@@ -147,22 +156,26 @@ def _clean_items(check: DataCheck, frame: pd.DataFrame, mapping: dict[str, str |
     out = pd.DataFrame({fld: frame[col].str.strip() if (col := mapping.get(fld)) else "" for fld in ITEM_FIELDS}, index=frame.index)
     empty = out.index[out["item"] == ""]
     if len(empty):
-        check.add("warning", f"{name}: {len(empty)} rows have no item id in column {mapping['item']!r} ({_lines(empty)}); they are skipped")
+        check.add("warning", f"{name}: {count_of(len(empty), 'row')} {one_or_many(len(empty), 'has', 'have')} no item id in column "
+                             f"{mapping['item']!r} ({_lines(empty)}); {_skipped(len(empty))}")
         out = out.drop(index=empty)
     dup = out.index[out["item"].duplicated()]
     if len(dup):
-        check.add("warning", f"{name}: {len(dup)} items appear twice in column {mapping['item']!r} ({_lines(dup)}); the first row is kept")
+        check.add("warning", f"{name}: {count_of(len(dup), 'item')} {one_or_many(len(dup), 'appears', 'appear')} twice in column "
+                             f"{mapping['item']!r} ({_lines(dup)}); the first row is kept")
         out = out.drop(index=dup)
     untitled = out.index[out["title"] == ""]
     if len(untitled):
-        check.add("warning", f"{name}: {len(untitled)} items have no title in column {mapping['title']!r} ({_lines(untitled)}); "
-                             "their text comes from the other columns")
+        check.add("warning", f"{name}: {count_of(len(untitled), 'item')} {one_or_many(len(untitled), 'has', 'have')} no title in column "
+                             f"{mapping['title']!r} ({_lines(untitled)}); {one_or_many(len(untitled), 'its', 'their')} "
+                             "text comes from the other columns")
     if mapping.get("price"):
         price = pd.to_numeric(out["price"], errors="coerce")
         bad = out.index[price.isna() & (out["price"] != "")]
         if len(bad):
-            check.add("warning", f"{name}: {len(bad)} prices in column {mapping['price']!r} are not numbers "
-                                 f"({_lines(bad)}); they are ignored")
+            check.add("warning", f"{name}: {count_of(len(bad), 'price')} in column {mapping['price']!r} "
+                                 f"{one_or_many(len(bad), 'is not a number', 'are not numbers')} ({_lines(bad)}); "
+                                 f"{one_or_many(len(bad), 'it is', 'they are')} ignored")
         out["price"] = price
     return out.reset_index(drop=True)
 
@@ -196,8 +209,9 @@ def check_data(
     known = frame["item"].isin(set(catalogue["item"]))
     unknown = frame.index[~known]
     if len(unknown):
-        check.add("warning", f"{name}: {len(unknown)} rows name items that are not in the catalogue "
-                             f"({_lines(unknown)}: items {_values(frame.loc[unknown, 'item'])}); they are skipped")
+        check.add("warning", f"{name}: {count_of(len(unknown), 'row')} "
+                             f"{one_or_many(len(unknown), 'names an item that is', 'name items that are')} not in the "
+                             f"catalogue ({_lines(unknown)}: {_items(frame.loc[unknown, 'item'])}); {_skipped(len(unknown))}")
         frame = frame[known]
     _judge_interactions(check, frame, catalogue, rows_in_file, name, has_timestamps=bool(m.get("timestamp")))
     check.interactions = frame.reset_index(drop=True)
@@ -209,8 +223,8 @@ def _without_empty_ids(check: DataCheck, frame: pd.DataFrame, m: dict[str, str |
     for fld in ("user", "item"):
         empty = frame.index[frame[fld] == ""]
         if len(empty):
-            check.add("warning", f"{name}: {len(empty)} rows have an empty {FIELD_NAMES[fld]} in column {m[fld]!r} "
-                                 f"({_lines(empty)}); they are skipped")
+            check.add("warning", f"{name}: {count_of(len(empty), 'row')} {one_or_many(len(empty), 'has', 'have')} an empty "
+                                 f"{FIELD_NAMES[fld]} in column {m[fld]!r} ({_lines(empty)}); {_skipped(len(empty))}")
             frame = frame.drop(index=empty)
     return frame
 
@@ -223,8 +237,9 @@ def _with_ratings(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None
     rating = pd.to_numeric(frame["rating"], errors="coerce")
     bad = frame.index[rating.isna()]
     if len(bad):
-        check.add("warning", f"{name}: {len(bad)} ratings in column {m['rating']!r} are not numbers "
-                             f"({_lines(bad)}: {_values(frame.loc[bad, 'rating'])}); those rows are skipped")
+        check.add("warning", f"{name}: {count_of(len(bad), 'rating')} in column {m['rating']!r} "
+                             f"{one_or_many(len(bad), 'is not a number', 'are not numbers')} "
+                             f"({_lines(bad)}: {_values(frame.loc[bad, 'rating'])}); {_skipped(len(bad))}")
         frame, rating = frame.drop(index=bad), rating.drop(index=bad)
     frame["rating"] = rating.astype(float)
     if not len(rating):
@@ -242,7 +257,8 @@ def _with_ratings(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None
         frame, rating = frame[kept], rating[kept]
     negative = frame.index[rating < 0]
     if len(negative):
-        check.add("warning", f"{name}: {len(negative)} ratings in column {m['rating']!r} are negative ({_lines(negative)})")
+        check.add("warning", f"{name}: {count_of(len(negative), 'rating')} in column {m['rating']!r} "
+                             f"{one_or_many(len(negative), 'is', 'are')} negative ({_lines(negative)})")
     return frame
 
 
@@ -252,8 +268,8 @@ def _with_timestamps(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | N
     ts = _parse_timestamps(frame["timestamp"])
     bad = frame.index[ts.isna()]
     if len(bad):
-        check.add("warning", f"{name}: {len(bad)} timestamps in column {m['timestamp']!r} cannot be read "
-                             f"({_lines(bad)}: {_values(frame.loc[bad, 'timestamp'])}); those rows are skipped")
+        check.add("warning", f"{name}: {count_of(len(bad), 'timestamp')} in column {m['timestamp']!r} cannot be read "
+                             f"({_lines(bad)}: {_values(frame.loc[bad, 'timestamp'])}); {_skipped(len(bad))}")
         frame, ts = frame.drop(index=bad), ts.drop(index=bad)
     frame["timestamp"] = ts
     return frame
@@ -263,12 +279,14 @@ def _without_repeats(check: DataCheck, frame: pd.DataFrame, name: str) -> pd.Dat
     """Exact repeats skipped; the same user and item again merged into one interaction (the latest kept)."""
     dup = frame.index[frame.duplicated(keep="first")]
     if len(dup):
-        check.add("warning", f"{name}: {len(dup)} rows repeat an earlier row exactly ({_lines(dup)}); the repeats are skipped")
+        check.add("warning", f"{name}: {count_of(len(dup), 'row')} {one_or_many(len(dup), 'repeats', 'repeat')} an "
+                             f"earlier row exactly ({_lines(dup)}); {one_or_many(len(dup), 'the repeat is', 'the repeats are')} skipped")
         frame = frame.drop(index=dup)
     repeated = frame.index[frame.duplicated(subset=["user", "item"], keep="last")]
     if len(repeated):
-        check.add("info", f"{name}: {len(repeated)} rows are a repeated interaction of the same user and item "
-                          f"({_lines(repeated)}); they are merged into one (the latest is kept)")
+        check.add("info", f"{name}: {count_of(len(repeated), 'row')} {one_or_many(len(repeated), 'has', 'have')} the same user and "
+                          f"item as a later row ({_lines(repeated)}); each such pair is merged into one interaction "
+                          "(the latest is kept)")
         frame = frame.sort_values("timestamp", kind="stable").drop_duplicates(subset=["user", "item"], keep="last").sort_index()
     return frame
 
@@ -280,8 +298,9 @@ def _judge_interactions(check: DataCheck, frame: pd.DataFrame, catalogue: pd.Dat
     single = per_user[per_user == 1]
     if len(single):
         users = _values(single.index.to_series())
-        check.add("warning", f"{name}: {len(single)} users have only one interaction (users {users}); "
-                             "they are used for training but cannot be evaluated")
+        check.add("warning", f"{name}: {count_of(len(single), 'user')} {one_or_many(len(single), 'has', 'have')} only one interaction "
+                             f"({one_or_many(len(single), 'user', 'users')} {users}); "
+                             f"{one_or_many(len(single), 'it is', 'they are')} used for training but cannot be evaluated")
     if frame.empty:
         check.add("error", f"{name}: no usable interactions are left after the check")
     elif frame["user"].nunique() < 2 or frame["item"].nunique() < 2:

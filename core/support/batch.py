@@ -28,6 +28,7 @@ from core.support.decision import LOW_SIMILARITY, UNKNOWN_INTENT, Policy, decide
 from core.support.kb import ImportReport, import_faq, load_kb, policy_for, question_key
 from core.support.retrieval import answer_key
 from core.support.threshold_effects import RowOutcome
+from core.wording import count_of
 
 ADDED_COLUMNS = ["action", "answer", "matched_question", "confidence", "reasons", "intent", "sentiment"]
 CHUNK_ROWS = 256
@@ -50,10 +51,10 @@ class BatchReport:
     outcomes: list[RowOutcome] = field(default_factory=list, repr=False)  # one per row, in input order
 
     def summary(self) -> str:
-        text = f"{self.rows} rows: {self.answered} answered, {self.escalated} escalated"
+        text = f"{count_of(self.rows, 'row')}: {self.answered} answered, {self.escalated} escalated"
         if self.checked:
             text += f"; of the answered, {self.right} right and {self.wrong} wrong (expected answer column)"
-        text += f"; {len(self.unreadable)} unreadable rows (escalated, see reasons)" if self.unreadable else ""
+        text += f"; {count_of(len(self.unreadable), 'unreadable row')} (escalated, see reasons)" if self.unreadable else ""
         return text + (f"; operating point: {self.operating_point}" if self.operating_point else "")
 
 

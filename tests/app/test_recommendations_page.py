@@ -87,7 +87,7 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     assert widget(at.selectbox, "Category column").value == "department"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Usable interactions"] == "50" and metrics["Items without interactions"] == "1"
-    assert any("1 rows name items that are not in the catalogue (line 52: items 'ghost')" in t for t in texts(at.warning))
+    assert any("1 row names an item that is not in the catalogue (line 52: item 'ghost')" in t for t in texts(at.warning))
     at = button(at, "Save as dataset version").click().run()
     assert_no_exception(at)
     assert any(p.text.startswith("Saving the dataset version: ") for p in at.get("progress"))  # the page run did not wait

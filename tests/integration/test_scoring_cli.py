@@ -39,7 +39,7 @@ def test_several_tasks_masking_parquet_bad_rows_and_progress(tiny_models, tmp_pa
     assert pd.isna(frame.loc[2, "sentiment_label"]) and pd.isna(frame.loc[2, "topic_confidence"])  # no guess for empty text
     assert {"sentiment_prob_positive", "topic_prob_Earnings", "topic_confidence"} <= set(frame.columns)
     assert "scored 4 rows (1 empty)" in result.stdout and "sentiment v1, topic v1" in result.stdout
-    assert "warning: 1 rows could not be parsed (lines 6)" in result.stderr
+    assert "warning: 1 row could not be parsed (line 6)" in result.stderr
     assert "5/5 rows" in result.stderr and "rows/s" in result.stderr  # the progress bar
     errors = list(csv.reader((tmp_path / "scored.parquet.errors.csv").open()))
     problem = "4 fields, the header has 2 (check quotes and the delimiter)"

@@ -62,7 +62,7 @@ def test_a_bad_or_doubled_choice_is_refused_with_the_choices(bank, capsys) -> No
 def test_a_file_is_answered_at_the_chosen_point_and_the_summary_says_which(bank, tmp_path, capsys) -> None:
     questions, out = tmp_path / "past.csv", tmp_path / "answers.csv"
     questions.write_text(f"text\n{BETWEEN}\n")
-    for point, summary in (("be more careful", "1 rows: 0 answered, 1 escalated"), ("answer more", "1 rows: 1 answered, 0 escalated")):
+    for point, summary in (("be more careful", "1 row: 0 answered, 1 escalated"), ("answer more", "1 row: 1 answered, 0 escalated")):
         args = ["answer", "--kb", "Bank", "--input", str(questions), "--text-column", "text", "--output", str(out)]
         assert main([*args, "--operating-point", point]) == 0
         threshold = points.operating_point(point).threshold

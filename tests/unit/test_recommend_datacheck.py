@@ -33,10 +33,10 @@ def test_unknown_items_duplicates_single_users_and_rating_scale_are_reported():
                 b"u3,A,2\n")  # line 8: u3 (and u2, after the check) have one interaction
     assert check.ok
     warnings = check.messages("warning")
-    assert "catalogue.csv: 1 items appear twice in column 'product_id' (line 5); the first row is kept" in warnings
-    assert "clicks.csv: 1 rows repeat an earlier row exactly (line 4); the repeats are skipped" in warnings
-    assert "clicks.csv: 1 rows name items that are not in the catalogue (line 5: items 'Z'); they are skipped" in warnings
-    assert ("clicks.csv: 1 ratings in column 'rating' are not numbers (line 6: 'x'); those rows are skipped") in warnings
+    assert "catalogue.csv: 1 item appears twice in column 'product_id' (line 5); the first row is kept" in warnings
+    assert "clicks.csv: 1 row repeats an earlier row exactly (line 4); the repeat is skipped" in warnings
+    assert "clicks.csv: 1 row names an item that is not in the catalogue (line 5: item 'Z'); that row is skipped" in warnings
+    assert ("clicks.csv: 1 rating in column 'rating' is not a number (line 6: 'x'); that row is skipped") in warnings
     single = "clicks.csv: 2 users have only one interaction (users 'u2', 'u3'); they are used for training but cannot be evaluated"
     assert single in warnings
     infos = check.messages("info")
@@ -45,6 +45,20 @@ def test_unknown_items_duplicates_single_users_and_rating_scale_are_reported():
     assert check.stats["usable interactions"] == 4 and check.stats["users"] == 3
     assert check.stats["items without interactions"] == 0
     assert sorted(check.interactions["item"]) == ["A", "A", "B", "C"]
+
+
+def test_counts_of_one_and_of_several_read_as_sentences():
+    check = run(b"user,item,rating\n"
+                b"u1,A,5\nu1,B,4\n"          # lines 2-3
+                b"u2,Y,3\nu2,Z,3\n"          # lines 4-5 unknown items
+                b"u2,A,x\nu2,C,-\n"          # lines 6-7 ratings not numbers
+                b"u3,A,2\nu3,B,2\nu4,C,1\n")  # only u4 is left with one interaction
+    warnings = check.messages("warning")
+    assert ("clicks.csv: 2 rows name items that are not in the catalogue (lines 4, 5: items 'Y', 'Z'); those rows are skipped"
+            in warnings)  # fmt: skip
+    assert "clicks.csv: 2 ratings in column 'rating' are not numbers (lines 6, 7: 'x', '-'); those rows are skipped" in warnings
+    assert ("clicks.csv: 1 user has only one interaction (user 'u4'); it is used for training but cannot be evaluated"
+            in warnings)  # fmt: skip
 
 
 def test_only_interactions_rated_at_least_the_minimum_count_when_one_is_given():
@@ -78,8 +92,8 @@ def test_no_known_item_at_all_is_an_error():
 def test_unreadable_timestamps_and_empty_ids_name_their_lines():
     check = run(b"user,item,timestamp\nu1,A,1700000000\nu1,B,yesterday-ish\n,C,1700000001\nu2,A,1700000002\nu2,C,1700000003\n")
     warnings = check.messages("warning")
-    assert "clicks.csv: 1 rows have an empty user in column 'user' (line 4); they are skipped" in warnings
-    assert ("clicks.csv: 1 timestamps in column 'timestamp' cannot be read (line 3: 'yesterday-ish'); those rows are skipped"
+    assert "clicks.csv: 1 row has an empty user in column 'user' (line 4); that row is skipped" in warnings
+    assert ("clicks.csv: 1 timestamp in column 'timestamp' cannot be read (line 3: 'yesterday-ish'); that row is skipped"
             in warnings)
 
 
