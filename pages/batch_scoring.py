@@ -9,6 +9,7 @@ from core.scoring import runs
 from core.scoring.agreement import disagreements, label_agreements, review_file
 from core.scoring.reading import InputFileError
 from core.views import batch_scoring
+from core.wording import count_of
 from ui import (
     chart_labels,
     confusion_chart,
@@ -73,9 +74,8 @@ def new_run_form() -> None:
         return
     st.caption(plain(f"{upload.name}: {check.description}"))
     table(check.preview, hide_index=True, width="stretch", key="scoring_preview")
-    if check.bad_rows:
-        lines = ", ".join(str(b.line) for b in check.bad_rows[:10])
-        say("warning", f"Some rows in the preview cannot be parsed (lines {lines}); they will be listed in the error report.")
+    if problem := batch_scoring.preview_problem(check):
+        say("warning", problem)
     tasks = batch_scoring.available_tasks()
     if not tasks:
         st.warning("No task has an active model yet. Run `python -m core setup` or train one in Model Studio.")
@@ -214,7 +214,7 @@ def show_downloads(run) -> None:  # noqa: ANN001 - RunView
     )  # fmt: skip
     if run.rows_bad:
         c3.download_button(
-            f"Error report ({run.rows_bad:,} rows not parsed)", data=lambda: runs.error_report(run.id) or b"",
+            f"Error report ({count_of(run.rows_bad, 'row')} not parsed)", data=lambda: runs.error_report(run.id) or b"",
             file_name=runs.download_name(run, "csv").replace("-scored-", "-errors-"), mime="text/csv",
             key=f"scoring_errors_{run.id}",
         )  # fmt: skip

@@ -19,6 +19,7 @@ What is detected and how:
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import gzip
 import io
@@ -288,9 +289,9 @@ def _xlsx_rows(path: Path, name: str) -> Iterator[list[str]]:
         book.close()
 
 
-def _records(spec: InputSpec, name: str) -> Iterator[tuple[int, list[str] | None, str]]:
-    """(line, fields, problem) for every record after the header, in file order. ``fields`` is None
-    for a record that could not be parsed; blank lines are skipped and yield nothing."""
+def _records(spec: InputSpec, name: str) -> Iterator[tuple[int, list[str] | None, str, str]]:
+    """(line, fields, problem, raw) for every record after the header, in file order. ``fields`` is None
+    for a record that could not be parsed (``raw``: its first line); blank lines are skipped and yield nothing."""
     if spec.kind == "xlsx":
         rows = _xlsx_rows(spec.path, name)
         header_line = 0
@@ -305,36 +306,88 @@ def _records(spec: InputSpec, name: str) -> Iterator[tuple[int, list[str] | None
                 row = row[:-1]  # openpyxl pads rows to the sheet's widest row
             if not any(cell.strip() for cell in row):
                 continue
-            yield line, row + [""] * (width - len(row)), ""
+            yield line, row + [""] * (width - len(row)), "", ""
         return
     raw = _open_binary(spec.path, spec.kind)
     text = io.TextIOWrapper(raw, encoding=spec.encoding, newline="", errors="strict")
+    lines = _LineSource(text)
     try:
-        reader = csv.reader(text, delimiter=spec.delimiter, strict=True)
-        last_line = 0
+        reader = csv.reader(lines, delimiter=spec.delimiter, strict=True)
         header_seen = False
         while True:
+            lines.start_record()
             try:
                 fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                start = last_line + 1
-                last_line = reader.line_num
-                yield start, None, f"cannot be parsed: {exc} (check the quotes from this line on)"
+                (start, end), first = lines.record_span(), lines.first_line()
+                if end > start:  # a quote opened on the first line and never closed where a value ends
+                    lines.read_again_after_first_line()
+                    yield start, None, _unclosed_quote(exc, end), first
+                else:
+                    yield start, None, f"cannot be parsed: {exc} (check the quotes on this line)", first
                 continue
             except UnicodeDecodeError as exc:
-                raise InputFileError(f"{name}: cannot be decoded as {spec.encoding} after line {last_line}: {exc.reason}") from exc
-            start = last_line + 1
-            last_line = reader.line_num
+                raise InputFileError(f"{name}: cannot be decoded as {spec.encoding} after line {lines.last_line}: "
+                                     f"{exc.reason}") from exc  # fmt: skip
             if not fields or (len(fields) == 1 and not fields[0].strip() and len(spec.columns) > 1):
                 continue
             if not header_seen:
                 header_seen = True
                 continue
-            yield start, fields, ""
+            yield lines.record_span()[0], fields, "", ""
     finally:
         text.close()
+
+
+def _unclosed_quote(exc: csv.Error, end: int) -> str:
+    if "unexpected end of data" in str(exc):
+        runs = "is never closed (it would run to the end of the file)"
+    else:
+        runs = f"runs on to line {end:,} and does not end properly there ({exc})"
+    return f"a quote (\") opens a value on this line that {runs}"
+
+
+class _LineSource:
+    """The file's physical lines for ``csv.reader``, numbered, keeping those of the record being read: when a stray quote
+    makes one record swallow the lines after it (up to the end of the file or ``MAX_FIELD_CHARS``), they are read again
+    as rows of their own, so one bad line costs one line."""
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        self._text = text
+        self._again: collections.deque[tuple[int, str]] = collections.deque()
+        self._record: list[tuple[int, str]] = []
+        self.last_line = 0  # the highest line number read from the file
+
+    def __iter__(self) -> _LineSource:
+        return self
+
+    def __next__(self) -> str:
+        if self._again:
+            number, line = self._again.popleft()
+        else:
+            line = next(self._text)
+            self.last_line += 1
+            number = self.last_line
+        self._record.append((number, line))
+        return line
+
+    def start_record(self) -> None:
+        self._record = []
+
+    def record_span(self) -> tuple[int, int]:
+        """The first and last line of the record just read (a blank record counts as the next line)."""
+        if not self._record:
+            return self.last_line + 1, self.last_line + 1
+        return self._record[0][0], self._record[-1][0]
+
+    def first_line(self) -> str:
+        return self._record[0][1].rstrip("\r\n")[:500] if self._record else ""
+
+    def read_again_after_first_line(self) -> None:
+        self._again.extendleft(reversed(self._record[1:]))
+        self._record = []
 
 
 def count_records(spec: InputSpec, name: str | None = None) -> int:
@@ -360,18 +413,18 @@ def iter_chunks(
     index = first_index
     consumed = 0
     chunk = Chunk(index=index, first_record=skip_records)
-    for line, fields, problem in _records(spec, name):
+    for line, fields, problem, raw in _records(spec, name):
         consumed += 1
         if consumed <= skip_records:
             continue
         chunk.records += 1
         if fields is None:
-            chunk.bad.append(BadRow(line, problem, ""))
+            chunk.bad.append(BadRow(line, problem, raw))
         elif len(fields) != width:
             chunk.bad.append(
                 BadRow(
                     line,
-                    f"{len(fields)} fields, the header has {width} (check quotes and the delimiter)",
+                    _wrong_width(len(fields), width),
                     spec.delimiter.join(fields)[:500],
                 )
             )
@@ -419,10 +472,34 @@ def read_whole_table(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> p
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:  # e.g. a UTF-16 file cut short in the middle of a character
         raise InputFileError(f"{name}: cannot be decoded as {encoding} near byte {exc.start}: {exc.reason}") from exc
+    delimiter = sniff_delimiter(text[:20000])
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_delimiter(text[:20000]))
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise InputFileError(f"{name}: cannot be read as CSV: {str(exc).splitlines()[0]}") from exc
+        where = _first_unreadable_record(text, delimiter)
+        raise InputFileError(f"{name}: cannot be read as CSV: {where or str(exc).splitlines()[0]}") from exc
+
+
+def _first_unreadable_record(text: str, delimiter: str) -> str | None:
+    """Where a whole-file read failed, as "line 7: ..." with the reason the streaming reader gives (pandas says "EOF
+    inside string starting at row 6", counting from 0 and without the header)."""
+    try:
+        header = next((r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r), [])
+    except csv.Error:
+        return None
+    with tempfile.TemporaryDirectory(prefix="beacon-table-") as folder:
+        path = Path(folder) / "upload.csv"
+        path.write_text(text, encoding="utf-8", newline="")
+        for line, fields, problem, _ in _records(InputSpec(path, "csv", "utf-8", delimiter, header), path.name):
+            if fields is None:
+                return f"line {line:,}: {problem}"
+            if len(fields) > len(header):  # pandas fills short rows; it stops at long ones
+                return f"line {line:,}: {_wrong_width(len(fields), len(header))}"
+    return None
+
+
+def _wrong_width(fields: int, width: int) -> str:
+    return f"{fields} fields, the header has {width} (check quotes and the delimiter)"
 
 
 def read_workbook(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.DataFrame:

@@ -72,6 +72,19 @@ def _check_upload(path: str, _mtime_ns: int, _size: int, name: str, rows: int) -
     return UploadCheck(spec, f"{spec.describe()}, {count_of(len(spec.columns), 'column')}", frame, bad, suggested)
 
 
+def preview_problem(check: UploadCheck) -> str | None:
+    """What the rows of the preview that cannot be read have wrong, as the page says it before a run, e.g. "Line 11
+    cannot be read as a row: a quote (\") opens a value ... It is not scored and is listed in the run's error report."."""
+    if not check.bad_rows:
+        return None
+    first, n = check.bad_rows[0], len(check.bad_rows)
+    if n == 1:
+        return f"Line {first.line:,} cannot be read as a row: {first.problem}. It is not scored and is listed in the run's error report."
+    lines = ", ".join(f"{b.line:,}" for b in check.bad_rows[:10]) + (", ..." if n > 10 else "")
+    return (f"Lines {lines} cannot be read as rows (line {first.line:,}: {first.problem}). They are not scored and are "
+            "listed in the run's error report.")
+
+
 def scoring_estimate(path: Path, check: UploadCheck, text_column: str, tasks: list[str], versions: dict[str, int]) -> str:
     """Before a run: the file's rows and how long scoring them should take here, e.g. "3,000 rows · about 3 minutes
     here on the CPU (2 cores), going by the last 2 runs"; from the previewed texts, the chosen versions' base

@@ -121,10 +121,20 @@ def test_ragged_rows_are_reported_with_their_line_numbers_not_dropped(tmp_path):
     assert count_records(spec) == 5  # every record counted: 3 good + 2 bad (the blank line is no record)
 
 
-def test_an_unclosed_quote_is_reported_not_swallowing_the_file_silently(tmp_path):
-    data = b'id,text\n1,"never closed\n' + b"2,more\n" * 10
-    _, good, bad = all_rows(write(tmp_path, "u.csv", data))
-    assert not good and len(bad) == 1 and bad[0].line == 2
+def test_an_unclosed_quote_costs_its_own_line_not_the_rest_of_the_file(tmp_path):
+    data = b'id,text\n1,"never closed\n' + b"".join(b"%d,more\n" % n for n in range(2, 12))
+    spec, good, bad = all_rows(write(tmp_path, "u.csv", data), chunk_rows=3)
+    assert [(line, row[0]) for line, row in good] == [(n + 1, str(n)) for n in range(2, 12)]
+    assert [(b.line, b.raw) for b in bad] == [(2, '1,"never closed')]
+    assert bad[0].problem.startswith('a quote (") opens a value on this line that is never closed')
+    assert count_records(spec) == 11  # resuming a run counts records the same way
+
+
+def test_a_stray_quote_closed_by_a_later_one_costs_one_line_and_quoted_values_after_it_still_read(tmp_path):
+    data = b'id,text\n1,"stray\n2,plain\n3,"quoted, with a comma"\n4,last\n'
+    _, good, bad = all_rows(write(tmp_path, "s.csv", data))
+    assert good == [(3, ["2", "plain"]), (4, ["3", "quoted, with a comma"]), (5, ["4", "last"])]
+    assert [b.line for b in bad] == [2] and "runs on to line 4 and does not end properly there" in bad[0].problem
 
 
 def test_gzip_and_xlsx_inputs(tmp_path):
@@ -194,3 +204,15 @@ def test_chunk_sizes_can_change_from_one_chunk_to_the_next(tmp_path):
         seen.append([row[0] for row in chunk.rows])
     assert seen == [["row 1", "row 2"], ["row 3", "row 4", "row 5"], ["row 6", "row 7", "row 8", "row 9"]]
     assert asked == [0, 1, 2]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b'text,label\nok,positive\n"never closed,negative\nfine,neutral\n',
+     'x.csv: cannot be read as CSV: line 3: a quote (") opens a value on this line that is never closed'),
+    (b"text,label\nok,positive\nshort\nbad,negative,extra\n",
+     "x.csv: cannot be read as CSV: line 4: 3 fields, the header has 2 (check quotes and the delimiter)"),
+])  # fmt: skip
+def test_a_small_upload_that_cannot_be_read_names_the_file_line(data, message):
+    with pytest.raises(InputFileError) as caught:
+        read_whole_table(data, "x.csv")
+    assert str(caught.value).startswith(message)
