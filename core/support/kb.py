@@ -154,9 +154,9 @@ def check_faq(frame: pd.DataFrame, question_col: str, answer_col: str, category_
 def _kb_name(name: str) -> str:
     clean = " ".join((name or "").split())
     if not clean:
-        raise ValueError("give the knowledge base a name")
+        raise ValueError("Give the knowledge base a name.")
     if len(clean) > MAX_NAME:
-        raise ValueError(f"the knowledge base name is longer than {MAX_NAME} characters")
+        raise ValueError(f"The knowledge base name is longer than {MAX_NAME} characters.")
     return clean
 
 

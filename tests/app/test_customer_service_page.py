@@ -158,6 +158,17 @@ def test_an_import_crowded_out_by_concurrent_changes_says_so_on_the_page(models,
     assert any("was changed by someone else 3 times" in t and "import the file again" in t for t in texts(at.error))
 
 
+def test_an_faq_without_a_knowledge_base_name_is_not_imported_and_the_page_says_so(models):
+    from core.support.kb import list_kbs
+
+    at = open_page("customer_service.py", "Knowledge bases")
+    at.file_uploader(key="cs_faq_upload").set_value(("faq.csv", FAQ_CSV, "text/csv"))
+    at.run()
+    at.button(key="cs_import").click().run()
+    assert_no_exception(at)
+    assert texts(at.error) == ["Give the knowledge base a name."] and list_kbs() == []
+
+
 def test_a_one_column_ticket_file_is_read_and_a_header_only_file_refused(models):
     at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Tickets")
     at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", b"text\nwhere is my new card\nmy card was stolen\n", "text/csv"))
