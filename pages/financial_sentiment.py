@@ -8,6 +8,7 @@ from core.feeds.opml import export_opml, import_opml
 from core.health import worker_health
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.views import financial_sentiment as dash
+from core.wording import count_of
 from ui import (
     ARTICLE_COLUMNS,
     confirm_deletion,
@@ -180,7 +181,7 @@ def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
         feed_editor(chosen)
     doomed = by_id.get(st.session_state.get("feed_delete"))
     if doomed is not None and confirm_deletion(
-        "feed_delete", f"Delete the feed {doomed.name!r} and its {doomed.articles} items? This cannot be undone."
+        "feed_delete", f"Delete the feed {doomed.name!r} and its {count_of(doomed.articles, 'item')}? This cannot be undone."
     ):
         try:
             delete_feed(doomed.id)

@@ -13,6 +13,7 @@ from core.recommend.split import PROTOCOLS
 from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
+from core.wording import count_of
 from ui import confirm_deletion, example_download, keep_choice, may, page_tabs, plain, say, say_pending, table, use_app_navigation
 
 use_app_navigation()
@@ -256,7 +257,7 @@ def explore_tab() -> None:
         table(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top", column_config=COLUMN_LABELS,
               column_order=TOP_COLUMNS)  # fmt: skip
         history = rec.history(user)
-        with st.expander(f"History of user {plain(user)}: {len(history):,} items, latest first"):
+        with st.expander(f"History of user {plain(user)}: {count_of(len(history), 'item')}, latest first"):
             table(history, hide_index=True, width="stretch", key="rec_history", column_config=COLUMN_LABELS)
     st.subheader("Similar items")
     titles = dict(zip(rec.ds.items["item"].astype(str), rec.titles))

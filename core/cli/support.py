@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.wording import count_of
+
 if TYPE_CHECKING:
     from core.support.decision import Policy
 
@@ -94,12 +96,13 @@ def cmd_kb(args: argparse.Namespace) -> int:
     elif args.action == "list":
         kbs = kb.list_kbs()
         for info in kbs:
-            print(f"{info.name}: version {info.active_version}, {info.entries} entries, {info.versions} versions")
+            entries, versions = count_of(info.entries, "entry", "entries"), count_of(info.versions, "version")
+            print(f"{info.name}: version {info.active_version}, {entries}, {versions}")
         if not kbs:
             print("no knowledge bases yet; import an FAQ with `python -m core kb import --name NAME FILE`")
     elif args.action == "delete":
         gone = kb.delete_kb(args.name)
-        print(f"deleted {gone.name} ({gone.versions} versions); the questions asked of it stay in the question log")
+        print(f"deleted {gone.name} ({count_of(gone.versions, 'version')}); the questions asked of it stay in the question log")
     else:
         version = kb.rollback_kb(args.name, args.version)
         print(f"{args.name}: rolled back; now version {version}")

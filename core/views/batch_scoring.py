@@ -207,12 +207,12 @@ def progress_text(run: RunView, now: datetime | None = None) -> str:
 
 def status_note(run: RunView) -> tuple[str, str] | None:
     """(level, message) explaining a run that did not complete, or None."""
-    kept = f"The {run.rows_ok + run.rows_empty:,} rows scored before that are kept and can be downloaded."
+    kept = f"The {count_of(run.rows_ok + run.rows_empty, 'row')} scored before that are kept and can be downloaded."
     if run.engine == RAY:
         kept += " Resume scores the whole file again on Ray (a Ray run starts over)."
     if run.status == lifecycle.INTERRUPTED:
         again = "" if run.engine == RAY else " Resume to continue."
-        return "warning", f"This run was interrupted (its process stopped) after {run.rows_done:,} rows. {kept}{again}"
+        return "warning", f"This run was interrupted (its process stopped) after {count_of(run.rows_done, 'row')}. {kept}{again}"
     if run.status == lifecycle.FAILED:
         return "error", f"This run failed: {run.error or 'no reason recorded'}. {kept}"
     if run.status == lifecycle.CANCELLED:

@@ -137,7 +137,7 @@ def log_intents(insights: QuestionInsights) -> pd.DataFrame:
 def group_label(clusters: pd.DataFrame, number: int) -> str:
     """An unanswered group as a choice: its number, words and size."""
     row = clusters.loc[clusters["cluster"] == number].iloc[0]
-    return f"Group {number}: {row['label']} ({row['size']} questions)"
+    return f"Group {number}: {row['label']} ({count_of(int(row['size']), 'question')})"
 
 
 def group_question(clusters: pd.DataFrame, number: int) -> str:

@@ -231,6 +231,7 @@ def test_deleting_a_feed_asks_for_confirmation(seed):
     button(at, "Delete…").click().run()
     warning = next(w for w in texts(at.warning) if w.startswith("Delete the feed"))
     assert "&lt;b&gt;Wire&lt;/b&gt;" in warning and "<b>" not in warning  # feed text is escaped, never HTML
+    assert "and its 1 item? This cannot be undone." in warning
     assert len(list_feeds()) == 1
     button(at, "Cancel").click().run()
     assert not any(w.startswith("Delete the feed") for w in texts(at.warning))

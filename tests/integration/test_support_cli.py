@@ -13,6 +13,7 @@ def test_kb_import_answer_and_rollback(db, tmp_path, capsys) -> None:
     assert main(["kb", "import", "--name", "Cards", str(faq)]) == 0
     out = capsys.readouterr()
     assert "Cards: 1 added" in out.out and "line 3, column 'answer': empty answer" in out.err
+    assert main(["kb", "list"]) == 0 and capsys.readouterr().out == "Cards: version 1, 1 entry, 1 version\n"
 
     # at the custom threshold 0.6, the default before the operating points (test_support_operating_point_cli tests those)
     assert main(["answer", "--kb", "Cards", "--threshold", "0.6", "I forgot my PIN, mail me at a.b@example.com"]) == 0
