@@ -271,7 +271,22 @@ def _xlsx_header(path: Path, name: str) -> list[str]:
     for row in _xlsx_rows(path, name):
         if any(cell.strip() for cell in row):
             return _unique_columns(row)
-    raise InputFileError(f"{name}: the workbook's first sheet is empty")
+    first, others = _sheet_names(path)
+    hint = f"; only the first sheet is read, and {others[0]!r} has data: move it to the front" if others else ""
+    raise InputFileError(f"{name}: the workbook's first sheet ({first!r}) is empty{hint}")
+
+
+def _sheet_names(path: Path) -> tuple[str, list[str]]:
+    """The first sheet's name and the names of the other sheets that hold a non-empty cell."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheets = book.worksheets
+        filled = [s.title for s in sheets[1:] if any(_cell_text(v).strip() for row in s.iter_rows(values_only=True) for v in row)]
+        return sheets[0].title, filled
+    finally:
+        book.close()
 
 
 def _xlsx_rows(path: Path, name: str) -> Iterator[list[str]]:

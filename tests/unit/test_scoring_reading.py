@@ -216,3 +216,18 @@ def test_a_small_upload_that_cannot_be_read_names_the_file_line(data, message):
     with pytest.raises(InputFileError) as caught:
         read_whole_table(data, "x.csv")
     assert str(caught.value).startswith(message)
+
+
+def test_a_workbook_whose_data_is_not_on_the_first_sheet_says_which_sheet_has_it(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Notes"
+    book.create_sheet("Empty too")
+    book.create_sheet("Data").append(["text", "label"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    with pytest.raises(InputFileError) as caught:
+        read_whole_table(path.read_bytes(), "book.xlsx")
+    assert str(caught.value) == ("book.xlsx: the workbook's first sheet ('Notes') is empty; only the first sheet is read, "
+                                 "and 'Data' has data: move it to the front")  # fmt: skip
