@@ -325,35 +325,43 @@ def _records(spec: InputSpec, name: str) -> Iterator[tuple[int, list[str] | None
         return
     raw = _open_binary(spec.path, spec.kind)
     text = io.TextIOWrapper(raw, encoding=spec.encoding, newline="", errors="strict")
-    lines = _LineSource(text)
     try:
-        reader = csv.reader(lines, delimiter=spec.delimiter, strict=True)
-        header_seen = False
-        while True:
-            lines.start_record()
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                (start, end), first = lines.record_span(), lines.first_line()
-                if end > start:  # a quote opened on the first line and never closed where a value ends
-                    lines.read_again_after_first_line()
-                    yield start, None, _unclosed_quote(exc, end), first
-                else:
-                    yield start, None, f"cannot be parsed: {exc} (check the quotes on this line)", first
-                continue
-            except UnicodeDecodeError as exc:
-                raise InputFileError(f"{name}: cannot be decoded as {spec.encoding} after line {lines.last_line}: "
-                                     f"{exc.reason}") from exc  # fmt: skip
-            if not fields or (len(fields) == 1 and not fields[0].strip() and len(spec.columns) > 1):
-                continue
-            if not header_seen:
-                header_seen = True
-                continue
-            yield lines.record_span()[0], fields, "", ""
+        yield from _csv_records(text, spec.delimiter, spec.encoding, name, width=len(spec.columns))
     finally:
         text.close()
+
+
+def _csv_records(
+    text: io.TextIOBase, delimiter: str, encoding: str, name: str, width: int | None = None, with_header: bool = False
+) -> Iterator[tuple[int, list[str] | None, str, str]]:
+    """``_records`` of CSV text (the header too with ``with_header``). A line holding only spaces is no record unless
+    the file has one column (``width``, else the header's)."""
+    lines = _LineSource(text)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    header_seen = False
+    while True:
+        lines.start_record()
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            (start, end), first = lines.record_span(), lines.first_line()
+            if end > start:  # a quote opened on the first line and never closed where a value ends
+                lines.read_again_after_first_line()
+                yield start, None, _unclosed_quote(exc, end), first
+            else:
+                yield start, None, f"cannot be parsed: {exc} (check the quotes on this line)", first
+            continue
+        except UnicodeDecodeError as exc:
+            raise InputFileError(f"{name}: cannot be decoded as {encoding} after line {lines.last_line}: {exc.reason}") from exc
+        if not fields or (len(fields) == 1 and not fields[0].strip() and (not header_seen or width != 1)):
+            continue
+        if not header_seen:
+            header_seen, width = True, width or len(fields)
+            if not with_header:
+                continue
+        yield lines.record_span()[0], fields, "", ""
 
 
 def _unclosed_quote(exc: csv.Error, end: int) -> str:
@@ -487,30 +495,31 @@ def read_whole_table(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> p
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:  # e.g. a UTF-16 file cut short in the middle of a character
         raise InputFileError(f"{name}: cannot be decoded as {encoding} near byte {exc.start}: {exc.reason}") from exc
-    delimiter = sniff_delimiter(text[:20000])
-    try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        where = _first_unreadable_record(text, delimiter)
-        raise InputFileError(f"{name}: cannot be read as CSV: {where or str(exc).splitlines()[0]}") from exc
+    return _csv_table(text, sniff_delimiter(text[:20000]), encoding, name)
 
 
-def _first_unreadable_record(text: str, delimiter: str) -> str | None:
-    """Where a whole-file read failed, as "line 7: ..." with the reason the streaming reader gives (pandas says "EOF
-    inside string starting at row 6", counting from 0 and without the header)."""
-    try:
-        header = next((r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r), [])
-    except csv.Error:
-        return None
-    with tempfile.TemporaryDirectory(prefix="beacon-table-") as folder:
-        path = Path(folder) / "upload.csv"
-        path.write_text(text, encoding="utf-8", newline="")
-        for line, fields, problem, _ in _records(InputSpec(path, "csv", "utf-8", delimiter, header), path.name):
-            if fields is None:
-                return f"line {line:,}: {problem}"
-            if len(fields) > len(header):  # pandas fills short rows; it stops at long ones
-                return f"line {line:,}: {_wrong_width(len(fields), len(header))}"
-    return None
+def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFrame:
+    """Every row of CSV text under its header, cells as text. Not pandas' reader: where every row has one field more
+    than the header (a delimiter at the end of each row, or a title line above the header) it silently makes the first
+    column the index, so each value moves one column to the left. Empty fields past the header's width (trailing
+    delimiters) are dropped, a row with more values is refused naming its line, a short row is filled with ""."""
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[list[str]] = []
+    for line, fields, problem, _ in _csv_records(io.StringIO(text, newline=""), delimiter, encoding, name, with_header=True):
+        if fields is None:
+            raise InputFileError(f"{name}: cannot be read as CSV: line {line:,}: {problem}")
+        if header is None:
+            header, header_line = _unique_columns(fields), line
+            continue
+        width = len(header)
+        if len(fields) > width and any(value.strip() for value in fields[width:]):
+            title = "" if rows else f"; if line {header_line} is a title above the column names, delete it"
+            raise InputFileError(f"{name}: cannot be read as CSV: line {line:,}: {_wrong_width(len(fields), width)}{title}")
+        rows.append(fields[:width] + [""] * (width - len(fields)))
+    if header is None:
+        raise InputFileError(f"{name}: the file is empty")
+    return pd.DataFrame(rows, columns=header, dtype=object)
 
 
 def _wrong_width(fields: int, width: int) -> str:

@@ -36,7 +36,7 @@ def test_cli_evaluate_prints_the_comparison_and_stores_it(db, files, capsys):
     assert {"ndcg@5", "recall@5", "recall@20", "hit_rate@5", "coverage@5", "cold_recall@20", "fit_s"} <= set(report["models"][0])
     assert report["setup"]["protocol"] == "random" and report["setup"]["seed"] == 42 and report["setup"]["test_ratio"] == 0.25
     assert report["setup"]["dataset_version"] == 1
-    assert "items that are not in the catalogue" in out.err and "saved as dataset version v1 (shop)" in out.err
+    assert "1 row names an item that is not in the catalogue" in out.err and "saved as dataset version v1 (shop)" in out.err
     stored = store.list_evaluations(1)
     assert len(stored) == 1 and stored[0].protocol == "random" and stored[0].results == report["models"]
 

@@ -211,6 +211,12 @@ def test_chunk_sizes_can_change_from_one_chunk_to_the_next(tmp_path):
      'x.csv: cannot be read as CSV: line 3: a quote (") opens a value on this line that is never closed'),
     (b"text,label\nok,positive\nshort\nbad,negative,extra\n",
      "x.csv: cannot be read as CSV: line 4: 3 fields, the header has 2 (check quotes and the delimiter)"),
+    (b"text,label\nhello, world,positive\nhello world,positive\n",  # every row one value more: not an index column
+     "x.csv: cannot be read as CSV: line 2: 3 fields, the header has 2 (check quotes and the delimiter); if line 1 is a "
+     "title above the column names, delete it"),
+    (b"Export of tickets, 2026-12-01\n\nid,text,channel\n1,my card is blocked,email\n",
+     "x.csv: cannot be read as CSV: line 3: 3 fields, the header has 2 (check quotes and the delimiter); if line 1 is a "
+     "title above the column names, delete it"),
 ])  # fmt: skip
 def test_a_small_upload_that_cannot_be_read_names_the_file_line(data, message):
     with pytest.raises(InputFileError) as caught:
@@ -231,3 +237,8 @@ def test_a_workbook_whose_data_is_not_on_the_first_sheet_says_which_sheet_has_it
         read_whole_table(path.read_bytes(), "book.xlsx")
     assert str(caught.value) == ("book.xlsx: the workbook's first sheet ('Notes') is empty; only the first sheet is read, "
                                  "and 'Data' has data: move it to the front")  # fmt: skip
+
+
+def test_a_delimiter_at_the_end_of_every_row_leaves_each_value_under_its_own_column():
+    frame = read_whole_table(b"text,label\nhello there,positive,\nbad news,negative,\nshort\n", "x.csv")
+    assert frame.to_dict("list") == {"text": ["hello there", "bad news", "short"], "label": ["positive", "negative", ""]}
