@@ -13,7 +13,9 @@ What is detected and how:
   consistent number of fields (quotes respected).
 - quoted fields may contain delimiters and newlines (Python's csv module).
 - a record whose number of fields differs from the header is not scored; it is reported with its
-  line number (``BadRow``) so nothing is dropped silently.
+  line number (``BadRow``) so nothing is dropped silently. Empty fields past the header's width (a delimiter
+  at the end of each row, as some exports write) are no extra fields.
+- a stray quote costs its own line: the lines it would swallow are read again as records (``_LineSource``).
 """
 
 from __future__ import annotations
@@ -441,6 +443,8 @@ def iter_chunks(
         if consumed <= skip_records:
             continue
         chunk.records += 1
+        if fields is not None and len(fields) > width and not any(value.strip() for value in fields[width:]):
+            fields = fields[:width]  # a delimiter at the end of the row
         if fields is None:
             chunk.bad.append(BadRow(line, problem, raw))
         elif len(fields) != width:

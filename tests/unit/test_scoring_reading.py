@@ -121,6 +121,12 @@ def test_ragged_rows_are_reported_with_their_line_numbers_not_dropped(tmp_path):
     assert count_records(spec) == 5  # every record counted: 3 good + 2 bad (the blank line is no record)
 
 
+def test_a_delimiter_at_the_end_of_every_row_is_no_extra_field_when_streaming(tmp_path):
+    _, good, bad = all_rows(write(tmp_path, "t.csv", b"id,text\n1,profit rose,\n2,shares fell,;\n"))
+    assert good == [(2, ["1", "profit rose"])]  # an empty trailing field is dropped, a value past the header is not
+    assert [(b.line, b.raw) for b in bad] == [(3, "2,shares fell,;")]
+
+
 def test_an_unclosed_quote_costs_its_own_line_not_the_rest_of_the_file(tmp_path):
     data = b'id,text\n1,"never closed\n' + b"".join(b"%d,more\n" % n for n in range(2, 12))
     spec, good, bad = all_rows(write(tmp_path, "u.csv", data), chunk_rows=3)
