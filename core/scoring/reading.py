@@ -348,7 +348,7 @@ def _csv_records(
         except StopIteration:
             return
         except csv.Error as exc:
-            (start, end), first = lines.record_span(), lines.first_line()
+            start, end, first = lines.first, lines.last_of_record(), lines.first_line()
             if end > start:  # a quote opened on the first line and never closed where a value ends
                 lines.read_again_after_first_line()
                 yield start, None, _unclosed_quote(exc, end), first
@@ -363,7 +363,7 @@ def _csv_records(
             header_seen, width = True, width or len(fields)
             if not with_header:
                 continue
-        yield lines.record_span()[0], fields, "", ""
+        yield lines.first, fields, "", ""
 
 
 def _unclosed_quote(exc: csv.Error, end: int) -> str:
@@ -375,44 +375,44 @@ def _unclosed_quote(exc: csv.Error, end: int) -> str:
 
 
 class _LineSource:
-    """The file's physical lines for ``csv.reader``, numbered, keeping those of the record being read: when a stray quote
-    makes one record swallow the lines after it (up to the end of the file or ``MAX_FIELD_CHARS``), they are read again
-    as rows of their own, so one bad line costs one line."""
+    """The file's physical lines for ``csv.reader``, keeping those of the record being read: when a stray quote makes
+    one record swallow the lines after it (up to the end of the file or ``MAX_FIELD_CHARS``), they are read again as
+    rows of their own, so one bad line costs one line. Lines are handed out in order, so a record's first line number
+    and its length give every number."""
 
     def __init__(self, text: io.TextIOBase) -> None:
         self._text = text
-        self._again: collections.deque[tuple[int, str]] = collections.deque()
-        self._record: list[tuple[int, str]] = []
-        self.last_line = 0  # the highest line number read from the file
+        self._again: collections.deque[str] = collections.deque()
+        self._record: list[str] = []
+        self.first = 1  # the number of the record's first line
 
     def __iter__(self) -> _LineSource:
         return self
 
     def __next__(self) -> str:
-        if self._again:
-            number, line = self._again.popleft()
-        else:
-            line = next(self._text)
-            self.last_line += 1
-            number = self.last_line
-        self._record.append((number, line))
+        line = self._again.popleft() if self._again else next(self._text)
+        self._record.append(line)
         return line
 
+    @property
+    def last_line(self) -> int:
+        """The number of the last line read from the file."""
+        return self.first + len(self._record) + len(self._again) - 1
+
     def start_record(self) -> None:
+        self.first += len(self._record)
         self._record = []
 
-    def record_span(self) -> tuple[int, int]:
-        """The first and last line of the record just read (a blank record counts as the next line)."""
-        if not self._record:
-            return self.last_line + 1, self.last_line + 1
-        return self._record[0][0], self._record[-1][0]
+    def last_of_record(self) -> int:
+        """The last line of the record just read."""
+        return self.first + (len(self._record) or 1) - 1
 
     def first_line(self) -> str:
-        return self._record[0][1].rstrip("\r\n")[:500] if self._record else ""
+        return self._record[0].rstrip("\r\n")[:500] if self._record else ""
 
     def read_again_after_first_line(self) -> None:
         self._again.extendleft(reversed(self._record[1:]))
-        self._record = []
+        del self._record[1:]
 
 
 def count_records(spec: InputSpec, name: str | None = None) -> int:
