@@ -337,7 +337,8 @@ def _csv_records(
     text: io.TextIOBase, delimiter: str, encoding: str, name: str, width: int | None = None, with_header: bool = False
 ) -> Iterator[tuple[int, list[str] | None, str, str]]:
     """``_records`` of CSV text (the header too with ``with_header``). A line holding only spaces is no record unless
-    the file has one column (``width``, else the header's)."""
+    the file has one column (``width``, else the header's); empty fields past that width (a delimiter at the end of
+    the row) are dropped."""
     lines = _LineSource(text)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     header_seen = False
@@ -363,6 +364,8 @@ def _csv_records(
             header_seen, width = True, width or len(fields)
             if not with_header:
                 continue
+        elif len(fields) > width and not any(value.strip() for value in fields[width:]):
+            fields = fields[:width]  # a delimiter at the end of the row
         yield lines.first, fields, "", ""
 
 
@@ -443,8 +446,6 @@ def iter_chunks(
         if consumed <= skip_records:
             continue
         chunk.records += 1
-        if fields is not None and len(fields) > width and not any(value.strip() for value in fields[width:]):
-            fields = fields[:width]  # a delimiter at the end of the row
         if fields is None:
             chunk.bad.append(BadRow(line, problem, raw))
         elif len(fields) != width:
@@ -517,10 +518,10 @@ def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFr
             header, header_line = _unique_columns(fields), line
             continue
         width = len(header)
-        if len(fields) > width and any(value.strip() for value in fields[width:]):
+        if len(fields) > width:
             title = "" if rows else f"; if line {header_line} is a title above the column names, delete it"
             raise InputFileError(f"{name}: cannot be read as CSV: line {line:,}: {_wrong_width(len(fields), width)}{title}")
-        rows.append(fields[:width] + [""] * (width - len(fields)))
+        rows.append(fields + [""] * (width - len(fields)))
     if header is None:
         raise InputFileError(f"{name}: the file is empty")
     return pd.DataFrame(rows, columns=header, dtype=object)
