@@ -53,18 +53,23 @@ def chosen_versions(given: list[str], tasks: list[str]) -> dict[str, int]:
 
 def _score_on_ray(args: argparse.Namespace, tasks: list[str], versions: dict[str, int]) -> int:
     from core.scoring.batch import TerminalProgress
-    from core.scoring.ray_engine import score_with_ray
+    from core.scoring.ray_engine import ERRORS, score_with_ray
 
     summary = score_with_ray(
         args.input, Path(args.output), tasks, args.text_column, mask_pii=args.mask_pii, workers=args.workers,
-        progress=None if args.quiet else TerminalProgress("scoring on Ray"), versions=versions,
+        progress=None if args.quiet else TerminalProgress("scoring on Ray"), versions=versions, encoding=args.encoding,
     )  # fmt: skip
     models = ", ".join(f"{task} v{v}" for task, v in summary.tasks.items())
     empty = f" ({summary.rows_empty} empty)" if summary.rows_empty else ""
     print(
-        f"scored {summary.rows} rows{empty} from {len(summary.inputs)} file(s) on Ray ({summary.workers} {summary.worker_resource} "
-        f"workers, {summary.rows_per_s:,.0f} rows/s) with {models} -> {args.output}/part-*.parquet, _summary.json"
+        f"scored {count_of(summary.rows, 'row')}{empty} from {count_of(len(summary.inputs), 'file')} on Ray "
+        f"({count_of(summary.workers, f'{summary.worker_resource} worker')}, {summary.rows_per_s:,.0f} rows/s) with {models} "
+        f"-> {args.output}/part-*.parquet, _summary.json"
     )
+    if summary.rows_bad:
+        where = ", ".join(summary.first_bad) + (", ..." if summary.rows_bad > len(summary.first_bad) else "")
+        print(f"warning: {count_of(summary.rows_bad, 'row')} could not be parsed ({where}); "
+              f"see {Path(args.output) / ERRORS}", file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -81,11 +86,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     score = sub.add_parser("score", help="score a CSV/.csv.gz/.xlsx file with the active model of one or more tasks")
     score.add_argument("--task", action="append", help="a task to score (repeatable)")
     score.add_argument("--tasks", action="append", help="comma-separated tasks, e.g. sentiment,topic")
-    score.add_argument("--input", required=True, help="a file; with --engine ray also a folder or glob of .csv/.parquet files")
+    score.add_argument(
+        "--input", required=True, help="a file; with --engine ray also a folder or glob of .csv, .csv.gz, .xlsx or .parquet files"
+    )
     score.add_argument("--text-column", required=True)
     score.add_argument("--version", action="append", metavar="TASK=N",
                        help="score TASK with its version N instead of the active one (repeatable), e.g. sentiment=1")  # fmt: skip
-    score.add_argument("--output", required=True, help="a file; with --engine ray a folder for part-*.parquet and _summary.json")
+    score.add_argument(
+        "--output", required=True,
+        help="a file; with --engine ray a folder for part-*.parquet, _summary.json and _errors.csv (rows not parsed)",
+    )  # fmt: skip
     score.add_argument(
         "--engine", choices=["local", "ray"], default="local",
         help="local (default): this process; ray: Ray Data with an actor pool on the cluster named by RAY_ADDRESS, else a local Ray",

@@ -75,21 +75,23 @@ def make_sink(path: Path, fmt: str) -> CsvSink | ParquetSink:
 
 
 class ErrorWriter:
-    """The error report: one CSV row per record that could not be parsed (created on first use)."""
+    """The error report: one CSV row per record that could not be parsed (created on first use). ``with_file``: a
+    first column names the file each row comes from (a report over several input files)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, with_file: bool = False) -> None:
         self.path = path
         self.count = 0
+        self.with_file = with_file
         self._fh: io.TextIOBase | None = None
         self._writer: SafeCsvWriter | None = None
 
-    def write(self, rows: Iterable[BadRow]) -> None:
+    def write(self, rows: Iterable[BadRow], file: str = "") -> None:
         for row in rows:
             if self._writer is None:
                 self._fh = self.path.open("w", encoding="utf-8", newline="")
                 self._writer = SafeCsvWriter(self._fh)
-                self._writer.writerow(ERROR_COLUMNS)
-            self._writer.writerow([row.line, row.problem, row.raw])
+                self._writer.writerow(["file", *ERROR_COLUMNS] if self.with_file else ERROR_COLUMNS)
+            self._writer.writerow([file, row.line, row.problem, row.raw] if self.with_file else [row.line, row.problem, row.raw])
             self.count += 1
 
     def close(self) -> None:

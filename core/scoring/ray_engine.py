@@ -1,6 +1,10 @@
 """Batch scoring of large inputs on Ray: a folder or glob of CSV / Parquet files, scored by an actor pool.
 
-The only module that imports ``ray``. Ray Data reads the files (streamed in blocks of ``block_rows`` rows); each
+The only module that imports ``ray``. CSV files (also ``.csv.gz`` and ``.xlsx``) are first read by the local engine's
+reader (``core.scoring.reading``: its dialects, encodings, quoted texts spanning lines; a row that cannot be parsed is
+reported with its line and costs only that row) into Parquet files under the output folder's ``_input/``, removed
+when the job ends; the unparseable rows go to ``_errors.csv``. So both engines score the same rows of a file.
+Ray Data reads the Parquet files (streamed in blocks of ``block_rows`` rows); each
 actor of the pool loads the task models once with the local engine's loader (``core.nlp.registry.load_version``:
 same files, device and precision decisions of ``core.nlp.device``) and scores blocks with the local engine's
 ``score_frame``, so every output row keeps its input columns and gets the same ``status``, ``label``,
@@ -22,6 +26,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -31,20 +36,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from core.scoring.reading import InputFileError
+from core.scoring.export import ErrorWriter
+from core.scoring.reading import BadRow, InputFileError, InputSpec, inspect_input, iter_chunks
 
-SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+SUFFIXES = {".csv": "rows", ".gz": "rows", ".xlsx": "rows", ".parquet": "parquet", ".pq": "parquet"}  # rows: the local reader's
 SUMMARY = "_summary.json"  # leading underscore: Parquet readers of the folder skip it
+ERRORS = "_errors.csv"  # the rows of CSV inputs that could not be parsed: file, line, problem, content
+CONVERTED = "_input"  # CSV inputs as Parquet while the job runs
 PENDING = ".pending-"  # a part written by an actor but not yet counted by the driver (a leading dot: readers skip it)
 # settings the actors need to load and run the models exactly as this process would
 MODEL_ENV = ("BEACON_MODEL_DIR", "BEACON_BASE_MODEL_DIR", "BEACON_DEVICE", "BEACON_SCORING_PRECISION", "BEACON_SCORING_BATCH_SIZE",
              "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")  # fmt: skip
 # reading is light next to scoring: read tasks take no CPU slot, so a pool with one actor per CPU never starves them
 READ_ARGS = {"num_cpus": 0}
-QUOTED_NEWLINES = pcsv.ParseOptions(newlines_in_values=True)  # a quoted text may span lines (posts, tickets), as the local reader allows
 ProgressFn = Callable[[int, int | None], None]
 StopCheck = Callable[[], bool]
 PartFn = Callable[[str, int, int, dict], None]  # (part file name, rows, empty rows, label counts per task)
@@ -65,9 +71,12 @@ class RaySummary:
     output: str
     text_column: str
     tasks: dict[str, int]  # task -> model version
+    total: int = 0  # rows to score (those that could be parsed)
     rows: int = 0
     rows_ok: int = 0
     rows_empty: int = 0
+    rows_bad: int = 0  # rows of CSV inputs that could not be parsed (in ERRORS)
+    first_bad: list[str] = field(default_factory=list)  # the first few, as "file line N"
     parts: int = 0
     workers: int = 0
     worker_resource: str = "CPU"
@@ -81,12 +90,12 @@ class RaySummary:
 
 
 def input_files(pattern: str) -> list[Path]:
-    """The CSV / Parquet files named by a file, a folder (its files, not sub-folders) or a glob, sorted."""
+    """The input files named by a file, a folder (its files, not sub-folders) or a glob, sorted."""
     path = Path(pattern)
     if path.is_dir():
-        found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+        found = sorted(p for p in path.iterdir() if p.is_file() and _kind(p))
         if not found:
-            raise InputFileError(f"{pattern}: the folder holds no .csv or .parquet files")
+            raise InputFileError(f"{pattern}: the folder holds no {READABLE} files")
         return found
     if path.is_file():
         found = [path]
@@ -94,36 +103,88 @@ def input_files(pattern: str) -> list[Path]:
         found = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
         if not found:
             raise InputFileError(f"{pattern}: no file matches")
-    odd = [p for p in found if p.suffix.lower() not in SUFFIXES]
+    odd = [p for p in found if not _kind(p)]
     if odd:
-        raise InputFileError(f"{odd[0]}: the Ray engine reads .csv and .parquet files only")
-    kinds = {SUFFIXES[p.suffix.lower()] for p in found}
-    if len(kinds) > 1:
+        raise InputFileError(f"{odd[0]}: the Ray engine reads {READABLE} files only")
+    if len({_kind(p) for p in found}) > 1:
         raise InputFileError(f"{pattern}: mixes CSV and Parquet files; score them separately")
     return found
 
 
-def file_columns(path: Path) -> list[str]:
-    """The column names of one input file (header of a CSV, schema of a Parquet file)."""
-    try:
-        if SUFFIXES[path.suffix.lower()] == "parquet":
-            return list(pq.read_schema(path).names)
-        with pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 16)) as reader:
-            return list(reader.schema.names)
-    except (OSError, pa.ArrowException) as exc:
-        raise InputFileError(f"{path}: cannot be read ({exc})") from exc
+READABLE = ".csv, .csv.gz, .xlsx or .parquet"
 
 
-def check_inputs(files: Sequence[Path], text_column: str) -> list[str]:
-    """The columns shared by all files; a file without the text column or with other columns is named."""
-    first = file_columns(files[0])
-    for path in files:
-        columns = first if path == files[0] else file_columns(path)
+def _kind(path: Path) -> str | None:
+    """parquet (read by Ray as it is), rows (read by the local reader first), None: neither."""
+    if path.suffix.lower() == ".gz" and not path.name.lower().endswith(".csv.gz"):
+        return None
+    return SUFFIXES.get(path.suffix.lower())
+
+
+def check_inputs(files: Sequence[Path], text_column: str, encoding: str = "utf-8") -> tuple[list[str], list[InputSpec]]:
+    """The columns shared by all files, and how to read each file that is not Parquet; a file without the text
+    column or with other columns is named."""
+    specs = [] if _kind(files[0]) == "parquet" else [inspect_input(p, encoding, name=str(p)) for p in files]
+    first = specs[0].columns if specs else _parquet_columns(files[0])
+    for index, path in enumerate(files):
+        columns = specs[index].columns if specs else _parquet_columns(path)
         if text_column not in columns:
             raise InputFileError(f"{path}: no column named {text_column!r}; columns are: {', '.join(columns)}")
         if columns != first:
             raise InputFileError(f"{path}: its columns ({', '.join(columns)}) differ from {files[0].name}'s ({', '.join(first)})")
-    return first
+    return first, specs
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    try:
+        return list(pq.read_schema(path).names)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc})") from exc
+
+
+def write_parquet_input(
+    spec: InputSpec, folder: Path, name: str, prefix: str = "chunk", should_stop: StopCheck | None = None
+) -> tuple[int, list[BadRow]]:
+    """A file read by the local reader, as Parquet files of its text columns under ``folder`` (one per scoring chunk,
+    named ``<prefix>-NNNNNN.parquet`` in file order) for Ray to read: (rows written, rows that could not be parsed).
+    ``should_stop()`` is asked before each chunk."""
+    from core.settings import get_settings
+
+    schema = pa.schema([pa.field(c, pa.string()) for c in spec.columns])
+    written, bad = 0, []
+    for chunk in iter_chunks(spec, get_settings().scoring_chunk_rows, name=name):
+        if should_stop and should_stop():
+            break
+        bad.extend(chunk.bad)
+        if chunk.rows:
+            table = pa.Table.from_pandas(chunk.frame(spec.columns), schema=schema, preserve_index=False)
+            pq.write_table(table, folder / f"{prefix}-{chunk.index:06d}.parquet")
+            written += len(chunk.rows)
+    return written, bad
+
+
+def _convert_inputs(specs: Sequence[InputSpec], output: Path, summary: RaySummary, should_stop: StopCheck | None) -> list[Path]:
+    """The CSV inputs as Parquet files under ``output/_input`` (file order kept); their unparseable rows in
+    ``output/_errors.csv`` and counted in ``summary``."""
+    folder = output / CONVERTED
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    errors = ErrorWriter(output / ERRORS, with_file=True)
+    try:
+        for number, spec in enumerate(specs):
+            if should_stop and should_stop():
+                raise ScoringCancelled("stopped while reading the input files; nothing was scored")
+            _, bad = write_parquet_input(spec, folder, str(spec.path), prefix=f"file-{number:05d}", should_stop=should_stop)
+            errors.write(bad, file=spec.path.name)
+            summary.first_bad.extend(f"{spec.path.name} line {b.line}" for b in bad[: max(0, 5 - len(summary.first_bad))])
+    finally:
+        errors.close()
+    summary.rows_bad = errors.count
+    converted = sorted(folder.glob("*.parquet"))
+    if not converted:
+        why = f"no row could be parsed (see {output / ERRORS})" if errors.count else "the files hold no data rows, only a header"
+        raise InputFileError(f"{', '.join(str(s.path) for s in specs)}: {why}")
+    return converted
 
 
 # ---------------------------------------------------------------- the actor
@@ -260,18 +321,18 @@ def score_with_ray(
     on_part: PartFn | None = None,
     keep_order: bool = False,
     address: str | None = None,
+    encoding: str = "utf-8",
 ) -> RaySummary:
-    """Score the files of ``pattern`` on Ray into ``output`` (a folder of ``part-*.parquet`` and ``_summary.json``).
+    """Score the files of ``pattern`` on Ray into ``output`` (a folder of ``part-*.parquet`` and ``_summary.json``,
+    plus ``_errors.csv`` when rows of CSV inputs could not be parsed; ``encoding``: theirs, as ``inspect_input`` takes it).
     ``should_stop()`` is asked after each finished part; when it says so the job stops (``ScoringCancelled``).
     ``on_part(name, rows, empty, counts)`` hears of each finished part as it arrives; with ``keep_order`` the parts
     arrive in the order of the input rows (Ray Data's ``preserve_order``), so they can be numbered in file order.
     ``address``: the cluster (see ``connect``); by default ``RAY_ADDRESS``'s, else a local Ray."""
     from core.nlp import registry
-    from core.scoring.engine import merge_counts
-    from core.settings import get_settings
 
     files = input_files(pattern)
-    input_columns = check_inputs(files, text_column)
+    input_columns, specs = check_inputs(files, text_column, encoding)
     if not tasks:
         raise ValueError("choose at least one task to score")
     versions = versions or {}
@@ -279,28 +340,50 @@ def score_with_ray(
     output.mkdir(parents=True, exist_ok=True)
     if any(output.glob("part-*.parquet")):
         raise InputFileError(f"{output}: the output folder already holds scored parts; choose an empty folder")
+    (output / ERRORS).unlink(missing_ok=True)  # an earlier attempt's, stopped before scoring
+    summary = RaySummary("ray", [str(p) for p in files], str(output), text_column, {i.task: i.version for i in infos})
+    try:
+        if specs:
+            files = _convert_inputs(specs, output, summary, should_stop)
+        job = dict(env=_model_env(), infos=infos, input_columns=input_columns, text_column=text_column,
+                   output=str(output.resolve()), mask_pii=mask_pii)  # fmt: skip
+        where = _run_job(files, job, summary, workers=workers, block_rows=block_rows, progress=progress,
+                         should_stop=should_stop, on_part=on_part, keep_order=keep_order, address=address)  # fmt: skip
+    finally:
+        shutil.rmtree(output / CONVERTED, ignore_errors=True)
+    (output / SUMMARY).write_text(json.dumps({**asdict(summary), "cluster": where}, indent=2))
+    if summary.cancelled:
+        raise ScoringCancelled(f"stopped after {summary.rows:,} of {summary.total:,} rows; the parts written so far are in {output}")
+    return summary
+
+
+def _run_job(files: Sequence[Path], job: dict, summary: RaySummary, *, workers: int | None, block_rows: int | None,
+             progress: ProgressFn | None, should_stop: StopCheck | None, on_part: PartFn | None, keep_order: bool,
+             address: str | None) -> str:  # fmt: skip
+    """Score the Parquet ``files`` with an actor pool of ``Scorer(**job)``, counting into ``summary``; the cluster."""
     import ray
 
+    from core.scoring.engine import merge_counts
+    from core.settings import get_settings
+
+    output = Path(job["output"])
     where = connect(address)
     actors, resource, cpus = pool_plan(ray.cluster_resources(), workers)
-    dataset, total = _read(files, input_columns)
+    summary.workers, summary.worker_resource = actors, resource
+    dataset, summary.total = _read(files)
     rows = block_rows or get_settings().scoring_chunk_rows
     # Ray Data reads small files as one block and large ones in blocks of ~128 MB; blocks of ``rows`` rows (streamed,
     # no shuffle) keep every actor busy on any input and bring progress back part by part
     dataset = dataset.repartition(target_num_rows_per_block=rows)
     if keep_order:
         dataset.context.execution_options.preserve_order = True  # the dataset's own copy of the context
-    args = dict(env=_model_env(), infos=infos, input_columns=input_columns, text_column=text_column, output=str(output.resolve()),
-                mask_pii=mask_pii, threads=max(1, round(cpus)))  # fmt: skip
     scored = dataset.map_batches(
-        Scorer, fn_constructor_kwargs=args, batch_size=rows, batch_format="pyarrow",
+        Scorer, fn_constructor_kwargs={**job, "threads": max(1, round(cpus))}, batch_size=rows, batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=actors), **({"num_gpus": 1} if resource == "GPU" else {"num_cpus": cpus}),
     )  # fmt: skip
-    summary = RaySummary("ray", [str(p) for p in files], str(output), text_column, {i.task: i.version for i in infos},
-                         workers=actors, worker_resource=resource)  # fmt: skip
     started = time.perf_counter()
     if progress:
-        progress(0, total)
+        progress(0, summary.total)
     batches = iter(scored.iter_batches(batch_size=None, batch_format="pandas"))  # the generator itself, to close it
     try:
         for part in (row for batch in batches for row in batch.itertuples(index=False)):
@@ -313,7 +396,7 @@ def score_with_ray(
             if on_part:
                 on_part(str(part.part), int(part.rows), int(part.empty), counts)
             if progress:
-                progress(summary.rows, total)
+                progress(summary.rows, summary.total)
             if should_stop and should_stop():
                 summary.cancelled = True
                 break
@@ -324,10 +407,7 @@ def score_with_ray(
     summary.seconds = round(time.perf_counter() - started, 2)
     summary.rows_ok = summary.rows - summary.rows_empty
     summary.rows_per_s = round(summary.rows / summary.seconds, 1) if summary.seconds else 0.0
-    (output / SUMMARY).write_text(json.dumps({**asdict(summary), "cluster": where}, indent=2))
-    if summary.cancelled:
-        raise ScoringCancelled(f"stopped after {summary.rows:,} of {total:,} rows; the parts written so far are in {output}")
-    return summary
+    return where
 
 
 def _stop_stream(batches) -> None:  # noqa: ANN001 - the generator of Dataset.iter_batches
@@ -339,16 +419,10 @@ def _stop_stream(batches) -> None:  # noqa: ANN001 - the generator of Dataset.it
             thread.join(timeout=30)
 
 
-def _read(files: Sequence[Path], columns: list[str]):  # noqa: ANN202 - a ray.data.Dataset
-    """The files as a Ray dataset (CSV columns read as text, as the local engine does) and their row count."""
+def _read(files: Sequence[Path]):  # noqa: ANN202 - a ray.data.Dataset
+    """The Parquet files as a Ray dataset and their row count."""
     import ray
 
     paths = [str(p.resolve()) for p in files]
-    if SUFFIXES[files[0].suffix.lower()] == "parquet":
-        total = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
-        return ray.data.read_parquet(paths, ray_remote_args=READ_ARGS), total
-    convert = pcsv.ConvertOptions(column_types={c: pa.string() for c in columns}, strings_can_be_null=False)
-    dataset = ray.data.read_csv(paths, convert_options=convert, parse_options=QUOTED_NEWLINES, ray_remote_args=READ_ARGS)
-    first_column = pcsv.ConvertOptions(include_columns=columns[:1], column_types={columns[0]: pa.string()})
-    total = sum(pcsv.read_csv(p, convert_options=first_column, parse_options=QUOTED_NEWLINES).num_rows for p in paths)
-    return dataset, total
+    total = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+    return ray.data.read_parquet(paths, ray_remote_args=READ_ARGS), total

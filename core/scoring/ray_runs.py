@@ -27,13 +27,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from core import runs as lifecycle
 from core.repositories import runs as run_rows
 from core.scoring.export import write_error_rows
-from core.scoring.reading import InputSpec, iter_chunks
+from core.scoring.reading import InputSpec
 from core.scoring.runs import (  # the run's files and row, as for local chunks
     CONNECTING,
     SCORING,
@@ -82,17 +79,11 @@ def _start_over(run_id: int) -> None:
 def write_input(view: RunView, spec: InputSpec, should_stop: Callable[[], bool]) -> int:
     """The run's file as Parquet files of text columns (one per chunk) for Ray; its unparseable rows in the error
     report. Returns how many rows could not be parsed."""
+    from core.scoring.ray_engine import write_parquet_input
+
     folder = _input_dir(view.id)
     folder.mkdir(parents=True)
-    schema = pa.schema([pa.field(c, pa.string()) for c in spec.columns])
-    bad = []
-    for chunk in iter_chunks(spec, get_settings().scoring_chunk_rows, name=view.file_name):
-        if should_stop():
-            break
-        bad.extend(chunk.bad)
-        if chunk.rows:
-            table = pa.Table.from_pandas(chunk.frame(spec.columns), schema=schema, preserve_index=False)
-            pq.write_table(table, folder / f"chunk-{chunk.index:06d}.parquet")
+    _, bad = write_parquet_input(spec, folder, view.file_name, should_stop=should_stop)
     if bad:
         write_error_rows(_error_path(view.id, 0), bad)  # one file: the error report reads those of recorded parts
     return len(bad)

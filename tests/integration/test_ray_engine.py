@@ -87,12 +87,40 @@ def test_bad_input_names_the_file_or_column(tiny_models, tmp_path: Path):
         score_with_ray(str(tmp_path / "broken.parquet"), tmp_path / "o3", ["sentiment"], "text")
 
 
-def test_quoted_texts_spanning_lines_are_read_in_files_of_several_blocks(local_ray, tmp_path: Path):
-    from core.scoring.ray_engine import _read
+def test_csv_inputs_are_read_by_the_local_reader_so_a_bad_row_costs_only_its_line(tiny_models, local_ray, tmp_path: Path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [f"{i},Profit rose {i}" for i in range(1, 9)]
+    # a stray quote on line 3 (pyarrow read the rest of the file into that one value: 2 rows scored of 8)
+    (folder / "a.csv").write_text("id,text\n" + "\n".join(rows[:2] + ['3,"Shares fell'] + rows[3:]) + "\n")
+    (folder / "b.csv").write_text("id;text\n" + "\n".join(r.replace(",", ";", 1) + ";" for r in rows) + "\n")  # ; and a ; at each end
+    (folder / "c.csv").write_text('id,text\n1,"A quoted post\nover two lines"\n2,Sales fell,too,many\n')
+    out = tmp_path / "out"
+    args = ["score", "--engine", "ray", "--task", "sentiment", "--input", str(folder), "--text-column", "text", "--output", str(out)]
+    assert main([*args, "--quiet"]) == 0
+    printed = capsys.readouterr()
+    assert "scored 8 rows" not in printed.out and "scored 16 rows from 3 files" in printed.out
+    assert "warning: 2 rows could not be parsed (a.csv line 4, c.csv line 4)" in printed.err
+    scored = pq.read_table(out).to_pandas()
+    assert sorted(scored["text"]) == sorted([f"Profit rose {i}" for i in [1, 2, *range(4, 9)] + list(range(1, 9))] + ["A quoted post\nover two lines"])
+    assert scored["id"].map(type).eq(str).all() and not (out / "_input").exists()
+    report = pd.read_csv(out / "_errors.csv", dtype=str)
+    assert list(report.columns) == ["file", "line", "problem", "content"]
+    assert report[["file", "line"]].values.tolist() == [["a.csv", "4"], ["c.csv", "4"]]
+    assert "never closed" in report.loc[0, "problem"] and "4 fields, the header has 2" in report.loc[1, "problem"]
+    assert json.loads((out / "_summary.json").read_text())["rows_bad"] == 2
 
-    rows = 40_000  # ~2.5 MB: more than one of pyarrow's 1 MB parse blocks, so a quoted newline meets a block edge
-    frame = pd.DataFrame({"id": range(rows), "text": [f"Post {i} says the outlook\nis weaker than hoped, line two" for i in range(rows)]})
-    frame.to_csv(tmp_path / "posts.csv", index=False)
-    dataset, total = _read([tmp_path / "posts.csv"], ["id", "text"])
-    assert total == rows and dataset.count() == rows
-    assert dataset.take(1)[0]["text"] == "Post 0 says the outlook\nis weaker than hoped, line two"
+
+def test_csv_inputs_without_rows_to_score_say_so_before_ray_starts(tiny_models, tmp_path: Path):
+    from core.scoring.ray_engine import score_with_ray
+
+    (tmp_path / "header.csv").write_text("id,text\n")
+    with pytest.raises(InputFileError, match="holds no data rows|no data rows"):
+        score_with_ray(str(tmp_path / "header.csv"), tmp_path / "o1", ["sentiment"], "text")
+    (tmp_path / "bad.csv").write_text('id,text\n1,"never closed\n')
+    with pytest.raises(InputFileError, match=r"no row could be parsed \(see .*_errors\.csv\)"):
+        score_with_ray(str(tmp_path / "bad.csv"), tmp_path / "o2", ["sentiment"], "text")
+    assert "never closed" in (tmp_path / "o2" / "_errors.csv").read_text() and not (tmp_path / "o2" / "_input").exists()
+    (tmp_path / "notes.txt").write_text("id,text\n1,x\n")
+    with pytest.raises(InputFileError, match=r"reads \.csv, \.csv\.gz, \.xlsx or \.parquet files only"):
+        score_with_ray(str(tmp_path / "notes.txt"), tmp_path / "o3", ["sentiment"], "text")
