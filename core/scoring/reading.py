@@ -507,7 +507,8 @@ def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFr
     """Every row of CSV text under its header, cells as text. Not pandas' reader: where every row has one field more
     than the header (a delimiter at the end of each row, or a title line above the header) it silently makes the first
     column the index, so each value moves one column to the left. Empty fields past the header's width (trailing
-    delimiters) are dropped, a row with more values is refused naming its line, a short row is filled with ""."""
+    delimiters) are dropped, a row with more values is refused naming its line, a short row is filled with "". An
+    unnamed last column with no value in any row (the header ends with a delimiter as well) is dropped."""
     header: list[str] | None = None
     header_line = 0
     rows: list[list[str]] = []
@@ -515,7 +516,7 @@ def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFr
         if fields is None:
             raise InputFileError(f"{name}: cannot be read as CSV: line {line:,}: {problem}")
         if header is None:
-            header, header_line = _unique_columns(fields), line
+            header, header_line, named = _unique_columns(fields), line, [bool(f.strip()) for f in fields]
             continue
         width = len(header)
         if len(fields) > width:
@@ -524,6 +525,9 @@ def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFr
         rows.append(fields + [""] * (width - len(fields)))
     if header is None:
         raise InputFileError(f"{name}: the file is empty")
+    while len(header) > 1 and not named[len(header) - 1] and not any(row[len(header) - 1].strip() for row in rows):
+        header = header[:-1]  # a delimiter at the end of the header too: no empty "column_N" to pick from
+        rows = [row[: len(header)] for row in rows]
     return pd.DataFrame(rows, columns=header, dtype=object)
 
 

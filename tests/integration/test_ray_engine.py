@@ -102,7 +102,8 @@ def test_csv_inputs_are_read_by_the_local_reader_so_a_bad_row_costs_only_its_lin
     assert "scored 8 rows" not in printed.out and "scored 16 rows from 3 files" in printed.out
     assert "warning: 2 rows could not be parsed (a.csv line 4, c.csv line 4)" in printed.err
     scored = pq.read_table(out).to_pandas()
-    assert sorted(scored["text"]) == sorted([f"Profit rose {i}" for i in [1, 2, *range(4, 9)] + list(range(1, 9))] + ["A quoted post\nover two lines"])
+    expected = [f"Profit rose {i}" for i in [1, 2, *range(4, 9)] + list(range(1, 9))] + ["A quoted post\nover two lines"]
+    assert sorted(scored["text"]) == sorted(expected)
     assert scored["id"].map(type).eq(str).all() and not (out / "_input").exists()
     report = pd.read_csv(out / "_errors.csv", dtype=str)
     assert list(report.columns) == ["file", "line", "problem", "content"]

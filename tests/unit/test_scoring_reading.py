@@ -248,3 +248,10 @@ def test_a_workbook_whose_data_is_not_on_the_first_sheet_says_which_sheet_has_it
 def test_a_delimiter_at_the_end_of_every_row_leaves_each_value_under_its_own_column():
     frame = read_whole_table(b"text,label\nhello there,positive,\nbad news,negative,\nshort\n", "x.csv")
     assert frame.to_dict("list") == {"text": ["hello there", "bad news", "short"], "label": ["positive", "negative", ""]}
+
+
+def test_a_header_ending_with_a_delimiter_too_adds_no_empty_column_but_an_unnamed_column_with_values_is_kept():
+    frame = read_whole_table(b"question;answer;\nLost card?;Call us.;\nFees?;None.;\n", "faq.csv")
+    assert frame.to_dict("list") == {"question": ["Lost card?", "Fees?"], "answer": ["Call us.", "None."]}
+    kept = read_whole_table(b"question,answer,\nLost card?,Call us.,urgent\nFees?,None.,\n", "faq.csv")
+    assert list(kept.columns) == ["question", "answer", "column_3"] and kept["column_3"].tolist() == ["urgent", ""]
