@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import nh3
 
+from core.feeds.discover import feed_links, feed_links_text
 from core.feeds.limits import ParseLimits, limits_refusal
 from core.feeds.mojibake import repair_mojibake
 from core.feeds.prolog import Prolog, read_prolog
@@ -90,7 +91,7 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedF
     parsed = _feedparser(body, content_type)
     entries = parsed.get("entries") or []
     if not parsed.get("version") and _looks_like_html(prolog, body):
-        raise FeedError(f"{url}: the URL returned an HTML page, not an RSS/Atom feed")
+        raise FeedError(f"{url}: the URL returned an HTML page, not an RSS/Atom feed{feed_links_text(feed_links(body, url))}")
     if entries:
         return ParsedFeed([_item(entry, url) for entry in entries], _recovered_warning(parsed, url, len(entries)))
     _raise_unless_feed(parsed, url, prolog.root)

@@ -250,6 +250,25 @@ def test_an_html_page_is_reported_as_not_a_feed(body):
     assert URL in str(caught.value)
 
 
+def test_a_web_page_that_names_its_feeds_says_which_addresses_to_use_instead():
+    page = (b'<!DOCTYPE html><html><head><title>Markets</title>'
+            b'<link rel="alternate" type="application/rss+xml" title="Top  news" href="/rss/top.xml">'
+            b'<link rel="stylesheet" href="/site.css"><link rel="alternate" hreflang="fr" href="/fr/">'
+            b'<link rel="alternate" type="application/atom+xml" href="https://feeds.example.org/markets.atom">'
+            b'<link rel="alternate" type="application/rss+xml" href="javascript:void(0)">'
+            b'</head><body><link rel="alternate" type="application/rss+xml" href="/in-the-body.xml"></body></html>')
+    with pytest.raises(FeedError) as caught:
+        parse_feed(page, "https://news.example.com/markets/")
+    assert str(caught.value) == (
+        "https://news.example.com/markets/: the URL returned an HTML page, not an RSS/Atom feed; the page names 2 feeds: "
+        "https://news.example.com/rss/top.xml ('Top news'), https://feeds.example.org/markets.atom: use one of these "
+        "addresses as the feed's URL"
+    )
+    with pytest.raises(FeedError, match=r"names its feed: https://e\.com/blog/feed/: use that address as the feed's URL$"):
+        parse_feed(b'<html><head><base href="https://e.com/blog/"><link rel=alternate type="application/rss+xml" href="feed/">'
+                   b"</head></html>", URL)
+
+
 def test_xml_that_is_not_a_feed_names_its_root_element():
     body = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://e.com/</loc></url></urlset>'
     with pytest.raises(FeedError, match="root element <urlset>, not an RSS/Atom feed"):
