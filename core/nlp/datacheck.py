@@ -157,6 +157,8 @@ def check_labelled_data(
             "label": frame[label_column].fillna("").astype(str).str.strip(),
         }
     )
+    preferred = [*LABELS_READ_BY_BEACON.get(task or "", ()), *(known_labels or [])]
+    table["label"], respelled = one_spelling_per_label(table["label"], preferred)
     dropped: list[pd.DataFrame] = []
 
     def drop(mask: pd.Series, reason: pd.Series | str) -> None:
@@ -186,11 +188,37 @@ def check_labelled_data(
         class_counts=dict(sorted(table["label"].value_counts().items())),
         dropped=_dropped_frame(dropped),
     )
+    if respelled:
+        shown = ", ".join(f"{old!r} as {new!r}" for old, new in list(respelled.items())[:LABELS_NAMED])
+        more = f" and {len(respelled) - LABELS_NAMED} more" if len(respelled) > LABELS_NAMED else ""
+        check.warnings.append(f"labels written with other capitals or spaces are read as one label: {shown}{more}")
     problem = labels_problem(task, check.class_counts) if task and check.class_counts else None
     _judge(check, min_per_class, None if problem else known_labels)  # refused labels need no "they differ" too
     if problem:
         check.problems.append(problem)
     return check
+
+
+def one_spelling_per_label(labels: pd.Series, preferred: Iterable[str] = ()) -> tuple[pd.Series, dict[str, str]]:
+    """Labels that differ only in capitals or spaces ("Positive", "positive", "billing  issue") as one spelling: a
+    ``preferred`` one (the task's fixed labels, then the active version's) when it matches, else the file's most
+    frequent (the first seen on a tie); returns the labels and {spelling in the file: spelling used} for those changed."""
+    counts = labels.value_counts(sort=False)
+    canonical = {label_key(label): label for label in reversed(list(preferred))}
+    most_used: dict[str, str] = {}
+    for spelling in labels.drop_duplicates():
+        key = label_key(spelling)
+        if key not in most_used or counts[spelling] > counts[most_used[key]]:
+            most_used[key] = spelling
+    canonical = {key: canonical.get(key, spelling) for key, spelling in most_used.items()}
+    respelled = {spelling: canonical[label_key(spelling)] for spelling in counts.index}
+    respelled = {spelling: used for spelling, used in respelled.items() if spelling != used}
+    return (labels.map(lambda label: respelled.get(label, label)) if respelled else labels), respelled
+
+
+def label_key(label: str) -> str:
+    """How labels are compared: capitals and spaces ignored ("Billing  issue" and "billing issue" are one label)."""
+    return " ".join(label.casefold().split())
 
 
 def _dropped_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.nlp import registry
-from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file
+from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, label_key, read_labelled_file
 from core.nlp.device import choose_device, device_label
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
@@ -68,10 +68,10 @@ def task_choices() -> list[str]:
 def suggested_task(labels: pd.Series) -> str:
     """The task a labelled file most likely trains: the one whose active version knows most of the file's labels
     (the usual tasks first on a tie), or a new task when none knows any of them."""
-    in_file = {str(v).strip() for v in labels.dropna()} - {""}
+    in_file = {label_key(str(v)) for v in labels.dropna()} - {""}
     best, shared = NEW_TASK, 0
     for task in task_choices()[:-1]:
-        known = len(in_file & set(active_labels(task) or []))
+        known = len(in_file & {label_key(label) for label in active_labels(task) or []})
         if known > shared:
             best, shared = task, known
     return best

@@ -116,6 +116,16 @@ def test_the_task_is_suggested_from_the_file_labels_and_follows_the_label_column
     assert widget(at.selectbox, "Task").value == "sentiment"  # the user's choice stays while the file and column do
 
 
+def test_sentiment_labels_written_with_capitals_are_the_sentiment_task_s_not_a_refusal(tiny_models):
+    rows = "text,label\n" + "".join(f"profit up {i},Positive\nshares fall {i},NEGATIVE\nmeeting held {i},Neutral\n" for i in range(6))
+    at = upload(open_page("model_studio.py", "Train"), rows.encode())
+    assert_no_exception(at)
+    assert widget(at.selectbox, "Task").value == "sentiment" and not texts(at.error)
+    assert any("read as one label: 'Positive' as 'positive', 'NEGATIVE' as 'negative', 'Neutral' as 'neutral'" in t
+               for t in texts(at.warning)), texts(at.warning)  # fmt: skip
+    assert not button(at, "Start training").disabled
+
+
 def test_train_follow_and_promote(tiny_models):
     at = open_page("model_studio.py", "Train")
     at = upload(at, labelled().to_csv(index=False).encode())

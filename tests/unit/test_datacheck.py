@@ -111,6 +111,21 @@ def test_tasks_whose_labels_beacon_reads_take_only_those_labels():
     assert check_labelled_data(frame(bullish), "text", "label", task="topic").ok
 
 
+def test_labels_written_with_other_capitals_or_spaces_are_one_label_spelled_as_the_task_knows_it():
+    shouting = [(t, {"pos": "Positive", "neg": "NEGATIVE"}[lab]) for t, lab in balanced()] + [("flat news", " neutral ")]
+    check = check_labelled_data(frame(shouting), "text", "label", task="sentiment", min_per_class=1)
+    assert check.ok and check.class_counts == {"negative": 5, "neutral": 1, "positive": 5}
+    assert check.warnings == ["labels written with other capitals or spaces are read as one label: 'Positive' as 'positive', "
+                              "'NEGATIVE' as 'negative'"]  # fmt: skip
+    mixed = [("refund please", "Billing"), ("card lost", "cards"), ("charged twice", "billing"), ("wrong fee", "billing"),
+             ("same text", "Billing"), ("same text", "billing  "), ("new card", "Cards"), ("pin", "cards")]  # fmt: skip
+    check = check_labelled_data(frame(mixed), "text", "label", min_per_class=1)
+    assert check.class_counts == {"billing": 4, "cards": 3}  # the file's most used spelling; "same text" is a duplicate, no conflict
+    assert "duplicate" in check.dropped["reason"].iloc[0] and "conflicting" not in " ".join(check.warnings)
+    check = check_labelled_data(frame(mixed), "text", "label", min_per_class=1, known_labels=["Billing", "Cards"])
+    assert check.class_counts == {"Billing": 4, "Cards": 3} and not [w for w in check.warnings if "labels differ" in w]
+
+
 def test_missing_or_identical_columns_are_refused():
     with pytest.raises(LabelledFileError, match="no column named 'label'; columns are: text, tag"):
         check_labelled_data(pd.DataFrame({"text": ["a"], "tag": ["b"]}), "text", "label")
