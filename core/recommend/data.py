@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from core.dates import DatesRead, read_dates
 from core.scoring.reading import InputFileError, read_whole_table
 from core.wording import count_of, one_or_many
 
@@ -130,13 +131,24 @@ def _skipped(rows: int) -> str:
     return one_or_many(rows, "that row is skipped", "those rows are skipped")
 
 
-def _parse_timestamps(values: pd.Series) -> pd.Series:
-    """Seconds since the epoch from Unix seconds or date/time text; NaN where unreadable."""
+def _parse_timestamps(values: pd.Series) -> tuple[pd.Series, DatesRead | None]:
+    """Seconds since the epoch from Unix seconds or date/time text (NaN where unreadable), and how the texts were read."""
     numeric = pd.to_numeric(values, errors="coerce")
     if numeric.notna().sum() >= max(1, int(0.9 * (values != "").sum())):
-        return numeric.astype(float)
-    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    return pd.Series(np.where(parsed.notna(), parsed.astype("int64") / 1e9, np.nan), index=values.index)
+        return numeric.astype(float), None
+    dates = read_dates(values)
+    return (dates.stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds(), dates  # whatever unit pandas keeps them in
+
+
+def _say_date_order(check: DataCheck, dates: DatesRead, values: pd.Series, column: str, name: str) -> None:
+    day, month = dates.day_first_example, dates.month_first_example
+    if dates.mixed_orders:
+        check.add("warning", f"{name}: column {column!r} writes dates day-first (line {int(day) + 2}: {values[day]!r}) and "
+                             f"month-first (line {int(month) + 2}: {values[month]!r}); dates that could be either, such as "
+                             "05/03/2024, are read month-first (3 May): check the export")  # fmt: skip
+    elif dates.day_first:
+        check.add("info", f"{name}: dates in column {column!r} are read day-first, as line {int(day) + 2} shows "
+                          f"({values[day]!r}); 05/03/2024 is 5 March")  # fmt: skip
 
 
 def _check_mapping(check: DataCheck, frame: pd.DataFrame, mapping: dict[str, str | None], fields: dict[str, bool], name: str) -> bool:
@@ -265,7 +277,9 @@ def _with_ratings(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None
 def _with_timestamps(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None], name: str) -> pd.DataFrame:
     if not m.get("timestamp"):
         return frame.assign(timestamp=np.nan)
-    ts = _parse_timestamps(frame["timestamp"])
+    ts, dates = _parse_timestamps(frame["timestamp"])
+    if dates is not None:
+        _say_date_order(check, dates, frame["timestamp"], m["timestamp"], name)
     bad = frame.index[ts.isna()]
     if len(bad):
         check.add("warning", f"{name}: {count_of(len(bad), 'timestamp')} in column {m['timestamp']!r} cannot be read "

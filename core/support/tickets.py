@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.dates import read_dates
 from core.downloads import safe_csv
 from core.privacy import mask_personal_data
 from core.support.decision import Policy
@@ -80,18 +81,6 @@ def trend_frequency(stamps: pd.Series) -> str:
 PERIOD_NAMES = {"D": "day", "W": "week", "M": "month"}
 
 
-def _parse_time(value: str) -> pd.Timestamp | None:
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    if pd.isna(stamp):
-        return None
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp
-
-
 def prepare_tickets(
     frame: pd.DataFrame,
     text_col: str,
@@ -110,6 +99,7 @@ def prepare_tickets(
         raise TicketFileError(f"the file has {len(frame)} rows; at most {MAX_TICKETS} tickets are analysed at once")
     problems: list[RowIssue] = []
     rows = []
+    stamps = read_dates(frame[time_col]).stamps.dt.tz_localize(None) if time_col else None
     for i, record in enumerate(frame.to_dict("records")):
         line = i + 2
         text = " ".join(str(record.get(text_col) or "").split())
@@ -119,7 +109,7 @@ def prepare_tickets(
         stamp = None
         if time_col:
             raw = str(record.get(time_col) or "").strip()
-            stamp = _parse_time(raw) if raw else None
+            stamp = stamps.iloc[i] if raw and pd.notna(stamps.iloc[i]) else None
             if stamp is None:
                 problems.append(RowIssue(line, time_col, text[:80], f"{raw!r} is not a date/time; left out of the time chart"))
         rows.append({

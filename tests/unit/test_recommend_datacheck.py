@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from core.recommend.data import RecommendFileError, check_data, read_table, suggest_mapping
@@ -95,6 +96,17 @@ def test_unreadable_timestamps_and_empty_ids_name_their_lines():
     assert "clicks.csv: 1 row has an empty user in column 'user' (line 4); that row is skipped" in warnings
     assert ("clicks.csv: 1 timestamp in column 'timestamp' cannot be read (line 3: 'yesterday-ish'); that row is skipped"
             in warnings)
+
+
+def test_day_first_dates_keep_their_order_and_a_file_writing_both_orders_is_flagged():
+    check = run(b"user,item,timestamp\nu1,A,28/02/2024\nu1,B,05/03/2024\nu2,A,06/03/2024 09:00\nu2,C,12/03/2024\n")
+    when = pd.to_datetime(check.interactions["timestamp"], unit="s").dt.strftime("%Y-%m-%d %H:%M").tolist()
+    assert check.ok and when == ["2024-02-28 00:00", "2024-03-05 00:00", "2024-03-06 09:00", "2024-03-12 00:00"]  # not 1970, not 3 May
+    assert "clicks.csv: dates in column 'timestamp' are read day-first, as line 2 shows ('28/02/2024'); 05/03/2024 is 5 March" in (
+        check.messages("info"))
+    check = run(b"user,item,timestamp\nu1,A,28/02/2024\nu1,B,02/28/2024\nu2,A,04/03/2024\nu2,C,12/03/2024\n")
+    assert ("clicks.csv: column 'timestamp' writes dates day-first (line 2: '28/02/2024') and month-first (line 3: '02/28/2024'); dates "
+            "that could be either, such as 05/03/2024, are read month-first (3 May): check the export") in check.messages("warning")
 
 
 @pytest.mark.parametrize("content, message", [(b"  \n", "clicks.csv: the file is empty"),
