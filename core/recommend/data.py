@@ -24,7 +24,8 @@ _SYNONYMS = {
     "item": ["item", "itemid", "movieid", "product", "productid", "sku", "article", "articleid", "movie", "iid"],
     "rating": ["rating", "score", "stars", "value", "grade"],
     "event": ["event", "eventtype", "action", "type", "interaction"],
-    "timestamp": ["timestamp", "time", "ts", "date", "datetime", "createdat", "eventtime"],
+    "timestamp": ["timestamp", "time", "ts", "date", "datetime", "createdat", "eventtime", "when", "ordered", "orderdate", "orderedat",
+                  "purchased", "purchasedate", "purchasedat", "created", "eventdate", "viewedat"],
     "title": ["title", "name", "productname", "itemname", "label"],
     "description": ["description", "desc", "summary", "text", "body", "overview"],
     "category": ["category", "categories", "genres", "genre", "department", "section"],
@@ -217,7 +218,7 @@ def check_data(
     frame = _without_empty_ids(check, frame, m, name)
     frame = _with_ratings(check, frame, m, name, min_rating)
     frame = _with_timestamps(check, frame, m, name)
-    frame = _without_repeats(check, frame, name)
+    frame = _without_repeats(check, frame, interactions, name)
     known = frame["item"].isin(set(catalogue["item"]))
     unknown = frame.index[~known]
     if len(unknown):
@@ -289,9 +290,10 @@ def _with_timestamps(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | N
     return frame
 
 
-def _without_repeats(check: DataCheck, frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Exact repeats skipped; the same user and item again merged into one interaction (the latest kept)."""
-    dup = frame.index[frame.duplicated(keep="first")]
+def _without_repeats(check: DataCheck, frame: pd.DataFrame, rows: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Exact repeats (every column of the file's ``rows`` alike, not only those used) skipped; the same user and item
+    again merged into one interaction (the latest kept)."""
+    dup = frame.index[frame.duplicated(keep="first") & rows.loc[frame.index].duplicated(keep="first")]
     if len(dup):
         check.add("warning", f"{name}: {count_of(len(dup), 'row')} {one_or_many(len(dup), 'repeats', 'repeat')} an "
                              f"earlier row exactly ({_lines(dup)}); {one_or_many(len(dup), 'the repeat is', 'the repeats are')} skipped")

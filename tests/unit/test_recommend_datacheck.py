@@ -109,6 +109,13 @@ def test_day_first_dates_keep_their_order_and_a_file_writing_both_orders_is_flag
             "that could be either, such as 05/03/2024, are read month-first (3 May): check the export") in check.messages("warning")
 
 
+def test_rows_that_differ_in_a_column_not_used_are_no_exact_repeat_and_an_order_date_is_the_timestamp():
+    check = run(b"customer;sku;ordered;channel\nu1;A;01/02/2024;web\nu1;A;01/02/2024;store\nu1;A;01/02/2024;store\nu1;B;03/02/2024;web\n")
+    assert suggest_mapping(read_table(b"customer;sku;ordered\nu1;A;x\n", "x.csv"), "interactions")["timestamp"] == "ordered"
+    assert "clicks.csv: 1 row repeats an earlier row exactly (line 4); the repeat is skipped" in check.messages("warning")
+    assert any("1 row has the same user and item as a later row (line 2)" in m for m in check.messages("info"))
+
+
 @pytest.mark.parametrize("content, message", [(b"  \n", "clicks.csv: the file is empty"),
                                               (b"user,item\n", "clicks.csv: the file has a header but no rows")])
 def test_unreadable_files_are_reported_by_name(content, message):
