@@ -27,13 +27,14 @@ import gzip
 import io
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from core.scoring.content import GZIP, ZIP, check_text, not_text_message, utf16_without_bom
+from core.wording import count_of
 
 DELIMITERS = (",", ";", "\t", "|")
 WORKBOOK = b"PK\x03\x04"  # the ZIP signature an .xlsx file starts with
@@ -65,8 +66,13 @@ class InputSpec:
     encoding: str  # the codec used ("" for xlsx)
     delimiter: str  # "" for xlsx
     columns: list[str]
+    title_records: int = 0  # rows above the column names (a report's title), skipped
 
     def describe(self) -> str:
+        title = f", {count_of(self.title_records, 'row')} above the column names (a title) skipped" if self.title_records else ""
+        return self._format() + title
+
+    def _format(self) -> str:
         if self.kind == "xlsx":
             return "Excel workbook (first sheet)"
         enc = {"utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "utf-16-le": "UTF-16 (little-endian, no BOM)",
@@ -76,11 +82,12 @@ class InputSpec:
         )
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "encoding": self.encoding, "delimiter": self.delimiter, "columns": list(self.columns)}
+        return {"kind": self.kind, "encoding": self.encoding, "delimiter": self.delimiter, "columns": list(self.columns),
+                "title_records": self.title_records}  # fmt: skip
 
     @classmethod
     def from_dict(cls, path: Path, data: dict) -> InputSpec:
-        return cls(Path(path), data["kind"], data["encoding"], data["delimiter"], list(data["columns"]))
+        return cls(Path(path), data["kind"], data["encoding"], data["delimiter"], list(data["columns"]), data.get("title_records", 0))
 
 
 @dataclass
@@ -224,7 +231,7 @@ def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, v
         check_text(fh.read(SAMPLE_BYTES), name, allow=(ZIP, GZIP), error=InputFileError)  # unpacked ones are checked below
     if kind == "xlsx":
         _check_workbook(path, name)
-        return InputSpec(path, kind, "", "", _xlsx_header(path, name))
+        return InputSpec(path, kind, "", "", *_xlsx_header(path, name))
     try:
         with _open_binary(path, kind) as fh:
             sample = fh.read(SAMPLE_BYTES)
@@ -250,11 +257,11 @@ def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, v
     if text.startswith("\ufeff"):
         text = text[1:]
     delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next((r for r in reader if r), None)
-    if header is None or not any(h.strip() for h in header):
+    first = _first_records(csv.reader(io.StringIO(text), delimiter=delimiter))
+    titles = title_rows(first)
+    if not first or not any(h.strip() for h in first[titles]):
         raise InputFileError(f"{name}: the file has no header row")
-    return InputSpec(path, kind, codec, delimiter, _unique_columns(header))
+    return InputSpec(path, kind, codec, delimiter, _unique_columns(first[titles]), titles)
 
 
 def _check_workbook(path: Path, name: str) -> None:
@@ -269,10 +276,43 @@ def _check_workbook(path: Path, name: str) -> None:
         raise InputFileError(not_text_message(name, "a ZIP archive (not an Excel workbook)"))
 
 
-def _xlsx_header(path: Path, name: str) -> list[str]:
-    for row in _xlsx_rows(path, name):
-        if any(cell.strip() for cell in row):
-            return _unique_columns(row)
+TITLE_SCAN = 10  # records looked at for a title above the column names
+
+
+def _is_blank(fields: list[str]) -> bool:
+    return not any(value.strip() for value in fields)
+
+
+def _first_records(rows: Iterable[list[str]]) -> list[list[str]]:
+    """The first ``TITLE_SCAN`` records that are not blank (a cut-off sample may end in an unreadable one)."""
+    found = []
+    try:
+        for fields in rows:
+            if fields and not (len(fields) == 1 and not fields[0].strip()):
+                found.append(fields)
+                if len(found) == TITLE_SCAN:
+                    break
+    except csv.Error:
+        pass
+    return found
+
+
+def title_rows(records: list[list[str]]) -> int:
+    """How many of a file's first records are a title above the column names: a report exported with a title in its
+    first cell ("Sales report Q3,,", then maybe an empty row) has records with at most one value before the first with
+    two or more, the column names. A file whose first record has two values or more, or whose records never do (one
+    column), has none."""
+    filled = [sum(1 for value in fields if value.strip()) for fields in records]
+    if not filled or filled[0] > 1:
+        return 0
+    return next((i for i, n in enumerate(filled) if n >= 2), 0)
+
+
+def _xlsx_header(path: Path, name: str) -> tuple[list[str], int]:
+    first = [row for row in _first_records(_xlsx_rows(path, name)) if not _is_blank(row)]
+    if first:
+        titles = title_rows(first)
+        return _unique_columns(first[titles]), titles
     first, others = _sheet_names(path)
     hint = f"; only the first sheet is read, and {others[0]!r} has data: move it to the front" if others else ""
     raise InputFileError(f"{name}: the workbook's first sheet ({first!r}) is empty{hint}")
@@ -311,9 +351,10 @@ def _records(spec: InputSpec, name: str) -> Iterator[tuple[int, list[str] | None
     for a record that could not be parsed (``raw``: its first line); blank lines are skipped and yield nothing."""
     if spec.kind == "xlsx":
         rows = _xlsx_rows(spec.path, name)
-        header_line = 0
+        header_line, filled = 0, 0
         for header_line, row in enumerate(rows, start=1):  # noqa: B007 - the header's line is used below
-            if any(cell.strip() for cell in row):
+            filled += not _is_blank(row)
+            if filled > spec.title_records:
                 break
         else:
             return
@@ -328,17 +369,18 @@ def _records(spec: InputSpec, name: str) -> Iterator[tuple[int, list[str] | None
     raw = _open_binary(spec.path, spec.kind)
     text = io.TextIOWrapper(raw, encoding=spec.encoding, newline="", errors="strict")
     try:
-        yield from _csv_records(text, spec.delimiter, spec.encoding, name, width=len(spec.columns))
+        yield from _csv_records(text, spec.delimiter, spec.encoding, name, width=len(spec.columns), title_records=spec.title_records)
     finally:
         text.close()
 
 
 def _csv_records(
-    text: io.TextIOBase, delimiter: str, encoding: str, name: str, width: int | None = None, with_header: bool = False
+    text: io.TextIOBase, delimiter: str, encoding: str, name: str, width: int | None = None, with_header: bool = False,
+    title_records: int = 0,
 ) -> Iterator[tuple[int, list[str] | None, str, str]]:
-    """``_records`` of CSV text (the header too with ``with_header``). A line holding only spaces is no record unless
-    the file has one column (``width``, else the header's); empty fields past that width (a delimiter at the end of
-    the row) are dropped."""
+    """``_records`` of CSV text (the header too with ``with_header``), after ``title_records`` records of a title above
+    it. A line holding only spaces is no record unless the file has one column (``width``, else the header's); empty
+    fields past that width (a delimiter at the end of the row) are dropped."""
     lines = _LineSource(text)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     header_seen = False
@@ -359,6 +401,9 @@ def _csv_records(
         except UnicodeDecodeError as exc:
             raise InputFileError(f"{name}: cannot be decoded as {encoding} after line {lines.last_line}: {exc.reason}") from exc
         if not fields or (len(fields) == 1 and not fields[0].strip() and (not header_seen or width != 1)):
+            continue
+        if title_records:
+            title_records -= 1
             continue
         if not header_seen:
             header_seen, width = True, width or len(fields)
@@ -508,11 +553,14 @@ def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFr
     than the header (a delimiter at the end of each row, or a title line above the header) it silently makes the first
     column the index, so each value moves one column to the left. Empty fields past the header's width (trailing
     delimiters) are dropped, a row with more values is refused naming its line, a short row is filled with "". An
-    unnamed last column with no value in any row (the header ends with a delimiter as well) is dropped."""
+    unnamed last column with no value in any row (the header ends with a delimiter as well) is dropped, and so are the
+    rows of a title above the column names (``title_rows``)."""
     header: list[str] | None = None
     header_line = 0
     rows: list[list[str]] = []
-    for line, fields, problem, _ in _csv_records(io.StringIO(text, newline=""), delimiter, encoding, name, with_header=True):
+    titles = title_rows(_first_records(csv.reader(io.StringIO(text[:SAMPLE_BYTES], newline=""), delimiter=delimiter)))
+    records = _csv_records(io.StringIO(text, newline=""), delimiter, encoding, name, with_header=True, title_records=titles)
+    for line, fields, problem, _ in records:
         if fields is None:
             raise InputFileError(f"{name}: cannot be read as CSV: line {line:,}: {problem}")
         if header is None:

@@ -10,6 +10,7 @@ import pytest
 
 from core.scoring.reading import (
     InputFileError,
+    InputSpec,
     count_records,
     inspect_input,
     iter_chunks,
@@ -255,3 +256,34 @@ def test_a_header_ending_with_a_delimiter_too_adds_no_empty_column_but_an_unname
     assert frame.to_dict("list") == {"question": ["Lost card?", "Fees?"], "answer": ["Call us.", "None."]}
     kept = read_whole_table(b"question,answer,\nLost card?,Call us.,urgent\nFees?,None.,\n", "faq.csv")
     assert list(kept.columns) == ["question", "answer", "column_3"] and kept["column_3"].tolist() == ["urgent", ""]
+
+
+REPORT = b"Sales report Q3,,\n,,\ntext,label,id\nProfit up,positive,1\nLoss widens,negative,2\n"
+
+
+def test_a_title_above_the_column_names_is_skipped_and_said_and_line_numbers_stay_the_files(tmp_path):
+    spec = inspect_input(write(tmp_path, "report.csv", REPORT))
+    assert spec.columns == ["text", "label", "id"] and spec.title_records == 2
+    assert spec.describe() == "CSV, UTF-8, comma-separated, 2 rows above the column names (a title) skipped"
+    [chunk] = iter_chunks(spec, 10)
+    assert chunk.rows == [["Profit up", "positive", "1"], ["Loss widens", "negative", "2"]] and chunk.lines == [4, 5]
+    assert count_records(spec) == 2 and InputSpec.from_dict(spec.path, spec.as_dict()) == spec
+    assert read_whole_table(REPORT, "report.csv").to_dict("list") == {
+        "text": ["Profit up", "Loss widens"], "label": ["positive", "negative"], "id": ["1", "2"]}  # fmt: skip
+    old_run = {"kind": "csv", "encoding": "utf-8", "delimiter": ",", "columns": ["text"]}  # stored before titles were read
+    assert InputSpec.from_dict(spec.path, old_run).title_records == 0
+
+
+def test_a_workbook_with_a_title_in_its_first_cell_reads_the_table_below_it(tmp_path):
+    from tests.unit.test_datacheck import workbook_bytes
+
+    data = workbook_bytes([["Complaints, week 48"], [], ["message", "channel"], ["Card blocked", "chat"], ["Fee too high", "email"]])
+    table = read_whole_table(data, "week.xlsx")
+    assert table.to_dict("list") == {"message": ["Card blocked", "Fee too high"], "channel": ["chat", "email"]}
+    spec = inspect_input(write(tmp_path, "week.xlsx", data))
+    assert spec.title_records == 1 and [c.lines for c in iter_chunks(spec, 10)] == [[4, 5]]
+
+
+@pytest.mark.parametrize("data", [b"text\nProfit up\nLoss\n", b"text,label\nProfit up,\nLoss,negative\n", b",text,label\n0,Up,positive\n"])
+def test_files_without_a_title_keep_their_first_row_as_the_column_names(data):
+    assert list(read_whole_table(data, "x.csv").columns) == [c or "column_1" for c in data.split(b"\n")[0].decode().split(",")]
