@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from core.scoring.reading import InputFileError, read_whole_table
+from core.scoring.reading import InputFileError, file_lines, read_whole_table
 from core.settings import get_settings
 from core.wording import count_of
 
@@ -152,7 +152,7 @@ def check_labelled_data(
         raise LabelledFileError("the text column and the label column must be different columns")
     table = pd.DataFrame(
         {
-            "row": range(2, len(frame) + 2),
+            "row": file_lines(frame),
             "text": frame[text_column].fillna("").astype(str).str.strip(),
             "label": frame[label_column].fillna("").astype(str).str.strip(),
         }

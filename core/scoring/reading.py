@@ -558,6 +558,7 @@ def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFr
     header: list[str] | None = None
     header_line = 0
     rows: list[list[str]] = []
+    lines: list[int] = []
     titles = title_rows(_first_records(csv.reader(io.StringIO(text[:SAMPLE_BYTES], newline=""), delimiter=delimiter)))
     records = _csv_records(io.StringIO(text, newline=""), delimiter, encoding, name, with_header=True, title_records=titles)
     for line, fields, problem, _ in records:
@@ -571,12 +572,28 @@ def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFr
             title = "" if rows else f"; if line {header_line} is a title above the column names, delete it"
             raise InputFileError(f"{name}: cannot be read as CSV: line {line:,}: {_wrong_width(len(fields), width)}{title}")
         rows.append(fields + [""] * (width - len(fields)))
+        lines.append(line)
     if header is None:
         raise InputFileError(f"{name}: the file is empty")
     while len(header) > 1 and not named[len(header) - 1] and not any(row[len(header) - 1].strip() for row in rows):
         header = header[:-1]  # a delimiter at the end of the header too: no empty "column_N" to pick from
         rows = [row[: len(header)] for row in rows]
-    return pd.DataFrame(rows, columns=header, dtype=object)
+    return _table(rows, header, lines)
+
+
+def _table(rows: list[list[str]], columns: list[str], lines: list[int]) -> pd.DataFrame:
+    """Rows read whole, indexed so that index + 2 is each row's line in the file (see ``file_lines``)."""
+    return pd.DataFrame(rows, columns=columns, dtype=object, index=pd.Index([line - 2 for line in lines], dtype="int64"))
+
+
+def file_lines(frame: pd.DataFrame) -> list[int]:
+    """The line of the file (the sheet's row number) each row of an upload read by ``read_whole_table`` comes from:
+    index + 2, which for a plain 0, 1, 2… index is the row under a header on line 1; a title above the header, blank
+    lines and texts over several lines move the rows' lines on, and the index with them."""
+    index = frame.index
+    if pd.api.types.is_integer_dtype(index) and index.is_unique:
+        return [int(i) + 2 for i in index]
+    return list(range(2, len(frame) + 2))
 
 
 def _wrong_width(fields: int, width: int) -> str:
@@ -589,8 +606,14 @@ def read_workbook(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.D
     with tempfile.TemporaryDirectory(prefix="beacon-workbook-") as folder:
         path = Path(folder) / "upload.xlsx"
         path.write_bytes(raw)
-        frame, _ = preview(inspect_input(path, name=name), max_rows, name=name)  # a workbook has no unparseable rows
-    return frame.astype(str)
+        spec = inspect_input(path, name=name)
+        rows, lines = [], []
+        for chunk in iter_chunks(spec, max_rows, name=name):  # a workbook has no unparseable rows
+            rows += chunk.rows
+            lines += chunk.lines
+            if len(rows) >= max_rows:
+                break
+    return _table(rows[:max_rows], spec.columns, lines[:max_rows])
 
 
 def suggest_text_column(frame: pd.DataFrame) -> str | None:

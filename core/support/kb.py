@@ -27,6 +27,7 @@ from core.auth import require
 from core.nlp.datacheck import LabelledFileError, read_labelled_file
 from core.nlp.sentence_encoder import get_sentence_encoder
 from core.repositories import knowledge_bases as kb_store
+from core.scoring.reading import file_lines
 from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, answer_key
 
 MAX_NAME = 200
@@ -122,8 +123,7 @@ def check_faq(frame: pd.DataFrame, question_col: str, answer_col: str, category_
         raise FaqFileError("the question and answer columns must differ")
     check = FaqCheck(rows=[])
     by_key: dict[str, list[dict]] = {}
-    for i, record in enumerate(frame.to_dict("records")):
-        line = i + 2
+    for line, record in zip(file_lines(frame), frame.to_dict("records"), strict=True):
         question, answer = _clean(record.get(question_col)), str(record.get(answer_col) or "").strip()
         category = _clean(record.get(category_col)) if category_col else ""
         if not question:

@@ -15,6 +15,7 @@ import pandas as pd
 from core.dates import read_dates
 from core.downloads import safe_csv
 from core.privacy import mask_personal_data
+from core.scoring.reading import file_lines
 from core.support.decision import Policy
 from core.support.kb import RowIssue, load_kb, policy_for
 from core.support.retrieval import content_words
@@ -100,8 +101,7 @@ def prepare_tickets(
     problems: list[RowIssue] = []
     rows = []
     stamps = read_dates(frame[time_col]).stamps.dt.tz_localize(None) if time_col else None
-    for i, record in enumerate(frame.to_dict("records")):
-        line = i + 2
+    for i, (line, record) in enumerate(zip(file_lines(frame), frame.to_dict("records"), strict=True)):
         text = " ".join(str(record.get(text_col) or "").split())
         if not text:
             problems.append(RowIssue(line, text_col, "", "empty message; skipped"))

@@ -92,8 +92,9 @@ def with_corrections(frame: pd.DataFrame, text_column: str, label_column: str, t
     rows = corrections_for_training(task) if task in CORRECTABLE else []
     if not rows:
         return frame
-    extra = pd.DataFrame(rows, columns=[text_column, label_column])
-    return pd.concat([frame[[text_column, label_column]], extra], ignore_index=True)
+    after = int(frame.index.max()) + 1 if len(frame) and pd.api.types.is_integer_dtype(frame.index) else len(frame)
+    extra = pd.DataFrame(rows, columns=[text_column, label_column], index=range(after, after + len(rows)))  # after the file's rows
+    return pd.concat([frame[[text_column, label_column]], extra])
 
 
 def read_training_file(data: bytes, name: str) -> pd.DataFrame:

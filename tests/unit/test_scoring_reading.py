@@ -287,3 +287,14 @@ def test_a_workbook_with_a_title_in_its_first_cell_reads_the_table_below_it(tmp_
 @pytest.mark.parametrize("data", [b"text\nProfit up\nLoss\n", b"text,label\nProfit up,\nLoss,negative\n", b",text,label\n0,Up,positive\n"])
 def test_files_without_a_title_keep_their_first_row_as_the_column_names(data):
     assert list(read_whole_table(data, "x.csv").columns) == [c or "column_1" for c in data.split(b"\n")[0].decode().split(",")]
+
+
+def test_rows_read_whole_know_their_file_line_past_a_title_blank_lines_and_texts_over_two_lines():
+    from core.nlp.datacheck import check_labelled_data
+    from core.scoring.reading import file_lines
+
+    data = b'Training set,\n\ntext,label\n"Profit up,\nsays CFO",positive\n\nLoss,negative\nLoss,negative\n'
+    table = read_whole_table(data, "train.csv")
+    assert file_lines(table) == [4, 7, 8]
+    check = check_labelled_data(table, "text", "label", min_per_class=1)
+    assert check.dropped[["row", "reason"]].values.tolist() == [[8, "duplicate of row 7"]]

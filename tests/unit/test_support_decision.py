@@ -99,6 +99,18 @@ def test_one_answer_typed_in_two_styles_is_a_repeat_not_a_conflict() -> None:
     assert answer_key("Gebühren: siehe Seite") != answer_key("Gebuhren: siehe Seite")  # letters beyond ASCII count
 
 
+def test_faq_and_ticket_problems_name_the_file_s_line_below_a_title() -> None:
+    from core.scoring.reading import read_whole_table
+
+    faq = read_whole_table(b"Bank FAQ export,\n\nquestion,answer\nWhere is my card?,\nHow do I pay?,By transfer.\n", "faq.csv")
+    check = check_faq(faq, "question", "answer")
+    assert [(r.line, r.reason) for r in check.rejected] == [(4, "empty answer")] and [r["line"] for r in check.rows] == [5]
+    tickets = read_whole_table(b"Tickets week 48\nmessage,when\nhello,02/01/2024\nhi,yesterday\n,31/01/2024\n", "t.csv")
+    kept, problems = prepare_tickets(tickets, "message", "when")
+    assert [(p.line, p.column) for p in problems] == [(4, "when"), (5, "message")]
+    assert kept["timestamp"].dt.strftime("%Y-%m-%d").tolist()[0] == "2024-01-02"  # day-first: 31/01/2024 shows the order
+
+
 def test_column_picker_and_missing_columns() -> None:
     frame = _faq("Frage;Antwort\nWo ist meine Karte?;Unterwegs.\n")
     assert suggest_faq_columns(frame)[:2] == ("Frage", "Antwort")
