@@ -12,7 +12,7 @@ from core.nlp.runs import TextsFile, compression_refusal, get_run, list_runs
 from core.nlp.training import TrainingParams
 from core.scoring.reading import InputFileError
 from core.views import model_studio as studio
-from core.wording import sentence
+from core.wording import count_of, sentence
 from ui import (
     chart_labels,
     confirm_deletion,
@@ -203,8 +203,9 @@ def train_tab() -> None:
         task = t2.text_input("New task name", placeholder="e.g. complaint_type", key="studio_new_task")
     corrections = studio.corrections_available(task)
     add_corrections = corrections > 0 and st.checkbox(
-        f"Add the {corrections} reviewer corrections of {plain(task)} items to the training data", value=True, key="studio_corrections"
-    )
+        f"Add the {count_of(corrections, 'reviewer correction')} of {plain(task)} items to the training data",
+        value=True, key="studio_corrections",
+    )  # fmt: skip
     method = st.radio("Method", list(studio.METHODS), format_func=studio.METHODS.get, horizontal=False, key="studio_method")
     bases = studio.base_choices()
     base = st.radio("Base encoder", bases, format_func=studio.BASES.get, horizontal=True, key="studio_base")

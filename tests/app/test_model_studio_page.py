@@ -316,7 +316,7 @@ def test_reviewer_corrections_are_counted_apart_from_the_file_rows(tiny_models):
     correct_label(article_id, "sentiment", "negative", ["negative", "neutral", "positive"])
     at = upload(open_page("model_studio.py", "Train"), labelled().to_csv(index=False).encode())
     assert_no_exception(at)
-    assert widget(at.checkbox, "Add the 1 reviewer corrections of sentiment items to the training data").value
+    assert widget(at.checkbox, "Add the 1 reviewer correction of sentiment items to the training data").value
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rows in file"] == str(len(labelled())) and metrics["Reviewer corrections"] == "1"
     assert metrics["Usable rows"] == str(len(labelled()) + 1)
