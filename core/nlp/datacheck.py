@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from core.scoring.reading import InputFileError, file_lines, read_whole_table
+from core.scoring.reading import InputFileError, file_lines, no_column, read_whole_table
 from core.settings import get_settings
 from core.wording import count_of
 
@@ -147,7 +147,7 @@ def check_labelled_data(
     that blocks training)."""
     for column in (text_column, label_column):
         if column not in frame.columns:
-            raise LabelledFileError(f"no column named {column!r}; columns are: {', '.join(map(str, frame.columns))}")
+            raise LabelledFileError(no_column(column, frame.columns))
     if text_column == label_column:
         raise LabelledFileError("the text column and the label column must be different columns")
     table = pd.DataFrame(

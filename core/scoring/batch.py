@@ -11,7 +11,7 @@ from typing import TextIO
 
 from core.scoring.engine import TaskModel, load_task_models, make_layout, merge_counts, score_chunks
 from core.scoring.export import ErrorWriter, make_sink
-from core.scoring.reading import InputFileError, count_records, inspect_input, preview, require_data_rows
+from core.scoring.reading import InputFileError, count_records, inspect_input, no_column, preview, require_data_rows
 from core.wording import clock_duration
 
 ProgressFn = Callable[[int, int | None], None]  # (records done, total records or None)
@@ -67,7 +67,7 @@ def score_file(
     name = str(input_path)
     spec = inspect_input(input_path, encoding, name=name)
     if text_column not in spec.columns:
-        raise InputFileError(f"{name}: no column named {text_column!r}; columns are: {', '.join(spec.columns)}")
+        raise InputFileError(f"{name}: {no_column(text_column, spec.columns)}")
     require_data_rows(spec, *preview(spec, 1, name=name), name)
     models = models or load_task_models(tasks, versions)
     fmt = output_format(output_path, fmt)

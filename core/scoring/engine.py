@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from core.nlp.classifier import TextClassifier
 from core.privacy import mask_personal_data
-from core.scoring.reading import BadRow, Chunk, InputSpec, iter_chunks
+from core.scoring.reading import BadRow, Chunk, InputSpec, iter_chunks, no_column
 from core.settings import get_settings
 
 STATUS_OK = "ok"
@@ -191,9 +191,7 @@ def score_chunks(
     """Read, mask and score the file chunk by chunk (bounded memory); stops before the next chunk
     when ``should_stop()`` says so."""
     if text_column not in spec.columns:
-        raise ValueError(
-            f"{name or spec.path.name}: no column named {text_column!r}; columns are: {', '.join(spec.columns)}"
-        )
+        raise ValueError(f"{name or spec.path.name}: {no_column(text_column, spec.columns)}")
     layout = make_layout(spec.columns, models)
     sizes = ChunkSizes(chunk_rows or get_settings().scoring_chunk_rows)
     chunk: Chunk

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.scoring.export import ErrorWriter
-from core.scoring.reading import BadRow, InputFileError, InputSpec, inspect_input, iter_chunks
+from core.scoring.reading import BadRow, InputFileError, InputSpec, inspect_input, iter_chunks, no_column
 
 SUFFIXES = {".csv": "rows", ".gz": "rows", ".xlsx": "rows", ".parquet": "parquet", ".pq": "parquet"}  # rows: the local reader's
 SUMMARY = "_summary.json"  # leading underscore: Parquet readers of the folder skip it
@@ -129,7 +129,7 @@ def check_inputs(files: Sequence[Path], text_column: str, encoding: str = "utf-8
     for index, path in enumerate(files):
         columns = specs[index].columns if specs else _parquet_columns(path)
         if text_column not in columns:
-            raise InputFileError(f"{path}: no column named {text_column!r}; columns are: {', '.join(columns)}")
+            raise InputFileError(f"{path}: {no_column(text_column, columns)}")
         if columns != first:
             raise InputFileError(f"{path}: its columns ({', '.join(columns)}) differ from {files[0].name}'s ({', '.join(first)})")
     return first, specs

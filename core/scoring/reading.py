@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import collections
 import csv
+import difflib
 import gzip
 import io
 import tempfile
@@ -277,6 +278,15 @@ def _check_workbook(path: Path, name: str) -> None:
 
 
 TITLE_SCAN = 10  # records looked at for a title above the column names
+
+
+def no_column(column: str, columns: Iterable[str]) -> str:
+    """"no column named 'Text'; columns are: text, id (did you mean 'text'?)": the message for a column that is not
+    in a file, naming the one meant when it differs only in capitals, spaces or a letter or two."""
+    columns = [str(c) for c in columns]
+    by_key = {" ".join(c.casefold().split()): c for c in columns}
+    meant = by_key.get(" ".join(str(column).casefold().split())) or next(iter(difflib.get_close_matches(column, columns, 1, 0.8)), None)
+    return f"no column named {column!r}; columns are: {', '.join(columns)}" + (f" (did you mean {meant!r}?)" if meant else "")
 
 
 def _is_blank(fields: list[str]) -> bool:

@@ -37,7 +37,7 @@ from core import runs as lifecycle
 from core.auth import current_actor, record, require, requires
 from core.repositories import runs as run_rows
 from core.scoring.export import ERROR_COLUMNS, arrow_table, concat_files, csv_text, write_error_rows
-from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, preview
+from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, no_column, preview
 from core.settings import get_settings
 from core.storage.tables import ScoringRun, utcnow
 
@@ -240,7 +240,7 @@ def create_run(
         raise ValueError("the Ray engine is not configured here (set BEACON_RAY_ADDRESS); score the file with the local engine")
     spec = inspect_input(upload_path, "auto", name=file_name)
     if text_column not in spec.columns:
-        raise InputFileError(f"{file_name}: no column named {text_column!r}; columns are: {', '.join(spec.columns)}")
+        raise InputFileError(f"{file_name}: {no_column(text_column, spec.columns)}")
     chosen = {task: int(v) for task, v in (versions or {}).items()}
     if set(chosen) - set(tasks):
         raise ValueError(f"a version was given for {', '.join(sorted(set(chosen) - set(tasks)))}, which is not among the tasks to score")

@@ -99,6 +99,7 @@ def test_cli_scores_a_csv_with_the_active_model(tiny_models, tmp_path: Path):
     ("content", "column", "message"),
     [
         (b"id,body\n1,hello\n", "text", "no column named 'text'"),
+        (b"id,Headline\n1,hello\n", "headline", "no column named 'headline'; columns are: id, Headline (did you mean 'Headline'?)"),
         (b"", "text", "the file is empty"),
         ("text\nUnternehmensgew\xe4hr\n".encode("latin-1"), "text", "not valid UTF-8"),
     ],

@@ -126,6 +126,14 @@ def test_labels_written_with_other_capitals_or_spaces_are_one_label_spelled_as_t
     assert check.class_counts == {"Billing": 4, "Cards": 3} and not [w for w in check.warnings if "labels differ" in w]
 
 
+def test_a_column_named_with_other_capitals_or_a_typo_is_suggested():
+    from core.scoring.reading import no_column
+
+    assert no_column("Text", ["text", "id"]) == "no column named 'Text'; columns are: text, id (did you mean 'text'?)"
+    assert no_column("headlin", ["headline", "id"]).endswith("(did you mean 'headline'?)")
+    assert no_column("body", ["headline", "id"]) == "no column named 'body'; columns are: headline, id"
+
+
 def test_missing_or_identical_columns_are_refused():
     with pytest.raises(LabelledFileError, match="no column named 'label'; columns are: text, tag"):
         check_labelled_data(pd.DataFrame({"text": ["a"], "tag": ["b"]}), "text", "label")
