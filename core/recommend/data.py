@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import sparse
 
 from core.dates import DatesRead, read_dates
-from core.scoring.reading import InputFileError, read_whole_table
+from core.scoring.reading import InputFileError, no_column, read_whole_table
 from core.wording import count_of, one_or_many
 
 INTERACTION_FIELDS = {"user": True, "item": True, "rating": False, "event": False, "timestamp": False}
@@ -157,7 +157,7 @@ def _check_mapping(check: DataCheck, frame: pd.DataFrame, mapping: dict[str, str
     for fld, required in fields.items():
         column = mapping.get(fld)
         if column and column not in frame.columns:
-            check.add("error", f"{name}: there is no column {column!r} (columns: {', '.join(frame.columns)})")
+            check.add("error", f"{name}: {no_column(column, frame.columns, FIELD_NAMES[fld])}")
             good = False
         elif required and not column:
             check.add("error", f"{name}: choose the column that holds the {FIELD_NAMES[fld]}")

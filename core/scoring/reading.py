@@ -280,13 +280,15 @@ def _check_workbook(path: Path, name: str) -> None:
 TITLE_SCAN = 10  # records looked at for a title above the column names
 
 
-def no_column(column: str, columns: Iterable[str]) -> str:
+def no_column(column: str, columns: Iterable[str], role: str = "") -> str:
     """"no column named 'Text'; columns are: text, id (did you mean 'text'?)": the message for a column that is not
-    in a file, naming the one meant when it differs only in capitals, spaces or a letter or two."""
+    in a file, naming the one meant when it differs only in capitals, spaces or a letter or two. ``role``: what the
+    column was to hold ("no answer column named …")."""
     columns = [str(c) for c in columns]
     by_key = {" ".join(c.casefold().split()): c for c in columns}
     meant = by_key.get(" ".join(str(column).casefold().split())) or next(iter(difflib.get_close_matches(column, columns, 1, 0.8)), None)
-    return f"no column named {column!r}; columns are: {', '.join(columns)}" + (f" (did you mean {meant!r}?)" if meant else "")
+    named = f"no {role + ' ' if role else ''}column named {column!r}; columns are: {', '.join(columns)}"
+    return named + (f" (did you mean {meant!r}?)" if meant else "")
 
 
 def _is_blank(fields: list[str]) -> bool:

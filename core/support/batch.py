@@ -22,7 +22,7 @@ import pandas as pd
 
 from core.downloads import SafeCsvWriter
 from core.repositories import knowledge_bases as kb_store
-from core.scoring.reading import InputFileError, inspect_input, iter_chunks
+from core.scoring.reading import InputFileError, inspect_input, iter_chunks, no_column
 from core.support.assistant import ESCALATE_TEXT, MAX_QUESTION_CHARS, RERANK_WEIGHT, analyse
 from core.support.decision import LOW_SIMILARITY, UNKNOWN_INTENT, Policy, decide
 from core.support.kb import ImportReport, import_faq, load_kb, policy_for, question_key
@@ -61,7 +61,7 @@ class BatchReport:
 def _columns(columns: list[str], text_column: str, expected_column: str | None, name: str) -> None:
     for role, col in (("text", text_column), ("expected answer", expected_column)):
         if col is not None and col not in columns:
-            raise InputFileError(f"{name}: the {role} column {col!r} is not in the file; columns: {', '.join(map(repr, columns))}")
+            raise InputFileError(f"{name}: {no_column(col, columns, role)}")
     clash = [c for c in ADDED_COLUMNS + ["correct"] if c in columns]
     if clash:
         names = ", ".join(map(repr, clash))

@@ -27,7 +27,7 @@ from core.auth import require
 from core.nlp.datacheck import LabelledFileError, read_labelled_file
 from core.nlp.sentence_encoder import get_sentence_encoder
 from core.repositories import knowledge_bases as kb_store
-from core.scoring.reading import file_lines
+from core.scoring.reading import file_lines, no_column
 from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, answer_key
 
 MAX_NAME = 200
@@ -118,7 +118,7 @@ def check_faq(frame: pd.DataFrame, question_col: str, answer_col: str, category_
     """Apply the import rules within the file (see the module docstring)."""
     for role, col in (("question", question_col), ("answer", answer_col), ("category", category_col)):
         if col is not None and col not in frame.columns:
-            raise FaqFileError(f"the {role} column {col!r} is not in the file; columns: {', '.join(map(repr, frame.columns))}")
+            raise FaqFileError(no_column(col, frame.columns, role))
     if question_col == answer_col:
         raise FaqFileError("the question and answer columns must differ")
     check = FaqCheck(rows=[])

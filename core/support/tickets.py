@@ -15,7 +15,7 @@ import pandas as pd
 from core.dates import read_dates
 from core.downloads import safe_csv
 from core.privacy import mask_personal_data
-from core.scoring.reading import file_lines
+from core.scoring.reading import file_lines, no_column
 from core.support.decision import Policy
 from core.support.kb import RowIssue, load_kb, policy_for
 from core.support.retrieval import content_words
@@ -95,7 +95,7 @@ def prepare_tickets(
     roles = (("text", text_col), ("timestamp", time_col), ("channel", channel_col), ("agent", agent_col), ("resolved", resolved_col))
     for role, col in roles:
         if col is not None and col not in frame.columns:
-            raise TicketFileError(f"the {role} column {col!r} is not in the file; columns: {', '.join(map(repr, frame.columns))}")
+            raise TicketFileError(no_column(col, frame.columns, role))
     if len(frame) > MAX_TICKETS:
         raise TicketFileError(f"the file has {len(frame)} rows; at most {MAX_TICKETS} tickets are analysed at once")
     problems: list[RowIssue] = []

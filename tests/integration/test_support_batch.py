@@ -71,7 +71,7 @@ def test_answer_file_bad_column_is_a_clear_error(db, tmp_path, capsys) -> None:
     tickets.write_text("id,body\n1,How do I reset my PIN?\n")
     out = tmp_path / "answers.csv"
     assert main(["answer", "--kb", "Bank", "--input", str(tickets), "--text-column", "text", "--output", str(out)]) == 1
-    assert "tickets.csv: the text column 'text' is not in the file; columns: 'id', 'body'" in capsys.readouterr().err
+    assert "tickets.csv: no text column named 'text'; columns are: id, body" in capsys.readouterr().err
     assert not out.exists()
     assert main(["answer", "--kb", "Bank", "--input", str(tickets), "--output", str(out)]) == 2
     assert "--input needs --text-column COL and --output FILE" in capsys.readouterr().err

@@ -114,7 +114,7 @@ def test_faq_and_ticket_problems_name_the_file_s_line_below_a_title() -> None:
 def test_column_picker_and_missing_columns() -> None:
     frame = _faq("Frage;Antwort\nWo ist meine Karte?;Unterwegs.\n")
     assert suggest_faq_columns(frame)[:2] == ("Frage", "Antwort")
-    with pytest.raises(FaqFileError, match="answer column 'answer' is not in the file"):
+    with pytest.raises(FaqFileError, match="no answer column named 'answer'; columns are: "):
         check_faq(frame, "Frage", "answer")
     with pytest.raises(FaqFileError, match="empty"):
         read_faq_file(b"  \n", "empty.csv")
@@ -142,7 +142,7 @@ def test_ticket_problems_name_line_and_column() -> None:
     assert tickets["text"].tolist() == ["hello", "hi"]
     assert [(p.line, p.column) for p in problems] == [(3, "message"), (4, "when")]
     assert "'yesterday' is not a date" in problems[1].reason
-    with pytest.raises(TicketFileError, match="timestamp column 'date'"):
+    with pytest.raises(TicketFileError, match="no timestamp column named 'date'; columns are: message, when"):
         prepare_tickets(frame, "message", "date")
 
 
