@@ -34,6 +34,27 @@ def open_tab(name: str) -> None:
     st.session_state["tab"] = name
 
 
+def use_feed_link(feed_id: int, name: str, url: str) -> None:
+    """A feed whose URL is a web page takes the address of a feed that page names (its button under the failure)."""
+    try:
+        update_feed(feed_id, url=url)
+    except (ValueError, FeedError, PermissionError) as exc:
+        st.session_state["feed_report"] = dash.ActionReport("error", dash.error_text(exc))
+        return
+    st.session_state["feed_pick"] = feed_id
+    st.session_state["feed_report"] = dash.ActionReport("success", dash.feed_saved_text(name, {"url": url}) + " Fetch now fetches it.")
+
+
+def feed_link_buttons(report: dash.ActionReport | None, by_id: dict) -> None:
+    """Under a failure on a web page that names its feeds: one button per feed to use it (admins)."""
+    feed = by_id.get(report.problem_feeds[0]) if report is not None and report.feed_links and report.problem_feeds else None
+    if feed is None or not may("admin"):
+        return
+    for number, (url, title) in enumerate(report.feed_links):
+        st.button(f"Use {title or url} ({url})" if title else f"Use {url}", key=f"feed_link_{number}", icon=":material/rss_feed:",
+                  on_click=use_feed_link, args=(feed.id, feed.name, url), help="Make this the feed's URL")  # fmt: skip
+
+
 def submit_feed() -> None:
     """Add the feed from the form; on success empty the form and preselect the feed for Fetch now."""
     state = st.session_state
@@ -452,6 +473,7 @@ if feeds_tab.open:
         feeds = list_feeds()
         st.subheader("Monitored feeds")  # the team's, not one user's
         report = say_pending("feed_report")
+        feed_link_buttons(report, {f.id: f for f in feeds})
         if not feeds:
             st.info("No feeds yet — add one above with its RSS or Atom URL." if may("admin") else "No feeds yet.")
         else:

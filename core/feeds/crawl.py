@@ -41,6 +41,7 @@ class CrawlOutcome:
     error: str | None = None  # the reason for 'error'; for 'ok', why a broken document's items were only recovered
     database_error: str | None = None  # the database could not be read or written: the feed may still show an old status
     too_old: int = 0  # items of the document published before the first day kept (BEACON_KEEP_ITEMS_DAYS): not stored
+    feed_links: tuple[tuple[str, str], ...] = ()  # for 'error' on a web page: the feeds it names (URL, title)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _crawl_target(target: _FeedTarget, now: datetime) -> CrawlOutcome:
         parsed = read_feed(fetched.body, fetched.final_url, fetched.content_type) if fetched.status == "ok" else ParsedFeed([])
         return _store(target, fetched, parsed, now)
     except FeedError as exc:
-        return _record_error(target, now, str(exc))
+        return replace(_record_error(target, now, str(exc)), feed_links=exc.feed_links)
     except Exception as exc:  # a bug or an exotic document must not stop the other feeds
         log.exception("unexpected error crawling feed %s", target.name)
         if isinstance(exc, SQLAlchemyError):  # storing failed: said on the outcome even if the error could be recorded

@@ -91,7 +91,8 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedF
     parsed = _feedparser(body, content_type)
     entries = parsed.get("entries") or []
     if not parsed.get("version") and _looks_like_html(prolog, body):
-        raise FeedError(f"{url}: the URL returned an HTML page, not an RSS/Atom feed{feed_links_text(feed_links(body, url))}")
+        links = feed_links(body, url)
+        raise FeedError(f"{url}: the URL returned an HTML page, not an RSS/Atom feed{feed_links_text(links)}", tuple(links))
     if entries:
         return ParsedFeed([_item(entry, url) for entry in entries], _recovered_warning(parsed, url, len(entries)))
     _raise_unless_feed(parsed, url, prolog.root)

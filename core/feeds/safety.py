@@ -14,7 +14,12 @@ ALLOW_LIST_HINT = "an admin can allow-list it with BEACON_FEED_ALLOWED_HOSTS"
 
 
 class FeedError(Exception):
-    """A feed could not be fetched or read; the message says why (and names the URL)."""
+    """A feed could not be fetched or read; the message says why (and names the URL). ``feed_links``: (URL, title) of
+    the feeds a web page fetched instead of a feed names, for a one-click change of the feed's URL."""
+
+    def __init__(self, message: str, feed_links: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.feed_links = feed_links
 
 
 def allowed_hosts() -> set[str]:

@@ -862,6 +862,7 @@ class ActionReport:
     new_items: int = 0
     scored: int = 0
     problem_feeds: tuple[int, ...] = ()  # feeds whose failure or broken document this report already says
+    feed_links: tuple[tuple[str, str], ...] = ()  # the failed feed's URL is a web page naming these feeds (URL, title)
 
 
 def last_fetch_problem(feed: FeedView, report: ActionReport | None) -> tuple[str, str] | None:
@@ -966,7 +967,7 @@ def fetch_now(feed_id: int, progress: ScoringProgress | None = None) -> ActionRe
         record("feed fetched", outcome.feed_name, detail={"feed id": feed_id})
     name = outcome.feed_name or f"feed {feed_id}"
     if outcome.status == "error":
-        return ActionReport("error", f"Fetching {name} failed: {outcome.error}", problem_feeds=(feed_id,))
+        return ActionReport("error", f"Fetching {name} failed: {outcome.error}", problem_feeds=(feed_id,), feed_links=outcome.feed_links)
     _group_into_stories()
     scored = _score_fetched(name, outcome.new_items, progress)
     if isinstance(scored, ActionReport):

@@ -190,6 +190,30 @@ def test_fetch_now_shows_why_a_feed_failed(db):
     assert any("The last fetch of Gone failed" in e and "404" in e for e in texts(at.error))
 
 
+def test_a_web_page_given_as_the_feed_offers_the_feeds_it_names_and_one_click_uses_one(tiny_models):
+    page = (b'<html><head><link rel="alternate" type="application/rss+xml" title="Top news" href="/top.rss">'
+            b'<link rel="alternate" type="application/atom+xml" href="/all.atom"></head><body>Markets</body></html>')
+    routes = {"/": FeedRoute(page, headers={"Content-Type": "text/html"}),
+              "/top.rss": _rss([{"title": "Shares plunged after a profit warning", "link": "https://example.com/a"}])}  # fmt: skip
+    with serve_feeds(routes) as base:
+        at = open_page(PAGE, tab="Feeds")
+        fill_feed_form(at, "Markets site", base + "/")
+        button(at, "Fetch now").click().run()
+        assert_no_exception(at)
+        errors = [e.replace("\u2060", "") for e in texts(at.error)]  # the page keeps addresses from turning into links
+        assert any("the page names 2 feeds: " + base + "/top.rss ('Top news')" in e for e in errors), errors
+        assert [b.label for b in at.button if b.key and b.key.startswith("feed_link_")] == [
+            f"Use Top news ({base}/top.rss)", f"Use {base}/all.atom"]  # fmt: skip
+        at.button(key="feed_link_0").click().run()
+        assert_no_exception(at)
+        [feed] = list_feeds()
+        assert feed.url == base + "/top.rss"
+        assert any("Saved the feed 'Markets site': new URL" in t for t in texts(at.success)), texts(at.success)
+        assert not [b for b in at.button if b.key and b.key.startswith("feed_link_")]  # said once, with the failure
+        button(at, "Fetch now").click().run()
+        assert any(t.startswith("Markets site: 1 new item") for t in texts(at.success)), texts(at.success)
+
+
 def test_fetch_all_fetches_every_feed_and_names_the_one_that_failed(tiny_models):
     routes = {
         "/a.rss": _rss([{"title": "Profit rose to a record", "link": "https://example.com/a1"},
