@@ -101,8 +101,11 @@ def feed_clash(name: str, url: str) -> FeedTaken | None:
 
 
 def _apply(feed: Feed, **values: object) -> None:
-    if "url" in values and values["url"] != feed.url:  # a new URL forgets the old one's caching validators
-        feed.etag = feed.last_modified = None
+    if "url" in values and values["url"] != feed.url and feed.id is not None:
+        # a new URL is a new source: the old one's caching validators and last fetch say nothing about it, and the
+        # worker's next cycle fetches it (its interval counts from a fetch)
+        feed.etag = feed.last_modified = feed.last_fetched_at = feed.last_status = feed.last_error = None
+        feed.last_new_items = 0
     for key, value in values.items():
         setattr(feed, key, value)
 

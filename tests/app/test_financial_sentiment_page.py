@@ -210,6 +210,7 @@ def test_a_web_page_given_as_the_feed_offers_the_feeds_it_names_and_one_click_us
         assert feed.url == base + "/top.rss"
         assert any("Saved the feed 'Markets site': new URL" in t for t in texts(at.success)), texts(at.success)
         assert not [b for b in at.button if b.key and b.key.startswith("feed_link_")]  # said once, with the failure
+        assert not texts(at.error)  # the web page's failure is not the new address's "last fetch"
         button(at, "Fetch now").click().run()
         assert any(t.startswith("Markets site: 1 new item") for t in texts(at.success)), texts(at.success)
 

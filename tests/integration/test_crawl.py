@@ -135,6 +135,19 @@ def test_a_new_etag_brings_the_new_items(server):
     assert (outcome.status, outcome.new_items, _feed(feed_id).etag) == ("ok", 1, '"v2"')
 
 
+def test_a_new_url_forgets_the_old_one_s_fetch_and_is_fetched_at_the_next_cycle(server):
+    server.routes["/page"] = FeedRoute(b"<html><body>Markets</body></html>", headers={"Content-Type": "text/html"})
+    server.routes["/news.rss"] = FeedRoute(rss_feed(_items(1)), etag='"v1"')
+    feed_id = add_feed("News", server.url("/page"))
+    assert crawl_feed(feed_id, now=NOW).status == "error" and "HTML page" in _feed(feed_id).last_error
+    assert crawl_due_feeds(now=NOW + timedelta(minutes=1)) == []  # fetched a minute ago: not due
+    update_feed(feed_id, url=server.url("/news.rss"))
+    feed = _feed(feed_id)
+    assert (feed.last_status, feed.last_error, feed.last_fetched_at, feed.etag) == (None, None, None, None)
+    [outcome] = crawl_due_feeds(now=NOW + timedelta(minutes=1))  # the new address is fetched at once, not in 15 minutes
+    assert (outcome.status, outcome.new_items) == ("ok", 1)
+
+
 def test_a_feed_without_items_is_recorded_as_empty(server):
     server.routes["/quiet.rss"] = rss_feed([])
     feed_id = add_feed("Quiet", server.url("/quiet.rss"))
