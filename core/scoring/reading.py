@@ -311,13 +311,15 @@ def _first_records(rows: Iterable[list[str]]) -> list[list[str]]:
 
 def title_rows(records: list[list[str]]) -> int:
     """How many of a file's first records are a title above the column names: a report exported with a title in its
-    first cell ("Sales report Q3,,", then maybe an empty row) has records with at most one value before the first with
-    two or more, the column names. A file whose first record has two values or more, or whose records never do (one
+    first cell ("Sales report Q3,,", then maybe an empty row) has records with no value past the first cell before the
+    first record with two values or more, the column names. A file whose first record has a value past the first cell
+    (",text" as pandas writes an index, or any header of two names), or whose records never have two values (one
     column), has none."""
-    filled = [sum(1 for value in fields if value.strip()) for fields in records]
-    if not filled or filled[0] > 1:
+    title = [not any(value.strip() for value in fields[1:]) for fields in records]
+    two_values = [sum(1 for value in fields if value.strip()) >= 2 for fields in records]
+    if not records or not title[0]:
         return 0
-    return next((i for i, n in enumerate(filled) if n >= 2), 0)
+    return next((i for i, found in enumerate(two_values) if found), 0)
 
 
 def _xlsx_header(path: Path, name: str) -> tuple[list[str], int]:

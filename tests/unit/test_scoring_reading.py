@@ -284,7 +284,8 @@ def test_a_workbook_with_a_title_in_its_first_cell_reads_the_table_below_it(tmp_
     assert spec.title_records == 1 and [c.lines for c in iter_chunks(spec, 10)] == [[4, 5]]
 
 
-@pytest.mark.parametrize("data", [b"text\nProfit up\nLoss\n", b"text,label\nProfit up,\nLoss,negative\n", b",text,label\n0,Up,positive\n"])
+@pytest.mark.parametrize("data", [b"text\nProfit up\nLoss\n", b"text,label\nProfit up,\nLoss,negative\n", b",text,label\n0,Up,positive\n",
+                                  b",text\n0,Profit up\n1,Loss\n"])  # the last: a pandas column written with its index
 def test_files_without_a_title_keep_their_first_row_as_the_column_names(data):
     assert list(read_whole_table(data, "x.csv").columns) == [c or "column_1" for c in data.split(b"\n")[0].decode().split(",")]
 
