@@ -34,12 +34,13 @@ def open_tab(name: str) -> None:
     st.session_state["tab"] = name
 
 
-def use_feed_link(feed_id: int, name: str, url: str) -> None:
-    """A feed whose URL is a web page takes the address of a feed that page names (its button under the failure)."""
+def use_feed_link(feed_id: int, name: str, url: str, links: tuple[tuple[str, str], ...]) -> None:
+    """A feed whose URL is a web page takes the address of a feed that page names (its button under the failure); when
+    that is refused (another feed has the address) the buttons stay for another choice."""
     try:
         update_feed(feed_id, url=url)
     except (ValueError, FeedError, PermissionError) as exc:
-        st.session_state["feed_report"] = dash.ActionReport("error", dash.error_text(exc))
+        st.session_state["feed_report"] = dash.ActionReport("error", dash.error_text(exc), problem_feeds=(feed_id,), feed_links=links)
         return
     st.session_state["feed_pick"] = feed_id
     st.session_state["feed_report"] = dash.ActionReport("success", dash.feed_saved_text(name, {"url": url}) + " Fetch now fetches it.")
@@ -52,7 +53,7 @@ def feed_link_buttons(report: dash.ActionReport | None, by_id: dict) -> None:
         return
     for number, (url, title) in enumerate(report.feed_links):
         st.button(f"Use {title or url} ({url})" if title else f"Use {url}", key=f"feed_link_{number}", icon=":material/rss_feed:",
-                  on_click=use_feed_link, args=(feed.id, feed.name, url), help="Make this the feed's URL")  # fmt: skip
+                  on_click=use_feed_link, args=(feed.id, feed.name, url, report.feed_links), help="Make this the feed's URL")  # fmt: skip
 
 
 def submit_feed() -> None:

@@ -6,7 +6,8 @@ import json
 from datetime import timedelta
 
 from core.feeds import list_feeds
-from core.storage.tables import utcnow
+from core.storage import session_scope
+from core.storage.tables import Feed, utcnow
 from core.views.financial_sentiment import ArticleFilter, list_articles
 from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, table, texts, widget
 from tests.support.feed_server import FeedRoute, serve_feeds
@@ -204,9 +205,15 @@ def test_a_web_page_given_as_the_feed_offers_the_feeds_it_names_and_one_click_us
         assert any("the page names 2 feeds: " + base + "/top.rss ('Top news')" in e for e in errors), errors
         assert [b.label for b in at.button if b.key and b.key.startswith("feed_link_")] == [
             f"Use Top news ({base}/top.rss)", f"Use {base}/all.atom"]  # fmt: skip
+        with session_scope() as session:  # the second address is another feed's already
+            session.add(Feed(name="Top news wire", url=base + "/all.atom", topics=[]))
+        at.button(key="feed_link_1").click().run()
+        assert_no_exception(at)
+        assert texts(at.error) == ["The feed 'Top news wire' already uses this URL."]  # not the stored failure again
+        assert [b.key for b in at.button if b.key and b.key.startswith("feed_link_")] == ["feed_link_0", "feed_link_1"]
         at.button(key="feed_link_0").click().run()
         assert_no_exception(at)
-        [feed] = list_feeds()
+        [feed] = [f for f in list_feeds() if f.name == "Markets site"]
         assert feed.url == base + "/top.rss"
         assert any("Saved the feed 'Markets site': new URL" in t for t in texts(at.success)), texts(at.success)
         assert not [b for b in at.button if b.key and b.key.startswith("feed_link_")]  # said once, with the failure
