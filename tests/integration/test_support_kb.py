@@ -169,7 +169,7 @@ def test_refused_input_leaves_no_audit_row(db) -> None:
     from core.auth import list_events
     from core.support import kb as kbmod
 
-    with pytest.raises(kbmod.FaqFileError, match="not in the file"):
+    with pytest.raises(kbmod.FaqFileError, match="no question column named 'no such column'; columns are: question, answer"):
         kbmod.import_faq("Cards", FAQ, "no such column", "answer")
     with pytest.raises(LookupError):
         kbmod.rollback_kb("Cards")
