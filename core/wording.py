@@ -48,3 +48,8 @@ def rough_duration(seconds: float) -> str:
     if seconds < 5400:
         return f"about {round(seconds / 60):.0f} minutes"
     return f"about {seconds / 3600:.1f} hours"
+
+
+def loose_key(name: str) -> str:
+    """How names a person typed are compared: capitals and spaces ignored ("Billing  issue" and "billing issue" match)."""
+    return " ".join(name.casefold().split())

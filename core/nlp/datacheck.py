@@ -14,7 +14,7 @@ import pandas as pd
 
 from core.scoring.reading import InputFileError, file_lines, no_column, read_whole_table
 from core.settings import get_settings
-from core.wording import count_of
+from core.wording import count_of, loose_key
 
 MIN_EXAMPLES_PER_CLASS = 5  # 1 for validation + enough left to learn from
 MAX_LABELS = 200
@@ -204,21 +204,16 @@ def one_spelling_per_label(labels: pd.Series, preferred: Iterable[str] = ()) -> 
     ``preferred`` one (the task's fixed labels, then the active version's) when it matches, else the file's most
     frequent (the first seen on a tie); returns the labels and {spelling in the file: spelling used} for those changed."""
     counts = labels.value_counts(sort=False)
-    canonical = {label_key(label): label for label in reversed(list(preferred))}
+    wanted = {loose_key(label): label for label in reversed(list(preferred))}
     most_used: dict[str, str] = {}
     for spelling in labels.drop_duplicates():
-        key = label_key(spelling)
+        key = loose_key(spelling)
         if key not in most_used or counts[spelling] > counts[most_used[key]]:
             most_used[key] = spelling
-    canonical = {key: canonical.get(key, spelling) for key, spelling in most_used.items()}
-    respelled = {spelling: canonical[label_key(spelling)] for spelling in counts.index}
+    canonical = {key: wanted.get(key, spelling) for key, spelling in most_used.items()}
+    respelled = {spelling: canonical[loose_key(spelling)] for spelling in counts.index}
     respelled = {spelling: used for spelling, used in respelled.items() if spelling != used}
     return (labels.map(lambda label: respelled.get(label, label)) if respelled else labels), respelled
-
-
-def label_key(label: str) -> str:
-    """How labels are compared: capitals and spaces ignored ("Billing  issue" and "billing issue" are one label)."""
-    return " ".join(label.casefold().split())
 
 
 def _dropped_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.scoring.content import GZIP, ZIP, check_text, not_text_message, utf16_without_bom
-from core.wording import count_of
+from core.wording import count_of, loose_key
 
 DELIMITERS = (",", ";", "\t", "|")
 WORKBOOK = b"PK\x03\x04"  # the ZIP signature an .xlsx file starts with
@@ -285,8 +285,8 @@ def no_column(column: str, columns: Iterable[str], role: str = "") -> str:
     in a file, naming the one meant when it differs only in capitals, spaces or a letter or two. ``role``: what the
     column was to hold ("no answer column named …")."""
     columns = [str(c) for c in columns]
-    by_key = {" ".join(c.casefold().split()): c for c in columns}
-    meant = by_key.get(" ".join(str(column).casefold().split())) or next(iter(difflib.get_close_matches(column, columns, 1, 0.8)), None)
+    by_key = {loose_key(c): c for c in columns}
+    meant = by_key.get(loose_key(str(column))) or next(iter(difflib.get_close_matches(column, columns, 1, 0.8)), None)
     named = f"no {role + ' ' if role else ''}column named {column!r}; columns are: {', '.join(columns)}"
     return named + (f" (did you mean {meant!r}?)" if meant else "")
 
@@ -529,14 +529,22 @@ def iter_chunks(
 
 def preview(spec: InputSpec, rows: int = 20, name: str | None = None) -> tuple[pd.DataFrame, list[BadRow]]:
     """The first ``rows`` good rows and the bad rows met on the way."""
+    good, _, bad = _first_good_rows(spec, rows, name)
+    return pd.DataFrame(good, columns=spec.columns, dtype=object), bad
+
+
+def _first_good_rows(spec: InputSpec, limit: int, name: str | None) -> tuple[list[list[str]], list[int], list[BadRow]]:
+    """The first ``limit`` good rows with their lines, and the bad rows met on the way."""
     good: list[list[str]] = []
+    lines: list[int] = []
     bad: list[BadRow] = []
-    for chunk in iter_chunks(spec, rows, name=name):
+    for chunk in iter_chunks(spec, limit, name=name):
         good.extend(chunk.rows)
+        lines.extend(chunk.lines)
         bad.extend(chunk.bad)
-        if len(good) >= rows:
+        if len(good) >= limit:
             break
-    return pd.DataFrame(good[:rows], columns=spec.columns, dtype=object), bad
+    return good[:limit], lines[:limit], bad
 
 
 def require_data_rows(spec: InputSpec, frame: pd.DataFrame, bad: list[BadRow], name: str) -> None:
@@ -621,13 +629,8 @@ def read_workbook(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.D
         path = Path(folder) / "upload.xlsx"
         path.write_bytes(raw)
         spec = inspect_input(path, name=name)
-        rows, lines = [], []
-        for chunk in iter_chunks(spec, max_rows, name=name):  # a workbook has no unparseable rows
-            rows += chunk.rows
-            lines += chunk.lines
-            if len(rows) >= max_rows:
-                break
-    return _table(rows[:max_rows], spec.columns, lines[:max_rows])
+        rows, lines, _ = _first_good_rows(spec, max_rows, name)  # a workbook has no unparseable rows
+    return _table(rows, spec.columns, lines)
 
 
 def suggest_text_column(frame: pd.DataFrame) -> str | None:

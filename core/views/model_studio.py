@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.nlp import registry
-from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, label_key, read_labelled_file
+from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file
 from core.nlp.device import choose_device, device_label
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
@@ -36,7 +36,7 @@ from core.sentiment.corrections import CORRECTABLE, correction_count, correction
 from core.settings import get_settings
 from core.views.batch_scoring import UploadCheck, check_upload
 from core.views.batch_scoring import may_delete as may_delete_run  # noqa: F401 - one rule for every run: ended, and theirs or an admin's
-from core.wording import count_of, rough_duration, time_taken
+from core.wording import count_of, loose_key, rough_duration, time_taken
 
 METHODS = {
     "head": "Head only — frozen encoder, fastest (a minute on CPU)",
@@ -68,10 +68,10 @@ def task_choices() -> list[str]:
 def suggested_task(labels: pd.Series) -> str:
     """The task a labelled file most likely trains: the one whose active version knows most of the file's labels
     (the usual tasks first on a tie), or a new task when none knows any of them."""
-    in_file = {label_key(str(v)) for v in labels.dropna()} - {""}
+    in_file = {loose_key(str(v)) for v in labels.dropna()} - {""}
     best, shared = NEW_TASK, 0
     for task in task_choices()[:-1]:
-        known = len(in_file & {label_key(label) for label in active_labels(task) or []})
+        known = len(in_file & {loose_key(label) for label in active_labels(task) or []})
         if known > shared:
             best, shared = task, known
     return best
