@@ -23,9 +23,11 @@ from __future__ import annotations
 import codecs
 import collections
 import csv
+import dataclasses
 import difflib
 import gzip
 import io
+import itertools
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -232,7 +234,9 @@ def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, v
         check_text(fh.read(SAMPLE_BYTES), name, allow=(ZIP, GZIP), error=InputFileError)  # unpacked ones are checked below
     if kind == "xlsx":
         _check_workbook(path, name)
-        return InputSpec(path, kind, "", "", *_xlsx_header(path, name))
+        header, titles = _xlsx_header(path, name)
+        columns = _named_part(header, itertools.islice(_xlsx_rows(path, name), SAMPLE_RECORDS))
+        return InputSpec(path, kind, "", "", _unique_columns(columns), titles)
     try:
         with _open_binary(path, kind) as fh:
             sample = fh.read(SAMPLE_BYTES)
@@ -262,7 +266,31 @@ def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, v
     titles = title_rows(first)
     if not first or not any(h.strip() for h in first[titles]):
         raise InputFileError(f"{name}: the file has no header row")
-    return InputSpec(path, kind, codec, delimiter, _unique_columns(first[titles]), titles)
+    columns = _named_part(first[titles], _sample_records(csv.reader(io.StringIO(text), delimiter=delimiter)))
+    return InputSpec(path, kind, codec, delimiter, _unique_columns(columns), titles)
+
+
+def _named_part(header: list[str], rows: Iterable[list[str]]) -> list[str]:
+    """The header without its unnamed last columns that hold no value in ``rows``: a delimiter at the end of the
+    header line, or a sheet's formatted but empty columns, make no column to pick from. Streamed files are judged by
+    their start; a later row with a value there is then a row with too many fields, reported with its line."""
+    width = len(header)
+    while width > 1 and not header[width - 1].strip():
+        width -= 1
+    if width == len(header):
+        return header
+    for row in rows:
+        filled = max((i + 1 for i, value in enumerate(row[: len(header)]) if value.strip()), default=0)
+        width = max(width, filled)
+    return header[:width]
+
+
+def _sample_records(rows: Iterable[list[str]]) -> Iterator[list[str]]:
+    """The first ``SAMPLE_RECORDS`` records of a sample, up to one that cannot be parsed (a sample may end mid-record)."""
+    try:
+        yield from itertools.islice(rows, SAMPLE_RECORDS)
+    except csv.Error:
+        return
 
 
 def _check_workbook(path: Path, name: str) -> None:
@@ -278,6 +306,7 @@ def _check_workbook(path: Path, name: str) -> None:
 
 
 TITLE_SCAN = 10  # records looked at for a title above the column names
+SAMPLE_RECORDS = 2000  # records of a streamed file's start looked at for empty unnamed columns
 
 
 def no_column(column: str, columns: Iterable[str], role: str = "") -> str:
@@ -323,10 +352,11 @@ def title_rows(records: list[list[str]]) -> int:
 
 
 def _xlsx_header(path: Path, name: str) -> tuple[list[str], int]:
+    """The first sheet's column names as written (blank ones included) and how many title rows are above them."""
     first = [row for row in _first_records(_xlsx_rows(path, name)) if not _is_blank(row)]
     if first:
         titles = title_rows(first)
-        return _unique_columns(first[titles]), titles
+        return first[titles], titles
     first, others = _sheet_names(path)
     hint = f"; only the first sheet is read, and {others[0]!r} has data: move it to the front" if others else ""
     raise InputFileError(f"{name}: the workbook's first sheet ({first!r}) is empty{hint}")
@@ -587,7 +617,7 @@ def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFr
         if fields is None:
             raise InputFileError(f"{name}: cannot be read as CSV: line {line:,}: {problem}")
         if header is None:
-            header, header_line, named = _unique_columns(fields), line, [bool(f.strip()) for f in fields]
+            header, header_line, written = _unique_columns(fields), line, fields
             continue
         width = len(header)
         if len(fields) > width:
@@ -597,10 +627,15 @@ def _csv_table(text: str, delimiter: str, encoding: str, name: str) -> pd.DataFr
         lines.append(line)
     if header is None:
         raise InputFileError(f"{name}: the file is empty")
-    while len(header) > 1 and not named[len(header) - 1] and not any(row[len(header) - 1].strip() for row in rows):
-        header = header[:-1]  # a delimiter at the end of the header too: no empty "column_N" to pick from
-        rows = [row[: len(header)] for row in rows]
-    return _table(rows, header, lines)
+    return _named_table(written, rows, lines)
+
+
+def _named_table(header: list[str], rows: list[list[str]], lines: list[int]) -> pd.DataFrame:
+    """``_table`` under the header as written, less the unnamed last columns that no row has a value in."""
+    width = len(_named_part(header, rows))
+    if width < len(header):
+        rows = [row[:width] for row in rows]
+    return _table(rows, _unique_columns(header[:width]), lines)
 
 
 def _table(rows: list[list[str]], columns: list[str], lines: list[int]) -> pd.DataFrame:
@@ -629,8 +664,10 @@ def read_workbook(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.D
         path = Path(folder) / "upload.xlsx"
         path.write_bytes(raw)
         spec = inspect_input(path, name=name)
-        rows, lines, _ = _first_good_rows(spec, max_rows, name)  # a workbook has no unparseable rows
-    return _table(rows, spec.columns, lines)
+        header, _ = _xlsx_header(path, name)  # every column, judged below by all the rows rather than the first ones
+        every_column = dataclasses.replace(spec, columns=_unique_columns(header))
+        rows, lines, _ = _first_good_rows(every_column, max_rows, name)  # a workbook has no unparseable rows
+    return _named_table(header, rows, lines)
 
 
 def suggest_text_column(frame: pd.DataFrame) -> str | None:

@@ -128,6 +128,41 @@ def test_a_delimiter_at_the_end_of_every_row_is_no_extra_field_when_streaming(tm
     assert [(b.line, b.raw) for b in bad] == [(3, "2,shares fell,;")]
 
 
+def test_a_header_ending_with_a_delimiter_makes_no_empty_column_when_streaming(tmp_path):
+    spec, good, bad = all_rows(write(tmp_path, "t.csv", b"id;text;\n1;profit rose;\n2;shares fell;\n"))
+    assert spec.columns == ["id", "text"]
+    assert good == [(2, ["1", "profit rose"]), (3, ["2", "shares fell"])] and not bad
+    late = b"id,text,\n" + b"".join(b"%d,row %d,\n" % (n, n) for n in range(1, 2500)) + b"9,late,urgent\n"
+    spec, good, bad = all_rows(write(tmp_path, "late.csv", late))
+    assert spec.columns == ["id", "text"] and len(good) == 2499  # judged by the start of the file ...
+    assert [(b.line, b.raw) for b in bad] == [(2501, "9,late,urgent")]  # ... and a later value is reported, not lost
+    kept = inspect_input(write(tmp_path, "kept.csv", b"id,text,\n1,a,\n2,b,note\n"))
+    assert kept.columns == ["id", "text", "column_3"]
+
+
+def test_a_sheets_formatted_but_empty_columns_are_no_columns(tmp_path):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["text", "label"])
+    sheet.append(["Profit rose", "positive"])
+    sheet["F1"].font = Font(bold=True)  # formatting stretches the sheet's rows to column F
+    sheet["E3"].font = Font(bold=True)
+    book.save(tmp_path / "wide.xlsx")
+    spec, good, bad = all_rows(tmp_path / "wide.xlsx")
+    assert spec.columns == ["text", "label"] and good == [(2, ["Profit rose", "positive"])] and not bad
+    frame = read_whole_table((tmp_path / "wide.xlsx").read_bytes(), "wide.xlsx")
+    assert frame.to_dict("list") == {"text": ["Profit rose"], "label": ["positive"]}
+    for row in range(3, 2600):
+        sheet.cell(row, 1, f"row {row}")
+    sheet.cell(2600, 4, "a note far down")
+    book.save(tmp_path / "note.xlsx")
+    frame = read_whole_table((tmp_path / "note.xlsx").read_bytes(), "note.xlsx")
+    assert list(frame.columns) == ["text", "label", "column_3", "column_4"] and frame["column_4"].iloc[-1] == "a note far down"
+
+
 def test_an_unclosed_quote_costs_its_own_line_not_the_rest_of_the_file(tmp_path):
     data = b'id,text\n1,"never closed\n' + b"".join(b"%d,more\n" % n for n in range(2, 12))
     spec, good, bad = all_rows(write(tmp_path, "u.csv", data), chunk_rows=3)
