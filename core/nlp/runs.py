@@ -158,12 +158,12 @@ def read_unlabelled_texts(path: Path, column: str, name: str | None = None, hint
     """The texts of one column of a CSV (or gzipped CSV, or Excel) file, read as batch scoring reads uploads;
     InputFileError naming the file (and the column) when it cannot, or when the column holds no texts (only blanks
     and numbers). Rows with the wrong number of fields are skipped."""
-    from core.scoring.reading import InputFileError, inspect_input, iter_chunks
+    from core.scoring.reading import InputFileError, inspect_input, iter_chunks, no_column
 
     name = name or str(path)
     spec = inspect_input(path, name=name)
     if column not in spec.columns:
-        raise InputFileError(f"{name}: no column {column!r} (columns: {', '.join(spec.columns)}); {hint}")
+        raise InputFileError(f"{name}: {no_column(column, spec.columns)}; {hint}")
     at = spec.columns.index(column)
     texts = [row[at] for chunk in iter_chunks(spec, 5000, name=name) for row in chunk.rows]
     if not any(_is_text(t) for t in texts):

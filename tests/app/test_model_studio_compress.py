@@ -190,7 +190,7 @@ def test_an_unreadable_file_is_named_and_cannot_be_compressed_on(tiny_models):
 def test_a_missing_column_is_refused_before_anything_is_queued(tiny_models, tmp_path):
     path = tmp_path / "upload.csv"
     path.write_bytes(NEWS)
-    with pytest.raises(InputFileError, match=r"news\.csv: no column 'text' \(columns: id, headline\)"):
+    with pytest.raises(InputFileError, match=r"news\.csv: no column named 'text'; columns are: id, headline;"):
         queue_distil_run("sentiment", 1, texts=TextsFile(path, "news.csv", "text"))
     assert list_runs() == [] and not list(runs_dir().glob("run-*"))
 

@@ -225,7 +225,7 @@ def test_cli_distils_from_a_file_and_prints_the_side_by_side(teacher_without_run
     "make, expected",
     [
         (lambda d: d / "missing.csv", "missing.csv: file not found"),
-        (lambda d: _csv(d, {"headline": UNLABELLED}), "texts.csv: no column 'text' (columns: headline)"),
+        (lambda d: _csv(d, {"headline": UNLABELLED}), "texts.csv: no column named 'text'; columns are: headline;"),
         (lambda d: _csv(d, {"text": UNLABELLED[:10]}), "only 10 distinct texts to distil sentiment"),
         (lambda d: _write(d / "texts.csv", b"\x89PNG\r\n\x1a\n\x00\x00binary"), "texts.csv"),
     ],
