@@ -1,5 +1,5 @@
 """One worker cycle: crawl -> stories -> score -> recover/detect -> notify -> digests -> retention (old items deleted) -> question_log
-(old asked questions deleted).
+(old asked questions deleted) -> uploads (files uploaded a day ago that no run took deleted).
 
 Each step is idempotent and isolated: a failing step is logged and the next one still runs. A step
 whose results could not be written to the database counts as failed. After a disk-level database
@@ -21,9 +21,11 @@ from core.feeds import crawl_due_feeds
 from core.health import record_cycle, record_step
 from core.sentiment import score_pending_articles
 from core.sentiment.retention import delete_old_items
+from core.staged_uploads import delete_abandoned_uploads
 from core.storage.integrity import check_database, is_disk_error, short_reason
 from core.stories.assign import group_new_items
 from core.support.retention import delete_old_questions
+from core.wording import count_of
 
 log = logging.getLogger("beacon.worker")
 
@@ -76,6 +78,7 @@ def run_cycle(force_crawl: bool = False) -> dict:
     _step("digests", send_due_digests, summary)
     _step("retention", delete_old_items, summary)
     _step("question_log", delete_old_questions, summary)
+    _step("uploads", delete_abandoned_uploads, summary)
     summary["recorded"] = _record(summary["failed_steps"])
     level = logging.INFO if summary["recorded"] and not summary["failed_steps"] else logging.ERROR
     log.log(level, "cycle done in %.1fs: %s", time.monotonic() - started, _headline(summary))
@@ -114,6 +117,8 @@ def _headline(summary: dict) -> str:
     for step, what in (("retention", "items"), ("question_log", "asked questions")):
         if ok(step) and isinstance(summary.get(step), dict) and summary[step]["deleted"]:
             parts.append(f"{summary[step]['deleted']} {what} older than {summary[step]['before']} deleted")
+    if ok("uploads") and isinstance(summary.get("uploads"), dict) and summary["uploads"]["deleted"]:
+        parts.append(f"{count_of(summary['uploads']['deleted'], 'abandoned upload')} deleted")
     if summary["failed_steps"]:
         parts.append(f"FAILED steps: {', '.join(summary['failed_steps'])}")
     if not summary.get("recorded", True):

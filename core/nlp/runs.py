@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
 import shutil
 import subprocess
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +25,7 @@ from core.nlp.evaluation import classification_report
 from core.nlp.training import TrainingCancelled, TrainingParams, TrainingProgress, TrainingResult, train_classifier
 from core.repositories import runs as run_rows
 from core.settings import get_settings
+from core.staged_uploads import is_staged, new_upload_folder, safe_file_name
 from core.storage.tables import TrainingRun, utcnow
 
 log = logging.getLogger("beacon.training")
@@ -187,15 +186,10 @@ def stage_texts_file(name: str, data: bytes) -> Path:
     from core.scoring.runs import check_upload_size
 
     check_upload_size(len(data), name)
-    folder = runs_dir() / "uploads" / uuid.uuid4().hex
-    folder.mkdir(parents=True)
-    path = folder / _safe_name(name)
+    folder = new_upload_folder("training_runs/uploads")
+    path = folder / safe_file_name(name, "texts")
     path.write_bytes(data)
     return path
-
-
-def _safe_name(name: str) -> str:
-    return (re.sub(r"[^\w.\-]+", "_", Path(name).name).strip("._") or "texts")[:120]
 
 
 def compression_refusal(task: str, version: int) -> str | None:
@@ -249,8 +243,8 @@ def queue_distil_run(
                       created_by=created_by or actor.username)  # fmt: skip
 
     def store_texts(row: TrainingRun) -> None:  # in the insert's transaction: no run without its texts
-        path = runs_dir() / f"run-{row.id}-texts-{_safe_name(texts.name)}"
-        if texts.path.parent.parent == runs_dir() / "uploads":  # an upload kept by stage_texts_file: the run takes it
+        path = runs_dir() / f"run-{row.id}-texts-{safe_file_name(texts.name, 'texts')}"
+        if is_staged(texts.path, "training_runs/uploads"):  # an upload kept by stage_texts_file: the run takes it
             shutil.move(texts.path, path)
             shutil.rmtree(texts.path.parent, ignore_errors=True)
         else:

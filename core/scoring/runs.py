@@ -23,7 +23,6 @@ import re
 import shutil
 import subprocess
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +38,7 @@ from core.repositories import runs as run_rows
 from core.scoring.export import ERROR_COLUMNS, arrow_table, concat_files, csv_text, write_error_rows
 from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, no_column, preview
 from core.settings import get_settings
+from core.staged_uploads import is_staged, new_upload_folder, safe_file_name
 from core.storage.tables import ScoringRun, utcnow
 
 if TYPE_CHECKING:
@@ -184,20 +184,14 @@ def check_upload_size(size_bytes: int, name: str) -> None:
         )
 
 
-def _safe_name(name: str) -> str:
-    base = re.sub(r"[^\w.\-]+", "_", Path(name).name).strip("._") or "upload"
-    return base[:120]
-
-
 @requires("analyst", "upload files for scoring")
 def save_upload(name: str, data: bytes | BinaryIO) -> Path:
     """Store an uploaded file under the data folder, enforcing the size limit while copying."""
     check_upload_size(len(data) if isinstance(data, bytes) else 0, name)
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         raise InputFileError(f"{name}: upload a .csv, .csv.gz or .xlsx file")
-    folder = get_settings().data_dir / "scoring_uploads" / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / _safe_name(name)
+    folder = new_upload_folder("scoring_uploads")
+    path = folder / safe_file_name(name)
     written = 0
     with path.open("wb") as out:
         if isinstance(data, bytes):
@@ -262,9 +256,9 @@ def create_run(
     def move_upload(row: ScoringRun) -> None:  # in the insert's transaction: no run without its input
         folder = run_dir(row.id)
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"input-{_safe_name(upload_path.name)}"
+        target = folder / f"input-{safe_file_name(upload_path.name)}"
         shutil.move(str(upload_path), target)
-        if upload_path.parent.parent.name == "scoring_uploads":
+        if is_staged(upload_path, "scoring_uploads"):
             shutil.rmtree(upload_path.parent, ignore_errors=True)
         row.input_path = str(target.relative_to(get_settings().data_dir))
 
@@ -542,7 +536,7 @@ def run_layout(run: RunView) -> Layout:
 
 def download_name(run: RunView, fmt: str) -> str:
     stem = re.sub(r"(\.csv)?(\.gz)?$|\.xlsx$|\.txt$|\.tsv$", "", run.file_name, flags=re.I) or "scored"
-    return f"{_safe_name(stem)}-scored-run{run.id}.{fmt}"
+    return f"{safe_file_name(stem)}-scored-run{run.id}.{fmt}"
 
 
 def error_report(run_id: int) -> bytes | None:

@@ -5,12 +5,12 @@ headline numbers."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from core.settings import get_settings
+from core.staged_uploads import new_upload_folder, safe_file_name
 from core.stats import wilson_interval
 from core.support import operating_points as points
 from core.support.batch import BatchReport
@@ -419,7 +419,7 @@ def past_questions_upload(name: str, data: bytes, staged: Path | None = None) ->
     written beside it) and read its columns; InputFileError naming the file when it is unreadable, over the upload
     limit, or has a header and no rows."""
     if staged is None or not staged.exists():
-        staged = Path(tempfile.mkdtemp(prefix="beacon-answers-")) / Path(name).name
+        staged = new_upload_folder("answer_uploads") / safe_file_name(name, "questions")
         staged.write_bytes(data)
     return staged, check_upload(staged, name)
 
