@@ -72,13 +72,14 @@ def _answer_file(args: argparse.Namespace) -> int:
     print(report.summary())
     for problem in report.unreadable:
         print(f"  {problem}", file=sys.stderr)
-    if report.checked:
+    if report.checked or report.unfilled_expected:
         from core.views.customer_service import expected_answers_problem, suggestion
 
         problem = expected_answers_problem(report, args.kb)
         if problem:
             print(f"warning: {problem}", file=sys.stderr)
-        print(suggestion(report)[1])
+        if report.checked:
+            print(suggestion(report)[1])
     print(f"wrote {args.output}")
     return 0
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from core.downloads import SafeCsvWriter
 from core.repositories import knowledge_bases as kb_store
-from core.scoring.reading import InputFileError, inspect_input, iter_chunks, no_column
+from core.scoring.reading import InputFileError, InputSpec, inspect_input, iter_chunks, no_column
 from core.support.assistant import ESCALATE_TEXT, MAX_QUESTION_CHARS, RERANK_WEIGHT, analyse
 from core.support.decision import LOW_SIMILARITY, UNKNOWN_INTENT, Policy, decide
 from core.support.kb import ImportReport, import_faq, load_kb, policy_for, question_key
@@ -42,7 +42,8 @@ class BatchReport:
     escalated: int = 0
     right: int = 0  # answered with the expected answer (only with an expected column)
     wrong: int = 0  # answered with another answer, or answered though none was expected (only with an expected column)
-    checked: bool = False  # an expected answer column was given
+    checked: bool = False  # an expected answer column was given (and has a value in some row)
+    unfilled_expected: str = ""  # the expected answer column given, empty in every row: nothing could be checked
     not_in_kb: list[int] = field(default_factory=list)  # lines whose expected answer is no answer of the knowledge base
     missed: dict[str, dict] = field(default_factory=dict, repr=False)  # question key -> a wording it missed (missed_wordings)
     unreadable: list[str] = field(default_factory=list)  # "line N: problem"
@@ -54,6 +55,8 @@ class BatchReport:
         text = f"{count_of(self.rows, 'row')}: {self.answered} answered, {self.escalated} escalated"
         if self.checked:
             text += f"; of the answered, {self.right} right and {self.wrong} wrong (expected answer column)"
+        if self.unfilled_expected:
+            text += f"; the expected answer column {self.unfilled_expected!r} is empty in every row, so no answer was checked"
         text += f"; {count_of(len(self.unreadable), 'unreadable row')} (escalated, see reasons)" if self.unreadable else ""
         return text + (f"; operating point: {self.operating_point}" if self.operating_point else "")
 
@@ -103,13 +106,15 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     name = name or source.name
     spec = inspect_input(source, name=name)
     _columns(spec.columns, text_column, expected_column, name)
+    unfilled = expected_column if expected_column and not _has_values(spec, expected_column, name) else ""
+    expected_column = None if unfilled else expected_column  # a column added but never filled in: no question "expects" nothing
     loaded = load_kb(kb_name, RERANK_WEIGHT)
     index = loaded.index
     by_answer = {answer_key(e.answer): e for e in index.entries}
     policy = policy or policy_for(kb_name)
     col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
     report = BatchReport(kb=loaded.name, operating_point=policy.describe(), threshold=policy.confidence_threshold,
-                         checked=expected is not None)
+                         checked=expected is not None, unfilled_expected=unfilled)
     header = spec.columns + ADDED_COLUMNS + (["correct"] if expected is not None else [])
     with output.open("w", encoding="utf-8", newline="") as fh:
         writer = SafeCsvWriter(fh)
@@ -136,6 +141,12 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
             if progress:
                 progress(report.rows)
     return report
+
+
+def _has_values(spec: InputSpec, column: str, name: str) -> bool:
+    """Whether any row of the file has a value in ``column`` (a parse without answering)."""
+    at = spec.columns.index(column)
+    return any(row[at].strip() for chunk in iter_chunks(spec, CHUNK_ROWS, name=name) for row in chunk.rows)
 
 
 def _right(answer: str, expected: str) -> bool:

@@ -330,7 +330,12 @@ LINES_NAMED = 10
 
 def expected_answers_problem(report: BatchReport, kb: str) -> str | None:
     """A warning when expected answers are not answers of the knowledge base (agents' own replies, another FAQ): such
-    questions can never be answered right, so every answer to them counts as wrong. None when all are FAQ answers."""
+    questions can never be answered right, so every answer to them counts as wrong; or when the column chosen is empty in
+    every row, so nothing was checked. None when all are FAQ answers."""
+    if report.unfilled_expected:
+        return (f"The expected answer column {report.unfilled_expected!r} is empty in every row, so no answer was checked "
+                f"(an empty cell means the FAQ has no answer to that question). Fill in the FAQ answer each question should "
+                f"get, or choose (none) as the expected answer column.")
     if not report.not_in_kb:
         return None
     lines = ", ".join(map(str, report.not_in_kb[:LINES_NAMED])) + (", …" if len(report.not_in_kb) > LINES_NAMED else "")

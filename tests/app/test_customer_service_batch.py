@@ -178,6 +178,14 @@ def test_expected_answers_that_are_not_faq_answers_are_pointed_out(models):  # n
                             "never be answered right.") for w in texts(at.warning))  # fmt: skip
 
 
+def test_an_expected_column_never_filled_in_counts_no_answer_wrong(models):  # noqa: F811
+    at = answered_with_expected("blank.csv", b"question,expected\nI forgot my PIN how do I reset it,\nWhat is the weather?,\n")
+    metrics = {m.label for m in at.metric}
+    assert "Answered" in metrics and "Answered wrong" not in metrics and "Answered right" not in metrics
+    assert any(w.startswith("The expected answer column 'expected' is empty in every row, so no answer was checked")
+               for w in texts(at.warning))  # fmt: skip
+
+
 def test_missed_questions_are_added_to_the_knowledge_base_from_the_page(models):  # noqa: F811
     from core.support.kb import kb_entries
 

@@ -113,6 +113,27 @@ def test_an_empty_expected_answer_means_none_in_the_faq_and_every_threshold_is_c
             "be answered right.") in capsys.readouterr().err
 
 
+def test_an_expected_answer_column_never_filled_in_checks_nothing_and_says_so(db, tmp_path, capsys) -> None:
+    from core.support.batch import answer_file, read_answers
+    from core.support.decision import Policy
+    from core.views.customer_service import expected_answers_problem
+
+    import_bank(tmp_path)
+    past = tmp_path / "past.csv"
+    past.write_text("question,expected\nHow do I reset my PIN?,\nHow can I block a lost card?, \n")
+    out = tmp_path / "answers.csv"
+    report = answer_file("Bank", past, "question", out, "expected", Policy.for_operating_point("custom", 0.5))
+    assert report.answered == 2 and (report.checked, report.right, report.wrong) == (False, 0, 0)  # not "2 wrong"
+    assert "correct" not in read_answers(out)[0]
+    assert "the expected answer column 'expected' is empty in every row, so no answer was checked" in report.summary()
+    assert expected_answers_problem(report, "Bank").startswith("The expected answer column 'expected' is empty in every row")
+    assert main(["answer", "--kb", "Bank", "--input", str(past), "--text-column", "question", "--output", str(out),
+                 "--expected-column", "expected", "--threshold", "0.5"]) == 0  # fmt: skip
+    printed = capsys.readouterr()
+    assert "warning: The expected answer column 'expected' is empty in every row" in printed.err
+    assert "past questions with the expected answer column" not in printed.out  # no threshold advice from nothing
+
+
 def test_missed_questions_whose_answer_is_in_the_faq_are_added_as_new_wordings(db, tmp_path) -> None:
     from core.support.assistant import ask
     from core.support.batch import add_wordings, answer_file, missed_wordings
