@@ -340,9 +340,13 @@ def tickets_tab() -> None:
     if len(trend):
         unit = PERIOD_NAMES[report.trend_period()]
         chart = px.bar(trend, x="period", y="tickets", color="sentiment", color_discrete_map=SENTIMENT_COLORS,
-                       hover_data={"share": ":.0%"}, title=f"Customer sentiment over time (tickets per {unit})",
+                       hover_data={"share": ":.0%", "partial": True}, labels={"partial": f"partial {unit}"},
+                       title=f"Customer sentiment over time (tickets per {unit})",
                        category_orders={"sentiment": list(SENTIMENT_COLORS)})  # fmt: skip
+        chart.for_each_trace(lambda bars: bars.update(marker_opacity=view.period_opacities(bars.x, trend)))
         st.plotly_chart(chart, width="stretch", key="cs_sentiment_trend")
+        if caption := view.partial_periods_caption(report, trend, unit):
+            st.caption(caption)
     st.subheader("Questions the knowledge base could not answer")
     st.caption(view.clusters_caption(report))
     if len(report.clusters):

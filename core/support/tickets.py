@@ -55,18 +55,24 @@ class TicketReport:
 
     def sentiment_over_time(self, freq: str | None = None) -> pd.DataFrame:
         """Tickets per period and sentiment, every period of the span and every sentiment present (0 where none),
-        with each sentiment's share of the period's tickets (0 in an empty period); by default per ``trend_period``."""
+        with each sentiment's share of the period's tickets (0 in an empty period) and whether the export covers only
+        part of the period (``partial``: it starts after the period's first day or ends before its last, so the period
+        holds fewer tickets for that reason alone); by default per ``trend_period``."""
         dated = self.scored.dropna(subset=["timestamp"])
         if dated.empty:
-            return pd.DataFrame(columns=["period", "sentiment", "tickets", "share"])
+            return pd.DataFrame(columns=["period", "sentiment", "tickets", "share", "partial"])
         freq = freq or self.trend_period()
         periods = dated["timestamp"].dt.to_period(freq)
         counts = dated.assign(period=periods).groupby(["period", "sentiment"]).size().unstack(fill_value=0)
-        counts = counts.reindex(pd.period_range(periods.min(), periods.max(), freq=freq), fill_value=0)
+        span = pd.period_range(periods.min(), periods.max(), freq=freq)
+        counts = counts.reindex(span, fill_value=0)
         counts.index = counts.index.start_time
         frame = counts.rename_axis(index="period", columns="sentiment").stack().reset_index(name="tickets")
         totals = frame.groupby("period")["tickets"].transform("sum")
         frame["share"] = (frame["tickets"] / totals.where(totals > 0)).fillna(0.0)
+        first, last = dated["timestamp"].min().normalize(), dated["timestamp"].max().normalize()
+        partial = {p.start_time for p in span if first > p.start_time or last < p.end_time.normalize()}
+        frame["partial"] = frame["period"].isin(partial)
         return frame
 
     def clusters_csv(self) -> str:

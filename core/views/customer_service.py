@@ -5,6 +5,7 @@ headline numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -102,6 +103,32 @@ def intent_outcomes(top: pd.DataFrame) -> pd.DataFrame:
     rows = [(intent, outcome, n) for intent, total, done in zip(top["intent"], top["tickets"], top["answered"], strict=True)
             for outcome, n in ((ANSWERED, int(done)), (ESCALATED, int(total - done)))]  # fmt: skip
     return pd.DataFrame(rows, columns=["intent", "outcome", "tickets"])
+
+
+PARTIAL_OPACITY = 0.4  # a period the export covers only in part: its bars are drawn lighter
+
+
+def partial_periods_caption(report: TicketReport, trend: pd.DataFrame, unit: str) -> str | None:
+    """What the lighter bars of the sentiment trend (``TicketReport.sentiment_over_time``) mean: the first or last
+    period is only partly covered by the export, so it holds fewer tickets for that reason alone. None when none is."""
+    periods = trend.drop_duplicates("period")
+    if not periods["partial"].any():
+        return None
+    if len(periods) == 1:
+        which = f"The only {unit} shown is"
+    else:
+        ends = [name for name, row in (("first", periods.iloc[0]), ("last", periods.iloc[-1])) if row["partial"]]
+        which = f"The {' and the '.join(f'{end} {unit}' for end in ends)} {'are' if len(ends) > 1 else 'is'}"
+    stamps = report.scored["timestamp"].dropna()
+    span = f"{stamps.min():%-d %b %Y} to {stamps.max():%-d %b %Y}"
+    return (f"{which} only partly covered by the file (its tickets run from {span}): lighter bars, "
+            f"lower for that reason alone.")
+
+
+def period_opacities(periods: Iterable[object], trend: pd.DataFrame) -> list[float]:
+    """Per bar of a trace over ``periods``: lighter for a partly covered period."""
+    partial = set(trend.loc[trend["partial"], "period"])
+    return [PARTIAL_OPACITY if pd.Timestamp(period) in partial else 1.0 for period in periods]
 
 
 def readable_log(log: pd.DataFrame) -> pd.DataFrame:

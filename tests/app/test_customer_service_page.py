@@ -187,6 +187,21 @@ def test_a_one_column_ticket_file_is_read_and_a_header_only_file_refused(models)
     assert not [b for b in at.button if b.label == "Analyse tickets"]
 
 
+def test_weeks_the_ticket_export_covers_only_in_part_are_drawn_lighter_and_said_so(models):
+    at = switch_tab(open_page("customer_service.py", "Tickets"), "Tickets")
+    days = ["2026-09-01", "2026-09-09", "2026-09-16", "2026-09-23", "2026-09-30", "2026-10-07", "2026-10-14"]  # Tue ... Wed
+    export = "text,created\n" + "".join(f"where is my new card,{day} 10:00\n" for day in days)
+    at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", export.encode(), "text/csv"))
+    at.run()
+    at.button(key="cs_analyse").click().run()
+    assert_no_exception(at)
+    [chart] = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "tickets per week" in c.proto.spec]
+    opacities = {tuple(trace["marker"]["opacity"]) for trace in chart["data"]}
+    assert opacities == {(0.4, 1.0, 1.0, 1.0, 1.0, 1.0, 0.4)}  # 31 Aug - 6 Sep and 12 - 18 Oct are partly in the file
+    assert ("The first week and the last week are only partly covered by the file (its tickets run from 1 Sep 2026 to "
+            "14 Oct 2026): lighter bars, lower for that reason alone.") in texts(at.caption)  # fmt: skip
+
+
 def test_an_faq_kept_in_excel_is_imported(models):
     from tests.unit.test_datacheck import workbook_bytes
 

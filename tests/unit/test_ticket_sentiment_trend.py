@@ -35,3 +35,17 @@ def test_a_longer_span_is_counted_per_week_then_per_month() -> None:
 def test_no_dated_ticket_gives_an_empty_trend() -> None:
     r = TicketReport(pd.DataFrame({"timestamp": pd.Series([pd.NaT], dtype="datetime64[ns]"), "sentiment": ["neutral"]}))
     assert r.sentiment_over_time().empty
+
+
+def test_periods_the_export_covers_only_in_part_are_marked() -> None:
+    weeks = report(["2026-09-01 10:00", "2026-09-20 23:00", "2026-10-14 09:00"], ["neutral", "negative", "positive"])
+    marked = weeks.sentiment_over_time().drop_duplicates("period").set_index("period")["partial"]
+    assert marked.to_dict() == {pd.Timestamp(day): day in ("2026-08-31", "2026-10-12")
+                                for day in ["2026-08-31", "2026-09-07", "2026-09-14", "2026-09-21", "2026-09-28",
+                                            "2026-10-05", "2026-10-12"]}  # fmt: skip
+    whole = report(["2026-09-07 00:00", "2026-09-20 18:00"], ["neutral", "positive"])  # Monday to Sunday
+    assert whole.trend_period() == "D" and not whole.sentiment_over_time()["partial"].any()
+    months = report(["2025-01-01 08:00", "2026-01-31 23:00"], ["neutral", "positive"])
+    assert not months.sentiment_over_time()["partial"].any()
+    months = report(["2025-01-15 08:00", "2026-01-31 23:00"], ["neutral", "positive"])
+    assert months.sentiment_over_time().drop_duplicates("period")["partial"].tolist() == [True] + [False] * 12
