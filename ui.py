@@ -234,6 +234,19 @@ def drill_from_count_point(points: Sequence[Mapping] | None) -> "views.Drill | N
 THIN_INTERVAL = "rgba(128, 128, 128, 0.35)"
 
 
+PARTIAL_OPACITY = 0.4
+
+
+def draw_partial_periods_lighter(figure, partial: Iterable[object]) -> None:  # noqa: ANN001 - a Plotly bar chart over time
+    """Bars of the periods the data covers only in part (an export's first or last week, today so far) drawn lighter,
+    so a short period does not read as a drop."""
+    import pandas as pd
+
+    lighter = {pd.Timestamp(period) for period in partial}
+    figure.for_each_trace(lambda bars: bars.update(marker_opacity=[PARTIAL_OPACITY if pd.Timestamp(x) in lighter else 1.0
+                                                                   for x in bars.x]))  # fmt: skip
+
+
 def draw_thin_points_apart(figure) -> None:  # noqa: ANN001 - a Plotly figure of the trend chart
     """Lines join only the buckets with enough items: a thin bucket (custom data ``thin``, third) leaves a gap in its
     series' line, and is drawn as a hollow, faded marker of the same colour in a trace of its own (same legend group,

@@ -35,6 +35,7 @@ from core.wording import count_of
 from ui import (
     chart_labels,
     confirm_deletion,
+    draw_partial_periods_lighter,
     example_download,
     keep_choice,
     may,
@@ -343,7 +344,7 @@ def tickets_tab() -> None:
                        hover_data={"share": ":.0%", "partial": True}, labels={"partial": f"partial {unit}"},
                        title=f"Customer sentiment over time (tickets per {unit})",
                        category_orders={"sentiment": list(SENTIMENT_COLORS)})  # fmt: skip
-        chart.for_each_trace(lambda bars: bars.update(marker_opacity=view.period_opacities(bars.x, trend)))
+        draw_partial_periods_lighter(chart, trend.loc[trend["partial"], "period"])
         st.plotly_chart(chart, width="stretch", key="cs_sentiment_trend")
         if caption := view.partial_periods_caption(report, trend, unit):
             st.caption(caption)

@@ -12,6 +12,7 @@ from core.wording import count_of
 from ui import (
     ARTICLE_COLUMNS,
     confirm_deletion,
+    draw_partial_periods_lighter,
     draw_thin_points_apart,
     drill_from_count_point,
     drill_from_trend_point,
@@ -398,8 +399,9 @@ if trends_tab.open:
             line_event = st.plotly_chart(
                 line, width="stretch", on_select=lambda: clicked_chart("trend"), selection_mode="points", key="trend_chart"
             )
+            per_sentiment = dash.sentiment_counts(flt, frequency)
             counts = px.bar(
-                dash.sentiment_counts(flt, frequency), x="bucket", y="items", color="sentiment",
+                per_sentiment, x="bucket", y="items", color="sentiment",
                 custom_data=["sentiment", "bucket_key"], color_discrete_map=dash.SENTIMENT_COLORS,
                 category_orders={"sentiment": list(dash.SENTIMENTS)},
                 labels={"bucket": "Time (UTC)", "items": unit, "sentiment": "Sentiment"},
@@ -407,10 +409,13 @@ if trends_tab.open:
             )
             counts.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
             counts.update_traces(width=dash.bar_width(frequency))
+            draw_partial_periods_lighter(counts, per_sentiment.loc[per_sentiment["so_far"], "bucket"])
             counts_event = st.plotly_chart(
                 counts, width="stretch", on_select=lambda: clicked_chart("count"), selection_mode="points", key="count_chart"
             )
             st.caption(dash.trend_caption(marked, unit, share))
+            if so_far := dash.so_far_caption(per_sentiment, frequency):
+                st.caption(so_far)
             st.download_button("Download the trend (CSV)", dash.trend_csv(marked, group_by, flt.count_stories), "trend.csv",
                                "text/csv", key="t_download")  # fmt: skip
             if st.toggle(f"Compare {' with '.join(dash.COMPARE_NAMES[frequency])}", key="t_compare"):

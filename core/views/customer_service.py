@@ -5,7 +5,6 @@ headline numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -105,9 +104,6 @@ def intent_outcomes(top: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["intent", "outcome", "tickets"])
 
 
-PARTIAL_OPACITY = 0.4  # a period the export covers only in part: its bars are drawn lighter
-
-
 def partial_periods_caption(report: TicketReport, trend: pd.DataFrame, unit: str) -> str | None:
     """What the lighter bars of the sentiment trend (``TicketReport.sentiment_over_time``) mean: the first or last
     period is only partly covered by the export, so it holds fewer tickets for that reason alone. None when none is."""
@@ -123,12 +119,6 @@ def partial_periods_caption(report: TicketReport, trend: pd.DataFrame, unit: str
     span = f"{stamps.min():%-d %b %Y} to {stamps.max():%-d %b %Y}"
     return (f"{which} only partly covered by the file (its tickets run from {span}): lighter bars, "
             f"lower for that reason alone.")
-
-
-def period_opacities(periods: Iterable[object], trend: pd.DataFrame) -> list[float]:
-    """Per bar of a trace over ``periods``: lighter for a partly covered period."""
-    partial = set(trend.loc[trend["partial"], "period"])
-    return [PARTIAL_OPACITY if pd.Timestamp(period) in partial else 1.0 for period in periods]
 
 
 def readable_log(log: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from core.sentiment.retention import first_day_kept
 from core.sentiment.score_items import ScoringProgress
 from core.settings import get_settings
 from core.stats import wilson_interval
+from core.storage.tables import utcnow
 from core.stories.assign import group_new_items
 from core.views.app import DEFAULT_DAYS, SENTIMENT_COLORS, Notice, date_range, error_text, today
 from core.wording import count_of
@@ -682,14 +683,26 @@ def _gaps_broken(trend: pd.DataFrame, step: timedelta) -> pd.DataFrame:
     return pd.concat([frame, gaps]).sort_values(["group", "bucket"], kind="stable").reset_index(drop=True)
 
 
-def sentiment_counts(flt: ArticleFilter, frequency: str) -> pd.DataFrame:
-    """Items per bucket and sentiment (long form, for a stacked bar), each item counted once."""
+def sentiment_counts(flt: ArticleFilter, frequency: str, now: datetime | None = None) -> pd.DataFrame:
+    """Items per bucket and sentiment (long form, for a stacked bar), each item counted once; ``so_far`` marks the
+    bucket still under way (today, this hour), whose counts are lower for that reason alone."""
     trend = sentiment_trend(flt, "all", frequency)
     if trend.empty:
-        return pd.DataFrame(columns=["bucket", "sentiment", "items", "bucket_key"])
+        return pd.DataFrame(columns=["bucket", "sentiment", "items", "bucket_key", "so_far"])
     long = trend[["bucket", *SENTIMENTS]].melt(id_vars=["bucket"], var_name="sentiment", value_name="items")
     long["bucket_key"] = _bucket_key(long["bucket"])
+    long["so_far"] = pd.to_datetime(long["bucket"]) + BUCKET[frequency] > (now or utcnow())
     return long
+
+
+SO_FAR_NAMES = {"day": "today (UTC)", "hour": "this hour"}
+
+
+def so_far_caption(counts: pd.DataFrame, frequency: str) -> str | None:
+    """What the lighter last bar of ``sentiment_counts`` means; None when no bucket is still under way."""
+    if counts.empty or not counts["so_far"].any():
+        return None
+    return f"The lighter bar is {SO_FAR_NAMES[frequency]} so far: its counts are lower for that reason alone."
 
 
 @dataclass(frozen=True)

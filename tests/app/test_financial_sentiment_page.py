@@ -375,6 +375,18 @@ def test_items_tab_lists_and_filters_scored_items(seed):
     assert len(table(at, "items_table")) == 5
 
 
+def test_today_so_far_is_drawn_lighter_in_the_counts_chart(seed):
+    seed(SCORED[:2], hours_ago=0)  # today, under way
+    seed(SCORED[2:], feed_name="Older", hours_ago=72)
+    at = open_page(PAGE, tab="Trends")
+    assert_no_exception(at)
+    counts = json.loads(at.get("plotly_chart")[1].proto.spec)
+    bars = {trace["name"]: dict(zip(trace["x"], trace["marker"]["opacity"], strict=True)) for trace in counts["data"]}
+    assert sorted(bars["negative"].values()) == [0.4, 1.0]  # today lighter, three days ago not
+    assert max(bars["negative"], key=lambda day: day) == min(bars["negative"], key=bars["negative"].get)
+    assert "The lighter bar is today (UTC) so far: its counts are lower for that reason alone." in texts(at.caption)
+
+
 def test_trends_chart_the_items_and_drill_down_to_a_point(seed):
     seed(SCORED)
     at = open_page(PAGE, tab="Trends")
