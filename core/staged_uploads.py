@@ -9,12 +9,47 @@ import re
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
+from core.scoring.reading import InputFileError
 from core.settings import get_settings
 
 AREAS = ("scoring_uploads", "training_runs/uploads", "answer_uploads")  # under the data folder
 KEEP_HOURS = 24
+
+
+class UploadNotKept(InputFileError):
+    """The data folder could not take an upload (disk full, no permission); nothing of it was kept."""
+
+
+def keep_upload(area: str, name: str, data: bytes | BinaryIO, check_size: Callable[[int], None] | None = None,
+                default: str = "upload") -> Path:  # fmt: skip
+    """Write an upload into a new folder of ``area``; ``check_size`` is called with the bytes read so far from a stream
+    and raises to refuse it. Nothing is left behind when it fails; UploadNotKept when the disk refuses it."""
+    folder = None
+    try:
+        folder = new_upload_folder(area)
+        path = folder / safe_file_name(name, default)
+        with path.open("wb") as out:
+            if isinstance(data, bytes):
+                out.write(data)
+            else:
+                written = 0
+                while block := data.read(1 << 20):
+                    written += len(block)
+                    if check_size:
+                        check_size(written)
+                    out.write(block)
+        return path
+    except BaseException as exc:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise UploadNotKept(f"{name}: could not be stored on the server ({exc.strerror or exc}); nothing was kept. "
+                                f"Ask an admin to check Beacon's data folder (free space, permissions).") from exc
+        raise
 
 
 def new_upload_folder(area: str) -> Path:

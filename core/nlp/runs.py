@@ -25,7 +25,7 @@ from core.nlp.evaluation import classification_report
 from core.nlp.training import TrainingCancelled, TrainingParams, TrainingProgress, TrainingResult, train_classifier
 from core.repositories import runs as run_rows
 from core.settings import get_settings
-from core.staged_uploads import is_staged, new_upload_folder, safe_file_name
+from core.staged_uploads import is_staged, keep_upload, safe_file_name
 from core.storage.tables import TrainingRun, utcnow
 
 log = logging.getLogger("beacon.training")
@@ -186,10 +186,7 @@ def stage_texts_file(name: str, data: bytes) -> Path:
     from core.scoring.runs import check_upload_size
 
     check_upload_size(len(data), name)
-    folder = new_upload_folder("training_runs/uploads")
-    path = folder / safe_file_name(name, "texts")
-    path.write_bytes(data)
-    return path
+    return keep_upload("training_runs/uploads", name, data, default="texts")
 
 
 def compression_refusal(task: str, version: int) -> str | None:

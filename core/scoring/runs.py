@@ -38,7 +38,7 @@ from core.repositories import runs as run_rows
 from core.scoring.export import ERROR_COLUMNS, arrow_table, concat_files, csv_text, write_error_rows
 from core.scoring.reading import InputFileError, InputSpec, count_records, inspect_input, no_column, preview
 from core.settings import get_settings
-from core.staged_uploads import is_staged, new_upload_folder, safe_file_name
+from core.staged_uploads import is_staged, keep_upload, safe_file_name
 from core.storage.tables import ScoringRun, utcnow
 
 if TYPE_CHECKING:
@@ -190,21 +190,7 @@ def save_upload(name: str, data: bytes | BinaryIO) -> Path:
     check_upload_size(len(data) if isinstance(data, bytes) else 0, name)
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         raise InputFileError(f"{name}: upload a .csv, .csv.gz or .xlsx file")
-    folder = new_upload_folder("scoring_uploads")
-    path = folder / safe_file_name(name)
-    written = 0
-    with path.open("wb") as out:
-        if isinstance(data, bytes):
-            out.write(data)
-        else:
-            while block := data.read(1 << 20):
-                written += len(block)
-                if written > size_limit_bytes():
-                    out.close()
-                    shutil.rmtree(folder, ignore_errors=True)
-                    check_upload_size(written, name)
-                out.write(block)
-    return path
+    return keep_upload("scoring_uploads", name, data, check_size=lambda written: check_upload_size(written, name))
 
 
 # ---------------------------------------------------------------- creating, starting, resuming

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.settings import get_settings
-from core.staged_uploads import new_upload_folder, safe_file_name
+from core.staged_uploads import keep_upload
 from core.stats import wilson_interval
 from core.support import operating_points as points
 from core.support.batch import BatchReport
@@ -441,8 +441,7 @@ def past_questions_upload(name: str, data: bytes, staged: Path | None = None) ->
     written beside it) and read its columns; InputFileError naming the file when it is unreadable, over the upload
     limit, or has a header and no rows."""
     if staged is None or not staged.exists():
-        staged = new_upload_folder("answer_uploads") / safe_file_name(name, "questions")
-        staged.write_bytes(data)
+        staged = keep_upload("answer_uploads", name, data, default="questions")
     return staged, check_upload(staged, name)
 
 

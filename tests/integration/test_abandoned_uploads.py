@@ -69,3 +69,25 @@ def test_a_run_takes_its_upload_and_its_folder_goes(tiny_models):
     assert (runs.run_dir(run_id) / "input-news.csv").read_bytes() == CSV
     assert delete_abandoned_uploads(now=time.time() + 10 * KEEP_HOURS * 3600) == {"deleted": 0}
     assert runs.run_dir(run_id).exists()  # a run's own folder is never an abandoned upload
+
+
+def test_an_upload_the_data_folder_cannot_take_is_refused_in_words_and_leaves_nothing(db, monkeypatch):
+    import io
+
+    import pytest
+
+    from core.scoring.reading import InputFileError
+
+    data = get_settings().data_dir
+    (data / "scoring_uploads").write_text("a file where the folder should be")  # the disk refuses the folder
+    with pytest.raises(InputFileError) as refused:
+        runs.save_upload("news.csv", io.BytesIO(CSV))
+    assert str(refused.value).startswith("news.csv: could not be stored on the server (")
+    assert str(refused.value).endswith("nothing was kept. Ask an admin to check Beacon's data folder (free space, permissions).")
+
+    (data / "scoring_uploads").unlink()
+    monkeypatch.setenv("BEACON_UPLOAD_MAX_MB", "1")
+    get_settings.cache_clear()
+    with pytest.raises(InputFileError, match="over the upload limit"):
+        runs.save_upload("big.csv", io.BytesIO(b"text\n" + b"x" * runs.size_limit_bytes()))  # refused while copying
+    assert not list((data / "scoring_uploads").iterdir())  # the part copied before the limit went too
