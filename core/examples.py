@@ -83,6 +83,30 @@ PAST_QUESTIONS = [
     ("can I open a joint account with my partner?", None),
 ]
 
+# How-to questions as they arrive in a ticket queue (written for the ticket example, not the FAQ's own wordings): the
+# share of an export the FAQ can answer, beside the complaints and thanks it cannot; by the FAQ answer they need.
+TICKET_QUESTIONS = [
+    ("my debit card is gone, I think it fell out of my bag on the bus", 0),
+    ("please freeze my card, I can't find it anywhere", 0),
+    ("ordered a replacement card ten days ago and still nothing in the post", 1),
+    ("how many days does it take for a new card to be delivered?", 1),
+    ("my card keeps getting declined when I try to pay", 2),
+    ("why does the shop terminal say my card was refused?", 2),
+    ("the card you sent me does not work yet, do I need to activate it?", 3),
+    ("how long does a transfer to another bank take?", 4),
+    ("I sent money abroad on Monday, when will it arrive?", 4),
+    ("can I still cancel the transfer I made this morning?", 5),
+    ("I transferred money to the wrong account by mistake", 5),
+    ("is it free to take cash out of a machine?", 6),
+    ("what do you charge for using my card in another currency?", 7),
+    ("I moved to a new flat, where do I change my address?", 8),
+    ("how do I top up my account from another bank?", 9),
+    ("please close my account, how do I do that?", 10),
+    ("I forgot my password and can't get into the app", 11),
+    ("someone texted me asking for my PIN, was that you?", 12),
+]
+TICKET_WRAPPERS = ["Hi, {q}", "Hello, {q} Thanks", "{q}", "Hi team, {q} Kind regards", "{q} Thank you!"]
+
 BANK_WORDS = re.compile(r"\b(card|cards|transfer|transfers|bank|account|atm|cash|pin|top.?up|exchange rate|direct debit|statement)\b",
                         re.IGNORECASE)
 SHOP_CATEGORIES = {  # category -> (product nouns, what they are for)
@@ -125,7 +149,12 @@ def example_tickets() -> pd.DataFrame:
     rng = random.Random(11)
     messages = [text for text, _ in customer_messages(n_per_label=300, seed=11) if BANK_WORDS.search(text)]
     rng.shuffle(messages)
-    messages = messages[:180]  # a bank's export, like the example FAQ (the generator also writes telecom, travel, ...)
+    messages = messages[:126]  # a bank's export, like the example FAQ (the generator also writes telecom, travel, ...)
+    for n in range(54):  # and how-to questions, some of them asked more than once
+        question = TICKET_QUESTIONS[n % len(TICKET_QUESTIONS)][0]
+        wrapper = rng.choice(TICKET_WRAPPERS)
+        messages.append(wrapper.format(q=question[0].upper() + question[1:] if wrapper.startswith("{q}") else question))
+    rng.shuffle(messages)
     start = datetime(2026, 9, 1, 8, 0)
     rows = []
     for i, text in enumerate(messages):
