@@ -102,16 +102,21 @@ def read_faq_file(source: Path | bytes, name: str = "") -> pd.DataFrame:
     return frame
 
 
-def suggest_faq_columns(frame: pd.DataFrame) -> tuple[str | None, str | None, str | None]:
-    """Guess (question, answer, category) columns by name, else by position."""
-    cols = list(frame.columns)
-    lower = {c.lower(): c for c in cols}
-    q = next((lower[n] for n in ("question", "questions", "q", "faq") if n in lower), cols[0] if cols else None)
+def faq_columns_by_name(columns: list[str]) -> tuple[str | None, str | None, str | None]:
+    """The (question, answer, category) columns named as such (case ignored), None for each that is not."""
+    lower = {c.lower(): c for c in columns}
+    q = next((lower[n] for n in ("question", "questions", "q", "faq") if n in lower), None)
     a = next((lower[n] for n in ("answer", "answers", "a", "response") if n in lower), None)
-    if a is None:
-        a = next((c for c in cols if c != q), None)
     cat = next((lower[n] for n in ("category", "class", "section", "topic") if n in lower), None)
     return q, a, cat
+
+
+def suggest_faq_columns(frame: pd.DataFrame) -> tuple[str | None, str | None, str | None]:
+    """Guess (question, answer, category) columns by name, else by position (for a page's pickers, shown to confirm)."""
+    cols = list(frame.columns)
+    q, a, cat = faq_columns_by_name(cols)
+    q = q or (cols[0] if cols else None)
+    return q, a or next((c for c in cols if c != q), None), cat
 
 
 def check_faq(frame: pd.DataFrame, question_col: str, answer_col: str, category_col: str | None = None) -> FaqCheck:
@@ -239,9 +244,14 @@ def import_faq(
 def import_faq_file(name: str, path: Path, question_col: str | None = None, answer_col: str | None = None,
                     category_col: str | None = None) -> ImportReport:  # fmt: skip
     frame = read_faq_file(path, str(path))
-    q, a, c = suggest_faq_columns(frame)
-    return import_faq(name, frame, question_col or q or "question", answer_col or a or "answer",
-                      category_col if category_col else c, file_name=path.name)  # fmt: skip
+    q, a, c = faq_columns_by_name(list(frame.columns))
+    unnamed = [role for role, given, found in (("question", question_col, q), ("answer", answer_col, a)) if not (given or found)]
+    if unnamed:  # no guess by position where nobody sees the columns picked
+        flags = " ".join(f"--{role}-column COL" for role in unnamed)
+        raise FaqFileError(f"{path.name}: no column is named {' or '.join(map(repr, unnamed))} (columns: "
+                           f"{', '.join(map(str, frame.columns))}); say which holds it: {flags}")
+    return import_faq(name, frame, question_col or q, answer_col or a, category_col if category_col else c,
+                      file_name=path.name)  # fmt: skip
 
 
 def rollback_kb(name: str, version: int | None = None) -> int:

@@ -36,3 +36,20 @@ def test_kb_import_answer_and_rollback(db, tmp_path, capsys) -> None:
     assert main(["kb", "list"]) == 0 and capsys.readouterr().out.startswith("no knowledge bases yet; import an FAQ with")
     assert main(["kb", "delete", "--name", "Cards"]) == 1
     assert "no knowledge base named 'Cards'" in capsys.readouterr().err
+
+
+def test_kb_import_does_not_guess_columns_by_position(db, tmp_path, capsys) -> None:
+    from core.support.kb import list_kbs
+
+    headlines = tmp_path / "headlines.csv"
+    headlines.write_text("id,headline\n1,Profit rose sharply\n2,Shares fell\n")
+    assert main(["kb", "import", "--name", "Cards", str(headlines)]) == 1
+    assert capsys.readouterr().err == ("error: headlines.csv: no column is named 'question' or 'answer' (columns: id, "
+                                       "headline); say which holds it: --question-column COL --answer-column COL\n")  # fmt: skip
+    assert list_kbs() == []  # nothing imported: not ids as questions and headlines as answers
+    german = tmp_path / "faq.csv"
+    german.write_text("Frage;Antwort\nWo ist meine Karte?;Unterwegs.\n")
+    assert main(["kb", "import", "--name", "Karten", str(german), "--question-column", "Frage"]) == 1
+    assert "no column is named 'answer' (columns: Frage, Antwort); say which holds it: --answer-column COL" in capsys.readouterr().err
+    assert main(["kb", "import", "--name", "Karten", str(german), "--question-column", "Frage", "--answer-column", "Antwort"]) == 0
+    assert "Karten: 1 added" in capsys.readouterr().out
