@@ -1,7 +1,8 @@
 """FAQ knowledge bases: import rules, versions (every change is a new version), rollback, the cached index.
 
 Import rules (``check_faq``), per row of the file (line numbers count the header as line 1):
-- an empty question or an empty answer is rejected (the reason names the line and column);
+- an empty question or an empty answer is rejected (the reason names the line and column), and so is a question
+  without a word (only numbers or symbols: an id column picked as the questions);
 - the same question (case, spacing and trailing punctuation ignored) twice in the file with the *same*
   answer (``answer_key``: case, quotes, punctuation and spacing ignored): the repeat is rejected as a
   repeated row;
@@ -136,6 +137,10 @@ def check_faq(frame: pd.DataFrame, question_col: str, answer_col: str, category_
             continue
         if not answer:
             check.rejected.append(RowIssue(line, answer_col, question, "empty answer"))
+            continue
+        if not any(ch.isalpha() for ch in question):
+            reason = f"no words in the question, only numbers or symbols: does column {question_col!r} hold the questions?"
+            check.rejected.append(RowIssue(line, question_col, question, reason))
             continue
         by_key.setdefault(question_key(question), []).append({"line": line, "question": question, "answer": answer, "category": category})
     for rows in by_key.values():

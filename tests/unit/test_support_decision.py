@@ -82,6 +82,14 @@ def test_import_rules_on_a_crafted_file() -> None:
     assert all("different answers on lines 6, 7" in f.reason for f in check.flagged)
 
 
+def test_questions_without_a_word_are_rejected_naming_the_column() -> None:
+    frame = _faq("id,headline\n1,Profit rose sharply\n2.5,Shares fell\n#42,Sales fell\nÜbersicht?,Alles gut.\n")
+    check = check_faq(frame, "id", "headline")
+    assert [r["question"] for r in check.rows] == ["Übersicht?"]  # letters beyond ASCII are words too
+    assert [(r.line, r.column, r.question) for r in check.rejected] == [(2, "id", "1"), (3, "id", "2.5"), (4, "id", "#42")]
+    assert check.rejected[0].reason == "no words in the question, only numbers or symbols: does column 'id' hold the questions?"
+
+
 def test_one_answer_typed_in_two_styles_is_a_repeat_not_a_conflict() -> None:
     frame = _faq(
         "question,answer\n"
