@@ -26,7 +26,9 @@ def cmd_models(args: argparse.Namespace) -> int:
             gone = f" [deleted by {v.deleted_by} on {v.deleted_at:%Y-%m-%d}]" if v.deleted_at is not None else ""
             made = f"{v.created_at:%Y-%m-%d %H:%M} {v.created_by}"
             print(f"{flag} {v.task:<12} v{v.version:<3} {v.method:<5} {v.base:<8} {made} {metrics}{gone}")
-        if not rows:
+        if not rows and args.task and registry.list_tasks():
+            print(f"task {args.task!r} has no versions; tasks with versions: {', '.join(registry.list_tasks())}")
+        elif not rows:
             print("no model versions yet; run `python -m core setup`")
     elif args.action == "promote":
         info = registry.promote(args.task, args.version)  # --version is required by the parser

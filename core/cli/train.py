@@ -44,15 +44,18 @@ def _echo(p: Any) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core.nlp.datacheck import check_labelled_data, read_labelled_file, small_classes
+    from core.nlp.datacheck import LabelledFileError, check_labelled_data, read_labelled_file, small_classes
     from core.nlp.runs import execute_run, queue_run
     from core.nlp.training import TrainingParams
     from core.storage import upgrade_database
 
     upgrade_database()
     frame = read_labelled_file(Path(args.input))
-    check = check_labelled_data(frame, args.text_column, args.label_column, task=args.task,
-                                leave_out_small=args.leave_out_small_classes)  # fmt: skip
+    try:
+        check = check_labelled_data(frame, args.text_column, args.label_column, task=args.task,
+                                    leave_out_small=args.leave_out_small_classes)  # fmt: skip
+    except LabelledFileError as exc:
+        raise LabelledFileError(f"{Path(args.input).name}: {exc}") from exc
     print(f"data check: {check.rows_kept} of {check.rows_total} rows usable; classes: {check.class_counts}")
     for warning in check.warnings:
         print(f"warning: {warning}")

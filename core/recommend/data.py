@@ -160,7 +160,9 @@ def _check_mapping(check: DataCheck, frame: pd.DataFrame, mapping: dict[str, str
             check.add("error", f"{name}: {no_column(column, frame.columns, FIELD_NAMES[fld])}")
             good = False
         elif required and not column:
-            check.add("error", f"{name}: choose the column that holds the {FIELD_NAMES[fld]}")
+            looked_for = ", ".join(_SYNONYMS[fld][:4])
+            check.add("error", f"{name}: choose the column that holds the {FIELD_NAMES[fld]} (no column is named like "
+                               f"{looked_for}, …; columns are: {', '.join(map(str, frame.columns))})")  # fmt: skip
             good = False
     return good
 

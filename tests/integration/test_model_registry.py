@@ -118,6 +118,8 @@ def test_cli_models_list_promote_rollback(tiny_models, tiny_trained):
     registry.register_trained(tiny_trained["sentiment"], "sentiment")
     listed = _cli("models", "list", "--task", "sentiment")
     assert listed.returncode == 0 and "v2" in listed.stdout and "* sentiment" in listed.stdout
+    other = _cli("models", "list", "--task", "sentimnt")  # a typo is not "no versions yet; run setup"
+    assert other.stdout.startswith("task 'sentimnt' has no versions; tasks with versions: ") and "sentiment" in other.stdout
     assert _cli("models", "promote", "--task", "sentiment", "--version", "2").returncode == 0
     assert registry.active_version("sentiment").version == 2
     assert _cli("models", "rollback", "--task", "sentiment").returncode == 0

@@ -191,7 +191,7 @@ def test_cli_train_prints_progress_and_final_metrics(tiny_models, tmp_path):
     ("content", "message"),
     [
         ("text,label\na,x\nb,y\n", "class 'x' has 1 usable example; at least 5 are needed (add 4 more or remove the class); "),
-        ("body,label\na,x\n", "no column named 'text'"),
+        ("body,label\na,x\n", "error: labelled.csv: no column named 'text'"),
     ],
 )
 def test_cli_train_refuses_bad_data_in_one_line(tiny_models, tmp_path, content, message):
