@@ -13,8 +13,13 @@ def _new_password(args: argparse.Namespace) -> str:
 
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass(f"password for {args.name}: ")
-    if getpass.getpass("again: ") != first:
+    try:
+        first = getpass.getpass(f"password for {args.name}: ")
+        again = getpass.getpass("again: ")
+    except EOFError:  # no terminal to ask on (a script, a pipe with nothing in it)
+        print(file=sys.stderr)
+        raise ValueError("no password was typed; in a script, pass it on standard input with --password-stdin") from None
+    if again != first:
         raise ValueError("the two passwords differ")
     return first
 

@@ -105,6 +105,11 @@ def test_cli_creates_the_first_admin_without_a_default_password(db):
         cwd=REPO_ROOT, input="short\n", capture_output=True, text=True,
     )  # fmt: skip
     assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    untyped = subprocess.run([sys.executable, "-m", "core", "users", "create", "bob"], cwd=REPO_ROOT, input="",
+                             capture_output=True, text=True)  # fmt: skip
+    assert untyped.returncode == 1
+    assert untyped.stderr.strip().endswith("error: no password was typed; in a script, pass it on standard input with "
+                                           "--password-stdin")  # fmt: skip
 
 
 def test_cli_disables_an_account_ending_its_sessions_and_enables_it_again(db):
