@@ -7,6 +7,7 @@ a running worker at its next cycle without a restart.
 
 from __future__ import annotations
 
+import difflib
 import shutil
 from pathlib import Path
 
@@ -112,6 +113,10 @@ def find_active(task: str) -> VersionInfo | None:
 def active_version(task: str) -> VersionInfo:
     info = find_active(task)
     if info is None:
+        others = [t for t in list_tasks() if t != task and find_active(t) is not None]
+        if meant := difflib.get_close_matches(task, others, 1, 0.75):  # a misspelt task
+            raise NoActiveModel(f"no active model for task {task!r} (did you mean {meant[0]!r}?); tasks with one: "
+                                f"{', '.join(others)}")
         raise NoActiveModel(f"no active model for task {task!r}; run `python -m core setup` or train one in Model Studio")
     return info
 

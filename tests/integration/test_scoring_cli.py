@@ -71,6 +71,8 @@ def test_latin1_needs_encoding_auto_and_unknown_tasks_fail_cleanly(tiny_models, 
     assert main([*base, "--task", "nosuchtask", "--encoding", "auto"]) == 1
     err = capsys.readouterr().err
     assert "no active model for task 'nosuchtask'" in err and len(err.strip().splitlines()) == 1 and not out.exists()
+    assert main([*base, "--task", "sentimnet", "--encoding", "auto"]) == 1
+    assert "no active model for task 'sentimnet' (did you mean 'sentiment'?); tasks with one: " in capsys.readouterr().err
     assert main(["score", "--input", str(src), "--text-column", "text", "--output", str(out)]) == 1
     assert "name at least one task" in capsys.readouterr().err
 
