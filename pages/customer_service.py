@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.downloads import safe_csv
-from core.scoring.reading import InputFileError, count_records
+from core.scoring.reading import InputFileError, count_records, suggest_text_column
 from core.settings import get_settings
 from core.support.assistant import FEEDBACK_WORDS, MAX_QUESTION_CHARS, ask, record_feedback
 from core.support.batch import add_wordings, answer_file, missed_wordings
@@ -285,7 +285,7 @@ def tickets_tab() -> None:
         return
     columns = list(frame.columns)
     options = [NONE, *columns]
-    guesses = view.guess_ticket_columns(columns)
+    guesses = view.guess_ticket_columns(columns, suggest_text_column(frame))
 
     def guess(role: str) -> int:
         return options.index(guesses[role]) if guesses[role] else 0
@@ -378,7 +378,8 @@ def past_questions_tab() -> None:
     st.session_state["cs_b_staged"] = (upload.file_id, source)
     columns = check.spec.columns
     c1, c2 = st.columns(2)
-    text_col = c1.selectbox("Question column", columns, index=view.guess_question_column(columns), key="cs_b_text")
+    text_col = c1.selectbox("Question column", columns, index=view.guess_question_column(columns, check.suggested_column),
+                           key="cs_b_text")
     expected_options = [NONE, *columns]
     guess = view.guess_expected_column(columns, text_col)
     expected = c2.selectbox("Expected answer column (optional)", expected_options,

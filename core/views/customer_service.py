@@ -283,13 +283,13 @@ def rollback_choices(versions: pd.DataFrame) -> list[int]:
     return [int(v) for v in versions.loc[~versions["active"], "version"]]
 
 
-def guess_ticket_columns(columns: list[str]) -> dict[str, str | None]:
+def guess_ticket_columns(columns: list[str], longest_texts: str | None = None) -> dict[str, str | None]:
     """The likeliest column of the export for each role (by name; case, underscores and hyphens ignored); the text falls
-    back to the first column."""
+    back to the column with the longest texts (``suggest_text_column``), else the first."""
     lower = [" ".join(c.lower().replace("_", " ").replace("-", " ").split()) for c in columns]
     guesses = {role: next((columns[lower.index(n)] for n in names if n in lower), None) for role, names in TICKET_COLUMN_NAMES.items()}
     if guesses["text"] is None and columns:
-        guesses["text"] = columns[0]
+        guesses["text"] = longest_texts if longest_texts in columns else columns[0]
     return guesses
 
 
@@ -421,10 +421,12 @@ def suggestion(report: BatchReport, point: str = points.DEFAULT) -> tuple[float 
 QUESTION_COLUMN_NAMES = ("question", "questions", "text", "message", "body", "query")
 
 
-def guess_question_column(columns: list[str]) -> int:
-    """The position of the likeliest question column of a past-questions file (by name, case ignored; else the first)."""
+def guess_question_column(columns: list[str], longest_texts: str | None = None) -> int:
+    """The position of the likeliest question column of a past-questions file (by name, case ignored; else the column
+    with the longest texts, ``UploadCheck.suggested_column``; else the first)."""
     lower = [c.lower() for c in columns]
-    return next((lower.index(n) for n in QUESTION_COLUMN_NAMES if n in lower), 0)
+    fallback = columns.index(longest_texts) if longest_texts in columns else 0
+    return next((lower.index(n) for n in QUESTION_COLUMN_NAMES if n in lower), fallback)
 
 
 EXPECTED_ANSWER_COLUMN_NAMES = ("expected", "expected_answer", "expected answer", "answer", "correct_answer", "gold")

@@ -186,6 +186,15 @@ def test_an_expected_column_never_filled_in_counts_no_answer_wrong(models):  # n
                for w in texts(at.warning))  # fmt: skip
 
 
+def test_a_question_column_named_otherwise_is_found_by_its_texts_not_taken_from_the_id(models):  # noqa: F811
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
+    at.file_uploader(key="cs_batch_upload").set_value(("fragen.csv", b"nr,kunde_schreibt\n1,How do I reset my PIN?\n"
+                                                                      b"2,my card has not arrived\n", "text/csv"))  # fmt: skip
+    at.run()
+    assert_no_exception(at)
+    assert at.selectbox(key="cs_b_text").value == "kunde_schreibt"
+
+
 def test_missed_questions_are_added_to_the_knowledge_base_from_the_page(models):  # noqa: F811
     from core.support.kb import kb_entries
 

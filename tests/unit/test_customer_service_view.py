@@ -19,6 +19,14 @@ def test_ticket_columns_are_guessed_by_name_and_the_text_falls_back_to_the_first
     assert view.guess_ticket_columns(["message", "created-time"])["timestamp"] == "created-time"
 
 
+def test_an_unnamed_text_column_is_the_one_with_the_longest_texts_not_an_id():
+    columns = ["ref", "kommentar", "datum"]
+    assert view.guess_ticket_columns(columns, "kommentar")["text"] == "kommentar"
+    assert view.guess_ticket_columns(columns, "gone")["text"] == "ref"  # a suggestion not among the columns is ignored
+    assert view.guess_question_column(columns, "kommentar") == 1
+    assert view.guess_question_column(["id", "Question"], "id") == 1  # a column named as such wins
+
+
 def test_only_versions_other_than_the_active_one_can_be_rolled_back_to():
     versions = pd.DataFrame({"version": [3, 2, 1], "active": [True, False, False]})
     assert view.rollback_choices(versions) == [2, 1]
