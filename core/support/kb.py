@@ -113,11 +113,20 @@ def faq_columns_by_name(columns: list[str]) -> tuple[str | None, str | None, str
 
 
 def suggest_faq_columns(frame: pd.DataFrame) -> tuple[str | None, str | None, str | None]:
-    """Guess (question, answer, category) columns by name, else by position (for a page's pickers, shown to confirm)."""
+    """Guess (question, answer, category) columns by name, else by position among the columns that hold words (not an
+    id or number column), for a page's pickers, shown to confirm."""
     cols = list(frame.columns)
     q, a, cat = faq_columns_by_name(cols)
-    q = q or (cols[0] if cols else None)
-    return q, a or next((c for c in cols if c != q), None), cat
+    wordy = [c for c in cols if c not in (q, a, cat) and _holds_words(frame[c])] or [c for c in cols if c not in (q, a)]
+    q = q or (wordy.pop(0) if wordy else None)
+    return q, a or next((c for c in [*wordy, *cols] if c != q), None), cat
+
+
+def _holds_words(values: pd.Series) -> bool:
+    """Whether most filled cells of a column have a letter in them."""
+    filled = values.dropna().astype(str).str.strip()
+    filled = filled[filled != ""]
+    return bool(len(filled)) and filled.map(lambda v: any(ch.isalpha() for ch in v)).mean() >= 0.5
 
 
 def check_faq(frame: pd.DataFrame, question_col: str, answer_col: str, category_col: str | None = None) -> FaqCheck:

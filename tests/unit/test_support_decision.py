@@ -122,6 +122,8 @@ def test_faq_and_ticket_problems_name_the_file_s_line_below_a_title() -> None:
 def test_column_picker_and_missing_columns() -> None:
     frame = _faq("Frage;Antwort\nWo ist meine Karte?;Unterwegs.\n")
     assert suggest_faq_columns(frame)[:2] == ("Frage", "Antwort")
+    numbered = _faq("Nr;Frage;Antwort;Bereich\n1;Wo ist meine Karte?;Unterwegs.;Karten\n2;Gebühren?;Keine.;Konto\n")
+    assert suggest_faq_columns(numbered)[:2] == ("Frage", "Antwort")  # not the row number as the questions
     with pytest.raises(FaqFileError, match="no answer column named 'answer'; columns are: "):
         check_faq(frame, "Frage", "answer")
     with pytest.raises(FaqFileError, match="empty"):
