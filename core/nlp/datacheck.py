@@ -96,8 +96,9 @@ def read_labelled_file(source: Path | BinaryIO | bytes, name: str = "") -> pd.Da
 
 
 def suggest_columns(frame: pd.DataFrame) -> tuple[str | None, str | None]:
-    """Guess (text column, label column): the longest average text, and the column with the fewest
-    distinct values among the rest."""
+    """Guess (text column, label column): the longest average text, and among the rest a column named as labels are
+    (label, sentiment, topic, ...), else the one with the fewest distinct values but two at least (a column with one
+    value, such as the source of every row, cannot teach anything)."""
     columns = list(frame.columns)
     if not columns:
         return None, None
@@ -107,8 +108,11 @@ def suggest_columns(frame: pd.DataFrame) -> tuple[str | None, str | None]:
     others = [c for c in columns if c != text]
     if not others:
         return text, None
-    label = min(others, key=lambda c: (c.lower() not in {"label", "labels", "class", "intent"}, sample[c].nunique()))
+    label = min(others, key=lambda c: (c.lower() not in LABEL_COLUMN_NAMES, sample[c].nunique() < 2, sample[c].nunique()))
     return text, label
+
+
+LABEL_COLUMN_NAMES = {"label", "labels", "class", "intent", "sentiment", "topic", "category", "target", "tag"}
 
 
 # Tasks whose labels other parts of Beacon read: news monitoring, trends, digests and alerts count "negative" items

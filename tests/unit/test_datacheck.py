@@ -174,6 +174,11 @@ def test_pipe_separated_files_are_read():
 def test_column_suggestions():
     table = pd.DataFrame({"id": ["1", "2"], "body": ["a long customer message", "another long one"], "intent": ["a", "b"]})
     assert suggest_columns(table) == ("body", "intent")
+    news = pd.DataFrame({"headline": ["Profit rose sharply", "Shares fell after a warning", "Sales were flat"],
+                         "source": ["wire", "wire", "wire"], "sentiment": ["positive", "negative", "neutral"]})  # fmt: skip
+    assert suggest_columns(news) == ("headline", "sentiment")  # not the one-value source column
+    unnamed = news.rename(columns={"sentiment": "grade"})
+    assert suggest_columns(unnamed) == ("headline", "grade")  # fewest values, but two at least
 
 
 def test_uploads_over_the_size_or_row_limit_are_refused(monkeypatch):
