@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from core.scoring.reading import InputFileError, file_lines, no_column, read_whole_table
+from core.scoring.reading import InputFileError, file_lines, no_column, read_whole_table, suggest_text_column
 from core.settings import get_settings
 from core.wording import count_of, loose_key
 
@@ -103,8 +103,7 @@ def suggest_columns(frame: pd.DataFrame) -> tuple[str | None, str | None]:
     if not columns:
         return None, None
     sample = frame.head(500)
-    lengths = {c: sample[c].astype(str).str.len().mean() for c in columns}
-    text = max(columns, key=lambda c: (c.lower() in {"text", "sentence", "message"}, lengths[c]))
+    text = next((c for c in columns if c.lower() in {"text", "sentence", "message"}), None) or suggest_text_column(sample)
     others = [c for c in columns if c != text]
     if not others:
         return text, None
