@@ -343,12 +343,20 @@ def title_rows(records: list[list[str]]) -> int:
     first cell ("Sales report Q3,,", then maybe an empty row) has records with no value past the first cell before the
     first record with two values or more, the column names. A file whose first record has a value past the first cell
     (",text" as pandas writes an index, or any header of two names), or whose records never have two values (one
-    column), has none."""
+    column), has none; nor has one whose first record of two values or more is no row of names (a number in it, or a
+    name twice: "Great service,5" under a header that names only its first column, "comment,,")."""
     title = [not any(value.strip() for value in fields[1:]) for fields in records]
     two_values = [sum(1 for value in fields if value.strip()) >= 2 for fields in records]
     if not records or not title[0]:
         return 0
-    return next((i for i, found in enumerate(two_values) if found), 0)
+    header = next((i for i, found in enumerate(two_values) if found), 0)
+    return header if _names_columns(records[header]) else 0
+
+
+def _names_columns(fields: list[str]) -> bool:
+    """Whether a record reads as column names: each filled cell has a letter in it, and none is there twice."""
+    names = [value.strip() for value in fields if value.strip()]
+    return len(set(names)) == len(names) and all(any(ch.isalpha() for ch in name) for name in names)
 
 
 def _xlsx_header(path: Path, name: str) -> tuple[list[str], int]:

@@ -325,6 +325,15 @@ def test_files_without_a_title_keep_their_first_row_as_the_column_names(data):
     assert list(read_whole_table(data, "x.csv").columns) == [c or "column_1" for c in data.split(b"\n")[0].decode().split(",")]
 
 
+@pytest.mark.parametrize("rows", [b"Great service,5,\nSlow answer,1,\n", b"Great service,Great service,\n"])
+def test_a_header_naming_only_its_first_column_is_no_title_above_rows_of_values(tmp_path, rows):
+    data = b"comment,,\n" + rows  # a number, or a value twice: these rows are data, not column names
+    assert list(read_whole_table(data, "c.csv").columns)[0] == "comment"
+    assert inspect_input(write(tmp_path, "c.csv", data)).title_records == 0
+    titled = b"Sales report Q3,,\nregion,Q1 2024,Q2 2024\nNorth,10,12\n"  # names with figures in them are still names
+    assert list(read_whole_table(titled, "t.csv").columns) == ["region", "Q1 2024", "Q2 2024"]
+
+
 def test_rows_read_whole_know_their_file_line_past_a_title_blank_lines_and_texts_over_two_lines():
     from core.nlp.datacheck import check_labelled_data
     from core.scoring.reading import file_lines
