@@ -4,6 +4,7 @@ addresses unless an admin allow-listed the host (``BEACON_FEED_ALLOWED_HOSTS``).
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit, urlunsplit
 
@@ -55,8 +56,24 @@ def is_allowed_address(host: str, address: str) -> bool:
     return host.lower() in allowed or address.split("%", 1)[0].lower() in allowed or is_public_address(address)
 
 
+TYPED_HOST = re.compile(r"(localhost|[\w-]+(\.[\w-]+)+)(:\d+)?([/?#]|$)", re.IGNORECASE)
+
+
+def _with_scheme(url: str) -> str:
+    """A URL typed as browsers take it, without its scheme ("www.ft.com/rss"), read as https://; the feed: scheme some
+    sites still link ("feed://host/rss", "feed:https://host/rss") read as the http(s) URL it stands for."""
+    if url[:5].lower() == "feed:":
+        rest = url[5:]
+        return "http:" + rest if rest.startswith("//") else rest
+    if "://" not in url and TYPED_HOST.match(url):
+        return "https://" + url
+    return url
+
+
 def _normalise(url: str) -> tuple[str, str, int]:
-    """(normalised URL, host, port) or FeedError: scheme and host lower-cased, fragment dropped."""
+    """(normalised URL, host, port) or FeedError: scheme and host lower-cased (https:// added to a URL typed without
+    one), fragment dropped."""
+    url = _with_scheme(url)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):

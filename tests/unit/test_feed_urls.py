@@ -27,11 +27,18 @@ def nothing_allowed(allow):
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/feed.xml", "file:///etc/passwd", "javascript:alert(1)", "gopher://1.2.3.4/", "example.com/feed", ""],
+    ["ftp://example.com/feed.xml", "file:///etc/passwd", "javascript:alert(1)", "gopher://1.2.3.4/", "mailto:a@b.org", "news", ""],
 )
 def test_only_http_and_https_urls_are_accepted(url, nothing_allowed):
     with pytest.raises(FeedError, match="http|empty"):
         check_feed_url(url)
+
+
+def test_a_url_typed_without_its_scheme_is_read_as_a_browser_reads_it(beacon_env):
+    assert check_feed_url("localhost/news.rss") == "https://localhost/news.rss"  # as typed into an address bar
+    assert check_feed_url("127.0.0.1:8123/top.rss?x=1") == "https://127.0.0.1:8123/top.rss?x=1"
+    assert check_feed_url("feed://localhost/news.rss") == "http://localhost/news.rss"  # the old feed: scheme
+    assert check_feed_url("feed:https://localhost/news.rss") == "https://localhost/news.rss"
 
 
 def test_a_url_without_a_host_is_refused(nothing_allowed):
