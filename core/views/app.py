@@ -49,6 +49,18 @@ def database_problem(exc: BaseException) -> str:
     )
 
 
+PAGE_FAILED = "Something went wrong on this page"
+
+
+def page_problem(exc: BaseException) -> str:
+    """What a page says when it fails in a way nobody foresaw (plain text): the kind of failure in the driver's or the
+    library's own short words, without a traceback or SQL, and what to do; the traceback goes to the app's log."""
+    from core.storage.integrity import short_reason
+
+    return (f"{PAGE_FAILED} ({short_reason(exc)[:300]}). The details are in the app's log. Reload the page to try again; "
+            f"if it keeps happening, tell an admin.")
+
+
 def settings_problem(exc: BaseException) -> str:
     """What to tell the user when a setting cannot be used (plain text)."""
     return f"Beacon cannot start: {exc}. Correct the setting, then restart Beacon."

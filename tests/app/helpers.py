@@ -103,6 +103,11 @@ def table(at: AppTest, name: str):
 
 
 def assert_no_exception(at: AppTest) -> None:
+    """No traceback, and no page failure that streamlit_app.py turned into its plain message."""
+    from core.views.app import PAGE_FAILED
+
     assert not at.exception, [e.value for e in at.exception]
+    failed = [e.value for e in at.error if str(e.value).startswith(PAGE_FAILED)]
+    assert not failed, failed
 
 

@@ -59,6 +59,25 @@ def test_a_database_upgraded_by_a_newer_beacon_is_named_as_such_and_left_unchang
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0999"
 
 
+def test_a_page_that_fails_unforeseen_says_so_plainly_and_logs_the_traceback(db, caplog):
+    from sqlalchemy import text
+
+    from core.storage import get_engine
+    from core.views.app import PAGE_FAILED
+
+    at = open_page("alerts.py")
+    assert_no_exception(at)
+    with get_engine().begin() as conn:
+        cascade = " CASCADE" if conn.dialect.name == "postgresql" else ""
+        conn.execute(text(f"DROP TABLE alerts{cascade}"))  # a damaged database the start-up check did not see
+    with caplog.at_level("ERROR", logger="beacon.app"):
+        at.run()
+    assert not at.exception  # no traceback on the page ...
+    [error] = [e for e in texts(at.error) if e.startswith(PAGE_FAILED)]
+    assert "alerts" in error and "SELECT" not in error and error.endswith("if it keeps happening, tell an admin.")
+    assert "Traceback" in caplog.text and "a page failed" in caplog.text  # ... but in the app's log
+
+
 def test_a_setting_that_cannot_be_used_is_named_not_blamed_on_the_database(beacon_env, monkeypatch):
     monkeypatch.setenv("SMTP_PORT", "abc")
     get_settings.cache_clear()

@@ -82,6 +82,7 @@ def test_fetch_now_while_the_worker_runs_never_shows_a_database_error(beacon, br
             assert "Error" not in text and "failed" not in text and "UNIQUE" not in text, text
             assert re.search(r"all scored|still waiting to be scored by the worker|no new items", text), text
             assert page.get_by_test_id("stException").count() == 0
+            assert page.get_by_text("Something went wrong on this page").count() == 0
             deadline = time.monotonic() + 120  # whatever the page left, the worker scores
             while time.monotonic() < deadline:
                 with session_scope() as session:
