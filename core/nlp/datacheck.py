@@ -131,8 +131,11 @@ def labels_problem(task: str, labels: Iterable[str]) -> str | None:
     if not unknown and "negative" in labels:
         return None
     found = f"these labels are not among them: {', '.join(unknown)}" if unknown else "the label 'negative' is missing"
+    numbers = bool(unknown) and all(label.lstrip("+-").replace(".", "", 1).isdigit() for label in unknown)
+    example = ("codes such as 0, 1, 2 mean different sentiments in different datasets, so say which is which: 0 to "
+               "negative if it means that in yours" if numbers else "for example bearish to negative")
     return (f"the {task} task's labels are read by {LABELS_READ_BY[task]}, which know {', '.join(allowed)}; {found}. "
-            f"Rename them in the file (for example bearish to negative), or choose a new task to train your own labels")  # fmt: skip
+            f"Rename them in the file ({example}), or choose a new task to train your own labels")  # fmt: skip
 
 
 def check_labelled_data(
@@ -162,6 +165,8 @@ def check_labelled_data(
     )
     preferred = [*LABELS_READ_BY_BEACON.get(task or "", ()), *(known_labels or [])]
     table["label"], respelled = one_spelling_per_label(table["label"], preferred)
+    renamed = sentiment_names(table["label"]) if LABELS_READ_BY_BEACON.get(task or "") == SENTIMENT_LABELS else {}
+    table["label"] = table["label"].map(lambda label: renamed.get(label, label))
     dropped: list[pd.DataFrame] = []
 
     def drop(mask: pd.Series, reason: pd.Series | str) -> None:
@@ -195,11 +200,31 @@ def check_labelled_data(
         shown = ", ".join(f"{old!r} as {new!r}" for old, new in list(respelled.items())[:LABELS_NAMED])
         more = f" and {len(respelled) - LABELS_NAMED} more" if len(respelled) > LABELS_NAMED else ""
         check.warnings.append(f"labels written with other capitals or spaces are read as one label: {shown}{more}")
+    if renamed:
+        shown = ", ".join(f"{old!r} as {new!r}" for old, new in sorted(renamed.items(), key=lambda pair: pair[1]))
+        check.warnings.append(f"the file's sentiment labels are read as Beacon's: {shown}")
     problem = labels_problem(task, check.class_counts) if task and check.class_counts else None
     _judge(check, min_per_class, None if problem else known_labels)  # refused labels need no "they differ" too
     if problem:
         check.problems.append(problem)
     return check
+
+
+SENTIMENT_WORDS = {"neg": "negative", "neu": "neutral", "pos": "positive"}  # not bearish/bullish: a market view is renamed by a person
+SENTIMENT_SIGNS = {"-1": "negative", "0": "neutral", "1": "positive", "+1": "positive",
+                   "-1.0": "negative", "0.0": "neutral", "1.0": "positive"}  # fmt: skip
+
+
+def sentiment_names(labels: pd.Series) -> dict[str, str]:
+    """{label in the file: Beacon's sentiment label} when every label that is not already negative, neutral or positive
+    has one unambiguous meaning: neg/neu/pos, or -1/0/1 (numbers only with -1 among them, since 0/1 alone may mean
+    negative/positive); else {} and the labels are left for ``labels_problem`` to refuse."""
+    keys = {label: loose_key(label) for label in labels.drop_duplicates() if label}
+    others = {label: key for label, key in keys.items() if key not in SENTIMENT_LABELS}
+    table = {**SENTIMENT_WORDS, **(SENTIMENT_SIGNS if {"-1", "-1.0"} & set(keys.values()) else {})}
+    if not others or any(key not in table for key in others.values()):
+        return {}
+    return {label: table[key] for label, key in others.items()}
 
 
 def one_spelling_per_label(labels: pd.Series, preferred: Iterable[str] = ()) -> tuple[pd.Series, dict[str, str]]:

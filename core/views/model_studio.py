@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.nlp import registry
-from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file
+from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file, sentiment_names
 from core.nlp.device import choose_device, device_label
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
@@ -67,8 +67,11 @@ def task_choices() -> list[str]:
 
 def suggested_task(labels: pd.Series) -> str:
     """The task a labelled file most likely trains: the one whose active version knows most of the file's labels
-    (the usual tasks first on a tie), or a new task when none knows any of them."""
-    in_file = {loose_key(str(v)) for v in labels.dropna()} - {""}
+    (the usual tasks first on a tie), or a new task when none knows any of them. Sentiment written as -1/0/1 or
+    neg/neu/pos counts as the sentiment labels it stands for (``sentiment_names``)."""
+    labels = labels.dropna().astype(str).str.strip()
+    renamed = sentiment_names(labels)
+    in_file = {loose_key(renamed.get(v, v)) for v in labels} - {""}
     best, shared = NEW_TASK, 0
     for task in task_choices()[:-1]:
         known = len(in_file & {loose_key(label) for label in active_labels(task) or []})

@@ -101,6 +101,15 @@ def test_bullish_and_bearish_cannot_become_the_sentiment_model_but_can_be_a_task
     assert not button(at, "Start training").disabled
 
 
+def test_sentiment_labelled_minus_one_zero_one_trains_the_sentiment_task(tiny_models):
+    table = labelled().assign(label=lambda f: f["label"].map({"positive": "1", "negative": "-1", "neutral": "0"}))
+    at = upload(open_page("model_studio.py", "Train"), table.to_csv(index=False).encode())
+    assert_no_exception(at)
+    assert widget(at.selectbox, "Task").value == "sentiment"
+    assert any("The file's sentiment labels are read as Beacon's: '-1' as 'negative'" in w for w in texts(at.warning))
+    assert not at.error and not button(at, "Start training").disabled
+
+
 def test_the_task_is_suggested_from_the_file_labels_and_follows_the_label_column(tiny_models):
     rows = "text,topic,team\n" + "".join(f"results {i},Earnings,Billing\nrates {i},Fed | Central Banks,Cards\n" for i in range(6))
     at = upload(open_page("model_studio.py", "Train"), rows.encode())

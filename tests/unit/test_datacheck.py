@@ -111,6 +111,19 @@ def test_tasks_whose_labels_beacon_reads_take_only_those_labels():
     assert check_labelled_data(frame(bullish), "text", "label", task="topic").ok
 
 
+def test_sentiment_written_as_minus_one_zero_one_or_abbreviated_is_read_as_beacons_labels():
+    signs = [(t, {"pos": "1", "neg": "-1"}[lab]) for t, lab in balanced()] + [(f"flat news {i}", "0") for i in range(5)]
+    check = check_labelled_data(frame(signs), "text", "label", task="sentiment")
+    assert check.ok and set(check.class_counts) == {"negative", "neutral", "positive"}
+    assert "the file's sentiment labels are read as Beacon's: '-1' as 'negative', '0' as 'neutral', '1' as 'positive'" in check.warnings
+    short = [(t, {"pos": "Pos", "neg": "neg"}[lab]) for t, lab in balanced()]
+    assert set(check_labelled_data(frame(short), "text", "label", task="customer_sentiment").class_counts) == {"negative", "positive"}
+    codes = [(t, {"pos": "1", "neg": "0"}[lab]) for t, lab in balanced()]  # 0/1: which is which differs between datasets
+    [problem] = check_labelled_data(frame(codes), "text", "label", task="sentiment").problems
+    assert "these labels are not among them: 0, 1. Rename them in the file (codes such as 0, 1, 2 mean different" in problem
+    assert set(check_labelled_data(frame(signs), "text", "label", task="rating").class_counts) == {"-1", "0", "1"}  # own task
+
+
 def test_labels_written_with_other_capitals_or_spaces_are_one_label_spelled_as_the_task_knows_it():
     shouting = [(t, {"pos": "Positive", "neg": "NEGATIVE"}[lab]) for t, lab in balanced()] + [("flat news", " neutral ")]
     check = check_labelled_data(frame(shouting), "text", "label", task="sentiment", min_per_class=1)
