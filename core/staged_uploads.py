@@ -66,6 +66,17 @@ def safe_file_name(name: str, default: str = "upload") -> str:
     return (re.sub(r"[^\w.\-]+", "_", Path(name).name).strip("._") or default)[:120]
 
 
+def still_kept(path: Path | None) -> bool:
+    """Whether an upload kept earlier is still there; using it counts as a change, so the worker keeps it another day."""
+    if path is None or not path.exists():
+        return False
+    try:
+        path.touch()
+    except OSError:  # deleted meanwhile, or not writable: keep a new copy instead
+        return False
+    return True
+
+
 def is_staged(path: Path, area: str) -> bool:
     """Whether ``path`` is a file kept by ``new_upload_folder(area)`` (a run takes such a file, and its folder goes)."""
     return path.parent.parent.resolve() == (get_settings().data_dir / area).resolve()

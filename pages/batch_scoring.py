@@ -8,6 +8,7 @@ import streamlit as st
 from core.scoring import runs
 from core.scoring.agreement import disagreements, label_agreements, review_file
 from core.scoring.reading import InputFileError
+from core.staged_uploads import still_kept
 from core.views import batch_scoring
 from core.wording import count_of
 from ui import (
@@ -45,7 +46,7 @@ def selected_run() -> int | None:
 def saved_upload(upload):  # noqa: ANN001, ANN201 - UploadedFile -> Path
     """Store the uploaded file once per upload (reruns reuse it)."""
     saved = st.session_state.get(UPLOAD_KEY)
-    if saved and saved[0] == upload.file_id and saved[1].exists():
+    if saved and saved[0] == upload.file_id and still_kept(saved[1]):
         return saved[1]
     runs.check_upload_size(upload.size, upload.name)
     path = runs.save_upload(upload.name, upload)

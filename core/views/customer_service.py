@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.settings import get_settings
-from core.staged_uploads import keep_upload
+from core.staged_uploads import keep_upload, still_kept
 from core.stats import wilson_interval
 from core.support import operating_points as points
 from core.support.batch import BatchReport
@@ -442,7 +442,7 @@ def past_questions_upload(name: str, data: bytes, staged: Path | None = None) ->
     """Keep an uploaded file of past questions once per upload (``staged``: the copy kept for it before; the answers are
     written beside it) and read its columns; InputFileError naming the file when it is unreadable, over the upload
     limit, or has a header and no rows."""
-    if staged is None or not staged.exists():
+    if not still_kept(staged):
         staged = keep_upload("answer_uploads", name, data, default="questions")
     return staged, check_upload(staged, name)
 

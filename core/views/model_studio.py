@@ -34,6 +34,7 @@ from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estima
 from core.runs import FINISHED, status_label
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
+from core.staged_uploads import still_kept
 from core.views.batch_scoring import UploadCheck, check_upload
 from core.views.batch_scoring import may_delete as may_delete_run  # noqa: F401 - one rule for every run: ended, and theirs or an admin's
 from core.wording import count_of, loose_key, rough_duration, time_taken
@@ -202,7 +203,7 @@ def texts_upload(name: str, data: bytes, staged: Path | None = None) -> tuple[Pa
     """Keep an uploaded file of in-domain texts with the training runs' data (once: ``staged`` is the copy kept
     for this upload before) and read its columns (suggested: the longest texts); InputFileError naming the file
     when it is unreadable or over the upload limit."""
-    path = staged if staged is not None and staged.exists() else stage_texts_file(name, data)
+    path = staged if still_kept(staged) else stage_texts_file(name, data)
     return path, check_upload(path, name)
 
 

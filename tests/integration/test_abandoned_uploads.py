@@ -91,3 +91,10 @@ def test_an_upload_the_data_folder_cannot_take_is_refused_in_words_and_leaves_no
     with pytest.raises(InputFileError, match="over the upload limit"):
         runs.save_upload("big.csv", io.BytesIO(b"text\n" + b"x" * runs.size_limit_bytes()))  # refused while copying
     assert not list((data / "scoring_uploads").iterdir())  # the part copied before the limit went too
+
+
+def test_an_upload_used_again_is_kept_another_day(db):
+    questions, _ = view.past_questions_upload("asked.csv", b"question\nWhere is my card?\n")
+    age(questions, KEEP_HOURS + 1)
+    assert view.past_questions_upload("asked.csv", b"", staged=questions)[0] == questions  # the page's next click
+    assert delete_abandoned_uploads() == {"deleted": 0} and questions.exists()
