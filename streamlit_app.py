@@ -1,6 +1,5 @@
 """Beacon: page navigation and one-time start-up (database migration). Run with `make run`."""
 
-import logging
 from pathlib import Path
 
 import streamlit as st
@@ -8,8 +7,8 @@ import streamlit as st
 from core import auth
 from core.settings import SettingsError, get_settings
 from core.storage import upgrade_database
-from core.views.app import database_problem, page_problem, settings_problem
-from ui import plain
+from core.views.app import database_problem, settings_problem
+from ui import plain, show_failure
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -202,5 +201,4 @@ try:
 except auth.PermissionDenied as exc:  # a role check in core refused an action: say so, no traceback
     st.error(plain(str(exc)))
 except Exception as exc:  # unforeseen: a plain message on the page, the traceback (paths, SQL) in the app's log only
-    logging.getLogger("beacon.app").exception("a page failed: %s", exc)
-    st.error(plain(page_problem(exc)))
+    show_failure(exc)

@@ -1,6 +1,8 @@
 """Streamlit helpers shared by the pages (UI only; core/ never imports this)."""
 
+import functools
 import html
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -235,6 +237,30 @@ THIN_INTERVAL = "rgba(128, 128, 128, 0.35)"
 
 
 PARTIAL_OPACITY = 0.4
+
+
+def show_failure(exc: Exception) -> None:
+    """A failure nobody foresaw, inside an ``except``: one plain message on the page, the traceback (paths, SQL) in the
+    app's log only."""
+    from core.views.app import page_problem
+
+    logging.getLogger("beacon.app").exception("a page failed: %s", exc)
+    st.error(plain(page_problem(exc)))
+
+
+def failing_plainly(func: Callable) -> Callable:
+    """``show_failure`` for a part of a page that reruns on its own (an ``st.fragment``), which the app's catch around
+    the whole page does not see."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - whatever the fragment takes
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:
+            show_failure(exc)
+            return None
+
+    return run
 
 
 def draw_partial_periods_lighter(figure, partial: Iterable[object]) -> None:  # noqa: ANN001 - a Plotly bar chart over time

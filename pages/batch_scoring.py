@@ -16,6 +16,7 @@ from ui import (
     confusion_chart,
     delete_after_confirmation,
     example_download,
+    failing_plainly,
     may,
     plain,
     say,
@@ -130,6 +131,7 @@ def run_caption(run) -> None:  # noqa: ANN001 - RunView
 
 
 @st.fragment(run_every=2)
+@failing_plainly
 def live_progress(run_id: int) -> None:
     """Re-reads the run every 2 s while it is queued or running (status, stage, progress); a full rerun shows the result."""
     run = runs.get_run(run_id)
@@ -282,6 +284,7 @@ def runs_table(frame) -> None:  # noqa: ANN001 - DataFrame
 
 
 @st.fragment(run_every=2)
+@failing_plainly
 def live_runs_table() -> None:
     """Past runs re-read every 2 s while a run is queued or running, so statuses and row counts stay current."""
     runs_table(batch_scoring.runs_table())

@@ -19,6 +19,7 @@ from ui import (
     confusion_chart,
     delete_after_confirmation,
     example_download,
+    failing_plainly,
     keep_choice,
     may,
     page_tabs,
@@ -162,6 +163,7 @@ def promote_button(task: str, version: int, label: str, key: str, **button_args:
 
 
 @st.fragment(run_every=2)
+@failing_plainly
 def live_run(run_id: int) -> None:
     """Re-reads the run every 2 s while it trains; once it has finished the whole page reruns, so the runs table says so
     too (it said "queued" beside a finished run when the page was opened while the run was going) and the refresh stops."""

@@ -14,7 +14,19 @@ from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
 from core.wording import count_of
-from ui import confirm_deletion, example_download, keep_choice, may, page_tabs, plain, say, say_pending, table, use_app_navigation
+from ui import (
+    confirm_deletion,
+    example_download,
+    failing_plainly,
+    keep_choice,
+    may,
+    page_tabs,
+    plain,
+    say,
+    say_pending,
+    table,
+    use_app_navigation,
+)
 
 use_app_navigation()
 
@@ -176,6 +188,7 @@ def job_panel(job_id: int) -> None:
 
 
 @st.fragment(run_every=1)
+@failing_plainly
 def live_job(job_id: int) -> None:
     job = jobs.get_job(job_id)
     st.progress(job.progress, text=f"{job.title}: {job.caption}")
