@@ -11,6 +11,7 @@ from core.auth.roles import ROLE_HELP, ROLES, Actor
 from core.downloads import safe_csv
 from core.repositories.users import UserView
 from core.settings import get_settings
+from core.staged_uploads import KEEP_HOURS
 from core.wording import count_of
 
 
@@ -128,6 +129,7 @@ def configuration() -> pd.DataFrame:
          else "every question (forever)", "BEACON_KEEP_QUESTIONS_DAYS"),
         ("Customer service operating point", policy.describe(), "BEACON_SUPPORT_OPERATING_POINT"),
         ("Largest upload", f"{s.upload_max_mb:g} MB", "BEACON_UPLOAD_MAX_MB"),
+        ("Uploads no run took", f"deleted {count_of(KEEP_HOURS, 'hour')} after their last use", "(fixed)"),
         ("Batch scoring on Ray", s.ray_address or "off (this server scores every file)", "BEACON_RAY_ADDRESS"),
         ("Background runs at once", str(s.max_run_processes), "BEACON_MAX_RUN_PROCESSES"),
         ("Sign-in", "single sign-on (OIDC)" if s.auth_mode == "oidc" else "password", "BEACON_AUTH_MODE"),

@@ -28,6 +28,7 @@ def test_an_admin_reads_the_settings_in_words_without_secrets(db, monkeypatch):
     assert_no_exception(at)
     shown = settings_table(at)
     assert shown["Feed items kept"] == "365 days"
+    assert shown["Uploads no run took"] == "deleted 24 hours after their last use"
     assert shown["Alert and digest email"] == "mail.example.com:25, from beacon@localhost, signed in as beacon (password set)"
     assert shown["Customer service operating point"].startswith("be more careful (threshold ")
     assert shown["Models run on"] in (f"CPU ({os.cpu_count()} cores) (auto)", "CUDA GPU (auto)")
