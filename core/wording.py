@@ -50,6 +50,11 @@ def rough_duration(seconds: float) -> str:
     return f"about {seconds / 3600:.1f} hours"
 
 
+def has_word(text: str) -> bool:
+    """Whether ``text`` has a letter in it (any script): not only numbers, codes or symbols."""
+    return any(ch.isalpha() for ch in text)
+
+
 def loose_key(name: str) -> str:
     """How names a person typed are compared: capitals and spaces ignored ("Billing  issue" and "billing issue" match)."""
     return " ".join(name.casefold().split())

@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.scoring.content import GZIP, ZIP, check_text, not_text_message, utf16_without_bom
-from core.wording import count_of, loose_key
+from core.wording import count_of, has_word, loose_key
 
 DELIMITERS = (",", ";", "\t", "|")
 WORKBOOK = b"PK\x03\x04"  # the ZIP signature an .xlsx file starts with
@@ -356,7 +356,7 @@ def title_rows(records: list[list[str]]) -> int:
 def _names_columns(fields: list[str]) -> bool:
     """Whether a record reads as column names: each filled cell has a letter in it, and none is there twice."""
     names = [value.strip() for value in fields if value.strip()]
-    return len(set(names)) == len(names) and all(any(ch.isalpha() for ch in name) for name in names)
+    return len(set(names)) == len(names) and all(map(has_word, names))
 
 
 def _xlsx_header(path: Path, name: str) -> tuple[list[str], int]:

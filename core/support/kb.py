@@ -30,6 +30,7 @@ from core.nlp.sentence_encoder import get_sentence_encoder
 from core.repositories import knowledge_bases as kb_store
 from core.scoring.reading import file_lines, no_column
 from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, answer_key
+from core.wording import has_word
 
 MAX_NAME = 200
 
@@ -126,7 +127,7 @@ def _holds_words(values: pd.Series) -> bool:
     """Whether most filled cells of a column have a letter in them."""
     filled = values.dropna().astype(str).str.strip()
     filled = filled[filled != ""]
-    return bool(len(filled)) and filled.map(lambda v: any(ch.isalpha() for ch in v)).mean() >= 0.5
+    return bool(len(filled)) and filled.map(has_word).mean() >= 0.5
 
 
 def check_faq(frame: pd.DataFrame, question_col: str, answer_col: str, category_col: str | None = None) -> FaqCheck:
@@ -147,7 +148,7 @@ def check_faq(frame: pd.DataFrame, question_col: str, answer_col: str, category_
         if not answer:
             check.rejected.append(RowIssue(line, answer_col, question, "empty answer"))
             continue
-        if not any(ch.isalpha() for ch in question):
+        if not has_word(question):
             reason = f"no words in the question, only numbers or symbols: does column {question_col!r} hold the questions?"
             check.rejected.append(RowIssue(line, question_col, question, reason))
             continue
