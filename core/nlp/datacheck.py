@@ -215,13 +215,19 @@ SENTIMENT_SIGNS = {"-1": "negative", "0": "neutral", "1": "positive", "+1": "pos
                    "-1.0": "negative", "0.0": "neutral", "1.0": "positive"}  # fmt: skip
 
 
+def sentiment_spellings(keys: Iterable[str]) -> dict[str, str]:
+    """{spelling: Beacon's sentiment label} that values with these ``loose_key``s may be read by: neg/neu/pos always,
+    -1/0/1 only with -1 among them (0/1 alone may mean negative/positive)."""
+    return {**SENTIMENT_WORDS, **(SENTIMENT_SIGNS if {"-1", "-1.0"} & set(keys) else {})}
+
+
 def sentiment_names(labels: pd.Series) -> dict[str, str]:
     """{label in the file: Beacon's sentiment label} when every label that is not already negative, neutral or positive
-    has one unambiguous meaning: neg/neu/pos, or -1/0/1 (numbers only with -1 among them, since 0/1 alone may mean
-    negative/positive); else {} and the labels are left for ``labels_problem`` to refuse."""
+    has one unambiguous meaning (``sentiment_spellings``); else {} and the labels are left for ``labels_problem`` to
+    refuse."""
     keys = {label: loose_key(label) for label in labels.drop_duplicates() if label}
     others = {label: key for label, key in keys.items() if key not in SENTIMENT_LABELS}
-    table = {**SENTIMENT_WORDS, **(SENTIMENT_SIGNS if {"-1", "-1.0"} & set(keys.values()) else {})}
+    table = sentiment_spellings(keys.values())
     if not others or any(key not in table for key in others.values()):
         return {}
     return {label: table[key] for label, key in others.items()}

@@ -4,6 +4,7 @@ a team can see how far to trust a model on its own data before acting on it or t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -12,9 +13,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from core.downloads import safe_csv
+from core.nlp.datacheck import SENTIMENT_LABELS, sentiment_spellings
 from core.nlp.evaluation import classification_report
 from core.scoring.engine import STATUS_OK
 from core.scoring.runs import get_run, result_parts, run_dir, run_layout
+from core.wording import loose_key
 
 MIN_SHARE = 0.95  # of a column's filled cells that must be the task's classes for it to count as labels
 
@@ -32,6 +35,7 @@ class LabelAgreement:
     macro_f1: float
     confusion: list[list[int]]  # rows = the file's label, columns = the model's, in ``labels`` order
     result_columns: tuple[str, str]  # the file's label column and the model's label column, as the result names them
+    read_as: tuple[tuple[str, str], ...] = ()  # (value in the column, class) for values not named as the class: ("-1", "negative")
 
     @property
     def differing(self) -> int:
@@ -39,20 +43,29 @@ class LabelAgreement:
         return self.compared - sum(self.confusion[i][i] for i in range(len(self.labels)))
 
 
-def _canonical(labels: list[str]) -> dict[str, str]:
-    return {label.strip().casefold(): label for label in labels}
+def _canonical(labels: list[str], read_as: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+    return {label.strip().casefold(): label for label in labels} | {loose_key(value): label for value, label in read_as}
 
 
 def _as_labels(cells: pd.Series, known: dict[str, str]) -> pd.Series:
     """The task's class each cell names (case and surrounding spaces ignored); NaN for an empty cell or another value."""
-    return cells.fillna("").astype(str).str.strip().str.casefold().map(known)
+    return _keys(cells).map(known)
 
 
-def _label_column(parts: list, input_columns: dict[str, str], text_column: str, labels: list[str]) -> tuple[str, str] | None:
-    """The input column most of whose filled cells are the task's classes (its name in the file and in the result),
-    or None. Each column is judged on the first chunk where it has filled cells (so labels that start further down
-    count); only the columns still empty so far are read from later chunks."""
-    known = _canonical(labels)
+def _keys(cells: pd.Series) -> pd.Series:
+    return cells.fillna("").astype(str).str.strip().str.casefold()
+
+
+def _other_spellings(labels: list[str], cells: pd.Series) -> dict[str, str]:
+    """{spelling: class} a column may also write the task's classes in: sentiment as neg/neu/pos, or as -1/0/1 when
+    -1 is among the column's values (as Model Studio reads a labelled file)."""
+    return sentiment_spellings(set(_keys(cells))) if sorted(labels) == sorted(SENTIMENT_LABELS) else {}
+
+
+def _label_column(parts: list, input_columns: dict[str, str], text_column: str, labels: list[str]) -> tuple[str, str, dict] | None:
+    """The input column most of whose filled cells are the task's classes (its name in the file and in the result,
+    and the other spellings it is read by), or None. Each column is judged on the first chunk where it has filled
+    cells (so labels that start further down count); only the columns still empty so far are read from later chunks."""
     pending = {name: result for name, result in input_columns.items() if name != text_column}
     best, best_hits = None, 0
     for path in parts:
@@ -60,13 +73,14 @@ def _label_column(parts: list, input_columns: dict[str, str], text_column: str, 
             break
         frame = pq.read_table(path, columns=list(pending.values())).to_pandas()
         for name, result_name in list(pending.items()):
-            filled = int(frame[result_name].fillna("").astype(str).str.strip().ne("").sum())
+            filled = int(_keys(frame[result_name]).ne("").sum())
             if not filled:
                 continue  # judged on a later chunk
             del pending[name]
-            hits = int(_as_labels(frame[result_name], known).notna().sum())
+            spellings = _other_spellings(labels, frame[result_name])
+            hits = int(_as_labels(frame[result_name], _canonical(labels) | spellings).notna().sum())
             if hits / filled >= MIN_SHARE and hits > best_hits:
-                best, best_hits = (name, result_name), hits
+                best, best_hits = (name, result_name, spellings), hits
     return best
 
 
@@ -94,10 +108,11 @@ def _agreements(run_id: int, _folder: str, _created: datetime, _parts_done: int)
     return tuple(found)
 
 
-def _compare(parts: list, task: str, labels: list[str], column: tuple[str, str], label_column: str) -> LabelAgreement:
-    """``column``: the file's label column as the user named it and as the result names it."""
-    (name, column), known = column, _canonical(labels)
-    given, predicted, skipped = [], [], 0
+def _compare(parts: list, task: str, labels: list[str], column: tuple[str, str, dict], label_column: str) -> LabelAgreement:
+    """``column``: the file's label column as the user named it and as the result names it, and its other spellings."""
+    name, column, spellings = column
+    known = _canonical(labels) | spellings
+    given, predicted, read_as, skipped = [], [], {}, 0
     for path in parts:
         frame = pq.read_table(path, columns=[column, label_column, "status"]).to_pandas()
         truth = _as_labels(frame[column], known)
@@ -105,15 +120,17 @@ def _compare(parts: list, task: str, labels: list[str], column: tuple[str, str],
         given += truth[compared].tolist()
         predicted += frame.loc[compared, label_column].tolist()
         skipped += int((~compared).sum())
+        written = frame.loc[compared, column].astype(str).str.strip()
+        read_as |= {value: spellings[loose_key(value)] for value in written.drop_duplicates() if loose_key(value) in spellings}
     report = classification_report(given, predicted, labels)
     return LabelAgreement(task, name, labels, len(given), skipped, report["accuracy"], report["macro_f1"], report["confusion_matrix"],
-                          (column, label_column))  # fmt: skip
+                          (column, label_column), tuple(sorted(read_as.items(), key=lambda pair: labels.index(pair[1]))))  # fmt: skip
 
 
 def disagreements(run_id: int, agreement: LabelAgreement, limit: int | None = 1000) -> pd.DataFrame:
     """Up to ``limit`` (all when None) scored rows, in file order with their 1-based ``row`` number, where the model's
     label is not the one the file's column gives."""
-    known = _canonical(agreement.labels)
+    known = _canonical(agreement.labels, agreement.read_as)
     given_column, label_column = agreement.result_columns
     frames, offset, kept = [], 0, 0
     for path in result_parts(get_run(run_id)):
@@ -141,11 +158,11 @@ def review_file(run_id: int, agreement: LabelAgreement) -> bytes:
     text_column = dict(zip(layout.input_columns, layout.output_input_columns))[run.text_column]
     confidence_column = layout.task_columns[agreement.task]["confidence"]
     given_column, label_column = agreement.result_columns
-    rows = disagreements(run_id, agreement, limit=None)
+    rows, known = disagreements(run_id, agreement, limit=None), _canonical(agreement.labels, agreement.read_as)
     if rows.empty:
         return safe_csv(pd.DataFrame(columns=REVIEW_COLUMNS))
     review = pd.DataFrame({
-        "row": rows["row"], "text": rows[text_column], "label": _as_labels(rows[given_column], _canonical(agreement.labels)),
+        "row": rows["row"], "text": rows[text_column], "label": _as_labels(rows[given_column], known),
         "model_label": rows[label_column], "model_confidence": rows[confidence_column].round(4),
     })  # fmt: skip
     return safe_csv(review[REVIEW_COLUMNS])

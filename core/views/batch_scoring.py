@@ -263,8 +263,10 @@ def agreement_text(agreement: LabelAgreement) -> str:
     """What was compared, in words: 'Your column 'label' has the sentiment classes: the model gives the same label
     to 412 of 496 rows (83.1 %); 4 rows were not compared (no such label, or an empty text).'"""
     same = round(agreement.accuracy * agreement.compared)
+    read_as = ", ".join(f"{value} as {label}" for value, label in agreement.read_as)
     text = (
-        f"Your column '{agreement.column}' holds the {agreement.task} classes, so Beacon compared it with the model: "
+        f"Your column '{agreement.column}' holds the {agreement.task} classes"
+        f"{f' (read {read_as})' if read_as else ''}, so Beacon compared it with the model: "
         f"the model gives the same label to {same:,} of {agreement.compared:,} rows ({agreement.accuracy:.1%})"
     )
     if agreement.not_compared:

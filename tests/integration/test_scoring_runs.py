@@ -250,3 +250,23 @@ def test_labels_that_start_after_the_first_chunk_are_still_compared(tiny_models,
     assert run.parts_done == 2  # the first chunk of 10 rows has no label at all
     (found,) = agreement.label_agreements(run.id)
     assert (found.column, found.compared, found.not_compared, found.accuracy) == ("label", 5, 12, 1.0)
+
+
+def test_sentiment_written_as_minus_one_zero_one_is_compared_as_model_studio_reads_it(tiny_models, tmp_path):
+    rows = [("Operating profit rose sharply to a record", "1"), ("The company swung to a large loss and cut jobs", "-1")] * 4
+    rows[1] = (rows[1][0], "1")  # the file says positive, the model negative
+    content = "text,score\n" + "".join(f'"{t}",{lab}\n' for t, lab in rows)
+    run = runs.execute_run(runs.create_run(runs.save_upload("signs.csv", content.encode()), "signs.csv", "text", ["sentiment"]))
+    (found,) = agreement.label_agreements(run.id)
+    assert (found.column, found.compared, found.read_as) == ("score", 8, (("-1", "negative"), ("1", "positive")))
+    assert found.accuracy == pytest.approx(7 / 8)
+    assert "holds the sentiment classes (read -1 as negative, 1 as positive), so" in batch_scoring.agreement_text(found)
+    assert list(agreement.disagreements(run.id, found)["row"]) == [2]
+    review = agreement.review_file(run.id, found).decode()
+    assert review.splitlines()[1].split(",")[2:4] == ["positive", "negative"]  # the class the file meant, the model's
+
+
+def test_zeros_and_ones_alone_are_not_taken_for_sentiment(tiny_models, tmp_path):
+    content = "text,flag\n" + "".join(f'"Operating profit rose sharply",{i % 2}\n' for i in range(6))
+    run = runs.execute_run(runs.create_run(runs.save_upload("flags.csv", content.encode()), "flags.csv", "text", ["sentiment"]))
+    assert run.status == "succeeded" and agreement.label_agreements(run.id) == []  # 0/1 may mean negative/positive
