@@ -414,6 +414,8 @@ def marker_styles(thin: Iterable[bool]) -> dict[str, list]:
 
 COMPARE_PERIOD = {"day": timedelta(days=7), "hour": timedelta(days=1)}  # this week vs last; hourly: this day vs the one before
 COMPARE_NAMES = {"day": ("this week", "last week"), "hour": ("this day", "the day before")}
+
+
 def trend_csv(marked: pd.DataFrame, group_by: str, stories: bool) -> bytes:
     """The trend behind the chart as a spreadsheet-safe CSV (``mark_thin``'s frame): one row per time bucket and
     group with its counts, the negative share and its 95 % interval, and whether the bucket is thin."""
@@ -443,13 +445,17 @@ class Comparison:
     previous_start: datetime  # the previous period: [previous_start, start)
     names: tuple[str, str]
     table: pd.DataFrame  # COMPARE_COLUMNS
+    so_far: bool = False  # the current period has not ended yet
 
     def caption(self) -> str:
-        return (
+        text = (
             f"{self.names[0].capitalize()} ({_days(self.start, self.end)}) against {self.names[1]} "
             f"({_days(self.previous_start, self.start)}), UTC, with the filters applied; the change is in percentage "
             "points of negative share."
         )
+        if self.so_far:
+            text += f" {self.names[0].capitalize()} runs only to now, so its item counts are lower for that reason alone."
+        return text
 
 
 def _days(start: datetime, end: datetime) -> str:
@@ -481,9 +487,9 @@ def compare_counts(
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
 
-def compare_periods(flt: ArticleFilter, group_by: str, frequency: str, top: int = 8) -> Comparison:
+def compare_periods(flt: ArticleFilter, group_by: str, frequency: str, top: int = 8, now: datetime | None = None) -> Comparison:
     """This week against last week (hourly: this day against the day before), per group, with the other
-    filters applied; the current period ends with the date filter's last day."""
+    filters applied; the current period ends with the date filter's last day (``so_far`` when that is after now)."""
     if group_by not in GROUPINGS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
     period = COMPARE_PERIOD[frequency]
@@ -499,7 +505,7 @@ def compare_periods(flt: ArticleFilter, group_by: str, frequency: str, top: int 
         counts[0] += 1
         counts[1] += sentiment == "negative"
     table = compare_counts({g: tuple(c) for g, c in current.items()}, {g: tuple(c) for g, c in previous.items()}, top=top)
-    return Comparison(start, end, previous_start, COMPARE_NAMES[frequency], table)
+    return Comparison(start, end, previous_start, COMPARE_NAMES[frequency], table, so_far=end > (now or utcnow()))
 
 
 def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetime, frequency: str) -> ArticleFilter:

@@ -84,8 +84,9 @@ def test_a_story_counts_once_in_kpis_trends_and_the_items_table(db):
     drilled = dash.list_articles(dash.drill_filter(stories, "topic", energy, "day"))
     assert drilled["id"].tolist() == [story[0]]  # a story point drills down to its story, one row with its sources
     assert len(dash.list_articles(dash.drill_filter(every, "topic", energy, "day"))) == 5
-    compared = dash.compare_periods(stories, "topic", "day").table.set_index("group")
-    assert compared.loc["Energy", "items"] == 1
+    comparison = dash.compare_periods(stories, "topic", "day", now=NOW)
+    assert comparison.table.set_index("group").loc["Energy", "items"] == 1
+    assert comparison.so_far and not dash.compare_periods(stories, "topic", "day", now=comparison.end).so_far  # NOW's day not over
 
 
 def test_the_count_switch_travels_in_the_page_url():

@@ -129,3 +129,15 @@ def test_the_trend_caption_explains_thin_points_intervals_and_hiding_lines_when_
     caption = dash.trend_caption(two, "Items", share=False)
     assert "Hollow" not in caption and "Wilson" not in caption and "legend" not in caption
     assert caption.endswith("Click a point or a bar to list the items behind it, or pick one below.")
+
+
+def test_a_week_still_under_way_is_said_to_run_only_to_now():
+    from datetime import datetime, timedelta
+
+    end = datetime(2026, 12, 6)
+    shown = dict(start=end - timedelta(days=7), end=end, previous_start=end - timedelta(days=14), names=dash.COMPARE_NAMES["day"],
+                 table=pd.DataFrame(columns=dash.COMPARE_COLUMNS))  # fmt: skip
+    under_way = dash.Comparison(**shown, so_far=True).caption()
+    assert under_way.startswith("This week (2026-11-29 to 2026-12-05) against last week (2026-11-22 to 2026-11-28)")
+    assert "This week runs only to now, so its item counts are lower" in under_way
+    assert "runs only to now" not in dash.Comparison(**shown).caption()  # a week that ended
