@@ -163,12 +163,15 @@ def error_sample(run_id: int, limit: int = 20) -> pd.DataFrame:
 
 
 def class_shares(run: RunView) -> pd.DataFrame:
-    """task, label, rows, share: the per-class counts of the scored rows (empty texts excluded)."""
+    """task, label, rows, share: the per-class counts of the scored rows (empty texts excluded), most rows first;
+    sentiment in its own order (negative, neutral, positive), as every other sentiment chart shows it."""
     records = []
+    order = list(SENTIMENT_COLORS)
     for task in run.tasks:
         counts = run.label_counts.get(task, {})
         total = sum(counts.values())
-        for label, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        scale = set(counts) <= set(order)
+        for label, n in sorted(counts.items(), key=lambda kv: order.index(kv[0]) if scale else -kv[1]):
             records.append({"task": task, "label": label, "rows": n, "share": n / total if total else 0.0})
     return pd.DataFrame(records, columns=["task", "label", "rows", "share"])
 

@@ -27,3 +27,16 @@ def test_the_rows_not_compared_are_counted_in_words():
     assert "; 1 row was not compared (no such label" in agreement_text(agreement(1))
     assert "; 3 rows were not compared (no such label" in agreement_text(agreement(3))
     assert "not compared" not in agreement_text(agreement(0))
+
+
+def test_class_bars_keep_the_sentiment_scale_and_put_other_tasks_most_rows_first():
+    from types import SimpleNamespace
+
+    from core.views.batch_scoring import class_shares
+
+    counts = {"sentiment": {"positive": 9, "negative": 2, "neutral": 5}, "topic": {"Macro": 1, "Energy": 4}}
+    run = SimpleNamespace(tasks=["sentiment", "topic"], label_counts=counts)
+    shares = class_shares(run)
+    assert shares[shares.task == "sentiment"]["label"].tolist() == ["negative", "neutral", "positive"]
+    assert shares[shares.task == "topic"]["label"].tolist() == ["Energy", "Macro"]
+    assert shares[shares.task == "sentiment"]["share"].sum() == 1.0
