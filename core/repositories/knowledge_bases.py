@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.storage import session_scope
 from core.storage.tables import KnowledgeBase, KnowledgeBaseEntry, KnowledgeBaseVersion, SupportInteraction, utcnow
+from core.wording import loose_key
 
 
 class VersionChanged(Exception):
@@ -55,12 +57,28 @@ class KBSummary:
     versions: int
 
 
-def _missing(name: str) -> LookupError:
-    return LookupError(f"no knowledge base named {name!r}")
+def missing_kb(name: str, then: str = "") -> LookupError:
+    """"no knowledge base named 'Bnk' (did you mean 'Bank'?); knowledge bases: Bank, Shop", or, with none at all,
+    "…; there are none yet" followed by ``then`` (what to do about it)."""
+    with session_scope() as session:
+        names = list(session.scalars(select(KnowledgeBase.name).order_by(KnowledgeBase.name)))
+    meant = difflib.get_close_matches(name, names, 1, 0.6)
+    if not names:
+        return LookupError(f"no knowledge base named {name!r}; there are none yet{then}")
+    shown = ", ".join(names[:LISTED]) + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
+    return LookupError(f"no knowledge base named {name!r}{f' (did you mean {meant[0]!r}?)' if meant else ''}; knowledge bases: {shown}")
+
+
+LISTED = 10  # knowledge base names a message lists
 
 
 def _kb(session: Session, name: str) -> KnowledgeBase | None:
-    return session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
+    """The knowledge base of that name, capitals and spaces ignored ("bank" is "Bank": one base per name)."""
+    kb = session.scalar(select(KnowledgeBase).where(KnowledgeBase.name == name))
+    if kb is None:
+        key = loose_key(name)
+        kb = next((other for other in session.scalars(select(KnowledgeBase)) if loose_key(other.name) == key), None)
+    return kb
 
 
 def _version(session: Session, kb_id: int, number: int | None) -> KnowledgeBaseVersion | None:
@@ -146,7 +164,7 @@ def add_rollback_version(name: str, version: int | None, created_by: str) -> tup
     with session_scope() as session:
         kb = _kb(session, name)
         if kb is None:
-            raise _missing(name)
+            raise missing_kb(name)
         if version is None:
             version = (kb.active_version or 0) - 1
         target = _version(session, kb.id, version)
@@ -189,7 +207,7 @@ def set_team_threshold(name: str, value: float | None, set_by: str) -> None:
     with session_scope() as session:
         kb = _kb(session, name)
         if kb is None:
-            raise _missing(name)
+            raise missing_kb(name)
         kb.team_threshold = value
         kb.team_threshold_by, kb.team_threshold_at = (set_by, utcnow()) if value is not None else (None, None)
 
@@ -211,7 +229,7 @@ def version_history(name: str) -> list[dict]:
     with session_scope() as session:
         kb = _kb(session, name)
         if kb is None:
-            raise _missing(name)
+            raise missing_kb(name)
         query = select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb.id).order_by(KnowledgeBaseVersion.version.desc())
         return [
             {"version": v.version, "active": v.version == kb.active_version, "entries": len(v.entry_ids), "note": v.note,

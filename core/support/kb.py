@@ -228,7 +228,7 @@ def import_faq(
     """Create or update knowledge base ``name`` from an FAQ table; a change creates and activates a new version
     recorded as made by the acting user."""
     created_by = require("analyst", "import FAQs").username
-    name = _kb_name(name)
+    name = kb_store.active_version(_kb_name(name)).name  # as stored when it exists ("bank" imports into "Bank")
     check = check_faq(frame, question_col, answer_col, category_col)
     record_event("FAQ uploaded", name, detail={"file": file_name, "rows": len(frame)})
     for attempt in range(IMPORT_ATTEMPTS):
@@ -284,7 +284,7 @@ def delete_kb(name: str) -> kb_store.KBSummary:
     require("admin", "delete knowledge bases")
     gone = kb_store.delete_kb(name)
     if gone is None:
-        raise LookupError(f"no knowledge base named {name!r} (it may have been deleted already)")
+        raise kb_store.missing_kb(name)
     record_event("knowledge base deleted", name, detail={"versions": gone.versions, "entries": gone.entries})
     return gone
 
@@ -337,7 +337,7 @@ def kb_entries(name: str) -> pd.DataFrame:
     """The active version's entries."""
     kb = kb_store.active_version(name, with_entries=True)
     if kb.kb_id is None:
-        raise LookupError(f"no knowledge base named {name!r}")
+        raise kb_store.missing_kb(name)
     return pd.DataFrame([{"question": e.question, "answer": e.answer, "category": e.category} for e in kb.entries],
                         columns=["question", "answer", "category"])  # fmt: skip
 
@@ -376,7 +376,7 @@ def load_kb(name: str, rerank_weight: float = 0.0) -> LoadedKB:
     global _index_cache
     kb = kb_store.active_version(name)
     if kb.kb_id is None:
-        raise LookupError(f"no knowledge base named {name!r}; import an FAQ first (python -m core kb import --name NAME faq.csv)")
+        raise kb_store.missing_kb(name, then=": import an FAQ first (python -m core kb import --name NAME faq.csv)")
     # The version row's creation time is in the key: a database recreated at the same URL (a restored
     # backup, a test) reuses ids and version numbers, and must not get another database's index.
     key = (get_settings().database_url, kb.kb_id, kb.version or 0, kb.created_at)

@@ -29,13 +29,23 @@ def test_kb_import_answer_and_rollback(db, tmp_path, capsys) -> None:
     assert main(["kb", "rollback", "--name", "Cards"]) == 0
     assert "now version 3" in capsys.readouterr().out
     assert main(["answer", "--kb", "Missing", "hello"]) == 1
-    assert "no knowledge base named 'Missing'" in capsys.readouterr().err
+    assert "no knowledge base named 'Missing'; knowledge bases: Cards" in capsys.readouterr().err
+    assert main(["answer", "--kb", "Crads", "hello"]) == 1
+    assert "no knowledge base named 'Crads' (did you mean 'Cards'?); knowledge bases: Cards" in capsys.readouterr().err
+    faq.write_text("question,answer\nHow do I close my account?,Write to us.\n")
+    assert main(["kb", "import", "--name", " cards", str(faq)]) == 0  # another spelling of the same name
+    assert capsys.readouterr().out.startswith("Cards: 1 added")
+    assert main(["kb", "list"]) == 0 and capsys.readouterr().out.count("Cards") == 1  # one base, not two
+    assert main(["answer", "--kb", "CARDS", "How do I close my account?"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"] == "Write to us."
 
     assert main(["kb", "delete", "--name", "Cards"]) == 0
-    assert "deleted Cards (3 versions)" in capsys.readouterr().out
+    assert "deleted Cards (4 versions)" in capsys.readouterr().out
     assert main(["kb", "list"]) == 0 and capsys.readouterr().out.startswith("no knowledge bases yet; import an FAQ with")
     assert main(["kb", "delete", "--name", "Cards"]) == 1
-    assert "no knowledge base named 'Cards'" in capsys.readouterr().err
+    assert "no knowledge base named 'Cards'; there are none yet" in capsys.readouterr().err
+    assert main(["answer", "--kb", "Cards", "hello"]) == 1
+    assert "there are none yet: import an FAQ first (python -m core kb import" in capsys.readouterr().err
 
 
 def test_kb_import_does_not_guess_columns_by_position(db, tmp_path, capsys) -> None:
