@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from core.settings import get_settings
 from core.storage.migrate import UpgradeRefused
 from core.storage.tables import utcnow
+from core.wording import loose_key
 
 SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}  # one colour per sentiment in every chart
 DEFAULT_DAYS = 7
@@ -90,9 +91,10 @@ def error_text(exc: BaseException) -> str:
 
 def new_name_taken(kind: str, name: str, existing: Sequence[str], picker: str) -> str | None:
     """Why a ``kind`` (rule, digest) saved from a "New" form must not be stored: its name is one that exists, and
-    saving by name would silently overwrite that one (changes go through ``picker``). None when the name is free."""
-    name = name.strip()
-    if name not in existing:
+    saving by name would silently overwrite that one (changes go through ``picker``), or one that differs from it only
+    in capitals or spaces ("big tech" beside "Big tech" reads as one name in every list). None when the name is free."""
+    taken = next((other for other in existing if loose_key(other) == loose_key(name)), None)
+    if taken is None:
         return None
-    return (f"A {kind} named {name!r} already exists. To change it, pick it under {picker}; for a new {kind}, "
+    return (f"A {kind} named {taken!r} already exists. To change it, pick it under {picker}; for a new {kind}, "
             "choose another name. Nothing was saved.")

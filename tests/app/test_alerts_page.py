@@ -78,6 +78,8 @@ def test_watchlist_form_validates_and_saves(db):
     at.selectbox(key="watch_edit").set_value("+ New watchlist").run()
     fill_watchlist(at, companies="Kone")  # a new watchlist under a name that exists would overwrite it
     assert any("A watchlist named 'Nordics' already exists" in e for e in texts(at.error))
+    fill_watchlist(at, name=" nordics ", companies="Kone")  # nor one that reads as the same name in every list
+    assert any("A watchlist named 'Nordics' already exists" in e for e in texts(at.error))
     assert [w["companies"] for w in list_watchlists()] == [["Nokia"]]
 
     button(at, "Delete…").click().run()
