@@ -17,6 +17,10 @@ from transformers.utils import logging as hf_logging
 from core.nlp.base_model import DEFAULT_BASE, BaseEncoderUnavailable, base_encoder, base_model_dir
 from core.nlp.model import INT8, MeanPoolClassifier, base_of, classifier_class
 
+# peft (pinned) still asks the model for transformers' deprecated is_gradient_checkpointing: a warning for every LoRA
+# version loaded or trained that only fills the worker's and the app's logs
+warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+
 MANIFEST = "manifest.json"
 VALIDATION_ROWS = "validation.csv"  # the version's validation rows (text,label), to compare versions on the same rows
 METHODS = ("head", "lora", "full")
