@@ -43,8 +43,11 @@ def _echo(p: Any) -> None:
     print(line, flush=True)
 
 
+CLASSES_PRINTED = 20
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    from core.nlp.datacheck import LabelledFileError, check_labelled_data, read_labelled_file, small_classes
+    from core.nlp.datacheck import LabelledFileError, check_labelled_data, read_labelled_file, short_label, small_classes
     from core.nlp.runs import execute_run, queue_run
     from core.nlp.training import TrainingParams
     from core.storage import upgrade_database
@@ -56,7 +59,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                                     leave_out_small=args.leave_out_small_classes)  # fmt: skip
     except LabelledFileError as exc:
         raise LabelledFileError(f"{Path(args.input).name}: {exc}") from exc
-    print(f"data check: {check.rows_kept} of {check.rows_total} rows usable; classes: {check.class_counts}")
+    classes = ", ".join(f"{short_label(label)} {n}" for label, n in list(check.class_counts.items())[:CLASSES_PRINTED])
+    more = f" and {len(check.class_counts) - CLASSES_PRINTED} more" if len(check.class_counts) > CLASSES_PRINTED else ""
+    print(f"data check: {check.rows_kept} of {check.rows_total} rows usable; classes: {classes or 'none'}{more}")
     for warning in check.warnings:
         print(f"warning: {warning}")
     if not check.ok:

@@ -130,7 +130,7 @@ def labels_problem(task: str, labels: Iterable[str]) -> str | None:
     unknown = sorted(set(labels) - set(allowed))
     if not unknown and "negative" in labels:
         return None
-    found = f"these labels are not among them: {', '.join(unknown)}" if unknown else "the label 'negative' is missing"
+    found = f"these labels are not among them: {_some([short_label(u) for u in unknown])}" if unknown else "the label 'negative' is missing"
     numbers = bool(unknown) and all(label.lstrip("+-").replace(".", "", 1).isdigit() for label in unknown)
     example = ("codes such as 0, 1, 2 mean different sentiments in different datasets, so say which is which: 0 to "
                "negative if it means that in yours" if numbers else "for example bearish to negative")
@@ -203,11 +203,32 @@ def check_labelled_data(
     if renamed:
         shown = ", ".join(f"{old!r} as {new!r}" for old, new in sorted(renamed.items(), key=lambda pair: pair[1]))
         check.warnings.append(f"the file's sentiment labels are read as Beacon's: {shown}")
+    if not_labels := not_labels_problem(label_column, check.class_counts, check.rows_kept):
+        check.problems.append(not_labels)  # the one thing to fix: every other check would list each "class"
+        return check
     problem = labels_problem(task, check.class_counts) if task and check.class_counts else None
     _judge(check, min_per_class, None if problem else known_labels)  # refused labels need no "they differ" too
     if problem:
         check.problems.append(problem)
     return check
+
+
+NOT_LABELS_MIN = 10  # different values from which a column where few rows share a value is taken for texts, not labels
+
+
+def not_labels_problem(label_column: str, counts: dict[str, int], rows: int) -> str | None:
+    """Why ``label_column`` does not look like labels (at least NOT_LABELS_MIN different values and more than half as
+    many as the usable rows: few rows share a value, as in a column of answers or comments), or None."""
+    if len(counts) < NOT_LABELS_MIN or 2 * len(counts) <= rows:
+        return None
+    return (f"the label column {label_column!r} has {len(counts):,} different values in {rows:,} usable rows, so "
+            f"hardly any rows share a label ({_some([repr(short_label(label)) for label in counts])}): is it the label "
+            "column? Labels are the few values that repeat, such as positive/negative or an intent name")  # fmt: skip
+
+
+def short_label(label: str, limit: int = 40) -> str:
+    """A label as a message names it: a long one cut at ``limit`` characters."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 SENTIMENT_WORDS = {"neg": "negative", "neu": "neutral", "pos": "positive"}  # not bearish/bullish: a market view is renamed by a person
@@ -269,11 +290,7 @@ def _judge(check: DataCheck, min_per_class: int, known_labels: list[str] | None)
         check.problems.append(f"training needs at least 2 classes; the usable rows have {len(counts)}")
     if len(counts) > MAX_LABELS:
         check.problems.append(f"{len(counts)} different labels is more than the {MAX_LABELS} supported; is the label column right?")
-    for label, n in small_classes(counts, min_per_class).items():
-        check.problems.append(
-            f"class {label!r} has {count_of(n, 'usable example')}; at least {min_per_class} are needed "
-            f"(add {min_per_class - n} more or remove the class)"
-        )
+    check.problems += _small_classes_problems(small_classes(counts, min_per_class), min_per_class)
     summary = check.drop_summary()
     if summary:
         parts = ", ".join(f"{n} {kind}" for kind, n in _grouped(summary).items())
@@ -293,6 +310,16 @@ def _judge(check: DataCheck, min_per_class: int, known_labels: list[str] | None)
 
 
 LABELS_NAMED = 10
+SMALL_CLASSES_SPELT_OUT = 3  # more classes too small to train on are named in one line
+
+
+def _small_classes_problems(small: dict[str, int], min_per_class: int) -> list[str]:
+    if len(small) > SMALL_CLASSES_SPELT_OUT:
+        shown = _some([f"{short_label(label)!r} ({n})" for label, n in small.items()])
+        return [f"{len(small)} classes have fewer than the {min_per_class} usable examples needed: {shown}; add examples "
+                "or remove those classes"]  # fmt: skip
+    return [f"class {short_label(label)!r} has {count_of(n, 'usable example')}; at least {min_per_class} are needed "
+            f"(add {min_per_class - n} more or remove the class)" for label, n in small.items()]  # fmt: skip
 
 
 def _some(labels: list[str]) -> str:

@@ -234,3 +234,18 @@ def test_an_excel_workbook_is_read_like_a_csv():
                                         {"text": "No label", "label": "", "score": ""}]
     with pytest.raises(LabelledFileError, match="broken.xlsx: not a readable .xlsx workbook"):
         read_labelled_file(b"PK\x03\x04garbage", "broken.xlsx")
+
+
+def test_a_label_column_where_hardly_any_rows_share_a_value_is_asked_about_once():
+    rows = [(f"question {i}", f"A long answer number {i} that explains in full how the bank handles this case") for i in range(12)]
+    check = check_labelled_data(pd.DataFrame(rows, columns=["question", "answer"]), "question", "answer", task="sentiment")
+    assert len(check.problems) == 1  # not twelve "class ... has 1 usable example" and a list of every value
+    assert check.problems[0].startswith("the label column 'answer' has 12 different values in 12 usable rows, so hardly any rows")
+    assert "'A long answer number 0 that explains in…'" in check.problems[0] and "and 2 more" in check.problems[0]
+
+
+def test_many_classes_too_small_are_named_in_one_line():
+    rows = balanced() + [(f"rare text {i}", f"rare {i % 4}") for i in range(8)]
+    check = check_labelled_data(frame(rows), "text", "label", min_per_class=5)
+    assert check.problems == ["4 classes have fewer than the 5 usable examples needed: 'rare 0' (2), 'rare 1' (2), 'rare 2' (2), "
+                              "'rare 3' (2); add examples or remove those classes"]  # fmt: skip
