@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.downloads import safe_csv
-from core.nlp.datacheck import LabelledFileError, small_classes, suggest_columns
+from core.nlp.datacheck import LabelledFileError, classes_to_leave_out, suggest_columns
 from core.nlp.runs import TextsFile, compression_refusal, get_run, list_runs
 from core.nlp.training import TrainingParams
 from core.scoring.reading import InputFileError
@@ -220,7 +220,7 @@ def train_tab() -> None:
     except LabelledFileError as exc:
         say("error", str(exc))
         return
-    small = small_classes(check.class_counts)
+    small = classes_to_leave_out(check.class_counts)
     if small and st.checkbox(studio.leave_out_label(small), key="studio_leave_out"):
         check = studio.run_data_check(frame, text_col, label_col, task, add_corrections, leave_out_small=True)
     show_data_check(frame, check)

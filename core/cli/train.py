@@ -47,7 +47,7 @@ CLASSES_PRINTED = 20
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core.nlp.datacheck import LabelledFileError, check_labelled_data, read_labelled_file, short_label, small_classes
+    from core.nlp.datacheck import LabelledFileError, check_labelled_data, classes_to_leave_out, read_labelled_file, short_label
     from core.nlp.runs import execute_run, queue_run
     from core.nlp.training import TrainingParams
     from core.storage import upgrade_database
@@ -65,7 +65,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     for warning in check.warnings:
         print(f"warning: {warning}")
     if not check.ok:
-        hint = "; or pass --leave-out-small-classes" if small_classes(check.class_counts) else ""
+        hint = "; or pass --leave-out-small-classes" if classes_to_leave_out(check.class_counts) else ""
         raise ValueError("; ".join(check.problems) + hint)
     params = TrainingParams(
         method=args.method,

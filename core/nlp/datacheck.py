@@ -282,6 +282,13 @@ def small_classes(counts: dict[str, int], min_per_class: int = MIN_EXAMPLES_PER_
     return {label: n for label, n in counts.items() if n < min_per_class}
 
 
+def classes_to_leave_out(counts: dict[str, int], min_per_class: int = MIN_EXAMPLES_PER_CLASS) -> dict[str, int]:
+    """The classes too small to train on that may be left out instead: none when that would not leave two classes
+    to train (a column of answers or comments is the wrong column, not one to thin out)."""
+    small = small_classes(counts, min_per_class)
+    return small if len(counts) - len(small) >= 2 else {}
+
+
 def _judge(check: DataCheck, min_per_class: int, known_labels: list[str] | None) -> None:
     counts = check.class_counts
     if check.rows_total == 0:

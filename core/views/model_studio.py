@@ -11,7 +11,14 @@ from pathlib import Path
 import pandas as pd
 
 from core.nlp import registry
-from core.nlp.datacheck import DataCheck, LabelledFileError, check_labelled_data, read_labelled_file, sentiment_names
+from core.nlp.datacheck import (
+    DataCheck,
+    LabelledFileError,
+    check_labelled_data,
+    read_labelled_file,
+    sentiment_names,
+    short_label,
+)
 from core.nlp.device import choose_device, device_label
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
@@ -124,7 +131,7 @@ def run_data_check(frame: pd.DataFrame, text_column: str, label_column: str, tas
 
 def leave_out_label(small: dict[str, int]) -> str:
     """The checkbox that drops those classes: "Leave out the class with too few examples (IPO: 4)"."""
-    listed = ", ".join(f"{label}: {n}" for label, n in list(small.items())[:5]) + (" …" if len(small) > 5 else "")
+    listed = ", ".join(f"{short_label(label)}: {n}" for label, n in list(small.items())[:5]) + (" …" if len(small) > 5 else "")
     noun = "class" if len(small) == 1 else f"{len(small)} classes"
     return f"Leave out the {noun} with too few examples ({listed}); the model will not predict {'it' if len(small) == 1 else 'them'}"
 

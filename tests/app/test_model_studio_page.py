@@ -398,3 +398,14 @@ def test_an_ended_run_is_deleted_after_a_confirmation_and_the_picker_moves_on(ti
     assert (picker.value, picker.proto.set_value) == (first, True)  # the browser is told, not left on the deleted run
     someone_else = open_page("model_studio.py", "Runs", role="analyst")  # the runs are ana's
     assert not [b for b in someone_else.button if b.label.startswith("Delete")]
+
+
+def test_a_column_of_answers_as_labels_is_asked_about_and_not_offered_to_thin_out(tiny_models):
+    things = ["card", "app", "fee", "loan", "pin", "limit", "rate", "chat", "phone", "branch"]
+    rows = "comment,reply\n" + "".join(f'"my {w} is broken, case {i}",We are sorry about your {w}; case {i} is with our team\n'
+                                       for i, w in enumerate(things))  # fmt: skip
+    at = upload(open_page("model_studio.py", "Train"), rows.encode())
+    assert_no_exception(at)
+    errors = texts(at.error)
+    assert len(errors) == 1 and "has 10 different values in 10 usable rows, so hardly any rows share a label" in errors[0], errors
+    assert not at.checkbox and button(at, "Start training").disabled  # no "leave out the 10 classes", which would leave none

@@ -249,3 +249,11 @@ def test_many_classes_too_small_are_named_in_one_line():
     check = check_labelled_data(frame(rows), "text", "label", min_per_class=5)
     assert check.problems == ["4 classes have fewer than the 5 usable examples needed: 'rare 0' (2), 'rare 1' (2), 'rare 2' (2), "
                               "'rare 3' (2); add examples or remove those classes"]  # fmt: skip
+
+
+def test_leaving_out_small_classes_is_offered_only_when_two_classes_stay_to_train():
+    from core.nlp.datacheck import classes_to_leave_out
+
+    assert classes_to_leave_out({"pos": 9, "neg": 7, "IPO": 1}) == {"IPO": 1}
+    assert classes_to_leave_out({"pos": 9, "neg": 2, "IPO": 1}) == {}  # one class would be left
+    assert classes_to_leave_out({f"answer {i}": 1 for i in range(12)}) == {}  # every value its own "class"
