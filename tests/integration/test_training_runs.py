@@ -187,14 +187,18 @@ def test_cli_train_prints_progress_and_final_metrics(tiny_models, tmp_path):
     assert registry.list_versions("sentiment")[0].created_by == "cli"
 
 
+SIX_EACH = "".join(f"good {i},positive\nbad {i},negative\n" for i in range(6))
+
+
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "message", "hint"),
     [
-        ("text,label\na,x\nb,y\n", "class 'x' has 1 usable example; at least 5 are needed (add 4 more or remove the class); "),
-        ("body,label\na,x\n", "error: labelled.csv: no column named 'text'"),
+        ("text,label\n" + SIX_EACH + "a,neutral\n", "class 'neutral' has 1 usable example; at least 5 are needed (add 4 more", True),
+        ("text,label\na,x\nb,y\n", "class 'x' has 1 usable example; at least 5 are needed (add 4 more or remove the class); ", False),
+        ("body,label\na,x\n", "error: labelled.csv: no column named 'text'", False),
     ],
 )
-def test_cli_train_refuses_bad_data_in_one_line(tiny_models, tmp_path, content, message):
+def test_cli_train_refuses_bad_data_in_one_line(tiny_models, tmp_path, content, message, hint):
     src = tmp_path / "labelled.csv"
     src.write_text(content)
     done = subprocess.run(
@@ -204,7 +208,7 @@ def test_cli_train_refuses_bad_data_in_one_line(tiny_models, tmp_path, content, 
     )  # fmt: skip
     assert done.returncode == 1
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
-    assert ("or pass --leave-out-small-classes" in done.stderr) == ("class 'x'" in message)
+    assert ("or pass --leave-out-small-classes" in done.stderr) == hint  # only when two classes would stay
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
 
 
