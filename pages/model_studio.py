@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.downloads import safe_csv
-from core.nlp.datacheck import LabelledFileError, classes_to_leave_out, suggest_columns
+from core.nlp.datacheck import LabelledFileError, classes_to_leave_out, short_label, suggest_columns
 from core.nlp.runs import TextsFile, compression_refusal, get_run, list_runs
 from core.nlp.training import TrainingParams
 from core.scoring.reading import InputFileError
@@ -259,8 +259,10 @@ def show_data_check(frame, check) -> None:  # noqa: ANN001 - DataFrame, DataChec
     for col, (name, value) in zip(st.columns(len(counts)), counts.items()):
         col.metric(name, value, border=True)
     if check.class_counts:
-        chart = px.bar(x=chart_labels(check.class_counts), y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
+        names = chart_labels(check.class_counts)
+        chart = px.bar(x=names, y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
         chart.update_layout(title="Rows per class", height=300).update_xaxes(type="category")  # labels such as 0/1 are names
+        chart.update_xaxes(tickvals=names, ticktext=chart_labels(short_label(label) for label in check.class_counts))  # hover: in full
         st.plotly_chart(chart, width="stretch", key="studio_class_counts")
     for problem in check.problems:
         say("error", sentence(problem))
