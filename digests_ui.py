@@ -52,7 +52,8 @@ def _form(subs: list[dict]) -> None:
         frequency = s1.selectbox("Frequency", FREQUENCIES, index=FREQUENCIES.index(v["frequency"]), key=f"digest_freq{k}")
         send_time = s2.text_input("Send time (HH:MM)", value=v["send_time"], key=f"digest_time{k}")
         time_zone = s3.text_input(
-            "Time zone", value=v["time_zone"], key=f"digest_tz{k}", help=f"A time zone name, e.g. {', '.join(view.COMMON_ZONES[:5])}."
+            "Time zone", value=v["time_zone"], key=f"digest_tz{k}",
+            help=f"A time zone name, e.g. {', '.join(view.COMMON_ZONES[:5])}, or a city such as Helsinki.",
         )
         weekday = None
         if frequency == "weekly":

@@ -8,10 +8,12 @@ offset before the change (it falls at 03:30 local); one that occurs twice on a f
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -48,10 +50,48 @@ def parse_time(text: str) -> time:
 
 
 def zone(name: str) -> ZoneInfo:
+    """The time zone ``name`` names: its IANA name in any capitals ("europe/helsinki"), or a city that names one zone
+    ("Helsinki", "new york"); ValueError with the closest name otherwise."""
+    typed = str(name or "").strip()
     try:
-        return ZoneInfo(str(name or "").strip())
+        return ZoneInfo(typed)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}: use a name such as Europe/Berlin, America/New_York or UTC") from None
+        pass
+    key = typed.casefold().replace(" ", "_")
+    names = _zone_names()
+    found = names.get(key) or _zones_by_city().get(key)
+    if found:
+        return ZoneInfo(found)
+    if OFFSET.match(typed):
+        raise ValueError(f"{typed!r} is an offset, not a time zone: a digest follows its zone's daylight saving time, so "
+                         "use the zone's name, such as Europe/Berlin, America/New_York or UTC")  # fmt: skip
+    regional = [n for n in names if "/" in n]
+    meant = difflib.get_close_matches(key, [*regional, *_zones_by_city()], 1, 0.8)
+    hint = f"did you mean {(names.get(meant[0]) or _zones_by_city()[meant[0]])!r}? Or use" if meant else "use"
+    raise ValueError(f"unknown time zone {name!r}: {hint} a name such as Europe/Berlin, America/New_York or UTC")
+
+
+OFFSET = re.compile(r"^(utc|gmt)?\s*[+-]\s*\d{1,2}(:?\d{2})?$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    """{name in lower case: IANA name} of every time zone this machine knows."""
+    return {known.casefold(): known for known in available_timezones()}
+
+
+@lru_cache(maxsize=1)
+def _zones_by_city() -> dict[str, str]:
+    """{city in lower case: IANA name} for the cities ("helsinki") that name exactly one region's zone."""
+    cities: dict[str, list[str]] = {}
+    for known in available_timezones():
+        region, _, city = known.rpartition("/")
+        if region and region.split("/")[0] in REGIONS:
+            cities.setdefault(city.casefold(), []).append(known)
+    return {city: found[0] for city, found in cities.items() if len(found) == 1}
+
+
+REGIONS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
 
 
 def check_schedule(schedule: Schedule) -> None:

@@ -93,6 +93,8 @@ def test_previous_periods_are_contiguous():
         (Schedule("daily", "24:00", "UTC"), "HH:MM"),
         (Schedule("daily", "08:00", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
         (Schedule("daily", "08:00", "../etc/passwd"), "unknown time zone"),
+        (Schedule("daily", "08:00", "Europe/Helsinky"), "did you mean 'Europe/Helsinki'"),
+        (Schedule("daily", "08:00", "UTC+2"), "'UTC\\+2' is an offset, not a time zone: a digest follows its zone's daylight"),
     ],
 )
 def test_bad_schedules_are_refused_with_the_reason(schedule, message):
@@ -111,3 +113,21 @@ def test_the_next_send_is_the_due_period_until_it_was_sent_then_the_next_one():
     assert next_send_text(sub, None, after) == "now: at the worker's next cycle"
     assert next_send_text(sub, {"period": "2026-12-04"}, after) == "2026-12-05 08:06 UTC"
     assert next_send_text(sub | {"enabled": False}, None, after) == "– (disabled)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone_name"),
+    [("Europe/Helsinki", "Europe/Helsinki"), ("europe/helsinki", "Europe/Helsinki"), ("Helsinki", "Europe/Helsinki"),
+     ("new york", "America/New_York"), ("utc", "UTC")],
+)
+def test_a_time_zone_is_found_as_people_type_it(typed, zone_name):
+    from core.digests.schedule import zone
+
+    assert zone(typed).key == zone_name
+
+
+def test_a_digest_stores_the_time_zone_by_its_name():
+    from core.digests.subscriptions import validate_subscription
+
+    typed = {"name": "Morning", "scope_type": "all", "time_zone": "helsinki", "recipients": "risk@example.com"}
+    assert validate_subscription(typed)["time_zone"] == "Europe/Helsinki"
