@@ -18,6 +18,7 @@ import pandas as pd
 from core import runs as lifecycle
 from core.auth import current_actor
 from core.auth.ownership import may_change
+from core.nlp.datacheck import SENTIMENT_LABELS
 from core.scoring.agreement import LabelAgreement
 from core.scoring.export import ERROR_COLUMNS
 from core.scoring.reading import (
@@ -166,7 +167,7 @@ def class_shares(run: RunView) -> pd.DataFrame:
     """task, label, rows, share: the per-class counts of the scored rows (empty texts excluded), most rows first;
     sentiment in its own order (negative, neutral, positive), as every other sentiment chart shows it."""
     records = []
-    order = list(SENTIMENT_COLORS)
+    order = list(SENTIMENT_LABELS)
     for task in run.tasks:
         counts = run.label_counts.get(task, {})
         total = sum(counts.values())
