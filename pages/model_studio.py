@@ -11,6 +11,7 @@ from core.nlp.datacheck import LabelledFileError, classes_to_leave_out, short_la
 from core.nlp.runs import TextsFile, compression_refusal, get_run, list_runs
 from core.nlp.training import TrainingParams
 from core.scoring.reading import InputFileError
+from core.settings import get_settings
 from core.views import model_studio as studio
 from core.wording import count_of, sentence
 from ui import (
@@ -314,6 +315,15 @@ def compression_choices() -> tuple[str, TextsFile | None, bool]:
     return student, TextsFile(path, upload.name, column), True
 
 
+@st.cache_data(ttl=120, show_spinner=False, max_entries=8)  # not read from the database and files on every rerun
+def cached_compression_plan(database_url: str, task: str, version: int, student: str, texts: TextsFile | None) -> studio.CompressionPlan:
+    return studio.compression_plan(task, version, student, texts)
+
+
+def compression_plan(task: str, version: int, student: str, texts: TextsFile | None) -> studio.CompressionPlan:
+    return cached_compression_plan(get_settings().database_url, task, version, student, texts)
+
+
 def start_compression(task: str, version: int, student: str, texts: TextsFile | None) -> None:
     try:
         run_id = studio.start_compression(task, version, student=student, texts=texts)
@@ -355,8 +365,13 @@ def versions_tab() -> None:
         st.caption(plain(refusal))
     with st.expander("Compress: the student and the texts it learns from"):
         student, texts, usable = compression_choices()
+    plan = compression_plan(task, version, student, texts) if usable and not refusal else None
+    if plan and plan.possible:
+        st.caption(plain(plan.text))
+    elif plan:
+        say("error", plan.text)
     if p2.button(COMPRESS, key="studio_compress", width="stretch", help=refusal or studio.COMPRESS_HELP,
-                 disabled=bool(refusal) or not usable):  # fmt: skip
+                 disabled=bool(refusal) or not usable or not plan.possible):  # fmt: skip
         start_compression(task, version, student, texts)
     if not may("admin"):
         st.caption("Promoting, rolling back and deleting versions needs the admin role.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def cmd_distil(args: argparse.Namespace) -> int:
         student = student_for(args.student_method, args.student_layers)  # no flags: Model Studio's default
         name = texts_label(path.name, args.text_column) if path else GIVEN_TEXTS
         result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=student.method,
-                        layers=student.layers, texts_name=name, progress=_echo_epoch)  # fmt: skip
+                        layers=student.layers, texts_name=name, progress=_echo_epoch, labelling=_echo_labelling())  # fmt: skip
     except (InputFileError, DistilDataError, LookupError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -68,6 +69,19 @@ def cmd_distil(args: argparse.Namespace) -> int:
     print(f"student registered as {v.task} v{v.version} (not active); make it active with "
           f"`python -m core models promote --task {v.task} --version {v.version}`")  # fmt: skip
     return 0
+
+
+def _echo_labelling() -> Callable[[int, int], None]:
+    """A line at each quarter of the teacher's labelling, which comes before the student's first epoch."""
+    said = set()
+
+    def echo(done: int, total: int) -> None:
+        quarter = 4 * done // max(1, total)
+        if quarter not in said:
+            said.add(quarter)
+            print(f"teacher labelled {done:,} of {total:,} texts", flush=True)
+
+    return echo
 
 
 def _echo_epoch(p: Any) -> None:

@@ -28,7 +28,16 @@ from core.nlp.datacheck import data_fingerprint
 from core.nlp.device import choose_device
 from core.nlp.evaluation import classification_report
 from core.nlp.store import INT8, quantise_int8, save_model, write_validation_rows
-from core.nlp.training import ProgressFn, StopFn, TrainingCancelled, TrainingParams, TrainingResult, train_classifier
+from core.nlp.training import (
+    ProgressFn,
+    StopFn,
+    TrainingCancelled,
+    TrainingParams,
+    TrainingResult,
+    estimate_scoring_seconds,
+    estimate_training_seconds,
+    train_classifier,
+)
 from core.repositories.models import VersionInfo
 from core.settings import get_settings
 
@@ -119,8 +128,7 @@ def distil(
     TrainingCancelled when ``should_stop`` says so (nothing is registered). ``labelling(done, total)``: how far the
     teacher is in labelling the texts, before the student trains."""
     actor = require("analyst", "train models")
-    student = HEAD_STUDENT if method == "head" else SMALL_STUDENT if layers else {}
-    params = TrainingParams(method=method, base=student_base, layers=layers, **student)
+    params = student_params(method, layers, student_base)
     params.resolved()  # a clear error for an impossible student before the teacher scores anything
     started = time.perf_counter()
     stop = should_stop or (lambda: False)
@@ -156,6 +164,25 @@ def distil(
     result.version = _register(result, trained, held_out, student_report, fingerprint, created_by or actor.username, notes)
     result.student = replace(student_side, version=result.version.version)
     return result
+
+
+def student_params(method: str = "head", layers: int | None = None, base: str = "fast") -> TrainingParams:
+    """How a student of ``method`` (keeping ``layers`` of the encoder when given) is trained."""
+    student = HEAD_STUDENT if method == "head" else SMALL_STUDENT if layers else {}
+    return TrainingParams(method=method, base=base, layers=layers, **student)
+
+
+def estimate_distil_seconds(
+    texts: Sequence[str], teacher: VersionInfo, student: TrainingParams, held_out_rows: int = 0, device: str = "auto"
+) -> float:
+    """A rough wall-clock estimate of a compression run over ``texts`` (the pool ``unlabelled_pool`` gives): the
+    teacher labels every text, the student trains on them for all its epochs (early stopping can end sooner), then
+    the int8 check and both models on the held-out rows and the speed texts."""
+    teacher_model = (teacher.base, int(teacher.params.get("max_length") or 128))
+    labelling = estimate_scoring_seconds(texts, len(texts), [teacher_model], device)
+    training = estimate_training_seconds(texts, student, device)
+    checking = estimate_scoring_seconds(texts, held_out_rows + SPEED_TEXTS, [teacher_model], device, start=False)
+    return labelling + training + checking
 
 
 def _check_stop(stop: StopFn) -> None:

@@ -446,13 +446,15 @@ def estimate_training_seconds(
     by ``host_factor`` (default: ``host_speed_factor()``, measured on this host)."""
     p = params.resolved()
     rows = len(texts)
-    slowdown = _SLOWDOWN[base_encoder(p.base).key]
+    encoder = base_encoder(p.base)
+    slowdown = _SLOWDOWN[encoder.key]
+    kept = (p.layers or encoder.layers) / encoder.layers  # a smaller student runs only its first layers
     tokens = mean_tokens(texts, p.max_length)
-    encode_s = _reference_seconds_per_row(tokens, "encode") * slowdown["encode"]
+    encode_s = _reference_seconds_per_row(tokens, "encode") * slowdown["encode"] * kept
     if p.method == "head":
         seconds = rows * encode_s + 0.002 * p.epochs * rows / 1000
     else:
-        train_s = _reference_seconds_per_row(tokens, p.method) * slowdown[p.method]
+        train_s = _reference_seconds_per_row(tokens, p.method) * slowdown[p.method] * kept
         seconds = p.epochs * rows * ((1 - p.validation_share) * train_s + p.validation_share * encode_s)
     if choose_device(device) == "cuda":
         return seconds / _CUDA_SPEEDUP + 10.0

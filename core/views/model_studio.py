@@ -20,6 +20,7 @@ from core.nlp.datacheck import (
     short_label,
 )
 from core.nlp.device import choose_device, device_label
+from core.nlp.distil import MAX_TEXTS, DistilDataError, estimate_distil_seconds, student_params, unlabelled_pool
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
     DEFAULT_STUDENT,
@@ -32,6 +33,7 @@ from core.nlp.runs import (
     launch_run,
     queue_distil_run,
     queue_run,
+    read_unlabelled_texts,
     request_cancel,
     rows_seen_by,
     stage_texts_file,
@@ -39,6 +41,7 @@ from core.nlp.runs import (
 )
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
 from core.runs import FINISHED, status_label
+from core.scoring.reading import InputFileError
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
 from core.staged_uploads import still_kept
@@ -222,6 +225,36 @@ def start_compression(task: str, version: int, launch: bool = True, student: str
     if launch:
         launch_run(run_id)
     return run_id
+
+
+@dataclass(frozen=True)
+class CompressionPlan:
+    text: str  # what the run would learn from and how long it should take here, or why it cannot start
+    possible: bool
+
+
+def compression_plan(task: str, version: int, student: str = DEFAULT_STUDENT, texts: TextsFile | None = None) -> CompressionPlan:
+    """Said before "Compress" is pressed: how many texts the student would learn from (and from where) and the
+    estimated time on this device; or why it cannot start (too few texts, a column without texts), and the button
+    stays off. Assumes the version can be compressed (``compression_refusal`` is None)."""
+    info = registry.get_version(task, version)
+    held_out = registry.validation_rows(info) or ([], [])
+    name = texts_label(texts.name, texts.column) if texts else ""
+    try:
+        given = read_unlabelled_texts(texts.path, texts.column, texts.name) if texts else None
+        pool, sources = unlabelled_pool(task, info, given, exclude=held_out[0], given_name=name)
+    except (DistilDataError, InputFileError) as exc:
+        return CompressionPlan(str(exc), False)
+    kind = STUDENTS[student]
+    device = choose_device(get_settings().device)
+    seconds = estimate_distil_seconds(pool, info, student_params(kind.method, kind.layers), len(held_out[0]), device)
+    found = ", ".join(f"{n:,} from {name}" for name, n in sources.items() if n)
+    capped = f"; the first {MAX_TEXTS:,} distinct texts are used" if len(pool) >= MAX_TEXTS else ""
+    return CompressionPlan(
+        f"The student would learn from {count_of(len(pool), 'text')} ({found}{capped}) · estimated time on the "
+        f"{device_label(device)}: {rough_duration(seconds)}, labelling and training included.",
+        True,
+    )
 
 
 def compression_settings(run: RunView) -> str:

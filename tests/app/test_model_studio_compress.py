@@ -80,14 +80,33 @@ def test_an_analyst_may_compress_but_not_promote(tiny_models):
     assert any("needs the admin role" in c for c in texts(at.caption))
 
 
-def test_compressing_without_enough_texts_is_refused_at_once_with_the_reason(tiny_models):
+def test_compressing_without_enough_texts_is_refused_before_the_click_with_the_reason(tiny_models):
     at = open_page("model_studio.py", "Versions")
-    at = button(at, COMPRESS).click().run()
     assert_no_exception(at)
     error = " ".join(texts(at.error))
     assert "at least 50 are needed" in error and "0 from stored feed items" in error and "under Compress" in error
+    assert button(at, COMPRESS).disabled
+    with pytest.raises(ValueError, match="at least 50 are needed"):  # the same rule when queued another way
+        queue_distil_run("sentiment", 1)
     assert list_runs() == []  # nothing queued, no failed run to clear
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
+
+
+def test_the_texts_and_time_a_compression_takes_are_said_before_it_starts(tiny_models):
+    feed = add_feed()
+    for text in UNLABELLED:
+        add_article(feed, title=text)
+    at = open_page("model_studio.py", "Versions")
+    assert_no_exception(at)
+    [plan] = [c for c in shown_texts(at.caption) if c.startswith("The student would learn from")]
+    assert f"learn from {len(UNLABELLED)} texts ({len(UNLABELLED)} from stored feed items)" in plan
+    assert "estimated time on the CPU (" in plan and ": about " in plan
+    assert not button(at, COMPRESS).disabled
+
+    at.file_uploader(key="studio_texts_upload").upload("news.csv", NEWS + b"999,One more headline about the lender\n", "text/csv")
+    at = at.run()
+    [plan] = [c for c in shown_texts(at.caption) if c.startswith("The student would learn from")]
+    assert f"learn from {len(UNLABELLED) + 1} texts ({len(UNLABELLED) + 1} from news.csv (column headline))" in plan
 
 
 def install_shipped_defaults() -> None:
@@ -170,9 +189,10 @@ def test_a_column_without_texts_is_refused_with_the_file_and_column_and_nothing_
     at.file_uploader(key="studio_texts_upload").upload("news.csv", NEWS, "text/csv")
     at = at.run()
     at.selectbox(key="studio_texts_column").set_value("id")
-    at = button(at.run(), COMPRESS).click().run()
+    at = at.run()
     assert_no_exception(at)
     assert "news.csv: column 'id' holds no texts (only blanks or numbers); choose the column that holds the texts" in shown_texts(at.error)
+    assert button(at, COMPRESS).disabled
     assert list_runs() == []
 
 

@@ -215,6 +215,8 @@ def test_cli_distils_from_a_file_and_prints_the_side_by_side(teacher_without_run
     for expected in ("teacher v1", "student v2", "accuracy", "macro-F1", "texts/s", "size (MB)", "(not active)"):
         assert expected in out
     assert f"distilled on {len(UNLABELLED)} texts ({len(UNLABELLED)} from texts.csv (column headline)" in out
+    assert f"teacher labelled {len(UNLABELLED)} of {len(UNLABELLED)} texts" in out  # before the student's epochs
+    assert out.index("teacher labelled") < out.index("student epoch 1/")
     info = registry.get_version("sentiment", 2)
     assert not info.is_active and info.params["quantisation"] == "fp32"
     assert (info.method, info.params["layers"]) == ("full", 3)  # the default student, as Model Studio's

@@ -87,3 +87,29 @@ def test_a_scoring_estimate_without_the_start_is_the_scoring_alone() -> None:
     sample, fast = ["Shares of the lender fell after it cut its outlook"] * 20, [("fast", 96), ("fast", 64)]
     whole = estimate_scoring_seconds(sample, 3000, fast, "cpu", 4.0)
     assert whole - estimate_scoring_seconds(sample, 3000, fast, "cpu", 4.0, start=False) == pytest.approx(2 * 5.0 * 2.0)
+
+
+def test_a_model_keeping_fewer_layers_is_estimated_cheaper_in_proportion() -> None:
+    texts = ["Operating profit fell sharply after the company issued a profit warning"] * 2000
+    whole, half = TrainingParams(method="full", epochs=6), TrainingParams(method="full", epochs=6, layers=3)
+    assert work(texts, half) == pytest.approx(work(texts, whole) / 2)  # 3 of the fast encoder's 6 layers
+
+
+def test_a_compression_estimate_adds_the_teachers_labelling_to_the_students_training() -> None:
+    from core.nlp.distil import SPEED_TEXTS, estimate_distil_seconds, student_params
+    from core.nlp.training import estimate_scoring_seconds
+    from core.repositories.models import VersionInfo
+
+    texts = ["Shares of the lender fell after it cut its outlook"] * 6000
+    teacher = VersionInfo(1, "sentiment", 3, "full", ["negative", "neutral", "positive"], {"base": "accurate", "max_length": 64},
+                          {}, "", 0.0, "cpu", "tests", None, False, "", "")  # fmt: skip
+    smallest = student_params("full", 3).resolved()
+    estimate = estimate_distil_seconds(texts, teacher, smallest, held_out_rows=400, device="cpu")
+    labelling = estimate_scoring_seconds(texts, len(texts), [("accurate", 64)], "cpu")
+    training = estimate_training_seconds(texts, smallest, "cpu")
+    checking = estimate_scoring_seconds(texts, 400 + SPEED_TEXTS, [("accurate", 64)], "cpu", start=False)
+    assert estimate == pytest.approx(labelling + training + checking)
+    assert smallest.epochs == 6 and smallest.layers == 3  # what distil() trains the default student with
+    assert estimate_distil_seconds(texts * 2, teacher, smallest, 400, "cpu") > 1.8 * estimate
+    quick = estimate_distil_seconds(texts, teacher, student_params("head"), 400, "cpu")  # a head on the frozen encoder
+    assert labelling + checking < quick < labelling + checking + training / 5
