@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import os
 import random
@@ -395,13 +394,25 @@ def _reference_seconds_per_row(tokens: float, kind: str) -> float:
 _CALIBRATION_TEXT = "The company reported a sharp fall in quarterly profit and cut its full-year outlook"
 
 
-@functools.lru_cache(maxsize=1)
+HOST_FACTOR_MAX_AGE_S = 600.0  # measured again after this: a process started in a busy spell does not keep its factor
+_host_factor: tuple[float, float] | None = None  # (time.monotonic() when measured, factor)
+
+
 def host_speed_factor() -> float:
-    """How many times slower than the reference 2-core CPU this host runs the encoder (1.0: as fast; measured once
-    per process). The per-token constants above come from one host; a CPU without native bf16, or a busy one, runs
-    several times slower, and the estimate shown before training would be as many times too short. Times one
-    batch of the fast encoder in the precision training uses, after one warm-up batch, and compares it with what
-    the constants predict for it."""
+    """How many times slower than the reference 2-core CPU this host runs the encoder (1.0: as fast). The per-token
+    constants above come from one host; a CPU without native bf16, or a busy one, runs several times slower, and
+    the estimate shown before training would be as many times too short. Measured at most every
+    ``HOST_FACTOR_MAX_AGE_S`` per process (the pages ask on every rerun)."""
+    global _host_factor
+    now = time.monotonic()
+    if _host_factor is None or now - _host_factor[0] > HOST_FACTOR_MAX_AGE_S:
+        _host_factor = (now, _measure_host_speed_factor())
+    return _host_factor[1]
+
+
+def _measure_host_speed_factor() -> float:
+    """Times one batch of the fast encoder in the precision training uses, after one warm-up batch, the fastest of
+    three (a moment's spike is not the machine's speed), against what the constants predict for it."""
     from core.nlp.sentence_encoder import get_sentence_encoder
 
     try:
@@ -412,13 +423,15 @@ def host_speed_factor() -> float:
         return 1.0
     texts = [_CALIBRATION_TEXT] * 64
     batch = tokenize(texts, 128, "cpu", "fast")
+    timings = []
     with encoder.lock, torch.inference_mode(), autocast("cpu", inference_dtype("cpu")):
         encoder.model.embed(**batch)
-        started = time.perf_counter()
-        encoder.model.embed(**batch)
-        measured = time.perf_counter() - started
+        for _ in range(3):
+            started = time.perf_counter()
+            encoder.model.embed(**batch)
+            timings.append(time.perf_counter() - started)
     predicted = len(texts) * _reference_seconds_per_row(batch["input_ids"].shape[1], "encode")
-    return min(20.0, max(0.2, measured / predicted))
+    return min(20.0, max(0.2, min(timings) / predicted))
 
 
 def estimate_scoring_seconds(
