@@ -10,15 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.storage import session_scope
+from core.wording import loose_key
 
 Row = TypeVar("Row")
 
 
 def save_owned(table: type[Row], name: str, check_owner: Callable[[str | None], str], values: dict) -> int:
-    """Create or update the row named ``name`` with ``values``. ``check_owner(current owner or None)`` raises
-    when the user may not change it, and returns the owner of a new row."""
+    """Create or update the row named ``name`` with ``values``; a row named so but for capitals and spaces is the
+    same row (a configuration file saying "big tech" updates "Big tech", keeping its stored name, rather than adding
+    a second). ``check_owner(current owner or None)`` raises when the user may not change it, and returns the owner
+    of a new row."""
     with session_scope() as session:
-        row = session.scalar(select(table).where(table.name == name))
+        row = _named(session, table, name)
         owner = check_owner(row.owner if row else None)
         row = row or table(name=name, owner=owner)
         for key, value in values.items():
@@ -26,6 +29,15 @@ def save_owned(table: type[Row], name: str, check_owner: Callable[[str | None], 
         session.add(row)
         session.flush()
         return row.id
+
+
+def _named(session: Session, table: type[Row], name: str) -> Row | None:
+    """The row named exactly ``name``, else the one row named so but for capitals and spaces (none when several are)."""
+    row = session.scalar(select(table).where(table.name == name))
+    if row is not None:
+        return row
+    loose = [r for r in session.scalars(select(table)) if loose_key(r.name) == loose_key(name)]
+    return loose[0] if len(loose) == 1 else None
 
 
 def delete_owned(table: type[Row], name: str, check: Callable[[Session, str | None], object]) -> bool:

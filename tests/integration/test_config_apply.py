@@ -85,6 +85,18 @@ def test_apply_updates_an_entry_matched_by_name(db, tmp_path: Path, capsys):
     assert [f.interval_minutes for f in list_feeds()] == [60]
 
 
+def test_names_written_with_other_capitals_or_spaces_update_the_stored_entries(db, tmp_path: Path, capsys):
+    config = tmp_path / "beacon.yaml"
+    config.write_text(GOOD)
+    assert _apply_here(config, capsys).returncode == 0
+    retyped = GOOD.replace("- name: Big tech\n", "- name: big  tech\n").replace("Microsoft]", "Microsoft, Nvidia]")
+    config.write_text(retyped.replace("- name: Big tech negative spike", "- name: BIG TECH negative spike").replace("threshold: 2.0", "threshold: 3.0"))
+    assert _apply_here(config, capsys).returncode == 0
+    feeds, watchlists, rules = _stored()
+    assert watchlists == [("Big tech", ("Apple", "Microsoft", "Nvidia"), ("AAPL", "MSFT"))]  # one, as first spelt
+    assert rules == [("Big tech negative spike", "watchlist", "Big tech", 3.0)]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
