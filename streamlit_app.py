@@ -8,7 +8,7 @@ from core import auth
 from core.settings import SettingsError, get_settings
 from core.storage import upgrade_database
 from core.views.app import database_problem, settings_problem
-from ui import plain, show_failure
+from ui import plain, say, show_failure
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -48,7 +48,7 @@ def first_admin_form(setup_token: str) -> None:
             auth.create_first_admin_with_token(setup_token, username, password, repeated)
             st.session_state[TOKEN], _ = auth.sign_in(username, password)
         except (ValueError, auth.SetupLinkError, auth.SignInError) as exc:
-            st.error(plain(str(exc)))
+            say("error", str(exc))
             return
         st.session_state.pop(SIGNED_OUT, None)
         st.query_params.pop(auth.SETUP_PARAM, None)
@@ -84,7 +84,7 @@ def sign_in_form(expired: bool) -> None:
             st.session_state[TOKEN], _ = auth.sign_in(username, password)
             st.session_state.pop(SIGNED_OUT, None)
         except auth.SignInError as exc:
-            st.error(plain(str(exc)))
+            say("error", str(exc))
             return
         st.query_params.pop(auth.SETUP_PARAM, None)
         st.rerun()
@@ -160,7 +160,7 @@ def cannot_start(message: str) -> None:
     """Stop every page with one message. The navigation is declared (hidden) first: without it Streamlit lists the
     files of pages/ in the sidebar, and the address the user opened would be lost."""
     st.navigation(app_pages(None), position="hidden")
-    st.error(plain(message))
+    say("error", message)
     st.stop()
 
 
@@ -185,7 +185,7 @@ navigation = st.navigation(app_pages(actor), position="sidebar" if actor else "h
 if actor is None:
     st.session_state.pop("beacon_actor", None)
     if problem:
-        st.error(plain(problem))
+        say("error", problem)
     else:
         sign_in_form(expired)
     st.stop()
@@ -199,6 +199,6 @@ with st.sidebar:
 try:
     navigation.run()
 except auth.PermissionDenied as exc:  # a role check in core refused an action: say so, no traceback
-    st.error(plain(str(exc)))
+    say("error", str(exc))
 except Exception as exc:  # unforeseen: a plain message on the page, the traceback (paths, SQL) in the app's log only
     show_failure(exc)

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.auth import current_actor
+from core.wording import capitalised
 
 if TYPE_CHECKING:  # imported when called: the pages that do not draw charts stay light
     from core.views import financial_sentiment as views
@@ -96,8 +97,9 @@ def confusion_chart(matrix, title: str, predicted: str = "predicted", true: str 
 
 def say(level: str, text: str) -> None:
     """Show a message whose whole text may contain feed, file or user text: shown as plain text, never
-    as Markdown or HTML (``st.error`` / ``st.warning`` / ``st.info`` / ``st.success``)."""
-    getattr(st, level)(plain(text))
+    as Markdown or HTML (``st.error`` / ``st.warning`` / ``st.info`` / ``st.success``), starting with a capital
+    (``core.wording.capitalised``: core's messages also follow "error: " on the command line)."""
+    getattr(st, level)(plain(capitalised(text)))
 
 
 def say_pending(key: str, level: str = "success"):  # noqa: ANN201 - whatever the action left

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def count_of(n: int, noun: str, plural: str | None = None) -> str:
     """``count_of(1, "feed")`` -> "1 feed", ``count_of(3, "feed")`` -> "3 feeds", "1,272 items" (``plural`` for irregular nouns)."""
@@ -21,6 +23,20 @@ def sentence(text: str) -> str:
         return text
     text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else f"{text}."
+
+
+_FIRST_WORD = re.compile(r"[a-z]+(?=[ ,;]|$)")  # a plain word, not a file name (news.csv), path, identifier or "name:"
+_KEEP_LOWER = {"python", "pip", "make"}  # a command written first: `python -m core setup` stays as typed
+
+
+def capitalised(text: str) -> str:
+    """A message shown on its own (an error box) starting with a capital, as a sentence does: the same message the
+    command line prints after "error: " ("only 12 distinct texts …" -> "Only 12 distinct texts …"). Left as it is
+    when it starts with anything but a plain lower-case word: a file name, a path, a name followed by a colon."""
+    match = _FIRST_WORD.match(text)
+    if not match or match.group() in _KEEP_LOWER:
+        return text
+    return text[0].upper() + text[1:]
 
 
 def time_taken(seconds: float) -> str:

@@ -110,7 +110,7 @@ def show_answer(item: dict) -> None:
                     try:
                         record_feedback(item["interaction_id"], helpful)
                     except LookupError as exc:
-                        st.warning(str(exc))
+                        say("warning", str(exc))
                     else:
                         st.session_state.setdefault("cs_feedback", {})[item["interaction_id"]] = FEEDBACK_WORDS[helpful]
             given = st.session_state.get("cs_feedback", {}).get(item["interaction_id"])

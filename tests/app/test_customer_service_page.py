@@ -129,7 +129,7 @@ def test_bad_files_say_what_is_wrong(models):
     assert_no_exception(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Tickets analysed"] == "2"
-    assert any("line 3, column 'when': 'not a date' is not a date/time" in t for t in texts(at.warning))
+    assert any("Line 3, column 'when': 'not a date' is not a date/time" in t for t in texts(at.warning))
     clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
     assert "bitcoin" in " ".join(clusters["examples"])
     assert any(c.endswith("ticket it would escalate.") or c.endswith("tickets it would escalate.") for c in texts(at.caption))

@@ -67,7 +67,7 @@ def test_a_one_column_file_and_the_same_column_twice_are_said_not_crashed_on(tin
     widget(at.selectbox, "Label column").set_value("text")
     at.run()
     assert_no_exception(at)
-    assert "the text and label columns are both 'text': pick the column that holds the labels" in texts(at.error)
+    assert "The text and label columns are both 'text': pick the column that holds the labels" in texts(at.error)
     assert not [b for b in at.button if b.label == "Start training"]
 
 
@@ -170,7 +170,7 @@ def test_train_follow_and_promote(tiny_models):
         at = button(at, "Yes, promote v2").click().run()
     assert_no_exception(at)
     assert registry.active_version("sentiment").version == 2
-    assert any("sentiment v2 is now active" in t for t in texts(at.success))
+    assert any("Sentiment v2 is now active" in t for t in texts(at.success))
     assert metrics_delta(at, "Registered as") == "active"  # the card follows the promotion
     assert [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0] == versus_v1  # not "vs active v1"
     assert any("v1 (active when this run finished) was scored on the same" in c for c in texts(at.caption))
@@ -225,7 +225,7 @@ def test_versions_tab_deletes_a_version_after_a_confirmation_but_not_the_active_
     at = button(at, "Delete v2…").click().run()
     at = button(at, "Yes, delete").click().run()
     assert_no_exception(at)
-    assert "sentiment v2 is deleted." in texts(at.success)
+    assert "Sentiment v2 is deleted." in texts(at.success)
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
     picker = widget(at.selectbox, "Version")
     assert (picker.value, picker.options, picker.proto.set_value) == (1, ["1"], True)  # the browser is told, not left at v2
@@ -281,7 +281,7 @@ def test_promoting_a_worse_version_shows_the_comparison_and_asks_first(tiny_mode
     at = button(at, "Yes, promote v2").click().run()
     assert_no_exception(at)
     assert registry.active_version("sentiment").version == 2
-    assert any("sentiment v2 is now active" in t for t in texts(at.success))
+    assert any("Sentiment v2 is now active" in t for t in texts(at.success))
     assert [e["target"] for e in list_events(action="model promoted")] == ["sentiment v2"]
 
 

@@ -13,6 +13,7 @@ from core.auth import create_user, issue_setup_token, list_events, list_users, s
 from core.auth.sessions import refusal
 from core.storage import session_scope
 from core.storage.tables import LoginSession, utcnow
+from core.wording import capitalised
 from tests.app.helpers import PASSWORD, ROOT, assert_no_exception, button, open_page, switch_tab, texts, widget
 
 
@@ -54,7 +55,7 @@ def test_the_setup_link_creates_the_first_admin_in_the_browser_and_signs_them_in
     widget(at.text_input, "Password (10+ characters)").input(PASSWORD)
     widget(at.text_input, "Password again").input(PASSWORD + "!")
     at = button(at, "Create the admin and sign in").click().run()
-    assert texts(at.error) == ["the two passwords differ"] and user_count() == 0  # nothing created, the link still works
+    assert texts(at.error) == ["The two passwords differ"] and user_count() == 0  # nothing created, the link still works
     widget(at.text_input, "Password again").input(PASSWORD)
     at = button(at, "Create the admin and sign in").click().run()
     assert_no_exception(at)
@@ -80,9 +81,9 @@ def test_sign_in_with_the_right_password_opens_the_dashboard(db):
 def test_a_wrong_password_is_refused_without_saying_whether_the_user_exists(db):
     create_user("maria", PASSWORD, "viewer")
     at = submit(fresh_app().run(), "maria", "not the password")
-    assert texts(at.error) == [refusal()] and refusal().startswith("wrong username or password")
+    assert texts(at.error) == [capitalised(refusal())] and refusal().startswith("wrong username or password")
     at = submit(fresh_app().run(), "nobody", "not the password")
-    assert texts(at.error) == [refusal()]
+    assert texts(at.error) == [capitalised(refusal())]
     assert texts(at.title) == ["Beacon"]
 
 
@@ -92,7 +93,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(db):
     for _ in range(5):
         at = submit(at, "maria", "guess guess guess")
     at = submit(at, "maria", PASSWORD)
-    assert texts(at.error) == [refusal()]  # the same answer as for an unknown user: nobody learns the account exists
+    assert texts(at.error) == [capitalised(refusal())]  # the same answer as for an unknown user: nobody learns the account exists
     assert "after 5 failed sign-ins in a row an account is locked for 15 minutes" in refusal()
     assert texts(at.title) == ["Beacon"]
     assert list_events(username="maria", action="sign-in failed")[0]["detail"] == {"reason": "locked"}

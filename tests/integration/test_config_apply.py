@@ -90,7 +90,8 @@ def test_names_written_with_other_capitals_or_spaces_update_the_stored_entries(d
     config.write_text(GOOD)
     assert _apply_here(config, capsys).returncode == 0
     retyped = GOOD.replace("- name: Big tech\n", "- name: big  tech\n").replace("Microsoft]", "Microsoft, Nvidia]")
-    config.write_text(retyped.replace("- name: Big tech negative spike", "- name: BIG TECH negative spike").replace("threshold: 2.0", "threshold: 3.0"))
+    retyped = retyped.replace("- name: Big tech negative spike", "- name: BIG TECH negative spike")
+    config.write_text(retyped.replace("threshold: 2.0", "threshold: 3.0"))
     assert _apply_here(config, capsys).returncode == 0
     feeds, watchlists, rules = _stored()
     assert watchlists == [("Big tech", ("Apple", "Microsoft", "Nvidia"), ("AAPL", "MSFT"))]  # one, as first spelt

@@ -30,3 +30,15 @@ def test_a_message_part_becomes_a_sentence_on_a_page():
     assert sentence("is the label column right?") == "Is the label column right?"
     assert sentence("(the new version predicts only this file's labels)") == "(the new version predicts only this file's labels)."
     assert sentence("  ") == ""
+
+
+def test_a_message_shown_on_its_own_starts_with_a_capital_unless_it_starts_with_a_name_or_command() -> None:
+    from core.wording import capitalised
+
+    assert capitalised("only 12 distinct texts to distil sentiment on") == "Only 12 distinct texts to distil sentiment on"
+    assert capitalised("no knowledge base named 'Crads', did you mean 'Cards'?") == "No knowledge base named 'Crads', did you mean 'Cards'?"
+    assert capitalised("unknown") == "Unknown"
+    for kept in ("news.csv: column 'id' holds no texts", "data/uploads/x.csv is missing", "cards: no such entry",
+                 "python -m core setup installs it", "feed_url must be set", "Already a sentence.", "'quoted' first",
+                 "`python -m core setup`", "42 rows were read", ""):  # fmt: skip
+        assert capitalised(kept) == kept
