@@ -13,7 +13,7 @@ from core.nlp.training import TrainingParams
 from core.scoring.reading import InputFileError
 from core.settings import get_settings
 from core.views import model_studio as studio
-from core.wording import count_of, sentence
+from core.wording import capitalised, count_of, sentence
 from ui import (
     chart_labels,
     confirm_deletion,
@@ -362,7 +362,7 @@ def versions_tab() -> None:
     version = int(p1.selectbox("Version", choices, key="studio_version_pick"))
     refusal = compression_refusal(task, version)
     if refusal:
-        st.caption(plain(refusal))
+        st.caption(plain(capitalised(refusal)))
     with st.expander("Compress: the student and the texts it learns from"):
         student, texts, usable = compression_choices()
     plan = compression_plan(task, version, student, texts) if usable and not refusal else None

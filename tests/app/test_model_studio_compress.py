@@ -125,7 +125,7 @@ def test_a_shipped_default_without_its_datasets_cannot_be_compressed_and_the_pag
     assert at.selectbox(key="studio_versions_task").value == "sentiment"
     assert button(at, COMPRESS).disabled
     reason = " ".join(shown_texts(at.caption))
-    assert "sentiment v2 is a shipped default" in reason and "not on this machine" in reason
+    assert "Sentiment v2 is a shipped default" in reason and "not on this machine" in reason
     with pytest.raises(ValueError, match="compress a version trained under Train"):
         queue_distil_run("sentiment", 2)
     assert list_runs() == []  # nothing queued
