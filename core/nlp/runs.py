@@ -335,9 +335,18 @@ class _RunReporter:
         self.points: list[dict] = []
         self.echo = echo
         self._last_write = 0.0
+        self._stage: tuple[str, float] | None = None  # (stage, time.monotonic() at its first point)
+        self._first_labelled = 0
+
+    def _seconds_into(self, stage: str) -> float:
+        """Seconds since the stage's first point: with the points' steps, how fast it goes (the time left)."""
+        if self._stage is None or self._stage[0] != stage:
+            self._stage = (stage, time.monotonic())
+        return round(time.monotonic() - self._stage[1], 1)
 
     def progress(self, p: TrainingProgress) -> None:
-        point = {"epoch": p.epoch, "epochs": p.epochs, "step": p.step, "total_steps": p.total_steps, "loss": round(p.loss, 5)}
+        point = {"epoch": p.epoch, "epochs": p.epochs, "step": p.step, "total_steps": p.total_steps, "loss": round(p.loss, 5),
+                 "s": self._seconds_into("training")}  # fmt: skip
         if p.val_macro_f1 is not None:
             point |= {"val_accuracy": p.val_accuracy, "val_macro_f1": p.val_macro_f1}
         self.points.append(point)
@@ -350,10 +359,14 @@ class _RunReporter:
     def labelling(self, done: int, total: int) -> None:
         """A compression run's first stage (the teacher labels the texts): one point the page shows until training
         reports its own."""
+        if self._stage is None or self._stage[0] != LABELLING:
+            self._first_labelled = done  # labelled before the clock started: not counted in its speed
+        seconds = self._seconds_into(LABELLING)
         if done < total and time.monotonic() - self._last_write <= 2.0:
             return
         self._last_write = time.monotonic()
-        _set(self.run_id, progress=[{"stage": LABELLING, "done": done, "total": total}], heartbeat_at=utcnow())
+        point = {"stage": LABELLING, "done": done, "total": total, "s": seconds, "from": self._first_labelled}
+        _set(self.run_id, progress=[point], heartbeat_at=utcnow())
 
     def should_stop(self) -> bool:
         return self.heartbeat.should_stop(every_s=CANCEL_CHECK_SECONDS)

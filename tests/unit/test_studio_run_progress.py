@@ -80,3 +80,39 @@ def test_a_compression_result_reads_as_sentences_with_grouped_numbers():
     text = compression_text(run)
     assert "the teacher's 2,406 held-out validation rows (same label on 81.7%)" in text
     assert "labels on 13,634 texts (0 from stored feed items, 13,634 from the teacher's training texts). Kept in fp32: in int8" in text
+
+
+def test_a_running_run_says_about_how_long_is_left_from_its_own_speed():
+    from dataclasses import replace
+
+    start = {"epoch": 1, "epochs": 6, "step": 10, "total_steps": 1110, "loss": 0.9, "s": 0.0}
+    now = {"epoch": 1, "epochs": 6, "step": 110, "total_steps": 1110, "loss": 0.5, "s": 60.0}
+    running = replace(_run("running", 1, 6, 110, 1110), progress=[start, now])
+    assert run_fraction(running)[1] == "epoch 1/6 · step 110/1110 · loss 0.5000 · about 10m 00s left"  # 100 steps a minute
+    assert "left" not in run_fraction(replace(running, status="failed"))[1]
+    assert "left" not in run_fraction(replace(running, progress=[start, now | {"s": 4.0}]))[1]  # too soon to tell
+    no_time = [{k: v for k, v in p.items() if k != "s"} for p in (start, now)]  # a run from before the points were timed
+    assert run_fraction(replace(running, progress=no_time))[1] == "epoch 1/6 · step 110/1110 · loss 0.5000"
+
+    labelling = replace(running, method="distil", progress=[{"stage": "labelling", "done": 4096, "total": 13642, "s": 30.0, "from": 1024}])
+    assert run_fraction(labelling)[1] == "the teacher labels the texts: 4,096 of 13,642 · about 1m 33s left (then the student trains)"
+
+
+def test_progress_points_carry_the_seconds_into_their_stage(db, monkeypatch):
+    from core.nlp import runs
+    from core.nlp.training import TrainingProgress
+
+    clock = [100.0]
+    monkeypatch.setattr(runs.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(runs, "_set", lambda run_id, **values: written.append(values["progress"]))
+    written: list = []
+    reporter = runs._RunReporter(1, heartbeat=None)
+    reporter.labelling(512, 2048)
+    clock[0] = 130.0
+    reporter.labelling(2048, 2048)
+    assert written[-1] == [{"stage": "labelling", "done": 2048, "total": 2048, "s": 30.0, "from": 512}]
+    clock[0] = 131.0
+    reporter.progress(TrainingProgress(1, 6, 1, 100, 0.7))
+    clock[0] = 190.0
+    reporter.progress(TrainingProgress(1, 6, 21, 100, 0.5, 0.8, 0.79))
+    assert [p["s"] for p in written[-1]] == [0.0, 59.0]  # the training stage's own clock, not the labelling's
