@@ -46,10 +46,11 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_distil(args: argparse.Namespace) -> int:
     """Distil a version into a fast student and print teacher and student side by side. Input problems (the file,
     its column, too few texts, no such version) print one line and exit 2; nothing is registered then."""
-    from core.nlp.distil import GIVEN_TEXTS, DistilDataError, distil
+    from core.nlp.distil import GIVEN_TEXTS, DistilDataError, distil, plan_distil
     from core.nlp.runs import read_unlabelled_texts, student_for, texts_label
     from core.scoring.reading import InputFileError
     from core.storage import upgrade_database
+    from core.wording import rough_duration
 
     upgrade_database()
     try:
@@ -57,6 +58,10 @@ def cmd_distil(args: argparse.Namespace) -> int:
         texts = read_unlabelled_texts(path, args.text_column, hint="use --text-column") if path else None
         student = student_for(args.student_method, args.student_layers)  # no flags: Model Studio's default
         name = texts_label(path.name, args.text_column) if path else GIVEN_TEXTS
+        plan = plan_distil(args.task, args.from_version, texts, method=student.method, layers=student.layers, texts_name=name)
+        sources = ", ".join(f"{n:,} from {source}" for source, n in plan.sources.items())
+        print(f"the student learns from {plan.texts:,} texts ({sources}); estimated time here: {rough_duration(plan.seconds)}",
+              flush=True)  # fmt: skip
         result = distil(args.task, args.from_version, texts, int8=not args.no_int8, method=student.method,
                         layers=student.layers, texts_name=name, progress=_echo_epoch, labelling=_echo_labelling())  # fmt: skip
     except (InputFileError, DistilDataError, LookupError, ValueError) as exc:

@@ -185,6 +185,30 @@ def estimate_distil_seconds(
     return labelling + training + checking
 
 
+@dataclass(frozen=True)
+class DistilPlan:
+    """What a compression run would do, said before it starts."""
+
+    texts: int  # distinct texts the student would learn from
+    sources: dict[str, int]  # how many came from each source (only those that gave some)
+    seconds: float  # the estimated wall-clock time on ``device``
+
+
+def plan_distil(
+    task: str, from_version: int, unlabelled_texts: Sequence[str] | None = None, *, method: str, layers: int | None,
+    texts_name: str = GIVEN_TEXTS, device: str = "auto",
+) -> DistilPlan:  # fmt: skip
+    """The texts ``distil`` would use and the estimated time, without labelling or training anything; DistilDataError
+    when there are too few texts, ValueError for an impossible student (both before anything else, as ``distil``)."""
+    student = student_params(method, layers)
+    student.resolved()
+    teacher = registry.get_version(task, from_version)
+    held_out = registry.validation_rows(teacher) or ([], [])
+    pool, sources = unlabelled_pool(task, teacher, unlabelled_texts, exclude=held_out[0], given_name=texts_name)
+    seconds = estimate_distil_seconds(pool, teacher, student, len(held_out[0]), device)
+    return DistilPlan(len(pool), {name: n for name, n in sources.items() if n}, seconds)
+
+
 def _check_stop(stop: StopFn) -> None:
     if stop():
         raise TrainingCancelled("distillation cancelled by the user")

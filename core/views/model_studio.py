@@ -20,7 +20,7 @@ from core.nlp.datacheck import (
     short_label,
 )
 from core.nlp.device import choose_device, device_label
-from core.nlp.distil import MAX_TEXTS, DistilDataError, estimate_distil_seconds, student_params, unlabelled_pool
+from core.nlp.distil import MAX_TEXTS, DistilDataError, plan_distil
 from core.nlp.evaluation import classification_report
 from core.nlp.runs import (
     DEFAULT_STUDENT,
@@ -237,22 +237,19 @@ def compression_plan(task: str, version: int, student: str = DEFAULT_STUDENT, te
     """Said before "Compress" is pressed: how many texts the student would learn from (and from where) and the
     estimated time on this device; or why it cannot start (too few texts, a column without texts), and the button
     stays off. Assumes the version can be compressed (``compression_refusal`` is None)."""
-    info = registry.get_version(task, version)
-    held_out = registry.validation_rows(info) or ([], [])
     name = texts_label(texts.name, texts.column) if texts else ""
-    try:
-        given = read_unlabelled_texts(texts.path, texts.column, texts.name) if texts else None
-        pool, sources = unlabelled_pool(task, info, given, exclude=held_out[0], given_name=name)
-    except (DistilDataError, InputFileError) as exc:
-        return CompressionPlan(str(exc), False)
     kind = STUDENTS[student]
     device = choose_device(get_settings().device)
-    seconds = estimate_distil_seconds(pool, info, student_params(kind.method, kind.layers), len(held_out[0]), device)
-    found = ", ".join(f"{n:,} from {name}" for name, n in sources.items() if n)
-    capped = f"; the first {MAX_TEXTS:,} distinct texts are used" if len(pool) >= MAX_TEXTS else ""
+    try:
+        given = read_unlabelled_texts(texts.path, texts.column, texts.name) if texts else None
+        plan = plan_distil(task, version, given, method=kind.method, layers=kind.layers, texts_name=name, device=device)
+    except (DistilDataError, InputFileError) as exc:
+        return CompressionPlan(str(exc), False)
+    found = ", ".join(f"{n:,} from {source}" for source, n in plan.sources.items())
+    capped = f"; the first {MAX_TEXTS:,} distinct texts are used" if plan.texts >= MAX_TEXTS else ""
     return CompressionPlan(
-        f"The student would learn from {count_of(len(pool), 'text')} ({found}{capped}) · estimated time on the "
-        f"{device_label(device)}: {rough_duration(seconds)}, labelling and training included.",
+        f"The student would learn from {count_of(plan.texts, 'text')} ({found}{capped}) · estimated time on the "
+        f"{device_label(device)}: {rough_duration(plan.seconds)}, labelling and training included.",
         True,
     )
 
