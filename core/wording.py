@@ -57,6 +57,17 @@ def clock_duration(seconds: float) -> str:
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
+MIN_SECONDS_MEASURED = 10.0  # a speed measured over less than this says more about start-up than about the work
+
+
+def time_left(seconds: float | None, done: float, total: float) -> str:
+    """" · about 4m 20s left" when ``done`` of ``total`` took ``seconds`` at a steady speed; "" while that is not
+    known yet (too soon, nothing done) or nothing is left."""
+    if seconds is None or seconds < MIN_SECONDS_MEASURED or done <= 0 or done >= total:
+        return ""
+    return f" · about {clock_duration(seconds * (total - done) / done)} left"
+
+
 def rough_duration(seconds: float) -> str:
     """An estimate before the work starts: "about 50 seconds", "about 3 minutes", "about 1.5 hours"."""
     if seconds < 90:

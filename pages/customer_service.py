@@ -301,10 +301,10 @@ def tickets_tab() -> None:
     if st.button("Analyse tickets", type="primary", key="cs_analyse"):
         opt = {c: (None if v == NONE else v) for c, v in (("time_col", time_col), ("channel_col", channel), ("agent_col", agent),
                                                           ("resolved_col", resolved))}  # fmt: skip
-        bar = st.progress(0.0, text="Scoring tickets…")
+        bar, words = st.progress(0.0, text="Scoring tickets…"), view.progress_text("Scoring tickets")
         try:
             st.session_state["cs_ticket_report"] = upload.file_id, analyse_tickets(
-                frame, text_col, kb_name=kb, progress=lambda done, total: bar.progress(done / total, view.tickets_scored(done, total)),
+                frame, text_col, kb_name=kb, progress=lambda done, total: bar.progress(done / total, words(done, total)),
                 **opt)  # fmt: skip
         except (TicketFileError, ValueError, LookupError) as exc:
             say("error", str(exc))
@@ -388,12 +388,12 @@ def past_questions_tab() -> None:
                                  "(answering such a question counts as wrong)")  # fmt: skip
     policy = operating_point_choice("cs_b", kb, on_past_questions=True)
     if st.button("Answer the file", type="primary", key="cs_b_run"):
-        bar = st.progress(0.0, text="Going through the questions…")
+        bar, words = st.progress(0.0, text="Going through the questions…"), view.progress_text("Going through the questions")
         total = max(1, count_records(check.spec))
         output = source.parent / "answers.csv"
         try:
             report = answer_file(kb, source, text_col, output, None if expected == NONE else expected, policy,
-                                 progress=lambda done: bar.progress(min(1.0, done / total), view.questions_done(done, total)),
+                                 progress=lambda done: bar.progress(min(1.0, done / total), words(done, total)),
                                  name=upload.name)  # fmt: skip
         except (InputFileError, LookupError) as exc:
             say("error", str(exc))

@@ -47,7 +47,7 @@ from core.settings import get_settings
 from core.staged_uploads import still_kept
 from core.views.batch_scoring import UploadCheck, check_upload
 from core.views.batch_scoring import may_delete as may_delete_run  # noqa: F401 - one rule for every run: ended, and theirs or an admin's
-from core.wording import clock_duration, count_of, loose_key, rough_duration, time_taken
+from core.wording import count_of, loose_key, rough_duration, time_left, time_taken
 
 METHODS = {
     "head": "Head only — frozen encoder, fastest (a minute on CPU)",
@@ -368,15 +368,10 @@ def run_fraction(run: RunView) -> tuple[float, str]:
     return fraction, f"epoch {last['epoch']}/{last['epochs']} · step {last['step']}/{last['total_steps']} · loss {last['loss']:.4f}{left}"
 
 
-MIN_SECONDS_MEASURED = 10.0  # a speed measured over less than this says more about start-up than about the run
-
-
 def _time_left(run: RunView, first: int, done: int, total: int, seconds: float | None) -> str:
-    """" · about 4m 20s left" from how fast the stage went from ``first`` to ``done`` in ``seconds``, while the run
-    is going; "" before that is known (or for runs recorded before the points carried their time)."""
-    if run.finished or seconds is None or seconds < MIN_SECONDS_MEASURED or done <= first or done >= total:
-        return ""
-    return f" · about {clock_duration(seconds * (total - done) / (done - first))} left"
+    """How long is left at the speed the stage went from ``first`` to ``done`` in ``seconds``, while the run is going
+    ("" for runs recorded before the points carried their time)."""
+    return "" if run.finished else time_left(seconds, done - first, total - first)
 
 
 def progress_frame(run: RunView) -> pd.DataFrame:

@@ -42,3 +42,23 @@ def test_a_message_shown_on_its_own_starts_with_a_capital_unless_it_starts_with_
                  "python -m core setup installs it", "feed_url must be set", "Already a sentence.", "'quoted' first",
                  "`python -m core setup`", "42 rows were read", ""):  # fmt: skip
         assert capitalised(kept) == kept
+
+
+def test_the_time_left_follows_the_speed_so_far_once_it_is_known() -> None:
+    from core.wording import time_left
+
+    assert time_left(60.0, 100, 1100) == " · about 10m 00s left"  # 100 a minute, 1,000 to go
+    assert time_left(5.0, 100, 1100) == ""  # too soon: start-up, not speed
+    assert time_left(60.0, 0, 1100) == "" and time_left(60.0, 1100, 1100) == "" and time_left(None, 5, 10) == ""
+
+
+def test_progress_words_add_the_time_left_from_their_own_clock(monkeypatch) -> None:
+    from core.views import customer_service
+
+    clock = [1000.0]
+    monkeypatch.setattr(customer_service.time, "monotonic", lambda: clock[0])
+    words = customer_service.progress_text("Scoring tickets")
+    assert words(0, 2000) == "Scoring tickets… 0 of 2,000"
+    clock[0] = 1030.0
+    assert words(400, 2000) == "Scoring tickets… 400 of 2,000 · about 2m 00s left"
+    assert words(2100, 2000) == "Scoring tickets… 2,000 of 2,000"
