@@ -187,7 +187,7 @@ if alerts_tab.open:
                 st.subheader(f"Alert #{chosen['id']}")
                 st.text(chosen["reason"])
                 m1, m2, m3 = st.columns(3)
-                m1.metric(dash.counted_label(chosen), chosen["items"])
+                m1.metric(dash.counted_label(chosen), f"{chosen['items']:,}")
                 m2.metric("Negative share", f"{chosen['negative_share']:.0%}")
                 baseline = chosen.get("baseline_share")
                 m3.metric("Baseline share", "–" if baseline is None else f"{baseline:.0%}", help=BASELINE.get("help"))

@@ -318,9 +318,10 @@ def clusters_caption(report: TicketReport) -> str:
     return text + "."
 
 
-def import_counts(report: ImportReport) -> list[tuple[str, int]]:
-    return [("Added", len(report.added)), ("Updated", len(report.updated)), ("Unchanged", report.unchanged),
-            ("Rejected", len(report.rejected)), ("Flagged for review", len(report.flagged))]  # fmt: skip
+def import_counts(report: ImportReport) -> list[tuple[str, str]]:
+    counts = [("Added", len(report.added)), ("Updated", len(report.updated)), ("Unchanged", report.unchanged),
+              ("Rejected", len(report.rejected)), ("Flagged for review", len(report.flagged))]  # fmt: skip
+    return [(name, f"{n:,}") for name, n in counts]
 
 
 def problem_lines(problems: list[RowIssue], shown: int = PROBLEMS_SHOWN) -> tuple[list[str], int]:
@@ -331,8 +332,8 @@ def problem_lines(problems: list[RowIssue], shown: int = PROBLEMS_SHOWN) -> tupl
 
 def batch_counts(report: BatchReport) -> list[tuple[str, str]]:
     """The counts shown after answering a file of past questions (wrong only when an expected answer column was given)."""
-    share = lambda n: f"{n} ({n / report.rows:.0%})" if report.rows else "0"  # noqa: E731
-    counts = [("Questions", str(report.rows)), ("Answered", share(report.answered)), ("Escalated", share(report.escalated))]
+    share = lambda n: f"{n:,} ({n / report.rows:.0%})" if report.rows else "0"  # noqa: E731
+    counts = [("Questions", f"{report.rows:,}"), ("Answered", share(report.answered)), ("Escalated", share(report.escalated))]
     if report.checked:
         counts += [("Answered right", share(report.right)), ("Answered wrong", share(report.wrong))]
     return counts

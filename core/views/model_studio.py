@@ -139,12 +139,13 @@ def leave_out_label(small: dict[str, int]) -> str:
     return f"Leave out the {noun} with too few examples ({listed}); the model will not predict {'it' if len(small) == 1 else 'them'}"
 
 
-def check_counts(frame: pd.DataFrame, check: DataCheck) -> dict[str, int]:
-    """The data check's headline numbers; reviewer corrections are counted apart from the file's rows."""
+def check_counts(frame: pd.DataFrame, check: DataCheck) -> dict[str, str]:
+    """The data check's headline numbers ("13,000"); reviewer corrections are counted apart from the file's rows."""
     counts = {"Rows in file": len(frame)}
     if check.rows_total > len(frame):
         counts["Reviewer corrections"] = check.rows_total - len(frame)
-    return counts | {"Usable rows": check.rows_kept, "Dropped rows": len(check.dropped), "Classes": len(check.class_counts)}
+    counts |= {"Usable rows": check.rows_kept, "Dropped rows": len(check.dropped), "Classes": len(check.class_counts)}
+    return {name: f"{n:,}" for name, n in counts.items()}
 
 
 def default_params(method: str) -> dict:

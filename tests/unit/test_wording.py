@@ -62,3 +62,4 @@ def test_progress_words_add_the_time_left_from_their_own_clock(monkeypatch) -> N
     clock[0] = 1030.0
     assert words(400, 2000) == "Scoring tickets… 400 of 2,000 · about 2m 00s left"
     assert words(2100, 2000) == "Scoring tickets… 2,000 of 2,000"
+
