@@ -315,13 +315,16 @@ def compression_choices() -> tuple[str, TextsFile | None, bool]:
     return student, TextsFile(path, upload.name, column), True
 
 
-@st.cache_data(ttl=120, show_spinner=False, max_entries=8)  # not read from the database and files on every rerun
-def cached_compression_plan(database_url: str, task: str, version: int, student: str, texts: TextsFile | None) -> studio.CompressionPlan:
+@st.cache_data(ttl=60, show_spinner=False, max_entries=8)  # not read from the database and files on every rerun
+def cached_compression_plan(database_url: str, created_at, task: str, version: int, student: str,  # noqa: ANN001
+                            texts: TextsFile | None) -> studio.CompressionPlan:  # fmt: skip
     return studio.compression_plan(task, version, student, texts)
 
 
 def compression_plan(task: str, version: int, student: str, texts: TextsFile | None) -> studio.CompressionPlan:
-    return cached_compression_plan(get_settings().database_url, task, version, student, texts)
+    # the version's creation time is in the key: a database emptied and set up again numbers its versions from 1 again
+    created_at = studio.version_created_at(task, version)
+    return cached_compression_plan(get_settings().database_url, created_at, task, version, student, texts)
 
 
 def start_compression(task: str, version: int, student: str, texts: TextsFile | None) -> None:

@@ -255,6 +255,10 @@ def compression_plan(task: str, version: int, student: str = DEFAULT_STUDENT, te
     )
 
 
+def version_created_at(task: str, version: int) -> object:
+    return registry.get_version(task, version).created_at
+
+
 def compression_settings(run: RunView) -> str:
     """What a compression run was asked for: the student and where the texts came from."""
     student = STUDENT_NAMES[run.params.get("student", "quick")]  # runs from before the choice trained a head
