@@ -85,6 +85,8 @@ def _get(session: requests.Session, url: str, headers: dict[str, str], deadline:
         raise FeedError(f"{url}: {exc}") from exc
     except requests.Timeout as exc:
         raise FeedError(f"{url}: no answer within {deadline.seconds:g} s") from exc
+    except requests.exceptions.SSLError as exc:
+        raise FeedError(f"{url}: {_tls_problem(exc)}") from exc
     except requests.RequestException as exc:
         raise FeedError(f"{url}: connection failed ({_short(exc)})") from exc
 
@@ -128,6 +130,17 @@ def _read_capped(response: requests.Response, url: str, max_bytes: int, deadline
             raise FeedError(f"{url}: no complete answer within {deadline.seconds:g} s") from exc
         raise FeedError(f"{url}: the download was interrupted ({_short(exc)})") from exc
     return b"".join(chunks)
+
+
+def _tls_problem(exc: requests.exceptions.SSLError) -> str:
+    """A secure connection that failed, in words: most often a plain-HTTP server asked for HTTPS."""
+    cause = _short(exc)
+    if "WRONG_VERSION_NUMBER" in cause or "wrong version number" in cause or "record layer failure" in cause:
+        return ("the server does not answer HTTPS (secure) requests; if the feed is served over plain HTTP, "
+                "give its address starting with http://")
+    if "CERTIFICATE_VERIFY_FAILED" in cause:
+        return f"the server's HTTPS certificate could not be verified ({cause})"
+    return f"the secure (HTTPS) connection failed ({cause})"
 
 
 def _short(exc: BaseException) -> str:

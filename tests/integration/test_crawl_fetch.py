@@ -176,6 +176,12 @@ def test_nothing_listening_is_a_connection_error(beacon_env):
         fetch_feed(f"http://127.0.0.1:{port}/feed.rss")
 
 
+def test_https_to_a_plain_http_server_says_to_use_http(server):
+    server.routes["/feed.rss"] = FeedRoute(FEED)
+    with pytest.raises(FeedError, match="does not answer HTTPS .*starting with http://"):
+        fetch_feed(server.url("/feed.rss").replace("http://", "https://"))
+
+
 def test_a_compressed_feed_is_decompressed(server):
     server.routes["/gz.rss"] = FeedRoute(gzip.compress(FEED), headers={"Content-Encoding": "gzip"})
     assert fetch_feed(server.url("/gz.rss")).body == FEED
