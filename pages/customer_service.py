@@ -19,6 +19,7 @@ from core.support.kb import (
     ImportConflict,
     delete_kb,
     import_faq,
+    import_issues,
     kb_entries,
     kb_versions,
     list_kbs,
@@ -228,6 +229,27 @@ def import_section() -> None:
         if len(issues):
             st.markdown("**Rows not imported** (line numbers count the header as line 1)")
             table(issues, hide_index=True, width="stretch", key="cs_import_issues", column_config=COLUMN_LABELS)
+            issues_download(issues, report.kb, report.version, "cs_import_issues_download")
+
+
+def issues_download(issues: pd.DataFrame, kb: str, version: int | None, key: str) -> None:
+    name = f"{kb}_version_{version}_rows_not_imported.csv" if version else f"{kb}_rows_not_imported.csv"
+    st.download_button("Download the rows not imported (CSV)", safe_csv(issues), name, "text/csv", key=key)
+
+
+def not_imported_section(kb: str, versions: pd.DataFrame) -> None:
+    """The rows each import left out, kept with its version: the list to work through after leaving the page."""
+    with_issues = view.versions_with_import_issues(versions)
+    if not with_issues:
+        return
+    with st.expander("Rows not imported (rejected or flagged for review)"):
+        keep_choice("cs_issues_version", with_issues)
+        version = st.selectbox("Import that made version", with_issues, key="cs_issues_version")
+        issues = import_issues(kb, version)
+        st.caption("Line numbers count the header as line 1. Fix the rows in the file and import it again: "
+                   "rows already in the knowledge base stay unchanged.")
+        table(issues, hide_index=True, width="stretch", key="cs_issues_table", column_config=COLUMN_LABELS)
+        issues_download(issues, kb, version, "cs_issues_download")
 
 
 def kbs_section() -> None:
@@ -250,6 +272,7 @@ def kbs_section() -> None:
             st.rerun()
     with st.expander("Entries of the active version"):
         table(kb_entries(pick), hide_index=True, width="stretch", key="cs_entries", column_config=COLUMN_LABELS)
+    not_imported_section(pick, versions)
     if may("admin"):
         delete_kb_section(next(k for k in kbs if k.name == pick))
 

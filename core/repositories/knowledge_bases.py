@@ -240,6 +240,19 @@ def version_history(name: str) -> list[dict]:
         ]  # fmt: skip
 
 
+def version_report(name: str, version: int) -> dict:
+    """What the import (or rollback) that made this version reported: counts and the rows it did not import."""
+    with session_scope() as session:
+        kb = _kb(session, name)
+        if kb is None:
+            raise missing_kb(name)
+        found = session.scalar(select(KnowledgeBaseVersion).where(
+            KnowledgeBaseVersion.kb_id == kb.id, KnowledgeBaseVersion.version == version))  # fmt: skip
+        if found is None:
+            raise LookupError(f"knowledge base {kb.name!r} has no version {version}")
+        return dict(found.report)
+
+
 def log_question(values: dict) -> int:
     """Store one asked question (already masked) and the decision given; returns its id."""
     with session_scope() as session:

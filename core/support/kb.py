@@ -71,9 +71,7 @@ class ImportReport:
         return head + (f"; now version {self.version}" if self.version else "; nothing changed, no new version")
 
     def issues_frame(self) -> pd.DataFrame:
-        rows = [{"status": "rejected", **asdict(i)} for i in self.rejected]
-        rows += [{"status": "flagged for review", **asdict(i)} for i in self.flagged]
-        return pd.DataFrame(rows, columns=["status", "line", "column", "question", "reason"])
+        return _issues_frame([asdict(i) for i in self.rejected], [asdict(i) for i in self.flagged])
 
     def as_dict(self) -> dict:
         return {
@@ -81,6 +79,19 @@ class ImportReport:
             "unchanged": self.unchanged, "embedded": self.embedded,
             "rejected": [asdict(i) for i in self.rejected], "flagged": [asdict(i) for i in self.flagged],
         }  # fmt: skip
+
+
+def _issues_frame(rejected: list[dict], flagged: list[dict]) -> pd.DataFrame:
+    rows = [{"status": "rejected", **i} for i in rejected] + [{"status": "flagged for review", **i} for i in flagged]
+    frame = pd.DataFrame(rows, columns=["status", "line", "column", "question", "reason"])
+    return frame.sort_values("line", kind="stable", ignore_index=True)  # the file's order, to work through it
+
+
+def import_issues(name: str, version: int) -> pd.DataFrame:
+    """The rows of the file imported as this version that were not imported (rejected, or flagged for review), by line:
+    the list a team works through after the import, kept with the version."""
+    report = kb_store.version_report(name, version)
+    return _issues_frame(report.get("rejected", []), report.get("flagged", []))
 
 
 def question_key(question: str) -> str:

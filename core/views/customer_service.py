@@ -285,6 +285,13 @@ def rollback_choices(versions: pd.DataFrame) -> list[int]:
     return [int(v) for v in versions.loc[~versions["active"], "version"]]
 
 
+def versions_with_import_issues(versions: pd.DataFrame) -> list[int]:
+    """The versions whose import left rows out (rejected or flagged for review), newest first."""
+    if versions.empty:
+        return []
+    return [int(v) for v in versions.loc[(versions["rejected"] + versions["flagged"]) > 0, "version"]]
+
+
 def guess_ticket_columns(columns: list[str], longest_texts: str | None = None) -> dict[str, str | None]:
     """The likeliest column of the export for each role (by name; case, underscores and hyphens ignored); the text falls
     back to the column with the longest texts (``suggest_text_column``), else the first."""

@@ -12,7 +12,7 @@ from core.storage import session_scope
 from core.storage.tables import SupportInteraction
 from core.support.kb import kb_entries
 from core.support.retention import delete_old_questions
-from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts
+from tests.app.helpers import assert_no_exception, button, download_labels, open_page, switch_tab, texts
 from tests.integration.test_support_kb import INTENT_ROWS
 
 LOW_SIMILARITY_ESCALATION = "Escalate to an agent — no FAQ entry is close enough to the question (low similarity; confidence "
@@ -315,6 +315,26 @@ def test_a_rollback_says_what_it_did_after_the_page_reloads(models):
     at = button(at, "Roll back").click().run()
     assert_no_exception(at)
     assert "Cards: version 1's entries are active again as version 3." in texts(at.success)
+
+
+def test_the_rows_an_import_left_out_stay_listed_with_their_version_after_the_page_reloads(models):
+    import pandas as pd
+
+    from core.support.kb import import_faq
+
+    at = import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
+    assert "Download the rows not imported (CSV)" in download_labels(at)
+    import_faq("Cards", pd.DataFrame({"question": ["How do I close my account?"], "answer": ["Call us."]}))  # no issues
+
+    at = open_page("customer_service.py", "Knowledge bases")  # a later visit: the import's report is gone
+    assert_no_exception(at)
+    picker = at.selectbox(key="cs_issues_version")
+    assert picker.options == ["1"]  # version 2 left nothing out
+    issues = next(f.value for f in at.dataframe if "reason" in f.value.columns)
+    assert issues["line"].tolist() == [5, 6, 7]
+    assert issues["status"].tolist() == ["rejected", "flagged for review", "flagged for review"]
+    assert issues["reason"][0] == "empty answer"
+    assert "Download the rows not imported (CSV)" in download_labels(at)
 
 
 def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
