@@ -81,14 +81,14 @@ def chart_labels(values: Iterable[object]) -> list[object]:
 CONFUSION_COUNTS_SHOWN = 20  # labels up to which every cell of a confusion matrix shows its count (hover always does)
 
 
-def confusion_chart(matrix, title: str, predicted: str = "predicted", true: str = "true"):  # noqa: ANN001, ANN201 - DataFrame -> Figure
+def confusion_chart(matrix, title: str, predicted: str = "Predicted label", true: str = "True label"):  # noqa: ANN001, ANN201 - DataFrame -> Figure
     """A confusion matrix (rows: the true labels, columns: the predicted ones) as a heat map with counts, the labels
     drawn as categories and made safe for Plotly."""
     import plotly.express as px
 
     matrix = matrix.set_axis(chart_labels(matrix.index), axis=0).set_axis(chart_labels(matrix.columns), axis=1)
     many = len(matrix) > CONFUSION_COUNTS_SHOWN  # e.g. 77 intents: counts in every cell would be an unreadable block
-    heat = px.imshow(matrix, text_auto=not many, color_continuous_scale="Blues", labels={"x": predicted, "y": true, "color": "rows"},
+    heat = px.imshow(matrix, text_auto=not many, color_continuous_scale="Blues", labels={"x": predicted, "y": true, "color": "Rows"},
                      aspect="auto", height=max(450, 200 + 16 * len(matrix)))  # fmt: skip
     if many:  # every label named, small, instead of every other one
         heat.update_xaxes(tickangle=-60, tickfont_size=9, dtick=1).update_yaxes(tickfont_size=9, dtick=1)

@@ -156,7 +156,7 @@ def show_charts(run) -> None:  # noqa: ANN001 - RunView
         colors = batch_scoring.class_colors(frame["label"])
         chart = px.bar(
             frame, x="label", y="rows", text=frame["share"].map("{:.1%}".format), title=f"{name}: rows per class",
-            labels={"label": name, "rows": "rows"}, color="label" if colors else None, color_discrete_map=colors or {},
+            labels={"label": "Class", "rows": "Rows"}, color="label" if colors else None, color_discrete_map=colors or {},
         ).update_layout(showlegend=False).update_xaxes(type="category")  # fmt: skip
         col.plotly_chart(chart, width="stretch", key=f"scoring_chart_{run.id}_{task}")
 
@@ -169,7 +169,7 @@ def show_agreement(run, agreements: list) -> None:  # noqa: ANN001 - RunView, La
         m1.metric("Same label as your column", f"{agreement.accuracy:.1%}", border=True)
         m2.metric("Macro-F1 (every class counts the same)", f"{agreement.macro_f1:.3f}", border=True)
         heat = confusion_chart(batch_scoring.agreement_confusion(agreement), "Your labels against the model's",
-                               predicted="the model's label", true="your label")  # fmt: skip
+                               predicted="The model's label", true="Your label")  # fmt: skip
         st.plotly_chart(heat, width="stretch", key=f"scoring_agreement_{run.id}_{agreement.task}")
         if agreement.differing:
             st.download_button(

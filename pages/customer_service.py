@@ -354,17 +354,19 @@ def tickets_tab() -> None:
     if report.operating_point:  # answered with a knowledge base: each intent's answered and escalated tickets
         bars = px.bar(view.intent_outcomes(top), x="tickets", y="intent", color="outcome",
                       color_discrete_map=view.TICKET_OUTCOME_COLORS, category_orders={"outcome": list(view.TICKET_OUTCOME_COLORS)},
-                      labels={"outcome": "Outcome"},
+                      labels={"outcome": "Outcome", "tickets": "Tickets"},
                       title=f"What customers ask about most (top {len(top)} intents) and what the FAQ answers", **size)
     else:
-        bars = px.bar(top, x="tickets", y="intent", title=f"What customers ask about most (top {len(top)} intents)", **size)
+        bars = px.bar(top, x="tickets", y="intent", labels={"tickets": "Tickets"},
+                      title=f"What customers ask about most (top {len(top)} intents)", **size)
     bars.update_yaxes(type="category", autorange="reversed", title=None)  # the most asked on top
     st.plotly_chart(bars, width="stretch", key="cs_intents")
     trend = report.sentiment_over_time()
     if len(trend):
         unit = PERIOD_NAMES[report.trend_period()]
         chart = px.bar(trend, x="period", y="tickets", color="sentiment", color_discrete_map=SENTIMENT_COLORS,
-                       hover_data={"share": ":.0%", "partial": True}, labels={"partial": f"partial {unit}"},
+                       hover_data={"share": ":.0%", "partial": True},
+                       labels={"partial": f"partial {unit}", "period": unit.capitalize(), "tickets": "Tickets", "sentiment": "Sentiment"},
                        title=f"Customer sentiment over time (tickets per {unit})",
                        category_orders={"sentiment": list(SENTIMENT_COLORS)})  # fmt: skip
         draw_partial_periods_lighter(chart, trend.loc[trend["partial"], "period"])
@@ -555,13 +557,14 @@ def log_tab() -> None:
     top = view.log_intents(insights)
     bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="questions", y="intent", color="decision",
                   orientation="h", color_discrete_map=view.DECISION_COLORS, height=max(260, 140 + 24 * top["intent"].nunique()),
-                  labels={"decision": "Decision"}, title="What customers ask about most (top intents)")  # fmt: skip
+                  labels={"decision": "Decision", "questions": "Questions"},
+                  title="What customers ask about most (top intents)")  # fmt: skip
     bars.update_yaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(top["intent"]))[::-1], title=None)
     bars.update_xaxes(dtick=view.count_tick(top.groupby("intent")["questions"].sum().max()))
     st.plotly_chart(bars, width="stretch", key="cs_log_intents")
     daily = insights.per_day()
     chart = px.bar(daily, x="day", y="questions", color="decision", color_discrete_map=view.DECISION_COLORS,
-                   labels={"decision": "Decision"}, title="Questions per day (UTC)")  # fmt: skip
+                   labels={"decision": "Decision", "questions": "Questions"}, title="Questions per day (UTC)")  # fmt: skip
     chart.update_xaxes(title=None)
     chart.update_yaxes(dtick=view.count_tick(daily.groupby("day")["questions"].sum().max()))
     st.plotly_chart(chart, width="stretch", key="cs_log_daily")

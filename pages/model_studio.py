@@ -56,7 +56,7 @@ def show_run(run_id: int) -> None:
     curve = studio.progress_frame(run)
     if not curve.empty:
         chart = px.line(curve, x="step", y="value", color="measure", markers=True, title="Training loss and validation scores",
-                        labels={"step": "training step (batches seen)", "value": "", "measure": ""})  # fmt: skip
+                        labels={"step": "Training step (batches seen)", "value": "", "measure": ""})  # fmt: skip
         st.plotly_chart(chart, width="stretch", key=f"curve_{run.id}")
     if run.status in ("queued", "running"):
         if may("analyst") and st.button("Cancel this run", key=f"cancel_{run.id}"):
@@ -261,7 +261,7 @@ def show_data_check(frame, check) -> None:  # noqa: ANN001 - DataFrame, DataChec
         col.metric(name, value, border=True)
     if check.class_counts:
         names = chart_labels(check.class_counts)
-        chart = px.bar(x=names, y=list(check.class_counts.values()), labels={"x": "class", "y": "rows"})
+        chart = px.bar(x=names, y=list(check.class_counts.values()), labels={"x": "Class", "y": "Rows"})
         chart.update_layout(title="Rows per class", height=300).update_xaxes(type="category")  # labels such as 0/1 are names
         chart.update_xaxes(tickvals=names, ticktext=chart_labels(short_label(label) for label in check.class_counts))  # hover: in full
         st.plotly_chart(chart, width="stretch", key="studio_class_counts")
@@ -349,7 +349,7 @@ def versions_tab() -> None:
     if len(versions) > 1:
         shown = versions.sort_values("version").assign(state=lambda t: t["active"].map(lambda a: "active" if a else "not active"))
         chart = px.bar(shown, x="version", y="macro-F1", color="state", hover_data=["base", "method"],
-                       title="Validation macro-F1 per version", labels={"state": ""},
+                       title="Validation macro-F1 per version", labels={"state": "", "version": "Version", "macro-F1": "Macro-F1"},
                        category_orders={"version": shown["version"].tolist()},  # v1, v2, v3 whichever is active
                        color_discrete_map={"active": "#1c64d1", "not active": "#9fbbe0"}, text_auto=".3f")
         chart.update_xaxes(type="category", tickprefix="v")  # the value on each bar: 0.902 and 0.931 look alike as bars from 0

@@ -252,7 +252,7 @@ def show_results(info, running: bool, may_evaluate: bool = True) -> None:  # noq
           | {name: st.column_config.NumberColumn(name, help=text, format="%.2f" if name in recommendations.SECONDS else None)
              for name, text in helps.items()})  # fmt: skip
     chart = px.bar(recommendations.chart_frame(latest.results, latest.k), x="metric", y="value", color="Model", barmode="group",
-                   title="Models side by side")
+                   labels={"metric": "Metric", "value": "Value"}, title="Models side by side")
     st.plotly_chart(chart, width="stretch", key="rec_chart")
     say("caption", recommendations.cold_statement(latest.meta))
 

@@ -111,3 +111,22 @@ def assert_no_exception(at: AppTest) -> None:
     assert not failed, failed
 
 
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    """Every axis and legend title of the page's Plotly charts (set ones only)."""
+    import json
+
+    titles = []
+    for chart in at.get("plotly_chart"):
+        layout = json.loads(chart.proto.spec)["layout"]
+        for part in ("xaxis", "yaxis", "legend"):
+            title = (layout.get(part) or {}).get("title") or {}
+            if title.get("text"):
+                titles.append(title["text"])
+    return titles
+
+
+def lower_case_titles(at: AppTest) -> list[str]:
+    """The chart titles that start in lower case ("tickets" where the page says "Tickets")."""
+    return [t for t in chart_titles(at) if t[:1].islower()]

@@ -16,7 +16,7 @@ from core.storage import session_scope
 from core.storage.tables import ScoringRun, utcnow
 from core.views.app import SENTIMENT_COLORS
 from tests.app import helpers
-from tests.app.helpers import assert_no_exception, texts
+from tests.app.helpers import assert_no_exception, lower_case_titles, texts
 from tests.unit.test_scoring_content import png_bytes
 
 CSV = (
@@ -81,6 +81,7 @@ def test_upload_preview_run_and_result(tiny_models):
     bars = {t["name"]: t["marker"]["color"] for t in sentiment_chart["data"]}
     assert bars and bars == {label: SENTIMENT_COLORS[label] for label in bars}  # red, grey, green as on every page
     assert len(topic_chart["data"]) == 1  # other classes: one series in the default colour
+    assert not lower_case_titles(at)
     table = [f.value for f in at.dataframe if "sentiment_label" in f.value.columns][0]
     assert list(table["ticket"]) == ["1", "2", "3", "4"] and list(table["status"]) == ["ok", "ok", "empty", "ok"]
     assert "[EMAIL]" in table.loc[0, "comment"] and "ann@example.com" not in table.loc[0, "comment"]
@@ -247,6 +248,7 @@ def test_a_file_with_labels_shows_how_the_model_agrees_with_them(tiny_models):
     assert {m.label: m.value for m in at.metric}["Same label as your column"] == "80.0%"
     heat = json.loads(at.get("plotly_chart")[1].proto.spec)  # after the class chart
     assert heat["layout"]["title"]["text"] == "Your labels against the model's"
+    assert (heat["layout"]["xaxis"]["title"]["text"], heat["layout"]["yaxis"]["title"]["text"]) == ("The model's label", "Your label")
     trace = heat["data"][0]
     z = np.frombuffer(base64.b64decode(trace["z"]["bdata"]), dtype=trace["z"]["dtype"]).reshape(len(trace["y"]), len(trace["x"]))
     assert z[trace["y"].index("positive"), trace["x"].index("negative")] == 1  # the row the file calls positive

@@ -12,7 +12,16 @@ from core.storage import session_scope
 from core.storage.tables import SupportInteraction
 from core.support.kb import kb_entries
 from core.support.retention import delete_old_questions
-from tests.app.helpers import assert_no_exception, button, download_labels, open_page, switch_tab, texts
+from tests.app.helpers import (
+    assert_no_exception,
+    button,
+    chart_titles,
+    download_labels,
+    lower_case_titles,
+    open_page,
+    switch_tab,
+    texts,
+)
 from tests.integration.test_support_kb import INTENT_ROWS
 
 LOW_SIMILARITY_ESCALATION = "Escalate to an agent — no FAQ entry is close enough to the question (low similarity; confidence "
@@ -198,6 +207,7 @@ def test_weeks_the_ticket_export_covers_only_in_part_are_drawn_lighter_and_said_
     [chart] = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "tickets per week" in c.proto.spec]
     opacities = {tuple(trace["marker"]["opacity"]) for trace in chart["data"]}
     assert opacities == {(0.4, 1.0, 1.0, 1.0, 1.0, 1.0, 0.4)}  # 31 Aug - 6 Sep and 12 - 18 Oct are partly in the file
+    assert {"Week", "Tickets", "Sentiment"} <= set(chart_titles(at)) and not lower_case_titles(at)
     assert ("The first week and the last week are only partly covered by the file (its tickets run from 1 Sep 2026 to "
             "14 Oct 2026): lighter bars, lower for that reason alone.") in texts(at.caption)  # fmt: skip
 
@@ -361,6 +371,7 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
     escalated = next(trace for trace in intents if trace["name"] == "escalated")
     assert set(escalated["y"]) == {"(matched no FAQ entry)"}  # the Mars questions: not the nearest bank intent
     assert spec["layout"]["xaxis"]["dtick"] == 1  # whole questions on the axis
+    assert "Questions" in chart_titles(at) and not lower_case_titles(at)
     clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
     assert clusters["size"].sum() == 2 and "Mars" in " ".join(clusters["examples"])
     wrong = next(f.value for f in at.dataframe if "matched_question" in f.value.columns and "feedback" not in f.value.columns)

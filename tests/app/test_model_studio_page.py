@@ -10,7 +10,7 @@ import pytest
 
 from core.nlp import registry
 from core.nlp.runs import get_run, list_runs
-from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts, widget
+from tests.app.helpers import assert_no_exception, button, chart_titles, lower_case_titles, open_page, switch_tab, texts, widget
 from tests.integration.test_training_runs import labelled
 from tests.support.accurate_encoder import accurate_model_dir_fixture, assembled_fixture  # noqa: F401 - fixtures
 
@@ -198,6 +198,7 @@ def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
     assert sorted(trace["name"] for trace in chart["data"]) == ["active", "not active"]  # words, not an emoji glyph
     assert chart["layout"]["xaxis"]["categoryarray"] == [1, 2]  # by version, not grouped by active / not active
     assert {trace.get("texttemplate") for trace in chart["data"]} == {"%{y:.3f}"}  # the value on each bar
+    assert "Version" in chart_titles(at) and not lower_case_titles(at)
     assert versions.value["active"].tolist() == [False, True]
     widget(at.selectbox, "Version").set_value(2)
     at = at.run()
@@ -347,6 +348,7 @@ def test_numeric_labels_are_drawn_as_classes_not_on_a_number_line(tiny_models):
     assert_no_exception(at)
     spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == "studio_class_counts").proto.spec)
     assert spec["layout"]["xaxis"]["type"] == "category"  # two bars "1" and "2", not an axis from 0.5 to 2.5
+    assert {"Class", "Rows"} <= set(chart_titles(at)) and not lower_case_titles(at)
 
 
 def test_without_the_accurate_encoder_only_the_fast_base_is_offered(tiny_models):

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from core.recommend import jobs, service, store
-from tests.app.helpers import assert_no_exception, button, open_page, switch_tab, texts, widget
+from tests.app.helpers import assert_no_exception, button, chart_titles, lower_case_titles, open_page, switch_tab, texts, widget
 
 ITEMS = ("sku,name,department,notes\n"
          + "".join(f"s{i},Trail running shoe {i},shoes,light grippy shoe for mountain trails\n" for i in range(6))
@@ -130,6 +130,7 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     assert config["Model"]["pinned"] is True  # the model stays in view when the table scrolls sideways
     assert "Popularity baseline" in config["× popularity"]["help"] and "catalogue" in config["Coverage@10"]["help"]
     assert results.loc[results["Model"] == "Popularity", "× popularity"].item() == 1.0
+    assert {"Metric", "Value", "Model"} <= set(chart_titles(at)) and not lower_case_titles(at)
     assert "%.2f" in json.dumps(config["Fit (s)"]) and "%.2f" in json.dumps(config["Rank (s)"])  # 0.04 s, not "0"
     captions = " ".join(c.value for c in at.caption)
     assert "leave-last-out by time" in captions and "split seed 42" in captions and "Dataset v1" in captions
