@@ -327,7 +327,7 @@ def rule_form(rules: list[dict]) -> None:
         try:
             save_alert_rule(**fields)
         except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's rule
-            say("error", f"The rule was not saved: {dash.error_text(exc)}")
+            say("error", f"The rule was not saved: {exc}")
         else:
             if rule is None:
                 open_for_editing("rule_edit", name)
@@ -343,7 +343,7 @@ def rule_form(rules: list[dict]) -> None:
         try:
             tried = preview_alert_rule(fields, first, last)
         except ValueError as exc:
-            say("error", f"The rule could not be tried: {dash.error_text(exc)}")
+            say("error", f"The rule could not be tried: {exc}")
         else:
             say("success" if tried.firings else "info", tried.summary())
             if not tried.firings and (warning := dash.scope_warning(fields["scope_type"], fields["scope_value"])):

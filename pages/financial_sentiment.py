@@ -122,7 +122,7 @@ def opml_section() -> None:
             try:
                 report = import_opml(upload.getvalue())
             except (ValueError, PermissionError) as exc:  # OpmlError is a ValueError: the file as a whole is unreadable
-                say("error", f"{upload.name}: {dash.error_text(exc)}")
+                say("error", f"{upload.name}: {exc}")
             else:
                 say(report.level, report.summary())
                 if report.rows():

@@ -124,7 +124,10 @@ def validate_alert_rule(rule: dict, extra_watchlists: Collection[str] = (), extr
 
 def _check_scope_exists(r: dict, extra_watchlists: Collection[str], extra_feeds: Collection[str]) -> None:
     extra = {"watchlist": extra_watchlists, "feed": extra_feeds}.get(r["scope_type"])
-    if extra is None or r["scope_value"] in extra:
+    if extra is None:
+        return
+    r["scope_value"] = stored_scope_name(r["scope_type"], r["scope_value"], extra)
+    if r["scope_value"] in extra:
         return
     problem = unknown_scope(r["scope_type"], r["scope_value"])
     if problem:
@@ -165,6 +168,15 @@ def untagged_company(value: str) -> str | None:
     hint = f"did you mean {close!r}? Or add" if close else "add"
     return (f"Beacon does not tag {cleaned!r}: it is not in its company list or a watchlist and no stored item mentions "
             f"it, so nothing matches until it does; {hint} it to a watchlist (Watchlists tab) to have it tagged in new items")
+
+
+def stored_scope_name(scope_type: str, value: str, extra: Collection[str] = ()) -> str:
+    """The watchlist or feed name as stored (or among ``extra``, names about to be created) when ``value`` differs from
+    it only in capitals or spacing ("energy" for "Energy"), else ``value``: the rule names the one there is instead of
+    being refused with "did you mean 'Energy'?"."""
+    folded = " ".join(value.split()).casefold()
+    same = {n for n in [*alert_rows.scope_names(scope_type), *extra] if " ".join(n.split()).casefold() == folded}
+    return same.pop() if len(same) == 1 else value
 
 
 def unknown_scope(scope_type: str, value: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from core.alerts.rules import NAME_LIMIT, SCOPE_LIMIT, _recipients, _text, unknown_scope
+from core.alerts.rules import NAME_LIMIT, SCOPE_LIMIT, _recipients, _text, stored_scope_name, unknown_scope
 from core.auth import requires
 from core.auth.audit import record
 from core.auth.ownership import require_owner
@@ -34,6 +34,8 @@ def validate_subscription(sub: dict) -> dict:
     s["scope_value"] = "" if s["scope_type"] == "all" else _text(s["scope_value"], "scope value", SCOPE_LIMIT)
     if s["scope_type"] != "all" and not s["scope_value"]:
         raise ValueError(f"a {s['scope_type']} digest needs a scope value (which {s['scope_type']})")
+    if s["scope_type"] == "watchlist":
+        s["scope_value"] = stored_scope_name("watchlist", s["scope_value"])
     problem = unknown_scope("watchlist", s["scope_value"]) if s["scope_type"] == "watchlist" else None
     if problem:
         raise ValueError(problem)

@@ -95,7 +95,7 @@ def test_alert_rule_form_validates_and_saves(db):
     fill_rule(at, recipients="not-an-email")
     assert any(e.startswith("The rule was not saved: ") and "'not-an-email'" in e for e in texts(at.error)), texts(at.error)
     fill_rule(at, scope_value="")
-    assert any(e.startswith("The rule was not saved: A topic rule needs a scope value") for e in texts(at.error)), texts(at.error)
+    assert any(e.startswith("The rule was not saved: a topic rule needs a scope value") for e in texts(at.error)), texts(at.error)
     fill_rule(at, threshold=1.5)
     assert any("threshold" in e and "share" in e for e in texts(at.error)), texts(at.error)
     fill_rule(at, mode="spike", threshold=0.5)

@@ -181,6 +181,16 @@ def test_bad_subscriptions_are_refused_and_nothing_is_stored(db, fields, message
         assert session.scalars(select(DigestSubscription)).all() == []
 
 
+def test_a_watchlist_written_in_other_capitals_is_the_stored_one(db):
+    from core.digests import list_digest_subscriptions
+    from core.watchlists import save_watchlist
+
+    save_watchlist("Big tech", companies=["Apple"])
+    save_digest_subscription(name="Morning", scope_type="watchlist", scope_value="big TECH", send_time="08:00",
+                             time_zone="UTC", recipients="a@example.com")  # fmt: skip
+    assert [s["scope_value"] for s in list_digest_subscriptions()] == ["Big tech"]
+
+
 def test_the_worker_cycle_sends_a_due_digest_once(server, monkeypatch):
     import jobs.cycle
 

@@ -77,7 +77,7 @@ def test_a_scope_that_does_not_exist_names_the_closest_or_the_ones_there_are(db)
     save_watchlist("Big tech", companies=["Apple"])
     save_watchlist("Nordics", companies=["Nokia"])
     assert refusal("watchlist", "Big tec") == "there is no watchlist named 'Big tec': did you mean 'Big tech'?"
-    assert refusal("watchlist", "nordics") == "there is no watchlist named 'nordics': did you mean 'Nordics'?"
+    assert refusal("watchlist", "Nordic") == "there is no watchlist named 'Nordic': did you mean 'Nordics'?"
     assert refusal("watchlist", "Energy") == "there is no watchlist named 'Energy'; the watchlists are 'Big tech', 'Nordics'"
     assert list_alert_rules() == []
 
@@ -85,6 +85,21 @@ def test_a_scope_that_does_not_exist_names_the_closest_or_the_ones_there_are(db)
 def test_validation_accepts_names_about_to_be_created(db):
     rule = {**VALID, "scope_type": "watchlist", "scope_value": "New list"}
     assert validate_alert_rule(rule, extra_watchlists={"New list"})["scope_value"] == "New list"
+    rule = {**VALID, "scope_type": "watchlist", "scope_value": "new  LIST"}
+    assert validate_alert_rule(rule, extra_watchlists={"New list"})["scope_value"] == "New list"
+
+
+def test_a_scope_written_in_other_capitals_or_spacing_names_the_stored_one(db):
+    save_watchlist("Big tech", companies=["Apple"])
+    with session_scope() as session:
+        session.add(Feed(name="Wire", url="http://127.0.0.1/wire.rss"))
+    save_alert_rule(**{**VALID, "name": "w", "scope_type": "watchlist", "scope_value": "big  TECH"})
+    save_alert_rule(**{**VALID, "name": "f", "scope_type": "feed", "scope_value": "wire"})
+    assert {r["name"]: r["scope_value"] for r in list_alert_rules()} == {"f": "Wire", "w": "Big tech"}
+    with session_scope() as session:  # two feeds that differ only in capitals: which one is meant stays a question
+        session.add(Feed(name="WIRE", url="http://127.0.0.1/wire2.rss"))
+    with pytest.raises(ValueError, match="no feed named 'wIrE': did you mean"):
+        save_alert_rule(**{**VALID, "name": "f", "scope_type": "feed", "scope_value": "wIrE"})
 
 
 def test_delete_rule(db):
