@@ -69,8 +69,17 @@ def register_version(
         created_by=created_by,
         notes=notes,
     )
-    record("version registered", f"{task} v{version}", detail={"method": method, "active": activate, "notes": notes})
+    record("version registered", f"{task} v{version}", detail={"method": method, "active": activate, "notes": notes},
+           username=_registered_for(created_by))
     return info
+
+
+def _registered_for(created_by: str) -> str | None:
+    """Who the audit log names for a new version: the user a queued run was started by (its process runs as the
+    command line, "cli"), else the acting user (None)."""
+    from core.auth.roles import CLI, current_actor
+
+    return created_by if current_actor() == CLI and created_by not in ("", "system", CLI.username) else None
 
 
 def register_trained(result, task: str, **kwargs) -> VersionInfo:  # result: training.TrainingResult

@@ -168,6 +168,10 @@ def test_launch_runs_the_training_in_its_own_process(tiny_models):
     run = get_run(run_id)
     assert run.status == "succeeded" and run.model_version == 2
     assert [r.id for r in list_runs()] == [run_id]
+    from core.auth import list_events
+
+    [registered] = [e for e in list_events(action="version registered") if e["target"] == "sentiment v2"]
+    assert registered["user"] == "ana"  # who started the run, not "cli", the process it ran in
 
 
 def test_cli_train_prints_progress_and_final_metrics(tiny_models, tmp_path):
