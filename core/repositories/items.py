@@ -515,6 +515,12 @@ def filter_options() -> dict[str, list]:
     return {"feeds": feeds, "topics": topics, "companies": companies}
 
 
+def newest_published(flt: ArticleFilter) -> datetime | None:
+    """The publication time of the newest scored item matching the filter, or None when none does."""
+    with session_scope() as session:
+        return session.scalar(_filtered(session, select(func.max(Article.published_at)), flt))
+
+
 def scored_span() -> tuple[datetime, datetime] | None:
     """The first and last publication time of the scored items, or None when there are none."""
     with session_scope() as session:

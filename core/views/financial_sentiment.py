@@ -414,6 +414,8 @@ def marker_styles(thin: Iterable[bool]) -> dict[str, list]:
 
 COMPARE_PERIOD = {"day": timedelta(days=7), "hour": timedelta(days=1)}  # this week vs last; hourly: this day vs the one before
 COMPARE_NAMES = {"day": ("this week", "last week"), "hour": ("this day", "the day before")}
+NEWEST_NAMES = {"day": ("the newest week with items", "the week before"), "hour": ("the newest day with items", "the day before")}
+NEWEST_COLUMNS = {"day": ("newest week", "week before"), "hour": ("newest day", "day before")}  # "Stories newest week"
 
 
 def trend_csv(marked: pd.DataFrame, group_by: str, stories: bool) -> bytes:
@@ -446,6 +448,13 @@ class Comparison:
     names: tuple[str, str]
     table: pd.DataFrame  # COMPARE_COLUMNS
     so_far: bool = False  # the current period has not ended yet
+    moved_from: tuple[datetime, datetime] | None = None  # the period ending with the date filter, when it held nothing
+    column_names: tuple[str, str] | None = None  # the periods in the table's headers, when not ``names``
+
+    @property
+    def headers(self) -> tuple[str, str]:
+        """The two periods as the table's headers name them ("Stories this week", "Negative last week")."""
+        return self.column_names or self.names
 
     def caption(self) -> str:
         text = (
@@ -453,6 +462,10 @@ class Comparison:
             f"({_days(self.previous_start, self.start)}), UTC, with the filters applied; the change is in percentage "
             "points of negative share."
         )
+        if self.moved_from:
+            text += f" Nothing matches the filters from {_days(*self.moved_from)}, the two periods the date filter ends with."
+        elif self.table.empty:
+            text += " Nothing matches the filters in either period."
         if self.so_far:
             text += f" {self.names[0].capitalize()} runs only to now, so its item counts are lower for that reason alone."
         return text
@@ -494,8 +507,24 @@ def compare_periods(flt: ArticleFilter, group_by: str, frequency: str, top: int 
         raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
     period = COMPARE_PERIOD[frequency]
     end = flt.end or datetime.combine(today(), time.min) + timedelta(days=1)
-    start, previous_start = end - period, end - 2 * period
-    window = ArticleFilter(**{**flt.__dict__, "start": previous_start, "end": end})
+    names, columns, moved_from = COMPARE_NAMES[frequency], None, None
+    current, previous = _period_counts(flt, group_by, end - period, end)
+    if not current and not previous:  # feeds that went quiet, or old items: compare the newest period that has some
+        newest = items.newest_published(ArticleFilter(**{**flt.__dict__, "end": end - 2 * period}))
+        if newest is not None:
+            moved_from = (end - 2 * period, end)
+            end = datetime.combine(newest.date(), time.min) + timedelta(days=1)
+            names, columns = NEWEST_NAMES[frequency], NEWEST_COLUMNS[frequency]
+            current, previous = _period_counts(flt, group_by, end - period, end)
+    table = compare_counts({g: tuple(c) for g, c in current.items()}, {g: tuple(c) for g, c in previous.items()}, top=top)
+    start = end - period
+    return Comparison(start, end, start - period, names, table, so_far=end > (now or utcnow()), moved_from=moved_from,
+                      column_names=columns)
+
+
+def _period_counts(flt: ArticleFilter, group_by: str, start: datetime, end: datetime) -> tuple[dict, dict]:
+    """{group: [items, negative]} in [start, end) and in the period of the same length before it."""
+    window = ArticleFilter(**{**flt.__dict__, "start": start - (end - start), "end": end})
     current: dict[str, list[int]] = {}
     previous: dict[str, list[int]] = {}
     for published_at, sentiment, group in items.scored_sentiments(window, group_by):
@@ -504,8 +533,7 @@ def compare_periods(flt: ArticleFilter, group_by: str, frequency: str, top: int 
         counts = (current if published_at >= start else previous).setdefault(str(group), [0, 0])
         counts[0] += 1
         counts[1] += sentiment == "negative"
-    table = compare_counts({g: tuple(c) for g, c in current.items()}, {g: tuple(c) for g, c in previous.items()}, top=top)
-    return Comparison(start, end, previous_start, COMPARE_NAMES[frequency], table, so_far=end > (now or utcnow()))
+    return current, previous
 
 
 def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetime, frequency: str) -> ArticleFilter:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -105,6 +106,23 @@ def test_compare_shows_this_week_against_last_week(seed):
     assert hourly.loc["Earnings", ["previous_share", "change_points"]].isna().all()  # nothing to compare with ...
     [shown] = [f for f in at.dataframe if "previous_share" in f.value.columns]
     assert shown.proto.placeholder == "–"  # ... shown as a dash, not the word "None"
+
+
+def test_compare_with_no_recent_items_compares_the_newest_week_that_has_some(seed):
+    # feeds that went quiet a month ago: "this week against last week" would be an empty table
+    seed([(f"e{i}", "negative" if i < 2 else "neutral", "Earnings", []) for i in range(4)], feed_name="Old", hours_ago=24 * 30)
+    seed([(f"p{i}", "negative", "Earnings", []) for i in range(2)], feed_name="Older", hours_ago=24 * 37)
+    at = open_page(PAGE, tab="Trends", start=(date.today() - timedelta(days=60)).isoformat())
+    at.toggle(key="t_compare").set_value(True).run()
+    assert_no_exception(at)
+    compared = compare_table(at).set_index("group")
+    assert compared.loc["Earnings", ["items", "previous_items"]].tolist() == [4, 2]
+    assert compared.loc["Earnings", ["negative_share", "previous_share"]].tolist() == [0.5, 1.0]
+    [caption] = [c.value for c in at.caption if "against the week before" in c.value]
+    assert caption.startswith("The newest week with items (") and "Nothing matches the filters from " in caption
+    [shown] = [f for f in at.dataframe if "previous_share" in f.value.columns]
+    labels = {name: column["label"] for name, column in json.loads(shown.proto.columns).items() if "label" in column}
+    assert (labels["items"], labels["previous_items"]) == ("Stories newest week", "Stories week before")
 
 
 def test_the_line_does_not_run_through_a_thin_bucket(seed):
