@@ -30,6 +30,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     empty = f" ({result.rows_empty} empty)" if result.rows_empty else ""
     which = "" if versions else "active "
     print(f"scored {count_of(result.rows, 'row')}{empty} with the {which}{', '.join(map(repr, tasks))} model ({models}) -> {args.output}")
+    for agreement in result.agreements:  # a column of the file already held the task's classes
+        print(agreement.line())
     if result.error_report:
         lines = ", ".join(map(str, result.first_bad_lines)) + (", ..." if result.rows_bad > len(result.first_bad_lines) else "")
         line_word = one_or_many(len(result.first_bad_lines), "line", "lines")

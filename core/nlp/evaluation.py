@@ -18,7 +18,15 @@ def confusion_matrix(y_true: Sequence[str], y_pred: Sequence[str], labels: Seque
 
 def classification_report(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict:
     """Accuracy, macro-F1 and per-class precision/recall/F1/support; rows = true, columns = predicted."""
-    matrix = confusion_matrix(y_true, y_pred, labels)
+    correct = sum(t == p for t, p in zip(y_true, y_pred))
+    return confusion_report(confusion_matrix(y_true, y_pred, labels), labels, correct, len(y_true))
+
+
+def confusion_report(matrix: np.ndarray, labels: Sequence[str], correct: int | None = None, total: int | None = None) -> dict:
+    """``classification_report`` from a confusion matrix already counted (rows = true, columns = predicted) over
+    ``labels``; ``correct`` and ``total`` default to its diagonal and its sum."""
+    correct = int(np.trace(matrix)) if correct is None else correct
+    total = int(matrix.sum()) if total is None else total
     tp = np.diag(matrix).astype(float)
     predicted = matrix.sum(axis=0).astype(float)
     actual = matrix.sum(axis=1).astype(float)
@@ -27,9 +35,8 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str], labels: 
     denom = precision + recall
     f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
     present = actual > 0
-    total = len(y_true)
     return {
-        "accuracy": float(sum(t == p for t, p in zip(y_true, y_pred)) / total) if total else 0.0,
+        "accuracy": float(correct / total) if total else 0.0,
         "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
         "per_class": {
             label: {

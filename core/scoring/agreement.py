@@ -5,17 +5,18 @@ a team can see how far to trust a model on its own data before acting on it or t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 from core.downloads import safe_csv
 from core.nlp.datacheck import SENTIMENT_LABELS, sentiment_spellings
-from core.nlp.evaluation import classification_report
-from core.scoring.engine import STATUS_OK
+from core.nlp.evaluation import confusion_report
+from core.scoring.engine import STATUS_OK, Layout
 from core.scoring.runs import get_run, result_parts, run_dir, run_layout
 from core.wording import loose_key
 
@@ -42,6 +43,15 @@ class LabelAgreement:
         """Compared rows where the model's label is not the file's."""
         return self.compared - sum(self.confusion[i][i] for i in range(len(self.labels)))
 
+    def line(self) -> str:
+        """One line for the command line: "sentiment against column 'label': the same label on 589 of 600 rows
+        (98.2%), macro-F1 0.975; 3 rows not compared"."""
+        read_as = ", ".join(f"{value} as {label}" for value, label in self.read_as)
+        same = self.compared - self.differing
+        text = (f"{self.task} against column {self.column!r}{f' (read {read_as})' if read_as else ''}: the same label on "
+                f"{same:,} of {self.compared:,} rows ({self.accuracy:.1%}), macro-F1 {self.macro_f1:.3f}")  # fmt: skip
+        return text + (f"; {self.not_compared:,} not compared (no such label, or an empty text)" if self.not_compared else "")
+
 
 def _canonical(labels: list[str], read_as: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
     return {label.strip().casefold(): label for label in labels} | {loose_key(value): label for value, label in read_as}
@@ -62,26 +72,81 @@ def _other_spellings(labels: list[str], cells: pd.Series) -> dict[str, str]:
     return sentiment_spellings(set(_keys(cells))) if sorted(labels) == sorted(SENTIMENT_LABELS) else {}
 
 
-def _label_column(parts: list, input_columns: dict[str, str], text_column: str, labels: list[str]) -> tuple[str, str, dict] | None:
-    """The input column most of whose filled cells are the task's classes (its name in the file and in the result,
-    and the other spellings it is read by), or None. Each column is judged on the first chunk where it has filled
-    cells (so labels that start further down count); only the columns still empty so far are read from later chunks."""
-    pending = {name: result for name, result in input_columns.items() if name != text_column}
-    best, best_hits = None, 0
-    for path in parts:
-        if not pending:
-            break
-        frame = pq.read_table(path, columns=list(pending.values())).to_pandas()
-        for name, result_name in list(pending.items()):
-            filled = int(_keys(frame[result_name]).ne("").sum())
-            if not filled:
-                continue  # judged on a later chunk
-            del pending[name]
-            spellings = _other_spellings(labels, frame[result_name])
-            hits = int(_as_labels(frame[result_name], _canonical(labels) | spellings).notna().sum())
-            if hits / filled >= MIN_SHARE and hits > best_hits:
-                best, best_hits = (name, result_name, spellings), hits
-    return best
+@dataclass
+class _Candidate:
+    """An input column judged to hold a task's classes, and what it has been compared on so far."""
+
+    spellings: dict[str, str]
+    judged_hits: int  # its cells naming a class in the chunk it was judged on (the best column has the most)
+    confusion: np.ndarray  # rows: the column's class, columns: the model's, in the task's label order
+    skipped: int = 0
+    read_as: dict[str, str] = field(default_factory=dict)
+
+
+class LabelTally:
+    """Compares, chunk by chunk as a file is scored or read back, the model's labels with every input column whose
+    filled cells are mostly one task's classes. Each column is judged on the first chunk where it has filled cells
+    (so labels that start further down count); the column judged with the most class cells is the task's."""
+
+    def __init__(self, layout: Layout, text_column: str) -> None:
+        self.layout = layout
+        columns = dict(zip(layout.input_columns, layout.output_input_columns))
+        self.inputs = {name: result for name, result in columns.items() if name != text_column}
+        self.tasks = {task: [key.removeprefix("prob:") for key in cols if key.startswith("prob:")]
+                      for task, cols in layout.task_columns.items()}  # fmt: skip
+        self.pending = {task: dict(self.inputs) for task in self.tasks}
+        self.found: dict[str, dict[str, _Candidate]] = {task: {} for task in self.tasks}
+        self.rows = 0  # rows added so far
+
+    def columns_wanted(self) -> list[str]:
+        """The result columns the next chunk must hold: the ones still to judge, those judged to be labels, status and
+        the model's labels."""
+        wanted = {"status", *(self.layout.task_columns[task]["label"] for task in self.tasks)}
+        for task in self.tasks:
+            wanted |= set(self.pending[task].values()) | {self.inputs[name] for name in self.found[task]}
+        return sorted(wanted)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        for task, labels in self.tasks.items():
+            for name, column in list(self.pending[task].items()):
+                filled = int(_keys(frame[column]).ne("").sum())
+                if not filled:
+                    continue  # judged on a later chunk
+                del self.pending[task][name]
+                spellings = _other_spellings(labels, frame[column])
+                hits = int(_as_labels(frame[column], _canonical(labels) | spellings).notna().sum())
+                if hits / filled >= MIN_SHARE:  # the rows before this chunk had no label in it: not compared
+                    square = np.zeros((len(labels), len(labels)), dtype=np.int64)
+                    self.found[task][name] = _Candidate(spellings, hits, square, skipped=self.rows)
+            for name, candidate in self.found[task].items():
+                self._count(frame, task, self.inputs[name], candidate)
+        self.rows += len(frame)
+
+    def _count(self, frame: pd.DataFrame, task: str, column: str, candidate: _Candidate) -> None:
+        truth = _as_labels(frame[column], _canonical(self.tasks[task]) | candidate.spellings)
+        compared = (frame["status"] == STATUS_OK) & truth.notna()
+        index = {label: i for i, label in enumerate(self.tasks[task])}
+        rows = truth[compared].map(index).to_numpy(dtype=np.int64)
+        columns = frame.loc[compared, self.layout.task_columns[task]["label"]].map(index).to_numpy(dtype=np.int64)
+        np.add.at(candidate.confusion, (rows, columns), 1)  # counts, not lists: a file of millions of rows stays small
+        candidate.skipped += int((~compared).sum())
+        written = frame.loc[compared, column].astype(str).str.strip()
+        candidate.read_as |= {value: candidate.spellings[loose_key(value)] for value in written.drop_duplicates()
+                              if loose_key(value) in candidate.spellings}  # fmt: skip
+
+    def agreements(self) -> list[LabelAgreement]:
+        """One agreement per task whose classes appear as a column of the file."""
+        found = []
+        for task, labels in self.tasks.items():
+            if not self.found[task]:
+                continue
+            name, best = max(self.found[task].items(), key=lambda pair: pair[1].judged_hits)  # the first on a tie
+            report = confusion_report(best.confusion, labels)
+            read_as = tuple(sorted(best.read_as.items(), key=lambda pair: labels.index(pair[1])))
+            found.append(LabelAgreement(task, name, labels, report["n"], best.skipped, report["accuracy"], report["macro_f1"],
+                                        report["confusion_matrix"], (self.inputs[name], self.layout.task_columns[task]["label"]),
+                                        read_as))  # fmt: skip
+        return found
 
 
 def label_agreements(run_id: int) -> list[LabelAgreement]:
@@ -94,37 +159,10 @@ def label_agreements(run_id: int) -> list[LabelAgreement]:
 @lru_cache(maxsize=32)
 def _agreements(run_id: int, _folder: str, _created: datetime, _parts_done: int) -> tuple[LabelAgreement, ...]:
     run = get_run(run_id)
-    parts = result_parts(run)
-    if not parts:
-        return ()
-    layout = run_layout(run)
-    input_columns = dict(zip(layout.input_columns, layout.output_input_columns))
-    found = []
-    for task, columns in layout.task_columns.items():
-        labels = [key.removeprefix("prob:") for key in columns if key.startswith("prob:")]
-        column = _label_column(parts, input_columns, run.text_column, labels)
-        if column is not None:
-            found.append(_compare(parts, task, labels, column, columns["label"]))
-    return tuple(found)
-
-
-def _compare(parts: list, task: str, labels: list[str], column: tuple[str, str, dict], label_column: str) -> LabelAgreement:
-    """``column``: the file's label column as the user named it and as the result names it, and its other spellings."""
-    name, column, spellings = column
-    known = _canonical(labels) | spellings
-    given, predicted, read_as, skipped = [], [], {}, 0
-    for path in parts:
-        frame = pq.read_table(path, columns=[column, label_column, "status"]).to_pandas()
-        truth = _as_labels(frame[column], known)
-        compared = (frame["status"] == STATUS_OK) & truth.notna()
-        given += truth[compared].tolist()
-        predicted += frame.loc[compared, label_column].tolist()
-        skipped += int((~compared).sum())
-        written = frame.loc[compared, column].astype(str).str.strip()
-        read_as |= {value: spellings[loose_key(value)] for value in written.drop_duplicates() if loose_key(value) in spellings}
-    report = classification_report(given, predicted, labels)
-    return LabelAgreement(task, name, labels, len(given), skipped, report["accuracy"], report["macro_f1"], report["confusion_matrix"],
-                          (column, label_column), tuple(sorted(read_as.items(), key=lambda pair: labels.index(pair[1]))))  # fmt: skip
+    tally = LabelTally(run_layout(run), run.text_column)
+    for path in result_parts(run):
+        tally.add(pq.read_table(path, columns=tally.columns_wanted()).to_pandas())
+    return tuple(tally.agreements())
 
 
 def disagreements(run_id: int, agreement: LabelAgreement, limit: int | None = 1000) -> pd.DataFrame:

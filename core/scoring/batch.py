@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from core.scoring.agreement import LabelAgreement, LabelTally
 from core.scoring.engine import TaskModel, load_task_models, make_layout, merge_counts, score_chunks
 from core.scoring.export import ErrorWriter, make_sink
 from core.scoring.reading import InputFileError, count_records, inspect_input, no_column, preview, require_data_rows
@@ -29,6 +30,7 @@ class FileResult:
     seconds: float = 0.0
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
+    agreements: list[LabelAgreement] = field(default_factory=list)  # with a column of the input holding a task's classes
 
     @property
     def rows(self) -> int:
@@ -71,7 +73,8 @@ def score_file(
     require_data_rows(spec, *preview(spec, 1, name=name), name)
     models = models or load_task_models(tasks, versions)
     fmt = output_format(output_path, fmt)
-    schema = make_layout(spec.columns, models).schema()
+    layout = make_layout(spec.columns, models)
+    schema, tally = layout.schema(), LabelTally(layout, text_column)
     total = count_records(spec, name) if progress else None
     result = FileResult(output_path, versions={m.task: m.version for m in models})
     partial = output_path.with_name(output_path.name + ".partial")
@@ -87,6 +90,7 @@ def score_file(
         ):
             sink.write(chunk.frame, schema)
             errors.write(chunk.bad)
+            tally.add(chunk.frame)
             result.records = chunk.records_done
             result.rows_ok += chunk.ok
             result.rows_empty += chunk.empty
@@ -104,6 +108,7 @@ def score_file(
         errors_partial.unlink(missing_ok=True)
         raise
     result.seconds = time.perf_counter() - started
+    result.agreements = tally.agreements()
     partial.replace(output_path)
     old_report = error_report_path(output_path)
     old_report.unlink(missing_ok=True)

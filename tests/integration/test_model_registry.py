@@ -95,6 +95,19 @@ def test_cli_scores_a_csv_with_the_active_model(tiny_models, tmp_path: Path):
     assert total == pytest.approx(1.0, abs=1e-4)
 
 
+def test_cli_compares_a_label_column_of_the_file_with_the_model(tiny_models, tmp_path: Path):
+    src, out = tmp_path / "labelled.csv", tmp_path / "out.csv"
+    src.write_text("text,label\nProfit rose to a record,positive\nThe company cut jobs after a loss,Negative\n"
+                   "Sales jumped to a record,negative\nThe board met on Tuesday,\n")  # fmt: skip
+    result = _cli("score", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    labels = [row["label"] for row in csv.DictReader(out.open())]
+    same = sum(given == model for given, model in zip(["positive", "negative", "negative"], labels))
+    line = next(line for line in result.stdout.splitlines() if line.startswith("sentiment against column 'label'"))
+    assert f"the same label on {same} of 3 rows ({same / 3:.1%})" in line
+    assert line.endswith("; 1 not compared (no such label, or an empty text)")  # the row without a label
+
+
 @pytest.mark.parametrize(
     ("content", "column", "message"),
     [
