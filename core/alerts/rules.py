@@ -10,6 +10,7 @@ from core.auth import requires
 from core.auth.audit import record
 from core.auth.ownership import require_owner
 from core.repositories import alerts as alert_rows
+from core.wording import loose_key
 
 SCOPE_TYPES = ("all", "topic", "company", "watchlist", "keyword", "feed")
 MODES = ("share", "spike")
@@ -174,8 +175,7 @@ def stored_scope_name(scope_type: str, value: str, extra: Collection[str] = ()) 
     """The watchlist or feed name as stored (or among ``extra``, names about to be created) when ``value`` differs from
     it only in capitals or spacing ("energy" for "Energy"), else ``value``: the rule names the one there is instead of
     being refused with "did you mean 'Energy'?"."""
-    folded = " ".join(value.split()).casefold()
-    same = {n for n in [*alert_rows.scope_names(scope_type), *extra] if " ".join(n.split()).casefold() == folded}
+    same = {n for n in [*alert_rows.scope_names(scope_type), *extra] if loose_key(n) == loose_key(value)}
     return same.pop() if len(same) == 1 else value
 
 

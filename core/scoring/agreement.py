@@ -76,7 +76,8 @@ def _other_spellings(labels: list[str], cells: pd.Series) -> dict[str, str]:
 class _Candidate:
     """An input column judged to hold a task's classes, and what it has been compared on so far."""
 
-    spellings: dict[str, str]
+    spellings: dict[str, str]  # other spellings of the classes it is read by ("-1": negative)
+    known: dict[str, str]  # every spelling it is read by (its cells' keys) -> class
     judged_hits: int  # its cells naming a class in the chunk it was judged on (the best column has the most)
     confusion: np.ndarray  # rows: the column's class, columns: the model's, in the task's label order
     skipped: int = 0
@@ -94,6 +95,7 @@ class LabelTally:
         self.inputs = {name: result for name, result in columns.items() if name != text_column}
         self.tasks = {task: [key.removeprefix("prob:") for key in cols if key.startswith("prob:")]
                       for task, cols in layout.task_columns.items()}  # fmt: skip
+        self.index = {task: {label: i for i, label in enumerate(labels)} for task, labels in self.tasks.items()}
         self.pending = {task: dict(self.inputs) for task in self.tasks}
         self.found: dict[str, dict[str, _Candidate]] = {task: {} for task in self.tasks}
         self.rows = 0  # rows added so far
@@ -114,18 +116,19 @@ class LabelTally:
                     continue  # judged on a later chunk
                 del self.pending[task][name]
                 spellings = _other_spellings(labels, frame[column])
-                hits = int(_as_labels(frame[column], _canonical(labels) | spellings).notna().sum())
+                known = _canonical(labels) | spellings
+                hits = int(_as_labels(frame[column], known).notna().sum())
                 if hits / filled >= MIN_SHARE:  # the rows before this chunk had no label in it: not compared
                     square = np.zeros((len(labels), len(labels)), dtype=np.int64)
-                    self.found[task][name] = _Candidate(spellings, hits, square, skipped=self.rows)
+                    self.found[task][name] = _Candidate(spellings, known, hits, square, skipped=self.rows)
             for name, candidate in self.found[task].items():
                 self._count(frame, task, self.inputs[name], candidate)
         self.rows += len(frame)
 
     def _count(self, frame: pd.DataFrame, task: str, column: str, candidate: _Candidate) -> None:
-        truth = _as_labels(frame[column], _canonical(self.tasks[task]) | candidate.spellings)
+        truth = _as_labels(frame[column], candidate.known)
         compared = (frame["status"] == STATUS_OK) & truth.notna()
-        index = {label: i for i, label in enumerate(self.tasks[task])}
+        index = self.index[task]
         rows = truth[compared].map(index).to_numpy(dtype=np.int64)
         columns = frame.loc[compared, self.layout.task_columns[task]["label"]].map(index).to_numpy(dtype=np.int64)
         np.add.at(candidate.confusion, (rows, columns), 1)  # counts, not lists: a file of millions of rows stays small

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -115,8 +116,6 @@ def assert_no_exception(at: AppTest) -> None:
 
 def chart_titles(at: AppTest) -> list[str]:
     """Every axis and legend title of the page's Plotly charts (set ones only)."""
-    import json
-
     titles = []
     for chart in at.get("plotly_chart"):
         layout = json.loads(chart.proto.spec)["layout"]

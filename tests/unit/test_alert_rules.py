@@ -58,10 +58,14 @@ def test_invalid_rules_are_refused_with_a_clear_message(db, change, message):
     assert list_alert_rules() == []
 
 
+def add_feed(name: str) -> None:
+    with session_scope() as session:
+        session.add(Feed(name=name, url=f"http://127.0.0.1/{name}.rss"))
+
+
 def test_watchlist_and_feed_scopes_must_exist(db):
     save_watchlist("Nordics", companies=["Nokia"])
-    with session_scope() as session:
-        session.add(Feed(name="Wire", url="http://127.0.0.1/wire.rss"))
+    add_feed("Wire")
     save_alert_rule(**{**VALID, "name": "w", "scope_type": "watchlist", "scope_value": "Nordics"})
     save_alert_rule(**{**VALID, "name": "f", "scope_type": "feed", "scope_value": "Wire"})
     assert [r["name"] for r in list_alert_rules()] == ["f", "w"]
@@ -91,13 +95,11 @@ def test_validation_accepts_names_about_to_be_created(db):
 
 def test_a_scope_written_in_other_capitals_or_spacing_names_the_stored_one(db):
     save_watchlist("Big tech", companies=["Apple"])
-    with session_scope() as session:
-        session.add(Feed(name="Wire", url="http://127.0.0.1/wire.rss"))
+    add_feed("Wire")
     save_alert_rule(**{**VALID, "name": "w", "scope_type": "watchlist", "scope_value": "big  TECH"})
     save_alert_rule(**{**VALID, "name": "f", "scope_type": "feed", "scope_value": "wire"})
     assert {r["name"]: r["scope_value"] for r in list_alert_rules()} == {"f": "Wire", "w": "Big tech"}
-    with session_scope() as session:  # two feeds that differ only in capitals: which one is meant stays a question
-        session.add(Feed(name="WIRE", url="http://127.0.0.1/wire2.rss"))
+    add_feed("WIRE")  # two feeds that differ only in capitals: which one is meant stays a question
     with pytest.raises(ValueError, match="no feed named 'wIrE': did you mean"):
         save_alert_rule(**{**VALID, "name": "f", "scope_type": "feed", "scope_value": "wIrE"})
 
