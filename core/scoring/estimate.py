@@ -4,7 +4,9 @@
 The per-token figures come from a reference host, scaled by a short calibration of the fast encoder. They miss the
 tokeniser's share, a CPU without bf16 (where the accurate encoder falls further behind the fast one) and a busy
 machine: on a 2-core host without bf16 they said "about 60 seconds" for a file that took two minutes. A finished run
-with the same base encoders has measured all of that."""
+with the same base encoders has measured all of that, and also how long starting the run took here (starting the
+process, reading the file, loading the models: about 20 seconds where the figures said 5 per model), which is most of
+the wait for a small file."""
 
 from __future__ import annotations
 
@@ -24,12 +26,19 @@ log = logging.getLogger(__name__)
 COMPARED_RUNS = 3  # the newest comparable runs whose speed corrects the estimate
 MIN_ROWS = 200  # a shorter run says more about starting up than about speed
 CORRECTION_RANGE = (0.25, 8.0)  # beyond this a past run measured something else (a machine that was swapping)
+MAX_START_SECONDS = 300.0  # a run that took longer to start waited for something else (the machine busy training)
 
 
 @dataclass(frozen=True)
 class RunEstimate:
     seconds: float
-    runs_compared: int  # finished runs here that corrected the estimate (0: the per-token figures alone)
+    speed_runs: int = 0  # finished runs here whose scoring speed corrected the estimate (0: the per-token figures)
+    start_runs: int = 0  # finished runs here whose start-up time replaced the figures' start-up
+
+    @property
+    def runs_compared(self) -> int:
+        """Finished runs here that corrected the estimate (0: the per-token figures alone)."""
+        return max(self.speed_runs, self.start_runs)
 
 
 def models_of(tasks: Sequence[str], versions: dict[str, int]) -> list[tuple[str, int]]:
@@ -42,28 +51,44 @@ def models_of(tasks: Sequence[str], versions: dict[str, int]) -> list[tuple[str,
 
 
 def estimate_run(texts: Sequence[str], rows: int, models: Sequence[tuple[str, int]], device: str = "auto") -> RunEstimate:
-    """The wall-clock estimate for scoring ``rows`` texts like ``texts`` with ``models``: start-up from the per-token
-    figures, scoring corrected by the median measured/estimated ratio of the newest comparable finished runs."""
+    """The wall-clock estimate for scoring ``rows`` texts like ``texts`` with ``models``: start-up and scoring from the
+    per-token figures, each replaced by what the newest comparable finished runs measured (the median time they took
+    to start; the median measured/estimated ratio of their scoring)."""
     whole = estimate_scoring_seconds(texts, rows, models, device)
     scoring = estimate_scoring_seconds(texts, rows, models, device, start=False)
-    ratios = _past_ratios(tuple(sorted(base for base, _ in models)), device)
-    if not ratios:
-        return RunEstimate(whole, 0)
-    return RunEstimate(whole - scoring + scoring * statistics.median(ratios), len(ratios))
+    ratios, starts = _past_runs(tuple(sorted(base for base, _ in models)), device)
+    start = statistics.median(starts) if starts else whole - scoring
+    if ratios:
+        scoring *= statistics.median(ratios)
+    return RunEstimate(start + scoring, len(ratios), len(starts))
 
 
-def _past_ratios(bases: tuple[str, ...], device: str) -> list[float]:
+def _past_runs(bases: tuple[str, ...], device: str) -> tuple[list[float], list[float]]:
+    """The newest comparable finished runs' measured/estimated scoring ratios (runs of ``MIN_ROWS`` or more) and the
+    seconds each took besides scoring (from the click to the end), up to ``COMPARED_RUNS`` of each."""
     low, high = CORRECTION_RANGE
     ratios: list[float] = []
+    starts: list[float] = []
     for run in finished_local_runs():
-        if run.rows_ok < MIN_ROWS or run.scoring_seconds <= 0:  # rows_ok: the texts the models read
+        if run.scoring_seconds <= 0 or _bases_of(_models_key(run)) != bases:
             continue
-        said = _figures_said(run.id, run.created_at, _models_key(run), run.rows_ok, device)
-        if said is not None and said[0] == bases:
-            ratios.append(min(high, max(low, run.scoring_seconds / said[1])))
-        if len(ratios) == COMPARED_RUNS:
+        start = (run.finished_at - run.created_at).total_seconds() - run.scoring_seconds if run.finished_at else -1.0
+        if 0 <= start <= MAX_START_SECONDS and len(starts) < COMPARED_RUNS:
+            starts.append(start)
+        said = _figures_said(run.id, run.created_at, _models_key(run), run.rows_ok, device) if run.rows_ok >= MIN_ROWS else None
+        if said is not None and len(ratios) < COMPARED_RUNS:  # rows_ok: the texts the models read
+            ratios.append(min(high, max(low, run.scoring_seconds / said)))
+        if len(ratios) == len(starts) == COMPARED_RUNS:
             break
-    return ratios
+    return ratios, starts
+
+
+def _bases_of(versions: tuple[tuple[str, int], ...]) -> tuple[str, ...] | None:
+    """The base encoders of a run's model versions, sorted (None when a version has since been deleted)."""
+    try:
+        return tuple(sorted(base for base, _ in models_of([task for task, _ in versions], dict(versions))))
+    except LookupError:
+        return None
 
 
 def _models_key(run: RunView) -> tuple[tuple[str, int], ...]:
@@ -72,12 +97,10 @@ def _models_key(run: RunView) -> tuple[tuple[str, int], ...]:
 
 
 @lru_cache(maxsize=256)
-def _figures_said(
-    run_id: int, _created_at: datetime, versions: tuple[tuple[str, int], ...], rows: int, device: str
-) -> tuple[tuple[str, ...], float] | None:
-    """(the run's base encoders, the scoring seconds the per-token figures give for its ``rows`` rows), or None when
-    that cannot be known any more (a model version or the upload since deleted). Cached per run (an id with its
-    creation time: SQLite may give a deleted run's id to the next one)."""
+def _figures_said(run_id: int, _created_at: datetime, versions: tuple[tuple[str, int], ...], rows: int, device: str) -> float | None:
+    """The scoring seconds the per-token figures give for the run's ``rows`` rows, or None when that cannot be known
+    any more (a model version or the upload since deleted). Cached per run (an id with its creation time: SQLite may
+    give a deleted run's id to the next one)."""
     try:
         models = models_of([task for task, _ in versions], dict(versions))
         texts = sample_texts(run_id)
@@ -85,4 +108,4 @@ def _figures_said(
         log.debug("scoring run %s cannot correct the estimate: %s", run_id, exc)
         return None
     expected = estimate_scoring_seconds(texts, rows, models, device, start=False)
-    return (tuple(sorted(base for base, _ in models)), expected) if texts and expected > 0 else None
+    return expected if texts and expected > 0 else None
