@@ -68,11 +68,24 @@ def _score_on_ray(args: argparse.Namespace, tasks: list[str], versions: dict[str
         f"({count_of(summary.workers, f'{summary.worker_resource} worker')}, {summary.rows_per_s:,.0f} rows/s) with {models} "
         f"-> {args.output}/part-*.parquet, _summary.json"
     )
+    for agreement in _ray_agreements(summary):  # a column of the files already held the task's classes
+        print(agreement.line())
     if summary.rows_bad:
         where = ", ".join(summary.first_bad) + (", ..." if summary.rows_bad > len(summary.first_bad) else "")
         print(f"warning: {count_of(summary.rows_bad, 'row')} could not be parsed ({where}); "
               f"see {Path(args.output) / ERRORS}", file=sys.stderr)  # fmt: skip
     return 0
+
+
+def _ray_agreements(summary) -> list:  # noqa: ANN001 - a RaySummary; LabelAgreements
+    """The scored parts' label columns against the models', as ``score_file`` compares them for a local run."""
+    from core.nlp import registry
+    from core.scoring.agreement import parts_agreements
+    from core.scoring.engine import make_layout
+
+    models = [(task, registry.get_version(task, version).labels) for task, version in summary.tasks.items()]
+    layout = make_layout(summary.input_columns, models)
+    return parts_agreements(sorted(Path(summary.output).glob("part-*.parquet")), layout, summary.text_column)
 
 
 def cmd_score_run(args: argparse.Namespace) -> int:

@@ -4,10 +4,11 @@ a team can see how far to trust a model on its own data before acting on it or t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -162,10 +163,16 @@ def label_agreements(run_id: int) -> list[LabelAgreement]:
 @lru_cache(maxsize=32)
 def _agreements(run_id: int, _folder: str, _created: datetime, _parts_done: int) -> tuple[LabelAgreement, ...]:
     run = get_run(run_id)
-    tally = LabelTally(run_layout(run), run.text_column)
-    for path in result_parts(run):
+    return tuple(parts_agreements(result_parts(run), run_layout(run), run.text_column))
+
+
+def parts_agreements(parts: Sequence[Path], layout: Layout, text_column: str) -> list[LabelAgreement]:
+    """The agreements of scored Parquet ``parts`` laid out as ``layout`` (a run's chunks, or the parts ``python -m
+    core score --engine ray`` wrote), read back part by part with only the columns the tally needs."""
+    tally = LabelTally(layout, text_column)
+    for path in parts:
         tally.add(pq.read_table(path, columns=tally.columns_wanted()).to_pandas())
-    return tuple(tally.agreements())
+    return tally.agreements()
 
 
 def disagreements(run_id: int, agreement: LabelAgreement, limit: int | None = 1000) -> pd.DataFrame:

@@ -71,6 +71,7 @@ class RaySummary:
     output: str
     text_column: str
     tasks: dict[str, int]  # task -> model version
+    input_columns: list[str] = field(default_factory=list)  # the inputs' columns, kept in each part (renamed on a clash)
     total: int = 0  # rows to score (those that could be parsed)
     rows: int = 0
     rows_ok: int = 0
@@ -341,7 +342,8 @@ def score_with_ray(
     if any(output.glob("part-*.parquet")):
         raise InputFileError(f"{output}: the output folder already holds scored parts; choose an empty folder")
     (output / ERRORS).unlink(missing_ok=True)  # an earlier attempt's, stopped before scoring
-    summary = RaySummary("ray", [str(p) for p in files], str(output), text_column, {i.task: i.version for i in infos})
+    summary = RaySummary("ray", [str(p) for p in files], str(output), text_column, {i.task: i.version for i in infos},
+                         list(input_columns))
     try:
         if specs:
             files = _convert_inputs(specs, output, summary, should_stop)

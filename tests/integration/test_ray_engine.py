@@ -59,13 +59,21 @@ def test_cli_engine_ray_and_cancel_keep_parts(tiny_models, local_ray, tmp_path: 
     from core.scoring.ray_engine import SUMMARY, ScoringCancelled, score_with_ray
 
     src = tmp_path / "in.parquet"
-    _input(tmp_path, 200).to_parquet(src)
+    frame = _input(tmp_path, 200)
+    frame["label"] = ["positive", "Negative", "neutral", None] * 50  # labelled by hand: compared, as a local run would
+    frame.to_parquet(src)
     out = tmp_path / "out"
     args = ["score", "--engine", "ray", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(out)]
     args.append("--quiet")
     assert main(args) == 0
-    assert "scored 200 rows" in capsys.readouterr().out
-    assert pq.read_table(out).num_rows == 200 and "prob_positive" in pq.read_schema(next(out.glob("part-*"))).names
+    printed = capsys.readouterr().out
+    scored = pq.read_table(out).to_pandas()
+    assert "scored 200 rows" in printed
+    assert scored.shape[0] == 200 and "prob_positive" in scored.columns
+    compared = scored[(scored["status"] == "ok") & scored["input_label"].notna()]  # "label" is the model's column here
+    same = int((compared["input_label"].str.lower() == compared["label"]).sum())
+    assert f"sentiment against column 'label': the same label on {same:,} of {len(compared):,} rows" in printed
+    assert "not compared" in printed
     assert main(args) == 1 and "already holds scored parts" in capsys.readouterr().err
     with pytest.raises(ScoringCancelled, match="stopped after"):
         score_with_ray(str(src), tmp_path / "stopped", ["sentiment"], "text", block_rows=20, should_stop=lambda: True)
