@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.auth import current_actor
+from core.scoring.reading import unread_sheets_note
 from core.wording import capitalised
 
 if TYPE_CHECKING:  # imported when called: the pages that do not draw charts stay light
@@ -115,6 +116,18 @@ def say_pending(key: str, level: str = "success"):  # noqa: ANN201 - whatever th
     else:
         say(message.level, message.text)
     return message
+
+
+def warn_unread_sheets(upload, where=st) -> None:  # noqa: ANN001 - an UploadedFile (or None), st or a column
+    """Under a file uploader: when the upload is a workbook with data on sheets after the first, say that only the
+    first is read (``core.scoring.reading.unread_sheets_note``); worked out once per uploaded file."""
+    if upload is None:
+        return
+    key = f"_sheets_note:{upload.file_id}"
+    if key not in st.session_state:
+        st.session_state[key] = unread_sheets_note(upload.getvalue(), upload.name)
+    if st.session_state[key]:
+        where.warning(plain(st.session_state[key]))
 
 
 MISSING = "–"  # what a table shows for a missing value (Streamlit's default is the word "None")

@@ -23,6 +23,7 @@ from ui import (
     say_pending,
     table,
     use_app_navigation,
+    warn_unread_sheets,
 )
 
 use_app_navigation()
@@ -68,6 +69,7 @@ def new_run_form() -> None:
         st.caption("Rows are read and scored in chunks, so a file of millions of rows is fine.")
         example_download("batch")
         return
+    warn_unread_sheets(upload)
     try:
         path = saved_upload(upload)
         check = batch_scoring.check_upload(path, upload.name)

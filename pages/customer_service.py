@@ -46,6 +46,7 @@ from ui import (
     say_pending,
     table,
     use_app_navigation,
+    warn_unread_sheets,
 )
 
 use_app_navigation()
@@ -197,6 +198,7 @@ def import_section() -> None:
     if upload is None:
         example_download("faq")
     else:
+        warn_unread_sheets(upload)
         try:
             frame = read_faq_file(upload.getvalue(), upload.name)
         except FaqFileError as exc:
@@ -301,6 +303,7 @@ def tickets_tab() -> None:
         st.info("Upload an export of customer messages to see intents, sentiment over time, the deflection rate and unanswered questions.")
         example_download("tickets")
         return
+    warn_unread_sheets(upload)
     try:
         frame = read_faq_file(upload.getvalue(), upload.name)
     except FaqFileError as exc:
@@ -393,6 +396,7 @@ def past_questions_tab() -> None:
     kb = kb_picker("cs_batch_kb")
     if upload is None or kb is None:
         return
+    warn_unread_sheets(upload)
     staged = st.session_state.get("cs_b_staged")
     try:
         source, check = view.past_questions_upload(upload.name, upload.getvalue(),

@@ -29,6 +29,7 @@ from ui import (
     say_pending,
     table,
     use_app_navigation,
+    warn_unread_sheets,
 )
 
 use_app_navigation()
@@ -183,6 +184,7 @@ def train_tab() -> None:
         st.info("Upload a CSV with one example per row: the text and its label (for example an export of reviewed tickets).")
         example_download("labelled")
         return
+    warn_unread_sheets(upload)
     try:
         frame = studio.read_training_file(upload.getvalue(), upload.name)
     except LabelledFileError as exc:
@@ -301,6 +303,7 @@ def compression_choices() -> tuple[str, TextsFile | None, bool]:
     if upload is None:
         st.caption("Without a file the student learns on the project's own texts for the task.")
         return student, None, True
+    warn_unread_sheets(upload)
     saved = st.session_state.get(TEXTS_KEY)
     try:
         path, check = studio.texts_upload(upload.name, upload.getvalue(), saved[1] if saved and saved[0] == upload.file_id else None)

@@ -26,6 +26,7 @@ from ui import (
     say_pending,
     table,
     use_app_navigation,
+    warn_unread_sheets,
 )
 
 use_app_navigation()
@@ -124,6 +125,8 @@ def data_tab() -> None:
         example_download("interactions", left)
     if items_file is None:
         example_download("catalogue", right)
+    warn_unread_sheets(inter_file, left)
+    warn_unread_sheets(items_file, right)
     # each file is read as soon as it arrives, so a file that cannot be used is said before the other is chosen
     inter = read_upload(inter_file) if inter_file is not None else None
     items = read_upload(items_file) if items_file is not None else None

@@ -365,22 +365,43 @@ def _xlsx_header(path: Path, name: str) -> tuple[list[str], int]:
     if first:
         titles = title_rows(first)
         return first[titles], titles
-    first, others = _sheet_names(path)
+    first, _, others = _sheet_names(path)
     hint = f"; only the first sheet is read, and {others[0]!r} has data: move it to the front" if others else ""
     raise InputFileError(f"{name}: the workbook's first sheet ({first!r}) is empty{hint}")
 
 
-def _sheet_names(path: Path) -> tuple[str, list[str]]:
-    """The first sheet's name and the names of the other sheets that hold a non-empty cell."""
+def _sheet_names(source: Path | io.BytesIO) -> tuple[str, bool, list[str]]:
+    """The first sheet's name, whether it holds a non-empty cell, and the names of the other sheets that do."""
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
+    book = load_workbook(source, read_only=True, data_only=True)
     try:
         sheets = book.worksheets
-        filled = [s.title for s in sheets[1:] if any(_cell_text(v).strip() for row in s.iter_rows(values_only=True) for v in row)]
-        return sheets[0].title, filled
+        return sheets[0].title, _has_data(sheets[0]), [sheet.title for sheet in sheets[1:] if _has_data(sheet)]
     finally:
         book.close()
+
+
+def _has_data(sheet) -> bool:  # noqa: ANN001 - an openpyxl read-only worksheet
+    return any(_cell_text(v).strip() for row in sheet.iter_rows(values_only=True) for v in row)
+
+
+def unread_sheets_note(raw: bytes, name: str) -> str | None:
+    """For an .xlsx workbook with data on its first sheet and on others: which sheet every page reads and which
+    it leaves out ("Only the first sheet of data.xlsx ('Cover') is read; the sheet 'Data' also holds data: ..."),
+    so a team whose rows are on a later sheet is told before it picks columns from the wrong one. None for any other
+    file, or one that cannot be read as a workbook (its reader says why)."""
+    if not (name.lower().endswith(".xlsx") or raw.startswith(b"PK\x03\x04")):
+        return None
+    try:
+        first, first_has_data, others = _sheet_names(io.BytesIO(raw))
+    except Exception:  # noqa: BLE001 - not a workbook (a ZIP of something else): the reader explains
+        return None
+    if not others or not first_has_data:  # an empty first sheet: the reader's own error names the sheet with data
+        return None
+    which = f"the sheet {others[0]!r} also holds" if len(others) == 1 else f"the sheets {', '.join(map(repr, others))} also hold"
+    return (f"Only the first sheet of {name} ({first!r}) is read; {which} data. To use another sheet, move it to the "
+            "front of the workbook (or save it as a CSV) and upload the file again.")
 
 
 def _xlsx_rows(path: Path, name: str) -> Iterator[list[str]]:

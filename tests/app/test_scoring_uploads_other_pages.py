@@ -44,3 +44,22 @@ def test_recommendations_says_a_bad_file_before_the_other_is_chosen(tiny_models)
     at.file_uploader(key="rec_interactions").set_value(PNG)
     assert refused(at.run()), texts(at.error)
     assert "Upload both files to see the column mapping and the data check." in texts(at.info)  # still asked for both
+
+
+def test_a_workbook_with_data_after_its_first_sheet_is_said_to_be_read_from_the_first_sheet_only(tiny_models):
+    from tests.unit.test_scoring_reading import workbook
+
+    book = ("export.xlsx", workbook(("Cover", [["Exported by the support team"]]), ("Data", [["text", "label"], ["Up", "positive"]])),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    said = "Only the first sheet of export.xlsx ('Cover') is read; the sheet 'Data' also holds data."
+    for page, tab, key in [("model_studio.py", "Train", "studio_upload"), ("customer_service.py", "Knowledge bases", "cs_faq_upload"),
+                           ("customer_service.py", "Tickets", "cs_tickets_upload"), ("batch_scoring.py", None, None)]:  # fmt: skip
+        at = open_page(page, tab) if tab else open_page(page)
+        uploader = at.file_uploader(key=key) if key else at.file_uploader[0]
+        uploader.set_value(book)
+        at.run()
+        assert_no_exception(at)
+        assert any(text.startswith(said) for text in texts(at.warning)), (page, tab, texts(at.warning), texts(at.error))
+    at = open_page("customer_service.py", "Knowledge bases")
+    at.file_uploader(key="cs_faq_upload").set_value(("one.xlsx", workbook(("Data", [["question", "answer"], ["Fees?", "None."]])), book[2]))
+    assert not [text for text in texts(at.run().warning) if "first sheet" in text]  # a one-sheet workbook: nothing to say

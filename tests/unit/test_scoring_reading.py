@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from core.scoring.reading import (
     preview,
     read_whole_table,
     suggest_text_column,
+    unread_sheets_note,
 )
 
 
@@ -279,6 +281,34 @@ def test_a_workbook_whose_data_is_not_on_the_first_sheet_says_which_sheet_has_it
         read_whole_table(path.read_bytes(), "book.xlsx")
     assert str(caught.value) == ("book.xlsx: the workbook's first sheet ('Notes') is empty; only the first sheet is read, "
                                  "and 'Data' has data: move it to the front")  # fmt: skip
+
+
+def workbook(*sheets: tuple[str, list[list[str]]]) -> bytes:
+    """An .xlsx file with these sheets in order, each (title, rows)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_workbook_with_data_after_its_first_sheet_is_said_to_be_read_from_the_first_only():
+    cover = ("Cover", [["Exported 2026-11-30 by the support team"]])
+    data = ("Data", [["text", "label"], ["Profit up", "positive"]])
+    note = unread_sheets_note(workbook(cover, ("Blank", []), data), "export.xlsx")
+    assert note == ("Only the first sheet of export.xlsx ('Cover') is read; the sheet 'Data' also holds data. To use "
+                    "another sheet, move it to the front of the workbook (or save it as a CSV) and upload the file again.")  # fmt: skip
+    assert "the sheets 'Data', 'More' also hold data" in unread_sheets_note(workbook(cover, data, ("More", [["x"]])), "e.xlsx")
+    assert unread_sheets_note(workbook(data, ("Blank", [])), "one.xlsx") is None  # nothing else to read
+    assert unread_sheets_note(workbook(("Blank", []), data), "e.xlsx") is None  # the reader's own error names 'Data'
+    assert unread_sheets_note(b"text,label\nProfit up,positive\n", "x.csv") is None
+    assert unread_sheets_note(b"PK\x03\x04 not a workbook", "x.xlsx") is None  # the reader says why
 
 
 def test_a_delimiter_at_the_end_of_every_row_leaves_each_value_under_its_own_column():
