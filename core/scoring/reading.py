@@ -391,7 +391,7 @@ def unread_sheets_note(raw: bytes, name: str) -> str | None:
     it leaves out ("Only the first sheet of data.xlsx ('Cover') is read; the sheet 'Data' also holds data: ..."),
     so a team whose rows are on a later sheet is told before it picks columns from the wrong one. None for any other
     file, or one that cannot be read as a workbook (its reader says why)."""
-    if not (name.lower().endswith(".xlsx") or raw.startswith(b"PK\x03\x04")):
+    if not (name.lower().endswith(".xlsx") or raw.startswith(WORKBOOK)):
         return None
     try:
         first, first_has_data, others = _sheet_names(io.BytesIO(raw))

@@ -112,8 +112,11 @@ def with_corrections(frame: pd.DataFrame, text_column: str, label_column: str, t
 
 
 def read_training_file(data: bytes, name: str) -> pd.DataFrame:
-    """An uploaded labelled CSV; LabelledFileError naming the file when it is unreadable or has a single column."""
+    """An uploaded labelled CSV; LabelledFileError naming the file when it is unreadable, has a single column or no
+    rows under its header (said as Batch scoring and Customer service say it)."""
     frame = read_labelled_file(data, name)
+    if frame.empty and len(frame.columns):
+        raise LabelledFileError(f"{name}: the file has a header row ({', '.join(map(str, frame.columns))}) but no data rows below it")
     if len(frame.columns) < 2:
         raise LabelledFileError(
             f"{name}: training needs a text column and a label column, but the file has one column ({frame.columns[0]!r})"

@@ -26,6 +26,13 @@ def test_without_a_file_the_page_explains_what_to_upload(tiny_models):
     assert any("Upload a CSV with one example per row" in t for t in texts(at.info))
 
 
+def test_a_file_with_only_its_header_is_refused_at_the_upload_as_on_the_other_pages(tiny_models):
+    at = upload(open_page("model_studio.py", "Train"), b"text,label\n", "header.csv")
+    assert_no_exception(at)
+    assert texts(at.error) == ["header.csv: the file has a header row (text, label) but no data rows below it"]
+    assert not at.metric and not [b for b in at.button if b.label == "Start training"]  # no data check of nothing
+
+
 def test_the_data_check_names_each_problem_and_blocks_training(tiny_models):
     at = open_page("model_studio.py", "Train")
     rows = "text,label\n" + "".join(f"good {i},pos\nbad {i},neg\n" for i in range(6)) + "rare one,odd\n,pos\ngood 1,pos\n"
