@@ -369,7 +369,9 @@ if trends_tab.open:
     with trends_tab:
         g1, g2, g3 = st.columns(3)
         group_by = g1.selectbox("Group by", list(dash.GROUPINGS), format_func=dash.GROUPINGS.get, key="t_group")
-        frequency = g2.selectbox("Resolution", list(dash.FREQUENCIES), format_func=dash.FREQUENCIES.get, key="t_freq")
+        resolutions = list(dash.FREQUENCIES)
+        frequency = g2.selectbox("Resolution", resolutions, index=resolutions.index(dash.suggested_frequency(flt)),
+                                 format_func=dash.FREQUENCIES.get, key="t_freq")  # fmt: skip
         measure = g3.selectbox("Measure", list(dash.MEASURES), format_func=dash.MEASURES.get, key="t_measure")
         trend = dash.sentiment_trend(flt, group_by, frequency)
         if trend.empty:

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 SENTIMENTS = SENTIMENT_LABELS
 GROUPINGS = {"topic": "Topic", "company": "Company", "feed": "Feed", "all": "All items"}
-FREQUENCIES = {"day": "Daily", "hour": "Hourly"}
+FREQUENCIES = {"day": "Daily", "week": "Weekly", "hour": "Hourly"}
+WEEKLY_FROM_DAYS = 92  # a date range longer than this opens the Trends tab weekly: daily points there are mostly thin
 MEASURES = {"negative_share": "Negative share", "net_sentiment": "Net sentiment", "items": "Item count"}
 COUNTS = {"stories": "Stories", "items": "Items"}  # what the page counts: a story once (through its lead item), or every item
 DEFAULT_COUNT = "stories"
@@ -57,7 +58,7 @@ FEED_STATUS = {
     "error": "error",
     None: "not fetched yet",
 }
-PANDAS_FREQUENCY = {"day": "D", "hour": "h"}
+PANDAS_FREQUENCY = {"day": "D", "week": "W-MON", "hour": "h"}
 ARTICLE_COLUMNS = [
     "id", "published_at", "feed", "title", "link", "sentiment", "confidence", "prob_negative", "topic", "companies", "summary",
     "sources", "corrections",
@@ -321,10 +322,13 @@ def sentiment_trend(flt: ArticleFilter, group_by: str = "topic", frequency: str 
     if frequency not in PANDAS_FREQUENCY:
         raise ValueError(f"frequency must be one of {', '.join(PANDAS_FREQUENCY)}")
     columns = ["bucket", "group", "items", "negative", "neutral", "positive", "negative_share", "net_sentiment"]
-    frame = pd.DataFrame(items.sentiment_buckets(flt, group_by, frequency, top), columns=["bucket", "group", "sentiment", "n"])
+    counted = items.sentiment_buckets(flt, group_by, "day" if frequency == "week" else frequency, top)  # weeks: of days
+    frame = pd.DataFrame(counted, columns=["bucket", "group", "sentiment", "n"])
     if frame.empty:
         return pd.DataFrame(columns=columns)
     frame["bucket"] = pd.to_datetime(frame["bucket"])  # counted in SQL; SQLite gives the bucket as text
+    if frequency == "week":
+        frame["bucket"] = week_start(frame["bucket"])
     counts = frame.groupby(["bucket", "group", "sentiment"])["n"].sum().unstack("sentiment", fill_value=0)
     for label in SENTIMENTS:
         if label not in counts:
@@ -334,6 +338,20 @@ def sentiment_trend(flt: ArticleFilter, group_by: str = "topic", frequency: str 
     counts["negative_share"] = counts["negative"] / counts["items"]
     counts["net_sentiment"] = (counts["positive"] - counts["negative"]) / counts["items"]
     return counts[columns].sort_values(["bucket", "group"]).reset_index(drop=True)
+
+
+def week_start(days: pd.Series) -> pd.Series:
+    """The Monday (00:00 UTC) of each day's week: the bucket a weekly trend counts the day in."""
+    return (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.normalize()
+
+
+def suggested_frequency(flt: ArticleFilter) -> str:
+    """The resolution the Trends tab opens with: weekly when the date filter spans more than ``WEEKLY_FROM_DAYS``
+    (months of daily points, most of them thin), else daily."""
+    if flt.start is None:
+        return "day"
+    end = flt.end or datetime.combine(today(), time.min) + timedelta(days=1)
+    return "week" if end - flt.start > timedelta(days=WEEKLY_FROM_DAYS) else "day"
 
 
 def _percent(share: float) -> str:
@@ -412,10 +430,15 @@ def marker_styles(thin: Iterable[bool]) -> dict[str, list]:
 
 # --- period over period ---------------------------------------------------------------------------
 
-COMPARE_PERIOD = {"day": timedelta(days=7), "hour": timedelta(days=1)}  # this week vs last; hourly: this day vs the one before
-COMPARE_NAMES = {"day": ("this week", "last week"), "hour": ("this day", "the day before")}
-NEWEST_NAMES = {"day": ("the newest week with items", "the week before"), "hour": ("the newest day with items", "the day before")}
-NEWEST_COLUMNS = {"day": ("newest week", "week before"), "hour": ("newest day", "day before")}  # "Stories newest week"
+# daily: this week vs last; weekly: the last 4 weeks vs the 4 before; hourly: this day vs the one before
+COMPARE_PERIOD = {"day": timedelta(days=7), "week": timedelta(days=28), "hour": timedelta(days=1)}
+COMPARE_NAMES = {"day": ("this week", "last week"), "week": ("the last 4 weeks", "the 4 weeks before"),
+                 "hour": ("this day", "the day before")}  # fmt: skip
+NEWEST_NAMES = {"day": ("the newest week with items", "the week before"),
+                "week": ("the newest 4 weeks with items", "the 4 weeks before"),
+                "hour": ("the newest day with items", "the day before")}  # fmt: skip
+NEWEST_COLUMNS = {"day": ("newest week", "week before"), "week": ("newest 4 weeks", "4 weeks before"),
+                  "hour": ("newest day", "day before")}  # fmt: skip; "Stories newest week"
 
 
 def trend_csv(marked: pd.DataFrame, group_by: str, stories: bool) -> bytes:
@@ -501,8 +524,9 @@ def compare_counts(
 
 
 def compare_periods(flt: ArticleFilter, group_by: str, frequency: str, top: int = 8, now: datetime | None = None) -> Comparison:
-    """This week against last week (hourly: this day against the day before), per group, with the other
-    filters applied; the current period ends with the date filter's last day (``so_far`` when that is after now)."""
+    """This week against last week (weekly: the last 4 weeks against the 4 before; hourly: this day against the day
+    before), per group, with the other filters applied; the current period ends with the date filter's last day
+    (``so_far`` when that is after now)."""
     if group_by not in GROUPINGS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
     period = COMPARE_PERIOD[frequency]
@@ -537,8 +561,14 @@ def _period_counts(flt: ArticleFilter, group_by: str, start: datetime, end: date
 
 
 def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetime, frequency: str) -> ArticleFilter:
-    """The filter for the items behind one point of a trend chart (click-through)."""
-    narrowed = ArticleFilter(**{**flt.__dict__, "start": bucket, "end": bucket + BUCKET[frequency]})
+    """The filter for the items behind one point of a trend chart (click-through), within the date filter (a week
+    the date filter starts or ends in counted only its days)."""
+    start, end = bucket, bucket + BUCKET[frequency]
+    if flt.start is not None and _naive(flt.start) > _naive(start):
+        start = flt.start
+    if flt.end is not None and _naive(flt.end) < _naive(end):
+        end = flt.end
+    narrowed = ArticleFilter(**{**flt.__dict__, "start": start, "end": end})
     if group_by == "topic":
         narrowed.topics = [group]
     elif group_by == "company":
@@ -546,6 +576,10 @@ def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetim
     elif group_by == "feed":
         narrowed.feed_ids = items.feed_ids_named(group)
     return narrowed
+
+
+def _naive(when: datetime) -> datetime:
+    return when.replace(tzinfo=None) if when.tzinfo else when
 
 
 def narrowing_text(flt: ArticleFilter, feed_names: Mapping[int, str]) -> str | None:
@@ -662,8 +696,8 @@ def older_items_message(hidden: int, count_stories: bool = False) -> str:
     return f"{hidden} older {noun[0] + ' is' if hidden == 1 else noun[1] + ' are'} hidden by the date filter."
 
 
-BUCKET = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
-TICK_FORMAT = {"day": "%Y-%m-%d", "hour": "%Y-%m-%d %H:%M"}
+BUCKET = {"day": timedelta(days=1), "week": timedelta(days=7), "hour": timedelta(hours=1)}
+TICK_FORMAT = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "hour": "%Y-%m-%d %H:%M"}  # a week by its Monday
 MAX_FIXED_TICKS = 12
 
 
@@ -729,7 +763,7 @@ def sentiment_counts(flt: ArticleFilter, frequency: str, now: datetime | None = 
     return long
 
 
-SO_FAR_NAMES = {"day": "today (UTC)", "hour": "this hour"}
+SO_FAR_NAMES = {"day": "today (UTC)", "week": "this week (UTC)", "hour": "this hour"}
 
 
 def so_far_caption(counts: pd.DataFrame, frequency: str) -> str | None:
@@ -748,7 +782,9 @@ class Drill:
     sentiment: str | None = None
 
     def label(self, frequency: str) -> str:
-        when = f"{self.bucket:%Y-%m-%d}" if frequency == "day" else f"{self.bucket:%Y-%m-%d %H:00}"
+        when = {"day": f"{self.bucket:%Y-%m-%d}", "week": f"week of {self.bucket:%Y-%m-%d}"}.get(
+            frequency, f"{self.bucket:%Y-%m-%d %H:00}"
+        )
         parts = [when, self.group or "all items"]
         if self.sentiment:
             parts.append(self.sentiment)

@@ -152,3 +152,23 @@ def test_with_more_than_three_lines_the_intervals_move_into_the_hover(seed):
     assert all("error_y" not in t or t["error_y"].get("visible") is False for t in traces)  # no thicket of bars
     assert all("95% interval" in t["hovertemplate"] for t in traces)  # the interval is still one hover away
     assert any("interval is in its hover" in c.value for c in at.caption)
+
+
+def test_a_date_range_of_months_opens_the_trend_weekly_and_a_week_lists_its_items(seed):
+    seed([(f"e{i}", "negative" if i < 2 else "neutral", "Earnings", []) for i in range(4)], feed_name="Now", hours_ago=0.01)
+    seed([(f"o{i}", "negative", "Earnings", []) for i in range(3)], feed_name="Months ago", hours_ago=24 * 100)
+    at = open_page(PAGE, tab="Trends", start=(date.today() - timedelta(days=120)).isoformat())
+    assert_no_exception(at)
+    assert at.selectbox(key="t_freq").value == "week"  # four months of days would be mostly thin points
+    drawn = [row[1] for trace in trend_spec(at)["data"] if trace["name"] == "Earnings"  # solid and thin points
+             for row, y in zip(trace["customdata"], values(trace["y"]), strict=True) if y is not None and y == y]  # fmt: skip
+    assert len(drawn) == 2 and all(date.fromisoformat(key[:10]).weekday() == 0 for key in drawn)  # two weeks, by their Mondays
+    assert at.toggle(key="t_compare").label == "Compare the last 4 weeks with the 4 weeks before"
+    pick = at.selectbox(key="t_pick")
+    assert pick.options[0].startswith("week of ")
+    pick.set_value(pick.options[0]).run()
+    assert_no_exception(at)
+    assert len(table(at, "drill_table")) == 4  # the newest week's four items
+
+    at = open_page(PAGE, tab="Trends")  # the default range: a week or two of days
+    assert at.selectbox(key="t_freq").value == "day"

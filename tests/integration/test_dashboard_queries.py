@@ -59,6 +59,24 @@ def test_hourly_and_daily_buckets_are_counted_by_the_database(db):
     assert (str(bucket)[:10], group, sentiment, n) == ("2026-03-02", "all", "negative", 1)
 
 
+def test_weekly_buckets_add_up_each_weeks_days_from_its_monday_and_a_click_stays_within_the_dates(db):
+    seed()  # Monday 2 and Tuesday 3 March 2026
+    with session_scope() as session:
+        feed_id = session.scalar(sa.select(Feed.id))
+        for guid, published in (("sun", datetime(2026, 3, 1, 23, 0)), ("next", datetime(2026, 3, 9, 8, 0))):
+            session.add(Article(feed_id=feed_id, guid=guid, title=guid, published_at=published, sentiment="negative",
+                                topic="Macro", companies=[], scored_at=published))  # fmt: skip
+    flt = ArticleFilter(start=datetime(2026, 2, 23), end=datetime(2026, 3, 16))
+    assert counts(dash.sentiment_trend(flt, "all", "week")) == {
+        ("2026-02-23 00:00:00", "all"): (1, 1), ("2026-03-02 00:00:00", "all"): (5, 3), ("2026-03-09 00:00:00", "all"): (1, 1),
+    }
+    assert counts(dash.sentiment_trend(flt, "topic", "week", top=1)) == {("2026-03-02 00:00:00", "Earnings"): (3, 2)}
+    within = ArticleFilter(start=datetime(2026, 3, 3), end=datetime(2026, 3, 5))  # the week of 2 March, cut by the dates
+    clicked = dash.bucket_filter(within, "all", "", datetime(2026, 3, 2), "week")
+    assert (clicked.start, clicked.end) == (datetime(2026, 3, 3), datetime(2026, 3, 5))
+    assert dash.summarise(clicked) == dash.Summary(2, 1, 1, 0)  # Tuesday's two, not Monday's three
+
+
 def test_a_watchlist_company_stored_as_typed_is_found_by_its_name(db):
     seed()
     with session_scope() as session:  # tagged through a watchlist: a short name the gazetteer does not know, kept as typed
