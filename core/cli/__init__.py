@@ -13,3 +13,18 @@
 Each module has ``register(subparsers)``, which adds its commands with their ``cmd_*`` functions. The
 functions import their core modules when they run, so ``python -m core --help`` stays light (no torch).
 """
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def warn_unread_sheets(*paths: Path) -> None:
+    """"warning: Only the first sheet of …" on standard error for each workbook given with data after its first
+    sheet (``core.scoring.reading.unread_sheets_note``), as every upload on the pages says it."""
+    from core.scoring.reading import unread_sheets_note
+
+    for path in paths:
+        if note := unread_sheets_note(path, path.name):
+            print(f"warning: {note}", file=sys.stderr)

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.cli import warn_unread_sheets
+
 # core.nlp.defaults.DEFAULT_MODELS (not imported here: it loads torch)
 DEFAULT_TASKS = ("sentiment", "topic", "intent", "customer_sentiment")
 
@@ -55,6 +57,8 @@ def cmd_distil(args: argparse.Namespace) -> int:
     upgrade_database()
     try:
         path = Path(args.unlabelled) if args.unlabelled else None
+        if path:
+            warn_unread_sheets(path)
         texts = read_unlabelled_texts(path, args.text_column, hint="use --text-column") if path else None
         student = student_for(args.student_method, args.student_layers)  # no flags: Model Studio's default
         name = texts_label(path.name, args.text_column) if path else GIVEN_TEXTS

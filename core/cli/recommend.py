@@ -8,6 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
+from core.cli import warn_unread_sheets
+
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     from core.recommend import store
@@ -19,6 +21,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     if not (args.evaluate or args.export):
         raise ValueError("say what to do: --evaluate (print the model comparison as JSON) and/or --export FILE (top-k per user)")
+    warn_unread_sheets(Path(args.interactions), Path(args.items))
     check, mapping = load_files(Path(args.interactions), Path(args.items), args.min_rating)
     for level in ("warning", "info"):
         for message in check.messages(level):

@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from core.cli import warn_unread_sheets
 from core.wording import count_of, one_or_many
 
 
@@ -22,6 +23,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     upgrade_database()
     if args.engine == "ray":
         return _score_on_ray(args, tasks, versions)
+    warn_unread_sheets(Path(args.input))
     result = score_file(
         Path(args.input), Path(args.output), tasks, args.text_column, mask_pii=args.mask_pii, fmt=args.format,
         encoding=args.encoding, progress=None if args.quiet else TerminalProgress("scoring"), versions=versions,

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.cli import warn_unread_sheets
 from core.wording import count_of
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ def _answer_file(args: argparse.Namespace) -> int:
     if policy is None:
         return 2
     upgrade_database()
+    warn_unread_sheets(Path(args.input))
     try:
         report = answer_file(args.kb, Path(args.input), args.text_column, Path(args.output), args.expected_column, policy)
     except InputFileError as exc:
@@ -90,6 +92,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
     upgrade_database()
     if args.action == "import":
+        warn_unread_sheets(Path(args.file))
         report = kb.import_faq_file(args.name, Path(args.file), args.question_column, args.answer_column, args.category_column)
         print(report.summary())
         for issue in report.rejected + report.flagged:

@@ -8,6 +8,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from core.cli import warn_unread_sheets
+
 
 def _summary(run: Any) -> dict[str, Any]:
     """The JSON line printed after a successful training run."""
@@ -53,6 +55,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from core.storage import upgrade_database
 
     upgrade_database()
+    warn_unread_sheets(Path(args.input))
     frame = read_labelled_file(Path(args.input))
     try:
         check = check_labelled_data(frame, args.text_column, args.label_column, task=args.task,

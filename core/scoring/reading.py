@@ -33,6 +33,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -370,7 +371,7 @@ def _xlsx_header(path: Path, name: str) -> tuple[list[str], int]:
     raise InputFileError(f"{name}: the workbook's first sheet ({first!r}) is empty{hint}")
 
 
-def _sheet_names(source: Path | io.BytesIO) -> tuple[str, bool, list[str]]:
+def _sheet_names(source: Path | BinaryIO) -> tuple[str, bool, list[str]]:
     """The first sheet's name, whether it holds a non-empty cell, and the names of the other sheets that do."""
     from openpyxl import load_workbook
 
@@ -386,16 +387,17 @@ def _has_data(sheet) -> bool:  # noqa: ANN001 - an openpyxl read-only worksheet
     return any(_cell_text(v).strip() for row in sheet.iter_rows(values_only=True) for v in row)
 
 
-def unread_sheets_note(raw: bytes, name: str) -> str | None:
+def unread_sheets_note(source: bytes | Path, name: str) -> str | None:
     """For an .xlsx workbook with data on its first sheet and on others: which sheet every page reads and which
     it leaves out ("Only the first sheet of data.xlsx ('Cover') is read; the sheet 'Data' also holds data: ..."),
     so a team whose rows are on a later sheet is told before it picks columns from the wrong one. None for any other
     file, or one that cannot be read as a workbook (its reader says why)."""
-    if not (name.lower().endswith(".xlsx") or raw.startswith(WORKBOOK)):
-        return None
     try:
-        first, first_has_data, others = _sheet_names(io.BytesIO(raw))
-    except Exception:  # noqa: BLE001 - not a workbook (a ZIP of something else): the reader explains
+        with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as handle:  # any file name
+            if not (name.lower().endswith(".xlsx") or handle.read(len(WORKBOOK)) == WORKBOOK):
+                return None
+            first, first_has_data, others = _sheet_names(handle)
+    except Exception:  # noqa: BLE001 - not a workbook (a ZIP of something else), or no file: the reader explains
         return None
     if not others or not first_has_data:  # an empty first sheet: the reader's own error names the sheet with data
         return None

@@ -124,3 +124,18 @@ def test_a_version_other_than_the_active_one_is_scored_when_named(tiny_models, t
     assert "'topic' is not among the tasks to score (sentiment)" in capsys.readouterr().err
     assert main([*base, "--version", "sentiment"]) == 1
     assert "write TASK=N" in capsys.readouterr().err
+
+
+def test_a_workbook_with_data_after_its_first_sheet_is_warned_about_on_the_command_line(tiny_models, tmp_path: Path, capsys):
+    from tests.unit.test_scoring_reading import workbook
+
+    src = tmp_path / "export.xlsx"
+    src.write_bytes(workbook(("Scores", [["text"], ["Profit rose"]]), ("Notes", [["checked by the desk"]])))
+    assert main(["score", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(tmp_path / "o.csv")]) == 0
+    said = capsys.readouterr()
+    assert "scored 1 row" in said.out
+    assert "warning: Only the first sheet of export.xlsx ('Scores') is read; the sheet 'Notes' also holds data." in said.err
+    faq = tmp_path / "faq.xlsx"
+    faq.write_bytes(workbook(("FAQ", [["question", "answer"], ["Fees?", "None."]]), ("Old", [["Lost card?", "Call us."]])))
+    assert main(["kb", "import", "--name", "Cards", str(faq)]) == 0
+    assert "Only the first sheet of faq.xlsx ('FAQ') is read; the sheet 'Old' also holds data." in capsys.readouterr().err

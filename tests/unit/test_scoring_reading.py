@@ -298,7 +298,7 @@ def workbook(*sheets: tuple[str, list[list[str]]]) -> bytes:
     return out.getvalue()
 
 
-def test_a_workbook_with_data_after_its_first_sheet_is_said_to_be_read_from_the_first_only():
+def test_a_workbook_with_data_after_its_first_sheet_is_said_to_be_read_from_the_first_only(tmp_path):
     cover = ("Cover", [["Exported 2026-11-30 by the support team"]])
     data = ("Data", [["text", "label"], ["Profit up", "positive"]])
     note = unread_sheets_note(workbook(cover, ("Blank", []), data), "export.xlsx")
@@ -309,6 +309,9 @@ def test_a_workbook_with_data_after_its_first_sheet_is_said_to_be_read_from_the_
     assert unread_sheets_note(workbook(("Blank", []), data), "e.xlsx") is None  # the reader's own error names 'Data'
     assert unread_sheets_note(b"text,label\nProfit up,positive\n", "x.csv") is None
     assert unread_sheets_note(b"PK\x03\x04 not a workbook", "x.xlsx") is None  # the reader says why
+    saved = write(tmp_path, "saved.bin", workbook(cover, data))  # a path, known as a workbook by its first bytes
+    assert unread_sheets_note(saved, saved.name).startswith("Only the first sheet of saved.bin ('Cover') is read")
+    assert unread_sheets_note(tmp_path / "gone.xlsx", "gone.xlsx") is None  # no file: the reader says so
 
 
 def test_a_delimiter_at_the_end_of_every_row_leaves_each_value_under_its_own_column():
