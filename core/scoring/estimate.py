@@ -4,9 +4,11 @@
 The per-token figures come from a reference host, scaled by a short calibration of the fast encoder. They miss the
 tokeniser's share, a CPU without bf16 (where the accurate encoder falls further behind the fast one) and a busy
 machine: on a 2-core host without bf16 they said "about 60 seconds" for a file that took two minutes. A finished run
-with the same base encoders has measured all of that, and also how long starting the run took here (starting the
-process, reading the file, loading the models: about 20 seconds where the figures said 5 per model), which is most of
-the wait for a small file."""
+with the same base encoders has measured all of that, and also how long the run took besides scoring (starting the
+process, reading the file, loading the models, writing the result), which the figures put at about 5 seconds per
+model and a busy machine or a slow disk stretches; for a small file it is most of the wait. A run's scoring time also
+holds the first batches' warm-up, so a short run's ratio overstates a long file's time (400 accurate-encoder rows took
+2.9 times the figures on a 2-core CPU, 2,000 rows 1.5 times): an estimate on the safe side."""
 
 from __future__ import annotations
 
