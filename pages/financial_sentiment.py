@@ -385,7 +385,7 @@ if trends_tab.open:
                 custom_data=["group", "bucket_key", "thin"],
                 hover_data={"items": True, "negative": True, "positive": True, "interval": share, "note": True},
                 error_y="error_plus" if bars else None, error_y_minus="error_minus" if bars else None,
-                labels={"bucket": "Time (UTC)", "series": dash.GROUPINGS[group_by], measure: dash.MEASURES[measure],
+                labels={"bucket": dash.BUCKET_TITLES[frequency], "series": dash.GROUPINGS[group_by], measure: dash.MEASURES[measure],
                         "items": unit, "negative": "Negative", "positive": "Positive", "interval": "95% interval", "note": "Note"},
                 title=f"{dash.MEASURES[measure]} by {dash.GROUPINGS[group_by].lower()}",
             )
@@ -406,7 +406,7 @@ if trends_tab.open:
                 per_sentiment, x="bucket", y="items", color="sentiment",
                 custom_data=["sentiment", "bucket_key"], color_discrete_map=dash.SENTIMENT_COLORS,
                 category_orders={"sentiment": list(dash.SENTIMENTS)},
-                labels={"bucket": "Time (UTC)", "items": unit, "sentiment": "Sentiment"},
+                labels={"bucket": dash.BUCKET_TITLES[frequency], "items": unit, "sentiment": "Sentiment"},
                 title=f"{unit} per sentiment",
             )
             counts.update_xaxes(**dash.time_axis(trend["bucket"], frequency))

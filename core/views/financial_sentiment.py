@@ -698,6 +698,7 @@ def older_items_message(hidden: int, count_stories: bool = False) -> str:
 
 BUCKET = {"day": timedelta(days=1), "week": timedelta(days=7), "hour": timedelta(hours=1)}
 TICK_FORMAT = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "hour": "%Y-%m-%d %H:%M"}  # a week by its Monday
+BUCKET_TITLES = {"day": "Day (UTC)", "week": "Week from Monday (UTC)", "hour": "Hour (UTC)"}  # the time axis, and hovers
 MAX_FIXED_TICKS = 12
 
 

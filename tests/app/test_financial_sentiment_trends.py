@@ -160,6 +160,7 @@ def test_a_date_range_of_months_opens_the_trend_weekly_and_a_week_lists_its_item
     at = open_page(PAGE, tab="Trends", start=(date.today() - timedelta(days=120)).isoformat())
     assert_no_exception(at)
     assert at.selectbox(key="t_freq").value == "week"  # four months of days would be mostly thin points
+    assert trend_spec(at)["layout"]["xaxis"]["title"]["text"] == "Week from Monday (UTC)"
     drawn = [row[1] for trace in trend_spec(at)["data"] if trace["name"] == "Earnings"  # solid and thin points
              for row, y in zip(trace["customdata"], values(trace["y"]), strict=True) if y is not None and y == y]  # fmt: skip
     assert len(drawn) == 2 and all(date.fromisoformat(key[:10]).weekday() == 0 for key in drawn)  # two weeks, by their Mondays
@@ -172,3 +173,4 @@ def test_a_date_range_of_months_opens_the_trend_weekly_and_a_week_lists_its_item
 
     at = open_page(PAGE, tab="Trends")  # the default range: a week or two of days
     assert at.selectbox(key="t_freq").value == "day"
+    assert trend_spec(at)["layout"]["xaxis"]["title"]["text"] == "Day (UTC)"
