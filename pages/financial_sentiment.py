@@ -411,7 +411,7 @@ if trends_tab.open:
             )
             counts.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
             counts.update_traces(width=dash.bar_width(frequency))
-            draw_partial_periods_lighter(counts, per_sentiment.loc[per_sentiment["so_far"], "bucket"])
+            draw_partial_periods_lighter(counts, per_sentiment.loc[per_sentiment["so_far"] | per_sentiment["cut"], "bucket"])
             counts_event = st.plotly_chart(
                 counts, width="stretch", on_select=lambda: clicked_chart("count"), selection_mode="points", key="count_chart"
             )

@@ -754,13 +754,22 @@ def _gaps_broken(trend: pd.DataFrame, step: timedelta) -> pd.DataFrame:
 
 def sentiment_counts(flt: ArticleFilter, frequency: str, now: datetime | None = None) -> pd.DataFrame:
     """Items per bucket and sentiment (long form, for a stacked bar), each item counted once; ``so_far`` marks the
-    bucket still under way (today, this hour), whose counts are lower for that reason alone."""
+    bucket still under way (today, this hour), ``cut`` a week the date filter covers only in part (its first or last):
+    the counts of both are lower for that reason alone."""
     trend = sentiment_trend(flt, "all", frequency)
     if trend.empty:
-        return pd.DataFrame(columns=["bucket", "sentiment", "items", "bucket_key", "so_far"])
+        return pd.DataFrame(columns=["bucket", "sentiment", "items", "bucket_key", "so_far", "cut"])
     long = trend[["bucket", *SENTIMENTS]].melt(id_vars=["bucket"], var_name="sentiment", value_name="items")
     long["bucket_key"] = _bucket_key(long["bucket"])
-    long["so_far"] = pd.to_datetime(long["bucket"]) + BUCKET[frequency] > (now or utcnow())
+    starts = pd.to_datetime(long["bucket"])
+    ends = starts + BUCKET[frequency]
+    long["so_far"] = ends > (now or utcnow())
+    cut = pd.Series(False, index=long.index)
+    if flt.start is not None:
+        cut |= starts < _naive(flt.start)
+    if flt.end is not None:
+        cut |= ends > _naive(flt.end)
+    long["cut"] = cut & ~long["so_far"]
     return long
 
 
@@ -768,10 +777,16 @@ SO_FAR_NAMES = {"day": "today (UTC)", "week": "this week (UTC)", "hour": "this h
 
 
 def so_far_caption(counts: pd.DataFrame, frequency: str) -> str | None:
-    """What the lighter last bar of ``sentiment_counts`` means; None when no bucket is still under way."""
-    if counts.empty or not counts["so_far"].any():
+    """What the lighter bars of ``sentiment_counts`` mean; None when every bucket is whole."""
+    if counts.empty:
         return None
-    return f"The lighter bar is {SO_FAR_NAMES[frequency]} so far: its counts are lower for that reason alone."
+    said = []
+    if counts["so_far"].any():
+        said.append(f"The lighter bar is {SO_FAR_NAMES[frequency]} so far: its counts are lower for that reason alone.")
+    if counts["cut"].any():  # frequency names the bucket: day, week, hour
+        said.append(f"A lighter bar at an end of the date range is a {frequency} the range covers only in part: only the "
+                    "items inside the range are counted.")  # fmt: skip
+    return " ".join(said) or None
 
 
 @dataclass(frozen=True)

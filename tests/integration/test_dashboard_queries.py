@@ -71,6 +71,15 @@ def test_weekly_buckets_add_up_each_weeks_days_from_its_monday_and_a_click_stays
         ("2026-02-23 00:00:00", "all"): (1, 1), ("2026-03-02 00:00:00", "all"): (5, 3), ("2026-03-09 00:00:00", "all"): (1, 1),
     }
     assert counts(dash.sentiment_trend(flt, "topic", "week", top=1)) == {("2026-03-02 00:00:00", "Earnings"): (3, 2)}
+    cut = ArticleFilter(start=datetime(2026, 2, 25), end=datetime(2026, 3, 16))  # from a Wednesday to a whole week's end
+    bars = dash.sentiment_counts(cut, "week", now=datetime(2026, 12, 6)).drop_duplicates("bucket")
+    assert [(str(b)[:10], c, f) for b, c, f in bars[["bucket", "cut", "so_far"]].itertuples(index=False)] == [
+        ("2026-02-23", True, False), ("2026-03-02", False, False), ("2026-03-09", False, False),
+    ]  # the first week only from Wednesday: drawn lighter, and said
+    assert dash.so_far_caption(bars, "week") == ("A lighter bar at an end of the date range is a week the range covers "
+                                                 "only in part: only the items inside the range are counted.")  # fmt: skip
+    whole = dash.sentiment_counts(flt, "week", now=datetime(2026, 12, 6))
+    assert not whole["cut"].any() and dash.so_far_caption(whole, "week") is None
     within = ArticleFilter(start=datetime(2026, 3, 3), end=datetime(2026, 3, 5))  # the week of 2 March, cut by the dates
     clicked = dash.bucket_filter(within, "all", "", datetime(2026, 3, 2), "week")
     assert (clicked.start, clicked.end) == (datetime(2026, 3, 3), datetime(2026, 3, 5))
