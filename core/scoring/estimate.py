@@ -72,7 +72,7 @@ def _past_runs(bases: tuple[str, ...], device: str) -> tuple[list[float], list[f
     ratios: list[float] = []
     starts: list[float] = []
     for run in finished_local_runs():
-        if run.scoring_seconds <= 0 or _bases_of(_models_key(run)) != bases:
+        if run.scoring_seconds <= 0 or _bases_of(run.id, run.created_at, _models_key(run)) != bases:
             continue
         start = (run.finished_at - run.created_at).total_seconds() - run.scoring_seconds if run.finished_at else -1.0
         if 0 <= start <= MAX_START_SECONDS and len(starts) < COMPARED_RUNS:
@@ -85,8 +85,10 @@ def _past_runs(bases: tuple[str, ...], device: str) -> tuple[list[float], list[f
     return ratios, starts
 
 
-def _bases_of(versions: tuple[tuple[str, int], ...]) -> tuple[str, ...] | None:
-    """The base encoders of a run's model versions, sorted (None when a version has since been deleted)."""
+@lru_cache(maxsize=256)
+def _bases_of(_run_id: int, _created_at: datetime, versions: tuple[tuple[str, int], ...]) -> tuple[str, ...] | None:
+    """The base encoders of a run's model versions, sorted (None when a version has since been deleted). Cached per
+    run, as ``_figures_said`` is: the page asks on every rerun, for up to 20 runs."""
     try:
         return tuple(sorted(base for base, _ in models_of([task for task, _ in versions], dict(versions))))
     except LookupError:

@@ -611,8 +611,12 @@ def _first_good_rows(spec: InputSpec, limit: int, name: str | None) -> tuple[lis
 def require_data_rows(spec: InputSpec, frame: pd.DataFrame, bad: list[BadRow], name: str) -> None:
     """InputFileError when the previewed start of a file (``preview``) shows a header and nothing below it."""
     if frame.empty and not bad:
-        heading = ", ".join(spec.columns)
-        raise InputFileError(f"{name}: the file has a header row ({heading}) but no data rows below it")
+        raise InputFileError(header_only(name, spec.columns))
+
+
+def header_only(name: str, columns: Iterable[object]) -> str:
+    """What every upload says of a file with column names and no rows under them."""
+    return f"{name}: the file has a header row ({', '.join(map(str, columns))}) but no data rows below it"
 
 
 def read_whole_table(raw: bytes, name: str, max_rows: int = EXCEL_MAX_ROWS) -> pd.DataFrame:

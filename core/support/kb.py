@@ -28,7 +28,7 @@ from core.auth import require
 from core.nlp.datacheck import LabelledFileError, read_labelled_file
 from core.nlp.sentence_encoder import get_sentence_encoder
 from core.repositories import knowledge_bases as kb_store
-from core.scoring.reading import file_lines, no_column
+from core.scoring.reading import file_lines, header_only, no_column
 from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, answer_key
 from core.wording import has_word
 
@@ -110,8 +110,7 @@ def read_faq_file(source: Path | bytes, name: str = "") -> pd.DataFrame:
     except LabelledFileError as exc:
         raise FaqFileError(str(exc)) from exc
     if frame.empty:
-        heading = ", ".join(frame.columns)
-        raise FaqFileError(f"{name or 'the file'}: the file has a header row ({heading}) but no data rows below it")
+        raise FaqFileError(header_only(name or "the file", frame.columns))
     return frame
 
 

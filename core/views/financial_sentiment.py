@@ -28,7 +28,7 @@ from core.sentiment.retention import first_day_kept
 from core.sentiment.score_items import ScoringProgress
 from core.settings import get_settings
 from core.stats import wilson_interval
-from core.storage.tables import utcnow
+from core.storage.tables import naive_utc, utcnow
 from core.stories.assign import group_new_items
 from core.views.app import DEFAULT_DAYS, SENTIMENT_COLORS, Notice, date_range, error_text, today
 from core.wording import count_of
@@ -350,8 +350,12 @@ def suggested_frequency(flt: ArticleFilter) -> str:
     (months of daily points, most of them thin), else daily."""
     if flt.start is None:
         return "day"
-    end = flt.end or datetime.combine(today(), time.min) + timedelta(days=1)
-    return "week" if end - flt.start > timedelta(days=WEEKLY_FROM_DAYS) else "day"
+    return "week" if _filter_end(flt) - flt.start > timedelta(days=WEEKLY_FROM_DAYS) else "day"
+
+
+def _filter_end(flt: ArticleFilter) -> datetime:
+    """Where the date filter ends: its end, or the end of today (UTC) when it has none."""
+    return flt.end or datetime.combine(today(), time.min) + timedelta(days=1)
 
 
 def _percent(share: float) -> str:
@@ -530,7 +534,7 @@ def compare_periods(flt: ArticleFilter, group_by: str, frequency: str, top: int 
     if group_by not in GROUPINGS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
     period = COMPARE_PERIOD[frequency]
-    end = flt.end or datetime.combine(today(), time.min) + timedelta(days=1)
+    end = _filter_end(flt)
     names, columns, moved_from = COMPARE_NAMES[frequency], None, None
     current, previous = _period_counts(flt, group_by, end - period, end)
     if not current and not previous:  # feeds that went quiet, or old items: compare the newest period that has some
@@ -564,9 +568,9 @@ def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetim
     """The filter for the items behind one point of a trend chart (click-through), within the date filter (a week
     the date filter starts or ends in counted only its days)."""
     start, end = bucket, bucket + BUCKET[frequency]
-    if flt.start is not None and _naive(flt.start) > _naive(start):
+    if flt.start is not None and naive_utc(flt.start) > naive_utc(start):
         start = flt.start
-    if flt.end is not None and _naive(flt.end) < _naive(end):
+    if flt.end is not None and naive_utc(flt.end) < naive_utc(end):
         end = flt.end
     narrowed = ArticleFilter(**{**flt.__dict__, "start": start, "end": end})
     if group_by == "topic":
@@ -576,10 +580,6 @@ def bucket_filter(flt: ArticleFilter, group_by: str, group: str, bucket: datetim
     elif group_by == "feed":
         narrowed.feed_ids = items.feed_ids_named(group)
     return narrowed
-
-
-def _naive(when: datetime) -> datetime:
-    return when.replace(tzinfo=None) if when.tzinfo else when
 
 
 def narrowing_text(flt: ArticleFilter, feed_names: Mapping[int, str]) -> str | None:
@@ -766,9 +766,9 @@ def sentiment_counts(flt: ArticleFilter, frequency: str, now: datetime | None = 
     long["so_far"] = ends > (now or utcnow())
     cut = pd.Series(False, index=long.index)
     if flt.start is not None:
-        cut |= starts < _naive(flt.start)
+        cut |= starts < naive_utc(flt.start)
     if flt.end is not None:
-        cut |= ends > _naive(flt.end)
+        cut |= ends > naive_utc(flt.end)
     long["cut"] = cut & ~long["so_far"]
     return long
 
@@ -789,6 +789,9 @@ def so_far_caption(counts: pd.DataFrame, frequency: str) -> str | None:
     return " ".join(said) or None
 
 
+DRILL_WHEN = {"day": "%Y-%m-%d", "week": "week of %Y-%m-%d", "hour": "%Y-%m-%d %H:00"}  # a bucket in the picker
+
+
 @dataclass(frozen=True)
 class Drill:
     """The items behind one chart point: a time bucket, a group (or all items) and maybe a sentiment."""
@@ -798,10 +801,7 @@ class Drill:
     sentiment: str | None = None
 
     def label(self, frequency: str) -> str:
-        when = {"day": f"{self.bucket:%Y-%m-%d}", "week": f"week of {self.bucket:%Y-%m-%d}"}.get(
-            frequency, f"{self.bucket:%Y-%m-%d %H:00}"
-        )
-        parts = [when, self.group or "all items"]
+        parts = [self.bucket.strftime(DRILL_WHEN[frequency]), self.group or "all items"]
         if self.sentiment:
             parts.append(self.sentiment)
         return " · ".join(parts)

@@ -41,7 +41,7 @@ from core.nlp.runs import (
 )
 from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
 from core.runs import FINISHED, status_label
-from core.scoring.reading import InputFileError
+from core.scoring.reading import InputFileError, header_only
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
 from core.staged_uploads import still_kept
@@ -112,11 +112,11 @@ def with_corrections(frame: pd.DataFrame, text_column: str, label_column: str, t
 
 
 def read_training_file(data: bytes, name: str) -> pd.DataFrame:
-    """An uploaded labelled CSV; LabelledFileError naming the file when it is unreadable, has a single column or no
-    rows under its header (said as Batch scoring and Customer service say it)."""
+    """An uploaded labelled CSV; LabelledFileError naming the file when it is unreadable, has no rows under its header
+    (said as every upload says it) or has a single column."""
     frame = read_labelled_file(data, name)
     if frame.empty and len(frame.columns):
-        raise LabelledFileError(f"{name}: the file has a header row ({', '.join(map(str, frame.columns))}) but no data rows below it")
+        raise LabelledFileError(header_only(name, frame.columns))
     if len(frame.columns) < 2:
         raise LabelledFileError(
             f"{name}: training needs a text column and a label column, but the file has one column ({frame.columns[0]!r})"
