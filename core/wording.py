@@ -15,6 +15,11 @@ def one_or_many(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
 
 
+def a_or_an(noun: str) -> str:
+    """The noun with its indefinite article by its first letter: "an analyst", "an admin", "a viewer"."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def sentence(text: str) -> str:
     """A message part ("the file has a header but no rows", also printed after "data check: " on the command line)
     as a sentence on a page: capital first letter, a full stop unless it already ends in punctuation."""

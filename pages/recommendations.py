@@ -213,9 +213,20 @@ def pick_version(key: str):  # noqa: ANN201
     return next(v for v in versions if v.id == chosen)
 
 
+def still_saving(info, action: str) -> bool:  # noqa: ANN001 - DatasetInfo
+    """While the version's save job still embeds its item texts, follow it here instead of ``action`` (which would
+    embed the same texts again, at the same time)."""
+    job = jobs.saving_job(info.id)
+    if job is None:
+        return False
+    st.info(recommendations.still_saving_text(info.id, action))
+    live_job(job.id)
+    return True
+
+
 def evaluate_tab() -> None:
     info = pick_version("rec_eval_version")
-    if info is None:
+    if info is None or still_saving(info, "evaluate it"):
         return
     if not may("analyst"):
         st.caption("Running an evaluation needs the analyst role; the latest stored results are shown below.")
@@ -262,7 +273,7 @@ def show_results(info, running: bool, may_evaluate: bool = True) -> None:  # noq
 
 def explore_tab() -> None:
     info = pick_version("rec_explore_version")
-    if info is None:
+    if info is None or still_saving(info, "explore its recommendations"):
         return
     rec = current_recommender(info.id)
     n = int(st.columns([1, 3])[0].number_input("Items per list", 1, 100, 10, key="rec_n"))

@@ -15,6 +15,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
+from core.wording import a_or_an
+
 ROLES = ("viewer", "analyst", "admin")  # each role may do everything the ones before it may
 ROLE_HELP = {
     "viewer": "read dashboards and download results",
@@ -99,7 +101,7 @@ def require(role: str, action: str) -> Actor:
         from core.auth.audit import record
 
         record(action, outcome="refused", detail={"role": actor.role, "needs": role})
-        raise PermissionDenied(f"{actor.username} is a {actor.role} and cannot {action}; this needs the {role} role")
+        raise PermissionDenied(f"{actor.username} is {a_or_an(actor.role)} and cannot {action}; this needs the {role} role")
     return actor
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from core.nlp.sentence_encoder import MAX_LENGTH, get_sentence_encoder
 from core.settings import get_settings
 
 log = logging.getLogger("beacon.recommend")
+PROGRESS_CHUNK = 1024  # texts embedded between two progress reports (a catalogue of 10,000 takes minutes on a CPU)
 
 
 def cache_dir() -> Path:
@@ -37,14 +39,22 @@ def embed_texts(texts: list[str], batch_size: int | None = None) -> np.ndarray:
     return get_sentence_encoder(item_text_base()).encode(texts, batch_size)
 
 
-def item_embeddings(texts: list[str]) -> np.ndarray:
-    """Embeddings of a catalogue's item texts, read from the cache when this exact text list was embedded before."""
+def item_embeddings(texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Embeddings of a catalogue's item texts, read from the cache when this exact text list was embedded before.
+    ``progress(done, total)`` is called as the texts are embedded (not when they come from the cache)."""
     path = cache_dir() / f"{texts_fingerprint(texts)}.npy"
     if path.exists():
         cached = np.load(path)
         if cached.shape[0] == len(texts):
             return cached
-    vectors = embed_texts(texts)
+    if progress is None:
+        vectors = embed_texts(texts)
+    else:
+        parts = []
+        for start in range(0, len(texts), PROGRESS_CHUNK):
+            progress(start, len(texts))
+            parts.append(embed_texts(texts[start : start + PROGRESS_CHUNK]))
+        vectors = np.concatenate(parts) if parts else embed_texts(texts)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npy")
     np.save(tmp, vectors)

@@ -121,6 +121,13 @@ def start(job_id: int) -> subprocess.Popen | None:
     return lifecycle.launch(RECOMMENDATION_JOB, job_id)
 
 
+def saving_job(dataset_id: int) -> JobView | None:
+    """The save job still preparing a dataset version (embedding its item texts after writing it), if any: Evaluate
+    and Explore wait for it rather than embed the same texts again at the same time."""
+    job = latest_job("save", dataset_id)
+    return job if job is not None and not job.finished else None
+
+
 def get_job(job_id: int) -> JobView:
     lifecycle.mark_interrupted(RECOMMENDATION_JOB)
     return run_rows.get(RecJob, job_id, _view, RECOMMENDATION_JOB.missing(job_id))
@@ -148,6 +155,12 @@ class _Stages:
         lifecycle.update(RECOMMENDATION_JOB, self.job_id, stage=stage[:200], progress=progress, heartbeat_at=utcnow())
         self.done += 1
         log.info("recommendation job %s: %s", self.job_id, stage)
+
+    def embedding(self, done: int, total: int) -> None:
+        """How far the item texts are embedded (minutes for a large catalogue on a CPU): within the current step."""
+        progress = min(0.99, (self.done - 1 + done / max(1, total)) / self.total)
+        lifecycle.update(RECOMMENDATION_JOB, self.job_id, stage=f"embedding the item texts ({done:,} of {total:,})",
+                         progress=max(0.0, progress), heartbeat_at=utcnow())  # fmt: skip
 
 
 def execute_job(job_id: int) -> JobView:
@@ -185,8 +198,9 @@ def _save(job: JobView) -> tuple[dict, int]:
                         p["mapping"].get("min_rating"))  # fmt: skip
     step(SAVE_STEPS[2])
     info = store.save_dataset(check, p["name"], p["interactions_file"], p["items_file"], p["mapping"])
+    lifecycle.update(RECOMMENDATION_JOB, job.id, dataset_id=info.id)  # Evaluate and Explore wait for it (saving_job)
     step(SAVE_STEPS[3])  # done now, so Evaluate and Explore find the embeddings cached
-    item_embeddings(dataset_from_check(check).texts())
+    item_embeddings(dataset_from_check(check).texts(), step.embedding)
     shutil.rmtree(folder, ignore_errors=True)  # the uploads are in the dataset version now
     return {"dataset_id": info.id, "already_saved": info.already_saved, "saved_as": info.label}, info.id
 
@@ -198,7 +212,7 @@ def _evaluate(job: JobView) -> tuple[dict, int]:
     cfg = EvalConfig(**job.params)
     step = _Stages(job.id, 3 + evaluation_steps(cfg))
     step("loading the dataset version")
-    evaluation_id = evaluate_version(job.dataset_id, cfg, step)
+    evaluation_id = evaluate_version(job.dataset_id, cfg, step, step.embedding)
     return {"evaluation_id": evaluation_id}, job.dataset_id
 
 

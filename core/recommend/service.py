@@ -5,7 +5,7 @@ version (evaluate it, fit it, the nightly refit and export)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -179,12 +179,15 @@ class Recommender:
         })
 
 
-def evaluate_version(dataset_id: int, cfg: EvalConfig, progress: Progress | None = None) -> int:
-    """Evaluate every model on a dataset version and store the result (with protocol, seed and version); returns its id."""
+def evaluate_version(
+    dataset_id: int, cfg: EvalConfig, progress: Progress | None = None, embedding: Callable[[int, int], None] | None = None
+) -> int:
+    """Evaluate every model on a dataset version and store the result (with protocol, seed and version); returns its id.
+    ``embedding(done, total)`` follows the item texts' embedding when they are not cached yet."""
     say = progress or (lambda _stage: None)
     ds = store.load_dataset(dataset_id)
     say("embedding the item texts")
-    result = evaluate(ds, item_embeddings(ds.texts()), cfg, progress)
+    result = evaluate(ds, item_embeddings(ds.texts(), embedding), cfg, progress)
     say("storing the results")
     return store.save_evaluation(dataset_id, result)
 

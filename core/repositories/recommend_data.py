@@ -96,9 +96,11 @@ def delete_dataset(dataset_id: int) -> DatasetInfo:
         row = session.get(RecDataset, dataset_id)
         if row is None:
             raise _missing(dataset_id)
-        busy = select(RecJob.id).where(RecJob.dataset_id == dataset_id, RecJob.status.in_(("queued", "running"))).limit(1)
-        if session.scalar(busy) is not None:
-            raise ValueError(f"dataset version {dataset_id} is being evaluated right now; delete it once that has finished")
+        busy = select(RecJob.kind).where(RecJob.dataset_id == dataset_id, RecJob.status.in_(("queued", "running"))).limit(1)
+        kind = session.scalar(busy)
+        if kind is not None:
+            doing = "still being saved" if kind == "save" else "being evaluated right now"
+            raise ValueError(f"dataset version {dataset_id} is {doing}; delete it once that has finished")
         gone = _info(row)
         session.delete(row)
         return gone

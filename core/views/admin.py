@@ -12,7 +12,7 @@ from core.downloads import safe_csv
 from core.repositories.users import UserView
 from core.settings import get_settings
 from core.staged_uploads import KEEP_HOURS
-from core.wording import count_of
+from core.wording import a_or_an, count_of
 
 
 def roles_caption() -> str:
@@ -21,8 +21,9 @@ def roles_caption() -> str:
 
 def read_only_message(actor: Actor, admins: list[str]) -> str:
     """What a non-admin reads here: their role, what it allows, and whom to ask for another."""
+    ask = ", ".join(admins) or "an admin"
     return (f"Managing users and reading the audit log needs the admin role. You are signed in as {actor.username}, "
-            f"a {actor.role}: you can {ROLE_HELP[actor.role]}. To change your role, ask {', '.join(admins) or 'an admin'}.")  # fmt: skip
+            f"{a_or_an(actor.role)}: you can {ROLE_HELP[actor.role]}. To change your role, ask {ask}.")  # fmt: skip
 
 
 def users_frame(users: list[UserView]) -> pd.DataFrame:

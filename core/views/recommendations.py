@@ -89,3 +89,9 @@ def saved_text(dataset_id: int, result: dict, seconds: float) -> str:
         return (f"These files hold the same data as dataset version {result.get('saved_as') or f'v{dataset_id}'}: nothing new "
                 "was saved. Evaluate it on the Evaluate tab.")
     return f"Saved as dataset version v{dataset_id} in {seconds:.0f} s. Evaluate it on the Evaluate tab."
+
+
+def still_saving_text(dataset_id: int, action: str) -> str:
+    """What Evaluate and Explore say while a version's save is still preparing it."""
+    return (f"Dataset version v{dataset_id} is still being saved: its item texts are being embedded for the text-based "
+            f"recommenders. You can {action} here when that finishes (this tab follows it).")

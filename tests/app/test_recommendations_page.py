@@ -211,6 +211,28 @@ def test_an_admin_deletes_a_dataset_version_with_its_files(db):
     assert at.selectbox(key="rec_explore_version").value == second.id
 
 
+def test_evaluate_and_explore_wait_for_a_version_still_being_saved(db):
+    """A version is listed once written, but its save job still embeds the item texts: Evaluate and Explore follow that
+    job instead of offering to start the same embedding again."""
+    from core import runs as lifecycle
+
+    info = saved_dataset()
+    job_id = jobs._insert("save", {}, info.id, "test-analyst")
+    assert lifecycle.claim(jobs.RECOMMENDATION_JOB, job_id)
+    lifecycle.update(jobs.RECOMMENDATION_JOB, job_id, stage="embedding the item texts (1,024 of 9,742)", progress=0.8)
+    for tab, action in (("Evaluate", "evaluate it"), ("Explore", "explore its recommendations")):
+        at = open_page("recommendations.py", tab)
+        assert_no_exception(at)
+        [said] = [t for t in texts(at.info) if "still being saved" in t]
+        assert said.startswith(f"Dataset version v{info.id} is still being saved") and f"You can {action} here" in said
+        [bar] = [p.text for p in at.get("progress")]
+        assert bar.startswith("Saving the dataset version: embedding the item texts (1,024 of 9,742) · ")
+        assert not [b for b in at.button if b.label in ("Evaluate", "Find users for this item")]
+    lifecycle.finish(jobs.RECOMMENDATION_JOB, job_id, lifecycle.SUCCEEDED, stage="done", progress=1.0)
+    at = open_page("recommendations.py", "Evaluate")
+    assert button(at, "Evaluate") is not None and not [t for t in texts(at.info) if "still being saved" in t]
+
+
 def test_a_dataset_version_being_evaluated_is_not_deleted(db):
     from core.recommend.evaluate import EvalConfig
 

@@ -183,6 +183,8 @@ def test_a_non_admin_on_the_admin_page_gets_a_read_only_view_without_forms(db):
         assert "needs the admin role" in info and "signed in as test-viewer, a viewer" in info and "ask root" in info
         assert not viewer.text_input and not viewer.main.button and not viewer.selectbox and not viewer.dataframe
         assert not viewer.get("form")
+    analyst = open_page("admin.py", "Users", role="analyst")
+    assert "signed in as test-analyst, an analyst: you can" in texts(analyst.info)[0]  # "an", not "a analyst"
     assert list_events(action="list users") == []  # nothing was even attempted on their behalf
 
 

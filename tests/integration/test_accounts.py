@@ -80,7 +80,7 @@ def test_sessions_expire_when_idle_and_end_on_sign_out_or_disable(db):
 def test_user_management_is_admin_only_and_audited(db):
     auth.create_user("ana", PASSWORD, "analyst")
     with acting_as(Actor("ana", "analyst")):
-        with pytest.raises(PermissionDenied, match="ana is a analyst and cannot create users; this needs the admin role"):
+        with pytest.raises(PermissionDenied, match="ana is an analyst and cannot create users; this needs the admin role"):
             auth.create_user("eve", PASSWORD, "admin")
     auth.set_role("ana", "viewer")
     events = auth.list_events()

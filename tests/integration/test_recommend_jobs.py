@@ -72,3 +72,50 @@ def test_the_worker_runs_a_job_whose_process_never_started(db):
     lifecycle.update(jobs.RECOMMENDATION_JOB, job_id, created_at=utcnow() - timedelta(minutes=2))
     training_job()
     assert jobs.get_job(job_id).status == "succeeded"
+
+
+def test_a_version_still_embedding_its_item_texts_is_followed_not_embedded_again(db, monkeypatch):
+    """The save job names its version as soon as it is written, so Evaluate and Explore wait for the embedding (and a
+    delete is refused) instead of embedding the same texts again at the same time; the stage counts the texts."""
+    from core.recommend import embeddings
+
+    monkeypatch.setattr(embeddings, "PROGRESS_CHUNK", 5)  # 13 catalogue items: three reports
+    seen: list[tuple] = []
+    report = jobs._Stages.embedding
+
+    def watch(self, done: int, total: int) -> None:
+        report(self, done, total)
+        job = jobs.get_job(self.job_id)
+        saving = jobs.saving_job(job.dataset_id) if job.dataset_id else None
+        try:
+            with acting_as(Actor("ada", "admin")):
+                store.delete_dataset(job.dataset_id)
+            refused = ""
+        except ValueError as exc:
+            refused = str(exc)
+        seen.append((job.stage, round(job.progress, 3), saving.id if saving else None, refused))
+
+    monkeypatch.setattr(jobs._Stages, "embedding", watch)
+    job_id = queue_save()
+    job = jobs.execute_job(job_id)
+    assert job.status == "succeeded", job.error
+    assert [s[0] for s in seen] == [f"embedding the item texts ({n} of 13)" for n in (0, 5, 10)]
+    assert [s[1] for s in seen] == sorted(s[1] for s in seen) and 0.7 <= seen[0][1] < seen[-1][1] < 1.0
+    assert {s[2] for s in seen} == {job_id}
+    assert {s[3] for s in seen} == {f"dataset version {job.dataset_id} is still being saved; delete it once that has finished"}
+    assert jobs.saving_job(job.dataset_id) is None  # finished: Evaluate and Explore open
+
+
+def test_texts_embedded_in_parts_for_progress_match_one_pass(db, monkeypatch):
+    import numpy as np
+
+    from core.recommend import embeddings
+
+    texts = [f"item {i}: a {'long ' * (i % 7)}description of a product" for i in range(11)]
+    whole = embeddings.embed_texts(texts)
+    monkeypatch.setattr(embeddings, "PROGRESS_CHUNK", 4)
+    reports: list[tuple[int, int]] = []
+    parts = embeddings.item_embeddings(texts, lambda done, total: reports.append((done, total)))
+    assert reports == [(0, 11), (4, 11), (8, 11)]
+    assert np.allclose(parts, whole, atol=2e-2)
+    assert embeddings.item_embeddings(texts, lambda *_: reports.append(None)) is not None and len(reports) == 3  # cached

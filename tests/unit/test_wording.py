@@ -1,6 +1,6 @@
 """Counts in sentences: one word for one thing, the plural for any other number."""
 
-from core.wording import clock_duration, count_of, time_taken
+from core.wording import a_or_an, clock_duration, count_of, time_taken
 
 
 def test_one_is_singular_and_every_other_count_plural():
@@ -63,3 +63,7 @@ def test_progress_words_add_the_time_left_from_their_own_clock(monkeypatch) -> N
     assert words(400, 2000) == "Scoring tickets… 400 of 2,000 · about 2m 00s left"
     assert words(2100, 2000) == "Scoring tickets… 2,000 of 2,000"
 
+
+
+def test_a_role_reads_with_its_article():
+    assert [a_or_an(role) for role in ("viewer", "analyst", "admin")] == ["a viewer", "an analyst", "an admin"]
