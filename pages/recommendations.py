@@ -263,7 +263,7 @@ def show_results(info, running: bool, may_evaluate: bool = True) -> None:  # noq
     helps = recommendations.column_help(latest.k)
     table(recommendations.results_table(latest.results, latest.k), hide_index=True, width="stretch", key="rec_results",
           column_config={"Model": st.column_config.TextColumn("Model", pinned=True)}
-          | {name: st.column_config.NumberColumn(name, help=text, format="%.2f" if name in recommendations.SECONDS else None)
+          | {name: st.column_config.NumberColumn(name, help=text, format=recommendations.column_format(name))
              for name, text in helps.items()})  # fmt: skip
     chart = px.bar(recommendations.chart_frame(latest.results, latest.k), x="metric", y="value", color="Model", barmode="group",
                    labels={"metric": "Metric", "value": "Value"}, title="Models side by side")

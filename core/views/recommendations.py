@@ -48,6 +48,11 @@ def column_help(k: int = 10) -> dict[str, str]:
     return {_at_k(label, k): _at_k(text, k) for label, text in COLUMN_HELP.items()}
 
 
+def column_format(name: str) -> str:
+    """Every metric with 3 decimals (0.210 beside 0.353, not 0.21), seconds with 2."""
+    return "%.2f" if name in SECONDS else "%.3f"
+
+
 def chart_frame(rows: list[dict], k: int = 10) -> pd.DataFrame:
     table = results_table(rows, k)
     metrics = [_at_k(m, k) if "Recall@20" not in m else m for m in CHART_METRICS]

@@ -128,6 +128,8 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     assert "Cold-start Recall@20" not in results.columns
     config = json.loads(table.proto.columns)
     assert config["Model"]["pinned"] is True  # the model stays in view when the table scrolls sideways
+    formats = {name: column["type_config"].get("format") for name, column in config.items() if "type_config" in column}
+    assert formats["NDCG@10"] == formats["× popularity"] == "%.3f" and formats["Fit (s)"] == "%.2f"  # 0.210, not 0.21
     assert "Popularity baseline" in config["× popularity"]["help"] and "catalogue" in config["Coverage@10"]["help"]
     assert results.loc[results["Model"] == "Popularity", "× popularity"].item() == 1.0
     assert {"Metric", "Value", "Model"} <= set(chart_titles(at)) and not lower_case_titles(at)
