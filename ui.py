@@ -192,6 +192,11 @@ def confirm_deletion(state_key: str, question: str) -> bool:
     return False
 
 
+def count_column(label: str, **options):  # noqa: ANN201 - a streamlit column config
+    """A table column of counts, grouped by thousands ("100,836 rows", not "100836")."""
+    return st.column_config.NumberColumn(label, format="localized", **options)
+
+
 # How a news item (Article) is shown in a table, wherever items are listed (Financial sentiment, an alert's items).
 ARTICLE_COLUMNS = {
     "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),

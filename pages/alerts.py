@@ -26,6 +26,7 @@ from digests_ui import digests_tab as show_digests
 from ui import (
     ARTICLE_COLUMNS,
     confirm_deletion,
+    count_column,
     keep_choice,
     may,
     open_for_editing,
@@ -58,13 +59,13 @@ RULE_COLUMNS = {
     "counts": st.column_config.TextColumn("Counts", help="stories: a story carried by several feeds counts once; items: every item"),
     "cooldown_hours": st.column_config.NumberColumn("Cooldown (h)"),
     "recipients": st.column_config.TextColumn("Recipients"),
-    "alerts": st.column_config.NumberColumn("Alerts"),
+    "alerts": count_column("Alerts"),
     "false_alarm_rate": st.column_config.NumberColumn("False-alarm rate", format="percent",
                                                       help="Alerts of the rule marked a false alarm, of all its alerts"),
 }
 PREVIEW_COLUMNS = {
     "window_end": st.column_config.DatetimeColumn("Would have fired at (UTC)", format="YYYY-MM-DD HH:mm"),
-    "items": st.column_config.NumberColumn("Items"),
+    "items": count_column("Items"),
     "negative_share": SHARE,
     "baseline_share": BASELINE,
     "reason": st.column_config.TextColumn("Why", width="large"),
@@ -169,7 +170,7 @@ if alerts_tab.open:
                     "fired_at": st.column_config.DatetimeColumn("Fired at (UTC)", format="YYYY-MM-DD HH:mm"),
                     "rule": st.column_config.TextColumn("Rule"),
                     "scope": st.column_config.TextColumn("Scope"),
-                    "items": st.column_config.NumberColumn("Stories or items", help="What the rule counts: stories by default"),
+                    "items": count_column("Stories or items", help="What the rule counts: stories by default"),
                     "negative_share": SHARE,
                     "baseline_share": BASELINE,
                     "state": st.column_config.TextColumn("State", width="medium"),
@@ -349,7 +350,7 @@ def rule_form(rules: list[dict]) -> None:
             if not tried.firings and (warning := dash.scope_warning(fields["scope_type"], fields["scope_value"])):
                 say("warning", warning)
             if tried.firings:
-                counted = st.column_config.NumberColumn("Items" if fields["count_items"] else "Stories")
+                counted = count_column("Items" if fields["count_items"] else "Stories")
                 table(dash.preview_table(tried), hide_index=True, width="stretch", key="preview_table",
                       column_config=PREVIEW_COLUMNS | {"items": counted})  # fmt: skip
 

@@ -14,6 +14,7 @@ from core.wording import count_of
 from ui import (
     chart_labels,
     confusion_chart,
+    count_column,
     delete_after_confirmation,
     example_download,
     failing_plainly,
@@ -276,8 +277,8 @@ def run_deletion(run) -> None:  # noqa: ANN001 - RunView
 
 RUN_COLUMNS = {  # the past runs' columns in the user's words
     "run": "Run", "started": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"), "by": "By",
-    "file": "File", "models": "Models", "engine": "Engine", "masked": "Masked", "status": "Status", "rows": "Rows",
-    "not parsed": "Not parsed",
+    "file": "File", "models": "Models", "engine": "Engine", "masked": "Masked", "status": "Status", "rows": count_column("Rows"),
+    "not parsed": count_column("Not parsed"),
 }  # fmt: skip
 
 

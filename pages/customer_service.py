@@ -36,6 +36,7 @@ from core.wording import count_of
 from ui import (
     chart_labels,
     confirm_deletion,
+    count_column,
     draw_partial_periods_lighter,
     example_download,
     keep_choice,
@@ -59,7 +60,7 @@ COLUMN_LABELS = {  # table columns in the user's words
     "asked_at": st.column_config.DatetimeColumn("Asked (UTC)", format=WHEN), "kb": "Knowledge base", "question": "Question",
     "action": "Decision", "reasons": "Why escalated", "confidence": st.column_config.NumberColumn("Confidence", format="%.2f"),
     "intent": "Intent", "sentiment": "Customer sentiment", "feedback": "Feedback", "source": "Asked from",
-    "name": "Knowledge base", "active version": "Active version", "entries": "Entries", "versions": "Versions",
+    "name": "Knowledge base", "active version": "Active version", "entries": count_column("Entries"), "versions": "Versions",
     "version": "Version", "active": "Active", "note": "Note", "added": "Added", "updated": "Updated", "rejected": "Rejected",
     "flagged": "Flagged for review", "created_by": "Imported by",
     "created_at": st.column_config.DatetimeColumn("Imported (UTC)", format=WHEN),

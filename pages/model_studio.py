@@ -18,6 +18,7 @@ from ui import (
     chart_labels,
     confirm_deletion,
     confusion_chart,
+    count_column,
     delete_after_confirmation,
     example_download,
     failing_plainly,
@@ -35,7 +36,7 @@ from ui import (
 use_app_navigation()
 
 COLUMN_LABELS = {  # table columns in the user's words
-    "run": "Run", "task": "Task", "method": "Method", "status": "Status", "rows": "Rows", "version": "Version", "by": "By",
+    "run": "Run", "task": "Task", "method": "Method", "status": "Status", "rows": count_column("Rows"), "version": "Version", "by": "By",
     "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"), "active": "Active",
     "accuracy": "Accuracy", "labels": "Classes", "params": "Settings", "data fingerprint": "Data fingerprint",
     "training time": "Training time", "device": "Device", "base": "Base encoder",

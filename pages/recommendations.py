@@ -16,6 +16,7 @@ from core.views import recommendations
 from core.wording import count_of
 from ui import (
     confirm_deletion,
+    count_column,
     example_download,
     failing_plainly,
     keep_choice,
@@ -35,10 +36,12 @@ NONE = "(none)"
 MIN_RATING_HELP = ("Empty: every interaction counts, whatever its rating. With a rating such as 4, only interactions rated 4 "
                    "or more count as a user liking the item; the others are left out of training and evaluation.")
 COLUMN_LABELS = {  # table columns in the user's words
-    "version": "Dataset version", "name": "Name", "interactions": "Interactions", "users": "Users", "catalogue items": "Catalogue items",
-    "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"), "item": "Item id", "title": "Title",
-    "category": "Category", "when": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"), "rank": "Rank",
-    "score": "Score", "reason": "Why recommended", "text similarity": "Text similarity", "user": "User", "history size": "Items in history",
+    "version": "Dataset version", "name": "Name", "interactions": count_column("Interactions"), "users": count_column("Users"),
+    "catalogue items": count_column("Catalogue items"),
+    "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
+    "item": "Item id", "title": "Title", "category": "Category",
+    "when": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"), "rank": "Rank", "score": "Score",
+    "reason": "Why recommended", "text similarity": "Text similarity", "user": "User", "history size": count_column("Items in history"),
     "similarity": "Similarity",
 }
 

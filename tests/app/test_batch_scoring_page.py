@@ -182,6 +182,9 @@ def test_a_second_upload_opens_its_own_run_and_past_runs_are_current(tiny_models
     past = past_runs_table(at)
     assert dict(zip(past["run"], past["status"])) == {first: "complete", second: "complete"}
     assert dict(zip(past["run"], past["rows"])) == {first: 4, second: 1}
+    [shown] = [f for f in at.dataframe if "models" in f.value.columns]
+    columns = json.loads(shown.proto.columns)
+    assert columns["rows"]["type_config"]["format"] == columns["not parsed"]["type_config"]["format"] == "localized"  # 2,000
     at.selectbox(key="scoring_open").set_value(first)  # opening another run still works
     at.run()
     assert any(f"Run {first}: first.csv" in s for s in texts(at.subheader))

@@ -102,8 +102,11 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     assert [d.id for d in store.list_datasets()] == [1]
     saved = open_page("recommendations.py", "Data")  # coming back later: the saved version is listed
     assert_no_exception(saved)
-    listed = [f.value for f in saved.dataframe if "catalogue items" in f.value.columns][0]
+    [versions] = [f for f in saved.dataframe if "catalogue items" in f.value.columns]
+    listed = versions.value
     assert listed["version"].tolist() == ["v1"] and listed["interactions"].tolist() == [50]
+    counts = json.loads(versions.proto.columns)
+    assert {counts[c]["type_config"]["format"] for c in ("interactions", "users", "catalogue items")} == {"localized"}  # 100,836
     log = (jobs.jobs_dir() / "job-1.log").read_text()
     assert [stage for stage in jobs.SAVE_STEPS if f"recommendation job 1: {stage}" in log] == list(jobs.SAVE_STEPS), log
 
