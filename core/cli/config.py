@@ -9,10 +9,11 @@ from pathlib import Path
 def cmd_config_apply(args: argparse.Namespace) -> int:
     from core.config_file import apply_config
     from core.storage import upgrade_database
+    from core.wording import count_of
 
     upgrade_database()
     counts = apply_config(Path(args.file))
-    print("applied " + ", ".join(f"{n} {section}" for section, n in counts.items()))
+    print("applied " + ", ".join(count_of(n, section.removesuffix("s").replace("_", " ")) for section, n in counts.items()))
     return 0
 
 

@@ -67,7 +67,7 @@ def test_apply_creates_entries_and_a_second_apply_changes_nothing(db, tmp_path: 
     config.write_text(GOOD)
     first = _apply(config)
     assert first.returncode == 0, first.stderr
-    assert "1 feeds, 1 watchlists, 1 alert_rules" in first.stdout
+    assert first.stdout.strip() == "applied 1 feed, 1 watchlist, 1 alert rule"
     after_first = _stored()
     assert after_first[0] == [("Markets", "http://127.0.0.1:9/markets.rss", ("markets",), 30)]
     assert after_first[1] == [("Big tech", ("Apple", "Microsoft"), ("AAPL", "MSFT"))]
