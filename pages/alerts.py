@@ -55,7 +55,8 @@ RULE_COLUMNS = {
     "scope": st.column_config.TextColumn("Scope"),
     "test": st.column_config.TextColumn("Test", width="medium"),
     "window_hours": st.column_config.NumberColumn("Window (h)"),
-    "min_items": st.column_config.NumberColumn("Min items"),
+    "min_items": st.column_config.NumberColumn("Minimum",
+                                               help="Stories (items, where Counts says so) the window needs before the rule tests it"),
     "counts": st.column_config.TextColumn("Counts", help="stories: a story carried by several feeds counts once; items: every item"),
     "cooldown_hours": st.column_config.NumberColumn("Cooldown (h)"),
     "recipients": st.column_config.TextColumn("Recipients"),
@@ -290,10 +291,12 @@ def rule_form(rules: list[dict]) -> None:
         scope_value = r3.text_input("Scope value", value=v["scope_value"], key=f"rule_value{k}",
                                     help="The topic, company, watchlist, keyword or feed name to watch.")
         c1, c2, c3 = st.columns(3)
-        window = c1.number_input("Window (hours)", min_value=0.5, value=float(v["window_hours"]), step=1.0, key=f"rule_window{k}")
+        window = c1.number_input("Window (hours)", min_value=0.5, value=float(v["window_hours"]), step=1.0, format="%g",
+                                 key=f"rule_window{k}")  # 24, not 24.00; 1.5 stays 1.5
         min_items = c2.number_input("Minimum stories in the window", min_value=1, value=int(v["min_items"]), step=1, key=f"rule_min{k}",
                                     help="Items instead, when the rule counts items")
         cooldown = c3.number_input("Cooldown (hours)", min_value=MIN_COOLDOWN_HOURS, value=float(v["cooldown_hours"]), step=1.0,
+                                   format="%g",
                                    key=f"rule_cooldown{k}",
                                    help="After an alert the rule stays quiet this long (at least 1 hour), and it never "
                                         "fires again on the same items.")

@@ -287,6 +287,8 @@ def test_a_rule_is_edited_in_place(db):
     assert widget(at.number_input, "Threshold").value == 0.6
     assert widget(at.number_input, "Minimum stories in the window").value == 4
     assert widget(at.number_input, "Cooldown (hours)").value == 6
+    hours = [widget(at.number_input, label).proto.format for label in ("Window (hours)", "Cooldown (hours)")]
+    assert hours == ["%g", "%g"]  # shown as 24 and 6, not 24.00 and 6.00
     assert widget(at.text_input, "Recipients (comma-separated emails)").value == "risk@example.com"
     widget(at.number_input, "Threshold").set_value(0.7)
     button(at, "Save rule").click().run()
