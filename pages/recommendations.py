@@ -146,7 +146,7 @@ def data_tab() -> None:
     min_rating = None
     if inter_map.get("rating"):
         min_rating = st.number_input("Count an interaction as relevant from rating", value=None, step=0.5, placeholder="every rating",
-                                     key=f"rec_min_rating_{inter_file.file_id}", help=MIN_RATING_HELP)  # fmt: skip
+                                     format="%g", key=f"rec_min_rating_{inter_file.file_id}", help=MIN_RATING_HELP)  # fmt: skip
     check = check_files(inter, items, inter_map, item_map, inter_file.name, items_file.name, min_rating)
     st.subheader("Data check")
     if check.stats:
