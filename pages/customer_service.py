@@ -61,11 +61,11 @@ COLUMN_LABELS = {  # table columns in the user's words
     "action": "Decision", "reasons": "Why escalated", "confidence": st.column_config.NumberColumn("Confidence", format="%.2f"),
     "intent": "Intent", "sentiment": "Customer sentiment", "feedback": "Feedback", "source": "Asked from",
     "name": "Knowledge base", "active version": "Active version", "entries": count_column("Entries"), "versions": "Versions",
-    "version": "Version", "active": "Active", "note": "Note", "added": "Added", "updated": "Updated", "rejected": "Rejected",
-    "flagged": "Flagged for review", "created_by": "Imported by",
+    "version": "Version", "active": "Active", "note": "Note", "added": count_column("Added"), "updated": count_column("Updated"),
+    "rejected": count_column("Rejected"), "flagged": count_column("Flagged for review"), "created_by": "Imported by",
     "created_at": st.column_config.DatetimeColumn("Imported (UTC)", format=WHEN),
     "answer": "Answer", "category": "Category", "status": "Status", "line": "Line", "column": "Column", "reason": "Reason",
-    "cluster": "Cluster", "label": "Topic", "size": "Tickets", "examples": "Example questions",
+    "cluster": "Cluster", "label": "Topic", "size": count_column("Tickets"), "examples": "Example questions",
     "matched_question": "Closest FAQ question",
 }
 
