@@ -65,12 +65,14 @@ def clock_duration(seconds: float) -> str:
 MIN_SECONDS_MEASURED = 10.0  # a speed measured over less than this says more about start-up than about the work
 
 
-def time_left(seconds: float | None, done: float, total: float) -> str:
-    """" · about 4m 20s left" when ``done`` of ``total`` took ``seconds`` at a steady speed; "" while that is not
-    known yet (too soon, nothing done) or nothing is left."""
+def time_left(seconds: float | None, done: float, total: float, since: float = 0.0) -> str:
+    """" · about 4m 20s left" when ``done`` of ``total`` took ``seconds`` at a steady speed, counted down by the
+    ``since`` seconds that have passed since it was measured; "" while that is not known yet (too soon, nothing done)
+    or nothing is left."""
     if seconds is None or seconds < MIN_SECONDS_MEASURED or done <= 0 or done >= total:
         return ""
-    return f" · about {clock_duration(seconds * (total - done) / done)} left"
+    left = seconds * (total - done) / done - max(0.0, since)
+    return f" · about {clock_duration(left)} left" if left >= 1 else ""
 
 
 def rough_duration(seconds: float) -> str:

@@ -346,7 +346,7 @@ class _RunReporter:
 
     def progress(self, p: TrainingProgress) -> None:
         point = {"epoch": p.epoch, "epochs": p.epochs, "step": p.step, "total_steps": p.total_steps, "loss": round(p.loss, 5),
-                 "s": self._seconds_into("training")}  # fmt: skip
+                 "s": self._seconds_into("training"), "at": utcnow().isoformat(timespec="seconds")}  # fmt: skip
         if p.val_macro_f1 is not None:
             point |= {"val_accuracy": p.val_accuracy, "val_macro_f1": p.val_macro_f1}
         self.points.append(point)
@@ -365,7 +365,8 @@ class _RunReporter:
         if done < total and time.monotonic() - self._last_write <= 2.0:
             return
         self._last_write = time.monotonic()
-        point = {"stage": LABELLING, "done": done, "total": total, "s": seconds, "from": self._first_labelled}
+        point = {"stage": LABELLING, "done": done, "total": total, "s": seconds, "from": self._first_labelled,
+                 "at": utcnow().isoformat(timespec="seconds")}
         _set(self.run_id, progress=[point], heartbeat_at=utcnow())
 
     def should_stop(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +46,7 @@ from core.scoring.reading import InputFileError, header_only
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
 from core.settings import get_settings
 from core.staged_uploads import still_kept
+from core.storage.tables import utcnow
 from core.views.batch_scoring import UploadCheck, check_upload
 from core.views.batch_scoring import may_delete as may_delete_run  # noqa: F401 - one rule for every run: ended, and theirs or an admin's
 from core.wording import count_of, loose_key, rough_duration, time_left, time_taken
@@ -354,15 +356,15 @@ def run_caption(run: RunView) -> str:
     return " · ".join(parts)
 
 
-def run_fraction(run: RunView) -> tuple[float, str]:
-    """Progress bar value and its caption."""
+def run_fraction(run: RunView, now: datetime | None = None) -> tuple[float, str]:
+    """Progress bar value and its caption; the time left counts down from the newest point to ``now``."""
     if run.status == "queued":
         return 0.0, "waiting for the training process to start"
     if not run.progress:
         return 0.0, "loading the encoder and preparing batches"
     last = run.progress[-1]
     if last.get("stage") == LABELLING:
-        left = _time_left(run, last.get("from", 0), last["done"], last["total"], last.get("s"))
+        left = _time_left(run, last.get("from", 0), last["done"], last["total"], last.get("s"), _since(last, now))
         return (last["done"] / max(1, last["total"]),
                 f"the teacher labels the texts: {last['done']:,} of {last['total']:,}{left} (then the student trains)")  # fmt: skip
     fraction = min(1.0, last["step"] / max(1, last["total_steps"]))
@@ -372,14 +374,23 @@ def run_fraction(run: RunView) -> tuple[float, str]:
         return fraction, (f"stopped early after epoch {last['epoch']} of {last['epochs']}: the validation score stopped "
                           f"improving (the best epoch is kept) · loss {last['loss']:.4f}")  # fmt: skip
     first = run.progress[0]
-    left = _time_left(run, first["step"], last["step"], last["total_steps"], last.get("s", 0) - first.get("s", 0) if "s" in last else None)
+    seconds = last.get("s", 0) - first.get("s", 0) if "s" in last else None
+    left = _time_left(run, first["step"], last["step"], last["total_steps"], seconds, _since(last, now))
     return fraction, f"epoch {last['epoch']}/{last['epochs']} · step {last['step']}/{last['total_steps']} · loss {last['loss']:.4f}{left}"
 
 
-def _time_left(run: RunView, first: int, done: int, total: int, seconds: float | None) -> str:
-    """How long is left at the speed the stage went from ``first`` to ``done`` in ``seconds``, while the run is going
-    ("" for runs recorded before the points carried their time)."""
-    return "" if run.finished else time_left(seconds, done - first, total - first)
+def _time_left(run: RunView, first: int, done: int, total: int, seconds: float | None, since: float) -> str:
+    """How long is left at the speed the stage went from ``first`` to ``done`` in ``seconds``, less the ``since``
+    seconds gone by since, while the run is going ("" for runs recorded before the points carried their time)."""
+    return "" if run.finished else time_left(seconds, done - first, total - first, since)
+
+
+def _since(point: dict, now: datetime | None) -> float:
+    """Seconds from a progress point to ``now`` (the run writes a point every ten steps or so: minutes apart on a
+    slow CPU, so the time left counts down in between); 0 for points recorded without their time."""
+    if "at" not in point:
+        return 0.0
+    return max(0.0, ((now or utcnow()) - datetime.fromisoformat(point["at"])).total_seconds())
 
 
 def progress_frame(run: RunView) -> pd.DataFrame:

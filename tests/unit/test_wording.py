@@ -50,6 +50,7 @@ def test_the_time_left_follows_the_speed_so_far_once_it_is_known() -> None:
     assert time_left(60.0, 100, 1100) == " · about 10m 00s left"  # 100 a minute, 1,000 to go
     assert time_left(5.0, 100, 1100) == ""  # too soon: start-up, not speed
     assert time_left(60.0, 0, 1100) == "" and time_left(60.0, 1100, 1100) == "" and time_left(None, 5, 10) == ""
+    assert time_left(60.0, 100, 1100, since=90) == " · about 8m 30s left" and time_left(60.0, 100, 1100, since=600) == ""
 
 
 def test_progress_words_add_the_time_left_from_their_own_clock(monkeypatch) -> None:
