@@ -40,8 +40,8 @@ COLUMN_LABELS = {  # table columns in the user's words
     "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"), "active": "Active",
     "accuracy": "Accuracy", "labels": "Classes", "params": "Settings", "data fingerprint": "Data fingerprint",
     "training time": "Training time", "device": "Device", "base": "Base encoder",
-    "class": "Class", "precision": "Precision", "recall": "Recall",
-    "validation rows": "Validation rows", "text": "Text", "label": "Label", "predicted": "Predicted", "confidence": "Confidence",
+    "class": "Class", "precision": "Precision", "recall": "Recall", "validation rows": count_column("Validation rows"),
+    "text": "Text", "label": "Label", "predicted": "Predicted", "confidence": "Confidence",
     "row": "Line", "reason": "Reason", "measure": "Measure", "difference": "Difference",
 }
 COMPRESS = "Compress (distil into the fast encoder)"

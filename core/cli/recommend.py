@@ -51,7 +51,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.export:
         recommender = Recommender(ds, embeddings, serving_text_weight(text_weight))
         Path(args.export).write_bytes(export_csv(recommender, args.k))
-        print(f"wrote top-{args.k} recommendations for {ds.n_users} users -> {args.export}", file=sys.stderr)
+        print(f"wrote top-{args.k} recommendations for {ds.n_users:,} users -> {args.export}", file=sys.stderr)
     return 0
 
 

@@ -64,7 +64,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise LabelledFileError(f"{Path(args.input).name}: {exc}") from exc
     classes = ", ".join(f"{short_label(label)} {n}" for label, n in list(check.class_counts.items())[:CLASSES_PRINTED])
     more = f" and {len(check.class_counts) - CLASSES_PRINTED} more" if len(check.class_counts) > CLASSES_PRINTED else ""
-    print(f"data check: {check.rows_kept} of {check.rows_total} rows usable; classes: {classes or 'none'}{more}")
+    print(f"data check: {check.rows_kept:,} of {check.rows_total:,} rows usable; classes: {classes or 'none'}{more}")
     for warning in check.warnings:
         print(f"warning: {warning}")
     if not check.ok:

@@ -301,7 +301,7 @@ def _judge(check: DataCheck, min_per_class: int, known_labels: list[str] | None)
     summary = check.drop_summary()
     if summary:
         parts = ", ".join(f"{n} {kind}" for kind, n in _grouped(summary).items())
-        check.warnings.append(f"{len(check.dropped)} of {check.rows_total} rows will be dropped ({parts})")
+        check.warnings.append(f"{len(check.dropped):,} of {check.rows_total:,} rows will be dropped ({parts})")
     if known_labels and counts:
         new = sorted(set(counts) - set(known_labels))
         missing = sorted(set(known_labels) - set(counts))

@@ -249,7 +249,7 @@ def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progre
         "ranking": "all items the user has not interacted with in training (no sampled negatives); binary relevance",
         "text_weight": text_weight, "cold_items": len(cold), "cold_users": len(cold_users),
         "cold_random_recall@20": random_recall, "cold_measured": cold_measured, "cold_share": cfg.cold_share,
-        "cold_protocol": f"{len(cold)} items ({cfg.cold_share:.0%} of items with interactions, seed {cfg.seed}) removed from "
+        "cold_protocol": f"{len(cold):,} items ({cfg.cold_share:.0%} of items with interactions, seed {cfg.seed}) removed from "
                          "training entirely; each user's interactions with them ranked among all of them (equal scores in a random order, "
                          f"seed {cfg.seed})",
     }

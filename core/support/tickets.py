@@ -103,7 +103,7 @@ def prepare_tickets(
         if col is not None and col not in frame.columns:
             raise TicketFileError(no_column(col, frame.columns, role))
     if len(frame) > MAX_TICKETS:
-        raise TicketFileError(f"the file has {len(frame)} rows; at most {MAX_TICKETS} tickets are analysed at once")
+        raise TicketFileError(f"the file has {len(frame):,} rows; at most {MAX_TICKETS:,} tickets are analysed at once")
     problems: list[RowIssue] = []
     rows = []
     stamps = read_dates(frame[time_col]).stamps.dt.tz_localize(None) if time_col else None

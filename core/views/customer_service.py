@@ -424,9 +424,9 @@ def suggestion(report: BatchReport, point: str = points.DEFAULT) -> tuple[float 
                       f"(or question wordings) for what customers ask.")  # fmt: skip
     _, high = wilson_interval(found.wrong, checked)
     return found.threshold, (
-        f"On {yours}, threshold {found.threshold:.2f} answers the most ({found.answered}, "
-        f"{percent(found.answered / checked)}) with at most {percent(budget)} wrong ({found.wrong} wrong), the "
-        f"wrong-answer budget of the {point} point. With {checked} questions the wrong share on new questions could "
+        f"On {yours}, threshold {found.threshold:.2f} answers the most ({found.answered:,}, "
+        f"{percent(found.answered / checked)}) with at most {percent(budget)} wrong ({found.wrong:,} wrong), the "
+        f"wrong-answer budget of the {point} point. With {checked:,} questions the wrong share on new questions could "
         f"still be up to {percent(high)} (95 % interval): more past questions narrow it.")  # fmt: skip
 
 

@@ -447,7 +447,7 @@ def comparison_text(run: RunView) -> str:
     if old.get("comparable") is False:
         return (f"v{old['version']} (active when this run finished) predicts other labels ({old['labels']}, none of this "
                 f"file's), so it is not compared: its score on these rows would be 0 and say nothing.")
-    text = f"v{old['version']} (active when this run finished) was scored on the same {run.result['metrics']['n']} validation rows."
+    text = f"v{old['version']} (active when this run finished) was scored on the same {run.result['metrics']['n']:,} validation rows."
     if old.get("seen"):
         text += (f" Careful: {count_of(old['seen'], 'of them was', 'of them were')} in v{old['version']}'s own training data, so "
                  f"its scores here are optimistic (it has seen those rows).")  # fmt: skip

@@ -83,9 +83,9 @@ def cold_statement(meta: dict) -> str:
         held = count_of(meta["cold_items"], "item")
         return (f"Cold start: not measured on this dataset. Only {held} could be held out of training ({share:.0%} of the "
                 f"items with interactions), and ranking {held} puts all of them in any top {k}, so every model would score "
-                f"1.0. It is measured from about {needed} items with interactions.")  # fmt: skip
+                f"1.0. It is measured from about {needed:,} items with interactions.")  # fmt: skip
     return (f"Cold start: {meta['cold_protocol']}. Random ranking would reach Recall@20 = {meta['cold_random_recall@20']:.3f} "
-            f"over {meta['cold_users']} users.")  # fmt: skip
+            f"over {meta['cold_users']:,} users.")  # fmt: skip
 
 
 def saved_text(dataset_id: int, result: dict, seconds: float) -> str:
