@@ -39,7 +39,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             print(f"the same data is dataset version {saved.label}: nothing new saved", file=sys.stderr)
         else:
             print(f"saved as dataset version v{ds.version} ({args.save})", file=sys.stderr)
-    embeddings = item_embeddings(ds.texts())
+    embeddings = item_embeddings(ds.texts(), _say_embedded)  # silent when the catalogue's texts are cached
     text_weight = None
     if args.evaluate:
         cfg = EvalConfig(protocol=args.protocol, test_ratio=args.test_ratio, seed=args.seed, k=args.k)
@@ -53,6 +53,11 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         Path(args.export).write_bytes(export_csv(recommender, args.k))
         print(f"wrote top-{args.k} recommendations for {ds.n_users:,} users -> {args.export}", file=sys.stderr)
     return 0
+
+
+def _say_embedded(done: int, total: int) -> None:
+    """A large catalogue takes a minute or more to embed on a CPU: say how far it is."""
+    print(f"embedding the item texts: {done:,} of {total:,}", file=sys.stderr, flush=True)
 
 
 def cmd_recommend_job(args: argparse.Namespace) -> int:

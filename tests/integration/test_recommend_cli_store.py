@@ -37,6 +37,7 @@ def test_cli_evaluate_prints_the_comparison_and_stores_it(db, files, capsys):
     assert report["setup"]["protocol"] == "random" and report["setup"]["seed"] == 42 and report["setup"]["test_ratio"] == 0.25
     assert report["setup"]["dataset_version"] == 1
     assert "1 row names an item that is not in the catalogue" in out.err and "saved as dataset version v1 (shop)" in out.err
+    assert "embedding the item texts: 0 of 13" in out.err  # a large catalogue takes minutes: the command says how far it is
     stored = store.list_evaluations(1)
     assert len(stored) == 1 and stored[0].protocol == "random" and stored[0].results == report["models"]
 
