@@ -57,7 +57,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 def _say_embedded(done: int, total: int) -> None:
     """A large catalogue takes a minute or more to embed on a CPU: say how far it is."""
-    print(f"embedding the item texts: {done:,} of {total:,}", file=sys.stderr, flush=True)
+    from core.recommend.embeddings import EMBEDDING_STAGE
+
+    print(f"{EMBEDDING_STAGE}: {done:,} of {total:,}", file=sys.stderr, flush=True)
 
 
 def cmd_recommend_job(args: argparse.Namespace) -> int:

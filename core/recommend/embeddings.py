@@ -15,6 +15,7 @@ from core.nlp.sentence_encoder import MAX_LENGTH, get_sentence_encoder
 from core.settings import get_settings
 
 log = logging.getLogger("beacon.recommend")
+EMBEDDING_STAGE = "embedding the item texts"  # how the save and evaluation jobs, the page and the CLI name this step
 PROGRESS_CHUNK = 1024  # texts embedded between two progress reports (a catalogue of 10,000 takes minutes on a CPU)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core import runs as lifecycle
 from core.auth import Actor, acting_as, require
+from core.recommend.embeddings import EMBEDDING_STAGE
 from core.recommend.evaluate import EvalConfig
 from core.repositories import runs as run_rows
 from core.settings import get_settings
@@ -23,7 +24,7 @@ log = logging.getLogger("beacon.recommend")
 
 INTERRUPTED = "the job process stopped without finishing (machine restart or killed); start it again"
 KINDS = {"save": "Saving the dataset version", "evaluate": "Evaluating the recommenders"}
-SAVE_STEPS = ("reading the uploaded files", "checking the data", "writing the dataset version", "embedding the item texts")
+SAVE_STEPS = ("reading the uploaded files", "checking the data", "writing the dataset version", EMBEDDING_STAGE)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class _Stages:
     def embedding(self, done: int, total: int) -> None:
         """How far the item texts are embedded (minutes for a large catalogue on a CPU): within the current step."""
         progress = self._share(max(0, self.done - 1) + done / max(1, total))
-        lifecycle.update(RECOMMENDATION_JOB, self.job_id, stage=f"embedding the item texts ({done:,} of {total:,})",
+        lifecycle.update(RECOMMENDATION_JOB, self.job_id, stage=f"{EMBEDDING_STAGE} ({done:,} of {total:,})",
                          progress=progress, heartbeat_at=utcnow())  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from core.downloads import safe_csv
 from core.recommend import store
 from core.recommend.behaviour import tune_on_dataset
 from core.recommend.data import Dataset, item_text
-from core.recommend.embeddings import embed_texts, item_embeddings
+from core.recommend.embeddings import EMBEDDING_STAGE, embed_texts, item_embeddings
 from core.recommend.evaluate import EvalConfig, Progress, evaluate
 from core.recommend.models import DEFAULT_TEXT_WEIGHT, EASE, Hybrid, Popularity, TextKNN, mask_seen, serving_text_weight, top_k
 
@@ -186,7 +186,7 @@ def evaluate_version(
     ``embedding(done, total)`` follows the item texts' embedding when they are not cached yet."""
     say = progress or (lambda _stage: None)
     ds = store.load_dataset(dataset_id)
-    say("embedding the item texts")
+    say(EMBEDDING_STAGE)
     result = evaluate(ds, item_embeddings(ds.texts(), embedding), cfg, progress)
     say("storing the results")
     return store.save_evaluation(dataset_id, result)
