@@ -102,6 +102,8 @@ def near_miss(rule, checks: list[WindowCheck], span: tuple[int, datetime | None,
     when its stored items were published: ``span``, all of the scope's), never enough stories in one window, or the
     most negative full window and the threshold it stayed under."""
     unit = "stories" if not rule.count_items else "items"
+    one = "story" if not rule.count_items else "item"
+    at_least = f"at least {count_of(rule.min_items, one, unit)}"
     scope = "" if rule.scope_type == "all" else " " + SCOPE_PHRASES.get(rule.scope_type, "{value!r}").format(value=rule.scope_value)
     busiest = max((c.counts.items for c in checks), default=0)
     if not busiest:
@@ -109,21 +111,21 @@ def near_miss(rule, checks: list[WindowCheck], span: tuple[int, datetime | None,
         if not stored:
             return f"No scored {unit}{scope} are stored at all: check the scope value (Known scope values lists them)."
         days = f"{first:%Y-%m-%d}" + (f" to {last:%Y-%m-%d}" if last.date() != first.date() else "")
-        stored_text = count_of(stored, unit[:-3] + "y" if unit == "stories" else "item", unit)
+        stored_text = count_of(stored, one, unit)
         verb = "is" if stored == 1 else "are"
         return f"No scored {unit}{scope} were published in this period; the {stored_text} stored {verb} from {days}: try those days."
     if busiest < rule.min_items:
-        return (f"At most {busiest} {unit}{scope} fell in one {rule.window_hours:g}-hour window; the rule needs "
-                f"{rule.min_items}.")  # fmt: skip
+        return (f"At most {count_of(busiest, one, unit)}{scope} fell in one {rule.window_hours:g}-hour window; the rule "
+                f"needs {rule.min_items:,}.")  # fmt: skip
     full = [c for c in checks if c.counts.items >= rule.min_items]
     worst = max(full, key=lambda c: c.decision.negative_share)
-    seen = f"The most negative window with at least {rule.min_items} {unit} was {worst.decision.negative_share:.0%} negative"
+    seen = f"The most negative window with {at_least} was {worst.decision.negative_share:.0%} negative"
     if rule.mode == "share":
         return f"{seen}; the rule fires at {rule.threshold:.0%}."
     measured = [c for c in full if c.decision.baseline_share is not None]
     if not measured:
-        return (f"No window with at least {rule.min_items} {unit} had {rule.min_items} in the {rule.baseline_days} days "
-                "before it to compare with, so a spike could not be measured.")  # fmt: skip
+        return (f"No window with {at_least} had {rule.min_items:,} in the {rule.baseline_days} days before it to "
+                "compare with, so a spike could not be measured.")  # fmt: skip
     def needed(c: WindowCheck) -> float:
         return max(c.decision.baseline_share * rule.threshold, c.decision.baseline_share + SPIKE_MIN_DELTA)
 

@@ -68,8 +68,10 @@ def test_a_rule_that_never_fires_says_how_close_it_came(feed):
     assert preview_alert_rule(topic, day, day).summary().endswith(
         "No scored stories on the topic 'Energy' were published in this period; the 2 stories stored are from 2024-05-02 to "
         "2024-05-04: try those days.")  # fmt: skip
-    for _ in range(2):
-        add_article(feed, hours_ago=2)
+    add_article(feed, hours_ago=2)
+    assert preview_alert_rule(RULE, day, day).summary().endswith(
+        "At most 1 story fell in one 24-hour window; the rule needs 3.")
+    add_article(feed, hours_ago=2)
     assert preview_alert_rule(RULE, day, day).summary().endswith(
         "At most 2 stories fell in one 24-hour window; the rule needs 3.")
     add_article(feed, "neutral", hours_ago=2)
@@ -77,6 +79,9 @@ def test_a_rule_that_never_fires_says_how_close_it_came(feed):
     strict = {**RULE, "threshold": 0.6}
     assert preview_alert_rule(strict, day, day).summary().endswith(
         "The most negative window with at least 3 stories was 50% negative; the rule fires at 60%.")
+    single = {**strict, "min_items": 1, "count_items": True}
+    assert preview_alert_rule(single, day, day).summary().endswith(
+        "The most negative window with at least 1 item was 50% negative; the rule fires at 60%.")  # not "1 items"
     spike = {**RULE, "mode": "spike", "threshold": 2}
     assert preview_alert_rule(spike, day, day).summary().endswith(
         "No window with at least 3 stories had 3 in the 7 days before it to compare with, so a spike could not be measured.")
