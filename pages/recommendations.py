@@ -10,7 +10,6 @@ from core.recommend import jobs, service, store
 from core.recommend.data import FIELD_NAMES, INTERACTION_FIELDS, ITEM_FIELDS, RecommendFileError, check_files, read_table, suggest_mapping
 from core.recommend.evaluate import EvalConfig
 from core.recommend.split import PROTOCOLS
-from core.runs import status_label
 from core.settings import get_settings
 from core.views import recommendations
 from core.wording import count_of
@@ -181,10 +180,10 @@ def job_panel(job_id: int) -> None:
     """A job's stage and progress while it runs (polled), then its outcome."""
     job = jobs.get_job(job_id)
     if not job.finished:
-        live_job(job_id)
+        live_job(job_id, job.kind)
         return
     if job.status != "succeeded":
-        say("error", f"{job.title} · {status_label(job.status)}: {job.error or 'no reason recorded'}. Nothing was changed.")
+        say(*recommendations.ended_text(job))
     elif job.kind == "save":
         if st.session_state.get("rec_saved_job") != job.id:  # select the new version once, then leave the pickers alone
             st.session_state["rec_saved_job"], st.session_state["rec_version"] = job.id, job.dataset_id
@@ -195,10 +194,14 @@ def job_panel(job_id: int) -> None:
 
 @st.fragment(run_every=1)
 @failing_plainly
-def live_job(job_id: int) -> None:
+def live_job(job_id: int, where: str) -> None:
+    """The job's bar, polled, with its Cancel button (``where``: the tab showing it, as several can follow one job)."""
     job = jobs.get_job(job_id)
     st.progress(job.progress, text=f"{job.title}: {job.caption}")
     st.caption("It runs in its own process: you can leave this page and come back.")
+    if may("analyst") and st.button("Cancel", key=f"rec_cancel_{where}_{job_id}", disabled=job.cancelling):
+        jobs.cancel_job(job_id)
+        st.rerun()
     if job.finished:
         st.rerun()
 
@@ -223,7 +226,7 @@ def still_saving(info, action: str) -> bool:  # noqa: ANN001 - DatasetInfo
     if job is None:
         return False
     st.info(recommendations.still_saving_text(info.id, action))
-    live_job(job.id)
+    live_job(job.id, action)
     return True
 
 

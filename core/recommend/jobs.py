@@ -23,6 +23,7 @@ from core.storage.tables import RecJob, utcnow
 log = logging.getLogger("beacon.recommend")
 
 INTERRUPTED = "the job process stopped without finishing (machine restart or killed); start it again"
+CANCELLED = "cancelled at your request"
 KINDS = {"save": "Saving the dataset version", "evaluate": "Evaluating the recommenders"}
 SAVE_STEPS = ("reading the uploaded files", "checking the data", "writing the dataset version", EMBEDDING_STAGE)
 
@@ -42,10 +43,16 @@ class JobView:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    cancel_requested: bool = False
 
     @property
     def finished(self) -> bool:
         return self.status in lifecycle.FINISHED
+
+    @property
+    def cancelling(self) -> bool:
+        """Asked to stop and still running: it stops at its next step or embedding part."""
+        return self.cancel_requested and not self.finished
 
     @property
     def title(self) -> str:
@@ -61,12 +68,13 @@ class JobView:
         """What the progress bar says: the stage and how long it has been going."""
         if self.status == "queued":
             return f"waiting for the job process to start ({self.elapsed_s:.0f} s)"
-        return f"{self.stage} · {self.elapsed_s:.0f} s"
+        stopping = " · cancelling: it stops at its next step" if self.cancelling else ""
+        return f"{self.stage} · {self.elapsed_s:.0f} s{stopping}"
 
 
 def _view(row: RecJob) -> JobView:
     return JobView(row.id, row.kind, row.status, row.stage, row.progress, dict(row.params), row.dataset_id, dict(row.result),
-                   row.error, row.created_by, row.created_at, row.started_at, row.finished_at)
+                   row.error, row.created_by, row.created_at, row.started_at, row.finished_at, bool(row.cancel_requested))
 
 
 def jobs_dir() -> Path:
@@ -122,6 +130,17 @@ def start(job_id: int) -> subprocess.Popen | None:
     return lifecycle.launch(RECOMMENDATION_JOB, job_id)
 
 
+def cancel_job(job_id: int) -> JobView:
+    """Cancel a queued job at once (its uploaded files go), or ask a running one to stop at its next step or
+    embedding part. A save stopped after writing its version keeps the version (``outcome_text`` says so)."""
+    require("analyst", "cancel recommendation jobs")
+    lifecycle.request_cancel(RECOMMENDATION_JOB, job_id, error=CANCELLED)
+    job = get_job(job_id)
+    if job.status == lifecycle.CANCELLED:
+        _remove_uploads(job_id)
+    return job
+
+
 def saving_job(dataset_id: int) -> JobView | None:
     """The save job still preparing a dataset version (embedding its item texts after writing it), if any: Evaluate
     and Explore wait for it rather than embed the same texts again at the same time."""
@@ -145,13 +164,21 @@ def latest_job(kind: str, dataset_id: int | None = None) -> JobView | None:
 # ---------------------------------------------------------------- executing (in the job process)
 
 
+class JobCancelled(Exception):
+    """Raised at a step or an embedding part of a job whose cancel was requested: nothing more is done or stored."""
+
+
 class _Stages:
     """Writes the stage in words and the progress (a share of the expected steps) as the job goes. ``weights`` gives
     a step more of the bar (one each by default): saving a version is mostly embedding its item texts."""
 
-    def __init__(self, job_id: int, total_steps: int, weights: tuple[int, ...] = ()) -> None:
-        self.job_id, self.done = job_id, 0
+    def __init__(self, job_id: int, total_steps: int, weights: tuple[int, ...] = (), beat: lifecycle.Heartbeat | None = None) -> None:
+        self.job_id, self.done, self.beat = job_id, 0, beat
         self.weights = weights or (1,) * max(1, total_steps)
+
+    def _stop_if_cancelled(self) -> None:
+        if self.beat is not None and self.beat.should_stop():
+            raise JobCancelled(self.job_id)
 
     def _share(self, steps: float) -> float:
         """The bar after ``steps`` steps (a fraction of one is a part of that step)."""
@@ -160,12 +187,14 @@ class _Stages:
         return min(0.99, done / sum(self.weights))
 
     def __call__(self, stage: str) -> None:
+        self._stop_if_cancelled()
         lifecycle.update(RECOMMENDATION_JOB, self.job_id, stage=stage[:200], progress=self._share(self.done), heartbeat_at=utcnow())
         self.done += 1
         log.info("recommendation job %s: %s", self.job_id, stage)
 
     def embedding(self, done: int, total: int) -> None:
         """How far the item texts are embedded (minutes for a large catalogue on a CPU): within the current step."""
+        self._stop_if_cancelled()
         progress = self._share(max(0, self.done - 1) + done / max(1, total))
         lifecycle.update(RECOMMENDATION_JOB, self.job_id, stage=f"{EMBEDDING_STAGE} ({done:,} of {total:,})",
                          progress=progress, heartbeat_at=utcnow())  # fmt: skip
@@ -177,12 +206,17 @@ def execute_job(job_id: int) -> JobView:
     if not lifecycle.claim(RECOMMENDATION_JOB, job_id):
         return get_job(job_id)
     job = get_job(job_id)
-    with lifecycle.Heartbeat(RECOMMENDATION_JOB, job_id), acting_as(Actor(job.created_by, "analyst")):
+    with lifecycle.Heartbeat(RECOMMENDATION_JOB, job_id) as beat, acting_as(Actor(job.created_by, "analyst")):
         try:
-            result, dataset_id = (_save if job.kind == "save" else _evaluate)(job)
+            result, dataset_id = (_save if job.kind == "save" else _evaluate)(job, beat)
             lifecycle.finish(
                 RECOMMENDATION_JOB, job_id, lifecycle.SUCCEEDED, stage="done", progress=1.0, result=result, dataset_id=dataset_id
             )
+        except JobCancelled:
+            log.info("recommendation job %s cancelled at: %s", job_id, get_job(job_id).stage)
+            if job.kind == "save":
+                _remove_uploads(job_id)
+            lifecycle.finish(RECOMMENDATION_JOB, job_id, lifecycle.CANCELLED, error=CANCELLED)
         except Exception as exc:
             log.exception("recommendation job %s failed", job_id)
             message = str(exc) if isinstance(exc, (ValueError, LookupError, OSError)) else f"{type(exc).__name__}: {exc}"
@@ -190,12 +224,12 @@ def execute_job(job_id: int) -> JobView:
     return get_job(job_id)
 
 
-def _save(job: JobView) -> tuple[dict, int]:
+def _save(job: JobView, beat: lifecycle.Heartbeat | None = None) -> tuple[dict, int]:
     from core.recommend import store
     from core.recommend.data import check_files, dataset_from_check, read_table
     from core.recommend.embeddings import item_embeddings
 
-    step = _Stages(job.id, len(SAVE_STEPS), weights=(1, 1, 1, 17))  # reading, checking, writing: seconds; embedding: minutes
+    step = _Stages(job.id, len(SAVE_STEPS), (1, 1, 1, 17), beat)  # reading, checking, writing: seconds; embedding: minutes
     folder = get_settings().data_dir / _folder(job.id)
     p = job.params
     step(SAVE_STEPS[0])
@@ -209,16 +243,16 @@ def _save(job: JobView) -> tuple[dict, int]:
     lifecycle.update(RECOMMENDATION_JOB, job.id, dataset_id=info.id)  # Evaluate and Explore wait for it (saving_job)
     step(SAVE_STEPS[3])  # done now, so Evaluate and Explore find the embeddings cached
     item_embeddings(dataset_from_check(check).texts(), step.embedding)
-    shutil.rmtree(folder, ignore_errors=True)  # the uploads are in the dataset version now
+    _remove_uploads(job.id)  # the uploads are in the dataset version now
     return {"dataset_id": info.id, "already_saved": info.already_saved, "saved_as": info.label}, info.id
 
 
-def _evaluate(job: JobView) -> tuple[dict, int]:
+def _evaluate(job: JobView, beat: lifecycle.Heartbeat | None = None) -> tuple[dict, int]:
     from core.recommend.evaluate import evaluation_steps
     from core.recommend.service import evaluate_version
 
     cfg = EvalConfig(**job.params)
-    step = _Stages(job.id, 3 + evaluation_steps(cfg))
+    step = _Stages(job.id, 3 + evaluation_steps(cfg), beat=beat)
     step("loading the dataset version")
     evaluation_id = evaluate_version(job.dataset_id, cfg, step, step.embedding)
     return {"evaluation_id": evaluation_id}, job.dataset_id
@@ -226,3 +260,10 @@ def _evaluate(job: JobView) -> tuple[dict, int]:
 
 def _folder(job_id: int) -> str:
     return run_rows.get(RecJob, job_id, lambda row: row.folder, RECOMMENDATION_JOB.missing(job_id))
+
+
+def _remove_uploads(job_id: int) -> None:
+    """A save job's copies of the uploaded files (none for an evaluation)."""
+    folder = _folder(job_id)
+    if folder:
+        shutil.rmtree(get_settings().data_dir / folder, ignore_errors=True)

@@ -518,6 +518,7 @@ class RecJob(Base):
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     stage: Mapped[str] = mapped_column(String(200), default="waiting for the job process to start")
     progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     params: Mapped[dict] = mapped_column(default=dict)  # save: name, file names, mapping; evaluate: protocol, seed, ...
     dataset_id: Mapped[int | None] = mapped_column(Integer)  # evaluate: the version; save: the version written
     result: Mapped[dict] = mapped_column(default=dict)  # save: dataset id; evaluate: evaluation id

@@ -8,6 +8,8 @@ import math
 import pandas as pd
 
 from core.recommend.evaluate import COLD_K
+from core.recommend.jobs import JobView
+from core.runs import status_label
 from core.wording import count_of
 
 COLUMN_NAMES = {  # result keys -> the words on the page (short: the table must fit without scrolling sideways)
@@ -94,6 +96,22 @@ def saved_text(dataset_id: int, result: dict, seconds: float) -> str:
         return (f"These files hold the same data as dataset version {result.get('saved_as') or f'v{dataset_id}'}: nothing new "
                 "was saved. Evaluate it on the Evaluate tab.")
     return f"Saved as dataset version v{dataset_id} in {seconds:.0f} s. Evaluate it on the Evaluate tab."
+
+
+def ended_text(job: JobView) -> tuple[str, str]:
+    """(level, message) for a job that ended without succeeding: what was kept. A save stopped while embedding has
+    already written its version, which stays (complete; its first evaluation embeds the item texts)."""
+    reason = f"{job.title} · {status_label(job.status)}"
+    detail = "" if job.status == "cancelled" else f": {job.error or 'no reason recorded'}"
+    level = "warning" if job.status == "cancelled" else "error"
+    if job.kind == "save" and job.dataset_id:
+        return level, (f"{reason}{detail}. Dataset version v{job.dataset_id} was saved before it stopped; its item texts were "
+                       "not embedded yet, so its first evaluation embeds them. An admin can delete it under Saved dataset "
+                       "versions if you do not want it.")  # fmt: skip
+    if job.status == "cancelled":
+        kept = "nothing was saved" if job.kind == "save" else "no results were stored; earlier results stay as they were"
+        return level, f"{reason}: {kept}."
+    return level, f"{reason}{detail}. Nothing was changed."
 
 
 def still_saving_text(dataset_id: int, action: str) -> str:

@@ -238,6 +238,30 @@ def test_evaluate_and_explore_wait_for_a_version_still_being_saved(db):
     assert button(at, "Evaluate") is not None and not [t for t in texts(at.info) if "still being saved" in t]
 
 
+def test_a_running_evaluation_is_cancelled_from_its_bar(db):
+    """The bar of a running job has a Cancel button (analysts); the job is asked to stop, the bar says so, and the
+    page then says what was kept. Viewers see the bar without the button."""
+    from core import runs as lifecycle
+    from core.recommend.evaluate import EvalConfig
+
+    info = saved_dataset()
+    job_id = jobs.queue_evaluate(info.id, EvalConfig(), launch=False)
+    assert lifecycle.claim(jobs.RECOMMENDATION_JOB, job_id)  # running, as its process would have it
+    viewer = open_page("recommendations.py", "Evaluate", role="viewer")
+    assert not [b for b in viewer.button if b.label == "Cancel"]
+    at = open_page("recommendations.py", "Evaluate")
+    at = button(at, "Cancel").click().run()
+    assert_no_exception(at)
+    assert jobs.get_job(job_id).cancelling
+    [bar] = [p.text for p in at.get("progress")]
+    assert bar.endswith("cancelling: it stops at its next step")
+    assert button(at, "Cancel").disabled  # asked once
+    lifecycle.finish(jobs.RECOMMENDATION_JOB, job_id, lifecycle.CANCELLED, error=jobs.CANCELLED)  # as the job process does
+    at = open_page("recommendations.py", "Evaluate")
+    assert "Evaluating the recommenders · cancelled: no results were stored; earlier results stay as they were." in texts(at.warning)
+    assert not button(at, "Evaluate").disabled
+
+
 def test_a_dataset_version_being_evaluated_is_not_deleted(db):
     from core.recommend.evaluate import EvalConfig
 

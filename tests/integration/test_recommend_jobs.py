@@ -120,3 +120,79 @@ def test_texts_embedded_in_parts_for_progress_match_one_pass(db, monkeypatch):
     assert reports == [(0, 11), (4, 11), (8, 11)]
     assert np.allclose(parts, whole, atol=2e-2)
     assert embeddings.item_embeddings(texts, lambda *_: reports.append(None)) is not None and len(reports) == 3  # cached
+
+
+def test_a_queued_job_cancelled_never_runs_and_its_uploads_go(db):
+    job_id = queue_save()
+    folder = jobs.get_settings().data_dir / jobs._folder(job_id)
+    assert (folder / "items.upload").exists()
+    with acting_as(Actor("rita", "analyst")):
+        job = jobs.cancel_job(job_id)
+    assert (job.status, job.error) == ("cancelled", jobs.CANCELLED) and not folder.exists()
+    assert jobs.execute_job(job_id).status == "cancelled"  # a process starting late finds nothing to do
+    assert store.list_datasets() == []
+    from core.views.recommendations import ended_text
+
+    assert ended_text(job) == ("warning", "Saving the dataset version · cancelled: nothing was saved.")
+
+
+def test_a_save_cancelled_while_embedding_keeps_its_version_for_an_evaluation_to_embed(db, monkeypatch):
+    from core.recommend import embeddings
+    from core.views.recommendations import ended_text
+
+    monkeypatch.setattr(embeddings, "PROGRESS_CHUNK", 5)  # 13 catalogue items: reports at 0, 5 and 10
+    report = jobs._Stages.embedding
+    reports: list[int] = []
+
+    def cancel_at_five(self, done: int, total: int) -> None:
+        reports.append(done)
+        if done == 5:
+            with acting_as(Actor("rita", "analyst")):
+                assert jobs.cancel_job(self.job_id).cancelling  # asked and still running
+        report(self, done, total)  # stops here, before embedding the next part
+
+    monkeypatch.setattr(jobs._Stages, "embedding", cancel_at_five)
+    job = jobs.execute_job(queue_save())
+    assert (job.status, job.error, reports) == ("cancelled", jobs.CANCELLED, [0, 5])
+    assert not (jobs.get_settings().data_dir / jobs._folder(job.id)).exists()
+    [dataset] = store.list_datasets()  # written before the embedding started: complete, and kept
+    assert job.dataset_id == dataset.id and jobs.saving_job(dataset.id) is None
+    level, text = ended_text(job)
+    assert level == "warning" and f"Dataset version v{dataset.id} was saved before it stopped" in text
+
+    monkeypatch.setattr(jobs._Stages, "embedding", report)
+    seen: list[str] = []
+    monkeypatch.setattr(embeddings, "embed_texts", lambda texts, *a, real=embeddings.embed_texts: seen.append(len(texts)) or real(texts))
+    evaluation = jobs.execute_job(jobs.queue_evaluate(dataset.id, EvalConfig(protocol="last"), launch=False))
+    assert evaluation.status == "succeeded", evaluation.error
+    assert sum(seen) == 13  # nothing was cached by the cancelled save: the evaluation embedded every item text
+
+
+def test_an_evaluation_cancelled_between_steps_stores_nothing(db, monkeypatch):
+    from core.views.recommendations import ended_text
+
+    dataset_id = jobs.execute_job(queue_save()).dataset_id
+    job_id = jobs.queue_evaluate(dataset_id, EvalConfig(protocol="last"), launch=False)
+    step = jobs._Stages.__call__
+    stages: list[str] = []
+
+    def cancel_at_third_step(self, stage: str) -> None:
+        stages.append(stage)
+        if len(stages) == 3:
+            lifecycle.request_cancel(jobs.RECOMMENDATION_JOB, self.job_id)
+        step(self, stage)
+
+    monkeypatch.setattr(jobs._Stages, "__call__", cancel_at_third_step)
+    job = jobs.execute_job(job_id)
+    assert job.status == "cancelled" and len(stages) == 3 and store.list_evaluations(dataset_id) == []
+    assert ended_text(job) == ("warning", "Evaluating the recommenders · cancelled: no results were stored; earlier results "
+                                          "stay as they were.")  # fmt: skip
+
+
+def test_a_viewer_cannot_cancel_a_job(db):
+    import pytest
+
+    job_id = queue_save()
+    with acting_as(Actor("vic", "viewer")), pytest.raises(PermissionError):
+        jobs.cancel_job(job_id)
+    assert jobs.get_job(job_id).status == "queued"
