@@ -169,6 +169,7 @@ def data_tab() -> None:
             st.rerun()  # the button turns disabled while the job runs
     if st.session_state.get("rec_save_job"):
         job_panel(st.session_state["rec_save_job"])
+    saved_versions()
 
 
 def job_running(key: str) -> bool:

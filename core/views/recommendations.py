@@ -106,8 +106,8 @@ def ended_text(job: JobView) -> tuple[str, str]:
     level = "warning" if job.status == "cancelled" else "error"
     if job.kind == "save" and job.dataset_id:
         return level, (f"{reason}{detail}. Dataset version v{job.dataset_id} was saved before it stopped; its item texts were "
-                       "not embedded yet, so its first evaluation embeds them. An admin can delete it under Saved dataset "
-                       "versions if you do not want it.")  # fmt: skip
+                       "not embedded yet, so its first evaluation embeds them. If you do not want it, an admin can "
+                       "delete it below (Delete a dataset version).")  # fmt: skip
     if job.status == "cancelled":
         kept = "nothing was saved" if job.kind == "save" else "no results were stored; earlier results stay as they were"
         return level, f"{reason}: {kept}."

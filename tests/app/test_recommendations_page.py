@@ -93,6 +93,7 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     assert any(p.text.startswith("Saving the dataset version: ") for p in at.get("progress"))  # the page run did not wait
     at = finish(at, jobs.latest_job("save").id)
     assert any("Saved as dataset version v1" in t for t in texts(at.success))
+    assert [f for f in at.dataframe if "catalogue items" in f.value.columns]  # listed under the save, files still there
     assert [d.id for d in store.list_datasets()] == [1]
     assert store.list_datasets()[0].name == "clicks"
     at = button(at, "Save as dataset version").click().run()  # the same files saved again (a second click, tomorrow)
