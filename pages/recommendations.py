@@ -231,6 +231,19 @@ def still_saving(info, action: str) -> bool:  # noqa: ANN001 - DatasetInfo
     return True
 
 
+def texts_embedded(info) -> bool:  # noqa: ANN001 - DatasetInfo
+    """Whether Explore can fit the version's recommender in seconds; else says how its texts get embedded. Asked
+    until the answer is yes (embedded texts stay), once per version and session after that."""
+    ready = st.session_state.setdefault("rec_embedded", set())
+    if (info.id, info.created_at) in ready:
+        return True
+    if not service.item_texts_embedded(info.id):
+        st.info(recommendations.not_embedded_text(info.id, may("analyst")))
+        return False
+    ready.add((info.id, info.created_at))
+    return True
+
+
 def evaluate_tab() -> None:
     info = pick_version("rec_eval_version")
     if info is None or still_saving(info, "evaluate it"):
@@ -280,7 +293,7 @@ def show_results(info, running: bool, may_evaluate: bool = True) -> None:  # noq
 
 def explore_tab() -> None:
     info = pick_version("rec_explore_version")
-    if info is None or still_saving(info, "explore its recommendations"):
+    if info is None or still_saving(info, "explore its recommendations") or not texts_embedded(info):
         return
     rec = current_recommender(info.id)
     n = int(st.columns([1, 3])[0].number_input("Items per list", 1, 100, 10, key="rec_n"))

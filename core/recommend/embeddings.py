@@ -40,10 +40,19 @@ def embed_texts(texts: list[str], batch_size: int | None = None) -> np.ndarray:
     return get_sentence_encoder(item_text_base()).encode(texts, batch_size)
 
 
+def _cache_path(texts: list[str]) -> Path:
+    return cache_dir() / f"{texts_fingerprint(texts)}.npy"
+
+
+def embedded(texts: list[str]) -> bool:
+    """Whether these item texts are in the cache (saving a version embeds them; a cancelled save may not have)."""
+    return _cache_path(texts).exists()
+
+
 def item_embeddings(texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """Embeddings of a catalogue's item texts, read from the cache when this exact text list was embedded before.
     ``progress(done, total)`` is called as the texts are embedded (not when they come from the cache)."""
-    path = cache_dir() / f"{texts_fingerprint(texts)}.npy"
+    path = _cache_path(texts)
     if path.exists():
         cached = np.load(path)
         if cached.shape[0] == len(texts):

@@ -16,7 +16,7 @@ from core.downloads import safe_csv
 from core.recommend import store
 from core.recommend.behaviour import tune_on_dataset
 from core.recommend.data import Dataset, item_text
-from core.recommend.embeddings import EMBEDDING_STAGE, embed_texts, item_embeddings
+from core.recommend.embeddings import EMBEDDING_STAGE, embed_texts, embedded, item_embeddings
 from core.recommend.evaluate import EvalConfig, Progress, evaluate
 from core.recommend.models import DEFAULT_TEXT_WEIGHT, EASE, Hybrid, Popularity, TextKNN, mask_seen, serving_text_weight, top_k
 
@@ -190,6 +190,12 @@ def evaluate_version(
     result = evaluate(ds, item_embeddings(ds.texts(), embedding), cfg, progress)
     say("storing the results")
     return store.save_evaluation(dataset_id, result)
+
+
+def item_texts_embedded(dataset_id: int) -> bool:
+    """Whether a version's item texts are embedded (with the configured base encoder): else fitting its recommender
+    first embeds every text, minutes for a large catalogue, which an evaluation does with a progress bar."""
+    return embedded(store.load_dataset(dataset_id).texts())
 
 
 def fit_recommender(dataset_id: int, text_weight: float | None = None) -> Recommender:

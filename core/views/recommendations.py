@@ -114,6 +114,15 @@ def ended_text(job: JobView) -> tuple[str, str]:
     return level, f"{reason}{detail}. Nothing was changed."
 
 
+def not_embedded_text(dataset_id: int, may_evaluate: bool) -> str:
+    """What Explore says for a version whose item texts are not embedded yet (its save was cancelled while embedding,
+    or the item-text base encoder was changed since), instead of embedding them in the page with no progress."""
+    who = "Evaluate it on the Evaluate tab" if may_evaluate else "Once an analyst evaluates it"
+    return (f"The item texts of dataset version v{dataset_id} are not embedded yet (its save was stopped before that, or the "
+            f"item-text encoder changed since). {who}: the evaluation embeds them, with a progress bar, and its "
+            "recommendations can then be explored here.")  # fmt: skip
+
+
 def still_saving_text(dataset_id: int, action: str) -> str:
     """What Evaluate and Explore say while a version's save is still preparing it."""
     return (f"Dataset version v{dataset_id} is still being saved: its item texts are being embedded for the text-based "

@@ -176,16 +176,39 @@ def test_a_broken_file_is_reported_not_raised(db):
     assert any("clicks.csv: the file is empty" in t for t in texts(at.error))
 
 
-def saved_dataset(name: str = "clicks") -> store.DatasetInfo:
-    """A dataset version of its own (the same data is saved once): its customers include one named ``name``."""
-    from core.recommend.data import check_files, read_table
+def saved_dataset(name: str = "clicks", embed: bool = True) -> store.DatasetInfo:
+    """A dataset version of its own (the same data is saved once): its customers include one named ``name``; its item
+    texts embedded, as a save job does (``embed=False``: as a save cancelled before that)."""
+    from core.recommend.data import check_files, dataset_from_check, read_table
+    from core.recommend.embeddings import item_embeddings
 
     own = f"{name},s1,4,1700009999\n"
     check = check_files(read_table((interactions() + own).encode(), "clicks.csv"), read_table(ITEMS.encode(), "catalogue.csv"),
                                  {"user": "customer", "item": "sku", "rating": "stars", "timestamp": "ts"},
                                  {"item": "sku", "title": "name", "category": "department", "description": "notes"},
                                  "clicks.csv", "catalogue.csv")  # fmt: skip
+    if embed:
+        item_embeddings(dataset_from_check(check).texts())
     return store.save_dataset(check, name, "clicks.csv", "catalogue.csv", {})
+
+
+def test_explore_says_how_texts_a_cancelled_save_left_unembedded_get_embedded(db):
+    """Explore does not embed a whole catalogue in the page with no progress: it points to an evaluation, which does
+    (with its bar), and opens once the texts are embedded."""
+    from core.recommend.evaluate import EvalConfig
+
+    info = saved_dataset(embed=False)
+    for role, who in (("analyst", "Evaluate it on the Evaluate tab"), ("viewer", "Once an analyst evaluates it")):
+        at = open_page("recommendations.py", "Explore", role=role)
+        assert_no_exception(at)
+        [said] = [t for t in texts(at.info) if "are not embedded yet" in t]
+        assert said.startswith(f"The item texts of dataset version v{info.id} are not embedded yet") and who in said
+        assert not [s for s in at.selectbox if s.label == "User"]
+    job = jobs.execute_job(jobs.queue_evaluate(info.id, EvalConfig(protocol="last"), launch=False))
+    assert job.status == "succeeded", job.error
+    at = open_page("recommendations.py", "Explore")
+    assert_no_exception(at)
+    assert not [t for t in texts(at.info) if "are not embedded yet" in t] and [s for s in at.selectbox if s.label == "User"]
 
 
 def test_an_admin_deletes_a_dataset_version_with_its_files(db):
