@@ -193,11 +193,12 @@ class _Stages:
         log.info("recommendation job %s: %s", self.job_id, stage)
 
     def embedding(self, done: int, total: int) -> None:
-        """How far the item texts are embedded (minutes for a large catalogue on a CPU): within the current step."""
-        self._stop_if_cancelled()
+        """How far the item texts are embedded (minutes for a large catalogue on a CPU): within the current step; a
+        cancel stops it here, before the next part (the stage then says how far it got)."""
         progress = self._share(max(0, self.done - 1) + done / max(1, total))
         lifecycle.update(RECOMMENDATION_JOB, self.job_id, stage=f"{EMBEDDING_STAGE} ({done:,} of {total:,})",
                          progress=progress, heartbeat_at=utcnow())  # fmt: skip
+        self._stop_if_cancelled()
 
 
 def execute_job(job_id: int) -> JobView:
