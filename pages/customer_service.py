@@ -459,7 +459,7 @@ def teach_missed_wordings(kb: str, report) -> None:  # noqa: ANN001 - BatchRepor
         say("warning", str(exc))
         return
     if not wordings:
-        st.caption("Nothing to add: every question whose answer is in the FAQ was answered with it.")
+        st.caption(view.nothing_to_teach_text(report))
         return
     st.caption(view.missed_wordings_caption(len(wordings), kb))
     table(pd.DataFrame(wordings), hide_index=True, key="cs_b_missed",

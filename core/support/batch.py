@@ -2,7 +2,8 @@
 what the assistant would have done for each: ``action`` (answer | escalate), ``answer`` (the FAQ answer or the
 escalation text), ``matched_question``, ``confidence``, ``reasons``, ``intent``, ``sentiment``; with an expected
 answer column also ``correct`` (the answer given is the expected one, ``answer_key`` rule; empty when escalated). An
-empty expected answer means the FAQ has no answer to that question: answering it is wrong, escalating it is not.
+expected answer may also name the FAQ entry by its question; an empty one means the FAQ has no answer to that
+question: answering it is wrong, escalating it is not.
 
 Reading is the batch-scoring reader (``core.scoring.reading``: CSV/Excel, encodings, delimiters); a record that
 cannot be read (wrong number of fields) still gets its output row, escalated, with the line and the problem in
@@ -45,6 +46,7 @@ class BatchReport:
     checked: bool = False  # an expected answer column was given (and has a value in some row)
     unfilled_expected: str = ""  # the expected answer column given, empty in every row: nothing could be checked
     not_in_kb: list[int] = field(default_factory=list)  # lines whose expected answer is no answer of the knowledge base
+    expected_in_kb: int = 0  # rows whose expected answer the knowledge base holds (what teaching can use)
     missed: dict[str, dict] = field(default_factory=dict, repr=False)  # question key -> a wording it missed (missed_wordings)
     unreadable: list[str] = field(default_factory=list)  # "line N: problem"
     operating_point: str = ""  # the policy the rows were answered with, in words (Policy.describe)
@@ -111,6 +113,7 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     loaded = load_kb(kb_name, RERANK_WEIGHT)
     index = loaded.index
     by_answer = {answer_key(e.answer): e for e in index.entries}
+    as_answer = _expected_as_answer(index.entries, by_answer)
     policy = policy or policy_for(kb_name)
     col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
     report = BatchReport(kb=loaded.name, operating_point=policy.describe(), threshold=policy.confidence_threshold,
@@ -132,15 +135,29 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
                 else:
                     row, answered = next(rows), next(answers)
                     added = answered.added
-                    report.outcomes.append(_outcome(answered, row[expected] if expected is not None else None))
-                correct = _correct(added, row[expected]) if expected is not None else None
-                if expected is not None and bad is None:
-                    _check_expected(report, line, row[col], row[expected], added, correct, by_answer)
+                wanted = as_answer(row[expected]) if expected is not None else None
+                if bad is None:
+                    report.outcomes.append(_outcome(answered, wanted))
+                correct = _correct(added, wanted) if wanted is not None else None
+                if wanted is not None and bad is None:
+                    _check_expected(report, line, row[col], wanted, added, correct, by_answer)
                 _count(report, added, correct)
                 writer.writerow(row + added + ([correct] if correct is not None else []))
             if progress:
                 progress(report.rows)
     return report
+
+
+def _expected_as_answer(entries: list, by_answer: dict) -> Callable[[str], str]:
+    """What an expected answer cell asks for, as an FAQ answer: the cell itself, or the answer of the FAQ question it
+    names (teams often list the FAQ entry a question belongs to by its question; an answer's own words come first)."""
+    by_question = {answer_key(e.question): e.answer for e in entries}
+
+    def as_answer(cell: str) -> str:
+        key = answer_key(cell)
+        return cell if key in by_answer or key not in by_question else by_question[key]
+
+    return as_answer
 
 
 def _has_values(spec: InputSpec, column: str, name: str) -> bool:
@@ -192,6 +209,7 @@ def _check_expected(report: BatchReport, line: int, question: str, expected: str
     if entry is None:
         report.not_in_kb.append(line)
         return
+    report.expected_in_kb += 1
     question, reasons = " ".join(question.split()), str(added[ADDED_COLUMNS.index("reasons")])
     missed = correct == "no" or (added[0] == "escalate" and any(r in reasons for r in (LOW_SIMILARITY, UNKNOWN_INTENT)))
     if missed and question:

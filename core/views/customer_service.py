@@ -371,8 +371,15 @@ def expected_answers_problem(report: BatchReport, kb: str) -> str | None:
     one = len(report.not_in_kb) == 1
     what = "1 expected answer is not an answer" if one else f"{len(report.not_in_kb):,} expected answers are not answers"
     return (f"{what} of the knowledge base {kb!r} ({'line' if one else 'lines'} {lines}): those questions can never be answered "
-            f"right. The expected answer column should hold the FAQ answer each question should get (case, punctuation "
-            f"and spacing do not matter), or nothing where the FAQ has none.")
+            f"right. The expected answer column should hold the FAQ answer each question should get, or that entry's FAQ "
+            f"question (case, punctuation and spacing do not matter), or nothing where the FAQ has none.")
+
+
+def nothing_to_teach_text(report: BatchReport) -> str:
+    """Why no missed wording is offered: every question with an FAQ answer got it, or no expected answer is in the FAQ."""
+    if not report.expected_in_kb:
+        return "Nothing to add: no expected answer in this file is an answer (or question) of the FAQ, so none can be taught."
+    return "Nothing to add: every question whose answer is in the FAQ was answered with it."
 
 
 def checked_questions(report: BatchReport) -> int:

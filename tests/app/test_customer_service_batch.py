@@ -176,6 +176,8 @@ def test_expected_answers_that_are_not_faq_answers_are_pointed_out(models):  # n
     at = answered_with_expected("replies.csv", replies)
     assert any(w.startswith("1 expected answer is not an answer of the knowledge base 'Cards' (line 2): those questions can "
                             "never be answered right.") for w in texts(at.warning))  # fmt: skip
+    assert ("Nothing to add: no expected answer in this file is an answer (or question) of the FAQ, so none can be "
+            "taught.") in texts(at.caption)  # not "every question whose answer is in the FAQ was answered with it"
 
 
 def test_an_expected_column_never_filled_in_counts_no_answer_wrong(models):  # noqa: F811

@@ -113,6 +113,27 @@ def test_an_empty_expected_answer_means_none_in_the_faq_and_every_threshold_is_c
             "be answered right.") in capsys.readouterr().err
 
 
+def test_an_expected_answer_may_name_the_faq_entry_by_its_question(db, tmp_path) -> None:
+    """Teams often list the FAQ entry a past question belongs to by the entry's question: that counts as its answer."""
+    from core.support.batch import answer_file, read_answers
+    from core.support.decision import Policy
+
+    import_bank(tmp_path)
+    past = tmp_path / "past.csv"
+    past.write_text(
+        "question,expected\n"
+        "I forgot my PIN how do I reset it,how do I reset my pin\n"  # the entry's question, restyled
+        "I lost my card please block it,What are your opening hours?\n"  # another entry's question: answered wrong
+        "My card was stolen,How can I block a lost card?\n"
+    )
+    out = tmp_path / "answers.csv"
+    report = answer_file("Bank", past, "question", out, "expected", Policy.for_operating_point("custom", 0.0))
+    rows = read_answers(out)
+    assert [r["correct"] for r in rows] == ["yes", "no", "yes"]
+    assert rows[0]["expected"] == "how do I reset my pin"  # the input's cell is kept as it was
+    assert (report.right, report.wrong, report.not_in_kb, report.expected_in_kb) == (2, 1, [], 3)
+
+
 def test_an_expected_answer_column_never_filled_in_checks_nothing_and_says_so(db, tmp_path, capsys) -> None:
     from core.support.batch import answer_file, read_answers
     from core.support.decision import Policy
