@@ -122,7 +122,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     answer.add_argument("--text-column", help="the column holding the question (with --input)")
     answer.add_argument("--output", help="where to write the answers CSV (with --input)")
     answer.add_argument("--expected-column",
-                        help="optional: a column with the expected answer (empty: none in the FAQ, so answering is wrong); "
+                        help="optional: a column with the expected answer, or its entry's FAQ question (empty: none in the FAQ, "
+                        "so answering is wrong); "
                         "adds 'correct' (yes/no) and prints the suggested threshold")
     choice = answer.add_mutually_exclusive_group()
     choice.add_argument("--operating-point", help="answer more | balanced | be more careful (default: the knowledge base's "
