@@ -365,6 +365,7 @@ def tickets_tab() -> None:
                       title=f"What customers ask about most (top {len(top)} intents)", **size)
     bars.update_yaxes(type="category", autorange="reversed", title=None)  # the most asked on top
     st.plotly_chart(bars, width="stretch", key="cs_intents")
+    st.caption(view.intents_caption())
     trend = report.sentiment_over_time()
     if len(trend):
         unit = PERIOD_NAMES[report.trend_period()]
@@ -567,6 +568,7 @@ def log_tab() -> None:
     bars.update_yaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(top["intent"]))[::-1], title=None)
     bars.update_xaxes(dtick=view.count_tick(top.groupby("intent")["questions"].sum().max()))
     st.plotly_chart(bars, width="stretch", key="cs_log_intents")
+    st.caption(view.intents_caption())
     daily = insights.per_day()
     chart = px.bar(daily, x="day", y="questions", color="decision", color_discrete_map=view.DECISION_COLORS,
                    labels={"decision": "Decision", "questions": "Questions"}, title="Questions per day (UTC)")  # fmt: skip

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.nlp import registry
 from core.settings import get_settings
 from core.staged_uploads import keep_upload, still_kept
 from core.stats import wilson_interval
@@ -373,6 +374,23 @@ def expected_answers_problem(report: BatchReport, kb: str) -> str | None:
     return (f"{what} of the knowledge base {kb!r} ({'line' if one else 'lines'} {lines}): those questions can never be answered "
             f"right. The expected answer column should hold the FAQ answer each question should get, or that entry's FAQ "
             f"question (case, punctuation and spacing do not matter), or nothing where the FAQ has none.")
+
+
+SOURCE_CHARS = 80  # a model version's notes (what it was trained on) as far as a caption quotes them
+
+
+def intents_caption() -> str:
+    """Where the intents of "what customers ask about most" come from (the active intent model and what it learned
+    from), and what a team whose customers ask about other things does: the shipped model knows banking questions."""
+    try:
+        info = registry.active_version("intent")
+    except LookupError:
+        return ""
+    notes = " ".join(info.notes.split())
+    source = f": {notes[:SOURCE_CHARS]}{'…' if len(notes) > SOURCE_CHARS else ''}" if notes else ""
+    return (f"Intents are the {len(info.labels):,} that the active intent model (v{info.version}{source}) knows: each "
+            "question gets the nearest. If they do not fit what your customers ask, train an intent model on your own "
+            "labelled questions in Model Studio (task intent).")
 
 
 def nothing_to_teach_text(report: BatchReport) -> str:

@@ -148,6 +148,12 @@ def test_bad_files_say_what_is_wrong(models):
     assert [t["marker"]["color"] for t in traces] == ["#2a9d8f", "#8d99ae"]  # the Past questions tab's colours
     intents = traces[0]
     assert intents["orientation"] == "h" and all("_" not in name for name in intents["y"])  # intents in words
+    from core.nlp import registry
+
+    model = registry.active_version("intent")
+    [source] = [c for c in texts(at.caption) if c.startswith("Intents are the ")]  # a shop's team sees whose they are
+    assert source.startswith(f"Intents are the {len(model.labels)} that the active intent model (v{model.version}")
+    assert "train an intent model on your own labelled questions in Model Studio" in source
 
 
 def test_an_import_crowded_out_by_concurrent_changes_says_so_on_the_page(models, monkeypatch: pytest.MonkeyPatch):
@@ -368,6 +374,7 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
     intents = spec["data"]
     assert {trace["name"] for trace in intents} == {"answered", "escalated"}
     assert all("_" not in name for trace in intents for name in trace["y"])  # intents in words
+    assert any(c.startswith("Intents are the ") and "Model Studio" in c for c in texts(at.caption))
     escalated = next(trace for trace in intents if trace["name"] == "escalated")
     assert set(escalated["y"]) == {"(matched no FAQ entry)"}  # the Mars questions: not the nearest bank intent
     assert spec["layout"]["xaxis"]["dtick"] == 1  # whole questions on the axis
