@@ -132,7 +132,7 @@ def start(job_id: int) -> subprocess.Popen | None:
 
 def cancel_job(job_id: int) -> JobView:
     """Cancel a queued job at once (its uploaded files go), or ask a running one to stop at its next step or
-    embedding part. A save stopped after writing its version keeps the version (``outcome_text`` says so)."""
+    embedding part. A save stopped after writing its version keeps it (``core.views.recommendations.ended_text``)."""
     require("analyst", "cancel recommendation jobs")
     lifecycle.request_cancel(RECOMMENDATION_JOB, job_id, error=CANCELLED)
     job = get_job(job_id)
@@ -215,8 +215,7 @@ def execute_job(job_id: int) -> JobView:
             )
         except JobCancelled:
             log.info("recommendation job %s cancelled at: %s", job_id, get_job(job_id).stage)
-            if job.kind == "save":
-                _remove_uploads(job_id)
+            _remove_uploads(job_id)
             lifecycle.finish(RECOMMENDATION_JOB, job_id, lifecycle.CANCELLED, error=CANCELLED)
         except Exception as exc:
             log.exception("recommendation job %s failed", job_id)
