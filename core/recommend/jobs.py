@@ -215,12 +215,13 @@ def execute_job(job_id: int) -> JobView:
             )
         except JobCancelled:
             log.info("recommendation job %s cancelled at: %s", job_id, get_job(job_id).stage)
-            _remove_uploads(job_id)
             lifecycle.finish(RECOMMENDATION_JOB, job_id, lifecycle.CANCELLED, error=CANCELLED)
         except Exception as exc:
             log.exception("recommendation job %s failed", job_id)
             message = str(exc) if isinstance(exc, (ValueError, LookupError, OSError)) else f"{type(exc).__name__}: {exc}"
             lifecycle.finish(RECOMMENDATION_JOB, job_id, lifecycle.FAILED, error=message)
+        finally:  # a save's copies of the uploads: in its version now, or never read again (a job is not resumed)
+            _remove_uploads(job_id)
     return get_job(job_id)
 
 
@@ -243,7 +244,6 @@ def _save(job: JobView, beat: lifecycle.Heartbeat | None = None) -> tuple[dict, 
     lifecycle.update(RECOMMENDATION_JOB, job.id, dataset_id=info.id)  # Evaluate and Explore wait for it (saving_job)
     step(SAVE_STEPS[3])  # done now, so Evaluate and Explore find the embeddings cached
     item_embeddings(dataset_from_check(check).texts(), step.embedding)
-    _remove_uploads(job.id)  # the uploads are in the dataset version now
     return {"dataset_id": info.id, "already_saved": info.already_saved, "saved_as": info.label}, info.id
 
 

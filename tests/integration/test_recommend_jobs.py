@@ -27,6 +27,7 @@ def test_a_save_job_saves_as_the_user_who_started_it_and_an_evaluation_follows(d
     assert jobs.get_job(job_id).status == "queued" and store.list_datasets() == []
     job = jobs.execute_job(job_id)
     assert (job.status, job.stage, job.progress, job.error) == ("succeeded", "done", 1.0, None)
+    assert not (jobs.get_settings().data_dir / jobs._folder(job_id)).exists()  # the version holds the data now
     [dataset] = store.list_datasets()
     assert job.dataset_id == dataset.id and dataset.name == "clicks"
     from core.auth import list_events
@@ -43,6 +44,7 @@ def test_a_job_that_cannot_finish_says_why_and_saves_nothing(db):
     job = jobs.execute_job(queue_save(broken))
     assert job.status == "failed" and "the data check found errors" in job.error and "no_such_column" in job.error
     assert store.list_datasets() == []
+    assert not (jobs.get_settings().data_dir / jobs._folder(job.id)).exists()  # customers' data does not stay behind
 
 
 def test_a_silent_job_is_shown_as_interrupted(db):
