@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 
+from core.recommend import store
 from core.recommend.evaluate import COLD_K
 from core.recommend.jobs import JobView
 from core.runs import status_label
@@ -109,8 +110,9 @@ def ended_text(job: JobView) -> tuple[str, str]:
                        "not embedded yet, so its first evaluation embeds them. If you do not want it, an admin can "
                        "delete it below (Delete a dataset version).")  # fmt: skip
     if job.status == "cancelled":
-        kept = "nothing was saved" if job.kind == "save" else "no results were stored; earlier results stay as they were"
-        return level, f"{reason}: {kept}."
+        earlier = job.kind == "evaluate" and bool(job.dataset_id) and bool(store.list_evaluations(job.dataset_id))
+        kept = "nothing was saved" if job.kind == "save" else "no results were stored"
+        return level, f"{reason}: {kept}{'; the earlier results stay as they were' if earlier else ''}."
     return level, f"{reason}{detail}. Nothing was changed."
 
 

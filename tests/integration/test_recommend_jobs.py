@@ -174,6 +174,7 @@ def test_an_evaluation_cancelled_between_steps_stores_nothing(db, monkeypatch):
     from core.views.recommendations import ended_text
 
     dataset_id = jobs.execute_job(queue_save()).dataset_id
+    [earlier] = [jobs.execute_job(jobs.queue_evaluate(dataset_id, EvalConfig(protocol="last"), launch=False))]
     job_id = jobs.queue_evaluate(dataset_id, EvalConfig(protocol="last"), launch=False)
     step = jobs._Stages.__call__
     stages: list[str] = []
@@ -186,8 +187,9 @@ def test_an_evaluation_cancelled_between_steps_stores_nothing(db, monkeypatch):
 
     monkeypatch.setattr(jobs._Stages, "__call__", cancel_at_third_step)
     job = jobs.execute_job(job_id)
-    assert job.status == "cancelled" and len(stages) == 3 and store.list_evaluations(dataset_id) == []
-    assert ended_text(job) == ("warning", "Evaluating the recommenders · cancelled: no results were stored; earlier results "
+    assert job.status == "cancelled" and len(stages) == 3
+    assert [e.id for e in store.list_evaluations(dataset_id)] == [earlier.result["evaluation_id"]]  # nothing added
+    assert ended_text(job) == ("warning", "Evaluating the recommenders · cancelled: no results were stored; the earlier results "
                                           "stay as they were.")  # fmt: skip
 
 
