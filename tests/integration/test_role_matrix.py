@@ -286,6 +286,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         ),
         rec_jobs.queue_save: Case(lambda r: rec_jobs.queue_save(f"Q-{r}", *rec_files, rec_mapping, launch=False)),
         rec_jobs.queue_evaluate: Case(lambda ds: rec_jobs.queue_evaluate(ds, EvalConfig(), launch=False), setup=dataset),
+        rec_jobs.cancel_job: Case(lambda r: rec_jobs.cancel_job(999_999), expect=LookupError),
     }
 
 
