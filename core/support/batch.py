@@ -128,24 +128,29 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
             records = sorted([(line, None) for line in chunk.lines] + [(b.line, b) for b in chunk.bad], key=lambda r: r[0])
             for line, bad in records:
                 if bad is not None:
-                    report.unreadable.append(f"line {line}: {bad.problem}")
-                    reason = f"unreadable row (line {line}: {bad.problem})"
-                    row, added = [""] * len(spec.columns), ["escalate", ESCALATE_TEXT, "", 0.0, reason, "", ""]
-                    report.outcomes.append(RowOutcome(0.0, True, None))
+                    row, added = _unreadable(report, line, bad.problem, len(spec.columns))
+                    correct = "" if expected is not None else None
                 else:
                     row, answered = next(rows), next(answers)
                     added = answered.added
-                wanted = as_answer(row[expected]) if expected is not None else None
-                if bad is None:
+                    wanted = as_answer(row[expected]) if expected is not None else None
                     report.outcomes.append(_outcome(answered, wanted))
-                correct = _correct(added, wanted) if wanted is not None else None
-                if wanted is not None and bad is None:
-                    _check_expected(report, line, row[col], wanted, added, correct, by_answer)
+                    correct = _correct(added, wanted) if wanted is not None else None
+                    if wanted is not None:
+                        _check_expected(report, line, row[col], wanted, added, correct, by_answer)
                 _count(report, added, correct)
                 writer.writerow(row + added + ([correct] if correct is not None else []))
             if progress:
                 progress(report.rows)
     return report
+
+
+def _unreadable(report: BatchReport, line: int, problem: str, width: int) -> tuple[list[str], list[object]]:
+    """An unreadable row's output cells: blank input columns and an escalation that says which line and why."""
+    report.unreadable.append(f"line {line}: {problem}")
+    report.outcomes.append(RowOutcome(0.0, True, None))
+    reason = f"unreadable row (line {line}: {problem})"
+    return [""] * width, ["escalate", ESCALATE_TEXT, "", 0.0, reason, "", ""]
 
 
 def _expected_as_answer(entries: list, by_answer: dict) -> Callable[[str], str]:
