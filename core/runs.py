@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from core.auth.audit import record
 from core.repositories import runs as run_rows
 from core.settings import REPO_ROOT, get_settings
 from core.storage.tables import utcnow
@@ -186,7 +187,10 @@ class Heartbeat:
 def request_cancel(kind: RunKind, run_id: int, **on_cancel: object) -> None:
     """Cancel a queued run at once (with ``on_cancel`` columns), or ask a running one to stop at its next step."""
 
+    was: list[str] = []
+
     def cancel(row) -> None:  # noqa: ANN001 - the kind's row
+        was.append(row.status)
         if row.status == QUEUED:
             row.status, row.finished_at = CANCELLED, utcnow()
             for column, value in on_cancel.items():
@@ -195,6 +199,8 @@ def request_cancel(kind: RunKind, run_id: int, **on_cancel: object) -> None:
             row.cancel_requested = True
 
     run_rows.change(kind.table, run_id, cancel, kind.missing(run_id))
+    if was and was[0] in (QUEUED, RUNNING):
+        record(f"{kind.name} cancelled", f"{kind.name} {run_id}", detail={"was": was[0]})
 
 
 def requeue(kind: RunKind, run_id: int, **values: object) -> None:
@@ -210,6 +216,7 @@ def requeue(kind: RunKind, run_id: int, **values: object) -> None:
             setattr(row, column, value)
 
     run_rows.change(kind.table, run_id, again, kind.missing(run_id))
+    record(f"{kind.name} resumed", f"{kind.name} {run_id}")
 
 
 # ---------------------------------------------------------------- stale runs and the worker

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from core import runs as lifecycle
+from core.auth import list_events
 from core.nlp.runs import TRAINING
 from core.recommend.jobs import RECOMMENDATION_JOB
 from core.repositories import runs as run_rows
@@ -144,13 +145,16 @@ def test_the_cap_defaults_to_two_and_a_cap_of_zero_stops_the_start(db, cap):
     assert get_settings().max_run_processes == 1
 
 
-@pytest.mark.parametrize("kind", [TRAINING, SCORING_RUN], ids=lambda k: k.command)
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.command)
 def test_cancel_stops_a_queued_run_at_once_and_asks_a_running_one(db, kind):
     queued, running = new_run(kind), new_run(kind)
     assert lifecycle.claim(kind, running)
     lifecycle.request_cancel(kind, queued)
     lifecycle.request_cancel(kind, running)
+    lifecycle.request_cancel(kind, queued)  # already ended: nothing changes, nothing more in the audit log
     assert (status(kind, queued), status(kind, running)) == ("cancelled", "running")
+    cancels = [(e["user"], e["target"], e["detail"]) for e in list_events(action=f"{kind.name} cancelled")]
+    assert cancels == [("tests", f"{kind.name} {running}", {"was": "running"}), ("tests", f"{kind.name} {queued}", {"was": "queued"})]
     assert lifecycle.cancel_requested(kind, running)
     with lifecycle.Heartbeat(kind, running, seconds=60) as heartbeat:
         assert heartbeat.should_stop()
@@ -163,6 +167,7 @@ def test_resume_queues_a_finished_run_again_and_only_then(db):
     lifecycle.requeue(SCORING_RUN, run_id, stage="starting")
     row = run_rows.get(ScoringRun, run_id, lambda r: (r.status, r.error, r.finished_at, r.cancel_requested, r.stage), "")
     assert row == ("queued", None, None, False, "starting")
+    assert [e["target"] for e in list_events(action="scoring run resumed")] == [f"scoring run {run_id}"]
     with pytest.raises(ValueError, match="only interrupted, failed or cancelled runs can be resumed"):
         lifecycle.requeue(SCORING_RUN, run_id)
 
