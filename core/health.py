@@ -42,6 +42,7 @@ STEP_WORDS = {  # what each cycle step is doing, in a user's words
     "digests": "sending digests",
     "retention": "deleting items older than the days kept",
     "question_log": "deleting asked questions older than the days kept",
+    "audit_log": "deleting audit events older than the days kept",
     "uploads": "deleting uploads no run took",
 }
 LONG_STEP = timedelta(minutes=30)  # a step busy for longer than this is worth a warning

@@ -1,6 +1,6 @@
-"""Deleting data kept for a set number of days (``BEACON_KEEP_ITEMS_DAYS``, ``BEACON_KEEP_QUESTIONS_DAYS``): where a
-setting draws its line (whole UTC days, so a day that is kept is never half deleted), a batch per worker cycle, and
-each deletion on record in the audit log."""
+"""Deleting data kept for a set number of days (``BEACON_KEEP_ITEMS_DAYS``, ``BEACON_KEEP_QUESTIONS_DAYS``,
+``BEACON_KEEP_AUDIT_DAYS``): where a setting draws its line (whole UTC days, so a day that is kept is never half
+deleted), a batch per worker cycle, and each deletion on record in the audit log."""
 
 from __future__ import annotations
 

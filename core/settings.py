@@ -205,6 +205,8 @@ class Settings:
     # Questions asked of the customer-service assistant (its log) older than this many whole days are deleted by the
     # worker (core.support.retention); None keeps every question
     keep_questions_days: int | None = None
+    # Audit-log events older than this many whole days are deleted by the worker (core.auth.retention); None keeps all
+    keep_audit_days: int | None = None
 
 
 def app_port() -> int:
@@ -267,4 +269,5 @@ def get_settings() -> Settings:
         trend_min_items=_env_int("BEACON_TREND_MIN_ITEMS", 5, 1),
         keep_items_days=_keep_days("BEACON_KEEP_ITEMS_DAYS", "item"),
         keep_questions_days=_keep_days("BEACON_KEEP_QUESTIONS_DAYS", "question"),
+        keep_audit_days=_keep_days("BEACON_KEEP_AUDIT_DAYS", "audit event"),
     )

@@ -1,5 +1,5 @@
 """One worker cycle: crawl -> stories -> score -> recover/detect -> notify -> digests -> retention (old items deleted) -> question_log
-(old asked questions deleted) -> uploads (files uploaded a day ago that no run took deleted).
+(old asked questions deleted) -> audit_log (old audit events deleted) -> uploads (files uploaded a day ago that no run took deleted).
 
 Each step is idempotent and isolated: a failing step is logged and the next one still runs. A step
 whose results could not be written to the database counts as failed. After a disk-level database
@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from core.alerts import detect_alerts, recover_interrupted_sends, send_pending_alerts
+from core.auth.retention import delete_old_events
 from core.digests import send_due_digests
 from core.feeds import crawl_due_feeds
 from core.health import record_cycle, record_step
@@ -78,6 +79,7 @@ def run_cycle(force_crawl: bool = False) -> dict:
     _step("digests", send_due_digests, summary)
     _step("retention", delete_old_items, summary)
     _step("question_log", delete_old_questions, summary)
+    _step("audit_log", delete_old_events, summary)
     _step("uploads", delete_abandoned_uploads, summary)
     summary["recorded"] = _record(summary["failed_steps"])
     level = logging.INFO if summary["recorded"] and not summary["failed_steps"] else logging.ERROR
@@ -114,7 +116,7 @@ def _headline(summary: dict) -> str:
         f"{len(summary['detect'])} new alerts" if ok("detect") else "detection failed",
         f"{summary['notify']['sent']} emails sent, {summary['notify']['failed']} failed" if ok("notify") else "notify failed",
     ]
-    for step, what in (("retention", "items"), ("question_log", "asked questions")):
+    for step, what in (("retention", "items"), ("question_log", "asked questions"), ("audit_log", "audit events")):
         if ok(step) and isinstance(summary.get(step), dict) and summary[step]["deleted"]:
             parts.append(f"{summary[step]['deleted']} {what} older than {summary[step]['before']} deleted")
     if ok("uploads") and isinstance(summary.get("uploads"), dict) and summary["uploads"]["deleted"]:

@@ -128,6 +128,8 @@ def configuration() -> pd.DataFrame:
          "BEACON_KEEP_ITEMS_DAYS"),
         ("Questions asked of the assistant kept", count_of(s.keep_questions_days, "day") if s.keep_questions_days
          else "every question (forever)", "BEACON_KEEP_QUESTIONS_DAYS"),
+        ("Audit-log events kept", count_of(s.keep_audit_days, "day") if s.keep_audit_days else "every event (forever)",
+         "BEACON_KEEP_AUDIT_DAYS"),
         ("Customer service operating point", policy.describe(), "BEACON_SUPPORT_OPERATING_POINT"),
         ("Largest upload", f"{s.upload_max_mb:g} MB", "BEACON_UPLOAD_MAX_MB"),
         ("Uploads no run took", f"deleted {count_of(KEEP_HOURS, 'hour')} after their last use", "(fixed)"),
