@@ -109,6 +109,8 @@ if audit_tab.open:
                 st.caption(note)
             st.download_button("Download the log (CSV)", view.audit_download(user, action, excluded), "beacon_audit.csv",
                                "text/csv")  # fmt: skip
+        if kept := view.audit_retention_note():
+            st.caption(kept)
 
 if settings_tab.open:
     with settings_tab:

@@ -75,6 +75,14 @@ def audit_caption(shown: int, total: int) -> str | None:
     return f"The newest {shown:,} of {total:,} matching events; the download has all {total:,}."
 
 
+def audit_retention_note() -> str | None:
+    """Said under the audit log when events are kept for a set time (None when every event is kept)."""
+    days = get_settings().keep_audit_days
+    if days is None:
+        return None
+    return f"Events are kept for {count_of(days, 'day')} (BEACON_KEEP_AUDIT_DAYS); the worker deletes older ones."
+
+
 def audit_download(username: str = "", action: str = "", excluded: Sequence[str] = ()) -> Callable[[], bytes]:
     """Every matching audit event as a CSV file, made when the download is asked for. It runs outside the page's
     script run (Streamlit calls it from the server), so it acts as the admin who was shown the button."""

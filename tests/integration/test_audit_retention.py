@@ -15,6 +15,7 @@ from core.settings import SettingsError, get_settings
 from core.storage import session_scope
 from core.storage.tables import AuditEvent, utcnow
 from core.views import admin
+from tests.app.helpers import open_page
 
 NOW = datetime(2026, 3, 20, 9, 30)
 
@@ -82,7 +83,10 @@ def test_an_impossible_number_of_days_stops_the_start_with_its_name(beacon_env, 
         get_settings()
 
 
-def test_the_settings_tab_says_how_long_events_are_kept(db, keep_days):
+def test_the_audit_log_and_settings_tabs_say_how_long_events_are_kept(db, keep_days):
     assert admin.configuration().set_index("variable")["value"]["BEACON_KEEP_AUDIT_DAYS"] == "every event (forever)"
+    assert admin.audit_retention_note() is None
     keep_days("400")
     assert admin.configuration().set_index("variable")["value"]["BEACON_KEEP_AUDIT_DAYS"] == "400 days"
+    note = "Events are kept for 400 days (BEACON_KEEP_AUDIT_DAYS); the worker deletes older ones."
+    assert note in [c.value for c in open_page("admin.py", "Audit log").caption]
