@@ -99,9 +99,10 @@ def show_answer(item: dict) -> None:
                 st.caption(note)
         c3.metric("Customer sentiment", item["sentiment"] or "–", f"model: {item['sentiment_task']}", delta_color="off",
                   delta_arrow="off", border=True)  # fmt: skip
-        if item["alternatives"]:
-            with st.expander("Next alternatives"):
-                for alt in item["alternatives"]:
+        if nearby := view.nearby_entries(item):
+            label, entries = nearby
+            with st.expander(label):
+                for alt in entries:
                     st.markdown(f"**{plain(alt['question'])}** (similarity {alt['similarity']:.2f})  \n{plain(alt['answer'])}")
         if item["interaction_id"] is not None:
             b1, b2, _ = st.columns([1, 1, 4])

@@ -179,6 +179,7 @@ class AskResult:
     alternatives: list[dict] = field(default_factory=list)
     interaction_id: int | None = None
     intent_reference: float | None = None  # the intent model's median top probability on the knowledge base's questions
+    matched_answer: str = ""  # the best entry's answer, also when it was not given (for the agent taking the question)
 
     def as_dict(self) -> dict:
         return {
@@ -191,6 +192,7 @@ class AskResult:
             "sentiment_negative": None if self.sentiment_negative is None else round(self.sentiment_negative, 4),
             "sentiment_task": self.sentiment_task, "alternatives": self.alternatives, "interaction_id": self.interaction_id,
             "intent_reference": None if self.intent_reference is None else round(self.intent_reference, 4),
+            "matched_answer": self.matched_answer,
         }  # fmt: skip
 
 
@@ -217,7 +219,7 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
         intent_model_version=analysis.intent.version if analysis.intent else None, sentiment=sentiment,
         sentiment_negative=negative, sentiment_task=analysis.sentiment.task if analysis.sentiment else sentiment_task(),
         alternatives=[{"question": m.entry.question, "answer": m.entry.answer, "similarity": round(m.similarity, 4)} for m in matches[1:3]],
-        intent_reference=analysis.intent_reference,
+        intent_reference=analysis.intent_reference, matched_answer=best.entry.answer if best else "",
     )  # fmt: skip
     if log:
         result.interaction_id = kb_store.log_question({

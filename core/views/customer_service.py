@@ -65,6 +65,16 @@ def escalation_text(reasons: list[str], confidence: float) -> str:
     return f"Escalate to an agent — {words} ({', '.join(reasons)}; confidence {confidence:.2f})."
 
 
+def nearby_entries(item: dict) -> tuple[str, list[dict]] | None:
+    """The FAQ entries shown under an answer, with their expander's label: the next alternatives of an answered
+    question; for an escalated one, the closest entries from the best match on, so the agent who takes it over
+    sees what the FAQ holds nearby (nothing was sent to the customer). None when there is none."""
+    if item["action"] == "escalate" and item.get("matched_question"):
+        best = {"question": item["matched_question"], "answer": item.get("matched_answer", ""), "similarity": item["similarity"]}
+        return "Closest FAQ entries (not sent: for the agent)", [best, *item["alternatives"]]
+    return ("Next alternatives", item["alternatives"]) if item["alternatives"] else None
+
+
 def intent_note(action: str, reasons: list[str], intent_confidence: float | None, reference: float | None = None) -> str | None:
     """The caption under the intent: its confidence, or when the question matched no FAQ entry, that the label is only
     the nearest intent the model knows (a question about the weather still gets a bank intent, often at a confidence

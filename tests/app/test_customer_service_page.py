@@ -100,6 +100,12 @@ def test_upload_ask_escalate_and_feedback(models, monkeypatch: pytest.MonkeyPatc
     with session_scope() as session:
         rows = session.scalars(select(SupportInteraction).order_by(SupportInteraction.id)).all()
     assert [r.action for r in rows] == ["answer", "escalate"]
+    # the escalated question shows the agent the closest entry first (it was hidden; only the 2nd and 3rd showed)
+    labels = [e.label for e in at.expander]
+    assert labels.count("Next alternatives") == 1 and labels.count("Closest FAQ entries (not sent: for the agent)") == 1
+    closest = next(e for e in at.expander if e.label.startswith("Closest"))
+    assert closest.markdown[0].value.startswith(f"**{rows[1].matched_question}** (similarity {rows[1].similarity:.2f})")
+    assert len(closest.markdown) == 3
     assert "[PHONE]" in rows[0].question and "7946" not in rows[0].question
     at.button(key=f"cs_down_{rows[1].id}").click().run()
     assert_no_exception(at)
