@@ -173,6 +173,7 @@ def ask_tab() -> None:
     if kb is None:  # nothing to answer from: no slider or question box to try in vain
         return
     policy = operating_point_choice("cs", kb)
+    hint_slot = st.empty()  # filled after this run's question is counted
     history = st.session_state.setdefault("cs_history", [])
     question = st.chat_input("Ask a customer question", key="cs_question", max_chars=MAX_QUESTION_CHARS)
     if question:
@@ -180,6 +181,8 @@ def ask_tab() -> None:
             history.append(ask(kb, question, policy=policy).as_dict() | {"policy": policy.describe()})
         except (ValueError, LookupError) as exc:
             say("error", str(exc))
+    if hint := view.threshold_hint(kb, may("analyst")):
+        hint_slot.info(plain(hint), icon=":material/tune:")
     for item in reversed(history[-10:]):
         show_answer(item)
 

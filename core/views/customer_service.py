@@ -65,6 +65,32 @@ def escalation_text(reasons: list[str], confidence: float) -> str:
     return f"Escalate to an agent — {words} ({', '.join(reasons)}; confidence {confidence:.2f})."
 
 
+THRESHOLD_HINT_LOOKS_AT = 50  # the newest questions to a knowledge base the hint counts
+THRESHOLD_HINT_MIN_QUESTIONS = 10  # fewer say too little about the knowledge base
+THRESHOLD_HINT_SHARE = 0.8  # escalated for low similarity at least this often: the threshold does not suit this FAQ
+
+
+def threshold_hint(kb: str, analyst: bool) -> str | None:
+    """A hint above the Ask box when most recent questions to a knowledge base without a team threshold were escalated
+    because no entry was close enough. The operating points were measured on bank questions with three wordings per
+    entry; an FAQ with one wording per entry, or another trade's words, gives lower similarities to the right entry, so
+    it escalates nearly everything until the team picks its own threshold on its past questions. None otherwise."""
+    from core.support.assistant import interaction_log
+    from core.support.kb import team_threshold
+
+    if team_threshold(kb) is not None:
+        return None
+    log = interaction_log(THRESHOLD_HINT_LOOKS_AT, kb)
+    low = int(log["reasons"].str.contains(LOW_SIMILARITY, regex=False).sum())
+    if len(log) < THRESHOLD_HINT_MIN_QUESTIONS or low < THRESHOLD_HINT_SHARE * len(log):
+        return None
+    who = ("Answer a file of past questions with their expected answers on the Past questions tab" if analyst
+           else "An analyst can answer a file of past questions with their expected answers (Past questions tab)")
+    return (f"{low} of the last {count_of(len(log), 'question')} to {kb} were escalated because no FAQ entry was close "
+            "enough. The answer thresholds were measured on bank questions, and an FAQ worded differently often needs "
+            f"its own: {who} to see how it does and to set a team threshold for {kb}.")  # fmt: skip
+
+
 def nearby_entries(item: dict) -> tuple[str, list[dict]] | None:
     """The FAQ entries shown under an answer, with their expander's label: the next alternatives of an answered
     question; for an escalated one, the closest entries from the best match on, so the agent who takes it over

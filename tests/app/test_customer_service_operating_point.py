@@ -55,11 +55,12 @@ def test_be_more_careful_escalates_what_answer_more_answers(cards) -> None:
 
     at = ask_at(at, "be more careful")
     assert any(t.startswith(LOW_SIMILARITY_ESCALATION) for t in texts(at.warning))
-    assert not any(ANSWER in m for m in texts(at.markdown))
+    assert not any(m.startswith(ANSWER) for m in texts(at.markdown))  # not given to the customer
+    assert any(m.startswith("**How do I reset my PIN") and ANSWER in m for m in texts(at.markdown))  # shown to the agent
     assert any(c.startswith("Decided at the operating point be more careful (threshold") for c in shown_texts(at.caption))
 
     at = ask_at(at, "answer more")
-    assert any(ANSWER in m for m in texts(at.markdown))
+    assert any(m.startswith(ANSWER) for m in texts(at.markdown))
     assert any(c.startswith("Decided at the operating point answer more (threshold") for c in shown_texts(at.caption))
     more = points.operating_point("answer more")
     assert any(f"answers {more.answered * 100:.0f} % of the questions" in c for c in shown_texts(at.caption))

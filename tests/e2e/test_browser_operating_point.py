@@ -61,7 +61,7 @@ def test_moving_the_choice_to_be_more_careful_escalates_what_answer_more_answers
     expect(choice).to_have_attribute("aria-valuetext", "Answer more")
     settled(page)
     ask(page, BETWEEN)
-    expect(page.get_by_text("Open the app and choose Reset PIN.")).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("Open the app and choose Reset PIN.", exact=True)).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Decided at the operating point answer more", exact=False)).to_be_visible()
     shot(page, "customer_service_operating_point", tmp_path)
 
