@@ -210,8 +210,11 @@ def progress_text(run: RunView, now: datetime | None = None) -> str:
 
 
 def status_note(run: RunView) -> tuple[str, str] | None:
-    """(level, message) explaining a run that did not complete, or None."""
-    kept = f"The {count_of(run.rows_ok + run.rows_empty, 'row')} scored before that are kept and can be downloaded."
+    """(level, message) explaining a run that did not complete, or None. A run stopped before its first row says so,
+    not that "the 0 rows scored before that are kept"."""
+    scored = run.rows_ok + run.rows_empty
+    are = "is" if scored == 1 else "are"
+    kept = f"The {count_of(scored, 'row')} scored before that {are} kept and can be downloaded." if scored else "No row was scored."
     if run.engine == RAY:
         kept += " Resume scores the whole file again on Ray (a Ray run starts over)."
     if run.status == lifecycle.INTERRUPTED:
@@ -219,6 +222,8 @@ def status_note(run: RunView) -> tuple[str, str] | None:
         return "warning", f"This run was interrupted (its process stopped) after {count_of(run.rows_done, 'row')}. {kept}{again}"
     if run.status == lifecycle.FAILED:
         return "error", f"This run failed: {run.error or 'no reason recorded'}. {kept}"
+    if run.status == lifecycle.CANCELLED and not run.rows_done:
+        return "info", "This run was cancelled before it scored a row. Resume to score the file."
     if run.status == lifecycle.CANCELLED:
         return "info", f"This run was cancelled after {run.rows_done:,} of {run.total_rows or 0:,} rows. {kept}"
     return None

@@ -84,8 +84,8 @@ def threshold_hint(kb: str, analyst: bool) -> str | None:
     low = int(log["reasons"].str.contains(LOW_SIMILARITY, regex=False).sum())
     if len(log) < THRESHOLD_HINT_MIN_QUESTIONS or low < THRESHOLD_HINT_SHARE * len(log):
         return None
-    who = ("Answer a file of past questions with their expected answers on the Past questions tab" if analyst
-           else "An analyst can answer a file of past questions with their expected answers (Past questions tab)")
+    who = ("answer a file of past questions with their expected answers on the Past questions tab" if analyst
+           else "an analyst can answer a file of past questions with their expected answers (Past questions tab)")
     return (f"{low} of the last {count_of(len(log), 'question')} to {kb} were escalated because no FAQ entry was close "
             "enough. The answer thresholds were measured on bank questions, and an FAQ worded differently often needs "
             f"its own: {who} to see how it does and to set a team threshold for {kb}.")  # fmt: skip

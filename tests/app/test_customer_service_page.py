@@ -421,9 +421,9 @@ def test_a_knowledge_base_that_escalates_nearly_everything_points_to_its_own_thr
     ask("Cards", "What is the weather on Mars on day 9?")
     [hint] = hints()
     assert hint.startswith("10 of the last 10 questions to Cards were escalated because no FAQ entry was close enough.")
-    assert "Answer a file of past questions with their expected answers on the Past questions tab" in hint
+    assert "its own: answer a file of past questions with their expected answers on the Past questions tab" in hint
     [hint] = hints("viewer")
-    assert "An analyst can answer a file of past questions" in hint
+    assert "its own: an analyst can answer a file of past questions" in hint
     with acting_as(Actor("ana", "analyst")):
         set_team_threshold("Cards", 0.4)
     assert hints() == []  # the team picked its own
