@@ -152,6 +152,11 @@ def page_tabs(labels: Sequence[str], old_param: str | None = None) -> Sequence:
     return st.tabs(list(labels), key=TAB_PARAM, bind="query-params")
 
 
+def open_tab(name: str) -> None:
+    """A button's callback that opens the page's tab ``name`` (the tabs of ``page_tabs`` read their state)."""
+    st.session_state[TAB_PARAM] = name
+
+
 def keep_choice(key: str, choices: Sequence, start: object = None) -> None:
     """Before the picker ``key`` is drawn: a stored choice that is no longer among ``choices`` (deleted since, or
     another task's) becomes ``start`` (when it is a choice) or the first choice. It is set, not dropped: a dropped

@@ -41,6 +41,7 @@ from ui import (
     example_download,
     keep_choice,
     may,
+    open_tab,
     page_tabs,
     plain,
     say,
@@ -182,7 +183,10 @@ def ask_tab() -> None:
         except (ValueError, LookupError) as exc:
             say("error", str(exc))
     if hint := view.threshold_hint(kb, may("analyst")):
-        hint_slot.info(plain(hint), icon=":material/tune:")
+        with hint_slot.container():
+            st.info(plain(hint), icon=":material/tune:")
+            if may("analyst"):
+                st.button("Open Past questions", key="cs_hint_past", on_click=open_tab, args=("Past questions",))
     for item in reversed(history[-10:]):
         show_answer(item)
 

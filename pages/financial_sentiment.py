@@ -19,6 +19,7 @@ from ui import (
     drill_from_trend_point,
     keep_choice,
     may,
+    open_tab,
     page_tabs,
     plain,
     say,
@@ -30,10 +31,6 @@ from ui import (
 use_app_navigation()
 
 ITEM_LIMIT = 500
-
-
-def open_tab(name: str) -> None:
-    st.session_state["tab"] = name
 
 
 def use_feed_link(feed_id: int, name: str, url: str, links: tuple[tuple[str, str], ...]) -> None:

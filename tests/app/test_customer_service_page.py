@@ -422,6 +422,11 @@ def test_a_knowledge_base_that_escalates_nearly_everything_points_to_its_own_thr
     [hint] = hints()
     assert hint.startswith("10 of the last 10 questions to Cards were escalated because no FAQ entry was close enough.")
     assert "its own: answer a file of past questions with their expected answers on the Past questions tab" in hint
+    at = open_page("customer_service.py", "Ask")
+    button(at, "Open Past questions").click().run()
+    assert_no_exception(at)
+    assert at.file_uploader(key="cs_batch_upload") is not None  # the tab it names, one click away
+    assert not [b for b in open_page("customer_service.py", "Ask", role="viewer").button if b.label == "Open Past questions"]
     [hint] = hints("viewer")
     assert "its own: an analyst can answer a file of past questions" in hint
     with acting_as(Actor("ana", "analyst")):
