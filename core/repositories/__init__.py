@@ -11,4 +11,5 @@ core calls them instead of building SQL:
 - ``models``: model version rows of the registry
 - ``worker``: the worker's status row (its last cycle)
 - ``owned``: the shared save/delete of rows an analyst owns by name (watchlists, alert rules)
+- ``expired``: the shared deletion of the oldest rows a retention setting no longer keeps (questions, audit events)
 """

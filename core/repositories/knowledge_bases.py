@@ -7,9 +7,10 @@ import difflib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.repositories.expired import delete_oldest_before
 from core.storage import session_scope
 from core.storage.tables import KnowledgeBase, KnowledgeBaseEntry, KnowledgeBaseVersion, SupportInteraction, utcnow
 from core.wording import loose_key
@@ -288,10 +289,4 @@ def logged_questions(
 
 def delete_questions_asked_before(cutoff: datetime, limit: int) -> int:
     """Delete up to ``limit`` logged questions asked before ``cutoff`` (UTC), oldest first; how many went."""
-    with session_scope() as session:
-        query = select(SupportInteraction.id).where(SupportInteraction.created_at < cutoff).order_by(SupportInteraction.id)
-        ids = list(session.scalars(query.limit(limit)))
-        if not ids:
-            return 0
-        # rowcount, not len(ids): another worker may have deleted some of them meanwhile
-        return session.execute(delete(SupportInteraction).where(SupportInteraction.id.in_(ids))).rowcount
+    return delete_oldest_before(SupportInteraction, SupportInteraction.created_at, cutoff, limit)

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
+from core.repositories.expired import delete_oldest_before
 from core.storage import session_scope
 from core.storage.tables import AuditEvent, LoginSession, User
 
@@ -53,13 +54,7 @@ def events(limit: int | None, username: str = "", action: str = "", excluded: Se
 
 def delete_events_before(cutoff: datetime, limit: int) -> int:
     """Delete up to ``limit`` audit events recorded before ``cutoff`` (UTC), oldest first; how many went."""
-    with session_scope() as session:
-        query = select(AuditEvent.id).where(AuditEvent.at < cutoff).order_by(AuditEvent.at, AuditEvent.id)
-        ids = list(session.scalars(query.limit(limit)))
-        if not ids:
-            return 0
-        # rowcount, not len(ids): another worker may have deleted some of them meanwhile
-        return session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids))).rowcount
+    return delete_oldest_before(AuditEvent, AuditEvent.at, cutoff, limit)
 
 
 def event_count(username: str = "", action: str = "", excluded: Sequence[str] = ()) -> int:
