@@ -155,6 +155,12 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
                               None if f"{key}_threshold" in st.session_state else get_settings().support_confidence_threshold,
                               0.01, key=f"{key}_threshold")  # fmt: skip
+        if custom and may("analyst") and (team is None or round(threshold, 2) != team.value):
+            st.button(f"Make {threshold:.2f} the team threshold of {kb}", key=f"{key}_set_team", on_click=make_team_threshold,
+                      args=(kb, threshold, None, "cs_team_message"),
+                      help="Everyone's questions to this knowledge base are answered at it unless they choose otherwise. "
+                           "Set by hand, its effect is not measured: the Past questions tab measures a threshold on your "
+                           "team's own questions and suggests one")  # fmt: skip
     if team:
         t1, t2 = st.columns([4, 1], vertical_alignment="center")
         t1.caption(plain(view.team_threshold_text(kb, team)))
@@ -163,7 +169,7 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -
             st.session_state["cs_team_message"] = set_team_threshold(kb, None)
             st.rerun()
     say_pending("cs_team_message")
-    st.caption(view.effect_text(point, threshold if custom else None, on_past_questions, team.value if team else None))
+    st.caption(view.effect_text(point, threshold if custom else None, on_past_questions, team))
     if not custom:  # the caveat is about the point's Banking77 numbers, which a custom threshold does not use
         st.caption(view.caveat_text(point, on_past_questions))
     return view.chosen_policy(point, threshold if custom else None)
@@ -489,12 +495,13 @@ def use_threshold(threshold: float) -> None:
     st.session_state["cs_b_report"] = f"The Ask box and this tab now use the custom threshold {threshold:.2f}."
 
 
-def make_team_threshold(kb: str, threshold: float) -> None:
-    """Button callback: ``threshold`` becomes the knowledge base's team threshold (stored, for everyone)."""
+def make_team_threshold(kb: str, threshold: float, checked: int | None = None, report_key: str = "cs_b_report") -> None:
+    """Button callback: ``threshold`` becomes the knowledge base's team threshold (stored, for everyone), picked on
+    ``checked`` past questions or (None) set by hand; what was done goes to ``report_key``, a problem to an error."""
     try:
-        st.session_state["cs_b_report"] = set_team_threshold(kb, threshold)
+        st.session_state[report_key] = set_team_threshold(kb, threshold, checked)
     except (ValueError, LookupError, PermissionError) as exc:  # e.g. the base was deleted meanwhile
-        st.session_state["cs_b_problem"] = str(exc)
+        st.session_state[report_key] = ("error", str(exc))
 
 
 def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
@@ -522,11 +529,10 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
                   help="Sets it as the custom threshold of the Ask box and of this tab, for this session")  # fmt: skip
         if may("analyst"):
             b2.button(f"Make {threshold:.2f} the team threshold of {report.kb}", key="cs_b_team", on_click=make_team_threshold,
-                      args=(report.kb, threshold), width="stretch",
+                      args=(report.kb, threshold, view.checked_questions(report)), width="stretch",
                       help="Everyone's questions to this knowledge base are answered at it unless they choose otherwise: "
                            "the Ask box starts at it, and so do batch answering and the command line")  # fmt: skip
     say_pending("cs_b_report")
-    say_pending("cs_b_problem", "error")
 
 
 def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:

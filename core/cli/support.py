@@ -1,4 +1,5 @@
-"""``python -m core answer`` (a customer question from a knowledge base) and ``kb import|list|rollback|delete`` (FAQ knowledge bases)."""
+"""``python -m core answer`` (a customer question from a knowledge base) and ``kb import|list|threshold|rollback|delete`` (FAQ knowledge
+bases)."""
 
 from __future__ import annotations
 
@@ -101,9 +102,13 @@ def cmd_kb(args: argparse.Namespace) -> int:
         kbs = kb.list_kbs()
         for info in kbs:
             entries, versions = count_of(info.entries, "entry", "entries"), count_of(info.versions, "version")
-            print(f"{info.name}: version {info.active_version}, {entries}, {versions}")
+            team = kb.team_threshold(info.name)
+            threshold = f", team threshold {team.value:.2f}" if team else ""
+            print(f"{info.name}: version {info.active_version}, {entries}, {versions}{threshold}")
         if not kbs:
             print("no knowledge bases yet; import an FAQ with `python -m core kb import --name NAME FILE`")
+    elif args.action == "threshold":
+        print(kb.set_team_threshold(args.name, None if args.clear else args.value))
     elif args.action == "delete":
         gone = kb.delete_kb(args.name)
         print(f"deleted {gone.name} ({count_of(gone.versions, 'version')}); the questions asked of it stay in the question log")
@@ -131,7 +136,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                   "balanced); see operating_points.json for each one's measured effect")
     choice.add_argument("--threshold", type=float, help="a custom confidence threshold instead of an operating point (experts)")
     answer.set_defaults(func=cmd_answer)
-    kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, roll back, delete")
+    kbp = sub.add_parser("kb", help="FAQ knowledge bases: import a CSV, list, set the team threshold, roll back, "
+                                        "delete")  # fmt: skip
     kb_sub = kbp.add_subparsers(dest="action", required=True)
     kb_import = kb_sub.add_parser(
         "import", help="import an FAQ CSV or .xlsx (question, answer, optional category); a change is a new version"
@@ -142,6 +148,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     kb_import.add_argument("--answer-column")
     kb_import.add_argument("--category-column")
     kb_sub.add_parser("list")
+    kb_threshold = kb_sub.add_parser("threshold", help="set (or --clear) a knowledge base's team threshold: the confidence "
+                                     "threshold its questions are answered at unless they choose their own; set here, its "
+                                     "effect is not measured (answer --input ... --expected-column suggests one)")  # fmt: skip
+    kb_threshold.add_argument("--name", required=True)
+    value = kb_threshold.add_mutually_exclusive_group(required=True)
+    value.add_argument("value", nargs="?", type=float, help="between 0 and 1")
+    value.add_argument("--clear", action="store_true", help="back to the settings' operating point")
     kb_roll = kb_sub.add_parser("rollback", help="make an earlier version's entries current again (as a new version)")
     kb_roll.add_argument("--name", required=True)
     kb_roll.add_argument("--version", type=int, help="default: the version before the active one")

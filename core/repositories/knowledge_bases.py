@@ -188,11 +188,13 @@ def list_kbs() -> list[KBSummary]:
 
 @dataclass(frozen=True)
 class TeamThreshold:
-    """The confidence threshold a team set for a knowledge base's questions, by whom and when."""
+    """The confidence threshold a team set for a knowledge base's questions, by whom and when; ``checked``: how many
+    past questions with an expected answer it was picked on, None when it was set by hand (its effect not measured)."""
 
     value: float
     set_by: str
     set_at: datetime
+    checked: int | None = None
 
 
 def team_threshold(name: str) -> TeamThreshold | None:
@@ -200,17 +202,20 @@ def team_threshold(name: str) -> TeamThreshold | None:
         kb = _kb(session, name)
         if kb is None or kb.team_threshold is None:
             return None
-        return TeamThreshold(kb.team_threshold, kb.team_threshold_by or "", kb.team_threshold_at or kb.created_at)
+        return TeamThreshold(kb.team_threshold, kb.team_threshold_by or "", kb.team_threshold_at or kb.created_at,
+                             kb.team_threshold_checked)  # fmt: skip
 
 
-def set_team_threshold(name: str, value: float | None, set_by: str) -> None:
-    """Store (or with None clear) a knowledge base's team threshold; LookupError when there is no such base."""
+def set_team_threshold(name: str, value: float | None, set_by: str, checked: int | None = None) -> None:
+    """Store (or with None clear) a knowledge base's team threshold, with the number of past questions it was picked on
+    (None: set by hand); LookupError when there is no such base."""
     with session_scope() as session:
         kb = _kb(session, name)
         if kb is None:
             raise missing_kb(name)
         kb.team_threshold = value
         kb.team_threshold_by, kb.team_threshold_at = (set_by, utcnow()) if value is not None else (None, None)
+        kb.team_threshold_checked = checked if value is not None else None
 
 
 def delete_kb(name: str) -> KBSummary | None:

@@ -307,20 +307,22 @@ def team_threshold(name: str) -> TeamThreshold | None:
     return kb_store.team_threshold(name)
 
 
-def set_team_threshold(name: str, threshold: float | None) -> str:
+def set_team_threshold(name: str, threshold: float | None, checked: int | None = None) -> str:
     """Make ``threshold`` the confidence threshold of every question asked of ``name`` that does not choose its own (the
-    Ask box's starting point, batch answering, the command line), or clear it with None. What was done, in words."""
+    Ask box's starting point, batch answering, the command line), or clear it with None. ``checked``: how many past
+    questions with an expected answer it was picked on (None: set by hand, its effect not measured). What was done."""
     actor = require("analyst", "set a knowledge base's threshold")
     if threshold is not None:
         threshold = float(threshold)
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"a confidence threshold is between 0 and 1, not {threshold:g}")
         threshold = round(threshold, 2)
-    kb_store.set_team_threshold(name, threshold, actor.username)
+    kb_store.set_team_threshold(name, threshold, actor.username, checked)
     if threshold is None:
         record_event("knowledge base threshold cleared", name)
         return f"{name} has no team threshold any more: its questions are answered at the settings' operating point."
-    record_event("knowledge base threshold set", name, detail={"threshold": threshold})
+    record_event("knowledge base threshold set", name,
+                 detail={"threshold": threshold} | ({"past questions": checked} if checked is not None else {}))  # fmt: skip
     return f"{threshold:.2f} is now the team threshold of {name}: everyone's questions to it are answered at it by default."
 
 

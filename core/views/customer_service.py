@@ -239,9 +239,11 @@ def default_choice() -> tuple[str, bool, str | None]:
 
 
 def team_threshold_text(kb: str, team: TeamThreshold) -> str:
-    """Where the custom threshold starts from when the team set one for the knowledge base."""
-    return (f"{kb} has a team threshold: {team.value:.2f}, set by {team.set_by} on {team.set_at:%-d %b %Y}. Questions to it "
-            "are answered at it unless you choose otherwise here (for this session).")  # fmt: skip
+    """Where the custom threshold starts from when the team set one for the knowledge base, and what it rests on."""
+    basis = (f"picked on {count_of(team.checked, 'past question')} with their expected answers" if team.checked is not None
+             else "set by hand")  # fmt: skip
+    return (f"{kb} has a team threshold: {team.value:.2f}, {basis} by {team.set_by} on {team.set_at:%-d %b %Y}. Questions "
+            "to it are answered at it unless you choose otherwise here (for this session).")  # fmt: skip
 
 
 def percent(share: float, digits: int = 0) -> str:
@@ -253,16 +255,20 @@ PAST_QUESTIONS_HINT = {False: "(Past questions tab)", True: "(as this tab does)"
 
 
 def effect_text(point: str, custom_threshold: float | None = None, on_past_questions: bool = False,
-                team_threshold: float | None = None) -> str:
-    """The measured effect of an operating point in words (or what a custom threshold means: the knowledge base's
-    team threshold was picked on the team's own past questions, any other one was not measured)."""
-    if custom_threshold is not None and team_threshold is not None and round(custom_threshold, 2) == round(team_threshold, 2):
-        return (f"The team threshold {custom_threshold:.2f} is in use instead of the choice above: it was picked on the "
-                f"team's past questions; answer a file of them with it to see its effect "
-                f"{PAST_QUESTIONS_HINT[on_past_questions]}.")  # fmt: skip
+                team: TeamThreshold | None = None) -> str:
+    """The measured effect of an operating point in words, or what a custom threshold means: the knowledge base's team
+    threshold picked on the team's own past questions was measured there; one set by hand, or any other, was not."""
+    where = PAST_QUESTIONS_HINT[on_past_questions]
+    if custom_threshold is not None and team is not None and round(custom_threshold, 2) == round(team.value, 2):
+        if team.checked is None:
+            return (f"The team threshold {custom_threshold:.2f} is in use instead of the choice above: it was set by hand "
+                    f"and its effect was not measured; try it on your past questions {where}.")  # fmt: skip
+        return (f"The team threshold {custom_threshold:.2f} is in use instead of the choice above: it was picked on "
+                f"{team.checked:,} of the team's past questions; answer a file of them with it to see its effect "
+                f"{where}.")  # fmt: skip
     if custom_threshold is not None:
         return (f"Custom threshold {custom_threshold:.2f} is in use instead of the choice above: its effect was not measured; "
-                f"try it on your past questions first {PAST_QUESTIONS_HINT[on_past_questions]}.")  # fmt: skip
+                f"try it on your past questions first {where}.")  # fmt: skip
     p = points.operating_point(point)
     return (f"On a validation set of bank questions: answers {percent(p.answered)} of the questions the FAQ covers, "
             f"gives a wrong answer to {percent(p.wrong, 1)} of them, and escalates {percent(p.unknown_escalated)} of the "
@@ -479,7 +485,8 @@ def suggestion(report: BatchReport, point: str = points.DEFAULT) -> tuple[float 
                       f"the expected answers are the FAQ's answers.")  # fmt: skip
     if found is None:
         return None, (f"Only {count_of(checked, 'past question')} with the expected answer column: add at least "
-                      f"{MIN_CHECKED_FOR_SUGGESTION} for a suggested threshold (fewer move the figures too much).")  # fmt: skip
+                      f"{MIN_CHECKED_FOR_SUGGESTION} for a suggested threshold (fewer move the figures too much), or set one by "
+                      f"hand under Custom threshold above: its effect is then not measured.")  # fmt: skip
     if found.answered == 0:
         return None, (f"On {yours} no threshold answers any of them with at most {percent(budget)} wrong: add FAQ entries "
                       f"(or question wordings) for what customers ask.")  # fmt: skip

@@ -151,10 +151,13 @@ def test_the_suggested_threshold_becomes_the_team_threshold_everyone_starts_from
     ask = open_page("customer_service.py", "Ask", role="viewer")  # a colleague's new session
     assert_no_exception(ask)
     assert ask.checkbox(key="cs_custom").value is True and ask.slider(key="cs_threshold").value == threshold
-    assert any(c.startswith(f"Cards has a team threshold: {threshold:.2f}, set by test-admin on") for c in shown_texts(ask.caption))
+    assert any(c.startswith(f"Cards has a team threshold: {threshold:.2f}, picked on 24 past questions with their expected "
+                            "answers by test-admin on") for c in shown_texts(ask.caption))  # fmt: skip
     assert not [b for b in ask.button if b.label == "Clear it"]  # a viewer cannot change it
     assert any(c.startswith(f"The team threshold {threshold:.2f} is in use") for c in shown_texts(ask.caption))
     assert not [c for c in shown_texts(ask.caption) if "not measured" in c or c.startswith("Measured on Banking77")]
+    assert "it was picked on 24 of the team's past questions" in " ".join(shown_texts(ask.caption))
+    assert not ask.get("button") or not [b for b in ask.button if b.key == "cs_set_team"]  # nothing to set: it is in use
 
     ask = open_page("customer_service.py", "Ask", role="analyst")
     ask.button(key="cs_clear_team").click().run()
@@ -162,6 +165,35 @@ def test_the_suggested_threshold_becomes_the_team_threshold_everyone_starts_from
     assert team_threshold("Cards") is None
     assert "Cards has no team threshold any more: its questions are answered at the settings' operating point." in shown_texts(ask.success)
     assert ask.checkbox(key="cs_custom").value is False  # back at the settings' choice
+
+
+def test_a_team_with_few_past_questions_sets_its_threshold_by_hand_and_is_told_it_was_not_measured(models):  # noqa: F811
+    from core.auth import list_events
+    from core.support.kb import team_threshold
+
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Ask")
+    assert not [b for b in at.button if b.key == "cs_set_team"]  # no custom threshold, nothing to make the team's
+    at.checkbox(key="cs_custom").check().run()
+    at.slider(key="cs_threshold").set_value(0.5).run()
+    button = next(b for b in at.button if b.key == "cs_set_team")
+    assert button.label == "Make 0.50 the team threshold of Cards"
+    button.click().run()
+    assert_no_exception(at)
+    assert "0.50 is now the team threshold of Cards: everyone's questions to it are answered at it by default." in \
+        shown_texts(at.success)  # fmt: skip
+    team = team_threshold("Cards")
+    assert (team.value, team.checked) == (0.5, None)
+    captions = " ".join(shown_texts(at.caption))
+    assert "Cards has a team threshold: 0.50, set by hand by test-admin on" in captions
+    assert "it was set by hand and its effect was not measured" in captions
+    assert not [b for b in at.button if b.key == "cs_set_team"]
+    assert [e["detail"] for e in list_events() if e["action"] == "knowledge base threshold set"] == [{"threshold": 0.5}]
+
+    viewer = open_page("customer_service.py", "Ask", role="viewer")
+    viewer.slider(key="cs_threshold").set_value(0.6).run()
+    assert_no_exception(viewer)
+    assert viewer.checkbox(key="cs_custom").value is True  # the team's threshold, moved for this session only
+    assert not [b for b in viewer.button if b.key == "cs_set_team"]  # a viewer cannot make it the team's
 
 
 def test_a_few_past_questions_get_the_table_but_no_suggestion(models):  # noqa: F811

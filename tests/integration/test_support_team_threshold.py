@@ -66,3 +66,35 @@ def test_a_ticket_analysis_answers_at_the_team_threshold_and_says_so(db, tmp_pat
     assert after.operating_point == "custom threshold 0.00"
     assert after.deflection_rate >= before.deflection_rate
     assert analyse_tickets(tickets, "message").operating_point == ""  # no knowledge base, no policy
+
+
+def test_a_threshold_picked_on_past_questions_says_how_many_and_one_set_by_hand_says_so(db, tmp_path):
+    import_bank(tmp_path)
+    with acting_as(Actor("ana", "analyst")):
+        set_team_threshold("Bank", 0.48, checked=25)
+    assert team_threshold("Bank").checked == 25
+    with acting_as(Actor("ana", "analyst")):
+        set_team_threshold("Bank", 0.5)  # by hand: what it rested on before no longer holds
+    assert (team_threshold("Bank").value, team_threshold("Bank").checked) == (0.5, None)
+    with acting_as(Actor("ana", "analyst")):
+        set_team_threshold("Bank", None)
+        set_team_threshold("Bank", 0.6)
+    assert team_threshold("Bank").checked is None
+    details = [e["detail"] for e in reversed(list_events()) if e["action"] == "knowledge base threshold set"]
+    assert details == [{"threshold": 0.48, "past questions": 25}, {"threshold": 0.5}, {"threshold": 0.6}]
+
+
+def test_the_command_line_sets_lists_and_clears_a_team_threshold(db, tmp_path, capsys):
+    import_bank(tmp_path)
+    capsys.readouterr()
+    assert main(["kb", "threshold", "--name", "Bank", "0.45"]) == 0
+    assert capsys.readouterr().out.startswith("0.45 is now the team threshold of Bank")
+    assert team_threshold("Bank").value == 0.45 and team_threshold("Bank").checked is None
+    assert main(["kb", "list"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("team threshold 0.45")
+    assert main(["kb", "threshold", "--name", "Bank", "2"]) == 1
+    assert "between 0 and 1, not 2" in capsys.readouterr().err
+    assert team_threshold("Bank").value == 0.45  # a refused value changes nothing
+    assert main(["kb", "threshold", "--name", "Bank", "--clear"]) == 0
+    assert "has no team threshold any more" in capsys.readouterr().out
+    assert team_threshold("Bank") is None

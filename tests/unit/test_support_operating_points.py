@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from core.support import operating_points as points
 from core.support.batch import BatchReport
 from core.support.decision import Policy, decide
+from core.support.kb import TeamThreshold
 from core.views import customer_service as view
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,9 +117,13 @@ def test_the_effect_is_stated_in_words_from_the_measured_numbers() -> None:
     assert view.effect_text("balanced") != view.effect_text("be more careful")
     custom = view.effect_text("balanced", 0.5)
     assert custom.startswith("Custom threshold 0.50 is in use") and "not measured" in custom
-    team = view.effect_text("balanced", 0.5, team_threshold=0.5)
+    measured = TeamThreshold(0.5, "ana", datetime(2026, 12, 1), checked=30)
+    team = view.effect_text("balanced", 0.5, team=measured)
     assert team.startswith("The team threshold 0.50 is in use") and "not measured" not in team
-    assert "not measured" in view.effect_text("balanced", 0.55, team_threshold=0.5)  # moved off the team's threshold
+    assert "picked on 30 of the team's past questions" in team
+    assert "not measured" in view.effect_text("balanced", 0.55, team=measured)  # moved off the team's threshold
+    by_hand = view.effect_text("balanced", 0.5, team=TeamThreshold(0.5, "ana", datetime(2026, 12, 1)))
+    assert by_hand.startswith("The team threshold 0.50 is in use") and "set by hand and its effect was not measured" in by_hand
     assert f"{p.test_wrong * 100:.0f} %" in view.caveat_text() and "not on your FAQ" in view.caveat_text()
     assert view.caveat_text().endswith("(Past questions tab).")
     assert view.caveat_text(on_past_questions=True).endswith("(as this tab does).")
