@@ -188,13 +188,15 @@ def list_kbs() -> list[KBSummary]:
 
 @dataclass(frozen=True)
 class TeamThreshold:
-    """The confidence threshold a team set for a knowledge base's questions, by whom and when; ``checked``: how many
-    past questions with an expected answer it was picked on, None when it was set by hand (its effect not measured)."""
+    """The confidence threshold a team set for a knowledge base's questions, by whom and when; ``by_hand``: typed in (its
+    effect not measured) rather than picked on ``checked`` past questions with an expected answer (None: not recorded,
+    for thresholds set before the count was kept)."""
 
     value: float
     set_by: str
     set_at: datetime
     checked: int | None = None
+    by_hand: bool = False
 
 
 def team_threshold(name: str) -> TeamThreshold | None:
@@ -203,12 +205,12 @@ def team_threshold(name: str) -> TeamThreshold | None:
         if kb is None or kb.team_threshold is None:
             return None
         return TeamThreshold(kb.team_threshold, kb.team_threshold_by or "", kb.team_threshold_at or kb.created_at,
-                             kb.team_threshold_checked)  # fmt: skip
+                             kb.team_threshold_checked, bool(kb.team_threshold_by_hand))  # fmt: skip
 
 
 def set_team_threshold(name: str, value: float | None, set_by: str, checked: int | None = None) -> None:
-    """Store (or with None clear) a knowledge base's team threshold, with the number of past questions it was picked on
-    (None: set by hand); LookupError when there is no such base."""
+    """Store (or with None clear) a knowledge base's team threshold with the number of past questions it was picked on,
+    or (``checked`` None) as set by hand; LookupError when there is no such base."""
     with session_scope() as session:
         kb = _kb(session, name)
         if kb is None:
@@ -216,6 +218,7 @@ def set_team_threshold(name: str, value: float | None, set_by: str, checked: int
         kb.team_threshold = value
         kb.team_threshold_by, kb.team_threshold_at = (set_by, utcnow()) if value is not None else (None, None)
         kb.team_threshold_checked = checked if value is not None else None
+        kb.team_threshold_by_hand = value is not None and checked is None
 
 
 def delete_kb(name: str) -> KBSummary | None:

@@ -339,7 +339,8 @@ class KnowledgeBase(Base):
     team_threshold: Mapped[float | None] = mapped_column(Float)  # set by the team for its questions; None: the settings'
     team_threshold_by: Mapped[str | None] = mapped_column(String(200))
     team_threshold_at: Mapped[datetime | None] = mapped_column(DateTime)
-    team_threshold_checked: Mapped[int | None] = mapped_column(Integer)  # past questions it was picked on; None: by hand
+    team_threshold_by_hand: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # not measured
+    team_threshold_checked: Mapped[int | None] = mapped_column(Integer)  # how many past questions it was picked on
 
 
 class KnowledgeBaseEntry(Base):

@@ -240,8 +240,8 @@ def default_choice() -> tuple[str, bool, str | None]:
 
 def team_threshold_text(kb: str, team: TeamThreshold) -> str:
     """Where the custom threshold starts from when the team set one for the knowledge base, and what it rests on."""
-    basis = (f"picked on {count_of(team.checked, 'past question')} with their expected answers" if team.checked is not None
-             else "set by hand")  # fmt: skip
+    basis = ("set by hand" if team.by_hand else "picked on the team's past questions" if team.checked is None
+             else f"picked on {count_of(team.checked, 'past question')} with their expected answers")  # fmt: skip
     return (f"{kb} has a team threshold: {team.value:.2f}, {basis} by {team.set_by} on {team.set_at:%-d %b %Y}. Questions "
             "to it are answered at it unless you choose otherwise here (for this session).")  # fmt: skip
 
@@ -260,12 +260,12 @@ def effect_text(point: str, custom_threshold: float | None = None, on_past_quest
     threshold picked on the team's own past questions was measured there; one set by hand, or any other, was not."""
     where = PAST_QUESTIONS_HINT[on_past_questions]
     if custom_threshold is not None and team is not None and round(custom_threshold, 2) == round(team.value, 2):
-        if team.checked is None:
+        if team.by_hand:
             return (f"The team threshold {custom_threshold:.2f} is in use instead of the choice above: it was set by hand "
                     f"and its effect was not measured; try it on your past questions {where}.")  # fmt: skip
+        how_many = "" if team.checked is None else f"{team.checked:,} of "
         return (f"The team threshold {custom_threshold:.2f} is in use instead of the choice above: it was picked on "
-                f"{team.checked:,} of the team's past questions; answer a file of them with it to see its effect "
-                f"{where}.")  # fmt: skip
+                f"{how_many}the team's past questions; answer a file of them with it to see its effect {where}.")  # fmt: skip
     if custom_threshold is not None:
         return (f"Custom threshold {custom_threshold:.2f} is in use instead of the choice above: its effect was not measured; "
                 f"try it on your past questions first {where}.")  # fmt: skip

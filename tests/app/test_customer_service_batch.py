@@ -182,7 +182,7 @@ def test_a_team_with_few_past_questions_sets_its_threshold_by_hand_and_is_told_i
     assert "0.50 is now the team threshold of Cards: everyone's questions to it are answered at it by default." in \
         shown_texts(at.success)  # fmt: skip
     team = team_threshold("Cards")
-    assert (team.value, team.checked) == (0.5, None)
+    assert (team.value, team.checked, team.by_hand) == (0.5, None, True)
     captions = " ".join(shown_texts(at.caption))
     assert "Cards has a team threshold: 0.50, set by hand by test-admin on" in captions
     assert "it was set by hand and its effect was not measured" in captions

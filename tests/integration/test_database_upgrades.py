@@ -178,3 +178,34 @@ def test_mentions_lost_by_an_earlier_upgrade_are_restored_from_the_items(tmp_pat
         mentions = conn.execute(text("SELECT article_id, company FROM company_mentions ORDER BY article_id, company")).all()
     engine.dispose()
     assert [tuple(m) for m in mentions] == [(1, "Acme"), (1, "BETA"), (2, "Acme")]
+
+
+def test_a_team_threshold_set_before_its_basis_was_kept_still_reads_as_picked_on_past_questions(tmp_path, monkeypatch):
+    """Before 0027 a team threshold could only come from the Past questions tab: after the upgrade it must not read as
+    set by hand (its count of questions was not kept)."""
+    import sqlite3
+
+    from alembic import command
+
+    from core.settings import get_settings
+    from core.storage import reset_engines
+    from core.storage.migrate import alembic_config
+    from core.support.kb import team_threshold
+
+    url = f"sqlite:///{tmp_path / 'kb.sqlite'}"
+    command.upgrade(alembic_config(url), "0026")
+    old = sqlite3.connect(tmp_path / "kb.sqlite")
+    old.execute("INSERT INTO support_kbs (id, name, created_at, team_threshold, team_threshold_by, team_threshold_at) "
+                "VALUES (1, 'Shop', '2026-12-01 09:00:00', 0.48, 'ana', '2026-12-02 09:00:00')")  # fmt: skip
+    old.commit()
+    old.close()
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        upgrade_database(url)
+        team = team_threshold("Shop")
+    finally:
+        get_settings.cache_clear()
+        reset_engines()
+    assert (team.value, team.set_by, team.checked, team.by_hand) == (0.48, "ana", None, False)

@@ -72,10 +72,10 @@ def test_a_threshold_picked_on_past_questions_says_how_many_and_one_set_by_hand_
     import_bank(tmp_path)
     with acting_as(Actor("ana", "analyst")):
         set_team_threshold("Bank", 0.48, checked=25)
-    assert team_threshold("Bank").checked == 25
+    assert (team_threshold("Bank").checked, team_threshold("Bank").by_hand) == (25, False)
     with acting_as(Actor("ana", "analyst")):
         set_team_threshold("Bank", 0.5)  # by hand: what it rested on before no longer holds
-    assert (team_threshold("Bank").value, team_threshold("Bank").checked) == (0.5, None)
+    assert (team_threshold("Bank").value, team_threshold("Bank").checked, team_threshold("Bank").by_hand) == (0.5, None, True)
     with acting_as(Actor("ana", "analyst")):
         set_team_threshold("Bank", None)
         set_team_threshold("Bank", 0.6)
@@ -89,7 +89,7 @@ def test_the_command_line_sets_lists_and_clears_a_team_threshold(db, tmp_path, c
     capsys.readouterr()
     assert main(["kb", "threshold", "--name", "Bank", "0.45"]) == 0
     assert capsys.readouterr().out.startswith("0.45 is now the team threshold of Bank")
-    assert team_threshold("Bank").value == 0.45 and team_threshold("Bank").checked is None
+    assert team_threshold("Bank").value == 0.45 and team_threshold("Bank").by_hand
     assert main(["kb", "list"]) == 0
     assert capsys.readouterr().out.rstrip().endswith("team threshold 0.45")
     assert main(["kb", "threshold", "--name", "Bank", "2"]) == 1

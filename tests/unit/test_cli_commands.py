@@ -22,7 +22,7 @@ SUBCOMMANDS = {
     "feeds": ["import-opml", "export-opml"],
     "users": ["list", "disable", "enable", "create", "set-role", "reset-password"],
     "models": ["list", "promote", "rollback", "delete", "distil", "build-defaults", "measure-defaults"],
-    "kb": ["import", "list", "rollback", "delete"],
+    "kb": ["import", "list", "threshold", "rollback", "delete"],
     "digest": ["preview"],
 }
 

@@ -122,7 +122,9 @@ def test_the_effect_is_stated_in_words_from_the_measured_numbers() -> None:
     assert team.startswith("The team threshold 0.50 is in use") and "not measured" not in team
     assert "picked on 30 of the team's past questions" in team
     assert "not measured" in view.effect_text("balanced", 0.55, team=measured)  # moved off the team's threshold
-    by_hand = view.effect_text("balanced", 0.5, team=TeamThreshold(0.5, "ana", datetime(2026, 12, 1)))
+    by_hand = view.effect_text("balanced", 0.5, team=TeamThreshold(0.5, "ana", datetime(2026, 12, 1), by_hand=True))
+    older = view.effect_text("balanced", 0.5, team=TeamThreshold(0.5, "ana", datetime(2026, 12, 1)))  # count not kept then
+    assert "it was picked on the team's past questions" in older and "not measured" not in older
     assert by_hand.startswith("The team threshold 0.50 is in use") and "set by hand and its effect was not measured" in by_hand
     assert f"{p.test_wrong * 100:.0f} %" in view.caveat_text() and "not on your FAQ" in view.caveat_text()
     assert view.caveat_text().endswith("(Past questions tab).")
