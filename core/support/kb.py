@@ -30,7 +30,7 @@ from core.nlp.sentence_encoder import get_sentence_encoder
 from core.repositories import knowledge_bases as kb_store
 from core.scoring.reading import file_lines, header_only, no_column
 from core.support.retrieval import ENCODER_NAME, IndexEntry, KBIndex, answer_key
-from core.wording import has_word
+from core.wording import count_of, has_word
 
 MAX_NAME = 200
 
@@ -321,8 +321,8 @@ def set_team_threshold(name: str, threshold: float | None, checked: int | None =
     if threshold is None:
         record_event("knowledge base threshold cleared", name)
         return f"{name} has no team threshold any more: its questions are answered at the settings' operating point."
-    record_event("knowledge base threshold set", name,
-                 detail={"threshold": threshold} | ({"past questions": checked} if checked is not None else {}))  # fmt: skip
+    basis = "by hand" if checked is None else count_of(checked, "past question")
+    record_event("knowledge base threshold set", name, detail={"threshold": threshold, "basis": basis})
     return f"{threshold:.2f} is now the team threshold of {name}: everyone's questions to it are answered at it by default."
 
 

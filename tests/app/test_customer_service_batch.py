@@ -137,6 +137,7 @@ def test_each_threshold_is_shown_on_the_past_questions_and_one_is_suggested_and_
 
 
 def test_the_suggested_threshold_becomes_the_team_threshold_everyone_starts_from(models):  # noqa: F811
+    from core.auth import list_events
     from core.support.kb import team_threshold
 
     at = answered_with_expected("past.csv", _many_past_questions())
@@ -147,6 +148,8 @@ def test_the_suggested_threshold_becomes_the_team_threshold_everyone_starts_from
     assert f"{threshold:.2f} is now the team threshold of Cards: everyone's questions to it are answered at it by default." in \
         shown_texts(at.success)  # fmt: skip
     assert team_threshold("Cards").value == threshold
+    assert next(e["detail"] for e in list_events() if e["action"] == "knowledge base threshold set") == \
+        {"threshold": threshold, "basis": "24 past questions"}  # fmt: skip
 
     ask = open_page("customer_service.py", "Ask", role="viewer")  # a colleague's new session
     assert_no_exception(ask)
@@ -187,7 +190,7 @@ def test_a_team_with_few_past_questions_sets_its_threshold_by_hand_and_is_told_i
     assert "Cards has a team threshold: 0.50, set by hand by test-admin on" in captions
     assert "it was set by hand and its effect was not measured" in captions
     assert not [b for b in at.button if b.key == "cs_set_team"]
-    assert [e["detail"] for e in list_events() if e["action"] == "knowledge base threshold set"] == [{"threshold": 0.5}]
+    assert [e["detail"] for e in list_events() if e["action"] == "knowledge base threshold set"] == [{"threshold": 0.5, "basis": "by hand"}]
 
     viewer = open_page("customer_service.py", "Ask", role="viewer")
     viewer.slider(key="cs_threshold").set_value(0.6).run()

@@ -36,7 +36,7 @@ def test_a_team_threshold_is_what_questions_without_their_own_get(db, tmp_path, 
     assert team_threshold("Bank") is None and policy_for("Bank") == default
     events = [(e["action"], e["target"], e["detail"]) for e in list_events() if "threshold" in e["action"]]
     assert events == [("knowledge base threshold cleared", "Bank", {}),
-                      ("knowledge base threshold set", "Bank", {"threshold": 0.78})]  # fmt: skip
+                      ("knowledge base threshold set", "Bank", {"threshold": 0.78, "basis": "by hand"})]  # fmt: skip
 
 
 def test_a_team_threshold_must_be_a_share_set_by_an_analyst_on_a_base_that_exists(db, tmp_path):
@@ -81,7 +81,8 @@ def test_a_threshold_picked_on_past_questions_says_how_many_and_one_set_by_hand_
         set_team_threshold("Bank", 0.6)
     assert team_threshold("Bank").checked is None
     details = [e["detail"] for e in reversed(list_events()) if e["action"] == "knowledge base threshold set"]
-    assert details == [{"threshold": 0.48, "past questions": 25}, {"threshold": 0.5}, {"threshold": 0.6}]
+    assert details == [{"threshold": 0.48, "basis": "25 past questions"}, {"threshold": 0.5, "basis": "by hand"},
+                       {"threshold": 0.6, "basis": "by hand"}]  # fmt: skip
 
 
 def test_the_command_line_sets_lists_and_clears_a_team_threshold(db, tmp_path, capsys):
