@@ -172,7 +172,7 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -
     st.caption(view.effect_text(point, threshold if custom else None, on_past_questions, team))
     if not custom:  # the caveat is about the point's Banking77 numbers, which a custom threshold does not use
         st.caption(view.caveat_text(point, on_past_questions))
-    return view.chosen_policy(point, threshold if custom else None)
+    return view.chosen_policy(point, threshold if custom else None, team.value if team else None)
 
 
 def ask_tab() -> None:

@@ -21,7 +21,7 @@ either score alone at the same share of known questions answered; the default th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 LOW_SIMILARITY = "low similarity"
 UNKNOWN_INTENT = "unknown intent"
@@ -40,7 +40,8 @@ class Policy:
     confidence_threshold: float = 0.6  # answer only when answer_confidence >= this
     intent_threshold: float = 0.3  # top intent probability below this: the intent is unknown
     negative_threshold: float = 0.9  # P(negative) at or above this: hand the customer to a person
-    operating_point: str = "custom"  # the measured point the confidence threshold comes from, or "custom" (set by hand)
+    # the measured point the confidence threshold comes from, "custom" (set by hand) or "team" (the knowledge base's)
+    operating_point: str = "custom"
 
     @classmethod
     def from_settings(cls) -> Policy:
@@ -66,10 +67,16 @@ class Policy:
             chosen = operating_point(name).threshold
         return cls(chosen, s.support_intent_threshold, s.support_negative_threshold, name)
 
+    @classmethod
+    def for_team(cls, threshold: float) -> Policy:
+        """The policy at a knowledge base's team threshold (``core.support.kb.team_threshold``): a custom threshold that
+        says whose it is."""
+        return replace(cls.for_operating_point("custom", threshold), operating_point="team")
+
     def describe(self) -> str:
-        """The policy in words: "balanced (threshold 0.74)" or "custom threshold 0.60"."""
-        if self.operating_point == "custom":
-            return f"custom threshold {self.confidence_threshold:.2f}"
+        """The policy in words: "balanced (threshold 0.74)", "custom threshold 0.60" or "team threshold 0.48"."""
+        if self.operating_point in ("custom", "team"):
+            return f"{self.operating_point} threshold {self.confidence_threshold:.2f}"
         return f"{self.operating_point} (threshold {self.confidence_threshold:.2f})"
 
 

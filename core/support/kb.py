@@ -331,7 +331,7 @@ def policy_for(name: str):  # noqa: ANN201 - a Policy (core.support.decision)
     from core.support.decision import Policy
 
     team = kb_store.team_threshold(name)
-    return Policy.for_operating_point("custom", team.value) if team else Policy.from_settings()
+    return Policy.for_team(team.value) if team else Policy.from_settings()
 
 
 KBInfo = kb_store.KBSummary

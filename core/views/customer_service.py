@@ -45,9 +45,14 @@ def ask_policy(confidence_threshold: float) -> Policy:
     return Policy.for_operating_point(points.CUSTOM, confidence_threshold)
 
 
-def chosen_policy(point: str, custom_threshold: float | None = None) -> Policy:
-    """The policy of the page's choice: the operating point ``point``, or the custom threshold when one is given."""
-    return ask_policy(custom_threshold) if custom_threshold is not None else Policy.for_operating_point(point)
+def chosen_policy(point: str, custom_threshold: float | None = None, team_threshold: float | None = None) -> Policy:
+    """The policy of the page's choice: the operating point ``point``, or the custom threshold when one is given (the
+    knowledge base's team threshold when it is that one)."""
+    if custom_threshold is None:
+        return Policy.for_operating_point(point)
+    if team_threshold is not None and round(custom_threshold, 2) == round(team_threshold, 2):
+        return Policy.for_team(team_threshold)
+    return ask_policy(custom_threshold)
 
 
 REASON_WORDS = {  # why the assistant escalated, as a support lead says it (the code stays in brackets and in the log)
@@ -288,9 +293,9 @@ def caveat_text(point: str = points.DEFAULT, on_past_questions: bool = False) ->
 
 
 def policy_words(described: str) -> str:
-    """A policy in words after "at": "the operating point balanced (threshold 0.74)" or "the custom threshold 0.60"
-    (``described``: ``Policy.describe``)."""
-    return f"the {described}" if described.startswith("custom") else f"the operating point {described}"
+    """A policy in words after "at": "the operating point balanced (threshold 0.74)", "the custom threshold 0.60" or
+    "the team threshold 0.48" (``described``: ``Policy.describe``)."""
+    return f"the {described}" if described.startswith(("custom", "team")) else f"the operating point {described}"
 
 
 def tickets_policy_text(report: TicketReport) -> str:
@@ -452,7 +457,7 @@ def threshold_table(report: BatchReport) -> pd.DataFrame:
     file's questions: answered right, answered wrong, escalated, each as "5 (20 %)" of the checked questions."""
     used = {point_threshold(name): operating_point_label(name) for name in OPERATING_POINTS}
     if report.threshold is not None and round(report.threshold, 4) not in {round(t, 4) for t in used}:
-        used[report.threshold] = "Custom (this file)"
+        used[report.threshold] = "Team threshold" if report.operating_point.startswith("team") else "Custom (this file)"
     effects = threshold_effects(report.outcomes, list(used))
     cell = lambda n, share: f"{n} ({percent(share)})"  # noqa: E731
     return pd.DataFrame({

@@ -190,6 +190,9 @@ def test_a_team_with_few_past_questions_sets_its_threshold_by_hand_and_is_told_i
     assert "Cards has a team threshold: 0.50, set by hand by test-admin on" in captions
     assert "it was set by hand and its effect was not measured" in captions
     assert not [b for b in at.button if b.key == "cs_set_team"]
+    at.chat_input(key="cs_question").set_value("How do I reset my PIN?").run()
+    assert_no_exception(at)
+    assert "Decided at the team threshold 0.50" in shown_texts(at.caption)  # not "custom": nobody here chose it
     assert [e["detail"] for e in list_events() if e["action"] == "knowledge base threshold set"] == [{"threshold": 0.5, "basis": "by hand"}]
 
     viewer = open_page("customer_service.py", "Ask", role="viewer")

@@ -22,14 +22,14 @@ def test_a_team_threshold_is_what_questions_without_their_own_get(db, tmp_path, 
     assert said == "0.78 is now the team threshold of Bank: everyone's questions to it are answered at it by default."
     team = team_threshold("Bank")
     assert (team.value, team.set_by) == (0.78, "ana")
-    assert (policy_for("Bank").confidence_threshold, policy_for("Bank").operating_point) == (0.78, "custom")
+    assert (policy_for("Bank").confidence_threshold, policy_for("Bank").operating_point) == (0.78, "team")
     assert policy_for("Other") == default  # another base keeps the settings' policy
 
     capsys.readouterr()
     assert main(["answer", "--kb", "Bank", "How do I reset my PIN?"]) == 0
-    assert "0.78" in json.loads(capsys.readouterr().out)["operating_point"]  # the command line follows it
+    assert json.loads(capsys.readouterr().out)["operating_point"] == "team threshold 0.78"  # the command line follows it
     assert main(["answer", "--kb", "Bank", "--threshold", "0.3", "How do I reset my PIN?"]) == 0
-    assert "0.30" in json.loads(capsys.readouterr().out)["operating_point"]  # a threshold asked for still wins
+    assert json.loads(capsys.readouterr().out)["operating_point"] == "custom threshold 0.30"  # one asked for still wins
 
     with acting_as(Actor("ana", "analyst")):
         assert "has no team threshold any more" in set_team_threshold("Bank", None)
@@ -63,7 +63,7 @@ def test_a_ticket_analysis_answers_at_the_team_threshold_and_says_so(db, tmp_pat
     with acting_as(Actor("ana", "analyst")):
         set_team_threshold("Bank", 0.0)  # every match answered
     after = analyse_tickets(tickets, "message", kb_name="Bank")
-    assert after.operating_point == "custom threshold 0.00"
+    assert after.operating_point == "team threshold 0.00"
     assert after.deflection_rate >= before.deflection_rate
     assert analyse_tickets(tickets, "message").operating_point == ""  # no knowledge base, no policy
 

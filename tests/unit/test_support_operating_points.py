@@ -80,6 +80,13 @@ def test_each_point_gives_its_threshold_and_custom_takes_one_by_hand() -> None:
     custom = Policy.for_operating_point("custom", 0.42)
     assert (custom.confidence_threshold, custom.operating_point, custom.describe()) == (0.42, "custom", "custom threshold 0.42")
     assert Policy.for_operating_point("custom").confidence_threshold == 0.6  # the settings' threshold
+    team = Policy.for_team(0.48)
+    assert (team.confidence_threshold, team.operating_point, team.describe()) == (0.48, "team", "team threshold 0.48")
+    assert team.intent_threshold == custom.intent_threshold and team.negative_threshold == custom.negative_threshold
+    assert view.policy_words(team.describe()) == "the team threshold 0.48"
+    assert view.chosen_policy("balanced", 0.48, team_threshold=0.48) == team  # the page's slider left at the team's
+    assert view.chosen_policy("balanced", 0.5, team_threshold=0.48).describe() == "custom threshold 0.50"  # moved off it
+    assert view.chosen_policy("balanced", None, team_threshold=0.48).operating_point == "balanced"
     with pytest.raises(ValueError, match="unknown operating point 'sometimes'.*'answer more', 'balanced', 'be more careful', 'custom'"):
         Policy.for_operating_point("sometimes")
 
@@ -143,3 +150,18 @@ def test_the_pages_choice_gives_the_policy_and_the_batch_result_names_it() -> No
     assert view.batch_policy_text(report) == f"Answered with the operating point balanced (threshold {threshold:.2f})."
     assert view.batch_policy_text(BatchReport()) == ""
     assert view.batch_policy_text(BatchReport(operating_point="custom threshold 0.40")) == "Answered with the custom threshold 0.40."
+
+
+def test_the_threshold_table_names_the_threshold_a_file_was_answered_with() -> None:
+    from core.support.threshold_effects import RowOutcome
+
+    outcomes = [RowOutcome(0.9, False, True), RowOutcome(0.45, False, False), RowOutcome(0.2, False, None)]
+    team = view.threshold_table(BatchReport(operating_point="team threshold 0.40", threshold=0.4, outcomes=outcomes))
+    assert team["Choice"].tolist()[-1] == "Team threshold" and team["Threshold"].tolist()[-1] == 0.4
+    assert team.set_index("Choice").loc["Team threshold", "Answered wrong"] == "1 (50 %)"  # 0.45 is over 0.40
+    custom = view.threshold_table(BatchReport(operating_point="custom threshold 0.40", threshold=0.4, outcomes=outcomes))
+    assert custom["Choice"].tolist()[-1] == "Custom (this file)"
+    balanced = points.operating_point("balanced")
+    at_point = view.threshold_table(BatchReport(operating_point=Policy.for_operating_point("balanced").describe(),
+                                                threshold=balanced.threshold, outcomes=outcomes))  # fmt: skip
+    assert at_point["Choice"].tolist() == ["Answer more", "Balanced", "Be more careful"]  # no extra row for a point
