@@ -527,7 +527,10 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
         b1, b2 = st.columns(2)
         b1.button(f"Use threshold {threshold:.2f}", key="cs_b_use", on_click=use_threshold, args=(threshold,), width="stretch",
                   help="Sets it as the custom threshold of the Ask box and of this tab, for this session")  # fmt: skip
-        if may("analyst"):
+        team = team_threshold(report.kb)
+        if team is not None and round(team.value, 2) == round(threshold, 2):
+            b2.caption(f"{threshold:.2f} is already the team threshold of {report.kb}.")
+        elif may("analyst"):
             b2.button(f"Make {threshold:.2f} the team threshold of {report.kb}", key="cs_b_team", on_click=make_team_threshold,
                       args=(report.kb, threshold, view.checked_questions(report)), width="stretch",
                       help="Everyone's questions to this knowledge base are answered at it unless they choose otherwise: "

@@ -148,6 +148,8 @@ def test_the_suggested_threshold_becomes_the_team_threshold_everyone_starts_from
     assert f"{threshold:.2f} is now the team threshold of Cards: everyone's questions to it are answered at it by default." in \
         shown_texts(at.success)  # fmt: skip
     assert team_threshold("Cards").value == threshold
+    assert not [b for b in at.button if b.key == "cs_b_team"]  # nothing left to make the team's
+    assert f"{threshold:.2f} is already the team threshold of Cards." in shown_texts(at.caption)
     assert next(e["detail"] for e in list_events() if e["action"] == "knowledge base threshold set") == \
         {"threshold": threshold, "basis": "24 past questions"}  # fmt: skip
 
