@@ -62,6 +62,8 @@ COLUMN_LABELS = {  # table columns in the user's words
     "action": "Decision", "reasons": "Why escalated", "confidence": st.column_config.NumberColumn("Confidence", format="%.2f"),
     "intent": "Intent", "sentiment": "Customer sentiment", "feedback": "Feedback", "source": "Asked from",
     "name": "Knowledge base", "active version": "Active version", "entries": count_column("Entries"), "versions": "Versions",
+    "team threshold": st.column_config.TextColumn("Team threshold", help="The confidence threshold its questions are answered at "
+                                                  "unless they choose their own (set on the Ask or Past questions tab)"),
     "version": "Version", "active": "Active", "note": "Note", "added": count_column("Added"), "updated": count_column("Updated"),
     "rejected": count_column("Rejected"), "flagged": count_column("Flagged for review"), "created_by": "Imported by",
     "created_at": st.column_config.DatetimeColumn("Imported (UTC)", format=WHEN),

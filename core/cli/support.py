@@ -102,8 +102,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
         kbs = kb.list_kbs()
         for info in kbs:
             entries, versions = count_of(info.entries, "entry", "entries"), count_of(info.versions, "version")
-            team = kb.team_threshold(info.name)
-            threshold = f", team threshold {team.value:.2f}" if team else ""
+            threshold = f", team threshold {info.team.value:.2f}" if info.team else ""
             print(f"{info.name}: version {info.active_version}, {entries}, {versions}{threshold}")
         if not kbs:
             print("no knowledge bases yet; import an FAQ with `python -m core kb import --name NAME FILE`")

@@ -50,12 +50,26 @@ class ActiveVersion:
 
 
 @dataclass(frozen=True)
+class TeamThreshold:
+    """The confidence threshold a team set for a knowledge base's questions, by whom and when; ``by_hand``: typed in (its
+    effect not measured) rather than picked on ``checked`` past questions with an expected answer (None: not recorded,
+    for thresholds set before the count was kept)."""
+
+    value: float
+    set_by: str
+    set_at: datetime
+    checked: int | None = None
+    by_hand: bool = False
+
+
+@dataclass(frozen=True)
 class KBSummary:
     id: int
     name: str
     active_version: int | None
     entries: int
     versions: int
+    team: TeamThreshold | None = None  # the threshold its team set for its questions
 
 
 def missing_kb(name: str, then: str = "") -> LookupError:
@@ -178,7 +192,14 @@ def add_rollback_version(name: str, version: int | None, created_by: str) -> tup
 def _summary(session: Session, kb: KnowledgeBase) -> KBSummary:
     versions = session.scalars(select(KnowledgeBaseVersion).where(KnowledgeBaseVersion.kb_id == kb.id)).all()
     active = next((v for v in versions if v.version == kb.active_version), None)
-    return KBSummary(kb.id, kb.name, kb.active_version, len(active.entry_ids) if active else 0, len(versions))
+    return KBSummary(kb.id, kb.name, kb.active_version, len(active.entry_ids) if active else 0, len(versions), _team(kb))
+
+
+def _team(kb: KnowledgeBase) -> TeamThreshold | None:
+    if kb.team_threshold is None:
+        return None
+    return TeamThreshold(kb.team_threshold, kb.team_threshold_by or "", kb.team_threshold_at or kb.created_at,
+                         kb.team_threshold_checked, bool(kb.team_threshold_by_hand))  # fmt: skip
 
 
 def list_kbs() -> list[KBSummary]:
@@ -186,26 +207,10 @@ def list_kbs() -> list[KBSummary]:
         return [_summary(session, kb) for kb in session.scalars(select(KnowledgeBase).order_by(KnowledgeBase.name))]
 
 
-@dataclass(frozen=True)
-class TeamThreshold:
-    """The confidence threshold a team set for a knowledge base's questions, by whom and when; ``by_hand``: typed in (its
-    effect not measured) rather than picked on ``checked`` past questions with an expected answer (None: not recorded,
-    for thresholds set before the count was kept)."""
-
-    value: float
-    set_by: str
-    set_at: datetime
-    checked: int | None = None
-    by_hand: bool = False
-
-
 def team_threshold(name: str) -> TeamThreshold | None:
     with session_scope() as session:
         kb = _kb(session, name)
-        if kb is None or kb.team_threshold is None:
-            return None
-        return TeamThreshold(kb.team_threshold, kb.team_threshold_by or "", kb.team_threshold_at or kb.created_at,
-                             kb.team_threshold_checked, bool(kb.team_threshold_by_hand))  # fmt: skip
+        return _team(kb) if kb is not None else None
 
 
 def set_team_threshold(name: str, value: float | None, set_by: str, checked: int | None = None) -> None:

@@ -313,7 +313,16 @@ def batch_policy_text(report: BatchReport) -> str:
 
 
 def kb_rows(kbs: list[KBInfo]) -> list[dict]:
-    return [{"name": k.name, "active version": k.active_version, "entries": k.entries, "versions": k.versions} for k in kbs]
+    return [{"name": k.name, "active version": k.active_version, "entries": k.entries, "versions": k.versions,
+             "team threshold": team_threshold_cell(k.team)} for k in kbs]  # fmt: skip
+
+
+def team_threshold_cell(team: TeamThreshold | None) -> str:
+    """A knowledge base's team threshold in the list of bases: "0.48 (25 past questions)", "0.67 (set by hand)", ""."""
+    if team is None:
+        return ""
+    basis = "set by hand" if team.by_hand else "past questions" if team.checked is None else count_of(team.checked, "past question")
+    return f"{team.value:.2f} ({basis})"
 
 
 def kb_delete_question(kb: KBInfo) -> str:

@@ -195,6 +195,8 @@ def test_a_team_with_few_past_questions_sets_its_threshold_by_hand_and_is_told_i
     at.chat_input(key="cs_question").set_value("How do I reset my PIN?").run()
     assert_no_exception(at)
     assert "Decided at the team threshold 0.50" in shown_texts(at.caption)  # not "custom": nobody here chose it
+    bases = next(f.value for f in switch_tab(at, "Knowledge bases").dataframe if "team threshold" in f.value.columns)
+    assert bases.set_index("name").loc["Cards", "team threshold"] == "0.50 (set by hand)"
     assert [e["detail"] for e in list_events() if e["action"] == "knowledge base threshold set"] == [{"threshold": 0.5, "basis": "by hand"}]
 
     viewer = open_page("customer_service.py", "Ask", role="viewer")

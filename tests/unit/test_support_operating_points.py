@@ -165,3 +165,11 @@ def test_the_threshold_table_names_the_threshold_a_file_was_answered_with() -> N
     at_point = view.threshold_table(BatchReport(operating_point=Policy.for_operating_point("balanced").describe(),
                                                 threshold=balanced.threshold, outcomes=outcomes))  # fmt: skip
     assert at_point["Choice"].tolist() == ["Answer more", "Balanced", "Be more careful"]  # no extra row for a point
+
+
+def test_the_list_of_knowledge_bases_says_each_team_threshold_and_what_it_rests_on() -> None:
+    when = datetime(2026, 12, 1)
+    assert view.team_threshold_cell(None) == ""
+    assert view.team_threshold_cell(TeamThreshold(0.48, "ana", when, checked=25)) == "0.48 (25 past questions)"
+    assert view.team_threshold_cell(TeamThreshold(0.6, "ana", when)) == "0.60 (past questions)"  # the count not kept then
+    assert view.team_threshold_cell(TeamThreshold(0.67, "ana", when, by_hand=True)) == "0.67 (set by hand)"
