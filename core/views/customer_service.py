@@ -76,21 +76,27 @@ THRESHOLD_HINT_SHARE = 0.8  # escalated for low similarity at least this often: 
 
 
 def threshold_hint(kb: str, analyst: bool) -> str | None:
-    """A hint above the Ask box when most recent questions to a knowledge base without a team threshold were escalated
-    because no entry was close enough. The operating points were measured on bank questions with three wordings per
-    entry; an FAQ with one wording per entry, or another trade's words, gives lower similarities to the right entry, so
-    it escalates nearly everything until the team picks its own threshold on its past questions. None otherwise."""
+    """A hint above the Ask box when most recent questions to a knowledge base without a measured team threshold were
+    escalated because no entry was close enough. The operating points were measured on bank questions with three
+    wordings per entry; an FAQ with one wording per entry, or another trade's words, gives lower similarities to the
+    right entry, so it escalates nearly everything until the team picks its own threshold on its past questions. A
+    team threshold set by hand is judged on the questions asked since it was set. None otherwise."""
     from core.support.assistant import interaction_log
     from core.support.kb import team_threshold
 
-    if team_threshold(kb) is not None:
+    team = team_threshold(kb)
+    if team is not None and not team.by_hand:
         return None
-    log = interaction_log(THRESHOLD_HINT_LOOKS_AT, kb)
+    log = interaction_log(THRESHOLD_HINT_LOOKS_AT, kb, since=team.set_at if team else None)
     low = int(log["reasons"].str.contains(LOW_SIMILARITY, regex=False).sum())
     if len(log) < THRESHOLD_HINT_MIN_QUESTIONS or low < THRESHOLD_HINT_SHARE * len(log):
         return None
     who = ("answer a file of past questions with their expected answers on the Past questions tab" if analyst
            else "an analyst can answer a file of past questions with their expected answers (Past questions tab)")
+    if team is not None:
+        return (f"{low} of the {count_of(len(log), 'question')} to {kb} since its team threshold {team.value:.2f} was set "
+                f"by hand were escalated because no FAQ entry was close enough. To find a threshold that suits {kb}, "
+                f"{who}: it measures each threshold on them and suggests one.")  # fmt: skip
     return (f"{low} of the last {count_of(len(log), 'question')} to {kb} were escalated because no FAQ entry was close "
             "enough. The answer thresholds were measured on bank questions, and an FAQ worded differently often needs "
             f"its own: {who} to see how it does and to set a team threshold for {kb}.")  # fmt: skip

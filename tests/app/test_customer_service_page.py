@@ -430,5 +430,13 @@ def test_a_knowledge_base_that_escalates_nearly_everything_points_to_its_own_thr
     [hint] = hints("viewer")
     assert "its own: an analyst can answer a file of past questions" in hint
     with acting_as(Actor("ana", "analyst")):
-        set_team_threshold("Cards", 0.4)
-    assert hints() == []  # the team picked its own
+        set_team_threshold("Cards", 0.99)  # by hand: judged on the questions asked since
+    assert hints() == []
+    for n in range(10):
+        ask("Cards", f"What is the weather on Venus on day {n}?")
+    [hint] = hints()
+    assert hint.startswith("10 of the 10 questions to Cards since its team threshold 0.99 was set by hand were escalated "
+                           "because no FAQ entry was close enough.")  # fmt: skip
+    with acting_as(Actor("ana", "analyst")):
+        set_team_threshold("Cards", 0.4, checked=24)
+    assert hints() == []  # the team picked its own on its past questions
