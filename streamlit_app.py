@@ -8,7 +8,7 @@ from core import auth
 from core.settings import SettingsError, get_settings
 from core.storage import upgrade_database
 from core.views.app import database_problem, settings_problem
-from ui import plain, say, show_failure
+from ui import count_run, plain, say, show_failure
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -196,6 +196,7 @@ with st.sidebar:
     st.button("Sign out", key="sign_out", on_click=sign_out)
     if get_settings().auth_mode != "oidc":
         write_session_cookie(st.session_state[TOKEN])
+count_run()
 try:
     navigation.run()
 except auth.PermissionDenied as exc:  # a role check in core refused an action: say so, no traceback

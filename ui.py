@@ -5,6 +5,7 @@ import html
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -128,6 +129,55 @@ def warn_unread_sheets(upload, where=st) -> None:  # noqa: ANN001 - an UploadedF
         st.session_state[key] = unread_sheets_note(upload.getvalue(), upload.name)
     if st.session_state[key]:
         where.warning(plain(st.session_state[key]))
+
+
+RUN_NUMBER = "_script_run"  # counts the script runs of this session (streamlit_app.py), so an uploader knows whether
+# it was on screen in the run before
+
+
+def count_run() -> None:
+    """Once per script run (streamlit_app.py): the run number ``tab_upload`` compares with."""
+    st.session_state[RUN_NUMBER] = st.session_state.get(RUN_NUMBER, 0) + 1
+
+
+@dataclass(frozen=True)
+class KeptUpload:
+    """A file uploaded on a tab that was left since: its uploader forgot it (only the open tab's widgets exist), the
+    page did not. Answers what the pages ask of an UploadedFile."""
+
+    name: str
+    file_id: str
+    data: bytes
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def tab_upload(label: str, key: str, **options):  # noqa: ANN201 - an UploadedFile, a KeptUpload or None
+    """``st.file_uploader`` on a tab: only the open tab runs, so leaving the tab drops the uploader and the file in it,
+    and with it whatever the tab showed for that file. This keeps the file: back on the tab, the page goes on with it
+    and says so (a new upload replaces it; "Forget it" or the uploader's own remove button drops it)."""
+    upload = st.file_uploader(label, key=key, **options)
+    kept_key, run = f"_kept_upload:{key}", st.session_state.get(RUN_NUMBER, 0)
+    shown_before = st.session_state.get(f"_shown:{key}") == run - 1  # on screen in the run before: a None is a removal
+    st.session_state[f"_shown:{key}"] = run
+    if upload is not None:
+        st.session_state[kept_key] = KeptUpload(upload.name, upload.file_id, upload.getvalue())
+        st.session_state.pop(f"_restored:{key}", None)
+        return upload
+    kept = st.session_state.get(kept_key)
+    if kept is None or (shown_before and not st.session_state.get(f"_restored:{key}")):
+        st.session_state.pop(kept_key, None)
+        st.session_state.pop(f"_restored:{key}", None)
+        return None
+    st.session_state[f"_restored:{key}"] = True
+    line = st.container(horizontal=True, vertical_alignment="center")
+    line.caption(plain(f"Still using {kept.name}, uploaded earlier; upload another file to replace it."))
+    if line.button("Forget it", key=f"{key}_forget"):
+        for name in (kept_key, f"_restored:{key}"):
+            st.session_state.pop(name, None)
+        st.rerun()
+    return kept
 
 
 MISSING = "–"  # what a table shows for a missing value (Streamlit's default is the word "None")

@@ -46,6 +46,7 @@ from ui import (
     plain,
     say,
     say_pending,
+    tab_upload,
     table,
     use_app_navigation,
     warn_unread_sheets,
@@ -314,8 +315,8 @@ def delete_kb_section(kb) -> None:  # noqa: ANN001 - KBInfo
 
 
 def tickets_tab() -> None:
-    upload = st.file_uploader("Ticket export, CSV or Excel (message text, timestamp; optional channel, agent, resolved)",
-                              type=["csv", "xlsx"], key="cs_tickets_upload")  # fmt: skip
+    upload = tab_upload("Ticket export, CSV or Excel (message text, timestamp; optional channel, agent, resolved)",
+                        type=["csv", "xlsx"], key="cs_tickets_upload")  # fmt: skip
     if upload is None:
         st.info("Upload an export of customer messages to see intents, sentiment over time, the deflection rate and unanswered questions.")
         example_download("tickets")
@@ -407,8 +408,8 @@ def tickets_tab() -> None:
 def past_questions_tab() -> None:
     st.caption("Test the assistant on past questions before going live: each row is answered or escalated as the Ask box "
                "would (nothing is logged), and the file comes back with the answers added.")
-    upload = st.file_uploader("Past questions (CSV or Excel; optionally with the expected answer)", type=["csv", "xlsx"],
-                              key="cs_batch_upload")  # fmt: skip
+    upload = tab_upload("Past questions (CSV or Excel; optionally with the expected answer)", type=["csv", "xlsx"],
+                        key="cs_batch_upload")  # fmt: skip
     if upload is None:
         example_download("past_questions")
     kb = kb_picker("cs_batch_kb")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.app.helpers import assert_no_exception, open_page, shown_texts, switch_tab, texts
+from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, texts
 from tests.app.test_customer_service_page import import_faq_through_the_page, models, tiny_intent  # noqa: F401 - fixtures
 
 PAST = (
@@ -261,3 +261,27 @@ def test_viewers_are_not_offered_to_change_the_knowledge_base(models):  # noqa: 
     at = answered_with_expected("missed.csv", missed, role="viewer")
     assert {m.label: m.value for m in at.metric}["Escalated"] == "1 (100%)"
     assert not [b for b in at.button if b.key == "cs_b_teach"]
+
+
+def test_a_file_answered_on_the_tab_is_still_there_after_a_visit_to_another_tab(models):  # noqa: F811
+    at = answered_with_expected("past.csv", PAST)
+    assert any("action" in f.value.columns for f in at.dataframe)
+    at = switch_tab(switch_tab(at, "Ask"), "Past questions")
+    assert_no_exception(at)
+    assert "Still using past.csv, uploaded earlier; upload another file to replace it." in shown_texts(at.caption)
+    assert any("action" in f.value.columns for f in at.dataframe)  # its answers are still shown
+    at.run()  # a rerun on the tab keeps it too
+    assert any("action" in f.value.columns for f in at.dataframe)
+    button(at, "Forget it").click().run()
+    assert_no_exception(at)
+    assert not any("action" in f.value.columns for f in at.dataframe)
+    at = switch_tab(switch_tab(at, "Ask"), "Past questions")
+    assert not any("action" in f.value.columns for f in at.dataframe)  # forgotten for good
+
+
+def test_a_file_removed_from_the_uploader_is_not_brought_back(models):  # noqa: F811
+    at = answered_with_expected("past.csv", PAST)
+    at.file_uploader(key="cs_batch_upload").set_value(None).run()
+    assert_no_exception(at)
+    assert not any("action" in f.value.columns for f in at.dataframe)
+    assert not [c for c in shown_texts(at.caption) if c.startswith("Still using")]

@@ -198,6 +198,9 @@ def test_a_one_column_ticket_file_is_read_and_a_header_only_file_refused(models)
     assert at.selectbox(key="cs_t_text").options == ["text"]  # not 'Unnamed: 0', 'ex', 'Unnamed: 2'
     at.button(key="cs_analyse").click().run()
     assert {m.label: m.value for m in at.metric}["Tickets analysed"] == "2"
+    at = switch_tab(switch_tab(at, "Ask"), "Tickets")  # the tab left and opened again: the file and its results stay
+    assert {m.label: m.value for m in at.metric}["Tickets analysed"] == "2"
+    assert "Still using tickets.csv, uploaded earlier; upload another file to replace it." in texts(at.caption)
     at.file_uploader(key="cs_tickets_upload").set_value(("more.csv", b"text\nclose my account\n", "text/csv"))
     at.run()
     assert not at.metric  # the previous file's results are not shown for this one
