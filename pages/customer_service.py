@@ -155,9 +155,9 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -
     with st.expander("Custom threshold", expanded=custom_on):
         custom = st.checkbox("Use a custom confidence threshold instead", key=f"{key}_custom",
                              value=custom_on and f"{key}_custom" not in st.session_state)  # fmt: skip
+        start_at = team.value if team else get_settings().support_confidence_threshold  # also after the tab was left
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
-                              None if f"{key}_threshold" in st.session_state else get_settings().support_confidence_threshold,
-                              0.01, key=f"{key}_threshold")  # fmt: skip
+                              None if f"{key}_threshold" in st.session_state else start_at, 0.01, key=f"{key}_threshold")
         if custom and may("analyst") and (team is None or round(threshold, 2) != team.value):
             st.button(f"Make {threshold:.2f} the team threshold of {kb}", key=f"{key}_set_team", on_click=make_team_threshold,
                       args=(kb, threshold, None, "cs_team_message"),

@@ -195,6 +195,8 @@ def test_a_team_with_few_past_questions_sets_its_threshold_by_hand_and_is_told_i
     at.chat_input(key="cs_question").set_value("How do I reset my PIN?").run()
     assert_no_exception(at)
     assert "Decided at the team threshold 0.50" in shown_texts(at.caption)  # not "custom": nobody here chose it
+    at = switch_tab(switch_tab(at, "Log"), "Ask")  # the tab's widgets are gone while another tab is open
+    assert at.checkbox(key="cs_custom").value is True and at.slider(key="cs_threshold").value == 0.5  # not the settings' 0.6
     bases = next(f.value for f in switch_tab(at, "Knowledge bases").dataframe if "team threshold" in f.value.columns)
     assert bases.set_index("name").loc["Cards", "team threshold"] == "0.50 (set by hand)"
     assert [e["detail"] for e in list_events() if e["action"] == "knowledge base threshold set"] == [{"threshold": 0.5, "basis": "by hand"}]
