@@ -153,11 +153,11 @@ class KeptUpload:
         return self.data
 
 
-def tab_upload(label: str, key: str, **options):  # noqa: ANN201 - an UploadedFile, a KeptUpload or None
+def tab_upload(label: str, key: str, where=st, **options):  # noqa: ANN001, ANN201 - st or a column; an UploadedFile, a KeptUpload or None
     """``st.file_uploader`` on a tab: only the open tab runs, so leaving the tab drops the uploader and the file in it,
     and with it whatever the tab showed for that file. This keeps the file: back on the tab, the page goes on with it
     and says so (a new upload replaces it; "Forget it" or the uploader's own remove button drops it)."""
-    upload = st.file_uploader(label, key=key, **options)
+    upload = where.file_uploader(label, key=key, **options)
     kept_key, run = f"_kept_upload:{key}", st.session_state.get(RUN_NUMBER, 0)
     shown_before = st.session_state.get(f"_shown:{key}") == run - 1  # on screen in the run before: a None is a removal
     st.session_state[f"_shown:{key}"] = run
@@ -171,7 +171,7 @@ def tab_upload(label: str, key: str, **options):  # noqa: ANN201 - an UploadedFi
         st.session_state.pop(f"_restored:{key}", None)
         return None
     st.session_state[f"_restored:{key}"] = True
-    line = st.container(horizontal=True, vertical_alignment="center")
+    line = where.container(horizontal=True, vertical_alignment="center")
     line.caption(plain(f"Still using {kept.name}, uploaded earlier; upload another file to replace it."))
     if line.button("Forget it", key=f"{key}_forget"):
         for name in (kept_key, f"_restored:{key}"):

@@ -28,6 +28,7 @@ from ui import (
     plain,
     say,
     say_pending,
+    tab_upload,
     table,
     use_app_navigation,
     warn_unread_sheets,
@@ -180,7 +181,7 @@ def train_tab() -> None:
         st.info("You are signed in as a viewer: you can follow training runs and compare versions under Runs and Versions. "
                 "Training a model needs the analyst role; ask an admin to change your role.")
         return
-    upload = st.file_uploader("Labelled CSV or Excel file (a text column and a label column)", type=["csv", "xlsx"], key="studio_upload")
+    upload = tab_upload("Labelled CSV or Excel file (a text column and a label column)", type=["csv", "xlsx"], key="studio_upload")
     if upload is None:
         st.info("Upload a CSV with one example per row: the text and its label (for example an export of reviewed tickets).")
         example_download("labelled")

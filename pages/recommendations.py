@@ -24,6 +24,7 @@ from ui import (
     plain,
     say,
     say_pending,
+    tab_upload,
     table,
     use_app_navigation,
     warn_unread_sheets,
@@ -121,8 +122,8 @@ def data_tab() -> None:
     st.markdown("Upload **interactions** (user, item, optional rating / event type / timestamp) and the **catalogue** "
                 "(item, title, optional description / category / tags / price).")
     left, right = st.columns(2)
-    inter_file = left.file_uploader("Interactions (CSV or Excel)", type=["csv", "txt", "xlsx"], key="rec_interactions")
-    items_file = right.file_uploader("Catalogue (CSV or Excel)", type=["csv", "txt", "xlsx"], key="rec_items")
+    inter_file = tab_upload("Interactions (CSV or Excel)", type=["csv", "txt", "xlsx"], key="rec_interactions", where=left)
+    items_file = tab_upload("Catalogue (CSV or Excel)", type=["csv", "txt", "xlsx"], key="rec_items", where=right)
     if inter_file is None:
         example_download("interactions", left)
     if items_file is None:

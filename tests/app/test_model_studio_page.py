@@ -26,6 +26,16 @@ def test_without_a_file_the_page_explains_what_to_upload(tiny_models):
     assert any("Upload a CSV with one example per row" in t for t in texts(at.info))
 
 
+def test_the_uploaded_file_stays_when_the_runs_tab_is_opened_and_the_train_tab_again(tiny_models):
+    rows = "text,label\n" + "".join(f"good {i},pos\nbad {i},neg\n" for i in range(6))
+    at = upload(open_page("model_studio.py", "Train"), rows.encode())
+    preview = next(f.value for f in at.dataframe if "text" in f.value.columns)
+    at = switch_tab(switch_tab(at, "Runs"), "Train")
+    assert_no_exception(at)
+    assert "Still using labelled.csv, uploaded earlier; upload another file to replace it." in texts(at.caption)
+    assert next(f.value for f in at.dataframe if "text" in f.value.columns).equals(preview)
+
+
 def test_a_file_with_only_its_header_is_refused_at_the_upload_as_on_the_other_pages(tiny_models):
     at = upload(open_page("model_studio.py", "Train"), b"text,label\n", "header.csv")
     assert_no_exception(at)

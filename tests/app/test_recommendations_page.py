@@ -55,6 +55,17 @@ def test_only_interactions_rated_from_a_chosen_rating_are_kept_in_the_saved_vers
     assert saved.stats["usable interactions"] == 20 and saved.stats["relevant from rating"] == 4.0
 
 
+def test_uploaded_files_stay_when_another_tab_is_opened_and_the_data_tab_again(db):
+    at = upload_both(open_page("recommendations.py", "Data"))
+    assert {m.label: m.value for m in at.metric}["Usable interactions"] == "50"
+    at = switch_tab(switch_tab(at, "Evaluate"), "Data")
+    assert_no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Usable interactions"] == "50"  # the data check of the same files
+    still = [t for t in texts(at.caption) if t.startswith("Still using")]
+    assert still == ["Still using clicks.csv, uploaded earlier; upload another file to replace it.",
+                     "Still using catalogue.csv, uploaded earlier; upload another file to replace it."]  # fmt: skip
+
+
 def test_without_files_the_page_says_what_to_upload(db):
     at = open_page("recommendations.py", "Data")
     assert_no_exception(at)
