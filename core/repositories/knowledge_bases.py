@@ -213,9 +213,10 @@ def team_threshold(name: str) -> TeamThreshold | None:
         return _team(kb) if kb is not None else None
 
 
-def set_team_threshold(name: str, value: float | None, set_by: str, checked: int | None = None) -> None:
+def set_team_threshold(name: str, value: float | None, set_by: str, checked: int | None = None) -> str:
     """Store (or with None clear) a knowledge base's team threshold with the number of past questions it was picked on,
-    or (``checked`` None) as set by hand; LookupError when there is no such base."""
+    or (``checked`` None) as set by hand; the base's name as stored ("shop" finds Shop). LookupError when there is no
+    such base."""
     with session_scope() as session:
         kb = _kb(session, name)
         if kb is None:
@@ -224,6 +225,7 @@ def set_team_threshold(name: str, value: float | None, set_by: str, checked: int
         kb.team_threshold_by, kb.team_threshold_at = (set_by, utcnow()) if value is not None else (None, None)
         kb.team_threshold_checked = checked if value is not None else None
         kb.team_threshold_by_hand = value is not None and checked is None
+        return kb.name
 
 
 def delete_kb(name: str) -> KBSummary | None:

@@ -317,7 +317,7 @@ def set_team_threshold(name: str, threshold: float | None, checked: int | None =
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"a confidence threshold is between 0 and 1, not {threshold:g}")
         threshold = round(threshold, 2)
-    kb_store.set_team_threshold(name, threshold, actor.username, checked)
+    name = kb_store.set_team_threshold(name, threshold, actor.username, checked)
     if threshold is None:
         record_event("knowledge base threshold cleared", name)
         return f"{name} has no team threshold any more: its questions are answered at the settings' operating point."

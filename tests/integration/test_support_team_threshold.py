@@ -88,7 +88,7 @@ def test_a_threshold_picked_on_past_questions_says_how_many_and_one_set_by_hand_
 def test_the_command_line_sets_lists_and_clears_a_team_threshold(db, tmp_path, capsys):
     import_bank(tmp_path)
     capsys.readouterr()
-    assert main(["kb", "threshold", "--name", "Bank", "0.45"]) == 0
+    assert main(["kb", "threshold", "--name", " bank", "0.45"]) == 0  # names ignore capitals and spaces, as on import
     assert capsys.readouterr().out.startswith("0.45 is now the team threshold of Bank")
     assert team_threshold("Bank").value == 0.45 and team_threshold("Bank").by_hand
     assert main(["kb", "list"]) == 0
