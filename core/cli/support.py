@@ -23,6 +23,10 @@ def cmd_answer(args: argparse.Namespace) -> int:
     if (args.question is None) == (args.input is None):
         print("error: give either a question or --input FILE (with --text-column and --output)", file=sys.stderr)
         return 2
+    if args.make_team_threshold and not (args.input and args.expected_column):
+        print("error: --make-team-threshold needs --input FILE with --expected-column COL (the threshold is picked on them)",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if args.input is not None:
         if not args.text_column or not args.output:
             print("error: --input needs --text-column COL and --output FILE", file=sys.stderr)
@@ -84,6 +88,20 @@ def _answer_file(args: argparse.Namespace) -> int:
         if report.checked:
             print(suggestion(report)[1])
     print(f"wrote {args.output}")
+    return _make_team_threshold(report) if args.make_team_threshold else 0
+
+
+def _make_team_threshold(report) -> int:  # noqa: ANN001 - BatchReport
+    """--make-team-threshold: the suggested threshold becomes the knowledge base's team threshold, recorded as picked on
+    the file's checked questions (as the Past questions tab's button does); 1 when there is none to make."""
+    from core.support import kb
+    from core.views.customer_service import checked_questions, suggestion
+
+    threshold, _ = suggestion(report) if report.checked else (None, "")
+    if threshold is None:
+        print("error: no suggested threshold to make the team threshold (see above); nothing was changed", file=sys.stderr)
+        return 1
+    print(kb.set_team_threshold(report.kb, threshold, checked_questions(report)))
     return 0
 
 
@@ -129,6 +147,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="optional: a column with the expected answer, or its entry's FAQ question (empty: none in the FAQ, "
                         "so answering is wrong); "
                         "adds 'correct' (yes/no) and prints the suggested threshold")
+    answer.add_argument("--make-team-threshold", action="store_true",
+                        help="with --expected-column: make the suggested threshold the knowledge base's team threshold "
+                             "(recorded as picked on the file's past questions)")  # fmt: skip
     choice = answer.add_mutually_exclusive_group()
     choice.add_argument("--operating-point", help="answer more | balanced | be more careful (default: the knowledge base's "
                                                   "team threshold when one is set, else BEACON_SUPPORT_OPERATING_POINT, else "

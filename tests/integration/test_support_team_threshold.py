@@ -99,3 +99,31 @@ def test_the_command_line_sets_lists_and_clears_a_team_threshold(db, tmp_path, c
     assert main(["kb", "threshold", "--name", "Bank", "--clear"]) == 0
     assert "has no team threshold any more" in capsys.readouterr().out
     assert team_threshold("Bank") is None
+
+
+def test_the_command_line_makes_the_threshold_suggested_on_past_questions_the_team_threshold(db, tmp_path, capsys):
+    import_bank(tmp_path)
+    known = [("How do I reset my PIN?", "Open the app and choose Reset PIN."),
+             ("What are your opening hours?", "We are open 9 to 5 on weekdays."),
+             ("How can I block a lost card?", "Call us at once and we block the card.")]  # fmt: skip
+    unknown = ["What is the weather on Mars tomorrow?", "Recommend a pizza place in Rome", "Who won the match last night?",
+               "Is the museum open on Sundays?", "What rhymes with orange?", "How tall is Mount Everest?"]  # fmt: skip
+    past = tmp_path / "past.csv"
+    past.write_text("question,expected\n" + "".join(f"{q},{a}\n" for q, a in known * 6) + "".join(f"{q},\n" for q in unknown))
+    out = tmp_path / "answers.csv"
+    command = ["answer", "--kb", "Bank", "--input", str(past), "--text-column", "question", "--output", str(out)]
+
+    capsys.readouterr()
+    assert main([*command, "--make-team-threshold"]) == 2  # nothing to pick it on
+    assert "--make-team-threshold needs --input FILE with --expected-column COL" in capsys.readouterr().err
+    assert main([*command, "--expected-column", "expected", "--make-team-threshold"]) == 0
+    printed = capsys.readouterr().out
+    suggested = float(printed.split("On your 24 past questions, threshold ")[1].split(" ")[0])
+    assert f"{suggested:.2f} is now the team threshold of Bank" in printed
+    team = team_threshold("Bank")
+    assert (team.value, team.checked, team.by_hand) == (suggested, 24, False)
+
+    past.write_text("question,expected\nHow do I reset my PIN?,Open the app and choose Reset PIN.\n")  # too few to suggest one
+    assert main([*command, "--expected-column", "expected", "--make-team-threshold"]) == 1
+    assert "no suggested threshold to make the team threshold" in capsys.readouterr().err
+    assert team_threshold("Bank") == team  # unchanged
