@@ -396,6 +396,7 @@ class SupportInteraction(Base):
     sentiment: Mapped[str | None] = mapped_column(String(50))
     sentiment_negative: Mapped[float | None] = mapped_column(Float)
     alternatives: Mapped[list] = mapped_column(default=list)
+    policy: Mapped[str | None] = mapped_column(String(100))  # what it was decided at (Policy.describe); None before 0028
     feedback: Mapped[int | None] = mapped_column(Integer)  # 1 thumbs up, -1 thumbs down
     feedback_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -205,7 +205,8 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
         raise ValueError("the question is empty")
     question = question[:MAX_QUESTION_CHARS]
     kb = load_kb(kb_name, RERANK_WEIGHT)
-    analysis = analyse([question], kb.index, policy or policy_for(kb_name))  # none chosen: the base's team threshold
+    policy = policy or policy_for(kb_name)  # none chosen: the base's team threshold
+    analysis = analyse([question], kb.index, policy)
     decision = analysis.decisions[0]
     matches = analysis.matches[0]
     best = matches[0] if matches else None
@@ -227,7 +228,7 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
             "reasons": list(decision.reasons), "confidence": decision.confidence, "similarity": result.similarity,
             "entry_id": best.entry.id if best else None, "matched_question": result.matched_question, "intent": intent,
             "intent_confidence": intent_conf, "intent_model_version": result.intent_model_version, "sentiment": sentiment,
-            "sentiment_negative": negative, "alternatives": result.alternatives,
+            "sentiment_negative": negative, "alternatives": result.alternatives, "policy": policy.describe(),
         })  # fmt: skip
     return result
 
@@ -247,8 +248,8 @@ def record_feedback(interaction_id: int, helpful: bool) -> None:
         raise LookupError(f"The feedback was not stored: this question is no longer in the log{kept}.") from None
 
 
-LOG_COLUMNS = ["asked_at", "kb", "question", "action", "reasons", "confidence", "matched_question", "intent", "sentiment",
-               "feedback", "source"]  # fmt: skip
+LOG_COLUMNS = ["asked_at", "kb", "question", "action", "reasons", "confidence", "policy", "matched_question", "intent",
+               "sentiment", "feedback", "source"]  # fmt: skip
 
 
 def interaction_log(limit: int = 200, kb_name: str | None = None, since: datetime | None = None) -> pd.DataFrame:
@@ -256,7 +257,8 @@ def interaction_log(limit: int = 200, kb_name: str | None = None, since: datetim
     rows = kb_store.logged_questions(limit, kb_name, since)
     return pd.DataFrame(
         [{"asked_at": r.created_at, "kb": name, "question": r.question, "action": r.action, "reasons": ", ".join(r.reasons),
-          "confidence": r.confidence, "matched_question": r.matched_question, "intent": r.intent, "sentiment": r.sentiment,
-          "feedback": FEEDBACK_WORDS[r.feedback > 0] if r.feedback else "", "source": r.source} for r, name in rows],
+          "confidence": r.confidence, "policy": r.policy or "", "matched_question": r.matched_question, "intent": r.intent,
+          "sentiment": r.sentiment, "feedback": FEEDBACK_WORDS[r.feedback > 0] if r.feedback else "", "source": r.source}
+         for r, name in rows],
         columns=LOG_COLUMNS,
     )  # fmt: skip

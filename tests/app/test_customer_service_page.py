@@ -115,6 +115,7 @@ def test_upload_ask_escalate_and_feedback(models, monkeypatch: pytest.MonkeyPatc
 
     log = next(f.value for f in open_page("customer_service.py", "Log").dataframe if "feedback" in f.value.columns)
     assert log["feedback"].tolist() == ["not helpful", ""]
+    assert log["policy"].tolist() == ["custom threshold 0.60"] * 2  # what each was decided at (the settings' threshold)
     assert log["intent"].iloc[1] == "Change pin"  # in words, as on the Ask tab (the model's label is change_pin)
 
     # The worker deleted the first question meanwhile (kept for 1 day): feedback on it says so, and the page stays up

@@ -30,6 +30,9 @@ def test_a_team_threshold_is_what_questions_without_their_own_get(db, tmp_path, 
     assert json.loads(capsys.readouterr().out)["operating_point"] == "team threshold 0.78"  # the command line follows it
     assert main(["answer", "--kb", "Bank", "--threshold", "0.3", "How do I reset my PIN?"]) == 0
     assert json.loads(capsys.readouterr().out)["operating_point"] == "custom threshold 0.30"  # one asked for still wins
+    from core.support.assistant import interaction_log
+
+    assert interaction_log(2, "Bank")["policy"].tolist() == ["custom threshold 0.30", "team threshold 0.78"]  # newest first
 
     with acting_as(Actor("ana", "analyst")):
         assert "has no team threshold any more" in set_team_threshold("Bank", None)
