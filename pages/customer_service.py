@@ -61,8 +61,8 @@ WHEN = "YYYY-MM-DD HH:mm"
 COLUMN_LABELS = {  # table columns in the user's words
     "asked_at": st.column_config.DatetimeColumn("Asked (UTC)", format=WHEN), "kb": "Knowledge base", "question": "Question",
     "action": "Decision", "reasons": "Why escalated", "confidence": st.column_config.NumberColumn("Confidence", format="%.2f"),
-    "policy": st.column_config.TextColumn("Decided at", help="The operating point or threshold the question was answered or "
-                                          "escalated at (empty for questions logged before Beacon recorded it)"),
+    "policy": st.column_config.TextColumn("Decided at", width="medium", help="The operating point or threshold the question "
+                                          "was answered or escalated at (– for questions logged before Beacon recorded it)"),
     "intent": "Intent", "sentiment": "Customer sentiment", "feedback": "Feedback", "source": "Asked from",
     "name": "Knowledge base", "active version": "Active version", "entries": count_column("Entries"), "versions": "Versions",
     "team threshold": st.column_config.TextColumn("Team threshold", help="The confidence threshold its questions are answered at "

@@ -257,7 +257,7 @@ def interaction_log(limit: int = 200, kb_name: str | None = None, since: datetim
     rows = kb_store.logged_questions(limit, kb_name, since)
     return pd.DataFrame(
         [{"asked_at": r.created_at, "kb": name, "question": r.question, "action": r.action, "reasons": ", ".join(r.reasons),
-          "confidence": r.confidence, "policy": r.policy or "", "matched_question": r.matched_question, "intent": r.intent,
+          "confidence": r.confidence, "policy": r.policy, "matched_question": r.matched_question, "intent": r.intent,
           "sentiment": r.sentiment, "feedback": FEEDBACK_WORDS[r.feedback > 0] if r.feedback else "", "source": r.source}
          for r, name in rows],
         columns=LOG_COLUMNS,
