@@ -162,7 +162,8 @@ def tab_upload(label: str, key: str, where=st, **options):  # noqa: ANN001, ANN2
     shown_before = st.session_state.get(f"_shown:{key}") == run - 1  # on screen in the run before: a None is a removal
     st.session_state[f"_shown:{key}"] = run
     if upload is not None:
-        st.session_state[kept_key] = KeptUpload(upload.name, upload.file_id, upload.getvalue())
+        if getattr(st.session_state.get(kept_key), "file_id", None) != upload.file_id:  # copied once per upload
+            st.session_state[kept_key] = KeptUpload(upload.name, upload.file_id, upload.getvalue())
         st.session_state.pop(f"_restored:{key}", None)
         return upload
     kept = st.session_state.get(kept_key)
