@@ -160,7 +160,7 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -
         start_at = team.value if team else get_settings().support_confidence_threshold  # also after the tab was left
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
                               None if f"{key}_threshold" in st.session_state else start_at, 0.01, key=f"{key}_threshold")
-        if custom and may("analyst") and (team is None or round(threshold, 2) != team.value):
+        if custom and may("analyst") and not view.same_threshold(threshold, team.value if team else None):
             st.button(f"Make {threshold:.2f} the team threshold of {kb}", key=f"{key}_set_team", on_click=make_team_threshold,
                       args=(kb, threshold, None, "cs_team_message"),
                       help="Everyone's questions to this knowledge base are answered at it unless they choose otherwise. "
@@ -533,7 +533,7 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
         b1.button(f"Use threshold {threshold:.2f}", key="cs_b_use", on_click=use_threshold, args=(threshold,), width="stretch",
                   help="Sets it as the custom threshold of the Ask box and of this tab, for this session")  # fmt: skip
         team = team_threshold(report.kb)
-        if team is not None and round(team.value, 2) == round(threshold, 2):
+        if team is not None and view.same_threshold(threshold, team.value):
             b2.caption(f"{threshold:.2f} is already the team threshold of {report.kb}.")
         elif may("analyst"):
             b2.button(f"Make {threshold:.2f} the team threshold of {report.kb}", key="cs_b_team", on_click=make_team_threshold,

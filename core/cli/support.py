@@ -97,7 +97,7 @@ def _make_team_threshold(report) -> int:  # noqa: ANN001 - BatchReport
     from core.support import kb
     from core.views.customer_service import checked_questions, suggestion
 
-    threshold, _ = suggestion(report) if report.checked else (None, "")
+    threshold, _ = suggestion(report)  # None without enough checked questions
     if threshold is None:
         print("error: no suggested threshold to make the team threshold (see above); nothing was changed", file=sys.stderr)
         return 1

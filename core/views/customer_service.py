@@ -45,14 +45,18 @@ def ask_policy(confidence_threshold: float) -> Policy:
     return Policy.for_operating_point(points.CUSTOM, confidence_threshold)
 
 
+def same_threshold(threshold: float | None, other: float | None) -> bool:
+    """Whether two thresholds are the same to the slider's two decimals (False when either is missing): is the page's
+    custom threshold the knowledge base's team threshold?"""
+    return threshold is not None and other is not None and round(threshold, 2) == round(other, 2)
+
+
 def chosen_policy(point: str, custom_threshold: float | None = None, team_threshold: float | None = None) -> Policy:
     """The policy of the page's choice: the operating point ``point``, or the custom threshold when one is given (the
     knowledge base's team threshold when it is that one)."""
     if custom_threshold is None:
         return Policy.for_operating_point(point)
-    if team_threshold is not None and round(custom_threshold, 2) == round(team_threshold, 2):
-        return Policy.for_team(team_threshold)
-    return ask_policy(custom_threshold)
+    return Policy.for_team(team_threshold) if same_threshold(custom_threshold, team_threshold) else ask_policy(custom_threshold)
 
 
 REASON_WORDS = {  # why the assistant escalated, as a support lead says it (the code stays in brackets and in the log)
@@ -270,7 +274,7 @@ def effect_text(point: str, custom_threshold: float | None = None, on_past_quest
     """The measured effect of an operating point in words, or what a custom threshold means: the knowledge base's team
     threshold picked on the team's own past questions was measured there; one set by hand, or any other, was not."""
     where = PAST_QUESTIONS_HINT[on_past_questions]
-    if custom_threshold is not None and team is not None and round(custom_threshold, 2) == round(team.value, 2):
+    if team is not None and same_threshold(custom_threshold, team.value):
         if team.by_hand:
             return (f"The team threshold {custom_threshold:.2f} is in use instead of the choice above: it was set by hand "
                     f"and its effect was not measured; try it on your past questions {where}.")  # fmt: skip
