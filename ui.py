@@ -159,24 +159,20 @@ def tab_upload(label: str, key: str, where=st, **options):  # noqa: ANN001, ANN2
     and says so (a new upload replaces it; "Forget it" or the uploader's own remove button drops it)."""
     upload = where.file_uploader(label, key=key, **options)
     kept_key, run = f"_kept_upload:{key}", st.session_state.get(RUN_NUMBER, 0)
-    shown_before = st.session_state.get(f"_shown:{key}") == run - 1  # on screen in the run before: a None is a removal
-    st.session_state[f"_shown:{key}"] = run
+    removed = st.session_state.get(f"_shown:{key}") == (run - 1, True)  # a file in it the run before, none now: its ✕
+    st.session_state[f"_shown:{key}"] = (run, upload is not None)
     if upload is not None:
         if getattr(st.session_state.get(kept_key), "file_id", None) != upload.file_id:  # copied once per upload
             st.session_state[kept_key] = KeptUpload(upload.name, upload.file_id, upload.getvalue())
-        st.session_state.pop(f"_restored:{key}", None)
         return upload
     kept = st.session_state.get(kept_key)
-    if kept is None or (shown_before and not st.session_state.get(f"_restored:{key}")):
+    if kept is None or removed:
         st.session_state.pop(kept_key, None)
-        st.session_state.pop(f"_restored:{key}", None)
         return None
-    st.session_state[f"_restored:{key}"] = True
     line = where.container(horizontal=True, vertical_alignment="center")
     line.caption(plain(f"Still using {kept.name}, uploaded earlier; upload another file to replace it."))
     if line.button("Forget it", key=f"{key}_forget"):
-        for name in (kept_key, f"_restored:{key}"):
-            st.session_state.pop(name, None)
+        st.session_state.pop(kept_key, None)
         st.rerun()
     return kept
 
