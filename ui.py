@@ -177,6 +177,11 @@ def tab_upload(label: str, key: str, where=st, **options):  # noqa: ANN001, ANN2
     return kept
 
 
+KEPT = "session"  # persist_state of every choice on a tab: only the open tab's widgets exist, so without it a choice (a
+# column mapping, a knowledge base, a threshold) starts over when the user comes back from another tab, while what the
+# tab shows (a kept upload, its results) still follows the old choice
+
+
 MISSING = "–"  # what a table shows for a missing value (Streamlit's default is the word "None")
 
 

@@ -34,6 +34,7 @@ from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
 from core.wording import count_of
 from ui import (
+    KEPT,
     chart_labels,
     confirm_deletion,
     count_column,
@@ -82,7 +83,7 @@ def kb_picker(key: str) -> str | None:
         st.info("No knowledge base yet: import an FAQ CSV under **Knowledge bases**." if may("analyst") else
                 "No knowledge base yet. An analyst imports the FAQ under **Knowledge bases**; then questions can be asked.")  # fmt: skip
         return None
-    return st.selectbox("Knowledge base", names, key=key)
+    return st.selectbox("Knowledge base", names, key=key, persist_state=KEPT)
 
 
 def show_answer(item: dict) -> None:
@@ -153,13 +154,14 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -
         st.session_state[f"{key}_custom"], st.session_state[f"{key}_threshold"] = True, picked
     custom_on = custom_on or team is not None or picked is not None
     point = st.select_slider(view.CHOICE_LABEL, options=list(view.OPERATING_POINTS), value=start,
-                             format_func=view.operating_point_label, key=f"{key}_point")  # fmt: skip
+                             format_func=view.operating_point_label, key=f"{key}_point", persist_state=KEPT)  # fmt: skip
     with st.expander("Custom threshold", expanded=custom_on):
-        custom = st.checkbox("Use a custom confidence threshold instead", key=f"{key}_custom",
+        custom = st.checkbox("Use a custom confidence threshold instead", key=f"{key}_custom", persist_state=KEPT,
                              value=custom_on and f"{key}_custom" not in st.session_state)  # fmt: skip
         start_at = team.value if team else get_settings().support_confidence_threshold  # also after the tab was left
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
-                              None if f"{key}_threshold" in st.session_state else start_at, 0.01, key=f"{key}_threshold")
+                              None if f"{key}_threshold" in st.session_state else start_at, 0.01, key=f"{key}_threshold",
+                              persist_state=KEPT)
         if custom and may("analyst") and not view.same_threshold(threshold, team.value if team else None):
             st.button(f"Make {threshold:.2f} the team threshold of {kb}", key=f"{key}_set_team", on_click=make_team_threshold,
                       args=(kb, threshold, None, "cs_team_message"),
@@ -337,12 +339,12 @@ def tickets_tab() -> None:
         return options.index(guesses[role]) if guesses[role] else 0
 
     c1, c2 = st.columns(2)
-    text_col = c1.selectbox("Text column", columns, index=max(0, guess("text") - 1), key="cs_t_text")
-    time_col = c2.selectbox("Timestamp column", options, index=guess("timestamp"), key="cs_t_time")
+    text_col = c1.selectbox("Text column", columns, index=max(0, guess("text") - 1), key="cs_t_text", persist_state=KEPT)
+    time_col = c2.selectbox("Timestamp column", options, index=guess("timestamp"), key="cs_t_time", persist_state=KEPT)
     d1, d2, d3 = st.columns(3)
-    channel = d1.selectbox("Channel column", options, index=guess("channel"), key="cs_t_channel")
-    agent = d2.selectbox("Agent column", options, index=guess("agent"), key="cs_t_agent")
-    resolved = d3.selectbox("Resolved column", options, index=guess("resolved"), key="cs_t_resolved")
+    channel = d1.selectbox("Channel column", options, index=guess("channel"), key="cs_t_channel", persist_state=KEPT)
+    agent = d2.selectbox("Agent column", options, index=guess("agent"), key="cs_t_agent", persist_state=KEPT)
+    resolved = d3.selectbox("Resolved column", options, index=guess("resolved"), key="cs_t_resolved", persist_state=KEPT)
     kb = kb_picker("cs_t_kb")
     if st.button("Analyse tickets", type="primary", key="cs_analyse"):
         opt = {c: (None if v == NONE else v) for c, v in (("time_col", time_col), ("channel_col", channel), ("agent_col", agent),
@@ -429,11 +431,11 @@ def past_questions_tab() -> None:
     columns = check.spec.columns
     c1, c2 = st.columns(2)
     text_col = c1.selectbox("Question column", columns, index=view.guess_question_column(columns, check.suggested_column),
-                           key="cs_b_text")
+                           key="cs_b_text", persist_state=KEPT)
     expected_options = [NONE, *columns]
     guess = view.guess_expected_column(columns, text_col)
     expected = c2.selectbox("Expected answer column (optional)", expected_options,
-                            index=expected_options.index(guess) if guess else 0, key="cs_b_expected",
+                            index=expected_options.index(guess) if guess else 0, key="cs_b_expected", persist_state=KEPT,
                             help="The FAQ answer each question should get; leave a cell empty where the FAQ has no answer "
                                  "(answering such a question counts as wrong)")  # fmt: skip
     policy = operating_point_choice("cs_b", kb, on_past_questions=True)

@@ -11,6 +11,7 @@ from core.views import financial_sentiment as dash
 from core.wording import count_of
 from ui import (
     ARTICLE_COLUMNS,
+    KEPT,
     confirm_deletion,
     count_column,
     draw_partial_periods_lighter,
@@ -366,11 +367,13 @@ if items_tab.open:
 if trends_tab.open:
     with trends_tab:
         g1, g2, g3 = st.columns(3)
-        group_by = g1.selectbox("Group by", list(dash.GROUPINGS), format_func=dash.GROUPINGS.get, key="t_group")
+        group_by = g1.selectbox("Group by", list(dash.GROUPINGS), format_func=dash.GROUPINGS.get, key="t_group",
+                                persist_state=KEPT)
         resolutions = list(dash.FREQUENCIES)
         frequency = g2.selectbox("Resolution", resolutions, index=resolutions.index(dash.suggested_frequency(flt)),
-                                 format_func=dash.FREQUENCIES.get, key="t_freq")  # fmt: skip
-        measure = g3.selectbox("Measure", list(dash.MEASURES), format_func=dash.MEASURES.get, key="t_measure")
+                                 format_func=dash.FREQUENCIES.get, key="t_freq", persist_state=KEPT)  # fmt: skip
+        measure = g3.selectbox("Measure", list(dash.MEASURES), format_func=dash.MEASURES.get, key="t_measure",
+                               persist_state=KEPT)
         trend = dash.sentiment_trend(flt, group_by, frequency)
         if trend.empty:
             if not older_items_notice(flt, "trends"):
@@ -418,7 +421,7 @@ if trends_tab.open:
                 st.caption(so_far)
             st.download_button("Download the trend (CSV)", dash.trend_csv(marked, group_by, flt.count_stories), "trend.csv",
                                "text/csv", key="t_download")  # fmt: skip
-            if st.toggle(f"Compare {' with '.join(dash.COMPARE_NAMES[frequency])}", key="t_compare"):
+            if st.toggle(f"Compare {' with '.join(dash.COMPARE_NAMES[frequency])}", key="t_compare", persist_state=KEPT):
                 comparison = dash.compare_periods(flt, group_by, frequency)
                 st.caption(comparison.caption())
                 table(

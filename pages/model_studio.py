@@ -15,6 +15,7 @@ from core.settings import get_settings
 from core.views import model_studio as studio
 from core.wording import capitalised, count_of, sentence
 from ui import (
+    KEPT,
     chart_labels,
     confirm_deletion,
     confusion_chart,
@@ -196,26 +197,28 @@ def train_tab() -> None:
     text_guess, label_guess = suggest_columns(frame)
     columns = list(frame.columns)
     c1, c2 = st.columns(2)
-    text_col = c1.selectbox("Text column", columns, index=columns.index(text_guess) if text_guess else 0, key="studio_text")
+    text_col = c1.selectbox("Text column", columns, index=columns.index(text_guess) if text_guess else 0, key="studio_text",
+                            persist_state=KEPT)
     label_idx = columns.index(label_guess) if label_guess in columns else min(1, len(columns) - 1)
-    label_col = c2.selectbox("Label column", columns, index=label_idx, key="studio_label")
+    label_col = c2.selectbox("Label column", columns, index=label_idx, key="studio_label", persist_state=KEPT)
 
     t1, t2 = st.columns(2)
     choices, picked_for = studio.task_choices(), (upload.file_id, label_col)
     if st.session_state.get("studio_task_for") != picked_for:  # a new file or label column: suggest its task again
         st.session_state["studio_task"] = studio.suggested_task(frame[label_col])
         st.session_state["studio_task_for"] = picked_for
-    task = t1.selectbox("Task", choices, key="studio_task")
+    task = t1.selectbox("Task", choices, key="studio_task", persist_state=KEPT)
     if task == studio.NEW_TASK:
-        task = t2.text_input("New task name", placeholder="e.g. complaint_type", key="studio_new_task")
+        task = t2.text_input("New task name", placeholder="e.g. complaint_type", key="studio_new_task", persist_state=KEPT)
     corrections = studio.corrections_available(task)
     add_corrections = corrections > 0 and st.checkbox(
         f"Add the {count_of(corrections, 'reviewer correction')} of {plain(task)} items to the training data",
-        value=True, key="studio_corrections",
+        value=True, key="studio_corrections", persist_state=KEPT,
     )  # fmt: skip
-    method = st.radio("Method", list(studio.METHODS), format_func=studio.METHODS.get, horizontal=False, key="studio_method")
+    method = st.radio("Method", list(studio.METHODS), format_func=studio.METHODS.get, horizontal=False, key="studio_method",
+                      persist_state=KEPT)
     bases = studio.base_choices()
-    base = st.radio("Base encoder", bases, format_func=studio.BASES.get, horizontal=True, key="studio_base")
+    base = st.radio("Base encoder", bases, format_func=studio.BASES.get, horizontal=True, key="studio_base", persist_state=KEPT)
     if "accurate" not in bases:
         st.caption(studio.ACCURATE_MISSING)
     params = advanced_settings(method, base)
@@ -226,7 +229,7 @@ def train_tab() -> None:
         say("error", str(exc))
         return
     small = classes_to_leave_out(check.class_counts)
-    if small and st.checkbox(studio.leave_out_label(small), key="studio_leave_out"):
+    if small and st.checkbox(studio.leave_out_label(small), key="studio_leave_out", persist_state=KEPT):
         check = studio.run_data_check(frame, text_col, label_col, task, add_corrections, leave_out_small=True)
     show_data_check(frame, check)
     plan = studio.training_plan(check.texts, params)
@@ -247,12 +250,14 @@ def advanced_settings(method: str, base: str) -> TrainingParams:
     defaults = studio.default_params(method)
     with st.expander("Advanced settings"):
         a1, a2, a3 = st.columns(3)
-        epochs = a1.number_input("Epochs (at most; early stopping)", 1, 500, defaults["epochs"], key=f"studio_epochs_{method}")
-        lr = a2.number_input("Learning rate", 1e-6, 1.0, defaults["learning_rate"], format="%.6f", key=f"studio_lr_{method}")
-        batch = a3.number_input("Batch size", 4, 512, defaults["batch_size"], key="studio_batch")
+        epochs = a1.number_input("Epochs (at most; early stopping)", 1, 500, defaults["epochs"], key=f"studio_epochs_{method}",
+                                 persist_state=KEPT)
+        lr = a2.number_input("Learning rate", 1e-6, 1.0, defaults["learning_rate"], format="%.6f", key=f"studio_lr_{method}",
+                             persist_state=KEPT)
+        batch = a3.number_input("Batch size", 4, 512, defaults["batch_size"], key="studio_batch", persist_state=KEPT)
         b1, b2 = st.columns(2)
-        max_length = b1.number_input("Max length (tokens)", 16, 512, defaults["max_length"], key="studio_maxlen")
-        rank = b2.number_input("LoRA rank", 1, 128, defaults["lora_rank"], key="studio_rank", disabled=method != "lora")
+        max_length = b1.number_input("Max length (tokens)", 16, 512, defaults["max_length"], key="studio_maxlen", persist_state=KEPT)
+        rank = b2.number_input("LoRA rank", 1, 128, defaults["lora_rank"], key="studio_rank", disabled=method != "lora", persist_state=KEPT)
     return TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
                           max_length=int(max_length), lora_rank=int(rank), base=base)  # fmt: skip
 
@@ -299,9 +304,9 @@ def compression_choices() -> tuple[str, TextsFile | None, bool]:
     """The student and the optional file of in-domain texts for "Compress"; False when the file cannot be used."""
     kinds = list(studio.STUDENT_CHOICES)
     student = st.radio("Student", kinds, index=kinds.index(studio.DEFAULT_STUDENT), format_func=studio.STUDENT_CHOICES.get,
-                       key="studio_student")  # fmt: skip
-    upload = st.file_uploader("In-domain texts (optional): .csv, .csv.gz or .xlsx", type=["csv", "gz", "xlsx"],
-                              key="studio_texts_upload", help=studio.TEXTS_HELP)  # fmt: skip
+                       key="studio_student", persist_state=KEPT)  # fmt: skip
+    upload = tab_upload("In-domain texts (optional): .csv, .csv.gz or .xlsx", type=["csv", "gz", "xlsx"], key="studio_texts_upload",
+                        help=studio.TEXTS_HELP)  # fmt: skip
     if upload is None:
         st.caption("Without a file the student learns on the project's own texts for the task.")
         return student, None, True
@@ -315,7 +320,8 @@ def compression_choices() -> tuple[str, TextsFile | None, bool]:
     st.session_state[TEXTS_KEY] = (upload.file_id, path)
     columns = check.spec.columns
     guess = columns.index(check.suggested_column) if check.suggested_column in columns else 0
-    column = st.selectbox("Text column", columns, index=guess, key="studio_texts_column", help="Suggested: the longest texts")
+    column = st.selectbox("Text column", columns, index=guess, key="studio_texts_column", help="Suggested: the longest texts",
+                          persist_state=KEPT)
     st.caption(plain(f"{upload.name}: {check.description}"))
     return student, TextsFile(path, upload.name, column), True
 
@@ -348,7 +354,7 @@ def versions_tab() -> None:
     if not tasks:
         st.info("No model versions yet: run `python -m core setup` to install the default models.")
         return
-    task = st.selectbox("Task", tasks, key="studio_versions_task")
+    task = st.selectbox("Task", tasks, key="studio_versions_task", persist_state=KEPT)
     versions = studio.versions_table(task)
     table(versions, hide_index=True, width="stretch", key="studio_versions", column_config=COLUMN_LABELS)
     if len(versions) > 1:
@@ -367,7 +373,7 @@ def versions_tab() -> None:
     p1, p2, p3 = st.columns([3, 2, 1], vertical_alignment="bottom")
     choices = versions["version"].tolist()
     keep_choice("studio_version_pick", choices)  # another task's, or a version deleted since
-    version = int(p1.selectbox("Version", choices, key="studio_version_pick"))
+    version = int(p1.selectbox("Version", choices, key="studio_version_pick", persist_state=KEPT))
     refusal = compression_refusal(task, version)
     if refusal:
         st.caption(plain(capitalised(refusal)))

@@ -14,6 +14,7 @@ from core.settings import get_settings
 from core.views import recommendations
 from core.wording import count_of
 from ui import (
+    KEPT,
     confirm_deletion,
     count_column,
     example_download,
@@ -68,7 +69,7 @@ def mapping_widgets(frame, kind: str, fields: dict, file_key: str) -> dict:
         default = suggested.get(fld)
         index = options.index(default) if default in options else 0
         label = f"{'Item id' if fld == 'item' and kind == 'items' else FIELD_NAMES[fld].capitalize()} column"
-        choice = col.selectbox(label, options, index=index, key=f"rec_map_{kind}_{fld}_{file_key}")
+        choice = col.selectbox(label, options, index=index, key=f"rec_map_{kind}_{fld}_{file_key}", persist_state=KEPT)
         mapping[fld] = None if choice == NONE else choice
     return mapping
 
@@ -146,7 +147,8 @@ def data_tab() -> None:
     min_rating = None
     if inter_map.get("rating"):
         min_rating = st.number_input("Count an interaction as relevant from rating", value=None, step=0.5, placeholder="every rating",
-                                     format="%g", key=f"rec_min_rating_{inter_file.file_id}", help=MIN_RATING_HELP)  # fmt: skip
+                                     format="%g", key=f"rec_min_rating_{inter_file.file_id}", help=MIN_RATING_HELP,
+                                     persist_state=KEPT)  # fmt: skip
     check = check_files(inter, items, inter_map, item_map, inter_file.name, items_file.name, min_rating)
     st.subheader("Data check")
     if check.stats:
@@ -156,7 +158,7 @@ def data_tab() -> None:
     for level in ("error", "warning", "info"):
         for message in check.messages(level):
             say(level, message)
-    name = st.text_input("Dataset name", value=inter_file.name.rsplit(".", 1)[0], key="rec_dataset_name")
+    name = st.text_input("Dataset name", value=inter_file.name.rsplit(".", 1)[0], key="rec_dataset_name", persist_state=KEPT)
     saving = job_running("rec_save_job")
     if st.button("Save as dataset version", disabled=not check.ok or saving, type="primary"):
         try:
@@ -254,11 +256,12 @@ def evaluate_tab() -> None:
         show_results(info, running=False, may_evaluate=False)
         return
     protocols = ["random"] + (["last"] if info.stats.get("usable interactions") else [])
-    protocol = st.radio("Evaluation protocol", protocols, format_func=PROTOCOLS.get, key="rec_protocol")
+    protocol = st.radio("Evaluation protocol", protocols, format_func=PROTOCOLS.get, key="rec_protocol", persist_state=KEPT)
     cols = st.columns(3)
-    ratio = cols[0].slider("Held-out share per user", 0.1, 0.5, 0.25, 0.05, key="rec_ratio", disabled=protocol != "random")
-    seed = int(cols[1].number_input("Split seed", 0, 10**6, 42, key="rec_seed"))
-    k = int(cols[2].selectbox("List length (k)", [5, 10, 20], index=1, key="rec_k"))
+    ratio = cols[0].slider("Held-out share per user", 0.1, 0.5, 0.25, 0.05, key="rec_ratio", disabled=protocol != "random",
+                           persist_state=KEPT)
+    seed = int(cols[1].number_input("Split seed", 0, 10**6, 42, key="rec_seed", persist_state=KEPT))
+    k = int(cols[2].selectbox("List length (k)", [5, 10, 20], index=1, key="rec_k", persist_state=KEPT))
     latest = jobs.latest_job("evaluate", info.id)
     if st.button("Evaluate", type="primary", disabled=latest is not None and not latest.finished):
         try:
@@ -297,9 +300,9 @@ def explore_tab() -> None:
     if info is None or still_saving(info, "explore its recommendations") or not texts_embedded(info):
         return
     rec = current_recommender(info.id)
-    n = int(st.columns([1, 3])[0].number_input("Items per list", 1, 100, 10, key="rec_n"))
+    n = int(st.columns([1, 3])[0].number_input("Items per list", 1, 100, 10, key="rec_n", persist_state=KEPT))
     st.subheader("A user's recommendations")
-    user = st.selectbox("User", rec.ds.users.tolist(), key="rec_user")
+    user = st.selectbox("User", rec.ds.users.tolist(), key="rec_user", persist_state=KEPT)
     if user is not None:
         st.markdown(f"**Top {n}**, each with why it is recommended")
         table(rec.recommend(user, n), hide_index=True, width="stretch", key="rec_top", column_config=COLUMN_LABELS,
@@ -309,7 +312,7 @@ def explore_tab() -> None:
             table(history, hide_index=True, width="stretch", key="rec_history", column_config=COLUMN_LABELS)
     st.subheader("Similar items")
     titles = dict(zip(rec.ds.items["item"].astype(str), rec.titles))
-    item = st.selectbox("Item", list(titles), format_func=lambda i: f"{titles[i]} ({i})", key="rec_item")
+    item = st.selectbox("Item", list(titles), format_func=lambda i: f"{titles[i]} ({i})", key="rec_item", persist_state=KEPT)
     if item is not None:
         table(rec.similar_items(item, n), hide_index=True, width="stretch", key="rec_similar", column_config=COLUMN_LABELS)
     st.subheader("A new catalogue item")
@@ -325,7 +328,7 @@ def explore_tab() -> None:
         except ValueError as exc:
             say("error", str(exc))
     st.subheader("Export")
-    export_k = int(st.columns([1, 3])[0].number_input("Items per user in the export", 1, 200, 20, key="rec_export_k"))
+    export_k = int(st.columns([1, 3])[0].number_input("Items per user in the export", 1, 200, 20, key="rec_export_k", persist_state=KEPT))
     # built on click: ranking every user takes seconds, too long to repeat on each rerun of this tab
     st.download_button(f"Download top-{export_k} for all users (CSV)", partial(service.export_csv, rec, export_k),
                        file_name=f"recommendations_v{info.id}_top{export_k}.csv", mime="text/csv", key="rec_download")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, texts
-from tests.app.test_customer_service_page import import_faq_through_the_page, models, tiny_intent  # noqa: F401 - fixtures
+from tests.app.test_customer_service_page import FAQ_CSV, import_faq_through_the_page, models, tiny_intent  # noqa: F401 - fixtures
 
 PAST = (
     b"id,question,expected\n"
@@ -279,6 +279,21 @@ def test_a_file_answered_on_the_tab_is_still_there_after_a_visit_to_another_tab(
     assert not any("action" in f.value.columns for f in at.dataframe)
     at = switch_tab(switch_tab(at, "Ask"), "Past questions")
     assert not any("action" in f.value.columns for f in at.dataframe)  # forgotten for good
+
+
+def test_the_columns_and_knowledge_base_picked_for_a_file_stay_with_it_after_a_visit_to_another_tab(models):  # noqa: F811
+    at = switch_tab(answered_with_expected("past.csv", PAST), "Knowledge bases")
+    at.text_input(key="cs_kb_name").set_value("Another")  # listed before Cards: the picker's first choice
+    at.file_uploader(key="cs_faq_upload").set_value(("faq.csv", FAQ_CSV, "text/csv"))
+    at.run()
+    at.button(key="cs_import").click().run()
+    at = switch_tab(at, "Past questions")
+    at.selectbox(key="cs_batch_kb").set_value("Cards").run()
+    at.selectbox(key="cs_b_text").set_value("expected").run()  # an odd pick: not the column the page suggests
+    at = switch_tab(switch_tab(at, "Ask"), "Past questions")
+    assert_no_exception(at)
+    assert at.selectbox(key="cs_b_text").value == "expected" and at.selectbox(key="cs_b_expected").value == "expected"
+    assert at.selectbox(key="cs_batch_kb").value == "Cards"
 
 
 def test_a_file_removed_from_the_uploader_is_not_brought_back(models):  # noqa: F811

@@ -76,6 +76,18 @@ def test_a_custom_threshold_replaces_the_choice(cards) -> None:
     assert any(c == "Decided at the custom threshold 0.99" for c in shown_texts(at.caption))
 
 
+def test_the_choice_and_a_custom_threshold_stay_after_a_visit_to_another_tab(cards) -> None:
+    at = open_page("customer_service.py", "Ask")
+    at.select_slider(key="cs_point").set_value("be more careful").run()
+    at.checkbox(key="cs_custom").check().run()
+    at.slider(key="cs_threshold").set_value(0.42).run()
+    at = switch_tab(switch_tab(at, "Log"), "Ask")
+    assert_no_exception(at)
+    assert at.select_slider(key="cs_point").value == "be more careful"
+    assert at.checkbox(key="cs_custom").value and at.slider(key="cs_threshold").value == 0.42
+    assert any(c.startswith("Custom threshold 0.42 is in use") for c in shown_texts(at.caption))
+
+
 def test_past_questions_are_answered_at_the_chosen_point_and_the_result_says_which(cards) -> None:
     at = switch_tab(open_page("customer_service.py", "Ask"), "Past questions")
     at.file_uploader(key="cs_batch_upload").set_value(("past.csv", f"question\n{BETWEEN}\n".encode(), "text/csv"))

@@ -163,6 +163,20 @@ def test_bad_files_say_what_is_wrong(models):
     assert "train an intent model on your own labelled questions in Model Studio" in source
 
 
+def test_the_ticket_columns_picked_stay_with_the_analysed_file_after_a_visit_to_another_tab(models):
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Tickets")
+    tickets = b"message,when,note\nwhere is my new card,2024-03-01,x\nCan I buy bitcoin?,2024-03-02,y\n"
+    at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", tickets, "text/csv"))
+    at.run()
+    at.selectbox(key="cs_t_time").set_value("when")
+    at.selectbox(key="cs_t_agent").set_value("note")
+    at.button(key="cs_analyse").click().run()
+    at = switch_tab(switch_tab(at, "Log"), "Tickets")
+    assert_no_exception(at)
+    assert at.selectbox(key="cs_t_time").value == "when" and at.selectbox(key="cs_t_agent").value == "note"
+    assert {m.label: m.value for m in at.metric}["Tickets analysed"] == "2"  # the results of these picks, still shown
+
+
 def test_an_import_crowded_out_by_concurrent_changes_says_so_on_the_page(models, monkeypatch: pytest.MonkeyPatch):
     from core.support import kb as kbmod
     from tests.integration.test_support_kb import _rollback_during_each_encoding

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ui
-from tests.app.helpers import assert_no_exception, open_page, table
+from tests.app.helpers import assert_no_exception, open_page, switch_tab, table
 
 PAGE = "financial_sentiment.py"
 ONE_NEGATIVE = [("Shares plunged after a profit warning", "negative", "Earnings", [])]
@@ -72,6 +72,18 @@ def test_other_measures_mark_thin_buckets_without_share_intervals(seed):
     earnings = next(t for t in trend_spec(at)["data"] if t["name"] == "Earnings")
     assert earnings["marker"]["symbol"] == ["circle-open"]
     assert "error_y" not in earnings  # an item count is not an estimate: no interval
+
+
+def test_the_trend_view_chosen_stays_after_a_look_at_the_items(seed):
+    seed(ONE_NEGATIVE + SIX_FED)
+    at = open_page(PAGE, tab="Trends")
+    at.selectbox(key="t_measure").set_value("items")
+    at.selectbox(key="t_group").set_value("feed")
+    at.toggle(key="t_compare").set_value(True).run()
+    at = switch_tab(switch_tab(at, "Items"), "Trends")
+    assert_no_exception(at)
+    assert (at.selectbox(key="t_measure").value, at.selectbox(key="t_group").value) == ("items", "feed")
+    assert at.toggle(key="t_compare").value and compare_table(at) is not None
 
 
 def test_compare_shows_this_week_against_last_week(seed):

@@ -196,6 +196,19 @@ def test_a_column_without_texts_is_refused_with_the_file_and_column_and_nothing_
     assert list_runs() == []
 
 
+def test_the_student_and_the_texts_file_stay_after_a_visit_to_another_tab(tiny_models):
+    at = open_page("model_studio.py", "Versions")
+    at.radio(key="studio_student").set_value("quick")
+    at.file_uploader(key="studio_texts_upload").upload("news.csv", NEWS, "text/csv")
+    at = at.run()
+    at.selectbox(key="studio_texts_column").set_value("id")
+    at = switch_tab(switch_tab(at.run(), "Runs"), "Versions")
+    assert_no_exception(at)
+    assert "Still using news.csv, uploaded earlier; upload another file to replace it." in shown_texts(at.caption)
+    assert at.radio(key="studio_student").value == "quick" and at.selectbox(key="studio_texts_column").value == "id"
+    assert "news.csv: column 'id' holds no texts (only blanks or numbers); choose the column that holds the texts" in shown_texts(at.error)
+
+
 def test_an_unreadable_file_is_named_and_cannot_be_compressed_on(tiny_models):
     at = open_page("model_studio.py", "Versions")
     at.file_uploader(key="studio_texts_upload").upload("news.csv", b"\x89PNG\r\n\x1a\n\x00\x00binary", "text/csv")

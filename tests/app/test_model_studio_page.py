@@ -36,6 +36,21 @@ def test_the_uploaded_file_stays_when_the_runs_tab_is_opened_and_the_train_tab_a
     assert next(f.value for f in at.dataframe if "text" in f.value.columns).equals(preview)
 
 
+def test_the_choices_made_on_the_train_tab_stay_with_the_file(tiny_models):
+    at = upload(open_page("model_studio.py", "Train"), labelled().to_csv(index=False).encode())
+    widget(at.selectbox, "Task").set_value("+ New task…")
+    at.radio(key="studio_method").set_value("lora")
+    at.run()
+    at.text_input(key="studio_new_task").set_value("market_view")
+    at.number_input(key="studio_epochs_lora").set_value(3)
+    at.run()
+    at = switch_tab(switch_tab(at, "Runs"), "Train")
+    assert_no_exception(at)
+    assert widget(at.selectbox, "Task").value == "+ New task…"  # not the sentiment task suggested for the file
+    assert at.text_input(key="studio_new_task").value == "market_view"
+    assert at.radio(key="studio_method").value == "lora" and at.number_input(key="studio_epochs_lora").value == 3
+
+
 def test_a_file_with_only_its_header_is_refused_at_the_upload_as_on_the_other_pages(tiny_models):
     at = upload(open_page("model_studio.py", "Train"), b"text,label\n", "header.csv")
     assert_no_exception(at)

@@ -66,6 +66,16 @@ def test_uploaded_files_stay_when_another_tab_is_opened_and_the_data_tab_again(d
                      "Still using catalogue.csv, uploaded earlier; upload another file to replace it."]  # fmt: skip
 
 
+def test_the_column_mapping_and_rating_cut_stay_with_the_files_after_a_visit_to_another_tab(db):
+    at = upload_both(open_page("recommendations.py", "Data"))
+    widget(at.selectbox, "Title column").set_value("notes")
+    widget(at.number_input, "Count an interaction as relevant from rating").set_value(4.0).run()
+    at = switch_tab(switch_tab(at, "Explore"), "Data")
+    assert_no_exception(at)
+    assert widget(at.selectbox, "Title column").value == "notes"
+    assert {m.label: m.value for m in at.metric}["Usable interactions"] == "20"  # the data check of the cut, not of all 50
+
+
 def test_without_files_the_page_says_what_to_upload(db):
     at = open_page("recommendations.py", "Data")
     assert_no_exception(at)
