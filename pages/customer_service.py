@@ -535,11 +535,18 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
         b1.button(f"Use threshold {threshold:.2f}", key="cs_b_use", on_click=use_threshold, args=(threshold,), width="stretch",
                   help="Sets it as the custom threshold of the Ask box and of this tab, for this session")  # fmt: skip
         team = team_threshold(report.kb)
+        checked = view.checked_questions(report)
         if team is not None and view.same_threshold(threshold, team.value):
-            b2.caption(f"{threshold:.2f} is already the team threshold of {report.kb}.")
+            if team.by_hand and may("analyst"):  # the same value, but now backed by the team's own questions
+                b2.button(f"Record {threshold:.2f} as measured on these {checked} questions", key="cs_b_team_measured",
+                          on_click=make_team_threshold, args=(report.kb, threshold, checked), width="stretch",
+                          help=f"{threshold:.2f} is already the team threshold of {report.kb}, set by hand: this keeps it "
+                               "and records that your past questions back it")  # fmt: skip
+            else:
+                b2.caption(f"{threshold:.2f} is already the team threshold of {report.kb}.")
         elif may("analyst"):
             b2.button(f"Make {threshold:.2f} the team threshold of {report.kb}", key="cs_b_team", on_click=make_team_threshold,
-                      args=(report.kb, threshold, view.checked_questions(report)), width="stretch",
+                      args=(report.kb, threshold, checked), width="stretch",
                       help="Everyone's questions to this knowledge base are answered at it unless they choose otherwise: "
                            "the Ask box starts at it, and so do batch answering and the command line")  # fmt: skip
     say_pending("cs_b_report")

@@ -317,12 +317,16 @@ def set_team_threshold(name: str, threshold: float | None, checked: int | None =
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"a confidence threshold is between 0 and 1, not {threshold:g}")
         threshold = round(threshold, 2)
+    before = kb_store.team_threshold(name)
     name = kb_store.set_team_threshold(name, threshold, actor.username, checked)
     if threshold is None:
         record_event("knowledge base threshold cleared", name)
         return f"{name} has no team threshold any more: its questions are answered at the settings' operating point."
     basis = "by hand" if checked is None else count_of(checked, "past question")
     record_event("knowledge base threshold set", name, detail={"threshold": threshold, "basis": basis})
+    if before is not None and before.by_hand and checked is not None and round(before.value, 2) == threshold:
+        return (f"{threshold:.2f} stays the team threshold of {name}, now measured: it rests on {basis} with their expected "
+                "answers instead of being set by hand.")
     return f"{threshold:.2f} is now the team threshold of {name}: everyone's questions to it are answered at it by default."
 
 

@@ -172,6 +172,28 @@ def test_the_suggested_threshold_becomes_the_team_threshold_everyone_starts_from
     assert ask.checkbox(key="cs_custom").value is False  # back at the settings' choice
 
 
+def test_a_threshold_set_by_hand_that_the_past_questions_suggest_too_can_be_recorded_as_measured(models):  # noqa: F811
+    from core.support.kb import team_threshold
+
+    at = answered_with_expected("past.csv", _many_past_questions())
+    suggested = next(c for c in texts(at.caption) if c.startswith("On your 24 past questions, threshold "))
+    threshold = float(suggested.split("threshold ")[1].split(" ")[0])
+    at.checkbox(key="cs_b_custom").check().run()
+    at.slider(key="cs_b_threshold").set_value(threshold).run()
+    at.button(key="cs_b_set_team").click().run()  # set by hand first, at the value the file suggests
+    assert team_threshold("Cards").by_hand
+    assert not [b for b in at.button if b.key == "cs_b_team"]
+    record = next(b for b in at.button if b.key == "cs_b_team_measured")
+    assert record.label == f"Record {threshold:.2f} as measured on these 24 questions"
+    record.click().run()
+    assert_no_exception(at)
+    assert (f"{threshold:.2f} stays the team threshold of Cards, now measured: it rests on 24 past questions with their "
+            "expected answers instead of being set by hand.") in shown_texts(at.success)  # fmt: skip
+    team = team_threshold("Cards")
+    assert (team.value, team.checked, team.by_hand) == (threshold, 24, False)
+    assert f"{threshold:.2f} is already the team threshold of Cards." in shown_texts(at.caption)  # nothing left to record
+
+
 def test_a_team_with_few_past_questions_sets_its_threshold_by_hand_and_is_told_it_was_not_measured(models):  # noqa: F811
     from core.auth import list_events
     from core.support.kb import team_threshold

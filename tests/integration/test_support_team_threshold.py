@@ -88,6 +88,18 @@ def test_a_threshold_picked_on_past_questions_says_how_many_and_one_set_by_hand_
                        {"threshold": 0.6, "basis": "by hand"}]  # fmt: skip
 
 
+def test_a_threshold_set_by_hand_and_later_measured_at_the_same_value_says_it_stays(db, tmp_path):
+    import_bank(tmp_path)
+    with acting_as(Actor("ana", "analyst")):
+        set_team_threshold("Bank", 0.5)
+        said = set_team_threshold("bank", 0.5, checked=25)
+        changed = set_team_threshold("Bank", 0.55, checked=25)
+    assert said == "0.50 stays the team threshold of Bank, now measured: it rests on 25 past questions with their expected answers " \
+        "instead of being set by hand."  # fmt: skip
+    assert changed.startswith("0.55 is now the team threshold of Bank")
+    assert (team_threshold("Bank").checked, team_threshold("Bank").by_hand) == (25, False)
+
+
 def test_the_command_line_sets_lists_and_clears_a_team_threshold(db, tmp_path, capsys):
     import_bank(tmp_path)
     capsys.readouterr()
