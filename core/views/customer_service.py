@@ -5,6 +5,7 @@ headline numbers."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -523,23 +524,42 @@ def suggestion(report: BatchReport, point: str = points.DEFAULT) -> tuple[float 
 
 
 QUESTION_COLUMN_NAMES = ("question", "questions", "text", "message", "body", "query")
+EXPECTED_ANSWER_COLUMN_NAMES = ("expected", "expected_answer", "expected answer", "answer", "correct_answer", "gold")
+ANSWER_WORDS = {"expected", "answer", "answers", "correct", "gold"}  # a column named with one holds answers, not questions
+
+
+def _words(column: str) -> set[str]:
+    """The words of a column's name: "Customer_Text" -> {"customer", "text"}."""
+    return set(re.split(r"[^0-9a-z]+", column.lower())) - {""}
+
+
+def _named(columns: list[str], names: tuple[str, ...]) -> str | None:
+    """The column named one of ``names`` (case ignored; the first name found wins), else None."""
+    by_lower = {c.lower(): c for c in reversed(columns)}
+    return next((by_lower[n] for n in names if n in by_lower), None)
+
+
+def _with_word(columns: list[str], words: set[str]) -> str | None:
+    """The first column whose name holds one of ``words`` ("right_answer" holds "answer"), else None."""
+    return next((c for c in columns if _words(c) & words), None)
 
 
 def guess_question_column(columns: list[str], longest_texts: str | None = None) -> int:
-    """The position of the likeliest question column of a past-questions file (by name, case ignored; else the column
-    with the longest texts, ``UploadCheck.suggested_column``; else the first)."""
-    lower = [c.lower() for c in columns]
-    fallback = columns.index(longest_texts) if longest_texts in columns else 0
-    return next((lower.index(n) for n in QUESTION_COLUMN_NAMES if n in lower), fallback)
-
-
-EXPECTED_ANSWER_COLUMN_NAMES = ("expected", "expected_answer", "expected answer", "answer", "correct_answer", "gold")
+    """The position of the likeliest question column of a past-questions file. Columns whose name says they hold
+    answers ("right_answer") are passed over; of the others: one named as a question column, else the one with the
+    longest texts (``UploadCheck.suggested_column``), else one whose name holds such a word ("customer_text"), else
+    the first."""
+    askable = [c for c in columns if not _words(c) & ANSWER_WORDS] or columns
+    guess = (_named(askable, QUESTION_COLUMN_NAMES) or (longest_texts if longest_texts in askable else None)
+             or _with_word(askable, set(QUESTION_COLUMN_NAMES)) or (askable[0] if askable else None))  # fmt: skip
+    return columns.index(guess) if guess in columns else 0
 
 
 def guess_expected_column(columns: list[str], question_column: str) -> str | None:
-    """The likeliest expected-answer column of a past-questions file (by name, case ignored), never the question column."""
-    by_lower = {c.lower(): c for c in columns if c != question_column}
-    return next((by_lower[n] for n in EXPECTED_ANSWER_COLUMN_NAMES if n in by_lower), None)
+    """The likeliest expected-answer column of a past-questions file (by name, case ignored, else a name with an
+    answer word: "right_answer"), never the question column."""
+    others = [c for c in columns if c != question_column]
+    return _named(others, EXPECTED_ANSWER_COLUMN_NAMES) or _with_word(others, ANSWER_WORDS)
 
 
 def past_questions_upload(name: str, data: bytes, staged: Path | None = None) -> tuple[Path, UploadCheck]:

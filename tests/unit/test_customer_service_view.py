@@ -27,6 +27,15 @@ def test_an_unnamed_text_column_is_the_one_with_the_longest_texts_not_an_id():
     assert view.guess_question_column(["id", "Question"], "id") == 1  # a column named as such wins
 
 
+def test_a_past_questions_file_with_its_own_column_names_gets_the_question_and_the_answer_column_right():
+    columns = ["ticket_id", "customer_text", "right_answer"]  # the answers are the longest texts
+    assert columns[view.guess_question_column(columns, "right_answer")] == "customer_text"  # not the answers
+    assert view.guess_expected_column(columns, "customer_text") == "right_answer"
+    assert view.guess_question_column(["message_id", "content"], "content") == 1  # the texts beat a word in an id's name
+    assert view.guess_question_column(["Answer", "notes"], "Answer") == 1
+    assert view.guess_expected_column(["question", "Correct reply"], "question") == "Correct reply"
+
+
 def test_only_versions_other_than_the_active_one_can_be_rolled_back_to():
     versions = pd.DataFrame({"version": [3, 2, 1], "active": [True, False, False]})
     assert view.rollback_choices(versions) == [2, 1]
