@@ -293,6 +293,17 @@ def test_a_malformed_feed_with_items_keeps_them_and_says_why():
     assert "not well-formed" in parsed.warning and "2 items were recovered" in parsed.warning
 
 
+def test_an_entry_cut_off_inside_its_title_is_not_stored_as_an_empty_item():
+    cut_off = "<title>One</title><link>https://e.com/1</link></item><item><title>oops"
+    parsed = read_feed(_rss_item(cut_off), URL)
+    assert [i.title for i in parsed.items] == ["One"]  # not a second, empty "(untitled)" item
+    assert "1 item was recovered" in parsed.warning
+    with pytest.raises(FeedError, match="not well-formed XML and has no items"):
+        read_feed(b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>oops', URL)
+    summary_only = read_feed(_rss_item("<description>Shares fell.</description>"), URL)
+    assert [(i.title, i.summary) for i in summary_only.items] == [("(untitled)", "Shares fell.")]  # a summary is enough
+
+
 def test_a_body_that_looks_like_a_local_path_is_not_opened_as_a_file(tmp_path):
     secret = tmp_path / "local.rss"
     secret.write_bytes(RSS20)
