@@ -6,7 +6,7 @@ import streamlit as st
 from core import auth
 from core.auth.roles import ROLES
 from core.views import admin as view
-from ui import page_tabs, say, say_pending, table, use_app_navigation
+from ui import KEPT, page_tabs, say, say_pending, table, use_app_navigation
 
 use_app_navigation()
 
@@ -96,8 +96,8 @@ if audit_tab.open:
     with audit_tab:
         f1, f2 = st.columns(2)
         users, actions = auth.event_filter_choices()
-        who = f1.selectbox("User", [view.ANYONE, *users], key="audit_user")
-        what = f2.selectbox("Action", [view.ANY_ACTION, view.CHANGES_ONLY, *actions], key="audit_action")
+        who = f1.selectbox("User", [view.ANYONE, *users], key="audit_user", persist_state=KEPT)
+        what = f2.selectbox("Action", [view.ANY_ACTION, view.CHANGES_ONLY, *actions], key="audit_action", persist_state=KEPT)
         user, action, excluded = view.chosen_filter(who), view.chosen_filter(what), view.excluded_actions(what)
         events = view.audit_frame(auth.list_events(username=user, action=action, excluded=excluded))
         if events.empty:

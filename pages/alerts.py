@@ -25,6 +25,7 @@ from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
 from digests_ui import digests_tab as show_digests
 from ui import (
     ARTICLE_COLUMNS,
+    KEPT,
     confirm_deletion,
     count_column,
     keep_choice,
@@ -225,7 +226,7 @@ def watchlist_form(watchlists: list[dict]) -> None:
     by_name = {w["name"]: w for w in watchlists}
     just_saved = picked_after_save("watch_edit", by_name)
     keep_choice("watch_edit", [NEW_WATCHLIST, *by_name])  # deleted meanwhile
-    editing = st.selectbox("Watchlist to edit", [NEW_WATCHLIST, *by_name], key="watch_edit",
+    editing = st.selectbox("Watchlist to edit", [NEW_WATCHLIST, *by_name], key="watch_edit", persist_state=KEPT,
                            help="Pick a watchlist to change its lists here, or start a new one.")  # fmt: skip
     watchlist = by_name.get(editing)
     v = dash.watchlist_form_values(watchlist)
@@ -276,7 +277,7 @@ def rule_form(rules: list[dict]) -> None:
     by_name = {r["name"]: r for r in rules}
     just_saved = picked_after_save("rule_edit", by_name)
     keep_choice("rule_edit", [NEW_RULE, *by_name])  # the rule was deleted meanwhile
-    editing = st.selectbox("Rule to edit", [NEW_RULE, *by_name], key="rule_edit",
+    editing = st.selectbox("Rule to edit", [NEW_RULE, *by_name], key="rule_edit", persist_state=KEPT,
                            help="Pick a rule to change it here, or start a new one.")
     rule = by_name.get(editing)
     v = dash.rule_form_values(rule)

@@ -298,6 +298,22 @@ def test_a_rule_is_edited_in_place(db):
     assert (rule["threshold"], rule["min_items"], rule["scope_value"], rule["recipients"]) == (0.7, 4, "Earnings", ["risk@example.com"])
 
 
+def test_the_rule_and_watchlist_being_edited_stay_picked_after_a_look_at_another_tab(db):
+    save_alert_rule(name="Earnings drop", scope_type="topic", scope_value="Earnings", threshold=0.6, min_items=4,
+                    cooldown_hours=6, recipients="risk@example.com")
+    save_watchlist("Big tech", "Apple, Microsoft", "", "")
+    at = open_page(PAGE, tab="Alert rules")
+    widget(at.selectbox, "Rule to edit").set_value("Earnings drop").run()
+    at = switch_tab(switch_tab(at, "Watchlists"), "Alert rules")
+    assert_no_exception(at)
+    assert widget(at.selectbox, "Rule to edit").value == "Earnings drop"  # not back at "+ New rule"
+    assert widget(at.number_input, "Threshold").value == 0.6
+    at = switch_tab(at, "Watchlists")
+    widget(at.selectbox, "Watchlist to edit").set_value("Big tech").run()
+    at = switch_tab(switch_tab(at, "Alerts"), "Watchlists")
+    assert widget(at.selectbox, "Watchlist to edit").value == "Big tech"
+
+
 def test_a_new_rule_does_not_overwrite_one_of_the_same_name_and_a_saved_rule_is_then_edited(db):
     save_alert_rule(name="Earnings drop", scope_type="topic", scope_value="Earnings", threshold=0.6, recipients="risk@example.com")
     at = open_page(PAGE, tab="Alert rules")

@@ -141,6 +141,8 @@ def test_only_admins_see_the_admin_page_and_it_manages_users(db):
     audit = audit.run()
     [events] = [f for f in audit.dataframe if "outcome" in f.value.columns]
     assert set(events.value["action"]) == {"user created"} and "li" in events.value["target"].tolist()
+    audit = switch_tab(switch_tab(audit, "Users"), "Audit log")
+    assert widget(audit.selectbox, "Action").value == "user created"  # the filter stays after a look at the users
 
 
 def test_the_audit_log_shows_changes_without_the_routine_sign_ins(db):
