@@ -284,7 +284,7 @@ def kbs_section() -> None:
     st.subheader("Knowledge bases")
     table(view.kb_rows(kbs), hide_index=True, width="stretch", key="cs_kbs", column_config=COLUMN_LABELS)
     keep_choice("cs_kb_pick", [k.name for k in kbs])  # a base deleted since
-    pick = st.selectbox("Show knowledge base", [k.name for k in kbs], key="cs_kb_pick")
+    pick = st.selectbox("Show knowledge base", [k.name for k in kbs], key="cs_kb_pick", persist_state=KEPT)
     versions = kb_versions(pick)
     table(versions, hide_index=True, width="stretch", key="cs_versions", column_config=COLUMN_LABELS)
     older = view.rollback_choices(versions)
@@ -578,8 +578,8 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
 def log_tab() -> None:
     c1, c2 = st.columns(2)
     kbs = [ALL_KBS, *(k.name for k in list_kbs())]
-    kb = c1.selectbox("Knowledge base", kbs, key="cs_log_kb")
-    period = c2.selectbox("Period", list(PERIODS), index=1, key="cs_log_period")
+    kb = c1.selectbox("Knowledge base", kbs, key="cs_log_kb", persist_state=KEPT)
+    period = c2.selectbox("Period", list(PERIODS), index=1, key="cs_log_period", persist_state=KEPT)
     if kept := view.question_retention_note():
         st.caption(kept)
     insights = question_insights(None if kb == ALL_KBS else kb, PERIODS[period])

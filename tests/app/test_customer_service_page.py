@@ -398,6 +398,11 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
     intents = spec["data"]
     assert {trace["name"] for trace in intents} == {"answered", "escalated"}
     assert all("_" not in name for trace in intents for name in trace["y"])  # intents in words
+    at.selectbox(key="cs_log_kb").set_value("Cards")
+    at.selectbox(key="cs_log_period").set_value(list(at.selectbox(key="cs_log_period").options)[-1]).run()
+    chosen = (at.selectbox(key="cs_log_kb").value, at.selectbox(key="cs_log_period").value)
+    at = switch_tab(switch_tab(at, "Ask"), "Log")
+    assert (at.selectbox(key="cs_log_kb").value, at.selectbox(key="cs_log_period").value) == chosen  # kept across tabs
     assert any(c.startswith("Intents are the ") and "Model Studio" in c for c in texts(at.caption))
     escalated = next(trace for trace in intents if trace["name"] == "escalated")
     assert set(escalated["y"]) == {"(matched no FAQ entry)"}  # the Mars questions: not the nearest bank intent
