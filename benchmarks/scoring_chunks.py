@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/scoring_chunks.py [--rows-fast 8192] [--rows-accurate 1024] [--repeats 2]
 
-A scoring run checkpoints, reports progress and honours a cancel once per chunk. Since stop 35 the first chunk
-is 256 rows and later ones hold about 20 s of scoring (``core.scoring.engine.ChunkSizes``), up to
+A scoring run checkpoints, reports progress and honours a cancel once per chunk. The first chunk is 256 rows and
+later ones hold about 5 s of scoring (20 s from stop 35 to 56; ``core.scoring.engine.ChunkSizes``), up to
 ``BEACON_SCORING_CHUNK_ROWS`` (4,096). Smaller chunks pad a little more (each is sorted by length on its own), so
 this times ``score_chunks`` both ways on the same CSV with the fast sentiment model (v1) and the accurate one (v2),
 alternating the two ways so a busy machine slows both alike, and checks the labels are the same. The texts are

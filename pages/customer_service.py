@@ -141,9 +141,10 @@ def follow_team_threshold(key: str, kb: str, team) -> None:  # noqa: ANN001 - Te
     st.session_state[f"{key}_follows"] = followed
 
 
-def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -> Policy:
+def operating_point_choice(key: str, kb: str, on_past_questions: bool = False, suggested: float | None = None) -> Policy:
     """The "Answer more <-> Be more careful" choice with its measured effect, and a custom threshold for experts; it
-    starts at the knowledge base's team threshold when the team set one."""
+    starts at the knowledge base's team threshold when the team set one. ``suggested``: the threshold the past
+    questions on screen suggest, which is made the team's below them (measured), not here (by hand)."""
     start, custom_on, problem = view.default_choice()
     if problem:
         say("error", problem)
@@ -162,7 +163,11 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False) -
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
                               None if f"{key}_threshold" in st.session_state else start_at, 0.01, key=f"{key}_threshold",
                               persist_state=KEPT)
-        if custom and may("analyst") and not view.same_threshold(threshold, team.value if team else None):
+        settable = custom and may("analyst") and not view.same_threshold(threshold, team.value if team else None)
+        if settable and view.same_threshold(threshold, suggested):
+            st.caption(f"{threshold:.2f} is the threshold your past questions suggest: make it the team threshold below, "
+                       "where it is recorded as measured on them.")  # fmt: skip
+        elif settable:
             st.button(f"Make {threshold:.2f} the team threshold of {kb}", key=f"{key}_set_team", on_click=make_team_threshold,
                       args=(kb, threshold, None, "cs_team_message"),
                       help="Everyone's questions to this knowledge base are answered at it unless they choose otherwise. "
@@ -438,7 +443,9 @@ def past_questions_tab() -> None:
                             index=expected_options.index(guess) if guess else 0, key="cs_b_expected", persist_state=KEPT,
                             help="The FAQ answer each question should get; leave a cell empty where the FAQ has no answer "
                                  "(answering such a question counts as wrong)")  # fmt: skip
-    policy = operating_point_choice("cs_b", kb, on_past_questions=True)
+    shown_for, shown, _ = st.session_state.get("cs_batch", (None, None, None))
+    on_screen = shown is not None and shown_for == upload.file_id and shown.kb == kb  # the answers shown below
+    policy = operating_point_choice("cs_b", kb, on_past_questions=True, suggested=view.suggestion(shown)[0] if on_screen else None)
     if st.button("Answer the file", type="primary", key="cs_b_run"):
         bar, words = st.progress(0.0, text="Going through the questions…"), view.progress_text("Going through the questions")
         total = max(1, count_records(check.spec))

@@ -178,10 +178,14 @@ def test_a_threshold_set_by_hand_that_the_past_questions_suggest_too_can_be_reco
     at = answered_with_expected("past.csv", _many_past_questions())
     suggested = next(c for c in texts(at.caption) if c.startswith("On your 24 past questions, threshold "))
     threshold = float(suggested.split("threshold ")[1].split(" ")[0])
-    at.checkbox(key="cs_b_custom").check().run()
-    at.slider(key="cs_b_threshold").set_value(threshold).run()
-    at.button(key="cs_b_set_team").click().run()  # set by hand first, at the value the file suggests
+    at.button(key="cs_b_use").click().run()  # the tab's custom threshold is now the suggestion: made the team's below
+    assert not [b for b in at.button if b.key == "cs_b_set_team"]  # not by hand up there
+    assert (f"{threshold:.2f} is the threshold your past questions suggest: make it the team threshold below, where it is "
+            "recorded as measured on them.") in shown_texts(at.caption)  # fmt: skip
+    at = switch_tab(at, "Ask")
+    at.button(key="cs_set_team").click().run()  # set by hand on the Ask tab, at the value the file suggests
     assert team_threshold("Cards").by_hand
+    at = switch_tab(at, "Past questions")
     assert not [b for b in at.button if b.key == "cs_b_team"]
     record = next(b for b in at.button if b.key == "cs_b_team_measured")
     assert record.label == f"Record {threshold:.2f} as measured on these 24 questions"
