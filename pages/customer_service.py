@@ -141,10 +141,12 @@ def follow_team_threshold(key: str, kb: str, team) -> None:  # noqa: ANN001 - Te
     st.session_state[f"{key}_follows"] = followed
 
 
-def operating_point_choice(key: str, kb: str, on_past_questions: bool = False, suggested: float | None = None) -> Policy:
+def operating_point_choice(key: str, kb: str, on_past_questions: bool = False, answered_file=None) -> Policy:  # noqa: ANN001
     """The "Answer more <-> Be more careful" choice with its measured effect, and a custom threshold for experts; it
-    starts at the knowledge base's team threshold when the team set one. ``suggested``: the threshold the past
-    questions on screen suggest, which is made the team's below them (measured), not here (by hand)."""
+    starts at the knowledge base's team threshold when the team set one. ``answered_file``: the past questions answered
+    on screen (a BatchReport): they measure the custom threshold, and the threshold they suggest is made the team's
+    below them (measured), not here (by hand)."""
+    suggested = view.suggestion(answered_file)[0] if answered_file is not None else None
     start, custom_on, problem = view.default_choice()
     if problem:
         say("error", problem)
@@ -181,7 +183,7 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False, s
             st.session_state["cs_team_message"] = set_team_threshold(kb, None)
             st.rerun()
     say_pending("cs_team_message")
-    st.caption(view.effect_text(point, threshold if custom else None, on_past_questions, team))
+    st.caption(view.effect_text(point, threshold if custom else None, on_past_questions, team, answered_file))
     if not custom:  # the caveat is about the point's Banking77 numbers, which a custom threshold does not use
         st.caption(view.caveat_text(point, on_past_questions))
     return view.chosen_policy(point, threshold if custom else None, team.value if team else None)
@@ -445,7 +447,7 @@ def past_questions_tab() -> None:
                                  "(answering such a question counts as wrong)")  # fmt: skip
     shown_for, shown, _ = st.session_state.get("cs_batch", (None, None, None))
     on_screen = shown is not None and shown_for == upload.file_id and shown.kb == kb  # the answers shown below
-    policy = operating_point_choice("cs_b", kb, on_past_questions=True, suggested=view.suggestion(shown)[0] if on_screen else None)
+    policy = operating_point_choice("cs_b", kb, on_past_questions=True, answered_file=shown if on_screen else None)
     if st.button("Answer the file", type="primary", key="cs_b_run"):
         bar, words = st.progress(0.0, text="Going through the questions…"), view.progress_text("Going through the questions")
         total = max(1, count_records(check.spec))

@@ -270,11 +270,29 @@ def percent(share: float, digits: int = 0) -> str:
 PAST_QUESTIONS_HINT = {False: "(Past questions tab)", True: "(as this tab does)"}  # where the page shows it: elsewhere / there
 
 
+def effect_on_file(report: BatchReport | None, threshold: float) -> str | None:
+    """What ``threshold`` would do on an answered file's questions with an expected answer, in words; None without
+    such a file."""
+    checked = checked_questions(report) if report is not None else 0
+    if not checked:
+        return None
+    row = threshold_effects(report.outcomes, [threshold]).iloc[0]
+    answered, wrong = int(row["right"] + row["wrong"]), int(row["wrong"])
+    return (f"on the {count_of(checked, 'past question')} with an expected answer below, it would answer {answered:,} "
+            f"({percent(answered / checked)}), {wrong:,} of them wrongly ({percent(wrong / checked)}), and escalate "
+            f"{int(row['escalated']):,}")  # fmt: skip
+
+
 def effect_text(point: str, custom_threshold: float | None = None, on_past_questions: bool = False,
-                team: TeamThreshold | None = None) -> str:
+                team: TeamThreshold | None = None, answered_file: BatchReport | None = None) -> str:
     """The measured effect of an operating point in words, or what a custom threshold means: the knowledge base's team
-    threshold picked on the team's own past questions was measured there; one set by hand, or any other, was not."""
+    threshold picked on the team's own past questions was measured there; one set by hand, or any other, was not,
+    unless ``answered_file`` (past questions answered on the page) measures it."""
     where = PAST_QUESTIONS_HINT[on_past_questions]
+    on_file = effect_on_file(answered_file, custom_threshold) if custom_threshold is not None else None
+    if on_file:
+        which = "The team threshold" if team is not None and same_threshold(custom_threshold, team.value) else "Custom threshold"
+        return f"{which} {custom_threshold:.2f} is in use instead of the choice above: {on_file}."
     if team is not None and same_threshold(custom_threshold, team.value):
         if team.by_hand:
             return (f"The team threshold {custom_threshold:.2f} is in use instead of the choice above: it was set by hand "

@@ -182,6 +182,8 @@ def test_a_threshold_set_by_hand_that_the_past_questions_suggest_too_can_be_reco
     assert not [b for b in at.button if b.key == "cs_b_set_team"]  # not by hand up there
     assert (f"{threshold:.2f} is the threshold your past questions suggest: make it the team threshold below, where it is "
             "recorded as measured on them.") in shown_texts(at.caption)  # fmt: skip
+    assert any(c.startswith(f"Custom threshold {threshold:.2f} is in use instead of the choice above: on the 24 past questions "
+                            "with an expected answer below, it would answer ") for c in shown_texts(at.caption))  # measured
     at = switch_tab(at, "Ask")
     at.button(key="cs_set_team").click().run()  # set by hand on the Ask tab, at the value the file suggests
     assert team_threshold("Cards").by_hand

@@ -167,6 +167,24 @@ def test_the_threshold_table_names_the_threshold_a_file_was_answered_with() -> N
     assert at_point["Choice"].tolist() == ["Answer more", "Balanced", "Be more careful"]  # no extra row for a point
 
 
+def test_past_questions_answered_on_the_page_measure_a_custom_or_team_threshold() -> None:
+    from core.support.threshold_effects import RowOutcome
+
+    outcomes = [RowOutcome(0.9, False, True), RowOutcome(0.45, False, False), RowOutcome(0.3, False, True),
+                RowOutcome(0.95, True, True), RowOutcome(0.2, False, None)]  # fmt: skip
+    answered = BatchReport(operating_point="custom threshold 0.40", threshold=0.4, outcomes=outcomes)
+    assert view.effect_text("balanced", 0.4, True, answered_file=answered) == (
+        "Custom threshold 0.40 is in use instead of the choice above: on the 4 past questions with an expected answer "
+        "below, it would answer 2 (50 %), 1 of them wrongly (25 %), and escalate 2.")  # 0.3 is under it; 0.95 held back
+    team = TeamThreshold(0.5, "ana", datetime(2026, 12, 1), by_hand=True)
+    assert view.effect_text("balanced", 0.5, True, team, answered).startswith(
+        "The team threshold 0.50 is in use instead of the choice above: on the 4 past questions with an expected answer "
+        "below, it would answer 1 (25 %), 0 of them wrongly")  # measured now, though it was set by hand
+    unchecked = BatchReport(outcomes=[RowOutcome(0.9, False, None)])
+    assert "not measured" in view.effect_text("balanced", 0.4, True, answered_file=unchecked)  # nothing to check it on
+    assert view.effect_text("balanced", None, True, answered_file=answered).startswith("On a validation set")
+
+
 def test_the_list_of_knowledge_bases_says_each_team_threshold_and_what_it_rests_on() -> None:
     when = datetime(2026, 12, 1)
     assert view.team_threshold_cell(None) == ""
