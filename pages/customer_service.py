@@ -353,12 +353,13 @@ def tickets_tab() -> None:
     agent = d2.selectbox("Agent column", options, index=guess("agent"), key="cs_t_agent", persist_state=KEPT)
     resolved = d3.selectbox("Resolved column", options, index=guess("resolved"), key="cs_t_resolved", persist_state=KEPT)
     kb = kb_picker("cs_t_kb")
+    analysed_for = (upload.file_id, kb, text_col, time_col, channel, agent, resolved)  # what the results shown belong to
     if st.button("Analyse tickets", type="primary", key="cs_analyse"):
         opt = {c: (None if v == NONE else v) for c, v in (("time_col", time_col), ("channel_col", channel), ("agent_col", agent),
                                                           ("resolved_col", resolved))}  # fmt: skip
         bar, words = st.progress(0.0, text="Scoring tickets…"), view.progress_text("Scoring tickets")
         try:
-            st.session_state["cs_ticket_report"] = upload.file_id, analyse_tickets(
+            st.session_state["cs_ticket_report"] = analysed_for, analyse_tickets(
                 frame, text_col, kb_name=kb, progress=lambda done, total: bar.progress(done / total, words(done, total)),
                 **opt)  # fmt: skip
         except (TicketFileError, ValueError, LookupError) as exc:
@@ -367,7 +368,10 @@ def tickets_tab() -> None:
         finally:
             bar.empty()
     shown_for, report = st.session_state.get("cs_ticket_report", (None, None))
-    if report is None or shown_for != upload.file_id:  # another file's results are not this file's
+    if report is None or shown_for is None or shown_for[0] != upload.file_id:  # another file's results are not this file's
+        return
+    if shown_for != analysed_for:
+        st.info(view.CHOICES_CHANGED.format(what="tickets", again="Analyse tickets"))
         return
     m1, m2, m3 = st.columns(3)
     m1.metric("Tickets analysed", f"{len(report.scored):,}", border=True)
@@ -445,9 +449,9 @@ def past_questions_tab() -> None:
                             index=expected_options.index(guess) if guess else 0, key="cs_b_expected", persist_state=KEPT,
                             help="The FAQ answer each question should get; leave a cell empty where the FAQ has no answer "
                                  "(answering such a question counts as wrong)")  # fmt: skip
+    answered_for = (upload.file_id, kb, text_col, expected)  # the answers shown belong to the file and these choices
     shown_for, shown, _ = st.session_state.get("cs_batch", (None, None, None))
-    on_screen = shown is not None and shown_for == upload.file_id and shown.kb == kb  # the answers shown below
-    policy = operating_point_choice("cs_b", kb, on_past_questions=True, answered_file=shown if on_screen else None)
+    policy = operating_point_choice("cs_b", kb, on_past_questions=True, answered_file=shown if shown_for == answered_for else None)
     if st.button("Answer the file", type="primary", key="cs_b_run"):
         bar, words = st.progress(0.0, text="Going through the questions…"), view.progress_text("Going through the questions")
         total = max(1, count_records(check.spec))
@@ -461,9 +465,12 @@ def past_questions_tab() -> None:
             return
         finally:
             bar.empty()
-        st.session_state["cs_batch"] = (upload.file_id, report, output.read_bytes())
+        st.session_state["cs_batch"] = (answered_for, report, output.read_bytes())
     shown_for, report, data = st.session_state.get("cs_batch", (None, None, None))
-    if report is None or shown_for != upload.file_id:  # another file's answers are not this file's
+    if report is None or shown_for is None or shown_for[0] != upload.file_id:  # another file's answers are not this file's
+        return
+    if shown_for != answered_for:
+        st.info(view.CHOICES_CHANGED.format(what="questions", again="Answer the file"))
         return
     st.caption(view.batch_policy_text(report))
     for col, (label, value) in zip(st.columns(len(view.batch_counts(report))), view.batch_counts(report)):

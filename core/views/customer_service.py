@@ -267,6 +267,8 @@ def percent(share: float, digits: int = 0) -> str:
     return f"{share * 100:.{digits}f} %"
 
 
+CHOICES_CHANGED = ("The columns or the knowledge base were changed since these {what} were gone through: choose "
+                   "**{again}** to see the results for the new choice (going back to the earlier choice shows them again).")
 PAST_QUESTIONS_HINT = {False: "(Past questions tab)", True: "(as this tab does)"}  # where the page shows it: elsewhere / there
 
 

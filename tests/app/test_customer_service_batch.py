@@ -324,6 +324,17 @@ def test_the_columns_and_knowledge_base_picked_for_a_file_stay_with_it_after_a_v
     assert at.selectbox(key="cs_batch_kb").value == "Cards"
 
 
+def test_answers_for_other_columns_are_not_shown_as_this_choices_until_the_file_is_answered_again(models):  # noqa: F811
+    at = answered_with_expected("past.csv", PAST)
+    at.selectbox(key="cs_b_expected").set_value("(none)").run()
+    assert_no_exception(at)
+    assert not any("action" in f.value.columns for f in at.dataframe) and not at.metric  # not answers checked on 'expected'
+    assert any(t.startswith("The columns or the knowledge base were changed since these questions were gone through")
+               for t in texts(at.info))  # fmt: skip
+    at.selectbox(key="cs_b_expected").set_value("expected").run()  # the earlier choice: its answers again
+    assert {m.label: m.value for m in at.metric}["Answered right"] == "1 (33%)"
+
+
 def test_a_file_removed_from_the_uploader_is_not_brought_back(models):  # noqa: F811
     at = answered_with_expected("past.csv", PAST)
     at.file_uploader(key="cs_batch_upload").set_value(None).run()

@@ -175,6 +175,9 @@ def test_the_ticket_columns_picked_stay_with_the_analysed_file_after_a_visit_to_
     assert_no_exception(at)
     assert at.selectbox(key="cs_t_time").value == "when" and at.selectbox(key="cs_t_agent").value == "note"
     assert {m.label: m.value for m in at.metric}["Tickets analysed"] == "2"  # the results of these picks, still shown
+    at.selectbox(key="cs_t_agent").set_value("(none)").run()
+    assert not at.metric and any(t.startswith("The columns or the knowledge base were changed since these tickets")
+                                 for t in texts(at.info))  # fmt: skip
 
 
 def test_an_import_crowded_out_by_concurrent_changes_says_so_on_the_page(models, monkeypatch: pytest.MonkeyPatch):
