@@ -14,7 +14,7 @@ from core.digests import (
 from core.views import digests as view
 from core.views.alerts import RECIPIENTS_HELP, scope_warning
 from core.views.app import new_name_taken
-from ui import confirm_deletion, keep_choice, may, open_for_editing, picked_after_save, plain, say, table
+from ui import KEPT, confirm_deletion, keep_choice, may, open_for_editing, picked_after_save, plain, say, table
 
 COLUMNS = {
     "name": st.column_config.TextColumn("Digest"),
@@ -32,7 +32,7 @@ def _form(subs: list[dict]) -> None:
     by_name = {s["name"]: s for s in subs}
     just_saved = picked_after_save("digest_edit", by_name)
     keep_choice("digest_edit", [view.NEW, *by_name])  # deleted meanwhile
-    editing = st.selectbox("Digest to edit", [view.NEW, *by_name], key="digest_edit")
+    editing = st.selectbox("Digest to edit", [view.NEW, *by_name], key="digest_edit", persist_state=KEPT)
     sub = by_name.get(editing)
     v = view.form_values(sub)
     k = f"_{sub['id']}" if sub else "_new"
@@ -96,7 +96,7 @@ def digests_tab() -> None:
     table(view.subscriptions_table(subs), hide_index=True, width="stretch", key="digests_table", column_config=COLUMNS)
     p1, p2, p3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     keep_choice("digest_pick", [s["name"] for s in subs])  # the one just deleted is gone
-    chosen = p1.selectbox("Digest", [s["name"] for s in subs], key="digest_pick")
+    chosen = p1.selectbox("Digest", [s["name"] for s in subs], key="digest_pick", persist_state=KEPT)
     if p2.button("Preview", key="digest_preview", width="stretch"):
         try:
             st.session_state["digest_preview_shown"] = view.preview(chosen)

@@ -4,7 +4,7 @@ bad input refused with the reason; viewers read only."""
 from __future__ import annotations
 
 from core.digests import list_digest_subscriptions, save_digest_subscription
-from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, texts, widget
+from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, texts, widget
 
 PAGE = "alerts.py"
 
@@ -66,6 +66,15 @@ def test_add_edit_preview_and_delete_a_digest(db):
     assert_no_exception(at)
     assert list_digest_subscriptions() == []
     assert "Deleted the digest 'Morning'." in shown_texts(at.success)
+
+
+def test_the_digest_being_edited_stays_picked_after_a_look_at_another_tab(db):
+    at = fill(open_page(PAGE, tab="Digests"))
+    widget(at.selectbox, "Digest to edit").set_value("Morning").run()
+    at = switch_tab(switch_tab(at, "Alert rules"), "Digests")
+    assert_no_exception(at)
+    assert widget(at.selectbox, "Digest to edit").value == "Morning"  # not back at a new digest
+    assert widget(at.text_input, "Time zone").value == "Europe/Berlin"
 
 
 def test_a_new_digest_does_not_overwrite_one_of_the_same_name(db):
