@@ -180,7 +180,8 @@ def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
     """Fetch now (the feed picked) and Fetch all (analysts and admins), Edit and Delete (admins); ``report``: the one just
     shown."""
     m1, m2, m3, m4, m5 = st.columns([3, 1, 1, 1, 1], vertical_alignment="bottom")
-    chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick")]
+    chosen = by_id[m1.selectbox("Feed", list(by_id), format_func=lambda i: by_id[i].name, key="feed_pick",
+                                   persist_state=KEPT)]
     if m2.button("Fetch now", type="primary", key="fetch_now", width="stretch", help="Fetch and score the feed picked"):
         with st.spinner(f"Fetching and scoring {plain(chosen.name)}…"):
             st.session_state["feed_report"] = dash.fetch_now(chosen.id, scoring_bar())

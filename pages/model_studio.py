@@ -293,7 +293,7 @@ def runs_tab() -> None:
           column_config=COLUMN_LABELS | {"macro-F1": st.column_config.TextColumn("Macro-F1", alignment="right")})  # fmt: skip
     ids = [r.id for r in runs]
     keep_choice("studio_run_pick", ids)  # the newest, or a run deleted since
-    run_id = st.selectbox("Run", ids, format_func=lambda i: f"Run {i}", key="studio_run_pick")
+    run_id = st.selectbox("Run", ids, format_func=lambda i: f"Run {i}", key="studio_run_pick", persist_state=KEPT)
     if not get_run(run_id).finished:
         live_run(run_id)
     else:

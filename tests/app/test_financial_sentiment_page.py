@@ -335,6 +335,9 @@ def test_the_feed_editor_follows_the_feed_picked(seed):
     at.selectbox(key="feed_pick").set_value(by_name["Wire"]).run()
     button(at, "Edit…").click().run()
     assert at.text_input(key=f"fe_name_{by_name['Wire']}").value == "Wire"
+    assert list(at.selectbox(key="feed_pick").options)[0] == "Desk"  # Wire is not the first choice
+    at = switch_tab(switch_tab(at, "Items"), "Feeds")
+    assert at.selectbox(key="feed_pick").value == by_name["Wire"]  # still the feed picked before the look at Items
     at = at.selectbox(key="feed_pick").set_value(by_name["Desk"]).run()
     assert_no_exception(at)
     assert not [t for t in at.text_input if t.key.startswith("fe_name_")]  # not Wire's editor under Desk
