@@ -466,6 +466,7 @@ def past_questions_tab() -> None:
         finally:
             bar.empty()
         st.session_state["cs_batch"] = (answered_for, report, output.read_bytes())
+        st.rerun()  # the lines above the button (the threshold's effect, the team threshold buttons) now read the answers
     shown_for, report, data = st.session_state.get("cs_batch", (None, None, None))
     if report is None or shown_for is None or shown_for[0] != upload.file_id:  # another file's answers are not this file's
         return

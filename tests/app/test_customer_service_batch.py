@@ -335,6 +335,20 @@ def test_answers_for_other_columns_are_not_shown_as_this_choices_until_the_file_
     assert {m.label: m.value for m in at.metric}["Answered right"] == "1 (33%)"
 
 
+def test_a_custom_threshold_is_measured_on_the_file_as_soon_as_it_is_answered(models):  # noqa: F811
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Past questions")
+    at.file_uploader(key="cs_batch_upload").set_value(("past.csv", PAST, "text/csv"))
+    at.run()
+    at.selectbox(key="cs_b_expected").set_value("expected")
+    at.checkbox(key="cs_b_custom").check().run()
+    assert any("its effect was not measured" in c for c in shown_texts(at.caption))
+    at.button(key="cs_b_run").click().run()
+    assert_no_exception(at)
+    assert any(c.startswith("Custom threshold 0.60 is in use instead of the choice above: on the 3 past questions with an "
+                            "expected answer below, it would answer ") for c in shown_texts(at.caption))  # fmt: skip
+    assert {m.label: m.value for m in at.metric}["Questions"] == "3"
+
+
 def test_a_file_removed_from_the_uploader_is_not_brought_back(models):  # noqa: F811
     at = answered_with_expected("past.csv", PAST)
     at.file_uploader(key="cs_batch_upload").set_value(None).run()
