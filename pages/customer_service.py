@@ -161,7 +161,7 @@ def operating_point_choice(key: str, kb: str, on_past_questions: bool = False, a
     with st.expander("Custom threshold", expanded=custom_on):
         custom = st.checkbox("Use a custom confidence threshold instead", key=f"{key}_custom", persist_state=KEPT,
                              value=custom_on and f"{key}_custom" not in st.session_state)  # fmt: skip
-        start_at = team.value if team else get_settings().support_confidence_threshold  # also after the tab was left
+        start_at = team.value if team else get_settings().support_confidence_threshold  # first shown, or the base changed
         threshold = st.slider("Confidence threshold (below it Beacon escalates to an agent)", 0.0, 1.0,
                               None if f"{key}_threshold" in st.session_state else start_at, 0.01, key=f"{key}_threshold",
                               persist_state=KEPT)
@@ -325,6 +325,19 @@ def delete_kb_section(kb) -> None:  # noqa: ANN001 - KBInfo
     st.rerun()
 
 
+def results_made_with(key: str, made_with: tuple, what: str, again: str) -> tuple | None:
+    """The results kept under ``key`` (stored as ``(made_with, *results)``) when they were made with ``made_with``:
+    the upload's file id, then the choices. Another file's are not shown; for the same file with other choices the
+    page says to run ``again``."""
+    made_for, *results = st.session_state.get(key) or (None,)
+    if made_for is None or made_for[0] != made_with[0]:
+        return None
+    if made_for != made_with:
+        st.info(view.CHOICES_CHANGED.format(what=what, again=again))
+        return None
+    return tuple(results)
+
+
 def tickets_tab() -> None:
     upload = tab_upload("Ticket export, CSV or Excel (message text, timestamp; optional channel, agent, resolved)",
                         type=["csv", "xlsx"], key="cs_tickets_upload")  # fmt: skip
@@ -367,12 +380,10 @@ def tickets_tab() -> None:
             return
         finally:
             bar.empty()
-    shown_for, report = st.session_state.get("cs_ticket_report", (None, None))
-    if report is None or shown_for is None or shown_for[0] != upload.file_id:  # another file's results are not this file's
+    kept = results_made_with("cs_ticket_report", analysed_for, what="tickets", again="Analyse tickets")
+    if kept is None:
         return
-    if shown_for != analysed_for:
-        st.info(view.CHOICES_CHANGED.format(what="tickets", again="Analyse tickets"))
-        return
+    [report] = kept
     m1, m2, m3 = st.columns(3)
     m1.metric("Tickets analysed", f"{len(report.scored):,}", border=True)
     m2.metric("Deflection rate", view.percent(report.deflection_rate), help="Share the knowledge base would answer confidently",
@@ -467,12 +478,10 @@ def past_questions_tab() -> None:
             bar.empty()
         st.session_state["cs_batch"] = (answered_for, report, output.read_bytes())
         st.rerun()  # the lines above the button (the threshold's effect, the team threshold buttons) now read the answers
-    shown_for, report, data = st.session_state.get("cs_batch", (None, None, None))
-    if report is None or shown_for is None or shown_for[0] != upload.file_id:  # another file's answers are not this file's
+    kept = results_made_with("cs_batch", answered_for, what="questions", again="Answer the file")
+    if kept is None:
         return
-    if shown_for != answered_for:
-        st.info(view.CHOICES_CHANGED.format(what="questions", again="Answer the file"))
-        return
+    report, data = kept
     st.caption(view.batch_policy_text(report))
     for col, (label, value) in zip(st.columns(len(view.batch_counts(report))), view.batch_counts(report)):
         col.metric(label, value, border=True)

@@ -93,8 +93,7 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedF
     if not parsed.get("version") and _looks_like_html(prolog, body):
         links = feed_links(body, url)
         raise FeedError(f"{url}: the URL returned an HTML page, not an RSS/Atom feed{feed_links_text(links)}", tuple(links))
-    # an entry with no title, summary or link says nothing (a broken document's last entry cut off inside its title)
-    items = [item for item in (_item(entry, url) for entry in entries) if item.title != UNTITLED or item.summary or item.link]
+    items = [item for item in (_item(entry, url) for entry in entries) if item is not None]
     if items:
         return ParsedFeed(items, _recovered_warning(parsed, url, len(items)))
     _raise_unless_feed(parsed, url, prolog.root)
@@ -148,18 +147,19 @@ def _describe(problem: BaseException) -> str:
     return _SAX_POSITION.sub(r"\3 at line \1, column \2", text)[:300]
 
 
-UNTITLED = "(untitled)"  # the title of an item whose feed gives none
-
-
-def _item(entry: feedparser.FeedParserDict, feed_url: str) -> FeedItem:
+def _item(entry: feedparser.FeedParserDict, feed_url: str) -> FeedItem | None:
+    """The entry as an item; None for one with no title, summary or link, which says nothing (a broken document's
+    last entry cut off inside its title)."""
     title = _shorten(_text_of(entry, "title"), TITLE_LIMIT)
     summary = _shorten(_text_of(entry, "summary") or _content_text(entry), SUMMARY_LIMIT)
     link = safe_link(entry.get("link"), feed_url)
+    if not (title or summary or link):
+        return None
     published = _published(entry)
     return FeedItem(
         guid=_guid(entry, link, title, published),
         link=link,
-        title=title or UNTITLED,
+        title=title or "(untitled)",
         summary=summary,
         published_at=published,
     )
