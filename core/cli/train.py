@@ -94,12 +94,13 @@ def estimate_line(texts: list[str], params: Any) -> str:
     from core.nlp.device import choose_device
     from core.nlp.training import estimate_training_seconds
     from core.settings import get_settings
+    from core.wording import rough_duration
 
     device = get_settings().device
     seconds = estimate_training_seconds(texts, params, device)
     name = base_encoder(params.base).name
     where = f"base encoder: {params.base} ({name}); device: {choose_device(device)}"
-    return f"{where}; estimated training time: {seconds / 60:.1f} minutes (estimate)"
+    return f"{where}; estimated training time: {rough_duration(seconds)}"
 
 
 def cmd_train_run(args: argparse.Namespace) -> int:

@@ -125,3 +125,18 @@ def test_a_compression_estimate_adds_the_teachers_labelling_to_the_students_trai
     assert estimate_distil_seconds(texts * 2, teacher, smallest, 400, "cpu") > 1.8 * estimate
     quick = estimate_distil_seconds(texts, teacher, student_params("head"), 400, "cpu")  # a head on the frozen encoder
     assert labelling + checking < quick < labelling + checking + training / 5
+
+
+def test_the_cli_says_the_estimate_in_the_pages_words(beacon_env, monkeypatch) -> None:
+    """``python -m core train`` said "0.1 minutes (estimate)" where Model Studio says "about 10 seconds"."""
+    from core.cli.train import estimate_line
+    from core.settings import get_settings
+    from core.wording import rough_duration
+
+    monkeypatch.setenv("BEACON_DEVICE", "cpu")
+    get_settings.cache_clear()
+    texts, params = ["late parcel and rude support"] * 80, TrainingParams(method="head")
+    line = estimate_line(texts, params)
+    assert line.startswith("base encoder: fast (all-MiniLM-L6-v2); device: cpu; estimated training time: about ")
+    assert line.endswith(rough_duration(estimate_training_seconds(texts, params, "cpu")))
+    assert "minutes (estimate)" not in line
