@@ -477,6 +477,7 @@ class Comparison:
     so_far: bool = False  # the current period has not ended yet
     moved_from: tuple[datetime, datetime] | None = None  # the period ending with the date filter, when it held nothing
     column_names: tuple[str, str] | None = None  # the periods in the table's headers, when not ``names``
+    stories: bool = False  # counting stories (the filter's count_stories), not items
 
     @property
     def headers(self) -> tuple[str, str]:
@@ -494,7 +495,8 @@ class Comparison:
         elif self.table.empty:
             text += " Nothing matches the filters in either period."
         if self.so_far:
-            text += f" {self.names[0].capitalize()} runs only to now, so its item counts are lower for that reason alone."
+            counted = "story" if self.stories else "item"
+            text += f" {self.names[0].capitalize()} runs only to now, so its {counted} counts are lower for that reason alone."
         return text
 
 
@@ -547,7 +549,7 @@ def compare_periods(flt: ArticleFilter, group_by: str, frequency: str, top: int 
     table = compare_counts({g: tuple(c) for g, c in current.items()}, {g: tuple(c) for g, c in previous.items()}, top=top)
     start = end - period
     return Comparison(start, end, start - period, names, table, so_far=end > (now or utcnow()), moved_from=moved_from,
-                      column_names=columns)
+                      column_names=columns, stories=flt.count_stories)
 
 
 def _period_counts(flt: ArticleFilter, group_by: str, start: datetime, end: datetime) -> tuple[dict, dict]:

@@ -87,6 +87,8 @@ def test_a_story_counts_once_in_kpis_trends_and_the_items_table(db):
     comparison = dash.compare_periods(stories, "topic", "day", now=NOW)
     assert comparison.table.set_index("group").loc["Energy", "items"] == 1
     assert comparison.so_far and not dash.compare_periods(stories, "topic", "day", now=comparison.end).so_far  # NOW's day not over
+    assert "so its story counts are lower" in comparison.caption()
+    assert "so its item counts are lower" in dash.compare_periods(every, "topic", "day", now=NOW).caption()
 
 
 def test_the_count_switch_travels_in_the_page_url():

@@ -141,3 +141,4 @@ def test_a_week_still_under_way_is_said_to_run_only_to_now():
     assert under_way.startswith("This week (2026-11-29 to 2026-12-05) against last week (2026-11-22 to 2026-11-28)")
     assert "This week runs only to now, so its item counts are lower" in under_way
     assert "runs only to now" not in dash.Comparison(**shown).caption()  # a week that ended
+    assert "so its story counts are lower" in dash.Comparison(**shown, so_far=True, stories=True).caption()
