@@ -441,6 +441,7 @@ if trends_tab.open:
             drill = st.selectbox(
                 "Show the items for a time bucket and group", dash.drill_choices(trend, frequency), index=None,
                 format_func=lambda d: d.label(frequency), placeholder="Choose a bucket and group…", key="t_pick",
+                persist_state=KEPT,
             )
             if drill is None:  # no pick: the chart clicked last decides
                 trend_drill = drill_from_trend_point(line_event.selection.points)

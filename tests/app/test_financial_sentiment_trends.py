@@ -86,6 +86,17 @@ def test_the_trend_view_chosen_stays_after_a_look_at_the_items(seed):
     assert at.toggle(key="t_compare").value and compare_table(at) is not None
 
 
+def test_the_bucket_picked_for_its_items_stays_after_a_look_at_the_items(seed):
+    seed(ONE_NEGATIVE + SIX_FED)
+    at = open_page(PAGE, tab="Trends")
+    picks = list(at.selectbox(key="t_pick").options)
+    at.selectbox(key="t_pick").select_index(next(i for i, p in enumerate(picks) if p.endswith("Earnings"))).run()
+    at = switch_tab(switch_tab(at, "Items"), "Trends")
+    assert_no_exception(at)
+    assert at.selectbox(key="t_pick").value is not None
+    assert table(at, "drill_table")["title"].tolist() == ["Shares plunged after a profit warning"]
+
+
 def test_compare_shows_this_week_against_last_week(seed):
     # this week: Earnings 2 of 4 negative, Fed 1 of 5; last week (nine days ago): Earnings 1 of 4, Fed 3 of 5
     seed([(f"e{i}", "negative" if i < 2 else "neutral", "Earnings", []) for i in range(4)]
