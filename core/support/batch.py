@@ -49,6 +49,7 @@ class BatchReport:
     expected_in_kb: int = 0  # rows whose expected answer the knowledge base holds (what teaching can use)
     missed: dict[str, dict] = field(default_factory=dict, repr=False)  # question key -> a wording it missed (missed_wordings)
     unreadable: list[str] = field(default_factory=list)  # "line N: problem"
+    renamed: dict[str, str] = field(default_factory=dict)  # an input column named like an added one -> its name in the output
     operating_point: str = ""  # the policy the rows were answered with, in words (Policy.describe)
     threshold: float | None = None  # its confidence threshold
     outcomes: list[RowOutcome] = field(default_factory=list, repr=False)  # one per row, in input order
@@ -60,17 +61,37 @@ class BatchReport:
         if self.unfilled_expected:
             text += f"; the expected answer column {self.unfilled_expected!r} is empty in every row, so no answer was checked"
         text += f"; {count_of(len(self.unreadable), 'unreadable row')} (escalated, see reasons)" if self.unreadable else ""
+        text += f"; {self.renamed_text()}" if self.renamed else ""
         return text + (f"; operating point: {self.operating_point}" if self.operating_point else "")
+
+    def renamed_text(self) -> str:
+        """"your column 'answer' is 'answer (your file)' in the output, beside the assistant's" ("" when none was)."""
+        if not self.renamed:
+            return ""
+        pairs = ", ".join(f"{old!r} is {new!r}" for old, new in self.renamed.items())
+        return f"your column{'s' if len(self.renamed) > 1 else ''} {pairs} in the output, beside the assistant's"
 
 
 def _columns(columns: list[str], text_column: str, expected_column: str | None, name: str) -> None:
     for role, col in (("text", text_column), ("expected answer", expected_column)):
         if col is not None and col not in columns:
             raise InputFileError(f"{name}: {no_column(col, columns, role)}")
-    clash = [c for c in ADDED_COLUMNS + ["correct"] if c in columns]
-    if clash:
-        names = ", ".join(map(repr, clash))
-        raise InputFileError(f"{name}: the file already has column(s) {names} that the answers would overwrite; rename them")
+
+
+def _renamed_input_columns(columns: list[str]) -> dict[str, str]:
+    """The input's columns named like a column the answers add (a file of past questions with its agents' replies
+    is often "question, answer"): kept in the output as "answer (your file)", so neither is lost or overwritten."""
+    added = set(ADDED_COLUMNS + ["correct"])
+    taken = set(columns) | added
+    renamed = {}
+    for column in columns:
+        if column in added:
+            new, n = f"{column} (your file)", 2
+            while new in taken:
+                new, n = f"{column} (your file {n})", n + 1
+            renamed[column] = new
+            taken.add(new)
+    return renamed
 
 
 @dataclass(frozen=True)
@@ -117,8 +138,8 @@ def answer_file(kb_name: str, source: Path, text_column: str, output: Path, expe
     policy = policy or policy_for(kb_name)
     col, expected = spec.columns.index(text_column), spec.columns.index(expected_column) if expected_column else None
     report = BatchReport(kb=loaded.name, operating_point=policy.describe(), threshold=policy.confidence_threshold,
-                         checked=expected is not None, unfilled_expected=unfilled)
-    header = spec.columns + ADDED_COLUMNS + (["correct"] if expected is not None else [])
+                         checked=expected is not None, unfilled_expected=unfilled, renamed=_renamed_input_columns(spec.columns))
+    header = [report.renamed.get(c, c) for c in spec.columns] + ADDED_COLUMNS + (["correct"] if expected is not None else [])
     with output.open("w", encoding="utf-8", newline="") as fh:
         writer = SafeCsvWriter(fh)
         writer.writerow(header)

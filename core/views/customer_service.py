@@ -339,8 +339,10 @@ def tickets_policy_text(report: TicketReport) -> str:
 
 
 def batch_policy_text(report: BatchReport) -> str:
-    """Which operating point a file of past questions was answered with."""
-    return f"Answered with {policy_words(report.operating_point)}." if report.operating_point else ""
+    """Which operating point a file of past questions was answered with, and the file's columns renamed in the answers."""
+    text = f"Answered with {policy_words(report.operating_point)}." if report.operating_point else ""
+    renamed = report.renamed_text()
+    return f"{text} {renamed[0].upper()}{renamed[1:]}.".strip() if renamed else text
 
 
 def kb_rows(kbs: list[KBInfo]) -> list[dict]:

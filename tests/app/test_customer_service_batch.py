@@ -39,6 +39,21 @@ def test_past_questions_are_answered_counted_and_downloadable(models):  # noqa: 
     assert download is not None
 
 
+def test_past_tickets_with_their_own_answer_column_are_answered_and_keep_it(models):  # noqa: F811
+    at = import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases"))
+    at = switch_tab(at, "Past questions")
+    at.file_uploader(key="cs_batch_upload").set_value(("past.csv", PAST.replace(b"expected", b"answer", 1), "text/csv"))
+    at.run()
+    assert at.selectbox(key="cs_b_expected").value == "answer"
+    at.button(key="cs_b_run").click().run()
+    assert_no_exception(at)
+    assert not texts(at.error)
+    assert any(c.endswith("Your column 'answer' is 'answer (your file)' in the output, beside the assistant's.") for c in texts(at.caption))
+    table = next(f.value for f in at.dataframe if "action" in f.value.columns)
+    assert table["answer (your file)"].tolist()[2] == "Cards arrive within 5 working days."
+    assert table["correct"].tolist() == ["yes", "", "no"]
+
+
 def test_a_missing_file_column_or_kb_says_so(models):  # noqa: F811
     at = switch_tab(open_page("customer_service.py", "Ask"), "Past questions")
     assert_no_exception(at)

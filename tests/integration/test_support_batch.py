@@ -65,6 +65,22 @@ def test_answer_file_keeps_rows_order_and_columns(db, tmp_path, capsys) -> None:
     assert rows[1]["intent"] and rows[1]["sentiment"] and float(rows[1]["confidence"]) > 0.6
 
 
+def test_a_file_with_its_own_answer_column_keeps_it_beside_the_assistants(db, tmp_path, capsys) -> None:
+    """Past tickets exported as "question, answer" (the agent's reply) were refused until the column was renamed."""
+    import_bank(tmp_path)
+    past = tmp_path / "past.csv"
+    past.write_text("question,answer,answer (your file)\nHow do I reset my PIN?,Open the app and choose Reset PIN.,x\n")
+    out = tmp_path / "answers.csv"
+    assert main(["answer", "--kb", "Bank", "--input", str(past), "--text-column", "question", "--output", str(out),
+                 "--expected-column", "answer", "--operating-point", "answer more"]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "your column 'answer' is 'answer (your file 2)' in the output, beside the assistant's" in printed
+    [row] = _rows(out)
+    assert list(row)[:4] == ["question", "answer (your file 2)", "answer (your file)", "action"]
+    assert row["answer (your file 2)"] == "Open the app and choose Reset PIN." and row["answer (your file)"] == "x"
+    assert row["answer"] == "Open the app and choose Reset PIN." and row["correct"] == "yes"  # checked against the file's column
+
+
 def test_answer_file_bad_column_is_a_clear_error(db, tmp_path, capsys) -> None:
     import_bank(tmp_path)
     tickets = tmp_path / "tickets.csv"
