@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from core.nlp.classifier import TextClassifier
 from core.privacy import mask_personal_data
-from core.scoring.reading import BadRow, Chunk, InputSpec, iter_chunks, no_column
+from core.scoring.reading import BadRow, Chunk, InputSpec, iter_chunks, kept_input_names, no_column
 from core.settings import get_settings
 
 STATUS_OK = "ok"
@@ -96,8 +96,7 @@ def make_layout(input_columns: Sequence[str], models: Sequence[TaskModel | tuple
         mapping.update({f"prob:{label}": f"{p}prob_{label}" for label in labels})
         task_columns[task] = mapping
     ours = {"status", *(c for mapping in task_columns.values() for c in mapping.values())}
-    renamed = [f"input_{c}" if c in ours else c for c in input_columns]
-    return Layout(list(input_columns), renamed, task_columns)
+    return Layout(list(input_columns), kept_input_names(input_columns, ours), task_columns)
 
 
 @dataclass

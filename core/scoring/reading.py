@@ -30,7 +30,7 @@ import io
 import itertools
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -319,6 +319,23 @@ def no_column(column: str, columns: Iterable[str], role: str = "") -> str:
     meant = by_key.get(loose_key(str(column))) or next(iter(difflib.get_close_matches(column, columns, 1, 0.8)), None)
     named = f"no {role + ' ' if role else ''}column named {column!r}; columns are: {', '.join(columns)}"
     return named + (f" (did you mean {meant!r}?)" if meant else "")
+
+
+def kept_input_names(columns: Sequence[str], added: Iterable[str]) -> list[str]:
+    """The input's column names as an output file keeps them beside the columns it adds: one named like an added
+    column becomes ``input_<name>`` (``input_<name>_2`` … where that is taken too), so neither is overwritten."""
+    added = set(added)
+    taken = {*columns, *added}
+    kept = []
+    for column in columns:
+        name = column
+        if column in added:
+            name, n = f"input_{column}", 2
+            while name in taken:
+                name, n = f"input_{column}_{n}", n + 1
+            taken.add(name)
+        kept.append(name)
+    return kept
 
 
 def _is_blank(fields: list[str]) -> bool:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from core.downloads import SafeCsvWriter
 from core.repositories import knowledge_bases as kb_store
-from core.scoring.reading import InputFileError, InputSpec, inspect_input, iter_chunks, no_column
+from core.scoring.reading import InputFileError, InputSpec, inspect_input, iter_chunks, kept_input_names, no_column
 from core.support.assistant import ESCALATE_TEXT, MAX_QUESTION_CHARS, RERANK_WEIGHT, analyse
 from core.support.decision import LOW_SIMILARITY, UNKNOWN_INTENT, Policy, decide
 from core.support.kb import ImportReport, import_faq, load_kb, policy_for, question_key
@@ -65,7 +65,7 @@ class BatchReport:
         return text + (f"; operating point: {self.operating_point}" if self.operating_point else "")
 
     def renamed_text(self) -> str:
-        """"your column 'answer' is 'answer (your file)' in the output, beside the assistant's" ("" when none was)."""
+        """"your column 'answer' is 'input_answer' in the output, beside the assistant's" ("" when none was)."""
         if not self.renamed:
             return ""
         pairs = ", ".join(f"{old!r} is {new!r}" for old, new in self.renamed.items())
@@ -79,19 +79,10 @@ def _columns(columns: list[str], text_column: str, expected_column: str | None, 
 
 
 def _renamed_input_columns(columns: list[str]) -> dict[str, str]:
-    """The input's columns named like a column the answers add (a file of past questions with its agents' replies
-    is often "question, answer"): kept in the output as "answer (your file)", so neither is lost or overwritten."""
-    added = set(ADDED_COLUMNS + ["correct"])
-    taken = set(columns) | added
-    renamed = {}
-    for column in columns:
-        if column in added:
-            new, n = f"{column} (your file)", 2
-            while new in taken:
-                new, n = f"{column} (your file {n})", n + 1
-            renamed[column] = new
-            taken.add(new)
-    return renamed
+    """The input's columns named like a column the answers add (past tickets are often "question, answer", the
+    agent's reply): kept in the output as ``input_answer``, as batch scoring keeps them, so neither is lost."""
+    kept = kept_input_names(columns, ADDED_COLUMNS + ["correct"])
+    return {old: new for old, new in zip(columns, kept, strict=True) if old != new}
 
 
 @dataclass(frozen=True)

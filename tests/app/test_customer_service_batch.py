@@ -48,9 +48,9 @@ def test_past_tickets_with_their_own_answer_column_are_answered_and_keep_it(mode
     at.button(key="cs_b_run").click().run()
     assert_no_exception(at)
     assert not texts(at.error)
-    assert any(c.endswith("Your column 'answer' is 'answer (your file)' in the output, beside the assistant's.") for c in texts(at.caption))
+    assert any(c.endswith("Your column 'answer' is 'input_answer' in the output, beside the assistant's.") for c in texts(at.caption))
     table = next(f.value for f in at.dataframe if "action" in f.value.columns)
-    assert table["answer (your file)"].tolist()[2] == "Cards arrive within 5 working days."
+    assert table["input_answer"].tolist()[2] == "Cards arrive within 5 working days."
     assert table["correct"].tolist() == ["yes", "", "no"]
 
 

@@ -69,15 +69,15 @@ def test_a_file_with_its_own_answer_column_keeps_it_beside_the_assistants(db, tm
     """Past tickets exported as "question, answer" (the agent's reply) were refused until the column was renamed."""
     import_bank(tmp_path)
     past = tmp_path / "past.csv"
-    past.write_text("question,answer,answer (your file)\nHow do I reset my PIN?,Open the app and choose Reset PIN.,x\n")
+    past.write_text("question,answer,input_answer\nHow do I reset my PIN?,Open the app and choose Reset PIN.,x\n")
     out = tmp_path / "answers.csv"
     assert main(["answer", "--kb", "Bank", "--input", str(past), "--text-column", "question", "--output", str(out),
                  "--expected-column", "answer", "--operating-point", "answer more"]) == 0  # fmt: skip
     printed = capsys.readouterr().out
-    assert "your column 'answer' is 'answer (your file 2)' in the output, beside the assistant's" in printed
+    assert "your column 'answer' is 'input_answer_2' in the output, beside the assistant's" in printed
     [row] = _rows(out)
-    assert list(row)[:4] == ["question", "answer (your file 2)", "answer (your file)", "action"]
-    assert row["answer (your file 2)"] == "Open the app and choose Reset PIN." and row["answer (your file)"] == "x"
+    assert list(row)[:4] == ["question", "input_answer_2", "input_answer", "action"]
+    assert row["input_answer_2"] == "Open the app and choose Reset PIN." and row["input_answer"] == "x"
     assert row["answer"] == "Open the app and choose Reset PIN." and row["correct"] == "yes"  # checked against the file's column
 
 

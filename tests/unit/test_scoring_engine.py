@@ -35,6 +35,9 @@ def test_input_columns_that_clash_with_output_columns_are_kept_under_another_nam
     layout = make_layout(["label", "status", "text"], [("sentiment", ["negative", "positive"])])
     assert layout.output_input_columns == ["input_label", "input_status", "text"]
     assert len(set(layout.columns)) == len(layout.columns)
+    taken = make_layout(["label", "input_label", "text"], [("sentiment", ["negative", "positive"])])
+    assert taken.output_input_columns == ["input_label_2", "input_label", "text"]  # was two columns named input_label
+    assert len(set(taken.columns)) == len(taken.columns)
 
 
 def test_empty_texts_are_not_sent_to_the_model_and_get_status_empty():
