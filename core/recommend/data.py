@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import sparse
 
 from core.dates import DatesRead, read_dates
-from core.scoring.reading import InputFileError, no_column, read_whole_table
+from core.scoring.reading import InputFileError, header_only, no_column, read_whole_table
 from core.wording import count_of, one_or_many
 
 INTERACTION_FIELDS = {"user": True, "item": True, "rating": False, "event": False, "timestamp": False}
@@ -58,7 +58,7 @@ def read_table(source: Path | bytes, name: str = "") -> pd.DataFrame:
         raise RecommendFileError(str(exc)) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
-        raise RecommendFileError(f"{name}: the file has a header but no rows")
+        raise RecommendFileError(header_only(name, frame.columns))
     return frame
 
 

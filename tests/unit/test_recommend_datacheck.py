@@ -117,8 +117,10 @@ def test_rows_that_differ_in_a_column_not_used_are_no_exact_repeat_and_an_order_
     assert any("1 row has the same user and item as a later row (line 2)" in m for m in check.messages("info"))
 
 
-@pytest.mark.parametrize("content, message", [(b"  \n", "clicks.csv: the file is empty"),
-                                              (b"user,item\n", "clicks.csv: the file has a header but no rows")])
+HEADER_ONLY = r"clicks.csv: the file has a header row \(user, item\) but no data rows below it"
+
+
+@pytest.mark.parametrize("content, message", [(b"  \n", "clicks.csv: the file is empty"), (b"user,item\n", HEADER_ONLY)])
 def test_unreadable_files_are_reported_by_name(content, message):
     with pytest.raises(RecommendFileError, match=message):
         read_table(content, "clicks.csv")
@@ -132,5 +134,5 @@ def test_a_catalogue_kept_in_excel_is_read_like_a_csv():
         {"sku": "s1", "name": "Trail shoe", "price": "89.5"}, {"sku": "s2", "name": "Wool hat", "price": ""}]
     with pytest.raises(RecommendFileError, match="broken.xlsx: not a readable .xlsx workbook"):
         read_table(b"PK\x03\x04garbage", "broken.xlsx")
-    with pytest.raises(RecommendFileError, match="the file has a header but no rows"):
+    with pytest.raises(RecommendFileError, match="the file has a header row .user, item. but no data rows below it"):
         read_table(workbook_bytes([["user", "item"]]), "none.xlsx")
