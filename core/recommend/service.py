@@ -23,6 +23,12 @@ from core.recommend.models import DEFAULT_TEXT_WEIGHT, EASE, Hybrid, Popularity,
 log = logging.getLogger("beacon.recommend")
 
 
+# "similar to X" is said only where the two item texts are this close (cosine of their embeddings): unrelated
+# product texts sit around 0.2-0.35 on MiniLM ("Trail shoe 3" and "Wool hat 3": 0.33), related ones above 0.5
+# ("Beanie, warm winter hat" and "Wool hat": 0.68). Below it the item is explained as what others took instead.
+SIMILAR_TEXT = 0.5
+
+
 def _first_category(value: str) -> str:
     return str(value or "").replace(",", "|").split("|")[0].strip()
 
@@ -99,7 +105,8 @@ class Recommender:
             txt = text_weights * seen  # a new item is ranked by the tuned text model, so it explains it
             best_cf, best_txt = cf.argmax(axis=1), txt.argmax(axis=1)
             has_cf = cf[np.arange(len(items)), best_cf] > 0
-            has_txt = txt[np.arange(len(items)), best_txt] > 0
+            texts_alike = np.einsum("ij,ij->i", self.embeddings[items], self.embeddings[best_txt]) >= SIMILAR_TEXT
+            has_txt = (txt[np.arange(len(items)), best_txt] > 0) & texts_alike
             categories = [_first_category(c) for c in self.ds.items["category"].to_numpy()[items]]
             for b in range(len(items)):
                 if is_new[b]:

@@ -80,3 +80,25 @@ def test_evaluate_compares_all_models_with_protocol_and_cold_start():
     assert again.table()["ndcg@5"].tolist() == result.table()["ndcg@5"].tolist()  # seeded: reproducible
     last = evaluate(ds, emb, EvalConfig(protocol="last", seed=5, k=5, ease_l2=10.0))
     assert last.meta["protocol"] == "last" and last.meta["test_interactions"] == ds.n_users
+
+
+def test_an_item_is_only_called_similar_to_one_whose_text_is_alike():
+    """A shop of hats and shoes: a customer who took only hats is shown shoes too (nothing else is left); they are
+    not "similar to Wool hat 3" (texts at cosine 0.33) but what others took."""
+    from core.recommend.service import SIMILAR_TEXT, Recommender
+
+    hats, shoes = [f"h{i}" for i in range(4)], [f"s{i}" for i in range(4)]
+    rows = [("c0", h) for h in hats[:2]] + [(f"c{u}", i) for u in range(1, 6) for i in (hats if u < 3 else shoes)]
+    items = pd.DataFrame({"item": hats + shoes, "title": [f"Wool hat {i}" for i in range(4)] + [f"Trail shoe {i}" for i in range(4)],
+                          "category": ["hats"] * 4 + ["shoes"] * 4})  # fmt: skip
+    hat, shoe = np.array([1.0, 0.0, 0.0]), np.array([0.33, np.sqrt(1 - 0.33**2), 0.0])  # a hat and a shoe: cosine 0.33
+    wobble = np.array([0.0, 0.0, 0.2])
+    embeddings = np.array([hat + wobble * i for i in range(4)] + [shoe + wobble * i for i in range(4)], dtype=np.float32)
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    top = Recommender(Dataset.from_frames(pd.DataFrame(rows, columns=["user", "item"]), items), embeddings).recommend("c0", n=6)
+    reasons = dict(zip(top["title"], top["reason"], strict=True))
+    assert reasons["Wool hat 2"] in ("because you liked Wool hat 0", "because you liked Wool hat 1", "similar to Wool hat 1",
+                                     "similar to Wool hat 0")  # fmt: skip
+    shoes_shown = [r for t, r in reasons.items() if t.startswith("Trail shoe")]
+    assert shoes_shown and all(r == "popular in shoes" for r in shoes_shown), reasons
+    assert float(embeddings[4] @ embeddings[0]) < SIMILAR_TEXT
