@@ -170,19 +170,22 @@ class Recommender:
         if not (title or "").strip():
             raise ValueError("give the new item a title")
         text = item_text(pd.DataFrame({"title": [title.strip()], "description": [description], "category": [category], "tags": [tags]}))[0]
-        vector = self.projection.apply(embed_texts([text]))[0]  # the text model tuned on behaviour
+        embedded = embed_texts([text])[0]
+        vector = self.projection.apply(embedded[None, :])[0]  # the text model tuned on behaviour
         raw = self.tuned.score_new_item(vector, self.matrix)
         sizes = np.diff(self.matrix.indptr).astype(np.float32)
         score = raw / np.sqrt(np.maximum(sizes, 1.0))
         order = np.argsort(-score, kind="stable")[:n]
-        sims = self.tuned_embeddings @ vector
+        sims, alike = self.tuned_embeddings @ vector, self.embeddings @ embedded >= SIMILAR_TEXT
         closest = []
         for u in order:  # n users, for the explanation
             hist = self.matrix.indices[self.matrix.indptr[u] : self.matrix.indptr[u + 1]]
-            closest.append(self.titles[hist[np.argmax(sims[hist])]] if len(hist) else "")
+            best = hist[np.argmax(sims[hist])] if len(hist) else None
+            closest.append(self.titles[best] if best is not None and alike[best] else "")
         return pd.DataFrame({
             "user": self.ds.users[order], "score": np.round(score[order], 4),
-            "reason": [f"new item similar to {c}" if c else "" for c in closest], "history size": sizes[order].astype(int),
+            "reason": [f"new item similar to {c}" if c else "has items that go with it" for c in closest],
+            "history size": sizes[order].astype(int),
         })
 
 

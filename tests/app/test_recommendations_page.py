@@ -185,6 +185,12 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     assert_no_exception(at)
     users = [f.value for f in at.dataframe if "history size" in f.value.columns][0]
     assert set(users["user"].head(3)) <= {"c0", "c2", "c4", "c6", "c8"}  # the shoe buyers
+    assert users["reason"].head(3).str.startswith("new item similar to Trail running shoe").all(), users["reason"].tolist()
+    widget(at.text_input, "New item title").set_value("Ceramic coffee mug")
+    widget(at.text_area, "Description").set_value("dishwasher-safe stoneware mug, 350 ml")
+    at = button(at, "Find users for this item").click().run()
+    users = [f.value for f in at.dataframe if "history size" in f.value.columns][0]
+    assert (users["reason"] == "has items that go with it").all(), users["reason"].tolist()  # no hat or shoe is like a mug
     assert exports == [] and at.get("download_button")  # three reruns of the tab, no export built
 
 
