@@ -6,7 +6,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
+FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json"}
 HEAD_BYTES = 512 * 1024  # the links live in the head; a page's body is never needed
 MAX_LINKS = 5
 
@@ -39,7 +39,7 @@ class _HeadEnded(Exception):
 
 
 def feed_links(body: bytes, page_url: str) -> list[tuple[str, str]]:
-    """(absolute feed URL, title) for each RSS/Atom feed the page links to in its head, in page order (at most five)."""
+    """(absolute feed URL, title) for each RSS, Atom or JSON feed the page links to in its head, in page order (at most five)."""
     parser = _FeedLinks(page_url)
     try:
         parser.feed(body[:HEAD_BYTES].decode("utf-8", errors="replace"))

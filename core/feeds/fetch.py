@@ -14,7 +14,8 @@ from core.feeds.transport import checked_session
 from core.settings import get_settings
 
 USER_AGENT = "Beacon-FeedReader/0.1 (Beacon analytics; RSS/Atom monitoring)"
-ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
+ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/feed+json;q=0.9, application/xml;q=0.8, "
+          "text/xml;q=0.8, */*;q=0.1")
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 16 * 1024
 REDIRECT_CODES = {301, 302, 303, 307, 308}

@@ -1,4 +1,4 @@
-"""Turn feed bytes into items: refuse entity-declaring XML, classify broken feeds, strip HTML."""
+"""Turn feed bytes into items: refuse entity-declaring XML, classify broken feeds, strip HTML; JSON Feed too."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import feedparser
 import nh3
 
 from core.feeds.discover import feed_links, feed_links_text
+from core.feeds.jsonfeed import JsonEntry, json_feed_entries, looks_like_json
 from core.feeds.limits import ParseLimits, limits_refusal
 from core.feeds.mojibake import repair_mojibake
 from core.feeds.prolog import Prolog, read_prolog
@@ -83,6 +84,8 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedF
     """Like ``parse_feed``, also saying when a broken document's items were recovered."""
     if not body.replace(b"\x00", b"").strip():
         raise FeedError(f"{url}: the response was empty")
+    if looks_like_json(body):
+        return ParsedFeed([item for item in (_json_item(e, url) for e in json_feed_entries(body, url)) if item is not None])
     prolog = read_prolog(body)
     if prolog.refusal:
         raise FeedError(f"{url}: the document was refused because {prolog.refusal}")
@@ -165,6 +168,17 @@ def _item(entry: feedparser.FeedParserDict, feed_url: str) -> FeedItem | None:
     )
 
 
+def _json_item(entry: JsonEntry, feed_url: str) -> FeedItem | None:
+    """A JSON Feed entry as an item, cleaned and shortened as an RSS/Atom entry is."""
+    title = _shorten(_clean(entry.title, "text"), TITLE_LIMIT)
+    summary = _shorten(_clean(entry.content, "text/html" if entry.is_html else "text"), SUMMARY_LIMIT)
+    link = safe_link(entry.url, feed_url)
+    if not (title or summary or link):
+        return None
+    guid = _guid({"id": entry.id}, link, title, entry.published_at)
+    return FeedItem(guid=guid, link=link, title=title or "(untitled)", summary=summary, published_at=entry.published_at)
+
+
 def _text_of(entry: feedparser.FeedParserDict, key: str) -> str:
     value = entry.get(key) or ""
     return _clean(value, (entry.get(f"{key}_detail") or {}).get("type", "text/html"))
@@ -207,7 +221,7 @@ def _published(entry: feedparser.FeedParserDict) -> datetime | None:
         return None
 
 
-def _guid(entry: feedparser.FeedParserDict, link: str | None, title: str, published: datetime | None) -> str:
+def _guid(entry: feedparser.FeedParserDict | dict, link: str | None, title: str, published: datetime | None) -> str:
     """The entry's id, else its link, else a hash of title and date; hashed when too long to store."""
     guid = _tidy(entry.get("id") or "") or link
     if not guid:

@@ -72,6 +72,25 @@ def test_a_feed_is_stored_with_its_items_unscored(server):
     assert feed.last_fetched_at == NOW
 
 
+def test_a_json_feed_is_crawled_like_an_rss_one(server):
+    import json
+
+    items = [{"id": f"j{n}", "url": f"https://news.example.com/j/{n}", "title": f"Headline {n}",
+              "content_html": f"<p>Story <b>{n}</b></p>", "date_published": f"2024-03-05T09:0{n}:00Z"} for n in (1, 2)]  # fmt: skip
+    document = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Wire", "items": items})
+    server.routes["/feed.json"] = FeedRoute(document, headers={"Content-Type": "application/feed+json"})
+    feed_id = add_feed("Wire", server.url("/feed.json"))
+    outcome = crawl_feed(feed_id, now=NOW)
+    assert (outcome.status, outcome.new_items, outcome.error) == ("ok", 2, None)
+    first = _articles(feed_id)[0]
+    assert (first.guid, first.title, first.summary, first.published_at) == ("j1", "Headline 1", "Story 1", datetime(2024, 3, 5, 9, 1))
+    assert crawl_feed(feed_id, now=NOW + timedelta(minutes=20)).new_items == 0  # the ids keep it from being stored twice
+
+    server.routes["/api.json"] = FeedRoute('{"results": []}', headers={"Content-Type": "application/json"})
+    failed = crawl_feed(add_feed("Api", server.url("/api.json")), now=NOW)
+    assert failed.status == "error" and "returned JSON, not an RSS, Atom or JSON feed" in failed.error
+
+
 def test_a_second_crawl_stores_no_duplicates(server):
     server.routes["/news.rss"] = rss_feed(_items(1, 2, 3))
     feed_id = add_feed("News", server.url("/news.rss"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -267,6 +268,8 @@ def test_a_web_page_that_names_its_feeds_says_which_addresses_to_use_instead():
     with pytest.raises(FeedError, match=r"names its feed: https://e\.com/blog/feed/: use that address as the feed's URL$"):
         parse_feed(b'<html><head><base href="https://e.com/blog/"><link rel=alternate type="application/rss+xml" href="feed/">'
                    b"</head></html>", URL)
+    with pytest.raises(FeedError, match=r"names its feed: https://e\.com/feed\.json: use that address"):  # a JSON Feed too
+        parse_feed(b'<html><head><link rel="alternate" type="application/feed+json" href="https://e.com/feed.json"></head></html>', URL)
 
 
 def test_xml_that_is_not_a_feed_names_its_root_element():
@@ -427,3 +430,31 @@ def test_the_parse_limits_are_settings(monkeypatch):
     finally:
         monkeypatch.delenv("BEACON_FEED_MAX_DEPTH")
         get_settings.cache_clear()
+
+
+JSON_FEED = """{"version": "https://jsonfeed.org/version/1.1", "title": "Wire", "items": [
+  {"id": "w-1", "url": "https://news.example.com/w/1", "title": "Nokia to cut 2,000 jobs",
+   "content_html": "<p>Nokia <b>cuts</b> jobs</p><script>x()</script>", "date_published": "2026-12-06T12:00:00+02:00"},
+  {"id": 2, "url": "javascript:alert(1)", "content_text": "A post without a title", "summary": "Short summary"},
+  {"id": "w-3"}, "not an item"]}"""
+
+
+def test_a_json_feed_is_read_like_an_rss_one():
+    first, second = read_feed(JSON_FEED.encode(), URL).items  # the id-only entry and the string say nothing: left out
+    assert (first.guid, first.link, first.title) == ("w-1", "https://news.example.com/w/1", "Nokia to cut 2,000 jobs")
+    assert first.summary == "Nokia cuts jobs" and first.published_at == datetime(2026, 12, 6, 10, 0)  # UTC, no script
+    assert (second.guid, second.link, second.title, second.summary) == ("2", None, "(untitled)", "Short summary")
+    assert read_feed(b'\xef\xbb\xbf {"version": "https://jsonfeed.org/version/1", "items": []}', URL).items == []
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b'{"data": [1, 2]}', "the URL returned JSON, not an RSS, Atom or JSON feed (no jsonfeed.org version)"),
+    (b'[{"title": "x"}]', "the URL returned JSON, not an RSS, Atom or JSON feed"),
+    (b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}', "the JSON feed has no list of items"),
+    (b"{\n \"items\": [,]}", "the document is not valid JSON (Expecting value at line 2, column"),
+    (b"[" * 100_000, "the JSON document is nested too deeply to read"),
+    (b'{"version": "\xff"}', "the JSON document is not UTF-8 (byte 13)"),
+])
+def test_json_that_is_not_a_json_feed_is_refused_with_what_it_is(body, reason):
+    with pytest.raises(FeedError, match=re.escape(f"{URL}: {reason}")):
+        read_feed(body, URL)
