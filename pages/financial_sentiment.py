@@ -468,7 +468,9 @@ if feeds_tab.open:
                 st.subheader("Add a feed")
                 a1, a2 = st.columns([1, 2])
                 a1.text_input("Name", placeholder="e.g. Markets wire", key="feed_name")
-                a2.text_input("RSS or Atom URL", placeholder="https://example.com/news.rss", key="feed_url")
+                a2.text_input("RSS or Atom URL", placeholder="https://example.com/news.rss", key="feed_url",
+                              help="A JSON Feed (jsonfeed.org) works too; a site's own address is answered with the feeds "
+                                   "it names.")
                 a3, a4 = st.columns([2, 1])
                 a3.text_input("Topic tags (comma-separated, optional)", key="feed_tags")
                 a4.number_input("Fetch every (minutes)", min_value=1, value=dash.default_interval(), step=1, key="feed_interval")
