@@ -112,7 +112,7 @@ def digest_text(d: Digest) -> str:
             lines.append(f"  {item['link']}")
     lines += ["", f"Alerts fired ({len(d.alerts)}):" if d.alerts else "Alerts fired: none."]
     lines += [f"- {a['fired_at']:%Y-%m-%d %H:%M} UTC {a['rule']}: {a['reason']}{alert_state(a)}" for a in d.alerts]
-    lines += ["", "Trend:", f"{'period':<12} {'stories':>7} {'negative':>9}"]
+    lines += ["", "Trend, one row per digest period (named by the day it is due):", f"{'due':<12} {'stories':>7} {'negative':>9}"]
     lines += [f"{q.key:<12} {n.items:>7} {share_text(n.share):>9}" for q, n in d.trend]
     lines += ["", f"Open these stories in Beacon: {d.link}", ""]
     return "\n".join(lines)
@@ -159,7 +159,8 @@ def digest_html(d: Digest) -> str:
         + (f'<table style="border-collapse:collapse">{"".join(rows)}</table>' if rows else "<p>None in this period.</p>")
         + "<h3>Alerts fired</h3>"
         + (f"<ul>{alerts}</ul>" if alerts else "<p>None.</p>")
-        + f'<h3>Trend</h3><table style="border-collapse:collapse"><tr><th {CELL}>Period</th><th {CELL}>Stories</th>'
+        + f'<h3>Trend</h3><p>One row per digest period, named by the day it is due.</p>'
+        f'<table style="border-collapse:collapse"><tr><th {CELL}>Due</th><th {CELL}>Stories</th>'
         f"<th {CELL}>Negative</th><th {CELL}></th></tr>{trend}</table>"
         f'<p><a href="{html.escape(d.link, quote=True)}">Open these stories in Beacon</a></p>'
         "</body></html>"

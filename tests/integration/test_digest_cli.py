@@ -16,7 +16,9 @@ def test_preview_prints_the_digest_and_sends_nothing(db, capsys):
     assert main(["digest", "preview", "--subscription", "Morning", "--at", (DUE + timedelta(hours=2)).isoformat()]) == 0
     out = capsys.readouterr().out
     assert out.startswith("[Beacon] Daily digest Morning: all items (3 stories, 67% negative)")
-    assert "Stories: 3 (+1 since the previous digest)" in out and "Acme <b>plunges</b>" in out and "Trend:" in out
+    assert "Stories: 3 (+1 since the previous digest)" in out and "Acme <b>plunges</b>" in out
+    trend = out[out.index("Trend, one row per digest period (named by the day it is due):"):].splitlines()
+    assert trend[1].split() == ["due", "stories", "negative"] and trend[-3].split() == [f"{DUE:%Y-%m-%d}", "3", "67%"]
     assert sends() == []
 
 
