@@ -29,8 +29,9 @@ def looks_like_json(body: bytes) -> bool:
     return body.removeprefix(_BOM).lstrip()[:1] in (b"{", b"[")
 
 
-def json_feed_entries(body: bytes, url: str) -> list[JsonEntry]:
-    """The entries of a JSON Feed; FeedError saying what the document is when it is not one."""
+def json_feed_entries(body: bytes, url: str, max_values: int | None = None) -> list[JsonEntry]:
+    """The entries of a JSON Feed; FeedError saying what the document is when it is not one. ``max_values`` bounds
+    the objects, lists and values in it as BEACON_FEED_MAX_ELEMENTS bounds an XML feed's elements."""
     try:
         document = json.loads(body.removeprefix(_BOM).decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -39,6 +40,9 @@ def json_feed_entries(body: bytes, url: str) -> list[JsonEntry]:
         raise FeedError(f"{url}: the document is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
     except RecursionError as exc:
         raise FeedError(f"{url}: the JSON document is nested too deeply to read") from exc
+    if max_values is not None and _more_values_than(document, max_values):
+        raise FeedError(f"{url}: the document was refused because it has more than {max_values:,} values "
+                        "(limit BEACON_FEED_MAX_ELEMENTS)")  # fmt: skip
     version = document.get("version") if isinstance(document, dict) else None
     if not (isinstance(version, str) and version.startswith(VERSION_PREFIX)):
         raise FeedError(f"{url}: the URL returned JSON, not an RSS, Atom or JSON feed (no jsonfeed.org version)")
@@ -46,6 +50,21 @@ def json_feed_entries(body: bytes, url: str) -> list[JsonEntry]:
     if not isinstance(items, list):
         raise FeedError(f"{url}: the JSON feed has no list of items")
     return [entry for entry in map(_entry, items) if entry is not None]
+
+
+def _more_values_than(document: object, limit: int) -> bool:
+    """Whether the parsed document holds more than ``limit`` objects, lists and values (stops counting there)."""
+    pending, seen = [document], 0
+    while pending:
+        value = pending.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def _entry(item: object) -> JsonEntry | None:

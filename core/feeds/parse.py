@@ -85,7 +85,8 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedF
     if not body.replace(b"\x00", b"").strip():
         raise FeedError(f"{url}: the response was empty")
     if looks_like_json(body):
-        return ParsedFeed([item for item in (_json_item(e, url) for e in json_feed_entries(body, url)) if item is not None])
+        entries = json_feed_entries(body, url, _parse_limits().max_elements)
+        return ParsedFeed([item for item in (_json_item(e, url) for e in entries) if item is not None])
     prolog = read_prolog(body)
     if prolog.refusal:
         raise FeedError(f"{url}: the document was refused because {prolog.refusal}")

@@ -458,3 +458,20 @@ def test_a_json_feed_is_read_like_an_rss_one():
 def test_json_that_is_not_a_json_feed_is_refused_with_what_it_is(body, reason):
     with pytest.raises(FeedError, match=re.escape(f"{URL}: {reason}")):
         read_feed(body, URL)
+
+
+def test_a_json_feed_is_bounded_by_the_element_limit(monkeypatch):
+    """A JSON Feed of 30,000 tiny items is refused before an item is built, as an XML feed past the limit is."""
+    from core.settings import get_settings
+
+    items = ",".join(f'{{"id": "{n}", "title": "t{n}"}}' for n in range(30_000))
+    big = f'{{"version": "https://jsonfeed.org/version/1.1", "items": [{items}]}}'.encode()
+    monkeypatch.setenv("BEACON_FEED_MAX_ELEMENTS", "50000")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(FeedError, match=re.escape("has more than 50,000 values (limit BEACON_FEED_MAX_ELEMENTS)")):
+            read_feed(big, URL)
+        assert len(read_feed(JSON_FEED.encode(), URL).items) == 2  # a real one stays far below it
+    finally:
+        monkeypatch.delenv("BEACON_FEED_MAX_ELEMENTS")
+        get_settings.cache_clear()
