@@ -80,7 +80,12 @@ def _entry(item: object) -> JsonEntry | None:
 
 
 def _text(value: object) -> str:
-    return value if isinstance(value, str) else str(value) if isinstance(value, int | float) and not isinstance(value, bool) else ""
+    """A string field as given; a number (an id written as 2) as its digits; anything else as nothing."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def _date(value: object) -> datetime | None:
