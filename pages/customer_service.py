@@ -222,7 +222,7 @@ def kb_tab() -> None:
 
 def import_section() -> None:
     st.subheader("Import an FAQ")
-    name = st.text_input("Knowledge base name", placeholder="e.g. Cards", key="cs_kb_name")
+    name = st.text_input("Knowledge base name", placeholder="e.g. Cards", key="cs_kb_name", persist_state=KEPT)
     upload = st.file_uploader("FAQ CSV or Excel file (question, answer, optional category)", type=["csv", "xlsx"], key="cs_faq_upload")
     if upload is None:
         example_download("faq")

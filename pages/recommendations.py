@@ -317,10 +317,10 @@ def explore_tab() -> None:
         table(rec.similar_items(item, n), hide_index=True, width="stretch", key="rec_similar", column_config=COLUMN_LABELS)
     st.subheader("A new catalogue item")
     cols = st.columns(3)
-    title = cols[0].text_input("New item title", key="rec_new_title")
-    category = cols[1].text_input("Category", key="rec_new_category")
-    tags = cols[2].text_input("Tags", key="rec_new_tags")
-    description = st.text_area("Description", key="rec_new_description")
+    title = cols[0].text_input("New item title", key="rec_new_title", persist_state=KEPT)
+    category = cols[1].text_input("Category", key="rec_new_category", persist_state=KEPT)
+    tags = cols[2].text_input("Tags", key="rec_new_tags", persist_state=KEPT)
+    description = st.text_area("Description", key="rec_new_description", persist_state=KEPT)
     if st.button("Find users for this item"):
         try:
             table(rec.users_for_new_item(title, description, category, tags, n), hide_index=True, width="stretch",

@@ -208,6 +208,20 @@ def test_an_faq_without_a_knowledge_base_name_is_not_imported_and_the_page_says_
     assert texts(at.error) == ["Give the knowledge base a name."] and list_kbs() == []
 
 
+def test_the_knowledge_base_name_typed_stays_after_a_look_at_another_tab(models):
+    from core.support.kb import list_kbs
+
+    at = open_page("customer_service.py", "Knowledge bases")
+    at.text_input(key="cs_kb_name").set_value("Cards").run()
+    at = switch_tab(switch_tab(at, "Ask"), "Knowledge bases")
+    assert at.text_input(key="cs_kb_name").value == "Cards"
+    at.file_uploader(key="cs_faq_upload").set_value(("faq.csv", FAQ_CSV, "text/csv"))
+    at.run()
+    at.button(key="cs_import").click().run()
+    assert_no_exception(at)
+    assert [kb.name for kb in list_kbs()] == ["Cards"]
+
+
 def test_a_one_column_ticket_file_is_read_and_a_header_only_file_refused(models):
     at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Tickets")
     at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", b"text\nwhere is my new card\nmy card was stolen\n", "text/csv"))

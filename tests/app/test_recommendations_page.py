@@ -191,6 +191,9 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     at = button(at, "Find users for this item").click().run()
     users = [f.value for f in at.dataframe if "history size" in f.value.columns][0]
     assert (users["reason"] == "has items that go with it").all(), users["reason"].tolist()  # no hat or shoe is like a mug
+    at = switch_tab(switch_tab(at, "Evaluate"), "Explore")  # the new item typed in is still there after a look elsewhere
+    assert widget(at.text_input, "New item title").value == "Ceramic coffee mug"
+    assert widget(at.text_area, "Description").value == "dishwasher-safe stoneware mug, 350 ml"
     assert exports == [] and at.get("download_button")  # three reruns of the tab, no export built
 
 
