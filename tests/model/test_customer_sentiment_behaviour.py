@@ -52,3 +52,24 @@ def test_direction_frustration_makes_a_report_more_negative(customer_sentiment, 
     negative = labels.index("negative")
     assert upset_p[negative] > plain_p[negative]
     assert customer_sentiment.predict([upset])[0].label == "negative"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param(
+            "Where is my parcel?",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known: the training templates give doubled marks to upset customers only (shipped_models/README.md)",
+            ),
+        ),
+        "how do i change the delivery address on my order?",
+        "Can you tell me when my new card will arrive?",
+    ],
+)
+def test_invariance_a_doubled_question_mark_alone_does_not_make_a_customer_upset(customer_sentiment, question: str) -> None:
+    # people type "??" without being upset; the words, not the punctuation, carry the tone
+    single, doubled = customer_sentiment.predict([question, question[:-1] + "??"])
+    assert single.label == "neutral"
+    assert doubled.label == "neutral", doubled
