@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -275,3 +276,13 @@ def test_the_import_summary_reads_large_counts_with_separators():
 
     report = ImportReport("Cards", 1, added=[f"q{i}" for i in range(1237)], unchanged=2048)
     assert report.summary() == "Cards: 1,237 added, 0 updated, 2,048 unchanged, 0 rejected, 0 flagged for review; now version 1"
+
+
+def test_a_head_only_tone_model_reads_a_run_of_question_marks_as_one(db, models) -> None:
+    from core.nlp.registry import find_active
+    from core.support.assistant import analyse, sentiment_task
+
+    assert sentiment_task() == "sentiment" and find_active("sentiment").method == "head"  # read off the retrieval pass
+    tone = analyse(["Where is my new card??", "Where is my new card?", "Where is my new card"], None).sentiment.probabilities
+    np.testing.assert_allclose(tone[0], tone[1], atol=1e-5)
+    assert np.abs(tone[1] - tone[2]).max() > 1e-4  # the vectors are the text's own, not a neighbour's

@@ -193,3 +193,19 @@ def test_intent_confidence_is_weighed_relative_to_the_models_confidence_on_the_f
     assert relative_intent_confidence(0.5, 0.4) == 1.0  # surer than of those: no doubt at all
     assert relative_intent_confidence(0.7, None) == 0.7 and relative_intent_confidence(0.7, 0.0) == 0.7  # no reference
     assert relative_intent_confidence(None, 0.4) is None  # no intent model
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("Where is my parcel??", "Where is my parcel?"),
+        ("where is my refund??? hello?!", "where is my refund? hello?"),
+        ("Why?!?! Nobody answers", "Why? Nobody answers"),
+        ("This is the third time I've asked!!!", "This is the third time I've asked!!!"),  # anger: left as typed
+        ("Is it free? Thanks", "Is it free? Thanks"),
+    ],
+)
+def test_the_tone_is_read_with_a_run_of_question_marks_as_one(typed: str, read: str) -> None:
+    from core.support.assistant import tone_text
+
+    assert tone_text(typed) == read
