@@ -41,7 +41,9 @@ COLUMN_LABELS = {  # table columns in the user's words
     "catalogue items": count_column("Catalogue items"),
     "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
     "item": "Item id", "title": "Title", "category": "Category",
-    "when": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"), "rank": "Rank", "score": "Score",
+    "when": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"), "rank": "Rank",
+    "score": st.column_config.NumberColumn("Score", help="How strongly the recommender ranks it: it orders this list, and is "
+                                           "neither a probability nor a percentage, so compare it only within one list"),
     "reason": "Why recommended", "text similarity": "Text similarity", "user": "User", "history size": count_column("Items in history"),
     "similarity": "Similarity",
 }

@@ -174,6 +174,7 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     shown = [f for f in at.dataframe if "reason" in f.value.columns][0]
     top = shown.value
     assert list(shown.proto.column_order)[:3] == ["rank", "title", "reason"]  # why it is recommended, in view
+    assert "neither a probability nor a percentage" in json.loads(shown.proto.columns)["score"]["help"]  # 0.94 is no 94 %
     history = [f.value for f in at.dataframe if "when" in f.value.columns][0]
     assert set(top["item"]).isdisjoint(set(history["item"]))  # nothing the user already has
     assert top["item"].iloc[0].startswith("s")  # a shoe person gets shoes first
