@@ -254,6 +254,12 @@ def count_column(label: str, **options):  # noqa: ANN201 - a streamlit column co
     return st.column_config.NumberColumn(label, format="localized", **options)
 
 
+def count_tick(largest: float) -> int | None:
+    """The tick step of a chart axis of counts (questions, tickets, rows, stories): 1 while the counts are small (no
+    0.5 ticket), else Plotly's own choice (None)."""
+    return 1 if largest <= 8 else None
+
+
 # How a news item (Article) is shown in a table, wherever items are listed (Financial sentiment, an alert's items).
 ARTICLE_COLUMNS = {
     "published_at": st.column_config.DatetimeColumn("Published (UTC)", format="YYYY-MM-DD HH:mm"),

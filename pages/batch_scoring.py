@@ -15,6 +15,7 @@ from ui import (
     chart_labels,
     confusion_chart,
     count_column,
+    count_tick,
     delete_after_confirmation,
     example_download,
     failing_plainly,
@@ -160,7 +161,7 @@ def show_charts(run) -> None:  # noqa: ANN001 - RunView
         chart = px.bar(
             frame, x="label", y="rows", text=frame["share"].map("{:.1%}".format), title=f"{name}: rows per class",
             labels={"label": "Class", "rows": "Rows"}, color="label" if colors else None, color_discrete_map=colors or {},
-        ).update_layout(showlegend=False).update_xaxes(type="category")  # fmt: skip
+        ).update_layout(showlegend=False).update_xaxes(type="category").update_yaxes(dtick=count_tick(frame["rows"].max()))  # fmt: skip
         col.plotly_chart(chart, width="stretch", key=f"scoring_chart_{run.id}_{task}")
 
 

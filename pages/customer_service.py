@@ -38,6 +38,7 @@ from ui import (
     chart_labels,
     confirm_deletion,
     count_column,
+    count_tick,
     draw_partial_periods_lighter,
     example_download,
     keep_choice,
@@ -407,6 +408,7 @@ def tickets_tab() -> None:
         bars = px.bar(top, x="tickets", y="intent", labels={"tickets": "Tickets"},
                       title=f"What customers ask about most (top {len(top)} intents)", **size)
     bars.update_yaxes(type="category", autorange="reversed", title=None)  # the most asked on top
+    bars.update_xaxes(dtick=count_tick(top["tickets"].max()))
     st.plotly_chart(bars, width="stretch", key="cs_intents")
     st.caption(view.intents_caption())
     trend = report.sentiment_over_time()
@@ -418,6 +420,7 @@ def tickets_tab() -> None:
                        title=f"Customer sentiment over time (tickets per {unit})",
                        category_orders={"sentiment": list(SENTIMENT_COLORS)})  # fmt: skip
         draw_partial_periods_lighter(chart, trend.loc[trend["partial"], "period"])
+        chart.update_yaxes(dtick=count_tick(trend.groupby("period")["tickets"].sum().max()))
         st.plotly_chart(chart, width="stretch", key="cs_sentiment_trend")
         if caption := view.partial_periods_caption(report, trend, unit):
             st.caption(caption)
@@ -623,14 +626,14 @@ def log_tab() -> None:
                   labels={"decision": "Decision", "questions": "Questions"},
                   title="What customers ask about most (top intents)")  # fmt: skip
     bars.update_yaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(top["intent"]))[::-1], title=None)
-    bars.update_xaxes(dtick=view.count_tick(top.groupby("intent")["questions"].sum().max()))
+    bars.update_xaxes(dtick=count_tick(top.groupby("intent")["questions"].sum().max()))
     st.plotly_chart(bars, width="stretch", key="cs_log_intents")
     st.caption(view.intents_caption())
     daily = insights.per_day()
     chart = px.bar(daily, x="day", y="questions", color="decision", color_discrete_map=view.DECISION_COLORS,
                    labels={"decision": "Decision", "questions": "Questions"}, title="Questions per day (UTC)")  # fmt: skip
     chart.update_xaxes(title=None)
-    chart.update_yaxes(dtick=view.count_tick(daily.groupby("day")["questions"].sum().max()))
+    chart.update_yaxes(dtick=count_tick(daily.groupby("day")["questions"].sum().max()))
     st.plotly_chart(chart, width="stretch", key="cs_log_daily")
     st.subheader("What goes unanswered")
     st.caption("Escalated questions grouped by meaning, largest group first: the FAQ entries worth writing next.")

@@ -14,6 +14,7 @@ from ui import (
     KEPT,
     confirm_deletion,
     count_column,
+    count_tick,
     draw_partial_periods_lighter,
     draw_thin_points_apart,
     drill_from_count_point,
@@ -413,6 +414,7 @@ if trends_tab.open:
             )
             counts.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
             counts.update_traces(width=dash.bar_width(frequency))
+            counts.update_yaxes(dtick=count_tick(per_sentiment.groupby("bucket")["items"].sum().max()))
             draw_partial_periods_lighter(counts, per_sentiment.loc[per_sentiment["so_far"] | per_sentiment["cut"], "bucket"])
             counts_event = st.plotly_chart(
                 counts, width="stretch", on_select=lambda: clicked_chart("count"), selection_mode="points", key="count_chart"

@@ -20,6 +20,7 @@ from ui import (
     confirm_deletion,
     confusion_chart,
     count_column,
+    count_tick,
     delete_after_confirmation,
     example_download,
     failing_plainly,
@@ -272,6 +273,7 @@ def show_data_check(frame, check) -> None:  # noqa: ANN001 - DataFrame, DataChec
         names = chart_labels(check.class_counts)
         chart = px.bar(x=names, y=list(check.class_counts.values()), labels={"x": "Class", "y": "Rows"})
         chart.update_layout(title="Rows per class", height=300).update_xaxes(type="category")  # labels such as 0/1 are names
+        chart.update_yaxes(dtick=count_tick(max(check.class_counts.values())))
         chart.update_xaxes(tickvals=names, ticktext=chart_labels(short_label(label) for label in check.class_counts))  # hover: in full
         st.plotly_chart(chart, width="stretch", key="studio_class_counts")
     for problem in check.problems:

@@ -184,12 +184,6 @@ def readable_log(log: pd.DataFrame) -> pd.DataFrame:
 DECISION_COLORS = {"answered": "#2ca02c", "escalated": "#ff7f0e"}
 
 
-def count_tick(largest: float) -> int | None:
-    """The tick step of a chart axis of question counts: 1 while the counts are small (no 0.5 question), else
-    Plotly's own choice (None)."""
-    return 1 if largest <= 8 else None
-
-
 def log_counts(insights: QuestionInsights) -> list[tuple[str, str]]:
     """The Log tab's headline numbers: asked, answered and escalated (with their shares), marked not helpful."""
     asked = insights.asked

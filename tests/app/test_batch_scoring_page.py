@@ -81,6 +81,7 @@ def test_upload_preview_run_and_result(tiny_models):
     bars = {t["name"]: t["marker"]["color"] for t in sentiment_chart["data"]}
     assert bars and bars == {label: SENTIMENT_COLORS[label] for label in bars}  # red, grey, green as on every page
     assert len(topic_chart["data"]) == 1  # other classes: one series in the default colour
+    assert sentiment_chart["layout"]["yaxis"]["dtick"] == topic_chart["layout"]["yaxis"]["dtick"] == 1  # 3 rows: no 0.5 row
     assert not lower_case_titles(at)
     table = [f.value for f in at.dataframe if "sentiment_label" in f.value.columns][0]
     assert list(table["ticket"]) == ["1", "2", "3", "4"] and list(table["status"]) == ["ok", "ok", "empty", "ok"]

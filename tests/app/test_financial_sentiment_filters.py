@@ -128,6 +128,8 @@ def test_one_day_of_data_gets_whole_day_ticks(seed):
         assert high - low == timedelta(days=1)  # the day's bucket with half a day either side
     bars = json.loads(next(c for c in at.get("plotly_chart") if c.key == "count_chart").proto.spec)["data"]
     assert bars and all(trace.get("width") == 24 * 3600 * 1000 * 8 // 10 for trace in bars)  # not a hairline
+    counts = json.loads(next(c for c in at.get("plotly_chart") if c.key == "count_chart").proto.spec)["layout"]
+    assert counts["yaxis"]["dtick"] == 1  # two stories: whole stories on the axis, no 0.5
 
 
 def test_viewers_get_a_read_only_feeds_tab(seed):

@@ -380,6 +380,7 @@ def test_numeric_labels_are_drawn_as_classes_not_on_a_number_line(tiny_models):
     assert_no_exception(at)
     spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == "studio_class_counts").proto.spec)
     assert spec["layout"]["xaxis"]["type"] == "category"  # two bars "1" and "2", not an axis from 0.5 to 2.5
+    assert spec["layout"]["yaxis"]["dtick"] == 1  # 6 rows each: whole rows on the axis
     assert {"Class", "Rows"} <= set(chart_titles(at)) and not lower_case_titles(at)
 
 
