@@ -398,7 +398,7 @@ def tickets_tab() -> None:
         st.caption(f"… and {more} more rows with problems")
     top = view.top_intents(report.intent_distribution())
     top = top.assign(intent=chart_labels(top["intent"]))
-    size = {"orientation": "h", "height": 120 + 24 * len(top)}
+    size = {"orientation": "h", "height": max(260, 140 + 24 * len(top))}  # as the Log tab: room for the bars of two intents
     if report.operating_point:  # answered with a knowledge base: each intent's answered and escalated tickets
         bars = px.bar(view.intent_outcomes(top), x="tickets", y="intent", color="outcome",
                       color_discrete_map=view.TICKET_OUTCOME_COLORS, category_orders={"outcome": list(view.TICKET_OUTCOME_COLORS)},

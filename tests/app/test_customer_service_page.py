@@ -257,6 +257,7 @@ def test_weeks_the_ticket_export_covers_only_in_part_are_drawn_lighter_and_said_
     assert chart["layout"]["yaxis"]["dtick"] == 1  # one ticket a week: whole tickets on the axis, no 0.5
     intents = json.loads(next(c for c in at.get("plotly_chart") if c.key == "cs_intents").proto.spec)
     assert intents["layout"]["xaxis"]["dtick"] == 1
+    assert intents["layout"]["height"] >= 260  # one intent's bar, its name and the legend drawn, not a hairline
     assert {"Week", "Tickets", "Sentiment"} <= set(chart_titles(at)) and not lower_case_titles(at)
     assert ("The first week and the last week are only partly covered by the file (its tickets run from 1 Sep 2026 to "
             "14 Oct 2026): lighter bars, lower for that reason alone.") in texts(at.caption)  # fmt: skip
