@@ -430,7 +430,7 @@ def tickets_tab() -> None:
         table(report.clusters, hide_index=True, width="stretch", key="cs_clusters", column_config=COLUMN_LABELS)
         st.download_button("Download the unanswered clusters (CSV)", report.clusters_csv(), "unanswered_clusters.csv",
                            "text/csv", key="cs_dl_clusters")  # fmt: skip
-    st.download_button("Download all scored tickets (CSV)", safe_csv(report.scored), "scored_tickets.csv", "text/csv",
+    st.download_button("Download all scored tickets (CSV)", report.scored_csv(), "scored_tickets.csv", "text/csv",
                        key="cs_dl_tickets")  # fmt: skip
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from core.dates import read_dates
 from core.downloads import safe_csv
 from core.privacy import mask_personal_data
-from core.scoring.reading import file_lines, no_column
+from core.scoring.reading import file_lines, kept_input_names, no_column
 from core.support.decision import Policy
 from core.support.kb import RowIssue, load_kb, policy_for
 from core.support.retrieval import content_words
@@ -35,6 +35,7 @@ class TicketReport:
     problems: list[RowIssue] = field(default_factory=list)
     clusters: pd.DataFrame = field(default_factory=pd.DataFrame)  # cluster, label, size, examples
     operating_point: str = ""  # the policy the tickets were answered with (``Policy.describe``); empty without a knowledge base
+    file_columns: pd.DataFrame = field(default_factory=pd.DataFrame)  # the export's other columns (ticket id, ...), row for row
 
     @property
     def deflection_rate(self) -> float:
@@ -77,6 +78,12 @@ class TicketReport:
 
     def clusters_csv(self) -> str:
         return safe_csv(self.clusters).decode("utf-8")
+
+    def scored_csv(self) -> bytes:
+        """Every scored ticket with the export's other columns after the analysis, so a ticket can be found again by
+        its own id; a column named like one of the analysis's is kept as ``input_<name>``."""
+        kept = self.file_columns.set_axis(kept_input_names(list(self.file_columns.columns), self.scored.columns), axis=1)
+        return safe_csv(pd.concat([self.scored.reset_index(drop=True), kept.reset_index(drop=True)], axis=1))
 
 
 def trend_frequency(stamps: pd.Series) -> str:
@@ -223,7 +230,8 @@ def analyse_tickets(
     ``progress(done, total)`` is called as the tickets are scored."""
     from core.support.assistant import RERANK_WEIGHT, analyse
 
-    tickets, problems = prepare_tickets(frame, text_col, time_col, channel_col, agent_col, resolved_col)
+    roles = (text_col, time_col, channel_col, agent_col, resolved_col)
+    tickets, problems = prepare_tickets(frame, *roles)
     index = load_kb(kb_name, RERANK_WEIGHT).index if kb_name else None
     policy = policy or (policy_for(kb_name) if kb_name else None)
     texts = tickets["text"].tolist()
@@ -244,4 +252,11 @@ def analyse_tickets(
     unanswered = [i for i, d in enumerate(analysis.decisions) if d.escalate]
     clusters = cluster_unanswered([texts[i] for i in unanswered], analysis.vectors[unanswered])
     tickets["text"] = [mask_personal_data(t) for t in texts]
-    return TicketReport(tickets, problems, clusters, policy.describe() if policy else "")
+    return TicketReport(tickets, problems, clusters, policy.describe() if policy else "", _file_columns(frame, tickets["line"], roles))
+
+
+def _file_columns(frame: pd.DataFrame, lines: pd.Series, roles: tuple[str | None, ...]) -> pd.DataFrame:
+    """The export's columns that were given no role, for the tickets on ``lines`` (their lines in the file)."""
+    position = {line: i for i, line in enumerate(file_lines(frame))}
+    others = [c for c in frame.columns if c not in roles]
+    return frame.iloc[[position[line] for line in lines]][others].reset_index(drop=True)

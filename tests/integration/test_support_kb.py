@@ -286,3 +286,20 @@ def test_a_head_only_tone_model_reads_a_run_of_question_marks_as_one(db, models)
     tone = analyse(["Where is my new card??", "Where is my new card?", "Where is my new card"], None).sentiment.probabilities
     np.testing.assert_allclose(tone[0], tone[1], atol=1e-5)
     assert np.abs(tone[1] - tone[2]).max() > 1e-4  # the vectors are the text's own, not a neighbour's
+
+
+def test_the_scored_tickets_download_keeps_the_exports_own_columns_row_for_row(db, models) -> None:
+    import io
+
+    from core.support.kb import import_faq
+    from core.support.tickets import analyse_tickets
+
+    import_faq("Cards", FAQ, "question", "answer", "category")
+    frame = pd.DataFrame({"ticket_id": ["T-1", "T-2", "T-3"], "text": ["how do I reset my pin", "", "where is my new card"],
+                          "intent": ["pin", "?", "card"], "ts": ["2024-03-01", "2024-03-02", "2024-03-03"]})  # fmt: skip
+    report = analyse_tickets(frame, "text", kb_name="Cards", time_col="ts", policy=policy())
+    download = pd.read_csv(io.BytesIO(report.scored_csv()), dtype=str)
+    assert download["ticket_id"].tolist() == ["T-1", "T-3"]  # the empty ticket skipped, the ids still beside their texts
+    assert download["text"].tolist() == ["how do I reset my pin", "where is my new card"]
+    assert download["input_intent"].tolist() == ["pin", "card"]  # the file's own column, beside the model's intent
+    assert "intent" in download.columns and "ts" not in download.columns  # the timestamp is already the analysis's
