@@ -244,7 +244,7 @@ def analyse_tickets(
         negatives.append(negative)
     tickets["intent"] = intents
     tickets["sentiment"] = sentiments
-    tickets["p_negative"] = negatives
+    tickets["p_negative"] = [None if n is None else round(n, 4) for n in negatives]  # as the confidence: 0.0002, not 0.00017398…
     tickets["action"] = [d.action for d in analysis.decisions]
     tickets["reasons"] = [", ".join(d.reasons) for d in analysis.decisions]
     tickets["confidence"] = [d.confidence for d in analysis.decisions]

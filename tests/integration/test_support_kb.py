@@ -303,3 +303,4 @@ def test_the_scored_tickets_download_keeps_the_exports_own_columns_row_for_row(d
     assert download["text"].tolist() == ["how do I reset my pin", "where is my new card"]
     assert download["input_intent"].tolist() == ["pin", "card"]  # the file's own column, beside the model's intent
     assert "intent" in download.columns and "ts" not in download.columns  # the timestamp is already the analysis's
+    assert all(len(p.split(".")[-1]) <= 4 for p in download["p_negative"])  # rounded as the confidence is
