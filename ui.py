@@ -177,6 +177,11 @@ def tab_upload(label: str, key: str, where=st, **options):  # noqa: ANN001, ANN2
     return kept
 
 
+def holds_upload(key: str) -> bool:
+    """Whether the ``tab_upload`` of ``key`` has a file, in it or kept from an earlier visit to its tab."""
+    return bool(st.session_state.get(key)) or f"_kept_upload:{key}" in st.session_state
+
+
 KEPT = "session"  # persist_state of every choice on a tab: only the open tab's widgets exist, so without it a choice (a
 # column mapping, a knowledge base, a threshold) starts over when the user comes back from another tab, while what the
 # tab shows (a kept upload, its results) still follows the old choice

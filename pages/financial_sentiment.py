@@ -19,6 +19,7 @@ from ui import (
     draw_thin_points_apart,
     drill_from_count_point,
     drill_from_trend_point,
+    holds_upload,
     keep_choice,
     may,
     open_tab,
@@ -26,6 +27,7 @@ from ui import (
     plain,
     say,
     say_pending,
+    tab_upload,
     table,
     use_app_navigation,
 )
@@ -115,8 +117,8 @@ def correction_form(items, picked_rows: list[int]) -> None:  # noqa: ANN001 - Da
 
 def opml_section() -> None:
     """Feeds in bulk (admins): import an OPML file from a feed reader, export the feed list as OPML."""
-    with st.expander("Import or export feeds (OPML)", expanded=bool(st.session_state.get("opml_upload"))):
-        upload = st.file_uploader("OPML file from a feed reader (folders become topic tags)", type=["opml", "xml"], key="opml_upload")
+    with st.expander("Import or export feeds (OPML)", expanded=holds_upload("opml_upload")):
+        upload = tab_upload("OPML file from a feed reader (folders become topic tags)", "opml_upload", type=["opml", "xml"])
         b1, b2 = st.columns(2)
         if b1.button("Import feeds", type="primary", key="opml_import", disabled=upload is None, width="stretch"):
             try:

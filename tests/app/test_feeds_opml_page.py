@@ -5,7 +5,7 @@ analysts see nothing of it."""
 from __future__ import annotations
 
 from core.feeds import add_feed, list_feeds
-from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, table, texts
+from tests.app.helpers import assert_no_exception, button, open_page, shown_texts, switch_tab, table, texts
 
 PAGE = "financial_sentiment.py"
 OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -57,6 +57,20 @@ def test_a_malformed_file_shows_the_reason_and_adds_nothing(db):
     at = upload(at, "evil.opml", dtd)
     assert any("declares XML entities (a DTD)" in e for e in shown_texts(at.error)), texts(at.error)
     assert list_feeds() == []
+
+
+def test_an_opml_file_uploaded_stays_after_a_look_at_another_tab(db):
+    at = open_page(PAGE, tab="Feeds")
+    at.file_uploader(key="opml_upload").set_value(("reader.opml", OPML, "text/x-opml"))
+    at.run()
+    at = switch_tab(switch_tab(at, "Items"), "Feeds")
+    assert_no_exception(at)
+    assert "Still using reader.opml, uploaded earlier; upload another file to replace it." in texts(at.caption)
+    opml = next(e for e in at.expander if e.label == "Import or export feeds (OPML)")
+    assert opml.proto.expanded  # the kept file in view, not folded away
+    button(at, "Import feeds").click()
+    at.run()
+    assert sorted(f.name for f in list_feeds()) == ["Known", "Markets wire"]
 
 
 def test_viewers_and_analysts_see_nothing_of_opml(db):
