@@ -4,7 +4,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.feeds import FeedError, add_feed, changed_settings, delete_feed, list_feeds, update_feed
-from core.feeds.opml import export_opml, import_opml
+from core.feeds.opml import export_opml, import_opml, opml_upload_limit_mb
 from core.health import worker_health
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
 from core.views import financial_sentiment as dash
@@ -118,7 +118,8 @@ def correction_form(items, picked_rows: list[int]) -> None:  # noqa: ANN001 - Da
 def opml_section() -> None:
     """Feeds in bulk (admins): import an OPML file from a feed reader, export the feed list as OPML."""
     with st.expander("Import or export feeds (OPML)", expanded=holds_upload("opml_upload")):
-        upload = tab_upload("OPML file from a feed reader (folders become topic tags)", "opml_upload", type=["opml", "xml"])
+        upload = tab_upload("OPML file from a feed reader (folders become topic tags)", "opml_upload", type=["opml", "xml"],
+                            max_upload_size=opml_upload_limit_mb())
         b1, b2 = st.columns(2)
         if b1.button("Import feeds", type="primary", key="opml_import", disabled=upload is None, width="stretch"):
             try:

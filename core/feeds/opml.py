@@ -12,6 +12,7 @@ has one line per skipped or rejected entry with the reason."""
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
@@ -136,6 +137,12 @@ def _entity_declared(*_args: object) -> None:
 def _limits() -> ParseLimits:
     settings = get_settings()
     return ParseLimits(settings.feed_max_depth, settings.feed_max_elements, settings.feed_parse_timeout_s)
+
+
+def opml_upload_limit_mb() -> int:
+    """The largest OPML file accepted, in whole megabytes for the uploader to say (BEACON_FEED_MAX_BYTES, as for a
+    feed; the exact byte limit is checked on import)."""
+    return max(1, math.ceil(get_settings().feed_max_bytes / 2**20))
 
 
 def _check_document(body: bytes) -> None:

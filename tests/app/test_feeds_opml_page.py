@@ -61,6 +61,7 @@ def test_a_malformed_file_shows_the_reason_and_adds_nothing(db):
 
 def test_an_opml_file_uploaded_stays_after_a_look_at_another_tab(db):
     at = open_page(PAGE, tab="Feeds")
+    assert at.file_uploader(key="opml_upload").proto.max_upload_size_mb == 5  # BEACON_FEED_MAX_BYTES, not "200MB per file"
     at.file_uploader(key="opml_upload").set_value(("reader.opml", OPML, "text/x-opml"))
     at.run()
     at = switch_tab(switch_tab(at, "Items"), "Feeds")
