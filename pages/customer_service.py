@@ -224,7 +224,7 @@ def kb_tab() -> None:
 def import_section() -> None:
     st.subheader("Import an FAQ")
     name = st.text_input("Knowledge base name", placeholder="e.g. Cards", key="cs_kb_name", persist_state=KEPT)
-    upload = st.file_uploader("FAQ CSV or Excel file (question, answer, optional category)", type=["csv", "xlsx"], key="cs_faq_upload")
+    upload = tab_upload("FAQ CSV or Excel file (question, answer, optional category)", type=["csv", "xlsx"], key="cs_faq_upload")
     if upload is None:
         example_download("faq")
     else:
@@ -239,10 +239,13 @@ def import_section() -> None:
             columns = list(frame.columns)
             q_guess, a_guess, c_guess = suggest_faq_columns(frame)
             c1, c2, c3 = st.columns(3)
-            q_col = c1.selectbox("Question column", columns, index=columns.index(q_guess) if q_guess else 0, key="cs_q_col")
-            a_col = c2.selectbox("Answer column", columns, index=columns.index(a_guess) if a_guess else 0, key="cs_a_col")
+            q_col = c1.selectbox("Question column", columns, index=columns.index(q_guess) if q_guess else 0,
+                                 key="cs_q_col", persist_state=KEPT)
+            a_col = c2.selectbox("Answer column", columns, index=columns.index(a_guess) if a_guess else 0,
+                                 key="cs_a_col", persist_state=KEPT)
             options = [NONE, *columns]
-            cat = c3.selectbox("Category column (optional)", options, index=options.index(c_guess) if c_guess else 0, key="cs_c_col")
+            cat = c3.selectbox("Category column (optional)", options, index=options.index(c_guess) if c_guess else 0,
+                               key="cs_c_col", persist_state=KEPT)
             if st.button("Import", type="primary", key="cs_import"):
                 try:
                     report = import_faq(name, frame, q_col, a_col, None if cat == NONE else cat, file_name=upload.name)

@@ -208,18 +208,22 @@ def test_an_faq_without_a_knowledge_base_name_is_not_imported_and_the_page_says_
     assert texts(at.error) == ["Give the knowledge base a name."] and list_kbs() == []
 
 
-def test_the_knowledge_base_name_typed_stays_after_a_look_at_another_tab(models):
+def test_the_knowledge_base_name_file_and_columns_stay_after_a_look_at_another_tab(models):
     from core.support.kb import list_kbs
 
     at = open_page("customer_service.py", "Knowledge bases")
-    at.text_input(key="cs_kb_name").set_value("Cards").run()
-    at = switch_tab(switch_tab(at, "Ask"), "Knowledge bases")
-    assert at.text_input(key="cs_kb_name").value == "Cards"
+    at.text_input(key="cs_kb_name").set_value("Cards")
     at.file_uploader(key="cs_faq_upload").set_value(("faq.csv", FAQ_CSV, "text/csv"))
     at.run()
+    at.selectbox(key="cs_c_col").set_value("(none)").run()  # the category left out
+    at = switch_tab(switch_tab(at, "Ask"), "Knowledge bases")
+    assert at.text_input(key="cs_kb_name").value == "Cards"
+    assert "Still using faq.csv, uploaded earlier; upload another file to replace it." in texts(at.caption)
+    assert at.selectbox(key="cs_c_col").value == "(none)"
     at.button(key="cs_import").click().run()
     assert_no_exception(at)
     assert [kb.name for kb in list_kbs()] == ["Cards"]
+    assert set(kb_entries("Cards")["category"]) <= {"", None}  # imported with the columns picked before: no category
 
 
 def test_a_one_column_ticket_file_is_read_and_a_header_only_file_refused(models):

@@ -76,6 +76,15 @@ def test_the_column_mapping_and_rating_cut_stay_with_the_files_after_a_visit_to_
     assert {m.label: m.value for m in at.metric}["Usable interactions"] == "20"  # the data check of the cut, not of all 50
 
 
+def test_the_uploaders_say_the_configured_upload_limit(db, monkeypatch):
+    from core.settings import get_settings
+
+    monkeypatch.setenv("BEACON_UPLOAD_MAX_MB", "7")
+    get_settings.cache_clear()
+    at = open_page("recommendations.py", "Data")
+    assert [at.file_uploader(key=k).proto.max_upload_size_mb for k in ("rec_interactions", "rec_items")] == [7, 7]  # not 200
+
+
 def test_without_files_the_page_says_what_to_upload(db):
     at = open_page("recommendations.py", "Data")
     assert_no_exception(at)
