@@ -13,7 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from core.auth import current_actor
 from core.scoring.reading import unread_sheets_note
-from core.views.batch_scoring import upload_limit_mb
+from core.settings import get_settings
 from core.wording import capitalised
 
 if TYPE_CHECKING:  # imported when called: the pages that do not draw charts stay light
@@ -158,7 +158,7 @@ def tab_upload(label: str, key: str, where=st, **options):  # noqa: ANN001, ANN2
     """``st.file_uploader`` on a tab: only the open tab runs, so leaving the tab drops the uploader and the file in it,
     and with it whatever the tab showed for that file. This keeps the file: back on the tab, the page goes on with it
     and says so (a new upload replaces it; "Forget it" or the uploader's own remove button drops it)."""
-    options.setdefault("max_upload_size", upload_limit_mb())  # BEACON_UPLOAD_MAX_MB, said by the uploader and kept to
+    options.setdefault("max_upload_size", get_settings().upload_limit_mb)  # BEACON_UPLOAD_MAX_MB, said by the uploader and kept to
     upload = where.file_uploader(label, key=key, **options)
     kept_key, run = f"_kept_upload:{key}", st.session_state.get(RUN_NUMBER, 0)
     removed = st.session_state.get(f"_shown:{key}") == (run - 1, True)  # a file in it the run before, none now: its ✕

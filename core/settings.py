@@ -208,6 +208,12 @@ class Settings:
     # Audit-log events older than this many whole days are deleted by the worker (core.auth.retention); None keeps all
     keep_audit_days: int | None = None
 
+    @property
+    def upload_limit_mb(self) -> int:
+        """``upload_max_mb`` in whole megabytes, as an upload widget states and enforces it (the exact byte check is
+        ``core.scoring.runs.check_upload_size``)."""
+        return max(1, math.ceil(self.upload_max_mb))
+
 
 def app_port() -> int:
     """The port the app is started on (`make run` passes its PORT as STREAMLIT_SERVER_PORT to the app and

@@ -8,6 +8,7 @@ import streamlit as st
 from core.scoring import runs
 from core.scoring.agreement import disagreements, label_agreements, review_file
 from core.scoring.reading import InputFileError
+from core.settings import get_settings
 from core.staged_uploads import still_kept
 from core.views import batch_scoring
 from core.wording import count_of
@@ -63,7 +64,7 @@ def new_run_form() -> None:
     upload = st.file_uploader(
         f"File to score: .csv (or .tsv, .txt), .csv.gz or .xlsx, up to {limit}",
         type=["csv", "gz", "xlsx", "tsv", "txt"],
-        max_upload_size=batch_scoring.upload_limit_mb(),
+        max_upload_size=get_settings().upload_limit_mb,
         key=f"scoring_upload_{st.session_state.get(FORM_KEY, 0)}",
         help="Comma, semicolon, tab or pipe separated; UTF-8, UTF-16 or Latin-1. The limit is set with BEACON_UPLOAD_MAX_MB.",
     )

@@ -6,7 +6,6 @@ had, and the table of past runs. The runs themselves (create, start, cancel, res
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,11 +34,6 @@ from core.settings import get_settings
 from core.storage.tables import utcnow
 from core.views.app import SENTIMENT_COLORS
 from core.wording import clock_duration, count_of, rough_duration
-
-
-def upload_limit_mb() -> int:
-    """The limit in whole MB for the upload widget (the exact check is ``check_upload_size``)."""
-    return max(1, math.ceil(get_settings().upload_max_mb))
 
 
 @dataclass(frozen=True)
