@@ -31,6 +31,7 @@ from ui import (
     keep_choice,
     may,
     open_for_editing,
+    open_tab,
     page_tabs,
     picked_after_save,
     plain,
@@ -161,9 +162,11 @@ if alerts_tab.open:
         if not alerts:
             if list_alert_rules():
                 st.info("No alerts have fired yet. They appear here when an alert rule matches.")
+            elif may("analyst"):
+                st.info("No alerts yet — create an alert rule in the Alert rules tab first.")
+                st.button("Open Alert rules", key="alerts_open_rules", on_click=open_tab, args=("Alert rules",))
             else:
-                st.info("No alerts yet — create an alert rule in the Alert rules tab first." if may("analyst") else
-                        "No alerts yet. They appear here once an analyst's alert rule matches.")  # fmt: skip
+                st.info("No alerts yet. They appear here once an analyst's alert rule matches.")
         else:
             table(
                 dash.alerts_table(alerts), hide_index=True, width="stretch", key="alerts_table",

@@ -41,6 +41,9 @@ def test_empty_database_shows_empty_states(db):
     at = open_page(PAGE)
     assert_no_exception(at)
     assert "No alerts yet — create an alert rule in the Alert rules tab first." in texts(at.info)
+    button(at, "Open Alert rules").click().run()  # one click to where a rule is made
+    assert_no_exception(at)
+    assert "Save rule" in page_buttons(at)  # the Alert rules tab is open
     switch_tab(at, "Watchlists")
     assert "No watchlists yet — save one above." in texts(at.info)
     switch_tab(at, "Alert rules")
@@ -255,7 +258,7 @@ def test_a_viewer_is_not_told_to_create_a_rule(db):
     at = open_page(PAGE, role="viewer")
     assert_no_exception(at)
     assert "No alerts yet. They appear here once an analyst's alert rule matches." in texts(at.info)
-    assert not any("create an alert rule" in t for t in texts(at.info))
+    assert not any("create an alert rule" in t for t in texts(at.info)) and "Open Alert rules" not in page_buttons(at)
 
 
 def test_viewers_get_read_only_views(seed):
