@@ -160,7 +160,7 @@ def tab_upload(label: str, key: str, where=st, **options):  # noqa: ANN001, ANN2
     and says so (a new upload replaces it; "Forget it" or the uploader's own remove button drops it)."""
     options.setdefault("max_upload_size", get_settings().upload_limit_mb)  # BEACON_UPLOAD_MAX_MB, said by the uploader and kept to
     upload = where.file_uploader(label, key=key, **options)
-    kept_key, run = f"_kept_upload:{key}", st.session_state.get(RUN_NUMBER, 0)
+    kept_key, run = _kept_key(key), st.session_state.get(RUN_NUMBER, 0)
     removed = st.session_state.get(f"_shown:{key}") == (run - 1, True)  # a file in it the run before, none now: its ✕
     st.session_state[f"_shown:{key}"] = (run, upload is not None)
     if upload is not None:
@@ -181,7 +181,12 @@ def tab_upload(label: str, key: str, where=st, **options):  # noqa: ANN001, ANN2
 
 def holds_upload(key: str) -> bool:
     """Whether the ``tab_upload`` of ``key`` has a file, in it or kept from an earlier visit to its tab."""
-    return bool(st.session_state.get(key)) or f"_kept_upload:{key}" in st.session_state
+    return bool(st.session_state.get(key)) or _kept_key(key) in st.session_state
+
+
+def _kept_key(key: str) -> str:
+    """Where ``tab_upload`` keeps the file of the uploader ``key``."""
+    return f"_kept_upload:{key}"
 
 
 KEPT = "session"  # persist_state of every choice on a tab: only the open tab's widgets exist, so without it a choice (a
