@@ -45,9 +45,11 @@ def capitalised(text: str) -> str:
 
 
 def time_taken(seconds: float) -> str:
-    """A measured duration as people say it: "42 s", "26 min", "1 h 12 min"."""
+    """A measured duration as people say it: "under 1 s", "42 s", "26 min", "1 h 12 min"."""
+    if seconds < 1:
+        return "under 1 s"
     if seconds < 90:
-        return f"{max(0, round(seconds)):.0f} s"
+        return f"{round(seconds)} s"
     minutes = round(seconds / 60)
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 

@@ -160,7 +160,7 @@ def show_charts(run) -> None:  # noqa: ANN001 - RunView
         (name,) = chart_labels([task])
         colors = batch_scoring.class_colors(frame["label"])
         chart = px.bar(
-            frame, x="label", y="rows", text=frame["share"].map("{:.1%}".format), title=f"{name}: rows per class",
+            frame, x="label", y="rows", text=frame["share"].map("{:.1%}".format), title=f"Rows per class: {name}",
             labels={"label": "Class", "rows": "Rows"}, color="label" if colors else None, color_discrete_map=colors or {},
         ).update_layout(showlegend=False).update_xaxes(type="category").update_yaxes(dtick=count_tick(frame["rows"].max()))  # fmt: skip
         col.plotly_chart(chart, width="stretch", key=f"scoring_chart_{run.id}_{task}")

@@ -32,6 +32,7 @@ from core.nlp.runs import (
     TextsFile,
     delete_run,
     launch_run,
+    list_runs,
     queue_distil_run,
     queue_run,
     read_unlabelled_texts,
@@ -76,6 +77,13 @@ def task_choices() -> list[str]:
     known = registry.list_tasks()
     usual = [t for t in ("sentiment", "topic", "intent") if t in known]
     return usual + [t for t in known if t not in usual] + [NEW_TASK]
+
+
+def versions_task_to_show(tasks: Sequence[str]) -> str | None:
+    """The task the Versions tab opens on: the one the newest run registered a version for (the model the user
+    just trained or compressed), else the first of ``tasks``."""
+    newest = next((run.task for run in list_runs() if run.model_version is not None and run.task in tasks), None)
+    return newest or (tasks[0] if tasks else None)
 
 
 def suggested_task(labels: pd.Series) -> str:

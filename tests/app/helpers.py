@@ -115,12 +115,12 @@ def assert_no_exception(at: AppTest) -> None:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    """Every axis and legend title of the page's Plotly charts (set ones only)."""
+    """Every chart, axis and legend title of the page's Plotly charts (set ones only)."""
     titles = []
     for chart in at.get("plotly_chart"):
         layout = json.loads(chart.proto.spec)["layout"]
-        for part in ("xaxis", "yaxis", "legend"):
-            title = (layout.get(part) or {}).get("title") or {}
+        parts = [layout.get("title") or {}] + [(layout.get(part) or {}).get("title") or {} for part in ("xaxis", "yaxis", "legend")]
+        for title in parts:
             if title.get("text"):
                 titles.append(title["text"])
     return titles

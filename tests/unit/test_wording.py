@@ -15,7 +15,7 @@ def test_large_counts_are_grouped_by_thousands():
 
 def test_a_measured_duration_reads_as_people_say_it():
     assert [time_taken(s) for s in (0.4, 42, 89.6, 1559, 3420.2, 4320, 7260)] == [
-        "0 s", "42 s", "90 s", "26 min", "57 min", "1 h 12 min", "2 h 1 min"]  # fmt: skip
+        "under 1 s", "42 s", "90 s", "26 min", "57 min", "1 h 12 min", "2 h 1 min"]  # fmt: skip
 
 
 def test_a_running_clock_keeps_its_width_and_never_goes_below_zero():
