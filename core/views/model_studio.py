@@ -402,15 +402,19 @@ def _since(point: dict, now: datetime | None) -> float:
 
 
 def progress_frame(run: RunView) -> pd.DataFrame:
-    """Loss per logged step and validation scores per epoch, long format for one plotly chart."""
+    """Loss per logged step and validation scores per epoch, long format for one plotly chart. A compression run's
+    validation rows are texts the teacher labelled, held out from the student's training: its curve measures how
+    well the student agrees with the teacher, not the accuracy on true labels the side-by-side table shows."""
+    f1, accuracy = ("agreement with the teacher (macro-F1)", "agreement with the teacher (accuracy)") if is_compression(run) \
+        else ("validation macro-F1", "validation accuracy")
     rows = []
     for p in run.progress:
         if "step" not in p:  # a compression run's labelling stage: no loss yet
             continue
         rows.append({"step": p["step"], "measure": "training loss", "value": p["loss"]})
         if "val_macro_f1" in p:
-            rows.append({"step": p["step"], "measure": "validation macro-F1", "value": p["val_macro_f1"]})
-            rows.append({"step": p["step"], "measure": "validation accuracy", "value": p["val_accuracy"]})
+            rows.append({"step": p["step"], "measure": f1, "value": p["val_macro_f1"]})
+            rows.append({"step": p["step"], "measure": accuracy, "value": p["val_accuracy"]})
     return pd.DataFrame(rows, columns=["step", "measure", "value"])
 
 

@@ -68,6 +68,11 @@ def test_a_compression_run_shows_the_teacher_labelling_before_the_student_trains
     assert abs(fraction - 4096 / 13642) < 1e-9
     assert caption == "the teacher labels the texts: 4,096 of 13,642 (then the student trains)"
     assert progress_frame(labelling).empty  # no loss to chart yet
+    epoch = {"epoch": 1, "epochs": 6, "step": 3, "loss": 1.3, "val_macro_f1": 0.9, "val_accuracy": 0.94}
+    training = replace(labelling, progress=[*labelling.progress, epoch])
+    assert set(progress_frame(training)["measure"]) == {  # the teacher's labels, not the true ones of the side by side
+        "training loss", "agreement with the teacher (macro-F1)", "agreement with the teacher (accuracy)"}
+    assert "validation accuracy" in set(progress_frame(replace(training, method="full"))["measure"])
     assert run_kind(labelling) == "compression" and run_kind(_run("running", 1, 1, 0, 1)) == "head"
 
 
