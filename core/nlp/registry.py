@@ -69,7 +69,7 @@ def register_version(
         created_by=created_by,
         notes=notes,
     )
-    record("version registered", f"{task} v{version}", detail={"method": method, "active": activate, "notes": notes},
+    record("version registered", f"{task} v{version}", detail={"method": method, "active": info.is_active, "notes": notes},
            username=_registered_for(created_by))
     return info
 

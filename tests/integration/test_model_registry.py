@@ -53,6 +53,15 @@ def test_the_audit_log_names_a_rollback_as_a_rollback(tiny_models, tiny_trained)
     assert events == [("model promoted", "sentiment v2", {}), ("model rolled back", "sentiment v1", {"from_version": 2})]
     registered = {e["target"]: e["detail"]["active"] for e in list_events(action="version registered")}
     assert registered["sentiment v2"] is True  # a version that appears is in the log, however it was made
+    assert registered["sentiment v1"] is True and registered["topic v1"] is True  # the first of a task: active, unasked
+
+
+def test_the_audit_log_says_a_new_task_s_first_version_became_active(db, tiny_trained):
+    from core.auth import list_events
+
+    assert registry.register_trained(tiny_trained["topic"], "complaint_type", activate=False).is_active
+    [event] = [e for e in list_events(action="version registered") if e["target"] == "complaint_type v1"]
+    assert event["detail"]["active"] is True  # what happened, not what was asked
 
 
 def test_active_classifier_follows_promotion_without_restart(tiny_models, tiny_trained):
