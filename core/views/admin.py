@@ -107,6 +107,19 @@ def excluded_actions(picked: str) -> tuple[str, ...]:
     return SESSION_ACTIONS if picked == CHANGES_ONLY else ()
 
 
+def base_encoders_text() -> str:
+    """Which base encoders models can use here: "fast (all-MiniLM-L6-v2) · accurate (all-mpnet-base-v2), verified",
+    or the accurate one's absence with what to run."""
+    from core.nlp.base_model import ACCURATE_MODEL_NAME, BASE_MODEL_NAME
+    from core.nlp.sentence_encoder import accurate_encoder_available
+
+    fast = f"fast ({BASE_MODEL_NAME})"
+    accurate = f"accurate ({ACCURATE_MODEL_NAME})"
+    if accurate_encoder_available():
+        return f"{fast} · {accurate}, verified against the pinned hashes"
+    return f"{fast} only: {accurate} is not installed (`python -m core setup` assembles it)"
+
+
 def configuration() -> pd.DataFrame:
     """What this Beacon runs with, in words, for the Settings tab (secrets never shown: the database password is
     hidden, the SMTP password is only said to be set): setting, value, and the variable that changes it."""
@@ -139,7 +152,10 @@ def configuration() -> pd.DataFrame:
         ("Audit-log events kept", count_of(s.keep_audit_days, "day") if s.keep_audit_days else "every event (forever)",
          "BEACON_KEEP_AUDIT_DAYS"),
         ("Customer service operating point", policy.describe(), "BEACON_SUPPORT_OPERATING_POINT"),
+        ("Base encoders", base_encoders_text(), "BEACON_BASE_MODEL_DIR, BEACON_ACCURATE_MODEL_DIR"),
+        ("Recommendation item text read by", f"the {s.recommend_base} encoder", "BEACON_RECOMMEND_BASE"),
         ("Largest upload", f"{s.upload_max_mb:g} MB", "BEACON_UPLOAD_MAX_MB"),
+        ("Largest feed or OPML file", f"{s.feed_max_bytes / 2**20:.3g} MB", "BEACON_FEED_MAX_BYTES"),
         ("Uploads no run took", f"deleted {count_of(KEEP_HOURS, 'hour')} after their last use", "(fixed)"),
         ("Batch scoring on Ray", s.ray_address or "off (this server scores every file)", "BEACON_RAY_ADDRESS"),
         ("Background runs at once", str(s.max_run_processes), "BEACON_MAX_RUN_PROCESSES"),

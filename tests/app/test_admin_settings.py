@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from core.settings import get_settings
 from tests.app.helpers import assert_no_exception, open_page, texts
+from tests.support.accurate_encoder import accurate_model_dir_fixture, assembled_fixture  # noqa: F401 - fixtures
 
 
 def settings_table(at) -> dict[str, str]:
@@ -35,6 +36,7 @@ def test_an_admin_reads_the_settings_in_words_without_secrets(db, monkeypatch):
     assert shown["Database"] == make_url(db).render_as_string(hide_password=True)  # the test database, SQLite or PostgreSQL
     assert (shown["Sign-in"], shown["Sessions end"]) == ("password", "after 8 h without activity")
     assert shown["Account locked"] == "for 15 min after 3 failed sign-ins in a row"
+    assert shown["Largest feed or OPML file"] == "5 MB" and shown["Recommendation item text read by"] == "the fast encoder"
     assert "s3cret-smtp" not in " ".join(shown.values())
     assert any("restart both after changing one" in c for c in texts(at.caption))
 
@@ -47,6 +49,21 @@ def test_a_database_password_is_hidden(db, monkeypatch):
     shown = dict(zip(view.configuration()["setting"], view.configuration()["value"], strict=True))
     assert shown["Database"] == "postgresql+psycopg://beacon:***@db.internal:5432/beacon"
     assert shown["Feed items kept"] == "every item (forever)"
+
+
+def test_the_settings_say_which_base_encoders_models_can_use(db, monkeypatch):
+    from core.views import admin as view
+
+    monkeypatch.setenv("BEACON_MODEL_DIR", str(get_settings().data_dir / "no-accurate-here"))
+    get_settings.cache_clear()
+    assert view.base_encoders_text() == ("fast (all-MiniLM-L6-v2) only: accurate (all-mpnet-base-v2) is not installed "
+                                         "(`python -m core setup` assembles it)")  # fmt: skip
+
+
+def test_the_settings_name_the_accurate_encoder_once_it_is_verified(accurate_model_dir):
+    from core.views import admin as view
+
+    assert view.base_encoders_text() == "fast (all-MiniLM-L6-v2) · accurate (all-mpnet-base-v2), verified against the pinned hashes"
 
 
 def test_only_admins_see_the_settings(db):
