@@ -26,6 +26,7 @@ from ui import (
     failing_plainly,
     keep_choice,
     may,
+    open_tab,
     page_tabs,
     plain,
     say,
@@ -244,6 +245,12 @@ def train_tab() -> None:
             return
         st.session_state["studio_run_pick"] = run_id
         say("success", f"Training run {run_id} started. It keeps running if you close this page; follow it under Runs.")
+        follow_run_button(run_id)
+
+
+def follow_run_button(run_id: int) -> None:
+    """Under a started run's message: one click to the Runs tab, where the run is already picked."""
+    st.button(f"Follow run {run_id} under Runs", key=f"studio_follow_{run_id}", on_click=open_tab, args=("Runs",))
 
 
 def advanced_settings(method: str, base: str) -> TrainingParams:
@@ -349,6 +356,7 @@ def start_compression(task: str, version: int, student: str, texts: TextsFile | 
     st.session_state["studio_run_pick"] = run_id
     say("success", f"Compression run {run_id} started: {task} v{version} is distilled into the fast encoder. "
                    "It keeps running if you close this page; follow it under Runs.")  # fmt: skip
+    follow_run_button(run_id)
 
 
 def versions_tab() -> None:

@@ -48,7 +48,7 @@ def test_compress_a_version_follow_the_run_and_promote_the_student(tiny_models):
     run = get_run(1)
     assert run.status == "succeeded", run.error
     assert run.method == "distil" and run.model_version == 2 and run.row_count == len(UNLABELLED)
-    at = switch_tab(at, "Runs")
+    at = button(at, "Follow run 1 under Runs").click().run()
     assert_no_exception(at)
     table = next(f.value for f in at.dataframe if "teacher v1" in f.value.columns)
     assert list(table.columns) == ["measure", "teacher v1", "student v2"]

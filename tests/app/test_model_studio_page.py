@@ -183,8 +183,9 @@ def test_train_follow_and_promote(tiny_models):
     while not get_run(1).finished and time.monotonic() < deadline:
         time.sleep(0.5)
     assert get_run(1).status == "succeeded", get_run(1).error
-    at = switch_tab(at, "Runs")
+    at = button(at, "Follow run 1 under Runs").click().run()  # one click to the run, as the message says
     assert_no_exception(at)
+    assert at.selectbox(key="studio_run_pick").value == 1
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Registered as"] == "v2"
     assert "Accuracy (validation)" in metrics and "Macro-F1 (validation)" in metrics
