@@ -419,21 +419,19 @@ def progress_frame(run: RunView) -> pd.DataFrame:
 
 
 def per_class_table(run: RunView) -> pd.DataFrame:
-    """Per-class precision/recall/F1 of the new version beside the active version's F1 on the same rows."""
+    """Per-class precision/recall/F1 of the new version, beside the F1 on the same rows of the version that was
+    active when the run finished ("F1 of v1"); without that column when there was none to compare with."""
     per_class = run.result.get("metrics", {}).get("per_class", {})
-    old = (run.result.get("compared_with") or {}).get("per_class", {})
+    compared = run.result.get("compared_with") or {}
+    old = compared.get("per_class", {})
+    versus = f"F1 of v{compared['version']}" if old and compared.get("version") else None
     rows = [
-        {
-            "class": label,
-            "precision": m["precision"],
-            "recall": m["recall"],
-            "F1": m["f1"],
-            "F1 of active version": old.get(label, {}).get("f1"),
-            "validation rows": m["support"],
-        }
+        {"class": label, "precision": m["precision"], "recall": m["recall"], "F1": m["f1"]}
+        | ({versus: old.get(label, {}).get("f1")} if versus else {})
+        | {"validation rows": m["support"]}
         for label, m in per_class.items()
     ]
-    return pd.DataFrame(rows, columns=["class", "precision", "recall", "F1", "F1 of active version", "validation rows"])
+    return pd.DataFrame(rows, columns=["class", "precision", "recall", "F1", *([versus] if versus else []), "validation rows"])
 
 
 def confusion_frame(run: RunView) -> pd.DataFrame:

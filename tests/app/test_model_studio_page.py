@@ -192,6 +192,8 @@ def test_train_follow_and_promote(tiny_models):
     versus_v1 = [m.delta for m in at.metric if m.label == "Macro-F1 (validation)"][0]
     assert versus_v1 == "same as v1" or versus_v1.endswith(" vs v1")
     assert metrics_delta(at, "Registered as") == "not active yet"
+    per_class = next(f.value for f in at.dataframe if "validation rows" in f.value.columns)
+    assert list(per_class.columns) == ["class", "precision", "recall", "F1", "F1 of v1", "validation rows"]
     took = r"complete · \d+ rows · device cpu · by .+ · took (\d+|under 1) s"
     assert any(re.fullmatch(took, c) for c in texts(at.caption)), texts(at.caption)
     heat = json.loads(next(c for c in at.get("plotly_chart") if c.key == "confusion_1").proto.spec)
@@ -257,6 +259,9 @@ def test_the_versions_tab_opens_on_the_task_the_newest_run_registered(tiny_model
     at = open_page("model_studio.py", "Versions")
     assert_no_exception(at)
     assert at.selectbox(key="studio_versions_task").value == "complaint_type"  # not the first task, sentiment
+    from core.views.model_studio import per_class_table
+
+    assert "F1 of v1" not in per_class_table(run) and len(per_class_table(run).columns) == 5  # no version to compare with
     assert [f.value for f in at.dataframe if "data fingerprint" in f.value.columns][0]["labels"].tolist() == [3]
     at.selectbox(key="studio_versions_task").set_value("topic")
     at = switch_tab(switch_tab(at.run(), "Runs"), "Versions")
