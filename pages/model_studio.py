@@ -258,15 +258,15 @@ def advanced_settings(method: str, base: str) -> TrainingParams:
     defaults = studio.default_params(method)
     with st.expander("Advanced settings"):
         a1, a2, a3 = st.columns(3)
-        epochs = a1.number_input("Epochs (at most; early stopping)", 1, 500, defaults["epochs"], key=f"studio_epochs_{method}",
-                                 persist_state=KEPT)
+        epochs = a1.number_input("Epochs (at most; early stopping)", 1, 500, None, key=f"studio_epochs_{method}", persist_state=KEPT,
+                                 placeholder="automatic", help=studio.epochs_help(method))
         lr = a2.number_input("Learning rate", 1e-6, 1.0, defaults["learning_rate"], format="%.6f", key=f"studio_lr_{method}",
                              persist_state=KEPT)
         batch = a3.number_input("Batch size", 4, 512, defaults["batch_size"], key="studio_batch", persist_state=KEPT)
         b1, b2 = st.columns(2)
         max_length = b1.number_input("Max length (tokens)", 16, 512, defaults["max_length"], key="studio_maxlen", persist_state=KEPT)
         rank = b2.number_input("LoRA rank", 1, 128, defaults["lora_rank"], key="studio_rank", disabled=method != "lora", persist_state=KEPT)
-    return TrainingParams(method=method, epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
+    return TrainingParams(method=method, epochs=int(epochs) if epochs else None, learning_rate=float(lr), batch_size=int(batch),
                           max_length=int(max_length), lora_rank=int(rank), base=base)  # fmt: skip
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import io
-import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -30,11 +29,13 @@ from core.nlp.device import choose_device
 from core.nlp.evaluation import classification_report
 from core.nlp.store import INT8, quantise_int8, save_model, write_validation_rows
 from core.nlp.training import (
+    MIN_TRAINING_STEPS,
     ProgressFn,
     StopFn,
     TrainingCancelled,
     TrainingParams,
     TrainingResult,
+    epochs_reaching,
     estimate_scoring_seconds,
     estimate_training_seconds,
     train_classifier,
@@ -55,11 +56,10 @@ HEAD_STUDENT = {"epochs": 300, "patience": 20}
 # a higher learning rate and more epochs than a full fine-tune on labels (set beforehand, then checked on the
 # teacher's validation rows in benchmarks/distil.py: the 3-layer student matched the teacher's macro-F1 there).
 SMALL_STUDENT = {"epochs": 6, "learning_rate": 1e-4}
-# A student trained in full (or with LoRA) over a small pool gets at least this many optimiser steps, its epochs
-# raised to reach them (early stopping still ends it sooner): 6 epochs over a 120-row task's 104 texts are 18 steps,
-# and a 3-layer student stopped at 75 % agreement with its teacher where 60 steps reached 94 %. Pools of a few
-# thousand texts, as in benchmarks/distil.py, pass this many steps within their own epochs.
-MIN_STUDENT_STEPS = 150
+# A student trained in full (or with LoRA) over a small pool gets at least MIN_TRAINING_STEPS optimiser steps, its
+# epochs raised to reach them (early stopping still ends it sooner), as a fine-tune on labels does: 6 epochs over a
+# 120-row task's 104 texts are 18 steps, and a 3-layer student stopped at 75 % agreement with its teacher where 60
+# steps reached 94 %. Pools of thousands of texts, as in benchmarks/distil.py, pass that within their own epochs.
 
 
 class DistilDataError(ValueError):
@@ -174,14 +174,13 @@ def distil(
 
 def student_params(method: str = "head", layers: int | None = None, base: str = "fast", texts: int | None = None) -> TrainingParams:
     """How a student of ``method`` (keeping ``layers`` of the encoder when given) is trained; over ``texts`` texts,
-    a student that trains its encoder gets enough epochs for ``MIN_STUDENT_STEPS`` optimiser steps."""
+    a student that trains its encoder gets enough epochs for ``MIN_TRAINING_STEPS`` optimiser steps."""
     settings = HEAD_STUDENT if method == "head" else SMALL_STUDENT if layers else {}
     student = TrainingParams(method=method, base=base, layers=layers, **settings)
     if method == "head" or not texts:
         return student
-    resolved = student.resolved()
-    steps_per_epoch = math.ceil(texts * (1 - resolved.validation_share) / resolved.batch_size)
-    return replace(student, epochs=max(resolved.epochs, math.ceil(MIN_STUDENT_STEPS / steps_per_epoch)))
+    epochs = student.resolved().epochs
+    return replace(student, epochs=max(epochs, epochs_reaching(MIN_TRAINING_STEPS, texts, student)))
 
 
 def estimate_distil_seconds(

@@ -90,7 +90,7 @@ def queue_run(check: DataCheck, task: str, params: TrainingParams, created_by: s
     task = validate_task_name(task)
     if not check.ok:
         raise ValueError("the data check found problems: " + "; ".join(check.problems))
-    resolved = params.resolved()
+    resolved = params.for_rows(check.rows_kept).resolved()  # the epochs this file gets, recorded with the run
     _require_base(resolved.base)
     row = TrainingRun(
         task=task,

@@ -8,7 +8,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -30,6 +30,10 @@ from core.nlp.store import new_base_model
 
 DEFAULT_LR = {"head": 1e-2, "lora": 1e-3, "full": 5e-5}
 DEFAULT_EPOCHS = {"head": 60, "lora": 4, "full": 4}
+# LoRA and full fine-tuning left to their default epochs make at least this many optimiser steps: the defaults suit
+# files of thousands of rows, and on a 120-row file 4 LoRA epochs are 16 steps (validation accuracy 0.63 on that
+# file's held-out rows, where 9 epochs under early stopping reached 1.0). Files above about 1,400 rows are unchanged.
+MIN_TRAINING_STEPS = 150
 
 
 class TrainingCancelled(Exception):
@@ -66,8 +70,22 @@ class TrainingParams:
             out.patience = max(self.patience, 8)
         return out
 
+    def for_rows(self, rows: int) -> TrainingParams:
+        """These settings for a file of ``rows`` rows: LoRA or full fine-tuning left to the default epochs gets enough
+        of them for ``MIN_TRAINING_STEPS`` steps (early stopping still ends sooner); anything else as it is."""
+        if self.epochs is not None or self.method == "head" or not rows:
+            return self
+        return replace(self, epochs=max(DEFAULT_EPOCHS[self.method], epochs_reaching(MIN_TRAINING_STEPS, rows, self)))
+
     def as_dict(self) -> dict:
         return asdict(self.resolved())
+
+
+def epochs_reaching(steps: int, rows: int, params: TrainingParams) -> int:
+    """The epochs over ``rows`` rows (less the validation share held out) that make at least ``steps`` optimiser
+    steps at ``params``' batch size."""
+    per_epoch = max(1, math.ceil(rows * (1 - params.validation_share) / params.batch_size))
+    return math.ceil(steps / per_epoch)
 
 
 @dataclass
@@ -139,7 +157,7 @@ def train_classifier(
     ``soft_targets`` (one probability row per text, columns in ``label_order``: a teacher's predictions, for
     distillation) the loss is the cross-entropy against those probabilities instead of the hard ``labels``;
     ``labels`` then only split the rows and measure validation (agreement with the teacher's labels)."""
-    params = params.resolved()
+    params = params.for_rows(len(texts)).resolved()
     seed_everything(params.seed)
     label_list = list(label_order) if label_order else sorted(set(labels))
     train_idx, val_idx = stratified_split(labels, params.validation_share, params.seed)
@@ -457,8 +475,8 @@ def estimate_training_seconds(
     """A rough wall-clock estimate shown before training starts: the tokens each pass reads times the measured
     seconds per token of the chosen base encoder, for every epoch (early stopping can end sooner), scaled on a CPU
     by ``host_factor`` (default: ``host_speed_factor()``, measured on this host)."""
-    p = params.resolved()
     rows = len(texts)
+    p = params.for_rows(rows).resolved()
     encoder = base_encoder(p.base)
     slowdown = _SLOWDOWN[encoder.key]
     kept = (p.layers or encoder.layers) / encoder.layers  # a smaller student runs only its first layers

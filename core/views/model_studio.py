@@ -41,7 +41,7 @@ from core.nlp.runs import (
     stage_texts_file,
     texts_label,
 )
-from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, TrainingParams, estimate_training_seconds
+from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, MIN_TRAINING_STEPS, TrainingParams, estimate_training_seconds
 from core.runs import FINISHED, status_label
 from core.scoring.reading import InputFileError, header_only
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
@@ -162,7 +162,15 @@ def check_counts(frame: pd.DataFrame, check: DataCheck) -> dict[str, str]:
 
 
 def default_params(method: str) -> dict:
-    return {"epochs": DEFAULT_EPOCHS[method], "learning_rate": DEFAULT_LR[method], "batch_size": 32, "max_length": 128, "lora_rank": 8}
+    return {"learning_rate": DEFAULT_LR[method], "batch_size": 32, "max_length": 128, "lora_rank": 8}
+
+
+def epochs_help(method: str) -> str:
+    """What an empty Epochs field means for ``method``."""
+    if method == "head":
+        return f"Empty: {DEFAULT_EPOCHS['head']}. Early stopping ends sooner when the validation score stops improving."
+    return (f"Empty: {DEFAULT_EPOCHS[method]}, or more on a small file so that training makes at least {MIN_TRAINING_STEPS} "
+            "steps (batches). Early stopping ends sooner when the validation score stops improving.")
 
 
 @dataclass(frozen=True)

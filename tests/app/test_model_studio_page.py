@@ -41,6 +41,8 @@ def test_the_choices_made_on_the_train_tab_stay_with_the_file(tiny_models):
     widget(at.selectbox, "Task").set_value("+ New task…")
     at.radio(key="studio_method").set_value("lora")
     at.run()
+    epochs = at.number_input(key="studio_epochs_lora")
+    assert epochs.value is None and "at least 150 steps" in epochs.help  # automatic: more epochs on a small file
     at.text_input(key="studio_new_task").set_value("market_view")
     at.number_input(key="studio_epochs_lora").set_value(3)
     at.run()

@@ -132,16 +132,34 @@ def test_a_compression_estimate_adds_the_teachers_labelling_to_the_students_trai
 def test_a_student_over_a_small_pool_gets_enough_steps_to_learn_its_teacher() -> None:
     """A 120-row task's compression: 6 epochs over its 104 texts were 18 steps, and the student agreed with its
     teacher on 75 % of the held-out rows (60 steps: 94 %)."""
-    from core.nlp.distil import MIN_STUDENT_STEPS, student_params
+    from core.nlp.distil import student_params
+    from core.nlp.training import MIN_TRAINING_STEPS
 
     def steps(params: TrainingParams, texts: int) -> int:
         p = params.resolved()
         return p.epochs * math.ceil(texts * (1 - p.validation_share) / p.batch_size)
 
     for student in (student_params("full", 3, texts=104), student_params("full", texts=104), student_params("lora", texts=60)):
-        assert MIN_STUDENT_STEPS <= steps(student, 104 if student.method == "full" else 60) < MIN_STUDENT_STEPS + 60
+        assert MIN_TRAINING_STEPS <= steps(student, 104 if student.method == "full" else 60) < MIN_TRAINING_STEPS + 60
     assert student_params("full", 3, texts=13_808).resolved().epochs == 6  # a benchmark-sized pool: as before
     assert student_params("head", texts=104).resolved().epochs == 300  # a head student already has many epochs
+
+
+def test_a_fine_tune_on_a_small_file_left_to_its_default_epochs_gets_enough_steps() -> None:
+    """4 LoRA epochs over a 120-row file were 16 steps: validation accuracy 0.63 where 9 epochs reached 1.0."""
+    from core.nlp.training import MIN_TRAINING_STEPS
+
+    def steps(params: TrainingParams, rows: int) -> int:
+        p = params.for_rows(rows).resolved()
+        return p.epochs * math.ceil(rows * (1 - p.validation_share) / p.batch_size)
+
+    for method in ("lora", "full"):
+        assert MIN_TRAINING_STEPS <= steps(TrainingParams(method=method), 120) < MIN_TRAINING_STEPS + 40
+        assert TrainingParams(method=method).for_rows(5_000).resolved().epochs == 4  # a large file: the default, as before
+    assert TrainingParams(method="lora", epochs=3).for_rows(120).epochs == 3  # epochs the user chose stay theirs
+    assert TrainingParams(method="head").for_rows(120) == TrainingParams(method="head")  # a head has 60 epochs already
+    texts = ["The parcel arrived broken and nobody answers my emails"] * 120
+    assert work(texts, TrainingParams(method="lora")) > 4 * work(texts, TrainingParams(method="lora", epochs=4))  # said before
 
 
 def test_the_cli_says_the_estimate_in_the_pages_words(beacon_env, monkeypatch) -> None:
