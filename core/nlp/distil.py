@@ -248,9 +248,12 @@ def unlabelled_pool(
         sources[name] = taken
     if len(out) < MIN_TEXTS:
         found = ", ".join(f"{n} from {name}" for name, n in sources.items())
+        teacher_of = (teacher.params.get("distilled_from") or {}).get("version")
+        student = (f"v{teacher.version} is itself a compressed student of v{teacher_of}, so Beacon keeps no training texts "
+                   f"of its own for it; compress v{teacher_of} instead, or ") if teacher_of else ""  # fmt: skip
         raise DistilDataError(
-            f"only {len(out)} distinct texts to distil {task} on ({found}); at least {MIN_TEXTS} are needed: give a file "
-            "of in-domain texts (Model Studio: under Compress; or python -m core models distil --unlabelled FILE --text-column C)"
+            f"only {len(out)} distinct texts to distil {task} on ({found}); at least {MIN_TEXTS} are needed: {student}give a "
+            "file of in-domain texts (Model Studio: under Compress; or python -m core models distil --unlabelled FILE --text-column C)"
         )
     return out, sources
 

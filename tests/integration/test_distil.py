@@ -77,6 +77,8 @@ def test_the_student_is_registered_not_active_with_its_teacher_and_the_side_by_s
     training_texts = {t for t, _ in TRAINING_ROWS} - set(held_out[0])
     assert result.sources == {"given texts": len(UNLABELLED), "the teacher's training texts": len(training_texts)}
     assert result.texts == len(UNLABELLED) + len(training_texts)
+    with pytest.raises(DistilDataError, match="v2 is itself a compressed student of v1, .*; compress v1 instead, or give a file"):
+        unlabelled_pool("sentiment", info)  # compressing the student again: said why there are no texts, and what to do
 
 
 def test_the_student_gives_the_teachers_labels_on_in_domain_texts(teacher):
