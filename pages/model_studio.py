@@ -401,7 +401,8 @@ def versions_tab() -> None:
     if not may("admin"):
         st.caption("Promoting, rolling back and deleting versions needs the admin role.")
         return
-    if p3.button("Roll back", key="studio_rollback", width="stretch", help="Re-activate the version that was active before"):
+    rollback_help, can_roll_back = studio.rollback_help(task)
+    if p3.button("Roll back", key="studio_rollback", width="stretch", help=rollback_help, disabled=not can_roll_back):
         try:
             st.session_state["studio_message"] = ("success", studio.rollback_task(task))
         except (LookupError, ValueError, RuntimeError, PermissionError) as exc:

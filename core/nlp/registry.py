@@ -231,14 +231,21 @@ def _make_active(task: str, version: int, action: str, detail: dict | None = Non
     return info
 
 
-def rollback(task: str) -> VersionInfo:
-    """Re-activate the version that was active before the current one."""
-    require("admin", "roll back models")
+def rollback_target(task: str) -> tuple[VersionInfo, VersionInfo] | None:
+    """(the active version, the one active before it) that a rollback would swap, or None when there is none."""
     history = model_rows.activation_history(task)
     current = next((v for v in history if v.is_active), None)
     previous = next((v for v in history if not v.is_active), None)
-    if current is None or previous is None:
+    return (current, previous) if current and previous else None
+
+
+def rollback(task: str) -> VersionInfo:
+    """Re-activate the version that was active before the current one."""
+    require("admin", "roll back models")
+    target = rollback_target(task)
+    if target is None:
         raise LookupError(f"task {task!r} has no earlier active version to roll back to")
+    current, previous = target
     return _make_active(task, previous.version, "model rolled back", {"from_version": current.version})
 
 

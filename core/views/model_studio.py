@@ -590,6 +590,15 @@ def promote_version(task: str, version: int) -> str:
     )
 
 
+def rollback_help(task: str) -> tuple[str, bool]:
+    """The Roll back button's help and whether it can be pressed: "Re-activate v1, active before v4"."""
+    target = registry.rollback_target(task)
+    if target is None:
+        return f"{task} has no earlier active version to roll back to.", False
+    current, previous = target
+    return f"Re-activate v{previous.version}, the version active before v{current.version}.", True
+
+
 def rollback_task(task: str) -> str:
     info = registry.rollback(task)
     return f"Rolled back: {info.task} v{info.version} is active again."

@@ -238,12 +238,14 @@ def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
     assert {trace.get("texttemplate") for trace in chart["data"]} == {"%{y:.3f}"}  # the value on each bar
     assert "Version" in chart_titles(at) and not lower_case_titles(at)
     assert versions.value["active"].tolist() == [False, True]
+    assert button(at, "Roll back").disabled and button(at, "Roll back").help == "sentiment has no earlier active version to roll back to."
     widget(at.selectbox, "Version").set_value(2)
     at = at.run()
     at = button(at, "Promote v2").click().run()
     if registry.active_version("sentiment").version == 1:  # v2 scored lower on the same rows: confirm
         at = button(at, "Yes, promote v2").click().run()
     assert registry.active_version("sentiment").version == 2
+    assert button(at, "Roll back").help == "Re-activate v1, the version active before v2." and not button(at, "Roll back").disabled
     at = button(at, "Roll back").click().run()
     assert_no_exception(at)
     assert registry.active_version("sentiment").version == 1
