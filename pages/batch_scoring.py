@@ -207,7 +207,8 @@ def show_table(run, agreements: list) -> None:  # noqa: ANN001 - RunView
         col: st.column_config.ProgressColumn(col, min_value=0.0, max_value=1.0, format="%.3f")
         for col in runs.result_columns(run).values()
     }
-    table(rows, hide_index=True, width="stretch", column_config=config, key=f"scoring_table_{run.id}")
+    table(batch_scoring.in_reading_order(rows, run.tasks), hide_index=True, width="stretch", column_config=config,
+          key=f"scoring_table_{run.id}")
 
 
 def show_downloads(run) -> None:  # noqa: ANN001 - RunView

@@ -157,6 +157,16 @@ def error_sample(run_id: int, limit: int = 20) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(data), nrows=limit, dtype=str, keep_default_na=False)
 
 
+def in_reading_order(rows: pd.DataFrame, tasks: list[str]) -> pd.DataFrame:
+    """The result rows as the page shows them: with several tasks, every task's label and confidence before any
+    task's class probabilities, so the second task's label is not hidden behind the first one's probabilities (the
+    downloads keep the file's order)."""
+    if len(tasks) < 2:
+        return rows
+    probabilities = [c for c in rows.columns if any(str(c).startswith(f"{task}_prob_") for task in tasks)]
+    return rows[[c for c in rows.columns if c not in probabilities] + probabilities]
+
+
 def class_shares(run: RunView) -> pd.DataFrame:
     """task, label, rows, share: the per-class counts of the scored rows (empty texts excluded), most rows first;
     sentiment in its own order (negative, neutral, positive), as every other sentiment chart shows it."""

@@ -84,6 +84,9 @@ def test_upload_preview_run_and_result(tiny_models):
     assert sentiment_chart["layout"]["yaxis"]["dtick"] == topic_chart["layout"]["yaxis"]["dtick"] == 1  # 3 rows: no 0.5 row
     assert not lower_case_titles(at)
     table = [f.value for f in at.dataframe if "sentiment_label" in f.value.columns][0]
+    scored = [c for c in table.columns if c.startswith(("sentiment_", "topic_"))]
+    assert scored[:4] == ["sentiment_label", "sentiment_confidence", "topic_label", "topic_confidence"]  # labels first
+    assert all("_prob_" in c for c in scored[4:]) and len(scored) > 4  # then each task's probabilities
     assert list(table["ticket"]) == ["1", "2", "3", "4"] and list(table["status"]) == ["ok", "ok", "empty", "ok"]
     assert "[EMAIL]" in table.loc[0, "comment"] and "ann@example.com" not in table.loc[0, "comment"]
     labels = helpers.download_labels(at)
