@@ -384,7 +384,7 @@ def versions_tab() -> None:
     p1, p2, p3 = st.columns([3, 2, 1], vertical_alignment="bottom")
     choices = versions["version"].tolist()
     keep_choice("studio_version_pick", choices)  # another task's, or a version deleted since
-    version = int(p1.selectbox("Version", choices, key="studio_version_pick", persist_state=KEPT))
+    version = int(p1.selectbox("Version", choices, format_func=lambda v: f"v{v}", key="studio_version_pick", persist_state=KEPT))
     refusal = compression_refusal(task, version)
     if refusal:
         st.caption(plain(capitalised(refusal)))

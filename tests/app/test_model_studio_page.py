@@ -239,6 +239,7 @@ def test_versions_tab_promotes_and_rolls_back(tiny_models, tiny_trained):
     assert "Version" in chart_titles(at) and not lower_case_titles(at)
     assert versions.value["active"].tolist() == [False, True]
     assert button(at, "Roll back").disabled and button(at, "Roll back").help == "sentiment has no earlier active version to roll back to."
+    assert widget(at.selectbox, "Version").options == ["v2", "v1"]  # as the table and buttons name versions, not "2"
     widget(at.selectbox, "Version").set_value(2)
     at = at.run()
     at = button(at, "Promote v2").click().run()
@@ -289,7 +290,7 @@ def test_versions_tab_deletes_a_version_after_a_confirmation_but_not_the_active_
     assert "Sentiment v2 is deleted." in texts(at.success)
     assert [v.version for v in registry.list_versions("sentiment")] == [1]
     picker = widget(at.selectbox, "Version")
-    assert (picker.value, picker.options, picker.proto.set_value) == (1, ["1"], True)  # the browser is told, not left at v2
+    assert (picker.value, picker.options, picker.proto.set_value) == (1, ["v1"], True)  # the browser is told, not left at v2
     viewer = open_page("model_studio.py", "Versions", role="analyst")
     assert not [b for b in viewer.button if b.label.startswith("Delete")]
 
