@@ -41,7 +41,7 @@ from core.nlp.runs import (
     stage_texts_file,
     texts_label,
 )
-from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, MIN_TRAINING_STEPS, TrainingParams, estimate_training_seconds
+from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, MIN_TRAINING_STEPS, PATIENCE_STEPS, TrainingParams, estimate_training_seconds
 from core.runs import FINISHED, status_label
 from core.scoring.reading import InputFileError, header_only
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
@@ -170,7 +170,7 @@ def epochs_help(method: str) -> str:
     if method == "head":
         return f"Empty: {DEFAULT_EPOCHS['head']}. Early stopping ends sooner when the validation score stops improving."
     return (f"Empty: {DEFAULT_EPOCHS[method]}, or more on a small file so that training makes at least {MIN_TRAINING_STEPS} "
-            "steps (batches). Early stopping ends sooner when the validation score stops improving.")
+            f"steps (batches) and early stopping waits {PATIENCE_STEPS} steps without gain before it ends the run.")
 
 
 @dataclass(frozen=True)

@@ -77,11 +77,12 @@ def test_a_run_registers_a_version_compares_it_and_the_cli_scorer_uses_it_after_
 
 
 def test_a_run_records_the_epochs_a_small_file_gets_when_left_to_the_default(db):
-    from core.nlp.training import MIN_TRAINING_STEPS
+    from core.nlp.training import MIN_TRAINING_STEPS, PATIENCE_STEPS
 
     check = check_labelled_data(labelled(), "text", "label")  # 24 rows: one batch of 32 per epoch
     automatic = get_run(queue_run(check, "sentiment", TrainingParams(method="lora"))).params
     assert automatic["epochs"] == MIN_TRAINING_STEPS  # what it will train for is what the run and its version record
+    assert automatic["patience"] == PATIENCE_STEPS  # one step an epoch: early stopping waits as many steps
     assert get_run(queue_run(check, "sentiment", TrainingParams(method="lora", epochs=4))).params["epochs"] == 4
 
 

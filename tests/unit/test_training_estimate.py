@@ -146,8 +146,8 @@ def test_a_student_over_a_small_pool_gets_enough_steps_to_learn_its_teacher() ->
 
 
 def test_a_fine_tune_on_a_small_file_left_to_its_default_epochs_gets_enough_steps() -> None:
-    """4 LoRA epochs over a 120-row file were 16 steps: validation accuracy 0.63 where 9 epochs reached 1.0."""
-    from core.nlp.training import MIN_TRAINING_STEPS
+    """4 LoRA epochs over a 120-row file were 16 steps, and early stopping after 2 flat epochs only 8 more."""
+    from core.nlp.training import MIN_TRAINING_STEPS, PATIENCE_STEPS
 
     def steps(params: TrainingParams, rows: int) -> int:
         p = params.for_rows(rows).resolved()
@@ -156,7 +156,9 @@ def test_a_fine_tune_on_a_small_file_left_to_its_default_epochs_gets_enough_step
     for method in ("lora", "full"):
         assert MIN_TRAINING_STEPS <= steps(TrainingParams(method=method), 120) < MIN_TRAINING_STEPS + 40
         assert TrainingParams(method=method).for_rows(5_000).resolved().epochs == 4  # a large file: the default, as before
-    assert TrainingParams(method="lora", epochs=3).for_rows(120).epochs == 3  # epochs the user chose stay theirs
+    assert TrainingParams(method="lora").for_rows(120).patience * 4 >= PATIENCE_STEPS  # 4 steps an epoch: waits 8 epochs
+    assert TrainingParams(method="lora").for_rows(5_000).patience == 2
+    assert TrainingParams(method="lora", epochs=3).for_rows(120) == TrainingParams(method="lora", epochs=3)  # the user's choice
     assert TrainingParams(method="head").for_rows(120) == TrainingParams(method="head")  # a head has 60 epochs already
     texts = ["The parcel arrived broken and nobody answers my emails"] * 120
     assert work(texts, TrainingParams(method="lora")) > 4 * work(texts, TrainingParams(method="lora", epochs=4))  # said before
