@@ -224,8 +224,10 @@ def open_tab(name: str) -> None:
 def keep_choice(key: str, choices: Sequence, start: object = None) -> None:
     """Before the picker ``key`` is drawn: a stored choice that is no longer among ``choices`` (deleted since, or
     another task's) becomes ``start`` (when it is a choice) or the first choice. It is set, not dropped: a dropped
-    value leaves the browser showing the old one while the page acts on the first."""
+    value leaves the browser showing the old one while the page acts on the first. A callable ``start`` is asked
+    only then (a query the reruns that keep the choice need not make)."""
     if choices and st.session_state.get(key) not in choices:
+        start = start() if callable(start) else start
         st.session_state[key] = start if start in choices else choices[0]
 
 

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from core.nlp.classifier import TextClassifier  # noqa: E402
+from core.nlp.defaults import read_labelled_csv  # noqa: E402
 from core.nlp.evaluation import classification_report  # noqa: E402
 from core.nlp.training import DEFAULT_EPOCHS, MIN_TRAINING_STEPS, PATIENCE_STEPS, TrainingParams, train_classifier  # noqa: E402
 
@@ -59,7 +60,8 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"{DATA} is missing: this benchmark needs ../shared/data")
-    frame = pd.read_csv(DATA).dropna(subset=["text", "label"]).sample(frac=1.0, random_state=SEED).reset_index(drop=True)
+    rows = pd.DataFrame(read_labelled_csv(DATA), columns=["text", "label"])
+    frame = rows.sample(frac=1.0, random_state=SEED).reset_index(drop=True)
     measured = frame.iloc[:MEASURED_ROWS]
     rest = frame.iloc[MEASURED_ROWS:]
     results: dict = {}

@@ -364,7 +364,7 @@ def versions_tab() -> None:
     if not tasks:
         st.info("No model versions yet: run `python -m core setup` to install the default models.")
         return
-    keep_choice("studio_versions_task", tasks, start=studio.versions_task_to_show(tasks))
+    keep_choice("studio_versions_task", tasks, start=lambda: studio.versions_task_to_show(tasks))
     task = st.selectbox("Task", tasks, key="studio_versions_task", persist_state=KEPT)
     versions = studio.versions_table(task)
     table(versions, hide_index=True, width="stretch", key="studio_versions", column_config=COLUMN_LABELS)

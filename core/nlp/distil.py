@@ -29,13 +29,11 @@ from core.nlp.device import choose_device
 from core.nlp.evaluation import classification_report
 from core.nlp.store import INT8, quantise_int8, save_model, write_validation_rows
 from core.nlp.training import (
-    MIN_TRAINING_STEPS,
     ProgressFn,
     StopFn,
     TrainingCancelled,
     TrainingParams,
     TrainingResult,
-    epochs_reaching,
     estimate_scoring_seconds,
     estimate_training_seconds,
     train_classifier,
@@ -177,10 +175,7 @@ def student_params(method: str = "head", layers: int | None = None, base: str = 
     a student that trains its encoder gets enough epochs for ``MIN_TRAINING_STEPS`` optimiser steps."""
     settings = HEAD_STUDENT if method == "head" else SMALL_STUDENT if layers else {}
     student = TrainingParams(method=method, base=base, layers=layers, **settings)
-    if method == "head" or not texts:
-        return student
-    epochs = student.resolved().epochs
-    return replace(student, epochs=max(epochs, epochs_reaching(MIN_TRAINING_STEPS, texts, student)))
+    return student if method == "head" or not texts else student.with_min_steps(texts)
 
 
 def estimate_distil_seconds(

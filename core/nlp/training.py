@@ -78,8 +78,13 @@ class TrainingParams:
         still ends sooner); anything else as it is."""
         if self.epochs is not None or self.method == "head" or not rows:
             return self
-        return replace(self, epochs=max(DEFAULT_EPOCHS[self.method], epochs_reaching(MIN_TRAINING_STEPS, rows, self)),
-                       patience=max(self.patience, epochs_reaching(PATIENCE_STEPS, rows, self)))
+        return replace(self.with_min_steps(rows), patience=max(self.patience, epochs_reaching(PATIENCE_STEPS, rows, self)))
+
+    def with_min_steps(self, rows: int) -> TrainingParams:
+        """These settings with their epochs (the method's default when unset) raised, where needed, to make
+        ``MIN_TRAINING_STEPS`` optimiser steps over ``rows`` rows."""
+        epochs = self.epochs or DEFAULT_EPOCHS[self.method]
+        return replace(self, epochs=max(epochs, epochs_reaching(MIN_TRAINING_STEPS, rows, self)))
 
     def as_dict(self) -> dict:
         return asdict(self.resolved())
