@@ -84,9 +84,15 @@ def _form(subs: list[dict]) -> None:
             say("warning", warning)
 
 
-def digests_tab() -> None:
+def digest_editor() -> None:
+    """The editor of a new or picked digest (analysts)."""
     if may("analyst"):
         _form(list_digest_subscriptions())
+
+
+def digests_tab() -> None:
+    if may("analyst"):
+        digest_editor()
     else:
         st.info("You are signed in as a viewer: you can read the digests and preview them. Analysts and admins create and change them.")
     subs = list_digest_subscriptions()

@@ -216,6 +216,17 @@ def page_tabs(labels: Sequence[str], old_param: str | None = None) -> Sequence:
     return st.tabs(list(labels), key=TAB_PARAM, bind="query-params")
 
 
+def draw_hidden(tab, *editors: Callable[[], None]) -> None:  # noqa: ANN001 - a tab of page_tabs
+    """When ``tab`` is closed, draw its ``editors`` in it anyway (hidden). A form's unsaved fields live only in the
+    browser and an editor left out of a run loses them: a user who typed a feed's URL or half a rule, looked at another
+    tab and came back found the form empty. The rest of a closed tab is still not drawn."""
+    if tab.open:
+        return
+    with tab:
+        for draw in editors:
+            draw()
+
+
 def open_tab(name: str) -> None:
     """A button's callback that opens the page's tab ``name`` (the tabs of ``page_tabs`` read their state)."""
     st.session_state[TAB_PARAM] = name

@@ -22,12 +22,14 @@ from core.alerts import (
 from core.views import alerts as dash
 from core.views.app import new_name_taken
 from core.watchlists import delete_watchlist, list_watchlists, save_watchlist
+from digests_ui import digest_editor
 from digests_ui import digests_tab as show_digests
 from ui import (
     ARTICLE_COLUMNS,
     KEPT,
     confirm_deletion,
     count_column,
+    draw_hidden,
     keep_choice,
     may,
     open_for_editing,
@@ -387,3 +389,8 @@ if rules_tab.open:
 if digests_tab.open:
     with digests_tab:
         show_digests()
+
+if may("analyst"):  # unsaved edits in the editors survive a look at another tab
+    draw_hidden(watch_tab, lambda: watchlist_form(list_watchlists()))
+    draw_hidden(rules_tab, lambda: rule_form(list_alert_rules()))
+    draw_hidden(digests_tab, digest_editor)

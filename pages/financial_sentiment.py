@@ -15,6 +15,7 @@ from ui import (
     confirm_deletion,
     count_column,
     count_tick,
+    draw_hidden,
     draw_partial_periods_lighter,
     draw_thin_points_apart,
     drill_from_count_point,
@@ -178,6 +179,26 @@ def feed_editor(feed) -> None:  # noqa: ANN001 - FeedView
         st.session_state.pop("feed_edit", None)
         st.session_state["feed_report"] = dash.ActionReport("success", dash.feed_saved_text(feed.name, changes))
         st.rerun()
+
+
+def add_feed_form() -> None:
+    with st.form("add_feed", border=True):
+        st.subheader("Add a feed")
+        a1, a2 = st.columns([1, 2])
+        a1.text_input("Name", placeholder="e.g. Markets wire", key="feed_name")
+        a2.text_input("RSS or Atom URL", placeholder="https://example.com/news.rss", key="feed_url",
+                      help="A JSON Feed (jsonfeed.org) works too; a site's own address is answered with the feeds it names.")
+        a3, a4 = st.columns([2, 1])
+        a3.text_input("Topic tags (comma-separated, optional)", key="feed_tags")
+        a4.number_input("Fetch every (minutes)", min_value=1, value=dash.default_interval(), step=1, key="feed_interval")
+        st.form_submit_button("Add feed", type="primary", on_click=submit_feed)
+
+
+def open_feed_editor() -> None:
+    """The editor of the feed whose "Edit…" was pressed, if it is still there."""
+    feed = next((f for f in list_feeds() if f.id == st.session_state.get("feed_edit")), None)
+    if feed is not None:
+        feed_editor(feed)
 
 
 def feed_actions(by_id: dict, report: dash.ActionReport | None) -> None:
@@ -469,17 +490,7 @@ if trends_tab.open:
 if feeds_tab.open:
     with feeds_tab:
         if may("admin"):
-            with st.form("add_feed", border=True):
-                st.subheader("Add a feed")
-                a1, a2 = st.columns([1, 2])
-                a1.text_input("Name", placeholder="e.g. Markets wire", key="feed_name")
-                a2.text_input("RSS or Atom URL", placeholder="https://example.com/news.rss", key="feed_url",
-                              help="A JSON Feed (jsonfeed.org) works too; a site's own address is answered with the feeds "
-                                   "it names.")
-                a3, a4 = st.columns([2, 1])
-                a3.text_input("Topic tags (comma-separated, optional)", key="feed_tags")
-                a4.number_input("Fetch every (minutes)", min_value=1, value=dash.default_interval(), step=1, key="feed_interval")
-                st.form_submit_button("Add feed", type="primary", on_click=submit_feed)
+            add_feed_form()
             opml_section()
         elif may("analyst"):
             st.info("Admins add, change and delete feeds; as an analyst you can fetch a feed now.")
@@ -515,3 +526,6 @@ if feeds_tab.open:
             if may("analyst"):
                 feed_actions(by_id, report)
 
+
+if may("admin"):  # unsaved edits in the feed forms survive a look at another tab
+    draw_hidden(feeds_tab, add_feed_form, open_feed_editor)
