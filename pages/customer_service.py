@@ -584,27 +584,40 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
     say_pending("cs_b_report")
 
 
+def add_missing_answer(question_key: str) -> None:
+    """"Add to the knowledge base": the entry written becomes a new version of the base picked; the fields empty only
+    once it is added (a refusal keeps them to fix)."""
+    state = st.session_state
+    category = state.get("cs_log_category", "")
+    entry = pd.DataFrame({"question": [state[question_key]], "answer": [state.get("cs_log_answer_text", "")], "category": [category]})
+    try:
+        report = import_faq(state["cs_log_target"], entry, "question", "answer", "category" if category.strip() else None,
+                            file_name="the Log tab")  # fmt: skip
+    except (FaqFileError, ImportConflict, ValueError) as exc:
+        state["cs_log_added"] = ("error", str(exc))
+        return
+    state["cs_log_added"] = ("success" if report.version else "warning", view.added_entry_text(report))
+    if report.version:
+        state["cs_log_answer_text"] = state["cs_log_category"] = ""
+
+
 def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
-    """Write the FAQ entry a group of escalated questions needs, straight into a knowledge base (a new version)."""
-    with st.expander("Write the missing answer"):
+    """Write the FAQ entry a group of escalated questions needs, straight into a knowledge base (a new version). Not a
+    form, and its fields kept while hidden: an answer half written survives a look at the Knowledge bases tab."""
+    with st.expander("Write the missing answer", expanded=bool(st.session_state.get("cs_log_answer_text"))):
+        keep_choice("cs_log_group", clusters["cluster"].tolist())  # the groups change as questions come in
         group = st.selectbox("Group", clusters["cluster"].tolist(), format_func=lambda n: view.group_label(clusters, n),
-                             key="cs_log_group")  # fmt: skip
-        with st.form("cs_log_answer", clear_on_submit=True):
-            question = st.text_input("Question", view.group_question(clusters, group), key=f"cs_log_question_{group}")
-            answer = st.text_area("Answer", key="cs_log_answer_text")
-            c1, c2 = st.columns(2)
-            category = c1.text_input("Category (optional)", key="cs_log_category")
-            names = [k.name for k in list_kbs()]
-            target = c2.selectbox("Add to knowledge base", names, index=names.index(kb) if kb in names else 0, key="cs_log_target")
-            if st.form_submit_button("Add to the knowledge base", type="primary"):
-                entry = pd.DataFrame({"question": [question], "answer": [answer], "category": [category]})
-                try:
-                    report = import_faq(target, entry, "question", "answer", "category" if category.strip() else None,
-                                        file_name="the Log tab")  # fmt: skip
-                except (FaqFileError, ImportConflict, ValueError) as exc:
-                    say("error", str(exc))
-                else:
-                    say("success" if report.version else "warning", view.added_entry_text(report))
+                             key="cs_log_group", persist_state=KEPT)  # fmt: skip
+        question_key = f"cs_log_question_{group}"
+        st.text_input("Question", view.group_question(clusters, group), key=question_key, persist_state=KEPT)
+        st.text_area("Answer", key="cs_log_answer_text", persist_state=KEPT)
+        c1, c2 = st.columns(2)
+        c1.text_input("Category (optional)", key="cs_log_category", persist_state=KEPT)
+        names = [k.name for k in list_kbs()]
+        keep_choice("cs_log_target", names, kb)
+        c2.selectbox("Add to knowledge base", names, key="cs_log_target", persist_state=KEPT)
+        st.button("Add to the knowledge base", type="primary", key="cs_log_add", on_click=add_missing_answer, args=(question_key,))
+    say_pending("cs_log_added")  # outside: the expander may be closed
 
 
 def log_tab() -> None:

@@ -443,11 +443,19 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
     suggested = at.text_input(key="cs_log_question_1").value  # the group's most typical question, editable
     assert suggested in {"What is the weather on Mars tomorrow?", "Will it rain on Mars tomorrow?"}
     at.text_area(key="cs_log_answer_text").set_value("We do not forecast the weather; see a weather service.")
+    at.text_input(key="cs_log_question_1").set_value("  ")
+    at = button(at, "Add to the knowledge base").click().run()  # refused: no question
+    assert any("empty question" in w for w in texts(at.warning))
+    assert at.text_area(key="cs_log_answer_text").value.startswith("We do not forecast")  # kept to fix
+    at.text_input(key="cs_log_question_1").set_value(suggested)
+    at = switch_tab(switch_tab(at, "Knowledge bases"), "Log")  # a look at the existing answers
+    assert at.text_area(key="cs_log_answer_text").value.startswith("We do not forecast")
     at = button(at, "Add to the knowledge base").click().run()
     assert_no_exception(at)
     assert any("Cards: 1 added" in t and "now version 2" in t for t in texts(at.success))
     entries = kb_entries("Cards")
     assert suggested in entries["question"].tolist() and len(entries) == 4  # the FAQ's three entries and the new one
+    assert at.text_area(key="cs_log_answer_text").value == ""  # ready for the next one
     at.selectbox(key="cs_log_period").set_value("Last 7 days").run()
     assert_no_exception(at)
     assert {m.label: m.value for m in at.metric}["Questions asked"] == "3"
