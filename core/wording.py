@@ -86,6 +86,13 @@ def rough_duration(seconds: float) -> str:
     return f"about {seconds / 3600:.1f} hours"
 
 
+def training_time_text(seconds: float, may_stop_early: bool) -> str:
+    """An estimate of a training run that counts every epoch: "about 20 seconds", or when early stopping can end the
+    run sooner "at most about 20 seconds (early stopping can end it sooner)"."""
+    said = rough_duration(seconds)
+    return f"at most {said} (early stopping can end it sooner)" if may_stop_early else said
+
+
 def has_word(text: str) -> bool:
     """Whether ``text`` has a letter in it (any script): not only numbers, codes or symbols."""
     return any(ch.isalpha() for ch in text)

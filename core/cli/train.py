@@ -92,15 +92,15 @@ def estimate_line(texts: list[str], params: Any) -> str:
     """One line: the chosen base encoder, the device and the estimated training time (``TrainingParams``)."""
     from core.nlp.base_model import base_encoder
     from core.nlp.device import choose_device
-    from core.nlp.training import estimate_training_seconds
+    from core.nlp.training import can_stop_early, estimate_training_seconds
     from core.settings import get_settings
-    from core.wording import rough_duration
+    from core.wording import training_time_text
 
     device = get_settings().device
     seconds = estimate_training_seconds(texts, params, device)
     name = base_encoder(params.base).name
     where = f"base encoder: {params.base} ({name}); device: {choose_device(device)}"
-    return f"{where}; estimated training time: {rough_duration(seconds)}"
+    return f"{where}; estimated training time: {training_time_text(seconds, can_stop_early(params, len(texts)))}"
 
 
 def cmd_train_run(args: argparse.Namespace) -> int:

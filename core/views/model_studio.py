@@ -41,7 +41,15 @@ from core.nlp.runs import (
     stage_texts_file,
     texts_label,
 )
-from core.nlp.training import DEFAULT_EPOCHS, DEFAULT_LR, MIN_TRAINING_STEPS, PATIENCE_STEPS, TrainingParams, estimate_training_seconds
+from core.nlp.training import (
+    DEFAULT_EPOCHS,
+    DEFAULT_LR,
+    MIN_TRAINING_STEPS,
+    PATIENCE_STEPS,
+    TrainingParams,
+    can_stop_early,
+    estimate_training_seconds,
+)
 from core.runs import FINISHED, status_label
 from core.scoring.reading import InputFileError, header_only
 from core.sentiment.corrections import CORRECTABLE, correction_count, corrections_for_training
@@ -50,7 +58,7 @@ from core.staged_uploads import still_kept
 from core.storage.tables import utcnow
 from core.views.batch_scoring import UploadCheck, check_upload
 from core.views.batch_scoring import may_delete as may_delete_run  # noqa: F401 - one rule for every run: ended, and theirs or an admin's
-from core.wording import count_of, loose_key, rough_duration, time_left, time_taken
+from core.wording import count_of, loose_key, rough_duration, time_left, time_taken, training_time_text
 
 METHODS = {
     "head": "Head only — frozen encoder, fastest (a minute on CPU)",
@@ -178,10 +186,11 @@ class Plan:
     device: str
     estimate_s: float
     per_base: dict[str, float] = field(default_factory=dict)  # the estimate with each available base encoder
+    may_stop_early: bool = False  # early stopping can end the run before its last epoch, which the estimate counts
 
     @property
     def estimate_text(self) -> str:
-        return rough_duration(self.estimate_s)
+        return training_time_text(self.estimate_s, self.may_stop_early)
 
     @property
     def per_base_text(self) -> str:
@@ -195,7 +204,7 @@ def training_plan(texts: Sequence[str], params: TrainingParams) -> Plan:
     label = device_label(device)
     per_base = {b: estimate_training_seconds(texts, replace(params, base=b), device) for b in base_choices()}
     chosen = per_base.get(params.base) or estimate_training_seconds(texts, params, device)
-    return Plan(label, chosen, per_base)
+    return Plan(label, chosen, per_base, may_stop_early=can_stop_early(params, len(texts)))
 
 
 def start_training(check: DataCheck, task: str, params: TrainingParams, launch: bool = True) -> int:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from core.nlp.training import TrainingParams, estimate_training_seconds, host_speed_factor, mean_tokens
+from core.nlp.training import TrainingParams, can_stop_early, estimate_training_seconds, host_speed_factor, mean_tokens
 
 
 def work(texts: list[str], params: TrainingParams, host_factor: float = 1.0) -> float:
@@ -174,6 +174,18 @@ def test_the_cli_says_the_estimate_in_the_pages_words(beacon_env, monkeypatch) -
     get_settings.cache_clear()
     texts, params = ["late parcel and rude support"] * 80, TrainingParams(method="head")
     line = estimate_line(texts, params)
-    assert line.startswith("base encoder: fast (all-MiniLM-L6-v2); device: cpu; estimated training time: about ")
-    assert line.endswith(rough_duration(estimate_training_seconds(texts, params, "cpu")))
+    assert line.startswith("base encoder: fast (all-MiniLM-L6-v2); device: cpu; estimated training time: at most about ")
+    assert rough_duration(estimate_training_seconds(texts, params, "cpu")) in line
     assert "minutes (estimate)" not in line
+
+
+def test_an_estimate_that_counts_epochs_early_stopping_may_skip_says_at_most(beacon_env) -> None:
+    """The estimate counts every epoch; a small file's automatic LoRA epochs (about 40 for 120 rows) often stop early."""
+    from core.cli.train import estimate_line
+    from core.wording import training_time_text
+
+    assert can_stop_early(TrainingParams(method="lora"), 120)  # automatic epochs, patience of a few of them
+    assert not can_stop_early(TrainingParams(method="lora", epochs=3), 120)  # patience 2: no epoch to skip
+    assert training_time_text(20, True) == "at most about 20 seconds (early stopping can end it sooner)"
+    assert training_time_text(20, False) == "about 20 seconds"
+    assert estimate_line(["late parcel and rude support"] * 120, TrainingParams(method="lora")).endswith("can end it sooner)")
