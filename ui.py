@@ -2,8 +2,10 @@
 
 import functools
 import html
+import io
 import logging
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,7 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.auth import current_actor
-from core.scoring.reading import unread_sheets_note
+from core.scoring.reading import with_sheet_first, workbook_sheets
 from core.settings import get_settings
 from core.wording import capitalised
 
@@ -120,16 +122,48 @@ def say_pending(key: str, level: str = "success"):  # noqa: ANN201 - whatever th
     return message
 
 
-def warn_unread_sheets(upload, where=st) -> None:  # noqa: ANN001 - an UploadedFile (or None), st or a column
-    """Under a file uploader: when the upload is a workbook with data on sheets after the first, say that only the
-    first is read (``core.scoring.reading.unread_sheets_note``); worked out once per uploaded file."""
+class SheetUpload(io.BytesIO):
+    """An uploaded workbook with the sheet the user picked moved to the front, where every reader looks: answers what
+    the pages ask of an UploadedFile (its own ``file_id``, so what a page worked out for another sheet is redone)."""
+
+    def __init__(self, data: bytes, name: str, file_id: str) -> None:
+        super().__init__(data)
+        self.name, self.file_id, self.size = name, file_id, len(data)
+
+
+def pick_sheet(upload, key: str, where=st):  # noqa: ANN001, ANN201 - an UploadedFile, a KeptUpload or None; st or a column
+    """Under the file uploader ``key``: a workbook with data on more than one sheet gets a **Sheet** picker (the first
+    sheet with data to start with); one whose only data is on a later sheet reads that sheet and says so. Returns the
+    upload as the page should read it (``core.scoring.reading.with_sheet_first``); any other file as it is."""
     if upload is None:
-        return
-    key = f"_sheets_note:{upload.file_id}"
-    if key not in st.session_state:
-        st.session_state[key] = unread_sheets_note(upload.getvalue(), upload.name)
-    if st.session_state[key]:
-        where.warning(plain(st.session_state[key]))
+        return None
+    found_key = f"_sheets:{upload.file_id}"
+    if found_key not in st.session_state:  # worked out once per uploaded file
+        st.session_state[found_key] = workbook_sheets(upload.getvalue(), upload.name)
+    sheets = st.session_state[found_key]
+    if sheets is None or not sheets.with_data:
+        return upload  # not a workbook, or an empty one: the reader says so
+    if len(sheets.with_data) == 1:
+        sheet = sheets.with_data[0]
+        if sheet != sheets.first:
+            where.caption(plain(f"Reading the sheet {sheet!r}: the first sheet, {sheets.first!r}, is empty."))
+    else:
+        keep_choice(f"{key}_sheet", sheets.with_data)  # another workbook's sheet
+        sheet = where.selectbox("Sheet", sheets.with_data, key=f"{key}_sheet", persist_state=KEPT,
+                                help=f"{upload.name} has data on {len(sheets.with_data)} sheets; the one picked is read.")  # fmt: skip
+    if sheet == sheets.first:
+        return upload
+    made_key, wanted = f"_sheet_first:{key}", f"{upload.file_id}:sheet:{sheet}"
+    made = st.session_state.get(made_key)
+    if made is None or made.file_id != wanted:
+        try:
+            data = with_sheet_first(upload.getvalue(), sheet)
+        except (ValueError, KeyError, zipfile.BadZipFile) as exc:  # a workbook whose sheet list is not as Excel writes it
+            where.warning(plain(f"{upload.name}: the sheet {sheet!r} could not be picked ({exc}); the first sheet is read."))
+            return upload
+        made = st.session_state[made_key] = SheetUpload(data, upload.name, wanted)
+    made.seek(0)
+    return made
 
 
 RUN_NUMBER = "_script_run"  # counts the script runs of this session (streamlit_app.py), so an uploader knows whether

@@ -21,12 +21,12 @@ from ui import (
     example_download,
     failing_plainly,
     may,
+    pick_sheet,
     plain,
     say,
     say_pending,
     table,
     use_app_navigation,
-    warn_unread_sheets,
 )
 
 use_app_navigation()
@@ -72,7 +72,7 @@ def new_run_form() -> None:
         st.caption("Rows are read and scored in chunks, so a file of millions of rows is fine.")
         example_download("batch")
         return
-    warn_unread_sheets(upload)
+    upload = pick_sheet(upload, "scoring_upload")
     try:
         path = saved_upload(upload)
         check = batch_scoring.check_upload(path, upload.name)

@@ -45,13 +45,13 @@ from ui import (
     may,
     open_tab,
     page_tabs,
+    pick_sheet,
     plain,
     say,
     say_pending,
     tab_upload,
     table,
     use_app_navigation,
-    warn_unread_sheets,
 )
 
 use_app_navigation()
@@ -228,7 +228,7 @@ def import_section() -> None:
     if upload is None:
         example_download("faq")
     else:
-        warn_unread_sheets(upload)
+        upload = pick_sheet(upload, "cs_faq_upload")
         try:
             frame = read_faq_file(upload.getvalue(), upload.name)
         except FaqFileError as exc:
@@ -349,7 +349,7 @@ def tickets_tab() -> None:
         st.info("Upload an export of customer messages to see intents, sentiment over time, the deflection rate and unanswered questions.")
         example_download("tickets")
         return
-    warn_unread_sheets(upload)
+    upload = pick_sheet(upload, "cs_tickets_upload")
     try:
         frame = read_faq_file(upload.getvalue(), upload.name)
     except FaqFileError as exc:
@@ -447,7 +447,7 @@ def past_questions_tab() -> None:
     kb = kb_picker("cs_batch_kb")
     if upload is None or kb is None:
         return
-    warn_unread_sheets(upload)
+    upload = pick_sheet(upload, "cs_batch_upload")
     staged = st.session_state.get("cs_b_staged")
     try:
         source, check = view.past_questions_upload(upload.name, upload.getvalue(),

@@ -28,13 +28,13 @@ from ui import (
     may,
     open_tab,
     page_tabs,
+    pick_sheet,
     plain,
     say,
     say_pending,
     tab_upload,
     table,
     use_app_navigation,
-    warn_unread_sheets,
 )
 
 use_app_navigation()
@@ -189,7 +189,7 @@ def train_tab() -> None:
         st.info("Upload a CSV with one example per row: the text and its label (for example an export of reviewed tickets).")
         example_download("labelled")
         return
-    warn_unread_sheets(upload)
+    upload = pick_sheet(upload, "studio_upload")
     try:
         frame = studio.read_training_file(upload.getvalue(), upload.name)
     except LabelledFileError as exc:
@@ -319,7 +319,7 @@ def compression_choices() -> tuple[str, TextsFile | None, bool]:
     if upload is None:
         st.caption("Without a file the student learns on the project's own texts for the task.")
         return student, None, True
-    warn_unread_sheets(upload)
+    upload = pick_sheet(upload, "studio_texts_upload")
     saved = st.session_state.get(TEXTS_KEY)
     try:
         path, check = studio.texts_upload(upload.name, upload.getvalue(), saved[1] if saved and saved[0] == upload.file_id else None)

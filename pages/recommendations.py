@@ -22,13 +22,13 @@ from ui import (
     keep_choice,
     may,
     page_tabs,
+    pick_sheet,
     plain,
     say,
     say_pending,
     tab_upload,
     table,
     use_app_navigation,
-    warn_unread_sheets,
 )
 
 use_app_navigation()
@@ -131,8 +131,8 @@ def data_tab() -> None:
         example_download("interactions", left)
     if items_file is None:
         example_download("catalogue", right)
-    warn_unread_sheets(inter_file, left)
-    warn_unread_sheets(items_file, right)
+    inter_file = pick_sheet(inter_file, "rec_interactions", left)
+    items_file = pick_sheet(items_file, "rec_items", right)
     # each file is read as soon as it arrives, so a file that cannot be used is said before the other is chosen
     inter = read_upload(inter_file) if inter_file is not None else None
     items = read_upload(items_file) if items_file is not None else None

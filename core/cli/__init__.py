@@ -22,7 +22,7 @@ from pathlib import Path
 
 def warn_unread_sheets(*paths: Path) -> None:
     """"warning: Only the first sheet of …" on standard error for each workbook given with data after its first
-    sheet (``core.scoring.reading.unread_sheets_note``), as every upload on the pages says it."""
+    sheet (``core.scoring.reading.unread_sheets_note``); the pages offer a Sheet picker instead."""
     from core.scoring.reading import unread_sheets_note
 
     for path in paths:

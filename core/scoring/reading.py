@@ -26,8 +26,10 @@ import csv
 import dataclasses
 import difflib
 import gzip
+import html
 import io
 import itertools
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -402,6 +404,57 @@ def _sheet_names(source: Path | BinaryIO) -> tuple[str, bool, list[str]]:
 
 def _has_data(sheet) -> bool:  # noqa: ANN001 - an openpyxl read-only worksheet
     return any(_cell_text(v).strip() for row in sheet.iter_rows(values_only=True) for v in row)
+
+
+@dataclass(frozen=True)
+class WorkbookSheets:
+    """An .xlsx workbook's first sheet and the sheets that hold data, in the workbook's order."""
+
+    first: str
+    with_data: list[str]
+
+
+def workbook_sheets(source: bytes, name: str) -> WorkbookSheets | None:
+    """The sheets of an uploaded .xlsx workbook (a page offers the ones with data to pick from); None for any other
+    file, or one that cannot be read as a workbook (its reader says why)."""
+    if not (name.lower().endswith(".xlsx") or source.startswith(WORKBOOK)):
+        return None
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(source), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - a ZIP of something else: the reader explains
+        return None
+    try:
+        return WorkbookSheets(book.worksheets[0].title, [sheet.title for sheet in book.worksheets if _has_data(sheet)])
+    finally:
+        book.close()
+
+
+_SHEET_LIST = re.compile(rb"(<(?:\w+:)?sheets\b[^>]*>)(.*?)(</(?:\w+:)?sheets>)", re.S)
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/>|<(?:\w+:)?sheet\b.*?</(?:\w+:)?sheet>", re.S)
+_SHEET_NAME = re.compile(rb"""\bname\s*=\s*(["'])(.*?)\1""", re.S)
+
+
+def with_sheet_first(source: bytes, sheet: str) -> bytes:
+    """The .xlsx workbook ``source`` with ``sheet`` moved to the front of its sheet list, which is what every reader
+    reads: a team picks the sheet of a workbook instead of re-saving it. Only the list in ``xl/workbook.xml``
+    changes; every part is copied as it is."""
+    with zipfile.ZipFile(io.BytesIO(source)) as book:
+        listing = book.read("xl/workbook.xml")
+        found = _SHEET_LIST.search(listing)
+        entries = _SHEET.findall(found.group(2)) if found else []
+        names = [html.unescape(m.group(2).decode("utf-8")) if (m := _SHEET_NAME.search(e)) else None for e in entries]
+        if sheet not in names:
+            raise InputFileError(f"the workbook has no sheet {sheet!r}")
+        picked = entries[names.index(sheet)]
+        rest = _SHEET.sub(lambda m: b"" if m.group(0) == picked else m.group(0), found.group(2), count=0)
+        listing = listing[: found.start(2)] + picked + rest + listing[found.end(2) :]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+            for info in book.infolist():
+                copy.writestr(info, listing if info.filename == "xl/workbook.xml" else book.read(info.filename))
+    return out.getvalue()
 
 
 def unread_sheets_note(source: bytes | Path, name: str) -> str | None:

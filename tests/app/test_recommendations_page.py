@@ -355,3 +355,19 @@ def test_a_viewer_sees_the_versions_and_results_but_no_forms(db):
     at = switch_tab(at, "Explore")
     assert_no_exception(at)
     assert not at.checkbox and any("Nightly refit and export: off" in c.value for c in at.caption)
+
+
+def test_the_interactions_sheet_of_a_workbook_is_picked(db):
+    from tests.app.test_scoring_uploads_other_pages import XLSX
+    from tests.unit.test_scoring_reading import workbook
+
+    rows = [line.split(",") for line in interactions().splitlines()]
+    book = workbook(("Notes", [["Exported by", "the web team"]]), ("Clicks", rows))
+    at = open_page("recommendations.py", "Data")
+    at.file_uploader(key="rec_interactions").set_value(("clicks.xlsx", book, XLSX))
+    at.file_uploader(key="rec_items").set_value(("catalogue.csv", ITEMS.encode(), "text/csv"))
+    at = at.run()
+    assert_no_exception(at)
+    at = at.selectbox(key="rec_interactions_sheet").set_value("Clicks").run()
+    assert_no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Usable interactions"] == "50"  # as from the CSV

@@ -46,20 +46,46 @@ def test_recommendations_says_a_bad_file_before_the_other_is_chosen(tiny_models)
     assert "Upload both files to see the column mapping and the data check." in texts(at.info)  # still asked for both
 
 
-def test_a_workbook_with_data_after_its_first_sheet_is_said_to_be_read_from_the_first_sheet_only(tiny_models):
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOADS = [("model_studio.py", "Train", "studio_upload"), ("customer_service.py", "Knowledge bases", "cs_faq_upload"),
+           ("customer_service.py", "Tickets", "cs_tickets_upload"), ("batch_scoring.py", None, None)]  # fmt: skip
+DATA = [["text", "label", "question", "answer", "timestamp"], *(
+    [f"Profit up {i}", "positive", f"Fees {i}?", "None.", "2026-01-0{i}"] for i in range(1, 7))]  # every page's columns
+
+
+def offered_columns(at) -> set[str]:  # noqa: ANN001 - AppTest
+    return {str(option) for box in at.selectbox if box.label != "Sheet" for option in box.options}
+
+
+def test_the_sheet_of_a_workbook_is_picked_on_every_upload(tiny_models):
     from tests.unit.test_scoring_reading import workbook
 
-    book = ("export.xlsx", workbook(("Cover", [["Exported by the support team"]]), ("Data", [["text", "label"], ["Up", "positive"]])),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
-    said = "Only the first sheet of export.xlsx ('Cover') is read; the sheet 'Data' also holds data."
-    for page, tab, key in [("model_studio.py", "Train", "studio_upload"), ("customer_service.py", "Knowledge bases", "cs_faq_upload"),
-                           ("customer_service.py", "Tickets", "cs_tickets_upload"), ("batch_scoring.py", None, None)]:  # fmt: skip
+    book = ("export.xlsx", workbook(("Cover", [["Exported by", "the support team"]]), ("Data", DATA)), XLSX)
+    for page, tab, key in UPLOADS:
         at = open_page(page, tab) if tab else open_page(page)
-        uploader = at.file_uploader(key=key) if key else at.file_uploader[0]
-        uploader.set_value(book)
+        (at.file_uploader(key=key) if key else at.file_uploader[0]).set_value(book)
         at.run()
         assert_no_exception(at)
-        assert any(text.startswith(said) for text in texts(at.warning)), (page, tab, texts(at.warning), texts(at.error))
+        sheet = next(box for box in at.selectbox if box.label == "Sheet")
+        assert (sheet.options, sheet.value) == (["Cover", "Data"], "Cover"), page  # as before: the first sheet
+        assert "text" not in offered_columns(at)
+        at = sheet.set_value("Data").run()
+        assert_no_exception(at)
+        assert {"text", "question"} <= offered_columns(at), (page, tab, offered_columns(at), texts(at.error))
+
+
+def test_a_workbook_whose_data_is_on_a_later_sheet_is_read_from_it(tiny_models):
+    from tests.unit.test_scoring_reading import workbook
+
+    book = ("export.xlsx", workbook(("Blank", []), ("Data", DATA)), XLSX)
+    for page, tab, key in UPLOADS:
+        at = open_page(page, tab) if tab else open_page(page)
+        (at.file_uploader(key=key) if key else at.file_uploader[0]).set_value(book)
+        at.run()
+        assert_no_exception(at)
+        assert "Reading the sheet 'Data': the first sheet, 'Blank', is empty." in texts(at.caption), page
+        assert {"text", "question"} <= offered_columns(at), (page, texts(at.error))
+        assert not [e for e in texts(at.error) if "sheet" in e], page  # was: "the workbook's first sheet ('Blank') is empty"
     at = open_page("customer_service.py", "Knowledge bases")
-    at.file_uploader(key="cs_faq_upload").set_value(("one.xlsx", workbook(("Data", [["question", "answer"], ["Fees?", "None."]])), book[2]))
-    assert not [text for text in texts(at.run().warning) if "first sheet" in text]  # a one-sheet workbook: nothing to say
+    at.file_uploader(key="cs_faq_upload").set_value(("one.xlsx", workbook(("Data", DATA)), XLSX))
+    assert not [box for box in at.run().selectbox if box.label == "Sheet"]  # one sheet: nothing to pick

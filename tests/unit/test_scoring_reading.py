@@ -12,6 +12,7 @@ import pytest
 from core.scoring.reading import (
     InputFileError,
     InputSpec,
+    WorkbookSheets,
     count_records,
     inspect_input,
     iter_chunks,
@@ -19,6 +20,8 @@ from core.scoring.reading import (
     read_whole_table,
     suggest_text_column,
     unread_sheets_note,
+    with_sheet_first,
+    workbook_sheets,
 )
 
 
@@ -312,6 +315,23 @@ def test_a_workbook_with_data_after_its_first_sheet_is_said_to_be_read_from_the_
     saved = write(tmp_path, "saved.bin", workbook(cover, data))  # a path, known as a workbook by its first bytes
     assert unread_sheets_note(saved, saved.name).startswith("Only the first sheet of saved.bin ('Cover') is read")
     assert unread_sheets_note(tmp_path / "gone.xlsx", "gone.xlsx") is None  # no file: the reader says so
+
+
+def test_a_sheet_picked_is_moved_to_the_front_where_every_reader_reads():
+    from openpyxl import load_workbook
+
+    cover, data = ("Cover", [["Exported by", "the support team"]]), ("Q3 & Q4 <data>", [["text", "label"], ["Profit up", "positive"]])
+    book = workbook(cover, ("Blank", []), data)
+    assert workbook_sheets(book, "export.xlsx") == WorkbookSheets("Cover", ["Cover", "Q3 & Q4 <data>"])
+    moved = with_sheet_first(book, "Q3 & Q4 <data>")  # a name XML escapes
+    assert read_whole_table(moved, "export.xlsx").to_dict("list") == {"text": ["Profit up"], "label": ["positive"]}
+    assert [sheet.title for sheet in load_workbook(io.BytesIO(moved)).worksheets] == ["Q3 & Q4 <data>", "Cover", "Blank"]
+    assert read_whole_table(with_sheet_first(moved, "Cover"), "e.xlsx").columns.tolist() == ["Exported by", "the support team"]
+    with pytest.raises(InputFileError, match="no sheet 'Nope'"):
+        with_sheet_first(book, "Nope")
+    assert workbook_sheets(b"text,label\nProfit up,positive\n", "x.csv") is None
+    assert workbook_sheets(b"PK\x03\x04 not a workbook", "x.xlsx") is None  # the reader says why
+    assert workbook_sheets(workbook(("Blank", [])), "e.xlsx") == WorkbookSheets("Blank", [])
 
 
 def test_a_delimiter_at_the_end_of_every_row_leaves_each_value_under_its_own_column():
