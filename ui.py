@@ -132,8 +132,9 @@ class SheetUpload(io.BytesIO):
 
 
 def pick_sheet(upload, key: str, where=st):  # noqa: ANN001, ANN201 - an UploadedFile, a KeptUpload or None; st or a column
-    """Under the file uploader ``key``: a workbook with data on more than one sheet gets a **Sheet** picker (the first
-    sheet with data to start with); one whose only data is on a later sheet reads that sheet and says so. Returns the
+    """Under the file uploader ``key``: a workbook with data on more than one sheet gets a **Sheet** picker (the largest
+    sheet to start with: a cover sheet in front is small); one whose only data is on a later sheet reads that sheet and
+    says so. Returns the
     upload as the page should read it (``core.scoring.reading.with_sheet_first``); any other file as it is."""
     if upload is None:
         return None
@@ -148,9 +149,13 @@ def pick_sheet(upload, key: str, where=st):  # noqa: ANN001, ANN201 - an Uploade
         if sheet != sheets.first:
             where.caption(plain(f"Reading the sheet {sheet!r}: the first sheet, {sheets.first!r}, is empty."))
     else:
-        keep_choice(f"{key}_sheet", sheets.with_data)  # another workbook's sheet
+        if st.session_state.get(f"{key}_sheet_of") != upload.file_id:  # a new workbook starts at its largest sheet
+            st.session_state[f"{key}_sheet_of"] = upload.file_id
+            st.session_state.pop(f"{key}_sheet", None)
+        keep_choice(f"{key}_sheet", sheets.with_data, sheets.largest)
         sheet = where.selectbox("Sheet", sheets.with_data, key=f"{key}_sheet", persist_state=KEPT,
-                                help=f"{upload.name} has data on {len(sheets.with_data)} sheets; the one picked is read.")  # fmt: skip
+                                help=f"{upload.name} has data on {len(sheets.with_data)} sheets; the one picked is read "
+                                     f"(at first the largest, {sheets.largest!r}).")  # fmt: skip
     if sheet == sheets.first:
         return upload
     made_key, wanted = f"_sheet_first:{key}", f"{upload.file_id}:sheet:{sheet}"

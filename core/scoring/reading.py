@@ -408,10 +408,12 @@ def _has_data(sheet) -> bool:  # noqa: ANN001 - an openpyxl read-only worksheet
 
 @dataclass(frozen=True)
 class WorkbookSheets:
-    """An .xlsx workbook's first sheet and the sheets that hold data, in the workbook's order."""
+    """An .xlsx workbook's first sheet, the sheets that hold data (in the workbook's order) and the largest of them (by
+    the range of cells it spans): a cover or notes sheet in front of the data is small."""
 
     first: str
     with_data: list[str]
+    largest: str | None = None
 
 
 def workbook_sheets(source: bytes, name: str) -> WorkbookSheets | None:
@@ -426,7 +428,9 @@ def workbook_sheets(source: bytes, name: str) -> WorkbookSheets | None:
     except Exception:  # noqa: BLE001 - a ZIP of something else: the reader explains
         return None
     try:
-        return WorkbookSheets(book.worksheets[0].title, [sheet.title for sheet in book.worksheets if _has_data(sheet)])
+        with_data = [sheet for sheet in book.worksheets if _has_data(sheet)]
+        largest = max(with_data, key=lambda sheet: (sheet.max_row or 0) * (sheet.max_column or 0), default=None)
+        return WorkbookSheets(book.worksheets[0].title, [sheet.title for sheet in with_data], largest and largest.title)
     finally:
         book.close()
 

@@ -368,6 +368,8 @@ def test_the_interactions_sheet_of_a_workbook_is_picked(db):
     at.file_uploader(key="rec_items").set_value(("catalogue.csv", ITEMS.encode(), "text/csv"))
     at = at.run()
     assert_no_exception(at)
-    at = at.selectbox(key="rec_interactions_sheet").set_value("Clicks").run()
-    assert_no_exception(at)
+    assert at.selectbox(key="rec_interactions_sheet").value == "Clicks"  # the largest sheet
     assert {m.label: m.value for m in at.metric}["Usable interactions"] == "50"  # as from the CSV
+    at = at.selectbox(key="rec_interactions_sheet").set_value("Notes").run()
+    assert_no_exception(at)
+    assert "Usable interactions" not in {m.label for m in at.metric}  # the notes are no interactions

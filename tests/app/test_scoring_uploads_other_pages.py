@@ -67,11 +67,15 @@ def test_the_sheet_of_a_workbook_is_picked_on_every_upload(tiny_models):
         at.run()
         assert_no_exception(at)
         sheet = next(box for box in at.selectbox if box.label == "Sheet")
-        assert (sheet.options, sheet.value) == (["Cover", "Data"], "Cover"), page  # as before: the first sheet
-        assert "text" not in offered_columns(at)
-        at = sheet.set_value("Data").run()
-        assert_no_exception(at)
+        assert (sheet.options, sheet.value) == (["Cover", "Data"], "Data"), page  # the largest, not the cover in front
         assert {"text", "question"} <= offered_columns(at), (page, tab, offered_columns(at), texts(at.error))
+        at = sheet.set_value("Cover").run()
+        assert_no_exception(at)
+        assert "text" not in offered_columns(at)  # the cover's one row is read
+        assert next(box for box in at.selectbox if box.label == "Sheet").value == "Cover"
+    other = ("november.xlsx", workbook(("Cover", [["Exported in November"]]), ("Data", DATA[:4])), XLSX)
+    at.file_uploader[0].set_value(other)  # on Batch scoring (the last page):'s: another workbook starts at its largest sheet again
+    assert next(box for box in at.run().selectbox if box.label == "Sheet").value == "Data"
 
 
 def test_a_workbook_whose_data_is_on_a_later_sheet_is_read_from_it(tiny_models):
