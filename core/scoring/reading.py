@@ -73,6 +73,7 @@ class InputSpec:
     delimiter: str  # "" for xlsx
     columns: list[str]
     title_records: int = 0  # rows above the column names (a report's title), skipped
+    sheet: str = ""  # the workbook's sheet read (its first: a page moves the sheet picked to the front)
 
     def describe(self) -> str:
         title = f", {count_of(self.title_records, 'row')} above the column names (a title) skipped" if self.title_records else ""
@@ -80,7 +81,7 @@ class InputSpec:
 
     def _format(self) -> str:
         if self.kind == "xlsx":
-            return "Excel workbook (first sheet)"
+            return f"Excel workbook (sheet {self.sheet!r})" if self.sheet else "Excel workbook (first sheet)"
         enc = {"utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "utf-16-le": "UTF-16 (little-endian, no BOM)",
                "utf-16-be": "UTF-16 (big-endian, no BOM)", "utf-8": "UTF-8", "cp1252": "Windows-1252 (Latin-1)"}
         return f"{'gzip-compressed ' if self.kind == 'csv.gz' else ''}CSV, {enc.get(self.encoding, self.encoding)}, " + (
@@ -89,11 +90,12 @@ class InputSpec:
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "encoding": self.encoding, "delimiter": self.delimiter, "columns": list(self.columns),
-                "title_records": self.title_records}  # fmt: skip
+                "title_records": self.title_records, "sheet": self.sheet}  # fmt: skip
 
     @classmethod
     def from_dict(cls, path: Path, data: dict) -> InputSpec:
-        return cls(Path(path), data["kind"], data["encoding"], data["delimiter"], list(data["columns"]), data.get("title_records", 0))
+        return cls(Path(path), data["kind"], data["encoding"], data["delimiter"], list(data["columns"]), data.get("title_records", 0),
+                   data.get("sheet", ""))  # fmt: skip
 
 
 @dataclass
@@ -239,7 +241,7 @@ def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, v
         _check_workbook(path, name)
         header, titles = _xlsx_header(path, name)
         columns = _named_part(header, itertools.islice(_xlsx_rows(path, name), SAMPLE_RECORDS))
-        return InputSpec(path, kind, "", "", _unique_columns(columns), titles)
+        return InputSpec(path, kind, "", "", _unique_columns(columns), titles, _sheet_names(path)[0])
     try:
         with _open_binary(path, kind) as fh:
             sample = fh.read(SAMPLE_BYTES)

@@ -200,6 +200,8 @@ def test_gzip_and_xlsx_inputs(tmp_path):
     spec, good, bad = all_rows(tmp_path / "in.xlsx")
     assert spec.kind == "xlsx" and spec.columns == ["id", "text", "score"]
     assert good == [(2, ["1", "Profit rose", "2.5"]), (3, ["2", "", "3"])] and not bad
+    assert spec.describe() == "Excel workbook (sheet 'Sheet')"  # the sheet read, by name (a page may have moved it first)
+    assert InputSpec.from_dict(spec.path, spec.as_dict()) == spec  # stored with a run, read back alike on resume
 
 
 @pytest.mark.parametrize(
