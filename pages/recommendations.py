@@ -160,6 +160,10 @@ def data_tab() -> None:
     for level in ("error", "warning", "info"):
         for message in check.messages(level):
             say(level, message)
+    if check.suggested_min_rating is not None:
+        st.button(f"Count from rating {check.suggested_min_rating:g}", key="rec_count_liked", on_click=st.session_state.__setitem__,
+                  args=(f"rec_min_rating_{inter_file.file_id}", check.suggested_min_rating),
+                  help="Only interactions rated this or more count as a user liking the item (in training and evaluation)")  # fmt: skip
     name = st.text_input("Dataset name", value=inter_file.name.rsplit(".", 1)[0], key="rec_dataset_name", persist_state=KEPT)
     saving = job_running("rec_save_job")
     if st.button("Save as dataset version", disabled=not check.ok or saving, type="primary"):

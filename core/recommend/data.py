@@ -101,6 +101,7 @@ class DataCheck:
     stats: dict[str, float | int | str] = field(default_factory=dict)
     interactions: pd.DataFrame | None = None  # user, item, rating, event, timestamp (float seconds)
     items: pd.DataFrame | None = None  # item, title, description, category, tags, price
+    suggested_min_rating: float | None = None  # on a star scale with every rating counted: where "liked" starts
 
     @property
     def ok(self) -> bool:
@@ -263,7 +264,11 @@ def _with_ratings(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None
     check.stats["rating scale"] = f"{low:g} to {high:g} ({distinct} distinct values)"
     scale = f"{name}: the ratings in column {m['rating']!r} range from {low:g} to {high:g} with {distinct} distinct values"
     if min_rating is None:
-        check.add("info", f"{scale}; every interaction counts as relevant, whatever its rating")
+        check.suggested_min_rating = liked_from(low, high, distinct)
+        liked = "" if check.suggested_min_rating is None else (
+            f". To count only what users liked, count from {check.suggested_min_rating:g}: "
+            f"{int((rating >= check.suggested_min_rating).sum()):,} of {len(rating):,} interactions")
+        check.add("info", f"{scale}; every interaction counts as relevant, whatever its rating (a {low:g} too){liked}")
     else:
         kept = rating >= min_rating
         check.stats["relevant from rating"] = min_rating
@@ -275,6 +280,18 @@ def _with_ratings(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None
         check.add("warning", f"{name}: {count_of(len(negative), 'rating')} in column {m['rating']!r} "
                              f"{one_or_many(len(negative), 'is', 'are')} negative ({_lines(negative)})")
     return frame
+
+
+LIKED_SHARE = 0.75  # "liked" starts three quarters up a star scale: 4 of 1-5 (as MovieLens studies count), 8 of 1-10
+
+
+def liked_from(low: float, high: float, distinct: int) -> float | None:
+    """The rating from which an interaction reads as the user liking the item, on what looks like a star scale (at
+    least 3 distinct ratings, from 0 or more to 10 at most), rounded to a half; None for anything else (a like/dislike
+    pair, play counts, prices)."""
+    if distinct < 3 or low < 0 or high > 10 or high <= low:
+        return None
+    return round((low + LIKED_SHARE * (high - low)) * 2) / 2
 
 
 def _with_timestamps(check: DataCheck, frame: pd.DataFrame, m: dict[str, str | None], name: str) -> pd.DataFrame:

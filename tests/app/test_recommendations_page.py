@@ -55,6 +55,16 @@ def test_only_interactions_rated_from_a_chosen_rating_are_kept_in_the_saved_vers
     assert saved.stats["usable interactions"] == 20 and saved.stats["relevant from rating"] == 4.0
 
 
+def test_one_click_counts_only_what_users_liked_on_a_star_scale(db):
+    at = upload_both(open_page("recommendations.py", "Data"))
+    assert any("(a 1 too). To count only what users liked, count from 4: 21 of 51 interactions" in t for t in texts(at.info))
+    at = button(at, "Count from rating 4").click().run()
+    assert_no_exception(at)
+    assert widget(at.number_input, "Count an interaction as relevant from rating").value == 4.0
+    assert {m.label: m.value for m in at.metric}["Usable interactions"] == "20"  # stars 4 and 5
+    assert not [b for b in at.button if b.label.startswith("Count from rating")]  # chosen: nothing more to suggest
+
+
 def test_uploaded_files_stay_when_another_tab_is_opened_and_the_data_tab_again(db):
     at = upload_both(open_page("recommendations.py", "Data"))
     assert {m.label: m.value for m in at.metric}["Usable interactions"] == "50"

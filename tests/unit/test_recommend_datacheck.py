@@ -71,8 +71,20 @@ def test_only_interactions_rated_at_least_the_minimum_count_when_one_is_given():
     assert sorted(zip(check.interactions["user"], check.interactions["item"])) == [("u1", "A"), ("u2", "A"), ("u2", "C")]
     assert check.stats["users"] == 2 and check.stats["relevant from rating"] == 3.5
     everything = run(b"user,item,rating\nu1,A,5\nu1,B,2\n")
-    assert any(m.endswith("every interaction counts as relevant, whatever its rating") for m in everything.messages("info"))
-    assert everything.stats["usable interactions"] == 2
+    assert any(m.endswith("every interaction counts as relevant, whatever its rating (a 2 too)") for m in everything.messages("info"))
+    assert everything.stats["usable interactions"] == 2 and everything.suggested_min_rating is None  # two values: no scale
+
+
+def test_on_a_star_scale_counting_every_rating_suggests_where_liked_starts():
+    """A 1-star rating counted as relevant makes a recommender learn, and be scored on, what users disliked."""
+    from core.recommend.data import liked_from
+
+    stars = run(b"user,item,rating\nu1,A,5\nu1,B,1\nu2,A,4\nu2,C,3\nu3,B,2\n")
+    assert stars.suggested_min_rating == 4
+    assert any(m.endswith("(a 1 too). To count only what users liked, count from 4: 2 of 5 interactions")
+               for m in stars.messages("info"))  # fmt: skip
+    assert (liked_from(0.5, 5, 10), liked_from(1, 10, 10)) == (4, 8)
+    assert liked_from(0, 1, 2) is None and liked_from(1, 5000, 300) is None  # a like/dislike pair, play counts
 
 
 def test_missing_required_column_is_an_error_that_names_the_field():
