@@ -20,6 +20,16 @@ def act(action, success: str) -> None:  # noqa: ANN001 - a no-argument callable
         st.session_state["admin_message"] = ("success", success)
 
 
+def add_user() -> None:
+    """"Add user": the form empties once the user is added; a refusal (a name taken, a short password) keeps the
+    name and role to fix."""
+    state = st.session_state
+    name, role = state["new_user_name"], state["new_user_role"]
+    act(lambda: auth.create_user(name, state["new_user_password"], role), f"Added {name} as {role}.")
+    if state["admin_message"][0] == "success":
+        state["new_user_name"] = state["new_user_password"] = ""
+
+
 USER_COLUMNS = {
     "username": st.column_config.TextColumn("User"),
     "role": st.column_config.TextColumn("Role"),
@@ -63,15 +73,13 @@ if users_tab.open:
         table(view.users_frame(users), hide_index=True, width="stretch", key="admin_users",
               column_config=USER_COLUMNS)  # fmt: skip
         st.caption(view.roles_caption())
-        with st.form("new_user", clear_on_submit=True):
+        with st.form("new_user"):
             st.subheader("Add a user")
             c1, c2, c3 = st.columns(3)
-            name = c1.text_input("Username", key="new_user_name")
-            password = c2.text_input("Initial password (10+ characters)", type="password", key="new_user_password")
-            role = c3.selectbox("Role", ROLES, key="new_user_role")
-            if st.form_submit_button("Add user", type="primary"):
-                act(lambda: auth.create_user(name, password, role), f"Added {name} as {role}.")
-                st.rerun()
+            c1.text_input("Username", key="new_user_name")
+            c2.text_input("Initial password (10+ characters)", type="password", key="new_user_password")
+            c3.selectbox("Role", ROLES, key="new_user_role")
+            st.form_submit_button("Add user", type="primary", on_click=add_user)
         if users:
             st.subheader("Change a user")
             names = [u.username for u in users]

@@ -121,11 +121,17 @@ def test_only_admins_see_the_admin_page_and_it_manages_users(db):
     assert_no_exception(at)
     assert texts(at.title) == ["Users, audit log and settings"]
     widget(at.text_input, "Username").input("li")
-    widget(at.text_input, "Initial password (10+ characters)").input("a-long-password")
+    widget(at.text_input, "Initial password (10+ characters)").input("short")
     widget(at.selectbox, "Role").set_value("analyst")
     at = button(at, "Add user").click().run()
     assert_no_exception(at)
+    assert at.error and not at.success
+    assert (widget(at.text_input, "Username").value, widget(at.selectbox, "Role").value) == ("li", "analyst")  # kept to fix
+    widget(at.text_input, "Initial password (10+ characters)").input("a-long-password")
+    at = button(at, "Add user").click().run()
+    assert_no_exception(at)
     assert "Added li as analyst." in texts(at.success)
+    assert widget(at.text_input, "Username").value == ""  # ready for the next one
     [users] = [f for f in at.dataframe if "role" in f.value.columns]
     assert dict(zip(users.value["username"], users.value["role"]))["li"] == "analyst"
     li = users.value.set_index("username").loc["li"]
