@@ -584,9 +584,9 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
     say_pending("cs_b_report")
 
 
-def add_missing_answer(question_key: str) -> None:
-    """"Add to the knowledge base": the entry written becomes a new version of the base picked; the fields empty only
-    once it is added (a refusal keeps them to fix)."""
+def add_missing_answer(question_key: str, asked: str) -> None:
+    """"Add to the knowledge base": the entry written becomes a new version of the base picked, and the group's question
+    ``asked`` is asked again to show what it gets now; the fields empty only once it is added (a refusal keeps them)."""
     state = st.session_state
     category = state.get("cs_log_category", "")
     entry = pd.DataFrame({"question": [state[question_key]], "answer": [state.get("cs_log_answer_text", "")], "category": [category]})
@@ -598,6 +598,7 @@ def add_missing_answer(question_key: str) -> None:
         return
     state["cs_log_added"] = ("success" if report.version else "warning", view.added_entry_text(report))
     if report.version:
+        state["cs_log_asked_again"] = view.asked_again_text(state["cs_log_target"], asked, state[question_key])
         state["cs_log_answer_text"] = state["cs_log_category"] = ""
 
 
@@ -616,8 +617,10 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
         names = [k.name for k in list_kbs()]
         keep_choice("cs_log_target", names, kb)
         c2.selectbox("Add to knowledge base", names, key="cs_log_target", persist_state=KEPT)
-        st.button("Add to the knowledge base", type="primary", key="cs_log_add", on_click=add_missing_answer, args=(question_key,))
+        st.button("Add to the knowledge base", type="primary", key="cs_log_add", on_click=add_missing_answer,
+                  args=(question_key, view.group_question(clusters, group)))  # fmt: skip
     say_pending("cs_log_added")  # outside: the expander may be closed
+    say_pending("cs_log_asked_again", "info")
 
 
 def log_tab() -> None:

@@ -17,6 +17,7 @@ from core.settings import get_settings
 from core.staged_uploads import keep_upload, still_kept
 from core.stats import wilson_interval
 from core.support import operating_points as points
+from core.support.assistant import ask
 from core.support.batch import BatchReport
 from core.support.decision import EMPTY_KB, LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE, Policy
 from core.support.insights import NO_INTENT, QuestionInsights
@@ -210,6 +211,17 @@ def group_question(clusters: pd.DataFrame, number: int) -> str:
     """The group's example closest to its centre (listed first), as the suggested question of a new FAQ entry."""
     examples = clusters.loc[clusters["cluster"] == number, "examples"].iloc[0]
     return str(examples).split(" | ")[0]
+
+
+def asked_again_text(kb: str, question: str, entry_question: str) -> str:
+    """The check after writing a group's missing answer: the group's question asked again (not logged) and what the
+    knowledge base does with it now; still escalated, the team learns it now rather than from the next customer."""
+    result = ask(kb, question, log=False)
+    if not result.decision.escalate:
+        which = "the new entry" if result.matched_question == " ".join(entry_question.split()) else f"the entry {result.matched_question!r}"
+        return f"Asked again now, {question!r} is answered with {which} (confidence {result.decision.confidence:.2f})."
+    return (f"Asked again now, {question!r} is still escalated ({', '.join(result.decision.reasons)}): word the entry's "
+            "question the way customers ask, or add more ways of asking it in the Knowledge bases tab.")
 
 
 def added_entry_text(report: ImportReport) -> str:

@@ -456,6 +456,8 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
     entries = kb_entries("Cards")
     assert suggested in entries["question"].tolist() and len(entries) == 4  # the FAQ's three entries and the new one
     assert at.text_area(key="cs_log_answer_text").value == ""  # ready for the next one
+    [again] = [t for t in texts(at.info) if t.startswith("Asked again now")]
+    assert again.startswith(f"Asked again now, {suggested!r} is answered with the new entry (confidence "), again
     at.selectbox(key="cs_log_period").set_value("Last 7 days").run()
     assert_no_exception(at)
     assert {m.label: m.value for m in at.metric}["Questions asked"] == "3"

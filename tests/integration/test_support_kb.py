@@ -304,3 +304,18 @@ def test_the_scored_tickets_download_keeps_the_exports_own_columns_row_for_row(d
     assert download["input_intent"].tolist() == ["pin", "card"]  # the file's own column, beside the model's intent
     assert "intent" in download.columns and "ts" not in download.columns  # the timestamp is already the analysis's
     assert all(len(p.split(".")[-1]) <= 4 for p in download["p_negative"])  # rounded as the confidence is
+
+
+def test_a_question_asked_again_after_its_missing_answer_is_written_says_what_it_gets_now(db, models) -> None:
+    from core.support.assistant import interaction_log
+    from core.support.kb import import_faq
+    from core.views.customer_service import asked_again_text
+
+    import_faq("Cards", FAQ, "question", "answer", "category")
+    still = asked_again_text("Cards", "What is the weather on Mars tomorrow?", "Do you forecast the weather?")
+    assert still.startswith("Asked again now, 'What is the weather on Mars tomorrow?' is still escalated (low similarity")
+    import_faq("Cards", pd.DataFrame({"question": ["What is the weather on Mars tomorrow?"], "answer": ["We do not forecast it."]}),
+               "question", "answer", None)  # fmt: skip
+    answered = asked_again_text("Cards", "What is the weather on Mars tomorrow?", "What is the weather on Mars tomorrow?")
+    assert answered.startswith("Asked again now, 'What is the weather on Mars tomorrow?' is answered with the new entry")
+    assert interaction_log(10).empty  # a check, not a customer's question: nothing logged
