@@ -93,6 +93,15 @@ def training_time_text(seconds: float, may_stop_early: bool) -> str:
     return f"at most {said} (early stopping can end it sooner)" if may_stop_early else said
 
 
+def shortened(text: str, limit: int = 200) -> str:
+    """``text`` cut to at most ``limit`` characters, at a space when one is near the end, with "…" where it was cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.8 else cut).rstrip() + "…"
+
+
 def has_word(text: str) -> bool:
     """Whether ``text`` has a letter in it (any script): not only numbers, codes or symbols."""
     return any(ch.isalpha() for ch in text)

@@ -17,6 +17,7 @@ from core.support.insights import MAX_QUESTIONS, PERIODS, question_insights
 from core.support.kb import (
     FaqFileError,
     ImportConflict,
+    answer_of,
     delete_kb,
     import_faq,
     import_issues,
@@ -32,7 +33,7 @@ from core.support.kb import (
 from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
-from core.wording import count_of
+from core.wording import count_of, shortened
 from ui import (
     KEPT,
     chart_labels,
@@ -616,8 +617,13 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
         c1.text_input("Category (optional)", key="cs_log_category", persist_state=KEPT)
         names = [k.name for k in list_kbs()]
         keep_choice("cs_log_target", names, kb)
-        c2.selectbox("Add to knowledge base", names, key="cs_log_target", persist_state=KEPT)
-        st.button("Add to the knowledge base", type="primary", key="cs_log_add", on_click=add_missing_answer,
+        target = c2.selectbox("Add to knowledge base", names, key="cs_log_target", persist_state=KEPT)
+        answered = answer_of(target, st.session_state[question_key]) if target else None
+        if answered is not None:  # an import replaces the answer of the same question: said before, not after
+            st.warning(plain(f"{target} already has this question, answered: {shortened(answered)!r}. Adding replaces "
+                             "that answer; to add a new entry, word the question as these customers do."))  # fmt: skip
+        st.button("Replace the answer in the knowledge base" if answered is not None else "Add to the knowledge base",
+                  type="primary", key="cs_log_add", on_click=add_missing_answer,
                   args=(question_key, view.group_question(clusters, group)))  # fmt: skip
     say_pending("cs_log_added")  # outside: the expander may be closed
     say_pending("cs_log_asked_again", "info")

@@ -21,7 +21,7 @@ from core.feeds.mojibake import repair_mojibake
 from core.feeds.prolog import Prolog, read_prolog
 from core.feeds.safety import FeedError
 from core.settings import get_settings
-from core.wording import count_of, one_or_many
+from core.wording import count_of, one_or_many, shortened
 
 SUMMARY_LIMIT = 2000
 TITLE_LIMIT = 1000
@@ -64,14 +64,6 @@ def plain_text(fragment: str) -> str:
 
 def _tidy(text: str) -> str:
     return _WHITESPACE.sub(" ", _CONTROL.sub("", text or "")).strip()
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit * 0.8 else cut).rstrip() + "…"
 
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> list[FeedItem]:
@@ -154,8 +146,8 @@ def _describe(problem: BaseException) -> str:
 def _item(entry: feedparser.FeedParserDict, feed_url: str) -> FeedItem | None:
     """The entry as an item; None for one with no title, summary or link, which says nothing (a broken document's
     last entry cut off inside its title)."""
-    title = _shorten(_text_of(entry, "title"), TITLE_LIMIT)
-    summary = _shorten(_text_of(entry, "summary") or _content_text(entry), SUMMARY_LIMIT)
+    title = shortened(_text_of(entry, "title"), TITLE_LIMIT)
+    summary = shortened(_text_of(entry, "summary") or _content_text(entry), SUMMARY_LIMIT)
     link = safe_link(entry.get("link"), feed_url)
     if not (title or summary or link):
         return None
@@ -171,8 +163,8 @@ def _item(entry: feedparser.FeedParserDict, feed_url: str) -> FeedItem | None:
 
 def _json_item(entry: JsonEntry, feed_url: str) -> FeedItem | None:
     """A JSON Feed entry as an item, cleaned and shortened as an RSS/Atom entry is."""
-    title = _shorten(_clean(entry.title, "text"), TITLE_LIMIT)
-    summary = _shorten(_clean(entry.content, "text/html" if entry.is_html else "text"), SUMMARY_LIMIT)
+    title = shortened(_clean(entry.title, "text"), TITLE_LIMIT)
+    summary = shortened(_clean(entry.content, "text/html" if entry.is_html else "text"), SUMMARY_LIMIT)
     link = safe_link(entry.url, feed_url)
     if not (title or summary or link):
         return None

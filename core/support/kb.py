@@ -358,6 +358,14 @@ def kb_entries(name: str) -> pd.DataFrame:
                         columns=["question", "answer", "category"])  # fmt: skip
 
 
+def answer_of(name: str, question: str) -> str | None:
+    """The answer the active version of ``name`` gives ``question`` as an entry of its own (the same question up to
+    case, spacing and end punctuation, as an import matches them), or None: importing that question replaces it."""
+    key = question_key(question)
+    kb = kb_store.active_version(name, with_entries=True)
+    return next((e.answer for e in kb.entries if question_key(e.question) == key), None)
+
+
 _index_cache: dict[tuple, KBIndex] = {}  # never changed in place: an entry is replaced by a new dict
 _index_lock = threading.Lock()
 
