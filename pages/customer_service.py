@@ -620,8 +620,8 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
         target = c2.selectbox("Add to knowledge base", names, key="cs_log_target", persist_state=KEPT)
         answered = answer_of(target, st.session_state[question_key]) if target else None
         if answered is not None:  # an import replaces the answer of the same question: said before, not after
-            st.warning(plain(f"{target} already has this question, answered: {shortened(answered)!r}. Adding replaces "
-                             "that answer; to add a new entry, word the question as these customers do."))  # fmt: skip
+            st.warning(plain(f"{target} already answers this question ({shortened(answered)!r}). Adding replaces that "
+                             "answer; to add a new entry, word the question as these customers do."))  # fmt: skip
         st.button("Replace the answer in the knowledge base" if answered is not None else "Add to the knowledge base",
                   type="primary", key="cs_log_add", on_click=add_missing_answer,
                   args=(question_key, view.group_question(clusters, group)))  # fmt: skip

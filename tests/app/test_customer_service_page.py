@@ -459,7 +459,7 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
     [again] = [t for t in texts(at.info) if t.startswith("Asked again now")]
     assert again.startswith(f"Asked again now, {suggested!r} is answered with the new entry (confidence "), again
     # the group is still listed (its questions were escalated); its question now has an entry, which adding would replace
-    assert any(w.startswith("Cards already has this question, answered: 'We do not forecast the weather;") for w in texts(at.warning))
+    assert any(w.startswith("Cards already answers this question ('We do not forecast the weather;") for w in texts(at.warning))
     assert [b.label for b in at.button if b.key == "cs_log_add"] == ["Replace the answer in the knowledge base"]
     at.selectbox(key="cs_log_period").set_value("Last 7 days").run()
     assert_no_exception(at)
