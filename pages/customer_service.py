@@ -61,6 +61,8 @@ NONE = "(none)"
 ALL_KBS = "All knowledge bases"
 LOG_ROWS = 200
 WHEN = "YYYY-MM-DD HH:mm"
+ASKED_NOW = st.column_config.TextColumn("Asked now", help="Each group's first example asked again now (not logged): "
+                                       "answered once an entry written since covers it, else still escalated.")
 COLUMN_LABELS = {  # table columns in the user's words
     "asked_at": st.column_config.DatetimeColumn("Asked (UTC)", format=WHEN), "kb": "Knowledge base", "question": "Question",
     "action": "Decision", "reasons": "Why escalated", "confidence": st.column_config.NumberColumn("Confidence", format="%.2f"),
@@ -667,8 +669,10 @@ def log_tab() -> None:
     if clusters.empty:
         st.caption("No question was escalated in this period.")
     else:
+        if kb != ALL_KBS:
+            clusters = view.with_answer_now(clusters, kb)
         table(clusters, hide_index=True, width="stretch", key="cs_log_clusters",
-              column_config=COLUMN_LABELS | {"size": "Questions"})  # fmt: skip
+              column_config=COLUMN_LABELS | {"size": "Questions", "now": ASKED_NOW})  # fmt: skip
         st.download_button("Download the unanswered groups (CSV)", insights.clusters_csv(), "unanswered_questions.csv",
                            "text/csv", key="cs_log_dl_clusters")  # fmt: skip
         if may("analyst"):

@@ -257,6 +257,18 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
     return result
 
 
+@requires("viewer", "ask the assistant")
+def answered_now(kb_name: str, questions: Sequence[str]) -> list[str | None]:
+    """For each question, the FAQ question of the entry the knowledge base would answer it with now (at its team
+    threshold), or None where it would escalate: asked together, not logged. The Log tab marks the groups of
+    escalated questions that an entry written since answers."""
+    if not questions:
+        return []
+    kb = load_kb(kb_name, RERANK_WEIGHT)
+    analysis = analyse(list(questions), kb.index, policy_for(kb_name))
+    return [None if d.escalate or not m else m[0].entry.question for d, m in zip(analysis.decisions, analysis.matches, strict=True)]
+
+
 FEEDBACK_WORDS = {True: "helpful", False: "not helpful"}  # words, not emoji: a table, a CSV and every browser show them
 
 

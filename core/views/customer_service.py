@@ -17,7 +17,7 @@ from core.settings import get_settings
 from core.staged_uploads import keep_upload, still_kept
 from core.stats import wilson_interval
 from core.support import operating_points as points
-from core.support.assistant import ask
+from core.support.assistant import answered_now, ask
 from core.support.batch import BatchReport
 from core.support.decision import EMPTY_KB, LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE, Policy
 from core.support.insights import NO_INTENT, QuestionInsights
@@ -222,6 +222,17 @@ def asked_again_text(kb: str, question: str, entry_question: str) -> str:
         return f"Asked again now, {question!r} is answered with {which} (confidence {result.decision.confidence:.2f})."
     return (f"Asked again now, {question!r} is still escalated ({', '.join(result.decision.reasons)}): word the entry's "
             "question the way customers ask, or add more ways of asking it in the Knowledge bases tab.")
+
+
+STILL_ESCALATED = "still escalated"
+
+
+def with_answer_now(clusters: pd.DataFrame, kb: str) -> pd.DataFrame:
+    """The groups of escalated questions with what each group's most typical question gets from ``kb`` now (column
+    ``now``): "answered: 'FAQ question'" once an entry written since answers it, else "still escalated"."""
+    entries = answered_now(kb, [group_question(clusters, n) for n in clusters["cluster"]])
+    now = [STILL_ESCALATED if entry is None else f"answered: {entry!r}" for entry in entries]
+    return clusters.assign(now=now)
 
 
 def added_entry_text(report: ImportReport) -> str:

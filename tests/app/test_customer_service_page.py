@@ -440,6 +440,7 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
 
     at.selectbox(key="cs_log_kb").set_value("Cards").run()
     assert {m.label: m.value for m in at.metric}["Questions asked"] == "3"
+    assert next(f.value for f in at.dataframe if "examples" in f.value.columns)["now"].tolist() == ["still escalated"]
     suggested = at.text_input(key="cs_log_question_1").value  # the group's most typical question, editable
     assert suggested in {"What is the weather on Mars tomorrow?", "Will it rain on Mars tomorrow?"}
     at.text_area(key="cs_log_answer_text").set_value("We do not forecast the weather; see a weather service.")
@@ -458,7 +459,8 @@ def test_log_shows_what_customers_ask_most_and_what_goes_unanswered(models):
     assert at.text_area(key="cs_log_answer_text").value == ""  # ready for the next one
     [again] = [t for t in texts(at.info) if t.startswith("Asked again now")]
     assert again.startswith(f"Asked again now, {suggested!r} is answered with the new entry (confidence "), again
-    # the group is still listed (its questions were escalated); its question now has an entry, which adding would replace
+    # the group is still listed (its questions were escalated), now answered; its question has an entry adding would replace
+    assert next(f.value for f in at.dataframe if "examples" in f.value.columns)["now"].tolist() == [f"answered: {suggested!r}"]
     assert any(w.startswith("Cards already answers this question ('We do not forecast the weather;") for w in texts(at.warning))
     assert [b.label for b in at.button if b.key == "cs_log_add"] == ["Replace the answer in the knowledge base"]
     at.selectbox(key="cs_log_period").set_value("Last 7 days").run()
