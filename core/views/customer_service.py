@@ -232,7 +232,9 @@ def with_answer_now(clusters: pd.DataFrame, kb: str) -> pd.DataFrame:
     ``now``): "answered: 'FAQ question'" once an entry written since answers it, else "still escalated"."""
     entries = answered_now(kb, [group_question(clusters, n) for n in clusters["cluster"]])
     now = [STILL_ESCALATED if entry is None else f"answered: {entry!r}" for entry in entries]
-    return clusters.assign(now=now)
+    out = clusters.copy()
+    out.insert(out.columns.get_loc("size") + 1, "now", now)  # before the long examples, where it is seen
+    return out
 
 
 def added_entry_text(report: ImportReport) -> str:
