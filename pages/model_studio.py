@@ -234,6 +234,8 @@ def train_tab() -> None:
     if small and st.checkbox(studio.leave_out_label(small), key="studio_leave_out", persist_state=KEPT):
         check = studio.run_data_check(frame, text_col, label_col, task, add_corrections, leave_out_small=True)
     show_data_check(frame, check)
+    if hint := studio.small_file_hint(method, len(check.texts)):
+        st.caption(hint)
     plan = studio.training_plan(check.texts, params)
     st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}** "
                f"(estimate on this device by base encoder: {plan.per_base_text})")  # fmt: skip

@@ -53,6 +53,19 @@ def test_the_choices_made_on_the_train_tab_stay_with_the_file(tiny_models):
     assert at.radio(key="studio_method").value == "lora" and at.number_input(key="studio_epochs_lora").value == 3
 
 
+def test_lora_on_a_small_file_points_to_a_head_first(tiny_models):
+    at = upload(open_page("model_studio.py", "Train"), labelled().to_csv(index=False).encode())
+    hint = "a head on the frozen encoder may be nearly as good for a fraction of the time"
+    assert not [c for c in texts(at.caption) if hint in c]  # a head is picked already
+    at.radio(key="studio_method").set_value("lora")
+    rows = len(labelled())
+    assert [c for c in texts(at.run().caption) if hint in c] == [
+        f"With {rows} usable rows, {hint}: on 120 tweets it reached macro-F1 0.48 in 3 s where LoRA reached 0.52 in 47 s "
+        "and full fine-tuning 0.51 (on 400, LoRA pulled ahead: 0.66 against 0.56; benchmarks/small_files.py). Try a head "
+        "first, then compare the versions."
+    ]
+
+
 def test_a_file_with_only_its_header_is_refused_at_the_upload_as_on_the_other_pages(tiny_models):
     at = upload(open_page("model_studio.py", "Train"), b"text,label\n", "header.csv")
     assert_no_exception(at)
