@@ -134,8 +134,8 @@ class SheetUpload(io.BytesIO):
 def pick_sheet(upload, key: str, where=st):  # noqa: ANN001, ANN201 - an UploadedFile, a KeptUpload or None; st or a column
     """Under the file uploader ``key``: a workbook with data on more than one sheet gets a **Sheet** picker (the largest
     sheet to start with: a cover sheet in front is small); one whose only data is on a later sheet reads that sheet and
-    says so. Returns the
-    upload as the page should read it (``core.scoring.reading.with_sheet_first``); any other file as it is."""
+    says so. Returns the upload as the page should read it (``core.scoring.reading.with_sheet_first``); any other file
+    as it is."""
     if upload is None:
         return None
     found_key = f"_sheets:{upload.file_id}"
