@@ -609,7 +609,7 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
     """Write the FAQ entry a group of escalated questions needs, straight into a knowledge base (a new version). Not a
     form, and its fields kept while hidden: an answer half written survives a look at the Knowledge bases tab."""
     with st.expander("Write the missing answer", expanded=bool(st.session_state.get("cs_log_answer_text"))):
-        keep_choice("cs_log_group", clusters["cluster"].tolist())  # the groups change as questions come in
+        keep_choice("cs_log_group", clusters["cluster"].tolist(), view.first_open_group(clusters))  # groups change as questions come in
         group = st.selectbox("Group", clusters["cluster"].tolist(), format_func=lambda n: view.group_label(clusters, n),
                              key="cs_log_group", persist_state=KEPT)  # fmt: skip
         question_key = f"cs_log_question_{group}"

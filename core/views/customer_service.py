@@ -237,6 +237,13 @@ def with_answer_now(clusters: pd.DataFrame, kb: str) -> pd.DataFrame:
     return out
 
 
+def first_open_group(clusters: pd.DataFrame) -> int | None:
+    """The largest group not answered since (``with_answer_now``), where the missing-answer form starts; the largest
+    group when none is known to be answered."""
+    open_groups = clusters["cluster"] if "now" not in clusters else clusters.loc[clusters["now"] == STILL_ESCALATED, "cluster"]
+    return int(open_groups.iloc[0]) if len(open_groups) else None
+
+
 def added_entry_text(report: ImportReport) -> str:
     """The outcome of adding one FAQ entry from the Log tab, with why it was refused if it was (e.g. an empty answer)."""
     problems = "; ".join(f"{r.column}: {r.reason}" for r in report.rejected)

@@ -125,3 +125,11 @@ def test_an_unsure_intent_model_shows_what_it_gives_the_faq_beside_its_confidenc
     assert intent_note("answer", [], 0.95, 0.99) == "model confidence 0.95"  # a model sure of the FAQ: nothing to add
     assert intent_note("answer", [], 0.95) == "model confidence 0.95"
     assert intent_note("escalate", ["low similarity"], 0.9, 0.4).startswith("only the nearest intent")
+
+
+def test_the_missing_answer_form_starts_at_the_largest_group_not_answered_since():
+    groups = pd.DataFrame({"cluster": [1, 2, 3], "label": ["a", "b", "c"], "size": [5, 3, 2], "examples": ["x", "y", "z"]})
+    assert view.first_open_group(groups) == 1  # nothing known about now: the largest
+    now = groups.assign(now=["answered: 'Do you sell gift cards?'", view.STILL_ESCALATED, view.STILL_ESCALATED])
+    assert view.first_open_group(now) == 2
+    assert view.first_open_group(now.assign(now="answered: 'x'")) is None  # every group answered: the picker's first
