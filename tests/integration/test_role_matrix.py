@@ -140,7 +140,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
     from core.scoring import runs as scoring
     from core.sentiment import score_pending_articles
     from core.sentiment.corrections import correct_label
-    from core.support.assistant import ask, record_feedback
+    from core.support.assistant import answered_now, ask, record_feedback
     from core.support.kb import delete_kb, import_faq, rollback_kb, set_team_threshold
     from core.views.financial_sentiment import fetch_all_now, fetch_now
     from core.watchlists import delete_watchlist, save_watchlist
@@ -276,6 +276,7 @@ def _cases(tmp: Path, tiny_trained: dict) -> dict[Callable, Case]:
         delete_kb: Case(delete_kb, setup=knowledge_base),
         set_team_threshold: Case(lambda name: set_team_threshold(name, 0.7), setup=knowledge_base),
         ask: Case(lambda name: ask(name, "How do I reset my PIN?"), setup=knowledge_base),
+        answered_now: Case(lambda name: answered_now(name, ["How do I reset my PIN?"]), setup=knowledge_base),
         record_feedback: Case(lambda r: record_feedback(999_999, True), expect=LookupError),
         # recommendations
         rec_store.save_dataset: Case(lambda r: rec_store.save_dataset(rec_check, f"D-{r}", "r.csv", "i.csv", rec_mapping)),
