@@ -241,7 +241,7 @@ def inspect_input(path: Path, encoding: str = "auto", name: str | None = None, v
         _check_workbook(path, name)
         header, titles = _xlsx_header(path, name)
         columns = _named_part(header, itertools.islice(_xlsx_rows(path, name), SAMPLE_RECORDS))
-        return InputSpec(path, kind, "", "", _unique_columns(columns), titles, _sheet_names(path)[0])
+        return InputSpec(path, kind, "", "", _unique_columns(columns), titles, _sheets(path).first)
     try:
         with _open_binary(path, kind) as fh:
             sample = fh.read(SAMPLE_BYTES)
@@ -387,25 +387,9 @@ def _xlsx_header(path: Path, name: str) -> tuple[list[str], int]:
     if first:
         titles = title_rows(first)
         return first[titles], titles
-    first, _, others = _sheet_names(path)
-    hint = f"; only the first sheet is read, and {others[0]!r} has data: move it to the front" if others else ""
-    raise InputFileError(f"{name}: the workbook's first sheet ({first!r}) is empty{hint}")
-
-
-def _sheet_names(source: Path | BinaryIO) -> tuple[str, bool, list[str]]:
-    """The first sheet's name, whether it holds a non-empty cell, and the names of the other sheets that do."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(source, read_only=True, data_only=True)
-    try:
-        sheets = book.worksheets
-        return sheets[0].title, _has_data(sheets[0]), [sheet.title for sheet in sheets[1:] if _has_data(sheet)]
-    finally:
-        book.close()
-
-
-def _has_data(sheet) -> bool:  # noqa: ANN001 - an openpyxl read-only worksheet
-    return any(_cell_text(v).strip() for row in sheet.iter_rows(values_only=True) for v in row)
+    sheets = _sheets(path)
+    hint = f"; only the first sheet is read, and {sheets.others[0]!r} has data: move it to the front" if sheets.others else ""
+    raise InputFileError(f"{name}: the workbook's first sheet ({sheets.first!r}) is empty{hint}")
 
 
 @dataclass(frozen=True)
@@ -417,24 +401,38 @@ class WorkbookSheets:
     with_data: list[str]
     largest: str | None = None
 
+    @property
+    def others(self) -> list[str]:
+        """The sheets after the first that hold data."""
+        return [sheet for sheet in self.with_data if sheet != self.first]
 
-def workbook_sheets(source: bytes, name: str) -> WorkbookSheets | None:
-    """The sheets of an uploaded .xlsx workbook (a page offers the ones with data to pick from); None for any other
-    file, or one that cannot be read as a workbook (its reader says why)."""
-    if not (name.lower().endswith(".xlsx") or source.startswith(WORKBOOK)):
-        return None
+
+def _sheets(source: Path | BinaryIO) -> WorkbookSheets:
+    """The sheets of a file that opens as a workbook (openpyxl's error otherwise)."""
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(io.BytesIO(source), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - a ZIP of something else: the reader explains
-        return None
+    book = load_workbook(source, read_only=True, data_only=True)
     try:
         with_data = [sheet for sheet in book.worksheets if _has_data(sheet)]
         largest = max(with_data, key=lambda sheet: (sheet.max_row or 0) * (sheet.max_column or 0), default=None)
         return WorkbookSheets(book.worksheets[0].title, [sheet.title for sheet in with_data], largest and largest.title)
     finally:
         book.close()
+
+
+def _has_data(sheet) -> bool:  # noqa: ANN001 - an openpyxl read-only worksheet
+    return any(_cell_text(v).strip() for row in sheet.iter_rows(values_only=True) for v in row)
+
+
+def workbook_sheets(source: bytes, name: str) -> WorkbookSheets | None:
+    """The sheets of an uploaded .xlsx workbook (a page offers the ones with data to pick from); None for any other
+    file, or one that cannot be read as a workbook (its reader says why)."""
+    if not (name.lower().endswith(".xlsx") or source.startswith(WORKBOOK)):
+        return None
+    try:
+        return _sheets(io.BytesIO(source))
+    except Exception:  # noqa: BLE001 - a ZIP of something else: the reader explains
+        return None
 
 
 _SHEET_LIST = re.compile(rb"(<(?:\w+:)?sheets\b[^>]*>)(.*?)(</(?:\w+:)?sheets>)", re.S)
@@ -472,10 +470,11 @@ def unread_sheets_note(source: bytes | Path, name: str) -> str | None:
         with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as handle:  # any file name
             if not (name.lower().endswith(".xlsx") or handle.read(len(WORKBOOK)) == WORKBOOK):
                 return None
-            first, first_has_data, others = _sheet_names(handle)
+            sheets = _sheets(handle)
     except Exception:  # noqa: BLE001 - not a workbook (a ZIP of something else), or no file: the reader explains
         return None
-    if not others or not first_has_data:  # an empty first sheet: the reader's own error names the sheet with data
+    first, others = sheets.first, sheets.others
+    if not others or first not in sheets.with_data:  # an empty first sheet: the reader's own error names the sheet with data
         return None
     which = f"the sheet {others[0]!r} also holds" if len(others) == 1 else f"the sheets {', '.join(map(repr, others))} also hold"
     return (f"Only the first sheet of {name} ({first!r}) is read; {which} data. To use another sheet, move it to the "
