@@ -3,7 +3,7 @@
 import plotly.express as px
 import streamlit as st
 
-from core.feeds import FeedError, add_feed, changed_settings, delete_feed, list_feeds, update_feed
+from core.feeds import FeedError, add_feed, changed_settings, delete_feed, get_feed, list_feeds, update_feed
 from core.feeds.opml import export_opml, import_opml, opml_upload_limit_mb
 from core.health import worker_health
 from core.sentiment.corrections import CORRECTABLE, correct_label, label_choices
@@ -196,7 +196,8 @@ def add_feed_form() -> None:
 
 def open_feed_editor() -> None:
     """The editor of the feed whose "Edit…" was pressed, if it is still there."""
-    feed = next((f for f in list_feeds() if f.id == st.session_state.get("feed_edit")), None)
+    feed_id = st.session_state.get("feed_edit")
+    feed = get_feed(feed_id) if feed_id is not None else None
     if feed is not None:
         feed_editor(feed)
 

@@ -159,6 +159,11 @@ def _check_unwatched(name: str, watchers: list[str]) -> None:
         raise ValueError(f"The feed {name!r} is watched by {' and '.join(watchers)}: change or delete them first.")
 
 
+def get_feed(feed_id: int) -> FeedView | None:
+    """One feed's settings and last crawl result (without its article count), or None when it is gone."""
+    return items.get_feed(feed_id)
+
+
 def list_feeds() -> list[FeedView]:
     """All feeds by name, with their last crawl result and how many articles each has."""
     return items.list_feeds()
