@@ -264,9 +264,15 @@ def answered_now(kb_name: str, questions: Sequence[str]) -> list[str | None]:
     escalated questions that an entry written since answers."""
     if not questions:
         return []
-    kb = load_kb(kb_name, RERANK_WEIGHT)
-    analysis = analyse(list(questions), kb.index, policy_for(kb_name))
-    return [None if d.escalate or not m else m[0].entry.question for d, m in zip(analysis.decisions, analysis.matches, strict=True)]
+    kb, policy = load_kb(kb_name, RERANK_WEIGHT), policy_for(kb_name)
+
+    def answer() -> list[str | None]:
+        analysis = analyse(list(questions), kb.index, policy)
+        return [None if d.escalate or not m else m[0].entry.question for d, m in zip(analysis.decisions, analysis.matches, strict=True)]
+
+    # once per knowledge-base version (the index), threshold, models and questions: the Log tab reruns on every click
+    models = tuple(getattr(find_active(task), "version", None) for task in (INTENT_TASK, sentiment_task()))
+    return kb.index.derived(("answered now", policy.describe(), models, tuple(questions)), answer)
 
 
 FEEDBACK_WORDS = {True: "helpful", False: "not helpful"}  # words, not emoji: a table, a CSV and every browser show them
