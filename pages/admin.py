@@ -11,13 +11,15 @@ from ui import KEPT, page_tabs, say, say_pending, table, use_app_navigation
 use_app_navigation()
 
 
-def act(action, success: str) -> None:  # noqa: ANN001 - a no-argument callable
+def act(action, success: str) -> bool:  # noqa: ANN001 - a no-argument callable
+    """Run ``action``; what came of it is said after the rerun. True when it was done."""
     try:
         action()
     except (ValueError, LookupError, PermissionError) as exc:
         st.session_state["admin_message"] = ("error", str(exc))
-    else:
-        st.session_state["admin_message"] = ("success", success)
+        return False
+    st.session_state["admin_message"] = ("success", success)
+    return True
 
 
 def add_user() -> None:
@@ -25,8 +27,7 @@ def add_user() -> None:
     name and role to fix."""
     state = st.session_state
     name, role = state["new_user_name"], state["new_user_role"]
-    act(lambda: auth.create_user(name, state["new_user_password"], role), f"Added {name} as {role}.")
-    if state["admin_message"][0] == "success":
+    if act(lambda: auth.create_user(name, state["new_user_password"], role), f"Added {name} as {role}."):
         state["new_user_name"] = state["new_user_password"] = ""
 
 
