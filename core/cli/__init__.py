@@ -16,15 +16,40 @@ functions import their core modules when they run, so ``python -m core --help`` 
 
 from __future__ import annotations
 
+import shlex
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
-def warn_unread_sheets(*paths: Path) -> None:
-    """"warning: Only the first sheet of …" on standard error for each workbook given with data after its first
-    sheet (``core.scoring.reading.unread_sheets_note``); the pages offer a Sheet picker instead."""
-    from core.scoring.reading import unread_sheets_note
+@contextmanager
+def input_sheet(path: Path, sheet: str | None, flag: str = "--sheet") -> Iterator[Path]:
+    """The file a command reads for ``path``: the file itself, or with ``flag NAME`` a copy of the workbook with that
+    sheet in front, in a temporary folder under the same name (every reader reads a workbook's first sheet, as a page
+    does after its Sheet picker). Without the flag, a workbook with data on later sheets gets a warning naming them,
+    and one whose first sheet is empty is refused with the flag to add."""
+    from core.scoring.reading import InputFileError, file_sheets, unread_sheets_note, with_sheet_first, workbook_sheets
 
-    for path in paths:
-        if note := unread_sheets_note(path, path.name):
+    if not sheet:
+        sheets = file_sheets(path, path.name)
+        if sheets and sheets.with_data and sheets.first not in sheets.with_data:
+            raise InputFileError(f"{path.name}: the workbook's first sheet ({sheets.first!r}) is empty; to read the sheet "
+                                 f"with data, add {flag} {shlex.quote(sheets.largest)}")  # fmt: skip
+        if note := unread_sheets_note(path, path.name, flag):
             print(f"warning: {note}", file=sys.stderr)
+        yield path
+        return
+    source = path.read_bytes()  # a missing file: the caller's error names it
+    sheets = workbook_sheets(source, path.name)
+    if sheets is None:
+        raise InputFileError(f"{flag} {sheet!r}: {path.name} is not an .xlsx workbook; only a workbook has sheets to pick from")
+    if sheet not in sheets.with_data:
+        listed = ", ".join(map(repr, sheets.with_data)) or "none"
+        raise InputFileError(f"{flag} {sheet!r}: {path.name} has no sheet of that name with data; the sheets with data: {listed}")
+    with tempfile.TemporaryDirectory(prefix="beacon-sheet-") as folder:
+        copy = Path(folder) / path.name
+        copy.write_bytes(with_sheet_first(source, sheet))
+        yield copy
+

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.cli import warn_unread_sheets
+from core.cli import input_sheet
 
 # core.nlp.defaults.DEFAULT_MODELS (not imported here: it loads torch)
 DEFAULT_TASKS = ("sentiment", "topic", "intent", "customer_sentiment")
@@ -57,9 +57,10 @@ def cmd_distil(args: argparse.Namespace) -> int:
     upgrade_database()
     try:
         path = Path(args.unlabelled) if args.unlabelled else None
+        texts = None
         if path:
-            warn_unread_sheets(path)
-        texts = read_unlabelled_texts(path, args.text_column, hint="use --text-column") if path else None
+            with input_sheet(path, args.sheet) as readable:
+                texts = read_unlabelled_texts(readable, args.text_column, hint="use --text-column")
         student = student_for(args.student_method, args.student_layers)  # no flags: Model Studio's default
         name = texts_label(path.name, args.text_column) if path else GIVEN_TEXTS
         plan = plan_distil(args.task, args.from_version, texts, method=student.method, layers=student.layers, texts_name=name)
@@ -159,6 +160,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     distil.add_argument("--from-version", type=int, required=True, help="the teacher: a version of the task")
     distil.add_argument("--unlabelled", help="a CSV (or .csv.gz, .xlsx) of in-domain texts (default: the project's own texts)")
     distil.add_argument("--text-column", default="text", help="the column of --unlabelled holding the texts (default: text)")
+    distil.add_argument("--sheet", help="with an .xlsx --unlabelled file: the sheet to read (default: the first)")
     distil.add_argument("--no-int8", action="store_true", help="keep the student in fp32 (no int8 quantisation)")
     distil.add_argument("--student-method", choices=("head", "lora", "full"),
                         help="how the student learns: full (the default: the fast encoder's first 3 layers fine-tuned), "

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from core.cli import warn_unread_sheets
+from core.cli import input_sheet
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
@@ -21,8 +21,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     if not (args.evaluate or args.export):
         raise ValueError("say what to do: --evaluate (print the model comparison as JSON) and/or --export FILE (top-k per user)")
-    warn_unread_sheets(Path(args.interactions), Path(args.items))
-    check, mapping = load_files(Path(args.interactions), Path(args.items), args.min_rating)
+    with (input_sheet(Path(args.interactions), args.interactions_sheet, "--interactions-sheet") as interactions,
+          input_sheet(Path(args.items), args.items_sheet, "--items-sheet") as items):
+        check, mapping = load_files(interactions, items, args.min_rating)
     for level in ("warning", "info"):
         for message in check.messages(level):
             print(f"{level}: {message}", file=sys.stderr)
@@ -75,6 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     rec = sub.add_parser("recommend", help="check interactions + catalogue, compare recommenders (JSON), export top-k per user")
     rec.add_argument("--interactions", required=True, help="CSV: user, item, optional rating / event type / timestamp")
     rec.add_argument("--items", required=True, help="CSV: item, title, optional description / category / tags / price")
+    rec.add_argument("--interactions-sheet", help="with an .xlsx --interactions file: the sheet to read (default: the first)")
+    rec.add_argument("--items-sheet", help="with an .xlsx --items file: the sheet to read (default: the first)")
     rec.add_argument("--min-rating", type=float, help="only interactions rated at least this count as relevant (default: all)")
     rec.add_argument("--evaluate", action="store_true", help="fit and compare all models on held-out data; print JSON")
     rec.add_argument("--protocol", choices=("random", "last"), default="random", help="random per-user split or leave-last-out")

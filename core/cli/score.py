@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from core.cli import warn_unread_sheets
+from core.cli import input_sheet
 from core.wording import count_of, one_or_many
 
 
@@ -22,12 +22,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     versions = chosen_versions(args.version or [], tasks)
     upgrade_database()
     if args.engine == "ray":
+        if args.sheet:
+            raise ValueError("--sheet works with the local engine; for Ray, save the sheet as a CSV or Parquet file")
         return _score_on_ray(args, tasks, versions)
-    warn_unread_sheets(Path(args.input))
-    result = score_file(
-        Path(args.input), Path(args.output), tasks, args.text_column, mask_pii=args.mask_pii, fmt=args.format,
-        encoding=args.encoding, progress=None if args.quiet else TerminalProgress("scoring"), versions=versions,
-    )  # fmt: skip
+    with input_sheet(Path(args.input), args.sheet) as path:
+        result = score_file(
+            path, Path(args.output), tasks, args.text_column, mask_pii=args.mask_pii, fmt=args.format,
+            encoding=args.encoding, progress=None if args.quiet else TerminalProgress("scoring"), versions=versions,
+        )  # fmt: skip
     models = ", ".join(f"{task} v{v}" for task, v in result.versions.items())
     empty = f" ({result.rows_empty} empty)" if result.rows_empty else ""
     which = "" if versions else "active "
@@ -107,6 +109,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--input", required=True, help="a file; with --engine ray also a folder or glob of .csv, .csv.gz, .xlsx or .parquet files"
     )
     score.add_argument("--text-column", required=True)
+    score.add_argument("--sheet", help="with an .xlsx input: the sheet to read (default: the first)")
     score.add_argument("--version", action="append", metavar="TASK=N",
                        help="score TASK with its version N instead of the active one (repeatable), e.g. sentiment=1")  # fmt: skip
     score.add_argument(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.cli import warn_unread_sheets
+from core.cli import input_sheet
 from core.wording import count_of
 
 if TYPE_CHECKING:
@@ -70,9 +70,9 @@ def _answer_file(args: argparse.Namespace) -> int:
     if policy is None:
         return 2
     upgrade_database()
-    warn_unread_sheets(Path(args.input))
     try:
-        report = answer_file(args.kb, Path(args.input), args.text_column, Path(args.output), args.expected_column, policy)
+        with input_sheet(Path(args.input), args.sheet) as path:
+            report = answer_file(args.kb, path, args.text_column, Path(args.output), args.expected_column, policy)
     except InputFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -111,8 +111,8 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
     upgrade_database()
     if args.action == "import":
-        warn_unread_sheets(Path(args.file))
-        report = kb.import_faq_file(args.name, Path(args.file), args.question_column, args.answer_column, args.category_column)
+        with input_sheet(Path(args.file), args.sheet) as path:
+            report = kb.import_faq_file(args.name, path, args.question_column, args.answer_column, args.category_column)
         print(report.summary())
         for issue in report.rejected + report.flagged:
             print(f"  line {issue.line}, column {issue.column!r}: {issue.reason}", file=sys.stderr)
@@ -142,6 +142,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     answer.add_argument("question", nargs="?", help="one question (or use --input)")
     answer.add_argument("--input", help="a CSV/Excel file of past questions: one output row per input row, in input order")
     answer.add_argument("--text-column", help="the column holding the question (with --input)")
+    answer.add_argument("--sheet", help="with an .xlsx --input: the sheet to read (default: the first)")
     answer.add_argument("--output", help="where to write the answers CSV (with --input)")
     answer.add_argument("--expected-column",
                         help="optional: a column with the expected answer, or its entry's FAQ question (empty: none in the FAQ, "
@@ -164,6 +165,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     kb_import.add_argument("--name", required=True, help="knowledge base name (created on first import)")
     kb_import.add_argument("file")
+    kb_import.add_argument("--sheet", help="with an .xlsx file: the sheet to read (default: the first)")
     kb_import.add_argument("--question-column")
     kb_import.add_argument("--answer-column")
     kb_import.add_argument("--category-column")

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from core.cli import warn_unread_sheets
+from core.cli import input_sheet
 
 
 def _summary(run: Any) -> dict[str, Any]:
@@ -55,8 +55,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from core.storage import upgrade_database
 
     upgrade_database()
-    warn_unread_sheets(Path(args.input))
-    frame = read_labelled_file(Path(args.input))
+    with input_sheet(Path(args.input), args.sheet) as path:
+        frame = read_labelled_file(path)
     try:
         check = check_labelled_data(frame, args.text_column, args.label_column, task=args.task,
                                     leave_out_small=args.leave_out_small_classes)  # fmt: skip
@@ -116,6 +116,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     train = sub.add_parser("train", help="fine-tune a task model on a labelled CSV and register it as a new version")
     train.add_argument("--task", required=True, help="an existing task (sentiment, topic, intent) or a new name")
     train.add_argument("--input", required=True)
+    train.add_argument("--sheet", help="with an .xlsx input: the sheet to read (default: the first)")
     train.add_argument("--text-column", required=True)
     train.add_argument("--label-column", required=True)
     train.add_argument("--method", choices=("head", "lora", "full"), default="head")

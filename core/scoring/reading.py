@@ -30,6 +30,7 @@ import html
 import io
 import itertools
 import re
+import shlex
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -461,24 +462,31 @@ def with_sheet_first(source: bytes, sheet: str) -> bytes:
     return out.getvalue()
 
 
-def unread_sheets_note(source: bytes | Path, name: str) -> str | None:
-    """For an .xlsx workbook with data on its first sheet and on others: which sheet every page reads and which
-    it leaves out ("Only the first sheet of data.xlsx ('Cover') is read; the sheet 'Data' also holds data: ..."),
-    so a team whose rows are on a later sheet is told before it picks columns from the wrong one. None for any other
-    file, or one that cannot be read as a workbook (its reader says why)."""
+def file_sheets(source: bytes | Path, name: str) -> WorkbookSheets | None:
+    """The sheets of a file (bytes or a path) that is an .xlsx workbook (by name or by its first bytes); None for any
+    other file, or one that cannot be read as a workbook (its reader says why)."""
     try:
         with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as handle:  # any file name
             if not (name.lower().endswith(".xlsx") or handle.read(len(WORKBOOK)) == WORKBOOK):
                 return None
-            sheets = _sheets(handle)
+            return _sheets(handle)
     except Exception:  # noqa: BLE001 - not a workbook (a ZIP of something else), or no file: the reader explains
+        return None
+
+
+def unread_sheets_note(source: bytes | Path, name: str, flag: str) -> str | None:
+    """For an .xlsx workbook with data on its first sheet and on others: which sheet the command line reads and which
+    it leaves out ("Only the first sheet of data.xlsx ('Cover') is read; the sheet 'Data' also holds data. To read
+    another sheet, add --sheet Data."), so a script whose rows are on a later sheet is told; ``flag`` is the option
+    that picks a sheet (the pages offer a Sheet picker instead). None for any other file."""
+    sheets = file_sheets(source, name)
+    if sheets is None:
         return None
     first, others = sheets.first, sheets.others
     if not others or first not in sheets.with_data:  # an empty first sheet: the reader's own error names the sheet with data
         return None
     which = f"the sheet {others[0]!r} also holds" if len(others) == 1 else f"the sheets {', '.join(map(repr, others))} also hold"
-    return (f"Only the first sheet of {name} ({first!r}) is read; {which} data. To use another sheet, move it to the "
-            "front of the workbook (or save it as a CSV) and upload the file again.")
+    return f"Only the first sheet of {name} ({first!r}) is read; {which} data. To read another sheet, add {flag} {shlex.quote(others[0])}."
 
 
 def _xlsx_rows(path: Path, name: str) -> Iterator[list[str]]:

@@ -55,6 +55,27 @@ def test_cli_export_writes_top_k_per_user_without_seen_items(beacon_env, files, 
     assert top["reason"].str.len().gt(0).all()
 
 
+def test_cli_reads_each_file_from_the_sheet_named_for_it(beacon_env, files, tmp_path, capsys):
+    import csv
+    import io
+
+    from tests.unit.test_scoring_reading import workbook
+
+    inter, items = files
+    book = tmp_path / "catalogue.xlsx"
+    rows = list(csv.reader(io.StringIO(ITEMS)))
+    book.write_bytes(workbook(("Read me", [["Catalogue exported on Monday"]]), ("Items", rows)))
+    target = tmp_path / "top.csv"
+    base = ["recommend", "--interactions", str(inter), "--items", str(book), "--export", str(target), "--k", "3"]
+    assert main(base) == 1
+    assert "To read another sheet, add --items-sheet Items." in capsys.readouterr().err
+    assert main([*base, "--items-sheet", "Items"]) == 0
+    top = pd.read_csv(target, dtype=str)
+    assert top["user"].nunique() == 10 and set(top["item"]) <= {row[0] for row in rows[1:]}
+    assert main([*base, "--interactions-sheet", "Items"]) == 1
+    assert "--interactions-sheet 'Items': ratings.csv is not an .xlsx workbook" in capsys.readouterr().err
+
+
 def test_cli_reports_a_missing_column_in_one_line(beacon_env, tmp_path, capsys):
     inter, items = tmp_path / "r.csv", tmp_path / "i.csv"
     inter.write_text("who,what_time\n1,2\n")

@@ -134,8 +134,46 @@ def test_a_workbook_with_data_after_its_first_sheet_is_warned_about_on_the_comma
     assert main(["score", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(tmp_path / "o.csv")]) == 0
     said = capsys.readouterr()
     assert "scored 1 row" in said.out
-    assert "warning: Only the first sheet of export.xlsx ('Scores') is read; the sheet 'Notes' also holds data." in said.err
+    assert ("warning: Only the first sheet of export.xlsx ('Scores') is read; the sheet 'Notes' also holds data. To read "
+            "another sheet, add --sheet Notes.") in said.err  # fmt: skip
     faq = tmp_path / "faq.xlsx"
     faq.write_bytes(workbook(("FAQ", [["question", "answer"], ["Fees?", "None."]]), ("Old", [["Lost card?", "Call us."]])))
     assert main(["kb", "import", "--name", "Cards", str(faq)]) == 0
     assert "Only the first sheet of faq.xlsx ('FAQ') is read; the sheet 'Old' also holds data." in capsys.readouterr().err
+
+
+def test_the_sheet_named_on_the_command_line_is_the_one_read(tiny_models, tmp_path: Path, capsys):
+    from core.support import kb
+    from tests.unit.test_scoring_reading import workbook
+
+    cover = ("Cover", [["Exported by the desk on 30 November"]])
+    src = tmp_path / "export.xlsx"
+    src.write_bytes(workbook(cover, ("Q3 news", [["text"], ["Profit rose"], ["Shares fell"], ["Outlook cut"]])))
+    written = src.read_bytes()
+    out = tmp_path / "o.csv"
+    base = ["score", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(out), "--quiet"]
+    assert main([*base, "--sheet", "Q3 news"]) == 0
+    said = capsys.readouterr()
+    assert "scored 3 rows" in said.out and not said.err
+    assert [row["text"] for row in csv.DictReader(out.open())] == ["Profit rose", "Shares fell", "Outlook cut"]
+    assert src.read_bytes() == written  # the user's file is left as it was: a copy is read
+    assert main(base) == 1  # the cover sheet has no 'text' column; the error says how to read the data
+    assert main([*base, "--sheet", "Notes"]) == 1
+    assert capsys.readouterr().err.endswith(
+        "error: --sheet 'Notes': export.xlsx has no sheet of that name with data; the sheets with data: 'Cover', 'Q3 news'\n")
+    csv_file = tmp_path / "plain.csv"
+    csv_file.write_text("text\nProfit rose\n")
+    assert main(["score", "--task", "sentiment", "--input", str(csv_file), "--text-column", "text", "--output", str(out),
+                 "--sheet", "Data"]) == 1  # fmt: skip
+    assert "--sheet 'Data': plain.csv is not an .xlsx workbook" in capsys.readouterr().err
+    assert main([*base, "--sheet", "Q3 news", "--engine", "ray"]) == 1
+    assert "--sheet works with the local engine" in capsys.readouterr().err
+
+    blank_first = tmp_path / "faq.xlsx"
+    blank_first.write_bytes(workbook(("Blank", []), ("Old", [["question", "answer"], ["Fees?", "None."]]),
+                                     ("FAQ", [["question", "answer"], ["Lost card?", "Call us."], ["Hours?", "9 to 5."]])))  # fmt: skip
+    assert main(["kb", "import", "--name", "Cards", str(blank_first)]) == 1
+    assert ("error: faq.xlsx: the workbook's first sheet ('Blank') is empty; to read the sheet with data, add --sheet FAQ"
+            in capsys.readouterr().err)  # fmt: skip
+    assert main(["kb", "import", "--name", "Cards", str(blank_first), "--sheet", "FAQ"]) == 0
+    assert sorted(kb.kb_entries("Cards")["question"]) == ["Hours?", "Lost card?"]

@@ -306,17 +306,19 @@ def workbook(*sheets: tuple[str, list[list[str]]]) -> bytes:
 def test_a_workbook_with_data_after_its_first_sheet_is_said_to_be_read_from_the_first_only(tmp_path):
     cover = ("Cover", [["Exported 2026-11-30 by the support team"]])
     data = ("Data", [["text", "label"], ["Profit up", "positive"]])
-    note = unread_sheets_note(workbook(cover, ("Blank", []), data), "export.xlsx")
-    assert note == ("Only the first sheet of export.xlsx ('Cover') is read; the sheet 'Data' also holds data. To use "
-                    "another sheet, move it to the front of the workbook (or save it as a CSV) and upload the file again.")  # fmt: skip
-    assert "the sheets 'Data', 'More' also hold data" in unread_sheets_note(workbook(cover, data, ("More", [["x"]])), "e.xlsx")
-    assert unread_sheets_note(workbook(data, ("Blank", [])), "one.xlsx") is None  # nothing else to read
-    assert unread_sheets_note(workbook(("Blank", []), data), "e.xlsx") is None  # the reader's own error names 'Data'
-    assert unread_sheets_note(b"text,label\nProfit up,positive\n", "x.csv") is None
-    assert unread_sheets_note(b"PK\x03\x04 not a workbook", "x.xlsx") is None  # the reader says why
+    note = unread_sheets_note(workbook(cover, ("Blank", []), data), "export.xlsx", "--sheet")
+    assert note == ("Only the first sheet of export.xlsx ('Cover') is read; the sheet 'Data' also holds data. To read "
+                    "another sheet, add --sheet Data.")  # fmt: skip
+    spaced = unread_sheets_note(workbook(cover, ("Q3 tickets", [["x"]])), "e.xlsx", "--items-sheet")
+    assert spaced.endswith("add --items-sheet 'Q3 tickets'.")  # quoted as a shell needs it
+    assert "the sheets 'Data', 'More' also hold data" in unread_sheets_note(workbook(cover, data, ("More", [["x"]])), "e.xlsx", "--sheet")
+    assert unread_sheets_note(workbook(data, ("Blank", [])), "one.xlsx", "--sheet") is None  # nothing else to read
+    assert unread_sheets_note(workbook(("Blank", []), data), "e.xlsx", "--sheet") is None  # refused: the first sheet is empty
+    assert unread_sheets_note(b"text,label\nProfit up,positive\n", "x.csv", "--sheet") is None
+    assert unread_sheets_note(b"PK\x03\x04 not a workbook", "x.xlsx", "--sheet") is None  # the reader says why
     saved = write(tmp_path, "saved.bin", workbook(cover, data))  # a path, known as a workbook by its first bytes
-    assert unread_sheets_note(saved, saved.name).startswith("Only the first sheet of saved.bin ('Cover') is read")
-    assert unread_sheets_note(tmp_path / "gone.xlsx", "gone.xlsx") is None  # no file: the reader says so
+    assert unread_sheets_note(saved, saved.name, "--sheet").startswith("Only the first sheet of saved.bin ('Cover') is read")
+    assert unread_sheets_note(tmp_path / "gone.xlsx", "gone.xlsx", "--sheet") is None  # no file: the reader says so
 
 
 def test_a_sheet_picked_is_moved_to_the_front_where_every_reader_reads():
