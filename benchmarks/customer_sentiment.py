@@ -35,6 +35,7 @@ from core.support.decision import Policy  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "customer_sentiment.json"
 DEV = ROOT / "benchmarks" / "labels" / "customer_sentiment_dev.csv"
+MARKS_DEV = ROOT / "benchmarks" / "labels" / "customer_sentiment_marks_dev.csv"  # every message has a "!"
 NEGATIVE_ESCALATION = Policy().negative_threshold  # P(negative) at which the support desk hands a customer to a person
 MODELS = {
     "customer_sentiment (shipped, LoRA on fast)": ROOT / "shipped_models" / "customer_sentiment",
@@ -43,8 +44,8 @@ MODELS = {
 }
 
 
-def read_dev() -> list[tuple[str, str]]:
-    with DEV.open(newline="", encoding="utf-8") as fh:
+def read_dev(path: Path = DEV) -> list[tuple[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
         return [(row["text"], row["label"]) for row in csv.DictReader(fh)]
 
 
@@ -69,7 +70,7 @@ def scores(classifier: TextClassifier, rows: list[tuple[str, str]]) -> dict:
     }
 
 
-def measure(folder: Path, sample: list[tuple[str, str]], dev: list[tuple[str, str]]) -> dict:
+def measure(folder: Path, sample: list[tuple[str, str]], dev: list[tuple[str, str]], marks: list[tuple[str, str]]) -> dict:
     model, files = load_model(folder)
     classifier = TextClassifier(model, files.labels, max_length=files.max_length, device="cpu")
     texts = [t for t, _ in sample]
@@ -81,19 +82,21 @@ def measure(folder: Path, sample: list[tuple[str, str]], dev: list[tuple[str, st
         "method": files.method,
         "base": files.base,
         "dev": scores(classifier, dev),
+        "marks_dev": scores(classifier, marks),
         "banking77_sample": scores(classifier, sample),
         "texts_per_s_own_pass": round(len(texts) / seconds, 1),
     }
 
 
 def main() -> int:
-    rows, dev = customer_tone_sample(SHARED_DATA), read_dev()
+    rows, dev, marks = customer_tone_sample(SHARED_DATA), read_dev(), read_dev(MARKS_DEV)
     models = {**MODELS, **{f"candidate {p}": Path(p) for p in sys.argv[1:]}}  # extra folders: candidates, not written
-    results = {name: measure(folder, rows, dev) for name, folder in models.items() if (folder / "manifest.json").exists()}
+    results = {name: measure(folder, rows, dev, marks) for name, folder in models.items() if (folder / "manifest.json").exists()}
     counts = {lab: sum(1 for _, x in rows if x == lab) for lab in ("negative", "neutral", "positive")}
     out = {
         "sample": "benchmarks/labels/customer_sentiment_sample.csv: 300 Banking77 test messages, tone labelled by hand",
         "dev": "benchmarks/labels/customer_sentiment_dev.csv: 57 hand-written messages (choosing between candidates)",
+        "marks_dev": "benchmarks/labels/customer_sentiment_marks_dev.csv: 30 hand-written messages, each with a '!'",
         "escalation_threshold": NEGATIVE_ESCALATION,
         "labels": counts,
         "models": results,
@@ -106,10 +109,10 @@ def main() -> int:
     }
     if len(sys.argv) == 1:
         OUT.write_text(json.dumps(out, indent=1) + "\n")
-    print(f"Banking77 tone sample: {counts}; dev: {len(dev)} messages")
+    print(f"Banking77 tone sample: {counts}; dev: {len(dev)} messages; marks dev: {len(marks)}")
     print(f"{'model':<56}{'set':>8}{'macroF1':>9}{'neg P':>8}{'neg R':>8}{'neu->neg':>10}{'neu esc':>9}")
     for name, r in results.items():
-        for key, label in (("dev", "dev"), ("banking77_sample", "sample")):
+        for key, label in (("dev", "dev"), ("marks_dev", "marks"), ("banking77_sample", "sample")):
             x, n = r[key], r[key]["negative"]
             print(f"{name:<56}{label:>8}{x['macro_f1_present_classes']:>9.3f}{n['precision']:>8.3f}{n['recall']:>8.3f}"
                   f"{x['neutral_called_negative']:>10.3f}{x['neutral_escalated_as_very_negative']:>9.3f}")  # fmt: skip
