@@ -207,8 +207,10 @@ class Plan:
 
     @property
     def per_base_text(self) -> str:
-        """e.g. "fast about 3 minutes · accurate about 12 minutes" (estimates on this device)."""
-        return " · ".join(f"{base} {rough_duration(seconds)}" for base, seconds in self.per_base.items())
+        """e.g. "fast about 3 minutes · accurate about 12 minutes" (estimates on this device), each "at most" when early
+        stopping can end the run sooner."""
+        bound = "at most " if self.may_stop_early else ""
+        return " · ".join(f"{base} {bound}{rough_duration(seconds)}" for base, seconds in self.per_base.items())
 
 
 def training_plan(texts: Sequence[str], params: TrainingParams) -> Plan:

@@ -189,3 +189,12 @@ def test_an_estimate_that_counts_epochs_early_stopping_may_skip_says_at_most(bea
     assert training_time_text(20, True) == "at most about 20 seconds (early stopping can end it sooner)"
     assert training_time_text(20, False) == "about 20 seconds"
     assert estimate_line(["late parcel and rude support"] * 120, TrainingParams(method="lora")).endswith("can end it sooner)")
+
+
+def test_the_estimate_per_base_encoder_also_says_at_most_when_early_stopping_can_end_sooner() -> None:
+    from core.views.model_studio import Plan
+
+    per_base = {"fast": 20.0, "accurate": 180.0}
+    bounded = Plan("CPU", 20.0, per_base, may_stop_early=True).per_base_text
+    assert bounded == "fast at most about 20 seconds · accurate at most about 3 minutes"
+    assert Plan("CPU", 20.0, per_base).per_base_text == "fast about 20 seconds · accurate about 3 minutes"
