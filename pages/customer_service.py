@@ -61,8 +61,8 @@ NONE = "(none)"
 ALL_KBS = "All knowledge bases"
 LOG_ROWS = 200
 WHEN = "YYYY-MM-DD HH:mm"
-ASKED_NOW = st.column_config.TextColumn("Asked now", help="Each group's first example asked again now (not logged): "
-                                       "answered once an entry written since covers it, else still escalated.")
+ASKED_NOW = st.column_config.TextColumn("Asked now", help="Each group's examples asked again now (not logged): answered "
+                                       "once entries written since cover them all, '2 of 3 answered' when only some are.")
 COLUMN_LABELS = {  # table columns in the user's words
     "asked_at": st.column_config.DatetimeColumn("Asked (UTC)", format=WHEN), "kb": "Knowledge base", "question": "Question",
     "action": "Decision", "reasons": "Why escalated", "confidence": st.column_config.NumberColumn("Confidence", format="%.2f"),

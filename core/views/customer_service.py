@@ -207,10 +207,15 @@ def group_label(clusters: pd.DataFrame, number: int) -> str:
     return f"Group {number}: {row['label']} ({count_of(int(row['size']), 'question')})"
 
 
+def group_examples(clusters: pd.DataFrame, number: int) -> list[str]:
+    """The group's listed examples, the one closest to its centre first."""
+    examples = clusters.loc[clusters["cluster"] == number, "examples"].iloc[0]
+    return str(examples).split(" | ")
+
+
 def group_question(clusters: pd.DataFrame, number: int) -> str:
     """The group's example closest to its centre (listed first), as the suggested question of a new FAQ entry."""
-    examples = clusters.loc[clusters["cluster"] == number, "examples"].iloc[0]
-    return str(examples).split(" | ")[0]
+    return group_examples(clusters, number)[0]
 
 
 def asked_again_text(kb: str, question: str, entry_question: str) -> str:
@@ -228,19 +233,28 @@ STILL_ESCALATED = "still escalated"
 
 
 def with_answer_now(clusters: pd.DataFrame, kb: str) -> pd.DataFrame:
-    """The groups of escalated questions with what each group's most typical question gets from ``kb`` now (column
-    ``now``): "answered: 'FAQ question'" once an entry written since answers it, else "still escalated"."""
-    entries = answered_now(kb, [group_question(clusters, n) for n in clusters["cluster"]])
-    now = [STILL_ESCALATED if entry is None else f"answered: {entry!r}" for entry in entries]
+    """The groups of escalated questions with what ``kb`` does with each group's listed examples now (column ``now``):
+    "answered: 'FAQ question'" once entries written since answer them all, "2 of 3 answered: 'FAQ question'" when
+    only some are (the group is still open), else "still escalated"."""
+    examples = [group_examples(clusters, n) for n in clusters["cluster"]]
+    entries = iter(answered_now(kb, [question for group in examples for question in group]))
     out = clusters.copy()
-    out.insert(out.columns.get_loc("size") + 1, "now", now)  # before the long examples, where it is seen
-    return out
+    out.insert(out.columns.get_loc("size") + 1, "now", [_answered_text([next(entries) for _ in group]) for group in examples])
+    return out  # "now" before the long examples, where it is seen
+
+
+def _answered_text(entries: list[str | None]) -> str:
+    answered = [entry for entry in entries if entry is not None]
+    if not answered:
+        return STILL_ESCALATED
+    which = ", ".join(map(repr, dict.fromkeys(answered)))  # the entries that answer, first seen first
+    return f"answered: {which}" if len(answered) == len(entries) else f"{len(answered)} of {len(entries)} answered: {which}"
 
 
 def first_open_group(clusters: pd.DataFrame) -> int | None:
-    """The largest group not answered since (``with_answer_now``), where the missing-answer form starts; the largest
-    group when none is known to be answered."""
-    open_groups = clusters["cluster"] if "now" not in clusters else clusters.loc[clusters["now"] == STILL_ESCALATED, "cluster"]
+    """The largest group not fully answered since (``with_answer_now``), where the missing-answer form starts; the
+    largest group when none is known to be answered."""
+    open_groups = clusters["cluster"] if "now" not in clusters else clusters.loc[~clusters["now"].str.startswith("answered:"), "cluster"]
     return int(open_groups.iloc[0]) if len(open_groups) else None
 
 

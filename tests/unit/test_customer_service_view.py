@@ -133,3 +133,19 @@ def test_the_missing_answer_form_starts_at_the_largest_group_not_answered_since(
     now = groups.assign(now=["answered: 'Do you sell gift cards?'", view.STILL_ESCALATED, view.STILL_ESCALATED])
     assert view.first_open_group(now) == 2
     assert view.first_open_group(now.assign(now="answered: 'x'")) is None  # every group answered: the picker's first
+    partly = now.assign(now=["2 of 3 answered: 'Do you sell gift cards?'", "answered: 'x'", view.STILL_ESCALATED])
+    assert view.first_open_group(partly) == 1  # some of its questions still escalate: still open
+
+
+def test_asked_now_says_how_many_of_a_groups_examples_an_entry_written_since_answers(monkeypatch):
+    groups = pd.DataFrame({"cluster": [1, 2, 3], "label": ["a", "b", "c"], "size": [5, 3, 2],
+                           "examples": ["PayPal? | Apple Pay? | Klarna?", "Gift cards? | Vouchers?", "Mars?"]})  # fmt: skip
+    answers = {"PayPal?": "Which payments do you take?", "Apple Pay?": "Which payments do you take?",
+               "Gift cards?": "Do you sell gift cards?", "Vouchers?": "Do you sell vouchers?"}  # fmt: skip
+    asked = []
+    monkeypatch.setattr(view, "answered_now", lambda kb, questions: asked.append(questions) or [answers.get(q) for q in questions])
+    now = view.with_answer_now(groups, "Shop")
+    assert asked == [["PayPal?", "Apple Pay?", "Klarna?", "Gift cards?", "Vouchers?", "Mars?"]]  # one pass for every group
+    assert now["now"].tolist() == ["2 of 3 answered: 'Which payments do you take?'",
+                                   "answered: 'Do you sell gift cards?', 'Do you sell vouchers?'", view.STILL_ESCALATED]  # fmt: skip
+    assert list(now.columns) == ["cluster", "label", "size", "now", "examples"]
