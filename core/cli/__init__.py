@@ -45,11 +45,13 @@ def input_sheet(path: Path, sheet: str | None, flag: str = "--sheet") -> Iterato
     sheets = workbook_sheets(source, path.name)
     if sheets is None:
         raise InputFileError(f"{flag} {sheet!r}: {path.name} is not an .xlsx workbook; only a workbook has sheets to pick from")
-    if sheet not in sheets.with_data:
+    picked = sheets.named(sheet)
+    if picked is None:
         listed = ", ".join(map(repr, sheets.with_data)) or "none"
-        raise InputFileError(f"{flag} {sheet!r}: {path.name} has no sheet of that name with data; the sheets with data: {listed}")
+        why = "is empty" if sheet in sheets.names else "is not a sheet of the workbook"
+        raise InputFileError(f"{flag} {sheet!r}: {why} ({path.name}); the sheets with data: {listed}")
     with tempfile.TemporaryDirectory(prefix="beacon-sheet-") as folder:
         copy = Path(folder) / path.name
-        copy.write_bytes(with_sheet_first(source, sheet))
+        copy.write_bytes(with_sheet_first(source, picked))
         yield copy
 

@@ -401,6 +401,14 @@ class WorkbookSheets:
     first: str
     with_data: list[str]
     largest: str | None = None
+    names: tuple[str, ...] = ()  # every sheet, empty ones too
+
+    def named(self, sheet: str) -> str | None:
+        """The sheet with data called ``sheet``, or the one whose name differs only in case ("data" for 'Data')."""
+        if sheet in self.with_data:
+            return sheet
+        same = [name for name in self.with_data if name.casefold() == sheet.strip().casefold()]
+        return same[0] if len(same) == 1 else None
 
     @property
     def others(self) -> list[str]:
@@ -416,7 +424,8 @@ def _sheets(source: Path | BinaryIO) -> WorkbookSheets:
     try:
         with_data = [sheet for sheet in book.worksheets if _has_data(sheet)]
         largest = max(with_data, key=lambda sheet: (sheet.max_row or 0) * (sheet.max_column or 0), default=None)
-        return WorkbookSheets(book.worksheets[0].title, [sheet.title for sheet in with_data], largest and largest.title)
+        titles = tuple(sheet.title for sheet in book.worksheets)
+        return WorkbookSheets(titles[0], [sheet.title for sheet in with_data], largest and largest.title, titles)
     finally:
         book.close()
 

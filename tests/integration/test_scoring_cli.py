@@ -160,7 +160,8 @@ def test_the_sheet_named_on_the_command_line_is_the_one_read(tiny_models, tmp_pa
     assert main(base) == 1  # the cover sheet has no 'text' column; the error says how to read the data
     assert main([*base, "--sheet", "Notes"]) == 1
     assert capsys.readouterr().err.endswith(
-        "error: --sheet 'Notes': export.xlsx has no sheet of that name with data; the sheets with data: 'Cover', 'Q3 news'\n")
+        "error: --sheet 'Notes': is not a sheet of the workbook (export.xlsx); the sheets with data: 'Cover', 'Q3 news'\n")
+    assert main([*base, "--sheet", "q3 NEWS"]) == 0  # a name that differs only in case is the sheet meant
     csv_file = tmp_path / "plain.csv"
     csv_file.write_text("text\nProfit rose\n")
     assert main(["score", "--task", "sentiment", "--input", str(csv_file), "--text-column", "text", "--output", str(out),
@@ -175,5 +176,7 @@ def test_the_sheet_named_on_the_command_line_is_the_one_read(tiny_models, tmp_pa
     assert main(["kb", "import", "--name", "Cards", str(blank_first)]) == 1
     assert ("error: faq.xlsx: the workbook's first sheet ('Blank') is empty; to read the sheet with data, add --sheet FAQ"
             in capsys.readouterr().err)  # fmt: skip
+    assert main(["kb", "import", "--name", "Cards", str(blank_first), "--sheet", "Blank"]) == 1
+    assert "--sheet 'Blank': is empty (faq.xlsx); the sheets with data: 'Old', 'FAQ'" in capsys.readouterr().err
     assert main(["kb", "import", "--name", "Cards", str(blank_first), "--sheet", "FAQ"]) == 0
     assert sorted(kb.kb_entries("Cards")["question"]) == ["Hours?", "Lost card?"]

@@ -326,7 +326,8 @@ def test_a_sheet_picked_is_moved_to_the_front_where_every_reader_reads():
 
     cover, data = ("Cover", [["Exported by", "the support team"]]), ("Q3 & Q4 <data>", [["text", "label"], ["Profit up", "positive"]])
     book = workbook(cover, ("Blank", []), data)
-    assert workbook_sheets(book, "export.xlsx") == WorkbookSheets("Cover", ["Cover", "Q3 & Q4 <data>"], "Q3 & Q4 <data>")
+    assert workbook_sheets(book, "export.xlsx") == WorkbookSheets(
+        "Cover", ["Cover", "Q3 & Q4 <data>"], "Q3 & Q4 <data>", ("Cover", "Blank", "Q3 & Q4 <data>"))
     assert workbook_sheets(workbook(("Data", [["text", "label"], ["Up", "positive"]]), cover), "e.xlsx").largest == "Data"
     moved = with_sheet_first(book, "Q3 & Q4 <data>")  # a name XML escapes
     assert read_whole_table(moved, "export.xlsx").to_dict("list") == {"text": ["Profit up"], "label": ["positive"]}
@@ -336,7 +337,7 @@ def test_a_sheet_picked_is_moved_to_the_front_where_every_reader_reads():
         with_sheet_first(book, "Nope")
     assert workbook_sheets(b"text,label\nProfit up,positive\n", "x.csv") is None
     assert workbook_sheets(b"PK\x03\x04 not a workbook", "x.xlsx") is None  # the reader says why
-    assert workbook_sheets(workbook(("Blank", [])), "e.xlsx") == WorkbookSheets("Blank", [], None)
+    assert workbook_sheets(workbook(("Blank", [])), "e.xlsx") == WorkbookSheets("Blank", [], None, ("Blank",))
 
 
 def test_a_delimiter_at_the_end_of_every_row_leaves_each_value_under_its_own_column():
