@@ -32,7 +32,7 @@ def input_sheet(path: Path, sheet: str | None, flag: str = "--sheet") -> Iterato
     and one whose first sheet is empty is refused with the flag to add."""
     from core.scoring.reading import InputFileError, file_sheets, unread_sheets_note, with_sheet_first, workbook_sheets
 
-    if not sheet:
+    if not sheet or not path.is_file():  # no file: its reader says so
         sheets = file_sheets(path, path.name)
         if sheets and sheets.with_data and sheets.first not in sheets.with_data:
             raise InputFileError(f"{path.name}: the workbook's first sheet ({sheets.first!r}) is empty; to read the sheet "
@@ -53,5 +53,14 @@ def input_sheet(path: Path, sheet: str | None, flag: str = "--sheet") -> Iterato
     with tempfile.TemporaryDirectory(prefix="beacon-sheet-") as folder:
         copy = Path(folder) / path.name
         copy.write_bytes(with_sheet_first(source, picked))
-        yield copy
+        try:
+            yield copy
+        except Exception as exc:  # a problem with the rows names the file the user gave, not the copy read
+            if str(copy) not in str(exc):
+                raise
+            try:
+                said = type(exc)(str(exc).replace(str(copy), str(path)))
+            except Exception:  # noqa: BLE001 - an error type that is not made from its message alone
+                raise exc from None
+            raise said from exc
 

@@ -162,6 +162,10 @@ def test_the_sheet_named_on_the_command_line_is_the_one_read(tiny_models, tmp_pa
     assert capsys.readouterr().err.endswith(
         "error: --sheet 'Notes': is not a sheet of the workbook (export.xlsx); the sheets with data: 'Cover', 'Q3 news'\n")
     assert main([*base, "--sheet", "q3 NEWS"]) == 0  # a name that differs only in case is the sheet meant
+    assert main([*base[:5], "--text-column", "body", "--output", str(out), "--sheet", "Q3 news"]) == 1
+    assert capsys.readouterr().err.endswith(f"error: {src}: no column named 'body'; columns are: text\n")  # the file given
+    assert main([*base, "--sheet", "Q3 news", "--input", str(tmp_path / "gone.xlsx")]) == 1
+    assert capsys.readouterr().err.endswith(f"error: {tmp_path / 'gone.xlsx'}: file not found\n")
     csv_file = tmp_path / "plain.csv"
     csv_file.write_text("text\nProfit rose\n")
     assert main(["score", "--task", "sentiment", "--input", str(csv_file), "--text-column", "text", "--output", str(out),
