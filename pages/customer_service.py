@@ -61,7 +61,7 @@ NONE = "(none)"
 ALL_KBS = "All knowledge bases"
 LOG_ROWS = 200
 WHEN = "YYYY-MM-DD HH:mm"
-ASKED_NOW = st.column_config.TextColumn("Asked now", help="Each group's examples asked again now (not logged): answered "
+ASKED_NOW = st.column_config.TextColumn("Asked now", width="medium", help="Each group's examples asked again now (not logged): answered "
                                        "once entries written since cover them all, '2 of 3 answered' when only some are.")
 COLUMN_LABELS = {  # table columns in the user's words
     "asked_at": st.column_config.DatetimeColumn("Asked (UTC)", format=WHEN), "kb": "Knowledge base", "question": "Question",
@@ -587,9 +587,9 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
     say_pending("cs_b_report")
 
 
-def add_missing_answer(question_key: str, asked: str) -> None:
-    """"Add to the knowledge base": the entry written becomes a new version of the base picked, and the group's question
-    ``asked`` is asked again to show what it gets now; the fields empty only once it is added (a refusal keeps them)."""
+def add_missing_answer(question_key: str, asked: list[str]) -> None:
+    """"Add to the knowledge base": the entry written becomes a new version of the base picked, and the group's questions
+    ``asked`` are asked again to show what they get now; the fields empty only once it is added (a refusal keeps them)."""
     state = st.session_state
     category = state.get("cs_log_category", "")
     entry = pd.DataFrame({"question": [state[question_key]], "answer": [state.get("cs_log_answer_text", "")], "category": [category]})
@@ -603,6 +603,7 @@ def add_missing_answer(question_key: str, asked: str) -> None:
     if report.version:
         state["cs_log_asked_again"] = view.asked_again_text(state["cs_log_target"], asked, state[question_key])
         state["cs_log_answer_text"] = state["cs_log_category"] = ""
+        state.pop(question_key, None)  # the group's next suggestion: a question of it still escalated, if any
 
 
 def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
@@ -626,7 +627,7 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
                              "answer; to add a new entry, word the question as these customers do."))  # fmt: skip
         st.button("Replace the answer in the knowledge base" if answered is not None else "Add to the knowledge base",
                   type="primary", key="cs_log_add", on_click=add_missing_answer,
-                  args=(question_key, view.group_question(clusters, group)))  # fmt: skip
+                  args=(question_key, view.group_examples(clusters, group)))  # fmt: skip
     say_pending("cs_log_added")  # outside: the expander may be closed
     say_pending("cs_log_asked_again", "info")
 
@@ -672,7 +673,7 @@ def log_tab() -> None:
         if kb != ALL_KBS:
             clusters = view.with_answer_now(clusters, kb)
         table(clusters, hide_index=True, width="stretch", key="cs_log_clusters",
-              column_config=COLUMN_LABELS | {"size": "Questions", "now": ASKED_NOW})  # fmt: skip
+              column_config=COLUMN_LABELS | {"size": "Questions", "now": ASKED_NOW, "still_open": None})  # fmt: skip
         st.download_button("Download the unanswered groups (CSV)", insights.clusters_csv(), "unanswered_questions.csv",
                            "text/csv", key="cs_log_dl_clusters")  # fmt: skip
         if may("analyst"):

@@ -214,19 +214,33 @@ def group_examples(clusters: pd.DataFrame, number: int) -> list[str]:
 
 
 def group_question(clusters: pd.DataFrame, number: int) -> str:
-    """The group's example closest to its centre (listed first), as the suggested question of a new FAQ entry."""
+    """The suggested question of the group's new FAQ entry: its example closest to its centre (listed first), or once
+    entries written since answer some of its examples (``with_answer_now``), the first one still escalated."""
+    if "still_open" in clusters:
+        still_open = clusters.loc[clusters["cluster"] == number, "still_open"].iloc[0]
+        if still_open:
+            return str(still_open)
     return group_examples(clusters, number)[0]
 
 
-def asked_again_text(kb: str, question: str, entry_question: str) -> str:
-    """The check after writing a group's missing answer: the group's question asked again (not logged) and what the
-    knowledge base does with it now; still escalated, the team learns it now rather than from the next customer."""
+def asked_again_text(kb: str, questions: list[str], entry_question: str) -> str:
+    """The check after writing a group's missing answer: the group's questions (its most typical first) asked again
+    (not logged) and what the knowledge base does with them now; one still escalated is named, so the team learns it
+    now rather than from the next customer."""
+    question, *others = questions
     result = ask(kb, question, log=False)
     if not result.decision.escalate:
         which = "the new entry" if result.matched_question == " ".join(entry_question.split()) else f"the entry {result.matched_question!r}"
-        return f"Asked again now, {question!r} is answered with {which} (confidence {result.decision.confidence:.2f})."
-    return (f"Asked again now, {question!r} is still escalated ({', '.join(result.decision.reasons)}): word the entry's "
-            "question the way customers ask, or add more ways of asking it in the Knowledge bases tab.")
+        said = f"Asked again now, {question!r} is answered with {which} (confidence {result.decision.confidence:.2f})."
+    else:
+        said = (f"Asked again now, {question!r} is still escalated ({', '.join(result.decision.reasons)}): word the entry's "
+                "question the way customers ask, or add more ways of asking it in the Knowledge bases tab.")
+    still = [other for other in others if ask(kb, other, log=False).decision.escalate]
+    if still:
+        one = len(still) == 1
+        said += (f" Still escalated from the same group: {', '.join(map(repr, still))}; where {'it asks' if one else 'they ask'} "
+                 f"the same, add {'it' if one else 'them'} to the entry as another way of asking (Knowledge bases tab).")
+    return said
 
 
 STILL_ESCALATED = "still escalated"
@@ -235,12 +249,17 @@ STILL_ESCALATED = "still escalated"
 def with_answer_now(clusters: pd.DataFrame, kb: str) -> pd.DataFrame:
     """The groups of escalated questions with what ``kb`` does with each group's listed examples now (column ``now``):
     "answered: 'FAQ question'" once entries written since answer them all, "2 of 3 answered: 'FAQ question'" when
-    only some are (the group is still open), else "still escalated"."""
+    only some are (the group is still open, and ``still_open`` holds its first example still escalated), else
+    "still escalated"."""
     examples = [group_examples(clusters, n) for n in clusters["cluster"]]
     entries = iter(answered_now(kb, [question for group in examples for question in group]))
+    now = [[next(entries) for _ in group] for group in examples]
     out = clusters.copy()
-    out.insert(out.columns.get_loc("size") + 1, "now", [_answered_text([next(entries) for _ in group]) for group in examples])
-    return out  # "now" before the long examples, where it is seen
+    out.insert(out.columns.get_loc("size") + 1, "now", [_answered_text(group) for group in now])  # before the long examples
+    # the first example still escalated where others are answered now: the question the group's entry still needs
+    out["still_open"] = [next((q for q, e in zip(group, got) if e is None), "") if any(got) else ""
+                         for group, got in zip(examples, now)]  # fmt: skip
+    return out
 
 
 def _answered_text(entries: list[str | None]) -> str:

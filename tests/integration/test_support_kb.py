@@ -313,10 +313,14 @@ def test_a_question_asked_again_after_its_missing_answer_is_written_says_what_it
     from core.views.customer_service import asked_again_text
 
     import_faq("Cards", FAQ, "question", "answer", "category")
-    still = asked_again_text("Cards", "What is the weather on Mars tomorrow?", "Do you forecast the weather?")
+    still = asked_again_text("Cards", ["What is the weather on Mars tomorrow?"], "Do you forecast the weather?")
     assert still.startswith("Asked again now, 'What is the weather on Mars tomorrow?' is still escalated (low similarity")
     import_faq("Cards", pd.DataFrame({"question": ["What is the weather on Mars tomorrow?"], "answer": ["We do not forecast it."]}),
                "question", "answer", None)  # fmt: skip
-    answered = asked_again_text("Cards", "What is the weather on Mars tomorrow?", "What is the weather on Mars tomorrow?")
+    group = ["What is the weather on Mars tomorrow?", "Recommend a good pizza place in Rome"]  # a group that mixes topics
+    answered = asked_again_text("Cards", group, "What is the weather on Mars tomorrow?")
     assert answered.startswith("Asked again now, 'What is the weather on Mars tomorrow?' is answered with the new entry")
+    assert answered.endswith(" Still escalated from the same group: 'Recommend a good pizza place in Rome'; where it asks "
+                             "the same, add it to the entry as another way of asking (Knowledge bases tab).")  # fmt: skip
+    assert "Still escalated" not in asked_again_text("Cards", group[:1], group[0])
     assert interaction_log(10).empty  # a check, not a customer's question: nothing logged

@@ -148,4 +148,6 @@ def test_asked_now_says_how_many_of_a_groups_examples_an_entry_written_since_ans
     assert asked == [["PayPal?", "Apple Pay?", "Klarna?", "Gift cards?", "Vouchers?", "Mars?"]]  # one pass for every group
     assert now["now"].tolist() == ["2 of 3 answered: 'Which payments do you take?'",
                                    "answered: 'Do you sell gift cards?', 'Do you sell vouchers?'", view.STILL_ESCALATED]  # fmt: skip
-    assert list(now.columns) == ["cluster", "label", "size", "now", "examples"]
+    assert list(now.columns) == ["cluster", "label", "size", "now", "examples", "still_open"]
+    assert [view.group_question(now, n) for n in (1, 2, 3)] == ["Klarna?", "Gift cards?", "Mars?"]  # the entry still needed
+    assert view.group_question(groups, 1) == "PayPal?"  # nothing known about now: the most typical
