@@ -281,6 +281,16 @@ def keep_choice(key: str, choices: Sequence, start: object = None) -> None:
         st.session_state[key] = start if start in choices else choices[0]
 
 
+def follow_suggestion(key: str, suggestion: str) -> None:
+    """Before the text field ``key`` is drawn with ``suggestion`` as its value: a field still holding the suggestion
+    it was last drawn with (not edited) takes the new one. A kept field otherwise ignores its new default (a group's
+    suggested question, which changes once another knowledge base is picked), while an edited one keeps the edit."""
+    state, shown = st.session_state, f"{key}__suggested"
+    if key in state and state[key] == state.get(shown, state[key]) and state[key] != suggestion:
+        state[key] = suggestion
+    state[shown] = suggestion
+
+
 def delete_after_confirmation(key: str, label: str, question: str, delete: Callable[[], str], said_after: str) -> None:
     """A **label** button ("Delete this run…") that asks ``question``; on **Yes, delete** it calls ``delete()``, keeps
     what it returns to be said after the rerun under ``said_after`` (``say_pending``) and reruns. A refusal (the run

@@ -42,6 +42,7 @@ from ui import (
     count_tick,
     draw_partial_periods_lighter,
     example_download,
+    follow_suggestion,
     keep_choice,
     may,
     open_tab,
@@ -614,6 +615,7 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
         group = st.selectbox("Group", clusters["cluster"].tolist(), format_func=lambda n: view.group_label(clusters, n),
                              key="cs_log_group", persist_state=KEPT)  # fmt: skip
         question_key = f"cs_log_question_{group}"
+        follow_suggestion(question_key, view.group_question(clusters, group))
         st.text_input("Question", view.group_question(clusters, group), key=question_key, persist_state=KEPT)
         st.text_area("Answer", key="cs_log_answer_text", persist_state=KEPT)
         c1, c2 = st.columns(2)

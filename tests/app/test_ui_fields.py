@@ -1,0 +1,27 @@
+"""Widget-state helpers of ``ui`` on a real Streamlit script run (``AppTest``)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def _suggested_question_field() -> None:
+    import streamlit as st
+
+    from ui import KEPT, follow_suggestion
+
+    suggestion = st.session_state.get("suggestion", "Do students get money off?")
+    follow_suggestion("question", suggestion)
+    st.text_input("Question", suggestion, key="question", persist_state=KEPT)
+
+
+def test_a_suggested_field_follows_a_new_suggestion_until_the_user_edits_it() -> None:
+    at = AppTest.from_function(_suggested_question_field).run()
+    assert at.text_input(key="question").value == "Do students get money off?"
+    at.session_state["suggestion"] = "Is there a student discount?"  # e.g. another knowledge base picked
+    at.run()
+    assert at.text_input(key="question").value == "Is there a student discount?"  # not the first suggestion, kept
+    at.text_input(key="question").set_value("Do you have a student discount?").run()
+    at.session_state["suggestion"] = "Do students get money off?"
+    at.run()
+    assert at.text_input(key="question").value == "Do you have a student discount?"  # the user's words stay
