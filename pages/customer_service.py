@@ -629,7 +629,7 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
                              "answer; to add a new entry, word the question as these customers do."))  # fmt: skip
         st.button("Replace the answer in the knowledge base" if answered is not None else "Add to the knowledge base",
                   type="primary", key="cs_log_add", on_click=add_missing_answer,
-                  args=(question_key, view.group_examples(clusters, group)))  # fmt: skip
+                  args=(question_key, view.questions_to_ask_again(clusters, group)))  # fmt: skip
     say_pending("cs_log_added")  # outside: the expander may be closed
     say_pending("cs_log_asked_again", "info")
 

@@ -223,6 +223,13 @@ def group_question(clusters: pd.DataFrame, number: int) -> str:
     return group_examples(clusters, number)[0]
 
 
+def questions_to_ask_again(clusters: pd.DataFrame, number: int) -> list[str]:
+    """The group's listed questions, its suggested one (``group_question``) first: what is asked again once its
+    missing answer is written."""
+    suggested = group_question(clusters, number)
+    return [suggested, *(question for question in group_examples(clusters, number) if question != suggested)]
+
+
 def asked_again_text(kb: str, questions: list[str], entry_question: str) -> str:
     """The check after writing a group's missing answer: the group's questions (its most typical first) asked again
     (not logged) and what the knowledge base does with them now; one still escalated is named, so the team learns it

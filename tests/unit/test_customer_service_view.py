@@ -151,3 +151,4 @@ def test_asked_now_says_how_many_of_a_groups_examples_an_entry_written_since_ans
     assert list(now.columns) == ["cluster", "label", "size", "now", "examples", "still_open"]
     assert [view.group_question(now, n) for n in (1, 2, 3)] == ["Klarna?", "Gift cards?", "Mars?"]  # the entry still needed
     assert view.group_question(groups, 1) == "PayPal?"  # nothing known about now: the most typical
+    assert view.questions_to_ask_again(now, 1) == ["Klarna?", "PayPal?", "Apple Pay?"]  # the one written for first
