@@ -237,8 +237,8 @@ def train_tab() -> None:
     if hint := studio.small_file_hint(method, len(check.texts)):
         st.caption(hint)
     plan = studio.training_plan(check.texts, params)
-    st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}** "
-               f"(estimate on this device by base encoder: {plan.per_base_text})")  # fmt: skip
+    st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}** · "
+               f"by base encoder on this device: {plan.per_base_text}")  # fmt: skip
     if st.button("Start training", type="primary", disabled=not check.ok or not task, key="studio_start"):
         try:
             run_id = studio.start_training(check, task, params)

@@ -438,7 +438,7 @@ def test_the_accurate_base_is_offered_with_its_estimate_and_recorded_on_the_vers
     base = widget(at.radio, "Base encoder")
     assert [o.split(" — ")[0] for o in base.options] == ["Fast", "Accurate"]
     caption = next(c for c in texts(at.caption) if "estimated training time" in c)
-    assert "estimate on this device by base encoder: fast at most about" in caption and " · accurate at most about" in caption
+    assert "· by base encoder on this device: fast at most about" in caption and " · accurate at most about" in caption
     at = base.set_value("accurate").run()
     at = button(at, "Start training").click().run()
     assert_no_exception(at)
