@@ -281,10 +281,11 @@ def keep_choice(key: str, choices: Sequence, start: object = None) -> None:
         st.session_state[key] = start if start in choices else choices[0]
 
 
-def follow_suggestion(key: str, suggestion: str) -> None:
-    """Before the text field ``key`` is drawn with ``suggestion`` as its value: a field still holding the suggestion
-    it was last drawn with (not edited) takes the new one. A kept field otherwise ignores its new default (a group's
-    suggested question, which changes once another knowledge base is picked), while an edited one keeps the edit."""
+def follow_suggestion(key: str, suggestion: object) -> None:
+    """Before the widget ``key`` is drawn with ``suggestion`` as its value (a text field's default, a picker's start): a
+    widget still holding the suggestion it was last drawn with (not edited or picked by the user) takes the new one. A
+    kept widget otherwise ignores its new default (a group's suggested question, which changes once another knowledge
+    base is picked), while the user's own edit or pick stays."""
     state, shown = st.session_state, f"{key}__suggested"
     if key in state and state[key] == state.get(shown, state[key]) and state[key] != suggestion:
         state[key] = suggestion

@@ -611,9 +611,11 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
     """Write the FAQ entry a group of escalated questions needs, straight into a knowledge base (a new version). Not a
     form, and its fields kept while hidden: an answer half written survives a look at the Knowledge bases tab."""
     with st.expander("Write the missing answer", expanded=bool(st.session_state.get("cs_log_answer_text"))):
-        keep_choice("cs_log_group", clusters["cluster"].tolist(), view.first_open_group(clusters))  # groups change as questions come in
-        group = st.selectbox("Group", clusters["cluster"].tolist(), format_func=lambda n: view.group_label(clusters, n),
-                             key="cs_log_group", persist_state=KEPT)  # fmt: skip
+        groups, start = clusters["cluster"].tolist(), view.first_open_group(clusters)
+        keep_choice("cs_log_group", groups, start)  # groups change as questions come in
+        follow_suggestion("cs_log_group", start if start in groups else groups[0])  # another base picked, a group answered
+        group = st.selectbox("Group", groups, format_func=lambda n: view.group_label(clusters, n), key="cs_log_group",
+                             persist_state=KEPT)  # fmt: skip
         question_key = f"cs_log_question_{group}"
         follow_suggestion(question_key, view.group_question(clusters, group))
         st.text_input("Question", view.group_question(clusters, group), key=question_key, persist_state=KEPT)

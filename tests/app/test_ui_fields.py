@@ -25,3 +25,26 @@ def test_a_suggested_field_follows_a_new_suggestion_until_the_user_edits_it() ->
     at.session_state["suggestion"] = "Do students get money off?"
     at.run()
     assert at.text_input(key="question").value == "Do you have a student discount?"  # the user's words stay
+
+
+def _group_picker() -> None:
+    import streamlit as st
+
+    from ui import KEPT, follow_suggestion
+
+    start = st.session_state.get("first_open", 1)
+    follow_suggestion("group", start)
+    st.selectbox("Group", [1, 2, 3], key="group", persist_state=KEPT)
+
+
+def test_a_picker_follows_its_suggested_start_until_the_user_picks() -> None:
+    at = AppTest.from_function(_group_picker).run()
+    at.session_state["group"] = 1  # as keep_choice sets it before the first draw
+    at.run()
+    at.session_state["first_open"] = 2  # the first group answered since
+    at.run()
+    assert at.selectbox(key="group").value == 2
+    at.selectbox(key="group").set_value(3).run()
+    at.session_state["first_open"] = 1
+    at.run()
+    assert at.selectbox(key="group").value == 3  # the user's pick stays
