@@ -678,7 +678,7 @@ def log_tab() -> None:
             clusters = view.with_answer_now(clusters, kb)
         table(clusters, hide_index=True, width="stretch", key="cs_log_clusters",
               column_config=COLUMN_LABELS | {"size": "Questions", "now": ASKED_NOW, "still_open": None})  # fmt: skip
-        st.download_button("Download the unanswered groups (CSV)", insights.clusters_csv(), "unanswered_questions.csv",
+        st.download_button("Download the unanswered groups (CSV)", view.unanswered_groups_csv(clusters), "unanswered_questions.csv",
                            "text/csv", key="cs_log_dl_clusters")  # fmt: skip
         if may("analyst"):
             missing_answer_form(clusters, None if kb == ALL_KBS else kb)

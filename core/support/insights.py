@@ -9,7 +9,6 @@ from functools import lru_cache
 
 import pandas as pd
 
-from core.downloads import safe_csv
 from core.storage.tables import utcnow
 from core.support.assistant import FEEDBACK_WORDS, interaction_log
 from core.support.decision import LOW_SIMILARITY
@@ -74,9 +73,6 @@ class QuestionInsights:
         """Answers a user marked not helpful, newest first: the FAQ entries to check."""
         wrong = self.questions[self.questions["feedback"] == FEEDBACK_WORDS[False]]
         return wrong[["asked_at", "kb", "question", "action", "matched_question"]].reset_index(drop=True)
-
-    def clusters_csv(self) -> bytes:
-        return safe_csv(self.unanswered_clusters())
 
 
 @lru_cache(maxsize=8)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.downloads import safe_csv
 from core.nlp import registry
 from core.settings import get_settings
 from core.staged_uploads import keep_upload, still_kept
@@ -275,6 +276,11 @@ def _answered_text(entries: list[str | None]) -> str:
         return STILL_ESCALATED
     which = ", ".join(map(repr, dict.fromkeys(answered)))  # the entries that answer, first seen first
     return f"answered: {which}" if len(answered) == len(entries) else f"{len(answered)} of {len(entries)} answered: {which}"
+
+
+def unanswered_groups_csv(clusters: pd.DataFrame) -> bytes:
+    """The groups of escalated questions as shown (with "now" once ``with_answer_now`` added it), for download."""
+    return safe_csv(clusters.drop(columns=["still_open"], errors="ignore"))
 
 
 def first_open_group(clusters: pd.DataFrame) -> int | None:
