@@ -434,9 +434,13 @@ def tickets_tab() -> None:
     st.subheader("Questions the knowledge base could not answer")
     st.caption(view.clusters_caption(report))
     if len(report.clusters):
-        table(report.clusters, hide_index=True, width="stretch", key="cs_clusters", column_config=COLUMN_LABELS)
-        st.download_button("Download the unanswered clusters (CSV)", report.clusters_csv(), "unanswered_clusters.csv",
-                           "text/csv", key="cs_dl_clusters")  # fmt: skip
+        clusters = view.with_answer_now(report.clusters, kb) if kb and report.operating_point else report.clusters
+        table(clusters, hide_index=True, width="stretch", key="cs_clusters",
+              column_config=COLUMN_LABELS | {"now": ASKED_NOW, "still_open": None})  # fmt: skip
+        st.download_button("Download the unanswered clusters (CSV)", view.unanswered_groups_csv(clusters),
+                           "unanswered_clusters.csv", "text/csv", key="cs_dl_clusters")  # fmt: skip
+        if may("analyst") and list_kbs():
+            missing_answer_form(clusters, kb, prefix="cs_tk")
     st.download_button("Download all scored tickets (CSV)", report.scored_csv(), "scored_tickets.csv", "text/csv",
                        key="cs_dl_tickets")  # fmt: skip
 
@@ -588,52 +592,57 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
     say_pending("cs_b_report")
 
 
-def add_missing_answer(question_key: str, asked: list[str]) -> None:
+MISSING_ANSWER_FORMS = {"cs_log": "the Log tab", "cs_tk": "the Tickets tab"}  # key prefix: where an entry was written
+
+
+def add_missing_answer(prefix: str, question_key: str, asked: list[str]) -> None:
     """"Add to the knowledge base": the entry written becomes a new version of the base picked, and the group's questions
     ``asked`` are asked again to show what they get now; the fields empty only once it is added (a refusal keeps them)."""
     state = st.session_state
-    category = state.get("cs_log_category", "")
-    entry = pd.DataFrame({"question": [state[question_key]], "answer": [state.get("cs_log_answer_text", "")], "category": [category]})
+    category = state.get(f"{prefix}_category", "")
+    entry = pd.DataFrame({"question": [state[question_key]], "answer": [state.get(f"{prefix}_answer_text", "")],
+                          "category": [category]})  # fmt: skip
     try:
-        report = import_faq(state["cs_log_target"], entry, "question", "answer", "category" if category.strip() else None,
-                            file_name="the Log tab")  # fmt: skip
+        report = import_faq(state[f"{prefix}_target"], entry, "question", "answer", "category" if category.strip() else None,
+                            file_name=MISSING_ANSWER_FORMS[prefix])  # fmt: skip
     except (FaqFileError, ImportConflict, ValueError) as exc:
-        state["cs_log_added"] = ("error", str(exc))
+        state[f"{prefix}_added"] = ("error", str(exc))
         return
-    state["cs_log_added"] = ("success" if report.version else "warning", view.added_entry_text(report))
+    state[f"{prefix}_added"] = ("success" if report.version else "warning", view.added_entry_text(report))
     if report.version:
-        state["cs_log_asked_again"] = view.asked_again_text(state["cs_log_target"], asked, state[question_key])
-        state["cs_log_answer_text"] = state["cs_log_category"] = ""
+        state[f"{prefix}_asked_again"] = view.asked_again_text(state[f"{prefix}_target"], asked, state[question_key])
+        state[f"{prefix}_answer_text"] = state[f"{prefix}_category"] = ""
         state.pop(question_key, None)  # the group's next suggestion: a question of it still escalated, if any
 
 
-def missing_answer_form(clusters: pd.DataFrame, kb: str | None) -> None:
+def missing_answer_form(clusters: pd.DataFrame, kb: str | None, prefix: str = "cs_log") -> None:
     """Write the FAQ entry a group of escalated questions needs, straight into a knowledge base (a new version). Not a
-    form, and its fields kept while hidden: an answer half written survives a look at the Knowledge bases tab."""
-    with st.expander("Write the missing answer", expanded=bool(st.session_state.get("cs_log_answer_text"))):
+    form, and its fields kept while hidden: an answer half written survives a look at the Knowledge bases tab. Its
+    widget keys start with ``prefix`` (the Log and Tickets tabs each have one)."""
+    with st.expander("Write the missing answer", expanded=bool(st.session_state.get(f"{prefix}_answer_text"))):
         groups, start = clusters["cluster"].tolist(), view.first_open_group(clusters)
-        keep_choice("cs_log_group", groups, start)  # groups change as questions come in
-        follow_suggestion("cs_log_group", start if start in groups else groups[0])  # another base picked, a group answered
-        group = st.selectbox("Group", groups, format_func=lambda n: view.group_label(clusters, n), key="cs_log_group",
+        keep_choice(f"{prefix}_group", groups, start)  # groups change as questions come in
+        follow_suggestion(f"{prefix}_group", start if start in groups else groups[0])  # another base picked, a group answered
+        group = st.selectbox("Group", groups, format_func=lambda n: view.group_label(clusters, n), key=f"{prefix}_group",
                              persist_state=KEPT)  # fmt: skip
-        question_key = f"cs_log_question_{group}"
+        question_key = f"{prefix}_question_{group}"
         follow_suggestion(question_key, view.group_question(clusters, group))
         st.text_input("Question", view.group_question(clusters, group), key=question_key, persist_state=KEPT)
-        st.text_area("Answer", key="cs_log_answer_text", persist_state=KEPT)
+        st.text_area("Answer", key=f"{prefix}_answer_text", persist_state=KEPT)
         c1, c2 = st.columns(2)
-        c1.text_input("Category (optional)", key="cs_log_category", persist_state=KEPT)
+        c1.text_input("Category (optional)", key=f"{prefix}_category", persist_state=KEPT)
         names = [k.name for k in list_kbs()]
-        keep_choice("cs_log_target", names, kb)
-        target = c2.selectbox("Add to knowledge base", names, key="cs_log_target", persist_state=KEPT)
+        keep_choice(f"{prefix}_target", names, kb)
+        target = c2.selectbox("Add to knowledge base", names, key=f"{prefix}_target", persist_state=KEPT)
         answered = answer_of(target, st.session_state[question_key]) if target else None
         if answered is not None:  # an import replaces the answer of the same question: said before, not after
             st.warning(plain(f"{target} already answers this question ({shortened(answered)!r}). Adding replaces that "
                              "answer; to add a new entry, word the question as these customers do."))  # fmt: skip
         st.button("Replace the answer in the knowledge base" if answered is not None else "Add to the knowledge base",
-                  type="primary", key="cs_log_add", on_click=add_missing_answer,
-                  args=(question_key, view.questions_to_ask_again(clusters, group)))  # fmt: skip
-    say_pending("cs_log_added")  # outside: the expander may be closed
-    say_pending("cs_log_asked_again", "info")
+                  type="primary", key=f"{prefix}_add", on_click=add_missing_answer,
+                  args=(prefix, question_key, view.questions_to_ask_again(clusters, group)))  # fmt: skip
+    say_pending(f"{prefix}_added")  # outside: the expander may be closed
+    say_pending(f"{prefix}_asked_again", "info")
 
 
 def log_tab() -> None:

@@ -80,9 +80,6 @@ class TicketReport:
         frame["partial"] = frame["period"].isin(partial)
         return frame
 
-    def clusters_csv(self) -> str:
-        return safe_csv(self.clusters).decode("utf-8")
-
     def scored_csv(self) -> bytes:
         """Every scored ticket with the export's other columns after the analysis, so a ticket can be found again by
         its own id; a column named like one of the analysis's is kept as ``input_<name>``."""

@@ -163,6 +163,33 @@ def test_bad_files_say_what_is_wrong(models):
     assert "train an intent model on your own labelled questions in Model Studio" in source
 
 
+def test_the_missing_answer_of_an_unanswered_ticket_group_is_written_on_the_tickets_tab(models):
+    at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Tickets")
+    tickets = b"message\nwhere is my new card\nCan I buy bitcoin with my card?\n"
+    at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", tickets, "text/csv"))
+    at.run()
+    at.button(key="cs_analyse").click().run()
+    clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
+    assert set(clusters["now"]) == {"still escalated"}
+    [bitcoin] = clusters.loc[clusters["examples"].str.contains("bitcoin"), "cluster"]
+    at.selectbox(key="cs_tk_group").set_value(bitcoin).run()
+    assert at.text_input(key=f"cs_tk_question_{bitcoin}").value == "Can I buy bitcoin with my card?"
+    assert at.selectbox(key="cs_tk_target").value == "Cards"  # the knowledge base the tickets were answered with
+    at.text_area(key="cs_tk_answer_text").set_value("We do not sell or hold cryptocurrency.")
+    at = button(at, "Add to the knowledge base").click().run()
+    assert_no_exception(at)
+    assert any("Cards: 1 added" in t for t in texts(at.success))
+    assert any(t.startswith("Asked again now, 'Can I buy bitcoin with my card?' is answered with the new entry")
+               for t in texts(at.info))  # fmt: skip
+    clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
+    now = clusters.set_index("cluster")["now"]
+    assert now[bitcoin] == "answered: 'Can I buy bitcoin with my card?'"  # the analysis stays as it was run, marked
+    assert "Can I buy bitcoin with my card?" in kb_entries("Cards")["question"].tolist()
+    from core.support.kb import kb_versions
+
+    assert "the Tickets tab" in " ".join(kb_versions("Cards").astype(str).values.ravel())  # where the entry came from
+
+
 def test_the_ticket_columns_picked_stay_with_the_analysed_file_after_a_visit_to_another_tab(models):
     at = switch_tab(import_faq_through_the_page(open_page("customer_service.py", "Knowledge bases")), "Tickets")
     tickets = b"message,when,note\nwhere is my new card,2024-03-01,x\nCan I buy bitcoin?,2024-03-02,y\n"
