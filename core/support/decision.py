@@ -17,6 +17,8 @@ The answer confidence shown to the user is ``answer_confidence``: the similarity
 model does not recognise the question (``min(similarity, (similarity + intent_confidence) / 2)``). The
 benchmark (benchmarks/support.py) measured that this combination escalates more unknown-intent questions than
 either score alone at the same share of known questions answered; the default thresholds were set there.
+A question the FAQ holds word for word (``SAME_QUESTION``) is the exception: the entry is the team's answer to it,
+so an intent model that does not know the question (the shipped one knows banking only) cannot hold it back.
 """
 
 from __future__ import annotations
@@ -108,12 +110,17 @@ def relative_intent_confidence(top_probability: float | None, reference: float |
     return min(1.0, float(top_probability) / reference)
 
 
+# Cosine similarity at which the question asked is the FAQ's question itself, up to case and punctuation (MiniLM
+# gives identical texts 1.0; benchmarks/same_question.py measures which pairs of Banking77 training questions reach it).
+SAME_QUESTION = 0.99
+
+
 def answer_confidence(similarity: float | None, intent_confidence: float | None) -> float:
     """The calibrated answer confidence in [0, 1] (see the module docstring)."""
     if similarity is None:
         return 0.0
     sim = min(1.0, max(0.0, float(similarity)))
-    if intent_confidence is None:
+    if intent_confidence is None or sim >= SAME_QUESTION:
         return sim
     return min(sim, (sim + float(intent_confidence)) / 2)
 
@@ -127,7 +134,8 @@ def decide(
     """Answer, or escalate to an agent with every reason that applies:
     - ``low similarity``: the best FAQ match's similarity is below ``policy.confidence_threshold``;
     - ``unknown intent``: the top intent probability is below ``policy.intent_threshold``, or a weak intent
-      probability pulled the answer confidence below ``policy.confidence_threshold``;
+      probability pulled the answer confidence below ``policy.confidence_threshold`` (never for a question the FAQ
+      holds as written, ``SAME_QUESTION``);
     - ``empty knowledge base``: nothing to match;
     - ``very negative sentiment``: P(negative) is at least ``policy.negative_threshold``.
     """
@@ -139,7 +147,9 @@ def decide(
     elif confidence < policy.confidence_threshold:
         # the similarity itself is too low, or a weakly recognised intent pulled the confidence down
         reasons.append(LOW_SIMILARITY if similarity < policy.confidence_threshold else UNKNOWN_INTENT)
-    if intent_confidence is not None and intent_confidence < policy.intent_threshold and UNKNOWN_INTENT not in reasons:
+    asked_as_written = similarity is not None and similarity >= SAME_QUESTION  # the FAQ's own question: its answer
+    if intent_confidence is not None and intent_confidence < policy.intent_threshold and UNKNOWN_INTENT not in reasons \
+            and not asked_as_written:
         reasons.append(UNKNOWN_INTENT)
     if negative is not None and negative >= policy.negative_threshold:
         reasons.append(VERY_NEGATIVE)

@@ -37,6 +37,14 @@ def test_escalation_reasons(similarity, intent, negative, reasons) -> None:
     assert "escalate to an agent" in d.explanation()
 
 
+def test_a_question_the_faq_holds_as_written_is_answered_whatever_the_intent_model_makes_of_it() -> None:
+    # a shop's "Do you have a shop in Leeds?", asked as its entry is written, to the shipped banking intent model
+    assert decide(1.0, 0.05, 0.1, POLICY).action == "answer" and answer_confidence(1.0, 0.05) == pytest.approx(1.0)
+    assert decide(0.992, 0.05, 0.1, POLICY).reasons == []  # the same words, other punctuation
+    assert decide(0.95, 0.05, 0.1, POLICY).reasons == [UNKNOWN_INTENT]  # another wording: the intent model still counts
+    assert decide(1.0, 0.05, 0.99, POLICY).reasons == [VERY_NEGATIVE]  # an upset customer still goes to a person
+
+
 def test_weak_intent_lowers_confidence_below_threshold() -> None:
     # similarity alone passes, but the intent model barely recognises the question: (0.7 + 0.35) / 2 < 0.6
     assert answer_confidence(0.7, 0.35) == pytest.approx(0.525)
