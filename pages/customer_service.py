@@ -593,6 +593,7 @@ def thresholds_on_your_questions(report) -> None:  # noqa: ANN001 - BatchReport
 
 
 MISSING_ANSWER_FORMS = {"cs_log": "the Log tab", "cs_tk": "the Tickets tab"}  # key prefix: where an entry was written
+GROUPED = {"cs_log": "question", "cs_tk": "ticket"}  # what each tab's groups hold
 
 
 def add_missing_answer(prefix: str, question_key: str, asked: list[str]) -> None:
@@ -623,7 +624,7 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None, prefix: str = "c
         groups, start = clusters["cluster"].tolist(), view.first_open_group(clusters)
         keep_choice(f"{prefix}_group", groups, start)  # groups change as questions come in
         follow_suggestion(f"{prefix}_group", start if start in groups else groups[0])  # another base picked, a group answered
-        group = st.selectbox("Group", groups, format_func=lambda n: view.group_label(clusters, n), key=f"{prefix}_group",
+        group = st.selectbox("Group", groups, format_func=lambda n: view.group_label(clusters, n, GROUPED[prefix]), key=f"{prefix}_group",
                              persist_state=KEPT)  # fmt: skip
         question_key = f"{prefix}_question_{group}"
         follow_suggestion(question_key, view.group_question(clusters, group))

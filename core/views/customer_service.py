@@ -202,10 +202,10 @@ def log_intents(insights: QuestionInsights) -> pd.DataFrame:
     return counts.assign(intent=[intent_name(label) if label != NO_INTENT else label for label in counts["intent"]])
 
 
-def group_label(clusters: pd.DataFrame, number: int) -> str:
-    """An unanswered group as a choice: its number, words and size."""
+def group_label(clusters: pd.DataFrame, number: int, unit: str = "question") -> str:
+    """An unanswered group as a choice: its number, words and size (in questions, or tickets on the Tickets tab)."""
     row = clusters.loc[clusters["cluster"] == number].iloc[0]
-    return f"Group {number}: {row['label']} ({count_of(int(row['size']), 'question')})"
+    return f"Group {number}: {row['label']} ({count_of(int(row['size']), unit)})"
 
 
 def group_examples(clusters: pd.DataFrame, number: int) -> list[str]:

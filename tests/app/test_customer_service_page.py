@@ -172,6 +172,7 @@ def test_the_missing_answer_of_an_unanswered_ticket_group_is_written_on_the_tick
     clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
     assert set(clusters["now"]) == {"still escalated"}
     [bitcoin] = clusters.loc[clusters["examples"].str.contains("bitcoin"), "cluster"]
+    assert all(o.endswith("(1 ticket)") for o in at.selectbox(key="cs_tk_group").options)  # the tab's own word
     at.selectbox(key="cs_tk_group").set_value(bitcoin).run()
     assert at.text_input(key=f"cs_tk_question_{bitcoin}").value == "Can I buy bitcoin with my card?"
     assert at.selectbox(key="cs_tk_target").value == "Cards"  # the knowledge base the tickets were answered with
