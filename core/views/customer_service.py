@@ -252,6 +252,7 @@ def asked_again_text(kb: str, questions: list[str], entry_question: str) -> str:
 
 
 STILL_ESCALATED = "still escalated"
+ALL_ANSWERED = "answered: "  # how Asked now starts for a group whose every listed question is answered now
 
 
 def with_answer_now(clusters: pd.DataFrame, kb: str) -> pd.DataFrame:
@@ -275,7 +276,7 @@ def _answered_text(entries: list[str | None]) -> str:
     if not answered:
         return STILL_ESCALATED
     which = ", ".join(map(repr, dict.fromkeys(answered)))  # the entries that answer, first seen first
-    return f"answered: {which}" if len(answered) == len(entries) else f"{len(answered)} of {len(entries)} answered: {which}"
+    return ALL_ANSWERED + which if len(answered) == len(entries) else f"{len(answered)} of {len(entries)} answered: {which}"
 
 
 def unanswered_groups_csv(clusters: pd.DataFrame) -> bytes:
@@ -286,7 +287,7 @@ def unanswered_groups_csv(clusters: pd.DataFrame) -> bytes:
 def first_open_group(clusters: pd.DataFrame) -> int | None:
     """The largest group not fully answered since (``with_answer_now``), where the missing-answer form starts; the
     largest group when none is known to be answered."""
-    open_groups = clusters["cluster"] if "now" not in clusters else clusters.loc[~clusters["now"].str.startswith("answered:"), "cluster"]
+    open_groups = clusters["cluster"] if "now" not in clusters else clusters.loc[~clusters["now"].str.startswith(ALL_ANSWERED), "cluster"]
     return int(open_groups.iloc[0]) if len(open_groups) else None
 
 
