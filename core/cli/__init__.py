@@ -30,14 +30,14 @@ def input_sheet(path: Path, sheet: str | None, flag: str = "--sheet") -> Iterato
     sheet in front, in a temporary folder under the same name (every reader reads a workbook's first sheet, as a page
     does after its Sheet picker). Without the flag, a workbook with data on later sheets gets a warning naming them,
     and one whose first sheet is empty is refused with the flag to add."""
-    from core.scoring.reading import InputFileError, file_sheets, unread_sheets_note, with_sheet_first, workbook_sheets
+    from core.scoring.reading import InputFileError, unread_sheets_note, with_sheet_first, workbook_sheets
 
     if not sheet or not path.is_file():  # no file: its reader says so
-        sheets = file_sheets(path, path.name)
+        sheets = workbook_sheets(path, path.name)  # None for a CSV
         if sheets and sheets.with_data and sheets.first not in sheets.with_data:
             raise InputFileError(f"{path.name}: the workbook's first sheet ({sheets.first!r}) is empty; to read the sheet "
                                  f"with data, add {flag} {shlex.quote(sheets.largest)}")  # fmt: skip
-        if note := unread_sheets_note(path, path.name, flag):
+        if sheets and (note := unread_sheets_note(sheets, path.name, flag)):
             print(f"warning: {note}", file=sys.stderr)
         yield path
         return

@@ -434,14 +434,16 @@ def _has_data(sheet) -> bool:  # noqa: ANN001 - an openpyxl read-only worksheet
     return any(_cell_text(v).strip() for row in sheet.iter_rows(values_only=True) for v in row)
 
 
-def workbook_sheets(source: bytes, name: str) -> WorkbookSheets | None:
-    """The sheets of an uploaded .xlsx workbook (a page offers the ones with data to pick from); None for any other
-    file, or one that cannot be read as a workbook (its reader says why)."""
-    if not (name.lower().endswith(".xlsx") or source.startswith(WORKBOOK)):
-        return None
+def workbook_sheets(source: bytes | Path, name: str) -> WorkbookSheets | None:
+    """The sheets of an .xlsx workbook, uploaded (bytes) or on disk (a path), known by its name or its first bytes (a
+    page offers the ones with data to pick from); None for any other file, or one that cannot be read as a workbook
+    (its reader says why)."""
     try:
-        return _sheets(io.BytesIO(source))
-    except Exception:  # noqa: BLE001 - a ZIP of something else: the reader explains
+        with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as handle:  # any file name
+            if not (name.lower().endswith(".xlsx") or handle.read(len(WORKBOOK)) == WORKBOOK):
+                return None
+            return _sheets(handle)
+    except Exception:  # noqa: BLE001 - not a workbook (a ZIP of something else), or no file: the reader explains
         return None
 
 
@@ -471,24 +473,13 @@ def with_sheet_first(source: bytes, sheet: str) -> bytes:
     return out.getvalue()
 
 
-def file_sheets(source: bytes | Path, name: str) -> WorkbookSheets | None:
-    """The sheets of a file (bytes or a path) that is an .xlsx workbook (by name or by its first bytes); None for any
-    other file, or one that cannot be read as a workbook (its reader says why)."""
-    try:
-        with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as handle:  # any file name
-            if not (name.lower().endswith(".xlsx") or handle.read(len(WORKBOOK)) == WORKBOOK):
-                return None
-            return _sheets(handle)
-    except Exception:  # noqa: BLE001 - not a workbook (a ZIP of something else), or no file: the reader explains
-        return None
-
-
-def unread_sheets_note(source: bytes | Path, name: str, flag: str) -> str | None:
+def unread_sheets_note(source: bytes | Path | WorkbookSheets, name: str, flag: str) -> str | None:
     """For an .xlsx workbook with data on its first sheet and on others: which sheet the command line reads and which
     it leaves out ("Only the first sheet of data.xlsx ('Cover') is read; the sheet 'Data' also holds data. To read
     another sheet, add --sheet Data."), so a script whose rows are on a later sheet is told; ``flag`` is the option
-    that picks a sheet (the pages offer a Sheet picker instead). None for any other file."""
-    sheets = file_sheets(source, name)
+    that picks a sheet (the pages offer a Sheet picker instead). None for any other file. ``source`` may be the
+    workbook's sheets already read (``workbook_sheets``)."""
+    sheets = source if isinstance(source, WorkbookSheets) else workbook_sheets(source, name)
     if sheets is None:
         return None
     first, others = sheets.first, sheets.others
