@@ -434,12 +434,12 @@ def tickets_tab() -> None:
     st.subheader("Questions the knowledge base could not answer")
     st.caption(view.clusters_caption(report))
     if len(report.clusters):
-        clusters = view.with_answer_now(report.clusters, kb) if kb and report.operating_point else report.clusters
+        clusters = view.with_answer_now(report.clusters, kb) if kb else report.clusters  # kb: the one analysed with
         table(clusters, hide_index=True, width="stretch", key="cs_clusters",
               column_config=COLUMN_LABELS | {"now": ASKED_NOW, "still_open": None})  # fmt: skip
         st.download_button("Download the unanswered clusters (CSV)", view.unanswered_groups_csv(clusters),
                            "unanswered_clusters.csv", "text/csv", key="cs_dl_clusters")  # fmt: skip
-        if may("analyst") and list_kbs():
+        if may("analyst") and kb:  # no knowledge base yet: nothing to add to
             missing_answer_form(clusters, kb, prefix="cs_tk")
     st.download_button("Download all scored tickets (CSV)", report.scored_csv(), "scored_tickets.csv", "text/csv",
                        key="cs_dl_tickets")  # fmt: skip

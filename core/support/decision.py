@@ -148,8 +148,8 @@ def decide(
         # the similarity itself is too low, or a weakly recognised intent pulled the confidence down
         reasons.append(LOW_SIMILARITY if similarity < policy.confidence_threshold else UNKNOWN_INTENT)
     asked_as_written = similarity is not None and similarity >= SAME_QUESTION  # the FAQ's own question: its answer
-    if intent_confidence is not None and intent_confidence < policy.intent_threshold and UNKNOWN_INTENT not in reasons \
-            and not asked_as_written:
+    intent_doubted = intent_confidence is not None and intent_confidence < policy.intent_threshold and not asked_as_written
+    if intent_doubted and UNKNOWN_INTENT not in reasons:
         reasons.append(UNKNOWN_INTENT)
     if negative is not None and negative >= policy.negative_threshold:
         reasons.append(VERY_NEGATIVE)

@@ -243,7 +243,7 @@ def asked_again_text(kb: str, questions: list[str], entry_question: str) -> str:
     else:
         said = (f"Asked again now, {question!r} is still escalated ({', '.join(result.decision.reasons)}): word the entry's "
                 "question the way customers ask, or add more ways of asking it in the Knowledge bases tab.")
-    still = [other for other in others if ask(kb, other, log=False).decision.escalate]
+    still = [other for other, entry in zip(others, answered_now(kb, others), strict=True) if entry is None]  # one pass
     if still:
         one = len(still) == 1
         said += (f" Still escalated from the same group: {', '.join(map(repr, still))}; where {'it asks' if one else 'they ask'} "
