@@ -425,7 +425,8 @@ if trends_tab.open:
             if bars:
                 line.update_traces(error_y={"thickness": 1.5, "width": 4})
             draw_thin_points_apart(line)
-            line.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
+            span = dash.chart_span(trend, frequency)
+            line.update_xaxes(**dash.time_axis(trend["bucket"], frequency, span))
             line_event = st.plotly_chart(
                 line, width="stretch", on_select=lambda: clicked_chart("trend"), selection_mode="points", key="trend_chart"
             )
@@ -437,7 +438,7 @@ if trends_tab.open:
                 labels={"bucket": dash.BUCKET_TITLES[frequency], "items": unit, "sentiment": "Sentiment"},
                 title=f"{unit} per sentiment",
             )
-            counts.update_xaxes(**dash.time_axis(trend["bucket"], frequency))
+            counts.update_xaxes(**dash.time_axis(trend["bucket"], frequency, span))
             counts.update_traces(width=dash.bar_width(frequency))
             counts.update_yaxes(dtick=count_tick(per_sentiment.groupby("bucket")["items"].sum().max()))
             draw_partial_periods_lighter(counts, per_sentiment.loc[per_sentiment["so_far"] | per_sentiment["cut"], "bucket"])
@@ -445,6 +446,8 @@ if trends_tab.open:
                 counts, width="stretch", on_select=lambda: clicked_chart("count"), selection_mode="points", key="count_chart"
             )
             st.caption(dash.trend_caption(marked, unit, share))
+            if far := dash.chart_span_caption(span, frequency, flt.count_stories):
+                st.caption(far)
             if so_far := dash.so_far_caption(per_sentiment, frequency):
                 st.caption(so_far)
             st.download_button("Download the trend (CSV)", dash.trend_csv(marked, group_by, flt.count_stories), "trend.csv",

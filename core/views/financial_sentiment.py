@@ -31,7 +31,7 @@ from core.stats import wilson_interval
 from core.storage.tables import naive_utc, utcnow
 from core.stories.assign import group_new_items
 from core.views.app import DEFAULT_DAYS, SENTIMENT_COLORS, Notice, date_range, error_text, today
-from core.wording import count_of
+from core.wording import count_of, one_or_many
 
 __all__ = ["SENTIMENT_COLORS", "ArticleFilter", "date_range", "error_text"]  # shared names the page reaches through this module
 
@@ -704,11 +704,72 @@ BUCKET_TITLES = {"day": "Day (UTC)", "week": "Week from Monday (UTC)", "hour": "
 MAX_FIXED_TICKS = 12
 
 
-def time_axis(buckets: Iterable[object], frequency: str) -> dict:
+SPAN_WHEN = {"day": "%-d %b %Y", "week": "%-d %b %Y", "hour": "%-d %b %Y %H:00"}
+FAR_SHARE = 0.02  # at most this share of the counted items may sit off a chart's first view
+FAR_MIN_BUCKETS = 4  # ... and only behind a gap longer than this many buckets and than twice the span of the rest
+FAR_GAP_TO_REST = 2  # (where the rest would fill under a third of the chart)
+
+
+@dataclass(frozen=True)
+class ChartSpan:
+    """The buckets a trend chart opens on: all of them, except a few items far from the rest (one story from
+    2016 in feeds of 2026), which would squeeze every other point into a sliver. ``before`` and ``after`` are
+    the buckets (and their counts) left off the first view; zooming out shows them."""
+
+    first: datetime
+    last: datetime
+    before: pd.Series  # items per bucket, by bucket
+    after: pd.Series
+
+    @property
+    def trimmed(self) -> bool:
+        return not (self.before.empty and self.after.empty)
+
+
+def chart_span(trend: pd.DataFrame, frequency: str) -> ChartSpan | None:
+    """Which buckets of ``trend`` (``bucket`` and ``items`` columns) a chart opens on; None without any."""
+    if trend.empty:
+        return None
+    counts = trend.groupby(pd.to_datetime(trend["bucket"]))["items"].sum().sort_index()
+    floor, gap = FAR_SHARE * counts.sum(), BUCKET[frequency] * FAR_MIN_BUCKETS
+    times = list(counts.index)
+    lo, hi = 0, len(times) - 1
+    cut = [k for k in range(1, hi + 1) if counts.iloc[:k].sum() <= floor
+           and times[k] - times[k - 1] > max(gap, FAR_GAP_TO_REST * (times[hi] - times[k]))]  # fmt: skip
+    if cut:
+        lo = max(cut, key=lambda k: times[k] - times[k - 1])
+    cut = [k for k in range(lo, hi) if counts.iloc[k + 1 :].sum() <= floor
+           and times[k + 1] - times[k] > max(gap, FAR_GAP_TO_REST * (times[k] - times[lo]))]  # fmt: skip
+    if cut:
+        hi = max(cut, key=lambda k: times[k + 1] - times[k])
+    return ChartSpan(times[lo].to_pydatetime(), times[hi].to_pydatetime(), counts.iloc[:lo], counts.iloc[hi + 1 :])
+
+
+def chart_span_caption(span: ChartSpan | None, frequency: str, stories: bool = False) -> str | None:
+    """Says what a trimmed ``chart_span`` leaves off the first view, and how to see it; None when nothing is."""
+    if span is None or not span.trimmed:
+        return None
+    noun = ("story", "stories") if stories else ("item", "items")
+    shown = SPAN_WHEN[frequency]
+    said = []
+    for part, side in ((span.before, "before"), (span.after, "after")):
+        if not part.empty:
+            when = (f"the {frequency}{'s' if len(part) > 1 else ''} of " if frequency == "week" else "") + part.index.min().strftime(shown)
+            when += "" if len(part) == 1 else f" to {part.index.max().strftime(shown)}"
+            said.append(f"{count_of(int(part.sum()), *noun)} from {when}, far {side} the rest")
+    last = span.last + BUCKET[frequency] - (timedelta(hours=1) if frequency == "hour" else timedelta(days=1))
+    return (f"The charts open on {span.first.strftime(shown)} to {last.strftime(shown)}, where the data is; "
+            f"{' and '.join(said)}, {one_or_many(int(span.before.sum() + span.after.sum()), 'is', 'are')} off that first view. "
+            "Double-click a chart to zoom out to all of it.")
+
+
+def time_axis(buckets: Iterable[object], frequency: str, span: ChartSpan | None = None) -> dict:
     """Plotly x-axis settings for a chart of time buckets: whole days (or hours) as labels, half a bucket
     of room on each side, and one tick per bucket when there are few; without them, one day of data
-    gets ticks such as 23:59:59.999."""
+    gets ticks such as 23:59:59.999. With a ``span``, the axis opens on its buckets only."""
     times = sorted(pd.to_datetime(list(buckets)))
+    if span is not None:
+        times = [t for t in times if span.first <= t <= span.last]
     step = BUCKET[frequency]
     axis: dict = {"tickformat": TICK_FORMAT[frequency]}
     if not times:

@@ -197,3 +197,18 @@ def test_a_date_range_of_months_opens_the_trend_weekly_and_a_week_lists_its_item
     at = open_page(PAGE, tab="Trends")  # the default range: a week or two of days
     assert at.selectbox(key="t_freq").value == "day"
     assert trend_spec(at)["layout"]["xaxis"]["title"]["text"] == "Day (UTC)"
+
+
+def test_a_lone_years_old_item_does_not_squeeze_the_charts_and_the_caption_says_where_it_is(seed):
+    seed([(f"Recent {i}", "negative" if i % 3 else "neutral", "Earnings", []) for i in range(60)], hours_ago=0.01)
+    seed([("An old archive story", "negative", "Earnings", [])], feed_name="Archive", hours_ago=24 * 365 * 3)
+    at = open_page(PAGE, tab="Trends", start=(date.today() - timedelta(days=4 * 365)).isoformat())
+    assert_no_exception(at)
+    recent_week = date.today() - timedelta(days=date.today().weekday() + 7)
+    for key in ("trend_chart", "count_chart"):
+        spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == key).proto.spec)
+        assert date.fromisoformat(spec["layout"]["xaxis"]["range"][0][:10]) >= recent_week  # opens on the recent weeks
+    far = [c.value for c in at.caption if "off that first view" in c.value]
+    assert len(far) == 1 and "1 story from the week of " in far[0] and "far before the rest" in far[0]
+    pick = at.selectbox(key="t_pick")  # the old item is still there to list
+    assert any(option.endswith("Earnings") and str(date.today().year - 3) in option for option in pick.options)

@@ -142,3 +142,33 @@ def test_a_week_still_under_way_is_said_to_run_only_to_now():
     assert "This week runs only to now, so its item counts are lower" in under_way
     assert "runs only to now" not in dash.Comparison(**shown).caption()  # a week that ended
     assert "so its story counts are lower" in dash.Comparison(**shown, so_far=True, stories=True).caption()
+
+
+def _weekly(counts: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame({"bucket": pd.to_datetime(list(counts)), "group": "Markets", "items": list(counts.values())})
+
+
+def test_a_lone_old_story_is_left_off_the_charts_first_view_and_said():
+    recent = {f"2026-03-{day:02d}": 40 for day in (2, 9, 16, 23, 30)}
+    trend = _weekly({"2016-06-06": 1, **recent})
+    span = dash.chart_span(trend, "week")
+    assert (span.first, span.last) == (pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-30"))
+    assert span.before.to_dict() == {pd.Timestamp("2016-06-06"): 1} and span.after.empty
+    axis = dash.time_axis(trend["bucket"], "week", span)
+    assert axis["range"] == ["2026-02-26T12:00:00", "2026-04-02T12:00:00"]  # half a week either side of the recent weeks
+    assert dash.time_axis(trend["bucket"], "week")["range"][0].startswith("2016-06")  # without the span: all of it
+    assert dash.chart_span_caption(span, "week", stories=True) == (
+        "The charts open on 2 Mar 2026 to 5 Apr 2026, where the data is; 1 story from the week of 6 Jun 2016, far before "
+        "the rest, is off that first view. Double-click a chart to zoom out to all of it.")
+
+
+def test_the_chart_span_keeps_what_holds_many_items_or_sits_close():
+    recent = {f"2026-03-{day:02d}": 40 for day in (2, 9, 16, 23, 30)}
+    many_old = dash.chart_span(_weekly({"2016-06-06": 30, **recent}), "week")  # 30 of 230: too many to hide
+    close_old = dash.chart_span(_weekly({"2026-01-26": 1, **recent}), "week")  # 5 weeks before: the rest still fills half
+    for span in (many_old, close_old):
+        assert not span.trimmed and dash.chart_span_caption(span, "week") is None
+    late = dash.chart_span(_weekly({**recent, "2027-06-07": 1, "2027-06-14": 2}), "week")  # a far later tail is left off too
+    assert late.last == pd.Timestamp("2026-03-30") and int(late.after.sum()) == 3
+    assert "3 items from the weeks of 7 Jun 2027 to 14 Jun 2027, far after the rest, are off" in dash.chart_span_caption(late, "week")
+    assert dash.chart_span(_weekly({}), "week") is None
