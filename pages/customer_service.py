@@ -613,6 +613,7 @@ def add_missing_answer(prefix: str, question_key: str, asked: list[str]) -> None
     if report.version:
         state[f"{prefix}_asked_again"] = view.asked_again_text(state[f"{prefix}_target"], asked, state[question_key])
         state[f"{prefix}_answer_text"] = state[f"{prefix}_category"] = ""
+        state[f"{prefix}_has_added"] = True
         state.pop(question_key, None)  # the group's next suggestion: a question of it still escalated, if any
 
 
@@ -620,7 +621,8 @@ def missing_answer_form(clusters: pd.DataFrame, kb: str | None, prefix: str = "c
     """Write the FAQ entry a group of escalated questions needs, straight into a knowledge base (a new version). Not a
     form, and its fields kept while hidden: an answer half written survives a look at the Knowledge bases tab. Its
     widget keys start with ``prefix`` (the Log and Tickets tabs each have one)."""
-    with st.expander("Write the missing answer", expanded=bool(st.session_state.get(f"{prefix}_answer_text"))):
+    state = st.session_state  # open while an answer is written, and after one is added (a closing one loses the next group)
+    with st.expander("Write the missing answer", expanded=bool(state.get(f"{prefix}_answer_text") or state.get(f"{prefix}_has_added"))):
         groups, start = clusters["cluster"].tolist(), view.first_open_group(clusters)
         keep_choice(f"{prefix}_group", groups, start)  # groups change as questions come in
         follow_suggestion(f"{prefix}_group", start if start in groups else groups[0])  # another base picked, a group answered

@@ -185,6 +185,10 @@ def test_the_missing_answer_of_an_unanswered_ticket_group_is_written_on_the_tick
     clusters = next(f.value for f in at.dataframe if "examples" in f.value.columns)
     now = clusters.set_index("cluster")["now"]
     assert now[bitcoin] == "answered: 'Can I buy bitcoin with my card?'"  # the analysis stays as it was run, marked
+    [form] = [e for e in at.expander if e.label == "Write the missing answer"]
+    assert form.proto.expanded and at.text_area(key="cs_tk_answer_text").value == ""  # open on the next group, emptied
+    at.selectbox(key="cs_tk_target").set_value("Cards").run()  # any later rerun keeps it open
+    assert [e for e in at.expander if e.label == "Write the missing answer"][0].proto.expanded
     assert "Can I buy bitcoin with my card?" in kb_entries("Cards")["question"].tolist()
     from core.support.kb import kb_versions
 
