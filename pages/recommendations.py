@@ -42,10 +42,12 @@ COLUMN_LABELS = {  # table columns in the user's words
     "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
     "item": "Item id", "title": "Title", "category": "Category",
     "when": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"), "rank": "Rank",
-    "score": st.column_config.NumberColumn("Score", help="How strongly the recommender ranks it: it orders this list, and is "
-                                           "neither a probability nor a percentage, so compare it only within one list"),
-    "reason": "Why recommended", "text similarity": "Text similarity", "user": "User", "history size": count_column("Items in history"),
-    "similarity": "Similarity",
+    "score": st.column_config.NumberColumn("Score", format="%.3f",
+                                           help="How strongly the recommender ranks it: it orders this list, and is "
+                                                "neither a probability nor a percentage, so compare it only within one list"),
+    "reason": "Why recommended", "text similarity": st.column_config.NumberColumn("Text similarity", format="%.3f"),
+    "user": "User", "history size": count_column("Items in history"),
+    "similarity": st.column_config.NumberColumn("Similarity", format="%.3f"),
 }
 
 TOP_COLUMNS = ("rank", "title", "reason", "score", "category", "item")  # the reason next to the title, not scrolled off

@@ -194,6 +194,9 @@ def test_upload_check_evaluate_and_recommend(db, monkeypatch):
     top = shown.value
     assert list(shown.proto.column_order)[:3] == ["rank", "title", "reason"]  # why it is recommended, in view
     assert "neither a probability nor a percentage" in json.loads(shown.proto.columns)["score"]["help"]  # 0.94 is no 94 %
+    similar = json.loads(next(f for f in at.dataframe if "text similarity" in f.value.columns).proto.columns)
+    assert json.loads(shown.proto.columns)["score"]["type_config"]["format"] == "%.3f"  # 0.470 beside 0.540, not 0.47 and 0.5398
+    assert similar["score"]["type_config"]["format"] == similar["text similarity"]["type_config"]["format"] == "%.3f"
     history = [f.value for f in at.dataframe if "when" in f.value.columns][0]
     assert set(top["item"]).isdisjoint(set(history["item"]))  # nothing the user already has
     assert top["item"].iloc[0].startswith("s")  # a shoe person gets shoes first
