@@ -758,8 +758,8 @@ def chart_span_caption(span: ChartSpan | None, frequency: str, stories: bool = F
             when += "" if len(part) == 1 else f" to {part.index.max().strftime(shown)}"
             said.append(f"{count_of(int(part.sum()), *noun)} from {when}, far {side} the rest")
     last = span.last + BUCKET[frequency] - (timedelta(hours=1) if frequency == "hour" else timedelta(days=1))
-    return (f"The charts open on {span.first.strftime(shown)} to {last.strftime(shown)}, where the data is; "
-            f"{' and '.join(said)}, {one_or_many(int(span.before.sum() + span.after.sum()), 'is', 'are')} off that first view. "
+    return (f"The charts first show {span.first.strftime(shown)} to {last.strftime(shown)}, where the data is; "
+            f"{' and '.join(said)}, {one_or_many(int(span.before.sum() + span.after.sum()), 'is', 'are')} left out of that view. "
             "Double-click a chart to zoom out to all of it.")
 
 

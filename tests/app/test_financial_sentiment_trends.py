@@ -208,7 +208,7 @@ def test_a_lone_years_old_item_does_not_squeeze_the_charts_and_the_caption_says_
     for key in ("trend_chart", "count_chart"):
         spec = json.loads(next(c for c in at.get("plotly_chart") if c.key == key).proto.spec)
         assert date.fromisoformat(spec["layout"]["xaxis"]["range"][0][:10]) >= recent_week  # opens on the recent weeks
-    far = [c.value for c in at.caption if "off that first view" in c.value]
+    far = [c.value for c in at.caption if "left out of that view" in c.value]
     assert len(far) == 1 and "1 story from the week of " in far[0] and "far before the rest" in far[0]
     pick = at.selectbox(key="t_pick")  # the old item is still there to list
     assert any(option.endswith("Earnings") and str(date.today().year - 3) in option for option in pick.options)

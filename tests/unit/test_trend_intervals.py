@@ -158,8 +158,8 @@ def test_a_lone_old_story_is_left_off_the_charts_first_view_and_said():
     assert axis["range"] == ["2026-02-26T12:00:00", "2026-04-02T12:00:00"]  # half a week either side of the recent weeks
     assert dash.time_axis(trend["bucket"], "week")["range"][0].startswith("2016-06")  # without the span: all of it
     assert dash.chart_span_caption(span, "week", stories=True) == (
-        "The charts open on 2 Mar 2026 to 5 Apr 2026, where the data is; 1 story from the week of 6 Jun 2016, far before "
-        "the rest, is off that first view. Double-click a chart to zoom out to all of it.")
+        "The charts first show 2 Mar 2026 to 5 Apr 2026, where the data is; 1 story from the week of 6 Jun 2016, far before "
+        "the rest, is left out of that view. Double-click a chart to zoom out to all of it.")
 
 
 def test_the_chart_span_keeps_what_holds_many_items_or_sits_close():
@@ -170,5 +170,5 @@ def test_the_chart_span_keeps_what_holds_many_items_or_sits_close():
         assert not span.trimmed and dash.chart_span_caption(span, "week") is None
     late = dash.chart_span(_weekly({**recent, "2027-06-07": 1, "2027-06-14": 2}), "week")  # a far later tail is left off too
     assert late.last == pd.Timestamp("2026-03-30") and int(late.after.sum()) == 3
-    assert "3 items from the weeks of 7 Jun 2027 to 14 Jun 2027, far after the rest, are off" in dash.chart_span_caption(late, "week")
+    assert "3 items from the weeks of 7 Jun 2027 to 14 Jun 2027, far after the rest, are left out" in dash.chart_span_caption(late, "week")
     assert dash.chart_span(_weekly({}), "week") is None
