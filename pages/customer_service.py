@@ -30,7 +30,7 @@ from core.support.kb import (
     suggest_faq_columns,
     team_threshold,
 )
-from core.support.tickets import PERIOD_NAMES, TicketFileError, analyse_tickets
+from core.support.tickets import PERIOD_NAMES, TicketFileError, TicketReport, analyse_tickets
 from core.views import customer_service as view
 from core.views.app import SENTIMENT_COLORS
 from core.wording import count_of, shortened
@@ -392,6 +392,15 @@ def tickets_tab() -> None:
     if kept is None:
         return
     [report] = kept
+    ticket_summary(report)
+    ticket_charts(report)
+    ticket_clusters(report, kb)
+    st.download_button("Download all scored tickets (CSV)", report.scored_csv(), "scored_tickets.csv", "text/csv",
+                       key="cs_dl_tickets")  # fmt: skip
+
+
+def ticket_summary(report: TicketReport) -> None:
+    """How many tickets, how many the knowledge base would answer, and the rows that could not be read."""
     m1, m2, m3 = st.columns(3)
     m1.metric("Tickets analysed", f"{len(report.scored):,}", border=True)
     m2.metric("Deflection rate", view.percent(report.deflection_rate), help="Share the knowledge base would answer confidently",
@@ -403,6 +412,10 @@ def tickets_tab() -> None:
         say("warning", line)
     if more:
         st.caption(f"… and {more} more rows with problems")
+
+
+def ticket_charts(report: TicketReport) -> None:
+    """What customers ask about most (and, with a knowledge base, what it answers), and their sentiment over time."""
     top = view.top_intents(report.intent_distribution())
     top = top.assign(intent=chart_labels(top["intent"]))
     size = {"orientation": "h", "height": max(260, 140 + 24 * len(top))}  # as the Log tab: room for the bars of two intents
@@ -431,6 +444,10 @@ def tickets_tab() -> None:
         st.plotly_chart(chart, width="stretch", key="cs_sentiment_trend")
         if caption := view.partial_periods_caption(report, trend, unit):
             st.caption(caption)
+
+
+def ticket_clusters(report: TicketReport, kb: str | None) -> None:
+    """The groups of tickets the knowledge base ``kb`` (the one analysed with) would escalate, and the form to answer them."""
     st.subheader("Questions the knowledge base could not answer")
     st.caption(view.clusters_caption(report))
     if len(report.clusters):
@@ -441,8 +458,6 @@ def tickets_tab() -> None:
                            "unanswered_clusters.csv", "text/csv", key="cs_dl_clusters")  # fmt: skip
         if may("analyst") and kb:  # no knowledge base yet: nothing to add to
             missing_answer_form(clusters, kb, prefix="cs_tk")
-    st.download_button("Download all scored tickets (CSV)", report.scored_csv(), "scored_tickets.csv", "text/csv",
-                       key="cs_dl_tickets")  # fmt: skip
 
 
 def past_questions_tab() -> None:
