@@ -285,6 +285,21 @@ def rule_form(rules: list[dict]) -> None:
     editing = st.selectbox("Rule to edit", [NEW_RULE, *by_name], key="rule_edit", persist_state=KEPT,
                            help="Pick a rule to change it here, or start a new one.")
     rule = by_name.get(editing)
+    fields, period, save, preview = rule_fields(rule, editing)
+    if save and rule is None and (taken := new_name_taken("rule", fields["name"], list(by_name), "Rule to edit")):
+        say("error", taken)
+    elif save:
+        save_rule(fields, is_new=rule is None)
+    if just_saved:
+        say("success", f"Rule {just_saved!r} saved.")
+        if warning := dash.scope_warning(by_name[just_saved]["scope_type"], by_name[just_saved]["scope_value"]):
+            say("warning", warning)
+    if preview:
+        try_rule(fields, period)
+
+
+def rule_fields(rule: dict | None, editing: str) -> tuple[dict, object, bool, bool]:
+    """The rule form (a new rule, or ``rule``'s values): its fields, the period to try it on, and which button was pressed."""
     v = dash.rule_form_values(rule)
     k = f"_{rule['id']}" if rule else "_new"  # fresh widgets (with this rule's values) for each rule picked
     with st.form(f"rule{k}", border=True):
@@ -331,37 +346,37 @@ def rule_form(rules: list[dict]) -> None:
         "min_items": int(min_items), "mode": mode, "threshold": float(threshold), "baseline_days": int(baseline),
         "cooldown_hours": float(cooldown), "recipients": recipients, "enabled": enabled, "count_items": bool(count_items),
     }
-    if save and rule is None and (taken := new_name_taken("rule", name, list(by_name), "Rule to edit")):
-        say("error", taken)
-    elif save:
-        try:
-            save_alert_rule(**fields)
-        except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's rule
-            say("error", f"The rule was not saved: {exc}")
-        else:
-            if rule is None:
-                open_for_editing("rule_edit", name)
-            say("success", f"Rule {name.strip()!r} saved.")
-            if warning := dash.scope_warning(fields["scope_type"], fields["scope_value"]):
-                say("warning", warning)
-    if just_saved:
-        say("success", f"Rule {just_saved!r} saved.")
-        if warning := dash.scope_warning(by_name[just_saved]["scope_type"], by_name[just_saved]["scope_value"]):
-            say("warning", warning)
-    if preview:
-        first, last = dash.date_range(period, dash.default_preview_period())
-        try:
-            tried = preview_alert_rule(fields, first, last)
-        except ValueError as exc:
-            say("error", f"The rule could not be tried: {exc}")
-        else:
-            say("success" if tried.firings else "info", tried.summary())
-            if not tried.firings and (warning := dash.scope_warning(fields["scope_type"], fields["scope_value"])):
-                say("warning", warning)
-            if tried.firings:
-                counted = count_column("Items" if fields["count_items"] else "Stories")
-                table(dash.preview_table(tried), hide_index=True, width="stretch", key="preview_table",
-                      column_config=PREVIEW_COLUMNS | {"items": counted})  # fmt: skip
+    return fields, period, save, preview
+
+
+def save_rule(fields: dict, is_new: bool) -> None:
+    try:
+        save_alert_rule(**fields)
+    except (ValueError, PermissionError) as exc:  # PermissionError: another analyst's rule
+        say("error", f"The rule was not saved: {exc}")
+        return
+    if is_new:
+        open_for_editing("rule_edit", fields["name"])
+    say("success", f"Rule {fields['name'].strip()!r} saved.")
+    if warning := dash.scope_warning(fields["scope_type"], fields["scope_value"]):
+        say("warning", warning)
+
+
+def try_rule(fields: dict, period: object) -> None:
+    """Whether and when the rule in the form would have fired in ``period`` (the date picker's value), without saving it."""
+    first, last = dash.date_range(period, dash.default_preview_period())
+    try:
+        tried = preview_alert_rule(fields, first, last)
+    except ValueError as exc:
+        say("error", f"The rule could not be tried: {exc}")
+        return
+    say("success" if tried.firings else "info", tried.summary())
+    if not tried.firings and (warning := dash.scope_warning(fields["scope_type"], fields["scope_value"])):
+        say("warning", warning)
+    if tried.firings:
+        counted = count_column("Items" if fields["count_items"] else "Stories")
+        table(dash.preview_table(tried), hide_index=True, width="stretch", key="preview_table",
+              column_config=PREVIEW_COLUMNS | {"items": counted})  # fmt: skip
 
 
 if rules_tab.open:
