@@ -27,7 +27,7 @@ from core.recommend.models import (
     top_k,
     top_k_random_ties,
 )
-from core.recommend.split import PROTOCOLS, cold_items, make_split, split_random
+from core.recommend.split import PROTOCOLS, Split, cold_items, make_split, split_random
 
 ALL_MODELS = ("popularity", "itemknn", "ease", "text", "text_tuned", "hybrid")
 TEXT_MODELS = ("text", "text_tuned", "hybrid")  # the models that need item-text embeddings
@@ -173,17 +173,29 @@ def evaluation_steps(cfg: EvalConfig, ds: Dataset | None = None) -> int:
     return text + tuned + weight + fits + cold + len(cfg.models)
 
 
-def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progress: Progress | None = None) -> EvalResult:
-    """Compare the models under one protocol. Deterministic for a given dataset, config and seed."""
-    say = progress or (lambda _msg: None)
-    if cfg.protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {cfg.protocol!r}; choose one of {', '.join(PROTOCOLS)}")
-    k = cfg.k
-    split = make_split(ds, cfg.protocol, cfg.test_ratio, cfg.seed)
-    test_users = np.flatnonzero(np.diff(split.test.indptr) > 0)
-    if len(test_users) == 0:
-        raise ValueError("no user has a held-out interaction: every user needs at least two interactions")
-    text, tuned, fit_seconds = None, None, {}
+@dataclass
+class ColdStart:
+    """Cold start: items held out of training entirely; each user's held-out cold items ranked among all cold items,
+    equal scores in a seeded random order (a model that knows nothing about cold items scores at the random level).
+    With COLD_K or fewer cold items any ranking puts all of them in the top COLD_K: every model would score 1.0, so
+    the test is not run (its column stays empty and the page says why)."""
+
+    items: np.ndarray
+    measured: bool
+    train: sparse.csr_matrix
+    test: sparse.csr_matrix
+    users: np.ndarray
+    models: dict[str, Ranker] = field(default_factory=dict)
+
+    @property
+    def random_recall(self) -> float:
+        return min(COLD_K, len(self.items)) / len(self.items) if len(self.items) else 0.0
+
+
+def _fit_text_models(ds: Dataset, train_mask: np.ndarray, embeddings: np.ndarray | None, cfg: EvalConfig, fit_seconds: dict,
+                     say: Progress) -> tuple[TextKNN | None, TextKNN | None, float | None]:
+    """The item-text model, the one tuned on behaviour and the hybrid's text weight, as far as ``cfg.models`` needs them."""
+    text, tuned, text_weight = None, None, cfg.text_weight
     if any(name in cfg.models for name in TEXT_MODELS):
         if embeddings is None:
             raise ValueError("the item-text and hybrid models need item-text embeddings")
@@ -194,50 +206,69 @@ def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progre
     if "text_tuned" in cfg.models or "hybrid" in cfg.models:
         say(f"fitting {MODEL_LABELS['text_tuned']}")
         started = time.perf_counter()
-        tuned = tuned_text_model(ds, ~split.test_mask, embeddings, cfg.seed)
+        tuned = tuned_text_model(ds, train_mask, embeddings, cfg.seed)
         fit_seconds["text_tuned"] = time.perf_counter() - started
-    text_weight = cfg.text_weight
     if "hybrid" in cfg.models and text_weight is None:
         say("choosing the hybrid's text weight on a validation part of the training data")
-        text_weight = choose_text_weight(ds, ~split.test_mask, text, cfg)
-    cfg_used = EvalConfig(**{**cfg.__dict__, "text_weight": text_weight})
-    models = build_models(cfg.models, embeddings, cfg_used, text, tuned)
-    _fit_all(models, split.train, fit_seconds, say)
+        text_weight = choose_text_weight(ds, train_mask, text, cfg)
+    return text, tuned, text_weight
 
-    # Cold start: items held out of training entirely; each user's held-out cold items ranked among all cold items,
-    # equal scores in a seeded random order (a model that knows nothing about cold items scores at the random level).
-    # With COLD_K or fewer cold items any ranking puts all of them in the top COLD_K: every model would score 1.0, so
-    # the test is not run (its column stays empty and the page says why).
-    cold = cold_items(ds, cfg.cold_share, cfg.seed)
-    cold_measured = len(cold) > COLD_K
-    is_cold = np.isin(ds.item_idx, cold)
-    cold_train, cold_test = ds.matrix(~is_cold), ds.matrix(is_cold)
-    cold_users = np.flatnonzero((np.diff(cold_test.indptr) > 0) & (np.diff(cold_train.indptr) > 0)) if cold_measured else np.array([], int)
-    cold_models = {}
-    if len(cold_users):
+
+def _cold_start(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, text: TextKNN | None, tuned: TextKNN | None,
+                say: Progress) -> ColdStart:
+    """The cold-start test set up: its items, users and matrices, and the models fitted without those items."""
+    items = cold_items(ds, cfg.cold_share, cfg.seed)
+    measured = len(items) > COLD_K
+    is_cold = np.isin(ds.item_idx, items)
+    train, test = ds.matrix(~is_cold), ds.matrix(is_cold)
+    users = np.flatnonzero((np.diff(test.indptr) > 0) & (np.diff(train.indptr) > 0)) if measured else np.array([], int)
+    cold = ColdStart(items, measured, train, test, users)
+    if len(users):
         cold_tuned = None
         if tuned is not None:
             say(f"fitting {MODEL_LABELS['text_tuned']} without the cold-start items")
             cold_tuned = tuned_text_model(ds, ~is_cold, embeddings, cfg.seed)
-        cold_models = build_models(cfg.models, embeddings, cfg_used, text, cold_tuned)
-        _fit_all(cold_models, cold_train, {}, lambda msg: say(f"{msg} without the cold-start items"))
-    random_recall = min(COLD_K, len(cold)) / len(cold) if len(cold) else 0.0
+        cold.models = build_models(cfg.models, embeddings, cfg, text, cold_tuned)
+        _fit_all(cold.models, train, {}, lambda msg: say(f"{msg} without the cold-start items"))
+    return cold
 
+
+def _model_row(name: str, model: Ranker, split: Split, test_users: np.ndarray, cold: ColdStart, k: int, n_items: int,
+               seed: int, fit_s: float) -> dict:
+    """One model's metrics (ranked over all items, and among the cold-start items), its fitting and its ranking time."""
+    started = time.perf_counter()
+    topk = rank_users(model, split.train, test_users, max(k, 20))
+    row = {"model": name, "name": MODEL_LABELS[name], **_ranking_metrics(topk, split.test[test_users], k, n_items)}
+    row["cold_recall@20"] = None
+    if len(cold.users):
+        cold_top = rank_users(cold.models[name], cold.train, cold.users, COLD_K, candidates=cold.items, tie_seed=seed)
+        rel = metrics.relevance(cold_top, cold.test[cold.users])
+        row["cold_recall@20"] = float(metrics.recall_at_k(rel, np.diff(cold.test[cold.users].indptr), COLD_K).mean())
+    row["fit_s"] = round(fit_s, 3)
+    row["eval_s"] = round(time.perf_counter() - started, 3)
+    return row
+
+
+def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progress: Progress | None = None) -> EvalResult:
+    """Compare the models under one protocol. Deterministic for a given dataset, config and seed."""
+    say = progress or (lambda _msg: None)
+    if cfg.protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {cfg.protocol!r}; choose one of {', '.join(PROTOCOLS)}")
+    k = cfg.k
+    split = make_split(ds, cfg.protocol, cfg.test_ratio, cfg.seed)
+    test_users = np.flatnonzero(np.diff(split.test.indptr) > 0)
+    if len(test_users) == 0:
+        raise ValueError("no user has a held-out interaction: every user needs at least two interactions")
+    fit_seconds: dict = {}
+    text, tuned, text_weight = _fit_text_models(ds, ~split.test_mask, embeddings, cfg, fit_seconds, say)
+    cfg_used = EvalConfig(**{**cfg.__dict__, "text_weight": text_weight})
+    models = build_models(cfg.models, embeddings, cfg_used, text, tuned)
+    _fit_all(models, split.train, fit_seconds, say)
+    cold = _cold_start(ds, embeddings, cfg_used, text, tuned, say)
     rows = []
     for name in cfg.models:
         say(f"evaluating {MODEL_LABELS[name]}")
-        started = time.perf_counter()
-        topk = rank_users(models[name], split.train, test_users, max(k, 20))
-        row = {"model": name, "name": MODEL_LABELS[name], **_ranking_metrics(topk, split.test[test_users], k, ds.n_items)}
-        if len(cold_users):
-            cold_top = rank_users(cold_models[name], cold_train, cold_users, COLD_K, candidates=cold, tie_seed=cfg.seed)
-            rel = metrics.relevance(cold_top, cold_test[cold_users])
-            row["cold_recall@20"] = float(metrics.recall_at_k(rel, np.diff(cold_test[cold_users].indptr), COLD_K).mean())
-        else:
-            row["cold_recall@20"] = None
-        row["fit_s"] = round(fit_seconds[name], 3)
-        row["eval_s"] = round(time.perf_counter() - started, 3)
-        rows.append(row)
+        rows.append(_model_row(name, models[name], split, test_users, cold, k, ds.n_items, cfg.seed, fit_seconds[name]))
     base = next((r[f"ndcg@{k}"] for r in rows if r["model"] == "popularity"), None)
     for row in rows:
         row[f"ndcg@{k}_vs_popularity"] = round(row[f"ndcg@{k}"] / base, 3) if base else None
@@ -247,10 +278,10 @@ def evaluate(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, progre
         "users": ds.n_users, "items": ds.n_items, "interactions": len(ds.user_idx),
         "train_interactions": int(split.train.nnz), "test_interactions": int(split.test.nnz), "test_users": len(test_users),
         "ranking": "all items the user has not interacted with in training (no sampled negatives); binary relevance",
-        "text_weight": text_weight, "cold_items": len(cold), "cold_users": len(cold_users),
-        "cold_random_recall@20": random_recall, "cold_measured": cold_measured, "cold_share": cfg.cold_share,
-        "cold_protocol": f"{len(cold):,} items ({cfg.cold_share:.0%} of items with interactions, seed {cfg.seed}) removed from "
-                         "training entirely; each user's interactions with them ranked among all of them (equal scores in a random order, "
-                         f"seed {cfg.seed})",
+        "text_weight": text_weight, "cold_items": len(cold.items), "cold_users": len(cold.users),
+        "cold_random_recall@20": cold.random_recall, "cold_measured": cold.measured, "cold_share": cfg.cold_share,
+        "cold_protocol": f"{len(cold.items):,} items ({cfg.cold_share:.0%} of items with interactions, seed {cfg.seed}) removed "
+                         "from training entirely; each user's interactions with them ranked among all of them (equal scores in a "
+                         f"random order, seed {cfg.seed})",
     }
     return EvalResult(rows, meta)
