@@ -167,6 +167,29 @@ def check_labelled_data(
     table["label"], respelled = one_spelling_per_label(table["label"], preferred)
     renamed = sentiment_names(table["label"]) if LABELS_READ_BY_BEACON.get(task or "") == SENTIMENT_LABELS else {}
     table["label"] = table["label"].map(lambda label: renamed.get(label, label))
+    table, dropped = _usable_rows(table, min_per_class if leave_out_small else None)
+    check = DataCheck(
+        rows_total=len(frame),
+        texts=table["text"].tolist(),
+        labels=table["label"].tolist(),
+        class_counts=dict(sorted(table["label"].value_counts().items())),
+        dropped=_dropped_frame(dropped),
+    )
+    check.warnings += _relabelled_warnings(respelled, renamed)
+    if not_labels := not_labels_problem(label_column, check.class_counts, check.rows_kept):
+        check.problems.append(not_labels)  # the one thing to fix: every other check would list each "class"
+        return check
+    problem = labels_problem(task, check.class_counts) if task and check.class_counts else None
+    _judge(check, min_per_class, None if problem else known_labels)  # refused labels need no "they differ" too
+    if problem:
+        check.problems.append(problem)
+    return check
+
+
+def _usable_rows(table: pd.DataFrame, min_per_class: int | None) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """``table`` (row, text, label) without the rows training cannot use, and those rows with their reason: empty text,
+    empty label, a text with two or more labels, repeats of a text, and with ``min_per_class`` a class's rows when it
+    has fewer usable examples."""
     dropped: list[pd.DataFrame] = []
 
     def drop(mask: pd.Series, reason: pd.Series | str) -> None:
@@ -184,33 +207,24 @@ def check_labelled_data(
     drop(conflicting, reasons)
     first_row = table.groupby("text")["row"].transform("min")
     drop(table["row"] != first_row, "duplicate of row " + first_row.astype(str))
-    if leave_out_small:
+    if min_per_class is not None:
         per_class = table["label"].map(table["label"].value_counts())
         small = per_class < min_per_class
         drop(small, "class left out: " + per_class.astype(str) + f" usable examples of the {min_per_class} needed")
+    return table, dropped
 
-    check = DataCheck(
-        rows_total=len(frame),
-        texts=table["text"].tolist(),
-        labels=table["label"].tolist(),
-        class_counts=dict(sorted(table["label"].value_counts().items())),
-        dropped=_dropped_frame(dropped),
-    )
+
+def _relabelled_warnings(respelled: dict[str, str], renamed: dict[str, str]) -> list[str]:
+    """What the check says of labels it read as others: other capitals or spaces, and a file's own sentiment names."""
+    said = []
     if respelled:
         shown = ", ".join(f"{old!r} as {new!r}" for old, new in list(respelled.items())[:LABELS_NAMED])
         more = f" and {len(respelled) - LABELS_NAMED} more" if len(respelled) > LABELS_NAMED else ""
-        check.warnings.append(f"labels written with other capitals or spaces are read as one label: {shown}{more}")
+        said.append(f"labels written with other capitals or spaces are read as one label: {shown}{more}")
     if renamed:
         shown = ", ".join(f"{old!r} as {new!r}" for old, new in sorted(renamed.items(), key=lambda pair: pair[1]))
-        check.warnings.append(f"the file's sentiment labels are read as Beacon's: {shown}")
-    if not_labels := not_labels_problem(label_column, check.class_counts, check.rows_kept):
-        check.problems.append(not_labels)  # the one thing to fix: every other check would list each "class"
-        return check
-    problem = labels_problem(task, check.class_counts) if task and check.class_counts else None
-    _judge(check, min_per_class, None if problem else known_labels)  # refused labels need no "they differ" too
-    if problem:
-        check.problems.append(problem)
-    return check
+        said.append(f"the file's sentiment labels are read as Beacon's: {shown}")
+    return said
 
 
 NOT_LABELS_MIN = 10  # different values from which a column where few rows share a value is taken for texts, not labels
