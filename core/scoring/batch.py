@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core.scoring.agreement import LabelAgreement, LabelTally
-from core.scoring.engine import TaskModel, load_task_models, make_layout, merge_counts, score_chunks
+from core.scoring.engine import ScoredChunk, TaskModel, load_task_models, make_layout, merge_counts, score_chunks
 from core.scoring.export import ErrorWriter, make_sink
 from core.scoring.reading import InputFileError, count_records, inspect_input, no_column, preview, require_data_rows
 from core.wording import clock_duration
@@ -35,6 +35,15 @@ class FileResult:
     @property
     def rows(self) -> int:
         return self.rows_ok + self.rows_empty
+
+    def add(self, chunk: ScoredChunk) -> None:
+        """Count a scored chunk in: its rows, the first bad lines (up to ten) and the labels given."""
+        self.records = chunk.records_done
+        self.rows_ok += chunk.ok
+        self.rows_empty += chunk.empty
+        self.rows_bad += len(chunk.bad)
+        self.first_bad_lines.extend(b.line for b in chunk.bad[: max(0, 10 - len(self.first_bad_lines))])
+        self.counts = merge_counts(self.counts, chunk.counts)
 
 
 def output_format(output: Path, fmt: str | None) -> str:
@@ -91,12 +100,7 @@ def score_file(
             sink.write(chunk.frame, schema)
             errors.write(chunk.bad)
             tally.add(chunk.frame)
-            result.records = chunk.records_done
-            result.rows_ok += chunk.ok
-            result.rows_empty += chunk.empty
-            result.rows_bad += len(chunk.bad)
-            result.first_bad_lines.extend(b.line for b in chunk.bad[: max(0, 10 - len(result.first_bad_lines))])
-            result.counts = merge_counts(result.counts, chunk.counts)
+            result.add(chunk)
             if progress:
                 progress(result.records, total)
         sink.close(schema)
