@@ -3,6 +3,7 @@ and promote versions, compress a version (distil it into the fast encoder). UI o
 core.views.model_studio and core.nlp."""
 
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -204,8 +205,15 @@ def train_tab() -> None:
     label_idx = columns.index(label_guess) if label_guess in columns else min(1, len(columns) - 1)
     label_col = c2.selectbox("Label column", columns, index=label_idx, key="studio_label", persist_state=KEPT)
 
+    task, add_corrections, method, params = training_choices(frame, upload.file_id, label_col)
+    check_and_train(frame, text_col, label_col, task, add_corrections, method, params)
+
+
+def training_choices(frame: pd.DataFrame, file_id: str, label_col: str) -> tuple[str, bool, str, TrainingParams]:
+    """The task (suggested from the labels), whether to add reviewer corrections, the method, the base encoder and the
+    advanced settings."""
     t1, t2 = st.columns(2)
-    choices, picked_for = studio.task_choices(), (upload.file_id, label_col)
+    choices, picked_for = studio.task_choices(), (file_id, label_col)
     if st.session_state.get("studio_task_for") != picked_for:  # a new file or label column: suggest its task again
         st.session_state["studio_task"] = studio.suggested_task(frame[label_col])
         st.session_state["studio_task_for"] = picked_for
@@ -224,7 +232,12 @@ def train_tab() -> None:
     if "accurate" not in bases:
         st.caption(studio.ACCURATE_MISSING)
     params = advanced_settings(method, base)
+    return task, add_corrections, method, params
 
+
+def check_and_train(frame: pd.DataFrame, text_col: str, label_col: str, task: str, add_corrections: bool, method: str,
+                    params: TrainingParams) -> None:
+    """The data check of the columns picked, the time estimate, and Start training."""
     try:
         check = studio.run_data_check(frame, text_col, label_col, task, add_corrections)
     except LabelledFileError as exc:
