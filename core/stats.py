@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 Z_95 = 1.959963984540054  # the two-sided 95 % quantile of the normal distribution
 
 
@@ -29,3 +31,27 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
 def share_text(share: float | None) -> str:
     """A share as tables and digests write it: "12%", or "–" where there is none (no items; a share rule's baseline)."""
     return "–" if share is None or math.isnan(share) else f"{share:.0%}"
+
+
+FAR_SHARE = 0.02  # at most this share of all counted may lie far from the rest
+FAR_GAP_TO_REST = 2  # "far": behind a gap more than this many times the span of the rest (the rest would fill under a third)
+
+
+def main_span(counts: pd.Series, min_gap: pd.Timedelta) -> tuple[int, int]:
+    """Positions (first, last) in ``counts`` (a count per time, sorted by time) of the span that holds the data, leaving
+    out a few counts at either end far from the rest: together at most FAR_SHARE of the total, behind a gap longer than
+    ``min_gap`` and than FAR_GAP_TO_REST times the span of the rest. One 2016 story in feeds of 2026, or a ticket dated
+    1 Jan 1970 by an empty field, would otherwise squeeze every other point of a chart into a sliver."""
+    times, floor = list(counts.index), FAR_SHARE * counts.sum()
+    lo, hi = 0, len(times) - 1
+    if hi < 1:
+        return lo, hi
+    cut = [k for k in range(1, hi + 1) if counts.iloc[:k].sum() <= floor
+           and times[k] - times[k - 1] > max(min_gap, FAR_GAP_TO_REST * (times[hi] - times[k]))]  # fmt: skip
+    if cut:
+        lo = max(cut, key=lambda k: times[k] - times[k - 1])
+    cut = [k for k in range(lo, hi) if counts.iloc[k + 1 :].sum() <= floor
+           and times[k + 1] - times[k] > max(min_gap, FAR_GAP_TO_REST * (times[k] - times[lo]))]  # fmt: skip
+    if cut:
+        hi = max(cut, key=lambda k: times[k + 1] - times[k])
+    return lo, hi

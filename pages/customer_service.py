@@ -444,6 +444,8 @@ def ticket_charts(report: TicketReport) -> None:
         st.plotly_chart(chart, width="stretch", key="cs_sentiment_trend")
         if caption := view.partial_periods_caption(report, trend, unit):
             st.caption(caption)
+        if far := view.far_tickets_caption(report):
+            st.caption(far)
 
 
 def ticket_clusters(report: TicketReport, kb: str | None) -> None:

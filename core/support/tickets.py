@@ -16,6 +16,7 @@ from core.dates import read_dates
 from core.downloads import safe_csv
 from core.privacy import mask_personal_data
 from core.scoring.reading import file_lines, kept_input_names, no_column
+from core.stats import main_span
 from core.support.decision import Policy
 from core.support.kb import RowIssue, load_kb, policy_for
 from core.support.retrieval import content_words
@@ -27,6 +28,7 @@ MAX_CLUSTERED = 3_000  # agglomerative clustering is quadratic; a larger unanswe
 # 0.48; a walk found PayPal questions under "Do you sell gift cards?"); 0.5 has the best pairwise F1 and an F0.5 within
 # 0.01 of the best (which gives up recall: 0.5 at 0.4).
 CLUSTER_DISTANCE = 0.5
+FAR_TICKET_GAP = pd.Timedelta(days=28)  # tickets the trend leaves out lie at least this far from the rest (``stats.main_span``)
 
 
 class TicketFileError(ValueError):
@@ -53,9 +55,27 @@ class TicketReport:
         answered = intents[self.scored["action"] == "answer"].value_counts().reindex(counts.index, fill_value=0)
         return pd.DataFrame({"intent": counts.index, "tickets": counts.values, "answered": answered.values})
 
+    def charted_stamps(self) -> pd.Series:
+        """The tickets' timestamps the sentiment trend shows: every one but a few far from the rest (``stats.main_span``:
+        a ticket dated 1 Jan 1970 by an empty field would stretch the chart over decades)."""
+        dated = self.scored["timestamp"].dropna()
+        if dated.empty:
+            return dated
+        days = dated.dt.floor("D").value_counts().sort_index()
+        lo, hi = main_span(days, FAR_TICKET_GAP)
+        return dated[(dated >= days.index[lo]) & (dated < days.index[hi] + pd.Timedelta(days=1))]
+
+    def far_tickets(self) -> tuple[pd.Series, pd.Series]:
+        """The timestamps of the dated tickets the trend leaves out (``charted_stamps``): (before the rest, after it)."""
+        dated, charted = self.scored["timestamp"].dropna(), self.charted_stamps()
+        left_out = dated.drop(charted.index)
+        if charted.empty:
+            return left_out, left_out
+        return left_out[left_out < charted.min()].sort_values(), left_out[left_out > charted.max()].sort_values()
+
     def trend_period(self) -> str:
         """The period of the sentiment trend for these tickets ("D", "W" or "M"; ``trend_frequency``)."""
-        dated = self.scored["timestamp"].dropna()
+        dated = self.charted_stamps()
         return trend_frequency(dated) if len(dated) else "D"
 
     def sentiment_over_time(self, freq: str | None = None) -> pd.DataFrame:
@@ -63,7 +83,7 @@ class TicketReport:
         with each sentiment's share of the period's tickets (0 in an empty period) and whether the export covers only
         part of the period (``partial``: it starts after the period's first day or ends before its last, so the period
         holds fewer tickets for that reason alone); by default per ``trend_period``."""
-        dated = self.scored.dropna(subset=["timestamp"])
+        dated = self.scored.loc[self.charted_stamps().index]
         if dated.empty:
             return pd.DataFrame(columns=["period", "sentiment", "tickets", "share", "partial"])
         freq = freq or self.trend_period()

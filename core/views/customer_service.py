@@ -26,7 +26,7 @@ from core.support.kb import ImportReport, KBInfo, RowIssue, TeamThreshold
 from core.support.threshold_effects import MIN_CHECKED_FOR_SUGGESTION, checked_count, suggest_threshold, threshold_effects
 from core.support.tickets import MAX_CLUSTERED, TicketReport
 from core.views.batch_scoring import UploadCheck, check_upload
-from core.wording import count_of, time_left
+from core.wording import count_of, one_or_many, time_left
 
 TICKET_COLUMN_NAMES = {  # role -> the column names it is guessed from, in order of preference (as help desks export them)
     "text": ("text", "message", "body", "description", "content", "comment", "question"),
@@ -172,10 +172,24 @@ def partial_periods_caption(report: TicketReport, trend: pd.DataFrame, unit: str
     else:
         ends = [name for name, row in (("first", periods.iloc[0]), ("last", periods.iloc[-1])) if row["partial"]]
         which = f"The {' and the '.join(f'{end} {unit}' for end in ends)} {'are' if len(ends) > 1 else 'is'}"
-    stamps = report.scored["timestamp"].dropna()
+    stamps = report.charted_stamps()
     span = f"{stamps.min():%-d %b %Y} to {stamps.max():%-d %b %Y}"
     return (f"{which} only partly covered by the file (its tickets run from {span}): lighter bars, "
             f"lower for that reason alone.")
+
+
+def far_tickets_caption(report: TicketReport) -> str | None:
+    """Which dated tickets the sentiment trend leaves out as far from the rest (``TicketReport.far_tickets``); None if none."""
+    said = []
+    for stamps, side in zip(report.far_tickets(), ("before", "after"), strict=True):
+        if len(stamps):
+            first, last = f"{stamps.min():%-d %b %Y}", f"{stamps.max():%-d %b %Y}"
+            said.append(f"{count_of(len(stamps), 'ticket')} dated {first if first == last else f'{first} to {last}'}, far {side} the rest")
+    if not said:
+        return None
+    left_out = sum(len(stamps) for stamps in report.far_tickets())
+    return (f"{' and '.join(said)}, {one_or_many(left_out, 'is', 'are')} left out of this chart (a wrong date in the export, "
+            "perhaps); every other figure counts them.")
 
 
 def readable_log(log: pd.DataFrame) -> pd.DataFrame:

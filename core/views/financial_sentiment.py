@@ -27,7 +27,7 @@ from core.sentiment import entities, score_pending_articles
 from core.sentiment.retention import first_day_kept
 from core.sentiment.score_items import ScoringProgress
 from core.settings import get_settings
-from core.stats import wilson_interval
+from core.stats import main_span, wilson_interval
 from core.storage.tables import naive_utc, utcnow
 from core.stories.assign import group_new_items
 from core.views.app import DEFAULT_DAYS, SENTIMENT_COLORS, Notice, date_range, error_text, today
@@ -705,11 +705,7 @@ MAX_FIXED_TICKS = 12
 
 
 SPAN_WHEN = {"day": "%-d %b %Y", "week": "%-d %b %Y", "hour": "%-d %b %Y %H:00"}
-FAR_SHARE = 0.02  # at most this share of the counted items may sit off a chart's first view
-FAR_MIN_BUCKETS = 4  # ... and only behind a gap longer than this many buckets and than twice the span of the rest
-FAR_GAP_TO_REST = 2  # (where the rest would fill under a third of the chart)
-
-
+FAR_MIN_BUCKETS = 4  # a few items far from the rest (``stats.main_span``) lie behind a gap of more buckets than this
 @dataclass(frozen=True)
 class ChartSpan:
     """The buckets a trend chart opens on: all of them, except a few items far from the rest (one story from
@@ -731,17 +727,8 @@ def chart_span(trend: pd.DataFrame, frequency: str) -> ChartSpan | None:
     if trend.empty:
         return None
     counts = trend.groupby(pd.to_datetime(trend["bucket"]))["items"].sum().sort_index()
-    floor, gap = FAR_SHARE * counts.sum(), BUCKET[frequency] * FAR_MIN_BUCKETS
+    lo, hi = main_span(counts, BUCKET[frequency] * FAR_MIN_BUCKETS)
     times = list(counts.index)
-    lo, hi = 0, len(times) - 1
-    cut = [k for k in range(1, hi + 1) if counts.iloc[:k].sum() <= floor
-           and times[k] - times[k - 1] > max(gap, FAR_GAP_TO_REST * (times[hi] - times[k]))]  # fmt: skip
-    if cut:
-        lo = max(cut, key=lambda k: times[k] - times[k - 1])
-    cut = [k for k in range(lo, hi) if counts.iloc[k + 1 :].sum() <= floor
-           and times[k + 1] - times[k] > max(gap, FAR_GAP_TO_REST * (times[k] - times[lo]))]  # fmt: skip
-    if cut:
-        hi = max(cut, key=lambda k: times[k + 1] - times[k])
     return ChartSpan(times[lo].to_pydatetime(), times[hi].to_pydatetime(), counts.iloc[:lo], counts.iloc[hi + 1 :])
 
 

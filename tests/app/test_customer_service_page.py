@@ -299,6 +299,21 @@ def test_weeks_the_ticket_export_covers_only_in_part_are_drawn_lighter_and_said_
             "14 Oct 2026): lighter bars, lower for that reason alone.") in texts(at.caption)  # fmt: skip
 
 
+def test_a_ticket_dated_1970_does_not_stretch_the_sentiment_chart_over_decades(models):
+    at = switch_tab(open_page("customer_service.py", "Tickets"), "Tickets")
+    export = "text,created\n" + "".join(f"where is my new card,2026-09-{day:02d} 10:00\n" for day in range(1, 29) for _ in (1, 2))
+    export += "my card never came,1970-01-01 00:00\n"  # an empty date field exported as epoch zero
+    at.file_uploader(key="cs_tickets_upload").set_value(("tickets.csv", export.encode(), "text/csv"))
+    at.run()
+    at.button(key="cs_analyse").click().run()
+    assert_no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Tickets analysed"] == "57"  # still counted
+    [chart] = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "tickets per day" in c.proto.spec]  # days, not months
+    assert min(x for trace in chart["data"] for x in trace["x"]).startswith("2026-09-01")
+    assert ("1 ticket dated 1 Jan 1970, far before the rest, is left out of this chart (a wrong date in the export, perhaps); "
+            "every other figure counts them.") in texts(at.caption)  # fmt: skip
+
+
 def test_an_faq_kept_in_excel_is_imported(models):
     from tests.unit.test_datacheck import workbook_bytes
 

@@ -49,3 +49,25 @@ def test_periods_the_export_covers_only_in_part_are_marked() -> None:
     assert not months.sentiment_over_time()["partial"].any()
     months = report(["2025-01-15 08:00", "2026-01-31 23:00"], ["neutral", "positive"])
     assert months.sentiment_over_time().drop_duplicates("period")["partial"].tolist() == [True] + [False] * 12
+
+
+def test_a_ticket_dated_1970_by_an_empty_field_is_left_out_of_the_trend_and_said() -> None:
+    from core.views.customer_service import far_tickets_caption
+
+    days = [f"2026-11-{day:02d} 10:00" for day in range(1, 21) for _ in range(3)]  # 60 tickets over 20 days
+    r = report(["1970-01-01 00:00", *days], ["negative"] + ["neutral"] * 60)
+    assert r.trend_period() == "D"  # not months from 1970
+    trend = r.sentiment_over_time()
+    assert trend["period"].min() == pd.Timestamp("2026-11-01") and trend["tickets"].sum() == 60
+    assert [len(side) for side in r.far_tickets()] == [1, 0]
+    assert far_tickets_caption(r) == ("1 ticket dated 1 Jan 1970, far before the rest, is left out of this chart (a wrong date "
+                                      "in the export, perhaps); every other figure counts them.")
+    late = report([*days, *days, "2099-05-01 10:00", "2099-06-01 10:00"], ["neutral"] * 122)  # 2 of 122: under 2 %
+    assert late.trend_period() == "D" and [len(side) for side in late.far_tickets()] == [0, 2]
+    assert far_tickets_caption(late).startswith("2 tickets dated 1 May 2099 to 1 Jun 2099, far after the rest, are left out")
+    assert far_tickets_caption(report(days, ["neutral"] * 60)) is None
+
+
+def test_a_small_export_keeps_every_ticket_in_the_trend() -> None:
+    r = report(["2025-01-15", "2026-01-15", "2026-01-16"], ["neutral", "negative", "neutral"])  # 1 of 3 is no outlier
+    assert r.trend_period() == "M" and r.far_tickets()[0].empty
