@@ -203,6 +203,21 @@ def meaning_groups(vectors: np.ndarray, distance: float = CLUSTER_DISTANCE) -> n
     return AgglomerativeClustering(n_clusters=None, distance_threshold=distance, metric="cosine", linkage="average").fit_predict(vectors)
 
 
+def distinct_texts(texts: list[str], n: int) -> list[str]:
+    """The first ``n`` of ``texts`` that differ other than in case and spacing: a group's examples show its wordings,
+    not one message sent three times."""
+    seen: set[str] = set()
+    kept = []
+    for text in texts:
+        key = " ".join(text.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            kept.append(text)
+            if len(kept) == n:
+                break
+    return kept
+
+
 def cluster_unanswered(texts: list[str], vectors: np.ndarray | None = None, top: int = 10, examples: int = 3) -> pd.DataFrame:
     """Group similar unanswered messages (average-linkage agglomerative clustering on cosine distance); the
     ``top`` largest groups with a label, size and examples (personal data masked). ``vectors``: the texts' normalised
@@ -233,7 +248,7 @@ def cluster_unanswered(texts: list[str], vectors: np.ndarray | None = None, top:
         closest = sorted(members, key=lambda m: -float(sample_vectors[m] @ centre))
         rows.append({
             "cluster": n, "label": label, "size": int(round(len(members) * scale)),
-            "examples": " | ".join(mask_personal_data(sample[m]) for m in closest[:examples]),
+            "examples": " | ".join(mask_personal_data(text) for text in distinct_texts([sample[m] for m in closest], examples)),
         })  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 

@@ -169,9 +169,11 @@ def test_clusters_group_similar_vectors() -> None:
     a, b = rng.normal(size=16), rng.normal(size=16)
     vectors = np.stack([a + 0.01 * rng.normal(size=16) for _ in range(4)] + [b + 0.01 * rng.normal(size=16) for _ in range(2)])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    texts = ["refund refund late"] * 4 + ["crypto wallet", "crypto"]
+    texts = ["refund refund late"] * 2 + ["Refund  refund late", "where is my refund"] + ["crypto wallet", "crypto"]
     clusters = cluster_unanswered(texts, vectors.astype(np.float32))
     assert clusters["size"].tolist() == [4, 2]
+    examples = [" ".join(e.casefold().split()) for e in clusters["examples"].iloc[0].split(" | ")]
+    assert sorted(examples) == ["refund refund late", "where is my refund"]  # its wordings, not one message repeated
     assert "refund" in clusters["label"].iloc[0] and cluster_label(["crypto wallet"]) == "crypto, wallet"
 
 
