@@ -20,6 +20,6 @@ def cmd_config_apply(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     config = sub.add_parser("config", help="apply feeds, watchlists and alert rules from YAML")
     config_sub = config.add_subparsers(dest="config_command", required=True)
-    apply = config_sub.add_parser("apply")
+    apply = config_sub.add_parser("apply", help="create or update the feeds, watchlists and alert rules a YAML file lists")
     apply.add_argument("file")
     apply.set_defaults(func=cmd_config_apply)

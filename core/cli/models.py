@@ -146,9 +146,11 @@ def cmd_measure_defaults(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     models = sub.add_parser("models", help="list, promote, roll back or delete model versions; rebuild shipped defaults")
     models_sub = models.add_subparsers(dest="action", required=True)
-    for action in ("list", "promote", "rollback", "delete"):
-        deletable = "a version that is not active and that no queued or running run uses"
-        p = models_sub.add_parser(action, help=deletable if action == "delete" else None)
+    for action, what in (("list", "list the versions of a task (--task) or of every task; * marks the active one"),
+                         ("promote", "make a version the active one of its task"),
+                         ("rollback", "make the version active before the current one active again"),
+                         ("delete", "delete a version that is not active and that no queued or running run uses")):
+        p = models_sub.add_parser(action, help=what)
         p.add_argument("--task", required=action != "list")
         if action == "list":
             p.add_argument("--deleted", action="store_true", help="also list deleted versions (who deleted them, and when)")

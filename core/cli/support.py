@@ -169,7 +169,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     kb_import.add_argument("--question-column")
     kb_import.add_argument("--answer-column")
     kb_import.add_argument("--category-column")
-    kb_sub.add_parser("list")
+    kb_sub.add_parser("list", help="list the knowledge bases: current version, its entries, how many versions")
     kb_threshold = kb_sub.add_parser("threshold", help="set (or --clear) a knowledge base's team threshold: the confidence "
                                      "threshold its questions are answered at unless they choose their own; set here, its "
                                      "effect is not measured (answer --input ... --expected-column suggests one)")  # fmt: skip

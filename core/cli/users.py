@@ -53,13 +53,15 @@ def cmd_users(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     users = sub.add_parser("users", help="create users, change roles, reset passwords, disable or enable (acts as an admin)")
     users_sub = users.add_subparsers(dest="action", required=True)
-    users_sub.add_parser("list").set_defaults(func=cmd_users)
+    users_sub.add_parser("list", help="list the users with their role and whether they are active").set_defaults(func=cmd_users)
     for action, what in (("disable", "sign-in refused and open sessions ended, e.g. a lost laptop"), ("enable", "allowed again")):
         p = users_sub.add_parser(action, help=f"{action} an account ({what})")
         p.add_argument("name")
         p.set_defaults(func=cmd_users)
-    for action in ("create", "set-role", "reset-password"):
-        p = users_sub.add_parser(action)
+    for action, what in (("create", "add a user with a role (viewer by default) and a password"),
+                         ("set-role", "give a user another role"),
+                         ("reset-password", "set a user's password anew (their open sessions end)")):
+        p = users_sub.add_parser(action, help=what)
         p.add_argument("--admin", action="store_true", help="the admin role (same as --role admin)")
         p.add_argument("--role", choices=("viewer", "analyst", "admin"), default="viewer")
         p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")

@@ -52,6 +52,13 @@ def test_every_command_has_a_function_to_run(command: str):
         assert callable(target.get_default("func") or parser.get_default("func")), target.prog
 
 
+@pytest.mark.parametrize("command", sorted(SUBCOMMANDS))
+def test_every_subcommand_says_what_it_does_in_the_help(command: str):
+    (action,) = [a for a in _subparsers(build_parser())[command]._actions if isinstance(a, argparse._SubParsersAction)]
+    described = {choice.dest for choice in action._choices_actions if choice.help}  # what `--help` lists under the area
+    assert described == set(SUBCOMMANDS[command]), f"no help: {set(SUBCOMMANDS[command]) - described}"
+
+
 def test_an_error_is_one_line_and_exit_code_one(capsys: pytest.CaptureFixture[str]):
     assert main(["score", "--input", "x.csv", "--text-column", "text", "--output", "y.csv"]) == 1
     assert capsys.readouterr().err == "error: name at least one task: --task sentiment (repeatable) or --tasks sentiment,topic\n"
