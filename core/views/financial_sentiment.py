@@ -706,6 +706,8 @@ MAX_FIXED_TICKS = 12
 
 SPAN_WHEN = {"day": "%-d %b %Y", "week": "%-d %b %Y", "hour": "%-d %b %Y %H:00"}
 FAR_MIN_BUCKETS = 4  # a few items far from the rest (``stats.main_span``) lie behind a gap of more buckets than this
+
+
 @dataclass(frozen=True)
 class ChartSpan:
     """The buckets a trend chart opens on: all of them, except a few items far from the rest (one story from
