@@ -258,17 +258,26 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
 
 
 @requires("viewer", "ask the assistant")
-def answered_now(kb_name: str, questions: Sequence[str]) -> list[str | None]:
-    """For each question, the FAQ question of the entry the knowledge base would answer it with now (at its team
-    threshold), or None where it would escalate: asked together, not logged. The Log tab marks the groups of
-    escalated questions that an entry written since answers."""
+@dataclass(frozen=True)
+class AskedNow:
+    """What a knowledge base does with a question now: the FAQ question of the entry it answers with, or None where it
+    escalates, and then why (``Decision.reasons``)."""
+
+    entry: str | None
+    reasons: tuple[str, ...] = ()
+
+
+def answered_now(kb_name: str, questions: Sequence[str]) -> list[AskedNow]:
+    """Each question as the knowledge base would take it now (at its team threshold): asked together, not logged. The
+    Log tab marks the groups of escalated questions that an entry written since answers."""
     if not questions:
         return []
     kb, policy = load_kb(kb_name, RERANK_WEIGHT), policy_for(kb_name)
 
-    def answer() -> list[str | None]:
+    def answer() -> list[AskedNow]:
         analysis = analyse(list(questions), kb.index, policy)
-        return [None if d.escalate or not m else m[0].entry.question for d, m in zip(analysis.decisions, analysis.matches, strict=True)]
+        return [AskedNow(None, tuple(d.reasons)) if d.escalate or not m else AskedNow(m[0].entry.question)
+                for d, m in zip(analysis.decisions, analysis.matches, strict=True)]  # fmt: skip
 
     # once per knowledge-base version (the index), threshold, models and questions: the Log tab reruns on every click
     models = tuple(getattr(find_active(task), "version", None) for task in (INTENT_TASK, sentiment_task()))

@@ -18,7 +18,7 @@ from core.settings import get_settings
 from core.staged_uploads import keep_upload, still_kept
 from core.stats import wilson_interval
 from core.support import operating_points as points
-from core.support.assistant import answered_now, ask
+from core.support.assistant import AskedNow, answered_now, ask
 from core.support.batch import BatchReport
 from core.support.decision import EMPTY_KB, LOW_SIMILARITY, UNKNOWN_INTENT, VERY_NEGATIVE, Policy
 from core.support.insights import NO_INTENT, QuestionInsights
@@ -257,7 +257,7 @@ def asked_again_text(kb: str, questions: list[str], entry_question: str) -> str:
     else:
         said = (f"Asked again now, {question!r} is still escalated ({', '.join(result.decision.reasons)}): word the entry's "
                 "question the way customers ask, or add more ways of asking it in the Knowledge bases tab.")
-    still = [other for other, entry in zip(others, answered_now(kb, others), strict=True) if entry is None]  # one pass
+    still = [other for other, now in zip(others, answered_now(kb, others), strict=True) if now.entry is None]  # one pass
     if still:
         one = len(still) == 1
         said += (f" Still escalated from the same group: {', '.join(map(repr, still))}; where {'it asks' if one else 'they ask'} "
@@ -267,30 +267,31 @@ def asked_again_text(kb: str, questions: list[str], entry_question: str) -> str:
 
 STILL_ESCALATED = "still escalated"
 ALL_ANSWERED = "answered: "  # how Asked now starts for a group whose every listed question is answered now
+UPSET_ESCALATED = "still escalated: very negative customers go to an agent, whatever the FAQ holds"  # an entry cannot help
 
 
 def with_answer_now(clusters: pd.DataFrame, kb: str) -> pd.DataFrame:
     """The groups of escalated questions with what ``kb`` does with each group's listed examples now (column ``now``):
     "answered: 'FAQ question'" once entries written since answer them all, "2 of 3 answered: 'FAQ question'" when
     only some are (the group is still open, and ``still_open`` holds its first example still escalated), else
-    "still escalated"."""
+    "still escalated" (UPSET_ESCALATED where every one escalates for the customer's very negative tone)."""
     examples = [group_examples(clusters, n) for n in clusters["cluster"]]
     entries = iter(answered_now(kb, [question for group in examples for question in group]))
     now = [[next(entries) for _ in group] for group in examples]
     out = clusters.copy()
     out.insert(out.columns.get_loc("size") + 1, "now", [_answered_text(group) for group in now])  # before the long examples
     # the first example still escalated where others are answered now: the question the group's entry still needs
-    out["still_open"] = [next((q for q, e in zip(group, got) if e is None), "") if any(got) else ""
+    out["still_open"] = [next((q for q, n in zip(group, got) if n.entry is None), "") if any(n.entry for n in got) else ""
                          for group, got in zip(examples, now)]  # fmt: skip
     return out
 
 
-def _answered_text(entries: list[str | None]) -> str:
-    answered = [entry for entry in entries if entry is not None]
+def _answered_text(now: list[AskedNow]) -> str:
+    answered = [n.entry for n in now if n.entry is not None]
     if not answered:
-        return STILL_ESCALATED
+        return UPSET_ESCALATED if now and all(VERY_NEGATIVE in n.reasons for n in now) else STILL_ESCALATED
     which = ", ".join(map(repr, dict.fromkeys(answered)))  # the entries that answer, first seen first
-    return ALL_ANSWERED + which if len(answered) == len(entries) else f"{len(answered)} of {len(entries)} answered: {which}"
+    return ALL_ANSWERED + which if len(answered) == len(now) else f"{len(answered)} of {len(now)} answered: {which}"
 
 
 def unanswered_groups_csv(clusters: pd.DataFrame) -> bytes:
@@ -299,10 +300,14 @@ def unanswered_groups_csv(clusters: pd.DataFrame) -> bytes:
 
 
 def first_open_group(clusters: pd.DataFrame) -> int | None:
-    """The largest group not fully answered since (``with_answer_now``), where the missing-answer form starts; the
-    largest group when none is known to be answered."""
-    open_groups = clusters["cluster"] if "now" not in clusters else clusters.loc[~clusters["now"].str.startswith(ALL_ANSWERED), "cluster"]
-    return int(open_groups.iloc[0]) if len(open_groups) else None
+    """The largest group not fully answered since (``with_answer_now``), where the missing-answer form starts, before
+    any an entry cannot help (UPSET_ESCALATED); the largest group when none is known to be answered."""
+    if "now" not in clusters:
+        return int(clusters["cluster"].iloc[0]) if len(clusters) else None
+    open_groups = clusters.loc[~clusters["now"].str.startswith(ALL_ANSWERED)]
+    helped = open_groups.loc[open_groups["now"] != UPSET_ESCALATED, "cluster"]
+    first = helped if len(helped) else open_groups["cluster"]
+    return int(first.iloc[0]) if len(first) else None
 
 
 def added_entry_text(report: ImportReport) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from core.support.assistant import AskedNow
 from core.support.kb import RowIssue
 from core.views import customer_service as view
 
@@ -137,13 +138,28 @@ def test_the_missing_answer_form_starts_at_the_largest_group_not_answered_since(
     assert view.first_open_group(partly) == 1  # some of its questions still escalate: still open
 
 
+def test_a_group_of_very_negative_customers_says_no_entry_would_answer_it_and_the_form_starts_elsewhere(monkeypatch):
+    groups = pd.DataFrame({"cluster": [1, 2, 3], "label": ["a", "b", "c"], "size": [9, 4, 2],
+                           "examples": ["My code fails!! | Useless code!!", "Klarna? | Angry about Klarna!!", "Mars?"]})  # fmt: skip
+    upset, missing = ("very negative sentiment",), ("low similarity",)
+    reasons = {"My code fails!!": upset, "Useless code!!": ("low similarity", "very negative sentiment"),
+               "Klarna?": missing, "Angry about Klarna!!": upset, "Mars?": missing}  # fmt: skip
+    monkeypatch.setattr(view, "answered_now", lambda kb, questions: [AskedNow(None, reasons[q]) for q in questions])
+    now = view.with_answer_now(groups, "Shop")
+    assert now["now"].tolist() == [view.UPSET_ESCALATED, view.STILL_ESCALATED, view.STILL_ESCALATED]  # one calm question: an entry helps
+    assert view.UPSET_ESCALATED.startswith(view.STILL_ESCALATED) and "whatever the FAQ holds" in view.UPSET_ESCALATED
+    assert view.first_open_group(now) == 2  # the largest group an entry can answer
+    assert view.first_open_group(now.iloc[[0]]) == 1  # only upset groups left: still the largest
+
+
 def test_asked_now_says_how_many_of_a_groups_examples_an_entry_written_since_answers(monkeypatch):
     groups = pd.DataFrame({"cluster": [1, 2, 3], "label": ["a", "b", "c"], "size": [5, 3, 2],
                            "examples": ["PayPal? | Apple Pay? | Klarna?", "Gift cards? | Vouchers?", "Mars?"]})  # fmt: skip
     answers = {"PayPal?": "Which payments do you take?", "Apple Pay?": "Which payments do you take?",
                "Gift cards?": "Do you sell gift cards?", "Vouchers?": "Do you sell vouchers?"}  # fmt: skip
     asked = []
-    monkeypatch.setattr(view, "answered_now", lambda kb, questions: asked.append(questions) or [answers.get(q) for q in questions])
+    monkeypatch.setattr(view, "answered_now", lambda kb, questions: asked.append(questions)
+                        or [AskedNow(answers.get(q), () if q in answers else ("low similarity",)) for q in questions])  # fmt: skip
     now = view.with_answer_now(groups, "Shop")
     assert asked == [["PayPal?", "Apple Pay?", "Klarna?", "Gift cards?", "Vouchers?", "Mars?"]]  # one pass for every group
     assert now["now"].tolist() == ["2 of 3 answered: 'Which payments do you take?'",
