@@ -254,6 +254,9 @@ def asked_again_text(kb: str, questions: list[str], entry_question: str) -> str:
     if not result.decision.escalate:
         which = "the new entry" if result.matched_question == " ".join(entry_question.split()) else f"the entry {result.matched_question!r}"
         said = f"Asked again now, {question!r} is answered with {which} (confidence {result.decision.confidence:.2f})."
+    elif result.decision.reasons == [VERY_NEGATIVE]:  # the entry matched; the tone alone sends it to an agent
+        said = (f"Asked again now, {question!r} is still escalated ({VERY_NEGATIVE}): very negative customers go to an "
+                "agent whatever the FAQ holds; the entry answers calmer wordings of it.")
     else:
         said = (f"Asked again now, {question!r} is still escalated ({', '.join(result.decision.reasons)}): word the entry's "
                 "question the way customers ask, or add more ways of asking it in the Knowledge bases tab.")

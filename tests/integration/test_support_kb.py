@@ -309,7 +309,8 @@ def test_the_scored_tickets_download_keeps_the_exports_own_columns_row_for_row(d
     assert all(len(p.split(".")[-1]) <= 4 for p in download["p_negative"])  # rounded as the confidence is
 
 
-def test_a_question_asked_again_after_its_missing_answer_is_written_says_what_it_gets_now(db, models) -> None:
+def test_a_question_asked_again_after_its_missing_answer_is_written_says_what_it_gets_now(db, models, monkeypatch) -> None:
+    from core.settings import get_settings
     from core.support.assistant import interaction_log
     from core.support.kb import import_faq
     from core.views.customer_service import asked_again_text
@@ -325,4 +326,11 @@ def test_a_question_asked_again_after_its_missing_answer_is_written_says_what_it
     assert answered.endswith(" Still escalated from the same group: 'Recommend a good pizza place in Rome'; where it asks "
                              "the same, add it to the entry as another way of asking (Knowledge bases tab).")  # fmt: skip
     assert "Still escalated" not in asked_again_text("Cards", group[:1], group[0])
+    import_faq("Cards", pd.DataFrame({"question": ["My discount code does not work"], "answer": ["Codes are case-sensitive."]}),
+               "question", "answer", None)  # fmt: skip
+    monkeypatch.setenv("BEACON_SUPPORT_NEGATIVE_THRESHOLD", "0")  # every customer very negative: the tone alone escalates
+    get_settings.cache_clear()
+    upset = asked_again_text("Cards", ["My discount code does not work"], "My discount code does not work")
+    assert upset == ("Asked again now, 'My discount code does not work' is still escalated (very negative sentiment): very "
+                     "negative customers go to an agent whatever the FAQ holds; the entry answers calmer wordings of it.")  # fmt: skip
     assert interaction_log(10).empty  # a check, not a customer's question: nothing logged
