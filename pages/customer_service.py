@@ -63,8 +63,9 @@ ALL_KBS = "All knowledge bases"
 LOG_ROWS = 200
 WHEN = "YYYY-MM-DD HH:mm"
 ASKED_NOW = st.column_config.TextColumn("Asked now", width="medium", help="Each group's examples asked again now (not logged): answered "
-                                       "once entries written since cover them all, '2 of 3 answered' when only some are. A group "
-                                       "of very negative customers stays escalated whatever the FAQ holds, and says so.")
+                                       "once entries written since cover them all, '2 of 3 answered' when only some are. 'Still "
+                                       "escalated (upset customers)': every example is very negative, and such customers go to an "
+                                       "agent whatever the FAQ holds, so no entry changes it.")
 COLUMN_LABELS = {  # table columns in the user's words
     "asked_at": st.column_config.DatetimeColumn("Asked (UTC)", format=WHEN), "kb": "Knowledge base", "question": "Question",
     "action": "Decision", "reasons": "Why escalated", "confidence": st.column_config.NumberColumn("Confidence", format="%.2f"),

@@ -270,7 +270,7 @@ def asked_again_text(kb: str, questions: list[str], entry_question: str) -> str:
 
 STILL_ESCALATED = "still escalated"
 ALL_ANSWERED = "answered: "  # how Asked now starts for a group whose every listed question is answered now
-UPSET_ESCALATED = "still escalated: very negative customers go to an agent, whatever the FAQ holds"  # an entry cannot help
+UPSET_ESCALATED = "still escalated (upset customers)"  # every example very negative: they go to an agent whatever the FAQ holds
 
 
 def with_answer_now(clusters: pd.DataFrame, kb: str) -> pd.DataFrame:
