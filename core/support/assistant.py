@@ -257,7 +257,6 @@ def ask(kb_name: str, question: str, source: str = "ask", policy: Policy | None 
     return result
 
 
-@requires("viewer", "ask the assistant")
 @dataclass(frozen=True)
 class AskedNow:
     """What a knowledge base does with a question now: the FAQ question of the entry it answers with, or None where it
@@ -267,6 +266,7 @@ class AskedNow:
     reasons: tuple[str, ...] = ()
 
 
+@requires("viewer", "ask the assistant")
 def answered_now(kb_name: str, questions: Sequence[str]) -> list[AskedNow]:
     """Each question as the knowledge base would take it now (at its team threshold): asked together, not logged. The
     Log tab marks the groups of escalated questions that an entry written since answers."""
