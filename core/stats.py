@@ -46,11 +46,13 @@ def main_span(counts: pd.Series, min_gap: pd.Timedelta) -> tuple[int, int]:
     lo, hi = 0, len(times) - 1
     if hi < 1:
         return lo, hi
-    cut = [k for k in range(1, hi + 1) if counts.iloc[:k].sum() <= floor
+    before = counts.cumsum().to_numpy()  # before[k - 1]: the count of the first k times
+    after = before[-1] - before  # after[k]: the count after time k
+    cut = [k for k in range(1, hi + 1) if before[k - 1] <= floor
            and times[k] - times[k - 1] > max(min_gap, FAR_GAP_TO_REST * (times[hi] - times[k]))]  # fmt: skip
     if cut:
         lo = max(cut, key=lambda k: times[k] - times[k - 1])
-    cut = [k for k in range(lo, hi) if counts.iloc[k + 1 :].sum() <= floor
+    cut = [k for k in range(lo, hi) if after[k] <= floor
            and times[k + 1] - times[k] > max(min_gap, FAR_GAP_TO_REST * (times[k] - times[lo]))]  # fmt: skip
     if cut:
         hi = max(cut, key=lambda k: times[k + 1] - times[k])
