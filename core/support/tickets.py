@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,10 @@ class TicketReport:
     def charted_stamps(self) -> pd.Series:
         """The tickets' timestamps the sentiment trend shows: every one but a few far from the rest (``stats.main_span``:
         a ticket dated 1 Jan 1970 by an empty field would stretch the chart over decades)."""
+        return self._charted
+
+    @cached_property
+    def _charted(self) -> pd.Series:  # the trend, its period and its captions all ask on each rerun of the tab
         dated = self.scored["timestamp"].dropna()
         if dated.empty:
             return dated

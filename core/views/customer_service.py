@@ -180,14 +180,14 @@ def partial_periods_caption(report: TicketReport, trend: pd.DataFrame, unit: str
 
 def far_tickets_caption(report: TicketReport) -> str | None:
     """Which dated tickets the sentiment trend leaves out as far from the rest (``TicketReport.far_tickets``); None if none."""
-    said = []
-    for stamps, side in zip(report.far_tickets(), ("before", "after"), strict=True):
+    far, said = report.far_tickets(), []
+    for stamps, side in zip(far, ("before", "after"), strict=True):
         if len(stamps):
             first, last = f"{stamps.min():%-d %b %Y}", f"{stamps.max():%-d %b %Y}"
             said.append(f"{count_of(len(stamps), 'ticket')} dated {first if first == last else f'{first} to {last}'}, far {side} the rest")
     if not said:
         return None
-    left_out = sum(len(stamps) for stamps in report.far_tickets())
+    left_out = sum(len(stamps) for stamps in far)
     return (f"{' and '.join(said)}, {one_or_many(left_out, 'is', 'are')} left out of this chart (a wrong date in the export, "
             "perhaps); every other figure counts them.")
 
