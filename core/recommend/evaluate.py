@@ -181,11 +181,14 @@ class ColdStart:
     the test is not run (its column stays empty and the page says why)."""
 
     items: np.ndarray
-    measured: bool
     train: sparse.csr_matrix
     test: sparse.csr_matrix
     users: np.ndarray
     models: dict[str, Ranker] = field(default_factory=dict)
+
+    @property
+    def measured(self) -> bool:
+        return len(self.items) > COLD_K
 
     @property
     def random_recall(self) -> float:
@@ -218,12 +221,12 @@ def _cold_start(ds: Dataset, embeddings: np.ndarray | None, cfg: EvalConfig, tex
                 say: Progress) -> ColdStart:
     """The cold-start test set up: its items, users and matrices, and the models fitted without those items."""
     items = cold_items(ds, cfg.cold_share, cfg.seed)
-    measured = len(items) > COLD_K
     is_cold = np.isin(ds.item_idx, items)
     train, test = ds.matrix(~is_cold), ds.matrix(is_cold)
-    users = np.flatnonzero((np.diff(test.indptr) > 0) & (np.diff(train.indptr) > 0)) if measured else np.array([], int)
-    cold = ColdStart(items, measured, train, test, users)
-    if len(users):
+    cold = ColdStart(items, train, test, np.array([], int))
+    if cold.measured:
+        cold.users = np.flatnonzero((np.diff(test.indptr) > 0) & (np.diff(train.indptr) > 0))
+    if len(cold.users):
         cold_tuned = None
         if tuned is not None:
             say(f"fitting {MODEL_LABELS['text_tuned']} without the cold-start items")
