@@ -291,9 +291,7 @@ def rule_form(rules: list[dict]) -> None:
     elif save:
         save_rule(fields, is_new=rule is None)
     if just_saved:
-        say("success", f"Rule {just_saved!r} saved.")
-        if warning := dash.scope_warning(by_name[just_saved]["scope_type"], by_name[just_saved]["scope_value"]):
-            say("warning", warning)
+        rule_saved(just_saved, by_name[just_saved])
     if preview:
         try_rule(fields, period)
 
@@ -357,8 +355,13 @@ def save_rule(fields: dict, is_new: bool) -> None:
         return
     if is_new:
         open_for_editing("rule_edit", fields["name"])
-    say("success", f"Rule {fields['name'].strip()!r} saved.")
-    if warning := dash.scope_warning(fields["scope_type"], fields["scope_value"]):
+    rule_saved(fields["name"].strip(), fields)
+
+
+def rule_saved(name: str, rule: dict) -> None:
+    """Says a rule was saved, and warns when its scope matches nothing stored yet."""
+    say("success", f"Rule {name!r} saved.")
+    if warning := dash.scope_warning(rule["scope_type"], rule["scope_value"]):
         say("warning", warning)
 
 
