@@ -21,6 +21,7 @@ from core.stats import main_span
 from core.support.decision import Policy
 from core.support.kb import RowIssue, load_kb, policy_for
 from core.support.retrieval import content_words
+from core.wording import loose_key
 
 MAX_TICKETS = 50_000
 MAX_CLUSTERED = 3_000  # agglomerative clustering is quadratic; a larger unanswered set is sampled
@@ -214,7 +215,7 @@ def distinct_texts(texts: list[str], n: int) -> list[str]:
     seen: set[str] = set()
     kept = []
     for text in texts:
-        key = " ".join(text.casefold().split())
+        key = loose_key(text)
         if key not in seen:
             seen.add(key)
             kept.append(text)
