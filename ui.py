@@ -292,6 +292,13 @@ def follow_suggestion(key: str, suggestion: object) -> None:
     state[shown] = suggestion
 
 
+def suggest_again(key: str) -> None:
+    """In a callback, once what the widget ``key`` holds has been used (an FAQ entry added with its question): on the next
+    run it takes the new suggestion (``follow_suggestion``), even where the user had typed their own words. Removing the
+    key would not do: a widget kept with ``persist_state`` comes back with its old value."""
+    st.session_state[f"{key}__suggested"] = st.session_state.get(key)
+
+
 def delete_after_confirmation(key: str, label: str, question: str, delete: Callable[[], str], said_after: str) -> None:
     """A **label** button ("Delete this run…") that asks ``question``; on **Yes, delete** it calls ``delete()``, keeps
     what it returns to be said after the rerun under ``said_after`` (``say_pending``) and reruns. A refusal (the run

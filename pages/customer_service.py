@@ -51,6 +51,7 @@ from ui import (
     plain,
     say,
     say_pending,
+    suggest_again,
     tab_upload,
     table,
     use_app_navigation,
@@ -633,7 +634,7 @@ def add_missing_answer(prefix: str, question_key: str, asked: list[str]) -> None
         state[f"{prefix}_asked_again"] = view.asked_again_text(state[f"{prefix}_target"], asked, state[question_key])
         state[f"{prefix}_answer_text"] = state[f"{prefix}_category"] = ""
         state[f"{prefix}_has_added"] = True
-        state.pop(question_key, None)  # the group's next suggestion: a question of it still escalated, if any
+        suggest_again(question_key)  # the group's next suggestion: a question of it still escalated, if any
 
 
 def missing_answer_form(clusters: pd.DataFrame, kb: str | None, prefix: str = "cs_log") -> None:
