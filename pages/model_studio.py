@@ -25,6 +25,7 @@ from ui import (
     delete_after_confirmation,
     example_download,
     failing_plainly,
+    follow_suggestion,
     keep_choice,
     may,
     open_tab,
@@ -219,7 +220,10 @@ def training_choices(frame: pd.DataFrame, file_id: str, label_col: str) -> tuple
         st.session_state["studio_task_for"] = picked_for
     task = t1.selectbox("Task", choices, key="studio_task", persist_state=KEPT)
     if task == studio.NEW_TASK:
-        task = t2.text_input("New task name", placeholder="e.g. complaint_type", key="studio_new_task", persist_state=KEPT)
+        named = studio.suggested_task_name(label_col)
+        follow_suggestion("studio_new_task", named)
+        task = t2.text_input("New task name", value=named, placeholder="e.g. complaint_type", key="studio_new_task",
+                             persist_state=KEPT)
     corrections = studio.corrections_available(task)
     add_corrections = corrections > 0 and st.checkbox(
         f"Add the {count_of(corrections, 'reviewer correction')} of {plain(task)} items to the training data",
@@ -252,7 +256,9 @@ def check_and_train(frame: pd.DataFrame, text_col: str, label_col: str, task: st
     plan = studio.training_plan(check.texts, params)
     st.caption(f"Device: **{plan.device}** · estimated training time: **{plan.estimate_text}** · "
                f"by base encoder on this device: {plan.per_base_text}")  # fmt: skip
-    if st.button("Start training", type="primary", disabled=not check.ok or not task, key="studio_start"):
+    if not task.strip():
+        st.caption("Name the new task to start training.")
+    if st.button("Start training", type="primary", disabled=not check.ok or not task.strip(), key="studio_start"):
         try:
             run_id = studio.start_training(check, task, params)
         except ValueError as exc:

@@ -4,6 +4,7 @@ versions. The page only lays these out."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -40,6 +41,7 @@ from core.nlp.runs import (
     rows_seen_by,
     stage_texts_file,
     texts_label,
+    validate_task_name,
 )
 from core.nlp.training import (
     DEFAULT_EPOCHS,
@@ -120,6 +122,22 @@ def suggested_task(labels: pd.Series) -> str:
         if known > shared:
             best, shared = task, known
     return best
+
+
+# Label columns whose name says nothing of what is labelled: no new task is named after them.
+UNNAMED_LABEL_COLUMNS = {"label", "labels", "class", "target", "y", "gold", "tag", "annotation", "category_id", "label_id"}
+
+
+def suggested_task_name(label_column: object) -> str:
+    """A new task's name taken from the file's label column ("Complaint type" -> "complaint_type"), or "" when the
+    column's name says nothing of the task ("label") or already names a task (training it is picked from Task)."""
+    name = re.sub(r"[^\w-]+", "_", str(label_column).strip().lower()).strip("_-")[:50]
+    if name in UNNAMED_LABEL_COLUMNS or name in registry.list_tasks():
+        return ""
+    try:
+        return validate_task_name(name)
+    except ValueError:
+        return ""
 
 
 def active_labels(task: str) -> list[str] | None:

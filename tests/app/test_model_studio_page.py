@@ -53,6 +53,29 @@ def test_the_choices_made_on_the_train_tab_stay_with_the_file(tiny_models):
     assert at.radio(key="studio_method").value == "lora" and at.number_input(key="studio_epochs_lora").value == 3
 
 
+def test_a_new_task_is_named_after_the_label_column_until_the_user_names_it(tiny_models):
+    rows = "message,Complaint type\n" + "".join(f"card {i} late,delivery\nfee {i} high,fees\n" for i in range(6))
+    at = upload(open_page("model_studio.py", "Train"), rows.encode())
+    assert widget(at.selectbox, "Task").value == "+ New task…"  # no task knows these labels
+    assert at.text_input(key="studio_new_task").value == "complaint_type"
+    assert button(at, "Start training").disabled is False
+    at.text_input(key="studio_new_task").set_value("")
+    at.run()
+    assert button(at, "Start training").disabled is True
+    assert "Name the new task to start training." in texts(at.caption)
+    at.text_input(key="studio_new_task").set_value("ticket_reason")
+    at = upload(at, rows.replace("Complaint type", "reason").encode(), "other.csv")
+    assert at.text_input(key="studio_new_task").value == "ticket_reason"  # the user's own name stays
+
+
+def test_a_label_column_that_says_nothing_or_names_a_task_already_names_no_new_task(tiny_models):
+    from core.views.model_studio import suggested_task_name
+
+    assert suggested_task_name("Reason for contact ") == "reason_for_contact"
+    assert suggested_task_name("Catégorie") == "catégorie"
+    assert [suggested_task_name(c) for c in ("label", " Labels", "y", "sentiment", "???")] == [""] * 5
+
+
 def test_lora_on_a_small_file_points_to_a_head_first(tiny_models):
     at = upload(open_page("model_studio.py", "Train"), labelled().to_csv(index=False).encode())
     hint = "a head on the frozen encoder may be nearly as good for a fraction of the time"
