@@ -22,7 +22,14 @@ from core import runs as lifecycle
 from core.auth import record, require, requires
 from core.nlp.datacheck import DataCheck
 from core.nlp.evaluation import classification_report
-from core.nlp.training import TrainingCancelled, TrainingParams, TrainingProgress, TrainingResult, train_classifier
+from core.nlp.training import (
+    TrainingCancelled,
+    TrainingParams,
+    TrainingProgress,
+    TrainingResult,
+    stratified_split,
+    train_classifier,
+)
 from core.repositories import runs as run_rows
 from core.settings import get_settings
 from core.staged_uploads import is_staged, keep_upload, safe_file_name
@@ -292,18 +299,22 @@ def rows_seen_by(info, texts: list[str]) -> int | None:  # noqa: ANN001 - Versio
 
 def texts_learned_from(info) -> list[str] | None:  # noqa: ANN001 - VersionInfo
     """The labelled texts a version learned from, when Beacon still has them: a shipped default's training split
-    (rebuilt when its sources are here) or the cleaned rows of the training run that registered it; None otherwise
+    (rebuilt when its sources are here) or the training split of the cleaned rows of the run that registered it (its
+    validation rows scored it and taught it nothing); None otherwise
     (its run was deleted, or it is a student, which learned from its teacher's labels on unlabelled texts)."""
     from core.nlp import registry
 
     split = registry.shipped_split(info)
     if split is not None:
         return [text for text, _ in split[0]]
-    runs = run_rows.newest(TrainingRun, lambda r: (r.data_path, r.method), limit=1, task=info.task, model_version=info.version,
-                           status=lifecycle.SUCCEEDED)  # fmt: skip
+    runs = run_rows.newest(TrainingRun, lambda r: (r.data_path, r.method, r.params), limit=1, task=info.task,
+                           model_version=info.version, status=lifecycle.SUCCEEDED)  # fmt: skip
     if not runs or runs[0][1] == DISTIL or not runs[0][0] or not Path(runs[0][0]).is_file():
         return None
-    return read_run_rows(Path(runs[0][0]))[0]
+    texts, labels = read_run_rows(Path(runs[0][0]))
+    params = TrainingParams(**runs[0][2]).for_rows(len(texts)).resolved()
+    train_idx, _ = stratified_split(labels, params.validation_share, params.seed)  # the split train_classifier made
+    return [texts[i] for i in train_idx]
 
 
 def read_run_rows(path: Path) -> tuple[list[str], list[str]]:

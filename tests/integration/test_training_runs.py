@@ -43,9 +43,9 @@ def labelled() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["text", "label"])
 
 
-def queue(method: str = "head", epochs: int = 30, **kwargs) -> int:
+def queue(method: str = "head", epochs: int = 30, seed: int = 3, **kwargs) -> int:
     check = check_labelled_data(labelled(), "text", "label")
-    return queue_run(check, "sentiment", TrainingParams(method=method, epochs=epochs, seed=3, **kwargs), created_by="ana")
+    return queue_run(check, "sentiment", TrainingParams(method=method, epochs=epochs, seed=seed, **kwargs), created_by="ana")
 
 
 def test_a_run_registers_a_version_compares_it_and_the_cli_scorer_uses_it_after_promotion(tiny_models, tmp_path):
@@ -244,14 +244,19 @@ def test_the_worker_job_runs_forgotten_queued_runs_and_marks_dead_ones(tiny_mode
 
 
 def test_a_comparison_says_how_many_rows_the_active_version_was_trained_on(tiny_models):
+    from core.nlp.training import stratified_split
     from core.views import model_studio as studio
 
     first = execute_run(queue(epochs=5))
     assert first.result["compared_with"]["seen"] is None  # v1 was registered without a training file: not known
     registry.promote("sentiment", first.model_version)
-    second = execute_run(queue(epochs=5))  # the same file again
-    old = second.result["compared_with"]
-    assert (old["version"], old["seen"]) == (first.model_version, old["n"])  # every validation row was in v2's file
-    assert f"Careful: {old['n']} of them were in v{first.model_version}'s own training data" in studio.comparison_text(second)
-    promotion = studio.compare_for_promotion("sentiment", second.model_version)
-    assert promotion.seen == promotion.rows and f"were in v{first.model_version}'s own training data" in promotion.summary()
+    again = execute_run(queue(epochs=5))  # the same file and split: v2's validation rows are v3's too
+    assert again.result["compared_with"]["seen"] == 0 and "Careful" not in studio.comparison_text(again)
+    other = execute_run(queue(epochs=5, seed=11))  # another split: some of its validation rows taught v2
+    labels = labelled()["label"].tolist()
+    learned = set(stratified_split(labels, 0.15, 3)[0]) & set(stratified_split(labels, 0.15, 11)[1])
+    old = other.result["compared_with"]
+    assert (old["version"], old["seen"]) == (first.model_version, len(learned)) and 0 < len(learned) < old["n"]
+    assert f"Careful: {len(learned)} of them" in studio.comparison_text(other)
+    promotion = studio.compare_for_promotion("sentiment", other.model_version)
+    assert promotion.seen == len(learned) and f"in v{first.model_version}'s own training data" in promotion.summary()
