@@ -20,6 +20,7 @@ from ui import (
     delete_after_confirmation,
     example_download,
     failing_plainly,
+    follow_suggestion,
     may,
     pick_sheet,
     plain,
@@ -91,7 +92,8 @@ def new_run_form() -> None:
     c1, c2 = st.columns(2)
     guess = columns.index(check.suggested_column) if check.suggested_column in columns else 0
     text_column = c1.selectbox("Text column", columns, index=guess, key="scoring_text_column", help="Suggested: the longest texts")
-    default = ["sentiment"] if "sentiment" in tasks else tasks[:1]
+    default = batch_scoring.tasks_to_start_with(check, tasks, text_column)
+    follow_suggestion("scoring_tasks", default)  # a labelled file: the tasks its labels belong to
     chosen = c2.multiselect("Tasks (scored in one pass)", tasks, default=default, key="scoring_tasks")
     versions = {}
     for task in chosen:

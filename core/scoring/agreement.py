@@ -73,6 +73,29 @@ def _other_spellings(labels: list[str], cells: pd.Series) -> dict[str, str]:
     return sentiment_spellings(set(_keys(cells))) if sorted(labels) == sorted(SENTIMENT_LABELS) else {}
 
 
+@dataclass(frozen=True)
+class ColumnReading:
+    """How a column reads as a task's classes: its filled cells, the spellings it is read by, the cells naming a class."""
+
+    filled: int
+    spellings: dict[str, str]  # other spellings of the classes ("-1": negative)
+    known: dict[str, str]  # every spelling it is read by (its cells' keys) -> class
+    hits: int
+
+    @property
+    def holds_labels(self) -> bool:
+        """Whether the column counts as the task's labels: filled, and nearly every filled cell one of its classes."""
+        return bool(self.filled) and self.hits / self.filled >= MIN_SHARE
+
+
+def read_as_labels(labels: list[str], cells: pd.Series) -> ColumnReading:
+    """``cells`` (a column of the file) read as the classes ``labels``."""
+    filled = int(_keys(cells).ne("").sum())
+    spellings = _other_spellings(labels, cells)
+    known = _canonical(labels) | spellings
+    return ColumnReading(filled, spellings, known, int(_as_labels(cells, known).notna().sum()) if filled else 0)
+
+
 @dataclass
 class _Candidate:
     """An input column judged to hold a task's classes, and what it has been compared on so far."""
@@ -112,16 +135,13 @@ class LabelTally:
     def add(self, frame: pd.DataFrame) -> None:
         for task, labels in self.tasks.items():
             for name, column in list(self.pending[task].items()):
-                filled = int(_keys(frame[column]).ne("").sum())
-                if not filled:
+                reading = read_as_labels(labels, frame[column])
+                if not reading.filled:
                     continue  # judged on a later chunk
                 del self.pending[task][name]
-                spellings = _other_spellings(labels, frame[column])
-                known = _canonical(labels) | spellings
-                hits = int(_as_labels(frame[column], known).notna().sum())
-                if hits / filled >= MIN_SHARE:  # the rows before this chunk had no label in it: not compared
+                if reading.holds_labels:  # the rows before this chunk had no label in it: not compared
                     square = np.zeros((len(labels), len(labels)), dtype=np.int64)
-                    self.found[task][name] = _Candidate(spellings, known, hits, square, skipped=self.rows)
+                    self.found[task][name] = _Candidate(reading.spellings, reading.known, reading.hits, square, skipped=self.rows)
             for name, candidate in self.found[task].items():
                 self._count(frame, task, self.inputs[name], candidate)
         self.rows += len(frame)

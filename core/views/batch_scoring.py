@@ -6,7 +6,7 @@ had, and the table of past runs. The runs themselves (create, start, cancel, res
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -18,7 +18,7 @@ from core import runs as lifecycle
 from core.auth import current_actor
 from core.auth.ownership import may_change
 from core.nlp.datacheck import SENTIMENT_LABELS
-from core.scoring.agreement import LabelAgreement
+from core.scoring.agreement import LabelAgreement, read_as_labels
 from core.scoring.export import ERROR_COLUMNS
 from core.scoring.reading import (
     InputFileError,
@@ -33,7 +33,7 @@ from core.scoring.runs import LOCAL, RAY, READING, SCORING, SCORING_RUN, STARTIN
 from core.settings import get_settings
 from core.storage.tables import utcnow
 from core.views.app import SENTIMENT_COLORS
-from core.wording import clock_duration, count_of, rough_duration
+from core.wording import clock_duration, count_of, loose_key, rough_duration
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,23 @@ def available_tasks() -> list[str]:
     from core.nlp import registry
 
     return [v.task for v in registry.list_versions() if v.is_active]
+
+
+def tasks_to_start_with(check: UploadCheck, tasks: Sequence[str], text_column: str) -> list[str]:
+    """The tasks a new run starts with: for each column of the file's first rows that holds a task's classes (a file
+    someone labelled, so the run compares the model with those labels), that task (the one named like the column, or
+    sentiment, when several share those classes); else sentiment (else the first task)."""
+    from core.nlp import registry
+
+    labels = {task: list(active.labels) for task in tasks if (active := registry.find_active(task))}
+    picked: list[str] = []
+    for column in (c for c in check.preview.columns if c != text_column):
+        matching = [task for task, known in labels.items() if read_as_labels(known, check.preview[column]).holds_labels]
+        if matching:
+            named = [task for task in matching if loose_key(task) == loose_key(str(column))]
+            best = (named or sorted(matching, key=lambda task: task != "sentiment"))[0]
+            picked += [best] if best not in picked else []
+    return picked or (["sentiment"] if "sentiment" in tasks else list(tasks[:1]))
 
 
 def version_choices(task: str) -> dict[int, str]:

@@ -269,6 +269,21 @@ def test_a_file_with_labels_shows_how_the_model_agrees_with_them(tiny_models):
     assert list(table["row"]) == [4] and list(table["label"]) == ["negative"] and list(table["input_label"]) == ["positive"]
 
 
+def test_a_labelled_file_starts_with_the_tasks_its_labels_belong_to(tiny_models):
+    at = open_batch_page()
+    at.file_uploader[0].upload("plain.csv", b"id,text\n1,Shares soared after strong results\n", "text/csv")
+    assert at.run().multiselect(key="scoring_tasks").value == ["sentiment"]  # no labels: the usual task
+    topics = "".join(f"{i},Quarterly earnings beat estimates {i},{' earnings' if i % 2 else 'Fed | Central Banks'}\n" for i in range(6))
+    at.file_uploader[0].upload("topics.csv", f"id,text,Topic\n{topics}".encode(), "text/csv")
+    assert at.run().multiselect(key="scoring_tasks").value == ["topic"]  # the run compares the model with them
+    both = "".join(f"{i},Quarterly earnings beat estimates {i},Earnings,{'-1' if i % 2 else '1'}\n" for i in range(6))
+    at.file_uploader[0].upload("both.csv", f"id,text,topic,tone\n{both}".encode(), "text/csv")
+    assert at.run().multiselect(key="scoring_tasks").value == ["topic", "sentiment"]
+    at.multiselect(key="scoring_tasks").set_value(["sentiment"])
+    at.file_uploader[0].upload("topics2.csv", f"id,text,Topic\n{topics}".encode(), "text/csv")
+    assert at.run().multiselect(key="scoring_tasks").value == ["sentiment"]  # the user's own pick stays
+
+
 def test_a_version_other_than_the_active_one_can_be_tried(tiny_models, tiny_trained):
     from core.nlp import registry
 
