@@ -195,6 +195,31 @@ def parts_agreements(parts: Sequence[Path], layout: Layout, text_column: str) ->
     return tally.agreements()
 
 
+def rows_seen_in_training(run_id: int, task: str) -> int | None:
+    """How many of the run's texts the version of ``task`` it scored with learned from (its agreement on them is
+    optimistic: a file a model was trained on, scored by it); None when Beacon no longer knows what it learned from."""
+    run = get_run(run_id)
+    return _rows_seen(run_id, run.created_at, run.parts_done, task, run.model_versions.get(task)) if run.parts_done else None
+
+
+@lru_cache(maxsize=32)
+def _rows_seen(run_id: int, _created: datetime, _parts_done: int, task: str, version: int | None) -> int | None:
+    from core.nlp import registry
+    from core.nlp.runs import texts_learned_from
+
+    try:
+        learned = texts_learned_from(registry.get_version(task, version))
+    except LookupError:  # the version was deleted since
+        return None
+    if learned is None:
+        return None
+    run, seen = get_run(run_id), {text.strip() for text in learned}
+    layout = run_layout(run)
+    column = dict(zip(layout.input_columns, layout.output_input_columns))[run.text_column]
+    texts = (pq.read_table(path, columns=[column]).column(column).to_pylist() for path in result_parts(run))
+    return sum((text or "").strip() in seen for part in texts for text in part)
+
+
 def disagreements(run_id: int, agreement: LabelAgreement, limit: int | None = 1000) -> pd.DataFrame:
     """Up to ``limit`` (all when None) scored rows, in file order with their 1-based ``row`` number, where the model's
     label is not the one the file's column gives."""

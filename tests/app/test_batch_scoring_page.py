@@ -252,6 +252,7 @@ def test_a_file_with_labels_shows_how_the_model_agrees_with_them(tiny_models):
     assert "**sentiment: against your labels**" in texts(at.markdown)
     said = [c for c in texts(at.caption) if "Your column 'label' holds the sentiment classes" in c]
     assert said and "the same label to 4 of 5 rows (80.0%)" in said[0]
+    assert "Careful" not in said[0]  # the active version came without its training rows: nothing is claimed
     assert {m.label: m.value for m in at.metric}["Same label as your column"] == "80.0%"
     heat = json.loads(at.get("plotly_chart")[1].proto.spec)  # after the class chart
     assert heat["layout"]["title"]["text"] == "Your labels against the model's"
@@ -282,6 +283,22 @@ def test_a_labelled_file_starts_with_the_tasks_its_labels_belong_to(tiny_models)
     at.multiselect(key="scoring_tasks").set_value(["sentiment"])
     at.file_uploader[0].upload("topics2.csv", f"id,text,Topic\n{topics}".encode(), "text/csv")
     assert at.run().multiselect(key="scoring_tasks").value == ["sentiment"]  # the user's own pick stays
+
+
+def test_scoring_a_file_the_model_was_trained_on_says_the_agreement_is_optimistic(tiny_models):
+    from core.nlp import registry
+    from core.nlp.runs import execute_run
+    from tests.integration.test_training_runs import labelled, queue
+
+    trained = execute_run(queue(epochs=3))
+    registry.promote("sentiment", trained.model_version)
+    learned = len(labelled()) - trained.result["metrics"]["n"]  # its training split; the validation rows only scored it
+    upload = runs.save_upload("labelled.csv", labelled().to_csv(index=False).encode())
+    run_id = runs.create_run(upload, "labelled.csv", "text", ["sentiment"])
+    runs.execute_run(run_id)
+    [caption] = [c for c in texts(open_batch_page(run=str(run_id)).caption) if "holds the sentiment classes" in c]
+    assert caption.endswith(f"Careful: {learned} of the file's rows were in sentiment v{trained.model_version}'s own "
+                            "training data, so the agreement there is optimistic (the model has seen those rows).")
 
 
 def test_a_version_other_than_the_active_one_can_be_tried(tiny_models, tiny_trained):
