@@ -88,6 +88,11 @@ def new_run_form() -> None:
     if not tasks:
         st.warning("No task has an active model yet. Run `python -m core setup` or train one in Model Studio.")
         return
+    run_choices(upload.name, path, check, tasks)
+
+
+def run_choices(name: str, path, check, tasks: list[str]) -> None:  # noqa: ANN001 - Path, UploadCheck
+    """The text column, tasks and their versions, masking and engine for the checked upload, and Start scoring."""
     columns = check.spec.columns
     c1, c2 = st.columns(2)
     guess = columns.index(check.suggested_column) if check.suggested_column in columns else 0
@@ -95,14 +100,7 @@ def new_run_form() -> None:
     default = batch_scoring.tasks_to_start_with(check, tasks, text_column)
     follow_suggestion("scoring_tasks", default)  # a labelled file: the tasks its labels belong to
     chosen = c2.multiselect("Tasks (scored in one pass)", tasks, default=default, key="scoring_tasks")
-    versions = {}
-    for task in chosen:
-        choices = batch_scoring.version_choices(task)
-        if len(choices) > 1:
-            versions[task] = st.selectbox(
-                f"Version of {plain(task)}", list(choices), format_func=choices.get, key=f"scoring_version_{task}",
-                help="The active version unless you pick another: to try a version on your own file before promoting it in Model Studio.",
-            )  # fmt: skip
+    versions = {task: version for task in chosen if (version := version_choice(task)) is not None}
     mask = st.checkbox(
         "Mask personal data first (e-mails, phone, card and account numbers, IBANs); the masked text is what is stored",
         key="scoring_mask",
@@ -116,7 +114,7 @@ def new_run_form() -> None:
         st.caption(batch_scoring.scoring_estimate(path, check, text_column, chosen, versions))
     if st.button("Start scoring", type="primary", disabled=not chosen, key="scoring_start"):
         try:
-            run_id = runs.create_run(path, upload.name, text_column, chosen, mask_pii=mask, engine=engine, versions=versions)
+            run_id = runs.create_run(path, name, text_column, chosen, mask_pii=mask, engine=engine, versions=versions)
         except (InputFileError, LookupError, ValueError) as exc:
             say("error", str(exc))
             return
@@ -125,6 +123,17 @@ def new_run_form() -> None:
         st.session_state[FORM_KEY] = st.session_state.get(FORM_KEY, 0) + 1
         open_run(run_id)
         st.rerun()
+
+
+def version_choice(task: str) -> int | None:
+    """The version of ``task`` picked for the run, offered only when the task has two or more (None: the active one)."""
+    choices = batch_scoring.version_choices(task)
+    if len(choices) < 2:
+        return None
+    return st.selectbox(
+        f"Version of {plain(task)}", list(choices), format_func=choices.get, key=f"scoring_version_{task}",
+        help="The active version unless you pick another: to try a version on your own file before promoting it in Model Studio.",
+    )  # fmt: skip
 
 
 def run_caption(run) -> None:  # noqa: ANN001 - RunView
