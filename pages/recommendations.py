@@ -3,6 +3,7 @@ per-user top-N with reasons, similar items and new items, export. UI only: logic
 
 from functools import partial
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -124,6 +125,12 @@ def data_tab() -> None:
             st.caption("No dataset versions yet: they appear here once an analyst uploads interactions and a catalogue.")
         saved_versions()
         return
+    upload_data()
+    saved_versions()
+
+
+def upload_data() -> None:
+    """The two uploads, their column mapping, the data check and Save as dataset version."""
     st.markdown("Upload **interactions** (user, item, optional rating / event type / timestamp) and the **catalogue** "
                 "(item, title, optional description / category / tags / price).")
     left, right = st.columns(2)
@@ -140,10 +147,13 @@ def data_tab() -> None:
     items = read_upload(items_file) if items_file is not None else None
     if inter_file is None or items_file is None:
         st.info("Upload both files to see the column mapping and the data check.")
-        saved_versions()
         return
-    if inter is None or items is None:
-        return
+    if inter is not None and items is not None:
+        check_and_save(inter_file, items_file, inter, items)
+
+
+def check_and_save(inter_file, items_file, inter: pd.DataFrame, items: pd.DataFrame) -> None:  # noqa: ANN001 - uploads
+    """The column mapping of both files, the data check and Save as dataset version."""
     st.markdown(f"**Columns of {plain(inter_file.name)}**")
     inter_map = mapping_widgets(inter, "interactions", INTERACTION_FIELDS, inter_file.file_id)
     st.markdown(f"**Columns of {plain(items_file.name)}**")
@@ -180,7 +190,6 @@ def data_tab() -> None:
             st.rerun()  # the button turns disabled while the job runs
     if st.session_state.get("rec_save_job"):
         job_panel(st.session_state["rec_save_job"])
-    saved_versions()
 
 
 def job_running(key: str) -> bool:
