@@ -513,9 +513,12 @@ def past_questions_tab() -> None:
         st.session_state["cs_batch"] = (answered_for, report, output.read_bytes())
         st.rerun()  # the lines above the button (the threshold's effect, the team threshold buttons) now read the answers
     kept = results_made_with("cs_batch", answered_for, what="questions", again="Answer the file")
-    if kept is None:
-        return
-    report, data = kept
+    if kept is not None:
+        past_answers(*kept)
+
+
+def past_answers(report, data: bytes) -> None:  # noqa: ANN001 - BatchReport
+    """The answered file: its counts, problems, the answers as a table and a download, and what to learn from it."""
     st.caption(view.batch_policy_text(report))
     for col, (label, value) in zip(st.columns(len(view.batch_counts(report))), view.batch_counts(report)):
         col.metric(label, value, border=True)
@@ -684,6 +687,13 @@ def log_tab() -> None:
         st.caption(f"The newest {MAX_QUESTIONS:,} questions of the period are analysed.")
     for col, (label, value) in zip(st.columns(4), view.log_counts(insights)):
         col.metric(label, value, border=True)
+    log_charts(insights)
+    unanswered_groups(insights, kb)
+    log_answers(insights)
+
+
+def log_charts(insights) -> None:  # noqa: ANN001 - QuestionInsights
+    """What customers ask most (top intents by decision) and questions per day."""
     top = view.log_intents(insights)
     bars = px.bar(top.assign(intent=chart_labels(top["intent"])), x="questions", y="intent", color="decision",
                   orientation="h", color_discrete_map=view.DECISION_COLORS, height=max(260, 140 + 24 * top["intent"].nunique()),
@@ -699,6 +709,10 @@ def log_tab() -> None:
     chart.update_xaxes(title=None)
     chart.update_yaxes(dtick=count_tick(daily.groupby("day")["questions"].sum().max()))
     st.plotly_chart(chart, width="stretch", key="cs_log_daily")
+
+
+def unanswered_groups(insights, kb: str) -> None:  # noqa: ANN001 - QuestionInsights
+    """The period's escalated questions grouped by meaning, a download and (analysts) the missing-answer form."""
     st.subheader("What goes unanswered")
     st.caption("Escalated questions grouped by meaning, largest group first: the FAQ entries worth writing next.")
     with st.spinner("Grouping the escalated questions…"):
@@ -714,6 +728,10 @@ def log_tab() -> None:
                            "text/csv", key="cs_log_dl_clusters")  # fmt: skip
         if may("analyst"):
             missing_answer_form(clusters, None if kb == ALL_KBS else kb)
+
+
+def log_answers(insights) -> None:  # noqa: ANN001 - QuestionInsights
+    """Answers marked not helpful, then the period's latest questions."""
     wrong = insights.not_helpful_answers()
     if len(wrong):
         st.subheader("Answers marked not helpful")
