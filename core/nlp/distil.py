@@ -27,7 +27,7 @@ from core.nlp.classifier import TextClassifier
 from core.nlp.datacheck import data_fingerprint
 from core.nlp.device import choose_device
 from core.nlp.evaluation import classification_report
-from core.nlp.store import INT8, quantise_int8, save_model, write_validation_rows
+from core.nlp.store import INT8, INT8_EMBEDDINGS, quantise_int8, save_model, write_validation_rows
 from core.nlp.training import (
     ProgressFn,
     StopFn,
@@ -377,7 +377,8 @@ def _register(
     rows); its metrics are its scores there, where it came from and the side by side."""
     distilled_from = {"task": result.task, "version": result.teacher.version}
     metrics = report | {"distilled_from": distilled_from, "comparison": result.comparison()}
-    quantisation = {"quantisation": INT8, "int8_agreement": result.int8["agreement"]} if result.int8["applied"] else None
+    applied = result.int8["applied"]
+    quantisation = {"quantisation": INT8_EMBEDDINGS, "int8_agreement": result.int8["agreement"]} if applied else None
     p = trained.params
 
     def write(folder: Path) -> None:

@@ -9,6 +9,8 @@ from transformers import BertModel, BertPreTrainedModel, MPNetModel, MPNetPreTra
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 INT8 = "int8"  # a model's ``quantisation`` (and its manifest's) when its linear layers compute in int8
+INT8_EMBEDDINGS = "int8+embeddings"  # a manifest's ``quantisation`` when the word and position tables are int8 too
+# (a version saved as plain ``INT8`` by an earlier Beacon keeps fp32 tables: it is loaded the way it was checked)
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,7 @@ from safetensors.torch import load_file, save_file
 from transformers.utils import logging as hf_logging
 
 from core.nlp.base_model import DEFAULT_BASE, BaseEncoderUnavailable, base_encoder, base_model_dir
-from core.nlp.model import INT8, MeanPoolClassifier, base_of, classifier_class
+from core.nlp.model import INT8, INT8_EMBEDDINGS, MeanPoolClassifier, base_of, classifier_class
 
 # peft (pinned) still asks the model for transformers' deprecated is_gradient_checkpointing: a warning for every LoRA
 # version loaded or trained that only fills the worker's and the app's logs
@@ -72,7 +72,7 @@ def save_model(
 ) -> Path:
     """Write a trained model. ``head``: only the linear head; ``lora``: the peft adapter (with the
     head as a module to save); ``full``: every weight. A manifest with sha256 hashes, the base encoder and the
-    training data's fingerprint goes last. ``quantisation`` ({"quantisation": "int8", "int8_agreement": ...}) is
+    training data's fingerprint goes last. ``quantisation`` ({"quantisation": "int8+embeddings", "int8_agreement": ...}) is
     recorded in the manifest: the weights stay fp32 and ``load_model`` quantises them. peft's generated model card
     (``adapter/README.md``) is not kept: nothing in the folder is left unhashed."""
     if method not in METHODS:
@@ -116,8 +116,9 @@ def verify_model_files(folder: Path) -> ModelFiles:
             raise ModelFilesError(f"model file {path} is corrupt (checksum mismatch)")
     base = manifest.get("base", DEFAULT_BASE)
     quantisation = str(manifest.get("quantisation", ""))
-    if quantisation not in ("", INT8):
-        raise ModelFilesError(f"{manifest_path}: unknown quantisation {quantisation!r}; this version of Beacon knows int8")
+    if quantisation not in ("", INT8, INT8_EMBEDDINGS):
+        raise ModelFilesError(f"{manifest_path}: unknown quantisation {quantisation!r}; this version of Beacon knows "
+                              f"{INT8} and {INT8_EMBEDDINGS}")  # fmt: skip
     try:
         base_encoder(base)
     except ValueError as exc:
@@ -148,17 +149,24 @@ def load_model(folder: Path, quantised: bool = True) -> tuple[MeanPoolClassifier
     except Exception as exc:  # a valid hash over an unreadable file is still a broken version
         raise ModelFilesError(f"could not load model files in {folder}: {exc}") from exc
     model.eval()
-    return (quantise_int8(model) if quantised and info.quantisation == INT8 else model), info
+    if quantised and info.quantisation in (INT8, INT8_EMBEDDINGS):
+        return quantise_int8(model, embeddings=info.quantisation == INT8_EMBEDDINGS), info
+    return model, info
 
 
-def quantise_int8(model: MeanPoolClassifier) -> MeanPoolClassifier:
+def quantise_int8(model: MeanPoolClassifier, embeddings: bool = True) -> MeanPoolClassifier:
     """A copy of ``model`` whose linear layers compute in int8 (PyTorch dynamic quantisation: int8 weights per output
-    channel, activations quantised per batch). It runs on the CPU (``model.quantisation`` tells the classifier)."""
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+    channel, activations quantised per batch) and, with ``embeddings``, whose embedding tables are stored in 8 bits
+    per row too: the word table is most of a small encoder (47 of the fast encoder's 90 MB in fp32), so without it an
+    int8 student was larger than its bf16 teacher. It runs on the CPU (``model.quantisation`` tells the classifier)."""
+    from torch.ao.quantization import float_qparams_weight_only_qconfig, per_channel_dynamic_qconfig, quantize_dynamic
 
+    layers = {torch.nn.Linear: per_channel_dynamic_qconfig}
+    if embeddings:
+        layers[torch.nn.Embedding] = float_qparams_weight_only_qconfig
     with warnings.catch_warnings():  # torch marks its eager quantisation API as moving to torchao; it works as is
         warnings.simplefilter("ignore")
-        quantised = quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+        quantised = quantize_dynamic(model, layers, dtype=torch.qint8)
     quantised.quantisation = INT8
     return quantised.eval()
 

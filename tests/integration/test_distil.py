@@ -107,15 +107,21 @@ def test_int8_is_kept_when_labels_agree_and_applied_at_load(teacher):
     result = distil("sentiment", teacher, FAMILIAR)  # texts phrased as the teacher learned: no borderline labels
     assert result.int8["applied"] and result.int8["agreement"] >= 0.99, result.int8
     manifest = json.loads((get_settings().model_dir / result.version.path / "manifest.json").read_text())
-    assert manifest["quantisation"] == "int8" and manifest["int8_agreement"] == result.int8["agreement"]
+    assert manifest["quantisation"] == "int8+embeddings" and manifest["int8_agreement"] == result.int8["agreement"]
     model, files = load_model(get_settings().model_dir / result.version.path)
-    assert files.quantisation == "int8"
+    assert files.quantisation == "int8+embeddings"
     assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in model.modules())
+    assert any(isinstance(m, torch.ao.nn.quantized.Embedding) for m in model.modules())
     classifier = registry.load_version(result.version)
     assert classifier.device.type == "cpu" and result.student.precision == "int8"
     assert result.version.params["quantisation"] == "int8"
     fp32, _ = load_model(get_settings().model_dir / result.version.path, quantised=False)
-    assert result.student.size_mb < 0.75 * model_size_mb(fp32)  # int8 linear layers (the embeddings stay fp32)
+    assert result.student.size_mb < 0.35 * model_size_mb(fp32)  # int8 linear layers and embedding tables
+
+    (get_settings().model_dir / result.version.path / "manifest.json").write_text(json.dumps(manifest | {"quantisation": "int8"}))
+    model, files = load_model(get_settings().model_dir / result.version.path)  # as an earlier Beacon saved an int8 student
+    assert files.quantisation == "int8" and any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in model.modules())
+    assert not any(isinstance(m, torch.ao.nn.quantized.Embedding) for m in model.modules())  # loaded as it was checked
 
 
 def test_int8_is_refused_when_the_agreement_check_fails(teacher):
