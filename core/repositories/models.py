@@ -36,6 +36,16 @@ class VersionInfo:
         """The base encoder the version is built on (recorded in its params; versions from before the choice: fast)."""
         return str(self.params.get("base") or "fast")
 
+    @property
+    def how_built(self) -> str:
+        """The method in words: "lora", "full, first 3 layers, int8, compressed from v2" (a compressed student)."""
+        parts = [self.method + (f", first {self.params['layers']} layers" if self.params.get("layers") else "")]
+        if self.params.get("quantisation") == "int8":
+            parts.append("int8")
+        if isinstance(source := self.params.get("distilled_from"), dict) and source.get("version") is not None:
+            parts.append(f"compressed from v{source['version']}")
+        return ", ".join(parts)
+
 
 def _info(row: ModelVersion) -> VersionInfo:
     return VersionInfo(

@@ -130,13 +130,14 @@ def tasks_to_start_with(check: UploadCheck, tasks: Sequence[str], text_column: s
 
 def version_choices(task: str) -> dict[int, str]:
     """The task's versions a run can use, active first then newest first ({version: 'v2 · active · lora, accurate
-    encoder · validation macro-F1 0.931'}); the page offers a choice only when there are two or more."""
+    encoder · validation macro-F1 0.931'}, 'v4 · full, first 3 layers, int8, compressed from v2, fast encoder · …'); the
+    page offers a choice only when there are two or more."""
     from core.nlp import registry
 
     listed = sorted(registry.list_versions(task), key=lambda v: (not v.is_active, -v.version))
     choices = {}
     for v in listed:
-        parts = [f"v{v.version}"] + (["active"] if v.is_active else []) + [f"{v.method}, {v.base} encoder"]
+        parts = [f"v{v.version}"] + (["active"] if v.is_active else []) + [f"{v.how_built}, {v.base} encoder"]
         if isinstance(v.metrics.get("macro_f1"), int | float):
             parts.append(f"validation macro-F1 {v.metrics['macro_f1']:.3f}")
         choices[v.version] = " · ".join(parts)

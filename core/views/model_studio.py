@@ -547,7 +547,7 @@ def versions_table(task: str) -> pd.DataFrame:
         {
             "version": v.version,
             "active": v.is_active,
-            "method": v.method + (f", first {v.params['layers']} layers" if v.params.get("layers") else ""),
+            "method": v.how_built,
             "base": v.base,
             "accuracy": v.metrics.get("accuracy"),
             "macro-F1": v.metrics.get("macro_f1"),

@@ -69,7 +69,11 @@ def test_compress_a_version_follow_the_run_and_promote_the_student(tiny_models):
     assert registry.active_version("sentiment").version == 2
     at = switch_tab(at, "Versions")
     versions = next(f.value for f in at.dataframe if "data fingerprint" in f.value.columns)
-    assert versions.set_index("version").loc[2, "method"] == "full, first 3 layers"  # not just "full" like v1's peers
+    int8 = ", int8" if "Kept in int8: " in caption else ""
+    assert versions.set_index("version").loc[2, "method"] == f"full, first 3 layers{int8}, compressed from v1"  # not just "full"
+    from core.views.batch_scoring import version_choices
+
+    assert version_choices("sentiment")[2].startswith(f"v2 · active · full, first 3 layers{int8}, compressed from v1, fast encoder")
 
 
 def test_an_analyst_may_compress_but_not_promote(tiny_models):
