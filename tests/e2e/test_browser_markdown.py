@@ -5,9 +5,6 @@ dashboard link, and a list of hostile texts shown through ui.plain."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.browser import CHROMIUM, ROOT, SLOW, free_port, open_tab, settled, sign_in, wait_healthy
+from tests.support.browser import ROOT, SLOW, open_tab, settled, sign_in, small_app
 
 pytestmark = pytest.mark.e2e
 
@@ -102,25 +99,10 @@ def test_a_crafted_dashboard_link_is_not_a_link_under_filters_set_by_the_link(be
 @pytest.fixture
 def plain_text_app(tmp_path: Path) -> Iterator[str]:
     """`streamlit run tests/e2e/plain_text_app.py` showing HOSTILE through ui.plain."""
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
     cases = tmp_path / "cases.json"
     cases.write_text(json.dumps(HOSTILE))
-    port, log = free_port(), tmp_path / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "tests" / "e2e" / "plain_text_app.py"), "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "BEACON_PLAIN_CASES": str(cases)}, stdout=out,
-                                   stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, process, log)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    script = ROOT / "tests" / "e2e" / "plain_text_app.py"
+    yield from small_app(script, tmp_path / "streamlit.log", {"BEACON_PLAIN_CASES": str(cases)})
 
 
 def test_hostile_texts_show_as_typed_with_no_link_markup_or_html(plain_text_app, browser_page):

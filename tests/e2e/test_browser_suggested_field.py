@@ -4,37 +4,19 @@ it last sent, which AppTest does not reproduce (`ui.suggest_again`; Customer ser
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.browser import CHROMIUM, ROOT, SLOW, free_port, open_tab, settled, wait_healthy
+from tests.support.browser import ROOT, SLOW, open_tab, settled, small_app
 
 pytestmark = pytest.mark.e2e
 
 
 def field_app(tmp_path: Path, add_by_pop: bool) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
-    port, log = free_port(), tmp_path / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "tests" / "e2e" / "suggested_field_app.py"), "--server.headless",
-               "true", "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false"]  # fmt: skip
-    with log.open("wb") as out:
-        env = {**os.environ, "BEACON_ADD_BY_POP": "1" if add_by_pop else "0"}
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, process, log)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    script = ROOT / "tests" / "e2e" / "suggested_field_app.py"
+    yield from small_app(script, tmp_path / "streamlit.log", {"BEACON_ADD_BY_POP": "1" if add_by_pop else "0"})
 
 
 def add_twice(page, url: str) -> list[str]:  # noqa: ANN001 - a Playwright page

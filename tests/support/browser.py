@@ -72,6 +72,26 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float 
     raise AssertionError(f"streamlit did not become healthy in {seconds}s:\n{log.read_text()[-4000:]}")
 
 
+def small_app(script: Path, log: Path, env: dict[str, str]) -> Iterator[str]:
+    """``streamlit run script`` (a small test app, not Beacon) on a free localhost port with ``env`` added to the
+    environment; yields its URL once healthy and stops it afterwards. Skips without Chromium or Playwright."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_healthy(url, process, log)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
 @pytest.fixture
 def beacon(beacon_env: Path, shared_accurate_encoder: Path) -> Iterator[dict]:
     """A migrated database with the shipped models (sentiment on the accurate encoder: its assembled copy is shared
