@@ -180,7 +180,7 @@ def show_charts(run) -> None:  # noqa: ANN001 - RunView
 def show_agreement(run, agreements: list) -> None:  # noqa: ANN001 - RunView, LabelAgreement
     for agreement in agreements:
         st.markdown(f"**{plain(agreement.task)}: against your labels**")
-        say("caption", batch_scoring.agreement_caption(run, agreement))
+        say("caption", batch_scoring.agreement_text(agreement))
         m1, m2 = st.columns(2)
         m1.metric("Same label as your column", f"{agreement.accuracy:.1%}", border=True)
         m2.metric("Macro-F1 (every class counts the same)", f"{agreement.macro_f1:.3f}", border=True)

@@ -89,7 +89,7 @@ def _ray_agreements(summary) -> list:  # noqa: ANN001 - a RaySummary; LabelAgree
 
     models = [(task, registry.get_version(task, version).labels) for task, version in summary.tasks.items()]
     layout = make_layout(summary.input_columns, models)
-    return parts_agreements(sorted(Path(summary.output).glob("part-*.parquet")), layout, summary.text_column)
+    return parts_agreements(sorted(Path(summary.output).glob("part-*.parquet")), layout, summary.text_column, dict(summary.tasks))
 
 
 def cmd_score_run(args: argparse.Namespace) -> int:

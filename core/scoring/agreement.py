@@ -19,7 +19,7 @@ from core.nlp.datacheck import SENTIMENT_LABELS, sentiment_spellings
 from core.nlp.evaluation import confusion_report
 from core.scoring.engine import STATUS_OK, Layout
 from core.scoring.runs import get_run, result_parts, run_dir, run_layout
-from core.wording import loose_key
+from core.wording import count_of, loose_key
 
 MIN_SHARE = 0.95  # of a column's filled cells that must be the task's classes for it to count as labels
 
@@ -38,6 +38,8 @@ class LabelAgreement:
     confusion: list[list[int]]  # rows = the file's label, columns = the model's, in ``labels`` order
     result_columns: tuple[str, str]  # the file's label column and the model's label column, as the result names them
     read_as: tuple[tuple[str, str], ...] = ()  # (value in the column, class) for values not named as the class: ("-1", "negative")
+    version: int | None = None  # the version of the task that scored the file
+    seen: int | None = None  # compared rows that version learned from (None: not known); its agreement there is optimistic
 
     @property
     def differing(self) -> int:
@@ -51,7 +53,13 @@ class LabelAgreement:
         same = self.compared - self.differing
         text = (f"{self.task} against column {self.column!r}{f' (read {read_as})' if read_as else ''}: the same label on "
                 f"{same:,} of {self.compared:,} rows ({self.accuracy:.1%}), macro-F1 {self.macro_f1:.3f}")  # fmt: skip
-        return text + (f"; {self.not_compared:,} not compared (no such label, or an empty text)" if self.not_compared else "")
+        text += f"; {self.not_compared:,} not compared (no such label, or an empty text)" if self.not_compared else ""
+        return text + (f"; careful: {self.seen_text()}" if self.seen else "")
+
+    def seen_text(self) -> str:
+        """"152 of the compared rows were in complaint_type v2's own training data, so the agreement there is optimistic"."""
+        rows = count_of(self.seen or 0, "of the compared rows was", "of the compared rows were")
+        return f"{rows} in {self.task} v{self.version}'s own training data, so the agreement there is optimistic"
 
 
 def _canonical(labels: list[str], read_as: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
@@ -106,6 +114,7 @@ class _Candidate:
     confusion: np.ndarray  # rows: the column's class, columns: the model's, in the task's label order
     skipped: int = 0
     read_as: dict[str, str] = field(default_factory=dict)
+    seen: int = 0  # compared rows whose text the scoring version learned from
 
 
 class LabelTally:
@@ -113,9 +122,14 @@ class LabelTally:
     filled cells are mostly one task's classes. Each column is judged on the first chunk where it has filled cells
     (so labels that start further down count); the column judged with the most class cells is the task's."""
 
-    def __init__(self, layout: Layout, text_column: str) -> None:
+    def __init__(self, layout: Layout, text_column: str, versions: dict[str, int] | None = None) -> None:
+        """``versions``: the version of each task that scored the file; the compared rows one of them learned from are
+        counted (``learned_texts``), looked up once a column of the task's classes is found."""
         self.layout = layout
         columns = dict(zip(layout.input_columns, layout.output_input_columns))
+        self.text = columns[text_column]
+        self.versions = versions or {}
+        self.learned: dict[str, frozenset[str] | None] = {}
         self.inputs = {name: result for name, result in columns.items() if name != text_column}
         self.tasks = {task: [key.removeprefix("prob:") for key in cols if key.startswith("prob:")]
                       for task, cols in layout.task_columns.items()}  # fmt: skip
@@ -127,7 +141,7 @@ class LabelTally:
     def columns_wanted(self) -> list[str]:
         """The result columns the next chunk must hold: the ones still to judge, those judged to be labels, status and
         the model's labels."""
-        wanted = {"status", *(self.layout.task_columns[task]["label"] for task in self.tasks)}
+        wanted = {"status", *(self.layout.task_columns[task]["label"] for task in self.tasks)} | ({self.text} if self.versions else set())
         for task in self.tasks:
             wanted |= set(self.pending[task].values()) | {self.inputs[name] for name in self.found[task]}
         return sorted(wanted)
@@ -142,6 +156,8 @@ class LabelTally:
                 if reading.holds_labels:  # the rows before this chunk had no label in it: not compared
                     square = np.zeros((len(labels), len(labels)), dtype=np.int64)
                     self.found[task][name] = _Candidate(reading.spellings, reading.known, reading.hits, square, skipped=self.rows)
+                    if task not in self.learned and task in self.versions:
+                        self.learned[task] = learned_texts(task, self.versions[task])
             for name, candidate in self.found[task].items():
                 self._count(frame, task, self.inputs[name], candidate)
         self.rows += len(frame)
@@ -154,6 +170,8 @@ class LabelTally:
         columns = frame.loc[compared, self.layout.task_columns[task]["label"]].map(index).to_numpy(dtype=np.int64)
         np.add.at(candidate.confusion, (rows, columns), 1)  # counts, not lists: a file of millions of rows stays small
         candidate.skipped += int((~compared).sum())
+        if learned := self.learned.get(task):
+            candidate.seen += int(frame.loc[compared, self.text].fillna("").astype(str).str.strip().isin(learned).sum())
         written = frame.loc[compared, column].astype(str).str.strip()
         candidate.read_as |= {value: candidate.spellings[loose_key(value)] for value in written.drop_duplicates()
                               if loose_key(value) in candidate.spellings}  # fmt: skip
@@ -169,8 +187,22 @@ class LabelTally:
             read_as = tuple(sorted(best.read_as.items(), key=lambda pair: labels.index(pair[1])))
             found.append(LabelAgreement(task, name, labels, report["n"], best.skipped, report["accuracy"], report["macro_f1"],
                                         report["confusion_matrix"], (self.inputs[name], self.layout.task_columns[task]["label"]),
-                                        read_as))  # fmt: skip
+                                        read_as, self.versions.get(task),
+                                        best.seen if self.learned.get(task) is not None else None))  # fmt: skip
         return found
+
+
+def learned_texts(task: str, version: int) -> frozenset[str] | None:
+    """The texts (stripped) ``version`` of ``task`` learned from, when Beacon still knows them
+    (``core.nlp.runs.texts_learned_from``); None otherwise (a deleted version or training run, a compressed student)."""
+    from core.nlp import registry
+    from core.nlp.runs import texts_learned_from
+
+    try:
+        learned = texts_learned_from(registry.get_version(task, version))
+    except LookupError:
+        return None
+    return None if learned is None else frozenset(text.strip() for text in learned)
 
 
 def label_agreements(run_id: int) -> list[LabelAgreement]:
@@ -183,41 +215,18 @@ def label_agreements(run_id: int) -> list[LabelAgreement]:
 @lru_cache(maxsize=32)
 def _agreements(run_id: int, _folder: str, _created: datetime, _parts_done: int) -> tuple[LabelAgreement, ...]:
     run = get_run(run_id)
-    return tuple(parts_agreements(result_parts(run), run_layout(run), run.text_column))
+    return tuple(parts_agreements(result_parts(run), run_layout(run), run.text_column, run.model_versions))
 
 
-def parts_agreements(parts: Sequence[Path], layout: Layout, text_column: str) -> list[LabelAgreement]:
+def parts_agreements(
+    parts: Sequence[Path], layout: Layout, text_column: str, versions: dict[str, int] | None = None
+) -> list[LabelAgreement]:
     """The agreements of scored Parquet ``parts`` laid out as ``layout`` (a run's chunks, or the parts ``python -m
     core score --engine ray`` wrote), read back part by part with only the columns the tally needs."""
-    tally = LabelTally(layout, text_column)
+    tally = LabelTally(layout, text_column, versions)
     for path in parts:
         tally.add(pq.read_table(path, columns=tally.columns_wanted()).to_pandas())
     return tally.agreements()
-
-
-def rows_seen_in_training(run_id: int, task: str) -> int | None:
-    """How many of the run's texts the version of ``task`` it scored with learned from (its agreement on them is
-    optimistic: a file a model was trained on, scored by it); None when Beacon no longer knows what it learned from."""
-    run = get_run(run_id)
-    return _rows_seen(run_id, run.created_at, run.parts_done, task, run.model_versions.get(task)) if run.parts_done else None
-
-
-@lru_cache(maxsize=32)
-def _rows_seen(run_id: int, _created: datetime, _parts_done: int, task: str, version: int | None) -> int | None:
-    from core.nlp import registry
-    from core.nlp.runs import texts_learned_from
-
-    try:
-        learned = texts_learned_from(registry.get_version(task, version))
-    except LookupError:  # the version was deleted since
-        return None
-    if learned is None:
-        return None
-    run, seen = get_run(run_id), {text.strip() for text in learned}
-    layout = run_layout(run)
-    column = dict(zip(layout.input_columns, layout.output_input_columns))[run.text_column]
-    texts = (pq.read_table(path, columns=[column]).column(column).to_pylist() for path in result_parts(run))
-    return sum((text or "").strip() in seen for part in texts for text in part)
 
 
 def disagreements(run_id: int, agreement: LabelAgreement, limit: int | None = 1000) -> pd.DataFrame:

@@ -83,9 +83,10 @@ def score_file(
     models = models or load_task_models(tasks, versions)
     fmt = output_format(output_path, fmt)
     layout = make_layout(spec.columns, models)
-    schema, tally = layout.schema(), LabelTally(layout, text_column)
+    versions = {m.task: m.version for m in models}
+    schema, tally = layout.schema(), LabelTally(layout, text_column, versions)
     total = count_records(spec, name) if progress else None
-    result = FileResult(output_path, versions={m.task: m.version for m in models})
+    result = FileResult(output_path, versions=versions)
     partial = output_path.with_name(output_path.name + ".partial")
     errors_partial = output_path.with_name(output_path.name + ".errors.partial")
     sink = make_sink(partial, fmt)

@@ -18,7 +18,7 @@ from core import runs as lifecycle
 from core.auth import current_actor
 from core.auth.ownership import may_change
 from core.nlp.datacheck import SENTIMENT_LABELS
-from core.scoring.agreement import LabelAgreement, read_as_labels, rows_seen_in_training
+from core.scoring.agreement import LabelAgreement, read_as_labels
 from core.scoring.export import ERROR_COLUMNS
 from core.scoring.reading import (
     InputFileError,
@@ -290,10 +290,10 @@ def agreement_confusion(agreement: LabelAgreement) -> pd.DataFrame:
     return frame.loc[used, given]
 
 
-def agreement_text(agreement: LabelAgreement, seen: int | None = None, version: int | None = None) -> str:
+def agreement_text(agreement: LabelAgreement) -> str:
     """What was compared, in words: 'Your column 'label' has the sentiment classes: the model gives the same label
-    to 412 of 496 rows (83.1 %); 4 rows were not compared (no such label, or an empty text).' With ``seen``, how many
-    of the file's rows the version (``version``) learned from, which make the agreement optimistic."""
+    to 412 of 496 rows (83.1 %); 4 rows were not compared (no such label, or an empty text).' Then, when the version
+    that scored the file learned from some compared rows, how many (the agreement there is optimistic)."""
     same = round(agreement.accuracy * agreement.compared)
     read_as = ", ".join(f"{value} as {label}" for value, label in agreement.read_as)
     text = (
@@ -304,17 +304,7 @@ def agreement_text(agreement: LabelAgreement, seen: int | None = None, version: 
     if agreement.not_compared:
         text += f"; {count_of(agreement.not_compared, 'row was', 'rows were')} not compared (no such label in the column, or an empty text)"
     text += ". Rows where they differ are worth a look before you act on the scores or train a new version on them."
-    if seen:
-        rows = count_of(seen, "of the file's rows was", "of the file's rows were")
-        text += (f" Careful: {rows} in {agreement.task} v{version}'s own training data, so the agreement there is "
-                 "optimistic (the model has seen those rows).")  # fmt: skip
-    return text
-
-
-def agreement_caption(run: RunView, agreement: LabelAgreement) -> str:
-    """``agreement_text`` of a run's agreement, with how many of its rows the version it scored with learned from."""
-    version = run.model_versions.get(agreement.task)
-    return agreement_text(agreement, rows_seen_in_training(run.id, agreement.task), version)
+    return text + (f" Careful: {agreement.seen_text()} (the model has seen those rows)." if agreement.seen else "")
 
 
 def may_delete(run: RunView) -> bool:

@@ -297,7 +297,7 @@ def test_scoring_a_file_the_model_was_trained_on_says_the_agreement_is_optimisti
     run_id = runs.create_run(upload, "labelled.csv", "text", ["sentiment"])
     runs.execute_run(run_id)
     [caption] = [c for c in texts(open_batch_page(run=str(run_id)).caption) if "holds the sentiment classes" in c]
-    assert caption.endswith(f"Careful: {learned} of the file's rows were in sentiment v{trained.model_version}'s own "
+    assert caption.endswith(f"Careful: {learned} of the compared rows were in sentiment v{trained.model_version}'s own "
                             "training data, so the agreement there is optimistic (the model has seen those rows).")
 
 

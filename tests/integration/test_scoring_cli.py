@@ -184,3 +184,23 @@ def test_the_sheet_named_on_the_command_line_is_the_one_read(tiny_models, tmp_pa
     assert "--sheet 'Blank': is empty (faq.xlsx); the sheets with data: 'Old', 'FAQ'" in capsys.readouterr().err
     assert main(["kb", "import", "--name", "Cards", str(blank_first), "--sheet", "FAQ"]) == 0
     assert sorted(kb.kb_entries("Cards")["question"]) == ["Hours?", "Lost card?"]
+
+
+def test_scoring_the_file_a_version_was_trained_on_says_its_agreement_is_optimistic(tiny_models, tmp_path: Path, capsys):
+    from core.nlp import registry
+    from core.nlp.runs import execute_run
+    from tests.integration.test_training_runs import labelled, queue
+
+    src, out = tmp_path / "labelled.csv", tmp_path / "out.csv"
+    labelled().to_csv(src, index=False)
+    base = ["score", "--task", "sentiment", "--input", str(src), "--text-column", "text", "--output", str(out), "--quiet"]
+    assert main(base) == 0  # v1 came without its training rows: nothing is claimed
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("sentiment against column 'label'"))
+    assert "careful" not in line
+    trained = execute_run(queue(epochs=3))
+    registry.promote("sentiment", trained.model_version)
+    assert main(base) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("sentiment against column 'label'"))
+    learned = len(labelled()) - trained.result["metrics"]["n"]
+    assert line.endswith(f"; careful: {learned} of the compared rows were in sentiment v{trained.model_version}'s own "
+                         "training data, so the agreement there is optimistic")
