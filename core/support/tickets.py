@@ -57,13 +57,11 @@ class TicketReport:
         answered = intents[self.scored["action"] == "answer"].value_counts().reindex(counts.index, fill_value=0)
         return pd.DataFrame({"intent": counts.index, "tickets": counts.values, "answered": answered.values})
 
+    @cached_property
     def charted_stamps(self) -> pd.Series:
         """The tickets' timestamps the sentiment trend shows: every one but a few far from the rest (``stats.main_span``:
-        a ticket dated 1 Jan 1970 by an empty field would stretch the chart over decades)."""
-        return self._charted
-
-    @cached_property
-    def _charted(self) -> pd.Series:  # the trend, its period and its captions all ask on each rerun of the tab
+        a ticket dated 1 Jan 1970 by an empty field would stretch the chart over decades). Found once per report: the
+        trend, its period and its captions all ask on each rerun of the tab."""
         dated = self.scored["timestamp"].dropna()
         if dated.empty:
             return dated
@@ -73,7 +71,7 @@ class TicketReport:
 
     def far_tickets(self) -> tuple[pd.Series, pd.Series]:
         """The timestamps of the dated tickets the trend leaves out (``charted_stamps``): (before the rest, after it)."""
-        dated, charted = self.scored["timestamp"].dropna(), self.charted_stamps()
+        dated, charted = self.scored["timestamp"].dropna(), self.charted_stamps
         left_out = dated.drop(charted.index)
         if charted.empty:
             return left_out, left_out
@@ -81,7 +79,7 @@ class TicketReport:
 
     def trend_period(self) -> str:
         """The period of the sentiment trend for these tickets ("D", "W" or "M"; ``trend_frequency``)."""
-        dated = self.charted_stamps()
+        dated = self.charted_stamps
         return trend_frequency(dated) if len(dated) else "D"
 
     def sentiment_over_time(self, freq: str | None = None) -> pd.DataFrame:
@@ -89,7 +87,7 @@ class TicketReport:
         with each sentiment's share of the period's tickets (0 in an empty period) and whether the export covers only
         part of the period (``partial``: it starts after the period's first day or ends before its last, so the period
         holds fewer tickets for that reason alone); by default per ``trend_period``."""
-        dated = self.scored.loc[self.charted_stamps().index]
+        dated = self.scored.loc[self.charted_stamps.index]
         if dated.empty:
             return pd.DataFrame(columns=["period", "sentiment", "tickets", "share", "partial"])
         freq = freq or self.trend_period()

@@ -172,7 +172,7 @@ def partial_periods_caption(report: TicketReport, trend: pd.DataFrame, unit: str
     else:
         ends = [name for name, row in (("first", periods.iloc[0]), ("last", periods.iloc[-1])) if row["partial"]]
         which = f"The {' and the '.join(f'{end} {unit}' for end in ends)} {'are' if len(ends) > 1 else 'is'}"
-    stamps = report.charted_stamps()
+    stamps = report.charted_stamps
     span = f"{stamps.min():%-d %b %Y} to {stamps.max():%-d %b %Y}"
     return (f"{which} only partly covered by the file (its tickets run from {span}): lighter bars, "
             f"lower for that reason alone.")
