@@ -139,9 +139,12 @@ class LabelTally:
         self.rows = 0  # rows added so far
 
     def columns_wanted(self) -> list[str]:
-        """The result columns the next chunk must hold: the ones still to judge, those judged to be labels, status and
-        the model's labels."""
-        wanted = {"status", *(self.layout.task_columns[task]["label"] for task in self.tasks)} | ({self.text} if self.versions else set())
+        """The result columns the next chunk must hold: the ones still to judge, those judged to be labels, status,
+        the model's labels and, while a label column may still be found or a scoring version's learned texts are
+        known, the texts."""
+        wanted = {"status", *(self.layout.task_columns[task]["label"] for task in self.tasks)}
+        if self.versions and (any(self.pending.values()) or any(self.learned.values())):
+            wanted.add(self.text)  # the texts, the largest column, only while they may be counted as learned from
         for task in self.tasks:
             wanted |= set(self.pending[task].values()) | {self.inputs[name] for name in self.found[task]}
         return sorted(wanted)

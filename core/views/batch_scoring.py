@@ -117,7 +117,7 @@ def tasks_to_start_with(check: UploadCheck, tasks: Sequence[str], text_column: s
     sentiment, when several share those classes); else sentiment (else the first task)."""
     from core.nlp import registry
 
-    labels = {task: list(active.labels) for task in tasks if (active := registry.find_active(task))}
+    labels = {v.task: list(v.labels) for v in registry.list_versions() if v.is_active and v.task in tasks}
     picked: list[str] = []
     for column in (c for c in check.preview.columns if c != text_column):
         matching = [task for task, known in labels.items() if read_as_labels(known, check.preview[column]).holds_labels]
